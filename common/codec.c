@@ -1,0 +1,61 @@
+/*  codec: see codec.h. */
+#include "codec.h"
+
+uint8_t *
+codec_pack (const void *message, size_t *size_out)
+{
+    const ProtobufCMessage *msg = (const ProtobufCMessage *) message;
+    size_t size = protobuf_c_message_get_packed_size (msg);
+    //  malloc(0) may return NULL; an empty message is still a valid message.
+    uint8_t *data = (uint8_t *) malloc (size? size: 1);
+    assert (data);
+    protobuf_c_message_pack (msg, data);
+    *size_out = size;
+    return data;
+}
+
+zframe_t *
+codec_encode (const void *message)
+{
+    size_t size;
+    uint8_t *data = codec_pack (message, &size);
+    zframe_t *frame = zframe_new (data, size);
+    free (data);
+    return frame;
+}
+
+void *
+codec_decode (const ProtobufCMessageDescriptor *type, const void *data, size_t size)
+{
+    assert (type);
+    return protobuf_c_message_unpack (type, NULL, size, (const uint8_t *) data);
+}
+
+void *
+codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame)
+{
+    if (!frame)
+        return NULL;
+    return codec_decode (type, zframe_data (frame), zframe_size (frame));
+}
+
+void
+codec_free (void *message)
+{
+    if (message)
+        protobuf_c_message_free_unpacked ((ProtobufCMessage *) message, NULL);
+}
+
+const char *
+codec_status_name (Status status)
+{
+    const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value (&status__descriptor, (int) status);
+    return value? value->name: "UNKNOWN";
+}
+
+int
+codec_status_from_name (const char *name)
+{
+    const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value_by_name (&status__descriptor, name);
+    return value? value->value: -1;
+}

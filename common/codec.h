@@ -1,0 +1,31 @@
+/*  codec: protobuf-c messages to and from bytes and czmq frames.
+
+    Decoding never trusts its input: a frame that is not a valid message of
+    the expected type gives NULL, never a crash, and the caller answers
+    INVALID_ARGUMENT naming what it expected.
+*/
+#ifndef RCMQ_CODEC_H
+#define RCMQ_CODEC_H
+
+#include <czmq.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "api.pb-c.h"
+#include "event.pb-c.h"
+#include "broker.pb-c.h"
+
+//  Packs a message into a new frame / a new malloc'd buffer.
+zframe_t *codec_encode (const void *message);
+uint8_t  *codec_pack (const void *message, size_t *size_out);
+//  Unpacks bytes as the given type; NULL when they are not one. Free the
+//  result with codec_free.
+void     *codec_decode (const ProtobufCMessageDescriptor *type, const void *data, size_t size);
+void     *codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame);
+void      codec_free (void *message);
+
+//  Status names as operators read them ("NOT_FOUND"); NULL-safe.
+const char *codec_status_name (Status status);
+//  Parses a status name back; -1 when unknown.
+int         codec_status_from_name (const char *name);
+
+#endif

@@ -1,0 +1,39 @@
+/*  config: settings from flags, environment and a config file, in that order.
+
+    A key is a path such as "broker/ingest". Its environment variable is
+    RCMQ_ + the key upper-cased with '/' and '-' turned into '_' (here
+    RCMQ_BROKER_INGEST). The file is ZPL (czmq's zconfig format):
+
+        broker
+            ingest = "tcp://127.0.0.1:7601"
+        keys
+            dir = "keys"
+
+    Relative paths read with config_path are taken relative to the file.
+*/
+#ifndef RCMQ_CONFIG_H
+#define RCMQ_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _config_t config_t;
+
+config_t   *config_new (void);
+void        config_destroy (config_t **self_p);
+//  Loads a ZPL file. Returns 0, or -1 with the reason in config_error().
+int         config_load (config_t *self, const char *path);
+const char *config_file (config_t *self);
+const char *config_error (config_t *self);
+//  Sets a value that beats environment and file (command-line flags).
+void        config_set (config_t *self, const char *key, const char *value);
+const char *config_get (config_t *self, const char *key, const char *fallback);
+//  The integer value, or fallback when unset or not a whole number.
+int64_t     config_get_int (config_t *self, const char *key, int64_t fallback);
+//  A path setting, made absolute against the config file's folder. The
+//  returned string belongs to the config.
+const char *config_path (config_t *self, const char *key, const char *fallback);
+//  The environment variable name for a key (into buf).
+void        config_env_name (const char *key, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,282 @@
+/*  store: see store.h. The only subtle part is growth: LMDB allows the map
+    size to change only while no transaction is open in this process, which
+    holds here because a service writes from one thread and never keeps a
+    read transaction open across a store_write.
+*/
+#include "store.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#define STORE_MAX_TABLES  32
+#define STORE_START_MAP   (64UL << 20)      //  64 MiB; grows by doubling
+#define STORE_MAX_RETRIES 24                //  2^24 x 64 MiB: far past any disk
+
+typedef struct {
+    char *name;
+    MDB_dbi dbi;
+} s_table_t;
+
+struct _store_t {
+    MDB_env *env;
+    char *dir;
+    s_table_t tables [STORE_MAX_TABLES];
+    int table_count;
+    size_t map_size;
+    char error [512];
+};
+
+static int
+s_mkdirs (const char *dir)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir (path, 0700) && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir (path, 0700) && errno != EEXIST? -1: 0;
+}
+
+store_t *
+store_new (const char *dir, const char *const *tables, char *error, size_t error_size)
+{
+    store_t *self = (store_t *) zmalloc (sizeof (store_t));
+    self->dir = strdup (dir);
+    int rc = 0;
+    if (s_mkdirs (dir)) {
+        snprintf (error, error_size, "store %s: cannot create directory: %s", dir, strerror (errno));
+        goto failed;
+    }
+    if ((rc = mdb_env_create (&self->env)))
+        goto lmdb_failed;
+    mdb_env_set_maxdbs (self->env, STORE_MAX_TABLES);
+    if ((rc = mdb_env_open (self->env, dir, 0, 0600)))
+        goto lmdb_failed;
+    //  An existing env may already be larger than our starting size.
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    self->map_size = info.me_mapsize > STORE_START_MAP? info.me_mapsize: STORE_START_MAP;
+    if ((rc = mdb_env_set_mapsize (self->env, self->map_size)))
+        goto lmdb_failed;
+
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)))
+        goto lmdb_failed;
+    for (const char *const *name = tables; *name; name++) {
+        assert (self->table_count < STORE_MAX_TABLES);
+        s_table_t *table = &self->tables [self->table_count++];
+        table->name = strdup (*name);
+        if ((rc = mdb_dbi_open (txn, *name, MDB_CREATE, &table->dbi))) {
+            mdb_txn_abort (txn);
+            goto lmdb_failed;
+        }
+    }
+    if ((rc = mdb_txn_commit (txn)))
+        goto lmdb_failed;
+    return self;
+
+lmdb_failed:
+    snprintf (error, error_size, "store %s: %s", dir, mdb_strerror (rc));
+failed:
+    store_destroy (&self);
+    return NULL;
+}
+
+void
+store_destroy (store_t **self_p)
+{
+    assert (self_p);
+    store_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->env)
+        mdb_env_close (self->env);
+    for (int i = 0; i < self->table_count; i++)
+        free (self->tables [i].name);
+    free (self->dir);
+    free (self);
+    *self_p = NULL;
+}
+
+MDB_dbi
+store_table (store_t *self, const char *name)
+{
+    for (int i = 0; i < self->table_count; i++)
+        if (streq (self->tables [i].name, name))
+            return self->tables [i].dbi;
+    //  A table not declared at store_new is a programming error.
+    fprintf (stderr, "store: unknown table '%s'\n", name);
+    assert (false);
+    return 0;
+}
+
+const char *
+store_dir (store_t *self)
+{
+    return self->dir;
+}
+
+size_t
+store_map_size (store_t *self)
+{
+    return self->map_size;
+}
+
+int
+store_set_map_size (store_t *self, size_t size)
+{
+    int rc = mdb_env_set_mapsize (self->env, size);
+    if (rc == 0) {
+        MDB_envinfo info;
+        mdb_env_info (self->env, &info);
+        self->map_size = info.me_mapsize;
+    }
+    return rc? -1: 0;
+}
+
+const char *
+store_error (store_t *self)
+{
+    return self->error;
+}
+
+int
+store_fail (store_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->error, sizeof self->error, format, args);
+    va_end (args);
+    return -1;
+}
+
+int
+store_write (store_t *self, store_write_fn *fn, void *arg)
+{
+    for (int attempt = 0; attempt < STORE_MAX_RETRIES; attempt++) {
+        self->error [0] = 0;
+        MDB_txn *txn;
+        int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+        if (rc) {
+            snprintf (self->error, sizeof self->error, "store %s: begin: %s", self->dir, mdb_strerror (rc));
+            return -1;
+        }
+        rc = fn (self, txn, arg);
+        if (rc == 0)
+            rc = mdb_txn_commit (txn);
+        else
+            mdb_txn_abort (txn);
+        if (rc == 0)
+            return 0;
+        if (rc != MDB_MAP_FULL) {
+            if (rc != -1 || !*self->error)
+                snprintf (self->error, sizeof self->error, "store %s: %s", self->dir,
+                          rc == -1? "write aborted": mdb_strerror (rc));
+            return -1;
+        }
+        //  The transaction is gone; grow the map and run it again.
+        size_t bigger = self->map_size * 2;
+        if ((rc = mdb_env_set_mapsize (self->env, bigger))) {
+            snprintf (self->error, sizeof self->error, "store %s: grow map to %zu: %s",
+                      self->dir, bigger, mdb_strerror (rc));
+            return -1;
+        }
+        self->map_size = bigger;
+    }
+    snprintf (self->error, sizeof self->error, "store %s: map still full after growing", self->dir);
+    return -1;
+}
+
+MDB_txn *
+store_read_begin (store_t *self)
+{
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn);
+    if (rc) {
+        snprintf (self->error, sizeof self->error, "store %s: read: %s", self->dir, mdb_strerror (rc));
+        return NULL;
+    }
+    return txn;
+}
+
+void
+store_read_end (MDB_txn **txn_p)
+{
+    if (*txn_p)
+        mdb_txn_abort (*txn_p);
+    *txn_p = NULL;
+}
+
+int
+store_put (store_t *self, MDB_txn *txn, const char *table,
+           const void *key, size_t key_size, const void *value, size_t value_size)
+{
+    MDB_val k = { key_size, (void *) key };
+    MDB_val v = { value_size, (void *) value };
+    return mdb_put (txn, store_table (self, table), &k, &v, 0);
+}
+
+int
+store_get (store_t *self, MDB_txn *txn, const char *table,
+           const void *key, size_t key_size, MDB_val *value)
+{
+    MDB_val k = { key_size, (void *) key };
+    return mdb_get (txn, store_table (self, table), &k, value);
+}
+
+int
+store_del (store_t *self, MDB_txn *txn, const char *table, const void *key, size_t key_size)
+{
+    MDB_val k = { key_size, (void *) key };
+    return mdb_del (txn, store_table (self, table), &k, NULL);
+}
+
+uint64_t
+store_count (store_t *self, MDB_txn *txn, const char *table)
+{
+    MDB_stat stat;
+    if (mdb_stat (txn, store_table (self, table), &stat))
+        return 0;
+    return stat.ms_entries;
+}
+
+void
+store_u64_write (uint8_t *buf, uint64_t value)
+{
+    for (int i = 7; i >= 0; i--) {
+        buf [i] = (uint8_t) (value & 0xff);
+        value >>= 8;
+    }
+}
+
+uint64_t
+store_u64_read (const void *buf)
+{
+    const uint8_t *bytes = (const uint8_t *) buf;
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value = (value << 8) | bytes [i];
+    return value;
+}
+
+uint64_t
+store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key)
+{
+    MDB_val value;
+    if (store_get (self, txn, table, key, strlen (key), &value) || value.mv_size != 8)
+        return 0;
+    return store_u64_read (value.mv_data);
+}
+
+int
+store_put_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key, uint64_t value)
+{
+    uint8_t buf [8];
+    store_u64_write (buf, value);
+    return store_put (self, txn, table, key, strlen (key), buf, 8);
+}

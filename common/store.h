@@ -1,0 +1,62 @@
+/*  store: a service's LMDB environment with its named tables.
+
+    One env per service, written by one thread. Writes go through
+    store_write, which runs a function inside one write transaction and
+    commits it; when LMDB reports MDB_MAP_FULL the transaction is thrown
+    away, the map is doubled and the function runs again, so a store grows
+    instead of failing. The function must therefore touch nothing outside
+    the transaction (side effects belong after store_write returns 0).
+
+    Integer keys are stored big-endian so LMDB's byte order is numeric order.
+*/
+#ifndef RCMQ_STORE_H
+#define RCMQ_STORE_H
+
+#include <lmdb.h>
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct _store_t store_t;
+
+//  0 to commit; an LMDB error code (MDB_MAP_FULL retries) or -1 to abort.
+typedef int (store_write_fn) (store_t *store, MDB_txn *txn, void *arg);
+
+//  Opens (creating) the env in dir with the given NULL-terminated tables.
+//  Returns NULL and fills error when the env cannot be opened.
+store_t    *store_new (const char *dir, const char *const *tables, char *error, size_t error_size);
+void        store_destroy (store_t **self_p);
+MDB_dbi     store_table (store_t *self, const char *name);
+const char *store_dir (store_t *self);
+size_t      store_map_size (store_t *self);
+//  Sets the map size to start from (before any transaction); for tests.
+int         store_set_map_size (store_t *self, size_t size);
+
+//  Runs fn in a write transaction and commits. Returns 0, or -1 with the
+//  reason in store_error() and nothing applied.
+int         store_write (store_t *self, store_write_fn *fn, void *arg);
+//  Read-only transactions.
+MDB_txn    *store_read_begin (store_t *self);
+void        store_read_end (MDB_txn **txn_p);
+const char *store_error (store_t *self);
+//  Inside a store_write function: records why it aborts; returns -1.
+int         store_fail (store_t *self, const char *format, ...)
+            __attribute__ ((format (printf, 2, 3)));
+
+//  Table helpers over one transaction. get returns 0, MDB_NOTFOUND or an error.
+int         store_put (store_t *self, MDB_txn *txn, const char *table,
+                       const void *key, size_t key_size, const void *value, size_t value_size);
+int         store_get (store_t *self, MDB_txn *txn, const char *table,
+                       const void *key, size_t key_size, MDB_val *value);
+int         store_del (store_t *self, MDB_txn *txn, const char *table,
+                       const void *key, size_t key_size);
+//  Entries in a table (0 on error).
+uint64_t    store_count (store_t *self, MDB_txn *txn, const char *table);
+
+//  Big-endian 64-bit integers, for keys and small values.
+void        store_u64_write (uint8_t *buf, uint64_t value);
+uint64_t    store_u64_read (const void *buf);
+//  A u64 value stored under a string key ("meta" counters). Missing = 0.
+uint64_t    store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key);
+int         store_put_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key, uint64_t value);
+
+#endif

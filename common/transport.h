@@ -1,0 +1,33 @@
+/*  transport: CURVE on every TCP socket, and our own ZAP handler.
+
+    Every server socket is a CURVE server in ZAP domain "rcmq"; the ZAP
+    handler (one actor per process, started before any server binds) admits
+    a client key only if the keyring knows it, and reports the Z85 key as the
+    connection's User-Id, which servers read from each request frame.
+
+    Keys live in a keys directory made by `rcmqctl keys init`:
+        public/<name>.cert          public certs: services and people
+        secret/<name>.cert_secret   secret certs of this host's processes
+*/
+#ifndef RCMQ_TRANSPORT_H
+#define RCMQ_TRANSPORT_H
+
+#include <czmq.h>
+
+#define TRANSPORT_ZAP_DOMAIN "rcmq"
+
+//  Starts the ZAP handler for this process. NULL when keys_dir/public is
+//  missing: a server must then not start, since it could not refuse anyone.
+zactor_t *transport_zap_new (const char *keys_dir);
+//  Makes sock a CURVE server with this cert (before bind).
+void      transport_curve_server (zsock_t *sock, zcert_t *cert);
+//  Makes sock a CURVE client of a server with the Z85 key (before connect).
+void      transport_curve_client (zsock_t *sock, zcert_t *cert, const char *server_key);
+//  Loads keys_dir/secret/<name>.cert_secret; NULL when missing or unreadable.
+zcert_t  *transport_load_secret (const char *keys_dir, const char *name);
+//  The Z85 public key in keys_dir/public/<name>.cert, fresh string; NULL when missing.
+char     *transport_load_public_key (const char *keys_dir, const char *name);
+//  The User-Id (Z85 key) that ZAP set on the connection a frame came from.
+const char *transport_peer_key (zframe_t *frame);
+
+#endif

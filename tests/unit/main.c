@@ -1,0 +1,71 @@
+/*  rcmq-unit: runs every unit suite. With an argument, only the suites whose
+    names contain it (`rcmq-unit store`).
+*/
+#include "suites.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *name;
+    Suite *(*make) (void);
+} s_suite_t;
+
+static s_suite_t s_suites [] = {
+    { "clock",  clock_suite },
+    { "config", config_suite },
+    { "store",  store_suite },
+    { "codec",  codec_suite },
+};
+
+char *
+test_tmpdir (const char *tag)
+{
+    const char *base = getenv ("TMPDIR");
+    char *path = malloc (4096);
+    snprintf (path, 4096, "%s/rcmq-%s-XXXXXX", base && *base? base: "/tmp", tag);
+    if (!mkdtemp (path)) {
+        perror ("mkdtemp");
+        abort ();
+    }
+    return path;
+}
+
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+void
+test_rmtree (const char *dir)
+{
+    nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+main (int argc, char *argv [])
+{
+    const char *only = argc > 1? argv [1]: NULL;
+    SRunner *runner = NULL;
+    for (size_t i = 0; i < sizeof s_suites / sizeof s_suites [0]; i++) {
+        if (only && !strstr (s_suites [i].name, only))
+            continue;
+        Suite *suite = s_suites [i].make ();
+        if (runner)
+            srunner_add_suite (runner, suite);
+        else
+            runner = srunner_create (suite);
+    }
+    if (!runner) {
+        fprintf (stderr, "rcmq-unit: no suite matches '%s'\n", only);
+        return 2;
+    }
+    srunner_run_all (runner, CK_NORMAL);
+    int failed = srunner_ntests_failed (runner);
+    srunner_free (runner);
+    return failed? 1: 0;
+}

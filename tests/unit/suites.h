@@ -1,0 +1,21 @@
+/*  The unit suites, one per class. main.c runs them all in one SRunner so
+    the run ends in one Check summary line. Add a suite: write its
+    test_<class>.c with a <class>_suite() constructor, list it here and in
+    main.c's table, and in CMakeLists.txt.
+*/
+#ifndef RCMQ_TEST_SUITES_H
+#define RCMQ_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *clock_suite (void);
+Suite *config_suite (void);
+Suite *store_suite (void);
+Suite *codec_suite (void);
+
+//  A fresh empty directory under $TMPDIR for one test; caller removes it
+//  with test_rmtree.
+char *test_tmpdir (const char *tag);
+void  test_rmtree (const char *dir);
+
+#endif
