@@ -19,6 +19,7 @@ static s_suite_t s_suites [] = {
     { "config", config_suite },
     { "store",  store_suite },
     { "codec",  codec_suite },
+    { "x12",    x12_suite },
 };
 
 char *

@@ -12,6 +12,7 @@ Suite *clock_suite (void);
 Suite *config_suite (void);
 Suite *store_suite (void);
 Suite *codec_suite (void);
+Suite *x12_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

@@ -1,0 +1,97 @@
+/*  x12: a streaming X12 tokenizer and envelope validator.
+
+    The reader takes its separators from each ISA segment (element separator
+    = byte 3, repetition separator = ISA11, component separator = ISA16,
+    segment terminator = the byte after ISA16), so any separator style works,
+    and a file may hold several ISA envelopes with different styles. A UTF-8
+    BOM at the start, CR / LF after terminators and blanks before a segment
+    id are skipped.
+
+    It streams: bytes come in chunks (64 KiB by default) from a FILE* or a
+    memory buffer, and only the current segment is kept, so the heap a file
+    needs does not grow with its size.
+
+    Every segment handed out has passed the envelope checks that can be made
+    when it arrives: ISA is exactly 106 characters with separators where
+    they belong; GS only inside ISA, ST only inside GS, content only inside
+    ST; SE01 = segments from ST to SE inclusive, SE02 = ST02; GE01 = number
+    of ST, GE02 = GS06; IEA01 = number of GS, IEA02 = ISA13; the file ends
+    after an IEA. The first violation ends the read with -1 and an error
+    naming the segment number (from 1 at the file's first ISA), segment id
+    and reason; a file with such an error is to be refused whole.
+
+        x12_reader_t *reader = x12_reader_new_file (file);
+        x12_segment_t *segment;
+        int rc;
+        while ((rc = x12_reader_next (reader, &segment)) == 1)
+            use (x12_segment_id (segment), x12_segment_element (segment, 1));
+        if (rc == -1)
+            fprintf (stderr, "%s\n", x12_reader_error (reader));
+        x12_reader_destroy (&reader);
+*/
+#ifndef RCMQ_X12_H
+#define RCMQ_X12_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct _x12_reader_t x12_reader_t;
+typedef struct _x12_segment_t x12_segment_t;
+
+//  Longest segment accepted, in bytes; longer is an error (a file without
+//  the terminator it announced would otherwise be read whole into memory).
+#define X12_MAX_SEGMENT 65536
+//  Chunk size used unless x12_reader_set_chunk_size says otherwise.
+#define X12_DEFAULT_CHUNK 65536
+
+typedef struct {
+    char element;       //  ISA byte 3
+    char component;     //  ISA16
+    char repetition;    //  ISA11, or 0 when ISA11 is not a separator (4010 "U")
+    char segment;       //  byte after ISA16
+} x12_separators_t;
+
+//  Reads from an open file; the caller keeps ownership of the FILE*.
+x12_reader_t *x12_reader_new_file (FILE *file);
+//  Reads from memory the caller keeps alive until the reader is destroyed.
+x12_reader_t *x12_reader_new_buffer (const void *data, size_t size);
+void          x12_reader_destroy (x12_reader_t **self_p);
+
+//  Reads at most size bytes per refill (at least 1). Tests use tiny sizes
+//  to put chunk boundaries everywhere.
+void x12_reader_set_chunk_size (x12_reader_t *self, size_t size);
+
+//  Next segment: 1 and *segment_p set (owned by the reader, valid until the
+//  next call), 0 at a clean end of input, -1 on error (see x12_reader_error).
+//  After -1 every later call returns -1.
+int x12_reader_next (x12_reader_t *self, x12_segment_t **segment_p);
+
+//  "segment N (ID): reason" after -1, else NULL.
+const char *x12_reader_error (x12_reader_t *self);
+//  Segment number and id the error is about (0 and "" when none).
+uint64_t    x12_reader_error_segment (x12_reader_t *self);
+const char *x12_reader_error_id (x12_reader_t *self);
+
+//  Separators of the current interchange (all zero before the first ISA).
+x12_separators_t x12_reader_separators (x12_reader_t *self);
+//  Segments handed out so far; ISA envelopes started so far.
+uint64_t x12_reader_segments (x12_reader_t *self);
+uint32_t x12_reader_interchanges (x12_reader_t *self);
+
+//  The segment id ("ISA", "NM1").
+const char *x12_segment_id (x12_segment_t *self);
+//  Segment number in the file, from 1.
+uint64_t    x12_segment_number (x12_segment_t *self);
+//  Number of elements after the id (trailing empty ones included as sent).
+size_t      x12_segment_count (x12_segment_t *self);
+//  Element index (from 1, as in "NM109"); "" when the segment has fewer.
+//  The text is the whole element, component separators included.
+const char *x12_segment_element (x12_segment_t *self, size_t index);
+//  Component index (from 1) of element index; "" when absent. An element
+//  without component separators is its own component 1.
+const char *x12_segment_component (x12_segment_t *self, size_t index, size_t component);
+//  Number of components in element index (0 when the element is absent).
+size_t      x12_segment_components (x12_segment_t *self, size_t index);
+
+#endif
