@@ -1,0 +1,389 @@
+/*  rcmqctl status: is every process of the deployment up, and how far has
+    each got?
+
+    It asks the broker for broker.Status and each service for <svc>.Health,
+    all at once (one thread per call, each with its own client socket), with
+    a short timeout and no resends: status is what an operator runs when
+    something is wrong, so a dead deployment must answer in about one
+    timeout, not seven. Exit status 0 means all seven processes answered OK.
+*/
+#include "ctl.h"
+
+#include <pthread.h>
+
+#define STATUS_TIMEOUT_MS  1500
+
+//  The processes of a deployment and the method each answers for status.
+static const struct {
+    const char *name;
+    const char *method;
+} s_processes [] = {
+    { "broker",  "broker.Status" },
+    { "intake",  "intake.Health" },
+    { "claims",  "claims.Health" },
+    { "denials", "denials.Health" },
+    { "inquiry", "inquiry.Health" },
+    { "audit",   "audit.Health" },
+    { "metrics", "metrics.Health" },
+};
+#define PROCESS_COUNT (sizeof s_processes / sizeof s_processes [0])
+
+typedef struct {
+    const char *name;
+    const char *method;
+    const char *endpoint;
+    client_t *client;           //  NULL when its keys are missing
+    Reply *reply;               //  NULL when none came
+    HealthReply *health;        //  decoded body of a service's reply
+    BrokerStatus *broker;       //  decoded body of the broker's reply
+    bool up;
+    char error [1024];
+} probe_t;
+
+static void *
+s_probe_call (void *args)
+{
+    probe_t *probe = (probe_t *) args;
+    probe->reply = client_call (probe->client, probe->method, NULL);
+    if (!probe->reply)
+        snprintf (probe->error, sizeof probe->error, "%s", client_error (probe->client));
+    return NULL;
+}
+
+//  Turns a probe's reply into up / down with a reason.
+static void
+s_probe_judge (probe_t *probe, ctl_t *ctl)
+{
+    if (!probe->client)
+        return;                 //  error says which key is missing
+    if (!probe->reply) {
+        //  A CURVE server that does not know our key drops the handshake
+        //  without a word, which looks just like a process that is not
+        //  there; the client's error says both, we add which key we offered.
+        char reason [512];
+        snprintf (reason, sizeof reason, "%s", probe->error);
+        snprintf (probe->error, sizeof probe->error, "%s [our key: %s/public/%s.cert]",
+                  reason, ctl_keys_dir (ctl), ctl_client_name (ctl));
+        return;
+    }
+    if (probe->reply->status != STATUS__OK) {
+        snprintf (probe->error, sizeof probe->error, "%s at %s answered %s: %s",
+                  probe->method, probe->endpoint, codec_status_name (probe->reply->status),
+                  probe->reply->message);
+        return;
+    }
+    const uint8_t *body = probe->reply->body.data;
+    size_t size = probe->reply->body.len;
+    if (streq (probe->name, "broker"))
+        probe->broker = (BrokerStatus *) codec_decode (&broker_status__descriptor, body, size);
+    else
+        probe->health = (HealthReply *) codec_decode (&health_reply__descriptor, body, size);
+    if (!probe->broker && !probe->health)
+        snprintf (probe->error, sizeof probe->error, "%s at %s: reply body is not a %s",
+                  probe->method, probe->endpoint,
+                  streq (probe->name, "broker")? "BrokerStatus": "HealthReply");
+    else
+        probe->up = true;
+}
+
+static void
+s_uptime (uint64_t started_ms, uint64_t now_ms, char *buf, size_t size)
+{
+    if (!started_ms || now_ms < started_ms) {
+        snprintf (buf, size, "-");
+        return;
+    }
+    uint64_t s = (now_ms - started_ms) / 1000;
+    if (s >= 86400)
+        snprintf (buf, size, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+    else
+    if (s >= 3600)
+        snprintf (buf, size, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+    else
+    if (s >= 60)
+        snprintf (buf, size, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+    else
+        snprintf (buf, size, "%" PRIu64 "s", s);
+}
+
+//  ---------------------------------------------------------------------
+//  JSON
+
+static json_t *
+s_process_json (probe_t *probe)
+{
+    json_t *object = json_object ();
+    json_object_set_new (object, "name", json_string (probe->name));
+    json_object_set_new (object, "endpoint", probe->endpoint? json_string (probe->endpoint): json_null ());
+    json_object_set_new (object, "up", json_boolean (probe->up));
+    json_object_set_new (object, "error", probe->up? json_null (): json_string (probe->error));
+    if (probe->broker) {
+        json_object_set_new (object, "version", json_string (probe->broker->version));
+        json_object_set_new (object, "started_ms", json_integer ((json_int_t) probe->broker->started_ms));
+    }
+    if (probe->health) {
+        HealthReply *health = probe->health;
+        json_object_set_new (object, "version", json_string (health->version));
+        json_object_set_new (object, "started_ms", json_integer ((json_int_t) health->started_ms));
+        json_object_set_new (object, "now_ms", json_integer ((json_int_t) health->now_ms));
+        json_object_set_new (object, "outbox_depth", json_integer ((json_int_t) health->outbox_depth));
+        json_object_set_new (object, "outbox_next_seq", json_integer ((json_int_t) health->outbox_next_seq));
+        json_object_set_new (object, "broker_connected", json_boolean (health->broker_connected));
+        json_t *consumed = json_object ();
+        for (size_t i = 0; i < health->n_consumed; i++)
+            json_object_set_new (consumed, health->consumed [i]->stream,
+                                 json_integer ((json_int_t) health->consumed [i]->seq));
+        json_object_set_new (object, "consumed", consumed);
+    }
+    return object;
+}
+
+static json_t *
+s_broker_json (BrokerStatus *status)
+{
+    json_t *object = json_object ();
+    json_object_set_new (object, "version", json_string (status->version));
+    json_object_set_new (object, "started_ms", json_integer ((json_int_t) status->started_ms));
+    json_object_set_new (object, "retention_hours", json_integer ((json_int_t) status->retention_hours));
+    json_t *streams = json_array ();
+    for (size_t i = 0; i < status->n_streams; i++) {
+        StreamStatus *stream = status->streams [i];
+        json_array_append_new (streams, json_pack ("{s:s, s:I, s:I, s:I}",
+            "stream", stream->stream, "head_seq", (json_int_t) stream->head_seq,
+            "first_seq", (json_int_t) stream->first_seq, "events", (json_int_t) stream->events));
+    }
+    json_object_set_new (object, "streams", streams);
+    json_t *producers = json_array ();
+    for (size_t i = 0; i < status->n_producers; i++) {
+        ProducerStatus *producer = status->producers [i];
+        json_array_append_new (producers, json_pack ("{s:s, s:I, s:I}",
+            "producer", producer->producer, "acked_seq", (json_int_t) producer->acked_seq,
+            "last_seen_ms", (json_int_t) producer->last_seen_ms));
+    }
+    json_object_set_new (object, "producers", producers);
+    json_t *consumers = json_array ();
+    for (size_t i = 0; i < status->n_consumers; i++) {
+        ConsumerStatus *consumer = status->consumers [i];
+        json_array_append_new (consumers, json_pack ("{s:s, s:s, s:I, s:I, s:I}",
+            "consumer", consumer->consumer, "stream", consumer->stream,
+            "applied_seq", (json_int_t) consumer->applied_seq, "lag", (json_int_t) consumer->lag,
+            "last_seen_ms", (json_int_t) consumer->last_seen_ms));
+    }
+    json_object_set_new (object, "consumers", consumers);
+    return object;
+}
+
+//  ---------------------------------------------------------------------
+//  Tables
+
+static const output_column_t s_process_columns [] = {
+    { "process",  OUTPUT_TEXT },
+    { "state",    OUTPUT_TEXT },
+    { "version",  OUTPUT_TEXT },
+    { "uptime",   OUTPUT_TEXT },
+    { "outbox",   OUTPUT_INT },
+    { "broker",   OUTPUT_TEXT },
+    { "endpoint", OUTPUT_TEXT },
+    { "consumed", OUTPUT_TEXT },
+    { NULL }
+};
+
+static const output_column_t s_stream_columns [] = {
+    { "stream",    OUTPUT_TEXT },
+    { "head_seq",  OUTPUT_INT },
+    { "first_seq", OUTPUT_INT },
+    { "events",    OUTPUT_INT },
+    { NULL }
+};
+
+static const output_column_t s_producer_columns [] = {
+    { "producer",  OUTPUT_TEXT },
+    { "acked_seq", OUTPUT_INT },
+    { NULL }
+};
+
+static const output_column_t s_consumer_columns [] = {
+    { "consumer", OUTPUT_TEXT },
+    { "stream",   OUTPUT_TEXT },
+    { "applied",  OUTPUT_INT },
+    { "lag",      OUTPUT_INT },
+    { NULL }
+};
+
+static void
+s_process_row (output_table_t *table, probe_t *probe)
+{
+    output_table_row (table);
+    output_table_cell (table, probe->name);
+    output_table_cell (table, probe->up? "up": "down");
+    HealthReply *health = probe->health;
+    if (probe->broker)
+        output_table_cell (table, probe->broker->version);
+    else
+        output_table_cell (table, health? health->version: NULL);
+    char uptime [32] = "-";
+    if (health)
+        s_uptime (health->started_ms, health->now_ms, uptime, sizeof uptime);
+    output_table_cell (table, uptime);
+    if (health)
+        output_table_cell_uint (table, health->outbox_depth);
+    else
+        output_table_cell (table, NULL);
+    output_table_cell (table, health? (health->broker_connected? "connected": "NOT CONNECTED"): NULL);
+    output_table_cell (table, probe->endpoint);
+    char *consumed = NULL;
+    for (size_t i = 0; health && i < health->n_consumed; i++) {
+        char *more = zsys_sprintf ("%s%s%s=%" PRIu64, consumed? consumed: "", consumed? " ": "",
+                                   health->consumed [i]->stream, health->consumed [i]->seq);
+        free (consumed);
+        consumed = more;
+    }
+    output_table_cell (table, consumed? consumed: health? "none": NULL);
+    free (consumed);
+}
+
+static void
+s_print_broker_tables (BrokerStatus *status, FILE *out)
+{
+    output_table_t *table = output_table_new (s_stream_columns);
+    for (size_t i = 0; i < status->n_streams; i++) {
+        output_table_row (table);
+        output_table_cell (table, status->streams [i]->stream);
+        output_table_cell_uint (table, status->streams [i]->head_seq);
+        output_table_cell_uint (table, status->streams [i]->first_seq);
+        output_table_cell_uint (table, status->streams [i]->events);
+    }
+    fprintf (out, "\nbroker streams%s\n", status->n_streams? ":": ": none yet");
+    if (status->n_streams)
+        output_table_print (table, OUTPUT_TABLE, out);
+    output_table_destroy (&table);
+
+    table = output_table_new (s_producer_columns);
+    for (size_t i = 0; i < status->n_producers; i++) {
+        output_table_row (table);
+        output_table_cell (table, status->producers [i]->producer);
+        output_table_cell_uint (table, status->producers [i]->acked_seq);
+    }
+    fprintf (out, "\nproducers%s\n", status->n_producers? ":": ": none yet");
+    if (status->n_producers)
+        output_table_print (table, OUTPUT_TABLE, out);
+    output_table_destroy (&table);
+
+    table = output_table_new (s_consumer_columns);
+    for (size_t i = 0; i < status->n_consumers; i++) {
+        output_table_row (table);
+        output_table_cell (table, status->consumers [i]->consumer);
+        output_table_cell (table, status->consumers [i]->stream);
+        output_table_cell_uint (table, status->consumers [i]->applied_seq);
+        output_table_cell_uint (table, status->consumers [i]->lag);
+    }
+    fprintf (out, "\nconsumers%s\n", status->n_consumers? ":": ": none yet");
+    if (status->n_consumers)
+        output_table_print (table, OUTPUT_TABLE, out);
+    output_table_destroy (&table);
+}
+
+//  ---------------------------------------------------------------------
+
+static int
+s_status (ctl_t *ctl, ctl_args_t *args)
+{
+    //  Threads share the czmq context; make it before they race to.
+    zsys_init ();
+    //  Without our own certificate no call can succeed; one clear error
+    //  beats seven.
+    if (!ctl_client_cert (ctl))
+        return CTL_FAILED;
+    probe_t probes [PROCESS_COUNT];
+    memset (probes, 0, sizeof probes);
+    int timeout = ctl_timeout (ctl, STATUS_TIMEOUT_MS);
+    pthread_t threads [PROCESS_COUNT];
+    bool started [PROCESS_COUNT];
+    for (size_t i = 0; i < PROCESS_COUNT; i++) {
+        probe_t *probe = &probes [i];
+        probe->name = s_processes [i].name;
+        probe->method = s_processes [i].method;
+        probe->endpoint = ctl_endpoint (ctl, probe->name);
+        probe->client = ctl_client_new (ctl, probe->name, probe->error, sizeof probe->error);
+        started [i] = false;
+        if (!probe->client)
+            continue;
+        client_set_timeout (probe->client, timeout);
+        client_set_retries (probe->client, 0);
+        started [i] = pthread_create (&threads [i], NULL, s_probe_call, probe) == 0;
+        if (!started [i])
+            s_probe_call (probe);
+    }
+    //  Each thread used only its own client; after the join the sockets
+    //  come back to this thread, which the join's barrier makes safe.
+    for (size_t i = 0; i < PROCESS_COUNT; i++)
+        if (started [i])
+            pthread_join (threads [i], NULL);
+
+    size_t up = 0;
+    probe_t *broker = NULL;
+    for (size_t i = 0; i < PROCESS_COUNT; i++) {
+        s_probe_judge (&probes [i], ctl);
+        if (probes [i].up)
+            up++;
+        if (probes [i].broker)
+            broker = &probes [i];
+    }
+    for (size_t i = 0; i < PROCESS_COUNT; i++)
+        if (!probes [i].up)
+            fprintf (stderr, "rcmqctl status: %s down: %s\n", probes [i].name, probes [i].error);
+
+    output_format_t format = ctl_format (ctl);
+    if (format == OUTPUT_JSON) {
+        json_t *result = json_object ();
+        json_object_set_new (result, "ok", json_boolean (up == PROCESS_COUNT));
+        json_object_set_new (result, "up", json_integer ((json_int_t) up));
+        json_object_set_new (result, "total", json_integer ((json_int_t) PROCESS_COUNT));
+        config_t *config = ctl_config (ctl);
+        const char *file = config? config_file (config): NULL;
+        json_object_set_new (result, "config", file? json_string (file): json_null ());
+        json_t *processes = json_array ();
+        for (size_t i = 0; i < PROCESS_COUNT; i++)
+            json_array_append_new (processes, s_process_json (&probes [i]));
+        json_object_set_new (result, "processes", processes);
+        json_object_set_new (result, "broker", broker? s_broker_json (broker->broker): json_null ());
+        output_json (result, stdout);
+    }
+    else {
+        output_table_t *table = output_table_new (s_process_columns);
+        for (size_t i = 0; i < PROCESS_COUNT; i++)
+            s_process_row (table, &probes [i]);
+        output_table_print (table, format, stdout);
+        output_table_destroy (&table);
+        //  CSV is one table for spreadsheets; the broker's detail is for
+        //  people (and is in --json).
+        if (format == OUTPUT_TABLE) {
+            if (broker)
+                s_print_broker_tables (broker->broker, stdout);
+            printf ("\n%zu of %zu processes up\n", up, PROCESS_COUNT);
+        }
+    }
+    for (size_t i = 0; i < PROCESS_COUNT; i++) {
+        client_destroy (&probes [i].client);
+        codec_free (probes [i].reply);
+        codec_free (probes [i].health);
+        codec_free (probes [i].broker);
+    }
+    return up == PROCESS_COUNT? CTL_OK: CTL_FAILED;
+}
+
+static const ctl_command_t s_commands [] = {
+    { NULL, NULL, 0, 0, "show whether the broker and every service are up",
+      "Asks the broker for broker.Status and intake, claims, denials, inquiry, audit\n"
+      "and metrics for <svc>.Health, all at once, and prints one row per process\n"
+      "(version, uptime, outbox depth, broker link, consumed offsets), then the\n"
+      "broker's streams, producers and consumer lag. Each call waits --timeout ms\n"
+      "(default 1500) with no resend. Exit status 0 only when all seven are up;\n"
+      "the reason for each process that is down goes to stderr.",
+      NULL, s_status },
+    { NULL }
+};
+
+const ctl_group_t cmd_status = {
+    "status", "Shows whether every process of the deployment is up.", s_commands
+};

@@ -1,0 +1,299 @@
+/*  rcmqctl: the operator's command line for an rcmq deployment.
+
+    rcmqctl [global options] GROUP [COMMAND] [options] [operands]
+
+    main() finds the group in the table that cli/groups.def builds, then the
+    command in the group's own table, then parses the rest of the command
+    line against the command's options plus the global ones with
+    getopt_long. Commands receive parsed arguments (ctl_args_t) and never
+    parse argv themselves, which is what gives every command the same
+    --help, the same global options in any position and exit code 2 for
+    every usage error.
+*/
+#include "ctl.h"
+
+#include <getopt.h>
+
+#define CTL_GROUP(name) extern const ctl_group_t cmd_##name;
+#include "groups.def"
+#undef CTL_GROUP
+
+static const ctl_group_t *s_groups [] = {
+#define CTL_GROUP(name) &cmd_##name,
+#include "groups.def"
+#undef CTL_GROUP
+};
+#define GROUP_COUNT (sizeof s_groups / sizeof s_groups [0])
+
+struct _ctl_args_t {
+    zhashx_t *options;      //  command option name -> value ("" for flags)
+    char **operands;
+    int operand_count;
+};
+
+const char *
+ctl_arg_option (ctl_args_t *args, const char *name)
+{
+    return (const char *) zhashx_lookup (args->options, name);
+}
+
+bool
+ctl_arg_flag (ctl_args_t *args, const char *name)
+{
+    return ctl_arg_option (args, name) != NULL;
+}
+
+int
+ctl_arg_count (ctl_args_t *args)
+{
+    return args->operand_count;
+}
+
+const char *
+ctl_arg_operand (ctl_args_t *args, int index)
+{
+    return index >= 0 && index < args->operand_count? args->operands [index]: NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  Help
+
+static void
+s_print_options (const char *title, const ctl_option_t *options, FILE *out)
+{
+    if (!options || !options [0].name)
+        return;
+    fprintf (out, "\n%s:\n", title);
+    for (const ctl_option_t *option = options; option->name; option++) {
+        char left [64];
+        snprintf (left, sizeof left, "--%s%s%s", option->name,
+                  option->arg? " ": "", option->arg? option->arg: "");
+        fprintf (out, "  %-18s %s\n", left, option->help);
+    }
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out, "usage: rcmqctl [options] COMMAND [options] [operands]\n\n"
+                  "Operates an rcmq deployment: its keys, its processes and their work.\n"
+                  "Run from the repository after scripts/run it needs no options.\n\n"
+                  "commands:\n");
+    for (size_t g = 0; g < GROUP_COUNT; g++)
+        for (const ctl_command_t *command = s_groups [g]->commands; command->run; command++) {
+            char left [64];
+            snprintf (left, sizeof left, "%s%s%s", s_groups [g]->name,
+                      command->name? " ": "", command->name? command->name: "");
+            fprintf (out, "  %-18s %s\n", left, command->summary);
+        }
+    s_print_options ("global options", ctl_global_options, out);
+    fprintf (out, "\nRun `rcmqctl COMMAND --help` for a command's options. Exit status:\n"
+                  "0 success, 1 failure, 2 usage error. See docs/rcmqctl.md.\n");
+}
+
+static void
+s_group_usage (const ctl_group_t *group, FILE *out)
+{
+    fprintf (out, "usage: rcmqctl %s COMMAND [options]\n\n%s\n\ncommands:\n",
+             group->name, group->summary);
+    for (const ctl_command_t *command = group->commands; command->run; command++) {
+        char left [64];
+        snprintf (left, sizeof left, "%s %s", command->name, command->operands? command->operands: "");
+        fprintf (out, "  %-24s %s\n", left, command->summary);
+    }
+    fprintf (out, "\nRun `rcmqctl %s COMMAND --help` for a command's options.\n", group->name);
+}
+
+static void
+s_command_usage (const ctl_group_t *group, const ctl_command_t *command, FILE *out)
+{
+    fprintf (out, "usage: rcmqctl %s%s%s%s%s [options]\n\n%s\n",
+             group->name, command->name? " ": "", command->name? command->name: "",
+             command->operands? " ": "", command->operands? command->operands: "",
+             command->help? command->help: command->summary);
+    s_print_options ("options", command->options, out);
+    s_print_options ("global options", ctl_global_options, out);
+}
+
+//  ---------------------------------------------------------------------
+//  Parsing
+
+//  Option ids handed to getopt_long: global options from 256, the
+//  command's own from 512, so one switch tells them apart.
+#define ID_GLOBAL   256
+#define ID_COMMAND  512
+
+static size_t
+s_option_count (const ctl_option_t *options)
+{
+    size_t count = 0;
+    while (options && options [count].name)
+        count++;
+    return count;
+}
+
+static struct option *
+s_long_options (const ctl_option_t *command_options)
+{
+    size_t globals = s_option_count (ctl_global_options);
+    size_t owns = s_option_count (command_options);
+    struct option *table = (struct option *) zmalloc ((globals + owns + 1) * sizeof (struct option));
+    for (size_t i = 0; i < globals; i++)
+        table [i] = (struct option) { ctl_global_options [i].name,
+            ctl_global_options [i].arg? required_argument: no_argument, NULL, ID_GLOBAL + (int) i };
+    for (size_t i = 0; i < owns; i++)
+        table [globals + i] = (struct option) { command_options [i].name,
+            command_options [i].arg? required_argument: no_argument, NULL, ID_COMMAND + (int) i };
+    return table;
+}
+
+typedef enum { PARSE_OK, PARSE_HELP, PARSE_USAGE } parse_t;
+
+//  Parses argv [1..] against the command's options and the global ones.
+//  what names the command in error messages ("rcmqctl keys init"). stop_at_operand makes the
+//  first operand end option parsing (for the options before the group).
+static parse_t
+s_parse (ctl_t *ctl, int argc, char **argv, const char *what, const ctl_option_t *options,
+         bool stop_at_operand, zhashx_t *values, int *next)
+{
+    struct option *table = s_long_options (options);
+    parse_t result = PARSE_OK;
+    optind = 0;             //  GNU: start afresh, argv [0] is the command
+    opterr = 0;             //  our own messages name the command
+    while (result == PARSE_OK) {
+        int id = getopt_long (argc, argv, stop_at_operand? "+:h": ":h", table, NULL);
+        if (id == -1)
+            break;
+        if (id == 'h')
+            result = PARSE_HELP;
+        else
+        if (id >= ID_COMMAND)
+            zhashx_update (values, options [id - ID_COMMAND].name, optarg? optarg: "");
+        else
+        if (id >= ID_GLOBAL) {
+            const char *name = ctl_global_options [id - ID_GLOBAL].name;
+            if (streq (name, "help"))
+                result = PARSE_HELP;
+            else
+            if (ctl_set_global (ctl, name, optarg? optarg: ""))
+                result = PARSE_USAGE;
+        }
+        else {
+            //  With a leading ':' in the optstring getopt says ':' for a
+            //  missing value and '?' for an unknown option; either way the
+            //  word it stopped at is the one before optind.
+            char word [64];
+            if (id == '?' && optopt > 0 && optopt < 256)
+                snprintf (word, sizeof word, "-%c", optopt);
+            else
+                snprintf (word, sizeof word, "%s", argv [optind - 1]);
+            fprintf (stderr, "%s: %s %s (see `%s --help`)\n", what,
+                     id == ':'? "missing value for": "unknown option", word, what);
+            result = PARSE_USAGE;
+        }
+    }
+    *next = optind;
+    free (table);
+    return result;
+}
+
+//  ---------------------------------------------------------------------
+//  Dispatch
+
+static const ctl_group_t *
+s_find_group (const char *name)
+{
+    for (size_t g = 0; g < GROUP_COUNT; g++)
+        if (streq (s_groups [g]->name, name))
+            return s_groups [g];
+    return NULL;
+}
+
+static const ctl_command_t *
+s_find_command (const ctl_group_t *group, const char *name)
+{
+    for (const ctl_command_t *command = group->commands; command->run; command++)
+        if (command->name && streq (command->name, name))
+            return command;
+    return NULL;
+}
+
+static bool
+s_is_help (const char *word)
+{
+    return streq (word, "--help") || streq (word, "-h") || streq (word, "help");
+}
+
+//  Finds the command argv names and runs it; returns the exit code.
+static int
+s_dispatch (ctl_t *ctl, int argc, char **argv, zhashx_t *values)
+{
+    int next;
+    parse_t parsed = s_parse (ctl, argc, argv, "rcmqctl", NULL, true, values, &next);
+    if (parsed != PARSE_OK || next >= argc || streq (argv [next], "help")) {
+        bool asked = parsed == PARSE_HELP || (next < argc && streq (argv [next], "help"));
+        if (parsed != PARSE_USAGE)
+            s_usage (asked? stdout: stderr);
+        return asked? CTL_OK: CTL_USAGE;
+    }
+    const ctl_group_t *group = s_find_group (argv [next]);
+    if (!group) {
+        fprintf (stderr, "rcmqctl: unknown command '%s' (see `rcmqctl --help`)\n", argv [next]);
+        return CTL_USAGE;
+    }
+    //  A group with an unnamed first command is itself the command
+    //  (`rcmqctl status`); otherwise the next word names the command.
+    const ctl_command_t *command = group->commands;
+    if (command->name) {
+        next++;
+        if (next >= argc || s_is_help (argv [next])) {
+            s_group_usage (group, next < argc? stdout: stderr);
+            return next < argc? CTL_OK: CTL_USAGE;
+        }
+        command = s_find_command (group, argv [next]);
+        if (!command) {
+            fprintf (stderr, "rcmqctl %s: unknown command '%s' (see `rcmqctl %s --help`)\n",
+                     group->name, argv [next], group->name);
+            return CTL_USAGE;
+        }
+    }
+    char what [128];
+    snprintf (what, sizeof what, "rcmqctl %s%s%s", group->name,
+              command->name? " ": "", command->name? command->name: "");
+    int sub_argc = argc - next;
+    char **sub_argv = argv + next;
+    parsed = s_parse (ctl, sub_argc, sub_argv, what, command->options, false, values, &next);
+    if (parsed == PARSE_HELP) {
+        s_command_usage (group, command, stdout);
+        return CTL_OK;
+    }
+    if (parsed == PARSE_USAGE)
+        return CTL_USAGE;
+    ctl_args_t args = { values, sub_argv + next, sub_argc - next };
+    if (args.operand_count < command->min_operands
+    || (command->max_operands >= 0 && args.operand_count > command->max_operands)) {
+        if (args.operand_count < command->min_operands)
+            fprintf (stderr, "%s: expected %s (see `%s --help`)\n", what, command->operands, what);
+        else
+            fprintf (stderr, "%s: unexpected operand '%s' (see `%s --help`)\n", what,
+                     args.operands [command->max_operands], what);
+        return CTL_USAGE;
+    }
+    return command->run (ctl, &args);
+}
+
+int
+main (int argc, char *argv [])
+{
+    //  rcmqctl is a short-lived client: Ctrl-C ends it at once (no czmq
+    //  interrupt handler to poll), and a request queued for a dead
+    //  endpoint must not hold up the exit.
+    zsys_handler_set (NULL);
+    zsys_set_linger (0);
+    ctl_t *ctl = ctl_new ();
+    zhashx_t *values = zhashx_new ();
+    int rc = s_dispatch (ctl, argc, argv, values);
+    zhashx_destroy (&values);
+    ctl_destroy (&ctl);
+    return rc;
+}
