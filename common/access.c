@@ -1,0 +1,78 @@
+/*  access: the role → permission policy as a table. Reading it top to
+    bottom is reading the policy: admins administer, compliance reads the
+    audit trail and everything it needs to check, leaders read figures,
+    internal staff work every queue, vendor staff work (scoped) queues,
+    services only talk to each other.
+*/
+#include "access.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *role;
+    bool vendor;
+    const char *permissions [16];       //  NULL-terminated patterns
+} s_role_t;
+
+static const s_role_t s_roles [] = {
+    { "admin",           false, { "*", NULL } },
+    { "compliance",      false, { "health.read", "audit.*", "*.read", NULL } },
+    { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
+    { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "claims.*", "denials.*",
+                                  "inquiry.*", "metrics.read", NULL } },
+    { "internal-biller", false, { "health.read", "intake.submit", "intake.read", "queue.read",
+                                  "claims.*", "denials.*", "inquiry.*", NULL } },
+    { "vendor-lead",     true,  { "health.read", "queue.read", "claims.*", "denials.*",
+                                  "inquiry.*", "metrics.read", NULL } },
+    { "vendor-agent",    true,  { "health.read", "claims.read", "claims.work", "denials.read",
+                                  "denials.work", "inquiry.read", "inquiry.work", NULL } },
+    { "service",         false, { "health.read", "broker.read", NULL } },
+};
+
+static const s_role_t *
+s_role (const char *role)
+{
+    for (size_t i = 0; role && i < sizeof s_roles / sizeof s_roles [0]; i++)
+        if (strcmp (s_roles [i].role, role) == 0)
+            return &s_roles [i];
+    return NULL;
+}
+
+static bool
+s_matches (const char *pattern, const char *permission)
+{
+    size_t len = strlen (pattern);
+    if (len && pattern [len - 1] == '*')
+        return strncmp (pattern, permission, len - 1) == 0;
+    if (pattern [0] == '*' && pattern [1] == '.') {
+        //  "*.read": any area, this verb
+        const char *dot = strchr (permission, '.');
+        return dot && strcmp (dot, pattern + 1) == 0;
+    }
+    return strcmp (pattern, permission) == 0;
+}
+
+bool
+access_allows (const char *role, const char *permission)
+{
+    const s_role_t *entry = s_role (role);
+    if (!entry || !permission)
+        return false;
+    for (size_t i = 0; entry->permissions [i]; i++)
+        if (s_matches (entry->permissions [i], permission))
+            return true;
+    return false;
+}
+
+bool
+access_role_known (const char *role)
+{
+    return s_role (role) != NULL;
+}
+
+bool
+access_role_is_vendor (const char *role)
+{
+    const s_role_t *entry = s_role (role);
+    return entry && entry->vendor;
+}

@@ -1,0 +1,208 @@
+/*  client: see client.h. The lazy-pirate pattern: one DEALER; on timeout
+    resend the same id; after the last attempt the socket is rebuilt so a
+    late reply cannot be taken for the next call's. A socket monitor tells
+    us when the server refused our key, so the error can say so instead of
+    just "timed out".
+*/
+#include "client.h"
+#include "clock.h"
+#include "transport.h"
+
+#include <sodium.h>
+
+struct _client_t {
+    char *endpoint;
+    char *server_key;
+    zcert_t *cert;
+    zsock_t *socket;
+    zsock_t *monitor;           //  PAIR fed by zmq_socket_monitor
+    int timeout_ms;
+    int retries;
+    bool auth_failed;
+    uint64_t sequence;
+    char error [512];
+};
+
+static int
+s_open (client_t *self)
+{
+    static uint64_t s_monitors;
+    self->socket = zsock_new (ZMQ_DEALER);
+    transport_curve_client (self->socket, self->cert, self->server_key);
+    zsock_set_linger (self->socket, 0);
+    char monitor_endpoint [64];
+    snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://client-monitor-%d-%" PRIu64,
+              getpid (), ++s_monitors);
+    if (zmq_socket_monitor (zsock_resolve (self->socket), monitor_endpoint,
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+        self->monitor = zsock_new (ZMQ_PAIR);
+        zsock_connect (self->monitor, "%s", monitor_endpoint);
+    }
+    self->auth_failed = false;
+    return zsock_connect (self->socket, "%s", self->endpoint);
+}
+
+static void
+s_close (client_t *self)
+{
+    if (self->socket)
+        zmq_socket_monitor (zsock_resolve (self->socket), NULL, 0);
+    zsock_destroy (&self->monitor);
+    zsock_destroy (&self->socket);
+}
+
+client_t *
+client_new (const char *endpoint, const char *server_key, zcert_t *cert)
+{
+    assert (endpoint && server_key && cert);
+    client_t *self = (client_t *) zmalloc (sizeof (client_t));
+    self->endpoint = strdup (endpoint);
+    self->server_key = strdup (server_key);
+    self->cert = zcert_dup (cert);
+    self->timeout_ms = 3000;
+    self->retries = 2;
+    if (s_open (self)) {
+        client_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+client_destroy (client_t **self_p)
+{
+    assert (self_p);
+    client_t *self = *self_p;
+    if (!self)
+        return;
+    s_close (self);
+    zcert_destroy (&self->cert);
+    free (self->endpoint);
+    free (self->server_key);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+client_set_timeout (client_t *self, int timeout_ms)
+{
+    self->timeout_ms = timeout_ms;
+}
+
+void
+client_set_retries (client_t *self, int retries)
+{
+    self->retries = retries;
+}
+
+const char *
+client_error (client_t *self)
+{
+    return self->error;
+}
+
+const char *
+client_endpoint (client_t *self)
+{
+    return self->endpoint;
+}
+
+static void
+s_read_monitor (client_t *self)
+{
+    //  Monitor messages: [event u16 + value u32][endpoint].
+    zmsg_t *msg = zmsg_recv (self->monitor);
+    zframe_t *frame = msg? zmsg_first (msg): NULL;
+    if (frame && zframe_size (frame) >= 2) {
+        uint16_t event;
+        memcpy (&event, zframe_data (frame), 2);
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            self->auth_failed = true;
+    }
+    zmsg_destroy (&msg);
+}
+
+Reply *
+client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t size)
+{
+    char id [48];
+    uint8_t random [6];
+    randombytes_buf (random, sizeof random);
+    char random_hex [13];
+    sodium_bin2hex (random_hex, sizeof random_hex, random, sizeof random);
+    snprintf (id, sizeof id, "%d-%s-%" PRIu64, getpid (), random_hex, ++self->sequence);
+
+    Request request = REQUEST__INIT;
+    request.id = id;
+    request.method = (char *) method;
+    request.body.data = (uint8_t *) body;
+    request.body.len = body? size: 0;
+    int attempts = self->retries + 1;
+    request.deadline_ms = (uint64_t) zclock_time () + (uint64_t) self->timeout_ms * (uint64_t) attempts;
+
+    for (int attempt = 0; attempt < attempts; attempt++) {
+        if (!self->socket && s_open (self)) {
+            snprintf (self->error, sizeof self->error, "%s: cannot connect: %s",
+                      self->endpoint, zmq_strerror (zmq_errno ()));
+            return NULL;
+        }
+        zframe_t *frame = codec_encode (&request);
+        if (zframe_send (&frame, self->socket, 0)) {
+            zframe_destroy (&frame);
+            snprintf (self->error, sizeof self->error, "%s: cannot send: %s",
+                      self->endpoint, zmq_strerror (zmq_errno ()));
+            return NULL;
+        }
+        uint64_t deadline = clock_monotonic_ms () + (uint64_t) self->timeout_ms;
+        zpoller_t *poller = self->monitor? zpoller_new (self->socket, self->monitor, NULL)
+                                         : zpoller_new (self->socket, NULL);
+        while (true) {
+            uint64_t now = clock_monotonic_ms ();
+            if (now >= deadline)
+                break;
+            void *which = zpoller_wait (poller, (int) (deadline - now));
+            if (which == self->monitor) {
+                s_read_monitor (self);
+                if (self->auth_failed)
+                    break;
+                continue;
+            }
+            if (which != self->socket)
+                break;
+            zframe_t *answer = zframe_recv (self->socket);
+            Reply *reply = (Reply *) codec_decode_frame (&reply__descriptor, answer);
+            zframe_destroy (&answer);
+            if (reply && streq (reply->id, id)) {
+                zpoller_destroy (&poller);
+                return reply;
+            }
+            codec_free (reply);     //  a stale answer to an earlier call
+        }
+        zpoller_destroy (&poller);
+        if (self->auth_failed)
+            break;
+    }
+    //  Rebuild the socket so queued requests and late replies are dropped.
+    s_close (self);
+    if (self->auth_failed)
+        snprintf (self->error, sizeof self->error,
+                  "%s refused our CURVE key (the server does not know this client's key, or it was revoked)",
+                  self->endpoint);
+    else
+        snprintf (self->error, sizeof self->error,
+                  "no reply from %s to %s after %d attempt%s of %d ms (is it running? does it know this client's CURVE key?)",
+                  self->endpoint, method, attempts, attempts == 1? "": "s", self->timeout_ms);
+    return NULL;
+}
+
+Reply *
+client_call (client_t *self, const char *method, const void *body)
+{
+    if (!body)
+        return client_call_raw (self, method, NULL, 0);
+    size_t size;
+    uint8_t *packed = codec_pack (body, &size);
+    Reply *reply = client_call_raw (self, method, packed, size);
+    free (packed);
+    return reply;
+}

@@ -1,0 +1,505 @@
+/*  consumer: see consumer.h.
+
+    Per stream we keep `applied` (committed offset), `head` (newest seq the
+    broker announced) and whether a fetch is in flight. While a fetch is in
+    flight, live events of that stream are dropped: the fetch chain will
+    deliver them, in order, and dropping is what keeps the logic simple
+    enough to trust. Live events are applied in batches, one transaction
+    per batch, which is what makes a consumer fast.
+*/
+#include "consumer.h"
+#include "clock.h"
+#include "log.h"
+#include "transport.h"
+
+#define CONSUMER_MAX_STREAMS    16
+#define CONSUMER_DRAIN          2000        //  live messages per batch at most
+#define CONSUMER_FETCH_MAX      2000
+#define CONSUMER_FETCH_RETRY_MS 3000
+#define CONSUMER_SILENT_MS      3500        //  no heartbeat this long: reconnect
+#define CONSUMER_HELLO_MS       1000
+#define CONSUMER_TICK_MS        200
+
+typedef struct {
+    char *name;
+    uint64_t applied;
+    uint64_t head;
+    bool fetching;
+    uint64_t fetch_sent_at;
+    zlistx_t *pending;          //  live events waiting for this batch's commit
+} s_stream_t;
+
+struct _consumer_t {
+    store_t *store;
+    char *name;
+    s_stream_t streams [CONSUMER_MAX_STREAMS];
+    size_t stream_count;
+    consumer_apply_fn *apply;
+    void *arg;
+    consumer_committed_fn *committed;
+    zsock_t *sub;
+    zsock_t *replay;
+    char *fanout_endpoint;
+    char *replay_endpoint;
+    char *broker_key;
+    zcert_t *cert;
+    zloop_t *loop;
+    uint64_t last_heartbeat_at;
+    bool heard;                 //  a heartbeat arrived since (re)connecting
+    uint64_t last_hello_at;
+    uint64_t applied_total;
+};
+
+typedef struct {
+    consumer_t *consumer;
+    s_stream_t *stream;
+    Event **events;
+    size_t count;
+    uint64_t applied;           //  result: the new offset
+} s_batch_t;
+
+static void
+s_event_free (void **item_p)
+{
+    codec_free (*item_p);
+    *item_p = NULL;
+}
+
+static s_stream_t *
+s_stream (consumer_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->stream_count; i++)
+        if (streq (self->streams [i].name, name))
+            return &self->streams [i];
+    return NULL;
+}
+
+consumer_t *
+consumer_new (store_t *store, const char *name, const char *const *streams,
+              consumer_apply_fn *apply, void *arg)
+{
+    consumer_t *self = (consumer_t *) zmalloc (sizeof (consumer_t));
+    self->store = store;
+    self->name = strdup (name);
+    self->apply = apply;
+    self->arg = arg;
+    MDB_txn *txn = store_read_begin (store);
+    for (const char *const *stream = streams; *stream; stream++) {
+        assert (self->stream_count < CONSUMER_MAX_STREAMS);
+        s_stream_t *entry = &self->streams [self->stream_count++];
+        entry->name = strdup (*stream);
+        entry->applied = txn? store_get_u64 (store, txn, "offsets", *stream): 0;
+        entry->head = entry->applied;
+        entry->pending = zlistx_new ();
+        zlistx_set_destructor (entry->pending, s_event_free);
+    }
+    store_read_end (&txn);
+    return self;
+}
+
+void
+consumer_destroy (consumer_t **self_p)
+{
+    assert (self_p);
+    consumer_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->stream_count; i++) {
+        free (self->streams [i].name);
+        zlistx_destroy (&self->streams [i].pending);
+    }
+    zsock_destroy (&self->sub);
+    zsock_destroy (&self->replay);
+    zcert_destroy (&self->cert);
+    free (self->fanout_endpoint);
+    free (self->replay_endpoint);
+    free (self->broker_key);
+    free (self->name);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+consumer_on_commit (consumer_t *self, consumer_committed_fn *fn)
+{
+    self->committed = fn;
+}
+
+//  --------------------------------------------------------------------------
+//  Applying
+
+static int
+s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *batch = (s_batch_t *) arg;
+    uint64_t applied = batch->stream->applied;
+    for (size_t i = 0; i < batch->count; i++) {
+        Event *event = batch->events [i];
+        if (event->stream_seq <= applied)
+            continue;               //  already applied: a duplicate
+        if (event->stream_seq != applied + 1)
+            break;                  //  a hole: the rest waits for a fetch
+        int rc = batch->consumer->apply (store, txn, event, batch->consumer->arg);
+        if (rc)
+            return rc;
+        applied = event->stream_seq;
+    }
+    batch->applied = applied;
+    if (applied == batch->stream->applied)
+        return 0;
+    return store_put_u64 (store, txn, "offsets", batch->stream->name, applied);
+}
+
+//  Moves a stream's offset past events that no longer exist.
+static int
+s_skip_to (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *skip = (s_batch_t *) arg;
+    return store_put_u64 (store, txn, "offsets", skip->stream->name, skip->applied);
+}
+
+//  Applies events (ascending) to a stream in one transaction. Returns the
+//  number of events applied, -1 on failure.
+static int64_t
+s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
+{
+    if (count == 0)
+        return 0;
+    s_batch_t batch = { self, stream, events, count, stream->applied };
+    if (store_write (self->store, s_apply_batch, &batch)) {
+        log_error ("consumer cannot apply events", "stream", json_string (stream->name),
+                   "from_seq", json_integer ((json_int_t) stream->applied + 1),
+                   "error", json_string (store_error (self->store)), NULL);
+        return -1;
+    }
+    int64_t applied = (int64_t) (batch.applied - stream->applied);
+    stream->applied = batch.applied;
+    if (stream->head < stream->applied)
+        stream->head = stream->applied;
+    self->applied_total += (uint64_t) applied;
+    if (applied && self->committed)
+        self->committed (self->arg);
+    return applied;
+}
+
+//  --------------------------------------------------------------------------
+//  Fetching from replay
+
+static void
+s_fetch (consumer_t *self, s_stream_t *stream)
+{
+    FetchRequest request = FETCH_REQUEST__INIT;
+    request.stream = stream->name;
+    request.from_seq = stream->applied + 1;
+    request.max_events = CONSUMER_FETCH_MAX;
+    request.consumer = self->name;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "FETCH");
+    zframe_t *frame = codec_encode (&request);
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, self->replay);
+    zmsg_destroy (&msg);
+    stream->fetching = true;
+    stream->fetch_sent_at = clock_monotonic_ms ();
+    //  Whatever arrived live is older news than the fetch will bring.
+    zlistx_purge (stream->pending);
+}
+
+static void
+s_on_fetched (consumer_t *self, FetchReply *reply)
+{
+    s_stream_t *stream = s_stream (self, reply->stream);
+    if (!stream || !stream->fetching)
+        return;                         //  a late answer to a resent fetch
+    if (reply->head_seq > stream->head)
+        stream->head = reply->head_seq;
+    if (reply->n_events == 0 && reply->first_seq > stream->applied + 1) {
+        //  Retention dropped events this consumer never saw; say so loudly
+        //  and go on from what is kept rather than stall forever.
+        log_error ("events lost to broker retention", "stream", json_string (stream->name),
+                   "from_seq", json_integer ((json_int_t) stream->applied + 1),
+                   "first_kept", json_integer ((json_int_t) reply->first_seq), NULL);
+        s_batch_t skip = { self, stream, NULL, 0, reply->first_seq - 1 };
+        if (store_write (self->store, s_skip_to, &skip) == 0)
+            stream->applied = skip.applied;
+    }
+    if (s_apply (self, stream, reply->events, reply->n_events) < 0) {
+        stream->fetch_sent_at = clock_monotonic_ms ();     //  retry after a pause
+        return;
+    }
+    if (stream->applied < stream->head && reply->n_events > 0)
+        s_fetch (self, stream);
+    else
+        stream->fetching = false;
+}
+
+static int
+s_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    consumer_t *self = (consumer_t *) arg;
+    zmsg_t *msg = zmsg_recv (socket);
+    if (!msg)
+        return 0;
+    char *command = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (command && streq (command, "FETCHED")) {
+        FetchReply *reply = (FetchReply *) codec_decode_frame (&fetch_reply__descriptor, body);
+        if (reply) {
+            s_on_fetched (self, reply);
+            codec_free (reply);
+        }
+    }
+    free (command);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Live events and heartbeats from fanout
+
+static void
+s_on_heartbeat (consumer_t *self, zframe_t *body)
+{
+    self->last_heartbeat_at = clock_monotonic_ms ();
+    self->heard = true;
+    Heartbeat *heartbeat = (Heartbeat *) codec_decode_frame (&heartbeat__descriptor, body);
+    if (!heartbeat)
+        return;
+    for (size_t i = 0; i < heartbeat->n_heads; i++) {
+        s_stream_t *stream = s_stream (self, heartbeat->heads [i]->stream);
+        if (!stream)
+            continue;
+        if (heartbeat->heads [i]->head_seq > stream->head)
+            stream->head = heartbeat->heads [i]->head_seq;
+        if (stream->head > stream->applied && !stream->fetching
+        &&  zlistx_size (stream->pending) == 0)
+            s_fetch (self, stream);
+    }
+    codec_free (heartbeat);
+}
+
+//  Takes one live message. Events go to their stream's pending list when
+//  they continue it; a hole starts a fetch.
+static void
+s_on_live (consumer_t *self, zmsg_t *msg)
+{
+    zframe_t *topic = zmsg_first (msg);
+    zframe_t *body = zmsg_last (msg);
+    if (zframe_streq (topic, "$hb")) {
+        s_on_heartbeat (self, body);
+        return;
+    }
+    Event *event = (Event *) codec_decode_frame (&event__descriptor, body);
+    if (!event)
+        return;
+    s_stream_t *stream = s_stream (self, event->stream);
+    if (!stream || stream->fetching) {
+        codec_free (event);
+        return;
+    }
+    Event *last = (Event *) zlistx_last (stream->pending);
+    uint64_t expected = (last? last->stream_seq: stream->applied) + 1;
+    if (event->stream_seq < expected)
+        codec_free (event);             //  duplicate
+    else
+    if (event->stream_seq == expected) {
+        zlistx_add_end (stream->pending, event);
+        if (event->stream_seq > stream->head)
+            stream->head = event->stream_seq;
+    }
+    else {
+        codec_free (event);
+        s_fetch (self, stream);
+    }
+}
+
+static void
+s_flush_pending (consumer_t *self)
+{
+    for (size_t i = 0; i < self->stream_count; i++) {
+        s_stream_t *stream = &self->streams [i];
+        size_t count = zlistx_size (stream->pending);
+        if (count == 0)
+            continue;
+        Event **events = (Event **) malloc (count * sizeof (Event *));
+        size_t n = 0;
+        for (Event *event = (Event *) zlistx_first (stream->pending); event;
+             event = (Event *) zlistx_next (stream->pending))
+            events [n++] = event;
+        int64_t applied = s_apply (self, stream, events, n);
+        free (events);
+        zlistx_purge (stream->pending);
+        if (applied < 0)
+            s_fetch (self, stream);
+    }
+}
+
+static int
+s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    consumer_t *self = (consumer_t *) arg;
+    for (int count = 0; count < CONSUMER_DRAIN; count++) {
+        if (count > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (socket);
+        if (!msg)
+            break;
+        s_on_live (self, msg);
+        zmsg_destroy (&msg);
+    }
+    s_flush_pending (self);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Connection management
+
+static void
+s_send_hello (consumer_t *self)
+{
+    ConsumerHello hello = CONSUMER_HELLO__INIT;
+    StreamHead heads [CONSUMER_MAX_STREAMS];
+    StreamHead *head_ptrs [CONSUMER_MAX_STREAMS];
+    for (size_t i = 0; i < self->stream_count; i++) {
+        stream_head__init (&heads [i]);
+        heads [i].stream = self->streams [i].name;
+        heads [i].head_seq = self->streams [i].applied;
+        head_ptrs [i] = &heads [i];
+    }
+    hello.consumer = self->name;
+    hello.n_applied = self->stream_count;
+    hello.applied = head_ptrs;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "HELLO");
+    zframe_t *frame = codec_encode (&hello);
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, self->replay);
+    zmsg_destroy (&msg);
+    self->last_hello_at = clock_monotonic_ms ();
+}
+
+static int
+s_open_sockets (consumer_t *self)
+{
+    self->sub = zsock_new (ZMQ_SUB);
+    self->replay = zsock_new (ZMQ_DEALER);
+    transport_curve_client (self->sub, self->cert, self->broker_key);
+    transport_curve_client (self->replay, self->cert, self->broker_key);
+    zsock_set_linger (self->sub, 0);
+    zsock_set_linger (self->replay, 0);
+    zsock_set_rcvhwm (self->sub, 100000);
+    for (size_t i = 0; i < self->stream_count; i++) {
+        char prefix [128];
+        snprintf (prefix, sizeof prefix, "%s.", self->streams [i].name);
+        zsock_set_subscribe (self->sub, prefix);
+    }
+    zsock_set_subscribe (self->sub, "$hb");
+    if (zsock_connect (self->sub, "%s", self->fanout_endpoint)
+    ||  zsock_connect (self->replay, "%s", self->replay_endpoint))
+        return -1;
+    return 0;
+}
+
+int
+consumer_connect (consumer_t *self, const char *fanout, const char *replay,
+                  const char *broker_key, zcert_t *cert)
+{
+    self->fanout_endpoint = strdup (fanout);
+    self->replay_endpoint = strdup (replay);
+    self->broker_key = strdup (broker_key);
+    self->cert = zcert_dup (cert);
+    if (s_open_sockets (self))
+        return -1;
+    //  Catch up on whatever happened while we were away.
+    for (size_t i = 0; i < self->stream_count; i++)
+        s_fetch (self, &self->streams [i]);
+    self->last_heartbeat_at = clock_monotonic_ms ();
+    return 0;
+}
+
+static void
+s_reconnect (consumer_t *self)
+{
+    log_warn ("broker silent, reconnecting", "consumer", json_string (self->name), NULL);
+    zloop_reader_end (self->loop, self->sub);
+    zloop_reader_end (self->loop, self->replay);
+    zsock_destroy (&self->sub);
+    zsock_destroy (&self->replay);
+    if (s_open_sockets (self) == 0) {
+        zloop_reader (self->loop, self->sub, s_on_sub, self);
+        zloop_reader (self->loop, self->replay, s_on_replay, self);
+    }
+    for (size_t i = 0; i < self->stream_count; i++)
+        s_fetch (self, &self->streams [i]);
+    self->last_heartbeat_at = clock_monotonic_ms ();
+    self->heard = false;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    consumer_t *self = (consumer_t *) arg;
+    uint64_t now = clock_monotonic_ms ();
+    if (now - self->last_heartbeat_at > CONSUMER_SILENT_MS) {
+        s_reconnect (self);
+        return 0;
+    }
+    for (size_t i = 0; i < self->stream_count; i++) {
+        s_stream_t *stream = &self->streams [i];
+        if (stream->fetching && now - stream->fetch_sent_at > CONSUMER_FETCH_RETRY_MS)
+            s_fetch (self, stream);
+    }
+    if (now - self->last_hello_at > CONSUMER_HELLO_MS)
+        s_send_hello (self);
+    return 0;
+}
+
+int
+consumer_attach (consumer_t *self, zloop_t *loop)
+{
+    assert (self->sub);         //  consumer_connect first
+    self->loop = loop;
+    if (zloop_reader (loop, self->sub, s_on_sub, self)
+    ||  zloop_reader (loop, self->replay, s_on_replay, self))
+        return -1;
+    return zloop_timer (loop, CONSUMER_TICK_MS, 0, s_on_tick, self) < 0? -1: 0;
+}
+
+uint64_t
+consumer_offset (consumer_t *self, const char *stream)
+{
+    s_stream_t *entry = s_stream (self, stream);
+    return entry? entry->applied: 0;
+}
+
+uint64_t
+consumer_known_head (consumer_t *self, const char *stream)
+{
+    s_stream_t *entry = s_stream (self, stream);
+    return entry? entry->head: 0;
+}
+
+size_t
+consumer_stream_count (consumer_t *self)
+{
+    return self->stream_count;
+}
+
+const char *
+consumer_stream_name (consumer_t *self, size_t index)
+{
+    return index < self->stream_count? self->streams [index].name: NULL;
+}
+
+bool
+consumer_connected (consumer_t *self)
+{
+    return self->heard && clock_monotonic_ms () - self->last_heartbeat_at < CONSUMER_SILENT_MS;
+}
+
+uint64_t
+consumer_applied_total (consumer_t *self)
+{
+    return self->applied_total;
+}

@@ -1,0 +1,49 @@
+/*  consumer: applies a set of broker streams exactly once, in order.
+
+    For each stream the consumer keeps the last sequence it applied in its
+    store's "offsets" table, written in the SAME transaction as the effect of
+    the events, so a consumer killed at any instant resumes exactly where its
+    last commit left it. Live events come from the broker's fanout (SUB);
+    whenever a sequence is missing (start, slow joiner, a drop at the
+    publisher's high-water mark, a broker restart) the consumer fetches the
+    missing range from the broker's replay socket before it applies more.
+    Broker heartbeats carry every stream's head, so a lost tail is noticed
+    too, and a silent broker makes the consumer reconnect.
+*/
+#ifndef RCMQ_CONSUMER_H
+#define RCMQ_CONSUMER_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include "store.h"
+#include "codec.h"
+
+#define CONSUMER_TABLES "offsets"
+
+//  Applies one event inside txn. Returns 0, or an LMDB error / -1 to abort
+//  the batch (the consumer retries it later).
+typedef int (consumer_apply_fn) (store_t *store, MDB_txn *txn, const Event *event, void *arg);
+//  Called after each committed batch (e.g. to kick the relay).
+typedef void (consumer_committed_fn) (void *arg);
+
+typedef struct _consumer_t consumer_t;
+
+//  streams: NULL-terminated names. name identifies the consumer to the broker.
+consumer_t *consumer_new (store_t *store, const char *name, const char *const *streams,
+                          consumer_apply_fn *apply, void *arg);
+void        consumer_destroy (consumer_t **self_p);
+void        consumer_on_commit (consumer_t *self, consumer_committed_fn *fn);
+//  Connects to the broker's fanout and replay endpoints (CURVE client).
+int         consumer_connect (consumer_t *self, const char *fanout, const char *replay,
+                              const char *broker_key, zcert_t *cert);
+int         consumer_attach (consumer_t *self, zloop_t *loop);
+//  The last sequence applied for a stream (0 = none).
+uint64_t    consumer_offset (consumer_t *self, const char *stream);
+//  The head the broker last announced for a stream.
+uint64_t    consumer_known_head (consumer_t *self, const char *stream);
+size_t      consumer_stream_count (consumer_t *self);
+const char *consumer_stream_name (consumer_t *self, size_t index);
+bool        consumer_connected (consumer_t *self);
+uint64_t    consumer_applied_total (consumer_t *self);
+
+#endif

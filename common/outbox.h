@@ -1,0 +1,41 @@
+/*  outbox: the transactional outbox (DESIGN §2).
+
+    A service appends the events a state change causes in the SAME LMDB
+    write transaction as the change, so either both happen or neither.
+    Each event gets the next producer sequence number (dense, from 1); the
+    relay (relay.h) sends unacknowledged entries to the broker and deletes
+    them once the broker has committed them.
+
+    The producer name is "<service>-<instance>", where the instance id is
+    made once per store: a store that is wiped and recreated is a new
+    producer, so the broker's dedup table can never swallow its events.
+*/
+#ifndef RCMQ_OUTBOX_H
+#define RCMQ_OUTBOX_H
+
+#include "store.h"
+#include "codec.h"
+
+//  Tables the service's store must declare for the outbox.
+#define OUTBOX_TABLES "outbox", "outbox_meta"
+
+typedef struct _outbox_t outbox_t;
+
+//  NULL (error in store_error) when the store cannot be written.
+outbox_t   *outbox_new (store_t *store, const char *service);
+void        outbox_destroy (outbox_t **self_p);
+const char *outbox_producer (outbox_t *self);
+store_t    *outbox_store (outbox_t *self);
+
+//  Appends an event inside txn. payload is a protobuf-c message or NULL.
+//  Returns 0 or an LMDB error code (pass it back from the store_write fn).
+int         outbox_append (outbox_t *self, MDB_txn *txn, const char *stream,
+                           const char *type, const char *key, const void *payload);
+int         outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream,
+                               const char *type, const char *key,
+                               const uint8_t *payload, size_t size);
+//  Events not yet acknowledged by the broker, and the next seq to assign.
+uint64_t    outbox_depth (outbox_t *self);
+uint64_t    outbox_next_seq (outbox_t *self);
+
+#endif

@@ -1,0 +1,244 @@
+/*  relay: see relay.h.
+
+    State: acked (highest seq the broker confirmed), sent (highest seq put on
+    the wire). Sending reads outbox entries after `sent`, at most WINDOW past
+    `acked`, BATCH per message. An ack moves `acked` forward and deletes the
+    acked entries in one write; an ack that stops short of its batch means
+    the broker refused the rest (it only takes seq acked+1 next), so `sent`
+    falls back to `acked` and we resend.
+*/
+#include "relay.h"
+#include "clock.h"
+#include "log.h"
+#include "transport.h"
+
+#define RELAY_BATCH         500
+#define RELAY_WINDOW        20000
+#define RELAY_RESEND_MS     2000
+#define RELAY_TICK_MS       20
+#define RELAY_CONNECTED_MS  5000
+#define RELAY_PING_MS       1000
+
+struct _relay_t {
+    outbox_t *outbox;
+    store_t *store;
+    zsock_t *socket;
+    uint64_t acked;
+    uint64_t sent;
+    uint64_t last_ack_at;       //  monotonic ms
+    uint64_t last_send_at;      //  of events
+    uint64_t last_ping_at;
+};
+
+relay_t *
+relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert_t *cert)
+{
+    relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
+    self->outbox = outbox;
+    self->store = outbox_store (outbox);
+    self->socket = zsock_new (ZMQ_DEALER);
+    transport_curve_client (self->socket, cert, broker_key);
+    zsock_set_sndhwm (self->socket, 0);
+    zsock_set_linger (self->socket, 0);
+    if (zsock_connect (self->socket, "%s", endpoint)) {
+        zsock_destroy (&self->socket);
+        free (self);
+        return NULL;
+    }
+    //  Everything still in the outbox is unsent as far as we know.
+    uint64_t next = outbox_next_seq (outbox);
+    uint64_t depth = outbox_depth (outbox);
+    self->acked = self->sent = next - 1 - depth;
+    return self;
+}
+
+void
+relay_destroy (relay_t **self_p)
+{
+    assert (self_p);
+    relay_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->socket);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Sends batches of outbox entries after `sent` until the window is full.
+static void
+s_send_pending (relay_t *self)
+{
+    while (self->sent < self->acked + RELAY_WINDOW) {
+        MDB_txn *txn = store_read_begin (self->store);
+        if (!txn)
+            return;
+        MDB_cursor *cursor;
+        mdb_cursor_open (txn, store_table (self->store, "outbox"), &cursor);
+        uint8_t start [8];
+        store_u64_write (start, self->sent + 1);
+        MDB_val key = { 8, start }, value;
+        PublishBatch batch = PUBLISH_BATCH__INIT;
+        batch.producer = (char *) outbox_producer (self->outbox);
+        Event *events [RELAY_BATCH];
+        size_t count = 0;
+        int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+        uint64_t last = self->sent;
+        while (rc == 0 && count < RELAY_BATCH) {
+            uint64_t seq = store_u64_read (key.mv_data);
+            //  A hole means we are out of step with the table: stop and
+            //  let the broker's ack tell us where it is.
+            if (seq != last + 1)
+                break;
+            Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+            if (!event) {
+                log_error ("outbox entry is not an Event", "seq", json_integer ((json_int_t) seq), NULL);
+                break;
+            }
+            events [count++] = event;
+            last = seq;
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+        }
+        mdb_cursor_close (cursor);
+        store_read_end (&txn);
+        if (count == 0)
+            return;
+        batch.n_events = count;
+        batch.events = events;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "PUBLISH");
+        zframe_t *frame = codec_encode (&batch);
+        zmsg_append (msg, &frame);
+        for (size_t i = 0; i < count; i++)
+            codec_free (events [i]);
+        if (zmsg_send (&msg, self->socket)) {
+            zmsg_destroy (&msg);
+            return;
+        }
+        self->sent = last;
+        self->last_send_at = clock_monotonic_ms ();
+    }
+}
+
+static int
+s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
+{
+    uint64_t *range = (uint64_t *) arg;        //  [from, to]
+    for (uint64_t seq = range [0]; seq <= range [1]; seq++) {
+        uint8_t key [8];
+        store_u64_write (key, seq);
+        int rc = store_del (store, txn, "outbox", key, 8);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+static void
+s_on_ack (relay_t *self, PublishAck *ack)
+{
+    self->last_ack_at = clock_monotonic_ms ();
+    if (ack->acked_seq > self->acked) {
+        uint64_t range [2] = { self->acked + 1, ack->acked_seq };
+        if (store_write (self->store, s_delete_acked, range)) {
+            log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
+            return;
+        }
+        self->acked = ack->acked_seq;
+        if (self->sent < self->acked)
+            self->sent = self->acked;
+    }
+    //  The broker took less than this batch: resend from what it has.
+    if (ack->acked_seq < ack->batch_last_seq && self->sent > self->acked)
+        self->sent = self->acked;
+}
+
+static int
+s_on_input (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    relay_t *self = (relay_t *) arg;
+    zmsg_t *msg = zmsg_recv (socket);
+    if (!msg)
+        return 0;
+    char *command = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    if (command && streq (command, "ACK")) {
+        PublishAck *ack = (PublishAck *) codec_decode_frame (&publish_ack__descriptor, body);
+        if (ack) {
+            s_on_ack (self, ack);
+            codec_free (ack);
+        }
+    }
+    free (command);
+    zframe_destroy (&body);
+    zmsg_destroy (&msg);
+    s_send_pending (self);
+    return 0;
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    relay_t *self = (relay_t *) arg;
+    uint64_t now = clock_monotonic_ms ();
+    if (self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
+    &&  now - self->last_ack_at > RELAY_RESEND_MS)
+        self->sent = self->acked;
+    s_send_pending (self);
+    //  When idle, an empty batch asks the broker where we stand: it keeps
+    //  relay_connected true and lets acks that were lost catch up.
+    if (now - self->last_send_at > RELAY_PING_MS && now - self->last_ping_at > RELAY_PING_MS) {
+        PublishBatch batch = PUBLISH_BATCH__INIT;
+        batch.producer = (char *) outbox_producer (self->outbox);
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "PUBLISH");
+        zframe_t *frame = codec_encode (&batch);
+        zmsg_append (msg, &frame);
+        if (zmsg_send (&msg, self->socket) == 0)
+            self->last_ping_at = now;
+        zmsg_destroy (&msg);
+    }
+    return 0;
+}
+
+int
+relay_attach (relay_t *self, zloop_t *loop)
+{
+    if (zloop_reader (loop, self->socket, s_on_input, self))
+        return -1;
+    return zloop_timer (loop, RELAY_TICK_MS, 0, s_on_tick, self) < 0? -1: 0;
+}
+
+void
+relay_kick (relay_t *self)
+{
+    s_send_pending (self);
+}
+
+int
+relay_flush (relay_t *self, int timeout_ms)
+{
+    uint64_t deadline = clock_monotonic_ms () + (uint64_t) timeout_ms;
+    while (outbox_depth (self->outbox) > 0) {
+        uint64_t now = clock_monotonic_ms ();
+        if (now >= deadline)
+            return -1;
+        s_on_tick (NULL, 0, self);
+        zpoller_t *poller = zpoller_new (self->socket, NULL);
+        if (zpoller_wait (poller, (int) (deadline - now > 100? 100: deadline - now)) == self->socket)
+            s_on_input (NULL, self->socket, self);
+        zpoller_destroy (&poller);
+    }
+    return 0;
+}
+
+bool
+relay_connected (relay_t *self)
+{
+    return self->last_ack_at && clock_monotonic_ms () - self->last_ack_at < RELAY_CONNECTED_MS;
+}
+
+uint64_t
+relay_acked_seq (relay_t *self)
+{
+    return self->acked;
+}

@@ -1,0 +1,32 @@
+/*  relay: sends the outbox to the broker and deletes what it acknowledged.
+
+    Runs inside the service's zloop on a DEALER socket (CURVE client) to the
+    broker's ingest ROUTER. It keeps a window of events in flight, resends
+    from the last acknowledged seq when an ack says the broker took less than
+    was sent or when no ack comes in time, and relies on the broker dropping
+    duplicates by (producer, seq). So an event leaves the outbox only after
+    the broker committed it, and a crash anywhere only causes resends.
+*/
+#ifndef RCMQ_RELAY_H
+#define RCMQ_RELAY_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include "outbox.h"
+
+typedef struct _relay_t relay_t;
+
+relay_t *relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert_t *cert);
+void     relay_destroy (relay_t **self_p);
+//  Adds the relay's socket and timer to a loop.
+int      relay_attach (relay_t *self, zloop_t *loop);
+//  Sends what the outbox holds now (call after a commit that appended).
+void     relay_kick (relay_t *self);
+//  Blocks until the outbox is empty or timeout_ms passed; for shutdown.
+//  Returns 0 when empty, -1 otherwise.
+int      relay_flush (relay_t *self, int timeout_ms);
+//  True when the broker acked within the last few seconds.
+bool     relay_connected (relay_t *self);
+uint64_t relay_acked_seq (relay_t *self);
+
+#endif

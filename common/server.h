@@ -1,0 +1,77 @@
+/*  server: a service's request endpoint (DESIGN §3).
+
+    A ROUTER socket, CURVE server in the "rcmq" ZAP domain. Each request is
+    one frame holding a Request; the caller is the CURVE key ZAP attached to
+    the connection, looked up in the keyring on every request (so a revoked
+    key stops working at once, open connections included). The dispatch
+    table maps a method to its handler, the permission it needs and its
+    request type. Every request handled, allowed or refused, yields an
+    AccessEvent that the audit function writes in the same transaction as
+    the handler's own writes: no effect without its audit record.
+
+    A handler runs inside a store write transaction (call->txn). It answers
+    with server_call_reply, or refuses with server_call_fail, and names the
+    ids it touched with server_call_subject. It returns 0, or an LMDB error
+    code (MDB_MAP_FULL makes the whole call run again after the store grew,
+    so a handler keeps no state outside the transaction until it returns).
+*/
+#ifndef RCMQ_SERVER_H
+#define RCMQ_SERVER_H
+
+#include <czmq.h>
+#include "codec.h"
+#include "keyring.h"
+#include "store.h"
+
+typedef struct _server_t server_t;
+
+typedef struct {
+    //  In
+    server_t *server;
+    const identity_t *caller;
+    const Request *request;
+    void *body;                 //  decoded request body, or NULL if the method has no type
+    store_t *store;
+    MDB_txn *txn;
+    void *state;                //  the service's state given to server_new
+    //  Out
+    Status status;
+    char message [512];
+    uint8_t *reply_body;
+    size_t reply_size;
+    zlistx_t *subjects;
+} server_call_t;
+
+typedef int (server_handler_fn) (server_call_t *call);
+
+typedef struct {
+    const char *method;         //  "claims.List"
+    const char *permission;     //  "claims.read"
+    const ProtobufCMessageDescriptor *request_type;     //  NULL: no body
+    server_handler_fn *handler;
+} server_method_t;
+
+//  Writes the access record inside the call's transaction.
+typedef int (server_audit_fn) (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
+
+//  methods: a table ending with a { NULL } entry.
+server_t   *server_new (const char *service, store_t *store, keyring_t *keyring,
+                        const server_method_t *methods, void *state);
+void        server_destroy (server_t **self_p);
+void        server_set_audit (server_t *self, server_audit_fn *audit, void *arg);
+//  Adds a second table (e.g. methods common to every service).
+void        server_add_methods (server_t *self, const server_method_t *methods);
+//  Called after every committed call (e.g. to kick the outbox relay).
+void        server_on_commit (server_t *self, void (*fn) (void *arg), void *arg);
+int         server_bind (server_t *self, const char *endpoint, zcert_t *cert);
+int         server_attach (server_t *self, zloop_t *loop);
+//  Stops taking requests: the socket is closed (on shutdown).
+void        server_close (server_t *self, zloop_t *loop);
+uint64_t    server_handled (server_t *self);
+
+void        server_call_reply (server_call_t *call, const void *message);
+int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
+            __attribute__ ((format (printf, 3, 4)));
+void        server_call_subject (server_call_t *call, const char *id);
+
+#endif

@@ -1,0 +1,307 @@
+/*  service: see service.h. The order of start-up matters: the ZAP handler
+    runs before any server socket binds (else libzmq would admit anyone),
+    and the store opens before the relay reads its outbox.
+*/
+#include "service.h"
+#include "clock.h"
+#include "log.h"
+#include "transport.h"
+
+#include <getopt.h>
+#include <sodium.h>
+
+#define SERVICE_FLUSH_MS 5000
+
+struct _service_t {
+    const service_def_t *def;
+    config_t *config;
+    store_t *store;
+    outbox_t *outbox;
+    relay_t *relay;
+    consumer_t *consumer;
+    server_t *server;
+    keyring_t *keyring;
+    zactor_t *zap;
+    zcert_t *cert;
+    zloop_t *loop;
+    void *state;
+    uint64_t started_ms;
+    char health_method [64];
+    server_method_t health [2];
+};
+
+const char *service_name (service_t *self)       { return self->def->name; }
+store_t    *service_store (service_t *self)      { return self->store; }
+outbox_t   *service_outbox (service_t *self)     { return self->outbox; }
+config_t   *service_config (service_t *self)     { return self->config; }
+zloop_t    *service_loop (service_t *self)       { return self->loop; }
+consumer_t *service_consumer (service_t *self)   { return self->consumer; }
+void       *service_state (service_t *self)      { return self->state; }
+void        service_set_state (service_t *self, void *state) { self->state = state; }
+
+void
+service_kick (service_t *self)
+{
+    if (self->relay)
+        relay_kick (self->relay);
+}
+
+static void
+s_kick (void *arg)
+{
+    service_kick ((service_t *) arg);
+}
+
+//  --------------------------------------------------------------------------
+//  Methods every service has
+
+static int
+s_health (server_call_t *call)
+{
+    service_t *self = (service_t *) call->state;
+    HealthReply reply = HEALTH_REPLY__INIT;
+    reply.service = (char *) self->def->name;
+    reply.version = RCMQ_VERSION;
+    reply.started_ms = self->started_ms;
+    reply.now_ms = clock_now_ms ();
+    reply.outbox_depth = store_count (self->store, call->txn, "outbox");
+    reply.outbox_next_seq = store_get_u64 (self->store, call->txn, "outbox_meta", "next_seq");
+    reply.broker_connected = relay_connected (self->relay)
+                          && (!self->consumer || consumer_connected (self->consumer));
+    size_t count = self->consumer? consumer_stream_count (self->consumer): 0;
+    StreamOffset offsets [16], *offset_ptrs [16];
+    for (size_t i = 0; i < count && i < 16; i++) {
+        stream_offset__init (&offsets [i]);
+        offsets [i].stream = (char *) consumer_stream_name (self->consumer, i);
+        offsets [i].seq = consumer_offset (self->consumer, offsets [i].stream);
+        offset_ptrs [i] = &offsets [i];
+    }
+    reply.n_consumed = count;
+    reply.consumed = offset_ptrs;
+    server_call_reply (call, &reply);
+    return 0;
+}
+
+//  The access record goes out on the "audit" stream through our outbox.
+static int
+s_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg)
+{
+    service_t *self = (service_t *) arg;
+    return outbox_append (self->outbox, txn, "audit", "access", event->actor_name, event);
+}
+
+static int
+s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+{
+    service_t *self = (service_t *) arg;
+    return self->def->apply? self->def->apply (store, txn, event, self): 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Start-up
+
+static void
+s_usage (const char *name)
+{
+    printf ("Usage: rcmq-%s [--config FILE]\n\n"
+            "Runs the rcmq %s service. Settings come from --config FILE (or\n"
+            "RCMQ_CONFIG), overridden by RCMQ_* environment variables; see\n"
+            "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n", name, name);
+}
+
+static int
+s_parse_args (service_t *self, int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "config", required_argument, 0, 'c' },
+        { "help",   no_argument,       0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_file = getenv ("RCMQ_CONFIG");
+    int option;
+    optind = 1;
+    while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
+        if (option == 'c')
+            config_file = optarg;
+        else
+        if (option == 'h') {
+            s_usage (self->def->name);
+            return 1;
+        }
+        else {
+            s_usage (self->def->name);
+            return 2;
+        }
+    }
+    if (config_file && *config_file && config_load (self->config, config_file)) {
+        fprintf (stderr, "rcmq-%s: %s\n", self->def->name, config_error (self->config));
+        return 2;
+    }
+    return 0;
+}
+
+static char *
+s_key (service_t *self, const char *socket_name)
+{
+    char key [128];
+    snprintf (key, sizeof key, "%s/%s", self->def->name, socket_name);
+    return strdup (key);
+}
+
+//  Builds the table list: the service's own plus what the skeleton needs.
+static const char **
+s_tables (const service_def_t *def)
+{
+    static const char *common [] = { OUTBOX_TABLES, CONSUMER_TABLES, "meta" };
+    size_t own = 0;
+    while (def->tables && def->tables [own])
+        own++;
+    size_t total = own + sizeof common / sizeof common [0];
+    const char **tables = (const char **) calloc (total + 1, sizeof (char *));
+    for (size_t i = 0; i < own; i++)
+        tables [i] = def->tables [i];
+    for (size_t i = 0; i < sizeof common / sizeof common [0]; i++)
+        tables [own + i] = common [i];
+    return tables;
+}
+
+static int
+s_start (service_t *self)
+{
+    const char *name = self->def->name;
+    config_t *config = self->config;
+    if (clock_init_from_env ()) {
+        log_error ("RCMQ_NOW is not an ISO-8601 instant", "value", json_string (getenv ("RCMQ_NOW")), NULL);
+        return -1;
+    }
+    self->started_ms = clock_now_ms ();
+    const char *keys_dir = config_path (config, "keys/dir", "var/keys");
+    const char *data_dir = config_path (config, "data/dir", "var/data");
+
+    char store_dir [PATH_MAX], error [512];
+    snprintf (store_dir, sizeof store_dir, "%s/%s", data_dir, name);
+    const char **tables = s_tables (self->def);
+    self->store = store_new (store_dir, tables, error, sizeof error);
+    free (tables);
+    if (!self->store) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    self->outbox = outbox_new (self->store, name);
+    if (!self->outbox) {
+        log_error ("cannot start outbox", "error", json_string (store_error (self->store)), NULL);
+        return -1;
+    }
+    self->cert = transport_load_secret (keys_dir, name);
+    char *broker_key = transport_load_public_key (keys_dir, "broker");
+    self->keyring = keyring_new (keys_dir);
+    if (!self->cert || !broker_key || !self->keyring) {
+        log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir),
+                   "needs", json_string (name), NULL);
+        free (broker_key);
+        return -1;
+    }
+    self->zap = transport_zap_new (keys_dir);
+    if (!self->zap) {
+        free (broker_key);
+        return -1;
+    }
+    self->loop = zloop_new ();
+
+    //  Outbox relay and consumer: our side of the broker.
+    const char *ingest = config_get (config, "broker/ingest", "tcp://127.0.0.1:7601");
+    const char *fanout = config_get (config, "broker/fanout", "tcp://127.0.0.1:7602");
+    const char *replay = config_get (config, "broker/replay", "tcp://127.0.0.1:7603");
+    self->relay = relay_new (self->outbox, ingest, broker_key, self->cert);
+    if (!self->relay || relay_attach (self->relay, self->loop)) {
+        log_error ("cannot connect to broker ingest", "endpoint", json_string (ingest), NULL);
+        free (broker_key);
+        return -1;
+    }
+    if (self->def->consumes && self->def->consumes [0]) {
+        self->consumer = consumer_new (self->store, outbox_producer (self->outbox),
+                                       self->def->consumes, s_apply, self);
+        consumer_on_commit (self->consumer, s_kick);
+        if (consumer_connect (self->consumer, fanout, replay, broker_key, self->cert)
+        ||  consumer_attach (self->consumer, self->loop)) {
+            log_error ("cannot connect to broker fanout/replay", "fanout", json_string (fanout),
+                       "replay", json_string (replay), NULL);
+            free (broker_key);
+            return -1;
+        }
+    }
+    free (broker_key);
+
+    //  The api socket, last: only now can we answer for everything above.
+    //  Every service answers <name>.Health; the name is only known now.
+    snprintf (self->health_method, sizeof self->health_method, "%s.Health", name);
+    self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health };
+    self->health [1] = (server_method_t) { NULL };
+    static const server_method_t no_methods [] = { { NULL } };
+    self->server = server_new (name, self->store, self->keyring,
+                               self->def->methods? self->def->methods: no_methods, self);
+    server_add_methods (self->server, self->health);
+    server_set_audit (self->server, s_audit, self);
+    server_on_commit (self->server, s_kick, self);
+
+    if (self->def->start && self->def->start (self))
+        return -1;
+
+    char *api_key = s_key (self, "api");
+    char *bind_key = s_key (self, "api-bind");
+    const char *endpoint = config_get (config, api_key, NULL);
+    const char *bind = config_get (config, bind_key, endpoint);
+    free (api_key);
+    free (bind_key);
+    if (!bind) {
+        log_error ("no api endpoint configured", "key", json_string ("<name>/api"), NULL);
+        return -1;
+    }
+    if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
+        return -1;
+    log_info ("started", "api", json_string (bind), "store", json_string (store_dir),
+              "producer", json_string (outbox_producer (self->outbox)), NULL);
+    return 0;
+}
+
+int
+service_main (const service_def_t *def, int argc, char *argv [])
+{
+    char process [64];
+    snprintf (process, sizeof process, "rcmq-%s", def->name);
+    log_init (process);
+    if (sodium_init () < 0)
+        return 1;
+    service_t *self = (service_t *) zmalloc (sizeof (service_t));
+    self->def = def;
+    self->config = config_new ();
+    int rc = s_parse_args (self, argc, argv);
+    if (rc)
+        return rc == 1? 0: rc;
+    //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted; zloop returns.
+    zsys_catch_interrupts ();
+    rc = s_start (self);
+    if (rc == 0) {
+        zloop_start (self->loop);
+        log_info ("stopping: no new requests, flushing outbox", NULL);
+        server_close (self->server, self->loop);
+        if (relay_flush (self->relay, SERVICE_FLUSH_MS))
+            log_warn ("outbox not empty at exit; it is sent on next start",
+                      "depth", json_integer ((json_int_t) outbox_depth (self->outbox)), NULL);
+    }
+    if (def->stop && self->loop)
+        def->stop (self);
+    server_destroy (&self->server);
+    consumer_destroy (&self->consumer);
+    relay_destroy (&self->relay);
+    zloop_destroy (&self->loop);
+    zactor_destroy (&self->zap);
+    keyring_destroy (&self->keyring);
+    zcert_destroy (&self->cert);
+    outbox_destroy (&self->outbox);
+    store_destroy (&self->store);
+    config_destroy (&self->config);
+    free (self);
+    log_info (rc? "exited after start-up failure": "stopped", NULL);
+    return rc? 1: 0;
+}

@@ -1,0 +1,52 @@
+/*  service: the skeleton every rcmq service process runs on.
+
+    service_main does what each of the six services needs before its own
+    domain work: reads config (--config / RCMQ_CONFIG, RCMQ_* env), sets the
+    clock (RCMQ_NOW), opens the LMDB env at <data/dir>/<name>, starts the ZAP
+    handler, binds the CURVE api socket, connects the outbox relay and the
+    consumer to the broker, answers <name>.Health, and runs one zloop. On
+    SIGTERM or SIGINT it stops taking requests, flushes the outbox to the
+    broker (bounded wait) and closes the store.
+
+    A service describes itself with a service_def_t: its tables, the streams
+    it consumes and how it applies their events, its method table, and
+    optional start/stop hooks for its own state.
+*/
+#ifndef RCMQ_SERVICE_H
+#define RCMQ_SERVICE_H
+
+#include "config.h"
+#include "consumer.h"
+#include "outbox.h"
+#include "relay.h"
+#include "server.h"
+#include "store.h"
+
+typedef struct _service_t service_t;
+
+typedef struct {
+    const char *name;                       //  "intake": config section, cert, data dir
+    const char *const *tables;              //  its own tables, NULL-terminated (may be NULL)
+    const char *const *consumes;            //  streams, NULL-terminated (may be NULL)
+    consumer_apply_fn *apply;               //  gets the service_t as arg
+    const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
+    int  (*start) (service_t *service);     //  after store, before the loop; 0 or -1
+    void (*stop) (service_t *service);      //  after the loop
+} service_def_t;
+
+//  Runs the process; returns its exit code.
+int         service_main (const service_def_t *def, int argc, char *argv []);
+
+const char *service_name (service_t *self);
+store_t    *service_store (service_t *self);
+outbox_t   *service_outbox (service_t *self);
+config_t   *service_config (service_t *self);
+zloop_t    *service_loop (service_t *self);
+consumer_t *service_consumer (service_t *self);
+//  The service's own state, for its handlers (call->state is the service_t).
+void       *service_state (service_t *self);
+void        service_set_state (service_t *self, void *state);
+//  Sends outbox entries now (after a commit outside requests and events).
+void        service_kick (service_t *self);
+
+#endif

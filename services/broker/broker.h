@@ -1,0 +1,55 @@
+/*  rcmq-broker: the durable event log with fan-out and replay (DESIGN §2).
+
+    One process, one zloop, one LMDB env. The parts:
+        ingest.c   ROUTER: PUBLISH batches, group-committed, acked after commit
+        fanout     XPUB: each committed event, and "$hb" heartbeats
+        replay.c   ROUTER: FETCH ranges of a stream; HELLO from consumers
+        status.c   the api socket: broker.Status, broker.Health
+*/
+#ifndef RCMQ_BROKER_H
+#define RCMQ_BROKER_H
+
+#include <czmq.h>
+#include "config.h"
+#include "eventlog.h"
+#include "keyring.h"
+#include "server.h"
+#include "store.h"
+
+typedef struct {
+    config_t *config;
+    store_t *store;
+    eventlog_t *log;
+    keyring_t *keyring;
+    zactor_t *zap;
+    zcert_t *cert;
+    zloop_t *loop;
+    zsock_t *ingest;
+    zsock_t *fanout;
+    zsock_t *replay;
+    server_t *api;
+    zhashx_t *consumers;        //  "consumer\nstream" -> broker_consumer_t
+    zhashx_t *producers_seen;   //  producer -> uint64_t* last seen (wall ms)
+    uint64_t started_ms;
+    uint64_t retention_hours;
+    uint64_t published;
+} broker_t;
+
+typedef struct {
+    char consumer [128];
+    char stream [128];
+    uint64_t applied;
+    uint64_t last_seen_ms;
+} broker_consumer_t;
+
+//  Publishes entries committed to the log on the fanout socket.
+void broker_publish (broker_t *self, zlistx_t *entries);
+
+int  broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg);
+int  broker_replay_on_input (zloop_t *loop, zsock_t *socket, void *arg);
+//  The api's method table (broker.Status, broker.Health) and its audit sink.
+extern const server_method_t broker_methods [];
+int  broker_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
+void broker_api_committed (void *arg);
+
+#endif

@@ -1,0 +1,378 @@
+/*  eventlog: see eventlog.h. Committed heads and producer seqs are mirrored
+    in hash tables (loaded at start), so taking an event costs one LMDB put;
+    an attempt's changes live in scratch tables until its commit.
+*/
+#include "eventlog.h"
+#include "log.h"
+
+#include <errno.h>
+
+struct _eventlog_t {
+    store_t *store;
+    zhashx_t *heads;            //  stream -> uint64_t* (committed)
+    zhashx_t *firsts;
+    zhashx_t *acked;            //  producer -> uint64_t*
+    zhashx_t *scratch_heads;    //  this attempt's changes
+    zhashx_t *scratch_firsts;
+    zhashx_t *scratch_acked;
+    zlistx_t *pending;          //  eventlog_entry_t* of this attempt
+};
+
+static void
+s_u64_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+static zhashx_t *
+s_u64_table (void)
+{
+    zhashx_t *table = zhashx_new ();
+    zhashx_set_destructor (table, s_u64_free);
+    return table;
+}
+
+static void
+s_set (zhashx_t *table, const char *key, uint64_t value)
+{
+    uint64_t *slot = (uint64_t *) zhashx_lookup (table, key);
+    if (!slot) {
+        slot = (uint64_t *) malloc (sizeof (uint64_t));
+        zhashx_insert (table, key, slot);
+    }
+    *slot = value;
+}
+
+static uint64_t
+s_get (zhashx_t *scratch, zhashx_t *committed, const char *key)
+{
+    uint64_t *slot = scratch? (uint64_t *) zhashx_lookup (scratch, key): NULL;
+    if (!slot)
+        slot = (uint64_t *) zhashx_lookup (committed, key);
+    return slot? *slot: 0;
+}
+
+static void
+s_entry_free (void **item_p)
+{
+    eventlog_entry_t *entry = (eventlog_entry_t *) *item_p;
+    if (entry) {
+        free (entry->topic);
+        free (entry->data);
+        free (entry);
+    }
+    *item_p = NULL;
+}
+
+static void
+s_load_table (store_t *store, MDB_txn *txn, const char *name, zhashx_t *into)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, store_table (store, name), &cursor))
+        return;
+    MDB_val key, value;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (rc == 0) {
+        char *name_text = strndup ((const char *) key.mv_data, key.mv_size);
+        if (value.mv_size == 8)
+            s_set (into, name_text, store_u64_read (value.mv_data));
+        free (name_text);
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+}
+
+eventlog_t *
+eventlog_new (store_t *store)
+{
+    eventlog_t *self = (eventlog_t *) zmalloc (sizeof (eventlog_t));
+    self->store = store;
+    self->heads = s_u64_table ();
+    self->firsts = s_u64_table ();
+    self->acked = s_u64_table ();
+    self->scratch_heads = s_u64_table ();
+    self->scratch_firsts = s_u64_table ();
+    self->scratch_acked = s_u64_table ();
+    self->pending = zlistx_new ();
+    zlistx_set_destructor (self->pending, s_entry_free);
+    MDB_txn *txn = store_read_begin (store);
+    if (txn) {
+        s_load_table (store, txn, "heads", self->heads);
+        s_load_table (store, txn, "firsts", self->firsts);
+        s_load_table (store, txn, "producers", self->acked);
+        store_read_end (&txn);
+    }
+    return self;
+}
+
+void
+eventlog_destroy (eventlog_t **self_p)
+{
+    assert (self_p);
+    eventlog_t *self = *self_p;
+    if (!self)
+        return;
+    zhashx_destroy (&self->heads);
+    zhashx_destroy (&self->firsts);
+    zhashx_destroy (&self->acked);
+    zhashx_destroy (&self->scratch_heads);
+    zhashx_destroy (&self->scratch_firsts);
+    zhashx_destroy (&self->scratch_acked);
+    zlistx_destroy (&self->pending);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+eventlog_begin (eventlog_t *self)
+{
+    zhashx_purge (self->scratch_heads);
+    zhashx_purge (self->scratch_firsts);
+    zhashx_purge (self->scratch_acked);
+    zlistx_purge (self->pending);
+}
+
+static size_t
+s_event_key (uint8_t *key, size_t size, const char *stream, uint64_t seq)
+{
+    size_t len = strlen (stream);
+    assert (len + 9 <= size);
+    memcpy (key, stream, len);
+    key [len] = 0;
+    store_u64_write (key + len + 1, seq);
+    return len + 9;
+}
+
+int
+eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
+{
+    if (!event->stream || !*event->stream || strlen (event->stream) > 200
+    ||  strchr (event->stream, '.'))
+        return EINVAL;
+    uint64_t seq = s_get (self->scratch_heads, self->heads, event->stream) + 1;
+    event->stream_seq = seq;
+    size_t size;
+    uint8_t *data = codec_pack (event, &size);
+    uint8_t key [256];
+    size_t key_size = s_event_key (key, sizeof key, event->stream, seq);
+    int rc = store_put (self->store, txn, "events", key, key_size, data, size);
+    if (rc == 0)
+        rc = store_put_u64 (self->store, txn, "heads", event->stream, seq);
+    if (rc == 0 && seq == 1)
+        rc = store_put_u64 (self->store, txn, "firsts", event->stream, 1);
+    if (rc) {
+        free (data);
+        return rc;
+    }
+    s_set (self->scratch_heads, event->stream, seq);
+    if (seq == 1)
+        s_set (self->scratch_firsts, event->stream, 1);
+    eventlog_entry_t *entry = (eventlog_entry_t *) zmalloc (sizeof (eventlog_entry_t));
+    entry->topic = zsys_sprintf ("%s.%s", event->stream, event->type? event->type: "");
+    entry->seq = seq;
+    entry->data = data;
+    entry->size = size;
+    zlistx_add_end (self->pending, entry);
+    return 0;
+}
+
+int
+eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, eventlog_outcome_t *outcome)
+{
+    *outcome = EVENTLOG_OUT_OF_ORDER;
+    if (!event->producer || !*event->producer)
+        return 0;
+    uint64_t acked = s_get (self->scratch_acked, self->acked, event->producer);
+    if (event->producer_seq <= acked) {
+        *outcome = EVENTLOG_DUPLICATE;
+        return 0;
+    }
+    if (event->producer_seq != acked + 1)
+        return 0;
+    int rc = eventlog_append (self, txn, event);
+    if (rc == EINVAL) {
+        //  A producer bug must not wedge its outbox forever: drop the
+        //  event, say so, and move the producer on.
+        log_error ("event has no usable stream name, dropped",
+                   "producer", json_string (event->producer),
+                   "producer_seq", json_integer ((json_int_t) event->producer_seq), NULL);
+        *outcome = EVENTLOG_INVALID;
+    }
+    else
+    if (rc)
+        return rc;
+    else
+        *outcome = EVENTLOG_TAKEN;
+    rc = store_put_u64 (self->store, txn, "producers", event->producer, event->producer_seq);
+    if (rc)
+        return rc;
+    s_set (self->scratch_acked, event->producer, event->producer_seq);
+    return 0;
+}
+
+static void
+s_merge (zhashx_t *scratch, zhashx_t *committed)
+{
+    for (uint64_t *value = (uint64_t *) zhashx_first (scratch); value;
+         value = (uint64_t *) zhashx_next (scratch))
+        s_set (committed, (const char *) zhashx_cursor (scratch), *value);
+    zhashx_purge (scratch);
+}
+
+zlistx_t *
+eventlog_committed (eventlog_t *self)
+{
+    s_merge (self->scratch_heads, self->heads);
+    s_merge (self->scratch_firsts, self->firsts);
+    s_merge (self->scratch_acked, self->acked);
+    zlistx_t *entries = self->pending;
+    self->pending = zlistx_new ();
+    zlistx_set_destructor (self->pending, s_entry_free);
+    return entries;
+}
+
+void
+eventlog_entries_free (zlistx_t **entries_p)
+{
+    zlistx_destroy (entries_p);
+}
+
+uint64_t
+eventlog_producer_acked (eventlog_t *self, const char *producer)
+{
+    return s_get (NULL, self->acked, producer);
+}
+
+uint64_t
+eventlog_head (eventlog_t *self, const char *stream)
+{
+    return s_get (NULL, self->heads, stream);
+}
+
+uint64_t
+eventlog_first (eventlog_t *self, const char *stream)
+{
+    return s_get (NULL, self->firsts, stream);
+}
+
+static zlistx_t *
+s_keys (zhashx_t *table)
+{
+    zlistx_t *keys = zlistx_new ();
+    zlistx_set_destructor (keys, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_duplicator (keys, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_comparator (keys, (zlistx_comparator_fn *) strcmp);
+    for (void *value = zhashx_first (table); value; value = zhashx_next (table))
+        zlistx_add_end (keys, (void *) zhashx_cursor (table));
+    zlistx_sort (keys);
+    return keys;
+}
+
+zlistx_t *
+eventlog_streams (eventlog_t *self)
+{
+    return s_keys (self->heads);
+}
+
+zlistx_t *
+eventlog_producers (eventlog_t *self)
+{
+    return s_keys (self->acked);
+}
+
+Event **
+eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
+                size_t max, size_t max_bytes, size_t *n)
+{
+    *n = 0;
+    if (!stream || strlen (stream) > 200 || max == 0)
+        return NULL;
+    MDB_txn *txn = store_read_begin (self->store);
+    if (!txn)
+        return NULL;
+    Event **events = (Event **) calloc (max, sizeof (Event *));
+    MDB_cursor *cursor;
+    mdb_cursor_open (txn, store_table (self->store, "events"), &cursor);
+    uint8_t start [256];
+    size_t start_size = s_event_key (start, sizeof start, stream, from_seq? from_seq: 1);
+    size_t prefix = strlen (stream) + 1;
+    MDB_val key = { start_size, start }, value;
+    size_t bytes = 0;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0 && *n < max && bytes < max_bytes) {
+        if (key.mv_size != prefix + 8 || memcmp (key.mv_data, start, prefix))
+            break;                  //  past this stream
+        Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+        if (!event)
+            break;
+        events [(*n)++] = event;
+        bytes += value.mv_size;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+    return events;
+}
+
+typedef struct {
+    eventlog_t *self;
+    uint64_t cutoff_ms;
+    size_t limit;
+    int64_t deleted;
+} s_prune_t;
+
+static int
+s_prune (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_prune_t *prune = (s_prune_t *) arg;
+    eventlog_t *self = prune->self;
+    eventlog_begin (self);
+    prune->deleted = 0;
+    zlistx_t *streams = eventlog_streams (self);
+    for (char *stream = (char *) zlistx_first (streams); stream; stream = (char *) zlistx_next (streams)) {
+        uint64_t first = eventlog_first (self, stream);
+        uint64_t head = eventlog_head (self, stream);
+        //  Keep the head event so the stream's sequence survives restarts.
+        while (first < head && (size_t) prune->deleted < prune->limit) {
+            uint8_t key [256];
+            size_t key_size = s_event_key (key, sizeof key, stream, first);
+            MDB_val value;
+            if (store_get (store, txn, "events", key, key_size, &value) == 0) {
+                Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+                uint64_t time = event? event->time_ms: 0;
+                codec_free (event);
+                if (time >= prune->cutoff_ms)
+                    break;
+                int rc = store_del (store, txn, "events", key, key_size);
+                if (rc) {
+                    zlistx_destroy (&streams);
+                    return rc;
+                }
+                prune->deleted++;
+            }
+            first++;
+        }
+        if (first != eventlog_first (self, stream)) {
+            int rc = store_put_u64 (store, txn, "firsts", stream, first);
+            if (rc) {
+                zlistx_destroy (&streams);
+                return rc;
+            }
+            s_set (self->scratch_firsts, stream, first);
+        }
+    }
+    zlistx_destroy (&streams);
+    return 0;
+}
+
+int64_t
+eventlog_prune (eventlog_t *self, uint64_t cutoff_ms, size_t limit)
+{
+    s_prune_t prune = { self, cutoff_ms, limit, 0 };
+    if (store_write (self->store, s_prune, &prune))
+        return -1;
+    zlistx_t *none = eventlog_committed (self);
+    zlistx_destroy (&none);
+    return prune.deleted;
+}

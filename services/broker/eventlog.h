@@ -1,0 +1,73 @@
+/*  eventlog: the broker's durable, replayable log (DESIGN §2).
+
+    Tables in the broker's store:
+        events     stream ‖ 0x00 ‖ be64 stream seq  -> packed Event
+        heads      stream -> be64 newest seq
+        firsts     stream -> be64 oldest seq kept (retention)
+        producers  producer -> be64 highest producer seq committed
+
+    Writes happen inside a store_write: eventlog_begin clears the scratch
+    state of the attempt, eventlog_take / eventlog_append add events, and
+    after the commit eventlog_committed makes the scratch state the
+    committed state and hands back what must now be published. If the
+    transaction is retried (map growth) or fails, nothing leaks: the next
+    eventlog_begin starts clean from the committed state.
+*/
+#ifndef RCMQ_EVENTLOG_H
+#define RCMQ_EVENTLOG_H
+
+#include "store.h"
+#include "codec.h"
+
+#define EVENTLOG_TABLES "events", "heads", "firsts", "producers"
+
+typedef struct _eventlog_t eventlog_t;
+
+//  One event ready to publish after commit.
+typedef struct {
+    char *topic;                //  "stream.type"
+    uint64_t seq;
+    uint8_t *data;              //  packed Event (stream_seq set)
+    size_t size;
+} eventlog_entry_t;
+
+eventlog_t *eventlog_new (store_t *store);
+void        eventlog_destroy (eventlog_t **self_p);
+
+void        eventlog_begin (eventlog_t *self);
+typedef enum {
+    EVENTLOG_TAKEN,             //  logged with the next stream seq
+    EVENTLOG_DUPLICATE,         //  committed before: dropped
+    EVENTLOG_OUT_OF_ORDER,      //  skips past acked + 1: the producer resends
+    EVENTLOG_INVALID            //  no usable stream name: dropped, logged, acked
+} eventlog_outcome_t;
+
+//  Takes a producer's event if it is the next one (producer_seq = acked+1).
+//  Returns 0 with the outcome, or an LMDB error for store_write.
+int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
+                           eventlog_outcome_t *outcome);
+//  Appends an event of the broker's own (no producer dedup). Returns 0, an
+//  LMDB error, or EINVAL for an unusable stream name.
+int         eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event);
+//  After a successful commit: returns the entries to publish (caller frees
+//  with eventlog_entries_free) and makes the attempt's state committed.
+zlistx_t   *eventlog_committed (eventlog_t *self);
+void        eventlog_entries_free (zlistx_t **entries_p);
+
+//  Committed figures.
+uint64_t    eventlog_producer_acked (eventlog_t *self, const char *producer);
+uint64_t    eventlog_head (eventlog_t *self, const char *stream);
+uint64_t    eventlog_first (eventlog_t *self, const char *stream);
+//  Stream names, for heartbeats and status (caller destroys the list).
+zlistx_t   *eventlog_streams (eventlog_t *self);
+zlistx_t   *eventlog_producers (eventlog_t *self);
+
+//  Reads up to max events of a stream from seq on, at most max_bytes of
+//  payload. Returns Events (caller frees each with codec_free), count in *n.
+Event     **eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
+                            size_t max, size_t max_bytes, size_t *n);
+//  Deletes events older than cutoff_ms (time_ms), at most limit per call.
+//  Returns the number deleted, -1 on error.
+int64_t     eventlog_prune (eventlog_t *self, uint64_t cutoff_ms, size_t limit);
+
+#endif

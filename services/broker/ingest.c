@@ -1,0 +1,126 @@
+/*  ingest: takes PUBLISH batches from outbox relays.
+
+    Group commit: everything that is waiting on the socket (up to a bound) is
+    written in ONE LMDB transaction, then every sender gets its ACK and the
+    events go out on fanout. An ACK names the highest seq committed for the
+    producer, so a producer learns both what is safe to delete and, when
+    its batch was cut short by a gap, where to resend from.
+*/
+#include "broker.h"
+#include "clock.h"
+#include "log.h"
+
+#define INGEST_MAX_MESSAGES 256
+
+typedef struct {
+    zframe_t *routing_id;
+    PublishBatch *batch;
+} s_message_t;
+
+typedef struct {
+    broker_t *broker;
+    s_message_t *messages;
+    size_t count;
+} s_commit_t;
+
+static int
+s_commit (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_commit_t *commit = (s_commit_t *) arg;
+    eventlog_t *log = commit->broker->log;
+    eventlog_begin (log);
+    for (size_t m = 0; m < commit->count; m++) {
+        PublishBatch *batch = commit->messages [m].batch;
+        for (size_t i = 0; i < batch->n_events; i++) {
+            Event *event = batch->events [i];
+            //  The batch's producer field is what the relay speaks for.
+            if (!event->producer || !streq (event->producer, batch->producer))
+                break;
+            eventlog_outcome_t outcome;
+            int rc = eventlog_take (log, txn, event, &outcome);
+            if (rc)
+                return rc;
+            if (outcome == EVENTLOG_OUT_OF_ORDER)
+                break;          //  the rest of this batch waits for a resend
+        }
+    }
+    return 0;
+}
+
+static void
+s_ack (broker_t *self, s_message_t *message)
+{
+    PublishBatch *batch = message->batch;
+    PublishAck ack = PUBLISH_ACK__INIT;
+    ack.producer = batch->producer;
+    ack.acked_seq = eventlog_producer_acked (self->log, batch->producer);
+    ack.batch_last_seq = batch->n_events? batch->events [batch->n_events - 1]->producer_seq: 0;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, &message->routing_id);
+    zmsg_addstr (msg, "ACK");
+    zframe_t *frame = codec_encode (&ack);
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, self->ingest);
+    zmsg_destroy (&msg);
+
+    uint64_t *seen = (uint64_t *) zhashx_lookup (self->producers_seen, batch->producer);
+    if (!seen) {
+        seen = (uint64_t *) malloc (sizeof (uint64_t));
+        zhashx_insert (self->producers_seen, batch->producer, seen);
+    }
+    *seen = (uint64_t) zclock_time ();
+}
+
+int
+broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    broker_t *self = (broker_t *) arg;
+    s_message_t messages [INGEST_MAX_MESSAGES];
+    size_t count = 0;
+    while (count < INGEST_MAX_MESSAGES) {
+        if (count > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (socket);
+        if (!msg)
+            break;
+        zframe_t *routing_id = zmsg_pop (msg);
+        char *command = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        PublishBatch *batch = command && streq (command, "PUBLISH")
+            ? (PublishBatch *) codec_decode_frame (&publish_batch__descriptor, body): NULL;
+        if (batch && batch->producer && *batch->producer) {
+            messages [count].routing_id = routing_id;
+            messages [count].batch = batch;
+            count++;
+        }
+        else {
+            log_warn ("ingest: message is not a PUBLISH batch, dropped",
+                      "command", json_string (command? command: ""),
+                      "bytes", json_integer (body? (json_int_t) zframe_size (body): 0), NULL);
+            codec_free (batch);
+            zframe_destroy (&routing_id);
+        }
+        free (command);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    if (count == 0)
+        return 0;
+
+    s_commit_t commit = { self, messages, count };
+    if (store_write (self->store, s_commit, &commit) == 0) {
+        zlistx_t *entries = eventlog_committed (self->log);
+        for (size_t m = 0; m < count; m++)
+            s_ack (self, &messages [m]);
+        broker_publish (self, entries);
+        eventlog_entries_free (&entries);
+    }
+    else
+        //  No ack: the relays resend, and nothing was half-applied.
+        log_error ("ingest: commit failed", "error", json_string (store_error (self->store)), NULL);
+    for (size_t m = 0; m < count; m++) {
+        zframe_destroy (&messages [m].routing_id);
+        codec_free (messages [m].batch);
+    }
+    return 0;
+}

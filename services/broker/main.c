@@ -1,0 +1,219 @@
+/*  rcmq-broker: start-up, fan-out, heartbeats, retention, shutdown.
+    See broker.h for the parts.
+*/
+#include "broker.h"
+#include "clock.h"
+#include "log.h"
+#include "transport.h"
+
+#include <getopt.h>
+#include <sodium.h>
+
+#define BROKER_HEARTBEAT_MS   1000
+#define BROKER_RETENTION_MS   60000
+#define BROKER_FANOUT_HWM     200000
+
+void
+broker_publish (broker_t *self, zlistx_t *entries)
+{
+    for (eventlog_entry_t *entry = (eventlog_entry_t *) zlistx_first (entries); entry;
+         entry = (eventlog_entry_t *) zlistx_next (entries)) {
+        uint8_t seq [8];
+        store_u64_write (seq, entry->seq);
+        zsock_bsend (self->fanout, "sbb", entry->topic, seq, (size_t) 8, entry->data, entry->size);
+        self->published++;
+    }
+}
+
+static int
+s_heartbeat (zloop_t *loop, int timer_id, void *arg)
+{
+    broker_t *self = (broker_t *) arg;
+    zlistx_t *streams = eventlog_streams (self->log);
+    size_t count = zlistx_size (streams);
+    StreamHead *heads = (StreamHead *) calloc (count + 1, sizeof (StreamHead));
+    StreamHead **head_ptrs = (StreamHead **) calloc (count + 1, sizeof (StreamHead *));
+    size_t i = 0;
+    for (char *name = (char *) zlistx_first (streams); name; name = (char *) zlistx_next (streams), i++) {
+        stream_head__init (&heads [i]);
+        heads [i].stream = name;
+        heads [i].head_seq = eventlog_head (self->log, name);
+        head_ptrs [i] = &heads [i];
+    }
+    Heartbeat heartbeat = HEARTBEAT__INIT;
+    heartbeat.broker_started_ms = self->started_ms;
+    heartbeat.n_heads = count;
+    heartbeat.heads = head_ptrs;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "$hb");
+    zframe_t *frame = codec_encode (&heartbeat);
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, self->fanout);
+    zmsg_destroy (&msg);
+    free (heads);
+    free (head_ptrs);
+    zlistx_destroy (&streams);
+    return 0;
+}
+
+static int
+s_retention (zloop_t *loop, int timer_id, void *arg)
+{
+    broker_t *self = (broker_t *) arg;
+    if (!self->retention_hours)
+        return 0;
+    uint64_t cutoff = clock_now_ms () - self->retention_hours * 3600000ULL;
+    int64_t deleted = eventlog_prune (self->log, cutoff, 50000);
+    if (deleted > 0)
+        log_info ("retention pruned events", "deleted", json_integer ((json_int_t) deleted), NULL);
+    return 0;
+}
+
+static zsock_t *
+s_bind (broker_t *self, int type, const char *name, const char *fallback)
+{
+    char key [64], bind_key [64];
+    snprintf (key, sizeof key, "broker/%s", name);
+    snprintf (bind_key, sizeof bind_key, "broker/%s-bind", name);
+    const char *endpoint = config_get (self->config, bind_key,
+                                       config_get (self->config, key, fallback));
+    zsock_t *socket = zsock_new (type);
+    transport_curve_server (socket, self->cert);
+    zsock_set_linger (socket, 0);
+    if (type == ZMQ_XPUB)
+        zsock_set_sndhwm (socket, BROKER_FANOUT_HWM);
+    if (zsock_bind (socket, "%s", endpoint) < 0) {
+        log_error ("cannot bind", "socket", json_string (name), "endpoint", json_string (endpoint),
+                   "error", json_string (zmq_strerror (zmq_errno ())), NULL);
+        zsock_destroy (&socket);
+    }
+    return socket;
+}
+
+static void
+s_usage (void)
+{
+    printf ("Usage: rcmq-broker [--config FILE]\n\n"
+            "Runs the rcmq event broker: a durable log that group-commits published\n"
+            "events, fans them out and replays them. Settings: docs/configuration.md.\n");
+}
+
+static int
+s_start (broker_t *self)
+{
+    if (clock_init_from_env ()) {
+        log_error ("RCMQ_NOW is not an ISO-8601 instant", NULL);
+        return -1;
+    }
+    self->started_ms = clock_now_ms ();
+    const char *keys_dir = config_path (self->config, "keys/dir", "var/keys");
+    const char *data_dir = config_path (self->config, "data/dir", "var/data");
+    self->retention_hours = (uint64_t) config_get_int (self->config, "broker/retention-hours", 0);
+
+    char store_dir [PATH_MAX], error [512];
+    snprintf (store_dir, sizeof store_dir, "%s/broker", data_dir);
+    static const char *tables [] = { EVENTLOG_TABLES, "meta", NULL };
+    self->store = store_new (store_dir, tables, error, sizeof error);
+    if (!self->store) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    self->log = eventlog_new (self->store);
+    self->cert = transport_load_secret (keys_dir, "broker");
+    self->keyring = keyring_new (keys_dir);
+    if (!self->cert || !self->keyring) {
+        log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir), NULL);
+        return -1;
+    }
+    self->zap = transport_zap_new (keys_dir);
+    if (!self->zap)
+        return -1;
+
+    self->ingest = s_bind (self, ZMQ_ROUTER, "ingest", "tcp://127.0.0.1:7601");
+    self->fanout = s_bind (self, ZMQ_XPUB, "fanout", "tcp://127.0.0.1:7602");
+    self->replay = s_bind (self, ZMQ_ROUTER, "replay", "tcp://127.0.0.1:7603");
+    if (!self->ingest || !self->fanout || !self->replay)
+        return -1;
+    self->api = server_new ("broker", self->store, self->keyring, broker_methods, self);
+    server_set_audit (self->api, broker_audit, self);
+    server_on_commit (self->api, broker_api_committed, self);
+    const char *api = config_get (self->config, "broker/api", "tcp://127.0.0.1:7604");
+    if (server_bind (self->api, config_get (self->config, "broker/api-bind", api), self->cert))
+        return -1;
+
+    self->loop = zloop_new ();
+    zloop_reader (self->loop, self->ingest, broker_ingest_on_input, self);
+    zloop_reader (self->loop, self->replay, broker_replay_on_input, self);
+    server_attach (self->api, self->loop);
+    zloop_timer (self->loop, BROKER_HEARTBEAT_MS, 0, s_heartbeat, self);
+    zloop_timer (self->loop, BROKER_RETENTION_MS, 0, s_retention, self);
+    log_info ("started", "store", json_string (store_dir),
+              "retention_hours", json_integer ((json_int_t) self->retention_hours), NULL);
+    return 0;
+}
+
+static void
+s_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+int
+main (int argc, char *argv [])
+{
+    log_init ("rcmq-broker");
+    if (sodium_init () < 0)
+        return 1;
+    broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));
+    self->config = config_new ();
+    self->consumers = zhashx_new ();
+    zhashx_set_destructor (self->consumers, s_free);
+    self->producers_seen = zhashx_new ();
+    zhashx_set_destructor (self->producers_seen, s_free);
+
+    static struct option options [] = {
+        { "config", required_argument, 0, 'c' },
+        { "help",   no_argument,       0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *config_file = getenv ("RCMQ_CONFIG");
+    int option, rc = 0;
+    while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
+        if (option == 'c')
+            config_file = optarg;
+        else {
+            s_usage ();
+            rc = option == 'h'? 0: 2;
+            goto done;
+        }
+    }
+    if (config_file && *config_file && config_load (self->config, config_file)) {
+        fprintf (stderr, "rcmq-broker: %s\n", config_error (self->config));
+        rc = 2;
+        goto done;
+    }
+    zsys_catch_interrupts ();
+    if (s_start (self) == 0) {
+        zloop_start (self->loop);
+        log_info ("stopping", "published", json_integer ((json_int_t) self->published), NULL);
+    }
+    else
+        rc = 1;
+done:
+    server_destroy (&self->api);
+    zloop_destroy (&self->loop);
+    zsock_destroy (&self->ingest);
+    zsock_destroy (&self->fanout);
+    zsock_destroy (&self->replay);
+    zactor_destroy (&self->zap);
+    keyring_destroy (&self->keyring);
+    zcert_destroy (&self->cert);
+    eventlog_destroy (&self->log);
+    store_destroy (&self->store);
+    zhashx_destroy (&self->consumers);
+    zhashx_destroy (&self->producers_seen);
+    config_destroy (&self->config);
+    free (self);
+    return rc;
+}
