@@ -159,6 +159,10 @@ clock_parse_iso8601 (const char *text, uint64_t *ms_out)
                 p++;
             if (s_digits (&p, 2, &om))
                 return -1;
+            //  Real offsets run from -12:00 to +14:00; anything past 23:59
+            //  is a typo, not a zone.
+            if (oh > 23 || om > 59)
+                return -1;
             offset_minutes = sign * (oh * 60 + om);
         }
     }
