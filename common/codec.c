@@ -56,6 +56,10 @@ codec_status_name (Status status)
 int
 codec_status_from_name (const char *name)
 {
+    //  Names come from operators and config, so a missing one is an
+    //  unknown status, not a crash in protobuf-c's strcmp.
+    if (!name)
+        return -1;
     const ProtobufCEnumValue *value = protobuf_c_enum_descriptor_get_value_by_name (&status__descriptor, name);
     return value? value->value: -1;
 }
