@@ -1,14 +1,17 @@
-/*  config: see config.h. Values we hand out are interned in a zhash so the
-    caller never frees them and they live as long as the config.
+/*  config: see config.h. Paths we hand out are interned in a zhash (keyed by
+    their text) so the caller never frees them and they live as long as the
+    config.
 */
 #include "config.h"
 
 #include <czmq.h>
 #include <ctype.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 struct _config_t {
     zhash_t *overrides;     //  key -> value from config_set
-    zhash_t *interned;      //  strings handed out by config_path
+    zhash_t *interned;      //  path -> the same path, handed out by config_path
     zconfig_t *file;        //  parsed file, or NULL
     char *file_path;
     char *file_dir;
@@ -46,11 +49,27 @@ int
 config_load (config_t *self, const char *path)
 {
     assert (self);
-    if (!zsys_file_exists (path)) {
-        snprintf (self->error, sizeof self->error, "config file %s: does not exist", path);
+    assert (path);
+    struct stat st;
+    if (stat (path, &st)) {
+        snprintf (self->error, sizeof self->error, "config file %s: %s", path, strerror (errno));
         return -1;
     }
-    zconfig_t *file = zconfig_load (path);
+    //  zconfig_load reads a directory as an empty config; that is a mistake
+    //  in a flag, not a config with nothing in it.
+    if (!S_ISREG (st.st_mode)) {
+        snprintf (self->error, sizeof self->error, "config file %s: not a regular file", path);
+        return -1;
+    }
+    //  Not zconfig_load: in czmq 4.2 it leaks its zfile_t when the text is
+    //  not valid ZPL. Reading the chunk ourselves parses the same way.
+    zchunk_t *chunk = zchunk_slurp (path, 0);
+    if (!chunk) {
+        snprintf (self->error, sizeof self->error, "config file %s: cannot read: %s", path, strerror (errno));
+        return -1;
+    }
+    zconfig_t *file = zconfig_chunk_load (chunk);
+    zchunk_destroy (&chunk);
     if (!file) {
         snprintf (self->error, sizeof self->error, "config file %s: not valid ZPL", path);
         return -1;
@@ -94,23 +113,43 @@ config_env_name (const char *key, char *buf, size_t size)
     buf [at < size? at: size - 1] = 0;
 }
 
-const char *
-config_get (config_t *self, const char *key, const char *fallback)
+//  Where a value came from: config_path needs to know, because a relative
+//  path in the file is relative to the file, and any other is relative to
+//  the working directory.
+typedef enum { S_FROM_OVERRIDE, S_FROM_ENV, S_FROM_FILE, S_FROM_FALLBACK } s_source_t;
+
+static const char *
+s_lookup (config_t *self, const char *key, const char *fallback, s_source_t *source)
 {
     const char *value = (const char *) zhash_lookup (self->overrides, key);
-    if (value)
+    if (value) {
+        *source = S_FROM_OVERRIDE;
         return value;
+    }
     char env [256];
     config_env_name (key, env, sizeof env);
     value = getenv (env);
-    if (value && *value)
+    if (value && *value) {
+        *source = S_FROM_ENV;
         return value;
+    }
     if (self->file) {
         value = zconfig_get (self->file, key, NULL);
-        if (value && *value)
+        if (value && *value) {
+            *source = S_FROM_FILE;
             return value;
+        }
     }
+    *source = S_FROM_FALLBACK;
     return fallback;
+}
+
+const char *
+config_get (config_t *self, const char *key, const char *fallback)
+{
+    assert (self);
+    s_source_t source;
+    return s_lookup (self, key, fallback, &source);
 }
 
 int64_t
@@ -119,25 +158,43 @@ config_get_int (config_t *self, const char *key, int64_t fallback)
     const char *value = config_get (self, key, NULL);
     if (!value)
         return fallback;
+    //  Empty text, trailing junk and numbers too big for 64 bits are not
+    //  whole numbers; strtoll alone would give 0 or a clamped value.
     char *end;
+    errno = 0;
     long long number = strtoll (value, &end, 10);
-    return *end? fallback: (int64_t) number;
+    if (end == value || *end || errno == ERANGE)
+        return fallback;
+    return (int64_t) number;
 }
 
 const char *
 config_path (config_t *self, const char *key, const char *fallback)
 {
-    const char *value = config_get (self, key, fallback);
+    assert (self);
+    s_source_t source;
+    const char *value = s_lookup (self, key, fallback, &source);
     if (!value || value [0] == '/')
         return value;
     //  Relative to the config file when the value came from it, else to the
-    //  working directory, which is what a person typing a flag expects.
-    const char *from_file = self->file? zconfig_get (self->file, key, NULL): NULL;
-    int is_from_file = from_file && streq (from_file, value)
-                    && !zhash_lookup (self->overrides, key);
-    char *joined = is_from_file? zsys_sprintf ("%s/%s", self->file_dir, value): strdup (value);
-    zhash_update (self->interned, key, joined);
-    const char *kept = (const char *) zhash_lookup (self->interned, key);
+    //  working directory, which is what a person typing a flag expects. We
+    //  make that absolute now so a process that changes directory later
+    //  still finds the same file.
+    char *joined;
+    if (source == S_FROM_FILE)
+        joined = zsys_sprintf ("%s/%s", self->file_dir, value);
+    else {
+        char *cwd = getcwd (NULL, 0);
+        joined = cwd? zsys_sprintf ("%s/%s", cwd, value): strdup (value);
+        free (cwd);
+    }
+    //  Interned by content, never replaced: a string handed out earlier
+    //  stays valid for the life of the config even if the setting changes.
+    const char *kept = (const char *) zhash_lookup (self->interned, joined);
+    if (!kept) {
+        zhash_insert (self->interned, joined, joined);
+        kept = (const char *) zhash_lookup (self->interned, joined);
+    }
     free (joined);
     return kept;
 }
