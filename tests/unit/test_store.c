@@ -1,0 +1,500 @@
+/*  test_store: the LMDB wrapper. Opening and reopening an env, the table
+    helpers, numeric order of big-endian keys, aborted writes applying
+    nothing, and the map growing under a write that does not fit.
+
+    Each test gets its own directory from test_tmpdir and removes it.
+*/
+#include "suites.h"
+#include "store.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *s_tables [] = { "main", "meta", "log", NULL };
+
+static store_t *
+s_open (const char *dir)
+{
+    char error [512] = "";
+    store_t *store = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_msg (store != NULL, "store_new: %s", error);
+    return store;
+}
+
+//  Reads table[key] as a string into buf ("" when absent); returns the
+//  store_get result.
+static int
+s_read (store_t *store, const char *table, const char *key, char *buf, size_t size)
+{
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    MDB_val value;
+    int rc = store_get (store, txn, table, key, strlen (key), &value);
+    buf [0] = 0;
+    if (rc == 0)
+        snprintf (buf, size, "%.*s", (int) value.mv_size, (const char *) value.mv_data);
+    store_read_end (&txn);
+    ck_assert_ptr_null (txn);
+    return rc;
+}
+
+static uint64_t
+s_count (store_t *store, const char *table)
+{
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    uint64_t count = store_count (store, txn, table);
+    store_read_end (&txn);
+    return count;
+}
+
+//  A list of string pairs to put, or (value NULL) to delete.
+typedef struct {
+    const char *table;
+    const char *key;
+    const char *value;
+} s_change_t;
+
+static int
+s_apply (store_t *store, MDB_txn *txn, void *arg)
+{
+    for (s_change_t *change = (s_change_t *) arg; change->table; change++) {
+        int rc = change->value
+            ? store_put (store, txn, change->table, change->key, strlen (change->key),
+                         change->value, strlen (change->value))
+            : store_del (store, txn, change->table, change->key, strlen (change->key));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+START_TEST (test_open_creates)
+{
+    char *dir = test_tmpdir ("store");
+    char nested [PATH_MAX];
+    snprintf (nested, sizeof nested, "%s/a/b/c", dir);
+    store_t *store = s_open (nested);
+    ck_assert_str_eq (store_dir (store), nested);
+    //  The env's files are there and every table is usable and empty.
+    char file [PATH_MAX + 16];
+    snprintf (file, sizeof file, "%s/data.mdb", nested);
+    ck_assert_int_eq (access (file, F_OK), 0);
+    for (const char **table = s_tables; *table; table++)
+        ck_assert_uint_eq (s_count (store, *table), 0);
+    //  A new env starts at 64 MiB so ordinary services never resize.
+    ck_assert_uint_ge (store_map_size (store), 64UL << 20);
+    store_destroy (&store);
+    ck_assert_ptr_null (store);
+    store_destroy (&store);            //  idempotent
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_open_fails)
+{
+    //  A directory that cannot exist (a regular file is in the way) is an
+    //  error with a message naming it, not a crash.
+    char *dir = test_tmpdir ("store");
+    char blocker [PATH_MAX];
+    snprintf (blocker, sizeof blocker, "%s/file", dir);
+    FILE *file = fopen (blocker, "w");
+    ck_assert_ptr_nonnull (file);
+    fclose (file);
+    char under [PATH_MAX + 8];
+    snprintf (under, sizeof under, "%s/env", blocker);
+    char error [512] = "";
+    store_t *store = store_new (under, s_tables, error, sizeof error);
+    ck_assert_ptr_null (store);
+    ck_assert_ptr_nonnull (strstr (error, under));
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_put_get_del)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    s_change_t puts [] = {
+        { "main", "claim-1", "billed" },
+        { "main", "claim-2", "denied" },
+        { "meta", "claim-1", "other table" },
+        { NULL, NULL, NULL }
+    };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    char buf [64];
+    ck_assert_int_eq (s_read (store, "main", "claim-1", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "billed");
+    ck_assert_int_eq (s_read (store, "main", "claim-2", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "denied");
+    ck_assert_int_eq (s_read (store, "meta", "claim-1", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "other table");
+    ck_assert_int_eq (s_read (store, "log", "claim-1", buf, sizeof buf), MDB_NOTFOUND);
+    ck_assert_int_eq (s_read (store, "main", "claim-3", buf, sizeof buf), MDB_NOTFOUND);
+
+    //  Overwrite and delete in one write.
+    s_change_t changes [] = {
+        { "main", "claim-1", "paid" },
+        { "main", "claim-2", NULL },
+        { NULL, NULL, NULL }
+    };
+    ck_assert_int_eq (store_write (store, s_apply, changes), 0);
+    ck_assert_int_eq (s_read (store, "main", "claim-1", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "paid");
+    ck_assert_int_eq (s_read (store, "main", "claim-2", buf, sizeof buf), MDB_NOTFOUND);
+    //  Deleting in one table leaves the same key in another alone.
+    ck_assert_int_eq (s_read (store, "meta", "claim-1", buf, sizeof buf), 0);
+
+    //  Deleting what is not there is MDB_NOTFOUND, which aborts the write.
+    s_change_t missing [] = {
+        { "main", "claim-1", "changed" },
+        { "main", "claim-9", NULL },
+        { NULL, NULL, NULL }
+    };
+    ck_assert_int_eq (store_write (store, s_apply, missing), -1);
+    ck_assert_str_ne (store_error (store), "");
+    ck_assert_int_eq (s_read (store, "main", "claim-1", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "paid");
+
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+static uint64_t s_keys [] = {
+    65536, 1, 256, 255, 0, 4294967296ULL, 65535, UINT64_MAX, 2, 16777216, 1099511627776ULL, 257
+};
+#define S_KEY_COUNT (sizeof s_keys / sizeof s_keys [0])
+
+static int
+s_put_keys (store_t *store, MDB_txn *txn, void *arg)
+{
+    for (size_t i = 0; i < S_KEY_COUNT; i++) {
+        uint8_t key [8], value [8];
+        store_u64_write (key, s_keys [i]);
+        store_u64_write (value, ~s_keys [i]);
+        int rc = store_put (store, txn, "log", key, 8, value, 8);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_compare_u64 (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y? -1: x > y;
+}
+
+START_TEST (test_key_order)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_keys, NULL), 0);
+
+    uint64_t sorted [S_KEY_COUNT];
+    memcpy (sorted, s_keys, sizeof sorted);
+    qsort (sorted, S_KEY_COUNT, sizeof sorted [0], s_compare_u64);
+
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    ck_assert_uint_eq (store_count (store, txn, "log"), S_KEY_COUNT);
+    MDB_cursor *cursor;
+    ck_assert_int_eq (mdb_cursor_open (txn, store_table (store, "log"), &cursor), 0);
+    MDB_val key, value;
+    size_t seen = 0;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (rc == 0) {
+        ck_assert_uint_lt (seen, S_KEY_COUNT);
+        ck_assert_uint_eq (key.mv_size, 8);
+        ck_assert_uint_eq (value.mv_size, 8);
+        uint64_t number = store_u64_read (key.mv_data);
+        ck_assert_msg (number == sorted [seen], "position %zu: %llu, expected %llu", seen,
+                       (unsigned long long) number, (unsigned long long) sorted [seen]);
+        ck_assert_uint_eq (store_u64_read (value.mv_data), ~number);
+        seen++;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    ck_assert_int_eq (rc, MDB_NOTFOUND);
+    ck_assert_uint_eq (seen, S_KEY_COUNT);
+    //  A range scan from 256 starts at 256, not at some byte-wise neighbour.
+    uint8_t from [8];
+    store_u64_write (from, 256);
+    key.mv_data = from;
+    key.mv_size = 8;
+    ck_assert_int_eq (mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE), 0);
+    ck_assert_uint_eq (store_u64_read (key.mv_data), 256);
+    ck_assert_int_eq (mdb_cursor_get (cursor, &key, &value, MDB_NEXT), 0);
+    ck_assert_uint_eq (store_u64_read (key.mv_data), 257);
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  Puts two entries, then refuses, the way a service refuses bad input.
+static int
+s_put_then_fail (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_change_t puts [] = {
+        { "main", "a", "1" },
+        { "log", "b", "2" },
+        { NULL, NULL, NULL }
+    };
+    int rc = s_apply (store, txn, puts);
+    if (rc)
+        return rc;
+    return store_fail (store, "claim %s: %s", "C-17", "payer id missing");
+}
+
+static int
+s_put_then_abort (store_t *store, MDB_txn *txn, void *arg)
+{
+    store_put (store, txn, "main", "c", 1, "3", 1);
+    return -1;
+}
+
+START_TEST (test_write_abort)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_then_fail, NULL), -1);
+    ck_assert_str_eq (store_error (store), "claim C-17: payer id missing");
+    ck_assert_uint_eq (s_count (store, "main"), 0);
+    ck_assert_uint_eq (s_count (store, "log"), 0);
+    //  Without store_fail the error still says something.
+    ck_assert_int_eq (store_write (store, s_put_then_abort, NULL), -1);
+    ck_assert_str_ne (store_error (store), "");
+    ck_assert_ptr_null (strstr (store_error (store), "C-17"));
+    ck_assert_uint_eq (s_count (store, "main"), 0);
+    //  An aborted write leaves the store able to write.
+    s_change_t puts [] = { { "main", "a", "ok" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_uint_eq (s_count (store, "main"), 1);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  Writes `count` values of `size` bytes, each filled with its index, and
+//  counts the attempts (a test-only side effect).
+typedef struct {
+    int count;
+    size_t size;
+    int attempts;
+} s_bulk_t;
+
+static int
+s_put_bulk (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_bulk_t *bulk = (s_bulk_t *) arg;
+    bulk->attempts++;
+    uint8_t *value = malloc (bulk->size);
+    int rc = 0;
+    for (int i = 0; i < bulk->count && rc == 0; i++) {
+        uint8_t key [8];
+        store_u64_write (key, (uint64_t) i);
+        memset (value, i & 0xff, bulk->size);
+        rc = store_put (store, txn, "main", key, 8, value, bulk->size);
+    }
+    free (value);
+    return rc;
+}
+
+static void
+s_check_bulk (store_t *store, s_bulk_t *bulk)
+{
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    ck_assert_uint_eq (store_count (store, txn, "main"), (uint64_t) bulk->count);
+    for (int i = 0; i < bulk->count; i++) {
+        uint8_t key [8];
+        store_u64_write (key, (uint64_t) i);
+        MDB_val value;
+        ck_assert_int_eq (store_get (store, txn, "main", key, 8, &value), 0);
+        ck_assert_uint_eq (value.mv_size, bulk->size);
+        const uint8_t *bytes = (const uint8_t *) value.mv_data;
+        ck_assert_uint_eq (bytes [0], (unsigned) (i & 0xff));
+        ck_assert_uint_eq (bytes [bulk->size - 1], (unsigned) (i & 0xff));
+        ck_assert_uint_eq (bytes [bulk->size / 2], (unsigned) (i & 0xff));
+    }
+    store_read_end (&txn);
+}
+
+START_TEST (test_map_growth)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_set_map_size (store, 256 << 10), 0);
+    size_t small = store_map_size (store);
+    ck_assert_uint_le (small, 256 << 10);
+    //  6 MiB in one transaction: 24 times the map.
+    s_bulk_t bulk = { 96, 64 << 10, 0 };
+    ck_assert_msg (store_write (store, s_put_bulk, &bulk) == 0, "store_write: %s", store_error (store));
+    ck_assert_int_gt (bulk.attempts, 1);
+    size_t grown = store_map_size (store);
+    ck_assert_uint_gt (grown, (size_t) bulk.count * bulk.size);
+    s_check_bulk (store, &bulk);
+    store_destroy (&store);
+
+    //  After reopening the env is at least as big and everything is there.
+    store = s_open (dir);
+    ck_assert_uint_ge (store_map_size (store), grown);
+    s_check_bulk (store, &bulk);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_reopen)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    s_change_t puts [] = {
+        { "main", "k1", "v1" },
+        { "log", "k2", "v2" },
+        { NULL, NULL, NULL }
+    };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    store_destroy (&store);
+
+    store = s_open (dir);
+    char buf [16];
+    ck_assert_int_eq (s_read (store, "main", "k1", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "v1");
+    ck_assert_int_eq (s_read (store, "log", "k2", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "v2");
+    ck_assert_uint_eq (s_count (store, "meta"), 0);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+static int
+s_put_counters (store_t *store, MDB_txn *txn, void *arg)
+{
+    int rc = store_put_u64 (store, txn, "meta", "next_seq", 0x0102030405060708ULL);
+    if (rc == 0)
+        rc = store_put_u64 (store, txn, "meta", "max", UINT64_MAX);
+    if (rc == 0)
+        rc = store_put (store, txn, "meta", "short", 5, "abc", 3);
+    return rc;
+}
+
+START_TEST (test_u64)
+{
+    uint8_t buf [8];
+    store_u64_write (buf, 0x0102030405060708ULL);
+    static const uint8_t expect [8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    ck_assert_mem_eq (buf, expect, 8);
+    ck_assert_uint_eq (store_u64_read (buf), 0x0102030405060708ULL);
+    static const uint64_t values [] = { 0, 1, 255, 256, 65535, 1ULL << 32, 1ULL << 63, UINT64_MAX };
+    for (size_t i = 0; i < sizeof values / sizeof values [0]; i++) {
+        store_u64_write (buf, values [i]);
+        ck_assert_uint_eq (store_u64_read (buf), values [i]);
+    }
+    store_u64_write (buf, 256);
+    static const uint8_t two_five_six [8] = { 0, 0, 0, 0, 0, 0, 1, 0 };
+    ck_assert_mem_eq (buf, two_five_six, 8);
+
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_counters, NULL), 0);
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "next_seq"), 0x0102030405060708ULL);
+    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "max"), UINT64_MAX);
+    //  Missing, and not 8 bytes, read as 0.
+    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "missing"), 0);
+    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "short"), 0);
+    //  The value is stored big-endian too.
+    MDB_val value;
+    ck_assert_int_eq (store_get (store, txn, "meta", "next_seq", 8, &value), 0);
+    ck_assert_uint_eq (value.mv_size, 8);
+    ck_assert_mem_eq (value.mv_data, expect, 8);
+    store_read_end (&txn);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+typedef struct {
+    int from, to;       //  put keys [from, to)
+    int del_from, del_to;
+} s_range_t;
+
+static int
+s_put_range (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_range_t *range = (s_range_t *) arg;
+    for (int i = range->from; i < range->to; i++) {
+        uint8_t key [8];
+        store_u64_write (key, (uint64_t) i);
+        int rc = store_put (store, txn, "log", key, 8, "x", 1);
+        if (rc)
+            return rc;
+    }
+    for (int i = range->del_from; i < range->del_to; i++) {
+        uint8_t key [8];
+        store_u64_write (key, (uint64_t) i);
+        int rc = store_del (store, txn, "log", key, 8);
+        if (rc)
+            return rc;
+    }
+    //  Inside the transaction the count already includes this write.
+    if (store_count (store, txn, "log") != (uint64_t) (range->to - (range->del_to - range->del_from)))
+        return store_fail (store, "count inside the write is wrong");
+    return 0;
+}
+
+START_TEST (test_count)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (s_count (store, "log"), 0);
+    s_range_t range = { 0, 1000, 0, 0 };
+    ck_assert_msg (store_write (store, s_put_range, &range) == 0, "%s", store_error (store));
+    ck_assert_uint_eq (s_count (store, "log"), 1000);
+    ck_assert_uint_eq (s_count (store, "main"), 0);
+    //  Re-putting existing keys does not add entries; deleting removes.
+    s_range_t again = { 0, 1000, 100, 350 };
+    ck_assert_msg (store_write (store, s_put_range, &again) == 0, "%s", store_error (store));
+    ck_assert_uint_eq (s_count (store, "log"), 750);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+Suite *
+store_suite (void)
+{
+    Suite *suite = suite_create ("store");
+    TCase *tc = tcase_create ("core");
+    //  Map growth writes several MB under the sanitizers.
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, test_open_creates);
+    tcase_add_test (tc, test_open_fails);
+    tcase_add_test (tc, test_put_get_del);
+    tcase_add_test (tc, test_key_order);
+    tcase_add_test (tc, test_write_abort);
+    tcase_add_test (tc, test_map_growth);
+    tcase_add_test (tc, test_reopen);
+    tcase_add_test (tc, test_u64);
+    tcase_add_test (tc, test_count);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
