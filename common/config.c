@@ -118,6 +118,37 @@ config_env_name (const char *key, char *buf, size_t size)
 //  the working directory.
 typedef enum { S_FROM_OVERRIDE, S_FROM_ENV, S_FROM_FILE, S_FROM_FALLBACK } s_source_t;
 
+//  Built-in defaults: a deployment on one host with no config file works.
+//  docs/configuration.md lists the same table for people.
+static const struct {
+    const char *key;
+    const char *value;
+} s_defaults [] = {
+    { "data/dir",       "var/data" },
+    { "keys/dir",       "var/keys" },
+    { "client/name",    "admin" },
+    { "broker/ingest",  "tcp://127.0.0.1:7601" },
+    { "broker/fanout",  "tcp://127.0.0.1:7602" },
+    { "broker/replay",  "tcp://127.0.0.1:7603" },
+    { "broker/api",     "tcp://127.0.0.1:7604" },
+    { "broker/retention-hours", "0" },
+    { "intake/api",     "tcp://127.0.0.1:7611" },
+    { "claims/api",     "tcp://127.0.0.1:7612" },
+    { "denials/api",    "tcp://127.0.0.1:7613" },
+    { "inquiry/api",    "tcp://127.0.0.1:7614" },
+    { "audit/api",      "tcp://127.0.0.1:7615" },
+    { "metrics/api",    "tcp://127.0.0.1:7616" },
+};
+
+const char *
+config_default (const char *key)
+{
+    for (size_t i = 0; i < sizeof s_defaults / sizeof s_defaults [0]; i++)
+        if (streq (s_defaults [i].key, key))
+            return s_defaults [i].value;
+    return NULL;
+}
+
 static const char *
 s_lookup (config_t *self, const char *key, const char *fallback, s_source_t *source)
 {
@@ -141,7 +172,7 @@ s_lookup (config_t *self, const char *key, const char *fallback, s_source_t *sou
         }
     }
     *source = S_FROM_FALLBACK;
-    return fallback;
+    return fallback? fallback: config_default (key);
 }
 
 const char *

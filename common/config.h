@@ -27,7 +27,10 @@ const char *config_file (config_t *self);
 const char *config_error (config_t *self);
 //  Sets a value that beats environment and file (command-line flags).
 void        config_set (config_t *self, const char *key, const char *value);
+//  The value; when unset anywhere, fallback, or when that is NULL the
+//  built-in default of docs/configuration.md (NULL for unknown keys).
 const char *config_get (config_t *self, const char *key, const char *fallback);
+const char *config_default (const char *key);
 //  The integer value, or fallback when unset or not a whole number.
 int64_t     config_get_int (config_t *self, const char *key, int64_t fallback);
 //  A path setting, made absolute against the config file's folder. The

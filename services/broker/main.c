@@ -20,7 +20,12 @@ broker_publish (broker_t *self, zlistx_t *entries)
          entry = (eventlog_entry_t *) zlistx_next (entries)) {
         uint8_t seq [8];
         store_u64_write (seq, entry->seq);
-        zsock_bsend (self->fanout, "sbb", entry->topic, seq, (size_t) 8, entry->data, entry->size);
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, entry->topic);
+        zmsg_addmem (msg, seq, sizeof seq);
+        zmsg_addmem (msg, entry->data, entry->size);
+        zmsg_send (&msg, self->fanout);
+        zmsg_destroy (&msg);
         self->published++;
     }
 }
