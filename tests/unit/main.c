@@ -20,6 +20,7 @@ static s_suite_t s_suites [] = {
     { "store",  store_suite },
     { "codec",  codec_suite },
     { "x12",    x12_suite },
+    { "access", access_suite },
 };
 
 char *

@@ -13,6 +13,7 @@ Suite *config_suite (void);
 Suite *store_suite (void);
 Suite *codec_suite (void);
 Suite *x12_suite (void);
+Suite *access_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

@@ -1,0 +1,129 @@
+/*  test_access: the role -> permission table (DESIGN §4). Each role is
+    checked for what it must be allowed and, as much, for what it must not:
+    a policy that allowed everything would pass half of these, so the
+    denials matter more than the grants.
+*/
+#include "suites.h"
+#include "access.h"
+
+#include <stddef.h>
+
+//  A role, then permissions it holds, then permissions it must not hold.
+typedef struct {
+    const char *role;
+    const char *allowed [16];
+    const char *denied [16];
+} s_case_t;
+
+static const s_case_t s_cases [] = {
+    { "admin",
+      { "claims.read", "claims.write", "claims.submit", "audit.read", "access.grant",
+        "access.approve", "keys.admin", "health.read", "anything.at_all", NULL },
+      { NULL } },
+    { "compliance",
+      { "audit.read", "audit.export", "claims.read", "denials.read", "inquiry.read",
+        "health.read", "metrics.read", NULL },
+      { "claims.write", "claims.work", "claims.submit", "denials.work", "intake.submit",
+        "access.grant", "queue.write", NULL } },
+    { "leader",
+      { "metrics.read", "metrics.export", "claims.read", "queue.read", "health.read", NULL },
+      { "claims.write", "claims.work", "audit.export", "access.grant", "intake.submit", NULL } },
+    { "internal-lead",
+      { "intake.submit", "intake.read", "queue.write", "queue.phase", "claims.work",
+        "claims.submit", "denials.assign", "inquiry.reply", "metrics.read", "health.read", NULL },
+      { "audit.read", "access.grant", "metrics.export", "broker.read", NULL } },
+    { "internal-biller",
+      { "intake.submit", "intake.read", "queue.read", "claims.read", "claims.work",
+        "denials.work", "inquiry.read", "health.read", NULL },
+      { "queue.write", "queue.phase", "intake.configure", "audit.read", "metrics.read",
+        "access.grant", NULL } },
+    { "vendor-lead",
+      { "queue.read", "claims.read", "claims.work", "claims.assign", "denials.assign",
+        "inquiry.work", "metrics.read", "health.read", NULL },
+      { "queue.write", "queue.phase", "intake.submit", "audit.read", "access.grant",
+        "metrics.export", NULL } },
+    { "vendor-agent",
+      { "claims.read", "claims.work", "denials.read", "denials.work", "inquiry.read",
+        "inquiry.work", "health.read", NULL },
+      { "claims.submit", "claims.write", "claims.assign", "audit.read", "queue.read",
+        "queue.phase", "metrics.read", "intake.submit", "access.grant", "denials.assign", NULL } },
+    { "service",
+      { "health.read", "broker.read", NULL },
+      { "claims.read", "audit.read", "metrics.read", "broker.write", "health.write",
+        "access.grant", NULL } },
+};
+
+START_TEST (test_role_table)
+{
+    for (size_t i = 0; i < sizeof s_cases / sizeof s_cases [0]; i++) {
+        const s_case_t *c = &s_cases [i];
+        ck_assert_msg (access_role_known (c->role), "role %s unknown", c->role);
+        for (size_t j = 0; c->allowed [j]; j++)
+            ck_assert_msg (access_allows (c->role, c->allowed [j]),
+                           "%s should hold %s", c->role, c->allowed [j]);
+        for (size_t j = 0; c->denied [j]; j++)
+            ck_assert_msg (!access_allows (c->role, c->denied [j]),
+                           "%s must not hold %s", c->role, c->denied [j]);
+    }
+}
+END_TEST
+
+START_TEST (test_unknown_role)
+{
+    const char *roles [] = { "", "root", "Admin", "admin ", "vendor", "vendor-agent2", NULL };
+    for (size_t i = 0; roles [i]; i++) {
+        ck_assert_msg (!access_role_known (roles [i]), "'%s' known", roles [i]);
+        ck_assert_msg (!access_allows (roles [i], "health.read"), "'%s' holds health.read", roles [i]);
+        ck_assert_msg (!access_allows (roles [i], "claims.read"), "'%s' holds claims.read", roles [i]);
+    }
+    ck_assert (!access_role_known (NULL));
+    ck_assert (!access_allows (NULL, "health.read"));
+    ck_assert (!access_allows ("admin", NULL));
+    ck_assert (!access_role_is_vendor (NULL));
+    ck_assert (!access_role_is_vendor ("nobody"));
+}
+END_TEST
+
+START_TEST (test_star_read)
+{
+    //  "*.read" matches any area's read verb, and only that verb: not a
+    //  longer verb that starts with "read", nor "read" without an area.
+    ck_assert (access_allows ("compliance", "anything.read"));
+    ck_assert (access_allows ("leader", "denials.read"));
+    ck_assert (!access_allows ("compliance", "claims.readwrite"));
+    ck_assert (!access_allows ("compliance", "claims.reader"));
+    ck_assert (!access_allows ("compliance", "claims.unread"));
+    ck_assert (!access_allows ("compliance", "read"));
+    ck_assert (!access_allows ("compliance", ".readx"));
+    ck_assert (!access_allows ("leader", "claimsread"));
+    //  A trailing "area.*" covers that area only, not a longer area name.
+    ck_assert (access_allows ("compliance", "audit.anything"));
+    ck_assert (!access_allows ("compliance", "auditor.write"));
+    ck_assert (!access_allows ("vendor-lead", "claimsx.work"));
+    ck_assert (!access_allows ("internal-lead", "queues.write"));
+}
+END_TEST
+
+START_TEST (test_vendor_roles)
+{
+    ck_assert (access_role_is_vendor ("vendor-lead"));
+    ck_assert (access_role_is_vendor ("vendor-agent"));
+    const char *internal [] = { "admin", "compliance", "leader", "internal-lead",
+                                "internal-biller", "service", NULL };
+    for (size_t i = 0; internal [i]; i++)
+        ck_assert_msg (!access_role_is_vendor (internal [i]), "%s is vendor", internal [i]);
+}
+END_TEST
+
+Suite *
+access_suite (void)
+{
+    Suite *suite = suite_create ("access");
+    TCase *tc = tcase_create ("core");
+    tcase_add_test (tc, test_role_table);
+    tcase_add_test (tc, test_unknown_role);
+    tcase_add_test (tc, test_star_read);
+    tcase_add_test (tc, test_vendor_roles);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
