@@ -1,0 +1,176 @@
+/*  phi: see phi.h. Key material lives in sodium_malloc'd memory (guarded,
+    locked, zeroed on free); the blind-index key is derived from the PHI key
+    with crypto_kdf so one file holds one secret.
+*/
+#include "phi.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PHI_KEY_SIZE crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+#define PHI_NONCE_SIZE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define PHI_TAG_SIZE crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+struct _phi_key_t {
+    uint8_t version;
+    uint8_t *key;           //  sodium_malloc: the encryption key
+    uint8_t *index_key;     //  sodium_malloc: the blind-index subkey
+};
+
+phi_key_t *
+phi_key_load (const char *path, char *error, size_t error_size)
+{
+    if (sodium_init () < 0) {
+        snprintf (error, error_size, "libsodium failed to initialize");
+        return NULL;
+    }
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        snprintf (error, error_size, "PHI key file %s: %s", path, strerror (errno));
+        return NULL;
+    }
+    char line [160] = "";
+    char *got = fgets (line, sizeof line, file);
+    fclose (file);
+    unsigned version = 0;
+    char *colon = got? strchr (line, ':'): NULL;
+    if (!colon || sscanf (line, "%u:", &version) != 1 || version == 0 || version > 255) {
+        sodium_memzero (line, sizeof line);
+        snprintf (error, error_size, "PHI key file %s: expected \"<version>:<64 hex digits>\"", path);
+        return NULL;
+    }
+    phi_key_t *self = (phi_key_t *) calloc (1, sizeof (phi_key_t));
+    self->version = (uint8_t) version;
+    self->key = (uint8_t *) sodium_malloc (PHI_KEY_SIZE);
+    self->index_key = (uint8_t *) sodium_malloc (crypto_generichash_KEYBYTES);
+    size_t decoded = 0;
+    int rc = sodium_hex2bin (self->key, PHI_KEY_SIZE, colon + 1, strlen (colon + 1),
+                             "\r\n ", &decoded, NULL);
+    sodium_memzero (line, sizeof line);
+    if (rc || decoded != PHI_KEY_SIZE) {
+        snprintf (error, error_size, "PHI key file %s: key is not 32 bytes of hex", path);
+        phi_key_destroy (&self);
+        return NULL;
+    }
+    crypto_kdf_derive_from_key (self->index_key, crypto_generichash_KEYBYTES, 1, "rcmqbidx", self->key);
+    return self;
+}
+
+void
+phi_key_destroy (phi_key_t **self_p)
+{
+    phi_key_t *self = *self_p;
+    if (!self)
+        return;
+    sodium_free (self->key);
+    sodium_free (self->index_key);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+phi_key_generate (const char *path)
+{
+    if (sodium_init () < 0)
+        return -1;
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return errno == EEXIST? 0: -1;
+    uint8_t key [PHI_KEY_SIZE];
+    randombytes_buf (key, sizeof key);
+    char text [2 * PHI_KEY_SIZE + 8];
+    int prefix = snprintf (text, sizeof text, "1:");
+    sodium_bin2hex (text + prefix, sizeof text - (size_t) prefix, key, sizeof key);
+    size_t length = strlen (text);
+    text [length++] = '\n';
+    ssize_t written = write (fd, text, length);
+    sodium_memzero (key, sizeof key);
+    sodium_memzero (text, sizeof text);
+    int rc = (written == (ssize_t) length && fsync (fd) == 0)? 0: -1;
+    close (fd);
+    return rc;
+}
+
+uint8_t
+phi_key_version (phi_key_t *self)
+{
+    return self->version;
+}
+
+//  record id ‖ 0 ‖ field ‖ 0 ‖ version
+static uint8_t *
+s_additional_data (const char *record_id, const char *field, uint8_t version, size_t *size)
+{
+    size_t record_len = strlen (record_id), field_len = strlen (field);
+    *size = record_len + 1 + field_len + 1 + 1;
+    uint8_t *ad = (uint8_t *) malloc (*size);
+    memcpy (ad, record_id, record_len + 1);
+    memcpy (ad + record_len + 1, field, field_len + 1);
+    ad [*size - 1] = version;
+    return ad;
+}
+
+uint8_t *
+phi_seal (phi_key_t *self, const char *record_id, const char *field,
+          const uint8_t *plaintext, size_t length, size_t *size)
+{
+    *size = 1 + PHI_NONCE_SIZE + length + PHI_TAG_SIZE;
+    uint8_t *sealed = (uint8_t *) malloc (*size);
+    sealed [0] = self->version;
+    randombytes_buf (sealed + 1, PHI_NONCE_SIZE);
+    size_t ad_size;
+    uint8_t *ad = s_additional_data (record_id, field, self->version, &ad_size);
+    unsigned long long ciphertext_len;
+    crypto_aead_xchacha20poly1305_ietf_encrypt (sealed + 1 + PHI_NONCE_SIZE, &ciphertext_len,
+                                                plaintext, length, ad, ad_size, NULL,
+                                                sealed + 1, self->key);
+    free (ad);
+    return sealed;
+}
+
+char *
+phi_open (phi_key_t *self, const char *record_id, const char *field,
+          const uint8_t *sealed, size_t size, size_t *length)
+{
+    if (size < 1 + PHI_NONCE_SIZE + PHI_TAG_SIZE || sealed [0] != self->version)
+        return NULL;
+    size_t plain_size = size - 1 - PHI_NONCE_SIZE - PHI_TAG_SIZE;
+    char *plaintext = (char *) malloc (plain_size + 1);
+    size_t ad_size;
+    uint8_t *ad = s_additional_data (record_id, field, sealed [0], &ad_size);
+    unsigned long long plain_len;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt ((uint8_t *) plaintext, &plain_len, NULL,
+                                                         sealed + 1 + PHI_NONCE_SIZE,
+                                                         size - 1 - PHI_NONCE_SIZE, ad, ad_size,
+                                                         sealed + 1, self->key);
+    free (ad);
+    if (rc) {
+        free (plaintext);
+        return NULL;
+    }
+    plaintext [plain_len] = 0;
+    if (length)
+        *length = (size_t) plain_len;
+    return plaintext;
+}
+
+void
+phi_blind_index (phi_key_t *self, const char *member_id, uint8_t out [PHI_BLIND_INDEX_SIZE])
+{
+    //  "abc 123" and "ABC123" are the same member id to a payer.
+    char normal [128];
+    size_t n = 0;
+    for (const char *p = member_id; *p && n + 1 < sizeof normal; p++)
+        if (!isspace ((unsigned char) *p))
+            normal [n++] = (char) toupper ((unsigned char) *p);
+    crypto_generichash (out, PHI_BLIND_INDEX_SIZE, (const uint8_t *) normal, n,
+                        self->index_key, crypto_generichash_KEYBYTES);
+    sodium_memzero (normal, sizeof normal);
+}

@@ -1,0 +1,25 @@
+/*  phi_claim: seals and opens the PHI fields of a Claim (proto/claim.proto).
+
+    The PHI fields are the subscriber's and the patient's names, date of
+    birth, member id and address. phi_claim_seal returns a SealedClaim whose
+    Claim has those fields emptied and whose `phi` list holds each one
+    sealed with phi_seal under the record id; phi_claim_open reverses it.
+    Everything else (codes, charges, NPIs, dates of service) stays in the
+    clear, because work queues and KPIs need it and it identifies no one.
+*/
+#ifndef RCMQ_PHI_CLAIM_H
+#define RCMQ_PHI_CLAIM_H
+
+#include "phi.h"
+#include "claim.pb-c.h"
+#include "phi.pb-c.h"
+
+//  A deep copy of claim with PHI sealed. Free with codec_free.
+SealedClaim *phi_claim_seal (phi_key_t *key, const char *record_id, const Claim *claim);
+//  The claim with PHI restored (a new Claim, free with codec_free), or NULL
+//  when a field does not open (wrong key, changed bytes, wrong record).
+Claim       *phi_claim_open (phi_key_t *key, const SealedClaim *sealed);
+//  The field names sealed, NULL-terminated (for docs and tests).
+const char *const *phi_claim_fields (void);
+
+#endif
