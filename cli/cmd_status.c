@@ -242,6 +242,17 @@ s_process_row (output_table_t *table, probe_t *probe)
     free (consumed);
 }
 
+//  Consumers by name then stream, so one consumer's streams read together
+//  whatever order the broker keeps them in.
+static int
+s_compare_consumers (const void *a, const void *b)
+{
+    const ConsumerStatus *x = *(const ConsumerStatus *const *) a;
+    const ConsumerStatus *y = *(const ConsumerStatus *const *) b;
+    int by_name = strcmp (x->consumer, y->consumer);
+    return by_name? by_name: strcmp (x->stream, y->stream);
+}
+
 static void
 s_print_broker_tables (BrokerStatus *status, FILE *out)
 {
@@ -270,6 +281,7 @@ s_print_broker_tables (BrokerStatus *status, FILE *out)
     output_table_destroy (&table);
 
     table = output_table_new (s_consumer_columns);
+    qsort (status->consumers, status->n_consumers, sizeof (ConsumerStatus *), s_compare_consumers);
     for (size_t i = 0; i < status->n_consumers; i++) {
         output_table_row (table);
         output_table_cell (table, status->consumers [i]->consumer);

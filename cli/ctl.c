@@ -1,10 +1,9 @@
 /*  ctl: the context rcmqctl commands share; see ctl.h.
 
-    Everything here is lazy: the configuration, the keys directory and our
-    certificate are looked up the first time a command asks, so a command
-    that needs none of them (keys init DIR, --help) works on a machine with
-    no deployment, and a bad config file is reported only to commands that
-    read it.
+    The configuration is loaded before a command runs (main.c) and our
+    certificate the first time a command asks for it, so commands that
+    need no certificate (keys init DIR, --help) work on a machine with no
+    deployment.
 */
 #include "ctl.h"
 

@@ -269,6 +269,11 @@ s_dispatch (ctl_t *ctl, int argc, char **argv, zhashx_t *values)
     }
     if (parsed == PARSE_USAGE)
         return CTL_USAGE;
+    //  A config file named by --config or RCMQ_CONFIG that cannot be read
+    //  fails every command: going on with defaults would act on some other
+    //  deployment than the one the operator named.
+    if (!ctl_config (ctl))
+        return CTL_FAILED;
     ctl_args_t args = { values, sub_argv + next, sub_argc - next };
     if (args.operand_count < command->min_operands
     || (command->max_operands >= 0 && args.operand_count > command->max_operands)) {
