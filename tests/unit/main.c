@@ -21,6 +21,7 @@ static s_suite_t s_suites [] = {
     { "codec",  codec_suite },
     { "x12",    x12_suite },
     { "access", access_suite },
+    { "outbox", outbox_suite },
 };
 
 char *

@@ -14,6 +14,7 @@ Suite *store_suite (void);
 Suite *codec_suite (void);
 Suite *x12_suite (void);
 Suite *access_suite (void);
+Suite *outbox_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
