@@ -15,6 +15,7 @@ Suite *codec_suite (void);
 Suite *x12_suite (void);
 Suite *access_suite (void);
 Suite *outbox_suite (void);
+Suite *eventlog_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

@@ -1,0 +1,646 @@
+/*  test_eventlog: the broker's durable log (services/broker/eventlog.c).
+    Taking producers' events assigns dense per-stream seqs; duplicates and
+    gaps are refused without writing; an unusable stream name is dropped
+    but acked; an aborted or retried attempt leaves nothing behind; fetch
+    reads a range of one stream only; prune drops old events but keeps
+    each stream's head.
+
+    Each test gets its own directory from test_tmpdir and removes it.
+*/
+#include "suites.h"
+#include "eventlog.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_tables [] = { EVENTLOG_TABLES, NULL };
+
+static store_t *
+s_open (const char *dir)
+{
+    char error [512] = "";
+    store_t *store = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_msg (store != NULL, "store_new: %s", error);
+    return store;
+}
+
+//  One store_write: eventlog_begin, then take each event, recording the
+//  outcomes; abort makes the function fail after taking them.
+typedef struct {
+    eventlog_t *log;
+    Event *events;
+    size_t count;
+    eventlog_outcome_t outcomes [64];
+    bool abort;
+    int attempts;
+} s_take_t;
+
+static int
+s_take (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_take_t *take = (s_take_t *) arg;
+    take->attempts++;
+    eventlog_begin (take->log);
+    for (size_t i = 0; i < take->count; i++) {
+        int rc = eventlog_take (take->log, txn, &take->events [i], &take->outcomes [i]);
+        if (rc)
+            return rc;
+    }
+    return take->abort? store_fail (store, "test: aborted on purpose"): 0;
+}
+
+static void
+s_event (Event *event, const char *producer, uint64_t producer_seq,
+         const char *stream, const char *type, uint64_t time_ms)
+{
+    event__init (event);
+    event->producer = (char *) producer;
+    event->producer_seq = producer_seq;
+    event->stream = (char *) stream;
+    event->type = (char *) type;
+    event->time_ms = time_ms;
+    event->key = (char *) "k";
+}
+
+//  Takes events in one committed write; returns the entries to publish.
+static zlistx_t *
+s_commit (eventlog_t *log, store_t *store, Event *events, size_t count, s_take_t *take)
+{
+    memset (take, 0, sizeof *take);
+    take->log = log;
+    take->events = events;
+    take->count = count;
+    ck_assert_msg (store_write (store, s_take, take) == 0, "store_write: %s", store_error (store));
+    return eventlog_committed (log);
+}
+
+static uint64_t
+s_disk_u64 (store_t *store, const char *table, const char *key)
+{
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    uint64_t value = store_get_u64 (store, txn, table, key);
+    store_read_end (&txn);
+    return value;
+}
+
+static uint64_t
+s_disk_count (store_t *store, const char *table)
+{
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    uint64_t count = store_count (store, txn, table);
+    store_read_end (&txn);
+    return count;
+}
+
+//  Checks an entry: topic, seq, and that its data is the Event with that
+//  stream seq and producer seq.
+static void
+s_check_entry (eventlog_entry_t *entry, const char *topic, uint64_t seq,
+               const char *producer, uint64_t producer_seq)
+{
+    ck_assert_ptr_nonnull (entry);
+    ck_assert_str_eq (entry->topic, topic);
+    ck_assert_uint_eq (entry->seq, seq);
+    Event *event = (Event *) codec_decode (&event__descriptor, entry->data, entry->size);
+    ck_assert_ptr_nonnull (event);
+    ck_assert_uint_eq (event->stream_seq, seq);
+    ck_assert_str_eq (event->producer, producer);
+    ck_assert_uint_eq (event->producer_seq, producer_seq);
+    codec_free (event);
+}
+
+START_TEST (test_take_dense)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+
+    Event events [8];
+    s_event (&events [0], "intake-1", 1, "claims", "created", 1000);
+    s_event (&events [1], "intake-1", 2, "intake", "batch", 1000);
+    s_event (&events [2], "intake-1", 3, "claims", "scrubbed", 1000);
+    s_event (&events [3], "intake-1", 4, "claims", "routed", 1000);
+    s_event (&events [4], "intake-1", 5, "intake", "batch_done", 1000);
+    zlistx_t *entries = s_commit (log, store, events, 5, &take);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_int_eq (take.outcomes [i], EVENTLOG_TAKEN);
+    ck_assert_uint_eq (events [0].stream_seq, 1);
+    ck_assert_uint_eq (events [1].stream_seq, 1);
+    ck_assert_uint_eq (events [2].stream_seq, 2);
+    ck_assert_uint_eq (events [3].stream_seq, 3);
+    ck_assert_uint_eq (events [4].stream_seq, 2);
+
+    //  committed() hands back every taken event, in the order taken.
+    ck_assert_uint_eq (zlistx_size (entries), 5);
+    s_check_entry (zlistx_first (entries), "claims.created", 1, "intake-1", 1);
+    s_check_entry (zlistx_next (entries), "intake.batch", 1, "intake-1", 2);
+    s_check_entry (zlistx_next (entries), "claims.scrubbed", 2, "intake-1", 3);
+    s_check_entry (zlistx_next (entries), "claims.routed", 3, "intake-1", 4);
+    s_check_entry (zlistx_next (entries), "intake.batch_done", 2, "intake-1", 5);
+    eventlog_entries_free (&entries);
+    ck_assert_ptr_null (entries);
+
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
+    ck_assert_uint_eq (eventlog_head (log, "intake"), 2);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 1);
+    ck_assert_uint_eq (eventlog_first (log, "intake"), 1);
+    ck_assert_uint_eq (eventlog_head (log, "nothing"), 0);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "intake-1"), 5);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "other"), 0);
+
+    //  A second producer's events continue the same stream.
+    s_event (&events [0], "claims-9", 1, "claims", "denied", 1000);
+    s_event (&events [1], "claims-9", 2, "claims", "paid", 1000);
+    entries = s_commit (log, store, events, 2, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
+    ck_assert_uint_eq (zlistx_size (entries), 2);
+    s_check_entry (zlistx_first (entries), "claims.denied", 4, "claims-9", 1);
+    s_check_entry (zlistx_next (entries), "claims.paid", 5, "claims-9", 2);
+    eventlog_entries_free (&entries);
+    //  Nothing more to publish until the next commit.
+    entries = eventlog_committed (log);
+    ck_assert_uint_eq (zlistx_size (entries), 0);
+    eventlog_entries_free (&entries);
+
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "claims-9"), 2);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "intake-1"), 5);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 7);
+    ck_assert_uint_eq (s_disk_u64 (store, "heads", "claims"), 5);
+    ck_assert_uint_eq (s_disk_u64 (store, "producers", "claims-9"), 2);
+
+    zlistx_t *streams = eventlog_streams (log);
+    ck_assert_uint_eq (zlistx_size (streams), 2);
+    ck_assert_str_eq (zlistx_first (streams), "claims");
+    ck_assert_str_eq (zlistx_next (streams), "intake");
+    zlistx_destroy (&streams);
+    zlistx_t *producers = eventlog_producers (log);
+    ck_assert_uint_eq (zlistx_size (producers), 2);
+    ck_assert_str_eq (zlistx_first (producers), "claims-9");
+    ck_assert_str_eq (zlistx_next (producers), "intake-1");
+    zlistx_destroy (&producers);
+    eventlog_destroy (&log);
+    ck_assert_ptr_null (log);
+
+    //  A new eventlog on the same store knows the committed figures.
+    log = eventlog_new (store);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
+    ck_assert_uint_eq (eventlog_head (log, "intake"), 2);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 1);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "intake-1"), 5);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "claims-9"), 2);
+    s_event (&events [0], "intake-1", 6, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    s_check_entry (zlistx_first (entries), "claims.created", 6, "intake-1", 6);
+    eventlog_entries_free (&entries);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_duplicate_and_gap)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    Event events [8];
+    for (uint64_t i = 0; i < 3; i++)
+        s_event (&events [i], "p", i + 1, "claims", "created", 1000);
+    zlistx_t *entries = s_commit (log, store, events, 3, &take);
+    eventlog_entries_free (&entries);
+
+    //  Resent events (a relay that missed the ack) are dropped.
+    for (uint64_t i = 0; i < 3; i++)
+        s_event (&events [i], "p", i + 1, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 3, &take);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq (take.outcomes [i], EVENTLOG_DUPLICATE);
+    ck_assert_uint_eq (zlistx_size (entries), 0);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 3);
+
+    //  A batch overlapping the acked seq: old ones dropped, new ones taken,
+    //  and an event repeated within the same attempt is a duplicate too.
+    s_event (&events [0], "p", 3, "claims", "created", 1000);
+    s_event (&events [1], "p", 4, "claims", "created", 1000);
+    s_event (&events [2], "p", 4, "claims", "created", 1000);
+    s_event (&events [3], "p", 5, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 4, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DUPLICATE);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [2], EVENTLOG_DUPLICATE);
+    ck_assert_int_eq (take.outcomes [3], EVENTLOG_TAKEN);
+    ck_assert_uint_eq (zlistx_size (entries), 2);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
+
+    //  A gap: nothing written, nothing acked, the producer resends from 6.
+    s_event (&events [0], "p", 7, "claims", "created", 1000);
+    s_event (&events [1], "p", 8, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 2, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_OUT_OF_ORDER);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_OUT_OF_ORDER);
+    ck_assert_uint_eq (zlistx_size (entries), 0);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 5);
+    ck_assert_uint_eq (s_disk_u64 (store, "heads", "claims"), 5);
+    ck_assert_uint_eq (s_disk_u64 (store, "producers", "p"), 5);
+
+    //  The resend from 6 is taken.
+    s_event (&events [0], "p", 6, "claims", "created", 1000);
+    s_event (&events [1], "p", 7, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 2, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 7);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_invalid_stream)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    char long_name [300];
+    memset (long_name, 'x', sizeof long_name - 1);
+    long_name [sizeof long_name - 1] = 0;
+    Event events [8];
+    s_event (&events [0], "p", 1, "claims", "created", 1000);
+    s_event (&events [1], "p", 2, "", "created", 1000);
+    s_event (&events [2], "p", 3, "claims.bad", "created", 1000);
+    s_event (&events [3], "p", 4, NULL, "created", 1000);
+    s_event (&events [4], "p", 5, long_name, "created", 1000);
+    s_event (&events [5], "p", 6, "claims", "paid", 1000);
+    zlistx_t *entries = s_commit (log, store, events, 6, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    for (size_t i = 1; i < 5; i++)
+        ck_assert_msg (take.outcomes [i] == EVENTLOG_INVALID, "event %zu: outcome %d",
+                       i, (int) take.outcomes [i]);
+    ck_assert_int_eq (take.outcomes [5], EVENTLOG_TAKEN);
+    //  Dropped but acked, so the producer's outbox moves on.
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 6);
+    ck_assert_uint_eq (s_disk_u64 (store, "producers", "p"), 6);
+    ck_assert_uint_eq (zlistx_size (entries), 2);
+    s_check_entry (zlistx_first (entries), "claims.created", 1, "p", 1);
+    s_check_entry (zlistx_next (entries), "claims.paid", 2, "p", 6);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 2);
+    zlistx_t *streams = eventlog_streams (log);
+    ck_assert_uint_eq (zlistx_size (streams), 1);
+    zlistx_destroy (&streams);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+typedef struct {
+    eventlog_t *log;
+    Event *events;
+    size_t count;
+    int results [8];
+} s_append_t;
+
+static int
+s_append (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_append_t *append = (s_append_t *) arg;
+    eventlog_begin (append->log);
+    for (size_t i = 0; i < append->count; i++) {
+        append->results [i] = eventlog_append (append->log, txn, &append->events [i]);
+        if (append->results [i] && append->results [i] != EINVAL)
+            return append->results [i];
+    }
+    return 0;
+}
+
+START_TEST (test_append_own)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    Event events [4];
+    s_event (&events [0], "p", 1, "broker", "started", 1000);
+    zlistx_t *entries = s_commit (log, store, events, 1, &take);
+    eventlog_entries_free (&entries);
+
+    s_event (&events [0], "", 0, "broker", "note", 1000);
+    s_event (&events [1], "", 0, "bad.name", "note", 1000);
+    s_event (&events [2], "", 0, "broker", "note", 1000);
+    s_append_t append = { log, events, 3, { 0 } };
+    ck_assert_int_eq (store_write (store, s_append, &append), 0);
+    ck_assert_int_eq (append.results [0], 0);
+    ck_assert_int_eq (append.results [1], EINVAL);
+    ck_assert_int_eq (append.results [2], 0);
+    entries = eventlog_committed (log);
+    ck_assert_uint_eq (zlistx_size (entries), 2);
+    eventlog_entry_t *entry = (eventlog_entry_t *) zlistx_first (entries);
+    ck_assert_str_eq (entry->topic, "broker.note");
+    ck_assert_uint_eq (entry->seq, 2);
+    entry = (eventlog_entry_t *) zlistx_next (entries);
+    ck_assert_uint_eq (entry->seq, 3);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "broker"), 3);
+    ck_assert_uint_eq (eventlog_head (log, "bad.name"), 0);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_abort)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    Event events [8];
+    s_event (&events [0], "p", 1, "claims", "created", 1000);
+    s_event (&events [1], "p", 2, "claims", "created", 1000);
+    zlistx_t *entries = s_commit (log, store, events, 2, &take);
+    eventlog_entries_free (&entries);
+
+    //  An attempt that takes events (including a new stream and a new
+    //  producer) and then fails.
+    s_event (&events [0], "p", 3, "claims", "created", 1000);
+    s_event (&events [1], "p", 4, "denials", "opened", 1000);
+    s_event (&events [2], "q", 1, "claims", "created", 1000);
+    memset (&take, 0, sizeof take);
+    take.log = log;
+    take.events = events;
+    take.count = 3;
+    take.abort = true;
+    ck_assert_int_eq (store_write (store, s_take, &take), -1);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [2], EVENTLOG_TAKEN);
+    //  The next attempt starts clean: nothing of the failed one is
+    //  committed, in memory or on disk.
+    eventlog_begin (log);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 2);
+    ck_assert_uint_eq (eventlog_head (log, "denials"), 0);
+    ck_assert_uint_eq (eventlog_first (log, "denials"), 0);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 2);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "q"), 0);
+    ck_assert_uint_eq (s_disk_u64 (store, "heads", "claims"), 2);
+    ck_assert_uint_eq (s_disk_u64 (store, "heads", "denials"), 0);
+    ck_assert_uint_eq (s_disk_u64 (store, "producers", "p"), 2);
+    ck_assert_uint_eq (s_disk_u64 (store, "producers", "q"), 0);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 2);
+    zlistx_t *streams = eventlog_streams (log);
+    ck_assert_uint_eq (zlistx_size (streams), 1);
+    zlistx_destroy (&streams);
+    zlistx_t *producers = eventlog_producers (log);
+    ck_assert_uint_eq (zlistx_size (producers), 1);
+    zlistx_destroy (&producers);
+
+    //  The same events resent are taken with the seqs the failed attempt
+    //  had given them, and only they are published.
+    entries = s_commit (log, store, events, 3, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [2], EVENTLOG_TAKEN);
+    ck_assert_uint_eq (zlistx_size (entries), 3);
+    s_check_entry (zlistx_first (entries), "claims.created", 3, "p", 3);
+    s_check_entry (zlistx_next (entries), "denials.opened", 1, "p", 4);
+    s_check_entry (zlistx_next (entries), "claims.created", 4, "q", 1);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 4);
+    ck_assert_uint_eq (eventlog_head (log, "denials"), 1);
+    ck_assert_uint_eq (eventlog_first (log, "denials"), 1);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 4);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "q"), 1);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_map_growth_retry)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    ck_assert_int_eq (store_set_map_size (store, 256 << 10), 0);
+    //  Big events in one write: the map fills after some were taken, the
+    //  write runs again, and each event is taken and published once.
+    size_t size = 48 << 10;
+    uint8_t *payload = (uint8_t *) calloc (1, size);
+    Event events [24];
+    for (size_t i = 0; i < 24; i++) {
+        s_event (&events [i], "p", i + 1, i % 3? "claims": "intake", "created", 1000);
+        events [i].payload.data = payload;
+        events [i].payload.len = size;
+    }
+    s_take_t take;
+    zlistx_t *entries = s_commit (log, store, events, 24, &take);
+    ck_assert_int_gt (take.attempts, 1);
+    ck_assert_uint_eq (zlistx_size (entries), 24);
+    uint64_t claims = 0, intake = 0;
+    for (eventlog_entry_t *entry = zlistx_first (entries); entry; entry = zlistx_next (entries)) {
+        uint64_t *counter = strncmp (entry->topic, "claims.", 7) == 0? &claims: &intake;
+        ck_assert_uint_eq (entry->seq, ++*counter);
+    }
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (claims, 16);
+    ck_assert_uint_eq (intake, 8);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 16);
+    ck_assert_uint_eq (eventlog_head (log, "intake"), 8);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 24);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 24);
+    free (payload);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+static void
+s_free_events (Event **events, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        codec_free (events [i]);
+    free (events);
+}
+
+START_TEST (test_fetch)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    //  Streams "a", "ab" and "b", interleaved: keys of "a" and "ab" sit
+    //  next to each other and must not mix.
+    Event events [16];
+    const char *streams [] = { "a", "ab", "a", "b", "ab", "a", "ab", "a", "b", "a" };
+    for (size_t i = 0; i < 10; i++)
+        s_event (&events [i], "p", i + 1, streams [i], "t", 1000 + i);
+    zlistx_t *entries = s_commit (log, store, events, 10, &take);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "a"), 5);
+    ck_assert_uint_eq (eventlog_head (log, "ab"), 3);
+    ck_assert_uint_eq (eventlog_head (log, "b"), 2);
+
+    size_t n;
+    Event **got = eventlog_fetch (log, "a", 1, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 5);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_str_eq (got [i]->stream, "a");
+        ck_assert_uint_eq (got [i]->stream_seq, i + 1);
+    }
+    ck_assert_uint_eq (got [1]->producer_seq, 3);
+    s_free_events (got, n);
+
+    got = eventlog_fetch (log, "ab", 2, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 2);
+    ck_assert_str_eq (got [0]->stream, "ab");
+    ck_assert_uint_eq (got [0]->stream_seq, 2);
+    ck_assert_uint_eq (got [1]->stream_seq, 3);
+    s_free_events (got, n);
+
+    //  A range in the middle, at most max events.
+    got = eventlog_fetch (log, "a", 2, 2, 1 << 20, &n);
+    ck_assert_uint_eq (n, 2);
+    ck_assert_uint_eq (got [0]->stream_seq, 2);
+    ck_assert_uint_eq (got [1]->stream_seq, 3);
+    s_free_events (got, n);
+
+    //  from 0 means from the start.
+    got = eventlog_fetch (log, "b", 0, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 2);
+    ck_assert_uint_eq (got [0]->stream_seq, 1);
+    s_free_events (got, n);
+
+    //  Past the head: nothing, and nothing of the next stream ("a" -> "ab").
+    got = eventlog_fetch (log, "a", 6, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 0);
+    s_free_events (got, n);
+    got = eventlog_fetch (log, "b", 3, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 0);
+    s_free_events (got, n);
+    //  A stream that does not exist, even one that prefixes others.
+    got = eventlog_fetch (log, "", 1, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 0);
+    s_free_events (got, n);
+    got = eventlog_fetch (log, "aa", 1, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 0);
+    s_free_events (got, n);
+
+    //  The byte budget stops a fetch early but never returns nothing.
+    got = eventlog_fetch (log, "a", 1, 100, 1, &n);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_uint_eq (got [0]->stream_seq, 1);
+    s_free_events (got, n);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_prune)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    //  "claims": seqs 1..6 at times 100..600; "old": seqs 1..3, all old.
+    Event events [16];
+    for (size_t i = 0; i < 6; i++)
+        s_event (&events [i], "p", i + 1, "claims", "t", 100 * (i + 1));
+    for (size_t i = 6; i < 9; i++)
+        s_event (&events [i], "p", i + 1, "old", "t", 50);
+    zlistx_t *entries = s_commit (log, store, events, 9, &take);
+    eventlog_entries_free (&entries);
+
+    //  Nothing older than 50: nothing goes.
+    ck_assert_int_eq (eventlog_prune (log, 50, 1000), 0);
+    ck_assert_uint_eq (eventlog_first (log, "old"), 1);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 1);
+
+    //  Events before 350 go (1..3 of claims, 1..2 of old); heads stay.
+    ck_assert_int_eq (eventlog_prune (log, 350, 1000), 5);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 4);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 6);
+    ck_assert_uint_eq (eventlog_first (log, "old"), 3);
+    ck_assert_uint_eq (eventlog_head (log, "old"), 3);
+    ck_assert_uint_eq (s_disk_u64 (store, "firsts", "claims"), 4);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 4);
+    size_t n;
+    Event **got = eventlog_fetch (log, "claims", 1, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 3);
+    ck_assert_uint_eq (got [0]->stream_seq, 4);
+    s_free_events (got, n);
+    got = eventlog_fetch (log, "old", 1, 100, 1 << 20, &n);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_uint_eq (got [0]->stream_seq, 3);
+    s_free_events (got, n);
+
+    //  A cutoff past everything still keeps each head; a limit is respected.
+    ck_assert_int_eq (eventlog_prune (log, 10000, 1), 1);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 5);
+    ck_assert_int_eq (eventlog_prune (log, 10000, 1000), 1);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 6);
+    ck_assert_int_eq (eventlog_prune (log, 10000, 1000), 0);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 6);
+    ck_assert_uint_eq (s_disk_count (store, "events"), 2);
+
+    //  The sequence goes on after a prune and after a reopen.
+    eventlog_destroy (&log);
+    log = eventlog_new (store);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 6);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 6);
+    s_event (&events [0], "p", 10, "claims", "t", 20000);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_uint_eq (events [0].stream_seq, 7);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_first (log, "claims"), 6);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+Suite *
+eventlog_suite (void)
+{
+    Suite *suite = suite_create ("eventlog");
+    TCase *tc = tcase_create ("core");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, test_take_dense);
+    tcase_add_test (tc, test_duplicate_and_gap);
+    tcase_add_test (tc, test_invalid_stream);
+    tcase_add_test (tc, test_append_own);
+    tcase_add_test (tc, test_abort);
+    tcase_add_test (tc, test_map_growth_retry);
+    tcase_add_test (tc, test_fetch);
+    tcase_add_test (tc, test_prune);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
