@@ -1,0 +1,1132 @@
+/*  parse_837p: 837P claims from an X12 reader (see parse_837p.h).
+
+    The parser is a loop tracker. `base` is the loop that anchors where we
+    are (header, 2000A, 2000B, 2000C, 2300, 2320, 2400); `loop` is the entity
+    loop inside it that an NM1 opened (2010AA, 2310B, ...), so N3 / N4 / DMG
+    / REF land on the right entity. Anchor segments (ST, BHT, HL, CLM, SBR,
+    LX, SV1, NM1, SE) move between loops and carry the structural checks;
+    every other segment is looked up in s_handlers by (loop or base, id,
+    first element) and ignored when no row matches, since an 837P carries
+    many segments intake has no use for (PER, PRV*PE in 2420, AMT, NTE, ...).
+
+    Entities above the claim (billing provider, subscriber, payer, patient,
+    submitter, receiver) are kept as messages while their loop is open and
+    cloned into each Claim at CLM. The claim is handed out when its 2300
+    loop ends (next CLM, HL or SE) and freed right after.
+*/
+#include "parse_837p.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DIAGNOSES 12
+#define MAX_MODIFIERS 4
+#define MAX_POINTERS 4
+
+typedef enum {
+    LOOP_NONE,          //  outside a transaction set
+    LOOP_HEADER,        //  ST, BHT and the 1000A / 1000B loops
+    LOOP_1000A,
+    LOOP_1000B,
+    LOOP_2000A,
+    LOOP_2010AA,
+    LOOP_2000B,
+    LOOP_2010BA,
+    LOOP_2010BB,
+    LOOP_2000C,
+    LOOP_2010CA,
+    LOOP_2300,
+    LOOP_2310B,
+    LOOP_2310C,
+    LOOP_2320,          //  other subscriber (with its 2330 loops): not extracted
+    LOOP_2400,
+    LOOP_SKIP           //  an entity loop intake does not extract (2010AB, 2310A, 2420x, ...)
+} s_loop_t;
+
+//  Claim-level problems. The index is the finding's identity in code; the
+//  rule id is its stable name outside.
+typedef enum {
+    PRS_PCN, PRS_CHARGE, PRS_PLACE, PRS_FREQUENCY, PRS_DIAGNOSIS, PRS_TOO_MANY_DX,
+    PRS_PROCEDURE, PRS_LINE_CHARGE, PRS_UNITS, PRS_POINTER, PRS_LINE_DATE,
+    PRS_NO_LINES, PRS_CLAIM_DATE, PRS_NO_SV1
+} s_problem_t;
+
+static const struct {
+    const char *rule_id;
+    const char *field;
+    const char *message;
+} s_problems [] = {
+    [PRS_PCN]         = { "PRS001", "patient_control_number", "CLM01 patient control number is missing" },
+    [PRS_CHARGE]      = { "PRS002", "total_charge_cents", "CLM02 total charge is missing or not an amount" },
+    [PRS_PLACE]       = { "PRS003", "place_of_service", "CLM05-1 place of service is missing" },
+    [PRS_FREQUENCY]   = { "PRS004", "frequency_code", "CLM05-3 claim frequency code is missing" },
+    [PRS_DIAGNOSIS]   = { "PRS005", "diagnoses", "HI diagnosis code is missing" },
+    [PRS_TOO_MANY_DX] = { "PRS006", "diagnoses", "more than 12 diagnosis codes" },
+    [PRS_PROCEDURE]   = { "PRS007", "lines.procedure_code", "SV101 procedure code is missing" },
+    [PRS_LINE_CHARGE] = { "PRS008", "lines.charge_cents", "SV102 line charge is missing or not an amount" },
+    [PRS_UNITS]       = { "PRS009", "lines.units", "SV104 units are missing or not a number" },
+    [PRS_POINTER]     = { "PRS010", "lines.diagnosis_pointers", "SV107 diagnosis pointer is not a number from 1 to 12" },
+    [PRS_LINE_DATE]   = { "PRS011", "lines.service_date_from", "DTP*472 date of service is missing or not a valid D8 / RD8 date" },
+    [PRS_NO_LINES]    = { "PRS012", "lines", "claim has no service line (2400)" },
+    [PRS_CLAIM_DATE]  = { "PRS013", "dates", "DTP date is not a valid D8 / RD8 date" },
+    [PRS_NO_SV1]      = { "PRS014", "lines", "service line has no SV1 segment" },
+};
+
+typedef struct {
+    x12_reader_t *reader;
+    parse_837p_fn *on_claim;
+    void *arg;
+    parse_837p_report_t *report;
+    bool failed;
+
+    //  Envelope, copied into each claim.
+    char *sender_qualifier, *sender_id, *receiver_qualifier, *receiver_id;
+    char *isa13, *gs06, *gs08, *st02, *implementation, *bht03, *bht04;
+    uint64_t st_segment;
+    bool expect_bht;
+
+    //  Loops.
+    s_loop_t base;
+    s_loop_t loop;
+    uint64_t last_hl;           //  HL01 must grow within a transaction set
+    bool have_hl;
+    uint64_t hl20, hl22;        //  ids of the open billing / subscriber HLs
+    bool open20, open22;
+    int hl_level;               //  20, 22, 23 of the innermost open HL, 0 = none
+    uint64_t hl_segment;
+
+    //  Entities of the open loops.
+    Provider *submitter;
+    Provider *receiver;
+    Provider *billing;
+    Subscriber *subscriber;
+    Payer *payer;
+    Patient *patient;
+
+    //  The open claim and its open service line.
+    Claim *claim;
+    ServiceLine *line;
+    bool line_has_sv1;
+    bool line_has_date;
+} s_parser_t;
+
+
+//  ---------------------------------------------------------------------
+//  Small helpers
+
+static bool
+s_is (const char *a, const char *b)
+{
+    return strcmp (a, b) == 0;
+}
+
+//  Sets a protobuf string field to a heap copy of value (the empty default
+//  when value is empty), freeing what it held.
+static void
+s_set (char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    if (!value || !*value)
+        *field = (char *) protobuf_c_empty_string;
+    else {
+        *field = strdup (value);
+        assert (*field);
+    }
+}
+
+//  As s_set, without trailing blanks (ISA fields are blank-padded).
+static void
+s_set_trimmed (char **field, const char *value)
+{
+    size_t len = strlen (value);
+    while (len > 0 && value [len - 1] == ' ')
+        len--;
+    char *copy = strndup (value, len);
+    assert (copy);
+    s_set (field, copy);
+    free (copy);
+}
+
+static void
+s_free_string (char **field)
+{
+    s_set (field, NULL);
+}
+
+//  A deep copy of a message, through its own wire format.
+static void *
+s_clone (const ProtobufCMessage *message)
+{
+    size_t size = protobuf_c_message_get_packed_size (message);
+    uint8_t *buffer = malloc (size? size: 1);
+    assert (buffer);
+    protobuf_c_message_pack (message, buffer);
+    ProtobufCMessage *copy = protobuf_c_message_unpack (message->descriptor, NULL, size, buffer);
+    free (buffer);
+    assert (copy);
+    return copy;
+}
+
+static void
+s_free_message (void *message_p)
+{
+    ProtobufCMessage **message = (ProtobufCMessage **) message_p;
+    if (*message) {
+        protobuf_c_message_free_unpacked (*message, NULL);
+        *message = NULL;
+    }
+}
+
+static Address *
+s_address_new (void)
+{
+    Address *address = malloc (sizeof *address);
+    assert (address);
+    address__init (address);
+    return address;
+}
+
+static Provider *
+s_provider_new (void)
+{
+    Provider *provider = malloc (sizeof *provider);
+    assert (provider);
+    provider__init (provider);
+    provider->address = s_address_new ();
+    return provider;
+}
+
+static Subscriber *
+s_subscriber_new (void)
+{
+    Subscriber *subscriber = malloc (sizeof *subscriber);
+    assert (subscriber);
+    subscriber__init (subscriber);
+    subscriber->address = s_address_new ();
+    return subscriber;
+}
+
+static Patient *
+s_patient_new (void)
+{
+    Patient *patient = malloc (sizeof *patient);
+    assert (patient);
+    patient__init (patient);
+    patient->address = s_address_new ();
+    return patient;
+}
+
+//  Appends to a repeated message field (array of pointers plus count).
+static void
+s_append (void ***array, size_t *count, void *item)
+{
+    *array = realloc (*array, (*count + 1) * sizeof (void *));
+    assert (*array);
+    (*array) [(*count)++] = item;
+}
+
+static int
+s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
+{
+    parse_837p_report_t *report = self->report;
+    self->failed = true;
+    char reason [256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (reason, sizeof reason, format, args);
+    va_end (args);
+    report->error_segment = x12_segment_number (seg);
+    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
+    snprintf (report->error, sizeof report->error, "segment %llu (%s): %s",
+              (unsigned long long) report->error_segment, report->error_id, reason);
+    return -1;
+}
+
+//  Records a claim-level problem on the open claim; detail (may be NULL)
+//  adds the offending value or position.
+static void
+s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
+{
+    assert (self->claim);
+    ScrubFinding *finding = malloc (sizeof *finding);
+    assert (finding);
+    scrub_finding__init (finding);
+    s_set (&finding->rule_id, s_problems [problem].rule_id);
+    finding->severity = SEVERITY__SEVERITY_ERROR;
+    char text [256];
+    const char *field = s_problems [problem].field;
+    if (line > 0 && strncmp (field, "lines.", 6) == 0)
+        snprintf (text, sizeof text, "lines[%d].%s", line, field + 6);
+    else
+    if (line > 0)
+        snprintf (text, sizeof text, "%s[%d]", field, line);
+    else
+        snprintf (text, sizeof text, "%s", field);
+    s_set (&finding->field, text);
+    if (detail)
+        snprintf (text, sizeof text, "%s: %s", s_problems [problem].message, detail);
+    else
+        snprintf (text, sizeof text, "%s", s_problems [problem].message);
+    s_set (&finding->message, text);
+    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+}
+
+
+//  ---------------------------------------------------------------------
+//  Numbers and dates: exact, no floating point.
+
+//  Parses an optionally signed decimal into units of 10^-scale; fraction
+//  digits beyond scale must be zeros.
+static int
+s_fixed (const char *text, int scale, int64_t *value)
+{
+    const char *p = text;
+    bool negative = false;
+    if (*p == '-' || *p == '+')
+        negative = *p++ == '-';
+    int64_t whole = 0;
+    int digits = 0;
+    while (isdigit ((unsigned char) *p)) {
+        if (whole > (INT64_C (1) << 40))
+            return -1;          //  far beyond any charge: refuse before overflow
+        whole = whole * 10 + (*p++ - '0');
+        digits++;
+    }
+    int64_t fraction = 0;
+    int places = 0;
+    if (*p == '.') {
+        p++;
+        while (isdigit ((unsigned char) *p)) {
+            if (places < scale) {
+                fraction = fraction * 10 + (*p - '0');
+                places++;
+            }
+            else
+            if (*p != '0')
+                return -1;      //  would need rounding: not exact
+            p++;
+            digits++;
+        }
+    }
+    if (*p || digits == 0)
+        return -1;
+    while (places < scale) {
+        fraction *= 10;
+        places++;
+    }
+    int64_t unit = 1;
+    for (int i = 0; i < scale; i++)
+        unit *= 10;
+    *value = whole * unit + fraction;
+    if (negative)
+        *value = -*value;
+    return 0;
+}
+
+int
+parse_837p_cents (const char *text, int64_t *cents)
+{
+    assert (text && cents);
+    return s_fixed (text, 2, cents);
+}
+
+int
+parse_837p_milli (const char *text, int64_t *milli)
+{
+    assert (text && milli);
+    return s_fixed (text, 3, milli);
+}
+
+int
+parse_837p_valid_date (const char *text)
+{
+    assert (text);
+    if (strlen (text) != 8 || strspn (text, "0123456789") != 8)
+        return 0;
+    int year = (text [0] - '0') * 1000 + (text [1] - '0') * 100 + (text [2] - '0') * 10 + (text [3] - '0');
+    int month = (text [4] - '0') * 10 + (text [5] - '0');
+    int day = (text [6] - '0') * 10 + (text [7] - '0');
+    static const int days_in [] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (year < 1800 || month < 1 || month > 12 || day < 1)
+        return 0;
+    int last = days_in [month - 1];
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        last = 29;
+    return day <= last;
+}
+
+//  DTP02 format + DTP03 value -> from / to. Returns 0 or -1.
+static int
+s_date_range (const char *format, const char *value, char from [9], char to [9])
+{
+    if (s_is (format, "D8")) {
+        if (!parse_837p_valid_date (value))
+            return -1;
+        memcpy (from, value, 9);
+        memcpy (to, value, 9);
+        return 0;
+    }
+    if (s_is (format, "RD8")) {
+        if (strlen (value) != 17 || value [8] != '-')
+            return -1;
+        memcpy (from, value, 8);
+        from [8] = 0;
+        memcpy (to, value + 9, 9);
+        if (!parse_837p_valid_date (from) || !parse_837p_valid_date (to) || strcmp (from, to) > 0)
+            return -1;
+        return 0;
+    }
+    return -1;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Closing loops
+
+static void
+s_reset_transaction (s_parser_t *self)
+{
+    s_free_message (&self->submitter);
+    s_free_message (&self->receiver);
+    s_free_message (&self->billing);
+    s_free_message (&self->subscriber);
+    s_free_message (&self->payer);
+    s_free_message (&self->patient);
+    self->have_hl = false;
+    self->open20 = self->open22 = false;
+    self->hl_level = 0;
+}
+
+//  Checks the open service line is complete.
+static void
+s_close_line (s_parser_t *self)
+{
+    if (!self->line)
+        return;
+    int index = (int) self->claim->n_lines;
+    if (!self->line_has_sv1)
+        s_problem (self, PRS_NO_SV1, index, NULL);
+    else
+    if (!self->line_has_date)
+        s_problem (self, PRS_LINE_DATE, index, NULL);
+    self->line = NULL;
+}
+
+//  Hands the open claim to the callback and frees it.
+static int
+s_close_claim (s_parser_t *self, x12_segment_t *seg)
+{
+    if (!self->claim)
+        return 0;
+    s_close_line (self);
+    Claim *claim = self->claim;
+    self->claim = NULL;
+    if (claim->n_lines == 0) {
+        self->claim = claim;
+        s_problem (self, PRS_NO_LINES, 0, NULL);
+        self->claim = NULL;
+    }
+    self->report->claims++;
+    claim->claim_index = self->report->claims;
+    if (claim->n_parse_findings)
+        self->report->claims_with_findings++;
+    int rc = self->on_claim? self->on_claim (claim, self->arg): 0;
+    claim__free_unpacked (claim, NULL);
+    if (rc != 0)
+        return s_structural (self, seg, "stopped by the claim callback");
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Anchor segments: they move between loops and check the structure.
+
+static int
+s_on_isa (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set_trimmed (&self->sender_qualifier, x12_segment_element (seg, 5));
+    s_set_trimmed (&self->sender_id, x12_segment_element (seg, 6));
+    s_set_trimmed (&self->receiver_qualifier, x12_segment_element (seg, 7));
+    s_set_trimmed (&self->receiver_id, x12_segment_element (seg, 8));
+    s_set_trimmed (&self->isa13, x12_segment_element (seg, 13));
+    self->report->interchanges++;
+    return 0;
+}
+
+static int
+s_on_gs (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->gs06, x12_segment_element (seg, 6));
+    s_set (&self->gs08, x12_segment_element (seg, 8));
+    self->report->groups++;
+    return 0;
+}
+
+//  The implementation guide a transaction set follows, from ST03 or GS08:
+//  837P is 005010X222 (with or without the A1 errata).
+static int
+s_on_st (s_parser_t *self, x12_segment_t *seg)
+{
+    const char *type = x12_segment_element (seg, 1);
+    if (!s_is (type, "837"))
+        return s_structural (self, seg, "transaction set %s is not an 837 claim", type);
+    const char *version = x12_segment_element (seg, 3);
+    if (!*version)
+        version = self->gs08;
+    if (*version && strncmp (version, "005010X222", 10) != 0) {
+        if (strncmp (version, "005010X223", 10) == 0)
+            return s_structural (self, seg, "implementation %s is 837I (institutional), not 837P", version);
+        if (strncmp (version, "005010X224", 10) == 0)
+            return s_structural (self, seg, "implementation %s is 837D (dental), not 837P", version);
+        return s_structural (self, seg, "implementation %s is not 837P (005010X222A1)", version);
+    }
+    s_set (&self->implementation, version);
+    s_set (&self->st02, x12_segment_element (seg, 2));
+    s_set (&self->bht03, NULL);
+    s_set (&self->bht04, NULL);
+    self->st_segment = x12_segment_number (seg);
+    self->expect_bht = true;
+    self->base = self->loop = LOOP_HEADER;
+    self->last_hl = 0;
+    s_reset_transaction (self);
+    self->report->transactions++;
+    return 0;
+}
+
+static void
+s_on_bht (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->bht03, x12_segment_element (seg, 3));
+    s_set (&self->bht04, x12_segment_element (seg, 4));
+}
+
+static int
+s_on_se (s_parser_t *self, x12_segment_t *seg)
+{
+    if (s_close_claim (self, seg))
+        return -1;
+    s_reset_transaction (self);
+    self->base = self->loop = LOOP_NONE;
+    return 0;
+}
+
+static int
+s_hl_number (const char *text, uint64_t *value)
+{
+    if (!*text || strlen (text) > 12 || strspn (text, "0123456789") != strlen (text))
+        return -1;
+    *value = strtoull (text, NULL, 10);
+    return 0;
+}
+
+static int
+s_on_hl (s_parser_t *self, x12_segment_t *seg)
+{
+    if (s_close_claim (self, seg))
+        return -1;
+    const char *id_text = x12_segment_element (seg, 1);
+    const char *parent_text = x12_segment_element (seg, 2);
+    const char *level = x12_segment_element (seg, 3);
+    uint64_t id, parent = 0;
+    if (s_hl_number (id_text, &id))
+        return s_structural (self, seg, "HL01 '%s' is not a number", id_text);
+    if (self->have_hl && id <= self->last_hl)
+        return s_structural (self, seg, "HL01 %s is not greater than the previous HL01 %llu",
+                             id_text, (unsigned long long) self->last_hl);
+    if (*parent_text && s_hl_number (parent_text, &parent))
+        return s_structural (self, seg, "HL02 '%s' is not a number", parent_text);
+    self->have_hl = true;
+    self->last_hl = id;
+    self->hl_segment = x12_segment_number (seg);
+
+    if (s_is (level, "20")) {
+        s_free_message (&self->billing);
+        s_free_message (&self->subscriber);
+        s_free_message (&self->payer);
+        s_free_message (&self->patient);
+        self->billing = s_provider_new ();
+        self->hl20 = id;
+        self->open20 = true;
+        self->open22 = false;
+        self->hl_level = 20;
+        self->base = self->loop = LOOP_2000A;
+    }
+    else
+    if (s_is (level, "22")) {
+        if (!self->open20 || parent != self->hl20)
+            return s_structural (self, seg, "subscriber HL's parent '%s' is not the open billing provider HL%s",
+                                 parent_text, self->open20? "": " (none open)");
+        s_free_message (&self->subscriber);
+        s_free_message (&self->payer);
+        s_free_message (&self->patient);
+        self->subscriber = s_subscriber_new ();
+        self->payer = malloc (sizeof (Payer));
+        assert (self->payer);
+        payer__init (self->payer);
+        self->hl22 = id;
+        self->open22 = true;
+        self->hl_level = 22;
+        self->base = self->loop = LOOP_2000B;
+    }
+    else
+    if (s_is (level, "23")) {
+        if (!self->open22 || parent != self->hl22)
+            return s_structural (self, seg, "patient HL's parent '%s' is not the open subscriber HL%s",
+                                 parent_text, self->open22? "": " (none open)");
+        s_free_message (&self->patient);
+        self->patient = s_patient_new ();
+        self->hl_level = 23;
+        self->base = self->loop = LOOP_2000C;
+    }
+    else
+        return s_structural (self, seg, "HL03 level '%s' is not 20, 22 or 23 (837P)", level);
+    return 0;
+}
+
+static int
+s_on_clm (s_parser_t *self, x12_segment_t *seg)
+{
+    if (s_close_claim (self, seg))
+        return -1;
+    if (self->hl_level != 22 && self->hl_level != 23)
+        return s_structural (self, seg, "CLM outside a subscriber or patient HL (2000B / 2000C)");
+    Claim *claim = malloc (sizeof *claim);
+    assert (claim);
+    claim__init (claim);
+    self->claim = claim;
+    self->line = NULL;
+    self->base = self->loop = LOOP_2300;
+
+    s_set (&claim->sender_qualifier, self->sender_qualifier);
+    s_set (&claim->sender_id, self->sender_id);
+    s_set (&claim->receiver_qualifier, self->receiver_qualifier);
+    s_set (&claim->receiver_id, self->receiver_id);
+    s_set (&claim->interchange_control_number, self->isa13);
+    s_set (&claim->group_control_number, self->gs06);
+    s_set (&claim->transaction_control_number, self->st02);
+    s_set (&claim->implementation, self->implementation);
+    s_set (&claim->bht_reference, self->bht03);
+    s_set (&claim->file_date, self->bht04);
+    if (self->submitter)
+        claim->submitter = s_clone (&self->submitter->base);
+    if (self->receiver)
+        claim->receiver = s_clone (&self->receiver->base);
+    claim->billing_provider = s_clone (&self->billing->base);
+    claim->subscriber = s_clone (&self->subscriber->base);
+    claim->payer = s_clone (&self->payer->base);
+    if (self->hl_level == 23)
+        claim->patient = s_clone (&self->patient->base);
+    claim->segment_index = x12_segment_number (seg);
+    claim->hl_segment_index = self->hl_segment;
+    claim->transaction_segment_index = self->st_segment;
+    claim->interchange_index = x12_reader_interchanges (self->reader);
+
+    const char *pcn = x12_segment_element (seg, 1);
+    s_set (&claim->patient_control_number, pcn);
+    if (!*pcn)
+        s_problem (self, PRS_PCN, 0, NULL);
+    const char *charge = x12_segment_element (seg, 2);
+    if (parse_837p_cents (charge, &claim->total_charge_cents)) {
+        claim->total_charge_cents = 0;
+        s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
+    }
+    s_set (&claim->place_of_service, x12_segment_component (seg, 5, 1));
+    s_set (&claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
+    s_set (&claim->frequency_code, x12_segment_component (seg, 5, 3));
+    if (!*claim->place_of_service)
+        s_problem (self, PRS_PLACE, 0, NULL);
+    if (!*claim->frequency_code)
+        s_problem (self, PRS_FREQUENCY, 0, NULL);
+    return 0;
+}
+
+static int
+s_on_sbr (s_parser_t *self, x12_segment_t *seg)
+{
+    if (self->base == LOOP_2000B) {
+        Subscriber *subscriber = self->subscriber;
+        s_set (&subscriber->payer_responsibility, x12_segment_element (seg, 1));
+        s_set (&subscriber->relationship, x12_segment_element (seg, 2));
+        s_set (&subscriber->group_number, x12_segment_element (seg, 3));
+        s_set (&subscriber->group_name, x12_segment_element (seg, 4));
+        s_set (&subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
+        return 0;
+    }
+    //  In a claim, SBR opens 2320 (other subscriber for coordination of
+    //  benefits); its 2330 NM1s must not overwrite the claim's subscriber.
+    if (self->base == LOOP_2300 || self->base == LOOP_2320) {
+        self->base = self->loop = LOOP_2320;
+        return 0;
+    }
+    return s_structural (self, seg, "SBR outside a subscriber HL or a claim");
+}
+
+static int
+s_on_lx (s_parser_t *self, x12_segment_t *seg)
+{
+    if (!self->claim)
+        return s_structural (self, seg, "LX outside a claim (no CLM)");
+    s_close_line (self);
+    ServiceLine *line = malloc (sizeof *line);
+    assert (line);
+    service_line__init (line);
+    line->line_number = (uint32_t) strtoul (x12_segment_element (seg, 1), NULL, 10);
+    line->segment_index = x12_segment_number (seg);
+    s_append ((void ***) &self->claim->lines, &self->claim->n_lines, line);
+    self->line = line;
+    self->line_has_sv1 = false;
+    self->line_has_date = false;
+    self->base = self->loop = LOOP_2400;
+    return 0;
+}
+
+static int
+s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
+{
+    if (self->base != LOOP_2400 || !self->line)
+        return s_structural (self, seg, "SV1 outside a service line (no LX)");
+    if (self->line_has_sv1)
+        return s_structural (self, seg, "second SV1 in one service line");
+    self->line_has_sv1 = true;
+    ServiceLine *line = self->line;
+    int index = (int) self->claim->n_lines;
+
+    s_set (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
+    s_set (&line->procedure_code, x12_segment_component (seg, 1, 2));
+    if (!*line->procedure_code)
+        s_problem (self, PRS_PROCEDURE, index, NULL);
+    line->modifiers = calloc (MAX_MODIFIERS, sizeof (char *));
+    assert (line->modifiers);
+    for (size_t i = 0; i < MAX_MODIFIERS; i++) {
+        const char *modifier = x12_segment_component (seg, 1, 3 + i);
+        if (*modifier)
+            s_set (&line->modifiers [line->n_modifiers++], modifier);
+    }
+    const char *charge = x12_segment_element (seg, 2);
+    if (parse_837p_cents (charge, &line->charge_cents)) {
+        line->charge_cents = 0;
+        s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
+    }
+    s_set (&line->unit_type, x12_segment_element (seg, 3));
+    const char *units = x12_segment_element (seg, 4);
+    s_set (&line->units, units);
+    if (parse_837p_milli (units, &line->units_milli) || line->units_milli < 0) {
+        line->units_milli = 0;
+        s_problem (self, PRS_UNITS, index, *units? units: NULL);
+    }
+    s_set (&line->place_of_service, x12_segment_element (seg, 5));
+    size_t pointers = x12_segment_components (seg, 7);
+    if (pointers > MAX_POINTERS)
+        pointers = MAX_POINTERS;
+    line->diagnosis_pointers = calloc (MAX_POINTERS, sizeof (uint32_t));
+    assert (line->diagnosis_pointers);
+    for (size_t i = 1; i <= pointers; i++) {
+        const char *pointer = x12_segment_component (seg, 7, i);
+        if (!*pointer)
+            continue;
+        size_t len = strlen (pointer);
+        unsigned long value = strtoul (pointer, NULL, 10);
+        if (len > 2 || strspn (pointer, "0123456789") != len || value < 1 || value > MAX_DIAGNOSES) {
+            s_problem (self, PRS_POINTER, index, pointer);
+            continue;
+        }
+        line->diagnosis_pointers [line->n_diagnosis_pointers++] = (uint32_t) value;
+    }
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Content segments: table-driven, by loop, segment id and first element.
+
+typedef void (s_handler_fn) (s_parser_t *self, x12_segment_t *seg);
+
+//  The entity an N3 / N4 / REF / DMG / PRV in the current loop belongs to.
+static Provider *
+s_loop_provider (s_parser_t *self)
+{
+    switch (self->loop) {
+        case LOOP_2010AA: return self->billing;
+        case LOOP_2310B:  return self->claim->rendering_provider;
+        case LOOP_2310C:  return self->claim->service_facility;
+        default:          return NULL;
+    }
+}
+
+static Address *
+s_loop_address (s_parser_t *self)
+{
+    Provider *provider = s_loop_provider (self);
+    if (provider)
+        return provider->address;
+    if (self->loop == LOOP_2010BA)
+        return self->subscriber->address;
+    if (self->loop == LOOP_2010CA)
+        return self->patient->address;
+    return NULL;
+}
+
+static void
+s_on_n3 (s_parser_t *self, x12_segment_t *seg)
+{
+    Address *address = s_loop_address (self);
+    if (address) {
+        s_set (&address->line1, x12_segment_element (seg, 1));
+        s_set (&address->line2, x12_segment_element (seg, 2));
+    }
+}
+
+static void
+s_on_n4 (s_parser_t *self, x12_segment_t *seg)
+{
+    Address *address = s_loop_address (self);
+    if (address) {
+        s_set (&address->city, x12_segment_element (seg, 1));
+        s_set (&address->state, x12_segment_element (seg, 2));
+        s_set (&address->postal_code, x12_segment_element (seg, 3));
+    }
+}
+
+static void
+s_on_dmg (s_parser_t *self, x12_segment_t *seg)
+{
+    char **birth = NULL, **gender = NULL;
+    if (self->loop == LOOP_2010BA) {
+        birth = &self->subscriber->birth_date;
+        gender = &self->subscriber->gender;
+    }
+    else
+    if (self->loop == LOOP_2010CA) {
+        birth = &self->patient->birth_date;
+        gender = &self->patient->gender;
+    }
+    if (birth && s_is (x12_segment_element (seg, 1), "D8")) {
+        s_set (birth, x12_segment_element (seg, 2));
+        s_set (gender, x12_segment_element (seg, 3));
+    }
+}
+
+static void
+s_on_tax_id (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->billing->tax_id, x12_segment_element (seg, 2));
+}
+
+static void
+s_on_taxonomy (s_parser_t *self, x12_segment_t *seg)
+{
+    Provider *provider = self->base == LOOP_2000A? self->billing: s_loop_provider (self);
+    if (provider && s_is (x12_segment_element (seg, 2), "PXC"))
+        s_set (&provider->taxonomy, x12_segment_element (seg, 3));
+}
+
+static void
+s_on_pat (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->patient->relationship, x12_segment_element (seg, 1));
+}
+
+static void
+s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
+{
+    char from [9], to [9];
+    const char *value = x12_segment_element (seg, 3);
+    if (s_date_range (x12_segment_element (seg, 2), value, from, to)) {
+        s_problem (self, PRS_CLAIM_DATE, 0, value);
+        return;
+    }
+    ClaimDate *date = malloc (sizeof *date);
+    assert (date);
+    claim_date__init (date);
+    s_set (&date->qualifier, x12_segment_element (seg, 1));
+    s_set (&date->date_from, from);
+    s_set (&date->date_to, to);
+    s_append ((void ***) &self->claim->dates, &self->claim->n_dates, date);
+}
+
+static void
+s_on_prior_auth (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->claim->prior_authorization, x12_segment_element (seg, 2));
+}
+
+static void
+s_on_payer_claim_number (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->claim->payer_claim_number, x12_segment_element (seg, 2));
+}
+
+//  HI: each element is qualifier:code. Diagnosis qualifiers go into the
+//  claim's list; other HI uses (condition codes BG, anesthesia BP, ...)
+//  are not diagnoses and are skipped.
+static void
+s_on_hi (s_parser_t *self, x12_segment_t *seg)
+{
+    static const char *dx_qualifiers [] = { "ABK", "ABF", "BK", "BF" };
+    Claim *claim = self->claim;
+    for (size_t i = 1; i <= x12_segment_count (seg); i++) {
+        const char *qualifier = x12_segment_component (seg, i, 1);
+        const char *code = x12_segment_component (seg, i, 2);
+        if (!*qualifier && !*code)
+            continue;
+        bool diagnosis = false;
+        for (size_t q = 0; q < sizeof dx_qualifiers / sizeof dx_qualifiers [0]; q++)
+            diagnosis |= s_is (qualifier, dx_qualifiers [q]);
+        if (!diagnosis)
+            continue;
+        if (!*code) {
+            s_problem (self, PRS_DIAGNOSIS, 0, qualifier);
+            continue;
+        }
+        if (claim->n_diagnoses == MAX_DIAGNOSES) {
+            s_problem (self, PRS_TOO_MANY_DX, 0, code);
+            return;
+        }
+        if (!claim->diagnoses) {
+            claim->diagnoses = calloc (MAX_DIAGNOSES, sizeof (Diagnosis *));
+            assert (claim->diagnoses);
+        }
+        Diagnosis *dx = malloc (sizeof *dx);
+        assert (dx);
+        diagnosis__init (dx);
+        s_set (&dx->qualifier, qualifier);
+        s_set (&dx->code, code);
+        claim->diagnoses [claim->n_diagnoses++] = dx;
+    }
+}
+
+static void
+s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
+{
+    ServiceLine *line = self->line;
+    char from [9], to [9];
+    if (s_date_range (x12_segment_element (seg, 2), x12_segment_element (seg, 3), from, to)) {
+        s_problem (self, PRS_LINE_DATE, (int) self->claim->n_lines, x12_segment_element (seg, 3));
+        //  Reported once: the missing-date check at the end of the line
+        //  must not report it again.
+        self->line_has_date = true;
+        return;
+    }
+    s_set (&line->service_date_from, from);
+    s_set (&line->service_date_to, to);
+    self->line_has_date = true;
+}
+
+static void
+s_on_line_control (s_parser_t *self, x12_segment_t *seg)
+{
+    s_set (&self->line->line_item_control_number, x12_segment_element (seg, 2));
+}
+
+static const struct {
+    s_loop_t loop;          //  matches the current loop or the current base
+    const char *id;
+    const char *qualifier;  //  first element, NULL = any
+    s_handler_fn *handler;
+} s_handlers [] = {
+    { LOOP_HEADER, "BHT", NULL,  s_on_bht },
+    { LOOP_2000A,  "PRV", "BI",  s_on_taxonomy },
+    { LOOP_2010AA, "N3",  NULL,  s_on_n3 },
+    { LOOP_2010AA, "N4",  NULL,  s_on_n4 },
+    { LOOP_2010AA, "REF", "EI",  s_on_tax_id },
+    { LOOP_2010AA, "REF", "SY",  s_on_tax_id },
+    { LOOP_2010BA, "N3",  NULL,  s_on_n3 },
+    { LOOP_2010BA, "N4",  NULL,  s_on_n4 },
+    { LOOP_2010BA, "DMG", NULL,  s_on_dmg },
+    { LOOP_2000C,  "PAT", NULL,  s_on_pat },
+    { LOOP_2010CA, "N3",  NULL,  s_on_n3 },
+    { LOOP_2010CA, "N4",  NULL,  s_on_n4 },
+    { LOOP_2010CA, "DMG", NULL,  s_on_dmg },
+    { LOOP_2310B,  "PRV", "PE",  s_on_taxonomy },
+    { LOOP_2310C,  "N3",  NULL,  s_on_n3 },
+    { LOOP_2310C,  "N4",  NULL,  s_on_n4 },
+    { LOOP_2300,   "DTP", NULL,  s_on_claim_dtp },
+    { LOOP_2300,   "REF", "G1",  s_on_prior_auth },
+    { LOOP_2300,   "REF", "F8",  s_on_payer_claim_number },
+    { LOOP_2300,   "HI",  NULL,  s_on_hi },
+    { LOOP_2400,   "DTP", "472", s_on_line_dtp },
+    { LOOP_2400,   "REF", "6R",  s_on_line_control },
+};
+
+//  NM1 opens an entity loop; which one depends on the base loop and NM101.
+static const struct {
+    s_loop_t base;
+    const char *qualifier;  //  NULL = any other
+    s_loop_t loop;
+} s_entities [] = {
+    { LOOP_HEADER, "41", LOOP_1000A },
+    { LOOP_HEADER, "40", LOOP_1000B },
+    { LOOP_2000A,  "85", LOOP_2010AA },
+    { LOOP_2000B,  "IL", LOOP_2010BA },
+    { LOOP_2000B,  "PR", LOOP_2010BB },
+    { LOOP_2000C,  "QC", LOOP_2010CA },
+    { LOOP_2300,   "82", LOOP_2310B },
+    { LOOP_2300,   "77", LOOP_2310C },
+};
+
+//  Fills a provider from NM1 (names and identifier).
+static void
+s_provider_from_nm1 (Provider *provider, x12_segment_t *seg)
+{
+    s_set (&provider->entity_type, x12_segment_element (seg, 2));
+    s_set (&provider->name, x12_segment_element (seg, 3));
+    s_set (&provider->first_name, x12_segment_element (seg, 4));
+    s_set (&provider->id_qualifier, x12_segment_element (seg, 8));
+    s_set (&provider->id, x12_segment_element (seg, 9));
+    if (s_is (x12_segment_element (seg, 8), "XX"))
+        s_set (&provider->npi, x12_segment_element (seg, 9));
+}
+
+static int
+s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
+{
+    const char *qualifier = x12_segment_element (seg, 1);
+    s_loop_t loop = LOOP_SKIP;
+    for (size_t i = 0; i < sizeof s_entities / sizeof s_entities [0]; i++)
+        if (s_entities [i].base == self->base && s_is (s_entities [i].qualifier, qualifier)) {
+            loop = s_entities [i].loop;
+            break;
+        }
+    self->loop = loop;
+    switch (loop) {
+        case LOOP_1000A:
+            s_free_message (&self->submitter);
+            self->submitter = s_provider_new ();
+            s_provider_from_nm1 (self->submitter, seg);
+            break;
+        case LOOP_1000B:
+            s_free_message (&self->receiver);
+            self->receiver = s_provider_new ();
+            s_provider_from_nm1 (self->receiver, seg);
+            break;
+        case LOOP_2010AA:
+            s_provider_from_nm1 (self->billing, seg);
+            break;
+        case LOOP_2010BA:
+            s_set (&self->subscriber->last_name, x12_segment_element (seg, 3));
+            s_set (&self->subscriber->first_name, x12_segment_element (seg, 4));
+            s_set (&self->subscriber->middle_name, x12_segment_element (seg, 5));
+            s_set (&self->subscriber->suffix, x12_segment_element (seg, 7));
+            s_set (&self->subscriber->member_id, x12_segment_element (seg, 9));
+            break;
+        case LOOP_2010BB:
+            s_set (&self->payer->name, x12_segment_element (seg, 3));
+            s_set (&self->payer->payer_id, x12_segment_element (seg, 9));
+            break;
+        case LOOP_2010CA:
+            s_set (&self->patient->last_name, x12_segment_element (seg, 3));
+            s_set (&self->patient->first_name, x12_segment_element (seg, 4));
+            s_set (&self->patient->middle_name, x12_segment_element (seg, 5));
+            s_set (&self->patient->suffix, x12_segment_element (seg, 7));
+            break;
+        case LOOP_2310B:
+            s_free_message (&self->claim->rendering_provider);
+            self->claim->rendering_provider = s_provider_new ();
+            s_provider_from_nm1 (self->claim->rendering_provider, seg);
+            break;
+        case LOOP_2310C:
+            s_free_message (&self->claim->service_facility);
+            self->claim->service_facility = s_provider_new ();
+            s_provider_from_nm1 (self->claim->service_facility, seg);
+            break;
+        default:
+            break;
+    }
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Dispatch
+
+typedef int (s_anchor_fn) (s_parser_t *self, x12_segment_t *seg);
+
+static const struct {
+    const char *id;
+    s_anchor_fn *handler;
+} s_anchors [] = {
+    { "ISA", s_on_isa },
+    { "GS",  s_on_gs },
+    { "ST",  s_on_st },
+    { "SE",  s_on_se },
+    { "HL",  s_on_hl },
+    { "CLM", s_on_clm },
+    { "SBR", s_on_sbr },
+    { "LX",  s_on_lx },
+    { "SV1", s_on_sv1 },
+    { "NM1", s_on_nm1 },
+};
+
+static int
+s_segment (s_parser_t *self, x12_segment_t *seg)
+{
+    const char *id = x12_segment_id (seg);
+    if (self->expect_bht && !s_is (id, "ST")) {
+        self->expect_bht = false;
+        if (!s_is (id, "BHT"))
+            return s_structural (self, seg, "BHT expected right after ST");
+    }
+    for (size_t i = 0; i < sizeof s_anchors / sizeof s_anchors [0]; i++)
+        if (s_is (s_anchors [i].id, id))
+            return s_anchors [i].handler (self, seg);
+    if (self->base == LOOP_NONE)
+        return 0;           //  GE, IEA, TA1: the reader has checked them
+    const char *first = x12_segment_element (seg, 1);
+    for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
+        if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
+            continue;
+        if (!s_is (s_handlers [i].id, id))
+            continue;
+        if (s_handlers [i].qualifier && !s_is (s_handlers [i].qualifier, first))
+            continue;
+        s_handlers [i].handler (self, seg);
+        return 0;
+    }
+    return 0;
+}
+
+int
+parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
+            parse_837p_report_t *report)
+{
+    assert (reader);
+    parse_837p_report_t local;
+    if (!report)
+        report = &local;
+    memset (report, 0, sizeof *report);
+
+    s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report };
+    s_parser_t *self = &parser;
+    char **strings [] = {
+        &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
+        &self->isa13, &self->gs06, &self->gs08, &self->st02, &self->implementation,
+        &self->bht03, &self->bht04
+    };
+    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
+        *strings [i] = (char *) protobuf_c_empty_string;
+
+    x12_segment_t *seg;
+    int rc;
+    while ((rc = x12_reader_next (reader, &seg)) == 1) {
+        if (s_segment (self, seg))
+            break;
+    }
+    report->segments = x12_reader_segments (reader);
+    if (rc == -1) {
+        report->error_segment = x12_reader_error_segment (reader);
+        snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
+        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+    }
+    //  A claim still open here belongs to a refused file: the reader
+    //  closes every claim at SE before a clean end.
+    s_free_message (&self->claim);
+    s_reset_transaction (self);
+    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
+        s_free_string (strings [i]);
+    return rc == -1 || self->failed? -1: 0;
+}
