@@ -229,7 +229,7 @@ s_process_row (output_table_t *table, probe_t *probe)
         output_table_cell_uint (table, health->outbox_depth);
     else
         output_table_cell (table, NULL);
-    output_table_cell (table, health? (health->broker_connected? "connected": "NOT CONNECTED"): NULL);
+    output_table_cell (table, health? (health->broker_connected? "connected": "not connected"): NULL);
     output_table_cell (table, probe->endpoint);
     char *consumed = NULL;
     for (size_t i = 0; health && i < health->n_consumed; i++) {
