@@ -21,6 +21,7 @@ static s_suite_t s_suites [] = {
     { "codec",  codec_suite },
     { "x12",    x12_suite },
     { "parse_837p", parse_837p_suite },
+    { "scrub",  scrub_suite },
     { "access", access_suite },
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
