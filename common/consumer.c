@@ -213,9 +213,11 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
         return;                         //  a late answer to a resent fetch
     if (reply->head_seq > stream->head)
         stream->head = reply->head_seq;
-    if (reply->n_events == 0 && reply->first_seq > stream->applied + 1) {
+    if (reply->first_seq > stream->applied + 1) {
         //  Retention dropped events this consumer never saw; say so loudly
-        //  and go on from what is kept rather than stall forever.
+        //  and go on from what is kept rather than stall forever. The
+        //  broker answers such a fetch with the events it kept, from
+        //  first_seq on, so this holds whether or not the reply has events.
         log_error ("events lost to broker retention", "stream", json_string (stream->name),
                    "from_seq", json_integer ((json_int_t) stream->applied + 1),
                    "first_kept", json_integer ((json_int_t) reply->first_seq), NULL);
