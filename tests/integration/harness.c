@@ -1,0 +1,488 @@
+/*  harness: see harness.h. Plain POSIX (fork, exec, waitpid) so that the
+    test process itself starts no threads: PR_SET_PDEATHSIG fires when the
+    thread that forked exits, which for us is the whole test process.
+*/
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RCMQ_BUILD_DIR
+#   define RCMQ_BUILD_DIR "build"
+#endif
+
+#define HARNESS_MAX_PROCS  64
+#define HARNESS_MAX_PATHS  128
+
+struct _harness_proc_t {
+    char name [64];
+    pid_t pid;
+    int status;                 //  exit code or 128 + signal, once reaped
+    bool reaped;
+};
+
+struct _harness_t {
+    char *dir;
+    char *paths [HARNESS_MAX_PATHS];
+    size_t path_count;
+    harness_proc_t procs [HARNESS_MAX_PROCS];
+    size_t proc_count;
+    char config [PATH_MAX];
+};
+
+//  Every live harness, so atexit can kill their processes when a Check
+//  assertion ends the test process early.
+static harness_t *s_live [8];
+
+static void
+s_kill_all (void)
+{
+    for (size_t h = 0; h < sizeof s_live / sizeof s_live [0]; h++) {
+        harness_t *self = s_live [h];
+        if (!self)
+            continue;
+        for (size_t i = 0; i < self->proc_count; i++)
+            if (!self->procs [i].reaped && self->procs [i].pid > 0) {
+                kill (self->procs [i].pid, SIGKILL);
+                waitpid (self->procs [i].pid, NULL, 0);
+                self->procs [i].reaped = true;
+            }
+    }
+}
+
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+uint64_t
+harness_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+void
+harness_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    while (nanosleep (&ts, &ts) && errno == EINTR)
+        ;
+}
+
+int
+harness_scaled_ms (int ms)
+{
+#ifdef RCMQ_SANITIZED
+    return ms * 27 / 10;     //  170 s becomes 459 s: under the 8 min budget
+#else
+    return ms;
+#endif
+}
+
+harness_t *
+harness_new (const char *tag)
+{
+    harness_t *self = (harness_t *) calloc (1, sizeof (harness_t));
+    const char *base = getenv ("TMPDIR");
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/rcmq-it-%s-XXXXXX", base && *base? base: "/tmp", tag);
+    if (!mkdtemp (path)) {
+        perror ("harness: mkdtemp");
+        free (self);
+        return NULL;
+    }
+    self->dir = strdup (path);
+    mkdir (harness_path (self, "data"), 0700);
+    mkdir (harness_path (self, "logs"), 0755);
+    static bool registered = false;
+    if (!registered) {
+        atexit (s_kill_all);
+        registered = true;
+    }
+    for (size_t h = 0; h < sizeof s_live / sizeof s_live [0]; h++)
+        if (!s_live [h]) {
+            s_live [h] = self;
+            break;
+        }
+    return self;
+}
+
+void
+harness_destroy (harness_t **self_p, bool failed)
+{
+    harness_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->proc_count; i++)
+        if (!self->procs [i].reaped) {
+            harness_kill (&self->procs [i], SIGKILL);
+            harness_wait (&self->procs [i], 5000);
+        }
+    if (failed)
+        harness_print_logs (self, 25);
+    const char *keep = getenv ("RCMQ_ITEST_KEEP");
+    if (keep && *keep)
+        fprintf (stderr, "harness: kept %s\n", self->dir);
+    else
+        nftw (self->dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+    for (size_t h = 0; h < sizeof s_live / sizeof s_live [0]; h++)
+        if (s_live [h] == self)
+            s_live [h] = NULL;
+    for (size_t i = 0; i < self->path_count; i++)
+        free (self->paths [i]);
+    free (self->dir);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+harness_dir (harness_t *self)
+{
+    return self->dir;
+}
+
+static const char *
+s_keep (harness_t *self, char *path)
+{
+    if (self->path_count == HARNESS_MAX_PATHS) {
+        //  Recycle the oldest: callers use a path right away.
+        free (self->paths [0]);
+        memmove (self->paths, self->paths + 1, (HARNESS_MAX_PATHS - 1) * sizeof (char *));
+        self->path_count--;
+    }
+    self->paths [self->path_count++] = path;
+    return path;
+}
+
+const char *
+harness_path (harness_t *self, const char *relative)
+{
+    char *path = (char *) malloc (PATH_MAX);
+    snprintf (path, PATH_MAX, "%s/%s", self->dir, relative);
+    return s_keep (self, path);
+}
+
+const char *
+harness_bin (harness_t *self, const char *relative)
+{
+    const char *build = getenv ("RCMQ_BUILD");
+    char *path = (char *) malloc (PATH_MAX);
+    snprintf (path, PATH_MAX, "%s/%s", build && *build? build: RCMQ_BUILD_DIR, relative);
+    return s_keep (self, path);
+}
+
+int
+harness_keys (harness_t *self, const char *const *names)
+{
+    const char *rcmqctl = harness_bin (self, "cli/rcmqctl");
+    const char *keys = harness_path (self, "keys");
+    char *init [] = { (char *) rcmqctl, "keys", "init", (char *) keys, NULL };
+    if (harness_run (self, "rcmqctl", init, NULL, 20000) != 0)
+        return -1;
+    for (const char *const *name = names; name && *name; name++) {
+        char *add [] = { (char *) rcmqctl, "keys", "add", (char *) *name,
+                         "--role", "service", "--dir", (char *) keys, NULL };
+        if (harness_run (self, "rcmqctl", add, NULL, 20000) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+harness_free_port (void)
+{
+    static int used [64];
+    static size_t used_count = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        int sock = socket (AF_INET, SOCK_STREAM, 0);
+        if (sock < 0)
+            return -1;
+        struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = 0 };
+        addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+        socklen_t size = sizeof addr;
+        int port = -1;
+        if (bind (sock, (struct sockaddr *) &addr, sizeof addr) == 0
+        &&  getsockname (sock, (struct sockaddr *) &addr, &size) == 0)
+            port = ntohs (addr.sin_port);
+        close (sock);
+        bool seen = false;
+        for (size_t i = 0; i < used_count; i++)
+            seen = seen || used [i] == port;
+        if (port > 0 && !seen) {
+            if (used_count < sizeof used / sizeof used [0])
+                used [used_count++] = port;
+            return port;
+        }
+    }
+    return -1;
+}
+
+const char *
+harness_config (harness_t *self)
+{
+    snprintf (self->config, sizeof self->config, "%s/rcmq.conf", self->dir);
+    FILE *file = fopen (self->config, "w");
+    if (!file)
+        return NULL;
+    fprintf (file, "#   written by the integration harness\n"
+                   "keys\n    dir = \"%s/keys\"\n"
+                   "data\n    dir = \"%s/data\"\n"
+                   "broker\n", self->dir, self->dir);
+    static const char *sockets [] = { "ingest", "fanout", "replay", "api" };
+    for (size_t i = 0; i < 4; i++)
+        fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], harness_free_port ());
+    fclose (file);
+    return self->config;
+}
+
+//  --------------------------------------------------------------------------
+//  Processes
+
+static pid_t
+s_fork_exec (harness_t *self, const char *name, char *const argv [], int stdout_fd)
+{
+    char log [PATH_MAX];
+    snprintf (log, sizeof log, "%s/logs/%s.log", self->dir, name);
+    int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0)
+        return -1;
+    fflush (NULL);
+    pid_t parent = getpid ();
+    pid_t pid = fork ();
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid () != parent)
+            _exit (127);
+        dup2 (stdout_fd >= 0? stdout_fd: log_fd, STDOUT_FILENO);
+        dup2 (log_fd, STDERR_FILENO);
+        if (chdir (self->dir))
+            _exit (127);
+        execv (argv [0], argv);
+        fprintf (stderr, "harness: cannot exec %s: %s\n", argv [0], strerror (errno));
+        _exit (127);
+    }
+    close (log_fd);
+    if (pid > 0) {
+        //  A line in the log marks each start, so restarts are easy to see.
+        FILE *file = fopen (log, "a");
+        if (file) {
+            fprintf (file, "---- harness: started pid %d:", (int) pid);
+            for (char *const *arg = argv; *arg; arg++)
+                fprintf (file, " %s", *arg);
+            fprintf (file, "\n");
+            fclose (file);
+        }
+    }
+    return pid;
+}
+
+harness_proc_t *
+harness_spawn (harness_t *self, const char *name, char *const argv [])
+{
+    harness_proc_t *proc = NULL;
+    for (size_t i = 0; i < self->proc_count && !proc; i++)
+        if (self->procs [i].reaped && !strcmp (self->procs [i].name, name))
+            proc = &self->procs [i];
+    if (!proc) {
+        if (self->proc_count == HARNESS_MAX_PROCS)
+            return NULL;
+        proc = &self->procs [self->proc_count++];
+    }
+    memset (proc, 0, sizeof *proc);
+    snprintf (proc->name, sizeof proc->name, "%s", name);
+    proc->pid = s_fork_exec (self, name, argv, -1);
+    if (proc->pid < 0) {
+        proc->reaped = true;
+        return NULL;
+    }
+    return proc;
+}
+
+pid_t
+harness_pid (harness_proc_t *proc)
+{
+    return proc->pid;
+}
+
+static void
+s_reaped (harness_proc_t *proc, int status)
+{
+    proc->reaped = true;
+    proc->status = WIFEXITED (status)? WEXITSTATUS (status)
+                 : WIFSIGNALED (status)? 128 + WTERMSIG (status): -1;
+}
+
+bool
+harness_running (harness_proc_t *proc)
+{
+    if (proc->reaped)
+        return false;
+    int status;
+    if (waitpid (proc->pid, &status, WNOHANG) == proc->pid)
+        s_reaped (proc, status);
+    return !proc->reaped;
+}
+
+void
+harness_kill (harness_proc_t *proc, int signal)
+{
+    if (!proc->reaped)
+        kill (proc->pid, signal);
+}
+
+int
+harness_wait (harness_proc_t *proc, int timeout_ms)
+{
+    uint64_t deadline = harness_now_ms () + (uint64_t) timeout_ms;
+    while (harness_running (proc)) {
+        if (harness_now_ms () >= deadline)
+            return -1;
+        harness_sleep_ms (10);
+    }
+    return proc->status;
+}
+
+int
+harness_run (harness_t *self, const char *name, char *const argv [], char **output, int timeout_ms)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/logs/%s.out-XXXXXX", self->dir, name);
+    int out_fd = mkstemp (path);
+    if (out_fd < 0)
+        return -1;
+    harness_proc_t proc = { .reaped = false };
+    snprintf (proc.name, sizeof proc.name, "%s", name);
+    proc.pid = s_fork_exec (self, name, argv, out_fd);
+    close (out_fd);
+    int rc = proc.pid > 0? harness_wait (&proc, timeout_ms): -1;
+    if (rc == -1 && proc.pid > 0) {
+        kill (proc.pid, SIGKILL);
+        waitpid (proc.pid, NULL, 0);
+    }
+    if (output)
+        *output = harness_slurp (path);
+    remove (path);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Waiting and reading
+
+bool
+harness_wait_until (bool (*fn) (void *arg), void *arg, int timeout_ms, int interval_ms)
+{
+    uint64_t deadline = harness_now_ms () + (uint64_t) timeout_ms;
+    while (!fn (arg)) {
+        if (harness_now_ms () >= deadline)
+            return false;
+        harness_sleep_ms (interval_ms);
+    }
+    return true;
+}
+
+char *
+harness_slurp (const char *path)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return NULL;
+    size_t size = 0, capacity = 4096;
+    char *text = (char *) malloc (capacity);
+    size_t got;
+    while ((got = fread (text + size, 1, capacity - size - 1, file)) > 0) {
+        size += got;
+        if (capacity - size - 1 == 0)
+            text = (char *) realloc (text, capacity *= 2);
+    }
+    fclose (file);
+    text [size] = 0;
+    return text;
+}
+
+uint64_t
+harness_file_value (const char *path, const char *key)
+{
+    char *text = harness_slurp (path);
+    if (!text)
+        return 0;
+    uint64_t value = 0;
+    size_t len = strlen (key);
+    for (char *line = text; line && *line; ) {
+        if (!strncmp (line, key, len) && line [len] == ' ') {
+            value = strtoull (line + len + 1, NULL, 10);
+            break;
+        }
+        line = strchr (line, '\n');
+        if (line)
+            line++;
+    }
+    free (text);
+    return value;
+}
+
+bool
+harness_log_contains (harness_t *self, const char *name, const char *text)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/logs/%s.log", self->dir, name);
+    char *log = harness_slurp (path);
+    bool found = log && strstr (log, text);
+    free (log);
+    return found;
+}
+
+static void
+s_print_tail (const char *path, const char *name, int lines)
+{
+    char *text = harness_slurp (path);
+    if (!text)
+        return;
+    size_t len = strlen (text);
+    const char *start = text + len;
+    int seen = 0;
+    while (start > text && seen <= lines)
+        if (*--start == '\n')
+            seen++;
+    if (*start == '\n')
+        start++;
+    fprintf (stderr, "==== %s (last %d lines) ====\n%s%s", name, lines, start,
+             len && text [len - 1] != '\n'? "\n": "");
+    free (text);
+}
+
+void
+harness_print_logs (harness_t *self, int lines)
+{
+    char logs [PATH_MAX];
+    snprintf (logs, sizeof logs, "%s/logs", self->dir);
+    struct dirent **entries;
+    int count = scandir (logs, &entries, NULL, alphasort);
+    for (int i = 0; i < count; i++) {
+        if (entries [i]->d_name [0] != '.') {
+            char path [PATH_MAX + 256];
+            snprintf (path, sizeof path, "%s/%s", logs, entries [i]->d_name);
+            s_print_tail (path, entries [i]->d_name, lines);
+        }
+        free (entries [i]);
+    }
+    if (count >= 0)
+        free (entries);
+}

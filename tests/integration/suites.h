@@ -1,0 +1,14 @@
+/*  The integration suites: real processes (harness.h), one suite per
+    concern. main.c runs them all in one SRunner so the run ends in one
+    Check summary line. Add a suite: write its test_<concern>.c with a
+    <concern>_suite() constructor, list it here, in main.c's table and in
+    CMakeLists.txt.
+*/
+#ifndef RCMQ_ITEST_SUITES_H
+#define RCMQ_ITEST_SUITES_H
+
+#include <check.h>
+
+Suite *events_suite (void);
+
+#endif
