@@ -33,21 +33,6 @@ const ctl_option_t ctl_global_options [] = {
     { NULL }
 };
 
-//  The api endpoints of docs/configuration.md, for when no config file
-//  names them.
-static const struct {
-    const char *name;
-    const char *endpoint;
-} s_default_endpoints [] = {
-    { "broker",  "tcp://127.0.0.1:7604" },
-    { "intake",  "tcp://127.0.0.1:7611" },
-    { "claims",  "tcp://127.0.0.1:7612" },
-    { "denials", "tcp://127.0.0.1:7613" },
-    { "inquiry", "tcp://127.0.0.1:7614" },
-    { "audit",   "tcp://127.0.0.1:7615" },
-    { "metrics", "tcp://127.0.0.1:7616" },
-};
-
 #define CTL_LOCAL_CONFIG "var/rcmq.conf"
 
 ctl_t *
@@ -150,7 +135,7 @@ ctl_keys_dir (ctl_t *self)
     if (self->keys_flag)
         return self->keys_flag;
     config_t *config = ctl_config (self);
-    return config? config_path (config, "keys/dir", "var/keys"): "var/keys";
+    return config? config_path (config, "keys/dir", NULL): config_default ("keys/dir");
 }
 
 const char *
@@ -165,14 +150,12 @@ ctl_client_name (ctl_t *self)
 const char *
 ctl_endpoint (ctl_t *self, const char *name)
 {
-    const char *fallback = NULL;
-    for (size_t i = 0; i < sizeof s_default_endpoints / sizeof s_default_endpoints [0]; i++)
-        if (streq (s_default_endpoints [i].name, name))
-            fallback = s_default_endpoints [i].endpoint;
+    //  Unset everywhere, config_get gives the built-in default that every
+    //  process uses, so rcmqctl and a config-less deployment agree.
     char key [128];
     snprintf (key, sizeof key, "%s/api", name);
     config_t *config = ctl_config (self);
-    return config? config_get (config, key, fallback): fallback;
+    return config? config_get (config, key, NULL): config_default (key);
 }
 
 int
@@ -247,4 +230,35 @@ ctl_fail (const char *format, ...)
     fputc ('\n', stderr);
     va_end (args);
     return CTL_FAILED;
+}
+
+int
+ctl_call (ctl_t *ctl, const char *name, const char *method, const void *body,
+          const ProtobufCMessageDescriptor *reply_type, void **reply_body)
+{
+    if (reply_body)
+        *reply_body = NULL;
+    char error [1024];
+    client_t *client = ctl_client_new (ctl, name, error, sizeof error);
+    if (!client)
+        return ctl_fail ("%s", error);
+    client_set_timeout (client, ctl_timeout (ctl, CTL_TIMEOUT_MS));
+    Reply *reply = client_call (client, method, body);
+    if (!reply) {
+        ctl_fail ("%s", client_error (client));
+        client_destroy (&client);
+        return CTL_FAILED;
+    }
+    client_destroy (&client);
+    int rc = CTL_OK;
+    if (reply->status != STATUS__OK)
+        rc = ctl_fail ("%s: %s", codec_status_name (reply->status), reply->message);
+    else
+    if (reply_type && reply_body) {
+        *reply_body = codec_decode (reply_type, reply->body.data, reply->body.len);
+        if (!*reply_body)
+            rc = ctl_fail ("%s: the reply of %s is not a valid %s", method, name, reply_type->name);
+    }
+    codec_free (reply);
+    return rc;
 }
