@@ -11,6 +11,11 @@
 #include "log.h"
 
 #define INGEST_MAX_MESSAGES 256
+//  The producer name is an LMDB key (dedup table), and LMDB refuses keys
+//  over 511 bytes with MDB_BAD_VALSIZE, which would abort the whole group
+//  commit and so the good batches committed with it. Stream names have the
+//  same bound in the eventlog.
+#define INGEST_MAX_PRODUCER 200
 
 typedef struct {
     zframe_t *routing_id;
@@ -88,13 +93,14 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         zframe_t *body = zmsg_pop (msg);
         PublishBatch *batch = command && streq (command, "PUBLISH")
             ? (PublishBatch *) codec_decode_frame (&publish_batch__descriptor, body): NULL;
-        if (batch && batch->producer && *batch->producer) {
+        if (batch && batch->producer && *batch->producer
+        &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
             messages [count].routing_id = routing_id;
             messages [count].batch = batch;
             count++;
         }
         else {
-            log_warn ("ingest: message is not a PUBLISH batch, dropped",
+            log_warn ("ingest: message is not a PUBLISH batch with a usable producer name, dropped",
                       "command", json_string (command? command: ""),
                       "bytes", json_integer (body? (json_int_t) zframe_size (body): 0), NULL);
             codec_free (batch);
