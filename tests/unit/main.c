@@ -25,6 +25,7 @@ static s_suite_t s_suites [] = {
     { "access", access_suite },
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
+    { "consumer", consumer_suite },
 };
 
 char *

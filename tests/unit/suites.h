@@ -18,6 +18,7 @@ Suite *scrub_suite (void);
 Suite *access_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
+Suite *consumer_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

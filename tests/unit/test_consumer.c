@@ -1,0 +1,764 @@
+/*  test_consumer: the consumer's gap, duplicate and replay logic (DESIGN §2)
+    against a small scripted peer that speaks the broker's wire protocol
+    (proto/broker.proto): an XPUB fanout that publishes [topic][seq][Event]
+    and ["$hb"][Heartbeat], and a ROUTER replay that answers
+    ["FETCH", FetchRequest] with ["FETCHED", FetchReply] the way
+    rcmq-broker does (from_seq raised to the oldest kept seq). Both are CURVE
+    servers in the rcmq ZAP domain, with our ZAP handler admitting the
+    consumer's key from a temporary keys directory.
+
+    The peer's readers and the consumer share one zloop per test, which the
+    test runs for short bounded times: until a condition holds or a
+    deadline passes. The real broker is exercised by the integration tests;
+    here we want to script drops, duplicates and failures exactly.
+
+    What is checked is what the consumer promises: every event applied
+    exactly once, in order (the apply function counts each seq in the
+    store, in the same transaction, so a rolled-back batch counts nothing),
+    and the offset on disk always matching what was applied.
+*/
+#include "suites.h"
+#include "consumer.h"
+#include "transport.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PEER_MAX_SEQ  64
+#define STREAM        "claims"
+
+//  --------------------------------------------------------------------------
+//  The scripted broker
+
+typedef struct {
+    zactor_t *zap;
+    zcert_t *server_cert;
+    zcert_t *client_cert;
+    zsock_t *fanout;
+    zsock_t *replay;
+    char fanout_endpoint [64];
+    char replay_endpoint [64];
+    //  The log of stream STREAM: packed Events by seq, seqs first..head kept.
+    uint8_t *packed [PEER_MAX_SEQ + 1];
+    size_t sizes [PEER_MAX_SEQ + 1];
+    uint64_t head;
+    uint64_t first;             //  oldest seq kept; 0 while the log is empty
+    size_t reply_max;           //  events per FetchReply at most
+    //  What the consumer sent.
+    size_t subscriptions;
+    uint64_t fetch_from [256];
+    size_t fetches;
+    size_t hellos;
+    //  When set, FETCH requests are kept unanswered until s_peer_release.
+    bool hold;
+    zlistx_t *held;             //  zmsg_t *: [routing id][FETCH][request]
+} s_peer_t;
+
+//  Adds the event with the next seq to the peer's log (not published).
+static uint64_t
+s_peer_log (s_peer_t *peer)
+{
+    uint64_t seq = ++peer->head;
+    ck_assert_uint_le (seq, PEER_MAX_SEQ);
+    char key [32], payload [32];
+    snprintf (key, sizeof key, "CLM-%" PRIu64, seq);
+    snprintf (payload, sizeof payload, "payload-%" PRIu64, seq);
+    Event event = EVENT__INIT;
+    event.stream = STREAM;
+    event.type = "created";
+    event.producer = "intake-peer";
+    event.producer_seq = seq;
+    event.stream_seq = seq;
+    event.time_ms = 1000 + seq;
+    event.key = key;
+    event.payload.data = (uint8_t *) payload;
+    event.payload.len = strlen (payload);
+    peer->packed [seq] = codec_pack (&event, &peer->sizes [seq]);
+    if (peer->first == 0)
+        peer->first = seq;
+    return seq;
+}
+
+//  Publishes a logged event on the fanout, as broker_publish does.
+static void
+s_peer_publish (s_peer_t *peer, uint64_t seq)
+{
+    ck_assert (seq >= 1 && seq <= peer->head && peer->packed [seq]);
+    uint8_t seq_frame [8];
+    store_u64_write (seq_frame, seq);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, STREAM ".created");
+    zmsg_addmem (msg, seq_frame, sizeof seq_frame);
+    zmsg_addmem (msg, peer->packed [seq], peer->sizes [seq]);
+    ck_assert_int_eq (zmsg_send (&msg, peer->fanout), 0);
+}
+
+//  Logs the next event and publishes it.
+static uint64_t
+s_peer_log_publish (s_peer_t *peer)
+{
+    uint64_t seq = s_peer_log (peer);
+    s_peer_publish (peer, seq);
+    return seq;
+}
+
+//  Sends a heartbeat; with a stream name, it announces that head.
+static void
+s_peer_heartbeat (s_peer_t *peer, const char *stream, uint64_t head)
+{
+    Heartbeat heartbeat = HEARTBEAT__INIT;
+    StreamHead entry = STREAM_HEAD__INIT;
+    StreamHead *entries [1] = { &entry };
+    heartbeat.broker_started_ms = 1;
+    if (stream) {
+        entry.stream = (char *) stream;
+        entry.head_seq = head;
+        heartbeat.heads = entries;
+        heartbeat.n_heads = 1;
+    }
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "$hb");
+    zframe_t *frame = codec_encode (&heartbeat);
+    zmsg_append (msg, &frame);
+    ck_assert_int_eq (zmsg_send (&msg, peer->fanout), 0);
+}
+
+//  Answers a FETCH as broker replay.c does.
+static void
+s_peer_answer (s_peer_t *peer, zframe_t **routing_id_p, FetchRequest *request)
+{
+    FetchReply reply = FETCH_REPLY__INIT;
+    reply.stream = request->stream;
+    Event *events [PEER_MAX_SEQ];
+    size_t count = 0;
+    if (streq (request->stream, STREAM)) {
+        size_t max = request->max_events < peer->reply_max? request->max_events: peer->reply_max;
+        uint64_t from = request->from_seq < peer->first? peer->first: request->from_seq;
+        for (uint64_t seq = from; seq >= 1 && seq <= peer->head && count < max; seq++) {
+            events [count] = (Event *) codec_decode (&event__descriptor,
+                                                     peer->packed [seq], peer->sizes [seq]);
+            ck_assert_ptr_nonnull (events [count]);
+            count++;
+        }
+        reply.head_seq = peer->head;
+        reply.first_seq = peer->first;
+    }
+    reply.events = events;
+    reply.n_events = count;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, routing_id_p);
+    zmsg_addstr (msg, "FETCHED");
+    zframe_t *frame = codec_encode (&reply);
+    zmsg_append (msg, &frame);
+    ck_assert_int_eq (zmsg_send (&msg, peer->replay), 0);
+    for (size_t i = 0; i < count; i++)
+        codec_free (events [i]);
+}
+
+//  Takes one replay message: [routing id][command][body].
+static void
+s_peer_take (s_peer_t *peer, zmsg_t *msg, bool record)
+{
+    zframe_t *routing_id = zmsg_pop (msg);
+    char *command = zmsg_popstr (msg);
+    zframe_t *body = zmsg_pop (msg);
+    ck_assert_ptr_nonnull (command);
+    if (streq (command, "FETCH")) {
+        FetchRequest *request = (FetchRequest *) codec_decode_frame (&fetch_request__descriptor, body);
+        ck_assert_ptr_nonnull (request);
+        ck_assert_str_eq (request->consumer, "test-consumer");
+        ck_assert_uint_gt (request->max_events, 0);
+        if (record && streq (request->stream, STREAM)) {
+            ck_assert_uint_lt (peer->fetches, 256);
+            peer->fetch_from [peer->fetches++] = request->from_seq;
+        }
+        if (peer->hold) {
+            zmsg_t *kept = zmsg_new ();
+            zmsg_append (kept, &routing_id);
+            zmsg_addstr (kept, command);
+            zmsg_append (kept, &body);
+            zlistx_add_end (peer->held, kept);
+        }
+        else
+            s_peer_answer (peer, &routing_id, request);
+        codec_free (request);
+    }
+    else
+    if (streq (command, "HELLO")) {
+        ConsumerHello *hello = (ConsumerHello *) codec_decode_frame (&consumer_hello__descriptor, body);
+        ck_assert_ptr_nonnull (hello);
+        ck_assert_str_eq (hello->consumer, "test-consumer");
+        peer->hellos++;
+        codec_free (hello);
+    }
+    else
+        ck_abort_msg ("unexpected replay command %s", command);
+    free (command);
+    zframe_destroy (&body);
+    zframe_destroy (&routing_id);
+}
+
+static int
+s_peer_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    zmsg_t *msg = zmsg_recv (socket);
+    if (msg)
+        s_peer_take ((s_peer_t *) arg, msg, true);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  Answers the FETCH requests held so far, and stops holding.
+static void
+s_peer_release (s_peer_t *peer)
+{
+    peer->hold = false;
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *) zlistx_detach (peer->held, NULL))) {
+        s_peer_take (peer, msg, false);
+        zmsg_destroy (&msg);
+    }
+}
+
+static int
+s_peer_on_fanout (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    s_peer_t *peer = (s_peer_t *) arg;
+    zframe_t *frame = zframe_recv (socket);
+    if (frame && zframe_size (frame) > 0 && zframe_data (frame) [0] == 1)
+        peer->subscriptions++;
+    zframe_destroy (&frame);
+    return 0;
+}
+
+//  Heartbeats without heads keep the consumer from thinking us silent
+//  without making it fetch.
+static int
+s_peer_on_timer (zloop_t *loop, int timer_id, void *arg)
+{
+    s_peer_heartbeat ((s_peer_t *) arg, NULL, 0);
+    return 0;
+}
+
+static void
+s_peer_start (s_peer_t *peer, const char *keys_dir)
+{
+    memset (peer, 0, sizeof *peer);
+    peer->reply_max = 1000;
+    peer->held = zlistx_new ();
+    //  The consumer's key is the one the keys directory knows; the broker's
+    //  own cert is only in memory.
+    ck_assert_int_eq (zsys_dir_create ("%s/public", keys_dir), 0);
+    peer->client_cert = zcert_new ();
+    zcert_set_meta (peer->client_cert, "name", "test-consumer");
+    zcert_set_meta (peer->client_cert, "role", "service");
+    zcert_set_meta (peer->client_cert, "team", "internal");
+    char *path = zsys_sprintf ("%s/public/test-consumer.cert", keys_dir);
+    ck_assert_int_eq (zcert_save_public (peer->client_cert, path), 0);
+    zstr_free (&path);
+    peer->server_cert = zcert_new ();
+    peer->zap = transport_zap_new (keys_dir);
+    ck_assert_ptr_nonnull (peer->zap);
+
+    peer->fanout = zsock_new (ZMQ_XPUB);
+    peer->replay = zsock_new (ZMQ_ROUTER);
+    transport_curve_server (peer->fanout, peer->server_cert);
+    transport_curve_server (peer->replay, peer->server_cert);
+    zsock_set_linger (peer->fanout, 0);
+    zsock_set_linger (peer->replay, 0);
+    int port = zsock_bind (peer->fanout, "tcp://127.0.0.1:*");
+    ck_assert_int_gt (port, 0);
+    snprintf (peer->fanout_endpoint, sizeof peer->fanout_endpoint, "tcp://127.0.0.1:%d", port);
+    port = zsock_bind (peer->replay, "tcp://127.0.0.1:*");
+    ck_assert_int_gt (port, 0);
+    snprintf (peer->replay_endpoint, sizeof peer->replay_endpoint, "tcp://127.0.0.1:%d", port);
+}
+
+static void
+s_peer_attach (s_peer_t *peer, zloop_t *loop)
+{
+    ck_assert_int_eq (zloop_reader (loop, peer->fanout, s_peer_on_fanout, peer), 0);
+    ck_assert_int_eq (zloop_reader (loop, peer->replay, s_peer_on_replay, peer), 0);
+    ck_assert_int_ge (zloop_timer (loop, 300, 0, s_peer_on_timer, peer), 0);
+}
+
+static void
+s_peer_stop (s_peer_t *peer)
+{
+    zmsg_t *msg;
+    while ((msg = (zmsg_t *) zlistx_detach (peer->held, NULL)))
+        zmsg_destroy (&msg);
+    zlistx_destroy (&peer->held);
+    zsock_destroy (&peer->fanout);
+    zsock_destroy (&peer->replay);
+    zactor_destroy (&peer->zap);
+    zcert_destroy (&peer->server_cert);
+    zcert_destroy (&peer->client_cert);
+    for (size_t seq = 0; seq <= PEER_MAX_SEQ; seq++)
+        free (peer->packed [seq]);
+}
+
+//  --------------------------------------------------------------------------
+//  The test fixture: a store, the peer, a consumer of STREAM and its loop
+
+typedef struct {
+    char *dir;
+    char store_dir [PATH_MAX];
+    store_t *store;
+    s_peer_t peer;
+    consumer_t *consumer;
+    zloop_t *loop;
+    //  The apply function fails for fail_seq while fail_times > 0.
+    uint64_t fail_seq;
+    int fail_times;
+    size_t apply_calls;
+    size_t failed_calls;
+    uint64_t want;              //  the offset s_until_offset waits for
+} s_test_t;
+
+static const char *s_tables [] = { CONSUMER_TABLES, "effects", NULL };
+static const char *s_streams [] = { STREAM, NULL };
+
+//  Counts the event in table "effects" inside the batch's transaction.
+static int
+s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+{
+    s_test_t *test = (s_test_t *) arg;
+    test->apply_calls++;
+    ck_assert_str_eq (event->stream, STREAM);
+    ck_assert_str_eq (event->type, "created");
+    char expected [32];
+    snprintf (expected, sizeof expected, "payload-%" PRIu64, event->stream_seq);
+    ck_assert_uint_eq (event->payload.len, strlen (expected));
+    ck_assert_mem_eq (event->payload.data, expected, event->payload.len);
+    if (event->stream_seq == test->fail_seq && test->fail_times > 0) {
+        test->fail_times--;
+        test->failed_calls++;
+        return -1;
+    }
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, event->stream_seq);
+    uint64_t count = store_get_u64 (store, txn, "effects", key);
+    return store_put_u64 (store, txn, "effects", key, count + 1);
+}
+
+static void
+s_open_store (s_test_t *test)
+{
+    char error [512] = "";
+    test->store = store_new (test->store_dir, s_tables, error, sizeof error);
+    ck_assert_msg (test->store != NULL, "store_new: %s", error);
+}
+
+static void
+s_setup (s_test_t *test)
+{
+    memset (test, 0, sizeof *test);
+    test->dir = test_tmpdir ("consumer");
+    snprintf (test->store_dir, sizeof test->store_dir, "%s/store", test->dir);
+    s_open_store (test);
+    char keys_dir [PATH_MAX];
+    snprintf (keys_dir, sizeof keys_dir, "%s/keys", test->dir);
+    s_peer_start (&test->peer, keys_dir);
+}
+
+static void
+s_consumer_stop (s_test_t *test)
+{
+    //  The loop first: it holds the consumer's sockets as readers.
+    zloop_destroy (&test->loop);
+    consumer_destroy (&test->consumer);
+    ck_assert_ptr_null (test->consumer);
+}
+
+static void
+s_teardown (s_test_t *test)
+{
+    s_consumer_stop (test);
+    s_peer_stop (&test->peer);
+    store_destroy (&test->store);
+    test_rmtree (test->dir);
+    free (test->dir);
+}
+
+//  Runs the loop until cond holds or max_ms passed; true when it held.
+typedef bool (s_cond_fn) (s_test_t *test);
+
+typedef struct {
+    s_test_t *test;
+    s_cond_fn *cond;
+    int64_t deadline;
+    bool held;
+} s_wait_t;
+
+static int
+s_wait_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    s_wait_t *wait = (s_wait_t *) arg;
+    if (wait->cond && wait->cond (wait->test))
+        wait->held = true;
+    if (wait->held || zclock_mono () >= wait->deadline) {
+        zloop_timer_end (loop, timer_id);
+        return -1;
+    }
+    return 0;
+}
+
+static bool
+s_run (s_test_t *test, int max_ms, s_cond_fn *cond)
+{
+    s_wait_t wait = { test, cond, zclock_mono () + max_ms, false };
+    ck_assert_int_ge (zloop_timer (test->loop, 5, 0, s_wait_tick, &wait), 0);
+    zloop_start (test->loop);
+    return wait.held;
+}
+
+static bool
+s_until_offset (s_test_t *test)
+{
+    return consumer_offset (test->consumer, STREAM) >= test->want;
+}
+
+static bool
+s_until_connected (s_test_t *test)
+{
+    return consumer_connected (test->consumer);
+}
+
+static bool
+s_until_hello (s_test_t *test)
+{
+    return test->peer.hellos > 0;
+}
+
+static bool
+s_until_subscribed (s_test_t *test)
+{
+    return test->peer.subscriptions >= 2;
+}
+
+//  Runs until the consumer's offset reaches want; fails the test otherwise.
+static void
+s_expect_offset (s_test_t *test, uint64_t want, int max_ms)
+{
+    test->want = want;
+    ck_assert_msg (s_run (test, max_ms, s_until_offset),
+                   "offset %" PRIu64 " not reached in %d ms (at %" PRIu64 ")",
+                   want, max_ms, consumer_offset (test->consumer, STREAM));
+    ck_assert_uint_eq (consumer_offset (test->consumer, STREAM), want);
+}
+
+//  A consumer on the test's store, connected to the peer, in a new loop.
+static void
+s_consumer_start (s_test_t *test)
+{
+    test->consumer = consumer_new (test->store, "test-consumer", s_streams, s_apply, test);
+    ck_assert_ptr_nonnull (test->consumer);
+    ck_assert_uint_eq (consumer_stream_count (test->consumer), 1);
+    ck_assert_str_eq (consumer_stream_name (test->consumer, 0), STREAM);
+    ck_assert_ptr_null (consumer_stream_name (test->consumer, 1));
+    ck_assert_int_eq (consumer_connect (test->consumer, test->peer.fanout_endpoint,
+                                        test->peer.replay_endpoint,
+                                        zcert_public_txt (test->peer.server_cert),
+                                        test->peer.client_cert), 0);
+    test->loop = zloop_new ();
+    s_peer_attach (&test->peer, test->loop);
+    ck_assert_int_eq (consumer_attach (test->consumer, test->loop), 0);
+}
+
+//  The usual start: the peer's log holds seq 1, which the consumer's first
+//  fetch brings; once it is applied and the subscriptions arrived, live
+//  events will reach it.
+static void
+s_start_seeded (s_test_t *test)
+{
+    s_peer_log (&test->peer);
+    s_consumer_start (test);
+    s_expect_offset (test, 1, 5000);
+    ck_assert (s_run (test, 5000, s_until_subscribed));
+    ck_assert_uint_eq (test->peer.fetches, 1);
+    ck_assert_uint_eq (test->peer.fetch_from [0], 1);
+}
+
+static uint64_t
+s_disk_offset (s_test_t *test)
+{
+    MDB_txn *txn = store_read_begin (test->store);
+    ck_assert_ptr_nonnull (txn);
+    uint64_t offset = store_get_u64 (test->store, txn, "offsets", STREAM);
+    store_read_end (&txn);
+    return offset;
+}
+
+static uint64_t
+s_effects (s_test_t *test, uint64_t seq)
+{
+    MDB_txn *txn = store_read_begin (test->store);
+    ck_assert_ptr_nonnull (txn);
+    char key [32];
+    snprintf (key, sizeof key, "%" PRIu64, seq);
+    uint64_t count = store_get_u64 (test->store, txn, "effects", key);
+    store_read_end (&txn);
+    return count;
+}
+
+//  Seqs from..to applied exactly once, none after, and the offset at to.
+static void
+s_assert_applied (s_test_t *test, uint64_t from, uint64_t to)
+{
+    for (uint64_t seq = from; seq <= to; seq++)
+        ck_assert_msg (s_effects (test, seq) == 1, "seq %" PRIu64 " applied %" PRIu64 " times",
+                       seq, s_effects (test, seq));
+    ck_assert_uint_eq (s_effects (test, to + 1), 0);
+    ck_assert_uint_eq (consumer_offset (test->consumer, STREAM), to);
+    ck_assert_uint_eq (s_disk_offset (test), to);
+}
+
+//  --------------------------------------------------------------------------
+
+START_TEST (test_live_in_order)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    for (int i = 0; i < 5; i++)
+        s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 6, 5000);
+    s_assert_applied (&test, 1, 6);
+    //  Nothing was missing, so nothing more was fetched.
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    ck_assert_uint_eq (consumer_known_head (test.consumer, STREAM), 6);
+    ck_assert_uint_eq (consumer_applied_total (test.consumer), 6);
+    ck_assert_uint_eq (test.apply_calls, 6);
+    //  Heartbeats make it connected; its HELLOs tell the broker its offset.
+    ck_assert (s_run (&test, 3000, s_until_connected));
+    ck_assert (s_run (&test, 3000, s_until_hello));
+    ck_assert_uint_eq (consumer_offset (test.consumer, "other"), 0);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_duplicate_ignored)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    uint64_t two = s_peer_log_publish (&test.peer);
+    uint64_t three = s_peer_log_publish (&test.peer);
+    //  Repeated in the same burst.
+    s_peer_publish (&test.peer, three);
+    s_peer_publish (&test.peer, two);
+    s_expect_offset (&test, 3, 5000);
+    s_run (&test, 150, NULL);
+    //  Repeated after they were applied.
+    s_peer_publish (&test.peer, 1);
+    s_peer_publish (&test.peer, three);
+    s_run (&test, 150, NULL);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 3);
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 4, 5000);
+    s_assert_applied (&test, 1, 4);
+    ck_assert_uint_eq (test.apply_calls, 4);
+    //  A duplicate is not a gap: no fetch.
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_gap_fetches)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    //  2..5 are logged but dropped on the way; 6 arrives live. The peer
+    //  answers at most 3 events per fetch, so the consumer must go on
+    //  fetching until it reaches the head.
+    test.peer.reply_max = 3;
+    for (int i = 0; i < 4; i++)
+        s_peer_log (&test.peer);
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 6, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 3);
+    ck_assert_uint_eq (test.peer.fetch_from [1], 2);
+    ck_assert_uint_eq (test.peer.fetch_from [2], 5);
+    //  Live events continue after the fetch.
+    s_peer_log_publish (&test.peer);
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 8, 5000);
+    s_assert_applied (&test, 1, 8);
+    ck_assert_uint_eq (test.peer.fetches, 3);
+    ck_assert_uint_eq (test.apply_calls, 8);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_heartbeat_head_fetches)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    //  The tail 2..3 was lost and nothing more is published: only the
+    //  heartbeat tells the consumer. A head of another stream is no concern.
+    s_peer_log (&test.peer);
+    s_peer_log (&test.peer);
+    s_peer_heartbeat (&test.peer, "denials", 9);
+    s_run (&test, 150, NULL);
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    ck_assert_uint_eq (consumer_known_head (test.consumer, "denials"), 0);
+    s_peer_heartbeat (&test.peer, STREAM, 3);
+    s_expect_offset (&test, 3, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 2);
+    ck_assert_uint_eq (test.peer.fetch_from [1], 2);
+    ck_assert_uint_eq (consumer_known_head (test.consumer, STREAM), 3);
+    //  A heartbeat at the applied head fetches nothing.
+    s_peer_heartbeat (&test.peer, STREAM, 3);
+    s_run (&test, 150, NULL);
+    ck_assert_uint_eq (test.peer.fetches, 2);
+    s_assert_applied (&test, 1, 3);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_offset_survives_reopen)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    s_peer_log_publish (&test.peer);
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 3, 5000);
+    s_consumer_stop (&test);
+    store_destroy (&test.store);
+
+    //  While it was away, 4 and 5 were logged.
+    s_peer_log_publish (&test.peer);
+    s_peer_log_publish (&test.peer);
+    s_open_store (&test);
+    size_t fetches = test.peer.fetches;
+    s_consumer_start (&test);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 3);
+    s_expect_offset (&test, 5, 5000);
+    ck_assert_uint_eq (test.peer.fetches, fetches + 1);
+    ck_assert_uint_eq (test.peer.fetch_from [fetches], 4);
+    s_assert_applied (&test, 1, 5);
+    ck_assert_uint_eq (test.apply_calls, 5);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_apply_failure_live)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    //  Applying 2 fails until told otherwise; fetches wait to be answered.
+    test.fail_seq = 2;
+    test.fail_times = 1000;
+    test.peer.hold = true;
+    s_peer_log_publish (&test.peer);
+    s_peer_log_publish (&test.peer);
+    s_run (&test, 300, NULL);
+    ck_assert_uint_gt (test.failed_calls, 0);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 1);
+    ck_assert_uint_eq (s_disk_offset (&test), 1);
+    ck_assert_uint_eq (s_effects (&test, 2), 0);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
+    //  The failed batch is fetched again from the offset.
+    ck_assert_uint_ge (test.peer.fetches, 2);
+    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 2);
+    test.fail_times = 0;
+    s_peer_release (&test.peer);
+    s_expect_offset (&test, 3, 5000);
+    s_assert_applied (&test, 1, 3);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_apply_failure_fetched)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    //  2..4 come by fetch, and applying 3 fails once: the whole fetched
+    //  batch rolls back (2 included) and is fetched again after a pause.
+    test.fail_seq = 3;
+    test.fail_times = 1;
+    for (int i = 0; i < 3; i++)
+        s_peer_log (&test.peer);
+    s_peer_heartbeat (&test.peer, STREAM, 4);
+    s_run (&test, 300, NULL);
+    ck_assert_uint_eq (test.failed_calls, 1);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 1);
+    ck_assert_uint_eq (s_disk_offset (&test), 1);
+    ck_assert_uint_eq (s_effects (&test, 2), 0);
+    s_expect_offset (&test, 4, 8000);
+    ck_assert_uint_ge (test.peer.fetches, 3);
+    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 2);
+    s_assert_applied (&test, 1, 4);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_retention_empty_reply)
+{
+    s_test_t test;
+    s_setup (&test);
+    //  1..4 are gone and nothing is kept: the reply has no events, head 4
+    //  and first 5. The consumer moves on past what it can never get.
+    test.peer.head = 4;
+    test.peer.first = 5;
+    s_consumer_start (&test);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (s_disk_offset (&test), 4);
+    ck_assert (s_run (&test, 5000, s_until_subscribed));
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 5, 5000);
+    for (uint64_t seq = 1; seq <= 4; seq++)
+        ck_assert_uint_eq (s_effects (&test, seq), 0);
+    s_assert_applied (&test, 5, 5);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_retention_kept_events)
+{
+    s_test_t test;
+    s_setup (&test);
+    //  1..4 were pruned, 5..7 are kept. Like rcmq-broker, the peer answers
+    //  a fetch from 1 with what it kept: events 5..7, first_seq 5.
+    for (int i = 0; i < 7; i++)
+        s_peer_log (&test.peer);
+    test.peer.first = 5;
+    s_consumer_start (&test);
+    s_expect_offset (&test, 7, 5000);
+    for (uint64_t seq = 1; seq <= 4; seq++)
+        ck_assert_uint_eq (s_effects (&test, seq), 0);
+    s_assert_applied (&test, 5, 7);
+    //  And it did not need to ask again and again.
+    s_run (&test, 200, NULL);
+    ck_assert_uint_le (test.peer.fetches, 2);
+    s_teardown (&test);
+}
+END_TEST
+
+Suite *
+consumer_suite (void)
+{
+    Suite *suite = suite_create ("consumer");
+    TCase *tc = tcase_create ("core");
+    tcase_set_timeout (tc, 60);
+    tcase_add_test (tc, test_live_in_order);
+    tcase_add_test (tc, test_duplicate_ignored);
+    tcase_add_test (tc, test_gap_fetches);
+    tcase_add_test (tc, test_heartbeat_head_fetches);
+    tcase_add_test (tc, test_offset_survives_reopen);
+    tcase_add_test (tc, test_apply_failure_live);
+    tcase_add_test (tc, test_apply_failure_fetched);
+    tcase_add_test (tc, test_retention_empty_reply);
+    tcase_add_test (tc, test_retention_kept_events);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
