@@ -13,13 +13,14 @@
 #    rcmqctl [ARGS]          run the CLI (e.g. `rcmqctl status`)
 #    keys-init               make the deployment's keys in the keys
 #                            directory, only when it holds none yet
-#    health                  exit 0 when this container's process answers
+#    health [--deep]         exit 0 when this container's process is up
+#                            (--deep: answers over CURVE, linked to broker)
 #    anything else           run as a command (bash, mdb_copy, mdb_stat, ...)
 #
 #  Environment: RCMQ_PROCESS, RCMQ_CONFIG (set by the image), any RCMQ_<KEY>
 #  of docs/configuration.md, RCMQ_KEYS_WAIT (seconds to wait for this
-#  process's secret key to appear, default 60), RCMQ_HEALTH_TIMEOUT (ms,
-#  default 3000).
+#  process's secret key to appear, default 60), RCMQ_HEALTH=deep and
+#  RCMQ_HEALTH_TIMEOUT (ms, default 3000) for the health check.
 
 #  -e: a failed check stops the container instead of starting a process that
 #  cannot work; -u: a misspelt variable is an error, not silently empty;
@@ -115,16 +116,36 @@ keys_init () {
     exec "$BIN/rcmqctl" keys init "$keys"
 }
 
-#  health: exit 0 when the process of this container answers. rcmqctl asks
-#  the process itself over CURVE, acting as the process's own identity
-#  (--as), so the check needs no administrator key and proves the whole
-#  request path: socket, ZAP, dispatch loop.
+#  health [--deep]: exit 0 when the process of this container is alive.
+#
+#  By default it only checks that the process accepts connections on its api
+#  port. That is what Docker and Kubernetes run every few seconds, and it must
+#  stay cheap and private to this container: a request through rcmqctl is
+#  audited (every service writes an audit.access event per request, DESIGN
+#  §3), so `rcmqctl status` as a 10-second health check in seven containers
+#  would add some 360,000 audit records a day, and would make each container's
+#  health depend on all the others.
+#
+#  --deep (or RCMQ_HEALTH=deep) asks the process itself over CURVE with
+#  `rcmqctl status`, acting as the process's own identity (--as: no admin key
+#  needed, which Kubernetes pods do not have) and requires this process's row
+#  to say up and, for a service, connected to the broker. For scripts and
+#  operators after a deployment or an upgrade.
 health () {
-    local name="${RCMQ_PROCESS:-}" port
+    local name="${RCMQ_PROCESS:-}" port deep=0 row state link
+    [ "${1:-}" = --deep ] || [ "${RCMQ_HEALTH:-}" = deep ] && deep=1
     name="$(short_name "$name")" || die "health: RCMQ_PROCESS is not an rcmq process"
     port="$(api_port "$name")"
     timeout 10 bash -c ": </dev/tcp/127.0.0.1/$port" 2>/dev/null \
         || die "health: $name is not listening on port $port"
+    [ "$deep" = 1 ] || return 0
+    #  status exits non-zero when any process is down; only our row counts.
+    row="$("$BIN/rcmqctl" --as "$name" --csv --timeout "${RCMQ_HEALTH_TIMEOUT:-3000}" status 2>/dev/null \
+           | awk -F, -v n="$name" '$1 == n { print; exit }' || true)"
+    state="$(printf '%s' "$row" | cut -d, -f2)"
+    link="$(printf '%s' "$row" | cut -d, -f6)"
+    [ "$state" = up ] || die "health: $name does not answer its api (rcmqctl --as $name status)"
+    [ "$name" = broker ] || [ "$link" = connected ] || die "health: $name is up but not connected to the broker"
 }
 
 #  Checks before a service starts: its config, its secret key, its data.
@@ -166,7 +187,7 @@ if [ $# = 0 ] || [ "${1#-}" != "$1" ]; then
 fi
 
 case "$1" in
-    health)    health ;;
+    health)    shift; health "$@" ;;
     keys-init) drop_root "$@"; keys_init ;;
     rcmqctl)   shift; exec "$BIN/rcmqctl" "$@" ;;
     *)
