@@ -10,5 +10,6 @@
 #include <check.h>
 
 Suite *events_suite (void);
+Suite *auth_suite (void);
 
 #endif
