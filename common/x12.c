@@ -336,9 +336,13 @@ s_skip_between (x12_reader_t *self)
             }
         }
     }
+    //  After a complete interchange, DOS end-of-file marks (^Z) and NUL
+    //  padding that some systems append are not the start of another ISA.
+    bool padding = self->envelope == ENV_OUTSIDE && self->interchanges > 0;
     while (true) {
         int c = s_peek (self);
-        if (c == '\r' || c == '\n' || c == ' ' || c == '\t')
+        if (c == '\r' || c == '\n' || c == ' ' || c == '\t'
+        ||  (padding && (c == 0x1A || c == 0)))
             self->chunk_pos++;
         else
             return;
@@ -362,7 +366,8 @@ s_read_isa (x12_reader_t *self)
     }
     if (self->failed)
         return -1;
-    if (self->raw_len >= 3 && memcmp (self->raw, "ISA", 3) != 0) {
+    size_t head = self->raw_len < 3? self->raw_len: 3;
+    if (memcmp (self->raw, "ISA", head) != 0) {
         char id [4];
         s_raw_id (self, id);
         if (self->interchanges == 0)

@@ -251,6 +251,20 @@ START_TEST (test_multiple_interchanges)
 }
 END_TEST
 
+//  DOS end-of-file marks and NUL padding after the last IEA are not data.
+START_TEST (test_trailing_padding)
+{
+    char text [4096];
+    size_t len = strlen (s_doc);
+    memcpy (text, s_doc, len);
+    memcpy (text + len, "\r\n\x1A\0\0", 5);
+    x12_reader_t *reader = x12_reader_new_buffer (text, len + 5);
+    char out [4096];
+    ck_assert_int_eq (s_dump (reader, out, sizeof out), 0);
+    x12_reader_destroy (&reader);
+}
+END_TEST
+
 START_TEST (test_two_groups_two_sets)
 {
     const char *text =
@@ -362,6 +376,10 @@ START_TEST (test_envelope_errors)
         { NULL, "", 1, "", "empty file: no ISA segment" },
         { NULL, "\xEF\xBB\xBF\r\n", 1, "", "empty file: no ISA segment" },
         { NULL, "ISA*00*  ", 1, "ISA", "ISA truncated: 9 of 106 characters before end of file" },
+        { NULL, "IS", 1, "ISA", "ISA truncated: 2 of 106 characters" },
+        { NULL, "XY", 1, "XY", "file does not start with an ISA segment" },
+        { NULL, "\x1A", 1, "", "file does not start with an ISA segment" },
+        { "IEA*1*000000001~", "IEA*1*000000001~\x1AX", 10, "X", "expected ISA after IEA" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         char *text = cases [i].from? s_mutate (cases [i].from, cases [i].to): strdup (cases [i].to);
@@ -459,6 +477,7 @@ x12_suite (void)
     tcase_add_test (tc, test_repetition_not_a_separator);
     tcase_add_test (tc, test_bom_crlf_indent);
     tcase_add_test (tc, test_multiple_interchanges);
+    tcase_add_test (tc, test_trailing_padding);
     tcase_add_test (tc, test_two_groups_two_sets);
     tcase_add_test (tc, test_chunk_boundaries);
     tcase_add_test (tc, test_file_source);
