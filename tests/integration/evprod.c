@@ -1,7 +1,8 @@
 /*  evprod: a test producer for the event integration test.
 
         evprod --config FILE --name NAME --data DIR --count N
-               [--mode both|alpha|beta] [--rate EVENTS_PER_S] [--progress FILE]
+               [--mode both|alpha|beta] [--rate EVENTS_PER_S] [--delay MS]
+               [--progress FILE]
         evprod --report DIR
 
     Opens its own store at DIR with the outbox tables, and appends the
@@ -11,6 +12,10 @@
     keys/dir/secret/NAME as its CURVE identity). It exits 0 once all N are
     appended AND the outbox is empty, i.e. the broker has committed every
     one, and prints a JSON summary line on stdout.
+
+    --delay MS holds back the first append for MS after start (the relay
+    is connected and pinging meanwhile), so a test can line up a broker
+    failure with the moment events are in flight.
 
     A restarted evprod carries on from the outbox's next seq, so the
     events stay the same whatever happens to the process.
@@ -45,6 +50,7 @@ typedef struct {
     evcheck_mode_t mode;
     uint64_t count;
     uint64_t rate;              //  events per second; 0 = as fast as it goes
+    uint64_t delay;             //  ms before the first append
     const char *progress;
     store_t *store;
     outbox_t *outbox;
@@ -110,8 +116,11 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     evprod_t *self = (evprod_t *) arg;
     uint64_t now = clock_monotonic_ms ();
     uint64_t allowed = self->count;
+    if (now - self->started_at < self->delay)
+        allowed = 0;
+    else
     if (self->rate)
-        allowed = (now - self->started_at) * self->rate / 1000 + 1;
+        allowed = (now - self->started_at - self->delay) * self->rate / 1000 + 1;
     if (self->appended < self->count && self->appended < allowed) {
         s_append_t append = { self, evcheck_txn_size (self->name, self->txns) };
         if (append.size > self->count - self->appended)
@@ -177,7 +186,7 @@ static void
 s_usage (void)
 {
     printf ("Usage: evprod --config FILE --name NAME --data DIR --count N\n"
-            "              [--mode both|alpha|beta] [--rate N] [--progress FILE]\n"
+            "              [--mode both|alpha|beta] [--rate N] [--delay MS] [--progress FILE]\n"
             "       evprod --report DIR\n");
 }
 
@@ -191,6 +200,7 @@ main (int argc, char *argv [])
         { "count",    required_argument, 0, 'N' },
         { "mode",     required_argument, 0, 'm' },
         { "rate",     required_argument, 0, 'r' },
+        { "delay",    required_argument, 0, 'D' },
         { "progress", required_argument, 0, 'p' },
         { "report",   required_argument, 0, 'R' },
         { "help",     no_argument,       0, 'h' },
@@ -206,6 +216,7 @@ main (int argc, char *argv [])
             case 'd': data = optarg; break;
             case 'N': self->count = strtoull (optarg, NULL, 10); break;
             case 'r': self->rate = strtoull (optarg, NULL, 10); break;
+            case 'D': self->delay = strtoull (optarg, NULL, 10); break;
             case 'p': self->progress = optarg; break;
             case 'R': return s_report (optarg);
             case 'm':

@@ -112,23 +112,32 @@ s_spawn_broker (s_run_t *run)
     return run->broker != NULL;
 }
 
+//  evprod for producer index with count events, holding its first append
+//  back by delay_ms.
 static bool
-s_spawn_producer (s_run_t *run, int index)
+s_spawn_producer_with (s_run_t *run, int index, uint64_t events, int delay_ms)
 {
     const s_producer_def_t *def = &s_producers [index];
-    char data [64], progress [64], count [32], mode [8];
+    char data [64], progress [64], count [32], mode [8], delay [16];
     snprintf (data, sizeof data, "data/%s", def->name);
     snprintf (progress, sizeof progress, "%s.progress", def->name);
-    snprintf (count, sizeof count, "%llu", (unsigned long long) run->events);
+    snprintf (count, sizeof count, "%llu", (unsigned long long) events);
     snprintf (mode, sizeof mode, "%s", def->mode == EVCHECK_BOTH? "both"
                                      : def->mode == EVCHECK_ALPHA? "alpha": "beta");
+    snprintf (delay, sizeof delay, "%d", delay_ms);
     char *argv [] = { (char *) harness_bin (run->harness, "tests/integration/evprod"),
                       "--config", (char *) run->config, "--name", (char *) def->name,
                       "--data", (char *) harness_path (run->harness, data),
-                      "--count", count, "--mode", mode,
+                      "--count", count, "--mode", mode, "--delay", delay,
                       "--progress", (char *) harness_path (run->harness, progress), NULL };
     run->producers [index] = harness_spawn (run->harness, def->name, argv);
     return run->producers [index] != NULL;
+}
+
+static bool
+s_spawn_producer (s_run_t *run, int index)
+{
+    return s_spawn_producer_with (run, index, run->events, 0);
 }
 
 static uint64_t
@@ -573,6 +582,75 @@ START_TEST (test_events_exactly_once)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  Lost in flight: the broker received a batch, then died before committing
+//  it, and came back quickly. The relay must resend that batch even though
+//  the new broker answers its pings: nothing else will ever bring it.
+
+#define LOST_FIRST      1000        //  events committed before the failure
+#define LOST_MORE       100         //  events sent into the frozen broker
+
+static bool
+s_lost_run (s_run_t *run)
+{
+    static const char *names [] = { "prod1", NULL };
+    if (harness_keys (run->harness, names))
+        return s_fail (run, "rcmqctl keys init/add failed");
+    run->config = harness_config (run->harness);
+    if (!run->config || !s_spawn_broker (run)
+    ||  !harness_wait_until (s_broker_started, run, harness_scaled_ms (10000), 20))
+        return s_fail (run, "the broker did not start");
+    //  A first run leaves the producer connected-once with an empty outbox.
+    if (!s_spawn_producer_with (run, 0, LOST_FIRST, 0))
+        return s_fail (run, "cannot start prod1");
+    int status = harness_wait (run->producers [0], harness_scaled_ms (30000));
+    if (status != 0)
+        return s_fail (run, "prod1's first %d events did not go through (status %d)", LOST_FIRST, status);
+
+    //  The second run connects (and pings) at once, appends after 1.5 s.
+    //  The broker is frozen before that and killed after it, so the batch
+    //  dies in its socket buffer; it is back well within the relay's
+    //  2 s resend timeout, and answers pings from then on.
+    if (!s_spawn_producer_with (run, 0, LOST_FIRST + LOST_MORE, 1500))
+        return s_fail (run, "cannot start prod1 again");
+    harness_sleep_ms (700);
+    harness_kill (run->broker, SIGSTOP);
+    harness_sleep_ms (1300);
+    harness_kill (run->broker, SIGKILL);
+    if (harness_wait (run->broker, 5000) != 128 + SIGKILL)
+        return s_fail (run, "the broker did not die of SIGKILL");
+    uint64_t appended = harness_file_value (harness_path (run->harness, "prod1.progress"), "appended");
+    if (appended != LOST_FIRST + LOST_MORE)
+        return s_fail (run, "prod1 had appended %llu events when the broker was killed, expected %d"
+                       " (the machine is too slow for this test's timing)",
+                       (unsigned long long) appended, LOST_FIRST + LOST_MORE);
+    if (!s_spawn_broker (run))
+        return s_fail (run, "cannot restart the broker");
+    status = harness_wait (run->producers [0], harness_scaled_ms (15000));
+    if (status != 0)
+        return s_fail (run, "prod1 never got its last %d events to the restarted broker: "
+                       "acked %llu of %d (status %d)", LOST_MORE,
+                       (unsigned long long) harness_file_value (harness_path (run->harness, "prod1.progress"), "acked"),
+                       LOST_FIRST + LOST_MORE, status);
+    harness_kill (run->broker, SIGTERM);
+    status = harness_wait (run->broker, harness_scaled_ms (10000));
+    if (status != 0)
+        return s_fail (run, "the broker did not stop cleanly on SIGTERM (status %d)", status);
+    return true;
+}
+
+START_TEST (test_events_lost_in_flight)
+{
+    s_run_t run;
+    memset (&run, 0, sizeof run);
+    run.harness = harness_new ("lost");
+    ck_assert_msg (run.harness != NULL, "cannot make a temp dir");
+    bool ok = s_lost_run (&run);
+    harness_destroy (&run.harness, !ok);
+    ck_assert_msg (ok, "%s", run.failure);
+}
+END_TEST
+
 Suite *
 events_suite (void)
 {
@@ -581,6 +659,10 @@ events_suite (void)
     //  Our own deadline (RUN_TIMEOUT_MS, scaled) fires first, with logs.
     tcase_set_timeout (tcase, harness_scaled_ms (RUN_TIMEOUT_MS) / 1000 + 60);
     tcase_add_test (tcase, test_events_exactly_once);
+    suite_add_tcase (suite, tcase);
+    tcase = tcase_create ("lost in flight");
+    tcase_set_timeout (tcase, harness_scaled_ms (90000) / 1000);
+    tcase_add_test (tcase, test_events_lost_in_flight);
     suite_add_tcase (suite, tcase);
     return suite;
 }
