@@ -5,7 +5,11 @@
     `acked`, BATCH per message. An ack moves `acked` forward and deletes the
     acked entries in one write; an ack that stops short of its batch means
     the broker refused the rest (it only takes seq acked+1 next), so `sent`
-    falls back to `acked` and we resend.
+    falls back to `acked` and we resend. When events are out and neither a
+    send nor an ack that moved `acked` happened for RELAY_RESEND_MS, they
+    are taken as lost (a broker that died holding them) and resent too:
+    acks of idle pings do not count, since a restarted broker answers
+    those while the events it lost will never be acked.
 */
 #include "relay.h"
 #include "clock.h"
@@ -26,6 +30,7 @@ struct _relay_t {
     uint64_t acked;
     uint64_t sent;
     uint64_t last_ack_at;       //  monotonic ms
+    uint64_t last_progress_at;  //  of an ack that moved `acked`
     uint64_t last_send_at;      //  of events
     uint64_t last_ping_at;
 };
@@ -144,6 +149,7 @@ s_on_ack (relay_t *self, PublishAck *ack)
             return;
         }
         self->acked = ack->acked_seq;
+        self->last_progress_at = self->last_ack_at;
         if (self->sent < self->acked)
             self->sent = self->acked;
     }
@@ -181,7 +187,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     relay_t *self = (relay_t *) arg;
     uint64_t now = clock_monotonic_ms ();
     if (self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
-    &&  now - self->last_ack_at > RELAY_RESEND_MS)
+    &&  now - self->last_progress_at > RELAY_RESEND_MS)
         self->sent = self->acked;
     s_send_pending (self);
     //  When idle, an empty batch asks the broker where we stand: it keeps
