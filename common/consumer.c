@@ -347,6 +347,10 @@ s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
         zmsg_t *msg = zmsg_recv (socket);
         if (!msg)
             break;
+        //  Any message proves the broker alive, not only "$hb": under load
+        //  the heartbeat queues behind many seconds of events, and taking
+        //  that for silence would drop them all in a reconnect.
+        self->last_heartbeat_at = clock_monotonic_ms ();
         s_on_live (self, msg);
         zmsg_destroy (&msg);
     }
