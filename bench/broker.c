@@ -27,7 +27,7 @@
     It prints a table and ends with ONE JSON line:
         {"name":"broker","figures":{...},"limits":{...},"ratios":{...}}
 
-    Usage: broker [--events N] [--batch B] [--broker PATH] [--keep]
+    Usage: broker [--events N] [--batch B] [--broker PATH] [--keep] [--only SxN]
     The broker binary defaults to ../services/broker/rcmq-broker next to this
     program's build folder, or $RCMQ_BROKER.
 */
@@ -63,6 +63,7 @@ typedef struct {
     size_t events;
     size_t batch;
     bool keep;
+    const char *only;                   //  "200x1": run just this case
     char broker_path [PATH_MAX];
     char root [1024];                   //  temporary folder of the run
     char keys_dir [1100];
@@ -570,6 +571,7 @@ typedef struct {
     const char *keys_dir;
     size_t events;
     size_t size;
+    bool framed;                //  send as the fanout does: [topic][seq][payload]
 } pusher_args_t;
 
 static void
@@ -587,11 +589,21 @@ s_pusher_actor (zsock_t *pipe, void *arg)
     randombytes_buf (payload, args->size);
     void *handle = zsock_resolve (push);
     //  One message first, so the handshake is not part of the timing.
+    if (args->framed) {
+        zmq_send (handle, "warm", 4, ZMQ_SNDMORE);
+        zmq_send (handle, "up", 2, ZMQ_SNDMORE);
+    }
     zmq_send (handle, payload, args->size, 0);
     char *go = zstr_recv (pipe);
     if (go && streq (go, "GO"))
         for (size_t i = 0; i < args->events; i++) {
             memcpy (payload, &i, sizeof i);
+            if (args->framed) {
+                uint8_t seq [8];
+                store_u64_write (seq, i + 1);
+                zmq_send (handle, "bench.bench", 11, ZMQ_SNDMORE);
+                zmq_send (handle, seq, sizeof seq, ZMQ_SNDMORE);
+            }
             if (zmq_send (handle, payload, args->size, 0) < 0)
                 break;
         }
@@ -604,8 +616,20 @@ s_pusher_actor (zsock_t *pipe, void *arg)
     free (server_key);
 }
 
+//  Receives one message of `parts` frames whose last is `size` bytes.
+static bool
+s_pull_one (void *handle, uint8_t *buffer, size_t size, int parts)
+{
+    for (int part = 1; part < parts; part++)
+        if (zmq_recv (handle, buffer, size + 1, 0) < 0)
+            return false;
+    return zmq_recv (handle, buffer, size + 1, 0) == (int) size;
+}
+
+//  framed: three frames per message as the broker's fanout sends an event,
+//  the cost of the wire format itself (CURVE seals each frame on its own).
 static double
-s_pushpull (bench_t *self, size_t size)
+s_pushpull (bench_t *self, size_t size, bool framed)
 {
     zcert_t *cert = transport_load_secret (self->keys_dir, "bench");
     zsock_t *pull = zsock_new (ZMQ_PULL);
@@ -613,17 +637,18 @@ s_pushpull (bench_t *self, size_t size)
     int port = zsock_bind (pull, "tcp://127.0.0.1:*");
     char endpoint [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    pusher_args_t args = { endpoint, self->keys_dir, self->events, size };
+    pusher_args_t args = { endpoint, self->keys_dir, self->events, size, framed };
+    int parts = framed? 3: 1;
     zactor_t *pusher = zactor_new (s_pusher_actor, &args);
     void *handle = zsock_resolve (pull);
     uint8_t *buffer = (uint8_t *) malloc (size + 1);
     double rate = 0;
     zsock_set_rcvtimeo (pull, 10000);
-    if (zmq_recv (handle, buffer, size + 1, 0) == (int) size) {
+    if (s_pull_one (handle, buffer, size, parts)) {
         uint64_t start = s_usec ();
         zstr_send (pusher, "GO");
         size_t received = 0;
-        while (received < self->events && zmq_recv (handle, buffer, size + 1, 0) == (int) size)
+        while (received < self->events && s_pull_one (handle, buffer, size, parts))
             received++;
         uint64_t elapsed = s_usec () - start;
         if (received == self->events)
@@ -701,7 +726,7 @@ s_lmdb (bench_t *self, size_t size)
 static void
 s_usage (void)
 {
-    printf ("Usage: broker [--events N] [--batch B] [--broker PATH] [--keep]\n\n"
+    printf ("Usage: broker [--events N] [--batch B] [--broker PATH] [--keep] [--only SxN]\n\n"
             "Measures events/s through a real rcmq-broker (durable, CURVE) for 200 B\n"
             "and 1 KB events to 1 and 3 subscribers, next to CURVE PUSH/PULL and LMDB\n"
             "batched writes of the same sizes and count in the same run. Prints a\n"
@@ -710,7 +735,9 @@ s_usage (void)
             "  --batch B      records per LMDB transaction for the LMDB limit (default %d)\n"
             "  --broker PATH  the rcmq-broker binary (default: $RCMQ_BROKER, else\n"
             "                 ../services/broker/rcmq-broker from this program)\n"
-            "  --keep         keep the temporary folder (logs, stores)\n",
+            "  --keep         keep the temporary folder (logs, stores)\n"
+            "  --only SxN     just the case of S-byte events to N subscribers (200x1,\n"
+            "                 200x3, 1024x1, 1024x3) and its size's limits; for profiling\n",
             BENCH_DEFAULT_EVENTS, BENCH_DEFAULT_BATCH);
 }
 
@@ -750,11 +777,12 @@ main (int argc, char *argv [])
         { "batch",  required_argument, 0, 'b' },
         { "broker", required_argument, 0, 'B' },
         { "keep",   no_argument,       0, 'k' },
+        { "only",   required_argument, 0, 'o' },
         { "help",   no_argument,       0, 'h' },
         { 0, 0, 0, 0 }
     };
     int option;
-    while ((option = getopt_long (argc, argv, "n:b:B:kh", options, NULL)) != -1) {
+    while ((option = getopt_long (argc, argv, "n:b:B:ko:h", options, NULL)) != -1) {
         if (option == 'n')
             self->events = strtoul (optarg, NULL, 10);
         else
@@ -766,6 +794,9 @@ main (int argc, char *argv [])
         else
         if (option == 'k')
             self->keep = true;
+        else
+        if (option == 'o')
+            self->only = optarg;
         else {
             s_usage ();
             return option == 'h'? 0: 2;
@@ -798,26 +829,37 @@ main (int argc, char *argv [])
     json_t *figures = json_object (), *limits = json_object (), *ratios = json_object ();
     bool ok = true;
     printf ("rcmq bench broker: %zu events per case, durable (fsync per commit), CURVE\n", self->events);
-    printf ("%-6s %-5s %14s %14s %14s %9s %9s\n",
-            "size", "subs", "broker ev/s", "push/pull ev/s", "lmdb ev/s", "vs p/p", "vs lmdb");
+    printf ("%-6s %-5s %12s %12s %12s %12s %8s %8s\n", "size", "subs", "broker ev/s",
+            "push/pull/s", "p/p 3fr/s", "lmdb/s", "vs p/p", "vs lmdb");
     for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++) {
         size_t size = sizes [s];
-        double pushpull = s_pushpull (self, size);
+        char prefix [32];
+        snprintf (prefix, sizeof prefix, "%zux", size);
+        if (self->only && strncmp (self->only, prefix, strlen (prefix)))
+            continue;
+        double pushpull = s_pushpull (self, size, false);
+        double pushpull_framed = s_pushpull (self, size, true);
         double lmdb = s_lmdb (self, size);
         char key [64];
         snprintf (key, sizeof key, "curve_pushpull_%s", s_size_name (size));
         json_object_set_new (limits, key, json_integer ((json_int_t) pushpull));
+        snprintf (key, sizeof key, "curve_pushpull_3frames_%s", s_size_name (size));
+        json_object_set_new (limits, key, json_integer ((json_int_t) pushpull_framed));
         snprintf (key, sizeof key, "lmdb_batched_%s", s_size_name (size));
         json_object_set_new (limits, key, json_integer ((json_int_t) lmdb));
-        ok = ok && pushpull > 0 && lmdb > 0;
+        ok = ok && pushpull > 0 && pushpull_framed > 0 && lmdb > 0;
         for (size_t f = 0; f < sizeof fanouts / sizeof fanouts [0]; f++) {
+            char name [32];
+            snprintf (name, sizeof name, "%zux%d", size, fanouts [f]);
+            if (self->only && !streq (self->only, name))
+                continue;
             case_result_t result = s_broker_case (self, size, fanouts [f]);
             ok = ok && result.events_per_s > 0;
             double vs_pushpull = pushpull > 0? result.events_per_s / pushpull: 0;
             double vs_lmdb = lmdb > 0? result.events_per_s / lmdb: 0;
-            printf ("%-6s %-5d %14.0f %14.0f %14.0f %9.2f %9.2f   (ingest %.0f/s, outbox fill %.0f/s)\n",
-                    s_size_name (size), fanouts [f], result.events_per_s, pushpull, lmdb,
-                    vs_pushpull, vs_lmdb, result.ingest_per_s, result.prefill_per_s);
+            printf ("%-6s %-5d %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f  (acked %.0f/s)\n",
+                    s_size_name (size), fanouts [f], result.events_per_s, pushpull, pushpull_framed,
+                    lmdb, vs_pushpull, vs_lmdb, result.ingest_per_s);
             fflush (stdout);
             snprintf (key, sizeof key, "broker_%s_%dsub", s_size_name (size), fanouts [f]);
             json_object_set_new (figures, key, json_integer ((json_int_t) result.events_per_s));
