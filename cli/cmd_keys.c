@@ -13,6 +13,7 @@
     the public half so a key is never admitted before it can be used.
 */
 #include "ctl.h"
+#include "phi.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -224,6 +225,14 @@ s_init (ctl_t *ctl, ctl_args_t *args)
                         force, &status, key))
             rc = CTL_FAILED;
         s_key_row (table, s_deployment [i].name, s_deployment [i].role, "internal", status, key);
+    }
+    //  The PHI key seals patient fields at rest. It is never rotated by
+    //  --force: data sealed under it would become unreadable.
+    char phi_path [PATH_MAX];
+    snprintf (phi_path, sizeof phi_path, "%s/phi.key", dir);
+    if (phi_key_generate (phi_path)) {
+        ctl_fail ("keys init: cannot write the PHI key %s: %s", phi_path, strerror (errno));
+        rc = CTL_FAILED;
     }
     s_print_keys (ctl, table, dir);
     output_table_destroy (&table);

@@ -102,6 +102,14 @@ zcert_t    *ctl_client_cert (ctl_t *ctl);
 //  error then says which file.
 client_t   *ctl_client_new (ctl_t *ctl, const char *name, char *error, size_t error_size);
 
+//  Calls method on service name with body (a protobuf-c message or NULL)
+//  and decodes the reply body as reply_type into *reply_body (free with
+//  codec_free; reply_type may be NULL for no body). Returns CTL_OK, or
+//  CTL_FAILED with the error printed: no reply (which endpoint, why), or the
+//  service's status and message ("NOT_FOUND: intake.GetBatch: no batch 'x'").
+int         ctl_call (ctl_t *ctl, const char *name, const char *method, const void *body,
+                      const ProtobufCMessageDescriptor *reply_type, void **reply_body);
+
 //  Prints "rcmqctl: <message>" on stderr. Returns CTL_FAILED.
 int         ctl_fail (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 

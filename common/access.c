@@ -22,9 +22,9 @@ static const s_role_t s_roles [] = {
                                   "inquiry.*", "metrics.read", NULL } },
     { "internal-biller", false, { "health.read", "intake.submit", "intake.read", "queue.read",
                                   "claims.*", "denials.*", "inquiry.*", NULL } },
-    { "vendor-lead",     true,  { "health.read", "queue.read", "claims.*", "denials.*",
+    { "vendor-lead",     true,  { "health.read", "queue.read", "intake.read", "claims.*", "denials.*",
                                   "inquiry.*", "metrics.read", NULL } },
-    { "vendor-agent",    true,  { "health.read", "claims.read", "claims.work", "denials.read",
+    { "vendor-agent",    true,  { "health.read", "intake.read", "claims.read", "claims.work", "denials.read",
                                   "denials.work", "inquiry.read", "inquiry.work", NULL } },
     { "service",         false, { "health.read", "broker.read", NULL } },
 };

@@ -49,7 +49,10 @@ service_kick (service_t *self)
 static void
 s_kick (void *arg)
 {
-    service_kick ((service_t *) arg);
+    service_t *self = (service_t *) arg;
+    service_kick (self);
+    if (self->def->committed)
+        self->def->committed (self);
 }
 
 //  --------------------------------------------------------------------------

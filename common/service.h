@@ -32,6 +32,9 @@ typedef struct {
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
     int  (*start) (service_t *service);     //  after store, before the loop; 0 or -1
     void (*stop) (service_t *service);      //  after the loop
+    //  After each committed request or batch of events: side effects that
+    //  must wait for the commit (files, caches).
+    void (*committed) (service_t *service);
 } service_def_t;
 
 //  Runs the process; returns its exit code.

@@ -1,0 +1,139 @@
+/*  inbox: see inbox.h. */
+#include "inbox.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#define INBOX_SCAN_MS 1000
+
+typedef struct {
+    intake_t *intake;
+    zhashx_t *sizes;            //  name -> size seen at the last scan (as text)
+} s_inbox_t;
+
+static s_inbox_t s_inbox;
+
+json_t *
+inbox_batch_json (const Batch *batch)
+{
+    json_t *rules = json_object ();
+    for (size_t i = 0; i < batch->n_rules; i++)
+        json_object_set_new (rules, batch->rules [i]->rule_id, json_integer (batch->rules [i]->count));
+    json_t *acks = json_array ();
+    for (size_t i = 0; i < batch->n_ack_files; i++)
+        json_array_append_new (acks, json_string (batch->ack_files [i]));
+    return json_pack ("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:o, s:o}",
+                      "batch_id", batch->batch_id, "filename", batch->filename? batch->filename: "",
+                      "source", batch->source? batch->source: "", "submitted_by", batch->submitted_by? batch->submitted_by: "",
+                      "received_ms", (json_int_t) batch->received_ms,
+                      "status", batch->status, "error", batch->error? batch->error: "",
+                      "interchanges", batch->interchanges, "transactions", batch->transactions,
+                      "claims", batch->claims, "accepted", batch->accepted,
+                      "rejected", batch->rejected, "with_warnings", batch->with_warnings,
+                      "duplicates", batch->duplicates,
+                      "accepted_cents", (json_int_t) batch->accepted_cents,
+                      "rejected_cents", (json_int_t) batch->rejected_cents,
+                      "rules", rules, "ack_files", acks);
+}
+
+typedef struct {
+    intake_t *intake;
+    batch_input_t input;
+    Batch batch;
+} s_job_t;
+
+static int
+s_process (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_job_t *job = (s_job_t *) arg;
+    return batch_process (job->intake, txn, &job->input, &job->batch);
+}
+
+static void
+s_take (intake_t *intake, const char *name, off_t size)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", intake->inbox_dir, name);
+    s_job_t job;
+    memset (&job, 0, sizeof job);
+    job.intake = intake;
+    job.input.filename = name;
+    job.input.source = "inbox";
+    job.input.submitted_by = "inbox";
+    job.input.path = path;
+    job.input.size = (size_t) size;
+    batch__init (&job.batch);
+    if (store_write (intake->store, s_process, &job)) {
+        //  Left in place: a store failure (full disk) is retried next scan.
+        log_error ("inbox file not processed", "file", json_string (name),
+                   "error", json_string (store_error (intake->store)), NULL);
+        batch_clear (&job.batch);
+        return;
+    }
+    service_kick (intake->service);
+    batch_write_acks (intake, &job.batch);
+    bool completed = streq (job.batch.status, "completed");
+    char target [PATH_MAX], report [PATH_MAX + 16];
+    snprintf (target, sizeof target, "%s/%s/%s", intake->inbox_dir, completed? "done": "failed", name);
+    snprintf (report, sizeof report, "%s.report.json", target);
+    json_t *json = inbox_batch_json (&job.batch);
+    json_dump_file (json, report, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+    json_decref (json);
+    if (rename (path, target))
+        log_error ("cannot move inbox file", "file", json_string (name), "to", json_string (target), NULL);
+    log_info ("inbox file processed", "file", json_string (name), "batch", json_string (job.batch.batch_id),
+              "status", json_string (job.batch.status), "claims", json_integer (job.batch.claims),
+              "accepted", json_integer (job.batch.accepted), "rejected", json_integer (job.batch.rejected), NULL);
+    batch_clear (&job.batch);
+}
+
+static int
+s_scan (zloop_t *loop, int timer_id, void *arg)
+{
+    s_inbox_t *inbox = (s_inbox_t *) arg;
+    DIR *dir = opendir (inbox->intake->inbox_dir);
+    if (!dir)
+        return 0;
+    zhashx_t *seen = zhashx_new ();
+    zhashx_set_destructor (seen, (zhashx_destructor_fn *) zstr_free);
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (entry->d_name [0] == '.')
+            continue;
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", inbox->intake->inbox_dir, entry->d_name);
+        struct stat st;
+        if (stat (path, &st) || !S_ISREG (st.st_mode))
+            continue;
+        char size [32];
+        snprintf (size, sizeof size, "%lld", (long long) st.st_size);
+        const char *before = (const char *) zhashx_lookup (inbox->sizes, entry->d_name);
+        if (before && streq (before, size))
+            s_take (inbox->intake, entry->d_name, st.st_size);
+        else
+            zhashx_insert (seen, entry->d_name, strdup (size));
+    }
+    closedir (dir);
+    zhashx_destroy (&inbox->sizes);
+    inbox->sizes = seen;
+    return 0;
+}
+
+int
+inbox_start (intake_t *intake, zloop_t *loop)
+{
+    const char *subdirs [] = { "", "/done", "/failed" };
+    for (size_t i = 0; i < 3; i++) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s%s", intake->inbox_dir, subdirs [i]);
+        if (zsys_dir_create ("%s", path)) {
+            log_error ("cannot create inbox directory", "path", json_string (path), NULL);
+            return -1;
+        }
+    }
+    s_inbox.intake = intake;
+    s_inbox.sizes = zhashx_new ();
+    zhashx_set_destructor (s_inbox.sizes, (zhashx_destructor_fn *) zstr_free);
+    return zloop_timer (loop, INBOX_SCAN_MS, 0, s_scan, &s_inbox) < 0? -1: 0;
+}

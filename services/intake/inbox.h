@@ -1,0 +1,23 @@
+/*  inbox: a watched directory for 837P files dropped by the practice
+    management system.
+
+    Every second the inbox is scanned; a regular file whose size has not
+    changed since the previous scan (so it is no longer being written) is
+    processed as a batch, then moved to done/ (completed) or failed/
+    (refused) with <name>.report.json beside it: the batch record as JSON.
+    Names starting with '.' are ignored, so a sender can write ".x" and
+    rename it to "x" when done.
+*/
+#ifndef RCMQ_INTAKE_INBOX_H
+#define RCMQ_INTAKE_INBOX_H
+
+#include "intake.h"
+
+#include <jansson.h>
+
+//  Creates the inbox folders and adds the scan timer to the loop.
+int inbox_start (intake_t *intake, zloop_t *loop);
+//  The batch record as a JSON object (for reports and rcmqctl).
+json_t *inbox_batch_json (const Batch *batch);
+
+#endif

@@ -1,0 +1,298 @@
+/*  methods: rcmq-intake's request methods, as one dispatch table.
+
+        intake.Submit          SubmitRequest -> Batch          intake.submit
+        intake.GetBatch        BatchId -> Batch                intake.read
+        intake.ListRejections  ListRejectionsRequest -> RejectionList   intake.read
+        queue.Create           Queue -> Queue                  queue.write
+        queue.SetPhase         QueuePhaseRequest -> Queue      queue.write
+        queue.List             -> QueueList                    queue.read
+        queue.Show             QueueId -> Queue                queue.read
+
+    Vendor roles see rejections only of queues in pilot or vendor phase that
+    belong to their team (DESIGN §4, scope).
+*/
+#include "intake.h"
+#include "access.h"
+#include "clock.h"
+#include "codec.h"
+
+#define LIST_DEFAULT_LIMIT 100
+#define LIST_MAX_LIMIT     1000
+
+static intake_t *
+s_intake (server_call_t *call)
+{
+    return (intake_t *) service_state ((service_t *) call->state);
+}
+
+//  Batches committed by requests whose 999 files still need writing.
+static zlistx_t *s_pending_acks;
+
+static int
+s_submit (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    SubmitRequest *request = (SubmitRequest *) call->body;
+    if (request->content.len == 0)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.Submit: file %s is empty",
+                                 request->filename);
+    batch_input_t input = {
+        .filename = request->filename,
+        .source = "submit",
+        .submitted_by = call->caller->name,
+        .data = request->content.data,
+        .size = request->content.len,
+    };
+    Batch batch = BATCH__INIT;
+    int rc = batch_process (intake, call->txn, &input, &batch);
+    if (rc == 0) {
+        server_call_subject (call, batch.batch_id);
+        server_call_reply (call, &batch);
+        if (!s_pending_acks) {
+            s_pending_acks = zlistx_new ();
+            zlistx_set_destructor (s_pending_acks, (zlistx_destructor_fn *) zstr_free);
+        }
+        zlistx_add_end (s_pending_acks, strdup (batch.batch_id));
+    }
+    batch_clear (&batch);
+    return rc;
+}
+
+//  After each committed request: write the 999s of new batches.
+void
+methods_committed (intake_t *intake)
+{
+    if (!s_pending_acks || zlistx_size (s_pending_acks) == 0)
+        return;
+    //  Read the batches first: batch_write_acks opens its own read
+    //  transaction, and LMDB allows one per thread.
+    zlistx_t *batches = zlistx_new ();
+    MDB_txn *txn = store_read_begin (intake->store);
+    for (char *id = (char *) zlistx_first (s_pending_acks); id && txn;
+         id = (char *) zlistx_next (s_pending_acks)) {
+        MDB_val value;
+        if (store_get (intake->store, txn, "batches", id, strlen (id), &value))
+            continue;       //  its transaction did not commit
+        Batch *batch = (Batch *) codec_decode (&batch__descriptor, value.mv_data, value.mv_size);
+        if (batch)
+            zlistx_add_end (batches, batch);
+    }
+    store_read_end (&txn);
+    for (Batch *batch = (Batch *) zlistx_first (batches); batch; batch = (Batch *) zlistx_next (batches)) {
+        batch_write_acks (intake, batch);
+        codec_free (batch);
+    }
+    zlistx_destroy (&batches);
+    zlistx_purge (s_pending_acks);
+}
+
+static int
+s_get_batch (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    BatchId *request = (BatchId *) call->body;
+    MDB_val value;
+    if (store_get (intake->store, call->txn, "batches", request->batch_id, strlen (request->batch_id), &value))
+        return server_call_fail (call, STATUS__NOT_FOUND, "intake.GetBatch: no batch '%s'", request->batch_id);
+    Batch *batch = (Batch *) codec_decode (&batch__descriptor, value.mv_data, value.mv_size);
+    if (!batch)
+        return server_call_fail (call, STATUS__INTERNAL, "intake.GetBatch: batch %s does not decode", request->batch_id);
+    server_call_subject (call, batch->batch_id);
+    server_call_reply (call, batch);
+    codec_free (batch);
+    return 0;
+}
+
+//  True when the caller may see work of this queue.
+static bool
+s_in_scope (intake_t *intake, MDB_txn *txn, const identity_t *caller, const char *queue_id)
+{
+    if (!access_role_is_vendor (caller->role))
+        return true;
+    Queue *queue = queues_get (intake->queues, txn, queue_id);
+    bool visible = queue && !streq (queue->phase, "internal") && streq (queue->vendor_team, caller->team);
+    codec_free (queue);
+    return visible;
+}
+
+static int
+s_list_rejections (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    ListRejectionsRequest *request = (ListRejectionsRequest *) call->body;
+    size_t limit = request->limit? request->limit: LIST_DEFAULT_LIMIT;
+    if (limit > LIST_MAX_LIMIT)
+        limit = LIST_MAX_LIMIT;
+    bool by_queue = *request->queue;
+    if (by_queue && !s_in_scope (intake, call->txn, call->caller, request->queue))
+        return server_call_fail (call, STATUS__PERMISSION_DENIED,
+                                 "intake.ListRejections: queue %s is not assigned to team %s",
+                                 request->queue, call->caller->team);
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (call->txn, store_table (intake->store, by_queue? "rejections_by_queue": "rejections"), &cursor);
+    if (rc)
+        return rc;
+    //  Position after `after` (a claim id) within the chosen index.
+    char start [256];
+    size_t start_size;
+    if (by_queue)
+        start_size = (size_t) snprintf (start, sizeof start, "%s%c%s", request->queue, 0, request->after);
+    else
+        start_size = (size_t) snprintf (start, sizeof start, "%s", request->after);
+    MDB_val key = { start_size, start }, value;
+    //  LMDB takes no empty key: from the start, that is MDB_FIRST.
+    rc = mdb_cursor_get (cursor, &key, &value, start_size? MDB_SET_RANGE: MDB_FIRST);
+    Rejection **rows = (Rejection **) calloc (limit + 1, sizeof (Rejection *));
+    size_t count = 0;
+    char next [128] = "";
+    size_t queue_len = by_queue? strlen (request->queue) + 1: 0;
+    while (rc == 0) {
+        if (by_queue && (key.mv_size < queue_len || memcmp (key.mv_data, start, queue_len)))
+            break;
+        const char *claim_id = (const char *) key.mv_data + queue_len;
+        size_t id_len = key.mv_size - queue_len;
+        if (*request->after && id_len == strlen (request->after) && !memcmp (claim_id, request->after, id_len)) {
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+            continue;
+        }
+        MDB_val row;
+        Rejection *rejection = NULL;
+        if (store_get (intake->store, call->txn, "rejections", claim_id, id_len, &row) == 0)
+            rejection = (Rejection *) codec_decode (&rejection__descriptor, row.mv_data, row.mv_size);
+        bool keep = rejection
+                 && (!*request->batch_id || streq (rejection->batch_id, request->batch_id))
+                 && s_in_scope (intake, call->txn, call->caller, rejection->dims->queue);
+        if (keep && count == limit) {
+            snprintf (next, sizeof next, "%s", rows [count - 1]->claim_id);
+            codec_free (rejection);
+            break;
+        }
+        if (keep) {
+            rows [count++] = rejection;
+            server_call_subject (call, rejection->claim_id);
+        }
+        else
+            codec_free (rejection);
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    RejectionList list = REJECTION_LIST__INIT;
+    list.n_rejections = count;
+    list.rejections = rows;
+    list.next = next;
+    server_call_reply (call, &list);
+    for (size_t i = 0; i < count; i++)
+        codec_free (rows [i]);
+    free (rows);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Queues
+
+//  Replaces a string of a decoded message with a copy the message owns, so
+//  freeing the message stays right.
+static void
+s_set_text (char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    *field = strdup (value);
+}
+
+static int
+s_queue_create (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    Queue *queue = (Queue *) call->body;
+    if (!*queue->phase)
+        s_set_text (&queue->phase, "internal");     //  a new queue starts in house
+    char error [256];
+    if (queues_validate (queue, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.Create: %s", error);
+    Queue *existing = queues_get (intake->queues, call->txn, queue->id);
+    if (existing) {
+        codec_free (existing);
+        return server_call_fail (call, STATUS__ALREADY_EXISTS, "queue.Create: queue %s exists", queue->id);
+    }
+    if (queue->is_default)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "queue.Create: there is one default queue ('default'); match criteria route the rest");
+    queue->created_ms = queue->updated_ms = clock_now_ms ();
+    s_set_text (&queue->updated_by, call->caller->name);
+    if (!queue->follow_up_days)
+        queue->follow_up_days = 30;
+    int rc = queues_put (intake->queues, call->txn, queue, call->caller->name, "created");
+    if (rc)
+        return rc;
+    server_call_subject (call, queue->id);
+    server_call_reply (call, queue);
+    return 0;
+}
+
+static int
+s_queue_set_phase (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueuePhaseRequest *request = (QueuePhaseRequest *) call->body;
+    Queue *queue = queues_get (intake->queues, call->txn, request->id);
+    if (!queue)
+        return server_call_fail (call, STATUS__NOT_FOUND, "queue.SetPhase: no queue '%s'", request->id);
+    s_set_text (&queue->phase, request->phase);
+    char error [256];
+    int rc = 0;
+    if (queues_validate (queue, error, sizeof error))
+        server_call_fail (call, STATUS__FAILED_PRECONDITION, "queue.SetPhase: %s", error);
+    else {
+        queue->updated_ms = clock_now_ms ();
+        s_set_text (&queue->updated_by, call->caller->name);
+        rc = queues_put (intake->queues, call->txn, queue, call->caller->name, "phase");
+        if (rc == 0) {
+            server_call_subject (call, queue->id);
+            server_call_reply (call, queue);
+        }
+    }
+    codec_free (queue);
+    return rc;
+}
+
+static int
+s_queue_list (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    queues_reload (intake->queues);
+    size_t count = queues_count (intake->queues);
+    QueueList list = QUEUE_LIST__INIT;
+    list.n_queues = count;
+    list.queues = (Queue **) calloc (count + 1, sizeof (Queue *));
+    for (size_t i = 0; i < count; i++)
+        list.queues [i] = (Queue *) queues_at (intake->queues, i);
+    server_call_reply (call, &list);
+    free (list.queues);
+    return 0;
+}
+
+static int
+s_queue_show (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueId *request = (QueueId *) call->body;
+    Queue *queue = queues_get (intake->queues, call->txn, request->id);
+    if (!queue)
+        return server_call_fail (call, STATUS__NOT_FOUND, "queue.Show: no queue '%s'", request->id);
+    server_call_subject (call, queue->id);
+    server_call_reply (call, queue);
+    codec_free (queue);
+    return 0;
+}
+
+const server_method_t intake_methods [] = {
+    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit },
+    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch },
+    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections },
+    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create },
+    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase },
+    { "queue.List",            "queue.read",    NULL,                                 s_queue_list },
+    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show },
+    { NULL }
+};

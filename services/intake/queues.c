@@ -1,0 +1,238 @@
+/*  queues: see queues.h. Definitions are few (tens), so routing scans the
+    in-memory list; the list is a copy of the committed table, reloaded
+    after each change.
+*/
+#include "queues.h"
+#include "clock.h"
+#include "codec.h"
+
+#include <czmq.h>
+
+struct _queues_t {
+    store_t *store;
+    outbox_t *outbox;
+    Queue **queues;
+    size_t count;
+};
+
+static const char *s_phases [] = { "internal", "pilot", "vendor", NULL };
+
+static void
+s_clear (queues_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        codec_free (self->queues [i]);
+    free (self->queues);
+    self->queues = NULL;
+    self->count = 0;
+}
+
+void
+queues_reload (queues_t *self)
+{
+    s_clear (self);
+    MDB_txn *txn = store_read_begin (self->store);
+    if (!txn)
+        return;
+    MDB_cursor *cursor;
+    mdb_cursor_open (txn, store_table (self->store, "queues"), &cursor);
+    MDB_val key, value;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (rc == 0) {
+        Queue *queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+        if (queue) {
+            self->queues = (Queue **) realloc (self->queues, (self->count + 1) * sizeof (Queue *));
+            self->queues [self->count++] = queue;
+        }
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+}
+
+queues_t *
+queues_new (store_t *store, outbox_t *outbox)
+{
+    queues_t *self = (queues_t *) zmalloc (sizeof (queues_t));
+    self->store = store;
+    self->outbox = outbox;
+    queues_reload (self);
+    return self;
+}
+
+void
+queues_destroy (queues_t **self_p)
+{
+    queues_t *self = *self_p;
+    if (!self)
+        return;
+    s_clear (self);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+queues_validate (const Queue *queue, char *error, size_t size)
+{
+    if (!queue->id || !*queue->id || strlen (queue->id) > 64 || strchr (queue->id, '/')) {
+        snprintf (error, size, "queue id must be 1 to 64 characters without '/'");
+        return -1;
+    }
+    bool known_phase = false;
+    for (int i = 0; s_phases [i]; i++)
+        if (streq (queue->phase, s_phases [i]))
+            known_phase = true;
+    if (!known_phase) {
+        snprintf (error, size, "queue %s: phase '%s' is not internal, pilot or vendor", queue->id, queue->phase);
+        return -1;
+    }
+    if (!*queue->owner_team) {
+        snprintf (error, size, "queue %s: an internal owner team is required", queue->id);
+        return -1;
+    }
+    if (!streq (queue->phase, "internal") && !*queue->vendor_team) {
+        snprintf (error, size, "queue %s: phase %s needs a vendor team", queue->id, queue->phase);
+        return -1;
+    }
+    return 0;
+}
+
+int
+queues_put (queues_t *self, MDB_txn *txn, const Queue *queue, const char *actor, const char *change)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (queue, &size);
+    int rc = store_put (self->store, txn, "queues", queue->id, strlen (queue->id), packed, size);
+    free (packed);
+    if (rc)
+        return rc;
+    QueueChanged changed = QUEUE_CHANGED__INIT;
+    changed.queue = (Queue *) queue;
+    changed.actor = (char *) actor;
+    changed.change = (char *) change;
+    return outbox_append (self->outbox, txn, "queue", "changed", queue->id, &changed);
+}
+
+Queue *
+queues_get (queues_t *self, MDB_txn *txn, const char *id)
+{
+    MDB_val value;
+    if (store_get (self->store, txn, "queues", id, strlen (id), &value))
+        return NULL;
+    return (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+}
+
+int
+queues_ensure_default (queues_t *self, MDB_txn *txn)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (self->store, "queues"), &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    bool found = false;
+    while (rc == 0 && !found) {
+        Queue *queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+        found = queue && queue->is_default;
+        codec_free (queue);
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (found)
+        return 0;
+    Queue queue = QUEUE__INIT;
+    queue.id = "default";
+    queue.name = "Unrouted claims";
+    queue.owner_team = "internal";
+    queue.phase = "internal";
+    queue.is_default = true;
+    queue.follow_up_days = 30;
+    queue.created_ms = queue.updated_ms = clock_now_ms ();
+    queue.updated_by = "rcmq-intake";
+    return queues_put (self, txn, &queue, "rcmq-intake", "created");
+}
+
+static bool
+s_in (char **list, size_t count, const char *value)
+{
+    for (size_t i = 0; i < count; i++)
+        if (streq (list [i], value))
+            return true;
+    return false;
+}
+
+//  -1 when the queue does not match, else how many criteria it names.
+static int
+s_specificity (const Queue *queue, const ClaimDimensions *dims)
+{
+    struct { char **list; size_t count; const char *value; } criteria [] = {
+        { queue->payer_ids,     queue->n_payer_ids,     dims->payer_id },
+        { queue->payer_groups,  queue->n_payer_groups,  dims->payer_group },
+        { queue->locations,     queue->n_locations,     dims->location },
+        { queue->service_lines, queue->n_service_lines, dims->service_line },
+    };
+    int named = 0;
+    for (size_t i = 0; i < sizeof criteria / sizeof criteria [0]; i++) {
+        if (criteria [i].count == 0)
+            continue;
+        if (!s_in (criteria [i].list, criteria [i].count, criteria [i].value))
+            return -1;
+        named++;
+    }
+    return named;
+}
+
+const char *
+queues_working_team (const Queue *queue)
+{
+    return streq (queue->phase, "internal")? queue->owner_team: queue->vendor_team;
+}
+
+void
+queues_route (queues_t *self, ClaimDimensions *dims)
+{
+    const Queue *best = NULL, *fallback = NULL;
+    int best_score = -1;
+    for (size_t i = 0; i < self->count; i++) {
+        const Queue *queue = self->queues [i];
+        if (queue->is_default) {
+            if (!fallback)
+                fallback = queue;
+            continue;
+        }
+        int score = s_specificity (queue, dims);
+        if (score < 0)
+            continue;
+        //  The list is in id order, so ties on score and priority keep the
+        //  smallest id.
+        if (!best || score > best_score || (score == best_score && queue->priority > best->priority)) {
+            best = queue;
+            best_score = score;
+        }
+    }
+    const Queue *chosen = best? best: fallback;
+    if (!chosen) {
+        dims->queue = "default";
+        dims->owner_team = "internal";
+        dims->phase = "internal";
+        dims->vendor_team = "";
+        return;
+    }
+    dims->queue = chosen->id;
+    dims->owner_team = (char *) queues_working_team (chosen);
+    dims->phase = chosen->phase;
+    dims->vendor_team = chosen->vendor_team;
+}
+
+size_t
+queues_count (queues_t *self)
+{
+    return self->count;
+}
+
+const Queue *
+queues_at (queues_t *self, size_t index)
+{
+    return index < self->count? self->queues [index]: NULL;
+}
