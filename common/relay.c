@@ -33,6 +33,7 @@ struct _relay_t {
     uint64_t last_progress_at;  //  of an ack that moved `acked`
     uint64_t last_send_at;      //  of events
     uint64_t last_ping_at;
+    uint64_t resent_from;       //  acked + 1 when we last fell back (0: never)
 };
 
 relay_t *
@@ -153,9 +154,17 @@ s_on_ack (relay_t *self, PublishAck *ack)
         if (self->sent < self->acked)
             self->sent = self->acked;
     }
-    //  The broker took less than this batch: resend from what it has.
-    if (ack->acked_seq < ack->batch_last_seq && self->sent > self->acked)
+    //  The broker took less than this batch: resend from what it has. Only
+    //  once per point, and only for an ack that is current: batches sent
+    //  before we fell back (after a broker restart, up to a window of them)
+    //  are all refused the same way, and each would otherwise send the
+    //  whole window again. The resent batches follow them on the same
+    //  connection; if they are lost as well, the resend timer catches it.
+    if (ack->acked_seq < ack->batch_last_seq && ack->acked_seq == self->acked
+    &&  self->sent > self->acked && self->resent_from != self->acked + 1) {
         self->sent = self->acked;
+        self->resent_from = self->acked + 1;
+    }
 }
 
 static int
@@ -187,8 +196,10 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     relay_t *self = (relay_t *) arg;
     uint64_t now = clock_monotonic_ms ();
     if (self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
-    &&  now - self->last_progress_at > RELAY_RESEND_MS)
+    &&  now - self->last_progress_at > RELAY_RESEND_MS) {
         self->sent = self->acked;
+        self->resent_from = self->acked + 1;
+    }
     s_send_pending (self);
     //  When idle, an empty batch asks the broker where we stand: it keeps
     //  relay_connected true and lets acks that were lost catch up.
