@@ -25,6 +25,7 @@ typedef struct {
     uint64_t applied;
     uint64_t head;
     bool fetching;
+    uint64_t fetch_from;        //  from_seq of the last fetch sent
     uint64_t fetch_sent_at;
     zlistx_t *pending;          //  live events waiting for this batch's commit
 } s_stream_t;
@@ -200,6 +201,7 @@ s_fetch (consumer_t *self, s_stream_t *stream)
     zmsg_send (&msg, self->replay);
     zmsg_destroy (&msg);
     stream->fetching = true;
+    stream->fetch_from = request.from_seq;
     stream->fetch_sent_at = clock_monotonic_ms ();
     //  Whatever arrived live is older news than the fetch will bring.
     zlistx_purge (stream->pending);
@@ -211,6 +213,12 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
     s_stream_t *stream = s_stream (self, reply->stream);
     if (!stream || !stream->fetching)
         return;                         //  a late answer to a resent fetch
+    //  An answer to an earlier request (a fetch resent after a timeout, or
+    //  sent before a reconnect) starts before the last one we sent. Its
+    //  events are applied already; fetching on from it would start a
+    //  second fetch chain next to the first, and each resend one more.
+    if (reply->n_events > 0 && reply->events [0]->stream_seq < stream->fetch_from)
+        return;
     if (reply->head_seq > stream->head)
         stream->head = reply->head_seq;
     if (reply->first_seq > stream->applied + 1) {
