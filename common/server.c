@@ -12,7 +12,7 @@
 #include "log.h"
 #include "transport.h"
 
-#define SERVER_MAX_TABLES   4
+#define SERVER_MAX_TABLES   8
 #define SERVER_CACHE_SIZE   4096
 
 struct _server_t {

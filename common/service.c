@@ -46,6 +46,12 @@ service_kick (service_t *self)
         relay_kick (self->relay);
 }
 
+void
+service_add_methods (service_t *self, const server_method_t *methods)
+{
+    server_add_methods (self->server, methods);
+}
+
 static void
 s_kick (void *arg)
 {

@@ -49,6 +49,9 @@ consumer_t *service_consumer (service_t *self);
 //  The service's own state, for its handlers (call->state is the service_t).
 void       *service_state (service_t *self);
 void        service_set_state (service_t *self, void *state);
+//  Adds another method table (from the start hook), for services whose
+//  methods live in several files.
+void        service_add_methods (service_t *self, const server_method_t *methods);
 //  Sends outbox entries now (after a commit outside requests and events).
 void        service_kick (service_t *self);
 

@@ -1,26 +1,68 @@
-/*  rcmq-claims: claim lifecycle, 837P submission, 277CA and 835 posting, follow-up.
+/*  rcmq-claims: the claim lifecycle from intake to final state: 837P
+    batches out, 277CA acknowledgements and 835 remittances in, postings,
+    patient balances, denials handed on, follow-up (DESIGN §6). See claims.h
+    for the parts.
 
-    This file wires the service into the common skeleton (common/service.h):
-    its store, the streams it consumes, its request methods. What it does
-    with them is built up in the files beside this one.
+    Settings (docs/configuration.md):
+        claims/outbound-dir        837P files for the clearinghouse (<data/dir>/outbound)
+        claims/follow-up-days      days without payer response before follow-up (30)
+        claims/follow-up-days/<payer id>   per payer
+        phi/key-file               PHI key (<keys/dir>/phi.key)
 */
-#include "service.h"
+#include "claims.h"
+#include "log.h"
 
-//  The streams this service applies, in the order DESIGN §1 lists them.
+extern const server_method_t claims_read_methods [];
+
+static const char *const s_tables [] = { CLAIMS_TABLES, NULL };
 static const char *const s_consumes [] = { "intake", "denials", "queue", "access", NULL };
 
-//  Events of these streams are applied with offsets kept exactly once; the
-//  service's domain effects join here as they are built.
+static claims_t s_claims;
+
 static int
-s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+s_start (service_t *service)
 {
+    claims_t *self = &s_claims;
+    self->service = service;
+    self->store = service_store (service);
+    self->outbox = service_outbox (service);
+    self->config = service_config (service);
+    service_set_state (service, self);
+
+    const char *keys_dir = config_path (self->config, "keys/dir", NULL);
+    const char *data_dir = config_path (self->config, "data/dir", NULL);
+    char default_key [PATH_MAX], default_outbound [PATH_MAX], error [512];
+    snprintf (default_key, sizeof default_key, "%s/phi.key", keys_dir);
+    snprintf (default_outbound, sizeof default_outbound, "%s/outbound", data_dir);
+    self->phi_key = phi_key_load (config_path (self->config, "phi/key-file", default_key), error, sizeof error);
+    if (!self->phi_key) {
+        log_error ("cannot load the PHI key: run `rcmqctl keys init`", "error", json_string (error), NULL);
+        return -1;
+    }
+    self->outbound_dir = strdup (config_path (self->config, "claims/outbound-dir", default_outbound));
+    if (zsys_dir_create ("%s", self->outbound_dir)) {
+        log_error ("cannot create the outbound folder", "path", json_string (self->outbound_dir), NULL);
+        return -1;
+    }
+    self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
+    service_add_methods (service, claims_read_methods);
     return 0;
+}
+
+static void
+s_stop (service_t *service)
+{
+    phi_key_destroy (&s_claims.phi_key);
+    free (s_claims.outbound_dir);
 }
 
 static const service_def_t s_service = {
     .name = "claims",
+    .tables = s_tables,
     .consumes = s_consumes,
-    .apply = s_apply,
+    .apply = claims_apply,
+    .start = s_start,
+    .stop = s_stop,
 };
 
 int

@@ -1,0 +1,206 @@
+/*  rcmqctl claims: the claims service's work.
+
+        claims list [--queue Q] [--status S] [--payer P] [--limit N] [--after PCN]
+        claims show PCN
+        claims followup PCN [--assign U] [--next DATE] [--note TEXT]
+        claims due [--queue Q] [--limit N]
+        claims submit [--queue Q] [--payer P]
+        claims ack FILE            a 277CA
+        claims post FILE           an 835
+        claims exceptions
+        claims match ID PCN        post an exception to a claim by hand
+        claims correct PCN --reason TEXT
+        claims void PCN --reason TEXT
+*/
+#include "ctl.h"
+#include "pbjson.h"
+#include "claims.pb-c.h"
+
+#define FILE_TIMEOUT_MS 600000
+
+static const char *
+s_option (ctl_args_t *args, const char *name)
+{
+    const char *value = ctl_arg_option (args, name);
+    return value? value: "";
+}
+
+//  A claim as JSON: every field, plus queue and payer_id at the top for scripts.
+static json_t *
+s_claim_json (ClaimRecord *record)
+{
+    json_t *json = pbjson_message (&record->base);
+    json_object_set_new (json, "queue", json_string (record->dims? record->dims->queue: ""));
+    json_object_set_new (json, "payer_id", json_string (record->dims? record->dims->payer_id: ""));
+    json_object_set_new (json, "owner_team", json_string (record->dims? record->dims->owner_team: ""));
+    return json;
+}
+
+static void
+s_print_list (ctl_t *ctl, ClaimRecord **claims, size_t count, const char *next)
+{
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        json_t *rows = json_array ();
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new (rows, s_claim_json (claims [i]));
+        output_json (rows, stdout);
+        return;
+    }
+    output_column_t columns [] = {
+        { "pcn", OUTPUT_TEXT }, { "status", OUTPUT_TEXT }, { "queue", OUTPUT_TEXT },
+        { "team", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT }, { "dos", OUTPUT_TEXT },
+        { "charge", OUTPUT_TEXT }, { "paid", OUTPUT_TEXT }, { "patient", OUTPUT_TEXT },
+        { "assignee", OUTPUT_TEXT }, { "next_action", OUTPUT_TEXT }, { NULL }
+    };
+    output_table_t *table = output_table_new (columns);
+    for (size_t i = 0; i < count; i++) {
+        ClaimRecord *r = claims [i];
+        output_table_row (table);
+        output_table_cell (table, r->pcn);
+        output_table_cell (table, r->status);
+        output_table_cell (table, r->dims? r->dims->queue: "");
+        output_table_cell (table, r->dims? r->dims->owner_team: "");
+        output_table_cell (table, r->dims? r->dims->payer_id: "");
+        output_table_cell (table, r->date_of_service);
+        output_table_cellf (table, "%.2f", r->charge_cents / 100.0);
+        output_table_cellf (table, "%.2f", r->paid_cents / 100.0);
+        output_table_cellf (table, "%.2f", r->patient_responsibility_cents / 100.0);
+        output_table_cell (table, r->assignee);
+        output_table_cell (table, r->next_action_date);
+    }
+    output_table_print (table, ctl_format (ctl), stdout);
+    output_table_destroy (&table);
+    if (next && *next)
+        fprintf (stderr, "more: add --after %s\n", next);
+}
+
+static void
+s_print_claim (ctl_t *ctl, ClaimRecord *r)
+{
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        output_json (s_claim_json (r), stdout);
+        return;
+    }
+    printf ("claim      %s  (%s)\n", r->pcn, r->status);
+    printf ("queue      %s  team %s  phase %s\n", r->dims? r->dims->queue: "", r->dims? r->dims->owner_team: "",
+            r->dims? r->dims->phase: "");
+    printf ("payer      %s (%s)   location %s   service line %s\n", r->dims? r->dims->payer_id: "",
+            r->dims? r->dims->payer_group: "", r->dims? r->dims->location: "", r->dims? r->dims->service_line: "");
+    printf ("service    %s   charge %.2f   paid %.2f   patient %.2f   contractual %.2f\n", r->date_of_service,
+            r->charge_cents / 100.0, r->paid_cents / 100.0, r->patient_responsibility_cents / 100.0,
+            r->contractual_cents / 100.0);
+    if (*r->assignee || *r->next_action_date)
+        printf ("follow-up  %s  next %s\n", r->assignee, r->next_action_date);
+    for (size_t i = 0; i < r->n_adjustments; i++)
+        printf ("adjusted   %s-%s  %.2f\n", r->adjustments [i]->group, r->adjustments [i]->carc,
+                r->adjustments [i]->amount_cents / 100.0);
+    for (size_t i = 0; i < r->n_denials; i++)
+        printf ("denial     line %u  %s-%s  %s\n", r->denials [i]->line_number, r->denials [i]->group,
+                r->denials [i]->carc, r->denials [i]->category);
+    for (size_t i = 0; i < r->n_history; i++) {
+        char when [32];
+        time_t seconds = (time_t) (r->history [i]->time_ms / 1000);
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M", gmtime (&seconds));
+        printf ("history    %s  %s -> %s  by %s: %s\n", when, *r->history [i]->from_status? r->history [i]->from_status: "-",
+                r->history [i]->to_status, r->history [i]->actor, r->history [i]->reason);
+    }
+    for (size_t i = 0; i < r->n_notes; i++)
+        printf ("note       %s: %s\n", r->notes [i]->actor, r->notes [i]->text);
+}
+
+static int
+s_list (ctl_t *ctl, ctl_args_t *args)
+{
+    ClaimListRequest request = CLAIM_LIST_REQUEST__INIT;
+    request.queue = (char *) s_option (args, "queue");
+    request.status = (char *) s_option (args, "status");
+    request.payer_id = (char *) s_option (args, "payer");
+    request.after = (char *) s_option (args, "after");
+    request.limit = (uint32_t) atoi (s_option (args, "limit"));
+    ClaimList *list;
+    int rc = ctl_call (ctl, "claims", "claims.List", &request, &claim_list__descriptor, (void **) &list);
+    if (rc == CTL_OK)
+        s_print_list (ctl, list->claims, list->n_claims, list->next);
+    codec_free (list);
+    return rc;
+}
+
+static int
+s_show (ctl_t *ctl, ctl_args_t *args)
+{
+    ClaimKey request = CLAIM_KEY__INIT;
+    request.pcn = (char *) ctl_arg_operand (args, 0);
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", "claims.Show", &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record);
+    codec_free (record);
+    return rc;
+}
+
+static int
+s_followup (ctl_t *ctl, ctl_args_t *args)
+{
+    FollowUpRequest request = FOLLOW_UP_REQUEST__INIT;
+    request.pcn = (char *) ctl_arg_operand (args, 0);
+    request.assignee = (char *) s_option (args, "assign");
+    request.next_action_date = (char *) s_option (args, "next");
+    request.note = (char *) s_option (args, "note");
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", "claims.FollowUp", &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record);
+    codec_free (record);
+    return rc;
+}
+
+static int
+s_due (ctl_t *ctl, ctl_args_t *args)
+{
+    DueRequest request = DUE_REQUEST__INIT;
+    request.queue = (char *) s_option (args, "queue");
+    request.limit = (uint32_t) atoi (s_option (args, "limit"));
+    ClaimList *list;
+    int rc = ctl_call (ctl, "claims", "claims.Due", &request, &claim_list__descriptor, (void **) &list);
+    if (rc == CTL_OK)
+        s_print_list (ctl, list->claims, list->n_claims, NULL);
+    codec_free (list);
+    return rc;
+}
+
+static const ctl_option_t s_list_options [] = {
+    { "queue",  "QUEUE",  "only this queue" },
+    { "status", "STATUS", "ready, submitted, accepted, rejected, paid, partially_paid, denied, reversed, corrected, voided, closed" },
+    { "payer",  "PAYER",  "only this payer id" },
+    { "limit",  "N",      "at most N rows (default 100, at most 1000)" },
+    { "after",  "PCN",    "continue after this PCN (paging)" },
+    { NULL }
+};
+
+static const ctl_option_t s_followup_options [] = {
+    { "assign", "USER", "who works the claim next" },
+    { "next",   "DATE", "next action date (YYYY-MM-DD)" },
+    { "note",   "TEXT", "a note for the claim's history" },
+    { NULL }
+};
+
+static const ctl_option_t s_due_options [] = {
+    { "queue", "QUEUE", "only this queue" },
+    { "limit", "N",     "at most N rows (default 100)" },
+    { NULL }
+};
+
+static const ctl_command_t s_commands [] = {
+    { "list", NULL, 0, 0, "list claims by queue, status or payer", NULL, s_list_options, s_list },
+    { "show", "PCN", 1, 1, "show a claim with its postings, adjustments and history", NULL, NULL, s_show },
+    { "followup", "PCN", 1, 1, "assign a claim, set its next action date, add a note", NULL, s_followup_options, s_followup },
+    { "due", NULL, 0, 0, "claims whose next action is due or whose payer has not answered, oldest first",
+      "Lists open claims whose next action date has come, and submitted claims\n"
+      "with no payer response after the payer's follow-up days (default 30).",
+      s_due_options, s_due },
+    { NULL }
+};
+
+const ctl_group_t cmd_claims = {
+    "claims", "Lists, shows and follows up claims; submits, acknowledges and posts.", s_commands
+};

@@ -1,0 +1,148 @@
+/*  apply: the events rcmq-claims consumes, applied inside the consumer's
+    transaction (with its offset), so each changes the ledger exactly once.
+
+        intake.claim_accepted   a new claim enters as ready; a replacement
+                                (frequency 7) or void (8) of a known PCN
+                                moves it to corrected / voided with the new data
+        queue.changed           open claims of the queue take its new phase
+                                and working team
+*/
+#include "claims.h"
+#include "lifecycle.h"
+#include "clock.h"
+#include "codec.h"
+#include "log.h"
+
+static int
+s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *accepted)
+{
+    ClaimRecord *record = ledger_get (self, txn, accepted->pcn);
+    char old_status [32] = "";
+    ClaimEvent change = CLAIM_EVENT__INIT;
+    char reason [256];
+    if (!record) {
+        snprintf (reason, sizeof reason, "accepted by intake in batch %s", accepted->batch_id);
+        HistoryEntry entry = HISTORY_ENTRY__INIT;
+        entry.time_ms = event->time_ms;
+        entry.actor = "rcmq-intake";
+        entry.to_status = "ready";
+        entry.reason = reason;
+        HistoryEntry *entries [1] = { &entry };
+        ClaimRecord fresh = CLAIM_RECORD__INIT;
+        fresh.pcn = accepted->pcn;
+        fresh.status = "ready";
+        fresh.n_history = 1;
+        fresh.history = entries;
+        record = ledger_copy (&fresh);
+    }
+    else {
+        snprintf (old_status, sizeof old_status, "%s", record->status);
+        const char *frequency = accepted->frequency_code;
+        const char *to = streq (frequency, "8")? "voided": "corrected";
+        snprintf (reason, sizeof reason, "%s received from intake in batch %s (frequency %s)",
+                  streq (to, "voided")? "void": "replacement", accepted->batch_id, frequency);
+        char error [256];
+        bool unsent = streq (record->status, "ready");
+        if (!unsent && lifecycle_move (record, to, "rcmq-intake", reason, event->time_ms, error, sizeof error)) {
+            //  The PM system sent a replacement the lifecycle cannot take
+            //  (e.g. for a closed claim): keep the claim as it is, say so.
+            log_warn ("replacement claim not applied", "pcn", json_string (accepted->pcn),
+                      "reason", json_string (error), NULL);
+            codec_free (record);
+            return 0;
+        }
+    }
+    change.from_status = old_status;
+    change.actor = "rcmq-intake";
+    change.reason = reason;
+    change.time_ms = event->time_ms;
+
+    ledger_set_text (&record->claim_id, accepted->claim_id);
+    ledger_set_text (&record->date_of_service, accepted->date_of_service);
+    ledger_set_text (&record->frequency_code, accepted->frequency_code);
+    record->charge_cents = accepted->charge_cents;
+    record->received_ms = accepted->received_ms;
+    //  Dims and the sealed claim are whole messages: swap them via a copy.
+    ClaimRecord swapped = *record;
+    swapped.dims = accepted->dims;
+    swapped.claim = accepted->claim;
+    ClaimRecord *updated = ledger_copy (&swapped);
+    codec_free (record);
+    record = updated;
+
+    int rc = ledger_put (self, txn, record, old_status);
+    if (rc == 0)
+        rc = ledger_emit (self, txn, "entered", record, &change);
+    codec_free (record);
+    return rc;
+}
+
+static int
+s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
+{
+    const Queue *queue = changed->queue;
+    if (!queue || !queue->id)
+        return 0;
+    size_t size;
+    uint8_t *packed = codec_pack (queue, &size);
+    int rc = store_put (self->store, txn, "queues", queue->id, strlen (queue->id), packed, size);
+    free (packed);
+    if (rc)
+        return rc;
+    //  A phase change moves the queue's open work to another team now.
+    const char *team = streq (queue->phase, "internal")? queue->owner_team: queue->vendor_team;
+    MDB_cursor *cursor;
+    if ((rc = mdb_cursor_open (txn, store_table (self->store, "claims"), &cursor)))
+        return rc;
+    MDB_val key, value;
+    zlistx_t *changed_records = zlistx_new ();
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+        if (record && record->dims && streq (record->dims->queue, queue->id) && lifecycle_open (record->status)
+        &&  (!streq (record->dims->owner_team, team) || !streq (record->dims->phase, queue->phase))) {
+            ledger_set_text (&record->dims->owner_team, team);
+            ledger_set_text (&record->dims->phase, queue->phase);
+            ledger_set_text (&record->dims->vendor_team, queue->vendor_team);
+            zlistx_add_end (changed_records, record);
+        }
+        else
+            codec_free (record);
+    }
+    mdb_cursor_close (cursor);
+    rc = 0;
+    for (ClaimRecord *record = (ClaimRecord *) zlistx_first (changed_records); record;
+         record = (ClaimRecord *) zlistx_next (changed_records)) {
+        if (rc == 0)
+            rc = ledger_put (self, txn, record, record->status);
+        codec_free (record);
+    }
+    zlistx_destroy (&changed_records);
+    return rc;
+}
+
+int
+claims_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+{
+    claims_t *self = (claims_t *) service_state ((service_t *) arg);
+    int rc = 0;
+    if (streq (event->stream, "intake") && streq (event->type, "claim_accepted")) {
+        ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor,
+                                                                   event->payload.data, event->payload.len);
+        if (accepted && *accepted->pcn)
+            rc = s_enter (self, txn, event, accepted);
+        else
+            log_error ("intake.claim_accepted does not decode; skipped",
+                       "seq", json_integer ((json_int_t) event->stream_seq), NULL);
+        codec_free (accepted);
+    }
+    else
+    if (streq (event->stream, "queue") && streq (event->type, "changed")) {
+        QueueChanged *changed = (QueueChanged *) codec_decode (&queue_changed__descriptor,
+                                                                event->payload.data, event->payload.len);
+        if (changed)
+            rc = s_queue_changed (self, txn, changed);
+        codec_free (changed);
+    }
+    return rc;
+}

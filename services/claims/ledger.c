@@ -1,0 +1,95 @@
+/*  ledger: claim records in the store, and the events their changes emit.
+
+    Table "claims" maps PCN to ClaimRecord; "by_status" holds status ‖ 0 ‖
+    PCN for every claim, so a list by status reads only its claims.
+*/
+#include "claims.h"
+#include "clock.h"
+#include "codec.h"
+
+claims_t *
+claims_state (server_call_t *call)
+{
+    return (claims_t *) service_state ((service_t *) call->state);
+}
+
+ClaimRecord *
+ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
+{
+    MDB_val value;
+    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
+        return NULL;
+    return (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+}
+
+static size_t
+s_status_key (char *key, size_t size, const char *status, const char *pcn)
+{
+    int n = snprintf (key, size, "%s%c%s", status, 0, pcn);
+    return n < 0 || (size_t) n >= size? size - 1: (size_t) n;
+}
+
+int
+ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (record, &size);
+    int rc = store_put (self->store, txn, "claims", record->pcn, strlen (record->pcn), packed, size);
+    free (packed);
+    if (rc || (old_status && streq (old_status, record->status)))
+        return rc;
+    char key [256];
+    if (old_status && *old_status) {
+        rc = store_del (self->store, txn, "by_status", key, s_status_key (key, sizeof key, old_status, record->pcn));
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return store_put (self->store, txn, "by_status", key,
+                      s_status_key (key, sizeof key, record->status, record->pcn), "", 0);
+}
+
+int
+ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *record, ClaimEvent *event)
+{
+    ClaimEvent fresh = CLAIM_EVENT__INIT;
+    if (!event)
+        event = &fresh;
+    event->pcn = record->pcn;
+    event->dims = record->dims;
+    event->to_status = record->status;
+    if (!event->time_ms)
+        event->time_ms = clock_now_ms ();
+    event->date_of_service = record->date_of_service;
+    event->charge_cents = record->charge_cents;
+    event->paid_cents = record->paid_cents;
+    event->patient_responsibility_cents = record->patient_responsibility_cents;
+    event->contractual_cents = record->contractual_cents;
+    event->denied_cents = record->denied_cents;
+    return outbox_append (self->outbox, txn, "claims", type, record->pcn, event);
+}
+
+ClaimRecord *
+ledger_copy (const ClaimRecord *record)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (record, &size);
+    ClaimRecord *copy = (ClaimRecord *) codec_decode (&claim_record__descriptor, packed, size);
+    free (packed);
+    return copy;
+}
+
+void
+ledger_set_text (char **field, const char *value)
+{
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    *field = strdup (value? value: "");
+}
+
+int
+ledger_follow_up_days (claims_t *self, const char *payer_id)
+{
+    char key [160];
+    snprintf (key, sizeof key, "claims/follow-up-days/%s", payer_id);
+    return (int) config_get_int (self->config, key, self->follow_up_days);
+}

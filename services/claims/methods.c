@@ -1,0 +1,288 @@
+/*  methods: reading claims and working them.
+
+        claims.List      ClaimListRequest -> ClaimList      claims.read
+        claims.Show      ClaimKey -> ClaimRecord            claims.read
+        claims.FollowUp  FollowUpRequest -> ClaimRecord     claims.work
+        claims.Due       DueRequest -> ClaimList            claims.read
+
+    Replies leave out the sealed claim: these are work lists, and the PHI
+    stays sealed unless a method needs it. Vendor roles see only claims of
+    queues in pilot or vendor phase whose vendor team is theirs.
+*/
+#include "claims.h"
+#include "lifecycle.h"
+#include "access.h"
+#include "clock.h"
+#include "codec.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX     1000
+
+static bool
+s_in_scope (const identity_t *caller, const ClaimRecord *record)
+{
+    if (!access_role_is_vendor (caller->role))
+        return true;
+    return record->dims && !streq (record->dims->phase, "internal")
+        && streq (record->dims->vendor_team, caller->team);
+}
+
+//  The record as replies carry it: without the sealed claim.
+static ClaimRecord *
+s_for_reply (ClaimRecord *record)
+{
+    codec_free (record->claim);
+    record->claim = NULL;
+    return record;
+}
+
+static bool
+s_matches (const ClaimListRequest *request, const ClaimRecord *record)
+{
+    if (*request->queue && (!record->dims || !streq (record->dims->queue, request->queue)))
+        return false;
+    if (*request->payer_id && (!record->dims || !streq (record->dims->payer_id, request->payer_id)))
+        return false;
+    return true;
+}
+
+static int
+s_list (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    ClaimListRequest *request = (ClaimListRequest *) call->body;
+    if (*request->status && !lifecycle_known (request->status))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.List: no status '%s'", request->status);
+    size_t limit = request->limit? request->limit: LIST_DEFAULT;
+    if (limit > LIST_MAX)
+        limit = LIST_MAX;
+    //  With a status, walk that status's index; else every claim, by PCN.
+    bool by_status = *request->status;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (call->txn, store_table (self->store, by_status? "by_status": "claims"), &cursor);
+    if (rc)
+        return rc;
+    char start [256];
+    size_t prefix = by_status? strlen (request->status) + 1: 0;
+    int start_size = by_status? snprintf (start, sizeof start, "%s%c%s", request->status, 0, request->after)
+                              : snprintf (start, sizeof start, "%s", request->after);
+    MDB_val key = { (size_t) start_size, start }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, start_size? MDB_SET_RANGE: MDB_FIRST);
+    ClaimRecord **rows = (ClaimRecord **) calloc (limit + 1, sizeof (ClaimRecord *));
+    size_t count = 0;
+    char next [128] = "";
+    for (; rc == 0; rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        if (by_status && (key.mv_size < prefix || memcmp (key.mv_data, start, prefix)))
+            break;
+        char pcn [128];
+        snprintf (pcn, sizeof pcn, "%.*s", (int) (key.mv_size - prefix), (const char *) key.mv_data + prefix);
+        if (*request->after && streq (pcn, request->after))
+            continue;
+        ClaimRecord *record = by_status? ledger_get (self, call->txn, pcn)
+            : (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+        if (!record || !s_matches (request, record) || !s_in_scope (call->caller, record)) {
+            codec_free (record);
+            continue;
+        }
+        if (count == limit) {
+            snprintf (next, sizeof next, "%s", rows [count - 1]->pcn);
+            codec_free (record);
+            break;
+        }
+        rows [count++] = s_for_reply (record);
+        server_call_subject (call, record->pcn);
+    }
+    mdb_cursor_close (cursor);
+    ClaimList list = CLAIM_LIST__INIT;
+    list.n_claims = count;
+    list.claims = rows;
+    list.next = next;
+    server_call_reply (call, &list);
+    for (size_t i = 0; i < count; i++)
+        codec_free (rows [i]);
+    free (rows);
+    return 0;
+}
+
+static int
+s_show (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    ClaimKey *request = (ClaimKey *) call->body;
+    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
+    if (!record || !s_in_scope (call->caller, record)) {
+        codec_free (record);
+        //  Out of scope reads as absent: a vendor learns nothing of others' claims.
+        return server_call_fail (call, STATUS__NOT_FOUND, "claims.Show: no claim '%s'", request->pcn);
+    }
+    server_call_subject (call, record->pcn);
+    server_call_reply (call, s_for_reply (record));
+    codec_free (record);
+    return 0;
+}
+
+//  "2026-11-30" or "20261130" -> "20261130"; NULL when not a date.
+static bool
+s_date (const char *text, char out [9])
+{
+    uint64_t ms;
+    if (!text || clock_parse_iso8601 (text, &ms))
+        return false;
+    char iso [16];
+    clock_format_date (ms, iso, sizeof iso);
+    snprintf (out, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+    return true;
+}
+
+static int
+s_follow_up (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    FollowUpRequest *request = (FollowUpRequest *) call->body;
+    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
+    if (!record || !s_in_scope (call->caller, record)) {
+        codec_free (record);
+        return server_call_fail (call, STATUS__NOT_FOUND, "claims.FollowUp: no claim '%s'", request->pcn);
+    }
+    if (!lifecycle_open (record->status)) {
+        codec_free (record);
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION, "claims.FollowUp: claim %s is %s",
+                                 request->pcn, record->status);
+    }
+    char date [9];
+    if (*request->next_action_date && !s_date (request->next_action_date, date)) {
+        codec_free (record);
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "claims.FollowUp: next action date '%s' is not a date", request->next_action_date);
+    }
+    if (*request->assignee)
+        ledger_set_text (&record->assignee, request->assignee);
+    if (*request->next_action_date)
+        ledger_set_text (&record->next_action_date, date);
+    if (*request->note) {
+        Note note = NOTE__INIT;
+        note.time_ms = clock_now_ms ();
+        note.actor = (char *) call->caller->name;
+        note.text = request->note;
+        Note **notes = (Note **) calloc (record->n_notes + 1, sizeof (Note *));
+        memcpy (notes, record->notes, record->n_notes * sizeof (Note *));
+        notes [record->n_notes] = &note;
+        ClaimRecord with_note = *record;
+        with_note.notes = notes;
+        with_note.n_notes = record->n_notes + 1;
+        ClaimRecord *owned = ledger_copy (&with_note);
+        free (notes);
+        codec_free (record);
+        record = owned;
+    }
+    ClaimEvent event = CLAIM_EVENT__INIT;
+    event.from_status = record->status;
+    event.actor = (char *) call->caller->name;
+    event.reason = request->note;
+    int rc = ledger_put (self, call->txn, record, record->status);
+    if (rc == 0)
+        rc = ledger_emit (self, call->txn, "followup", record, &event);
+    if (rc == 0) {
+        server_call_subject (call, record->pcn);
+        server_call_reply (call, s_for_reply (record));
+    }
+    codec_free (record);
+    return rc;
+}
+
+//  Sorting key for the due list: the date the claim became due.
+typedef struct {
+    char due [9];
+    ClaimRecord *record;
+} s_due_t;
+
+static int
+s_due_order (const void *a, const void *b)
+{
+    const s_due_t *x = (const s_due_t *) a, *y = (const s_due_t *) b;
+    int by_date = strcmp (x->due, y->due);
+    return by_date? by_date: strcmp (x->record->pcn, y->record->pcn);
+}
+
+static int
+s_due (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    DueRequest *request = (DueRequest *) call->body;
+    size_t limit = request->limit? request->limit: LIST_DEFAULT;
+    if (limit > LIST_MAX)
+        limit = LIST_MAX;
+    uint64_t now = clock_now_ms ();
+    char today [9];
+    char iso [16];
+    clock_format_date (now, iso, sizeof iso);
+    snprintf (today, sizeof today, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+
+    //  Due: an open claim whose next action date has come, or that has
+    //  waited past its payer's follow-up days since submission.
+    s_due_t *due = NULL;
+    size_t count = 0, capacity = 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (call->txn, store_table (self->store, "claims"), &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+        if (!record || !lifecycle_open (record->status) || !s_in_scope (call->caller, record)
+        ||  (*request->queue && (!record->dims || !streq (record->dims->queue, request->queue)))) {
+            codec_free (record);
+            continue;
+        }
+        char since [9] = "";
+        bool waiting = streq (record->status, "submitted") || streq (record->status, "accepted");
+        if (*record->next_action_date && strcmp (record->next_action_date, today) <= 0)
+            snprintf (since, sizeof since, "%s", record->next_action_date);
+        else
+        if (waiting && record->submitted_ms) {
+            int days = ledger_follow_up_days (self, record->dims? record->dims->payer_id: "");
+            uint64_t due_ms = record->submitted_ms + (uint64_t) days * CLOCK_MS_PER_DAY;
+            if (due_ms <= now) {
+                clock_format_date (due_ms, iso, sizeof iso);
+                snprintf (since, sizeof since, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+            }
+        }
+        if (!*since) {
+            codec_free (record);
+            continue;
+        }
+        if (count == capacity) {
+            capacity = capacity? capacity * 2: 64;
+            due = (s_due_t *) realloc (due, capacity * sizeof (s_due_t));
+        }
+        snprintf (due [count].due, sizeof due [count].due, "%s", since);
+        due [count++].record = s_for_reply (record);
+    }
+    mdb_cursor_close (cursor);
+    qsort (due, count, sizeof (s_due_t), s_due_order);
+    size_t shown = count < limit? count: limit;
+    ClaimRecord **rows = (ClaimRecord **) calloc (shown + 1, sizeof (ClaimRecord *));
+    for (size_t i = 0; i < shown; i++) {
+        rows [i] = due [i].record;
+        server_call_subject (call, rows [i]->pcn);
+    }
+    ClaimList list = CLAIM_LIST__INIT;
+    list.n_claims = shown;
+    list.claims = rows;
+    list.next = "";
+    server_call_reply (call, &list);
+    for (size_t i = 0; i < count; i++)
+        codec_free (due [i].record);
+    free (due);
+    free (rows);
+    return 0;
+}
+
+const server_method_t claims_read_methods [] = {
+    { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list },
+    { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show },
+    { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up },
+    { "claims.Due",      "claims.read", &due_request__descriptor,        s_due },
+    { NULL }
+};
