@@ -168,6 +168,35 @@ s_due (ctl_t *ctl, ctl_args_t *args)
     return rc;
 }
 
+static int
+s_submit (ctl_t *ctl, ctl_args_t *args)
+{
+    SubmitClaimsRequest request = SUBMIT_CLAIMS_REQUEST__INIT;
+    request.queue = (char *) s_option (args, "queue");
+    request.payer_id = (char *) s_option (args, "payer");
+    SubmitClaimsReply *reply;
+    int rc = ctl_call (ctl, "claims", "claims.Submit", &request, &submit_claims_reply__descriptor, (void **) &reply);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_message (&reply->base), stdout);
+    else {
+        printf ("submitted  %u claims in %u interchanges\n", reply->claims, reply->interchanges);
+        for (size_t i = 0; i < reply->n_files; i++)
+            printf ("file       %s\n", reply->files [i]);
+        for (size_t i = 0; i < reply->n_skipped; i++)
+            printf ("skipped    %s\n", reply->skipped [i]);
+    }
+    codec_free (reply);
+    return CTL_OK;
+}
+
+static const ctl_option_t s_submit_options [] = {
+    { "queue", "QUEUE", "only this queue's claims" },
+    { "payer", "PAYER", "only this payer's claims" },
+    { NULL }
+};
+
 static const ctl_option_t s_list_options [] = {
     { "queue",  "QUEUE",  "only this queue" },
     { "status", "STATUS", "ready, submitted, accepted, rejected, paid, partially_paid, denied, reversed, corrected, voided, closed" },
@@ -198,6 +227,11 @@ static const ctl_command_t s_commands [] = {
       "Lists open claims whose next action date has come, and submitted claims\n"
       "with no payer response after the payer's follow-up days (default 30).",
       s_due_options, s_due },
+    { "submit", NULL, 0, 0, "write 837P batches of ready, corrected and voided claims",
+      "Writes one 837P interchange per payer into the outbound folder (config\n"
+      "claims/outbound-dir) for the clearinghouse: ready claims as originals,\n"
+      "corrected ones as replacements (frequency 7), voided ones as voids (8).",
+      s_submit_options, s_submit },
     { NULL }
 };
 

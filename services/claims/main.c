@@ -13,6 +13,9 @@
 #include "log.h"
 
 extern const server_method_t claims_read_methods [];
+extern const server_method_t claims_submit_methods [];
+void submit_write_files (claims_t *self);
+void submit_committed (claims_t *self);
 
 static const char *const s_tables [] = { CLAIMS_TABLES, NULL };
 static const char *const s_consumes [] = { "intake", "denials", "queue", "access", NULL };
@@ -46,7 +49,16 @@ s_start (service_t *service)
     }
     self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
     service_add_methods (service, claims_read_methods);
+    service_add_methods (service, claims_submit_methods);
+    //  Files a crash kept from reaching the disk after their commit.
+    submit_write_files (self);
     return 0;
+}
+
+static void
+s_committed (service_t *service)
+{
+    submit_committed (&s_claims);
 }
 
 static void
@@ -63,6 +75,7 @@ static const service_def_t s_service = {
     .apply = claims_apply,
     .start = s_start,
     .stop = s_stop,
+    .committed = s_committed,
 };
 
 int
