@@ -1,0 +1,690 @@
+/*  remit835: 835 remittances from an X12 reader (see remit835.h).
+
+    Like the 837P parser, this is a loop tracker: `loop` says where we are
+    (header, 1000A payer, 1000B payee, 2000 LX, 2100 claim, 2110 line, PLB
+    trailer) and each segment is looked up in s_handlers by id and the loops
+    it may appear in. A segment the 835 may carry but posting has no use for
+    (PER, RDM, TS3, TS2, AMT, QTY, NM1, most REF and DTM) is skipped; a
+    segment that carries money or codes outside the loop it belongs to
+    (a CAS before any CLP, an SVC after the PLB) refuses the file, because
+    guessing where an amount belongs would post it to the wrong place.
+
+    The Remittance of a transaction set is built while it streams and handed
+    to the callback at SE. Amounts are parsed with parse_837p_cents (exact,
+    no floating point), which intake's 837P parser uses too.
+*/
+#include "remit835.h"
+#include "parse_837p.h"
+#include "pbutil.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+//  CAS carries up to 6 (reason, amount, quantity) triples after the group;
+//  PLB up to 6 (reason, amount) pairs after provider and fiscal period;
+//  SVC01 up to 4 modifiers after qualifier and code; MOA up to 5 remark
+//  codes (MOA03-MOA07).
+#define CAS_TRIPLES 6
+#define PLB_PAIRS 6
+#define SVC_MODIFIERS 4
+
+typedef enum {
+    LOOP_NONE,          //  outside a transaction set
+    LOOP_HEADER,        //  ST, BPR, TRN, CUR, REF, DTM
+    LOOP_PAYER,         //  1000A: N1*PR, N3, N4, REF, PER
+    LOOP_PAYEE,         //  1000B: N1*PE, N3, N4, REF, RDM
+    LOOP_LX,            //  2000: LX, TS3, TS2
+    LOOP_CLAIM,         //  2100: CLP ... until the first SVC
+    LOOP_LINE,          //  2110: SVC ...
+    LOOP_TRAILER        //  PLB: nothing but PLB and SE may follow
+} s_loop_t;
+
+#define IN(loop) (1u << (loop))
+#define IN_BODY (IN (LOOP_HEADER) | IN (LOOP_PAYER) | IN (LOOP_PAYEE) | IN (LOOP_LX) | \
+                 IN (LOOP_CLAIM) | IN (LOOP_LINE))
+
+typedef struct {
+    x12_reader_t *reader;
+    remit835_fn *on_remit;
+    void *arg;
+    remit835_report_t *report;
+    bool failed;
+
+    char *isa13;                //  interchange control number, for the message
+    s_loop_t loop;
+    bool expect_bpr;            //  BPR must follow ST
+    bool have_trn;
+    char *payer_ref;            //  REF*2U in 1000A: payer id when TRN03 is empty
+    Remittance *remit;          //  the open transaction set
+    RemitClaim *claim;          //  the open CLP
+    RemitLine *line;            //  the open SVC
+} s_reader_t;
+
+
+//  ---------------------------------------------------------------------
+//  Errors and amounts
+
+static bool
+s_is (const char *a, const char *b)
+{
+    return strcmp (a, b) == 0;
+}
+
+static int
+s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
+{
+    remit835_report_t *report = self->report;
+    self->failed = true;
+    char reason [256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (reason, sizeof reason, format, args);
+    va_end (args);
+    report->error_segment = x12_segment_number (seg);
+    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
+    snprintf (report->error, sizeof report->error, "segment %" PRIu64 " (%s): %s",
+              report->error_segment, report->error_id, reason);
+    return -1;
+}
+
+//  A required amount: element index of seg, named by what (for the error).
+static int
+s_amount (s_reader_t *self, x12_segment_t *seg, size_t index, const char *what, int64_t *cents)
+{
+    const char *text = x12_segment_element (seg, index);
+    if (!*text)
+        return s_refuse (self, seg, "%s%02zu %s is missing", x12_segment_id (seg), index, what);
+    if (parse_837p_cents (text, cents))
+        return s_refuse (self, seg, "%s%02zu %s '%s' is not an amount in cents",
+                         x12_segment_id (seg), index, what, text);
+    return 0;
+}
+
+//  An optional amount: empty is 0.
+static int
+s_optional_amount (s_reader_t *self, x12_segment_t *seg, size_t index, const char *what, int64_t *cents)
+{
+    *cents = 0;
+    if (!*x12_segment_element (seg, index))
+        return 0;
+    return s_amount (self, seg, index, what, cents);
+}
+
+//  An optional quantity in thousandths: empty is the given default.
+static int
+s_quantity (s_reader_t *self, x12_segment_t *seg, size_t index, int64_t empty, int64_t *milli)
+{
+    const char *text = x12_segment_element (seg, index);
+    *milli = empty;
+    if (!*text)
+        return 0;
+    if (parse_837p_milli (text, milli))
+        return s_refuse (self, seg, "%s%02zu quantity '%s' is not a number",
+                         x12_segment_id (seg), index, text);
+    return 0;
+}
+
+char *
+remit835_money (int64_t cents, char *buffer, size_t size)
+{
+    assert (buffer && size);
+    //  Through unsigned so INT64_MIN does not overflow on negation.
+    uint64_t magnitude = cents < 0? -(uint64_t) cents: (uint64_t) cents;
+    snprintf (buffer, size, "%s%" PRIu64 ".%02" PRIu64, cents < 0? "-": "",
+              magnitude / 100, magnitude % 100);
+    return buffer;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Envelope and transaction set
+
+static int
+s_on_isa (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *isa13 = x12_segment_element (seg, 13);
+    pbutil_set (&self->isa13, isa13);
+    self->report->interchanges++;
+    return 0;
+}
+
+static int
+s_on_st (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *type = x12_segment_element (seg, 1);
+    if (!s_is (type, "835"))
+        return s_refuse (self, seg, "transaction set %s is not an 835 remittance", type);
+    assert (!self->remit);
+    self->remit = malloc (sizeof (Remittance));
+    assert (self->remit);
+    remittance__init (self->remit);
+    pbutil_set (&self->remit->interchange_control_number, self->isa13);
+    self->claim = NULL;
+    self->line = NULL;
+    self->loop = LOOP_HEADER;
+    self->expect_bpr = true;
+    self->have_trn = false;
+    pbutil_set (&self->payer_ref, NULL);
+    self->report->transactions++;
+    return 0;
+}
+
+static int
+s_on_se (s_reader_t *self, x12_segment_t *seg)
+{
+    Remittance *remit = self->remit;
+    if (!self->have_trn)
+        return s_refuse (self, seg, "the transaction set has no TRN reassociation trace number");
+    if (!*remit->payer_id)
+        pbutil_set (&remit->payer_id, self->payer_ref);
+    self->remit = NULL;
+    self->claim = NULL;
+    self->line = NULL;
+    self->loop = LOOP_NONE;
+    int rc = self->on_remit? self->on_remit (&remit, self->arg): 0;
+    pbutil_free (&remit);
+    if (rc != 0)
+        return s_refuse (self, seg, "stopped by the remittance callback");
+    return 0;
+}
+
+//  BPR: BPR02 total paid, BPR03 credit (C) or debit (D), BPR04 payment
+//  method (ACH, CHK, FWT, BOP, NON), BPR16 payment date. A debit is money
+//  the payer takes back, kept as a negative total so the balancing check
+//  compares like with like.
+static int
+s_on_bpr (s_reader_t *self, x12_segment_t *seg)
+{
+    Remittance *remit = self->remit;
+    if (s_amount (self, seg, 2, "total actual provider payment", &remit->total_paid_cents))
+        return -1;
+    const char *flag = x12_segment_element (seg, 3);
+    if (!s_is (flag, "C") && !s_is (flag, "D"))
+        return s_refuse (self, seg, "BPR03 credit/debit flag '%s' is not C or D", flag);
+    if (s_is (flag, "D"))
+        remit->total_paid_cents = -remit->total_paid_cents;
+    pbutil_set (&remit->payment_method, x12_segment_element (seg, 4));
+    const char *date = x12_segment_element (seg, 16);
+    if (*date && !parse_837p_valid_date (date))
+        return s_refuse (self, seg, "BPR16 payment date '%s' is not a CCYYMMDD date", date);
+    pbutil_set (&remit->payment_date, date);
+    return 0;
+}
+
+static int
+s_on_trn (s_reader_t *self, x12_segment_t *seg)
+{
+    if (self->have_trn)
+        return s_refuse (self, seg, "second TRN in one transaction set");
+    const char *trace = x12_segment_element (seg, 2);
+    if (!*trace)
+        return s_refuse (self, seg, "TRN02 check or EFT trace number is missing");
+    pbutil_set (&self->remit->trace, trace);
+    pbutil_set (&self->remit->payer_id, x12_segment_element (seg, 3));
+    self->have_trn = true;
+    return 0;
+}
+
+static int
+s_on_header_dtm (s_reader_t *self, x12_segment_t *seg)
+{
+    if (s_is (x12_segment_element (seg, 1), "405"))
+        pbutil_set (&self->remit->production_date, x12_segment_element (seg, 2));
+    return 0;
+}
+
+//  N1 opens the payer (PR) or payee (PE) loop; any other entity is not an
+//  835 header loop.
+static int
+s_on_n1 (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *entity = x12_segment_element (seg, 1);
+    Remittance *remit = self->remit;
+    if (s_is (entity, "PR")) {
+        pbutil_set (&remit->payer_name, x12_segment_element (seg, 2));
+        //  N103 XV carries the CMS plan id, a payer id in its own right.
+        if (s_is (x12_segment_element (seg, 3), "XV") && !*self->payer_ref)
+            pbutil_set (&self->payer_ref, x12_segment_element (seg, 4));
+        self->loop = LOOP_PAYER;
+    }
+    else
+    if (s_is (entity, "PE")) {
+        pbutil_set (&remit->payee_name, x12_segment_element (seg, 2));
+        pbutil_set (&remit->payee_id, x12_segment_element (seg, 4));
+        self->loop = LOOP_PAYEE;
+    }
+    else
+        return s_refuse (self, seg, "N101 '%s' is neither payer (PR) nor payee (PE)", entity);
+    return 0;
+}
+
+static int
+s_on_payer_ref (s_reader_t *self, x12_segment_t *seg)
+{
+    if (s_is (x12_segment_element (seg, 1), "2U"))
+        pbutil_set (&self->payer_ref, x12_segment_element (seg, 2));
+    return 0;
+}
+
+static int
+s_on_lx (s_reader_t *self, x12_segment_t *seg)
+{
+    self->claim = NULL;
+    self->line = NULL;
+    self->loop = LOOP_LX;
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Claims and lines
+
+//  CLP02 claim status codes of 005010X221A1 (25 = predetermination pricing
+//  only, no payment, occurs in real files).
+static const char *s_claim_statuses [] = {
+    "1", "2", "3", "4", "19", "20", "21", "22", "23", "25"
+};
+
+static int
+s_on_clp (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *pcn = x12_segment_element (seg, 1);
+    if (!*pcn)
+        return s_refuse (self, seg, "CLP01 patient control number is missing");
+    const char *status = x12_segment_element (seg, 2);
+    bool known = false;
+    for (size_t i = 0; i < sizeof s_claim_statuses / sizeof s_claim_statuses [0]; i++)
+        known |= s_is (status, s_claim_statuses [i]);
+    if (!known)
+        return s_refuse (self, seg, "CLP02 claim status '%s' is not a claim status code", status);
+
+    RemitClaim *claim = malloc (sizeof *claim);
+    assert (claim);
+    remit_claim__init (claim);
+    pbutil_append (&self->remit->claims, &self->remit->n_claims, claim);
+    pbutil_set (&claim->pcn, pcn);
+    pbutil_set (&claim->status_code, status);
+    if (s_amount (self, seg, 3, "total claim charge", &claim->charge_cents)
+    ||  s_amount (self, seg, 4, "claim payment amount", &claim->paid_cents)
+    ||  s_optional_amount (self, seg, 5, "patient responsibility", &claim->patient_responsibility_cents))
+        return -1;
+    pbutil_set (&claim->filing_indicator, x12_segment_element (seg, 6));
+    pbutil_set (&claim->payer_claim_number, x12_segment_element (seg, 7));
+    claim->segment_index = x12_segment_number (seg);
+    self->claim = claim;
+    self->line = NULL;
+    self->loop = LOOP_CLAIM;
+    self->report->claims++;
+    return 0;
+}
+
+//  CAS01 group codes: contractual obligation, other adjustment, payer
+//  initiated reduction, patient responsibility, and CR (correction and
+//  reversal), retired after 4010 but still seen in files that say 5010.
+static const char *s_groups [] = { "CO", "OA", "PI", "PR", "CR" };
+
+//  CAS: the group, then up to six (CARC, amount, quantity) triples. It
+//  belongs to the open line when there is one, else to the claim.
+static int
+s_on_cas (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *group = x12_segment_element (seg, 1);
+    bool known = false;
+    for (size_t i = 0; i < sizeof s_groups / sizeof s_groups [0]; i++)
+        known |= s_is (group, s_groups [i]);
+    if (!known)
+        return s_refuse (self, seg, "CAS01 group code '%s' is not CO, OA, PI or PR", group);
+    Adjustment ***list = self->line? &self->line->adjustments: &self->claim->adjustments;
+    size_t *count = self->line? &self->line->n_adjustments: &self->claim->n_adjustments;
+    size_t triples = 0;
+    for (size_t i = 0; i < CAS_TRIPLES; i++) {
+        size_t at = 2 + 3 * i;
+        const char *carc = x12_segment_element (seg, at);
+        if (!*carc) {
+            if (*x12_segment_element (seg, at + 1))
+                return s_refuse (self, seg, "CAS%02zu amount without a reason code in CAS%02zu", at + 1, at);
+            continue;
+        }
+        Adjustment *adjustment = malloc (sizeof *adjustment);
+        assert (adjustment);
+        adjustment__init (adjustment);
+        pbutil_append (list, count, adjustment);
+        pbutil_set (&adjustment->group, group);
+        pbutil_set (&adjustment->carc, carc);
+        if (s_amount (self, seg, at + 1, "adjustment amount", &adjustment->amount_cents)
+        ||  s_quantity (self, seg, at + 2, 0, &adjustment->quantity_milli))
+            return -1;
+        triples++;
+    }
+    if (triples == 0)
+        return s_refuse (self, seg, "CAS02 adjustment reason code is missing");
+    return 0;
+}
+
+static void
+s_add_remark (RemitClaim *claim, const char *code)
+{
+    if (*code)
+        pbutil_append_text (&claim->remarks, &claim->n_remarks, code);
+}
+
+//  MOA (professional): MOA03-MOA07 are claim payment remark codes.
+static int
+s_on_moa (s_reader_t *self, x12_segment_t *seg)
+{
+    for (size_t i = 3; i <= 7; i++)
+        s_add_remark (self->claim, x12_segment_element (seg, i));
+    return 0;
+}
+
+//  MIA (inpatient): remark codes sit in MIA05 and MIA20-MIA23.
+static int
+s_on_mia (s_reader_t *self, x12_segment_t *seg)
+{
+    static const size_t remark_elements [] = { 5, 20, 21, 22, 23 };
+    for (size_t i = 0; i < sizeof remark_elements / sizeof remark_elements [0]; i++)
+        s_add_remark (self->claim, x12_segment_element (seg, remark_elements [i]));
+    return 0;
+}
+
+static int
+s_on_claim_dtm (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *qualifier = x12_segment_element (seg, 1);
+    if (s_is (qualifier, "232"))
+        pbutil_set (&self->claim->service_date_from, x12_segment_element (seg, 2));
+    else
+    if (s_is (qualifier, "233"))
+        pbutil_set (&self->claim->service_date_to, x12_segment_element (seg, 2));
+    return 0;
+}
+
+//  SVC: SVC01 composite (qualifier, code, up to four modifiers), SVC02
+//  charge, SVC03 paid, SVC05 units paid. The guide leaves SVC05 out when
+//  the units are one, so empty means 1.
+static int
+s_on_svc (s_reader_t *self, x12_segment_t *seg)
+{
+    RemitLine *line = malloc (sizeof *line);
+    assert (line);
+    remit_line__init (line);
+    pbutil_append (&self->claim->lines, &self->claim->n_lines, line);
+    self->line = line;
+    self->loop = LOOP_LINE;
+    self->report->lines++;
+
+    pbutil_set (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
+    pbutil_set (&line->procedure_code, x12_segment_component (seg, 1, 2));
+    if (!*line->procedure_code)
+        return s_refuse (self, seg, "SVC01-2 procedure code is missing");
+    for (size_t i = 0; i < SVC_MODIFIERS; i++) {
+        const char *modifier = x12_segment_component (seg, 1, 3 + i);
+        if (*modifier)
+            pbutil_append_text (&line->modifiers, &line->n_modifiers, modifier);
+    }
+    if (s_amount (self, seg, 2, "line charge", &line->charge_cents)
+    ||  s_amount (self, seg, 3, "line payment", &line->paid_cents)
+    ||  s_quantity (self, seg, 5, 1000, &line->units_milli))
+        return -1;
+    return 0;
+}
+
+//  DTM*472 is the service date; DTM*150 (period start) stands in for it
+//  when the payer reports a period instead.
+static int
+s_on_line_dtm (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *qualifier = x12_segment_element (seg, 1);
+    if (s_is (qualifier, "472")
+    || (s_is (qualifier, "150") && !*self->line->service_date))
+        pbutil_set (&self->line->service_date, x12_segment_element (seg, 2));
+    return 0;
+}
+
+static int
+s_on_line_ref (s_reader_t *self, x12_segment_t *seg)
+{
+    if (s_is (x12_segment_element (seg, 1), "6R"))
+        pbutil_set (&self->line->line_item_control_number, x12_segment_element (seg, 2));
+    return 0;
+}
+
+//  LQ*HE: a remittance advice remark code (RARC) for the line. LQ*RX
+//  (NCPDP reject codes) is pharmacy and not kept.
+static int
+s_on_lq (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *code = x12_segment_element (seg, 2);
+    if (s_is (x12_segment_element (seg, 1), "HE") && *code)
+        pbutil_append_text (&self->line->remarks, &self->line->n_remarks, code);
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Provider-level adjustments
+
+//  PLB: PLB01 provider id, PLB02 fiscal period date, then up to six pairs
+//  of (reason:reference composite, amount). Each pair is one adjustment.
+static int
+s_on_plb (s_reader_t *self, x12_segment_t *seg)
+{
+    self->claim = NULL;
+    self->line = NULL;
+    self->loop = LOOP_TRAILER;
+    const char *provider = x12_segment_element (seg, 1);
+    const char *period = x12_segment_element (seg, 2);
+    if (!*provider)
+        return s_refuse (self, seg, "PLB01 provider identifier is missing");
+    size_t pairs = 0;
+    for (size_t i = 0; i < PLB_PAIRS; i++) {
+        size_t at = 3 + 2 * i;
+        const char *reason = x12_segment_component (seg, at, 1);
+        if (!*reason) {
+            if (*x12_segment_element (seg, at + 1))
+                return s_refuse (self, seg, "PLB%02zu amount without a reason code in PLB%02zu", at + 1, at);
+            continue;
+        }
+        ProviderAdjustment *adjustment = malloc (sizeof *adjustment);
+        assert (adjustment);
+        provider_adjustment__init (adjustment);
+        pbutil_append (&self->remit->provider_adjustments, &self->remit->n_provider_adjustments, adjustment);
+        pbutil_set (&adjustment->provider_id, provider);
+        pbutil_set (&adjustment->fiscal_period, period);
+        pbutil_set (&adjustment->reason_code, reason);
+        pbutil_set (&adjustment->reference, x12_segment_component (seg, at, 2));
+        if (s_amount (self, seg, at + 1, "provider adjustment amount", &adjustment->amount_cents))
+            return -1;
+        pairs++;
+        self->report->provider_adjustments++;
+    }
+    if (pairs == 0)
+        return s_refuse (self, seg, "PLB03 adjustment reason code is missing");
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Dispatch
+
+typedef int (s_handler_fn) (s_reader_t *self, x12_segment_t *seg);
+
+//  Where each segment the reader acts on may appear. Segments not listed
+//  are skipped wherever they are (the reader has checked the envelope);
+//  a listed segment found elsewhere refuses the file with `where` in the
+//  reason. The first row matching id and loop wins.
+static const struct {
+    const char *id;
+    unsigned loops;
+    s_handler_fn *handler;
+    const char *where;
+} s_handlers [] = {
+    { "TRN", IN (LOOP_HEADER),                      s_on_trn,        "in the header (after BPR)" },
+    { "DTM", IN (LOOP_HEADER),                      s_on_header_dtm, NULL },
+    { "N1",  IN (LOOP_HEADER) | IN (LOOP_PAYER) | IN (LOOP_PAYEE),
+                                                    s_on_n1,         "in the header, before the first LX / CLP" },
+    { "REF", IN (LOOP_PAYER),                       s_on_payer_ref,  NULL },
+    { "LX",  IN_BODY,                               s_on_lx,         "before the PLB trailer" },
+    { "CLP", IN_BODY,                               s_on_clp,        "before the PLB trailer" },
+    { "CAS", IN (LOOP_CLAIM) | IN (LOOP_LINE),      s_on_cas,        "in a claim (after CLP)" },
+    { "MOA", IN (LOOP_CLAIM),                       s_on_moa,        "in a claim, before its first SVC" },
+    { "MIA", IN (LOOP_CLAIM),                       s_on_mia,        "in a claim, before its first SVC" },
+    { "DTM", IN (LOOP_CLAIM),                       s_on_claim_dtm,  NULL },
+    { "SVC", IN (LOOP_CLAIM) | IN (LOOP_LINE),      s_on_svc,        "in a claim (after CLP)" },
+    { "DTM", IN (LOOP_LINE),                        s_on_line_dtm,   NULL },
+    { "REF", IN (LOOP_LINE),                        s_on_line_ref,   NULL },
+    { "LQ",  IN (LOOP_LINE),                        s_on_lq,         "in a service line (after SVC)" },
+    { "PLB", IN_BODY | IN (LOOP_TRAILER),           s_on_plb,        "in a transaction set" },
+};
+
+static int
+s_segment (s_reader_t *self, x12_segment_t *seg)
+{
+    const char *id = x12_segment_id (seg);
+    if (s_is (id, "ISA"))
+        return s_on_isa (self, seg);
+    if (s_is (id, "ST"))
+        return s_on_st (self, seg);
+    if (self->loop == LOOP_NONE)
+        return 0;           //  GS, GE, IEA, TA1: the reader has checked them
+    if (s_is (id, "SE"))
+        return s_on_se (self, seg);
+    if (self->expect_bpr) {
+        self->expect_bpr = false;
+        if (!s_is (id, "BPR"))
+            return s_refuse (self, seg, "BPR expected right after ST");
+        return s_on_bpr (self, seg);
+    }
+    const char *where = NULL;
+    for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
+        if (!s_is (s_handlers [i].id, id))
+            continue;
+        if (s_handlers [i].loops & IN (self->loop))
+            return s_handlers [i].handler (self, seg);
+        if (!where)
+            where = s_handlers [i].where;
+    }
+    if (where)
+        return s_refuse (self, seg, "%s belongs %s", id, where);
+    return 0;
+}
+
+int
+remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
+               remit835_report_t *report)
+{
+    assert (reader);
+    remit835_report_t local;
+    if (!report)
+        report = &local;
+    memset (report, 0, sizeof *report);
+    s_reader_t state = {
+        .reader = reader, .on_remit = on_remit, .arg = arg, .report = report,
+        .isa13 = (char *) protobuf_c_empty_string,
+        .payer_ref = (char *) protobuf_c_empty_string
+    };
+    s_reader_t *self = &state;
+
+    x12_segment_t *seg;
+    int rc;
+    while ((rc = x12_reader_next (reader, &seg)) == 1)
+        if (s_segment (self, seg))
+            break;
+    report->segments = x12_reader_segments (reader);
+    if (rc == -1) {
+        report->error_segment = x12_reader_error_segment (reader);
+        snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
+        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+    }
+    //  A set still open here belongs to a refused file: the reader closes
+    //  every set at SE before a clean end.
+    pbutil_free (&self->remit);
+    pbutil_set (&self->isa13, NULL);
+    pbutil_set (&self->payer_ref, NULL);
+    return rc == -1 || self->failed? -1: 0;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Balancing
+
+typedef struct {
+    char *error;
+    size_t size;
+    int problems;
+} s_check_t;
+
+static void
+s_problem (s_check_t *check, const char *format, ...)
+{
+    if (check->problems++ == 0 && check->error) {
+        va_list args;
+        va_start (args, format);
+        vsnprintf (check->error, check->size, format, args);
+        va_end (args);
+    }
+}
+
+static int64_t
+s_sum (Adjustment **adjustments, size_t count)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < count; i++)
+        sum += adjustments [i]->amount_cents;
+    return sum;
+}
+
+int
+remit835_check (const Remittance *remit, char *error, size_t size)
+{
+    assert (remit);
+    s_check_t check = { .error = error, .size = error? size: 0 };
+    if (error && size)
+        *error = 0;
+    char m1 [32], m2 [32], m3 [32], m4 [32];
+    int64_t claims_paid = 0;
+    for (size_t i = 0; i < remit->n_claims; i++) {
+        const RemitClaim *claim = remit->claims [i];
+        int64_t adjusted = s_sum (claim->adjustments, claim->n_adjustments);
+        for (size_t j = 0; j < claim->n_lines; j++) {
+            const RemitLine *line = claim->lines [j];
+            int64_t line_adjusted = s_sum (line->adjustments, line->n_adjustments);
+            adjusted += line_adjusted;
+            if (line->charge_cents - line_adjusted != line->paid_cents)
+                s_problem (&check, "claim %s (CLP segment %" PRIu64 ") line %zu (SVC %s): "
+                           "charge %s - adjustments %s = %s, but the line paid %s",
+                           claim->pcn, claim->segment_index, j + 1, line->procedure_code,
+                           remit835_money (line->charge_cents, m1, sizeof m1),
+                           remit835_money (line_adjusted, m2, sizeof m2),
+                           remit835_money (line->charge_cents - line_adjusted, m3, sizeof m3),
+                           remit835_money (line->paid_cents, m4, sizeof m4));
+        }
+        if (claim->charge_cents - adjusted != claim->paid_cents)
+            s_problem (&check, "claim %s (CLP segment %" PRIu64 "): "
+                       "charge %s - adjustments %s = %s, but the claim paid %s",
+                       claim->pcn, claim->segment_index,
+                       remit835_money (claim->charge_cents, m1, sizeof m1),
+                       remit835_money (adjusted, m2, sizeof m2),
+                       remit835_money (claim->charge_cents - adjusted, m3, sizeof m3),
+                       remit835_money (claim->paid_cents, m4, sizeof m4));
+        claims_paid += claim->paid_cents;
+    }
+    int64_t provider = 0;
+    for (size_t i = 0; i < remit->n_provider_adjustments; i++)
+        provider += remit->provider_adjustments [i]->amount_cents;
+    if (claims_paid - provider != remit->total_paid_cents)
+        s_problem (&check, "trace %s: claims paid %s - provider adjustments %s = %s, but BPR02 pays %s",
+                   remit->trace,
+                   remit835_money (claims_paid, m1, sizeof m1),
+                   remit835_money (provider, m2, sizeof m2),
+                   remit835_money (claims_paid - provider, m3, sizeof m3),
+                   remit835_money (remit->total_paid_cents, m4, sizeof m4));
+    if (check.problems > 1 && error && size) {
+        size_t used = strlen (error);
+        snprintf (error + used, size - used, " (and %d more problem%s)",
+                  check.problems - 1, check.problems > 2? "s": "");
+    }
+    return check.problems? -1: 0;
+}

@@ -1,0 +1,75 @@
+/*  remit835: 835 (005010X221A1) health care claim payment / advice, read
+    from an X12 reader into one Remittance message per transaction set.
+
+    Reads the header (BPR payment, TRN trace, DTM*405, N1*PR payer and
+    N1*PE payee with their N3 / N4 / REF), the claims (LX, CLP with its
+    claim-level CAS, MOA / MIA remark codes, DTM*232 / 233) and their
+    service lines (SVC, DTM*472 / 150, CAS, REF*6R, LQ*HE), and the
+    provider-level adjustments (PLB) at the end of the set. Names of the
+    patient, the insured and the rendering provider (NM1 in the claim loop)
+    are PHI or of no use to posting and are never kept.
+
+    Money is exact integer cents. A malformed file (envelope errors from the
+    reader, a segment outside the loop it belongs to, a required amount
+    missing or not a number, an unknown CLP02 status or CAS group) is refused
+    whole: remit835_read returns -1 and the report names the segment number,
+    segment id and reason.
+
+    Reading does not check the arithmetic: remit835_check does, separately,
+    so a caller can both refuse an unbalanced remittance and say exactly
+    which claim, line or total does not add up.
+*/
+#ifndef RCMQ_CLAIMS_REMIT835_H
+#define RCMQ_CLAIMS_REMIT835_H
+
+#include "x12.h"
+#include "claims.pb-c.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+//  Called once per transaction set (ST ... SE) when its SE has been read.
+//  The remittance belongs to the reader and is freed after the call; the
+//  callback may keep it instead by taking it and setting *remit_p to NULL
+//  (free it later with remittance__free_unpacked). Return 0 to go on, -1 to
+//  stop (remit835_read then returns -1).
+//  Remittances handed out before a later structural error belong to a file
+//  that is then refused: treat them as provisional until remit835_read
+//  returns 0.
+typedef int (remit835_fn) (Remittance **remit_p, void *arg);
+
+typedef struct {
+    uint64_t segments;          //  segments read
+    uint32_t interchanges;      //  ISA envelopes
+    uint32_t transactions;      //  ST sets (= remittances handed out on success)
+    uint32_t claims;            //  CLP loops
+    uint32_t lines;             //  SVC loops
+    uint32_t provider_adjustments;  //  PLB amounts
+    //  On -1: where and why ("segment 27 (CAS): ...").
+    uint64_t error_segment;
+    char error_id [4];
+    char error [320];
+} remit835_report_t;
+
+//  Reads every segment from reader, calling on_remit per transaction set.
+//  Returns 0 when the whole file was read and is well formed, -1 when it is
+//  refused (report->error says why) or the callback stopped it. report may
+//  be NULL.
+int remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
+                   remit835_report_t *report);
+
+//  Checks that the remittance adds up, in cents:
+//    every line:   SVC02 - sum of the line's CAS = SVC03
+//    every claim:  CLP03 - sum of CAS (claim and its lines) = CLP04
+//    the payment:  BPR02 = sum of CLP04 - sum of PLB amounts
+//  (in 5010 a PLB amount is positive when it reduces the payment). Returns
+//  0, or -1 with error naming the first claim / line / total that does not
+//  add up, its segment and the amounts, and how many other problems there
+//  are. error may be NULL.
+int remit835_check (const Remittance *remit, char *error, size_t size);
+
+//  Formats cents as X12 decimal text ("-42.58", "0", "12.5" -> "12.50").
+//  Returns buffer.
+char *remit835_money (int64_t cents, char *buffer, size_t size);
+
+#endif
