@@ -74,7 +74,7 @@ s_fail (s_out_t *self, const char *format, ...)
     vsnprintf (reason, sizeof reason, format, args);
     va_end (args);
     if (self->pcn)
-        snprintf (self->error, WRITE837_ERROR_SIZE, "claim %.40s: %s", self->pcn, reason);
+        snprintf (self->error, WRITE837_ERROR_SIZE, "claim %.40s: %.200s", self->pcn, reason);
     else
         snprintf (self->error, WRITE837_ERROR_SIZE, "%s", reason);
 }
@@ -575,7 +575,7 @@ s_check (const Claim *claim, const char *payer_id, char *error)
     }
     if (!reason)
         return 0;
-    snprintf (error, WRITE837_ERROR_SIZE, "claim %.40s: %s", s_or (pcn, "(no PCN)"), reason);
+    snprintf (error, WRITE837_ERROR_SIZE, "claim %.40s: %.200s", s_or (pcn, "(no PCN)"), reason);
     return -1;
 }
 
@@ -788,16 +788,25 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
 
     //  ISA: fixed widths, so it is formatted whole; the separators in it
     //  are the stand-ins, replaced with the rest at the end.
-    char isa [128];
-    snprintf (isa, sizeof isa,
-              "ISA%c00%c%-10s%c00%c%-10s%c%-2s%c%-15s%c%-2s%c%-15s%c%s%c%s%c%c%c00501%c%09u%c%c%c%c%c%c",
-              S_ELEMENT, S_ELEMENT, "", S_ELEMENT, S_ELEMENT, "", S_ELEMENT,
-              s_or (header->sender_qualifier, "ZZ"), S_ELEMENT, header->sender_id, S_ELEMENT,
-              s_or (header->receiver_qualifier, "ZZ"), S_ELEMENT, header->receiver_id, S_ELEMENT,
-              short_date, S_ELEMENT, time, S_ELEMENT, S_REPETITION, S_ELEMENT, S_ELEMENT,
-              header->interchange_control_number, S_ELEMENT,
-              header->ack_requested? '1': '0', S_ELEMENT, header->test? 'T': 'P', S_ELEMENT,
-              S_COMPONENT, S_TERMINATOR);
+    char sender [16], receiver [16], control [16];
+    snprintf (sender, sizeof sender, "%-15s", header->sender_id);
+    snprintf (receiver, sizeof receiver, "%-15s", header->receiver_id);
+    snprintf (control, sizeof control, "%09u", header->interchange_control_number);
+    const char repetition [] = { S_REPETITION, 0 }, component [] = { S_COMPONENT, 0 };
+    const char *isa_elements [16] = {
+        "00", "          ", "00", "          ",
+        s_or (header->sender_qualifier, "ZZ"), sender, s_or (header->receiver_qualifier, "ZZ"), receiver,
+        short_date, time, repetition, "00501", control,
+        header->ack_requested? "1": "0", header->test? "T": "P", component
+    };
+    char isa [128] = "ISA";
+    for (size_t i = 0; i < 16; i++) {
+        size_t len = strlen (isa);
+        isa [len] = S_ELEMENT;
+        snprintf (isa + len + 1, sizeof isa - len - 1, "%s", isa_elements [i]);
+    }
+    isa [strlen (isa) + 1] = 0;
+    isa [strlen (isa)] = S_TERMINATOR;
     assert (strlen (isa) == 106);
     //  The ids are data too: a separator must not occur in them.
     for (const char *p = header->sender_id; *p; p++)

@@ -26,6 +26,7 @@ static s_suite_t s_suites [] = {
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
     { "consumer", consumer_suite },
+    { "write837", write837_suite },
     { "remit835", remit835_suite },
 };
 

@@ -19,6 +19,7 @@ Suite *access_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
 Suite *consumer_suite (void);
+Suite *write837_suite (void);
 Suite *remit835_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
