@@ -93,8 +93,8 @@ char *write837_batch (const write837_header_t *header, Claim *const *claims, siz
                       size_t *size, char *error);
 
 //  0 when claim can be written for payer_id, else -1 with the reason in
-//  error (WRITE837_ERROR_SIZE bytes). Data containing control characters
-//  is found only by write837_batch.
+//  error (WRITE837_ERROR_SIZE bytes): the same checks write837_batch makes,
+//  control characters in data included (it writes the claim to find them).
 int   write837_check (const Claim *claim, const char *payer_id, char *error);
 
 //  REF*6R of line lx (from 1) of a claim: "<pcn>-<lx>" into out (at least
