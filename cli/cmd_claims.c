@@ -191,6 +191,159 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
+//  Sends a file (277CA or 835) to a claims method and returns its reply.
+static int
+s_send_file (ctl_t *ctl, const char *method, const char *path,
+             const ProtobufCMessageDescriptor *reply_type, void **reply)
+{
+    zchunk_t *content = NULL;
+    FILE *file = fopen (path, "rb");
+    if (file) {
+        content = zchunk_read (file, (size_t) zsys_file_size (path));
+        fclose (file);
+    }
+    if (!content)
+        return ctl_fail ("%s: cannot read %s: %s", method, path, strerror (errno));
+    FileRequest request = FILE_REQUEST__INIT;
+    const char *slash = strrchr (path, '/');
+    request.filename = (char *) (slash? slash + 1: path);
+    request.content.data = zchunk_data (content);
+    request.content.len = zchunk_size (content);
+    int rc = ctl_call_timeout (ctl, "claims", method, &request, reply_type, reply, FILE_TIMEOUT_MS);
+    zchunk_destroy (&content);
+    return rc;
+}
+
+static int
+s_post (ctl_t *ctl, ctl_args_t *args)
+{
+    PostReply *reply;
+    int rc = s_send_file (ctl, "claims.Post", ctl_arg_operand (args, 0), &post_reply__descriptor, (void **) &reply);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_message (&reply->base), stdout);
+    else
+    if (reply->duplicate)
+        printf ("already posted: 835 %s changed nothing\n", reply->trace);
+    else
+        printf ("posted     835 %s: %u claims, %.2f paid, %u exceptions, %.2f provider adjustments\n",
+                reply->trace, reply->claims_posted, reply->paid_cents / 100.0, reply->exceptions,
+                reply->provider_adjustment_cents / 100.0);
+    codec_free (reply);
+    return CTL_OK;
+}
+
+static int
+s_ack (ctl_t *ctl, ctl_args_t *args)
+{
+    AcknowledgeReply *reply;
+    int rc = s_send_file (ctl, "claims.Acknowledge", ctl_arg_operand (args, 0),
+                          &acknowledge_reply__descriptor, (void **) &reply);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_message (&reply->base), stdout);
+    else
+        printf ("277CA      %s: %u accepted, %u rejected, %u unmatched\n", reply->trace,
+                reply->accepted, reply->rejected, reply->unmatched);
+    codec_free (reply);
+    return CTL_OK;
+}
+
+static int
+s_exceptions (ctl_t *ctl, ctl_args_t *args)
+{
+    ExceptionList *list;
+    int rc = ctl_call (ctl, "claims", "claims.ListExceptions", NULL, &exception_list__descriptor, (void **) &list);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        json_t *rows = json_array ();
+        for (size_t i = 0; i < list->n_exceptions; i++)
+            json_array_append_new (rows, pbjson_message (&list->exceptions [i]->base));
+        output_json (rows, stdout);
+    }
+    else {
+        output_column_t columns [] = {
+            { "id", OUTPUT_TEXT }, { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT },
+            { "paid", OUTPUT_TEXT }, { "reason", OUTPUT_TEXT }, { NULL }
+        };
+        output_table_t *table = output_table_new (columns);
+        for (size_t i = 0; i < list->n_exceptions; i++) {
+            RemitException *e = list->exceptions [i];
+            output_table_row (table);
+            output_table_cell (table, e->id);
+            output_table_cell (table, e->remit->pcn);
+            output_table_cell (table, e->payer_id);
+            output_table_cellf (table, "%.2f", e->remit->paid_cents / 100.0);
+            output_table_cell (table, e->reason);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+    }
+    codec_free (list);
+    return CTL_OK;
+}
+
+static int
+s_match (ctl_t *ctl, ctl_args_t *args)
+{
+    MatchExceptionRequest request = MATCH_EXCEPTION_REQUEST__INIT;
+    request.id = (char *) ctl_arg_operand (args, 0);
+    request.pcn = (char *) ctl_arg_operand (args, 1);
+    PostReply *reply;
+    int rc = ctl_call (ctl, "claims", "claims.MatchException", &request, &post_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK) {
+        if (ctl_format (ctl) == OUTPUT_JSON)
+            output_json (pbjson_message (&reply->base), stdout);
+        else
+            printf ("posted     exception %s to claim %s\n", request.id, request.pcn);
+    }
+    codec_free (reply);
+    return rc;
+}
+
+static int
+s_correct_or_void (ctl_t *ctl, ctl_args_t *args, const char *method)
+{
+    CorrectRequest request = CORRECT_REQUEST__INIT;
+    request.pcn = (char *) ctl_arg_operand (args, 0);
+    request.reason = (char *) s_option (args, "reason");
+    const char *total = ctl_arg_option (args, "total");
+    if (total)
+        request.total_charge_cents = (int64_t) (atof (total) * 100.0 + (total [0] == '-'? -0.5: 0.5));
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", method, &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record);
+    codec_free (record);
+    return rc;
+}
+
+static int
+s_correct (ctl_t *ctl, ctl_args_t *args)
+{
+    return s_correct_or_void (ctl, args, "claims.Correct");
+}
+
+static int
+s_void (ctl_t *ctl, ctl_args_t *args)
+{
+    return s_correct_or_void (ctl, args, "claims.Void");
+}
+
+static const ctl_option_t s_correct_options [] = {
+    { "reason", "TEXT",   "why (required; goes into the claim's history)" },
+    { "total",  "AMOUNT", "corrected total charge, e.g. 125.50" },
+    { NULL }
+};
+
+static const ctl_option_t s_void_options [] = {
+    { "reason", "TEXT", "why (required; goes into the claim's history)" },
+    { NULL }
+};
+
 static const ctl_option_t s_submit_options [] = {
     { "queue", "QUEUE", "only this queue's claims" },
     { "payer", "PAYER", "only this payer's claims" },
@@ -232,6 +385,16 @@ static const ctl_command_t s_commands [] = {
       "claims/outbound-dir) for the clearinghouse: ready claims as originals,\n"
       "corrected ones as replacements (frequency 7), voided ones as voids (8).",
       s_submit_options, s_submit },
+    { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list", NULL, NULL, s_ack },
+    { "post", "FILE", 1, 1, "post an 835 remittance",
+      "Posts every claim payment of an 835. The file must read cleanly and balance\n"
+      "(claims, lines, BPR02 = sum of CLP04 - PLB), else nothing is posted and the\n"
+      "error names what does not add up. Posting the same 835 again changes nothing.",
+      NULL, s_post },
+    { "exceptions", NULL, 0, 0, "remits that matched no claim", NULL, NULL, s_exceptions },
+    { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
+    { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
+    { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },
     { NULL }
 };
 

@@ -236,13 +236,21 @@ int
 ctl_call (ctl_t *ctl, const char *name, const char *method, const void *body,
           const ProtobufCMessageDescriptor *reply_type, void **reply_body)
 {
+    return ctl_call_timeout (ctl, name, method, body, reply_type, reply_body,
+                             ctl_timeout (ctl, CTL_TIMEOUT_MS));
+}
+
+int
+ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, const void *body,
+                  const ProtobufCMessageDescriptor *reply_type, void **reply_body, int timeout_ms)
+{
     if (reply_body)
         *reply_body = NULL;
     char error [1024];
     client_t *client = ctl_client_new (ctl, name, error, sizeof error);
     if (!client)
         return ctl_fail ("%s", error);
-    client_set_timeout (client, ctl_timeout (ctl, CTL_TIMEOUT_MS));
+    client_set_timeout (client, ctl_timeout (ctl, timeout_ms));
     Reply *reply = client_call (client, method, body);
     if (!reply) {
         ctl_fail ("%s", client_error (client));

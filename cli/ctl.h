@@ -110,6 +110,11 @@ client_t   *ctl_client_new (ctl_t *ctl, const char *name, char *error, size_t er
 int         ctl_call (ctl_t *ctl, const char *name, const char *method, const void *body,
                       const ProtobufCMessageDescriptor *reply_type, void **reply_body);
 
+//  Same, with a per-attempt timeout of its own (file uploads) and one resend.
+int         ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, const void *body,
+                              const ProtobufCMessageDescriptor *reply_type, void **reply_body,
+                              int timeout_ms);
+
 //  Prints "rcmqctl: <message>" on stderr. Returns CTL_FAILED.
 int         ctl_fail (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 

@@ -73,6 +73,9 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     int rc = ledger_put (self, txn, record, old_status);
     if (rc == 0)
         rc = ledger_emit (self, txn, "entered", record, &change);
+    //  Remits that came before the claim are posted now.
+    if (rc == 0 && !*old_status)
+        rc = remits_claim_arrived (self, txn, record->pcn);
     codec_free (record);
     return rc;
 }

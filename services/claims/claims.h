@@ -17,7 +17,7 @@
 #include "phi.h"
 #include "service.h"
 
-#define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "acks", \
+#define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", \
                       "submissions", "provider_adjustments", "queues"
 
 typedef struct {
@@ -55,5 +55,11 @@ int          ledger_follow_up_days (claims_t *self, const char *payer_id);
 //  apply.c
 
 int          claims_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg);
+
+//  ---------------------------------------------------------------------
+//  remits.c
+
+//  Posts the exceptions waiting for a claim that just arrived.
+int          remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn);
 
 #endif

@@ -14,6 +14,8 @@
 
 extern const server_method_t claims_read_methods [];
 extern const server_method_t claims_submit_methods [];
+extern const server_method_t claims_remit_methods [];
+extern const server_method_t claims_correction_methods [];
 void submit_write_files (claims_t *self);
 void submit_committed (claims_t *self);
 
@@ -50,6 +52,8 @@ s_start (service_t *service)
     self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
     service_add_methods (service, claims_read_methods);
     service_add_methods (service, claims_submit_methods);
+    service_add_methods (service, claims_remit_methods);
+    service_add_methods (service, claims_correction_methods);
     //  Files a crash kept from reaching the disk after their commit.
     submit_write_files (self);
     return 0;

@@ -28,6 +28,8 @@ static s_suite_t s_suites [] = {
     { "consumer", consumer_suite },
     { "write837", write837_suite },
     { "remit835", remit835_suite },
+    { "posting", posting_suite },
+    { "carc", carc_suite },
 };
 
 char *

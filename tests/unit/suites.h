@@ -21,6 +21,8 @@ Suite *eventlog_suite (void);
 Suite *consumer_suite (void);
 Suite *write837_suite (void);
 Suite *remit835_suite (void);
+Suite *posting_suite (void);
+Suite *carc_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

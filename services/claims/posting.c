@@ -1,0 +1,481 @@
+/*  posting: 835 claim payments applied to claim records (see posting.h).
+
+    posting_apply works in three steps:
+    1. which earlier postings are still in force: replay the record's
+       postings, each reversal cancelling the posting it matched when it was
+       applied (s_reversal_target is deterministic, so the replay finds the
+       same one);
+    2. the new posting: a reversal must match a posting in force (the latest
+       one whose charge and payment it negates); the lines are matched and
+       a copy is appended;
+    3. the money, adjustments, denials and status are recomputed from the
+       postings in force (s_classify says where each adjustment counts),
+       and the deltas are the difference with what the record held.
+
+    Recomputing instead of adding and subtracting means a reversal can never
+    leave a stray cent behind, and the figures always follow from the
+    postings a person can read in the record.
+*/
+#include "posting.h"
+#include "carc.h"
+#include "remit835.h"
+#include "pbutil.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+//  Where an adjustment counts.
+typedef enum {
+    S_PATIENT,          //  group PR: the patient's balance
+    S_CONTRACTUAL,      //  written off by contract on a paid claim / line
+    S_DENIED,           //  the payer refused it
+    S_OTHER             //  bookkeeping: prior payer, interest, withholds ...
+} s_bucket_t;
+
+typedef struct {
+    posting_money_t money;
+    int64_t other_cents;
+} s_totals_t;
+
+static bool
+s_is (const char *a, const char *b)
+{
+    return strcmp (a, b) == 0;
+}
+
+static bool
+s_is_reversal (const RemitClaim *remit)
+{
+    return s_is (remit->status_code, "22");
+}
+
+//  True when an adjustment refuses payment (and is not a zero placeholder
+//  such as CAS*CO*42*0 that some payers send on every line).
+static bool
+s_denying (const Adjustment *adjustment)
+{
+    return adjustment->amount_cents != 0 && carc_denies (adjustment->group, adjustment->carc);
+}
+
+static bool
+s_any_denying (Adjustment **adjustments, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (s_denying (adjustments [i]))
+            return true;
+    return false;
+}
+
+//  A claim is denied when the payer says so (CLP02 4) or pays nothing and
+//  refuses something; a line when it is paid nothing and refused.
+static bool
+s_claim_denied (const RemitClaim *remit)
+{
+    if (s_is (remit->status_code, "4"))
+        return true;
+    if (remit->paid_cents != 0)
+        return false;
+    if (s_any_denying (remit->adjustments, remit->n_adjustments))
+        return true;
+    for (size_t i = 0; i < remit->n_lines; i++)
+        if (s_any_denying (remit->lines [i]->adjustments, remit->lines [i]->n_adjustments))
+            return true;
+    return false;
+}
+
+static bool
+s_line_denied (const RemitClaim *remit, const RemitLine *line)
+{
+    return s_claim_denied (remit)
+        || (line->paid_cents == 0 && s_any_denying (line->adjustments, line->n_adjustments));
+}
+
+static s_bucket_t
+s_classify (const Adjustment *adjustment, bool denied_scope)
+{
+    if (s_is (adjustment->group, "PR"))
+        return S_PATIENT;
+    if (denied_scope)
+        return S_DENIED;
+    if (carc_is_contractual (adjustment->group, adjustment->carc))
+        return S_CONTRACTUAL;
+    if (carc_denies (adjustment->group, adjustment->carc))
+        return S_DENIED;
+    return S_OTHER;
+}
+
+static void
+s_count (s_totals_t *totals, const Adjustment *adjustment, bool denied_scope)
+{
+    int64_t amount = adjustment->amount_cents;
+    switch (s_classify (adjustment, denied_scope)) {
+        case S_PATIENT:     totals->money.patient_responsibility_cents += amount; break;
+        case S_CONTRACTUAL: totals->money.contractual_cents += amount; break;
+        case S_DENIED:      totals->money.denied_cents += amount; break;
+        case S_OTHER:       totals->other_cents += amount; break;
+    }
+}
+
+//  Adds what one CLP contributes to totals.
+static void
+s_add_claim (s_totals_t *totals, const RemitClaim *remit)
+{
+    bool claim_denied = s_claim_denied (remit);
+    totals->money.paid_cents += remit->paid_cents;
+    for (size_t i = 0; i < remit->n_adjustments; i++)
+        s_count (totals, remit->adjustments [i], claim_denied);
+    for (size_t i = 0; i < remit->n_lines; i++) {
+        const RemitLine *line = remit->lines [i];
+        bool line_denied = s_line_denied (remit, line);
+        for (size_t j = 0; j < line->n_adjustments; j++)
+            s_count (totals, line->adjustments [j], line_denied);
+    }
+}
+
+void
+posting_money (const RemitClaim *remit, posting_money_t *money)
+{
+    assert (remit && money);
+    s_totals_t totals = { .money = { 0 } };
+    s_add_claim (&totals, remit);
+    *money = totals.money;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Line matching
+
+static bool
+s_same_modifiers (const RemitLine *remit_line, const ServiceLine *line)
+{
+    if (remit_line->n_modifiers != line->n_modifiers)
+        return false;
+    for (size_t i = 0; i < line->n_modifiers; i++)
+        if (!s_is (remit_line->modifiers [i], line->modifiers [i]))
+            return false;
+    return true;
+}
+
+typedef enum { S_BY_CONTROL_NUMBER, S_BY_PROCEDURE_AND_MODIFIERS, S_BY_PROCEDURE } s_match_t;
+
+static bool
+s_matches (const RemitLine *remit_line, const ServiceLine *line, s_match_t how)
+{
+    switch (how) {
+        case S_BY_CONTROL_NUMBER:
+            return *remit_line->line_item_control_number
+                && s_is (remit_line->line_item_control_number, line->line_item_control_number);
+        case S_BY_PROCEDURE_AND_MODIFIERS:
+            return s_is (remit_line->procedure_code, line->procedure_code)
+                && s_same_modifiers (remit_line, line);
+        case S_BY_PROCEDURE:
+            return s_is (remit_line->procedure_code, line->procedure_code);
+    }
+    return false;
+}
+
+uint32_t
+posting_match_lines (RemitClaim *remit, const Claim *claim)
+{
+    assert (remit);
+    size_t n_lines = claim? claim->n_lines: 0;
+    bool *used = calloc (n_lines + 1, sizeof (bool));
+    assert (used);
+    for (size_t i = 0; i < remit->n_lines; i++)
+        remit->lines [i]->matched_line_number = 0;
+    //  Pass by pass, so an exact match by control number is never taken
+    //  away by an earlier line that only shares the procedure code.
+    uint32_t matched = 0;
+    for (s_match_t how = S_BY_CONTROL_NUMBER; how <= S_BY_PROCEDURE; how++)
+        for (size_t i = 0; i < remit->n_lines; i++) {
+            RemitLine *remit_line = remit->lines [i];
+            if (remit_line->matched_line_number)
+                continue;
+            for (size_t j = 0; j < n_lines; j++)
+                if (!used [j] && s_matches (remit_line, claim->lines [j], how)) {
+                    used [j] = true;
+                    //  LX01 numbers the line; a claim built without one
+                    //  still gets its position.
+                    remit_line->matched_line_number = claim->lines [j]->line_number?
+                        claim->lines [j]->line_number: (uint32_t) (j + 1);
+                    matched++;
+                    break;
+                }
+        }
+    free (used);
+    return matched;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Reversals
+
+//  The posting in force a reversal undoes: the latest one whose charge and
+//  payment it negates. -1 when there is none.
+static int
+s_reversal_target (Posting **postings, size_t count, const bool *in_force, const RemitClaim *reversal)
+{
+    for (size_t i = count; i-- > 0; ) {
+        const RemitClaim *remit = postings [i]->remit;
+        if (in_force [i] && remit
+        &&  remit->charge_cents == -reversal->charge_cents
+        &&  remit->paid_cents == -reversal->paid_cents)
+            return (int) i;
+    }
+    return -1;
+}
+
+//  Which of the record's postings are in force (an array of count + 1, the
+//  extra slot for the posting being applied).
+static bool *
+s_in_force (const ClaimRecord *record)
+{
+    bool *in_force = calloc (record->n_postings + 1, sizeof (bool));
+    assert (in_force);
+    for (size_t i = 0; i < record->n_postings; i++) {
+        const Posting *posting = record->postings [i];
+        if (!posting->remit)
+            continue;
+        if (s_is_reversal (posting->remit)) {
+            int target = s_reversal_target (record->postings, i, in_force, posting->remit);
+            if (target >= 0)
+                in_force [target] = false;
+        }
+        else
+            in_force [i] = true;
+    }
+    return in_force;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Adjustments and denials of the postings in force
+
+//  Adds an adjustment to the record's net list, merged by (group, CARC).
+static void
+s_merge (ClaimRecord *record, const Adjustment *adjustment)
+{
+    for (size_t i = 0; i < record->n_adjustments; i++) {
+        Adjustment *have = record->adjustments [i];
+        if (s_is (have->group, adjustment->group) && s_is (have->carc, adjustment->carc)) {
+            have->amount_cents += adjustment->amount_cents;
+            have->quantity_milli += adjustment->quantity_milli;
+            return;
+        }
+    }
+    pbutil_append (&record->adjustments, &record->n_adjustments,
+                   pbutil_clone (&adjustment->base));
+}
+
+static void
+s_clear_adjustments (ClaimRecord *record)
+{
+    for (size_t i = 0; i < record->n_adjustments; i++)
+        pbutil_free (&record->adjustments [i]);
+    free (record->adjustments);
+    record->adjustments = NULL;
+    record->n_adjustments = 0;
+}
+
+static void
+s_clear_denials (ClaimRecord *record)
+{
+    for (size_t i = 0; i < record->n_denials; i++)
+        pbutil_free (&record->denials [i]);
+    free (record->denials);
+    record->denials = NULL;
+    record->n_denials = 0;
+}
+
+static void
+s_add_denial (ClaimRecord *record, uint32_t line_number, const Adjustment *adjustment,
+              char **rarcs, size_t n_rarcs)
+{
+    DenialReason *denial = malloc (sizeof *denial);
+    assert (denial);
+    denial_reason__init (denial);
+    denial->line_number = line_number;
+    pbutil_set (&denial->group, adjustment->group);
+    pbutil_set (&denial->carc, adjustment->carc);
+    for (size_t i = 0; i < n_rarcs; i++)
+        pbutil_append_text (&denial->rarcs, &denial->n_rarcs, rarcs [i]);
+    denial->amount_cents = adjustment->amount_cents;
+    pbutil_set (&denial->category,
+                carc_category_name (carc_category (adjustment->group, adjustment->carc, rarcs, n_rarcs)));
+    pbutil_append (&record->denials, &record->n_denials, denial);
+}
+
+//  True when an adjustment of a denied claim or line is a reason for the
+//  denial: not the patient's share, not the contractual write-off that
+//  would have applied anyway, not a zero placeholder.
+static bool
+s_denial_reason (const Adjustment *adjustment)
+{
+    return adjustment->amount_cents != 0
+        && !s_is (adjustment->group, "PR")
+        && !carc_is_contractual (adjustment->group, adjustment->carc);
+}
+
+//  The denial reasons of one adjudication, from a denied claim (line 0 for
+//  claim-level CAS) and its denied lines, with the remark codes that came
+//  with them (MOA / MIA for the claim, LQ for a line). A line that matched
+//  no claim line is numbered by its place in the remit.
+static void
+s_denials (ClaimRecord *record, const RemitClaim *remit)
+{
+    if (s_claim_denied (remit))
+        for (size_t i = 0; i < remit->n_adjustments; i++)
+            if (s_denial_reason (remit->adjustments [i]))
+                s_add_denial (record, 0, remit->adjustments [i], remit->remarks, remit->n_remarks);
+    for (size_t i = 0; i < remit->n_lines; i++) {
+        const RemitLine *line = remit->lines [i];
+        if (!s_line_denied (remit, line))
+            continue;
+        uint32_t number = line->matched_line_number? line->matched_line_number: (uint32_t) (i + 1);
+        for (size_t j = 0; j < line->n_adjustments; j++)
+            if (s_denial_reason (line->adjustments [j]))
+                s_add_denial (record, number, line->adjustments [j], line->remarks, line->n_remarks);
+    }
+}
+
+
+//  ---------------------------------------------------------------------
+//  Applying
+
+static void
+s_add_remit_adjustments (ClaimRecord *record, const RemitClaim *remit)
+{
+    for (size_t i = 0; i < remit->n_adjustments; i++)
+        s_merge (record, remit->adjustments [i]);
+    for (size_t i = 0; i < remit->n_lines; i++)
+        for (size_t j = 0; j < remit->lines [i]->n_adjustments; j++)
+            s_merge (record, remit->lines [i]->adjustments [j]);
+}
+
+//  Drops net adjustments that came to nothing (a reversal of the same
+//  code, or zero placeholders), so the list says what is owed and why.
+static void
+s_drop_zero_adjustments (ClaimRecord *record)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < record->n_adjustments; i++) {
+        Adjustment *adjustment = record->adjustments [i];
+        if (adjustment->amount_cents == 0 && adjustment->quantity_milli == 0)
+            pbutil_free (&adjustment);
+        else
+            record->adjustments [kept++] = adjustment;
+    }
+    record->n_adjustments = kept;
+}
+
+static const char *
+s_status (const ClaimRecord *record, const RemitClaim *latest, const s_totals_t *totals)
+{
+    if (!latest)
+        return "reversed";
+    const posting_money_t *money = &totals->money;
+    if (s_is (latest->status_code, "4"))
+        return "denied";
+    if (money->paid_cents == 0 && money->denied_cents > 0)
+        return "denied";
+    int64_t charge = record->charge_cents? record->charge_cents: latest->charge_cents;
+    int64_t owed = charge - money->patient_responsibility_cents - money->contractual_cents
+                 - totals->other_cents;
+    return money->paid_cents >= owed? "paid": "partially_paid";
+}
+
+int
+posting_apply (ClaimRecord *record, const Posting *posting,
+               posting_result_t *result, char *error, size_t size)
+{
+    assert (record && posting && posting->remit);
+    posting_result_t local;
+    if (!result)
+        result = &local;
+    memset (result, 0, sizeof *result);
+    if (error && size)
+        *error = 0;
+    snprintf (result->from_status, sizeof result->from_status, "%s", record->status);
+
+    bool *in_force = s_in_force (record);
+    bool reversal = s_is_reversal (posting->remit);
+    int target = -1;
+    if (reversal) {
+        target = s_reversal_target (record->postings, record->n_postings, in_force, posting->remit);
+        if (target < 0) {
+            char charge [32], paid [32];
+            if (error && size)
+                snprintf (error, size, "claim %s: reversal (CLP02 22, segment %" PRIu64 ") of charge %s, "
+                          "paid %s matches no earlier posting in force",
+                          record->pcn, posting->remit->segment_index,
+                          remit835_money (-posting->remit->charge_cents, charge, sizeof charge),
+                          remit835_money (-posting->remit->paid_cents, paid, sizeof paid));
+            free (in_force);
+            return -1;
+        }
+    }
+
+    //  Store the posting, its lines matched to the claim's.
+    Posting *copy = pbutil_clone (&posting->base);
+    copy->reversal = reversal;
+    const Claim *claim = record->claim? record->claim->claim: NULL;
+    result->lines_matched = posting_match_lines (copy->remit, claim);
+    result->lines_unmatched = (uint32_t) copy->remit->n_lines - result->lines_matched;
+    result->posting_index = record->n_postings;
+    pbutil_append (&record->postings, &record->n_postings, copy);
+    if (reversal) {
+        in_force [target] = false;
+        result->reversal = true;
+        result->reversed_index = (size_t) target;
+    }
+    else
+        in_force [result->posting_index] = true;
+
+    //  Recompute everything from the postings in force.
+    posting_money_t before = {
+        .paid_cents = record->paid_cents,
+        .patient_responsibility_cents = record->patient_responsibility_cents,
+        .contractual_cents = record->contractual_cents,
+        .denied_cents = record->denied_cents
+    };
+    s_totals_t totals = { .money = { 0 } };
+    const RemitClaim *latest = NULL;
+    s_clear_adjustments (record);
+    for (size_t i = 0; i < record->n_postings; i++)
+        if (in_force [i]) {
+            latest = record->postings [i]->remit;
+            s_add_claim (&totals, latest);
+            s_add_remit_adjustments (record, latest);
+        }
+    free (in_force);
+    s_drop_zero_adjustments (record);
+    s_clear_denials (record);
+    if (latest)
+        s_denials (record, latest);
+
+    record->paid_cents = totals.money.paid_cents;
+    record->patient_responsibility_cents = totals.money.patient_responsibility_cents;
+    record->contractual_cents = totals.money.contractual_cents;
+    record->denied_cents = totals.money.denied_cents;
+    result->delta.paid_cents = record->paid_cents - before.paid_cents;
+    result->delta.patient_responsibility_cents = record->patient_responsibility_cents
+                                               - before.patient_responsibility_cents;
+    result->delta.contractual_cents = record->contractual_cents - before.contractual_cents;
+    result->delta.denied_cents = record->denied_cents - before.denied_cents;
+    result->patient_balance_changed = result->delta.patient_responsibility_cents != 0;
+
+    const char *status = s_status (record, latest, &totals);
+    snprintf (result->to_status, sizeof result->to_status, "%s", status);
+    result->denied = !reversal && record->n_denials > 0;
+    if (!reversal) {
+        if (*copy->remit->payer_claim_number)
+            pbutil_set (&record->payer_claim_number, copy->remit->payer_claim_number);
+        if (!*record->first_adjudication) {
+            pbutil_set (&record->first_adjudication, status);
+            record->first_adjudicated_ms = posting->posted_ms;
+            pbutil_set (&record->first_remit_date, posting->payment_date);
+            result->first_adjudication = true;
+        }
+    }
+    return 0;
+}

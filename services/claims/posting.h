@@ -1,0 +1,89 @@
+/*  posting: applies one 835 claim payment (a Posting: the CLP loop with the
+    remittance's trace, payer and date) to a claim record in memory, and
+    says what changed. The caller loads and stores the record, moves its
+    status through lifecycle_move (which keeps the history) and emits the
+    events; this file only does the arithmetic, so it can be tested on
+    hand-written cases and has no store or socket in it.
+
+    The record keeps every posting (reversals included). Its money is always
+    recomputed from the postings still in force, so a reversal (CLP02 22)
+    takes back exactly what the posting it undoes had added, and the deltas
+    reported (after - before) add up to the totals:
+
+    - paid: CLP04 of each posting in force;
+    - patient responsibility: adjustments of group PR (claim and lines);
+      it becomes the claim's patient balance;
+    - contractual: CO adjustments carc_is_contractual calls contractual
+      (CO-45, CO-253, ...) on claims and lines that were paid;
+    - denied: adjustments carc_denies calls denials, and every adjustment
+      but PR on a denied claim (CLP02 4, or paid 0 with a denying
+      adjustment) or a denied line (paid 0 with a denying adjustment);
+    - anything else (OA-23 prior payer, interest, ...) is kept in the
+      adjustments list but counts in none of the four.
+
+    Status after a posting: "denied" when the latest posting in force says
+    CLP02 4, or nothing was paid and something was denied; "paid" when the
+    payer owes nothing more (paid >= charge - patient share - contractual -
+    the other non-denying adjustments); "partially_paid" otherwise;
+    "reversed" when a reversal leaves no posting in force.
+
+    Service lines are matched to the claim's lines (ClaimRecord.claim ->
+    SealedClaim.claim -> Claim.lines, which are not PHI-sealed) by REF*6R
+    line item control number, then by procedure code and modifiers, then by
+    the first unmatched line with the same procedure code.
+
+    Deduplication (the same trace twice) is the caller's job; a reversal
+    that matches no posting in force is refused here.
+*/
+#ifndef RCMQ_CLAIMS_POSTING_H
+#define RCMQ_CLAIMS_POSTING_H
+
+#include "claims.pb-c.h"
+#include "claim.pb-c.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int64_t paid_cents;
+    int64_t patient_responsibility_cents;
+    int64_t contractual_cents;
+    int64_t denied_cents;
+} posting_money_t;
+
+typedef struct {
+    posting_money_t delta;          //  totals after - totals before
+    char from_status [24];          //  record->status when called
+    char to_status [24];            //  paid, partially_paid, denied or reversed
+    bool reversal;                  //  the posting was a CLP02 22
+    size_t reversed_index;          //  for a reversal: the posting it undid
+    size_t posting_index;           //  where the posting was stored in record->postings
+    bool first_adjudication;        //  this posting set record->first_adjudication
+    bool denied;                    //  it denied the claim or a line (record->denials)
+    bool patient_balance_changed;   //  patient responsibility moved
+    uint32_t lines_matched;         //  remit lines matched to the claim's lines
+    uint32_t lines_unmatched;
+} posting_result_t;
+
+//  Applies posting to record. record must own all its memory (a message
+//  unpacked with the default allocator, or built with malloc / strdup), as
+//  fields are freed and replaced. posting is copied, not taken; its
+//  `reversal` flag is set from CLP02. Updates the money, adjustments,
+//  denials, postings, payer claim number and (once) first_adjudication;
+//  record->status is left for the caller to move to result->to_status.
+//  Returns 0, or -1 with record unchanged and error (may be NULL) saying
+//  why: a reversal that matches no posting in force.
+int posting_apply (ClaimRecord *record, const Posting *posting,
+                   posting_result_t *result, char *error, size_t size);
+
+//  Sets matched_line_number on each line of remit (0 when none matches)
+//  from the claim's service lines, and returns how many matched. claim
+//  may be NULL (nothing matches).
+uint32_t posting_match_lines (RemitClaim *remit, const Claim *claim);
+
+//  What one CLP adds on its own (paid, patient share, contractual,
+//  denied), classified as posting_apply would.
+void posting_money (const RemitClaim *remit, posting_money_t *money);
+
+#endif

@@ -1,0 +1,123 @@
+/*  Tests for carc: the root-cause categories of the common reason codes,
+    RARC refinements, the group code's say, contractual and denying codes,
+    and the category names the denials service stores.
+*/
+#include "suites.h"
+#include "carc.h"
+
+#include <string.h>
+
+START_TEST (test_categories)
+{
+    static const struct {
+        const char *group, *carc, *category;
+    } cases [] = {
+        { "PR", "1",   "patient_responsibility" },
+        { "PR", "2",   "patient_responsibility" },
+        { "PR", "3",   "patient_responsibility" },
+        { "CO", "4",   "coding" },
+        { "CO", "5",   "coding" },
+        { "CO", "6",   "coding" },
+        { "CO", "11",  "coding" },
+        { "CO", "16",  "missing_information" },
+        { "OA", "18",  "duplicate" },
+        { "OA", "22",  "other" },
+        { "CO", "27",  "eligibility" },
+        { "CO", "29",  "timely_filing" },
+        { "CO", "31",  "eligibility" },
+        { "CO", "45",  "contractual" },
+        { "CO", "50",  "medical_necessity" },
+        { "CO", "96",  "non_covered" },
+        { "CO", "97",  "coding" },
+        { "CO", "109", "eligibility" },
+        { "CO", "119", "non_covered" },
+        { "CO", "167", "coding" },
+        { "CO", "197", "authorization" },
+        { "CO", "198", "authorization" },
+        { "CO", "204", "non_covered" },
+        { "CO", "226", "missing_information" },
+        { "CO", "252", "missing_information" },
+        { "CO", "253", "contractual" },
+        { "CO", "185", "provider" },
+        { "CO", "B13", "duplicate" },
+        { "CO", "XYZ", "other" },            //  not in the table
+        { "PR", "45",  "patient_responsibility" },  //  billed to the patient
+        { "PR", "96",  "non_covered" },      //  the root cause stays
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        carc_category_t category = carc_category (cases [i].group, cases [i].carc, NULL, 0);
+        ck_assert_msg (strcmp (carc_category_name (category), cases [i].category) == 0,
+                       "%s-%s is %s, not %s", cases [i].group, cases [i].carc,
+                       carc_category_name (category), cases [i].category);
+    }
+}
+END_TEST
+
+//  A remark code sharpens the catch-all reason codes.
+START_TEST (test_rarc_refinements)
+{
+    char *m51 [] = { "N130", "M51" };
+    char *n290 [] = { "N290" };
+    char *other [] = { "N130" };
+    ck_assert_int_eq (carc_category ("CO", "16", m51, 2), CARC_CODING);
+    ck_assert_int_eq (carc_category ("CO", "16", n290, 1), CARC_PROVIDER);
+    ck_assert_int_eq (carc_category ("CO", "16", other, 1), CARC_MISSING_INFORMATION);
+    ck_assert_int_eq (carc_category ("CO", "50", m51, 2), CARC_MEDICAL_NECESSITY);
+}
+END_TEST
+
+START_TEST (test_contractual_and_denies)
+{
+    static const struct {
+        const char *group, *carc;
+        bool contractual, denies;
+    } cases [] = {
+        { "CO", "45",  true,  false },
+        { "CO", "253", true,  false },
+        { "CO", "59",  true,  false },
+        { "CO", "42",  true,  false },
+        { "PI", "45",  false, false },      //  payer's reduction without a contract: not a write-off, not a denial
+        { "PR", "45",  false, false },
+        { "PR", "1",   false, false },
+        { "PR", "96",  false, false },      //  the patient's to pay, not a payer denial
+        { "CO", "96",  false, true },
+        { "CO", "16",  false, true },
+        { "OA", "18",  false, true },
+        { "OA", "23",  false, false },      //  prior payer's share
+        { "CO", "94",  false, false },
+        { "OA", "100", false, false },
+        { "CO", "XYZ", false, true },       //  unknown: a person should look
+        { "CR", "18",  false, true },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        ck_assert_msg (carc_is_contractual (cases [i].group, cases [i].carc) == cases [i].contractual,
+                       "%s-%s contractual", cases [i].group, cases [i].carc);
+        ck_assert_msg (carc_denies (cases [i].group, cases [i].carc) == cases [i].denies,
+                       "%s-%s denies", cases [i].group, cases [i].carc);
+    }
+}
+END_TEST
+
+START_TEST (test_names_and_descriptions)
+{
+    for (int i = 0; i < CARC_CATEGORIES; i++)
+        ck_assert_int_eq (carc_category_from_name (carc_category_name (i)), i);
+    ck_assert_int_eq (carc_category_from_name ("nonsense"), -1);
+    ck_assert_str_eq (carc_category_name (CARC_CATEGORIES), "other");
+    ck_assert_str_eq (carc_description ("18"), "Exact duplicate claim / service");
+    ck_assert_ptr_null (carc_description ("XYZ"));
+}
+END_TEST
+
+Suite *
+carc_suite (void)
+{
+    Suite *suite = suite_create ("carc");
+    TCase *tc = tcase_create ("table");
+    tcase_add_test (tc, test_categories);
+    tcase_add_test (tc, test_rarc_refinements);
+    tcase_add_test (tc, test_contractual_and_denies);
+    tcase_add_test (tc, test_names_and_descriptions);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
