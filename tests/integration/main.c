@@ -17,6 +17,7 @@ typedef struct {
 static s_suite_t s_suites [] = {
     { "events", events_suite },
     { "auth",   auth_suite },
+    { "intake", intake_suite },
 };
 
 int

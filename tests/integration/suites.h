@@ -11,5 +11,6 @@
 
 Suite *events_suite (void);
 Suite *auth_suite (void);
+Suite *intake_suite (void);
 
 #endif
