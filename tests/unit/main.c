@@ -30,6 +30,7 @@ static s_suite_t s_suites [] = {
     { "remit835", remit835_suite },
     { "posting", posting_suite },
     { "carc", carc_suite },
+    { "ack277", ack277_suite },
 };
 
 char *
