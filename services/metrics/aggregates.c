@@ -1,0 +1,322 @@
+/*  aggregates: see aggregates.h. Every write is a read-modify-write of one
+    row of int64 counters; the helpers below do that once for all tables.
+*/
+#include "aggregates.h"
+
+#include <czmq.h>
+
+#define AGG_NAME(name) #name,
+const char *const agg_day_names [AGG_DAY_COUNT] = { AGG_DAY_COUNTERS (AGG_NAME) };
+const char *const agg_dos_names [AGG_DOS_COUNT] = { AGG_DOS_COUNTERS (AGG_NAME) };
+#undef AGG_NAME
+
+const agg_bucket_t agg_buckets [AGG_BUCKETS] = {
+    { "0_30",       0,  30 },
+    { "31_60",     31,  60 },
+    { "61_90",     61,  90 },
+    { "91_120",    91, 120 },
+    { "over_120", 121, INT64_MAX },
+};
+
+int
+agg_bucket_of (int64_t age_days)
+{
+    //  A date of service after as_of (a claim dated ahead) is current.
+    for (int i = 0; i < AGG_BUCKETS; i++)
+        if (age_days <= agg_buckets [i].to_days)
+            return i;
+    return AGG_BUCKETS - 1;
+}
+
+//  Adds delta [count] to the row at key; with prune, a row whose counters
+//  all reach zero is deleted.
+static int
+s_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+       const int64_t *delta, size_t count, bool prune)
+{
+    int64_t row [AGG_DAY_COUNT];
+    assert (count <= AGG_DAY_COUNT);
+    bool any = false;
+    for (size_t i = 0; i < count; i++)
+        any |= delta [i] != 0;
+    if (!any)
+        return 0;
+    MDB_val value;
+    int rc = store_get (store, txn, table, key, key_size, &value);
+    if (rc == 0 && value.mv_size == count * sizeof (int64_t))
+        memcpy (row, value.mv_data, value.mv_size);
+    else
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        memset (row, 0, sizeof row);
+    else
+        return rc;
+    bool zero = true;
+    for (size_t i = 0; i < count; i++) {
+        row [i] += delta [i];
+        zero &= row [i] == 0;
+    }
+    if (prune && zero)
+        return rc == 0? store_del (store, txn, table, key, key_size): 0;
+    return store_put (store, txn, table, key, key_size, row, count * sizeof (int64_t));
+}
+
+static size_t
+s_key (uint8_t *key, uint32_t dims, uint32_t day)
+{
+    metrics_u32_write (key, dims);
+    metrics_u32_write (key + 4, day);
+    return 8;
+}
+
+int
+agg_day_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t day, const int64_t *delta)
+{
+    uint8_t key [8];
+    return s_add (store, txn, "by_day", key, s_key (key, dims, day), delta, AGG_DAY_COUNT, false);
+}
+
+int
+agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta)
+{
+    uint8_t key [8];
+    return s_add (store, txn, "by_dos", key, s_key (key, dims, dos), delta, AGG_DOS_COUNT, false);
+}
+
+int
+agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
+                  int64_t insurance, int64_t patient)
+{
+    int64_t delta [2] = { insurance, patient };
+    uint8_t key [12];
+    int rc = s_add (store, txn, "ar_open", key, s_key (key, dims, dos), delta, 2, true);
+    if (rc)
+        return rc;
+    s_key (key, dims, day);
+    metrics_u32_write (key + 8, dos);
+    return s_add (store, txn, "ar_moves", key, 12, delta, 2, true);
+}
+
+//  (dims, kind, day, text): the key of reasons and drill rows.
+static size_t
+s_text_key (uint8_t *key, size_t size, uint32_t dims, char kind, uint32_t day, const char *text)
+{
+    metrics_u32_write (key, dims);
+    key [4] = (uint8_t) kind;
+    metrics_u32_write (key + 5, day);
+    size_t length = strlen (text);
+    if (length > size - 9)
+        length = size - 9;
+    memcpy (key + 9, text, length);
+    return 9 + length;
+}
+
+int
+agg_reason_add (store_t *store, MDB_txn *txn, agg_reason_kind_t kind, uint32_t dims,
+                uint32_t day, const char *code, int64_t count, int64_t cents)
+{
+    uint8_t key [9 + 64];
+    int64_t delta [2] = { count, cents };
+    size_t size = s_text_key (key, sizeof key, dims, (char) kind, day, *code? code: "uncategorized");
+    return s_add (store, txn, "reasons", key, size, delta, 2, true);
+}
+
+int
+agg_drill_put (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,
+               uint32_t day, const char *pcn, bool flag)
+{
+    uint8_t key [9 + 128];
+    uint8_t value = flag;
+    size_t size = s_text_key (key, sizeof key, dims, (char) kind, day, pcn);
+    return store_put (store, txn, "drill", key, size, &value, 1);
+}
+
+int
+agg_drill_del (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,
+               uint32_t day, const char *pcn)
+{
+    uint8_t key [9 + 128];
+    size_t size = s_text_key (key, sizeof key, dims, (char) kind, day, pcn);
+    int rc = store_del (store, txn, "drill", key, size);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Sums
+
+//  Calls fn for each row of table whose key starts with prefix [prefix_size]
+//  followed by a big-endian day in [from, to].
+typedef void (s_row_fn) (void *arg, const MDB_val *key, const MDB_val *value);
+
+static int
+s_range (store_t *store, MDB_txn *txn, const char *table, const uint8_t *prefix, size_t prefix_size,
+         uint32_t from, uint32_t to, s_row_fn *fn, void *arg)
+{
+    if (from > to)
+        return 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
+    if (rc)
+        return rc;
+    uint8_t start [16];
+    memcpy (start, prefix, prefix_size);
+    metrics_u32_write (start + prefix_size, from);
+    MDB_val key = { prefix_size + 4, start }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0) {
+        if (key.mv_size < prefix_size + 4 || memcmp (key.mv_data, prefix, prefix_size))
+            break;
+        if (metrics_u32_read ((const uint8_t *) key.mv_data + prefix_size) > to)
+            break;
+        fn (arg, &key, &value);
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+typedef struct {
+    int64_t *out;
+    size_t count;
+} s_sum_t;
+
+static void
+s_sum_row (void *arg, const MDB_val *key, const MDB_val *value)
+{
+    s_sum_t *sum = (s_sum_t *) arg;
+    int64_t row [AGG_DAY_COUNT];
+    if (value->mv_size != sum->count * sizeof (int64_t))
+        return;
+    memcpy (row, value->mv_data, value->mv_size);
+    for (size_t i = 0; i < sum->count; i++)
+        sum->out [i] += row [i];
+}
+
+int
+agg_day_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to, int64_t *out)
+{
+    uint8_t prefix [4];
+    metrics_u32_write (prefix, dims);
+    s_sum_t sum = { out, AGG_DAY_COUNT };
+    return s_range (store, txn, "by_day", prefix, 4, from, to, s_sum_row, &sum);
+}
+
+int
+agg_dos_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to, int64_t *out)
+{
+    uint8_t prefix [4];
+    metrics_u32_write (prefix, dims);
+    s_sum_t sum = { out, AGG_DOS_COUNT };
+    return s_range (store, txn, "by_dos", prefix, 4, from, to, s_sum_row, &sum);
+}
+
+typedef struct {
+    uint32_t as_of;
+    int64_t sign;
+    size_t dos_offset;          //  where the date of service sits in the key
+    int64_t *insurance;
+    int64_t *patient;
+} s_aging_t;
+
+static void
+s_aging_row (void *arg, const MDB_val *key, const MDB_val *value)
+{
+    s_aging_t *aging = (s_aging_t *) arg;
+    int64_t row [2];
+    if (value->mv_size != sizeof row)
+        return;
+    memcpy (row, value->mv_data, sizeof row);
+    uint32_t dos = metrics_u32_read ((const uint8_t *) key->mv_data + aging->dos_offset);
+    int bucket = agg_bucket_of ((int64_t) aging->as_of - (int64_t) dos);
+    aging->insurance [bucket] += aging->sign * row [0];
+    aging->patient [bucket] += aging->sign * row [1];
+}
+
+int
+agg_ar_as_of (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t as_of,
+              int64_t insurance [AGG_BUCKETS], int64_t patient [AGG_BUCKETS])
+{
+    uint8_t prefix [4];
+    metrics_u32_write (prefix, dims);
+    //  Today's open balances by date of service ...
+    s_aging_t aging = { as_of, 1, 4, insurance, patient };
+    int rc = s_range (store, txn, "ar_open", prefix, 4, 0, UINT32_MAX, s_aging_row, &aging);
+    if (rc)
+        return rc;
+    //  ... less whatever moved them after as_of. In the usual query (as of
+    //  today) this range is empty.
+    aging = (s_aging_t) { as_of, -1, 8, insurance, patient };
+    return as_of == UINT32_MAX? 0:
+           s_range (store, txn, "ar_moves", prefix, 4, as_of + 1, UINT32_MAX, s_aging_row, &aging);
+}
+
+typedef struct {
+    agg_reason_kind_t kind;
+    agg_reason_fn *fn;
+    void *arg;
+} s_reasons_t;
+
+static void
+s_reason_row (void *arg, const MDB_val *key, const MDB_val *value)
+{
+    s_reasons_t *reasons = (s_reasons_t *) arg;
+    int64_t row [2];
+    if (value->mv_size != sizeof row)
+        return;
+    memcpy (row, value->mv_data, sizeof row);
+    char code [65];
+    size_t length = key->mv_size - 9 < 64? key->mv_size - 9: 64;
+    memcpy (code, (const char *) key->mv_data + 9, length);
+    code [length] = 0;
+    reasons->fn (reasons->arg, reasons->kind, code, row [0], row [1]);
+}
+
+int
+agg_reasons_sum (store_t *store, MDB_txn *txn, uint32_t dims, agg_reason_kind_t kind,
+                 uint32_t from, uint32_t to, agg_reason_fn *fn, void *arg)
+{
+    uint8_t prefix [5];
+    metrics_u32_write (prefix, dims);
+    prefix [4] = (uint8_t) kind;
+    s_reasons_t reasons = { kind, fn, arg };
+    return s_range (store, txn, "reasons", prefix, 5, from, to, s_reason_row, &reasons);
+}
+
+int
+agg_drill_walk (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,
+                uint32_t from, uint32_t to, const agg_drill_entry_t *after,
+                agg_drill_fn *fn, void *arg)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, "drill"), &cursor);
+    if (rc)
+        return rc;
+    uint8_t prefix [5], start [9 + 128];
+    metrics_u32_write (prefix, dims);
+    prefix [4] = (uint8_t) kind;
+    bool resume = after && after->dims == dims && after->day >= from;
+    size_t start_size = s_text_key (start, sizeof start, dims, (char) kind,
+                                    resume? after->day: from, resume? after->pcn: "");
+    MDB_val key = { start_size, start }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    //  Resuming lands on the last entry returned: step past it.
+    if (rc == 0 && resume && key.mv_size == start_size && !memcmp (key.mv_data, start, start_size))
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    while (rc == 0) {
+        if (key.mv_size < 9 || memcmp (key.mv_data, prefix, 5))
+            break;
+        agg_drill_entry_t entry;
+        entry.dims = dims;
+        entry.day = metrics_u32_read ((const uint8_t *) key.mv_data + 5);
+        if (entry.day > to)
+            break;
+        size_t length = key.mv_size - 9 < sizeof entry.pcn - 1? key.mv_size - 9: sizeof entry.pcn - 1;
+        memcpy (entry.pcn, (const char *) key.mv_data + 9, length);
+        entry.pcn [length] = 0;
+        entry.flag = value.mv_size == 1 && *(const uint8_t *) value.mv_data;
+        if (!fn (arg, &entry))
+            break;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
+}

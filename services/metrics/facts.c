@@ -1,0 +1,568 @@
+/*  facts: see facts.h.
+
+    An event goes through three steps:
+      1. place: the claim's dimensions and date of service, as the event
+         tells them, become the fact's; when they changed, the claim's whole
+         share of the cohort and of the open balances moves with it.
+      2. the event's own change (one handler per event type, in s_handlers):
+         money into the fact, flow counters for the event's day, reasons and
+         drill entries.
+      3. settle: the fact's balances are recomputed from its money and the
+         difference goes to ar_open / ar_moves.
+
+    Balances follow docs/metrics.md: insurance A/R = charge - paid -
+    contractual - patient responsibility - written off; patient A/R =
+    patient responsibility (the claims stream does not report patient
+    collections yet). Denial adjustments never reduce a balance.
+
+    Flows count under the dimensions the event carried, on the event's day:
+    remit date for adjudications, reversals and denials, the event's time
+    otherwise. Balances and the date-of-service cohort follow the claim's
+    current dimensions.
+*/
+#include "facts.h"
+#include "aggregates.h"
+#include "dims.h"
+#include "log.h"
+
+#include <czmq.h>
+
+//  The fact as the handlers change it; ClaimFact is its stored form.
+typedef struct {
+    char pcn [128];
+    uint32_t dims;
+    uint32_t dos;
+    int64_t charge;
+    int64_t paid;
+    int64_t contractual;
+    int64_t patient;            //  patient responsibility
+    int64_t denied;
+    int64_t written_off;
+    uint32_t entered_day;
+    uint32_t first_day;
+    char first [24];
+    char status [24];
+    uint32_t received_dims;
+    uint32_t received_day;
+    bool clean;
+    int64_t ar_insurance;       //  as applied to ar_open
+    int64_t ar_patient;
+    bool entered;
+    bool in_cohort;
+} s_fact_t;
+
+typedef struct {
+    store_t *store;
+    MDB_txn *txn;
+    const Event *event;
+    ClaimEvent *claim;          //  claims stream events
+    s_fact_t fact;
+    uint32_t dims;              //  the event's dimensions
+    uint32_t day;               //  the event's day
+    int64_t flows [AGG_DAY_COUNT];
+    int64_t cohort [AGG_DOS_COUNT];
+} s_apply_t;
+
+//  --------------------------------------------------------------------------
+//  Facts in and out of the store
+
+static void
+s_fact_load (s_apply_t *self, const char *pcn)
+{
+    s_fact_t *fact = &self->fact;
+    memset (fact, 0, sizeof *fact);
+    snprintf (fact->pcn, sizeof fact->pcn, "%s", pcn);
+    ClaimFact *stored = facts_get (self->store, self->txn, pcn);
+    if (!stored)
+        return;
+    fact->dims = stored->dims_id;
+    fact->dos = stored->dos_day;
+    fact->charge = stored->charge_cents;
+    fact->paid = stored->paid_cents;
+    fact->contractual = stored->contractual_cents;
+    fact->patient = stored->patient_responsibility_cents;
+    fact->denied = stored->denied_cents;
+    fact->written_off = stored->written_off_cents;
+    fact->entered_day = stored->entered_day;
+    fact->first_day = stored->first_adjudicated_day;
+    snprintf (fact->first, sizeof fact->first, "%s", stored->first_adjudication);
+    snprintf (fact->status, sizeof fact->status, "%s", stored->status);
+    fact->received_dims = stored->received_dims_id;
+    fact->received_day = stored->received_day;
+    fact->clean = stored->clean;
+    fact->ar_insurance = stored->ar_insurance_cents;
+    fact->ar_patient = stored->ar_patient_cents;
+    fact->entered = stored->entered;
+    fact->in_cohort = stored->in_cohort;
+    codec_free (stored);
+}
+
+static int
+s_fact_save (s_apply_t *self)
+{
+    s_fact_t *fact = &self->fact;
+    ClaimFact stored = CLAIM_FACT__INIT;
+    stored.pcn = fact->pcn;
+    stored.dims_id = fact->dims;
+    stored.dos_day = fact->dos;
+    stored.charge_cents = fact->charge;
+    stored.paid_cents = fact->paid;
+    stored.contractual_cents = fact->contractual;
+    stored.patient_responsibility_cents = fact->patient;
+    stored.denied_cents = fact->denied;
+    stored.written_off_cents = fact->written_off;
+    stored.entered_day = fact->entered_day;
+    stored.first_adjudicated_day = fact->first_day;
+    stored.first_adjudication = fact->first;
+    stored.status = fact->status;
+    stored.received_dims_id = fact->received_dims;
+    stored.received_day = fact->received_day;
+    stored.clean = fact->clean;
+    stored.ar_insurance_cents = fact->ar_insurance;
+    stored.ar_patient_cents = fact->ar_patient;
+    stored.entered = fact->entered;
+    stored.in_cohort = fact->in_cohort;
+    uint8_t buffer [512];
+    size_t size = claim_fact__get_packed_size (&stored);
+    assert (size <= sizeof buffer);     //  fixed fields and a PCN of at most 127 bytes
+    claim_fact__pack (&stored, buffer);
+    return store_put (self->store, self->txn, "facts", fact->pcn, strlen (fact->pcn), buffer, size);
+}
+
+ClaimFact *
+facts_get (store_t *store, MDB_txn *txn, const char *pcn)
+{
+    MDB_val value;
+    if (!*pcn || store_get (store, txn, "facts", pcn, strlen (pcn), &value))
+        return NULL;
+    return (ClaimFact *) codec_decode (&claim_fact__descriptor, value.mv_data, value.mv_size);
+}
+
+//  --------------------------------------------------------------------------
+//  Placing a claim: its dimensions and date of service
+
+//  The claim's whole share of its cohort row, times sign.
+static int
+s_cohort_share (s_apply_t *self, int64_t sign)
+{
+    s_fact_t *fact = &self->fact;
+    int64_t share [AGG_DOS_COUNT] = { 0 };
+    share [AGG_DOS_claims] = sign;
+    share [AGG_DOS_charge_cents] = sign * fact->charge;
+    share [AGG_DOS_paid_cents] = sign * fact->paid;
+    share [AGG_DOS_contractual_cents] = sign * fact->contractual;
+    share [AGG_DOS_patient_responsibility_cents] = sign * fact->patient;
+    return agg_dos_add (self->store, self->txn, fact->dims, fact->dos, share);
+}
+
+//  The claim's balances and drill entries leave (sign -1) or join (+1)
+//  its current place.
+static int
+s_place_share (s_apply_t *self, int64_t sign)
+{
+    s_fact_t *fact = &self->fact;
+    int rc = s_cohort_share (self, sign);
+    if (rc == 0)
+        rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->day,
+                               sign * fact->ar_insurance, sign * fact->ar_patient);
+    bool open = fact->ar_insurance || fact->ar_patient;
+    if (rc == 0)
+        rc = sign > 0? agg_drill_put (self->store, self->txn, AGG_DRILL_COHORT, fact->dims, fact->dos, fact->pcn, false)
+                     : agg_drill_del (self->store, self->txn, AGG_DRILL_COHORT, fact->dims, fact->dos, fact->pcn);
+    if (rc == 0 && open)
+        rc = sign > 0? agg_drill_put (self->store, self->txn, AGG_DRILL_OPEN, fact->dims, fact->dos, fact->pcn, false)
+                     : agg_drill_del (self->store, self->txn, AGG_DRILL_OPEN, fact->dims, fact->dos, fact->pcn);
+    return rc;
+}
+
+static bool
+s_has_dims (const ClaimDimensions *dims)
+{
+    for (int i = 0; dims && i < DIMS_COUNT; i++)
+        if (*dims_value (dims, i))
+            return true;
+    return false;
+}
+
+//  The first claims event of a PCN enters it (normally "entered"; any other
+//  first event enters it too, so a lost "entered" costs no balance).
+static int
+s_place (s_apply_t *self)
+{
+    s_fact_t *fact = &self->fact;
+    ClaimEvent *claim = self->claim;
+    uint32_t dos = metrics_day_from_text (claim->date_of_service);
+    if (!dos)
+        dos = fact->dos? fact->dos: self->day;
+    if (!fact->in_cohort) {
+        fact->dims = self->dims;
+        fact->dos = dos;
+        fact->in_cohort = true;
+        int rc = s_place_share (self, 1);
+        if (rc)
+            return rc;
+    }
+    else
+    if (fact->dims != self->dims || fact->dos != dos) {
+        int rc = s_place_share (self, -1);
+        fact->dims = self->dims;
+        fact->dos = dos;
+        if (rc || (rc = s_place_share (self, 1)))
+            return rc;
+    }
+    if (!fact->entered) {
+        fact->entered = true;
+        fact->entered_day = self->day;
+        self->flows [AGG_DAY_entered] += 1;
+        self->flows [AGG_DAY_entered_cents] += claim->charge_cents;
+        self->cohort [AGG_DOS_charge_cents] += claim->charge_cents;
+        fact->charge = claim->charge_cents;
+    }
+    return 0;
+}
+
+//  Money the event moved, into the fact and the cohort.
+static void
+s_money (s_apply_t *self, int64_t charge, int64_t paid, int64_t contractual, int64_t patient)
+{
+    s_fact_t *fact = &self->fact;
+    fact->charge += charge;
+    fact->paid += paid;
+    fact->contractual += contractual;
+    fact->patient += patient;
+    self->cohort [AGG_DOS_charge_cents] += charge;
+    self->cohort [AGG_DOS_paid_cents] += paid;
+    self->cohort [AGG_DOS_contractual_cents] += contractual;
+    self->cohort [AGG_DOS_patient_responsibility_cents] += patient;
+}
+
+static int64_t
+s_insurance_balance (const s_fact_t *fact)
+{
+    return fact->charge - fact->paid - fact->contractual - fact->patient - fact->written_off;
+}
+
+//  Balances recomputed; the change goes to ar_open / ar_moves.
+static int
+s_settle (s_apply_t *self)
+{
+    s_fact_t *fact = &self->fact;
+    int rc = agg_dos_add (self->store, self->txn, fact->dims, fact->dos, self->cohort);
+    if (rc)
+        return rc;
+    int64_t insurance = s_insurance_balance (fact);
+    int64_t patient = fact->patient;
+    bool was_open = fact->ar_insurance || fact->ar_patient;
+    bool open = insurance || patient;
+    rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->day,
+                           insurance - fact->ar_insurance, patient - fact->ar_patient);
+    fact->ar_insurance = insurance;
+    fact->ar_patient = patient;
+    if (rc == 0 && open && !was_open)
+        rc = agg_drill_put (self->store, self->txn, AGG_DRILL_OPEN, fact->dims, fact->dos, fact->pcn, false);
+    if (rc == 0 && was_open && !open)
+        rc = agg_drill_del (self->store, self->txn, AGG_DRILL_OPEN, fact->dims, fact->dos, fact->pcn);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Claims stream handlers: each adds the event's own change.
+
+static bool
+s_status_is (s_apply_t *self, const char *status)
+{
+    return streq (self->claim->to_status, status);
+}
+
+static int
+s_entered (s_apply_t *self)
+{
+    //  A replacement (frequency 7) re-enters its PCN with its new charge;
+    //  the first entry was done by s_place.
+    if (self->flows [AGG_DAY_entered])
+        return 0;
+    self->flows [AGG_DAY_entered] += 1;
+    self->flows [AGG_DAY_entered_cents] += self->claim->charge_cents;
+    s_money (self, self->claim->charge_cents - self->fact.charge, 0, 0, 0);
+    return 0;
+}
+
+static int
+s_submitted (s_apply_t *self)
+{
+    self->flows [AGG_DAY_submitted] += 1;
+    return 0;
+}
+
+static int
+s_acknowledged (s_apply_t *self)
+{
+    self->flows [AGG_DAY_acknowledged] += 1;
+    if (s_status_is (self, "rejected") || (self->claim->acknowledgement && !self->claim->acknowledgement->accepted))
+        self->flows [AGG_DAY_ack_rejected] += 1;
+    return 0;
+}
+
+//  Money of an 835 posting (adjudication or reversal), from the deltas.
+static void
+s_posting (s_apply_t *self)
+{
+    ClaimEvent *claim = self->claim;
+    self->flows [AGG_DAY_paid_cents] += claim->delta_paid_cents;
+    self->flows [AGG_DAY_contractual_cents] += claim->delta_contractual_cents;
+    s_money (self, 0, claim->delta_paid_cents, claim->delta_contractual_cents,
+             claim->delta_patient_responsibility_cents);
+    self->fact.denied += claim->delta_denied_cents;
+}
+
+static int
+s_adjudicated (s_apply_t *self)
+{
+    s_fact_t *fact = &self->fact;
+    self->flows [AGG_DAY_adjudicated] += 1;
+    if (self->claim->delta_paid_cents > 0)
+        self->flows [AGG_DAY_paid] += 1;
+    s_posting (self);
+    //  The first adjudication metrics sees for a PCN stays its first:
+    //  reversals, corrections and appeals never change it.
+    if (fact->first_day)
+        return 0;
+    bool denied = s_status_is (self, "denied");
+    fact->first_day = self->day;
+    snprintf (fact->first, sizeof fact->first, "%s", self->claim->to_status);
+    self->flows [AGG_DAY_first_adjudicated] += 1;
+    self->flows [AGG_DAY_first_adjudicated_cents] += fact->charge;
+    self->flows [AGG_DAY_first_denied] += denied;
+    self->flows [AGG_DAY_first_denied_cents] += denied? fact->charge: 0;
+    return agg_drill_put (self->store, self->txn, AGG_DRILL_FIRST, self->dims, self->day, fact->pcn, denied);
+}
+
+static int
+s_reversed (s_apply_t *self)
+{
+    self->flows [AGG_DAY_reversed] += 1;
+    s_posting (self);
+    return 0;
+}
+
+//  Denials by root cause: a claim counts once per category it was denied
+//  for, with the amounts of that category's reasons.
+static int
+s_denied (s_apply_t *self)
+{
+    ClaimEvent *claim = self->claim;
+    int64_t total = 0;
+    for (size_t i = 0; i < claim->n_denials; i++)
+        total += claim->denials [i]->amount_cents;
+    self->flows [AGG_DAY_denied] += 1;
+    self->flows [AGG_DAY_denied_cents] += total;
+    for (size_t i = 0; i < claim->n_denials; i++) {
+        const char *category = claim->denials [i]->category;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = streq (claim->denials [j]->category, category);
+        if (seen)
+            continue;
+        int64_t cents = 0;
+        for (size_t j = i; j < claim->n_denials; j++)
+            if (streq (claim->denials [j]->category, category))
+                cents += claim->denials [j]->amount_cents;
+        int rc = agg_reason_add (self->store, self->txn, AGG_REASON_DENIAL, self->dims, self->day,
+                                 category, 1, cents);
+        if (rc)
+            return rc;
+    }
+    return agg_drill_put (self->store, self->txn, AGG_DRILL_DENIED, self->dims, self->day, self->fact.pcn, true);
+}
+
+//  The event states the patient's responsibility as it now stands (after
+//  an adjudication it repeats what the adjudication's delta said).
+static int
+s_patient_balance (s_apply_t *self)
+{
+    s_money (self, 0, 0, 0, self->claim->patient_responsibility_cents - self->fact.patient);
+    return 0;
+}
+
+static int
+s_corrected (s_apply_t *self)
+{
+    self->flows [AGG_DAY_corrected] += 1;
+    return 0;
+}
+
+//  A void cancels the claim: its charge goes. What was paid on it stays a
+//  credit until the payer's reversal arrives.
+static int
+s_voided (s_apply_t *self)
+{
+    self->flows [AGG_DAY_voided] += 1;
+    s_money (self, -self->fact.charge, 0, 0, 0);
+    return 0;
+}
+
+//  Closing with an insurance balance still open writes it off.
+static int
+s_closed (s_apply_t *self)
+{
+    int64_t open = s_insurance_balance (&self->fact);
+    self->flows [AGG_DAY_closed] += 1;
+    if (open > 0) {
+        self->fact.written_off += open;
+        self->flows [AGG_DAY_written_off_cents] += open;
+    }
+    return 0;
+}
+
+static int
+s_placed_only (s_apply_t *self)
+{
+    return 0;
+}
+
+typedef int (s_handler_fn) (s_apply_t *self);
+
+typedef struct {
+    const char *type;
+    s_handler_fn *handler;
+    bool remit_dated;           //  the event's day is its remit date
+} s_claims_handler_t;
+
+//  The claims stream's event types (proto/claims.proto, ClaimEvent).
+static const s_claims_handler_t s_claims_handlers [] = {
+    { "entered",         s_entered,         false },
+    { "submitted",       s_submitted,       false },
+    { "acknowledged",    s_acknowledged,    false },
+    { "adjudicated",     s_adjudicated,     true },
+    { "reversed",        s_reversed,        true },
+    { "denied",          s_denied,          true },
+    { "patient_balance", s_patient_balance, false },
+    { "corrected",       s_corrected,       false },
+    { "voided",          s_voided,          false },
+    { "closed",          s_closed,          false },
+    { "followup",        s_placed_only,     false },
+    { NULL }
+};
+
+static int
+s_claims_event (s_apply_t *self)
+{
+    const s_claims_handler_t *entry = s_claims_handlers;
+    while (entry->type && !streq (entry->type, self->event->type))
+        entry++;
+    if (!entry->type)
+        return 0;
+    ClaimEvent *claim = (ClaimEvent *) codec_decode (&claim_event__descriptor, self->event->payload.data,
+                                                     self->event->payload.len);
+    if (!claim || !*claim->pcn) {
+        log_error ("metrics: claims event does not decode, skipped", "type", json_string (self->event->type),
+                   "seq", json_integer ((json_int_t) self->event->stream_seq), NULL);
+        codec_free (claim);
+        return 0;
+    }
+    self->claim = claim;
+    s_fact_load (self, claim->pcn);
+    uint64_t time_ms = claim->time_ms? claim->time_ms: self->event->time_ms;
+    self->day = entry->remit_dated? metrics_day_from_text (claim->remit_date): 0;
+    if (!self->day)
+        self->day = metrics_day_from_ms (time_ms);
+    int rc = 0;
+    if (s_has_dims (claim->dims))
+        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims);
+    else
+    if (self->fact.in_cohort)
+        self->dims = self->fact.dims;
+    else
+        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims);
+    if (rc == 0)
+        rc = s_place (self);
+    if (rc == 0)
+        rc = entry->handler (self);
+    if (rc == 0 && *claim->to_status)
+        snprintf (self->fact.status, sizeof self->fact.status, "%s", claim->to_status);
+    if (rc == 0)
+        rc = s_settle (self);
+    if (rc == 0)
+        rc = agg_day_add (self->store, self->txn, self->dims, self->day, self->flows);
+    if (rc == 0)
+        rc = s_fact_save (self);
+    codec_free (claim);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Intake stream: claims received, clean or rejected by scrub
+
+static int
+s_received (s_apply_t *self, const char *pcn, const ClaimDimensions *dims, int64_t charge,
+            uint64_t received_ms, bool clean)
+{
+    self->day = metrics_day_from_ms (received_ms? received_ms: self->event->time_ms);
+    int rc = dims_intern (self->store, self->txn, dims, &self->dims);
+    if (rc)
+        return rc;
+    self->flows [AGG_DAY_received] = 1;
+    self->flows [AGG_DAY_received_cents] = charge;
+    self->flows [clean? AGG_DAY_clean: AGG_DAY_rejected] = 1;
+    self->flows [clean? AGG_DAY_clean_cents: AGG_DAY_rejected_cents] = charge;
+    if ((rc = agg_day_add (self->store, self->txn, self->dims, self->day, self->flows))
+    ||  (rc = agg_drill_put (self->store, self->txn, AGG_DRILL_RECEIVED, self->dims, self->day, pcn, clean)))
+        return rc;
+    s_fact_load (self, pcn);
+    self->fact.received_dims = self->dims;
+    self->fact.received_day = self->day;
+    self->fact.clean = clean;
+    return s_fact_save (self);
+}
+
+static int
+s_intake_event (s_apply_t *self)
+{
+    const Event *event = self->event;
+    int rc = 0;
+    if (streq (event->type, "claim_accepted")) {
+        ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor,
+                                                                  event->payload.data, event->payload.len);
+        if (accepted && *accepted->pcn)
+            rc = s_received (self, accepted->pcn, accepted->dims, accepted->charge_cents,
+                             accepted->received_ms, true);
+        codec_free (accepted);
+    }
+    else
+    if (streq (event->type, "claim_rejected")) {
+        ClaimRejected *rejected = (ClaimRejected *) codec_decode (&claim_rejected__descriptor,
+                                                                  event->payload.data, event->payload.len);
+        if (rejected && *rejected->pcn)
+            rc = s_received (self, rejected->pcn, rejected->dims, rejected->charge_cents,
+                             rejected->received_ms, false);
+        //  Rejections by scrub rule: a claim counts once per rule it broke.
+        for (size_t i = 0; rc == 0 && rejected && i < rejected->n_errors; i++) {
+            const char *rule = rejected->errors [i]->rule_id;
+            bool seen = false;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = streq (rejected->errors [j]->rule_id, rule);
+            if (!seen)
+                rc = agg_reason_add (self->store, self->txn, AGG_REASON_REJECTION, self->dims, self->day,
+                                     rule, 1, rejected->charge_cents);
+        }
+        codec_free (rejected);
+    }
+    return rc;
+}
+
+int
+metrics_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+{
+    s_apply_t self;
+    memset (&self, 0, sizeof self);
+    self.store = store;
+    self.txn = txn;
+    self.event = event;
+    if (streq (event->stream, "claims"))
+        return s_claims_event (&self);
+    if (streq (event->stream, "intake"))
+        return s_intake_event (&self);
+    //  queue, denials, inquiry: kept in step (offsets) for the figures
+    //  those services will publish.
+    return 0;
+}

@@ -1,0 +1,394 @@
+/*  kpi: see kpi.h. The table below is the single statement of every
+    formula in docs/metrics.md; a figure is its numerator terms over its
+    denominator terms.
+*/
+#include "kpi.h"
+#include "clock.h"
+
+#define FLOW(name)    (KPI_SLOT_FLOW + AGG_DAY_##name + 1)
+#define COHORT(name)  (KPI_SLOT_COHORT + AGG_DOS_##name + 1)
+#define SLOT(slot)    ((slot) + 1)
+#define MINUS(term)   (-(term))
+
+const kpi_def_t kpi_table [] = {
+    //  Claims accepted by intake with no scrub error / claims received, by day received.
+    { "clean_claim_rate", "clean claim rate", KPI_RATIO,
+      { FLOW (clean) }, { FLOW (received) }, true },
+    //  First adjudication a denial / claims first adjudicated, by remit date.
+    { "initial_denial_rate", "initial denial rate", KPI_RATIO,
+      { FLOW (first_denied) }, { FLOW (first_adjudicated) }, true },
+    { "initial_denial_rate_dollars", "initial denial rate $", KPI_RATIO,
+      { FLOW (first_denied_cents) }, { FLOW (first_adjudicated_cents) }, false },
+    //  Payments / (charges - contractual adjustments), cohort by date of service.
+    { "net_collection_rate", "net collection rate", KPI_RATIO,
+      { COHORT (paid_cents) }, { COHORT (charge_cents), MINUS (COHORT (contractual_cents)) }, true },
+    //  A/R / (charges with date of service in the window_days to as_of / window_days).
+    { "days_in_ar", "days in A/R", KPI_DAYS,
+      { SLOT (KPI_SLOT_AR_INSURANCE), SLOT (KPI_SLOT_AR_PATIENT) }, { SLOT (KPI_SLOT_DAR_CHARGES) }, true },
+    { "ar_cents", "A/R", KPI_CENTS,
+      { SLOT (KPI_SLOT_AR_INSURANCE), SLOT (KPI_SLOT_AR_PATIENT) }, { 0 }, true },
+    { "ar_insurance_cents", "insurance A/R", KPI_CENTS, { SLOT (KPI_SLOT_AR_INSURANCE) }, { 0 }, false },
+    { "ar_patient_cents", "patient A/R", KPI_CENTS, { SLOT (KPI_SLOT_AR_PATIENT) }, { 0 }, false },
+    //  A/R more than 90 days from date of service / A/R.
+    { "pct_ar_over_90", "A/R > 90 days", KPI_RATIO,
+      { SLOT (KPI_SLOT_AGING + 3), SLOT (KPI_SLOT_AGING + 4) },
+      { SLOT (KPI_SLOT_AR_INSURANCE), SLOT (KPI_SLOT_AR_PATIENT) }, true },
+    //  The cohort behind the net collection rate.
+    { "charges_cents", "charges", KPI_CENTS, { COHORT (charge_cents) }, { 0 }, false },
+    { "payments_cents", "payments", KPI_CENTS, { COHORT (paid_cents) }, { 0 }, false },
+    { "contractual_cents", "contractual adj.", KPI_CENTS, { COHORT (contractual_cents) }, { 0 }, false },
+    //  Throughput in [from, to].
+    { "received", "received", KPI_COUNT, { FLOW (received) }, { 0 }, false },
+    { "clean", "clean", KPI_COUNT, { FLOW (clean) }, { 0 }, false },
+    { "rejected", "rejected", KPI_COUNT, { FLOW (rejected) }, { 0 }, false },
+    { "submitted", "submitted", KPI_COUNT, { FLOW (submitted) }, { 0 }, false },
+    { "adjudicated", "adjudicated", KPI_COUNT, { FLOW (adjudicated) }, { 0 }, false },
+    { "paid", "paid", KPI_COUNT, { FLOW (paid) }, { 0 }, false },
+    { "payments_posted_cents", "payments posted", KPI_CENTS, { FLOW (paid_cents) }, { 0 }, false },
+    { "denied", "denials", KPI_COUNT, { FLOW (denied) }, { 0 }, false },
+    { "denied_cents", "denied $", KPI_CENTS, { FLOW (denied_cents) }, { 0 }, false },
+    { "written_off_cents", "written off", KPI_CENTS, { FLOW (written_off_cents) }, { 0 }, false },
+};
+const size_t kpi_table_size = sizeof kpi_table / sizeof kpi_table [0];
+
+const kpi_def_t *
+kpi_find (const char *name)
+{
+    for (size_t i = 0; i < kpi_table_size; i++)
+        if (streq (kpi_table [i].name, name))
+            return &kpi_table [i];
+    return NULL;
+}
+
+const char *
+kpi_unit_name (kpi_unit_t unit)
+{
+    static const char *const names [] = { "ratio", "days", "cents", "count" };
+    return names [unit];
+}
+
+static int64_t
+s_terms (const int *terms, const kpi_totals_t *totals)
+{
+    int64_t sum = 0;
+    for (int i = 0; i < KPI_MAX_TERMS && terms [i]; i++)
+        sum += terms [i] > 0? totals->slots [terms [i] - 1]: -totals->slots [-terms [i] - 1];
+    return sum;
+}
+
+kpi_value_t
+kpi_evaluate (const kpi_def_t *def, const kpi_totals_t *totals, uint32_t window_days)
+{
+    kpi_value_t value = { 0 };
+    value.numerator = s_terms (def->numerator, totals);
+    value.denominator = s_terms (def->denominator, totals);
+    if (def->unit == KPI_CENTS || def->unit == KPI_COUNT) {
+        value.available = true;
+        value.amount = value.numerator;
+        value.value = (double) value.numerator;
+        return value;
+    }
+    //  A rate over nothing, or over a negative base, is not a figure.
+    value.available = value.denominator > 0 && window_days > 0;
+    if (!value.available)
+        return value;
+    if (def->unit == KPI_DAYS)
+        value.value = (double) value.numerator * window_days / (double) value.denominator;
+    else
+        value.value = (double) value.numerator / (double) value.denominator;
+    return value;
+}
+
+//  --------------------------------------------------------------------------
+//  Totals
+
+static void
+s_totals_init (kpi_totals_t *totals)
+{
+    memset (totals, 0, sizeof *totals);
+    for (int kind = 0; kind < 2; kind++) {
+        totals->reasons [kind] = zhashx_new ();
+        zhashx_set_destructor (totals->reasons [kind], (zhashx_destructor_fn *) zstr_free);
+    }
+}
+
+static void
+s_totals_fini (kpi_totals_t *totals)
+{
+    for (int kind = 0; kind < 2; kind++)
+        zhashx_destroy (&totals->reasons [kind]);
+}
+
+static void
+s_reason_add (zhashx_t *reasons, const char *code, int64_t count, int64_t cents)
+{
+    int64_t *row = (int64_t *) zhashx_lookup (reasons, code);
+    if (!row) {
+        row = (int64_t *) zmalloc (2 * sizeof (int64_t));
+        zhashx_insert (reasons, code, row);
+    }
+    row [0] += count;
+    row [1] += cents;
+}
+
+static void
+s_totals_add (kpi_totals_t *into, const kpi_totals_t *from)
+{
+    for (int i = 0; i < KPI_SLOT_COUNT; i++)
+        into->slots [i] += from->slots [i];
+    for (int i = 0; i < AGG_BUCKETS; i++) {
+        into->insurance [i] += from->insurance [i];
+        into->patient [i] += from->patient [i];
+    }
+    for (int kind = 0; kind < 2; kind++)
+        for (int64_t *row = (int64_t *) zhashx_first (from->reasons [kind]); row;
+             row = (int64_t *) zhashx_next (from->reasons [kind]))
+            s_reason_add (into->reasons [kind], (const char *) zhashx_cursor (from->reasons [kind]), row [0], row [1]);
+}
+
+static void
+s_on_reason (void *arg, agg_reason_kind_t kind, const char *code, int64_t count, int64_t cents)
+{
+    kpi_totals_t *totals = (kpi_totals_t *) arg;
+    s_reason_add (totals->reasons [kind == AGG_REASON_DENIAL? 0: 1], code, count, cents);
+}
+
+//  The totals of one dims combination.
+static int
+s_sum (store_t *store, MDB_txn *txn, uint32_t dims, const kpi_query_t *query, kpi_totals_t *totals)
+{
+    int rc = 0;
+    uint32_t dar_from = query->as_of >= query->window_days? query->as_of - query->window_days + 1: 1;
+    if (!query->balances_only) {
+        rc = agg_day_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_FLOW);
+        if (rc == 0)
+            rc = agg_dos_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_COHORT);
+        if (rc == 0)
+            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_DENIAL, query->from, query->to, s_on_reason, totals);
+        if (rc == 0)
+            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_REJECTION, query->from, query->to, s_on_reason, totals);
+    }
+    //  Days in A/R's charges are the cohort's when the windows coincide,
+    //  which is the default query.
+    if (rc == 0 && !query->balances_only && dar_from == query->from && query->as_of == query->to)
+        totals->slots [KPI_SLOT_DAR_CHARGES] = totals->slots [KPI_SLOT_COHORT + AGG_DOS_charge_cents];
+    else
+    if (rc == 0) {
+        int64_t cohort [AGG_DOS_COUNT] = { 0 };
+        rc = agg_dos_sum (store, txn, dims, dar_from, query->as_of, cohort);
+        totals->slots [KPI_SLOT_DAR_CHARGES] = cohort [AGG_DOS_charge_cents];
+    }
+    if (rc == 0)
+        rc = agg_ar_as_of (store, txn, dims, query->as_of, totals->insurance, totals->patient);
+    for (int i = 0; i < AGG_BUCKETS; i++) {
+        totals->slots [KPI_SLOT_AR_INSURANCE] += totals->insurance [i];
+        totals->slots [KPI_SLOT_AR_PATIENT] += totals->patient [i];
+        totals->slots [KPI_SLOT_AGING + i] = totals->insurance [i] + totals->patient [i];
+    }
+    return rc;
+}
+
+static int
+s_group_compare (const void *a, const void *b)
+{
+    return strcmp ((*(kpi_group_t *const *) a)->key, (*(kpi_group_t *const *) b)->key);
+}
+
+int
+kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **result)
+{
+    kpi_result_t *self = (kpi_result_t *) zmalloc (sizeof (kpi_result_t));
+    *result = self;
+    self->overall.key = strdup ("");
+    s_totals_init (&self->overall.totals);
+    zhashx_t *groups = zhashx_new ();
+    dims_list_t *dims = dims_load (store, txn);
+    int rc = 0;
+    for (size_t i = 0; i < dims->count && rc == 0; i++) {
+        const dims_entry_t *entry = &dims->entries [i];
+        if (!dims_match (entry, query->filters))
+            continue;
+        kpi_totals_t totals;
+        s_totals_init (&totals);
+        rc = s_sum (store, txn, entry->id, query, &totals);
+        s_totals_add (&self->overall.totals, &totals);
+        if (query->group_count) {
+            char key [1024];
+            dims_group_key (entry, query->group_by, query->group_count, key, sizeof key);
+            kpi_group_t *group = (kpi_group_t *) zhashx_lookup (groups, key);
+            if (!group) {
+                group = (kpi_group_t *) zmalloc (sizeof (kpi_group_t));
+                group->key = strdup (key);
+                s_totals_init (&group->totals);
+                zhashx_insert (groups, key, group);
+            }
+            s_totals_add (&group->totals, &totals);
+        }
+        s_totals_fini (&totals);
+    }
+    dims_list_destroy (&dims);
+    self->group_count = zhashx_size (groups);
+    self->groups = (kpi_group_t **) calloc (self->group_count + 1, sizeof (kpi_group_t *));
+    size_t index = 0;
+    for (kpi_group_t *group = (kpi_group_t *) zhashx_first (groups); group;
+         group = (kpi_group_t *) zhashx_next (groups))
+        self->groups [index++] = group;
+    qsort (self->groups, self->group_count, sizeof (kpi_group_t *), s_group_compare);
+    zhashx_destroy (&groups);
+    return rc;
+}
+
+void
+kpi_result_destroy (kpi_result_t **self_p)
+{
+    assert (self_p);
+    kpi_result_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->group_count; i++) {
+        s_totals_fini (&self->groups [i]->totals);
+        free (self->groups [i]->key);
+        free (self->groups [i]);
+    }
+    free (self->groups);
+    s_totals_fini (&self->overall.totals);
+    free (self->overall.key);
+    free (self);
+    *self_p = NULL;
+}
+
+kpi_value_t
+kpi_get (const kpi_result_t *result, const char *group_key, const char *name, const kpi_query_t *query)
+{
+    const kpi_def_t *def = kpi_find (name);
+    assert (def);
+    const kpi_group_t *group = NULL;
+    if (!group_key)
+        group = &result->overall;
+    for (size_t i = 0; !group && i < result->group_count; i++)
+        if (streq (result->groups [i]->key, group_key))
+            group = result->groups [i];
+    if (!group) {
+        kpi_value_t none = { 0 };
+        return none;
+    }
+    return kpi_evaluate (def, &group->totals, query->window_days);
+}
+
+int64_t
+kpi_reason (const kpi_totals_t *totals, int kind, const char *code, bool cents)
+{
+    int64_t *row = (int64_t *) zhashx_lookup (totals->reasons [kind], code);
+    return row? row [cents? 1: 0]: 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Trend periods
+
+//  The first day of the period holding day, by interval.
+static uint32_t
+s_period_start (const char *interval, uint32_t day)
+{
+    if (streq (interval, "day"))
+        return day;
+    if (streq (interval, "week"))
+        //  1970-01-01 (day 1) was a Thursday: Monday-based weeks.
+        return day - (uint32_t) (((int64_t) day - 1 + 3) % 7);
+    int year, month, mday;
+    clock_civil_from_days ((int64_t) day - 1, &year, &month, &mday);
+    return (uint32_t) clock_days_from_civil (year, month, 1) + 1;
+}
+
+size_t
+kpi_periods (const char *interval, uint32_t as_of, size_t periods, uint32_t *from, uint32_t *to)
+{
+    uint32_t end = as_of;
+    for (size_t i = 0; i < periods; i++) {
+        size_t slot = periods - 1 - i;
+        from [slot] = s_period_start (interval, end);
+        to [slot] = end;
+        end = from [slot] - 1;
+    }
+    return periods;
+}
+
+//  --------------------------------------------------------------------------
+//  Drill
+
+static const kpi_drill_def_t s_drills [] = {
+    { "clean_claim_rate",            AGG_DRILL_RECEIVED, KPI_DRILL_WINDOW, 1 },
+    { "received",                    AGG_DRILL_RECEIVED, KPI_DRILL_WINDOW, 0 },
+    { "clean",                       AGG_DRILL_RECEIVED, KPI_DRILL_WINDOW, 1 },
+    { "rejected",                    AGG_DRILL_RECEIVED, KPI_DRILL_WINDOW, -1 },
+    { "initial_denial_rate",         AGG_DRILL_FIRST,    KPI_DRILL_WINDOW, 1 },
+    { "initial_denial_rate_dollars", AGG_DRILL_FIRST,    KPI_DRILL_WINDOW, 1 },
+    { "net_collection_rate",         AGG_DRILL_COHORT,   KPI_DRILL_WINDOW, 0 },
+    { "charges_cents",               AGG_DRILL_COHORT,   KPI_DRILL_WINDOW, 0 },
+    { "payments_cents",              AGG_DRILL_COHORT,   KPI_DRILL_WINDOW, 0 },
+    { "contractual_cents",           AGG_DRILL_COHORT,   KPI_DRILL_WINDOW, 0 },
+    { "ar_cents",                    AGG_DRILL_OPEN,     KPI_DRILL_ALL,    0 },
+    { "ar_insurance_cents",          AGG_DRILL_OPEN,     KPI_DRILL_ALL,    0 },
+    { "ar_patient_cents",            AGG_DRILL_OPEN,     KPI_DRILL_ALL,    0 },
+    { "days_in_ar",                  AGG_DRILL_OPEN,     KPI_DRILL_ALL,    0 },
+    { "pct_ar_over_90",              AGG_DRILL_OPEN,     KPI_DRILL_OVER_90, 0 },
+    { "denied",                      AGG_DRILL_DENIED,   KPI_DRILL_WINDOW, 0 },
+    { "denied_cents",                AGG_DRILL_DENIED,   KPI_DRILL_WINDOW, 0 },
+    { NULL }
+};
+
+const kpi_drill_def_t *
+kpi_drill_find (const char *kpi)
+{
+    for (const kpi_drill_def_t *def = s_drills; def->kpi; def++)
+        if (streq (def->kpi, kpi))
+            return def;
+    return NULL;
+}
+
+typedef struct {
+    const kpi_drill_def_t *def;
+    bool numerator_only;
+    kpi_drill_page_t *page;
+    size_t limit;
+} s_drill_t;
+
+static bool
+s_on_entry (void *arg, const agg_drill_entry_t *entry)
+{
+    s_drill_t *drill = (s_drill_t *) arg;
+    agg_drill_entry_t row = *entry;
+    row.flag = drill->def->counted == 0? true: drill->def->counted > 0? entry->flag: !entry->flag;
+    if (drill->numerator_only && !row.flag)
+        return true;
+    if (drill->page->count == drill->limit) {
+        drill->page->more = true;
+        return false;
+    }
+    drill->page->entries [drill->page->count++] = row;
+    return true;
+}
+
+int
+kpi_drill (store_t *store, MDB_txn *txn, const kpi_query_t *query, const kpi_drill_def_t *def,
+           bool numerator_only, size_t limit, const agg_drill_entry_t *after, kpi_drill_page_t *page)
+{
+    page->entries = (agg_drill_entry_t *) calloc (limit + 1, sizeof (agg_drill_entry_t));
+    page->count = 0;
+    page->more = false;
+    uint32_t from = query->from, to = query->to;
+    if (def->range != KPI_DRILL_WINDOW) {
+        from = 0;
+        to = def->range == KPI_DRILL_ALL? UINT32_MAX: query->as_of > 91? query->as_of - 91: 0;
+    }
+    s_drill_t drill = { def, numerator_only, page, limit };
+    dims_list_t *dims = dims_load (store, txn);
+    int rc = 0;
+    for (size_t i = 0; i < dims->count && rc == 0 && !page->more; i++) {
+        const dims_entry_t *entry = &dims->entries [i];
+        if ((after && entry->id < after->dims) || !dims_match (entry, query->filters))
+            continue;
+        rc = agg_drill_walk (store, txn, def->kind, entry->id, from, to, after, s_on_entry, &drill);
+    }
+    dims_list_destroy (&dims);
+    return rc;
+}

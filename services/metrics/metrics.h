@@ -1,0 +1,57 @@
+/*  rcmq-metrics: the KPIs leaders review (DESIGN §6 Metrics, docs/metrics.md).
+
+    The parts, each in its own file:
+        dims.c        the dimension list (payer ... owner team) and the ids
+                      metrics gives each combination of their values
+        aggregates.c  counters per (dimensions, day), per (dimensions, date of
+                      service), open balances and their moves, reasons and
+                      the drill indexes: the tables a query sums
+        facts.c       per-claim facts and the apply function: an event in,
+                      the claim's fact and every aggregate it touches updated
+                      in the caller's transaction (the consumer's, with the
+                      offset)
+        kpi.c         the KPI definitions as a table, and the queries: KPIs
+                      by group, trend, drill
+        methods.c     the request methods (metrics.Kpi ...)
+        main.c        the process
+
+    A query reads aggregate rows for the dimension combinations it matches
+    over the days it covers, never the claims, so it costs the same at ten
+    thousand or ten million claims.
+
+    Days: a day is the number of days since 1970-01-01 plus one, so 0 means
+    "not known" in facts and keys.
+*/
+#ifndef RCMQ_METRICS_H
+#define RCMQ_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "store.h"
+#include "codec.h"
+#include "intake.pb-c.h"
+#include "claims.pb-c.h"
+#include "metrics.pb-c.h"
+
+//  The tables metrics owns (besides the skeleton's outbox, offsets, meta).
+#define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
+                       "ar_open", "ar_moves", "reasons", "drill"
+
+//  Big-endian 32-bit integers: the parts of aggregate keys.
+void     metrics_u32_write (uint8_t *buf, uint32_t value);
+uint32_t metrics_u32_read (const void *buf);
+
+//  Days.
+uint32_t metrics_day_from_ms (uint64_t ms);
+//  "CCYYMMDD" or "YYYY-MM-DD"; 0 when the text is not a date.
+uint32_t metrics_day_from_text (const char *text);
+//  "YYYY-MM-DD" into buf (at least 11 bytes); "" for day 0.
+void     metrics_day_format (uint32_t day, char *buf, size_t size);
+//  The service clock's today.
+uint32_t metrics_today (void);
+
+//  Wipes every metrics table and the consumer offsets inside txn, so the
+//  consumer replays from seq 1 (metrics.Rebuild). Returns 0 or an LMDB error.
+int      metrics_wipe (store_t *store, MDB_txn *txn, uint64_t *facts, uint64_t *rows);
+
+#endif
