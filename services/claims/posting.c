@@ -397,6 +397,14 @@ posting_apply (ClaimRecord *record, const Posting *posting,
         *error = 0;
     snprintf (result->from_status, sizeof result->from_status, "%s", record->status);
 
+    //  CLP02 25 prices a claim for a predetermination: nothing was
+    //  adjudicated or paid, so posting it would misstate the claim.
+    if (s_is (posting->remit->status_code, "25")) {
+        if (error && size)
+            snprintf (error, size, "claim %s: CLP02 25 (segment %" PRIu64 ") is predetermination pricing, "
+                      "not an adjudication", record->pcn, posting->remit->segment_index);
+        return -1;
+    }
     bool *in_force = s_in_force (record);
     bool reversal = s_is_reversal (posting->remit);
     int target = -1;

@@ -73,7 +73,8 @@ typedef struct {
 //  denials, postings, payer claim number and (once) first_adjudication;
 //  record->status is left for the caller to move to result->to_status.
 //  Returns 0, or -1 with record unchanged and error (may be NULL) saying
-//  why: a reversal that matches no posting in force.
+//  why: a reversal that matches no posting in force, or a CLP02 25
+//  (predetermination pricing only, which adjudicates nothing).
 int posting_apply (ClaimRecord *record, const Posting *posting,
                    posting_result_t *result, char *error, size_t size);
 

@@ -419,6 +419,14 @@ START_TEST (test_reversal_refused)
     ck_assert_ptr_nonnull (strstr (error, "paid 70.00 matches no earlier posting"));
     ck_assert_int_eq (record->paid_cents, 8000);
     remittance__free_unpacked (remit, NULL);
+
+    //  A predetermination (CLP02 25) prices the claim and pays nothing: it
+    //  is not posted.
+    remit = s_remit (HEADER ("0", "TRACE8B", "20260115") "CLP*PCN8*25*100*0**12~CAS*PI*104*100~");
+    ck_assert_int_eq (s_post (record, remit, 0, NULL, error, sizeof error), -1);
+    ck_assert_str_eq (error, "claim PCN8: CLP02 25 (segment 8) is predetermination pricing, not an adjudication");
+    ck_assert_uint_eq (record->n_postings, 1);
+    remittance__free_unpacked (remit, NULL);
     claim_record__free_unpacked (record, NULL);
 }
 END_TEST
