@@ -9,6 +9,7 @@
 */
 #include "consumer.h"
 #include "clock.h"
+#include "fanout.h"
 #include "log.h"
 #include "transport.h"
 
@@ -269,11 +270,11 @@ s_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
 //  Live events and heartbeats from fanout
 
 static void
-s_on_heartbeat (consumer_t *self, zframe_t *body)
+s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
 {
     self->last_heartbeat_at = clock_monotonic_ms ();
     self->heard = true;
-    Heartbeat *heartbeat = (Heartbeat *) codec_decode_frame (&heartbeat__descriptor, body);
+    Heartbeat *heartbeat = (Heartbeat *) codec_decode (&heartbeat__descriptor, data, size);
     if (!heartbeat)
         return;
     for (size_t i = 0; i < heartbeat->n_heads; i++) {
@@ -294,13 +295,17 @@ s_on_heartbeat (consumer_t *self, zframe_t *body)
 static void
 s_on_live (consumer_t *self, zmsg_t *msg)
 {
-    zframe_t *topic = zmsg_first (msg);
-    zframe_t *body = zmsg_last (msg);
-    if (zframe_streq (topic, "$hb")) {
-        s_on_heartbeat (self, body);
+    const char *topic;
+    uint64_t seq;
+    const uint8_t *data;
+    size_t size;
+    if (fanout_parse (zmsg_first (msg), &topic, &seq, &data, &size))
+        return;
+    if (streq (topic, FANOUT_HEARTBEAT)) {
+        s_on_heartbeat (self, data, size);
         return;
     }
-    Event *event = (Event *) codec_decode_frame (&event__descriptor, body);
+    Event *event = (Event *) codec_decode (&event__descriptor, data, size);
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
@@ -478,6 +483,20 @@ consumer_attach (consumer_t *self, zloop_t *loop)
     ||  zloop_reader (loop, self->replay, s_on_replay, self))
         return -1;
     return zloop_timer (loop, CONSUMER_TICK_MS, 0, s_on_tick, self) < 0? -1: 0;
+}
+
+void
+consumer_reset (consumer_t *self)
+{
+    for (size_t i = 0; i < self->stream_count; i++) {
+        s_stream_t *stream = &self->streams [i];
+        stream->applied = 0;
+        zlistx_purge (stream->pending);
+        //  A fetch still in flight answers from its old from_seq; s_fetch
+        //  moves fetch_from to 1, so its reply applies nothing (a hole).
+        if (self->replay)
+            s_fetch (self, stream);
+    }
 }
 
 uint64_t

@@ -46,7 +46,7 @@ s_zap_handle (zsock_t *handler, keyring_t *keyring)
     if (!mechanism || !streq (mechanism, "CURVE"))
         refusal = "only CURVE is accepted";
     else
-    if (!domain || !streq (domain, TRANSPORT_ZAP_DOMAIN))
+    if (!domain || (!streq (domain, TRANSPORT_ZAP_DOMAIN) && !streq (domain, TRANSPORT_ZAP_DOMAIN_EVENTS)))
         refusal = "unknown ZAP domain";
     else
     if (!credential || zframe_size (credential) != 32)
@@ -54,8 +54,12 @@ s_zap_handle (zsock_t *handler, keyring_t *keyring)
     else {
         zmq_z85_encode (key, zframe_data (credential), 32);
         keyring_refresh (keyring);
-        if (!keyring_lookup (keyring, key))
+        const identity_t *identity = keyring_lookup (keyring, key);
+        if (!identity)
             refusal = "unknown or revoked key";
+        else
+        if (streq (domain, TRANSPORT_ZAP_DOMAIN_EVENTS) && !streq (identity->role, "service"))
+            refusal = "the event sockets admit only service keys";
     }
     if (refusal) {
         log_warn ("connection refused", "reason", json_string (refusal),
@@ -113,9 +117,15 @@ transport_zap_new (const char *keys_dir)
 void
 transport_curve_server (zsock_t *sock, zcert_t *cert)
 {
+    transport_curve_server_domain (sock, cert, TRANSPORT_ZAP_DOMAIN);
+}
+
+void
+transport_curve_server_domain (zsock_t *sock, zcert_t *cert, const char *domain)
+{
     zcert_apply (cert, sock);
     zsock_set_curve_server (sock, 1);
-    zsock_set_zap_domain (sock, TRANSPORT_ZAP_DOMAIN);
+    zsock_set_zap_domain (sock, domain);
     //  Where libzmq has it, refuse clients outright if no ZAP handler runs.
     int enforce = 1;
     zmq_setsockopt (zsock_resolve (sock), ZMQ_ZAP_ENFORCE_DOMAIN_OPTION, &enforce, sizeof enforce);

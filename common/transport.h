@@ -15,12 +15,17 @@
 #include <czmq.h>
 
 #define TRANSPORT_ZAP_DOMAIN "rcmq"
+//  The broker's event sockets (ingest, fanout, replay): only keys of role
+//  `service` get in, so no person's key can publish or read raw events.
+#define TRANSPORT_ZAP_DOMAIN_EVENTS "rcmq-events"
 
 //  Starts the ZAP handler for this process. NULL when keys_dir/public is
 //  missing: a server must then not start, since it could not refuse anyone.
 zactor_t *transport_zap_new (const char *keys_dir);
-//  Makes sock a CURVE server with this cert (before bind).
+//  Makes sock a CURVE server with this cert (before bind), in the "rcmq"
+//  domain (any known key), or in a domain of choice.
 void      transport_curve_server (zsock_t *sock, zcert_t *cert);
+void      transport_curve_server_domain (zsock_t *sock, zcert_t *cert, const char *domain);
 //  Makes sock a CURVE client of a server with the Z85 key (before connect).
 void      transport_curve_client (zsock_t *sock, zcert_t *cert, const char *server_key);
 //  Loads keys_dir/secret/<name>.cert_secret; NULL when missing or unreadable.

@@ -157,10 +157,6 @@ eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
     uint8_t key [256];
     size_t key_size = s_event_key (key, sizeof key, event->stream, seq);
     int rc = store_put (self->store, txn, "events", key, key_size, data, size);
-    if (rc == 0)
-        rc = store_put_u64 (self->store, txn, "heads", event->stream, seq);
-    if (rc == 0 && seq == 1)
-        rc = store_put_u64 (self->store, txn, "firsts", event->stream, 1);
     if (rc) {
         free (data);
         return rc;
@@ -204,11 +200,31 @@ eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, eventlog_outcome_t 
         return rc;
     else
         *outcome = EVENTLOG_TAKEN;
-    rc = store_put_u64 (self->store, txn, "producers", event->producer, event->producer_seq);
-    if (rc)
-        return rc;
     s_set (self->scratch_acked, event->producer, event->producer_seq);
     return 0;
+}
+
+static int
+s_flush_table (eventlog_t *self, MDB_txn *txn, zhashx_t *scratch, const char *table)
+{
+    for (uint64_t *value = (uint64_t *) zhashx_first (scratch); value;
+         value = (uint64_t *) zhashx_next (scratch)) {
+        int rc = store_put_u64 (self->store, txn, table, (const char *) zhashx_cursor (scratch), *value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int
+eventlog_flush (eventlog_t *self, MDB_txn *txn)
+{
+    int rc = s_flush_table (self, txn, self->scratch_heads, "heads");
+    if (rc == 0)
+        rc = s_flush_table (self, txn, self->scratch_firsts, "firsts");
+    if (rc == 0)
+        rc = s_flush_table (self, txn, self->scratch_acked, "producers");
+    return rc;
 }
 
 static void

@@ -49,6 +49,10 @@ int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
 //  Appends an event of the broker's own (no producer dedup). Returns 0, an
 //  LMDB error, or EINVAL for an unusable stream name.
 int         eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event);
+//  Writes the attempt's new heads, first seqs and producer seqs into their
+//  tables: once per transaction, not once per event. Call it last, before
+//  the commit. Returns 0 or an LMDB error.
+int         eventlog_flush (eventlog_t *self, MDB_txn *txn);
 //  After a successful commit: returns the entries to publish (caller frees
 //  with eventlog_entries_free) and makes the attempt's state committed.
 zlistx_t   *eventlog_committed (eventlog_t *self);

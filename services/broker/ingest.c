@@ -49,7 +49,7 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
                 break;          //  the rest of this batch waits for a resend
         }
     }
-    return 0;
+    return eventlog_flush (log, txn);
 }
 
 static void

@@ -3,6 +3,7 @@
 */
 #include "broker.h"
 #include "clock.h"
+#include "fanout.h"
 #include "log.h"
 #include "transport.h"
 
@@ -18,14 +19,9 @@ broker_publish (broker_t *self, zlistx_t *entries)
 {
     for (eventlog_entry_t *entry = (eventlog_entry_t *) zlistx_first (entries); entry;
          entry = (eventlog_entry_t *) zlistx_next (entries)) {
-        uint8_t seq [8];
-        store_u64_write (seq, entry->seq);
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, entry->topic);
-        zmsg_addmem (msg, seq, sizeof seq);
-        zmsg_addmem (msg, entry->data, entry->size);
-        zmsg_send (&msg, self->fanout);
-        zmsg_destroy (&msg);
+        zframe_t *frame = fanout_frame (entry->topic, entry->seq, entry->data, entry->size);
+        zframe_send (&frame, self->fanout, 0);
+        zframe_destroy (&frame);
         self->published++;
     }
 }
@@ -49,12 +45,12 @@ s_heartbeat (zloop_t *loop, int timer_id, void *arg)
     heartbeat.broker_started_ms = self->started_ms;
     heartbeat.n_heads = count;
     heartbeat.heads = head_ptrs;
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "$hb");
-    zframe_t *frame = codec_encode (&heartbeat);
-    zmsg_append (msg, &frame);
-    zmsg_send (&msg, self->fanout);
-    zmsg_destroy (&msg);
+    size_t size;
+    uint8_t *packed = codec_pack (&heartbeat, &size);
+    zframe_t *frame = fanout_frame (FANOUT_HEARTBEAT, 0, packed, size);
+    zframe_send (&frame, self->fanout, 0);
+    zframe_destroy (&frame);
+    free (packed);
     free (heads);
     free (head_ptrs);
     zlistx_destroy (&streams);
@@ -83,7 +79,7 @@ s_bind (broker_t *self, int type, const char *name, const char *fallback)
     const char *endpoint = config_get (self->config, bind_key,
                                        config_get (self->config, key, fallback));
     zsock_t *socket = zsock_new (type);
-    transport_curve_server (socket, self->cert);
+    transport_curve_server_domain (socket, self->cert, TRANSPORT_ZAP_DOMAIN_EVENTS);
     zsock_set_linger (socket, 0);
     if (type == ZMQ_XPUB)
         zsock_set_sndhwm (socket, BROKER_FANOUT_HWM);

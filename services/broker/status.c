@@ -117,7 +117,7 @@ broker_audit (store_t *store, MDB_txn *txn, const AccessEvent *access, void *arg
     event.payload.len = size;
     int rc = eventlog_append (self->log, txn, &event);
     free (payload);
-    return rc;
+    return rc? rc: eventlog_flush (self->log, txn);
 }
 
 void

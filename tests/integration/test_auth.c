@@ -67,6 +67,7 @@ typedef struct {
     char *broker_key;
     char *intake_key;
     zcert_t *admin;
+    zcert_t *service;           //  a service identity: only those reach the event sockets
     char failures [8192];
     int failed;
 } s_run_t;
@@ -197,7 +198,9 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
     run->broker_key = transport_load_public_key (run->keys, "broker");
     run->intake_key = transport_load_public_key (run->keys, "intake");
     run->admin = transport_load_secret (run->keys, "admin");
-    if (!run->broker_key || !run->intake_key || !run->admin || !*run->intake_api || !*run->replay) {
+    run->service = transport_load_secret (run->keys, "audit");
+    if (!run->broker_key || !run->intake_key || !run->admin || !run->service
+    ||  !*run->intake_api || !*run->replay) {
         s_check (run, false, "keys or endpoints missing");
         return false;
     }
@@ -222,6 +225,7 @@ s_finish (s_run_t *run)
     if (run->intake)
         s_check (run, harness_running (run->intake), "intake exited (status %d)", harness_wait (run->intake, 0));
     zcert_destroy (&run->admin);
+    zcert_destroy (&run->service);
     free (run->broker_key);
     free (run->intake_key);
     harness_destroy (&run->harness, run->failed > 0);
@@ -301,7 +305,7 @@ typedef struct {
 static size_t
 s_audit_fetch (s_run_t *run, s_access_t *records, size_t max)
 {
-    zsock_t *dealer = s_dealer (run->replay, run->broker_key, run->admin);
+    zsock_t *dealer = s_dealer (run->replay, run->broker_key, run->service);
     size_t count = 0;
     uint64_t from = 1;
     while (count < max) {
@@ -494,6 +498,23 @@ START_TEST (test_known_key)
         };
         s_check_audit (&run, expects);
         free (admin_key);
+
+        //  A person's key, even admin's, does not reach the event sockets:
+        //  the replay socket's handshake refuses it, so a FETCH gets nothing.
+        zsock_t *replay = s_dealer (run.replay, run.broker_key, run.admin);
+        FetchRequest fetch = FETCH_REQUEST__INIT;
+        fetch.stream = "audit";
+        fetch.from_seq = 1;
+        fetch.max_events = 10;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "FETCH");
+        zframe_t *frame = codec_encode (&fetch);
+        zmsg_append (msg, &frame);
+        zmsg_send (&msg, replay);
+        zmsg_t *answer = s_recv (replay, 1500);
+        s_check (&run, answer == NULL, "admin's key read the audit stream from the broker's replay socket");
+        zmsg_destroy (&answer);
+        zsock_destroy (&replay);
     }
     s_finish (&run);
 }
@@ -690,8 +711,8 @@ START_TEST (test_garbage)
 
         //  ingest and replay: junk commands, junk bodies, and PUBLISH
         //  batches a relay would never send.
-        zsock_t *ingest = s_dealer (run.ingest, run.broker_key, run.admin);
-        zsock_t *replay = s_dealer (run.replay, run.broker_key, run.admin);
+        zsock_t *ingest = s_dealer (run.ingest, run.broker_key, run.service);
+        zsock_t *replay = s_dealer (run.replay, run.broker_key, run.service);
         zsock_t *targets [] = { ingest, replay };
         for (int t = 0; t < 2; t++) {
             zmq_send (zsock_resolve (targets [t]), junk, 300, 0);

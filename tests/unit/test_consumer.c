@@ -19,6 +19,7 @@
 */
 #include "suites.h"
 #include "consumer.h"
+#include "fanout.h"
 #include "transport.h"
 
 #include <inttypes.h>
@@ -87,13 +88,8 @@ static void
 s_peer_publish (s_peer_t *peer, uint64_t seq)
 {
     ck_assert (seq >= 1 && seq <= peer->head && peer->packed [seq]);
-    uint8_t seq_frame [8];
-    store_u64_write (seq_frame, seq);
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, STREAM ".created");
-    zmsg_addmem (msg, seq_frame, sizeof seq_frame);
-    zmsg_addmem (msg, peer->packed [seq], peer->sizes [seq]);
-    ck_assert_int_eq (zmsg_send (&msg, peer->fanout), 0);
+    zframe_t *frame = fanout_frame (STREAM ".created", seq, peer->packed [seq], peer->sizes [seq]);
+    ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
 }
 
 //  Logs the next event and publishes it.
@@ -119,11 +115,11 @@ s_peer_heartbeat (s_peer_t *peer, const char *stream, uint64_t head)
         heartbeat.heads = entries;
         heartbeat.n_heads = 1;
     }
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "$hb");
-    zframe_t *frame = codec_encode (&heartbeat);
-    zmsg_append (msg, &frame);
-    ck_assert_int_eq (zmsg_send (&msg, peer->fanout), 0);
+    size_t size;
+    uint8_t *packed = codec_pack (&heartbeat, &size);
+    zframe_t *frame = fanout_frame (FANOUT_HEARTBEAT, 0, packed, size);
+    free (packed);
+    ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
 }
 
 //  Answers a FETCH as broker replay.c does.

@@ -48,7 +48,9 @@ s_take (store_t *store, MDB_txn *txn, void *arg)
         if (rc)
             return rc;
     }
-    return take->abort? store_fail (store, "test: aborted on purpose"): 0;
+    if (take->abort)
+        return store_fail (store, "test: aborted on purpose");
+    return eventlog_flush (take->log, txn);
 }
 
 static void
@@ -332,7 +334,7 @@ s_append (store_t *store, MDB_txn *txn, void *arg)
         if (append->results [i] && append->results [i] != EINVAL)
             return append->results [i];
     }
-    return 0;
+    return eventlog_flush (append->log, txn);
 }
 
 START_TEST (test_append_own)
