@@ -1,0 +1,715 @@
+/*  bench/intake: 837P intake, next to the raw limits of the same machine
+    measured in the same run, and next to a peer parser.
+
+    The file is made at bench time by scripts/gen-837 (seed 42, N claims,
+    0.5 % of each kind of error, 4 envelopes) into a temporary folder, then
+    read into memory. Measured (each in-memory figure is the best of two
+    runs):
+
+        split       raw limit: read the file from the page cache and cut it
+                    into segments at the terminator (memchr), nothing else;
+        tokenize    common/x12.c's reader over the buffer: separators from
+                    ISA, elements split, every envelope check;
+        parse       tokenize + the 837P parser (services/intake/parse_837p.c)
+                    building a Claim message per claim;
+        parse+scrub parse + every scrub rule (scrub.c), as intake runs them;
+        ingest      through the service: a real rcmq-broker and rcmq-intake
+                    (CURVE, LMDB with fsync), `intake.Submit` of the file from
+                    the client library until the reply (the batch committed:
+                    claims sealed, stored, routed, events in the outbox), and
+                    on until intake's outbox is empty (every event durable at
+                    the broker too);
+        lmdb        raw limit of the store under ingest: the same claims'
+                    records (each claim PHI-sealed and packed, untimed) put
+                    into an LMDB env as intake puts them - the claim record,
+                    its outbox event of the same bytes, and its PCN - in one
+                    write transaction per file (intake applies a file in
+                    one), fsync at commit;
+        peer        Debian's X12::Parser (libx12-parser-perl 0.80) with its
+                    837 map: parsefile plus walking every loop's segments,
+                    timed inside perl (start-up excluded).
+
+    It prints a table and ends with ONE JSON line:
+        {"name":"intake","figures":{...},"limits":{...},"ratios":{...}}
+
+    Usage: intake [--claims N] [--no-peer] [--keep]
+    Programs are found next to this one's build folder (../services/...,
+    ../cli/rcmqctl) or in $RCMQ_BUILD; gen-837 in the source tree.
+*/
+#include "client.h"
+#include "clock.h"
+#include "codec.h"
+#include "parse_837p.h"
+#include "phi_claim.h"
+#include "scrub.h"
+#include "store.h"
+#include "transport.h"
+#include "x12.h"
+#include "intake.pb-c.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+#ifndef RCMQ_SOURCE_DIR
+#   define RCMQ_SOURCE_DIR "."
+#endif
+
+#define BENCH_DEFAULT_CLAIMS    100000
+#define BENCH_NOW               "2026-11-02T12:00:00Z"
+#define BENCH_SUBMIT_TIMEOUT_MS 900000
+#define BENCH_X12PARSER_MAP     "837_004010X098.cf"
+
+typedef struct {
+    size_t claims;
+    bool keep;
+    bool peer;
+    char build [PATH_MAX];
+    char root [1024];
+    char file [1200];
+    char keys [1200];
+    uint8_t *data;
+    size_t size;
+    size_t expect_accepted;
+    uint64_t now_ms;
+} bench_t;
+
+static uint64_t
+s_usec (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static double
+s_rate (double count, uint64_t usec)
+{
+    return usec? count * 1e6 / (double) usec: 0;
+}
+
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+//  Runs argv (argv[0] a path) to completion, stdout to out_path (or
+//  /dev/null), stderr to the run's log. Returns the exit status or -1.
+static int
+s_run (bench_t *self, char *const argv [], const char *out_path)
+{
+    char log [PATH_MAX];
+    snprintf (log, sizeof log, "%s/bench.log", self->root);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen (&actions, 1, out_path? out_path: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen (&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    pid_t pid;
+    int rc = posix_spawn (&pid, argv [0], &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy (&actions);
+    if (rc)
+        return -1;
+    int status;
+    if (waitpid (pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+static pid_t
+s_spawn (bench_t *self, const char *program, const char *config, const char *name)
+{
+    char path [PATH_MAX + 64], log [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", self->build, program);
+    snprintf (log, sizeof log, "%s/%s.log", self->root, name);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
+    char *argv [] = { path, "--config", (char *) config, NULL };
+    pid_t pid = 0;
+    if (posix_spawn (&pid, path, &actions, NULL, argv, environ))
+        pid = 0;
+    posix_spawn_file_actions_destroy (&actions);
+    return pid;
+}
+
+static void
+s_stop (pid_t *pid)
+{
+    if (*pid > 0) {
+        kill (*pid, SIGTERM);
+        waitpid (*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int port = -1;
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
+        port = ntohs (address.sin_port);
+    if (fd >= 0)
+        close (fd);
+    return port;
+}
+
+//  --------------------------------------------------------------------------
+//  The file
+
+static int
+s_generate (bench_t *self)
+{
+    char claims [32], expect [1200];
+    snprintf (claims, sizeof claims, "%zu", self->claims);
+    snprintf (self->file, sizeof self->file, "%s/claims.837", self->root);
+    snprintf (expect, sizeof expect, "%s/claims.json", self->root);
+    char *argv [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "42",
+                      "--claims", claims, "--envelopes", "4", "--error-rate", "ALL=0.005",
+                      "--out", self->file, "--expect", expect, NULL };
+    if (s_run (self, argv, NULL) != 0) {
+        fprintf (stderr, "bench: scripts/gen-837 failed (see %s/bench.log)\n", self->root);
+        return -1;
+    }
+    json_error_t error;
+    json_t *root = json_load_file (expect, 0, &error);
+    json_t *totals = json_object_get (root, "totals");
+    self->expect_accepted = (size_t) json_integer_value (json_object_get (totals, "accepted"));
+    json_decref (root);
+    return 0;
+}
+
+//  Reads the file whole (the in-memory benchmarks' input).
+static int
+s_load (bench_t *self)
+{
+    FILE *file = fopen (self->file, "rb");
+    if (!file)
+        return -1;
+    fseek (file, 0, SEEK_END);
+    self->size = (size_t) ftell (file);
+    fseek (file, 0, SEEK_SET);
+    self->data = (uint8_t *) malloc (self->size);
+    size_t got = fread (self->data, 1, self->size, file);
+    fclose (file);
+    return got == self->size? 0: -1;
+}
+
+//  --------------------------------------------------------------------------
+//  In memory
+
+//  Raw limit: read from the page cache and cut at every terminator.
+static uint64_t
+s_split (bench_t *self, size_t *segments)
+{
+    uint64_t start = s_usec ();
+    int fd = open (self->file, O_RDONLY);
+    char *buffer = (char *) malloc (self->size + 1);
+    size_t got = 0;
+    ssize_t rc;
+    while (got < self->size && (rc = read (fd, buffer + got, self->size - got)) > 0)
+        got += (size_t) rc;
+    close (fd);
+    char terminator = got > 105? buffer [105]: '~';
+    size_t count = 0;
+    for (const char *at = buffer, *end = buffer + got; at < end; ) {
+        const char *next = (const char *) memchr (at, terminator, (size_t) (end - at));
+        if (!next)
+            break;
+        count++;
+        at = next + 1;
+        while (at < end && (*at == '\r' || *at == '\n'))
+            at++;
+    }
+    uint64_t usec = s_usec () - start;
+    free (buffer);
+    *segments = count;
+    return usec;
+}
+
+//  Results nobody reads, so the compiler keeps the work that makes them.
+static volatile size_t s_sink;
+
+static uint64_t
+s_tokenize (bench_t *self, size_t *segments)
+{
+    uint64_t start = s_usec ();
+    x12_reader_t *reader = x12_reader_new_buffer (self->data, self->size);
+    x12_segment_t *segment;
+    size_t count = 0, elements = 0;
+    while (x12_reader_next (reader, &segment) == 1) {
+        count++;
+        elements += x12_segment_count (segment);
+    }
+    x12_reader_destroy (&reader);
+    uint64_t usec = s_usec () - start;
+    *segments = count;
+    s_sink = elements;
+    return usec;
+}
+
+typedef struct {
+    bench_t *bench;
+    scrub_t *scrub;             //  NULL: parse only
+    size_t claims;
+    size_t accepted;
+    //  For the LMDB limit: each claim sealed and packed.
+    phi_key_t *key;
+    uint8_t **records;
+    size_t *sizes;
+    char **pcns;
+} s_parse_t;
+
+static int
+s_on_claim (Claim *claim, void *arg)
+{
+    s_parse_t *parse = (s_parse_t *) arg;
+    if (parse->scrub) {
+        ScrubResult *result = scrub_claim (parse->scrub, claim, parse->bench->now_ms);
+        parse->accepted += result->accepted;
+        scrub_result__free_unpacked (result, NULL);
+    }
+    if (parse->key && parse->claims < parse->bench->claims) {
+        char id [64];
+        snprintf (id, sizeof id, "B20261102-000001-%05zu", parse->claims + 1);
+        SealedClaim *sealed = phi_claim_seal (parse->key, id, claim);
+        IntakeClaim record = INTAKE_CLAIM__INIT;
+        record.claim_id = id;
+        record.batch_id = "B20261102-000001";
+        record.pcn = claim->patient_control_number;
+        record.claim = sealed;
+        record.received_ms = parse->bench->now_ms;
+        parse->records [parse->claims] = codec_pack (&record, &parse->sizes [parse->claims]);
+        parse->pcns [parse->claims] = strdup (claim->patient_control_number);
+        codec_free (sealed);
+    }
+    parse->claims++;
+    return 0;
+}
+
+static uint64_t
+s_parse (bench_t *self, s_parse_t *parse)
+{
+    uint64_t start = s_usec ();
+    x12_reader_t *reader = x12_reader_new_buffer (self->data, self->size);
+    parse_837p_report_t report;
+    int rc = parse_837p (reader, s_on_claim, parse, &report);
+    x12_reader_destroy (&reader);
+    uint64_t usec = s_usec () - start;
+    if (rc)
+        fprintf (stderr, "bench: the file does not parse: %s\n", report.error);
+    return usec;
+}
+
+//  --------------------------------------------------------------------------
+//  LMDB: the same records, one write transaction per file
+
+static int
+s_fill (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_parse_t *parse = (s_parse_t *) arg;
+    for (size_t i = 0; i < parse->claims; i++) {
+        char id [64], seq [8];
+        snprintf (id, sizeof id, "B20261102-000001-%05zu", i + 1);
+        store_u64_write ((uint8_t *) seq, i + 1);
+        int rc = store_put (store, txn, "claims", id, strlen (id), parse->records [i], parse->sizes [i]);
+        if (rc == 0)
+            rc = store_put (store, txn, "outbox", seq, sizeof seq, parse->records [i], parse->sizes [i]);
+        if (rc == 0)
+            rc = store_put (store, txn, "pcns", parse->pcns [i], strlen (parse->pcns [i]), id, strlen (id));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static uint64_t
+s_lmdb (bench_t *self, s_parse_t *parse, size_t *bytes)
+{
+    char dir [1200], error [256];
+    snprintf (dir, sizeof dir, "%s/lmdb", self->root);
+    zsys_dir_create ("%s", dir);
+    const char *tables [] = { "claims", "outbox", "pcns", NULL };
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", error);
+        return 0;
+    }
+    *bytes = 0;
+    for (size_t i = 0; i < parse->claims; i++)
+        *bytes += parse->sizes [i];
+    uint64_t start = s_usec ();
+    int rc = store_write (store, s_fill, parse);
+    uint64_t usec = s_usec () - start;
+    if (rc)
+        fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
+    store_destroy (&store);
+    return rc? 0: usec;
+}
+
+//  --------------------------------------------------------------------------
+//  Through the service
+
+typedef struct {
+    uint64_t submit_usec;       //  until the reply: the batch is committed
+    uint64_t broker_usec;       //  until intake's outbox is empty
+    uint32_t accepted;
+    uint32_t claims;
+} s_ingest_t;
+
+static int
+s_ingest (bench_t *self, s_ingest_t *ingest)
+{
+    char config [1200];
+    snprintf (config, sizeof config, "%s/rcmq.conf", self->root);
+    char intake_api [64];
+    snprintf (intake_api, sizeof intake_api, "tcp://127.0.0.1:%d", s_free_port ());
+    FILE *file = fopen (config, "w");
+    if (!file)
+        return -1;
+    fprintf (file, "keys\n    dir = \"%s\"\ndata\n    dir = \"%s/data\"\nbroker\n", self->keys, self->root);
+    const char *sockets [] = { "ingest", "fanout", "replay", "api" };
+    for (size_t i = 0; i < 4; i++)
+        fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], s_free_port ());
+    fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n",
+             intake_api, self->root, self->root);
+    fclose (file);
+    setenv ("RCMQ_NOW", BENCH_NOW, 1);
+    pid_t broker = s_spawn (self, "services/broker/rcmq-broker", config, "broker");
+    pid_t intake = s_spawn (self, "services/intake/rcmq-intake", config, "intake");
+    zcert_t *admin = transport_load_secret (self->keys, "admin");
+    char *intake_key = transport_load_public_key (self->keys, "intake");
+    client_t *client = admin && intake_key? client_new (intake_api, intake_key, admin): NULL;
+    int rc = -1;
+    //  Up: intake answers and its relay is connected to the broker.
+    for (int attempt = 0; client && attempt < 60 && rc; attempt++) {
+        client_set_timeout (client, 500);
+        client_set_retries (client, 0);
+        Reply *reply = client_call (client, "intake.Health", NULL);
+        HealthReply *health = reply && reply->status == STATUS__OK
+            ? (HealthReply *) codec_decode (&health_reply__descriptor, reply->body.data, reply->body.len): NULL;
+        if (health && health->broker_connected)
+            rc = 0;
+        else
+            usleep (200000);
+        codec_free (health);
+        codec_free (reply);
+    }
+    if (rc)
+        fprintf (stderr, "bench: intake did not come up; see %s/intake.log\n", self->root);
+    if (rc == 0) {
+        SubmitRequest request = SUBMIT_REQUEST__INIT;
+        request.filename = "claims.837";
+        request.content.data = self->data;
+        request.content.len = self->size;
+        client_set_timeout (client, BENCH_SUBMIT_TIMEOUT_MS);
+        uint64_t start = s_usec ();
+        Reply *reply = client_call (client, "intake.Submit", &request);
+        ingest->submit_usec = s_usec () - start;
+        Batch *batch = reply && reply->status == STATUS__OK
+            ? (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len): NULL;
+        if (batch && streq (batch->status, "completed")) {
+            ingest->accepted = batch->accepted;
+            ingest->claims = batch->claims;
+        }
+        else {
+            fprintf (stderr, "bench: intake.Submit failed: %s\n",
+                     reply? reply->message: client_error (client));
+            rc = -1;
+        }
+        codec_free (batch);
+        codec_free (reply);
+        //  Then until every event is at the broker.
+        client_set_timeout (client, 2000);
+        while (rc == 0) {
+            Reply *health_reply = client_call (client, "intake.Health", NULL);
+            HealthReply *health = health_reply && health_reply->status == STATUS__OK
+                ? (HealthReply *) codec_decode (&health_reply__descriptor, health_reply->body.data,
+                                                health_reply->body.len): NULL;
+            bool empty = health && health->outbox_depth == 0;
+            codec_free (health);
+            codec_free (health_reply);
+            if (empty) {
+                ingest->broker_usec = s_usec () - start;
+                break;
+            }
+            if (s_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL) {
+                rc = -1;
+                break;
+            }
+            usleep (20000);
+        }
+    }
+    client_destroy (&client);
+    zcert_destroy (&admin);
+    free (intake_key);
+    s_stop (&intake);
+    s_stop (&broker);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The peer: X12::Parser
+
+static const char *s_peer_script =
+    "use strict; use warnings; use Time::HiRes qw(time);\n"
+    "eval { require X12::Parser; 1 } or exit 2;\n"
+    "(my $cf = $INC{'X12/Parser.pm'}) =~ s/\\.pm$//; $cf .= '/cf/" BENCH_X12PARSER_MAP "';\n"
+    "-f $cf or exit 2;\n"
+    "my $start = time;\n"
+    "my $p = X12::Parser->new;\n"
+    "$p->parsefile(file => $ARGV[0], conf => $cf);\n"
+    "my ($loops, $segments) = (0, 0);\n"
+    "while (my @l = $p->get_next_pos_level_loop) { $loops++; my @s = $p->get_loop_segments; $segments += @s; }\n"
+    "printf \"%.3f %d %d\\n\", time - $start, $loops, $segments;\n";
+
+//  Seconds X12::Parser takes, or -1 when it is not installed / failed.
+static double
+s_peer (bench_t *self, size_t *loops, size_t *segments)
+{
+    char out [1200];
+    snprintf (out, sizeof out, "%s/peer.out", self->root);
+    char *argv [] = { "/usr/bin/perl", "-e", (char *) s_peer_script, self->file, NULL };
+    int rc = s_run (self, argv, out);
+    if (rc != 0) {
+        fprintf (stderr, "bench: X12::Parser %s (exit %d)\n",
+                 rc == 2? "is not installed (apt-get install libx12-parser-perl)": "failed", rc);
+        return -1;
+    }
+    FILE *file = fopen (out, "r");
+    double seconds = -1;
+    if (file) {
+        if (fscanf (file, "%lf %zu %zu", &seconds, loops, segments) != 3)
+            seconds = -1;
+        fclose (file);
+    }
+    return seconds;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep]\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    bench_t self = { .claims = BENCH_DEFAULT_CLAIMS, .peer = true };
+    static struct option options [] = {
+        { "claims",  required_argument, NULL, 'c' },
+        { "events",  required_argument, NULL, 'e' },    //  scripts/bench passes it to every bench
+        { "no-peer", no_argument,       NULL, 'n' },
+        { "keep",    no_argument,       NULL, 'k' },
+        { "help",    no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option;
+    opterr = 0;
+    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        if (option == 'c')
+            self.claims = (size_t) strtoul (optarg, NULL, 10);
+        else
+        if (option == 'e')
+            ;                   //  the broker's; ours is --claims
+        else
+        if (option == 'n')
+            self.peer = false;
+        else
+        if (option == 'k')
+            self.keep = true;
+        else
+        if (option == 'h') {
+            s_usage ();
+            return 0;
+        }
+        else
+            fprintf (stderr, "bench intake: ignoring unknown option %s\n", argv [optind - 1]);
+    }
+    if (self.claims < 10) {
+        s_usage ();
+        return 2;
+    }
+    //  Programs: $RCMQ_BUILD, else the build folder this one is in.
+    const char *build = getenv ("RCMQ_BUILD");
+    if (build && *build)
+        snprintf (self.build, sizeof self.build, "%s", build);
+    else {
+        char exe [PATH_MAX];
+        ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+        exe [len > 0? len: 0] = 0;
+        //  <build>/bench/intake -> <build>
+        snprintf (self.build, sizeof self.build, "%s", dirname (dirname (exe)));
+    }
+    clock_parse_iso8601 (BENCH_NOW, &self.now_ms);
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (self.root, sizeof self.root, "%s/rcmq-bench-intake-XXXXXX", tmp && *tmp? tmp: "/tmp");
+    if (!mkdtemp (self.root)) {
+        perror ("bench: mkdtemp");
+        return 1;
+    }
+    snprintf (self.keys, sizeof self.keys, "%s/keys", self.root);
+    zsys_init ();
+    zsys_set_logstream (NULL);
+
+    printf ("intake bench: %zu claims, file from scripts/gen-837 --seed 42 (temp %s)\n", self.claims, self.root);
+    fflush (stdout);
+    int failed = 0;
+    char rcmqctl [PATH_MAX + 16];
+    snprintf (rcmqctl, sizeof rcmqctl, "%s/cli/rcmqctl", self.build);
+    char *keys_argv [] = { rcmqctl, "keys", "init", self.keys, NULL };
+    if (s_generate (&self) || s_load (&self) || s_run (&self, keys_argv, NULL) != 0) {
+        fprintf (stderr, "bench: cannot prepare the file or keys\n");
+        failed = 1;
+    }
+    double mb = self.size / 1e6;
+    double claims = (double) self.claims;
+
+    //  In memory, best of two.
+    size_t segments = 0, tokens = 0;
+    uint64_t split_usec = UINT64_MAX, tokenize_usec = UINT64_MAX, parse_usec = UINT64_MAX, scrub_usec = UINT64_MAX;
+    size_t accepted = 0;
+    scrub_t *scrub = scrub_new ();
+    for (int round = 0; round < 2 && !failed; round++) {
+        uint64_t usec = s_split (&self, &segments);
+        split_usec = usec < split_usec? usec: split_usec;
+        usec = s_tokenize (&self, &tokens);
+        tokenize_usec = usec < tokenize_usec? usec: tokenize_usec;
+        s_parse_t parse = { .bench = &self };
+        usec = s_parse (&self, &parse);
+        parse_usec = usec < parse_usec? usec: parse_usec;
+        s_parse_t scrubbed = { .bench = &self, .scrub = scrub };
+        usec = s_parse (&self, &scrubbed);
+        scrub_usec = usec < scrub_usec? usec: scrub_usec;
+        accepted = scrubbed.accepted;
+        if (scrubbed.claims != self.claims) {
+            fprintf (stderr, "bench: parsed %zu claims of %zu\n", scrubbed.claims, self.claims);
+            failed = 1;
+        }
+    }
+    scrub_destroy (&scrub);
+
+    //  LMDB with the same records (sealed and packed untimed).
+    uint64_t lmdb_usec = 0;
+    size_t record_bytes = 0;
+    if (!failed) {
+        char path [1300], error [256];
+        snprintf (path, sizeof path, "%s/phi.key", self.keys);
+        s_parse_t records = { .bench = &self };
+        records.key = phi_key_load (path, error, sizeof error);
+        records.records = (uint8_t **) calloc (self.claims, sizeof (uint8_t *));
+        records.sizes = (size_t *) calloc (self.claims, sizeof (size_t));
+        records.pcns = (char **) calloc (self.claims, sizeof (char *));
+        if (records.key) {
+            s_parse (&self, &records);
+            lmdb_usec = s_lmdb (&self, &records, &record_bytes);
+        }
+        else
+            fprintf (stderr, "bench: %s\n", error);
+        for (size_t i = 0; i < self.claims; i++) {
+            free (records.records [i]);
+            free (records.pcns [i]);
+        }
+        free (records.records);
+        free (records.sizes);
+        free (records.pcns);
+        phi_key_destroy (&records.key);
+        failed |= lmdb_usec == 0;
+    }
+
+    //  Through the service.
+    s_ingest_t ingest = { 0 };
+    if (!failed && s_ingest (&self, &ingest) != 0)
+        failed = 1;
+    if (!failed && ingest.accepted != self.expect_accepted)
+        fprintf (stderr, "bench: intake accepted %u claims, the generator expected %zu\n",
+                 ingest.accepted, self.expect_accepted);
+
+    //  The peer.
+    double peer_seconds = -1;
+    size_t peer_loops = 0, peer_segments = 0;
+    if (!failed && self.peer)
+        peer_seconds = s_peer (&self, &peer_loops, &peer_segments);
+
+    if (failed) {
+        fprintf (stderr, "bench intake: failed; kept %s\n", self.root);
+        return 1;
+    }
+    double split_mbs = s_rate (mb, split_usec), split_cps = s_rate (claims, split_usec);
+    double tokenize_mbs = s_rate (mb, tokenize_usec);
+    double parse_cps = s_rate (claims, parse_usec);
+    double scrub_cps = s_rate (claims, scrub_usec), scrub_mbs = s_rate (mb, scrub_usec);
+    double lmdb_cps = s_rate (claims, lmdb_usec);
+    double ingest_cps = s_rate (claims, ingest.submit_usec), broker_cps = s_rate (claims, ingest.broker_usec);
+    double ours_seconds = scrub_usec / 1e6;
+
+    printf ("\nfile: %.1f MB, %zu segments, %zu claims (%zu pass scrub; intake accepted %u, expected %zu)\n\n",
+            mb, segments, self.claims, accepted, ingest.accepted, self.expect_accepted);
+    printf ("%-34s %12s %10s %10s\n", "", "claims/s", "MB/s", "seconds");
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: read + split at terminators", split_cps, split_mbs, split_usec / 1e6);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "x12 reader (tokenize + envelopes)", s_rate (claims, tokenize_usec),
+            tokenize_mbs, tokenize_usec / 1e6);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "parse 837P to Claim messages", parse_cps, s_rate (mb, parse_usec),
+            parse_usec / 1e6);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "parse + scrub", scrub_cps, scrub_mbs, ours_seconds);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn", lmdb_cps, s_rate (record_bytes / 1e6, lmdb_usec),
+            lmdb_usec / 1e6);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest via intake.Submit (commit)", ingest_cps, s_rate (mb, ingest.submit_usec),
+            ingest.submit_usec / 1e6);
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest + events at the broker", broker_cps, s_rate (mb, ingest.broker_usec),
+            ingest.broker_usec / 1e6);
+    if (peer_seconds > 0)
+        printf ("%-34s %12.0f %10.1f %10.3f   (%zu loops, %zu segments)\n", "peer: X12::Parser (parse only)",
+                claims / peer_seconds, mb / peer_seconds, peer_seconds, peer_loops, peer_segments);
+    else
+        printf ("%-34s %12s\n", "peer: X12::Parser", "not run");
+    printf ("\nparse+scrub / split limit %.2f   ingest / LMDB limit %.2f   X12::Parser time / parse+scrub time %.1f\n",
+            scrub_mbs / split_mbs, ingest_cps / lmdb_cps, peer_seconds > 0? peer_seconds / ours_seconds: 0);
+
+    json_t *figures = json_pack ("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+        "claims", (json_int_t) self.claims, "file_mb", mb,
+        "parse_scrub_claims_per_s", scrub_cps, "parse_scrub_mb_per_s", scrub_mbs,
+        "parse_claims_per_s", parse_cps, "tokenize_mb_per_s", tokenize_mbs,
+        "ingest_claims_per_s", ingest_cps, "ingest_to_broker_claims_per_s", broker_cps,
+        "parse_scrub_seconds", ours_seconds);
+    json_object_set_new (figures, "x12parser_seconds", peer_seconds > 0? json_real (peer_seconds): json_null ());
+    json_t *limits = json_pack ("{s:f, s:f, s:f}",
+        "split_mb_per_s", split_mbs, "split_claims_per_s", split_cps, "lmdb_claims_per_s", lmdb_cps);
+    json_t *ratios = json_pack ("{s:f, s:f, s:f}",
+        "parse_scrub_vs_split", scrub_mbs / split_mbs, "tokenize_vs_split", tokenize_mbs / split_mbs,
+        "ingest_vs_lmdb", ingest_cps / lmdb_cps);
+    json_object_set_new (ratios, "x12parser_time_vs_parse_scrub",
+                         peer_seconds > 0? json_real (peer_seconds / ours_seconds): json_null ());
+    json_t *line = json_pack ("{s:s, s:o, s:o, s:o}", "name", "intake", "figures", figures,
+                              "limits", limits, "ratios", ratios);
+    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
+    printf ("%s\n", text);
+    free (text);
+    json_decref (line);
+    free (self.data);
+    if (self.keep)
+        fprintf (stderr, "bench: kept %s\n", self.root);
+    else
+        nftw (self.root, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
