@@ -5,9 +5,10 @@
 #     every line, claim and payment balanced, every SVC matched to a billed
 #     line by REF*6R and procedure, and the files agreeing with --expect
 #     claim by claim (paid, patient share, adjustments, acks, reversals);
-#   - the claims service's own 835 reader and balance check (remitcheck,
-#     built from services/claims/remit835.c), with its totals per file equal
-#     to the expectation's, and the X12 reader over the 277CA files;
+#   - the claims service's own readers (remitcheck, built from
+#     services/claims/remit835.c and ack277.c): every 835 read and balanced
+#     with totals per file equal to the expectation's, every 277CA read with
+#     the expected accepted / rejected counts;
 #   - determinism (same seed, same bytes; another seed, other bytes), and a
 #     tampered 835 that both checks must refuse.
 # Env (scripts/test sets them): RCMQ_SOURCE, RCMQ_BUILD, TMPDIR; KEEP=1 keeps
@@ -188,6 +189,15 @@ for line in open(sys.argv[2]) if len(sys.argv) > 2 else []:
     want = per_file[name]
     assert (int(got["claims"]), int(got["bpr"]), int(got["clp"]), int(got["plb"])) == \
         (want["claims"], want["bpr"], want["clp"], want["plb"]), "remitcheck totals for %s: %s, expected %s" % (name, got, want)
+for line in open(sys.argv[3]) if len(sys.argv) > 3 else []:
+    name, status, rest = line.split(" ", 2)
+    assert status == "ok", line
+    got = dict(kv.split("=") for kv in rest.split())
+    payer = os.path.basename(name)[len("277CA-"):-len(".x12")]
+    mine = [c for c in claims.values() if c["payer_id"] == payer and c["ack"] != "none"]
+    want = (len(mine), sum(c["ack"] == "accepted" for c in mine), sum(c["ack"] == "rejected" for c in mine))
+    assert (int(got["claims"]), int(got["accepted"]), int(got["rejected"])) == want, \
+        "ack277 counts for %s: %s, expected %s" % (name, got, want)
 print("%d claims, %d 835 files, %d 277CA files: balanced and as expected; statuses %s"
       % (len(claims), len(per_file), len(expect["files"]["277ca"]), json.dumps(t["by_status"], sort_keys=True)))
 PY
@@ -195,9 +205,9 @@ PY
 REMITCHECK="$BUILD/tests/integration/remitcheck"
 if [[ -x "$REMITCHECK" ]]; then
     "$REMITCHECK" out/835-*.x12 >remitcheck.txt || { cat remitcheck.txt; fail "remit835 refused a payer-sim 835"; }
-    "$REMITCHECK" --x12 out/277CA-*.x12 >/dev/null || fail "the X12 reader refused a 277CA"
-    python3 check.py out.json remitcheck.txt || fail "check of out/"
-    say "remit835 reads and balances every 835"
+    "$REMITCHECK" --277 out/277CA-*.x12 >ackcheck.txt || { cat ackcheck.txt; fail "ack277 refused a payer-sim 277CA"; }
+    python3 check.py out.json remitcheck.txt ackcheck.txt || fail "check of out/"
+    say "remit835 reads and balances every 835; ack277 reads every 277CA"
 else
     say "no $REMITCHECK (build it for the C reader's check); Python checks only"
     python3 check.py out.json || fail "check of out/"

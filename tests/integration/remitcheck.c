@@ -1,9 +1,8 @@
 /*  remitcheck FILE...: reads 835 files with the claims service's reader
     (remit835_read) and checks that each remittance adds up (remit835_check),
     for tests that make 835s without the service (payer-sim.sh).
-    remitcheck --x12 FILE...: only reads every segment with the X12 reader,
-    whose envelope checks (counts, control numbers) are what any X12 file
-    must pass (the 277CA files, until the service has their reader).
+    remitcheck --277 FILE...: reads 277CA files with the service's reader
+    (ack277_read) and prints FILE ok claims=N accepted=N rejected=N.
 
     Prints one line per file,
         FILE ok sets=2 claims=120 lines=310 bpr=1234567 clp=1236000 plb=1433
@@ -11,6 +10,7 @@
         FILE FAILED reason
     and exits 1 when any file is refused or does not balance.
 */
+#include "ack277.h"
 #include "remit835.h"
 #include "x12.h"
 
@@ -46,6 +46,12 @@ s_on_remit (Remittance **remit_p, void *arg)
     return 0;
 }
 
+static int
+s_on_ack (Acknowledgement **ack_p, void *arg)
+{
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -54,27 +60,26 @@ main (int argc, char *argv [])
         return 2;
     }
     int failed = 0;
-    bool envelope_only = strcmp (argv [1], "--x12") == 0;
-    for (int i = envelope_only? 2: 1; i < argc; i++) {
+    bool acks = strcmp (argv [1], "--277") == 0;
+    for (int i = acks? 2: 1; i < argc; i++) {
         FILE *file = fopen (argv [i], "rb");
         if (!file) {
             printf ("%s FAILED cannot open\n", argv [i]);
             failed = 1;
             continue;
         }
-        if (envelope_only) {
+        if (acks) {
+            ack277_report_t report;
             x12_reader_t *reader = x12_reader_new_file (file);
-            x12_segment_t *segment;
-            int rc;
-            while ((rc = x12_reader_next (reader, &segment)) == 1)
-                ;
-            if (rc)
-                printf ("%s FAILED %s\n", argv [i], x12_reader_error (reader));
-            else
-                printf ("%s ok segments=%llu\n", argv [i], (unsigned long long) x12_reader_segments (reader));
-            failed |= rc != 0;
+            int rc = ack277_read (reader, s_on_ack, NULL, &report);
             x12_reader_destroy (&reader);
             fclose (file);
+            if (rc)
+                printf ("%s FAILED %s\n", argv [i], report.error);
+            else
+                printf ("%s ok claims=%u accepted=%u rejected=%u\n", argv [i],
+                        report.claims, report.accepted, report.rejected);
+            failed |= rc != 0;
             continue;
         }
         s_totals_t totals = { .sets = 0 };
