@@ -37,6 +37,10 @@ void        consumer_on_commit (consumer_t *self, consumer_committed_fn *fn);
 int         consumer_connect (consumer_t *self, const char *fanout, const char *replay,
                               const char *broker_key, zcert_t *cert);
 int         consumer_attach (consumer_t *self, zloop_t *loop);
+//  Forgets every offset in memory and replays each stream from seq 1. For
+//  a service that has just wiped its own effects and the "offsets" table in
+//  a committed transaction (metrics.Rebuild); call it only after that commit.
+void        consumer_reset (consumer_t *self);
 //  The last sequence applied for a stream (0 = none).
 uint64_t    consumer_offset (consumer_t *self, const char *stream);
 //  The head the broker last announced for a stream.

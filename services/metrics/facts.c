@@ -16,9 +16,11 @@
     collections yet). Denial adjustments never reduce a balance.
 
     Flows count under the dimensions the event carried, on the event's day:
-    remit date for adjudications, reversals and denials, the event's time
-    otherwise. Balances and the date-of-service cohort follow the claim's
-    current dimensions.
+    remit date for adjudications, reversals and denials (so the initial
+    denial rate is by remit date), the event's time otherwise. Balances
+    move on the day the event was posted (its time), as the books do: a
+    payer's payment date may lie days after the 835 arrived. Balances and
+    the date-of-service cohort follow the claim's current dimensions.
 */
 #include "facts.h"
 #include "aggregates.h"
@@ -58,7 +60,8 @@ typedef struct {
     ClaimEvent *claim;          //  claims stream events
     s_fact_t fact;
     uint32_t dims;              //  the event's dimensions
-    uint32_t day;               //  the event's day
+    uint32_t day;               //  the event's day, for flows
+    uint32_t posted;            //  the day it was posted, for balances
     int64_t flows [AGG_DAY_COUNT];
     int64_t cohort [AGG_DOS_COUNT];
 } s_apply_t;
@@ -163,7 +166,7 @@ s_place_share (s_apply_t *self, int64_t sign)
     s_fact_t *fact = &self->fact;
     int rc = s_cohort_share (self, sign);
     if (rc == 0)
-        rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->day,
+        rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->posted,
                                sign * fact->ar_insurance, sign * fact->ar_patient);
     bool open = fact->ar_insurance || fact->ar_patient;
     if (rc == 0)
@@ -193,7 +196,7 @@ s_place (s_apply_t *self)
     ClaimEvent *claim = self->claim;
     uint32_t dos = metrics_day_from_text (claim->date_of_service);
     if (!dos)
-        dos = fact->dos? fact->dos: self->day;
+        dos = fact->dos? fact->dos: self->posted;
     if (!fact->in_cohort) {
         fact->dims = self->dims;
         fact->dos = dos;
@@ -212,7 +215,7 @@ s_place (s_apply_t *self)
     }
     if (!fact->entered) {
         fact->entered = true;
-        fact->entered_day = self->day;
+        fact->entered_day = self->posted;
         self->flows [AGG_DAY_entered] += 1;
         self->flows [AGG_DAY_entered_cents] += claim->charge_cents;
         self->cohort [AGG_DOS_charge_cents] += claim->charge_cents;
@@ -254,7 +257,7 @@ s_settle (s_apply_t *self)
     int64_t patient = fact->patient;
     bool was_open = fact->ar_insurance || fact->ar_patient;
     bool open = insurance || patient;
-    rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->day,
+    rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->posted,
                            insurance - fact->ar_insurance, patient - fact->ar_patient);
     fact->ar_insurance = insurance;
     fact->ar_patient = patient;
@@ -463,9 +466,10 @@ s_claims_event (s_apply_t *self)
     self->claim = claim;
     s_fact_load (self, claim->pcn);
     uint64_t time_ms = claim->time_ms? claim->time_ms: self->event->time_ms;
+    self->posted = metrics_day_from_ms (time_ms);
     self->day = entry->remit_dated? metrics_day_from_text (claim->remit_date): 0;
     if (!self->day)
-        self->day = metrics_day_from_ms (time_ms);
+        self->day = self->posted;
     int rc = 0;
     if (s_has_dims (claim->dims))
         rc = dims_intern (self->store, self->txn, claim->dims, &self->dims);

@@ -1,26 +1,74 @@
-/*  rcmq-metrics: KPI aggregates per dimension and day.
+/*  rcmq-metrics: KPI aggregates per dimension and day (DESIGN §6 Metrics,
+    docs/metrics.md). See metrics.h for the parts.
 
-    This file wires the service into the common skeleton (common/service.h):
-    its store, the streams it consumes, its request methods. What it does
-    with them is built up in the files beside this one.
+    It consumes intake (claims received, scrub outcomes) and claims (the
+    lifecycle and money), and keeps offsets of queue, denials and inquiry
+    too, so figures those streams will carry start from their first event.
+    It does not consume audit: no figure comes from the access log, and a
+    rebuild would replay the largest stream for nothing.
 */
+#include "metrics.h"
+#include "facts.h"
 #include "service.h"
+#include "log.h"
 
-//  The streams this service applies, in the order DESIGN §1 lists them.
-static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", "audit", NULL };
+extern const server_method_t metrics_methods [];
 
-//  Events of these streams are applied with offsets kept exactly once; the
-//  service's domain effects join here as they are built.
-static int
-s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+static const char *const s_tables [] = { METRICS_TABLES, NULL };
+static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", NULL };
+
+//  metrics.Rebuild wipes the tables and the offsets in its transaction; the
+//  consumer's offsets in memory may only go back to zero once that
+//  transaction committed, and only then. The generation in "meta" says
+//  whether it did.
+static bool s_rebuild_requested;
+static uint64_t s_generation;
+
+void
+metrics_rebuild_requested (void)
 {
+    s_rebuild_requested = true;
+}
+
+static uint64_t
+s_stored_generation (store_t *store)
+{
+    MDB_txn *txn = store_read_begin (store);
+    uint64_t generation = txn? store_get_u64 (store, txn, "meta", "metrics_generation"): 0;
+    store_read_end (&txn);
+    return generation;
+}
+
+static int
+s_start (service_t *service)
+{
+    s_generation = s_stored_generation (service_store (service));
     return 0;
+}
+
+static void
+s_committed (service_t *service)
+{
+    if (!s_rebuild_requested)
+        return;
+    s_rebuild_requested = false;
+    uint64_t generation = s_stored_generation (service_store (service));
+    if (generation == s_generation)
+        return;             //  the rebuild's transaction did not commit
+    s_generation = generation;
+    consumer_reset (service_consumer (service));
+    log_info ("metrics rebuild: replaying every stream from seq 1",
+              "generation", json_integer ((json_int_t) generation), NULL);
 }
 
 static const service_def_t s_service = {
     .name = "metrics",
+    .tables = s_tables,
     .consumes = s_consumes,
-    .apply = s_apply,
+    .apply = metrics_apply,
+    .methods = metrics_methods,
+    .start = s_start,
+    .committed = s_committed,
 };
 
 int

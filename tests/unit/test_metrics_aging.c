@@ -18,7 +18,8 @@ s_bucket (mt_store_t *store, const char *as_of, int bucket, bool patient)
 }
 
 //  G1: DOS 2026-01-01, 10000, entered 2026-01-05, never paid.
-//  G3: DOS 2026-01-01, 4000, entered 2026-01-05, paid in full on 2026-02-15.
+//  G3: DOS 2026-01-01, 4000, entered 2026-01-05, paid in full: remit date
+//      2026-02-15, posted 2026-02-16.
 //  G2: DOS 2026-03-01, 3000, entered 2026-03-02, paid 2000 on 2026-03-20,
 //      the other 1000 the patient's.
 START_TEST (test_buckets_move)
@@ -40,9 +41,9 @@ START_TEST (test_buckets_move)
     ck_assert_int_eq (s_bucket (store, "2026-01-31", B0_30, false), 14000);
     ck_assert_int_eq (s_bucket (store, "2026-02-01", B0_30, false), 0);
     ck_assert_int_eq (s_bucket (store, "2026-02-01", B31_60, false), 14000);
-    //  G3 leaves A/R on its remit date.
-    ck_assert_int_eq (s_bucket (store, "2026-02-14", B31_60, false), 14000);
-    ck_assert_int_eq (s_bucket (store, "2026-02-15", B31_60, false), 10000);
+    //  G3 leaves A/R the day its payment was posted.
+    ck_assert_int_eq (s_bucket (store, "2026-02-15", B31_60, false), 14000);
+    ck_assert_int_eq (s_bucket (store, "2026-02-16", B31_60, false), 10000);
     //  Age 60 / 61; G2 arrives in 0-30.
     ck_assert_int_eq (s_bucket (store, "2026-03-02", B31_60, false), 10000);
     ck_assert_int_eq (s_bucket (store, "2026-03-02", B0_30, false), 3000);

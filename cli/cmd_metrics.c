@@ -1,0 +1,554 @@
+/*  rcmqctl metrics: the KPIs leaders review (docs/metrics.md).
+
+        metrics kpi [--by DIM[,DIM]] [filters] [period]
+        metrics aging [--by DIM] [filters] [--as-of D]
+        metrics trend KPI [--interval day|week|month] [--periods N] [filters] [--as-of D]
+        metrics scorecard [filters] [period]
+        metrics drill KPI [filters] [period] [--numerator] [--limit N] [--after TOKEN]
+        metrics rebuild
+
+    filters: --payer P --payer-group G --location L --service-line S
+             --queue Q --team T
+    period:  --from D --to D --as-of D --window DAYS (dates YYYY-MM-DD)
+
+    Rates print as percentages in tables and as fractions in JSON; a figure
+    whose denominator is empty prints "n/a" (null in JSON).
+*/
+#include "ctl.h"
+#include "pbjson.h"
+#include "metrics.pb-c.h"
+
+//  The filters, in MetricsFilters' field order, and their options.
+static const struct {
+    const char *option;
+    size_t offset;
+} s_filters [] = {
+    { "payer",        offsetof (MetricsFilters, payer_id) },
+    { "payer-group",  offsetof (MetricsFilters, payer_group) },
+    { "location",     offsetof (MetricsFilters, location) },
+    { "service-line", offsetof (MetricsFilters, service_line) },
+    { "queue",        offsetof (MetricsFilters, queue) },
+    { "team",         offsetof (MetricsFilters, owner_team) },
+};
+#define FILTER_COUNT (sizeof s_filters / sizeof s_filters [0])
+
+//  The KPIs grouped tables and scorecards show, in order.
+static const char *const s_headline [] = {
+    "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
+    "ar_cents", "pct_ar_over_90", "received", "adjudicated", NULL
+};
+
+static const char *
+s_option (ctl_args_t *args, const char *name)
+{
+    const char *value = ctl_arg_option (args, name);
+    return value? value: "";
+}
+
+static void
+s_read_filters (ctl_args_t *args, MetricsFilters *filters)
+{
+    metrics_filters__init (filters);
+    for (size_t i = 0; i < FILTER_COUNT; i++)
+        *(const char **) ((char *) filters + s_filters [i].offset) = s_option (args, s_filters [i].option);
+}
+
+static void
+s_read_period (ctl_args_t *args, MetricsPeriod *period)
+{
+    metrics_period__init (period);
+    period->from = (char *) s_option (args, "from");
+    period->to = (char *) s_option (args, "to");
+    period->as_of = (char *) s_option (args, "as-of");
+    const char *window = ctl_arg_option (args, "window");
+    period->window_days = window? (uint32_t) atoi (window): 0;
+}
+
+//  "DIM,DIM" -> a list the request points into; free with s_free_list.
+static char **
+s_list (const char *text, size_t *count)
+{
+    *count = 0;
+    char **list = NULL;
+    char *copy = strdup (text? text: ""), *save = NULL;
+    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        list = (char **) realloc (list, (*count + 1) * sizeof (char *));
+        list [(*count)++] = strdup (item);
+    }
+    free (copy);
+    return list;
+}
+
+static void
+s_free_list (char **list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free (list [i]);
+    free (list);
+}
+
+//  --------------------------------------------------------------------------
+//  Figures as text and JSON
+
+static void
+s_cents_text (int64_t cents, char *buf, size_t size)
+{
+    uint64_t magnitude = cents < 0? (uint64_t) -cents: (uint64_t) cents;
+    snprintf (buf, size, "%s%" PRIu64 ".%02" PRIu64, cents < 0? "-": "", magnitude / 100, magnitude % 100);
+}
+
+static void
+s_value_text (const KpiValue *value, char *buf, size_t size)
+{
+    if (!value->available)
+        snprintf (buf, size, "n/a");
+    else
+    if (streq (value->unit, "ratio"))
+        snprintf (buf, size, "%.2f%%", value->value * 100);
+    else
+    if (streq (value->unit, "days"))
+        snprintf (buf, size, "%.1f", value->value);
+    else
+    if (streq (value->unit, "cents"))
+        s_cents_text (value->amount, buf, size);
+    else
+        snprintf (buf, size, "%" PRId64, value->amount);
+}
+
+static json_t *
+s_value_json (const KpiValue *value)
+{
+    if (!value || !value->available)
+        return json_null ();
+    if (streq (value->unit, "cents") || streq (value->unit, "count"))
+        return json_integer ((json_int_t) value->amount);
+    return json_real (value->value);
+}
+
+static const KpiValue *
+s_find (const KpiSet *set, const char *name)
+{
+    for (size_t i = 0; set && i < set->n_values; i++)
+        if (streq (set->values [i]->name, name))
+            return set->values [i];
+    return NULL;
+}
+
+static json_t *
+s_reasons_json (ReasonCount **reasons, size_t count, const char *code_name)
+{
+    json_t *array = json_array ();
+    for (size_t i = 0; i < count; i++) {
+        json_t *row = json_object ();
+        json_object_set_new (row, code_name, json_string (reasons [i]->code));
+        json_object_set_new (row, "count", json_integer ((json_int_t) reasons [i]->count));
+        json_object_set_new (row, "cents", json_integer ((json_int_t) reasons [i]->cents));
+        json_array_append_new (array, row);
+    }
+    return array;
+}
+
+//  One KpiSet as the JSON object docs/metrics.md describes.
+static json_t *
+s_set_json (const KpiSet *set, const char *key_name, bool with_reasons)
+{
+    json_t *json = json_object ();
+    if (key_name)
+        json_object_set_new (json, key_name, json_string (set->key));
+    for (size_t i = 0; i < set->n_values; i++)
+        json_object_set_new (json, set->values [i]->name, s_value_json (set->values [i]));
+    json_t *aging = json_object (), *insurance = json_object (), *patient = json_object ();
+    for (size_t i = 0; i < set->n_aging; i++) {
+        json_object_set_new (aging, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->cents));
+        json_object_set_new (insurance, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->insurance_cents));
+        json_object_set_new (patient, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->patient_cents));
+    }
+    json_object_set_new (json, "aging", aging);
+    json_object_set_new (json, "aging_insurance", insurance);
+    json_object_set_new (json, "aging_patient", patient);
+    if (with_reasons) {
+        json_object_set_new (json, "denials", s_reasons_json (set->denials, set->n_denials, "category"));
+        json_object_set_new (json, "rejections", s_reasons_json (set->rejections, set->n_rejections, "rule_id"));
+    }
+    return json;
+}
+
+static json_t *
+s_reply_json (const KpiReply *reply, const char *groups_name, const char *key_name, bool with_reasons)
+{
+    json_t *json = s_set_json (reply->overall, NULL, with_reasons);
+    json_object_set_new (json, "as_of", json_string (reply->as_of));
+    json_object_set_new (json, "from", json_string (reply->from));
+    json_object_set_new (json, "to", json_string (reply->to));
+    json_object_set_new (json, "window_days", json_integer (reply->window_days));
+    if (groups_name) {
+        json_t *groups = json_array ();
+        for (size_t i = 0; i < reply->n_groups; i++)
+            json_array_append_new (groups, s_set_json (reply->groups [i], key_name, with_reasons));
+        json_object_set_new (json, groups_name, groups);
+    }
+    return json;
+}
+
+//  A wide table: one row per group, the given KPIs as columns.
+static void
+s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const char *const *names)
+{
+    output_column_t columns [16];
+    size_t count = 0;
+    columns [count++] = (output_column_t) { key_title, OUTPUT_TEXT };
+    for (const char *const *name = names; *name && count < 15; name++)
+        columns [count++] = (output_column_t) { *name, OUTPUT_TEXT };
+    columns [count] = (output_column_t) { NULL };
+    output_table_t *table = output_table_new (columns);
+    for (size_t g = 0; g < reply->n_groups; g++) {
+        output_table_row (table);
+        output_table_cell (table, *reply->groups [g]->key? reply->groups [g]->key: "(none)");
+        for (const char *const *name = names; *name; name++) {
+            char text [64] = "-";
+            const KpiValue *value = s_find (reply->groups [g], *name);
+            if (value)
+                s_value_text (value, text, sizeof text);
+            output_table_cell (table, text);
+        }
+    }
+    output_table_print (table, ctl_format (ctl), stdout);
+    output_table_destroy (&table);
+}
+
+static void
+s_print_reasons (ctl_t *ctl, const char *title, ReasonCount **reasons, size_t count)
+{
+    if (!count)
+        return;
+    output_column_t columns [] = { { title, OUTPUT_TEXT }, { "claims", OUTPUT_TEXT }, { "amount", OUTPUT_TEXT }, { NULL } };
+    output_table_t *table = output_table_new (columns);
+    for (size_t i = 0; i < count; i++) {
+        char cents [32];
+        s_cents_text (reasons [i]->cents, cents, sizeof cents);
+        output_table_row (table);
+        output_table_cell (table, reasons [i]->code);
+        output_table_cellf (table, "%" PRId64, reasons [i]->count);
+        output_table_cell (table, cents);
+    }
+    printf ("\n");
+    output_table_print (table, ctl_format (ctl), stdout);
+    output_table_destroy (&table);
+}
+
+static void
+s_print_aging (ctl_t *ctl, const KpiSet *set)
+{
+    output_column_t columns [] = { { "bucket", OUTPUT_TEXT }, { "insurance", OUTPUT_TEXT },
+                                   { "patient", OUTPUT_TEXT }, { "total", OUTPUT_TEXT }, { NULL } };
+    output_table_t *table = output_table_new (columns);
+    for (size_t i = 0; i < set->n_aging; i++) {
+        char text [32];
+        output_table_row (table);
+        output_table_cell (table, set->aging [i]->name);
+        s_cents_text (set->aging [i]->insurance_cents, text, sizeof text);
+        output_table_cell (table, text);
+        s_cents_text (set->aging [i]->patient_cents, text, sizeof text);
+        output_table_cell (table, text);
+        s_cents_text (set->aging [i]->cents, text, sizeof text);
+        output_table_cell (table, text);
+    }
+    output_table_print (table, ctl_format (ctl), stdout);
+    output_table_destroy (&table);
+}
+
+//  One set, one KPI a row.
+static void
+s_print_tall (ctl_t *ctl, const KpiSet *set)
+{
+    output_column_t columns [] = { { "kpi", OUTPUT_TEXT }, { "value", OUTPUT_TEXT },
+                                   { "numerator", OUTPUT_TEXT }, { "denominator", OUTPUT_TEXT }, { NULL } };
+    output_table_t *table = output_table_new (columns);
+    for (size_t i = 0; i < set->n_values; i++) {
+        const KpiValue *value = set->values [i];
+        char text [64];
+        s_value_text (value, text, sizeof text);
+        bool rate = streq (value->unit, "ratio") || streq (value->unit, "days");
+        output_table_row (table);
+        output_table_cell (table, value->name);
+        output_table_cell (table, text);
+        if (rate) {
+            output_table_cellf (table, "%" PRId64, value->numerator);
+            output_table_cellf (table, "%" PRId64, value->denominator);
+        }
+        else {
+            output_table_cell (table, "");
+            output_table_cell (table, "");
+        }
+    }
+    output_table_print (table, ctl_format (ctl), stdout);
+    output_table_destroy (&table);
+}
+
+//  --------------------------------------------------------------------------
+//  Commands
+
+static int
+s_kpi_or_aging (ctl_t *ctl, ctl_args_t *args, const char *method)
+{
+    bool aging = streq (method, "metrics.Aging");
+    KpiRequest request = KPI_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    s_read_filters (args, &filters);
+    s_read_period (args, &period);
+    request.filters = &filters;
+    request.period = &period;
+    request.group_by = s_list (ctl_arg_option (args, "by"), &request.n_group_by);
+    KpiReply *reply;
+    int rc = ctl_call (ctl, "metrics", method, &request, &kpi_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK) {
+        bool grouped = request.n_group_by > 0;
+        if (ctl_format (ctl) == OUTPUT_JSON)
+            output_json (s_reply_json (reply, grouped? "groups": NULL, "key", !aging), stdout);
+        else
+        if (grouped) {
+            static const char *const aging_columns [] = { "ar_cents", "pct_ar_over_90", "days_in_ar", NULL };
+            s_print_wide (ctl, reply, "key", aging? aging_columns: s_headline);
+        }
+        else {
+            if (ctl_format (ctl) == OUTPUT_TABLE)
+                printf ("as of %s; flows %s .. %s; days in A/R over %u days\n\n",
+                        reply->as_of, reply->from, reply->to, reply->window_days);
+            s_print_tall (ctl, reply->overall);
+            if (ctl_format (ctl) == OUTPUT_TABLE) {
+                printf ("\n");
+                s_print_aging (ctl, reply->overall);
+                s_print_reasons (ctl, "denial_category", reply->overall->denials, reply->overall->n_denials);
+                s_print_reasons (ctl, "scrub_rule", reply->overall->rejections, reply->overall->n_rejections);
+            }
+        }
+    }
+    codec_free (reply);
+    s_free_list (request.group_by, request.n_group_by);
+    return rc;
+}
+
+static int
+s_kpi (ctl_t *ctl, ctl_args_t *args)
+{
+    return s_kpi_or_aging (ctl, args, "metrics.Kpi");
+}
+
+static int
+s_aging (ctl_t *ctl, ctl_args_t *args)
+{
+    return s_kpi_or_aging (ctl, args, "metrics.Aging");
+}
+
+static int
+s_scorecard (ctl_t *ctl, ctl_args_t *args)
+{
+    ScorecardRequest request = SCORECARD_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    s_read_filters (args, &filters);
+    s_read_period (args, &period);
+    request.filters = &filters;
+    request.period = &period;
+    KpiReply *reply;
+    int rc = ctl_call (ctl, "metrics", "metrics.Scorecard", &request, &kpi_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK) {
+        if (ctl_format (ctl) == OUTPUT_JSON)
+            output_json (s_reply_json (reply, "teams", "team", true), stdout);
+        else
+            s_print_wide (ctl, reply, "team", s_headline);
+    }
+    codec_free (reply);
+    return rc;
+}
+
+static int
+s_trend (ctl_t *ctl, ctl_args_t *args)
+{
+    TrendRequest request = TREND_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    s_read_filters (args, &filters);
+    s_read_period (args, &period);
+    request.filters = &filters;
+    request.period = &period;
+    request.kpi = (char *) ctl_arg_operand (args, 0);
+    request.interval = (char *) s_option (args, "interval");
+    const char *periods = ctl_arg_option (args, "periods");
+    request.periods = periods? (uint32_t) atoi (periods): 0;
+    TrendReply *reply;
+    int rc = ctl_call (ctl, "metrics", "metrics.Trend", &request, &trend_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON) {
+        json_t *json = json_object ();
+        json_object_set_new (json, "kpi", json_string (reply->kpi));
+        json_object_set_new (json, "interval", json_string (reply->interval));
+        json_t *points = json_array ();
+        for (size_t i = 0; i < reply->n_points; i++) {
+            json_t *point = json_object ();
+            json_object_set_new (point, "from", json_string (reply->points [i]->from));
+            json_object_set_new (point, "to", json_string (reply->points [i]->to));
+            json_object_set_new (point, "value", s_value_json (reply->points [i]->value));
+            json_object_set_new (point, "numerator", json_integer ((json_int_t) reply->points [i]->value->numerator));
+            json_object_set_new (point, "denominator", json_integer ((json_int_t) reply->points [i]->value->denominator));
+            json_array_append_new (points, point);
+        }
+        json_object_set_new (json, "points", points);
+        output_json (json, stdout);
+    }
+    else
+    if (rc == CTL_OK) {
+        output_column_t columns [] = { { "from", OUTPUT_TEXT }, { "to", OUTPUT_TEXT }, { "value", OUTPUT_TEXT },
+                                       { "numerator", OUTPUT_TEXT }, { "denominator", OUTPUT_TEXT }, { NULL } };
+        output_table_t *table = output_table_new (columns);
+        for (size_t i = 0; i < reply->n_points; i++) {
+            char text [64];
+            s_value_text (reply->points [i]->value, text, sizeof text);
+            output_table_row (table);
+            output_table_cell (table, reply->points [i]->from);
+            output_table_cell (table, reply->points [i]->to);
+            output_table_cell (table, text);
+            output_table_cellf (table, "%" PRId64, reply->points [i]->value->numerator);
+            output_table_cellf (table, "%" PRId64, reply->points [i]->value->denominator);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+    }
+    codec_free (reply);
+    return rc;
+}
+
+static int
+s_drill (ctl_t *ctl, ctl_args_t *args)
+{
+    DrillRequest request = DRILL_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    s_read_filters (args, &filters);
+    s_read_period (args, &period);
+    request.filters = &filters;
+    request.period = &period;
+    request.kpi = (char *) ctl_arg_operand (args, 0);
+    request.numerator_only = ctl_arg_flag (args, "numerator");
+    const char *limit = ctl_arg_option (args, "limit");
+    request.limit = limit? (uint32_t) atoi (limit): 0;
+    request.after = (char *) s_option (args, "after");
+    DrillReply *reply;
+    int rc = ctl_call (ctl, "metrics", "metrics.Drill", &request, &drill_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_message (&reply->base), stdout);
+    else
+    if (rc == CTL_OK) {
+        output_column_t columns [] = {
+            { "pcn", OUTPUT_TEXT }, { "date", OUTPUT_TEXT }, { "counted", OUTPUT_BOOL },
+            { "payer", OUTPUT_TEXT }, { "queue", OUTPUT_TEXT }, { "team", OUTPUT_TEXT },
+            { "dos", OUTPUT_TEXT }, { "status", OUTPUT_TEXT }, { "charge", OUTPUT_TEXT },
+            { "paid", OUTPUT_TEXT }, { "ar", OUTPUT_TEXT }, { NULL }
+        };
+        output_table_t *table = output_table_new (columns);
+        for (size_t i = 0; i < reply->n_rows; i++) {
+            DrillRow *row = reply->rows [i];
+            char text [32];
+            output_table_row (table);
+            output_table_cell (table, row->pcn);
+            output_table_cell (table, row->date);
+            output_table_cell (table, row->counted? "yes": "no");
+            output_table_cell (table, row->dims? row->dims->payer_id: "");
+            output_table_cell (table, row->dims? row->dims->queue: "");
+            output_table_cell (table, row->dims? row->dims->owner_team: "");
+            output_table_cell (table, row->date_of_service);
+            output_table_cell (table, row->status);
+            s_cents_text (row->charge_cents, text, sizeof text);
+            output_table_cell (table, text);
+            s_cents_text (row->paid_cents, text, sizeof text);
+            output_table_cell (table, text);
+            s_cents_text (row->ar_insurance_cents + row->ar_patient_cents, text, sizeof text);
+            output_table_cell (table, text);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+        if (*reply->next)
+            fprintf (stderr, "more: --after %s\n", reply->next);
+    }
+    codec_free (reply);
+    return rc;
+}
+
+static int
+s_rebuild (ctl_t *ctl, ctl_args_t *args)
+{
+    RebuildReply *reply;
+    int rc = ctl_call (ctl, "metrics", "metrics.Rebuild", NULL, &rebuild_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_message (&reply->base), stdout);
+    else
+    if (rc == CTL_OK)
+        printf ("metrics rebuild %" PRIu64 ": %" PRIu64 " claim facts and %" PRIu64 " rows cleared; "
+                "replaying every stream from seq 1\n", reply->generation, reply->facts_cleared, reply->rows_cleared);
+    codec_free (reply);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The table
+
+#define FILTER_OPTIONS \
+    { "payer",        "ID",    "only this payer id" }, \
+    { "payer-group",  "GROUP", "only this payer group" }, \
+    { "location",     "LOC",   "only this location" }, \
+    { "service-line", "LINE",  "only this service line" }, \
+    { "queue",        "Q",     "only this queue" }, \
+    { "team",         "TEAM",  "only this owner team" }
+#define PERIOD_OPTIONS \
+    { "from",   "DATE", "first day of the flows (default: to - window + 1)" }, \
+    { "to",     "DATE", "last day of the flows (default: as-of)" }, \
+    { "as-of",  "DATE", "balances at the end of this day (default: today, RCMQ_NOW)" }, \
+    { "window", "DAYS", "days in the window and in days in A/R (default 90)" }
+
+static const ctl_option_t s_kpi_options [] = {
+    { "by", "DIM[,DIM]", "group by payer, payer-group, location, service-line, queue, team" },
+    FILTER_OPTIONS, PERIOD_OPTIONS, { NULL }
+};
+static const ctl_option_t s_scorecard_options [] = { FILTER_OPTIONS, PERIOD_OPTIONS, { NULL } };
+static const ctl_option_t s_trend_options [] = {
+    { "interval", "I", "day, week (from Monday) or month (default)" },
+    { "periods",  "N", "how many periods, the last ending at as-of (default 12)" },
+    FILTER_OPTIONS, PERIOD_OPTIONS, { NULL }
+};
+static const ctl_option_t s_drill_options [] = {
+    { "numerator", NULL,    "only the claims counted in the numerator" },
+    { "limit",     "N",     "rows per page (default 100)" },
+    { "after",     "TOKEN", "the page after the one that printed this token" },
+    FILTER_OPTIONS, PERIOD_OPTIONS, { NULL }
+};
+
+static const ctl_command_t s_commands [] = {
+    { "kpi", NULL, 0, 0, "clean claim rate, denial rate, collections, days in A/R, aging",
+      "Every KPI of docs/metrics.md over the window (default: the 90 days to as-of),\n"
+      "overall or grouped with --by. --json prints rates as fractions, money in cents,\n"
+      "figures with an empty denominator as null.",
+      s_kpi_options, s_kpi },
+    { "aging", NULL, 0, 0, "A/R by days from date of service",
+      "A/R as of --as-of in buckets 0-30, 31-60, 61-90, 91-120 and over 120 days from\n"
+      "date of service, insurance and patient, and the share over 90 days.",
+      s_kpi_options, s_aging },
+    { "trend", "KPI", 1, 1, "one KPI per day, week or month",
+      "One KPI per period, oldest first; flows count in each period, balances as of its\n"
+      "last day. KPI is a name from `metrics kpi` (clean_claim_rate, days_in_ar ...).",
+      s_trend_options, s_trend },
+    { "scorecard", NULL, 0, 0, "the KPIs side by side, one row per owner team",
+      NULL, s_scorecard_options, s_scorecard },
+    { "drill", "KPI", 1, 1, "the claims behind a figure",
+      "The claims behind KPI in the window (A/R figures: the claims with a balance now),\n"
+      "paged, with what metrics holds of each.",
+      s_drill_options, s_drill },
+    { "rebuild", NULL, 0, 0, "wipe the aggregates and replay every event",
+      "Wipes every metrics table and offset and replays the streams from the broker's\n"
+      "log; figures come back identical. Needs metrics.admin.",
+      NULL, s_rebuild },
+    { NULL }
+};
+
+const ctl_group_t cmd_metrics = {
+    "metrics", "KPIs, aging, trends and scorecards by payer, location, queue and team.", s_commands
+};

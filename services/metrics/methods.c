@@ -1,0 +1,435 @@
+/*  methods: rcmq-metrics' request methods, as one dispatch table.
+
+        metrics.Kpi        KpiRequest -> KpiReply           metrics.read
+        metrics.Aging      KpiRequest -> KpiReply           metrics.read
+        metrics.Trend      TrendRequest -> TrendReply       metrics.read
+        metrics.Scorecard  ScorecardRequest -> KpiReply     metrics.read
+        metrics.Drill      DrillRequest -> DrillReply       metrics.read
+        metrics.Rebuild    -> RebuildReply                  metrics.admin
+
+    Every handler reads the aggregates in the call's transaction. Vendor
+    roles see only their own team's figures (DESIGN §4, scope): their
+    owner-team filter is forced to their team.
+*/
+#include "metrics.h"
+#include "facts.h"
+#include "kpi.h"
+#include "access.h"
+#include "server.h"
+
+#define METRICS_WINDOW_DAYS 90
+#define METRICS_MAX_WINDOW  3660
+#define TREND_PERIODS       12
+#define TREND_MAX_PERIODS   120
+#define DRILL_LIMIT         100
+#define DRILL_MAX_LIMIT     1000
+
+//  Set by metrics.Rebuild; main.c resets the consumer once it committed.
+void metrics_rebuild_requested (void);
+
+//  Allocations a reply points into, freed after it is packed.
+typedef struct {
+    zlistx_t *blocks;
+} s_arena_t;
+
+static void *
+s_alloc (s_arena_t *arena, size_t size)
+{
+    if (!arena->blocks) {
+        arena->blocks = zlistx_new ();
+        zlistx_set_destructor (arena->blocks, (zlistx_destructor_fn *) zstr_free);
+    }
+    void *block = zmalloc (size? size: 1);
+    zlistx_add_end (arena->blocks, block);
+    return block;
+}
+
+static char *
+s_strdup (s_arena_t *arena, const char *text)
+{
+    char *copy = (char *) s_alloc (arena, strlen (text) + 1);
+    memcpy (copy, text, strlen (text));
+    return copy;
+}
+
+static char *
+s_day_text (s_arena_t *arena, uint32_t day)
+{
+    char text [16];
+    metrics_day_format (day, text, sizeof text);
+    return s_strdup (arena, text);
+}
+
+static void
+s_arena_free (s_arena_t *arena)
+{
+    zlistx_destroy (&arena->blocks);
+}
+
+//  --------------------------------------------------------------------------
+//  Requests into queries
+
+//  Each helper that fails the call returns -1, so a handler stops there.
+static int
+s_day (server_call_t *call, const char *field, const char *text, uint32_t *day)
+{
+    *day = metrics_day_from_text (text);
+    if (*day)
+        return 0;
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s '%s' is not a date (YYYY-MM-DD)",
+                      call->request->method, field, text);
+    return -1;
+}
+
+//  Fills the query's filters and period. Returns 0, or -1 with the call
+//  failed (INVALID_ARGUMENT / PERMISSION_DENIED).
+static int
+s_query (server_call_t *call, const MetricsFilters *filters, const MetricsPeriod *period, kpi_query_t *query)
+{
+    memset (query, 0, sizeof *query);
+    for (int i = 0; i < DIMS_COUNT; i++)
+        query->filters [i] = dims_value (filters, i);
+    if (access_role_is_vendor (call->caller->role)) {
+        int team = dims_index ("owner_team");
+        if (*query->filters [team] && !streq (query->filters [team], call->caller->team)) {
+            server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: team %s sees only its own figures",
+                              call->request->method, call->caller->team);
+            return -1;
+        }
+        query->filters [team] = call->caller->team;
+    }
+    const char *as_of = period? period->as_of: "", *from = period? period->from: "", *to = period? period->to: "";
+    if ((*as_of && s_day (call, "as_of", as_of, &query->as_of))
+    ||  (*from && s_day (call, "from", from, &query->from))
+    ||  (*to && s_day (call, "to", to, &query->to)))
+        return -1;
+    query->window_days = period && period->window_days? period->window_days:
+                         query->from && query->to? query->to - query->from + 1:
+                         METRICS_WINDOW_DAYS;
+    if (!query->as_of)
+        query->as_of = query->to? query->to: metrics_today ();
+    if (!query->to)
+        query->to = query->from? query->from + query->window_days - 1: query->as_of;
+    if (!query->from)
+        query->from = query->to >= query->window_days? query->to - query->window_days + 1: 1;
+    if (query->from > query->to || query->window_days > METRICS_MAX_WINDOW) {
+        server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: the period must run forward and span at most %d days",
+                          call->request->method, METRICS_MAX_WINDOW);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_group_by (server_call_t *call, char **names, size_t count, kpi_query_t *query)
+{
+    for (size_t i = 0; i < count && i < DIMS_COUNT; i++) {
+        int index = dims_index (names [i]);
+        if (index < 0) {
+            server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                              "%s: cannot group by '%s' (payer_id, payer_group, location, "
+                              "service_line, queue, owner_team)", call->request->method, names [i]);
+            return -1;
+        }
+        query->group_by [query->group_count++] = index;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Results into replies
+
+static void
+s_value (const kpi_def_t *def, kpi_value_t figure, KpiValue *value)
+{
+    kpi_value__init (value);
+    value->name = (char *) def->name;
+    value->unit = (char *) kpi_unit_name (def->unit);
+    value->available = figure.available;
+    value->value = figure.value;
+    value->amount = figure.amount;
+    value->numerator = figure.numerator;
+    value->denominator = figure.denominator;
+}
+
+static int
+s_reason_compare (const void *a, const void *b)
+{
+    return strcmp ((*(ReasonCount *const *) a)->code, (*(ReasonCount *const *) b)->code);
+}
+
+static ReasonCount **
+s_reasons (s_arena_t *arena, zhashx_t *reasons, size_t *count)
+{
+    *count = zhashx_size (reasons);
+    ReasonCount **rows = (ReasonCount **) s_alloc (arena, (*count + 1) * sizeof (ReasonCount *));
+    size_t index = 0;
+    for (int64_t *row = (int64_t *) zhashx_first (reasons); row; row = (int64_t *) zhashx_next (reasons)) {
+        ReasonCount *reason = (ReasonCount *) s_alloc (arena, sizeof (ReasonCount));
+        reason_count__init (reason);
+        reason->code = s_strdup (arena, (const char *) zhashx_cursor (reasons));
+        reason->count = row [0];
+        reason->cents = row [1];
+        rows [index++] = reason;
+    }
+    qsort (rows, *count, sizeof (ReasonCount *), s_reason_compare);
+    return rows;
+}
+
+//  only: the KPI names to include (NULL-terminated), or NULL for all.
+static KpiSet *
+s_set (s_arena_t *arena, const kpi_group_t *group, const kpi_query_t *query, const char *const *only)
+{
+    KpiSet *set = (KpiSet *) s_alloc (arena, sizeof (KpiSet));
+    kpi_set__init (set);
+    set->key = group->key;
+    set->values = (KpiValue **) s_alloc (arena, kpi_table_size * sizeof (KpiValue *));
+    for (size_t i = 0; i < kpi_table_size; i++) {
+        const kpi_def_t *def = &kpi_table [i];
+        bool wanted = !only;
+        for (const char *const *name = only; name && *name && !wanted; name++)
+            wanted = streq (*name, def->name);
+        if (!wanted)
+            continue;
+        KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
+        s_value (def, kpi_evaluate (def, &group->totals, query->window_days), value);
+        set->values [set->n_values++] = value;
+    }
+    set->n_aging = AGG_BUCKETS;
+    set->aging = (AgingBucket **) s_alloc (arena, AGG_BUCKETS * sizeof (AgingBucket *));
+    for (int i = 0; i < AGG_BUCKETS; i++) {
+        AgingBucket *bucket = (AgingBucket *) s_alloc (arena, sizeof (AgingBucket));
+        aging_bucket__init (bucket);
+        bucket->name = (char *) agg_buckets [i].name;
+        bucket->insurance_cents = group->totals.insurance [i];
+        bucket->patient_cents = group->totals.patient [i];
+        bucket->cents = bucket->insurance_cents + bucket->patient_cents;
+        set->aging [i] = bucket;
+    }
+    if (!query->balances_only) {
+        set->denials = s_reasons (arena, group->totals.reasons [0], &set->n_denials);
+        set->rejections = s_reasons (arena, group->totals.reasons [1], &set->n_rejections);
+    }
+    return set;
+}
+
+static int
+s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, size_t n_group_by,
+              const char *const *only)
+{
+    kpi_result_t *result;
+    int rc = kpi_run (call->store, call->txn, query, &result);
+    if (rc) {
+        kpi_result_destroy (&result);
+        return rc;
+    }
+    s_arena_t arena = { NULL };
+    KpiReply reply = KPI_REPLY__INIT;
+    reply.from = s_day_text (&arena, query->from);
+    reply.to = s_day_text (&arena, query->to);
+    reply.as_of = s_day_text (&arena, query->as_of);
+    reply.window_days = query->window_days;
+    reply.n_group_by = n_group_by;
+    reply.group_by = group_by;
+    reply.overall = s_set (&arena, &result->overall, query, only);
+    reply.n_groups = result->group_count;
+    reply.groups = (KpiSet **) s_alloc (&arena, (result->group_count + 1) * sizeof (KpiSet *));
+    for (size_t i = 0; i < result->group_count; i++)
+        reply.groups [i] = s_set (&arena, result->groups [i], query, only);
+    server_call_reply (call, &reply);
+    s_arena_free (&arena);
+    kpi_result_destroy (&result);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Handlers
+
+static int
+s_kpi (server_call_t *call)
+{
+    KpiRequest *request = (KpiRequest *) call->body;
+    kpi_query_t query;
+    if (s_query (call, request->filters, request->period, &query)
+    ||  s_group_by (call, request->group_by, request->n_group_by, &query))
+        return 0;
+    return s_reply_kpis (call, &query, request->group_by, request->n_group_by, NULL);
+}
+
+static int
+s_aging (server_call_t *call)
+{
+    static const char *const balances [] = {
+        "ar_cents", "ar_insurance_cents", "ar_patient_cents", "pct_ar_over_90", "days_in_ar", NULL
+    };
+    KpiRequest *request = (KpiRequest *) call->body;
+    kpi_query_t query;
+    if (s_query (call, request->filters, request->period, &query)
+    ||  s_group_by (call, request->group_by, request->n_group_by, &query))
+        return 0;
+    query.balances_only = true;
+    return s_reply_kpis (call, &query, request->group_by, request->n_group_by, balances);
+}
+
+static int
+s_scorecard (server_call_t *call)
+{
+    ScorecardRequest *request = (ScorecardRequest *) call->body;
+    kpi_query_t query;
+    if (s_query (call, request->filters, request->period, &query))
+        return 0;
+    char *by [] = { "owner_team" };
+    query.group_by [query.group_count++] = dims_index ("owner_team");
+    return s_reply_kpis (call, &query, by, 1, NULL);
+}
+
+static int
+s_trend (server_call_t *call)
+{
+    TrendRequest *request = (TrendRequest *) call->body;
+    const kpi_def_t *def = kpi_find (request->kpi);
+    if (!def)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s'", request->kpi);
+    const char *interval = *request->interval? request->interval: "month";
+    if (!streq (interval, "day") && !streq (interval, "week") && !streq (interval, "month"))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "metrics.Trend: interval '%s' is not day, week or month", interval);
+    size_t periods = request->periods? request->periods: TREND_PERIODS;
+    if (periods > TREND_MAX_PERIODS)
+        periods = TREND_MAX_PERIODS;
+    kpi_query_t query;
+    if (s_query (call, request->filters, request->period, &query))
+        return 0;
+    //  Days in A/R keeps its own window at every period end.
+    if (!request->period || !request->period->window_days)
+        query.window_days = METRICS_WINDOW_DAYS;
+    uint32_t from [TREND_MAX_PERIODS], to [TREND_MAX_PERIODS];
+    kpi_periods (interval, query.as_of, periods, from, to);
+    s_arena_t arena = { NULL };
+    TrendReply reply = TREND_REPLY__INIT;
+    reply.kpi = (char *) def->name;
+    reply.interval = (char *) interval;
+    reply.points = (TrendPoint **) s_alloc (&arena, periods * sizeof (TrendPoint *));
+    int rc = 0;
+    for (size_t i = 0; i < periods && rc == 0; i++) {
+        kpi_query_t point = query;
+        point.from = from [i];
+        point.to = to [i];
+        point.as_of = to [i];
+        kpi_result_t *result;
+        rc = kpi_run (call->store, call->txn, &point, &result);
+        TrendPoint *row = (TrendPoint *) s_alloc (&arena, sizeof (TrendPoint));
+        trend_point__init (row);
+        row->from = s_day_text (&arena, from [i]);
+        row->to = s_day_text (&arena, to [i]);
+        row->value = (KpiValue *) s_alloc (&arena, sizeof (KpiValue));
+        s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
+        reply.points [reply.n_points++] = row;
+        kpi_result_destroy (&result);
+    }
+    if (rc == 0)
+        server_call_reply (call, &reply);
+    s_arena_free (&arena);
+    return rc;
+}
+
+static int
+s_drill (server_call_t *call)
+{
+    DrillRequest *request = (DrillRequest *) call->body;
+    const kpi_drill_def_t *def = kpi_drill_find (request->kpi);
+    if (!def)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: cannot drill into '%s'", request->kpi);
+    kpi_query_t query;
+    if (s_query (call, request->filters, request->period, &query))
+        return 0;
+    agg_drill_entry_t after = { 0 };
+    if (*request->after) {
+        unsigned dims, day;
+        int used = 0;
+        if (sscanf (request->after, "%u:%u:%n", &dims, &day, &used) != 2 || !used
+        ||  strlen (request->after + used) >= sizeof after.pcn)
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: after '%s' is not a page token",
+                                     request->after);
+        after.dims = dims;
+        after.day = day;
+        snprintf (after.pcn, sizeof after.pcn, "%s", request->after + used);
+    }
+    size_t limit = request->limit? request->limit: DRILL_LIMIT;
+    if (limit > DRILL_MAX_LIMIT)
+        limit = DRILL_MAX_LIMIT;
+    kpi_drill_page_t page;
+    int rc = kpi_drill (call->store, call->txn, &query, def, request->numerator_only, limit,
+                        *request->after? &after: NULL, &page);
+    if (rc) {
+        free (page.entries);
+        return rc;
+    }
+    s_arena_t arena = { NULL };
+    dims_list_t *dims = dims_load (call->store, call->txn);
+    DrillReply reply = DRILL_REPLY__INIT;
+    reply.kpi = (char *) def->kpi;
+    reply.rows = (DrillRow **) s_alloc (&arena, (page.count + 1) * sizeof (DrillRow *));
+    for (size_t i = 0; i < page.count; i++) {
+        const agg_drill_entry_t *entry = &page.entries [i];
+        DrillRow *row = (DrillRow *) s_alloc (&arena, sizeof (DrillRow));
+        drill_row__init (row);
+        row->pcn = s_strdup (&arena, entry->pcn);
+        row->date = s_day_text (&arena, entry->day);
+        row->counted = entry->flag;
+        const dims_entry_t *where = dims_find (dims, entry->dims);
+        if (where) {
+            row->dims = (ClaimDimensions *) s_alloc (&arena, sizeof (ClaimDimensions));
+            dims_to_message (where, row->dims);
+        }
+        ClaimFact *fact = facts_get (call->store, call->txn, entry->pcn);
+        if (fact) {
+            row->date_of_service = s_day_text (&arena, fact->dos_day);
+            row->charge_cents = fact->charge_cents;
+            row->paid_cents = fact->paid_cents;
+            row->contractual_cents = fact->contractual_cents;
+            row->patient_responsibility_cents = fact->patient_responsibility_cents;
+            row->ar_insurance_cents = fact->ar_insurance_cents;
+            row->ar_patient_cents = fact->ar_patient_cents;
+            row->status = s_strdup (&arena, fact->status);
+            codec_free (fact);
+        }
+        server_call_subject (call, entry->pcn);
+        reply.rows [reply.n_rows++] = row;
+    }
+    char next [160] = "";
+    if (page.more && page.count)
+        snprintf (next, sizeof next, "%u:%u:%s", page.entries [page.count - 1].dims,
+                  page.entries [page.count - 1].day, page.entries [page.count - 1].pcn);
+    reply.next = next;
+    server_call_reply (call, &reply);
+    dims_list_destroy (&dims);
+    s_arena_free (&arena);
+    free (page.entries);
+    return 0;
+}
+
+static int
+s_rebuild (server_call_t *call)
+{
+    RebuildReply reply = REBUILD_REPLY__INIT;
+    int rc = metrics_wipe (call->store, call->txn, &reply.facts_cleared, &reply.rows_cleared);
+    if (rc)
+        return rc;
+    reply.generation = store_get_u64 (call->store, call->txn, "meta", "metrics_generation") + 1;
+    if ((rc = store_put_u64 (call->store, call->txn, "meta", "metrics_generation", reply.generation)))
+        return rc;
+    metrics_rebuild_requested ();
+    server_call_reply (call, &reply);
+    return 0;
+}
+
+const server_method_t metrics_methods [] = {
+    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi },
+    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging },
+    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend },
+    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard },
+    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill },
+    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild },
+    { NULL }
+};
