@@ -16,6 +16,7 @@ extern const server_method_t claims_read_methods [];
 extern const server_method_t claims_submit_methods [];
 extern const server_method_t claims_remit_methods [];
 extern const server_method_t claims_correction_methods [];
+extern const server_method_t claims_ack_methods [];
 void submit_write_files (claims_t *self);
 void submit_committed (claims_t *self);
 
@@ -54,6 +55,7 @@ s_start (service_t *service)
     service_add_methods (service, claims_submit_methods);
     service_add_methods (service, claims_remit_methods);
     service_add_methods (service, claims_correction_methods);
+    service_add_methods (service, claims_ack_methods);
     //  Files a crash kept from reaching the disk after their commit.
     submit_write_files (self);
     return 0;

@@ -1,0 +1,127 @@
+/*  acks: claims.Acknowledge reads a 277CA (claim acknowledgement).
+
+        claims.Acknowledge  FileRequest -> AcknowledgeReply   claims.post
+
+    Claim-level STC categories A1/A2 (and A0/A5) move a submitted claim to
+    accepted; A3/A4/A6/A7/A8 move it to rejected, where it joins the queue
+    owner's work list (claims list --status rejected --queue Q) with the
+    status code and the payer's message. Acknowledgements are often missing
+    or late: a claim already adjudicated by an 835 keeps its adjudication
+    and the acknowledgement is only recorded. The file is applied whole or
+    not at all; the same 277CA (payer, trace) twice changes nothing.
+*/
+#include "claims.h"
+#include "ack277.h"
+#include "lifecycle.h"
+#include "clock.h"
+#include "codec.h"
+
+static void
+s_ack_free (void **item_p)
+{
+    codec_free (*item_p);
+    *item_p = NULL;
+}
+
+static int
+s_on_ack (Acknowledgement **ack_p, void *arg)
+{
+    zlistx_add_end ((zlistx_t *) arg, *ack_p);
+    *ack_p = NULL;
+    return 0;
+}
+
+//  Applies one claim status. Returns 0 (with *matched) or an LMDB error.
+static int
+s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
+                const AckStatus *status, bool *matched)
+{
+    *matched = false;
+    ClaimRecord *record = ledger_get (self, call->txn, status->pcn);
+    if (!record)
+        return 0;
+    *matched = true;
+    char old_status [32], reason [512], error [256];
+    snprintf (old_status, sizeof old_status, "%s", record->status);
+    snprintf (reason, sizeof reason, "277CA %s from payer %s: %s:%s%s%s", ack->trace, ack->payer_id,
+              status->category, status->status, *status->message? " ": "", status->message);
+    //  Only a claim waiting for its payer moves; others just record it.
+    bool waiting = streq (record->status, "submitted") || streq (record->status, "accepted");
+    const char *to = status->accepted? "accepted": "rejected";
+    if (waiting && !streq (record->status, to))
+        lifecycle_move (record, to, call->caller->name, reason, clock_now_ms (), error, sizeof error);
+    if (*status->payer_claim_number)
+        ledger_set_text (&record->payer_claim_number, status->payer_claim_number);
+    ClaimRecord with_ack = *record;
+    with_ack.acknowledgement = (AckStatus *) status;
+    ClaimRecord *updated = ledger_copy (&with_ack);
+    codec_free (record);
+    ClaimEvent event = CLAIM_EVENT__INIT;
+    event.from_status = old_status;
+    event.actor = (char *) call->caller->name;
+    event.reason = reason;
+    event.acknowledgement = (AckStatus *) status;
+    int rc = ledger_put (self, call->txn, updated, old_status);
+    if (rc == 0)
+        rc = ledger_emit (self, call->txn, "acknowledged", updated, &event);
+    server_call_subject (call, updated->pcn);
+    codec_free (updated);
+    return rc;
+}
+
+static int
+s_acknowledge (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    FileRequest *request = (FileRequest *) call->body;
+    zlistx_t *acks = zlistx_new ();
+    zlistx_set_destructor (acks, s_ack_free);
+    x12_reader_t *reader = x12_reader_new_buffer (request->content.data, request->content.len);
+    ack277_report_t report;
+    memset (&report, 0, sizeof report);
+    int parsed = ack277_read (reader, s_on_ack, acks, &report);
+    x12_reader_destroy (&reader);
+    if (parsed || zlistx_size (acks) == 0) {
+        server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.Acknowledge: %s is not a readable 277CA: %s",
+                          request->filename, parsed? report.error: "no transaction set");
+        zlistx_destroy (&acks);
+        return 0;
+    }
+    AcknowledgeReply reply = ACKNOWLEDGE_REPLY__INIT;
+    char traces [256] = "";
+    int rc = 0;
+    for (Acknowledgement *ack = (Acknowledgement *) zlistx_first (acks); ack && rc == 0;
+         ack = (Acknowledgement *) zlistx_next (acks)) {
+        snprintf (traces + strlen (traces), sizeof traces - strlen (traces), "%s%s", *traces? ",": "", ack->trace);
+        char key [192];
+        snprintf (key, sizeof key, "%s/%s", ack->payer_id, ack->trace);
+        MDB_val seen;
+        if (store_get (self->store, call->txn, "acks", key, strlen (key), &seen) == 0)
+            continue;
+        for (size_t i = 0; i < ack->n_statuses && rc == 0; i++) {
+            bool matched;
+            rc = s_apply_status (self, call, ack, ack->statuses [i], &matched);
+            if (!matched)
+                reply.unmatched++;
+            else
+            if (ack->statuses [i]->accepted)
+                reply.accepted++;
+            else
+                reply.rejected++;
+        }
+        if (rc == 0)
+            rc = store_put (self->store, call->txn, "acks", key, strlen (key),
+                            request->filename, strlen (request->filename));
+    }
+    zlistx_destroy (&acks);
+    if (rc)
+        return rc;
+    reply.trace = traces;
+    server_call_reply (call, &reply);
+    return 0;
+}
+
+const server_method_t claims_ack_methods [] = {
+    { "claims.Acknowledge", "claims.post", &file_request__descriptor, s_acknowledge },
+    { NULL }
+};
