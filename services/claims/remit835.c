@@ -177,7 +177,9 @@ s_on_se (s_reader_t *self, x12_segment_t *seg)
     Remittance *remit = self->remit;
     if (!self->have_trn)
         return s_refuse (self, seg, "the transaction set has no TRN reassociation trace number");
-    if (!*remit->payer_id)
+    //  REF*2U is the payer id claims were sent to; TRN03 is the payer's
+    //  "1" + tax id, which the claims do not know. Prefer the first.
+    if (*self->payer_ref || !*remit->payer_id)
         pbutil_set (&remit->payer_id, self->payer_ref);
     self->remit = NULL;
     self->claim = NULL;

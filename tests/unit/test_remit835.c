@@ -129,7 +129,7 @@ START_TEST (test_full_payment)
 {
     Remittance *remit = s_read_one (HEADER ("140") PAID_CLAIM);
     ck_assert_str_eq (remit->trace, "TRACE001");
-    ck_assert_str_eq (remit->payer_id, "1512345678");      //  TRN03 before REF*2U
+    ck_assert_str_eq (remit->payer_id, "PAYER01");         //  REF*2U (the id claims go to) before TRN03
     ck_assert_str_eq (remit->payer_name, "ACME HEALTH");
     ck_assert_str_eq (remit->payee_name, "FAMILY CLINIC");
     ck_assert_str_eq (remit->payee_id, "1234567893");
