@@ -136,8 +136,13 @@ s_rejections (ctl_t *ctl, ctl_args_t *args)
         json_t *rows = json_array ();
         for (size_t i = 0; i < list->n_rejections; i++) {
             json_t *row = pbjson_message (&list->rejections [i]->base);
-            //  Flattened for scripts: the queue at the top level.
+            //  Flattened for scripts: the queue at the top level, and each
+            //  error as {rule, field, message}.
             json_object_set_new (row, "queue", json_string (list->rejections [i]->dims->queue));
+            size_t index;
+            json_t *error;
+            json_array_foreach (json_object_get (row, "errors"), index, error)
+                json_object_set (error, "rule", json_object_get (error, "rule_id"));
             json_array_append_new (rows, row);
         }
         output_json (rows, stdout);
