@@ -492,8 +492,10 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
     for (int i = 0; i < subscribers; i++) {
         consumer_args_t *args = &consumer_args [i];
         memset (args, 0, sizeof *args);
-        snprintf (args->name, sizeof args->name, "sub%d", i + 1);
-        snprintf (args->dir, sizeof args->dir, "%s/%s", dir, args->name);
+        char name [16];
+        snprintf (name, sizeof name, "sub%d", i + 1);
+        snprintf (args->name, sizeof args->name, "%s", name);
+        snprintf (args->dir, sizeof args->dir, "%s/%s", dir, name);
         args->keys_dir = self->keys_dir;
         args->fanout = broker.fanout;
         args->replay = broker.replay;

@@ -60,10 +60,12 @@ s_probe_judge (probe_t *probe, ctl_t *ctl)
         //  A CURVE server that does not know our key drops the handshake
         //  without a word, which looks just like a process that is not
         //  there; the client's error says both, we add which key we offered.
-        char reason [512];
-        snprintf (reason, sizeof reason, "%s", probe->error);
-        snprintf (probe->error, sizeof probe->error, "%s [our key: %s/public/%s.cert]",
-                  reason, ctl_keys_dir (ctl), ctl_client_name (ctl));
+        char reason [sizeof probe->error];
+        memcpy (reason, probe->error, sizeof reason);
+        //  A long path may cut the line short; the start says what matters.
+        if (snprintf (probe->error, sizeof probe->error, "%s [our key: %s/public/%s.cert]",
+                      reason, ctl_keys_dir (ctl), ctl_client_name (ctl)) >= (int) sizeof probe->error)
+            probe->error [sizeof probe->error - 1] = 0;
         return;
     }
     if (probe->reply->status != STATUS__OK) {
