@@ -92,7 +92,7 @@ typedef struct {
     harness_proc_t *claims;
     char replay [64];
     char *broker_key;
-    zcert_t *admin;
+    zcert_t *reader;            //  a service key, for the replay socket
     char failures [16384];
     int failed;
 } s_run_t;
@@ -231,7 +231,10 @@ s_start (s_run_t *run, const char *tag)
     //  filing from that day; every process we start inherits this.
     setenv ("RCMQ_NOW", INTAKE_NOW, 1);
     run->harness = harness_new (tag);
-    if (!run->harness || harness_keys (run->harness, NULL)) {
+    //  The broker's replay socket serves service keys only: the test reads
+    //  the stream as a service of its own.
+    const char *const reader [] = { "itest-reader", NULL };
+    if (!run->harness || harness_keys (run->harness, reader)) {
         s_check (run, false, "cannot make keys");
         return false;
     }
@@ -258,8 +261,8 @@ s_start (s_run_t *run, const char *tag)
     }
     free (text);
     run->broker_key = transport_load_public_key (run->keys, "broker");
-    run->admin = transport_load_secret (run->keys, "admin");
-    if (!run->broker_key || !run->admin || !*run->replay) {
+    run->reader = transport_load_secret (run->keys, "itest-reader");
+    if (!run->broker_key || !run->reader || !*run->replay) {
         s_check (run, false, "keys or replay endpoint missing");
         return false;
     }
@@ -281,7 +284,7 @@ s_finish (s_run_t *run)
         if (procs [i])
             s_check (run, harness_running (procs [i]), "%s exited (status %d)",
                      names [i], harness_wait (procs [i], 0));
-    zcert_destroy (&run->admin);
+    zcert_destroy (&run->reader);
     free (run->broker_key);
     if (run->harness)
         harness_destroy (&run->harness, run->failed > 0);
@@ -345,7 +348,7 @@ s_fetch (s_run_t *run, s_stream_t *stream)
     s_check (run, harness_wait_until (s_outbox_empty, run, harness_scaled_ms (60000), 200),
              "intake's outbox did not drain to the broker");
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    transport_curve_client (dealer, run->admin, run->broker_key);
+    transport_curve_client (dealer, run->reader, run->broker_key);
     zsock_set_linger (dealer, 0);
     zsock_connect (dealer, "%s", run->replay);
     size_t capacity = 1024;
