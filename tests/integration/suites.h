@@ -12,5 +12,6 @@
 Suite *events_suite (void);
 Suite *auth_suite (void);
 Suite *intake_suite (void);
+Suite *metrics_suite (void);
 
 #endif

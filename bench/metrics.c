@@ -1,0 +1,518 @@
+/*  bench/metrics: what a KPI query costs as claims pile up, and how fast
+    metrics applies events, next to LMDB's batched writes measured in the
+    same run.
+
+    For each size (10k, 100k and 1M claims by default) it makes a fresh
+    metrics store (LMDB, fsync on every commit as in production) and feeds
+    it, in-process through metrics_apply, the events a year of claims makes:
+    per claim intake.claim_accepted (1 in 20 claim_rejected instead),
+    claims.entered, claims.submitted, claims.adjudicated, and for 1 in 8 a
+    claims.denied; 1 in 25 is reversed. Claims spread over 365 days, 6
+    payers, 4 locations, 5 service lines and the queues and teams they map
+    to (~120 dimension combinations). Events are applied in transactions of
+    --batch (the consumer's live batch), so the apply rate is the
+    consumer's ceiling without the network.
+
+    Then it times queries, each in its own read transaction:
+        kpi          every KPI, overall, 90 days to today
+        kpi_by_payer the same grouped by payer
+        aging_past   A/R aging as of 180 days ago (today's balances less
+                     six months of moves)
+    --queries times each (median and p99). A query reads rows per
+    (dimension combination, day), never claims, so its latency should not
+    grow with the number of claims.
+
+    Next to it: LMDB batched writes of as many records as events were
+    applied (32-byte key, 96-byte value, --batch per transaction, fsync per
+    commit), in a store of its own.
+
+    It prints a table and ends with ONE JSON line:
+        {"name":"metrics","figures":{...},"limits":{...},"ratios":{...}}
+
+    Usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]
+*/
+#include "metrics.h"
+#include "facts.h"
+#include "kpi.h"
+#include "clock.h"
+
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <time.h>
+
+#define BENCH_DEFAULT_QUERIES 200
+#define BENCH_DEFAULT_BATCH   2000
+#define BENCH_MAX_SIZES       8
+#define BENCH_DAYS            365
+
+static const char *const s_payers [] = { "00435", "60054", "77027", "87726", "BRV01", "SUM22" };
+static const char *const s_groups [] = { "commercial", "commercial", "medicaid", "commercial", "bcbs", "medicare" };
+static const char *const s_locations [] = { "1122334455", "1199887766", "1346792585", "1582469135" };
+static const char *const s_lines [] = { "family-medicine", "internal-medicine", "radiology", "orthopaedics", "pediatrics" };
+static const char *const s_categories [] = { "coding", "eligibility", "authorization", "medical_necessity" };
+
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+static char *
+s_tmpdir (const char *tag)
+{
+    const char *base = getenv ("TMPDIR");
+    char *path = (char *) malloc (4096);
+    snprintf (path, 4096, "%s/rcmq-bench-%s-XXXXXX", base && *base? base: "/tmp", tag);
+    if (!mkdtemp (path)) {
+        perror ("mkdtemp");
+        exit (1);
+    }
+    return path;
+}
+
+//  --------------------------------------------------------------------------
+//  Synthetic events, packed as the producers write them
+
+typedef struct {
+    Event **events;
+    size_t count;
+    size_t capacity;
+    uint64_t seq [2];
+} s_events_t;
+
+static void
+s_add (s_events_t *self, const char *stream, const char *type, const char *key,
+       uint64_t time_ms, const void *payload)
+{
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity? self->capacity * 2: 4096;
+        self->events = (Event **) realloc (self->events, self->capacity * sizeof (Event *));
+    }
+    Event event = EVENT__INIT;
+    event.stream = (char *) stream;
+    event.type = (char *) type;
+    event.producer = "bench";
+    event.stream_seq = ++self->seq [streq (stream, "claims")];
+    event.producer_seq = event.stream_seq;
+    event.time_ms = time_ms;
+    event.key = (char *) key;
+    event.payload.data = codec_pack (payload, &event.payload.len);
+    size_t size;
+    uint8_t *packed = codec_pack (&event, &size);
+    free (event.payload.data);
+    self->events [self->count++] = (Event *) codec_decode (&event__descriptor, packed, size);
+    free (packed);
+}
+
+static void
+s_date_x12 (uint32_t day, char *buf)
+{
+    char iso [16];
+    metrics_day_format (day, iso, sizeof iso);
+    snprintf (buf, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+}
+
+static void
+s_make (s_events_t *self, size_t claims, uint32_t today)
+{
+    unsigned seed = 42;
+    for (size_t i = 0; i < claims; i++) {
+        char pcn [24], dos [9], remit [9];
+        snprintf (pcn, sizeof pcn, "PCN%09zu", i);
+        int payer = rand_r (&seed) % 6, location = rand_r (&seed) % 4, line = rand_r (&seed) % 5;
+        ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
+        dims.payer_id = (char *) s_payers [payer];
+        dims.payer_group = (char *) s_groups [payer];
+        dims.location = (char *) s_locations [location];
+        dims.service_line = (char *) s_lines [line];
+        char queue [32];
+        snprintf (queue, sizeof queue, "q-%s", s_groups [payer]);
+        dims.queue = queue;
+        dims.owner_team = payer == 5? "acme-billing": "internal-ar";
+        //  Received over the last year, claims in order of arrival.
+        uint32_t received = today - BENCH_DAYS + (uint32_t) (i * BENCH_DAYS / claims);
+        uint32_t service = received - 1 - rand_r (&seed) % 30;
+        s_date_x12 (service, dos);
+        int64_t charge = 5000 + rand_r (&seed) % 95000;
+        uint64_t received_ms = ((uint64_t) received - 1) * CLOCK_MS_PER_DAY + 36000000;
+        if (rand_r (&seed) % 20 == 0) {
+            ClaimRejected rejected = CLAIM_REJECTED__INIT;
+            ScrubFinding finding = SCRUB_FINDING__INIT, *findings [] = { &finding };
+            finding.rule_id = "NPI001";
+            finding.severity = SEVERITY__SEVERITY_ERROR;
+            rejected.pcn = rejected.claim_id = pcn;
+            rejected.dims = &dims;
+            rejected.charge_cents = charge;
+            rejected.received_ms = received_ms;
+            rejected.n_errors = 1;
+            rejected.errors = findings;
+            s_add (self, "intake", "claim_rejected", pcn, received_ms, &rejected);
+            continue;
+        }
+        ClaimAccepted accepted = CLAIM_ACCEPTED__INIT;
+        accepted.pcn = accepted.claim_id = pcn;
+        accepted.dims = &dims;
+        accepted.charge_cents = charge;
+        accepted.date_of_service = dos;
+        accepted.received_ms = received_ms;
+        s_add (self, "intake", "claim_accepted", pcn, received_ms, &accepted);
+        ClaimEvent event = CLAIM_EVENT__INIT;
+        event.pcn = pcn;
+        event.dims = &dims;
+        event.date_of_service = dos;
+        event.charge_cents = charge;
+        event.time_ms = received_ms;
+        event.to_status = "ready";
+        s_add (self, "claims", "entered", pcn, event.time_ms, &event);
+        event.time_ms += CLOCK_MS_PER_DAY;
+        event.to_status = "submitted";
+        s_add (self, "claims", "submitted", pcn, event.time_ms, &event);
+        //  Adjudicated 14-45 days later, unless that is still to come.
+        uint32_t adjudicated = received + 14 + (uint32_t) (rand_r (&seed) % 32);
+        if (adjudicated > today)
+            continue;
+        s_date_x12 (adjudicated, remit);
+        event.time_ms = ((uint64_t) adjudicated - 1) * CLOCK_MS_PER_DAY + 36000000;
+        event.remit_date = remit;
+        event.first_adjudication = true;
+        bool denied = rand_r (&seed) % 8 == 0;
+        int64_t paid = denied? 0: charge * 6 / 10, contractual = denied? 0: charge * 3 / 10;
+        int64_t patient = denied? 0: charge - paid - contractual;
+        event.to_status = denied? "denied": "paid";
+        event.delta_paid_cents = paid;
+        event.delta_contractual_cents = contractual;
+        event.delta_patient_responsibility_cents = patient;
+        event.delta_denied_cents = denied? charge: 0;
+        s_add (self, "claims", "adjudicated", pcn, event.time_ms, &event);
+        if (denied) {
+            DenialReason reason = DENIAL_REASON__INIT, *reasons [] = { &reason };
+            reason.group = "CO";
+            reason.carc = "16";
+            reason.category = (char *) s_categories [rand_r (&seed) % 4];
+            reason.amount_cents = charge;
+            ClaimEvent denial = event;
+            denial.n_denials = 1;
+            denial.denials = reasons;
+            s_add (self, "claims", "denied", pcn, event.time_ms, &denial);
+        }
+        else
+        if (rand_r (&seed) % 25 == 0) {
+            event.to_status = "reversed";
+            event.first_adjudication = false;
+            event.delta_paid_cents = -paid;
+            event.delta_contractual_cents = -contractual;
+            event.delta_patient_responsibility_cents = -patient;
+            s_add (self, "claims", "reversed", pcn, event.time_ms, &event);
+        }
+    }
+}
+
+static void
+s_events_free (s_events_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        codec_free (self->events [i]);
+    free (self->events);
+    memset (self, 0, sizeof *self);
+}
+
+//  --------------------------------------------------------------------------
+//  Applying, and the raw limit
+
+typedef struct {
+    Event **events;
+    size_t count;
+} s_batch_t;
+
+static int
+s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *batch = (s_batch_t *) arg;
+    for (size_t i = 0; i < batch->count; i++) {
+        int rc = metrics_apply (store, txn, batch->events [i], NULL);
+        if (rc)
+            return rc;
+    }
+    //  The consumer writes its offset with every batch.
+    return store_put_u64 (store, txn, "offsets", batch->events [batch->count - 1]->stream,
+                          batch->events [batch->count - 1]->stream_seq);
+}
+
+typedef struct {
+    size_t from;
+    size_t count;
+} s_raw_t;
+
+static int
+s_raw_batch (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_raw_t *raw = (s_raw_t *) arg;
+    uint8_t key [32], value [96];
+    memset (value, 'v', sizeof value);
+    for (size_t i = raw->from; i < raw->from + raw->count; i++) {
+        //  Keys spread like PCN-keyed facts: a hash, not an append.
+        uint64_t hash = (i + 1) * 0x9E3779B97F4A7C15ULL;
+        memset (key, 0, sizeof key);
+        store_u64_write (key, hash);
+        store_u64_write (key + 8, i);
+        int rc = store_put (store, txn, "records", key, sizeof key, value, sizeof value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static double
+s_lmdb_rate (size_t records, size_t batch, bool keep)
+{
+    static const char *const tables [] = { "records", NULL };
+    char *dir = s_tmpdir ("lmdb");
+    char error [256];
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", error);
+        exit (1);
+    }
+    double start = s_now ();
+    for (size_t from = 0; from < records; from += batch) {
+        s_raw_t raw = { from, from + batch <= records? batch: records - from };
+        if (store_write (store, s_raw_batch, &raw)) {
+            fprintf (stderr, "bench: %s\n", store_error (store));
+            exit (1);
+        }
+    }
+    double seconds = s_now () - start;
+    store_destroy (&store);
+    if (!keep)
+        nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+    free (dir);
+    return records / seconds;
+}
+
+//  --------------------------------------------------------------------------
+//  Queries
+
+typedef struct {
+    const char *name;
+    const char *group_by;       //  NULL: overall
+    int32_t as_of_days_ago;
+    bool balances_only;
+} s_query_def_t;
+
+static const s_query_def_t s_queries [] = {
+    { "kpi",          NULL,       0,   false },
+    { "kpi_by_payer", "payer_id", 0,   false },
+    { "aging_past",   NULL,       180, true },
+};
+#define QUERY_COUNT (sizeof s_queries / sizeof s_queries [0])
+
+static int
+s_compare_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y? -1: x > y;
+}
+
+//  Times a query; returns median and p99 in microseconds, and a checksum
+//  of the figures (so the work cannot be skipped, and runs can be compared).
+static void
+s_time_query (store_t *store, const s_query_def_t *def, uint32_t today, size_t queries,
+              double *median, double *p99, int64_t *ar)
+{
+    kpi_query_t query;
+    memset (&query, 0, sizeof query);
+    query.as_of = query.to = today - (uint32_t) def->as_of_days_ago;
+    query.window_days = 90;
+    query.from = query.to - 89;
+    query.balances_only = def->balances_only;
+    if (def->group_by)
+        query.group_by [query.group_count++] = dims_index (def->group_by);
+    double *samples = (double *) calloc (queries, sizeof (double));
+    for (size_t i = 0; i < queries; i++) {
+        double start = s_now ();
+        MDB_txn *txn = store_read_begin (store);
+        kpi_result_t *result;
+        kpi_run (store, txn, &query, &result);
+        for (size_t k = 0; k < kpi_table_size; k++)
+            kpi_evaluate (&kpi_table [k], &result->overall.totals, query.window_days);
+        *ar = result->overall.totals.slots [KPI_SLOT_AR_INSURANCE] + result->overall.totals.slots [KPI_SLOT_AR_PATIENT];
+        kpi_result_destroy (&result);
+        store_read_end (&txn);
+        samples [i] = (s_now () - start) * 1e6;
+    }
+    qsort (samples, queries, sizeof (double), s_compare_double);
+    *median = samples [queries / 2];
+    *p99 = samples [(queries * 99) / 100 < queries? (queries * 99) / 100: queries - 1];
+    free (samples);
+}
+
+//  --------------------------------------------------------------------------
+
+typedef struct {
+    size_t claims;
+    size_t events;
+    double apply_rate;
+    double lmdb_rate;
+    double median [QUERY_COUNT];
+    double p99 [QUERY_COUNT];
+    size_t dims;
+    uint64_t map_mb;
+} s_result_t;
+
+static void
+s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *result)
+{
+    static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
+    uint32_t today = metrics_day_from_text ("2026-11-02");
+    s_events_t events = { 0 };
+    s_make (&events, claims, today);
+    result->claims = claims;
+    result->events = events.count;
+
+    char *dir = s_tmpdir ("metrics");
+    char error [256];
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", error);
+        exit (1);
+    }
+    double start = s_now ();
+    for (size_t from = 0; from < events.count; from += batch) {
+        s_batch_t run = { events.events + from, from + batch <= events.count? batch: events.count - from };
+        if (store_write (store, s_apply_batch, &run)) {
+            fprintf (stderr, "bench: apply: %s\n", store_error (store));
+            exit (1);
+        }
+    }
+    result->apply_rate = events.count / (s_now () - start);
+    s_events_free (&events);
+    result->lmdb_rate = s_lmdb_rate (result->events, batch, keep);
+
+    MDB_txn *txn = store_read_begin (store);
+    dims_list_t *dims = dims_load (store, txn);
+    result->dims = dims->count;
+    dims_list_destroy (&dims);
+    store_read_end (&txn);
+    result->map_mb = store_map_size (store) >> 20;
+    int64_t ar = 0;
+    for (size_t q = 0; q < QUERY_COUNT; q++)
+        s_time_query (store, &s_queries [q], today, queries, &result->median [q], &result->p99 [q], &ar);
+    store_destroy (&store);
+    if (!keep)
+        nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+    else
+        fprintf (stderr, "kept %s\n", dir);
+    free (dir);
+}
+
+int
+main (int argc, char *argv [])
+{
+    size_t sizes [BENCH_MAX_SIZES] = { 10000, 100000, 1000000 };
+    size_t size_count = 3, queries = BENCH_DEFAULT_QUERIES, batch = BENCH_DEFAULT_BATCH;
+    bool keep = false;
+    static struct option options [] = {
+        { "claims",  required_argument, 0, 'c' },
+        { "queries", required_argument, 0, 'q' },
+        { "batch",   required_argument, 0, 'b' },
+        { "keep",    no_argument,       0, 'k' },
+        { "help",    no_argument,       0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    //  scripts/bench passes its arguments to every benchmark: ignore others'.
+    opterr = 0;
+    int option;
+    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        if (option == 'c') {
+            size_count = 0;
+            char *copy = strdup (optarg), *save = NULL;
+            for (char *item = strtok_r (copy, ",", &save); item && size_count < BENCH_MAX_SIZES;
+                 item = strtok_r (NULL, ",", &save))
+                sizes [size_count++] = (size_t) atoll (item);
+            free (copy);
+        }
+        else
+        if (option == 'q')
+            queries = (size_t) atoll (optarg);
+        else
+        if (option == 'b')
+            batch = (size_t) atoll (optarg);
+        else
+        if (option == 'k')
+            keep = true;
+        else
+        if (option == 'h') {
+            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]\n");
+            return 0;
+        }
+    }
+    if (!queries || !batch || !size_count) {
+        fprintf (stderr, "metrics: --claims, --queries and --batch must be positive\n");
+        return 2;
+    }
+    s_result_t results [BENCH_MAX_SIZES];
+    printf ("%-9s %-9s %-6s %-12s %-12s %-6s", "claims", "events", "dims", "apply ev/s", "lmdb rec/s", "ratio");
+    for (size_t q = 0; q < QUERY_COUNT; q++)
+        printf (" %-22s", s_queries [q].name);
+    printf ("\n%-58s", "");
+    for (size_t q = 0; q < QUERY_COUNT; q++)
+        printf (" %-22s", "median / p99 (us)");
+    printf ("\n");
+    for (size_t s = 0; s < size_count; s++) {
+        s_result_t *result = &results [s];
+        s_run (sizes [s], queries, batch, keep, result);
+        printf ("%-9zu %-9zu %-6zu %-12.0f %-12.0f %-6.3f", result->claims, result->events, result->dims,
+                result->apply_rate, result->lmdb_rate, result->apply_rate / result->lmdb_rate);
+        for (size_t q = 0; q < QUERY_COUNT; q++) {
+            char cell [32];
+            snprintf (cell, sizeof cell, "%.0f / %.0f", result->median [q], result->p99 [q]);
+            printf (" %-22s", cell);
+        }
+        printf ("\n");
+        fflush (stdout);
+    }
+    //  Flatness: each query's median at the largest size over the smallest.
+    json_t *figures = json_object (), *limits = json_object (), *ratios = json_object ();
+    for (size_t s = 0; s < size_count; s++) {
+        char key [96];
+        s_result_t *result = &results [s];
+        snprintf (key, sizeof key, "apply_events_per_s_%zu", result->claims);
+        json_object_set_new (figures, key, json_integer ((json_int_t) result->apply_rate));
+        for (size_t q = 0; q < QUERY_COUNT; q++) {
+            snprintf (key, sizeof key, "%s_median_us_%zu", s_queries [q].name, result->claims);
+            json_object_set_new (figures, key, json_integer ((json_int_t) result->median [q]));
+            snprintf (key, sizeof key, "%s_p99_us_%zu", s_queries [q].name, result->claims);
+            json_object_set_new (figures, key, json_integer ((json_int_t) result->p99 [q]));
+        }
+        snprintf (key, sizeof key, "lmdb_batched_records_per_s_%zu", result->events);
+        json_object_set_new (limits, key, json_integer ((json_int_t) result->lmdb_rate));
+        snprintf (key, sizeof key, "apply_vs_lmdb_%zu", result->claims);
+        json_object_set_new (ratios, key, json_real (result->apply_rate / result->lmdb_rate));
+    }
+    if (size_count > 1)
+        for (size_t q = 0; q < QUERY_COUNT; q++) {
+            char key [96];
+            snprintf (key, sizeof key, "%s_median_%zu_vs_%zu", s_queries [q].name,
+                      results [size_count - 1].claims, results [0].claims);
+            json_object_set_new (ratios, key, json_real (results [size_count - 1].median [q] / results [0].median [q]));
+        }
+    json_t *line = json_object ();
+    json_object_set_new (line, "name", json_string ("metrics"));
+    json_object_set_new (line, "figures", figures);
+    json_object_set_new (line, "limits", limits);
+    json_object_set_new (line, "ratios", ratios);
+    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (3));
+    printf ("%s\n", text);
+    free (text);
+    json_decref (line);
+    return 0;
+}
