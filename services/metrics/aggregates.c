@@ -89,6 +89,8 @@ agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uin
     int64_t delta [2] = { insurance, patient };
     uint8_t key [12];
     int rc = s_add (store, txn, "ar_open", key, s_key (key, dims, dos), delta, 2, true);
+    if (rc == 0)
+        rc = s_add (store, txn, "ar_total", key, 4, delta, 2, false);
     if (rc)
         return rc;
     s_key (key, dims, day);
@@ -215,6 +217,7 @@ typedef struct {
     size_t dos_offset;          //  where the date of service sits in the key
     int64_t *insurance;
     int64_t *patient;
+    int64_t seen [2];           //  what the rows added up to
 } s_aging_t;
 
 static void
@@ -229,6 +232,8 @@ s_aging_row (void *arg, const MDB_val *key, const MDB_val *value)
     int bucket = agg_bucket_of ((int64_t) aging->as_of - (int64_t) dos);
     aging->insurance [bucket] += aging->sign * row [0];
     aging->patient [bucket] += aging->sign * row [1];
+    aging->seen [0] += row [0];
+    aging->seen [1] += row [1];
 }
 
 int
@@ -237,14 +242,29 @@ agg_ar_as_of (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t as_of,
 {
     uint8_t prefix [4];
     metrics_u32_write (prefix, dims);
-    //  Today's open balances by date of service ...
-    s_aging_t aging = { as_of, 1, 4, insurance, patient };
-    int rc = s_range (store, txn, "ar_open", prefix, 4, 0, UINT32_MAX, s_aging_row, &aging);
+    //  Today's open balances by date of service, day by day for the dates
+    //  young enough to fall in a bucket below "over 120" ...
+    int64_t oldest = agg_buckets [AGG_BUCKETS - 1].from_days;
+    uint32_t young = as_of > oldest? as_of - (uint32_t) oldest + 1: 0;
+    s_aging_t aging = { as_of, 1, 4, insurance, patient, { 0, 0 } };
+    int rc = s_range (store, txn, "ar_open", prefix, 4, young, UINT32_MAX, s_aging_row, &aging);
     if (rc)
         return rc;
-    //  ... less whatever moved them after as_of. In the usual query (as of
+    //  ... and the rest, all over 120 days, as the total less those.
+    MDB_val value;
+    rc = store_get (store, txn, "ar_total", prefix, 4, &value);
+    if (rc == 0 && value.mv_size == 2 * sizeof (int64_t)) {
+        int64_t total [2];
+        memcpy (total, value.mv_data, sizeof total);
+        insurance [AGG_BUCKETS - 1] += total [0] - aging.seen [0];
+        patient [AGG_BUCKETS - 1] += total [1] - aging.seen [1];
+    }
+    else
+    if (rc != MDB_NOTFOUND && rc != 0)
+        return rc;
+    //  Less whatever moved them after as_of. In the usual query (as of
     //  today) this range is empty.
-    aging = (s_aging_t) { as_of, -1, 8, insurance, patient };
+    aging = (s_aging_t) { as_of, -1, 8, insurance, patient, { 0, 0 } };
     return as_of == UINT32_MAX? 0:
            s_range (store, txn, "ar_moves", prefix, 4, as_of + 1, UINT32_MAX, s_aging_row, &aging);
 }

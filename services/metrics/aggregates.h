@@ -7,6 +7,8 @@
         ar_open   (dims, date of service) -> open insurance and patient
                   balance now; a row goes when both reach zero, so aging
                   sums only days that still owe money
+        ar_total  (dims) -> the sum of its ar_open rows, so aging reads
+                  only the 121 days of service that are not yet "over 120"
         ar_moves  (dims, day, date of service) -> how much those balances
                   moved that day, so A/R as of an earlier day is today's
                   minus the moves after it
