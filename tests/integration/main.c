@@ -18,6 +18,7 @@ static s_suite_t s_suites [] = {
     { "events", events_suite },
     { "auth",   auth_suite },
     { "intake", intake_suite },
+    { "claims", claims_suite },
     { "metrics", metrics_suite },
 };
 

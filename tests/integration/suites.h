@@ -12,6 +12,7 @@
 Suite *events_suite (void);
 Suite *auth_suite (void);
 Suite *intake_suite (void);
+Suite *claims_suite (void);
 Suite *metrics_suite (void);
 
 #endif
