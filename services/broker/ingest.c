@@ -73,7 +73,7 @@ s_ack (broker_t *self, s_message_t *message)
         seen = (uint64_t *) malloc (sizeof (uint64_t));
         zhashx_insert (self->producers_seen, batch->producer, seen);
     }
-    *seen = (uint64_t) zclock_time ();
+    *seen = clock_now_ms ();
 }
 
 int

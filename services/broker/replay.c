@@ -2,6 +2,7 @@
     consumers' heartbeat that tells us how far each one has applied.
 */
 #include "broker.h"
+#include "clock.h"
 #include "log.h"
 
 #define REPLAY_MAX_EVENTS 5000
@@ -48,7 +49,7 @@ s_hello (broker_t *self, ConsumerHello *hello)
             zhashx_insert (self->consumers, key, consumer);
         }
         consumer->applied = hello->applied [i]->head_seq;
-        consumer->last_seen_ms = (uint64_t) zclock_time ();
+        consumer->last_seen_ms = clock_now_ms ();
     }
 }
 
