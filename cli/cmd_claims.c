@@ -196,14 +196,9 @@ static int
 s_send_file (ctl_t *ctl, const char *method, const char *path,
              const ProtobufCMessageDescriptor *reply_type, void **reply)
 {
-    zchunk_t *content = NULL;
-    FILE *file = fopen (path, "rb");
-    if (file) {
-        content = zchunk_read (file, (size_t) zsys_file_size (path));
-        fclose (file);
-    }
+    zchunk_t *content = ctl_read_file (method, path);
     if (!content)
-        return ctl_fail ("%s: cannot read %s: %s", method, path, strerror (errno));
+        return CTL_FAILED;
     FileRequest request = FILE_REQUEST__INIT;
     const char *slash = strrchr (path, '/');
     request.filename = (char *) (slash? slash + 1: path);

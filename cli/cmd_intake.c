@@ -51,14 +51,9 @@ static int
 s_submit (ctl_t *ctl, ctl_args_t *args)
 {
     const char *path = ctl_arg_operand (args, 0);
-    zchunk_t *content = NULL;
-    FILE *file = fopen (path, "rb");
-    if (file) {
-        content = zchunk_read (file, (size_t) zsys_file_size (path));
-        fclose (file);
-    }
+    zchunk_t *content = ctl_read_file ("intake submit", path);
     if (!content)
-        return ctl_fail ("intake submit: cannot read %s: %s", path, strerror (errno));
+        return CTL_FAILED;
     bool progress = isatty (STDERR_FILENO) && zchunk_size (content) > (8u << 20);
     if (progress)
         fprintf (stderr, "sending %s (%zu MB) to intake; parsing and scrubbing...\n",

@@ -270,3 +270,17 @@ ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, const void *
     codec_free (reply);
     return rc;
 }
+
+zchunk_t *
+ctl_read_file (const char *command, const char *path)
+{
+    zchunk_t *content = NULL;
+    FILE *file = fopen (path, "rb");
+    if (file) {
+        content = zchunk_read (file, (size_t) zsys_file_size (path));
+        fclose (file);
+    }
+    if (!content)
+        ctl_fail ("%s: cannot read %s: %s", command, path, strerror (errno));
+    return content;
+}

@@ -115,6 +115,9 @@ int         ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, 
                               const ProtobufCMessageDescriptor *reply_type, void **reply_body,
                               int timeout_ms);
 
+//  A whole file's bytes, or NULL with the reason printed (naming the file).
+zchunk_t   *ctl_read_file (const char *command, const char *path);
+
 //  Prints "rcmqctl: <message>" on stderr. Returns CTL_FAILED.
 int         ctl_fail (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 
