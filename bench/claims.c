@@ -1,0 +1,672 @@
+/*  bench/claims: 835 payment posting through the real rcmq-claims, next to
+    the LMDB limit of the same machine measured in the same run.
+
+    Setup (untimed): scripts/gen-837 --seed 42 makes N clean claims; a real
+    rcmq-broker, rcmq-intake and rcmq-claims (CURVE, LMDB with fsync) take
+    them in through intake.Submit; once claims has consumed every
+    intake.claim_accepted, claims.Submit writes the 837P files and
+    scripts/payer-sim (--seed 7, one wave, every claim accepted and
+    adjudicated once: paid 60 %, partially paid 20 %, denied 20 %, PLB)
+    answers with one 835 per payer, which together cover all N claims.
+
+    Measured:
+
+        post        the claims.Post calls, one per 835 file, from the client
+                    library until each reply (the file read, checked to
+                    balance, every CLP applied to its claim record, the
+                    events in the outbox, committed). claims/s = CLPs posted
+                    over the sum of the calls' times.
+        lmdb        raw limit: the claim records as the service left them
+                    after posting (read back from its env once it has
+                    stopped), the same keys and bytes, put into a fresh LMDB
+                    env in one write transaction per 835 file with the same
+                    number of claims each, fsync at commit - the writes the
+                    service cannot avoid, without its reading, matching,
+                    arithmetic and events.
+
+    It prints a table and ends with ONE JSON line:
+        {"name":"claims","figures":{...},"limits":{...},"ratios":{...}}
+
+    Usage: claims [--claims N] [--keep]
+    N defaults to 100,000 (an 835 set covering 100,000 claims). Programs are
+    found in $RCMQ_BUILD or next to this one's build folder; gen-837 and
+    payer-sim in the source tree.
+*/
+#include "client.h"
+#include "codec.h"
+#include "store.h"
+#include "transport.h"
+#include "claims.pb-c.h"
+#include "intake.pb-c.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern char **environ;
+
+#ifndef RCMQ_SOURCE_DIR
+#   define RCMQ_SOURCE_DIR "."
+#endif
+
+#define BENCH_DEFAULT_CLAIMS    100000
+#define BENCH_NOW               "2026-11-02T12:00:00Z"
+#define BENCH_CALL_TIMEOUT_MS   900000
+#define BENCH_MAX_FILES         64
+
+typedef struct {
+    char *path;                 //  the 835
+    size_t clps;                //  its CLPs (from payer-sim's expectation)
+    char **pcns;                //  their claims, in file order
+    size_t pcn_count;
+    uint64_t usec;              //  the claims.Post call
+    uint32_t posted;
+    uint32_t exceptions;
+} s_file_t;
+
+typedef struct {
+    size_t claims;
+    bool keep;
+    char build [PATH_MAX];
+    char root [1024];
+    char keys [1200];
+    char config [1200];
+    char claims_api [64];
+    char intake_api [64];
+    pid_t broker, intake, service;
+    zcert_t *admin;
+    s_file_t files [BENCH_MAX_FILES];
+    size_t file_count;
+    size_t accepted;
+} bench_t;
+
+static uint64_t
+s_usec (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static double
+s_rate (double count, uint64_t usec)
+{
+    return usec? count * 1e6 / (double) usec: 0;
+}
+
+static int
+s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+//  Runs argv (argv[0] a path) to completion, stdout and stderr to the
+//  run's log. Returns the exit status or -1.
+static int
+s_run (bench_t *self, char *const argv [])
+{
+    char log [PATH_MAX];
+    snprintf (log, sizeof log, "%s/bench.log", self->root);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
+    pid_t pid;
+    int rc = posix_spawn (&pid, argv [0], &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy (&actions);
+    if (rc)
+        return -1;
+    int status;
+    if (waitpid (pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+static pid_t
+s_spawn (bench_t *self, const char *program, const char *name)
+{
+    char path [PATH_MAX + 64], log [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", self->build, program);
+    snprintf (log, sizeof log, "%s/%s.log", self->root, name);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
+    char *argv [] = { path, "--config", self->config, NULL };
+    pid_t pid = 0;
+    if (posix_spawn (&pid, path, &actions, NULL, argv, environ))
+        pid = 0;
+    posix_spawn_file_actions_destroy (&actions);
+    return pid;
+}
+
+static void
+s_stop (pid_t *pid)
+{
+    if (*pid > 0) {
+        kill (*pid, SIGTERM);
+        waitpid (*pid, NULL, 0);
+        *pid = 0;
+    }
+}
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int port = -1;
+    if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
+    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
+        port = ntohs (address.sin_port);
+    if (fd >= 0)
+        close (fd);
+    return port;
+}
+
+static bool
+s_read_file (const char *path, uint8_t **data, size_t *size)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return false;
+    fseek (file, 0, SEEK_END);
+    *size = (size_t) ftell (file);
+    fseek (file, 0, SEEK_SET);
+    *data = (uint8_t *) malloc (*size + 1);
+    size_t got = fread (*data, 1, *size, file);
+    fclose (file);
+    return got == *size;
+}
+
+//  A client of service (its api endpoint), or NULL.
+static client_t *
+s_client (bench_t *self, const char *service, const char *endpoint)
+{
+    char *key = transport_load_public_key (self->keys, service);
+    client_t *client = key && self->admin? client_new (endpoint, key, self->admin): NULL;
+    free (key);
+    if (client) {
+        client_set_timeout (client, BENCH_CALL_TIMEOUT_MS);
+        client_set_retries (client, 0);
+    }
+    return client;
+}
+
+//  <service>.Health, decoded (NULL when it did not answer).
+static HealthReply *
+s_health (client_t *client, const char *method)
+{
+    client_set_timeout (client, 1000);
+    Reply *reply = client_call (client, method, NULL);
+    client_set_timeout (client, BENCH_CALL_TIMEOUT_MS);
+    HealthReply *health = reply && reply->status == STATUS__OK
+        ? (HealthReply *) codec_decode (&health_reply__descriptor, reply->body.data, reply->body.len): NULL;
+    codec_free (reply);
+    return health;
+}
+
+//  A call whose reply must be OK: the decoded body, or NULL (said why).
+static void *
+s_call (client_t *client, const char *method, const void *body, const ProtobufCMessageDescriptor *type)
+{
+    Reply *reply = client_call (client, method, body);
+    void *decoded = reply && reply->status == STATUS__OK
+                  ? codec_decode (type, reply->body.data, reply->body.len): NULL;
+    if (!decoded)
+        fprintf (stderr, "bench: %s failed: %s\n", method, reply? reply->message: client_error (client));
+    codec_free (reply);
+    return decoded;
+}
+
+//  --------------------------------------------------------------------------
+//  Setup: claims in, submitted, the payer's 835s
+
+static int
+s_start (bench_t *self)
+{
+    snprintf (self->config, sizeof self->config, "%s/rcmq.conf", self->root);
+    snprintf (self->intake_api, sizeof self->intake_api, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (self->claims_api, sizeof self->claims_api, "tcp://127.0.0.1:%d", s_free_port ());
+    FILE *file = fopen (self->config, "w");
+    if (!file)
+        return -1;
+    fprintf (file, "keys\n    dir = \"%s\"\ndata\n    dir = \"%s/data\"\nbroker\n", self->keys, self->root);
+    const char *sockets [] = { "ingest", "fanout", "replay", "api" };
+    for (size_t i = 0; i < 4; i++)
+        fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], s_free_port ());
+    fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
+                   "claims\n    api = \"%s\"\n", self->intake_api, self->root, self->root, self->claims_api);
+    fclose (file);
+    setenv ("RCMQ_NOW", BENCH_NOW, 1);
+    self->broker = s_spawn (self, "services/broker/rcmq-broker", "broker");
+    self->intake = s_spawn (self, "services/intake/rcmq-intake", "intake");
+    self->service = s_spawn (self, "services/claims/rcmq-claims", "claims");
+    return self->broker && self->intake && self->service? 0: -1;
+}
+
+//  Waits until the service's Health says it is connected to the broker
+//  and (with stream) has consumed at least seq events of it.
+static int
+s_wait_health (client_t *client, const char *method, const char *stream, uint64_t seq, int timeout_s)
+{
+    uint64_t deadline = s_usec () + (uint64_t) timeout_s * 1000000ULL;
+    while (s_usec () < deadline) {
+        HealthReply *health = s_health (client, method);
+        bool done = health && health->broker_connected;
+        if (done && stream) {
+            uint64_t consumed = 0;
+            for (size_t i = 0; i < health->n_consumed; i++)
+                if (streq (health->consumed [i]->stream, stream))
+                    consumed = health->consumed [i]->seq;
+            done = consumed >= seq;
+        }
+        codec_free (health);
+        if (done)
+            return 0;
+        usleep (200000);
+    }
+    fprintf (stderr, "bench: %s: not ready after %d s\n", method, timeout_s);
+    return -1;
+}
+
+static int
+s_setup (bench_t *self)
+{
+    char claims [32], file [1200], expect [1200];
+    snprintf (claims, sizeof claims, "%zu", self->claims);
+    snprintf (file, sizeof file, "%s/claims.837", self->root);
+    snprintf (expect, sizeof expect, "%s/claims.json", self->root);
+    uint64_t step = s_usec ();
+    char *gen [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "42",
+                     "--claims", claims, "--envelopes", "4", "--out", file, "--expect", expect, NULL };
+    if (s_run (self, gen) != 0) {
+        fprintf (stderr, "bench: scripts/gen-837 failed (see %s/bench.log)\n", self->root);
+        return -1;
+    }
+    printf ("setup: gen-837 %.1f s", (s_usec () - step) / 1e6);
+    fflush (stdout);
+
+    client_t *intake = s_client (self, "intake", self->intake_api);
+    client_t *claims_client = s_client (self, "claims", self->claims_api);
+    int rc = intake && claims_client? 0: -1;
+    if (rc == 0)
+        rc = s_wait_health (intake, "intake.Health", NULL, 0, 30);
+    if (rc == 0)
+        rc = s_wait_health (claims_client, "claims.Health", NULL, 0, 30);
+    //  Intake: every claim accepted (the file is clean).
+    uint8_t *data = NULL;
+    size_t size = 0;
+    if (rc == 0 && !s_read_file (file, &data, &size))
+        rc = -1;
+    step = s_usec ();
+    if (rc == 0) {
+        SubmitRequest request = SUBMIT_REQUEST__INIT;
+        request.filename = "claims.837";
+        request.content.data = data;
+        request.content.len = size;
+        Batch *batch = (Batch *) s_call (intake, "intake.Submit", &request, &batch__descriptor);
+        self->accepted = batch? batch->accepted: 0;
+        if (!batch || !streq (batch->status, "completed") || batch->accepted == 0)
+            rc = -1;
+        codec_free (batch);
+    }
+    free (data);
+    //  Claims has every claim: the stream holds each claim's event and
+    //  the batch's.
+    if (rc == 0)
+        rc = s_wait_health (claims_client, "claims.Health", "intake", self->claims + 1, 900);
+    if (rc == 0) {
+        printf (", intake %.1f s", (s_usec () - step) / 1e6);
+        fflush (stdout);
+    }
+    //  The 837P files, on disk once claims.Submit has answered and the
+    //  commit is followed by the write.
+    step = s_usec ();
+    char outbound [1200];
+    snprintf (outbound, sizeof outbound, "%s/data/outbound", self->root);
+    if (rc == 0) {
+        SubmitClaimsRequest request = SUBMIT_CLAIMS_REQUEST__INIT;
+        SubmitClaimsReply *reply = (SubmitClaimsReply *) s_call (claims_client, "claims.Submit", &request,
+                                                                 &submit_claims_reply__descriptor);
+        if (!reply || reply->claims != self->accepted) {
+            fprintf (stderr, "bench: claims.Submit sent %u claims of %zu\n", reply? reply->claims: 0, self->accepted);
+            rc = -1;
+        }
+        for (size_t i = 0; reply && rc == 0 && i < reply->n_files; i++) {
+            const char *slash = strrchr (reply->files [i], '/');
+            char path [1300];
+            snprintf (path, sizeof path, "%s/%s", outbound, slash? slash + 1: reply->files [i]);
+            for (int attempt = 0; attempt < 600 && !zsys_file_exists (path); attempt++)
+                usleep (100000);
+            if (!zsys_file_exists (path))
+                rc = -1;
+        }
+        codec_free (reply);
+    }
+    client_destroy (&intake);
+    client_destroy (&claims_client);
+    if (rc == 0) {
+        printf (", claims.Submit %.1f s", (s_usec () - step) / 1e6);
+        fflush (stdout);
+    }
+    //  The payer: one wave, every claim adjudicated once.
+    step = s_usec ();
+    char remits [1200], remits_expect [1200];
+    snprintf (remits, sizeof remits, "%s/remits", self->root);
+    snprintf (remits_expect, sizeof remits_expect, "%s/remits.json", self->root);
+    char *sim [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/payer-sim", "--seed", "7",
+                     "--out", remits, "--expect", remits_expect, "--waves", "1", "--accept-rate", "1",
+                     "--missing-277-rate", "0", "--mix", "paid=0.6,partial=0.2,denied=0.2", "--plb",
+                     outbound, NULL };
+    if (rc == 0 && s_run (self, sim) != 0) {
+        fprintf (stderr, "bench: scripts/payer-sim failed (see %s/bench.log)\n", self->root);
+        rc = -1;
+    }
+    //  Its 835s, and which claims each covers, in file order.
+    json_t *root = rc == 0? json_load_file (remits_expect, 0, NULL): NULL;
+    json_t *list = json_object_get (json_object_get (root, "files"), "835");
+    for (size_t i = 0; i < json_array_size (list) && self->file_count < BENCH_MAX_FILES; i++) {
+        s_file_t *entry = &self->files [self->file_count++];
+        entry->path = strdup (json_string_value (json_array_get (list, i)));
+        entry->pcns = (char **) calloc (self->claims + 1, sizeof (char *));
+    }
+    json_t *claims_list = json_object_get (root, "claims");
+    for (size_t i = 0; i < json_array_size (claims_list); i++) {
+        json_t *claim = json_array_get (claims_list, i);
+        json_t *remit_list = json_object_get (claim, "remits");
+        for (size_t j = 0; j < json_array_size (remit_list); j++) {
+            const char *path = json_string_value (json_object_get (json_array_get (remit_list, j), "file"));
+            for (size_t f = 0; path && f < self->file_count; f++)
+                if (streq (self->files [f].path, path)) {
+                    self->files [f].clps++;
+                    if (j == 0)
+                        self->files [f].pcns [self->files [f].pcn_count++] =
+                            strdup (json_string_value (json_object_get (claim, "pcn")));
+                }
+        }
+    }
+    json_decref (root);
+    if (rc == 0 && self->file_count == 0)
+        rc = -1;
+    if (rc == 0)
+        printf (", payer-sim %.1f s (%zu 835 files)\n", (s_usec () - step) / 1e6, self->file_count);
+    fflush (stdout);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Posting through the service
+
+static int
+s_post (bench_t *self)
+{
+    client_t *client = s_client (self, "claims", self->claims_api);
+    int rc = client? 0: -1;
+    for (size_t i = 0; rc == 0 && i < self->file_count; i++) {
+        s_file_t *file = &self->files [i];
+        uint8_t *data = NULL;
+        size_t size = 0;
+        if (!s_read_file (file->path, &data, &size)) {
+            rc = -1;
+            break;
+        }
+        FileRequest request = FILE_REQUEST__INIT;
+        const char *slash = strrchr (file->path, '/');
+        request.filename = (char *) (slash? slash + 1: file->path);
+        request.content.data = data;
+        request.content.len = size;
+        uint64_t start = s_usec ();
+        PostReply *reply = (PostReply *) s_call (client, "claims.Post", &request, &post_reply__descriptor);
+        file->usec = s_usec () - start;
+        free (data);
+        if (!reply || reply->duplicate) {
+            rc = -1;
+            codec_free (reply);
+            break;
+        }
+        file->posted = reply->claims_posted;
+        file->exceptions = reply->exceptions;
+        if (file->posted != file->clps)
+            fprintf (stderr, "bench: %s: %u CLPs posted, %u exceptions; payer-sim wrote %zu\n", request.filename,
+                     file->posted, file->exceptions, file->clps);
+        codec_free (reply);
+    }
+    client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The LMDB limit
+
+typedef struct {
+    s_file_t *file;
+    MDB_val *records;           //  the claim records of its PCNs (copies)
+} s_batch_t;
+
+static int
+s_fill (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *batch = (s_batch_t *) arg;
+    for (size_t i = 0; i < batch->file->pcn_count; i++) {
+        const char *pcn = batch->file->pcns [i];
+        int rc = store_put (store, txn, "claims", pcn, strlen (pcn),
+                            batch->records [i].mv_data, batch->records [i].mv_size);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+//  The claim records rcmq-claims left (it has stopped), written again into
+//  a fresh env, one transaction per 835 file. Returns the time, 0 on error.
+static uint64_t
+s_lmdb (bench_t *self, size_t *records_out, size_t *bytes_out)
+{
+    char dir [1300], error [256];
+    snprintf (dir, sizeof dir, "%s/data/claims", self->root);
+    const char *tables [] = { "claims", NULL };
+    store_t *service = store_new (dir, tables, error, sizeof error);
+    if (!service) {
+        fprintf (stderr, "bench: the claims env: %s\n", error);
+        return 0;
+    }
+    s_batch_t batches [BENCH_MAX_FILES];
+    size_t records = 0, bytes = 0;
+    MDB_txn *txn = store_read_begin (service);
+    for (size_t f = 0; f < self->file_count; f++) {
+        batches [f].file = &self->files [f];
+        batches [f].records = (MDB_val *) calloc (self->files [f].pcn_count + 1, sizeof (MDB_val));
+        for (size_t i = 0; txn && i < self->files [f].pcn_count; i++) {
+            const char *pcn = self->files [f].pcns [i];
+            MDB_val value;
+            if (store_get (service, txn, "claims", pcn, strlen (pcn), &value) == 0) {
+                batches [f].records [i].mv_size = value.mv_size;
+                batches [f].records [i].mv_data = malloc (value.mv_size);
+                memcpy (batches [f].records [i].mv_data, value.mv_data, value.mv_size);
+                records++;
+                bytes += value.mv_size;
+            }
+        }
+    }
+    store_read_end (&txn);
+    store_destroy (&service);
+
+    snprintf (dir, sizeof dir, "%s/lmdb", self->root);
+    zsys_dir_create ("%s", dir);
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    uint64_t usec = 0;
+    if (store) {
+        //  Room for everything up front: growing the map is not what we
+        //  measure (the service's env has grown already too).
+        store_set_map_size (store, bytes * 3 + (64u << 20));
+        uint64_t start = s_usec ();
+        int rc = 0;
+        for (size_t f = 0; rc == 0 && f < self->file_count; f++)
+            rc = store_write (store, s_fill, &batches [f]);
+        usec = rc? 0: s_usec () - start;
+        if (rc)
+            fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
+        store_destroy (&store);
+    }
+    else
+        fprintf (stderr, "bench: %s\n", error);
+    for (size_t f = 0; f < self->file_count; f++) {
+        for (size_t i = 0; i < self->files [f].pcn_count; i++)
+            free (batches [f].records [i].mv_data);
+        free (batches [f].records);
+    }
+    *records_out = records;
+    *bytes_out = bytes;
+    return usec;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: claims [--claims N] [--keep]\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    bench_t self = { .claims = BENCH_DEFAULT_CLAIMS };
+    static struct option options [] = {
+        { "claims", required_argument, NULL, 'c' },
+        { "events", required_argument, NULL, 'e' },     //  scripts/bench passes it to every bench
+        { "keep",   no_argument,       NULL, 'k' },
+        { "help",   no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option;
+    opterr = 0;
+    while ((option = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        if (option == 'c')
+            self.claims = (size_t) strtoul (optarg, NULL, 10);
+        else
+        if (option == 'e')
+            ;                   //  the broker's; ours is --claims
+        else
+        if (option == 'k')
+            self.keep = true;
+        else
+        if (option == 'h') {
+            s_usage ();
+            return 0;
+        }
+        else
+            fprintf (stderr, "bench claims: ignoring unknown option %s\n", argv [optind - 1]);
+    }
+    if (self.claims < 10) {
+        s_usage ();
+        return 2;
+    }
+    const char *build = getenv ("RCMQ_BUILD");
+    if (build && *build)
+        snprintf (self.build, sizeof self.build, "%s", build);
+    else {
+        char exe [PATH_MAX];
+        ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+        exe [len > 0? len: 0] = 0;
+        //  <build>/bench/claims -> <build>
+        snprintf (self.build, sizeof self.build, "%s", dirname (dirname (exe)));
+    }
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (self.root, sizeof self.root, "%s/rcmq-bench-claims-XXXXXX", tmp && *tmp? tmp: "/tmp");
+    if (!mkdtemp (self.root)) {
+        perror ("bench: mkdtemp");
+        return 1;
+    }
+    snprintf (self.keys, sizeof self.keys, "%s/keys", self.root);
+    zsys_init ();
+    zsys_set_logstream (NULL);
+
+    printf ("claims bench: %zu claims, 837P from scripts/gen-837 --seed 42, 835s from scripts/payer-sim --seed 7 "
+            "(temp %s)\n", self.claims, self.root);
+    fflush (stdout);
+    char rcmqctl [PATH_MAX + 16];
+    snprintf (rcmqctl, sizeof rcmqctl, "%s/cli/rcmqctl", self.build);
+    char *keys_argv [] = { rcmqctl, "keys", "init", self.keys, NULL };
+    int failed = s_run (&self, keys_argv) != 0;
+    if (!failed) {
+        self.admin = transport_load_secret (self.keys, "admin");
+        failed = !self.admin || s_start (&self) || s_setup (&self) || s_post (&self);
+    }
+    s_stop (&self.service);
+    s_stop (&self.intake);
+    s_stop (&self.broker);
+    zcert_destroy (&self.admin);
+
+    size_t records = 0, record_bytes = 0;
+    uint64_t lmdb_usec = failed? 0: s_lmdb (&self, &records, &record_bytes);
+    failed = failed || lmdb_usec == 0;
+    if (failed) {
+        fprintf (stderr, "bench claims: failed; kept %s (logs there)\n", self.root);
+        return 1;
+    }
+    uint64_t post_usec = 0;
+    size_t clps = 0, posted = 0, exceptions = 0, bytes = 0;
+    printf ("\n%-24s %10s %10s %10s %12s\n", "835 file", "CLPs", "posted", "seconds", "claims/s");
+    for (size_t i = 0; i < self.file_count; i++) {
+        s_file_t *file = &self.files [i];
+        struct stat st;
+        if (stat (file->path, &st) == 0)
+            bytes += (size_t) st.st_size;
+        const char *slash = strrchr (file->path, '/');
+        printf ("%-24s %10zu %10u %10.3f %12.0f\n", slash? slash + 1: file->path, file->clps, file->posted,
+                file->usec / 1e6, s_rate (file->posted, file->usec));
+        post_usec += file->usec;
+        clps += file->clps;
+        posted += file->posted;
+        exceptions += file->exceptions;
+    }
+    double post_cps = s_rate ((double) posted, post_usec);
+    double lmdb_cps = s_rate ((double) records, lmdb_usec);
+    printf ("\n%-44s %12s %10s %10s\n", "", "claims/s", "MB/s", "seconds");
+    printf ("%-44s %12.0f %10.1f %10.3f\n", "claims.Post (835 read, checked, posted)", post_cps,
+            s_rate (bytes / 1e6, post_usec), post_usec / 1e6);
+    printf ("%-44s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn per file", lmdb_cps,
+            s_rate (record_bytes / 1e6, lmdb_usec), lmdb_usec / 1e6);
+    printf ("\n%zu CLPs in %zu files (%.1f MB), %zu posted, %zu exceptions; claim records %.0f B on average\n"
+            "post / LMDB limit %.2f\n", clps, self.file_count, bytes / 1e6, posted, exceptions,
+            records? (double) record_bytes / (double) records: 0, post_cps / lmdb_cps);
+
+    json_t *figures = json_pack ("{s:I, s:I, s:I, s:f, s:f, s:f}",
+        "claims", (json_int_t) self.claims, "clps_posted", (json_int_t) posted, "files", (json_int_t) self.file_count,
+        "post_claims_per_s", post_cps, "post_seconds", post_usec / 1e6, "file_mb", bytes / 1e6);
+    json_t *limits = json_pack ("{s:f, s:f}", "lmdb_claims_per_s", lmdb_cps,
+                                "record_bytes_avg", records? (double) record_bytes / (double) records: 0.0);
+    json_t *ratios = json_pack ("{s:f}", "post_vs_lmdb", post_cps / lmdb_cps);
+    json_t *line = json_pack ("{s:s, s:o, s:o, s:o}", "name", "claims", "figures", figures,
+                              "limits", limits, "ratios", ratios);
+    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
+    printf ("%s\n", text);
+    free (text);
+    json_decref (line);
+    for (size_t i = 0; i < self.file_count; i++) {
+        for (size_t j = 0; j < self.files [i].pcn_count; j++)
+            free (self.files [i].pcns [j]);
+        free (self.files [i].pcns);
+        free (self.files [i].path);
+    }
+    if (self.keep)
+        fprintf (stderr, "bench: kept %s\n", self.root);
+    else
+        nftw (self.root, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
