@@ -4,7 +4,7 @@
     Each test makes a fresh deployment and drives it only through rcmqctl:
 
         scripts/gen-837 (2,000 claims, a few with scrub errors so intake
-        rejects some) -> `intake submit` -> claims consumes
+        rejects some, 2 % replacing an earlier claim of the file) -> `intake submit` -> claims consumes
         intake.claim_accepted -> `claims submit` writes 837P files to the
         outbound dir -> scripts/payer-sim on that dir (seeded; paid, partial,
         denied and reversed claims, two waves, PLB, missing 277CAs, remits
@@ -345,17 +345,25 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
     snprintf (outbound, sizeof outbound, "%s/data/outbound", dir);
 
     char *gen [] = { "--seed", (char *) gen_seed, "--claims", CLAIMS_COUNT, "--date", CLAIMS_DATE,
-                     "--error-rate", "ALL=0.004", "--out", in, "--expect", in_expect, NULL };
+                     "--error-rate", "ALL=0.004", "--replacement-rate", "0.02", "--out", in, "--expect", in_expect, NULL };
     int rc = s_script (run, "gen-837", gen, 120000);
     s_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
     if (rc)
         return false;
+    //  A replacement takes over the PCN of the claim it replaces: claims
+    //  keeps one record per PCN, and submits each once.
     json_t *generated = json_load_file (in_expect, 0, NULL);
-    size_t generated_claims = json_array_size (json_object_get (generated, "claims"));
+    json_t *records = json_object_get (generated, "claims");
+    size_t generated_claims = json_array_size (records);
     size_t accepted = 0;
+    json_t *pcns = json_object ();
     for (size_t i = 0; i < generated_claims; i++)
-        accepted += json_is_true (json_object_get (json_array_get (json_object_get (generated, "claims"), i),
-                                                   "accepted"));
+        if (json_is_true (json_object_get (json_array_get (records, i), "accepted"))) {
+            accepted++;
+            json_object_set_new (pcns, s_text (json_array_get (records, i), "pcn"), json_true ());
+        }
+    size_t accepted_pcns = json_object_size (pcns);
+    json_decref (pcns);
     json_decref (generated);
     run->intake_events = generated_claims + 1;
 
@@ -375,17 +383,17 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
 
     json_t *submitted = s_ctl (run, &rc, 120000, "claims", "submit", NULL);
     json_t *files = json_object_get (submitted, "files");
-    s_check (run, rc == 0 && s_int (submitted, "claims") == (int64_t) accepted && json_array_size (files) > 0,
-             "claims submit: exit %d, %" PRId64 " claims in %zu files; expected the %zu accepted", rc,
-             s_int (submitted, "claims"), json_array_size (files), accepted);
+    s_check (run, rc == 0 && s_int (submitted, "claims") == (int64_t) accepted_pcns && json_array_size (files) > 0,
+             "claims submit: exit %d, %" PRId64 " claims in %zu files; expected the %zu PCNs accepted", rc,
+             s_int (submitted, "claims"), json_array_size (files), accepted_pcns);
     s_files_t wait = { outbound, files };
     bool written = rc == 0 && harness_wait_until (s_files_written, &wait, harness_scaled_ms (30000), 100);
     s_check (run, written, "the 837P files of claims submit are not in %s", outbound);
     json_decref (submitted);
     if (!written)
         return false;
-    fprintf (stderr, "test_claims: %zu claims generated, %zu accepted and submitted in %.1f s\n",
-             generated_claims, accepted, (harness_now_ms () - started) / 1000.0);
+    fprintf (stderr, "test_claims: %zu claims generated, %zu accepted, %zu PCNs submitted in %.1f s\n",
+             generated_claims, accepted, accepted_pcns, (harness_now_ms () - started) / 1000.0);
 
     char *sim [] = { "--seed", (char *) sim_seed, "--out", remits, "--expect", expect,
                      "--accept-rate", "0.95", "--missing-277-rate", "0.1",
@@ -405,9 +413,9 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
     json_t *claims = json_object_get (run->expect, "claims");
     for (size_t i = 0; i < json_array_size (claims); i++)
         json_object_set (run->by_pcn, s_text (json_array_get (claims, i), "pcn"), json_array_get (claims, i));
-    s_check (run, json_object_size (run->by_pcn) == accepted,
+    s_check (run, json_object_size (run->by_pcn) == accepted_pcns,
              "payer-sim saw %zu claims in the outbound files; %zu were submitted", json_object_size (run->by_pcn),
-             accepted);
+             accepted_pcns);
     //  The 835s: every wave-1 file, then every wave-2 file, each sorted.
     json_t *list = json_object_get (json_object_get (run->expect, "files"), "835");
     for (int wave = 1; wave <= 2; wave++) {
