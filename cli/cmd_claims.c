@@ -161,7 +161,7 @@ s_due (ctl_t *ctl, ctl_args_t *args)
     request.queue = (char *) s_option (args, "queue");
     request.limit = (uint32_t) atoi (s_option (args, "limit"));
     ClaimList *list;
-    int rc = ctl_call (ctl, "claims", "claims.Due", &request, &claim_list__descriptor, (void **) &list);
+    int rc = ctl_call (ctl, "claims", "claims.ListFollowUp", &request, &claim_list__descriptor, (void **) &list);
     if (rc == CTL_OK)
         s_print_list (ctl, list->claims, list->n_claims, NULL);
     codec_free (list);

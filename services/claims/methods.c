@@ -3,7 +3,7 @@
         claims.List      ClaimListRequest -> ClaimList      claims.read
         claims.Show      ClaimKey -> ClaimRecord            claims.read
         claims.FollowUp  FollowUpRequest -> ClaimRecord     claims.work
-        claims.Due       DueRequest -> ClaimList            claims.read
+        claims.ListFollowUp  DueRequest -> ClaimList        claims.read
 
     Replies leave out the sealed claim: these are work lists, and the PHI
     stays sealed unless a method needs it. Vendor roles see only claims of
@@ -283,6 +283,6 @@ const server_method_t claims_read_methods [] = {
     { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list },
     { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show },
     { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up },
-    { "claims.Due",      "claims.read", &due_request__descriptor,        s_due },
+    { "claims.ListFollowUp", "claims.read", &due_request__descriptor,    s_due },
     { NULL }
 };

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Follow-up work on claims, with real processes: every open claim can get an
+# assignee, a next-action date and notes (claims.FollowUp), and the due list
+# (claims.ListFollowUp) holds the open claims whose next action has come or
+# whose payer has not answered within the follow-up days since submission,
+# oldest first. Settings come from the environment here:
+# RCMQ_CLAIMS_FOLLOW_UP_DAYS=0 makes every submitted claim due at once.
+#
+# Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
+#   RCMQ_BUILD=build bash tests/integration/claims-followup.sh
+
+# shellcheck disable=SC2015
+set -euo pipefail
+
+: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
+ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
+export RCMQ_BUILD
+export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+export RCMQ_NOW="2026-11-02T09:00:00Z"
+export RCMQ_CLAIMS_FOLLOW_UP_DAYS=0
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/claims-followup.XXXXXX")"
+export RCMQ_VAR="$WORK/var"
+CTL="$RCMQ_BUILD/cli/rcmqctl"
+CONF="$RCMQ_VAR/rcmq.conf"
+
+trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+failures=0
+ok()   { echo "ok   $*"; }
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+ctl()  { "$CTL" --config "$CONF" "$@"; }
+count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+python3 "$ROOT/scripts/gen-837" --seed 5 --claims 20 --date 2026-11-01 --out claims.837 --expect claims.json
+ctl intake submit claims.837 >/dev/null || fail "intake submit"
+
+# Claims arrive through the event stream: wait until all 20 are in.
+for _ in $(seq 1 60); do
+    [[ "$(ctl claims list --json 2>/dev/null | count)" == 20 ]] && break
+    sleep 0.5
+done
+[[ "$(ctl claims list --json | count)" == 20 ]] && ok "20 claims entered" || fail "claims did not all enter"
+
+[[ "$(ctl claims due --json | count)" == 0 ]] && ok "nothing is due before any follow-up or submission" \
+    || fail "claims are due with nothing to follow up"
+
+ctl claims followup P50000003 --assign dana --next 2026-10-30 --note "payer said resubmit" >/dev/null \
+    && ok "follow-up set" || fail "claims followup"
+ctl claims due --json >due.json
+python3 - <<'PY' && ok "the claim whose next action has come is due, with its assignee and note" || fail "due list after follow-up"
+import json
+due = json.load(open("due.json"))
+assert [c["pcn"] for c in due] == ["P50000003"], due
+assert due[0]["assignee"] == "dana" and due[0]["next_action_date"] == "20261030", due[0]
+assert due[0]["notes"][0]["text"] == "payer said resubmit" and due[0]["notes"][0]["actor"] == "admin", due[0]
+PY
+
+if ctl claims followup P50000004 --next "next tuesday" >/dev/null 2>&1; then
+    fail "a next action date that is not a date was taken"
+else
+    ok "a next action date that is not a date is refused"
+fi
+ctl claims followup P50000004 --next 2026-12-24 >/dev/null && ok "a future next action date is taken" || fail "a future next action date"
+
+ctl claims submit >/dev/null || fail "claims submit"
+ctl claims due --limit 100 --json >due.json
+python3 - <<'PY' && ok "after submission with 0 follow-up days every unanswered claim is due, oldest first" || fail "due list after submission"
+import json
+due = json.load(open("due.json"))
+pcns = [c["pcn"] for c in due]
+assert len(pcns) == 20, pcns
+# P50000003 (next action 2026-10-30) comes before the ones due since today.
+assert pcns[0] == "P50000003", pcns
+assert all(c["status"] == "submitted" for c in due), [c["status"] for c in due]
+PY
+
+ctl claims show P50000003 --json >show.json
+python3 - <<'PY' && ok "the claim's history records the submission" || fail "claims show history"
+import json
+claim = json.load(open("show.json"))
+moves = [(h["from_status"], h["to_status"]) for h in claim["history"]]
+assert moves == [("", "ready"), ("ready", "submitted")], moves
+PY
+
+echo "$failures failed"
+((failures == 0))
