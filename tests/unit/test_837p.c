@@ -9,6 +9,7 @@
     Segment numbers: ISA 1, GS 2, ST 3, then the body from 4.
 */
 #include "suites.h"
+#include "x12_helpers.h"
 #include "parse_837p.h"
 
 #include <stdbool.h>
@@ -74,16 +75,9 @@ s_sink_free (s_sink_t *sink)
 static char *
 s_wrap (const char *body)
 {
-    size_t segments = 2;
-    for (const char *p = body; *p; p++)
-        segments += *p == '~';
-    size_t size = strlen (body) + 512;
-    char *text = malloc (size);
-    snprintf (text, size,
-              ISA "GS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
-              "ST*837*0042*005010X222A1~%sSE*%zu*0042~GE*1*42~IEA*1*000000042~",
-              body, segments);
-    return text;
+    return test_x12_wrap (ISA "GS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
+                          "ST*837*0042*005010X222A1~",
+                          body, "0042", "GE*1*42~IEA*1*000000042~");
 }
 
 static int

@@ -7,6 +7,7 @@
     SE count. Segment numbers: ISA 1, GS 2, ST 3, then the body from 4.
 */
 #include "suites.h"
+#include "x12_helpers.h"
 #include "ack277.h"
 
 #include <stdlib.h>
@@ -57,16 +58,9 @@ s_sink_free (s_sink_t *sink)
 static char *
 s_wrap (const char *body)
 {
-    size_t segments = 2;
-    for (const char *p = body; *p; p++)
-        segments += *p == '~';
-    size_t size = strlen (body) + 512;
-    char *text = malloc (size);
-    snprintf (text, size,
-              ISA "GS*HN*ACMEHEALTH*CLINIC01*20260110*1200*50*X*005010X214~"
-              "ST*277*0050*005010X214~%sSE*%zu*0050~GE*1*50~IEA*1*000000050~",
-              body, segments);
-    return text;
+    return test_x12_wrap (ISA "GS*HN*ACMEHEALTH*CLINIC01*20260110*1200*50*X*005010X214~"
+                          "ST*277*0050*005010X214~",
+                          body, "0050", "GE*1*50~IEA*1*000000050~");
 }
 
 static int

@@ -9,6 +9,7 @@
     Amounts are worked out by hand in the comments next to them.
 */
 #include "suites.h"
+#include "x12_helpers.h"
 #include "remit835.h"
 
 #include <stdbool.h>
@@ -91,16 +92,9 @@ s_sink_free (s_sink_t *sink)
 static char *
 s_wrap (const char *body)
 {
-    size_t segments = 2;
-    for (const char *p = body; *p; p++)
-        segments += *p == '~';
-    size_t size = strlen (body) + 512;
-    char *text = malloc (size);
-    snprintf (text, size,
-              ISA "GS*HP*ACMEHEALTH*CLINIC01*20260115*1200*7*X*005010X221A1~"
-              "ST*835*0007~%sSE*%zu*0007~GE*1*7~IEA*1*000000042~",
-              body, segments);
-    return text;
+    return test_x12_wrap (ISA "GS*HP*ACMEHEALTH*CLINIC01*20260115*1200*7*X*005010X221A1~"
+                          "ST*835*0007~",
+                          body, "0007", "GE*1*7~IEA*1*000000042~");
 }
 
 static int
