@@ -46,6 +46,35 @@ codec_free (void *message)
         protobuf_c_message_free_unpacked ((ProtobufCMessage *) message, NULL);
 }
 
+static size_t
+s_varint (uint8_t *out, uint64_t value)
+{
+    size_t n = 0;
+    do {
+        uint8_t byte = value & 0x7f;
+        value >>= 7;
+        out [n++] = value? byte | 0x80: byte;
+    } while (value);
+    return n;
+}
+
+void
+codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
+                    uint32_t field, const void *data, size_t size)
+{
+    size_t need = *length + 20 + size;
+    if (need > *capacity) {
+        *capacity = need * 2;
+        *buf = (uint8_t *) realloc (*buf, *capacity);
+        assert (*buf);
+    }
+    *length += s_varint (*buf + *length, ((uint64_t) field << 3) | 2);
+    *length += s_varint (*buf + *length, size);
+    if (size)
+        memcpy (*buf + *length, data, size);
+    *length += size;
+}
+
 const char *
 codec_status_name (Status status)
 {

@@ -23,6 +23,13 @@ void     *codec_decode (const ProtobufCMessageDescriptor *type, const void *data
 void     *codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame);
 void      codec_free (void *message);
 
+//  Appends a length-delimited field (wire type 2) to a growing buffer: the
+//  way a string or an embedded message sits in protobuf's wire format, so
+//  messages already packed (outbox entries) go into a container message
+//  without being decoded and encoded again. *buf is realloc'd as needed.
+void      codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
+                              uint32_t field, const void *data, size_t size);
+
 //  Status names as operators read them ("NOT_FOUND"); NULL-safe.
 const char *codec_status_name (Status status);
 //  Parses a status name back; -1 when unknown.

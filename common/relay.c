@@ -83,10 +83,12 @@ s_send_pending (relay_t *self)
         uint8_t start [8];
         store_u64_write (start, self->sent + 1);
         MDB_val key = { 8, start }, value;
-        PublishBatch batch = PUBLISH_BATCH__INIT;
-        batch.producer = (char *) outbox_producer (self->outbox);
-        Event *events [RELAY_BATCH];
-        size_t count = 0;
+        //  The batch is built on the wire: PublishBatch.producer (field 1)
+        //  then each outbox entry, already a packed Event, as field 2.
+        uint8_t *packed = NULL;
+        size_t length = 0, capacity = 0, count = 0;
+        const char *producer = outbox_producer (self->outbox);
+        codec_append_field (&packed, &length, &capacity, 1, producer, strlen (producer));
         int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
         uint64_t last = self->sent;
         while (rc == 0 && count < RELAY_BATCH) {
@@ -95,27 +97,21 @@ s_send_pending (relay_t *self)
             //  let the broker's ack tell us where it is.
             if (seq != last + 1)
                 break;
-            Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
-            if (!event) {
-                log_error ("outbox entry is not an Event", "seq", json_integer ((json_int_t) seq), NULL);
-                break;
-            }
-            events [count++] = event;
+            codec_append_field (&packed, &length, &capacity, 2, value.mv_data, value.mv_size);
+            count++;
             last = seq;
             rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
         }
         mdb_cursor_close (cursor);
         store_read_end (&txn);
-        if (count == 0)
+        if (count == 0) {
+            free (packed);
             return;
-        batch.n_events = count;
-        batch.events = events;
+        }
         zmsg_t *msg = zmsg_new ();
         zmsg_addstr (msg, "PUBLISH");
-        zframe_t *frame = codec_encode (&batch);
-        zmsg_append (msg, &frame);
-        for (size_t i = 0; i < count; i++)
-            codec_free (events [i]);
+        zmsg_addmem (msg, packed, length);
+        free (packed);
         if (zmsg_send (&msg, self->socket)) {
             zmsg_destroy (&msg);
             return;

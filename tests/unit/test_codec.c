@@ -362,6 +362,58 @@ START_TEST (test_status_names)
 }
 END_TEST
 
+//  A container built on the wire from packed messages decodes to the same
+//  message as one packed the usual way; big payloads need multi-byte
+//  varints for the lengths.
+START_TEST (test_append_field)
+{
+    Event events [3];
+    Event *pointers [3];
+    uint8_t *packed_events [3];
+    size_t sizes [3];
+    static uint8_t big [70000];
+    memset (big, 'x', sizeof big);
+    size_t payload_sizes [3] = { 0, 200, sizeof big };
+    for (int i = 0; i < 3; i++) {
+        event__init (&events [i]);
+        events [i].stream = "claims";
+        events [i].type = "denied";
+        events [i].producer = "claims-1";
+        events [i].producer_seq = (uint64_t) i + 1;
+        events [i].payload.data = big;
+        events [i].payload.len = payload_sizes [i];
+        pointers [i] = &events [i];
+        packed_events [i] = codec_pack (&events [i], &sizes [i]);
+    }
+    uint8_t *wire = NULL;
+    size_t length = 0, capacity = 0;
+    codec_append_field (&wire, &length, &capacity, 1, "claims-1", 8);
+    for (int i = 0; i < 3; i++)
+        codec_append_field (&wire, &length, &capacity, 2, packed_events [i], sizes [i]);
+
+    PublishBatch expected = PUBLISH_BATCH__INIT;
+    expected.producer = "claims-1";
+    expected.n_events = 3;
+    expected.events = pointers;
+    size_t expected_size;
+    uint8_t *expected_bytes = codec_pack (&expected, &expected_size);
+    ck_assert_uint_eq (length, expected_size);
+    ck_assert_mem_eq (wire, expected_bytes, length);
+
+    PublishBatch *batch = (PublishBatch *) codec_decode (&publish_batch__descriptor, wire, length);
+    ck_assert_ptr_nonnull (batch);
+    ck_assert_str_eq (batch->producer, "claims-1");
+    ck_assert_uint_eq (batch->n_events, 3);
+    ck_assert_uint_eq (batch->events [2]->payload.len, sizeof big);
+    ck_assert_uint_eq (batch->events [1]->producer_seq, 2);
+    codec_free (batch);
+    free (expected_bytes);
+    free (wire);
+    for (int i = 0; i < 3; i++)
+        free (packed_events [i]);
+}
+END_TEST
+
 Suite *
 codec_suite (void)
 {
@@ -375,6 +427,7 @@ codec_suite (void)
     tcase_add_test (tc, test_random_bytes);
     tcase_add_test (tc, test_wrong_type);
     tcase_add_test (tc, test_status_names);
+    tcase_add_test (tc, test_append_field);
     suite_add_tcase (suite, tc);
     return suite;
 }
