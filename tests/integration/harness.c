@@ -3,8 +3,10 @@
     thread that forked exits, which for us is the whole test process.
 */
 #include "harness.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,9 @@
 
 #ifndef RCMQ_BUILD_DIR
 #   define RCMQ_BUILD_DIR "build"
+#endif
+#ifndef RCMQ_SOURCE_DIR
+#   define RCMQ_SOURCE_DIR "."
 #endif
 
 #define HARNESS_MAX_PROCS  64
@@ -485,4 +490,228 @@ harness_print_logs (harness_t *self, int lines)
     }
     if (count >= 0)
         free (entries);
+}
+
+//  --------------------------------------------------------------------------
+//  A deployment: its config, its services, rcmqctl
+
+int
+harness_config_append (harness_t *self, const char *format, ...)
+{
+    assert (*self->config);
+    FILE *file = fopen (self->config, "a");
+    if (!file)
+        return -1;
+    va_list args;
+    va_start (args, format);
+    vfprintf (file, format, args);
+    va_end (args);
+    return fclose (file) == 0? 0: -1;
+}
+
+void
+harness_config_value (harness_t *self, const char *section, const char *key, char *buf, size_t size)
+{
+    assert (*self->config);
+    buf [0] = 0;
+    char *text = harness_slurp (self->config);
+    char header [64], item [80];
+    snprintf (header, sizeof header, "\n%s\n", section);
+    snprintf (item, sizeof item, "    %s = \"", key);
+    const char *at = text? strstr (text, header): NULL;
+    at = at? strstr (at, item): NULL;
+    if (at) {
+        at += strlen (item);
+        const char *end = strchr (at, '"');
+        if (end && (size_t) (end - at) < size)
+            snprintf (buf, size, "%.*s", (int) (end - at), at);
+    }
+    free (text);
+}
+
+harness_proc_t *
+harness_spawn_service (harness_t *self, const char *name)
+{
+    assert (*self->config);
+    char program [PATH_MAX];
+    snprintf (program, sizeof program, "services/%s/rcmq-%s", name, name);
+    char *argv [] = { (char *) harness_bin (self, program), "--config", self->config, NULL };
+    return harness_spawn (self, name, argv);
+}
+
+json_t *
+harness_ctl_json (harness_t *self, const char *log, int *rc_out, int timeout_ms, char *const *args)
+{
+    assert (*self->config);
+    char *argv [32];
+    size_t argc = 0;
+    argv [argc++] = (char *) harness_bin (self, "cli/rcmqctl");
+    argv [argc++] = "--config";
+    argv [argc++] = self->config;
+    argv [argc++] = "--json";
+    for (; *args && argc < 31; args++)
+        argv [argc++] = *args;
+    argv [argc] = NULL;
+    char *output = NULL;
+    int rc = harness_run (self, log, argv, &output, harness_scaled_ms (timeout_ms));
+    if (rc_out)
+        *rc_out = rc;
+    json_t *json = output? json_loads (output, 0, NULL): NULL;
+    free (output);
+    return json;
+}
+
+json_t *
+harness_ctl_json_va (harness_t *self, const char *log, int *rc_out, int timeout_ms, va_list args)
+{
+    char *list [28];
+    size_t count = 0;
+    char *arg;
+    while ((arg = va_arg (args, char *)) && count < 27)
+        list [count++] = arg;
+    list [count] = NULL;
+    return harness_ctl_json (self, log, rc_out, timeout_ms, list);
+}
+
+json_t *
+harness_status (harness_t *self)
+{
+    char *args [] = { "status", "--timeout", "400", NULL };
+    return harness_ctl_json (self, "rcmqctl", NULL, 10000, args);
+}
+
+json_t *
+harness_status_process (json_t *status, const char *name)
+{
+    json_t *processes = json_object_get (status, "processes");
+    for (size_t i = 0; i < json_array_size (processes); i++) {
+        json_t *process = json_array_get (processes, i);
+        const char *process_name = json_string_value (json_object_get (process, "name"));
+        if (process_name && streq (process_name, name))
+            return process;
+    }
+    return NULL;
+}
+
+bool
+harness_status_up (json_t *status, const char *name)
+{
+    json_t *process = harness_status_process (status, name);
+    return process && json_is_true (json_object_get (process, "up"))
+        && (streq (name, "broker") || json_is_true (json_object_get (process, "broker_connected")));
+}
+
+typedef struct {
+    harness_t *harness;
+    const char *const *names;
+} s_up_wait_t;
+
+static bool
+s_all_up (void *arg)
+{
+    s_up_wait_t *wait = (s_up_wait_t *) arg;
+    json_t *status = harness_status (wait->harness);
+    bool up = status != NULL;
+    for (const char *const *name = wait->names; up && *name; name++)
+        up = harness_status_up (status, *name);
+    json_decref (status);
+    return up;
+}
+
+bool
+harness_wait_up (harness_t *self, const char *const *names, int timeout_ms)
+{
+    s_up_wait_t wait = { self, names };
+    return harness_wait_until (s_all_up, &wait, timeout_ms, 200);
+}
+
+uint64_t
+harness_consumed (harness_t *self, const char *name, const char *stream)
+{
+    json_t *status = harness_status (self);
+    json_t *consumed = json_object_get (harness_status_process (status, name), "consumed");
+    uint64_t offset = (uint64_t) json_integer_value (json_object_get (consumed, stream));
+    json_decref (status);
+    return offset;
+}
+
+int
+harness_script (harness_t *self, const char *script, char *const *args, int timeout_ms)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/scripts/%s", RCMQ_SOURCE_DIR, script);
+    char *argv [48];
+    size_t argc = 0;
+    argv [argc++] = "/usr/bin/env";
+    argv [argc++] = "python3";
+    argv [argc++] = path;
+    for (; *args && argc < 47; args++)
+        argv [argc++] = *args;
+    argv [argc] = NULL;
+    return harness_run (self, script, argv, NULL, timeout_ms);
+}
+
+//  --------------------------------------------------------------------------
+//  Sockets, and the broker's replay socket
+
+zsock_t *
+harness_dealer (const char *endpoint, const char *server_key, zcert_t *cert)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    if (cert)
+        transport_curve_client (dealer, cert, server_key);
+    zsock_set_linger (dealer, 0);
+    zsock_connect (dealer, "%s", endpoint);
+    return dealer;
+}
+
+zmsg_t *
+harness_recv (zsock_t *socket, int timeout_ms)
+{
+    zpoller_t *poller = zpoller_new (socket, NULL);
+    zmsg_t *msg = zpoller_wait (poller, harness_scaled_ms (timeout_ms)) == socket? zmsg_recv (socket): NULL;
+    zpoller_destroy (&poller);
+    return msg;
+}
+
+int
+harness_replay (const char *replay, zcert_t *cert, const char *broker_key,
+                const char *stream, const char *consumer, uint32_t batch,
+                int timeout_ms, bool (*on_event) (const Event *event, void *arg),
+                void *arg, uint64_t *head)
+{
+    zsock_t *dealer = harness_dealer (replay, broker_key, cert);
+    uint64_t from = 1;
+    int rc = 0;
+    bool more = true;
+    while (more) {
+        FetchRequest request = FETCH_REQUEST__INIT;
+        request.stream = (char *) stream;
+        request.from_seq = from;
+        request.max_events = batch;
+        request.consumer = (char *) consumer;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "FETCH");
+        zframe_t *frame = codec_encode (&request);
+        zmsg_append (msg, &frame);
+        zmsg_send (&msg, dealer);
+        zmsg_t *answer = harness_recv (dealer, timeout_ms);
+        FetchReply *reply = answer && zmsg_size (answer) == 2
+            ? (FetchReply *) codec_decode_frame (&fetch_reply__descriptor, zmsg_last (answer)): NULL;
+        zmsg_destroy (&answer);
+        if (!reply) {
+            rc = -1;
+            break;
+        }
+        if (head)
+            *head = reply->head_seq;
+        for (size_t i = 0; more && i < reply->n_events; i++) {
+            from = reply->events [i]->stream_seq + 1;
+            more = on_event (reply->events [i], arg);
+        }
+        more = more && reply->n_events > 0 && from <= reply->head_seq;
+        codec_free (reply);
+    }
+    zsock_destroy (&dealer);
+    return rc;
 }

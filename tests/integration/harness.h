@@ -10,6 +10,13 @@
 
     Programs are found in the build dir: $RCMQ_BUILD, else the CMake binary
     dir this runner was built in.
+
+    On top of the process helpers, what the suites do with a deployment:
+    read endpoints from its config, spawn a service, run rcmqctl and read
+    its JSON, wait until `rcmqctl status` says every process is up or a
+    service has consumed a stream, run the Python scripts of the source
+    tree, and read a stream from the broker's replay socket with a service
+    key as the services themselves do.
 */
 #ifndef RCMQ_HARNESS_H
 #define RCMQ_HARNESS_H
@@ -18,6 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdarg.h>
+#include <czmq.h>
+#include <jansson.h>
+#include "codec.h"
 
 typedef struct _harness_t harness_t;
 typedef struct _harness_proc_t harness_proc_t;
@@ -71,5 +82,68 @@ uint64_t    harness_now_ms (void);
 void        harness_sleep_ms (int ms);
 //  Seconds scaled for sanitizer builds (ASan runs several times slower).
 int         harness_scaled_ms (int ms);
+
+
+//  --------------------------------------------------------------------------
+//  A deployment: its config, its services, rcmqctl
+
+//  Appends lines (printf-style) to the config harness_config wrote, e.g.
+//  the sections of the services a suite starts. 0 or -1.
+int         harness_config_append (harness_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+//  The value of `    KEY = "VALUE"` under the top-level SECTION of the
+//  config (e.g. "broker", "replay") into buf; "" when it is not there.
+void        harness_config_value (harness_t *self, const char *section, const char *key,
+                                  char *buf, size_t size);
+//  Spawns services/NAME/rcmq-NAME --config <config>, logging to NAME.
+harness_proc_t *harness_spawn_service (harness_t *self, const char *name);
+
+//  rcmqctl --config <config> --json ARGS (NULL-terminated), stderr into
+//  logs/LOG.log, bounded by harness_scaled_ms (timeout_ms). Returns the
+//  parsed stdout (caller decrefs; NULL when it printed no JSON) and the
+//  exit code in *rc_out (when not NULL). At most 27 args.
+json_t     *harness_ctl_json (harness_t *self, const char *log, int *rc_out, int timeout_ms,
+                              char *const *args);
+//  The same with the args as a NULL-terminated va_list, for suites'
+//  own variadic wrappers.
+json_t     *harness_ctl_json_va (harness_t *self, const char *log, int *rc_out, int timeout_ms,
+                                 va_list args);
+//  `rcmqctl --json status --timeout 400` (10 s bound), parsed.
+json_t     *harness_status (harness_t *self);
+//  The entry of processes[] named NAME in a status, or NULL.
+json_t     *harness_status_process (json_t *status, const char *name);
+//  NAME is up in a status, and (unless it is the broker) connected to the
+//  broker.
+bool        harness_status_up (json_t *status, const char *name);
+//  Polls harness_status every 200 ms until every one of NAMES (NULL-
+//  terminated) is up as harness_status_up says, for up to timeout_ms.
+bool        harness_wait_up (harness_t *self, const char *const *names, int timeout_ms);
+//  What `rcmqctl status` says service NAME has consumed of STREAM (its
+//  offset: the consumer applies each seq once), 0 when it does not say.
+uint64_t    harness_consumed (harness_t *self, const char *name, const char *stream);
+
+//  python3 <source dir>/scripts/SCRIPT ARGS (NULL-terminated), its stderr
+//  into logs/SCRIPT.log, bounded by timeout_ms (not scaled). Returns the
+//  exit code, or -1 on timeout.
+int         harness_script (harness_t *self, const char *script, char *const *args, int timeout_ms);
+
+//  --------------------------------------------------------------------------
+//  Sockets, and the broker's replay socket
+
+//  A DEALER to endpoint, linger 0; a CURVE client with cert when cert is
+//  given.
+zsock_t    *harness_dealer (const char *endpoint, const char *server_key, zcert_t *cert);
+//  One message within harness_scaled_ms (timeout_ms), or NULL.
+zmsg_t     *harness_recv (zsock_t *socket, int timeout_ms);
+//  Reads STREAM from seq 1 on the broker's replay socket as CONSUMER with
+//  cert (the replay socket serves service keys only), batch events per
+//  FETCH, each reply awaited up to timeout_ms (scaled). Each event goes to
+//  on_event, which returns false to stop early. Stops when a reply holds
+//  no event or reaches the stream's head (into *head when not NULL).
+//  0, or -1 when the broker did not answer a FETCH.
+int         harness_replay (const char *replay, zcert_t *cert, const char *broker_key,
+                            const char *stream, const char *consumer, uint32_t batch,
+                            int timeout_ms, bool (*on_event) (const Event *event, void *arg),
+                            void *arg, uint64_t *head);
 
 #endif

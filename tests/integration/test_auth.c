@@ -92,25 +92,6 @@ s_check (s_run_t *run, bool ok, const char *format, ...)
     strcat (run->failures, "\n");
 }
 
-//  Reads the endpoint a config line gives for "    <key> = "...""
-//  under a top-level section.
-static void
-s_config_value (const char *text, const char *section, const char *key, char *buf, size_t size)
-{
-    buf [0] = 0;
-    char header [64], item [80];
-    snprintf (header, sizeof header, "\n%s\n", section);
-    snprintf (item, sizeof item, "    %s = \"", key);
-    const char *at = strstr (text, header);
-    at = at? strstr (at, item): NULL;
-    if (!at)
-        return;
-    at += strlen (item);
-    const char *end = strchr (at, '"');
-    if (end && (size_t) (end - at) < size)
-        snprintf (buf, size, "%.*s", (int) (end - at), at);
-}
-
 static int
 s_keys_add (s_run_t *run, const char *name, const char *role, const char *team)
 {
@@ -182,19 +163,15 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
         s_check (run, s_keys_add (run, entry [0], entry [1], entry [2]) == 0,
                  "rcmqctl keys add %s --role %s failed", entry [0], entry [1]);
     run->config = harness_config (run->harness);
-    FILE *file = fopen (run->config, "a");
-    if (!file) {
+    if (!run->config
+    ||  harness_config_append (run->harness, "intake\n    api = \"tcp://127.0.0.1:%d\"\n", harness_free_port ())) {
         s_check (run, false, "cannot write config");
         return false;
     }
-    fprintf (file, "intake\n    api = \"tcp://127.0.0.1:%d\"\n", harness_free_port ());
-    fclose (file);
-    char *text = harness_slurp (run->config);
-    s_config_value (text, "broker", "api", run->broker_api, sizeof run->broker_api);
-    s_config_value (text, "broker", "ingest", run->ingest, sizeof run->ingest);
-    s_config_value (text, "broker", "replay", run->replay, sizeof run->replay);
-    s_config_value (text, "intake", "api", run->intake_api, sizeof run->intake_api);
-    free (text);
+    harness_config_value (run->harness, "broker", "api", run->broker_api, sizeof run->broker_api);
+    harness_config_value (run->harness, "broker", "ingest", run->ingest, sizeof run->ingest);
+    harness_config_value (run->harness, "broker", "replay", run->replay, sizeof run->replay);
+    harness_config_value (run->harness, "intake", "api", run->intake_api, sizeof run->intake_api);
     run->broker_key = transport_load_public_key (run->keys, "broker");
     run->intake_key = transport_load_public_key (run->keys, "intake");
     run->admin = transport_load_secret (run->keys, "admin");
@@ -204,12 +181,8 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
         s_check (run, false, "keys or endpoints missing");
         return false;
     }
-    char *broker [] = { (char *) harness_bin (run->harness, "services/broker/rcmq-broker"),
-                        "--config", (char *) run->config, NULL };
-    run->broker = harness_spawn (run->harness, "broker", broker);
-    char *intake [] = { (char *) harness_bin (run->harness, "services/intake/rcmq-intake"),
-                        "--config", (char *) run->config, NULL };
-    run->intake = harness_spawn (run->harness, "intake", intake);
+    run->broker = harness_spawn_service (run->harness, "broker");
+    run->intake = harness_spawn_service (run->harness, "intake");
     bool up = run->broker && run->intake
            && harness_wait_until (s_both_up, run, harness_scaled_ms (15000), 100);
     s_check (run, up, "broker and intake did not come up");
@@ -235,35 +208,13 @@ s_finish (s_run_t *run)
 //  --------------------------------------------------------------------------
 //  Raw sockets
 
-//  A DEALER to endpoint; CURVE client with cert when cert is given.
-static zsock_t *
-s_dealer (const char *endpoint, const char *server_key, zcert_t *cert)
-{
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    if (cert)
-        transport_curve_client (dealer, cert, server_key);
-    zsock_set_linger (dealer, 0);
-    zsock_connect (dealer, "%s", endpoint);
-    return dealer;
-}
-
-//  Receives one message within timeout_ms, or NULL.
-static zmsg_t *
-s_recv (zsock_t *socket, int timeout_ms)
-{
-    zpoller_t *poller = zpoller_new (socket, NULL);
-    zmsg_t *msg = zpoller_wait (poller, harness_scaled_ms (timeout_ms)) == socket? zmsg_recv (socket): NULL;
-    zpoller_destroy (&poller);
-    return msg;
-}
-
 //  Sends frame bytes as a one-frame message and returns the decoded Reply.
 static Reply *
 s_raw_bytes (zsock_t *dealer, const void *data, size_t size)
 {
     zframe_t *frame = zframe_new (data, size);
     zframe_send (&frame, dealer, 0);
-    zmsg_t *msg = s_recv (dealer, AUTH_CALL_MS);
+    zmsg_t *msg = harness_recv (dealer, AUTH_CALL_MS);
     zframe_t *first = msg? zmsg_first (msg): NULL;
     Reply *reply = first? (Reply *) codec_decode_frame (&reply__descriptor, first): NULL;
     zmsg_destroy (&msg);
@@ -301,56 +252,45 @@ typedef struct {
     char message [256];
 } s_access_t;
 
+typedef struct {
+    s_access_t *records;
+    size_t count;
+    size_t max;
+} s_audit_read_t;
+
+//  One event of the replay: an access record into the table, until full.
+static bool
+s_audit_add (const Event *event, void *arg)
+{
+    s_audit_read_t *read = (s_audit_read_t *) arg;
+    if (!streq (event->type, "access"))
+        return true;
+    AccessEvent *access = (AccessEvent *) codec_decode (&access_event__descriptor,
+                                                        event->payload.data, event->payload.len);
+    if (!access)
+        return true;
+    s_access_t *record = &read->records [read->count++];
+    snprintf (record->service, sizeof record->service, "%s", access->service);
+    snprintf (record->method, sizeof record->method, "%s", access->method);
+    snprintf (record->request_id, sizeof record->request_id, "%s", access->request_id);
+    snprintf (record->actor_name, sizeof record->actor_name, "%s", access->actor_name);
+    snprintf (record->actor_key, sizeof record->actor_key, "%s", access->actor_key);
+    snprintf (record->role, sizeof record->role, "%s", access->role);
+    snprintf (record->team, sizeof record->team, "%s", access->team);
+    snprintf (record->message, sizeof record->message, "%s", access->message);
+    record->outcome = access->outcome;
+    codec_free (access);
+    return read->count < read->max;
+}
+
 //  Every access record on the "audit" stream now. Returns the count.
 static size_t
 s_audit_fetch (s_run_t *run, s_access_t *records, size_t max)
 {
-    zsock_t *dealer = s_dealer (run->replay, run->broker_key, run->service);
-    size_t count = 0;
-    uint64_t from = 1;
-    while (count < max) {
-        FetchRequest request = FETCH_REQUEST__INIT;
-        request.stream = "audit";
-        request.from_seq = from;
-        request.max_events = 1000;
-        request.consumer = "test-auth";
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, "FETCH");
-        zframe_t *frame = codec_encode (&request);
-        zmsg_append (msg, &frame);
-        zmsg_send (&msg, dealer);
-        zmsg_t *answer = s_recv (dealer, AUTH_CALL_MS);
-        FetchReply *reply = answer && zmsg_size (answer) == 2
-            ? (FetchReply *) codec_decode_frame (&fetch_reply__descriptor, zmsg_last (answer)): NULL;
-        zmsg_destroy (&answer);
-        size_t got = reply? reply->n_events: 0;
-        for (size_t i = 0; i < got && count < max; i++) {
-            Event *event = reply->events [i];
-            from = event->stream_seq + 1;
-            if (!streq (event->type, "access"))
-                continue;
-            AccessEvent *access = (AccessEvent *) codec_decode (&access_event__descriptor,
-                                                                event->payload.data, event->payload.len);
-            if (!access)
-                continue;
-            s_access_t *record = &records [count++];
-            snprintf (record->service, sizeof record->service, "%s", access->service);
-            snprintf (record->method, sizeof record->method, "%s", access->method);
-            snprintf (record->request_id, sizeof record->request_id, "%s", access->request_id);
-            snprintf (record->actor_name, sizeof record->actor_name, "%s", access->actor_name);
-            snprintf (record->actor_key, sizeof record->actor_key, "%s", access->actor_key);
-            snprintf (record->role, sizeof record->role, "%s", access->role);
-            snprintf (record->team, sizeof record->team, "%s", access->team);
-            snprintf (record->message, sizeof record->message, "%s", access->message);
-            record->outcome = access->outcome;
-            codec_free (access);
-        }
-        codec_free (reply);
-        if (got == 0)
-            break;
-    }
-    zsock_destroy (&dealer);
-    return count;
+    s_audit_read_t read = { records, 0, max };
+    harness_replay (run->replay, run->service, run->broker_key, "audit", "test-auth",
+                    1000, AUTH_CALL_MS, s_audit_add, &read, NULL);
+    return read.count;
 }
 
 //  What a record must say; NULL / -1 fields are not compared.
@@ -445,19 +385,6 @@ s_rcmqctl_status (s_run_t *run, const char *as, json_t **json)
     return rc;
 }
 
-//  The entry of processes[] named name in rcmqctl status --json.
-static json_t *
-s_status_process (json_t *json, const char *name)
-{
-    json_t *processes = json_object_get (json, "processes");
-    for (size_t i = 0; i < json_array_size (processes); i++) {
-        json_t *entry = json_array_get (processes, i);
-        if (streq (json_string_value (json_object_get (entry, "name")) ?: "", name))
-            return entry;
-    }
-    return NULL;
-}
-
 static const char *
 s_json_text (json_t *object, const char *key)
 {
@@ -474,15 +401,15 @@ START_TEST (test_known_key)
         json_t *json = NULL;
         s_rcmqctl_status (&run, NULL, &json);
         s_check (&run, json != NULL, "rcmqctl status --json printed no JSON");
-        json_t *broker = s_status_process (json, "broker");
-        json_t *intake = s_status_process (json, "intake");
+        json_t *broker = harness_status_process (json, "broker");
+        json_t *intake = harness_status_process (json, "intake");
         s_check (&run, json_is_true (json_object_get (broker, "up")),
                  "rcmqctl status: broker not up: %s", s_json_text (broker, "error"));
         s_check (&run, json_is_true (json_object_get (intake, "up")),
                  "rcmqctl status: intake not up: %s", s_json_text (intake, "error"));
         json_decref (json);
 
-        zsock_t *dealer = s_dealer (run.intake_api, run.intake_key, run.admin);
+        zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         Reply *reply = s_raw_call (dealer, "known-1", "intake.Health", NULL, 0);
         s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as admin: %s",
                  reply? codec_status_name (reply->status): "no reply");
@@ -501,7 +428,7 @@ START_TEST (test_known_key)
 
         //  A person's key, even admin's, does not reach the event sockets:
         //  the replay socket's handshake refuses it, so a FETCH gets nothing.
-        zsock_t *replay = s_dealer (run.replay, run.broker_key, run.admin);
+        zsock_t *replay = harness_dealer (run.replay, run.broker_key, run.admin);
         FetchRequest fetch = FETCH_REQUEST__INIT;
         fetch.stream = "audit";
         fetch.from_seq = 1;
@@ -511,7 +438,7 @@ START_TEST (test_known_key)
         zframe_t *frame = codec_encode (&fetch);
         zmsg_append (msg, &frame);
         zmsg_send (&msg, replay);
-        zmsg_t *answer = s_recv (replay, 1500);
+        zmsg_t *answer = harness_recv (replay, 1500);
         s_check (&run, answer == NULL, "admin's key read the audit stream from the broker's replay socket");
         zmsg_destroy (&answer);
         zsock_destroy (&replay);
@@ -539,7 +466,7 @@ START_TEST (test_unknown_key)
         s_check (&run, rc != 0, "rcmqctl --as stranger status exited 0");
         const char *names [] = { "broker", "intake" };
         for (int i = 0; i < 2; i++) {
-            json_t *process = s_status_process (json, names [i]);
+            json_t *process = harness_status_process (json, names [i]);
             s_check (&run, process && json_is_false (json_object_get (process, "up")),
                      "rcmqctl --as stranger: %s reported up", names [i]);
             const char *error = s_json_text (process, "error");
@@ -561,10 +488,10 @@ START_TEST (test_unknown_key)
         //  Nor do raw sockets get anything out of the api, ingest or replay.
         const char *endpoints [] = { run.broker_api, run.ingest, run.replay };
         for (int i = 0; i < 3; i++) {
-            zsock_t *dealer = s_dealer (endpoints [i], run.broker_key, stranger);
+            zsock_t *dealer = harness_dealer (endpoints [i], run.broker_key, stranger);
             zstr_sendm (dealer, "FETCH");
             zstr_send (dealer, "");
-            zmsg_t *answer = s_recv (dealer, 1000);
+            zmsg_t *answer = harness_recv (dealer, 1000);
             s_check (&run, answer == NULL, "%s answered an unknown key", endpoints [i]);
             zmsg_destroy (&answer);
             zsock_destroy (&dealer);
@@ -595,8 +522,8 @@ START_TEST (test_unknown_method)
 {
     s_run_t run;
     if (s_start (&run, "auth-method", NULL)) {
-        zsock_t *intake = s_dealer (run.intake_api, run.intake_key, run.admin);
-        zsock_t *broker = s_dealer (run.broker_api, run.broker_key, run.admin);
+        zsock_t *intake = harness_dealer (run.intake_api, run.intake_key, run.admin);
+        zsock_t *broker = harness_dealer (run.broker_api, run.broker_key, run.admin);
         Reply *reply = s_raw_call (intake, "method-1", "intake.NoSuchThing", NULL, 0);
         s_check (&run, reply && reply->status == STATUS__NOT_FOUND, "intake.NoSuchThing: %s",
                  reply? codec_status_name (reply->status): "no reply");
@@ -664,7 +591,7 @@ START_TEST (test_garbage)
         const char *apis [] = { run.intake_api, run.broker_api };
         const char *keys [] = { run.intake_key, run.broker_key };
         for (int s = 0; s < 2; s++) {
-            zsock_t *dealer = s_dealer (apis [s], keys [s], run.admin);
+            zsock_t *dealer = harness_dealer (apis [s], keys [s], run.admin);
             Reply *reply = s_raw_bytes (dealer, ones, sizeof ones);
             s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                      "%s, 64 bytes of 0xff: %s", apis [s], reply? codec_status_name (reply->status): "no reply");
@@ -686,7 +613,7 @@ START_TEST (test_garbage)
             zmsg_addmem (msg, junk, 200);
             zmsg_addstr (msg, "third");
             zmsg_send (&msg, dealer);
-            zmsg_t *answer = s_recv (dealer, AUTH_CALL_MS);
+            zmsg_t *answer = harness_recv (dealer, AUTH_CALL_MS);
             zmsg_destroy (&answer);
             size_t big_size = 4u << 20;
             uint8_t *big = (uint8_t *) malloc (big_size);
@@ -711,8 +638,8 @@ START_TEST (test_garbage)
 
         //  ingest and replay: junk commands, junk bodies, and PUBLISH
         //  batches a relay would never send.
-        zsock_t *ingest = s_dealer (run.ingest, run.broker_key, run.service);
-        zsock_t *replay = s_dealer (run.replay, run.broker_key, run.service);
+        zsock_t *ingest = harness_dealer (run.ingest, run.broker_key, run.service);
+        zsock_t *replay = harness_dealer (run.replay, run.broker_key, run.service);
         zsock_t *targets [] = { ingest, replay };
         for (int t = 0; t < 2; t++) {
             zmq_send (zsock_resolve (targets [t]), junk, 300, 0);
@@ -764,7 +691,7 @@ START_TEST (test_garbage)
         frame = codec_encode (&fetch);
         zmsg_append (msg, &frame);
         zmsg_send (&msg, replay);
-        zmsg_t *answer = s_recv (replay, AUTH_CALL_MS);
+        zmsg_t *answer = harness_recv (replay, AUTH_CALL_MS);
         s_check (&run, answer != NULL, "replay did not answer a FETCH of a 1199-byte stream name");
         zmsg_destroy (&answer);
         harness_sleep_ms (300);
@@ -772,9 +699,9 @@ START_TEST (test_garbage)
         zsock_destroy (&replay);
 
         //  Peers that do not even speak CURVE, and bytes that are not ZMTP.
-        zsock_t *plain = s_dealer (run.intake_api, NULL, NULL);
+        zsock_t *plain = harness_dealer (run.intake_api, NULL, NULL);
         zstr_send (plain, "hello");
-        answer = s_recv (plain, 1000);
+        answer = harness_recv (plain, 1000);
         s_check (&run, answer == NULL, "intake answered a peer without CURVE");
         zmsg_destroy (&answer);
         zsock_destroy (&plain);
@@ -826,7 +753,7 @@ START_TEST (test_revoked)
     if (s_start (&run, "auth-revoked", identities)) {
         zcert_t *temp = transport_load_secret (run.keys, "temp");
         char *temp_key = transport_load_public_key (run.keys, "temp");
-        zsock_t *dealer = s_dealer (run.intake_api, run.intake_key, temp);
+        zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, temp);
         Reply *reply = s_raw_call (dealer, "before", "intake.Health", NULL, 0);
         s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as temp before revocation: %s",
                  reply? codec_status_name (reply->status): "no reply");
@@ -875,7 +802,7 @@ START_TEST (test_permission)
     static const char *identities [] = { "agent", "vendor-agent", "acme", NULL };
     if (s_start (&run, "auth-permission", identities)) {
         zcert_t *agent = transport_load_secret (run.keys, "agent");
-        zsock_t *broker = s_dealer (run.broker_api, run.broker_key, agent);
+        zsock_t *broker = harness_dealer (run.broker_api, run.broker_key, agent);
         Reply *reply = s_raw_call (broker, "perm-1", "broker.Status", NULL, 0);
         s_check (&run, reply && reply->status == STATUS__PERMISSION_DENIED,
                  "broker.Status as vendor-agent: %s", reply? codec_status_name (reply->status): "no reply");
@@ -884,7 +811,7 @@ START_TEST (test_permission)
         s_check (&run, reply && reply->body.len == 0, "PERMISSION_DENIED came with a body");
         codec_free (reply);
         zsock_destroy (&broker);
-        zsock_t *intake = s_dealer (run.intake_api, run.intake_key, agent);
+        zsock_t *intake = harness_dealer (run.intake_api, run.intake_key, agent);
         reply = s_raw_call (intake, "perm-2", "intake.Health", NULL, 0);
         s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as vendor-agent: %s",
                  reply? codec_status_name (reply->status): "no reply");
@@ -899,7 +826,7 @@ START_TEST (test_permission)
         //  rcmqctl shows the refusal for what it is.
         json_t *json = NULL;
         int rc = s_rcmqctl_status (&run, "agent", &json);
-        json_t *process = s_status_process (json, "broker");
+        json_t *process = harness_status_process (json, "broker");
         s_check (&run, rc != 0 && strstr (s_json_text (process, "error"), "PERMISSION_DENIED"),
                  "rcmqctl --as agent status: broker error '%s'", s_json_text (process, "error"));
         json_decref (json);
@@ -928,7 +855,7 @@ START_TEST (test_body_type)
 {
     s_run_t run;
     if (s_start (&run, "auth-body", NULL)) {
-        zsock_t *dealer = s_dealer (run.intake_api, run.intake_key, run.admin);
+        zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         uint8_t ones [40];
         memset (ones, 0xff, sizeof ones);
         Reply *reply = s_raw_call (dealer, "body-1", "intake.GetBatch", ones, sizeof ones);
@@ -966,7 +893,7 @@ START_TEST (test_reply_cache)
     s_run_t run;
     static const char *identities [] = { "other", "admin", "internal", NULL };
     if (s_start (&run, "auth-cache", identities)) {
-        zsock_t *dealer = s_dealer (run.intake_api, run.intake_key, run.admin);
+        zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         Reply *first = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
         harness_sleep_ms (20);
         Reply *again = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
@@ -987,7 +914,7 @@ START_TEST (test_reply_cache)
         codec_free (fresh);
         //  A new connection of the same identity still gets the cached answer.
         zsock_destroy (&dealer);
-        dealer = s_dealer (run.intake_api, run.intake_key, run.admin);
+        dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         Reply *reconnected = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
         s_check (&run, reconnected && reconnected->status == STATUS__OK, "cache-1 after reconnecting: %s",
                  reconnected? codec_status_name (reconnected->status): "no reply");
@@ -995,7 +922,7 @@ START_TEST (test_reply_cache)
         zsock_destroy (&dealer);
         //  The cache is per caller: another key's cache-1 runs for real.
         zcert_t *other = transport_load_secret (run.keys, "other");
-        dealer = s_dealer (run.intake_api, run.intake_key, other);
+        dealer = harness_dealer (run.intake_api, run.intake_key, other);
         Reply *theirs = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
         s_check (&run, theirs && theirs->status == STATUS__OK, "cache-1 as other: %s",
                  theirs? codec_status_name (theirs->status): "no reply");

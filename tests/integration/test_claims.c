@@ -64,10 +64,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef RCMQ_SOURCE_DIR
-#   define RCMQ_SOURCE_DIR "."
-#endif
-
 //  Under sanitizers too: the whole suite takes about a minute there.
 #define CLAIMS_COUNT            "2000"
 #define CLAIMS_TEST_TIMEOUT_S   200
@@ -134,109 +130,23 @@ s_int (json_t *object, const char *key)
 //  --------------------------------------------------------------------------
 //  rcmqctl
 
-//  rcmqctl --json ARGS..., its stderr into logs/<log>.log. Returns the
-//  parsed stdout (NULL when none) and the exit code in *rc_out.
-static json_t *
-s_ctl_v (s_run_t *run, const char *log, int *rc_out, int timeout_ms, char *const *args)
-{
-    char *argv [32];
-    size_t argc = 0;
-    argv [argc++] = (char *) harness_bin (run->harness, "cli/rcmqctl");
-    argv [argc++] = "--config";
-    argv [argc++] = (char *) run->config;
-    argv [argc++] = "--json";
-    for (; *args && argc < 31; args++)
-        argv [argc++] = *args;
-    argv [argc] = NULL;
-    char *output = NULL;
-    int rc = harness_run (run->harness, log, argv, &output, harness_scaled_ms (timeout_ms));
-    if (rc_out)
-        *rc_out = rc;
-    json_t *json = output? json_loads (output, 0, NULL): NULL;
-    free (output);
-    return json;
-}
-
+//  rcmqctl --json ARGS..., parsed (NULL when it printed no JSON), the exit
+//  code in *rc_out.
 static json_t *
 s_ctl (s_run_t *run, int *rc_out, int timeout_ms, ...)
 {
-    char *args [24];
-    size_t count = 0;
-    va_list list;
-    va_start (list, timeout_ms);
-    char *arg;
-    while ((arg = va_arg (list, char *)) && count < 23)
-        args [count++] = arg;
-    va_end (list);
-    args [count] = NULL;
-    return s_ctl_v (run, "rcmqctl", rc_out, timeout_ms, args);
-}
-
-//  python3 SCRIPT ARGS... from the source tree (bounded).
-static int
-s_script (s_run_t *run, const char *script, char *const *args, int timeout_ms)
-{
-    char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/scripts/%s", RCMQ_SOURCE_DIR, script);
-    char *argv [48];
-    size_t argc = 0;
-    argv [argc++] = "/usr/bin/env";
-    argv [argc++] = "python3";
-    argv [argc++] = path;
-    for (; *args && argc < 47; args++)
-        argv [argc++] = *args;
-    argv [argc] = NULL;
-    return harness_run (run->harness, script, argv, NULL, timeout_ms);
+    va_list args;
+    va_start (args, timeout_ms);
+    json_t *json = harness_ctl_json_va (run->harness, "rcmqctl", rc_out, timeout_ms, args);
+    va_end (args);
+    return json;
 }
 
 //  --------------------------------------------------------------------------
 //  The deployment
 
-static json_t *
-s_process (json_t *status, const char *name)
-{
-    json_t *processes = json_object_get (status, "processes");
-    for (size_t i = 0; i < json_array_size (processes); i++) {
-        json_t *process = json_array_get (processes, i);
-        if (streq (s_text (process, "name"), name))
-            return process;
-    }
-    return NULL;
-}
-
-static json_t *
-s_status (s_run_t *run)
-{
-    return s_ctl (run, NULL, 10000, "status", "--timeout", "400", NULL);
-}
-
-static bool
-s_service_up (json_t *status, const char *name)
-{
-    json_t *process = s_process (status, name);
-    return process && json_is_true (json_object_get (process, "up"))
-        && json_is_true (json_object_get (process, "broker_connected"));
-}
-
-static bool
-s_all_up (void *arg)
-{
-    s_run_t *run = (s_run_t *) arg;
-    json_t *status = s_status (run);
-    json_t *broker = s_process (status, "broker");
-    bool up = broker && json_is_true (json_object_get (broker, "up"))
-           && s_service_up (status, "intake") && s_service_up (status, "claims");
-    json_decref (status);
-    return up;
-}
-
-static harness_proc_t *
-s_spawn (s_run_t *run, const char *name, const char *program)
-{
-    char *argv [] = { (char *) harness_bin (run->harness, program),
-                      "--config", (char *) run->config, NULL };
-    return harness_spawn (run->harness, name, argv);
-}
+//  The processes this suite starts, in order.
+static const char *const s_services [] = { "broker", "intake", "claims", NULL };
 
 static bool
 s_start (s_run_t *run, const char *tag)
@@ -251,23 +161,22 @@ s_start (s_run_t *run, const char *tag)
         return false;
     }
     run->config = harness_config (run->harness);
-    FILE *file = run->config? fopen (run->config, "a"): NULL;
-    if (!file) {
+    //  The outbound dir is left to its default, <data/dir>/outbound.
+    if (!run->config
+    ||  harness_config_append (run->harness,
+                               "intake\n    api = \"tcp://127.0.0.1:%d\"\n"
+                               "    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
+                               "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
+                               harness_free_port (), harness_dir (run->harness),
+                               harness_dir (run->harness), harness_free_port ())) {
         s_check (run, false, "cannot write config");
         return false;
     }
-    //  The outbound dir is left to its default, <data/dir>/outbound.
-    fprintf (file, "intake\n    api = \"tcp://127.0.0.1:%d\"\n"
-                   "    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
-                   "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
-             harness_free_port (), harness_dir (run->harness), harness_dir (run->harness),
-             harness_free_port ());
-    fclose (file);
-    run->broker = s_spawn (run, "broker", "services/broker/rcmq-broker");
-    run->intake = s_spawn (run, "intake", "services/intake/rcmq-intake");
-    run->claims = s_spawn (run, "claims", "services/claims/rcmq-claims");
+    run->broker = harness_spawn_service (run->harness, "broker");
+    run->intake = harness_spawn_service (run->harness, "intake");
+    run->claims = harness_spawn_service (run->harness, "claims");
     bool up = run->broker && run->intake && run->claims
-           && harness_wait_until (s_all_up, run, harness_scaled_ms (30000), 200);
+           && harness_wait_up (run->harness, s_services, harness_scaled_ms (30000));
     s_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
@@ -297,11 +206,7 @@ static bool
 s_claims_caught_up (void *arg)
 {
     s_run_t *run = (s_run_t *) arg;
-    json_t *status = s_status (run);
-    json_t *consumed = json_object_get (s_process (status, "claims"), "consumed");
-    bool done = (size_t) json_integer_value (json_object_get (consumed, "intake")) >= run->intake_events;
-    json_decref (status);
-    return done;
+    return (size_t) harness_consumed (run->harness, "claims", "intake") >= run->intake_events;
 }
 
 typedef struct {
@@ -346,7 +251,7 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
 
     char *gen [] = { "--seed", (char *) gen_seed, "--claims", CLAIMS_COUNT, "--date", CLAIMS_DATE,
                      "--error-rate", "ALL=0.004", "--replacement-rate", "0.02", "--out", in, "--expect", in_expect, NULL };
-    int rc = s_script (run, "gen-837", gen, 120000);
+    int rc = harness_script (run->harness, "gen-837", gen, 120000);
     s_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
     if (rc)
         return false;
@@ -400,7 +305,7 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
                      "--mix", "paid=0.5,partial=0.15,denied=0.15,reversal=0.15,none=0.05",
                      "--late-rate", "0.1", "--waves", "2", "--plb", "--unknown-claims", "9",
                      outbound, NULL };
-    rc = s_script (run, "payer-sim", sim, 120000);
+    rc = harness_script (run->harness, "payer-sim", sim, 120000);
     s_check (run, rc == 0, "scripts/payer-sim exited %d", rc);
     if (rc)
         return false;
@@ -467,7 +372,7 @@ static json_t *
 s_post (s_run_t *run, const char *file, const char *log, int *rc)
 {
     char *args [] = { "claims", "post", (char *) file, NULL };
-    return s_ctl_v (run, log, rc, 120000, args);
+    return harness_ctl_json (run->harness, log, rc, 120000, args);
 }
 
 //  Posts a file that was never posted: its reply counts the file's CLPs,
@@ -953,8 +858,8 @@ START_TEST (test_crash)
              "the next in flight\n", killed_after / 1000.0, completed, run.count_835);
     s_check (&run, completed >= 1, "the kill came before any file was posted (too early)");
 
-    run.claims = s_spawn (&run, "claims", "services/claims/rcmq-claims");
-    bool up = run.claims && harness_wait_until (s_all_up, &run, harness_scaled_ms (30000), 200);
+    run.claims = harness_spawn_service (run.harness, "claims");
+    bool up = run.claims && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000));
     s_check (&run, up, "claims did not come back after SIGKILL");
     if (up) {
         //  Every file again, in the same order. Those committed before the

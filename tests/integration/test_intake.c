@@ -67,10 +67,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef RCMQ_SOURCE_DIR
-#   define RCMQ_SOURCE_DIR "."
-#endif
-
 #ifdef RCMQ_SANITIZED
 #   define INTAKE_CLAIMS        2000
 #   define INTAKE_CRASH_CLAIMS  15000
@@ -124,25 +120,10 @@ s_check (s_run_t *run, bool ok, const char *format, ...)
 static json_t *
 s_ctl_json (s_run_t *run, int *rc_out, int timeout_ms, ...)
 {
-    char *argv [32];
-    size_t argc = 0;
-    argv [argc++] = (char *) harness_bin (run->harness, "cli/rcmqctl");
-    argv [argc++] = "--config";
-    argv [argc++] = (char *) run->config;
-    argv [argc++] = "--json";
     va_list args;
     va_start (args, timeout_ms);
-    char *arg;
-    while ((arg = va_arg (args, char *)) && argc < 31)
-        argv [argc++] = arg;
+    json_t *json = harness_ctl_json_va (run->harness, "rcmqctl", rc_out, timeout_ms, args);
     va_end (args);
-    argv [argc] = NULL;
-    char *output = NULL;
-    int rc = harness_run (run->harness, "rcmqctl", argv, &output, harness_scaled_ms (timeout_ms));
-    if (rc_out)
-        *rc_out = rc;
-    json_t *json = output? json_loads (output, 0, NULL): NULL;
-    free (output);
     return json;
 }
 
@@ -153,23 +134,20 @@ s_generate (s_run_t *run, const char *name, ...)
     char out [PATH_MAX], expect [PATH_MAX];
     snprintf (out, sizeof out, "%s/%s.837", harness_dir (run->harness), name);
     snprintf (expect, sizeof expect, "%s/%s.json", harness_dir (run->harness), name);
-    char *argv [40];
-    size_t argc = 0;
-    argv [argc++] = "/usr/bin/env";
-    argv [argc++] = "python3";
-    argv [argc++] = RCMQ_SOURCE_DIR "/scripts/gen-837";
-    argv [argc++] = "--out";
-    argv [argc++] = out;
-    argv [argc++] = "--expect";
-    argv [argc++] = expect;
-    va_list args;
-    va_start (args, name);
+    char *args [37];
+    size_t count = 0;
+    args [count++] = "--out";
+    args [count++] = out;
+    args [count++] = "--expect";
+    args [count++] = expect;
+    va_list list;
+    va_start (list, name);
     char *arg;
-    while ((arg = va_arg (args, char *)) && argc < 39)
-        argv [argc++] = arg;
-    va_end (args);
-    argv [argc] = NULL;
-    int rc = harness_run (run->harness, "gen-837", argv, NULL, 120000);
+    while ((arg = va_arg (list, char *)) && count < 36)
+        args [count++] = arg;
+    va_end (list);
+    args [count] = NULL;
+    int rc = harness_script (run->harness, "gen-837", args, 120000);
     s_check (run, rc == 0, "scripts/gen-837 for %s exited %d", name, rc);
     return rc == 0;
 }
@@ -177,51 +155,8 @@ s_generate (s_run_t *run, const char *name, ...)
 //  --------------------------------------------------------------------------
 //  The deployment: broker, intake, claims
 
-static json_t *
-s_process (json_t *status, const char *name)
-{
-    json_t *processes = json_object_get (status, "processes");
-    for (size_t i = 0; i < json_array_size (processes); i++) {
-        json_t *process = json_array_get (processes, i);
-        if (streq (json_string_value (json_object_get (process, "name")), name))
-            return process;
-    }
-    return NULL;
-}
-
-static json_t *
-s_status (s_run_t *run)
-{
-    return s_ctl_json (run, NULL, 10000, "status", "--timeout", "400", NULL);
-}
-
-static bool
-s_service_up (json_t *status, const char *name)
-{
-    json_t *process = s_process (status, name);
-    return process && json_is_true (json_object_get (process, "up"))
-        && json_is_true (json_object_get (process, "broker_connected"));
-}
-
-static bool
-s_all_up (void *arg)
-{
-    s_run_t *run = (s_run_t *) arg;
-    json_t *status = s_status (run);
-    json_t *broker = s_process (status, "broker");
-    bool up = broker && json_is_true (json_object_get (broker, "up"))
-           && s_service_up (status, "intake") && s_service_up (status, "claims");
-    json_decref (status);
-    return up;
-}
-
-static harness_proc_t *
-s_spawn (s_run_t *run, const char *name, const char *program)
-{
-    char *argv [] = { (char *) harness_bin (run->harness, program),
-                      "--config", (char *) run->config, NULL };
-    return harness_spawn (run->harness, name, argv);
-}
+//  The processes this suite starts, in order.
+static const char *const s_services [] = { "broker", "intake", "claims", NULL };
 
 static bool
 s_start (s_run_t *run, const char *tag)
@@ -240,37 +175,29 @@ s_start (s_run_t *run, const char *tag)
     }
     run->keys = harness_path (run->harness, "keys");
     run->config = harness_config (run->harness);
-    FILE *file = fopen (run->config, "a");
-    if (!file) {
+    if (!run->config
+    ||  harness_config_append (run->harness,
+                               "intake\n    api = \"tcp://127.0.0.1:%d\"\n"
+                               "    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
+                               "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
+                               harness_free_port (), harness_dir (run->harness),
+                               harness_dir (run->harness), harness_free_port ())) {
         s_check (run, false, "cannot write config");
         return false;
     }
-    fprintf (file, "intake\n    api = \"tcp://127.0.0.1:%d\"\n"
-                   "    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
-                   "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
-             harness_free_port (), harness_dir (run->harness), harness_dir (run->harness),
-             harness_free_port ());
-    fclose (file);
     //  The replay endpoint, to read the "intake" stream ourselves.
-    char *text = harness_slurp (run->config);
-    const char *at = text? strstr (text, "    replay = \""): NULL;
-    if (at) {
-        at += strlen ("    replay = \"");
-        const char *end = strchr (at, '"');
-        snprintf (run->replay, sizeof run->replay, "%.*s", end? (int) (end - at): 0, at);
-    }
-    free (text);
+    harness_config_value (run->harness, "broker", "replay", run->replay, sizeof run->replay);
     run->broker_key = transport_load_public_key (run->keys, "broker");
     run->reader = transport_load_secret (run->keys, "itest-reader");
     if (!run->broker_key || !run->reader || !*run->replay) {
         s_check (run, false, "keys or replay endpoint missing");
         return false;
     }
-    run->broker = s_spawn (run, "broker", "services/broker/rcmq-broker");
-    run->intake = s_spawn (run, "intake", "services/intake/rcmq-intake");
-    run->claims = s_spawn (run, "claims", "services/claims/rcmq-claims");
+    run->broker = harness_spawn_service (run->harness, "broker");
+    run->intake = harness_spawn_service (run->harness, "intake");
+    run->claims = harness_spawn_service (run->harness, "claims");
     bool up = run->broker && run->intake && run->claims
-           && harness_wait_until (s_all_up, run, harness_scaled_ms (30000), 200);
+           && harness_wait_up (run->harness, s_services, harness_scaled_ms (30000));
     s_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
@@ -307,6 +234,7 @@ typedef struct {
 typedef struct {
     s_event_t *events;
     size_t count;
+    size_t capacity;
     uint64_t head;
 } s_stream_t;
 
@@ -317,25 +245,66 @@ s_stream_free (s_stream_t *stream)
     memset (stream, 0, sizeof *stream);
 }
 
-static zmsg_t *
-s_recv (zsock_t *socket, int timeout_ms)
-{
-    zpoller_t *poller = zpoller_new (socket, NULL);
-    zmsg_t *msg = zpoller_wait (poller, harness_scaled_ms (timeout_ms)) == socket? zmsg_recv (socket): NULL;
-    zpoller_destroy (&poller);
-    return msg;
-}
-
 static bool
 s_outbox_empty (void *arg)
 {
     s_run_t *run = (s_run_t *) arg;
-    json_t *status = s_status (run);
-    json_t *intake = s_process (status, "intake");
+    json_t *status = harness_status (run->harness);
+    json_t *intake = harness_status_process (status, "intake");
     bool empty = intake && json_is_true (json_object_get (intake, "up"))
               && json_integer_value (json_object_get (intake, "outbox_depth")) == 0;
     json_decref (status);
     return empty;
+}
+
+//  One event of the replay into the stream's table.
+static bool
+s_add_event (const Event *event, void *arg)
+{
+    s_stream_t *stream = (s_stream_t *) arg;
+    if (stream->count == stream->capacity) {
+        stream->capacity = stream->capacity? stream->capacity * 2: 1024;
+        stream->events = (s_event_t *) realloc (stream->events, stream->capacity * sizeof (s_event_t));
+    }
+    s_event_t *item = &stream->events [stream->count++];
+    memset (item, 0, sizeof *item);
+    snprintf (item->type, sizeof item->type, "%s", event->type);
+    const uint8_t *data = event->payload.data;
+    size_t size = event->payload.len;
+    if (streq (event->type, "claim_accepted")) {
+        ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor, data, size);
+        if (accepted) {
+            snprintf (item->batch_id, sizeof item->batch_id, "%s", accepted->batch_id);
+            snprintf (item->claim_id, sizeof item->claim_id, "%s", accepted->claim_id);
+            snprintf (item->pcn, sizeof item->pcn, "%s", accepted->pcn);
+            if (accepted->dims)
+                snprintf (item->queue, sizeof item->queue, "%s", accepted->dims->queue);
+        }
+        codec_free (accepted);
+    }
+    else
+    if (streq (event->type, "claim_rejected")) {
+        ClaimRejected *rejected = (ClaimRejected *) codec_decode (&claim_rejected__descriptor, data, size);
+        if (rejected) {
+            snprintf (item->batch_id, sizeof item->batch_id, "%s", rejected->batch_id);
+            snprintf (item->claim_id, sizeof item->claim_id, "%s", rejected->claim_id);
+            snprintf (item->pcn, sizeof item->pcn, "%s", rejected->pcn);
+            if (rejected->dims)
+                snprintf (item->queue, sizeof item->queue, "%s", rejected->dims->queue);
+        }
+        codec_free (rejected);
+    }
+    else
+    if (streq (event->type, "batch_completed")) {
+        BatchCompleted *completed = (BatchCompleted *) codec_decode (&batch_completed__descriptor, data, size);
+        if (completed && completed->batch) {
+            snprintf (item->batch_id, sizeof item->batch_id, "%s", completed->batch->batch_id);
+            snprintf (item->status, sizeof item->status, "%s", completed->batch->status);
+            item->claims = completed->batch->claims;
+        }
+        codec_free (completed);
+    }
+    return true;
 }
 
 //  Every event of the stream, once intake's outbox has gone to the broker
@@ -347,86 +316,8 @@ s_fetch (s_run_t *run, s_stream_t *stream)
     memset (stream, 0, sizeof *stream);
     s_check (run, harness_wait_until (s_outbox_empty, run, harness_scaled_ms (60000), 200),
              "intake's outbox did not drain to the broker");
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    transport_curve_client (dealer, run->reader, run->broker_key);
-    zsock_set_linger (dealer, 0);
-    zsock_connect (dealer, "%s", run->replay);
-    size_t capacity = 1024;
-    stream->events = (s_event_t *) calloc (capacity, sizeof (s_event_t));
-    uint64_t from = 1;
-    bool ok = true;
-    while (true) {
-        FetchRequest request = FETCH_REQUEST__INIT;
-        request.stream = "intake";
-        request.from_seq = from;
-        request.max_events = 5000;
-        request.consumer = "test-intake";
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, "FETCH");
-        zframe_t *frame = codec_encode (&request);
-        zmsg_append (msg, &frame);
-        zmsg_send (&msg, dealer);
-        zmsg_t *answer = s_recv (dealer, 20000);
-        FetchReply *reply = answer && zmsg_size (answer) == 2
-            ? (FetchReply *) codec_decode_frame (&fetch_reply__descriptor, zmsg_last (answer)): NULL;
-        zmsg_destroy (&answer);
-        if (!reply) {
-            ok = false;
-            break;
-        }
-        stream->head = reply->head_seq;
-        for (size_t i = 0; i < reply->n_events; i++) {
-            Event *event = reply->events [i];
-            from = event->stream_seq + 1;
-            if (stream->count == capacity) {
-                capacity *= 2;
-                stream->events = (s_event_t *) realloc (stream->events, capacity * sizeof (s_event_t));
-            }
-            s_event_t *item = &stream->events [stream->count++];
-            memset (item, 0, sizeof *item);
-            snprintf (item->type, sizeof item->type, "%s", event->type);
-            const uint8_t *data = event->payload.data;
-            size_t size = event->payload.len;
-            if (streq (event->type, "claim_accepted")) {
-                ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor, data, size);
-                if (accepted) {
-                    snprintf (item->batch_id, sizeof item->batch_id, "%s", accepted->batch_id);
-                    snprintf (item->claim_id, sizeof item->claim_id, "%s", accepted->claim_id);
-                    snprintf (item->pcn, sizeof item->pcn, "%s", accepted->pcn);
-                    if (accepted->dims)
-                        snprintf (item->queue, sizeof item->queue, "%s", accepted->dims->queue);
-                }
-                codec_free (accepted);
-            }
-            else
-            if (streq (event->type, "claim_rejected")) {
-                ClaimRejected *rejected = (ClaimRejected *) codec_decode (&claim_rejected__descriptor, data, size);
-                if (rejected) {
-                    snprintf (item->batch_id, sizeof item->batch_id, "%s", rejected->batch_id);
-                    snprintf (item->claim_id, sizeof item->claim_id, "%s", rejected->claim_id);
-                    snprintf (item->pcn, sizeof item->pcn, "%s", rejected->pcn);
-                    if (rejected->dims)
-                        snprintf (item->queue, sizeof item->queue, "%s", rejected->dims->queue);
-                }
-                codec_free (rejected);
-            }
-            else
-            if (streq (event->type, "batch_completed")) {
-                BatchCompleted *completed = (BatchCompleted *) codec_decode (&batch_completed__descriptor, data, size);
-                if (completed && completed->batch) {
-                    snprintf (item->batch_id, sizeof item->batch_id, "%s", completed->batch->batch_id);
-                    snprintf (item->status, sizeof item->status, "%s", completed->batch->status);
-                    item->claims = completed->batch->claims;
-                }
-                codec_free (completed);
-            }
-        }
-        bool done = reply->n_events == 0 || from > reply->head_seq;
-        codec_free (reply);
-        if (done)
-            break;
-    }
-    zsock_destroy (&dealer);
+    bool ok = harness_replay (run->replay, run->reader, run->broker_key, "intake", "test-intake",
+                              5000, 20000, s_add_event, stream, &stream->head) == 0;
     s_check (run, ok, "the broker did not answer FETCH on its replay socket");
     return ok;
 }
@@ -953,10 +844,7 @@ static bool
 s_claims_caught_up (void *arg)
 {
     s_consumed_t *wait = (s_consumed_t *) arg;
-    json_t *status = s_status (wait->run);
-    json_t *claims = s_process (status, "claims");
-    wait->consumed = (uint64_t) json_integer_value (json_object_get (json_object_get (claims, "consumed"), "intake"));
-    json_decref (status);
+    wait->consumed = harness_consumed (wait->run->harness, "claims", "intake");
     return wait->consumed == wait->head;
 }
 
@@ -1325,8 +1213,8 @@ START_TEST (test_crash)
     harness_wait (submit, 5000);
     s_check (&run, !submit_ended, "the submit had ended before intake was killed: the crash came too late");
 
-    run.intake = s_spawn (&run, "intake", "services/intake/rcmq-intake");
-    s_check (&run, run.intake && harness_wait_until (s_all_up, &run, harness_scaled_ms (30000), 200),
+    run.intake = harness_spawn_service (run.harness, "intake");
+    s_check (&run, run.intake && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000)),
              "intake did not come back after SIGKILL");
     //  Whatever intake committed is in its outbox: give the relay time to
     //  hand it to the broker, then read the stream.

@@ -29,10 +29,6 @@
 #include <signal.h>
 #include <stdarg.h>
 
-#ifndef RCMQ_SOURCE_DIR
-#   define RCMQ_SOURCE_DIR "."
-#endif
-
 #ifdef RCMQ_SANITIZED
 #   define METRICS_CLAIMS   "400"
 #else
@@ -78,60 +74,11 @@ s_check (s_run_t *run, bool ok, const char *format, ...)
 static json_t *
 s_ctl (s_run_t *run, int *rc_out, ...)
 {
-    char *argv [32];
-    size_t argc = 0;
-    argv [argc++] = (char *) harness_bin (run->harness, "cli/rcmqctl");
-    argv [argc++] = "--config";
-    argv [argc++] = (char *) run->config;
-    argv [argc++] = "--json";
     va_list args;
     va_start (args, rc_out);
-    char *arg;
-    while ((arg = va_arg (args, char *)) && argc < 31)
-        argv [argc++] = arg;
+    json_t *json = harness_ctl_json_va (run->harness, "rcmqctl", rc_out, 120000, args);
     va_end (args);
-    argv [argc] = NULL;
-    char *output = NULL;
-    int rc = harness_run (run->harness, "rcmqctl", argv, &output, harness_scaled_ms (120000));
-    if (rc_out)
-        *rc_out = rc;
-    json_t *json = output? json_loads (output, 0, NULL): NULL;
-    free (output);
     return json;
-}
-
-static int
-s_run_program (s_run_t *run, const char *name, char *const argv [])
-{
-    return harness_run (run->harness, name, argv, NULL, harness_scaled_ms (120000));
-}
-
-static harness_proc_t *
-s_spawn (s_run_t *run, int index)
-{
-    char program [64];
-    snprintf (program, sizeof program, "services/%s/rcmq-%s", s_names [index], s_names [index]);
-    char *argv [] = { (char *) harness_bin (run->harness, program), "--config", (char *) run->config, NULL };
-    return harness_spawn (run->harness, s_names [index], argv);
-}
-
-static bool
-s_all_up (void *arg)
-{
-    s_run_t *run = (s_run_t *) arg;
-    json_t *status = s_ctl (run, NULL, "status", "--timeout", "400", NULL);
-    json_t *processes = json_object_get (status, "processes");
-    size_t up = 0;
-    for (size_t i = 0; i < json_array_size (processes); i++) {
-        json_t *process = json_array_get (processes, i);
-        const char *name = json_string_value (json_object_get (process, "name"));
-        for (int n = 0; s_names [n]; n++)
-            if (name && streq (name, s_names [n]) && json_is_true (json_object_get (process, "up"))
-            &&  (n == 0 || json_is_true (json_object_get (process, "broker_connected"))))
-                up++;
-    }
-    json_decref (status);
-    return up == 4;
 }
 
 static bool
@@ -145,17 +92,17 @@ s_start (s_run_t *run)
         return false;
     }
     run->config = harness_config (run->harness);
-    FILE *file = fopen (run->config, "a");
-    if (!file)
+    if (!run->config
+    ||  harness_config_append (run->harness,
+                               "intake\n    api = \"tcp://127.0.0.1:%d\"\n    inbox-dir = \"%s/inbox\"\n"
+                               "claims\n    api = \"tcp://127.0.0.1:%d\"\n"
+                               "metrics\n    api = \"tcp://127.0.0.1:%d\"\n",
+                               harness_free_port (), harness_dir (run->harness),
+                               harness_free_port (), harness_free_port ()))
         return false;
-    fprintf (file, "intake\n    api = \"tcp://127.0.0.1:%d\"\n    inbox-dir = \"%s/inbox\"\n"
-                   "claims\n    api = \"tcp://127.0.0.1:%d\"\n"
-                   "metrics\n    api = \"tcp://127.0.0.1:%d\"\n",
-             harness_free_port (), harness_dir (run->harness), harness_free_port (), harness_free_port ());
-    fclose (file);
     for (int i = 0; s_names [i]; i++)
-        run->procs [i] = s_spawn (run, i);
-    bool up = harness_wait_until (s_all_up, run, harness_scaled_ms (30000), 200);
+        run->procs [i] = harness_spawn_service (run->harness, s_names [i]);
+    bool up = harness_wait_up (run->harness, s_names, harness_scaled_ms (30000));
     s_check (run, up, "broker, intake, claims and metrics did not come up");
     return up;
 }
@@ -449,10 +396,10 @@ START_TEST (test_metrics_end_to_end)
     s_check (&run, queue != NULL, "queue create failed");
     json_decref (queue);
 
-    char *generate [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "5",
-                          "--claims", METRICS_CLAIMS, "--error-rate", "ALL=0.03", "--replacement-rate", "0",
-                          "--date", "2026-11-02", "--out", in, "--expect", expect, NULL };
-    s_check (&run, s_run_program (&run, "gen-837", generate) == 0, "gen-837 failed");
+    char *generate [] = { "--seed", "5", "--claims", METRICS_CLAIMS, "--error-rate", "ALL=0.03",
+                          "--replacement-rate", "0", "--date", "2026-11-02", "--out", in, "--expect", expect, NULL };
+    s_check (&run, harness_script (run.harness, "gen-837", generate, harness_scaled_ms (120000)) == 0,
+             "gen-837 failed");
     json_t *generated = json_load_file (expect, 0, NULL);
     int rc;
     json_t *batch = s_ctl (&run, &rc, "intake", "submit", in, NULL);
@@ -473,9 +420,9 @@ START_TEST (test_metrics_end_to_end)
     }
     s_check (&run, submitted == accepted, "claims submitted %lld of %lld accepted", (long long) submitted, (long long) accepted);
 
-    char *simulate [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/payer-sim", "--seed", "5",
-                          "--out", remits, "--expect", remits_expect, outbound, NULL };
-    s_check (&run, s_run_program (&run, "payer-sim", simulate) == 0, "payer-sim failed");
+    char *simulate [] = { "--seed", "5", "--out", remits, "--expect", remits_expect, outbound, NULL };
+    s_check (&run, harness_script (run.harness, "payer-sim", simulate, harness_scaled_ms (120000)) == 0,
+             "payer-sim failed");
     json_t *payer = json_load_file (remits_expect, 0, NULL);
     json_t *files = json_object_get (json_object_get (payer, "files"), "277ca");
     for (size_t i = 0; i < json_array_size (files); i++) {
@@ -515,7 +462,7 @@ START_TEST (test_metrics_end_to_end)
         harness_sleep_ms (20);
         harness_kill (run.procs [3], SIGKILL);
         harness_wait (run.procs [3], 5000);
-        run.procs [3] = s_spawn (&run, 3);
+        run.procs [3] = harness_spawn_service (run.harness, s_names [3]);
         s_check (&run, harness_wait_until (s_matches, &wait, harness_scaled_ms (60000), 300),
                  "figures after a SIGKILL mid-rebuild and a restart differ");
         s_compare (&run, expected);
