@@ -31,6 +31,7 @@
     The broker binary defaults to ../services/broker/rcmq-broker next to this
     program's build folder, or $RCMQ_BROKER.
 */
+#include "bench_util.h"
 #include "client.h"
 #include "codec.h"
 #include "consumer.h"
@@ -40,7 +41,6 @@
 #include "transport.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -74,32 +74,6 @@ typedef struct {
 static const char *s_identities [] = {
     "broker", "producer", "sub1", "sub2", "sub3", "bench", "pusher", NULL
 };
-
-static uint64_t
-s_usec (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static double
-s_rate (size_t events, uint64_t usec)
-{
-    return usec? (double) events * 1e6 / (double) usec: 0;
-}
-
-static int
-s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove (path);
-}
-
-static void
-s_rmtree (const char *dir)
-{
-    nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 //  Ports nobody listens on now: the kernel's choice for port 0, all held
 //  open together so no two are the same.
@@ -282,7 +256,7 @@ s_producer_tick (zloop_t *loop, int timer_id, void *arg)
 {
     s_producer_t *producer = (s_producer_t *) arg;
     if (!producer->args->acked_at && relay_acked_seq (producer->relay) >= producer->args->events) {
-        producer->args->acked_at = s_usec ();
+        producer->args->acked_at = bench_usec ();
         zstr_send (producer->pipe, "ACKED");
     }
     return 0;
@@ -314,7 +288,7 @@ s_producer_actor (zsock_t *pipe, void *arg)
         uint8_t *payload = (uint8_t *) malloc (args->size);
         randombytes_buf (payload, args->size);
         s_prefill_t fill = { outbox, args->stream, payload, args->size, 1, 0 };
-        uint64_t start = s_usec ();
+        uint64_t start = bench_usec ();
         while (fill.from <= args->events) {
             fill.count = args->events - fill.from + 1;
             if (fill.count > BENCH_PREFILL_TXN)
@@ -325,7 +299,7 @@ s_producer_actor (zsock_t *pipe, void *arg)
             }
             fill.from += fill.count;
         }
-        args->prefill_usec = s_usec () - start;
+        args->prefill_usec = bench_usec () - start;
         free (payload);
         if (fill.from > args->events)
             relay = relay_new (outbox, args->ingest, broker_key, cert);
@@ -400,7 +374,7 @@ s_subscriber_tick (zloop_t *loop, int timer_id, void *arg)
         zstr_send (sub->pipe, "READY");
     }
     if (!sub->args->done_at && consumer_offset (sub->consumer, sub->args->stream) >= sub->args->events) {
-        sub->args->done_at = s_usec ();
+        sub->args->done_at = bench_usec ();
         zstr_send (sub->pipe, "DONE");
     }
     return 0;
@@ -526,9 +500,9 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
         fprintf (stderr, "bench: producer did not start\n");
         goto done;
     }
-    result.prefill_per_s = s_rate (self->events, producer_args.prefill_usec);
+    result.prefill_per_s = bench_rate (self->events, producer_args.prefill_usec);
 
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     zstr_send (producer, "GO");
     zpoller_t *poller = zpoller_new (zactor_sock (producer), NULL);
     for (int i = 0; i < subscribers; i++)
@@ -552,8 +526,8 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
     for (int i = 0; i < subscribers; i++)
         if (consumer_args [i].done_at > last)
             last = consumer_args [i].done_at;
-    result.events_per_s = s_rate (self->events, last - start);
-    result.ingest_per_s = s_rate (self->events, producer_args.acked_at - start);
+    result.events_per_s = bench_rate (self->events, last - start);
+    result.ingest_per_s = bench_rate (self->events, producer_args.acked_at - start);
 
 done:
     zactor_destroy (&producer);
@@ -561,7 +535,7 @@ done:
         zactor_destroy (&consumers [i]);
     s_broker_stop (&broker);
     if (!self->keep)
-        s_rmtree (dir);
+        bench_rmtree (dir);
     return result;
 }
 
@@ -647,14 +621,14 @@ s_pushpull (bench_t *self, size_t size, bool framed)
     double rate = 0;
     zsock_set_rcvtimeo (pull, 10000);
     if (s_pull_one (handle, buffer, size, parts)) {
-        uint64_t start = s_usec ();
+        uint64_t start = bench_usec ();
         zstr_send (pusher, "GO");
         size_t received = 0;
         while (received < self->events && s_pull_one (handle, buffer, size, parts))
             received++;
-        uint64_t elapsed = s_usec () - start;
+        uint64_t elapsed = bench_usec () - start;
         if (received == self->events)
-            rate = s_rate (self->events, elapsed);
+            rate = bench_rate (self->events, elapsed);
         else
             fprintf (stderr, "bench: push/pull %zu B: %zu of %zu received\n", size, received, self->events);
     }
@@ -704,7 +678,7 @@ s_lmdb (bench_t *self, size_t size)
     }
     s_lmdb_batch_t batch = { (uint8_t *) malloc (size), size, 1, 0 };
     randombytes_buf (batch.value, size);
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     while (batch.from <= self->events) {
         batch.count = self->events - batch.from + 1;
         if (batch.count > self->batch)
@@ -715,11 +689,11 @@ s_lmdb (bench_t *self, size_t size)
         }
         batch.from += batch.count;
     }
-    uint64_t elapsed = s_usec () - start;
-    double rate = batch.from > self->events? s_rate (self->events, elapsed): 0;
+    uint64_t elapsed = bench_usec () - start;
+    double rate = batch.from > self->events? bench_rate (self->events, elapsed): 0;
     free (batch.value);
     store_destroy (&store);
-    s_rmtree (dir);
+    bench_rmtree (dir);
     return rate;
 }
 
@@ -818,9 +792,7 @@ main (int argc, char *argv [])
     setenv ("RCMQ_LOG_LEVEL", "warn", 0);
     zsys_init ();
     zsys_set_linger (0);
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (self->root, sizeof self->root, "%s/rcmq-bench-broker-XXXXXX", tmp && *tmp? tmp: "/tmp");
-    if (!mkdtemp (self->root) || s_make_keys (self)) {
+    if (bench_tmpdir (self->root, sizeof self->root, "broker") || s_make_keys (self)) {
         fprintf (stderr, "bench: cannot make %s\n", self->root);
         return 1;
     }
@@ -872,20 +844,12 @@ main (int argc, char *argv [])
             json_object_set_new (ratios, ratio_key, json_real (vs_lmdb));
         }
     }
-    json_t *line = json_object ();
-    json_object_set_new (line, "name", json_string ("broker"));
-    json_object_set_new (line, "figures", figures);
-    json_object_set_new (line, "limits", limits);
-    json_object_set_new (line, "ratios", ratios);
-    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (3));
-    printf ("%s\n", text);
-    free (text);
-    json_decref (line);
+    bench_print_line ("broker", figures, limits, ratios, 3);
 
     zactor_destroy (&self->zap);
     if (self->keep)
         fprintf (stderr, "bench: kept %s\n", self->root);
     else
-        s_rmtree (self->root);
+        bench_rmtree (self->root);
     return ok? 0: 1;
 }

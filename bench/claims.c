@@ -32,6 +32,7 @@
     found in $RCMQ_BUILD or next to this one's build folder; gen-837 and
     payer-sim in the source tree.
 */
+#include "bench_util.h"
 #include "client.h"
 #include "codec.h"
 #include "store.h"
@@ -40,19 +41,8 @@
 #include "intake.pb-c.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <libgen.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-
-extern char **environ;
 
 #ifndef RCMQ_SOURCE_DIR
 #   define RCMQ_SOURCE_DIR "."
@@ -88,94 +78,6 @@ typedef struct {
     size_t file_count;
     size_t accepted;
 } bench_t;
-
-static uint64_t
-s_usec (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static double
-s_rate (double count, uint64_t usec)
-{
-    return usec? count * 1e6 / (double) usec: 0;
-}
-
-static int
-s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove (path);
-}
-
-//  Runs argv (argv[0] a path) to completion, stdout and stderr to the
-//  run's log. Returns the exit status or -1.
-static int
-s_run (bench_t *self, char *const argv [])
-{
-    char log [PATH_MAX];
-    snprintf (log, sizeof log, "%s/bench.log", self->root);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
-    pid_t pid;
-    int rc = posix_spawn (&pid, argv [0], &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy (&actions);
-    if (rc)
-        return -1;
-    int status;
-    if (waitpid (pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
-
-static pid_t
-s_spawn (bench_t *self, const char *program, const char *name)
-{
-    char path [PATH_MAX + 64], log [PATH_MAX];
-    snprintf (path, sizeof path, "%s/%s", self->build, program);
-    snprintf (log, sizeof log, "%s/%s.log", self->root, name);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
-    char *argv [] = { path, "--config", self->config, NULL };
-    pid_t pid = 0;
-    if (posix_spawn (&pid, path, &actions, NULL, argv, environ))
-        pid = 0;
-    posix_spawn_file_actions_destroy (&actions);
-    return pid;
-}
-
-static void
-s_stop (pid_t *pid)
-{
-    if (*pid > 0) {
-        kill (*pid, SIGTERM);
-        waitpid (*pid, NULL, 0);
-        *pid = 0;
-    }
-}
-
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
-    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
-        port = ntohs (address.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
-}
 
 static bool
 s_read_file (const char *path, uint8_t **data, size_t *size)
@@ -239,22 +141,18 @@ static int
 s_start (bench_t *self)
 {
     snprintf (self->config, sizeof self->config, "%s/rcmq.conf", self->root);
-    snprintf (self->intake_api, sizeof self->intake_api, "tcp://127.0.0.1:%d", s_free_port ());
-    snprintf (self->claims_api, sizeof self->claims_api, "tcp://127.0.0.1:%d", s_free_port ());
-    FILE *file = fopen (self->config, "w");
+    snprintf (self->intake_api, sizeof self->intake_api, "tcp://127.0.0.1:%d", bench_free_port ());
+    snprintf (self->claims_api, sizeof self->claims_api, "tcp://127.0.0.1:%d", bench_free_port ());
+    FILE *file = bench_config_open (self->config, self->keys, self->root);
     if (!file)
         return -1;
-    fprintf (file, "keys\n    dir = \"%s\"\ndata\n    dir = \"%s/data\"\nbroker\n", self->keys, self->root);
-    const char *sockets [] = { "ingest", "fanout", "replay", "api" };
-    for (size_t i = 0; i < 4; i++)
-        fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], s_free_port ());
     fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
                    "claims\n    api = \"%s\"\n", self->intake_api, self->root, self->root, self->claims_api);
     fclose (file);
     setenv ("RCMQ_NOW", BENCH_NOW, 1);
-    self->broker = s_spawn (self, "services/broker/rcmq-broker", "broker");
-    self->intake = s_spawn (self, "services/intake/rcmq-intake", "intake");
-    self->service = s_spawn (self, "services/claims/rcmq-claims", "claims");
+    self->broker = bench_spawn (self->build, self->root, "services/broker/rcmq-broker", self->config, "broker");
+    self->intake = bench_spawn (self->build, self->root, "services/intake/rcmq-intake", self->config, "intake");
+    self->service = bench_spawn (self->build, self->root, "services/claims/rcmq-claims", self->config, "claims");
     return self->broker && self->intake && self->service? 0: -1;
 }
 
@@ -263,8 +161,8 @@ s_start (bench_t *self)
 static int
 s_wait_health (client_t *client, const char *method, const char *stream, uint64_t seq, int timeout_s)
 {
-    uint64_t deadline = s_usec () + (uint64_t) timeout_s * 1000000ULL;
-    while (s_usec () < deadline) {
+    uint64_t deadline = bench_usec () + (uint64_t) timeout_s * 1000000ULL;
+    while (bench_usec () < deadline) {
         HealthReply *health = s_health (client, method);
         bool done = health && health->broker_connected;
         if (done && stream) {
@@ -290,14 +188,14 @@ s_setup (bench_t *self)
     snprintf (claims, sizeof claims, "%zu", self->claims);
     snprintf (file, sizeof file, "%s/claims.837", self->root);
     snprintf (expect, sizeof expect, "%s/claims.json", self->root);
-    uint64_t step = s_usec ();
+    uint64_t step = bench_usec ();
     char *gen [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "42",
                      "--claims", claims, "--envelopes", "4", "--out", file, "--expect", expect, NULL };
-    if (s_run (self, gen) != 0) {
+    if (bench_run (self->root, gen, NULL) != 0) {
         fprintf (stderr, "bench: scripts/gen-837 failed (see %s/bench.log)\n", self->root);
         return -1;
     }
-    printf ("setup: gen-837 %.1f s", (s_usec () - step) / 1e6);
+    printf ("setup: gen-837 %.1f s", (bench_usec () - step) / 1e6);
     fflush (stdout);
 
     client_t *intake = s_client (self, "intake", self->intake_api);
@@ -312,7 +210,7 @@ s_setup (bench_t *self)
     size_t size = 0;
     if (rc == 0 && !s_read_file (file, &data, &size))
         rc = -1;
-    step = s_usec ();
+    step = bench_usec ();
     if (rc == 0) {
         SubmitRequest request = SUBMIT_REQUEST__INIT;
         request.filename = "claims.837";
@@ -330,12 +228,12 @@ s_setup (bench_t *self)
     if (rc == 0)
         rc = s_wait_health (claims_client, "claims.Health", "intake", self->claims + 1, 900);
     if (rc == 0) {
-        printf (", intake %.1f s", (s_usec () - step) / 1e6);
+        printf (", intake %.1f s", (bench_usec () - step) / 1e6);
         fflush (stdout);
     }
     //  The 837P files, on disk once claims.Submit has answered and the
     //  commit is followed by the write.
-    step = s_usec ();
+    step = bench_usec ();
     char outbound [1200];
     snprintf (outbound, sizeof outbound, "%s/data/outbound", self->root);
     if (rc == 0) {
@@ -360,11 +258,11 @@ s_setup (bench_t *self)
     client_destroy (&intake);
     client_destroy (&claims_client);
     if (rc == 0) {
-        printf (", claims.Submit %.1f s", (s_usec () - step) / 1e6);
+        printf (", claims.Submit %.1f s", (bench_usec () - step) / 1e6);
         fflush (stdout);
     }
     //  The payer: one wave, every claim adjudicated once.
-    step = s_usec ();
+    step = bench_usec ();
     char remits [1200], remits_expect [1200];
     snprintf (remits, sizeof remits, "%s/remits", self->root);
     snprintf (remits_expect, sizeof remits_expect, "%s/remits.json", self->root);
@@ -372,7 +270,7 @@ s_setup (bench_t *self)
                      "--out", remits, "--expect", remits_expect, "--waves", "1", "--accept-rate", "1",
                      "--missing-277-rate", "0", "--mix", "paid=0.6,partial=0.2,denied=0.2", "--plb",
                      outbound, NULL };
-    if (rc == 0 && s_run (self, sim) != 0) {
+    if (rc == 0 && bench_run (self->root, sim, NULL) != 0) {
         fprintf (stderr, "bench: scripts/payer-sim failed (see %s/bench.log)\n", self->root);
         rc = -1;
     }
@@ -403,7 +301,7 @@ s_setup (bench_t *self)
     if (rc == 0 && self->file_count == 0)
         rc = -1;
     if (rc == 0)
-        printf (", payer-sim %.1f s (%zu 835 files)\n", (s_usec () - step) / 1e6, self->file_count);
+        printf (", payer-sim %.1f s (%zu 835 files)\n", (bench_usec () - step) / 1e6, self->file_count);
     fflush (stdout);
     return rc;
 }
@@ -429,9 +327,9 @@ s_post (bench_t *self)
         request.filename = (char *) (slash? slash + 1: file->path);
         request.content.data = data;
         request.content.len = size;
-        uint64_t start = s_usec ();
+        uint64_t start = bench_usec ();
         PostReply *reply = (PostReply *) s_call (client, "claims.Post", &request, &post_reply__descriptor);
-        file->usec = s_usec () - start;
+        file->usec = bench_usec () - start;
         free (data);
         if (!reply || reply->duplicate) {
             rc = -1;
@@ -513,11 +411,11 @@ s_lmdb (bench_t *self, size_t *records_out, size_t *bytes_out)
         //  Room for everything up front: growing the map is not what we
         //  measure (the service's env has grown already too).
         store_set_map_size (store, bytes * 3 + (64u << 20));
-        uint64_t start = s_usec ();
+        uint64_t start = bench_usec ();
         int rc = 0;
         for (size_t f = 0; rc == 0 && f < self->file_count; f++)
             rc = store_write (store, s_fill, &batches [f]);
-        usec = rc? 0: s_usec () - start;
+        usec = rc? 0: bench_usec () - start;
         if (rc)
             fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
         store_destroy (&store);
@@ -576,19 +474,8 @@ main (int argc, char *argv [])
         s_usage ();
         return 2;
     }
-    const char *build = getenv ("RCMQ_BUILD");
-    if (build && *build)
-        snprintf (self.build, sizeof self.build, "%s", build);
-    else {
-        char exe [PATH_MAX];
-        ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-        exe [len > 0? len: 0] = 0;
-        //  <build>/bench/claims -> <build>
-        snprintf (self.build, sizeof self.build, "%s", dirname (dirname (exe)));
-    }
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (self.root, sizeof self.root, "%s/rcmq-bench-claims-XXXXXX", tmp && *tmp? tmp: "/tmp");
-    if (!mkdtemp (self.root)) {
+    bench_build_dir (self.build, sizeof self.build);
+    if (bench_tmpdir (self.root, sizeof self.root, "claims")) {
         perror ("bench: mkdtemp");
         return 1;
     }
@@ -599,17 +486,14 @@ main (int argc, char *argv [])
     printf ("claims bench: %zu claims, 837P from scripts/gen-837 --seed 42, 835s from scripts/payer-sim --seed 7 "
             "(temp %s)\n", self.claims, self.root);
     fflush (stdout);
-    char rcmqctl [PATH_MAX + 16];
-    snprintf (rcmqctl, sizeof rcmqctl, "%s/cli/rcmqctl", self.build);
-    char *keys_argv [] = { rcmqctl, "keys", "init", self.keys, NULL };
-    int failed = s_run (&self, keys_argv) != 0;
+    int failed = bench_keys_init (self.build, self.root, self.keys) != 0;
     if (!failed) {
         self.admin = transport_load_secret (self.keys, "admin");
         failed = !self.admin || s_start (&self) || s_setup (&self) || s_post (&self);
     }
-    s_stop (&self.service);
-    s_stop (&self.intake);
-    s_stop (&self.broker);
+    bench_stop (&self.service);
+    bench_stop (&self.intake);
+    bench_stop (&self.broker);
     zcert_destroy (&self.admin);
 
     size_t records = 0, record_bytes = 0;
@@ -629,19 +513,19 @@ main (int argc, char *argv [])
             bytes += (size_t) st.st_size;
         const char *slash = strrchr (file->path, '/');
         printf ("%-24s %10zu %10u %10.3f %12.0f\n", slash? slash + 1: file->path, file->clps, file->posted,
-                file->usec / 1e6, s_rate (file->posted, file->usec));
+                file->usec / 1e6, bench_rate (file->posted, file->usec));
         post_usec += file->usec;
         clps += file->clps;
         posted += file->posted;
         exceptions += file->exceptions;
     }
-    double post_cps = s_rate ((double) posted, post_usec);
-    double lmdb_cps = s_rate ((double) records, lmdb_usec);
+    double post_cps = bench_rate ((double) posted, post_usec);
+    double lmdb_cps = bench_rate ((double) records, lmdb_usec);
     printf ("\n%-44s %12s %10s %10s\n", "", "claims/s", "MB/s", "seconds");
     printf ("%-44s %12.0f %10.1f %10.3f\n", "claims.Post (835 read, checked, posted)", post_cps,
-            s_rate (bytes / 1e6, post_usec), post_usec / 1e6);
+            bench_rate (bytes / 1e6, post_usec), post_usec / 1e6);
     printf ("%-44s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn per file", lmdb_cps,
-            s_rate (record_bytes / 1e6, lmdb_usec), lmdb_usec / 1e6);
+            bench_rate (record_bytes / 1e6, lmdb_usec), lmdb_usec / 1e6);
     printf ("\n%zu CLPs in %zu files (%.1f MB), %zu posted, %zu exceptions; claim records %.0f B on average\n"
             "post / LMDB limit %.2f\n", clps, self.file_count, bytes / 1e6, posted, exceptions,
             records? (double) record_bytes / (double) records: 0, post_cps / lmdb_cps);
@@ -652,12 +536,7 @@ main (int argc, char *argv [])
     json_t *limits = json_pack ("{s:f, s:f}", "lmdb_claims_per_s", lmdb_cps,
                                 "record_bytes_avg", records? (double) record_bytes / (double) records: 0.0);
     json_t *ratios = json_pack ("{s:f}", "post_vs_lmdb", post_cps / lmdb_cps);
-    json_t *line = json_pack ("{s:s, s:o, s:o, s:o}", "name", "claims", "figures", figures,
-                              "limits", limits, "ratios", ratios);
-    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
-    printf ("%s\n", text);
-    free (text);
-    json_decref (line);
+    bench_print_line ("claims", figures, limits, ratios, 6);
     for (size_t i = 0; i < self.file_count; i++) {
         for (size_t j = 0; j < self.files [i].pcn_count; j++)
             free (self.files [i].pcns [j]);
@@ -667,6 +546,6 @@ main (int argc, char *argv [])
     if (self.keep)
         fprintf (stderr, "bench: kept %s\n", self.root);
     else
-        nftw (self.root, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+        bench_rmtree (self.root);
     return 0;
 }

@@ -36,6 +36,7 @@
     Programs are found next to this one's build folder (../services/...,
     ../cli/rcmqctl) or in $RCMQ_BUILD; gen-837 in the source tree.
 */
+#include "bench_util.h"
 #include "client.h"
 #include "clock.h"
 #include "codec.h"
@@ -48,18 +49,9 @@
 #include "intake.pb-c.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <libgen.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
-
-extern char **environ;
 
 #ifndef RCMQ_SOURCE_DIR
 #   define RCMQ_SOURCE_DIR "."
@@ -84,94 +76,6 @@ typedef struct {
     uint64_t now_ms;
 } bench_t;
 
-static uint64_t
-s_usec (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static double
-s_rate (double count, uint64_t usec)
-{
-    return usec? count * 1e6 / (double) usec: 0;
-}
-
-static int
-s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove (path);
-}
-
-//  Runs argv (argv[0] a path) to completion, stdout to out_path (or
-//  /dev/null), stderr to the run's log. Returns the exit status or -1.
-static int
-s_run (bench_t *self, char *const argv [], const char *out_path)
-{
-    char log [PATH_MAX];
-    snprintf (log, sizeof log, "%s/bench.log", self->root);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, out_path? out_path: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen (&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    pid_t pid;
-    int rc = posix_spawn (&pid, argv [0], &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy (&actions);
-    if (rc)
-        return -1;
-    int status;
-    if (waitpid (pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED (status)? WEXITSTATUS (status): -1;
-}
-
-static pid_t
-s_spawn (bench_t *self, const char *program, const char *config, const char *name)
-{
-    char path [PATH_MAX + 64], log [PATH_MAX];
-    snprintf (path, sizeof path, "%s/%s", self->build, program);
-    snprintf (log, sizeof log, "%s/%s.log", self->root, name);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init (&actions);
-    posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen (&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2 (&actions, 1, 2);
-    char *argv [] = { path, "--config", (char *) config, NULL };
-    pid_t pid = 0;
-    if (posix_spawn (&pid, path, &actions, NULL, argv, environ))
-        pid = 0;
-    posix_spawn_file_actions_destroy (&actions);
-    return pid;
-}
-
-static void
-s_stop (pid_t *pid)
-{
-    if (*pid > 0) {
-        kill (*pid, SIGTERM);
-        waitpid (*pid, NULL, 0);
-        *pid = 0;
-    }
-}
-
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = { .sin_family = AF_INET };
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &address, sizeof address) == 0
-    &&  getsockname (fd, (struct sockaddr *) &address, &length) == 0)
-        port = ntohs (address.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
-}
-
 //  --------------------------------------------------------------------------
 //  The file
 
@@ -185,7 +89,7 @@ s_generate (bench_t *self)
     char *argv [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "42",
                       "--claims", claims, "--envelopes", "4", "--error-rate", "ALL=0.005",
                       "--out", self->file, "--expect", expect, NULL };
-    if (s_run (self, argv, NULL) != 0) {
+    if (bench_run (self->root, argv, "/dev/null") != 0) {
         fprintf (stderr, "bench: scripts/gen-837 failed (see %s/bench.log)\n", self->root);
         return -1;
     }
@@ -220,7 +124,7 @@ s_load (bench_t *self)
 static uint64_t
 s_split (bench_t *self, size_t *segments)
 {
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     int fd = open (self->file, O_RDONLY);
     char *buffer = (char *) malloc (self->size + 1);
     size_t got = 0;
@@ -239,7 +143,7 @@ s_split (bench_t *self, size_t *segments)
         while (at < end && (*at == '\r' || *at == '\n'))
             at++;
     }
-    uint64_t usec = s_usec () - start;
+    uint64_t usec = bench_usec () - start;
     free (buffer);
     *segments = count;
     return usec;
@@ -251,7 +155,7 @@ static volatile size_t s_sink;
 static uint64_t
 s_tokenize (bench_t *self, size_t *segments)
 {
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     x12_reader_t *reader = x12_reader_new_buffer (self->data, self->size);
     x12_segment_t *segment;
     size_t count = 0, elements = 0;
@@ -260,7 +164,7 @@ s_tokenize (bench_t *self, size_t *segments)
         elements += x12_segment_count (segment);
     }
     x12_reader_destroy (&reader);
-    uint64_t usec = s_usec () - start;
+    uint64_t usec = bench_usec () - start;
     *segments = count;
     s_sink = elements;
     return usec;
@@ -308,12 +212,12 @@ s_on_claim (Claim *claim, void *arg)
 static uint64_t
 s_parse (bench_t *self, s_parse_t *parse)
 {
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     x12_reader_t *reader = x12_reader_new_buffer (self->data, self->size);
     parse_837p_report_t report;
     int rc = parse_837p (reader, s_on_claim, parse, &report);
     x12_reader_destroy (&reader);
-    uint64_t usec = s_usec () - start;
+    uint64_t usec = bench_usec () - start;
     if (rc)
         fprintf (stderr, "bench: the file does not parse: %s\n", report.error);
     return usec;
@@ -356,9 +260,9 @@ s_lmdb (bench_t *self, s_parse_t *parse, size_t *bytes)
     *bytes = 0;
     for (size_t i = 0; i < parse->claims; i++)
         *bytes += parse->sizes [i];
-    uint64_t start = s_usec ();
+    uint64_t start = bench_usec ();
     int rc = store_write (store, s_fill, parse);
-    uint64_t usec = s_usec () - start;
+    uint64_t usec = bench_usec () - start;
     if (rc)
         fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
     store_destroy (&store);
@@ -381,20 +285,16 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
     char config [1200];
     snprintf (config, sizeof config, "%s/rcmq.conf", self->root);
     char intake_api [64];
-    snprintf (intake_api, sizeof intake_api, "tcp://127.0.0.1:%d", s_free_port ());
-    FILE *file = fopen (config, "w");
+    snprintf (intake_api, sizeof intake_api, "tcp://127.0.0.1:%d", bench_free_port ());
+    FILE *file = bench_config_open (config, self->keys, self->root);
     if (!file)
         return -1;
-    fprintf (file, "keys\n    dir = \"%s\"\ndata\n    dir = \"%s/data\"\nbroker\n", self->keys, self->root);
-    const char *sockets [] = { "ingest", "fanout", "replay", "api" };
-    for (size_t i = 0; i < 4; i++)
-        fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], s_free_port ());
     fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n",
              intake_api, self->root, self->root);
     fclose (file);
     setenv ("RCMQ_NOW", BENCH_NOW, 1);
-    pid_t broker = s_spawn (self, "services/broker/rcmq-broker", config, "broker");
-    pid_t intake = s_spawn (self, "services/intake/rcmq-intake", config, "intake");
+    pid_t broker = bench_spawn (self->build, self->root, "services/broker/rcmq-broker", config, "broker");
+    pid_t intake = bench_spawn (self->build, self->root, "services/intake/rcmq-intake", config, "intake");
     zcert_t *admin = transport_load_secret (self->keys, "admin");
     char *intake_key = transport_load_public_key (self->keys, "intake");
     client_t *client = admin && intake_key? client_new (intake_api, intake_key, admin): NULL;
@@ -421,9 +321,9 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
         request.content.data = self->data;
         request.content.len = self->size;
         client_set_timeout (client, BENCH_SUBMIT_TIMEOUT_MS);
-        uint64_t start = s_usec ();
+        uint64_t start = bench_usec ();
         Reply *reply = client_call (client, "intake.Submit", &request);
-        ingest->submit_usec = s_usec () - start;
+        ingest->submit_usec = bench_usec () - start;
         Batch *batch = reply && reply->status == STATUS__OK
             ? (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len): NULL;
         if (batch && streq (batch->status, "completed")) {
@@ -448,10 +348,10 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
             codec_free (health);
             codec_free (health_reply);
             if (empty) {
-                ingest->broker_usec = s_usec () - start;
+                ingest->broker_usec = bench_usec () - start;
                 break;
             }
-            if (s_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL) {
+            if (bench_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL) {
                 rc = -1;
                 break;
             }
@@ -461,8 +361,8 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
     client_destroy (&client);
     zcert_destroy (&admin);
     free (intake_key);
-    s_stop (&intake);
-    s_stop (&broker);
+    bench_stop (&intake);
+    bench_stop (&broker);
     return rc;
 }
 
@@ -488,7 +388,7 @@ s_peer (bench_t *self, size_t *loops, size_t *segments)
     char out [1200];
     snprintf (out, sizeof out, "%s/peer.out", self->root);
     char *argv [] = { "/usr/bin/perl", "-e", (char *) s_peer_script, self->file, NULL };
-    int rc = s_run (self, argv, out);
+    int rc = bench_run (self->root, argv, out);
     if (rc != 0) {
         fprintf (stderr, "bench: X12::Parser %s (exit %d)\n",
                  rc == 2? "is not installed (apt-get install libx12-parser-perl)": "failed", rc);
@@ -551,20 +451,9 @@ main (int argc, char *argv [])
         return 2;
     }
     //  Programs: $RCMQ_BUILD, else the build folder this one is in.
-    const char *build = getenv ("RCMQ_BUILD");
-    if (build && *build)
-        snprintf (self.build, sizeof self.build, "%s", build);
-    else {
-        char exe [PATH_MAX];
-        ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-        exe [len > 0? len: 0] = 0;
-        //  <build>/bench/intake -> <build>
-        snprintf (self.build, sizeof self.build, "%s", dirname (dirname (exe)));
-    }
+    bench_build_dir (self.build, sizeof self.build);
     clock_parse_iso8601 (BENCH_NOW, &self.now_ms);
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (self.root, sizeof self.root, "%s/rcmq-bench-intake-XXXXXX", tmp && *tmp? tmp: "/tmp");
-    if (!mkdtemp (self.root)) {
+    if (bench_tmpdir (self.root, sizeof self.root, "intake")) {
         perror ("bench: mkdtemp");
         return 1;
     }
@@ -575,10 +464,7 @@ main (int argc, char *argv [])
     printf ("intake bench: %zu claims, file from scripts/gen-837 --seed 42 (temp %s)\n", self.claims, self.root);
     fflush (stdout);
     int failed = 0;
-    char rcmqctl [PATH_MAX + 16];
-    snprintf (rcmqctl, sizeof rcmqctl, "%s/cli/rcmqctl", self.build);
-    char *keys_argv [] = { rcmqctl, "keys", "init", self.keys, NULL };
-    if (s_generate (&self) || s_load (&self) || s_run (&self, keys_argv, NULL) != 0) {
+    if (s_generate (&self) || s_load (&self) || bench_keys_init (self.build, self.root, self.keys) != 0) {
         fprintf (stderr, "bench: cannot prepare the file or keys\n");
         failed = 1;
     }
@@ -655,28 +541,28 @@ main (int argc, char *argv [])
         fprintf (stderr, "bench intake: failed; kept %s\n", self.root);
         return 1;
     }
-    double split_mbs = s_rate (mb, split_usec), split_cps = s_rate (claims, split_usec);
-    double tokenize_mbs = s_rate (mb, tokenize_usec);
-    double parse_cps = s_rate (claims, parse_usec);
-    double scrub_cps = s_rate (claims, scrub_usec), scrub_mbs = s_rate (mb, scrub_usec);
-    double lmdb_cps = s_rate (claims, lmdb_usec);
-    double ingest_cps = s_rate (claims, ingest.submit_usec), broker_cps = s_rate (claims, ingest.broker_usec);
+    double split_mbs = bench_rate (mb, split_usec), split_cps = bench_rate (claims, split_usec);
+    double tokenize_mbs = bench_rate (mb, tokenize_usec);
+    double parse_cps = bench_rate (claims, parse_usec);
+    double scrub_cps = bench_rate (claims, scrub_usec), scrub_mbs = bench_rate (mb, scrub_usec);
+    double lmdb_cps = bench_rate (claims, lmdb_usec);
+    double ingest_cps = bench_rate (claims, ingest.submit_usec), broker_cps = bench_rate (claims, ingest.broker_usec);
     double ours_seconds = scrub_usec / 1e6;
 
     printf ("\nfile: %.1f MB, %zu segments, %zu claims (%zu pass scrub; intake accepted %u, expected %zu)\n\n",
             mb, segments, self.claims, accepted, ingest.accepted, self.expect_accepted);
     printf ("%-34s %12s %10s %10s\n", "", "claims/s", "MB/s", "seconds");
     printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: read + split at terminators", split_cps, split_mbs, split_usec / 1e6);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "x12 reader (tokenize + envelopes)", s_rate (claims, tokenize_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "x12 reader (tokenize + envelopes)", bench_rate (claims, tokenize_usec),
             tokenize_mbs, tokenize_usec / 1e6);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "parse 837P to Claim messages", parse_cps, s_rate (mb, parse_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "parse 837P to Claim messages", parse_cps, bench_rate (mb, parse_usec),
             parse_usec / 1e6);
     printf ("%-34s %12.0f %10.1f %10.3f\n", "parse + scrub", scrub_cps, scrub_mbs, ours_seconds);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn", lmdb_cps, s_rate (record_bytes / 1e6, lmdb_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn", lmdb_cps, bench_rate (record_bytes / 1e6, lmdb_usec),
             lmdb_usec / 1e6);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest via intake.Submit (commit)", ingest_cps, s_rate (mb, ingest.submit_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest via intake.Submit (commit)", ingest_cps, bench_rate (mb, ingest.submit_usec),
             ingest.submit_usec / 1e6);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest + events at the broker", broker_cps, s_rate (mb, ingest.broker_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest + events at the broker", broker_cps, bench_rate (mb, ingest.broker_usec),
             ingest.broker_usec / 1e6);
     if (peer_seconds > 0)
         printf ("%-34s %12.0f %10.1f %10.3f   (%zu loops, %zu segments)\n", "peer: X12::Parser (parse only)",
@@ -700,16 +586,11 @@ main (int argc, char *argv [])
         "ingest_vs_lmdb", ingest_cps / lmdb_cps);
     json_object_set_new (ratios, "x12parser_time_vs_parse_scrub",
                          peer_seconds > 0? json_real (peer_seconds / ours_seconds): json_null ());
-    json_t *line = json_pack ("{s:s, s:o, s:o, s:o}", "name", "intake", "figures", figures,
-                              "limits", limits, "ratios", ratios);
-    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (6));
-    printf ("%s\n", text);
-    free (text);
-    json_decref (line);
+    bench_print_line ("intake", figures, limits, ratios, 6);
     free (self.data);
     if (self.keep)
         fprintf (stderr, "bench: kept %s\n", self.root);
     else
-        nftw (self.root, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+        bench_rmtree (self.root);
     return 0;
 }

@@ -31,12 +31,12 @@
 
     Usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]
 */
+#include "bench_util.h"
 #include "metrics.h"
 #include "facts.h"
 #include "kpi.h"
 #include "clock.h"
 
-#include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <time.h>
@@ -60,19 +60,12 @@ s_now (void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int
-s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove (path);
-}
-
+//  A fresh temp dir (caller frees); exits when it cannot make one.
 static char *
 s_tmpdir (const char *tag)
 {
-    const char *base = getenv ("TMPDIR");
     char *path = (char *) malloc (4096);
-    snprintf (path, 4096, "%s/rcmq-bench-%s-XXXXXX", base && *base? base: "/tmp", tag);
-    if (!mkdtemp (path)) {
+    if (bench_tmpdir (path, 4096, tag)) {
         perror ("mkdtemp");
         exit (1);
     }
@@ -293,7 +286,7 @@ s_lmdb_rate (size_t records, size_t batch, bool keep)
     double seconds = s_now () - start;
     store_destroy (&store);
     if (!keep)
-        nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+        bench_rmtree (dir);
     free (dir);
     return records / seconds;
 }
@@ -408,7 +401,7 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
         s_time_query (store, &s_queries [q], today, queries, &result->median [q], &result->p99 [q], &ar);
     store_destroy (&store);
     if (!keep)
-        nftw (dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
+        bench_rmtree (dir);
     else
         fprintf (stderr, "kept %s\n", dir);
     free (dir);
@@ -505,14 +498,6 @@ main (int argc, char *argv [])
                       results [size_count - 1].claims, results [0].claims);
             json_object_set_new (ratios, key, json_real (results [size_count - 1].median [q] / results [0].median [q]));
         }
-    json_t *line = json_object ();
-    json_object_set_new (line, "name", json_string ("metrics"));
-    json_object_set_new (line, "figures", figures);
-    json_object_set_new (line, "limits", limits);
-    json_object_set_new (line, "ratios", ratios);
-    char *text = json_dumps (line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (3));
-    printf ("%s\n", text);
-    free (text);
-    json_decref (line);
+    bench_print_line ("metrics", figures, limits, ratios, 3);
     return 0;
 }
