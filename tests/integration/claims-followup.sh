@@ -85,5 +85,36 @@ moves = [(h["from_status"], h["to_status"]) for h in claim["history"]]
 assert moves == [("", "ready"), ("ready", "submitted")], moves
 PY
 
+# Scope: a vendor's agent sees only claims of queues in pilot or vendor
+# phase whose vendor team is theirs. The 20 claims above sit in the default
+# (internal) queue; 10 more are routed to a queue already with the vendor.
+"$CTL" --config "$CONF" keys add agent --role vendor-agent --team acme --dir "$RCMQ_VAR/keys" >/dev/null \
+    || fail "keys add agent"
+ctl queue create q-acme --owner-team internal-ar --vendor-team acme --phase vendor >/dev/null \
+    || fail "queue create q-acme"
+python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837
+ctl intake submit more.837 >/dev/null || fail "intake submit more.837"
+for _ in $(seq 1 60); do
+    [[ "$(ctl claims list --json 2>/dev/null | count)" == 30 ]] && break
+    sleep 0.5
+done
+ctl --as agent claims list --json >agent.json 2>agent.err || fail "claims list as the vendor agent"
+python3 - <<'PY' && ok "the vendor agent sees exactly the 10 claims of its vendor-phase queue" || fail "vendor scope"
+import json
+claims = json.load(open("agent.json"))
+assert len(claims) == 10, [c["pcn"] for c in claims]
+assert all(c["queue"] == "q-acme" and c["owner_team"] == "acme" for c in claims), claims
+PY
+if ctl --as agent claims show P50000003 >/dev/null 2>&1; then
+    fail "the vendor agent read a claim of an internal queue"
+else
+    ok "a claim of an internal queue is not found for the vendor agent"
+fi
+if ctl --as agent claims submit >/dev/null 2>&1; then
+    fail "the vendor agent submitted claims"
+else
+    ok "the vendor agent may not submit claims (PERMISSION_DENIED)"
+fi
+
 echo "$failures failed"
 ((failures == 0))
