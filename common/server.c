@@ -272,8 +272,17 @@ s_handle (server_t *self, zmsg_t *msg)
     Request *request = (Request *) codec_decode_frame (&request__descriptor, frame);
     run.request = request;
 
+    //  Revocations must bite on open connections too: look again now.
+    uint64_t now = clock_monotonic_ms ();
+    if (now - self->last_refresh > 200) {
+        keyring_refresh (self->keyring);
+        self->last_refresh = now;
+    }
+    //  Only a key still known may be answered from the cache: a revoked
+    //  key must not get even an old reply.
+    const identity_t *caller = keyring_lookup (self->keyring, run.peer_key);
     char *cache_key = NULL;
-    if (request && *request->id && run.peer_key) {
+    if (request && *request->id && run.peer_key && caller) {
         cache_key = zsys_sprintf ("%s/%s", run.peer_key, request->id);
         zchunk_t *cached = (zchunk_t *) zhashx_lookup (self->cache, cache_key);
         if (cached) {
@@ -286,15 +295,9 @@ s_handle (server_t *self, zmsg_t *msg)
             return;
         }
     }
-    //  Revocations must bite on open connections too: look again now.
-    uint64_t now = clock_monotonic_ms ();
-    if (now - self->last_refresh > 200) {
-        keyring_refresh (self->keyring);
-        self->last_refresh = now;
-    }
     server_call_t *call = &run.call;
     call->server = self;
-    call->caller = keyring_lookup (self->keyring, run.peer_key);
+    call->caller = caller;
     call->request = request;
     call->store = self->store;
     call->state = self->state;
