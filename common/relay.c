@@ -237,6 +237,9 @@ relay_flush (relay_t *self, int timeout_ms)
             return -1;
         s_on_tick (NULL, 0, self);
         zpoller_t *poller = zpoller_new (self->socket, NULL);
+        //  We flush because SIGTERM came: czmq's poller would return at
+        //  once on an interrupted process and we would never read the acks.
+        zpoller_set_nonstop (poller, true);
         if (zpoller_wait (poller, (int) (deadline - now > 100? 100: deadline - now)) == self->socket)
             s_on_input (NULL, self->socket, self);
         zpoller_destroy (&poller);
