@@ -91,6 +91,49 @@ s_clear_text (char **text)
     *text = (char *) protobuf_c_empty_string;
 }
 
+//  Seals the PHI fields of claim into sealed and empties them in claim.
+//  When claim owns its fields (a deep copy) they are freed; when it is a
+//  view sharing them with the caller's claim they are only let go.
+static void
+s_seal (phi_key_t *key, const char *record_id, Claim *claim, SealedClaim *sealed, bool owned)
+{
+    sealed->key_version = phi_key_version (key);
+    if (claim->subscriber && *claim->subscriber->member_id) {
+        sealed->member_index.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
+        sealed->member_index.len = PHI_BLIND_INDEX_SIZE;
+        phi_blind_index (key, claim->subscriber->member_id, sealed->member_index.data);
+    }
+    for (size_t i = 0; i < S_FIELD_COUNT; i++) {
+        size_t size;
+        if (s_fields [i].text) {
+            char **text = s_fields [i].text (claim);
+            if (!text || !*text || !**text)
+                continue;
+            uint8_t *data = phi_seal (key, record_id, s_fields [i].name,
+                                      (const uint8_t *) *text, strlen (*text), &size);
+            s_add_field (sealed, s_fields [i].name, data, size);
+            if (owned)
+                s_clear_text (text);
+            else
+                *text = (char *) protobuf_c_empty_string;
+        }
+        else {
+            Address **address = s_fields [i].address (claim);
+            if (!address || !*address)
+                continue;
+            size_t packed_size;
+            uint8_t *packed = codec_pack (*address, &packed_size);
+            uint8_t *data = phi_seal (key, record_id, s_fields [i].name, packed, packed_size, &size);
+            sodium_memzero (packed, packed_size);
+            free (packed);
+            s_add_field (sealed, s_fields [i].name, data, size);
+            if (owned)
+                codec_free (*address);
+            *address = NULL;
+        }
+    }
+}
+
 SealedClaim *
 phi_claim_seal (phi_key_t *key, const char *record_id, const Claim *claim)
 {
@@ -100,39 +143,46 @@ phi_claim_seal (phi_key_t *key, const char *record_id, const Claim *claim)
     SealedClaim *sealed = (SealedClaim *) malloc (sizeof (SealedClaim));
     sealed_claim__init (sealed);
     sealed->record_id = strdup (record_id);
-    sealed->key_version = phi_key_version (key);
-    if (copy->subscriber && *copy->subscriber->member_id) {
-        sealed->member_index.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
-        sealed->member_index.len = PHI_BLIND_INDEX_SIZE;
-        phi_blind_index (key, copy->subscriber->member_id, sealed->member_index.data);
-    }
-    for (size_t i = 0; i < S_FIELD_COUNT; i++) {
-        size_t size;
-        if (s_fields [i].text) {
-            char **text = s_fields [i].text (copy);
-            if (!text || !*text || !**text)
-                continue;
-            uint8_t *data = phi_seal (key, record_id, s_fields [i].name,
-                                      (const uint8_t *) *text, strlen (*text), &size);
-            s_add_field (sealed, s_fields [i].name, data, size);
-            s_clear_text (text);
-        }
-        else {
-            Address **address = s_fields [i].address (copy);
-            if (!address || !*address)
-                continue;
-            size_t packed_size;
-            uint8_t *packed = codec_pack (*address, &packed_size);
-            uint8_t *data = phi_seal (key, record_id, s_fields [i].name, packed, packed_size, &size);
-            sodium_memzero (packed, packed_size);
-            free (packed);
-            s_add_field (sealed, s_fields [i].name, data, size);
-            codec_free (*address);
-            *address = NULL;
-        }
-    }
+    s_seal (key, record_id, copy, sealed, true);
     sealed->claim = copy;
     return sealed;
+}
+
+uint8_t *
+phi_claim_seal_packed (phi_key_t *key, const char *record_id, const Claim *claim, size_t *size,
+                       uint8_t member_index [PHI_BLIND_INDEX_SIZE], bool *indexed)
+{
+    //  A view of claim with its own top struct and its own subscriber and
+    //  patient structs, everything below them shared: emptying the PHI
+    //  fields of the view leaves claim as it was, and nothing is copied
+    //  deep (phi_claim_seal packs and unpacks the whole claim to copy it).
+    Claim view = *claim;
+    Subscriber subscriber;
+    Patient patient;
+    if (claim->subscriber) {
+        subscriber = *claim->subscriber;
+        view.subscriber = &subscriber;
+    }
+    if (claim->patient) {
+        patient = *claim->patient;
+        view.patient = &patient;
+    }
+    SealedClaim sealed = SEALED_CLAIM__INIT;
+    sealed.record_id = (char *) record_id;
+    s_seal (key, record_id, &view, &sealed, false);
+    sealed.claim = &view;
+    uint8_t *packed = codec_pack (&sealed, size);
+    *indexed = sealed.member_index.len == PHI_BLIND_INDEX_SIZE;
+    if (*indexed)
+        memcpy (member_index, sealed.member_index.data, PHI_BLIND_INDEX_SIZE);
+    for (size_t f = 0; f < sealed.n_phi; f++) {
+        free (sealed.phi [f]->field);
+        free (sealed.phi [f]->sealed.data);
+        free (sealed.phi [f]);
+    }
+    free (sealed.phi);
+    free (sealed.member_index.data);
+    return packed;
 }
 
 static int

@@ -11,11 +11,19 @@
 #define RCMQ_PHI_CLAIM_H
 
 #include "phi.h"
+#include <stdbool.h>
 #include "claim.pb-c.h"
 #include "phi.pb-c.h"
 
 //  A deep copy of claim with PHI sealed. Free with codec_free.
 SealedClaim *phi_claim_seal (phi_key_t *key, const char *record_id, const Claim *claim);
+//  The same SealedClaim, packed, made without a deep copy of claim (for a
+//  caller that only stores the bytes). Returns a malloc'd buffer, its size
+//  in *size; *indexed says whether the subscriber has a member id, whose
+//  blind index is then in member_index.
+uint8_t     *phi_claim_seal_packed (phi_key_t *key, const char *record_id, const Claim *claim,
+                                    size_t *size, uint8_t member_index [PHI_BLIND_INDEX_SIZE],
+                                    bool *indexed);
 //  The claim with PHI restored (a new Claim, free with codec_free), or NULL
 //  when a field does not open (wrong key, changed bytes, wrong record).
 Claim       *phi_claim_open (phi_key_t *key, const SealedClaim *sealed);

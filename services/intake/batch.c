@@ -181,6 +181,48 @@ s_errors (const ScrubResult *result, size_t *count)
     return errors;
 }
 
+//  Packs message with an already packed SealedClaim appended as its field
+//  `field_name` (left unset in message): the sealed claim goes into both
+//  the claim record and the claim_accepted event, and is packed once.
+//  Protobuf readers take fields in any order, so the bytes decode as if the
+//  field had been set.
+static uint8_t *
+s_pack_with (const void *message, const char *field_name, const uint8_t *sealed, size_t sealed_size,
+             size_t *size)
+{
+    const ProtobufCFieldDescriptor *field = protobuf_c_message_descriptor_get_field_by_name (
+        ((const ProtobufCMessage *) message)->descriptor, field_name);
+    assert (field && field->type == PROTOBUF_C_TYPE_MESSAGE);
+    size_t length = protobuf_c_message_get_packed_size ((const ProtobufCMessage *) message);
+    size_t capacity = length + sealed_size + 20;
+    uint8_t *packed = (uint8_t *) malloc (capacity);
+    assert (packed);
+    length = protobuf_c_message_pack ((const ProtobufCMessage *) message, packed);
+    codec_append_field (&packed, &length, &capacity, field->id, sealed, sealed_size);
+    *size = length;
+    return packed;
+}
+
+//  Claim ids rise within a batch and from batch to batch, so a claim
+//  record is nearly always put after every key in the table. MDB_APPEND
+//  then fills each leaf page before starting the next; a plain put splits
+//  the last page in two, and records of ~1.4 KB ended one to a 4 KB page,
+//  which nearly doubled the pages the file's transaction dirties (and past
+//  LMDB's dirty-page limit, spills them to disk mid-transaction). When the
+//  id does not sort last (a clock set back, the 100,000th claim of a file),
+//  LMDB refuses the append without changing anything and a plain put does.
+static int
+s_put_claim (s_run_t *run, const char *claim_id, const uint8_t *packed, size_t size)
+{
+    MDB_dbi dbi = store_table (run->intake->store, "claims");
+    MDB_val key = { strlen (claim_id), (void *) claim_id };
+    MDB_val value = { size, (void *) packed };
+    int rc = mdb_put (run->txn, dbi, &key, &value, MDB_APPEND);
+    if (rc == MDB_KEYEXIST)
+        rc = store_put (run->intake->store, run->txn, "claims", claim_id, strlen (claim_id), packed, size);
+    return rc;
+}
+
 static int
 s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResult *result,
                ClaimDimensions *dims)
@@ -191,9 +233,11 @@ s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResu
     const char *pcn = claim->patient_control_number;
     const char *date_of_service = dimensions_date_of_service (claim);
 
-    SealedClaim *sealed = phi_claim_seal (intake->phi_key, claim_id, claim);
-    if (!sealed)
-        return MDB_CORRUPTED;       //  a Claim that does not re-encode: a bug
+    size_t sealed_size;
+    uint8_t member_index [PHI_BLIND_INDEX_SIZE];
+    bool indexed;
+    uint8_t *sealed_packed = phi_claim_seal_packed (intake->phi_key, claim_id, claim, &sealed_size,
+                                                    member_index, &indexed);
     IntakeClaim record = INTAKE_CLAIM__INIT;
     record.claim_id = (char *) claim_id;
     record.batch_id = run->batch->batch_id;
@@ -201,19 +245,18 @@ s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResu
     record.accepted = result->accepted;
     record.dims = dims;
     record.scrub = result;
-    record.claim = sealed;
     record.received_ms = run->now;
     size_t size;
-    uint8_t *packed = codec_pack (&record, &size);
-    int rc = store_put (store, txn, "claims", claim_id, strlen (claim_id), packed, size);
+    uint8_t *packed = s_pack_with (&record, "claim", sealed_packed, sealed_size, &size);
+    int rc = s_put_claim (run, claim_id, packed, size);
     free (packed);
 
     if (rc == 0 && result->accepted) {
         rc = store_put (store, txn, "pcns", pcn, strlen (pcn), claim_id, strlen (claim_id));
-        if (rc == 0 && sealed->member_index.len == PHI_BLIND_INDEX_SIZE) {
+        if (rc == 0 && indexed) {
             uint8_t key [PHI_BLIND_INDEX_SIZE + 64];
             size_t id_len = strlen (claim_id) < 64? strlen (claim_id): 64;
-            memcpy (key, sealed->member_index.data, PHI_BLIND_INDEX_SIZE);
+            memcpy (key, member_index, PHI_BLIND_INDEX_SIZE);
             memcpy (key + PHI_BLIND_INDEX_SIZE, claim_id, id_len);
             rc = store_put (store, txn, "member_index", key, PHI_BLIND_INDEX_SIZE + id_len, "", 0);
         }
@@ -229,8 +272,9 @@ s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResu
             event.received_ms = run->now;
             event.n_warnings = result->n_findings;
             event.warnings = result->findings;
-            event.claim = sealed;
-            rc = outbox_append (intake->outbox, txn, "intake", "claim_accepted", pcn, &event);
+            packed = s_pack_with (&event, "claim", sealed_packed, sealed_size, &size);
+            rc = outbox_append_raw (intake->outbox, txn, "intake", "claim_accepted", pcn, packed, size);
+            free (packed);
         }
     }
     else
@@ -271,7 +315,7 @@ s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResu
         }
         free (errors);
     }
-    codec_free (sealed);
+    free (sealed_packed);
     return rc;
 }
 

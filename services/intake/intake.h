@@ -17,6 +17,9 @@
 #include "scrub.h"
 #include "service.h"
 
+//  Intake's LMDB map to start from (address space; see s_start in main.c).
+#define INTAKE_MAP_SIZE (4UL << 30)
+
 #define INTAKE_TABLES QUEUES_TABLES, "batches", "claims", "pcns", "interchanges", \
                       "rejections", "rejections_by_queue", "member_index", "acks"
 

@@ -117,6 +117,15 @@ s_start (service_t *service)
     self->store = service_store (service);
     self->outbox = service_outbox (service);
     service_set_state (service, self);
+    //  A file is applied in one transaction, and store_write answers
+    //  MDB_MAP_FULL by doubling the map and running the whole file again:
+    //  from the store's 64 MiB a 100,000-claim file (~700 MB of pages) was
+    //  parsed, scrubbed, sealed and written five times over. The map is
+    //  address space, not disk (no MDB_WRITEMAP: the file grows as pages
+    //  are used), so intake starts with room for files of that size.
+    if (store_map_size (self->store) < INTAKE_MAP_SIZE
+    &&  store_set_map_size (self->store, INTAKE_MAP_SIZE))
+        log_warn ("cannot grow the store map; large files will be retried as it grows", NULL);
 
     const char *keys_dir = config_path (config, "keys/dir", NULL);
     const char *data_dir = config_path (config, "data/dir", NULL);
