@@ -81,7 +81,7 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
     uint8_t *packed = codec_pack (&event, &packed_size);
     uint8_t seq_key [8];
     store_u64_write (seq_key, seq);
-    int rc = store_put (self->store, txn, "outbox", seq_key, 8, packed, packed_size);
+    int rc = store_append (self->store, txn, "outbox", seq_key, 8, packed, packed_size);
     free (packed);
     if (rc == 0)
         rc = store_put_u64 (self->store, txn, "outbox_meta", "next_seq", seq + 1);

@@ -10,7 +10,10 @@
 #include <sys/stat.h>
 
 #define STORE_MAX_TABLES  32
-#define STORE_START_MAP   (64UL << 20)      //  64 MiB; grows by doubling
+//  1 GiB of address space to start: reserving it costs nothing (the file
+//  grows only as pages are used), and every growth re-runs the transaction
+//  that hit the limit, which for a big batch means doing it all again.
+#define STORE_START_MAP   (1UL << 30)
 #define STORE_MAX_RETRIES 24                //  2^24 x 64 MiB: far past any disk
 
 typedef struct {
@@ -219,6 +222,17 @@ store_put (store_t *self, MDB_txn *txn, const char *table,
     MDB_val k = { key_size, (void *) key };
     MDB_val v = { value_size, (void *) value };
     return mdb_put (txn, store_table (self, table), &k, &v, 0);
+}
+
+int
+store_append (store_t *self, MDB_txn *txn, const char *table,
+              const void *key, size_t key_size, const void *value, size_t value_size)
+{
+    MDB_val k = { key_size, (void *) key };
+    MDB_val v = { value_size, (void *) value };
+    int rc = mdb_put (txn, store_table (self, table), &k, &v, MDB_APPEND);
+    //  Not the last key after all: LMDB changed nothing, so put it normally.
+    return rc == MDB_KEYEXIST? mdb_put (txn, store_table (self, table), &k, &v, 0): rc;
 }
 
 int

@@ -45,6 +45,11 @@ int         store_fail (store_t *self, const char *format, ...)
 //  Table helpers over one transaction. get returns 0, MDB_NOTFOUND or an error.
 int         store_put (store_t *self, MDB_txn *txn, const char *table,
                        const void *key, size_t key_size, const void *value, size_t value_size);
+//  A put for keys that grow (sequence numbers): LMDB fills pages instead
+//  of splitting them half empty. Falls back to a plain put when the key is
+//  not the table's last.
+int         store_append (store_t *self, MDB_txn *txn, const char *table,
+                          const void *key, size_t key_size, const void *value, size_t value_size);
 int         store_get (store_t *self, MDB_txn *txn, const char *table,
                        const void *key, size_t key_size, MDB_val *value);
 int         store_del (store_t *self, MDB_txn *txn, const char *table,

@@ -479,6 +479,54 @@ START_TEST (test_count)
 }
 END_TEST
 
+//  store_append takes rising keys, and a key that is not the last still
+//  goes in (a plain put), so callers never lose a write.
+typedef struct {
+    uint64_t keys [6];
+    int results [6];
+} s_append_t;
+
+static int
+s_append_keys (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_append_t *append = (s_append_t *) arg;
+    for (int i = 0; i < 6; i++) {
+        uint8_t key [8];
+        store_u64_write (key, append->keys [i]);
+        append->results [i] = store_append (store, txn, "log", key, 8, &append->keys [i], 8);
+    }
+    return 0;
+}
+
+START_TEST (test_append)
+{
+    char *dir = test_tmpdir ("store");
+    char error [256];
+    store_t *store = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_ptr_nonnull (store);
+    s_append_t append = { { 1, 2, 300, 70000, 5, 2 }, { 0 } };
+    ck_assert_int_eq (store_write (store, s_append_keys, &append), 0);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq (append.results [i], 0);
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_uint_eq (store_count (store, txn, "log"), 5);     //  2 twice: one key
+    MDB_cursor *cursor;
+    mdb_cursor_open (txn, store_table (store, "log"), &cursor);
+    MDB_val key, value;
+    uint64_t expected [] = { 1, 2, 5, 300, 70000 };
+    int n = 0;
+    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT), n++)
+        ck_assert_uint_eq (store_u64_read (key.mv_data), expected [n]);
+    ck_assert_int_eq (n, 5);
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 store_suite (void)
 {
@@ -495,6 +543,7 @@ store_suite (void)
     tcase_add_test (tc, test_reopen);
     tcase_add_test (tc, test_u64);
     tcase_add_test (tc, test_count);
+    tcase_add_test (tc, test_append);
     suite_add_tcase (suite, tc);
     return suite;
 }
