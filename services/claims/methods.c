@@ -165,7 +165,8 @@ s_follow_up (server_call_t *call)
         note.actor = (char *) call->caller->name;
         note.text = request->note;
         Note **notes = (Note **) calloc (record->n_notes + 1, sizeof (Note *));
-        memcpy (notes, record->notes, record->n_notes * sizeof (Note *));
+        if (record->n_notes)
+            memcpy (notes, record->notes, record->n_notes * sizeof (Note *));
         notes [record->n_notes] = &note;
         ClaimRecord with_note = *record;
         with_note.notes = notes;
@@ -260,7 +261,8 @@ s_due (server_call_t *call)
         due [count++].record = s_for_reply (record);
     }
     mdb_cursor_close (cursor);
-    qsort (due, count, sizeof (s_due_t), s_due_order);
+    if (count)      //  qsort wants a real array even for none
+        qsort (due, count, sizeof (s_due_t), s_due_order);
     size_t shown = count < limit? count: limit;
     ClaimRecord **rows = (ClaimRecord **) calloc (shown + 1, sizeof (ClaimRecord *));
     for (size_t i = 0; i < shown; i++) {

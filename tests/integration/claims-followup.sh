@@ -116,5 +116,13 @@ else
     ok "the vendor agent may not submit claims (PERMISSION_DENIED)"
 fi
 
+# Under the sanitizers a process that hit undefined behaviour has died or
+# logged it; either way the run fails here, naming the process.
+if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
+    fail "a process logged a sanitizer report (above)"
+else
+    ok "no sanitizer report in any process log"
+fi
+
 echo "$failures failed"
 ((failures == 0))
