@@ -16,8 +16,8 @@
     Then it times queries, each in its own read transaction:
         kpi          every KPI, overall, 90 days to today
         kpi_by_payer the same grouped by payer
-        aging_past   A/R aging as of 180 days ago (today's balances less
-                     six months of moves)
+        aging_past   A/R aging as of 180 days ago (the weekly snapshot
+                     on or before that day plus that week's moves)
     --queries times each (median and p99). A query reads rows per
     (dimension combination, day), never claims, so its latency should not
     grow with the number of claims.

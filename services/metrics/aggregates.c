@@ -82,15 +82,191 @@ agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const in
     return s_add (store, txn, "by_dos", key, s_key (key, dims, dos), delta, AGG_DOS_COUNT, false);
 }
 
+//  --------------------------------------------------------------------------
+//  Balances and their weekly snapshots
+//
+//  A/R as of an earlier day D could be today's balances less every move
+//  after D, but that reads more rows the more claims (and so the more
+//  (day, date of service) moves) there are. Instead, every week in which a
+//  combination's balances moved keeps a snapshot of them as of that week's
+//  end (Sunday): ar_weeks holds the rows of the dates of service still
+//  young enough then to age below "over 120", ar_week_total all of it. A
+//  query as of D starts from the last snapshot on or before D and adds the
+//  moves after it: those can only be moves of D's own week (any earlier
+//  week that moved has a snapshot of its own), so it reads at most one
+//  snapshot's young rows and seven days of moves, whatever the volume.
+//
+//  Weekly rather than monthly: a week bounds the moves a query adds to
+//  seven days of ar_moves rows, a month would allow thirty-one. Rather
+//  than balances per as-of day: a snapshot is written once per week that
+//  moved, and copies only the rows aging reads (the dates of service not
+//  yet over 120 days old, and one total), not every date every day.
+//
+//  They are written here, with the move, so in the consumer's transaction.
+//  A snapshot's content is a function of the moves alone (every move on or
+//  before its Sunday), and the set of snapshots is the set of weeks that
+//  saw a move, so the order moves arrive in (a live run, a rebuild, a
+//  claim posted late) changes nothing a query reads.
+
+//  The last day (Sunday) of the ISO week holding day; day 1 (1970-01-01)
+//  was a Thursday.
+static uint32_t
+s_week_end (uint32_t day)
+{
+    return day + 6 - (uint32_t) (((int64_t) day + 2) % 7);
+}
+
+//  The oldest date of service that is not yet "over 120" as of as_of.
+static uint32_t
+s_young (uint32_t as_of)
+{
+    int64_t oldest = agg_buckets [AGG_BUCKETS - 1].from_days;
+    return as_of > oldest? as_of - (uint32_t) oldest + 1: 0;
+}
+
+//  Finds the last key of table (dims, day) with day in [from, to], for
+//  tables keyed (dims, day ...). Returns 0 and sets *found, or an LMDB error.
+static int
+s_last_day (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t from,
+            uint32_t to, uint32_t *found, MDB_val *value)
+{
+    *found = 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
+    if (rc)
+        return rc;
+    uint8_t start [8];
+    //  The first key after (dims, to), then one back.
+    uint32_t next_dims = to == UINT32_MAX? dims + 1: dims;
+    s_key (start, next_dims, to == UINT32_MAX? 0: to + 1);
+    MDB_val key = { sizeof start, start }, row;
+    rc = next_dims < dims? MDB_NOTFOUND: mdb_cursor_get (cursor, &key, &row, MDB_SET_RANGE);
+    rc = mdb_cursor_get (cursor, &key, &row, rc == MDB_NOTFOUND? MDB_LAST: MDB_PREV);
+    if (rc == 0 && key.mv_size >= 8 && metrics_u32_read (key.mv_data) == dims) {
+        uint32_t day = metrics_u32_read ((const uint8_t *) key.mv_data + 4);
+        if (day >= from && day <= to) {
+            *found = day;
+            if (value)
+                *value = row;
+        }
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+//  Opens the snapshot of (dims, week) before the week's first move: the
+//  previous snapshot carried over, since nothing moved in between.
+static int
+s_snapshot_open (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t week)
+{
+    uint32_t previous;
+    MDB_val value;
+    int64_t total [2] = { 0, 0 };
+    int rc = s_last_day (store, txn, "ar_week_total", dims, 0, week - 1, &previous, &value);
+    if (rc)
+        return rc;
+    if (previous && value.mv_size == sizeof total)
+        memcpy (total, value.mv_data, sizeof total);
+    uint8_t key [12];
+    s_key (key, dims, week);
+    //  The total row is written even at zero: it marks the week as moved.
+    rc = store_put (store, txn, "ar_week_total", key, 8, total, sizeof total);
+    if (rc || !previous)
+        return rc;
+    //  The previous week's rows that are still young at this week's end.
+    //  Collected first, then written, not to write under a cursor.
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (txn, store_table (store, "ar_weeks"), &cursor);
+    if (rc)
+        return rc;
+    uint8_t prefix [8], start [12];
+    s_key (prefix, dims, previous);
+    memcpy (start, prefix, 8);
+    metrics_u32_write (start + 8, s_young (week));
+    MDB_val row_key = { sizeof start, start }, row;
+    size_t count = 0, capacity = 0;
+    struct { uint32_t dos; int64_t balance [2]; } *rows = NULL;
+    rc = mdb_cursor_get (cursor, &row_key, &row, MDB_SET_RANGE);
+    while (rc == 0 && row_key.mv_size == 12 && !memcmp (row_key.mv_data, prefix, 8)) {
+        if (row.mv_size == sizeof rows [0].balance) {
+            if (count == capacity) {
+                capacity = capacity? capacity * 2: 256;
+                rows = realloc (rows, capacity * sizeof rows [0]);
+                assert (rows);
+            }
+            rows [count].dos = metrics_u32_read ((const uint8_t *) row_key.mv_data + 8);
+            memcpy (rows [count].balance, row.mv_data, sizeof rows [0].balance);
+            count++;
+        }
+        rc = mdb_cursor_get (cursor, &row_key, &row, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    rc = rc == MDB_NOTFOUND? 0: rc;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        metrics_u32_write (key + 8, rows [i].dos);
+        rc = store_put (store, txn, "ar_weeks", key, 12, rows [i].balance, sizeof rows [i].balance);
+    }
+    free (rows);
+    return rc;
+}
+
+//  Adds a move of (dims, dos) on day to every snapshot it belongs in: its
+//  own week's (opened if this is the week's first move) and any later
+//  week's already there (when a move is posted late).
+static int
+s_snapshot_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
+                 const int64_t *delta)
+{
+    uint32_t week = s_week_end (day);
+    uint8_t key [12];
+    s_key (key, dims, week);
+    MDB_val value;
+    int rc = store_get (store, txn, "ar_week_total", key, 8, &value);
+    if (rc == MDB_NOTFOUND)
+        rc = s_snapshot_open (store, txn, dims, week);
+    if (rc)
+        return rc;
+    MDB_cursor *cursor;
+    rc = mdb_cursor_open (txn, store_table (store, "ar_week_total"), &cursor);
+    if (rc)
+        return rc;
+    MDB_val total_key = { 8, key };
+    rc = mdb_cursor_get (cursor, &total_key, &value, MDB_SET_RANGE);
+    while (rc == 0 && total_key.mv_size == 8 && metrics_u32_read (total_key.mv_data) == dims) {
+        uint32_t snapshot = metrics_u32_read ((const uint8_t *) total_key.mv_data + 4);
+        int64_t total [2] = { 0, 0 };
+        if (value.mv_size == sizeof total)
+            memcpy (total, value.mv_data, sizeof total);
+        total [0] += delta [0];
+        total [1] += delta [1];
+        MDB_val update = { sizeof total, total };
+        rc = mdb_cursor_put (cursor, &total_key, &update, MDB_CURRENT);
+        if (rc == 0 && dos >= s_young (snapshot)) {
+            uint8_t row_key [12];
+            s_key (row_key, dims, snapshot);
+            metrics_u32_write (row_key + 8, dos);
+            rc = s_add (store, txn, "ar_weeks", row_key, 12, delta, 2, true);
+        }
+        if (rc == 0)
+            rc = mdb_cursor_get (cursor, &total_key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
 int
 agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
                   int64_t insurance, int64_t patient)
 {
     int64_t delta [2] = { insurance, patient };
+    if (!insurance && !patient)
+        return 0;
     uint8_t key [12];
     int rc = s_add (store, txn, "ar_open", key, s_key (key, dims, dos), delta, 2, true);
     if (rc == 0)
         rc = s_add (store, txn, "ar_total", key, 4, delta, 2, false);
+    if (rc == 0)
+        rc = s_snapshot_move (store, txn, dims, dos, day, delta);
     if (rc)
         return rc;
     s_key (key, dims, day);
@@ -240,19 +416,41 @@ int
 agg_ar_as_of (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t as_of,
               int64_t insurance [AGG_BUCKETS], int64_t patient [AGG_BUCKETS])
 {
-    uint8_t prefix [4];
+    uint8_t prefix [8];
     metrics_u32_write (prefix, dims);
-    //  Today's open balances by date of service, day by day for the dates
-    //  young enough to fall in a bucket below "over 120" ...
-    int64_t oldest = agg_buckets [AGG_BUCKETS - 1].from_days;
-    uint32_t young = as_of > oldest? as_of - (uint32_t) oldest + 1: 0;
-    s_aging_t aging = { as_of, 1, 4, insurance, patient, { 0, 0 } };
-    int rc = s_range (store, txn, "ar_open", prefix, 4, young, UINT32_MAX, s_aging_row, &aging);
+    uint32_t young = s_young (as_of);
+    //  Nothing moved after as_of (the usual query, as of today): today's
+    //  open balances are the answer.
+    uint32_t last_move;
+    int rc = s_last_day (store, txn, "ar_moves", dims, as_of == UINT32_MAX? UINT32_MAX: as_of + 1,
+                         UINT32_MAX, &last_move, NULL);
+    if (rc)
+        return rc;
+    const char *rows = "ar_open", *totals = "ar_total";
+    size_t prefix_size = 4;
+    uint32_t snapshot = 0;
+    if (last_move) {
+        //  Otherwise the last weekly snapshot on or before as_of, plus the
+        //  moves after it (of as_of's week only). No snapshot: nothing had
+        //  moved before as_of's week, and its moves are the whole balance.
+        rc = s_last_day (store, txn, "ar_week_total", dims, 0, as_of, &snapshot, NULL);
+        if (rc)
+            return rc;
+        rows = "ar_weeks";
+        totals = "ar_week_total";
+        s_key (prefix, dims, snapshot);
+        prefix_size = 8;
+    }
+    //  Balances by date of service, day by day for the dates young enough
+    //  to fall in a bucket below "over 120" ...
+    s_aging_t aging = { as_of, 1, prefix_size, insurance, patient, { 0, 0 } };
+    if (!last_move || snapshot)
+        rc = s_range (store, txn, rows, prefix, prefix_size, young, UINT32_MAX, s_aging_row, &aging);
     if (rc)
         return rc;
     //  ... and the rest, all over 120 days, as the total less those.
     MDB_val value;
-    rc = store_get (store, txn, "ar_total", prefix, 4, &value);
+    rc = !last_move || snapshot? store_get (store, txn, totals, prefix, prefix_size, &value): MDB_NOTFOUND;
     if (rc == 0 && value.mv_size == 2 * sizeof (int64_t)) {
         int64_t total [2];
         memcpy (total, value.mv_data, sizeof total);
@@ -262,11 +460,11 @@ agg_ar_as_of (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t as_of,
     else
     if (rc != MDB_NOTFOUND && rc != 0)
         return rc;
-    //  Less whatever moved them after as_of. In the usual query (as of
-    //  today) this range is empty.
-    aging = (s_aging_t) { as_of, -1, 8, insurance, patient, { 0, 0 } };
-    return as_of == UINT32_MAX? 0:
-           s_range (store, txn, "ar_moves", prefix, 4, as_of + 1, UINT32_MAX, s_aging_row, &aging);
+    if (!last_move)
+        return 0;
+    //  Plus the moves after the snapshot, up to as_of.
+    aging = (s_aging_t) { as_of, 1, 8, insurance, patient, { 0, 0 } };
+    return s_range (store, txn, "ar_moves", prefix, 4, snapshot + 1, as_of, s_aging_row, &aging);
 }
 
 typedef struct {

@@ -10,8 +10,13 @@
         ar_total  (dims) -> the sum of its ar_open rows, so aging reads
                   only the 121 days of service that are not yet "over 120"
         ar_moves  (dims, day, date of service) -> how much those balances
-                  moved that day, so A/R as of an earlier day is today's
-                  minus the moves after it
+                  moved that day
+        ar_week_total (dims, Sunday) -> the combination's open balances at
+                  the end of each ISO week in which they moved (a snapshot)
+        ar_weeks  (dims, Sunday, date of service) -> the same by date of
+                  service, for the dates still under 121 days old that
+                  Sunday; so A/R as of an earlier day is the last snapshot
+                  on or before it plus at most one week of moves
         reasons   (dims, kind, day, code) -> count and cents: denials by
                   root cause, rejections by scrub rule
         drill     (dims, kind, day, PCN) -> flag: which claims are behind

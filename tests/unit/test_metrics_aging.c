@@ -1,6 +1,7 @@
 /*  test_metrics_aging: A/R aging by date of service as as_of advances, A/R
-    as of earlier days (today's balances less the moves after as_of), and
-    balances following a claim whose dimensions or date of service change.
+    as of earlier days (the weekly snapshot on or before as_of plus the
+    moves after it), and balances following a claim whose dimensions or
+    date of service change.
 */
 #include "test_metrics_feed.h"
 
@@ -123,6 +124,153 @@ START_TEST (test_replacement)
 }
 END_TEST
 
+//  Weekly snapshots: 2026-03-01 is a Sunday, the end of a snapshot week.
+//  Moves fall on both sides of it and on it, and some are posted late (fed
+//  after moves of later weeks), so snapshots already taken must take them
+//  in. As of days before, on and after the boundary, every bucket must be
+//  the hand count of the claims' balances that day.
+//
+//  S0: DOS 2025-10-01, 7000, entered 02-18, paid in full, posted 03-04.
+//  S1: DOS 2026-01-20, 10000, entered 02-25; paid 3000 posted 03-01 (the
+//      Sunday); paid 2000 + 1000 patient's posted 03-02 (the Monday).
+//  S2: DOS 2026-02-26, 5000, entered 03-03.
+//  S3: DOS 2026-02-15, 2000, entered 02-27 but fed after S2 (late); paid in
+//      full posted 03-08 (the next Sunday).
+//  S4: DOS 2026-02-10, 1500, entered 02-11 and fed last: a week older than
+//      any snapshot taken so far; never paid.
+START_TEST (test_snapshot_boundary)
+{
+    mt_log_reset ();
+    mt_store_t *store = mt_store_new ();
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "S0", .date = "2026-02-18", .dos = "20251001", .charge = 7000 });
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "S1", .date = "2026-02-25", .dos = "20260120", .charge = 10000 });
+    mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = "S1", .date = "2026-03-01", .remit_date = "20260227",
+                                                   .to_status = "paid", .paid = 3000 });
+    mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = "S1", .date = "2026-03-02", .remit_date = "20260302",
+                                                   .to_status = "paid", .paid = 2000, .patient = 1000 });
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "S2", .date = "2026-03-03", .dos = "20260226", .charge = 5000 });
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "S3", .date = "2026-02-27", .dos = "20260215", .charge = 2000 });
+    mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = "S0", .date = "2026-03-04", .remit_date = "20260304",
+                                                   .to_status = "paid", .paid = 7000 });
+    mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = "S3", .date = "2026-03-08", .remit_date = "20260306",
+                                                   .to_status = "paid", .paid = 2000 });
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "S4", .date = "2026-02-11", .dos = "20260210", .charge = 1500 });
+
+    static const struct {
+        const char *as_of;
+        int64_t insurance [AGG_BUCKETS];
+        int64_t patient [AGG_BUCKETS];
+    } cases [] = {
+        { "2026-02-10", {    0,     0,    0, 0,     0 }, { 0,    0,    0, 0,    0 } },   //  nothing yet
+        { "2026-02-11", { 1500,     0,    0, 0,     0 }, { 0,    0,    0, 0,    0 } },   //  S4 (late) alone
+        { "2026-02-17", { 1500,     0,    0, 0,     0 }, { 0,    0,    0, 0,    0 } },
+        { "2026-02-18", { 1500,     0,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },   //  + S0, over 120
+        { "2026-02-24", { 1500,     0,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },
+        { "2026-02-25", { 1500, 10000,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },   //  + S1, age 36
+        { "2026-02-27", { 3500, 10000,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },   //  + S3 (late)
+        { "2026-02-28", { 3500, 10000,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },   //  before the boundary
+        { "2026-03-01", { 3500,  7000,    0, 0,  7000 }, { 0,    0,    0, 0,    0 } },   //  on it: S1 paid 3000
+        { "2026-03-02", { 3500,  4000,    0, 0,  7000 }, { 0, 1000,    0, 0,    0 } },   //  after it: S1 2000 + 1000
+        { "2026-03-03", { 8500,  4000,    0, 0,  7000 }, { 0, 1000,    0, 0,    0 } },   //  + S2
+        { "2026-03-04", { 8500,  4000,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },   //  S0 paid
+        { "2026-03-07", { 8500,  4000,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },
+        { "2026-03-08", { 6500,  4000,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },   //  S3 paid, next Sunday
+        { "2026-03-12", { 6500,  4000,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },   //  S4 age 30
+        { "2026-03-13", { 5000,  5500,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },   //  S4 age 31
+        { "2026-03-21", { 5000,  5500,    0, 0,     0 }, { 0, 1000,    0, 0,    0 } },   //  S1 age 60
+        { "2026-03-22", { 5000,  1500, 4000, 0,     0 }, { 0,    0, 1000, 0,    0 } },   //  S1 age 61
+        { "2026-12-31", {    0,     0,    0, 0, 10500 }, { 0,    0,    0, 0, 1000 } },   //  no moves after
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++)
+        for (int bucket = 0; bucket < AGG_BUCKETS; bucket++) {
+            const char *as_of = cases [i].as_of;
+            ck_assert_msg (s_bucket (store, as_of, bucket, false) == cases [i].insurance [bucket],
+                           "insurance as of %s, bucket %d", as_of, bucket);
+            ck_assert_msg (s_bucket (store, as_of, bucket, true) == cases [i].patient [bucket],
+                           "patient as of %s, bucket %d", as_of, bucket);
+        }
+    mt_store_destroy (&store);
+}
+END_TEST
+
+//  The same against a model, at volume: claims of two payers entered over
+//  fifteen weeks, most paid (in part) weeks later, fed claim by claim so
+//  that balance moves arrive far out of day order. As of every day, each
+//  bucket equals the sum the test makes of the claims' own balances.
+#define MODEL_CLAIMS 200
+#define MODEL_DAYS   150
+
+typedef struct {
+    uint32_t dos, entered, paid_day;
+    int64_t charge, paid, patient;
+} s_model_claim_t;
+
+static uint32_t
+s_model_random (uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+START_TEST (test_snapshot_model)
+{
+    mt_log_reset ();
+    mt_store_t *store = mt_store_new ();
+    static s_model_claim_t claims [MODEL_CLAIMS];
+    uint32_t seed = 7, start = mt_day ("2026-01-05");
+    for (int i = 0; i < MODEL_CLAIMS; i++) {
+        s_model_claim_t *claim = &claims [i];
+        claim->entered = start + s_model_random (&seed) % 105;
+        claim->dos = claim->entered - 1 - s_model_random (&seed) % 140;
+        claim->charge = 1000 + s_model_random (&seed) % 9000;
+        claim->paid_day = s_model_random (&seed) % 4? claim->entered + s_model_random (&seed) % 40: 0;
+        claim->paid = claim->charge * (40 + s_model_random (&seed) % 60) / 100;
+        claim->patient = claim->paid_day && s_model_random (&seed) % 3 == 0? (claim->charge - claim->paid) / 2: 0;
+        char pcn [16], date [16], dos [16];
+        snprintf (pcn, sizeof pcn, "MD%03d", i);
+        metrics_day_format (claim->entered, date, sizeof date);
+        metrics_day_format (claim->dos, dos, sizeof dos);
+        mt_dims_t dims = { .payer = i % 2? "P1": "P2" };
+        mt_claim (store, "entered", (mt_claim_t) { .pcn = pcn, .dims = dims, .date = date, .dos = dos,
+                                                   .charge = claim->charge });
+        if (claim->paid_day) {
+            metrics_day_format (claim->paid_day, date, sizeof date);
+            mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = pcn, .dims = dims, .date = date,
+                                                           .to_status = "paid", .paid = claim->paid,
+                                                           .patient = claim->patient });
+        }
+    }
+    for (uint32_t as_of = start - 1; as_of < start + MODEL_DAYS; as_of++) {
+        int64_t insurance [AGG_BUCKETS] = { 0 }, patient [AGG_BUCKETS] = { 0 };
+        for (int i = 0; i < MODEL_CLAIMS; i++) {
+            const s_model_claim_t *claim = &claims [i];
+            if (claim->entered > as_of)
+                continue;
+            bool paid = claim->paid_day && claim->paid_day <= as_of;
+            int bucket = agg_bucket_of ((int64_t) as_of - claim->dos);
+            insurance [bucket] += claim->charge - (paid? claim->paid + claim->patient: 0);
+            patient [bucket] += paid? claim->patient: 0;
+        }
+        kpi_query_t query = mt_query ("2026-01-01", 90);
+        query.as_of = query.to = as_of;
+        query.from = as_of - 89;
+        query.balances_only = true;
+        kpi_result_t *result = mt_run (store, &query);
+        char date [16];
+        metrics_day_format (as_of, date, sizeof date);
+        for (int bucket = 0; bucket < AGG_BUCKETS; bucket++) {
+            ck_assert_msg (result->overall.totals.insurance [bucket] == insurance [bucket],
+                           "insurance as of %s, bucket %d: %lld, not %lld", date, bucket,
+                           (long long) result->overall.totals.insurance [bucket], (long long) insurance [bucket]);
+            ck_assert_msg (result->overall.totals.patient [bucket] == patient [bucket],
+                           "patient as of %s, bucket %d", date, bucket);
+        }
+        kpi_result_destroy (&result);
+    }
+    mt_store_destroy (&store);
+}
+END_TEST
+
 Suite *
 metrics_aging_suite (void)
 {
@@ -131,6 +279,13 @@ metrics_aging_suite (void)
     tcase_add_test (tcase, test_buckets_move);
     tcase_add_test (tcase, test_team_change);
     tcase_add_test (tcase, test_replacement);
+    suite_add_tcase (suite, tcase);
+    //  The model feeds some 400 events, each committed (and synced) on its
+    //  own as the consumer would: slow under a sanitizer on a busy machine.
+    tcase = tcase_create ("snapshots");
+    tcase_add_test (tcase, test_snapshot_boundary);
+    tcase_add_test (tcase, test_snapshot_model);
+    tcase_set_timeout (tcase, 60);
     suite_add_tcase (suite, tcase);
     return suite;
 }
