@@ -75,6 +75,17 @@ codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
     *length += size;
 }
 
+void *
+codec_copy (const void *message)
+{
+    const ProtobufCMessage *msg = (const ProtobufCMessage *) message;
+    size_t size;
+    uint8_t *packed = codec_pack (msg, &size);
+    void *copy = codec_decode (msg->descriptor, packed, size);
+    free (packed);
+    return copy;
+}
+
 const char *
 codec_status_name (Status status)
 {

@@ -22,6 +22,9 @@ uint8_t  *codec_pack (const void *message, size_t *size_out);
 void     *codec_decode (const ProtobufCMessageDescriptor *type, const void *data, size_t size);
 void     *codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame);
 void      codec_free (void *message);
+//  A deep copy that owns all its memory (pack, then unpack), so its fields
+//  can be freed and replaced one by one. NULL only when out of memory.
+void     *codec_copy (const void *message);
 
 //  Appends a length-delimited field (wire type 2) to a growing buffer: the
 //  way a string or an embedded message sits in protobuf's wire format, so

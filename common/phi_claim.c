@@ -59,16 +59,6 @@ phi_claim_fields (void)
     return names;
 }
 
-static Claim *
-s_copy (const Claim *claim)
-{
-    size_t size;
-    uint8_t *packed = codec_pack (claim, &size);
-    Claim *copy = (Claim *) codec_decode (&claim__descriptor, packed, size);
-    free (packed);
-    return copy;
-}
-
 static void
 s_add_field (SealedClaim *sealed, const char *name, uint8_t *data, size_t size)
 {
@@ -137,7 +127,7 @@ s_seal (phi_key_t *key, const char *record_id, Claim *claim, SealedClaim *sealed
 SealedClaim *
 phi_claim_seal (phi_key_t *key, const char *record_id, const Claim *claim)
 {
-    Claim *copy = s_copy (claim);
+    Claim *copy = (Claim *) codec_copy (claim);
     if (!copy)
         return NULL;
     SealedClaim *sealed = (SealedClaim *) malloc (sizeof (SealedClaim));
@@ -199,7 +189,7 @@ phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
 {
     if (!sealed->claim)
         return NULL;
-    Claim *claim = s_copy (sealed->claim);
+    Claim *claim = (Claim *) codec_copy (sealed->claim);
     if (!claim)
         return NULL;
     for (size_t f = 0; f < sealed->n_phi; f++) {

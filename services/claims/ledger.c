@@ -71,11 +71,7 @@ ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *
 ClaimRecord *
 ledger_copy (const ClaimRecord *record)
 {
-    size_t size;
-    uint8_t *packed = codec_pack (record, &size);
-    ClaimRecord *copy = (ClaimRecord *) codec_decode (&claim_record__descriptor, packed, size);
-    free (packed);
-    return copy;
+    return (ClaimRecord *) codec_copy (record);
 }
 
 void

@@ -76,16 +76,6 @@ s_u32_free (void **item_p)
     *item_p = NULL;
 }
 
-static Claim *
-s_copy_claim (const Claim *claim)
-{
-    size_t size;
-    uint8_t *packed = codec_pack (claim, &size);
-    Claim *copy = (Claim *) codec_decode (&claim__descriptor, packed, size);
-    free (packed);
-    return copy;
-}
-
 //  The interchange a claim belongs to; NULL (with the refusal set) when
 //  that interchange was processed before.
 static s_interchange_t *
@@ -114,7 +104,7 @@ s_interchange (s_run_t *run, const Claim *claim)
         }
     s_interchange_t *interchange = (s_interchange_t *) zmalloc (sizeof (s_interchange_t));
     interchange->key = strdup (key);
-    interchange->header = s_copy_claim (claim);
+    interchange->header = (Claim *) codec_copy (claim);
     interchange->sets = zlistx_new ();
     zlistx_set_destructor (interchange->sets, s_set_free);
     zlistx_add_end (run->interchanges, interchange);

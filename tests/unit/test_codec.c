@@ -414,6 +414,35 @@ START_TEST (test_append_field)
 }
 END_TEST
 
+//  A copy owns its memory: it packs to the same bytes, and freeing the
+//  original leaves it whole.
+START_TEST (test_copy)
+{
+    Event event = EVENT__INIT;
+    event.stream = "claims";
+    event.type = "adjudicated";
+    event.key = "P1";
+    uint8_t payload [300];
+    memset (payload, 7, sizeof payload);
+    event.payload.data = payload;
+    event.payload.len = sizeof payload;
+    size_t size;
+    uint8_t *packed = codec_pack (&event, &size);
+    Event *original = (Event *) codec_decode (&event__descriptor, packed, size);
+    Event *copy = (Event *) codec_copy (original);
+    codec_free (original);
+    ck_assert_ptr_nonnull (copy);
+    ck_assert_str_eq (copy->type, "adjudicated");
+    size_t copy_size;
+    uint8_t *copy_packed = codec_pack (copy, &copy_size);
+    ck_assert_uint_eq (copy_size, size);
+    ck_assert_mem_eq (copy_packed, packed, size);
+    free (copy_packed);
+    free (packed);
+    codec_free (copy);
+}
+END_TEST
+
 Suite *
 codec_suite (void)
 {
@@ -428,6 +457,7 @@ codec_suite (void)
     tcase_add_test (tc, test_wrong_type);
     tcase_add_test (tc, test_status_names);
     tcase_add_test (tc, test_append_field);
+    tcase_add_test (tc, test_copy);
     suite_add_tcase (suite, tc);
     return suite;
 }
