@@ -715,3 +715,25 @@ harness_replay (const char *replay, zcert_t *cert, const char *broker_key,
     zsock_destroy (&dealer);
     return rc;
 }
+
+bool
+harness_start_services (harness_t *self, const char *const *names, harness_proc_t **procs, int timeout_ms)
+{
+    bool spawned = true;
+    for (size_t i = 0; names [i]; i++) {
+        procs [i] = harness_spawn_service (self, names [i]);
+        spawned = spawned && procs [i];
+    }
+    return spawned && harness_wait_up (self, names, timeout_ms);
+}
+
+int
+harness_first_exited (harness_proc_t **procs, size_t count, int *status)
+{
+    for (size_t i = 0; i < count; i++)
+        if (procs [i] && !harness_running (procs [i])) {
+            *status = harness_wait (procs [i], 0);
+            return (int) i;
+        }
+    return -1;
+}

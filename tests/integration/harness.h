@@ -118,6 +118,14 @@ bool        harness_status_up (json_t *status, const char *name);
 //  Polls harness_status every 200 ms until every one of NAMES (NULL-
 //  terminated) is up as harness_status_up says, for up to timeout_ms.
 bool        harness_wait_up (harness_t *self, const char *const *names, int timeout_ms);
+//  Spawns the NULL-terminated named services in order into procs (one slot
+//  each) and waits until all of them answer status. False when one did not
+//  spawn or come up in time.
+bool        harness_start_services (harness_t *self, const char *const *names,
+                                    harness_proc_t **procs, int timeout_ms);
+//  The index of the first of count processes (NULL slots skipped) that has
+//  exited, with its exit status in *status; -1 when all still run.
+int         harness_first_exited (harness_proc_t **procs, size_t count, int *status);
 //  What `rcmqctl status` says service NAME has consumed of STREAM (its
 //  offset: the consumer applies each seq once), 0 when it does not say.
 uint64_t    harness_consumed (harness_t *self, const char *name, const char *stream);

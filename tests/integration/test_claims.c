@@ -172,11 +172,11 @@ s_start (s_run_t *run, const char *tag)
         s_check (run, false, "cannot write config");
         return false;
     }
-    run->broker = harness_spawn_service (run->harness, "broker");
-    run->intake = harness_spawn_service (run->harness, "intake");
-    run->claims = harness_spawn_service (run->harness, "claims");
-    bool up = run->broker && run->intake && run->claims
-           && harness_wait_up (run->harness, s_services, harness_scaled_ms (30000));
+    harness_proc_t *procs [3] = { NULL };
+    bool up = harness_start_services (run->harness, s_services, procs, harness_scaled_ms (30000));
+    run->broker = procs [0];
+    run->intake = procs [1];
+    run->claims = procs [2];
     s_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
@@ -185,11 +185,8 @@ static void
 s_finish (s_run_t *run)
 {
     harness_proc_t *procs [] = { run->broker, run->intake, run->claims };
-    const char *names [] = { "broker", "intake", "claims" };
-    for (size_t i = 0; i < 3; i++)
-        if (procs [i])
-            s_check (run, harness_running (procs [i]), "%s exited (status %d)",
-                     names [i], harness_wait (procs [i], 0));
+    int status = 0, exited = harness_first_exited (procs, 3, &status);
+    s_check (run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
     json_decref (run->expect);
     json_decref (run->by_pcn);
     for (size_t i = 0; i < run->count_835; i++)
