@@ -108,8 +108,34 @@ s_uptime (uint64_t started_ms, uint64_t now_ms, char *buf, size_t size)
         snprintf (buf, size, "%" PRIu64 "s", s);
 }
 
+//  A process's problems: its Health's, or the broker's Status's.
+static Problem **
+s_probe_problems (probe_t *probe, size_t *n)
+{
+    *n = probe->health? probe->health->n_problems: probe->broker? probe->broker->n_problems: 0;
+    return probe->health? probe->health->problems: probe->broker? probe->broker->problems: NULL;
+}
+
 //  ---------------------------------------------------------------------
 //  JSON
+
+static json_t *
+s_problems_json (probe_t *probe)
+{
+    json_t *array = json_array ();
+    size_t n;
+    Problem **problems = s_probe_problems (probe, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *problem = json_pack ("{s:s, s:s}", "code", problems [i]->code,
+                                     "message", problems [i]->message);
+        if (*problems [i]->subject)
+            json_object_set_new (problem, "subject", json_string (problems [i]->subject));
+        if (problems [i]->seq)
+            json_object_set_new (problem, "seq", json_integer ((json_int_t) problems [i]->seq));
+        json_array_append_new (array, problem);
+    }
+    return array;
+}
 
 static json_t *
 s_process_json (probe_t *probe)
@@ -119,6 +145,7 @@ s_process_json (probe_t *probe)
     json_object_set_new (object, "endpoint", probe->endpoint? json_string (probe->endpoint): json_null ());
     json_object_set_new (object, "up", json_boolean (probe->up));
     json_object_set_new (object, "error", probe->up? json_null (): json_string (probe->error));
+    json_object_set_new (object, "problems", s_problems_json (probe));
     if (probe->broker) {
         json_object_set_new (object, "version", json_string (probe->broker->version));
         json_object_set_new (object, "started_ms", json_integer ((json_int_t) probe->broker->started_ms));
@@ -334,7 +361,7 @@ s_status (ctl_t *ctl, ctl_args_t *args)
         if (started [i])
             pthread_join (threads [i], NULL);
 
-    size_t up = 0;
+    size_t up = 0, problem_count = 0;
     probe_t *broker = NULL;
     for (size_t i = 0; i < PROCESS_COUNT; i++) {
         s_probe_judge (&probes [i], ctl);
@@ -342,16 +369,29 @@ s_status (ctl_t *ctl, ctl_args_t *args)
             up++;
         if (probes [i].broker)
             broker = &probes [i];
+        size_t n;
+        s_probe_problems (&probes [i], &n);
+        problem_count += n;
     }
-    for (size_t i = 0; i < PROCESS_COUNT; i++)
+    for (size_t i = 0; i < PROCESS_COUNT; i++) {
         if (!probes [i].up)
             fprintf (stderr, "rcmqctl status: %s down: %s\n", probes [i].name, probes [i].error);
+        size_t n;
+        Problem **problems = s_probe_problems (&probes [i], &n);
+        for (size_t p = 0; p < n; p++)
+            fprintf (stderr, "rcmqctl status: %s problem %s: %s\n", probes [i].name,
+                     problems [p]->code, problems [p]->message);
+    }
+    //  Up is not enough: a process with a problem (a stopped stream, a
+    //  store restored from an older copy) answers Health but is not ok.
+    bool ok = up == PROCESS_COUNT && problem_count == 0;
 
     output_format_t format = ctl_format (ctl);
     if (format == OUTPUT_JSON) {
         json_t *result = json_object ();
-        json_object_set_new (result, "ok", json_boolean (up == PROCESS_COUNT));
+        json_object_set_new (result, "ok", json_boolean (ok));
         json_object_set_new (result, "up", json_integer ((json_int_t) up));
+        json_object_set_new (result, "problem_count", json_integer ((json_int_t) problem_count));
         json_object_set_new (result, "total", json_integer ((json_int_t) PROCESS_COUNT));
         config_t *config = ctl_config (ctl);
         const char *file = config? config_file (config): NULL;
@@ -372,9 +412,20 @@ s_status (ctl_t *ctl, ctl_args_t *args)
         //  CSV is one table for spreadsheets; the broker's detail is for
         //  people (and is in --json).
         if (format == OUTPUT_TABLE) {
+            if (problem_count)
+                printf ("\nproblems:\n");
+            for (size_t i = 0; i < PROCESS_COUNT; i++) {
+                size_t n;
+                Problem **problems = s_probe_problems (&probes [i], &n);
+                for (size_t p = 0; p < n; p++)
+                    printf ("  %-8s %-28s %s\n", probes [i].name, problems [p]->code, problems [p]->message);
+            }
             if (broker)
                 s_print_broker_tables (broker->broker, stdout);
-            printf ("\n%zu of %zu processes up\n", up, PROCESS_COUNT);
+            printf ("\n%zu of %zu processes up", up, PROCESS_COUNT);
+            if (problem_count)
+                printf (", %zu problem%s (see above)", problem_count, problem_count == 1? "": "s");
+            printf ("\n");
         }
     }
     for (size_t i = 0; i < PROCESS_COUNT; i++) {
@@ -383,7 +434,7 @@ s_status (ctl_t *ctl, ctl_args_t *args)
         codec_free (probes [i].health);
         codec_free (probes [i].broker);
     }
-    return up == PROCESS_COUNT? CTL_OK: CTL_FAILED;
+    return ok? CTL_OK: CTL_FAILED;
 }
 
 static const ctl_command_t s_commands [] = {
@@ -392,8 +443,10 @@ static const ctl_command_t s_commands [] = {
       "and metrics for <svc>.Health, all at once, and prints one row per process\n"
       "(version, uptime, outbox depth, broker link, consumed offsets), then the\n"
       "broker's streams, producers and consumer lag. Each call waits --timeout ms\n"
-      "(default 1500) with no resend. Exit status 0 only when all seven are up;\n"
-      "the reason for each process that is down goes to stderr.",
+      "(default 1500) with no resend. Exit status 0 only when all seven are up\n"
+      "and none reports a problem (--json: \"ok\"; each process's \"problems\" is\n"
+      "a list of {code, message}); the reason for each process that is down and\n"
+      "each problem go to stderr.",
       NULL, s_status },
     { NULL }
 };

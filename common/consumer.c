@@ -50,6 +50,7 @@ struct _consumer_t {
     bool heard;                 //  a heartbeat arrived since (re)connecting
     uint64_t last_hello_at;
     uint64_t applied_total;
+    problems_t *problems;
 };
 
 typedef struct {
@@ -85,17 +86,24 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
     self->name = strdup (name);
     self->apply = apply;
     self->arg = arg;
+    self->problems = problems_new ();
+    //  An offset that cannot be read is not 0: taking it for 0 re-applies
+    //  the whole stream. No consumer then, and the service stops.
     MDB_txn *txn = store_read_begin (store);
+    int rc = txn? 0: -1;
     for (const char *const *stream = streams; *stream; stream++) {
         assert (self->stream_count < CONSUMER_MAX_STREAMS);
         s_stream_t *entry = &self->streams [self->stream_count++];
         entry->name = strdup (*stream);
-        entry->applied = txn? store_get_u64 (store, txn, "offsets", *stream): 0;
+        if (rc == 0)
+            rc = store_get_u64 (store, txn, "offsets", *stream, &entry->applied);
         entry->head = entry->applied;
         entry->pending = zlistx_new ();
         zlistx_set_destructor (entry->pending, s_event_free);
     }
     store_read_end (&txn);
+    if (rc)
+        consumer_destroy (&self);
     return self;
 }
 
@@ -117,6 +125,7 @@ consumer_destroy (consumer_t **self_p)
     free (self->replay_endpoint);
     free (self->broker_key);
     free (self->name);
+    problems_destroy (&self->problems);
     free (self);
     *self_p = NULL;
 }
@@ -535,4 +544,10 @@ uint64_t
 consumer_applied_total (consumer_t *self)
 {
     return self->applied_total;
+}
+
+problems_t *
+consumer_problems (consumer_t *self)
+{
+    return self->problems;
 }

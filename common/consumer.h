@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include "store.h"
 #include "codec.h"
+#include "problems.h"
 
 #define CONSUMER_TABLES "offsets"
 
@@ -29,6 +30,7 @@ typedef void (consumer_committed_fn) (void *arg);
 typedef struct _consumer_t consumer_t;
 
 //  streams: NULL-terminated names. name identifies the consumer to the broker.
+//  NULL when the stored offsets cannot be read (the reason in store_error()).
 consumer_t *consumer_new (store_t *store, const char *name, const char *const *streams,
                           consumer_apply_fn *apply, void *arg);
 void        consumer_destroy (consumer_t **self_p);
@@ -49,5 +51,7 @@ size_t      consumer_stream_count (consumer_t *self);
 const char *consumer_stream_name (consumer_t *self, size_t index);
 bool        consumer_connected (consumer_t *self);
 uint64_t    consumer_applied_total (consumer_t *self);
+//  What the consumer found wrong (status shows it); owned by the consumer.
+problems_t *consumer_problems (consumer_t *self);
 
 #endif

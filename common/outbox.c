@@ -64,7 +64,12 @@ int
 outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char *type,
                    const char *key, const uint8_t *payload, size_t size)
 {
-    uint64_t seq = store_get_u64 (self->store, txn, "outbox_meta", "next_seq");
+    //  A next_seq that cannot be read must not start again from 1: the
+    //  broker would take the reused numbers for duplicates and drop them.
+    uint64_t seq;
+    int rc = store_get_u64 (self->store, txn, "outbox_meta", "next_seq", &seq);
+    if (rc)
+        return rc;
     if (seq == 0)
         seq = 1;
     Event event = EVENT__INIT;
@@ -81,7 +86,7 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
     uint8_t *packed = codec_pack (&event, &packed_size);
     uint8_t seq_key [8];
     store_u64_write (seq_key, seq);
-    int rc = store_append (self->store, txn, "outbox", seq_key, 8, packed, packed_size);
+    rc = store_append (self->store, txn, "outbox", seq_key, 8, packed, packed_size);
     free (packed);
     if (rc == 0)
         rc = store_put_u64 (self->store, txn, "outbox_meta", "next_seq", seq + 1);
@@ -112,13 +117,23 @@ outbox_depth (outbox_t *self)
     return depth;
 }
 
-uint64_t
-outbox_next_seq (outbox_t *self)
+int
+outbox_position (outbox_t *self, uint64_t *next_seq, uint64_t *depth)
 {
     MDB_txn *txn = store_read_begin (self->store);
     if (!txn)
-        return 0;
-    uint64_t seq = store_get_u64 (self->store, txn, "outbox_meta", "next_seq");
+        return -1;
+    int rc = store_get_u64 (self->store, txn, "outbox_meta", "next_seq", next_seq);
+    if (*next_seq == 0)
+        *next_seq = 1;
+    *depth = store_count (self->store, txn, "outbox");
     store_read_end (&txn);
-    return seq? seq: 1;
+    return rc;
+}
+
+uint64_t
+outbox_next_seq (outbox_t *self)
+{
+    uint64_t next, depth;
+    return outbox_position (self, &next, &depth)? 0: next;
 }

@@ -34,8 +34,12 @@ int         outbox_append (outbox_t *self, MDB_txn *txn, const char *stream,
 int         outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream,
                                const char *type, const char *key,
                                const uint8_t *payload, size_t size);
-//  Events not yet acknowledged by the broker, and the next seq to assign.
+//  Events not yet acknowledged by the broker (0 when the store cannot be read).
 uint64_t    outbox_depth (outbox_t *self);
+//  The next seq to assign and the number of unacknowledged events, read
+//  together. Returns 0, or -1 with the reason in store_error().
+int         outbox_position (outbox_t *self, uint64_t *next_seq, uint64_t *depth);
+//  The next seq alone, for display and tests: 0 when it cannot be read.
 uint64_t    outbox_next_seq (outbox_t *self);
 
 #endif

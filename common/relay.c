@@ -34,14 +34,20 @@ struct _relay_t {
     uint64_t last_send_at;      //  of events
     uint64_t last_ping_at;
     uint64_t resent_from;       //  acked + 1 when we last fell back (0: never)
+    problems_t *problems;
 };
 
 relay_t *
 relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert_t *cert)
 {
+    //  Everything still in the outbox is unsent as far as we know.
+    uint64_t next, depth;
+    if (outbox_position (outbox, &next, &depth))
+        return NULL;
     relay_t *self = (relay_t *) zmalloc (sizeof (relay_t));
     self->outbox = outbox;
     self->store = outbox_store (outbox);
+    self->problems = problems_new ();
     self->socket = zsock_new (ZMQ_DEALER);
     transport_curve_client (self->socket, cert, broker_key);
     zsock_set_sndhwm (self->socket, 0);
@@ -51,9 +57,6 @@ relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert
         free (self);
         return NULL;
     }
-    //  Everything still in the outbox is unsent as far as we know.
-    uint64_t next = outbox_next_seq (outbox);
-    uint64_t depth = outbox_depth (outbox);
     self->acked = self->sent = next - 1 - depth;
     return self;
 }
@@ -66,6 +69,7 @@ relay_destroy (relay_t **self_p)
     if (!self)
         return;
     zsock_destroy (&self->socket);
+    problems_destroy (&self->problems);
     free (self);
     *self_p = NULL;
 }
@@ -257,4 +261,10 @@ uint64_t
 relay_acked_seq (relay_t *self)
 {
     return self->acked;
+}
+
+problems_t *
+relay_problems (relay_t *self)
+{
+    return self->problems;
 }

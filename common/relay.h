@@ -13,6 +13,7 @@
 #include <czmq.h>
 #include <stdbool.h>
 #include "outbox.h"
+#include "problems.h"
 
 typedef struct _relay_t relay_t;
 
@@ -28,5 +29,7 @@ int      relay_flush (relay_t *self, int timeout_ms);
 //  True when the broker acked within the last few seconds.
 bool     relay_connected (relay_t *self);
 uint64_t relay_acked_seq (relay_t *self);
+//  What the relay found wrong (status shows it); owned by the relay.
+problems_t *relay_problems (relay_t *self);
 
 #endif

@@ -25,6 +25,7 @@ struct _service_t {
     zcert_t *cert;
     zloop_t *loop;
     void *state;
+    problems_t *problems;
     uint64_t started_ms;
     char health_method [64];
     server_method_t health [2];
@@ -37,6 +38,7 @@ config_t   *service_config (service_t *self)     { return self->config; }
 zloop_t    *service_loop (service_t *self)       { return self->loop; }
 consumer_t *service_consumer (service_t *self)   { return self->consumer; }
 void       *service_state (service_t *self)      { return self->state; }
+problems_t *service_problems (service_t *self)   { return self->problems; }
 void        service_set_state (service_t *self, void *state) { self->state = state; }
 
 void
@@ -74,7 +76,9 @@ s_health (server_call_t *call)
     reply.started_ms = self->started_ms;
     reply.now_ms = clock_now_ms ();
     reply.outbox_depth = store_count (self->store, call->txn, "outbox");
-    reply.outbox_next_seq = store_get_u64 (self->store, call->txn, "outbox_meta", "next_seq");
+    int rc = store_get_u64 (self->store, call->txn, "outbox_meta", "next_seq", &reply.outbox_next_seq);
+    if (rc)
+        return rc;
     reply.broker_connected = relay_connected (self->relay)
                           && (!self->consumer || consumer_connected (self->consumer));
     size_t count = self->consumer? consumer_stream_count (self->consumer): 0;
@@ -87,7 +91,13 @@ s_health (server_call_t *call)
     }
     reply.n_consumed = count;
     reply.consumed = offset_ptrs;
+    problems_t *lists [] = {
+        self->problems, relay_problems (self->relay),
+        self->consumer? consumer_problems (self->consumer): NULL
+    };
+    reply.problems = problems_to_proto (lists, sizeof lists / sizeof lists [0], &reply.n_problems);
     server_call_reply (call, &reply);
+    problems_proto_free (&reply.problems, reply.n_problems);
     return 0;
 }
 
@@ -222,7 +232,12 @@ s_start (service_t *self)
     const char *fanout = config_get (config, "broker/fanout", "tcp://127.0.0.1:7602");
     const char *replay = config_get (config, "broker/replay", "tcp://127.0.0.1:7603");
     self->relay = relay_new (self->outbox, ingest, broker_key, self->cert);
-    if (!self->relay || relay_attach (self->relay, self->loop)) {
+    if (!self->relay) {
+        log_error ("cannot read the outbox position", "error", json_string (store_error (self->store)), NULL);
+        free (broker_key);
+        return -1;
+    }
+    if (relay_attach (self->relay, self->loop)) {
         log_error ("cannot connect to broker ingest", "endpoint", json_string (ingest), NULL);
         free (broker_key);
         return -1;
@@ -230,6 +245,11 @@ s_start (service_t *self)
     if (self->def->consumes && self->def->consumes [0]) {
         self->consumer = consumer_new (self->store, outbox_producer (self->outbox),
                                        self->def->consumes, s_apply, self);
+        if (!self->consumer) {
+            log_error ("cannot read the consumer offsets", "error", json_string (store_error (self->store)), NULL);
+            free (broker_key);
+            return -1;
+        }
         consumer_on_commit (self->consumer, s_kick);
         if (consumer_connect (self->consumer, fanout, replay, broker_key, self->cert)
         ||  consumer_attach (self->consumer, self->loop)) {
@@ -284,6 +304,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     service_t *self = (service_t *) zmalloc (sizeof (service_t));
     self->def = def;
     self->config = config_new ();
+    self->problems = problems_new ();
     int rc = s_parse_args (self, argc, argv);
     if (rc)
         return rc == 1? 0: rc;
@@ -310,6 +331,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     outbox_destroy (&self->outbox);
     store_destroy (&self->store);
     config_destroy (&self->config);
+    problems_destroy (&self->problems);
     free (self);
     log_info (rc? "exited after start-up failure": "stopped", NULL);
     return rc? 1: 0;

@@ -46,6 +46,9 @@ outbox_t   *service_outbox (service_t *self);
 config_t   *service_config (service_t *self);
 zloop_t    *service_loop (service_t *self);
 consumer_t *service_consumer (service_t *self);
+//  The service's own problems (its parts' are the relay's and consumer's);
+//  Health carries them all.
+problems_t *service_problems (service_t *self);
 //  The service's own state, for its handlers (call->state is the service_t).
 void       *service_state (service_t *self);
 void        service_set_state (service_t *self, void *state);

@@ -278,13 +278,22 @@ store_u64_read (const void *buf)
     return value;
 }
 
-uint64_t
-store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key)
+int
+store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key, uint64_t *value)
 {
-    MDB_val value;
-    if (store_get (self, txn, table, key, strlen (key), &value) || value.mv_size != 8)
+    *value = 0;
+    MDB_val found;
+    int rc = store_get (self, txn, table, key, strlen (key), &found);
+    if (rc == MDB_NOTFOUND)
         return 0;
-    return store_u64_read (value.mv_data);
+    if (rc)
+        return store_fail (self, "store %s: cannot read %s/%s: %s",
+                           self->dir, table, key, mdb_strerror (rc));
+    if (found.mv_size != 8)
+        return store_fail (self, "store %s: %s/%s holds %zu bytes, not an 8-byte number",
+                           self->dir, table, key, found.mv_size);
+    *value = store_u64_read (found.mv_data);
+    return 0;
 }
 
 int
@@ -293,4 +302,16 @@ store_put_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key, 
     uint8_t buf [8];
     store_u64_write (buf, value);
     return store_put (self, txn, table, key, strlen (key), buf, 8);
+}
+
+int
+store_next_counter (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                    uint64_t max, uint64_t *value)
+{
+    uint64_t current;
+    int rc = store_get_u64 (self, txn, table, key, &current);
+    if (rc)
+        return rc;
+    *value = current >= max? 1: current + 1;
+    return store_put_u64 (self, txn, table, key, *value);
 }

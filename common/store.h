@@ -60,8 +60,18 @@ uint64_t    store_count (store_t *self, MDB_txn *txn, const char *table);
 //  Big-endian 64-bit integers, for keys and small values.
 void        store_u64_write (uint8_t *buf, uint64_t value);
 uint64_t    store_u64_read (const void *buf);
-//  A u64 value stored under a string key ("meta" counters). Missing = 0.
-uint64_t    store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key);
+//  A u64 value stored under a string key ("meta" counters, offsets). A
+//  missing key reads as 0 and returns 0; any other failure (an LMDB error,
+//  a value that is not 8 bytes) returns -1 with store_error() naming the
+//  store, table and key, and leaves *value at 0. Never take a failed read
+//  for a default: an offset read as 0 would re-apply a whole stream.
+int         store_get_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                           uint64_t *value);
 int         store_put_u64 (store_t *self, MDB_txn *txn, const char *table, const char *key, uint64_t value);
+//  A counter under a string key: reads it, adds one (back to 1 past max:
+//  X12 control numbers have nine digits), writes it and returns the new
+//  value in *value. Returns 0, or -1 / an LMDB error for store_write.
+int         store_next_counter (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                                uint64_t max, uint64_t *value);
 
 #endif

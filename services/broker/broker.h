@@ -13,6 +13,7 @@
 #include "config.h"
 #include "eventlog.h"
 #include "keyring.h"
+#include "problems.h"
 #include "server.h"
 #include "store.h"
 
@@ -33,6 +34,7 @@ typedef struct {
     uint64_t started_ms;
     uint64_t retention_hours;
     uint64_t published;
+    problems_t *problems;       //  what status reports as wrong (common/problems.h)
 } broker_t;
 
 typedef struct {

@@ -168,6 +168,7 @@ main (int argc, char *argv [])
         return 1;
     broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));
     self->config = config_new ();
+    self->problems = problems_new ();
     self->consumers = zhashx_new ();
     zhashx_set_destructor (self->consumers, s_free);
     self->producers_seen = zhashx_new ();
@@ -215,6 +216,7 @@ done:
     zhashx_destroy (&self->consumers);
     zhashx_destroy (&self->producers_seen);
     config_destroy (&self->config);
+    problems_destroy (&self->problems);
     free (self);
     return rc;
 }

@@ -66,8 +66,10 @@ s_status (server_call_t *call)
     }
     status.n_consumers = n_consumers;
     status.consumers = consumer_ptrs;
+    status.problems = problems_to_proto (&self->problems, 1, &status.n_problems);
 
     server_call_reply (call, &status);
+    problems_proto_free (&status.problems, status.n_problems);
     free (stream_rows);
     free (stream_ptrs);
     free (producer_rows);

@@ -133,15 +133,6 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
-static uint32_t
-s_next_control (claims_t *self, MDB_txn *txn)
-{
-    uint64_t control = store_get_u64 (self->store, txn, "meta", "isa_control") + 1;
-    if (control > 999999999)
-        control = 1;
-    store_put_u64 (self->store, txn, "meta", "isa_control", control);
-    return (uint32_t) control;
-}
 
 //  Writes one payer's file into the submissions table and marks its claims.
 static int
@@ -154,7 +145,12 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     for (Claim *claim = (Claim *) zlistx_first (payer->claims); claim; claim = (Claim *) zlistx_next (payer->claims))
         claims [i++] = claim;
     uint64_t now = clock_now_ms ();
-    uint32_t control = s_next_control (self, txn);
+    uint64_t control;
+    int rc = store_next_counter (self->store, txn, "meta", "isa_control", 999999999, &control);
+    if (rc) {
+        free (claims);
+        return rc;
+    }
     Provider submitter = PROVIDER__INIT, receiver = PROVIDER__INIT;
     submitter.entity_type = "2";
     submitter.name = (char *) config_get (self->config, "claims/submitter-name", "RCMQ BILLING");
@@ -165,7 +161,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     receiver.id_qualifier = "46";
     receiver.id = (char *) config_get (self->config, "claims/receiver-id", "CLEARINGHOUSE");
     char reference [64];
-    snprintf (reference, sizeof reference, "S%09u", control);
+    snprintf (reference, sizeof reference, "S%09" PRIu64, control);
     write837_header_t header = {
         .payer_id = payer->payer_id,
         .sender_id = submitter.id,
@@ -191,7 +187,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     char filename [128];
     char date [16];
     clock_format_date (now, date, sizeof date);
-    snprintf (filename, sizeof filename, "837P-%s-%.4s%.2s%.2s-%09u.x12", payer->payer_id, date, date + 5, date + 8, control);
+    snprintf (filename, sizeof filename, "837P-%s-%.4s%.2s%.2s-%09" PRIu64 ".x12", payer->payer_id, date, date + 5, date + 8, control);
     Submission submission = SUBMISSION__INIT;
     submission.filename = filename;
     submission.payer_id = payer->payer_id;
@@ -201,7 +197,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     submission.content.data = (uint8_t *) text;
     submission.content.len = size;
     uint8_t *packed = codec_pack (&submission, &size);
-    int rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
+    rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
     free (packed);
     free (text);
 

@@ -442,14 +442,14 @@ s_put_ack (intake_t *intake, MDB_txn *txn, Batch *batch, char *text)
     return rc;
 }
 
-static uint32_t
-s_next_control (intake_t *intake, MDB_txn *txn)
+//  The next 999's interchange control number (nine digits, then back to 1).
+static int
+s_next_control (intake_t *intake, MDB_txn *txn, uint32_t *control)
 {
-    uint64_t control = store_get_u64 (intake->store, txn, "meta", "ack_control") + 1;
-    if (control > 999999999)
-        control = 1;
-    store_put_u64 (intake->store, txn, "meta", "ack_control", control);
-    return (uint32_t) control;
+    uint64_t value;
+    int rc = store_next_counter (intake->store, txn, "meta", "ack_control", 999999999, &value);
+    *control = (uint32_t) value;
+    return rc;
 }
 
 //  Runs the parse in a nested transaction; returns 0 (committed or aborted
@@ -505,8 +505,8 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
     zlistx_set_destructor (run.interchanges, s_interchange_free);
 
     //  The batch id: date of receipt and a counter, readable in a work list.
-    uint64_t number = store_get_u64 (store, txn, "meta", "batch_seq") + 1;
-    int rc = store_put_u64 (store, txn, "meta", "batch_seq", number);
+    uint64_t number;
+    int rc = store_next_counter (store, txn, "meta", "batch_seq", UINT64_MAX, &number);
     char date [16];
     clock_format_date (run.now, date, sizeof date);
     batch->batch_id = zsys_sprintf ("B%.4s%.2s%.2s-%06" PRIu64, date, date + 5, date + 8, number);
@@ -529,9 +529,12 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
         batch->interchanges = report.interchanges;
         s_interchange_t *first = (s_interchange_t *) zlistx_first (run.interchanges);
         ack999_header_t header;
-        s_header (&header, first? first->header: NULL, run.now, s_next_control (intake, txn));
-        rc = s_put_ack (intake, txn, batch,
-                        ack999_refusal (&header, report.error_segment, report.error_id, batch->error));
+        uint32_t control;
+        rc = s_next_control (intake, txn, &control);
+        s_header (&header, first? first->header: NULL, run.now, control);
+        if (rc == 0)
+            rc = s_put_ack (intake, txn, batch,
+                            ack999_refusal (&header, report.error_segment, report.error_id, batch->error));
     }
     else
     if (rc == 0) {
@@ -551,7 +554,10 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
                  set = (s_set_t *) zlistx_next (interchange->sets), i++)
                 sets [i] = (ack999_set_t) { set->control_number, set->claims, set->with_errors };
             ack999_header_t header;
-            s_header (&header, interchange->header, run.now, s_next_control (intake, txn));
+            uint32_t control = 0;
+            if (rc == 0)
+                rc = s_next_control (intake, txn, &control);
+            s_header (&header, interchange->header, run.now, control);
             if (rc == 0)
                 rc = s_put_ack (intake, txn, batch, ack999_build (&header, sets, count));
             free (sets);

@@ -81,7 +81,10 @@ dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t
     }
     if (rc != MDB_NOTFOUND)
         return rc? rc: -1;
-    uint64_t next = store_get_u64 (store, txn, "meta", "metrics_dims_next") + 1;
+    uint64_t next;
+    if ((rc = store_get_u64 (store, txn, "meta", "metrics_dims_next", &next)))
+        return rc;
+    next++;
     uint8_t id_key [4];
     metrics_u32_write (id_key, (uint32_t) next);
     if ((rc = store_put (store, txn, "dims", key, length, id_key, 4))

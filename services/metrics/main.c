@@ -30,20 +30,22 @@ metrics_rebuild_requested (void)
     s_rebuild_requested = true;
 }
 
-static uint64_t
-s_stored_generation (store_t *store)
+//  The rebuild generation in the store; -1 (logged) when it cannot be read.
+static int
+s_stored_generation (store_t *store, uint64_t *generation)
 {
     MDB_txn *txn = store_read_begin (store);
-    uint64_t generation = txn? store_get_u64 (store, txn, "meta", "metrics_generation"): 0;
+    int rc = txn? store_get_u64 (store, txn, "meta", "metrics_generation", generation): -1;
     store_read_end (&txn);
-    return generation;
+    if (rc)
+        log_error ("cannot read the rebuild generation", "error", json_string (store_error (store)), NULL);
+    return rc;
 }
 
 static int
 s_start (service_t *service)
 {
-    s_generation = s_stored_generation (service_store (service));
-    return 0;
+    return s_stored_generation (service_store (service), &s_generation);
 }
 
 static void
@@ -52,8 +54,8 @@ s_committed (service_t *service)
     if (!s_rebuild_requested)
         return;
     s_rebuild_requested = false;
-    uint64_t generation = s_stored_generation (service_store (service));
-    if (generation == s_generation)
+    uint64_t generation;
+    if (s_stored_generation (service_store (service), &generation) || generation == s_generation)
         return;             //  the rebuild's transaction did not commit
     s_generation = generation;
     consumer_reset (service_consumer (service));

@@ -416,7 +416,9 @@ s_rebuild (server_call_t *call)
     int rc = metrics_wipe (call->store, call->txn, &reply.facts_cleared, &reply.rows_cleared);
     if (rc)
         return rc;
-    reply.generation = store_get_u64 (call->store, call->txn, "meta", "metrics_generation") + 1;
+    if ((rc = store_get_u64 (call->store, call->txn, "meta", "metrics_generation", &reply.generation)))
+        return rc;
+    reply.generation++;
     if ((rc = store_put_u64 (call->store, call->txn, "meta", "metrics_generation", reply.generation)))
         return rc;
     metrics_rebuild_requested ();

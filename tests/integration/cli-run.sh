@@ -53,6 +53,7 @@ names = sorted(p["name"] for p in doc["processes"])
 assert names == sorted(["broker", "intake", "claims", "denials", "inquiry", "audit", "metrics"]), names
 assert doc["broker"] is not None and "streams" in doc["broker"], doc["broker"]
 assert all(p["version"] for p in doc["processes"]), doc
+assert all(p["problems"] == [] for p in doc["processes"]), doc
 EOF
 expect 0 "rcmqctl status (table)" "$CTL" --config "$CONF" status
 grep -q "7 of 7 processes up" "$WORK/out" && ok "the table says 7 of 7 up" || fail "the table does not say 7 of 7 up"

@@ -38,6 +38,19 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+//  A stored counter the test expects to read (a read error fails the test).
+static uint64_t
+s_stored_u64 (store_t *store, MDB_txn *txn, const char *table, const char *key)
+{
+    uint64_t value;
+    if (store_get_u64 (store, txn, table, key, &value)) {
+        fprintf (stderr, "%s\n", store_error (store));
+        abort ();
+    }
+    return value;
+}
+
+
 #define EVCONS_MAX_STREAMS  8
 #define EVCONS_TICK_MS      100
 
@@ -113,7 +126,7 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     size_t size = evcheck_payload (name, event->producer_seq, expected);
     if (size != event->payload.len || memcmp (expected, event->payload.data, size))
         rc = store_put_u64 (store, txn, "applied", "bad_payload",
-                            store_get_u64 (store, txn, "applied", "bad_payload") + 1);
+                            s_stored_u64 (store, txn, "applied", "bad_payload") + 1);
     return rc;
 }
 
@@ -216,7 +229,7 @@ s_report (const char *dir)
     json_t *producers = json_object ();
     json_t *report = json_pack ("{s:o, s:o, s:o, s:I}", "offsets", offsets, "streams", streams,
         "producers", producers,
-        "bad_payload", (json_int_t) store_get_u64 (store, txn, "applied", "bad_payload"));
+        "bad_payload", (json_int_t) s_stored_u64 (store, txn, "applied", "bad_payload"));
 
     MDB_cursor *cursor;
     MDB_val key, value;

@@ -39,6 +39,19 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+//  A stored counter the test expects to read (a read error fails the test).
+static uint64_t
+s_stored_u64 (store_t *store, MDB_txn *txn, const char *table, const char *key)
+{
+    uint64_t value;
+    if (store_get_u64 (store, txn, table, key, &value)) {
+        fprintf (stderr, "%s\n", store_error (store));
+        abort ();
+    }
+    return value;
+}
+
+
 #define EVPROD_TICK_MS      1
 #define EVPROD_PROGRESS_MS  100
 #define EVPROD_FLUSH_MS     1000
@@ -74,7 +87,7 @@ s_append (store_t *store, MDB_txn *txn, void *arg)
 {
     s_append_t *append = (s_append_t *) arg;
     evprod_t *self = append->self;
-    uint64_t next = store_get_u64 (store, txn, "outbox_meta", "next_seq");
+    uint64_t next = s_stored_u64 (store, txn, "outbox_meta", "next_seq");
     if ((next? next: 1) != self->appended + 1)
         return store_fail (store, "outbox next seq %llu, expected %llu",
                            (unsigned long long) next, (unsigned long long) self->appended + 1);
@@ -170,9 +183,9 @@ s_report (const char *dir)
                   (const char *) instance.mv_data);
     json_t *report = json_pack ("{s:s, s:I, s:I, s:I}",
         "instance", producer,
-        "next_seq", (json_int_t) store_get_u64 (store, txn, "outbox_meta", "next_seq"),
+        "next_seq", (json_int_t) s_stored_u64 (store, txn, "outbox_meta", "next_seq"),
         "outbox_depth", (json_int_t) store_count (store, txn, "outbox"),
-        "txns", (json_int_t) store_get_u64 (store, txn, "evprod", "txns"));
+        "txns", (json_int_t) s_stored_u64 (store, txn, "evprod", "txns"));
     store_read_end (&txn);
     store_destroy (&store);
     char *text = json_dumps (report, JSON_COMPACT);
@@ -257,7 +270,7 @@ main (int argc, char *argv [])
         return 1;
     }
     MDB_txn *txn = store_read_begin (self->store);
-    self->txns = store_get_u64 (self->store, txn, "evprod", "txns");
+    self->txns = s_stored_u64 (self->store, txn, "evprod", "txns");
     store_read_end (&txn);
     self->appended = outbox_next_seq (self->outbox) - 1;
     self->started_at = clock_monotonic_ms ();

@@ -40,6 +40,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  A stored counter the test expects to read (a read error fails the test).
+static uint64_t
+s_stored_u64 (store_t *store, MDB_txn *txn, const char *table, const char *key)
+{
+    uint64_t value;
+    if (store_get_u64 (store, txn, table, key, &value)) {
+        fprintf (stderr, "%s\n", store_error (store));
+        abort ();
+    }
+    return value;
+}
+
+
 #define EVENTS_DEFAULT      50000
 #define PRODUCERS           2
 #define CONSUMERS           3
@@ -457,7 +470,7 @@ s_check_broker_log (s_run_t *run, char hashes [2][2 * EVCHECK_HASH_SIZE + 1])
     bool ok = txn != NULL;
     for (int s = 0; ok && s < 2; s++) {
         const char *stream = s_streams [s];
-        uint64_t head = store_get_u64 (store, txn, "heads", stream);
+        uint64_t head = s_stored_u64 (store, txn, "heads", stream);
         if (head != run->expect [s])
             ok = s_fail (run, "broker: %s head %llu, %llu were published", stream,
                          (unsigned long long) head, (unsigned long long) run->expect [s]);
@@ -490,7 +503,7 @@ s_check_broker_log (s_run_t *run, char hashes [2][2 * EVCHECK_HASH_SIZE + 1])
             ok = s_fail (run, "broker: %s log hash %.16s differs from the consumers' %.16s", stream, hex, hashes [s]);
     }
     for (int p = 0; ok && p < PRODUCERS; p++) {
-        uint64_t acked = store_get_u64 (store, txn, "producers", run->producer_names [p]);
+        uint64_t acked = s_stored_u64 (store, txn, "producers", run->producer_names [p]);
         if (acked != run->events)
             ok = s_fail (run, "broker: %s committed up to seq %llu, expected %llu",
                          run->producer_names [p], (unsigned long long) acked, (unsigned long long) run->events);

@@ -28,6 +28,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+//  A stored counter the test expects to read (a read error fails the test).
+static uint64_t
+s_stored_u64 (store_t *store, MDB_txn *txn, const char *table, const char *key)
+{
+    uint64_t value;
+    if (store_get_u64 (store, txn, table, key, &value)) {
+        fprintf (stderr, "%s\n", store_error (store));
+        abort ();
+    }
+    return value;
+}
+
+
 #define PEER_MAX_SEQ  64
 #define STREAM        "claims"
 
@@ -337,7 +350,7 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     }
     char key [32];
     snprintf (key, sizeof key, "%" PRIu64, event->stream_seq);
-    uint64_t count = store_get_u64 (store, txn, "effects", key);
+    uint64_t count = s_stored_u64 (store, txn, "effects", key);
     return store_put_u64 (store, txn, "effects", key, count + 1);
 }
 
@@ -484,7 +497,7 @@ s_disk_offset (s_test_t *test)
 {
     MDB_txn *txn = store_read_begin (test->store);
     ck_assert_ptr_nonnull (txn);
-    uint64_t offset = store_get_u64 (test->store, txn, "offsets", STREAM);
+    uint64_t offset = s_stored_u64 (test->store, txn, "offsets", STREAM);
     store_read_end (&txn);
     return offset;
 }
@@ -496,7 +509,7 @@ s_effects (s_test_t *test, uint64_t seq)
     ck_assert_ptr_nonnull (txn);
     char key [32];
     snprintf (key, sizeof key, "%" PRIu64, seq);
-    uint64_t count = store_get_u64 (test->store, txn, "effects", key);
+    uint64_t count = s_stored_u64 (test->store, txn, "effects", key);
     store_read_end (&txn);
     return count;
 }
@@ -614,6 +627,32 @@ START_TEST (test_heartbeat_head_fetches)
     s_run (&test, 150, NULL);
     ck_assert_uint_eq (test.peer.fetches, 2);
     s_assert_applied (&test, 1, 3);
+    s_teardown (&test);
+}
+END_TEST
+
+//  An offset the store holds but that cannot be read (here: 3 bytes where
+//  8 belong) is an error naming the table and stream, never offset 0:
+//  taken for 0 it re-applied a whole stream (~94,700 duplicate events).
+static int
+s_put_bad_offset (store_t *store, MDB_txn *txn, void *arg)
+{
+    return store_put (store, txn, "offsets", STREAM, strlen (STREAM), "\x01\x02\x03", 3);
+}
+
+START_TEST (test_unreadable_offset_refused)
+{
+    s_test_t test;
+    s_setup (&test);
+    ck_assert_int_eq (store_write (test.store, s_put_bad_offset, NULL), 0);
+    consumer_t *consumer = consumer_new (test.store, "test-consumer", s_streams, s_apply, &test);
+    ck_assert_ptr_null (consumer);
+    char expected [128];
+    snprintf (expected, sizeof expected, "offsets/%s", STREAM);
+    ck_assert_msg (strstr (store_error (test.store), expected),
+                   "error does not name the offset: %s", store_error (test.store));
+    ck_assert_ptr_nonnull (strstr (store_error (test.store), test.store_dir));
+    ck_assert_uint_eq (test.apply_calls, 0);
     s_teardown (&test);
 }
 END_TEST
@@ -751,6 +790,7 @@ consumer_suite (void)
     tcase_add_test (tc, test_gap_fetches);
     tcase_add_test (tc, test_heartbeat_head_fetches);
     tcase_add_test (tc, test_offset_survives_reopen);
+    tcase_add_test (tc, test_unreadable_offset_refused);
     tcase_add_test (tc, test_apply_failure_live);
     tcase_add_test (tc, test_apply_failure_fetched);
     tcase_add_test (tc, test_retention_empty_reply);

@@ -414,11 +414,21 @@ START_TEST (test_u64)
     store_t *store = s_open (dir);
     ck_assert_int_eq (store_write (store, s_put_counters, NULL), 0);
     MDB_txn *txn = store_read_begin (store);
-    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "next_seq"), 0x0102030405060708ULL);
-    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "max"), UINT64_MAX);
-    //  Missing, and not 8 bytes, read as 0.
-    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "missing"), 0);
-    ck_assert_uint_eq (store_get_u64 (store, txn, "meta", "short"), 0);
+    uint64_t number = 7;
+    ck_assert_int_eq (store_get_u64 (store, txn, "meta", "next_seq", &number), 0);
+    ck_assert_uint_eq (number, 0x0102030405060708ULL);
+    ck_assert_int_eq (store_get_u64 (store, txn, "meta", "max", &number), 0);
+    ck_assert_uint_eq (number, UINT64_MAX);
+    //  Missing reads as 0; a value that is not 8 bytes is an error that
+    //  names the store, table and key, never a default.
+    number = 7;
+    ck_assert_int_eq (store_get_u64 (store, txn, "meta", "missing", &number), 0);
+    ck_assert_uint_eq (number, 0);
+    number = 7;
+    ck_assert_int_eq (store_get_u64 (store, txn, "meta", "short", &number), -1);
+    ck_assert_uint_eq (number, 0);
+    ck_assert_ptr_nonnull (strstr (store_error (store), "meta/short"));
+    ck_assert_ptr_nonnull (strstr (store_error (store), dir));
     //  The value is stored big-endian too.
     MDB_val value;
     ck_assert_int_eq (store_get (store, txn, "meta", "next_seq", 8, &value), 0);
