@@ -32,6 +32,12 @@ static const struct {
 };
 #define FILTER_COUNT (sizeof s_filters / sizeof s_filters [0])
 
+//  The ranges rcmq-metrics accepts (services/metrics/methods.c checks them
+//  too); checked here first so a typo is a usage error, not a round trip.
+#define METRICS_CTL_MAX_WINDOW  3660
+#define METRICS_CTL_MAX_PERIODS 120
+#define METRICS_CTL_MAX_LIMIT   1000
+
 //  The KPIs grouped tables and scorecards show, in order.
 static const char *const s_headline [] = {
     "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
@@ -53,15 +59,18 @@ s_read_filters (ctl_args_t *args, MetricsFilters *filters)
         *(const char **) ((char *) filters + s_filters [i].offset) = s_option (args, s_filters [i].option);
 }
 
-static void
+//  Returns CTL_OK, or CTL_USAGE (printed) for a --window out of range.
+static int
 s_read_period (ctl_args_t *args, MetricsPeriod *period)
 {
     metrics_period__init (period);
     period->from = (char *) s_option (args, "from");
     period->to = (char *) s_option (args, "to");
     period->as_of = (char *) s_option (args, "as-of");
-    const char *window = ctl_arg_option (args, "window");
-    period->window_days = window? (uint32_t) atoi (window): 0;
+    uint64_t window;
+    int rc = ctl_arg_uint (args, "window", 1, METRICS_CTL_MAX_WINDOW, 0, &window);
+    period->window_days = (uint32_t) window;
+    return rc;
 }
 
 //  "DIM,DIM" -> a list the request points into; free with s_free_list.
@@ -296,7 +305,8 @@ s_kpi_or_aging (ctl_t *ctl, ctl_args_t *args, const char *method)
     MetricsFilters filters;
     MetricsPeriod period;
     s_read_filters (args, &filters);
-    s_read_period (args, &period);
+    if (s_read_period (args, &period))
+        return CTL_USAGE;
     request.filters = &filters;
     request.period = &period;
     request.group_by = s_list (ctl_arg_option (args, "by"), &request.n_group_by);
@@ -348,7 +358,8 @@ s_scorecard (ctl_t *ctl, ctl_args_t *args)
     MetricsFilters filters;
     MetricsPeriod period;
     s_read_filters (args, &filters);
-    s_read_period (args, &period);
+    if (s_read_period (args, &period))
+        return CTL_USAGE;
     request.filters = &filters;
     request.period = &period;
     KpiReply *reply;
@@ -370,13 +381,16 @@ s_trend (ctl_t *ctl, ctl_args_t *args)
     MetricsFilters filters;
     MetricsPeriod period;
     s_read_filters (args, &filters);
-    s_read_period (args, &period);
+    if (s_read_period (args, &period))
+        return CTL_USAGE;
     request.filters = &filters;
     request.period = &period;
     request.kpi = (char *) ctl_arg_operand (args, 0);
     request.interval = (char *) s_option (args, "interval");
-    const char *periods = ctl_arg_option (args, "periods");
-    request.periods = periods? (uint32_t) atoi (periods): 0;
+    uint64_t periods;
+    if (ctl_arg_uint (args, "periods", 1, METRICS_CTL_MAX_PERIODS, 0, &periods))
+        return CTL_USAGE;
+    request.periods = (uint32_t) periods;
     TrendReply *reply;
     int rc = ctl_call (ctl, "metrics", "metrics.Trend", &request, &trend_reply__descriptor, (void **) &reply);
     if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON) {
@@ -425,13 +439,16 @@ s_drill (ctl_t *ctl, ctl_args_t *args)
     MetricsFilters filters;
     MetricsPeriod period;
     s_read_filters (args, &filters);
-    s_read_period (args, &period);
+    if (s_read_period (args, &period))
+        return CTL_USAGE;
     request.filters = &filters;
     request.period = &period;
     request.kpi = (char *) ctl_arg_operand (args, 0);
     request.numerator_only = ctl_arg_flag (args, "numerator");
-    const char *limit = ctl_arg_option (args, "limit");
-    request.limit = limit? (uint32_t) atoi (limit): 0;
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, METRICS_CTL_MAX_LIMIT, 0, &limit))
+        return CTL_USAGE;
+    request.limit = (uint32_t) limit;
     request.after = (char *) s_option (args, "after");
     DrillReply *reply;
     int rc = ctl_call (ctl, "metrics", "metrics.Drill", &request, &drill_reply__descriptor, (void **) &reply);

@@ -102,8 +102,12 @@ s_create (ctl_t *ctl, ctl_args_t *args)
     queue.owner_team = (char *) ((value = ctl_arg_option (args, "owner-team"))? value: "internal");
     queue.vendor_team = (char *) ((value = ctl_arg_option (args, "vendor-team"))? value: "");
     queue.phase = (char *) ((value = ctl_arg_option (args, "phase"))? value: "internal");
-    queue.follow_up_days = (value = ctl_arg_option (args, "follow-up-days"))? (uint32_t) atoi (value): 0;
-    queue.priority = (value = ctl_arg_option (args, "priority"))? (uint32_t) atoi (value): 0;
+    uint64_t follow_up_days, priority;
+    if (ctl_arg_uint (args, "follow-up-days", 1, 3650, 0, &follow_up_days)
+    ||  ctl_arg_uint (args, "priority", 0, 1000000, 0, &priority))
+        return CTL_USAGE;
+    queue.follow_up_days = (uint32_t) follow_up_days;
+    queue.priority = (uint32_t) priority;
     queue.payer_ids = s_list (ctl_arg_option (args, "payer-ids"), &queue.n_payer_ids);
     queue.payer_groups = s_list (ctl_arg_option (args, "payer-groups"), &queue.n_payer_groups);
     queue.locations = s_list (ctl_arg_option (args, "locations"), &queue.n_locations);

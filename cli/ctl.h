@@ -67,6 +67,17 @@ const char *ctl_arg_option (ctl_args_t *args, const char *name);
 bool        ctl_arg_flag (ctl_args_t *args, const char *name);
 int         ctl_arg_count (ctl_args_t *args);
 const char *ctl_arg_operand (ctl_args_t *args, int index);
+//  A whole-number option, checked: when absent *value is fallback; when
+//  given it must be digits only and within [min, max] ("--limit -1" or
+//  "--limit 4294967297" are errors, never the maximum or 1). Returns CTL_OK,
+//  or CTL_USAGE with the reason printed ("--limit abc: expected a whole
+//  number from 1 to 1000").
+int         ctl_arg_uint (ctl_args_t *args, const char *name, uint64_t min, uint64_t max,
+                          uint64_t fallback, uint64_t *value);
+//  An amount of money in dollars ("120", "120.5", "120.50", "-3.25") as
+//  cents. Anything else ("12x", "1.234", "1e3", "") is CTL_USAGE with the
+//  reason printed, naming option.
+int         ctl_parse_cents (const char *option, const char *text, int64_t *cents);
 
 //  ---------------------------------------------------------------------
 //  The context

@@ -37,6 +37,65 @@ ctl_arg_option (ctl_args_t *args, const char *name)
     return (const char *) zhashx_lookup (args->options, name);
 }
 
+int
+ctl_arg_uint (ctl_args_t *args, const char *name, uint64_t min, uint64_t max,
+              uint64_t fallback, uint64_t *value)
+{
+    const char *text = ctl_arg_option (args, name);
+    *value = fallback;
+    if (!text)
+        return CTL_OK;
+    //  strtoull alone takes "-1" for 2^64-1 and skips leading blanks; only
+    //  digits, then a range check with overflow seen, are a number here.
+    bool digits = *text != 0;
+    for (const char *p = text; *p; p++)
+        digits = digits && isdigit ((unsigned char) *p);
+    errno = 0;
+    unsigned long long number = digits? strtoull (text, NULL, 10): 0;
+    if (!digits || errno == ERANGE || number < min || number > max) {
+        fprintf (stderr, "rcmqctl: --%s %s: expected a whole number from %" PRIu64 " to %" PRIu64 "\n",
+                 name, text, min, max);
+        return CTL_USAGE;
+    }
+    *value = (uint64_t) number;
+    return CTL_OK;
+}
+
+int
+ctl_parse_cents (const char *option, const char *text, int64_t *cents)
+{
+    //  Dollars, then at most two decimals: read as text, never through a
+    //  double (atof("12x") is 12, and 0.29 * 100 is 28.999...).
+    const char *p = text;
+    bool negative = *p == '-';
+    if (negative)
+        p++;
+    int64_t dollars = 0;
+    int whole_digits = 0;
+    while (isdigit ((unsigned char) *p) && whole_digits < 15) {
+        dollars = dollars * 10 + (*p++ - '0');
+        whole_digits++;
+    }
+    int64_t fraction = 0;
+    int fraction_digits = 0;
+    if (*p == '.') {
+        p++;
+        while (isdigit ((unsigned char) *p) && fraction_digits < 3) {
+            fraction = fraction * 10 + (*p++ - '0');
+            fraction_digits++;
+        }
+    }
+    if (whole_digits == 0 || *p || fraction_digits > 2 || (p [-1] == '.')) {
+        fprintf (stderr, "rcmqctl: --%s %s: expected an amount in dollars, e.g. 120 or 120.50\n",
+                 option, text);
+        return CTL_USAGE;
+    }
+    if (fraction_digits == 1)
+        fraction *= 10;
+    *cents = (dollars * 100 + fraction) * (negative? -1: 1);
+    return CTL_OK;
+}
+
 bool
 ctl_arg_flag (ctl_args_t *args, const char *name)
 {

@@ -60,6 +60,20 @@ kpi_find (const char *name)
     return NULL;
 }
 
+char *
+kpi_names (bool drillable)
+{
+    char *names = strdup ("");
+    for (size_t i = 0; i < kpi_table_size; i++) {
+        if (drillable && !kpi_drill_find (kpi_table [i].name))
+            continue;
+        char *more = zsys_sprintf ("%s%s%s", names, *names? ", ": "", kpi_table [i].name);
+        free (names);
+        names = more;
+    }
+    return names;
+}
+
 const char *
 kpi_unit_name (kpi_unit_t unit)
 {
@@ -285,27 +299,33 @@ kpi_reason (const kpi_totals_t *totals, int kind, const char *code, bool cents)
 //  --------------------------------------------------------------------------
 //  Trend periods
 
-//  The first day of the period holding day, by interval.
-static uint32_t
+//  The first day of the period holding day, by interval; below 1 when that
+//  period would begin before 1970-01-01 (day 1), where days cannot go.
+static int64_t
 s_period_start (const char *interval, uint32_t day)
 {
     if (streq (interval, "day"))
         return day;
     if (streq (interval, "week"))
         //  1970-01-01 (day 1) was a Thursday: Monday-based weeks.
-        return day - (uint32_t) (((int64_t) day - 1 + 3) % 7);
+        return (int64_t) day - ((int64_t) day - 1 + 3) % 7;
     int year, month, mday;
     clock_civil_from_days ((int64_t) day - 1, &year, &month, &mday);
-    return (uint32_t) clock_days_from_civil (year, month, 1) + 1;
+    return clock_days_from_civil (year, month, 1) + 1;
 }
 
 size_t
 kpi_periods (const char *interval, uint32_t as_of, size_t periods, uint32_t *from, uint32_t *to)
 {
+    //  Counting back from a day near 1970 would wrap around to the far
+    //  future; such a trend is refused, not computed.
     uint32_t end = as_of;
     for (size_t i = 0; i < periods; i++) {
         size_t slot = periods - 1 - i;
-        from [slot] = s_period_start (interval, end);
+        int64_t start = end >= 1? s_period_start (interval, end): 0;
+        if (start < 1)
+            return 0;
+        from [slot] = (uint32_t) start;
         to [slot] = end;
         end = from [slot] - 1;
     }

@@ -46,6 +46,9 @@ typedef struct {
 extern const kpi_def_t kpi_table [];
 extern const size_t kpi_table_size;
 const kpi_def_t *kpi_find (const char *name);
+//  The KPI names, comma-separated (only those one can drill into when
+//  drillable), for an error that lists what exists; the caller frees it.
+char            *kpi_names (bool drillable);
 const char      *kpi_unit_name (kpi_unit_t unit);
 
 typedef struct {
@@ -99,7 +102,8 @@ int64_t     kpi_reason (const kpi_totals_t *totals, int kind, const char *code, 
 
 //  Trend: the periods (day, week from Monday, calendar month) ending with
 //  the one that holds as_of, oldest first; the last one ends at as_of.
-//  Returns the number of periods written into from/to.
+//  Returns the number of periods written into from/to: periods, or 0 when
+//  the oldest would begin before 1970-01-01.
 size_t      kpi_periods (const char *interval, uint32_t as_of, size_t periods,
                          uint32_t *from, uint32_t *to);
 

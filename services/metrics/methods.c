@@ -81,6 +81,55 @@ s_day (server_call_t *call, const char *field, const char *text, uint32_t *day)
     return -1;
 }
 
+//  A filter that names a value no claim has is a typo far more often than
+//  a question, and answering n/a makes a payer look clean: refuse it and
+//  list the values that exist (at most a screenful). Returns 0 or -1 with
+//  the call failed.
+#define KNOWN_VALUES_LISTED 20
+
+static int
+s_check_filter_values (server_call_t *call, const MetricsFilters *filters, int skip)
+{
+    dims_list_t *list = NULL;
+    int rc = 0;
+    for (int i = 0; i < DIMS_COUNT && rc == 0; i++) {
+        const char *wanted = filters? dims_value (filters, i): "";
+        if (!*wanted || i == skip)
+            continue;
+        if (!list)
+            list = dims_load (call->store, call->txn);
+        zlistx_t *known = zlistx_new ();
+        zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
+        bool found = false;
+        for (size_t e = 0; list && e < list->count && !found; e++) {
+            const char *value = list->entries [e].values [i];
+            found = streq (value, wanted);
+            if (*value && !zlistx_find (known, (void *) value))
+                zlistx_add_end (known, (void *) value);
+        }
+        if (!found) {
+            zlistx_sort (known);
+            char *names = strdup ("");
+            size_t listed = 0;
+            for (const char *value = (const char *) zlistx_first (known); value && listed < KNOWN_VALUES_LISTED;
+                 value = (const char *) zlistx_next (known), listed++) {
+                char *more = zsys_sprintf ("%s%s%s", names, *names? ", ": "", value);
+                free (names);
+                names = more;
+            }
+            size_t total = zlistx_size (known);
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no claim has %s '%s' (known: %s%s)",
+                              call->request->method, dims_table [i].name, wanted,
+                              total? names: "none yet", total > listed? ", ...": "");
+            free (names);
+            rc = -1;
+        }
+        zlistx_destroy (&known);
+    }
+    dims_list_destroy (&list);
+    return rc;
+}
+
 //  Fills the query's filters and period. Returns 0, or -1 with the call
 //  failed (INVALID_ARGUMENT / PERMISSION_DENIED).
 static int
@@ -98,6 +147,11 @@ s_query (server_call_t *call, const MetricsFilters *filters, const MetricsPeriod
         }
         query->filters [team] = call->caller->team;
     }
+    //  A vendor's team filter is its own team, whether it has figures yet
+    //  or not; and the list of known teams is not a vendor's to read.
+    if (s_check_filter_values (call, filters,
+                               access_role_is_vendor (call->caller->role)? dims_index ("owner_team"): -1))
+        return -1;
     const char *as_of = period? period->as_of: "", *from = period? period->from: "", *to = period? period->to: "";
     if ((*as_of && s_day (call, "as_of", as_of, &query->as_of))
     ||  (*from && s_day (call, "from", from, &query->from))
@@ -288,15 +342,21 @@ s_trend (server_call_t *call)
 {
     TrendRequest *request = (TrendRequest *) call->body;
     const kpi_def_t *def = kpi_find (request->kpi);
-    if (!def)
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s'", request->kpi);
+    if (!def) {
+        char *names = kpi_names (false);
+        server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s' (KPIs: %s)",
+                          request->kpi, names);
+        free (names);
+        return 0;
+    }
     const char *interval = *request->interval? request->interval: "month";
     if (!streq (interval, "day") && !streq (interval, "week") && !streq (interval, "month"))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "metrics.Trend: interval '%s' is not day, week or month", interval);
     size_t periods = request->periods? request->periods: TREND_PERIODS;
     if (periods > TREND_MAX_PERIODS)
-        periods = TREND_MAX_PERIODS;
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "metrics.Trend: periods %zu is more than %d", periods, TREND_MAX_PERIODS);
     kpi_query_t query;
     if (s_query (call, request->filters, request->period, &query))
         return 0;
@@ -304,7 +364,11 @@ s_trend (server_call_t *call)
     if (!request->period || !request->period->window_days)
         query.window_days = METRICS_WINDOW_DAYS;
     uint32_t from [TREND_MAX_PERIODS], to [TREND_MAX_PERIODS];
-    kpi_periods (interval, query.as_of, periods, from, to);
+    if (kpi_periods (interval, query.as_of, periods, from, to) != periods)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "metrics.Trend: %zu %ss up to %s would begin before 1970-01-01",
+                                 periods, interval, request->period && *request->period->as_of
+                                 ? request->period->as_of: "today");
     s_arena_t arena = { NULL };
     TrendReply reply = TREND_REPLY__INIT;
     reply.kpi = (char *) def->name;
@@ -338,8 +402,13 @@ s_drill (server_call_t *call)
 {
     DrillRequest *request = (DrillRequest *) call->body;
     const kpi_drill_def_t *def = kpi_drill_find (request->kpi);
-    if (!def)
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: cannot drill into '%s'", request->kpi);
+    if (!def) {
+        char *names = kpi_names (true);
+        server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: cannot drill into '%s' (one can drill into %s)",
+                          request->kpi, names);
+        free (names);
+        return 0;
+    }
     kpi_query_t query;
     if (s_query (call, request->filters, request->period, &query))
         return 0;
@@ -357,7 +426,8 @@ s_drill (server_call_t *call)
     }
     size_t limit = request->limit? request->limit: DRILL_LIMIT;
     if (limit > DRILL_MAX_LIMIT)
-        limit = DRILL_MAX_LIMIT;
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "metrics.Drill: limit %zu is more than %d", limit, DRILL_MAX_LIMIT);
     kpi_drill_page_t page;
     int rc = kpi_drill (call->store, call->txn, &query, def, request->numerator_only, limit,
                         *request->after? &after: NULL, &page);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Numbers and filters from the command line, with real processes: a number
+# that is not one, or is out of range, is a usage error (exit 2) naming the
+# option and the range, never the default, the maximum or a wrapped value;
+# a metrics filter that names what no claim has, an unknown KPI, and a trend
+# reaching back before 1970 are refused with what does exist (exit 1).
+# (issue 12 item 8)
+#
+# Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
+#   RCMQ_BUILD=build bash tests/integration/cli-numbers.sh
+
+# shellcheck disable=SC2015
+set -euo pipefail
+
+: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
+ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
+export RCMQ_BUILD
+export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
+export RCMQ_NOW="2026-11-02T09:00:00Z"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-numbers.XXXXXX")"
+export RCMQ_VAR="$WORK/var"
+CTL="$RCMQ_BUILD/cli/rcmqctl"
+CONF="$RCMQ_VAR/rcmq.conf"
+
+trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+failures=0
+ok()   { echo "ok   $*"; }
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+ctl()  { "$CTL" --config "$CONF" "$@"; }
+# expect EXIT TEXT WHAT CMD...: CMD exits EXIT and its stderr holds TEXT.
+expect() {
+    local want="$1" text="$2" what="$3" rc=0; shift 3
+    ctl "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+    if ((rc == want)) && grep -qF -- "$text" "$WORK/err"; then ok "$what"; else
+        fail "$what: exit $rc (expected $want), stderr:"; sed 's/^/    /' "$WORK/err" | tail -n 5; fi
+}
+
+"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+python3 "$ROOT/scripts/gen-837" --seed 8 --claims 30 --date 2026-11-01 --out claims.837 --expect claims.json
+ctl intake submit claims.837 >/dev/null || fail "intake submit"
+# The payer ids the generator wrote, and one it did not.
+payer="$(python3 -c 'import json; e=json.load(open("claims.json")); c=e["claims"] if isinstance(e,dict) else e; print(sorted({x["payer_id"] for x in c if x["accepted"]})[0])')"
+for _ in $(seq 1 60); do
+    ctl metrics kpi --payer "$payer" --json >/dev/null 2>&1 && break
+    sleep 0.5
+done
+
+expect 2 "--limit -1: expected a whole number from 1 to 1000" "a negative limit is a usage error" \
+    metrics drill ar_cents --limit -1
+expect 2 "--limit 4294967297: expected a whole number" "a limit past 32 bits does not wrap to 1" \
+    metrics drill ar_cents --limit 4294967297
+expect 2 "--window abc: expected a whole number" "a window that is not a number" metrics kpi --window abc
+expect 2 "--periods 500: expected a whole number from 1 to 120" "too many trend periods" \
+    metrics trend ar_cents --periods 500
+expect 1 "would begin before 1970-01-01" "a trend reaching back before 1970 is refused, not wrapped" \
+    metrics trend ar_cents --periods 120 --as-of 1971-01-01
+expect 1 "KPIs: clean_claim_rate" "an unknown KPI lists the KPIs" metrics trend days_in_AR
+expect 1 "one can drill into clean_claim_rate" "an undrillable KPI lists the drillable ones" metrics drill paid
+expect 1 "no claim has payer_id '99999' (known: " "a payer no claim has is refused" metrics kpi --payer 99999
+grep -qF "$payer" "$WORK/err" && ok "the refusal lists the payers that exist" || fail "the refusal does not list $payer"
+ctl metrics kpi --payer "$payer" --json >/dev/null && ok "a payer that exists answers" || fail "kpi for $payer"
+expect 2 "--follow-up-days x: expected a whole number" "queue create with a bad follow-up days" \
+    queue create q-typo --follow-up-days x
+
+((failures == 0)) && { echo "cli-numbers: all checks passed"; exit 0; }
+echo "cli-numbers: $failures check(s) failed"; exit 1
