@@ -458,6 +458,31 @@ s_owed (const ClaimRecord *record, const RemitClaim *latest, const s_totals_t *t
     return owed > 0? owed: 0;
 }
 
+//  The part of the credit that is not held payments: the overpayment of
+//  the postings in force.
+static int64_t
+s_overpaid (const ClaimRecord *record)
+{
+    int64_t overpaid = record->credit_cents;
+    for (size_t i = 0; i < record->n_unapplied; i++)
+        if (record->unapplied [i]->remit && record->unapplied [i]->remit->paid_cents > 0)
+            overpaid -= record->unapplied [i]->remit->paid_cents;
+    return overpaid;
+}
+
+//  The held posting a reversal takes back (the latest whose charge and
+//  payment it negates), or -1.
+static int
+s_held_target (const ClaimRecord *record, const RemitClaim *reversal)
+{
+    for (size_t i = record->n_unapplied; i-- > 0; ) {
+        const RemitClaim *remit = record->unapplied [i]->remit;
+        if (remit && remit->charge_cents == -reversal->charge_cents && remit->paid_cents == -reversal->paid_cents)
+            return (int) i;
+    }
+    return -1;
+}
+
 int
 posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *result)
 {
@@ -472,12 +497,9 @@ posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *res
     for (size_t i = 0; i < record->n_unapplied; i++)
         if (record->unapplied [i]->remit && s_same_remit (record->unapplied [i], posting))
             return 0;           //  held already: the same remit again adds nothing
-    pbutil_append (&record->unapplied, &record->n_unapplied, pbutil_clone (&posting->base));
     //  The overpayment of the postings in force is what it was.
-    int64_t overpaid = record->credit_cents;
-    for (size_t i = 0; i + 1 < record->n_unapplied; i++)
-        if (record->unapplied [i]->remit && record->unapplied [i]->remit->paid_cents > 0)
-            overpaid -= record->unapplied [i]->remit->paid_cents;
+    int64_t overpaid = s_overpaid (record);
+    pbutil_append (&record->unapplied, &record->n_unapplied, pbutil_clone (&posting->base));
     s_settle_credit (record, overpaid, posting->posted_ms, result);
     return 0;
 }
@@ -560,6 +582,26 @@ posting_apply (ClaimRecord *record, const Posting *posting,
     }
     int target = -1;
     if (reversal) {
+        //  The payer taking back a payment that was held (never applied):
+        //  the held one goes, and its money leaves the credit balance.
+        int held = s_held_target (record, posting->remit);
+        if (held >= 0) {
+            free (in_force);
+            int64_t overpaid = s_overpaid (record);
+            Posting *released = record->unapplied [held];
+            snprintf (result->released_payer, sizeof result->released_payer, "%s", released->payer_id);
+            snprintf (result->released_trace, sizeof result->released_trace, "%s", released->trace);
+            result->released_occurrence = released->remit->occurrence;
+            pbutil_free (&released);
+            memmove (record->unapplied + held, record->unapplied + held + 1,
+                     (record->n_unapplied - (size_t) held - 1) * sizeof (Posting *));
+            record->n_unapplied--;
+            result->reversal = true;
+            result->released = true;
+            snprintf (result->to_status, sizeof result->to_status, "%s", record->status);
+            s_settle_credit (record, overpaid, posting->posted_ms, result);
+            return 0;
+        }
         target = s_reversal_target (record->postings, record->n_postings, in_force, posting->remit);
         if (target < 0) {
             char charge [32], paid [32];

@@ -39,7 +39,9 @@
     a reversal. posting_apply does not apply it and says why; the caller
     holds it with posting_hold and files an exception. A claim whose
     postings in force paid nothing (denied) may be adjudicated again (an
-    appeal's outcome).
+    appeal's outcome). A reversal that negates a held posting takes it back
+    (result->released): it leaves the held list and the credit, and nothing
+    else changes.
 
     Credit balance: money received for the claim beyond what it is owed.
     paid_cents counts at most what the payer owes (charge - patient share -
@@ -82,6 +84,10 @@ typedef struct {
     uint32_t lines_unmatched;
     int64_t delta_credit_cents;     //  credit balance after - before
     bool held;                      //  posting_hold kept it as unapplied
+    bool released;                  //  a reversal took back a held posting (nothing else changed)
+    char released_payer [64];       //  ... the held posting's payer, trace and occurrence
+    char released_trace [128];
+    uint32_t released_occurrence;
     char contradiction [320];       //  posting_apply returned 1: why
 } posting_result_t;
 

@@ -552,6 +552,35 @@ START_TEST (test_second_payment_held)
 }
 END_TEST
 
+//  The payer reversing the payment it sent twice takes back the held one:
+//  it leaves the credit; the payment in force stays.
+START_TEST (test_reversal_of_held)
+{
+    ClaimRecord *record = s_record ("PCN1", 25000, "paid", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    ck_assert_int_eq (s_post (record, first, 0, NULL, NULL, 0), 0);
+    Remittance *second = s_remit (HEADER ("0", "TRACE2", "20260120")
+        "LX*1~CLP*PCN1*1*250*150**12~CAS*CO*45*100~"
+        "CLP*PCN1*22*-250*-150**12~CAS*CO*45*-100~");
+    s_hold (record, second, 0, "second payment of 150.00");
+    ck_assert_int_eq (record->credit_cents, 15000);
+    posting_result_t result;
+    ck_assert_int_eq (s_post (record, second, 1, &result, NULL, 0), 0);
+    ck_assert (result.released);
+    ck_assert_str_eq (result.released_trace, "TRACE2");
+    ck_assert_uint_eq (result.released_occurrence, 1);
+    ck_assert_int_eq (result.delta_credit_cents, -15000);
+    ck_assert_int_eq (record->credit_cents, 0);
+    ck_assert_uint_eq (record->n_unapplied, 0);
+    ck_assert_int_eq (record->paid_cents, 14000);
+    ck_assert_uint_eq (record->n_postings, 1);
+    s_assert_delta (&result, 0, 0, 0, 0);
+    remittance__free_unpacked (first, NULL);
+    remittance__free_unpacked (second, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
 //  A denial of a paid claim without a reversal is not posted: the claim
 //  stays paid with its money; the denial pays nothing, so no credit.
 START_TEST (test_denial_of_paid_held)
@@ -755,6 +784,7 @@ posting_suite (void)
     tcase_add_test (tc, test_reversal_picks_matching_posting);
     tcase_add_test (tc, test_second_payment_held);
     tcase_add_test (tc, test_denial_of_paid_held);
+    tcase_add_test (tc, test_reversal_of_held);
     tcase_add_test (tc, test_readjudication_allowed);
     tcase_add_test (tc, test_overpayment_is_credit);
     tcase_add_test (tc, test_provider_adjustment_not_posted);
