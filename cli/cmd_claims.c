@@ -271,7 +271,8 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
     else {
         output_column_t columns [] = {
             { "id", OUTPUT_TEXT }, { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT },
-            { "paid", OUTPUT_TEXT }, { "reason", OUTPUT_TEXT }, { NULL }
+            { "paid", OUTPUT_TEXT }, { "kind", OUTPUT_TEXT }, { "segment", OUTPUT_TEXT },
+            { "reason", OUTPUT_TEXT }, { NULL }
         };
         output_table_t *table = output_table_new (columns);
         for (size_t i = 0; i < list->n_exceptions; i++) {
@@ -281,6 +282,11 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
             output_table_cell (table, e->remit->pcn);
             output_table_cell (table, e->payer_id);
             output_table_cellf (table, "%.2f", e->remit->paid_cents / 100.0);
+            output_table_cell (table, e->kind);
+            if (e->segment)
+                output_table_cellf (table, "%" PRIu64, e->segment);
+            else
+                output_table_cell (table, "");
             output_table_cell (table, e->reason);
         }
         output_table_print (table, ctl_format (ctl), stdout);
