@@ -463,13 +463,18 @@ s_post_file (server_call_t *call)
         if (s_seen (self, call->txn, key))
             continue;       //  every CLP of it was settled before
         fresh_sets++;
-        uint32_t fresh_before = tally.fresh;
+        if (remit->n_claims == 0)
+            tally.fresh++;      //  a set of PLB only is new once
         bool settled;
         rc = s_post_remittance (self, call, request->filename, remit, &tally, filed, &settled);
-        //  PLB counts once: with the first post of the set.
-        if (rc == 0 && (tally.fresh > fresh_before || remit->n_claims == 0))
+        //  PLB counts in the reply once: with the first post of the set.
+        char plb [200];
+        snprintf (plb, sizeof plb, "PLB/%s", key);
+        if (rc == 0 && remit->n_provider_adjustments && !s_seen (self, call->txn, plb)) {
             for (size_t i = 0; i < remit->n_provider_adjustments; i++)
                 provider_adjustments += remit->provider_adjustments [i]->amount_cents;
+            rc = s_remember (self, call->txn, plb, request->filename, call->caller->name);
+        }
         if (rc == 0 && settled)
             rc = s_remember (self, call->txn, key, request->filename, call->caller->name);
     }

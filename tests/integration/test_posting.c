@@ -134,6 +134,15 @@ s_finish (s_run_t *run)
         if (run->procs [i])
             s_check (run, harness_running (run->procs [i]), "%s exited (status %d)",
                      s_names [i], harness_wait (run->procs [i], 0));
+    //  Under the sanitizers a report in any log is a failure, even when the
+    //  process kept running (rcmqctl's log holds every command's output).
+    static const char *const logs [] = { "broker", "intake", "claims", "metrics", "rcmqctl", NULL };
+    static const char *const reports [] = { "runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", NULL };
+    if (run->harness)
+        for (int i = 0; logs [i]; i++)
+            for (int r = 0; reports [r]; r++)
+                s_check (run, !harness_log_contains (run->harness, logs [i], reports [r]),
+                         "%s.log has a sanitizer report (%s)", logs [i], reports [r]);
     if (run->harness)
         harness_destroy (&run->harness, run->failed > 0);
     ck_assert_msg (run->failed == 0, "%d check(s) failed:\n%s", run->failed, run->failures);
