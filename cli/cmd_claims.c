@@ -90,6 +90,13 @@ s_print_claim (ctl_t *ctl, ClaimRecord *r)
     printf ("service    %s   charge %.2f   paid %.2f   patient %.2f   contractual %.2f\n", r->date_of_service,
             r->charge_cents / 100.0, r->paid_cents / 100.0, r->patient_responsibility_cents / 100.0,
             r->contractual_cents / 100.0);
+    if (r->credit_cents)
+        printf ("credit     %.2f received beyond what the claim is owed\n", r->credit_cents / 100.0);
+    for (size_t i = 0; i < r->n_unapplied; i++)
+        printf ("held       835 %s from payer %s: CLP02 %s paid %.2f, not posted (contradicts the claim)\n",
+                r->unapplied [i]->trace, r->unapplied [i]->payer_id,
+                r->unapplied [i]->remit? r->unapplied [i]->remit->status_code: "",
+                r->unapplied [i]->remit? r->unapplied [i]->remit->paid_cents / 100.0: 0.0);
     if (*r->assignee || *r->next_action_date)
         printf ("follow-up  %s  next %s\n", r->assignee, r->next_action_date);
     for (size_t i = 0; i < r->n_adjustments; i++)
