@@ -8,6 +8,7 @@
         claims ack FILE            a 277CA
         claims post FILE           an 835
         claims exceptions
+        claims credits             claims holding money beyond what they are owed
         claims match ID PCN        post an exception to a claim by hand
         claims correct PCN --reason TEXT
         claims void PCN --reason TEXT
@@ -89,6 +90,13 @@ s_print_claim (ctl_t *ctl, ClaimRecord *r)
     printf ("service    %s   charge %.2f   paid %.2f   patient %.2f   contractual %.2f\n", r->date_of_service,
             r->charge_cents / 100.0, r->paid_cents / 100.0, r->patient_responsibility_cents / 100.0,
             r->contractual_cents / 100.0);
+    if (r->credit_cents)
+        printf ("credit     %.2f received beyond what the claim is owed\n", r->credit_cents / 100.0);
+    for (size_t i = 0; i < r->n_unapplied; i++)
+        printf ("held       835 %s from payer %s: CLP02 %s paid %.2f, not posted (contradicts the claim)\n",
+                r->unapplied [i]->trace, r->unapplied [i]->payer_id,
+                r->unapplied [i]->remit? r->unapplied [i]->remit->status_code: "",
+                r->unapplied [i]->remit? r->unapplied [i]->remit->paid_cents / 100.0: 0.0);
     if (*r->assignee || *r->next_action_date)
         printf ("follow-up  %s  next %s\n", r->assignee, r->next_action_date);
     for (size_t i = 0; i < r->n_adjustments; i++)
@@ -221,10 +229,18 @@ s_post (ctl_t *ctl, ctl_args_t *args)
     else
     if (reply->duplicate)
         printf ("already posted: 835 %s changed nothing\n", reply->trace);
-    else
+    else {
         printf ("posted     835 %s: %u claims, %.2f paid, %u exceptions, %.2f provider adjustments\n",
                 reply->trace, reply->claims_posted, reply->paid_cents / 100.0, reply->exceptions,
                 reply->provider_adjustment_cents / 100.0);
+        if (reply->credit_cents)
+            printf ("credit     %.2f received beyond what the claims are owed (claims credits)\n",
+                    reply->credit_cents / 100.0);
+        for (size_t i = 0; i < reply->n_new_exceptions; i++) {
+            RemitException *e = reply->new_exceptions [i];
+            printf ("exception  %s (segment %" PRIu64 ", %s): %s\n", e->id, e->segment, e->kind, e->reason);
+        }
+    }
     codec_free (reply);
     return CTL_OK;
 }
@@ -262,7 +278,8 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
     else {
         output_column_t columns [] = {
             { "id", OUTPUT_TEXT }, { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT },
-            { "paid", OUTPUT_TEXT }, { "reason", OUTPUT_TEXT }, { NULL }
+            { "paid", OUTPUT_TEXT }, { "kind", OUTPUT_TEXT }, { "segment", OUTPUT_TEXT },
+            { "reason", OUTPUT_TEXT }, { NULL }
         };
         output_table_t *table = output_table_new (columns);
         for (size_t i = 0; i < list->n_exceptions; i++) {
@@ -272,7 +289,56 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
             output_table_cell (table, e->remit->pcn);
             output_table_cell (table, e->payer_id);
             output_table_cellf (table, "%.2f", e->remit->paid_cents / 100.0);
+            output_table_cell (table, e->kind);
+            if (e->segment)
+                output_table_cellf (table, "%" PRIu64, e->segment);
+            else
+                output_table_cell (table, "");
             output_table_cell (table, e->reason);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+    }
+    codec_free (list);
+    return CTL_OK;
+}
+
+//  The JSON of a credit list is a contract (issue 11): exactly these
+//  names, so it is built here rather than from the message.
+static int
+s_credits (ctl_t *ctl, ctl_args_t *args)
+{
+    CreditList *list;
+    int rc = ctl_call (ctl, "claims", "claims.ListCredits", NULL, &credit_list__descriptor, (void **) &list);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        json_t *rows = json_array ();
+        for (size_t i = 0; i < list->n_credits; i++) {
+            CreditBalance *c = list->credits [i];
+            json_array_append_new (rows, json_pack ("{s:s, s:s, s:I, s:s, s:i}",
+                                                    "pcn", c->pcn, "payer_id", c->payer_id,
+                                                    "credit_cents", (json_int_t) c->credit_cents,
+                                                    "since", c->since, "age_days", (int) c->age_days));
+        }
+        json_t *object = json_object ();
+        json_object_set_new (object, "credits", rows);
+        output_json (object, stdout);
+    }
+    else {
+        output_column_t columns [] = {
+            { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT }, { "credit", OUTPUT_TEXT },
+            { "since", OUTPUT_TEXT }, { "age_days", OUTPUT_TEXT }, { NULL }
+        };
+        output_table_t *table = output_table_new (columns);
+        for (size_t i = 0; i < list->n_credits; i++) {
+            CreditBalance *c = list->credits [i];
+            output_table_row (table);
+            output_table_cell (table, c->pcn);
+            output_table_cell (table, c->payer_id);
+            output_table_cellf (table, "%.2f", c->credit_cents / 100.0);
+            output_table_cell (table, c->since);
+            output_table_cellf (table, "%u", c->age_days);
         }
         output_table_print (table, ctl_format (ctl), stdout);
         output_table_destroy (&table);
@@ -382,11 +448,22 @@ static const ctl_command_t s_commands [] = {
       s_submit_options, s_submit },
     { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list", NULL, NULL, s_ack },
     { "post", "FILE", 1, 1, "post an 835 remittance",
-      "Posts every claim payment of an 835. The file must read cleanly and balance\n"
-      "(claims, lines, BPR02 = sum of CLP04 - PLB), else nothing is posted and the\n"
-      "error names what does not add up. Posting the same 835 again changes nothing.",
+      "Posts every sound claim payment of an 835. The file is refused whole only\n"
+      "when it cannot be read as an 835 or a payment does not balance (BPR02 =\n"
+      "sum of CLP04 - PLB); the error names what does not add up. A claim that\n"
+      "cannot be read or does not add up, that matches no claim, or that\n"
+      "contradicts its claim (a second payment, or a denial of a paid claim,\n"
+      "without a reversal) goes to the exceptions with its segment and reason.\n"
+      "Posting the same 835 again changes nothing; a corrected one posts only the\n"
+      "claims not posted before (docs/posting.md).",
       NULL, s_post },
-    { "exceptions", NULL, 0, 0, "remits that matched no claim", NULL, NULL, s_exceptions },
+    { "exceptions", NULL, 0, 0, "remits that could not be posted: unmatched, unsound, contradicting",
+      NULL, NULL, s_exceptions },
+    { "credits", NULL, 0, 0, "claims holding money beyond what they are owed (credit balances)",
+      "Lists claims with a credit balance: an overpayment, or a payment held as\n"
+      "contradicting the claim. --json gives {\"credits\": [{\"pcn\", \"payer_id\",\n"
+      "\"credit_cents\", \"since\", \"age_days\"}]}, oldest first.",
+      NULL, s_credits },
     { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
     { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
     { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },

@@ -17,7 +17,7 @@
 #include "phi.h"
 #include "service.h"
 
-#define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", \
+#define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", "credits", \
                       "submissions", "provider_adjustments", "queues"
 
 typedef struct {

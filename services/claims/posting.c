@@ -15,6 +15,13 @@
     Recomputing instead of adding and subtracting means a reversal can never
     leave a stray cent behind, and the figures always follow from the
     postings a person can read in the record.
+
+    Before step 2, an original (not a reversal) that contradicts the claim
+    is held instead of applied (s_contradiction): a second payment, or a
+    denial, from the same payer level while a payment is in force and was
+    not reversed. It goes to record->unapplied and its money into the
+    credit balance; nothing else changes. Step 3 also caps what the claim
+    counts as paid at what it is owed; the rest is credit (s_settle_credit).
 */
 #include "posting.h"
 #include "carc.h"
@@ -340,6 +347,165 @@ s_denials (ClaimRecord *record, const RemitClaim *remit)
 
 
 //  ---------------------------------------------------------------------
+//  Contradictions and credit balances
+
+//  Which payer a CLP02 speaks for: a secondary (2, 20) or tertiary (3, 21)
+//  payer's adjudication comes on top of the primary's and contradicts
+//  nothing of it. Everything else (1, 19, 4, 23 ...) is the primary's.
+static const struct {
+    const char *status;
+    int level;
+} s_levels [] = {
+    { "2", 2 }, { "20", 2 }, { "3", 3 }, { "21", 3 },
+};
+
+static int
+s_level (const RemitClaim *remit)
+{
+    for (size_t i = 0; i < sizeof s_levels / sizeof s_levels [0]; i++)
+        if (s_is (remit->status_code, s_levels [i].status))
+            return s_levels [i].level;
+    return 1;
+}
+
+//  The rules an original CLP must pass to be applied (docs/posting.md):
+//  a posting of the same payer level that paid something, in force (not
+//  reversed), means the payer has already adjudicated this claim, and a
+//  second word without a reversal first cannot be right. A claim whose
+//  postings in force paid nothing (a denial) may be adjudicated again: that
+//  is how an appeal or a reopening comes back. Fills reason and returns
+//  true when posting contradicts the record.
+static bool
+s_contradiction (const ClaimRecord *record, const bool *in_force, const RemitClaim *remit,
+                 char *reason, size_t size)
+{
+    int64_t paid = 0;
+    const Posting *earlier = NULL;
+    for (size_t i = 0; i < record->n_postings; i++) {
+        const RemitClaim *have = record->postings [i]->remit;
+        if (in_force [i] && s_level (have) == s_level (remit)) {
+            paid += have->paid_cents;
+            if (have->paid_cents)
+                earlier = record->postings [i];
+        }
+    }
+    if (!earlier || paid == 0)
+        return false;
+    char m1 [32], m2 [32];
+    remit835_money (paid, m1, sizeof m1);
+    remit835_money (remit->paid_cents, m2, sizeof m2);
+    if (s_claim_denied (remit))
+        snprintf (reason, size, "claim %s: denial (CLP02 %s, segment %" PRIu64 ") of a claim paid %s "
+                  "(835 %s) without a reversal; not posted", record->pcn, remit->status_code,
+                  remit->segment_index, m1, earlier->trace);
+    else
+        snprintf (reason, size, "claim %s: second payment of %s (CLP02 %s, segment %" PRIu64 ") for a claim "
+                  "already paid %s (835 %s) without a reversal; not posted, held as a credit balance",
+                  record->pcn, m2, remit->status_code, remit->segment_index, m1, earlier->trace);
+    return true;
+}
+
+static bool
+s_same_remit (const Posting *a, const Posting *b)
+{
+    return s_is (a->payer_id, b->payer_id) && s_is (a->trace, b->trace)
+        && s_is (a->remit->pcn, b->remit->pcn) && a->remit->occurrence == b->remit->occurrence;
+}
+
+//  Drops a held posting once it is applied (a person matched it after
+//  the reversal that made room for it).
+static void
+s_unhold (ClaimRecord *record, const Posting *posting)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < record->n_unapplied; i++) {
+        Posting *held = record->unapplied [i];
+        if (held->remit && s_same_remit (held, posting))
+            pbutil_free (&held);
+        else
+            record->unapplied [kept++] = held;
+    }
+    record->n_unapplied = kept;
+}
+
+//  Credit = what the postings in force paid beyond what the claim is owed
+//  (received - paid_cents) + the payments held as contradicting it. The
+//  date it began is kept while it stays above zero.
+static void
+s_settle_credit (ClaimRecord *record, int64_t overpaid, uint64_t now_ms, posting_result_t *result)
+{
+    int64_t credit = overpaid;
+    for (size_t i = 0; i < record->n_unapplied; i++)
+        if (record->unapplied [i]->remit && record->unapplied [i]->remit->paid_cents > 0)
+            credit += record->unapplied [i]->remit->paid_cents;
+    result->delta_credit_cents = credit - record->credit_cents;
+    if (credit > 0 && record->credit_cents <= 0)
+        record->credit_since_ms = now_ms;
+    if (credit <= 0)
+        record->credit_since_ms = 0;
+    record->credit_cents = credit;
+}
+
+//  What the payer owes on the claim: its charge less the patient's share,
+//  the contractual write-off and the other adjustments that reduce it (an
+//  adjustment that adds, such as interest, owes nothing more). Never below 0.
+static int64_t
+s_owed (const ClaimRecord *record, const RemitClaim *latest, const s_totals_t *totals)
+{
+    int64_t charge = record->charge_cents? record->charge_cents: latest->charge_cents;
+    int64_t owed = charge - totals->money.patient_responsibility_cents - totals->money.contractual_cents
+                 - (totals->other_cents > 0? totals->other_cents: 0);
+    return owed > 0? owed: 0;
+}
+
+//  The part of the credit that is not held payments: the overpayment of
+//  the postings in force.
+static int64_t
+s_overpaid (const ClaimRecord *record)
+{
+    int64_t overpaid = record->credit_cents;
+    for (size_t i = 0; i < record->n_unapplied; i++)
+        if (record->unapplied [i]->remit && record->unapplied [i]->remit->paid_cents > 0)
+            overpaid -= record->unapplied [i]->remit->paid_cents;
+    return overpaid;
+}
+
+//  The held posting a reversal takes back (the latest whose charge and
+//  payment it negates), or -1.
+static int
+s_held_target (const ClaimRecord *record, const RemitClaim *reversal)
+{
+    for (size_t i = record->n_unapplied; i-- > 0; ) {
+        const RemitClaim *remit = record->unapplied [i]->remit;
+        if (remit && remit->charge_cents == -reversal->charge_cents && remit->paid_cents == -reversal->paid_cents)
+            return (int) i;
+    }
+    return -1;
+}
+
+int
+posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *result)
+{
+    assert (record && posting && posting->remit);
+    posting_result_t local;
+    if (!result)
+        result = &local;
+    memset (result, 0, sizeof *result);
+    snprintf (result->from_status, sizeof result->from_status, "%s", record->status);
+    snprintf (result->to_status, sizeof result->to_status, "%s", record->status);
+    result->held = true;
+    for (size_t i = 0; i < record->n_unapplied; i++)
+        if (record->unapplied [i]->remit && s_same_remit (record->unapplied [i], posting))
+            return 0;           //  held already: the same remit again adds nothing
+    //  The overpayment of the postings in force is what it was.
+    int64_t overpaid = s_overpaid (record);
+    pbutil_append (&record->unapplied, &record->n_unapplied, pbutil_clone (&posting->base));
+    s_settle_credit (record, overpaid, posting->posted_ms, result);
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
 //  Applying
 
 static void
@@ -407,8 +573,35 @@ posting_apply (ClaimRecord *record, const Posting *posting,
     }
     bool *in_force = s_in_force (record);
     bool reversal = s_is_reversal (posting->remit);
+    if (!reversal && s_contradiction (record, in_force, posting->remit, result->contradiction,
+                                      sizeof result->contradiction)) {
+        if (error && size)
+            snprintf (error, size, "%s", result->contradiction);
+        free (in_force);
+        return 1;
+    }
     int target = -1;
     if (reversal) {
+        //  The payer taking back a payment that was held (never applied):
+        //  the held one goes, and its money leaves the credit balance.
+        int held = s_held_target (record, posting->remit);
+        if (held >= 0) {
+            free (in_force);
+            int64_t overpaid = s_overpaid (record);
+            Posting *released = record->unapplied [held];
+            snprintf (result->released_payer, sizeof result->released_payer, "%s", released->payer_id);
+            snprintf (result->released_trace, sizeof result->released_trace, "%s", released->trace);
+            result->released_occurrence = released->remit->occurrence;
+            pbutil_free (&released);
+            memmove (record->unapplied + held, record->unapplied + held + 1,
+                     (record->n_unapplied - (size_t) held - 1) * sizeof (Posting *));
+            record->n_unapplied--;
+            result->reversal = true;
+            result->released = true;
+            snprintf (result->to_status, sizeof result->to_status, "%s", record->status);
+            s_settle_credit (record, overpaid, posting->posted_ms, result);
+            return 0;
+        }
         target = s_reversal_target (record->postings, record->n_postings, in_force, posting->remit);
         if (target < 0) {
             char charge [32], paid [32];
@@ -424,6 +617,7 @@ posting_apply (ClaimRecord *record, const Posting *posting,
     }
 
     //  Store the posting, its lines matched to the claim's.
+    s_unhold (record, posting);
     Posting *copy = pbutil_clone (&posting->base);
     copy->reversal = reversal;
     const Claim *claim = record->claim? record->claim->claim: NULL;
@@ -461,7 +655,13 @@ posting_apply (ClaimRecord *record, const Posting *posting,
     if (latest)
         s_denials (record, latest);
 
-    record->paid_cents = totals.money.paid_cents;
+    //  The claim counts as paid what it is owed at most; the rest of the
+    //  money received is a credit balance, so its A/R is never below zero.
+    int64_t overpaid = 0;
+    if (latest && totals.money.paid_cents > s_owed (record, latest, &totals))
+        overpaid = totals.money.paid_cents - s_owed (record, latest, &totals);
+    s_settle_credit (record, overpaid, posting->posted_ms, result);
+    record->paid_cents = totals.money.paid_cents - overpaid;
     record->patient_responsibility_cents = totals.money.patient_responsibility_cents;
     record->contractual_cents = totals.money.contractual_cents;
     record->denied_cents = totals.money.denied_cents;

@@ -32,7 +32,25 @@
     line item control number, then by procedure code and modifiers, then by
     the first unmatched line with the same procedure code.
 
-    Deduplication (the same trace twice) is the caller's job; a reversal
+    Contradictions (docs/posting.md): an original CLP (not a reversal) for
+    a claim that already has a payment in force from the same payer level
+    (primary 1 / 19 / 4 ...; secondary 2 / 20; tertiary 3 / 21) that was
+    not reversed is a second payment, or a denial of a paid claim, without
+    a reversal. posting_apply does not apply it and says why; the caller
+    holds it with posting_hold and files an exception. A claim whose
+    postings in force paid nothing (denied) may be adjudicated again (an
+    appeal's outcome). A reversal that negates a held posting takes it back
+    (result->released): it leaves the held list and the credit, and nothing
+    else changes.
+
+    Credit balance: money received for the claim beyond what it is owed.
+    paid_cents counts at most what the payer owes (charge - patient share -
+    contractual - other reducing adjustments); the excess of the postings
+    in force, plus every held payment, is record->credit_cents (since
+    record->credit_since_ms). So a claim's A/R (charge - paid - contractual
+    - patient share) never goes below zero.
+
+    Deduplication (the same remit twice) is the caller's job; a reversal
     that matches no posting in force is refused here.
 */
 #ifndef RCMQ_CLAIMS_POSTING_H
@@ -64,6 +82,13 @@ typedef struct {
     bool patient_balance_changed;   //  patient responsibility moved
     uint32_t lines_matched;         //  remit lines matched to the claim's lines
     uint32_t lines_unmatched;
+    int64_t delta_credit_cents;     //  credit balance after - before
+    bool held;                      //  posting_hold kept it as unapplied
+    bool released;                  //  a reversal took back a held posting (nothing else changed)
+    char released_payer [64];       //  ... the held posting's payer, trace and occurrence
+    char released_trace [128];
+    uint32_t released_occurrence;
+    char contradiction [320];       //  posting_apply returned 1: why
 } posting_result_t;
 
 //  Applies posting to record. record must own all its memory (a message
@@ -74,9 +99,19 @@ typedef struct {
 //  record->status is left for the caller to move to result->to_status.
 //  Returns 0, or -1 with record unchanged and error (may be NULL) saying
 //  why: a reversal that matches no posting in force, or a CLP02 25
-//  (predetermination pricing only, which adjudicates nothing).
+//  (predetermination pricing only, which adjudicates nothing); or 1 with
+//  record unchanged when the posting contradicts the claim (a second
+//  payment or a denial of a paid claim without a reversal): error and
+//  result->contradiction say why, and the caller may posting_hold it.
+//  Applying a posting that was held drops it from record->unapplied.
 int posting_apply (ClaimRecord *record, const Posting *posting,
                    posting_result_t *result, char *error, size_t size);
+
+//  Keeps a contradicting posting in record->unapplied (once: the same
+//  payer, trace, PCN and occurrence again adds nothing) and adds its
+//  payment to the credit balance. Money, status and postings in force do
+//  not change. Returns 0.
+int posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *result);
 
 //  Sets matched_line_number on each line of remit (0 when none matches)
 //  from the claim's service lines, and returns how many matched. claim

@@ -9,6 +9,13 @@
     (a CAS before any CLP, an SVC after the PLB) refuses the file, because
     guessing where an amount belongs would post it to the wrong place.
 
+    An error inside one claim's loop (from its CLP to the next LX, CLP,
+    PLB or SE) sinks only that claim: s_refuse records it on the open
+    RemitClaim (error, error_segment), the reader skips the rest of the
+    claim's segments and goes on with the next one. The claim's money as
+    far as it was read still counts in the payment total, so a file whose
+    BPR02 does not match is still refused whole by the balancing check.
+
     The Remittance of a transaction set is built while it streams and handed
     to the callback at SE. Amounts are parsed with parse_837p_cents (exact,
     no floating point), which intake's 837P parser uses too.
@@ -51,6 +58,7 @@ typedef struct {
     void *arg;
     remit835_report_t *report;
     bool failed;
+    bool skipping;              //  the open claim is unsound: skip to the next claim
 
     char *isa13;                //  interchange control number, for the message
     s_loop_t loop;
@@ -72,20 +80,49 @@ s_is (const char *a, const char *b)
     return strcmp (a, b) == 0;
 }
 
+//  Segments of a claim's own loops (2100 / 2110). An error in one of them
+//  while a claim is open is the claim's, not the file's.
+static const char *s_claim_segments [] = { "CLP", "CAS", "MOA", "MIA", "DTM", "SVC", "REF", "LQ", "AMT", "QTY" };
+
+static bool
+s_in_claim (s_reader_t *self, x12_segment_t *seg)
+{
+    if (!self->claim || (self->loop != LOOP_CLAIM && self->loop != LOOP_LINE))
+        return false;
+    for (size_t i = 0; i < sizeof s_claim_segments / sizeof s_claim_segments [0]; i++)
+        if (s_is (x12_segment_id (seg), s_claim_segments [i]))
+            return true;
+    return false;
+}
+
+//  Refuses the open claim when seg belongs to it (returns 0: reading goes
+//  on), else the whole file (returns -1).
 static int
 s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
 {
-    remit835_report_t *report = self->report;
-    self->failed = true;
     char reason [256];
     va_list args;
     va_start (args, format);
     vsnprintf (reason, sizeof reason, format, args);
     va_end (args);
+    char text [320];
+    snprintf (text, sizeof text, "segment %" PRIu64 " (%s): %s",
+              x12_segment_number (seg), x12_segment_id (seg), reason);
+    if (s_in_claim (self, seg)) {
+        RemitClaim *claim = self->claim;
+        if (!*claim->error) {
+            pbutil_set (&claim->error, text);
+            claim->error_segment = x12_segment_number (seg);
+            self->report->unsound_claims++;
+        }
+        self->skipping = true;
+        return 0;
+    }
+    remit835_report_t *report = self->report;
+    self->failed = true;
     report->error_segment = x12_segment_number (seg);
     snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    snprintf (report->error, sizeof report->error, "segment %" PRIu64 " (%s): %s",
-              report->error_segment, report->error_id, reason);
+    snprintf (report->error, sizeof report->error, "%s", text);
     return -1;
 }
 
@@ -163,6 +200,7 @@ s_on_st (s_reader_t *self, x12_segment_t *seg)
     pbutil_set (&self->remit->interchange_control_number, self->isa13);
     self->claim = NULL;
     self->line = NULL;
+    self->skipping = false;
     self->loop = LOOP_HEADER;
     self->expect_bpr = true;
     self->have_trn = false;
@@ -289,36 +327,45 @@ static const char *s_claim_statuses [] = {
     "1", "2", "3", "4", "19", "20", "21", "22", "23", "25"
 };
 
+//  The claim is opened before anything in its CLP is checked, so an error
+//  here (no PCN, an unknown status, an amount that is not one) refuses
+//  this claim only.
 static int
 s_on_clp (s_reader_t *self, x12_segment_t *seg)
 {
+    RemitClaim *claim = malloc (sizeof *claim);
+    assert (claim);
+    remit_claim__init (claim);
+    pbutil_append (&self->remit->claims, &self->remit->n_claims, claim);
+    claim->segment_index = x12_segment_number (seg);
+    self->claim = claim;
+    self->line = NULL;
+    self->loop = LOOP_CLAIM;
+    self->skipping = false;
+    self->report->claims++;
+
     const char *pcn = x12_segment_element (seg, 1);
+    pbutil_set (&claim->pcn, pcn);
+    //  Which CLP of this PCN in the set: a reversal and its re-adjudication
+    //  share a PCN, and posting tells them apart by it.
+    claim->occurrence = 1;
+    for (size_t i = 0; i + 1 < self->remit->n_claims; i++)
+        claim->occurrence += s_is (self->remit->claims [i]->pcn, pcn);
     if (!*pcn)
         return s_refuse (self, seg, "CLP01 patient control number is missing");
     const char *status = x12_segment_element (seg, 2);
     bool known = false;
     for (size_t i = 0; i < sizeof s_claim_statuses / sizeof s_claim_statuses [0]; i++)
         known |= s_is (status, s_claim_statuses [i]);
+    pbutil_set (&claim->status_code, status);
     if (!known)
         return s_refuse (self, seg, "CLP02 claim status '%s' is not a claim status code", status);
-
-    RemitClaim *claim = malloc (sizeof *claim);
-    assert (claim);
-    remit_claim__init (claim);
-    pbutil_append (&self->remit->claims, &self->remit->n_claims, claim);
-    pbutil_set (&claim->pcn, pcn);
-    pbutil_set (&claim->status_code, status);
     if (s_amount (self, seg, 3, "total claim charge", &claim->charge_cents)
     ||  s_amount (self, seg, 4, "claim payment amount", &claim->paid_cents)
     ||  s_optional_amount (self, seg, 5, "patient responsibility", &claim->patient_responsibility_cents))
         return -1;
     pbutil_set (&claim->filing_indicator, x12_segment_element (seg, 6));
     pbutil_set (&claim->payer_claim_number, x12_segment_element (seg, 7));
-    claim->segment_index = x12_segment_number (seg);
-    self->claim = claim;
-    self->line = NULL;
-    self->loop = LOOP_CLAIM;
-    self->report->claims++;
     return 0;
 }
 
@@ -553,6 +600,10 @@ s_segment (s_reader_t *self, x12_segment_t *seg)
         return 0;           //  GS, GE, IEA, TA1: the reader has checked them
     if (s_is (id, "SE"))
         return s_on_se (self, seg);
+    //  The rest of an unsound claim, up to what opens the next one.
+    if (self->skipping && !s_is (id, "LX") && !s_is (id, "CLP") && !s_is (id, "PLB"))
+        return 0;
+    self->skipping = false;
     if (self->expect_bpr) {
         self->expect_bpr = false;
         if (!s_is (id, "BPR"))
@@ -638,6 +689,71 @@ s_sum (Adjustment **adjustments, size_t count)
     return sum;
 }
 
+//  The problems of one claim: unreadable, a line or the claim not adding up.
+static void
+s_check_claim (s_check_t *check, const RemitClaim *claim)
+{
+    char m1 [32], m2 [32], m3 [32], m4 [32];
+    if (*claim->error) {
+        s_problem (check, "claim %s (CLP segment %" PRIu64 ") cannot be read: %s",
+                   *claim->pcn? claim->pcn: "without a PCN", claim->segment_index, claim->error);
+        return;
+    }
+    int64_t adjusted = s_sum (claim->adjustments, claim->n_adjustments);
+    for (size_t j = 0; j < claim->n_lines; j++) {
+        const RemitLine *line = claim->lines [j];
+        int64_t line_adjusted = s_sum (line->adjustments, line->n_adjustments);
+        adjusted += line_adjusted;
+        if (line->charge_cents - line_adjusted != line->paid_cents)
+            s_problem (check, "claim %s (CLP segment %" PRIu64 ") line %zu (SVC %s): "
+                       "charge %s - adjustments %s = %s, but the line paid %s",
+                       claim->pcn, claim->segment_index, j + 1, line->procedure_code,
+                       remit835_money (line->charge_cents, m1, sizeof m1),
+                       remit835_money (line_adjusted, m2, sizeof m2),
+                       remit835_money (line->charge_cents - line_adjusted, m3, sizeof m3),
+                       remit835_money (line->paid_cents, m4, sizeof m4));
+    }
+    if (claim->charge_cents - adjusted != claim->paid_cents)
+        s_problem (check, "claim %s (CLP segment %" PRIu64 "): "
+                   "charge %s - adjustments %s = %s, but the claim paid %s",
+                   claim->pcn, claim->segment_index,
+                   remit835_money (claim->charge_cents, m1, sizeof m1),
+                   remit835_money (adjusted, m2, sizeof m2),
+                   remit835_money (claim->charge_cents - adjusted, m3, sizeof m3),
+                   remit835_money (claim->paid_cents, m4, sizeof m4));
+}
+
+//  BPR02 = sum of CLP04 (every CLP, sound or not) - sum of PLB.
+static void
+s_check_payment (s_check_t *check, const Remittance *remit)
+{
+    char m1 [32], m2 [32], m3 [32], m4 [32];
+    int64_t claims_paid = 0;
+    for (size_t i = 0; i < remit->n_claims; i++)
+        claims_paid += remit->claims [i]->paid_cents;
+    int64_t provider = 0;
+    for (size_t i = 0; i < remit->n_provider_adjustments; i++)
+        provider += remit->provider_adjustments [i]->amount_cents;
+    if (claims_paid - provider != remit->total_paid_cents)
+        s_problem (check, "trace %s: claims paid %s - provider adjustments %s = %s, but BPR02 pays %s",
+                   remit->trace,
+                   remit835_money (claims_paid, m1, sizeof m1),
+                   remit835_money (provider, m2, sizeof m2),
+                   remit835_money (claims_paid - provider, m3, sizeof m3),
+                   remit835_money (remit->total_paid_cents, m4, sizeof m4));
+}
+
+static int
+s_check_end (s_check_t *check)
+{
+    if (check->problems > 1 && check->error && check->size) {
+        size_t used = strlen (check->error);
+        snprintf (check->error + used, check->size - used, " (and %d more problem%s)",
+                  check->problems - 1, check->problems > 2? "s": "");
+    }
+    return check->problems? -1: 0;
+}
+
 int
 remit835_check (const Remittance *remit, char *error, size_t size)
 {
@@ -645,48 +761,30 @@ remit835_check (const Remittance *remit, char *error, size_t size)
     s_check_t check = { .error = error, .size = error? size: 0 };
     if (error && size)
         *error = 0;
-    char m1 [32], m2 [32], m3 [32], m4 [32];
-    int64_t claims_paid = 0;
-    for (size_t i = 0; i < remit->n_claims; i++) {
-        const RemitClaim *claim = remit->claims [i];
-        int64_t adjusted = s_sum (claim->adjustments, claim->n_adjustments);
-        for (size_t j = 0; j < claim->n_lines; j++) {
-            const RemitLine *line = claim->lines [j];
-            int64_t line_adjusted = s_sum (line->adjustments, line->n_adjustments);
-            adjusted += line_adjusted;
-            if (line->charge_cents - line_adjusted != line->paid_cents)
-                s_problem (&check, "claim %s (CLP segment %" PRIu64 ") line %zu (SVC %s): "
-                           "charge %s - adjustments %s = %s, but the line paid %s",
-                           claim->pcn, claim->segment_index, j + 1, line->procedure_code,
-                           remit835_money (line->charge_cents, m1, sizeof m1),
-                           remit835_money (line_adjusted, m2, sizeof m2),
-                           remit835_money (line->charge_cents - line_adjusted, m3, sizeof m3),
-                           remit835_money (line->paid_cents, m4, sizeof m4));
-        }
-        if (claim->charge_cents - adjusted != claim->paid_cents)
-            s_problem (&check, "claim %s (CLP segment %" PRIu64 "): "
-                       "charge %s - adjustments %s = %s, but the claim paid %s",
-                       claim->pcn, claim->segment_index,
-                       remit835_money (claim->charge_cents, m1, sizeof m1),
-                       remit835_money (adjusted, m2, sizeof m2),
-                       remit835_money (claim->charge_cents - adjusted, m3, sizeof m3),
-                       remit835_money (claim->paid_cents, m4, sizeof m4));
-        claims_paid += claim->paid_cents;
-    }
-    int64_t provider = 0;
-    for (size_t i = 0; i < remit->n_provider_adjustments; i++)
-        provider += remit->provider_adjustments [i]->amount_cents;
-    if (claims_paid - provider != remit->total_paid_cents)
-        s_problem (&check, "trace %s: claims paid %s - provider adjustments %s = %s, but BPR02 pays %s",
-                   remit->trace,
-                   remit835_money (claims_paid, m1, sizeof m1),
-                   remit835_money (provider, m2, sizeof m2),
-                   remit835_money (claims_paid - provider, m3, sizeof m3),
-                   remit835_money (remit->total_paid_cents, m4, sizeof m4));
-    if (check.problems > 1 && error && size) {
-        size_t used = strlen (error);
-        snprintf (error + used, size - used, " (and %d more problem%s)",
-                  check.problems - 1, check.problems > 2? "s": "");
-    }
-    return check.problems? -1: 0;
+    for (size_t i = 0; i < remit->n_claims; i++)
+        s_check_claim (&check, remit->claims [i]);
+    s_check_payment (&check, remit);
+    return s_check_end (&check);
+}
+
+int
+remit835_check_claim (const RemitClaim *claim, char *error, size_t size)
+{
+    assert (claim);
+    s_check_t check = { .error = error, .size = error? size: 0 };
+    if (error && size)
+        *error = 0;
+    s_check_claim (&check, claim);
+    return s_check_end (&check);
+}
+
+int
+remit835_check_payment (const Remittance *remit, char *error, size_t size)
+{
+    assert (remit);
+    s_check_t check = { .error = error, .size = error? size: 0 };
+    if (error && size)
+        *error = 0;
+    s_check_payment (&check, remit);
+    return s_check_end (&check);
 }

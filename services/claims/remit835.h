@@ -10,10 +10,14 @@
     are PHI or of no use to posting and are never kept.
 
     Money is exact integer cents. A malformed file (envelope errors from the
-    reader, a segment outside the loop it belongs to, a required amount
-    missing or not a number, an unknown CLP02 status or CAS group) is refused
-    whole: remit835_read returns -1 and the report names the segment number,
-    segment id and reason.
+    reader, a header, payer, payee or PLB segment that is wrong, a segment
+    outside the loop it belongs to) is refused whole: remit835_read returns
+    -1 and the report names the segment number, segment id and reason.
+    An error inside one claim's loop (CLP01 missing, an unknown CLP02
+    status or CAS group, an amount that is not one, an SVC without a
+    procedure code) refuses that claim only: its RemitClaim comes out with
+    `error` ("segment 31 (SVC): SVC01-2 procedure code is missing") and
+    `error_segment` set, and the other claims are read as usual.
 
     Reading does not check the arithmetic: remit835_check does, separately,
     so a caller can both refuse an unbalanced remittance and say exactly
@@ -45,6 +49,7 @@ typedef struct {
     uint32_t claims;            //  CLP loops
     uint32_t lines;             //  SVC loops
     uint32_t provider_adjustments;  //  PLB amounts
+    uint32_t unsound_claims;    //  CLPs handed out with `error` set
     //  On -1: where and why ("segment 27 (CAS): ...").
     uint64_t error_segment;
     char error_id [4];
@@ -66,7 +71,14 @@ int remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
 //  0, or -1 with error naming the first claim / line / total that does not
 //  add up, its segment and the amounts, and how many other problems there
 //  are. error may be NULL.
+//  An unsound claim (error set) counts as a problem too.
 int remit835_check (const Remittance *remit, char *error, size_t size);
+
+//  The two halves of remit835_check, for a caller that posts claim by
+//  claim: one claim (readable, its lines and itself adding up), and the
+//  payment (BPR02 = sum of every CLP04, sound or not, - sum of PLB).
+int remit835_check_claim (const RemitClaim *claim, char *error, size_t size);
+int remit835_check_payment (const Remittance *remit, char *error, size_t size);
 
 //  Formats cents as X12 decimal text ("-42.58", "0", "12.5" -> "12.50").
 //  Returns buffer.

@@ -1,20 +1,36 @@
-/*  remits: 835 remittances posted to claims, and the exception list.
+/*  remits: 835 remittances posted to claims, the exception list and the
+    credit balances.
 
         claims.Post            FileRequest -> PostReply        claims.post
         claims.ListExceptions  -> ExceptionList                claims.read
         claims.MatchException  MatchExceptionRequest -> PostReply   claims.post
+        claims.ListCredits     -> CreditList                   claims.read
 
-    A file is posted whole or not at all: it must read cleanly and every
-    claim, line and payment total must balance (remit835_check), else it is
-    refused naming what does not add up. A remittance (payer, TRN trace)
-    that was posted before changes nothing the second time. Each CLP is
-    applied by posting_apply; its claim moves through the lifecycle and the
-    claims stream hears adjudicated / reversed, denied and patient_balance.
-    A CLP whose claim is unknown (or that cannot apply: a reversal of
-    nothing, a claim never submitted) waits in the exception list until the
-    claim arrives from intake or someone matches it by hand. PLB
-    provider-level adjustments are recorded against the payee, never spread
-    over claims.
+    A file is refused whole only when it cannot be read as an 835
+    (envelope, header, PLB, a segment out of place: remit835_read) or when
+    a payment total does not balance (BPR02 = sum of CLP04 - sum of PLB);
+    the error names what does not add up. Otherwise every CLP is taken on
+    its own (docs/posting.md):
+      - unsound (could not be read, or the claim or a line does not add
+        up): filed as an exception (kind "unsound") with its segment and
+        reason, and not remembered, so the corrected file posts it later;
+      - posted before (the same payer, trace, PCN and occurrence of the PCN
+        in the set, in table remits): skipped, so nothing posts twice;
+      - for no known claim, or one that cannot apply (a reversal of
+        nothing, a claim never submitted): an exception (kind "unmatched" /
+        "refused") that waits until the claim arrives from intake or a
+        person matches it by hand;
+      - contradicting its claim (a second payment, or a denial of a paid
+        claim, without a reversal: posting.h): held on the claim, its money
+        a credit balance, and filed as an exception (kind "contradicts");
+      - else applied by posting_apply; the claim moves through the
+        lifecycle and the claims stream hears adjudicated / reversed,
+        denied and patient_balance.
+    A set whose CLPs are all settled is also remembered whole (payer/trace),
+    which is how sets posted before per-claim keys existed stay posted.
+    Claims with a credit balance are indexed in table credits. PLB
+    provider-level adjustments are recorded against the payee, never
+    spread over claims.
 */
 #include "claims.h"
 #include "lifecycle.h"
@@ -54,22 +70,38 @@ s_pcn_key (char *key, size_t size, const char *pcn, const char *id)
     return n < 0 || (size_t) n >= size? size - 1: (size_t) n;
 }
 
-static int
-s_add_exception (claims_t *self, MDB_txn *txn, const Posting *posting, size_t index, const char *reason)
+//  The id of a CLP, for its exception and for remembering it was posted:
+//  payer/trace/PCN/occurrence, or payer/trace/@position without a PCN.
+static void
+s_clp_id (char *id, size_t size, const char *payer_id, const char *trace, const RemitClaim *remit, size_t position)
 {
-    char id [192];
-    snprintf (id, sizeof id, "%s/%s/%zu", posting->payer_id, posting->trace, index);
+    if (*remit->pcn)
+        snprintf (id, size, "%s/%s/%s/%u", payer_id, trace, remit->pcn, remit->occurrence? remit->occurrence: 1);
+    else
+        snprintf (id, size, "%s/%s/@%zu", payer_id, trace, position + 1);
+}
+
+//  Files an exception; a copy goes to *filed (may be NULL) for the reply.
+static int
+s_add_exception (claims_t *self, MDB_txn *txn, const Posting *posting, const char *id, const char *kind,
+                 const char *reason, uint64_t segment, int64_t credit_cents, zlistx_t *filed)
+{
     RemitException exception = REMIT_EXCEPTION__INIT;
-    exception.id = id;
+    exception.id = (char *) id;
     exception.trace = posting->trace;
     exception.payer_id = posting->payer_id;
     exception.payment_date = posting->payment_date;
     exception.remit = posting->remit;
     exception.reason = (char *) reason;
     exception.received_ms = clock_now_ms ();
+    exception.segment = segment;
+    exception.kind = (char *) kind;
+    exception.credit_cents = credit_cents;
     size_t size;
     uint8_t *packed = codec_pack (&exception, &size);
     int rc = store_put (self->store, txn, "exceptions", id, strlen (id), packed, size);
+    if (rc == 0 && filed)
+        zlistx_add_end (filed, codec_decode (&remit_exception__descriptor, packed, size));
     free (packed);
     if (rc == 0) {
         char key [320];
@@ -91,29 +123,93 @@ s_drop_exception (claims_t *self, MDB_txn *txn, const RemitException *exception)
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
+//  Drops the exception with this id if there is one (an unsound CLP that
+//  the corrected file has now posted).
+static int
+s_drop_exception_id (claims_t *self, MDB_txn *txn, const char *id)
+{
+    MDB_val value;
+    if (store_get (self->store, txn, "exceptions", id, strlen (id), &value))
+        return 0;
+    RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
+                                                                  value.mv_data, value.mv_size);
+    if (!exception)
+        return store_del (self->store, txn, "exceptions", id, strlen (id));
+    int rc = s_drop_exception (self, txn, exception);
+    codec_free (exception);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Credit balances
+
+//  Keeps table credits (PCN -> CreditBalance) in step with a record.
+static int
+s_index_credit (claims_t *self, MDB_txn *txn, const ClaimRecord *record)
+{
+    if (record->credit_cents <= 0) {
+        int rc = store_del (self->store, txn, "credits", record->pcn, strlen (record->pcn));
+        return rc == MDB_NOTFOUND? 0: rc;
+    }
+    CreditBalance credit = CREDIT_BALANCE__INIT;
+    credit.pcn = record->pcn;
+    credit.payer_id = record->dims? record->dims->payer_id: (char *) "";
+    credit.credit_cents = record->credit_cents;
+    credit.since_ms = record->credit_since_ms;
+    size_t size;
+    uint8_t *packed = codec_pack (&credit, &size);
+    int rc = store_put (self->store, txn, "credits", record->pcn, strlen (record->pcn), packed, size);
+    free (packed);
+    return rc;
+}
+
 //  --------------------------------------------------------------------------
 //  Posting one CLP
 
 typedef struct {
     uint32_t posted;
     uint32_t exceptions;
+    uint32_t fresh;             //  CLPs not posted before (posted or filed now)
     int64_t paid_cents;
+    int64_t credit_cents;
 } s_tally_t;
 
-//  Applies posting to the claim pcn. Returns 0 with *refusal empty when
-//  posted, 0 with *refusal set when it cannot apply (the caller files an
-//  exception), or an LMDB error.
+//  What became of one CLP: kind NULL when it was applied, else the kind
+//  of exception and why.
+typedef struct {
+    const char *kind;
+    char reason [320];
+    int64_t credit_cents;       //  credit balance it added
+} s_outcome_t;
+
+static void
+s_outcome (s_outcome_t *outcome, const char *kind, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_outcome (s_outcome_t *outcome, const char *kind, const char *format, ...)
+{
+    outcome->kind = kind;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (outcome->reason, sizeof outcome->reason, format, args);
+    va_end (args);
+}
+
+//  Applies posting to the claim pcn. Returns 0 with outcome->kind NULL
+//  when posted, 0 with outcome->kind set when it cannot apply (the caller
+//  files an exception), or an LMDB error.
 static int
 s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, const char *actor,
-        bool late_claim, char *refusal, size_t size)
+        bool late_claim, s_outcome_t *outcome)
 {
-    *refusal = 0;
+    memset (outcome, 0, sizeof *outcome);
     ClaimRecord *record = ledger_get (self, txn, pcn);
     if (!record) {
-        snprintf (refusal, size, "no claim with patient control number %s", pcn);
+        s_outcome (outcome, "unmatched", "no claim with patient control number %s", pcn);
         return 0;
     }
-    char error [256];
+    char error [320];
     char old_status [32];
     snprintf (old_status, sizeof old_status, "%s", record->status);
     uint64_t now = clock_now_ms ();
@@ -124,7 +220,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         lifecycle_move (record, "submitted", actor, "remittance received before the claim", now,
                         error, sizeof error);
     if (streq (record->status, "ready")) {
-        snprintf (refusal, size, "claim %s was never submitted", pcn);
+        s_outcome (outcome, "refused", "claim %s was never submitted", pcn);
         codec_free (record);
         return 0;
     }
@@ -132,17 +228,44 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
     Claim *claim = record->claim? record->claim->claim: NULL;
     posting_match_lines (remit, claim);
     posting_result_t result;
-    if (posting_apply (record, posting, &result, error, sizeof error)) {
-        snprintf (refusal, size, "%s", error);
+    int applied = posting_apply (record, posting, &result, error, sizeof error);
+    if (applied == 1) {
+        //  Contradicts the claim: held on it, its money a credit balance.
+        posting_hold (record, posting, &result);
+        s_outcome (outcome, "contradicts", "%s", result.contradiction);
+        outcome->credit_cents = result.delta_credit_cents;
+        int rc = ledger_put (self, txn, record, old_status);
+        if (rc == 0)
+            rc = s_index_credit (self, txn, record);
+        codec_free (record);
+        return rc;
+    }
+    if (applied) {
+        s_outcome (outcome, "refused", "%s", error);
         codec_free (record);
         return 0;
+    }
+    if (result.released) {
+        //  The payer took back a payment that was held: it leaves the
+        //  credit, and its exception is settled.
+        outcome->credit_cents = result.delta_credit_cents;
+        int rc = ledger_put (self, txn, record, old_status);
+        if (rc == 0)
+            rc = s_index_credit (self, txn, record);
+        char id [320];
+        snprintf (id, sizeof id, "%s/%s/%s/%u", result.released_payer, result.released_trace, record->pcn,
+                  result.released_occurrence? result.released_occurrence: 1);
+        if (rc == 0)
+            rc = s_drop_exception_id (self, txn, id);
+        codec_free (record);
+        return rc;
     }
     char reason [256];
     snprintf (reason, sizeof reason, "%s CLP02 %s in 835 %s from payer %s", result.reversal? "reversal": "adjudication",
               remit->status_code, posting->trace, posting->payer_id);
     if (!streq (record->status, result.to_status)
     &&  lifecycle_move (record, result.to_status, actor, reason, now, error, sizeof error)) {
-        snprintf (refusal, size, "%s", error);
+        s_outcome (outcome, "refused", "%s", error);
         codec_free (record);
         return 0;
     }
@@ -150,7 +273,10 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         //  paid -> paid (a second payment) is a move of its own in history.
         lifecycle_move (record, result.to_status, actor, reason, now, error, sizeof error);
     }
+    outcome->credit_cents = result.delta_credit_cents;
     int rc = ledger_put (self, txn, record, old_status);
+    if (rc == 0 && result.delta_credit_cents)
+        rc = s_index_credit (self, txn, record);
     ClaimEvent event = CLAIM_EVENT__INIT;
     event.from_status = old_status;
     event.actor = (char *) actor;
@@ -192,34 +318,88 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
 //  --------------------------------------------------------------------------
 //  claims.Post
 
+static bool
+s_seen (claims_t *self, MDB_txn *txn, const char *key)
+{
+    MDB_val value;
+    return store_get (self->store, txn, "remits", key, strlen (key), &value) == 0;
+}
+
 static int
-s_post_remittance (claims_t *self, server_call_t *call, Remittance *remit, s_tally_t *tally)
+s_remember (claims_t *self, MDB_txn *txn, const char *key, const char *filename, const char *actor)
+{
+    char summary [256];
+    int n = snprintf (summary, sizeof summary, "%s posted %" PRIu64 " by %s", filename, clock_now_ms (), actor);
+    return store_put (self->store, txn, "remits", key, strlen (key), summary,
+                      n < 0 || (size_t) n >= sizeof summary? sizeof summary - 1: (size_t) n);
+}
+
+//  Posts the CLPs of one transaction set claim by claim. Sets *settled
+//  when every CLP is posted or filed for good (none unsound).
+static int
+s_post_remittance (claims_t *self, server_call_t *call, const char *filename, Remittance *remit,
+                   s_tally_t *tally, zlistx_t *filed, bool *settled)
 {
     MDB_txn *txn = call->txn;
     uint64_t now = clock_now_ms ();
+    *settled = true;
     for (size_t i = 0; i < remit->n_claims; i++) {
+        RemitClaim *clp = remit->claims [i];
         Posting posting = POSTING__INIT;
         posting.trace = remit->trace;
         posting.payer_id = remit->payer_id;
         posting.payment_date = remit->payment_date;
-        posting.remit = remit->claims [i];
+        posting.remit = clp;
         posting.posted_ms = now;
         posting.actor = (char *) call->caller->name;
-        char refusal [320];
-        int rc = s_post (self, txn, remit->claims [i]->pcn, &posting, call->caller->name, false,
-                         refusal, sizeof refusal);
-        if (rc)
-            return rc;
-        if (*refusal) {
-            rc = s_add_exception (self, txn, &posting, i, refusal);
+        char id [320], key [340];
+        s_clp_id (id, sizeof id, remit->payer_id, remit->trace, clp, i);
+        snprintf (key, sizeof key, "CLP/%s", id);
+        //  An unsound CLP is filed every time it comes and never
+        //  remembered: the corrected file is what posts it.
+        char error [512];
+        if (remit835_check_claim (clp, error, sizeof error)) {
+            *settled = false;
+            if (*clp->pcn && s_seen (self, txn, key))
+                continue;       //  posted sound before; this copy is damaged
+            int rc = s_add_exception (self, txn, &posting, id, "unsound", error,
+                                      *clp->error? clp->error_segment: clp->segment_index, 0, filed);
             if (rc)
                 return rc;
             tally->exceptions++;
+            tally->fresh++;
+            continue;
         }
+        if (s_seen (self, txn, key))
+            continue;           //  posted (or filed) before: nothing twice
+        tally->fresh++;
+        s_outcome_t outcome;
+        int rc = s_post (self, txn, clp->pcn, &posting, call->caller->name, false, &outcome);
+        if (rc == 0 && outcome.kind)
+            rc = s_add_exception (self, txn, &posting, id, outcome.kind, outcome.reason, clp->segment_index,
+                                  outcome.credit_cents, filed);
+        else
+        if (rc == 0) {
+            //  The unsound copy this CLP may have left before, by id or by
+            //  place (a CLP without a PCN).
+            char place [320];
+            snprintf (place, sizeof place, "%s/%s/@%zu", remit->payer_id, remit->trace, i + 1);
+            rc = s_drop_exception_id (self, txn, id);
+            if (rc == 0)
+                rc = s_drop_exception_id (self, txn, place);
+        }
+        if (rc == 0)
+            rc = s_remember (self, txn, key, filename, call->caller->name);
+        if (rc)
+            return rc;
+        if (outcome.credit_cents > 0)
+            tally->credit_cents += outcome.credit_cents;
+        if (outcome.kind)
+            tally->exceptions++;
         else {
             tally->posted++;
-            tally->paid_cents += remit->claims [i]->paid_cents;
-            server_call_subject (call, remit->claims [i]->pcn);
+            tally->paid_cents += clp->paid_cents;
+            server_call_subject (call, clp->pcn);
         }
     }
     for (size_t i = 0; i < remit->n_provider_adjustments; i++) {
@@ -254,10 +434,14 @@ s_post_file (server_call_t *call)
         zlistx_destroy (&read.remits);
         return 0;
     }
+    //  A payment total that does not balance refuses the file: the money
+    //  in the bank would not be the money posted. The message names every
+    //  claim that does not add up too, as the likely cause.
     for (Remittance *remit = (Remittance *) zlistx_first (read.remits); remit;
          remit = (Remittance *) zlistx_next (read.remits)) {
         char error [512];
-        if (remit835_check (remit, error, sizeof error)) {
+        if (remit835_check_payment (remit, NULL, 0)) {
+            remit835_check (remit, error, sizeof error);
             server_call_fail (call, STATUS__FAILED_PRECONDITION, "claims.Post: %s refused, nothing posted: %s",
                               request->filename, error);
             zlistx_destroy (&read.remits);
@@ -266,38 +450,54 @@ s_post_file (server_call_t *call)
     }
     PostReply reply = POST_REPLY__INIT;
     s_tally_t tally = { 0 };
-    uint32_t fresh = 0;
+    uint32_t fresh_sets = 0;
     int64_t provider_adjustments = 0;
     char traces [256] = "";
+    zlistx_t *filed = zlistx_new ();
+    zlistx_set_destructor (filed, s_remit_free);
     for (Remittance *remit = (Remittance *) zlistx_first (read.remits); remit && rc == 0;
          remit = (Remittance *) zlistx_next (read.remits)) {
         snprintf (traces + strlen (traces), sizeof traces - strlen (traces), "%s%s", *traces? ",": "", remit->trace);
         char key [192];
         snprintf (key, sizeof key, "%s/%s", remit->payer_id, remit->trace);
-        MDB_val seen;
-        if (store_get (self->store, call->txn, "remits", key, strlen (key), &seen) == 0)
-            continue;       //  posted before: the same trace from the same payer
-        fresh++;
-        rc = s_post_remittance (self, call, remit, &tally);
-        for (size_t i = 0; i < remit->n_provider_adjustments; i++)
-            provider_adjustments += remit->provider_adjustments [i]->amount_cents;
-        if (rc == 0) {
-            char summary [256];
-            int n = snprintf (summary, sizeof summary, "%s posted %" PRIu64 " by %s", request->filename,
-                              clock_now_ms (), call->caller->name);
-            rc = store_put (self->store, call->txn, "remits", key, strlen (key), summary, (size_t) n);
+        if (s_seen (self, call->txn, key))
+            continue;       //  every CLP of it was settled before
+        fresh_sets++;
+        if (remit->n_claims == 0)
+            tally.fresh++;      //  a set of PLB only is new once
+        bool settled;
+        rc = s_post_remittance (self, call, request->filename, remit, &tally, filed, &settled);
+        //  PLB counts in the reply once: with the first post of the set.
+        char plb [200];
+        snprintf (plb, sizeof plb, "PLB/%s", key);
+        if (rc == 0 && remit->n_provider_adjustments && !s_seen (self, call->txn, plb)) {
+            for (size_t i = 0; i < remit->n_provider_adjustments; i++)
+                provider_adjustments += remit->provider_adjustments [i]->amount_cents;
+            rc = s_remember (self, call->txn, plb, request->filename, call->caller->name);
         }
+        if (rc == 0 && settled)
+            rc = s_remember (self, call->txn, key, request->filename, call->caller->name);
     }
     zlistx_destroy (&read.remits);
-    if (rc)
+    if (rc) {
+        zlistx_destroy (&filed);
         return rc;
+    }
     reply.trace = traces;
     reply.claims_posted = tally.posted;
     reply.paid_cents = tally.paid_cents;
     reply.exceptions = tally.exceptions;
-    reply.duplicate = fresh == 0;
+    reply.duplicate = fresh_sets == 0 || tally.fresh == 0;
     reply.provider_adjustment_cents = provider_adjustments;
+    reply.credit_cents = tally.credit_cents;
+    reply.n_new_exceptions = zlistx_size (filed);
+    reply.new_exceptions = (RemitException **) calloc (reply.n_new_exceptions + 1, sizeof (RemitException *));
+    size_t i = 0;
+    for (RemitException *e = (RemitException *) zlistx_first (filed); e; e = (RemitException *) zlistx_next (filed))
+        reply.new_exceptions [i++] = e;
     server_call_reply (call, &reply);
+    free (reply.new_exceptions);
+    zlistx_destroy (&filed);
     return 0;
 }
 
@@ -347,8 +547,17 @@ s_post_exception (claims_t *self, MDB_txn *txn, RemitException *exception, const
     posting.remit = exception->remit;
     posting.posted_ms = clock_now_ms ();
     posting.actor = (char *) actor;
-    int rc = s_post (self, txn, pcn, &posting, actor, true, refusal, size);
-    if (rc == 0 && !*refusal)
+    //  An unsound CLP is not what the payer meant: only the corrected
+    //  file can post it.
+    char error [512];
+    if (remit835_check_claim (exception->remit, error, sizeof error)) {
+        snprintf (refusal, size, "%.280s; post the corrected 835", error);
+        return 0;
+    }
+    s_outcome_t outcome;
+    int rc = s_post (self, txn, pcn, &posting, actor, true, &outcome);
+    snprintf (refusal, size, "%s", outcome.kind? outcome.reason: "");
+    if (rc == 0 && !outcome.kind)
         rc = s_drop_exception (self, txn, exception);
     return rc;
 }
@@ -420,9 +629,70 @@ remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn)
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  claims.ListCredits: claims holding money beyond what they are owed,
+//  oldest credit first (the order in which they wait for a refund).
+
+static int
+s_compare_credit (const void *a, const void *b)
+{
+    const CreditBalance *x = *(CreditBalance *const *) a, *y = *(CreditBalance *const *) b;
+    if (x->since_ms != y->since_ms)
+        return x->since_ms < y->since_ms? -1: 1;
+    return strcmp (x->pcn, y->pcn);
+}
+
+static int
+s_list_credits (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (call->txn, store_table (self->store, "credits"), &cursor);
+    if (rc)
+        return rc;
+    zlistx_t *rows = zlistx_new ();
+    zlistx_set_destructor (rows, s_remit_free);
+    MDB_val key, value;
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        CreditBalance *credit = (CreditBalance *) codec_decode (&credit_balance__descriptor,
+                                                                value.mv_data, value.mv_size);
+        if (!credit) {
+            mdb_cursor_close (cursor);
+            zlistx_destroy (&rows);
+            return server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: credit of %.*s does not decode",
+                                     (int) key.mv_size, (const char *) key.mv_data);
+        }
+        zlistx_add_end (rows, credit);
+    }
+    mdb_cursor_close (cursor);
+    uint64_t now = clock_now_ms ();
+    CreditList list = CREDIT_LIST__INIT;
+    list.n_credits = zlistx_size (rows);
+    list.credits = (CreditBalance **) calloc (list.n_credits + 1, sizeof (CreditBalance *));
+    char (*dates) [16] = calloc (list.n_credits + 1, sizeof *dates);
+    size_t i = 0;
+    for (CreditBalance *c = (CreditBalance *) zlistx_first (rows); c; c = (CreditBalance *) zlistx_next (rows), i++) {
+        clock_format_date (c->since_ms, dates [i], sizeof dates [i]);
+        c->since = dates [i];           //  borrowed until the reply is sent
+        c->age_days = now > c->since_ms? (uint32_t) ((now - c->since_ms) / 86400000): 0;
+        list.credits [i] = c;
+    }
+    qsort (list.credits, list.n_credits, sizeof (CreditBalance *), s_compare_credit);
+    server_call_reply (call, &list);
+    //  Give the strings back before the rows are freed.
+    for (i = 0; i < list.n_credits; i++)
+        list.credits [i]->since = (char *) protobuf_c_empty_string;
+    free (dates);
+    free (list.credits);
+    zlistx_destroy (&rows);
+    return 0;
+}
+
 const server_method_t claims_remit_methods [] = {
     { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file },
     { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions },
     { "claims.MatchException", "claims.post", &match_exception_request__descriptor, s_match_exception },
+    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits },
     { NULL }
 };

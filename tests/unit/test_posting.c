@@ -3,7 +3,11 @@
     worked out by hand in the comments: full payment with CO-45 and
     PR-1/2/3, a partial line denial, full denials, a reversal and the
     re-adjudication after it, PLB left out of claims, several CAS triples,
-    negative amounts, and line matching by REF*6R and by procedure.
+    negative amounts, line matching by REF*6R and by procedure; and the
+    rules of issue 11: a second payment or a denial of a paid claim
+    without a reversal held (credit balance), re-adjudication of a denial
+    and a secondary payment allowed, an overpayment split into paid and
+    credit so the claim's A/R never goes below zero.
 */
 #include "suites.h"
 #include "posting.h"
@@ -431,14 +435,15 @@ START_TEST (test_reversal_refused)
 }
 END_TEST
 
-//  Two postings in force (a later supplemental payment); a reversal undoes
-//  the one whose amounts it negates, even when it is not the latest.
+//  Two postings in force (the primary's and a secondary payer's, CLP02 2,
+//  which contradicts nothing); a reversal undoes the one whose amounts it
+//  negates, even when it is not the latest.
 START_TEST (test_reversal_picks_matching_posting)
 {
     ClaimRecord *record = s_record ("PCN9", 10000, "submitted", NULL, 0);
     Remittance *remit = s_remit (HEADER ("70", "TRACE9", "20260115")
         "CLP*PCN9*1*100*50**12~CAS*CO*45*20~CAS*CO*16*30~"
-        "CLP*PCN9*1*30*20**12~CAS*CO*45*10~"
+        "CLP*PCN9*2*30*20**12~CAS*CO*45*10~"
         "CLP*PCN9*22*-100*-50**12~CAS*CO*45*-20~CAS*CO*16*-30~"
         "CLP*PCN9*1*100*50**12~CAS*CO*45*50~");
     posting_result_t result;
@@ -455,10 +460,198 @@ START_TEST (test_reversal_picks_matching_posting)
     s_assert_delta (&result, -5000, 0, -2000, -3000);
     ck_assert_str_eq (result.to_status, "partially_paid");      //  20 < 100 - 10
     ck_assert_int_eq (s_post (record, remit, 3, &result, NULL, 0), 0);
-    s_assert_money (record, 7000, 0, 6000, 0);
+    //  Received 50 + 20 = 70.00 on a claim owing 100 - 60 = 40.00: paid
+    //  40.00 and a credit balance of 30.00.
+    s_assert_money (record, 4000, 0, 6000, 0);
+    ck_assert_int_eq (record->credit_cents, 3000);
     ck_assert_str_eq (result.to_status, "paid");
     ck_assert_int_eq (s_adjustment (record, "CO", "45")->amount_cents, 6000);
     ck_assert_ptr_null (s_adjustment (record, "CO", "16"));    //  only in the reversed posting
+    remittance__free_unpacked (remit, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
+//  Applies a posting that must contradict the claim, checks nothing moved
+//  but the held list and the credit, and holds it.
+static void
+s_hold (ClaimRecord *record, const Remittance *remit, size_t index, const char *reason)
+{
+    int64_t paid = record->paid_cents, denied = record->denied_cents;
+    size_t postings = record->n_postings;
+    char status [32];
+    snprintf (status, sizeof status, "%s", record->status);
+    posting_result_t result;
+    char error [320];
+    ck_assert_int_eq (s_post (record, remit, index, &result, error, sizeof error), 1);
+    ck_assert_msg (strstr (error, reason), "'%s' does not say '%s'", error, reason);
+    ck_assert_str_eq (result.contradiction, error);
+    ck_assert_int_eq (record->paid_cents, paid);
+    ck_assert_int_eq (record->denied_cents, denied);
+    ck_assert_uint_eq (record->n_postings, postings);
+    Posting posting = POSTING__INIT;
+    posting.trace = remit->trace;
+    posting.payer_id = remit->payer_id;
+    posting.remit = remit->claims [index];
+    posting.posted_ms = 5000;
+    ck_assert_int_eq (posting_hold (record, &posting, &result), 0);
+    ck_assert (result.held);
+    ck_assert_int_eq (record->paid_cents, paid);
+    ck_assert_str_eq (record->status, status);
+}
+
+//  Issue 11 item 4: a second payment for a paid claim without a reversal
+//  is not posted; its money is a credit balance, once however often it
+//  comes. After the payer reverses the first payment, the held one applies
+//  (as `claims match` does) and the credit goes.
+START_TEST (test_second_payment_held)
+{
+    ClaimRecord *record = s_record ("PCN1", 25000, "submitted", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    ck_assert_int_eq (s_post (record, first, 0, NULL, NULL, 0), 0);
+    ck_assert_int_eq (record->paid_cents, 14000);
+    ck_assert_int_eq (record->credit_cents, 0);
+    //  Another payer run: 250.00 - CO-45 100.00 = 150.00, no reversal.
+    Remittance *second = s_remit (HEADER ("150", "TRACE2", "20260120")
+        "LX*1~CLP*PCN1*1*250*150**12*PAYERCLM2~CAS*CO*45*100~");
+    s_hold (record, second, 0, "claim PCN1: second payment of 150.00 (CLP02 1, segment 9) for a claim "
+                               "already paid 140.00 (835 TRACE1) without a reversal");
+    ck_assert_uint_eq (record->n_unapplied, 1);
+    ck_assert_int_eq (record->credit_cents, 15000);
+    ck_assert_uint_eq (record->credit_since_ms, 5000);
+    ck_assert_str_eq (record->payer_claim_number, "PAYERCLM1");
+    //  Held again (the exception retried): nothing more.
+    posting_result_t result;
+    Posting again = POSTING__INIT;
+    again.trace = second->trace;
+    again.payer_id = second->payer_id;
+    again.remit = second->claims [0];
+    again.posted_ms = 6000;
+    ck_assert_int_eq (posting_hold (record, &again, &result), 0);
+    ck_assert_uint_eq (record->n_unapplied, 1);
+    ck_assert_int_eq (record->credit_cents, 15000);
+    ck_assert_int_eq (result.delta_credit_cents, 0);
+
+    //  The payer reverses its first payment; then the held one applies.
+    Remittance *reversal = s_remit (HEADER ("0", "TRACE3", "20260125")
+        "LX*1~CLP*PCN1*22*-250*-140*-45*12~CAS*CO*45*-65~CAS*PR*1*-20**2*-10**3*-15~"
+        "CLP*PCN1*1*10*140~CAS*CO*45*-130~");
+    ck_assert_int_eq (s_post (record, reversal, 0, &result, NULL, 0), 0);
+    ck_assert_int_eq (record->paid_cents, 0);
+    ck_assert_int_eq (record->credit_cents, 15000);
+    ck_assert_int_eq (s_post (record, second, 0, &result, NULL, 0), 0);
+    ck_assert_int_eq (record->paid_cents, 15000);
+    ck_assert_uint_eq (record->n_unapplied, 0);
+    ck_assert_int_eq (record->credit_cents, 0);
+    ck_assert_uint_eq (record->credit_since_ms, 0);
+    ck_assert_int_eq (result.delta_credit_cents, -15000);
+    remittance__free_unpacked (first, NULL);
+    remittance__free_unpacked (second, NULL);
+    remittance__free_unpacked (reversal, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
+//  The payer reversing the payment it sent twice takes back the held one:
+//  it leaves the credit; the payment in force stays.
+START_TEST (test_reversal_of_held)
+{
+    ClaimRecord *record = s_record ("PCN1", 25000, "paid", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    ck_assert_int_eq (s_post (record, first, 0, NULL, NULL, 0), 0);
+    Remittance *second = s_remit (HEADER ("0", "TRACE2", "20260120")
+        "LX*1~CLP*PCN1*1*250*150**12~CAS*CO*45*100~"
+        "CLP*PCN1*22*-250*-150**12~CAS*CO*45*-100~");
+    s_hold (record, second, 0, "second payment of 150.00");
+    ck_assert_int_eq (record->credit_cents, 15000);
+    posting_result_t result;
+    ck_assert_int_eq (s_post (record, second, 1, &result, NULL, 0), 0);
+    ck_assert (result.released);
+    ck_assert_str_eq (result.released_trace, "TRACE2");
+    ck_assert_uint_eq (result.released_occurrence, 1);
+    ck_assert_int_eq (result.delta_credit_cents, -15000);
+    ck_assert_int_eq (record->credit_cents, 0);
+    ck_assert_uint_eq (record->n_unapplied, 0);
+    ck_assert_int_eq (record->paid_cents, 14000);
+    ck_assert_uint_eq (record->n_postings, 1);
+    s_assert_delta (&result, 0, 0, 0, 0);
+    remittance__free_unpacked (first, NULL);
+    remittance__free_unpacked (second, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
+//  A denial of a paid claim without a reversal is not posted: the claim
+//  stays paid with its money; the denial pays nothing, so no credit.
+START_TEST (test_denial_of_paid_held)
+{
+    ClaimRecord *record = s_record ("PCN1", 25000, "paid", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    ck_assert_int_eq (s_post (record, first, 0, NULL, NULL, 0), 0);
+    Remittance *denial = s_remit (HEADER ("0", "TRACE2", "20260120")
+        "LX*1~CLP*PCN1*4*250*0**12~CAS*CO*29*250~");
+    s_hold (record, denial, 0, "claim PCN1: denial (CLP02 4, segment 9) of a claim paid 140.00 (835 TRACE1) "
+                               "without a reversal");
+    ck_assert_int_eq (record->paid_cents, 14000);
+    ck_assert_int_eq (record->denied_cents, 0);
+    ck_assert_uint_eq (record->n_denials, 0);
+    ck_assert_int_eq (record->credit_cents, 0);
+    ck_assert_uint_eq (record->n_unapplied, 1);
+    remittance__free_unpacked (first, NULL);
+    remittance__free_unpacked (denial, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
+//  A denied claim (nothing paid in force) may be adjudicated again: the
+//  outcome of an appeal. And a secondary payer's payment (CLP02 2) after
+//  the primary's is no contradiction.
+START_TEST (test_readjudication_allowed)
+{
+    ClaimRecord *record = s_record ("PCN5", 10000, "submitted", NULL, 0);
+    Remittance *remit = s_remit (HEADER ("90", "TRACE5", "20260115")
+        "CLP*PCN5*4*100*0**12~CAS*CO*50*100~"
+        "CLP*PCN5*1*100*70**12~CAS*CO*45*10~CAS*PR*2*20~"
+        "CLP*PCN5*2*20*20**12~");
+    posting_result_t result;
+    ck_assert_int_eq (s_post (record, remit, 0, &result, NULL, 0), 0);
+    ck_assert_str_eq (result.to_status, "denied");
+    ck_assert_int_eq (s_post (record, remit, 1, &result, NULL, 0), 0);
+    ck_assert_int_eq (record->paid_cents, 7000);
+    ck_assert_int_eq (s_post (record, remit, 2, &result, NULL, 0), 0);
+    //  Received 90.00 on a claim owing 100 - 10 - 20 = 70.00: the other
+    //  20.00 is a credit balance, not a payment, so A/R stays at 0.
+    ck_assert_int_eq (record->paid_cents, 7000);
+    ck_assert_int_eq (record->credit_cents, 2000);
+    ck_assert_int_eq (result.delta.paid_cents, 0);
+    ck_assert_int_eq (result.delta_credit_cents, 2000);
+    ck_assert_int_eq (record->charge_cents - record->paid_cents - record->contractual_cents
+                      - record->patient_responsibility_cents, 0);
+    ck_assert_uint_eq (record->n_unapplied, 0);
+    remittance__free_unpacked (remit, NULL);
+    claim_record__free_unpacked (record, NULL);
+}
+END_TEST
+
+//  Issue 11: a 15.00 claim shown 20.76 paid. A payment beyond what the
+//  claim is owed counts as paid up to what is owed; the rest is credit.
+START_TEST (test_overpayment_is_credit)
+{
+    ClaimRecord *record = s_record ("PCN6", 1500, "submitted", NULL, 0);
+    //  The payer prices it at 25.00: 25.00 - CO-45 4.24 = 20.76.
+    Remittance *remit = s_remit (HEADER ("20.76", "TRACE6", "20260115")
+        "CLP*PCN6*1*25*20.76**12~CAS*CO*45*4.24~");
+    posting_result_t result;
+    ck_assert_int_eq (s_post (record, remit, 0, &result, NULL, 0), 0);
+    //  Owed 15.00 - 4.24 = 10.76; received 20.76; credit 10.00.
+    ck_assert_str_eq (result.to_status, "paid");
+    ck_assert_int_eq (record->paid_cents, 1076);
+    ck_assert_int_eq (result.delta.paid_cents, 1076);
+    ck_assert_int_eq (record->credit_cents, 1000);
+    ck_assert_int_eq (result.delta_credit_cents, 1000);
+    ck_assert_uint_eq (record->credit_since_ms, 1000);
+    ck_assert_int_eq (record->charge_cents - record->paid_cents - record->contractual_cents
+                      - record->patient_responsibility_cents, 0);
     remittance__free_unpacked (remit, NULL);
     claim_record__free_unpacked (record, NULL);
 }
@@ -589,6 +782,11 @@ posting_suite (void)
     tcase_add_test (tc, test_reversal_then_readjudication);
     tcase_add_test (tc, test_reversal_refused);
     tcase_add_test (tc, test_reversal_picks_matching_posting);
+    tcase_add_test (tc, test_second_payment_held);
+    tcase_add_test (tc, test_denial_of_paid_held);
+    tcase_add_test (tc, test_reversal_of_held);
+    tcase_add_test (tc, test_readjudication_allowed);
+    tcase_add_test (tc, test_overpayment_is_credit);
     tcase_add_test (tc, test_provider_adjustment_not_posted);
     tcase_add_test (tc, test_several_triples_and_negatives);
     tcase_add_test (tc, test_line_matching);

@@ -1,7 +1,8 @@
 /*  Tests for remit835: every field the reader keeps (header, payer, payee,
     claims, lines, remarks, PLB), several CAS triples and negative amounts,
     names never kept, several transaction sets and envelopes, malformed
-    files refused with segment number, id and reason, and the balancing
+    files refused with segment number, id and reason, an unsound claim
+    refused alone while the file is read, and the balancing
     check naming the claim, line or total that does not add up.
 
     s_wrap puts a body into ISA / GS / ST ... SE / GE / IEA with the right
@@ -351,7 +352,8 @@ START_TEST (test_payer_id_fallback)
 }
 END_TEST
 
-//  Each malformed body refuses the file with segment, id and reason.
+//  Each malformed body outside a claim's own loop refuses the file with
+//  segment, id and reason.
 START_TEST (test_malformed)
 {
     static const struct {
@@ -380,12 +382,46 @@ START_TEST (test_malformed)
             7, "CAS", "CAS belongs in a claim (after CLP)" },
         {   BPR ("0") "TRN*1*T*P~SVC*HC:99213*1*1~",
             6, "SVC", "SVC belongs in a claim (after CLP)" },
+        {   BPR ("0") "TRN*1*T*P~CLP*A*1*1*1~N1*PR*LATE~",
+            7, "N1", "N1 belongs in the header, before the first LX / CLP" },
+        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231*WO:X*1~CLP*A*1*1*1~",
+            7, "CLP", "CLP belongs before the PLB trailer" },
+        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231*WO:X~",
+            6, "PLB", "PLB04 provider adjustment amount is missing" },
+        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231**5~",
+            6, "PLB", "PLB04 amount without a reason code in PLB03" },
+        {   BPR ("0") "TRN*1*T*P~PLB**20261231*WO*5~",
+            6, "PLB", "PLB01 provider identifier is missing" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        s_sink_t sink = { .count = 0 };
+        remit835_report_t report;
+        ck_assert_msg (s_read (cases [i].body, &sink, &report) == -1, "case %zu was read", i);
+        ck_assert_msg (report.error_segment == cases [i].segment, "case %zu: segment %llu (%s)",
+                       i, (unsigned long long) report.error_segment, report.error);
+        ck_assert_str_eq (report.error_id, cases [i].id);
+        ck_assert_msg (strstr (report.error, cases [i].reason), "case %zu: '%s'", i, report.error);
+        ck_assert_uint_eq (sink.count, 0);
+        s_sink_free (&sink);
+    }
+}
+END_TEST
+
+//  An error inside a claim's loop refuses that claim only (issue 11): the
+//  file is read, the claim comes out with the segment and reason, and
+//  the claim after it (LX*2, CLP B) is read in full.
+START_TEST (test_unsound_claim)
+{
+    static const struct {
+        const char *body;
+        uint64_t segment;
+        const char *id;
+        const char *reason;
+    } cases [] = {
         {   BPR ("0") "TRN*1*T*P~CLP*A*1*1*1~LQ*HE*N130~",
             7, "LQ", "LQ belongs in a service line (after SVC)" },
         {   BPR ("0") "TRN*1*T*P~CLP*A*1*1*1~SVC*HC:99213*1*1~MOA***MA01~",
             8, "MOA", "MOA belongs in a claim, before its first SVC" },
-        {   BPR ("0") "TRN*1*T*P~CLP*A*1*1*1~N1*PR*LATE~",
-            7, "N1", "N1 belongs in the header, before the first LX / CLP" },
         {   BPR ("0") "TRN*1*T*P~CLP**1*1*1~",
             6, "CLP", "CLP01 patient control number is missing" },
         {   BPR ("0") "TRN*1*T*P~CLP*A*5*1*1~",
@@ -408,26 +444,63 @@ START_TEST (test_malformed)
             7, "SVC", "SVC01-2 procedure code is missing" },
         {   BPR ("0") "TRN*1*T*P~CLP*A*1*1*1~SVC*HC:99213*1~",
             7, "SVC", "SVC03 line payment is missing" },
-        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231*WO:X*1~CLP*A*1*1*1~",
-            7, "CLP", "CLP belongs before the PLB trailer" },
-        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231*WO:X~",
-            6, "PLB", "PLB04 provider adjustment amount is missing" },
-        {   BPR ("0") "TRN*1*T*P~PLB*1234567893*20261231**5~",
-            6, "PLB", "PLB04 amount without a reason code in PLB03" },
-        {   BPR ("0") "TRN*1*T*P~PLB**20261231*WO*5~",
-            6, "PLB", "PLB01 provider identifier is missing" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        char body [512];
+        snprintf (body, sizeof body, "%sLX*2~CLP*B*1*5*5~SVC*HC:99213*5*5~REF*6R*B-1~", cases [i].body);
         s_sink_t sink = { .count = 0 };
         remit835_report_t report;
-        ck_assert_msg (s_read (cases [i].body, &sink, &report) == -1, "case %zu was read", i);
-        ck_assert_msg (report.error_segment == cases [i].segment, "case %zu: segment %llu (%s)",
-                       i, (unsigned long long) report.error_segment, report.error);
-        ck_assert_str_eq (report.error_id, cases [i].id);
-        ck_assert_msg (strstr (report.error, cases [i].reason), "case %zu: '%s'", i, report.error);
-        ck_assert_uint_eq (sink.count, 0);
+        ck_assert_msg (s_read (body, &sink, &report) == 0, "case %zu refused the file: %s", i, report.error);
+        ck_assert_uint_eq (sink.count, 1);
+        ck_assert_uint_eq (report.unsound_claims, 1);
+        Remittance *remit = sink.remits [0];
+        ck_assert_uint_eq (remit->n_claims, 2);
+        RemitClaim *bad = remit->claims [0];
+        ck_assert_msg (bad->error_segment == cases [i].segment, "case %zu: segment %llu (%s)",
+                       i, (unsigned long long) bad->error_segment, bad->error);
+        char where [32];
+        snprintf (where, sizeof where, "segment %llu (%s): ", (unsigned long long) cases [i].segment, cases [i].id);
+        ck_assert_msg (strncmp (bad->error, where, strlen (where)) == 0 && strstr (bad->error, cases [i].reason),
+                       "case %zu: '%s'", i, bad->error);
+        ck_assert_int_eq (remit835_check_claim (bad, NULL, 0), -1);
+        RemitClaim *good = remit->claims [1];
+        ck_assert_str_eq (good->pcn, "B");
+        ck_assert_str_eq (good->error, "");
+        ck_assert_uint_eq (good->n_lines, 1);
+        ck_assert_str_eq (good->lines [0]->line_item_control_number, "B-1");
+        ck_assert_int_eq (remit835_check_claim (good, NULL, 0), 0);
+        //  The whole check still names the unsound claim.
+        char error [400];
+        ck_assert_int_eq (remit835_check (remit, error, sizeof error), -1);
+        ck_assert_ptr_nonnull (strstr (error, "cannot be read"));
         s_sink_free (&sink);
     }
+}
+END_TEST
+
+//  A claim that does not add up is the claim's problem; a payment total
+//  that does not is the file's. The occurrence tells a reversal and its
+//  re-adjudication (the same PCN) apart.
+START_TEST (test_check_halves)
+{
+    Remittance *remit = s_read_one (
+        BPR ("15") "TRN*1*T*P~"
+        "LX*1~CLP*A*22*-10*-10~CAS*CO*45*0~"
+        "CLP*A*1*10*10~"
+        "CLP*B*1*20*15~CAS*CO*45*4~");       //  20 - 4 = 16, not 15
+    ck_assert_uint_eq (remit->claims [0]->occurrence, 1);
+    ck_assert_uint_eq (remit->claims [1]->occurrence, 2);
+    ck_assert_uint_eq (remit->claims [2]->occurrence, 1);
+    ck_assert_int_eq (remit835_check_claim (remit->claims [0], NULL, 0), 0);
+    char error [300];
+    ck_assert_int_eq (remit835_check_claim (remit->claims [2], error, sizeof error), -1);
+    ck_assert_ptr_nonnull (strstr (error, "claim B (CLP segment 10)"));
+    //  -10 + 10 + 15 = 15 = BPR02.
+    ck_assert_int_eq (remit835_check_payment (remit, NULL, 0), 0);
+    remit->total_paid_cents = 1600;
+    ck_assert_int_eq (remit835_check_payment (remit, error, sizeof error), -1);
+    ck_assert_ptr_nonnull (strstr (error, "but BPR02 pays 16.00"));
+    remittance__free_unpacked (remit, NULL);
 }
 END_TEST
 
@@ -533,6 +606,8 @@ remit835_suite (void)
     tcase_add_test (tc, test_debit);
     tcase_add_test (tc, test_payer_id_fallback);
     tcase_add_test (tc, test_malformed);
+    tcase_add_test (tc, test_unsound_claim);
+    tcase_add_test (tc, test_check_halves);
     tcase_add_test (tc, test_not_835);
     tcase_add_test (tc, test_reader_error_propagates);
     tcase_add_test (tc, test_several_sets);
