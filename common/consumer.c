@@ -262,11 +262,13 @@ s_stop (consumer_t *self, s_stream_t *stream, Event *event, const s_batch_t *bat
     bool retryable = s_is_retryable (batch);
     const char *type = event->type? event->type: "?";
     bool is_new = problems_raise (self->problems, "stream_stopped", stream->name, seq,
-        "cannot apply %s #%" PRIu64 " (%s): %s; %s", stream->name, seq, type, error,
+        "cannot apply %s #%" PRIu64 " (%s): %s; %s%s %" PRIu64 " --reason TEXT`", stream->name,
+        seq, type, error,
         retryable
-        ? "the store failed, not the event: it is retried until it applies"
+        ? "the store failed, not the event, so it is retried until it applies; if it is "
+          "the event after all, set it aside with `rcmqctl deadletter skip <this service> "
         : "retrying will not fix this: fix the cause and restart, or set the event aside "
-          "with `rcmqctl deadletter skip SERVICE STREAM SEQ --reason TEXT`");
+          "with `rcmqctl deadletter skip <this service> ", stream->name, seq);
     if (is_new)
         log_error ("stream stopped: cannot apply event", "stream", json_string (stream->name),
                    "seq", json_integer ((json_int_t) seq), "type", json_string (type),
