@@ -33,6 +33,14 @@
 #define CONSUMER_RETRY_MIN_MS   1000        //  a stopped stream's first retry
 #define CONSUMER_RETRY_MAX_MS   60000       //  the pause doubles up to this
 
+//  An event set aside, as a replay recognises it: the same seq from the
+//  same producer's same seq (a broker that lost its log could reuse seqs).
+typedef struct {
+    uint64_t seq;
+    char *producer;
+    uint64_t producer_seq;
+} s_aside_t;
+
 typedef struct {
     char *name;
     uint64_t applied;
@@ -46,6 +54,10 @@ typedef struct {
     char *error;                //  why it failed, the last time it was tried
     uint64_t retry_ms;          //  the pause before the next retry
     uint64_t retry_at;          //  monotonic ms
+    //  The events of this stream set aside ("deadletter"), which a replay
+    //  from an earlier offset (metrics.Rebuild) passes over again.
+    s_aside_t *aside;
+    size_t aside_count;
 } s_stream_t;
 
 struct _consumer_t {
@@ -99,6 +111,43 @@ s_stream (consumer_t *self, const char *name)
     return NULL;
 }
 
+static void
+s_aside_add (s_stream_t *stream, uint64_t seq, const char *producer, uint64_t producer_seq)
+{
+    stream->aside = (s_aside_t *) realloc (stream->aside, (stream->aside_count + 1) * sizeof (s_aside_t));
+    stream->aside [stream->aside_count++] = (s_aside_t) { seq, strdup (producer? producer: ""), producer_seq };
+}
+
+static bool
+s_aside_has (const s_stream_t *stream, const Event *event)
+{
+    for (size_t i = 0; i < stream->aside_count; i++)
+        if (stream->aside [i].seq == event->stream_seq
+        &&  stream->aside [i].producer_seq == event->producer_seq
+        &&  streq (stream->aside [i].producer, event->producer? event->producer: ""))
+            return true;
+    return false;
+}
+
+//  The records of "deadletter" into each stream's list.
+static int
+s_aside_load (consumer_t *self, MDB_txn *txn)
+{
+    DeadletterRecord **records;
+    size_t n;
+    int rc = consumer_deadletters (self->store, txn, &records, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        s_stream_t *stream = s_stream (self, records [i]->stream);
+        if (stream)
+            s_aside_add (stream, records [i]->seq, records [i]->producer, records [i]->producer_seq);
+        codec_free (records [i]);
+    }
+    free (records);
+    return 0;
+}
+
 consumer_t *
 consumer_new (store_t *store, const char *name, const char *const *streams,
               consumer_apply_fn *apply, void *arg)
@@ -123,6 +172,8 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
         entry->pending = zlistx_new ();
         zlistx_set_destructor (entry->pending, s_event_free);
     }
+    if (rc == 0)
+        rc = s_aside_load (self, txn);
     store_read_end (&txn);
     if (rc)
         consumer_destroy (&self);
@@ -141,6 +192,9 @@ consumer_destroy (consumer_t **self_p)
         zlistx_destroy (&self->streams [i].pending);
         codec_free (self->streams [i].stopped);
         free (self->streams [i].error);
+        for (size_t a = 0; a < self->streams [i].aside_count; a++)
+            free (self->streams [i].aside [a].producer);
+        free (self->streams [i].aside);
     }
     zsock_destroy (&self->sub);
     zsock_destroy (&self->replay);
@@ -181,6 +235,10 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
         if (event->stream_seq > batch->limit) {
             batch->limited = true;
             break;
+        }
+        if (s_aside_has (batch->stream, event)) {
+            applied = event->stream_seq;    //  an operator set it aside before
+            continue;
         }
         int rc = batch->consumer->apply (store, txn, event, batch->consumer->arg);
         if (rc) {
@@ -809,6 +867,8 @@ consumer_reload (consumer_t *self)
         ||  offset < stream->stopped->stream_seq)
             continue;
         stream->applied = offset;
+        s_aside_add (stream, stream->stopped->stream_seq, stream->stopped->producer,
+                     stream->stopped->producer_seq);
         s_resume (self, stream, "set aside");
         if (self->replay && !stream->fetching)
             s_fetch (self, stream);

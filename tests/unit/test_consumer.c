@@ -993,6 +993,58 @@ START_TEST (test_stop_at_bad_event)
 }
 END_TEST
 
+//  Wipes "offsets" and "effects", as metrics.Rebuild wipes its tables.
+static int
+s_wipe (store_t *store, MDB_txn *txn, void *arg)
+{
+    int rc = mdb_drop (txn, store_table (store, "offsets"), 0);
+    return rc? rc: mdb_drop (txn, store_table (store, "effects"), 0);
+}
+
+//  An event set aside stays aside when its stream is replayed from seq 1:
+//  after consumer_reset (metrics.Rebuild), and by a consumer started anew
+//  on the store (its "deadletter" table). Applying it was never retried.
+START_TEST (test_set_aside_survives_replay)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    test.fail_seq = 3;
+    test.fail_times = 1000000;
+    for (int i = 0; i < 3; i++)
+        s_peer_log_publish (&test.peer);
+    ck_assert (s_run (&test, 5000, s_until_stopped));
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 3);
+    s_aside_t aside;
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 3, "bad payer", &aside), STATUS__OK);
+    codec_free (aside.record);
+    s_expect_offset (&test, 4, 5000);
+    size_t failed = test.failed_calls;
+
+    //  Replayed in place.
+    ck_assert_int_eq (store_write (test.store, s_wipe, NULL), 0);
+    consumer_reset (test.consumer);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 0);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
+    ck_assert_uint_eq (test.failed_calls, failed);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
+    ck_assert_uint_eq (s_disk_offset (&test), 4);
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
+
+    //  Replayed by a new consumer, which knows it from the store.
+    s_consumer_stop (&test);
+    ck_assert_int_eq (store_write (test.store, s_wipe, NULL), 0);
+    s_consumer_start (&test);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (test.failed_calls, failed);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
+    ck_assert_uint_eq (s_effects (&test, 4), 1);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_retention_empty_reply)
 {
     s_test_t test;
@@ -1050,6 +1102,7 @@ consumer_suite (void)
     tcase_add_test (tc, test_apply_failure_live);
     tcase_add_test (tc, test_apply_failure_fetched);
     tcase_add_test (tc, test_stop_at_bad_event);
+    tcase_add_test (tc, test_set_aside_survives_replay);
     tcase_add_test (tc, test_retention_empty_reply);
     tcase_add_test (tc, test_retention_kept_events);
     suite_add_tcase (suite, tc);
