@@ -313,7 +313,7 @@ s_stop (consumer_t *self, s_stream_t *stream, Event *event, const s_batch_t *bat
                          ? CONSUMER_RETRY_MAX_MS: stream->retry_ms * 2;
     else {
         codec_free (stream->stopped);
-        stream->stopped = event? (Event *) codec_copy (event): NULL;
+        stream->stopped = (Event *) codec_copy (event);
         stream->retry_ms = CONSUMER_RETRY_MIN_MS;
     }
     stream->retry_at = clock_monotonic_ms () + stream->retry_ms;
@@ -679,9 +679,12 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         if (stream->fetching && now - stream->fetch_sent_at > CONSUMER_FETCH_RETRY_MS)
             s_fetch (self, stream);
         else
-        //  A stopped stream's retry: the fetch brings its event again.
-        if (stream->stopped && !stream->fetching && now >= stream->retry_at)
+        //  A stopped stream's retry: the fetch brings its event again. The
+        //  next is due in any case, should the reply not bring it.
+        if (stream->stopped && !stream->fetching && now >= stream->retry_at) {
+            stream->retry_at = now + stream->retry_ms;
             s_fetch (self, stream);
+        }
     }
     if (now - self->last_hello_at > CONSUMER_HELLO_MS)
         s_send_hello (self);
