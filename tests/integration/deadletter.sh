@@ -14,6 +14,7 @@
 #     reason too; by an admin it sets the event aside and the stream goes on;
 #   - every event set aside concerns the bad claim and nothing else, and
 #     `deadletter list --json` shows them; status is ok again;
+#   - both the admin's skip and the leader's refused one are audited;
 #   - metrics' figures are those of the generator's other claims.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
@@ -189,6 +190,17 @@ EOF
 expect 0 "a leader may list (deadletter.read)" ctl --as lead1 --json deadletter list --service metrics
 expect 0 "the table form" ctl deadletter list
 grep -q "intake" "$WORK/out" && ok "the table lists it" || fail "table: $(cat "$WORK/out")"
+
+# Audited: the broker's log (its LMDB "events" table, read with mdb_dump)
+# holds metrics' audit.access records of the admin's skip (its subjects: the
+# stream#seq and the claim) and of the leader's refused one.
+audited() {
+    mdb_dump -p -s events "$RCMQ_VAR/data/broker" >"$WORK/events.txt" 2>/dev/null || return 1
+    grep -F "metrics.DeadletterSkip" "$WORK/events.txt" | grep -F "intake#$SEQ" | grep -qF "$BAD_PCN" \
+        && grep -F "lead1" "$WORK/events.txt" | grep -qF "may not metrics.DeadletterSkip"
+}
+if wait_for 30 audited; then ok "both skips are in the audit stream"; else
+    fail "no audit.access record of the skips in the broker's log"; fi
 
 # The figures are those of the other claims, from the generator's record.
 expect 0 "metrics kpi --json" ctl --json metrics kpi
