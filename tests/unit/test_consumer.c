@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 //  A stored counter the test expects to read (a read error fails the test).
 static uint64_t
@@ -363,6 +365,7 @@ typedef struct {
     size_t failed_calls;
     uint64_t want;              //  the offset s_until_offset waits for
     const char *const *streams; //  what the consumer consumes
+    int saved_stderr;           //  the real stderr while s_capture_log holds it, else 0
 } s_test_t;
 
 static const char *s_tables [] = { CONSUMER_TABLES, "effects", NULL };
@@ -432,6 +435,12 @@ s_consumer_stop (s_test_t *test)
 static void
 s_teardown (s_test_t *test)
 {
+    //  The real stderr back, for what the sanitizers report at exit.
+    if (test->saved_stderr > 0) {
+        fflush (stderr);
+        dup2 (test->saved_stderr, STDERR_FILENO);
+        close (test->saved_stderr);
+    }
     s_consumer_stop (test);
     s_peer_stop (&test->peer);
     store_destroy (&test->store);
@@ -754,14 +763,19 @@ s_until_other (s_test_t *test)
     return consumer_offset (test->consumer, OTHER) >= test->want;
 }
 
-//  From here on the process's stderr (the log) goes to DIR/log.
+//  Until teardown the process's stderr (the log) goes to DIR/log.
 static void
 s_capture_log (s_test_t *test)
 {
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/log", test->dir);
     fflush (stderr);
-    ck_assert_ptr_nonnull (freopen (path, "w", stderr));
+    test->saved_stderr = dup (STDERR_FILENO);
+    ck_assert_int_ge (test->saved_stderr, 0);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge (fd, 0);
+    ck_assert_int_eq (dup2 (fd, STDERR_FILENO), STDERR_FILENO);
+    close (fd);
 }
 
 //  Lines of the captured log that contain text.
