@@ -6,12 +6,22 @@
     deliver them, in order, and dropping is what keeps the logic simple
     enough to trust. Live events are applied in batches, one transaction
     per batch, which is what makes a consumer fast.
+
+    When a batch fails, the event that failed is found before the stream
+    stops (s_apply): the handler's failure names the seq, the events before
+    it applied in that same transaction and are committed on their own,
+    and the failing event is then tried alone, so a batch that was too big
+    for one transaction (MDB_TXN_FULL) is not blamed on one event. A
+    stopped stream (s_stop) keeps a copy of its event for DeadletterSkip,
+    drops live events and fetches nothing until its next retry.
 */
 #include "consumer.h"
 #include "clock.h"
 #include "fanout.h"
 #include "log.h"
 #include "transport.h"
+
+#include <errno.h>
 
 #define CONSUMER_MAX_STREAMS    16
 #define CONSUMER_DRAIN          2000        //  live messages per batch at most
@@ -20,6 +30,16 @@
 #define CONSUMER_SILENT_MS      3500        //  no heartbeat this long: reconnect
 #define CONSUMER_HELLO_MS       1000
 #define CONSUMER_TICK_MS        200
+#define CONSUMER_RETRY_MIN_MS   1000        //  a stopped stream's first retry
+#define CONSUMER_RETRY_MAX_MS   60000       //  the pause doubles up to this
+
+//  An event set aside, as a replay recognises it: the same seq from the
+//  same producer's same seq (a broker that lost its log could reuse seqs).
+typedef struct {
+    uint64_t seq;
+    char *producer;
+    uint64_t producer_seq;
+} s_aside_t;
 
 typedef struct {
     char *name;
@@ -29,6 +49,15 @@ typedef struct {
     uint64_t fetch_from;        //  from_seq of the last fetch sent
     uint64_t fetch_sent_at;
     zlistx_t *pending;          //  live events waiting for this batch's commit
+    //  Stopped on an event (applied + 1) that could not be applied:
+    Event *stopped;             //  a copy of it; NULL while the stream runs
+    char *error;                //  why it failed, the last time it was tried
+    uint64_t retry_ms;          //  the pause before the next retry
+    uint64_t retry_at;          //  monotonic ms
+    //  The events of this stream set aside ("deadletter"), which a replay
+    //  from an earlier offset (metrics.Rebuild) passes over again.
+    s_aside_t *aside;
+    size_t aside_count;
 } s_stream_t;
 
 struct _consumer_t {
@@ -51,6 +80,7 @@ struct _consumer_t {
     uint64_t last_hello_at;
     uint64_t applied_total;
     problems_t *problems;
+    bool set_aside;             //  consumer_set_aside wrote; consumer_reload reads
 };
 
 typedef struct {
@@ -59,6 +89,10 @@ typedef struct {
     Event **events;
     size_t count;
     uint64_t applied;           //  result: the new offset
+    uint64_t limit;             //  apply no event past this seq
+    bool limited;               //  result: the limit left events unapplied
+    uint64_t failed_seq;        //  result: the event the handler failed on, or 0
+    int rc;                     //  result: what it (or the offset's put) returned
 } s_batch_t;
 
 static void
@@ -75,6 +109,43 @@ s_stream (consumer_t *self, const char *name)
         if (streq (self->streams [i].name, name))
             return &self->streams [i];
     return NULL;
+}
+
+static void
+s_aside_add (s_stream_t *stream, uint64_t seq, const char *producer, uint64_t producer_seq)
+{
+    stream->aside = (s_aside_t *) realloc (stream->aside, (stream->aside_count + 1) * sizeof (s_aside_t));
+    stream->aside [stream->aside_count++] = (s_aside_t) { seq, strdup (producer? producer: ""), producer_seq };
+}
+
+static bool
+s_aside_has (const s_stream_t *stream, const Event *event)
+{
+    for (size_t i = 0; i < stream->aside_count; i++)
+        if (stream->aside [i].seq == event->stream_seq
+        &&  stream->aside [i].producer_seq == event->producer_seq
+        &&  streq (stream->aside [i].producer, event->producer? event->producer: ""))
+            return true;
+    return false;
+}
+
+//  The records of "deadletter" into each stream's list.
+static int
+s_aside_load (consumer_t *self, MDB_txn *txn)
+{
+    DeadletterRecord **records;
+    size_t n;
+    int rc = consumer_deadletters (self->store, txn, &records, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        s_stream_t *stream = s_stream (self, records [i]->stream);
+        if (stream)
+            s_aside_add (stream, records [i]->seq, records [i]->producer, records [i]->producer_seq);
+        codec_free (records [i]);
+    }
+    free (records);
+    return 0;
 }
 
 consumer_t *
@@ -101,6 +172,8 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
         entry->pending = zlistx_new ();
         zlistx_set_destructor (entry->pending, s_event_free);
     }
+    if (rc == 0)
+        rc = s_aside_load (self, txn);
     store_read_end (&txn);
     if (rc)
         consumer_destroy (&self);
@@ -117,6 +190,11 @@ consumer_destroy (consumer_t **self_p)
     for (size_t i = 0; i < self->stream_count; i++) {
         free (self->streams [i].name);
         zlistx_destroy (&self->streams [i].pending);
+        codec_free (self->streams [i].stopped);
+        free (self->streams [i].error);
+        for (size_t a = 0; a < self->streams [i].aside_count; a++)
+            free (self->streams [i].aside [a].producer);
+        free (self->streams [i].aside);
     }
     zsock_destroy (&self->sub);
     zsock_destroy (&self->replay);
@@ -143,6 +221,10 @@ static int
 s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
 {
     s_batch_t *batch = (s_batch_t *) arg;
+    //  store_write runs us again after growing the map: start clean.
+    batch->limited = false;
+    batch->failed_seq = 0;
+    batch->rc = 0;
     uint64_t applied = batch->stream->applied;
     for (size_t i = 0; i < batch->count; i++) {
         Event *event = batch->events [i];
@@ -150,15 +232,27 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
             continue;               //  already applied: a duplicate
         if (event->stream_seq != applied + 1)
             break;                  //  a hole: the rest waits for a fetch
+        if (event->stream_seq > batch->limit) {
+            batch->limited = true;
+            break;
+        }
+        if (s_aside_has (batch->stream, event)) {
+            applied = event->stream_seq;    //  an operator set it aside before
+            continue;
+        }
         int rc = batch->consumer->apply (store, txn, event, batch->consumer->arg);
-        if (rc)
+        if (rc) {
+            batch->failed_seq = event->stream_seq;
+            batch->rc = rc;
             return rc;
+        }
         applied = event->stream_seq;
     }
     batch->applied = applied;
     if (applied == batch->stream->applied)
         return 0;
-    return store_put_u64 (store, txn, "offsets", batch->stream->name, applied);
+    batch->rc = store_put_u64 (store, txn, "offsets", batch->stream->name, applied);
+    return batch->rc;
 }
 
 //  Moves a stream's offset past events that no longer exist.
@@ -169,22 +263,131 @@ s_skip_to (store_t *store, MDB_txn *txn, void *arg)
     return store_put_u64 (store, txn, "offsets", skip->stream->name, skip->applied);
 }
 
-//  Applies events (ascending) to a stream in one transaction. Returns the
-//  number of events applied, -1 on failure.
+//  What a retry can cure: a resource of the store or the machine that ran
+//  out. Anything else the handler returned (-1: it refused the event; an
+//  LMDB error about the data, MDB_BAD_VALSIZE) comes back the same on
+//  every retry, so the problem tells the operator to act.
+static const int s_retryable [] = {
+    MDB_TXN_FULL, MDB_MAP_RESIZED, MDB_READERS_FULL, MDB_MAP_FULL,
+    ENOSPC, EIO, ENOMEM, EAGAIN, EDQUOT,
+};
+
+static bool
+s_is_retryable (const s_batch_t *batch)
+{
+    //  The handler took the event; the store failed around it (the offset's
+    //  put, the commit, the transaction's start): not the event's fault.
+    if (batch->failed_seq == 0)
+        return true;
+    for (size_t i = 0; i < sizeof s_retryable / sizeof s_retryable [0]; i++)
+        if (batch->rc == s_retryable [i])
+            return true;
+    return false;
+}
+
+static Event *
+s_event_at (Event **events, size_t count, uint64_t seq)
+{
+    for (size_t i = 0; i < count; i++)
+        if (events [i]->stream_seq == seq)
+            return events [i];
+    return NULL;
+}
+
+//  The event at stream->applied + 1 cannot be applied: the stream stops
+//  there. Said once (the problem is new); a retry that fails again only
+//  waits longer for the next.
+static void
+s_stop (consumer_t *self, s_stream_t *stream, Event *event, const s_batch_t *batch)
+{
+    uint64_t seq = stream->applied + 1;
+    if (!event)
+        return;                     //  not among them: nothing to stop on
+    const char *error = store_error (self->store);
+    if (batch->rc == -1 && strstr (error, "write aborted"))
+        error = "the service's apply function refused it";
+    free (stream->error);
+    stream->error = strdup (error);
+    if (stream->stopped && stream->stopped->stream_seq == seq)
+        stream->retry_ms = stream->retry_ms * 2 > CONSUMER_RETRY_MAX_MS
+                         ? CONSUMER_RETRY_MAX_MS: stream->retry_ms * 2;
+    else {
+        codec_free (stream->stopped);
+        stream->stopped = (Event *) codec_copy (event);
+        stream->retry_ms = CONSUMER_RETRY_MIN_MS;
+    }
+    stream->retry_at = clock_monotonic_ms () + stream->retry_ms;
+    bool retryable = s_is_retryable (batch);
+    const char *type = event->type? event->type: "?";
+    bool is_new = problems_raise (self->problems, "stream_stopped", stream->name, seq,
+        "cannot apply %s #%" PRIu64 " (%s): %s; %s%s %" PRIu64 " --reason TEXT`", stream->name,
+        seq, type, error,
+        retryable
+        ? "the store failed, not the event, so it is retried until it applies; if it is "
+          "the event after all, set it aside with `rcmqctl deadletter skip <this service> "
+        : "retrying will not fix this: fix the cause and restart, or set the event aside "
+          "with `rcmqctl deadletter skip <this service> ", stream->name, seq);
+    if (is_new)
+        log_error ("stream stopped: cannot apply event", "stream", json_string (stream->name),
+                   "seq", json_integer ((json_int_t) seq), "type", json_string (type),
+                   "key", json_string (event->key? event->key: ""),
+                   "error", json_string (error), "retryable", json_boolean (retryable), NULL);
+}
+
+//  The stream got past the event it was stopped at.
+static void
+s_resume (consumer_t *self, s_stream_t *stream, const char *how)
+{
+    uint64_t seq = stream->stopped? stream->stopped->stream_seq: 0;
+    codec_free (stream->stopped);
+    stream->stopped = NULL;
+    free (stream->error);
+    stream->error = NULL;
+    if (problems_clear (self->problems, "stream_stopped", stream->name))
+        log_info ("stream resumed", "stream", json_string (stream->name),
+                  "seq", json_integer ((json_int_t) seq), "how", json_string (how), NULL);
+}
+
+//  Applies events (ascending) to a stream: in one transaction when they
+//  all apply; else as many as apply, and the stream stops at the first
+//  that does not. Returns the number of events applied.
 static int64_t
 s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
 {
     if (count == 0)
         return 0;
-    s_batch_t batch = { self, stream, events, count, stream->applied };
-    if (store_write (self->store, s_apply_batch, &batch)) {
-        log_error ("consumer cannot apply events", "stream", json_string (stream->name),
-                   "from_seq", json_integer ((json_int_t) stream->applied + 1),
-                   "error", json_string (store_error (self->store)), NULL);
-        return -1;
+    uint64_t before = stream->applied;
+    uint64_t limit = UINT64_MAX;
+    uint64_t suspect = 0;               //  the event a failed batch stopped at
+    while (true) {
+        s_batch_t batch = { .consumer = self, .stream = stream, .events = events,
+                            .count = count, .applied = stream->applied, .limit = limit };
+        if (store_write (self->store, s_apply_batch, &batch) == 0) {
+            stream->applied = batch.applied;
+            if (!batch.limited)
+                break;
+            //  Now the suspect alone, or the rest after it.
+            limit = suspect == stream->applied + 1? suspect: UINT64_MAX;
+            continue;
+        }
+        uint64_t next = stream->applied + 1;
+        if (batch.failed_seq > next) {
+            //  The events before it applied in that transaction, so they
+            //  apply in one of their own.
+            suspect = batch.failed_seq;
+            limit = batch.failed_seq - 1;
+        }
+        else
+        if (limit != next)
+            limit = next;               //  it alone, to know it fails alone
+        else {
+            s_stop (self, stream, s_event_at (events, count, next), &batch);
+            break;
+        }
     }
-    int64_t applied = (int64_t) (batch.applied - stream->applied);
-    stream->applied = batch.applied;
+    int64_t applied = (int64_t) (stream->applied - before);
+    if (stream->stopped && stream->applied >= stream->stopped->stream_seq)
+        s_resume (self, stream, "a retry applied it");
     if (stream->head < stream->applied)
         stream->head = stream->applied;
     self->applied_total += (uint64_t) applied;
@@ -239,14 +442,14 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
         log_error ("events lost to broker retention", "stream", json_string (stream->name),
                    "from_seq", json_integer ((json_int_t) stream->applied + 1),
                    "first_kept", json_integer ((json_int_t) reply->first_seq), NULL);
-        s_batch_t skip = { self, stream, NULL, 0, reply->first_seq - 1 };
+        s_batch_t skip = { .consumer = self, .stream = stream, .applied = reply->first_seq - 1 };
         if (store_write (self->store, s_skip_to, &skip) == 0)
             stream->applied = skip.applied;
     }
-    if (s_apply (self, stream, reply->events, reply->n_events) < 0) {
-        stream->fetch_sent_at = clock_monotonic_ms ();     //  retry after a pause
-        return;
-    }
+    s_apply (self, stream, reply->events, reply->n_events);
+    if (stream->stopped)
+        stream->fetching = false;       //  until the next retry (s_on_tick)
+    else
     if (stream->applied < stream->head && reply->n_events > 0)
         s_fetch (self, stream);
     else
@@ -292,7 +495,7 @@ s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
             continue;
         if (heartbeat->heads [i]->head_seq > stream->head)
             stream->head = heartbeat->heads [i]->head_seq;
-        if (stream->head > stream->applied && !stream->fetching
+        if (stream->head > stream->applied && !stream->fetching && !stream->stopped
         &&  zlistx_size (stream->pending) == 0)
             s_fetch (self, stream);
     }
@@ -318,7 +521,7 @@ s_on_live (consumer_t *self, zmsg_t *msg)
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
-    if (!stream || stream->fetching) {
+    if (!stream || stream->fetching || stream->stopped) {
         codec_free (event);
         return;
     }
@@ -351,11 +554,9 @@ s_flush_pending (consumer_t *self)
         for (Event *event = (Event *) zlistx_first (stream->pending); event;
              event = (Event *) zlistx_next (stream->pending))
             events [n++] = event;
-        int64_t applied = s_apply (self, stream, events, n);
+        s_apply (self, stream, events, n);
         free (events);
         zlistx_purge (stream->pending);
-        if (applied < 0)
-            s_fetch (self, stream);
     }
 }
 
@@ -477,6 +678,13 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         s_stream_t *stream = &self->streams [i];
         if (stream->fetching && now - stream->fetch_sent_at > CONSUMER_FETCH_RETRY_MS)
             s_fetch (self, stream);
+        else
+        //  A stopped stream's retry: the fetch brings its event again. The
+        //  next is due in any case, should the reply not bring it.
+        if (stream->stopped && !stream->fetching && now >= stream->retry_at) {
+            stream->retry_at = now + stream->retry_ms;
+            s_fetch (self, stream);
+        }
     }
     if (now - self->last_hello_at > CONSUMER_HELLO_MS)
         s_send_hello (self);
@@ -501,6 +709,8 @@ consumer_reset (consumer_t *self)
         s_stream_t *stream = &self->streams [i];
         stream->applied = 0;
         zlistx_purge (stream->pending);
+        //  Replayed from seq 1, the event it stopped on is tried again.
+        s_resume (self, stream, "reset");
         //  A fetch still in flight answers from its old from_seq; s_fetch
         //  moves fetch_from to 1, so its reply applies nothing (a hole).
         if (self->replay)
@@ -550,4 +760,157 @@ problems_t *
 consumer_problems (consumer_t *self)
 {
     return self->problems;
+}
+
+uint64_t
+consumer_stopped_at (consumer_t *self, const char *stream)
+{
+    s_stream_t *entry = s_stream (self, stream);
+    return entry && entry->stopped? entry->stopped->stream_seq: 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Setting events aside (the "deadletter" table)
+
+//  Key: the stream's name, a 0 byte, the seq big-endian; so a cursor reads
+//  the records by stream then seq.
+static size_t
+s_deadletter_key (const char *stream, uint64_t seq, uint8_t *key, size_t size)
+{
+    size_t length = strlen (stream);
+    assert (length + 9 <= size);
+    memcpy (key, stream, length);
+    key [length] = 0;
+    store_u64_write (key + length + 1, seq);
+    return length + 9;
+}
+
+int
+consumer_set_aside (consumer_t *self, MDB_txn *txn, const char *stream, uint64_t seq,
+                    const char *actor, const char *reason, uint64_t time_ms, Status *status,
+                    char *error, size_t error_size, DeadletterRecord **record_p)
+{
+    *status = STATUS__FAILED_PRECONDITION;
+    *record_p = NULL;
+    s_stream_t *entry = s_stream (self, stream);
+    if (!entry) {
+        *status = STATUS__INVALID_ARGUMENT;
+        snprintf (error, error_size, "this service does not consume stream '%s'", stream);
+        return 0;
+    }
+    if (!reason || !*reason) {
+        *status = STATUS__INVALID_ARGUMENT;
+        snprintf (error, error_size, "a reason is required to set an event aside");
+        return 0;
+    }
+    if (!entry->stopped) {
+        snprintf (error, error_size, "stream '%s' is not stopped (applied through %" PRIu64 ")",
+                  stream, entry->applied);
+        return 0;
+    }
+    if (entry->stopped->stream_seq != seq) {
+        snprintf (error, error_size, "stream '%s' is stopped at seq %" PRIu64 ", not %" PRIu64,
+                  stream, entry->stopped->stream_seq, seq);
+        return 0;
+    }
+    //  What is stored must agree with memory; an earlier skip of the same
+    //  event whose reload has not run yet would not.
+    uint64_t offset;
+    if (store_get_u64 (self->store, txn, "offsets", stream, &offset))
+        return -1;
+    if (offset != seq - 1) {
+        snprintf (error, error_size, "stream '%s' is stored at %" PRIu64 ", not just before %" PRIu64,
+                  stream, offset, seq);
+        return 0;
+    }
+    DeadletterRecord record = DEADLETTER_RECORD__INIT;
+    Event *event = entry->stopped;
+    record.stream = (char *) stream;
+    record.seq = seq;
+    record.type = event->type;
+    record.key = event->key;
+    record.producer = event->producer;
+    record.producer_seq = event->producer_seq;
+    record.error = entry->error? entry->error: "";
+    record.reason = (char *) reason;
+    record.actor = (char *) actor;
+    record.time_ms = time_ms;
+    record.event.data = codec_pack (event, &record.event.len);
+    size_t size;
+    uint8_t *packed = codec_pack (&record, &size);
+    uint8_t key [256 + 9];
+    size_t key_size = s_deadletter_key (stream, seq, key, sizeof key);
+    int rc = store_put (self->store, txn, "deadletter", key, key_size, packed, size);
+    if (rc == 0)
+        rc = store_put_u64 (self->store, txn, "offsets", stream, seq);
+    if (rc == 0) {
+        *record_p = (DeadletterRecord *) codec_decode (&deadletter_record__descriptor, packed, size);
+        *status = STATUS__OK;
+        self->set_aside = true;
+    }
+    free (record.event.data);
+    free (packed);
+    return rc;
+}
+
+void
+consumer_reload (consumer_t *self)
+{
+    if (!self->set_aside)
+        return;
+    self->set_aside = false;
+    MDB_txn *txn = store_read_begin (self->store);
+    if (!txn)
+        return;
+    for (size_t i = 0; i < self->stream_count; i++) {
+        s_stream_t *stream = &self->streams [i];
+        uint64_t offset;
+        if (!stream->stopped
+        ||  store_get_u64 (self->store, txn, "offsets", stream->name, &offset)
+        ||  offset < stream->stopped->stream_seq)
+            continue;
+        stream->applied = offset;
+        s_aside_add (stream, stream->stopped->stream_seq, stream->stopped->producer,
+                     stream->stopped->producer_seq);
+        s_resume (self, stream, "set aside");
+        if (self->replay && !stream->fetching)
+            s_fetch (self, stream);
+    }
+    store_read_end (&txn);
+}
+
+int
+consumer_deadletters (store_t *store, MDB_txn *txn, DeadletterRecord ***records_p, size_t *n_p)
+{
+    *records_p = NULL;
+    *n_p = 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, "deadletter"), &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    size_t n = 0;
+    DeadletterRecord **records = NULL;
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        DeadletterRecord *record = (DeadletterRecord *)
+            codec_decode (&deadletter_record__descriptor, value.mv_data, value.mv_size);
+        if (!record) {
+            rc = store_fail (store, "store %s: a record of table deadletter (%zu bytes) "
+                             "is not a DeadletterRecord", store_dir (store), value.mv_size);
+            break;
+        }
+        records = (DeadletterRecord **) realloc (records, (n + 1) * sizeof *records);
+        records [n++] = record;
+    }
+    mdb_cursor_close (cursor);
+    if (rc != MDB_NOTFOUND) {
+        for (size_t i = 0; i < n; i++)
+            codec_free (records [i]);
+        free (records);
+        return rc;
+    }
+    *records_p = records;
+    *n_p = n;
+    return 0;
 }

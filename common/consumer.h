@@ -9,6 +9,16 @@
     missing range from the broker's replay socket before it applies more.
     Broker heartbeats carry every stream's head, so a lost tail is noticed
     too, and a silent broker makes the consumer reconnect.
+
+    An event that cannot be applied stops its stream there: the offset
+    stays just before it, later events of that stream wait, other streams
+    go on (nothing is ever skipped on its own). The consumer raises the
+    problem "stream_stopped" (subject the stream, seq the event) and logs
+    it once, then retries it now and then, with a growing pause and without
+    logging; if a retry applies it, the problem clears. An operator can set
+    the event aside instead (consumer_set_aside, `rcmqctl deadletter skip`):
+    it is recorded in the "deadletter" table and the offset moves past it in
+    one transaction. docs/operations.md, "A stream stopped on an event".
 */
 #ifndef RCMQ_CONSUMER_H
 #define RCMQ_CONSUMER_H
@@ -18,11 +28,16 @@
 #include "store.h"
 #include "codec.h"
 #include "problems.h"
+#include "deadletter.pb-c.h"
 
-#define CONSUMER_TABLES "offsets"
+#define CONSUMER_TABLES "offsets", "deadletter"
 
-//  Applies one event inside txn. Returns 0, or an LMDB error / -1 to abort
-//  the batch (the consumer retries it later).
+//  Applies one event inside txn. Returns 0, or an LMDB error / -1 (after
+//  store_fail saying why) when it cannot: the stream then stops at this
+//  event. An error a retry may cure (a store resource ran out: ENOSPC,
+//  EIO, MDB_TXN_FULL ...) is told apart from one it cannot (-1, the handler
+//  refused the event; MDB_BAD_VALSIZE ...) only in what the problem
+//  advises: either way the consumer retries now and then.
 typedef int (consumer_apply_fn) (store_t *store, MDB_txn *txn, const Event *event, void *arg);
 //  Called after each committed batch (e.g. to kick the relay).
 typedef void (consumer_committed_fn) (void *arg);
@@ -53,5 +68,26 @@ bool        consumer_connected (consumer_t *self);
 uint64_t    consumer_applied_total (consumer_t *self);
 //  What the consumer found wrong (status shows it); owned by the consumer.
 problems_t *consumer_problems (consumer_t *self);
+//  The seq a stream is stopped at, 0 while it runs.
+uint64_t    consumer_stopped_at (consumer_t *self, const char *stream);
+
+//  Sets aside the event stream is stopped at, inside txn (a request's):
+//  writes its record to "deadletter" (the event's bytes, the error, actor,
+//  reason, time) and moves the offset past it. Returns 0 or an LMDB error
+//  for the caller's transaction; *status says whether it was done, and when
+//  not (the stream is not stopped at seq, no reason ...) error says why.
+//  On STATUS__OK, *record_p is the record (free with codec_free). Memory
+//  follows only once the transaction committed: call consumer_reload then.
+int         consumer_set_aside (consumer_t *self, MDB_txn *txn, const char *stream,
+                                uint64_t seq, const char *actor, const char *reason,
+                                uint64_t time_ms, Status *status, char *error,
+                                size_t error_size, DeadletterRecord **record_p);
+//  After a commit: a stream whose stored offset moved past the event it was
+//  stopped at (consumer_set_aside) goes on from there.
+void        consumer_reload (consumer_t *self);
+//  Every record in txn's "deadletter" table, by stream then seq: an array
+//  of *n_p (free each with codec_free, then the array). 0 or an LMDB error.
+int         consumer_deadletters (store_t *store, MDB_txn *txn, DeadletterRecord ***records_p,
+                                  size_t *n_p);
 
 #endif

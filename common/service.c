@@ -28,7 +28,9 @@ struct _service_t {
     problems_t *problems;
     uint64_t started_ms;
     char health_method [64];
-    server_method_t health [2];
+    char skip_method [64];
+    char list_method [64];
+    server_method_t health [4];         //  and the deadletter methods
 };
 
 const char *service_name (service_t *self)       { return self->def->name; }
@@ -59,6 +61,9 @@ s_kick (void *arg)
 {
     service_t *self = (service_t *) arg;
     service_kick (self);
+    //  A DeadletterSkip that just committed lets its stream go on.
+    if (self->consumer)
+        consumer_reload (self->consumer);
     if (self->def->committed)
         self->def->committed (self);
 }
@@ -98,6 +103,52 @@ s_health (server_call_t *call)
     reply.problems = problems_to_proto (lists, sizeof lists / sizeof lists [0], &reply.n_problems);
     server_call_reply (call, &reply);
     problems_proto_free (&reply.problems, reply.n_problems);
+    return 0;
+}
+
+//  <svc>.DeadletterSkip: sets aside the event a stream is stopped at, in
+//  this request's transaction (consumer_set_aside); the server audits it.
+static int
+s_deadletter_skip (server_call_t *call)
+{
+    service_t *self = (service_t *) call->state;
+    DeadletterSkipRequest *request = (DeadletterSkipRequest *) call->body;
+    const char *name = self->def->name;
+    if (!self->consumer)
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                 "%s.DeadletterSkip: %s consumes no stream", name, name);
+    Status status;
+    char error [256];
+    DeadletterRecord *record;
+    int rc = consumer_set_aside (self->consumer, call->txn, request->stream, request->seq,
+                                 call->caller->name, request->reason, clock_now_ms (),
+                                 &status, error, sizeof error, &record);
+    if (rc)
+        return rc;
+    if (status != STATUS__OK)
+        return server_call_fail (call, status, "%s.DeadletterSkip: %s", name, error);
+    char subject [160];
+    snprintf (subject, sizeof subject, "%s#%" PRIu64, record->stream, record->seq);
+    server_call_subject (call, subject);
+    if (*record->key)
+        server_call_subject (call, record->key);
+    server_call_reply (call, record);
+    codec_free (record);
+    return 0;
+}
+
+//  <svc>.DeadletterList: every event this service set aside.
+static int
+s_deadletter_list (server_call_t *call)
+{
+    DeadletterList reply = DEADLETTER_LIST__INIT;
+    int rc = consumer_deadletters (call->store, call->txn, &reply.records, &reply.n_records);
+    if (rc)
+        return rc;
+    server_call_reply (call, &reply);
+    for (size_t i = 0; i < reply.n_records; i++)
+        codec_free (reply.records [i]);
+    free (reply.records);
     return 0;
 }
 
@@ -265,7 +316,14 @@ s_start (service_t *self)
     //  Every service answers <name>.Health; the name is only known now.
     snprintf (self->health_method, sizeof self->health_method, "%s.Health", name);
     self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health };
-    self->health [1] = (server_method_t) { NULL };
+    //  And every service can set aside an event its consumer stopped on.
+    snprintf (self->skip_method, sizeof self->skip_method, "%s.DeadletterSkip", name);
+    snprintf (self->list_method, sizeof self->list_method, "%s.DeadletterList", name);
+    self->health [1] = (server_method_t) { self->skip_method, "deadletter.write",
+                                           &deadletter_skip_request__descriptor, s_deadletter_skip };
+    self->health [2] = (server_method_t) { self->list_method, "deadletter.read", NULL,
+                                           s_deadletter_list };
+    self->health [3] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
     self->server = server_new (name, self->store, self->keyring,
                                self->def->methods? self->def->methods: no_methods, self);

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 //  A stored counter the test expects to read (a read error fails the test).
 static uint64_t
@@ -43,6 +45,7 @@ s_stored_u64 (store_t *store, MDB_txn *txn, const char *table, const char *key)
 
 #define PEER_MAX_SEQ  64
 #define STREAM        "claims"
+#define OTHER         "denials"         //  a second stream, for what must go on
 
 //  --------------------------------------------------------------------------
 //  The scripted broker
@@ -60,6 +63,10 @@ typedef struct {
     size_t sizes [PEER_MAX_SEQ + 1];
     uint64_t head;
     uint64_t first;             //  oldest seq kept; 0 while the log is empty
+    //  The log of stream OTHER, all kept.
+    uint8_t *other_packed [PEER_MAX_SEQ + 1];
+    size_t other_sizes [PEER_MAX_SEQ + 1];
+    uint64_t other_head;
     size_t reply_max;           //  events per FetchReply at most
     //  What the consumer sent.
     size_t subscriptions;
@@ -71,17 +78,15 @@ typedef struct {
     zlistx_t *held;             //  zmsg_t *: [routing id][FETCH][request]
 } s_peer_t;
 
-//  Adds the event with the next seq to the peer's log (not published).
-static uint64_t
-s_peer_log (s_peer_t *peer)
+//  The packed event seq of stream.
+static uint8_t *
+s_peer_event (const char *stream, uint64_t seq, size_t *size)
 {
-    uint64_t seq = ++peer->head;
-    ck_assert_uint_le (seq, PEER_MAX_SEQ);
     char key [32], payload [32];
     snprintf (key, sizeof key, "CLM-%" PRIu64, seq);
     snprintf (payload, sizeof payload, "payload-%" PRIu64, seq);
     Event event = EVENT__INIT;
-    event.stream = STREAM;
+    event.stream = (char *) stream;
     event.type = "created";
     event.producer = "intake-peer";
     event.producer_seq = seq;
@@ -90,9 +95,31 @@ s_peer_log (s_peer_t *peer)
     event.key = key;
     event.payload.data = (uint8_t *) payload;
     event.payload.len = strlen (payload);
-    peer->packed [seq] = codec_pack (&event, &peer->sizes [seq]);
+    return codec_pack (&event, size);
+}
+
+//  Adds the event with the next seq to the peer's log (not published).
+static uint64_t
+s_peer_log (s_peer_t *peer)
+{
+    uint64_t seq = ++peer->head;
+    ck_assert_uint_le (seq, PEER_MAX_SEQ);
+    peer->packed [seq] = s_peer_event (STREAM, seq, &peer->sizes [seq]);
     if (peer->first == 0)
         peer->first = seq;
+    return seq;
+}
+
+//  Logs the next event of stream OTHER and publishes it.
+static uint64_t
+s_peer_other_publish (s_peer_t *peer)
+{
+    uint64_t seq = ++peer->other_head;
+    ck_assert_uint_le (seq, PEER_MAX_SEQ);
+    peer->other_packed [seq] = s_peer_event (OTHER, seq, &peer->other_sizes [seq]);
+    zframe_t *frame = fanout_frame (OTHER ".created", seq, peer->other_packed [seq],
+                                    peer->other_sizes [seq]);
+    ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
     return seq;
 }
 
@@ -154,6 +181,15 @@ s_peer_answer (s_peer_t *peer, zframe_t **routing_id_p, FetchRequest *request)
         }
         reply.head_seq = peer->head;
         reply.first_seq = peer->first;
+    }
+    else
+    if (streq (request->stream, OTHER)) {
+        for (uint64_t seq = request->from_seq; seq >= 1 && seq <= peer->other_head
+                                               && count < request->max_events; seq++)
+            events [count++] = (Event *) codec_decode (&event__descriptor,
+                                                       peer->other_packed [seq], peer->other_sizes [seq]);
+        reply.head_seq = peer->other_head;
+        reply.first_seq = 1;
     }
     reply.events = events;
     reply.n_events = count;
@@ -306,8 +342,10 @@ s_peer_stop (s_peer_t *peer)
     zactor_destroy (&peer->zap);
     zcert_destroy (&peer->server_cert);
     zcert_destroy (&peer->client_cert);
-    for (size_t seq = 0; seq <= PEER_MAX_SEQ; seq++)
+    for (size_t seq = 0; seq <= PEER_MAX_SEQ; seq++) {
         free (peer->packed [seq]);
+        free (peer->other_packed [seq]);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -326,16 +364,26 @@ typedef struct {
     size_t apply_calls;
     size_t failed_calls;
     uint64_t want;              //  the offset s_until_offset waits for
+    const char *const *streams; //  what the consumer consumes
+    int saved_stderr;           //  the real stderr while s_capture_log holds it, else 0
 } s_test_t;
 
 static const char *s_tables [] = { CONSUMER_TABLES, "effects", NULL };
-static const char *s_streams [] = { STREAM, NULL };
+static const char *const s_streams [] = { STREAM, NULL };
+static const char *const s_two_streams [] = { STREAM, OTHER, NULL };
 
 //  Counts the event in table "effects" inside the batch's transaction.
 static int
 s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 {
     s_test_t *test = (s_test_t *) arg;
+    if (streq (event->stream, OTHER)) {
+        //  Counted under "o<seq>"; it never fails.
+        char key [32];
+        snprintf (key, sizeof key, "o%" PRIu64, event->stream_seq);
+        uint64_t count = s_stored_u64 (store, txn, "effects", key);
+        return store_put_u64 (store, txn, "effects", key, count + 1);
+    }
     test->apply_calls++;
     ck_assert_str_eq (event->stream, STREAM);
     ck_assert_str_eq (event->type, "created");
@@ -346,7 +394,7 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     if (event->stream_seq == test->fail_seq && test->fail_times > 0) {
         test->fail_times--;
         test->failed_calls++;
-        return -1;
+        return store_fail (store, "event %" PRIu64 " refused by the test", event->stream_seq);
     }
     char key [32];
     snprintf (key, sizeof key, "%" PRIu64, event->stream_seq);
@@ -366,6 +414,7 @@ static void
 s_setup (s_test_t *test)
 {
     memset (test, 0, sizeof *test);
+    test->streams = s_streams;
     test->dir = test_tmpdir ("consumer");
     snprintf (test->store_dir, sizeof test->store_dir, "%s/store", test->dir);
     s_open_store (test);
@@ -386,6 +435,12 @@ s_consumer_stop (s_test_t *test)
 static void
 s_teardown (s_test_t *test)
 {
+    //  The real stderr back, for what the sanitizers report at exit.
+    if (test->saved_stderr > 0) {
+        fflush (stderr);
+        dup2 (test->saved_stderr, STDERR_FILENO);
+        close (test->saved_stderr);
+    }
     s_consumer_stop (test);
     s_peer_stop (&test->peer);
     store_destroy (&test->store);
@@ -449,6 +504,12 @@ s_until_subscribed (s_test_t *test)
     return test->peer.subscriptions >= 2;
 }
 
+static bool
+s_until_subscribed_both (s_test_t *test)
+{
+    return test->peer.subscriptions >= 3;
+}
+
 //  Runs until the consumer's offset reaches want; fails the test otherwise.
 static void
 s_expect_offset (s_test_t *test, uint64_t want, int max_ms)
@@ -464,11 +525,12 @@ s_expect_offset (s_test_t *test, uint64_t want, int max_ms)
 static void
 s_consumer_start (s_test_t *test)
 {
-    test->consumer = consumer_new (test->store, "test-consumer", s_streams, s_apply, test);
+    test->consumer = consumer_new (test->store, "test-consumer", test->streams, s_apply, test);
     ck_assert_ptr_nonnull (test->consumer);
-    ck_assert_uint_eq (consumer_stream_count (test->consumer), 1);
+    size_t count = test->streams == s_streams? 1: 2;
+    ck_assert_uint_eq (consumer_stream_count (test->consumer), count);
     ck_assert_str_eq (consumer_stream_name (test->consumer, 0), STREAM);
-    ck_assert_ptr_null (consumer_stream_name (test->consumer, 1));
+    ck_assert_ptr_null (consumer_stream_name (test->consumer, count));
     ck_assert_int_eq (consumer_connect (test->consumer, test->peer.fanout_endpoint,
                                         test->peer.replay_endpoint,
                                         zcert_public_txt (test->peer.server_cert),
@@ -488,6 +550,8 @@ s_start_seeded (s_test_t *test)
     s_consumer_start (test);
     s_expect_offset (test, 1, 5000);
     ck_assert (s_run (test, 5000, s_until_subscribed));
+    if (test->streams != s_streams)
+        ck_assert (s_run (test, 5000, s_until_subscribed_both));
     ck_assert_uint_eq (test->peer.fetches, 1);
     ck_assert_uint_eq (test->peer.fetch_from [0], 1);
 }
@@ -684,6 +748,91 @@ START_TEST (test_offset_survives_reopen)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  A stream that stops on an event (issue 12): the helpers
+
+static bool
+s_until_stopped (s_test_t *test)
+{
+    return consumer_stopped_at (test->consumer, STREAM) != 0;
+}
+
+static bool
+s_until_other (s_test_t *test)
+{
+    return consumer_offset (test->consumer, OTHER) >= test->want;
+}
+
+//  Until teardown the process's stderr (the log) goes to DIR/log.
+static void
+s_capture_log (s_test_t *test)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/log", test->dir);
+    fflush (stderr);
+    test->saved_stderr = dup (STDERR_FILENO);
+    ck_assert_int_ge (test->saved_stderr, 0);
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge (fd, 0);
+    ck_assert_int_eq (dup2 (fd, STDERR_FILENO), STDERR_FILENO);
+    close (fd);
+}
+
+//  Lines of the captured log that contain text.
+static size_t
+s_log_lines (s_test_t *test, const char *text)
+{
+    fflush (stderr);
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/log", test->dir);
+    FILE *file = fopen (path, "r");
+    ck_assert_ptr_nonnull (file);
+    char line [4096];
+    size_t count = 0;
+    while (fgets (line, sizeof line, file))
+        if (strstr (line, text))
+            count++;
+    fclose (file);
+    return count;
+}
+
+typedef struct {
+    s_test_t *test;
+    const char *stream;
+    uint64_t seq;
+    const char *reason;
+    Status status;
+    char error [256];
+    DeadletterRecord *record;
+} s_aside_t;
+
+static int
+s_aside_write (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_aside_t *aside = (s_aside_t *) arg;
+    codec_free (aside->record);
+    return consumer_set_aside (aside->test->consumer, txn, aside->stream, aside->seq, "ops-admin",
+                               aside->reason, 1234, &aside->status, aside->error,
+                               sizeof aside->error, &aside->record);
+}
+
+//  consumer_set_aside in a transaction of its own, then the reload the
+//  service does after each commit. Returns the status.
+static Status
+s_set_aside (s_test_t *test, const char *stream, uint64_t seq, const char *reason, s_aside_t *aside)
+{
+    memset (aside, 0, sizeof *aside);
+    aside->test = test;
+    aside->stream = stream;
+    aside->seq = seq;
+    aside->reason = reason;
+    ck_assert_int_eq (store_write (test->store, s_aside_write, aside), 0);
+    consumer_reload (test->consumer);
+    return aside->status;
+}
+
+//  --------------------------------------------------------------------------
+
 START_TEST (test_apply_failure_live)
 {
     s_test_t test;
@@ -695,19 +844,24 @@ START_TEST (test_apply_failure_live)
     test.peer.hold = true;
     s_peer_log_publish (&test.peer);
     s_peer_log_publish (&test.peer);
+    ck_assert (s_run (&test, 5000, s_until_stopped));
     s_run (&test, 300, NULL);
     ck_assert_uint_gt (test.failed_calls, 0);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 2);
+    ck_assert (problems_has (consumer_problems (test.consumer), "stream_stopped", STREAM));
     ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 1);
     ck_assert_uint_eq (s_disk_offset (&test), 1);
     ck_assert_uint_eq (s_effects (&test, 2), 0);
     ck_assert_uint_eq (s_effects (&test, 3), 0);
-    //  The failed batch is fetched again from the offset.
-    ck_assert_uint_ge (test.peer.fetches, 2);
-    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 2);
+    //  Once the cause is gone, a retry (a fetch from the stopped event)
+    //  applies it and the rest, and the problem clears.
     test.fail_times = 0;
     s_peer_release (&test.peer);
-    s_expect_offset (&test, 3, 5000);
+    s_expect_offset (&test, 3, 8000);
+    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 2);
     s_assert_applied (&test, 1, 3);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
     s_teardown (&test);
 }
 END_TEST
@@ -717,22 +871,190 @@ START_TEST (test_apply_failure_fetched)
     s_test_t test;
     s_setup (&test);
     s_start_seeded (&test);
-    //  2..4 come by fetch, and applying 3 fails once: the whole fetched
-    //  batch rolls back (2 included) and is fetched again after a pause.
+    //  2..4 come by fetch, and applying 3 fails twice: in the batch, and
+    //  alone (tried so to be sure it is 3's fault). 2 is applied (it did
+    //  apply, before 3, in the failed transaction), the stream stops at 3,
+    //  and a retry after a pause applies 3 and 4.
     test.fail_seq = 3;
-    test.fail_times = 1;
+    test.fail_times = 2;
     for (int i = 0; i < 3; i++)
         s_peer_log (&test.peer);
     s_peer_heartbeat (&test.peer, STREAM, 4);
-    s_run (&test, 300, NULL);
-    ck_assert_uint_eq (test.failed_calls, 1);
-    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 1);
-    ck_assert_uint_eq (s_disk_offset (&test), 1);
-    ck_assert_uint_eq (s_effects (&test, 2), 0);
+    ck_assert (s_run (&test, 5000, s_until_stopped));
+    ck_assert_uint_eq (test.failed_calls, 2);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 3);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 2);
+    ck_assert_uint_eq (s_disk_offset (&test), 2);
+    ck_assert_uint_eq (s_effects (&test, 2), 1);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
     s_expect_offset (&test, 4, 8000);
-    ck_assert_uint_ge (test.peer.fetches, 3);
-    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 2);
+    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 3);
     s_assert_applied (&test, 1, 4);
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
+    s_teardown (&test);
+}
+END_TEST
+
+//  The event that can never be applied (a handler that refuses seq 4, as
+//  metrics refused a 500-character payer id with MDB_BAD_VALSIZE): the
+//  stream stops exactly there with the events before it applied, says so
+//  once however often it retries, other streams go on, and once an
+//  operator sets it aside the rest of the stream applies.
+START_TEST (test_stop_at_bad_event)
+{
+    s_test_t test;
+    s_setup (&test);
+    test.streams = s_two_streams;
+    s_capture_log (&test);
+    s_start_seeded (&test);
+    test.fail_seq = 4;
+    test.fail_times = 1000000;
+    //  2..6 in one live burst: one batch, which fails at 4.
+    for (int i = 0; i < 5; i++)
+        s_peer_log_publish (&test.peer);
+    ck_assert (s_run (&test, 5000, s_until_stopped));
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 4);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 3);
+    ck_assert_uint_eq (s_disk_offset (&test), 3);
+    for (uint64_t seq = 2; seq <= 3; seq++)
+        ck_assert_uint_eq (s_effects (&test, seq), 1);
+    for (uint64_t seq = 4; seq <= 6; seq++)
+        ck_assert_uint_eq (s_effects (&test, seq), 0);
+    ck_assert (problems_has (consumer_problems (test.consumer), "stream_stopped", STREAM));
+    Problem **problems;
+    size_t n;
+    problems_t *lists [] = { consumer_problems (test.consumer) };
+    problems = problems_to_proto (lists, 1, &n);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_str_eq (problems [0]->code, "stream_stopped");
+    ck_assert_str_eq (problems [0]->subject, STREAM);
+    ck_assert_uint_eq (problems [0]->seq, 4);
+    ck_assert_ptr_nonnull (strstr (problems [0]->message, "event 4 refused by the test"));
+    problems_proto_free (&problems, n);
+
+    //  The other stream is not held up by it.
+    s_peer_other_publish (&test.peer);
+    s_peer_other_publish (&test.peer);
+    test.want = 2;
+    ck_assert (s_run (&test, 5000, s_until_other));
+
+    //  Retries come (1 s, then 2 s later), fail, and say nothing more;
+    //  more live events of the stream are not applied meanwhile.
+    size_t failed = test.failed_calls;
+    s_peer_log_publish (&test.peer);
+    s_run (&test, 3600, NULL);
+    ck_assert_uint_ge (test.failed_calls, failed + 2);
+    ck_assert_uint_eq (s_log_lines (&test, "stream stopped: cannot apply event"), 1);
+    ck_assert_uint_eq (s_log_lines (&test, "\"seq\":4"), 1);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 3);
+    ck_assert_uint_eq (s_effects (&test, 7), 0);
+
+    //  Setting aside: only the event it is stopped at, only with a reason,
+    //  only a stream it consumes.
+    s_aside_t aside;
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 5, "no", &aside), STATUS__FAILED_PRECONDITION);
+    ck_assert_ptr_nonnull (strstr (aside.error, "stopped at seq 4, not 5"));
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 4, "", &aside), STATUS__INVALID_ARGUMENT);
+    ck_assert_int_eq (s_set_aside (&test, "inquiry", 4, "no", &aside), STATUS__INVALID_ARGUMENT);
+    ck_assert_int_eq (s_set_aside (&test, OTHER, 1, "no", &aside), STATUS__FAILED_PRECONDITION);
+    ck_assert_ptr_nonnull (strstr (aside.error, "not stopped"));
+    ck_assert_uint_eq (s_disk_offset (&test), 3);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 4);
+
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 4, "payer id too long, claim resubmitted", &aside),
+                      STATUS__OK);
+    ck_assert_ptr_nonnull (aside.record);
+    ck_assert_str_eq (aside.record->stream, STREAM);
+    ck_assert_uint_eq (aside.record->seq, 4);
+    ck_assert_str_eq (aside.record->type, "created");
+    ck_assert_str_eq (aside.record->key, "CLM-4");
+    ck_assert_str_eq (aside.record->actor, "ops-admin");
+    ck_assert_str_eq (aside.record->reason, "payer id too long, claim resubmitted");
+    ck_assert_ptr_nonnull (strstr (aside.record->error, "event 4 refused by the test"));
+    //  The record holds the event's own bytes, as the broker sent them.
+    Event *kept = (Event *) codec_decode (&event__descriptor, aside.record->event.data,
+                                          aside.record->event.len);
+    ck_assert_ptr_nonnull (kept);
+    ck_assert_uint_eq (kept->stream_seq, 4);
+    ck_assert_uint_eq (kept->payload.len, strlen ("payload-4"));
+    codec_free (kept);
+    codec_free (aside.record);
+
+    //  The stream goes on past it; 4 itself is never applied.
+    s_expect_offset (&test, 7, 5000);
+    ck_assert_uint_eq (s_effects (&test, 4), 0);
+    for (uint64_t seq = 5; seq <= 7; seq++)
+        ck_assert_uint_eq (s_effects (&test, seq), 1);
+    ck_assert_uint_eq (s_disk_offset (&test), 7);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
+    ck_assert_uint_eq (s_log_lines (&test, "stream resumed"), 1);
+    //  A second skip of it is refused: the stream is no longer stopped.
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 4, "again", &aside), STATUS__FAILED_PRECONDITION);
+
+    //  What was set aside stays listed, by stream then seq.
+    MDB_txn *txn = store_read_begin (test.store);
+    DeadletterRecord **records;
+    ck_assert_int_eq (consumer_deadletters (test.store, txn, &records, &n), 0);
+    store_read_end (&txn);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_str_eq (records [0]->stream, STREAM);
+    ck_assert_uint_eq (records [0]->seq, 4);
+    ck_assert_uint_eq (records [0]->time_ms, 1234);
+    codec_free (records [0]);
+    free (records);
+    s_teardown (&test);
+}
+END_TEST
+
+//  Wipes "offsets" and "effects", as metrics.Rebuild wipes its tables.
+static int
+s_wipe (store_t *store, MDB_txn *txn, void *arg)
+{
+    int rc = mdb_drop (txn, store_table (store, "offsets"), 0);
+    return rc? rc: mdb_drop (txn, store_table (store, "effects"), 0);
+}
+
+//  An event set aside stays aside when its stream is replayed from seq 1:
+//  after consumer_reset (metrics.Rebuild), and by a consumer started anew
+//  on the store (its "deadletter" table). Applying it was never retried.
+START_TEST (test_set_aside_survives_replay)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    test.fail_seq = 3;
+    test.fail_times = 1000000;
+    for (int i = 0; i < 3; i++)
+        s_peer_log_publish (&test.peer);
+    ck_assert (s_run (&test, 5000, s_until_stopped));
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 3);
+    s_aside_t aside;
+    ck_assert_int_eq (s_set_aside (&test, STREAM, 3, "bad payer", &aside), STATUS__OK);
+    codec_free (aside.record);
+    s_expect_offset (&test, 4, 5000);
+    size_t failed = test.failed_calls;
+
+    //  Replayed in place.
+    ck_assert_int_eq (store_write (test.store, s_wipe, NULL), 0);
+    consumer_reset (test.consumer);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 0);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
+    ck_assert_uint_eq (test.failed_calls, failed);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
+    ck_assert_uint_eq (s_disk_offset (&test), 4);
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
+
+    //  Replayed by a new consumer, which knows it from the store.
+    s_consumer_stop (&test);
+    ck_assert_int_eq (store_write (test.store, s_wipe, NULL), 0);
+    s_consumer_start (&test);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (test.failed_calls, failed);
+    ck_assert_uint_eq (s_effects (&test, 3), 0);
+    ck_assert_uint_eq (s_effects (&test, 4), 1);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), 0);
     s_teardown (&test);
 }
 END_TEST
@@ -793,6 +1115,8 @@ consumer_suite (void)
     tcase_add_test (tc, test_unreadable_offset_refused);
     tcase_add_test (tc, test_apply_failure_live);
     tcase_add_test (tc, test_apply_failure_fetched);
+    tcase_add_test (tc, test_stop_at_bad_event);
+    tcase_add_test (tc, test_set_aside_survives_replay);
     tcase_add_test (tc, test_retention_empty_reply);
     tcase_add_test (tc, test_retention_kept_events);
     suite_add_tcase (suite, tc);

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Issue 12 item 3 with real processes: a service that cannot apply an event
+# stops that stream there and says so, and an operator sets the event aside.
+#
+# The event is the one seen in the field: a claim whose payer id is 500
+# characters long, which rcmq-intake and rcmq-claims accept but rcmq-metrics
+# cannot store (MDB_BAD_VALSIZE: its dimension key passes LMDB's 511 bytes).
+# Before issue 12 metrics logged "consumer cannot apply events" every second
+# forever while `rcmqctl status` said ok. Now:
+#   - status --json shows metrics' problem stream_stopped (stream, seq, error)
+#     with ok false and exit status 1, and the log says it once;
+#   - the events before it were applied, the stream waits at it;
+#   - `deadletter skip` by a leader key is refused, with a wrong seq or no
+#     reason too; by an admin it sets the event aside and the stream goes on;
+#   - every event set aside concerns the bad claim and nothing else, and
+#     `deadletter list --json` shows them; status is ok again;
+#   - both the admin's skip and the leader's refused one are audited;
+#   - metrics' figures are those of the generator's other claims.
+#
+# Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
+#   RCMQ_BUILD=build RCMQ_TEST_PORT_BASE=37000 bash tests/integration/deadletter.sh
+
+# ok never fails, so `test && ok || fail` is if-then-else here.
+# shellcheck disable=SC2015
+set -euo pipefail
+
+: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
+ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
+export RCMQ_BUILD
+export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+export RCMQ_NOW="2026-11-02T12:00:00Z"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/deadletter.XXXXXX")"
+export RCMQ_VAR="$WORK/var"
+CTL="$RCMQ_BUILD/cli/rcmqctl"
+CONF="$RCMQ_VAR/rcmq.conf"
+
+stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
+trap 'stop_deployment; rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+failures=0
+ok()   { echo "ok   $*"; }
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+expect() {
+    local want="$1" what="$2" rc=0; shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+    if ((rc == want)); then ok "$what (exit $rc)"; else
+        fail "$what: exit $rc, expected $want"
+        sed 's/^/    out: /' "$WORK/out" | tail -n 30; sed 's/^/    err: /' "$WORK/err" | tail -n 40; fi
+}
+ctl() { "$CTL" --config "$CONF" "$@"; }
+status_json() { ctl status --json --timeout 1000 2>/dev/null || true; }
+# Status JSON into $WORK/status.json, for the checks that read it.
+snapshot() { status_json >"$WORK/status.json"; }
+# The metrics problems as "stream seq" lines.
+stopped_streams() {
+    python3 - "$WORK/status.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for p in doc["processes"]:
+    if p["name"] == "metrics":
+        for problem in p["problems"]:
+            if problem["code"] == "stream_stopped":
+                print(problem["subject"], problem["seq"])
+EOF
+}
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.5 s until it succeeds.
+wait_for() {
+    local seconds="$1"; shift
+    local deadline=$((SECONDS + seconds))
+    while ((SECONDS < deadline)); do
+        "$@" && return 0
+        sleep 0.5
+    done
+    return 1
+}
+# (Output captured first: grep -q would close the pipe under pipefail.)
+intake_stopped() { snapshot; [[ "$(stopped_streams)" =~ (^|$'\n')intake\  ]]; }
+status_ok() { ctl status --json --timeout 1000 >/dev/null 2>&1; }
+
+expect 0 "scripts/run --empty starts a deployment" "$ROOT/scripts/run" --empty
+ctl keys add lead1 --role leader >/dev/null 2>&1 && ok "a leader key" || fail "keys add lead1"
+
+# Three claims; the second one's payer id becomes 500 characters. What the
+# figures must be afterwards comes from the generator's record of the others.
+"$ROOT/scripts/gen-837" --seed 3 --claims 3 --date 2026-11-01 --out batch.837 --expect batch.json
+python3 - <<'EOF' >expected.txt
+import json
+doc = json.load(open("batch.json"))
+claims = doc["claims"]
+assert len(claims) == 3 and all(c["accepted"] for c in claims), claims
+text = open("batch.837").read()
+parts = text.split("NM1*PR*")
+assert len(parts) == 4, len(parts)
+segment = parts[2]                       # the second claim's payer
+start = segment.index("*PI*") + 4
+end = segment.index("~", start)
+assert segment[start:end] == claims[1]["payer_id"], (segment[start:end], claims[1]["payer_id"])
+parts[2] = segment[:start] + "X" * 500 + segment[end:]
+open("bad.837", "w").write("NM1*PR*".join(parts))
+good = [c for i, c in enumerate(claims) if i != 1]
+print(claims[1]["pcn"], len(good), sum(c["charge_cents"] for c in good))
+EOF
+read -r BAD_PCN GOOD_COUNT GOOD_CENTS <expected.txt
+ok "bad claim $BAD_PCN; the others: $GOOD_COUNT claims, $GOOD_CENTS cents"
+
+expect 0 "intake accepts the file" ctl intake submit bad.837
+
+# The stream stops at the bad event and status says so.
+if wait_for 60 intake_stopped; then ok "metrics reports stream_stopped on intake"; else
+    fail "metrics never reported stream_stopped on intake"; cat "$WORK/status.json" | head -c 3000; fi
+read -r _ SEQ < <(stopped_streams | sed -n 's/^intake /x /p')
+SEQ="${SEQ:-0}"
+python3 - "$WORK/status.json" "$SEQ" <<'EOF' && ok "status: ok false, the problem names intake #$SEQ and MDB_BAD_VALSIZE, offset $((SEQ - 1))" || fail "status does not show the stopped stream right"
+import json, sys
+doc = json.load(open(sys.argv[1])); seq = int(sys.argv[2])
+assert doc["ok"] is False and doc["problem_count"] >= 1, doc
+metrics = [p for p in doc["processes"] if p["name"] == "metrics"][0]
+problem = [p for p in metrics["problems"] if p["subject"] == "intake"][0]
+assert problem["code"] == "stream_stopped" and problem["seq"] == seq >= 1, problem
+assert "MDB_BAD_VALSIZE" in problem["message"], problem
+assert "deadletter skip" in problem["message"], problem
+assert metrics["consumed"]["intake"] == seq - 1, metrics["consumed"]
+EOF
+expect 1 "status exits 1 while a stream is stopped" ctl status --timeout 1000
+
+# Retries (after 1 s, then 2 s) change nothing and log nothing more.
+sleep 4
+snapshot
+python3 - "$WORK/status.json" "$SEQ" <<'EOF' && ok "4 s later it still waits at intake #$SEQ" || fail "the stream moved past the event on its own"
+import json, sys
+doc = json.load(open(sys.argv[1])); seq = int(sys.argv[2])
+metrics = [p for p in doc["processes"] if p["name"] == "metrics"][0]
+assert metrics["consumed"]["intake"] == seq - 1, metrics["consumed"]
+EOF
+lines="$(grep -c '"msg":"stream stopped: cannot apply event","stream":"intake"' "$RCMQ_VAR/log/metrics.log" || true)"
+((lines == 1)) && ok "the log says it once" || fail "the log says it $lines times"
+lines="$(grep -c 'cannot apply' "$RCMQ_VAR/log/metrics.log" || true)"
+((lines <= 2)) && ok "no line per retry ($lines in all, at most one per stream)" || fail "$lines 'cannot apply' lines"
+
+# Who may set it aside, and what.
+expect 1 "a leader may not skip" ctl --as lead1 deadletter skip metrics intake "$SEQ" --reason "try"
+grep -q "PERMISSION_DENIED" "$WORK/err" && ok "refused: PERMISSION_DENIED" || fail "not refused for permission: $(cat "$WORK/err")"
+expect 1 "a skip of another seq is refused" ctl deadletter skip metrics intake $((SEQ + 1)) --reason "wrong one"
+grep -q "stopped at seq $SEQ, not $((SEQ + 1))" "$WORK/err" && ok "it names the seq the stream is stopped at" || fail "$(cat "$WORK/err")"
+expect 2 "a skip without --reason is a usage error" ctl deadletter skip metrics intake "$SEQ"
+expect 1 "a skip of a stream metrics does not consume is refused" ctl deadletter skip metrics audit 1 --reason "no"
+snapshot
+grep -qx "intake $SEQ" <<<"$(stopped_streams)" && ok "after the refusals it still waits at intake #$SEQ" || fail "a refused skip moved the stream"
+
+# Set aside by an admin: each stopped stream of metrics, until none is left;
+# every event set aside must concern the bad claim.
+expect 0 "an admin sets intake #$SEQ aside" ctl --json deadletter skip metrics intake "$SEQ" --reason "payer id of $BAD_PCN is 500 characters; claim to be resubmitted"
+python3 - "$WORK/out" "$SEQ" "$BAD_PCN" <<'EOF' && ok "the reply is the record (admin, reason, key $BAD_PCN)" || fail "skip reply: $(cat "$WORK/out")"
+import json, sys
+record = json.load(open(sys.argv[1]))
+assert record["service"] == "metrics" and record["stream"] == "intake", record
+assert record["seq"] == int(sys.argv[2]) and record["actor"] == "admin", record
+assert record["key"] == sys.argv[3] and "500 characters" in record["reason"], record
+assert "MDB_BAD_VALSIZE" in record["error"] and record["time"].startswith("2026-11-02T"), record
+EOF
+skips=1
+for _ in 1 2 3 4 5 6; do
+    status_ok && break
+    snapshot
+    while read -r stream seq; do
+        [[ -z "$stream" ]] && continue
+        ctl deadletter skip metrics "$stream" "$seq" --reason "same claim $BAD_PCN" >/dev/null \
+            && skips=$((skips + 1)) || fail "skip metrics $stream $seq"
+    done < <(stopped_streams)
+    sleep 1
+done
+if wait_for 30 status_ok; then ok "status is ok again after $skips skip(s)"; else
+    fail "status not ok after the skips"; ctl status --timeout 1000 || true; fi
+lines="$(grep -c '"msg":"stream resumed"' "$RCMQ_VAR/log/metrics.log" || true)"
+((lines == skips)) && ok "the log says each stream resumed once" || fail "$lines 'stream resumed' lines for $skips skips"
+
+expect 0 "deadletter list --json" ctl --json deadletter list
+python3 - "$WORK/out" "$SEQ" "$BAD_PCN" "$skips" <<'EOF' && ok "list: $skips record(s), all of $BAD_PCN, intake #$SEQ among them" || fail "deadletter list: $(head -c 2000 "$WORK/out")"
+import json, sys
+records = json.load(open(sys.argv[1]))["deadletters"]
+assert len(records) == int(sys.argv[4]), records
+for r in records:
+    assert r["service"] == "metrics" and r["key"] == sys.argv[3], r
+    for field in ("stream", "seq", "type", "error", "reason", "actor", "time"):
+        assert field in r, (field, r)
+assert any(r["stream"] == "intake" and r["seq"] == int(sys.argv[2]) for r in records), records
+EOF
+expect 0 "a leader may list (deadletter.read)" ctl --as lead1 --json deadletter list --service metrics
+expect 0 "the table form" ctl deadletter list
+grep -q "intake" "$WORK/out" && ok "the table lists it" || fail "table: $(cat "$WORK/out")"
+
+# Audited: the broker's log (its LMDB "events" table, read with mdb_dump)
+# holds metrics' audit.access records of the admin's skip (its subjects: the
+# stream#seq and the claim) and of the leader's refused one.
+audited() {
+    mdb_dump -p -s events "$RCMQ_VAR/data/broker" >"$WORK/events.txt" 2>/dev/null || return 1
+    grep -F "metrics.DeadletterSkip" "$WORK/events.txt" | grep -F "intake#$SEQ" | grep -qF "$BAD_PCN" \
+        && grep -F "lead1" "$WORK/events.txt" | grep -qF "may not metrics.DeadletterSkip"
+}
+if wait_for 30 audited; then ok "both skips are in the audit stream"; else
+    fail "no audit.access record of the skips in the broker's log"; fi
+
+# The figures are those of the other claims, from the generator's record.
+expect 0 "metrics kpi --json" ctl --json metrics kpi
+python3 - "$WORK/out" "$GOOD_COUNT" "$GOOD_CENTS" <<'EOF' && ok "received $GOOD_COUNT, charges $GOOD_CENTS cents: the other claims" || fail "kpi: $(head -c 1500 "$WORK/out")"
+import json, sys
+kpi = json.load(open(sys.argv[1]))
+assert kpi["received"] == int(sys.argv[2]), kpi["received"]
+assert kpi["charges_cents"] == int(sys.argv[3]), kpi["charges_cents"]
+EOF
+
+expect 0 "scripts/run stop" "$ROOT/scripts/run" stop
+
+if [[ "${RCMQ_SANITIZE:-0}" == 1 ]]; then
+    reports="$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RCMQ_VAR"/log/*.log || true)"
+    if [[ -z "$reports" ]]; then ok "no sanitizer reports in the processes' logs"; else
+        for log in $reports; do
+            fail "sanitizer report in $(basename "$log"):"
+            grep -n -A 25 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 60 | sed 's/^/    /'
+        done
+    fi
+fi
+
+echo
+if ((failures)); then
+    echo "deadletter: $failures check(s) failed"
+    exit 1
+fi
+echo "deadletter: all checks passed"
