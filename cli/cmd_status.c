@@ -132,6 +132,10 @@ s_problems_json (probe_t *probe)
             json_object_set_new (problem, "subject", json_string (problems [i]->subject));
         if (problems [i]->seq)
             json_object_set_new (problem, "seq", json_integer ((json_int_t) problems [i]->seq));
+        if (*problems [i]->stream)
+            json_object_set_new (problem, "stream", json_string (problems [i]->stream));
+        if (*problems [i]->error)
+            json_object_set_new (problem, "error", json_string (problems [i]->error));
         json_array_append_new (array, problem);
     }
     return array;

@@ -327,6 +327,7 @@ s_stop (consumer_t *self, s_stream_t *stream, Event *event, const s_batch_t *bat
           "the event after all, set it aside with `rcmqctl deadletter skip <this service> "
         : "retrying will not fix this: fix the cause and restart, or set the event aside "
           "with `rcmqctl deadletter skip <this service> ", stream->name, seq);
+    problems_detail (self->problems, "stream_stopped", stream->name, stream->name, error);
     if (is_new)
         log_error ("stream stopped: cannot apply event", "stream", json_string (stream->name),
                    "seq", json_integer ((json_int_t) seq), "type", json_string (type),

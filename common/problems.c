@@ -11,6 +11,8 @@ typedef struct {
     char *subject;
     uint64_t seq;
     char *message;
+    char *stream;
+    char *error;
 } s_problem_t;
 
 struct _problems_t {
@@ -25,6 +27,8 @@ s_problem_free (void **item_p)
         free (problem->code);
         free (problem->subject);
         free (problem->message);
+        free (problem->stream);
+        free (problem->error);
         free (problem);
     }
     *item_p = NULL;
@@ -83,6 +87,19 @@ problems_raise (problems_t *self, const char *code, const char *subject,
     return is_new;
 }
 
+void
+problems_detail (problems_t *self, const char *code, const char *subject,
+                 const char *stream, const char *error)
+{
+    s_problem_t *problem = s_find (self, code, subject);
+    if (!problem)
+        return;
+    free (problem->stream);
+    free (problem->error);
+    problem->stream = stream? strdup (stream): NULL;
+    problem->error = error? strdup (error): NULL;
+}
+
 bool
 problems_clear (problems_t *self, const char *code, const char *subject)
 {
@@ -126,6 +143,8 @@ problems_to_proto (problems_t *const *lists, size_t count, size_t *n_p)
             message->subject = strdup (problem->subject);
             message->message = strdup (problem->message);
             message->seq = problem->seq;
+            message->stream = strdup (problem->stream? problem->stream: "");
+            message->error = strdup (problem->error? problem->error: "");
             array [n++] = message;
         }
     }
@@ -143,6 +162,8 @@ problems_proto_free (Problem ***array_p, size_t n)
         free (array [i]->code);
         free (array [i]->subject);
         free (array [i]->message);
+        free (array [i]->stream);
+        free (array [i]->error);
         free (array [i]);
     }
     free (array);

@@ -30,6 +30,10 @@ void        problems_destroy (problems_t **self_p);
 bool        problems_raise (problems_t *self, const char *code, const char *subject,
                             uint64_t seq, const char *format, ...)
             __attribute__ ((format (printf, 5, 6)));
+//  Adds the stream and the underlying error text to a raised problem (for
+//  status --json's "stream" and "error"); nothing when it is not raised.
+void        problems_detail (problems_t *self, const char *code, const char *subject,
+                             const char *stream, const char *error);
 //  Clears it; true when it was raised.
 bool        problems_clear (problems_t *self, const char *code, const char *subject);
 bool        problems_has (problems_t *self, const char *code, const char *subject);
