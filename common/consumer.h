@@ -9,6 +9,12 @@
     missing range from the broker's replay socket before it applies more.
     Broker heartbeats carry every stream's head, so a lost tail is noticed
     too, and a silent broker makes the consumer reconnect.
+
+    A broker whose store is another one (its id differs from the one the
+    consumer remembers) or older than the consumer's (a stream's head below
+    the consumer's offset) stops the consumer, or that stream, with a
+    problem (consumer_problems) rather than skipping the events it numbers
+    again; consumer_reset (a replay from seq 1) is the way back.
 */
 #ifndef RCMQ_CONSUMER_H
 #define RCMQ_CONSUMER_H
@@ -45,6 +51,9 @@ int         consumer_attach (consumer_t *self, zloop_t *loop);
 void        consumer_reset (consumer_t *self);
 //  The last sequence applied for a stream (0 = none).
 uint64_t    consumer_offset (consumer_t *self, const char *stream);
+//  True when the stream (or the whole consumer) stopped on a broker log
+//  that is not the one it applied from.
+bool        consumer_stopped (consumer_t *self, const char *stream);
 //  The head the broker last announced for a stream.
 uint64_t    consumer_known_head (consumer_t *self, const char *stream);
 size_t      consumer_stream_count (consumer_t *self);
