@@ -217,6 +217,14 @@ assert claims(b2)["outbox_depth"] >= n4, claims(b2)
 assert claims(b2)["outbox_depth"] >= claims(b1)["outbox_depth"], (claims(b1), claims(b2))
 PY
 
+# Under the sanitizers a process that hit undefined behaviour has died or
+# logged it; either way the run fails here, naming the process.
+if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
+    fail "a process logged a sanitizer report (above)"
+else
+    ok "no sanitizer report in any process log"
+fi
+
 echo
 if ((failures)); then
     echo "store-rollback: $failures failure(s)"; echo "--- run.log"; tail -n 30 "$WORK/run.log"
