@@ -257,6 +257,25 @@ eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
 //  took before. Under an epoch, only if that epoch's range covers it: the
 //  same number under an epoch that never had it is a different event
 //  (a producer store restored from an older copy re-using the numbers).
+//  The lowest seq the log took under any epoch of the producer: below it,
+//  the log took the producer's events before it recorded epochs. Walks
+//  every range, but only for an event about to be refused.
+static uint64_t
+s_epochs_from (eventlog_t *self, const char *producer)
+{
+    uint64_t lowest = UINT64_MAX;
+    size_t length = strlen (producer);
+    zhashx_t *tables [2] = { self->epochs, self->scratch_epochs };
+    for (size_t t = 0; t < 2; t++)
+        for (s_range_t *range = (s_range_t *) zhashx_first (tables [t]); range;
+             range = (s_range_t *) zhashx_next (tables [t])) {
+            const char *key = (const char *) zhashx_cursor (tables [t]);
+            if (strncmp (key, producer, length) == 0 && key [length] == '\n' && range->first < lowest)
+                lowest = range->first;
+        }
+    return lowest;
+}
+
 static bool
 s_is_duplicate (eventlog_t *self, const Event *event, uint64_t current)
 {
@@ -265,7 +284,14 @@ s_is_duplicate (eventlog_t *self, const Event *event, uint64_t current)
     if (event->producer_epoch == 0 || current == 0)
         return true;
     s_range_t *range = s_range (self, event->producer, event->producer_epoch);
-    return range && range->first <= event->producer_seq && event->producer_seq <= range->last;
+    if (range)
+        return range->first <= event->producer_seq && event->producer_seq <= range->last;
+    //  An epoch the log never recorded, at a seq it took before it recorded
+    //  any (a resend across the upgrade that brought epochs): the seq is
+    //  all we have there too. A producer store restored from an older copy
+    //  that re-uses such numbers is still stopped by its relay, whose
+    //  outbox ends below the broker's ack.
+    return event->producer_seq < s_epochs_from (self, event->producer);
 }
 
 int

@@ -750,6 +750,30 @@ START_TEST (test_epochs)
     eventlog_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
 
+    //  A log from before epochs: "legacy" took 1..3 under an epoch it did
+    //  not record (an older broker). After the upgrade it takes 4 under D
+    //  and records that; a resend of 2 under the unrecorded epoch is still
+    //  a duplicate, and 4 under another epoch is not.
+    for (uint64_t seq = 1; seq <= 3; seq++)
+        s_event (&events [seq - 1], "legacy", seq, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 3, &take);
+    eventlog_entries_free (&entries);
+    const uint64_t D = 0xd4, E = 0xe5;
+    s_event (&events [0], "legacy", 4, "claims", "created", 1000);
+    events [0].producer_epoch = D;
+    events [0].prev_epoch = E;
+    s_event (&events [1], "legacy", 2, "claims", "created", 1000);
+    events [1].producer_epoch = E;
+    events [1].prev_epoch = E;
+    s_event (&events [2], "legacy", 4, "claims", "created", 1000);
+    events [2].producer_epoch = E;
+    events [2].prev_epoch = E;
+    entries = s_commit (log, store, events, 3, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_DUPLICATE);
+    ck_assert_int_eq (take.outcomes [2], EVENTLOG_DIVERGED);
+    eventlog_entries_free (&entries);
+
     //  Events without an epoch (an older producer) keep the old rules.
     s_event (&events [0], "old", 1, "claims", "created", 1000);
     s_event (&events [1], "old", 1, "claims", "created", 1000);
