@@ -9,6 +9,7 @@
 */
 #include "ctl.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 
 #define STATUS_TIMEOUT_MS  1500
@@ -320,7 +321,9 @@ s_print_broker_tables (BrokerStatus *status, FILE *out)
         output_table_cell (table, status->consumers [i]->consumer);
         output_table_cell (table, status->consumers [i]->stream);
         output_table_cell_uint (table, status->consumers [i]->applied_seq);
-        output_table_cell_uint (table, status->consumers [i]->lag);
+        //  Negative when the consumer is ahead of the stream: the broker's
+        //  store is older than the consumer's (printed as it is, never 0).
+        output_table_cellf (table, "%" PRId64, status->consumers [i]->lag);
     }
     fprintf (out, "\nconsumers%s\n", status->n_consumers? ":": ": none yet");
     if (status->n_consumers)

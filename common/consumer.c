@@ -14,6 +14,15 @@
     for one transaction (MDB_TXN_FULL) is not blamed on one event. A
     stopped stream (s_stop) keeps a copy of its event for DeadletterSkip,
     drops live events and fetches nothing until its next retry.
+    Checks against a log that is not the one we applied from (docs/adr/
+    0007-store-rollback-detection.md): the broker store's id, remembered in
+    our "offsets" table under BROKER_STORE_KEY the first time we see it,
+    must match every heartbeat and fetch reply; and a fetch reply whose
+    stream head is below our offset means the broker's store is older than
+    ours. Either stops (the whole consumer, or the stream) with a problem
+    naming both sides: applying on would skip the events the log numbers
+    again, as duplicates. A heartbeat head below our offset only starts a
+    fetch, since a heartbeat can queue behind seconds of live events.
 */
 #include "consumer.h"
 #include "clock.h"
@@ -22,6 +31,7 @@
 #include "transport.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 #define CONSUMER_MAX_STREAMS    16
 #define CONSUMER_DRAIN          2000        //  live messages per batch at most
@@ -40,6 +50,8 @@ typedef struct {
     char *producer;
     uint64_t producer_seq;
 } s_aside_t;
+//  Not a stream name (those have no '.'), so it never meets an offset.
+#define BROKER_STORE_KEY        ".broker_store"
 
 typedef struct {
     char *name;
@@ -58,6 +70,7 @@ typedef struct {
     //  from an earlier offset (metrics.Rebuild) passes over again.
     s_aside_t *aside;
     size_t aside_count;
+    bool behind;                //  the log is behind our offset: apply nothing
 } s_stream_t;
 
 struct _consumer_t {
@@ -81,6 +94,9 @@ struct _consumer_t {
     uint64_t applied_total;
     problems_t *problems;
     bool set_aside;             //  consumer_set_aside wrote; consumer_reload reads
+    char broker_store [40];     //  the broker store's id we applied from ("": none yet)
+    bool halted;                //  the broker's store is another one: apply nothing
+    uint64_t broker_started_ms; //  of the broker run we last heard
 };
 
 typedef struct {
@@ -174,6 +190,17 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
     }
     if (rc == 0)
         rc = s_aside_load (self, txn);
+    if (rc == 0) {
+        MDB_val value;
+        int get = store_get (store, txn, "offsets", BROKER_STORE_KEY, strlen (BROKER_STORE_KEY), &value);
+        if (get == 0 && value.mv_size < sizeof self->broker_store) {
+            memcpy (self->broker_store, value.mv_data, value.mv_size);
+            self->broker_store [value.mv_size] = 0;
+        }
+        else
+        if (get != MDB_NOTFOUND)
+            rc = -1;
+    }
     store_read_end (&txn);
     if (rc)
         consumer_destroy (&self);
@@ -403,6 +430,11 @@ s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
 static void
 s_fetch (consumer_t *self, s_stream_t *stream)
 {
+    if (stream->behind || self->halted) {
+        stream->fetching = false;
+        zlistx_purge (stream->pending);
+        return;
+    }
     FetchRequest request = FETCH_REQUEST__INIT;
     request.stream = stream->name;
     request.from_seq = stream->applied + 1;
@@ -421,6 +453,75 @@ s_fetch (consumer_t *self, s_stream_t *stream)
     zlistx_purge (stream->pending);
 }
 
+//  --------------------------------------------------------------------------
+//  Checks that the broker's log is the one we applied from
+
+static int
+s_put_broker_store (store_t *store, MDB_txn *txn, void *arg)
+{
+    const char *store_id = (const char *) arg;
+    return store_put (store, txn, "offsets", BROKER_STORE_KEY, strlen (BROKER_STORE_KEY),
+                      store_id, strlen (store_id));
+}
+
+//  True when the broker's store is the one we remember (or the first we
+//  see, which we then remember). A broker that sends no id is older than
+//  the check and passes.
+static bool
+s_check_store (consumer_t *self, const char *store_id)
+{
+    if (self->halted)
+        return false;
+    if (!store_id || !*store_id || streq (store_id, self->broker_store))
+        return true;
+    if (!*self->broker_store) {
+        if (strlen (store_id) >= sizeof self->broker_store
+        ||  store_write (self->store, s_put_broker_store, (void *) store_id)) {
+            log_error ("consumer cannot remember the broker's store id", "consumer", json_string (self->name),
+                       "error", json_string (store_error (self->store)), NULL);
+            return false;       //  asked again at the next heartbeat
+        }
+        snprintf (self->broker_store, sizeof self->broker_store, "%s", store_id);
+        return true;
+    }
+    self->halted = true;
+    for (size_t i = 0; i < self->stream_count; i++) {
+        self->streams [i].fetching = false;
+        zlistx_purge (self->streams [i].pending);
+    }
+    if (problems_raise (self->problems, "broker_store_changed", "", 0,
+                        "consumer %s applied events from broker store %s but the broker now serves store %s:"
+                        " another log (a broker store made again?); nothing more is applied",
+                        self->name, self->broker_store, store_id))
+        log_error ("consumer stopped: the broker's store is not the one it applied from",
+                   "consumer", json_string (self->name), "remembered", json_string (self->broker_store),
+                   "broker", json_string (store_id), NULL);
+    return false;
+}
+
+//  True when the stream's head is at or past our offset. Below it, the
+//  broker's log lost events we applied and would number new ones again
+//  with seqs we take for applied: stop the stream.
+static bool
+s_check_head (consumer_t *self, s_stream_t *stream, uint64_t head)
+{
+    if (head >= stream->applied)
+        return true;
+    stream->behind = true;
+    stream->fetching = false;
+    zlistx_purge (stream->pending);
+    if (problems_raise (self->problems, "stream_behind_consumer", stream->name, stream->applied,
+                        "the broker's stream %s ends at seq %" PRIu64 " but consumer %s has applied up to seq %" PRIu64
+                        ": the broker's store is older than this consumer's (restored from a copy?);"
+                        " nothing more of %s is applied",
+                        stream->name, head, self->name, stream->applied, stream->name))
+        log_error ("consumer stopped a stream: the broker's log is behind what it applied",
+                   "consumer", json_string (self->name), "stream", json_string (stream->name),
+                   "head", json_integer ((json_int_t) head),
+                   "applied", json_integer ((json_int_t) stream->applied), NULL);
+    return false;
+}
+
 static void
 s_on_fetched (consumer_t *self, FetchReply *reply)
 {
@@ -432,6 +533,10 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
     //  events are applied already; fetching on from it would start a
     //  second fetch chain next to the first, and each resend one more.
     if (reply->n_events > 0 && reply->events [0]->stream_seq < stream->fetch_from)
+        return;
+    //  The reply's head was read with its events: below our offset, the
+    //  log really is behind us (unlike a heartbeat's, which can be late).
+    if (!s_check_store (self, reply->store_id) || !s_check_head (self, stream, reply->head_seq))
         return;
     if (reply->head_seq > stream->head)
         stream->head = reply->head_seq;
@@ -490,14 +595,32 @@ s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
     Heartbeat *heartbeat = (Heartbeat *) codec_decode (&heartbeat__descriptor, data, size);
     if (!heartbeat)
         return;
-    for (size_t i = 0; i < heartbeat->n_heads; i++) {
-        s_stream_t *stream = s_stream (self, heartbeat->heads [i]->stream);
-        if (!stream)
+    if (!s_check_store (self, heartbeat->store_id)) {
+        codec_free (heartbeat);
+        return;
+    }
+    //  A broker that restarted under us (no reconnect needed) may have
+    //  come back with an older store: every stream fetches once, and the
+    //  replies' heads say.
+    bool restarted = self->broker_started_ms && heartbeat->broker_started_ms != self->broker_started_ms;
+    self->broker_started_ms = heartbeat->broker_started_ms;
+    for (size_t i = 0; i < self->stream_count; i++) {
+        s_stream_t *stream = &self->streams [i];
+        //  A stream the heartbeat does not name is left to the fetch
+        //  replies: that is where a head below our offset is decided.
+        bool named = false;
+        uint64_t head = 0;
+        for (size_t h = 0; h < heartbeat->n_heads; h++)
+            if (streq (heartbeat->heads [h]->stream, stream->name)) {
+                head = heartbeat->heads [h]->head_seq;
+                named = true;
+            }
+        if (head > stream->head)
+            stream->head = head;
+        if (stream->behind || stream->stopped || stream->fetching)
             continue;
-        if (heartbeat->heads [i]->head_seq > stream->head)
-            stream->head = heartbeat->heads [i]->head_seq;
-        if (stream->head > stream->applied && !stream->fetching && !stream->stopped
-        &&  zlistx_size (stream->pending) == 0)
+        if (restarted || (named && head < stream->applied)
+        ||  (stream->head > stream->applied && zlistx_size (stream->pending) == 0))
             s_fetch (self, stream);
     }
     codec_free (heartbeat);
@@ -522,7 +645,7 @@ s_on_live (consumer_t *self, zmsg_t *msg)
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
-    if (!stream || stream->fetching || stream->stopped) {
+    if (!stream || stream->fetching || stream->stopped || stream->behind || self->halted) {
         codec_free (event);
         return;
     }
@@ -706,8 +829,16 @@ consumer_attach (consumer_t *self, zloop_t *loop)
 void
 consumer_reset (consumer_t *self)
 {
+    //  Replaying from seq 1 is a recovery from a broker store that is
+    //  older than ours or another one: the wiped "offsets" table forgot the
+    //  store id too, and nothing we applied is left to skip.
+    self->halted = false;
+    self->broker_store [0] = 0;
+    problems_clear (self->problems, "broker_store_changed", "");
     for (size_t i = 0; i < self->stream_count; i++) {
         s_stream_t *stream = &self->streams [i];
+        stream->behind = false;
+        problems_clear (self->problems, "stream_behind_consumer", stream->name);
         stream->applied = 0;
         zlistx_purge (stream->pending);
         //  Replayed from seq 1, the event it stopped on is tried again.
@@ -724,6 +855,13 @@ consumer_offset (consumer_t *self, const char *stream)
 {
     s_stream_t *entry = s_stream (self, stream);
     return entry? entry->applied: 0;
+}
+
+bool
+consumer_stopped (consumer_t *self, const char *stream)
+{
+    s_stream_t *entry = s_stream (self, stream);
+    return self->halted || (entry && (entry->behind || entry->stopped));
 }
 
 uint64_t

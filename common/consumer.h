@@ -19,6 +19,12 @@
     the event aside instead (consumer_set_aside, `rcmqctl deadletter skip`):
     it is recorded in the "deadletter" table and the offset moves past it in
     one transaction. docs/operations.md, "A stream stopped on an event".
+
+    A broker whose store is another one (its id differs from the one the
+    consumer remembers) or older than the consumer's (a stream's head below
+    the consumer's offset) stops the consumer, or that stream, with a
+    problem (consumer_problems) rather than skipping the events it numbers
+    again; consumer_reset (a replay from seq 1) is the way back.
 */
 #ifndef RCMQ_CONSUMER_H
 #define RCMQ_CONSUMER_H
@@ -60,6 +66,9 @@ int         consumer_attach (consumer_t *self, zloop_t *loop);
 void        consumer_reset (consumer_t *self);
 //  The last sequence applied for a stream (0 = none).
 uint64_t    consumer_offset (consumer_t *self, const char *stream);
+//  True when the stream (or the whole consumer) stopped on a broker log
+//  that is not the one it applied from.
+bool        consumer_stopped (consumer_t *self, const char *stream);
 //  The head the broker last announced for a stream.
 uint64_t    consumer_known_head (consumer_t *self, const char *stream);
 size_t      consumer_stream_count (consumer_t *self);

@@ -1,5 +1,7 @@
 /*  outbox: see outbox.h. Table "outbox" maps big-endian producer seq to a
-    packed Event; "outbox_meta" holds the next seq and the instance id.
+    packed Event; "outbox_meta" holds the next seq, the instance id, this
+    run's epoch ("epoch") and the epoch of the last event written
+    ("last_epoch"), which becomes the prev_epoch of the next one.
 */
 #include "outbox.h"
 #include "clock.h"
@@ -9,34 +11,52 @@
 struct _outbox_t {
     store_t *store;
     char producer [96];
+    uint64_t epoch;
 };
 
+typedef struct {
+    char instance [32];
+    uint64_t epoch;
+} s_open_t;
+
 static int
-s_ensure_instance (store_t *store, MDB_txn *txn, void *arg)
+s_open (store_t *store, MDB_txn *txn, void *arg)
 {
-    char *instance = (char *) arg;
+    s_open_t *open = (s_open_t *) arg;
+    //  A fresh epoch on every open, never 0 (0 means "no epoch"). The
+    //  store keeps it so a copy taken now carries it, and a copy put back
+    //  later opens under yet another one.
+    do
+        randombytes_buf (&open->epoch, sizeof open->epoch);
+    while (open->epoch == 0);
+    int rc = store_put_u64 (store, txn, "outbox_meta", "epoch", open->epoch);
+    if (rc)
+        return rc;
     MDB_val value;
-    int rc = store_get (store, txn, "outbox_meta", "instance", 8, &value);
+    rc = store_get (store, txn, "outbox_meta", "instance", 8, &value);
     if (rc == 0 && value.mv_size < 32) {
-        memcpy (instance, value.mv_data, value.mv_size);
-        instance [value.mv_size] = 0;
+        memcpy (open->instance, value.mv_data, value.mv_size);
+        open->instance [value.mv_size] = 0;
         return 0;
     }
+    if (rc != MDB_NOTFOUND)
+        return rc;
     uint8_t random [4];
     randombytes_buf (random, sizeof random);
-    sodium_bin2hex (instance, 9, random, sizeof random);
-    return store_put (store, txn, "outbox_meta", "instance", 8, instance, strlen (instance));
+    sodium_bin2hex (open->instance, 9, random, sizeof random);
+    return store_put (store, txn, "outbox_meta", "instance", 8, open->instance, strlen (open->instance));
 }
 
 outbox_t *
 outbox_new (store_t *store, const char *service)
 {
-    char instance [32];
-    if (sodium_init () < 0 || store_write (store, s_ensure_instance, instance))
+    s_open_t open = { "", 0 };
+    if (sodium_init () < 0 || store_write (store, s_open, &open))
         return NULL;
     outbox_t *self = (outbox_t *) zmalloc (sizeof (outbox_t));
     self->store = store;
-    snprintf (self->producer, sizeof self->producer, "%s-%s", service, instance);
+    self->epoch = open.epoch;
+    snprintf (self->producer, sizeof self->producer, "%s-%s", service, open.instance);
     return self;
 }
 
@@ -60,6 +80,12 @@ outbox_store (outbox_t *self)
     return self->store;
 }
 
+uint64_t
+outbox_epoch (outbox_t *self)
+{
+    return self->epoch;
+}
+
 int
 outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char *type,
                    const char *key, const uint8_t *payload, size_t size)
@@ -72,11 +98,19 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
         return rc;
     if (seq == 0)
         seq = 1;
+    //  The epoch of the event before this one: read in this transaction,
+    //  so an aborted write leaves it as it was.
+    uint64_t prev_epoch;
+    rc = store_get_u64 (self->store, txn, "outbox_meta", "last_epoch", &prev_epoch);
+    if (rc)
+        return rc;
     Event event = EVENT__INIT;
     event.stream = (char *) stream;
     event.type = (char *) type;
     event.producer = self->producer;
     event.producer_seq = seq;
+    event.producer_epoch = self->epoch;
+    event.prev_epoch = seq == 1? 0: prev_epoch;
     event.time_ms = clock_now_ms ();
     event.key = (char *) (key? key: "");
     event.payload.data = (uint8_t *) payload;
@@ -90,6 +124,8 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
     free (packed);
     if (rc == 0)
         rc = store_put_u64 (self->store, txn, "outbox_meta", "next_seq", seq + 1);
+    if (rc == 0 && prev_epoch != self->epoch)
+        rc = store_put_u64 (self->store, txn, "outbox_meta", "last_epoch", self->epoch);
     return rc;
 }
 

@@ -9,6 +9,14 @@
     The producer name is "<service>-<instance>", where the instance id is
     made once per store: a store that is wiped and recreated is a new
     producer, so the broker's dedup table can never swallow its events.
+
+    A store restored from an older copy keeps its instance id, so the name
+    cannot tell it from the original. Each open of the outbox therefore
+    draws a fresh random epoch, and every event carries its epoch and the
+    epoch of the event before it (prev_epoch): the broker, which records the
+    seq range it took under each epoch, sees when a producer re-uses numbers
+    it already logged under another epoch or continues from an event it
+    never logged (docs/adr/0007-store-rollback-detection.md).
 */
 #ifndef RCMQ_OUTBOX_H
 #define RCMQ_OUTBOX_H
@@ -26,6 +34,8 @@ outbox_t   *outbox_new (store_t *store, const char *service);
 void        outbox_destroy (outbox_t **self_p);
 const char *outbox_producer (outbox_t *self);
 store_t    *outbox_store (outbox_t *self);
+//  This run's epoch (random, never 0), stamped on every event appended.
+uint64_t    outbox_epoch (outbox_t *self);
 
 //  Appends an event inside txn. payload is a protobuf-c message or NULL.
 //  Returns 0 or an LMDB error code (pass it back from the store_write fn).

@@ -10,11 +10,24 @@
     are taken as lost (a broker that died holding them) and resent too:
     acks of idle pings do not count, since a restarted broker answers
     those while the events it lost will never be acked.
+
+    Acks are also checked against the outbox (docs/adr/0007): an ack below
+    `acked` means the broker lost events it had committed (its store is
+    older than ours), an ack above our last written seq means our store is
+    older than the broker's, and a refused ack means the broker found our
+    events contradict its log. Each is a store restored from an older copy
+    on one side; resending cannot fix it and carrying on would lose or
+    duplicate events, so the relay stops sending, raises a problem naming
+    both numbers and logs it once. It stays stopped until the process is
+    restarted after the operator's recovery (docs/operations.md).
 */
 #include "relay.h"
 #include "clock.h"
 #include "log.h"
 #include "transport.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
 
 #define RELAY_BATCH         500
 #define RELAY_WINDOW        20000
@@ -34,6 +47,7 @@ struct _relay_t {
     uint64_t last_send_at;      //  of events
     uint64_t last_ping_at;
     uint64_t resent_from;       //  acked + 1 when we last fell back (0: never)
+    bool stopped;               //  an ack contradicted the outbox: send no more
     problems_t *problems;
 };
 
@@ -78,7 +92,7 @@ relay_destroy (relay_t **self_p)
 static void
 s_send_pending (relay_t *self)
 {
-    while (self->sent < self->acked + RELAY_WINDOW) {
+    while (!self->stopped && self->sent < self->acked + RELAY_WINDOW) {
         MDB_txn *txn = store_read_begin (self->store);
         if (!txn)
             return;
@@ -140,9 +154,59 @@ s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
 }
 
 static void
+s_stop (relay_t *self, const char *code, uint64_t seq, const char *format, ...)
+{
+    char message [1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
+    self->stopped = true;
+    if (problems_raise (self->problems, code, outbox_producer (self->outbox), seq, "%s", message))
+        log_error ("relay stopped: the broker's log and this outbox disagree", "code", json_string (code),
+                   "producer", json_string (outbox_producer (self->outbox)),
+                   "message", json_string (message), NULL);
+}
+
+//  The checks of docs/adr/0007: true when the ack may be acted on.
+static bool
+s_ack_agrees (relay_t *self, PublishAck *ack)
+{
+    const char *producer = outbox_producer (self->outbox);
+    if (ack->refused) {
+        s_stop (self, "broker_refused_events", ack->refused_seq,
+                "the broker refused seq %" PRIu64 " of %s: %s",
+                ack->refused_seq, producer, ack->reason? ack->reason: "");
+        return false;
+    }
+    if (ack->acked_seq < self->acked) {
+        s_stop (self, "broker_lost_acked_events", ack->acked_seq,
+                "the broker now acks %s up to seq %" PRIu64 " but had acked up to %" PRIu64
+                ": the broker's store is older than this producer's (restored from a copy?);"
+                " events %" PRIu64 "..%" PRIu64 " are no longer in its log",
+                producer, ack->acked_seq, self->acked, ack->acked_seq + 1, self->acked);
+        return false;
+    }
+    if (ack->acked_seq > self->acked) {
+        uint64_t next, depth;
+        if (outbox_position (self->outbox, &next, &depth) == 0 && ack->acked_seq > next - 1) {
+            s_stop (self, "outbox_behind_broker", ack->acked_seq,
+                    "the broker has logged %s up to seq %" PRIu64 " but this store's outbox ends at seq %" PRIu64
+                    ": this store is older than the broker's (restored from a copy?);"
+                    " its new events would re-use numbers the broker already logged",
+                    producer, ack->acked_seq, next - 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
 s_on_ack (relay_t *self, PublishAck *ack)
 {
     self->last_ack_at = clock_monotonic_ms ();
+    if (self->stopped || !s_ack_agrees (self, ack))
+        return;
     if (ack->acked_seq > self->acked) {
         uint64_t range [2] = { self->acked + 1, ack->acked_seq };
         if (store_write (self->store, s_delete_acked, range)) {
@@ -195,7 +259,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     relay_t *self = (relay_t *) arg;
     uint64_t now = clock_monotonic_ms ();
-    if (self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
+    if (!self->stopped && self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
     &&  now - self->last_progress_at > RELAY_RESEND_MS) {
         self->sent = self->acked;
         self->resent_from = self->acked + 1;
@@ -235,7 +299,7 @@ int
 relay_flush (relay_t *self, int timeout_ms)
 {
     uint64_t deadline = clock_monotonic_ms () + (uint64_t) timeout_ms;
-    while (outbox_depth (self->outbox) > 0) {
+    while (!self->stopped && outbox_depth (self->outbox) > 0) {
         uint64_t now = clock_monotonic_ms ();
         if (now >= deadline)
             return -1;
@@ -248,7 +312,7 @@ relay_flush (relay_t *self, int timeout_ms)
             s_on_input (NULL, self->socket, self);
         zpoller_destroy (&poller);
     }
-    return 0;
+    return self->stopped? -1: 0;
 }
 
 bool
@@ -261,6 +325,12 @@ uint64_t
 relay_acked_seq (relay_t *self)
 {
     return self->acked;
+}
+
+bool
+relay_stopped (relay_t *self)
+{
+    return self->stopped;
 }
 
 problems_t *

@@ -6,6 +6,11 @@
     was sent or when no ack comes in time, and relies on the broker dropping
     duplicates by (producer, seq). So an event leaves the outbox only after
     the broker committed it, and a crash anywhere only causes resends.
+
+    An ack that contradicts the outbox (below what the broker acked before,
+    above the last seq written, or refused) means one of the two stores was
+    restored from an older copy: the relay stops sending and raises a
+    problem (relay_problems) instead of dropping or re-using anything.
 */
 #ifndef RCMQ_RELAY_H
 #define RCMQ_RELAY_H
@@ -29,6 +34,8 @@ int      relay_flush (relay_t *self, int timeout_ms);
 //  True when the broker acked within the last few seconds.
 bool     relay_connected (relay_t *self);
 uint64_t relay_acked_seq (relay_t *self);
+//  True once an ack contradicted the outbox (see above); for good.
+bool     relay_stopped (relay_t *self);
 //  What the relay found wrong (status shows it); owned by the relay.
 problems_t *relay_problems (relay_t *self);
 

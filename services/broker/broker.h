@@ -35,6 +35,7 @@ typedef struct {
     uint64_t retention_hours;
     uint64_t published;
     problems_t *problems;       //  what status reports as wrong (common/problems.h)
+    char store_id [40];         //  made once with the store; in heartbeats and fetch replies
 } broker_t;
 
 typedef struct {

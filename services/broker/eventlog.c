@@ -1,21 +1,37 @@
 /*  eventlog: see eventlog.h. Committed heads and producer seqs are mirrored
     in hash tables (loaded at start), so taking an event costs one LMDB put;
     an attempt's changes live in scratch tables until its commit.
+
+    Producer epochs (docs/adr/0007-store-rollback-detection.md): per
+    producer the epoch of its newest taken event ("current") and, per
+    (producer, epoch), the range of seqs taken under it. Both are mirrored
+    like the heads: "producer\n<epoch hex>" -> s_range_t.
 */
 #include "eventlog.h"
 #include "log.h"
 
 #include <errno.h>
+#include <inttypes.h>
+
+typedef struct {
+    uint64_t first;
+    uint64_t last;
+} s_range_t;
 
 struct _eventlog_t {
     store_t *store;
     zhashx_t *heads;            //  stream -> uint64_t* (committed)
     zhashx_t *firsts;
     zhashx_t *acked;            //  producer -> uint64_t*
+    zhashx_t *current;          //  producer -> uint64_t* epoch of its newest event
+    zhashx_t *epochs;           //  "producer\nepoch" -> s_range_t*
     zhashx_t *scratch_heads;    //  this attempt's changes
     zhashx_t *scratch_firsts;
     zhashx_t *scratch_acked;
+    zhashx_t *scratch_current;
+    zhashx_t *scratch_epochs;
     zlistx_t *pending;          //  eventlog_entry_t* of this attempt
+    char reason [512];          //  why the last event was refused
 };
 
 static void
@@ -51,6 +67,58 @@ s_get (zhashx_t *scratch, zhashx_t *committed, const char *key)
     if (!slot)
         slot = (uint64_t *) zhashx_lookup (committed, key);
     return slot? *slot: 0;
+}
+
+static void
+s_epoch_key (char *key, size_t size, const char *producer, uint64_t epoch)
+{
+    snprintf (key, size, "%s\n%016" PRIx64, producer, epoch);
+}
+
+static s_range_t *
+s_range (eventlog_t *self, const char *producer, uint64_t epoch)
+{
+    char key [256];
+    s_epoch_key (key, sizeof key, producer, epoch);
+    s_range_t *range = (s_range_t *) zhashx_lookup (self->scratch_epochs, key);
+    return range? range: (s_range_t *) zhashx_lookup (self->epochs, key);
+}
+
+static void
+s_range_set (zhashx_t *table, const char *key, uint64_t first, uint64_t last)
+{
+    s_range_t *range = (s_range_t *) zhashx_lookup (table, key);
+    if (!range) {
+        range = (s_range_t *) malloc (sizeof (s_range_t));
+        zhashx_insert (table, key, range);
+    }
+    range->first = first;
+    range->last = last;
+}
+
+//  Table "epochs": producer ‖ 0x00 ‖ be64 epoch -> be64 first ‖ be64 last.
+static void
+s_load_epochs (eventlog_t *self, MDB_txn *txn)
+{
+    MDB_cursor *cursor;
+    if (mdb_cursor_open (txn, store_table (self->store, "epochs"), &cursor))
+        return;
+    MDB_val key, value;
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+    while (rc == 0) {
+        if (key.mv_size > 9 && key.mv_size < 220 && value.mv_size == 16) {
+            char producer [220];
+            memcpy (producer, key.mv_data, key.mv_size - 9);
+            producer [key.mv_size - 9] = 0;
+            char name [256];
+            s_epoch_key (name, sizeof name, producer,
+                         store_u64_read ((uint8_t *) key.mv_data + key.mv_size - 8));
+            s_range_set (self->epochs, name, store_u64_read (value.mv_data),
+                         store_u64_read ((uint8_t *) value.mv_data + 8));
+        }
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
 }
 
 static void
@@ -91,9 +159,13 @@ eventlog_new (store_t *store)
     self->heads = s_u64_table ();
     self->firsts = s_u64_table ();
     self->acked = s_u64_table ();
+    self->current = s_u64_table ();
+    self->epochs = s_u64_table ();
     self->scratch_heads = s_u64_table ();
     self->scratch_firsts = s_u64_table ();
     self->scratch_acked = s_u64_table ();
+    self->scratch_current = s_u64_table ();
+    self->scratch_epochs = s_u64_table ();
     self->pending = zlistx_new ();
     zlistx_set_destructor (self->pending, s_entry_free);
     MDB_txn *txn = store_read_begin (store);
@@ -101,6 +173,8 @@ eventlog_new (store_t *store)
         s_load_table (store, txn, "heads", self->heads);
         s_load_table (store, txn, "firsts", self->firsts);
         s_load_table (store, txn, "producers", self->acked);
+        s_load_table (store, txn, "producer_epochs", self->current);
+        s_load_epochs (self, txn);
         store_read_end (&txn);
     }
     return self;
@@ -116,9 +190,13 @@ eventlog_destroy (eventlog_t **self_p)
     zhashx_destroy (&self->heads);
     zhashx_destroy (&self->firsts);
     zhashx_destroy (&self->acked);
+    zhashx_destroy (&self->current);
+    zhashx_destroy (&self->epochs);
     zhashx_destroy (&self->scratch_heads);
     zhashx_destroy (&self->scratch_firsts);
     zhashx_destroy (&self->scratch_acked);
+    zhashx_destroy (&self->scratch_current);
+    zhashx_destroy (&self->scratch_epochs);
     zlistx_destroy (&self->pending);
     free (self);
     *self_p = NULL;
@@ -130,6 +208,8 @@ eventlog_begin (eventlog_t *self)
     zhashx_purge (self->scratch_heads);
     zhashx_purge (self->scratch_firsts);
     zhashx_purge (self->scratch_acked);
+    zhashx_purge (self->scratch_current);
+    zhashx_purge (self->scratch_epochs);
     zlistx_purge (self->pending);
 }
 
@@ -173,6 +253,47 @@ eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
     return 0;
 }
 
+//  Whether an event at or below the producer's acked seq is one the log
+//  took before. Under an epoch, only if that epoch's range covers it: the
+//  same number under an epoch that never had it is a different event
+//  (a producer store restored from an older copy re-using the numbers).
+//  The lowest seq the log took under any epoch of the producer: below it,
+//  the log took the producer's events before it recorded epochs. Walks
+//  every range, but only for an event about to be refused.
+static uint64_t
+s_epochs_from (eventlog_t *self, const char *producer)
+{
+    uint64_t lowest = UINT64_MAX;
+    size_t length = strlen (producer);
+    zhashx_t *tables [2] = { self->epochs, self->scratch_epochs };
+    for (size_t t = 0; t < 2; t++)
+        for (s_range_t *range = (s_range_t *) zhashx_first (tables [t]); range;
+             range = (s_range_t *) zhashx_next (tables [t])) {
+            const char *key = (const char *) zhashx_cursor (tables [t]);
+            if (strncmp (key, producer, length) == 0 && key [length] == '\n' && range->first < lowest)
+                lowest = range->first;
+        }
+    return lowest;
+}
+
+static bool
+s_is_duplicate (eventlog_t *self, const Event *event, uint64_t current)
+{
+    //  No epoch on the event (an older producer) or none recorded for the
+    //  producer (a log written before epochs): the seq is all we have.
+    if (event->producer_epoch == 0 || current == 0)
+        return true;
+    s_range_t *range = s_range (self, event->producer, event->producer_epoch);
+    if (range)
+        return range->first <= event->producer_seq && event->producer_seq <= range->last;
+    //  An epoch the log never recorded, at a seq it took before it recorded
+    //  any (a resend across the upgrade that brought epochs): the seq is
+    //  all we have there too. A producer store restored from an older copy
+    //  that re-uses such numbers is still stopped by its relay, whose
+    //  outbox ends below the broker's ack.
+    return event->producer_seq < s_epochs_from (self, event->producer);
+}
+
 int
 eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, eventlog_outcome_t *outcome)
 {
@@ -180,12 +301,39 @@ eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, eventlog_outcome_t 
     if (!event->producer || !*event->producer)
         return 0;
     uint64_t acked = s_get (self->scratch_acked, self->acked, event->producer);
+    uint64_t current = s_get (self->scratch_current, self->current, event->producer);
     if (event->producer_seq <= acked) {
-        *outcome = EVENTLOG_DUPLICATE;
+        if (s_is_duplicate (self, event, current))
+            *outcome = EVENTLOG_DUPLICATE;
+        else {
+            s_range_t *range = s_range (self, event->producer, event->producer_epoch);
+            snprintf (self->reason, sizeof self->reason,
+                      "producer %s sent seq %" PRIu64 " under epoch %016" PRIx64
+                      ", but the broker logged seq 1..%" PRIu64 " (newest under epoch %016" PRIx64 ")"
+                      " and %s: the producer's store is older than the broker's"
+                      " (restored from a copy?)",
+                      event->producer, event->producer_seq, event->producer_epoch,
+                      acked, current, range? "took other seqs under that epoch"
+                                           : "never saw that epoch");
+            *outcome = EVENTLOG_DIVERGED;
+        }
         return 0;
     }
     if (event->producer_seq != acked + 1)
         return 0;
+    //  The next event must follow the one the log holds at acked: the
+    //  producer says which epoch that was. Another one means the event at
+    //  acked here is not the producer's (the broker's store is older than
+    //  the producer's, or the producer's older than the broker's).
+    if (event->producer_epoch && current && event->prev_epoch != current) {
+        snprintf (self->reason, sizeof self->reason,
+                  "producer %s sent seq %" PRIu64 " following an event of epoch %016" PRIx64
+                  ", but the broker's seq %" PRIu64 " of that producer has epoch %016" PRIx64
+                  ": one of the two stores was restored from an older copy",
+                  event->producer, event->producer_seq, event->prev_epoch, acked, current);
+        *outcome = EVENTLOG_DIVERGED;
+        return 0;
+    }
     int rc = eventlog_append (self, txn, event);
     if (rc == EINVAL) {
         //  A producer bug must not wedge its outbox forever: drop the
@@ -201,7 +349,21 @@ eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, eventlog_outcome_t 
     else
         *outcome = EVENTLOG_TAKEN;
     s_set (self->scratch_acked, event->producer, event->producer_seq);
+    if (event->producer_epoch) {
+        char key [256];
+        s_epoch_key (key, sizeof key, event->producer, event->producer_epoch);
+        s_range_t *range = s_range (self, event->producer, event->producer_epoch);
+        s_range_set (self->scratch_epochs, key, range? range->first: event->producer_seq,
+                     event->producer_seq);
+        s_set (self->scratch_current, event->producer, event->producer_epoch);
+    }
     return 0;
+}
+
+const char *
+eventlog_reason (eventlog_t *self)
+{
+    return self->reason;
 }
 
 static int
@@ -216,6 +378,29 @@ s_flush_table (eventlog_t *self, MDB_txn *txn, zhashx_t *scratch, const char *ta
     return 0;
 }
 
+static int
+s_flush_epochs (eventlog_t *self, MDB_txn *txn)
+{
+    for (s_range_t *range = (s_range_t *) zhashx_first (self->scratch_epochs); range;
+         range = (s_range_t *) zhashx_next (self->scratch_epochs)) {
+        const char *name = (const char *) zhashx_cursor (self->scratch_epochs);
+        const char *newline = strrchr (name, '\n');
+        assert (newline);
+        size_t producer_size = (size_t) (newline - name);
+        uint8_t key [256], value [16];
+        assert (producer_size + 9 <= sizeof key);
+        memcpy (key, name, producer_size);
+        key [producer_size] = 0;
+        store_u64_write (key + producer_size + 1, strtoull (newline + 1, NULL, 16));
+        store_u64_write (value, range->first);
+        store_u64_write (value + 8, range->last);
+        int rc = store_put (self->store, txn, "epochs", key, producer_size + 9, value, 16);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int
 eventlog_flush (eventlog_t *self, MDB_txn *txn)
 {
@@ -224,6 +409,10 @@ eventlog_flush (eventlog_t *self, MDB_txn *txn)
         rc = s_flush_table (self, txn, self->scratch_firsts, "firsts");
     if (rc == 0)
         rc = s_flush_table (self, txn, self->scratch_acked, "producers");
+    if (rc == 0)
+        rc = s_flush_table (self, txn, self->scratch_current, "producer_epochs");
+    if (rc == 0)
+        rc = s_flush_epochs (self, txn);
     return rc;
 }
 
@@ -242,6 +431,12 @@ eventlog_committed (eventlog_t *self)
     s_merge (self->scratch_heads, self->heads);
     s_merge (self->scratch_firsts, self->firsts);
     s_merge (self->scratch_acked, self->acked);
+    s_merge (self->scratch_current, self->current);
+    for (s_range_t *range = (s_range_t *) zhashx_first (self->scratch_epochs); range;
+         range = (s_range_t *) zhashx_next (self->scratch_epochs))
+        s_range_set (self->epochs, (const char *) zhashx_cursor (self->scratch_epochs),
+                     range->first, range->last);
+    zhashx_purge (self->scratch_epochs);
     zlistx_t *entries = self->pending;
     self->pending = zlistx_new ();
     zlistx_set_destructor (self->pending, s_entry_free);
@@ -258,6 +453,12 @@ uint64_t
 eventlog_producer_acked (eventlog_t *self, const char *producer)
 {
     return s_get (NULL, self->acked, producer);
+}
+
+uint64_t
+eventlog_producer_epoch (eventlog_t *self, const char *producer)
+{
+    return s_get (NULL, self->current, producer);
 }
 
 uint64_t

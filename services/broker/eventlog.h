@@ -5,6 +5,16 @@
         heads      stream -> be64 newest seq
         firsts     stream -> be64 oldest seq kept (retention)
         producers  producer -> be64 highest producer seq committed
+        producer_epochs  producer -> be64 epoch of that newest event
+        epochs     producer ‖ 0x00 ‖ be64 epoch -> be64 first ‖ be64 last seq
+                   taken under that epoch
+
+    Producer epochs (docs/adr/0007-store-rollback-detection.md) tell a
+    true duplicate from a re-used number: a seq at or below acked is a
+    duplicate only when the event's epoch took that seq; the next seq must
+    name as prev_epoch the epoch of the event the log holds at acked.
+    Anything else is a divergence: one side's store was restored from an
+    older copy, and the log takes nothing more of that producer.
 
     Writes happen inside a store_write: eventlog_begin clears the scratch
     state of the attempt, eventlog_take / eventlog_append add events, and
@@ -19,7 +29,7 @@
 #include "store.h"
 #include "codec.h"
 
-#define EVENTLOG_TABLES "events", "heads", "firsts", "producers"
+#define EVENTLOG_TABLES "events", "heads", "firsts", "producers", "producer_epochs", "epochs"
 
 typedef struct _eventlog_t eventlog_t;
 
@@ -39,13 +49,17 @@ typedef enum {
     EVENTLOG_TAKEN,             //  logged with the next stream seq
     EVENTLOG_DUPLICATE,         //  committed before: dropped
     EVENTLOG_OUT_OF_ORDER,      //  skips past acked + 1: the producer resends
-    EVENTLOG_INVALID            //  no usable stream name: dropped, logged, acked
+    EVENTLOG_INVALID,           //  no usable stream name: dropped, logged, acked
+    EVENTLOG_DIVERGED           //  contradicts the log (see above): not taken,
+                                //  eventlog_reason says why
 } eventlog_outcome_t;
 
 //  Takes a producer's event if it is the next one (producer_seq = acked+1).
 //  Returns 0 with the outcome, or an LMDB error for store_write.
 int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
                            eventlog_outcome_t *outcome);
+//  Why the last event was refused as EVENTLOG_DIVERGED, naming both sides.
+const char *eventlog_reason (eventlog_t *self);
 //  Appends an event of the broker's own (no producer dedup). Returns 0, an
 //  LMDB error, or EINVAL for an unusable stream name.
 int         eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event);
@@ -60,6 +74,8 @@ void        eventlog_entries_free (zlistx_t **entries_p);
 
 //  Committed figures.
 uint64_t    eventlog_producer_acked (eventlog_t *self, const char *producer);
+//  The epoch of the producer's newest event (0: none recorded).
+uint64_t    eventlog_producer_epoch (eventlog_t *self, const char *producer);
 uint64_t    eventlog_head (eventlog_t *self, const char *stream);
 uint64_t    eventlog_first (eventlog_t *self, const char *stream);
 //  Stream names, for heartbeats and status (caller destroys the list).

@@ -5,6 +5,13 @@
     events go out on fanout. An ACK names the highest seq committed for the
     producer, so a producer learns both what is safe to delete and, when
     its batch was cut short by a gap, where to resend from.
+
+    An event that contradicts what the log holds for its producer (a seq
+    re-used under another epoch, or a next seq that does not follow the
+    logged one: a store restored from an older copy on one side) is not
+    taken, nor anything after it in the batch; the ACK says refused with
+    the reason, and the broker raises a problem that `rcmqctl status`
+    shows until the producer's events are taken again.
 */
 #include "broker.h"
 #include "clock.h"
@@ -20,6 +27,9 @@
 typedef struct {
     zframe_t *routing_id;
     PublishBatch *batch;
+    uint64_t refused_seq;       //  0: nothing refused
+    char *reason;
+    size_t taken;
 } s_message_t;
 
 typedef struct {
@@ -35,7 +45,12 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
     eventlog_t *log = commit->broker->log;
     eventlog_begin (log);
     for (size_t m = 0; m < commit->count; m++) {
-        PublishBatch *batch = commit->messages [m].batch;
+        s_message_t *message = &commit->messages [m];
+        PublishBatch *batch = message->batch;
+        //  A retried attempt starts over.
+        message->refused_seq = 0;
+        message->taken = 0;
+        zstr_free (&message->reason);
         for (size_t i = 0; i < batch->n_events; i++) {
             Event *event = batch->events [i];
             //  The batch's producer field is what the relay speaks for.
@@ -45,6 +60,13 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
             int rc = eventlog_take (log, txn, event, &outcome);
             if (rc)
                 return rc;
+            if (outcome == EVENTLOG_TAKEN)
+                message->taken++;
+            if (outcome == EVENTLOG_DIVERGED) {
+                message->refused_seq = event->producer_seq;
+                message->reason = strdup (eventlog_reason (log));
+                break;
+            }
             if (outcome == EVENTLOG_OUT_OF_ORDER)
                 break;          //  the rest of this batch waits for a resend
         }
@@ -60,6 +82,22 @@ s_ack (broker_t *self, s_message_t *message)
     ack.producer = batch->producer;
     ack.acked_seq = eventlog_producer_acked (self->log, batch->producer);
     ack.batch_last_seq = batch->n_events? batch->events [batch->n_events - 1]->producer_seq: 0;
+    if (message->refused_seq) {
+        ack.refused = true;
+        ack.refused_seq = message->refused_seq;
+        ack.reason = message->reason;
+        if (problems_raise (self->problems, "producer_diverged", batch->producer,
+                            message->refused_seq, "%s", message->reason))
+            log_error ("ingest: producer's events contradict the log, refused",
+                       "producer", json_string (batch->producer),
+                       "seq", json_integer ((json_int_t) message->refused_seq),
+                       "reason", json_string (message->reason), NULL);
+    }
+    else
+    if (message->taken
+    &&  problems_clear (self->problems, "producer_diverged", batch->producer))
+        log_info ("ingest: producer's events are taken again", "producer",
+                  json_string (batch->producer), NULL);
     zmsg_t *msg = zmsg_new ();
     zmsg_append (msg, &message->routing_id);
     zmsg_addstr (msg, "ACK");
@@ -95,8 +133,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             ? (PublishBatch *) codec_decode_frame (&publish_batch__descriptor, body): NULL;
         if (batch && batch->producer && *batch->producer
         &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
-            messages [count].routing_id = routing_id;
-            messages [count].batch = batch;
+            messages [count] = (s_message_t) { routing_id, batch, 0, NULL, 0 };
             count++;
         }
         else {
@@ -127,6 +164,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
     for (size_t m = 0; m < count; m++) {
         zframe_destroy (&messages [m].routing_id);
         codec_free (messages [m].batch);
+        zstr_free (&messages [m].reason);
     }
     return 0;
 }

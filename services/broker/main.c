@@ -43,6 +43,7 @@ s_heartbeat (zloop_t *loop, int timer_id, void *arg)
     }
     Heartbeat heartbeat = HEARTBEAT__INIT;
     heartbeat.broker_started_ms = self->started_ms;
+    heartbeat.store_id = self->store_id;
     heartbeat.n_heads = count;
     heartbeat.heads = head_ptrs;
     size_t size;
@@ -91,6 +92,29 @@ s_bind (broker_t *self, int type, const char *name, const char *fallback)
     return socket;
 }
 
+//  The store's identity: random, made when the store is, so consumers can
+//  tell this log from another one (a store wiped and made again, or
+//  another broker's). A copy of the store carries it: a copy restored
+//  over a newer store is caught by the heads and producer epochs instead.
+static int
+s_ensure_store_id (store_t *store, MDB_txn *txn, void *arg)
+{
+    char *store_id = (char *) arg;
+    MDB_val value;
+    int rc = store_get (store, txn, "meta", "store_id", 8, &value);
+    if (rc == 0 && value.mv_size > 0 && value.mv_size < 40) {
+        memcpy (store_id, value.mv_data, value.mv_size);
+        store_id [value.mv_size] = 0;
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc? rc: -1;
+    uint8_t random [16];
+    randombytes_buf (random, sizeof random);
+    sodium_bin2hex (store_id, 33, random, sizeof random);
+    return store_put (store, txn, "meta", "store_id", 8, store_id, strlen (store_id));
+}
+
 static void
 s_usage (void)
 {
@@ -117,6 +141,10 @@ s_start (broker_t *self)
     self->store = store_new (store_dir, tables, error, sizeof error);
     if (!self->store) {
         log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    if (store_write (self->store, s_ensure_store_id, self->store_id)) {
+        log_error ("cannot read or make the store's id", "error", json_string (store_error (self->store)), NULL);
         return -1;
     }
     self->log = eventlog_new (self->store);
@@ -148,7 +176,7 @@ s_start (broker_t *self)
     server_attach (self->api, self->loop);
     zloop_timer (self->loop, BROKER_HEARTBEAT_MS, 0, s_heartbeat, self);
     zloop_timer (self->loop, BROKER_RETENTION_MS, 0, s_retention, self);
-    log_info ("started", "store", json_string (store_dir),
+    log_info ("started", "store", json_string (store_dir), "store_id", json_string (self->store_id),
               "retention_hours", json_integer ((json_int_t) self->retention_hours), NULL);
     return 0;
 }

@@ -5,6 +5,8 @@
 #include "clock.h"
 #include "log.h"
 
+#include <inttypes.h>
+
 #define REPLAY_MAX_EVENTS 5000
 #define REPLAY_MAX_BYTES  (4u << 20)
 
@@ -23,6 +25,7 @@ s_fetch (broker_t *self, zframe_t **routing_id_p, FetchRequest *request)
     reply.n_events = count;
     reply.head_seq = eventlog_head (self->log, request->stream);
     reply.first_seq = first;
+    reply.store_id = self->store_id;
     zmsg_t *msg = zmsg_new ();
     zmsg_append (msg, routing_id_p);
     zmsg_addstr (msg, "FETCHED");
@@ -50,6 +53,23 @@ s_hello (broker_t *self, ConsumerHello *hello)
         }
         consumer->applied = hello->applied [i]->head_seq;
         consumer->last_seen_ms = clock_now_ms ();
+        //  A consumer that applied more than the stream holds read from a
+        //  newer log than this store: it was restored from an older copy.
+        uint64_t head = eventlog_head (self->log, consumer->stream);
+        char subject [300];
+        snprintf (subject, sizeof subject, "%s/%s", consumer->consumer, consumer->stream);
+        if (consumer->applied > head) {
+            if (problems_raise (self->problems, "consumer_ahead_of_log", subject, consumer->applied,
+                                "consumer %s has applied %s up to seq %" PRIu64 " but the stream ends at %" PRIu64
+                                ": the broker's store is older than the consumer's (restored from a copy?)",
+                                consumer->consumer, consumer->stream, consumer->applied, head))
+                log_error ("replay: a consumer is ahead of the log", "consumer", json_string (consumer->consumer),
+                           "stream", json_string (consumer->stream),
+                           "applied", json_integer ((json_int_t) consumer->applied),
+                           "head", json_integer ((json_int_t) head), NULL);
+        }
+        else
+            problems_clear (self->problems, "consumer_ahead_of_log", subject);
     }
 }
 

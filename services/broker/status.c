@@ -60,7 +60,9 @@ s_status (server_call_t *call)
         consumer_rows [i].stream = consumer->stream;
         consumer_rows [i].applied_seq = consumer->applied;
         uint64_t head = eventlog_head (self->log, consumer->stream);
-        consumer_rows [i].lag = head > consumer->applied? head - consumer->applied: 0;
+        //  Signed: a consumer ahead of the stream is the sign of a log
+        //  restored from an older copy, not "no lag".
+        consumer_rows [i].lag = (int64_t) head - (int64_t) consumer->applied;
         consumer_rows [i].last_seen_ms = consumer->last_seen_ms;
         consumer_ptrs [i] = &consumer_rows [i];
     }

@@ -26,6 +26,7 @@ static s_suite_t s_suites [] = {
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
     { "consumer", consumer_suite },
+    { "relay", relay_suite },
     { "metrics_kpi", metrics_kpi_suite },
     { "metrics_aging", metrics_aging_suite },
     { "metrics_rebuild", metrics_rebuild_suite },

@@ -19,6 +19,7 @@ Suite *access_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
 Suite *consumer_suite (void);
+Suite *relay_suite (void);
 Suite *metrics_kpi_suite (void);
 Suite *metrics_aging_suite (void);
 Suite *metrics_rebuild_suite (void);

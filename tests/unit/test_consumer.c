@@ -67,6 +67,7 @@ typedef struct {
     uint8_t *other_packed [PEER_MAX_SEQ + 1];
     size_t other_sizes [PEER_MAX_SEQ + 1];
     uint64_t other_head;
+    char store_id [40];         //  sent in heartbeats and fetch replies
     size_t reply_max;           //  events per FetchReply at most
     //  What the consumer sent.
     size_t subscriptions;
@@ -149,6 +150,7 @@ s_peer_heartbeat (s_peer_t *peer, const char *stream, uint64_t head)
     StreamHead entry = STREAM_HEAD__INIT;
     StreamHead *entries [1] = { &entry };
     heartbeat.broker_started_ms = 1;
+    heartbeat.store_id = peer->store_id;
     if (stream) {
         entry.stream = (char *) stream;
         entry.head_seq = head;
@@ -191,6 +193,7 @@ s_peer_answer (s_peer_t *peer, zframe_t **routing_id_p, FetchRequest *request)
         reply.head_seq = peer->other_head;
         reply.first_seq = 1;
     }
+    reply.store_id = peer->store_id;
     reply.events = events;
     reply.n_events = count;
     zmsg_t *msg = zmsg_new ();
@@ -293,6 +296,7 @@ s_peer_start (s_peer_t *peer, const char *keys_dir)
 {
     memset (peer, 0, sizeof *peer);
     peer->reply_max = 1000;
+    snprintf (peer->store_id, sizeof peer->store_id, "store-one");
     peer->held = zlistx_new ();
     //  The consumer's key is the one the keys directory knows; the broker's
     //  own cert is only in memory.
@@ -1059,6 +1063,104 @@ START_TEST (test_set_aside_survives_replay)
 }
 END_TEST
 
+//  The broker's store restored from an older copy (docs/adr/0007): the
+//  consumer applied 1..5, the broker comes back with 1..2 and numbers new
+//  events 3, 4 ... again. The old consumer took 3..5 for applied and
+//  applied the new 6 on top, skipping the new 3..5 for good; now it stops
+//  the stream and says so, naming both seqs, and applies nothing more.
+static void
+s_peer_rollback (s_peer_t *peer, uint64_t head)
+{
+    for (uint64_t seq = head + 1; seq <= peer->head; seq++) {
+        free (peer->packed [seq]);
+        peer->packed [seq] = NULL;
+    }
+    peer->head = head;
+}
+
+static bool
+s_until_halted (s_test_t *test)
+{
+    return consumer_stopped (test->consumer, STREAM);
+}
+
+START_TEST (test_broker_store_older)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    for (int i = 0; i < 4; i++)
+        s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 5, 5000);
+    s_consumer_stop (&test);
+
+    s_peer_rollback (&test.peer, 2);
+    s_consumer_start (&test);
+    ck_assert (s_run (&test, 5000, s_until_halted));
+    problems_t *problems = consumer_problems (test.consumer);
+    ck_assert (problems_has (problems, "stream_behind_consumer", STREAM));
+    size_t n;
+    Problem **list = problems_to_proto (&problems, 1, &n);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_uint_eq (list [0]->seq, 5);
+    ck_assert_ptr_nonnull (strstr (list [0]->message, "ends at seq 2"));
+    ck_assert_ptr_nonnull (strstr (list [0]->message, "applied up to seq 5"));
+    problems_proto_free (&list, n);
+
+    //  The restored broker numbers new events 3..7; none is applied.
+    for (int i = 0; i < 5; i++)
+        s_peer_log_publish (&test.peer);
+    s_peer_heartbeat (&test.peer, STREAM, 7);
+    s_run (&test, 1000, NULL);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 5);
+    ck_assert_uint_eq (test.apply_calls, 5);
+    s_assert_applied (&test, 1, 5);
+    s_teardown (&test);
+}
+END_TEST
+
+//  A broker serving another store (its id is not the one the consumer
+//  applied from): the consumer remembers the first id in its store, and
+//  stops when another one answers, instead of applying that log's events
+//  at our offsets.
+START_TEST (test_broker_store_changed)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    s_peer_log_publish (&test.peer);
+    s_expect_offset (&test, 2, 5000);
+    MDB_txn *txn = store_read_begin (test.store);
+    MDB_val value;
+    ck_assert_int_eq (store_get (test.store, txn, "offsets", ".broker_store", 13, &value), 0);
+    ck_assert_uint_eq (value.mv_size, strlen ("store-one"));
+    ck_assert_mem_eq (value.mv_data, "store-one", value.mv_size);
+    store_read_end (&txn);
+    s_consumer_stop (&test);
+
+    //  Another log that happens to be longer than our offset.
+    snprintf (test.peer.store_id, sizeof test.peer.store_id, "store-two");
+    s_peer_log (&test.peer);
+    s_peer_log (&test.peer);
+    s_consumer_start (&test);
+    ck_assert (s_run (&test, 5000, s_until_halted));
+    ck_assert (problems_has (consumer_problems (test.consumer), "broker_store_changed", ""));
+    s_peer_log_publish (&test.peer);
+    s_run (&test, 500, NULL);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), 2);
+    ck_assert_uint_eq (test.apply_calls, 2);
+
+    //  A replay from seq 1 (metrics.Rebuild wipes the offsets first) is
+    //  the way back: the consumer takes the new store as its own.
+    ck_assert_int_eq (store_write (test.store, s_wipe, NULL), 0);
+    consumer_reset (test.consumer);
+    ck_assert (!consumer_stopped (test.consumer, STREAM));
+    ck_assert_uint_eq (problems_count (consumer_problems (test.consumer)), 0);
+    s_expect_offset (&test, 5, 5000);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_retention_empty_reply)
 {
     s_test_t test;
@@ -1111,6 +1213,8 @@ consumer_suite (void)
     tcase_add_test (tc, test_duplicate_ignored);
     tcase_add_test (tc, test_gap_fetches);
     tcase_add_test (tc, test_heartbeat_head_fetches);
+    tcase_add_test (tc, test_broker_store_older);
+    tcase_add_test (tc, test_broker_store_changed);
     tcase_add_test (tc, test_offset_survives_reopen);
     tcase_add_test (tc, test_unreadable_offset_refused);
     tcase_add_test (tc, test_apply_failure_live);

@@ -642,6 +642,154 @@ START_TEST (test_prune)
 }
 END_TEST
 
+//  Producer epochs (docs/adr/0007): one producer writes seqs 1..3 under
+//  epoch A, restarts and writes 4..5 under B. Resends of each are
+//  duplicates; a store restored from the copy taken at seq 3 opens under C
+//  and writes seq 4 again (prev A): refused, as is a re-used 2 under C; a
+//  broker restored from the copy at 3 (current epoch A, acked 3) refuses a
+//  seq 6 that follows B. The epochs survive a reopen of the log.
+static void
+s_epoch_event (Event *event, uint64_t seq, uint64_t epoch, uint64_t prev)
+{
+    s_event (event, "p", seq, "claims", "created", 1000);
+    event->producer_epoch = epoch;
+    event->prev_epoch = prev;
+}
+
+START_TEST (test_epochs)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    const uint64_t A = 0xa1, B = 0xb2, C = 0xc3;
+    s_take_t take;
+    Event events [8];
+    s_epoch_event (&events [0], 1, A, 0);
+    s_epoch_event (&events [1], 2, A, A);
+    s_epoch_event (&events [2], 3, A, A);
+    zlistx_t *entries = s_commit (log, store, events, 3, &take);
+    ck_assert_uint_eq (zlistx_size (entries), 3);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_producer_epoch (log, "p"), A);
+
+    //  The broker's store as it was at seq 3, copied while closed, for the
+    //  rollback below.
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    char *copy_dir = test_tmpdir ("eventlog-copy");
+    char command [1024];
+    snprintf (command, sizeof command, "cp '%s/data.mdb' '%s/data.mdb'", dir, copy_dir);
+    ck_assert_int_eq (system (command), 0);
+    store = s_open (dir);
+    log = eventlog_new (store);
+
+    s_epoch_event (&events [0], 4, B, A);
+    s_epoch_event (&events [1], 5, B, B);
+    entries = s_commit (log, store, events, 2, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
+    eventlog_entries_free (&entries);
+
+    //  True resends, each under the epoch that wrote it.
+    s_epoch_event (&events [0], 3, A, A);
+    s_epoch_event (&events [1], 4, B, A);
+    s_epoch_event (&events [2], 5, B, B);
+    entries = s_commit (log, store, events, 3, &take);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_int_eq (take.outcomes [i], EVENTLOG_DUPLICATE);
+    eventlog_entries_free (&entries);
+
+    //  The producer's store restored from its copy at seq 3: seq 4 again,
+    //  under a new epoch. The old code took it for a duplicate and dropped
+    //  it for good.
+    s_epoch_event (&events [0], 4, C, A);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
+    ck_assert_uint_eq (zlistx_size (entries), 0);
+    eventlog_entries_free (&entries);
+    ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "seq 4"));
+    ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "never saw that epoch"));
+    //  A known epoch at a seq it never had is no duplicate either.
+    s_epoch_event (&events [0], 4, A, A);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
+
+    //  Reopened from disk: the same ranges and current epoch.
+    eventlog_destroy (&log);
+    log = eventlog_new (store);
+    ck_assert_uint_eq (eventlog_producer_epoch (log, "p"), B);
+    s_epoch_event (&events [0], 5, B, B);
+    s_epoch_event (&events [1], 5, C, C);
+    s_epoch_event (&events [2], 6, B, B);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DUPLICATE);
+    eventlog_entries_free (&entries);
+    entries = s_commit (log, store, events + 1, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
+    eventlog_entries_free (&entries);
+    entries = s_commit (log, store, events + 2, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    eventlog_entries_free (&entries);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+
+    //  The broker restored from its copy at seq 3 (acked 3, epoch A). A
+    //  producer event 4 that follows an event of epoch B (the producer
+    //  wrote 4 under C after B's 4..: its prev is not the log's A) is
+    //  refused: the log's seq 3 is not the event it follows.
+    store = s_open (copy_dir);
+    log = eventlog_new (store);
+    ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 3);
+    s_epoch_event (&events [0], 4, C, B);
+    entries = s_commit (log, store, events, 1, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
+    ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "restored from an older copy"));
+    eventlog_entries_free (&entries);
+    ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
+
+    //  A log from before epochs: "legacy" took 1..3 under an epoch it did
+    //  not record (an older broker). After the upgrade it takes 4 under D
+    //  and records that; a resend of 2 under the unrecorded epoch is still
+    //  a duplicate, and 4 under another epoch is not.
+    for (uint64_t seq = 1; seq <= 3; seq++)
+        s_event (&events [seq - 1], "legacy", seq, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 3, &take);
+    eventlog_entries_free (&entries);
+    const uint64_t D = 0xd4, E = 0xe5;
+    s_event (&events [0], "legacy", 4, "claims", "created", 1000);
+    events [0].producer_epoch = D;
+    events [0].prev_epoch = E;
+    s_event (&events [1], "legacy", 2, "claims", "created", 1000);
+    events [1].producer_epoch = E;
+    events [1].prev_epoch = E;
+    s_event (&events [2], "legacy", 4, "claims", "created", 1000);
+    events [2].producer_epoch = E;
+    events [2].prev_epoch = E;
+    entries = s_commit (log, store, events, 3, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_DUPLICATE);
+    ck_assert_int_eq (take.outcomes [2], EVENTLOG_DIVERGED);
+    eventlog_entries_free (&entries);
+
+    //  Events without an epoch (an older producer) keep the old rules.
+    s_event (&events [0], "old", 1, "claims", "created", 1000);
+    s_event (&events [1], "old", 1, "claims", "created", 1000);
+    entries = s_commit (log, store, events, 2, &take);
+    ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
+    ck_assert_int_eq (take.outcomes [1], EVENTLOG_DUPLICATE);
+    eventlog_entries_free (&entries);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (copy_dir);
+    free (copy_dir);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 eventlog_suite (void)
 {
@@ -656,6 +804,7 @@ eventlog_suite (void)
     tcase_add_test (tc, test_map_growth_retry);
     tcase_add_test (tc, test_fetch);
     tcase_add_test (tc, test_prune);
+    tcase_add_test (tc, test_epochs);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -383,6 +383,69 @@ START_TEST (test_map_growth)
 }
 END_TEST
 
+//  Epochs (docs/adr/0007): every open draws a new one, each event carries
+//  it and the epoch of the event before it, across reopens and aborted
+//  writes, so the broker can tell a restored copy from the original.
+START_TEST (test_epochs)
+{
+    char *dir = test_tmpdir ("outbox");
+    store_t *store = s_open (dir);
+    outbox_t *outbox = outbox_new (store, "claims");
+    uint64_t first = outbox_epoch (outbox);
+    ck_assert_uint_ne (first, 0);
+    ck_assert_int_eq (s_write (outbox, 2, 0, false), 0);
+    outbox_destroy (&outbox);
+
+    //  A copy of the store taken now (closed), for the restore below.
+    store_destroy (&store);
+    char *copy = test_tmpdir ("outbox-copy");
+    char command [1024];
+    snprintf (command, sizeof command, "cp '%s/data.mdb' '%s/data.mdb'", dir, copy);
+    ck_assert_int_eq (system (command), 0);
+    store = s_open (dir);
+
+    outbox = outbox_new (store, "claims");
+    uint64_t second = outbox_epoch (outbox);
+    ck_assert_uint_ne (second, first);
+    ck_assert_int_ne (s_write (outbox, 1, 0, true), 0);     //  aborted
+    ck_assert_int_eq (s_write (outbox, 2, 0, false), 0);
+    const char *producer = strdup (outbox_producer (outbox));
+    outbox_destroy (&outbox);
+    uint64_t expect [5][2] = { { first, 0 }, { first, first }, { second, first },
+                               { second, second } };
+    for (uint64_t seq = 1; seq <= 4; seq++) {
+        Event *event = s_entry (store, seq);
+        ck_assert_ptr_nonnull (event);
+        ck_assert_uint_eq (event->producer_epoch, expect [seq - 1][0]);
+        ck_assert_uint_eq (event->prev_epoch, expect [seq - 1][1]);
+        codec_free (event);
+    }
+    store_destroy (&store);
+
+    //  The copy put back: same producer name, but a third epoch, and its
+    //  next event (seq 3 again) follows the first epoch, not the second.
+    store = s_open (copy);
+    outbox = outbox_new (store, "claims");
+    ck_assert_str_eq (outbox_producer (outbox), producer);
+    uint64_t third = outbox_epoch (outbox);
+    ck_assert_uint_ne (third, first);
+    ck_assert_uint_ne (third, second);
+    ck_assert_int_eq (s_write (outbox, 1, 0, false), 0);
+    Event *event = s_entry (store, 3);
+    ck_assert_ptr_nonnull (event);
+    ck_assert_uint_eq (event->producer_epoch, third);
+    ck_assert_uint_eq (event->prev_epoch, first);
+    codec_free (event);
+    outbox_destroy (&outbox);
+    store_destroy (&store);
+    free ((char *) producer);
+    test_rmtree (copy);
+    free (copy);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 outbox_suite (void)
 {
@@ -395,6 +458,7 @@ outbox_suite (void)
     tcase_add_test (tc, test_producer_identity);
     tcase_add_test (tc, test_depth_next_seq);
     tcase_add_test (tc, test_map_growth);
+    tcase_add_test (tc, test_epochs);
     suite_add_tcase (suite, tc);
     return suite;
 }
