@@ -20,6 +20,7 @@
 
 #include <czmq.h>
 #include "codec.h"
+#include "config.h"
 #include "keyring.h"
 #include "store.h"
 
@@ -59,6 +60,14 @@ server_t   *server_new (const char *service, store_t *store, keyring_t *keyring,
                         const server_method_t *methods, void *state);
 void        server_destroy (server_t **self_p);
 void        server_set_audit (server_t *self, server_audit_fn *audit, void *arg);
+//  Bounds the reply cache: bytes of replies held, and how long one is kept
+//  (ms; 0 keeps none). Defaults 64 MiB and 5 minutes.
+void        server_set_reply_cache (server_t *self, size_t max_bytes, uint64_t max_age_ms);
+//  The same from config api/reply-cache-bytes and api/reply-cache-ms.
+//  0, or -1 with the reason in error when a value is not a whole number.
+int         server_configure (server_t *self, config_t *config, char *error, size_t size);
+//  Bytes of replies the cache holds now.
+size_t      server_cache_bytes (server_t *self);
 //  Adds a second table (e.g. methods common to every service).
 void        server_add_methods (server_t *self, const server_method_t *methods);
 //  Called after every committed call (e.g. to kick the outbox relay).

@@ -251,6 +251,10 @@ s_start (service_t *self)
                                self->def->methods? self->def->methods: no_methods, self);
     server_add_methods (self->server, self->health);
     server_set_audit (self->server, s_audit, self);
+    if (server_configure (self->server, config, error, sizeof error)) {
+        log_error ("bad api setting", "error", json_string (error), NULL);
+        return -1;
+    }
     server_on_commit (self->server, s_kick, self);
 
     if (self->def->start && self->def->start (self))
