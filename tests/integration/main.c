@@ -21,6 +21,7 @@ static s_suite_t s_suites [] = {
     { "claims", claims_suite },
     { "metrics", metrics_suite },
     { "replycache", replycache_suite },
+    { "producers", producers_suite },
 };
 
 int

@@ -15,5 +15,6 @@ Suite *intake_suite (void);
 Suite *claims_suite (void);
 Suite *metrics_suite (void);
 Suite *replycache_suite (void);
+Suite *producers_suite (void);
 
 #endif
