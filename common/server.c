@@ -38,6 +38,8 @@ struct _server_t {
     void *audit_arg;
     void (*committed) (void *arg);
     void *committed_arg;
+    char methods_name [80];     //  "<service>.Methods"
+    server_method_t own [2];
     zsock_t *socket;
     zloop_t *loop;
     int purge_timer;
@@ -69,6 +71,20 @@ s_cached_free (void **item_p)
     *item_p = NULL;
 }
 
+//  A table entry without a scope mark, or a subject method that cannot
+//  name its subject, would leave vendor scope to chance.
+static void
+s_check_table (const server_method_t *methods)
+{
+    for (const server_method_t *entry = methods; entry->method; entry++) {
+        assert (entry->scope > SERVER_SCOPE_UNSET && entry->scope <= SERVER_INTERNAL);
+        assert (entry->scope != SERVER_SUBJECT || entry->resolve);
+        assert (entry->handler && entry->permission);
+    }
+}
+
+static int s_methods (server_call_t *call);
+
 server_t *
 server_new (const char *service, store_t *store, keyring_t *keyring,
             const server_method_t *methods, void *state)
@@ -77,7 +93,12 @@ server_new (const char *service, store_t *store, keyring_t *keyring,
     self->service = strdup (service);
     self->store = store;
     self->keyring = keyring;
+    s_check_table (methods);
     self->tables [self->table_count++] = methods;
+    snprintf (self->methods_name, sizeof self->methods_name, "%s.Methods", service);
+    self->own [0] = (server_method_t) { self->methods_name, "health.read", NULL, s_methods, SERVER_UNSCOPED, NULL };
+    self->own [1] = (server_method_t) { NULL };
+    self->tables [self->table_count++] = self->own;
     self->state = state;
     self->cache = zhashx_new ();
     self->cache_order = zlistx_new ();
@@ -160,6 +181,7 @@ void
 server_add_methods (server_t *self, const server_method_t *methods)
 {
     assert (self->table_count < SERVER_MAX_TABLES);
+    s_check_table (methods);
     self->tables [self->table_count++] = methods;
 }
 
@@ -206,6 +228,97 @@ server_call_subject (server_call_t *call, const char *id)
 {
     if (id && *id)
         zlistx_add_end (call->subjects, (void *) id);
+}
+
+void
+server_call_scope (server_call_t *call, const char *kind, const char *id,
+                   const char *phase, const char *vendor_team)
+{
+    call->scope_seen++;
+    if (!*call->scope_refused && !access_in_scope (call->caller, phase, vendor_team))
+        snprintf (call->scope_refused, sizeof call->scope_refused, "%s '%s'", kind, id? id: "");
+}
+
+bool
+server_call_in_scope (server_call_t *call, const char *phase, const char *vendor_team)
+{
+    return access_in_scope (call->caller, phase, vendor_team);
+}
+
+static const char *s_scope_names [] = { "unset", "unscoped", "subject", "list", "internal" };
+
+const char *
+server_scope_name (server_scope_t scope)
+{
+    return scope <= SERVER_INTERNAL? s_scope_names [scope]: "unset";
+}
+
+//  --------------------------------------------------------------------------
+//  <service>.Methods: the tables as they are
+
+static const char *
+s_field_type (ProtobufCType type)
+{
+    switch (type) {
+        case PROTOBUF_C_TYPE_STRING:  return "string";
+        case PROTOBUF_C_TYPE_BYTES:   return "bytes";
+        case PROTOBUF_C_TYPE_BOOL:    return "bool";
+        case PROTOBUF_C_TYPE_ENUM:    return "enum";
+        case PROTOBUF_C_TYPE_FLOAT:
+        case PROTOBUF_C_TYPE_DOUBLE:  return "double";
+        case PROTOBUF_C_TYPE_MESSAGE: return "message";
+        default:                      return "int";
+    }
+}
+
+static int
+s_methods (server_call_t *call)
+{
+    server_t *self = call->server;
+    size_t count = 0;
+    for (int t = 0; t < self->table_count; t++)
+        for (const server_method_t *entry = self->tables [t]; entry->method; entry++)
+            count++;
+    MethodInfo *infos = (MethodInfo *) calloc (count + 1, sizeof (MethodInfo));
+    MethodInfo **info_ptrs = (MethodInfo **) calloc (count + 1, sizeof (MethodInfo *));
+    zlistx_t *blocks = zlistx_new ();
+    zlistx_set_destructor (blocks, (zlistx_destructor_fn *) zstr_free);
+    size_t n = 0;
+    for (int t = 0; t < self->table_count; t++)
+        for (const server_method_t *entry = self->tables [t]; entry->method; entry++, n++) {
+            MethodInfo *info = &infos [n];
+            method_info__init (info);
+            info->name = (char *) entry->method;
+            info->permission = (char *) entry->permission;
+            info->scope = (char *) server_scope_name (entry->scope);
+            const ProtobufCMessageDescriptor *type = entry->request_type;
+            info->request_type = (char *) (type? type->name: "");
+            size_t fields = type? type->n_fields: 0;
+            FieldInfo *field_infos = (FieldInfo *) zmalloc ((fields + 1) * sizeof (FieldInfo));
+            FieldInfo **field_ptrs = (FieldInfo **) zmalloc ((fields + 1) * sizeof (FieldInfo *));
+            zlistx_add_end (blocks, field_infos);
+            zlistx_add_end (blocks, field_ptrs);
+            for (size_t f = 0; f < fields; f++) {
+                field_info__init (&field_infos [f]);
+                field_infos [f].name = (char *) type->fields [f].name;
+                field_infos [f].number = type->fields [f].id;
+                field_infos [f].type = (char *) s_field_type (type->fields [f].type);
+                field_infos [f].repeated = type->fields [f].label == PROTOBUF_C_LABEL_REPEATED;
+                field_ptrs [f] = &field_infos [f];
+            }
+            info->n_request_fields = fields;
+            info->request_fields = field_ptrs;
+            info_ptrs [n] = info;
+        }
+    MethodList list = METHOD_LIST__INIT;
+    list.service = self->service;
+    list.n_methods = count;
+    list.methods = info_ptrs;
+    server_call_reply (call, &list);
+    zlistx_destroy (&blocks);
+    free (info_ptrs);
+    free (infos);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -274,6 +387,8 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     call->message [0] = 0;
     call->status = STATUS__OK;
     zlistx_purge (call->subjects);
+    call->scope_seen = 0;
+    call->scope_refused [0] = 0;
     call->txn = txn;
 
     const Request *request = run->request;
@@ -293,6 +408,11 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
         server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: role '%s' may not %s (needs %s)",
                           self->service, call->caller->role, request->method, method->permission);
     else
+    if (method->scope == SERVER_INTERNAL && access_scope_team (call->caller))
+        server_call_fail (call, STATUS__PERMISSION_DENIED,
+                          "%s: %s acts on every queue; role '%s' works only its team's queues",
+                          self->service, request->method, call->caller->role);
+    else
     if (request->deadline_ms && zclock_time () > (int64_t) request->deadline_ms)
         server_call_fail (call, STATUS__DEADLINE_EXCEEDED, "%s: %s arrived after its deadline",
                           self->service, request->method);
@@ -302,6 +422,16 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
             if (!call->body)
                 server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: body of %s is not a valid %s",
                                   self->service, request->method, method->request_type->name);
+        }
+        //  A vendor's subject must be of its queues before anything runs;
+        //  out of scope reads as absent, so it learns nothing of others'.
+        if (call->status == STATUS__OK && method->scope == SERVER_SUBJECT && access_scope_team (call->caller)) {
+            int rc = method->resolve (call);
+            if (rc)
+                return rc;
+            if (call->status == STATUS__OK && (*call->scope_refused || !call->scope_seen))
+                server_call_fail (call, STATUS__NOT_FOUND, "%s: no %s", request->method,
+                                  *call->scope_refused? call->scope_refused: "such subject");
         }
         if (call->status == STATUS__OK) {
             int rc = method->handler (call);

@@ -244,7 +244,8 @@ s_start (service_t *self)
     //  The api socket, last: only now can we answer for everything above.
     //  Every service answers <name>.Health; the name is only known now.
     snprintf (self->health_method, sizeof self->health_method, "%s.Health", name);
-    self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health };
+    self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health,
+                                            SERVER_UNSCOPED, NULL };
     self->health [1] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
     self->server = server_new (name, self->store, self->keyring,

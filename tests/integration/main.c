@@ -22,6 +22,7 @@ static s_suite_t s_suites [] = {
     { "metrics", metrics_suite },
     { "replycache", replycache_suite },
     { "producers", producers_suite },
+    { "scope", scope_suite },
 };
 
 int

@@ -16,5 +16,6 @@ Suite *claims_suite (void);
 Suite *metrics_suite (void);
 Suite *replycache_suite (void);
 Suite *producers_suite (void);
+Suite *scope_suite (void);
 
 #endif
