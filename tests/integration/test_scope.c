@@ -328,6 +328,29 @@ s_caught_up (void *arg)
     return harness_consumed (wait->run->harness, "claims", "intake") >= wait->events;
 }
 
+//  The files claims.Submit named are in the outbound dir (written after
+//  its commit).
+typedef struct {
+    const char *dir;
+    json_t *files;
+} s_files_t;
+
+static bool
+s_files_written (void *arg)
+{
+    s_files_t *wait = (s_files_t *) arg;
+    for (size_t i = 0; i < json_array_size (wait->files); i++) {
+        const char *name = json_string_value (json_array_get (wait->files, i));
+        const char *slash = name? strrchr (name, '/'): NULL;
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", wait->dir, slash? slash + 1: name? name: "");
+        struct stat st;
+        if (stat (path, &st))
+            return false;
+    }
+    return true;
+}
+
 static bool
 s_start (s_run_t *run)
 {
@@ -413,16 +436,13 @@ s_prepare (s_run_t *run)
         return false;
 
     json_t *submitted = s_ctl (run, &rc, 120000, "claims", "submit", NULL);
+    s_files_t files_wait = { outbound, json_object_get (submitted, "files") };
+    bool written = rc == 0 && json_array_size (files_wait.files) > 0
+                && harness_wait_until (s_files_written, &files_wait, harness_scaled_ms (30000), 100);
     json_decref (submitted);
-    s_check (run, rc == 0, "claims submit: exit %d", rc);
-    //  The files are written after the commit; give them a moment.
-    for (int i = 0; i < 100; i++) {
-        struct stat st;
-        if (stat (outbound, &st) == 0)
-            break;
-        harness_sleep_ms (100);
-    }
-    harness_sleep_ms (500);
+    s_check (run, written, "claims submit (exit %d): its 837P files are not in %s", rc, outbound);
+    if (!written)
+        return false;
     char *sim [] = { "--seed", "4", "--out", remits, "--expect", expect, "--waves", "1",
                      "--unknown-claims", "3", outbound, NULL };
     rc = harness_script (run->harness, "payer-sim", sim, 120000);
