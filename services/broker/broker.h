@@ -48,9 +48,10 @@ typedef struct {
 void broker_publish (broker_t *self, zlistx_t *entries);
 
 //  0 when the connection with this key (Z85, ZAP User-Id) may publish the
-//  batch; -1 with the reason (naming the key's service and the stream).
+//  batch; -1 with the reason (naming the key's service and the stream) and
+//  *stream the stream of the event refused ("" when not one event's).
 int  broker_producer_check (broker_t *self, const char *key, const PublishBatch *batch,
-                            char *reason, size_t size);
+                            const char **stream, char *reason, size_t size);
 int  broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 int  broker_replay_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 //  The api's method table (broker.Status, broker.Health) and its audit sink.

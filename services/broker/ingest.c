@@ -96,11 +96,11 @@ s_refused (broker_t *self, zframe_t **routing_id_p, zframe_t *body, const Publis
     }
     const char *key = transport_peer_key (body);
     char reason [512];
-    if (broker_producer_check (self, key, batch, reason, sizeof reason) == 0)
+    const char *stream;
+    if (broker_producer_check (self, key, batch, &stream, reason, sizeof reason) == 0)
         return false;
     log_warn ("ingest: batch refused", "reason", json_string (reason), "key", json_string (key? key: ""),
-              "producer", json_string (batch->producer),
-              "stream", json_string (batch->n_events && batch->events [0]->stream? batch->events [0]->stream: ""),
+              "producer", json_string (batch->producer), "stream", json_string (stream),
               "events", json_integer ((json_int_t) batch->n_events), NULL);
     zmsg_t *msg = zmsg_new ();
     zmsg_append (msg, routing_id_p);

@@ -73,8 +73,9 @@ s_may_write (const s_writer_t *writer, const char *configured, const char *strea
 
 int
 broker_producer_check (broker_t *self, const char *key, const PublishBatch *batch,
-                       char *reason, size_t size)
+                       const char **stream, char *reason, size_t size)
 {
+    *stream = "";
     const identity_t *who = key? keyring_lookup (self->keyring, key): NULL;
     if (!who || !streq (who->role, "service")) {
         snprintf (reason, size, "key %s is not a known service key", key? key: "(none)");
@@ -93,6 +94,7 @@ broker_producer_check (broker_t *self, const char *key, const PublishBatch *batc
     const s_writer_t *writer = s_writer (who->name);
     for (size_t i = 0; i < batch->n_events; i++) {
         const Event *event = batch->events [i];
+        *stream = event->stream? event->stream: "";
         if (!event->producer || !streq (event->producer, producer)) {
             snprintf (reason, size, "key '%s': event %zu of batch '%s' names producer '%s'",
                       who->name, i, producer, event->producer? event->producer: "");

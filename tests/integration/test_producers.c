@@ -218,8 +218,9 @@ START_TEST (test_producer_streams)
         s_check (&run, rc == 0 && streq (read.keys, "REAL1,REAL2,REAL3"),
                  "stream intake holds '%s' (replay rc %d), expected intake's REAL1,REAL2,REAL3", read.keys, rc);
         s_check (&run, harness_log_contains (run.harness, "broker", "batch refused")
-                    && harness_log_contains (run.harness, "broker", zcert_public_txt (metrics)),
-                 "the broker's log does not record the refusal with metrics' key");
+                    && harness_log_contains (run.harness, "broker", zcert_public_txt (metrics))
+                    && harness_log_contains (run.harness, "broker", "\"stream\":\"intake\""),
+                 "the broker's log does not record the refusal with metrics' key and stream intake");
         zsock_destroy (&as_intake);
         zsock_destroy (&as_metrics);
         zsock_destroy (&as_tester);
