@@ -554,6 +554,12 @@ START_TEST (test_every_method_out_of_scope)
     }
     int status = 0, exited = harness_first_exited (run.procs, 7, &status);
     s_check (&run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
+    //  Under the sanitizers, a report in a log fails the run even if the
+    //  process lived on.
+    for (size_t i = 0; run.harness && s_services [i]; i++)
+        s_check (&run, !harness_log_contains (run.harness, s_services [i], "runtime error:")
+                    && !harness_log_contains (run.harness, s_services [i], "ERROR: AddressSanitizer"),
+                 "%s logged a sanitizer report", s_services [i]);
     for (size_t i = 0; i < run.secret_count; i++)
         free (run.secrets [i]);
     zcert_destroy (&run.admin);
