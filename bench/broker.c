@@ -137,7 +137,7 @@ typedef struct {
 } broker_proc_t;
 
 static int
-s_broker_start (bench_t *self, broker_proc_t *broker, const char *dir)
+s_broker_start (bench_t *self, broker_proc_t *broker, const char *dir, const char *stream)
 {
     snprintf (broker->dir, sizeof broker->dir, "%s", dir);
     int ports [4];
@@ -154,8 +154,9 @@ s_broker_start (bench_t *self, broker_proc_t *broker, const char *dir)
     if (!file)
         return -1;
     fprintf (file, "data\n    dir = \"%s/data\"\nkeys\n    dir = \"%s\"\n"
-             "broker\n    ingest = \"%s\"\n    fanout = \"%s\"\n    replay = \"%s\"\n    api = \"%s\"\n",
-             dir, self->keys_dir, broker->ingest, broker->fanout, broker->replay, broker->api);
+             "broker\n    ingest = \"%s\"\n    fanout = \"%s\"\n    replay = \"%s\"\n    api = \"%s\"\n"
+             "producers\n    producer = \"%s\"\n",
+             dir, self->keys_dir, broker->ingest, broker->fanout, broker->replay, broker->api, stream);
     fclose (file);
 
     posix_spawn_file_actions_t actions;
@@ -280,7 +281,7 @@ s_producer_actor (zsock_t *pipe, void *arg)
     static const char *tables [] = { OUTBOX_TABLES, NULL };
     char error [256];
     store_t *store = store_new (args->dir, tables, error, sizeof error);
-    outbox_t *outbox = store? outbox_new (store, "bench-producer"): NULL;
+    outbox_t *outbox = store? outbox_new (store, "producer"): NULL;
     zcert_t *cert = transport_load_secret (args->keys_dir, "producer");
     char *broker_key = transport_load_public_key (args->keys_dir, "broker");
     relay_t *relay = NULL;
@@ -460,7 +461,7 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
     zactor_t *producer = NULL;
     producer_args_t producer_args = { .dir = NULL };
     char producer_dir [PATH_MAX];
-    if (s_broker_start (self, &broker, dir))
+    if (s_broker_start (self, &broker, dir, stream))
         goto done;
 
     for (int i = 0; i < subscribers; i++) {

@@ -2,7 +2,7 @@
     bottom is reading the policy: admins administer, compliance reads the
     audit trail and everything it needs to check, leaders read figures,
     internal staff work every queue, vendor staff work (scoped) queues,
-    services only talk to each other.
+    services only talk to each other. Below it, the one scope rule.
 */
 #include "access.h"
 
@@ -75,4 +75,22 @@ access_role_is_vendor (const char *role)
 {
     const s_role_t *entry = s_role (role);
     return entry && entry->vendor;
+}
+
+const char *
+access_scope_team (const identity_t *caller)
+{
+    return caller && !access_role_is_vendor (caller->role)? NULL
+         : caller? caller->team: "";
+}
+
+bool
+access_in_scope (const identity_t *caller, const char *phase, const char *vendor_team)
+{
+    const char *team = access_scope_team (caller);
+    if (!team)
+        return true;
+    //  A vendor's work: handed over (pilot or vendor phase), to this vendor.
+    return phase && *phase && strcmp (phase, "internal") != 0
+        && vendor_team && *team && strcmp (vendor_team, team) == 0;
 }

@@ -247,6 +247,18 @@ s_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             codec_free (ack);
         }
     }
+    else
+    if (command && streq (command, "REFUSED")) {
+        //  The broker will not take this key's events at all (a producer
+        //  name or stream the key may not write): resending cannot help,
+        //  so stop, keep them in the outbox and say why until fixed.
+        char *reason = body? zframe_strdup (body): NULL;
+        s_stop (self, "broker_refused_publisher", self->sent,
+                "the broker refused this service's events: %s (a service key publishes only "
+                "its own streams; see producers/<key name> in docs/configuration.md)",
+                reason? reason: "no reason given");
+        free (reason);
+    }
     free (command);
     zframe_destroy (&body);
     zmsg_destroy (&msg);

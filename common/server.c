@@ -5,6 +5,14 @@
     inside one store_write, then the reply goes out. Replies are cached by
     (caller key, request id) for a while, so a client that resends after a
     timeout gets the same answer and the handler does not run twice.
+
+    The cache is bounded three ways, oldest out first: by entries, by the
+    bytes of the replies it holds (api/reply-cache-bytes) and by age
+    (api/reply-cache-ms). A client resends within its own timeout times its
+    attempts (seconds), so an old reply is of no use to anyone, and a bound
+    by count alone let a few hundred 1,000-claim lists hold 600 MB. A reply
+    larger than the whole byte bound is not kept at all: a resend of it runs
+    the method again.
 */
 #include "server.h"
 #include "access.h"
@@ -14,6 +22,10 @@
 
 #define SERVER_MAX_TABLES   8
 #define SERVER_CACHE_SIZE   4096
+#define SERVER_CACHE_PURGE_MS 1000
+//  Defaults of api/reply-cache-bytes and api/reply-cache-ms.
+#define SERVER_CACHE_BYTES  (64 * 1024 * 1024)
+#define SERVER_CACHE_AGE_MS (300 * 1000)
 
 struct _server_t {
     char *service;
@@ -26,18 +38,52 @@ struct _server_t {
     void *audit_arg;
     void (*committed) (void *arg);
     void *committed_arg;
+    char methods_name [80];     //  "<service>.Methods"
+    server_method_t own [2];
     zsock_t *socket;
-    zhashx_t *cache;            //  "key/request id" -> zchunk reply
-    zlistx_t *cache_order;      //  keys, oldest first
+    zloop_t *loop;
+    int purge_timer;
+    zhashx_t *cache;            //  "key/request id" -> s_cached_t (owned by cache_order)
+    zlistx_t *cache_order;      //  s_cached_t, oldest first
+    size_t cache_bytes;         //  of the replies held
+    size_t cache_max_bytes;
+    uint64_t cache_max_age_ms;
     uint64_t handled;
     uint64_t last_refresh;
 };
 
+//  One cached reply; the order list owns it, the hash points at it.
+typedef struct {
+    char *key;
+    zchunk_t *reply;
+    uint64_t at_ms;             //  monotonic
+} s_cached_t;
+
 static void
-s_chunk_free (void **item_p)
+s_cached_free (void **item_p)
 {
-    zchunk_destroy ((zchunk_t **) item_p);
+    s_cached_t *cached = (s_cached_t *) *item_p;
+    if (cached) {
+        free (cached->key);
+        zchunk_destroy (&cached->reply);
+        free (cached);
+    }
+    *item_p = NULL;
 }
+
+//  A table entry without a scope mark, or a subject method that cannot
+//  name its subject, would leave vendor scope to chance.
+static void
+s_check_table (const server_method_t *methods)
+{
+    for (const server_method_t *entry = methods; entry->method; entry++) {
+        assert (entry->scope > SERVER_SCOPE_UNSET && entry->scope <= SERVER_INTERNAL);
+        assert (entry->scope != SERVER_SUBJECT || entry->resolve);
+        assert (entry->handler && entry->permission);
+    }
+}
+
+static int s_methods (server_call_t *call);
 
 server_t *
 server_new (const char *service, store_t *store, keyring_t *keyring,
@@ -47,13 +93,19 @@ server_new (const char *service, store_t *store, keyring_t *keyring,
     self->service = strdup (service);
     self->store = store;
     self->keyring = keyring;
+    s_check_table (methods);
     self->tables [self->table_count++] = methods;
+    snprintf (self->methods_name, sizeof self->methods_name, "%s.Methods", service);
+    self->own [0] = (server_method_t) { self->methods_name, "health.read", NULL, s_methods, SERVER_UNSCOPED, NULL };
+    self->own [1] = (server_method_t) { NULL };
+    self->tables [self->table_count++] = self->own;
     self->state = state;
     self->cache = zhashx_new ();
-    zhashx_set_destructor (self->cache, s_chunk_free);
     self->cache_order = zlistx_new ();
-    zlistx_set_destructor (self->cache_order, (zlistx_destructor_fn *) zstr_free);
-    zlistx_set_duplicator (self->cache_order, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (self->cache_order, s_cached_free);
+    self->cache_max_bytes = SERVER_CACHE_BYTES;
+    self->cache_max_age_ms = SERVER_CACHE_AGE_MS;
+    self->purge_timer = -1;
     return self;
 }
 
@@ -73,6 +125,52 @@ server_destroy (server_t **self_p)
 }
 
 void
+server_set_reply_cache (server_t *self, size_t max_bytes, uint64_t max_age_ms)
+{
+    self->cache_max_bytes = max_bytes;
+    self->cache_max_age_ms = max_age_ms;
+}
+
+//  A whole number of at least min in the config, else the default; -1
+//  with the reason when the value is there but not such a number.
+static int
+s_config_size (config_t *config, const char *key, uint64_t min, uint64_t fallback, uint64_t *value,
+               char *error, size_t size)
+{
+    const char *text = config_get (config, key, "");
+    *value = fallback;
+    if (!*text)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long number = strtoull (text, &end, 10);
+    if (errno || *end || end == text || *text == '-' || number < min) {
+        snprintf (error, size, "%s = '%s': expected a whole number from %llu up",
+                  key, text, (unsigned long long) min);
+        return -1;
+    }
+    *value = (uint64_t) number;
+    return 0;
+}
+
+int
+server_configure (server_t *self, config_t *config, char *error, size_t size)
+{
+    uint64_t bytes, age;
+    if (s_config_size (config, "api/reply-cache-bytes", 0, SERVER_CACHE_BYTES, &bytes, error, size)
+    ||  s_config_size (config, "api/reply-cache-ms", 0, SERVER_CACHE_AGE_MS, &age, error, size))
+        return -1;
+    server_set_reply_cache (self, (size_t) bytes, age);
+    return 0;
+}
+
+size_t
+server_cache_bytes (server_t *self)
+{
+    return self->cache_bytes;
+}
+
+void
 server_set_audit (server_t *self, server_audit_fn *audit, void *arg)
 {
     self->audit = audit;
@@ -83,6 +181,7 @@ void
 server_add_methods (server_t *self, const server_method_t *methods)
 {
     assert (self->table_count < SERVER_MAX_TABLES);
+    s_check_table (methods);
     self->tables [self->table_count++] = methods;
 }
 
@@ -129,6 +228,97 @@ server_call_subject (server_call_t *call, const char *id)
 {
     if (id && *id)
         zlistx_add_end (call->subjects, (void *) id);
+}
+
+void
+server_call_scope (server_call_t *call, const char *kind, const char *id,
+                   const char *phase, const char *vendor_team)
+{
+    call->scope_seen++;
+    if (!*call->scope_refused && !access_in_scope (call->caller, phase, vendor_team))
+        snprintf (call->scope_refused, sizeof call->scope_refused, "%s '%s'", kind, id? id: "");
+}
+
+bool
+server_call_in_scope (server_call_t *call, const char *phase, const char *vendor_team)
+{
+    return access_in_scope (call->caller, phase, vendor_team);
+}
+
+static const char *s_scope_names [] = { "unset", "unscoped", "subject", "list", "internal" };
+
+const char *
+server_scope_name (server_scope_t scope)
+{
+    return scope <= SERVER_INTERNAL? s_scope_names [scope]: "unset";
+}
+
+//  --------------------------------------------------------------------------
+//  <service>.Methods: the tables as they are
+
+static const char *
+s_field_type (ProtobufCType type)
+{
+    switch (type) {
+        case PROTOBUF_C_TYPE_STRING:  return "string";
+        case PROTOBUF_C_TYPE_BYTES:   return "bytes";
+        case PROTOBUF_C_TYPE_BOOL:    return "bool";
+        case PROTOBUF_C_TYPE_ENUM:    return "enum";
+        case PROTOBUF_C_TYPE_FLOAT:
+        case PROTOBUF_C_TYPE_DOUBLE:  return "double";
+        case PROTOBUF_C_TYPE_MESSAGE: return "message";
+        default:                      return "int";
+    }
+}
+
+static int
+s_methods (server_call_t *call)
+{
+    server_t *self = call->server;
+    size_t count = 0;
+    for (int t = 0; t < self->table_count; t++)
+        for (const server_method_t *entry = self->tables [t]; entry->method; entry++)
+            count++;
+    MethodInfo *infos = (MethodInfo *) calloc (count + 1, sizeof (MethodInfo));
+    MethodInfo **info_ptrs = (MethodInfo **) calloc (count + 1, sizeof (MethodInfo *));
+    zlistx_t *blocks = zlistx_new ();
+    zlistx_set_destructor (blocks, (zlistx_destructor_fn *) zstr_free);
+    size_t n = 0;
+    for (int t = 0; t < self->table_count; t++)
+        for (const server_method_t *entry = self->tables [t]; entry->method; entry++, n++) {
+            MethodInfo *info = &infos [n];
+            method_info__init (info);
+            info->name = (char *) entry->method;
+            info->permission = (char *) entry->permission;
+            info->scope = (char *) server_scope_name (entry->scope);
+            const ProtobufCMessageDescriptor *type = entry->request_type;
+            info->request_type = (char *) (type? type->name: "");
+            size_t fields = type? type->n_fields: 0;
+            FieldInfo *field_infos = (FieldInfo *) zmalloc ((fields + 1) * sizeof (FieldInfo));
+            FieldInfo **field_ptrs = (FieldInfo **) zmalloc ((fields + 1) * sizeof (FieldInfo *));
+            zlistx_add_end (blocks, field_infos);
+            zlistx_add_end (blocks, field_ptrs);
+            for (size_t f = 0; f < fields; f++) {
+                field_info__init (&field_infos [f]);
+                field_infos [f].name = (char *) type->fields [f].name;
+                field_infos [f].number = type->fields [f].id;
+                field_infos [f].type = (char *) s_field_type (type->fields [f].type);
+                field_infos [f].repeated = type->fields [f].label == PROTOBUF_C_LABEL_REPEATED;
+                field_ptrs [f] = &field_infos [f];
+            }
+            info->n_request_fields = fields;
+            info->request_fields = field_ptrs;
+            info_ptrs [n] = info;
+        }
+    MethodList list = METHOD_LIST__INIT;
+    list.service = self->service;
+    list.n_methods = count;
+    list.methods = info_ptrs;
+    server_call_reply (call, &list);
+    zlistx_destroy (&blocks);
+    free (info_ptrs);
+    free (infos);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -197,6 +387,8 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     call->message [0] = 0;
     call->status = STATUS__OK;
     zlistx_purge (call->subjects);
+    call->scope_seen = 0;
+    call->scope_refused [0] = 0;
     call->txn = txn;
 
     const Request *request = run->request;
@@ -216,6 +408,11 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
         server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: role '%s' may not %s (needs %s)",
                           self->service, call->caller->role, request->method, method->permission);
     else
+    if (method->scope == SERVER_INTERNAL && access_scope_team (call->caller))
+        server_call_fail (call, STATUS__PERMISSION_DENIED,
+                          "%s: %s acts on every queue; role '%s' works only its team's queues",
+                          self->service, request->method, call->caller->role);
+    else
     if (request->deadline_ms && zclock_time () > (int64_t) request->deadline_ms)
         server_call_fail (call, STATUS__DEADLINE_EXCEEDED, "%s: %s arrived after its deadline",
                           self->service, request->method);
@@ -226,6 +423,16 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
                 server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: body of %s is not a valid %s",
                                   self->service, request->method, method->request_type->name);
         }
+        //  A vendor's subject must be of its queues before anything runs;
+        //  out of scope reads as absent, so it learns nothing of others'.
+        if (call->status == STATUS__OK && method->scope == SERVER_SUBJECT && access_scope_team (call->caller)) {
+            int rc = method->resolve (call);
+            if (rc)
+                return rc;
+            if (call->status == STATUS__OK && (*call->scope_refused || !call->scope_seen))
+                server_call_fail (call, STATUS__NOT_FOUND, "%s: no %s", request->method,
+                                  *call->scope_refused? call->scope_refused: "such subject");
+        }
         if (call->status == STATUS__OK) {
             int rc = method->handler (call);
             if (rc)
@@ -233,6 +440,69 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
         }
     }
     return s_audit (run, txn);
+}
+
+//  Drops the oldest cached reply.
+static void
+s_cache_drop_oldest (server_t *self)
+{
+    s_cached_t *oldest = (s_cached_t *) zlistx_first (self->cache_order);
+    if (!oldest)
+        return;
+    zhashx_delete (self->cache, oldest->key);
+    self->cache_bytes -= zchunk_size (oldest->reply);
+    zlistx_delete (self->cache_order, zlistx_cursor (self->cache_order));
+}
+
+//  Drops replies older than the age bound (they are in age order).
+static void
+s_cache_expire (server_t *self)
+{
+    uint64_t now = clock_monotonic_ms ();
+    s_cached_t *oldest;
+    while ((oldest = (s_cached_t *) zlistx_first (self->cache_order))
+       &&  now - oldest->at_ms >= self->cache_max_age_ms)
+        s_cache_drop_oldest (self);
+}
+
+static void
+s_cache_put (server_t *self, const char *key, zchunk_t *reply)
+{
+    size_t size = zchunk_size (reply);
+    s_cache_expire (self);
+    if (size > self->cache_max_bytes || self->cache_max_age_ms == 0) {
+        log_debug ("reply not cached: larger than api/reply-cache-bytes",
+                   "bytes", json_integer ((json_int_t) size), NULL);
+        return;
+    }
+    while (zlistx_size (self->cache_order) >= SERVER_CACHE_SIZE
+       ||  self->cache_bytes + size > self->cache_max_bytes)
+        s_cache_drop_oldest (self);
+    if (zhashx_lookup (self->cache, key))
+        return;             //  answered twice in flight: the first one stays
+    s_cached_t *cached = (s_cached_t *) zmalloc (sizeof (s_cached_t));
+    cached->key = strdup (key);
+    cached->reply = zchunk_dup (reply);
+    cached->at_ms = clock_monotonic_ms ();
+    zlistx_add_end (self->cache_order, cached);
+    zhashx_insert (self->cache, key, cached);
+    self->cache_bytes += size;
+}
+
+//  The cached reply for key, or NULL (also when it has grown too old).
+static zchunk_t *
+s_cache_get (server_t *self, const char *key)
+{
+    s_cache_expire (self);
+    s_cached_t *cached = (s_cached_t *) zhashx_lookup (self->cache, key);
+    return cached? cached->reply: NULL;
+}
+
+static int
+s_on_purge (zloop_t *loop, int timer_id, void *arg)
+{
+    s_cache_expire ((server_t *) arg);
+    return 0;
 }
 
 static void
@@ -243,15 +513,8 @@ s_send_reply (server_t *self, zframe_t *routing_id, const char *cache_key, zchun
     zmsg_addmem (msg, zchunk_data (reply), zchunk_size (reply));
     zmsg_send (&msg, self->socket);
     zmsg_destroy (&msg);
-    if (!cache_key)
-        return;
-    if (zhashx_size (self->cache) >= SERVER_CACHE_SIZE) {
-        char *oldest = (char *) zlistx_first (self->cache_order);
-        zhashx_delete (self->cache, oldest);
-        zlistx_delete (self->cache_order, zlistx_cursor (self->cache_order));
-    }
-    zhashx_update (self->cache, cache_key, zchunk_dup (reply));
-    zlistx_add_end (self->cache_order, (void *) cache_key);
+    if (cache_key)
+        s_cache_put (self, cache_key, reply);
 }
 
 static void
@@ -284,7 +547,7 @@ s_handle (server_t *self, zmsg_t *msg)
     char *cache_key = NULL;
     if (request && *request->id && run.peer_key && caller) {
         cache_key = zsys_sprintf ("%s/%s", run.peer_key, request->id);
-        zchunk_t *cached = (zchunk_t *) zhashx_lookup (self->cache, cache_key);
+        zchunk_t *cached = s_cache_get (self, cache_key);
         if (cached) {
             zchunk_t *copy = zchunk_dup (cached);
             s_send_reply (self, routing_id, NULL, copy);
@@ -374,6 +637,9 @@ server_bind (server_t *self, const char *endpoint, zcert_t *cert)
 int
 server_attach (server_t *self, zloop_t *loop)
 {
+    //  Old replies go even when no request comes to push them out.
+    self->loop = loop;
+    self->purge_timer = zloop_timer (loop, SERVER_CACHE_PURGE_MS, 0, s_on_purge, self);
     return zloop_reader (loop, self->socket, s_on_request, self);
 }
 
@@ -382,7 +648,11 @@ server_close (server_t *self, zloop_t *loop)
 {
     if (!self->socket)
         return;
-    if (loop)
+    if (loop) {
         zloop_reader_end (loop, self->socket);
+        if (self->purge_timer >= 0 && loop == self->loop)
+            zloop_timer_end (loop, self->purge_timer);
+        self->purge_timer = -1;
+    }
     zsock_destroy (&self->socket);
 }

@@ -9,6 +9,26 @@
     AccessEvent that the audit function writes in the same transaction as
     the handler's own writes: no effect without its audit record.
 
+    Every method's entry carries a scope mark (DESIGN §4), which the server
+    enforces for vendor callers before the handler runs, through the one
+    rule access_in_scope:
+      SERVER_UNSCOPED  nothing of any queue (health, introspection): runs.
+      SERVER_SUBJECT   acts on one subject: the entry's resolver names it
+                       and its queue (server_call_scope); out of scope, or
+                       not there, is answered NOT_FOUND "no <kind> '<id>'",
+                       as for a subject that does not exist, and the
+                       handler does not run.
+      SERVER_LIST      answers rows: the handler keeps only the rows
+                       server_call_in_scope allows (or, for figures, filters
+                       on access_scope_team).
+      SERVER_INTERNAL  acts across every queue (file intake, 837P and 835
+                       files, queue set-up, rebuilds): refused to vendor
+                       roles (PERMISSION_DENIED) whatever their permissions.
+    A table entry without a mark, or a subject method without a resolver,
+    is a bug: server_new asserts. Every server also answers
+    <service>.Methods with its table (MethodList), so tools and the scope
+    test enumerate methods at run time.
+
     A handler runs inside a store write transaction (call->txn). It answers
     with server_call_reply, or refuses with server_call_fail, and names the
     ids it touched with server_call_subject. It returns 0, or an LMDB error
@@ -20,6 +40,7 @@
 
 #include <czmq.h>
 #include "codec.h"
+#include "config.h"
 #include "keyring.h"
 #include "store.h"
 
@@ -40,15 +61,31 @@ typedef struct {
     uint8_t *reply_body;
     size_t reply_size;
     zlistx_t *subjects;
+    //  Scope of a subject method, as its resolver found it
+    size_t scope_seen;
+    char scope_refused [200];   //  "claim 'P1'": the first subject out of scope
 } server_call_t;
 
 typedef int (server_handler_fn) (server_call_t *call);
+//  Names the subject(s) of a subject-scoped request with server_call_scope;
+//  returns 0 or an LMDB error. It may fail the call (bad argument).
+typedef int (server_resolve_fn) (server_call_t *call);
+
+typedef enum {
+    SERVER_SCOPE_UNSET = 0,     //  never valid in a table
+    SERVER_UNSCOPED,
+    SERVER_SUBJECT,
+    SERVER_LIST,
+    SERVER_INTERNAL,
+} server_scope_t;
 
 typedef struct {
     const char *method;         //  "claims.List"
     const char *permission;     //  "claims.read"
     const ProtobufCMessageDescriptor *request_type;     //  NULL: no body
     server_handler_fn *handler;
+    server_scope_t scope;
+    server_resolve_fn *resolve; //  SERVER_SUBJECT only
 } server_method_t;
 
 //  Writes the access record inside the call's transaction.
@@ -59,6 +96,14 @@ server_t   *server_new (const char *service, store_t *store, keyring_t *keyring,
                         const server_method_t *methods, void *state);
 void        server_destroy (server_t **self_p);
 void        server_set_audit (server_t *self, server_audit_fn *audit, void *arg);
+//  Bounds the reply cache: bytes of replies held, and how long one is kept
+//  (ms; 0 keeps none). Defaults 64 MiB and 5 minutes.
+void        server_set_reply_cache (server_t *self, size_t max_bytes, uint64_t max_age_ms);
+//  The same from config api/reply-cache-bytes and api/reply-cache-ms.
+//  0, or -1 with the reason in error when a value is not a whole number.
+int         server_configure (server_t *self, config_t *config, char *error, size_t size);
+//  Bytes of replies the cache holds now.
+size_t      server_cache_bytes (server_t *self);
 //  Adds a second table (e.g. methods common to every service).
 void        server_add_methods (server_t *self, const server_method_t *methods);
 //  Called after every committed call (e.g. to kick the outbox relay).
@@ -73,5 +118,15 @@ void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
             __attribute__ ((format (printf, 3, 4)));
 void        server_call_subject (server_call_t *call, const char *id);
+//  For resolvers: the request acts on subject `id` of `kind` ("claim"),
+//  whose queue is in `phase` with `vendor_team` (both NULL when the subject
+//  does not exist). Call once per subject; all must be in scope.
+void        server_call_scope (server_call_t *call, const char *kind, const char *id,
+                               const char *phase, const char *vendor_team);
+//  For list handlers: true when the caller may see a row of a queue in
+//  `phase` with `vendor_team` (access_in_scope of the caller).
+bool        server_call_in_scope (server_call_t *call, const char *phase, const char *vendor_team);
+//  The name of a scope mark as <service>.Methods reports it.
+const char *server_scope_name (server_scope_t scope);
 
 #endif

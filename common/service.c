@@ -315,20 +315,27 @@ s_start (service_t *self)
     //  The api socket, last: only now can we answer for everything above.
     //  Every service answers <name>.Health; the name is only known now.
     snprintf (self->health_method, sizeof self->health_method, "%s.Health", name);
-    self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health };
-    //  And every service can set aside an event its consumer stopped on.
+    self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health,
+                                           SERVER_UNSCOPED, NULL };
+    //  And every service can set aside an event its consumer stopped on:
+    //  an operator's act across every queue, so never a vendor's.
     snprintf (self->skip_method, sizeof self->skip_method, "%s.DeadletterSkip", name);
     snprintf (self->list_method, sizeof self->list_method, "%s.DeadletterList", name);
     self->health [1] = (server_method_t) { self->skip_method, "deadletter.write",
-                                           &deadletter_skip_request__descriptor, s_deadletter_skip };
+                                           &deadletter_skip_request__descriptor, s_deadletter_skip,
+                                           SERVER_INTERNAL, NULL };
     self->health [2] = (server_method_t) { self->list_method, "deadletter.read", NULL,
-                                           s_deadletter_list };
+                                           s_deadletter_list, SERVER_INTERNAL, NULL };
     self->health [3] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
     self->server = server_new (name, self->store, self->keyring,
                                self->def->methods? self->def->methods: no_methods, self);
     server_add_methods (self->server, self->health);
     server_set_audit (self->server, s_audit, self);
+    if (server_configure (self->server, config, error, sizeof error)) {
+        log_error ("bad api setting", "error", json_string (error), NULL);
+        return -1;
+    }
     server_on_commit (self->server, s_kick, self);
 
     if (self->def->start && self->def->start (self))

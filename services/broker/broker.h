@@ -5,6 +5,7 @@
         fanout     XPUB: each committed event, and "$hb" heartbeats
         replay.c   ROUTER: FETCH ranges of a stream; HELLO from consumers
         status.c   the api socket: broker.Status, broker.Health
+        producers.c  which producer names and streams a service key may publish
 */
 #ifndef RCMQ_BROKER_H
 #define RCMQ_BROKER_H
@@ -31,6 +32,7 @@ typedef struct {
     server_t *api;
     zhashx_t *consumers;        //  "consumer\nstream" -> broker_consumer_t
     zhashx_t *producers_seen;   //  producer -> uint64_t* last seen (wall ms)
+    uint64_t keyring_checked_ms;     //  monotonic, last keyring_refresh for ingest
     uint64_t started_ms;
     uint64_t retention_hours;
     uint64_t published;
@@ -48,6 +50,11 @@ typedef struct {
 //  Publishes entries committed to the log on the fanout socket.
 void broker_publish (broker_t *self, zlistx_t *entries);
 
+//  0 when the connection with this key (Z85, ZAP User-Id) may publish the
+//  batch; -1 with the reason (naming the key's service and the stream) and
+//  *stream the stream of the event refused ("" when not one event's).
+int  broker_producer_check (broker_t *self, const char *key, const PublishBatch *batch,
+                            const char **stream, char *reason, size_t size);
 int  broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 int  broker_replay_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 //  The api's method table (broker.Status, broker.Health) and its audit sink.

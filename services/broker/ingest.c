@@ -12,10 +12,16 @@
     taken, nor anything after it in the batch; the ACK says refused with
     the reason, and the broker raises a problem that `rcmqctl status`
     shows until the producer's events are taken again.
+
+    Before a batch joins the group it must pass producers.c: the key of the
+    connection decides which producer names and streams it may write. A
+    refused batch is answered REFUSED (with the reason) and logged, never
+    committed.
 */
 #include "broker.h"
 #include "clock.h"
 #include "log.h"
+#include "transport.h"
 
 #define INGEST_MAX_MESSAGES 256
 //  The producer name is an LMDB key (dedup table), and LMDB refuses keys
@@ -114,14 +120,45 @@ s_ack (broker_t *self, s_message_t *message)
     *seen = clock_now_ms ();
 }
 
+//  A batch the connection's key may not publish: answered and logged, so the
+//  sender and the operator both learn why nothing was taken. True when
+//  refused (the routing id is then consumed).
+static bool
+s_refused (broker_t *self, zframe_t **routing_id_p, zframe_t *body, const PublishBatch *batch)
+{
+    //  Revocations bite on open connections too: look again now and then.
+    uint64_t now = clock_monotonic_ms ();
+    if (now - self->keyring_checked_ms > 200) {
+        keyring_refresh (self->keyring);
+        self->keyring_checked_ms = now;
+    }
+    const char *key = transport_peer_key (body);
+    char reason [512];
+    const char *stream;
+    if (broker_producer_check (self, key, batch, &stream, reason, sizeof reason) == 0)
+        return false;
+    log_warn ("ingest: batch refused", "reason", json_string (reason), "key", json_string (key? key: ""),
+              "producer", json_string (batch->producer), "stream", json_string (stream),
+              "events", json_integer ((json_int_t) batch->n_events), NULL);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, routing_id_p);
+    zmsg_addstr (msg, "REFUSED");
+    zmsg_addstr (msg, reason);
+    zmsg_send (&msg, self->ingest);
+    zmsg_destroy (&msg);
+    return true;
+}
+
 int
 broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
 {
     broker_t *self = (broker_t *) arg;
     s_message_t messages [INGEST_MAX_MESSAGES];
-    size_t count = 0;
+    size_t count = 0, received = 0;
     while (count < INGEST_MAX_MESSAGES) {
-        if (count > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
+        //  Only the first read may wait (zloop saw input); the rest take
+        //  what is there, refused messages counted too.
+        if (received++ > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
             break;
         zmsg_t *msg = zmsg_recv (socket);
         if (!msg)
@@ -133,6 +170,13 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             ? (PublishBatch *) codec_decode_frame (&publish_batch__descriptor, body): NULL;
         if (batch && batch->producer && *batch->producer
         &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
+            if (s_refused (self, &routing_id, body, batch)) {
+                codec_free (batch);
+                free (command);
+                zframe_destroy (&body);
+                zmsg_destroy (&msg);
+                continue;
+            }
             messages [count] = (s_message_t) { routing_id, batch, 0, NULL, 0 };
             count++;
         }

@@ -165,6 +165,10 @@ s_start (broker_t *self)
         return -1;
     self->api = server_new ("broker", self->store, self->keyring, broker_methods, self);
     server_set_audit (self->api, broker_audit, self);
+    if (server_configure (self->api, self->config, error, sizeof error)) {
+        log_error ("bad api setting", "error", json_string (error), NULL);
+        return -1;
+    }
     server_on_commit (self->api, broker_api_committed, self);
     const char *api = config_get (self->config, "broker/api", "tcp://127.0.0.1:7604");
     if (server_bind (self->api, config_get (self->config, "broker/api-bind", api), self->cert))

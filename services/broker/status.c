@@ -98,8 +98,9 @@ s_health (server_call_t *call)
 }
 
 const server_method_t broker_methods [] = {
-    { "broker.Status", "broker.read", NULL, s_status },
-    { "broker.Health", "health.read", NULL, s_health },
+    //  Stream heads and producers: operations, not any queue's work.
+    { "broker.Status", "broker.read", NULL, s_status, SERVER_INTERNAL, NULL },
+    { "broker.Health", "health.read", NULL, s_health, SERVER_UNSCOPED, NULL },
     { NULL }
 };
 

@@ -48,6 +48,11 @@ int          ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const 
 ClaimRecord *ledger_copy (const ClaimRecord *record);
 //  Replaces a string field of an owned message.
 void         ledger_set_text (char **field, const char *value);
+//  Scope (server.h): true when the caller may see the claim (a list's
+//  row); and, for a subject-scoped method's resolver, names claim pcn
+//  and its queue to the server (0, or an LMDB error).
+bool         ledger_in_scope (server_call_t *call, const ClaimRecord *record);
+int          ledger_scope (server_call_t *call, const char *pcn);
 //  Follow-up days for a payer (config claims/follow-up-days[/<payer>]).
 int          ledger_follow_up_days (claims_t *self, const char *payer_id);
 

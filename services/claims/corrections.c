@@ -121,8 +121,15 @@ s_void (server_call_t *call)
     return rc;
 }
 
+//  Both act on the claim they name: a vendor's only within its scope.
+static int
+s_scope (server_call_t *call)
+{
+    return ledger_scope (call, ((CorrectRequest *) call->body)->pcn);
+}
+
 const server_method_t claims_correction_methods [] = {
-    { "claims.Correct", "claims.work", &correct_request__descriptor, s_correct },
-    { "claims.Void",    "claims.work", &correct_request__descriptor, s_void },
+    { "claims.Correct", "claims.work", &correct_request__descriptor, s_correct, SERVER_SUBJECT, s_scope },
+    { "claims.Void",    "claims.work", &correct_request__descriptor, s_void,    SERVER_SUBJECT, s_scope },
     { NULL }
 };

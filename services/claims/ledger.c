@@ -22,6 +22,23 @@ ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
     return (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
 }
 
+bool
+ledger_in_scope (server_call_t *call, const ClaimRecord *record)
+{
+    return server_call_in_scope (call, record && record->dims? record->dims->phase: NULL,
+                                 record && record->dims? record->dims->vendor_team: NULL);
+}
+
+int
+ledger_scope (server_call_t *call, const char *pcn)
+{
+    ClaimRecord *record = ledger_get (claims_state (call), call->txn, pcn);
+    server_call_scope (call, "claim", pcn, record && record->dims? record->dims->phase: NULL,
+                       record && record->dims? record->dims->vendor_team: NULL);
+    codec_free (record);
+    return 0;
+}
+
 static size_t
 s_status_key (char *key, size_t size, const char *status, const char *pcn)
 {

@@ -7,7 +7,9 @@
 
     Replies leave out the sealed claim: these are work lists, and the PHI
     stays sealed unless a method needs it. Vendor roles see only claims of
-    queues in pilot or vendor phase whose vendor team is theirs.
+    queues in pilot or vendor phase whose vendor team is theirs: lists are
+    filtered, and the server answers NOT_FOUND for another's claim before
+    Show or FollowUp runs (scope marks, server.h).
 */
 #include "claims.h"
 #include "lifecycle.h"
@@ -19,12 +21,9 @@
 #define LIST_MAX     1000
 
 static bool
-s_in_scope (const identity_t *caller, const ClaimRecord *record)
+s_in_scope (server_call_t *call, const ClaimRecord *record)
 {
-    if (!access_role_is_vendor (caller->role))
-        return true;
-    return record->dims && !streq (record->dims->phase, "internal")
-        && streq (record->dims->vendor_team, caller->team);
+    return ledger_in_scope (call, record);
 }
 
 //  The record as replies carry it: without the sealed claim.
@@ -80,7 +79,7 @@ s_list (server_call_t *call)
             continue;
         ClaimRecord *record = by_status? ledger_get (self, call->txn, pcn)
             : (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
-        if (!record || !s_matches (request, record) || !s_in_scope (call->caller, record)) {
+        if (!record || !s_matches (request, record) || !s_in_scope (call, record)) {
             codec_free (record);
             continue;
         }
@@ -110,7 +109,7 @@ s_show (server_call_t *call)
     claims_t *self = claims_state (call);
     ClaimKey *request = (ClaimKey *) call->body;
     ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
-    if (!record || !s_in_scope (call->caller, record)) {
+    if (!record || !s_in_scope (call, record)) {
         codec_free (record);
         //  Out of scope reads as absent: a vendor learns nothing of others' claims.
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.Show: no claim '%s'", request->pcn);
@@ -140,7 +139,7 @@ s_follow_up (server_call_t *call)
     claims_t *self = claims_state (call);
     FollowUpRequest *request = (FollowUpRequest *) call->body;
     ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
-    if (!record || !s_in_scope (call->caller, record)) {
+    if (!record || !s_in_scope (call, record)) {
         codec_free (record);
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.FollowUp: no claim '%s'", request->pcn);
     }
@@ -231,7 +230,7 @@ s_due (server_call_t *call)
     for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
         ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
-        if (!record || !lifecycle_open (record->status) || !s_in_scope (call->caller, record)
+        if (!record || !lifecycle_open (record->status) || !s_in_scope (call, record)
         ||  (*request->queue && (!record->dims || !streq (record->dims->queue, request->queue)))) {
             codec_free (record);
             continue;
@@ -281,10 +280,23 @@ s_due (server_call_t *call)
     return 0;
 }
 
+//  The claim a subject-scoped request acts on, for the server's scope check.
+static int
+s_scope_key (server_call_t *call)
+{
+    return ledger_scope (call, ((ClaimKey *) call->body)->pcn);
+}
+
+static int
+s_scope_follow_up (server_call_t *call)
+{
+    return ledger_scope (call, ((FollowUpRequest *) call->body)->pcn);
+}
+
 const server_method_t claims_read_methods [] = {
-    { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list },
-    { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show },
-    { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up },
-    { "claims.ListFollowUp", "claims.read", &due_request__descriptor,    s_due },
+    { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list,      SERVER_LIST, NULL },
+    { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show,      SERVER_SUBJECT, s_scope_key },
+    { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up, SERVER_SUBJECT, s_scope_follow_up },
+    { "claims.ListFollowUp", "claims.read", &due_request__descriptor,    s_due,       SERVER_LIST, NULL },
     { NULL }
 };

@@ -36,6 +36,7 @@
 #include "lifecycle.h"
 #include "posting.h"
 #include "remit835.h"
+#include "access.h"
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
@@ -520,8 +521,17 @@ s_list_exceptions (server_call_t *call)
          rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
         RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
                                                                       value.mv_data, value.mv_size);
-        if (exception)
+        //  A vendor sees an exception only when its claim is one of theirs.
+        bool visible = exception;
+        if (exception && access_scope_team (call->caller)) {
+            ClaimRecord *record = ledger_get (self, call->txn, exception->remit? exception->remit->pcn: "");
+            visible = ledger_in_scope (call, record);
+            codec_free (record);
+        }
+        if (visible)
             zlistx_add_end (rows, exception);
+        else
+            codec_free (exception);
     }
     mdb_cursor_close (cursor);
     list.n_exceptions = zlistx_size (rows);
@@ -663,7 +673,17 @@ s_list_credits (server_call_t *call)
             return server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: credit of %.*s does not decode",
                                      (int) key.mv_size, (const char *) key.mv_data);
         }
-        zlistx_add_end (rows, credit);
+        //  A vendor sees the credits of its own claims only.
+        bool visible = true;
+        if (access_scope_team (call->caller)) {
+            ClaimRecord *record = ledger_get (self, call->txn, credit->pcn);
+            visible = ledger_in_scope (call, record);
+            codec_free (record);
+        }
+        if (visible)
+            zlistx_add_end (rows, credit);
+        else
+            codec_free (credit);
     }
     mdb_cursor_close (cursor);
     uint64_t now = clock_now_ms ();
@@ -689,10 +709,34 @@ s_list_credits (server_call_t *call)
     return 0;
 }
 
+//  claims.MatchException acts on the exception's claim and on the claim
+//  it is matched to: a vendor must see both (an exception whose claim is
+//  unknown is nobody's queue, so internal work).
+static int
+s_scope_match (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    MatchExceptionRequest *request = (MatchExceptionRequest *) call->body;
+    MDB_val value;
+    RemitException *exception = NULL;
+    if (store_get (self->store, call->txn, "exceptions", request->id, strlen (request->id), &value) == 0)
+        exception = (RemitException *) codec_decode (&remit_exception__descriptor, value.mv_data, value.mv_size);
+    //  The exception is in the scope of the claim it names.
+    ClaimRecord *record = exception && exception->remit? ledger_get (self, call->txn, exception->remit->pcn): NULL;
+    server_call_scope (call, "exception", request->id, record && record->dims? record->dims->phase: NULL,
+                       record && record->dims? record->dims->vendor_team: NULL);
+    codec_free (record);
+    codec_free (exception);
+    return *request->pcn? ledger_scope (call, request->pcn): 0;
+}
+
 const server_method_t claims_remit_methods [] = {
-    { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file },
-    { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions },
-    { "claims.MatchException", "claims.post", &match_exception_request__descriptor, s_match_exception },
-    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits },
+    //  An 835 pays claims of every queue: internal only.
+    { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file,       SERVER_INTERNAL, NULL },
+    { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions, SERVER_LIST, NULL },
+    { "claims.MatchException", "claims.post", &match_exception_request__descriptor, s_match_exception, SERVER_SUBJECT,
+      s_scope_match },
+    //  Credits are rows of claims: a vendor sees those of its own claims.
+    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits,    SERVER_LIST, NULL },
     { NULL }
 };

@@ -322,6 +322,7 @@ submit_committed (claims_t *self)
 }
 
 const server_method_t claims_submit_methods [] = {
-    { "claims.Submit", "claims.submit", &submit_claims_request__descriptor, s_submit },
+    //  Writes every ready claim of every queue (filters are not scope): internal only.
+    { "claims.Submit", "claims.submit", &submit_claims_request__descriptor, s_submit, SERVER_INTERNAL, NULL },
     { NULL }
 };

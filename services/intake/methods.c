@@ -8,8 +8,10 @@
         queue.List             -> QueueList                    queue.read
         queue.Show             QueueId -> Queue                queue.read
 
-    Vendor roles see rejections only of queues in pilot or vendor phase that
-    belong to their team (DESIGN §4, scope).
+    Scope (DESIGN §4, marks in server.h): vendor roles see rejections and
+    queues only of queues in pilot or vendor phase with their team
+    (list-filtered; queue.Show subject-scoped). Submitting files, batches
+    (whole files, every queue's figures) and queue set-up are internal.
 */
 #include "intake.h"
 #include "access.h"
@@ -103,14 +105,14 @@ s_get_batch (server_call_t *call)
     return 0;
 }
 
-//  True when the caller may see work of this queue.
+//  True when the caller may see work of this queue (the one scope rule).
 static bool
-s_in_scope (intake_t *intake, MDB_txn *txn, const identity_t *caller, const char *queue_id)
+s_in_scope (intake_t *intake, server_call_t *call, const char *queue_id)
 {
-    if (!access_role_is_vendor (caller->role))
+    if (!access_scope_team (call->caller))
         return true;
-    Queue *queue = queues_get (intake->queues, txn, queue_id);
-    bool visible = queue && !streq (queue->phase, "internal") && streq (queue->vendor_team, caller->team);
+    Queue *queue = queues_get (intake->queues, call->txn, queue_id);
+    bool visible = server_call_in_scope (call, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
     codec_free (queue);
     return visible;
 }
@@ -124,10 +126,6 @@ s_list_rejections (server_call_t *call)
     if (limit > LIST_MAX_LIMIT)
         limit = LIST_MAX_LIMIT;
     bool by_queue = *request->queue;
-    if (by_queue && !s_in_scope (intake, call->txn, call->caller, request->queue))
-        return server_call_fail (call, STATUS__PERMISSION_DENIED,
-                                 "intake.ListRejections: queue %s is not assigned to team %s",
-                                 request->queue, call->caller->team);
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (call->txn, store_table (intake->store, by_queue? "rejections_by_queue": "rejections"), &cursor);
     if (rc)
@@ -161,7 +159,7 @@ s_list_rejections (server_call_t *call)
             rejection = (Rejection *) codec_decode (&rejection__descriptor, row.mv_data, row.mv_size);
         bool keep = rejection
                  && (!*request->batch_id || streq (rejection->batch_id, request->batch_id))
-                 && s_in_scope (intake, call->txn, call->caller, rejection->dims->queue);
+                 && s_in_scope (intake, call, rejection->dims? rejection->dims->queue: "");
         if (keep && count == limit) {
             snprintf (next, sizeof next, "%s", rows [count - 1]->claim_id);
             codec_free (rejection);
@@ -263,10 +261,12 @@ s_queue_list (server_call_t *call)
     queues_reload (intake->queues);
     size_t count = queues_count (intake->queues);
     QueueList list = QUEUE_LIST__INIT;
-    list.n_queues = count;
     list.queues = (Queue **) calloc (count + 1, sizeof (Queue *));
-    for (size_t i = 0; i < count; i++)
-        list.queues [i] = (Queue *) queues_at (intake->queues, i);
+    for (size_t i = 0; i < count; i++) {
+        const Queue *queue = queues_at (intake->queues, i);
+        if (server_call_in_scope (call, queue->phase, queue->vendor_team))
+            list.queues [list.n_queues++] = (Queue *) queue;
+    }
     server_call_reply (call, &list);
     free (list.queues);
     return 0;
@@ -286,13 +286,25 @@ s_queue_show (server_call_t *call)
     return 0;
 }
 
+//  queue.Show acts on the queue it names.
+static int
+s_scope_queue (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueId *request = (QueueId *) call->body;
+    Queue *queue = queues_get (intake->queues, call->txn, request->id);
+    server_call_scope (call, "queue", request->id, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
+    codec_free (queue);
+    return 0;
+}
+
 const server_method_t intake_methods [] = {
-    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit },
-    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch },
-    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections },
-    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create },
-    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase },
-    { "queue.List",            "queue.read",    NULL,                                 s_queue_list },
-    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show },
+    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit,          SERVER_INTERNAL, NULL },
+    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch,       SERVER_INTERNAL, NULL },
+    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections, SERVER_LIST, NULL },
+    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create,    SERVER_INTERNAL, NULL },
+    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase, SERVER_INTERNAL, NULL },
+    { "queue.List",            "queue.read",    NULL,                                 s_queue_list,      SERVER_LIST, NULL },
+    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, s_scope_queue },
     { NULL }
 };

@@ -8,8 +8,9 @@
         metrics.Rebuild    -> RebuildReply                  metrics.admin
 
     Every handler reads the aggregates in the call's transaction. Vendor
-    roles see only their own team's figures (DESIGN §4, scope): their
-    owner-team filter is forced to their team.
+    roles see only their own team's figures (DESIGN §4, scope): the reads
+    are list-filtered (server.h), their owner-team filter forced to
+    access_scope_team. Rebuild acts on everything: internal only.
 */
 #include "metrics.h"
 #include "facts.h"
@@ -138,14 +139,18 @@ s_query (server_call_t *call, const MetricsFilters *filters, const MetricsPeriod
     memset (query, 0, sizeof *query);
     for (int i = 0; i < DIMS_COUNT; i++)
         query->filters [i] = dims_value (filters, i);
-    if (access_role_is_vendor (call->caller->role)) {
+    //  Scope (access.h): figures are kept by the team that works a queue
+    //  (owner_team), which is the vendor's team exactly when its queue is
+    //  in pilot or vendor phase with it; so a vendor's filter is its team.
+    const char *scope_team = access_scope_team (call->caller);
+    if (scope_team) {
         int team = dims_index ("owner_team");
-        if (*query->filters [team] && !streq (query->filters [team], call->caller->team)) {
+        if (*query->filters [team] && !streq (query->filters [team], scope_team)) {
             server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: team %s sees only its own figures",
-                              call->request->method, call->caller->team);
+                              call->request->method, scope_team);
             return -1;
         }
-        query->filters [team] = call->caller->team;
+        query->filters [team] = scope_team;
     }
     //  A vendor's team filter is its own team, whether it has figures yet
     //  or not; and the list of known teams is not a vendor's to read.
@@ -497,11 +502,11 @@ s_rebuild (server_call_t *call)
 }
 
 const server_method_t metrics_methods [] = {
-    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi },
-    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging },
-    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend },
-    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard },
-    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill },
-    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild },
+    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi,       SERVER_LIST, NULL },
+    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging,     SERVER_LIST, NULL },
+    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend,     SERVER_LIST, NULL },
+    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard, SERVER_LIST, NULL },
+    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill,     SERVER_LIST, NULL },
+    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild,   SERVER_INTERNAL, NULL },
     { NULL }
 };

@@ -21,6 +21,9 @@ static s_suite_t s_suites [] = {
     { "claims", claims_suite },
     { "metrics", metrics_suite },
     { "posting", posting_suite },
+    { "replycache", replycache_suite },
+    { "producers", producers_suite },
+    { "scope", scope_suite },
 };
 
 int

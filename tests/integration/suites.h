@@ -15,5 +15,8 @@ Suite *intake_suite (void);
 Suite *claims_suite (void);
 Suite *metrics_suite (void);
 Suite *posting_suite (void);
+Suite *replycache_suite (void);
+Suite *producers_suite (void);
+Suite *scope_suite (void);
 
 #endif

@@ -7,6 +7,8 @@
 #include "access.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 //  A role, then permissions it holds, then permissions it must not hold.
 typedef struct {
@@ -119,6 +121,43 @@ START_TEST (test_vendor_roles)
 }
 END_TEST
 
+//  The one scope rule: (role, team) x (queue phase, vendor team).
+START_TEST (test_scope_rule)
+{
+    static const struct {
+        const char *role, *team, *phase, *vendor_team;
+        bool in_scope;
+    } cases [] = {
+        { "vendor-agent",    "acme", "vendor",   "acme", true },
+        { "vendor-lead",     "acme", "pilot",    "acme", true },
+        { "vendor-agent",    "acme", "internal", "acme", false },    //  not handed over yet
+        { "vendor-agent",    "acme", "vendor",   "zeta", false },    //  another vendor's
+        { "vendor-lead",     "acme", "pilot",    "",     false },
+        { "vendor-agent",    "acme", NULL,       NULL,   false },    //  unknown item: closed
+        { "vendor-agent",    "",     "vendor",   "",     false },    //  no team matches nothing
+        { "vendor-agent",    "acme", "",         "acme", false },
+        { "admin",           "internal", "internal", "",  true },
+        { "internal-biller", "internal", "vendor", "acme", true },
+        { "leader",          "internal", NULL,   NULL,   true },
+        { "compliance",      "internal", "pilot", "zeta", true },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        identity_t caller;
+        memset (&caller, 0, sizeof caller);
+        snprintf (caller.role, sizeof caller.role, "%s", cases [i].role);
+        snprintf (caller.team, sizeof caller.team, "%s", cases [i].team);
+        ck_assert_msg (access_in_scope (&caller, cases [i].phase, cases [i].vendor_team) == cases [i].in_scope,
+                       "%s of %s on a %s queue of vendor %s: expected %s", cases [i].role, cases [i].team,
+                       cases [i].phase? cases [i].phase: "(unknown)", cases [i].vendor_team? cases [i].vendor_team: "",
+                       cases [i].in_scope? "in scope": "out of scope");
+        bool vendor = access_role_is_vendor (cases [i].role);
+        const char *team = access_scope_team (&caller);
+        ck_assert (vendor? team && strcmp (team, cases [i].team) == 0: team == NULL);
+    }
+    ck_assert (!access_in_scope (NULL, "vendor", "acme"));
+}
+END_TEST
+
 Suite *
 access_suite (void)
 {
@@ -128,6 +167,7 @@ access_suite (void)
     tcase_add_test (tc, test_unknown_role);
     tcase_add_test (tc, test_star_read);
     tcase_add_test (tc, test_vendor_roles);
+    tcase_add_test (tc, test_scope_rule);
     suite_add_tcase (suite, tc);
     return suite;
 }
