@@ -7,7 +7,10 @@
 
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STORE_MAX_TABLES  32
 //  1 GiB of address space to start: reserving it costs nothing (the file
@@ -27,6 +30,7 @@ struct _store_t {
     s_table_t tables [STORE_MAX_TABLES];
     int table_count;
     size_t map_size;
+    int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
     char error [512];
 };
 
@@ -45,16 +49,66 @@ s_mkdirs (const char *dir)
     return mkdir (path, 0700) && errno != EEXIST? -1: 0;
 }
 
+//  Takes the store's exclusive lock: flock on DIR/STORE_LOCK_FILE, held
+//  through an open descriptor for as long as the store is open, so the
+//  kernel releases it whatever way the process ends (no stale lock after a
+//  crash). LMDB itself lets any number of processes open one env and
+//  would let two writers interleave their transactions; this is what
+//  makes a store one process's. The holder writes its pid and host into
+//  the file so that a refused opener can say who holds it.
+static int
+s_lock (store_t *self, char *error, size_t error_size)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", self->dir, STORE_LOCK_FILE);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf (error, error_size, "store %s: cannot open lock file %s: %s",
+                  self->dir, path, strerror (errno));
+        return -1;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB)) {
+        int err = errno;
+        char holder [256] = "";
+        ssize_t size = pread (fd, holder, sizeof holder - 1, 0);
+        holder [size > 0? size: 0] = 0;
+        holder [strcspn (holder, "\n")] = 0;
+        close (fd);
+        if (err == EWOULDBLOCK)
+            snprintf (error, error_size, "store %s is in use: lock %s is held by %s; "
+                      "one store is written by one process, stop the other first",
+                      self->dir, path, *holder? holder: "another process (which has not written its pid yet)");
+        else
+            snprintf (error, error_size, "store %s: cannot lock %s: %s", self->dir, path, strerror (err));
+        return -1;
+    }
+    char host [256] = "unknown";
+    gethostname (host, sizeof host - 1);
+    char holder [320];
+    int size = snprintf (holder, sizeof holder, "pid %d on host %s\n", (int) getpid (), host);
+    if (ftruncate (fd, 0) || pwrite (fd, holder, (size_t) size, 0) != size) {
+        snprintf (error, error_size, "store %s: cannot write lock file %s: %s",
+                  self->dir, path, strerror (errno));
+        close (fd);
+        return -1;
+    }
+    self->lock_fd = fd;
+    return 0;
+}
+
 store_t *
 store_new (const char *dir, const char *const *tables, char *error, size_t error_size)
 {
     store_t *self = (store_t *) zmalloc (sizeof (store_t));
     self->dir = strdup (dir);
+    self->lock_fd = -1;
     int rc = 0;
     if (s_mkdirs (dir)) {
         snprintf (error, error_size, "store %s: cannot create directory: %s", dir, strerror (errno));
         goto failed;
     }
+    if (s_lock (self, error, error_size))
+        goto failed;
     if ((rc = mdb_env_create (&self->env)))
         goto lmdb_failed;
     mdb_env_set_maxdbs (self->env, STORE_MAX_TABLES);
@@ -99,6 +153,10 @@ store_destroy (store_t **self_p)
         return;
     if (self->env)
         mdb_env_close (self->env);
+    //  Closing the descriptor releases the lock; the env is closed first so
+    //  the next holder never sees it half open.
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     for (int i = 0; i < self->table_count; i++)
         free (self->tables [i].name);
     free (self->dir);

@@ -8,6 +8,11 @@
     the transaction (side effects belong after store_write returns 0).
 
     Integer keys are stored big-endian so LMDB's byte order is numeric order.
+
+    A store belongs to one process: store_new takes an exclusive lock on
+    DIR/rcmq.lock (flock, held until store_destroy or the process ends)
+    and fails, naming the lock, the path and the holder's pid and host,
+    when another process (or another store_t of this one) has it open.
 */
 #ifndef RCMQ_STORE_H
 #define RCMQ_STORE_H
@@ -17,6 +22,8 @@
 #include <stddef.h>
 
 typedef struct _store_t store_t;
+
+#define STORE_LOCK_FILE "rcmq.lock"
 
 //  0 to commit; an LMDB error code (MDB_MAP_FULL retries) or -1 to abort.
 typedef int (store_write_fn) (store_t *store, MDB_txn *txn, void *arg);

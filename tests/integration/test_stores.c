@@ -1,6 +1,9 @@
 /*  test_stores: what a service does with its LMDB store at start-up, with
     real processes (issue 10).
 
+    - lock: a second rcmq-claims on the same data directory exits non-zero
+      naming the lock file and the first one's pid, and the first keeps
+      answering `rcmqctl status`.
     - unreadable offset: rcmq-claims whose `offsets` table holds a value
       that is not a number (3 bytes) must not start as if it had applied
       nothing (offset 0 would re-apply the whole stream): it exits non-zero,
@@ -97,6 +100,42 @@ s_queue_create (s_run_t *run, const char *id)
 }
 
 //  --------------------------------------------------------------------------
+
+START_TEST (test_second_opener_refused)
+{
+    s_run_t run;
+    if (!s_start (&run, "stores-lock")) {
+        s_finish (&run);
+        return;
+    }
+    harness_proc_t *claims = run.procs [2];
+    //  The same binary, the same config, so the same data directory.
+    char *argv [] = { (char *) harness_bin (run.harness, "services/claims/rcmq-claims"),
+                      "--config", (char *) run.config, NULL };
+    harness_proc_t *second = harness_spawn (run.harness, "claims-second", argv);
+    s_check (&run, second != NULL, "cannot spawn a second rcmq-claims");
+    int status = second? harness_wait (second, harness_scaled_ms (20000)): -1;
+    s_check (&run, status > 0 && status < 128,
+             "the second rcmq-claims on one data dir did not exit with an error (status %d)", status);
+
+    char lock [PATH_MAX], holder [64];
+    snprintf (lock, sizeof lock, "%s/claims/rcmq.lock", harness_path (run.harness, "data"));
+    snprintf (holder, sizeof holder, "pid %d on host", (int) harness_pid (claims));
+    s_check (&run, harness_log_contains (run.harness, "claims-second", lock),
+             "the second's log does not name the lock %s", lock);
+    s_check (&run, harness_log_contains (run.harness, "claims-second", holder),
+             "the second's log does not name the holder (%s)", holder);
+
+    //  The first is untouched: still running, answering, and still applying.
+    s_check (&run, harness_running (claims), "the first rcmq-claims exited");
+    s_check (&run, s_queue_create (&run, "q-lock"), "queue create failed");
+    json_t *status_json = harness_status (run.harness);
+    s_check (&run, harness_status_up (status_json, "claims"),
+             "the first rcmq-claims no longer answers status");
+    json_decref (status_json);
+    s_finish (&run);
+}
+END_TEST
 
 //  The store's last committed transaction id: it moves with every commit.
 static size_t
@@ -201,6 +240,7 @@ stores_suite (void)
     Suite *suite = suite_create ("stores");
     TCase *tc = tcase_create ("start-up");
     tcase_set_timeout (tc, 180);
+    tcase_add_test (tc, test_second_opener_refused);
     tcase_add_test (tc, test_unreadable_offset_stops);
     suite_add_tcase (suite, tc);
     return suite;
