@@ -27,6 +27,7 @@ struct _service_t {
     void *state;
     problems_t *problems;
     uint64_t started_ms;
+    bool migrate;                           //  --migrate: upgrade the store and exit
     char health_method [64];
     server_method_t health [2];
 };
@@ -122,18 +123,21 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 static void
 s_usage (const char *name)
 {
-    printf ("Usage: rcmq-%s [--config FILE]\n\n"
+    printf ("Usage: rcmq-%s [--config FILE] [--migrate]\n\n"
             "Runs the rcmq %s service. Settings come from --config FILE (or\n"
             "RCMQ_CONFIG), overridden by RCMQ_* environment variables; see\n"
-            "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n", name, name);
+            "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n"
+            "--migrate upgrades a store of an older layout (after a copy) and\n"
+            "exits; see docs/operations.md.\n", name, name);
 }
 
 static int
 s_parse_args (service_t *self, int argc, char *argv [])
 {
     static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
-        { "help",   no_argument,       0, 'h' },
+        { "config",  required_argument, 0, 'c' },
+        { "help",    no_argument,       0, 'h' },
+        { "migrate", no_argument,       0, 'm' },
         { 0, 0, 0, 0 }
     };
     const char *config_file = getenv ("RCMQ_CONFIG");
@@ -142,6 +146,9 @@ s_parse_args (service_t *self, int argc, char *argv [])
     while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
         if (option == 'c')
             config_file = optarg;
+        else
+        if (option == 'm')
+            self->migrate = true;
         else
         if (option == 'h') {
             s_usage (self->def->name);
@@ -184,6 +191,37 @@ s_tables (const service_def_t *def)
     return tables;
 }
 
+//  Opens the store: its lock and its layout version (migrated with --migrate). 0, 1 when --migrate
+//  is done, -1 on failure (logged).
+static int
+s_open_store (service_t *self, const char *store_dir)
+{
+    char error [512];
+    const char **tables = s_tables (self->def);
+    self->store = store_new (store_dir, tables, error, sizeof error);
+    free (tables);
+    if (!self->store) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    uint32_t version = self->def->store_version? self->def->store_version: 1, found;
+    if (store_check_version (self->store, version, self->def->migrations, self->migrate,
+                             &found, error, sizeof error)) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    if (found != version)
+        log_info ("store migrated", "store", json_string (store_dir),
+                  "from_version", json_integer (found), "to_version", json_integer (version),
+                  "backup", json_string (store_backup (self->store)), NULL);
+    if (self->migrate) {
+        log_info ("--migrate: store is at the current version", "store", json_string (store_dir),
+                  "version", json_integer (version), NULL);
+        return 1;
+    }
+    return 0;
+}
+
 static int
 s_start (service_t *self)
 {
@@ -193,19 +231,15 @@ s_start (service_t *self)
         log_error ("RCMQ_NOW is not an ISO-8601 instant", "value", json_string (getenv ("RCMQ_NOW")), NULL);
         return -1;
     }
-    self->started_ms = clock_now_ms ();
     const char *keys_dir = config_path (config, "keys/dir", "var/keys");
     const char *data_dir = config_path (config, "data/dir", "var/data");
 
-    char store_dir [PATH_MAX], error [512];
+    char store_dir [PATH_MAX];
     snprintf (store_dir, sizeof store_dir, "%s/%s", data_dir, name);
-    const char **tables = s_tables (self->def);
-    self->store = store_new (store_dir, tables, error, sizeof error);
-    free (tables);
-    if (!self->store) {
-        log_error ("cannot open store", "error", json_string (error), NULL);
-        return -1;
-    }
+    int rc = s_open_store (self, store_dir);
+    if (rc)
+        return rc;
+    self->started_ms = clock_now_ms ();
     self->outbox = outbox_new (self->store, name);
     if (!self->outbox) {
         log_error ("cannot start outbox", "error", json_string (store_error (self->store)), NULL);
@@ -288,8 +322,11 @@ s_start (service_t *self)
     }
     if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
         return -1;
+    char now [32];
+    clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "api", json_string (bind), "store", json_string (store_dir),
-              "producer", json_string (outbox_producer (self->outbox)), NULL);
+              "producer", json_string (outbox_producer (self->outbox)),
+              "clock", json_string (now), NULL);
     return 0;
 }
 
@@ -310,8 +347,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
         return rc == 1? 0: rc;
     //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted; zloop returns.
     zsys_catch_interrupts ();
-    rc = s_start (self);
-    if (rc == 0) {
+    //  0 to run; 1 when --migrate has done its work; -1 on failure.
+    int started = s_start (self);
+    if (started == 0) {
         zloop_start (self->loop);
         log_info ("stopping: no new requests, flushing outbox", NULL);
         server_close (self->server, self->loop);
@@ -333,6 +371,6 @@ service_main (const service_def_t *def, int argc, char *argv [])
     config_destroy (&self->config);
     problems_destroy (&self->problems);
     free (self);
-    log_info (rc? "exited after start-up failure": "stopped", NULL);
-    return rc? 1: 0;
+    log_info (started < 0? "exited after start-up failure": "stopped", NULL);
+    return started < 0? 1: 0;
 }

@@ -18,6 +18,8 @@
 //  that hit the limit, which for a big batch means doing it all again.
 #define STORE_START_MAP   (1UL << 30)
 #define STORE_MAX_RETRIES 24                //  2^24 x 64 MiB: far past any disk
+//  The store's own table (its version), beside the caller's.
+#define STORE_OWN_TABLE   "_store"
 
 typedef struct {
     char *name;
@@ -31,6 +33,9 @@ struct _store_t {
     int table_count;
     size_t map_size;
     int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
+    bool fresh;                             //  the env had no table before this open
+    uint32_t version;
+    char *backup;
     char error [512];
 };
 
@@ -124,15 +129,32 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
     MDB_txn *txn;
     if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)))
         goto lmdb_failed;
-    for (const char *const *name = tables; *name; name++) {
-        assert (self->table_count < STORE_MAX_TABLES);
-        s_table_t *table = &self->tables [self->table_count++];
-        table->name = strdup (*name);
-        if ((rc = mdb_dbi_open (txn, *name, MDB_CREATE, &table->dbi))) {
-            mdb_txn_abort (txn);
-            goto lmdb_failed;
-        }
+    //  Named tables are keys of the unnamed one: none means a new env.
+    MDB_stat stat;
+    MDB_dbi unnamed;
+    if ((rc = mdb_dbi_open (txn, NULL, 0, &unnamed)) || (rc = mdb_stat (txn, unnamed, &stat))) {
+        mdb_txn_abort (txn);
+        goto lmdb_failed;
     }
+    self->fresh = stat.ms_entries == 0;
+    static const char *own [] = { STORE_OWN_TABLE, NULL };
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *const *name = pass? tables: own; *name; name++) {
+            assert (self->table_count < STORE_MAX_TABLES);
+            s_table_t *table = &self->tables [self->table_count++];
+            table->name = strdup (*name);
+            if ((rc = mdb_dbi_open (txn, *name, MDB_CREATE, &table->dbi))) {
+                mdb_txn_abort (txn);
+                goto lmdb_failed;
+            }
+        }
+    uint64_t version;
+    if (store_get_u64 (self, txn, STORE_OWN_TABLE, "version", &version)) {
+        snprintf (error, error_size, "%s", self->error);
+        mdb_txn_abort (txn);
+        goto failed;
+    }
+    self->version = version? (uint32_t) version: self->fresh? 0: STORE_VERSION_UNSTAMPED;
     if ((rc = mdb_txn_commit (txn)))
         goto lmdb_failed;
     return self;
@@ -160,6 +182,7 @@ store_destroy (store_t **self_p)
     for (int i = 0; i < self->table_count; i++)
         free (self->tables [i].name);
     free (self->dir);
+    free (self->backup);
     free (self);
     *self_p = NULL;
 }
@@ -214,6 +237,128 @@ store_fail (store_t *self, const char *format, ...)
     vsnprintf (self->error, sizeof self->error, format, args);
     va_end (args);
     return -1;
+}
+
+uint32_t
+store_version (store_t *self)
+{
+    return self->version;
+}
+
+const char *
+store_backup (store_t *self)
+{
+    return self->backup;
+}
+
+typedef struct {
+    uint32_t from, to;
+    const store_migration_t *migrations;
+} s_migrate_t;
+
+static int
+s_stamp (store_t *self, MDB_txn *txn, void *arg)
+{
+    return store_put_u64 (self, txn, STORE_OWN_TABLE, "version", *(uint32_t *) arg);
+}
+
+//  Every step from..to in one transaction: a failed step leaves the store
+//  as it was, at its old version.
+static int
+s_migrate (store_t *self, MDB_txn *txn, void *arg)
+{
+    s_migrate_t *plan = (s_migrate_t *) arg;
+    for (uint32_t at = plan->from; at < plan->to; at++) {
+        const store_migration_t *step = plan->migrations;
+        while (step && step->fn && step->from != at)
+            step++;
+        assert (step && step->fn && step->to == at + 1);
+        int rc = step->fn (self, txn);
+        if (rc) {
+            if (rc != -1 || !*self->error)
+                store_fail (self, "store %s: migration from version %u to %u (%s) failed: %s",
+                            self->dir, step->from, step->to, step->what,
+                            rc == -1? "aborted": mdb_strerror (rc));
+            return -1;
+        }
+    }
+    return s_stamp (self, txn, &plan->to);
+}
+
+//  A compacted copy of the env beside it, before a migration touches it.
+static int
+s_backup (store_t *self, uint32_t from, char *error, size_t error_size)
+{
+    time_t now = time (NULL);
+    struct tm utc;
+    gmtime_r (&now, &utc);
+    char stamp [32], path [PATH_MAX];
+    strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    snprintf (path, sizeof path, "%s.backup-v%u-%s", self->dir, from, stamp);
+    if (mkdir (path, 0700)) {
+        snprintf (error, error_size, "store %s: cannot make backup directory %s: %s",
+                  self->dir, path, strerror (errno));
+        return -1;
+    }
+    int rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
+    if (rc) {
+        snprintf (error, error_size, "store %s: cannot copy to %s: %s", self->dir, path, mdb_strerror (rc));
+        return -1;
+    }
+    free (self->backup);
+    self->backup = strdup (path);
+    return 0;
+}
+
+int
+store_check_version (store_t *self, uint32_t version, const store_migration_t *migrations,
+                     bool migrate, uint32_t *found, char *error, size_t error_size)
+{
+    assert (version >= 1);
+    *found = self->version? self->version: version;
+    if (self->version == 0) {
+        //  A new store: it has the code's layout by construction.
+        if (store_write (self, s_stamp, &version)) {
+            snprintf (error, error_size, "%s", self->error);
+            return -1;
+        }
+        self->version = version;
+        return 0;
+    }
+    if (self->version == version)
+        return 0;
+    if (self->version > version) {
+        snprintf (error, error_size, "store %s is at schema version %u, newer than this program's %u: "
+                  "run the release that wrote it (or restore a copy made for this one)",
+                  self->dir, self->version, version);
+        return -1;
+    }
+    //  Older: every step must be there before anything is touched.
+    for (uint32_t at = self->version; at < version; at++) {
+        const store_migration_t *step = migrations;
+        while (step && step->fn && step->from != at)
+            step++;
+        if (!step || !step->fn || step->to != at + 1) {
+            snprintf (error, error_size, "store %s is at schema version %u and this program needs %u, "
+                      "but it has no migration from %u to %u", self->dir, self->version, version, at, at + 1);
+            return -1;
+        }
+    }
+    if (!migrate) {
+        snprintf (error, error_size, "store %s is at schema version %u, older than this program's %u: "
+                  "run `scripts/run migrate` (or start the process once with --migrate) to upgrade it, "
+                  "after a copy", self->dir, self->version, version);
+        return -1;
+    }
+    if (s_backup (self, self->version, error, error_size))
+        return -1;
+    s_migrate_t plan = { self->version, version, migrations };
+    if (store_write (self, s_migrate, &plan)) {
+        snprintf (error, error_size, "%s (the store is unchanged; a copy is in %s)", self->error, self->backup);
+        return -1;
+    }
+    self->version = version;
+    return 0;
 }
 
 int

@@ -608,6 +608,178 @@ START_TEST (test_append)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  Schema versions (issue 10 defect 3)
+
+//  Version 1 -> 2 of the test's layout: main/name moves to log/name.
+static int
+s_move_name (store_t *store, MDB_txn *txn)
+{
+    MDB_val value;
+    int rc = store_get (store, txn, "main", "name", 4, &value);
+    if (rc)
+        return rc == MDB_NOTFOUND? store_fail (store, "no main/name to move"): rc;
+    char copy [64];
+    snprintf (copy, sizeof copy, "%.*s", (int) value.mv_size, (const char *) value.mv_data);
+    if ((rc = store_put (store, txn, "log", "name", 4, copy, strlen (copy))))
+        return rc;
+    return store_del (store, txn, "main", "name", 4);
+}
+
+static int
+s_refuse (store_t *store, MDB_txn *txn)
+{
+    store_put (store, txn, "main", "half", 4, "done", 4);
+    return store_fail (store, "step refused on purpose");
+}
+
+static const store_migration_t s_migrations [] = {
+    { 1, 2, s_move_name, "main/name moves to log/name" },
+    { 0 }
+};
+
+//  A store stamped at version (new), holding main/name = "ada".
+static char *
+s_versioned (uint32_t version)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, version, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, version);
+    s_change_t puts [] = { { "main", "name", "ada" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    store_destroy (&store);
+    return dir;
+}
+
+START_TEST (test_version_new_stamped)
+{
+    char *dir = s_versioned (3);
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 3);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 3, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 3);
+    ck_assert_ptr_null (store_backup (store));
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  A store made before versions (never checked) counts as version 1.
+START_TEST (test_version_unstamped_is_1)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 0);           //  new, not stamped yet
+    store_destroy (&store);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), STORE_VERSION_UNSTAMPED);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 1, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 1);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_version_newer_refused)
+{
+    char *dir = s_versioned (3);
+    store_t *store = s_open (dir);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, dir) && strstr (error, "version 3") && strstr (error, "program's 2"),
+                   "error does not name the store and both versions: %s", error);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_version_older_migrated)
+{
+    char *dir = s_versioned (1);
+    //  Without --migrate: refused, pointing at scripts/run migrate, unchanged.
+    store_t *store = s_open (dir);
+    char error [512] = "", buf [16];
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, false, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "version 1") && strstr (error, "program's 2")
+                   && strstr (error, "scripts/run migrate"), "error: %s", error);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    store_destroy (&store);
+
+    //  With it: copied first, then migrated and stamped.
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, true, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 1);
+    ck_assert_uint_eq (store_version (store), 2);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), MDB_NOTFOUND);
+    ck_assert_int_eq (s_read (store, "log", "name", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "ada");
+    ck_assert_ptr_nonnull (store_backup (store));
+    char *backup = strdup (store_backup (store));
+    char prefix [PATH_MAX + 16];
+    snprintf (prefix, sizeof prefix, "%s.backup-v1-", dir);
+    ck_assert_msg (strncmp (backup, prefix, strlen (prefix)) == 0, "backup %s", backup);
+    store_destroy (&store);
+
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 2);
+    store_destroy (&store);
+    //  The copy is the store as it was: version 1, main/name still there.
+    store = s_open (backup);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "ada");
+    store_destroy (&store);
+    test_rmtree (backup);
+    free (backup);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  A failed step, or a missing one, leaves the store as it was.
+START_TEST (test_version_failed_migration)
+{
+    char *dir = s_versioned (1);
+    store_t *store = s_open (dir);
+    char error [512] = "", buf [16];
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 3, s_migrations, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "no migration from 2 to 3"), "error: %s", error);
+    ck_assert_ptr_null (store_backup (store));
+
+    static const store_migration_t refusing [] = {
+        { 1, 2, s_move_name, "move" }, { 2, 3, s_refuse, "refuse" }, { 0 }
+    };
+    ck_assert_int_eq (store_check_version (store, 3, refusing, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "refused on purpose"), "error: %s", error);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    ck_assert_int_eq (s_read (store, "main", "half", buf, sizeof buf), MDB_NOTFOUND);
+    char *backup = strdup (store_backup (store));
+    store_destroy (&store);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 1);
+    store_destroy (&store);
+    test_rmtree (backup);
+    free (backup);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 store_suite (void)
 {
@@ -627,6 +799,11 @@ store_suite (void)
     tcase_add_test (tc, test_u64);
     tcase_add_test (tc, test_count);
     tcase_add_test (tc, test_append);
+    tcase_add_test (tc, test_version_new_stamped);
+    tcase_add_test (tc, test_version_unstamped_is_1);
+    tcase_add_test (tc, test_version_newer_refused);
+    tcase_add_test (tc, test_version_older_migrated);
+    tcase_add_test (tc, test_version_failed_migration);
     suite_add_tcase (suite, tc);
     return suite;
 }
