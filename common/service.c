@@ -28,6 +28,7 @@ struct _service_t {
     problems_t *problems;
     uint64_t started_ms;
     bool migrate;                           //  --migrate: upgrade the store and exit
+    uint64_t clock_moved_ms;                //  how far the store's time moved the clock
     char health_method [64];
     server_method_t health [2];
 };
@@ -191,7 +192,8 @@ s_tables (const service_def_t *def)
     return tables;
 }
 
-//  Opens the store: its lock and its layout version (migrated with --migrate). 0, 1 when --migrate
+//  Opens the store: its lock, its layout version (migrated with --migrate),
+//  and the clock moved up to the latest time it holds. 0, 1 when --migrate
 //  is done, -1 on failure (logged).
 static int
 s_open_store (service_t *self, const char *store_dir)
@@ -219,7 +221,26 @@ s_open_store (service_t *self, const char *store_dir)
                   "version", json_integer (version), NULL);
         return 1;
     }
+    self->clock_moved_ms = service_clock_floor (self->store);
     return 0;
+}
+
+uint64_t
+service_clock_floor (store_t *store)
+{
+    uint64_t asked = clock_now_ms (), high = store_clock_high (store);
+    uint64_t moved = clock_not_before (high);
+    //  The mark runs up to a step ahead of the last time written, so a
+    //  move within a step is the mark's margin, not an earlier clock.
+    if (moved > STORE_CLOCK_STEP_MS) {
+        char was [32], from [32];
+        clock_format_iso8601 (asked, was, sizeof was);
+        clock_format_iso8601 (high, from, sizeof from);
+        log_warn ("clock starts earlier than the store's latest time: starting from that instead",
+                  "store", json_string (store_dir (store)), "clock", json_string (was),
+                  "store_latest", json_string (from), NULL);
+    }
+    return moved;
 }
 
 static int
@@ -326,7 +347,8 @@ s_start (service_t *self)
     clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "api", json_string (bind), "store", json_string (store_dir),
               "producer", json_string (outbox_producer (self->outbox)),
-              "clock", json_string (now), NULL);
+              "clock", json_string (now),
+              "clock_moved_forward_ms", json_integer ((json_int_t) self->clock_moved_ms), NULL);
     return 0;
 }
 
@@ -359,6 +381,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
     }
     if (def->stop && self->loop)
         def->stop (self);
+    //  The next start's clock begins where this run ended (clock_not_before).
+    if (started == 0 && store_mark_clock (self->store))
+        log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
     server_destroy (&self->server);
     consumer_destroy (&self->consumer);
     relay_destroy (&self->relay);

@@ -14,7 +14,10 @@
 
     `--migrate` upgrades an older store (store_check_version, after a copy)
     holding the store's lock, and exits: `scripts/run migrate` runs it for
-    every process.
+    every process. After the store opens, the clock is moved forward to the
+    store's high-water mark when it would start earlier (a warning names
+    both instants), so no process ever dates anything before what it
+    already recorded.
 */
 #ifndef RCMQ_SERVICE_H
 #define RCMQ_SERVICE_H
@@ -45,6 +48,11 @@ typedef struct {
     uint32_t store_version;
     const store_migration_t *migrations;
 } service_def_t;
+
+//  Moves the clock forward to the store's high-water mark when it reads
+//  earlier, logging a warning that names both instants; returns how far
+//  it moved it (ms). Every process calls it once its store is open.
+uint64_t    service_clock_floor (store_t *store);
 
 //  Runs the process; returns its exit code.
 int         service_main (const service_def_t *def, int argc, char *argv []);

@@ -4,6 +4,7 @@
     read transaction open across a store_write.
 */
 #include "store.h"
+#include "clock.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 //  that hit the limit, which for a big batch means doing it all again.
 #define STORE_START_MAP   (1UL << 30)
 #define STORE_MAX_RETRIES 24                //  2^24 x 64 MiB: far past any disk
-//  The store's own table (its version), beside the caller's.
+//  The store's own table (version, clock high-water), beside the caller's.
 #define STORE_OWN_TABLE   "_store"
 
 typedef struct {
@@ -35,6 +36,7 @@ struct _store_t {
     int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
     bool fresh;                             //  the env had no table before this open
     uint32_t version;
+    uint64_t clock_high;                    //  as committed
     char *backup;
     char error [512];
 };
@@ -149,7 +151,8 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
             }
         }
     uint64_t version;
-    if (store_get_u64 (self, txn, STORE_OWN_TABLE, "version", &version)) {
+    if (store_get_u64 (self, txn, STORE_OWN_TABLE, "version", &version)
+    ||  store_get_u64 (self, txn, STORE_OWN_TABLE, "clock_high_ms", &self->clock_high)) {
         snprintf (error, error_size, "%s", self->error);
         mdb_txn_abort (txn);
         goto failed;
@@ -249,6 +252,25 @@ const char *
 store_backup (store_t *self)
 {
     return self->backup;
+}
+
+uint64_t
+store_clock_high (store_t *self)
+{
+    return self->clock_high;
+}
+
+//  Nothing of its own: store_write moves the mark.
+static int
+s_nothing (store_t *self, MDB_txn *txn, void *arg)
+{
+    return 0;
+}
+
+int
+store_mark_clock (store_t *self)
+{
+    return store_write (self, s_nothing, NULL);
 }
 
 typedef struct {
@@ -373,12 +395,21 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
             return -1;
         }
         rc = fn (self, txn, arg);
+        //  Whatever this transaction dates, it dates by the clock now, so
+        //  the mark moves (at most once a step) past the clock.
+        uint64_t high = self->clock_high, now = clock_now_ms ();
+        if (rc == 0 && now >= high) {
+            high = now + STORE_CLOCK_STEP_MS;
+            rc = store_put_u64 (self, txn, STORE_OWN_TABLE, "clock_high_ms", high);
+        }
         if (rc == 0)
             rc = mdb_txn_commit (txn);
         else
             mdb_txn_abort (txn);
-        if (rc == 0)
+        if (rc == 0) {
+            self->clock_high = high;
             return 0;
+        }
         if (rc != MDB_MAP_FULL) {
             if (rc != -1 || !*self->error)
                 snprintf (self->error, sizeof self->error, "store %s: %s", self->dir,

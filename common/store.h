@@ -21,6 +21,12 @@
     <dir>.backup-v<from>-<UTC stamp>, with the migrations in one write
     transaction. A store made before versions existed has no stamp and
     counts as STORE_VERSION_UNSTAMPED (1). See docs/adr/0006.
+
+    The same table keeps the store's clock high-water mark ("clock_high_ms"):
+    every store_write moves it past the clock when the clock has passed it,
+    so no time this store ever recorded is later than store_clock_high. A
+    process that starts with its clock earlier than that (RCMQ_NOW in the
+    past, a wall clock set back) starts from it instead (clock_not_before).
 */
 #ifndef RCMQ_STORE_H
 #define RCMQ_STORE_H
@@ -34,6 +40,9 @@ typedef struct _store_t store_t;
 
 #define STORE_LOCK_FILE "rcmq.lock"
 #define STORE_VERSION_UNSTAMPED 1
+//  The high-water mark runs this far ahead of the clock, so store_write
+//  writes it at most once a second while still covering every time it saw.
+#define STORE_CLOCK_STEP_MS 1000
 
 //  One step of a store's layout change, run inside the migration's write
 //  transaction; 0, or an LMDB error / -1 (with store_fail) to abort it all.
@@ -68,6 +77,12 @@ int         store_check_version (store_t *self, uint32_t version, const store_mi
 uint32_t    store_version (store_t *self);
 //  The copy the last migration made, or NULL.
 const char *store_backup (store_t *self);
+//  The latest time (ms) this store may hold; 0 for a store never written.
+uint64_t    store_clock_high (store_t *self);
+//  Moves the mark past the clock now, in a transaction of its own: a
+//  process calls it as it stops, so its next start begins where this run
+//  ended even when its last write was a while ago. 0 or -1.
+int         store_mark_clock (store_t *self);
 
 //  Runs fn in a write transaction and commits. Returns 0, or -1 with the
 //  reason in store_error() and nothing applied.

@@ -3,6 +3,7 @@
 */
 #include "broker.h"
 #include "clock.h"
+#include "service.h"
 #include "fanout.h"
 #include "log.h"
 #include "transport.h"
@@ -139,6 +140,7 @@ s_start (broker_t *self, bool migrate)
                   "version", json_integer (BROKER_STORE_VERSION), NULL);
         return 1;
     }
+    uint64_t moved = service_clock_floor (self->store);
     self->started_ms = clock_now_ms ();
     self->log = eventlog_new (self->store);
     self->cert = transport_load_secret (keys_dir, "broker");
@@ -173,7 +175,7 @@ s_start (broker_t *self, bool migrate)
     clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "store", json_string (store_dir),
               "retention_hours", json_integer ((json_int_t) self->retention_hours),
-              "clock", json_string (now), NULL);
+              "clock", json_string (now), "clock_moved_forward_ms", json_integer ((json_int_t) moved), NULL);
     return 0;
 }
 
@@ -230,6 +232,8 @@ main (int argc, char *argv [])
     if (started == 0) {
         zloop_start (self->loop);
         log_info ("stopping", "published", json_integer ((json_int_t) self->published), NULL);
+        if (store_mark_clock (self->store))
+            log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
     }
     else
         rc = started < 0? 1: 0;

@@ -6,6 +6,7 @@
 */
 #include "suites.h"
 #include "store.h"
+#include "clock.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -608,6 +609,47 @@ START_TEST (test_append)
 }
 END_TEST
 
+//  Issue 10 defect 5: the store remembers the latest time it may hold, so a
+//  process restarted with an earlier clock can start from it instead.
+START_TEST (test_clock_high)
+{
+    const uint64_t start = 1793610000000ULL;               //  2026-11-02T09:00:00Z
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_clock_high (store), 0);
+    clock_set_start (start);
+    s_change_t puts [] = { { "main", "k", "v" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    uint64_t high = store_clock_high (store);
+    ck_assert_uint_ge (high, start + STORE_CLOCK_STEP_MS);
+    ck_assert_uint_lt (high, start + STORE_CLOCK_STEP_MS + 1000);
+    //  Within the step, writes leave the mark alone; it always covers now.
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_uint_gt (store_clock_high (store), clock_now_ms ());
+    //  An aborted write moves nothing.
+    clock_set_start (start + 10 * STORE_CLOCK_STEP_MS);
+    s_change_t bad [] = { { "main", "", "v" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, bad), -1);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    store_destroy (&store);
+
+    //  Restarted 40 days earlier: the store still says where time got to,
+    //  and a write with the early clock does not pull it back.
+    clock_set_start (start - 40 * CLOCK_MS_PER_DAY);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_uint_gt (clock_not_before (store_clock_high (store)), 39 * CLOCK_MS_PER_DAY);
+    ck_assert_uint_ge (clock_now_ms (), high);
+    store_destroy (&store);
+    clock_set_start (0);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 //  --------------------------------------------------------------------------
 //  Schema versions (issue 10 defect 3)
 
@@ -799,6 +841,7 @@ store_suite (void)
     tcase_add_test (tc, test_u64);
     tcase_add_test (tc, test_count);
     tcase_add_test (tc, test_append);
+    tcase_add_test (tc, test_clock_high);
     tcase_add_test (tc, test_version_new_stamped);
     tcase_add_test (tc, test_version_unstamped_is_1);
     tcase_add_test (tc, test_version_newer_refused);
