@@ -49,6 +49,17 @@ clock_init_from_env (void)
 }
 
 uint64_t
+clock_not_before (uint64_t floor_ms)
+{
+    uint64_t wall = s_wall_ms ();
+    uint64_t now = (uint64_t) ((int64_t) wall + s_offset_ms);
+    if (now >= floor_ms)
+        return 0;
+    s_offset_ms = (int64_t) floor_ms - (int64_t) wall;
+    return floor_ms - now;
+}
+
+uint64_t
 clock_now_ms (void)
 {
     return (uint64_t) ((int64_t) s_wall_ms () + s_offset_ms);

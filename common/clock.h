@@ -4,6 +4,11 @@
     instant the clock starts from; from there it advances with real time, so
     a demo or a test can replay a billing month deterministically while
     timeouts still fire. Without RCMQ_NOW the clock is the wall clock.
+
+    A process's clock never goes backwards across restarts: once its store
+    is open, a service calls clock_not_before with the latest time the
+    store may hold (store_clock_high), and a clock that would start earlier
+    (RCMQ_NOW in the past, a wall clock set back) starts from there.
 */
 #ifndef RCMQ_CLOCK_H
 #define RCMQ_CLOCK_H
@@ -17,6 +22,10 @@
 int      clock_init_from_env (void);
 //  Starts the clock at the given instant (ms since the epoch); 0 = wall clock.
 void     clock_set_start (uint64_t start_ms);
+//  When the clock reads earlier than floor_ms, shifts it so it reads
+//  floor_ms now (and advances from there); returns the milliseconds it
+//  moved it forward, 0 when it was already at or past floor_ms.
+uint64_t clock_not_before (uint64_t floor_ms);
 //  Milliseconds since the epoch, as this process sees time.
 uint64_t clock_now_ms (void);
 //  Real monotonic milliseconds, for timeouts and heartbeats (never shifted).

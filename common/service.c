@@ -27,6 +27,8 @@ struct _service_t {
     void *state;
     problems_t *problems;
     uint64_t started_ms;
+    bool migrate;                           //  --migrate: upgrade the store and exit
+    uint64_t clock_moved_ms;                //  how far the store's time moved the clock
     char health_method [64];
     char skip_method [64];
     char list_method [64];
@@ -173,18 +175,21 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 static void
 s_usage (const char *name)
 {
-    printf ("Usage: rcmq-%s [--config FILE]\n\n"
+    printf ("Usage: rcmq-%s [--config FILE] [--migrate]\n\n"
             "Runs the rcmq %s service. Settings come from --config FILE (or\n"
             "RCMQ_CONFIG), overridden by RCMQ_* environment variables; see\n"
-            "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n", name, name);
+            "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n"
+            "--migrate upgrades a store of an older layout (after a copy) and\n"
+            "exits; see docs/operations.md.\n", name, name);
 }
 
 static int
 s_parse_args (service_t *self, int argc, char *argv [])
 {
     static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
-        { "help",   no_argument,       0, 'h' },
+        { "config",  required_argument, 0, 'c' },
+        { "help",    no_argument,       0, 'h' },
+        { "migrate", no_argument,       0, 'm' },
         { 0, 0, 0, 0 }
     };
     const char *config_file = getenv ("RCMQ_CONFIG");
@@ -193,6 +198,9 @@ s_parse_args (service_t *self, int argc, char *argv [])
     while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
         if (option == 'c')
             config_file = optarg;
+        else
+        if (option == 'm')
+            self->migrate = true;
         else
         if (option == 'h') {
             s_usage (self->def->name);
@@ -235,6 +243,57 @@ s_tables (const service_def_t *def)
     return tables;
 }
 
+//  Opens the store: its lock, its layout version (migrated with --migrate),
+//  and the clock moved up to the latest time it holds. 0, 1 when --migrate
+//  is done, -1 on failure (logged).
+static int
+s_open_store (service_t *self, const char *store_dir)
+{
+    char error [512];
+    const char **tables = s_tables (self->def);
+    self->store = store_new (store_dir, tables, error, sizeof error);
+    free (tables);
+    if (!self->store) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    uint32_t version = self->def->store_version? self->def->store_version: 1, found;
+    if (store_check_version (self->store, version, self->def->migrations, self->migrate,
+                             &found, error, sizeof error)) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    if (found != version)
+        log_info ("store migrated", "store", json_string (store_dir),
+                  "from_version", json_integer (found), "to_version", json_integer (version),
+                  "backup", json_string (store_backup (self->store)), NULL);
+    if (self->migrate) {
+        log_info ("--migrate: store is at the current version", "store", json_string (store_dir),
+                  "version", json_integer (version), NULL);
+        return 1;
+    }
+    self->clock_moved_ms = service_clock_floor (self->store);
+    return 0;
+}
+
+uint64_t
+service_clock_floor (store_t *store)
+{
+    uint64_t asked = clock_now_ms (), high = store_clock_high (store);
+    uint64_t moved = clock_not_before (high);
+    //  The mark runs up to a step ahead of the last time written, so a
+    //  move within a step is the mark's margin, not an earlier clock.
+    if (moved > STORE_CLOCK_STEP_MS) {
+        char was [32], from [32];
+        clock_format_iso8601 (asked, was, sizeof was);
+        clock_format_iso8601 (high, from, sizeof from);
+        log_warn ("clock starts earlier than the store's latest time: starting from that instead",
+                  "store", json_string (store_dir (store)), "clock", json_string (was),
+                  "store_latest", json_string (from), NULL);
+    }
+    return moved;
+}
+
 static int
 s_start (service_t *self)
 {
@@ -244,19 +303,15 @@ s_start (service_t *self)
         log_error ("RCMQ_NOW is not an ISO-8601 instant", "value", json_string (getenv ("RCMQ_NOW")), NULL);
         return -1;
     }
-    self->started_ms = clock_now_ms ();
     const char *keys_dir = config_path (config, "keys/dir", "var/keys");
     const char *data_dir = config_path (config, "data/dir", "var/data");
 
-    char store_dir [PATH_MAX], error [512];
+    char store_dir [PATH_MAX];
     snprintf (store_dir, sizeof store_dir, "%s/%s", data_dir, name);
-    const char **tables = s_tables (self->def);
-    self->store = store_new (store_dir, tables, error, sizeof error);
-    free (tables);
-    if (!self->store) {
-        log_error ("cannot open store", "error", json_string (error), NULL);
-        return -1;
-    }
+    int rc = s_open_store (self, store_dir);
+    if (rc)
+        return rc;
+    self->started_ms = clock_now_ms ();
     self->outbox = outbox_new (self->store, name);
     if (!self->outbox) {
         log_error ("cannot start outbox", "error", json_string (store_error (self->store)), NULL);
@@ -332,6 +387,7 @@ s_start (service_t *self)
                                self->def->methods? self->def->methods: no_methods, self);
     server_add_methods (self->server, self->health);
     server_set_audit (self->server, s_audit, self);
+    char error [512];
     if (server_configure (self->server, config, error, sizeof error)) {
         log_error ("bad api setting", "error", json_string (error), NULL);
         return -1;
@@ -353,8 +409,12 @@ s_start (service_t *self)
     }
     if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
         return -1;
+    char now [32];
+    clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "api", json_string (bind), "store", json_string (store_dir),
-              "producer", json_string (outbox_producer (self->outbox)), NULL);
+              "producer", json_string (outbox_producer (self->outbox)),
+              "clock", json_string (now),
+              "clock_moved_forward_ms", json_integer ((json_int_t) self->clock_moved_ms), NULL);
     return 0;
 }
 
@@ -375,8 +435,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
         return rc == 1? 0: rc;
     //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted; zloop returns.
     zsys_catch_interrupts ();
-    rc = s_start (self);
-    if (rc == 0) {
+    //  0 to run; 1 when --migrate has done its work; -1 on failure.
+    int started = s_start (self);
+    if (started == 0) {
         zloop_start (self->loop);
         log_info ("stopping: no new requests, flushing outbox", NULL);
         server_close (self->server, self->loop);
@@ -386,6 +447,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
     }
     if (def->stop && self->loop)
         def->stop (self);
+    //  The next start's clock begins where this run ended (clock_not_before).
+    if (started == 0 && store_mark_clock (self->store))
+        log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
     server_destroy (&self->server);
     consumer_destroy (&self->consumer);
     relay_destroy (&self->relay);
@@ -398,6 +462,6 @@ service_main (const service_def_t *def, int argc, char *argv [])
     config_destroy (&self->config);
     problems_destroy (&self->problems);
     free (self);
-    log_info (rc? "exited after start-up failure": "stopped", NULL);
-    return rc? 1: 0;
+    log_info (started < 0? "exited after start-up failure": "stopped", NULL);
+    return started < 0? 1: 0;
 }

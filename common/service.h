@@ -11,6 +11,13 @@
     A service describes itself with a service_def_t: its tables, the streams
     it consumes and how it applies their events, its method table, and
     optional start/stop hooks for its own state.
+
+    `--migrate` upgrades an older store (store_check_version, after a copy)
+    holding the store's lock, and exits: `scripts/run migrate` runs it for
+    every process. After the store opens, the clock is moved forward to the
+    store's high-water mark when it would start earlier (a warning names
+    both instants), so no process ever dates anything before what it
+    already recorded.
 */
 #ifndef RCMQ_SERVICE_H
 #define RCMQ_SERVICE_H
@@ -35,7 +42,17 @@ typedef struct {
     //  After each committed request or batch of events: side effects that
     //  must wait for the commit (files, caches).
     void (*committed) (service_t *service);
+    //  The layout version of its store (0 = 1) and the steps from older
+    //  ones ({ 0 }-terminated, may be NULL); see store_check_version. A
+    //  change of the store's layout bumps the version with its step.
+    uint32_t store_version;
+    const store_migration_t *migrations;
 } service_def_t;
+
+//  Moves the clock forward to the store's high-water mark when it reads
+//  earlier, logging a warning that names both instants; returns how far
+//  it moved it (ms). Every process calls it once its store is open.
+uint64_t    service_clock_floor (store_t *store);
 
 //  Runs the process; returns its exit code.
 int         service_main (const service_def_t *def, int argc, char *argv []);

@@ -4,10 +4,14 @@
     read transaction open across a store_write.
 */
 #include "store.h"
+#include "clock.h"
 
 #include <czmq.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STORE_MAX_TABLES  32
 //  1 GiB of address space to start: reserving it costs nothing (the file
@@ -15,6 +19,8 @@
 //  that hit the limit, which for a big batch means doing it all again.
 #define STORE_START_MAP   (1UL << 30)
 #define STORE_MAX_RETRIES 24                //  2^24 x 64 MiB: far past any disk
+//  The store's own table (version, clock high-water), beside the caller's.
+#define STORE_OWN_TABLE   "_store"
 
 typedef struct {
     char *name;
@@ -27,6 +33,11 @@ struct _store_t {
     s_table_t tables [STORE_MAX_TABLES];
     int table_count;
     size_t map_size;
+    int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
+    bool fresh;                             //  the env had no table before this open
+    uint32_t version;
+    uint64_t clock_high;                    //  as committed
+    char *backup;
     char error [512];
 };
 
@@ -45,16 +56,66 @@ s_mkdirs (const char *dir)
     return mkdir (path, 0700) && errno != EEXIST? -1: 0;
 }
 
+//  Takes the store's exclusive lock: flock on DIR/STORE_LOCK_FILE, held
+//  through an open descriptor for as long as the store is open, so the
+//  kernel releases it whatever way the process ends (no stale lock after a
+//  crash). LMDB itself lets any number of processes open one env and
+//  would let two writers interleave their transactions; this is what
+//  makes a store one process's. The holder writes its pid and host into
+//  the file so that a refused opener can say who holds it.
+static int
+s_lock (store_t *self, char *error, size_t error_size)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", self->dir, STORE_LOCK_FILE);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf (error, error_size, "store %s: cannot open lock file %s: %s",
+                  self->dir, path, strerror (errno));
+        return -1;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB)) {
+        int err = errno;
+        char holder [256] = "";
+        ssize_t size = pread (fd, holder, sizeof holder - 1, 0);
+        holder [size > 0? size: 0] = 0;
+        holder [strcspn (holder, "\n")] = 0;
+        close (fd);
+        if (err == EWOULDBLOCK)
+            snprintf (error, error_size, "store %s is in use: lock %s is held by %s; "
+                      "one store is written by one process, stop the other first",
+                      self->dir, path, *holder? holder: "another process (which has not written its pid yet)");
+        else
+            snprintf (error, error_size, "store %s: cannot lock %s: %s", self->dir, path, strerror (err));
+        return -1;
+    }
+    char host [256] = "unknown";
+    gethostname (host, sizeof host - 1);
+    char holder [320];
+    int size = snprintf (holder, sizeof holder, "pid %d on host %s\n", (int) getpid (), host);
+    if (ftruncate (fd, 0) || pwrite (fd, holder, (size_t) size, 0) != size) {
+        snprintf (error, error_size, "store %s: cannot write lock file %s: %s",
+                  self->dir, path, strerror (errno));
+        close (fd);
+        return -1;
+    }
+    self->lock_fd = fd;
+    return 0;
+}
+
 store_t *
 store_new (const char *dir, const char *const *tables, char *error, size_t error_size)
 {
     store_t *self = (store_t *) zmalloc (sizeof (store_t));
     self->dir = strdup (dir);
+    self->lock_fd = -1;
     int rc = 0;
     if (s_mkdirs (dir)) {
         snprintf (error, error_size, "store %s: cannot create directory: %s", dir, strerror (errno));
         goto failed;
     }
+    if (s_lock (self, error, error_size))
+        goto failed;
     if ((rc = mdb_env_create (&self->env)))
         goto lmdb_failed;
     mdb_env_set_maxdbs (self->env, STORE_MAX_TABLES);
@@ -70,15 +131,33 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
     MDB_txn *txn;
     if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn)))
         goto lmdb_failed;
-    for (const char *const *name = tables; *name; name++) {
-        assert (self->table_count < STORE_MAX_TABLES);
-        s_table_t *table = &self->tables [self->table_count++];
-        table->name = strdup (*name);
-        if ((rc = mdb_dbi_open (txn, *name, MDB_CREATE, &table->dbi))) {
-            mdb_txn_abort (txn);
-            goto lmdb_failed;
-        }
+    //  Named tables are keys of the unnamed one: none means a new env.
+    MDB_stat stat;
+    MDB_dbi unnamed;
+    if ((rc = mdb_dbi_open (txn, NULL, 0, &unnamed)) || (rc = mdb_stat (txn, unnamed, &stat))) {
+        mdb_txn_abort (txn);
+        goto lmdb_failed;
     }
+    self->fresh = stat.ms_entries == 0;
+    static const char *own [] = { STORE_OWN_TABLE, NULL };
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *const *name = pass? tables: own; *name; name++) {
+            assert (self->table_count < STORE_MAX_TABLES);
+            s_table_t *table = &self->tables [self->table_count++];
+            table->name = strdup (*name);
+            if ((rc = mdb_dbi_open (txn, *name, MDB_CREATE, &table->dbi))) {
+                mdb_txn_abort (txn);
+                goto lmdb_failed;
+            }
+        }
+    uint64_t version;
+    if (store_get_u64 (self, txn, STORE_OWN_TABLE, "version", &version)
+    ||  store_get_u64 (self, txn, STORE_OWN_TABLE, "clock_high_ms", &self->clock_high)) {
+        snprintf (error, error_size, "%s", self->error);
+        mdb_txn_abort (txn);
+        goto failed;
+    }
+    self->version = version? (uint32_t) version: self->fresh? 0: STORE_VERSION_UNSTAMPED;
     if ((rc = mdb_txn_commit (txn)))
         goto lmdb_failed;
     return self;
@@ -99,9 +178,14 @@ store_destroy (store_t **self_p)
         return;
     if (self->env)
         mdb_env_close (self->env);
+    //  Closing the descriptor releases the lock; the env is closed first so
+    //  the next holder never sees it half open.
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);
     for (int i = 0; i < self->table_count; i++)
         free (self->tables [i].name);
     free (self->dir);
+    free (self->backup);
     free (self);
     *self_p = NULL;
 }
@@ -158,6 +242,147 @@ store_fail (store_t *self, const char *format, ...)
     return -1;
 }
 
+uint32_t
+store_version (store_t *self)
+{
+    return self->version;
+}
+
+const char *
+store_backup (store_t *self)
+{
+    return self->backup;
+}
+
+uint64_t
+store_clock_high (store_t *self)
+{
+    return self->clock_high;
+}
+
+//  Nothing of its own: store_write moves the mark.
+static int
+s_nothing (store_t *self, MDB_txn *txn, void *arg)
+{
+    return 0;
+}
+
+int
+store_mark_clock (store_t *self)
+{
+    return store_write (self, s_nothing, NULL);
+}
+
+typedef struct {
+    uint32_t from, to;
+    const store_migration_t *migrations;
+} s_migrate_t;
+
+static int
+s_stamp (store_t *self, MDB_txn *txn, void *arg)
+{
+    return store_put_u64 (self, txn, STORE_OWN_TABLE, "version", *(uint32_t *) arg);
+}
+
+//  Every step from..to in one transaction: a failed step leaves the store
+//  as it was, at its old version.
+static int
+s_migrate (store_t *self, MDB_txn *txn, void *arg)
+{
+    s_migrate_t *plan = (s_migrate_t *) arg;
+    for (uint32_t at = plan->from; at < plan->to; at++) {
+        const store_migration_t *step = plan->migrations;
+        while (step && step->fn && step->from != at)
+            step++;
+        assert (step && step->fn && step->to == at + 1);
+        int rc = step->fn (self, txn);
+        if (rc) {
+            if (rc != -1 || !*self->error)
+                store_fail (self, "store %s: migration from version %u to %u (%s) failed: %s",
+                            self->dir, step->from, step->to, step->what,
+                            rc == -1? "aborted": mdb_strerror (rc));
+            return -1;
+        }
+    }
+    return s_stamp (self, txn, &plan->to);
+}
+
+//  A compacted copy of the env beside it, before a migration touches it.
+static int
+s_backup (store_t *self, uint32_t from, char *error, size_t error_size)
+{
+    time_t now = time (NULL);
+    struct tm utc;
+    gmtime_r (&now, &utc);
+    char stamp [32], path [PATH_MAX];
+    strftime (stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    snprintf (path, sizeof path, "%s.backup-v%u-%s", self->dir, from, stamp);
+    if (mkdir (path, 0700)) {
+        snprintf (error, error_size, "store %s: cannot make backup directory %s: %s",
+                  self->dir, path, strerror (errno));
+        return -1;
+    }
+    int rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
+    if (rc) {
+        snprintf (error, error_size, "store %s: cannot copy to %s: %s", self->dir, path, mdb_strerror (rc));
+        return -1;
+    }
+    free (self->backup);
+    self->backup = strdup (path);
+    return 0;
+}
+
+int
+store_check_version (store_t *self, uint32_t version, const store_migration_t *migrations,
+                     bool migrate, uint32_t *found, char *error, size_t error_size)
+{
+    assert (version >= 1);
+    *found = self->version? self->version: version;
+    if (self->version == 0) {
+        //  A new store: it has the code's layout by construction.
+        if (store_write (self, s_stamp, &version)) {
+            snprintf (error, error_size, "%s", self->error);
+            return -1;
+        }
+        self->version = version;
+        return 0;
+    }
+    if (self->version == version)
+        return 0;
+    if (self->version > version) {
+        snprintf (error, error_size, "store %s is at schema version %u, newer than this program's %u: "
+                  "run the release that wrote it (or restore a copy made for this one)",
+                  self->dir, self->version, version);
+        return -1;
+    }
+    //  Older: every step must be there before anything is touched.
+    for (uint32_t at = self->version; at < version; at++) {
+        const store_migration_t *step = migrations;
+        while (step && step->fn && step->from != at)
+            step++;
+        if (!step || !step->fn || step->to != at + 1) {
+            snprintf (error, error_size, "store %s is at schema version %u and this program needs %u, "
+                      "but it has no migration from %u to %u", self->dir, self->version, version, at, at + 1);
+            return -1;
+        }
+    }
+    if (!migrate) {
+        snprintf (error, error_size, "store %s is at schema version %u, older than this program's %u: "
+                  "run `scripts/run migrate` (or start the process once with --migrate) to upgrade it, "
+                  "after a copy", self->dir, self->version, version);
+        return -1;
+    }
+    if (s_backup (self, self->version, error, error_size))
+        return -1;
+    s_migrate_t plan = { self->version, version, migrations };
+    if (store_write (self, s_migrate, &plan)) {
+        snprintf (error, error_size, "%s (the store is unchanged; a copy is in %s)", self->error, self->backup);
+        return -1;
+    }
+    self->version = version;
+    return 0;
+}
+
 int
 store_write (store_t *self, store_write_fn *fn, void *arg)
 {
@@ -170,12 +395,21 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
             return -1;
         }
         rc = fn (self, txn, arg);
+        //  Whatever this transaction dates, it dates by the clock now, so
+        //  the mark moves (at most once a step) past the clock.
+        uint64_t high = self->clock_high, now = clock_now_ms ();
+        if (rc == 0 && now >= high) {
+            high = now + STORE_CLOCK_STEP_MS;
+            rc = store_put_u64 (self, txn, STORE_OWN_TABLE, "clock_high_ms", high);
+        }
         if (rc == 0)
             rc = mdb_txn_commit (txn);
         else
             mdb_txn_abort (txn);
-        if (rc == 0)
+        if (rc == 0) {
+            self->clock_high = high;
             return 0;
+        }
         if (rc != MDB_MAP_FULL) {
             if (rc != -1 || !*self->error)
                 snprintf (self->error, sizeof self->error, "store %s: %s", self->dir,

@@ -8,15 +8,50 @@
     the transaction (side effects belong after store_write returns 0).
 
     Integer keys are stored big-endian so LMDB's byte order is numeric order.
+
+    A store belongs to one process: store_new takes an exclusive lock on
+    DIR/rcmq.lock (flock, held until store_destroy or the process ends)
+    and fails, naming the lock, the path and the holder's pid and host,
+    when another process (or another store_t of this one) has it open.
+
+    A store records its schema version (internal table "_store", key
+    "version"): store_check_version stamps a new store with the code's
+    version, refuses a newer one, and upgrades an older one only when told
+    to (a service's --migrate), after a compacted copy of the env to
+    <dir>.backup-v<from>-<UTC stamp>, with the migrations in one write
+    transaction. A store made before versions existed has no stamp and
+    counts as STORE_VERSION_UNSTAMPED (1). See docs/adr/0006.
+
+    The same table keeps the store's clock high-water mark ("clock_high_ms"):
+    every store_write moves it past the clock when the clock has passed it,
+    so no time this store ever recorded is later than store_clock_high. A
+    process that starts with its clock earlier than that (RCMQ_NOW in the
+    past, a wall clock set back) starts from it instead (clock_not_before).
 */
 #ifndef RCMQ_STORE_H
 #define RCMQ_STORE_H
 
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
 typedef struct _store_t store_t;
+
+#define STORE_LOCK_FILE "rcmq.lock"
+#define STORE_VERSION_UNSTAMPED 1
+//  The high-water mark runs this far ahead of the clock, so store_write
+//  writes it at most once a second while still covering every time it saw.
+#define STORE_CLOCK_STEP_MS 1000
+
+//  One step of a store's layout change, run inside the migration's write
+//  transaction; 0, or an LMDB error / -1 (with store_fail) to abort it all.
+typedef int (store_migrate_fn) (store_t *store, MDB_txn *txn);
+typedef struct {
+    uint32_t from, to;                      //  to = from + 1
+    store_migrate_fn *fn;
+    const char *what;                       //  for the log: what changes
+} store_migration_t;                        //  tables end with { 0 }
 
 //  0 to commit; an LMDB error code (MDB_MAP_FULL retries) or -1 to abort.
 typedef int (store_write_fn) (store_t *store, MDB_txn *txn, void *arg);
@@ -30,6 +65,24 @@ const char *store_dir (store_t *self);
 size_t      store_map_size (store_t *self);
 //  Sets the map size to start from (before any transaction); for tests.
 int         store_set_map_size (store_t *self, size_t size);
+
+//  Checks (and stamps, or migrates) the schema version; see the top. The
+//  version found is in *found (the code's for a new store). With migrate,
+//  an older store is copied and migrated step by step to version; without,
+//  it is refused with a message saying to run `scripts/run migrate`. A
+//  missing step, a failed copy or a failed step changes nothing. 0 or -1
+//  with error.
+int         store_check_version (store_t *self, uint32_t version, const store_migration_t *migrations,
+                                 bool migrate, uint32_t *found, char *error, size_t error_size);
+uint32_t    store_version (store_t *self);
+//  The copy the last migration made, or NULL.
+const char *store_backup (store_t *self);
+//  The latest time (ms) this store may hold; 0 for a store never written.
+uint64_t    store_clock_high (store_t *self);
+//  Moves the mark past the clock now, in a transaction of its own: a
+//  process calls it as it stops, so its next start begins where this run
+//  ended even when its last write was a while ago. 0 or -1.
+int         store_mark_clock (store_t *self);
 
 //  Runs fn in a write transaction and commits. Returns 0, or -1 with the
 //  reason in store_error() and nothing applied.

@@ -3,6 +3,7 @@
 */
 #include "broker.h"
 #include "clock.h"
+#include "service.h"
 #include "fanout.h"
 #include "log.h"
 #include "transport.h"
@@ -13,6 +14,11 @@
 #define BROKER_HEARTBEAT_MS   1000
 #define BROKER_RETENTION_MS   60000
 #define BROKER_FANOUT_HWM     200000
+//  The layout version of the broker's store; a layout change bumps it and
+//  adds its step to s_migrations (store_check_version).
+#define BROKER_STORE_VERSION  1
+
+static const store_migration_t s_migrations [] = { { 0 } };
 
 void
 broker_publish (broker_t *self, zlistx_t *entries)
@@ -118,19 +124,19 @@ s_ensure_store_id (store_t *store, MDB_txn *txn, void *arg)
 static void
 s_usage (void)
 {
-    printf ("Usage: rcmq-broker [--config FILE]\n\n"
+    printf ("Usage: rcmq-broker [--config FILE] [--migrate]\n\n"
             "Runs the rcmq event broker: a durable log that group-commits published\n"
-            "events, fans them out and replays them. Settings: docs/configuration.md.\n");
+            "events, fans them out and replays them. Settings: docs/configuration.md.\n"
+            "--migrate upgrades a store of an older layout (after a copy) and exits.\n");
 }
 
 static int
-s_start (broker_t *self)
+s_start (broker_t *self, bool migrate)
 {
     if (clock_init_from_env ()) {
         log_error ("RCMQ_NOW is not an ISO-8601 instant", NULL);
         return -1;
     }
-    self->started_ms = clock_now_ms ();
     const char *keys_dir = config_path (self->config, "keys/dir", "var/keys");
     const char *data_dir = config_path (self->config, "data/dir", "var/data");
     self->retention_hours = (uint64_t) config_get_int (self->config, "broker/retention-hours", 0);
@@ -143,10 +149,27 @@ s_start (broker_t *self)
         log_error ("cannot open store", "error", json_string (error), NULL);
         return -1;
     }
+    uint32_t found;
+    if (store_check_version (self->store, BROKER_STORE_VERSION, s_migrations, migrate,
+                             &found, error, sizeof error)) {
+        log_error ("cannot open store", "error", json_string (error), NULL);
+        return -1;
+    }
+    if (found != BROKER_STORE_VERSION)
+        log_info ("store migrated", "store", json_string (store_dir), "from_version", json_integer (found),
+                  "to_version", json_integer (BROKER_STORE_VERSION),
+                  "backup", json_string (store_backup (self->store)), NULL);
+    if (migrate) {
+        log_info ("--migrate: store is at the current version", "store", json_string (store_dir),
+                  "version", json_integer (BROKER_STORE_VERSION), NULL);
+        return 1;
+    }
     if (store_write (self->store, s_ensure_store_id, self->store_id)) {
         log_error ("cannot read or make the store's id", "error", json_string (store_error (self->store)), NULL);
         return -1;
     }
+    uint64_t moved = service_clock_floor (self->store);
+    self->started_ms = clock_now_ms ();
     self->log = eventlog_new (self->store);
     self->cert = transport_load_secret (keys_dir, "broker");
     self->keyring = keyring_new (keys_dir);
@@ -180,8 +203,11 @@ s_start (broker_t *self)
     server_attach (self->api, self->loop);
     zloop_timer (self->loop, BROKER_HEARTBEAT_MS, 0, s_heartbeat, self);
     zloop_timer (self->loop, BROKER_RETENTION_MS, 0, s_retention, self);
+    char now [32];
+    clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "store", json_string (store_dir), "store_id", json_string (self->store_id),
-              "retention_hours", json_integer ((json_int_t) self->retention_hours), NULL);
+              "retention_hours", json_integer ((json_int_t) self->retention_hours),
+              "clock", json_string (now), "clock_moved_forward_ms", json_integer ((json_int_t) moved), NULL);
     return 0;
 }
 
@@ -207,15 +233,20 @@ main (int argc, char *argv [])
     zhashx_set_destructor (self->producers_seen, s_free);
 
     static struct option options [] = {
-        { "config", required_argument, 0, 'c' },
-        { "help",   no_argument,       0, 'h' },
+        { "config",  required_argument, 0, 'c' },
+        { "help",    no_argument,       0, 'h' },
+        { "migrate", no_argument,       0, 'm' },
         { 0, 0, 0, 0 }
     };
     const char *config_file = getenv ("RCMQ_CONFIG");
     int option, rc = 0;
+    bool migrate = false;
     while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
         if (option == 'c')
             config_file = optarg;
+        else
+        if (option == 'm')
+            migrate = true;
         else {
             s_usage ();
             rc = option == 'h'? 0: 2;
@@ -228,12 +259,16 @@ main (int argc, char *argv [])
         goto done;
     }
     zsys_catch_interrupts ();
-    if (s_start (self) == 0) {
+    //  0 to run; 1 when --migrate has done its work; -1 on failure.
+    int started = s_start (self, migrate);
+    if (started == 0) {
         zloop_start (self->loop);
         log_info ("stopping", "published", json_integer ((json_int_t) self->published), NULL);
+        if (store_mark_clock (self->store))
+            log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
     }
     else
-        rc = 1;
+        rc = started < 0? 1: 0;
 done:
     server_destroy (&self->api);
     zloop_destroy (&self->loop);

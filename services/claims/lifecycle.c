@@ -63,7 +63,11 @@ lifecycle_move (ClaimRecord *record, const char *to, const char *actor,
     }
     HistoryEntry *entry = (HistoryEntry *) malloc (sizeof (HistoryEntry));
     history_entry__init (entry);
-    entry->time_ms = now_ms;
+    //  A history runs forward: an entry is never dated before the one
+    //  before it, whose time may come from another process's clock
+    //  ("ready" is dated by intake's event) or from before a restart.
+    uint64_t last = record->n_history? record->history [record->n_history - 1]->time_ms: 0;
+    entry->time_ms = now_ms > last? now_ms: last;
     entry->actor = strdup (actor? actor: "");
     entry->from_status = strdup (record->status);
     entry->to_status = strdup (to);

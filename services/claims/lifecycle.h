@@ -22,8 +22,10 @@ bool lifecycle_allows (const char *from, const char *to);
 bool lifecycle_known (const char *status);
 //  True while the payer may still owe something (not closed or voided).
 bool lifecycle_open (const char *status);
-//  Moves record to status `to`, appending a history entry. Returns 0, or -1
-//  (record unchanged) when the move is not allowed; error says why.
+//  Moves record to status `to`, appending a history entry dated now_ms, or
+//  the last entry's time when that is later (a history never runs back).
+//  Returns 0, or -1 (record unchanged) when the move is not allowed; error
+//  says why.
 int  lifecycle_move (ClaimRecord *record, const char *to, const char *actor,
                      const char *reason, uint64_t now_ms, char *error, size_t size);
 

@@ -19,8 +19,9 @@
     remit date for adjudications, reversals and denials (so the initial
     denial rate is by remit date), the event's time otherwise. Balances
     move on the day the event was posted (its time), as the books do: a
-    payer's payment date may lie days after the 835 arrived. Balances and
-    the date-of-service cohort follow the claim's current dimensions.
+    payer's payment date may lie days after the 835 arrived, but never
+    before the day the claim entered. Balances and the date-of-service
+    cohort follow the claim's current dimensions.
 */
 #include "facts.h"
 #include "aggregates.h"
@@ -467,6 +468,12 @@ s_claims_event (s_apply_t *self)
     s_fact_load (self, claim->pcn);
     uint64_t time_ms = claim->time_ms? claim->time_ms: self->event->time_ms;
     self->posted = metrics_day_from_ms (time_ms);
+    //  A balance change is never dated before the claim entered: a posting
+    //  dated earlier (a claims clock set back, issue 10) would take the
+    //  claim's balance out of A/R on days it had not yet been put in, and
+    //  A/R as of those days would stay negative for good.
+    if (self->fact.entered && self->posted < self->fact.entered_day)
+        self->posted = self->fact.entered_day;
     self->day = entry->remit_dated? metrics_day_from_text (claim->remit_date): 0;
     if (!self->day)
         self->day = self->posted;

@@ -24,6 +24,7 @@ static s_suite_t s_suites [] = {
     { "replycache", replycache_suite },
     { "producers", producers_suite },
     { "scope", scope_suite },
+    { "stores", stores_suite },
 };
 
 int

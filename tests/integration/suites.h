@@ -18,5 +18,6 @@ Suite *posting_suite (void);
 Suite *replycache_suite (void);
 Suite *producers_suite (void);
 Suite *scope_suite (void);
+Suite *stores_suite (void);
 
 #endif

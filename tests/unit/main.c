@@ -35,6 +35,7 @@ static s_suite_t s_suites [] = {
     { "posting", posting_suite },
     { "carc", carc_suite },
     { "ack277", ack277_suite },
+    { "lifecycle", lifecycle_suite },
 };
 
 char *

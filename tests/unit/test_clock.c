@@ -297,6 +297,30 @@ START_TEST (test_env_unset_is_wall_clock)
 }
 END_TEST
 
+//  Defect: a restart with RCMQ_NOW earlier than the store's data made the
+//  clock run backwards. clock_not_before moves it forward to the floor,
+//  never back.
+START_TEST (test_not_before)
+{
+    const uint64_t later = NOV_2_9 + 40 * CLOCK_MS_PER_DAY;
+    clock_set_start (NOV_2_9);
+    uint64_t moved = clock_not_before (later);
+    ck_assert_uint_ge (moved, 40 * CLOCK_MS_PER_DAY - 1000);
+    ck_assert_uint_le (moved, 40 * CLOCK_MS_PER_DAY);
+    uint64_t now = clock_now_ms ();
+    ck_assert_uint_ge (now, later);
+    ck_assert_uint_lt (now, later + 1000);
+    //  Already past the floor: untouched.
+    ck_assert_uint_eq (clock_not_before (NOV_2_9), 0);
+    ck_assert_uint_ge (clock_now_ms (), now);
+    //  And it keeps moving from there.
+    struct timespec pause = { 0, 20 * 1000000L };
+    nanosleep (&pause, NULL);
+    ck_assert_uint_ge (clock_now_ms (), now + 15);
+    clock_set_start (0);
+}
+END_TEST
+
 START_TEST (test_monotonic)
 {
     uint64_t a = clock_monotonic_ms ();
@@ -330,6 +354,7 @@ clock_suite (void)
     tcase_add_test (tc, test_civil_walk);
     tcase_add_test (tc, test_env_now);
     tcase_add_test (tc, test_env_bad);
+    tcase_add_test (tc, test_not_before);
     tcase_add_test (tc, test_env_unset_is_wall_clock);
     tcase_add_test (tc, test_monotonic);
     suite_add_tcase (suite, tc);

@@ -74,6 +74,34 @@ START_TEST (test_buckets_move)
 }
 END_TEST
 
+//  Issue 10 defect 5: claims entered on 2026-12-06, then (its clock set
+//  back 40 days) posted a payment dated 2026-10-27. A/R as of any day must
+//  never go negative: the payment counts from the day the claim entered.
+START_TEST (test_posting_before_entry)
+{
+    mt_log_reset ();
+    mt_store_t *store = mt_store_new ();
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "B1", .date = "2026-12-06", .dos = "20261120", .charge = 10000 });
+    mt_claim (store, "adjudicated", (mt_claim_t) { .pcn = "B1", .date = "2026-10-27", .remit_date = "20261026",
+                                                   .to_status = "paid", .paid = 7000, .contractual = 1000 });
+    static const char *days [] = { "2026-10-26", "2026-10-27", "2026-11-15", "2026-12-05", "2026-12-06", "2026-12-31" };
+    for (size_t i = 0; i < sizeof days / sizeof days [0]; i++) {
+        for (int bucket = 0; bucket < AGG_BUCKETS; bucket++)
+            ck_assert_msg (s_bucket (store, days [i], bucket, false) >= 0, "bucket %d negative as of %s", bucket, days [i]);
+        kpi_query_t query = mt_query (days [i], 90);
+        int64_t ar = mt_value (store, &query, NULL, "ar_cents").amount;
+        ck_assert_msg (ar >= 0, "A/R %lld as of %s", (long long) ar, days [i]);
+    }
+    //  Before it entered nothing is owed; from then on what is left.
+    kpi_query_t query = mt_query ("2026-12-05", 90);
+    ck_assert_int_eq (mt_value (store, &query, NULL, "ar_cents").amount, 0);
+    query = mt_query ("2026-12-06", 90);
+    ck_assert_int_eq (mt_value (store, &query, NULL, "ar_cents").amount, 2000);
+    ck_assert_int_eq (s_bucket (store, "2026-12-06", B0_30, false), 2000);
+    mt_store_destroy (&store);
+}
+END_TEST
+
 //  M1 moves from the internal team to a vendor on 2026-03-10: its balance
 //  and cohort go with it from that day; before it, they were internal's.
 START_TEST (test_team_change)
@@ -277,6 +305,7 @@ metrics_aging_suite (void)
     Suite *suite = suite_create ("metrics_aging");
     TCase *tcase = tcase_create ("aging");
     tcase_add_test (tcase, test_buckets_move);
+    tcase_add_test (tcase, test_posting_before_entry);
     tcase_add_test (tcase, test_team_change);
     tcase_add_test (tcase, test_replacement);
     suite_add_tcase (suite, tcase);

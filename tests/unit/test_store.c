@@ -6,8 +6,11 @@
 */
 #include "suites.h"
 #include "store.h"
+#include "clock.h"
 
 #include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +114,75 @@ START_TEST (test_open_fails)
     store_t *store = store_new (under, s_tables, error, sizeof error);
     ck_assert_ptr_null (store);
     ck_assert_ptr_nonnull (strstr (error, under));
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  Defect: two processes could open one store and write beside each
+//  other. The second opener (here a second store_t, which flock treats as
+//  another holder since each open has its own file description) is
+//  refused with the lock, the path and the holder's pid and host; the
+//  first keeps working, and once it closes the store opens again.
+START_TEST (test_lock_exclusive)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *first = s_open (dir);
+    char error [512] = "";
+    store_t *second = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_ptr_null (second);
+    char lock [PATH_MAX + 16], holder [64];
+    snprintf (lock, sizeof lock, "%s/" STORE_LOCK_FILE, dir);
+    snprintf (holder, sizeof holder, "pid %d on host ", (int) getpid ());
+    ck_assert_msg (strstr (error, lock) && strstr (error, holder) && strstr (error, "in use"),
+                   "error does not name the lock and its holder: %s", error);
+
+    s_change_t puts [] = { { "main", "k", "v" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (first, s_apply, puts), 0);
+    char buf [16];
+    ck_assert_int_eq (s_read (first, "main", "k", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "v");
+    store_destroy (&first);
+
+    second = s_open (dir);
+    ck_assert_int_eq (s_read (second, "main", "k", buf, sizeof buf), 0);
+    store_destroy (&second);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  The lock is the kernel's, not a file's presence: a holder that died
+//  without closing (kill -9) leaves rcmq.lock behind and the next opener
+//  takes it all the same.
+START_TEST (test_lock_released_by_exit)
+{
+    char *dir = test_tmpdir ("store");
+    int ready [2];
+    ck_assert_int_eq (pipe (ready), 0);
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        char error [512];
+        store_t *store = store_new (dir, s_tables, error, sizeof error);
+        if (write (ready [1], store? "y": "n", 1) != 1 || !store)
+            _exit (1);
+        pause ();
+        _exit (0);
+    }
+    char answer = 0;
+    ck_assert_int_eq (read (ready [0], &answer, 1), 1);
+    ck_assert_int_eq (answer, 'y');
+    char error [512] = "", holder [64];
+    ck_assert_ptr_null (store_new (dir, s_tables, error, sizeof error));
+    snprintf (holder, sizeof holder, "pid %d on host", (int) child);
+    ck_assert_msg (strstr (error, holder), "error does not name the child: %s", error);
+    kill (child, SIGKILL);
+    waitpid (child, NULL, 0);
+    close (ready [0]);
+    close (ready [1]);
+    store_t *store = s_open (dir);
+    store_destroy (&store);
     test_rmtree (dir);
     free (dir);
 }
@@ -537,6 +609,219 @@ START_TEST (test_append)
 }
 END_TEST
 
+//  Issue 10 defect 5: the store remembers the latest time it may hold, so a
+//  process restarted with an earlier clock can start from it instead.
+START_TEST (test_clock_high)
+{
+    const uint64_t start = 1793610000000ULL;               //  2026-11-02T09:00:00Z
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_clock_high (store), 0);
+    clock_set_start (start);
+    s_change_t puts [] = { { "main", "k", "v" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    uint64_t high = store_clock_high (store);
+    ck_assert_uint_ge (high, start + STORE_CLOCK_STEP_MS);
+    ck_assert_uint_lt (high, start + STORE_CLOCK_STEP_MS + 1000);
+    //  Within the step, writes leave the mark alone; it always covers now.
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_uint_gt (store_clock_high (store), clock_now_ms ());
+    //  An aborted write moves nothing.
+    clock_set_start (start + 10 * STORE_CLOCK_STEP_MS);
+    s_change_t bad [] = { { "main", "", "v" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, bad), -1);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    store_destroy (&store);
+
+    //  Restarted 40 days earlier: the store still says where time got to,
+    //  and a write with the early clock does not pull it back.
+    clock_set_start (start - 40 * CLOCK_MS_PER_DAY);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_uint_eq (store_clock_high (store), high);
+    ck_assert_uint_gt (clock_not_before (store_clock_high (store)), 39 * CLOCK_MS_PER_DAY);
+    ck_assert_uint_ge (clock_now_ms (), high);
+    store_destroy (&store);
+    clock_set_start (0);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  Schema versions (issue 10 defect 3)
+
+//  Version 1 -> 2 of the test's layout: main/name moves to log/name.
+static int
+s_move_name (store_t *store, MDB_txn *txn)
+{
+    MDB_val value;
+    int rc = store_get (store, txn, "main", "name", 4, &value);
+    if (rc)
+        return rc == MDB_NOTFOUND? store_fail (store, "no main/name to move"): rc;
+    char copy [64];
+    snprintf (copy, sizeof copy, "%.*s", (int) value.mv_size, (const char *) value.mv_data);
+    if ((rc = store_put (store, txn, "log", "name", 4, copy, strlen (copy))))
+        return rc;
+    return store_del (store, txn, "main", "name", 4);
+}
+
+static int
+s_refuse (store_t *store, MDB_txn *txn)
+{
+    store_put (store, txn, "main", "half", 4, "done", 4);
+    return store_fail (store, "step refused on purpose");
+}
+
+static const store_migration_t s_migrations [] = {
+    { 1, 2, s_move_name, "main/name moves to log/name" },
+    { 0 }
+};
+
+//  A store stamped at version (new), holding main/name = "ada".
+static char *
+s_versioned (uint32_t version)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, version, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, version);
+    s_change_t puts [] = { { "main", "name", "ada" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    store_destroy (&store);
+    return dir;
+}
+
+START_TEST (test_version_new_stamped)
+{
+    char *dir = s_versioned (3);
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 3);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 3, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 3);
+    ck_assert_ptr_null (store_backup (store));
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  A store made before versions (never checked) counts as version 1.
+START_TEST (test_version_unstamped_is_1)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 0);           //  new, not stamped yet
+    store_destroy (&store);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), STORE_VERSION_UNSTAMPED);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 1, NULL, false, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 1);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_version_newer_refused)
+{
+    char *dir = s_versioned (3);
+    store_t *store = s_open (dir);
+    char error [512] = "";
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, dir) && strstr (error, "version 3") && strstr (error, "program's 2"),
+                   "error does not name the store and both versions: %s", error);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+START_TEST (test_version_older_migrated)
+{
+    char *dir = s_versioned (1);
+    //  Without --migrate: refused, pointing at scripts/run migrate, unchanged.
+    store_t *store = s_open (dir);
+    char error [512] = "", buf [16];
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, false, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "version 1") && strstr (error, "program's 2")
+                   && strstr (error, "scripts/run migrate"), "error: %s", error);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    store_destroy (&store);
+
+    //  With it: copied first, then migrated and stamped.
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (store_check_version (store, 2, s_migrations, true, &found, error, sizeof error), 0);
+    ck_assert_uint_eq (found, 1);
+    ck_assert_uint_eq (store_version (store), 2);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), MDB_NOTFOUND);
+    ck_assert_int_eq (s_read (store, "log", "name", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "ada");
+    ck_assert_ptr_nonnull (store_backup (store));
+    char *backup = strdup (store_backup (store));
+    char prefix [PATH_MAX + 16];
+    snprintf (prefix, sizeof prefix, "%s.backup-v1-", dir);
+    ck_assert_msg (strncmp (backup, prefix, strlen (prefix)) == 0, "backup %s", backup);
+    store_destroy (&store);
+
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 2);
+    store_destroy (&store);
+    //  The copy is the store as it was: version 1, main/name still there.
+    store = s_open (backup);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    ck_assert_str_eq (buf, "ada");
+    store_destroy (&store);
+    test_rmtree (backup);
+    free (backup);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  A failed step, or a missing one, leaves the store as it was.
+START_TEST (test_version_failed_migration)
+{
+    char *dir = s_versioned (1);
+    store_t *store = s_open (dir);
+    char error [512] = "", buf [16];
+    uint32_t found = 0;
+    ck_assert_int_eq (store_check_version (store, 3, s_migrations, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "no migration from 2 to 3"), "error: %s", error);
+    ck_assert_ptr_null (store_backup (store));
+
+    static const store_migration_t refusing [] = {
+        { 1, 2, s_move_name, "move" }, { 2, 3, s_refuse, "refuse" }, { 0 }
+    };
+    ck_assert_int_eq (store_check_version (store, 3, refusing, true, &found, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "refused on purpose"), "error: %s", error);
+    ck_assert_uint_eq (store_version (store), 1);
+    ck_assert_int_eq (s_read (store, "main", "name", buf, sizeof buf), 0);
+    ck_assert_int_eq (s_read (store, "main", "half", buf, sizeof buf), MDB_NOTFOUND);
+    char *backup = strdup (store_backup (store));
+    store_destroy (&store);
+    store = s_open (dir);
+    ck_assert_uint_eq (store_version (store), 1);
+    store_destroy (&store);
+    test_rmtree (backup);
+    free (backup);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 store_suite (void)
 {
@@ -546,6 +831,8 @@ store_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_open_creates);
     tcase_add_test (tc, test_open_fails);
+    tcase_add_test (tc, test_lock_exclusive);
+    tcase_add_test (tc, test_lock_released_by_exit);
     tcase_add_test (tc, test_put_get_del);
     tcase_add_test (tc, test_key_order);
     tcase_add_test (tc, test_write_abort);
@@ -554,6 +841,12 @@ store_suite (void)
     tcase_add_test (tc, test_u64);
     tcase_add_test (tc, test_count);
     tcase_add_test (tc, test_append);
+    tcase_add_test (tc, test_clock_high);
+    tcase_add_test (tc, test_version_new_stamped);
+    tcase_add_test (tc, test_version_unstamped_is_1);
+    tcase_add_test (tc, test_version_newer_refused);
+    tcase_add_test (tc, test_version_older_migrated);
+    tcase_add_test (tc, test_version_failed_migration);
     suite_add_tcase (suite, tc);
     return suite;
 }
