@@ -15,6 +15,7 @@ Suite *codec_suite (void);
 Suite *x12_suite (void);
 Suite *parse_837p_suite (void);
 Suite *scrub_suite (void);
+Suite *element_limits_suite (void);
 Suite *access_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
