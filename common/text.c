@@ -67,6 +67,12 @@ text_check (const char *text, size_t *chars, size_t *at)
     text_status_t status = TEXT_OK;
     size_t count = 0, first = 0;
     while (*p) {
+        //  Printable ASCII, nearly every byte of an X12 file, in one step.
+        if (*p >= 0x20 && *p < 0x7F) {
+            p++;
+            count++;
+            continue;
+        }
         uint32_t code;
         size_t length = s_decode (p, &code);
         if (length == 0) {

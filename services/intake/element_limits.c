@@ -8,6 +8,7 @@
 #include "element_limits.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,55 +144,118 @@ s_loop (const char *top, const char *field)
     return NULL;
 }
 
+//  The rows of a message type's fields by field index, found once per
+//  type: the walk runs for every claim and must not search the table for
+//  every string. Intake is single-threaded; so are the tests.
+#define S_TYPES_MAX 16
+#define S_FIELDS_MAX 64
+
+static struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    const element_limit_t *rows [S_FIELDS_MAX];
+} s_cache [S_TYPES_MAX];
+
+static const element_limit_t *
+s_row (const ProtobufCMessageDescriptor *descriptor, unsigned field)
+{
+    assert (field < S_FIELDS_MAX);
+    for (size_t i = 0; i < S_TYPES_MAX; i++) {
+        if (s_cache [i].descriptor == descriptor)
+            return s_cache [i].rows [field];
+        if (!s_cache [i].descriptor) {
+            assert (descriptor->n_fields <= S_FIELDS_MAX);
+            for (unsigned f = 0; f < descriptor->n_fields; f++)
+                s_cache [i].rows [f] = element_limit (descriptor->name, descriptor->fields [f].name);
+            s_cache [i].descriptor = descriptor;
+            return s_cache [i].rows [field];
+        }
+    }
+    assert (false);             //  more message types than a Claim has
+    return NULL;
+}
+
+//  A step of the path: a field (and index) of the enclosing message. The
+//  steps live on the walk's stack; a path is spelled only when asked.
+typedef struct _s_step_t {
+    const struct _s_step_t *parent;     //  NULL at the Claim
+    const ProtobufCFieldDescriptor *field;
+    size_t index;                       //  from 1 in a repeated field, else 0
+} s_step_t;
+
+struct _element_site_t {
+    s_step_t step;              //  the value's own field
+    const char *top;            //  the Claim field the value is under, NULL at the top
+    const element_limit_t *limit;
+};
+
+const element_limit_t *
+element_site_limit (const element_site_t *site)
+{
+    return site->limit;
+}
+
+static void
+s_spell (const s_step_t *step, char *buf, size_t size)
+{
+    if (step->parent) {
+        s_spell (step->parent, buf, size);
+        size_t used = strlen (buf);
+        snprintf (buf + used, size - used, ".");
+    }
+    else
+        buf [0] = 0;
+    size_t used = strlen (buf);
+    if (step->index)
+        snprintf (buf + used, size - used, "%s[%zu]", step->field->name, step->index);
+    else
+        snprintf (buf + used, size - used, "%s", step->field->name);
+}
+
+void
+element_site_path (const element_site_t *site, char *buf, size_t size)
+{
+    assert (size > 0);
+    s_spell (&site->step, buf, size);
+}
+
+void
+element_site_element (const element_site_t *site, char *buf, size_t size)
+{
+    const char *name = site->step.field->name;
+    const char *loop = s_loop (site->top, name);
+    snprintf (buf, size, "%s%s%s", loop? loop: "", loop? " ": "",
+              site->limit? site->limit->element: name);
+}
+
 typedef struct {
     element_limits_fn *fn;
     void *arg;
-    const char *top;            //  the Claim field the walk is under, NULL at the top
 } s_walk_t;
 
-static void
-s_string (s_walk_t *walk, const ProtobufCMessageDescriptor *descriptor,
-          const ProtobufCFieldDescriptor *field, const char *path, const char *value)
-{
-    if (!value || !*value)
-        return;
-    const element_limit_t *limit = element_limit (descriptor->name, field->name);
-    const char *loop = s_loop (walk->top, field->name);
-    char element [64];
-    snprintf (element, sizeof element, "%s%s%s", loop? loop: "", loop? " ": "",
-              limit? limit->element: field->name);
-    walk->fn (walk->arg, path, element, limit, value);
-}
-
-static void s_message (s_walk_t *walk, const ProtobufCMessage *message, const char *prefix);
+static void s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top);
 
 //  One value of a field (the index-th of a repeated one, from 1; 0 when
 //  not repeated).
 static void
-s_value (s_walk_t *walk, const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field,
-         const char *prefix, size_t index, const void *slot)
+s_value (s_walk_t *walk, const ProtobufCMessage *message, unsigned field_index,
+         const s_step_t *parent, const char *top, size_t index, const void *slot)
 {
-    char path [160];
-    if (index)
-        snprintf (path, sizeof path, "%s%s[%zu]", prefix, field->name, index);
-    else
-        snprintf (path, sizeof path, "%s%s", prefix, field->name);
-    if (field->type == PROTOBUF_C_TYPE_STRING)
-        s_string (walk, message->descriptor, field, path, *(char *const *) slot);
-    else
-    if (field->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *) slot) {
-        const char *top = walk->top;
-        if (!top)
-            walk->top = field->name;
-        char inner [168];
-        snprintf (inner, sizeof inner, "%s.", path);
-        s_message (walk, *(ProtobufCMessage *const *) slot, inner);
-        walk->top = top;
+    const ProtobufCFieldDescriptor *field = &message->descriptor->fields [field_index];
+    s_step_t step = { parent, field, index };
+    if (field->type == PROTOBUF_C_TYPE_STRING) {
+        const char *value = *(char *const *) slot;
+        if (value && *value) {
+            element_site_t site = { step, top, s_row (message->descriptor, field_index) };
+            walk->fn (walk->arg, &site, value);
+        }
     }
+    else
+    if (field->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *) slot)
+        s_message (walk, *(ProtobufCMessage *const *) slot, &step, top? top: field->name);
 }
 
 static void
-s_message (s_walk_t *walk, const ProtobufCMessage *message, const char *prefix)
+s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top)
 {
     const ProtobufCMessageDescriptor *descriptor = message->descriptor;
     for (unsigned i = 0; i < descriptor->n_fields; i++) {
@@ -207,10 +271,10 @@ s_message (s_walk_t *walk, const ProtobufCMessage *message, const char *prefix)
             size_t count = *(const size_t *) (base + field->quantifier_offset);
             const void *const *items = *(const void *const *const *) (base + field->offset);
             for (size_t n = 0; n < count; n++)
-                s_value (walk, message, field, prefix, n + 1, &items [n]);
+                s_value (walk, message, i, parent, top, n + 1, &items [n]);
         }
         else
-            s_value (walk, message, field, prefix, 0, base + field->offset);
+            s_value (walk, message, i, parent, top, 0, base + field->offset);
     }
 }
 
@@ -218,6 +282,6 @@ void
 element_limits_walk (const Claim *claim, element_limits_fn *fn, void *arg)
 {
     assert (claim && fn);
-    s_walk_t walk = { fn, arg, NULL };
-    s_message (&walk, &claim->base, "");
+    s_walk_t walk = { fn, arg };
+    s_message (&walk, &claim->base, NULL, NULL);
 }

@@ -36,11 +36,20 @@ const element_limit_t *element_limit (const char *message, const char *field);
 size_t                 element_limit_count (void);
 const element_limit_t *element_limit_at (size_t index);
 
-//  Called for each non-empty string of a claim: path is the finding's field
-//  ("lines[2].procedure_code", indexes from 1), element the loop and
-//  element ("2400 SV101-2"), limit its row (NULL when the field has none).
-typedef void (element_limits_fn) (void *arg, const char *path, const char *element,
-                                  const element_limit_t *limit, const char *value);
+//  Where a string of the claim is: its place in the walk. The walk is on
+//  every claim's path, so it formats nothing; element_site_path and
+//  element_site_element do, for the few values that are reported.
+typedef struct _element_site_t element_site_t;
+
+//  The row of the value's field (NULL when the field has none).
+const element_limit_t *element_site_limit (const element_site_t *site);
+//  The finding's field: "lines[2].procedure_code" (indexes from 1).
+void element_site_path (const element_site_t *site, char *buf, size_t size);
+//  The loop and element: "2400 SV101-2", "2010BB NM109".
+void element_site_element (const element_site_t *site, char *buf, size_t size);
+
+//  Called for each non-empty string of a claim.
+typedef void (element_limits_fn) (void *arg, const element_site_t *site, const char *value);
 
 //  Walks every string field of the claim, nested messages and repeated
 //  fields included, except the parser's own findings.

@@ -288,14 +288,22 @@ s_check_timely_filing (scrub_ctx_t *ctx)
 //  bytes; an element that is not UTF-8 at all is measured in bytes (and
 //  CHR001 refuses it besides).
 static void
-s_length_one (void *arg, const char *path, const char *element, const element_limit_t *limit,
-              const char *value)
+s_length_one (void *arg, const element_site_t *site, const char *value)
 {
-    scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
-    size_t chars;
-    text_check (value, &chars, NULL);
-    if (limit && chars > limit->max)
+    const element_limit_t *limit = element_site_limit (site);
+    if (!limit)
+        return;
+    //  Bytes bound characters from above: most values need no count.
+    size_t chars = strlen (value);
+    if (chars > limit->max)
+        text_check (value, &chars, NULL);
+    if (chars > limit->max) {
+        scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
+        char path [160], element [64];
+        element_site_path (site, path, sizeof path);
+        element_site_element (site, element, sizeof element);
         scrub_ctx_report (ctx, path, "%s is %zu characters, at most %zu", element, chars, limit->max);
+    }
 }
 
 static void
@@ -307,17 +315,20 @@ s_check_lengths (scrub_ctx_t *ctx)
 //  Control characters (a terminal obeys ESC sequences) and bytes that are
 //  not UTF-8 (JSON cannot carry them) are refused wherever they are.
 static void
-s_characters_one (void *arg, const char *path, const char *element, const element_limit_t *limit,
-                  const char *value)
+s_characters_one (void *arg, const element_site_t *site, const char *value)
 {
-    scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
     size_t at;
     text_status_t status = text_check (value, NULL, &at);
+    if (status == TEXT_OK)
+        return;
+    scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
+    char path [160], element [64];
+    element_site_path (site, path, sizeof path);
+    element_site_element (site, element, sizeof element);
     if (status == TEXT_CONTROL)
         scrub_ctx_report (ctx, path, "%s holds a control character (byte 0x%02X at offset %zu)",
                           element, (unsigned char) value [at], at);
     else
-    if (status == TEXT_BAD_UTF8)
         scrub_ctx_report (ctx, path, "%s is not valid UTF-8 (byte 0x%02X at offset %zu)",
                           element, (unsigned char) value [at], at);
 }
