@@ -7,8 +7,9 @@
     giving the element ("NM109", "CLM01") and its maximum length in
     characters. Which loop an element sits in follows from where the
     message hangs in the Claim (payer -> 2010BB), from a second table.
-    Scrub rules LEN001 (too long) and CHR001 (control character or invalid
-    UTF-8) walk the claim with element_limits_walk; a unit test checks that
+    The parser walks each claim with element_limits_walk when it closes
+    and reports LEN001 (too long) and CHR001 (control character or invalid
+    UTF-8) as parse findings; a unit test checks that
     every string field of Claim has a row, so a field added to the proto
     without a limit fails the build's tests.
 

@@ -15,6 +15,7 @@
     loop ends (next CLM, HL or SE) and freed right after.
 */
 #include "parse_837p.h"
+#include "element_limits.h"
 #include "text.h"
 
 #include <assert.h>
@@ -311,10 +312,27 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
 }
 
 
+//  A finding with its own field and message (the length and character
+//  findings, whose field is wherever the element is).
+static void
+s_element_finding (s_parser_t *self, const char *rule_id, const char *field, const char *message)
+{
+    ScrubFinding *finding = malloc (sizeof *finding);
+    assert (finding);
+    scrub_finding__init (finding);
+    s_set (&finding->rule_id, rule_id);
+    finding->severity = SEVERITY__SEVERITY_ERROR;
+    s_set (&finding->field, field);
+    s_set (&finding->message, message);
+    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+}
+
+#define S_LEN_MESSAGE "element is longer than the 837P implementation guide allows"
+#define S_CHR_MESSAGE "element holds a control character or is not valid UTF-8"
+
 //  The elements the parser converts instead of keeping as text (amounts,
-//  LX01, dates) have their length checked here; the text ones are checked
-//  by scrub rule LEN001 over the claim (element_limits.c), and this finding
-//  uses the same rule id and message. Returns true when value is too long.
+//  LX01, dates) have their length checked as they are read; the text ones
+//  when the claim closes (s_check_elements). Returns true when too long.
 static bool
 s_too_long (s_parser_t *self, int line, const char *field, const char *element,
             const char *value, size_t max)
@@ -324,22 +342,51 @@ s_too_long (s_parser_t *self, int line, const char *field, const char *element,
         return false;
     if (line > 0 && self->line_dropped)
         return true;
-    ScrubFinding *finding = malloc (sizeof *finding);
-    assert (finding);
-    scrub_finding__init (finding);
-    s_set (&finding->rule_id, "LEN001");
-    finding->severity = SEVERITY__SEVERITY_ERROR;
-    char text [160];
+    char path [96], message [200];
     if (line > 0)
-        snprintf (text, sizeof text, "lines[%d].%s", line, field);
+        snprintf (path, sizeof path, "lines[%d].%s", line, field);
     else
-        snprintf (text, sizeof text, "%s", field);
-    s_set (&finding->field, text);
-    snprintf (text, sizeof text, "element is longer than the 837P implementation guide allows: "
-              "%s is %zu characters, at most %zu", element, length, max);
-    s_set (&finding->message, text);
-    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+        snprintf (path, sizeof path, "%s", field);
+    snprintf (message, sizeof message, S_LEN_MESSAGE ": %s is %zu characters, at most %zu", element, length, max);
+    s_element_finding (self, "LEN001", path, message);
     return true;
+}
+
+//  Every text element the claim keeps: its length in characters against
+//  the guide's maximum (element_limits.c), and its bytes (UTF-8 with no
+//  control character: a terminal obeys ESC sequences, JSON cannot carry
+//  invalid UTF-8). These are implementation errors, as the 999 sees them
+//  (IK4 "data element too long", "invalid character"), so they are parse
+//  findings. The messages name the element, never the value.
+static void
+s_check_element (void *arg, const element_site_t *site, const char *value)
+{
+    s_parser_t *self = (s_parser_t *) arg;
+    const element_limit_t *limit = element_site_limit (site);
+    size_t chars = strlen (value), at;
+    text_status_t status = TEXT_OK;
+    //  Printable ASCII of a fitting length, nearly every element, costs
+    //  one pass; the rest is measured and described.
+    bool plain = true;
+    for (const unsigned char *c = (const unsigned char *) value; *c && plain; c++)
+        plain = *c >= 0x20 && *c < 0x7F;
+    if (plain && (!limit || chars <= limit->max))
+        return;
+    status = text_check (value, &chars, &at);
+    char path [160], element [64], message [256];
+    element_site_path (site, path, sizeof path);
+    element_site_element (site, element, sizeof element);
+    if (limit && chars > limit->max) {
+        snprintf (message, sizeof message, S_LEN_MESSAGE ": %s is %zu characters, at most %zu",
+                  element, chars, limit->max);
+        s_element_finding (self, "LEN001", path, message);
+    }
+    if (status != TEXT_OK) {
+        snprintf (message, sizeof message, S_CHR_MESSAGE ": %s %s (byte 0x%02X at offset %zu)", element,
+                  status == TEXT_CONTROL? "holds a control character": "is not valid UTF-8",
+                  (unsigned char) value [at], at);
+        s_element_finding (self, "CHR001", path, message);
+    }
 }
 
 
@@ -498,6 +545,7 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     self->claim = claim;
     if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
+    element_limits_walk (claim, s_check_element, self);
     char detail [64];
     if (self->dropped_lines) {
         snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);

@@ -8,9 +8,7 @@
 */
 #include "scrub_rules.h"
 #include "clock.h"
-#include "element_limits.h"
 #include "parse_837p.h"
-#include "text.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -282,64 +280,6 @@ s_check_timely_filing (scrub_ctx_t *ctx)
     }
 }
 
-//  Every string the parser kept is an X12 element with a maximum length
-//  (element_limits.c); one finding per element over it, naming it. The
-//  length is in characters, so a valid UTF-8 name is not refused for its
-//  bytes; an element that is not UTF-8 at all is measured in bytes (and
-//  CHR001 refuses it besides).
-static void
-s_length_one (void *arg, const element_site_t *site, const char *value)
-{
-    const element_limit_t *limit = element_site_limit (site);
-    if (!limit)
-        return;
-    //  Bytes bound characters from above: most values need no count.
-    size_t chars = strlen (value);
-    if (chars > limit->max)
-        text_check (value, &chars, NULL);
-    if (chars > limit->max) {
-        scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
-        char path [160], element [64];
-        element_site_path (site, path, sizeof path);
-        element_site_element (site, element, sizeof element);
-        scrub_ctx_report (ctx, path, "%s is %zu characters, at most %zu", element, chars, limit->max);
-    }
-}
-
-static void
-s_check_lengths (scrub_ctx_t *ctx)
-{
-    element_limits_walk (ctx->claim, s_length_one, ctx);
-}
-
-//  Control characters (a terminal obeys ESC sequences) and bytes that are
-//  not UTF-8 (JSON cannot carry them) are refused wherever they are.
-static void
-s_characters_one (void *arg, const element_site_t *site, const char *value)
-{
-    size_t at;
-    text_status_t status = text_check (value, NULL, &at);
-    if (status == TEXT_OK)
-        return;
-    scrub_ctx_t *ctx = (scrub_ctx_t *) arg;
-    char path [160], element [64];
-    element_site_path (site, path, sizeof path);
-    element_site_element (site, element, sizeof element);
-    if (status == TEXT_CONTROL)
-        scrub_ctx_report (ctx, path, "%s holds a control character (byte 0x%02X at offset %zu)",
-                          element, (unsigned char) value [at], at);
-    else
-        scrub_ctx_report (ctx, path, "%s is not valid UTF-8 (byte 0x%02X at offset %zu)",
-                          element, (unsigned char) value [at], at);
-}
-
-static void
-s_check_characters (scrub_ctx_t *ctx)
-{
-    element_limits_walk (ctx->claim, s_characters_one, ctx);
-}
-
-
 //  ---------------------------------------------------------------------
 //  The table
 
@@ -377,10 +317,6 @@ const scrub_rule_entry_t scrub_rules [] = {
         "payer id is missing" }, s_check_payer_id },
     { { "TF001", ERROR, "lines.service_date_from",
         "claim is past the payer's timely filing window" }, s_check_timely_filing },
-    { { "LEN001", ERROR, "(the element's field)",
-        "element is longer than the 837P implementation guide allows" }, s_check_lengths },
-    { { "CHR001", ERROR, "(the element's field)",
-        "element holds a control character or is not valid UTF-8" }, s_check_characters },
 };
 
 const size_t scrub_rules_size = sizeof scrub_rules / sizeof scrub_rules [0];

@@ -499,6 +499,39 @@ START_TEST (test_claims_per_hl)
 }
 END_TEST
 
+//  Length and character findings are the parser's (implementation errors,
+//  which the 999 counts), not business edits added by scrubbing.
+START_TEST (test_parse_findings)
+{
+    char *long_payer = s_fill ('P', 81);
+    char *body1 = s_swap (s_body, "*PI*PAYER01~", "*PI*@~", long_payer);
+    char *body = s_swap (body1, "CLM*PCN-001*", "CLM*@*", "PCN\x7f");
+    s_sink_t sink = { .count = 0 };
+    char head [512];
+    snprintf (head, sizeof head, "%sGS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~ST*837*0042*005010X222A1~", ISA);
+    char *text = test_x12_wrap (head, body, "0042", "GE*1*42~IEA*1*000000042~");
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    parse_837p_report_t report;
+    ck_assert_int_eq (parse_837p (reader, s_collect, &sink, &report), 0);
+    ck_assert_uint_eq (report.claims_with_findings, 1);
+    const Claim *claim = sink.claims [0];
+    bool len = false, chr = false;
+    for (size_t i = 0; i < claim->n_parse_findings; i++) {
+        len |= strcmp (claim->parse_findings [i]->rule_id, "LEN001") == 0
+            && strcmp (claim->parse_findings [i]->field, "payer.payer_id") == 0;
+        chr |= strcmp (claim->parse_findings [i]->rule_id, "CHR001") == 0
+            && strcmp (claim->parse_findings [i]->field, "patient_control_number") == 0;
+    }
+    ck_assert (len && chr);
+    x12_reader_destroy (&reader);
+    s_sink_free (&sink);
+    free (text);
+    free (body);
+    free (body1);
+    free (long_payer);
+}
+END_TEST
+
 //  Every string field of Claim, however deep, has a row; every row names a
 //  real field. A field added to claim.proto without a limit fails here.
 static void
@@ -550,6 +583,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_pointer_limit);
     tcase_add_test (tcase, test_dtp_limit);
     tcase_add_test (tcase, test_claims_per_hl);
+    tcase_add_test (tcase, test_parse_findings);
     tcase_add_test (tcase, test_every_field);
     suite_add_tcase (suite, tcase);
     return suite;
