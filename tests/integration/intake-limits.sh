@@ -42,7 +42,7 @@ trap 'stop_deployment; rm -rf "$WORK"' EXIT
 cd "$WORK"
 
 failures=0
-ok()   { echo "ok   $*"; }
+ok()   { echo "ok   $* [${SECONDS}s]"; }
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 ctl()  { "$CTL" --config "$CONF" --timeout 120000 "$@"; }
 
