@@ -4,7 +4,8 @@
 # claim and one character over in another (one element per claim, each
 # claim with its own HL hierarchy), plus a 2,000-character payer id and PCN,
 # a claim of 10,000 service lines, an escape sequence in CLM01 and invalid
-# UTF-8 in a name, and a second file whose header elements are over.
+# UTF-8 in a name; a second file whose header elements are over, and a third
+# whose GS06 and ST02 are 600 characters (refused whole, naming GS06).
 #
 # It checks that the file is not refused, that the clean and maximum-length
 # claims are accepted and reach the claims service, that each over-length
@@ -126,11 +127,12 @@ def claim(hl, v):
         ]
     return s
 
-def envelope(control, head, body, st03="005010X222A1"):
-    st = ["ST*837*0001*%s~" % st03] + head + body
-    se = "SE*%d*0001~" % (len(st) + 1)
-    return "".join([isa(control), "GS*HC*SUBMITTER01*RECEIVER01*20260110*1200*%d*X*005010X222A1~" % control]
-                   + st + [se, "GE*1*%d~" % control, "IEA*1*%09d~" % control])
+def envelope(control, head, body, st03="005010X222A1", gs06=None, st02="0001"):
+    gs06 = gs06 or str(control)
+    st = ["ST*837*%s*%s~" % (st02, st03)] + head + body
+    se = "SE*%d*%s~" % (len(st) + 1, st02)
+    return "".join([isa(control), "GS*HC*SUBMITTER01*RECEIVER01*20260110*1200*%s*X*005010X222A1~" % gs06]
+                   + st + [se, "GE*1*%s~" % gs06, "IEA*1*%09d~" % control])
 
 def fill(c, n):
     return c * n
@@ -273,6 +275,11 @@ text2 = envelope(2, head2, claims2, st03="005010X222A1" + "0" * 24)
 open(work + "/header.837", "wb").write(text2.encode("latin-1"))
 expect2 = [{"pcn": p, "outcome": "rejected", "findings": [list(f) for f in head_findings]}
            for p in ("HEAD-1", "HEAD-2")]
+# File 3: GS06 and ST02 of 600 characters: the X12 reader refuses the
+# file whole (control numbers are envelope structure), naming GS06.
+head3 = header(dict(bht03="BATCH3", sub_name="ACME BILLING", sub_id="SUB123", rcv_id="RCV456"))
+text3 = envelope(3, head3, claim(1, dict(BASE, pcn="CTRL-1")), gs06=fill("7", 600), st02=fill("8", 600))
+open(work + "/control.837", "wb").write(text3.encode("latin-1"))
 json.dump({"limits.837": expect, "header.837": expect2}, open(work + "/expect.json", "w"))
 EOF
 ok "generated limits.837 ($(wc -c <"$WORK/limits.837") bytes) and header.837"
@@ -281,6 +288,16 @@ ok "generated limits.837 ($(wc -c <"$WORK/limits.837") bytes) and header.837"
 # A deployment, the two files, and what came of them.
 
 "$ROOT/scripts/run" --empty >"$WORK/run.out" 2>&1 && ok "scripts/run --empty" || { fail "scripts/run --empty"; tail -n 30 "$WORK/run.out"; exit 1; }
+
+if ctl --json intake submit "$WORK/control.837" >"$WORK/control.batch.json" 2>"$WORK/err"; then
+    fail "intake submit control.837: not refused"
+else
+    python3 - "$WORK/control.batch.json" <<'EOF' && ok "control.837 refused whole: GS06 control number too long" || fail "control.837 not refused as expected"
+import json, sys
+batch = json.load(open(sys.argv[1]))
+assert batch["status"] == "refused" and "GS06 control number too long" in batch["error"], batch
+EOF
+fi
 
 for file in limits.837 header.837; do
     if ctl --json intake submit "$WORK/$file" >"$WORK/$file.batch.json" 2>"$WORK/err"; then
