@@ -282,7 +282,7 @@ text3 = envelope(3, head3, claim(1, dict(BASE, pcn="CTRL-1")), gs06=fill("7", 60
 open(work + "/control.837", "wb").write(text3.encode("latin-1"))
 json.dump({"limits.837": expect, "header.837": expect2}, open(work + "/expect.json", "w"))
 EOF
-ok "generated limits.837 ($(wc -c <"$WORK/limits.837") bytes) and header.837"
+ok "generated limits.837 ($(wc -c <"$WORK/limits.837") bytes), header.837 and control.837"
 
 # ---------------------------------------------------------------------------
 # A deployment, the two files, and what came of them.
