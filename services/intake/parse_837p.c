@@ -332,7 +332,7 @@ s_element_finding (s_parser_t *self, const char *rule_id, const char *field, con
 
 //  The elements the parser converts instead of keeping as text (amounts,
 //  LX01, dates) have their length checked as they are read; the text ones
-//  when the claim closes (s_check_elements). Returns true when too long.
+//  when the claim closes (s_check_element). Returns true when too long.
 static bool
 s_too_long (s_parser_t *self, int line, const char *field, const char *element,
             const char *value, size_t max)
@@ -364,7 +364,6 @@ s_check_element (void *arg, const element_site_t *site, const char *value)
     s_parser_t *self = (s_parser_t *) arg;
     const element_limit_t *limit = element_site_limit (site);
     size_t chars = strlen (value), at;
-    text_status_t status = TEXT_OK;
     //  Printable ASCII of a fitting length, nearly every element, costs
     //  one pass; the rest is measured and described.
     bool plain = true;
@@ -372,7 +371,7 @@ s_check_element (void *arg, const element_site_t *site, const char *value)
         plain = *c >= 0x20 && *c < 0x7F;
     if (plain && (!limit || chars <= limit->max))
         return;
-    status = text_check (value, &chars, &at);
+    text_status_t status = text_check (value, &chars, &at);
     char path [160], element [64], message [256];
     element_site_path (site, path, sizeof path);
     element_site_element (site, element, sizeof element);
