@@ -37,6 +37,7 @@ static s_suite_t s_suites [] = {
     { "carc", carc_suite },
     { "ack277", ack277_suite },
     { "output", output_suite },
+    { "text", text_suite },
 };
 
 char *

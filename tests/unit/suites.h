@@ -30,6 +30,7 @@ Suite *posting_suite (void);
 Suite *carc_suite (void);
 Suite *ack277_suite (void);
 Suite *output_suite (void);
+Suite *text_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
