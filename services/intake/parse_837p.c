@@ -253,6 +253,17 @@ s_append (void ***array, size_t *count, void *item)
     (*array) [(*count)++] = item;
 }
 
+//  The refusal reason goes to the batch record, the 999 and an operator's
+//  screen, and may quote what the file sent: control characters and
+//  invalid UTF-8 in it are escaped.
+static void
+s_report_error (parse_837p_report_t *report, const char *error)
+{
+    char *shown = text_escape (error, false);
+    snprintf (report->error, sizeof report->error, "%s", shown);
+    free (shown);
+}
+
 static int
 s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
 {
@@ -265,8 +276,10 @@ s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
     va_end (args);
     report->error_segment = x12_segment_number (seg);
     snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    snprintf (report->error, sizeof report->error, "segment %llu (%s): %s",
+    char error [sizeof report->error];
+    snprintf (error, sizeof error, "segment %llu (%s): %s",
               (unsigned long long) report->error_segment, report->error_id, reason);
+    s_report_error (report, error);
     return -1;
 }
 
@@ -1282,7 +1295,7 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     if (rc == -1) {
         report->error_segment = x12_reader_error_segment (reader);
         snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
-        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+        s_report_error (report, x12_reader_error (reader));
     }
     //  A claim still open here belongs to a refused file: the reader
     //  closes every claim at SE before a clean end.

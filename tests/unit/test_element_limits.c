@@ -532,6 +532,25 @@ START_TEST (test_parse_findings)
 }
 END_TEST
 
+//  A file refused whole quotes what it sent (ST01 here) escaped.
+START_TEST (test_refusal_escaped)
+{
+    char head [512];
+    snprintf (head, sizeof head, "%sGS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
+              "ST*8\x1b[2J37*0042*005010X222A1~", ISA);
+    char *text = test_x12_wrap (head, s_body, "0042", "GE*1*42~IEA*1*000000042~");
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    s_sink_t sink = { .count = 0 };
+    parse_837p_report_t report;
+    ck_assert_int_eq (parse_837p (reader, s_collect, &sink, &report), -1);
+    ck_assert_msg (strstr (report.error, "transaction set 8\\x1B[2J37 is not an 837 claim"), "%s", report.error);
+    ck_assert (!strchr (report.error, 0x1b));
+    x12_reader_destroy (&reader);
+    s_sink_free (&sink);
+    free (text);
+}
+END_TEST
+
 //  Every string field of Claim, however deep, has a row; every row names a
 //  real field. A field added to claim.proto without a limit fails here.
 static void
@@ -584,6 +603,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_dtp_limit);
     tcase_add_test (tcase, test_claims_per_hl);
     tcase_add_test (tcase, test_parse_findings);
+    tcase_add_test (tcase, test_refusal_escaped);
     tcase_add_test (tcase, test_every_field);
     suite_add_tcase (suite, tcase);
     return suite;
