@@ -31,9 +31,9 @@ static json_t *
 s_claim_json (ClaimRecord *record)
 {
     json_t *json = pbjson_message (&record->base);
-    json_object_set_new (json, "queue", json_string (record->dims? record->dims->queue: ""));
-    json_object_set_new (json, "payer_id", json_string (record->dims? record->dims->payer_id: ""));
-    json_object_set_new (json, "owner_team", json_string (record->dims? record->dims->owner_team: ""));
+    json_object_set_new (json, "queue", output_json_string (record->dims? record->dims->queue: ""));
+    json_object_set_new (json, "payer_id", output_json_string (record->dims? record->dims->payer_id: ""));
+    json_object_set_new (json, "owner_team", output_json_string (record->dims? record->dims->owner_team: ""));
     return json;
 }
 
@@ -82,12 +82,13 @@ s_print_claim (ctl_t *ctl, ClaimRecord *r)
         output_json (s_claim_json (r), stdout);
         return;
     }
-    printf ("claim      %s  (%s)\n", r->pcn, r->status);
-    printf ("queue      %s  team %s  phase %s\n", r->dims? r->dims->queue: "", r->dims? r->dims->owner_team: "",
+    //  Every value here is data: escaped, so none can drive the terminal.
+    output_printf (stdout, "claim      %s  (%s)\n", r->pcn, r->status);
+    output_printf (stdout, "queue      %s  team %s  phase %s\n", r->dims? r->dims->queue: "", r->dims? r->dims->owner_team: "",
             r->dims? r->dims->phase: "");
-    printf ("payer      %s (%s)   location %s   service line %s\n", r->dims? r->dims->payer_id: "",
+    output_printf (stdout, "payer      %s (%s)   location %s   service line %s\n", r->dims? r->dims->payer_id: "",
             r->dims? r->dims->payer_group: "", r->dims? r->dims->location: "", r->dims? r->dims->service_line: "");
-    printf ("service    %s   charge %.2f   paid %.2f   patient %.2f   contractual %.2f\n", r->date_of_service,
+    output_printf (stdout, "service    %s   charge %.2f   paid %.2f   patient %.2f   contractual %.2f\n", r->date_of_service,
             r->charge_cents / 100.0, r->paid_cents / 100.0, r->patient_responsibility_cents / 100.0,
             r->contractual_cents / 100.0);
     if (r->credit_cents)
@@ -98,22 +99,22 @@ s_print_claim (ctl_t *ctl, ClaimRecord *r)
                 r->unapplied [i]->remit? r->unapplied [i]->remit->status_code: "",
                 r->unapplied [i]->remit? r->unapplied [i]->remit->paid_cents / 100.0: 0.0);
     if (*r->assignee || *r->next_action_date)
-        printf ("follow-up  %s  next %s\n", r->assignee, r->next_action_date);
+        output_printf (stdout, "follow-up  %s  next %s\n", r->assignee, r->next_action_date);
     for (size_t i = 0; i < r->n_adjustments; i++)
-        printf ("adjusted   %s-%s  %.2f\n", r->adjustments [i]->group, r->adjustments [i]->carc,
+        output_printf (stdout, "adjusted   %s-%s  %.2f\n", r->adjustments [i]->group, r->adjustments [i]->carc,
                 r->adjustments [i]->amount_cents / 100.0);
     for (size_t i = 0; i < r->n_denials; i++)
-        printf ("denial     line %u  %s-%s  %s\n", r->denials [i]->line_number, r->denials [i]->group,
+        output_printf (stdout, "denial     line %u  %s-%s  %s\n", r->denials [i]->line_number, r->denials [i]->group,
                 r->denials [i]->carc, r->denials [i]->category);
     for (size_t i = 0; i < r->n_history; i++) {
         char when [32];
         time_t seconds = (time_t) (r->history [i]->time_ms / 1000);
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", gmtime (&seconds));
-        printf ("history    %s  %s -> %s  by %s: %s\n", when, *r->history [i]->from_status? r->history [i]->from_status: "-",
+        output_printf (stdout, "history    %s  %s -> %s  by %s: %s\n", when, *r->history [i]->from_status? r->history [i]->from_status: "-",
                 r->history [i]->to_status, r->history [i]->actor, r->history [i]->reason);
     }
     for (size_t i = 0; i < r->n_notes; i++)
-        printf ("note       %s: %s\n", r->notes [i]->actor, r->notes [i]->text);
+        output_printf (stdout, "note       %s: %s\n", r->notes [i]->actor, r->notes [i]->text);
 }
 
 static int

@@ -149,7 +149,7 @@ s_reasons_json (ReasonCount **reasons, size_t count, const char *code_name)
     json_t *array = json_array ();
     for (size_t i = 0; i < count; i++) {
         json_t *row = json_object ();
-        json_object_set_new (row, code_name, json_string (reasons [i]->code));
+        json_object_set_new (row, code_name, output_json_string (reasons [i]->code));
         json_object_set_new (row, "count", json_integer ((json_int_t) reasons [i]->count));
         json_object_set_new (row, "cents", json_integer ((json_int_t) reasons [i]->cents));
         json_array_append_new (array, row);
@@ -163,7 +163,7 @@ s_set_json (const KpiSet *set, const char *key_name, bool with_reasons)
 {
     json_t *json = json_object ();
     if (key_name)
-        json_object_set_new (json, key_name, json_string (set->key));
+        json_object_set_new (json, key_name, output_json_string (set->key));
     for (size_t i = 0; i < set->n_values; i++)
         json_object_set_new (json, set->values [i]->name, s_value_json (set->values [i]));
     json_t *aging = json_object (), *insurance = json_object (), *patient = json_object ();

@@ -3,6 +3,7 @@
     command never has to know them in advance.
 */
 #include "output.h"
+#include "text.h"
 
 #include <czmq.h>
 #include <ctype.h>
@@ -93,11 +94,11 @@ s_cell_json (const char *text, output_type_t type)
     if (type == OUTPUT_INT) {
         char *end;
         long long number = strtoll (text, &end, 10);
-        return *end? json_string (text): json_integer (number);
+        return *end? output_json_string (text): json_integer (number);
     }
     if (type == OUTPUT_BOOL)
         return json_boolean (streq (text, "yes") || streq (text, "up") || streq (text, "true"));
-    return json_string (text);
+    return output_json_string (text);
 }
 
 json_t *
@@ -115,18 +116,23 @@ output_table_json (output_table_t *self)
     return array;
 }
 
+//  Pads by characters, not bytes, so a cell of UTF-8 letters lines up.
 static void
 s_print_cell (output_table_t *self, size_t column, const char *text, size_t width, FILE *out)
 {
     bool last = column + 1 == self->column_count;
+    char *shown = text_escape (text, false);
+    size_t shown_width = text_display_width (shown);
+    size_t pad = width > shown_width? width - shown_width: 0;
     if (self->columns [column].type == OUTPUT_INT)
-        fprintf (out, "%*s", (int) width, text);
+        fprintf (out, "%*s%s", (int) pad, "", shown);
     else
     if (last)
-        fputs (text, out);
+        fputs (shown, out);
     else
-        fprintf (out, "%-*s", (int) width, text);
+        fprintf (out, "%s%*s", shown, (int) pad, "");
     fputs (last? "\n": "  ", out);
+    free (shown);
 }
 
 static void
@@ -145,7 +151,8 @@ s_print_aligned (output_table_t *self, FILE *out)
     for (char **row = (char **) zlistx_first (self->rows); row;
          row = (char **) zlistx_next (self->rows))
         for (size_t i = 0; i < self->column_count; i++) {
-            size_t len = row [i]? strlen (row [i]): 1;
+            //  As printed: escapes are four characters per byte.
+            size_t len = row [i]? text_display_width (row [i]): 1;
             if (len > widths [i])
                 widths [i] = len;
         }
@@ -160,12 +167,15 @@ s_print_aligned (output_table_t *self, FILE *out)
 }
 
 static void
-s_print_csv_cell (const char *text, FILE *out)
+s_print_csv_cell (const char *raw, FILE *out)
 {
-    //  RFC 4180: quote a cell that holds a separator, quote or line break,
-    //  doubling its quotes.
-    if (!strpbrk (text, ",\"\r\n")) {
+    //  Control characters, line breaks included, are escaped first (a CSV
+    //  is read on terminals too); then RFC 4180: quote a cell that holds a
+    //  separator or quote, doubling its quotes.
+    char *text = text_escape (raw, false);
+    if (!strpbrk (text, ",\"")) {
         fputs (text, out);
+        free (text);
         return;
     }
     fputc ('"', out);
@@ -175,6 +185,7 @@ s_print_csv_cell (const char *text, FILE *out)
         fputc (*p, out);
     }
     fputc ('"', out);
+    free (text);
 }
 
 static void
@@ -210,4 +221,32 @@ output_json (json_t *value, FILE *out)
     json_dumpf (value, out, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     fputc ('\n', out);
     json_decref (value);
+}
+
+json_t *
+output_json_string (const char *text)
+{
+    if (!text)
+        return json_string ("");
+    json_t *string = json_string (text);
+    if (string)
+        return string;
+    char *repaired = text_utf8_repair (text);
+    string = json_string (repaired);
+    free (repaired);
+    assert (string);
+    return string;
+}
+
+void
+output_printf (FILE *out, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    char *shown = text_escape (text, true);
+    fputs (shown, out);
+    free (shown);
+    free (text);
 }

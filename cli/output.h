@@ -5,6 +5,13 @@
     spreadsheets and as a JSON array of objects for scripts. Richer results
     build a jansson object and print it with output_json. JSON is always
     made by jansson, never by printf, so it is valid whatever the data.
+
+    Data reaches the terminal as text, never as commands to it: in tables,
+    CSV and output_printf every control character (C0, DEL, C1) and every
+    byte of invalid UTF-8 prints as "\xNN" (common/text). In JSON, strings
+    go through output_json_string, which repairs invalid UTF-8 (U+FFFD per
+    bad byte) instead of losing the field: jansson refuses such a string,
+    and json_object_set_new then drops the key without a word.
 */
 #ifndef RCMQ_OUTPUT_H
 #define RCMQ_OUTPUT_H
@@ -44,5 +51,15 @@ void            output_table_print (output_table_t *self, output_format_t format
 //  Prints a JSON value, indented, keys in insertion order, and a newline.
 //  Takes the reference.
 void            output_json (json_t *value, FILE *out);
+
+//  A JSON string of text that is never NULL: "" for NULL, invalid UTF-8
+//  repaired. Use it for every string that comes from data.
+json_t         *output_json_string (const char *text);
+
+//  printf to out, with control characters and invalid UTF-8 of the result
+//  escaped as "\xNN"; newlines stay, so a format's own lines print as
+//  lines.
+void            output_printf (FILE *out, const char *format, ...)
+                    __attribute__ ((format (printf, 2, 3)));
 
 #endif

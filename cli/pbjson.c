@@ -1,5 +1,6 @@
 /*  pbjson: see pbjson.h. */
 #include "pbjson.h"
+#include "output.h"
 
 #include <string.h>
 
@@ -33,8 +34,9 @@ s_scalar (const ProtobufCFieldDescriptor *field, const void *value)
             return named? json_string (named->name): json_integer (*(const int *) value);
         }
         case PROTOBUF_C_TYPE_STRING: {
+            //  Data: never lost to invalid UTF-8 (see output.h).
             const char *text = *(char *const *) value;
-            return json_string (text? text: "");
+            return output_json_string (text);
         }
         case PROTOBUF_C_TYPE_BYTES: {
             const ProtobufCBinaryData *data = (const ProtobufCBinaryData *) value;

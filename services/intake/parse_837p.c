@@ -15,6 +15,8 @@
     loop ends (next CLM, HL or SE) and freed right after.
 */
 #include "parse_837p.h"
+#include "element_limits.h"
+#include "text.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -23,9 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DIAGNOSES 12
-#define MAX_MODIFIERS 4
-#define MAX_POINTERS 4
+//  Repeat limits of the 837P guide (005010X222A1). Beyond them the parser
+//  keeps nothing more of the claim (so one claim cannot grow without
+//  bound) and records a finding that rejects it; the rest of the file goes
+//  on.
+#define MAX_DIAGNOSES 12        //  HI: principal + 11 other diagnoses
+#define MAX_MODIFIERS 4         //  SV101-3 .. SV101-6
+#define MAX_POINTERS 4          //  SV107-1 .. SV107-4
+#define MAX_LINES 50            //  2400 loop repeat
+#define MAX_CLAIM_DATES 17      //  the guide's 2300 DTP segments, each used once
+#define MAX_CLAIMS_PER_HL 100   //  2300 loop repeat under one 2000B / 2000C
+//  Longest offending value quoted in a finding's message.
+#define MAX_DETAIL 40
 
 typedef enum {
     LOOP_NONE,          //  outside a transaction set
@@ -52,7 +63,8 @@ typedef enum {
 typedef enum {
     PRS_PCN, PRS_CHARGE, PRS_PLACE, PRS_FREQUENCY, PRS_DIAGNOSIS, PRS_TOO_MANY_DX,
     PRS_PROCEDURE, PRS_LINE_CHARGE, PRS_UNITS, PRS_POINTER, PRS_LINE_DATE,
-    PRS_NO_LINES, PRS_CLAIM_DATE, PRS_NO_SV1
+    PRS_NO_LINES, PRS_CLAIM_DATE, PRS_NO_SV1,
+    REP_LINES, REP_POINTERS, REP_DATES, REP_CLAIMS
 } s_problem_t;
 
 static const struct {
@@ -74,6 +86,10 @@ static const struct {
     [PRS_NO_LINES]    = { "PRS012", "lines", "claim has no service line (2400)" },
     [PRS_CLAIM_DATE]  = { "PRS013", "dates", "DTP date is not a valid D8 / RD8 date" },
     [PRS_NO_SV1]      = { "PRS014", "lines", "service line has no SV1 segment" },
+    [REP_LINES]       = { "REP001", "lines", "claim has more than 50 service lines (2400), the 837P guide's limit" },
+    [REP_POINTERS]    = { "REP002", "lines.diagnosis_pointers", "SV107 has more than 4 diagnosis pointers" },
+    [REP_DATES]       = { "REP003", "dates", "claim has more than 17 DTP segments in 2300, the 837P guide's limit" },
+    [REP_CLAIMS]      = { "REP004", "patient_control_number", "more than 100 claims (2300) under one subscriber or patient HL, the 837P guide's limit" },
 };
 
 typedef struct {
@@ -107,11 +123,18 @@ typedef struct {
     Payer *payer;
     Patient *patient;
 
-    //  The open claim and its open service line.
+    //  The open claim and its open service line. A line past MAX_LINES is
+    //  parsed (its segments must still fit the structure) but not kept:
+    //  line_dropped, and it is freed when it closes.
     Claim *claim;
     ServiceLine *line;
     bool line_has_sv1;
     bool line_has_date;
+    bool line_dropped;
+    size_t dropped_lines;       //  of the open claim
+    size_t dropped_dates;       //  1 when claim_dtps passed the limit
+    size_t claim_dtps;          //  2300 DTP segments of the open claim
+    uint32_t claims_in_hl;      //  CLMs under the open 2000B / 2000C HL
 } s_parser_t;
 
 
@@ -230,6 +253,17 @@ s_append (void ***array, size_t *count, void *item)
     (*array) [(*count)++] = item;
 }
 
+//  The refusal reason goes to the batch record, the 999 and an operator's
+//  screen, and may quote what the file sent: control characters and
+//  invalid UTF-8 in it are escaped.
+static void
+s_report_error (parse_837p_report_t *report, const char *error)
+{
+    char *shown = text_escape (error, false);
+    snprintf (report->error, sizeof report->error, "%s", shown);
+    free (shown);
+}
+
 static int
 s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
 {
@@ -242,8 +276,10 @@ s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
     va_end (args);
     report->error_segment = x12_segment_number (seg);
     snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    snprintf (report->error, sizeof report->error, "segment %llu (%s): %s",
+    char error [sizeof report->error];
+    snprintf (error, sizeof error, "segment %llu (%s): %s",
               (unsigned long long) report->error_segment, report->error_id, reason);
+    s_report_error (report, error);
     return -1;
 }
 
@@ -253,6 +289,10 @@ static void
 s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
 {
     assert (self->claim);
+    //  The lines past the guide's limit are refused as a whole (REP001),
+    //  not one finding each.
+    if (line > 0 && self->line_dropped)
+        return;
     ScrubFinding *finding = malloc (sizeof *finding);
     assert (finding);
     scrub_finding__init (finding);
@@ -268,12 +308,97 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
     else
         snprintf (text, sizeof text, "%s", field);
     s_set (&finding->field, text);
-    if (detail)
-        snprintf (text, sizeof text, "%s: %s", s_problems [problem].message, detail);
+    if (detail) {
+        //  The detail quotes the sender's value: escaped (no control
+        //  character or invalid UTF-8 reaches a report) and cut short (an
+        //  element may be kilobytes long).
+        char *shown = text_escape (detail, false);
+        bool cut = strlen (shown) > MAX_DETAIL;
+        snprintf (text, sizeof text, "%s: %.*s%s", s_problems [problem].message,
+                  MAX_DETAIL, shown, cut? "...": "");
+        free (shown);
+    }
     else
         snprintf (text, sizeof text, "%s", s_problems [problem].message);
     s_set (&finding->message, text);
     s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+}
+
+
+//  A finding with its own field and message (the length and character
+//  findings, whose field is wherever the element is).
+static void
+s_element_finding (s_parser_t *self, const char *rule_id, const char *field, const char *message)
+{
+    ScrubFinding *finding = malloc (sizeof *finding);
+    assert (finding);
+    scrub_finding__init (finding);
+    s_set (&finding->rule_id, rule_id);
+    finding->severity = SEVERITY__SEVERITY_ERROR;
+    s_set (&finding->field, field);
+    s_set (&finding->message, message);
+    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+}
+
+#define S_LEN_MESSAGE "element is longer than the 837P implementation guide allows"
+#define S_CHR_MESSAGE "element holds a control character or is not valid UTF-8"
+
+//  The elements the parser converts instead of keeping as text (amounts,
+//  LX01, dates) have their length checked as they are read; the text ones
+//  when the claim closes (s_check_element). Returns true when too long.
+static bool
+s_too_long (s_parser_t *self, int line, const char *field, const char *element,
+            const char *value, size_t max)
+{
+    size_t length = strlen (value);
+    if (length <= max)
+        return false;
+    if (line > 0 && self->line_dropped)
+        return true;
+    char path [96], message [200];
+    if (line > 0)
+        snprintf (path, sizeof path, "lines[%d].%s", line, field);
+    else
+        snprintf (path, sizeof path, "%s", field);
+    snprintf (message, sizeof message, S_LEN_MESSAGE ": %s is %zu characters, at most %zu", element, length, max);
+    s_element_finding (self, "LEN001", path, message);
+    return true;
+}
+
+//  Every text element the claim keeps: its length in characters against
+//  the guide's maximum (element_limits.c), and its bytes (UTF-8 with no
+//  control character: a terminal obeys ESC sequences, JSON cannot carry
+//  invalid UTF-8). These are implementation errors, as the 999 sees them
+//  (IK4 "data element too long", "invalid character"), so they are parse
+//  findings. The messages name the element, never the value.
+static void
+s_check_element (void *arg, const element_site_t *site, const char *value)
+{
+    s_parser_t *self = (s_parser_t *) arg;
+    const element_limit_t *limit = element_site_limit (site);
+    size_t chars = strlen (value), at;
+    //  Printable ASCII of a fitting length, nearly every element, costs
+    //  one pass; the rest is measured and described.
+    bool plain = true;
+    for (const unsigned char *c = (const unsigned char *) value; *c && plain; c++)
+        plain = *c >= 0x20 && *c < 0x7F;
+    if (plain && (!limit || chars <= limit->max))
+        return;
+    text_status_t status = text_check (value, &chars, &at);
+    char path [160], element [64], message [256];
+    element_site_path (site, path, sizeof path);
+    element_site_element (site, element, sizeof element);
+    if (limit && chars > limit->max) {
+        snprintf (message, sizeof message, S_LEN_MESSAGE ": %s is %zu characters, at most %zu",
+                  element, chars, limit->max);
+        s_element_finding (self, "LEN001", path, message);
+    }
+    if (status != TEXT_OK) {
+        snprintf (message, sizeof message, S_CHR_MESSAGE ": %s %s (byte 0x%02X at offset %zu)", element,
+                  status == TEXT_CONTROL? "holds a control character": "is not valid UTF-8",
+                  (unsigned char) value [at], at);
+        s_element_finding (self, "CHR001", path, message);
+    }
 }
 
 
@@ -414,7 +539,10 @@ s_close_line (s_parser_t *self)
     else
     if (!self->line_has_date)
         s_problem (self, PRS_LINE_DATE, index, NULL);
+    if (self->line_dropped)
+        s_free_message (&self->line);
     self->line = NULL;
+    self->line_dropped = false;
 }
 
 //  Hands the open claim to the callback and frees it.
@@ -426,11 +554,20 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     s_close_line (self);
     Claim *claim = self->claim;
     self->claim = NULL;
-    if (claim->n_lines == 0) {
-        self->claim = claim;
+    self->claim = claim;
+    if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
-        self->claim = NULL;
+    element_limits_walk (claim, s_check_element, self);
+    char detail [64];
+    if (self->dropped_lines) {
+        snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);
+        s_problem (self, REP_LINES, 0, detail);
     }
+    if (self->dropped_dates) {
+        snprintf (detail, sizeof detail, "%zu DTP segments", self->claim_dtps);
+        s_problem (self, REP_DATES, 0, detail);
+    }
+    self->claim = NULL;
     self->report->claims++;
     claim->claim_index = self->report->claims;
     if (claim->n_parse_findings)
@@ -543,6 +680,7 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
     self->have_hl = true;
     self->last_hl = id;
     self->hl_segment = x12_segment_number (seg);
+    self->claims_in_hl = 0;
 
     if (s_is (level, "20")) {
         s_free_message (&self->billing);
@@ -600,6 +738,8 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     claim__init (claim);
     self->claim = claim;
     self->line = NULL;
+    self->line_dropped = false;
+    self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
     self->base = self->loop = LOOP_2300;
 
     s_set (&claim->sender_qualifier, self->sender_qualifier);
@@ -631,6 +771,9 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     if (!*pcn)
         s_problem (self, PRS_PCN, 0, NULL);
     const char *charge = x12_segment_element (seg, 2);
+    if (s_too_long (self, 0, "total_charge_cents", "2300 CLM02", charge, 18))
+        claim->total_charge_cents = 0;
+    else
     if (parse_837p_cents (charge, &claim->total_charge_cents)) {
         claim->total_charge_cents = 0;
         s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
@@ -642,6 +785,11 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
         s_problem (self, PRS_PLACE, 0, NULL);
     if (!*claim->frequency_code)
         s_problem (self, PRS_FREQUENCY, 0, NULL);
+    if (++self->claims_in_hl > MAX_CLAIMS_PER_HL) {
+        char detail [32];
+        snprintf (detail, sizeof detail, "claim %u of the HL", self->claims_in_hl);
+        s_problem (self, REP_CLAIMS, 0, detail);
+    }
     return 0;
 }
 
@@ -677,11 +825,16 @@ s_on_lx (s_parser_t *self, x12_segment_t *seg)
     service_line__init (line);
     line->line_number = (uint32_t) strtoul (x12_segment_element (seg, 1), NULL, 10);
     line->segment_index = x12_segment_number (seg);
-    s_append ((void ***) &self->claim->lines, &self->claim->n_lines, line);
+    self->line_dropped = self->claim->n_lines == MAX_LINES;
+    if (self->line_dropped)
+        self->dropped_lines++;
+    else
+        s_append ((void ***) &self->claim->lines, &self->claim->n_lines, line);
     self->line = line;
     self->line_has_sv1 = false;
     self->line_has_date = false;
     self->base = self->loop = LOOP_2400;
+    s_too_long (self, (int) self->claim->n_lines, "line_number", "2400 LX01", x12_segment_element (seg, 1), 6);
     return 0;
 }
 
@@ -708,6 +861,9 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
             s_set (&line->modifiers [line->n_modifiers++], modifier);
     }
     const char *charge = x12_segment_element (seg, 2);
+    if (s_too_long (self, index, "charge_cents", "2400 SV102", charge, 18))
+        line->charge_cents = 0;
+    else
     if (parse_837p_cents (charge, &line->charge_cents)) {
         line->charge_cents = 0;
         s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
@@ -721,8 +877,12 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     }
     s_set (&line->place_of_service, x12_segment_element (seg, 5));
     size_t pointers = x12_segment_components (seg, 7);
-    if (pointers > MAX_POINTERS)
+    if (pointers > MAX_POINTERS) {
+        char detail [32];
+        snprintf (detail, sizeof detail, "%zu pointers", pointers);
+        s_problem (self, REP_POINTERS, index, detail);
         pointers = MAX_POINTERS;
+    }
     line->diagnosis_pointers = calloc (MAX_POINTERS, sizeof (uint32_t));
     assert (line->diagnosis_pointers);
     for (size_t i = 1; i <= pointers; i++) {
@@ -834,8 +994,18 @@ s_on_pat (s_parser_t *self, x12_segment_t *seg)
 static void
 s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
 {
+    //  Counted before anything else, so a claim of a million DTPs costs
+    //  one finding, not a million.
+    if (self->claim_dtps++ == MAX_CLAIM_DATES) {
+        self->dropped_dates = 1;
+        return;
+    }
+    if (self->dropped_dates)
+        return;
     char from [9], to [9];
     const char *value = x12_segment_element (seg, 3);
+    if (s_too_long (self, 0, "dates", "2300 DTP03", value, 35))
+        return;
     if (s_date_range (x12_segment_element (seg, 2), value, from, to)) {
         s_problem (self, PRS_CLAIM_DATE, 0, value);
         return;
@@ -905,6 +1075,11 @@ s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
 {
     ServiceLine *line = self->line;
     char from [9], to [9];
+    if (s_too_long (self, (int) self->claim->n_lines, "service_date_from", "2400 DTP03 (DTP*472)",
+                    x12_segment_element (seg, 3), 35)) {
+        self->line_has_date = true;     //  reported: not "missing" as well
+        return;
+    }
     if (s_date_range (x12_segment_element (seg, 2), x12_segment_element (seg, 3), from, to)) {
         s_problem (self, PRS_LINE_DATE, (int) self->claim->n_lines, x12_segment_element (seg, 3));
         //  Reported once: the missing-date check at the end of the line
@@ -1120,11 +1295,13 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     if (rc == -1) {
         report->error_segment = x12_reader_error_segment (reader);
         snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
-        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+        s_report_error (report, x12_reader_error (reader));
     }
     //  A claim still open here belongs to a refused file: the reader
     //  closes every claim at SE before a clean end.
     s_free_message (&self->claim);
+    if (self->line_dropped)
+        s_free_message (&self->line);
     s_reset_transaction (self);
     for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
         s_free_string (strings [i]);

@@ -11,9 +11,13 @@
       not hold together, a claim segment outside a claim, not an 837P): the
       whole file is refused; parse_837p returns -1 and the report names the
       segment number, segment id and reason;
-    - claim-level (a required element missing or malformed in one claim):
+    - claim-level (a required element missing or malformed in one claim,
+      an element longer than the guide allows or holding a control
+      character or invalid UTF-8, a repeat limit of the guide passed):
       that claim still goes to the callback, with parse findings (rule ids
-      PRSnnn, severity error) so scrubbing rejects it; the others go on.
+      PRSnnn, LEN001, CHR001, REPnnn; severity error) so scrubbing rejects
+      it; the others go on. Past a repeat limit (50 lines, 17 claim DTPs)
+      nothing more of the claim is kept, so no claim grows without bound.
 
     Because problems are found as the file streams, claims handed out before
     a structural error belong to a file that is then refused: a caller must

@@ -8,6 +8,7 @@
 */
 #include "scrub.h"
 #include "scrub_rules.h"
+#include "text.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -89,6 +90,9 @@ scrub_filing_days (scrub_t *self, const char *payer_id)
 //  ---------------------------------------------------------------------
 //  Findings
 
+//  A message may quote what the sender sent (a code, an amount): any
+//  control character or invalid UTF-8 in it is escaped here, so no finding
+//  carries bytes that a terminal would obey or JSON could not hold.
 static ScrubFinding *
 s_finding_new (const char *rule_id, Severity severity, const char *field, const char *message)
 {
@@ -97,7 +101,7 @@ s_finding_new (const char *rule_id, Severity severity, const char *field, const 
     scrub_finding__init (finding);
     finding->rule_id = strdup (rule_id);
     finding->field = strdup (field);
-    finding->message = strdup (message);
+    finding->message = text_escape (message, false);
     assert (finding->rule_id && finding->field && finding->message);
     finding->severity = severity;
     return finding;

@@ -2,13 +2,24 @@
     (joined by the unit separator, which no X12 or config value contains)
     to its id, "dims_by_id" maps the id back, so applying an event costs one
     lookup and a query lists every combination in one cursor pass.
+
+    The joined values are the "dims" key only while they fit an LMDB key
+    with room to spare (DIMS_KEY_MAX). Intake refuses over-long elements
+    now (LEN001), but events already in a broker log, and the dimensions of
+    a claim intake rejected, may carry a payer id or NPI of any length; such
+    a combination is keyed by a NUL byte and the BLAKE2b-256 of its joined
+    values instead. No joined key starts with NUL (the values are C strings
+    joined by 0x1f), so the two kinds of key never meet, and keys written
+    before this rule stay valid. "dims_by_id" keeps the values whole either
+    way: an LMDB value has no such limit.
 */
 #include "dims.h"
 
+#include <sodium.h>
 #include <stddef.h>
 
 #define DIMS_SEPARATOR '\x1f'
-#define DIMS_KEY_MAX   1024
+#define DIMS_HASH_SIZE  32
 
 //  ClaimDimensions and MetricsFilters list these fields in the same order
 //  with the same types; the asserts in dims_value keep that true.
@@ -49,50 +60,75 @@ dims_value (const void *message, int index)
     return value? value: "";
 }
 
-//  Joins the values into buf; returns the length.
-static size_t
-s_join (const ClaimDimensions *dims, char *buf, size_t size)
+//  The values joined by DIMS_SEPARATOR, in a new heap string; *length
+//  is its length. Sized from the values, so no value is ever cut or
+//  written past the end.
+static char *
+s_join (const ClaimDimensions *dims, size_t *length)
 {
-    size_t length = 0;
+    size_t size = DIMS_COUNT;
+    for (int i = 0; i < DIMS_COUNT; i++)
+        size += strlen (dims_value (dims, i));
+    char *joined = (char *) malloc (size);
+    assert (joined);
+    size_t at = 0;
     for (int i = 0; i < DIMS_COUNT; i++) {
         const char *value = dims_value (dims, i);
         size_t value_length = strlen (value);
-        if (length + value_length + 1 >= size)
-            value_length = size > length + 1? size - length - 2: 0;
-        memcpy (buf + length, value, value_length);
-        length += value_length;
+        memcpy (joined + at, value, value_length);
+        at += value_length;
         if (i < DIMS_COUNT - 1)
-            buf [length++] = DIMS_SEPARATOR;
+            joined [at++] = DIMS_SEPARATOR;
     }
-    buf [length] = 0;
-    return length;
+    joined [at] = 0;
+    *length = at;
+    return joined;
+}
+
+size_t
+dims_key (const char *joined, size_t length, uint8_t key [DIMS_KEY_MAX])
+{
+    if (length <= DIMS_KEY_MAX) {
+        memcpy (key, joined, length);
+        return length;
+    }
+    key [0] = 0;
+    crypto_generichash (key + 1, DIMS_HASH_SIZE, (const unsigned char *) joined, length, NULL, 0);
+    return 1 + DIMS_HASH_SIZE;
 }
 
 int
 dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id)
 {
-    char key [DIMS_KEY_MAX];
-    size_t length = s_join (dims, key, sizeof key);
+    size_t length;
+    char *joined = s_join (dims, &length);
+    uint8_t key [DIMS_KEY_MAX];
+    size_t key_size = dims_key (joined, length, key);
     MDB_val value;
-    int rc = store_get (store, txn, "dims", key, length, &value);
+    int rc = store_get (store, txn, "dims", key, key_size, &value);
     if (rc == 0 && value.mv_size == 4) {
         *id = metrics_u32_read (value.mv_data);
+        free (joined);
         return 0;
     }
-    if (rc != MDB_NOTFOUND)
+    if (rc != MDB_NOTFOUND) {
+        free (joined);
         return rc? rc: -1;
+    }
     uint64_t next;
-    if ((rc = store_get_u64 (store, txn, "meta", "metrics_dims_next", &next)))
+    if ((rc = store_get_u64 (store, txn, "meta", "metrics_dims_next", &next))) {
+        free (joined);
         return rc;
+    }
     next++;
     uint8_t id_key [4];
     metrics_u32_write (id_key, (uint32_t) next);
-    if ((rc = store_put (store, txn, "dims", key, length, id_key, 4))
-    ||  (rc = store_put (store, txn, "dims_by_id", id_key, 4, key, length))
-    ||  (rc = store_put_u64 (store, txn, "meta", "metrics_dims_next", next)))
-        return rc;
-    *id = (uint32_t) next;
-    return 0;
+    if ((rc = store_put (store, txn, "dims", key, key_size, id_key, 4)) == 0
+    &&  (rc = store_put (store, txn, "dims_by_id", id_key, 4, joined, length)) == 0
+    &&  (rc = store_put_u64 (store, txn, "meta", "metrics_dims_next", next)) == 0)
+        *id = (uint32_t) next;
+    free (joined);
+    return rc;
 }
 
 dims_list_t *

@@ -29,8 +29,16 @@ int         dims_index (const char *name);
 //  which has the same fields in the same order); "" when absent.
 const char *dims_value (const void *message, int index);
 
-//  The id of a combination, creating it. Returns 0 or an LMDB error.
+//  The id of a combination, creating it. Values of any length are taken
+//  (see dims.c on long ones). Returns 0 or an LMDB error.
 int         dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id);
+
+//  The "dims" table key of joined values (length bytes): the values
+//  themselves while they fit a key comfortably, else a NUL byte and their
+//  BLAKE2b-256. Returns the key's size, at most DIMS_KEY_MAX.
+//  LMDB's default largest key is 511 bytes; stay well inside it.
+#define DIMS_KEY_MAX 400
+size_t      dims_key (const char *joined, size_t length, uint8_t key [DIMS_KEY_MAX]);
 
 //  Every combination known, loaded for a query.
 typedef struct {

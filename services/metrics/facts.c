@@ -75,8 +75,12 @@ s_fact_load (s_apply_t *self, const char *pcn)
 {
     s_fact_t *fact = &self->fact;
     memset (fact, 0, sizeof *fact);
+    //  A fact is keyed by at most the first 127 bytes of its PCN (intake
+    //  allows 38, CLM01's maximum; older events may carry more): load under
+    //  the same key s_fact_save writes, or a long PCN would never find its
+    //  own fact and would enter the claim again with every event.
     snprintf (fact->pcn, sizeof fact->pcn, "%s", pcn);
-    ClaimFact *stored = facts_get (self->store, self->txn, pcn);
+    ClaimFact *stored = facts_get (self->store, self->txn, fact->pcn);
     if (!stored)
         return;
     fact->dims = stored->dims_id;

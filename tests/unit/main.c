@@ -22,6 +22,7 @@ static s_suite_t s_suites [] = {
     { "x12",    x12_suite },
     { "parse_837p", parse_837p_suite },
     { "scrub",  scrub_suite },
+    { "element_limits", element_limits_suite },
     { "access", access_suite },
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
@@ -30,12 +31,15 @@ static s_suite_t s_suites [] = {
     { "metrics_kpi", metrics_kpi_suite },
     { "metrics_aging", metrics_aging_suite },
     { "metrics_rebuild", metrics_rebuild_suite },
+    { "metrics_bounds", metrics_bounds_suite },
     { "write837", write837_suite },
     { "remit835", remit835_suite },
     { "posting", posting_suite },
     { "carc", carc_suite },
     { "ack277", ack277_suite },
     { "lifecycle", lifecycle_suite },
+    { "output", output_suite },
+    { "text", text_suite },
 };
 
 char *

@@ -15,6 +15,7 @@ Suite *codec_suite (void);
 Suite *x12_suite (void);
 Suite *parse_837p_suite (void);
 Suite *scrub_suite (void);
+Suite *element_limits_suite (void);
 Suite *access_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
@@ -23,12 +24,15 @@ Suite *relay_suite (void);
 Suite *metrics_kpi_suite (void);
 Suite *metrics_aging_suite (void);
 Suite *metrics_rebuild_suite (void);
+Suite *metrics_bounds_suite (void);
 Suite *write837_suite (void);
 Suite *remit835_suite (void);
 Suite *posting_suite (void);
 Suite *carc_suite (void);
 Suite *ack277_suite (void);
 Suite *lifecycle_suite (void);
+Suite *output_suite (void);
+Suite *text_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

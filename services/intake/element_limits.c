@@ -1,0 +1,287 @@
+/*  element_limits: see element_limits.h.
+
+    Maximum lengths are the X12 element dictionary's, as the 837P guide
+    uses them (a few guide-specific ones: CLM01 38, an NPI exactly 10).
+    The walk is generic, over protobuf-c's descriptors, so it sees every
+    string the parser filled without a list of fields to keep in step.
+*/
+#include "element_limits.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static const element_limit_t s_limits [] = {
+    //  Envelope and header (one per file or transaction set)
+    { "Claim",      "sender_qualifier",           "ISA05",           2 },
+    { "Claim",      "sender_id",                  "ISA06",          15 },
+    { "Claim",      "receiver_qualifier",         "ISA07",           2 },
+    { "Claim",      "receiver_id",                "ISA08",          15 },
+    { "Claim",      "interchange_control_number", "ISA13",           9 },
+    { "Claim",      "group_control_number",       "GS06",            9 },
+    { "Claim",      "transaction_control_number", "ST02",            9 },
+    { "Claim",      "implementation",             "ST03",           35 },
+    { "Claim",      "bht_reference",              "BHT03",          50 },
+    { "Claim",      "file_date",                  "BHT04",           8 },
+    //  2300 claim information
+    { "Claim",      "patient_control_number",     "2300 CLM01",     38 },
+    { "Claim",      "place_of_service",           "2300 CLM05-1",    2 },
+    { "Claim",      "facility_code_qualifier",    "2300 CLM05-2",    2 },
+    { "Claim",      "frequency_code",             "2300 CLM05-3",    1 },
+    { "Claim",      "prior_authorization",        "2300 REF02 (REF*G1)", 50 },
+    { "Claim",      "payer_claim_number",         "2300 REF02 (REF*F8)", 50 },
+    { "ClaimDate",  "qualifier",                  "DTP01",           3 },
+    { "ClaimDate",  "date_from",                  "DTP03",          35 },
+    { "ClaimDate",  "date_to",                    "DTP03",          35 },
+    { "Diagnosis",  "qualifier",                  "HI0n-1",          3 },
+    { "Diagnosis",  "code",                       "HI0n-2",         30 },
+    //  NM1 entities: 1000A/B, 2010AA, 2310B, 2310C
+    { "Provider",   "entity_type",                "NM102",           1 },
+    { "Provider",   "name",                       "NM103",          60 },
+    { "Provider",   "first_name",                 "NM104",          35 },
+    { "Provider",   "id_qualifier",               "NM108",           2 },
+    { "Provider",   "id",                         "NM109",          80 },
+    { "Provider",   "npi",                        "NM109 (NPI)",    10 },
+    { "Provider",   "tax_id",                     "REF02",          50 },
+    { "Provider",   "taxonomy",                   "PRV03",          50 },
+    { "Address",    "line1",                      "N301",           55 },
+    { "Address",    "line2",                      "N302",           55 },
+    { "Address",    "city",                       "N401",           30 },
+    { "Address",    "state",                      "N402",            2 },
+    { "Address",    "postal_code",                "N403",           15 },
+    //  2000B SBR and 2010BA subscriber
+    { "Subscriber", "payer_responsibility",       "SBR01",           1 },
+    { "Subscriber", "relationship",               "SBR02",           2 },
+    { "Subscriber", "group_number",               "SBR03",          50 },
+    { "Subscriber", "group_name",                 "SBR04",          60 },
+    { "Subscriber", "claim_filing_indicator",     "SBR09",           2 },
+    { "Subscriber", "last_name",                  "NM103",          60 },
+    { "Subscriber", "first_name",                 "NM104",          35 },
+    { "Subscriber", "middle_name",                "NM105",          25 },
+    { "Subscriber", "suffix",                     "NM107",          10 },
+    { "Subscriber", "member_id",                  "NM109",          80 },
+    { "Subscriber", "birth_date",                 "DMG02",          35 },
+    { "Subscriber", "gender",                     "DMG03",           1 },
+    //  2010BB payer
+    { "Payer",      "name",                       "NM103",          60 },
+    { "Payer",      "payer_id",                   "NM109",          80 },
+    //  2000C PAT and 2010CA patient
+    { "Patient",    "relationship",               "PAT01",           2 },
+    { "Patient",    "last_name",                  "NM103",          60 },
+    { "Patient",    "first_name",                 "NM104",          35 },
+    { "Patient",    "middle_name",                "NM105",          25 },
+    { "Patient",    "suffix",                     "NM107",          10 },
+    { "Patient",    "birth_date",                 "DMG02",          35 },
+    { "Patient",    "gender",                     "DMG03",           1 },
+    //  2400 service line
+    { "ServiceLine", "procedure_qualifier",       "SV101-1",         2 },
+    { "ServiceLine", "procedure_code",            "SV101-2",        48 },
+    { "ServiceLine", "modifiers",                 "SV101-3..6",      2 },
+    { "ServiceLine", "unit_type",                 "SV103",           2 },
+    { "ServiceLine", "units",                     "SV104",          15 },
+    { "ServiceLine", "place_of_service",          "SV105",           2 },
+    { "ServiceLine", "service_date_from",         "DTP03 (DTP*472)", 35 },
+    { "ServiceLine", "service_date_to",           "DTP03 (DTP*472)", 35 },
+    { "ServiceLine", "line_item_control_number",  "REF02 (REF*6R)", 50 },
+};
+
+//  The loop of an element inside a message hanging from a Claim field;
+//  field NULL = any field of it not listed before.
+static const struct {
+    const char *top;            //  the Claim field: "subscriber"
+    const char *field;          //  the leaf field, NULL = any
+    const char *loop;
+} s_loops [] = {
+    { "submitter",          NULL,                     "1000A" },
+    { "receiver",           NULL,                     "1000B" },
+    { "billing_provider",   "taxonomy",               "2000A" },
+    { "billing_provider",   NULL,                     "2010AA" },
+    { "subscriber",         "payer_responsibility",   "2000B" },
+    { "subscriber",         "relationship",           "2000B" },
+    { "subscriber",         "group_number",           "2000B" },
+    { "subscriber",         "group_name",             "2000B" },
+    { "subscriber",         "claim_filing_indicator", "2000B" },
+    { "subscriber",         NULL,                     "2010BA" },
+    { "payer",              NULL,                     "2010BB" },
+    { "patient",            "relationship",           "2000C" },
+    { "patient",            NULL,                     "2010CA" },
+    { "rendering_provider", NULL,                     "2310B" },
+    { "service_facility",   NULL,                     "2310C" },
+    { "dates",              NULL,                     "2300" },
+    { "diagnoses",          NULL,                     "2300" },
+    { "lines",              NULL,                     "2400" },
+};
+
+const element_limit_t *
+element_limit (const char *message, const char *field)
+{
+    assert (message && field);
+    for (size_t i = 0; i < sizeof s_limits / sizeof s_limits [0]; i++)
+        if (strcmp (s_limits [i].message, message) == 0 && strcmp (s_limits [i].field, field) == 0)
+            return &s_limits [i];
+    return NULL;
+}
+
+size_t
+element_limit_count (void)
+{
+    return sizeof s_limits / sizeof s_limits [0];
+}
+
+const element_limit_t *
+element_limit_at (size_t index)
+{
+    return index < element_limit_count ()? &s_limits [index]: NULL;
+}
+
+static const char *
+s_loop (const char *top, const char *field)
+{
+    for (size_t i = 0; top && i < sizeof s_loops / sizeof s_loops [0]; i++)
+        if (strcmp (s_loops [i].top, top) == 0 && (!s_loops [i].field || strcmp (s_loops [i].field, field) == 0))
+            return s_loops [i].loop;
+    return NULL;
+}
+
+//  The rows of a message type's fields by field index, found once per
+//  type: the walk runs for every claim and must not search the table for
+//  every string. Intake is single-threaded; so are the tests.
+#define S_TYPES_MAX 16
+#define S_FIELDS_MAX 64
+
+static struct {
+    const ProtobufCMessageDescriptor *descriptor;
+    const element_limit_t *rows [S_FIELDS_MAX];
+} s_cache [S_TYPES_MAX];
+
+static const element_limit_t *
+s_row (const ProtobufCMessageDescriptor *descriptor, unsigned field)
+{
+    assert (field < S_FIELDS_MAX);
+    for (size_t i = 0; i < S_TYPES_MAX; i++) {
+        if (s_cache [i].descriptor == descriptor)
+            return s_cache [i].rows [field];
+        if (!s_cache [i].descriptor) {
+            assert (descriptor->n_fields <= S_FIELDS_MAX);
+            for (unsigned f = 0; f < descriptor->n_fields; f++)
+                s_cache [i].rows [f] = element_limit (descriptor->name, descriptor->fields [f].name);
+            s_cache [i].descriptor = descriptor;
+            return s_cache [i].rows [field];
+        }
+    }
+    assert (false);             //  more message types than a Claim has
+    return NULL;
+}
+
+//  A step of the path: a field (and index) of the enclosing message. The
+//  steps live on the walk's stack; a path is spelled only when asked.
+typedef struct _s_step_t {
+    const struct _s_step_t *parent;     //  NULL at the Claim
+    const ProtobufCFieldDescriptor *field;
+    size_t index;                       //  from 1 in a repeated field, else 0
+} s_step_t;
+
+struct _element_site_t {
+    s_step_t step;              //  the value's own field
+    const char *top;            //  the Claim field the value is under, NULL at the top
+    const element_limit_t *limit;
+};
+
+const element_limit_t *
+element_site_limit (const element_site_t *site)
+{
+    return site->limit;
+}
+
+static void
+s_spell (const s_step_t *step, char *buf, size_t size)
+{
+    if (step->parent) {
+        s_spell (step->parent, buf, size);
+        size_t used = strlen (buf);
+        snprintf (buf + used, size - used, ".");
+    }
+    else
+        buf [0] = 0;
+    size_t used = strlen (buf);
+    if (step->index)
+        snprintf (buf + used, size - used, "%s[%zu]", step->field->name, step->index);
+    else
+        snprintf (buf + used, size - used, "%s", step->field->name);
+}
+
+void
+element_site_path (const element_site_t *site, char *buf, size_t size)
+{
+    assert (size > 0);
+    s_spell (&site->step, buf, size);
+}
+
+void
+element_site_element (const element_site_t *site, char *buf, size_t size)
+{
+    const char *name = site->step.field->name;
+    const char *loop = s_loop (site->top, name);
+    snprintf (buf, size, "%s%s%s", loop? loop: "", loop? " ": "",
+              site->limit? site->limit->element: name);
+}
+
+typedef struct {
+    element_limits_fn *fn;
+    void *arg;
+} s_walk_t;
+
+static void s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top);
+
+//  One value of a field (the index-th of a repeated one, from 1; 0 when
+//  not repeated).
+static void
+s_value (s_walk_t *walk, const ProtobufCMessage *message, unsigned field_index,
+         const s_step_t *parent, const char *top, size_t index, const void *slot)
+{
+    const ProtobufCFieldDescriptor *field = &message->descriptor->fields [field_index];
+    s_step_t step = { parent, field, index };
+    if (field->type == PROTOBUF_C_TYPE_STRING) {
+        const char *value = *(char *const *) slot;
+        if (value && *value) {
+            element_site_t site = { step, top, s_row (message->descriptor, field_index) };
+            walk->fn (walk->arg, &site, value);
+        }
+    }
+    else
+    if (field->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *) slot)
+        s_message (walk, *(ProtobufCMessage *const *) slot, &step, top? top: field->name);
+}
+
+static void
+s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top)
+{
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
+        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        //  Findings are the parser's words, not the sender's elements.
+        if (field->type == PROTOBUF_C_TYPE_MESSAGE
+        &&  field->descriptor == &scrub_finding__descriptor)
+            continue;
+        const char *base = (const char *) message;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *) (base + field->quantifier_offset);
+            const void *const *items = *(const void *const *const *) (base + field->offset);
+            for (size_t n = 0; n < count; n++)
+                s_value (walk, message, i, parent, top, n + 1, &items [n]);
+        }
+        else
+            s_value (walk, message, i, parent, top, 0, base + field->offset);
+    }
+}
+
+void
+element_limits_walk (const Claim *claim, element_limits_fn *fn, void *arg)
+{
+    assert (claim && fn);
+    s_walk_t walk = { fn, arg };
+    s_message (&walk, &claim->base, NULL, NULL);
+}
