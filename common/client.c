@@ -10,6 +10,11 @@
 
 #include <sodium.h>
 
+//  Below this, a dropped connection is not blamed on the request's size.
+#define CLIENT_SMALL_REQUEST    (64 << 10)
+//  After the server dropped the connection, how long to wait for it back.
+#define CLIENT_RECONNECT_MS     5000
+
 struct _client_t {
     char *endpoint;
     char *server_key;
@@ -22,6 +27,7 @@ struct _client_t {
     int64_t max_reply;
     bool auth_failed;
     bool disconnected;          //  the server closed the connection during a call
+    bool connected;             //  a handshake succeeded since the last disconnect
     uint64_t sequence;
     char error [512];
 };
@@ -40,11 +46,12 @@ s_open (client_t *self)
               getpid (), ++s_monitors);
     if (zmq_socket_monitor (zsock_resolve (self->socket), monitor_endpoint,
                             ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                          | ZMQ_EVENT_DISCONNECTED) == 0) {
+                          | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0) {
         self->monitor = zsock_new (ZMQ_PAIR);
         zsock_connect (self->monitor, "%s", monitor_endpoint);
     }
     self->auth_failed = false;
+    self->connected = false;
     return zsock_connect (self->socket, "%s", self->endpoint);
 }
 
@@ -146,8 +153,12 @@ s_read_monitor (client_t *self)
         memcpy (&event, zframe_data (frame), 2);
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             self->auth_failed = true;
-        if (event == ZMQ_EVENT_DISCONNECTED)
+        if (event == ZMQ_EVENT_DISCONNECTED) {
             self->disconnected = true;
+            self->connected = false;
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            self->connected = true;
     }
     zmsg_destroy (&msg);
 }
@@ -176,6 +187,7 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
         return NULL;
     }
     self->disconnected = false;
+    bool gone = false;
     int attempts = self->retries + 1;
     request.deadline_ms = (uint64_t) zclock_time () + (uint64_t) self->timeout_ms * (uint64_t) attempts;
 
@@ -192,22 +204,34 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
                       self->endpoint, zmq_strerror (zmq_errno ()));
             return NULL;
         }
-        uint64_t deadline = clock_monotonic_ms () + (uint64_t) self->timeout_ms;
+        uint64_t started = clock_monotonic_ms ();
+        uint64_t deadline = started + (uint64_t) self->timeout_ms;
         zpoller_t *poller = self->monitor? zpoller_new (self->socket, self->monitor, NULL)
                                          : zpoller_new (self->socket, NULL);
         while (true) {
             uint64_t now = clock_monotonic_ms ();
+            //  Dropped and not back: the server is gone, do not wait out
+            //  a long timeout for it.
+            if (self->disconnected && !self->connected && now - started >= CLIENT_RECONNECT_MS) {
+                gone = true;
+                break;
+            }
             if (now >= deadline)
                 break;
-            void *which = zpoller_wait (poller, (int) (deadline - now));
+            uint64_t wait = deadline - now;
+            if (self->disconnected && !self->connected && wait > CLIENT_RECONNECT_MS)
+                wait = CLIENT_RECONNECT_MS;
+            void *which = zpoller_wait (poller, (int) wait);
             if (which == self->monitor) {
-                bool was_connected = !self->disconnected;
+                bool was_connected = self->connected;
                 s_read_monitor (self);
                 //  Dropped: no reply will come on that connection; resend.
-                if (self->auth_failed || (was_connected && self->disconnected))
+                if (self->auth_failed || (was_connected && !self->connected))
                     break;
                 continue;
             }
+            if (!which && zpoller_expired (poller))
+                continue;
             if (which != self->socket)
                 break;
             zframe_t *answer = zframe_recv (self->socket);
@@ -220,7 +244,7 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
             codec_free (reply);     //  a stale answer to an earlier call
         }
         zpoller_destroy (&poller);
-        if (self->auth_failed)
+        if (self->auth_failed || gone)
             break;
     }
     //  Rebuild the socket so queued requests and late replies are dropped.
@@ -230,10 +254,14 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
                   "%s refused our CURVE key (the server does not know this client's key, or it was revoked)",
                   self->endpoint);
     else
-    if (self->disconnected)
+    if (self->disconnected && request_size > CLIENT_SMALL_REQUEST)
         snprintf (self->error, sizeof self->error,
-                  "no reply from %s to %s: it closed the connection (a request of %zu bytes may be larger than"
+                  "no reply from %s to %s: it closed the connection (the request of %zu bytes is larger than"
                   " its api/max-request-bytes, or it restarted)", self->endpoint, method, request_size);
+    else
+    if (self->disconnected)
+        snprintf (self->error, sizeof self->error, "no reply from %s to %s: it closed the connection (did it restart?)",
+                  self->endpoint, method);
     else
         snprintf (self->error, sizeof self->error,
                   "no reply from %s to %s after %d attempt%s of %d ms (is it running? does it know this client's CURVE key?)",
