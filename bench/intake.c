@@ -38,7 +38,9 @@
     It prints a table and ends with ONE JSON line:
         {"name":"intake","figures":{...},"limits":{...},"ratios":{...}}
 
-    Usage: intake [--claims N] [--no-peer] [--keep]
+    Usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]
+    (--ingest-only: only through the service, e.g. for the peak RSS of
+    intake with a 1,000,000-claim file)
     Programs are found next to this one's build folder (../services/...,
     ../cli/rcmqctl) or in $RCMQ_BUILD; gen-837 in the source tree.
 */
@@ -74,6 +76,7 @@ typedef struct {
     size_t claims;
     bool keep;
     bool peer;
+    bool ingest_only;           //  only through the service (large files)
     char build [PATH_MAX];
     char root [1024];
     char file [1200];
@@ -535,7 +538,7 @@ s_peer (bench_t *self, size_t *loops, size_t *segments)
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep]\n");
+    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]\n");
 }
 
 int
@@ -547,6 +550,7 @@ main (int argc, char *argv [])
         { "events",  required_argument, NULL, 'e' },    //  scripts/bench passes it to every bench
         { "no-peer", no_argument,       NULL, 'n' },
         { "keep",    no_argument,       NULL, 'k' },
+        { "ingest-only", no_argument,   NULL, 'i' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -564,6 +568,9 @@ main (int argc, char *argv [])
         else
         if (option == 'k')
             self.keep = true;
+        else
+        if (option == 'i')
+            self.ingest_only = true;
         else
         if (option == 'h') {
             s_usage ();
@@ -596,6 +603,30 @@ main (int argc, char *argv [])
     }
     double mb = self.size / 1e6;
     double claims = (double) self.claims;
+
+    //  --ingest-only: the service alone, for files too large to measure
+    //  in memory as well (the 1M-claim peak RSS).
+    if (self.ingest_only) {
+        s_ingest_t ingest = { 0 };
+        if (!failed && s_ingest (&self, &ingest) != 0)
+            failed = 1;
+        if (!failed) {
+            printf ("\nfile: %.1f MB, %zu claims (intake accepted %u, expected %zu)\n", mb, self.claims,
+                    ingest.accepted, self.expect_accepted);
+            printf ("%-34s %12.0f claims/s %10.3f s\n", "ingest via upload (committed)",
+                    bench_rate (claims, ingest.submit_usec), ingest.submit_usec / 1e6);
+            printf ("%-34s %12.3f s worst of %" PRIu64 " intake.Health calls, every %d ms\n",
+                    "status latency during the submit", ingest.status_worst_usec / 1e6, ingest.status_probes,
+                    BENCH_PROBE_MS);
+            printf ("%-34s %12.1f MB (VmHWM)\n", "intake peak RSS after the submit", ingest.intake_peak_kb / 1024.0);
+        }
+        free (self.data);
+        if (self.keep)
+            fprintf (stderr, "bench: kept %s\n", self.root);
+        else
+            bench_rmtree (self.root);
+        return failed;
+    }
 
     //  In memory, best of two.
     size_t segments = 0, tokens = 0;
