@@ -20,6 +20,7 @@ static s_suite_t s_suites [] = {
     { "intake", intake_suite },
     { "claims", claims_suite },
     { "metrics", metrics_suite },
+    { "upload", upload_suite },
 };
 
 int

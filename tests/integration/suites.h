@@ -14,5 +14,6 @@ Suite *auth_suite (void);
 Suite *intake_suite (void);
 Suite *claims_suite (void);
 Suite *metrics_suite (void);
+Suite *upload_suite (void);
 
 #endif
