@@ -8,6 +8,10 @@
         queue.List             -> QueueList                    queue.read
         queue.Show             QueueId -> Queue                queue.read
 
+    intake.Upload* (files in chunks, prepared off the loop) are upload.c's
+    table. intake.Submit takes a file in one request, so only files under
+    api/max-request-bytes, and runs it on the loop: rcmqctl uploads.
+
     Vendor roles see rejections only of queues in pilot or vendor phase that
     belong to their team (DESIGN §4, scope).
 */
