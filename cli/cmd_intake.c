@@ -227,11 +227,14 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         UploadId id = UPLOAD_ID__INIT;
         id.upload_id = upload_id;
         upload = s_upload_call (client, "intake.UploadCommit", &id, path);
+        //  Small files are done in a few ms: poll soon, then less often.
+        int pause_ms = 5;
         while (upload && !streq (upload->state, "done") && !streq (upload->state, "failed")) {
             snprintf (batch_id, sizeof batch_id, "%s", upload->batch_id);
             s_progress (show, path, upload, sent, size, true);
             codec_free (upload);
-            zclock_sleep (SUBMIT_POLL_MS);
+            zclock_sleep (pause_ms);
+            pause_ms = pause_ms * 2 < SUBMIT_POLL_MS? pause_ms * 2: SUBMIT_POLL_MS;
             upload = s_upload_call (client, "intake.UploadStatus", &id, path);
         }
         if (show)
