@@ -40,7 +40,8 @@
 
     Usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]
     (--ingest-only: only through the service, e.g. for the peak RSS of
-    intake with a 1,000,000-claim file)
+    intake with a 1,000,000-claim file; --file F: that file, of --claims N
+    claims, instead of one from gen-837, with no expected count)
     Programs are found next to this one's build folder (../services/...,
     ../cli/rcmqctl) or in $RCMQ_BUILD; gen-837 in the source tree.
 */
@@ -77,6 +78,7 @@ typedef struct {
     bool keep;
     bool peer;
     bool ingest_only;           //  only through the service (large files)
+    bool given_file;            //  --file: a file made elsewhere
     char build [PATH_MAX];
     char root [1024];
     char file [1200];
@@ -538,7 +540,7 @@ s_peer (bench_t *self, size_t *loops, size_t *segments)
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]\n");
+    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only [--file F]]\n");
 }
 
 int
@@ -551,6 +553,7 @@ main (int argc, char *argv [])
         { "no-peer", no_argument,       NULL, 'n' },
         { "keep",    no_argument,       NULL, 'k' },
         { "ingest-only", no_argument,   NULL, 'i' },
+        { "file",    required_argument, NULL, 'f' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -571,6 +574,11 @@ main (int argc, char *argv [])
         else
         if (option == 'i')
             self.ingest_only = true;
+        else
+        if (option == 'f') {
+            snprintf (self.file, sizeof self.file, "%s", optarg);
+            self.given_file = true;
+        }
         else
         if (option == 'h') {
             s_usage ();
@@ -597,7 +605,7 @@ main (int argc, char *argv [])
     printf ("intake bench: %zu claims, file from scripts/gen-837 --seed 42 (temp %s)\n", self.claims, self.root);
     fflush (stdout);
     int failed = 0;
-    if (s_generate (&self) || s_load (&self) || bench_keys_init (self.build, self.root, self.keys) != 0) {
+    if ((!self.given_file && s_generate (&self)) || s_load (&self) || bench_keys_init (self.build, self.root, self.keys) != 0) {
         fprintf (stderr, "bench: cannot prepare the file or keys\n");
         failed = 1;
     }
