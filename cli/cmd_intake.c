@@ -220,6 +220,15 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         fclose (input);
     if (ok && sent == 0)
         ok = !ctl_fail ("intake submit: %s is empty", path);
+    if (!ok && upload_id) {
+        //  Free the staged file and our upload slot now, not when intake
+        //  finds the upload idle (best effort: intake may be gone).
+        UploadId id = UPLOAD_ID__INIT;
+        id.upload_id = upload_id;
+        client_set_retries (client, 0);
+        client_set_timeout (client, 2000);
+        codec_free (client_call (client, "intake.UploadAbort", &id));
+    }
 
     //  Commit, then wait for the batch.
     char batch_id [64] = "";

@@ -560,10 +560,32 @@ s_status (server_call_t *call)
     return 0;
 }
 
+//  The client gives up before its commit (it could not read its file, a
+//  chunk failed): the staged file goes now, and the caller's slot with it.
+static int
+s_abort (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadId *request = (UploadId *) call->body;
+    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    if (!job)
+        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadAbort: uploads are not running");
+    if (job->state == S_RECEIVING)
+        s_fail (self, job, "abandoned by %s before its commit", job->caller);
+    else
+    if (s_open_state (job->state))
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                 "intake.UploadAbort: upload %s is %s: it can no longer be abandoned",
+                                 job->id, s_state_names [job->state]);
+    s_reply (call, job);
+    return 0;
+}
+
 const server_method_t upload_methods [] = {
     { "intake.UploadBegin",  "intake.submit", &upload_begin__descriptor, s_begin },
     { "intake.UploadChunk",  "intake.submit", &upload_chunk__descriptor, s_chunk },
     { "intake.UploadCommit", "intake.submit", &upload_id__descriptor,    s_commit },
     { "intake.UploadStatus", "intake.submit", &upload_id__descriptor,    s_status },
+    { "intake.UploadAbort",  "intake.submit", &upload_id__descriptor,    s_abort },
     { NULL }
 };

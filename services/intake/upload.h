@@ -4,6 +4,7 @@
         intake.UploadChunk   UploadChunk -> Upload   intake.submit
         intake.UploadCommit  UploadId -> Upload      intake.submit
         intake.UploadStatus  UploadId -> Upload      intake.submit
+        intake.UploadAbort   UploadId -> Upload      intake.submit
 
     A file larger than one request (api/max-request-bytes) comes in chunks,
     each written at its offset into a staged file (0600, in the upload

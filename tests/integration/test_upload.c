@@ -13,7 +13,8 @@
                   another identity may begin one, and cannot see the first
                   one's; an upload declared above intake/upload-max-bytes is
                   refused; uploads idle past intake/upload-idle-seconds are
-                  removed with their staged files; a request above
+                  removed with their staged files, and one abandoned with
+                  UploadAbort frees its slot at once; a request above
                   intake/max-request-bytes (the client's own check turned
                   off) gets no answer, the client says the connection was
                   closed, and intake answers the next request.
@@ -222,6 +223,13 @@ START_TEST (test_upload)
     upload = s_begin (admin, "third.837", 0, &status);
     CHECK (!upload && status == STATUS__RESOURCE_EXHAUSTED, "a third open upload of one caller was begun (%s)",
            codec_status_name (status));
+    codec_free (upload);
+    //  Abandoning one frees its slot (and its staged file) at once.
+    upload = s_by_id (admin, "intake.UploadAbort", first, &status);
+    CHECK (upload && streq (upload->state, "failed"), "UploadAbort: %s", codec_status_name (status));
+    codec_free (upload);
+    upload = s_begin (admin, "fourth.837", 0, &status);
+    CHECK (upload, "after an abort, a new upload was refused: %s", codec_status_name (status));
     codec_free (upload);
     upload = s_begin (biller, "other.837", 0, &status);
     CHECK (upload, "another caller could not begin an upload: %s", codec_status_name (status));
