@@ -146,7 +146,10 @@ s_start (bench_t *self)
     FILE *file = bench_config_open (self->config, self->keys, self->root);
     if (!file)
         return -1;
+    //  The file goes to intake in one intake.Submit (its setup is not what
+    //  is measured), so intake takes requests of any size here.
     fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
+                   "    max-request-bytes = 0\n"
                    "claims\n    api = \"%s\"\n", self->intake_api, self->root, self->root, self->claims_api);
     fclose (file);
     setenv ("RCMQ_NOW", BENCH_NOW, 1);
@@ -212,6 +215,7 @@ s_setup (bench_t *self)
         rc = -1;
     step = bench_usec ();
     if (rc == 0) {
+        client_set_max_request (intake, 0);
         SubmitRequest request = SUBMIT_REQUEST__INIT;
         request.filename = "claims.837";
         request.content.data = data;

@@ -14,11 +14,15 @@
                     building a Claim message per claim;
         parse+scrub parse + every scrub rule (scrub.c), as intake runs them;
         ingest      through the service: a real rcmq-broker and rcmq-intake
-                    (CURVE, LMDB with fsync), `intake.Submit` of the file from
-                    the client library until the reply (the batch committed:
-                    claims sealed, stored, routed, events in the outbox), and
-                    on until intake's outbox is empty (every event durable at
-                    the broker too);
+                    (CURVE, LMDB with fsync), the file uploaded in 4 MiB
+                    chunks as `rcmqctl intake submit` sends it, until the
+                    upload is done (the batch committed: claims sealed,
+                    stored, routed, events in the outbox), and on until
+                    intake's outbox is empty (every event durable at the
+                    broker too); meanwhile a second client asks
+                    intake.Health every 100 ms and the slowest answer is
+                    printed (status latency), and intake's peak RSS (VmHWM)
+                    after the submit;
         lmdb        raw limit of the store under ingest: the same claims'
                     records (each claim PHI-sealed and packed, untimed) put
                     into an LMDB env as intake puts them - the claim record,
@@ -34,7 +38,10 @@
     It prints a table and ends with ONE JSON line:
         {"name":"intake","figures":{...},"limits":{...},"ratios":{...}}
 
-    Usage: intake [--claims N] [--no-peer] [--keep]
+    Usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]
+    (--ingest-only: only through the service, e.g. for the peak RSS of
+    intake with a 1,000,000-claim file; --file F: that file, of --claims N
+    claims, instead of one from gen-837, with no expected count)
     Programs are found next to this one's build folder (../services/...,
     ../cli/rcmqctl) or in $RCMQ_BUILD; gen-837 in the source tree.
 */
@@ -64,11 +71,14 @@
 #define BENCH_NOW               "2026-11-02T12:00:00Z"
 #define BENCH_SUBMIT_TIMEOUT_MS 900000
 #define BENCH_X12PARSER_MAP     "837_004010X098.cf"
+#define BENCH_CHUNK_BYTES       (4u << 20)      //  as rcmqctl intake submit sends
 
 typedef struct {
     size_t claims;
     bool keep;
     bool peer;
+    bool ingest_only;           //  only through the service (large files)
+    bool given_file;            //  --file: a file made elsewhere
     char build [PATH_MAX];
     char root [1024];
     char file [1200];
@@ -282,11 +292,125 @@ s_lmdb (bench_t *self, s_parse_t *parse, size_t *bytes)
 //  Through the service
 
 typedef struct {
-    uint64_t submit_usec;       //  until the reply: the batch is committed
+    uint64_t submit_usec;       //  until the upload is done: the batch is committed
     uint64_t broker_usec;       //  until intake's outbox is empty
     uint32_t accepted;
     uint32_t claims;
+    uint64_t status_worst_usec; //  the slowest intake.Health during the submit
+    uint64_t status_probes;
+    uint64_t intake_peak_kb;    //  intake's VmHWM after the submit
 } s_ingest_t;
+
+//  Asks intake.Health every BENCH_PROBE_MS through a client of its own
+//  while the submit runs, and keeps the longest wait for an answer.
+typedef struct {
+    const char *endpoint;
+    const char *server_key;
+    zcert_t *cert;
+    uint64_t worst_usec;
+    uint64_t probes;
+} s_probe_t;
+
+#define BENCH_PROBE_MS 100
+
+static void
+s_probe_actor (zsock_t *pipe, void *arg)
+{
+    s_probe_t *probe = (s_probe_t *) arg;
+    client_t *client = client_new (probe->endpoint, probe->server_key, probe->cert);
+    client_set_timeout (client, BENCH_SUBMIT_TIMEOUT_MS);
+    client_set_retries (client, 0);
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, NULL);
+    while (!zpoller_wait (poller, BENCH_PROBE_MS) && !zpoller_terminated (poller)) {
+        uint64_t start = bench_usec ();
+        Reply *reply = client_call (client, "intake.Health", NULL);
+        uint64_t took = bench_usec () - start;
+        codec_free (reply);
+        probe->probes++;
+        if (took > probe->worst_usec)
+            probe->worst_usec = took;
+    }
+    zpoller_destroy (&poller);
+    client_destroy (&client);
+}
+
+//  The upload as rcmqctl does it: chunks, commit, poll until applied.
+static Batch *
+s_upload (client_t *client, const uint8_t *data, size_t size)
+{
+    UploadBegin begin = UPLOAD_BEGIN__INIT;
+    begin.filename = "claims.837";
+    begin.size = size;
+    Reply *reply = client_call (client, "intake.UploadBegin", &begin);
+    Upload *upload = reply && reply->status == STATUS__OK
+        ? (Upload *) codec_decode (&upload__descriptor, reply->body.data, reply->body.len): NULL;
+    codec_free (reply);
+    char id [64] = "", batch_id [64] = "";
+    if (upload)
+        snprintf (id, sizeof id, "%s", upload->upload_id);
+    codec_free (upload);
+    bool ok = *id;
+    for (size_t offset = 0; ok && offset < size; offset += BENCH_CHUNK_BYTES) {
+        UploadChunk chunk = UPLOAD_CHUNK__INIT;
+        chunk.upload_id = id;
+        chunk.offset = offset;
+        chunk.data.data = (uint8_t *) data + offset;
+        chunk.data.len = size - offset < BENCH_CHUNK_BYTES? size - offset: BENCH_CHUNK_BYTES;
+        reply = client_call (client, "intake.UploadChunk", &chunk);
+        ok = reply && reply->status == STATUS__OK;
+        if (!ok)
+            fprintf (stderr, "bench: intake.UploadChunk: %s\n", reply? reply->message: client_error (client));
+        codec_free (reply);
+    }
+    UploadId upload_id = UPLOAD_ID__INIT;
+    upload_id.upload_id = id;
+    const char *method = "intake.UploadCommit";
+    while (ok) {
+        reply = client_call (client, method, &upload_id);
+        upload = reply && reply->status == STATUS__OK
+            ? (Upload *) codec_decode (&upload__descriptor, reply->body.data, reply->body.len): NULL;
+        if (!upload)
+            fprintf (stderr, "bench: %s: %s\n", method, reply? reply->message: client_error (client));
+        codec_free (reply);
+        ok = upload && !streq (upload->state, "failed");
+        bool done = ok && streq (upload->state, "done");
+        if (done)
+            snprintf (batch_id, sizeof batch_id, "%s", upload->batch_id);
+        if (upload && !ok)
+            fprintf (stderr, "bench: upload failed: %s\n", upload->error);
+        codec_free (upload);
+        if (done)
+            break;
+        method = "intake.UploadStatus";
+        usleep (50000);
+    }
+    if (!ok)
+        return NULL;
+    BatchId request = BATCH_ID__INIT;
+    request.batch_id = batch_id;
+    reply = client_call (client, "intake.GetBatch", &request);
+    Batch *batch = reply && reply->status == STATUS__OK
+        ? (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len): NULL;
+    codec_free (reply);
+    return batch;
+}
+
+//  VmHWM of a process, in kB (0 when unreadable).
+static uint64_t
+s_peak_kb (pid_t pid)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *file = fopen (path, "r");
+    uint64_t kb = 0;
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, "VmHWM:", 6) == 0)
+            kb = strtoull (line + 6, NULL, 10);
+    if (file)
+        fclose (file);
+    return kb;
+}
 
 static int
 s_ingest (bench_t *self, s_ingest_t *ingest)
@@ -325,27 +449,25 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
     if (rc)
         fprintf (stderr, "bench: intake did not come up; see %s/intake.log\n", self->root);
     if (rc == 0) {
-        SubmitRequest request = SUBMIT_REQUEST__INIT;
-        request.filename = "claims.837";
-        request.content.data = self->data;
-        request.content.len = self->size;
         client_set_timeout (client, BENCH_SUBMIT_TIMEOUT_MS);
+        s_probe_t probe = { intake_api, intake_key, admin, 0, 0 };
+        zactor_t *prober = zactor_new (s_probe_actor, &probe);
         uint64_t start = bench_usec ();
-        Reply *reply = client_call (client, "intake.Submit", &request);
+        Batch *batch = s_upload (client, self->data, self->size);
         ingest->submit_usec = bench_usec () - start;
-        Batch *batch = reply && reply->status == STATUS__OK
-            ? (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len): NULL;
+        zactor_destroy (&prober);
+        ingest->status_worst_usec = probe.worst_usec;
+        ingest->status_probes = probe.probes;
+        ingest->intake_peak_kb = s_peak_kb (intake);
         if (batch && streq (batch->status, "completed")) {
             ingest->accepted = batch->accepted;
             ingest->claims = batch->claims;
         }
         else {
-            fprintf (stderr, "bench: intake.Submit failed: %s\n",
-                     reply? reply->message: client_error (client));
+            fprintf (stderr, "bench: the upload failed\n");
             rc = -1;
         }
         codec_free (batch);
-        codec_free (reply);
         //  Then until every event is at the broker.
         client_set_timeout (client, 2000);
         while (rc == 0) {
@@ -418,7 +540,7 @@ s_peer (bench_t *self, size_t *loops, size_t *segments)
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep]\n");
+    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only [--file F]]\n");
 }
 
 int
@@ -430,6 +552,8 @@ main (int argc, char *argv [])
         { "events",  required_argument, NULL, 'e' },    //  scripts/bench passes it to every bench
         { "no-peer", no_argument,       NULL, 'n' },
         { "keep",    no_argument,       NULL, 'k' },
+        { "ingest-only", no_argument,   NULL, 'i' },
+        { "file",    required_argument, NULL, 'f' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -447,6 +571,14 @@ main (int argc, char *argv [])
         else
         if (option == 'k')
             self.keep = true;
+        else
+        if (option == 'i')
+            self.ingest_only = true;
+        else
+        if (option == 'f') {
+            snprintf (self.file, sizeof self.file, "%s", optarg);
+            self.given_file = true;
+        }
         else
         if (option == 'h') {
             s_usage ();
@@ -473,12 +605,36 @@ main (int argc, char *argv [])
     printf ("intake bench: %zu claims, file from scripts/gen-837 --seed 42 (temp %s)\n", self.claims, self.root);
     fflush (stdout);
     int failed = 0;
-    if (s_generate (&self) || s_load (&self) || bench_keys_init (self.build, self.root, self.keys) != 0) {
+    if ((!self.given_file && s_generate (&self)) || s_load (&self) || bench_keys_init (self.build, self.root, self.keys) != 0) {
         fprintf (stderr, "bench: cannot prepare the file or keys\n");
         failed = 1;
     }
     double mb = self.size / 1e6;
     double claims = (double) self.claims;
+
+    //  --ingest-only: the service alone, for files too large to measure
+    //  in memory as well (the 1M-claim peak RSS).
+    if (self.ingest_only) {
+        s_ingest_t ingest = { 0 };
+        if (!failed && s_ingest (&self, &ingest) != 0)
+            failed = 1;
+        if (!failed) {
+            printf ("\nfile: %.1f MB, %zu claims (intake accepted %u, expected %zu)\n", mb, self.claims,
+                    ingest.accepted, self.expect_accepted);
+            printf ("%-34s %12.0f claims/s %10.3f s\n", "ingest via upload (committed)",
+                    bench_rate (claims, ingest.submit_usec), ingest.submit_usec / 1e6);
+            printf ("%-34s %12.3f s worst of %" PRIu64 " intake.Health calls, every %d ms\n",
+                    "status latency during the submit", ingest.status_worst_usec / 1e6, ingest.status_probes,
+                    BENCH_PROBE_MS);
+            printf ("%-34s %12.1f MB (VmHWM)\n", "intake peak RSS after the submit", ingest.intake_peak_kb / 1024.0);
+        }
+        free (self.data);
+        if (self.keep)
+            fprintf (stderr, "bench: kept %s\n", self.root);
+        else
+            bench_rmtree (self.root);
+        return failed;
+    }
 
     //  In memory, best of two.
     size_t segments = 0, tokens = 0;
@@ -569,10 +725,13 @@ main (int argc, char *argv [])
     printf ("%-34s %12.0f %10.1f %10.3f\n", "parse + scrub", scrub_cps, scrub_mbs, ours_seconds);
     printf ("%-34s %12.0f %10.1f %10.3f\n", "limit: LMDB, same records, 1 txn", lmdb_cps, bench_rate (record_bytes / 1e6, lmdb_usec),
             lmdb_usec / 1e6);
-    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest via intake.Submit (commit)", ingest_cps, bench_rate (mb, ingest.submit_usec),
+    printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest via upload (committed)", ingest_cps, bench_rate (mb, ingest.submit_usec),
             ingest.submit_usec / 1e6);
     printf ("%-34s %12.0f %10.1f %10.3f\n", "ingest + events at the broker", broker_cps, bench_rate (mb, ingest.broker_usec),
             ingest.broker_usec / 1e6);
+    printf ("%-34s %12.3f s worst of %" PRIu64 " intake.Health calls, every %d ms\n", "status latency during the submit",
+            ingest.status_worst_usec / 1e6, ingest.status_probes, BENCH_PROBE_MS);
+    printf ("%-34s %12.1f MB (VmHWM)\n", "intake peak RSS after the submit", ingest.intake_peak_kb / 1024.0);
     if (peer_seconds > 0)
         printf ("%-34s %12.0f %10.1f %10.3f   (%zu loops, %zu segments)\n", "peer: X12::Parser (parse only)",
                 claims / peer_seconds, mb / peer_seconds, peer_seconds, peer_loops, peer_segments);
@@ -587,6 +746,8 @@ main (int argc, char *argv [])
         "parse_claims_per_s", parse_cps, "tokenize_mb_per_s", tokenize_mbs,
         "ingest_claims_per_s", ingest_cps, "ingest_to_broker_claims_per_s", broker_cps,
         "parse_scrub_seconds", ours_seconds);
+    json_object_set_new (figures, "status_worst_ms", json_real (ingest.status_worst_usec / 1e3));
+    json_object_set_new (figures, "intake_peak_rss_mb", json_real (ingest.intake_peak_kb / 1024.0));
     json_object_set_new (figures, "x12parser_seconds", peer_seconds > 0? json_real (peer_seconds): json_null ());
     json_t *limits = json_pack ("{s:f, s:f, s:f}",
         "split_mb_per_s", split_mbs, "split_claims_per_s", split_cps, "lmdb_claims_per_s", lmdb_cps);

@@ -1,7 +1,8 @@
 /*  rcmqctl intake: hand 837P files to rcmq-intake and read what it made
     of them.
 
-        intake submit FILE          one batch; prints its counts
+        intake submit FILE|-        one batch (- reads standard input), sent
+                                    in chunks; prints its counts
         intake batch ID             a batch record
         intake rejections           the work list of rejected claims,
             [--batch ID] [--queue Q] [--limit N] [--after CLAIM]
@@ -9,11 +10,15 @@
 #include "ctl.h"
 #include "pbjson.h"
 #include "intake.pb-c.h"
+#include "transport.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SUBMIT_TIMEOUT_MS 600000        //  a large file takes a while to parse
+#define SUBMIT_TIMEOUT_MS   600000      //  a large batch takes a while to apply
+#define SUBMIT_CHUNK_BYTES  (4u << 20)  //  per UploadChunk, below the request limit
+#define SUBMIT_CHUNK_MARGIN 4096        //  room for the Request around a chunk
+#define SUBMIT_POLL_MS      200
 
 static void
 s_print_batch (ctl_t *ctl, Batch *batch)
@@ -47,29 +52,68 @@ s_print_batch (ctl_t *ctl, Batch *batch)
         printf ("999           %s\n", batch->ack_files [i]);
 }
 
-static int
-s_submit (ctl_t *ctl, ctl_args_t *args)
+//  One call of the upload; the decoded Upload, or NULL with the error
+//  printed.
+static Upload *
+s_upload_call (client_t *client, const char *method, const void *body, const char *what)
 {
-    const char *path = ctl_arg_operand (args, 0);
+    Reply *reply = client_call (client, method, body);
+    Upload *upload = NULL;
+    if (!reply)
+        ctl_fail ("intake submit %s: %s", what, client_error (client));
+    else
+    if (reply->status != STATUS__OK)
+        ctl_fail ("intake submit %s: %s: %s", what, codec_status_name (reply->status), reply->message);
+    else {
+        upload = (Upload *) codec_decode (&upload__descriptor, reply->body.data, reply->body.len);
+        if (!upload)
+            ctl_fail ("intake submit %s: the reply to %s is not an Upload", what, method);
+    }
+    codec_free (reply);
+    return upload;
+}
+
+static void
+s_progress (bool show, const char *what, const Upload *upload, uint64_t sent, uint64_t size, bool parsing)
+{
+    if (!show)
+        return;
+    if (!parsing) {
+        if (size)
+            fprintf (stderr, "\r%s: sent %" PRIu64 " MB (%.0f%%)   ", what, sent >> 20, 100.0 * (double) sent / (double) size);
+        else
+            fprintf (stderr, "\r%s: sent %" PRIu64 " MB   ", what, sent >> 20);
+    }
+    else {
+        double percent = upload->bytes_received? 100.0 * (double) upload->bytes_parsed / (double) upload->bytes_received: 0;
+        fprintf (stderr, "\r%s: %s, %u claims read (%.0f%% of %" PRIu64 " MB)   ", what, upload->state,
+                 upload->claims_read, percent, upload->bytes_received >> 20);
+    }
+    fflush (stderr);
+}
+
+//  The whole file as one intake.Submit request (small files; the request
+//  limit applies).
+static int
+s_submit_whole (ctl_t *ctl, const char *path, const char *name)
+{
     zchunk_t *content = ctl_read_file ("intake submit", path);
     if (!content)
         return CTL_FAILED;
-    bool progress = isatty (STDERR_FILENO) && zchunk_size (content) > (8u << 20);
-    if (progress)
-        fprintf (stderr, "sending %s (%zu MB) to intake; parsing and scrubbing...\n",
-                 path, zchunk_size (content) >> 20);
     SubmitRequest request = SUBMIT_REQUEST__INIT;
-    const char *slash = strrchr (path, '/');
-    request.filename = (char *) (slash? slash + 1: path);
+    request.filename = (char *) name;
     request.content.data = zchunk_data (content);
     request.content.len = zchunk_size (content);
-
     char error [1024];
     client_t *client = ctl_client_new (ctl, "intake", error, sizeof error);
     if (!client) {
         zchunk_destroy (&content);
         return ctl_fail ("%s", error);
     }
+    config_t *config = ctl_config (ctl);
+    if (config)
+        client_set_max_request (client, config_get_int (config, "intake/max-request-bytes",
+            config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT)));
     client_set_timeout (client, ctl_timeout (ctl, SUBMIT_TIMEOUT_MS));
     client_set_retries (client, 1);
     Reply *reply = client_call (client, "intake.Submit", &request);
@@ -84,8 +128,6 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         Batch *batch = (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len);
         if (batch) {
             s_print_batch (ctl, batch);
-            //  A refused file is a failure to the shell, even though the
-            //  request itself went through.
             if (streq (batch->status, "refused"))
                 rc = CTL_FAILED;
         }
@@ -94,6 +136,152 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         codec_free (batch);
     }
     codec_free (reply);
+    client_destroy (&client);
+    return rc;
+}
+
+//  The file goes in chunks (intake.UploadBegin / UploadChunk / UploadCommit),
+//  never whole in memory on either side, then UploadStatus is polled until
+//  intake has applied the batch.
+static int
+s_submit (ctl_t *ctl, ctl_args_t *args)
+{
+    const char *path = ctl_arg_operand (args, 0);
+    bool from_stdin = streq (path, "-");
+    const char *name = ctl_arg_option (args, "name");
+    if (!name) {
+        const char *slash = strrchr (path, '/');
+        name = from_stdin? "stdin": slash? slash + 1: path;
+    }
+    if (ctl_arg_flag (args, "whole")) {
+        if (from_stdin)
+            return ctl_fail ("intake submit: --whole sends a file, not standard input");
+        return s_submit_whole (ctl, path, name);
+    }
+    FILE *input = from_stdin? stdin: fopen (path, "rb");
+    if (!input)
+        return ctl_fail ("intake submit: cannot read %s: %s", path, strerror (errno));
+    struct stat info;
+    uint64_t size = fstat (fileno (input), &info) == 0 && S_ISREG (info.st_mode)? (uint64_t) info.st_size: 0;
+
+    char error [1024];
+    client_t *client = ctl_client_new (ctl, "intake", error, sizeof error);
+    if (!client) {
+        if (!from_stdin)
+            fclose (input);
+        return ctl_fail ("%s", error);
+    }
+    //  Chunks fit the request limit intake was given (same keys).
+    config_t *config = ctl_config (ctl);
+    int64_t limit = config? config_get_int (config, "intake/max-request-bytes",
+                                            config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT))
+                          : TRANSPORT_MAX_REQUEST_DEFAULT;
+    client_set_max_request (client, limit);
+    size_t chunk_size = SUBMIT_CHUNK_BYTES;
+    if (limit > 0 && (int64_t) chunk_size > limit - SUBMIT_CHUNK_MARGIN)
+        chunk_size = limit > 2 * SUBMIT_CHUNK_MARGIN? (size_t) (limit - SUBMIT_CHUNK_MARGIN): SUBMIT_CHUNK_MARGIN;
+    //  Waits are long: while intake applies a large batch (one
+    //  transaction) it answers nothing else.
+    client_set_timeout (client, ctl_timeout (ctl, SUBMIT_TIMEOUT_MS));
+    client_set_retries (client, 1);
+    bool show = isatty (STDERR_FILENO);
+
+    UploadBegin begin = UPLOAD_BEGIN__INIT;
+    begin.filename = (char *) name;
+    begin.size = size;
+    Upload *upload = s_upload_call (client, "intake.UploadBegin", &begin, path);
+    char *upload_id = upload? strdup (upload->upload_id): NULL;
+    codec_free (upload);
+    upload = NULL;
+    uint8_t *buffer = (uint8_t *) malloc (chunk_size);
+    uint64_t sent = 0;
+    bool ok = upload_id != NULL;
+    while (ok) {
+        size_t count = fread (buffer, 1, chunk_size, input);
+        if (count == 0) {
+            if (ferror (input))
+                ok = !ctl_fail ("intake submit: cannot read %s: %s", path, strerror (errno));
+            break;
+        }
+        UploadChunk chunk = UPLOAD_CHUNK__INIT;
+        chunk.upload_id = upload_id;
+        chunk.offset = sent;
+        chunk.data.data = buffer;
+        chunk.data.len = count;
+        upload = s_upload_call (client, "intake.UploadChunk", &chunk, path);
+        ok = upload != NULL;
+        codec_free (upload);
+        upload = NULL;
+        sent += count;
+        s_progress (show, path, NULL, sent, size, false);
+    }
+    free (buffer);
+    if (!from_stdin)
+        fclose (input);
+    if (ok && sent == 0)
+        ok = !ctl_fail ("intake submit: %s is empty", path);
+    if (!ok && upload_id) {
+        //  Free the staged file and our upload slot now, not when intake
+        //  finds the upload idle (best effort: intake may be gone).
+        UploadId id = UPLOAD_ID__INIT;
+        id.upload_id = upload_id;
+        client_set_retries (client, 0);
+        client_set_timeout (client, 2000);
+        codec_free (client_call (client, "intake.UploadAbort", &id));
+    }
+
+    //  Commit, then wait for the batch.
+    char batch_id [64] = "";
+    if (ok) {
+        UploadId id = UPLOAD_ID__INIT;
+        id.upload_id = upload_id;
+        upload = s_upload_call (client, "intake.UploadCommit", &id, path);
+        //  Small files are done in a few ms: poll soon, then less often.
+        int pause_ms = 5;
+        while (upload && !streq (upload->state, "done") && !streq (upload->state, "failed")) {
+            snprintf (batch_id, sizeof batch_id, "%s", upload->batch_id);
+            s_progress (show, path, upload, sent, size, true);
+            codec_free (upload);
+            zclock_sleep (pause_ms);
+            pause_ms = pause_ms * 2 < SUBMIT_POLL_MS? pause_ms * 2: SUBMIT_POLL_MS;
+            upload = s_upload_call (client, "intake.UploadStatus", &id, path);
+        }
+        if (show)
+            fprintf (stderr, "\n");
+        if (upload && streq (upload->state, "failed"))
+            ok = !ctl_fail ("intake submit %s: %s", path, upload->error);
+        else
+        if (!upload) {
+            ok = false;
+            if (*batch_id)
+                fprintf (stderr, "rcmqctl: batch %s: see `rcmqctl intake batch %s`; if it does not exist, nothing of the file was applied\n",
+                         batch_id, batch_id);
+        }
+        else
+            snprintf (batch_id, sizeof batch_id, "%s", upload->batch_id);
+        codec_free (upload);
+    }
+    free (upload_id);
+    int rc = ok? CTL_OK: CTL_FAILED;
+    if (ok) {
+        BatchId request = BATCH_ID__INIT;
+        request.batch_id = batch_id;
+        Reply *reply = client_call (client, "intake.GetBatch", &request);
+        Batch *batch = reply && reply->status == STATUS__OK
+                     ? (Batch *) codec_decode (&batch__descriptor, reply->body.data, reply->body.len): NULL;
+        if (batch) {
+            s_print_batch (ctl, batch);
+            //  A refused file is a failure to the shell, even though the
+            //  request itself went through.
+            if (streq (batch->status, "refused"))
+                rc = CTL_FAILED;
+        }
+        else
+            rc = ctl_fail ("intake submit: batch %s: %s", batch_id,
+                           reply? reply->message: client_error (client));
+        codec_free (batch);
+        codec_free (reply);
+    }
     client_destroy (&client);
     return rc;
 }
@@ -182,12 +370,20 @@ static const ctl_option_t s_rejection_options [] = {
     { NULL }
 };
 
+static const ctl_option_t s_submit_options [] = {
+    { "name", "NAME", "file name to record in the batch (default: FILE's name; stdin for -)" },
+    { "whole", NULL,  "send FILE as one intake.Submit request (small files: api/max-request-bytes applies)" },
+    { NULL }
+};
+
 static const ctl_command_t s_commands [] = {
-    { "submit", "FILE", 1, 1, "send an 837P file to intake as one batch",
-      "Sends FILE to rcmq-intake, which parses, scrubs and routes every claim and\n"
-      "answers with the batch record. A structurally broken file, or one whose\n"
-      "interchange was already processed, is refused whole (exit status 1).",
-      NULL, s_submit },
+    { "submit", "FILE", 1, 1, "send an 837P file (- for standard input) to intake as one batch",
+      "Sends FILE to rcmq-intake in chunks (it is staged on intake's side and\n"
+      "applied once whole), shows progress on a terminal, and prints the batch\n"
+      "record: intake parses, scrubs and routes every claim. A structurally\n"
+      "broken file, or one whose interchange was already processed, is refused\n"
+      "whole (exit status 1). FILE - reads standard input.",
+      s_submit_options, s_submit },
     { "batch", "ID", 1, 1, "show a batch record", NULL, NULL, s_batch },
     { "rejections", NULL, 0, 0, "the work list of rejected claims, with every error",
       "Lists rejected claims oldest batch first, with each scrub error's rule,\n"

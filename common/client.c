@@ -10,6 +10,11 @@
 
 #include <sodium.h>
 
+//  Below this, a dropped connection is not blamed on the request's size.
+#define CLIENT_SMALL_REQUEST    (64 << 10)
+//  After the server dropped the connection, how long to wait for it back.
+#define CLIENT_RECONNECT_MS     5000
+
 struct _client_t {
     char *endpoint;
     char *server_key;
@@ -18,7 +23,11 @@ struct _client_t {
     zsock_t *monitor;           //  PAIR fed by zmq_socket_monitor
     int timeout_ms;
     int retries;
+    int64_t max_request;
+    int64_t max_reply;
     bool auth_failed;
+    bool disconnected;          //  the server closed the connection during a call
+    bool connected;             //  a handshake succeeded since the last disconnect
     uint64_t sequence;
     char error [512];
 };
@@ -30,15 +39,19 @@ s_open (client_t *self)
     self->socket = zsock_new (ZMQ_DEALER);
     transport_curve_client (self->socket, self->cert, self->server_key);
     zsock_set_linger (self->socket, 0);
+    if (self->max_reply > 0)
+        zsock_set_maxmsgsize (self->socket, (int) (self->max_reply + TRANSPORT_CURVE_OVERHEAD));
     char monitor_endpoint [64];
     snprintf (monitor_endpoint, sizeof monitor_endpoint, "inproc://client-monitor-%d-%" PRIu64,
               getpid (), ++s_monitors);
     if (zmq_socket_monitor (zsock_resolve (self->socket), monitor_endpoint,
-                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                          | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0) {
         self->monitor = zsock_new (ZMQ_PAIR);
         zsock_connect (self->monitor, "%s", monitor_endpoint);
     }
     self->auth_failed = false;
+    self->connected = false;
     return zsock_connect (self->socket, "%s", self->endpoint);
 }
 
@@ -61,6 +74,8 @@ client_new (const char *endpoint, const char *server_key, zcert_t *cert)
     self->cert = zcert_dup (cert);
     self->timeout_ms = 3000;
     self->retries = 2;
+    self->max_request = TRANSPORT_MAX_REQUEST_DEFAULT;
+    self->max_reply = CLIENT_MAX_REPLY_DEFAULT;
     if (s_open (self)) {
         client_destroy (&self);
         return NULL;
@@ -95,6 +110,26 @@ client_set_retries (client_t *self, int retries)
     self->retries = retries;
 }
 
+void
+client_set_max_request (client_t *self, int64_t bytes)
+{
+    self->max_request = bytes;
+}
+
+void
+client_set_max_reply (client_t *self, int64_t bytes)
+{
+    //  Takes effect on the socket: rebuild it.
+    self->max_reply = bytes;
+    s_close (self);
+}
+
+int64_t
+client_max_request (client_t *self)
+{
+    return self->max_request;
+}
+
 const char *
 client_error (client_t *self)
 {
@@ -118,6 +153,12 @@ s_read_monitor (client_t *self)
         memcpy (&event, zframe_data (frame), 2);
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             self->auth_failed = true;
+        if (event == ZMQ_EVENT_DISCONNECTED) {
+            self->disconnected = true;
+            self->connected = false;
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            self->connected = true;
     }
     zmsg_destroy (&msg);
 }
@@ -137,6 +178,16 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
     request.method = (char *) method;
     request.body.data = (uint8_t *) body;
     request.body.len = body? size: 0;
+    //  The server would drop the connection: say why here instead.
+    size_t request_size = protobuf_c_message_get_packed_size (&request.base);
+    if (self->max_request > 0 && request_size > (size_t) self->max_request) {
+        snprintf (self->error, sizeof self->error,
+                  "%s: request %s of %zu bytes is larger than the %" PRId64 "-byte limit (api/max-request-bytes)",
+                  self->endpoint, method, request_size, self->max_request);
+        return NULL;
+    }
+    self->disconnected = false;
+    bool gone = false;
     int attempts = self->retries + 1;
     request.deadline_ms = (uint64_t) zclock_time () + (uint64_t) self->timeout_ms * (uint64_t) attempts;
 
@@ -153,20 +204,34 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
                       self->endpoint, zmq_strerror (zmq_errno ()));
             return NULL;
         }
-        uint64_t deadline = clock_monotonic_ms () + (uint64_t) self->timeout_ms;
+        uint64_t started = clock_monotonic_ms ();
+        uint64_t deadline = started + (uint64_t) self->timeout_ms;
         zpoller_t *poller = self->monitor? zpoller_new (self->socket, self->monitor, NULL)
                                          : zpoller_new (self->socket, NULL);
         while (true) {
             uint64_t now = clock_monotonic_ms ();
+            //  Dropped and not back: the server is gone, do not wait out
+            //  a long timeout for it.
+            if (self->disconnected && !self->connected && now - started >= CLIENT_RECONNECT_MS) {
+                gone = true;
+                break;
+            }
             if (now >= deadline)
                 break;
-            void *which = zpoller_wait (poller, (int) (deadline - now));
+            uint64_t wait = deadline - now;
+            if (self->disconnected && !self->connected && wait > CLIENT_RECONNECT_MS)
+                wait = CLIENT_RECONNECT_MS;
+            void *which = zpoller_wait (poller, (int) wait);
             if (which == self->monitor) {
+                bool was_connected = self->connected;
                 s_read_monitor (self);
-                if (self->auth_failed)
+                //  Dropped: no reply will come on that connection; resend.
+                if (self->auth_failed || (was_connected && !self->connected))
                     break;
                 continue;
             }
+            if (!which && zpoller_expired (poller))
+                continue;
             if (which != self->socket)
                 break;
             zframe_t *answer = zframe_recv (self->socket);
@@ -179,7 +244,7 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
             codec_free (reply);     //  a stale answer to an earlier call
         }
         zpoller_destroy (&poller);
-        if (self->auth_failed)
+        if (self->auth_failed || gone)
             break;
     }
     //  Rebuild the socket so queued requests and late replies are dropped.
@@ -188,6 +253,15 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
         snprintf (self->error, sizeof self->error,
                   "%s refused our CURVE key (the server does not know this client's key, or it was revoked)",
                   self->endpoint);
+    else
+    if (self->disconnected && request_size > CLIENT_SMALL_REQUEST)
+        snprintf (self->error, sizeof self->error,
+                  "no reply from %s to %s: it closed the connection (the request of %zu bytes is larger than"
+                  " its api/max-request-bytes, or it restarted)", self->endpoint, method, request_size);
+    else
+    if (self->disconnected)
+        snprintf (self->error, sizeof self->error, "no reply from %s to %s: it closed the connection (did it restart?)",
+                  self->endpoint, method);
     else
         snprintf (self->error, sizeof self->error,
                   "no reply from %s to %s after %d attempt%s of %d ms (is it running? does it know this client's CURVE key?)",

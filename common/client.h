@@ -6,6 +6,12 @@
     cache instead of running it twice), up to the retry count; then it
     gives up with an error that names the endpoint, and says so when the
     server refused our CURVE key during the handshake.
+
+    Requests have a size limit (api/max-request-bytes, 16 MiB unless set):
+    the client refuses to send a larger one, with an error that says so,
+    since the server would only drop the connection. Replies have one too
+    (client_set_max_reply), so a server cannot make a client allocate
+    whatever it sends.
 */
 #ifndef RCMQ_CLIENT_H
 #define RCMQ_CLIENT_H
@@ -22,6 +28,13 @@ void        client_destroy (client_t **self_p);
 //  Per-attempt timeout (default 3000 ms) and resends (default 2).
 void        client_set_timeout (client_t *self, int timeout_ms);
 void        client_set_retries (client_t *self, int retries);
+//  Largest request to send (default TRANSPORT_MAX_REQUEST_DEFAULT; 0: no
+//  check here, the server's limit still holds) and largest reply to take
+//  (default CLIENT_MAX_REPLY_DEFAULT).
+#define CLIENT_MAX_REPLY_DEFAULT (256LL << 20)
+void        client_set_max_request (client_t *self, int64_t bytes);
+void        client_set_max_reply (client_t *self, int64_t bytes);
+int64_t     client_max_request (client_t *self);
 
 //  Calls method with body (a protobuf-c message, or NULL for empty).
 //  Returns the Reply (free with codec_free), whatever its status, or NULL

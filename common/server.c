@@ -50,6 +50,7 @@ struct _server_t {
     uint64_t cache_max_age_ms;
     uint64_t handled;
     uint64_t last_refresh;
+    int64_t max_request;        //  bytes of a request frame; 0: no limit
 };
 
 //  One cached reply; the order list owns it, the hash points at it.
@@ -617,11 +618,19 @@ s_on_request (zloop_t *loop, zsock_t *socket, void *arg)
     return 0;
 }
 
+void
+server_set_max_request (server_t *self, int64_t bytes)
+{
+    self->max_request = bytes;
+}
+
 int
 server_bind (server_t *self, const char *endpoint, zcert_t *cert)
 {
     self->socket = zsock_new (ZMQ_ROUTER);
     transport_curve_server (self->socket, cert);
+    if (self->max_request > 0)
+        zsock_set_maxmsgsize (self->socket, (int) (self->max_request + TRANSPORT_CURVE_OVERHEAD));
     zsock_set_linger (self->socket, 0);
     //  A peer that vanished must not make us block or error.
     zsock_set_router_mandatory (self->socket, 0);

@@ -108,6 +108,10 @@ size_t      server_cache_bytes (server_t *self);
 void        server_add_methods (server_t *self, const server_method_t *methods);
 //  Called after every committed call (e.g. to kick the outbox relay).
 void        server_on_commit (server_t *self, void (*fn) (void *arg), void *arg);
+//  The largest request frame to take (0: no limit); set before bind. A
+//  peer that sends more is disconnected by libzmq before the frame is
+//  allocated, so no identity can make the service hold what it sends.
+void        server_set_max_request (server_t *self, int64_t bytes);
 int         server_bind (server_t *self, const char *endpoint, zcert_t *cert);
 int         server_attach (server_t *self, zloop_t *loop);
 //  Stops taking requests: the socket is closed (on shutdown).

@@ -407,6 +407,10 @@ s_start (service_t *self)
         log_error ("no api endpoint configured", "key", json_string ("<name>/api"), NULL);
         return -1;
     }
+    char *limit_key = s_key (self, "max-request-bytes");
+    server_set_max_request (self->server, config_get_int (config, limit_key,
+        config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT)));
+    free (limit_key);
     if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
         return -1;
     char now [32];

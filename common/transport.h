@@ -18,6 +18,13 @@
 //  The broker's event sockets (ingest, fanout, replay): only keys of role
 //  `service` get in, so no person's key can publish or read raw events.
 #define TRANSPORT_ZAP_DOMAIN_EVENTS "rcmq-events"
+//  The largest request a server takes by default (api/max-request-bytes):
+//  libzmq drops a connection that sends a larger message before it
+//  allocates it, and clients refuse to send one. Files go in chunks.
+#define TRANSPORT_MAX_REQUEST_DEFAULT   (16LL << 20)
+//  What CURVE adds around a message on the wire (command name, nonce,
+//  MAC), so a request of exactly the limit still gets through.
+#define TRANSPORT_CURVE_OVERHEAD        256
 
 //  Starts the ZAP handler for this process. NULL when keys_dir/public is
 //  missing: a server must then not start, since it could not refuse anyone.

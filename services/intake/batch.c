@@ -8,6 +8,14 @@
     transaction is aborted: none of its claims exist, and only the refused
     batch record is written. So a crash at any point leaves either the whole
     batch or no trace of it, and resubmitting after a crash just works.
+
+    The work falls in two parts. The prepare (parse, scrub, dimensions,
+    seal) needs neither the store nor the queues, so it can run on another
+    thread: an upload (upload.c) prepares into a staged file of
+    PreparedClaim records while the loop goes on answering requests. The
+    apply (interchange and duplicate checks, routing, records, events, the
+    batch record and its 999s) is one transaction on the loop's thread.
+    batch_process does both in turn, claim by claim, for a file at hand.
 */
 #include "intake.h"
 #include "ack999.h"
@@ -214,20 +222,19 @@ s_put_claim (s_run_t *run, const char *claim_id, const uint8_t *packed, size_t s
 }
 
 static int
-s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResult *result,
+s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id, ScrubResult *result,
                ClaimDimensions *dims)
 {
     intake_t *intake = run->intake;
     store_t *store = intake->store;
     MDB_txn *txn = run->txn;
+    const Claim *claim = prepared->head;
     const char *pcn = claim->patient_control_number;
-    const char *date_of_service = dimensions_date_of_service (claim);
-
-    size_t sealed_size;
-    uint8_t member_index [PHI_BLIND_INDEX_SIZE];
-    bool indexed;
-    uint8_t *sealed_packed = phi_claim_seal_packed (intake->phi_key, claim_id, claim, &sealed_size,
-                                                    member_index, &indexed);
+    const char *date_of_service = prepared->date_of_service;
+    const uint8_t *sealed_packed = prepared->sealed.data;
+    size_t sealed_size = prepared->sealed.len;
+    const uint8_t *member_index = prepared->member_index.data;
+    bool indexed = prepared->member_index.len == PHI_BLIND_INDEX_SIZE;
     IntakeClaim record = INTAKE_CLAIM__INIT;
     record.claim_id = (char *) claim_id;
     record.batch_id = run->batch->batch_id;
@@ -305,28 +312,31 @@ s_store_claim (s_run_t *run, const Claim *claim, const char *claim_id, ScrubResu
         }
         free (errors);
     }
-    free (sealed_packed);
     return rc;
 }
 
+//  One prepared claim into the batch: the checks that need the store or
+//  the queues (interchange seen before, duplicate PCN, routing), then its
+//  records and event. Returns 0, or -1 to stop (refusal or LMDB error set).
 static int
-s_on_claim (Claim *claim, void *arg)
+s_apply_claim (PreparedClaim *prepared, void *arg)
 {
     s_run_t *run = (s_run_t *) arg;
     intake_t *intake = run->intake;
     Batch *batch = run->batch;
+    const Claim *claim = prepared->head;
 
     s_interchange_t *interchange = s_interchange (run, claim);
     if (!interchange)
         return -1;
     s_set_t *set = s_set (interchange, claim->transaction_control_number);
     set->claims++;
-    if (claim->n_parse_findings > 0)
+    if (prepared->parse_findings)
         set->with_errors++;
 
     char claim_id [96];
     snprintf (claim_id, sizeof claim_id, "%s-%05u", batch->batch_id, batch->claims + 1);
-    ScrubResult *result = scrub_claim (intake->scrub, claim, run->now);
+    ScrubResult *result = prepared->scrub;
     const char *pcn = claim->patient_control_number;
     bool replaces = streq (claim->frequency_code, "7") || streq (claim->frequency_code, "8");
     MDB_val existing;
@@ -339,14 +349,15 @@ s_on_claim (Claim *claim, void *arg)
         s_add_finding (result, S_DUPLICATE_RULE, "patient_control_number", message);
         batch->duplicates++;
     }
+    //  Routed here, not in the prepare: the queues belong to the loop.
     ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
-    dims.payer_id = claim->payer? claim->payer->payer_id: "";
-    dims.payer_group = (char *) dimensions_payer_group (claim);
-    dims.location = (char *) dimensions_location (claim);
-    dims.service_line = (char *) dimensions_service_line (claim);
+    dims.payer_id = prepared->dims->payer_id;
+    dims.payer_group = prepared->dims->payer_group;
+    dims.location = prepared->dims->location;
+    dims.service_line = prepared->dims->service_line;
     queues_route (intake->queues, &dims);
 
-    int rc = s_store_claim (run, claim, claim_id, result, &dims);
+    int rc = s_store_claim (run, prepared, claim_id, result, &dims);
     if (rc == 0) {
         batch->claims++;
         if (result->accepted) {
@@ -361,7 +372,6 @@ s_on_claim (Claim *claim, void *arg)
         }
         s_count_rules (run, result);
     }
-    scrub_result__free_unpacked (result, NULL);
     if (rc) {
         run->rc = rc;
         return -1;
@@ -452,30 +462,133 @@ s_next_control (intake_t *intake, MDB_txn *txn, uint32_t *control)
     return rc;
 }
 
-//  Runs the parse in a nested transaction; returns 0 (committed or aborted
-//  as the file deserves) or an LMDB error for the caller's store_write.
+//  --------------------------------------------------------------------------
+//  Prepare: what needs neither the store nor the queues, so another thread
+//  may do it while the loop answers requests.
+
+typedef struct {
+    intake_t *intake;
+    const char *batch_id;
+    uint64_t now;
+    uint32_t count;
+    batch_sink_fn *sink;
+    void *arg;
+    batch_progress_t *progress;
+    FILE *file;                 //  the input when read from a file
+} s_prepare_t;
+
 static int
-s_parse (s_run_t *run, MDB_txn *parent, const batch_input_t *input, parse_837p_report_t *report)
+s_prepare_claim (Claim *claim, void *arg)
 {
-    intake_t *intake = run->intake;
-    int rc = mdb_txn_begin (mdb_txn_env (parent), parent, 0, &run->txn);
-    if (rc)
-        return rc;
-    FILE *file = NULL;
+    s_prepare_t *prepare = (s_prepare_t *) arg;
+    char claim_id [96];
+    snprintf (claim_id, sizeof claim_id, "%s-%05u", prepare->batch_id, ++prepare->count);
+    //  What the apply needs of the claim besides its sealed bytes: no PHI.
+    Claim head = CLAIM__INIT;
+    head.sender_qualifier = claim->sender_qualifier;
+    head.sender_id = claim->sender_id;
+    head.receiver_qualifier = claim->receiver_qualifier;
+    head.receiver_id = claim->receiver_id;
+    head.interchange_control_number = claim->interchange_control_number;
+    head.group_control_number = claim->group_control_number;
+    head.transaction_control_number = claim->transaction_control_number;
+    head.patient_control_number = claim->patient_control_number;
+    head.total_charge_cents = claim->total_charge_cents;
+    head.frequency_code = claim->frequency_code;
+    head.segment_index = claim->segment_index;
+    ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
+    dims.payer_id = claim->payer? claim->payer->payer_id: "";
+    dims.payer_group = (char *) dimensions_payer_group (claim);
+    dims.location = (char *) dimensions_location (claim);
+    dims.service_line = (char *) dimensions_service_line (claim);
+
+    PreparedClaim prepared = PREPARED_CLAIM__INIT;
+    prepared.head = &head;
+    prepared.date_of_service = (char *) dimensions_date_of_service (claim);
+    prepared.dims = &dims;
+    prepared.scrub = scrub_claim (prepare->intake->scrub, claim, prepare->now);
+    prepared.parse_findings = claim->n_parse_findings > 0;
+    size_t sealed_size;
+    uint8_t member_index [PHI_BLIND_INDEX_SIZE];
+    bool indexed;
+    prepared.sealed.data = phi_claim_seal_packed (prepare->intake->phi_key, claim_id, claim, &sealed_size,
+                                                  member_index, &indexed);
+    prepared.sealed.len = sealed_size;
+    if (indexed) {
+        prepared.member_index.data = member_index;
+        prepared.member_index.len = PHI_BLIND_INDEX_SIZE;
+    }
+    int rc = prepare->sink (&prepared, prepare->arg);
+    free (prepared.sealed.data);
+    scrub_result__free_unpacked (prepared.scrub, NULL);
+    if (prepare->progress) {
+        prepare->progress->claims = prepare->count;
+        if (prepare->file) {
+            long offset = ftell (prepare->file);
+            if (offset > 0)
+                prepare->progress->bytes = (uint64_t) offset;
+        }
+    }
+    return rc;
+}
+
+int
+batch_prepare (intake_t *intake, const batch_input_t *input, const char *batch_id, uint64_t now,
+               batch_sink_fn *sink, void *arg, batch_progress_t *progress, parse_837p_report_t *report)
+{
+    memset (report, 0, sizeof *report);
+    s_prepare_t prepare = { intake, batch_id, now, 0, sink, arg, progress, NULL };
     x12_reader_t *reader = NULL;
     if (input->path) {
-        file = fopen (input->path, "rb");
-        if (file)
-            reader = x12_reader_new_file (file);
-        else
-            snprintf (run->refusal, sizeof run->refusal, "cannot read %s: %s", input->path, strerror (errno));
+        prepare.file = fopen (input->path, "rb");
+        if (!prepare.file) {
+            snprintf (report->error, sizeof report->error, "cannot read %s: %s", input->path, strerror (errno));
+            return -1;
+        }
+        reader = x12_reader_new_file (prepare.file);
     }
     else
         reader = x12_reader_new_buffer (input->data, input->size);
-    int parsed = reader? parse_837p (reader, s_on_claim, run, report): -1;
+    int rc = reader? parse_837p (reader, s_prepare_claim, &prepare, report): -1;
     x12_reader_destroy (&reader);
-    if (file)
-        fclose (file);
+    if (prepare.file)
+        fclose (prepare.file);
+    if (progress)
+        progress->bytes = input->size;
+    return rc;
+}
+
+//  Staged records: a 4-byte little-endian length, then the packed claim.
+int
+batch_stage_sink (PreparedClaim *claim, void *arg)
+{
+    FILE *file = (FILE *) arg;
+    size_t size;
+    uint8_t *packed = codec_pack (claim, &size);
+    uint8_t length [4] = { (uint8_t) size, (uint8_t) (size >> 8), (uint8_t) (size >> 16), (uint8_t) (size >> 24) };
+    bool written = size <= UINT32_MAX
+                && fwrite (length, 1, 4, file) == 4 && fwrite (packed, 1, size, file) == size;
+    free (packed);
+    return written? 0: -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Apply: one transaction, on the loop's thread (the only one that writes
+//  the store).
+
+//  Gives claims to s_apply_claim; returns 0 when the file was sound, -1
+//  when it was refused or a claim stopped it.
+typedef int (s_feed_fn) (s_run_t *run, void *arg, parse_837p_report_t *report);
+
+//  Runs feed in a nested transaction; returns 0 (committed or aborted as
+//  the file deserves) or an LMDB error for the caller's store_write.
+static int
+s_apply (s_run_t *run, MDB_txn *parent, s_feed_fn *feed, void *arg, parse_837p_report_t *report)
+{
+    int rc = mdb_txn_begin (mdb_txn_env (parent), parent, 0, &run->txn);
+    if (rc)
+        return rc;
+    int parsed = feed (run, arg, report);
     if (run->rc) {
         mdb_txn_abort (run->txn);
         return run->rc;
@@ -485,31 +598,90 @@ s_parse (s_run_t *run, MDB_txn *parent, const batch_input_t *input, parse_837p_r
     if (parsed == 0 && !*run->refusal)
         return mdb_txn_commit (run->txn);
     mdb_txn_abort (run->txn);
-    (void) intake;
     return 0;
 }
 
-int
-batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch *batch)
+//  The file itself: prepare and apply each claim in turn, on this thread.
+static int
+s_feed_input (s_run_t *run, void *arg, parse_837p_report_t *report)
+{
+    return batch_prepare (run->intake, (const batch_input_t *) arg, run->batch->batch_id, run->now,
+                          s_apply_claim, run, NULL, report);
+}
+
+//  A staged file: its records in order, then the prepare's verdict.
+static int
+s_feed_staged (s_run_t *run, void *arg, parse_837p_report_t *report)
+{
+    const batch_staged_t *staged = (const batch_staged_t *) arg;
+    *report = *staged->report;
+    FILE *file = fopen (staged->path, "rb");
+    if (!file) {
+        snprintf (run->refusal, sizeof run->refusal, "cannot read the prepared claims: %s", strerror (errno));
+        return -1;
+    }
+    int parsed = staged->parsed;
+    size_t capacity = 0;
+    uint8_t *buffer = NULL;
+    uint8_t length [4];
+    while (fread (length, 1, 4, file) == 4) {
+        size_t size = (size_t) length [0] | (size_t) length [1] << 8
+                    | (size_t) length [2] << 16 | (size_t) length [3] << 24;
+        if (size > capacity) {
+            capacity = size;
+            buffer = (uint8_t *) realloc (buffer, capacity);
+            assert (buffer);
+        }
+        PreparedClaim *claim = fread (buffer, 1, size, file) == size
+                             ? (PreparedClaim *) codec_decode (&prepared_claim__descriptor, buffer, size): NULL;
+        if (!claim || !claim->head || !claim->dims || !claim->scrub) {
+            codec_free (claim);
+            snprintf (run->refusal, sizeof run->refusal, "the prepared claims do not read back");
+            parsed = -1;
+            break;
+        }
+        int rc = s_apply_claim (claim, run);
+        codec_free (claim);
+        if (rc) {
+            parsed = -1;
+            break;
+        }
+    }
+    free (buffer);
+    fclose (file);
+    return parsed;
+}
+
+char *
+batch_new_id (intake_t *intake, MDB_txn *txn, uint64_t now)
+{
+    //  The batch id: date of receipt and a counter, readable in a work list.
+    uint64_t number;
+    if (store_next_counter (intake->store, txn, "meta", "batch_seq", UINT64_MAX, &number))
+        return NULL;
+    char date [16];
+    clock_format_date (now, date, sizeof date);
+    return zsys_sprintf ("B%.4s%.2s%.2s-%06" PRIu64, date, date + 5, date + 8, number);
+}
+
+//  Applies a batch of id batch_id (owned by the batch after the call) from
+//  feed, then writes its record, acks and batch_completed event.
+static int
+s_run_batch (intake_t *intake, MDB_txn *txn, const batch_input_t *input, char *batch_id, uint64_t now,
+             s_feed_fn *feed, void *arg, Batch *batch)
 {
     store_t *store = intake->store;
-    batch_clear (batch);
     s_run_t run;
     memset (&run, 0, sizeof run);
     run.intake = intake;
     run.batch = batch;
-    run.now = clock_now_ms ();
+    run.now = now;
     run.rules = zhashx_new ();
     zhashx_set_destructor (run.rules, s_u32_free);
     run.interchanges = zlistx_new ();
     zlistx_set_destructor (run.interchanges, s_interchange_free);
 
-    //  The batch id: date of receipt and a counter, readable in a work list.
-    uint64_t number;
-    int rc = store_next_counter (store, txn, "meta", "batch_seq", UINT64_MAX, &number);
-    char date [16];
-    clock_format_date (run.now, date, sizeof date);
-    batch->batch_id = zsys_sprintf ("B%.4s%.2s%.2s-%06" PRIu64, date, date + 5, date + 8, number);
+    batch->batch_id = batch_id;
     batch->filename = strdup (input->filename? input->filename: "");
     batch->source = strdup (input->source? input->source: "submit");
     batch->submitted_by = strdup (input->submitted_by? input->submitted_by: "");
@@ -518,8 +690,7 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
 
     parse_837p_report_t report;
     memset (&report, 0, sizeof report);
-    if (rc == 0)
-        rc = s_parse (&run, txn, input, &report);
+    int rc = s_apply (&run, txn, feed, arg, &report);
     bool refused = rc == 0 && (*run.refusal || report.error [0]);
     if (rc == 0 && refused) {
         //  Nothing of the file was kept; the record says why.
@@ -587,6 +758,25 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
     zhashx_destroy (&run.rules);
     zlistx_destroy (&run.interchanges);
     return rc;
+}
+
+int
+batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch *batch)
+{
+    batch_clear (batch);
+    uint64_t now = clock_now_ms ();
+    char *batch_id = batch_new_id (intake, txn, now);
+    if (!batch_id)
+        return MDB_BAD_TXN;
+    return s_run_batch (intake, txn, input, batch_id, now, s_feed_input, (void *) input, batch);
+}
+
+int
+batch_apply_staged (intake_t *intake, MDB_txn *txn, const batch_staged_t *staged, Batch *batch)
+{
+    batch_clear (batch);
+    return s_run_batch (intake, txn, staged->input, strdup (staged->batch_id), staged->now,
+                        s_feed_staged, (void *) staged, batch);
 }
 
 void

@@ -7,10 +7,14 @@
         intake/queues-file     queues to create at start (ZPL), optional
         intake/filing-days     timely filing window  (365)
         intake/filing-days/<payer id>  per payer
+        intake/upload-dir      staged uploads        (<data/dir>/intake-uploads)
+        intake/uploads-per-caller, intake/uploads-max, intake/upload-max-bytes,
+        intake/upload-idle-seconds   limits of chunked uploads (upload.h)
         phi/key-file           PHI key               (<keys/dir>/phi.key)
 */
 #include "intake.h"
 #include "inbox.h"
+#include "upload.h"
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
@@ -164,6 +168,10 @@ s_start (service_t *service)
             return -1;
     }
     queues_reload (self->queues);
+    self->uploads = upload_new (self, config, service_loop (service));
+    if (!self->uploads)
+        return -1;
+    service_add_methods (service, upload_methods);
     service_kick (service);
     return inbox_start (self, service_loop (service));
 }
@@ -173,11 +181,13 @@ s_committed (service_t *service)
 {
     queues_reload (s_intake.queues);
     methods_committed (&s_intake);
+    upload_committed (s_intake.uploads);
 }
 
 static void
 s_stop (service_t *service)
 {
+    upload_destroy (&s_intake.uploads);
     queues_destroy (&s_intake.queues);
     scrub_destroy (&s_intake.scrub);
     phi_key_destroy (&s_intake.phi_key);

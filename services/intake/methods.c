@@ -12,6 +12,10 @@
     queues only of queues in pilot or vendor phase with their team
     (list-filtered; queue.Show subject-scoped). Submitting files, batches
     (whole files, every queue's figures) and queue set-up are internal.
+
+    intake.Upload* (files in chunks, prepared off the loop) are upload.c's
+    table. intake.Submit takes a file in one request, so only files under
+    api/max-request-bytes, and runs it on the loop: rcmqctl uploads.
 */
 #include "intake.h"
 #include "access.h"

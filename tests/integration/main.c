@@ -25,6 +25,7 @@ static s_suite_t s_suites [] = {
     { "producers", producers_suite },
     { "scope", scope_suite },
     { "stores", stores_suite },
+    { "upload", upload_suite },
 };
 
 int

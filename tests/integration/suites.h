@@ -19,5 +19,6 @@ Suite *replycache_suite (void);
 Suite *producers_suite (void);
 Suite *scope_suite (void);
 Suite *stores_suite (void);
+Suite *upload_suite (void);
 
 #endif

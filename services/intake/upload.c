@@ -1,0 +1,593 @@
+/*  upload: see upload.h.
+
+    An upload moves through states, each owned by one side:
+
+        receiving   chunks are written to <folder>/<id>.837 (the loop)
+        queued      committed, waiting for the actor (the loop)
+        parsing     the actor prepares <id>.prep from <id>.837
+        applying    the loop applies <id>.prep in one transaction
+        done        the batch exists (its id in the record); files removed
+        failed      nothing was applied; the error says why
+
+    Only the loop touches the upload table; the actor is handed one job at
+    a time (a pointer the loop does not free while the actor has it) and
+    hands it back with DONE. Progress counters are atomics the loop reads.
+*/
+#include "upload.h"
+#include "clock.h"
+#include "codec.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define UPLOAD_PER_CALLER_DEFAULT   2
+#define UPLOAD_MAX_OPEN_DEFAULT     16
+#define UPLOAD_MAX_BYTES_DEFAULT    (4LL << 30)
+#define UPLOAD_IDLE_S_DEFAULT       600
+
+typedef enum {
+    S_RECEIVING, S_QUEUED, S_PARSING, S_APPLYING, S_DONE, S_FAILED
+} s_state_t;
+
+static const char *const s_state_names [] = {
+    "receiving", "queued", "parsing", "applying", "done", "failed"
+};
+
+typedef struct {
+    char id [40];
+    char *filename;
+    char caller [64];           //  identity name: only its owner sees it
+    s_state_t state;
+    uint64_t size;              //  declared; 0 when unknown
+    uint64_t received;
+    uint64_t touched_ms;        //  monotonic: last request or state change
+    uint64_t queued_seq;        //  order of commits
+    char raw_path [PATH_MAX];
+    char prep_path [PATH_MAX];
+    //  Set by the loop before the actor runs, read by the actor.
+    char *batch_id;
+    uint64_t now;
+    //  Set by the actor, read by the loop after DONE.
+    batch_progress_t progress;
+    parse_837p_report_t report;
+    int parsed;
+    char stage_error [256];
+    //  The outcome.
+    uint32_t claims;
+    char error [512];
+} s_job_t;
+
+struct _upload_t {
+    intake_t *intake;
+    zloop_t *loop;
+    char *dir;
+    zhashx_t *jobs;             //  id -> s_job_t
+    zactor_t *actor;
+    s_job_t *busy;              //  the job the actor has, or NULL
+    _Atomic bool cancel;        //  makes the actor give up (shutdown)
+    uint64_t next_seq;
+    int timer;
+    size_t per_caller;
+    size_t max_open;
+    uint64_t max_bytes;
+    uint64_t idle_ms;
+};
+
+static void
+s_job_destroy (void **item_p)
+{
+    s_job_t *job = (s_job_t *) *item_p;
+    if (job) {
+        unlink (job->raw_path);
+        unlink (job->prep_path);
+        free (job->filename);
+        free (job->batch_id);
+        free (job);
+    }
+    *item_p = NULL;
+}
+
+static bool
+s_open_state (s_state_t state)
+{
+    return state != S_DONE && state != S_FAILED;
+}
+
+static void
+s_fail (upload_t *self, s_job_t *job, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (job->error, sizeof job->error, format, args);
+    va_end (args);
+    job->state = S_FAILED;
+    job->touched_ms = clock_monotonic_ms ();
+    unlink (job->raw_path);
+    unlink (job->prep_path);
+    log_warn ("upload failed", "upload", json_string (job->id), "error", json_string (job->error), NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  The actor: prepares one staged file at a time.
+
+typedef struct {
+    FILE *file;
+    upload_t *upload;
+    bool failed;
+} s_stage_t;
+
+static int
+s_stage (PreparedClaim *claim, void *arg)
+{
+    s_stage_t *stage = (s_stage_t *) arg;
+    if (stage->upload->cancel)
+        return -1;
+    if (batch_stage_sink (claim, stage->file)) {
+        stage->failed = true;
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_prepare (upload_t *self, s_job_t *job)
+{
+    job->stage_error [0] = 0;
+    FILE *file = NULL;
+    int fd = open (job->prep_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0)
+        file = fdopen (fd, "wb");
+    if (!file) {
+        snprintf (job->stage_error, sizeof job->stage_error, "cannot write the prepared claims: %s", strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        return;
+    }
+    s_stage_t stage = { file, self, false };
+    batch_input_t input = { .filename = job->filename, .path = job->raw_path, .size = job->received };
+    job->parsed = batch_prepare (self->intake, &input, job->batch_id, job->now, s_stage, &stage,
+                                 &job->progress, &job->report);
+    bool written = fclose (file) == 0 && !stage.failed;
+    if (!written)
+        snprintf (job->stage_error, sizeof job->stage_error, "cannot write the prepared claims: %s", strerror (errno));
+    else
+    if (self->cancel)
+        snprintf (job->stage_error, sizeof job->stage_error, "intake stopped while it prepared the file");
+    //  The prepared claims are all that is needed now.
+    unlink (job->raw_path);
+}
+
+static void
+s_actor (zsock_t *pipe, void *arg)
+{
+    upload_t *self = (upload_t *) arg;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *command = NULL;
+        void *job = NULL;
+        if (zsock_recv (pipe, "sp", &command, &job) == -1)
+            break;
+        bool term = !command || streq (command, "$TERM");
+        if (!term && streq (command, "PREPARE")) {
+            s_prepare (self, (s_job_t *) job);
+            zsock_send (pipe, "sp", "DONE", job);
+        }
+        zstr_free (&command);
+        if (term)
+            break;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The loop's side
+
+typedef struct {
+    upload_t *self;
+    s_job_t *job;
+    Batch batch;
+} s_apply_t;
+
+typedef struct {
+    upload_t *self;
+    s_job_t *job;
+    char *batch_id;
+} s_reserve_t;
+
+static int
+s_reserve_id (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_reserve_t *reserve = (s_reserve_t *) arg;
+    free (reserve->batch_id);       //  a run before the map grew
+    reserve->batch_id = batch_new_id (reserve->self->intake, txn, reserve->job->now);
+    return reserve->batch_id? 0: MDB_BAD_TXN;
+}
+
+static int
+s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_apply_t *apply = (s_apply_t *) arg;
+    s_job_t *job = apply->job;
+    batch_input_t input = {
+        .filename = job->filename,
+        .source = "submit",
+        .submitted_by = job->caller,
+        .size = job->received,
+    };
+    batch_staged_t staged = { &input, job->batch_id, job->now, job->prep_path, job->parsed, &job->report };
+    return batch_apply_staged (apply->self->intake, txn, &staged, &apply->batch);
+}
+
+//  Hands the oldest queued job to the actor when it is free.
+static void
+s_start_next (upload_t *self)
+{
+    if (self->busy)
+        return;
+    s_job_t *next = NULL;
+    for (s_job_t *job = (s_job_t *) zhashx_first (self->jobs); job; job = (s_job_t *) zhashx_next (self->jobs))
+        if (job->state == S_QUEUED && (!next || job->queued_seq < next->queued_seq))
+            next = job;
+    if (!next)
+        return;
+    //  The batch id is sealed into every claim, so it is taken before the
+    //  prepare, in a transaction of its own (a crash after it leaves a gap
+    //  in the numbers, nothing else).
+    next->now = clock_now_ms ();
+    s_reserve_t reserve = { self, next, NULL };
+    if (store_write (self->intake->store, s_reserve_id, &reserve)) {
+        free (reserve.batch_id);
+        s_fail (self, next, "cannot number the batch: %s", store_error (self->intake->store));
+        return;
+    }
+    free (next->batch_id);
+    next->batch_id = reserve.batch_id;
+    next->state = S_PARSING;
+    next->touched_ms = clock_monotonic_ms ();
+    self->busy = next;
+    zsock_send (zactor_sock (self->actor), "sp", "PREPARE", next);
+}
+
+static int
+s_on_actor (zloop_t *loop, zsock_t *sock, void *arg)
+{
+    upload_t *self = (upload_t *) arg;
+    char *command = NULL;
+    void *pointer = NULL;
+    if (zsock_recv (sock, "sp", &command, &pointer) == -1)
+        return 0;
+    s_job_t *job = (s_job_t *) pointer;
+    bool done = command && streq (command, "DONE") && job == self->busy;
+    zstr_free (&command);
+    if (!done)
+        return 0;
+    self->busy = NULL;
+    if (*job->stage_error)
+        s_fail (self, job, "%s", job->stage_error);
+    else {
+        job->state = S_APPLYING;
+        uint64_t started = clock_monotonic_ms ();
+        s_apply_t apply = { self, job, BATCH__INIT };
+        if (store_write (self->intake->store, s_apply_batch, &apply))
+            s_fail (self, job, "the batch could not be stored (nothing of it was applied): %s",
+                    store_error (self->intake->store));
+        else {
+            job->state = S_DONE;
+            job->claims = apply.batch.claims;
+            job->touched_ms = clock_monotonic_ms ();
+            unlink (job->prep_path);
+            batch_write_acks (self->intake, &apply.batch);
+            service_kick (self->intake->service);
+            log_info ("upload applied", "upload", json_string (job->id), "batch", json_string (job->batch_id),
+                      "status", json_string (apply.batch.status), "claims", json_integer (apply.batch.claims),
+                      "apply_ms", json_integer ((json_int_t) (clock_monotonic_ms () - started)), NULL);
+        }
+        batch_clear (&apply.batch);
+    }
+    s_start_next (self);
+    return 0;
+}
+
+//  Removes uploads left alone too long, and the records of finished ones.
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    upload_t *self = (upload_t *) arg;
+    uint64_t now = clock_monotonic_ms ();
+    zlistx_t *stale = zlistx_new ();
+    for (s_job_t *job = (s_job_t *) zhashx_first (self->jobs); job; job = (s_job_t *) zhashx_next (self->jobs))
+        if ((job->state == S_RECEIVING || !s_open_state (job->state)) && now - job->touched_ms > self->idle_ms)
+            zlistx_add_end (stale, job->id);
+    for (char *id = (char *) zlistx_first (stale); id; id = (char *) zlistx_next (stale)) {
+        s_job_t *job = (s_job_t *) zhashx_lookup (self->jobs, id);
+        if (job->state == S_RECEIVING)
+            log_info ("abandoned upload removed", "upload", json_string (id),
+                      "bytes", json_integer ((json_int_t) job->received), NULL);
+        zhashx_delete (self->jobs, id);
+    }
+    zlistx_destroy (&stale);
+    s_start_next (self);
+    return 0;
+}
+
+upload_t *
+upload_new (intake_t *intake, config_t *config, zloop_t *loop)
+{
+    char fallback [PATH_MAX];
+    snprintf (fallback, sizeof fallback, "%s/intake-uploads", config_path (config, "data/dir", "."));
+    const char *dir = config_path (config, "intake/upload-dir", fallback);
+    if (zsys_dir_create ("%s", dir) || chmod (dir, 0700)) {
+        log_error ("cannot make the upload folder", "path", json_string (dir), NULL);
+        return NULL;
+    }
+    //  What a previous run left was never applied (the apply is one
+    //  transaction, and files go once it commits): it goes.
+    DIR *folder = opendir (dir);
+    size_t removed = 0;
+    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
+        if (*entry->d_name == '.')
+            continue;
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
+        if (unlink (path) == 0)
+            removed++;
+    }
+    if (folder)
+        closedir (folder);
+    if (removed)
+        log_info ("unfinished uploads of a previous run removed", "files", json_integer ((json_int_t) removed), NULL);
+
+    upload_t *self = (upload_t *) zmalloc (sizeof (upload_t));
+    self->intake = intake;
+    self->loop = loop;
+    self->dir = strdup (dir);
+    self->jobs = zhashx_new ();
+    zhashx_set_destructor (self->jobs, s_job_destroy);
+    self->per_caller = (size_t) config_get_int (config, "intake/uploads-per-caller", UPLOAD_PER_CALLER_DEFAULT);
+    self->max_open = (size_t) config_get_int (config, "intake/uploads-max", UPLOAD_MAX_OPEN_DEFAULT);
+    self->max_bytes = (uint64_t) config_get_int (config, "intake/upload-max-bytes", UPLOAD_MAX_BYTES_DEFAULT);
+    self->idle_ms = (uint64_t) config_get_int (config, "intake/upload-idle-seconds", UPLOAD_IDLE_S_DEFAULT) * 1000;
+    self->actor = zactor_new (s_actor, self);
+    zloop_reader (loop, zactor_sock (self->actor), s_on_actor, self);
+    self->timer = zloop_timer (loop, 1000, 0, s_on_tick, self);
+    return self;
+}
+
+void
+upload_destroy (upload_t **self_p)
+{
+    assert (self_p);
+    upload_t *self = *self_p;
+    if (!self)
+        return;
+    //  A prepare in progress stops at its next claim.
+    self->cancel = true;
+    if (self->loop) {
+        zloop_reader_end (self->loop, zactor_sock (self->actor));
+        zloop_timer_end (self->loop, self->timer);
+    }
+    zactor_destroy (&self->actor);
+    zhashx_destroy (&self->jobs);
+    free (self->dir);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+upload_committed (upload_t *self)
+{
+    if (self)
+        s_start_next (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Methods
+
+static upload_t *
+s_upload (server_call_t *call)
+{
+    intake_t *intake = (intake_t *) service_state ((service_t *) call->state);
+    return intake->uploads;
+}
+
+static void
+s_reply (server_call_t *call, s_job_t *job)
+{
+    Upload reply = UPLOAD__INIT;
+    reply.upload_id = job->id;
+    reply.filename = job->filename;
+    reply.state = (char *) s_state_names [job->state];
+    reply.bytes_received = job->received;
+    reply.size = job->size;
+    reply.bytes_parsed = job->progress.bytes;
+    reply.claims_read = job->state == S_DONE? job->claims: job->progress.claims;
+    reply.batch_id = job->batch_id && job->state != S_QUEUED? job->batch_id: "";
+    reply.error = job->error;
+    server_call_subject (call, job->id);
+    if (*reply.batch_id)
+        server_call_subject (call, reply.batch_id);
+    server_call_reply (call, &reply);
+}
+
+//  The caller's upload of that id; NULL (the call failed) otherwise.
+static s_job_t *
+s_find (server_call_t *call, const char *id)
+{
+    s_job_t *job = (s_job_t *) zhashx_lookup (s_upload (call)->jobs, id);
+    if (!job || !streq (job->caller, call->caller->name)) {
+        server_call_fail (call, STATUS__NOT_FOUND,
+                          "%s: no upload '%s' of yours (intake restarted, or it was idle too long and removed)",
+                          call->request->method, id);
+        return NULL;
+    }
+    job->touched_ms = clock_monotonic_ms ();
+    return job;
+}
+
+static int
+s_begin (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadBegin *request = (UploadBegin *) call->body;
+    if (!self)
+        return server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadBegin: uploads are not running");
+    //  The id comes from the caller's key and request id, so the same
+    //  request run again (a resend, a retry after the map grew) finds the
+    //  upload it made instead of opening another.
+    uint8_t hash [12];
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) call->request->id, strlen (call->request->id),
+                        (const uint8_t *) call->caller->key, strlen (call->caller->key));
+    char id [40] = "U";
+    sodium_bin2hex (id + 1, sizeof id - 1, hash, sizeof hash);
+    s_job_t *job = (s_job_t *) zhashx_lookup (self->jobs, id);
+    if (job) {
+        s_reply (call, job);
+        return 0;
+    }
+    if (request->size > self->max_bytes)
+        return server_call_fail (call, STATUS__RESOURCE_EXHAUSTED,
+                                 "intake.UploadBegin: %s is %" PRIu64 " bytes; uploads may be at most %" PRIu64
+                                 " (intake/upload-max-bytes)", request->filename, request->size, self->max_bytes);
+    size_t open_total = 0, open_mine = 0;
+    for (s_job_t *other = (s_job_t *) zhashx_first (self->jobs); other; other = (s_job_t *) zhashx_next (self->jobs))
+        if (s_open_state (other->state)) {
+            open_total++;
+            if (streq (other->caller, call->caller->name))
+                open_mine++;
+        }
+    if (open_mine >= self->per_caller)
+        return server_call_fail (call, STATUS__RESOURCE_EXHAUSTED,
+                                 "intake.UploadBegin: %s has %zu uploads open already, the most allowed"
+                                 " (intake/uploads-per-caller); wait for one to finish", call->caller->name, open_mine);
+    if (open_total >= self->max_open)
+        return server_call_fail (call, STATUS__RESOURCE_EXHAUSTED,
+                                 "intake.UploadBegin: %zu uploads are open, the most allowed (intake/uploads-max)",
+                                 open_total);
+    job = (s_job_t *) zmalloc (sizeof (s_job_t));
+    snprintf (job->id, sizeof job->id, "%s", id);
+    job->filename = strdup (request->filename);
+    snprintf (job->caller, sizeof job->caller, "%s", call->caller->name);
+    job->size = request->size;
+    job->touched_ms = clock_monotonic_ms ();
+    snprintf (job->raw_path, sizeof job->raw_path, "%s/%s.837", self->dir, id);
+    snprintf (job->prep_path, sizeof job->prep_path, "%s/%s.prep", self->dir, id);
+    int fd = open (job->raw_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadBegin: cannot stage the file: %s", strerror (errno));
+        free (job->filename);
+        free (job);
+        return 0;
+    }
+    close (fd);
+    zhashx_insert (self->jobs, job->id, job);
+    s_reply (call, job);
+    return 0;
+}
+
+static int
+s_chunk (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadChunk *request = (UploadChunk *) call->body;
+    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    if (!job)
+        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadChunk: uploads are not running");
+    if (job->state != S_RECEIVING)
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION, "intake.UploadChunk: upload %s is %s, not receiving",
+                                 job->id, s_state_names [job->state]);
+    if (request->offset > job->received)
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                 "intake.UploadChunk: chunk at byte %" PRIu64 " of upload %s, which has only %" PRIu64,
+                                 request->offset, job->id, job->received);
+    uint64_t end = request->offset + request->data.len;
+    if (end > self->max_bytes || (job->size && end > job->size)) {
+        s_fail (self, job, "the file grew past %" PRIu64 " bytes", job->size && job->size < self->max_bytes? job->size: self->max_bytes);
+        return server_call_fail (call, STATUS__RESOURCE_EXHAUSTED, "intake.UploadChunk: upload %s: %s (intake/upload-max-bytes)",
+                                 job->id, job->error);
+    }
+    //  Written at its offset: a chunk sent twice lands on itself.
+    int fd = open (job->raw_path, O_WRONLY);
+    ssize_t written = fd >= 0? pwrite (fd, request->data.data, request->data.len, (off_t) request->offset): -1;
+    if (fd >= 0)
+        close (fd);
+    if (written != (ssize_t) request->data.len) {
+        s_fail (self, job, "cannot stage the file: %s", strerror (errno));
+        return server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadChunk: upload %s: %s", job->id, job->error);
+    }
+    if (end > job->received)
+        job->received = end;
+    s_reply (call, job);
+    return 0;
+}
+
+static int
+s_commit (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadId *request = (UploadId *) call->body;
+    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    if (!job)
+        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadCommit: uploads are not running");
+    if (job->state == S_RECEIVING) {
+        if (job->received == 0)
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.UploadCommit: file %s is empty", job->filename);
+        if (job->size && job->received != job->size)
+            return server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                     "intake.UploadCommit: upload %s has %" PRIu64 " of its %" PRIu64 " bytes",
+                                     job->id, job->received, job->size);
+        //  Queued only: the actor is started after this call commits.
+        job->state = S_QUEUED;
+        job->queued_seq = ++self->next_seq;
+    }
+    s_reply (call, job);
+    return 0;
+}
+
+static int
+s_status (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadId *request = (UploadId *) call->body;
+    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    if (job)
+        s_reply (call, job);
+    else
+    if (!self)
+        server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadStatus: uploads are not running");
+    return 0;
+}
+
+//  The client gives up before its commit (it could not read its file, a
+//  chunk failed): the staged file goes now, and the caller's slot with it.
+static int
+s_abort (server_call_t *call)
+{
+    upload_t *self = s_upload (call);
+    UploadId *request = (UploadId *) call->body;
+    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    if (!job)
+        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadAbort: uploads are not running");
+    if (job->state == S_RECEIVING)
+        s_fail (self, job, "abandoned by %s before its commit", job->caller);
+    else
+    if (s_open_state (job->state))
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                 "intake.UploadAbort: upload %s is %s: it can no longer be abandoned",
+                                 job->id, s_state_names [job->state]);
+    s_reply (call, job);
+    return 0;
+}
+
+//  A file carries claims of every queue: uploads are internal, like
+//  intake.Submit (docs/adr/0011-scope-marks-in-the-method-table.md).
+const server_method_t upload_methods [] = {
+    { "intake.UploadBegin",  "intake.submit", &upload_begin__descriptor, s_begin,  SERVER_INTERNAL, NULL },
+    { "intake.UploadChunk",  "intake.submit", &upload_chunk__descriptor, s_chunk,  SERVER_INTERNAL, NULL },
+    { "intake.UploadCommit", "intake.submit", &upload_id__descriptor,    s_commit, SERVER_INTERNAL, NULL },
+    { "intake.UploadStatus", "intake.submit", &upload_id__descriptor,    s_status, SERVER_INTERNAL, NULL },
+    { "intake.UploadAbort",  "intake.submit", &upload_id__descriptor,    s_abort,  SERVER_INTERNAL, NULL },
+    { NULL }
+};
