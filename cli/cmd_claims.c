@@ -17,6 +17,10 @@
 #include "pbjson.h"
 #include "claims.pb-c.h"
 
+//  The most rows claims.List and claims.ListFollowUp answer (the service
+//  checks it too).
+#define CLAIMS_CTL_MAX_LIMIT 1000
+
 #define FILE_TIMEOUT_MS 600000
 
 static const char *
@@ -125,7 +129,10 @@ s_list (ctl_t *ctl, ctl_args_t *args)
     request.status = (char *) s_option (args, "status");
     request.payer_id = (char *) s_option (args, "payer");
     request.after = (char *) s_option (args, "after");
-    request.limit = (uint32_t) atoi (s_option (args, "limit"));
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, CLAIMS_CTL_MAX_LIMIT, 0, &limit))
+        return CTL_USAGE;
+    request.limit = (uint32_t) limit;
     ClaimList *list;
     int rc = ctl_call (ctl, "claims", "claims.List", &request, &claim_list__descriptor, (void **) &list);
     if (rc == CTL_OK)
@@ -168,7 +175,10 @@ s_due (ctl_t *ctl, ctl_args_t *args)
 {
     DueRequest request = DUE_REQUEST__INIT;
     request.queue = (char *) s_option (args, "queue");
-    request.limit = (uint32_t) atoi (s_option (args, "limit"));
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, CLAIMS_CTL_MAX_LIMIT, 0, &limit))
+        return CTL_USAGE;
+    request.limit = (uint32_t) limit;
     ClaimList *list;
     int rc = ctl_call (ctl, "claims", "claims.ListFollowUp", &request, &claim_list__descriptor, (void **) &list);
     if (rc == CTL_OK)
@@ -373,8 +383,8 @@ s_correct_or_void (ctl_t *ctl, ctl_args_t *args, const char *method)
     request.pcn = (char *) ctl_arg_operand (args, 0);
     request.reason = (char *) s_option (args, "reason");
     const char *total = ctl_arg_option (args, "total");
-    if (total)
-        request.total_charge_cents = (int64_t) (atof (total) * 100.0 + (total [0] == '-'? -0.5: 0.5));
+    if (total && ctl_parse_cents ("total", total, &request.total_charge_cents))
+        return CTL_USAGE;
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", method, &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)

@@ -306,11 +306,13 @@ s_rejections (ctl_t *ctl, ctl_args_t *args)
     const char *batch = ctl_arg_option (args, "batch");
     const char *queue = ctl_arg_option (args, "queue");
     const char *after = ctl_arg_option (args, "after");
-    const char *limit = ctl_arg_option (args, "limit");
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, 1000, 100, &limit))
+        return CTL_USAGE;
     request.batch_id = (char *) (batch? batch: "");
     request.queue = (char *) (queue? queue: "");
     request.after = (char *) (after? after: "");
-    request.limit = limit? (uint32_t) atoi (limit): 100;
+    request.limit = (uint32_t) limit;
     RejectionList *list;
     int rc = ctl_call (ctl, "intake", "intake.ListRejections", &request, &rejection_list__descriptor, (void **) &list);
     if (rc != CTL_OK)

@@ -64,6 +64,16 @@ grep -qF "$payer" "$WORK/err" && ok "the refusal lists the payers that exist" ||
 ctl metrics kpi --payer "$payer" --json >/dev/null && ok "a payer that exists answers" || fail "kpi for $payer"
 expect 2 "--follow-up-days x: expected a whole number" "queue create with a bad follow-up days" \
     queue create q-typo --follow-up-days x
+expect 2 "--limit -1: expected a whole number from 1 to 1000" "claims list with a negative limit" \
+    claims list --limit -1
+expect 2 "--limit abc: expected a whole number" "claims due with a limit that is not a number" \
+    claims due --limit abc
+expect 2 "--limit 0: expected a whole number from 1 to 1000" "intake rejections with limit 0" \
+    intake rejections --limit 0
+expect 2 "--total 12x: expected an amount in dollars" "a corrected total that is not money is not 12" \
+    claims correct P80000001 --total 12x --reason typo
+expect 2 "--total 1.234: expected an amount in dollars" "a corrected total with three decimals" \
+    claims correct P80000001 --total 1.234 --reason typo
 
 ((failures == 0)) && { echo "cli-numbers: all checks passed"; exit 0; }
 echo "cli-numbers: $failures check(s) failed"; exit 1
