@@ -162,10 +162,32 @@ s_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg)
     return outbox_append (self->outbox, txn, "audit", "access", event->actor_name, event);
 }
 
+//  A failpoint, for tests of what a service does with an event it cannot
+//  apply (docs/operations.md): RCMQ_FAIL_APPLY="<service>:<stream>:<seq>"
+//  (several, comma-separated) makes applying those events fail as a
+//  handler's refusal does. Off unless set; never set in a deployment.
+static bool
+s_failpoint (service_t *self, const Event *event)
+{
+    const char *list = getenv ("RCMQ_FAIL_APPLY");
+    if (!list || !*list)
+        return false;
+    char wanted [256];
+    snprintf (wanted, sizeof wanted, "%s:%s:%" PRIu64, self->def->name, event->stream, event->stream_seq);
+    size_t length = strlen (wanted);
+    for (const char *at = strstr (list, wanted); at; at = strstr (at + 1, wanted))
+        if ((at == list || at [-1] == ',') && (at [length] == 0 || at [length] == ','))
+            return true;
+    return false;
+}
+
 static int
 s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 {
     service_t *self = (service_t *) arg;
+    if (s_failpoint (self, event))
+        return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
+                           event->stream, event->stream_seq);
     return self->def->apply? self->def->apply (store, txn, event, self): 0;
 }
 

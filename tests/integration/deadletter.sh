@@ -2,10 +2,12 @@
 # Issue 12 item 3 with real processes: a service that cannot apply an event
 # stops that stream there and says so, and an operator sets the event aside.
 #
-# The event is the one seen in the field: a claim whose payer id is 500
-# characters long, which rcmq-intake and rcmq-claims accept but rcmq-metrics
-# cannot store (MDB_BAD_VALSIZE: its dimension key passes LMDB's 511 bytes).
-# Before issue 12 metrics logged "consumer cannot apply events" every second
+# The event seen in the field was a claim whose 500-character payer id
+# rcmq-metrics could not store (MDB_BAD_VALSIZE). Intake refuses such
+# elements now and metrics stores any length (issue 12 items 3 and 7), so
+# the test makes the second claim's events fail with the failpoint
+# RCMQ_FAIL_APPLY (common/service.c), as a handler's refusal would. Before
+# issue 12 metrics logged "consumer cannot apply events" every second
 # forever while `rcmqctl status` said ok. Now:
 #   - status --json shows metrics' problem stream_stopped (stream, seq, error)
 #     with ok false and exit status 1, and the log says it once;
@@ -79,26 +81,19 @@ wait_for() {
 intake_stopped() { snapshot; [[ "$(stopped_streams)" =~ (^|$'\n')intake\  ]]; }
 status_ok() { ctl status --json --timeout 1000 >/dev/null 2>&1; }
 
+export RCMQ_FAIL_APPLY="metrics:intake:2,metrics:claims:2"
 expect 0 "scripts/run --empty starts a deployment" "$ROOT/scripts/run" --empty
 ctl keys add lead1 --role leader >/dev/null 2>&1 && ok "a leader key" || fail "keys add lead1"
 
-# Three claims; the second one's payer id becomes 500 characters. What the
-# figures must be afterwards comes from the generator's record of the others.
-"$ROOT/scripts/gen-837" --seed 3 --claims 3 --date 2026-11-01 --out batch.837 --expect batch.json
+# Three claims; the second one's events (intake #2, claims #2) cannot be
+# applied by metrics. What the figures must be afterwards comes from the
+# generator's record of the others.
+"$ROOT/scripts/gen-837" --seed 3 --claims 3 --date 2026-11-01 --out bad.837 --expect batch.json
 python3 - <<'EOF' >expected.txt
 import json
 doc = json.load(open("batch.json"))
 claims = doc["claims"]
 assert len(claims) == 3 and all(c["accepted"] for c in claims), claims
-text = open("batch.837").read()
-parts = text.split("NM1*PR*")
-assert len(parts) == 4, len(parts)
-segment = parts[2]                       # the second claim's payer
-start = segment.index("*PI*") + 4
-end = segment.index("~", start)
-assert segment[start:end] == claims[1]["payer_id"], (segment[start:end], claims[1]["payer_id"])
-parts[2] = segment[:start] + "X" * 500 + segment[end:]
-open("bad.837", "w").write("NM1*PR*".join(parts))
 good = [c for i, c in enumerate(claims) if i != 1]
 print(claims[1]["pcn"], len(good), sum(c["charge_cents"] for c in good))
 EOF
@@ -112,14 +107,15 @@ if wait_for 60 intake_stopped; then ok "metrics reports stream_stopped on intake
     fail "metrics never reported stream_stopped on intake"; cat "$WORK/status.json" | head -c 3000; fi
 read -r _ SEQ < <(stopped_streams | sed -n 's/^intake /x /p')
 SEQ="${SEQ:-0}"
-python3 - "$WORK/status.json" "$SEQ" <<'EOF' && ok "status: ok false, the problem names intake #$SEQ and MDB_BAD_VALSIZE, offset $((SEQ - 1))" || fail "status does not show the stopped stream right"
+python3 - "$WORK/status.json" "$SEQ" <<'EOF' && ok "status: ok false, the problem names intake #$SEQ and the failure, offset $((SEQ - 1))" || fail "status does not show the stopped stream right"
 import json, sys
 doc = json.load(open(sys.argv[1])); seq = int(sys.argv[2])
 assert doc["ok"] is False and doc["problem_count"] >= 1, doc
 metrics = [p for p in doc["processes"] if p["name"] == "metrics"][0]
 problem = [p for p in metrics["problems"] if p["subject"] == "intake"][0]
 assert problem["code"] == "stream_stopped" and problem["seq"] == seq >= 1, problem
-assert "MDB_BAD_VALSIZE" in problem["message"], problem
+assert "RCMQ_FAIL_APPLY" in problem["message"] and "RCMQ_FAIL_APPLY" in problem["error"], problem
+assert problem["stream"] == "intake", problem
 assert "deadletter skip" in problem["message"], problem
 assert metrics["consumed"]["intake"] == seq - 1, metrics["consumed"]
 EOF
@@ -151,14 +147,14 @@ grep -qx "intake $SEQ" <<<"$(stopped_streams)" && ok "after the refusals it stil
 
 # Set aside by an admin: each stopped stream of metrics, until none is left;
 # every event set aside must concern the bad claim.
-expect 0 "an admin sets intake #$SEQ aside" ctl --json deadletter skip metrics intake "$SEQ" --reason "payer id of $BAD_PCN is 500 characters; claim to be resubmitted"
+expect 0 "an admin sets intake #$SEQ aside" ctl --json deadletter skip metrics intake "$SEQ" --reason "claim $BAD_PCN cannot be applied; to be resubmitted"
 python3 - "$WORK/out" "$SEQ" "$BAD_PCN" <<'EOF' && ok "the reply is the record (admin, reason, key $BAD_PCN)" || fail "skip reply: $(cat "$WORK/out")"
 import json, sys
 record = json.load(open(sys.argv[1]))
 assert record["service"] == "metrics" and record["stream"] == "intake", record
 assert record["seq"] == int(sys.argv[2]) and record["actor"] == "admin", record
-assert record["key"] == sys.argv[3] and "500 characters" in record["reason"], record
-assert "MDB_BAD_VALSIZE" in record["error"] and record["time"].startswith("2026-11-02T"), record
+assert record["key"] == sys.argv[3] and "to be resubmitted" in record["reason"], record
+assert "RCMQ_FAIL_APPLY" in record["error"] and record["time"].startswith("2026-11-02T"), record
 EOF
 skips=1
 for _ in 1 2 3 4 5 6; do
