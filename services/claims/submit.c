@@ -112,12 +112,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
             codec_free (record);
             continue;
         }
-        free (claim->frequency_code);
-        claim->frequency_code = strdup (s_outgoing [row].frequency);
-        if (*record->payer_claim_number) {
-            free (claim->payer_claim_number);
-            claim->payer_claim_number = strdup (record->payer_claim_number);
-        }
+        //  ledger_set_text, not free: an empty field of a decoded message
+        //  points at protobuf-c's shared empty string, and freeing it
+        //  killed the process at every submit of a voided or corrected
+        //  claim that had no payer claim number in its claim data.
+        ledger_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+        if (*record->payer_claim_number)
+            ledger_set_text (&claim->payer_claim_number, record->payer_claim_number);
         char error [WRITE837_ERROR_SIZE];
         if (write837_check (claim, record->dims->payer_id, error)) {
             s_skip (reply, pcn, error);
