@@ -86,30 +86,34 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
 {
     const char *status = s_outgoing [row].status;
     size_t prefix = strlen (status) + 1;
-    char start [64];
-    snprintf (start, sizeof start, "%s", status);
+    const char *start = status;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, store_table (self->store, "by_status"), &cursor);
     if (rc)
         return rc;
-    MDB_val key = { prefix, start }, value;
+    MDB_val key = { prefix, (void *) start }, value;
     for (rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
         if (key.mv_size < prefix || memcmp (key.mv_data, start, prefix))
             break;
-        char pcn [128];
-        snprintf (pcn, sizeof pcn, "%.*s", (int) (key.mv_size - prefix), (const char *) key.mv_data + prefix);
+        //  Sized from the key: a fixed buffer cut long PCNs, so their
+        //  claims were never found and silently never sent.
+        char *pcn = strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix);
         ClaimRecord *record = ledger_get (self, txn, pcn);
         if (!record || !record->dims || !record->claim
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
+            if (!record)
+                s_skip (reply, pcn, "listed as ready to send but has no claim record");
             codec_free (record);
+            free (pcn);
             continue;
         }
         Claim *claim = phi_claim_open (self->phi_key, record->claim);
         if (!claim) {
             s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
             codec_free (record);
+            free (pcn);
             continue;
         }
         //  ledger_set_text, not free: an empty field of a decoded message
@@ -124,11 +128,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
             s_skip (reply, pcn, error);
             codec_free (claim);
             codec_free (record);
+            free (pcn);
             continue;
         }
         s_payer_t *payer = s_payer (payers, record->dims->payer_id);
         zlistx_add_end (payer->records, record);
         zlistx_add_end (payer->claims, claim);
+        free (pcn);
     }
     mdb_cursor_close (cursor);
     return rc == MDB_NOTFOUND? 0: rc;
