@@ -34,6 +34,7 @@ static s_suite_t s_suites [] = {
     { "posting", posting_suite },
     { "carc", carc_suite },
     { "ack277", ack277_suite },
+    { "files", files_suite },
 };
 
 char *

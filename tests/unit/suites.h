@@ -27,6 +27,7 @@ Suite *remit835_suite (void);
 Suite *posting_suite (void);
 Suite *carc_suite (void);
 Suite *ack277_suite (void);
+Suite *files_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
