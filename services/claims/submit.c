@@ -30,6 +30,11 @@
 #include "files.h"
 
 #include <ctype.h>
+#include <sodium.h>
+
+//  The field name a stored submission's 837P text is sealed under (with
+//  its file name as record id).
+#define SUBMISSION_FIELD "submission.content"
 
 //  The statuses that go out, and the frequency code each is sent with.
 static const struct {
@@ -358,9 +363,14 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     submission.claims = (uint32_t) count;
     submission.created_ms = now;
     submission.actor = (char *) call->caller->name;
-    submission.content.data = (uint8_t *) text;
-    submission.content.len = size;
+    //  The stored copy, kept to write the file after the commit (or at the
+    //  next start), is sealed: the 837P text is full of PHI.
+    size_t sealed_size;
+    uint8_t *sealed = phi_seal (self->phi_key, filename, SUBMISSION_FIELD, (const uint8_t *) text, size, &sealed_size);
+    submission.content.data = sealed;
+    submission.content.len = sealed_size;
     uint8_t *packed = codec_pack (&submission, &size);
+    free (sealed);
     int rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
     free (packed);
     free (text);
@@ -445,8 +455,17 @@ static int
 s_write_file (claims_t *self, const Submission *submission)
 {
     char error [512];
-    int rc = outbound_send (self->outbound, submission, submission->content.data,
-                            submission->content.len, error, sizeof error);
+    size_t size;
+    char *text = phi_open (self->phi_key, submission->filename, SUBMISSION_FIELD,
+                           submission->content.data, submission->content.len, &size);
+    if (!text) {
+        log_error ("837P file not written: its stored copy does not open with this deployment's PHI key",
+                   "file", json_string (submission->filename), NULL);
+        return -1;
+    }
+    int rc = outbound_send (self->outbound, submission, (const uint8_t *) text, size, error, sizeof error);
+    sodium_memzero (text, size);
+    free (text);
     if (rc == 0)
         log_info ("837P file written", "file", json_string (submission->filename),
                   "claims", json_integer (submission->claims), NULL);
