@@ -178,7 +178,7 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
             if (!record)
-                s_skip (reply, pcn, "listed as ready to send but has no claim record");
+                s_skip (reply, pcn, "in the status index but has no claim record");
             codec_free (record);
             free (pcn);
             continue;
