@@ -174,3 +174,14 @@ phi_blind_index (phi_key_t *self, const char *member_id, uint8_t out [PHI_BLIND_
                         self->index_key, crypto_generichash_KEYBYTES);
     sodium_memzero (normal, sizeof normal);
 }
+
+void
+phi_digest (phi_key_t *self, const void *data, size_t size, uint8_t out [PHI_BLIND_INDEX_SIZE])
+{
+    //  A domain label first, so a digest never equals a member id's index.
+    crypto_generichash_state state;
+    crypto_generichash_init (&state, self->index_key, crypto_generichash_KEYBYTES, PHI_BLIND_INDEX_SIZE);
+    crypto_generichash_update (&state, (const uint8_t *) "rcmq digest", 12);
+    crypto_generichash_update (&state, (const uint8_t *) data, size);
+    crypto_generichash_final (&state, out, PHI_BLIND_INDEX_SIZE);
+}

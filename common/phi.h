@@ -43,5 +43,9 @@ char      *phi_open (phi_key_t *self, const char *record_id, const char *field,
 //  Blind index of a member id (case and blanks ignored) into out.
 void       phi_blind_index (phi_key_t *self, const char *member_id,
                             uint8_t out [PHI_BLIND_INDEX_SIZE]);
+//  Keyed BLAKE2b of bytes that hold PHI (e.g. a whole claim), so two
+//  copies can be compared, or a copy recognized, without keeping the PHI.
+void       phi_digest (phi_key_t *self, const void *data, size_t size,
+                       uint8_t out [PHI_BLIND_INDEX_SIZE]);
 
 #endif

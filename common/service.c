@@ -8,6 +8,7 @@
 #include "transport.h"
 
 #include <getopt.h>
+#include <sys/stat.h>
 #include <sodium.h>
 
 #define SERVICE_FLUSH_MS 5000
@@ -452,6 +453,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
     log_init (process);
     if (sodium_init () < 0)
         return 1;
+    //  Every folder and file a service makes (stores, 837P / 999 files,
+    //  reports) is its own user's only: they hold or may hold PHI.
+    umask (077);
     service_t *self = (service_t *) zmalloc (sizeof (service_t));
     self->def = def;
     self->config = config_new ();

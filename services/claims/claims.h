@@ -25,7 +25,7 @@ typedef struct {
     store_t *store;
     outbox_t *outbox;
     phi_key_t *phi_key;
-    char *outbound_dir;         //  837P files for the clearinghouse
+    struct _outbound_t *outbound;   //  837P files for the clearinghouse (outbound.h)
     int follow_up_days;         //  default days without payer response
     config_t *config;
 } claims_t;

@@ -39,11 +39,17 @@ ledger_scope (server_call_t *call, const char *pcn)
     return 0;
 }
 
-static size_t
-s_status_key (char *key, size_t size, const char *status, const char *pcn)
+//  status ‖ 0 ‖ PCN, sized from the data (a fixed buffer cut long PCNs,
+//  so the index named claims that did not exist). Free it.
+static char *
+s_status_key (const char *status, const char *pcn, size_t *size)
 {
-    int n = snprintf (key, size, "%s%c%s", status, 0, pcn);
-    return n < 0 || (size_t) n >= size? size - 1: (size_t) n;
+    size_t status_size = strlen (status) + 1, pcn_size = strlen (pcn);
+    char *key = (char *) malloc (status_size + pcn_size + 1);
+    memcpy (key, status, status_size);
+    memcpy (key + status_size, pcn, pcn_size + 1);
+    *size = status_size + pcn_size;
+    return key;
 }
 
 int
@@ -55,14 +61,17 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     free (packed);
     if (rc || (old_status && streq (old_status, record->status)))
         return rc;
-    char key [256];
     if (old_status && *old_status) {
-        rc = store_del (self->store, txn, "by_status", key, s_status_key (key, sizeof key, old_status, record->pcn));
+        char *key = s_status_key (old_status, record->pcn, &size);
+        rc = store_del (self->store, txn, "by_status", key, size);
+        free (key);
         if (rc && rc != MDB_NOTFOUND)
             return rc;
     }
-    return store_put (self->store, txn, "by_status", key,
-                      s_status_key (key, sizeof key, record->status, record->pcn), "", 0);
+    char *key = s_status_key (record->status, record->pcn, &size);
+    rc = store_put (self->store, txn, "by_status", key, size, "", 0);
+    free (key);
+    return rc;
 }
 
 int

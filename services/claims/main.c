@@ -10,6 +10,7 @@
         phi/key-file               PHI key (<keys/dir>/phi.key)
 */
 #include "claims.h"
+#include "outbound.h"
 #include "log.h"
 
 extern const server_method_t claims_read_methods [];
@@ -45,9 +46,10 @@ s_start (service_t *service)
         log_error ("cannot load the PHI key: run `rcmqctl keys init`", "error", json_string (error), NULL);
         return -1;
     }
-    self->outbound_dir = strdup (config_path (self->config, "claims/outbound-dir", default_outbound));
-    if (zsys_dir_create ("%s", self->outbound_dir)) {
-        log_error ("cannot create the outbound folder", "path", json_string (self->outbound_dir), NULL);
+    self->outbound = outbound_new (config_path (self->config, "claims/outbound-dir", default_outbound),
+                                   error, sizeof error);
+    if (!self->outbound) {
+        log_error ("cannot open the outbound folder", "error", json_string (error), NULL);
         return -1;
     }
     self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
@@ -71,7 +73,7 @@ static void
 s_stop (service_t *service)
 {
     phi_key_destroy (&s_claims.phi_key);
-    free (s_claims.outbound_dir);
+    outbound_destroy (&s_claims.outbound);
 }
 
 static const service_def_t s_service = {

@@ -61,30 +61,37 @@ s_list (server_call_t *call)
     int rc = mdb_cursor_open (call->txn, store_table (self->store, by_status? "by_status": "claims"), &cursor);
     if (rc)
         return rc;
-    char start [256];
+    //  Keys and PCNs are sized from the data: fixed buffers cut long PCNs
+    //  (a 205-character one was never found again) and let a long `after`
+    //  give a key size beyond its buffer.
     size_t prefix = by_status? strlen (request->status) + 1: 0;
-    int start_size = by_status? snprintf (start, sizeof start, "%s%c%s", request->status, 0, request->after)
-                              : snprintf (start, sizeof start, "%s", request->after);
-    MDB_val key = { (size_t) start_size, start }, value;
+    size_t start_size = prefix + strlen (request->after);
+    char *start = (char *) zmalloc (start_size + 1);
+    if (by_status)
+        memcpy (start, request->status, prefix);    //  with its 0
+    memcpy (start + prefix, request->after, strlen (request->after));
+    MDB_val key = { start_size, start }, value;
     rc = mdb_cursor_get (cursor, &key, &value, start_size? MDB_SET_RANGE: MDB_FIRST);
     ClaimRecord **rows = (ClaimRecord **) calloc (limit + 1, sizeof (ClaimRecord *));
     size_t count = 0;
-    char next [128] = "";
+    const char *next = "";
     for (; rc == 0; rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
         if (by_status && (key.mv_size < prefix || memcmp (key.mv_data, start, prefix)))
             break;
-        char pcn [128];
-        snprintf (pcn, sizeof pcn, "%.*s", (int) (key.mv_size - prefix), (const char *) key.mv_data + prefix);
-        if (*request->after && streq (pcn, request->after))
+        char *pcn = strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix);
+        if (*request->after && streq (pcn, request->after)) {
+            free (pcn);
             continue;
+        }
         ClaimRecord *record = by_status? ledger_get (self, call->txn, pcn)
             : (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+        free (pcn);
         if (!record || !s_matches (request, record) || !s_in_scope (call, record)) {
             codec_free (record);
             continue;
         }
         if (count == limit) {
-            snprintf (next, sizeof next, "%s", rows [count - 1]->pcn);
+            next = rows [count - 1]->pcn;
             codec_free (record);
             break;
         }
@@ -92,10 +99,11 @@ s_list (server_call_t *call)
         server_call_subject (call, record->pcn);
     }
     mdb_cursor_close (cursor);
+    free (start);
     ClaimList list = CLAIM_LIST__INIT;
     list.n_claims = count;
     list.claims = rows;
-    list.next = next;
+    list.next = (char *) next;
     server_call_reply (call, &list);
     for (size_t i = 0; i < count; i++)
         codec_free (rows [i]);

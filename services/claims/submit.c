@@ -9,15 +9,32 @@
     file on disk always means claims marked submitted, and the other way
     round.
 
+    A claim goes out once: the outbound register (outbound.h) beside the
+    files remembers every claim sent, so a store restored from an older
+    copy, whose claims are ready again, does not send them twice: they are
+    marked as the register says they were sent, and named in the reply.
+    Only a replacement or void whose claim differs from the one sent goes
+    out again. File names carry the control number, which continues from
+    the register's, and a file is never written over another.
+
         claims.Submit  SubmitClaimsRequest -> SubmitClaimsReply  claims.submit
 */
 #include "claims.h"
 #include "lifecycle.h"
 #include "write837.h"
+#include "outbound.h"
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
 #include "phi_claim.h"
+#include "files.h"
+
+#include <ctype.h>
+#include <sodium.h>
+
+//  The field name a stored submission's 837P text is sealed under (with
+//  its file name as record id).
+#define SUBMISSION_FIELD "submission.content"
 
 //  The statuses that go out, and the frequency code each is sent with.
 static const struct {
@@ -34,6 +51,7 @@ typedef struct {
     char *payer_id;
     zlistx_t *records;              //  ClaimRecord* to mark
     zlistx_t *claims;               //  Claim* opened, to write
+    zlistx_t *sent;                 //  SentClaim* for the register
 } s_payer_t;
 
 static void
@@ -44,6 +62,7 @@ s_payer_free (void **item_p)
         free (payer->payer_id);
         zlistx_destroy (&payer->records);
         zlistx_destroy (&payer->claims);
+        zlistx_destroy (&payer->sent);
         free (payer);
     }
     *item_p = NULL;
@@ -67,6 +86,8 @@ s_payer (zhashx_t *payers, const char *payer_id)
         zlistx_set_destructor (payer->records, s_message_free);
         payer->claims = zlistx_new ();
         zlistx_set_destructor (payer->claims, s_message_free);
+        payer->sent = zlistx_new ();
+        zlistx_set_destructor (payer->sent, s_message_free);
         zhashx_insert (payers, payer_id, payer);
     }
     return payer;
@@ -80,59 +101,196 @@ s_skip (SubmitClaimsReply *reply, const char *pcn, const char *why)
 }
 
 //  Opens and prepares the claims of one outgoing status.
+//  A claim the register says went out after this store's copy was made.
+typedef struct {
+    ClaimRecord *record;
+    char *filename;
+} s_resent_t;
+
+static void
+s_resent_free (void **item_p)
+{
+    s_resent_t *resent = (s_resent_t *) *item_p;
+    if (resent) {
+        codec_free (resent->record);
+        free (resent->filename);
+        free (resent);
+    }
+    *item_p = NULL;
+}
+
+//  The claim as it goes out, for the register: PCN, frequency, digest.
+static SentClaim *
+s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *frequency)
+{
+    SentClaim *sent = (SentClaim *) malloc (sizeof (SentClaim));
+    sent_claim__init (sent);
+    sent->pcn = strdup (pcn);
+    sent->frequency = strdup (frequency);
+    size_t size;
+    uint8_t *packed = codec_pack (claim, &size);
+    sent->digest.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
+    sent->digest.len = PHI_BLIND_INDEX_SIZE;
+    phi_digest (self->phi_key, packed, size, sent->digest.data);
+    free (packed);
+    return sent;
+}
+
+//  The file the register says sent this claim already, or NULL: the same
+//  claim with the same frequency, or any claim of the PCN when this one
+//  is a first submission (frequency 1).
+static const char *
+s_already_sent (zhashx_t *sent_since, const SentClaim *sent)
+{
+    if (!sent_since)
+        return NULL;
+    char hex [2 * PHI_BLIND_INDEX_SIZE + 1];
+    outbound_digest_hex (sent->digest.data, sent->digest.len, hex);
+    char *key = zsys_sprintf ("%s\t%s\t%s", sent->pcn, sent->frequency, hex);
+    const char *file = (const char *) zhashx_lookup (sent_since, key);
+    zstr_free (&key);
+    if (!file && streq (sent->frequency, "1"))
+        file = (const char *) zhashx_lookup (sent_since, sent->pcn);
+    return file;
+}
+
 static int
 s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size_t row,
-          zhashx_t *payers, SubmitClaimsReply *reply)
+          zhashx_t *payers, zhashx_t *sent_since, zlistx_t *resent, SubmitClaimsReply *reply)
 {
     const char *status = s_outgoing [row].status;
     size_t prefix = strlen (status) + 1;
-    char start [64];
-    snprintf (start, sizeof start, "%s", status);
+    const char *start = status;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, store_table (self->store, "by_status"), &cursor);
     if (rc)
         return rc;
-    MDB_val key = { prefix, start }, value;
+    MDB_val key = { prefix, (void *) start }, value;
     for (rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
         if (key.mv_size < prefix || memcmp (key.mv_data, start, prefix))
             break;
-        char pcn [128];
-        snprintf (pcn, sizeof pcn, "%.*s", (int) (key.mv_size - prefix), (const char *) key.mv_data + prefix);
+        //  Sized from the key: a fixed buffer cut long PCNs, so their
+        //  claims were never found and silently never sent.
+        char *pcn = strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix);
         ClaimRecord *record = ledger_get (self, txn, pcn);
         if (!record || !record->dims || !record->claim
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
+            if (!record)
+                s_skip (reply, pcn, "in the status index but has no claim record");
             codec_free (record);
+            free (pcn);
             continue;
         }
         Claim *claim = phi_claim_open (self->phi_key, record->claim);
         if (!claim) {
             s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
             codec_free (record);
+            free (pcn);
             continue;
         }
-        free (claim->frequency_code);
-        claim->frequency_code = strdup (s_outgoing [row].frequency);
-        if (*record->payer_claim_number) {
-            free (claim->payer_claim_number);
-            claim->payer_claim_number = strdup (record->payer_claim_number);
-        }
+        //  ledger_set_text, not free: an empty field of a decoded message
+        //  points at protobuf-c's shared empty string, and freeing it
+        //  killed the process at every submit of a voided or corrected
+        //  claim that had no payer claim number in its claim data.
+        ledger_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+        if (*record->payer_claim_number)
+            ledger_set_text (&claim->payer_claim_number, record->payer_claim_number);
         char error [WRITE837_ERROR_SIZE];
         if (write837_check (claim, record->dims->payer_id, error)) {
             s_skip (reply, pcn, error);
             codec_free (claim);
             codec_free (record);
+            free (pcn);
+            continue;
+        }
+        SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
+        const char *sent_in = s_already_sent (sent_since, sent);
+        if (sent_in) {
+            s_resent_t *item = (s_resent_t *) zmalloc (sizeof (s_resent_t));
+            item->record = record;
+            item->filename = strdup (sent_in);
+            zlistx_add_end (resent, item);
+            char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
+            s_skip (reply, pcn, why);
+            zstr_free (&why);
+            codec_free (sent);
+            codec_free (claim);
+            free (pcn);
             continue;
         }
         s_payer_t *payer = s_payer (payers, record->dims->payer_id);
         zlistx_add_end (payer->records, record);
         zlistx_add_end (payer->claims, claim);
+        zlistx_add_end (payer->sent, sent);
+        free (pcn);
     }
     mdb_cursor_close (cursor);
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
+//  The next control number: after the store's and the register's, so a
+//  store restored from an older copy does not use one again. Returns 0 or
+//  an LMDB error / -1 (store_error names it).
+static int
+s_next_control (claims_t *self, MDB_txn *txn, uint64_t *control)
+{
+    uint64_t stored;
+    int rc = store_get_u64 (self->store, txn, "meta", "isa_control", &stored);
+    if (rc)
+        return rc;
+    if (stored < outbound_last_control (self->outbound))
+        stored = outbound_last_control (self->outbound);
+    *control = stored >= 999999999? 1: stored + 1;
+    return store_put_u64 (self->store, txn, "meta", "isa_control", *control);
+}
+
+//  Moves a claim on as sent in filename (reason: a format with one %s for
+//  the file name), and emits claims.submitted.
+static int
+s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const char *filename,
+             const char *reason_format, uint64_t now)
+{
+    char old_status [32];
+    snprintf (old_status, sizeof old_status, "%s", record->status);
+    const char *next = "submitted";
+    for (size_t row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0]; row++)
+        if (streq (s_outgoing [row].status, old_status))
+            next = s_outgoing [row].next_status;
+    char *reason = zsys_sprintf (reason_format, filename);
+    char error [256];
+    int rc = 0;
+    if (lifecycle_move (record, next, call->caller->name, reason, now, error, sizeof error) == 0) {
+        ledger_set_text (&record->submission_file, filename);
+        record->submitted_ms = now;
+        ClaimEvent event = CLAIM_EVENT__INIT;
+        event.from_status = old_status;
+        event.actor = (char *) call->caller->name;
+        event.reason = reason;
+        event.submission_file = (char *) filename;
+        event.time_ms = now;
+        rc = ledger_put (self, call->txn, record, old_status);
+        if (rc == 0)
+            rc = ledger_emit (self, call->txn, "submitted", record, &event);
+        server_call_subject (call, record->pcn);
+    }
+    //  else cannot happen: gathered by status
+    zstr_free (&reason);
+    return rc;
+}
+
+//  A payer id as a part of a file name: letters, digits, '-' and '_' kept,
+//  anything else (a '/' above all) made '_'.
+static char *
+s_name_part (const char *payer_id)
+{
+    char *part = strdup (*payer_id? payer_id: "NOPAYER");
+    for (char *c = part; *c; c++)
+        if (!isalnum ((unsigned char) *c) && *c != '-' && *c != '_')
+            *c = '_';
+    return part;
+}
 
 //  Writes one payer's file into the submissions table and marks its claims.
 static int
@@ -146,7 +304,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
         claims [i++] = claim;
     uint64_t now = clock_now_ms ();
     uint64_t control;
-    int rc = store_next_counter (self->store, txn, "meta", "isa_control", 999999999, &control);
+    int rc = s_next_control (self, txn, &control);
     if (rc) {
         free (claims);
         return rc;
@@ -184,56 +342,57 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     if (!text)
         return server_call_fail (call, STATUS__INTERNAL, "claims.Submit: payer %s: %s", payer->payer_id, error);
 
-    char filename [128];
     char date [16];
     clock_format_date (now, date, sizeof date);
-    snprintf (filename, sizeof filename, "837P-%s-%.4s%.2s%.2s-%09" PRIu64 ".x12", payer->payer_id, date, date + 5, date + 8, control);
+    char *part = s_name_part (payer->payer_id);
+    char *filename = zsys_sprintf ("837P-%s-%.4s%.2s%.2s-%09" PRIu64 ".x12", part, date, date + 5, date + 8, control);
+    free (part);
+    if (outbound_taken (self->outbound, filename)) {
+        //  Not ours to replace: refuse the whole submit, nothing marked.
+        server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                          "claims.Submit: outbound file %s/%s already exists; not overwritten, nothing sent",
+                          outbound_dir (self->outbound), filename);
+        zstr_free (&filename);
+        free (text);
+        return 0;
+    }
+    SentClaim **sent = (SentClaim **) calloc (count + 1, sizeof (SentClaim *));
+    i = 0;
+    for (SentClaim *claim = (SentClaim *) zlistx_first (payer->sent); claim; claim = (SentClaim *) zlistx_next (payer->sent))
+        sent [i++] = claim;
     Submission submission = SUBMISSION__INIT;
+    submission.control = control;
+    submission.n_sent = count;
+    submission.sent = sent;
     submission.filename = filename;
     submission.payer_id = payer->payer_id;
     submission.claims = (uint32_t) count;
     submission.created_ms = now;
     submission.actor = (char *) call->caller->name;
-    submission.content.data = (uint8_t *) text;
-    submission.content.len = size;
+    //  The stored copy, kept to write the file after the commit (or at the
+    //  next start), is sealed: the 837P text is full of PHI.
+    size_t sealed_size;
+    uint8_t *sealed = phi_seal (self->phi_key, filename, SUBMISSION_FIELD, (const uint8_t *) text, size, &sealed_size);
+    submission.content.data = sealed;
+    submission.content.len = sealed_size;
     uint8_t *packed = codec_pack (&submission, &size);
+    free (sealed);
     rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
     free (packed);
     free (text);
+    free (sent);
 
-    size_t row = 0;
     for (ClaimRecord *record = (ClaimRecord *) zlistx_first (payer->records); record && rc == 0;
-         record = (ClaimRecord *) zlistx_next (payer->records)) {
-        char old_status [32];
-        snprintf (old_status, sizeof old_status, "%s", record->status);
-        const char *next = "submitted";
-        for (row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0]; row++)
-            if (streq (s_outgoing [row].status, old_status))
-                next = s_outgoing [row].next_status;
-        char reason [192];
-        snprintf (reason, sizeof reason, "sent in %s", filename);
-        if (lifecycle_move (record, next, call->caller->name, reason, now, error, sizeof error))
-            continue;       //  cannot happen: gathered by status
-        ledger_set_text (&record->submission_file, filename);
-        record->submitted_ms = now;
-        ClaimEvent event = CLAIM_EVENT__INIT;
-        event.from_status = old_status;
-        event.actor = (char *) call->caller->name;
-        event.reason = reason;
-        event.submission_file = filename;
-        event.time_ms = now;
-        rc = ledger_put (self, txn, record, old_status);
-        if (rc == 0)
-            rc = ledger_emit (self, txn, "submitted", record, &event);
-        server_call_subject (call, record->pcn);
-    }
+         record = (ClaimRecord *) zlistx_next (payer->records))
+        rc = s_mark_sent (self, call, record, filename, "sent in %s", now);
     reply->files = (char **) realloc (reply->files, (reply->n_files + 1) * sizeof (char *));
-    reply->files [reply->n_files++] = strdup (filename);
+    reply->files [reply->n_files++] = filename;
     reply->claims += (uint32_t) count;
     reply->interchanges++;
     return rc;
 }
 
+//  Names of files committed and not yet written, in control order.
 static zlistx_t *s_pending_files;
 
 static int
@@ -243,10 +402,34 @@ s_submit (server_call_t *call)
     SubmitClaimsRequest *request = (SubmitClaimsRequest *) call->body;
     zhashx_t *payers = zhashx_new ();
     zhashx_set_destructor (payers, s_payer_free);
+    zlistx_t *resent = zlistx_new ();
+    zlistx_set_destructor (resent, s_resent_free);
     SubmitClaimsReply reply = SUBMIT_CLAIMS_REPLY__INIT;
     int rc = 0;
-    for (size_t row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0] && rc == 0; row++)
-        rc = s_gather (self, call->txn, request, row, payers, &reply);
+    //  A store behind the register (restored from an older copy) learns
+    //  from it which claims went out since.
+    zhashx_t *sent_since = NULL;
+    uint64_t store_control;
+    rc = store_get_u64 (self->store, call->txn, "meta", "isa_control", &store_control);
+    if (rc == 0 && store_control < outbound_last_control (self->outbound)) {
+        char error [512];
+        sent_since = outbound_sent_since (self->outbound, (uint32_t) store_control, error, sizeof error);
+        if (!sent_since)
+            rc = server_call_fail (call, STATUS__UNAVAILABLE, "claims.Submit: %s", error);
+        else
+            log_warn ("the claims store is older than the outbound register: claims sent since are not sent again",
+                      "store_control", json_integer ((json_int_t) store_control),
+                      "register_control", json_integer (outbound_last_control (self->outbound)), NULL);
+    }
+    for (size_t row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0] && rc == 0 && call->status == STATUS__OK; row++)
+        rc = s_gather (self, call->txn, request, row, payers, sent_since, resent, &reply);
+    zhashx_destroy (&sent_since);
+    uint64_t now = clock_now_ms ();
+    for (s_resent_t *item = (s_resent_t *) zlistx_first (resent); item && rc == 0;
+         item = (s_resent_t *) zlistx_next (resent))
+        rc = s_mark_sent (self, call, item->record, item->filename,
+                          "already sent in %s (the outbound register; the store was older)", now);
+    zlistx_destroy (&resent);
     //  Payers in id order, so control numbers follow a stable order.
     zlistx_t *ids = zhashx_keys (payers);
     zlistx_set_comparator (ids, (zlistx_comparator_fn *) strcmp);
@@ -274,50 +457,112 @@ s_submit (server_call_t *call)
     return rc;
 }
 
-//  Writes stored submissions that are not on disk yet: those just committed
-//  (names given), or with names NULL every one (at start).
-void
-submit_write_files (claims_t *self)
+//  Writes one stored submission's file and registers it; 0 or not.
+static int
+s_write_file (claims_t *self, const Submission *submission)
+{
+    char error [512];
+    size_t size;
+    char *text = phi_open (self->phi_key, submission->filename, SUBMISSION_FIELD,
+                           submission->content.data, submission->content.len, &size);
+    if (!text) {
+        log_error ("837P file not written: its stored copy does not open with this deployment's PHI key",
+                   "file", json_string (submission->filename), NULL);
+        return -1;
+    }
+    int rc = outbound_send (self->outbound, submission, (const uint8_t *) text, size, error, sizeof error);
+    sodium_memzero (text, size);
+    free (text);
+    if (rc == 0)
+        log_info ("837P file written", "file", json_string (submission->filename),
+                  "claims", json_integer (submission->claims), NULL);
+    else
+    if (rc == FILES_EXISTS)
+        log_error ("837P file not written: another file of that name is in the outbound folder and is not overwritten",
+                   "file", json_string (submission->filename), "folder", json_string (outbound_dir (self->outbound)), NULL);
+    else
+        log_error ("cannot write 837P file", "file", json_string (submission->filename),
+                   "error", json_string (error), NULL);
+    return rc;
+}
+
+static int
+s_by_control (const void *a, const void *b)
+{
+    const Submission *x = *(const Submission *const *) a, *y = *(const Submission *const *) b;
+    return x->control < y->control? -1: x->control > y->control;
+}
+
+//  Writes the stored submissions the register does not hold yet, in
+//  control order: those named, or with names NULL every one (at start,
+//  after a crash between a commit and its files). Submissions from before
+//  the register (control 0) were written when they were made.
+static void
+s_write_pending (claims_t *self, zlistx_t *names)
 {
     MDB_txn *txn = store_read_begin (self->store);
     if (!txn)
         return;
-    MDB_cursor *cursor;
-    mdb_cursor_open (txn, store_table (self->store, "submissions"), &cursor);
+    uint32_t done = outbound_last_control (self->outbound);
+    zlistx_t *pending = zlistx_new ();
+    zlistx_set_destructor (pending, s_message_free);
     MDB_val key, value;
-    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/%.*s", self->outbound_dir, (int) key.mv_size, (const char *) key.mv_data);
-        if (zsys_file_exists (path))
-            continue;
-        Submission *submission = (Submission *) codec_decode (&submission__descriptor, value.mv_data, value.mv_size);
-        if (!submission)
-            continue;
-        char temp [PATH_MAX + 8];
-        snprintf (temp, sizeof temp, "%s.tmp", path);
-        FILE *file = fopen (temp, "wb");
-        bool written = file && fwrite (submission->content.data, 1, submission->content.len, file)
-                               == submission->content.len;
-        if (file)
-            written = fclose (file) == 0 && written;
-        if (written && rename (temp, path) == 0)
-            log_info ("837P file written", "file", json_string (submission->filename),
-                      "claims", json_integer (submission->claims), NULL);
-        else
-            log_error ("cannot write 837P file", "path", json_string (path), NULL);
-        codec_free (submission);
+    if (names) {
+        for (const char *name = (const char *) zlistx_first (names); name; name = (const char *) zlistx_next (names)) {
+            if (store_get (self->store, txn, "submissions", name, strlen (name), &value))
+                continue;
+            Submission *submission = (Submission *) codec_decode (&submission__descriptor, value.mv_data, value.mv_size);
+            if (submission && submission->control > done)
+                zlistx_add_end (pending, submission);
+            else
+                codec_free (submission);
+        }
     }
-    mdb_cursor_close (cursor);
+    else {
+        MDB_cursor *cursor;
+        if (mdb_cursor_open (txn, store_table (self->store, "submissions"), &cursor) == 0) {
+            for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+                Submission *submission = (Submission *) codec_decode (&submission__descriptor, value.mv_data, value.mv_size);
+                if (submission && submission->control > done)
+                    zlistx_add_end (pending, submission);
+                else
+                    codec_free (submission);
+            }
+            mdb_cursor_close (cursor);
+        }
+    }
+    size_t count = zlistx_size (pending);
+    Submission **sorted = (Submission **) calloc (count + 1, sizeof (Submission *));
+    size_t i = 0;
+    for (Submission *submission = (Submission *) zlistx_first (pending); submission;
+         submission = (Submission *) zlistx_next (pending))
+        sorted [i++] = submission;
+    if (count)
+        qsort (sorted, count, sizeof (Submission *), s_by_control);
+    //  In order, and no further than the first that fails: the register's
+    //  last control number says how far the files are written, so one
+    //  left behind is found again at the next start.
+    for (i = 0; i < count; i++)
+        if (s_write_file (self, sorted [i]))
+            break;
+    free (sorted);
+    zlistx_destroy (&pending);
     store_read_end (&txn);
+}
+
+void
+submit_write_files (claims_t *self)
+{
+    s_write_pending (self, NULL);
 }
 
 void
 submit_committed (claims_t *self)
 {
     if (s_pending_files && zlistx_size (s_pending_files)) {
+        s_write_pending (self, s_pending_files);
         zlistx_purge (s_pending_files);
-        submit_write_files (self);
     }
 }
 

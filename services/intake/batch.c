@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "dimensions.h"
+#include "files.h"
 #include "log.h"
 #include "parse_837p.h"
 #include "phi_claim.h"
@@ -794,17 +795,10 @@ batch_write_acks (intake_t *intake, const Batch *batch)
         const char *name = batch->ack_files [i];
         if (store_get (intake->store, txn, "acks", name, strlen (name), &value))
             continue;
-        char temp [PATH_MAX + 8];
-        snprintf (temp, sizeof temp, "%s.tmp", path);
-        FILE *file = fopen (temp, "wb");
-        if (!file || fwrite (value.mv_data, 1, value.mv_size, file) != value.mv_size) {
-            log_error ("cannot write 999 file", "path", json_string (path), NULL);
-            if (file)
-                fclose (file);
-            continue;
-        }
-        fclose (file);
-        rename (temp, path);
+        //  0600, whole or not at all, never over another file (files.h).
+        char error [512];
+        if (files_write_new (path, value.mv_data, value.mv_size, error, sizeof error) < 0)
+            log_error ("cannot write 999 file", "path", json_string (path), "error", json_string (error), NULL);
     }
     store_read_end (&txn);
 }

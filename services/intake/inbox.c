@@ -1,5 +1,6 @@
 /*  inbox: see inbox.h. */
 #include "inbox.h"
+#include "files.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -43,6 +44,42 @@ typedef struct {
     Batch batch;
 } s_job_t;
 
+//  A processed file's patient data stays sealed: the file goes to done/
+//  as <name>.sealed (phi_seal under the PHI key, record id the batch id,
+//  field "inbox.file"), and the original is removed. The batch holds its
+//  claims sealed too; the sealed file keeps the bytes as they came.
+//  Returns 0, or -1 (the file is then moved as it is, and it is logged).
+static int
+s_seal_done (intake_t *intake, const char *path, const char *target, const char *batch_id)
+{
+    zfile_t *file = zfile_new (NULL, path);
+    zchunk_t *content = file && zfile_input (file) == 0? zfile_read (file, zfile_cursize (file), 0): NULL;
+    zfile_destroy (&file);
+    if (!content)
+        return -1;
+    size_t size;
+    uint8_t *sealed = phi_seal (intake->phi_key, batch_id, "inbox.file",
+                                zchunk_data (content), zchunk_size (content), &size);
+    zchunk_destroy (&content);
+    char error [512];
+    char *sealed_path = zsys_sprintf ("%s.sealed", target);
+    int rc = files_write_new (sealed_path, sealed, size, error, sizeof error);
+    if (rc == FILES_EXISTS) {
+        //  A file of the same name came before: this one under its batch id.
+        zstr_free (&sealed_path);
+        sealed_path = zsys_sprintf ("%s.%s.sealed", target, batch_id);
+        rc = files_write_new (sealed_path, sealed, size, error, sizeof error);
+    }
+    free (sealed);
+    if (rc)
+        log_error ("cannot seal the processed inbox file", "path", json_string (sealed_path),
+                   "error", json_string (rc == FILES_EXISTS? "exists": error), NULL);
+    zstr_free (&sealed_path);
+    if (rc == 0 && unlink (path))
+        log_error ("cannot remove the processed inbox file", "file", json_string (path), NULL);
+    return rc? -1: 0;
+}
+
 static int
 s_process (store_t *store, MDB_txn *txn, void *arg)
 {
@@ -80,7 +117,9 @@ s_take (intake_t *intake, const char *name, off_t size)
     json_t *json = inbox_batch_json (&job.batch);
     json_dump_file (json, report, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     json_decref (json);
-    if (rename (path, target))
+    //  A refused file stays readable in failed/ (0600, in a 0700 folder):
+    //  someone has to read it to fix it.
+    if ((!completed || s_seal_done (intake, path, target, job.batch.batch_id)) && rename (path, target))
         log_error ("cannot move inbox file", "file", json_string (name), "to", json_string (target), NULL);
     log_info ("inbox file processed", "file", json_string (name), "batch", json_string (job.batch.batch_id),
               "status", json_string (job.batch.status), "claims", json_integer (job.batch.claims),
@@ -127,8 +166,9 @@ inbox_start (intake_t *intake, zloop_t *loop)
     for (size_t i = 0; i < 3; i++) {
         char path [PATH_MAX];
         snprintf (path, sizeof path, "%s%s", intake->inbox_dir, subdirs [i]);
-        if (zsys_dir_create ("%s", path)) {
-            log_error ("cannot create inbox directory", "path", json_string (path), NULL);
+        char error [512];
+        if (files_dir_create (path, error, sizeof error)) {
+            log_error ("cannot create inbox directory", "error", json_string (error), NULL);
             return -1;
         }
     }

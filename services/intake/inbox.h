@@ -3,8 +3,10 @@
 
     Every second the inbox is scanned; a regular file whose size has not
     changed since the previous scan (so it is no longer being written) is
-    processed as a batch, then moved to done/ (completed) or failed/
-    (refused) with <name>.report.json beside it: the batch record as JSON.
+    processed as a batch, then sealed into done/ as <name>.sealed
+    (completed; the plaintext is removed, docs/configuration.md) or moved to
+    failed/ (refused) with <name>.report.json beside it: the batch record
+    as JSON. Folders are made 0700, files 0600.
     Names starting with '.' are ignored, so a sender can write ".x" and
     rename it to "x" when done.
 */

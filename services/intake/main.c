@@ -17,6 +17,7 @@
 #include "upload.h"
 #include "clock.h"
 #include "codec.h"
+#include "files.h"
 #include "log.h"
 
 extern const server_method_t intake_methods [];
@@ -145,8 +146,8 @@ s_start (service_t *service)
     }
     self->inbox_dir = strdup (config_path (config, "intake/inbox-dir", default_inbox));
     self->ack_dir = strdup (config_path (config, "intake/ack-dir", default_acks));
-    if (zsys_dir_create ("%s", self->ack_dir)) {
-        log_error ("cannot create the 999 folder", "path", json_string (self->ack_dir), NULL);
+    if (files_dir_create (self->ack_dir, error, sizeof error)) {
+        log_error ("cannot create the 999 folder", "error", json_string (error), NULL);
         return -1;
     }
     self->scrub = scrub_new ();

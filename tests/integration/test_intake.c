@@ -976,7 +976,12 @@ s_inbox (s_run_t *run, const char *name, const char *outcome)
     snprintf (report, sizeof report, "%s.report.json", moved);
     s_check (run, rename (from, to) == 0, "cannot move %s into the inbox", name);
     bool done = harness_wait_until (s_file_exists, report, harness_scaled_ms (60000), 200);
-    s_check (run, done && s_file_exists (moved), "inbox: %s did not end in %s/ with a report", name, outcome);
+    //  A completed file is kept sealed (<name>.sealed), a refused one as it came.
+    char sealed [PATH_MAX + 16];
+    snprintf (sealed, sizeof sealed, "%s.sealed", moved);
+    bool completed = streq (outcome, "done");
+    s_check (run, done && s_file_exists (completed? sealed: moved), "inbox: %s did not end in %s/ with a report", name, outcome);
+    s_check (run, !completed || !s_file_exists (moved), "inbox: %s is in done/ in plaintext", name);
     s_check (run, !s_file_exists (to), "inbox: %s is still in the inbox", name);
     json_error_t error;
     return done? json_load_file (report, 0, &error): NULL;

@@ -40,6 +40,7 @@ static s_suite_t s_suites [] = {
     { "lifecycle", lifecycle_suite },
     { "output", output_suite },
     { "text", text_suite },
+    { "files", files_suite },
 };
 
 char *

@@ -33,6 +33,7 @@ Suite *ack277_suite (void);
 Suite *lifecycle_suite (void);
 Suite *output_suite (void);
 Suite *text_suite (void);
+Suite *files_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
