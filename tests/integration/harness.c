@@ -737,3 +737,19 @@ harness_first_exited (harness_proc_t **procs, size_t count, int *status)
         }
     return -1;
 }
+
+void
+harness_check_into (char *failures, size_t size, int *failed, bool ok, const char *format, ...)
+{
+    if (ok)
+        return;
+    (*failed)++;
+    size_t used = strlen (failures);
+    if (used + 2 >= size)
+        return;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (failures + used, size - used - 1, format, args);
+    va_end (args);
+    strcat (failures, "\n");
+}

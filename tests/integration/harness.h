@@ -154,4 +154,12 @@ int         harness_replay (const char *replay, zcert_t *cert, const char *broke
                             int timeout_ms, bool (*on_event) (const Event *event, void *arg),
                             void *arg, uint64_t *head);
 
+//  Records a failed check in failures (a line each) and counts it in
+//  *failed: a suite runs every check, then fails once naming all of them.
+void        harness_check_into (char *failures, size_t size, int *failed, bool ok,
+                                const char *format, ...) __attribute__ ((format (printf, 5, 6)));
+//  The same for any run struct with `char failures [N]` and `int failed`.
+#define harness_check(run, ok, ...) \
+    harness_check_into ((run)->failures, sizeof (run)->failures, &(run)->failed, (ok), __VA_ARGS__)
+
 #endif

@@ -30,7 +30,7 @@
     found as an `audit.access` event on the broker's "audit" stream, fetched
     from the replay socket, with the outcome, method and actor expected.
 
-    Failures are collected (s_check) rather than asserted on the spot, so
+    Failures are collected (harness_check) rather than asserted on the spot, so
     the processes are stopped and the logs' tails printed before Check
     reports them.
 */
@@ -71,26 +71,6 @@ typedef struct {
     char failures [8192];
     int failed;
 } s_run_t;
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
 
 static int
 s_keys_add (s_run_t *run, const char *name, const char *role, const char *team)
@@ -155,17 +135,17 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
     memset (run, 0, sizeof *run);
     run->harness = harness_new (tag);
     if (!run->harness || harness_keys (run->harness, NULL)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     run->keys = harness_path (run->harness, "keys");
     for (const char *const *entry = identities; entry && entry [0]; entry += 3)
-        s_check (run, s_keys_add (run, entry [0], entry [1], entry [2]) == 0,
+        harness_check (run, s_keys_add (run, entry [0], entry [1], entry [2]) == 0,
                  "rcmqctl keys add %s --role %s failed", entry [0], entry [1]);
     run->config = harness_config (run->harness);
     if (!run->config
     ||  harness_config_append (run->harness, "intake\n    api = \"tcp://127.0.0.1:%d\"\n", harness_free_port ())) {
-        s_check (run, false, "cannot write config");
+        harness_check (run, false, "cannot write config");
         return false;
     }
     harness_config_value (run->harness, "broker", "api", run->broker_api, sizeof run->broker_api);
@@ -178,14 +158,14 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
     run->service = transport_load_secret (run->keys, "audit");
     if (!run->broker_key || !run->intake_key || !run->admin || !run->service
     ||  !*run->intake_api || !*run->replay) {
-        s_check (run, false, "keys or endpoints missing");
+        harness_check (run, false, "keys or endpoints missing");
         return false;
     }
     run->broker = harness_spawn_service (run->harness, "broker");
     run->intake = harness_spawn_service (run->harness, "intake");
     bool up = run->broker && run->intake
            && harness_wait_until (s_both_up, run, harness_scaled_ms (15000), 100);
-    s_check (run, up, "broker and intake did not come up");
+    harness_check (run, up, "broker and intake did not come up");
     return up;
 }
 
@@ -194,9 +174,9 @@ s_finish (s_run_t *run)
 {
     //  Alive at the end: nothing we sent crashed them.
     if (run->broker)
-        s_check (run, harness_running (run->broker), "the broker exited (status %d)", harness_wait (run->broker, 0));
+        harness_check (run, harness_running (run->broker), "the broker exited (status %d)", harness_wait (run->broker, 0));
     if (run->intake)
-        s_check (run, harness_running (run->intake), "intake exited (status %d)", harness_wait (run->intake, 0));
+        harness_check (run, harness_running (run->intake), "intake exited (status %d)", harness_wait (run->intake, 0));
     zcert_destroy (&run->admin);
     zcert_destroy (&run->service);
     free (run->broker_key);
@@ -352,7 +332,7 @@ s_check_audit (s_run_t *run, const s_expect_t *expects)
     s_audit_wait_t wait = { run, expects, records, 0 };
     harness_wait_until (s_audit_all_there, &wait, harness_scaled_ms (6000), 200);
     for (const s_expect_t *e = expects; e->service || e->method; e++)
-        s_check (run, s_audit_matches (records, wait.count, e) > 0,
+        harness_check (run, s_audit_matches (records, wait.count, e) > 0,
                  "no audit.access record with service=%s method=%s id=%s actor=%s role=%s outcome=%s (of %zu records)",
                  e->service? e->service: "*", e->method? e->method: "*",
                  e->request_id? e->request_id: "*", e->actor_name? e->actor_name: "*",
@@ -400,20 +380,20 @@ START_TEST (test_known_key)
     if (s_start (&run, "auth-known", NULL)) {
         json_t *json = NULL;
         s_rcmqctl_status (&run, NULL, &json);
-        s_check (&run, json != NULL, "rcmqctl status --json printed no JSON");
+        harness_check (&run, json != NULL, "rcmqctl status --json printed no JSON");
         json_t *broker = harness_status_process (json, "broker");
         json_t *intake = harness_status_process (json, "intake");
-        s_check (&run, json_is_true (json_object_get (broker, "up")),
+        harness_check (&run, json_is_true (json_object_get (broker, "up")),
                  "rcmqctl status: broker not up: %s", s_json_text (broker, "error"));
-        s_check (&run, json_is_true (json_object_get (intake, "up")),
+        harness_check (&run, json_is_true (json_object_get (intake, "up")),
                  "rcmqctl status: intake not up: %s", s_json_text (intake, "error"));
         json_decref (json);
 
         zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         Reply *reply = s_raw_call (dealer, "known-1", "intake.Health", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as admin: %s",
+        harness_check (&run, reply && reply->status == STATUS__OK, "intake.Health as admin: %s",
                  reply? codec_status_name (reply->status): "no reply");
-        s_check (&run, reply && streq (reply->id, "known-1"), "the reply does not carry the request id");
+        harness_check (&run, reply && streq (reply->id, "known-1"), "the reply does not carry the request id");
         codec_free (reply);
         zsock_destroy (&dealer);
 
@@ -439,7 +419,7 @@ START_TEST (test_known_key)
         zmsg_append (msg, &frame);
         zmsg_send (&msg, replay);
         zmsg_t *answer = harness_recv (replay, 1500);
-        s_check (&run, answer == NULL, "admin's key read the audit stream from the broker's replay socket");
+        harness_check (&run, answer == NULL, "admin's key read the audit stream from the broker's replay socket");
         zmsg_destroy (&answer);
         zsock_destroy (&replay);
     }
@@ -459,18 +439,18 @@ START_TEST (test_unknown_key)
         zcert_set_meta (stranger, "team", "internal");
         char path [PATH_MAX];
         snprintf (path, sizeof path, "%s/secret/stranger.cert_secret", run.keys);
-        s_check (&run, zcert_save_secret (stranger, path) == 0, "cannot save %s", path);
+        harness_check (&run, zcert_save_secret (stranger, path) == 0, "cannot save %s", path);
 
         json_t *json = NULL;
         int rc = s_rcmqctl_status (&run, "stranger", &json);
-        s_check (&run, rc != 0, "rcmqctl --as stranger status exited 0");
+        harness_check (&run, rc != 0, "rcmqctl --as stranger status exited 0");
         const char *names [] = { "broker", "intake" };
         for (int i = 0; i < 2; i++) {
             json_t *process = harness_status_process (json, names [i]);
-            s_check (&run, process && json_is_false (json_object_get (process, "up")),
+            harness_check (&run, process && json_is_false (json_object_get (process, "up")),
                      "rcmqctl --as stranger: %s reported up", names [i]);
             const char *error = s_json_text (process, "error");
-            s_check (&run, strstr (error, "CURVE key") != NULL,
+            harness_check (&run, strstr (error, "CURVE key") != NULL,
                      "rcmqctl --as stranger: %s's error does not say the key was the problem: '%s'",
                      names [i], error);
         }
@@ -480,9 +460,9 @@ START_TEST (test_unknown_key)
         char error [512];
         Reply *reply = s_call_as (&run, stranger, run.intake_api, run.intake_key, "intake.Health",
                                   NULL, error, sizeof error);
-        s_check (&run, reply == NULL, "intake answered an unknown key (%s)",
+        harness_check (&run, reply == NULL, "intake answered an unknown key (%s)",
                  reply? codec_status_name (reply->status): "");
-        s_check (&run, strstr (error, "refused our CURVE key") != NULL,
+        harness_check (&run, strstr (error, "refused our CURVE key") != NULL,
                  "client error for an unknown key: '%s'", error);
         codec_free (reply);
         //  Nor do raw sockets get anything out of the api, ingest or replay.
@@ -492,15 +472,15 @@ START_TEST (test_unknown_key)
             zstr_sendm (dealer, "FETCH");
             zstr_send (dealer, "");
             zmsg_t *answer = harness_recv (dealer, 1000);
-            s_check (&run, answer == NULL, "%s answered an unknown key", endpoints [i]);
+            harness_check (&run, answer == NULL, "%s answered an unknown key", endpoints [i]);
             zmsg_destroy (&answer);
             zsock_destroy (&dealer);
         }
-        s_check (&run, harness_log_contains (run.harness, "intake", "unknown or revoked key"),
+        harness_check (&run, harness_log_contains (run.harness, "intake", "unknown or revoked key"),
                  "intake's log does not record the refused key");
         //  Known keys are still served, and the stranger left no record
         //  (it never got as far as a request).
-        s_check (&run, s_answering (&run), "broker or intake stopped answering admin");
+        harness_check (&run, s_answering (&run), "broker or intake stopped answering admin");
         s_expect_t expects [] = {
             { "intake", "intake.Health", NULL, "admin", NULL, NULL, STATUS__OK },
             { NULL, NULL, NULL, NULL, NULL, NULL, -1 }
@@ -509,7 +489,7 @@ START_TEST (test_unknown_key)
         s_access_t *records = (s_access_t *) calloc (AUDIT_MAX, sizeof (s_access_t));
         size_t count = s_audit_fetch (&run, records, AUDIT_MAX);
         s_expect_t by_stranger = { NULL, NULL, NULL, NULL, zcert_public_txt (stranger), NULL, -1 };
-        s_check (&run, count > 0 && s_audit_matches (records, count, &by_stranger) == 0,
+        harness_check (&run, count > 0 && s_audit_matches (records, count, &by_stranger) == 0,
                  "audit records for the stranger's key (%zu records)", count);
         free (records);
         zcert_destroy (&stranger);
@@ -525,22 +505,22 @@ START_TEST (test_unknown_method)
         zsock_t *intake = harness_dealer (run.intake_api, run.intake_key, run.admin);
         zsock_t *broker = harness_dealer (run.broker_api, run.broker_key, run.admin);
         Reply *reply = s_raw_call (intake, "method-1", "intake.NoSuchThing", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__NOT_FOUND, "intake.NoSuchThing: %s",
+        harness_check (&run, reply && reply->status == STATUS__NOT_FOUND, "intake.NoSuchThing: %s",
                  reply? codec_status_name (reply->status): "no reply");
-        s_check (&run, reply && strstr (reply->message, "intake.NoSuchThing"),
+        harness_check (&run, reply && strstr (reply->message, "intake.NoSuchThing"),
                  "NOT_FOUND does not name the method: '%s'", reply? reply->message: "");
         codec_free (reply);
         reply = s_raw_call (intake, "method-2", "", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__NOT_FOUND, "empty method: %s",
+        harness_check (&run, reply && reply->status == STATUS__NOT_FOUND, "empty method: %s",
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         //  Another service's method is not this one's.
         reply = s_raw_call (intake, "method-3", "broker.Status", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__NOT_FOUND, "broker.Status at intake: %s",
+        harness_check (&run, reply && reply->status == STATUS__NOT_FOUND, "broker.Status at intake: %s",
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         reply = s_raw_call (broker, "method-4", "broker.Nope", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__NOT_FOUND, "broker.Nope: %s",
+        harness_check (&run, reply && reply->status == STATUS__NOT_FOUND, "broker.Nope: %s",
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         zsock_destroy (&intake);
@@ -593,18 +573,18 @@ START_TEST (test_garbage)
         for (int s = 0; s < 2; s++) {
             zsock_t *dealer = harness_dealer (apis [s], keys [s], run.admin);
             Reply *reply = s_raw_bytes (dealer, ones, sizeof ones);
-            s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+            harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                      "%s, 64 bytes of 0xff: %s", apis [s], reply? codec_status_name (reply->status): "no reply");
-            s_check (&run, reply && strstr (reply->message, "not an rcmq Request"),
+            harness_check (&run, reply && strstr (reply->message, "not an rcmq Request"),
                      "%s: INVALID_ARGUMENT does not say what was wrong: '%s'", apis [s], reply? reply->message: "");
             codec_free (reply);
             reply = s_raw_bytes (dealer, junk, sizeof junk);
-            s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+            harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                      "%s, 4 KB of junk: %s", apis [s], reply? codec_status_name (reply->status): "no reply");
             codec_free (reply);
             //  An empty frame is a valid empty Request: no method.
             reply = s_raw_bytes (dealer, "", 0);
-            s_check (&run, reply && reply->status == STATUS__NOT_FOUND,
+            harness_check (&run, reply && reply->status == STATUS__NOT_FOUND,
                      "%s, empty frame: %s", apis [s], reply? codec_status_name (reply->status): "no reply");
             codec_free (reply);
             //  Several frames, a huge one, and a truncated Request.
@@ -620,7 +600,7 @@ START_TEST (test_garbage)
             for (size_t i = 0; i < big_size; i++)
                 big [i] = (uint8_t) (i * 7 + 3);
             reply = s_raw_bytes (dealer, big, big_size);
-            s_check (&run, reply != NULL, "%s: no reply to a 4 MB junk frame", apis [s]);
+            harness_check (&run, reply != NULL, "%s: no reply to a 4 MB junk frame", apis [s]);
             codec_free (reply);
             free (big);
             Request request = REQUEST__INIT;
@@ -629,7 +609,7 @@ START_TEST (test_garbage)
             size_t size;
             uint8_t *packed = codec_pack (&request, &size);
             reply = s_raw_bytes (dealer, packed, size - 3);
-            s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+            harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                      "%s, truncated Request: %s", apis [s], reply? codec_status_name (reply->status): "no reply");
             codec_free (reply);
             free (packed);
@@ -692,7 +672,7 @@ START_TEST (test_garbage)
         zmsg_append (msg, &frame);
         zmsg_send (&msg, replay);
         zmsg_t *answer = harness_recv (replay, AUTH_CALL_MS);
-        s_check (&run, answer != NULL, "replay did not answer a FETCH of a 1199-byte stream name");
+        harness_check (&run, answer != NULL, "replay did not answer a FETCH of a 1199-byte stream name");
         zmsg_destroy (&answer);
         harness_sleep_ms (300);
         zsock_destroy (&ingest);
@@ -702,7 +682,7 @@ START_TEST (test_garbage)
         zsock_t *plain = harness_dealer (run.intake_api, NULL, NULL);
         zstr_send (plain, "hello");
         answer = harness_recv (plain, 1000);
-        s_check (&run, answer == NULL, "intake answered a peer without CURVE");
+        harness_check (&run, answer == NULL, "intake answered a peer without CURVE");
         zmsg_destroy (&answer);
         zsock_destroy (&plain);
         const char *all [] = { run.intake_api, run.broker_api, run.ingest, run.replay };
@@ -713,8 +693,8 @@ START_TEST (test_garbage)
 
         //  Everything still answers, and the broker never failed a commit
         //  (one bad batch must not sink a group commit of good ones).
-        s_check (&run, s_answering (&run), "broker or intake stopped answering after the garbage");
-        s_check (&run, !harness_log_contains (run.harness, "broker", "commit failed"),
+        harness_check (&run, s_answering (&run), "broker or intake stopped answering after the garbage");
+        harness_check (&run, !harness_log_contains (run.harness, "broker", "commit failed"),
                  "the broker failed a group commit because of a bad PUBLISH batch");
         s_expect_t expects [] = {
             { "intake", "", "", "admin", NULL, NULL, STATUS__INVALID_ARGUMENT },
@@ -755,27 +735,27 @@ START_TEST (test_revoked)
         char *temp_key = transport_load_public_key (run.keys, "temp");
         zsock_t *dealer = harness_dealer (run.intake_api, run.intake_key, temp);
         Reply *reply = s_raw_call (dealer, "before", "intake.Health", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as temp before revocation: %s",
+        harness_check (&run, reply && reply->status == STATUS__OK, "intake.Health as temp before revocation: %s",
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
 
         char path [PATH_MAX];
         snprintf (path, sizeof path, "%s/public/temp.cert", run.keys);
-        s_check (&run, unlink (path) == 0, "cannot delete %s", path);
+        harness_check (&run, unlink (path) == 0, "cannot delete %s", path);
         uint64_t revoked_at = harness_now_ms ();
         s_revoke_wait_t wait = { &run, dealer, 0, STATUS__OK };
         bool refused = harness_wait_until (s_refused, &wait, harness_scaled_ms (3000), 50);
         uint64_t took = harness_now_ms () - revoked_at;
-        s_check (&run, refused, "the open connection still got %s 3 s after the key was deleted",
+        harness_check (&run, refused, "the open connection still got %s 3 s after the key was deleted",
                  codec_status_name (wait.status));
-        s_check (&run, took <= (uint64_t) harness_scaled_ms (1200),
+        harness_check (&run, took <= (uint64_t) harness_scaled_ms (1200),
                  "the revocation took %" PRIu64 " ms to bite on an open connection", took);
         zsock_destroy (&dealer);
 
         //  A new connection with that key does not get past the handshake.
         char error [512];
         reply = s_call_as (&run, temp, run.intake_api, run.intake_key, "intake.Health", NULL, error, sizeof error);
-        s_check (&run, reply == NULL && strstr (error, "refused our CURVE key"),
+        harness_check (&run, reply == NULL && strstr (error, "refused our CURVE key"),
                  "a new connection with a revoked key: %s",
                  reply? codec_status_name (reply->status): error);
         codec_free (reply);
@@ -804,21 +784,21 @@ START_TEST (test_permission)
         zcert_t *agent = transport_load_secret (run.keys, "agent");
         zsock_t *broker = harness_dealer (run.broker_api, run.broker_key, agent);
         Reply *reply = s_raw_call (broker, "perm-1", "broker.Status", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__PERMISSION_DENIED,
+        harness_check (&run, reply && reply->status == STATUS__PERMISSION_DENIED,
                  "broker.Status as vendor-agent: %s", reply? codec_status_name (reply->status): "no reply");
-        s_check (&run, reply && strstr (reply->message, "vendor-agent") && strstr (reply->message, "broker.read"),
+        harness_check (&run, reply && strstr (reply->message, "vendor-agent") && strstr (reply->message, "broker.read"),
                  "PERMISSION_DENIED does not name role and permission: '%s'", reply? reply->message: "");
-        s_check (&run, reply && reply->body.len == 0, "PERMISSION_DENIED came with a body");
+        harness_check (&run, reply && reply->body.len == 0, "PERMISSION_DENIED came with a body");
         codec_free (reply);
         zsock_destroy (&broker);
         zsock_t *intake = harness_dealer (run.intake_api, run.intake_key, agent);
         reply = s_raw_call (intake, "perm-2", "intake.Health", NULL, 0);
-        s_check (&run, reply && reply->status == STATUS__OK, "intake.Health as vendor-agent: %s",
+        harness_check (&run, reply && reply->status == STATUS__OK, "intake.Health as vendor-agent: %s",
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         //  Submitting claims is internal work; refused before the body is read.
         reply = s_raw_call (intake, "perm-3", "intake.Submit", (const uint8_t *) "junk", 4);
-        s_check (&run, reply && reply->status == STATUS__PERMISSION_DENIED,
+        harness_check (&run, reply && reply->status == STATUS__PERMISSION_DENIED,
                  "intake.Submit as vendor-agent: %s", reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         zsock_destroy (&intake);
@@ -827,7 +807,7 @@ START_TEST (test_permission)
         json_t *json = NULL;
         int rc = s_rcmqctl_status (&run, "agent", &json);
         json_t *process = harness_status_process (json, "broker");
-        s_check (&run, rc != 0 && strstr (s_json_text (process, "error"), "PERMISSION_DENIED"),
+        harness_check (&run, rc != 0 && strstr (s_json_text (process, "error"), "PERMISSION_DENIED"),
                  "rcmqctl --as agent status: broker error '%s'", s_json_text (process, "error"));
         json_decref (json);
 
@@ -843,7 +823,7 @@ START_TEST (test_permission)
         s_expect_t denied = { "broker", "broker.Status", "perm-1", NULL, NULL, NULL, -1 };
         for (size_t i = 0; i < count; i++)
             if (s_audit_matches (&records [i], 1, &denied))
-                s_check (&run, streq (records [i].team, "acme"), "the record's team is '%s'", records [i].team);
+                harness_check (&run, streq (records [i].team, "acme"), "the record's team is '%s'", records [i].team);
         free (records);
         zcert_destroy (&agent);
     }
@@ -859,20 +839,20 @@ START_TEST (test_body_type)
         uint8_t ones [40];
         memset (ones, 0xff, sizeof ones);
         Reply *reply = s_raw_call (dealer, "body-1", "intake.GetBatch", ones, sizeof ones);
-        s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+        harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                  "intake.GetBatch with a junk body: %s", reply? codec_status_name (reply->status): "no reply");
-        s_check (&run, reply && strstr (reply->message, "BatchId"),
+        harness_check (&run, reply && strstr (reply->message, "BatchId"),
                  "INVALID_ARGUMENT does not name the type: '%s'", reply? reply->message: "");
         codec_free (reply);
         //  Field 1 of BatchId is a string; here it comes as a varint.
         uint8_t varint_one [] = { 0x08, 0x01 };     //  field 1 as a varint
         reply = s_raw_call (dealer, "body-2", "intake.GetBatch", varint_one, sizeof varint_one);
-        s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+        harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                  "intake.GetBatch with field 1 as a varint: %s", reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         //  A Queue where queue.SetPhase wants a QueuePhaseRequest, cut short.
         reply = s_raw_call (dealer, "body-3", "queue.SetPhase", (const uint8_t *) "\x0a\x10short", 7);
-        s_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
+        harness_check (&run, reply && reply->status == STATUS__INVALID_ARGUMENT,
                  "queue.SetPhase with a truncated body: %s", reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
         zsock_destroy (&dealer);
@@ -899,13 +879,13 @@ START_TEST (test_reply_cache)
         Reply *again = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
         harness_sleep_ms (20);
         Reply *fresh = s_raw_call (dealer, "cache-2", "intake.Health", NULL, 0);
-        s_check (&run, first && again && fresh, "no reply to a Health call");
+        harness_check (&run, first && again && fresh, "no reply to a Health call");
         if (first && again && fresh) {
             //  HealthReply carries now_ms: the same bytes mean the same answer.
-            s_check (&run, first->body.len == again->body.len
+            harness_check (&run, first->body.len == again->body.len
                         && memcmp (first->body.data, again->body.data, first->body.len) == 0,
                      "resending request id cache-1 gave a different reply");
-            s_check (&run, fresh->body.len != first->body.len
+            harness_check (&run, fresh->body.len != first->body.len
                         || memcmp (fresh->body.data, first->body.data, first->body.len) != 0,
                      "a new request id was answered from the cache");
         }
@@ -916,7 +896,7 @@ START_TEST (test_reply_cache)
         zsock_destroy (&dealer);
         dealer = harness_dealer (run.intake_api, run.intake_key, run.admin);
         Reply *reconnected = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
-        s_check (&run, reconnected && reconnected->status == STATUS__OK, "cache-1 after reconnecting: %s",
+        harness_check (&run, reconnected && reconnected->status == STATUS__OK, "cache-1 after reconnecting: %s",
                  reconnected? codec_status_name (reconnected->status): "no reply");
         codec_free (reconnected);
         zsock_destroy (&dealer);
@@ -924,7 +904,7 @@ START_TEST (test_reply_cache)
         zcert_t *other = transport_load_secret (run.keys, "other");
         dealer = harness_dealer (run.intake_api, run.intake_key, other);
         Reply *theirs = s_raw_call (dealer, "cache-1", "intake.Health", NULL, 0);
-        s_check (&run, theirs && theirs->status == STATUS__OK, "cache-1 as other: %s",
+        harness_check (&run, theirs && theirs->status == STATUS__OK, "cache-1 as other: %s",
                  theirs? codec_status_name (theirs->status): "no reply");
         codec_free (theirs);
         zsock_destroy (&dealer);
@@ -941,7 +921,7 @@ START_TEST (test_reply_cache)
         size_t count = s_audit_fetch (&run, records, AUDIT_MAX);
         s_expect_t once = { "intake", "intake.Health", "cache-1", "admin", NULL, NULL, -1 };
         size_t matches = s_audit_matches (records, count, &once);
-        s_check (&run, matches == 1, "admin's cache-1 was audited %zu times, expected once", matches);
+        harness_check (&run, matches == 1, "admin's cache-1 was audited %zu times, expected once", matches);
         free (records);
     }
     s_finish (&run);

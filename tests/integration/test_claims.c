@@ -94,26 +94,6 @@ typedef struct {
     size_t intake_events;       //  claims + batch_completed on stream intake
 } s_run_t;
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 static const char *
 s_text (json_t *object, const char *key)
 {
@@ -157,7 +137,7 @@ s_start (s_run_t *run, const char *tag)
     setenv ("RCMQ_NOW", CLAIMS_NOW, 1);
     run->harness = harness_new (tag);
     if (!run->harness || harness_keys (run->harness, NULL)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     run->config = harness_config (run->harness);
@@ -169,7 +149,7 @@ s_start (s_run_t *run, const char *tag)
                                "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
                                harness_free_port (), harness_dir (run->harness),
                                harness_dir (run->harness), harness_free_port ())) {
-        s_check (run, false, "cannot write config");
+        harness_check (run, false, "cannot write config");
         return false;
     }
     harness_proc_t *procs [3] = { NULL };
@@ -177,7 +157,7 @@ s_start (s_run_t *run, const char *tag)
     run->broker = procs [0];
     run->intake = procs [1];
     run->claims = procs [2];
-    s_check (run, up, "broker, intake and claims did not come up");
+    harness_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
 
@@ -186,7 +166,7 @@ s_finish (s_run_t *run)
 {
     harness_proc_t *procs [] = { run->broker, run->intake, run->claims };
     int status = 0, exited = harness_first_exited (procs, 3, &status);
-    s_check (run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
+    harness_check (run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
     json_decref (run->expect);
     json_decref (run->by_pcn);
     for (size_t i = 0; i < run->count_835; i++)
@@ -249,7 +229,7 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
     char *gen [] = { "--seed", (char *) gen_seed, "--claims", CLAIMS_COUNT, "--date", CLAIMS_DATE,
                      "--error-rate", "ALL=0.004", "--replacement-rate", "0.02", "--out", in, "--expect", in_expect, NULL };
     int rc = harness_script (run->harness, "gen-837", gen, 120000);
-    s_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
+    harness_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
     if (rc)
         return false;
     //  A replacement takes over the PCN of the claim it replaces: claims
@@ -271,7 +251,7 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
 
     uint64_t started = harness_now_ms ();
     json_t *batch = s_ctl (run, &rc, 150000, "intake", "submit", in, NULL);
-    s_check (run, rc == 0 && s_int (batch, "accepted") == (int64_t) accepted
+    harness_check (run, rc == 0 && s_int (batch, "accepted") == (int64_t) accepted
                 && s_int (batch, "accepted") < s_int (batch, "claims"),
              "intake submit: exit %d, %" PRId64 " of %" PRId64 " claims accepted; gen-837 expects %zu of %zu, "
              "some rejected", rc, s_int (batch, "accepted"), s_int (batch, "claims"), accepted, generated_claims);
@@ -279,18 +259,18 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
     if (rc)
         return false;
     bool caught_up = harness_wait_until (s_claims_caught_up, run, harness_scaled_ms (60000), 250);
-    s_check (run, caught_up, "rcmq-claims did not consume the %zu intake events", run->intake_events);
+    harness_check (run, caught_up, "rcmq-claims did not consume the %zu intake events", run->intake_events);
     if (!caught_up)
         return false;
 
     json_t *submitted = s_ctl (run, &rc, 120000, "claims", "submit", NULL);
     json_t *files = json_object_get (submitted, "files");
-    s_check (run, rc == 0 && s_int (submitted, "claims") == (int64_t) accepted_pcns && json_array_size (files) > 0,
+    harness_check (run, rc == 0 && s_int (submitted, "claims") == (int64_t) accepted_pcns && json_array_size (files) > 0,
              "claims submit: exit %d, %" PRId64 " claims in %zu files; expected the %zu PCNs accepted", rc,
              s_int (submitted, "claims"), json_array_size (files), accepted_pcns);
     s_files_t wait = { outbound, files };
     bool written = rc == 0 && harness_wait_until (s_files_written, &wait, harness_scaled_ms (30000), 100);
-    s_check (run, written, "the 837P files of claims submit are not in %s", outbound);
+    harness_check (run, written, "the 837P files of claims submit are not in %s", outbound);
     json_decref (submitted);
     if (!written)
         return false;
@@ -303,19 +283,19 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
                      "--late-rate", "0.1", "--waves", "2", "--plb", "--unknown-claims", "9",
                      outbound, NULL };
     rc = harness_script (run->harness, "payer-sim", sim, 120000);
-    s_check (run, rc == 0, "scripts/payer-sim exited %d", rc);
+    harness_check (run, rc == 0, "scripts/payer-sim exited %d", rc);
     if (rc)
         return false;
     json_error_t error;
     run->expect = json_load_file (expect, 0, &error);
-    s_check (run, run->expect != NULL, "%s: %s", expect, run->expect? "": error.text);
+    harness_check (run, run->expect != NULL, "%s: %s", expect, run->expect? "": error.text);
     if (!run->expect)
         return false;
     run->by_pcn = json_object ();
     json_t *claims = json_object_get (run->expect, "claims");
     for (size_t i = 0; i < json_array_size (claims); i++)
         json_object_set (run->by_pcn, s_text (json_array_get (claims, i), "pcn"), json_array_get (claims, i));
-    s_check (run, json_object_size (run->by_pcn) == accepted_pcns,
+    harness_check (run, json_object_size (run->by_pcn) == accepted_pcns,
              "payer-sim saw %zu claims in the outbound files; %zu were submitted", json_object_size (run->by_pcn),
              accepted_pcns);
     //  The 835s: every wave-1 file, then every wave-2 file, each sorted.
@@ -331,7 +311,7 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
         if (wave == 1)
             run->wave1_count = run->count_835;
     }
-    s_check (run, run->wave1_count > 0 && run->count_835 > run->wave1_count
+    harness_check (run, run->wave1_count > 0 && run->count_835 > run->wave1_count
                 && run->count_835 == json_array_size (list),
              "payer-sim wrote %zu 835 files: %zu of wave 1, %zu of wave 2", json_array_size (list),
              run->wave1_count, run->count_835 - run->wave1_count);
@@ -348,14 +328,14 @@ s_ack_all (s_run_t *run)
     for (size_t i = 0; i < json_array_size (list); i++) {
         int rc;
         json_t *reply = s_ctl (run, &rc, 60000, "claims", "ack", json_string_value (json_array_get (list, i)), NULL);
-        s_check (run, rc == 0 && reply, "claims ack %s: exit %d", json_string_value (json_array_get (list, i)), rc);
+        harness_check (run, rc == 0 && reply, "claims ack %s: exit %d", json_string_value (json_array_get (list, i)), rc);
         accepted += s_int (reply, "accepted");
         rejected += s_int (reply, "rejected");
         unmatched += s_int (reply, "unmatched");
         json_decref (reply);
     }
     json_t *totals = json_object_get (run->expect, "totals");
-    s_check (run, accepted == s_int (totals, "accepted") && rejected == s_int (totals, "rejected") && unmatched == 0,
+    harness_check (run, accepted == s_int (totals, "accepted") && rejected == s_int (totals, "rejected") && unmatched == 0,
              "277CAs: %" PRId64 " accepted, %" PRId64 " rejected, %" PRId64 " unmatched; payer-sim acknowledged %"
              PRId64 " and rejected %" PRId64, accepted, rejected, unmatched, s_int (totals, "accepted"),
              s_int (totals, "rejected"));
@@ -391,7 +371,7 @@ s_post_new (s_run_t *run, const char *file)
     json_t *unknowns = json_object_get (run->expect, "unknown_claims");
     for (size_t i = 0; i < json_array_size (unknowns); i++)
         unknown += streq (s_text (json_array_get (unknowns, i), "file"), file);
-    s_check (run, rc == 0 && reply && !json_is_true (json_object_get (reply, "duplicate"))
+    harness_check (run, rc == 0 && reply && !json_is_true (json_object_get (reply, "duplicate"))
                 && s_int (reply, "claims_posted") + s_int (reply, "exceptions") == clps
                 && s_int (reply, "exceptions") == unknown && s_int (reply, "provider_adjustment_cents") == plb,
              "claims post %s: exit %d, duplicate %s, %" PRId64 " posted + %" PRId64 " exceptions, PLB %" PRId64
@@ -407,7 +387,7 @@ s_post_again (s_run_t *run, const char *file)
 {
     int rc;
     json_t *reply = s_post (run, file, "rcmqctl", &rc);
-    s_check (run, rc == 0 && json_is_true (json_object_get (reply, "duplicate"))
+    harness_check (run, rc == 0 && json_is_true (json_object_get (reply, "duplicate"))
                 && s_int (reply, "claims_posted") == 0 && s_int (reply, "exceptions") == 0
                 && s_int (reply, "paid_cents") == 0,
              "claims post %s a second time: exit %d, duplicate %s, %" PRId64 " posted, %" PRId64 " exceptions", file,
@@ -432,7 +412,7 @@ s_snapshot (s_run_t *run)
         json_t *page = *after? s_ctl (run, &rc, 30000, "claims", "list", "--limit", limit, "--after", after, NULL)
                              : s_ctl (run, &rc, 30000, "claims", "list", "--limit", limit, NULL);
         if (rc != 0 || !json_is_array (page)) {
-            s_check (run, false, "claims list exited %d", rc);
+            harness_check (run, false, "claims list exited %d", rc);
             json_decref (page);
             json_decref (all);
             return NULL;
@@ -534,7 +514,7 @@ s_check_claims (s_run_t *run, const char *label, json_t *snapshot)
         json_object_set_new (seen, pcn, json_true ());
         if (!want) {
             if (unexpected++ < CLAIMS_REPORT_MAX)
-                s_check (run, false, "%s: claim %s (%s) is not one payer-sim saw", label, pcn, s_text (row, "status"));
+                harness_check (run, false, "%s: claim %s (%s) is not one payer-sim saw", label, pcn, s_text (row, "status"));
             continue;
         }
         char got_adjust [1024], want_adjust [1024];
@@ -553,7 +533,7 @@ s_check_claims (s_run_t *run, const char *label, json_t *snapshot)
                       && streq (s_text (row, "first_adjudication"), json_is_string (first)? json_string_value (first): "")
                       && streq (got_deny, want_deny);
         if (!right && wrong++ < CLAIMS_REPORT_MAX)
-            s_check (run, false, "%s: claim %s (payer-sim outcome %s): status %s, paid %" PRId64 ", patient %" PRId64
+            harness_check (run, false, "%s: claim %s (payer-sim outcome %s): status %s, paid %" PRId64 ", patient %" PRId64
                      ", contractual %" PRId64 ", denied %" PRId64 ", first %s, adjustments [%s], denials [%s]; "
                      "expected %s, %" PRId64 ", %" PRId64 ", %" PRId64 ", %" PRId64 ", %s, [%s], [%s]", label, pcn,
                      s_text (want, "outcome"), s_text (row, "status"), s_int (row, "paid_cents"),
@@ -563,7 +543,7 @@ s_check_claims (s_run_t *run, const char *label, json_t *snapshot)
                      s_int (want, "contractual_cents"), s_int (want, "denied_cents"),
                      json_is_string (first)? json_string_value (first): "", want_adjust, want_deny);
     }
-    s_check (run, wrong == 0 && unexpected == 0 && twice == 0
+    harness_check (run, wrong == 0 && unexpected == 0 && twice == 0
                 && json_object_size (seen) == json_object_size (run->by_pcn) + unexpected,
              "%s: %zu claims listed (%zu twice, %zu unexpected), %zu differ from the payer's decision; payer-sim "
              "decided %zu", label, json_array_size (snapshot), twice, unexpected, wrong, json_object_size (run->by_pcn));
@@ -594,10 +574,10 @@ s_check_exceptions (s_run_t *run, const char *label)
                   && s_int (remit, "paid_cents") == s_int (expected, "paid_cents");
         json_object_set_new (seen, pcn, json_true ());
         if (!right && wrong++ < CLAIMS_REPORT_MAX)
-            s_check (run, false, "%s: exception %s for %s (trace %s, paid %" PRId64 ") is not an expected one", label,
+            harness_check (run, false, "%s: exception %s for %s (trace %s, paid %" PRId64 ") is not an expected one", label,
                      s_text (exception, "id"), pcn, s_text (exception, "trace"), s_int (remit, "paid_cents"));
     }
-    s_check (run, rc == 0 && wrong == 0 && json_array_size (list) == json_object_size (want),
+    harness_check (run, rc == 0 && wrong == 0 && json_array_size (list) == json_object_size (want),
              "%s: claims exceptions: exit %d, %zu exceptions (%zu wrong); payer-sim sent %zu remits for unknown "
              "claims", label, rc, json_array_size (list), wrong, json_object_size (want));
     json_decref (seen);
@@ -618,7 +598,7 @@ s_check_same (s_run_t *run, const char *label, json_t *before, json_t *after)
     size_t i = 0;
     while (i < count && json_equal (json_array_get (before, i), json_array_get (after, i)))
         i++;
-    s_check (run, false, "%s: claims list changed (%zu claims before, %zu after; first difference at %s)",
+    harness_check (run, false, "%s: claims list changed (%zu claims before, %zu after; first difference at %s)",
              label, json_array_size (before), json_array_size (after),
              i < count? s_text (json_array_get (before, i), "pcn"): "the end");
 }
@@ -713,7 +693,7 @@ s_check_unbalanced (s_run_t *run, const char *file, json_t *before)
     snprintf (copy, sizeof copy, "%s/unbalanced.x12", harness_dir (run->harness));
     int64_t paid_before = 0, paid_after = 0;
     bool written = s_write_unbalanced (file, copy, pcn, sizeof pcn, &paid_before, &paid_after);
-    s_check (run, written, "cannot write an unbalanced copy of %s", file);
+    harness_check (run, written, "cannot write an unbalanced copy of %s", file);
     if (!written)
         return;
     int rc;
@@ -728,7 +708,7 @@ s_check_unbalanced (s_run_t *run, const char *file, json_t *before)
     snprintf (claimed, sizeof claimed, "the claim paid %s", paid);
     bool named = log && strstr (log, "nothing posted") && strstr (log, claim) && strstr (log, computed)
               && strstr (log, claimed);
-    s_check (run, rc == 1 && !reply && named,
+    harness_check (run, rc == 1 && !reply && named,
              "claims post of %s with claim %s's CLP04 %s made %s: exit %d; the error should name the claim, %s and "
              "%s:\n%s", file, pcn, owed, paid, rc, owed, paid, log? log: "(no log)");
     free (log);
@@ -843,21 +823,21 @@ START_TEST (test_crash)
         harness_sleep_ms (1);
     }
     uint64_t killed_after = harness_now_ms () - started;
-    s_check (&run, killed, "claims was not killed during the posts: %zu of %zu posted in %.1f s (the kill came "
+    harness_check (&run, killed, "claims was not killed during the posts: %zu of %zu posted in %.1f s (the kill came "
              "too late)", completed, run.count_835, killed_after / 1000.0);
-    s_check (&run, !post_failed, "a post before the kill failed (see logs/post-background.log)");
-    s_check (&run, harness_wait (run.claims, 5000) == 128 + SIGKILL, "claims did not die of SIGKILL");
+    harness_check (&run, !post_failed, "a post before the kill failed (see logs/post-background.log)");
+    harness_check (&run, harness_wait (run.claims, 5000) == 128 + SIGKILL, "claims did not die of SIGKILL");
     if (post) {
         harness_kill (post, SIGKILL);
         harness_wait (post, 5000);
     }
     fprintf (stderr, "test_claims: crash: claims SIGKILLed %.2f s into the posts, %zu of %zu files posted, "
              "the next in flight\n", killed_after / 1000.0, completed, run.count_835);
-    s_check (&run, completed >= 1, "the kill came before any file was posted (too early)");
+    harness_check (&run, completed >= 1, "the kill came before any file was posted (too early)");
 
     run.claims = harness_spawn_service (run.harness, "claims");
     bool up = run.claims && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000));
-    s_check (&run, up, "claims did not come back after SIGKILL");
+    harness_check (&run, up, "claims did not come back after SIGKILL");
     if (up) {
         //  Every file again, in the same order. Those committed before the
         //  kill are duplicates: the ones that answered, and perhaps the one
@@ -868,14 +848,14 @@ START_TEST (test_crash)
             int rc;
             json_t *reply = s_post (&run, run.files_835 [i], "rcmqctl", &rc);
             bool duplicate = json_is_true (json_object_get (reply, "duplicate"));
-            s_check (&run, rc == 0 && reply, "claims post %s after the restart: exit %d", run.files_835 [i], rc);
+            harness_check (&run, rc == 0 && reply, "claims post %s after the restart: exit %d", run.files_835 [i], rc);
             prefix = prefix && (duplicate? duplicates == i: true);
             duplicates += duplicate;
             json_decref (reply);
         }
         fprintf (stderr, "test_claims: crash: after the restart %zu files were already posted (the one in flight %s)\n",
                  duplicates, duplicates > completed? "had committed": "had not");
-        s_check (&run, prefix && (duplicates == completed || duplicates == completed + 1),
+        harness_check (&run, prefix && (duplicates == completed || duplicates == completed + 1),
                  "after the restart %zu files were already posted%s; %zu had been answered before the kill",
                  duplicates, prefix? "": " (not the first ones)", completed);
         json_t *final = s_snapshot (&run);

@@ -93,26 +93,6 @@ typedef struct {
     int failed;
 } s_run_t;
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 //  --------------------------------------------------------------------------
 //  Running rcmqctl and the generator
 
@@ -148,7 +128,7 @@ s_generate (s_run_t *run, const char *name, ...)
     va_end (list);
     args [count] = NULL;
     int rc = harness_script (run->harness, "gen-837", args, 120000);
-    s_check (run, rc == 0, "scripts/gen-837 for %s exited %d", name, rc);
+    harness_check (run, rc == 0, "scripts/gen-837 for %s exited %d", name, rc);
     return rc == 0;
 }
 
@@ -170,7 +150,7 @@ s_start (s_run_t *run, const char *tag)
     //  the stream as a service of its own.
     const char *const reader [] = { "itest-reader", NULL };
     if (!run->harness || harness_keys (run->harness, reader)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     run->keys = harness_path (run->harness, "keys");
@@ -182,7 +162,7 @@ s_start (s_run_t *run, const char *tag)
                                "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
                                harness_free_port (), harness_dir (run->harness),
                                harness_dir (run->harness), harness_free_port ())) {
-        s_check (run, false, "cannot write config");
+        harness_check (run, false, "cannot write config");
         return false;
     }
     //  The replay endpoint, to read the "intake" stream ourselves.
@@ -190,7 +170,7 @@ s_start (s_run_t *run, const char *tag)
     run->broker_key = transport_load_public_key (run->keys, "broker");
     run->reader = transport_load_secret (run->keys, "itest-reader");
     if (!run->broker_key || !run->reader || !*run->replay) {
-        s_check (run, false, "keys or replay endpoint missing");
+        harness_check (run, false, "keys or replay endpoint missing");
         return false;
     }
     harness_proc_t *procs [3] = { NULL };
@@ -198,7 +178,7 @@ s_start (s_run_t *run, const char *tag)
     run->broker = procs [0];
     run->intake = procs [1];
     run->claims = procs [2];
-    s_check (run, up, "broker, intake and claims did not come up");
+    harness_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
 
@@ -207,7 +187,7 @@ s_finish (s_run_t *run)
 {
     harness_proc_t *procs [] = { run->broker, run->intake, run->claims };
     int status = 0, exited = harness_first_exited (procs, 3, &status);
-    s_check (run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
+    harness_check (run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
     zcert_destroy (&run->reader);
     free (run->broker_key);
     if (run->harness)
@@ -311,11 +291,11 @@ static bool
 s_fetch (s_run_t *run, s_stream_t *stream)
 {
     memset (stream, 0, sizeof *stream);
-    s_check (run, harness_wait_until (s_outbox_empty, run, harness_scaled_ms (60000), 200),
+    harness_check (run, harness_wait_until (s_outbox_empty, run, harness_scaled_ms (60000), 200),
              "intake's outbox did not drain to the broker");
     bool ok = harness_replay (run->replay, run->reader, run->broker_key, "intake", "test-intake",
                               5000, 20000, s_add_event, stream, &stream->head) == 0;
-    s_check (run, ok, "the broker did not answer FETCH on its replay socket");
+    harness_check (run, ok, "the broker did not answer FETCH on its replay socket");
     return ok;
 }
 
@@ -479,7 +459,7 @@ s_create_queues (s_run_t *run)
         }
         argv [argc] = NULL;
         int rc = harness_run (run->harness, "rcmqctl", argv, NULL, harness_scaled_ms (10000));
-        s_check (run, rc == 0, "rcmqctl queue create %s exited %d", queue->id, rc);
+        harness_check (run, rc == 0, "rcmqctl queue create %s exited %d", queue->id, rc);
     }
 }
 
@@ -546,7 +526,7 @@ s_expect_load (s_run_t *run, const char *name, s_expect_t *expect)
     snprintf (path, sizeof path, "%s/%s.json", harness_dir (run->harness), name);
     json_error_t error;
     json_t *root = json_load_file (path, 0, &error);
-    s_check (run, root != NULL, "%s: %s", path, root? "": error.text);
+    harness_check (run, root != NULL, "%s: %s", path, root? "": error.text);
     if (!root)
         return false;
     json_t *claims = json_object_get (root, "claims");
@@ -648,7 +628,7 @@ s_check_counts (s_run_t *run, const char *label, json_t *batch, s_expect_t *expe
         if (s_listed (claim->rules, "DUP001"))
             duplicates++;
     }
-    s_check (run, streq (s_text (batch, "status"), "completed"), "%s: status '%s' (%s)",
+    harness_check (run, streq (s_text (batch, "status"), "completed"), "%s: status '%s' (%s)",
              label, s_text (batch, "status"), s_text (batch, "error"));
     struct { const char *key; uint32_t want; } counts [] = {
         { "claims", (uint32_t) expect->count }, { "accepted", accepted }, { "rejected", rejected },
@@ -656,9 +636,9 @@ s_check_counts (s_run_t *run, const char *label, json_t *batch, s_expect_t *expe
         { "transactions", expect->transactions },
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts [0]; i++)
-        s_check (run, s_uint (batch, counts [i].key) == counts [i].want, "%s: %s %u, expected %u",
+        harness_check (run, s_uint (batch, counts [i].key) == counts [i].want, "%s: %s %u, expected %u",
                  label, counts [i].key, s_uint (batch, counts [i].key), counts [i].want);
-    s_check (run, json_integer_value (json_object_get (batch, "accepted_cents")) == accepted_cents
+    harness_check (run, json_integer_value (json_object_get (batch, "accepted_cents")) == accepted_cents
                && json_integer_value (json_object_get (batch, "rejected_cents")) == rejected_cents,
              "%s: accepted / rejected cents %" JSON_INTEGER_FORMAT " / %" JSON_INTEGER_FORMAT
              ", expected %" PRId64 " / %" PRId64, label,
@@ -679,12 +659,12 @@ s_check_counts (s_run_t *run, const char *label, json_t *batch, s_expect_t *expe
     json_t *count;
     json_object_foreach (counted, id, count) {
         json_int_t want = json_integer_value (json_object_get (expect->rule_claims, id));
-        s_check (run, want == json_integer_value (count), "%s: rule %s on %" JSON_INTEGER_FORMAT
+        harness_check (run, want == json_integer_value (count), "%s: rule %s on %" JSON_INTEGER_FORMAT
                  " claims, expected %" JSON_INTEGER_FORMAT, label, id, json_integer_value (count), want);
         matched += want > 0;
     }
     json_decref (counted);
-    s_check (run, matched == json_object_size (expect->rule_claims),
+    harness_check (run, matched == json_object_size (expect->rule_claims),
              "%s: the batch names %zu of the %zu rules expected", label, matched,
              json_object_size (expect->rule_claims));
 }
@@ -714,19 +694,19 @@ s_check_events (s_run_t *run, const char *label, s_stream_t *stream, const char 
         size_t number = s_claim_number (event->claim_id, batch_id);
         if (number == 0 || number > expect->count) {
             if (unknown++ < INTAKE_REPORT_MAX)
-                s_check (run, false, "%s: event %s for unknown claim %s", label, event->type, event->claim_id);
+                harness_check (run, false, "%s: event %s for unknown claim %s", label, event->type, event->claim_id);
             continue;
         }
         seen [number]++;
         s_claim_t *claim = &expect->claims [number - 1];
         bool accepted = streq (event->type, "claim_accepted");
         if (accepted != claim->accepted && wrong_outcome++ < INTAKE_REPORT_MAX)
-            s_check (run, false, "%s: claim %zu (%s) was %s, expected %s (rules expected: %s)", label, number,
+            harness_check (run, false, "%s: claim %zu (%s) was %s, expected %s (rules expected: %s)", label, number,
                      claim->pcn, event->type, claim->accepted? "accepted": "rejected", claim->rules);
         if (!streq (event->pcn, claim->pcn) && wrong_pcn++ < INTAKE_REPORT_MAX)
-            s_check (run, false, "%s: claim %zu has PCN %s, expected %s", label, number, event->pcn, claim->pcn);
+            harness_check (run, false, "%s: claim %zu has PCN %s, expected %s", label, number, event->pcn, claim->pcn);
         if (!streq (event->queue, claim->queue) && wrong_queue++ < INTAKE_REPORT_MAX)
-            s_check (run, false, "%s: claim %zu (%s) routed to %s, expected %s", label, number,
+            harness_check (run, false, "%s: claim %zu (%s) routed to %s, expected %s", label, number,
                      claim->pcn, event->queue, claim->queue);
     }
     size_t missing = 0, twice = 0;
@@ -734,12 +714,12 @@ s_check_events (s_run_t *run, const char *label, s_stream_t *stream, const char 
         missing += seen [number] == 0;
         twice += seen [number] > 1;
     }
-    s_check (run, missing == 0 && twice == 0, "%s: %zu claims have no event, %zu more than one",
+    harness_check (run, missing == 0 && twice == 0, "%s: %zu claims have no event, %zu more than one",
              label, missing, twice);
-    s_check (run, wrong_outcome + wrong_pcn + wrong_queue + unknown == 0,
+    harness_check (run, wrong_outcome + wrong_pcn + wrong_queue + unknown == 0,
              "%s: %zu claims with the wrong outcome, %zu wrong PCN, %zu wrong queue, %zu unknown",
              label, wrong_outcome, wrong_pcn, wrong_queue, unknown);
-    s_check (run, s_count_events (stream, batch_id, "batch_completed") == 1,
+    harness_check (run, s_count_events (stream, batch_id, "batch_completed") == 1,
              "%s: %zu batch_completed events, expected 1", label, s_count_events (stream, batch_id, "batch_completed"));
     free (seen);
 }
@@ -759,7 +739,7 @@ s_check_rejections (s_run_t *run, const char *label, const char *batch_id, s_exp
                           "--after", after, NULL)
             : s_ctl_json (run, &rc, 30000, "intake", "rejections", "--batch", batch_id, "--limit", "1000", NULL);
         ok = rc == 0 && json_is_array (page);
-        s_check (run, ok, "%s: rcmqctl intake rejections exited %d", label, rc);
+        harness_check (run, ok, "%s: rcmqctl intake rejections exited %d", label, rc);
         size_t count = json_array_size (page);
         for (size_t i = 0; ok && i < count; i++) {
             json_t *row = json_array_get (page, i);
@@ -769,7 +749,7 @@ s_check_rejections (s_run_t *run, const char *label, const char *batch_id, s_exp
             size_t number = s_claim_number (claim_id, batch_id);
             if (number == 0 || number > expect->count) {
                 if (wrong++ < INTAKE_REPORT_MAX)
-                    s_check (run, false, "%s: rejection of unknown claim %s", label, claim_id);
+                    harness_check (run, false, "%s: rejection of unknown claim %s", label, claim_id);
                 continue;
             }
             seen [number]++;
@@ -779,7 +759,7 @@ s_check_rejections (s_run_t *run, const char *label, const char *batch_id, s_exp
             bool right = !claim->accepted && streq (rules, claim->rules)
                       && streq (s_text (row, "pcn"), claim->pcn) && streq (s_text (row, "queue"), claim->queue);
             if (!right && wrong++ < INTAKE_REPORT_MAX)
-                s_check (run, false, "%s: rejection of claim %zu: pcn %s rules [%s] queue %s; expected %s pcn %s "
+                harness_check (run, false, "%s: rejection of claim %zu: pcn %s rules [%s] queue %s; expected %s pcn %s "
                          "rules [%s] queue %s", label, number, s_text (row, "pcn"), rules, s_text (row, "queue"),
                          claim->accepted? "ACCEPTED": "rejected", claim->pcn, claim->rules, claim->queue);
         }
@@ -793,7 +773,7 @@ s_check_rejections (s_run_t *run, const char *label, const char *batch_id, s_exp
         missing += !expect->claims [number - 1].accepted && seen [number] == 0;
         twice += seen [number] > 1;
     }
-    s_check (run, rows == expected && missing == 0 && twice == 0 && wrong == 0,
+    harness_check (run, rows == expected && missing == 0 && twice == 0 && wrong == 0,
              "%s: the work list has %zu rows for %zu rejected claims: %zu missing, %zu twice, %zu wrong",
              label, rows, expected, missing, twice, wrong);
     free (seen);
@@ -816,7 +796,7 @@ s_submit_and_check (s_run_t *run, const char *name, s_expect_t *expect, s_stream
     uint64_t started = harness_now_ms ();
     json_t *batch = s_submit (run, name, &rc);
     uint64_t took = harness_now_ms () - started;
-    s_check (run, rc == 0 && batch, "%s: rcmqctl intake submit exited %d", name, rc);
+    harness_check (run, rc == 0 && batch, "%s: rcmqctl intake submit exited %d", name, rc);
     if (!batch)
         return NULL;
     fprintf (stderr, "test_intake: %s: %zu claims submitted in %.1f s\n", name, expect->count, took / 1000.0);
@@ -853,7 +833,7 @@ s_check_claims_consumer (s_run_t *run, s_stream_t *stream, json_t *accepted_pcns
 {
     s_consumed_t wait = { run, stream->head, 0 };
     bool caught_up = harness_wait_until (s_claims_caught_up, &wait, harness_scaled_ms (60000), 500);
-    s_check (run, caught_up && stream->head == stream->count,
+    harness_check (run, caught_up && stream->head == stream->count,
              "rcmq-claims consumed %" PRIu64 " events of stream intake; the stream holds %zu (head %" PRIu64 ")",
              wait.consumed, stream->count, stream->head);
     //  The claims service's own ledger (keyed by PCN): exactly the PCNs
@@ -867,7 +847,7 @@ s_check_claims_consumer (s_run_t *run, s_stream_t *stream, json_t *accepted_pcns
         json_t *page = *after
             ? s_ctl_json (run, &rc, 30000, "claims", "list", "--limit", "1000", "--after", after, NULL)
             : s_ctl_json (run, &rc, 30000, "claims", "list", "--limit", "1000", NULL);
-        s_check (run, rc == 0 && json_is_array (page), "rcmqctl claims list exited %d", rc);
+        harness_check (run, rc == 0 && json_is_array (page), "rcmqctl claims list exited %d", rc);
         size_t count = json_array_size (page);
         for (size_t i = 0; i < count; i++) {
             json_t *row = json_array_get (page, i);
@@ -880,7 +860,7 @@ s_check_claims_consumer (s_run_t *run, s_stream_t *stream, json_t *accepted_pcns
             if (want && (!streq (s_text (row, "claim_id"), s_text (want, "claim_id"))
                      ||  !streq (s_text (row, "queue"), s_text (want, "queue")))
             &&  wrong++ < INTAKE_REPORT_MAX)
-                s_check (run, false, "claims list: %s holds claim %s in queue %s; expected %s in %s", pcn,
+                harness_check (run, false, "claims list: %s holds claim %s in queue %s; expected %s in %s", pcn,
                          s_text (row, "claim_id"), s_text (row, "queue"), s_text (want, "claim_id"),
                          s_text (want, "queue"));
         }
@@ -888,7 +868,7 @@ s_check_claims_consumer (s_run_t *run, s_stream_t *stream, json_t *accepted_pcns
         if (rc != 0 || count < 1000)
             break;
     }
-    s_check (run, twice == 0 && unexpected == 0 && wrong == 0
+    harness_check (run, twice == 0 && unexpected == 0 && wrong == 0
                 && json_object_size (seen) == json_object_size (accepted_pcns),
              "rcmqctl claims list: %zu PCNs (%zu twice, %zu not accepted by intake, %zu wrong); intake accepted %zu",
              json_object_size (seen), twice, unexpected, wrong, json_object_size (accepted_pcns));
@@ -903,7 +883,7 @@ s_check_ack (s_run_t *run, const char *name, const char *group_control)
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/acks/%s", harness_dir (run->harness), name);
     FILE *file = fopen (path, "rb");
-    s_check (run, file != NULL, "999 file %s is not in the ack dir", name);
+    harness_check (run, file != NULL, "999 file %s is not in the ack dir", name);
     if (!file)
         return;
     x12_reader_t *reader = x12_reader_new_file (file);
@@ -917,8 +897,8 @@ s_check_ack (s_run_t *run, const char *name, const char *group_control)
         if (streq (x12_segment_id (segment), "AK1") && group_control)
             ak1 = ak1 || streq (x12_segment_element (segment, 2), group_control);
     }
-    s_check (run, rc == 0, "999 file %s: %s", name, rc? x12_reader_error (reader): "");
-    s_check (run, rc != 0 || (x12_reader_interchanges (reader) == 1 && sets == 1 && ak1),
+    harness_check (run, rc == 0, "999 file %s: %s", name, rc? x12_reader_error (reader): "");
+    harness_check (run, rc != 0 || (x12_reader_interchanges (reader) == 1 && sets == 1 && ak1),
              "999 file %s: %u interchanges, %zu 999 sets, AK1 for group %s %s", name,
              x12_reader_interchanges (reader), sets, group_control? group_control: "-", ak1? "found": "missing");
     x12_reader_destroy (&reader);
@@ -952,9 +932,9 @@ static void
 s_check_acks (s_run_t *run, const char *label, json_t *batch, uint32_t first_group_control)
 {
     json_t *acks = json_object_get (batch, "ack_files");
-    s_check (run, json_array_size (acks) > 0, "%s: the batch names no 999 file", label);
+    harness_check (run, json_array_size (acks) > 0, "%s: the batch names no 999 file", label);
     void *arg [2] = { batch, (void *) harness_dir (run->harness) };
-    s_check (run, harness_wait_until (s_acks_written, arg, harness_scaled_ms (10000), 100),
+    harness_check (run, harness_wait_until (s_acks_written, arg, harness_scaled_ms (10000), 100),
              "%s: the 999 files were not all written", label);
     for (size_t i = 0; i < json_array_size (acks); i++) {
         char control [16];
@@ -974,15 +954,15 @@ s_inbox (s_run_t *run, const char *name, const char *outcome)
     snprintf (to, sizeof to, "%s/inbox/%s.837", dir, name);
     snprintf (moved, sizeof moved, "%s/inbox/%s/%s.837", dir, outcome, name);
     snprintf (report, sizeof report, "%s.report.json", moved);
-    s_check (run, rename (from, to) == 0, "cannot move %s into the inbox", name);
+    harness_check (run, rename (from, to) == 0, "cannot move %s into the inbox", name);
     bool done = harness_wait_until (s_file_exists, report, harness_scaled_ms (60000), 200);
     //  A completed file is kept sealed (<name>.sealed), a refused one as it came.
     char sealed [PATH_MAX + 16];
     snprintf (sealed, sizeof sealed, "%s.sealed", moved);
     bool completed = streq (outcome, "done");
-    s_check (run, done && s_file_exists (completed? sealed: moved), "inbox: %s did not end in %s/ with a report", name, outcome);
-    s_check (run, !completed || !s_file_exists (moved), "inbox: %s is in done/ in plaintext", name);
-    s_check (run, !s_file_exists (to), "inbox: %s is still in the inbox", name);
+    harness_check (run, done && s_file_exists (completed? sealed: moved), "inbox: %s did not end in %s/ with a report", name, outcome);
+    harness_check (run, !completed || !s_file_exists (moved), "inbox: %s is in done/ in plaintext", name);
+    harness_check (run, !s_file_exists (to), "inbox: %s is still in the inbox", name);
     json_error_t error;
     return done? json_load_file (report, 0, &error): NULL;
 }
@@ -1036,7 +1016,7 @@ START_TEST (test_outcomes)
         size_t duplicates = 0;
         for (size_t i = 0; i < expect_b.count; i++)
             duplicates += s_listed (expect_b.claims [i].rules, "DUP001");
-        s_check (&run, duplicates > 200, "file b: only %zu duplicates expected; the test is weak", duplicates);
+        harness_check (&run, duplicates > 200, "file b: only %zu duplicates expected; the test is weak", duplicates);
         batch_b = s_submit_and_check (&run, "b", &expect_b, &stream);
         if (batch_b)
             s_accepted_pcns (&expect_b, s_text (batch_b, "batch_id"), accepted_pcns);
@@ -1053,14 +1033,14 @@ START_TEST (test_outcomes)
     s_fetch (&run, &before);
     int rc;
     json_t *again = s_submit (&run, "a", &rc);
-    s_check (&run, rc == 1 && again && streq (s_text (again, "status"), "refused")
+    harness_check (&run, rc == 1 && again && streq (s_text (again, "status"), "refused")
                 && strstr (s_text (again, "error"), "already processed"),
              "resubmitted file a: exit %d, status '%s', error '%s'", rc, s_text (again, "status"), s_text (again, "error"));
-    s_check (&run, s_uint (again, "claims") == 0 && s_uint (again, "accepted") == 0,
+    harness_check (&run, s_uint (again, "claims") == 0 && s_uint (again, "accepted") == 0,
              "resubmitted file a: the refused batch counts %u claims", s_uint (again, "claims"));
     s_fetch (&run, &after);
     const char *again_id = s_text (again, "batch_id");
-    s_check (&run, after.count == before.count + 1 && s_count_events (&after, again_id, "batch_completed") == 1,
+    harness_check (&run, after.count == before.count + 1 && s_count_events (&after, again_id, "batch_completed") == 1,
              "resubmitted file a: %zu events added, expected only its batch_completed", after.count - before.count);
     if (again)
         s_check_acks (&run, "resubmitted a", again, 0);
@@ -1077,20 +1057,20 @@ START_TEST (test_outcomes)
             continue;
         s_fetch (&run, &before);
         json_t *batch = s_submit (&run, *name, &rc);
-        s_check (&run, rc == 1 && batch && streq (s_text (batch, "status"), "refused")
+        harness_check (&run, rc == 1 && batch && streq (s_text (batch, "status"), "refused")
                     && streq (s_text (batch, "error"), expect.refusal),
                  "%s: exit %d, status '%s', error '%s'; expected refused with '%s'", *name, rc,
                  s_text (batch, "status"), s_text (batch, "error"), expect.refusal);
         s_fetch (&run, &after);
         const char *id = s_text (batch, "batch_id");
-        s_check (&run, after.count == before.count + 1 && s_count_events (&after, id, NULL) == 1,
+        harness_check (&run, after.count == before.count + 1 && s_count_events (&after, id, NULL) == 1,
                  "%s: %zu events added, expected only its batch_completed", *name, after.count - before.count);
         json_t *rows = s_ctl_json (&run, &rc, 30000, "intake", "rejections", "--batch", id, NULL);
-        s_check (&run, rc == 0 && json_is_array (rows) && json_array_size (rows) == 0,
+        harness_check (&run, rc == 0 && json_is_array (rows) && json_array_size (rows) == 0,
                  "%s: the refused batch has rejections (exit %d, %zu rows)", *name, rc, json_array_size (rows));
         json_decref (rows);
         json_t *stored = s_ctl_json (&run, &rc, 10000, "intake", "batch", id, NULL);
-        s_check (&run, rc == 0 && streq (s_text (stored, "status"), "refused") && s_uint (stored, "claims") == 0,
+        harness_check (&run, rc == 0 && streq (s_text (stored, "status"), "refused") && s_uint (stored, "claims") == 0,
                  "%s: intake batch %s: exit %d, status '%s', %u claims", *name, id, rc,
                  s_text (stored, "status"), s_uint (stored, "claims"));
         if (batch)
@@ -1108,7 +1088,7 @@ START_TEST (test_outcomes)
         json_t *report = s_inbox (&run, "inbox-good", "done");
         if (report) {
             s_check_counts (&run, "inbox-good report", report, &expect_inbox);
-            s_check (&run, streq (s_text (report, "source"), "inbox"), "inbox-good: source '%s'", s_text (report, "source"));
+            harness_check (&run, streq (s_text (report, "source"), "inbox"), "inbox-good: source '%s'", s_text (report, "source"));
             s_fetch (&run, &stream);
             s_check_events (&run, "inbox-good", &stream, s_text (report, "batch_id"), &expect_inbox);
             s_stream_free (&stream);
@@ -1121,7 +1101,7 @@ START_TEST (test_outcomes)
     s_expect_t expect_bad;
     if (s_expect_load (&run, "inbox-bad", &expect_bad)) {
         json_t *report = s_inbox (&run, "inbox-bad", "failed");
-        s_check (&run, report && streq (s_text (report, "status"), "refused")
+        harness_check (&run, report && streq (s_text (report, "status"), "refused")
                     && streq (s_text (report, "error"), expect_bad.refusal),
                  "inbox-bad: report status '%s', error '%s'; expected '%s'", s_text (report, "status"),
                  s_text (report, "error"), expect_bad.refusal);
@@ -1207,16 +1187,16 @@ START_TEST (test_crash)
     s_busy_t busy = { harness_pid (run.intake), s_cpu_ticks (harness_pid (run.intake)), 100 };
     harness_proc_t *submit = harness_spawn (run.harness, "submit", submit_argv);
     bool busy_enough = harness_wait_until (s_busy, &busy, harness_scaled_ms (30000), 20);
-    s_check (&run, busy_enough, "intake did not start working on the file");
+    harness_check (&run, busy_enough, "intake did not start working on the file");
     harness_kill (run.intake, SIGKILL);
-    s_check (&run, harness_wait (run.intake, 5000) == 128 + SIGKILL, "intake did not die of SIGKILL");
+    harness_check (&run, harness_wait (run.intake, 5000) == 128 + SIGKILL, "intake did not die of SIGKILL");
     bool submit_ended = !harness_running (submit);
     harness_kill (submit, SIGKILL);
     harness_wait (submit, 5000);
-    s_check (&run, !submit_ended, "the submit had ended before intake was killed: the crash came too late");
+    harness_check (&run, !submit_ended, "the submit had ended before intake was killed: the crash came too late");
 
     run.intake = harness_spawn_service (run.harness, "intake");
-    s_check (&run, run.intake && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000)),
+    harness_check (&run, run.intake && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000)),
              "intake did not come back after SIGKILL");
     //  Whatever intake committed is in its outbox: give the relay time to
     //  hand it to the broker, then read the stream.
@@ -1234,16 +1214,16 @@ START_TEST (test_crash)
         s_check_counts (&run, "crash (committed)", stored, &expect);
         s_check_events (&run, "crash (committed)", &after, "B20261102-000001", &expect);
         json_t *again = s_submit (&run, "big", &rc);
-        s_check (&run, rc == 1 && streq (s_text (again, "status"), "refused"),
+        harness_check (&run, rc == 1 && streq (s_text (again, "status"), "refused"),
                  "crash (committed): resubmitting: exit %d, status '%s'", rc, s_text (again, "status"));
         json_decref (again);
     }
     else {
         //  None of it: no event, no rejection; then the file goes through.
-        s_check (&run, added == 0 && after.head == before.head,
+        harness_check (&run, added == 0 && after.head == before.head,
                  "crash: no batch, yet %zu events were added to stream intake", added);
         json_t *rows = s_ctl_json (&run, &rc, 30000, "intake", "rejections", NULL);
-        s_check (&run, rc == 0 && json_array_size (rows) == 0, "crash: %zu rejections stored without a batch",
+        harness_check (&run, rc == 0 && json_array_size (rows) == 0, "crash: %zu rejections stored without a batch",
                  json_array_size (rows));
         json_decref (rows);
         s_stream_t stream = { 0 };
@@ -1394,16 +1374,16 @@ START_TEST (test_phi)
         return;
     }
     const char *input = harness_path (run.harness, "phi.837");
-    s_check (&run, s_write_phi_file (input), "cannot write %s", input);
+    harness_check (&run, s_write_phi_file (input), "cannot write %s", input);
     //  Positive control: the search finds every needle in the input.
     size_t needles = 0;
     while (s_phi [needles])
         needles++;
-    s_check (&run, s_needles_in (input, s_phi, NULL) == needles, "the PHI needles are not all in the input file");
+    harness_check (&run, s_needles_in (input, s_phi, NULL) == needles, "the PHI needles are not all in the input file");
 
     int rc;
     json_t *batch = s_ctl_json (&run, &rc, 30000, "intake", "submit", input, NULL);
-    s_check (&run, rc == 0 && s_uint (batch, "claims") == 3 && s_uint (batch, "accepted") == 2
+    harness_check (&run, rc == 0 && s_uint (batch, "claims") == 3 && s_uint (batch, "accepted") == 2
                 && s_uint (batch, "rejected") == 1,
              "phi.837: exit %d, status '%s' (%s), %u claims, %u accepted, %u rejected; expected 3, 2, 1", rc,
              s_text (batch, "status"), s_text (batch, "error"), s_uint (batch, "claims"),
@@ -1413,9 +1393,9 @@ START_TEST (test_phi)
     //  applied them.
     s_stream_t stream;
     if (s_fetch (&run, &stream)) {
-        s_check (&run, stream.count == 4, "phi.837: %zu events on stream intake, expected 4", stream.count);
+        harness_check (&run, stream.count == 4, "phi.837: %zu events on stream intake, expected 4", stream.count);
         s_consumed_t wait = { &run, stream.head, 0 };
-        s_check (&run, harness_wait_until (s_claims_caught_up, &wait, harness_scaled_ms (30000), 300),
+        harness_check (&run, harness_wait_until (s_claims_caught_up, &wait, harness_scaled_ms (30000), 300),
                  "rcmq-claims did not consume the stream");
     }
     s_stream_free (&stream);
@@ -1423,7 +1403,7 @@ START_TEST (test_phi)
     harness_proc_t *procs [] = { run.intake, run.claims, run.broker };
     for (size_t i = 0; i < 3; i++) {
         harness_kill (procs [i], SIGTERM);
-        s_check (&run, harness_wait (procs [i], harness_scaled_ms (15000)) == 0, "a process did not stop cleanly");
+        harness_check (&run, harness_wait (procs [i], harness_scaled_ms (15000)) == 0, "a process did not stop cleanly");
     }
     run.intake = run.claims = run.broker = NULL;
     const char *files [] = { "data/intake/data.mdb", "data/broker/data.mdb", "data/claims/data.mdb",
@@ -1432,10 +1412,10 @@ START_TEST (test_phi)
         const char *path = harness_path (run.harness, *file);
         struct stat st;
         bool exists = stat (path, &st) == 0;
-        s_check (&run, exists || strstr (*file, "logs/"), "%s does not exist", *file);
+        harness_check (&run, exists || strstr (*file, "logs/"), "%s does not exist", *file);
         const char *found = NULL;
         size_t count = exists? s_needles_in (path, s_phi, &found): 0;
-        s_check (&run, count == 0, "%s holds %zu of the PHI values in plaintext (e.g. '%s')", *file, count,
+        harness_check (&run, count == 0, "%s holds %zu of the PHI values in plaintext (e.g. '%s')", *file, count,
                  found? found: "");
     }
     s_finish (&run);

@@ -51,25 +51,6 @@ typedef struct {
 
 static const char *const s_names [] = { "broker", "intake", "claims", "metrics", NULL };
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 //  rcmqctl --json ARGS..., parsed; NULL when it printed no JSON.
 static json_t *
 s_ctl (s_run_t *run, int *rc_out, ...)
@@ -88,7 +69,7 @@ s_start (s_run_t *run)
     setenv ("RCMQ_NOW", METRICS_NOW, 1);
     run->harness = harness_new ("metrics");
     if (!run->harness || harness_keys (run->harness, NULL)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     run->config = harness_config (run->harness);
@@ -103,7 +84,7 @@ s_start (s_run_t *run)
     for (int i = 0; s_names [i]; i++)
         run->procs [i] = harness_spawn_service (run->harness, s_names [i]);
     bool up = harness_wait_up (run->harness, s_names, harness_scaled_ms (30000));
-    s_check (run, up, "broker, intake, claims and metrics did not come up");
+    harness_check (run, up, "broker, intake, claims and metrics did not come up");
     return up;
 }
 
@@ -112,7 +93,7 @@ s_finish (s_run_t *run)
 {
     for (int i = 0; s_names [i]; i++)
         if (run->procs [i])
-            s_check (run, harness_running (run->procs [i]), "%s exited (status %d)",
+            harness_check (run, harness_running (run->procs [i]), "%s exited (status %d)",
                      s_names [i], harness_wait (run->procs [i], 0));
     if (run->harness)
         harness_destroy (&run->harness, run->failed > 0);
@@ -229,7 +210,7 @@ s_expected (s_run_t *run, json_t *generated, json_t *payer, zhashx_t *dates)
         const char *first = json_string_value (json_object_get (claim, "first_adjudication"));
         const char *dos_text = (const char *) zhashx_lookup (dates, pcn);
         uint32_t dos = s_day (dos_text);
-        s_check (run, dos != 0, "no date of service in the 837P for %s", pcn);
+        harness_check (run, dos != 0, "no date of service in the 837P for %s", pcn);
         int64_t charge = s_int (claim, "charge_cents"), paid = s_int (claim, "paid_cents");
         int64_t contractual = s_int (claim, "contractual_cents");
         int64_t patient = s_int (claim, "patient_responsibility_cents");
@@ -270,11 +251,11 @@ s_rate (s_run_t *run, const char *where, json_t *set, const char *name, int64_t 
 {
     json_t *value = json_object_get (set, name);
     if (denominator <= 0) {
-        s_check (run, json_is_null (value), "%s %s: expected n/a (null)", where, name);
+        harness_check (run, json_is_null (value), "%s %s: expected n/a (null)", where, name);
         return;
     }
     double expected = scale * (double) numerator / (double) denominator;
-    s_check (run, json_is_number (value) && fabs (json_number_value (value) - expected) < 1e-9,
+    harness_check (run, json_is_number (value) && fabs (json_number_value (value) - expected) < 1e-9,
              "%s %s: %.12g, expected %.12g (%lld / %lld)", where, name, json_number_value (value),
              expected, (long long) numerator, (long long) denominator);
 }
@@ -283,7 +264,7 @@ static void
 s_cents (s_run_t *run, const char *where, json_t *set, const char *name, int64_t expected)
 {
     int64_t value = s_int (set, name);
-    s_check (run, value == expected, "%s %s: %lld, expected %lld", where, name, (long long) value, (long long) expected);
+    harness_check (run, value == expected, "%s %s: %lld, expected %lld", where, name, (long long) value, (long long) expected);
 }
 
 static void
@@ -291,7 +272,7 @@ s_compare_set (s_run_t *run, const char *where, json_t *set, const s_figures_t *
 {
     static const char *const buckets [] = { "0_30", "31_60", "61_90", "91_120", "over_120" };
     if (!set || !expected) {
-        s_check (run, false, "%s: %s", where, set? "not expected": "missing from rcmqctl's output");
+        harness_check (run, false, "%s: %s", where, set? "not expected": "missing from rcmqctl's output");
         return;
     }
     int64_t ar = expected->insurance + expected->patient;
@@ -335,7 +316,7 @@ s_compare (s_run_t *run, zhashx_t *expected)
         for (s_figures_t *figures = (s_figures_t *) zhashx_first (expected); figures;
              figures = (s_figures_t *) zhashx_next (expected))
             expected_groups += !strncmp ((const char *) zhashx_cursor (expected), dims [d], strlen (dims [d]));
-        s_check (run, json_array_size (groups) == expected_groups, "by %s: %zu groups, expected %zu",
+        harness_check (run, json_array_size (groups) == expected_groups, "by %s: %zu groups, expected %zu",
                  dims [d], json_array_size (groups), expected_groups);
         for (size_t i = 0; i < json_array_size (groups); i++) {
             json_t *set = json_array_get (groups, i);
@@ -393,17 +374,17 @@ START_TEST (test_metrics_end_to_end)
     //  A queue of two payers; the rest go to the default queue.
     json_t *queue = s_ctl (&run, NULL, "queue", "create", METRICS_QUEUE, "--payer-ids", METRICS_QUEUE_PAYERS,
                            "--owner-team", "internal-ar", NULL);
-    s_check (&run, queue != NULL, "queue create failed");
+    harness_check (&run, queue != NULL, "queue create failed");
     json_decref (queue);
 
     char *generate [] = { "--seed", "5", "--claims", METRICS_CLAIMS, "--error-rate", "ALL=0.03",
                           "--replacement-rate", "0", "--date", "2026-11-02", "--out", in, "--expect", expect, NULL };
-    s_check (&run, harness_script (run.harness, "gen-837", generate, harness_scaled_ms (120000)) == 0,
+    harness_check (&run, harness_script (run.harness, "gen-837", generate, harness_scaled_ms (120000)) == 0,
              "gen-837 failed");
     json_t *generated = json_load_file (expect, 0, NULL);
     int rc;
     json_t *batch = s_ctl (&run, &rc, "intake", "submit", in, NULL);
-    s_check (&run, rc == 0 && batch, "intake submit exited %d", rc);
+    harness_check (&run, rc == 0 && batch, "intake submit exited %d", rc);
     int64_t accepted = s_int (batch, "accepted");
     json_decref (batch);
 
@@ -418,10 +399,10 @@ START_TEST (test_metrics_end_to_end)
         if (submitted < accepted)
             harness_sleep_ms (300);
     }
-    s_check (&run, submitted == accepted, "claims submitted %lld of %lld accepted", (long long) submitted, (long long) accepted);
+    harness_check (&run, submitted == accepted, "claims submitted %lld of %lld accepted", (long long) submitted, (long long) accepted);
 
     char *simulate [] = { "--seed", "5", "--out", remits, "--expect", remits_expect, outbound, NULL };
-    s_check (&run, harness_script (run.harness, "payer-sim", simulate, harness_scaled_ms (120000)) == 0,
+    harness_check (&run, harness_script (run.harness, "payer-sim", simulate, harness_scaled_ms (120000)) == 0,
              "payer-sim failed");
     json_t *payer = json_load_file (remits_expect, 0, NULL);
     json_t *files = json_object_get (json_object_get (payer, "files"), "277ca");
@@ -434,7 +415,7 @@ START_TEST (test_metrics_end_to_end)
     files = json_object_get (json_object_get (payer, "files"), "835");
     for (size_t i = 0; i < json_array_size (files); i++) {
         json_t *reply = s_ctl (&run, &rc, "claims", "post", json_string_value (json_array_get (files, i)), NULL);
-        s_check (&run, rc == 0, "claims post %s exited %d", json_string_value (json_array_get (files, i)), rc);
+        harness_check (&run, rc == 0, "claims post %s exited %d", json_string_value (json_array_get (files, i)), rc);
         json_decref (reply);
     }
 
@@ -452,9 +433,9 @@ START_TEST (test_metrics_end_to_end)
         json_array_append_new (reference, s_kpi (&run, "queue"));
         wait = (s_wait_t) { &run, NULL, reference };
         json_t *reply = s_ctl (&run, &rc, "metrics", "rebuild", NULL);
-        s_check (&run, rc == 0 && s_int (reply, "facts_cleared") > 0, "metrics rebuild exited %d", rc);
+        harness_check (&run, rc == 0 && s_int (reply, "facts_cleared") > 0, "metrics rebuild exited %d", rc);
         json_decref (reply);
-        s_check (&run, harness_wait_until (s_matches, &wait, harness_scaled_ms (60000), 300),
+        harness_check (&run, harness_wait_until (s_matches, &wait, harness_scaled_ms (60000), 300),
                  "figures after metrics rebuild differ");
         //  Rebuild again and SIGKILL metrics while it replays.
         reply = s_ctl (&run, &rc, "metrics", "rebuild", NULL);
@@ -463,7 +444,7 @@ START_TEST (test_metrics_end_to_end)
         harness_kill (run.procs [3], SIGKILL);
         harness_wait (run.procs [3], 5000);
         run.procs [3] = harness_spawn_service (run.harness, s_names [3]);
-        s_check (&run, harness_wait_until (s_matches, &wait, harness_scaled_ms (60000), 300),
+        harness_check (&run, harness_wait_until (s_matches, &wait, harness_scaled_ms (60000), 300),
                  "figures after a SIGKILL mid-rebuild and a restart differ");
         s_compare (&run, expected);
         json_decref (reference);

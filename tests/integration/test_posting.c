@@ -59,25 +59,6 @@ typedef struct {
     int failed;
 } s_run_t;
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 //  rcmqctl --json ARGS..., parsed; NULL when it printed no JSON.
 static json_t *
 s_ctl (s_run_t *run, int *rc_out, ...)
@@ -109,7 +90,7 @@ s_start (s_run_t *run)
     setenv ("RCMQ_NOW", POSTING_NOW, 1);
     run->harness = harness_new ("posting");
     if (!run->harness || harness_keys (run->harness, NULL)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     if (!harness_config (run->harness)
@@ -123,7 +104,7 @@ s_start (s_run_t *run)
     for (int i = 0; s_names [i]; i++)
         run->procs [i] = harness_spawn_service (run->harness, s_names [i]);
     bool up = harness_wait_up (run->harness, s_names, harness_scaled_ms (30000));
-    s_check (run, up, "broker, intake, claims and metrics did not come up");
+    harness_check (run, up, "broker, intake, claims and metrics did not come up");
     return up;
 }
 
@@ -132,7 +113,7 @@ s_finish (s_run_t *run)
 {
     for (int i = 0; s_names [i]; i++)
         if (run->procs [i])
-            s_check (run, harness_running (run->procs [i]), "%s exited (status %d)",
+            harness_check (run, harness_running (run->procs [i]), "%s exited (status %d)",
                      s_names [i], harness_wait (run->procs [i], 0));
     //  Under the sanitizers a report in any log is a failure, even when the
     //  process kept running (rcmqctl's log holds every command's output).
@@ -141,7 +122,7 @@ s_finish (s_run_t *run)
     if (run->harness)
         for (int i = 0; logs [i]; i++)
             for (int r = 0; reports [r]; r++)
-                s_check (run, !harness_log_contains (run->harness, logs [i], reports [r]),
+                harness_check (run, !harness_log_contains (run->harness, logs [i], reports [r]),
                          "%s.log has a sanitizer report (%s)", logs [i], reports [r]);
     if (run->harness)
         harness_destroy (&run->harness, run->failed > 0);
@@ -170,7 +151,7 @@ s_snapshot (s_run_t *run)
         json_t *page = *after? s_ctl (run, &rc, "claims", "list", "--limit", "1000", "--after", after, NULL)
                              : s_ctl (run, &rc, "claims", "list", "--limit", "1000", NULL);
         if (rc != 0 || !json_is_array (page)) {
-            s_check (run, false, "claims list exited %d", rc);
+            harness_check (run, false, "claims list exited %d", rc);
             json_decref (page);
             return all;
         }
@@ -202,12 +183,12 @@ s_prepare (s_run_t *run, json_t **expect_p)
     char *generate [] = { "--seed", "23", "--claims", POSTING_CLAIMS, "--error-rate", "ALL=0.01",
                           "--replacement-rate", "0", "--date", "2026-11-02", "--out", in, "--expect", in_expect, NULL };
     int rc = harness_script (run->harness, "gen-837", generate, harness_scaled_ms (120000));
-    s_check (run, rc == 0, "gen-837 exited %d", rc);
+    harness_check (run, rc == 0, "gen-837 exited %d", rc);
     if (rc)
         return false;
     json_t *batch = s_ctl (run, &rc, "intake", "submit", in, NULL);
     int64_t accepted = s_int (batch, "accepted");
-    s_check (run, rc == 0 && accepted > 0, "intake submit exited %d", rc);
+    harness_check (run, rc == 0 && accepted > 0, "intake submit exited %d", rc);
     json_decref (batch);
     //  Claims applies intake's events as they come: submit until all went.
     int64_t submitted = 0;
@@ -219,22 +200,22 @@ s_prepare (s_run_t *run, json_t **expect_p)
         if (submitted < accepted)
             harness_sleep_ms (300);
     }
-    s_check (run, submitted == accepted, "claims submitted %" PRId64 " of %" PRId64, submitted, accepted);
+    harness_check (run, submitted == accepted, "claims submitted %" PRId64 " of %" PRId64, submitted, accepted);
     if (submitted != accepted)
         return false;
     char *simulate [] = { "--seed", "7", "--out", remits, "--expect", expect, "--accept-rate", "1",
                           "--missing-277-rate", "0", "--mix", "paid=0.6,partial=0.2,denied=0.15,none=0.05",
                           "--waves", "1", "--unknown-claims", "3", outbound, NULL };
     rc = harness_script (run->harness, "payer-sim", simulate, harness_scaled_ms (120000));
-    s_check (run, rc == 0, "payer-sim (run 1) exited %d", rc);
+    harness_check (run, rc == 0, "payer-sim (run 1) exited %d", rc);
     *expect_p = rc == 0? json_load_file (expect, 0, NULL): NULL;
-    s_check (run, *expect_p != NULL, "cannot read %s", expect);
+    harness_check (run, *expect_p != NULL, "cannot read %s", expect);
     if (!*expect_p)
         return false;
     json_t *acks = json_object_get (json_object_get (*expect_p, "files"), "277ca");
     for (size_t i = 0; i < json_array_size (acks); i++) {
         json_t *reply = s_ctl (run, &rc, "claims", "ack", json_string_value (json_array_get (acks, i)), NULL);
-        s_check (run, rc == 0, "claims ack %s exited %d", json_string_value (json_array_get (acks, i)), rc);
+        harness_check (run, rc == 0, "claims ack %s exited %d", json_string_value (json_array_get (acks, i)), rc);
         json_decref (reply);
     }
     return true;
@@ -317,7 +298,7 @@ s_unsound (s_run_t *run, json_t *expect, json_t *by_pcn, const char *file)
     snprintf (copy, sizeof copy, "%s/unsound.x12", harness_dir (run->harness));
     uint64_t segment = 0;
     bool written = s_write_unsound (file, copy, by_pcn, pcn, sizeof pcn, &segment);
-    s_check (run, written, "cannot write a copy of %s with an unsound claim", file);
+    harness_check (run, written, "cannot write a copy of %s with an unsound claim", file);
     if (!written)
         return;
     int64_t clps, unknown;
@@ -333,12 +314,12 @@ s_unsound (s_run_t *run, json_t *expect, json_t *by_pcn, const char *file)
             bad = json_array_get (filed, i);
     char where [64];
     snprintf (where, sizeof where, "segment %" PRIu64 " (SVC): ", segment);
-    s_check (run, rc == 0 && s_int (reply, "claims_posted") == clps - unknown - 1
+    harness_check (run, rc == 0 && s_int (reply, "claims_posted") == clps - unknown - 1
                 && s_int (reply, "exceptions") == unknown + 1 && json_array_size (filed) == (size_t) unknown + 1,
              "claims post of %s with claim %s unsound: exit %d, %" PRId64 " posted, %" PRId64 " exceptions; the "
              "file has %" PRId64 " CLPs, %" PRId64 " for unknown claims", file, pcn, rc,
              s_int (reply, "claims_posted"), s_int (reply, "exceptions"), clps, unknown);
-    s_check (run, bad && streq (s_text (bad, "kind"), "unsound") && (uint64_t) s_int (bad, "segment") == segment
+    harness_check (run, bad && streq (s_text (bad, "kind"), "unsound") && (uint64_t) s_int (bad, "segment") == segment
                 && strstr (s_text (bad, "reason"), where)
                 && strstr (s_text (bad, "reason"), "SVC01-2 procedure code is missing"),
              "claims post --json does not list claim %s as unsound at segment %" PRIu64 ": %s", pcn, segment,
@@ -346,18 +327,18 @@ s_unsound (s_run_t *run, json_t *expect, json_t *by_pcn, const char *file)
     json_decref (reply);
     json_t *list = s_ctl (run, &rc, "claims", "exceptions", NULL);
     uint64_t listed_segment = 0;
-    s_check (run, rc == 0 && s_exceptions_of (run, list, pcn, "unsound", &listed_segment) == 1
+    harness_check (run, rc == 0 && s_exceptions_of (run, list, pcn, "unsound", &listed_segment) == 1
                 && listed_segment == segment,
              "claims exceptions: claim %s is not listed once as unsound at segment %" PRIu64, pcn, segment);
     json_decref (list);
     json_t *before = s_snapshot (run);
     json_t *claim = json_object_get (before, pcn);
-    s_check (run, claim && s_int (claim, "paid_cents") == 0 && json_array_size (json_object_get (claim, "postings")) == 0,
+    harness_check (run, claim && s_int (claim, "paid_cents") == 0 && json_array_size (json_object_get (claim, "postings")) == 0,
              "claim %s was posted from an unsound CLP", pcn);
 
     //  The corrected file: that claim, and nothing else.
     reply = s_ctl (run, &rc, "claims", "post", file, NULL);
-    s_check (run, rc == 0 && s_int (reply, "claims_posted") == 1 && s_int (reply, "exceptions") == 0
+    harness_check (run, rc == 0 && s_int (reply, "claims_posted") == 1 && s_int (reply, "exceptions") == 0
                 && !json_is_true (json_object_get (reply, "duplicate")),
              "claims post of the corrected %s: exit %d, %" PRId64 " posted, %" PRId64 " exceptions; expected 1 and 0",
              file, rc, s_int (reply, "claims_posted"), s_int (reply, "exceptions"));
@@ -370,32 +351,32 @@ s_unsound (s_run_t *run, json_t *expect, json_t *by_pcn, const char *file)
         if (streq (key, pcn) || json_equal (value, json_object_get (after, key)))
             continue;
         if (changed++ < POSTING_REPORT_MAX)
-            s_check (run, false, "claim %s changed when the corrected file posted only %s", key, pcn);
+            harness_check (run, false, "claim %s changed when the corrected file posted only %s", key, pcn);
     }
-    s_check (run, changed == 0 && json_object_size (after) == json_object_size (before),
+    harness_check (run, changed == 0 && json_object_size (after) == json_object_size (before),
              "the corrected file changed %zu other claims", changed);
     json_t *want = json_object_get (by_pcn, pcn);
     claim = json_object_get (after, pcn);
-    s_check (run, claim && s_int (claim, "paid_cents") == s_int (want, "paid_cents")
+    harness_check (run, claim && s_int (claim, "paid_cents") == s_int (want, "paid_cents")
                 && streq (s_text (claim, "status"), s_text (want, "status"))
                 && json_array_size (json_object_get (claim, "postings")) == 1,
              "claim %s after the corrected file: %s, paid %" PRId64 ", %zu postings; the payer paid %" PRId64 " (%s)",
              pcn, s_text (claim, "status"), s_int (claim, "paid_cents"),
              json_array_size (json_object_get (claim, "postings")), s_int (want, "paid_cents"), s_text (want, "status"));
     list = s_ctl (run, &rc, "claims", "exceptions", NULL);
-    s_check (run, rc == 0 && s_exceptions_of (run, list, pcn, "unsound", NULL) == 0,
+    harness_check (run, rc == 0 && s_exceptions_of (run, list, pcn, "unsound", NULL) == 0,
              "claims exceptions still lists claim %s as unsound after the corrected file", pcn);
     json_decref (list);
     json_decref (before);
 
     //  Once more: nothing twice.
     reply = s_ctl (run, &rc, "claims", "post", file, NULL);
-    s_check (run, rc == 0 && json_is_true (json_object_get (reply, "duplicate"))
+    harness_check (run, rc == 0 && json_is_true (json_object_get (reply, "duplicate"))
                 && s_int (reply, "claims_posted") == 0 && s_int (reply, "exceptions") == 0,
              "claims post of %s a third time: exit %d, %" PRId64 " posted", file, rc, s_int (reply, "claims_posted"));
     json_decref (reply);
     json_t *again = s_snapshot (run);
-    s_check (run, json_equal (again, after), "posting %s a third time changed claims", file);
+    harness_check (run, json_equal (again, after), "posting %s a third time changed claims", file);
     json_decref (again);
     json_decref (after);
 }
@@ -422,7 +403,7 @@ s_ar_set (s_run_t *run, const char *where, json_t *set, int64_t expected)
 {
     int64_t ar = s_int (set, "ar_cents");
     json_t *days = json_object_get (set, "days_in_ar");
-    s_check (run, ar == expected && s_int (set, "ar_insurance_cents") >= 0 && s_int (set, "ar_patient_cents") >= 0
+    harness_check (run, ar == expected && s_int (set, "ar_insurance_cents") >= 0 && s_int (set, "ar_patient_cents") >= 0
                 && (json_is_null (days) || !days || json_number_value (days) >= 0),
              "%s: A/R %" PRId64 " (insurance %" PRId64 ", patient %" PRId64 "), days in A/R %.1f; the payer's records "
              "say A/R %" PRId64 ", and none may be below zero", where, ar, s_int (set, "ar_insurance_cents"),
@@ -449,7 +430,7 @@ s_ar_compare (s_run_t *run, json_t *expected)
         seen += json_object_get (payers, s_text (set, "key")) != NULL;
         s_ar_set (run, where, set, s_int (payers, s_text (set, "key")));
     }
-    s_check (run, seen == json_object_size (payers), "metrics kpi --by payer_id: %zu of the %zu payers",
+    harness_check (run, seen == json_object_size (payers), "metrics kpi --by payer_id: %zu of the %zu payers",
              seen, json_object_size (payers));
     json_decref (reply);
     return run->failed - before;
@@ -478,7 +459,7 @@ s_post_all (s_run_t *run, json_t *expect, const char *label, size_t from)
     for (size_t i = from; i < json_array_size (files); i++) {
         int rc;
         json_t *reply = s_ctl (run, &rc, "claims", "post", json_string_value (json_array_get (files, i)), NULL);
-        s_check (run, rc == 0, "%s: claims post %s exited %d", label, json_string_value (json_array_get (files, i)), rc);
+        harness_check (run, rc == 0, "%s: claims post %s exited %d", label, json_string_value (json_array_get (files, i)), rc);
         json_decref (reply);
     }
 }
@@ -494,9 +475,9 @@ s_second_run (s_run_t *run, json_t *expect1, json_t *by_pcn1)
     //  As the README has it, without --seed.
     char *simulate [] = { "--out", remits, "--expect", expect, outbound, NULL };
     int rc = harness_script (run->harness, "payer-sim", simulate, harness_scaled_ms (120000));
-    s_check (run, rc == 0, "payer-sim (run 2) exited %d", rc);
+    harness_check (run, rc == 0, "payer-sim (run 2) exited %d", rc);
     json_t *expect2 = rc == 0? json_load_file (expect, 0, NULL): NULL;
-    s_check (run, expect2 != NULL, "cannot read %s", expect);
+    harness_check (run, expect2 != NULL, "cannot read %s", expect);
     if (!expect2)
         return;
     json_t *before = s_snapshot (run);
@@ -505,18 +486,18 @@ s_second_run (s_run_t *run, json_t *expect1, json_t *by_pcn1)
     json_t *by_pcn2 = s_by_pcn (expect2);
 
     json_t *list = s_ctl (run, &rc, "claims", "exceptions", NULL);
-    s_check (run, rc == 0, "claims exceptions exited %d", rc);
+    harness_check (run, rc == 0, "claims exceptions exited %d", rc);
     json_t *credits = s_ctl (run, &rc, "claims", "credits", NULL);
     json_t *rows = json_object_get (credits, "credits");
-    s_check (run, rc == 0 && json_is_array (rows), "claims credits exited %d or gave no \"credits\" array", rc);
+    harness_check (run, rc == 0 && json_is_array (rows), "claims credits exited %d or gave no \"credits\" array", rc);
     json_t *credit_of = json_object ();
     static const char *const fields [] = { "pcn", "payer_id", "credit_cents", "since", "age_days" };
     for (size_t i = 0; i < json_array_size (rows); i++) {
         json_t *row = json_array_get (rows, i);
-        s_check (run, json_object_size (row) == 5, "claims credits: a row has %zu fields, not 5",
+        harness_check (run, json_object_size (row) == 5, "claims credits: a row has %zu fields, not 5",
                  json_object_size (row));
         for (size_t f = 0; f < 5; f++)
-            s_check (run, json_object_get (row, fields [f]) != NULL, "claims credits: a row has no \"%s\"", fields [f]);
+            harness_check (run, json_object_get (row, fields [f]) != NULL, "claims credits: a row has no \"%s\"", fields [f]);
         json_object_set (credit_of, s_text (row, "pcn"), row);
     }
 
@@ -550,7 +531,7 @@ s_second_run (s_run_t *run, json_t *expect1, json_t *by_pcn1)
                                   : !credit);
             credited += held > 0;
             if (!right && wrong++ < POSTING_REPORT_MAX)
-                s_check (run, false, "claim %s, paid %" PRId64 " by run 1 (%s): now %s paid %" PRId64 ", %zu "
+                harness_check (run, false, "claim %s, paid %" PRId64 " by run 1 (%s): now %s paid %" PRId64 ", %zu "
                          "contradicts exceptions, credit %" PRId64 "; run 2 paid it %" PRId64 " and should change "
                          "nothing but the credit", pcn, s_int (one, "paid_cents"), s_text (one, "status"),
                          s_text (claim, "status"), s_int (claim, "paid_cents"),
@@ -562,13 +543,13 @@ s_second_run (s_run_t *run, json_t *expect1, json_t *by_pcn1)
             claim_ar = charge - s_int (one, "contractual_cents")
                      - (two? s_int (two, "paid_cents") + s_int (two, "contractual_cents"): 0);
             if (credit && wrong++ < POSTING_REPORT_MAX)
-                s_check (run, false, "claim %s has a credit of %" PRId64 "; run 1 paid it nothing", pcn,
+                harness_check (run, false, "claim %s has a credit of %" PRId64 "; run 1 paid it nothing", pcn,
                          s_int (credit, "credit_cents"));
         }
         s_add (ar, "overall", claim_ar);
         s_add (payers, s_text (one, "payer_id"), claim_ar);
     }
-    s_check (run, wrong == 0 && paid_claims > 50 && credited > 20
+    harness_check (run, wrong == 0 && paid_claims > 50 && credited > 20
                 && json_array_size (rows) == credited,
              "run 2: %zu of %zu claims paid by run 1 wrong; %zu credits listed, %zu expected", wrong, paid_claims,
              json_array_size (rows), credited);
@@ -600,7 +581,7 @@ START_TEST (test_posting_rules)
     }
     json_t *by_pcn = s_by_pcn (expect);
     json_t *files = json_object_get (json_object_get (expect, "files"), "835");
-    s_check (&run, json_array_size (files) > 1, "payer-sim wrote %zu 835 files", json_array_size (files));
+    harness_check (&run, json_array_size (files) > 1, "payer-sim wrote %zu 835 files", json_array_size (files));
     if (json_array_size (files) > 1) {
         s_unsound (&run, expect, by_pcn, json_string_value (json_array_get (files, 0)));
         s_post_all (&run, expect, "run 1", 1);

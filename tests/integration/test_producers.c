@@ -39,26 +39,6 @@ typedef struct {
     int failed;
 } s_run_t;
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 static bool
 s_answers (void *arg)
 {
@@ -153,7 +133,7 @@ START_TEST (test_producer_streams)
     static const char *names [] = { "tester", NULL };
     bool ready = run.harness && harness_keys (run.harness, names) == 0 && harness_config (run.harness)
               && harness_config_append (run.harness, "producers\n    tester = \"alpha\"\n") == 0;
-    s_check (&run, ready, "cannot make keys or config");
+    harness_check (&run, ready, "cannot make keys or config");
     const char *keys = ready? harness_path (run.harness, "keys"): NULL;
     zcert_t *intake = keys? transport_load_secret (keys, "intake"): NULL;
     zcert_t *metrics = keys? transport_load_secret (keys, "metrics"): NULL;
@@ -165,12 +145,12 @@ START_TEST (test_producer_streams)
         run.broker_key = transport_load_public_key (keys, "broker");
         run.admin = transport_load_secret (keys, "admin");
         ready = intake && metrics && tester && run.broker_key && run.admin;
-        s_check (&run, ready, "keys missing");
+        harness_check (&run, ready, "keys missing");
     }
     if (ready) {
         run.broker = harness_spawn_service (run.harness, "broker");
         ready = run.broker && harness_wait_until (s_answers, &run, harness_scaled_ms (15000), 100);
-        s_check (&run, ready, "the broker did not come up");
+        harness_check (&run, ready, "the broker did not come up");
     }
     if (ready) {
         zsock_t *as_intake = harness_dealer (run.ingest, run.broker_key, intake);
@@ -178,46 +158,46 @@ START_TEST (test_producer_streams)
         zsock_t *as_tester = harness_dealer (run.ingest, run.broker_key, tester);
 
         s_answer_t a = s_publish (as_intake, "intake-deadbeef", NULL, "intake", 1, 2, "REAL");
-        s_check (&run, streq (a.command, "ACK") && a.acked == 2, "intake's events 1-2: %s acked %llu %s",
+        harness_check (&run, streq (a.command, "ACK") && a.acked == 2, "intake's events 1-2: %s acked %llu %s",
                  a.command, (unsigned long long) a.acked, a.reason);
 
         //  The attack: metrics' key speaks for intake's producer.
         a = s_publish (as_metrics, "intake-deadbeef", NULL, "intake", 3, 1, "FAKE");
-        s_check (&run, streq (a.command, "REFUSED") && strstr (a.reason, "metrics"),
+        harness_check (&run, streq (a.command, "REFUSED") && strstr (a.reason, "metrics"),
                  "metrics' key publishing as intake-deadbeef: %s %s", a.command, a.reason);
         a = s_publish (as_metrics, "metrics-0001", NULL, "intake", 1, 1, "FAKE");
-        s_check (&run, streq (a.command, "REFUSED") && strstr (a.reason, "metrics") && strstr (a.reason, "'intake'"),
+        harness_check (&run, streq (a.command, "REFUSED") && strstr (a.reason, "metrics") && strstr (a.reason, "'intake'"),
                  "metrics' key publishing on stream intake: %s %s", a.command, a.reason);
         a = s_publish (as_metrics, "metrics-0001", "intake-deadbeef", "audit", 1, 1, "FAKE");
-        s_check (&run, streq (a.command, "REFUSED"),
+        harness_check (&run, streq (a.command, "REFUSED"),
                  "metrics' batch with an event of producer intake-deadbeef: %s %s", a.command, a.reason);
         //  What metrics may do, it still can.
         a = s_publish (as_metrics, "metrics-0001", NULL, "audit", 1, 1, "AUDIT");
-        s_check (&run, streq (a.command, "ACK") && a.acked == 1, "metrics' own audit event: %s acked %llu %s",
+        harness_check (&run, streq (a.command, "ACK") && a.acked == 1, "metrics' own audit event: %s acked %llu %s",
                  a.command, (unsigned long long) a.acked, a.reason);
         //  intake's real event 3 is new, not a duplicate of the refused one.
         a = s_publish (as_intake, "intake-deadbeef", NULL, "intake", 3, 1, "REAL");
-        s_check (&run, streq (a.command, "ACK") && a.acked == 3, "intake's event 3: %s acked %llu %s",
+        harness_check (&run, streq (a.command, "ACK") && a.acked == 3, "intake's event 3: %s acked %llu %s",
                  a.command, (unsigned long long) a.acked, a.reason);
         a = s_publish (as_intake, "intake-deadbeef", NULL, "claims", 4, 1, "FAKE");
-        s_check (&run, streq (a.command, "REFUSED"), "intake's key on stream claims: %s", a.command);
+        harness_check (&run, streq (a.command, "REFUSED"), "intake's key on stream claims: %s", a.command);
 
         //  A key the table does not know: what config names, nothing else.
         a = s_publish (as_tester, "tester-01", NULL, "alpha", 1, 1, "T");
-        s_check (&run, streq (a.command, "ACK") && a.acked == 1, "tester on alpha (configured): %s %s",
+        harness_check (&run, streq (a.command, "ACK") && a.acked == 1, "tester on alpha (configured): %s %s",
                  a.command, a.reason);
         a = s_publish (as_tester, "tester-01", NULL, "beta", 2, 1, "T");
-        s_check (&run, streq (a.command, "REFUSED"), "tester on beta (not configured): %s", a.command);
+        harness_check (&run, streq (a.command, "REFUSED"), "tester on beta (not configured): %s", a.command);
         a = s_publish (as_tester, "tester-01", NULL, "audit", 2, 1, "T");
-        s_check (&run, streq (a.command, "REFUSED"), "tester on audit (not configured): %s", a.command);
+        harness_check (&run, streq (a.command, "REFUSED"), "tester on audit (not configured): %s", a.command);
 
         s_read_t read;
         memset (&read, 0, sizeof read);
         int rc = harness_replay (run.replay, intake, run.broker_key, "intake", "claims-test", 100,
                                  PRODUCERS_CALL_MS, s_on_event, &read, NULL);
-        s_check (&run, rc == 0 && streq (read.keys, "REAL1,REAL2,REAL3"),
+        harness_check (&run, rc == 0 && streq (read.keys, "REAL1,REAL2,REAL3"),
                  "stream intake holds '%s' (replay rc %d), expected intake's REAL1,REAL2,REAL3", read.keys, rc);
-        s_check (&run, harness_log_contains (run.harness, "broker", "batch refused")
+        harness_check (&run, harness_log_contains (run.harness, "broker", "batch refused")
                     && harness_log_contains (run.harness, "broker", zcert_public_txt (metrics))
                     && harness_log_contains (run.harness, "broker", "\"stream\":\"intake\""),
                  "the broker's log does not record the refusal with metrics' key and stream intake");

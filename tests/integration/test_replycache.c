@@ -40,26 +40,6 @@ typedef struct {
     int failed;
 } s_run_t;
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 //  broker.Health with our own request id; the whole reply frame as sent.
 static zframe_t *
 s_health (s_run_t *run, const char *id)
@@ -103,7 +83,7 @@ s_start (s_run_t *run, const char *tag, const char *api_settings)
     run->harness = harness_new (tag);
     if (!run->harness || harness_keys (run->harness, NULL) || !harness_config (run->harness)
     ||  (*api_settings && harness_config_append (run->harness, "api\n%s", api_settings))) {
-        s_check (run, false, "cannot make keys or config");
+        harness_check (run, false, "cannot make keys or config");
         return false;
     }
     harness_config_value (run->harness, "broker", "api", run->api, sizeof run->api);
@@ -112,7 +92,7 @@ s_start (s_run_t *run, const char *tag, const char *api_settings)
     run->admin = transport_load_secret (keys, "admin");
     run->broker = harness_spawn_service (run->harness, "broker");
     if (!run->broker_key || !run->admin || !run->broker) {
-        s_check (run, false, "keys missing or the broker did not start");
+        harness_check (run, false, "keys missing or the broker did not start");
         return false;
     }
     return true;
@@ -122,7 +102,7 @@ static bool
 s_up (s_run_t *run)
 {
     bool up = harness_wait_until (s_answers, run, harness_scaled_ms (15000), 100);
-    s_check (run, up, "the broker does not answer broker.Health");
+    harness_check (run, up, "the broker does not answer broker.Health");
     if (up)
         run->dealer = harness_dealer (run->api, run->broker_key, run->admin);
     return up;
@@ -146,8 +126,8 @@ START_TEST (test_cache_bytes)
         zframe_t *first = s_health (&run, "first");
         harness_sleep_ms (5);
         zframe_t *again = s_health (&run, "first");
-        s_check (&run, first && again, "no reply to broker.Health");
-        s_check (&run, s_same (first, again), "a resend right away was not answered from the cache");
+        harness_check (&run, first && again, "no reply to broker.Health");
+        harness_check (&run, s_same (first, again), "a resend right away was not answered from the cache");
         //  About three times the bound in other replies pushes "first" out.
         size_t size = first? zframe_size (first): 100;
         size_t others = 3000 / (size? size: 1) + 1;
@@ -160,9 +140,9 @@ START_TEST (test_cache_bytes)
         }
         harness_sleep_ms (5);
         zframe_t *last_again = s_health (&run, id);
-        s_check (&run, s_same (last, last_again), "the latest reply (%s) was not kept within the bound", id);
+        harness_check (&run, s_same (last, last_again), "the latest reply (%s) was not kept within the bound", id);
         zframe_t *late = s_health (&run, "first");
-        s_check (&run, late && first && !s_same (first, late),
+        harness_check (&run, late && first && !s_same (first, late),
                  "a reply was still cached after %zu bytes of newer replies, over reply-cache-bytes = 1000",
                  others * size);
         zframe_destroy (&first);
@@ -182,8 +162,8 @@ START_TEST (test_cache_age)
         zframe_t *first = s_health (&run, "aged");
         harness_sleep_ms (2500);
         zframe_t *late = s_health (&run, "aged");
-        s_check (&run, first && late, "no reply to broker.Health");
-        s_check (&run, first && late && !s_same (first, late),
+        harness_check (&run, first && late, "no reply to broker.Health");
+        harness_check (&run, first && late && !s_same (first, late),
                  "a reply 2.5 s old was still cached with reply-cache-ms = 1000");
         zframe_destroy (&first);
         zframe_destroy (&late);
@@ -197,8 +177,8 @@ START_TEST (test_cache_bad_setting)
     s_run_t run;
     if (s_start (&run, "cache-setting", "    reply-cache-bytes = \"64MB\"\n")) {
         int status = harness_wait (run.broker, harness_scaled_ms (15000));
-        s_check (&run, status > 0, "the broker started with reply-cache-bytes = 64MB (status %d)", status);
-        s_check (&run, harness_log_contains (run.harness, "broker", "api/reply-cache-bytes"),
+        harness_check (&run, status > 0, "the broker started with reply-cache-bytes = 64MB (status %d)", status);
+        harness_check (&run, harness_log_contains (run.harness, "broker", "api/reply-cache-bytes"),
                  "the broker's log does not name api/reply-cache-bytes");
     }
     s_finish (&run);

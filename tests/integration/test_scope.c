@@ -73,26 +73,6 @@ typedef struct {
 } s_run_t;
 
 static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
-static void
 s_secret (s_run_t *run, const char *text)
 {
     if (text && strlen (text) >= 4 && run->secret_count < SCOPE_MAX_SECRETS)
@@ -152,7 +132,7 @@ s_snapshot (s_run_t *run, const char *service, const char *method, const void *m
     Reply *reply = s_call (run, run->admin, service, method, body, size);
     free (body);
     zchunk_t *chunk = reply && reply->status == STATUS__OK? zchunk_new (reply->body.data, reply->body.len): NULL;
-    s_check (run, chunk != NULL, "admin %s: %s", method, reply? reply->message: "no reply");
+    harness_check (run, chunk != NULL, "admin %s: %s", method, reply? reply->message: "no reply");
     codec_free (reply);
     return chunk;
 }
@@ -269,7 +249,7 @@ static size_t
 s_every_method (s_run_t *run, const char *name, const char *role)
 {
     zcert_t *cert = transport_load_secret (run->keys, name);
-    s_check (run, cert != NULL, "no secret cert for %s", name);
+    harness_check (run, cert != NULL, "no secret cert for %s", name);
     size_t checked = 0;
     for (size_t s = 0; cert && s_services [s]; s++) {
         const char *service = s_services [s];
@@ -278,22 +258,22 @@ s_every_method (s_run_t *run, const char *name, const char *role)
         Reply *reply = s_call (run, cert, service, list_method, NULL, 0);
         MethodList *list = reply && reply->status == STATUS__OK
             ? (MethodList *) codec_decode (&method_list__descriptor, reply->body.data, reply->body.len): NULL;
-        s_check (run, list != NULL, "%s as %s: %s", list_method, role, reply? reply->message: "no reply");
+        harness_check (run, list != NULL, "%s as %s: %s", list_method, role, reply? reply->message: "no reply");
         codec_free (reply);
         for (size_t m = 0; list && m < list->n_methods; m++) {
             const MethodInfo *method = list->methods [m];
-            s_check (run, strcmp (method->scope, "unset"), "%s has no scope mark", method->name);
+            harness_check (run, strcmp (method->scope, "unset"), "%s has no scope mark", method->name);
             zchunk_t *body = s_body (run, method);
             Reply *answer = s_call (run, cert, service, method->name, zchunk_data (body), zchunk_size (body));
             zchunk_destroy (&body);
             Status expected = s_expected (role, method);
-            s_check (run, answer && answer->status == expected,
+            harness_check (run, answer && answer->status == expected,
                      "%s as %s (out of scope, %s, needs %s): %s '%s', expected %s", method->name, role,
                      method->scope, method->permission, answer? codec_status_name (answer->status): "no reply",
                      answer? answer->message: "", codec_status_name (expected));
             if (answer && answer->status == STATUS__OK && streq (method->scope, "list")) {
                 const char *leak = s_leak (run, answer->body.data, answer->body.len);
-                s_check (run, !leak, "%s as %s answered with '%s', which is out of its scope",
+                harness_check (run, !leak, "%s as %s answered with '%s', which is out of its scope",
                          method->name, role, leak? leak: "");
             }
             codec_free (answer);
@@ -357,11 +337,11 @@ s_start (s_run_t *run)
     setenv ("RCMQ_NOW", SCOPE_NOW, 1);
     run->harness = harness_new ("scope");
     if (!run->harness || harness_keys (run->harness, NULL) || !harness_config (run->harness)) {
-        s_check (run, false, "cannot make keys or config");
+        harness_check (run, false, "cannot make keys or config");
         return false;
     }
     run->keys = harness_path (run->harness, "keys");
-    s_check (run, s_keys_add (run, "zeta-agent", "vendor-agent", "zeta") == 0
+    harness_check (run, s_keys_add (run, "zeta-agent", "vendor-agent", "zeta") == 0
                && s_keys_add (run, "zeta-lead", "vendor-lead", "zeta") == 0
                && s_keys_add (run, "acme-agent", "vendor-agent", "acme") == 0, "rcmqctl keys add failed");
     const char *dir = harness_dir (run->harness);
@@ -374,7 +354,7 @@ s_start (s_run_t *run)
     }
     run->admin = transport_load_secret (run->keys, "admin");
     bool up = run->admin && harness_start_services (run->harness, s_services, run->procs, harness_scaled_ms (40000));
-    s_check (run, up, "the services did not come up");
+    harness_check (run, up, "the services did not come up");
     return up && run->failed == 0;
 }
 
@@ -387,14 +367,14 @@ s_prepare (s_run_t *run)
     out = s_ctl (run, &rc, 20000, "queue", "create", "q-acme", "--owner-team", "internal-ar",
                  "--vendor-team", "acme", "--phase", "vendor", NULL);
     json_decref (out);
-    s_check (run, rc == 0, "queue create q-acme: exit %d", rc);
+    harness_check (run, rc == 0, "queue create q-acme: exit %d", rc);
     out = s_ctl (run, &rc, 20000, "queue", "create", "q-med", "--payer-groups", "medicare", NULL);
     json_decref (out);
-    s_check (run, rc == 0, "queue create q-med: exit %d", rc);
+    harness_check (run, rc == 0, "queue create q-med: exit %d", rc);
     out = s_ctl (run, &rc, 20000, "queue", "create", "q-zeta-int", "--payer-groups", "commercial",
                  "--vendor-team", "zeta", NULL);
     json_decref (out);
-    s_check (run, rc == 0, "queue create q-zeta-int: exit %d", rc);
+    harness_check (run, rc == 0, "queue create q-zeta-int: exit %d", rc);
     s_secret (run, "q-acme");
     s_secret (run, "q-med");
     s_secret (run, "q-zeta-int");
@@ -409,7 +389,7 @@ s_prepare (s_run_t *run)
     char *gen [] = { "--seed", "12", "--claims", SCOPE_CLAIMS, "--date", SCOPE_DATE, "--error-rate", "ALL=0.01",
                      "--out", in, "--expect", in_expect, NULL };
     rc = harness_script (run->harness, "gen-837", gen, 120000);
-    s_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
+    harness_check (run, rc == 0, "scripts/gen-837 exited %d", rc);
     json_t *generated = json_load_file (in_expect, 0, NULL);
     json_t *records = json_object_get (generated, "claims");
     for (size_t i = 0; i < json_array_size (records); i++) {
@@ -421,7 +401,7 @@ s_prepare (s_run_t *run)
     }
     s_wait_t wait = { run, json_array_size (records) + 1 };
     json_decref (generated);
-    s_check (run, *run->pcn, "gen-837 accepted no claim");
+    harness_check (run, *run->pcn, "gen-837 accepted no claim");
     if (rc || !*run->pcn)
         return false;
 
@@ -429,9 +409,9 @@ s_prepare (s_run_t *run)
     const char *batch_id = json_string_value (json_object_get (batch, "batch_id"));
     snprintf (run->batch_id, sizeof run->batch_id, "%s", batch_id? batch_id: "");
     json_decref (batch);
-    s_check (run, rc == 0 && *run->batch_id, "intake submit: exit %d", rc);
+    harness_check (run, rc == 0 && *run->batch_id, "intake submit: exit %d", rc);
     bool caught_up = rc == 0 && harness_wait_until (s_caught_up, &wait, harness_scaled_ms (60000), 250);
-    s_check (run, caught_up, "claims did not consume the intake events");
+    harness_check (run, caught_up, "claims did not consume the intake events");
     if (!caught_up)
         return false;
 
@@ -440,21 +420,21 @@ s_prepare (s_run_t *run)
     bool written = rc == 0 && json_array_size (files_wait.files) > 0
                 && harness_wait_until (s_files_written, &files_wait, harness_scaled_ms (30000), 100);
     json_decref (submitted);
-    s_check (run, written, "claims submit (exit %d): its 837P files are not in %s", rc, outbound);
+    harness_check (run, written, "claims submit (exit %d): its 837P files are not in %s", rc, outbound);
     if (!written)
         return false;
     char *sim [] = { "--seed", "4", "--out", remits, "--expect", expect, "--waves", "1",
                      "--unknown-claims", "3", outbound, NULL };
     rc = harness_script (run->harness, "payer-sim", sim, 120000);
-    s_check (run, rc == 0, "scripts/payer-sim exited %d", rc);
+    harness_check (run, rc == 0, "scripts/payer-sim exited %d", rc);
     json_t *sim_expect = json_load_file (expect, 0, NULL);
     json_t *files = json_object_get (json_object_get (sim_expect, "files"), "835");
     for (size_t i = 0; i < json_array_size (files); i++) {
         json_t *posted = s_ctl (run, &rc, 60000, "claims", "post", json_string_value (json_array_get (files, i)), NULL);
         json_decref (posted);
-        s_check (run, rc == 0, "claims post %s: exit %d", json_string_value (json_array_get (files, i)), rc);
+        harness_check (run, rc == 0, "claims post %s: exit %d", json_string_value (json_array_get (files, i)), rc);
     }
-    s_check (run, json_array_size (files) > 0, "payer-sim wrote no 835");
+    harness_check (run, json_array_size (files) > 0, "payer-sim wrote no 835");
     json_decref (sim_expect);
 
     //  What zeta must not see of the exceptions, and one to match.
@@ -468,7 +448,7 @@ s_prepare (s_run_t *run)
         if (!*run->exception_id)
             snprintf (run->exception_id, sizeof run->exception_id, "%s", exceptions->exceptions [i]->id);
     }
-    s_check (run, *run->exception_id, "posting the payer's 835s left no exception");
+    harness_check (run, *run->exception_id, "posting the payer's 835s left no exception");
     codec_free (exceptions);
     zchunk_destroy (&chunk);
     return run->failed == 0;
@@ -497,7 +477,7 @@ s_in_scope_still_works (s_run_t *run, const uint8_t *all, size_t size)
         if (list->claims [i]->dims && streq (list->claims [i]->dims->queue, "q-acme"))
             snprintf (run->acme_pcn, sizeof run->acme_pcn, "%s", list->claims [i]->pcn);
     codec_free (list);
-    s_check (run, *run->acme_pcn, "no claim was routed to q-acme");
+    harness_check (run, *run->acme_pcn, "no claim was routed to q-acme");
     zcert_t *acme = transport_load_secret (run->keys, "acme-agent");
     ClaimKey key = CLAIM_KEY__INIT;
     key.pcn = run->acme_pcn;
@@ -505,7 +485,7 @@ s_in_scope_still_works (s_run_t *run, const uint8_t *all, size_t size)
     uint8_t *body = codec_pack (&key, &body_size);
     Reply *reply = acme && *run->acme_pcn? s_call (run, acme, "claims", "claims.Show", body, body_size): NULL;
     free (body);
-    s_check (run, reply && reply->status == STATUS__OK, "claims.Show %s (q-acme) as acme's agent: %s",
+    harness_check (run, reply && reply->status == STATUS__OK, "claims.Show %s (q-acme) as acme's agent: %s",
              run->acme_pcn, reply? reply->message: "no reply");
     codec_free (reply);
     ClaimListRequest request = CLAIM_LIST_REQUEST__INIT;
@@ -519,7 +499,7 @@ s_in_scope_still_works (s_run_t *run, const uint8_t *all, size_t size)
     for (size_t i = 0; list && i < list->n_claims; i++)
         if (!list->claims [i]->dims || !streq (list->claims [i]->dims->queue, "q-acme"))
             foreign++;
-    s_check (run, list && list->n_claims > 0 && foreign == 0,
+    harness_check (run, list && list->n_claims > 0 && foreign == 0,
              "claims.List as acme's agent: %zu claims, %zu not of q-acme", list? list->n_claims: 0, foreign);
     codec_free (list);
     codec_free (reply);
@@ -536,11 +516,11 @@ START_TEST (test_every_method_out_of_scope)
         size_t agent = s_every_method (&run, "zeta-agent", "vendor-agent");
         size_t lead = s_every_method (&run, "zeta-lead", "vendor-lead");
         //  Every service answers Health and Methods, claims and intake more.
-        s_check (&run, agent >= 20 && lead == agent, "methods checked: %zu as agent, %zu as lead", agent, lead);
+        harness_check (&run, agent >= 20 && lead == agent, "methods checked: %zu as agent, %zu as lead", agent, lead);
         s_snapshots (&run, after);
         static const char *names [] = { "claims", "exceptions", "queues", "rejections" };
         for (int i = 0; i < 4; i++)
-            s_check (&run, before [i] && after [i] && zchunk_size (before [i]) == zchunk_size (after [i])
+            harness_check (&run, before [i] && after [i] && zchunk_size (before [i]) == zchunk_size (after [i])
                         && memcmp (zchunk_data (before [i]), zchunk_data (after [i]), zchunk_size (before [i])) == 0,
                      "admin's %s changed while out-of-scope vendors called every method", names [i]);
         if (before [0])
@@ -553,11 +533,11 @@ START_TEST (test_every_method_out_of_scope)
                  agent, 7);
     }
     int status = 0, exited = harness_first_exited (run.procs, 7, &status);
-    s_check (&run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
+    harness_check (&run, exited < 0, "%s exited (status %d)", exited < 0? "": s_services [exited], status);
     //  Under the sanitizers, a report in a log fails the run even if the
     //  process lived on.
     for (size_t i = 0; run.harness && s_services [i]; i++)
-        s_check (&run, !harness_log_contains (run.harness, s_services [i], "runtime error:")
+        harness_check (&run, !harness_log_contains (run.harness, s_services [i], "runtime error:")
                     && !harness_log_contains (run.harness, s_services [i], "ERROR: AddressSanitizer"),
                  "%s logged a sanitizer report", s_services [i]);
     for (size_t i = 0; i < run.secret_count; i++)

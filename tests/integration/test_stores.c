@@ -49,25 +49,6 @@ typedef struct {
 
 static const char *const s_names [] = { "broker", "intake", "claims", NULL };
 
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...) __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_check (s_run_t *run, bool ok, const char *format, ...)
-{
-    if (ok)
-        return;
-    run->failed++;
-    size_t used = strlen (run->failures);
-    if (used + 2 >= sizeof run->failures)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (run->failures + used, sizeof run->failures - used - 1, format, args);
-    va_end (args);
-    strcat (run->failures, "\n");
-}
-
 static bool
 s_start (s_run_t *run, const char *tag)
 {
@@ -75,7 +56,7 @@ s_start (s_run_t *run, const char *tag)
     setenv ("RCMQ_NOW", STORES_NOW, 1);
     run->harness = harness_new (tag);
     if (!run->harness || harness_keys (run->harness, NULL)) {
-        s_check (run, false, "cannot make keys");
+        harness_check (run, false, "cannot make keys");
         return false;
     }
     run->config = harness_config (run->harness);
@@ -84,11 +65,11 @@ s_start (s_run_t *run, const char *tag)
                                "intake\n    api = \"tcp://127.0.0.1:%d\"\n    inbox-dir = \"%s/inbox\"\n"
                                "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
                                harness_free_port (), harness_dir (run->harness), harness_free_port ())) {
-        s_check (run, false, "cannot write config");
+        harness_check (run, false, "cannot write config");
         return false;
     }
     bool up = harness_start_services (run->harness, s_names, run->procs, harness_scaled_ms (30000));
-    s_check (run, up, "broker, intake and claims did not come up");
+    harness_check (run, up, "broker, intake and claims did not come up");
     return up;
 }
 
@@ -126,24 +107,24 @@ START_TEST (test_second_opener_refused)
     char *argv [] = { (char *) harness_bin (run.harness, "services/claims/rcmq-claims"),
                       "--config", (char *) run.config, NULL };
     harness_proc_t *second = harness_spawn (run.harness, "claims-second", argv);
-    s_check (&run, second != NULL, "cannot spawn a second rcmq-claims");
+    harness_check (&run, second != NULL, "cannot spawn a second rcmq-claims");
     int status = second? harness_wait (second, harness_scaled_ms (20000)): -1;
-    s_check (&run, status > 0 && status < 128,
+    harness_check (&run, status > 0 && status < 128,
              "the second rcmq-claims on one data dir did not exit with an error (status %d)", status);
 
     char lock [PATH_MAX], holder [64];
     snprintf (lock, sizeof lock, "%s/claims/rcmq.lock", harness_path (run.harness, "data"));
     snprintf (holder, sizeof holder, "pid %d on host", (int) harness_pid (claims));
-    s_check (&run, harness_log_contains (run.harness, "claims-second", lock),
+    harness_check (&run, harness_log_contains (run.harness, "claims-second", lock),
              "the second's log does not name the lock %s", lock);
-    s_check (&run, harness_log_contains (run.harness, "claims-second", holder),
+    harness_check (&run, harness_log_contains (run.harness, "claims-second", holder),
              "the second's log does not name the holder (%s)", holder);
 
     //  The first is untouched: still running, answering, and still applying.
-    s_check (&run, harness_running (claims), "the first rcmq-claims exited");
-    s_check (&run, s_queue_create (&run, "q-lock"), "queue create failed");
+    harness_check (&run, harness_running (claims), "the first rcmq-claims exited");
+    harness_check (&run, s_queue_create (&run, "q-lock"), "queue create failed");
     json_t *status_json = harness_status (run.harness);
-    s_check (&run, harness_status_up (status_json, "claims"),
+    harness_check (&run, harness_status_up (status_json, "claims"),
              "the first rcmq-claims no longer answers status");
     json_decref (status_json);
     s_finish (&run);
@@ -229,23 +210,23 @@ START_TEST (test_unreadable_offset_stops)
         return;
     }
     //  Claims applies one queue event, so it has an offset for "queue".
-    s_check (&run, s_queue_create (&run, "q-one"), "queue create failed");
+    harness_check (&run, s_queue_create (&run, "q-one"), "queue create failed");
     uint64_t deadline = harness_now_ms () + (uint64_t) harness_scaled_ms (20000);
     while (harness_consumed (run.harness, "claims", "queue") < 1 && harness_now_ms () < deadline)
         harness_sleep_ms (200);
-    s_check (&run, harness_consumed (run.harness, "claims", "queue") >= 1, "claims did not apply the queue event");
+    harness_check (&run, harness_consumed (run.harness, "claims", "queue") >= 1, "claims did not apply the queue event");
 
     harness_kill (run.procs [2], SIGTERM);
-    s_check (&run, harness_wait (run.procs [2], harness_scaled_ms (20000)) == 0, "claims did not stop on SIGTERM");
+    harness_check (&run, harness_wait (run.procs [2], harness_scaled_ms (20000)) == 0, "claims did not stop on SIGTERM");
     const char *store = harness_path (run.harness, "data/claims");
     char store_dir [PATH_MAX];
     snprintf (store_dir, sizeof store_dir, "%s", store);
-    s_check (&run, s_write_offset (store_dir, "queue", "abc", 3) == 0, "cannot write the bad offset");
+    harness_check (&run, s_write_offset (store_dir, "queue", "abc", 3) == 0, "cannot write the bad offset");
     //  One more event for claims to (wrongly) apply from 0 if it took the
     //  bad value for "nothing applied yet".
-    s_check (&run, s_queue_create (&run, "q-two"), "queue create failed");
+    harness_check (&run, s_queue_create (&run, "q-two"), "queue create failed");
     uint64_t before = s_digest (store_dir);
-    s_check (&run, before != 0, "cannot read %s", store_dir);
+    harness_check (&run, before != 0, "cannot read %s", store_dir);
     char log [PATH_MAX];
     snprintf (log, sizeof log, "%s", harness_path (run.harness, "logs/claims.log"));
     char *earlier = harness_slurp (log);
@@ -254,25 +235,25 @@ START_TEST (test_unreadable_offset_stops)
 
     run.procs [2] = harness_spawn_service (run.harness, "claims");
     int status = harness_wait (run.procs [2], harness_scaled_ms (20000));
-    s_check (&run, status > 0 && status < 128,
+    harness_check (&run, status > 0 && status < 128,
              "rcmq-claims with an unreadable offset did not exit with an error (status %d)", status);
     //  What this start wrote (the first run's lines name the store too).
     char *text = harness_slurp (log);
     const char *since = text && strlen (text) >= skip? text + skip: "";
     const char *line = strstr (since, "offsets/queue");
-    s_check (&run, line != NULL, "its log does not name the table and key offsets/queue:\n%s", since);
+    harness_check (&run, line != NULL, "its log does not name the table and key offsets/queue:\n%s", since);
     if (line) {
         const char *start = line;
         while (start > since && start [-1] != '\n')
             start--;
         size_t length = strcspn (start, "\n");
         char *error = strndup (start, length);
-        s_check (&run, strstr (error, store_dir) != NULL, "the error does not name the store %s: %s", store_dir, error);
-        s_check (&run, strstr (error, "3 bytes") != NULL, "the error does not say what is wrong (3 bytes): %s", error);
+        harness_check (&run, strstr (error, store_dir) != NULL, "the error does not name the store %s: %s", store_dir, error);
+        harness_check (&run, strstr (error, "3 bytes") != NULL, "the error does not say what is wrong (3 bytes): %s", error);
         free (error);
     }
     free (text);
-    s_check (&run, s_digest (store_dir) == before,
+    harness_check (&run, s_digest (store_dir) == before,
              "claims changed its tables although it could not read its offset");
     run.procs [2] = NULL;
     s_finish (&run);
@@ -339,7 +320,7 @@ s_clock_start (s_run_t *run)
     for (int i = 0; s_clock_names [i]; i++)
         run->procs [i] = harness_spawn_service (run->harness, s_clock_names [i]);
     bool up = harness_wait_up (run->harness, s_clock_names, harness_scaled_ms (30000));
-    s_check (run, up, "broker, intake, claims and metrics did not come up (RCMQ_NOW=%s)", getenv ("RCMQ_NOW"));
+    harness_check (run, up, "broker, intake, claims and metrics did not come up (RCMQ_NOW=%s)", getenv ("RCMQ_NOW"));
     return up;
 }
 
@@ -349,7 +330,7 @@ s_clock_stop (s_run_t *run)
     for (int i = 3; i >= 0; i--) {
         harness_kill (run->procs [i], SIGTERM);
         int status = harness_wait (run->procs [i], harness_scaled_ms (20000));
-        s_check (run, status == 0, "%s did not stop cleanly on SIGTERM (status %d)", s_clock_names [i], status);
+        harness_check (run, status == 0, "%s did not stop cleanly on SIGTERM (status %d)", s_clock_names [i], status);
         run->procs [i] = NULL;
     }
 }
@@ -361,22 +342,22 @@ s_kpi_not_negative (s_run_t *run, const char *as_of)
     static const char *const cents [] = { "ar_cents", "ar_insurance_cents", "ar_patient_cents" };
     static const char *const buckets [] = { "0_30", "31_60", "61_90", "91_120", "over_120" };
     json_t *kpi = s_ctl (run, NULL, "metrics", "kpi", "--as-of", as_of, "--window", "90", NULL);
-    s_check (run, kpi != NULL, "metrics kpi --as-of %s printed nothing", as_of);
+    harness_check (run, kpi != NULL, "metrics kpi --as-of %s printed nothing", as_of);
     for (size_t i = 0; kpi && i < sizeof cents / sizeof cents [0]; i++) {
         json_t *value = json_object_get (kpi, cents [i]);
-        s_check (run, json_is_integer (value) && json_integer_value (value) >= 0,
+        harness_check (run, json_is_integer (value) && json_integer_value (value) >= 0,
                  "as of %s %s is %lld", as_of, cents [i], (long long) json_integer_value (value));
     }
     json_t *days = kpi? json_object_get (kpi, "days_in_ar"): NULL;
-    s_check (run, !kpi || json_is_null (days) || (json_is_number (days) && json_number_value (days) >= 0),
+    harness_check (run, !kpi || json_is_null (days) || (json_is_number (days) && json_number_value (days) >= 0),
              "as of %s days_in_ar is %g", as_of, json_number_value (days));
     json_t *aging = kpi? json_object_get (kpi, "aging"): NULL;
     for (size_t i = 0; aging && i < sizeof buckets / sizeof buckets [0]; i++) {
         json_t *value = json_object_get (aging, buckets [i]);
-        s_check (run, json_is_integer (value) && json_integer_value (value) >= 0,
+        harness_check (run, json_is_integer (value) && json_integer_value (value) >= 0,
                  "as of %s aging %s is %lld", as_of, buckets [i], (long long) json_integer_value (value));
     }
-    s_check (run, !kpi || aging, "as of %s kpi has no aging", as_of);
+    harness_check (run, !kpi || aging, "as of %s kpi has no aging", as_of);
     json_decref (kpi);
 }
 
@@ -387,7 +368,7 @@ START_TEST (test_clock_never_back)
     setenv ("RCMQ_NOW", CLOCK_NOW, 1);
     run.harness = harness_new ("stores-clock");
     if (!run.harness || harness_keys (run.harness, NULL)) {
-        s_check (&run, false, "cannot make keys");
+        harness_check (&run, false, "cannot make keys");
         s_finish (&run);
         return;
     }
@@ -412,12 +393,12 @@ START_TEST (test_clock_never_back)
 
     char *generate [] = { "--seed", "9", "--claims", CLOCK_CLAIMS, "--error-rate", "ALL=0",
                           "--replacement-rate", "0", "--date", "2026-12-06", "--out", in, "--expect", expect, NULL };
-    s_check (&run, harness_script (run.harness, "gen-837", generate, harness_scaled_ms (120000)) == 0, "gen-837 failed");
+    harness_check (&run, harness_script (run.harness, "gen-837", generate, harness_scaled_ms (120000)) == 0, "gen-837 failed");
     int rc;
     json_t *batch = s_ctl (&run, &rc, "intake", "submit", in, NULL);
     int64_t accepted = json_integer_value (json_object_get (batch, "accepted"));
     json_decref (batch);
-    s_check (&run, rc == 0 && accepted > 0, "intake submit exited %d, %lld accepted", rc, (long long) accepted);
+    harness_check (&run, rc == 0 && accepted > 0, "intake submit exited %d, %lld accepted", rc, (long long) accepted);
     int64_t submitted = 0;
     uint64_t deadline = harness_now_ms () + (uint64_t) harness_scaled_ms (60000);
     while (submitted < accepted && harness_now_ms () < deadline) {
@@ -427,25 +408,25 @@ START_TEST (test_clock_never_back)
         if (submitted < accepted)
             harness_sleep_ms (300);
     }
-    s_check (&run, submitted == accepted, "claims submitted %lld of %lld", (long long) submitted, (long long) accepted);
+    harness_check (&run, submitted == accepted, "claims submitted %lld of %lld", (long long) submitted, (long long) accepted);
     char *simulate [] = { "--seed", "9", "--date", "2026-12-06", "--out", remits, "--expect", remits_expect, outbound, NULL };
-    s_check (&run, harness_script (run.harness, "payer-sim", simulate, harness_scaled_ms (120000)) == 0, "payer-sim failed");
+    harness_check (&run, harness_script (run.harness, "payer-sim", simulate, harness_scaled_ms (120000)) == 0, "payer-sim failed");
     json_t *payer = json_load_file (remits_expect, 0, NULL);
     json_t *acks = json_object_get (json_object_get (payer, "files"), "277ca");
     for (size_t i = 0; i < json_array_size (acks); i++)
         json_decref (s_ctl (&run, NULL, "claims", "ack", json_string_value (json_array_get (acks, i)), NULL));
     json_t *files = json_object_get (json_object_get (payer, "files"), "835");
     size_t count = json_array_size (files), first = count / 2;
-    s_check (&run, count >= 1, "payer-sim wrote no 835");
+    harness_check (&run, count >= 1, "payer-sim wrote no 835");
     for (size_t i = 0; i < first; i++) {
         json_decref (s_ctl (&run, &rc, "claims", "post", json_string_value (json_array_get (files, i)), NULL));
-        s_check (&run, rc == 0, "claims post exited %d", rc);
+        harness_check (&run, rc == 0, "claims post exited %d", rc);
     }
-    s_check (&run, harness_wait_until (s_caught_up, &run, harness_scaled_ms (60000), 300),
+    harness_check (&run, harness_wait_until (s_caught_up, &run, harness_scaled_ms (60000), 300),
              "metrics did not catch up before the restart");
     uint64_t before [4], after [4];
     s_nows (&run, before);
-    s_check (&run, before [2] > 0 && before [3] > 0, "claims or metrics reported no now_ms");
+    harness_check (&run, before [2] > 0 && before [3] > 0, "claims or metrics reported no now_ms");
 
     //  Everything again, 40 days earlier.
     s_clock_stop (&run);
@@ -453,15 +434,15 @@ START_TEST (test_clock_never_back)
     if (s_clock_start (&run)) {
         s_nows (&run, after);
         for (int i = 0; i < 4; i++)
-            s_check (&run, after [i] >= before [i], "the clock of %s went back: now_ms %llu after a run that reached %llu",
+            harness_check (&run, after [i] >= before [i], "the clock of %s went back: now_ms %llu after a run that reached %llu",
                      s_clock_names [i], (unsigned long long) after [i], (unsigned long long) before [i]);
-        s_check (&run, harness_log_contains (run.harness, "claims", "clock starts earlier than the store's latest time"),
+        harness_check (&run, harness_log_contains (run.harness, "claims", "clock starts earlier than the store's latest time"),
                  "claims did not warn that its clock started earlier than its store");
         for (size_t i = first; i < count; i++) {
             json_decref (s_ctl (&run, &rc, "claims", "post", json_string_value (json_array_get (files, i)), NULL));
-            s_check (&run, rc == 0, "claims post exited %d", rc);
+            harness_check (&run, rc == 0, "claims post exited %d", rc);
         }
-        s_check (&run, harness_wait_until (s_caught_up, &run, harness_scaled_ms (60000), 300),
+        harness_check (&run, harness_wait_until (s_caught_up, &run, harness_scaled_ms (60000), 300),
                  "metrics did not catch up after the restart");
         static const char *const days [] = { "2026-10-27", "2026-11-15", "2026-12-05", "2026-12-06", "2026-12-31", NULL };
         for (int i = 0; days [i]; i++)
@@ -478,14 +459,14 @@ START_TEST (test_clock_never_back)
             uint64_t previous = 0;
             for (size_t h = 0; h < json_array_size (history); h++) {
                 uint64_t time = s_u64 (json_object_get (json_array_get (history, h), "time_ms"));
-                s_check (&run, time >= previous, "claim %s: history entry %zu at %llu, before the one before (%llu)",
+                harness_check (&run, time >= previous, "claim %s: history entry %zu at %llu, before the one before (%llu)",
                          pcn, h, (unsigned long long) time, (unsigned long long) previous);
                 previous = time;
             }
             checked += json_array_size (history) > 1;
             json_decref (record);
         }
-        s_check (&run, checked > 0, "no claim showed a history of two entries or more");
+        harness_check (&run, checked > 0, "no claim showed a history of two entries or more");
         json_decref (generated);
     }
     json_decref (payer);
