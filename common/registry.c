@@ -63,6 +63,17 @@ static const s_asker_t s_askers [] = {
                        true, "internal-biller", true },
 };
 
+//  Who recertifies whom in an access review besides the admins (who hold
+//  access.review): a lead confirms its own team's staff, not its peers
+//  nor the admins of its team.
+static const struct {
+    const char *role;
+    const char *confirms;
+} s_confirmers [] = {
+    { "internal-lead", "internal-biller" },
+    { "vendor-lead",   "vendor-agent" },
+};
+
 static const char *s_kind_names [] = { "unspecified", "grant", "mover", "reactivate", "breakglass" };
 static const char *s_state_names [] = { "unspecified", "pending", "approved", "denied",
                                         "expired", "cancelled" };
@@ -1340,14 +1351,19 @@ s_review_confirm (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *act
                   s_status_name (target->status));
         goto done;
     }
-    //  An admin confirms anyone; a lead (access.confirm) its own team.
+    //  An admin confirms anyone; a lead (access.confirm) its own team's staff.
     bool any = access_allows (confirmer->role, "access.review");
-    bool own = access_allows (confirmer->role, "access.confirm")
-            && strcmp (confirmer->team, target->team) == 0;
+    const char *staff = NULL;
+    for (size_t i = 0; i < sizeof s_confirmers / sizeof s_confirmers [0]; i++)
+        if (strcmp (s_confirmers [i].role, confirmer->role) == 0)
+            staff = s_confirmers [i].confirms;
+    bool own = staff && access_allows (confirmer->role, "access.confirm")
+            && strcmp (confirmer->team, target->team) == 0 && strcmp (staff, target->role) == 0;
     if (!any && !own) {
         s_refuse (result, STATUS__PERMISSION_DENIED,
-                  "confirm %s: %s (%s of team %s) may confirm only its own team's identities; %s is of team %s",
-                  name, actor, confirmer->role, confirmer->team, name, target->team);
+                  "confirm %s: %s (%s of team %s) may confirm only %s of its own team; %s is %s of team %s",
+                  name, actor, confirmer->role, confirmer->team, staff? staff: "nobody", name,
+                  target->role, target->team);
         goto done;
     }
     rc = s_bump (store, txn, result);

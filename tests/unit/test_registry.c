@@ -342,6 +342,32 @@ START_TEST (test_self_approval_refused)
 }
 END_TEST
 
+START_TEST (test_deny_and_withdraw)
+{
+    s_fixture_t *fx = s_setup ();
+    s_granted (fx, "ib", "internal-biller", "internal", 0);
+    const char *key = s_key (fx);
+    uint64_t id = s_ask_grant (fx, "admin", "dan", "internal-biller", "internal", 0, key);
+    ck_assert_uint_ne (id, 0);
+    //  Saying no is one person, but an admin's or the requester's.
+    s_do (fx, (s_op_t) { .kind = S_DENY, .actor = "ib", .id = id, .reason = "no" });
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "only an admin or its requester");
+    s_do (fx, (s_op_t) { .kind = S_DENY, .actor = "admin2", .id = id, .reason = "not hired after all" });
+    s_assert_ok (fx);
+    ck_assert_str_eq (s_event (fx, 0)->type, REGISTRY_EVENT_REQUEST_DENIED);
+    ck_assert_str_eq (s_event (fx, 0)->reason, "not hired after all");
+    //  The requested identity is revoked, so the copies drop it too.
+    ck_assert_uint_eq (s_event (fx, 0)->identity->status, IDENTITY_STATUS__IDENTITY_REVOKED);
+    registry_caller_t caller;
+    ck_assert_int_eq (s_lookup (fx, key, fx->now, &caller), 1);
+    s_do (fx, (s_op_t) { .kind = S_APPROVE, .actor = "admin2", .id = id });
+    s_assert_refused (fx, STATUS__FAILED_PRECONDITION, "denied (not hired after all), not pending");
+    s_do (fx, (s_op_t) { .kind = S_APPROVE, .actor = "admin2", .id = 99 });
+    s_assert_refused (fx, STATUS__NOT_FOUND, "no such request");
+    s_teardown (&fx);
+}
+END_TEST
+
 START_TEST (test_request_dies_with_its_requester)
 {
     s_fixture_t *fx = s_setup ();
@@ -526,6 +552,7 @@ START_TEST (test_review_end_suspends_unconfirmed)
     const char *bob = s_granted (fx, "bob", "internal-biller", "east", 0);
     const char *agent = s_granted (fx, "agent", "vendor-agent", "acme", fx->now + 60 * S_DAY);
     s_granted (fx, "vlead", "vendor-lead", "acme", fx->now + 60 * S_DAY);
+    s_granted (fx, "ilead", "internal-lead", "internal", 0);
     s_do (fx, (s_op_t) { .kind = S_REVIEW_START, .actor = "lead", .until = fx->now + 7 * S_DAY });
     s_assert_refused (fx, STATUS__PERMISSION_DENIED, "may not start a review");
     s_do (fx, (s_op_t) { .kind = S_REVIEW_START, .actor = "admin", .until = fx->now + 7 * S_DAY });
@@ -545,7 +572,12 @@ START_TEST (test_review_end_suspends_unconfirmed)
     s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "lead", .name = "lead" });
     s_assert_refused (fx, STATUS__PERMISSION_DENIED, "own access");
     s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "vlead", .name = "bob" });
-    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "own team");
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "may confirm only vendor-agent of its own team");
+    //  A lead of the admins' team still does not recertify admins.
+    s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "ilead", .name = "admin" });
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "admin is admin of team internal");
+    s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "admin", .name = "ilead" });
+    s_assert_ok (fx);
     s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "vlead", .name = "agent" });
     s_assert_ok (fx);
     s_do (fx, (s_op_t) { .kind = S_REVIEW_CONFIRM, .actor = "admin", .name = "lead" });
@@ -565,7 +597,7 @@ START_TEST (test_review_end_suspends_unconfirmed)
     ck_assert_str_eq (s_event (fx, 0)->subject, "bob");
     ck_assert_uint_eq (s_event (fx, 0)->campaign, campaign);
     ck_assert_str_eq (s_event (fx, 1)->type, REGISTRY_EVENT_REVIEW_ENDED);
-    ck_assert_str_eq (s_event (fx, 1)->reason, "6 confirmed, 1 suspended, 7 listed");
+    ck_assert_str_eq (s_event (fx, 1)->reason, "7 confirmed, 1 suspended, 8 listed");
     registry_caller_t caller;
     ck_assert_int_eq (s_lookup (fx, bob, fx->now, &caller), 1);
     ck_assert_msg (strstr (caller.why, "suspended (not confirmed in access review"), "why: %s", caller.why);
@@ -803,6 +835,7 @@ registry_suite (void)
     tcase_add_test (tc, test_bootstrap_makes_two_admins_only);
     tcase_add_test (tc, test_grant_needs_a_second_admin);
     tcase_add_test (tc, test_self_approval_refused);
+    tcase_add_test (tc, test_deny_and_withdraw);
     tcase_add_test (tc, test_request_dies_with_its_requester);
     tcase_add_test (tc, test_requester_lapsed_before_approval);
     tcase_add_test (tc, test_lead_asks_for_own_team_billers_only);
