@@ -74,6 +74,8 @@ static const struct {
     { "vendor-lead",   "vendor-agent" },
 };
 
+#define S_NAME(names, index) \
+    ((unsigned) (index) < sizeof names / sizeof names [0]? names [index]: "unknown")
 static const char *s_kind_names [] = { "unspecified", "grant", "mover", "reactivate", "breakglass" };
 static const char *s_state_names [] = { "unspecified", "pending", "approved", "denied",
                                         "expired", "cancelled" };
@@ -83,19 +85,19 @@ static const char *s_status_names [] = { "unspecified", "requested", "active", "
 static const char *
 s_kind_name (AccessRequestKind kind)
 {
-    return (unsigned) kind < sizeof s_kind_names / sizeof s_kind_names [0]? s_kind_names [kind]: "unknown";
+    return S_NAME (s_kind_names, kind);
 }
 
 static const char *
 s_state_name (AccessRequestState state)
 {
-    return (unsigned) state < sizeof s_state_names / sizeof s_state_names [0]? s_state_names [state]: "unknown";
+    return S_NAME (s_state_names, state);
 }
 
 static const char *
 s_status_name (IdentityStatus status)
 {
-    return (unsigned) status < sizeof s_status_names / sizeof s_status_names [0]? s_status_names [status]: "unknown";
+    return S_NAME (s_status_names, status);
 }
 
 static const s_asker_t *
@@ -708,9 +710,52 @@ s_finish (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *actor, cons
     return 0;
 }
 
+//  Closes a pending request undecided in its favour (denied, cancelled,
+//  expired) with the event that says so. A grant's requested identity is
+//  revoked with it, so the copies of the registry drop it too.
+static int
+s_close_request (store_t *store, MDB_txn *txn, uint64_t now_ms, AccessRequest *request,
+                 AccessRequestState state, const char *type, const char *actor, const char *reason,
+                 registry_result_t *result)
+{
+    request->state = state;
+    s_set (&request->decided_by, actor);
+    s_set (&request->decision_reason, reason);
+    request->decided_ms = now_ms;
+    int rc = s_request_put (store, txn, request);
+    Identity *identity = NULL;
+    if (rc == 0 && request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT) {
+        rc = registry_identity (store, txn, request->name, &identity);
+        if (rc == 0 && identity->status == IDENTITY_STATUS__IDENTITY_REQUESTED) {
+            char text [160];
+            snprintf (text, sizeof text, "request %llu %s", (unsigned long long) request->id,
+                      s_state_name (state));
+            identity->status = IDENTITY_STATUS__IDENTITY_REVOKED;
+            s_set (&identity->status_reason, text);
+            identity->changed_ms = now_ms;
+            identity->version = result->version;
+            rc = s_identity_put (store, txn, identity);
+        }
+        else
+        if (rc == 0) {
+            codec_free (identity);      //  granted, or taken by a later grant
+            identity = NULL;
+        }
+        else
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0) {
+        s_event_t what = { .type = type, .actor = actor, .subject = request->name,
+                           .identity = identity, .request = request, .reason = reason };
+        s_add_event (result, now_ms, &what);
+    }
+    codec_free (identity);
+    return rc;
+}
+
 //  Cancels the pending requests asked by name (and, with also_for, those
-//  for it): a request dies with its requester. A cancelled grant leaves
-//  its requested identity revoked.
+//  for it): a request dies with its requester.
 static int
 s_cancel_pending (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *name, bool also_for,
                   const char *actor, const char *why, registry_result_t *result)
@@ -728,40 +773,8 @@ s_cancel_pending (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *nam
         if (by || for_it) {
             char reason [200];
             snprintf (reason, sizeof reason, "%s %s", by? "its requester": "its subject", why);
-            request->state = ACCESS_REQUEST_STATE__ACCESS_REQUEST_CANCELLED;
-            s_set (&request->decided_by, actor);
-            s_set (&request->decision_reason, reason);
-            request->decided_ms = now_ms;
-            rc = s_request_put (store, txn, request);
-            Identity *identity = NULL;
-            if (rc == 0 && request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT) {
-                rc = registry_identity (store, txn, request->name, &identity);
-                if (rc == 0 && identity->status == IDENTITY_STATUS__IDENTITY_REQUESTED) {
-                    identity->status = IDENTITY_STATUS__IDENTITY_REVOKED;
-                    char text [160];
-                    snprintf (text, sizeof text, "request %llu cancelled",
-                              (unsigned long long) request->id);
-                    s_set (&identity->status_reason, text);
-                    identity->changed_ms = now_ms;
-                    identity->version = result->version;
-                    rc = s_identity_put (store, txn, identity);
-                }
-                else
-                if (rc == 0) {
-                    codec_free (identity);
-                    identity = NULL;
-                }
-                else
-                if (rc == MDB_NOTFOUND)
-                    rc = 0;
-            }
-            if (rc == 0) {
-                s_event_t what = { .type = REGISTRY_EVENT_REQUEST_CANCELLED, .actor = actor,
-                                   .subject = request->name, .identity = identity,
-                                   .request = request, .reason = reason };
-                s_add_event (result, now_ms, &what);
-            }
-            codec_free (identity);
+            rc = s_close_request (store, txn, now_ms, request, ACCESS_REQUEST_STATE__ACCESS_REQUEST_CANCELLED,
+                                  REGISTRY_EVENT_REQUEST_CANCELLED, actor, reason, result);
         }
         codec_free (request);
     }
@@ -1039,7 +1052,6 @@ s_deny (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *actor, uint64
     Identity *denier = s_actor (store, txn, now_ms, actor, result, &rc);
     if (!denier)
         return rc;
-    Identity *target = NULL;
     AccessRequest *request = s_pending_request (store, txn, now_ms, id, "deny", result, &rc);
     *request_p = request;
     if (!request || result->status != STATUS__OK)
@@ -1052,42 +1064,11 @@ s_deny (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *actor, uint64
         goto done;
     }
     rc = s_bump (store, txn, result);
-    if (rc == 0 && request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT) {
-        rc = registry_identity (store, txn, request->name, &target);
-        if (rc == 0 && target->status == IDENTITY_STATUS__IDENTITY_REQUESTED) {
-            char text [160];
-            snprintf (text, sizeof text, "request %llu denied", (unsigned long long) id);
-            target->status = IDENTITY_STATUS__IDENTITY_REVOKED;
-            s_set (&target->status_reason, text);
-            target->changed_ms = now_ms;
-            target->version = result->version;
-            rc = s_identity_put (store, txn, target);
-        }
-        else
-        if (rc == 0) {
-            codec_free (target);
-            target = NULL;
-        }
-        else
-        if (rc == MDB_NOTFOUND)
-            rc = 0;
-    }
-    if (rc)
-        goto done;
-    request->state = ACCESS_REQUEST_STATE__ACCESS_REQUEST_DENIED;
-    s_set (&request->decided_by, actor);
-    s_set (&request->decision_reason, reason);
-    request->decided_ms = now_ms;
-    rc = s_request_put (store, txn, request);
-    if (rc == 0) {
-        s_event_t what = { .type = REGISTRY_EVENT_REQUEST_DENIED, .actor = actor,
-                           .subject = request->name, .identity = target, .request = request,
-                           .reason = reason };
-        s_add_event (result, now_ms, &what);
-    }
+    if (rc == 0)
+        rc = s_close_request (store, txn, now_ms, request, ACCESS_REQUEST_STATE__ACCESS_REQUEST_DENIED,
+                              REGISTRY_EVENT_REQUEST_DENIED, actor, reason? reason: "", result);
 done:
     codec_free (denier);
-    codec_free (target);
     return rc;
 }
 
@@ -1576,38 +1557,10 @@ registry_expire (store_t *store, MDB_txn *txn, uint64_t now_ms, registry_result_
             break;
         if (request->expires_ms && now_ms >= request->expires_ms) {
             rc = s_bump_once (store, txn, result, &bumped);
-            request->state = ACCESS_REQUEST_STATE__ACCESS_REQUEST_EXPIRED;
-            s_set (&request->decided_by, actor);
-            s_set (&request->decision_reason, "not decided within 7 days");
-            request->decided_ms = now_ms;
             if (rc == 0)
-                rc = s_request_put (store, txn, request);
-            Identity *identity = NULL;
-            if (rc == 0 && request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT) {
-                rc = registry_identity (store, txn, request->name, &identity);
-                if (rc == 0 && identity->status == IDENTITY_STATUS__IDENTITY_REQUESTED) {
-                    identity->status = IDENTITY_STATUS__IDENTITY_REVOKED;
-                    s_set (&identity->status_reason, "its grant request expired");
-                    identity->changed_ms = now_ms;
-                    identity->version = result->version;
-                    rc = s_identity_put (store, txn, identity);
-                }
-                else
-                if (rc == 0) {
-                    codec_free (identity);
-                    identity = NULL;
-                }
-                else
-                if (rc == MDB_NOTFOUND)
-                    rc = 0;
-            }
-            if (rc == 0) {
-                s_event_t what = { .type = REGISTRY_EVENT_REQUEST_EXPIRED, .actor = actor,
-                                   .subject = request->name, .identity = identity, .request = request,
-                                   .reason = request->decision_reason };
-                s_add_event (result, now_ms, &what);
-            }
-            codec_free (identity);
+                rc = s_close_request (store, txn, now_ms, request, ACCESS_REQUEST_STATE__ACCESS_REQUEST_EXPIRED,
+                                      REGISTRY_EVENT_REQUEST_EXPIRED, actor, "not decided within 7 days",
+                                      result);
         }
         codec_free (request);
     }
