@@ -904,6 +904,36 @@ s_pending_request (store_t *store, MDB_txn *txn, uint64_t now_ms, uint64_t id, c
     return request;
 }
 
+//  Marks the identity's entry in the open review, if it has one still
+//  unconfirmed, as confirmed by actor through request id.
+static int
+s_review_recertified (store_t *store, MDB_txn *txn, uint64_t now_ms, const Identity *identity,
+                      const char *actor, uint64_t id, registry_result_t *result)
+{
+    ReviewCampaign *campaign = NULL;
+    int rc = registry_review_open (store, txn, &campaign);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    ReviewEntry *entry = NULL;
+    for (size_t i = 0; rc == 0 && i < campaign->n_entries && !entry; i++)
+        if (strcmp (campaign->entries [i]->name, identity->name) == 0)
+            entry = campaign->entries [i];
+    if (rc == 0 && entry && !*entry->confirmed_by) {
+        s_set (&entry->confirmed_by, actor);
+        entry->confirmed_ms = now_ms;
+        s_set (&entry->outcome, "confirmed");
+        rc = s_review_put (store, txn, campaign);
+        char reason [80];
+        snprintf (reason, sizeof reason, "approved request %llu", (unsigned long long) id);
+        s_event_t what = { .type = REGISTRY_EVENT_CONFIRMED, .actor = actor, .subject = identity->name,
+                           .identity = identity, .campaign = campaign->id, .reason = reason };
+        if (rc == 0)
+            s_add_event (result, now_ms, &what);
+    }
+    codec_free (campaign);
+    return rc;
+}
+
 static int
 s_approve (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *actor, uint64_t id,
            AccessRequest **request_p, registry_result_t *result)
@@ -1024,6 +1054,11 @@ s_approve (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *actor, uin
                            .previous_team = mover? previous_team: NULL };
         s_add_event (result, now_ms, &what);
     }
+    //  A mover or a reactivation approved during a review is a second
+    //  person's fresh look at that access: it counts as its confirmation.
+    if (rc == 0 && (request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_MOVER
+                 || request->kind == ACCESS_REQUEST_KIND__ACCESS_REQUEST_REACTIVATE))
+        rc = s_review_recertified (store, txn, now_ms, target, actor, request->id, result);
 done:
     codec_free (approver);
     codec_free (requester);

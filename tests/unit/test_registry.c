@@ -627,6 +627,31 @@ START_TEST (test_review_end_suspends_unconfirmed)
 }
 END_TEST
 
+START_TEST (test_approval_during_review_confirms)
+{
+    s_fixture_t *fx = s_setup ();
+    const char *key = s_granted (fx, "alice", "internal-biller", "east", 0);
+    s_do (fx, (s_op_t) { .kind = S_REVIEW_START, .actor = "admin", .team = "east", .until = fx->now + S_DAY });
+    s_assert_ok (fx);
+    //  alice moves to west while the review of east is open: the approval
+    //  is a second person's look at her access, and counts as confirming it.
+    uint64_t id = s_ask_mover (fx, "admin", "alice", "internal-biller", "west", 0);
+    s_do (fx, (s_op_t) { .kind = S_APPROVE, .actor = "admin2", .id = id });
+    s_assert_ok (fx);
+    ck_assert_uint_eq (fx->result.n_events, 2);
+    ck_assert_str_eq (s_event (fx, 0)->type, REGISTRY_EVENT_CHANGED);
+    ck_assert_str_eq (s_event (fx, 1)->type, REGISTRY_EVENT_CONFIRMED);
+    ck_assert_str_eq (s_event (fx, 1)->actor, "admin2");
+    s_do (fx, (s_op_t) { .kind = S_REVIEW_END, .actor = "admin" });
+    s_assert_ok (fx);
+    ck_assert_uint_eq (fx->result.n_events, 1);
+    ck_assert_str_eq (s_event (fx, 0)->reason, "1 confirmed, 0 suspended, 1 listed");
+    registry_caller_t caller;
+    ck_assert_int_eq (s_lookup (fx, key, fx->now, &caller), 0);
+    s_teardown (&fx);
+}
+END_TEST
+
 START_TEST (test_breakglass_expires)
 {
     s_fixture_t *fx = s_setup ();
@@ -843,6 +868,7 @@ registry_suite (void)
     tcase_add_test (tc, test_mover_loses_old_team);
     tcase_add_test (tc, test_revoke_is_immediate);
     tcase_add_test (tc, test_review_end_suspends_unconfirmed);
+    tcase_add_test (tc, test_approval_during_review_confirms);
     tcase_add_test (tc, test_breakglass_expires);
     tcase_add_test (tc, test_valid_until_expiry);
     tcase_add_test (tc, test_request_lapses);
