@@ -1749,6 +1749,63 @@ registry_lookup_key (store_t *store, MDB_txn *txn, const char *public_key, uint6
     return allowed;
 }
 
+//  Walks a table of messages in key order.
+static int
+s_each (store_t *store, MDB_txn *txn, const char *table, const ProtobufCMessageDescriptor *type,
+        int (*fn) (const void *message, void *arg), void *arg)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
+    if (rc)
+        return rc;
+    MDB_val key, value;
+    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        void *message = codec_decode (type, value.mv_data, value.mv_size);
+        if (!message) {
+            rc = store_fail (store, "access registry: table %s holds a row that is not a %s", table,
+                             type->name);
+            break;
+        }
+        rc = fn (message, arg);
+        codec_free (message);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+//  The public callbacks, called through one walker without casting
+//  function pointers (calling through a mismatched type is undefined).
+typedef struct {
+    registry_identity_fn *identity_fn;
+    registry_request_fn *request_fn;
+    void *arg;
+} s_visit_t;
+
+static int
+s_visit (const void *message, void *arg)
+{
+    s_visit_t *visit = (s_visit_t *) arg;
+    return visit->identity_fn? visit->identity_fn ((const Identity *) message, visit->arg)
+                             : visit->request_fn ((const AccessRequest *) message, visit->arg);
+}
+
+int
+registry_each_identity (store_t *store, MDB_txn *txn, registry_identity_fn *fn, void *arg)
+{
+    s_visit_t visit = { fn, NULL, arg };
+    return s_each (store, txn, S_IDENTITIES, &identity__descriptor, s_visit, &visit);
+}
+
+int
+registry_each_request (store_t *store, MDB_txn *txn, registry_request_fn *fn, void *arg)
+{
+    s_visit_t visit = { NULL, fn, arg };
+    return s_each (store, txn, S_REQUESTS, &access_request__descriptor, s_visit, &visit);
+}
+
 int
 registry_apply (store_t *store, MDB_txn *txn, const RegistryEvent *event)
 {

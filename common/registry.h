@@ -174,6 +174,15 @@ int  registry_identity (store_t *store, MDB_txn *txn, const char *name, Identity
 int  registry_request_get (store_t *store, MDB_txn *txn, uint64_t id, AccessRequest **request);
 int  registry_review_open (store_t *store, MDB_txn *txn, ReviewCampaign **campaign);
 
+//  Calls fn for every identity in name order / every request in id order
+//  (for `access list` and `access history`); fn returns 0 to go on, any
+//  other value to stop, which is then returned. The message is the
+//  callee's only for the call. Returns 0, fn's value, or an LMDB error.
+typedef int (registry_identity_fn) (const Identity *identity, void *arg);
+typedef int (registry_request_fn) (const AccessRequest *request, void *arg);
+int  registry_each_identity (store_t *store, MDB_txn *txn, registry_identity_fn *fn, void *arg);
+int  registry_each_request (store_t *store, MDB_txn *txn, registry_request_fn *fn, void *arg);
+
 //  A copy of the registry (every service but audit): applies one event of
 //  the `access` stream, storing the identity it carries and its version.
 //  Events without an identity (refusals, reviews) change only the version.

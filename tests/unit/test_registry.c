@@ -752,6 +752,48 @@ START_TEST (test_request_lapses)
 }
 END_TEST
 
+//  Collects "name:status" of each identity / "id:kind:state" of each request.
+static int
+s_list_identity (const Identity *identity, void *arg)
+{
+    char *out = (char *) arg;
+    char line [128];
+    snprintf (line, sizeof line, "%s%s:%d", *out? " ": "", identity->name, (int) identity->status);
+    strcat (out, line);
+    return 0;
+}
+
+static int
+s_list_request (const AccessRequest *request, void *arg)
+{
+    char *out = (char *) arg;
+    char line [128];
+    snprintf (line, sizeof line, "%s%llu:%d:%d", *out? " ": "", (unsigned long long) request->id,
+              (int) request->kind, (int) request->state);
+    strcat (out, line);
+    //  Stops after the second, to show a walk can be stopped.
+    return request->id == 2? 7: 0;
+}
+
+START_TEST (test_list_and_history)
+{
+    s_fixture_t *fx = s_setup ();
+    s_granted (fx, "zed", "internal-biller", "internal", 0);
+    uint64_t id = s_ask_grant (fx, "admin", "bea", "compliance", "internal", 0, s_key (fx));
+    ck_assert_uint_eq (id, 2);
+    s_ask_grant (fx, "admin2", "cal", "leader", "internal", 0, s_key (fx));
+    char identities [512] = "", requests [512] = "";
+    MDB_txn *txn = store_read_begin (fx->store);
+    ck_assert_int_eq (registry_each_identity (fx->store, txn, s_list_identity, identities), 0);
+    ck_assert_int_eq (registry_each_request (fx->store, txn, s_list_request, requests), 7);
+    store_read_end (&txn);
+    //  Name order; statuses 2 active, 1 requested. Requests: 1 grant approved, 2 grant pending.
+    ck_assert_str_eq (identities, "admin:2 admin2:2 bea:1 cal:1 zed:2");
+    ck_assert_str_eq (requests, "1:1:2 2:1:1");
+    s_teardown (&fx);
+}
+END_TEST
+
 //  Applies every event of a run to a copy, as a consuming service does.
 typedef struct {
     const registry_result_t *result;
@@ -873,6 +915,7 @@ registry_suite (void)
     tcase_add_test (tc, test_valid_until_expiry);
     tcase_add_test (tc, test_request_lapses);
     tcase_add_test (tc, test_versions_and_copies);
+    tcase_add_test (tc, test_list_and_history);
     suite_add_tcase (suite, tc);
     return suite;
 }
