@@ -3,6 +3,15 @@
     audit trail and everything it needs to check, leaders read figures,
     internal staff work every queue, vendor staff work (scoped) queues,
     services only talk to each other. Below it, the one scope rule.
+
+    PHI and access administration are permissions of their own
+    (docs/access.md): phi.read (see a patient's fields, in the form
+    common/mask.c's table gives the role), phi.unmask (the full form where
+    the table masks), phi.export and phi.bulk; access.request /
+    access.revoke / access.confirm for leads (common/registry.c narrows
+    them to their own team), access.approve and access.review for admins
+    (through "*"). "*.read" includes phi.read, but the mask table gives a
+    leader no PHI field: what a role sees is the smaller of the two.
 */
 #include "access.h"
 
@@ -16,16 +25,17 @@ typedef struct {
 
 static const s_role_t s_roles [] = {
     { "admin",           false, { "*", NULL } },
-    { "compliance",      false, { "health.read", "audit.*", "*.read", NULL } },
+    { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.export", NULL } },
     { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
     { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "claims.*", "denials.*",
-                                  "inquiry.*", "metrics.read", NULL } },
+                                  "inquiry.*", "metrics.read", "phi.read", "phi.bulk",
+                                  "access.request", "access.revoke", "access.confirm", NULL } },
     { "internal-biller", false, { "health.read", "intake.submit", "intake.read", "queue.read",
-                                  "claims.*", "denials.*", "inquiry.*", NULL } },
+                                  "claims.*", "denials.*", "inquiry.*", "phi.read", NULL } },
     { "vendor-lead",     true,  { "health.read", "queue.read", "intake.read", "claims.*", "denials.*",
-                                  "inquiry.*", "metrics.read", NULL } },
+                                  "inquiry.*", "metrics.read", "phi.read", "access.confirm", NULL } },
     { "vendor-agent",    true,  { "health.read", "intake.read", "claims.read", "claims.work", "denials.read",
-                                  "denials.work", "inquiry.read", "inquiry.work", NULL } },
+                                  "denials.work", "inquiry.read", "inquiry.work", "phi.read", NULL } },
     { "service",         false, { "health.read", "broker.read", NULL } },
 };
 

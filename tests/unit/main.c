@@ -24,6 +24,8 @@ static s_suite_t s_suites [] = {
     { "scrub",  scrub_suite },
     { "element_limits", element_limits_suite },
     { "access", access_suite },
+    { "registry", registry_suite },
+    { "mask", mask_suite },
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
     { "consumer", consumer_suite },

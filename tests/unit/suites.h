@@ -17,6 +17,8 @@ Suite *parse_837p_suite (void);
 Suite *scrub_suite (void);
 Suite *element_limits_suite (void);
 Suite *access_suite (void);
+Suite *registry_suite (void);
+Suite *mask_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
 Suite *consumer_suite (void);

@@ -158,6 +158,54 @@ START_TEST (test_scope_rule)
 }
 END_TEST
 
+//  PHI and access administration are permissions of their own (issue 14,
+//  docs/access.md): unmasking, export and bulk reads are not implied by
+//  reading, and only admins approve or run reviews.
+static const s_case_t s_phi_cases [] = {
+    { "admin",
+      { "phi.read", "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.approve",
+        "access.revoke", "access.review", NULL },
+      { NULL } },
+    { "compliance",
+      { "phi.read", "phi.export", NULL },
+      { "phi.unmask", "phi.bulk", "access.approve", "access.request", "access.review", NULL } },
+    { "leader",
+      { NULL },
+      { "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.approve", NULL } },
+    { "internal-lead",
+      { "phi.read", "phi.bulk", "access.request", "access.revoke", "access.confirm", NULL },
+      { "phi.unmask", "phi.export", "access.approve", "access.review", NULL } },
+    { "internal-biller",
+      { "phi.read", NULL },
+      { "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.revoke", "access.confirm",
+        "access.approve", NULL } },
+    { "vendor-lead",
+      { "phi.read", "access.confirm", NULL },
+      { "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.revoke", "access.approve",
+        "access.review", NULL } },
+    { "vendor-agent",
+      { "phi.read", NULL },
+      { "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.confirm", "access.approve",
+        NULL } },
+    { "service",
+      { NULL },
+      { "phi.read", "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.approve", NULL } },
+};
+
+START_TEST (test_phi_and_access_permissions)
+{
+    for (size_t i = 0; i < sizeof s_phi_cases / sizeof s_phi_cases [0]; i++) {
+        const s_case_t *c = &s_phi_cases [i];
+        for (size_t j = 0; c->allowed [j]; j++)
+            ck_assert_msg (access_allows (c->role, c->allowed [j]),
+                           "%s should hold %s", c->role, c->allowed [j]);
+        for (size_t j = 0; c->denied [j]; j++)
+            ck_assert_msg (!access_allows (c->role, c->denied [j]),
+                           "%s must not hold %s", c->role, c->denied [j]);
+    }
+}
+END_TEST
+
 Suite *
 access_suite (void)
 {
@@ -167,6 +215,7 @@ access_suite (void)
     tcase_add_test (tc, test_unknown_role);
     tcase_add_test (tc, test_star_read);
     tcase_add_test (tc, test_vendor_roles);
+    tcase_add_test (tc, test_phi_and_access_permissions);
     tcase_add_test (tc, test_scope_rule);
     suite_add_tcase (suite, tc);
     return suite;
