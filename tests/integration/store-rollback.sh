@@ -96,7 +96,8 @@ PY
 # in that process's outbox (60 s at most). A relay that wrongly went on
 # sending would drain it instead, so this fails then too.
 wait_outbox() {
-    for _ in $(seq 1 120); do
+    local deadline=$((SECONDS + 60))
+    while ((SECONDS < deadline)); do
         ctl status --json --timeout 2000 >outbox.json 2>/dev/null || true
         python3 - "$1" "$2" <<'PY' && return 0
 import json, sys
