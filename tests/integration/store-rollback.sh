@@ -92,6 +92,24 @@ PY
     return 1
 }
 
+# wait_outbox PROCESS N: until status --json shows at least N events held
+# in that process's outbox (60 s at most). A relay that wrongly went on
+# sending would drain it instead, so this fails then too.
+wait_outbox() {
+    local deadline=$((SECONDS + 60))
+    while ((SECONDS < deadline)); do
+        ctl status --json --timeout 2000 >outbox.json 2>/dev/null || true
+        python3 - "$1" "$2" <<'PY' && return 0
+import json, sys
+doc = json.load(open("outbox.json"))
+proc = [p for p in doc["processes"] if p["name"] == sys.argv[1]][0]
+sys.exit(0 if proc.get("outbox_depth", 0) >= int(sys.argv[2]) else 1)
+PY
+        sleep 0.5
+    done
+    return 1
+}
+
 gen() { python3 "$ROOT/scripts/gen-837" --seed "$1" --claims "$2" --date 2026-11-01 --control "$3" --out "b$1.837" --expect "b$1.json"; }
 gen 11 30 100000011
 gen 12 30 100000012
@@ -129,7 +147,8 @@ wait_problem broker consumer_ahead_of_log \
     || fail "the broker did not report consumers ahead of its log"
 
 ctl intake submit b13.837 >/dev/null || fail "intake submit b13"
-sleep 5
+# Batch 3's events wait in intake's outbox (at least one per accepted claim).
+wait_outbox intake "$n3" || fail "batch 3's events are not held in intake's outbox"
 ctl status --json --timeout 2000 >after-a.json 2>/dev/null || true
 if ctl status >status.txt 2>&1; then fail "rcmqctl status exits 0 with a rolled-back broker store"; else ok "rcmqctl status exits non-zero"; fi
 python3 - "$((n1 + n2))" "$(claims_count)" <<'PY' && ok "A: ok is false, lag is negative, nothing skipped: batch 3 waits in intake's outbox" || fail "A: end-to-end counts"
@@ -198,7 +217,8 @@ cp status.json after-b1.json
 # log and not be dropped as duplicates.
 wait_claims "$total" && ok "the restored claims store applied batch 4 again: $total claims" \
     || fail "restored claims store: $(claims_count) claims, want $total"
-sleep 5
+# Its events for batch 4 wait in its outbox (at least one per claim).
+wait_outbox claims "$n4" || fail "batch 4's events are not held in claims' outbox"
 ctl status --json --timeout 2000 >after-b2.json 2>/dev/null || true
 python3 - "$n4" <<'PY' && ok "B: ok is false; nothing claims wrote under re-used numbers entered the log; it waits in its outbox" || fail "B: end-to-end counts"
 import json, sys

@@ -43,6 +43,12 @@ static s_suite_t s_suites [] = {
     { "output", output_suite },
     { "text", text_suite },
     { "files", files_suite },
+    { "phi", phi_suite },
+    { "phi_claim", phi_claim_suite },
+    { "keyring", keyring_suite },
+    { "server", server_suite },
+    { "queues", queues_suite },
+    { "ledger", ledger_suite },
 };
 
 char *

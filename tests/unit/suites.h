@@ -36,6 +36,12 @@ Suite *lifecycle_suite (void);
 Suite *output_suite (void);
 Suite *text_suite (void);
 Suite *files_suite (void);
+Suite *phi_suite (void);
+Suite *phi_claim_suite (void);
+Suite *keyring_suite (void);
+Suite *server_suite (void);
+Suite *queues_suite (void);
+Suite *ledger_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

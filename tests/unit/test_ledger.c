@@ -1,0 +1,302 @@
+/*  test_ledger: claim records in the claims store and the events their
+    changes emit (services/claims/ledger.c).
+
+    A real LMDB store in a temp directory with the claims service's tables.
+    Checked: a record reads back as written; the status index holds exactly
+    one row per claim, under its current status, as the claim moves (long
+    PCNs included: a fixed-size key once cut them, so the index named
+    claims that did not exist); the ClaimEvent a change emits carries the
+    record's amounts as they stand, so the figures downstream add up to
+    the ledger's; follow-up days come per payer from the config.
+*/
+#include "suites.h"
+#include "claims.h"
+#include "codec.h"
+
+#include <czmq.h>
+
+static const char *s_tables [] = { CLAIMS_TABLES, OUTBOX_TABLES, NULL };
+
+typedef struct {
+    char *dir;
+    claims_t claims;
+} s_test_t;
+
+static void
+s_setup (s_test_t *test)
+{
+    memset (test, 0, sizeof *test);
+    test->dir = test_tmpdir ("ledger");
+    char path [PATH_MAX], error [512] = "";
+    snprintf (path, sizeof path, "%s/store", test->dir);
+    test->claims.store = store_new (path, s_tables, error, sizeof error);
+    ck_assert_msg (test->claims.store != NULL, "store_new: %s", error);
+    test->claims.outbox = outbox_new (test->claims.store, "claims");
+    ck_assert_ptr_nonnull (test->claims.outbox);
+    test->claims.config = config_new ();
+    test->claims.follow_up_days = 30;
+}
+
+static void
+s_teardown (s_test_t *test)
+{
+    config_destroy (&test->claims.config);
+    outbox_destroy (&test->claims.outbox);
+    store_destroy (&test->claims.store);
+    test_rmtree (test->dir);
+    free (test->dir);
+}
+
+static ClaimRecord *
+s_record (const char *pcn, const char *status, int64_t charge)
+{
+    ClaimRecord record = CLAIM_RECORD__INIT;
+    ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
+    dims.payer_id = "ACME1";
+    dims.queue = "q-acme";
+    dims.phase = "internal";
+    record.pcn = (char *) pcn;
+    record.status = (char *) status;
+    record.dims = &dims;
+    record.charge_cents = charge;
+    record.date_of_service = "20261101";
+    return ledger_copy (&record);
+}
+
+typedef struct {
+    claims_t *claims;
+    ClaimRecord *record;
+    const char *old_status;
+    const char *emit;           //  event type to emit, or NULL
+} s_put_t;
+
+static int
+s_put_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_put_t *put = (s_put_t *) arg;
+    int rc = ledger_put (put->claims, txn, put->record, put->old_status);
+    if (rc == 0 && put->emit)
+        rc = ledger_emit (put->claims, txn, put->emit, put->record, NULL);
+    return rc;
+}
+
+static void
+s_put (s_test_t *test, ClaimRecord *record, const char *old_status, const char *emit)
+{
+    s_put_t put = { &test->claims, record, old_status, emit };
+    ck_assert_int_eq (store_write (test->claims.store, s_put_fn, &put), 0);
+}
+
+//  The status index as "status:pcn" rows, in key order, joined by " ".
+static char *
+s_index (s_test_t *test)
+{
+    MDB_txn *txn = store_read_begin (test->claims.store);
+    ck_assert_ptr_nonnull (txn);
+    MDB_cursor *cursor;
+    ck_assert_int_eq (mdb_cursor_open (txn, store_table (test->claims.store, "by_status"), &cursor), 0);
+    MDB_val key, value;
+    char *rows = strdup ("");
+    for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+        const char *status = (const char *) key.mv_data;
+        size_t status_len = strnlen (status, key.mv_size);
+        ck_assert_uint_lt (status_len, key.mv_size);     //  status ‖ 0 ‖ PCN
+        char *row = zsys_sprintf ("%s%s%s:%.*s", rows, *rows? " ": "", status,
+                                  (int) (key.mv_size - status_len - 1), status + status_len + 1);
+        free (rows);
+        rows = row;
+    }
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+    return rows;
+}
+
+static void
+s_assert_index (s_test_t *test, const char *expect)
+{
+    char *rows = s_index (test);
+    ck_assert_msg (streq (rows, expect), "index '%s', want '%s'", rows, expect);
+    free (rows);
+}
+
+static ClaimRecord *
+s_get (s_test_t *test, const char *pcn)
+{
+    MDB_txn *txn = store_read_begin (test->claims.store);
+    ClaimRecord *record = ledger_get (&test->claims, txn, pcn);
+    store_read_end (&txn);
+    return record;
+}
+
+START_TEST (test_put_get_index)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    ClaimRecord *p2 = s_record ("P2", "ready", 2500);
+    s_put (&test, p1, "", NULL);
+    s_put (&test, p2, "", NULL);
+    s_assert_index (&test, "ready:P1 ready:P2");
+
+    ClaimRecord *back = s_get (&test, "P1");
+    ck_assert_ptr_nonnull (back);
+    ck_assert_str_eq (back->status, "ready");
+    ck_assert_int_eq (back->charge_cents, 10000);
+    ck_assert_str_eq (back->dims->queue, "q-acme");
+    codec_free (back);
+    ck_assert_ptr_null (s_get (&test, "P3"));
+    ck_assert_ptr_null (s_get (&test, ""));
+    ck_assert_ptr_null (s_get (&test, NULL));
+
+    //  P1 moves: its row moves with it, the other stays.
+    ledger_set_text (&p1->status, "submitted");
+    s_put (&test, p1, "ready", NULL);
+    s_assert_index (&test, "ready:P2 submitted:P1");
+    ledger_set_text (&p1->status, "paid");
+    p1->paid_cents = 8000;
+    s_put (&test, p1, "submitted", NULL);
+    s_assert_index (&test, "paid:P1 ready:P2");
+    //  Written again in the same status: one row still, the record updated.
+    p1->paid_cents = 9000;
+    s_put (&test, p1, "paid", NULL);
+    s_assert_index (&test, "paid:P1 ready:P2");
+    back = s_get (&test, "P1");
+    ck_assert_int_eq (back->paid_cents, 9000);
+    codec_free (back);
+
+    //  A PCN of 300 characters (the X12 limit is 38; stores have seen
+    //  longer): indexed whole, and moved whole.
+    char pcn [301];
+    memset (pcn, 'L', 300);
+    pcn [300] = 0;
+    ClaimRecord *long_one = s_record (pcn, "ready", 1);
+    s_put (&test, long_one, "", NULL);
+    ledger_set_text (&long_one->status, "submitted");
+    s_put (&test, long_one, "ready", NULL);
+    char *expect = zsys_sprintf ("paid:P1 ready:P2 submitted:%s", pcn);
+    s_assert_index (&test, expect);
+    zstr_free (&expect);
+    back = s_get (&test, pcn);
+    ck_assert_ptr_nonnull (back);
+    ck_assert_str_eq (back->pcn, pcn);
+    codec_free (back);
+
+    codec_free (long_one);
+    codec_free (p1);
+    codec_free (p2);
+    s_teardown (&test);
+}
+END_TEST
+
+//  The events carry the record as it stands: the sum of what the events
+//  say is the sum of what the ledger holds.
+START_TEST (test_emit)
+{
+    s_test_t test;
+    s_setup (&test);
+    static const struct {
+        const char *pcn;
+        int64_t charge, paid, patient, contractual, denied;
+    } s_claims [] = {
+        { "E1", 10000, 7000, 1000, 2000,    0 },
+        { "E2",  5000,    0,    0,    0, 5000 },
+        { "E3",   123,  100,   23,    0,    0 },
+    };
+    int64_t sum_charge = 0, sum_paid = 0, sum_patient = 0, sum_contractual = 0, sum_denied = 0;
+    for (size_t i = 0; i < 3; i++) {
+        ClaimRecord *record = s_record (s_claims [i].pcn, "paid", s_claims [i].charge);
+        record->paid_cents = s_claims [i].paid;
+        record->patient_responsibility_cents = s_claims [i].patient;
+        record->contractual_cents = s_claims [i].contractual;
+        record->denied_cents = s_claims [i].denied;
+        s_put (&test, record, "", "adjudicated");
+        codec_free (record);
+        sum_charge += s_claims [i].charge;
+        sum_paid += s_claims [i].paid;
+        sum_patient += s_claims [i].patient;
+        sum_contractual += s_claims [i].contractual;
+        sum_denied += s_claims [i].denied;
+    }
+    ck_assert_uint_eq (outbox_depth (test.claims.outbox), 3);
+    int64_t got_charge = 0, got_paid = 0, got_patient = 0, got_contractual = 0, got_denied = 0;
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        uint8_t key [8];
+        store_u64_write (key, seq);
+        MDB_val value;
+        ck_assert_int_eq (store_get (test.claims.store, txn, "outbox", key, 8, &value), 0);
+        Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+        ck_assert_ptr_nonnull (event);
+        ck_assert_str_eq (event->stream, "claims");
+        ck_assert_str_eq (event->type, "adjudicated");
+        ck_assert_str_eq (event->key, s_claims [seq - 1].pcn);
+        ClaimEvent *claim = (ClaimEvent *) codec_decode (&claim_event__descriptor,
+                                                         event->payload.data, event->payload.len);
+        ck_assert_ptr_nonnull (claim);
+        ck_assert_str_eq (claim->pcn, s_claims [seq - 1].pcn);
+        ck_assert_str_eq (claim->to_status, "paid");
+        ck_assert_str_eq (claim->dims->payer_id, "ACME1");
+        ck_assert_str_eq (claim->date_of_service, "20261101");
+        ck_assert_uint_gt (claim->time_ms, 0);
+        got_charge += claim->charge_cents;
+        got_paid += claim->paid_cents;
+        got_patient += claim->patient_responsibility_cents;
+        got_contractual += claim->contractual_cents;
+        got_denied += claim->denied_cents;
+        codec_free (claim);
+        codec_free (event);
+    }
+    store_read_end (&txn);
+    ck_assert_int_eq (got_charge, sum_charge);
+    ck_assert_int_eq (got_paid, sum_paid);
+    ck_assert_int_eq (got_patient, sum_patient);
+    ck_assert_int_eq (got_contractual, sum_contractual);
+    ck_assert_int_eq (got_denied, sum_denied);
+    s_teardown (&test);
+}
+END_TEST
+
+//  ledger_copy owns its memory: a field replaced in the copy leaves the
+//  original as it was.
+START_TEST (test_copy_and_set_text)
+{
+    ClaimRecord *record = s_record ("C1", "ready", 1);
+    ClaimRecord *copy = ledger_copy (record);
+    ledger_set_text (&copy->status, "submitted");
+    ledger_set_text (&copy->dims->queue, "q-other");
+    ledger_set_text (&copy->assignee, NULL);
+    ck_assert_str_eq (record->status, "ready");
+    ck_assert_str_eq (record->dims->queue, "q-acme");
+    ck_assert_str_eq (copy->status, "submitted");
+    ck_assert_str_eq (copy->assignee, "");
+    codec_free (copy);
+    codec_free (record);
+}
+END_TEST
+
+START_TEST (test_follow_up_days)
+{
+    s_test_t test;
+    s_setup (&test);
+    config_set (test.claims.config, "claims/follow-up-days/ACME1", "45");
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "ACME1"), 45);
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "OTHER"), 30);
+    test.claims.follow_up_days = 21;
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "OTHER"), 21);
+    s_teardown (&test);
+}
+END_TEST
+
+Suite *
+ledger_suite (void)
+{
+    Suite *suite = suite_create ("ledger");
+    TCase *tc = tcase_create ("core");
+    tcase_add_test (tc, test_put_get_index);
+    tcase_add_test (tc, test_emit);
+    tcase_add_test (tc, test_copy_and_set_text);
+    tcase_add_test (tc, test_follow_up_days);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
