@@ -1,5 +1,6 @@
 /*  inbox: see inbox.h. */
 #include "inbox.h"
+#include "apply.h"
 #include "files.h"
 #include "log.h"
 
@@ -148,7 +149,9 @@ s_scan (zloop_t *loop, int timer_id, void *arg)
         char size [32];
         snprintf (size, sizeof size, "%lld", (long long) st.st_size);
         const char *before = (const char *) zhashx_lookup (inbox->sizes, entry->d_name);
-        if (before && streq (before, size))
+        //  While a batch is applied in steps the file waits (apply.h);
+        //  it is still seen, so it is taken at the first scan after.
+        if (before && streq (before, size) && !apply_busy (inbox->intake->apply))
             s_take (inbox->intake, entry->d_name, st.st_size);
         else
             zhashx_insert (seen, entry->d_name, strdup (size));

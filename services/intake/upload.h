@@ -11,12 +11,14 @@
     folder), so a resent chunk lands where it did before. UploadCommit
     queues the whole file: an actor parses, scrubs and seals it into a
     second staged file of prepared claims while the loop goes on answering
-    requests, then the loop applies the batch in ONE transaction (the only
-    thread that writes the store; see batch.c). The client polls
-    UploadStatus for progress and the batch id.
+    requests, then the loop applies the batch in steps (apply.h), still
+    answering requests between them, one batch at a time in the order of
+    their commits. The client polls UploadStatus for progress and the batch
+    id.
 
-    A crash before the apply commits leaves only staged files, which the
-    next start removes: nothing of the batch was applied. Uploads nobody
+    A crash before the apply's flip leaves staged files, which the next
+    start removes, and a pending batch, which it undoes: nothing of the
+    batch stays, and the client (its upload gone) sends it again. Uploads nobody
     touched for intake/upload-idle-seconds are removed too, and each caller
     may have at most intake/uploads-per-caller open at once.
 */
