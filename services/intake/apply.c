@@ -196,13 +196,15 @@ apply_hidden (intake_t *intake, MDB_txn *txn, const char *batch_id)
 }
 
 //  Takes up to *budget entries off the front (MDB_FIRST) or back
-//  (MDB_LAST) of table, giving each to fn first (fn may be NULL). Each is
+//  (MDB_LAST) of table, giving each to fn first (fn may be NULL), for at
+//  most intake/apply-step-ms (then *budget is 0: the step is full). Each is
 //  looked up afresh: fn writes other tables between two deletes.
 typedef int (s_entry_fn) (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size);
 
 static int
 s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, s_entry_fn *fn, size_t *budget)
 {
+    uint64_t deadline = clock_monotonic_ms () + self->step_ms;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, store_table (self->intake->store, table), &cursor);
     if (rc)
@@ -225,6 +227,9 @@ s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, s_ent
         if (rc == 0)
             rc = mdb_cursor_del (cursor, 0);
         (*budget)--;
+        //  Out of time: the step ends as if out of entries (more follow).
+        if (clock_monotonic_ms () >= deadline)
+            *budget = 0;
     }
     mdb_cursor_close (cursor);
     return rc == MDB_NOTFOUND? 0: rc;
@@ -283,6 +288,7 @@ s_remove_claims (apply_t *self, MDB_txn *txn, size_t *budget)
 {
     char prefix [128];
     size_t prefix_size = (size_t) snprintf (prefix, sizeof prefix, "%s-", self->batch_id);
+    uint64_t deadline = clock_monotonic_ms () + self->step_ms;
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, store_table (self->intake->store, "claims"), &cursor);
     if (rc)
@@ -295,6 +301,8 @@ s_remove_claims (apply_t *self, MDB_txn *txn, size_t *budget)
         if (rc == 0)
             rc = mdb_cursor_del (cursor, 0);
         (*budget)--;
+        if (clock_monotonic_ms () >= deadline)
+            *budget = 0;
     }
     mdb_cursor_close (cursor);
     return rc == MDB_NOTFOUND? 0: rc;

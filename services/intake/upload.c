@@ -58,6 +58,11 @@ typedef struct {
     parse_837p_report_t report;
     int parsed;
     char stage_error [256];
+    //  A file on disk (the inbox's): read, never removed; told when done.
+    bool keep_raw;
+    char source [16];           //  "submit" or "inbox"
+    upload_done_fn *done;
+    void *done_arg;
     bool prepared;              //  waiting for, or in, the stepped apply
     bool applying;              //  apply.c has it
     struct _upload_t *owner;
@@ -87,7 +92,8 @@ s_job_destroy (void **item_p)
 {
     s_job_t *job = (s_job_t *) *item_p;
     if (job) {
-        unlink (job->raw_path);
+        if (!job->keep_raw)
+            unlink (job->raw_path);
         unlink (job->prep_path);
         free (job->filename);
         free (job->batch_id);
@@ -111,9 +117,15 @@ s_fail (upload_t *self, s_job_t *job, const char *format, ...)
     va_end (args);
     job->state = S_FAILED;
     job->touched_ms = clock_monotonic_ms ();
-    unlink (job->raw_path);
+    if (!job->keep_raw)
+        unlink (job->raw_path);
     unlink (job->prep_path);
     log_warn ("upload failed", "upload", json_string (job->id), "error", json_string (job->error), NULL);
+    if (job->done) {
+        upload_done_fn *done = job->done;
+        job->done = NULL;
+        done (NULL, job->error, job->done_arg);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -163,7 +175,8 @@ s_prepare (upload_t *self, s_job_t *job)
     if (self->cancel)
         snprintf (job->stage_error, sizeof job->stage_error, "intake stopped while it prepared the file");
     //  The prepared claims are all that is needed now.
-    unlink (job->raw_path);
+    if (!job->keep_raw)
+        unlink (job->raw_path);
 }
 
 static void
@@ -224,6 +237,11 @@ s_applied (const Batch *batch, const char *error, void *arg)
         batch_write_acks (self->intake, batch);
         log_info ("upload applied", "upload", json_string (job->id), "batch", json_string (job->batch_id),
                   "status", json_string (batch->status), "claims", json_integer (batch->claims), NULL);
+        if (job->done) {
+            upload_done_fn *done = job->done;
+            job->done = NULL;
+            done (batch, NULL, job->done_arg);
+        }
     }
     s_apply_next (self);
 }
@@ -242,7 +260,7 @@ s_apply_next (upload_t *self)
         return;
     batch_input_t input = {
         .filename = next->filename,
-        .source = "submit",
+        .source = next->source,
         .submitted_by = next->caller,
         .size = next->received,
     };
@@ -407,6 +425,34 @@ upload_committed (upload_t *self)
         s_start_next (self);
 }
 
+int
+upload_take_file (upload_t *self, const char *path, const char *filename, uint64_t size,
+                  const char *source, upload_done_fn *done, void *arg)
+{
+    s_job_t *job = (s_job_t *) zmalloc (sizeof (s_job_t));
+    uint8_t hash [12];
+    uint64_t seq = ++self->next_seq;
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) path, strlen (path), (const uint8_t *) &seq, sizeof seq);
+    snprintf (job->id, sizeof job->id, "I");
+    sodium_bin2hex (job->id + 1, sizeof job->id - 1, hash, sizeof hash);
+    job->filename = strdup (filename);
+    snprintf (job->caller, sizeof job->caller, "%s", source);
+    snprintf (job->source, sizeof job->source, "%s", source);
+    snprintf (job->raw_path, sizeof job->raw_path, "%s", path);
+    snprintf (job->prep_path, sizeof job->prep_path, "%s/%s.prep", self->dir, job->id);
+    job->keep_raw = true;
+    job->size = job->received = size;
+    job->owner = self;
+    job->done = done;
+    job->done_arg = arg;
+    job->state = S_QUEUED;
+    job->queued_seq = seq;
+    job->touched_ms = clock_monotonic_ms ();
+    zhashx_insert (self->jobs, job->id, job);
+    s_start_next (self);
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Methods
 
@@ -496,6 +542,7 @@ s_begin (server_call_t *call)
     snprintf (job->caller, sizeof job->caller, "%s", call->caller->name);
     job->size = request->size;
     job->owner = self;
+    snprintf (job->source, sizeof job->source, "submit");
     job->touched_ms = clock_monotonic_ms ();
     snprintf (job->raw_path, sizeof job->raw_path, "%s/%s.837", self->dir, id);
     snprintf (job->prep_path, sizeof job->prep_path, "%s/%s.prep", self->dir, id);

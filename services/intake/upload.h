@@ -37,6 +37,17 @@ void      upload_destroy (upload_t **self_p);
 //  After each committed request: start work that a commit queued.
 void      upload_committed (upload_t *self);
 
+//  Told when a file given to upload_take_file is through: batch is its
+//  record, or NULL with error when nothing of it was applied (the file may
+//  be taken again). batch is valid during the call only.
+typedef void (upload_done_fn) (const Batch *batch, const char *error, void *arg);
+//  Queues a file that is already on disk (the inbox's) for the same
+//  prepare and stepped apply as an upload; the file is read, never moved
+//  or removed. source and submitted_by go into the batch record. 0, or -1
+//  when it cannot be queued (logged).
+int       upload_take_file (upload_t *self, const char *path, const char *filename, uint64_t size,
+                            const char *source, upload_done_fn *done, void *arg);
+
 extern const server_method_t upload_methods [];
 
 #endif
