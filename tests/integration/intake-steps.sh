@@ -207,5 +207,16 @@ got=$(settle_received "$expected")
 [[ "$got" == "$expected" ]] && ok "still $got claims received: nothing went twice" \
     || fail "metrics received $got claims, the generator made $expected"
 
+"$ROOT/scripts/run" stop >/dev/null 2>&1 || fail "scripts/run stop"
+if [[ "${RCMQ_SANITIZE:-0}" == 1 ]]; then
+    reports="$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RCMQ_VAR"/log/*.log || true)"
+    if [[ -z "$reports" ]]; then ok "no sanitizer reports in the processes' logs"; else
+        for log in $reports; do
+            fail "sanitizer report in $(basename "$log"):"
+            grep -n -A 25 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 60 | sed 's/^/    /'
+        done
+    fi
+fi
+
 echo "intake-steps: $failures failure(s)"
 [[ "$failures" == 0 ]]
