@@ -19,6 +19,7 @@
 */
 #include "intake.h"
 #include "ack999.h"
+#include "apply.h"
 #include "clock.h"
 #include "codec.h"
 #include "dimensions.h"
@@ -43,16 +44,23 @@ typedef struct {
     zlistx_t *sets;             //  s_set_t*
 } s_interchange_t;
 
-typedef struct {
+//  A batch being applied. batch_process keeps one on its stack for one
+//  transaction; a stepped apply (apply.c) keeps one across its steps, and
+//  works each step on a copy (batch_run_dup) so that a step store_write
+//  runs again (the map grew) starts from the state the last step left.
+struct _batch_run_t {
     intake_t *intake;
-    MDB_txn *txn;               //  the nested transaction
+    apply_t *stepped;           //  NULL: all in the caller's transaction
+    MDB_txn *txn;               //  the nested transaction, or the step's
     Batch *batch;
+    bool owns_batch;            //  the stepped run's own Batch
     uint64_t now;
     zhashx_t *rules;            //  rule id -> uint32_t* claims
     zlistx_t *interchanges;     //  s_interchange_t*, in file order
     char refusal [512];         //  set when we stop the parse ourselves
     int rc;                     //  LMDB error from inside the callback
-} s_run_t;
+};
+typedef struct _batch_run_t s_run_t;
 
 static void
 s_set_free (void **item_p)
@@ -222,13 +230,41 @@ s_put_claim (s_run_t *run, const char *claim_id, const uint8_t *packed, size_t s
     return rc;
 }
 
+//  A record of the batch. A stepped apply keeps an undo entry for each, so
+//  a batch that is refused half way, or a start after a crash, can take
+//  it back (claim records go by their key prefix, see apply.c).
+static int
+s_put (s_run_t *run, const char *table, const void *key, size_t key_size, const void *value, size_t value_size)
+{
+    if (run->stepped)
+        return apply_put (run->stepped, run->txn, table, key, key_size, value, value_size);
+    return store_put (run->intake->store, run->txn, table, key, key_size, value, value_size);
+}
+
+//  An event of the batch: straight into the outbox in one transaction; a
+//  stepped apply stages it, and moves it to the outbox after the flip.
+static int
+s_event_raw (s_run_t *run, const char *type, const char *key, const uint8_t *payload, size_t size)
+{
+    if (run->stepped)
+        return apply_stage_event (run->stepped, run->txn, type, key, payload, size);
+    return outbox_append_raw (run->intake->outbox, run->txn, "intake", type, key, payload, size);
+}
+
+static int
+s_event (s_run_t *run, const char *type, const char *key, const void *message)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (message, &size);
+    int rc = s_event_raw (run, type, key, packed, size);
+    free (packed);
+    return rc;
+}
+
 static int
 s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id, ScrubResult *result,
                ClaimDimensions *dims)
 {
-    intake_t *intake = run->intake;
-    store_t *store = intake->store;
-    MDB_txn *txn = run->txn;
     const Claim *claim = prepared->head;
     const char *pcn = claim->patient_control_number;
     const char *date_of_service = prepared->date_of_service;
@@ -250,13 +286,13 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
     free (packed);
 
     if (rc == 0 && result->accepted) {
-        rc = store_put (store, txn, "pcns", pcn, strlen (pcn), claim_id, strlen (claim_id));
+        rc = s_put (run, "pcns", pcn, strlen (pcn), claim_id, strlen (claim_id));
         if (rc == 0 && indexed) {
             uint8_t key [PHI_BLIND_INDEX_SIZE + 64];
             size_t id_len = strlen (claim_id) < 64? strlen (claim_id): 64;
             memcpy (key, member_index, PHI_BLIND_INDEX_SIZE);
             memcpy (key + PHI_BLIND_INDEX_SIZE, claim_id, id_len);
-            rc = store_put (store, txn, "member_index", key, PHI_BLIND_INDEX_SIZE + id_len, "", 0);
+            rc = s_put (run, "member_index", key, PHI_BLIND_INDEX_SIZE + id_len, "", 0);
         }
         if (rc == 0) {
             ClaimAccepted event = CLAIM_ACCEPTED__INIT;
@@ -271,7 +307,7 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
             event.n_warnings = result->n_findings;
             event.warnings = result->findings;
             packed = s_pack_with (&event, "claim", sealed_packed, sealed_size, &size);
-            rc = outbox_append_raw (intake->outbox, txn, "intake", "claim_accepted", pcn, packed, size);
+            rc = s_event_raw (run, "claim_accepted", pcn, packed, size);
             free (packed);
         }
     }
@@ -291,12 +327,12 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
         rejection.received_ms = run->now;
         rejection.date_of_service = (char *) date_of_service;
         packed = codec_pack (&rejection, &size);
-        rc = store_put (store, txn, "rejections", claim_id, strlen (claim_id), packed, size);
+        rc = s_put (run, "rejections", claim_id, strlen (claim_id), packed, size);
         free (packed);
         if (rc == 0) {
             char key [256];
             int key_size = snprintf (key, sizeof key, "%s%c%s", dims->queue, 0, claim_id);
-            rc = store_put (store, txn, "rejections_by_queue", key, (size_t) key_size, "", 0);
+            rc = s_put (run, "rejections_by_queue", key, (size_t) key_size, "", 0);
         }
         if (rc == 0) {
             ClaimRejected event = CLAIM_REJECTED__INIT;
@@ -309,7 +345,7 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
             event.received_ms = run->now;
             event.n_errors = n_errors;
             event.errors = errors;
-            rc = outbox_append (intake->outbox, txn, "intake", "claim_rejected", pcn, &event);
+            rc = s_event (run, "claim_rejected", pcn, &event);
         }
         free (errors);
     }
@@ -574,83 +610,28 @@ batch_stage_sink (PreparedClaim *claim, void *arg)
 }
 
 //  --------------------------------------------------------------------------
-//  Apply: one transaction, on the loop's thread (the only one that writes
-//  the store).
+//  Apply: on the loop's thread (the only one that writes the store), in
+//  one transaction (batch_process) or in steps (apply.c over batch_run_*).
 
-//  Gives claims to s_apply_claim; returns 0 when the file was sound, -1
-//  when it was refused or a claim stopped it.
-typedef int (s_feed_fn) (s_run_t *run, void *arg, parse_837p_report_t *report);
-
-//  Runs feed in a nested transaction; returns 0 (committed or aborted as
-//  the file deserves) or an LMDB error for the caller's store_write.
+//  Runs the prepare in a nested transaction, applying each claim as it
+//  comes; returns 0 (committed or aborted as the file deserves) or an LMDB
+//  error for the caller's store_write.
 static int
-s_apply (s_run_t *run, MDB_txn *parent, s_feed_fn *feed, void *arg, parse_837p_report_t *report)
+s_apply (s_run_t *run, MDB_txn *parent, const batch_input_t *input, parse_837p_report_t *report)
 {
     int rc = mdb_txn_begin (mdb_txn_env (parent), parent, 0, &run->txn);
     if (rc)
         return rc;
-    int parsed = feed (run, arg, report);
+    int parsed = batch_prepare (run->intake, input, run->batch->batch_id, run->now,
+                                s_apply_claim, run, NULL, report);
     if (run->rc) {
         mdb_txn_abort (run->txn);
         return run->rc;
     }
-    if (parsed == 0 && !*run->refusal && zlistx_size (run->interchanges) == 0 && report->claims == 0)
-        snprintf (run->refusal, sizeof run->refusal, "the file holds no 837P claim");
-    if (parsed == 0 && !*run->refusal)
+    if (!batch_run_refused (run, parsed, report))
         return mdb_txn_commit (run->txn);
     mdb_txn_abort (run->txn);
     return 0;
-}
-
-//  The file itself: prepare and apply each claim in turn, on this thread.
-static int
-s_feed_input (s_run_t *run, void *arg, parse_837p_report_t *report)
-{
-    return batch_prepare (run->intake, (const batch_input_t *) arg, run->batch->batch_id, run->now,
-                          s_apply_claim, run, NULL, report);
-}
-
-//  A staged file: its records in order, then the prepare's verdict.
-static int
-s_feed_staged (s_run_t *run, void *arg, parse_837p_report_t *report)
-{
-    const batch_staged_t *staged = (const batch_staged_t *) arg;
-    *report = *staged->report;
-    FILE *file = fopen (staged->path, "rb");
-    if (!file) {
-        snprintf (run->refusal, sizeof run->refusal, "cannot read the prepared claims: %s", strerror (errno));
-        return -1;
-    }
-    int parsed = staged->parsed;
-    size_t capacity = 0;
-    uint8_t *buffer = NULL;
-    uint8_t length [4];
-    while (fread (length, 1, 4, file) == 4) {
-        size_t size = (size_t) length [0] | (size_t) length [1] << 8
-                    | (size_t) length [2] << 16 | (size_t) length [3] << 24;
-        if (size > capacity) {
-            capacity = size;
-            buffer = (uint8_t *) realloc (buffer, capacity);
-            assert (buffer);
-        }
-        PreparedClaim *claim = fread (buffer, 1, size, file) == size
-                             ? (PreparedClaim *) codec_decode (&prepared_claim__descriptor, buffer, size): NULL;
-        if (!claim || !claim->head || !claim->dims || !claim->scrub) {
-            codec_free (claim);
-            snprintf (run->refusal, sizeof run->refusal, "the prepared claims do not read back");
-            parsed = -1;
-            break;
-        }
-        int rc = s_apply_claim (claim, run);
-        codec_free (claim);
-        if (rc) {
-            parsed = -1;
-            break;
-        }
-    }
-    free (buffer);
-    fclose (file);
-    return parsed;
 }
 
 char *
@@ -665,57 +646,73 @@ batch_new_id (intake_t *intake, MDB_txn *txn, uint64_t now)
     return zsys_sprintf ("B%.4s%.2s%.2s-%06" PRIu64, date, date + 5, date + 8, number);
 }
 
-//  Applies a batch of id batch_id (owned by the batch after the call) from
-//  feed, then writes its record, acks and batch_completed event.
-static int
-s_run_batch (intake_t *intake, MDB_txn *txn, const batch_input_t *input, char *batch_id, uint64_t now,
-             s_feed_fn *feed, void *arg, Batch *batch)
+//  A run's state before its first claim; batch is the caller's (one
+//  transaction) or the run's own (stepped).
+static void
+s_run_init (s_run_t *run, intake_t *intake, const batch_input_t *input, char *batch_id, uint64_t now,
+            Batch *batch)
 {
-    store_t *store = intake->store;
-    s_run_t run;
-    memset (&run, 0, sizeof run);
-    run.intake = intake;
-    run.batch = batch;
-    run.now = now;
-    run.rules = zhashx_new ();
-    zhashx_set_destructor (run.rules, s_u32_free);
-    run.interchanges = zlistx_new ();
-    zlistx_set_destructor (run.interchanges, s_interchange_free);
-
+    memset (run, 0, sizeof *run);
+    run->intake = intake;
+    run->batch = batch;
+    run->now = now;
+    run->rules = zhashx_new ();
+    zhashx_set_destructor (run->rules, s_u32_free);
+    run->interchanges = zlistx_new ();
+    zlistx_set_destructor (run->interchanges, s_interchange_free);
     batch->batch_id = batch_id;
     batch->filename = strdup (input->filename? input->filename: "");
     batch->source = strdup (input->source? input->source: "submit");
     batch->submitted_by = strdup (input->submitted_by? input->submitted_by: "");
-    batch->received_ms = run.now;
+    batch->received_ms = now;
     batch->bytes = input->size;
+}
 
-    parse_837p_report_t report;
-    memset (&report, 0, sizeof report);
-    int rc = s_apply (&run, txn, feed, arg, &report);
-    bool refused = rc == 0 && (*run.refusal || report.error [0]);
-    if (rc == 0 && refused) {
+static void
+s_run_clear (s_run_t *run)
+{
+    zhashx_destroy (&run->rules);
+    zlistx_destroy (&run->interchanges);
+    if (run->owns_batch && run->batch) {
+        batch_clear (run->batch);
+        free (run->batch);
+    }
+    run->batch = NULL;
+}
+
+//  After the claims: the batch record, its 999s and batch_completed, in
+//  txn. A refused batch keeps no claim (the caller aborted or undid them)
+//  and no interchange; its record and 999 say why.
+static int
+s_finish (s_run_t *run, MDB_txn *txn, bool refused, const parse_837p_report_t *report)
+{
+    intake_t *intake = run->intake;
+    store_t *store = intake->store;
+    Batch *batch = run->batch;
+    int rc = 0;
+    if (refused) {
         //  Nothing of the file was kept; the record says why.
         s_reset_counts (batch);
         batch->status = strdup ("refused");
-        batch->error = strdup (*run.refusal? run.refusal: report.error);
-        batch->interchanges = report.interchanges;
-        s_interchange_t *first = (s_interchange_t *) zlistx_first (run.interchanges);
+        batch->error = strdup (*run->refusal? run->refusal
+                             : report->error [0]? report->error: "the file could not be read whole");
+        batch->interchanges = report->interchanges;
+        s_interchange_t *first = (s_interchange_t *) zlistx_first (run->interchanges);
         ack999_header_t header;
         uint32_t control;
         rc = s_next_control (intake, txn, &control);
-        s_header (&header, first? first->header: NULL, run.now, control);
+        s_header (&header, first? first->header: NULL, run->now, control);
         if (rc == 0)
             rc = s_put_ack (intake, txn, batch,
-                            ack999_refusal (&header, report.error_segment, report.error_id, batch->error));
+                            ack999_refusal (&header, report->error_segment, report->error_id, batch->error));
     }
-    else
-    if (rc == 0) {
+    else {
         batch->status = strdup ("completed");
-        batch->interchanges = report.interchanges;
-        batch->transactions = report.transactions;
-        for (s_interchange_t *interchange = (s_interchange_t *) zlistx_first (run.interchanges);
+        batch->interchanges = report->interchanges;
+        batch->transactions = report->transactions;
+        for (s_interchange_t *interchange = (s_interchange_t *) zlistx_first (run->interchanges);
              interchange && rc == 0;
-             interchange = (s_interchange_t *) zlistx_next (run.interchanges)) {
+             interchange = (s_interchange_t *) zlistx_next (run->interchanges)) {
             s_push (&batch->interchange_keys, &batch->n_interchange_keys, strdup (interchange->key));
             rc = store_put (store, txn, "interchanges", interchange->key, strlen (interchange->key),
                             batch->batch_id, strlen (batch->batch_id));
@@ -729,19 +726,19 @@ s_run_batch (intake_t *intake, MDB_txn *txn, const batch_input_t *input, char *b
             uint32_t control = 0;
             if (rc == 0)
                 rc = s_next_control (intake, txn, &control);
-            s_header (&header, interchange->header, run.now, control);
+            s_header (&header, interchange->header, run->now, control);
             if (rc == 0)
                 rc = s_put_ack (intake, txn, batch, ack999_build (&header, sets, count));
             free (sets);
         }
-        batch->n_rules = zhashx_size (run.rules);
+        batch->n_rules = zhashx_size (run->rules);
         batch->rules = (RuleCount **) calloc (batch->n_rules + 1, sizeof (RuleCount *));
         size_t i = 0;
-        for (uint32_t *count = (uint32_t *) zhashx_first (run.rules); count;
-             count = (uint32_t *) zhashx_next (run.rules), i++) {
+        for (uint32_t *count = (uint32_t *) zhashx_first (run->rules); count;
+             count = (uint32_t *) zhashx_next (run->rules), i++) {
             batch->rules [i] = (RuleCount *) malloc (sizeof (RuleCount));
             rule_count__init (batch->rules [i]);
-            batch->rules [i]->rule_id = strdup ((const char *) zhashx_cursor (run.rules));
+            batch->rules [i]->rule_id = strdup ((const char *) zhashx_cursor (run->rules));
             batch->rules [i]->count = *count;
         }
     }
@@ -752,12 +749,15 @@ s_run_batch (intake_t *intake, MDB_txn *txn, const batch_input_t *input, char *b
         free (packed);
     }
     if (rc == 0) {
+        //  Staged by a stepped apply, behind its claims' events: consumers
+        //  see the batch end after its claims, as from one transaction.
         BatchCompleted event = BATCH_COMPLETED__INIT;
         event.batch = batch;
-        rc = outbox_append (intake->outbox, txn, "intake", "batch_completed", batch->batch_id, &event);
+        run->txn = txn;
+        rc = refused && run->stepped
+           ? outbox_append (intake->outbox, txn, "intake", "batch_completed", batch->batch_id, &event)
+           : s_event (run, "batch_completed", batch->batch_id, &event);
     }
-    zhashx_destroy (&run.rules);
-    zlistx_destroy (&run.interchanges);
     return rc;
 }
 
@@ -769,15 +769,134 @@ batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch
     char *batch_id = batch_new_id (intake, txn, now);
     if (!batch_id)
         return MDB_BAD_TXN;
-    return s_run_batch (intake, txn, input, batch_id, now, s_feed_input, (void *) input, batch);
+    s_run_t run;
+    s_run_init (&run, intake, input, batch_id, now, batch);
+    parse_837p_report_t report;
+    memset (&report, 0, sizeof report);
+    int rc = s_apply (&run, txn, input, &report);
+    if (rc == 0)
+        rc = s_finish (&run, txn, *run.refusal || report.error [0], &report);
+    s_run_clear (&run);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  A run kept across steps (apply.c)
+
+batch_run_t *
+batch_run_new (intake_t *intake, const batch_input_t *input, const char *batch_id, uint64_t now, apply_t *stepped)
+{
+    s_run_t *run = (s_run_t *) zmalloc (sizeof (s_run_t));
+    Batch *batch = (Batch *) malloc (sizeof (Batch));
+    batch__init (batch);
+    s_run_init (run, intake, input, strdup (batch_id), now, batch);
+    run->owns_batch = true;
+    run->stepped = stepped;
+    return run;
+}
+
+void
+batch_run_destroy (batch_run_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        s_run_clear (*self_p);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static char *
+s_text_dup (const char *text)
+{
+    return text == protobuf_c_empty_string? (char *) text: strdup (text);
+}
+
+static void *
+s_u32_dup (const void *item)
+{
+    uint32_t *copy = (uint32_t *) malloc (sizeof (uint32_t));
+    *copy = *(const uint32_t *) item;
+    return copy;
+}
+
+batch_run_t *
+batch_run_dup (const batch_run_t *self)
+{
+    //  Only before the finish: the Batch has counts and names, no lists.
+    assert (self->owns_batch && self->batch->n_rules == 0 && self->batch->n_ack_files == 0
+         && self->batch->n_interchange_keys == 0);
+    s_run_t *copy = (s_run_t *) zmalloc (sizeof (s_run_t));
+    *copy = *self;
+    copy->txn = NULL;
+    copy->batch = (Batch *) malloc (sizeof (Batch));
+    *copy->batch = *self->batch;
+    copy->batch->batch_id = s_text_dup (self->batch->batch_id);
+    copy->batch->filename = s_text_dup (self->batch->filename);
+    copy->batch->source = s_text_dup (self->batch->source);
+    copy->batch->submitted_by = s_text_dup (self->batch->submitted_by);
+    copy->batch->status = s_text_dup (self->batch->status);
+    copy->batch->error = s_text_dup (self->batch->error);
+    copy->rules = zhashx_new ();
+    zhashx_set_destructor (copy->rules, s_u32_free);
+    for (uint32_t *count = (uint32_t *) zhashx_first (self->rules); count;
+         count = (uint32_t *) zhashx_next (self->rules))
+        zhashx_insert (copy->rules, zhashx_cursor (self->rules), s_u32_dup (count));
+    copy->interchanges = zlistx_new ();
+    zlistx_set_destructor (copy->interchanges, s_interchange_free);
+    for (s_interchange_t *interchange = (s_interchange_t *) zlistx_first (self->interchanges); interchange;
+         interchange = (s_interchange_t *) zlistx_next (self->interchanges)) {
+        s_interchange_t *twin = (s_interchange_t *) zmalloc (sizeof (s_interchange_t));
+        twin->key = strdup (interchange->key);
+        twin->header = (Claim *) codec_copy (interchange->header);
+        twin->sets = zlistx_new ();
+        zlistx_set_destructor (twin->sets, s_set_free);
+        for (s_set_t *set = (s_set_t *) zlistx_first (interchange->sets); set;
+             set = (s_set_t *) zlistx_next (interchange->sets)) {
+            s_set_t *set_copy = (s_set_t *) zmalloc (sizeof (s_set_t));
+            *set_copy = *set;
+            set_copy->control_number = strdup (set->control_number);
+            zlistx_add_end (twin->sets, set_copy);
+        }
+        zlistx_add_end (copy->interchanges, twin);
+    }
+    return copy;
 }
 
 int
-batch_apply_staged (intake_t *intake, MDB_txn *txn, const batch_staged_t *staged, Batch *batch)
+batch_run_claim (batch_run_t *self, MDB_txn *txn, PreparedClaim *claim)
 {
-    batch_clear (batch);
-    return s_run_batch (intake, txn, staged->input, strdup (staged->batch_id), staged->now,
-                        s_feed_staged, (void *) staged, batch);
+    self->txn = txn;
+    if (s_apply_claim (claim, self) == 0)
+        return 0;
+    return self->rc? self->rc: -1;
+}
+
+bool
+batch_run_refused (batch_run_t *self, int parsed, const parse_837p_report_t *report)
+{
+    if (parsed == 0 && !*self->refusal && zlistx_size (self->interchanges) == 0 && report->claims == 0)
+        snprintf (self->refusal, sizeof self->refusal, "the file holds no 837P claim");
+    return parsed != 0 || *self->refusal || report->error [0];
+}
+
+void
+batch_run_refuse (batch_run_t *self, const char *reason)
+{
+    if (!*self->refusal)
+        snprintf (self->refusal, sizeof self->refusal, "%s", reason);
+}
+
+int
+batch_run_finish (batch_run_t *self, MDB_txn *txn, int parsed, const parse_837p_report_t *report)
+{
+    return s_finish (self, txn, batch_run_refused (self, parsed, report), report);
+}
+
+const Batch *
+batch_run_batch (const batch_run_t *self)
+{
+    return self->batch;
 }
 
 void

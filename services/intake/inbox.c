@@ -1,5 +1,6 @@
 /*  inbox: see inbox.h. */
 #include "inbox.h"
+#include "upload.h"
 #include "files.h"
 #include "log.h"
 
@@ -11,6 +12,7 @@
 typedef struct {
     intake_t *intake;
     zhashx_t *sizes;            //  name -> size seen at the last scan (as text)
+    char *taken;                //  the file being applied, or NULL
 } s_inbox_t;
 
 static s_inbox_t s_inbox;
@@ -37,12 +39,6 @@ inbox_batch_json (const Batch *batch)
                       "rejected_cents", (json_int_t) batch->rejected_cents,
                       "rules", rules, "ack_files", acks);
 }
-
-typedef struct {
-    intake_t *intake;
-    batch_input_t input;
-    Batch batch;
-} s_job_t;
 
 //  A processed file's patient data stays sealed: the file goes to done/
 //  as <name>.sealed (phi_seal under the PHI key, record id the batch id,
@@ -80,51 +76,52 @@ s_seal_done (intake_t *intake, const char *path, const char *target, const char 
     return rc? -1: 0;
 }
 
-static int
-s_process (store_t *store, MDB_txn *txn, void *arg)
-{
-    s_job_t *job = (s_job_t *) arg;
-    return batch_process (job->intake, txn, &job->input, &job->batch);
-}
-
+//  The file's batch is through (upload.c, apply.c): report and move it.
 static void
-s_take (intake_t *intake, const char *name, off_t size)
+s_done (const Batch *batch, const char *error, void *arg)
 {
+    s_inbox_t *inbox = (s_inbox_t *) arg;
+    intake_t *intake = inbox->intake;
+    char *name = inbox->taken;
+    inbox->taken = NULL;
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/%s", intake->inbox_dir, name);
-    s_job_t job;
-    memset (&job, 0, sizeof job);
-    job.intake = intake;
-    job.input.filename = name;
-    job.input.source = "inbox";
-    job.input.submitted_by = "inbox";
-    job.input.path = path;
-    job.input.size = (size_t) size;
-    batch__init (&job.batch);
-    if (store_write (intake->store, s_process, &job)) {
+    if (!batch) {
         //  Left in place: a store failure (full disk) is retried next scan.
-        log_error ("inbox file not processed", "file", json_string (name),
-                   "error", json_string (store_error (intake->store)), NULL);
-        batch_clear (&job.batch);
+        log_error ("inbox file not processed", "file", json_string (name), "error", json_string (error), NULL);
+        free (name);
         return;
     }
-    service_kick (intake->service);
-    batch_write_acks (intake, &job.batch);
-    bool completed = streq (job.batch.status, "completed");
+    bool completed = streq (batch->status, "completed");
     char target [PATH_MAX], report [PATH_MAX + 16];
     snprintf (target, sizeof target, "%s/%s/%s", intake->inbox_dir, completed? "done": "failed", name);
     snprintf (report, sizeof report, "%s.report.json", target);
-    json_t *json = inbox_batch_json (&job.batch);
+    json_t *json = inbox_batch_json (batch);
     json_dump_file (json, report, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     json_decref (json);
     //  A refused file stays readable in failed/ (0600, in a 0700 folder):
     //  someone has to read it to fix it.
-    if ((!completed || s_seal_done (intake, path, target, job.batch.batch_id)) && rename (path, target))
+    if ((!completed || s_seal_done (intake, path, target, batch->batch_id)) && rename (path, target))
         log_error ("cannot move inbox file", "file", json_string (name), "to", json_string (target), NULL);
-    log_info ("inbox file processed", "file", json_string (name), "batch", json_string (job.batch.batch_id),
-              "status", json_string (job.batch.status), "claims", json_integer (job.batch.claims),
-              "accepted", json_integer (job.batch.accepted), "rejected", json_integer (job.batch.rejected), NULL);
-    batch_clear (&job.batch);
+    log_info ("inbox file processed", "file", json_string (name), "batch", json_string (batch->batch_id),
+              "status", json_string (batch->status), "claims", json_integer (batch->claims),
+              "accepted", json_integer (batch->accepted), "rejected", json_integer (batch->rejected), NULL);
+    free (name);
+}
+
+//  The file goes the way of an upload: prepared off the loop, applied in
+//  steps (one mechanism, docs/adr/0015); one file at a time.
+static void
+s_take (s_inbox_t *inbox, const char *name, off_t size)
+{
+    intake_t *intake = inbox->intake;
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", intake->inbox_dir, name);
+    inbox->taken = strdup (name);
+    if (upload_take_file (intake->uploads, path, name, (uint64_t) size, "inbox", s_done, inbox)) {
+        log_error ("inbox file not processed", "file", json_string (name), "error", json_string ("cannot queue it"), NULL);
+        zstr_free (&inbox->taken);
+    }
 }
 
 static int
@@ -148,9 +145,12 @@ s_scan (zloop_t *loop, int timer_id, void *arg)
         char size [32];
         snprintf (size, sizeof size, "%lld", (long long) st.st_size);
         const char *before = (const char *) zhashx_lookup (inbox->sizes, entry->d_name);
-        if (before && streq (before, size))
-            s_take (inbox->intake, entry->d_name, st.st_size);
+        //  While a file is being applied the others wait; they are still
+        //  seen, so each is taken at a scan after.
+        if (before && streq (before, size) && !inbox->taken)
+            s_take (inbox, entry->d_name, st.st_size);
         else
+        if (!inbox->taken || !streq (inbox->taken, entry->d_name))
             zhashx_insert (seen, entry->d_name, strdup (size));
     }
     closedir (dir);

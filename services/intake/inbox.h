@@ -3,7 +3,8 @@
 
     Every second the inbox is scanned; a regular file whose size has not
     changed since the previous scan (so it is no longer being written) is
-    processed as a batch, then sealed into done/ as <name>.sealed
+    processed as a batch (the way of an upload: prepared off the loop and
+    applied in steps, one file at a time, docs/adr/0015), then sealed into done/ as <name>.sealed
     (completed; the plaintext is removed, docs/configuration.md) or moved to
     failed/ (refused) with <name>.report.json beside it: the batch record
     as JSON. Folders are made 0700, files 0600.

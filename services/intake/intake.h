@@ -8,6 +8,8 @@
         dimensions.c  payer group, location, service line of a claim
         methods.c     the request methods (intake.*, queue.*)
         upload.c      files sent in chunks, prepared off the loop
+        apply.c       a prepared batch applied in steps, invisible until
+                      its flip; a pending batch finished or undone at start
 */
 #ifndef RCMQ_INTAKE_H
 #define RCMQ_INTAKE_H
@@ -23,7 +25,14 @@
 #define INTAKE_MAP_SIZE (4UL << 30)
 
 #define INTAKE_TABLES QUEUES_TABLES, "batches", "claims", "pcns", "interchanges", \
-                      "rejections", "rejections_by_queue", "member_index", "acks"
+                      "rejections", "rejections_by_queue", "member_index", "acks", \
+                      APPLY_TABLES
+
+//  apply.c's tables: the pending batch, its undo list, its staged events.
+#define APPLY_TABLES "apply_pending", "apply_undo", "apply_events"
+
+typedef struct _apply_t apply_t;
+typedef struct _batch_run_t batch_run_t;
 
 typedef struct {
     service_t *service;
@@ -35,6 +44,7 @@ typedef struct {
     char *inbox_dir;            //  files dropped here are processed
     char *ack_dir;              //  999 files are written here
     struct _upload_t *uploads;  //  chunked uploads and the preparing actor
+    apply_t *apply;             //  the stepped apply of prepared batches
 } intake_t;
 
 //  What batch_process is given.
@@ -57,7 +67,7 @@ typedef struct {
     _Atomic uint32_t claims;    //  claims prepared
 } batch_progress_t;
 
-//  What batch_apply_staged is given: a file prepared into `path`.
+//  What apply_start is given: a file prepared into `path`.
 typedef struct {
     const batch_input_t *input; //  filename, source, submitted_by, size
     const char *batch_id;       //  from batch_new_id, sealed into each claim
@@ -80,8 +90,26 @@ int  batch_prepare (intake_t *intake, const batch_input_t *input, const char *ba
 //  A sink that appends each claim to a staging FILE* (arg) as a 4-byte
 //  length and the packed PreparedClaim.
 int  batch_stage_sink (PreparedClaim *claim, void *arg);
-//  Applies a staged batch inside txn, as batch_process applies a file.
-int  batch_apply_staged (intake_t *intake, MDB_txn *txn, const batch_staged_t *staged, Batch *batch);
+
+//  A batch applied claim by claim across transactions (apply.c): records
+//  go through apply_put and events through apply_stage_event of stepped.
+batch_run_t *batch_run_new (intake_t *intake, const batch_input_t *input, const char *batch_id,
+                            uint64_t now, apply_t *stepped);
+void batch_run_destroy (batch_run_t **self_p);
+//  A deep copy, for a step to work on (the original is the state before it).
+batch_run_t *batch_run_dup (const batch_run_t *self);
+//  Applies one claim in txn: 0, -1 when the batch is refused (the reason
+//  kept in the run), or an LMDB error.
+int  batch_run_claim (batch_run_t *self, MDB_txn *txn, PreparedClaim *claim);
+//  After the last claim: true when the batch is refused (nothing of it may
+//  stay). parsed and report are the prepare's.
+bool batch_run_refused (batch_run_t *self, int parsed, const parse_837p_report_t *report);
+//  Refuses the batch for reason (unless it was refused already).
+void batch_run_refuse (batch_run_t *self, const char *reason);
+//  Writes the batch record, its 999s and batch_completed in txn: the flip
+//  of a completed batch, or the record of a refused one once undone.
+int  batch_run_finish (batch_run_t *self, MDB_txn *txn, int parsed, const parse_837p_report_t *report);
+const Batch *batch_run_batch (const batch_run_t *self);
 
 //  Processes one file inside txn (the caller's write transaction) and fills
 //  batch (caller frees its fields with batch_clear). A structurally broken

@@ -10,9 +10,12 @@
         intake/upload-dir      staged uploads        (<data/dir>/intake-uploads)
         intake/uploads-per-caller, intake/uploads-max, intake/upload-max-bytes,
         intake/upload-idle-seconds   limits of chunked uploads (upload.h)
+        intake/apply-step-claims, intake/apply-step-ms   the size of a
+                               step of a stepped apply (apply.h)
         phi/key-file           PHI key               (<keys/dir>/phi.key)
 */
 #include "intake.h"
+#include "apply.h"
 #include "inbox.h"
 #include "upload.h"
 #include "clock.h"
@@ -169,6 +172,9 @@ s_start (service_t *service)
             return -1;
     }
     queues_reload (self->queues);
+    //  Before the uploads: a batch the last run left pending is finished or
+    //  undone first, and new ones wait for it.
+    self->apply = apply_new (self, config, service_loop (service));
     self->uploads = upload_new (self, config, service_loop (service));
     if (!self->uploads)
         return -1;
@@ -189,6 +195,7 @@ static void
 s_stop (service_t *service)
 {
     upload_destroy (&s_intake.uploads);
+    apply_destroy (&s_intake.apply);
     queues_destroy (&s_intake.queues);
     scrub_destroy (&s_intake.scrub);
     phi_key_destroy (&s_intake.phi_key);

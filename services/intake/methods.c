@@ -15,10 +15,13 @@
 
     intake.Upload* (files in chunks, prepared off the loop) are upload.c's
     table. intake.Submit takes a file in one request, so only files under
-    api/max-request-bytes, and runs it on the loop: rcmqctl uploads.
+    api/max-request-bytes, and runs it on the loop in one transaction:
+    rcmqctl uploads. While an upload's batch is applied in steps, Submit is
+    refused (UNAVAILABLE) and ListRejections skips that batch (apply.h).
 */
 #include "intake.h"
 #include "access.h"
+#include "apply.h"
 #include "clock.h"
 #include "codec.h"
 
@@ -42,6 +45,13 @@ s_submit (server_call_t *call)
     if (request->content.len == 0)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.Submit: file %s is empty",
                                  request->filename);
+    //  A batch applied in steps is pending: this one in the same store
+    //  would meet its records half written (apply.h). One at a time.
+    if (apply_busy (intake->apply))
+        return server_call_fail (call, STATUS__UNAVAILABLE,
+                                 "intake.Submit: intake is applying batch %s in steps; send %s again when it is"
+                                 " done (an upload, `rcmqctl intake submit`, waits its turn instead)",
+                                 apply_batch_id (intake->apply), request->filename);
     batch_input_t input = {
         .filename = request->filename,
         .source = "submit",
@@ -163,6 +173,7 @@ s_list_rejections (server_call_t *call)
             rejection = (Rejection *) codec_decode (&rejection__descriptor, row.mv_data, row.mv_size);
         bool keep = rejection
                  && (!*request->batch_id || streq (rejection->batch_id, request->batch_id))
+                 && !apply_hidden (intake, call->txn, rejection->batch_id)
                  && s_in_scope (intake, call, rejection->dims? rejection->dims->queue: "");
         if (keep && count == limit) {
             snprintf (next, sizeof next, "%s", rows [count - 1]->claim_id);

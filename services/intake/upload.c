@@ -5,7 +5,8 @@
         receiving   chunks are written to <folder>/<id>.837 (the loop)
         queued      committed, waiting for the actor (the loop)
         parsing     the actor prepares <id>.prep from <id>.837
-        applying    the loop applies <id>.prep in one transaction
+        applying    prepared; applied from <id>.prep in steps (apply.c),
+                    one batch at a time, in the order of their commits
         done        the batch exists (its id in the record); files removed
         failed      nothing was applied; the error says why
 
@@ -14,6 +15,7 @@
     hands it back with DONE. Progress counters are atomics the loop reads.
 */
 #include "upload.h"
+#include "apply.h"
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
@@ -56,6 +58,14 @@ typedef struct {
     parse_837p_report_t report;
     int parsed;
     char stage_error [256];
+    //  A file on disk (the inbox's): read, never removed; told when done.
+    bool keep_raw;
+    char source [16];           //  "submit" or "inbox"
+    upload_done_fn *done;
+    void *done_arg;
+    bool prepared;              //  waiting for, or in, the stepped apply
+    bool applying;              //  apply.c has it
+    struct _upload_t *owner;
     //  The outcome.
     uint32_t claims;
     char error [512];
@@ -82,7 +92,8 @@ s_job_destroy (void **item_p)
 {
     s_job_t *job = (s_job_t *) *item_p;
     if (job) {
-        unlink (job->raw_path);
+        if (!job->keep_raw)
+            unlink (job->raw_path);
         unlink (job->prep_path);
         free (job->filename);
         free (job->batch_id);
@@ -106,9 +117,15 @@ s_fail (upload_t *self, s_job_t *job, const char *format, ...)
     va_end (args);
     job->state = S_FAILED;
     job->touched_ms = clock_monotonic_ms ();
-    unlink (job->raw_path);
+    if (!job->keep_raw)
+        unlink (job->raw_path);
     unlink (job->prep_path);
     log_warn ("upload failed", "upload", json_string (job->id), "error", json_string (job->error), NULL);
+    if (job->done) {
+        upload_done_fn *done = job->done;
+        job->done = NULL;
+        done (NULL, job->error, job->done_arg);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -158,7 +175,8 @@ s_prepare (upload_t *self, s_job_t *job)
     if (self->cancel)
         snprintf (job->stage_error, sizeof job->stage_error, "intake stopped while it prepared the file");
     //  The prepared claims are all that is needed now.
-    unlink (job->raw_path);
+    if (!job->keep_raw)
+        unlink (job->raw_path);
 }
 
 static void
@@ -188,12 +206,6 @@ s_actor (zsock_t *pipe, void *arg)
 typedef struct {
     upload_t *self;
     s_job_t *job;
-    Batch batch;
-} s_apply_t;
-
-typedef struct {
-    upload_t *self;
-    s_job_t *job;
     char *batch_id;
 } s_reserve_t;
 
@@ -206,19 +218,61 @@ s_reserve_id (store_t *store, MDB_txn *txn, void *arg)
     return reserve->batch_id? 0: MDB_BAD_TXN;
 }
 
-static int
-s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
+static void s_apply_next (upload_t *self);
+
+//  The stepped apply is through with a job's batch.
+static void
+s_applied (const Batch *batch, const char *error, void *arg)
 {
-    s_apply_t *apply = (s_apply_t *) arg;
-    s_job_t *job = apply->job;
+    s_job_t *job = (s_job_t *) arg;
+    upload_t *self = job->owner;
+    job->applying = job->prepared = false;
+    if (!batch)
+        s_fail (self, job, "the batch could not be stored (nothing of it was applied): %s", error);
+    else {
+        job->state = S_DONE;
+        job->claims = batch->claims;
+        job->touched_ms = clock_monotonic_ms ();
+        unlink (job->prep_path);
+        batch_write_acks (self->intake, batch);
+        log_info ("upload applied", "upload", json_string (job->id), "batch", json_string (job->batch_id),
+                  "status", json_string (batch->status), "claims", json_integer (batch->claims), NULL);
+        if (job->done) {
+            upload_done_fn *done = job->done;
+            job->done = NULL;
+            done (batch, NULL, job->done_arg);
+        }
+    }
+    s_apply_next (self);
+}
+
+//  Hands the oldest prepared job to the stepped apply when it is free.
+static void
+s_apply_next (upload_t *self)
+{
+    if (apply_busy (self->intake->apply))
+        return;
+    s_job_t *next = NULL;
+    for (s_job_t *job = (s_job_t *) zhashx_first (self->jobs); job; job = (s_job_t *) zhashx_next (self->jobs))
+        if (job->prepared && !job->applying && (!next || job->queued_seq < next->queued_seq))
+            next = job;
+    if (!next)
+        return;
     batch_input_t input = {
-        .filename = job->filename,
-        .source = "submit",
-        .submitted_by = job->caller,
-        .size = job->received,
+        .filename = next->filename,
+        .source = next->source,
+        .submitted_by = next->caller,
+        .size = next->received,
     };
-    batch_staged_t staged = { &input, job->batch_id, job->now, job->prep_path, job->parsed, &job->report };
-    return batch_apply_staged (apply->self->intake, txn, &staged, &apply->batch);
+    batch_staged_t staged = { &input, next->batch_id, next->now, next->prep_path, next->parsed, &next->report };
+    char error [256];
+    next->applying = true;
+    next->touched_ms = clock_monotonic_ms ();
+    if (apply_start (self->intake->apply, &staged, s_applied, next, error, sizeof error)) {
+        next->applying = next->prepared = false;
+        s_fail (self, next, "the batch could not be stored (nothing of it was applied): %s", error);
+        s_apply_next (self);
+    }
 }
 
 //  Hands the oldest queued job to the actor when it is free.
@@ -268,24 +322,11 @@ s_on_actor (zloop_t *loop, zsock_t *sock, void *arg)
     if (*job->stage_error)
         s_fail (self, job, "%s", job->stage_error);
     else {
+        //  Applied in steps, after the batches committed before it.
         job->state = S_APPLYING;
-        uint64_t started = clock_monotonic_ms ();
-        s_apply_t apply = { self, job, BATCH__INIT };
-        if (store_write (self->intake->store, s_apply_batch, &apply))
-            s_fail (self, job, "the batch could not be stored (nothing of it was applied): %s",
-                    store_error (self->intake->store));
-        else {
-            job->state = S_DONE;
-            job->claims = apply.batch.claims;
-            job->touched_ms = clock_monotonic_ms ();
-            unlink (job->prep_path);
-            batch_write_acks (self->intake, &apply.batch);
-            service_kick (self->intake->service);
-            log_info ("upload applied", "upload", json_string (job->id), "batch", json_string (job->batch_id),
-                      "status", json_string (apply.batch.status), "claims", json_integer (apply.batch.claims),
-                      "apply_ms", json_integer ((json_int_t) (clock_monotonic_ms () - started)), NULL);
-        }
-        batch_clear (&apply.batch);
+        job->prepared = true;
+        job->touched_ms = clock_monotonic_ms ();
+        s_apply_next (self);
     }
     s_start_next (self);
     return 0;
@@ -310,6 +351,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     }
     zlistx_destroy (&stale);
     s_start_next (self);
+    s_apply_next (self);
     return 0;
 }
 
@@ -323,8 +365,8 @@ upload_new (intake_t *intake, config_t *config, zloop_t *loop)
         log_error ("cannot make the upload folder", "path", json_string (dir), NULL);
         return NULL;
     }
-    //  What a previous run left was never applied (the apply is one
-    //  transaction, and files go once it commits): it goes.
+    //  What a previous run left is not needed: a batch it was applying is
+    //  undone or finished from the store (apply.c), never from these files.
     DIR *folder = opendir (dir);
     size_t removed = 0;
     for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
@@ -381,6 +423,34 @@ upload_committed (upload_t *self)
 {
     if (self)
         s_start_next (self);
+}
+
+int
+upload_take_file (upload_t *self, const char *path, const char *filename, uint64_t size,
+                  const char *source, upload_done_fn *done, void *arg)
+{
+    s_job_t *job = (s_job_t *) zmalloc (sizeof (s_job_t));
+    uint8_t hash [12];
+    uint64_t seq = ++self->next_seq;
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) path, strlen (path), (const uint8_t *) &seq, sizeof seq);
+    snprintf (job->id, sizeof job->id, "I");
+    sodium_bin2hex (job->id + 1, sizeof job->id - 1, hash, sizeof hash);
+    job->filename = strdup (filename);
+    snprintf (job->caller, sizeof job->caller, "%s", source);
+    snprintf (job->source, sizeof job->source, "%s", source);
+    snprintf (job->raw_path, sizeof job->raw_path, "%s", path);
+    snprintf (job->prep_path, sizeof job->prep_path, "%s/%s.prep", self->dir, job->id);
+    job->keep_raw = true;
+    job->size = job->received = size;
+    job->owner = self;
+    job->done = done;
+    job->done_arg = arg;
+    job->state = S_QUEUED;
+    job->queued_seq = seq;
+    job->touched_ms = clock_monotonic_ms ();
+    zhashx_insert (self->jobs, job->id, job);
+    s_start_next (self);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -471,6 +541,8 @@ s_begin (server_call_t *call)
     job->filename = strdup (request->filename);
     snprintf (job->caller, sizeof job->caller, "%s", call->caller->name);
     job->size = request->size;
+    job->owner = self;
+    snprintf (job->source, sizeof job->source, "submit");
     job->touched_ms = clock_monotonic_ms ();
     snprintf (job->raw_path, sizeof job->raw_path, "%s/%s.837", self->dir, id);
     snprintf (job->prep_path, sizeof job->prep_path, "%s/%s.prep", self->dir, id);
