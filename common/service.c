@@ -189,7 +189,7 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     if (s_failpoint (self, event))
         return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
                            event->stream, event->stream_seq);
-    return self->def->apply? self->def->apply (store, txn, event, self): 0;
+    return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 
 //  --------------------------------------------------------------------------

@@ -9,8 +9,9 @@
     broker (bounded wait) and closes the store.
 
     A service describes itself with a service_def_t: its tables, the streams
-    it consumes and how it applies their events, its method table, and
-    optional start/stop hooks for its own state.
+    it consumes and its event table (consumer_event_t: which events it
+    handles, decoded by the skeleton), its method table, and optional
+    start/stop hooks for its own state.
 
     `--migrate` upgrades an older store (store_check_version, after a copy)
     holding the store's lock, and exits: `scripts/run migrate` runs it for
@@ -35,7 +36,10 @@ typedef struct {
     const char *name;                       //  "intake": config section, cert, data dir
     const char *const *tables;              //  its own tables, NULL-terminated (may be NULL)
     const char *const *consumes;            //  streams, NULL-terminated (may be NULL)
-    consumer_apply_fn *apply;               //  gets the service_t as arg
+    //  What it does with their events ({ NULL }-terminated, may be NULL):
+    //  each handler gets the service's state (service_set_state). Events
+    //  of a consumed stream no entry names only move its offset.
+    const consumer_event_t *events;
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
     int  (*start) (service_t *service);     //  after store, before the loop; 0 or -1
     void (*stop) (service_t *service);      //  after the loop

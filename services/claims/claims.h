@@ -57,11 +57,6 @@ int          ledger_scope (server_call_t *call, const char *pcn);
 int          ledger_follow_up_days (claims_t *self, const char *payer_id);
 
 //  ---------------------------------------------------------------------
-//  apply.c
-
-int          claims_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg);
-
-//  ---------------------------------------------------------------------
 //  remits.c
 
 //  Posts the exceptions waiting for a claim that just arrived.

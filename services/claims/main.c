@@ -10,6 +10,7 @@
         phi/key-file               PHI key (<keys/dir>/phi.key)
 */
 #include "claims.h"
+#include "apply.h"
 #include "outbound.h"
 #include "log.h"
 
@@ -80,7 +81,7 @@ static const service_def_t s_service = {
     .name = "claims",
     .tables = s_tables,
     .consumes = s_consumes,
-    .apply = claims_apply,
+    .events = apply_events,
     .start = s_start,
     .stop = s_stop,
     .committed = s_committed,

@@ -24,6 +24,9 @@ extern const server_method_t intake_methods [];
 void methods_committed (intake_t *intake);
 
 static const char *const s_tables [] = { INTAKE_TABLES, NULL };
+//  The access stream will carry registry changes (DESIGN §4); intake keeps
+//  its offset (no event table yet) so it applies each exactly once when
+//  they come.
 static const char *const s_consumes [] = { "access", NULL };
 
 static intake_t s_intake;
@@ -196,19 +199,10 @@ s_stop (service_t *service)
     free (s_intake.ack_dir);
 }
 
-//  The access stream will carry registry changes (DESIGN §4); intake keeps
-//  its offset so it applies each exactly once when they come.
-static int
-s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
-{
-    return 0;
-}
-
 static const service_def_t s_service = {
     .name = "intake",
     .tables = s_tables,
     .consumes = s_consumes,
-    .apply = s_apply,
     .methods = intake_methods,
     .start = s_start,
     .stop = s_stop,
