@@ -8,7 +8,8 @@
                                 and working team
 */
 #include "apply.h"
-#include "claims.h"
+#include "ledger.h"
+#include "remits.h"
 #include "lifecycle.h"
 #include "clock.h"
 #include "codec.h"
@@ -87,10 +88,7 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
     const Queue *queue = changed->queue;
     if (!queue || !queue->id)
         return 0;
-    size_t size;
-    uint8_t *packed = codec_pack (queue, &size);
-    int rc = store_put (self->store, txn, "queues", queue->id, strlen (queue->id), packed, size);
-    free (packed);
+    int rc = store_put_message (self->store, txn, "queues", queue->id, queue);
     if (rc)
         return rc;
     //  A phase change moves the queue's open work to another team now.
