@@ -46,7 +46,6 @@ zloop_t    *service_loop (service_t *self)       { return self->loop; }
 consumer_t *service_consumer (service_t *self)   { return self->consumer; }
 void       *service_state (service_t *self)      { return self->state; }
 problems_t *service_problems (service_t *self)   { return self->problems; }
-void        service_set_state (service_t *self, void *state) { self->state = state; }
 phi_key_t  *service_phi_key (service_t *self)    { return self->phi_key; }
 
 char *
@@ -460,6 +459,11 @@ s_start (service_t *self)
     }
     server_on_commit (self->server, s_kick, self);
 
+    if (self->def->state_new) {
+        self->state = self->def->state_new (self);
+        if (!self->state)
+            return -1;
+    }
     if (self->def->start && self->def->start (self))
         return -1;
 
@@ -522,6 +526,8 @@ service_main (const service_def_t *def, int argc, char *argv [])
     }
     if (def->stop && self->loop)
         def->stop (self);
+    if (def->state_destroy)
+        def->state_destroy (&self->state);
     //  The next start's clock begins where this run ended (clock_not_before).
     if (started == 0 && store_mark_clock (self->store))
         log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);

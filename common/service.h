@@ -34,6 +34,15 @@
 
 typedef struct _service_t service_t;
 
+//  A service's state object: made once the skeleton's parts are up
+//  (store, outbox, consumer, server, PHI key), before the start hook; NULL
+//  (logged) when it cannot be, and the process exits 1. Destroyed after
+//  the loop, after the stop hook. A `<service>_new (service_t *)` and its
+//  `<service>_destroy (<service>_t **)` are given cast to these types, as
+//  czmq's containers take destructors.
+typedef void *(service_state_new_fn) (service_t *service);
+typedef void (service_state_destroy_fn) (void **state_p);
+
 typedef struct {
     const char *name;                       //  "intake": config section, cert, data dir
     const char *const *tables;              //  its own tables, NULL-terminated (may be NULL)
@@ -43,6 +52,10 @@ typedef struct {
     //  of a consumed stream no entry names only move its offset.
     const consumer_event_t *events;
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
+    //  Its state (may be NULL), handed to event handlers and found by
+    //  request handlers with service_state.
+    service_state_new_fn *state_new;
+    service_state_destroy_fn *state_destroy;
     int  (*start) (service_t *service);     //  after store, before the loop; 0 or -1
     void (*stop) (service_t *service);      //  after the loop
     //  After each committed request or batch of events: side effects that
@@ -99,9 +112,9 @@ consumer_t *service_consumer (service_t *self);
 //  The service's own problems (its parts' are the relay's and consumer's);
 //  Health carries them all.
 problems_t *service_problems (service_t *self);
-//  The service's own state, for its handlers (call->state is the service_t).
+//  The service's own state (def->state_new's), for its handlers
+//  (call->state is the service_t).
 void       *service_state (service_t *self);
-void        service_set_state (service_t *self, void *state);
 //  The PHI key (a def with .phi set), owned by the skeleton.
 phi_key_t  *service_phi_key (service_t *self);
 //  The folder setting key names (e.g. "claims/outbound-dir"), else

@@ -23,17 +23,13 @@ static const char *const s_consumes [] = { "intake", "denials", "queue", "access
 static int
 s_start (service_t *service)
 {
-    claims_t *self = claims_new (service);
-    if (!self)
-        return -1;
-    service_set_state (service, self);
     service_add_methods (service, claims_read_methods);
     service_add_methods (service, claims_submit_methods);
     service_add_methods (service, claims_remit_methods);
     service_add_methods (service, claims_correction_methods);
     service_add_methods (service, claims_ack_methods);
     //  Files a crash kept from reaching the disk after their commit.
-    submit_write_files (self);
+    submit_write_files ((claims_t *) service_state (service));
     return 0;
 }
 
@@ -43,22 +39,15 @@ s_committed (service_t *service)
     submit_committed ((claims_t *) service_state (service));
 }
 
-static void
-s_stop (service_t *service)
-{
-    claims_t *self = (claims_t *) service_state (service);
-    claims_destroy (&self);
-    service_set_state (service, NULL);
-}
-
 static const service_def_t s_service = {
     .name = "claims",
     .tables = s_tables,
     .consumes = s_consumes,
     .events = apply_events,
     .phi = true,
+    .state_new = (service_state_new_fn *) claims_new,
+    .state_destroy = (service_state_destroy_fn *) claims_destroy,
     .start = s_start,
-    .stop = s_stop,
     .committed = s_committed,
 };
 

@@ -17,7 +17,8 @@
     table. intake.Submit takes a file in one request, so only files under
     api/max-request-bytes, and runs it on the loop: rcmqctl uploads.
 */
-#include "intake.h"
+#include "methods.h"
+#include "batch.h"
 #include "access.h"
 #include "clock.h"
 #include "codec.h"
@@ -30,9 +31,6 @@ s_intake (server_call_t *call)
 {
     return (intake_t *) service_state ((service_t *) call->state);
 }
-
-//  Batches committed by requests whose 999 files still need writing.
-static zlistx_t *s_pending_acks;
 
 static int
 s_submit (server_call_t *call)
@@ -54,11 +52,7 @@ s_submit (server_call_t *call)
     if (rc == 0) {
         server_call_subject (call, batch.batch_id);
         server_call_reply (call, &batch);
-        if (!s_pending_acks) {
-            s_pending_acks = zlistx_new ();
-            zlistx_set_destructor (s_pending_acks, (zlistx_destructor_fn *) zstr_free);
-        }
-        zlistx_add_end (s_pending_acks, strdup (batch.batch_id));
+        zlistx_add_end (intake->pending_acks, strdup (batch.batch_id));
     }
     batch_clear (&batch);
     return rc;
@@ -68,14 +62,14 @@ s_submit (server_call_t *call)
 void
 methods_committed (intake_t *intake)
 {
-    if (!s_pending_acks || zlistx_size (s_pending_acks) == 0)
+    if (zlistx_size (intake->pending_acks) == 0)
         return;
     //  Read the batches first: batch_write_acks opens its own read
     //  transaction, and LMDB allows one per thread.
     zlistx_t *batches = zlistx_new ();
     MDB_txn *txn = store_read_begin (intake->store);
-    for (char *id = (char *) zlistx_first (s_pending_acks); id && txn;
-         id = (char *) zlistx_next (s_pending_acks)) {
+    for (char *id = (char *) zlistx_first (intake->pending_acks); id && txn;
+         id = (char *) zlistx_next (intake->pending_acks)) {
         MDB_val value;
         if (store_get (intake->store, txn, "batches", id, strlen (id), &value))
             continue;       //  its transaction did not commit
@@ -89,7 +83,7 @@ methods_committed (intake_t *intake)
         codec_free (batch);
     }
     zlistx_destroy (&batches);
-    zlistx_purge (s_pending_acks);
+    zlistx_purge (intake->pending_acks);
 }
 
 static int
