@@ -3,15 +3,18 @@
     service_main does what each of the six services needs before its own
     domain work: reads config (--config / RCMQ_CONFIG, RCMQ_* env), sets the
     clock (RCMQ_NOW), opens the LMDB env at <data/dir>/<name>, loads the
-    PHI key when the service handles PHI, starts the ZAP handler, binds the CURVE api socket, connects the outbox relay and the
-    consumer to the broker, answers <name>.Health, and runs one zloop. On
+    PHI key when the service handles PHI, starts the ZAP handler, binds the
+    CURVE api socket, connects the outbox relay and the consumer to the
+    broker, makes the service's state, answers <name>.Health, and runs
+    one zloop. On
     SIGTERM or SIGINT it stops taking requests, flushes the outbox to the
     broker (bounded wait) and closes the store.
 
     A service describes itself with a service_def_t: its tables, the streams
     it consumes and its event table (consumer_event_t: which events it
-    handles, decoded by the skeleton), its method table, and optional
-    start/stop hooks for its own state.
+    handles, decoded by the skeleton), its method table, its state object's
+    constructor and destructor, and optional hooks. docs/new-service.md
+    walks through one (services/denials).
 
     `--migrate` upgrades an older store (store_check_version, after a copy)
     holding the store's lock, and exits: `scripts/run migrate` runs it for
@@ -48,7 +51,7 @@ typedef struct {
     const char *const *tables;              //  its own tables, NULL-terminated (may be NULL)
     const char *const *consumes;            //  streams, NULL-terminated (may be NULL)
     //  What it does with their events ({ NULL }-terminated, may be NULL):
-    //  each handler gets the service's state (service_set_state). Events
+    //  each handler gets the service's state (state_new's). Events
     //  of a consumed stream no entry names only move its offset.
     const consumer_event_t *events;
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
@@ -56,7 +59,7 @@ typedef struct {
     //  request handlers with service_state.
     service_state_new_fn *state_new;
     service_state_destroy_fn *state_destroy;
-    int  (*start) (service_t *service);     //  after store, before the loop; 0 or -1
+    int  (*start) (service_t *service);     //  after the state, before the loop; 0 or -1
     void (*stop) (service_t *service);      //  after the loop
     //  After each committed request or batch of events: side effects that
     //  must wait for the commit (files, caches).
