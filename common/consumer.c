@@ -282,6 +282,25 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
     return batch->rc;
 }
 
+int
+consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
+                   const Event *event, void *state)
+{
+    const consumer_event_t *entry = events;
+    while (entry && entry->stream
+       && !(streq (entry->stream, event->stream) && (!entry->type || streq (entry->type, event->type))))
+        entry++;
+    if (!entry || !entry->stream)
+        return 0;
+    void *message = codec_decode (entry->descriptor, event->payload.data, event->payload.len);
+    if (!message)
+        return store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
+                           event->stream, event->type, event->stream_seq, entry->descriptor->name);
+    int rc = entry->handler (store, txn, event, message, state);
+    codec_free (message);
+    return rc;
+}
+
 //  Moves a stream's offset past events that no longer exist.
 static int
 s_skip_to (store_t *store, MDB_txn *txn, void *arg)

@@ -45,6 +45,31 @@
 //  refused the event; MDB_BAD_VALSIZE ...) only in what the problem
 //  advises: either way the consumer retries now and then.
 typedef int (consumer_apply_fn) (store_t *store, MDB_txn *txn, const Event *event, void *arg);
+
+//  A service's event table (one entry per stream and type it acts on), as
+//  server_method_t is its request table: consumer_dispatch finds the entry,
+//  decodes the payload with its descriptor, calls the handler with the
+//  message and frees it. The handler gets the decoded message (never NULL,
+//  freed after it returns) and the service's state; it returns as a
+//  consumer_apply_fn does.
+typedef int (consumer_handler_fn) (store_t *store, MDB_txn *txn, const Event *event,
+                                   const void *message, void *state);
+typedef struct {
+    const char *stream;
+    const char *type;                               //  NULL: every type of the stream
+    const ProtobufCMessageDescriptor *descriptor;   //  what every such payload is
+    consumer_handler_fn *handler;
+} consumer_event_t;
+
+//  Applies event through events ({ NULL }-terminated, may be NULL): 0 for
+//  an event no entry names (its stream is only kept in step), else the
+//  handler's result. A payload that does not decode as its entry says is
+//  refused (-1 after store_fail naming stream, type and seq), so the
+//  stream stops there as for any event that cannot be applied (docs/adr/
+//  0009): skipping it would lose its effect without anyone deciding so.
+int         consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
+                               const Event *event, void *state);
+
 //  Called after each committed batch (e.g. to kick the relay).
 typedef void (consumer_committed_fn) (void *arg);
 

@@ -4,6 +4,7 @@
 */
 #include "service.h"
 #include "clock.h"
+#include "files.h"
 #include "log.h"
 #include "transport.h"
 
@@ -24,6 +25,7 @@ struct _service_t {
     keyring_t *keyring;
     zactor_t *zap;
     zcert_t *cert;
+    phi_key_t *phi_key;
     zloop_t *loop;
     void *state;
     problems_t *problems;
@@ -44,7 +46,23 @@ zloop_t    *service_loop (service_t *self)       { return self->loop; }
 consumer_t *service_consumer (service_t *self)   { return self->consumer; }
 void       *service_state (service_t *self)      { return self->state; }
 problems_t *service_problems (service_t *self)   { return self->problems; }
-void        service_set_state (service_t *self, void *state) { self->state = state; }
+phi_key_t  *service_phi_key (service_t *self)    { return self->phi_key; }
+
+char *
+service_folder (service_t *self, const char *key, const char *name, bool create)
+{
+    const char *data_dir = config_path (self->config, "data/dir", "var/data");
+    char fallback [PATH_MAX];
+    snprintf (fallback, sizeof fallback, "%s/%s", data_dir, name);
+    char *path = strdup (config_path (self->config, key, fallback));
+    char error [512];
+    if (create && files_dir_create (path, error, sizeof error)) {
+        log_error ("cannot make the folder", "setting", json_string (key), "error", json_string (error), NULL);
+        free (path);
+        return NULL;
+    }
+    return path;
+}
 
 void
 service_kick (service_t *self)
@@ -189,25 +207,26 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     if (s_failpoint (self, event))
         return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
                            event->stream, event->stream_seq);
-    return self->def->apply? self->def->apply (store, txn, event, self): 0;
+    return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 
 //  --------------------------------------------------------------------------
 //  Start-up
 
 static void
-s_usage (const char *name)
+s_usage (const char *name, const char *about)
 {
     printf ("Usage: rcmq-%s [--config FILE] [--migrate]\n\n"
-            "Runs the rcmq %s service. Settings come from --config FILE (or\n"
+            "%s Settings come from --config FILE (or\n"
             "RCMQ_CONFIG), overridden by RCMQ_* environment variables; see\n"
             "docs/configuration.md. RCMQ_NOW sets the clock's starting instant.\n"
             "--migrate upgrades a store of an older layout (after a copy) and\n"
-            "exits; see docs/operations.md.\n", name, name);
+            "exits; see docs/operations.md.\n", name, about);
 }
 
-static int
-s_parse_args (service_t *self, int argc, char *argv [])
+int
+service_options (const char *name, const char *about, int argc, char *argv [],
+                 config_t *config, bool *migrate)
 {
     static struct option options [] = {
         { "config",  required_argument, 0, 'c' },
@@ -223,19 +242,14 @@ s_parse_args (service_t *self, int argc, char *argv [])
             config_file = optarg;
         else
         if (option == 'm')
-            self->migrate = true;
-        else
-        if (option == 'h') {
-            s_usage (self->def->name);
-            return 1;
-        }
+            *migrate = true;
         else {
-            s_usage (self->def->name);
-            return 2;
+            s_usage (name, about);
+            return option == 'h'? 1: 2;
         }
     }
-    if (config_file && *config_file && config_load (self->config, config_file)) {
-        fprintf (stderr, "rcmq-%s: %s\n", self->def->name, config_error (self->config));
+    if (config_file && *config_file && config_load (config, config_file)) {
+        fprintf (stderr, "rcmq-%s: %s\n", name, config_error (config));
         return 2;
     }
     return 0;
@@ -266,36 +280,55 @@ s_tables (const service_def_t *def)
     return tables;
 }
 
-//  Opens the store: its lock, its layout version (migrated with --migrate),
-//  and the clock moved up to the latest time it holds. 0, 1 when --migrate
-//  is done, -1 on failure (logged).
-static int
-s_open_store (service_t *self, const char *store_dir)
+int
+service_store_open (const char *dir, const char *const *tables, uint32_t version,
+                    const store_migration_t *migrations, bool migrate,
+                    store_t **store_p, uint64_t *clock_moved_ms)
 {
     char error [512];
-    const char **tables = s_tables (self->def);
-    self->store = store_new (store_dir, tables, error, sizeof error);
-    free (tables);
-    if (!self->store) {
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
         log_error ("cannot open store", "error", json_string (error), NULL);
         return -1;
     }
-    uint32_t version = self->def->store_version? self->def->store_version: 1, found;
-    if (store_check_version (self->store, version, self->def->migrations, self->migrate,
-                             &found, error, sizeof error)) {
+    *store_p = store;
+    uint32_t found;
+    if (store_check_version (store, version, migrations, migrate, &found, error, sizeof error)) {
         log_error ("cannot open store", "error", json_string (error), NULL);
         return -1;
     }
     if (found != version)
-        log_info ("store migrated", "store", json_string (store_dir),
+        log_info ("store migrated", "store", json_string (dir),
                   "from_version", json_integer (found), "to_version", json_integer (version),
-                  "backup", json_string (store_backup (self->store)), NULL);
-    if (self->migrate) {
-        log_info ("--migrate: store is at the current version", "store", json_string (store_dir),
+                  "backup", json_string (store_backup (store)), NULL);
+    if (migrate) {
+        log_info ("--migrate: store is at the current version", "store", json_string (dir),
                   "version", json_integer (version), NULL);
         return 1;
     }
-    self->clock_moved_ms = service_clock_floor (self->store);
+    *clock_moved_ms = service_clock_floor (store);
+    return 0;
+}
+
+int
+service_security (const char *keys_dir, const char *name, zcert_t **cert_p,
+                  keyring_t **keyring_p, zactor_t **zap_p)
+{
+    *cert_p = transport_load_secret (keys_dir, name);
+    *keyring_p = keyring_new (keys_dir);
+    if (!*cert_p || !*keyring_p) {
+        log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir),
+                   "needs", json_string (name), NULL);
+        zcert_destroy (cert_p);
+        keyring_destroy (keyring_p);
+        return -1;
+    }
+    *zap_p = transport_zap_new (keys_dir);
+    if (!*zap_p) {
+        zcert_destroy (cert_p);
+        keyring_destroy (keyring_p);
+        return -1;
+    }
     return 0;
 }
 
@@ -331,7 +364,10 @@ s_start (service_t *self)
 
     char store_dir [PATH_MAX];
     snprintf (store_dir, sizeof store_dir, "%s/%s", data_dir, name);
-    int rc = s_open_store (self, store_dir);
+    const char **tables = s_tables (self->def);
+    int rc = service_store_open (store_dir, tables, self->def->store_version? self->def->store_version: 1,
+                                 self->def->migrations, self->migrate, &self->store, &self->clock_moved_ms);
+    free (tables);
     if (rc)
         return rc;
     self->started_ms = clock_now_ms ();
@@ -340,19 +376,25 @@ s_start (service_t *self)
         log_error ("cannot start outbox", "error", json_string (store_error (self->store)), NULL);
         return -1;
     }
-    self->cert = transport_load_secret (keys_dir, name);
     char *broker_key = transport_load_public_key (keys_dir, "broker");
-    self->keyring = keyring_new (keys_dir);
-    if (!self->cert || !broker_key || !self->keyring) {
+    if (!broker_key) {
         log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir),
-                   "needs", json_string (name), NULL);
+                   "needs", json_string ("broker"), NULL);
+        return -1;
+    }
+    if (service_security (keys_dir, name, &self->cert, &self->keyring, &self->zap)) {
         free (broker_key);
         return -1;
     }
-    self->zap = transport_zap_new (keys_dir);
-    if (!self->zap) {
-        free (broker_key);
-        return -1;
+    if (self->def->phi) {
+        char default_key [PATH_MAX], error [512];
+        snprintf (default_key, sizeof default_key, "%s/phi.key", keys_dir);
+        self->phi_key = phi_key_load (config_path (config, "phi/key-file", default_key), error, sizeof error);
+        if (!self->phi_key) {
+            log_error ("cannot load the PHI key: run `rcmqctl keys init`", "error", json_string (error), NULL);
+            free (broker_key);
+            return -1;
+        }
     }
     self->loop = zloop_new ();
 
@@ -417,6 +459,11 @@ s_start (service_t *self)
     }
     server_on_commit (self->server, s_kick, self);
 
+    if (self->def->state_new) {
+        self->state = self->def->state_new (self);
+        if (!self->state)
+            return -1;
+    }
     if (self->def->start && self->def->start (self))
         return -1;
 
@@ -460,7 +507,9 @@ service_main (const service_def_t *def, int argc, char *argv [])
     self->def = def;
     self->config = config_new ();
     self->problems = problems_new ();
-    int rc = s_parse_args (self, argc, argv);
+    char about [128];
+    snprintf (about, sizeof about, "Runs the rcmq %s service.", def->name);
+    int rc = service_options (def->name, about, argc, argv, self->config, &self->migrate);
     if (rc)
         return rc == 1? 0: rc;
     //  czmq catches SIGINT/SIGTERM and sets zsys_interrupted; zloop returns.
@@ -477,6 +526,8 @@ service_main (const service_def_t *def, int argc, char *argv [])
     }
     if (def->stop && self->loop)
         def->stop (self);
+    if (def->state_destroy)
+        def->state_destroy (&self->state);
     //  The next start's clock begins where this run ended (clock_not_before).
     if (started == 0 && store_mark_clock (self->store))
         log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
@@ -487,6 +538,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     zactor_destroy (&self->zap);
     keyring_destroy (&self->keyring);
     zcert_destroy (&self->cert);
+    phi_key_destroy (&self->phi_key);
     outbox_destroy (&self->outbox);
     store_destroy (&self->store);
     config_destroy (&self->config);

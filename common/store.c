@@ -5,6 +5,7 @@
 */
 #include "store.h"
 #include "clock.h"
+#include "codec.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -456,6 +457,17 @@ store_put (store_t *self, MDB_txn *txn, const char *table,
     MDB_val k = { key_size, (void *) key };
     MDB_val v = { value_size, (void *) value };
     return mdb_put (txn, store_table (self, table), &k, &v, 0);
+}
+
+int
+store_put_message (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                   const void *message)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (message, &size);
+    int rc = store_put (self, txn, table, key, strlen (key), packed, size);
+    free (packed);
+    return rc;
 }
 
 int

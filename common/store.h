@@ -98,6 +98,9 @@ int         store_fail (store_t *self, const char *format, ...)
 //  Table helpers over one transaction. get returns 0, MDB_NOTFOUND or an error.
 int         store_put (store_t *self, MDB_txn *txn, const char *table,
                        const void *key, size_t key_size, const void *value, size_t value_size);
+//  Puts a protobuf message (packed) under a text key. 0 or an LMDB error.
+int         store_put_message (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                               const void *message);
 //  A put for keys that grow (sequence numbers): LMDB fills pages instead
 //  of splitting them half empty. Falls back to a plain put when the key is
 //  not the table's last.

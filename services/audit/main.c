@@ -6,21 +6,14 @@
 */
 #include "service.h"
 
-//  The streams this service applies, in the order DESIGN §1 lists them.
+//  The streams this service applies, in the order DESIGN §1 lists them:
+//  their offsets are kept exactly once, and its event table joins here as
+//  its domain effects are built.
 static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", "access", "audit", NULL };
-
-//  Events of these streams are applied with offsets kept exactly once; the
-//  service's domain effects join here as they are built.
-static int
-s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
-{
-    return 0;
-}
 
 static const service_def_t s_service = {
     .name = "audit",
     .consumes = s_consumes,
-    .apply = s_apply,
 };
 
 int

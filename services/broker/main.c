@@ -8,7 +8,6 @@
 #include "log.h"
 #include "transport.h"
 
-#include <getopt.h>
 #include <sodium.h>
 
 #define BROKER_HEARTBEAT_MS   1000
@@ -121,15 +120,6 @@ s_ensure_store_id (store_t *store, MDB_txn *txn, void *arg)
     return store_put (store, txn, "meta", "store_id", 8, store_id, strlen (store_id));
 }
 
-static void
-s_usage (void)
-{
-    printf ("Usage: rcmq-broker [--config FILE] [--migrate]\n\n"
-            "Runs the rcmq event broker: a durable log that group-commits published\n"
-            "events, fans them out and replays them. Settings: docs/configuration.md.\n"
-            "--migrate upgrades a store of an older layout (after a copy) and exits.\n");
-}
-
 static int
 s_start (broker_t *self, bool migrate)
 {
@@ -143,42 +133,19 @@ s_start (broker_t *self, bool migrate)
 
     char store_dir [PATH_MAX], error [512];
     snprintf (store_dir, sizeof store_dir, "%s/broker", data_dir);
-    static const char *tables [] = { EVENTLOG_TABLES, "meta", NULL };
-    self->store = store_new (store_dir, tables, error, sizeof error);
-    if (!self->store) {
-        log_error ("cannot open store", "error", json_string (error), NULL);
-        return -1;
-    }
-    uint32_t found;
-    if (store_check_version (self->store, BROKER_STORE_VERSION, s_migrations, migrate,
-                             &found, error, sizeof error)) {
-        log_error ("cannot open store", "error", json_string (error), NULL);
-        return -1;
-    }
-    if (found != BROKER_STORE_VERSION)
-        log_info ("store migrated", "store", json_string (store_dir), "from_version", json_integer (found),
-                  "to_version", json_integer (BROKER_STORE_VERSION),
-                  "backup", json_string (store_backup (self->store)), NULL);
-    if (migrate) {
-        log_info ("--migrate: store is at the current version", "store", json_string (store_dir),
-                  "version", json_integer (BROKER_STORE_VERSION), NULL);
-        return 1;
-    }
+    static const char *const tables [] = { EVENTLOG_TABLES, "meta", NULL };
+    uint64_t moved;
+    int rc = service_store_open (store_dir, tables, BROKER_STORE_VERSION, s_migrations, migrate,
+                                 &self->store, &moved);
+    if (rc)
+        return rc;
     if (store_write (self->store, s_ensure_store_id, self->store_id)) {
         log_error ("cannot read or make the store's id", "error", json_string (store_error (self->store)), NULL);
         return -1;
     }
-    uint64_t moved = service_clock_floor (self->store);
     self->started_ms = clock_now_ms ();
     self->log = eventlog_new (self->store);
-    self->cert = transport_load_secret (keys_dir, "broker");
-    self->keyring = keyring_new (keys_dir);
-    if (!self->cert || !self->keyring) {
-        log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir), NULL);
-        return -1;
-    }
-    self->zap = transport_zap_new (keys_dir);
-    if (!self->zap)
+    if (service_security (keys_dir, "broker", &self->cert, &self->keyring, &self->zap))
         return -1;
 
     self->ingest = s_bind (self, ZMQ_ROUTER, "ingest", "tcp://127.0.0.1:7601");
@@ -232,30 +199,12 @@ main (int argc, char *argv [])
     self->producers_seen = zhashx_new ();
     zhashx_set_destructor (self->producers_seen, s_free);
 
-    static struct option options [] = {
-        { "config",  required_argument, 0, 'c' },
-        { "help",    no_argument,       0, 'h' },
-        { "migrate", no_argument,       0, 'm' },
-        { 0, 0, 0, 0 }
-    };
-    const char *config_file = getenv ("RCMQ_CONFIG");
-    int option, rc = 0;
     bool migrate = false;
-    while ((option = getopt_long (argc, argv, "c:h", options, NULL)) != -1) {
-        if (option == 'c')
-            config_file = optarg;
-        else
-        if (option == 'm')
-            migrate = true;
-        else {
-            s_usage ();
-            rc = option == 'h'? 0: 2;
-            goto done;
-        }
-    }
-    if (config_file && *config_file && config_load (self->config, config_file)) {
-        fprintf (stderr, "rcmq-broker: %s\n", config_error (self->config));
-        rc = 2;
+    int rc = service_options ("broker", "Runs the rcmq event broker: a durable log that group-commits\n"
+                              "published events, fans them out and replays them.",
+                              argc, argv, self->config, &migrate);
+    if (rc) {
+        rc = rc == 1? 0: rc;
         goto done;
     }
     zsys_catch_interrupts ();

@@ -10,7 +10,8 @@
     and the acknowledgement is only recorded. The file is applied whole or
     not at all; the same 277CA (payer, trace) twice changes nothing.
 */
-#include "claims.h"
+#include "acks.h"
+#include "ledger.h"
 #include "ack277.h"
 #include "lifecycle.h"
 #include "clock.h"

@@ -7,7 +7,9 @@
         queue.changed           open claims of the queue take its new phase
                                 and working team
 */
-#include "claims.h"
+#include "apply.h"
+#include "ledger.h"
+#include "remits.h"
 #include "lifecycle.h"
 #include "clock.h"
 #include "codec.h"
@@ -86,10 +88,7 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
     const Queue *queue = changed->queue;
     if (!queue || !queue->id)
         return 0;
-    size_t size;
-    uint8_t *packed = codec_pack (queue, &size);
-    int rc = store_put (self->store, txn, "queues", queue->id, strlen (queue->id), packed, size);
-    free (packed);
+    int rc = store_put_message (self->store, txn, "queues", queue->id, queue);
     if (rc)
         return rc;
     //  A phase change moves the queue's open work to another team now.
@@ -124,28 +123,26 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
     return rc;
 }
 
-int
-claims_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
+//  Handlers of the event table: the skeleton decoded the message.
+static int
+s_on_claim_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
-    claims_t *self = (claims_t *) service_state ((service_t *) arg);
-    int rc = 0;
-    if (streq (event->stream, "intake") && streq (event->type, "claim_accepted")) {
-        ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor,
-                                                                   event->payload.data, event->payload.len);
-        if (accepted && *accepted->pcn)
-            rc = s_enter (self, txn, event, accepted);
-        else
-            log_error ("intake.claim_accepted does not decode; skipped",
-                       "seq", json_integer ((json_int_t) event->stream_seq), NULL);
-        codec_free (accepted);
-    }
-    else
-    if (streq (event->stream, "queue") && streq (event->type, "changed")) {
-        QueueChanged *changed = (QueueChanged *) codec_decode (&queue_changed__descriptor,
-                                                                event->payload.data, event->payload.len);
-        if (changed)
-            rc = s_queue_changed (self, txn, changed);
-        codec_free (changed);
-    }
-    return rc;
+    const ClaimAccepted *accepted = (const ClaimAccepted *) message;
+    if (*accepted->pcn)
+        return s_enter ((claims_t *) state, txn, event, accepted);
+    log_error ("intake.claim_accepted names no PCN; skipped",
+               "seq", json_integer ((json_int_t) event->stream_seq), NULL);
+    return 0;
 }
+
+static int
+s_on_queue_changed (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    return s_queue_changed ((claims_t *) state, txn, (const QueueChanged *) message);
+}
+
+const consumer_event_t apply_events [] = {
+    { "intake", "claim_accepted", &claim_accepted__descriptor, s_on_claim_accepted },
+    { "queue",  "changed",        &queue_changed__descriptor,  s_on_queue_changed },
+    { NULL }
+};

@@ -1,13 +1,17 @@
-/*  rcmq-claims' state and parts:
+/*  claims: rcmq-claims' state, one object the skeleton hands to every
+    handler (service_state), and the tables of its store. The parts, each
+    with its own header:
 
         ledger.c      claim records in the store: get, put (with the status
                       index), and the ClaimEvent every change emits
         lifecycle.c   legal status moves and history
         apply.c       events consumed: intake.claim_accepted, queue.changed
-        methods.c     list, show, follow-up, due (claims.*)
-        submit.c      claims.Submit: 837P batches out (write837.c)
-        remits.c      claims.Acknowledge (277CA), claims.Post (835), exceptions,
-                      corrections and voids
+        methods.c     claims.List, Show, FollowUp, ListFollowUp
+        submit.c      claims.Submit: 837P batches out (write837.c, outbound.c)
+        acks.c        claims.Acknowledge (277CA, ack277.c)
+        remits.c      claims.Post (835, remit835.c, posting.c), exceptions
+        corrections.c claims.Correct and claims.Void
+        main.c        the process: wires the parts into the skeleton
 */
 #ifndef RCMQ_CLAIMS_H
 #define RCMQ_CLAIMS_H
@@ -24,47 +28,18 @@ typedef struct {
     service_t *service;
     store_t *store;
     outbox_t *outbox;
-    phi_key_t *phi_key;
-    struct _outbound_t *outbound;   //  837P files for the clearinghouse (outbound.h)
-    int follow_up_days;         //  default days without payer response
     config_t *config;
+    phi_key_t *phi_key;             //  the skeleton's (service_phi_key)
+    struct _outbound_t *outbound;   //  837P files for the clearinghouse (outbound.h)
+    int follow_up_days;             //  default days without payer response
 } claims_t;
 
+//  The state of a started service (its store, outbox, config and PHI key
+//  are the skeleton's): NULL (logged) when the outbound folder cannot be
+//  made.
+claims_t    *claims_new (service_t *service);
+void         claims_destroy (claims_t **self_p);
+//  The claims_t of a request's service.
 claims_t    *claims_state (server_call_t *call);
-
-//  ---------------------------------------------------------------------
-//  ledger.c
-
-//  The record of a PCN (free with codec_free), or NULL.
-ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
-//  Stores a record; old_status is its status before the change ("" for a
-//  new one), so the status index moves with it. Returns 0 or LMDB error.
-int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);
-//  Emits claims.<type> for a record as it now stands, with extra fields from
-//  event (may be NULL): from_status, actor, reason, posting, deltas...
-int          ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *record,
-                          ClaimEvent *event);
-//  A deep copy that owns all its memory (so fields can be freed / replaced).
-ClaimRecord *ledger_copy (const ClaimRecord *record);
-//  Replaces a string field of an owned message.
-void         ledger_set_text (char **field, const char *value);
-//  Scope (server.h): true when the caller may see the claim (a list's
-//  row); and, for a subject-scoped method's resolver, names claim pcn
-//  and its queue to the server (0, or an LMDB error).
-bool         ledger_in_scope (server_call_t *call, const ClaimRecord *record);
-int          ledger_scope (server_call_t *call, const char *pcn);
-//  Follow-up days for a payer (config claims/follow-up-days[/<payer>]).
-int          ledger_follow_up_days (claims_t *self, const char *payer_id);
-
-//  ---------------------------------------------------------------------
-//  apply.c
-
-int          claims_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg);
-
-//  ---------------------------------------------------------------------
-//  remits.c
-
-//  Posts the exceptions waiting for a claim that just arrived.
-int          remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn);
 
 #endif

@@ -10,7 +10,8 @@
     to voided; the next submit sends frequency 8 and closes it. The denials
     service calls these; rcmqctl does too.
 */
-#include "claims.h"
+#include "corrections.h"
+#include "ledger.h"
 #include "lifecycle.h"
 #include "clock.h"
 #include "codec.h"

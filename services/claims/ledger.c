@@ -3,15 +3,9 @@
     Table "claims" maps PCN to ClaimRecord; "by_status" holds status ‖ 0 ‖
     PCN for every claim, so a list by status reads only its claims.
 */
-#include "claims.h"
+#include "ledger.h"
 #include "clock.h"
 #include "codec.h"
-
-claims_t *
-claims_state (server_call_t *call)
-{
-    return (claims_t *) service_state ((service_t *) call->state);
-}
 
 ClaimRecord *
 ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)

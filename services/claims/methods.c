@@ -11,7 +11,8 @@
     filtered, and the server answers NOT_FOUND for another's claim before
     Show or FollowUp runs (scope marks, server.h).
 */
-#include "claims.h"
+#include "methods.h"
+#include "ledger.h"
 #include "lifecycle.h"
 #include "access.h"
 #include "clock.h"

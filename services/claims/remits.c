@@ -32,7 +32,8 @@
     provider-level adjustments are recorded against the payee, never
     spread over claims.
 */
-#include "claims.h"
+#include "remits.h"
+#include "ledger.h"
 #include "lifecycle.h"
 #include "posting.h"
 #include "remit835.h"

@@ -19,7 +19,8 @@
 
         claims.Submit  SubmitClaimsRequest -> SubmitClaimsReply  claims.submit
 */
-#include "claims.h"
+#include "submit.h"
+#include "ledger.h"
 #include "lifecycle.h"
 #include "write837.h"
 #include "outbound.h"

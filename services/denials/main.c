@@ -1,26 +1,26 @@
-/*  rcmq-denials: denial work items and appeals.
-
-    This file wires the service into the common skeleton (common/service.h):
-    its store, the streams it consumes, its request methods. What it does
-    with them is built up in the files beside this one.
+/*  rcmq-denials: denial work items and appeals (DESIGN §6 Denials). See
+    denials.h for the parts; this file wires them into the skeleton
+    (common/service.h), and docs/new-service.md walks through it as the
+    way every service is written.
 */
-#include "service.h"
+#include "denials.h"
+#include "items.h"
+#include "methods.h"
 
-//  The streams this service applies, in the order DESIGN §1 lists them.
+static const char *const s_tables [] = { DENIALS_TABLES, NULL };
+//  The streams it applies, in the order DESIGN §1 lists them: its event
+//  table acts on claims.denied; the others' offsets are kept exactly once
+//  for the handlers the denials issue adds.
 static const char *const s_consumes [] = { "claims", "queue", "access", NULL };
-
-//  Events of these streams are applied with offsets kept exactly once; the
-//  service's domain effects join here as they are built.
-static int
-s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
-{
-    return 0;
-}
 
 static const service_def_t s_service = {
     .name = "denials",
+    .tables = s_tables,
     .consumes = s_consumes,
-    .apply = s_apply,
+    .events = items_events,
+    .methods = denials_methods,
+    .state_new = (service_state_new_fn *) denials_new,
+    .state_destroy = (service_state_destroy_fn *) denials_destroy,
 };
 
 int

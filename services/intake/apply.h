@@ -35,7 +35,7 @@
 #ifndef RCMQ_APPLY_H
 #define RCMQ_APPLY_H
 
-#include "intake.h"
+#include "batch.h"
 
 //  Told when a batch is through: batch is its record (completed, or
 //  refused with the reason), or NULL with error when nothing of it was

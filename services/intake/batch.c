@@ -17,7 +17,7 @@
     batch record and its 999s) is one transaction on the loop's thread.
     batch_process does both in turn, claim by claim, for a file at hand.
 */
-#include "intake.h"
+#include "batch.h"
 #include "ack999.h"
 #include "apply.h"
 #include "clock.h"

@@ -14,7 +14,7 @@
 #ifndef RCMQ_INTAKE_INBOX_H
 #define RCMQ_INTAKE_INBOX_H
 
-#include "intake.h"
+#include "batch.h"
 
 #include <jansson.h>
 

@@ -19,7 +19,8 @@
     rcmqctl uploads. While an upload's batch is applied in steps, Submit is
     refused (UNAVAILABLE) and ListRejections skips that batch (apply.h).
 */
-#include "intake.h"
+#include "methods.h"
+#include "batch.h"
 #include "access.h"
 #include "apply.h"
 #include "clock.h"
@@ -33,9 +34,6 @@ s_intake (server_call_t *call)
 {
     return (intake_t *) service_state ((service_t *) call->state);
 }
-
-//  Batches committed by requests whose 999 files still need writing.
-static zlistx_t *s_pending_acks;
 
 static int
 s_submit (server_call_t *call)
@@ -64,11 +62,7 @@ s_submit (server_call_t *call)
     if (rc == 0) {
         server_call_subject (call, batch.batch_id);
         server_call_reply (call, &batch);
-        if (!s_pending_acks) {
-            s_pending_acks = zlistx_new ();
-            zlistx_set_destructor (s_pending_acks, (zlistx_destructor_fn *) zstr_free);
-        }
-        zlistx_add_end (s_pending_acks, strdup (batch.batch_id));
+        zlistx_add_end (intake->pending_acks, strdup (batch.batch_id));
     }
     batch_clear (&batch);
     return rc;
@@ -78,14 +72,14 @@ s_submit (server_call_t *call)
 void
 methods_committed (intake_t *intake)
 {
-    if (!s_pending_acks || zlistx_size (s_pending_acks) == 0)
+    if (zlistx_size (intake->pending_acks) == 0)
         return;
     //  Read the batches first: batch_write_acks opens its own read
     //  transaction, and LMDB allows one per thread.
     zlistx_t *batches = zlistx_new ();
     MDB_txn *txn = store_read_begin (intake->store);
-    for (char *id = (char *) zlistx_first (s_pending_acks); id && txn;
-         id = (char *) zlistx_next (s_pending_acks)) {
+    for (char *id = (char *) zlistx_first (intake->pending_acks); id && txn;
+         id = (char *) zlistx_next (intake->pending_acks)) {
         MDB_val value;
         if (store_get (intake->store, txn, "batches", id, strlen (id), &value))
             continue;       //  its transaction did not commit
@@ -99,7 +93,7 @@ methods_committed (intake_t *intake)
         codec_free (batch);
     }
     zlistx_destroy (&batches);
-    zlistx_purge (s_pending_acks);
+    zlistx_purge (intake->pending_acks);
 }
 
 static int

@@ -100,10 +100,7 @@ queues_validate (const Queue *queue, char *error, size_t size)
 int
 queues_put (queues_t *self, MDB_txn *txn, const Queue *queue, const char *actor, const char *change)
 {
-    size_t size;
-    uint8_t *packed = codec_pack (queue, &size);
-    int rc = store_put (self->store, txn, "queues", queue->id, strlen (queue->id), packed, size);
-    free (packed);
+    int rc = store_put_message (self->store, txn, "queues", queue->id, queue);
     if (rc)
         return rc;
     QueueChanged changed = QUEUE_CHANGED__INIT;

@@ -25,7 +25,7 @@
 #ifndef RCMQ_UPLOAD_H
 #define RCMQ_UPLOAD_H
 
-#include "intake.h"
+#include "batch.h"
 
 typedef struct _upload_t upload_t;
 

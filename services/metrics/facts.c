@@ -58,7 +58,7 @@ typedef struct {
     store_t *store;
     MDB_txn *txn;
     const Event *event;
-    ClaimEvent *claim;          //  claims stream events
+    const ClaimEvent *claim;    //  claims stream events
     s_fact_t fact;
     uint32_t dims;              //  the event's dimensions
     uint32_t day;               //  the event's day, for flows
@@ -198,7 +198,7 @@ static int
 s_place (s_apply_t *self)
 {
     s_fact_t *fact = &self->fact;
-    ClaimEvent *claim = self->claim;
+    const ClaimEvent *claim = self->claim;
     uint32_t dos = metrics_day_from_text (claim->date_of_service);
     if (!dos)
         dos = fact->dos? fact->dos: self->posted;
@@ -315,7 +315,7 @@ s_acknowledged (s_apply_t *self)
 static void
 s_posting (s_apply_t *self)
 {
-    ClaimEvent *claim = self->claim;
+    const ClaimEvent *claim = self->claim;
     self->flows [AGG_DAY_paid_cents] += claim->delta_paid_cents;
     self->flows [AGG_DAY_contractual_cents] += claim->delta_contractual_cents;
     s_money (self, 0, claim->delta_paid_cents, claim->delta_contractual_cents,
@@ -358,7 +358,7 @@ s_reversed (s_apply_t *self)
 static int
 s_denied (s_apply_t *self)
 {
-    ClaimEvent *claim = self->claim;
+    const ClaimEvent *claim = self->claim;
     int64_t total = 0;
     for (size_t i = 0; i < claim->n_denials; i++)
         total += claim->denials [i]->amount_cents;
@@ -452,22 +452,24 @@ static const s_claims_handler_t s_claims_handlers [] = {
     { NULL }
 };
 
+//  Every event of the claims stream is a ClaimEvent; its type picks the
+//  handler (an unknown type changes nothing).
 static int
-s_claims_event (s_apply_t *self)
+s_on_claims (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
     const s_claims_handler_t *entry = s_claims_handlers;
-    while (entry->type && !streq (entry->type, self->event->type))
+    while (entry->type && !streq (entry->type, event->type))
         entry++;
     if (!entry->type)
         return 0;
-    ClaimEvent *claim = (ClaimEvent *) codec_decode (&claim_event__descriptor, self->event->payload.data,
-                                                     self->event->payload.len);
-    if (!claim || !*claim->pcn) {
-        log_error ("metrics: claims event does not decode, skipped", "type", json_string (self->event->type),
-                   "seq", json_integer ((json_int_t) self->event->stream_seq), NULL);
-        codec_free (claim);
+    const ClaimEvent *claim = (const ClaimEvent *) message;
+    if (!*claim->pcn) {
+        log_error ("metrics: claims event names no PCN, skipped", "type", json_string (event->type),
+                   "seq", json_integer ((json_int_t) event->stream_seq), NULL);
         return 0;
     }
+    s_apply_t apply = { .store = store, .txn = txn, .event = event };
+    s_apply_t *self = &apply;
     self->claim = claim;
     s_fact_load (self, claim->pcn);
     uint64_t time_ms = claim->time_ms? claim->time_ms: self->event->time_ms;
@@ -501,7 +503,6 @@ s_claims_event (s_apply_t *self)
         rc = agg_day_add (self->store, self->txn, self->dims, self->day, self->flows);
     if (rc == 0)
         rc = s_fact_save (self);
-    codec_free (claim);
     return rc;
 }
 
@@ -530,54 +531,52 @@ s_received (s_apply_t *self, const char *pcn, const ClaimDimensions *dims, int64
     return s_fact_save (self);
 }
 
+//  A claim with no PCN has no fact to count it under: skipped, as intake
+//  rejects it anyway.
 static int
-s_intake_event (s_apply_t *self)
+s_on_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
-    const Event *event = self->event;
-    int rc = 0;
-    if (streq (event->type, "claim_accepted")) {
-        ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor,
-                                                                  event->payload.data, event->payload.len);
-        if (accepted && *accepted->pcn)
-            rc = s_received (self, accepted->pcn, accepted->dims, accepted->charge_cents,
-                             accepted->received_ms, true);
-        codec_free (accepted);
-    }
-    else
-    if (streq (event->type, "claim_rejected")) {
-        ClaimRejected *rejected = (ClaimRejected *) codec_decode (&claim_rejected__descriptor,
-                                                                  event->payload.data, event->payload.len);
-        if (rejected && *rejected->pcn)
-            rc = s_received (self, rejected->pcn, rejected->dims, rejected->charge_cents,
-                             rejected->received_ms, false);
-        //  Rejections by scrub rule: a claim counts once per rule it broke.
-        for (size_t i = 0; rc == 0 && rejected && i < rejected->n_errors; i++) {
-            const char *rule = rejected->errors [i]->rule_id;
-            bool seen = false;
-            for (size_t j = 0; j < i && !seen; j++)
-                seen = streq (rejected->errors [j]->rule_id, rule);
-            if (!seen)
-                rc = agg_reason_add (self->store, self->txn, AGG_REASON_REJECTION, self->dims, self->day,
-                                     rule, 1, rejected->charge_cents);
-        }
-        codec_free (rejected);
+    const ClaimAccepted *accepted = (const ClaimAccepted *) message;
+    s_apply_t self = { .store = store, .txn = txn, .event = event };
+    if (!*accepted->pcn)
+        return 0;
+    return s_received (&self, accepted->pcn, accepted->dims, accepted->charge_cents,
+                       accepted->received_ms, true);
+}
+
+static int
+s_on_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    const ClaimRejected *rejected = (const ClaimRejected *) message;
+    s_apply_t self = { .store = store, .txn = txn, .event = event };
+    if (!*rejected->pcn)
+        return 0;
+    int rc = s_received (&self, rejected->pcn, rejected->dims, rejected->charge_cents,
+                         rejected->received_ms, false);
+    //  Rejections by scrub rule: a claim counts once per rule it broke.
+    for (size_t i = 0; rc == 0 && i < rejected->n_errors; i++) {
+        const char *rule = rejected->errors [i]->rule_id;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = streq (rejected->errors [j]->rule_id, rule);
+        if (!seen)
+            rc = agg_reason_add (store, txn, AGG_REASON_REJECTION, self.dims, self.day,
+                                 rule, 1, rejected->charge_cents);
     }
     return rc;
 }
 
+//  queue, denials, inquiry: no entry, kept in step (offsets) for the
+//  figures those services will publish.
+const consumer_event_t facts_events [] = {
+    { "intake", "claim_accepted", &claim_accepted__descriptor, s_on_accepted },
+    { "intake", "claim_rejected", &claim_rejected__descriptor, s_on_rejected },
+    { "claims", NULL,             &claim_event__descriptor,    s_on_claims },
+    { NULL }
+};
+
 int
 metrics_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 {
-    s_apply_t self;
-    memset (&self, 0, sizeof self);
-    self.store = store;
-    self.txn = txn;
-    self.event = event;
-    if (streq (event->stream, "claims"))
-        return s_claims_event (&self);
-    if (streq (event->stream, "intake"))
-        return s_intake_event (&self);
-    //  queue, denials, inquiry: kept in step (offsets) for the figures
-    //  those services will publish.
-    return 0;
+    return consumer_dispatch (facts_events, store, txn, event, NULL);
 }

@@ -1,8 +1,8 @@
-/*  facts: what metrics keeps per claim, and the apply function that turns
+/*  facts: what metrics keeps per claim, and the event table that turns
     each event of the intake and claims streams into its effects on the
     claim's fact and on the aggregates.
 
-    metrics_apply runs inside the consumer's transaction, the same one that
+    Its handlers run inside the consumer's transaction, the same one that
     stores the stream offset, so a crash at any instant leaves the figures
     and the offset together (DESIGN §2). It reads only the fact of the
     event's own claim; what an intake event changes never depends on what
@@ -13,11 +13,18 @@
 #ifndef RCMQ_METRICS_FACTS_H
 #define RCMQ_METRICS_FACTS_H
 
+#include "consumer.h"
 #include "metrics.h"
 
-//  A consumer_apply_fn. Events it has no use for are skipped (return 0);
-//  an event it cannot decode is skipped with a log line, since retrying it
-//  could never succeed. Returns 0 or an LMDB error.
+//  The event table of rcmq-metrics (intake.claim_accepted / claim_rejected,
+//  every claims event): handlers need no state (NULL).
+extern const consumer_event_t facts_events [];
+
+//  facts_events as a consumer_apply_fn, for applying events in-process
+//  (unit tests, bench/metrics.c). Events it has no use for change nothing
+//  (0); a payload that does not decode is refused (-1, store_error says
+//  which), as the service's consumer refuses it. Returns 0, -1 or an
+//  LMDB error.
 int        metrics_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg);
 
 //  The fact of a claim, or NULL. Free with codec_free.

@@ -1,5 +1,6 @@
 /*  rcmq-metrics: KPI aggregates per dimension and day (DESIGN §6 Metrics,
-    docs/metrics.md). See metrics.h for the parts.
+    docs/metrics.md). See metrics.h for the parts; this file wires them
+    into the skeleton (common/service.h).
 
     It consumes intake (claims received, scrub outcomes) and claims (the
     lifecycle and money), and keeps offsets of queue, denials and inquiry
@@ -9,67 +10,25 @@
 */
 #include "metrics.h"
 #include "facts.h"
-#include "service.h"
-#include "log.h"
-
-extern const server_method_t metrics_methods [];
+#include "methods.h"
 
 static const char *const s_tables [] = { METRICS_TABLES, NULL };
 static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", NULL };
 
-//  metrics.Rebuild wipes the tables and the offsets in its transaction; the
-//  consumer's offsets in memory may only go back to zero once that
-//  transaction committed, and only then. The generation in "meta" says
-//  whether it did.
-static bool s_rebuild_requested;
-static uint64_t s_generation;
-
-void
-metrics_rebuild_requested (void)
-{
-    s_rebuild_requested = true;
-}
-
-//  The rebuild generation in the store; -1 (logged) when it cannot be read.
-static int
-s_stored_generation (store_t *store, uint64_t *generation)
-{
-    MDB_txn *txn = store_read_begin (store);
-    int rc = txn? store_get_u64 (store, txn, "meta", "metrics_generation", generation): -1;
-    store_read_end (&txn);
-    if (rc)
-        log_error ("cannot read the rebuild generation", "error", json_string (store_error (store)), NULL);
-    return rc;
-}
-
-static int
-s_start (service_t *service)
-{
-    return s_stored_generation (service_store (service), &s_generation);
-}
-
 static void
 s_committed (service_t *service)
 {
-    if (!s_rebuild_requested)
-        return;
-    s_rebuild_requested = false;
-    uint64_t generation;
-    if (s_stored_generation (service_store (service), &generation) || generation == s_generation)
-        return;             //  the rebuild's transaction did not commit
-    s_generation = generation;
-    consumer_reset (service_consumer (service));
-    log_info ("metrics rebuild: replaying every stream from seq 1",
-              "generation", json_integer ((json_int_t) generation), NULL);
+    metrics_committed ((metrics_t *) service_state (service));
 }
 
 static const service_def_t s_service = {
     .name = "metrics",
     .tables = s_tables,
     .consumes = s_consumes,
-    .apply = metrics_apply,
+    .events = facts_events,
     .methods = metrics_methods,
-    .start = s_start,
+    .state_new = (service_state_new_fn *) metrics_new,
+    .state_destroy = (service_state_destroy_fn *) metrics_destroy,
     .committed = s_committed,
 };
 

@@ -12,6 +12,7 @@
     are list-filtered (server.h), their owner-team filter forced to
     access_scope_team. Rebuild acts on everything: internal only.
 */
+#include "methods.h"
 #include "metrics.h"
 #include "facts.h"
 #include "kpi.h"
@@ -24,9 +25,6 @@
 #define TREND_MAX_PERIODS   120
 #define DRILL_LIMIT         100
 #define DRILL_MAX_LIMIT     1000
-
-//  Set by metrics.Rebuild; main.c resets the consumer once it committed.
-void metrics_rebuild_requested (void);
 
 //  Allocations a reply points into, freed after it is packed.
 typedef struct {
@@ -496,7 +494,8 @@ s_rebuild (server_call_t *call)
     reply.generation++;
     if ((rc = store_put_u64 (call->store, call->txn, "meta", "metrics_generation", reply.generation)))
         return rc;
-    metrics_rebuild_requested ();
+    //  The consumer replays from seq 1 once this has committed.
+    metrics_rebuild_requested ((metrics_t *) service_state ((service_t *) call->state));
     server_call_reply (call, &reply);
     return 0;
 }

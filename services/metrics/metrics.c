@@ -1,8 +1,9 @@
 /*  metrics: the helpers every part shares (see metrics.h): big-endian key
-    parts, days, and the wipe behind metrics.Rebuild.
+    parts, days, the wipe behind metrics.Rebuild, and the service's state.
 */
 #include "metrics.h"
 #include "clock.h"
+#include "log.h"
 
 #include <czmq.h>
 
@@ -86,4 +87,60 @@ metrics_wipe (store_t *store, MDB_txn *txn, uint64_t *facts, uint64_t *rows)
     }
     int rc = store_del (store, txn, "meta", "metrics_dims_next", strlen ("metrics_dims_next"));
     return rc == MDB_NOTFOUND? 0: rc;
+}
+
+struct _metrics_t {
+    service_t *service;
+    bool rebuild_requested;     //  by metrics.Rebuild, until the next commit
+    uint64_t generation;        //  the rebuild generation the consumer runs on
+};
+
+//  The rebuild generation in the store; -1 (logged) when it cannot be read.
+static int
+s_stored_generation (store_t *store, uint64_t *generation)
+{
+    MDB_txn *txn = store_read_begin (store);
+    int rc = txn? store_get_u64 (store, txn, "meta", "metrics_generation", generation): -1;
+    store_read_end (&txn);
+    if (rc)
+        log_error ("cannot read the rebuild generation", "error", json_string (store_error (store)), NULL);
+    return rc;
+}
+
+metrics_t *
+metrics_new (service_t *service)
+{
+    metrics_t *self = (metrics_t *) zmalloc (sizeof (metrics_t));
+    self->service = service;
+    if (s_stored_generation (service_store (service), &self->generation))
+        metrics_destroy (&self);
+    return self;
+}
+
+void
+metrics_destroy (metrics_t **self_p)
+{
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+metrics_rebuild_requested (metrics_t *self)
+{
+    self->rebuild_requested = true;
+}
+
+void
+metrics_committed (metrics_t *self)
+{
+    if (!self->rebuild_requested)
+        return;
+    self->rebuild_requested = false;
+    uint64_t generation;
+    if (s_stored_generation (service_store (self->service), &generation) || generation == self->generation)
+        return;             //  the rebuild's transaction did not commit
+    self->generation = generation;
+    consumer_reset (service_consumer (self->service));
+    log_info ("metrics rebuild: replaying every stream from seq 1",
+              "generation", json_integer ((json_int_t) generation), NULL);
 }

@@ -13,6 +13,8 @@
         kpi.c         the KPI definitions as a table, and the queries: KPIs
                       by group, trend, drill
         methods.c     the request methods (metrics.Kpi ...)
+        metrics.c     the helpers the parts share, and the service's state
+                      (metrics_t: the rebuild generation)
         main.c        the process
 
     A query reads aggregate rows for the dimension combinations it matches
@@ -32,6 +34,7 @@
 #include "intake.pb-c.h"
 #include "claims.pb-c.h"
 #include "metrics.pb-c.h"
+#include "service.h"
 
 //  The tables metrics owns (besides the skeleton's outbox, offsets, meta).
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
@@ -54,5 +57,20 @@ uint32_t metrics_today (void);
 //  Wipes every metrics table and the consumer offsets inside txn, so the
 //  consumer replays from seq 1 (metrics.Rebuild). Returns 0 or an LMDB error.
 int      metrics_wipe (store_t *store, MDB_txn *txn, uint64_t *facts, uint64_t *rows);
+
+//  The service's state: metrics.Rebuild wipes the tables and the offsets
+//  in its transaction; the consumer's offsets in memory may go back to
+//  zero only once that transaction committed, and only then. The
+//  generation in "meta" says whether it did.
+typedef struct _metrics_t metrics_t;
+
+//  NULL (logged) when the stored generation cannot be read.
+metrics_t *metrics_new (service_t *service);
+void       metrics_destroy (metrics_t **self_p);
+//  metrics.Rebuild wrote a new generation in its transaction.
+void       metrics_rebuild_requested (metrics_t *self);
+//  After each commit: when a rebuild committed, the consumer replays every
+//  stream from seq 1.
+void       metrics_committed (metrics_t *self);
 
 #endif

@@ -11,6 +11,7 @@
 */
 #include "suites.h"
 #include "claims.h"
+#include "ledger.h"
 #include "codec.h"
 
 #include <czmq.h>

@@ -1,0 +1,42 @@
+/*  claims: see claims.h. */
+#include "claims.h"
+#include "outbound.h"
+#include "log.h"
+
+claims_t *
+claims_new (service_t *service)
+{
+    claims_t *self = (claims_t *) zmalloc (sizeof (claims_t));
+    self->service = service;
+    self->store = service_store (service);
+    self->outbox = service_outbox (service);
+    self->config = service_config (service);
+    self->phi_key = service_phi_key (service);
+    self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
+    char *outbound_dir = service_folder (service, "claims/outbound-dir", "outbound", false);
+    char error [512];
+    self->outbound = outbound_new (outbound_dir, error, sizeof error);
+    free (outbound_dir);
+    if (!self->outbound) {
+        log_error ("cannot open the outbound folder", "error", json_string (error), NULL);
+        claims_destroy (&self);
+    }
+    return self;
+}
+
+void
+claims_destroy (claims_t **self_p)
+{
+    claims_t *self = *self_p;
+    if (!self)
+        return;
+    outbound_destroy (&self->outbound);
+    free (self);
+    *self_p = NULL;
+}
+
+claims_t *
+claims_state (server_call_t *call)
+{
+    return (claims_t *) service_state ((service_t *) call->state);
+}
