@@ -7,7 +7,8 @@
 # tests/integration/cli-json.shapes, which was written from the CLI before
 # its JSON was rebuilt on pbjson views (issue 13 item 6). A field renamed,
 # dropped, moved or turned from a number into a string fails here, naming
-# the command and the path.
+# the command and the path. Also: metrics tables print money in dollars
+# under headers that do not say cents.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/cli-json.sh
@@ -141,6 +142,34 @@ shape metrics-scorecard metrics scorecard --as-of 2026-11-02
 shape metrics-trend metrics trend clean_claim_rate --interval week --periods 4 --as-of 2026-11-02
 shape metrics-trend-cents metrics trend ar_cents --interval week --periods 4 --as-of 2026-11-02
 shape metrics-drill metrics drill ar_cents --limit 5 --as-of 2026-11-02
+# Tables name money truly: a metrics table prints dollars, so no header says
+# cents, and each amount is the JSON's cents / 100 (the JSON keeps ar_cents).
+for form in "metrics scorecard" "metrics kpi --by payer-group" "metrics aging --by payer-group"; do
+    # shellcheck disable=SC2086
+    ctl $form --as-of 2026-11-02 >table.txt 2>/dev/null || fail "rcmqctl $form"
+    # shellcheck disable=SC2086
+    ctl $form --as-of 2026-11-02 --json >table.json 2>/dev/null || fail "rcmqctl $form --json"
+    python3 - table.txt table.json <<'PY' && ok "rcmqctl $form: A/R in dollars under AR, not AR CENTS" || fail "rcmqctl $form: $(head -n 3 table.txt)"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+reply = json.load(open(sys.argv[2]))
+header = lines[0]
+assert "CENTS" not in header, header
+columns = re.split(r"\s{2,}", header.strip())
+at = columns.index("AR")
+groups = reply.get("teams", reply.get("groups"))
+assert groups and len(lines) == len(groups) + 1, (len(lines), len(groups))
+for line, group in zip(lines[1:], groups):
+    cell = re.split(r"\s{2,}", line.strip())[at]
+    cents = group["ar_cents"]
+    want = "%s$%d.%02d" % ("-" if cents < 0 else "", abs(cents) // 100, abs(cents) % 100)
+    assert cell == want, (cell, want, line)
+PY
+done
+ctl metrics kpi --as-of 2026-11-02 >tall.txt || fail "metrics kpi"
+grep -Eq '^ar_cents +\$[0-9]+\.[0-9]{2}( |$)' tall.txt && ok "metrics kpi: ar_cents prints as dollars, marked \$" \
+    || fail "metrics kpi: $(grep '^ar_cents' tall.txt)"
+
 shape deadletter-list deadletter list
 shape status status
 shape metrics-rebuild metrics rebuild
