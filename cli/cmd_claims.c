@@ -23,12 +23,12 @@
 
 #define FILE_TIMEOUT_MS 600000
 
-static const char *
-s_option (ctl_args_t *args, const char *name)
-{
-    const char *value = ctl_arg_option (args, name);
-    return value? value: "";
-}
+//  The statuses of a claim (services/claims/lifecycle.c, which refuses
+//  any other too): checked here so a typo is a usage error that lists them.
+static const char *const s_statuses [] = {
+    "ready", "submitted", "accepted", "rejected", "paid", "partially_paid", "denied",
+    "reversed", "corrected", "voided", "closed", NULL
+};
 
 //  A claim as JSON: every field, plus queue and payer_id at the top for scripts.
 static json_t *
@@ -125,10 +125,13 @@ static int
 s_list (ctl_t *ctl, ctl_args_t *args)
 {
     ClaimListRequest request = CLAIM_LIST_REQUEST__INIT;
-    request.queue = (char *) s_option (args, "queue");
-    request.status = (char *) s_option (args, "status");
-    request.payer_id = (char *) s_option (args, "payer");
-    request.after = (char *) s_option (args, "after");
+    request.queue = (char *) ctl_arg_text (args, "queue");
+    const char *status;
+    if (ctl_arg_choice (args, "status", s_statuses, "", &status))
+        return CTL_USAGE;
+    request.status = (char *) status;
+    request.payer_id = (char *) ctl_arg_text (args, "payer");
+    request.after = (char *) ctl_arg_text (args, "after");
     uint64_t limit;
     if (ctl_arg_uint (args, "limit", 1, CLAIMS_CTL_MAX_LIMIT, 0, &limit))
         return CTL_USAGE;
@@ -159,9 +162,9 @@ s_followup (ctl_t *ctl, ctl_args_t *args)
 {
     FollowUpRequest request = FOLLOW_UP_REQUEST__INIT;
     request.pcn = (char *) ctl_arg_operand (args, 0);
-    request.assignee = (char *) s_option (args, "assign");
-    request.next_action_date = (char *) s_option (args, "next");
-    request.note = (char *) s_option (args, "note");
+    request.assignee = (char *) ctl_arg_text (args, "assign");
+    request.next_action_date = (char *) ctl_arg_text (args, "next");
+    request.note = (char *) ctl_arg_text (args, "note");
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", "claims.FollowUp", &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)
@@ -174,7 +177,7 @@ static int
 s_due (ctl_t *ctl, ctl_args_t *args)
 {
     DueRequest request = DUE_REQUEST__INIT;
-    request.queue = (char *) s_option (args, "queue");
+    request.queue = (char *) ctl_arg_text (args, "queue");
     uint64_t limit;
     if (ctl_arg_uint (args, "limit", 1, CLAIMS_CTL_MAX_LIMIT, 0, &limit))
         return CTL_USAGE;
@@ -191,8 +194,8 @@ static int
 s_submit (ctl_t *ctl, ctl_args_t *args)
 {
     SubmitClaimsRequest request = SUBMIT_CLAIMS_REQUEST__INIT;
-    request.queue = (char *) s_option (args, "queue");
-    request.payer_id = (char *) s_option (args, "payer");
+    request.queue = (char *) ctl_arg_text (args, "queue");
+    request.payer_id = (char *) ctl_arg_text (args, "payer");
     SubmitClaimsReply *reply;
     int rc = ctl_call (ctl, "claims", "claims.Submit", &request, &submit_claims_reply__descriptor, (void **) &reply);
     if (rc != CTL_OK)
@@ -314,8 +317,14 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
-//  The JSON of a credit list is a contract (issue 11): exactly these
-//  names, so it is built here rather than from the message.
+//  The JSON of a credit list is a contract (issue 11): {"credits": [{pcn,
+//  payer_id, credit_cents, since, age_days}]}, the message without the
+//  milliseconds since is made from.
+static const pbjson_view_t s_credit_view = { &credit_balance__descriptor, (const pbjson_rule_t []) {
+    { "since_ms", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_credits_view = { &credit_list__descriptor, (const pbjson_rule_t []) {
+    { "credits", .view = &s_credit_view }, { NULL } } };
+
 static int
 s_credits (ctl_t *ctl, ctl_args_t *args)
 {
@@ -323,19 +332,8 @@ s_credits (ctl_t *ctl, ctl_args_t *args)
     int rc = ctl_call (ctl, "claims", "claims.ListCredits", NULL, &credit_list__descriptor, (void **) &list);
     if (rc != CTL_OK)
         return rc;
-    if (ctl_format (ctl) == OUTPUT_JSON) {
-        json_t *rows = json_array ();
-        for (size_t i = 0; i < list->n_credits; i++) {
-            CreditBalance *c = list->credits [i];
-            json_array_append_new (rows, json_pack ("{s:s, s:s, s:I, s:s, s:i}",
-                                                    "pcn", c->pcn, "payer_id", c->payer_id,
-                                                    "credit_cents", (json_int_t) c->credit_cents,
-                                                    "since", c->since, "age_days", (int) c->age_days));
-        }
-        json_t *object = json_object ();
-        json_object_set_new (object, "credits", rows);
-        output_json (object, stdout);
-    }
+    if (ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_render (&list->base, &s_credits_view), stdout);
     else {
         output_column_t columns [] = {
             { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT }, { "credit", OUTPUT_TEXT },
@@ -381,9 +379,8 @@ s_correct_or_void (ctl_t *ctl, ctl_args_t *args, const char *method)
 {
     CorrectRequest request = CORRECT_REQUEST__INIT;
     request.pcn = (char *) ctl_arg_operand (args, 0);
-    request.reason = (char *) s_option (args, "reason");
-    const char *total = ctl_arg_option (args, "total");
-    if (total && ctl_parse_cents ("total", total, &request.total_charge_cents))
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    if (ctl_arg_cents (args, "total", &request.total_charge_cents))
         return CTL_USAGE;
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", method, &request, &claim_record__descriptor, (void **) &record);

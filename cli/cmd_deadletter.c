@@ -15,34 +15,35 @@
 */
 #include "ctl.h"
 #include "clock.h"
+#include "pbjson.h"
 #include "deadletter.pb-c.h"
-
-#include <errno.h>
 
 //  The services that consume streams and so may set events aside.
 static const char *const s_services [] = {
     "intake", "claims", "denials", "inquiry", "audit", "metrics", NULL
 };
 
-static bool
-s_known_service (const char *name)
+static json_t *
+s_time_json (const ProtobufCMessage *message)
 {
-    for (size_t i = 0; s_services [i]; i++)
-        if (streq (s_services [i], name))
-            return true;
-    return false;
+    char time [32];
+    clock_format_iso8601 (((const DeadletterRecord *) message)->time_ms, time, sizeof time);
+    return json_string (time);
 }
+
+//  A record as docs/rcmqctl.md gives it: its time in ISO-8601 UTC, without
+//  the event's bytes (kept by the service for the record, no use to a
+//  script), and the service that holds it.
+static const pbjson_view_t s_record_view = { &deadletter_record__descriptor, (const pbjson_rule_t []) {
+    { "time_ms", .how = PBJSON_CUSTOM, .as = "time", .render = s_time_json },
+    { "event", .how = PBJSON_OMIT }, { NULL } } };
 
 static json_t *
 s_record_json (const char *service, const DeadletterRecord *record)
 {
-    char time [32];
-    clock_format_iso8601 (record->time_ms, time, sizeof time);
-    return json_pack ("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
-        "service", service, "stream", record->stream, "seq", (json_int_t) record->seq,
-        "type", record->type, "error", record->error, "reason", record->reason,
-        "actor", record->actor, "time", time, "key", record->key,
-        "producer", record->producer, "producer_seq", (json_int_t) record->producer_seq);
+    json_t *json = pbjson_render (&record->base, &s_record_view);
+    json_object_set_new (json, "service", json_string (service));
+    return json;
 }
 
 static const output_column_t s_columns [] = {
@@ -79,18 +80,11 @@ s_skip (ctl_t *ctl, ctl_args_t *args)
     const char *service = ctl_arg_operand (args, 0);
     const char *seq_text = ctl_arg_operand (args, 2);
     const char *reason = ctl_arg_option (args, "reason");
-    if (!s_known_service (service)) {
-        fprintf (stderr, "rcmqctl deadletter skip: SERVICE '%s' is not one of intake, claims, "
-                 "denials, inquiry, audit, metrics\n", service);
+    if (ctl_parse_choice ("SERVICE", service, s_services))
         return CTL_USAGE;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long seq = strtoull (seq_text, &end, 10);
-    if (!*seq_text || *end || errno || seq == 0 || *seq_text == '-') {
-        fprintf (stderr, "rcmqctl deadletter skip: SEQ '%s' is not a stream seq (1, 2, ...)\n", seq_text);
+    uint64_t seq;
+    if (ctl_parse_uint ("SEQ", seq_text, 1, UINT64_MAX, &seq))
         return CTL_USAGE;
-    }
     //  Setting an event aside loses its effect for good; the record must
     //  say why someone decided that was right.
     if (!reason || !*reason) {
@@ -123,12 +117,9 @@ s_skip (ctl_t *ctl, ctl_args_t *args)
 static int
 s_list (ctl_t *ctl, ctl_args_t *args)
 {
-    const char *only = ctl_arg_option (args, "service");
-    if (only && !s_known_service (only)) {
-        fprintf (stderr, "rcmqctl deadletter list: --service '%s' is not one of intake, claims, "
-                 "denials, inquiry, audit, metrics\n", only);
+    const char *only;
+    if (ctl_arg_choice (args, "service", s_services, NULL, &only))
         return CTL_USAGE;
-    }
     //  Each service that answers is listed; one that does not is named on
     //  stderr and makes the exit status 1, so a partial list is never
     //  mistaken for the whole.

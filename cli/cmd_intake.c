@@ -303,15 +303,12 @@ static int
 s_rejections (ctl_t *ctl, ctl_args_t *args)
 {
     ListRejectionsRequest request = LIST_REJECTIONS_REQUEST__INIT;
-    const char *batch = ctl_arg_option (args, "batch");
-    const char *queue = ctl_arg_option (args, "queue");
-    const char *after = ctl_arg_option (args, "after");
     uint64_t limit;
     if (ctl_arg_uint (args, "limit", 1, 1000, 100, &limit))
         return CTL_USAGE;
-    request.batch_id = (char *) (batch? batch: "");
-    request.queue = (char *) (queue? queue: "");
-    request.after = (char *) (after? after: "");
+    request.batch_id = (char *) ctl_arg_text (args, "batch");
+    request.queue = (char *) ctl_arg_text (args, "queue");
+    request.after = (char *) ctl_arg_text (args, "after");
     request.limit = (uint32_t) limit;
     RejectionList *list;
     int rc = ctl_call (ctl, "intake", "intake.ListRejections", &request, &rejection_list__descriptor, (void **) &list);

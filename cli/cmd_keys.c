@@ -377,13 +377,20 @@ static const ctl_command_t s_commands [] = {
       "Creates DIR/public and DIR/secret (mode 0700) and a CURVE certificate for\n"
       "broker, intake, claims, denials, inquiry, audit, metrics (role service) and\n"
       "admin (role admin), all of team internal. Keys that exist are kept, so it\n"
-      "is safe to run again; --force rotates them all (restart the processes).\n"
-      "DIR defaults to --keys, then keys/dir from the config, then var/keys.",
+      "is safe to run again (a lost public cert is restored from its secret);\n"
+      "--force rotates them all (restart the processes afterwards). Files are\n"
+      "written under a .tmp name and renamed, the secret before the public half,\n"
+      "so a running server never loads half a certificate nor admits a key before\n"
+      "its owner has it. Also makes DIR/phi.key, the key that seals patient fields\n"
+      "at rest, which --force never rotates. DIR defaults to --keys, then keys/dir\n"
+      "from the config, then var/keys.",
       s_init_options, s_init },
     { "add", "NAME", 1, 1, "create a person's or a vendor's identity",
       "Creates DIR/public/NAME.cert and DIR/secret/NAME.cert_secret with role and\n"
       "team in the certificate's metadata. Running servers admit the key within a\n"
-      "second; hand the secret file to its owner and delete it here.",
+      "second (their keyring re-reads public/); hand the secret file to its owner\n"
+      "and delete it here. Deleting public/NAME.cert revokes the key. Vendor roles\n"
+      "must name their vendor's team.",
       s_add_options, s_add },
     { "list", NULL, 0, 0, "list the identities the deployment knows",
       "Lists DIR/public/*.cert with role, team, public key and whether this host\n"

@@ -44,19 +44,15 @@ static const char *const s_headline [] = {
     "ar_cents", "pct_ar_over_90", "received", "adjudicated", NULL
 };
 
-static const char *
-s_option (ctl_args_t *args, const char *name)
-{
-    const char *value = ctl_arg_option (args, name);
-    return value? value: "";
-}
+//  The intervals of a trend (services/metrics/methods.c refuses others).
+static const char *const s_intervals [] = { "day", "week", "month", NULL };
 
 static void
 s_read_filters (ctl_args_t *args, MetricsFilters *filters)
 {
     metrics_filters__init (filters);
     for (size_t i = 0; i < FILTER_COUNT; i++)
-        *(const char **) ((char *) filters + s_filters [i].offset) = s_option (args, s_filters [i].option);
+        *(const char **) ((char *) filters + s_filters [i].offset) = ctl_arg_text (args, s_filters [i].option);
 }
 
 //  Returns CTL_OK, or CTL_USAGE (printed) for a --window out of range.
@@ -64,36 +60,13 @@ static int
 s_read_period (ctl_args_t *args, MetricsPeriod *period)
 {
     metrics_period__init (period);
-    period->from = (char *) s_option (args, "from");
-    period->to = (char *) s_option (args, "to");
-    period->as_of = (char *) s_option (args, "as-of");
+    period->from = (char *) ctl_arg_text (args, "from");
+    period->to = (char *) ctl_arg_text (args, "to");
+    period->as_of = (char *) ctl_arg_text (args, "as-of");
     uint64_t window;
     int rc = ctl_arg_uint (args, "window", 1, METRICS_CTL_MAX_WINDOW, 0, &window);
     period->window_days = (uint32_t) window;
     return rc;
-}
-
-//  "DIM,DIM" -> a list the request points into; free with s_free_list.
-static char **
-s_list (const char *text, size_t *count)
-{
-    *count = 0;
-    char **list = NULL;
-    char *copy = strdup (text? text: ""), *save = NULL;
-    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
-        list = (char **) realloc (list, (*count + 1) * sizeof (char *));
-        list [(*count)++] = strdup (item);
-    }
-    free (copy);
-    return list;
-}
-
-static void
-s_free_list (char **list, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free (list [i]);
-    free (list);
 }
 
 //  --------------------------------------------------------------------------
@@ -118,15 +91,23 @@ s_value_text (const KpiValue *value, char *buf, size_t size)
     if (streq (value->unit, "days"))
         snprintf (buf, size, "%.1f", value->value);
     else
-    if (streq (value->unit, "cents"))
-        s_cents_text (value->amount, buf, size);
+    if (streq (value->unit, "cents")) {
+        //  Dollars, marked as such: the KPI's name says cents (its JSON
+        //  value is cents), this text is for people.
+        char dollars [32];
+        s_cents_text (value->amount, dollars, sizeof dollars);
+        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
+    }
     else
         snprintf (buf, size, "%" PRId64, value->amount);
 }
 
+//  A figure's JSON: null when its denominator is empty, cents and counts
+//  as exact integers, rates and days as reals (a pbjson render function).
 static json_t *
-s_value_json (const KpiValue *value)
+s_value_json (const ProtobufCMessage *message)
 {
+    const KpiValue *value = (const KpiValue *) message;
     if (!value || !value->available)
         return json_null ();
     if (streq (value->unit, "cents") || streq (value->unit, "count"))
@@ -143,71 +124,84 @@ s_find (const KpiSet *set, const char *name)
     return NULL;
 }
 
-static json_t *
-s_reasons_json (ReasonCount **reasons, size_t count, const char *code_name)
-{
-    json_t *array = json_array ();
-    for (size_t i = 0; i < count; i++) {
-        json_t *row = json_object ();
-        json_object_set_new (row, code_name, output_json_string (reasons [i]->code));
-        json_object_set_new (row, "count", json_integer ((json_int_t) reasons [i]->count));
-        json_object_set_new (row, "cents", json_integer ((json_int_t) reasons [i]->cents));
-        json_array_append_new (array, row);
-    }
-    return array;
-}
+//  The JSON of a KpiSet (docs/metrics.md): each KPI under its own name
+//  (s_value_json), aging as three objects by bucket, denials by category
+//  and rejections by rule. Which of these a command shows, and what it
+//  calls a group's key, differ; the rules below are shared.
+static const pbjson_view_t s_denial_view = { &reason_count__descriptor, (const pbjson_rule_t []) {
+    { "code", .as = "category" }, { NULL } } };
+static const pbjson_view_t s_rejection_view = { &reason_count__descriptor, (const pbjson_rule_t []) {
+    { "code", .as = "rule_id" }, { NULL } } };
 
-//  One KpiSet as the JSON object docs/metrics.md describes.
-static json_t *
-s_set_json (const KpiSet *set, const char *key_name, bool with_reasons)
-{
-    json_t *json = json_object ();
-    if (key_name)
-        json_object_set_new (json, key_name, output_json_string (set->key));
-    for (size_t i = 0; i < set->n_values; i++)
-        json_object_set_new (json, set->values [i]->name, s_value_json (set->values [i]));
-    json_t *aging = json_object (), *insurance = json_object (), *patient = json_object ();
-    for (size_t i = 0; i < set->n_aging; i++) {
-        json_object_set_new (aging, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->cents));
-        json_object_set_new (insurance, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->insurance_cents));
-        json_object_set_new (patient, set->aging [i]->name, json_integer ((json_int_t) set->aging [i]->patient_cents));
-    }
-    json_object_set_new (json, "aging", aging);
-    json_object_set_new (json, "aging_insurance", insurance);
-    json_object_set_new (json, "aging_patient", patient);
-    if (with_reasons) {
-        json_object_set_new (json, "denials", s_reasons_json (set->denials, set->n_denials, "category"));
-        json_object_set_new (json, "rejections", s_reasons_json (set->rejections, set->n_rejections, "rule_id"));
-    }
-    return json;
-}
+#define SET_FIGURES \
+    { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_value_json }, \
+    { "aging", .how = PBJSON_KEYED, .as = "aging", .key = "name", .value = "cents" }, \
+    { "aging", .how = PBJSON_KEYED, .as = "aging_insurance", .key = "name", .value = "insurance_cents" }, \
+    { "aging", .how = PBJSON_KEYED, .as = "aging_patient", .key = "name", .value = "patient_cents" }
+#define SET_REASONS \
+    { "denials", .view = &s_denial_view }, { "rejections", .view = &s_rejection_view }
+#define SET_NO_REASONS \
+    { "denials", .how = PBJSON_OMIT }, { "rejections", .how = PBJSON_OMIT }
 
-static json_t *
-s_reply_json (const KpiReply *reply, const char *groups_name, const char *key_name, bool with_reasons)
-{
-    json_t *json = s_set_json (reply->overall, NULL, with_reasons);
-    json_object_set_new (json, "as_of", json_string (reply->as_of));
-    json_object_set_new (json, "from", json_string (reply->from));
-    json_object_set_new (json, "to", json_string (reply->to));
-    json_object_set_new (json, "window_days", json_integer (reply->window_days));
-    if (groups_name) {
-        json_t *groups = json_array ();
-        for (size_t i = 0; i < reply->n_groups; i++)
-            json_array_append_new (groups, s_set_json (reply->groups [i], key_name, with_reasons));
-        json_object_set_new (json, groups_name, groups);
-    }
-    return json;
-}
+static const pbjson_view_t s_overall_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_REASONS, { NULL } } };
+static const pbjson_view_t s_overall_aging_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_group_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    SET_FIGURES, SET_REASONS, { NULL } } };
+static const pbjson_view_t s_group_aging_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    SET_FIGURES, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_team_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .as = "team" }, SET_FIGURES, SET_REASONS, { NULL } } };
+
+//  A KpiReply: the overall set's figures at the top, with the period, and
+//  the groups (when there are any) under "groups" ("teams" for scorecard).
+static const pbjson_view_t s_kpi_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_view },
+    { "groups", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_kpi_by_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_view },
+    { "groups", .view = &s_group_view }, { NULL } } };
+static const pbjson_view_t s_aging_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_aging_view },
+    { "groups", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_aging_by_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_aging_view },
+    { "groups", .view = &s_group_aging_view }, { NULL } } };
+static const pbjson_view_t s_scorecard_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_view },
+    { "groups", .as = "teams", .view = &s_team_view }, { NULL } } };
+
+//  A trend point: the figure as s_value_json has it, its numerator and
+//  denominator beside it.
+static const pbjson_view_t s_fraction_view = { &kpi_value__descriptor, (const pbjson_rule_t []) {
+    { "name", .how = PBJSON_OMIT }, { "unit", .how = PBJSON_OMIT }, { "available", .how = PBJSON_OMIT },
+    { "value", .how = PBJSON_OMIT }, { "amount", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_point_view = { &trend_point__descriptor, (const pbjson_rule_t []) {
+    { "value", .how = PBJSON_CUSTOM, .render = s_value_json },
+    { "value", .how = PBJSON_INLINE, .view = &s_fraction_view }, { NULL } } };
+static const pbjson_view_t s_trend_view = { &trend_reply__descriptor, (const pbjson_rule_t []) {
+    { "points", .view = &s_point_view }, { NULL } } };
 
 //  A wide table: one row per group, the given KPIs as columns.
 static void
 s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const char *const *names)
 {
+    //  A column is titled by its KPI, less a "_cents" its cells do not
+    //  hold: they print dollars ("$1234.56"), and "AR CENTS" over them
+    //  would be off by a factor of 100 (the JSON keeps the KPI's name and
+    //  its cents).
     output_column_t columns [16];
+    char titles [16][64];
     size_t count = 0;
     columns [count++] = (output_column_t) { key_title, OUTPUT_TEXT };
-    for (const char *const *name = names; *name && count < 15; name++)
-        columns [count++] = (output_column_t) { *name, OUTPUT_TEXT };
+    for (const char *const *name = names; *name && count < 15; name++) {
+        size_t length = strlen (*name);
+        bool cents = length > 6 && streq (*name + length - 6, "_cents");
+        snprintf (titles [count], sizeof titles [count], "%.*s", (int) (cents? length - 6: length), *name);
+        columns [count] = (output_column_t) { titles [count], OUTPUT_TEXT };
+        count++;
+    }
     columns [count] = (output_column_t) { NULL };
     output_table_t *table = output_table_new (columns);
     for (size_t g = 0; g < reply->n_groups; g++) {
@@ -309,13 +303,14 @@ s_kpi_or_aging (ctl_t *ctl, ctl_args_t *args, const char *method)
         return CTL_USAGE;
     request.filters = &filters;
     request.period = &period;
-    request.group_by = s_list (ctl_arg_option (args, "by"), &request.n_group_by);
+    request.group_by = ctl_arg_list (args, "by", &request.n_group_by);
     KpiReply *reply;
     int rc = ctl_call (ctl, "metrics", method, &request, &kpi_reply__descriptor, (void **) &reply);
     if (rc == CTL_OK) {
         bool grouped = request.n_group_by > 0;
         if (ctl_format (ctl) == OUTPUT_JSON)
-            output_json (s_reply_json (reply, grouped? "groups": NULL, "key", !aging), stdout);
+            output_json (pbjson_render (&reply->base, aging? (grouped? &s_aging_by_view: &s_aging_view)
+                                                           : (grouped? &s_kpi_by_view: &s_kpi_view)), stdout);
         else
         if (grouped) {
             static const char *const aging_columns [] = { "ar_cents", "pct_ar_over_90", "days_in_ar", NULL };
@@ -335,7 +330,7 @@ s_kpi_or_aging (ctl_t *ctl, ctl_args_t *args, const char *method)
         }
     }
     codec_free (reply);
-    s_free_list (request.group_by, request.n_group_by);
+    ctl_list_free (request.group_by, request.n_group_by);
     return rc;
 }
 
@@ -366,7 +361,7 @@ s_scorecard (ctl_t *ctl, ctl_args_t *args)
     int rc = ctl_call (ctl, "metrics", "metrics.Scorecard", &request, &kpi_reply__descriptor, (void **) &reply);
     if (rc == CTL_OK) {
         if (ctl_format (ctl) == OUTPUT_JSON)
-            output_json (s_reply_json (reply, "teams", "team", true), stdout);
+            output_json (pbjson_render (&reply->base, &s_scorecard_view), stdout);
         else
             s_print_wide (ctl, reply, "team", s_headline);
     }
@@ -386,30 +381,18 @@ s_trend (ctl_t *ctl, ctl_args_t *args)
     request.filters = &filters;
     request.period = &period;
     request.kpi = (char *) ctl_arg_operand (args, 0);
-    request.interval = (char *) s_option (args, "interval");
+    const char *interval;
+    if (ctl_arg_choice (args, "interval", s_intervals, "", &interval))
+        return CTL_USAGE;
+    request.interval = (char *) interval;
     uint64_t periods;
     if (ctl_arg_uint (args, "periods", 1, METRICS_CTL_MAX_PERIODS, 0, &periods))
         return CTL_USAGE;
     request.periods = (uint32_t) periods;
     TrendReply *reply;
     int rc = ctl_call (ctl, "metrics", "metrics.Trend", &request, &trend_reply__descriptor, (void **) &reply);
-    if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON) {
-        json_t *json = json_object ();
-        json_object_set_new (json, "kpi", json_string (reply->kpi));
-        json_object_set_new (json, "interval", json_string (reply->interval));
-        json_t *points = json_array ();
-        for (size_t i = 0; i < reply->n_points; i++) {
-            json_t *point = json_object ();
-            json_object_set_new (point, "from", json_string (reply->points [i]->from));
-            json_object_set_new (point, "to", json_string (reply->points [i]->to));
-            json_object_set_new (point, "value", s_value_json (reply->points [i]->value));
-            json_object_set_new (point, "numerator", json_integer ((json_int_t) reply->points [i]->value->numerator));
-            json_object_set_new (point, "denominator", json_integer ((json_int_t) reply->points [i]->value->denominator));
-            json_array_append_new (points, point);
-        }
-        json_object_set_new (json, "points", points);
-        output_json (json, stdout);
-    }
+    if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON)
+        output_json (pbjson_render (&reply->base, &s_trend_view), stdout);
     else
     if (rc == CTL_OK) {
         output_column_t columns [] = { { "from", OUTPUT_TEXT }, { "to", OUTPUT_TEXT }, { "value", OUTPUT_TEXT },
@@ -449,7 +432,7 @@ s_drill (ctl_t *ctl, ctl_args_t *args)
     if (ctl_arg_uint (args, "limit", 1, METRICS_CTL_MAX_LIMIT, 0, &limit))
         return CTL_USAGE;
     request.limit = (uint32_t) limit;
-    request.after = (char *) s_option (args, "after");
+    request.after = (char *) ctl_arg_text (args, "after");
     DrillReply *reply;
     int rc = ctl_call (ctl, "metrics", "metrics.Drill", &request, &drill_reply__descriptor, (void **) &reply);
     if (rc == CTL_OK && ctl_format (ctl) == OUTPUT_JSON)

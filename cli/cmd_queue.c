@@ -13,30 +13,8 @@
 #include "pbjson.h"
 #include "intake.pb-c.h"
 
-//  "a,b" -> a list the Queue message points into (freed by s_free_list).
-static char **
-s_list (const char *text, size_t *count)
-{
-    *count = 0;
-    if (!text || !*text)
-        return NULL;
-    char **list = NULL;
-    char *copy = strdup (text), *save = NULL;
-    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
-        list = (char **) realloc (list, (*count + 1) * sizeof (char *));
-        list [(*count)++] = strdup (item);
-    }
-    free (copy);
-    return list;
-}
-
-static void
-s_free_list (char **list, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free (list [i]);
-    free (list);
-}
+//  A queue's rollout phases (services/intake/queues.c refuses others).
+static const char *const s_phases [] = { "internal", "pilot", "vendor", NULL };
 
 static void
 s_join (char **list, size_t count, char *buf, size_t size)
@@ -100,29 +78,31 @@ s_create (ctl_t *ctl, ctl_args_t *args)
     queue.id = (char *) ctl_arg_operand (args, 0);
     queue.name = (char *) ((value = ctl_arg_option (args, "name"))? value: queue.id);
     queue.owner_team = (char *) ((value = ctl_arg_option (args, "owner-team"))? value: "internal");
-    queue.vendor_team = (char *) ((value = ctl_arg_option (args, "vendor-team"))? value: "");
-    queue.phase = (char *) ((value = ctl_arg_option (args, "phase"))? value: "internal");
+    queue.vendor_team = (char *) ctl_arg_text (args, "vendor-team");
+    if (ctl_arg_choice (args, "phase", s_phases, "internal", &value))
+        return CTL_USAGE;
+    queue.phase = (char *) value;
     uint64_t follow_up_days, priority;
     if (ctl_arg_uint (args, "follow-up-days", 1, 3650, 0, &follow_up_days)
     ||  ctl_arg_uint (args, "priority", 0, 1000000, 0, &priority))
         return CTL_USAGE;
     queue.follow_up_days = (uint32_t) follow_up_days;
     queue.priority = (uint32_t) priority;
-    queue.payer_ids = s_list (ctl_arg_option (args, "payer-ids"), &queue.n_payer_ids);
-    queue.payer_groups = s_list (ctl_arg_option (args, "payer-groups"), &queue.n_payer_groups);
-    queue.locations = s_list (ctl_arg_option (args, "locations"), &queue.n_locations);
-    queue.service_lines = s_list (ctl_arg_option (args, "service-lines"), &queue.n_service_lines);
-    queue.escalation_contacts = s_list (ctl_arg_option (args, "escalation"), &queue.n_escalation_contacts);
+    queue.payer_ids = ctl_arg_list (args, "payer-ids", &queue.n_payer_ids);
+    queue.payer_groups = ctl_arg_list (args, "payer-groups", &queue.n_payer_groups);
+    queue.locations = ctl_arg_list (args, "locations", &queue.n_locations);
+    queue.service_lines = ctl_arg_list (args, "service-lines", &queue.n_service_lines);
+    queue.escalation_contacts = ctl_arg_list (args, "escalation", &queue.n_escalation_contacts);
     Queue *created;
     int rc = ctl_call (ctl, "intake", "queue.Create", &queue, &queue__descriptor, (void **) &created);
     if (rc == CTL_OK)
         s_print_queues (ctl, &created, 1, true);
     codec_free (created);
-    s_free_list (queue.payer_ids, queue.n_payer_ids);
-    s_free_list (queue.payer_groups, queue.n_payer_groups);
-    s_free_list (queue.locations, queue.n_locations);
-    s_free_list (queue.service_lines, queue.n_service_lines);
-    s_free_list (queue.escalation_contacts, queue.n_escalation_contacts);
+    ctl_list_free (queue.payer_ids, queue.n_payer_ids);
+    ctl_list_free (queue.payer_groups, queue.n_payer_groups);
+    ctl_list_free (queue.locations, queue.n_locations);
+    ctl_list_free (queue.service_lines, queue.n_service_lines);
+    ctl_list_free (queue.escalation_contacts, queue.n_escalation_contacts);
     return rc;
 }
 
@@ -156,6 +136,8 @@ s_phase (ctl_t *ctl, ctl_args_t *args)
     QueuePhaseRequest request = QUEUE_PHASE_REQUEST__INIT;
     request.id = (char *) ctl_arg_operand (args, 0);
     request.phase = (char *) ctl_arg_operand (args, 1);
+    if (ctl_parse_choice ("PHASE", request.phase, s_phases))
+        return CTL_USAGE;
     Queue *queue;
     int rc = ctl_call (ctl, "intake", "queue.SetPhase", &request, &queue__descriptor, (void **) &queue);
     if (rc == CTL_OK)

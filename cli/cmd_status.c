@@ -8,6 +8,7 @@
     timeout, not seven. Exit status 0 means all seven processes answered OK.
 */
 #include "ctl.h"
+#include "pbjson.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -120,28 +121,27 @@ s_probe_problems (probe_t *probe, size_t *n)
 //  ---------------------------------------------------------------------
 //  JSON
 
-static json_t *
-s_problems_json (probe_t *probe)
-{
-    json_t *array = json_array ();
-    size_t n;
-    Problem **problems = s_probe_problems (probe, &n);
-    for (size_t i = 0; i < n; i++) {
-        json_t *problem = json_pack ("{s:s, s:s}", "code", problems [i]->code,
-                                     "message", problems [i]->message);
-        if (*problems [i]->subject)
-            json_object_set_new (problem, "subject", json_string (problems [i]->subject));
-        if (problems [i]->seq)
-            json_object_set_new (problem, "seq", json_integer ((json_int_t) problems [i]->seq));
-        if (*problems [i]->stream)
-            json_object_set_new (problem, "stream", json_string (problems [i]->stream));
-        if (*problems [i]->error)
-            json_object_set_new (problem, "error", json_string (problems [i]->error));
-        json_array_append_new (array, problem);
-    }
-    return array;
-}
+//  A problem: code and message always, the rest when it applies.
+static const pbjson_view_t s_problem_view = { &problem__descriptor, (const pbjson_rule_t []) {
+    { "subject", .how = PBJSON_OMIT_EMPTY }, { "seq", .how = PBJSON_OMIT_EMPTY },
+    { "stream", .how = PBJSON_OMIT_EMPTY }, { "error", .how = PBJSON_OMIT_EMPTY }, { NULL } } };
 
+//  A service's row: its Health, the offsets it consumed as {stream: seq}.
+static const pbjson_view_t s_health_view = { &health_reply__descriptor, (const pbjson_rule_t []) {
+    { "service", .how = PBJSON_OMIT },
+    { "consumed", .how = PBJSON_KEYED, .key = "stream", .value = "seq" },
+    { "problems", .view = &s_problem_view }, { NULL } } };
+
+//  The broker's row holds what its Status says of the process; the rest
+//  is the "broker" object (s_broker_view).
+static const pbjson_view_t s_broker_process_view = { &broker_status__descriptor, (const pbjson_rule_t []) {
+    { "streams", .how = PBJSON_OMIT }, { "producers", .how = PBJSON_OMIT }, { "consumers", .how = PBJSON_OMIT },
+    { "retention_hours", .how = PBJSON_OMIT }, { "problems", .view = &s_problem_view }, { NULL } } };
+static const pbjson_view_t s_broker_view = { &broker_status__descriptor, (const pbjson_rule_t []) {
+    { "problems", .how = PBJSON_OMIT }, { NULL } } };
+
+//  A process: what the probe found (not a message: name, endpoint, up,
+//  error), then its reply through the views above.
 static json_t *
 s_process_json (probe_t *probe)
 {
@@ -150,60 +150,11 @@ s_process_json (probe_t *probe)
     json_object_set_new (object, "endpoint", probe->endpoint? json_string (probe->endpoint): json_null ());
     json_object_set_new (object, "up", json_boolean (probe->up));
     json_object_set_new (object, "error", probe->up? json_null (): json_string (probe->error));
-    json_object_set_new (object, "problems", s_problems_json (probe));
-    if (probe->broker) {
-        json_object_set_new (object, "version", json_string (probe->broker->version));
-        json_object_set_new (object, "started_ms", json_integer ((json_int_t) probe->broker->started_ms));
-    }
-    if (probe->health) {
-        HealthReply *health = probe->health;
-        json_object_set_new (object, "version", json_string (health->version));
-        json_object_set_new (object, "started_ms", json_integer ((json_int_t) health->started_ms));
-        json_object_set_new (object, "now_ms", json_integer ((json_int_t) health->now_ms));
-        json_object_set_new (object, "outbox_depth", json_integer ((json_int_t) health->outbox_depth));
-        json_object_set_new (object, "outbox_next_seq", json_integer ((json_int_t) health->outbox_next_seq));
-        json_object_set_new (object, "broker_connected", json_boolean (health->broker_connected));
-        json_t *consumed = json_object ();
-        for (size_t i = 0; i < health->n_consumed; i++)
-            json_object_set_new (consumed, health->consumed [i]->stream,
-                                 json_integer ((json_int_t) health->consumed [i]->seq));
-        json_object_set_new (object, "consumed", consumed);
-    }
-    return object;
-}
-
-static json_t *
-s_broker_json (BrokerStatus *status)
-{
-    json_t *object = json_object ();
-    json_object_set_new (object, "version", json_string (status->version));
-    json_object_set_new (object, "started_ms", json_integer ((json_int_t) status->started_ms));
-    json_object_set_new (object, "retention_hours", json_integer ((json_int_t) status->retention_hours));
-    json_t *streams = json_array ();
-    for (size_t i = 0; i < status->n_streams; i++) {
-        StreamStatus *stream = status->streams [i];
-        json_array_append_new (streams, json_pack ("{s:s, s:I, s:I, s:I}",
-            "stream", stream->stream, "head_seq", (json_int_t) stream->head_seq,
-            "first_seq", (json_int_t) stream->first_seq, "events", (json_int_t) stream->events));
-    }
-    json_object_set_new (object, "streams", streams);
-    json_t *producers = json_array ();
-    for (size_t i = 0; i < status->n_producers; i++) {
-        ProducerStatus *producer = status->producers [i];
-        json_array_append_new (producers, json_pack ("{s:s, s:I, s:I}",
-            "producer", producer->producer, "acked_seq", (json_int_t) producer->acked_seq,
-            "last_seen_ms", (json_int_t) producer->last_seen_ms));
-    }
-    json_object_set_new (object, "producers", producers);
-    json_t *consumers = json_array ();
-    for (size_t i = 0; i < status->n_consumers; i++) {
-        ConsumerStatus *consumer = status->consumers [i];
-        json_array_append_new (consumers, json_pack ("{s:s, s:s, s:I, s:I, s:I}",
-            "consumer", consumer->consumer, "stream", consumer->stream,
-            "applied_seq", (json_int_t) consumer->applied_seq, "lag", (json_int_t) consumer->lag,
-            "last_seen_ms", (json_int_t) consumer->last_seen_ms));
-    }
-    json_object_set_new (object, "consumers", consumers);
+    json_t *reply = probe->health? pbjson_render (&probe->health->base, &s_health_view)
+                  : probe->broker? pbjson_render (&probe->broker->base, &s_broker_process_view)
+                  : json_pack ("{s:[]}", "problems");
+    json_object_update (object, reply);
+    json_decref (reply);
     return object;
 }
 
@@ -407,7 +358,7 @@ s_status (ctl_t *ctl, ctl_args_t *args)
         for (size_t i = 0; i < PROCESS_COUNT; i++)
             json_array_append_new (processes, s_process_json (&probes [i]));
         json_object_set_new (result, "processes", processes);
-        json_object_set_new (result, "broker", broker? s_broker_json (broker->broker): json_null ());
+        json_object_set_new (result, "broker", broker? pbjson_render (&broker->broker->base, &s_broker_view): json_null ());
         output_json (result, stdout);
     }
     else {
@@ -453,7 +404,13 @@ static const ctl_command_t s_commands [] = {
       "(default 1500) with no resend. Exit status 0 only when all seven are up\n"
       "and none reports a problem (--json: \"ok\"; each process's \"problems\" is\n"
       "a list of {code, message}); the reason for each process that is down and\n"
-      "each problem go to stderr.",
+      "each problem go to stderr. A process that is not running and a server that\n"
+      "refused our CURVE key look the same on the wire, so the message says both\n"
+      "and which key we offered. Consumer lag is head minus applied, negative when\n"
+      "a consumer has applied more than the stream holds (the broker's store is\n"
+      "older than the consumer's; docs/operations.md). --json prints one object:\n"
+      "{\"ok\", \"up\", \"problem_count\", \"total\", \"config\", \"processes\": [...],\n"
+      "\"broker\": {...}}; --csv prints the process table only.",
       NULL, s_status },
     { NULL }
 };

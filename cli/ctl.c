@@ -85,13 +85,9 @@ ctl_set_global (ctl_t *self, const char *name, const char *value)
         self->format = OUTPUT_CSV;
     else
     if (streq (name, "timeout")) {
-        char *end;
-        errno = 0;
-        long ms = strtol (value, &end, 10);
-        if (*value == 0 || *end || errno || ms < 1 || ms > 3600000) {
-            fprintf (stderr, "rcmqctl: --timeout %s: expected milliseconds from 1 to 3600000\n", value);
+        uint64_t ms;
+        if (ctl_parse_uint ("--timeout", value, 1, 3600000, &ms))
             return -1;
-        }
         self->timeout_ms = (int) ms;
     }
     return 0;

@@ -64,6 +64,9 @@ typedef struct {
 //  The value of a command option; "" for a flag that was given; NULL when
 //  the option was not given.
 const char *ctl_arg_option (ctl_args_t *args, const char *name);
+//  The same, "" when the option was not given: what a request's string
+//  field holds for "any" (filters, paging cursors).
+const char *ctl_arg_text (ctl_args_t *args, const char *name);
 bool        ctl_arg_flag (ctl_args_t *args, const char *name);
 int         ctl_arg_count (ctl_args_t *args);
 const char *ctl_arg_operand (ctl_args_t *args, int index);
@@ -74,10 +77,31 @@ const char *ctl_arg_operand (ctl_args_t *args, int index);
 //  number from 1 to 1000").
 int         ctl_arg_uint (ctl_args_t *args, const char *name, uint64_t min, uint64_t max,
                           uint64_t fallback, uint64_t *value);
+//  An amount-of-money option in dollars as cents (ctl_parse_cents); absent,
+//  *cents is left as it is.
+int         ctl_arg_cents (ctl_args_t *args, const char *name, int64_t *cents);
+//  An option whose value must be one of choices (ends with NULL); absent,
+//  *value is fallback. Anything else is CTL_USAGE with the choices printed
+//  ("--status deneid: expected one of ready, submitted, ...").
+int         ctl_arg_choice (ctl_args_t *args, const char *name, const char *const *choices,
+                            const char *fallback, const char **value);
+
+//  A comma-separated option ("a,b") as a list of count strings, NULL and 0
+//  when absent or empty; free with ctl_list_free.
+char      **ctl_arg_list (ctl_args_t *args, const char *name, size_t *count);
+void        ctl_list_free (char **list, size_t count);
+
+//  The parsers behind them, for operands and global options. what names
+//  the value in the error ("--limit", "SEQ").
+//  A whole number in [min, max]: digits only, no sign, no blanks.
+int         ctl_parse_uint (const char *what, const char *text, uint64_t min, uint64_t max,
+                            uint64_t *value);
 //  An amount of money in dollars ("120", "120.5", "120.50", "-3.25") as
 //  cents. Anything else ("12x", "1.234", "1e3", "") is CTL_USAGE with the
 //  reason printed, naming option.
-int         ctl_parse_cents (const char *option, const char *text, int64_t *cents);
+int         ctl_parse_cents (const char *what, const char *text, int64_t *cents);
+//  One of choices (ends with NULL).
+int         ctl_parse_choice (const char *what, const char *text, const char *const *choices);
 
 //  ---------------------------------------------------------------------
 //  The context

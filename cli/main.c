@@ -11,6 +11,7 @@
     every usage error.
 */
 #include "ctl.h"
+#include "help.h"
 
 #include <getopt.h>
 
@@ -18,7 +19,7 @@
 #include "groups.def"
 #undef CTL_GROUP
 
-static const ctl_group_t *s_groups [] = {
+static const ctl_group_t *const s_groups [] = {
 #define CTL_GROUP(name) &cmd_##name,
 #include "groups.def"
 #undef CTL_GROUP
@@ -37,6 +38,43 @@ ctl_arg_option (ctl_args_t *args, const char *name)
     return (const char *) zhashx_lookup (args->options, name);
 }
 
+const char *
+ctl_arg_text (ctl_args_t *args, const char *name)
+{
+    const char *value = ctl_arg_option (args, name);
+    return value? value: "";
+}
+
+//  Every usage error about a value reads "rcmqctl: WHAT TEXT: expected ...",
+//  so a script or a person sees which option and which value at once.
+static int
+s_bad_value (const char *what, const char *text, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "rcmqctl: %s %s: expected ", what, text);
+    vfprintf (stderr, format, args);
+    fputc ('\n', stderr);
+    va_end (args);
+    return CTL_USAGE;
+}
+
+int
+ctl_parse_uint (const char *what, const char *text, uint64_t min, uint64_t max, uint64_t *value)
+{
+    //  strtoull alone takes "-1" for 2^64-1 and skips leading blanks; only
+    //  digits, then a range check with overflow seen, are a number here.
+    bool digits = *text != 0;
+    for (const char *p = text; *p; p++)
+        digits = digits && isdigit ((unsigned char) *p);
+    errno = 0;
+    unsigned long long number = digits? strtoull (text, NULL, 10): 0;
+    if (!digits || errno == ERANGE || number < min || number > max)
+        return s_bad_value (what, text, "a whole number from %" PRIu64 " to %" PRIu64, min, max);
+    *value = (uint64_t) number;
+    return CTL_OK;
+}
+
 int
 ctl_arg_uint (ctl_args_t *args, const char *name, uint64_t min, uint64_t max,
               uint64_t fallback, uint64_t *value)
@@ -45,24 +83,13 @@ ctl_arg_uint (ctl_args_t *args, const char *name, uint64_t min, uint64_t max,
     *value = fallback;
     if (!text)
         return CTL_OK;
-    //  strtoull alone takes "-1" for 2^64-1 and skips leading blanks; only
-    //  digits, then a range check with overflow seen, are a number here.
-    bool digits = *text != 0;
-    for (const char *p = text; *p; p++)
-        digits = digits && isdigit ((unsigned char) *p);
-    errno = 0;
-    unsigned long long number = digits? strtoull (text, NULL, 10): 0;
-    if (!digits || errno == ERANGE || number < min || number > max) {
-        fprintf (stderr, "rcmqctl: --%s %s: expected a whole number from %" PRIu64 " to %" PRIu64 "\n",
-                 name, text, min, max);
-        return CTL_USAGE;
-    }
-    *value = (uint64_t) number;
-    return CTL_OK;
+    char what [80];
+    snprintf (what, sizeof what, "--%s", name);
+    return ctl_parse_uint (what, text, min, max, value);
 }
 
 int
-ctl_parse_cents (const char *option, const char *text, int64_t *cents)
+ctl_parse_cents (const char *what, const char *text, int64_t *cents)
 {
     //  Dollars, then at most two decimals: read as text, never through a
     //  double (atof("12x") is 12, and 0.29 * 100 is 28.999...).
@@ -85,15 +112,77 @@ ctl_parse_cents (const char *option, const char *text, int64_t *cents)
             fraction_digits++;
         }
     }
-    if (whole_digits == 0 || *p || fraction_digits > 2 || (p [-1] == '.')) {
-        fprintf (stderr, "rcmqctl: --%s %s: expected an amount in dollars, e.g. 120 or 120.50\n",
-                 option, text);
-        return CTL_USAGE;
-    }
+    if (whole_digits == 0 || *p || fraction_digits > 2 || (p [-1] == '.'))
+        return s_bad_value (what, text, "an amount in dollars, e.g. 120 or 120.50");
     if (fraction_digits == 1)
         fraction *= 10;
     *cents = (dollars * 100 + fraction) * (negative? -1: 1);
     return CTL_OK;
+}
+
+int
+ctl_arg_cents (ctl_args_t *args, const char *name, int64_t *cents)
+{
+    const char *text = ctl_arg_option (args, name);
+    if (!text)
+        return CTL_OK;
+    char what [80];
+    snprintf (what, sizeof what, "--%s", name);
+    return ctl_parse_cents (what, text, cents);
+}
+
+int
+ctl_parse_choice (const char *what, const char *text, const char *const *choices)
+{
+    for (const char *const *choice = choices; *choice; choice++)
+        if (streq (*choice, text))
+            return CTL_OK;
+    char list [1024] = "";
+    for (const char *const *choice = choices; *choice; choice++)
+        snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s",
+                  choice == choices? "": ", ", *choice);
+    return s_bad_value (what, text, "one of %s", list);
+}
+
+int
+ctl_arg_choice (ctl_args_t *args, const char *name, const char *const *choices,
+                const char *fallback, const char **value)
+{
+    const char *text = ctl_arg_option (args, name);
+    *value = fallback;
+    if (!text)
+        return CTL_OK;
+    char what [80];
+    snprintf (what, sizeof what, "--%s", name);
+    if (ctl_parse_choice (what, text, choices))
+        return CTL_USAGE;
+    *value = text;
+    return CTL_OK;
+}
+
+char **
+ctl_arg_list (ctl_args_t *args, const char *name, size_t *count)
+{
+    const char *text = ctl_arg_option (args, name);
+    *count = 0;
+    if (!text || !*text)
+        return NULL;
+    char **list = NULL;
+    char *copy = strdup (text), *save = NULL;
+    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        list = (char **) realloc (list, (*count + 1) * sizeof (char *));
+        list [(*count)++] = strdup (item);
+    }
+    free (copy);
+    return list;
+}
+
+void
+ctl_list_free (char **list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free (list [i]);
+    free (list);
 }
 
 bool
@@ -112,66 +201,6 @@ const char *
 ctl_arg_operand (ctl_args_t *args, int index)
 {
     return index >= 0 && index < args->operand_count? args->operands [index]: NULL;
-}
-
-//  ---------------------------------------------------------------------
-//  Help
-
-static void
-s_print_options (const char *title, const ctl_option_t *options, FILE *out)
-{
-    if (!options || !options [0].name)
-        return;
-    fprintf (out, "\n%s:\n", title);
-    for (const ctl_option_t *option = options; option->name; option++) {
-        char left [64];
-        snprintf (left, sizeof left, "--%s%s%s", option->name,
-                  option->arg? " ": "", option->arg? option->arg: "");
-        fprintf (out, "  %-18s %s\n", left, option->help);
-    }
-}
-
-static void
-s_usage (FILE *out)
-{
-    fprintf (out, "usage: rcmqctl [options] COMMAND [options] [operands]\n\n"
-                  "Operates an rcmq deployment: its keys, its processes and their work.\n"
-                  "Run from the repository after scripts/run it needs no options.\n\n"
-                  "commands:\n");
-    for (size_t g = 0; g < GROUP_COUNT; g++)
-        for (const ctl_command_t *command = s_groups [g]->commands; command->run; command++) {
-            char left [64];
-            snprintf (left, sizeof left, "%s%s%s", s_groups [g]->name,
-                      command->name? " ": "", command->name? command->name: "");
-            fprintf (out, "  %-18s %s\n", left, command->summary);
-        }
-    s_print_options ("global options", ctl_global_options, out);
-    fprintf (out, "\nRun `rcmqctl COMMAND --help` for a command's options. Exit status:\n"
-                  "0 success, 1 failure, 2 usage error. See docs/rcmqctl.md.\n");
-}
-
-static void
-s_group_usage (const ctl_group_t *group, FILE *out)
-{
-    fprintf (out, "usage: rcmqctl %s COMMAND [options]\n\n%s\n\ncommands:\n",
-             group->name, group->summary);
-    for (const ctl_command_t *command = group->commands; command->run; command++) {
-        char left [64];
-        snprintf (left, sizeof left, "%s %s", command->name, command->operands? command->operands: "");
-        fprintf (out, "  %-24s %s\n", left, command->summary);
-    }
-    fprintf (out, "\nRun `rcmqctl %s COMMAND --help` for a command's options.\n", group->name);
-}
-
-static void
-s_command_usage (const ctl_group_t *group, const ctl_command_t *command, FILE *out)
-{
-    fprintf (out, "usage: rcmqctl %s%s%s%s%s [options]\n\n%s\n",
-             group->name, command->name? " ": "", command->name? command->name: "",
-             command->operands? " ": "", command->operands? command->operands: "",
-             command->help? command->help: command->summary);
-    s_print_options ("options", command->options, out);
-    s_print_options ("global options", ctl_global_options, out);
 }
 
 //  ---------------------------------------------------------------------
@@ -283,17 +312,49 @@ s_is_help (const char *word)
     return streq (word, "--help") || streq (word, "-h") || streq (word, "help");
 }
 
+//  `rcmqctl help [GROUP [COMMAND]]` and `rcmqctl help --markdown`.
+static int
+s_help (int argc, char **argv)
+{
+    if (argc == 0) {
+        help_usage (s_groups, GROUP_COUNT, stdout);
+        return CTL_OK;
+    }
+    if (argc == 1 && streq (argv [0], "--markdown")) {
+        help_markdown (s_groups, GROUP_COUNT, stdout);
+        return CTL_OK;
+    }
+    const ctl_group_t *group = s_find_group (argv [0]);
+    if (!group) {
+        fprintf (stderr, "rcmqctl help: unknown command '%s' (see `rcmqctl --help`)\n", argv [0]);
+        return CTL_USAGE;
+    }
+    if (argc == 1) {
+        help_group (group, stdout);
+        return CTL_OK;
+    }
+    const ctl_command_t *command = s_find_command (group, argv [1]);
+    if (!command || argc > 2) {
+        fprintf (stderr, "rcmqctl help %s: unknown command '%s' (see `rcmqctl %s --help`)\n",
+                 group->name, argv [1], group->name);
+        return CTL_USAGE;
+    }
+    help_command (group, command, stdout);
+    return CTL_OK;
+}
+
 //  Finds the command argv names and runs it; returns the exit code.
 static int
 s_dispatch (ctl_t *ctl, int argc, char **argv, zhashx_t *values)
 {
     int next;
     parse_t parsed = s_parse (ctl, argc, argv, "rcmqctl", NULL, true, values, &next);
-    if (parsed != PARSE_OK || next >= argc || streq (argv [next], "help")) {
-        bool asked = parsed == PARSE_HELP || (next < argc && streq (argv [next], "help"));
+    if (parsed == PARSE_OK && next < argc && streq (argv [next], "help"))
+        return s_help (argc - next - 1, argv + next + 1);
+    if (parsed != PARSE_OK || next >= argc) {
         if (parsed != PARSE_USAGE)
-            s_usage (asked? stdout: stderr);
-        return asked? CTL_OK: CTL_USAGE;
+            help_usage (s_groups, GROUP_COUNT, parsed == PARSE_HELP? stdout: stderr);
+        return parsed == PARSE_HELP? CTL_OK: CTL_USAGE;
     }
     const ctl_group_t *group = s_find_group (argv [next]);
     if (!group) {
@@ -306,7 +367,7 @@ s_dispatch (ctl_t *ctl, int argc, char **argv, zhashx_t *values)
     if (command->name) {
         next++;
         if (next >= argc || s_is_help (argv [next])) {
-            s_group_usage (group, next < argc? stdout: stderr);
+            help_group (group, next < argc? stdout: stderr);
             return next < argc? CTL_OK: CTL_USAGE;
         }
         command = s_find_command (group, argv [next]);
@@ -323,7 +384,7 @@ s_dispatch (ctl_t *ctl, int argc, char **argv, zhashx_t *values)
     char **sub_argv = argv + next;
     parsed = s_parse (ctl, sub_argc, sub_argv, what, command->options, false, values, &next);
     if (parsed == PARSE_HELP) {
-        s_command_usage (group, command, stdout);
+        help_command (group, command, stdout);
         return CTL_OK;
     }
     if (parsed == PARSE_USAGE)

@@ -7,6 +7,7 @@
 #include "output.h"
 #include "pbjson.h"
 #include "claims.pb-c.h"
+#include "metrics.pb-c.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -133,6 +134,78 @@ START_TEST (test_printf)
 }
 END_TEST
 
+//  pbjson views (issue 13 item 6): each rule does what it says, fields no
+//  rule names stay as they are, several rules may read one field.
+static json_t *
+s_double_amount (const ProtobufCMessage *message)
+{
+    return json_integer (2 * ((const KpiValue *) message)->amount);
+}
+
+static const pbjson_view_t s_set_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .how = PBJSON_OMIT_EMPTY },
+    { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_double_amount },
+    { "aging", .how = PBJSON_KEYED, .as = "aging", .key = "name", .value = "cents" },
+    { "aging", .how = PBJSON_KEYED, .as = "aging_patient", .key = "name", .value = "patient_cents" },
+    { "denials", .how = PBJSON_OMIT },
+    { "rejections", .as = "by_rule" }, { NULL } } };
+static const pbjson_view_t s_reply_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "overall", .how = PBJSON_INLINE, .view = &s_set_view },
+    { "groups", .view = &s_set_view }, { NULL } } };
+
+START_TEST (test_pbjson_views)
+{
+    KpiValue paid = KPI_VALUE__INIT, clean = KPI_VALUE__INIT;
+    paid.name = "paid"; paid.amount = 21;
+    clean.name = "clean"; clean.amount = 5;
+    KpiValue *values [] = { &paid, &clean };
+    AgingBucket young = AGING_BUCKET__INIT;
+    young.name = "0_30"; young.cents = 700; young.patient_cents = 100;
+    AgingBucket *aging [] = { &young };
+    KpiSet overall = KPI_SET__INIT, group = KPI_SET__INIT;
+    overall.n_values = 2; overall.values = values;
+    overall.n_aging = 1; overall.aging = aging;
+    group.key = "medicare";
+    KpiSet *groups [] = { &group };
+    KpiReply reply = KPI_REPLY__INIT;
+    reply.as_of = "2026-11-02";
+    reply.window_days = 90;
+    reply.overall = &overall;
+    reply.n_groups = 1; reply.groups = groups;
+
+    json_t *json = pbjson_render (&reply.base, &s_reply_view);
+    //  Untouched fields as pbjson_message has them.
+    ck_assert_str_eq (json_string_value (json_object_get (json, "as_of")), "2026-11-02");
+    ck_assert_int_eq (json_integer_value (json_object_get (json, "window_days")), 90);
+    ck_assert_ptr_nonnull (json_object_get (json, "group_by"));
+    //  INLINE + KEYED_INLINE: the overall figures at the top, by name.
+    ck_assert_ptr_null (json_object_get (json, "overall"));
+    ck_assert_ptr_null (json_object_get (json, "values"));
+    ck_assert_int_eq (json_integer_value (json_object_get (json, "paid")), 42);
+    ck_assert_int_eq (json_integer_value (json_object_get (json, "clean")), 10);
+    //  Two KEYED rules on one field.
+    ck_assert_int_eq (json_integer_value (json_object_get (json_object_get (json, "aging"), "0_30")), 700);
+    ck_assert_int_eq (json_integer_value (json_object_get (json_object_get (json, "aging_patient"), "0_30")), 100);
+    //  OMIT, renamed, OMIT_EMPTY (the overall key is "").
+    ck_assert_ptr_null (json_object_get (json, "denials"));
+    ck_assert_ptr_null (json_object_get (json, "rejections"));
+    ck_assert (json_is_array (json_object_get (json, "by_rule")));
+    ck_assert_ptr_null (json_object_get (json, "key"));
+    //  A message field's view applies to each of its messages.
+    json_t *first = json_array_get (json_object_get (json, "groups"), 0);
+    ck_assert_str_eq (json_string_value (json_object_get (first, "key")), "medicare");
+    ck_assert_ptr_null (json_object_get (first, "denials"));
+    ck_assert_int_eq (json_object_size (json_object_get (first, "aging")), 0);
+    json_decref (json);
+
+    //  Without a view, every field as it stands.
+    json = pbjson_message (&overall.base);
+    ck_assert_int_eq (json_array_size (json_object_get (json, "values")), 2);
+    ck_assert_ptr_nonnull (json_object_get (json, "denials"));
+    json_decref (json);
+}
+END_TEST
+
 Suite *
 output_suite (void)
 {
@@ -142,6 +215,7 @@ output_suite (void)
     tcase_add_test (tcase, test_csv_line_breaks);
     tcase_add_test (tcase, test_json_keeps_fields);
     tcase_add_test (tcase, test_printf);
+    tcase_add_test (tcase, test_pbjson_views);
     suite_add_tcase (suite, tcase);
     return suite;
 }
