@@ -93,5 +93,22 @@ const char *x12_segment_element (x12_segment_t *self, size_t index);
 const char *x12_segment_component (x12_segment_t *self, size_t index, size_t component);
 //  Number of components in element index (0 when the element is absent).
 size_t      x12_segment_components (x12_segment_t *self, size_t index);
+//  Copies the error after -1 into a report's fields (a reader built on
+//  this one hands its caller one report: segment number, id, reason).
+void x12_reader_error_into (x12_reader_t *self, uint64_t *segment, char *id, size_t id_size,
+                            char *error, size_t error_size);
+
+//  Element values, exact (no floating point), shared by every reader of
+//  X12 (837P at intake; 835 and 277CA at claims).
+//
+//  "123.45", "100", "-5.5", ".5" -> cents. Returns 0, or -1 when not a
+//  decimal with at most two significant fraction digits or out of range.
+int x12_cents (const char *text, int64_t *cents);
+//  "1", "1.5", "0.125" -> thousandths. Returns 0 or -1.
+int x12_milli (const char *text, int64_t *milli);
+//  1 when text is a valid CCYYMMDD calendar date, else 0.
+int x12_valid_date (const char *text);
+//  A counting number as HL01/HL02 carry it (1 to 12 digits). 0 or -1.
+int x12_number (const char *text, uint64_t *value);
 
 #endif

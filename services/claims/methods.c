@@ -163,9 +163,9 @@ s_follow_up (server_call_t *call)
                                  "claims.FollowUp: next action date '%s' is not a date", request->next_action_date);
     }
     if (*request->assignee)
-        ledger_set_text (&record->assignee, request->assignee);
+        codec_set_text (&record->assignee, request->assignee);
     if (*request->next_action_date)
-        ledger_set_text (&record->next_action_date, date);
+        codec_set_text (&record->next_action_date, date);
     if (*request->note) {
         Note note = NOTE__INIT;
         note.time_ms = clock_now_ms ();

@@ -190,13 +190,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
             free (pcn);
             continue;
         }
-        //  ledger_set_text, not free: an empty field of a decoded message
+        //  codec_set_text, not free: an empty field of a decoded message
         //  points at protobuf-c's shared empty string, and freeing it
         //  killed the process at every submit of a voided or corrected
         //  claim that had no payer claim number in its claim data.
-        ledger_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+        codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
         if (*record->payer_claim_number)
-            ledger_set_text (&claim->payer_claim_number, record->payer_claim_number);
+            codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
         char error [WRITE837_ERROR_SIZE];
         if (write837_check (claim, record->dims->payer_id, error)) {
             s_skip (reply, pcn, error);
@@ -262,7 +262,7 @@ s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const cha
     char error [256];
     int rc = 0;
     if (lifecycle_move (record, next, call->caller->name, reason, now, error, sizeof error) == 0) {
-        ledger_set_text (&record->submission_file, filename);
+        codec_set_text (&record->submission_file, filename);
         record->submitted_ms = now;
         ClaimEvent event = CLAIM_EVENT__INIT;
         event.from_status = old_status;
