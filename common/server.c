@@ -132,36 +132,14 @@ server_set_reply_cache (server_t *self, size_t max_bytes, uint64_t max_age_ms)
     self->cache_max_age_ms = max_age_ms;
 }
 
-//  A whole number of at least min in the config, else the default; -1
-//  with the reason when the value is there but not such a number.
-static int
-s_config_size (config_t *config, const char *key, uint64_t min, uint64_t fallback, uint64_t *value,
-               char *error, size_t size)
-{
-    const char *text = config_get (config, key, "");
-    *value = fallback;
-    if (!*text)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (errno || *end || end == text || *text == '-' || number < min) {
-        snprintf (error, size, "%s = '%s': expected a whole number from %llu up",
-                  key, text, (unsigned long long) min);
-        return -1;
-    }
-    *value = (uint64_t) number;
-    return 0;
-}
-
 int
 server_configure (server_t *self, config_t *config, char *error, size_t size)
 {
-    uint64_t bytes, age;
-    if (s_config_size (config, "api/reply-cache-bytes", 0, SERVER_CACHE_BYTES, &bytes, error, size)
-    ||  s_config_size (config, "api/reply-cache-ms", 0, SERVER_CACHE_AGE_MS, &age, error, size))
+    int64_t bytes, age;
+    if (config_get_int_checked (config, "api/reply-cache-bytes", SERVER_CACHE_BYTES, 0, INT64_MAX, &bytes, error, size)
+    ||  config_get_int_checked (config, "api/reply-cache-ms", SERVER_CACHE_AGE_MS, 0, INT64_MAX, &age, error, size))
         return -1;
-    server_set_reply_cache (self, (size_t) bytes, age);
+    server_set_reply_cache (self, (size_t) bytes, (uint64_t) age);
     return 0;
 }
 
@@ -197,6 +175,13 @@ uint64_t
 server_handled (server_t *self)
 {
     return self->handled;
+}
+
+keyring_t *
+server_keyring (server_t *self)
+{
+    assert (self);
+    return self->keyring;
 }
 
 //  --------------------------------------------------------------------------

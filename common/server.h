@@ -117,6 +117,9 @@ int         server_attach (server_t *self, zloop_t *loop);
 //  Stops taking requests: the socket is closed (on shutdown).
 void        server_close (server_t *self, zloop_t *loop);
 uint64_t    server_handled (server_t *self);
+//  The keyring the server checks callers against, for methods that name
+//  another identity (an assignee must be a known user).
+keyring_t  *server_keyring (server_t *self);
 
 void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)

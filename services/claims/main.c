@@ -52,7 +52,12 @@ s_start (service_t *service)
         log_error ("cannot open the outbound folder", "error", json_string (error), NULL);
         return -1;
     }
-    self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
+    int64_t days;
+    if (config_get_int_checked (self->config, "claims/follow-up-days", 30, 0, 3650, &days, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return -1;
+    }
+    self->follow_up_days = (int) days;
     service_add_methods (service, claims_read_methods);
     service_add_methods (service, claims_submit_methods);
     service_add_methods (service, claims_remit_methods);

@@ -150,8 +150,13 @@ s_start (service_t *service)
         log_error ("cannot create the 999 folder", "error", json_string (error), NULL);
         return -1;
     }
+    int64_t filing_days;
+    if (config_get_int_checked (config, "intake/filing-days", 365, 0, 3650, &filing_days, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return -1;
+    }
     self->scrub = scrub_new ();
-    scrub_set_default_filing_days (self->scrub, (uint32_t) config_get_int (config, "intake/filing-days", 365));
+    scrub_set_default_filing_days (self->scrub, (uint32_t) filing_days);
     self->queues = queues_new (self->store, self->outbox);
     if (store_write (self->store, s_ensure_default, self->queues))
         return -1;
