@@ -48,6 +48,8 @@ s_matches (const ClaimListRequest *request, const ClaimRecord *record)
 //  A filter naming what does not exist is refused with what does: an empty
 //  list would read as "nothing to do" (issue 12 item 8). Queues are those
 //  claims has heard of (queue.changed), statuses the lifecycle's.
+//
+//  0 (with the call failed when the queue is unknown), or an LMDB error.
 static int
 s_check_queue (server_call_t *call, const char *queue)
 {
@@ -77,24 +79,28 @@ s_check_queue (server_call_t *call, const char *queue)
                              call->request->method, queue, *known? known: "none yet");
 }
 
-static int
-s_check_status (server_call_t *call, const char *status)
+//  False, with the call failed, when status is not the lifecycle's.
+static bool
+s_status_known (server_call_t *call, const char *status)
 {
     if (lifecycle_known (status))
-        return 0;
+        return true;
     char known [256];
     lifecycle_names (known, sizeof known);
-    return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no status '%s' (statuses: %s)",
-                             call->request->method, status, known);
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no status '%s' (statuses: %s)",
+                      call->request->method, status, known);
+    return false;
 }
 
-static int
-s_check_limit (server_call_t *call, uint32_t requested, size_t *limit)
+//  False, with the call failed, when the limit is above the maximum.
+static bool
+s_limit_taken (server_call_t *call, uint32_t requested, size_t *limit)
 {
     char error [128];
-    if (store_page_limit (requested, LIST_DEFAULT, LIST_MAX, limit, error, sizeof error))
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s", call->request->method, error);
-    return 0;
+    if (store_page_limit (requested, LIST_DEFAULT, LIST_MAX, limit, error, sizeof error) == 0)
+        return true;
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s", call->request->method, error);
+    return false;
 }
 
 typedef struct {
@@ -124,14 +130,14 @@ s_list (server_call_t *call)
     claims_t *self = claims_state (call);
     ClaimListRequest *request = (ClaimListRequest *) call->body;
     size_t limit;
-    if (*request->status && s_check_status (call, request->status))
+    if (*request->status && !s_status_known (call, request->status))
         return 0;
     if (*request->queue) {
         int rc = s_check_queue (call, request->queue);
         if (rc || call->status)
             return rc;
     }
-    if (s_check_limit (call, request->limit, &limit))
+    if (!s_limit_taken (call, request->limit, &limit))
         return 0;
     //  With a status, walk that status's index ("status\0pcn"); else every
     //  claim, by PCN.
@@ -278,7 +284,7 @@ s_due (server_call_t *call)
         if (rc || call->status)
             return rc;
     }
-    if (s_check_limit (call, request->limit, &limit))
+    if (!s_limit_taken (call, request->limit, &limit))
         return 0;
     uint64_t now = clock_now_ms ();
     char today [9];

@@ -26,6 +26,7 @@ static s_suite_t s_suites [] = {
     { "scope", scope_suite },
     { "stores", stores_suite },
     { "upload", upload_suite },
+    { "filters", filters_suite },
 };
 
 int

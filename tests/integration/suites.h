@@ -20,5 +20,6 @@ Suite *producers_suite (void);
 Suite *scope_suite (void);
 Suite *stores_suite (void);
 Suite *upload_suite (void);
+Suite *filters_suite (void);
 
 #endif
