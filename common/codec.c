@@ -121,8 +121,10 @@ codec_append (void *array_p, size_t *count, void *item)
 void
 codec_append_text (char ***array, size_t *count, const char *text)
 {
-    char *copy = NULL;
-    codec_set_text (&copy, text);
+    //  Always a heap copy, "" too: protobuf-c frees every element of a
+    //  repeated string, so the shared empty string must never be one.
+    char *copy = strdup (text? text: "");
+    assert (copy);
     codec_append (array, count, copy);
 }
 

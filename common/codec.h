@@ -39,7 +39,7 @@ void      codec_set_text (char **field, const char *value);
 //  Appends an item to a repeated field (the address of its array of
 //  pointers, and its count); the message takes ownership of item.
 void      codec_append (void *array_p, size_t *count, void *item);
-//  Appends a heap copy of text to a repeated string field.
+//  Appends a heap copy of text ("" when NULL) to a repeated string field.
 void      codec_append_text (char ***array, size_t *count, const char *text);
 
 //  Appends a length-delimited field (wire type 2) to a growing buffer: the

@@ -571,6 +571,7 @@ struct _store_iter_t {
     uint8_t *from;                  //  where the walk starts (prefix + from)
     size_t from_size;
     bool started;
+    bool ended;                     //  past the prefix, or an error
     MDB_val key;                    //  the current row's key
     int error;
 };
@@ -617,13 +618,16 @@ store_iter_seek (store_iter_t *self, const void *from, size_t from_size)
     if (from_size)
         memcpy (self->from + self->prefix_size, from, from_size);
     self->started = false;
+    self->ended = self->cursor == NULL;     //  a cursor that never opened
+    if (self->cursor)
+        self->error = 0;
 }
 
 bool
 store_iter_next (store_iter_t *self, MDB_val *key, MDB_val *value)
 {
     assert (self && key && value);
-    if (!self->cursor || self->error)
+    if (self->ended)
         return false;
     int rc;
     if (self->started)
@@ -639,8 +643,7 @@ store_iter_next (store_iter_t *self, MDB_val *key, MDB_val *value)
         rc = MDB_NOTFOUND;          //  past the prefix
     if (rc) {
         self->error = rc == MDB_NOTFOUND? 0: rc;
-        mdb_cursor_close (self->cursor);
-        self->cursor = NULL;
+        self->ended = true;
         return false;
     }
     self->key = *key;
