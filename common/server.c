@@ -217,6 +217,13 @@ server_call_subject (server_call_t *call, const char *id)
 }
 
 void
+server_call_subjects (server_call_t *call, char *const *ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        server_call_subject (call, ids [i]);
+}
+
+void
 server_call_scope (server_call_t *call, const char *kind, const char *id,
                    const char *phase, const char *vendor_team)
 {

@@ -125,6 +125,8 @@ void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
             __attribute__ ((format (printf, 3, 4)));
 void        server_call_subject (server_call_t *call, const char *id);
+//  The same for each of count ids (a list's page).
+void        server_call_subjects (server_call_t *call, char *const *ids, size_t count);
 //  For resolvers: the request acts on subject `id` of `kind` ("claim"),
 //  whose queue is in `phase` with `vendor_team` (both NULL when the subject
 //  does not exist). Call once per subject; all must be in scope.

@@ -686,16 +686,20 @@ int
 store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
                  store_page_row_fn *fn, store_page_free_fn *free_row, void *arg, store_page_t *page)
 {
-    assert (query && query->limit && fn && free_row && page);
+    assert (query && query->table && query->limit && fn && free_row && page);
     memset (page, 0, sizeof *page);
     page->free_row = free_row;
     page->rows = (void **) calloc (query->limit + 1, sizeof (void *));
-    assert (page->rows);
+    page->ids = (char **) calloc (query->limit + 1, sizeof (char *));
+    assert (page->rows && page->ids);
+    bool by_index = query->key && *query->key;
+    assert (!by_index || query->index);
     const char *after = query->after? query->after: "";
     size_t after_size = strlen (after);
-    store_iter_t *iter = store_iter_new (store, txn, query->table, query->prefix, query->prefix_size);
+    store_iter_t *iter = by_index
+        ? store_iter_new (store, txn, query->index, query->key, strlen (query->key) + 1)    //  with its 0
+        : store_iter_new (store, txn, query->table, NULL, 0);
     store_iter_seek (iter, after, after_size);
-    char *last = NULL;              //  the id of the page's last row
     MDB_val key, value;
     while (store_iter_next (iter, &key, &value)) {
         MDB_val suffix = store_iter_suffix (iter);
@@ -712,17 +716,14 @@ store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
         }
         if (page->count == query->limit) {
             //  One kept row beyond the page: there is a next page.
-            page->next_after = last;
-            last = NULL;
+            page->next_after = strdup (page->ids [page->count - 1]);
             free_row (row);
             free (id);
             break;
         }
-        page->rows [page->count++] = row;
-        free (last);
-        last = id;
+        page->rows [page->count] = row;
+        page->ids [page->count++] = id;
     }
-    free (last);
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     if (!page->next_after)
@@ -734,9 +735,12 @@ void
 store_page_clear (store_page_t *page)
 {
     assert (page);
-    for (size_t i = 0; i < page->count; i++)
+    for (size_t i = 0; i < page->count; i++) {
         page->free_row (page->rows [i]);
+        free (page->ids [i]);
+    }
     free (page->rows);
+    free (page->ids);
     free (page->next_after);
     memset (page, 0, sizeof *page);
 }

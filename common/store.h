@@ -165,30 +165,32 @@ MDB_val       store_iter_suffix (store_iter_t *self);
 int           store_iter_error (store_iter_t *self);
 
 //  ---------------------------------------------------------------------
-//  Paging: what every list method does with an index. A page is the rows
-//  of one prefix (an index's "status\0", "queue\0"; none for a whole table)
-//  whose id (the key after the prefix) comes after the previous page's last
-//  id, kept or passed over one by one by the method, at most limit of them;
-//  next_after is the id of the page's last row when more rows follow, else
-//  "" (a client asks again with after = next_after).
+//  Paging: what every list method does. A page is the rows of a table in
+//  id order, or with a key the rows of an index under "key\0" (claims'
+//  by_status "paid\0P1"), whose id (the table's key; the index key after
+//  "key\0") comes after the previous page's last id, kept or passed over
+//  one by one by the method, at most limit of them; next_after is the id
+//  of the page's last row when more rows follow, else "" (a client asks
+//  again with after = next_after).
 
 typedef struct {
-    const char *table;
-    const void *prefix;             //  NULL for the whole table
-    size_t prefix_size;
-    const char *after;              //  "" or NULL: from the first row
+    const char *table;              //  rows by id
+    const char *index;              //  rows by "key\0id", walked when key is not ""
+    const char *key;                //  NULL or "": the whole table
+    const char *after;              //  NULL or "": from the first row
     size_t limit;                   //  from store_page_limit
 } store_page_query_t;
 
 //  Turns one row into what the page keeps (the page owns it), or NULL to
 //  pass the row over (filtered out, out of scope, not decodable). id is the
-//  key after the prefix, as text.
+//  row's id as text; value is the table's value, or the index's.
 typedef void *(store_page_row_fn) (void *arg, const char *id, const MDB_val *value);
 //  Frees a kept row (codec_free for messages).
 typedef void (store_page_free_fn) (void *row);
 
 typedef struct {
     void **rows;                    //  count rows (NULL-terminated)
+    char **ids;                     //  their ids (the subjects of the call)
     size_t count;
     char *next_after;               //  "" on the last page
     store_page_free_fn *free_row;

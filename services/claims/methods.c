@@ -142,13 +142,7 @@ s_list (server_call_t *call)
     //  With a status, walk that status's index ("status\0pcn"); else every
     //  claim, by PCN.
     s_list_t list = { call, request, *request->status };
-    store_page_query_t query = {
-        .table = list.by_status? "by_status": "claims",
-        .prefix = request->status,
-        .prefix_size = list.by_status? strlen (request->status) + 1: 0,     //  with its 0
-        .after = request->after,
-        .limit = limit
-    };
+    store_page_query_t query = { "claims", "by_status", request->status, request->after, limit };
     store_page_t page;
     int rc = store_page_read (self->store, call->txn, &query, s_list_row, codec_free, &list, &page);
     if (rc == 0) {
@@ -156,8 +150,7 @@ s_list (server_call_t *call)
         reply.n_claims = page.count;
         reply.claims = (ClaimRecord **) page.rows;
         reply.next = page.next_after;
-        for (size_t i = 0; i < page.count; i++)
-            server_call_subject (call, reply.claims [i]->pcn);
+        server_call_subjects (call, page.ids, page.count);
         server_call_reply (call, &reply);
     }
     store_page_clear (&page);

@@ -157,15 +157,8 @@ s_list_rejections (server_call_t *call)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.ListRejections: %s", error);
     //  With a queue, walk its index ("queue\0claim id"); else every
     //  rejection, by claim id.
-    bool by_queue = *request->queue;
     s_rejections_t list = { call, request };
-    store_page_query_t query = {
-        .table = by_queue? "rejections_by_queue": "rejections",
-        .prefix = request->queue,
-        .prefix_size = by_queue? strlen (request->queue) + 1: 0,   //  with its 0
-        .after = request->after,
-        .limit = limit
-    };
+    store_page_query_t query = { "rejections", "rejections_by_queue", request->queue, request->after, limit };
     store_page_t page;
     int rc = store_page_read (intake->store, call->txn, &query, s_rejection_row, codec_free, &list, &page);
     if (rc == 0) {
@@ -173,8 +166,7 @@ s_list_rejections (server_call_t *call)
         reply.n_rejections = page.count;
         reply.rejections = (Rejection **) page.rows;
         reply.next = page.next_after;
-        for (size_t i = 0; i < page.count; i++)
-            server_call_subject (call, reply.rejections [i]->claim_id);
+        server_call_subjects (call, page.ids, page.count);
         server_call_reply (call, &reply);
     }
     store_page_clear (&page);

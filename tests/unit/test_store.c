@@ -895,14 +895,16 @@ static char *
 s_page (store_t *store, const char *after, size_t limit, char *next, size_t next_size)
 {
     MDB_txn *txn = store_read_begin (store);
-    store_page_query_t query = { "main", "paid", 5, after, limit };
+    store_page_query_t query = { "log", "main", "paid", after, limit };
     store_page_t page;
     int calls = 0;
     ck_assert_int_eq (store_page_read (store, txn, &query, s_keep_row, free, &calls, &page), 0);
     static char rows [128];
     rows [0] = 0;
-    for (size_t i = 0; i < page.count; i++)
+    for (size_t i = 0; i < page.count; i++) {
+        ck_assert_str_eq (page.ids [i], (char *) page.rows [i]);
         snprintf (rows + strlen (rows), sizeof rows - strlen (rows), "%s ", (char *) page.rows [i]);
+    }
     snprintf (next, next_size, "%s", page.next_after);
     store_page_clear (&page);
     store_read_end (&txn);
