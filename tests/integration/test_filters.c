@@ -23,6 +23,10 @@
             naming 5000 and 1000; with limit 1000, OK
         rcmqctl claims due --queue q-nope                     exits non-zero
 
+    And a malformed setting (claims/follow-up-days = 3O, intake/filing-days,
+    broker/retention-hours) stops the process's start with a log line
+    naming the key and the value.
+
     The expected queue names come from this test's own set-up (the queue it
     created, intake's built-in default), the statuses from the lifecycle
     documented in docs (a fixed list here), never from the stores.
@@ -36,6 +40,7 @@
 #include "intake.pb-c.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +331,45 @@ START_TEST (test_filters_refused)
 }
 END_TEST
 
+//  A malformed setting stops the start, naming the key and the value;
+//  before, config_get_int took "3O" for the default 30 without a word.
+typedef struct {
+    const char *service;
+    const char *env;
+    const char *value;
+    const char *logged;
+} s_setting_t;
+
+START_TEST (test_malformed_setting_refused)
+{
+    static const s_setting_t settings [] = {
+        { "claims", "RCMQ_CLAIMS_FOLLOW_UP_DAYS", "3O", "claims/follow-up-days = '3O'" },
+        { "intake", "RCMQ_INTAKE_FILING_DAYS",    "1 year", "intake/filing-days = '1 year'" },
+        { "broker", "RCMQ_BROKER_RETENTION_HOURS", "-5", "broker/retention-hours = '-5'" },
+    };
+    s_run_t run;
+    memset (&run, 0, sizeof run);
+    run.harness = harness_new ("settings");
+    bool ready = run.harness && harness_keys (run.harness, NULL) == 0 && harness_config (run.harness);
+    harness_check (&run, ready, "cannot make keys or config");
+    for (size_t i = 0; ready && i < sizeof settings / sizeof settings [0]; i++) {
+        setenv (settings [i].env, settings [i].value, 1);
+        harness_proc_t *proc = harness_spawn_service (run.harness, settings [i].service);
+        int status = proc? harness_wait (proc, harness_scaled_ms (20000)): -1;
+        if (status == -1 && proc)
+            harness_kill (proc, SIGKILL);
+        unsetenv (settings [i].env);
+        harness_check (&run, status > 0 && status < 128, "%s with %s=%s: exit %d, expected a refused start",
+                       settings [i].service, settings [i].env, settings [i].value, status);
+        harness_check (&run, harness_log_contains (run.harness, settings [i].service, settings [i].logged),
+                       "%s's log does not say %s", settings [i].service, settings [i].logged);
+    }
+    if (run.harness)
+        harness_destroy (&run.harness, run.failed > 0);
+    ck_assert_msg (run.failed == 0, "%d check(s) failed:\n%s", run.failed, run.failures);
+}
+END_TEST
+
 Suite *
 filters_suite (void)
 {
@@ -333,6 +377,7 @@ filters_suite (void)
     TCase *tc = tcase_create ("refused");
     tcase_set_timeout (tc, FILTERS_TEST_TIMEOUT);
     tcase_add_test (tc, test_filters_refused);
+    tcase_add_test (tc, test_malformed_setting_refused);
     suite_add_tcase (suite, tc);
     return suite;
 }
