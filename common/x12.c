@@ -14,6 +14,7 @@
 #include "x12.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -873,4 +874,18 @@ x12_reader_error_into (x12_reader_t *self, uint64_t *segment, char *id, size_t i
     *segment = x12_reader_error_segment (self);
     snprintf (id, id_size, "%s", x12_reader_error_id (self));
     snprintf (error, error_size, "%s", x12_reader_error (self));
+}
+
+void
+x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_size,
+                   char *error, size_t error_size, const char *format, va_list args)
+{
+    char reason [256];
+    vsnprintf (reason, sizeof reason, format, args);
+    if (segment)
+        *segment = x12_segment_number (seg);
+    if (id)
+        snprintf (id, id_size, "%s", x12_segment_id (seg));
+    snprintf (error, error_size, "segment %" PRIu64 " (%s): %s",
+              x12_segment_number (seg), x12_segment_id (seg), reason);
 }

@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 typedef struct _x12_reader_t x12_reader_t;
@@ -93,6 +94,13 @@ const char *x12_segment_element (x12_segment_t *self, size_t index);
 const char *x12_segment_component (x12_segment_t *self, size_t index, size_t component);
 //  Number of components in element index (0 when the element is absent).
 size_t      x12_segment_components (x12_segment_t *self, size_t index);
+//  A reader's refusal of segment seg, as every reader words it: "segment
+//  N (ID): reason", the reason from format, into error; the segment's
+//  number and id into *segment and id when they are not NULL.
+void x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_size,
+                        char *error, size_t error_size, const char *format, va_list args)
+    __attribute__ ((format (printf, 7, 0)));
+
 //  Copies the error after -1 into a report's fields (a reader built on
 //  this one hands its caller one report: segment number, id, reason).
 void x12_reader_error_into (x12_reader_t *self, uint64_t *segment, char *id, size_t id_size,

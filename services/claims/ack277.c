@@ -49,15 +49,11 @@ s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
 {
     ack277_report_t *report = self->report;
     self->failed = true;
-    char reason [256];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, &report->error_segment, report->error_id, sizeof report->error_id,
+                       report->error, sizeof report->error, format, args);
     va_end (args);
-    report->error_segment = x12_segment_number (seg);
-    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    snprintf (report->error, sizeof report->error, "segment %" PRIu64 " (%s): %s",
-              report->error_segment, report->error_id, reason);
     return -1;
 }
 

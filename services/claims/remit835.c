@@ -94,14 +94,11 @@ s_in_claim (s_reader_t *self, x12_segment_t *seg)
 static int
 s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
 {
-    char reason [256];
+    char text [320];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, NULL, NULL, 0, text, sizeof text, format, args);
     va_end (args);
-    char text [320];
-    snprintf (text, sizeof text, "segment %" PRIu64 " (%s): %s",
-              x12_segment_number (seg), x12_segment_id (seg), reason);
     if (s_in_claim (self, seg)) {
         RemitClaim *claim = self->claim;
         if (!*claim->error) {

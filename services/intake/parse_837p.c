@@ -219,16 +219,12 @@ s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
 {
     parse_837p_report_t *report = self->report;
     self->failed = true;
-    char reason [256];
+    char error [sizeof report->error];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, &report->error_segment, report->error_id, sizeof report->error_id,
+                       error, sizeof error, format, args);
     va_end (args);
-    report->error_segment = x12_segment_number (seg);
-    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    char error [sizeof report->error];
-    snprintf (error, sizeof error, "segment %llu (%s): %s",
-              (unsigned long long) report->error_segment, report->error_id, reason);
     s_report_error (report, error);
     return -1;
 }
