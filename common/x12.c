@@ -889,3 +889,27 @@ x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_si
     snprintf (error, error_size, "segment %" PRIu64 " (%s): %s",
               x12_segment_number (seg), x12_segment_id (seg), reason);
 }
+
+int
+x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
+            char *reason, size_t reason_size)
+{
+    const char *id_text = x12_segment_element (seg, 1);
+    const char *parent_text = x12_segment_element (seg, 2);
+    *parent = 0;
+    if (x12_number (id_text, id)) {
+        snprintf (reason, reason_size, "HL01 '%s' is not a number", id_text);
+        return -1;
+    }
+    if (*have && *id <= *last) {
+        snprintf (reason, reason_size, "HL01 %s is not greater than the previous HL01 %" PRIu64, id_text, *last);
+        return -1;
+    }
+    if (*parent_text && x12_number (parent_text, parent)) {
+        snprintf (reason, reason_size, "HL02 '%s' is not a number", parent_text);
+        return -1;
+    }
+    *have = true;
+    *last = *id;
+    return 0;
+}

@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct _x12_reader_t x12_reader_t;
@@ -100,6 +101,13 @@ size_t      x12_segment_components (x12_segment_t *self, size_t index);
 void x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_size,
                         char *error, size_t error_size, const char *format, va_list args)
     __attribute__ ((format (printf, 7, 0)));
+
+//  HL01 and HL02 of an HL segment, checked as every reader of a hierarchy
+//  checks them: HL01 a number above the transaction set's previous HL01
+//  (*last, when *have), HL02 a number or empty (0). Moves *last / *have on
+//  and returns 0, or -1 with the reason in reason.
+int  x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
+                 char *reason, size_t reason_size);
 
 //  Copies the error after -1 into a report's fields (a reader built on
 //  this one hands its caller one report: segment number, id, reason).

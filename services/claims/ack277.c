@@ -206,19 +206,12 @@ s_on_hl (s_reader_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *id_text = x12_segment_element (seg, 1);
     const char *parent_text = x12_segment_element (seg, 2);
     const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent = 0;
-    if (x12_number (id_text, &id))
-        return s_refuse (self, seg, "HL01 '%s' is not a number", id_text);
-    if (self->have_hl && id <= self->last_hl)
-        return s_refuse (self, seg, "HL01 %s is not greater than the previous HL01 %" PRIu64,
-                         id_text, self->last_hl);
-    if (*parent_text && x12_number (parent_text, &parent))
-        return s_refuse (self, seg, "HL02 '%s' is not a number", parent_text);
-    self->have_hl = true;
-    self->last_hl = id;
+    uint64_t id, parent;
+    char reason [160];
+    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+        return s_refuse (self, seg, "%s", reason);
 
     size_t row = 0;
     while (row < sizeof s_levels / sizeof s_levels [0] && !streq (s_levels [row].level, level))

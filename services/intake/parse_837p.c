@@ -520,19 +520,12 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *id_text = x12_segment_element (seg, 1);
     const char *parent_text = x12_segment_element (seg, 2);
     const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent = 0;
-    if (x12_number (id_text, &id))
-        return s_structural (self, seg, "HL01 '%s' is not a number", id_text);
-    if (self->have_hl && id <= self->last_hl)
-        return s_structural (self, seg, "HL01 %s is not greater than the previous HL01 %llu",
-                             id_text, (unsigned long long) self->last_hl);
-    if (*parent_text && x12_number (parent_text, &parent))
-        return s_structural (self, seg, "HL02 '%s' is not a number", parent_text);
-    self->have_hl = true;
-    self->last_hl = id;
+    uint64_t id, parent;
+    char reason [160];
+    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+        return s_structural (self, seg, "%s", reason);
     self->hl_segment = x12_segment_number (seg);
     self->claims_in_hl = 0;
 

@@ -494,23 +494,23 @@ agg_drill_walk (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t di
                 uint32_t from, uint32_t to, const agg_drill_entry_t *after,
                 agg_drill_fn *fn, void *arg)
 {
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (store, "drill"), &cursor);
-    if (rc)
-        return rc;
     uint8_t prefix [5], start [9 + 128];
     metrics_u32_write (prefix, dims);
     prefix [4] = (uint8_t) kind;
     bool resume = after && after->dims == dims && after->day >= from;
     size_t start_size = s_text_key (start, sizeof start, dims, (char) kind,
                                     resume? after->day: from, resume? after->pcn: "");
-    MDB_val key = { start_size, start }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    //  Resuming lands on the last entry returned: step past it.
-    if (rc == 0 && resume && key.mv_size == start_size && !memcmp (key.mv_data, start, start_size))
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    while (rc == 0) {
-        if (key.mv_size < 9 || memcmp (key.mv_data, prefix, 5))
+    store_iter_t *iter = store_iter_new (store, txn, "drill", prefix, sizeof prefix);
+    store_iter_seek (iter, start + sizeof prefix, start_size - sizeof prefix);
+    MDB_val key, value;
+    bool first = true;
+    while (store_iter_next (iter, &key, &value)) {
+        //  Resuming lands on the last entry returned: step past it.
+        bool returned = first && resume && key.mv_size == start_size && !memcmp (key.mv_data, start, start_size);
+        first = false;
+        if (returned)
+            continue;
+        if (key.mv_size < 9)
             break;
         agg_drill_entry_t entry;
         entry.dims = dims;
@@ -523,8 +523,8 @@ agg_drill_walk (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t di
         entry.flag = value.mv_size == 1 && *(const uint8_t *) value.mv_data;
         if (!fn (arg, &entry))
             break;
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
 }
