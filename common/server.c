@@ -224,6 +224,26 @@ server_call_subjects (server_call_t *call, char *const *ids, size_t count)
 }
 
 void
+server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *type, const store_page_t *page)
+{
+    const ProtobufCFieldDescriptor *rows = NULL;
+    for (unsigned i = 0; i < type->n_fields; i++)
+        if (type->fields [i].label == PROTOBUF_C_LABEL_REPEATED && type->fields [i].type == PROTOBUF_C_TYPE_MESSAGE)
+            rows = &type->fields [i];
+    const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field_by_name (type, "next");
+    assert (rows && next && next->type == PROTOBUF_C_TYPE_STRING);
+    //  A shallow message over the page's rows: sent, then let go, not freed.
+    ProtobufCMessage *reply = (ProtobufCMessage *) zmalloc (type->sizeof_message);
+    type->message_init (reply);
+    *(size_t *) ((char *) reply + rows->quantifier_offset) = page->count;
+    *(void ***) ((char *) reply + rows->offset) = page->rows;
+    *(char **) ((char *) reply + next->offset) = page->next_after;
+    server_call_subjects (call, page->ids, page->count);
+    server_call_reply (call, reply);
+    free (reply);
+}
+
+void
 server_call_scope (server_call_t *call, const char *kind, const char *id,
                    const char *phase, const char *vendor_team)
 {

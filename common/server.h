@@ -127,6 +127,12 @@ int         server_call_fail (server_call_t *call, Status status, const char *fo
 void        server_call_subject (server_call_t *call, const char *id);
 //  The same for each of count ids (a list's page).
 void        server_call_subjects (server_call_t *call, char *const *ids, size_t count);
+//  Replies to a list method with one page (store_page_read): a message of
+//  type whose one repeated message field gets the page's rows and whose
+//  string field "next" its next_after (ClaimList, RejectionList); the
+//  page's ids are the call's subjects. The page keeps its rows.
+void        server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *type,
+                                    const store_page_t *page);
 //  For resolvers: the request acts on subject `id` of `kind` ("claim"),
 //  whose queue is in `phase` with `vendor_team` (both NULL when the subject
 //  does not exist). Call once per subject; all must be in scope.

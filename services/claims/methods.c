@@ -145,14 +145,8 @@ s_list (server_call_t *call)
     store_page_query_t query = { "claims", "by_status", request->status, request->after, limit };
     store_page_t page;
     int rc = store_page_read (self->store, call->txn, &query, s_list_row, codec_free, &list, &page);
-    if (rc == 0) {
-        ClaimList reply = CLAIM_LIST__INIT;
-        reply.n_claims = page.count;
-        reply.claims = (ClaimRecord **) page.rows;
-        reply.next = page.next_after;
-        server_call_subjects (call, page.ids, page.count);
-        server_call_reply (call, &reply);
-    }
+    if (rc == 0)
+        server_call_reply_page (call, &claim_list__descriptor, &page);
     store_page_clear (&page);
     return rc;
 }

@@ -161,14 +161,8 @@ s_list_rejections (server_call_t *call)
     store_page_query_t query = { "rejections", "rejections_by_queue", request->queue, request->after, limit };
     store_page_t page;
     int rc = store_page_read (intake->store, call->txn, &query, s_rejection_row, codec_free, &list, &page);
-    if (rc == 0) {
-        RejectionList reply = REJECTION_LIST__INIT;
-        reply.n_rejections = page.count;
-        reply.rejections = (Rejection **) page.rows;
-        reply.next = page.next_after;
-        server_call_subjects (call, page.ids, page.count);
-        server_call_reply (call, &reply);
-    }
+    if (rc == 0)
+        server_call_reply_page (call, &rejection_list__descriptor, &page);
     store_page_clear (&page);
     return rc;
 }
