@@ -86,6 +86,48 @@ codec_copy (const void *message)
     return copy;
 }
 
+void
+codec_destroy (void *message_p)
+{
+    assert (message_p);
+    void **message = (void **) message_p;
+    codec_free (*message);
+    *message = NULL;
+}
+
+void
+codec_set_text (char **field, const char *value)
+{
+    assert (field);
+    if (*field && *field != protobuf_c_empty_string)
+        free (*field);
+    if (!value || !*value)
+        *field = (char *) protobuf_c_empty_string;
+    else {
+        *field = strdup (value);
+        assert (*field);
+    }
+}
+
+void
+codec_append (void *array_p, size_t *count, void *item)
+{
+    void ***array = (void ***) array_p;
+    *array = (void **) realloc (*array, (*count + 1) * sizeof (void *));
+    assert (*array);
+    (*array) [(*count)++] = item;
+}
+
+void
+codec_append_text (char ***array, size_t *count, const char *text)
+{
+    //  Always a heap copy, "" too: protobuf-c frees every element of a
+    //  repeated string, so the shared empty string must never be one.
+    char *copy = strdup (text? text: "");
+    assert (copy);
+    codec_append (array, count, copy);
+}
+
 const char *
 codec_status_name (Status status)
 {

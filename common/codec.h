@@ -25,6 +25,22 @@ void      codec_free (void *message);
 //  A deep copy that owns all its memory (pack, then unpack), so its fields
 //  can be freed and replaced one by one. NULL only when out of memory.
 void     *codec_copy (const void *message);
+//  Frees a message and sets the caller's pointer to NULL (message_p is the
+//  address of a message pointer; NULL-safe).
+void      codec_destroy (void *message_p);
+
+//  Editing messages that own all their memory (decoded, or codec_copy'd:
+//  every string and array from malloc, an empty string the shared
+//  protobuf_c_empty_string), so codec_free frees them whole.
+//
+//  Sets a string field to a heap copy of value (the shared empty string
+//  when value is NULL or empty), freeing what it held.
+void      codec_set_text (char **field, const char *value);
+//  Appends an item to a repeated field (the address of its array of
+//  pointers, and its count); the message takes ownership of item.
+void      codec_append (void *array_p, size_t *count, void *item);
+//  Appends a heap copy of text ("" when NULL) to a repeated string field.
+void      codec_append_text (char ***array, size_t *count, const char *text);
 
 //  Appends a length-delimited field (wire type 2) to a growing buffer: the
 //  way a string or an embedded message sits in protobuf's wire format, so

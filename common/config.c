@@ -4,6 +4,8 @@
 */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <czmq.h>
 #include <ctype.h>
 #include <errno.h>
@@ -197,6 +199,31 @@ config_get_int (config_t *self, const char *key, int64_t fallback)
     if (end == value || *end || errno == ERANGE)
         return fallback;
     return (int64_t) number;
+}
+
+int
+config_get_int_checked (config_t *self, const char *key, int64_t fallback, int64_t min, int64_t max,
+                        int64_t *value, char *error, size_t error_size)
+{
+    assert (value && min <= max);
+    const char *text = config_get (self, key, NULL);
+    *value = fallback;
+    if (!text || !*text)
+        return 0;               //  an empty setting is no setting (VAR= in a shell)
+    char *end;
+    errno = 0;
+    long long number = strtoll (text, &end, 10);
+    if (end == text || *end || errno == ERANGE || number < min || number > max) {
+        if (max == INT64_MAX)
+            snprintf (error, error_size, "%s = '%s': expected a whole number from %" PRId64 " up",
+                      key, text, min);
+        else
+            snprintf (error, error_size, "%s = '%s': expected a whole number from %" PRId64 " to %" PRId64,
+                      key, text, min, max);
+        return -1;
+    }
+    *value = (int64_t) number;
+    return 0;
 }
 
 const char *

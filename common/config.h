@@ -32,7 +32,17 @@ void        config_set (config_t *self, const char *key, const char *value);
 const char *config_get (config_t *self, const char *key, const char *fallback);
 const char *config_default (const char *key);
 //  The integer value, or fallback when unset or not a whole number.
+//  Prefer config_get_int_checked wherever a process can refuse to start:
+//  this one takes a typo for the default without a word.
 int64_t     config_get_int (config_t *self, const char *key, int64_t fallback);
+//  The integer value in *value (fallback when unset or empty). A value that
+//  is set but is not a whole number from min to max (INT64_MAX: no upper
+//  bound) is refused: -1, with error
+//  naming the key, the value and the range ("claims/follow-up-days = '3O':
+//  expected a whole number from 0 to 3650"). 0 otherwise.
+int         config_get_int_checked (config_t *self, const char *key, int64_t fallback,
+                                    int64_t min, int64_t max, int64_t *value,
+                                    char *error, size_t error_size);
 //  A path setting, made absolute against the config file's folder. The
 //  returned string belongs to the config.
 const char *config_path (config_t *self, const char *key, const char *fallback);

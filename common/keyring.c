@@ -126,6 +126,18 @@ keyring_lookup (keyring_t *self, const char *key)
     return (const identity_t *) zhashx_lookup (self->identities, key);
 }
 
+const identity_t *
+keyring_find_name (keyring_t *self, const char *name)
+{
+    if (!self || !name)
+        return NULL;
+    for (const identity_t *identity = (const identity_t *) zhashx_first (self->identities); identity;
+         identity = (const identity_t *) zhashx_next (self->identities))
+        if (streq (identity->name, name))
+            return identity;
+    return NULL;
+}
+
 size_t
 keyring_size (keyring_t *self)
 {

@@ -29,6 +29,10 @@ void              keyring_destroy (keyring_t **self_p);
 bool              keyring_refresh (keyring_t *self);
 //  The identity for a Z85 key, or NULL when the key is unknown or revoked.
 const identity_t *keyring_lookup (keyring_t *self, const char *key);
+//  The identity named name (a user or service as its certificate names
+//  it), or NULL when no known key has that name. For methods that take a
+//  user as an argument (claims follow-up's assignee).
+const identity_t *keyring_find_name (keyring_t *self, const char *name);
 size_t            keyring_size (keyring_t *self);
 
 #endif

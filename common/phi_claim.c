@@ -71,16 +71,6 @@ s_add_field (SealedClaim *sealed, const char *name, uint8_t *data, size_t size)
     sealed->phi [sealed->n_phi++] = field;
 }
 
-//  Free a string of an unpacked message and leave the shared empty string,
-//  which protobuf-c knows not to free.
-static void
-s_clear_text (char **text)
-{
-    if (*text && *text != protobuf_c_empty_string)
-        free (*text);
-    *text = (char *) protobuf_c_empty_string;
-}
-
 //  Seals the PHI fields of claim into sealed and empties them in claim.
 //  When claim owns its fields (a deep copy) they are freed; when it is a
 //  view sharing them with the caller's claim they are only let go.
@@ -103,7 +93,7 @@ s_seal (phi_key_t *key, const char *record_id, Claim *claim, SealedClaim *sealed
                                       (const uint8_t *) *text, strlen (*text), &size);
             s_add_field (sealed, s_fields [i].name, data, size);
             if (owned)
-                s_clear_text (text);
+                codec_set_text (text, NULL);      //  the shared empty string
             else
                 *text = (char *) protobuf_c_empty_string;
         }
@@ -205,7 +195,7 @@ phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
         if (s_fields [i].text) {
             char **text = s_fields [i].text (claim);
             if (text) {
-                s_clear_text (text);
+                codec_set_text (text, NULL);      //  the shared empty string
                 *text = plain;
                 plain = NULL;
             }

@@ -132,36 +132,14 @@ server_set_reply_cache (server_t *self, size_t max_bytes, uint64_t max_age_ms)
     self->cache_max_age_ms = max_age_ms;
 }
 
-//  A whole number of at least min in the config, else the default; -1
-//  with the reason when the value is there but not such a number.
-static int
-s_config_size (config_t *config, const char *key, uint64_t min, uint64_t fallback, uint64_t *value,
-               char *error, size_t size)
-{
-    const char *text = config_get (config, key, "");
-    *value = fallback;
-    if (!*text)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (errno || *end || end == text || *text == '-' || number < min) {
-        snprintf (error, size, "%s = '%s': expected a whole number from %llu up",
-                  key, text, (unsigned long long) min);
-        return -1;
-    }
-    *value = (uint64_t) number;
-    return 0;
-}
-
 int
 server_configure (server_t *self, config_t *config, char *error, size_t size)
 {
-    uint64_t bytes, age;
-    if (s_config_size (config, "api/reply-cache-bytes", 0, SERVER_CACHE_BYTES, &bytes, error, size)
-    ||  s_config_size (config, "api/reply-cache-ms", 0, SERVER_CACHE_AGE_MS, &age, error, size))
+    int64_t bytes, age;
+    if (config_get_int_checked (config, "api/reply-cache-bytes", SERVER_CACHE_BYTES, 0, INT64_MAX, &bytes, error, size)
+    ||  config_get_int_checked (config, "api/reply-cache-ms", SERVER_CACHE_AGE_MS, 0, INT64_MAX, &age, error, size))
         return -1;
-    server_set_reply_cache (self, (size_t) bytes, age);
+    server_set_reply_cache (self, (size_t) bytes, (uint64_t) age);
     return 0;
 }
 
@@ -199,6 +177,13 @@ server_handled (server_t *self)
     return self->handled;
 }
 
+keyring_t *
+server_keyring (server_t *self)
+{
+    assert (self);
+    return self->keyring;
+}
+
 //  --------------------------------------------------------------------------
 //  Call helpers for handlers
 
@@ -229,6 +214,33 @@ server_call_subject (server_call_t *call, const char *id)
 {
     if (id && *id)
         zlistx_add_end (call->subjects, (void *) id);
+}
+
+void
+server_call_subjects (server_call_t *call, char *const *ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        server_call_subject (call, ids [i]);
+}
+
+void
+server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *type, const store_page_t *page)
+{
+    const ProtobufCFieldDescriptor *rows = NULL;
+    for (unsigned i = 0; i < type->n_fields; i++)
+        if (type->fields [i].label == PROTOBUF_C_LABEL_REPEATED && type->fields [i].type == PROTOBUF_C_TYPE_MESSAGE)
+            rows = &type->fields [i];
+    const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field_by_name (type, "next");
+    assert (rows && next && next->type == PROTOBUF_C_TYPE_STRING);
+    //  A shallow message over the page's rows: sent, then let go, not freed.
+    ProtobufCMessage *reply = (ProtobufCMessage *) zmalloc (type->sizeof_message);
+    type->message_init (reply);
+    *(size_t *) ((char *) reply + rows->quantifier_offset) = page->count;
+    *(void ***) ((char *) reply + rows->offset) = page->rows;
+    *(char **) ((char *) reply + next->offset) = page->next_after;
+    server_call_subjects (call, page->ids, page->count);
+    server_call_reply (call, reply);
+    free (reply);
 }
 
 void

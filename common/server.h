@@ -117,11 +117,22 @@ int         server_attach (server_t *self, zloop_t *loop);
 //  Stops taking requests: the socket is closed (on shutdown).
 void        server_close (server_t *self, zloop_t *loop);
 uint64_t    server_handled (server_t *self);
+//  The keyring the server checks callers against, for methods that name
+//  another identity (an assignee must be a known user).
+keyring_t  *server_keyring (server_t *self);
 
 void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
             __attribute__ ((format (printf, 3, 4)));
 void        server_call_subject (server_call_t *call, const char *id);
+//  The same for each of count ids (a list's page).
+void        server_call_subjects (server_call_t *call, char *const *ids, size_t count);
+//  Replies to a list method with one page (store_page_read): a message of
+//  type whose one repeated message field gets the page's rows and whose
+//  string field "next" its next_after (ClaimList, RejectionList); the
+//  page's ids are the call's subjects. The page keeps its rows.
+void        server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *type,
+                                    const store_page_t *page);
 //  For resolvers: the request acts on subject `id` of `kind` ("claim"),
 //  whose queue is in `phase` with `vendor_team` (both NULL when the subject
 //  does not exist). Call once per subject; all must be in scope.

@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -554,10 +555,204 @@ int
 store_next_counter (store_t *self, MDB_txn *txn, const char *table, const char *key,
                     uint64_t max, uint64_t *value)
 {
+    return store_next_counter_after (self, txn, table, key, 0, max, value);
+}
+
+int
+store_next_counter_after (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                          uint64_t floor, uint64_t max, uint64_t *value)
+{
     uint64_t current;
     int rc = store_get_u64 (self, txn, table, key, &current);
     if (rc)
         return rc;
+    if (current < floor)
+        current = floor;
     *value = current >= max? 1: current + 1;
     return store_put_u64 (self, txn, table, key, *value);
+}
+
+
+//  ---------------------------------------------------------------------
+//  Iterating
+
+struct _store_iter_t {
+    MDB_cursor *cursor;
+    uint8_t *prefix;                //  a copy: callers build it on their stack
+    size_t prefix_size;
+    uint8_t *from;                  //  where the walk starts (prefix + from)
+    size_t from_size;
+    bool started;
+    bool ended;                     //  past the prefix, or an error
+    MDB_val key;                    //  the current row's key
+    int error;
+};
+
+store_iter_t *
+store_iter_new (store_t *store, MDB_txn *txn, const char *table, const void *prefix, size_t prefix_size)
+{
+    assert (store && txn && table);
+    store_iter_t *self = (store_iter_t *) zmalloc (sizeof (store_iter_t));
+    self->error = mdb_cursor_open (txn, store_table (store, table), &self->cursor);
+    if (self->error)
+        self->cursor = NULL;
+    self->prefix_size = prefix_size;
+    self->prefix = (uint8_t *) zmalloc (prefix_size + 1);
+    if (prefix_size)
+        memcpy (self->prefix, prefix, prefix_size);
+    store_iter_seek (self, NULL, 0);
+    return self;
+}
+
+void
+store_iter_destroy (store_iter_t **self_p)
+{
+    assert (self_p);
+    store_iter_t *self = *self_p;
+    if (self) {
+        if (self->cursor)
+            mdb_cursor_close (self->cursor);
+        free (self->prefix);
+        free (self->from);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+store_iter_seek (store_iter_t *self, const void *from, size_t from_size)
+{
+    assert (self);
+    free (self->from);
+    self->from_size = self->prefix_size + from_size;
+    self->from = (uint8_t *) zmalloc (self->from_size + 1);
+    memcpy (self->from, self->prefix, self->prefix_size);
+    if (from_size)
+        memcpy (self->from + self->prefix_size, from, from_size);
+    self->started = false;
+    self->ended = self->cursor == NULL;     //  a cursor that never opened
+    if (self->cursor)
+        self->error = 0;
+}
+
+bool
+store_iter_next (store_iter_t *self, MDB_val *key, MDB_val *value)
+{
+    assert (self && key && value);
+    if (self->ended)
+        return false;
+    int rc;
+    if (self->started)
+        rc = mdb_cursor_get (self->cursor, key, value, MDB_NEXT);
+    else {
+        //  LMDB takes no empty key: from the table's start is MDB_FIRST.
+        *key = (MDB_val) { self->from_size, self->from };
+        rc = mdb_cursor_get (self->cursor, key, value, self->from_size? MDB_SET_RANGE: MDB_FIRST);
+        self->started = true;
+    }
+    if (rc == 0 && (key->mv_size < self->prefix_size
+                ||  memcmp (key->mv_data, self->prefix, self->prefix_size)))
+        rc = MDB_NOTFOUND;          //  past the prefix
+    if (rc) {
+        self->error = rc == MDB_NOTFOUND? 0: rc;
+        self->ended = true;
+        return false;
+    }
+    self->key = *key;
+    return true;
+}
+
+MDB_val
+store_iter_suffix (store_iter_t *self)
+{
+    assert (self);
+    return (MDB_val) { self->key.mv_size - self->prefix_size,
+                       (uint8_t *) self->key.mv_data + self->prefix_size };
+}
+
+int
+store_iter_error (store_iter_t *self)
+{
+    assert (self);
+    return self->error;
+}
+
+
+//  ---------------------------------------------------------------------
+//  Paging
+
+int
+store_page_limit (uint64_t requested, size_t fallback, size_t max, size_t *limit,
+                  char *error, size_t error_size)
+{
+    assert (limit && fallback && fallback <= max);
+    if (requested > max) {
+        snprintf (error, error_size, "limit %" PRIu64 " is more than the maximum %zu", requested, max);
+        return -1;
+    }
+    *limit = requested? (size_t) requested: fallback;
+    return 0;
+}
+
+int
+store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
+                 store_page_row_fn *fn, store_page_free_fn *free_row, void *arg, store_page_t *page)
+{
+    assert (query && query->table && query->limit && fn && free_row && page);
+    memset (page, 0, sizeof *page);
+    page->free_row = free_row;
+    page->rows = (void **) calloc (query->limit + 1, sizeof (void *));
+    page->ids = (char **) calloc (query->limit + 1, sizeof (char *));
+    assert (page->rows && page->ids);
+    bool by_index = query->key && *query->key;
+    assert (!by_index || query->index);
+    const char *after = query->after? query->after: "";
+    size_t after_size = strlen (after);
+    store_iter_t *iter = by_index
+        ? store_iter_new (store, txn, query->index, query->key, strlen (query->key) + 1)    //  with its 0
+        : store_iter_new (store, txn, query->table, NULL, 0);
+    store_iter_seek (iter, after, after_size);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        MDB_val suffix = store_iter_suffix (iter);
+        //  The walk starts at `after` itself when it is still there: it
+        //  ended the previous page.
+        if (after_size && suffix.mv_size == after_size && !memcmp (suffix.mv_data, after, after_size))
+            continue;
+        char *id = strndup ((const char *) suffix.mv_data, suffix.mv_size);
+        assert (id);
+        void *row = fn (arg, id, &value);
+        if (!row) {
+            free (id);
+            continue;
+        }
+        if (page->count == query->limit) {
+            //  One kept row beyond the page: there is a next page.
+            page->next_after = strdup (page->ids [page->count - 1]);
+            free_row (row);
+            free (id);
+            break;
+        }
+        page->rows [page->count] = row;
+        page->ids [page->count++] = id;
+    }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (!page->next_after)
+        page->next_after = strdup ("");
+    return rc;
+}
+
+void
+store_page_clear (store_page_t *page)
+{
+    assert (page);
+    for (size_t i = 0; i < page->count; i++) {
+        page->free_row (page->rows [i]);
+        free (page->ids [i]);
+    }
+    free (page->rows);
+    free (page->ids);
+    free (page->next_after);
+    memset (page, 0, sizeof *page);
 }

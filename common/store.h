@@ -129,5 +129,87 @@ int         store_put_u64 (store_t *self, MDB_txn *txn, const char *table, const
 //  value in *value. Returns 0, or -1 / an LMDB error for store_write.
 int         store_next_counter (store_t *self, MDB_txn *txn, const char *table, const char *key,
                                 uint64_t max, uint64_t *value);
+//  The same, counting on from floor when the stored value is below it
+//  (numbers already used elsewhere: an outbound register a store restored
+//  from an older copy has not seen).
+int         store_next_counter_after (store_t *self, MDB_txn *txn, const char *table, const char *key,
+                                      uint64_t floor, uint64_t max, uint64_t *value);
+
+//  ---------------------------------------------------------------------
+//  Iterating: the rows of one table whose keys begin with a prefix, in key
+//  order, inside one transaction, without a raw MDB cursor in the caller.
+//  Do not write the table while an iterator on it is open.
+//
+//      store_iter_t *iter = store_iter_new (store, txn, "by_status", "paid", 5);
+//      MDB_val key, value;
+//      while (store_iter_next (iter, &key, &value))
+//          use (key, value);
+//      int rc = store_iter_error (iter);   //  0, or the LMDB error that ended it
+//      store_iter_destroy (&iter);
+
+typedef struct _store_iter_t store_iter_t;
+
+//  prefix may be NULL (prefix_size 0) for the whole table. Never NULL: a
+//  cursor that cannot open gives an iterator with no rows and the error.
+store_iter_t *store_iter_new (store_t *store, MDB_txn *txn, const char *table,
+                              const void *prefix, size_t prefix_size);
+void          store_iter_destroy (store_iter_t **self_p);
+//  Starts the walk at the first key at or after prefix + from (from_size
+//  bytes; the prefix's first key when 0). Without a seek the walk starts
+//  at the prefix's first key.
+void          store_iter_seek (store_iter_t *self, const void *from, size_t from_size);
+//  The next row under the prefix: true with its whole key and its value
+//  (valid until the next call or the transaction's end); false at the end
+//  of the prefix or on an error (store_iter_error).
+bool          store_iter_next (store_iter_t *self, MDB_val *key, MDB_val *value);
+//  The key of the current row after the prefix.
+MDB_val       store_iter_suffix (store_iter_t *self);
+//  0, or the LMDB error that ended the walk (the end is not an error).
+int           store_iter_error (store_iter_t *self);
+
+//  ---------------------------------------------------------------------
+//  Paging: what every list method does. A page is the rows of a table in
+//  id order, or with a key the rows of an index under "key\0" (claims'
+//  by_status "paid\0P1"), whose id (the table's key; the index key after
+//  "key\0") comes after the previous page's last id, kept or passed over
+//  one by one by the method, at most limit of them; next_after is the id
+//  of the page's last row when more rows follow, else "" (a client asks
+//  again with after = next_after).
+
+typedef struct {
+    const char *table;              //  rows by id
+    const char *index;              //  rows by "key\0id", walked when key is not ""
+    const char *key;                //  NULL or "": the whole table
+    const char *after;              //  NULL or "": from the first row
+    size_t limit;                   //  from store_page_limit
+} store_page_query_t;
+
+//  Turns one row into what the page keeps (the page owns it), or NULL to
+//  pass the row over (filtered out, out of scope, not decodable). id is the
+//  row's id as text; value is the table's value, or the index's.
+typedef void *(store_page_row_fn) (void *arg, const char *id, const MDB_val *value);
+//  Frees a kept row (codec_free for messages).
+typedef void (store_page_free_fn) (void *row);
+
+typedef struct {
+    void **rows;                    //  count rows (NULL-terminated)
+    char **ids;                     //  their ids (the subjects of the call)
+    size_t count;
+    char *next_after;               //  "" on the last page
+    store_page_free_fn *free_row;
+} store_page_t;
+
+//  The limit a list method uses: requested, or fallback when 0. Above max
+//  it is refused (-1, with error naming both: "limit 5000 is more than the
+//  maximum 1000"), never cut down silently: a client that asked for more
+//  than it gets would take a full page for the whole list.
+int  store_page_limit (uint64_t requested, size_t fallback, size_t max, size_t *limit,
+                       char *error, size_t error_size);
+//  Reads one page: 0, or an LMDB error. Clear the page either way.
+int  store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
+                      store_page_row_fn *fn, store_page_free_fn *free_row, void *arg,
+                      store_page_t *page);
+//  Frees the page's rows and its next_after.
+void store_page_clear (store_page_t *page);
 
 #endif

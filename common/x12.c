@@ -14,6 +14,7 @@
 #include "x12.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -770,4 +771,145 @@ x12_segment_component (x12_segment_t *self, size_t index, size_t component)
     ||  component > self->part_count [index])
         return "";
     return self->parts_at [self->first_part [index] + component - 1];
+}
+
+
+//  ---------------------------------------------------------------------
+//  Element values: numbers and dates, exact, no floating point.
+
+//  Parses an optionally signed decimal into units of 10^-scale; fraction
+//  digits beyond scale must be zeros.
+static int
+s_fixed (const char *text, int scale, int64_t *value)
+{
+    const char *p = text;
+    bool negative = false;
+    if (*p == '-' || *p == '+')
+        negative = *p++ == '-';
+    int64_t whole = 0;
+    int digits = 0;
+    while (isdigit ((unsigned char) *p)) {
+        if (whole > (INT64_C (1) << 40))
+            return -1;          //  far beyond any charge: refuse before overflow
+        whole = whole * 10 + (*p++ - '0');
+        digits++;
+    }
+    int64_t fraction = 0;
+    int places = 0;
+    if (*p == '.') {
+        p++;
+        while (isdigit ((unsigned char) *p)) {
+            if (places < scale) {
+                fraction = fraction * 10 + (*p - '0');
+                places++;
+            }
+            else
+            if (*p != '0')
+                return -1;      //  would need rounding: not exact
+            p++;
+            digits++;
+        }
+    }
+    if (*p || digits == 0)
+        return -1;
+    while (places < scale) {
+        fraction *= 10;
+        places++;
+    }
+    int64_t unit = 1;
+    for (int i = 0; i < scale; i++)
+        unit *= 10;
+    *value = whole * unit + fraction;
+    if (negative)
+        *value = -*value;
+    return 0;
+}
+
+int
+x12_cents (const char *text, int64_t *cents)
+{
+    assert (text && cents);
+    return s_fixed (text, 2, cents);
+}
+
+int
+x12_milli (const char *text, int64_t *milli)
+{
+    assert (text && milli);
+    return s_fixed (text, 3, milli);
+}
+
+int
+x12_valid_date (const char *text)
+{
+    assert (text);
+    if (strlen (text) != 8 || strspn (text, "0123456789") != 8)
+        return 0;
+    int year = (text [0] - '0') * 1000 + (text [1] - '0') * 100 + (text [2] - '0') * 10 + (text [3] - '0');
+    int month = (text [4] - '0') * 10 + (text [5] - '0');
+    int day = (text [6] - '0') * 10 + (text [7] - '0');
+    static const int days_in [] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (year < 1800 || month < 1 || month > 12 || day < 1)
+        return 0;
+    int last = days_in [month - 1];
+    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        last = 29;
+    return day <= last;
+}
+
+int
+x12_number (const char *text, uint64_t *value)
+{
+    assert (text && value);
+    if (!*text || strlen (text) > 12 || strspn (text, "0123456789") != strlen (text))
+        return -1;
+    *value = strtoull (text, NULL, 10);
+    return 0;
+}
+
+void
+x12_reader_error_into (x12_reader_t *self, uint64_t *segment, char *id, size_t id_size,
+                       char *error, size_t error_size)
+{
+    *segment = x12_reader_error_segment (self);
+    snprintf (id, id_size, "%s", x12_reader_error_id (self));
+    snprintf (error, error_size, "%s", x12_reader_error (self));
+}
+
+void
+x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_size,
+                   char *error, size_t error_size, const char *format, va_list args)
+{
+    char reason [256];
+    vsnprintf (reason, sizeof reason, format, args);
+    if (segment)
+        *segment = x12_segment_number (seg);
+    if (id)
+        snprintf (id, id_size, "%s", x12_segment_id (seg));
+    snprintf (error, error_size, "segment %" PRIu64 " (%s): %s",
+              x12_segment_number (seg), x12_segment_id (seg), reason);
+}
+
+int
+x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
+            char *reason, size_t reason_size)
+{
+    const char *id_text = x12_segment_element (seg, 1);
+    const char *parent_text = x12_segment_element (seg, 2);
+    *parent = 0;
+    if (x12_number (id_text, id)) {
+        snprintf (reason, reason_size, "HL01 '%s' is not a number", id_text);
+        return -1;
+    }
+    if (*have && *id <= *last) {
+        snprintf (reason, reason_size, "HL01 %s is not greater than the previous HL01 %" PRIu64, id_text, *last);
+        return -1;
+    }
+    if (*parent_text && x12_number (parent_text, parent)) {
+        snprintf (reason, reason_size, "HL02 '%s' is not a number", parent_text);
+        return -1;
+    }
+    *have = true;
+    *last = *id;
+    return 0;
 }

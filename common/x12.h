@@ -34,6 +34,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct _x12_reader_t x12_reader_t;
@@ -93,5 +95,36 @@ const char *x12_segment_element (x12_segment_t *self, size_t index);
 const char *x12_segment_component (x12_segment_t *self, size_t index, size_t component);
 //  Number of components in element index (0 when the element is absent).
 size_t      x12_segment_components (x12_segment_t *self, size_t index);
+//  A reader's refusal of segment seg, as every reader words it: "segment
+//  N (ID): reason", the reason from format, into error; the segment's
+//  number and id into *segment and id when they are not NULL.
+void x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_size,
+                        char *error, size_t error_size, const char *format, va_list args)
+    __attribute__ ((format (printf, 7, 0)));
+
+//  HL01 and HL02 of an HL segment, checked as every reader of a hierarchy
+//  checks them: HL01 a number above the transaction set's previous HL01
+//  (*last, when *have), HL02 a number or empty (0). Moves *last / *have on
+//  and returns 0, or -1 with the reason in reason.
+int  x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
+                 char *reason, size_t reason_size);
+
+//  Copies the error after -1 into a report's fields (a reader built on
+//  this one hands its caller one report: segment number, id, reason).
+void x12_reader_error_into (x12_reader_t *self, uint64_t *segment, char *id, size_t id_size,
+                            char *error, size_t error_size);
+
+//  Element values, exact (no floating point), shared by every reader of
+//  X12 (837P at intake; 835 and 277CA at claims).
+//
+//  "123.45", "100", "-5.5", ".5" -> cents. Returns 0, or -1 when not a
+//  decimal with at most two significant fraction digits or out of range.
+int x12_cents (const char *text, int64_t *cents);
+//  "1", "1.5", "0.125" -> thousandths. Returns 0 or -1.
+int x12_milli (const char *text, int64_t *milli);
+//  1 when text is a valid CCYYMMDD calendar date, else 0.
+int x12_valid_date (const char *text);
+//  A counting number as HL01/HL02 carry it (1 to 12 digits). 0 or -1.
+int x12_number (const char *text, uint64_t *value);
 
 #endif

@@ -129,9 +129,14 @@ s_start (broker_t *self, bool migrate)
     }
     const char *keys_dir = config_path (self->config, "keys/dir", "var/keys");
     const char *data_dir = config_path (self->config, "data/dir", "var/data");
-    self->retention_hours = (uint64_t) config_get_int (self->config, "broker/retention-hours", 0);
-
     char store_dir [PATH_MAX], error [512];
+    int64_t retention_hours;
+    if (config_get_int_checked (self->config, "broker/retention-hours", 0, 0, INT64_MAX, &retention_hours,
+                                error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return -1;
+    }
+    self->retention_hours = (uint64_t) retention_hours;
     snprintf (store_dir, sizeof store_dir, "%s/broker", data_dir);
     static const char *const tables [] = { EVENTLOG_TABLES, "meta", NULL };
     uint64_t moved;

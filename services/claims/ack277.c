@@ -11,8 +11,8 @@
     at SE.
 */
 #include "ack277.h"
-#include "parse_837p.h"
-#include "pbutil.h"
+#include "x12.h"
+#include "codec.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -44,26 +44,16 @@ typedef struct {
     bool have_trn;
 } s_reader_t;
 
-static bool
-s_is (const char *a, const char *b)
-{
-    return strcmp (a, b) == 0;
-}
-
 static int
 s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
 {
     ack277_report_t *report = self->report;
     self->failed = true;
-    char reason [256];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, &report->error_segment, report->error_id, sizeof report->error_id,
+                       report->error, sizeof report->error, format, args);
     va_end (args);
-    report->error_segment = x12_segment_number (seg);
-    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    snprintf (report->error, sizeof report->error, "segment %" PRIu64 " (%s): %s",
-              report->error_segment, report->error_id, reason);
     return -1;
 }
 
@@ -76,7 +66,7 @@ ack277_accepted (const char *category)
 {
     assert (category);
     for (size_t i = 0; i < sizeof s_accepting / sizeof s_accepting [0]; i++)
-        if (s_is (category, s_accepting [i]))
+        if (streq (category, s_accepting [i]))
             return true;
     return false;
 }
@@ -94,7 +84,7 @@ s_close_claim (s_reader_t *self, x12_segment_t *seg)
     if (!status)
         return 0;
     self->status = NULL;
-    pbutil_append (&self->ack->statuses, &self->ack->n_statuses, status);
+    codec_append (&self->ack->statuses, &self->ack->n_statuses, status);
     if (!self->have_trn)
         return s_refuse (self, seg, "the claim at HL segment %" PRIu64 " has no TRN*2 patient control number",
                          self->claim_segment);
@@ -114,7 +104,7 @@ s_on_trn (s_reader_t *self, x12_segment_t *seg)
 {
     if (self->loop != LOOP_CLAIM)
         return 0;           //  2200A-C trace numbers are the batch's, not a claim's
-    if (!s_is (x12_segment_element (seg, 1), "2"))
+    if (!streq (x12_segment_element (seg, 1), "2"))
         return s_refuse (self, seg, "TRN01 '%s' in a claim loop is not 2 (referenced transaction)",
                          x12_segment_element (seg, 1));
     const char *pcn = x12_segment_element (seg, 2);
@@ -122,7 +112,7 @@ s_on_trn (s_reader_t *self, x12_segment_t *seg)
         return s_refuse (self, seg, "TRN02 patient control number is missing");
     if (self->have_trn)
         return s_refuse (self, seg, "second TRN in one claim loop");
-    pbutil_set (&self->status->pcn, pcn);
+    codec_set_text (&self->status->pcn, pcn);
     self->have_trn = true;
     return 0;
 }
@@ -142,18 +132,18 @@ s_on_stc (s_reader_t *self, x12_segment_t *seg)
     bool accepted = ack277_accepted (category);
     if (*status->category && (!status->accepted || accepted))
         return 0;
-    pbutil_set (&status->category, category);
-    pbutil_set (&status->status, x12_segment_component (seg, 1, 2));
-    pbutil_set (&status->entity, x12_segment_component (seg, 1, 3));
+    codec_set_text (&status->category, category);
+    codec_set_text (&status->status, x12_segment_component (seg, 1, 2));
+    codec_set_text (&status->entity, x12_segment_component (seg, 1, 3));
     const char *date = x12_segment_element (seg, 2);
-    if (*date && !parse_837p_valid_date (date))
+    if (*date && !x12_valid_date (date))
         return s_refuse (self, seg, "STC02 status date '%s' is not a CCYYMMDD date", date);
-    pbutil_set (&status->effective_date, date);
+    codec_set_text (&status->effective_date, date);
     const char *charge = x12_segment_element (seg, 4);
     status->charge_cents = 0;
-    if (*charge && parse_837p_cents (charge, &status->charge_cents))
+    if (*charge && x12_cents (charge, &status->charge_cents))
         return s_refuse (self, seg, "STC04 total claim charge '%s' is not an amount in cents", charge);
-    pbutil_set (&status->message, x12_segment_element (seg, 12));
+    codec_set_text (&status->message, x12_segment_element (seg, 12));
     status->accepted = accepted;
     return 0;
 }
@@ -161,8 +151,8 @@ s_on_stc (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_ref (s_reader_t *self, x12_segment_t *seg)
 {
-    if (self->loop == LOOP_CLAIM && s_is (x12_segment_element (seg, 1), "1K"))
-        pbutil_set (&self->status->payer_claim_number, x12_segment_element (seg, 2));
+    if (self->loop == LOOP_CLAIM && streq (x12_segment_element (seg, 1), "1K"))
+        codec_set_text (&self->status->payer_claim_number, x12_segment_element (seg, 2));
     return 0;
 }
 
@@ -178,23 +168,14 @@ s_on_svc (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_nm1 (s_reader_t *self, x12_segment_t *seg)
 {
-    if (self->loop == LOOP_SOURCE && s_is (x12_segment_element (seg, 1), "PR"))
-        pbutil_set (&self->ack->payer_id, x12_segment_element (seg, 9));
+    if (self->loop == LOOP_SOURCE && streq (x12_segment_element (seg, 1), "PR"))
+        codec_set_text (&self->ack->payer_id, x12_segment_element (seg, 9));
     return 0;
 }
 
 
 //  ---------------------------------------------------------------------
 //  Hierarchy and envelope
-
-static int
-s_hl_number (const char *text, uint64_t *value)
-{
-    if (!*text || strlen (text) > 12 || strspn (text, "0123456789") != strlen (text))
-        return -1;
-    *value = strtoull (text, NULL, 10);
-    return 0;
-}
 
 //  Each level, the level its parent must be, and the loop it opens.
 static const struct {
@@ -225,22 +206,15 @@ s_on_hl (s_reader_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *id_text = x12_segment_element (seg, 1);
     const char *parent_text = x12_segment_element (seg, 2);
     const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent = 0;
-    if (s_hl_number (id_text, &id))
-        return s_refuse (self, seg, "HL01 '%s' is not a number", id_text);
-    if (self->have_hl && id <= self->last_hl)
-        return s_refuse (self, seg, "HL01 %s is not greater than the previous HL01 %" PRIu64,
-                         id_text, self->last_hl);
-    if (*parent_text && s_hl_number (parent_text, &parent))
-        return s_refuse (self, seg, "HL02 '%s' is not a number", parent_text);
-    self->have_hl = true;
-    self->last_hl = id;
+    uint64_t id, parent;
+    char reason [160];
+    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+        return s_refuse (self, seg, "%s", reason);
 
     size_t row = 0;
-    while (row < sizeof s_levels / sizeof s_levels [0] && !s_is (s_levels [row].level, level))
+    while (row < sizeof s_levels / sizeof s_levels [0] && !streq (s_levels [row].level, level))
         row++;
     if (row == sizeof s_levels / sizeof s_levels [0])
         return s_refuse (self, seg, "HL03 level '%s' is not 20, 21, 19 or PT (277CA)", level);
@@ -275,7 +249,7 @@ static int
 s_on_st (s_reader_t *self, x12_segment_t *seg, const char *gs08)
 {
     const char *type = x12_segment_element (seg, 1);
-    if (!s_is (type, "277"))
+    if (!streq (type, "277"))
         return s_refuse (self, seg, "transaction set %s is not a 277 claim acknowledgement", type);
     const char *version = x12_segment_element (seg, 3);
     if (!*version)
@@ -303,7 +277,7 @@ s_on_se (s_reader_t *self, x12_segment_t *seg, ack277_fn *on_ack, void *arg)
     self->ack = NULL;
     self->loop = LOOP_NONE;
     int rc = on_ack? on_ack (&ack, arg): 0;
-    pbutil_free (&ack);
+    codec_destroy (&ack);
     if (rc != 0)
         return s_refuse (self, seg, "stopped by the acknowledgement callback");
     return 0;
@@ -340,31 +314,31 @@ ack277_read (x12_reader_t *reader, ack277_fn *on_ack, void *arg, ack277_report_t
     while ((rc = x12_reader_next (reader, &seg)) == 1) {
         const char *id = x12_segment_id (seg);
         int failed = 0;
-        if (s_is (id, "ISA"))
+        if (streq (id, "ISA"))
             report->interchanges++;
         else
-        if (s_is (id, "GS"))
+        if (streq (id, "GS"))
             snprintf (gs08, sizeof gs08, "%s", x12_segment_element (seg, 8));
         else
-        if (s_is (id, "ST"))
+        if (streq (id, "ST"))
             failed = s_on_st (self, seg, gs08);
         else
         if (self->loop == LOOP_NONE)
             ;               //  GE, IEA: the reader has checked them
         else
-        if (s_is (id, "SE"))
+        if (streq (id, "SE"))
             failed = s_on_se (self, seg, on_ack, arg);
         else
         if (self->expect_bht) {
             self->expect_bht = false;
-            if (!s_is (id, "BHT"))
+            if (!streq (id, "BHT"))
                 failed = s_refuse (self, seg, "BHT expected right after ST");
             else
-                pbutil_set (&self->ack->trace, x12_segment_element (seg, 3));
+                codec_set_text (&self->ack->trace, x12_segment_element (seg, 3));
         }
         else
             for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++)
-                if (s_is (s_handlers [i].id, id)) {
+                if (streq (s_handlers [i].id, id)) {
                     failed = s_handlers [i].handler (self, seg);
                     break;
                 }
@@ -373,11 +347,10 @@ ack277_read (x12_reader_t *reader, ack277_fn *on_ack, void *arg, ack277_report_t
     }
     report->segments = x12_reader_segments (reader);
     if (rc == -1) {
-        report->error_segment = x12_reader_error_segment (reader);
-        snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
-        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+        x12_reader_error_into (reader, &report->error_segment, report->error_id, sizeof report->error_id,
+                               report->error, sizeof report->error);
     }
-    pbutil_free (&self->status);
-    pbutil_free (&self->ack);
+    codec_destroy (&self->status);
+    codec_destroy (&self->ack);
     return rc == -1 || self->failed? -1: 0;
 }

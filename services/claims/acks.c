@@ -52,7 +52,7 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
     if (waiting && !streq (record->status, to))
         lifecycle_move (record, to, call->caller->name, reason, clock_now_ms (), error, sizeof error);
     if (*status->payer_claim_number)
-        ledger_set_text (&record->payer_claim_number, status->payer_claim_number);
+        codec_set_text (&record->payer_claim_number, status->payer_claim_number);
     ClaimRecord with_ack = *record;
     with_ack.acknowledgement = (AckStatus *) status;
     ClaimRecord *updated = ledger_copy (&with_ack);

@@ -59,9 +59,9 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     change.reason = reason;
     change.time_ms = event->time_ms;
 
-    ledger_set_text (&record->claim_id, accepted->claim_id);
-    ledger_set_text (&record->date_of_service, accepted->date_of_service);
-    ledger_set_text (&record->frequency_code, accepted->frequency_code);
+    codec_set_text (&record->claim_id, accepted->claim_id);
+    codec_set_text (&record->date_of_service, accepted->date_of_service);
+    codec_set_text (&record->frequency_code, accepted->frequency_code);
     record->charge_cents = accepted->charge_cents;
     record->received_ms = accepted->received_ms;
     //  Dims and the sealed claim are whole messages: swap them via a copy.
@@ -103,9 +103,9 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
         ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
         if (record && record->dims && streq (record->dims->queue, queue->id) && lifecycle_open (record->status)
         &&  (!streq (record->dims->owner_team, team) || !streq (record->dims->phase, queue->phase))) {
-            ledger_set_text (&record->dims->owner_team, team);
-            ledger_set_text (&record->dims->phase, queue->phase);
-            ledger_set_text (&record->dims->vendor_team, queue->vendor_team);
+            codec_set_text (&record->dims->owner_team, team);
+            codec_set_text (&record->dims->phase, queue->phase);
+            codec_set_text (&record->dims->vendor_team, queue->vendor_team);
             zlistx_add_end (changed_records, record);
         }
         else

@@ -12,9 +12,15 @@ claims_new (service_t *service)
     self->outbox = service_outbox (service);
     self->config = service_config (service);
     self->phi_key = service_phi_key (service);
-    self->follow_up_days = (int) config_get_int (self->config, "claims/follow-up-days", 30);
-    char *outbound_dir = service_folder (service, "claims/outbound-dir", "outbound", false);
     char error [512];
+    int64_t days;
+    if (config_get_int_checked (self->config, "claims/follow-up-days", 30, 0, 3650, &days, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        claims_destroy (&self);
+        return NULL;
+    }
+    self->follow_up_days = (int) days;
+    char *outbound_dir = service_folder (service, "claims/outbound-dir", "outbound", false);
     self->outbound = outbound_new (outbound_dir, error, sizeof error);
     free (outbound_dir);
     if (!self->outbound) {

@@ -94,14 +94,6 @@ ledger_copy (const ClaimRecord *record)
     return (ClaimRecord *) codec_copy (record);
 }
 
-void
-ledger_set_text (char **field, const char *value)
-{
-    if (*field && *field != protobuf_c_empty_string)
-        free (*field);
-    *field = strdup (value? value: "");
-}
-
 int
 ledger_follow_up_days (claims_t *self, const char *payer_id)
 {

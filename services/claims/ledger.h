@@ -18,8 +18,6 @@ int          ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const 
                           ClaimEvent *event);
 //  A deep copy that owns all its memory (so fields can be freed / replaced).
 ClaimRecord *ledger_copy (const ClaimRecord *record);
-//  Replaces a string field of an owned message.
-void         ledger_set_text (char **field, const char *value);
 //  Scope (server.h): true when the caller may see the claim (a list's
 //  row); and, for a subject-scoped method's resolver, names claim pcn
 //  and its queue to the server (0, or an LMDB error).

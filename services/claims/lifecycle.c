@@ -35,6 +35,18 @@ lifecycle_known (const char *status)
     return s_row (status) >= 0;
 }
 
+void
+lifecycle_names (char *out, size_t size)
+{
+    size_t used = 0;
+    if (size)
+        *out = 0;
+    for (size_t i = 0; i < sizeof s_moves / sizeof s_moves [0] && used < size; i++) {
+        int n = snprintf (out + used, size - used, "%s%s", i? ", ": "", s_moves [i].from);
+        used += n > 0? (size_t) n: 0;
+    }
+}
+
 bool
 lifecycle_allows (const char *from, const char *to)
 {

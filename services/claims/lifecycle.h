@@ -14,12 +14,16 @@
 #define RCMQ_CLAIMS_LIFECYCLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "claims.pb-c.h"
 
 //  True when a claim may move from one status to the other.
 bool lifecycle_allows (const char *from, const char *to);
 //  True for a status the lifecycle knows.
 bool lifecycle_known (const char *status);
+//  Every status the lifecycle knows, in its table's order, comma-separated
+//  ("ready, submitted, ..."), for an error that lists the valid values.
+void lifecycle_names (char *out, size_t size);
 //  True while the payer may still owe something (not closed or voided).
 bool lifecycle_open (const char *status);
 //  Moves record to status `to`, appending a history entry dated now_ms, or

@@ -46,70 +46,110 @@ s_matches (const ClaimListRequest *request, const ClaimRecord *record)
     return true;
 }
 
+//  A filter naming what does not exist is refused with what does: an empty
+//  list would read as "nothing to do" (issue 12 item 8). Queues are those
+//  claims has heard of (queue.changed), statuses the lifecycle's.
+//
+//  0 (with the call failed when the queue is unknown), or an LMDB error.
+static int
+s_check_queue (server_call_t *call, const char *queue)
+{
+    claims_t *self = claims_state (call);
+    MDB_val value;
+    int rc = store_get (self->store, call->txn, "queues", queue, strlen (queue), &value);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    char known [512] = "";
+    size_t used = 0;
+    store_iter_t *iter = store_iter_new (self->store, call->txn, "queues", NULL, 0);
+    MDB_val key;
+    while (store_iter_next (iter, &key, &value) && used < sizeof known) {
+        //  A vendor is told only of the queues it may see.
+        Queue *known_queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+        if (known_queue && server_call_in_scope (call, known_queue->phase, known_queue->vendor_team)) {
+            int n = snprintf (known + used, sizeof known - used, "%s%s", used? ", ": "", known_queue->id);
+            used += n > 0? (size_t) n: 0;
+        }
+        codec_free (known_queue);
+    }
+    rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc)
+        return rc;
+    return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no queue '%s' (queues: %s)",
+                             call->request->method, queue, *known? known: "none yet");
+}
+
+//  False, with the call failed, when status is not the lifecycle's.
+static bool
+s_status_known (server_call_t *call, const char *status)
+{
+    if (lifecycle_known (status))
+        return true;
+    char known [256];
+    lifecycle_names (known, sizeof known);
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no status '%s' (statuses: %s)",
+                      call->request->method, status, known);
+    return false;
+}
+
+//  False, with the call failed, when the limit is above the maximum.
+static bool
+s_limit_taken (server_call_t *call, uint32_t requested, size_t *limit)
+{
+    char error [128];
+    if (store_page_limit (requested, LIST_DEFAULT, LIST_MAX, limit, error, sizeof error) == 0)
+        return true;
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s", call->request->method, error);
+    return false;
+}
+
+typedef struct {
+    server_call_t *call;
+    const ClaimListRequest *request;
+    bool by_status;
+} s_list_t;
+
+//  One row of claims.List: the by_status index holds only the PCN.
+static void *
+s_list_row (void *arg, const char *pcn, const MDB_val *value)
+{
+    s_list_t *list = (s_list_t *) arg;
+    claims_t *self = claims_state (list->call);
+    ClaimRecord *record = list->by_status? ledger_get (self, list->call->txn, pcn)
+        : (ClaimRecord *) codec_decode (&claim_record__descriptor, value->mv_data, value->mv_size);
+    if (!record || !s_matches (list->request, record) || !s_in_scope (list->call, record)) {
+        codec_free (record);
+        return NULL;
+    }
+    return s_for_reply (record);
+}
+
 static int
 s_list (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     ClaimListRequest *request = (ClaimListRequest *) call->body;
-    if (*request->status && !lifecycle_known (request->status))
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.List: no status '%s'", request->status);
-    size_t limit = request->limit? request->limit: LIST_DEFAULT;
-    if (limit > LIST_MAX)
-        limit = LIST_MAX;
-    //  With a status, walk that status's index; else every claim, by PCN.
-    bool by_status = *request->status;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (self->store, by_status? "by_status": "claims"), &cursor);
-    if (rc)
-        return rc;
-    //  Keys and PCNs are sized from the data: fixed buffers cut long PCNs
-    //  (a 205-character one was never found again) and let a long `after`
-    //  give a key size beyond its buffer.
-    size_t prefix = by_status? strlen (request->status) + 1: 0;
-    size_t start_size = prefix + strlen (request->after);
-    char *start = (char *) zmalloc (start_size + 1);
-    if (by_status)
-        memcpy (start, request->status, prefix);    //  with its 0
-    memcpy (start + prefix, request->after, strlen (request->after));
-    MDB_val key = { start_size, start }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, start_size? MDB_SET_RANGE: MDB_FIRST);
-    ClaimRecord **rows = (ClaimRecord **) calloc (limit + 1, sizeof (ClaimRecord *));
-    size_t count = 0;
-    const char *next = "";
-    for (; rc == 0; rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        if (by_status && (key.mv_size < prefix || memcmp (key.mv_data, start, prefix)))
-            break;
-        char *pcn = strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix);
-        if (*request->after && streq (pcn, request->after)) {
-            free (pcn);
-            continue;
-        }
-        ClaimRecord *record = by_status? ledger_get (self, call->txn, pcn)
-            : (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
-        free (pcn);
-        if (!record || !s_matches (request, record) || !s_in_scope (call, record)) {
-            codec_free (record);
-            continue;
-        }
-        if (count == limit) {
-            next = rows [count - 1]->pcn;
-            codec_free (record);
-            break;
-        }
-        rows [count++] = s_for_reply (record);
-        server_call_subject (call, record->pcn);
+    size_t limit;
+    if (*request->status && !s_status_known (call, request->status))
+        return 0;
+    if (*request->queue) {
+        int rc = s_check_queue (call, request->queue);
+        if (rc || call->status)
+            return rc;
     }
-    mdb_cursor_close (cursor);
-    free (start);
-    ClaimList list = CLAIM_LIST__INIT;
-    list.n_claims = count;
-    list.claims = rows;
-    list.next = (char *) next;
-    server_call_reply (call, &list);
-    for (size_t i = 0; i < count; i++)
-        codec_free (rows [i]);
-    free (rows);
-    return 0;
+    if (!s_limit_taken (call, request->limit, &limit))
+        return 0;
+    //  With a status, walk that status's index ("status\0pcn"); else every
+    //  claim, by PCN.
+    s_list_t list = { call, request, *request->status };
+    store_page_query_t query = { "claims", "by_status", request->status, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (self->store, call->txn, &query, s_list_row, codec_free, &list, &page);
+    if (rc == 0)
+        server_call_reply_page (call, &claim_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
 }
 
 static int
@@ -163,10 +203,18 @@ s_follow_up (server_call_t *call)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "claims.FollowUp: next action date '%s' is not a date", request->next_action_date);
     }
+    //  Work assigned to a name nobody holds would wait for no one.
+    const identity_t *assignee = *request->assignee? keyring_find_name (server_keyring (call->server), request->assignee): NULL;
+    if (*request->assignee && (!assignee || streq (assignee->role, "service"))) {
+        codec_free (record);
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "claims.FollowUp: no user '%s' (an assignee must hold a key: rcmqctl keys list)",
+                                 request->assignee);
+    }
     if (*request->assignee)
-        ledger_set_text (&record->assignee, request->assignee);
+        codec_set_text (&record->assignee, request->assignee);
     if (*request->next_action_date)
-        ledger_set_text (&record->next_action_date, date);
+        codec_set_text (&record->next_action_date, date);
     if (*request->note) {
         Note note = NOTE__INIT;
         note.time_ms = clock_now_ms ();
@@ -218,9 +266,14 @@ s_due (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     DueRequest *request = (DueRequest *) call->body;
-    size_t limit = request->limit? request->limit: LIST_DEFAULT;
-    if (limit > LIST_MAX)
-        limit = LIST_MAX;
+    size_t limit;
+    if (*request->queue) {
+        int rc = s_check_queue (call, request->queue);
+        if (rc || call->status)
+            return rc;
+    }
+    if (!s_limit_taken (call, request->limit, &limit))
+        return 0;
     uint64_t now = clock_now_ms ();
     char today [9];
     char iso [16];
@@ -231,13 +284,9 @@ s_due (server_call_t *call)
     //  waited past its payer's follow-up days since submission.
     s_due_t *due = NULL;
     size_t count = 0, capacity = 0;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (self->store, "claims"), &cursor);
-    if (rc)
-        return rc;
+    store_iter_t *iter = store_iter_new (self->store, call->txn, "claims", NULL, 0);
     MDB_val key, value;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+    while (store_iter_next (iter, &key, &value)) {
         ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
         if (!record || !lifecycle_open (record->status) || !s_in_scope (call, record)
         ||  (*request->queue && (!record->dims || !streq (record->dims->queue, request->queue)))) {
@@ -268,7 +317,14 @@ s_due (server_call_t *call)
         snprintf (due [count].due, sizeof due [count].due, "%s", since);
         due [count++].record = s_for_reply (record);
     }
-    mdb_cursor_close (cursor);
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc) {
+        for (size_t i = 0; i < count; i++)
+            codec_free (due [i].record);
+        free (due);
+        return rc;
+    }
     if (count)      //  qsort wants a real array even for none
         qsort (due, count, sizeof (s_due_t), s_due_order);
     size_t shown = count < limit? count: limit;

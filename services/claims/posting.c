@@ -26,7 +26,7 @@
 #include "posting.h"
 #include "carc.h"
 #include "remit835.h"
-#include "pbutil.h"
+#include "codec.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,15 +45,9 @@ typedef struct {
 } s_totals_t;
 
 static bool
-s_is (const char *a, const char *b)
-{
-    return strcmp (a, b) == 0;
-}
-
-static bool
 s_is_reversal (const RemitClaim *remit)
 {
-    return s_is (remit->status_code, "22");
+    return streq (remit->status_code, "22");
 }
 
 //  True when an adjustment refuses payment (and is not a zero placeholder
@@ -78,7 +72,7 @@ s_any_denying (Adjustment **adjustments, size_t count)
 static bool
 s_claim_denied (const RemitClaim *remit)
 {
-    if (s_is (remit->status_code, "4"))
+    if (streq (remit->status_code, "4"))
         return true;
     if (remit->paid_cents != 0)
         return false;
@@ -100,7 +94,7 @@ s_line_denied (const RemitClaim *remit, const RemitLine *line)
 static s_bucket_t
 s_classify (const Adjustment *adjustment, bool denied_scope)
 {
-    if (s_is (adjustment->group, "PR"))
+    if (streq (adjustment->group, "PR"))
         return S_PATIENT;
     if (denied_scope)
         return S_DENIED;
@@ -158,7 +152,7 @@ s_same_modifiers (const RemitLine *remit_line, const ServiceLine *line)
     if (remit_line->n_modifiers != line->n_modifiers)
         return false;
     for (size_t i = 0; i < line->n_modifiers; i++)
-        if (!s_is (remit_line->modifiers [i], line->modifiers [i]))
+        if (!streq (remit_line->modifiers [i], line->modifiers [i]))
             return false;
     return true;
 }
@@ -171,12 +165,12 @@ s_matches (const RemitLine *remit_line, const ServiceLine *line, s_match_t how)
     switch (how) {
         case S_BY_CONTROL_NUMBER:
             return *remit_line->line_item_control_number
-                && s_is (remit_line->line_item_control_number, line->line_item_control_number);
+                && streq (remit_line->line_item_control_number, line->line_item_control_number);
         case S_BY_PROCEDURE_AND_MODIFIERS:
-            return s_is (remit_line->procedure_code, line->procedure_code)
+            return streq (remit_line->procedure_code, line->procedure_code)
                 && s_same_modifiers (remit_line, line);
         case S_BY_PROCEDURE:
-            return s_is (remit_line->procedure_code, line->procedure_code);
+            return streq (remit_line->procedure_code, line->procedure_code);
     }
     return false;
 }
@@ -264,21 +258,20 @@ s_merge (ClaimRecord *record, const Adjustment *adjustment)
 {
     for (size_t i = 0; i < record->n_adjustments; i++) {
         Adjustment *have = record->adjustments [i];
-        if (s_is (have->group, adjustment->group) && s_is (have->carc, adjustment->carc)) {
+        if (streq (have->group, adjustment->group) && streq (have->carc, adjustment->carc)) {
             have->amount_cents += adjustment->amount_cents;
             have->quantity_milli += adjustment->quantity_milli;
             return;
         }
     }
-    pbutil_append (&record->adjustments, &record->n_adjustments,
-                   pbutil_clone (&adjustment->base));
+    codec_append (&record->adjustments, &record->n_adjustments, codec_copy (adjustment));
 }
 
 static void
 s_clear_adjustments (ClaimRecord *record)
 {
     for (size_t i = 0; i < record->n_adjustments; i++)
-        pbutil_free (&record->adjustments [i]);
+        codec_destroy (&record->adjustments [i]);
     free (record->adjustments);
     record->adjustments = NULL;
     record->n_adjustments = 0;
@@ -288,7 +281,7 @@ static void
 s_clear_denials (ClaimRecord *record)
 {
     for (size_t i = 0; i < record->n_denials; i++)
-        pbutil_free (&record->denials [i]);
+        codec_destroy (&record->denials [i]);
     free (record->denials);
     record->denials = NULL;
     record->n_denials = 0;
@@ -302,14 +295,14 @@ s_add_denial (ClaimRecord *record, uint32_t line_number, const Adjustment *adjus
     assert (denial);
     denial_reason__init (denial);
     denial->line_number = line_number;
-    pbutil_set (&denial->group, adjustment->group);
-    pbutil_set (&denial->carc, adjustment->carc);
+    codec_set_text (&denial->group, adjustment->group);
+    codec_set_text (&denial->carc, adjustment->carc);
     for (size_t i = 0; i < n_rarcs; i++)
-        pbutil_append_text (&denial->rarcs, &denial->n_rarcs, rarcs [i]);
+        codec_append_text (&denial->rarcs, &denial->n_rarcs, rarcs [i]);
     denial->amount_cents = adjustment->amount_cents;
-    pbutil_set (&denial->category,
+    codec_set_text (&denial->category,
                 carc_category_name (carc_category (adjustment->group, adjustment->carc, rarcs, n_rarcs)));
-    pbutil_append (&record->denials, &record->n_denials, denial);
+    codec_append (&record->denials, &record->n_denials, denial);
 }
 
 //  True when an adjustment of a denied claim or line is a reason for the
@@ -319,7 +312,7 @@ static bool
 s_denial_reason (const Adjustment *adjustment)
 {
     return adjustment->amount_cents != 0
-        && !s_is (adjustment->group, "PR")
+        && !streq (adjustment->group, "PR")
         && !carc_is_contractual (adjustment->group, adjustment->carc);
 }
 
@@ -363,7 +356,7 @@ static int
 s_level (const RemitClaim *remit)
 {
     for (size_t i = 0; i < sizeof s_levels / sizeof s_levels [0]; i++)
-        if (s_is (remit->status_code, s_levels [i].status))
+        if (streq (remit->status_code, s_levels [i].status))
             return s_levels [i].level;
     return 1;
 }
@@ -408,8 +401,8 @@ s_contradiction (const ClaimRecord *record, const bool *in_force, const RemitCla
 static bool
 s_same_remit (const Posting *a, const Posting *b)
 {
-    return s_is (a->payer_id, b->payer_id) && s_is (a->trace, b->trace)
-        && s_is (a->remit->pcn, b->remit->pcn) && a->remit->occurrence == b->remit->occurrence;
+    return streq (a->payer_id, b->payer_id) && streq (a->trace, b->trace)
+        && streq (a->remit->pcn, b->remit->pcn) && a->remit->occurrence == b->remit->occurrence;
 }
 
 //  Drops a held posting once it is applied (a person matched it after
@@ -421,7 +414,7 @@ s_unhold (ClaimRecord *record, const Posting *posting)
     for (size_t i = 0; i < record->n_unapplied; i++) {
         Posting *held = record->unapplied [i];
         if (held->remit && s_same_remit (held, posting))
-            pbutil_free (&held);
+            codec_destroy (&held);
         else
             record->unapplied [kept++] = held;
     }
@@ -499,7 +492,7 @@ posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *res
             return 0;           //  held already: the same remit again adds nothing
     //  The overpayment of the postings in force is what it was.
     int64_t overpaid = s_overpaid (record);
-    pbutil_append (&record->unapplied, &record->n_unapplied, pbutil_clone (&posting->base));
+    codec_append (&record->unapplied, &record->n_unapplied, codec_copy (posting));
     s_settle_credit (record, overpaid, posting->posted_ms, result);
     return 0;
 }
@@ -527,7 +520,7 @@ s_drop_zero_adjustments (ClaimRecord *record)
     for (size_t i = 0; i < record->n_adjustments; i++) {
         Adjustment *adjustment = record->adjustments [i];
         if (adjustment->amount_cents == 0 && adjustment->quantity_milli == 0)
-            pbutil_free (&adjustment);
+            codec_destroy (&adjustment);
         else
             record->adjustments [kept++] = adjustment;
     }
@@ -540,7 +533,7 @@ s_status (const ClaimRecord *record, const RemitClaim *latest, const s_totals_t 
     if (!latest)
         return "reversed";
     const posting_money_t *money = &totals->money;
-    if (s_is (latest->status_code, "4"))
+    if (streq (latest->status_code, "4"))
         return "denied";
     if (money->paid_cents == 0 && money->denied_cents > 0)
         return "denied";
@@ -565,7 +558,7 @@ posting_apply (ClaimRecord *record, const Posting *posting,
 
     //  CLP02 25 prices a claim for a predetermination: nothing was
     //  adjudicated or paid, so posting it would misstate the claim.
-    if (s_is (posting->remit->status_code, "25")) {
+    if (streq (posting->remit->status_code, "25")) {
         if (error && size)
             snprintf (error, size, "claim %s: CLP02 25 (segment %" PRIu64 ") is predetermination pricing, "
                       "not an adjudication", record->pcn, posting->remit->segment_index);
@@ -592,7 +585,7 @@ posting_apply (ClaimRecord *record, const Posting *posting,
             snprintf (result->released_payer, sizeof result->released_payer, "%s", released->payer_id);
             snprintf (result->released_trace, sizeof result->released_trace, "%s", released->trace);
             result->released_occurrence = released->remit->occurrence;
-            pbutil_free (&released);
+            codec_destroy (&released);
             memmove (record->unapplied + held, record->unapplied + held + 1,
                      (record->n_unapplied - (size_t) held - 1) * sizeof (Posting *));
             record->n_unapplied--;
@@ -618,13 +611,13 @@ posting_apply (ClaimRecord *record, const Posting *posting,
 
     //  Store the posting, its lines matched to the claim's.
     s_unhold (record, posting);
-    Posting *copy = pbutil_clone (&posting->base);
+    Posting *copy = codec_copy (posting);
     copy->reversal = reversal;
     const Claim *claim = record->claim? record->claim->claim: NULL;
     result->lines_matched = posting_match_lines (copy->remit, claim);
     result->lines_unmatched = (uint32_t) copy->remit->n_lines - result->lines_matched;
     result->posting_index = record->n_postings;
-    pbutil_append (&record->postings, &record->n_postings, copy);
+    codec_append (&record->postings, &record->n_postings, copy);
     if (reversal) {
         in_force [target] = false;
         result->reversal = true;
@@ -677,11 +670,11 @@ posting_apply (ClaimRecord *record, const Posting *posting,
     result->denied = !reversal && record->n_denials > 0;
     if (!reversal) {
         if (*copy->remit->payer_claim_number)
-            pbutil_set (&record->payer_claim_number, copy->remit->payer_claim_number);
+            codec_set_text (&record->payer_claim_number, copy->remit->payer_claim_number);
         if (!*record->first_adjudication) {
-            pbutil_set (&record->first_adjudication, status);
+            codec_set_text (&record->first_adjudication, status);
             record->first_adjudicated_ms = posting->posted_ms;
-            pbutil_set (&record->first_remit_date, posting->payment_date);
+            codec_set_text (&record->first_remit_date, posting->payment_date);
             result->first_adjudication = true;
         }
     }

@@ -17,12 +17,12 @@
     BPR02 does not match is still refused whole by the balancing check.
 
     The Remittance of a transaction set is built while it streams and handed
-    to the callback at SE. Amounts are parsed with parse_837p_cents (exact,
+    to the callback at SE. Amounts are parsed with x12_cents (exact,
     no floating point), which intake's 837P parser uses too.
 */
 #include "remit835.h"
-#include "parse_837p.h"
-#include "pbutil.h"
+#include "x12.h"
+#include "codec.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -74,12 +74,6 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Errors and amounts
 
-static bool
-s_is (const char *a, const char *b)
-{
-    return strcmp (a, b) == 0;
-}
-
 //  Segments of a claim's own loops (2100 / 2110). An error in one of them
 //  while a claim is open is the claim's, not the file's.
 static const char *s_claim_segments [] = { "CLP", "CAS", "MOA", "MIA", "DTM", "SVC", "REF", "LQ", "AMT", "QTY" };
@@ -90,7 +84,7 @@ s_in_claim (s_reader_t *self, x12_segment_t *seg)
     if (!self->claim || (self->loop != LOOP_CLAIM && self->loop != LOOP_LINE))
         return false;
     for (size_t i = 0; i < sizeof s_claim_segments / sizeof s_claim_segments [0]; i++)
-        if (s_is (x12_segment_id (seg), s_claim_segments [i]))
+        if (streq (x12_segment_id (seg), s_claim_segments [i]))
             return true;
     return false;
 }
@@ -100,18 +94,15 @@ s_in_claim (s_reader_t *self, x12_segment_t *seg)
 static int
 s_refuse (s_reader_t *self, x12_segment_t *seg, const char *format, ...)
 {
-    char reason [256];
+    char text [320];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, NULL, NULL, 0, text, sizeof text, format, args);
     va_end (args);
-    char text [320];
-    snprintf (text, sizeof text, "segment %" PRIu64 " (%s): %s",
-              x12_segment_number (seg), x12_segment_id (seg), reason);
     if (s_in_claim (self, seg)) {
         RemitClaim *claim = self->claim;
         if (!*claim->error) {
-            pbutil_set (&claim->error, text);
+            codec_set_text (&claim->error, text);
             claim->error_segment = x12_segment_number (seg);
             self->report->unsound_claims++;
         }
@@ -133,7 +124,7 @@ s_amount (s_reader_t *self, x12_segment_t *seg, size_t index, const char *what, 
     const char *text = x12_segment_element (seg, index);
     if (!*text)
         return s_refuse (self, seg, "%s%02zu %s is missing", x12_segment_id (seg), index, what);
-    if (parse_837p_cents (text, cents))
+    if (x12_cents (text, cents))
         return s_refuse (self, seg, "%s%02zu %s '%s' is not an amount in cents",
                          x12_segment_id (seg), index, what, text);
     return 0;
@@ -157,7 +148,7 @@ s_quantity (s_reader_t *self, x12_segment_t *seg, size_t index, int64_t empty, i
     *milli = empty;
     if (!*text)
         return 0;
-    if (parse_837p_milli (text, milli))
+    if (x12_milli (text, milli))
         return s_refuse (self, seg, "%s%02zu quantity '%s' is not a number",
                          x12_segment_id (seg), index, text);
     return 0;
@@ -182,7 +173,7 @@ static int
 s_on_isa (s_reader_t *self, x12_segment_t *seg)
 {
     const char *isa13 = x12_segment_element (seg, 13);
-    pbutil_set (&self->isa13, isa13);
+    codec_set_text (&self->isa13, isa13);
     self->report->interchanges++;
     return 0;
 }
@@ -191,20 +182,20 @@ static int
 s_on_st (s_reader_t *self, x12_segment_t *seg)
 {
     const char *type = x12_segment_element (seg, 1);
-    if (!s_is (type, "835"))
+    if (!streq (type, "835"))
         return s_refuse (self, seg, "transaction set %s is not an 835 remittance", type);
     assert (!self->remit);
     self->remit = malloc (sizeof (Remittance));
     assert (self->remit);
     remittance__init (self->remit);
-    pbutil_set (&self->remit->interchange_control_number, self->isa13);
+    codec_set_text (&self->remit->interchange_control_number, self->isa13);
     self->claim = NULL;
     self->line = NULL;
     self->skipping = false;
     self->loop = LOOP_HEADER;
     self->expect_bpr = true;
     self->have_trn = false;
-    pbutil_set (&self->payer_ref, NULL);
+    codec_set_text (&self->payer_ref, NULL);
     self->report->transactions++;
     return 0;
 }
@@ -218,13 +209,13 @@ s_on_se (s_reader_t *self, x12_segment_t *seg)
     //  REF*2U is the payer id claims were sent to; TRN03 is the payer's
     //  "1" + tax id, which the claims do not know. Prefer the first.
     if (*self->payer_ref || !*remit->payer_id)
-        pbutil_set (&remit->payer_id, self->payer_ref);
+        codec_set_text (&remit->payer_id, self->payer_ref);
     self->remit = NULL;
     self->claim = NULL;
     self->line = NULL;
     self->loop = LOOP_NONE;
     int rc = self->on_remit? self->on_remit (&remit, self->arg): 0;
-    pbutil_free (&remit);
+    codec_destroy (&remit);
     if (rc != 0)
         return s_refuse (self, seg, "stopped by the remittance callback");
     return 0;
@@ -241,15 +232,15 @@ s_on_bpr (s_reader_t *self, x12_segment_t *seg)
     if (s_amount (self, seg, 2, "total actual provider payment", &remit->total_paid_cents))
         return -1;
     const char *flag = x12_segment_element (seg, 3);
-    if (!s_is (flag, "C") && !s_is (flag, "D"))
+    if (!streq (flag, "C") && !streq (flag, "D"))
         return s_refuse (self, seg, "BPR03 credit/debit flag '%s' is not C or D", flag);
-    if (s_is (flag, "D"))
+    if (streq (flag, "D"))
         remit->total_paid_cents = -remit->total_paid_cents;
-    pbutil_set (&remit->payment_method, x12_segment_element (seg, 4));
+    codec_set_text (&remit->payment_method, x12_segment_element (seg, 4));
     const char *date = x12_segment_element (seg, 16);
-    if (*date && !parse_837p_valid_date (date))
+    if (*date && !x12_valid_date (date))
         return s_refuse (self, seg, "BPR16 payment date '%s' is not a CCYYMMDD date", date);
-    pbutil_set (&remit->payment_date, date);
+    codec_set_text (&remit->payment_date, date);
     return 0;
 }
 
@@ -261,8 +252,8 @@ s_on_trn (s_reader_t *self, x12_segment_t *seg)
     const char *trace = x12_segment_element (seg, 2);
     if (!*trace)
         return s_refuse (self, seg, "TRN02 check or EFT trace number is missing");
-    pbutil_set (&self->remit->trace, trace);
-    pbutil_set (&self->remit->payer_id, x12_segment_element (seg, 3));
+    codec_set_text (&self->remit->trace, trace);
+    codec_set_text (&self->remit->payer_id, x12_segment_element (seg, 3));
     self->have_trn = true;
     return 0;
 }
@@ -270,8 +261,8 @@ s_on_trn (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_header_dtm (s_reader_t *self, x12_segment_t *seg)
 {
-    if (s_is (x12_segment_element (seg, 1), "405"))
-        pbutil_set (&self->remit->production_date, x12_segment_element (seg, 2));
+    if (streq (x12_segment_element (seg, 1), "405"))
+        codec_set_text (&self->remit->production_date, x12_segment_element (seg, 2));
     return 0;
 }
 
@@ -282,17 +273,17 @@ s_on_n1 (s_reader_t *self, x12_segment_t *seg)
 {
     const char *entity = x12_segment_element (seg, 1);
     Remittance *remit = self->remit;
-    if (s_is (entity, "PR")) {
-        pbutil_set (&remit->payer_name, x12_segment_element (seg, 2));
+    if (streq (entity, "PR")) {
+        codec_set_text (&remit->payer_name, x12_segment_element (seg, 2));
         //  N103 XV carries the CMS plan id, a payer id in its own right.
-        if (s_is (x12_segment_element (seg, 3), "XV") && !*self->payer_ref)
-            pbutil_set (&self->payer_ref, x12_segment_element (seg, 4));
+        if (streq (x12_segment_element (seg, 3), "XV") && !*self->payer_ref)
+            codec_set_text (&self->payer_ref, x12_segment_element (seg, 4));
         self->loop = LOOP_PAYER;
     }
     else
-    if (s_is (entity, "PE")) {
-        pbutil_set (&remit->payee_name, x12_segment_element (seg, 2));
-        pbutil_set (&remit->payee_id, x12_segment_element (seg, 4));
+    if (streq (entity, "PE")) {
+        codec_set_text (&remit->payee_name, x12_segment_element (seg, 2));
+        codec_set_text (&remit->payee_id, x12_segment_element (seg, 4));
         self->loop = LOOP_PAYEE;
     }
     else
@@ -303,8 +294,8 @@ s_on_n1 (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_payer_ref (s_reader_t *self, x12_segment_t *seg)
 {
-    if (s_is (x12_segment_element (seg, 1), "2U"))
-        pbutil_set (&self->payer_ref, x12_segment_element (seg, 2));
+    if (streq (x12_segment_element (seg, 1), "2U"))
+        codec_set_text (&self->payer_ref, x12_segment_element (seg, 2));
     return 0;
 }
 
@@ -336,7 +327,7 @@ s_on_clp (s_reader_t *self, x12_segment_t *seg)
     RemitClaim *claim = malloc (sizeof *claim);
     assert (claim);
     remit_claim__init (claim);
-    pbutil_append (&self->remit->claims, &self->remit->n_claims, claim);
+    codec_append (&self->remit->claims, &self->remit->n_claims, claim);
     claim->segment_index = x12_segment_number (seg);
     self->claim = claim;
     self->line = NULL;
@@ -345,27 +336,27 @@ s_on_clp (s_reader_t *self, x12_segment_t *seg)
     self->report->claims++;
 
     const char *pcn = x12_segment_element (seg, 1);
-    pbutil_set (&claim->pcn, pcn);
+    codec_set_text (&claim->pcn, pcn);
     //  Which CLP of this PCN in the set: a reversal and its re-adjudication
     //  share a PCN, and posting tells them apart by it.
     claim->occurrence = 1;
     for (size_t i = 0; i + 1 < self->remit->n_claims; i++)
-        claim->occurrence += s_is (self->remit->claims [i]->pcn, pcn);
+        claim->occurrence += streq (self->remit->claims [i]->pcn, pcn);
     if (!*pcn)
         return s_refuse (self, seg, "CLP01 patient control number is missing");
     const char *status = x12_segment_element (seg, 2);
     bool known = false;
     for (size_t i = 0; i < sizeof s_claim_statuses / sizeof s_claim_statuses [0]; i++)
-        known |= s_is (status, s_claim_statuses [i]);
-    pbutil_set (&claim->status_code, status);
+        known |= streq (status, s_claim_statuses [i]);
+    codec_set_text (&claim->status_code, status);
     if (!known)
         return s_refuse (self, seg, "CLP02 claim status '%s' is not a claim status code", status);
     if (s_amount (self, seg, 3, "total claim charge", &claim->charge_cents)
     ||  s_amount (self, seg, 4, "claim payment amount", &claim->paid_cents)
     ||  s_optional_amount (self, seg, 5, "patient responsibility", &claim->patient_responsibility_cents))
         return -1;
-    pbutil_set (&claim->filing_indicator, x12_segment_element (seg, 6));
-    pbutil_set (&claim->payer_claim_number, x12_segment_element (seg, 7));
+    codec_set_text (&claim->filing_indicator, x12_segment_element (seg, 6));
+    codec_set_text (&claim->payer_claim_number, x12_segment_element (seg, 7));
     return 0;
 }
 
@@ -382,7 +373,7 @@ s_on_cas (s_reader_t *self, x12_segment_t *seg)
     const char *group = x12_segment_element (seg, 1);
     bool known = false;
     for (size_t i = 0; i < sizeof s_groups / sizeof s_groups [0]; i++)
-        known |= s_is (group, s_groups [i]);
+        known |= streq (group, s_groups [i]);
     if (!known)
         return s_refuse (self, seg, "CAS01 group code '%s' is not CO, OA, PI or PR", group);
     Adjustment ***list = self->line? &self->line->adjustments: &self->claim->adjustments;
@@ -399,9 +390,9 @@ s_on_cas (s_reader_t *self, x12_segment_t *seg)
         Adjustment *adjustment = malloc (sizeof *adjustment);
         assert (adjustment);
         adjustment__init (adjustment);
-        pbutil_append (list, count, adjustment);
-        pbutil_set (&adjustment->group, group);
-        pbutil_set (&adjustment->carc, carc);
+        codec_append (list, count, adjustment);
+        codec_set_text (&adjustment->group, group);
+        codec_set_text (&adjustment->carc, carc);
         if (s_amount (self, seg, at + 1, "adjustment amount", &adjustment->amount_cents)
         ||  s_quantity (self, seg, at + 2, 0, &adjustment->quantity_milli))
             return -1;
@@ -416,7 +407,7 @@ static void
 s_add_remark (RemitClaim *claim, const char *code)
 {
     if (*code)
-        pbutil_append_text (&claim->remarks, &claim->n_remarks, code);
+        codec_append_text (&claim->remarks, &claim->n_remarks, code);
 }
 
 //  MOA (professional): MOA03-MOA07 are claim payment remark codes.
@@ -442,11 +433,11 @@ static int
 s_on_claim_dtm (s_reader_t *self, x12_segment_t *seg)
 {
     const char *qualifier = x12_segment_element (seg, 1);
-    if (s_is (qualifier, "232"))
-        pbutil_set (&self->claim->service_date_from, x12_segment_element (seg, 2));
+    if (streq (qualifier, "232"))
+        codec_set_text (&self->claim->service_date_from, x12_segment_element (seg, 2));
     else
-    if (s_is (qualifier, "233"))
-        pbutil_set (&self->claim->service_date_to, x12_segment_element (seg, 2));
+    if (streq (qualifier, "233"))
+        codec_set_text (&self->claim->service_date_to, x12_segment_element (seg, 2));
     return 0;
 }
 
@@ -459,19 +450,19 @@ s_on_svc (s_reader_t *self, x12_segment_t *seg)
     RemitLine *line = malloc (sizeof *line);
     assert (line);
     remit_line__init (line);
-    pbutil_append (&self->claim->lines, &self->claim->n_lines, line);
+    codec_append (&self->claim->lines, &self->claim->n_lines, line);
     self->line = line;
     self->loop = LOOP_LINE;
     self->report->lines++;
 
-    pbutil_set (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
-    pbutil_set (&line->procedure_code, x12_segment_component (seg, 1, 2));
+    codec_set_text (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
+    codec_set_text (&line->procedure_code, x12_segment_component (seg, 1, 2));
     if (!*line->procedure_code)
         return s_refuse (self, seg, "SVC01-2 procedure code is missing");
     for (size_t i = 0; i < SVC_MODIFIERS; i++) {
         const char *modifier = x12_segment_component (seg, 1, 3 + i);
         if (*modifier)
-            pbutil_append_text (&line->modifiers, &line->n_modifiers, modifier);
+            codec_append_text (&line->modifiers, &line->n_modifiers, modifier);
     }
     if (s_amount (self, seg, 2, "line charge", &line->charge_cents)
     ||  s_amount (self, seg, 3, "line payment", &line->paid_cents)
@@ -486,17 +477,17 @@ static int
 s_on_line_dtm (s_reader_t *self, x12_segment_t *seg)
 {
     const char *qualifier = x12_segment_element (seg, 1);
-    if (s_is (qualifier, "472")
-    || (s_is (qualifier, "150") && !*self->line->service_date))
-        pbutil_set (&self->line->service_date, x12_segment_element (seg, 2));
+    if (streq (qualifier, "472")
+    || (streq (qualifier, "150") && !*self->line->service_date))
+        codec_set_text (&self->line->service_date, x12_segment_element (seg, 2));
     return 0;
 }
 
 static int
 s_on_line_ref (s_reader_t *self, x12_segment_t *seg)
 {
-    if (s_is (x12_segment_element (seg, 1), "6R"))
-        pbutil_set (&self->line->line_item_control_number, x12_segment_element (seg, 2));
+    if (streq (x12_segment_element (seg, 1), "6R"))
+        codec_set_text (&self->line->line_item_control_number, x12_segment_element (seg, 2));
     return 0;
 }
 
@@ -506,8 +497,8 @@ static int
 s_on_lq (s_reader_t *self, x12_segment_t *seg)
 {
     const char *code = x12_segment_element (seg, 2);
-    if (s_is (x12_segment_element (seg, 1), "HE") && *code)
-        pbutil_append_text (&self->line->remarks, &self->line->n_remarks, code);
+    if (streq (x12_segment_element (seg, 1), "HE") && *code)
+        codec_append_text (&self->line->remarks, &self->line->n_remarks, code);
     return 0;
 }
 
@@ -539,11 +530,11 @@ s_on_plb (s_reader_t *self, x12_segment_t *seg)
         ProviderAdjustment *adjustment = malloc (sizeof *adjustment);
         assert (adjustment);
         provider_adjustment__init (adjustment);
-        pbutil_append (&self->remit->provider_adjustments, &self->remit->n_provider_adjustments, adjustment);
-        pbutil_set (&adjustment->provider_id, provider);
-        pbutil_set (&adjustment->fiscal_period, period);
-        pbutil_set (&adjustment->reason_code, reason);
-        pbutil_set (&adjustment->reference, x12_segment_component (seg, at, 2));
+        codec_append (&self->remit->provider_adjustments, &self->remit->n_provider_adjustments, adjustment);
+        codec_set_text (&adjustment->provider_id, provider);
+        codec_set_text (&adjustment->fiscal_period, period);
+        codec_set_text (&adjustment->reason_code, reason);
+        codec_set_text (&adjustment->reference, x12_segment_component (seg, at, 2));
         if (s_amount (self, seg, at + 1, "provider adjustment amount", &adjustment->amount_cents))
             return -1;
         pairs++;
@@ -592,27 +583,27 @@ static int
 s_segment (s_reader_t *self, x12_segment_t *seg)
 {
     const char *id = x12_segment_id (seg);
-    if (s_is (id, "ISA"))
+    if (streq (id, "ISA"))
         return s_on_isa (self, seg);
-    if (s_is (id, "ST"))
+    if (streq (id, "ST"))
         return s_on_st (self, seg);
     if (self->loop == LOOP_NONE)
         return 0;           //  GS, GE, IEA, TA1: the reader has checked them
-    if (s_is (id, "SE"))
+    if (streq (id, "SE"))
         return s_on_se (self, seg);
     //  The rest of an unsound claim, up to what opens the next one.
-    if (self->skipping && !s_is (id, "LX") && !s_is (id, "CLP") && !s_is (id, "PLB"))
+    if (self->skipping && !streq (id, "LX") && !streq (id, "CLP") && !streq (id, "PLB"))
         return 0;
     self->skipping = false;
     if (self->expect_bpr) {
         self->expect_bpr = false;
-        if (!s_is (id, "BPR"))
+        if (!streq (id, "BPR"))
             return s_refuse (self, seg, "BPR expected right after ST");
         return s_on_bpr (self, seg);
     }
     const char *where = NULL;
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
-        if (!s_is (s_handlers [i].id, id))
+        if (!streq (s_handlers [i].id, id))
             continue;
         if (s_handlers [i].loops & IN (self->loop))
             return s_handlers [i].handler (self, seg);
@@ -647,15 +638,14 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
             break;
     report->segments = x12_reader_segments (reader);
     if (rc == -1) {
-        report->error_segment = x12_reader_error_segment (reader);
-        snprintf (report->error_id, sizeof report->error_id, "%s", x12_reader_error_id (reader));
-        snprintf (report->error, sizeof report->error, "%s", x12_reader_error (reader));
+        x12_reader_error_into (reader, &report->error_segment, report->error_id, sizeof report->error_id,
+                               report->error, sizeof report->error);
     }
     //  A set still open here belongs to a refused file: the reader closes
     //  every set at SE before a clean end.
-    pbutil_free (&self->remit);
-    pbutil_set (&self->isa13, NULL);
-    pbutil_set (&self->payer_ref, NULL);
+    codec_destroy (&self->remit);
+    codec_set_text (&self->isa13, NULL);
+    codec_set_text (&self->payer_ref, NULL);
     return rc == -1 || self->failed? -1: 0;
 }
 

@@ -510,16 +510,12 @@ static int
 s_list_exceptions (server_call_t *call)
 {
     claims_t *self = claims_state (call);
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (self->store, "exceptions"), &cursor);
-    if (rc)
-        return rc;
     ExceptionList list = EXCEPTION_LIST__INIT;
     zlistx_t *rows = zlistx_new ();
     zlistx_set_destructor (rows, s_remit_free);
+    store_iter_t *iter = store_iter_new (self->store, call->txn, "exceptions", NULL, 0);
     MDB_val key, value;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0 && zlistx_size (rows) < 1000;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+    while (zlistx_size (rows) < 1000 && store_iter_next (iter, &key, &value)) {
         RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
                                                                       value.mv_data, value.mv_size);
         //  A vendor sees an exception only when its claim is one of theirs.
@@ -534,7 +530,12 @@ s_list_exceptions (server_call_t *call)
         else
             codec_free (exception);
     }
-    mdb_cursor_close (cursor);
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc) {
+        zlistx_destroy (&rows);
+        return rc;
+    }
     list.n_exceptions = zlistx_size (rows);
     list.exceptions = (RemitException **) calloc (list.n_exceptions + 1, sizeof (RemitException *));
     size_t i = 0;
@@ -606,23 +607,18 @@ s_match_exception (server_call_t *call)
 int
 remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn)
 {
-    char start [160];
-    size_t prefix = (size_t) snprintf (start, sizeof start, "%s", pcn) + 1;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (self->store, "exception_pcns"), &cursor);
-    if (rc)
-        return rc;
+    //  Exception ids under "pcn\0", collected first: posting writes the
+    //  tables the walk reads.
     zlistx_t *ids = zlistx_new ();
     zlistx_set_destructor (ids, (zlistx_destructor_fn *) zstr_free);
-    MDB_val key = { prefix, start }, value;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        if (key.mv_size < prefix || memcmp (key.mv_data, start, prefix))
-            break;
-        zlistx_add_end (ids, strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix));
+    store_iter_t *iter = store_iter_new (self->store, txn, "exception_pcns", pcn, strlen (pcn) + 1);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        MDB_val id = store_iter_suffix (iter);
+        zlistx_add_end (ids, strndup ((const char *) id.mv_data, id.mv_size));
     }
-    mdb_cursor_close (cursor);
-    rc = 0;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0; id = (char *) zlistx_next (ids)) {
         if (store_get (self->store, txn, "exceptions", id, strlen (id), &value))
             continue;
@@ -657,19 +653,15 @@ static int
 s_list_credits (server_call_t *call)
 {
     claims_t *self = claims_state (call);
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (self->store, "credits"), &cursor);
-    if (rc)
-        return rc;
     zlistx_t *rows = zlistx_new ();
     zlistx_set_destructor (rows, s_remit_free);
+    store_iter_t *iter = store_iter_new (self->store, call->txn, "credits", NULL, 0);
     MDB_val key, value;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+    while (store_iter_next (iter, &key, &value)) {
         CreditBalance *credit = (CreditBalance *) codec_decode (&credit_balance__descriptor,
                                                                 value.mv_data, value.mv_size);
         if (!credit) {
-            mdb_cursor_close (cursor);
+            store_iter_destroy (&iter);
             zlistx_destroy (&rows);
             return server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: credit of %.*s does not decode",
                                      (int) key.mv_size, (const char *) key.mv_data);
@@ -686,7 +678,12 @@ s_list_credits (server_call_t *call)
         else
             codec_free (credit);
     }
-    mdb_cursor_close (cursor);
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc) {
+        zlistx_destroy (&rows);
+        return rc;
+    }
     uint64_t now = clock_now_ms ();
     CreditList list = CREDIT_LIST__INIT;
     list.n_credits = zlistx_size (rows);

@@ -160,20 +160,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
           zhashx_t *payers, zhashx_t *sent_since, zlistx_t *resent, SubmitClaimsReply *reply)
 {
     const char *status = s_outgoing [row].status;
-    size_t prefix = strlen (status) + 1;
-    const char *start = status;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (self->store, "by_status"), &cursor);
-    if (rc)
-        return rc;
-    MDB_val key = { prefix, (void *) start }, value;
-    for (rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        if (key.mv_size < prefix || memcmp (key.mv_data, start, prefix))
-            break;
+    store_iter_t *iter = store_iter_new (self->store, txn, "by_status", status, strlen (status) + 1);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
         //  Sized from the key: a fixed buffer cut long PCNs, so their
         //  claims were never found and silently never sent.
-        char *pcn = strndup ((const char *) key.mv_data + prefix, key.mv_size - prefix);
+        MDB_val id = store_iter_suffix (iter);
+        char *pcn = strndup ((const char *) id.mv_data, id.mv_size);
         ClaimRecord *record = ledger_get (self, txn, pcn);
         if (!record || !record->dims || !record->claim
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
@@ -191,13 +184,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
             free (pcn);
             continue;
         }
-        //  ledger_set_text, not free: an empty field of a decoded message
+        //  codec_set_text, not free: an empty field of a decoded message
         //  points at protobuf-c's shared empty string, and freeing it
         //  killed the process at every submit of a voided or corrected
         //  claim that had no payer claim number in its claim data.
-        ledger_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+        codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
         if (*record->payer_claim_number)
-            ledger_set_text (&claim->payer_claim_number, record->payer_claim_number);
+            codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
         char error [WRITE837_ERROR_SIZE];
         if (write837_check (claim, record->dims->payer_id, error)) {
             s_skip (reply, pcn, error);
@@ -227,8 +220,9 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         zlistx_add_end (payer->sent, sent);
         free (pcn);
     }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
 }
 
 //  The next control number: after the store's and the register's, so a
@@ -237,14 +231,8 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
 static int
 s_next_control (claims_t *self, MDB_txn *txn, uint64_t *control)
 {
-    uint64_t stored;
-    int rc = store_get_u64 (self->store, txn, "meta", "isa_control", &stored);
-    if (rc)
-        return rc;
-    if (stored < outbound_last_control (self->outbound))
-        stored = outbound_last_control (self->outbound);
-    *control = stored >= 999999999? 1: stored + 1;
-    return store_put_u64 (self->store, txn, "meta", "isa_control", *control);
+    return store_next_counter_after (self->store, txn, "meta", "isa_control",
+                                     outbound_last_control (self->outbound), 999999999, control);
 }
 
 //  Moves a claim on as sent in filename (reason: a format with one %s for
@@ -263,7 +251,7 @@ s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const cha
     char error [256];
     int rc = 0;
     if (lifecycle_move (record, next, call->caller->name, reason, now, error, sizeof error) == 0) {
-        ledger_set_text (&record->submission_file, filename);
+        codec_set_text (&record->submission_file, filename);
         record->submitted_ms = now;
         ClaimEvent event = CLAIM_EVENT__INIT;
         event.from_status = old_status;
@@ -520,18 +508,15 @@ s_write_pending (claims_t *self, zlistx_t *names)
         }
     }
     else {
-        MDB_cursor *cursor;
-        if (mdb_cursor_open (txn, store_table (self->store, "submissions"), &cursor) == 0) {
-            for (int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST); rc == 0;
-                 rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-                Submission *submission = (Submission *) codec_decode (&submission__descriptor, value.mv_data, value.mv_size);
-                if (submission && submission->control > done)
-                    zlistx_add_end (pending, submission);
-                else
-                    codec_free (submission);
-            }
-            mdb_cursor_close (cursor);
+        store_iter_t *iter = store_iter_new (self->store, txn, "submissions", NULL, 0);
+        while (store_iter_next (iter, &key, &value)) {
+            Submission *submission = (Submission *) codec_decode (&submission__descriptor, value.mv_data, value.mv_size);
+            if (submission && submission->control > done)
+                zlistx_add_end (pending, submission);
+            else
+                codec_free (submission);
         }
+        store_iter_destroy (&iter);
     }
     size_t count = zlistx_size (pending);
     Submission **sorted = (Submission **) calloc (count + 1, sizeof (Submission *));

@@ -217,17 +217,12 @@ s_pack_with (const void *message, const char *field_name, const uint8_t *sealed,
 //  which nearly doubled the pages the file's transaction dirties (and past
 //  LMDB's dirty-page limit, spills them to disk mid-transaction). When the
 //  id does not sort last (a clock set back, the 100,000th claim of a file),
-//  LMDB refuses the append without changing anything and a plain put does.
+//  LMDB refuses the append without changing anything and a plain put does
+//  (store_append).
 static int
 s_put_claim (s_run_t *run, const char *claim_id, const uint8_t *packed, size_t size)
 {
-    MDB_dbi dbi = store_table (run->intake->store, "claims");
-    MDB_val key = { strlen (claim_id), (void *) claim_id };
-    MDB_val value = { size, (void *) packed };
-    int rc = mdb_put (run->txn, dbi, &key, &value, MDB_APPEND);
-    if (rc == MDB_KEYEXIST)
-        rc = store_put (run->intake->store, run->txn, "claims", claim_id, strlen (claim_id), packed, size);
-    return rc;
+    return store_append (run->intake->store, run->txn, "claims", claim_id, strlen (claim_id), packed, size);
 }
 
 //  A record of the batch. A stepped apply keeps an undo entry for each, so

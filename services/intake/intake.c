@@ -121,8 +121,15 @@ intake_new (service_t *service)
         intake_destroy (&self);
         return NULL;
     }
+    char error [512];
+    int64_t filing_days;
+    if (config_get_int_checked (config, "intake/filing-days", 365, 0, 3650, &filing_days, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        intake_destroy (&self);
+        return NULL;
+    }
     self->scrub = scrub_new ();
-    scrub_set_default_filing_days (self->scrub, (uint32_t) config_get_int (config, "intake/filing-days", 365));
+    scrub_set_default_filing_days (self->scrub, (uint32_t) filing_days);
     self->queues = queues_new (self->store, self->outbox);
     if (store_write (self->store, s_ensure_default, self->queues)) {
         intake_destroy (&self);

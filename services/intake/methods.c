@@ -125,87 +125,55 @@ s_in_scope (intake_t *intake, server_call_t *call, const char *queue_id)
     return visible;
 }
 
+typedef struct {
+    server_call_t *call;
+    const ListRejectionsRequest *request;
+} s_rejections_t;
+
+//  One row of intake.ListRejections: both indexes lead to the rejection by
+//  its claim id.
+static void *
+s_rejection_row (void *arg, const char *claim_id, const MDB_val *value)
+{
+    (void) value;
+    s_rejections_t *list = (s_rejections_t *) arg;
+    intake_t *intake = s_intake (list->call);
+    MDB_val row;
+    Rejection *rejection = NULL;
+    if (store_get (intake->store, list->call->txn, "rejections", claim_id, strlen (claim_id), &row) == 0)
+        rejection = (Rejection *) codec_decode (&rejection__descriptor, row.mv_data, row.mv_size);
+    if (rejection
+    &&  (!*list->request->batch_id || streq (rejection->batch_id, list->request->batch_id))
+    &&  !apply_hidden (intake, list->call->txn, rejection->batch_id)
+    &&  s_in_scope (intake, list->call, rejection->dims? rejection->dims->queue: ""))
+        return rejection;
+    codec_free (rejection);
+    return NULL;
+}
+
 static int
 s_list_rejections (server_call_t *call)
 {
     intake_t *intake = s_intake (call);
     ListRejectionsRequest *request = (ListRejectionsRequest *) call->body;
-    size_t limit = request->limit? request->limit: LIST_DEFAULT_LIMIT;
-    if (limit > LIST_MAX_LIMIT)
-        limit = LIST_MAX_LIMIT;
-    bool by_queue = *request->queue;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (intake->store, by_queue? "rejections_by_queue": "rejections"), &cursor);
-    if (rc)
-        return rc;
-    //  Position after `after` (a claim id) within the chosen index.
-    char start [256];
-    size_t start_size;
-    if (by_queue)
-        start_size = (size_t) snprintf (start, sizeof start, "%s%c%s", request->queue, 0, request->after);
-    else
-        start_size = (size_t) snprintf (start, sizeof start, "%s", request->after);
-    MDB_val key = { start_size, start }, value;
-    //  LMDB takes no empty key: from the start, that is MDB_FIRST.
-    rc = mdb_cursor_get (cursor, &key, &value, start_size? MDB_SET_RANGE: MDB_FIRST);
-    Rejection **rows = (Rejection **) calloc (limit + 1, sizeof (Rejection *));
-    size_t count = 0;
-    char next [128] = "";
-    size_t queue_len = by_queue? strlen (request->queue) + 1: 0;
-    while (rc == 0) {
-        if (by_queue && (key.mv_size < queue_len || memcmp (key.mv_data, start, queue_len)))
-            break;
-        const char *claim_id = (const char *) key.mv_data + queue_len;
-        size_t id_len = key.mv_size - queue_len;
-        if (*request->after && id_len == strlen (request->after) && !memcmp (claim_id, request->after, id_len)) {
-            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-            continue;
-        }
-        MDB_val row;
-        Rejection *rejection = NULL;
-        if (store_get (intake->store, call->txn, "rejections", claim_id, id_len, &row) == 0)
-            rejection = (Rejection *) codec_decode (&rejection__descriptor, row.mv_data, row.mv_size);
-        bool keep = rejection
-                 && (!*request->batch_id || streq (rejection->batch_id, request->batch_id))
-                 && !apply_hidden (intake, call->txn, rejection->batch_id)
-                 && s_in_scope (intake, call, rejection->dims? rejection->dims->queue: "");
-        if (keep && count == limit) {
-            snprintf (next, sizeof next, "%s", rows [count - 1]->claim_id);
-            codec_free (rejection);
-            break;
-        }
-        if (keep) {
-            rows [count++] = rejection;
-            server_call_subject (call, rejection->claim_id);
-        }
-        else
-            codec_free (rejection);
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    RejectionList list = REJECTION_LIST__INIT;
-    list.n_rejections = count;
-    list.rejections = rows;
-    list.next = next;
-    server_call_reply (call, &list);
-    for (size_t i = 0; i < count; i++)
-        codec_free (rows [i]);
-    free (rows);
-    return 0;
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.ListRejections: %s", error);
+    //  With a queue, walk its index ("queue\0claim id"); else every
+    //  rejection, by claim id.
+    s_rejections_t list = { call, request };
+    store_page_query_t query = { "rejections", "rejections_by_queue", request->queue, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (intake->store, call->txn, &query, s_rejection_row, codec_free, &list, &page);
+    if (rc == 0)
+        server_call_reply_page (call, &rejection_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
 //  Queues
-
-//  Replaces a string of a decoded message with a copy the message owns, so
-//  freeing the message stays right.
-static void
-s_set_text (char **field, const char *value)
-{
-    if (*field && *field != protobuf_c_empty_string)
-        free (*field);
-    *field = strdup (value);
-}
 
 static int
 s_queue_create (server_call_t *call)
@@ -213,7 +181,7 @@ s_queue_create (server_call_t *call)
     intake_t *intake = s_intake (call);
     Queue *queue = (Queue *) call->body;
     if (!*queue->phase)
-        s_set_text (&queue->phase, "internal");     //  a new queue starts in house
+        codec_set_text (&queue->phase, "internal");     //  a new queue starts in house
     char error [256];
     if (queues_validate (queue, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.Create: %s", error);
@@ -226,7 +194,7 @@ s_queue_create (server_call_t *call)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "queue.Create: there is one default queue ('default'); match criteria route the rest");
     queue->created_ms = queue->updated_ms = clock_now_ms ();
-    s_set_text (&queue->updated_by, call->caller->name);
+    codec_set_text (&queue->updated_by, call->caller->name);
     if (!queue->follow_up_days)
         queue->follow_up_days = 30;
     int rc = queues_put (intake->queues, call->txn, queue, call->caller->name, "created");
@@ -245,14 +213,14 @@ s_queue_set_phase (server_call_t *call)
     Queue *queue = queues_get (intake->queues, call->txn, request->id);
     if (!queue)
         return server_call_fail (call, STATUS__NOT_FOUND, "queue.SetPhase: no queue '%s'", request->id);
-    s_set_text (&queue->phase, request->phase);
+    codec_set_text (&queue->phase, request->phase);
     char error [256];
     int rc = 0;
     if (queues_validate (queue, error, sizeof error))
         server_call_fail (call, STATUS__FAILED_PRECONDITION, "queue.SetPhase: %s", error);
     else {
         queue->updated_ms = clock_now_ms ();
-        s_set_text (&queue->updated_by, call->caller->name);
+        codec_set_text (&queue->updated_by, call->caller->name);
         rc = queues_put (intake->queues, call->txn, queue, call->caller->name, "phase");
         if (rc == 0) {
             server_call_subject (call, queue->id);

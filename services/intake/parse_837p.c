@@ -17,6 +17,7 @@
 #include "parse_837p.h"
 #include "element_limits.h"
 #include "text.h"
+#include "codec.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -141,28 +142,7 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Small helpers
 
-static bool
-s_is (const char *a, const char *b)
-{
-    return strcmp (a, b) == 0;
-}
-
-//  Sets a protobuf string field to a heap copy of value (the empty default
-//  when value is empty), freeing what it held.
-static void
-s_set (char **field, const char *value)
-{
-    if (*field && *field != protobuf_c_empty_string)
-        free (*field);
-    if (!value || !*value)
-        *field = (char *) protobuf_c_empty_string;
-    else {
-        *field = strdup (value);
-        assert (*field);
-    }
-}
-
-//  As s_set, without trailing blanks (ISA fields are blank-padded).
+//  As codec_set_text, without trailing blanks (ISA fields are blank-padded).
 static void
 s_set_trimmed (char **field, const char *value)
 {
@@ -171,38 +151,8 @@ s_set_trimmed (char **field, const char *value)
         len--;
     char *copy = strndup (value, len);
     assert (copy);
-    s_set (field, copy);
+    codec_set_text (field, copy);
     free (copy);
-}
-
-static void
-s_free_string (char **field)
-{
-    s_set (field, NULL);
-}
-
-//  A deep copy of a message, through its own wire format.
-static void *
-s_clone (const ProtobufCMessage *message)
-{
-    size_t size = protobuf_c_message_get_packed_size (message);
-    uint8_t *buffer = malloc (size? size: 1);
-    assert (buffer);
-    protobuf_c_message_pack (message, buffer);
-    ProtobufCMessage *copy = protobuf_c_message_unpack (message->descriptor, NULL, size, buffer);
-    free (buffer);
-    assert (copy);
-    return copy;
-}
-
-static void
-s_free_message (void *message_p)
-{
-    ProtobufCMessage **message = (ProtobufCMessage **) message_p;
-    if (*message) {
-        protobuf_c_message_free_unpacked (*message, NULL);
-        *message = NULL;
-    }
 }
 
 static Address *
@@ -269,16 +219,12 @@ s_structural (s_parser_t *self, x12_segment_t *seg, const char *format, ...)
 {
     parse_837p_report_t *report = self->report;
     self->failed = true;
-    char reason [256];
+    char error [sizeof report->error];
     va_list args;
     va_start (args, format);
-    vsnprintf (reason, sizeof reason, format, args);
+    x12_segment_error (seg, &report->error_segment, report->error_id, sizeof report->error_id,
+                       error, sizeof error, format, args);
     va_end (args);
-    report->error_segment = x12_segment_number (seg);
-    snprintf (report->error_id, sizeof report->error_id, "%s", x12_segment_id (seg));
-    char error [sizeof report->error];
-    snprintf (error, sizeof error, "segment %llu (%s): %s",
-              (unsigned long long) report->error_segment, report->error_id, reason);
     s_report_error (report, error);
     return -1;
 }
@@ -296,7 +242,7 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
     ScrubFinding *finding = malloc (sizeof *finding);
     assert (finding);
     scrub_finding__init (finding);
-    s_set (&finding->rule_id, s_problems [problem].rule_id);
+    codec_set_text (&finding->rule_id, s_problems [problem].rule_id);
     finding->severity = SEVERITY__SEVERITY_ERROR;
     char text [256];
     const char *field = s_problems [problem].field;
@@ -307,7 +253,7 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
         snprintf (text, sizeof text, "%s[%d]", field, line);
     else
         snprintf (text, sizeof text, "%s", field);
-    s_set (&finding->field, text);
+    codec_set_text (&finding->field, text);
     if (detail) {
         //  The detail quotes the sender's value: escaped (no control
         //  character or invalid UTF-8 reaches a report) and cut short (an
@@ -320,7 +266,7 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
     }
     else
         snprintf (text, sizeof text, "%s", s_problems [problem].message);
-    s_set (&finding->message, text);
+    codec_set_text (&finding->message, text);
     s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
 }
 
@@ -333,10 +279,10 @@ s_element_finding (s_parser_t *self, const char *rule_id, const char *field, con
     ScrubFinding *finding = malloc (sizeof *finding);
     assert (finding);
     scrub_finding__init (finding);
-    s_set (&finding->rule_id, rule_id);
+    codec_set_text (&finding->rule_id, rule_id);
     finding->severity = SEVERITY__SEVERITY_ERROR;
-    s_set (&finding->field, field);
-    s_set (&finding->message, message);
+    codec_set_text (&finding->field, field);
+    codec_set_text (&finding->message, message);
     s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
 }
 
@@ -402,107 +348,24 @@ s_check_element (void *arg, const element_site_t *site, const char *value)
 }
 
 
-//  ---------------------------------------------------------------------
-//  Numbers and dates: exact, no floating point.
-
-//  Parses an optionally signed decimal into units of 10^-scale; fraction
-//  digits beyond scale must be zeros.
-static int
-s_fixed (const char *text, int scale, int64_t *value)
-{
-    const char *p = text;
-    bool negative = false;
-    if (*p == '-' || *p == '+')
-        negative = *p++ == '-';
-    int64_t whole = 0;
-    int digits = 0;
-    while (isdigit ((unsigned char) *p)) {
-        if (whole > (INT64_C (1) << 40))
-            return -1;          //  far beyond any charge: refuse before overflow
-        whole = whole * 10 + (*p++ - '0');
-        digits++;
-    }
-    int64_t fraction = 0;
-    int places = 0;
-    if (*p == '.') {
-        p++;
-        while (isdigit ((unsigned char) *p)) {
-            if (places < scale) {
-                fraction = fraction * 10 + (*p - '0');
-                places++;
-            }
-            else
-            if (*p != '0')
-                return -1;      //  would need rounding: not exact
-            p++;
-            digits++;
-        }
-    }
-    if (*p || digits == 0)
-        return -1;
-    while (places < scale) {
-        fraction *= 10;
-        places++;
-    }
-    int64_t unit = 1;
-    for (int i = 0; i < scale; i++)
-        unit *= 10;
-    *value = whole * unit + fraction;
-    if (negative)
-        *value = -*value;
-    return 0;
-}
-
-int
-parse_837p_cents (const char *text, int64_t *cents)
-{
-    assert (text && cents);
-    return s_fixed (text, 2, cents);
-}
-
-int
-parse_837p_milli (const char *text, int64_t *milli)
-{
-    assert (text && milli);
-    return s_fixed (text, 3, milli);
-}
-
-int
-parse_837p_valid_date (const char *text)
-{
-    assert (text);
-    if (strlen (text) != 8 || strspn (text, "0123456789") != 8)
-        return 0;
-    int year = (text [0] - '0') * 1000 + (text [1] - '0') * 100 + (text [2] - '0') * 10 + (text [3] - '0');
-    int month = (text [4] - '0') * 10 + (text [5] - '0');
-    int day = (text [6] - '0') * 10 + (text [7] - '0');
-    static const int days_in [] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (year < 1800 || month < 1 || month > 12 || day < 1)
-        return 0;
-    int last = days_in [month - 1];
-    if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-        last = 29;
-    return day <= last;
-}
-
 //  DTP02 format + DTP03 value -> from / to. Returns 0 or -1.
 static int
 s_date_range (const char *format, const char *value, char from [9], char to [9])
 {
-    if (s_is (format, "D8")) {
-        if (!parse_837p_valid_date (value))
+    if (streq (format, "D8")) {
+        if (!x12_valid_date (value))
             return -1;
         memcpy (from, value, 9);
         memcpy (to, value, 9);
         return 0;
     }
-    if (s_is (format, "RD8")) {
+    if (streq (format, "RD8")) {
         if (strlen (value) != 17 || value [8] != '-')
             return -1;
         memcpy (from, value, 8);
         from [8] = 0;
         memcpy (to, value + 9, 9);
-        if (!parse_837p_valid_date (from) || !parse_837p_valid_date (to) || strcmp (from, to) > 0)
+        if (!x12_valid_date (from) || !x12_valid_date (to) || strcmp (from, to) > 0)
             return -1;
         return 0;
     }
@@ -516,12 +379,12 @@ s_date_range (const char *format, const char *value, char from [9], char to [9])
 static void
 s_reset_transaction (s_parser_t *self)
 {
-    s_free_message (&self->submitter);
-    s_free_message (&self->receiver);
-    s_free_message (&self->billing);
-    s_free_message (&self->subscriber);
-    s_free_message (&self->payer);
-    s_free_message (&self->patient);
+    codec_destroy (&self->submitter);
+    codec_destroy (&self->receiver);
+    codec_destroy (&self->billing);
+    codec_destroy (&self->subscriber);
+    codec_destroy (&self->payer);
+    codec_destroy (&self->patient);
     self->have_hl = false;
     self->open20 = self->open22 = false;
     self->hl_level = 0;
@@ -540,7 +403,7 @@ s_close_line (s_parser_t *self)
     if (!self->line_has_date)
         s_problem (self, PRS_LINE_DATE, index, NULL);
     if (self->line_dropped)
-        s_free_message (&self->line);
+        codec_destroy (&self->line);
     self->line = NULL;
     self->line_dropped = false;
 }
@@ -598,8 +461,8 @@ s_on_isa (s_parser_t *self, x12_segment_t *seg)
 static int
 s_on_gs (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->gs06, x12_segment_element (seg, 6));
-    s_set (&self->gs08, x12_segment_element (seg, 8));
+    codec_set_text (&self->gs06, x12_segment_element (seg, 6));
+    codec_set_text (&self->gs08, x12_segment_element (seg, 8));
     self->report->groups++;
     return 0;
 }
@@ -610,7 +473,7 @@ static int
 s_on_st (s_parser_t *self, x12_segment_t *seg)
 {
     const char *type = x12_segment_element (seg, 1);
-    if (!s_is (type, "837"))
+    if (!streq (type, "837"))
         return s_structural (self, seg, "transaction set %s is not an 837 claim", type);
     const char *version = x12_segment_element (seg, 3);
     if (!*version)
@@ -622,10 +485,10 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
             return s_structural (self, seg, "implementation %s is 837D (dental), not 837P", version);
         return s_structural (self, seg, "implementation %s is not 837P (005010X222A1)", version);
     }
-    s_set (&self->implementation, version);
-    s_set (&self->st02, x12_segment_element (seg, 2));
-    s_set (&self->bht03, NULL);
-    s_set (&self->bht04, NULL);
+    codec_set_text (&self->implementation, version);
+    codec_set_text (&self->st02, x12_segment_element (seg, 2));
+    codec_set_text (&self->bht03, NULL);
+    codec_set_text (&self->bht04, NULL);
     self->st_segment = x12_segment_number (seg);
     self->expect_bht = true;
     self->base = self->loop = LOOP_HEADER;
@@ -638,8 +501,8 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
 static void
 s_on_bht (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->bht03, x12_segment_element (seg, 3));
-    s_set (&self->bht04, x12_segment_element (seg, 4));
+    codec_set_text (&self->bht03, x12_segment_element (seg, 3));
+    codec_set_text (&self->bht04, x12_segment_element (seg, 4));
 }
 
 static int
@@ -653,40 +516,24 @@ s_on_se (s_parser_t *self, x12_segment_t *seg)
 }
 
 static int
-s_hl_number (const char *text, uint64_t *value)
-{
-    if (!*text || strlen (text) > 12 || strspn (text, "0123456789") != strlen (text))
-        return -1;
-    *value = strtoull (text, NULL, 10);
-    return 0;
-}
-
-static int
 s_on_hl (s_parser_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *id_text = x12_segment_element (seg, 1);
     const char *parent_text = x12_segment_element (seg, 2);
     const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent = 0;
-    if (s_hl_number (id_text, &id))
-        return s_structural (self, seg, "HL01 '%s' is not a number", id_text);
-    if (self->have_hl && id <= self->last_hl)
-        return s_structural (self, seg, "HL01 %s is not greater than the previous HL01 %llu",
-                             id_text, (unsigned long long) self->last_hl);
-    if (*parent_text && s_hl_number (parent_text, &parent))
-        return s_structural (self, seg, "HL02 '%s' is not a number", parent_text);
-    self->have_hl = true;
-    self->last_hl = id;
+    uint64_t id, parent;
+    char reason [160];
+    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+        return s_structural (self, seg, "%s", reason);
     self->hl_segment = x12_segment_number (seg);
     self->claims_in_hl = 0;
 
-    if (s_is (level, "20")) {
-        s_free_message (&self->billing);
-        s_free_message (&self->subscriber);
-        s_free_message (&self->payer);
-        s_free_message (&self->patient);
+    if (streq (level, "20")) {
+        codec_destroy (&self->billing);
+        codec_destroy (&self->subscriber);
+        codec_destroy (&self->payer);
+        codec_destroy (&self->patient);
         self->billing = s_provider_new ();
         self->hl20 = id;
         self->open20 = true;
@@ -695,13 +542,13 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
         self->base = self->loop = LOOP_2000A;
     }
     else
-    if (s_is (level, "22")) {
+    if (streq (level, "22")) {
         if (!self->open20 || parent != self->hl20)
             return s_structural (self, seg, "subscriber HL's parent '%s' is not the open billing provider HL%s",
                                  parent_text, self->open20? "": " (none open)");
-        s_free_message (&self->subscriber);
-        s_free_message (&self->payer);
-        s_free_message (&self->patient);
+        codec_destroy (&self->subscriber);
+        codec_destroy (&self->payer);
+        codec_destroy (&self->patient);
         self->subscriber = s_subscriber_new ();
         self->payer = malloc (sizeof (Payer));
         assert (self->payer);
@@ -712,11 +559,11 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
         self->base = self->loop = LOOP_2000B;
     }
     else
-    if (s_is (level, "23")) {
+    if (streq (level, "23")) {
         if (!self->open22 || parent != self->hl22)
             return s_structural (self, seg, "patient HL's parent '%s' is not the open subscriber HL%s",
                                  parent_text, self->open22? "": " (none open)");
-        s_free_message (&self->patient);
+        codec_destroy (&self->patient);
         self->patient = s_patient_new ();
         self->hl_level = 23;
         self->base = self->loop = LOOP_2000C;
@@ -742,45 +589,45 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
     self->base = self->loop = LOOP_2300;
 
-    s_set (&claim->sender_qualifier, self->sender_qualifier);
-    s_set (&claim->sender_id, self->sender_id);
-    s_set (&claim->receiver_qualifier, self->receiver_qualifier);
-    s_set (&claim->receiver_id, self->receiver_id);
-    s_set (&claim->interchange_control_number, self->isa13);
-    s_set (&claim->group_control_number, self->gs06);
-    s_set (&claim->transaction_control_number, self->st02);
-    s_set (&claim->implementation, self->implementation);
-    s_set (&claim->bht_reference, self->bht03);
-    s_set (&claim->file_date, self->bht04);
+    codec_set_text (&claim->sender_qualifier, self->sender_qualifier);
+    codec_set_text (&claim->sender_id, self->sender_id);
+    codec_set_text (&claim->receiver_qualifier, self->receiver_qualifier);
+    codec_set_text (&claim->receiver_id, self->receiver_id);
+    codec_set_text (&claim->interchange_control_number, self->isa13);
+    codec_set_text (&claim->group_control_number, self->gs06);
+    codec_set_text (&claim->transaction_control_number, self->st02);
+    codec_set_text (&claim->implementation, self->implementation);
+    codec_set_text (&claim->bht_reference, self->bht03);
+    codec_set_text (&claim->file_date, self->bht04);
     if (self->submitter)
-        claim->submitter = s_clone (&self->submitter->base);
+        claim->submitter = codec_copy (self->submitter);
     if (self->receiver)
-        claim->receiver = s_clone (&self->receiver->base);
-    claim->billing_provider = s_clone (&self->billing->base);
-    claim->subscriber = s_clone (&self->subscriber->base);
-    claim->payer = s_clone (&self->payer->base);
+        claim->receiver = codec_copy (self->receiver);
+    claim->billing_provider = codec_copy (self->billing);
+    claim->subscriber = codec_copy (self->subscriber);
+    claim->payer = codec_copy (self->payer);
     if (self->hl_level == 23)
-        claim->patient = s_clone (&self->patient->base);
+        claim->patient = codec_copy (self->patient);
     claim->segment_index = x12_segment_number (seg);
     claim->hl_segment_index = self->hl_segment;
     claim->transaction_segment_index = self->st_segment;
     claim->interchange_index = x12_reader_interchanges (self->reader);
 
     const char *pcn = x12_segment_element (seg, 1);
-    s_set (&claim->patient_control_number, pcn);
+    codec_set_text (&claim->patient_control_number, pcn);
     if (!*pcn)
         s_problem (self, PRS_PCN, 0, NULL);
     const char *charge = x12_segment_element (seg, 2);
     if (s_too_long (self, 0, "total_charge_cents", "2300 CLM02", charge, 18))
         claim->total_charge_cents = 0;
     else
-    if (parse_837p_cents (charge, &claim->total_charge_cents)) {
+    if (x12_cents (charge, &claim->total_charge_cents)) {
         claim->total_charge_cents = 0;
         s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
     }
-    s_set (&claim->place_of_service, x12_segment_component (seg, 5, 1));
-    s_set (&claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
-    s_set (&claim->frequency_code, x12_segment_component (seg, 5, 3));
+    codec_set_text (&claim->place_of_service, x12_segment_component (seg, 5, 1));
+    codec_set_text (&claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
+    codec_set_text (&claim->frequency_code, x12_segment_component (seg, 5, 3));
     if (!*claim->place_of_service)
         s_problem (self, PRS_PLACE, 0, NULL);
     if (!*claim->frequency_code)
@@ -798,11 +645,11 @@ s_on_sbr (s_parser_t *self, x12_segment_t *seg)
 {
     if (self->base == LOOP_2000B) {
         Subscriber *subscriber = self->subscriber;
-        s_set (&subscriber->payer_responsibility, x12_segment_element (seg, 1));
-        s_set (&subscriber->relationship, x12_segment_element (seg, 2));
-        s_set (&subscriber->group_number, x12_segment_element (seg, 3));
-        s_set (&subscriber->group_name, x12_segment_element (seg, 4));
-        s_set (&subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
+        codec_set_text (&subscriber->payer_responsibility, x12_segment_element (seg, 1));
+        codec_set_text (&subscriber->relationship, x12_segment_element (seg, 2));
+        codec_set_text (&subscriber->group_number, x12_segment_element (seg, 3));
+        codec_set_text (&subscriber->group_name, x12_segment_element (seg, 4));
+        codec_set_text (&subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
         return 0;
     }
     //  In a claim, SBR opens 2320 (other subscriber for coordination of
@@ -849,8 +696,8 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     ServiceLine *line = self->line;
     int index = (int) self->claim->n_lines;
 
-    s_set (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
-    s_set (&line->procedure_code, x12_segment_component (seg, 1, 2));
+    codec_set_text (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
+    codec_set_text (&line->procedure_code, x12_segment_component (seg, 1, 2));
     if (!*line->procedure_code)
         s_problem (self, PRS_PROCEDURE, index, NULL);
     line->modifiers = calloc (MAX_MODIFIERS, sizeof (char *));
@@ -858,24 +705,24 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     for (size_t i = 0; i < MAX_MODIFIERS; i++) {
         const char *modifier = x12_segment_component (seg, 1, 3 + i);
         if (*modifier)
-            s_set (&line->modifiers [line->n_modifiers++], modifier);
+            codec_set_text (&line->modifiers [line->n_modifiers++], modifier);
     }
     const char *charge = x12_segment_element (seg, 2);
     if (s_too_long (self, index, "charge_cents", "2400 SV102", charge, 18))
         line->charge_cents = 0;
     else
-    if (parse_837p_cents (charge, &line->charge_cents)) {
+    if (x12_cents (charge, &line->charge_cents)) {
         line->charge_cents = 0;
         s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
     }
-    s_set (&line->unit_type, x12_segment_element (seg, 3));
+    codec_set_text (&line->unit_type, x12_segment_element (seg, 3));
     const char *units = x12_segment_element (seg, 4);
-    s_set (&line->units, units);
-    if (parse_837p_milli (units, &line->units_milli) || line->units_milli < 0) {
+    codec_set_text (&line->units, units);
+    if (x12_milli (units, &line->units_milli) || line->units_milli < 0) {
         line->units_milli = 0;
         s_problem (self, PRS_UNITS, index, *units? units: NULL);
     }
-    s_set (&line->place_of_service, x12_segment_element (seg, 5));
+    codec_set_text (&line->place_of_service, x12_segment_element (seg, 5));
     size_t pointers = x12_segment_components (seg, 7);
     if (pointers > MAX_POINTERS) {
         char detail [32];
@@ -936,8 +783,8 @@ s_on_n3 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (&address->line1, x12_segment_element (seg, 1));
-        s_set (&address->line2, x12_segment_element (seg, 2));
+        codec_set_text (&address->line1, x12_segment_element (seg, 1));
+        codec_set_text (&address->line2, x12_segment_element (seg, 2));
     }
 }
 
@@ -946,9 +793,9 @@ s_on_n4 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (&address->city, x12_segment_element (seg, 1));
-        s_set (&address->state, x12_segment_element (seg, 2));
-        s_set (&address->postal_code, x12_segment_element (seg, 3));
+        codec_set_text (&address->city, x12_segment_element (seg, 1));
+        codec_set_text (&address->state, x12_segment_element (seg, 2));
+        codec_set_text (&address->postal_code, x12_segment_element (seg, 3));
     }
 }
 
@@ -965,30 +812,30 @@ s_on_dmg (s_parser_t *self, x12_segment_t *seg)
         birth = &self->patient->birth_date;
         gender = &self->patient->gender;
     }
-    if (birth && s_is (x12_segment_element (seg, 1), "D8")) {
-        s_set (birth, x12_segment_element (seg, 2));
-        s_set (gender, x12_segment_element (seg, 3));
+    if (birth && streq (x12_segment_element (seg, 1), "D8")) {
+        codec_set_text (birth, x12_segment_element (seg, 2));
+        codec_set_text (gender, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_tax_id (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->billing->tax_id, x12_segment_element (seg, 2));
+    codec_set_text (&self->billing->tax_id, x12_segment_element (seg, 2));
 }
 
 static void
 s_on_taxonomy (s_parser_t *self, x12_segment_t *seg)
 {
     Provider *provider = self->base == LOOP_2000A? self->billing: s_loop_provider (self);
-    if (provider && s_is (x12_segment_element (seg, 2), "PXC"))
-        s_set (&provider->taxonomy, x12_segment_element (seg, 3));
+    if (provider && streq (x12_segment_element (seg, 2), "PXC"))
+        codec_set_text (&provider->taxonomy, x12_segment_element (seg, 3));
 }
 
 static void
 s_on_pat (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->patient->relationship, x12_segment_element (seg, 1));
+    codec_set_text (&self->patient->relationship, x12_segment_element (seg, 1));
 }
 
 static void
@@ -1013,22 +860,22 @@ s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
     ClaimDate *date = malloc (sizeof *date);
     assert (date);
     claim_date__init (date);
-    s_set (&date->qualifier, x12_segment_element (seg, 1));
-    s_set (&date->date_from, from);
-    s_set (&date->date_to, to);
+    codec_set_text (&date->qualifier, x12_segment_element (seg, 1));
+    codec_set_text (&date->date_from, from);
+    codec_set_text (&date->date_to, to);
     s_append ((void ***) &self->claim->dates, &self->claim->n_dates, date);
 }
 
 static void
 s_on_prior_auth (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->claim->prior_authorization, x12_segment_element (seg, 2));
+    codec_set_text (&self->claim->prior_authorization, x12_segment_element (seg, 2));
 }
 
 static void
 s_on_payer_claim_number (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->claim->payer_claim_number, x12_segment_element (seg, 2));
+    codec_set_text (&self->claim->payer_claim_number, x12_segment_element (seg, 2));
 }
 
 //  HI: each element is qualifier:code. Diagnosis qualifiers go into the
@@ -1046,7 +893,7 @@ s_on_hi (s_parser_t *self, x12_segment_t *seg)
             continue;
         bool diagnosis = false;
         for (size_t q = 0; q < sizeof dx_qualifiers / sizeof dx_qualifiers [0]; q++)
-            diagnosis |= s_is (qualifier, dx_qualifiers [q]);
+            diagnosis |= streq (qualifier, dx_qualifiers [q]);
         if (!diagnosis)
             continue;
         if (!*code) {
@@ -1064,8 +911,8 @@ s_on_hi (s_parser_t *self, x12_segment_t *seg)
         Diagnosis *dx = malloc (sizeof *dx);
         assert (dx);
         diagnosis__init (dx);
-        s_set (&dx->qualifier, qualifier);
-        s_set (&dx->code, code);
+        codec_set_text (&dx->qualifier, qualifier);
+        codec_set_text (&dx->code, code);
         claim->diagnoses [claim->n_diagnoses++] = dx;
     }
 }
@@ -1087,15 +934,15 @@ s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
         self->line_has_date = true;
         return;
     }
-    s_set (&line->service_date_from, from);
-    s_set (&line->service_date_to, to);
+    codec_set_text (&line->service_date_from, from);
+    codec_set_text (&line->service_date_to, to);
     self->line_has_date = true;
 }
 
 static void
 s_on_line_control (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (&self->line->line_item_control_number, x12_segment_element (seg, 2));
+    codec_set_text (&self->line->line_item_control_number, x12_segment_element (seg, 2));
 }
 
 static const struct {
@@ -1148,13 +995,13 @@ static const struct {
 static void
 s_provider_from_nm1 (Provider *provider, x12_segment_t *seg)
 {
-    s_set (&provider->entity_type, x12_segment_element (seg, 2));
-    s_set (&provider->name, x12_segment_element (seg, 3));
-    s_set (&provider->first_name, x12_segment_element (seg, 4));
-    s_set (&provider->id_qualifier, x12_segment_element (seg, 8));
-    s_set (&provider->id, x12_segment_element (seg, 9));
-    if (s_is (x12_segment_element (seg, 8), "XX"))
-        s_set (&provider->npi, x12_segment_element (seg, 9));
+    codec_set_text (&provider->entity_type, x12_segment_element (seg, 2));
+    codec_set_text (&provider->name, x12_segment_element (seg, 3));
+    codec_set_text (&provider->first_name, x12_segment_element (seg, 4));
+    codec_set_text (&provider->id_qualifier, x12_segment_element (seg, 8));
+    codec_set_text (&provider->id, x12_segment_element (seg, 9));
+    if (streq (x12_segment_element (seg, 8), "XX"))
+        codec_set_text (&provider->npi, x12_segment_element (seg, 9));
 }
 
 static int
@@ -1163,19 +1010,19 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
     const char *qualifier = x12_segment_element (seg, 1);
     s_loop_t loop = LOOP_SKIP;
     for (size_t i = 0; i < sizeof s_entities / sizeof s_entities [0]; i++)
-        if (s_entities [i].base == self->base && s_is (s_entities [i].qualifier, qualifier)) {
+        if (s_entities [i].base == self->base && streq (s_entities [i].qualifier, qualifier)) {
             loop = s_entities [i].loop;
             break;
         }
     self->loop = loop;
     switch (loop) {
         case LOOP_1000A:
-            s_free_message (&self->submitter);
+            codec_destroy (&self->submitter);
             self->submitter = s_provider_new ();
             s_provider_from_nm1 (self->submitter, seg);
             break;
         case LOOP_1000B:
-            s_free_message (&self->receiver);
+            codec_destroy (&self->receiver);
             self->receiver = s_provider_new ();
             s_provider_from_nm1 (self->receiver, seg);
             break;
@@ -1183,29 +1030,29 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
             s_provider_from_nm1 (self->billing, seg);
             break;
         case LOOP_2010BA:
-            s_set (&self->subscriber->last_name, x12_segment_element (seg, 3));
-            s_set (&self->subscriber->first_name, x12_segment_element (seg, 4));
-            s_set (&self->subscriber->middle_name, x12_segment_element (seg, 5));
-            s_set (&self->subscriber->suffix, x12_segment_element (seg, 7));
-            s_set (&self->subscriber->member_id, x12_segment_element (seg, 9));
+            codec_set_text (&self->subscriber->last_name, x12_segment_element (seg, 3));
+            codec_set_text (&self->subscriber->first_name, x12_segment_element (seg, 4));
+            codec_set_text (&self->subscriber->middle_name, x12_segment_element (seg, 5));
+            codec_set_text (&self->subscriber->suffix, x12_segment_element (seg, 7));
+            codec_set_text (&self->subscriber->member_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010BB:
-            s_set (&self->payer->name, x12_segment_element (seg, 3));
-            s_set (&self->payer->payer_id, x12_segment_element (seg, 9));
+            codec_set_text (&self->payer->name, x12_segment_element (seg, 3));
+            codec_set_text (&self->payer->payer_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010CA:
-            s_set (&self->patient->last_name, x12_segment_element (seg, 3));
-            s_set (&self->patient->first_name, x12_segment_element (seg, 4));
-            s_set (&self->patient->middle_name, x12_segment_element (seg, 5));
-            s_set (&self->patient->suffix, x12_segment_element (seg, 7));
+            codec_set_text (&self->patient->last_name, x12_segment_element (seg, 3));
+            codec_set_text (&self->patient->first_name, x12_segment_element (seg, 4));
+            codec_set_text (&self->patient->middle_name, x12_segment_element (seg, 5));
+            codec_set_text (&self->patient->suffix, x12_segment_element (seg, 7));
             break;
         case LOOP_2310B:
-            s_free_message (&self->claim->rendering_provider);
+            codec_destroy (&self->claim->rendering_provider);
             self->claim->rendering_provider = s_provider_new ();
             s_provider_from_nm1 (self->claim->rendering_provider, seg);
             break;
         case LOOP_2310C:
-            s_free_message (&self->claim->service_facility);
+            codec_destroy (&self->claim->service_facility);
             self->claim->service_facility = s_provider_new ();
             s_provider_from_nm1 (self->claim->service_facility, seg);
             break;
@@ -1241,13 +1088,13 @@ static int
 s_segment (s_parser_t *self, x12_segment_t *seg)
 {
     const char *id = x12_segment_id (seg);
-    if (self->expect_bht && !s_is (id, "ST")) {
+    if (self->expect_bht && !streq (id, "ST")) {
         self->expect_bht = false;
-        if (!s_is (id, "BHT"))
+        if (!streq (id, "BHT"))
             return s_structural (self, seg, "BHT expected right after ST");
     }
     for (size_t i = 0; i < sizeof s_anchors / sizeof s_anchors [0]; i++)
-        if (s_is (s_anchors [i].id, id))
+        if (streq (s_anchors [i].id, id))
             return s_anchors [i].handler (self, seg);
     if (self->base == LOOP_NONE)
         return 0;           //  GE, IEA, TA1: the reader has checked them
@@ -1255,9 +1102,9 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
         if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
             continue;
-        if (!s_is (s_handlers [i].id, id))
+        if (!streq (s_handlers [i].id, id))
             continue;
-        if (s_handlers [i].qualifier && !s_is (s_handlers [i].qualifier, first))
+        if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
             continue;
         s_handlers [i].handler (self, seg);
         return 0;
@@ -1299,11 +1146,11 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     }
     //  A claim still open here belongs to a refused file: the reader
     //  closes every claim at SE before a clean end.
-    s_free_message (&self->claim);
+    codec_destroy (&self->claim);
     if (self->line_dropped)
-        s_free_message (&self->line);
+        codec_destroy (&self->line);
     s_reset_transaction (self);
     for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
-        s_free_string (strings [i]);
+        codec_set_text (strings [i], NULL);
     return rc == -1 || self->failed? -1: 0;
 }

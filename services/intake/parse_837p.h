@@ -58,13 +58,4 @@ typedef struct {
 int parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
                 parse_837p_report_t *report);
 
-//  "123.45", "100", "-5.5", ".5" -> cents, exactly (no floating point).
-//  Returns 0, or -1 when not a decimal with at most two significant
-//  fraction digits or out of range.
-int parse_837p_cents (const char *text, int64_t *cents);
-//  "1", "1.5", "0.125" -> thousandths. Returns 0 or -1.
-int parse_837p_milli (const char *text, int64_t *milli);
-//  1 when text is a valid CCYYMMDD calendar date, else 0.
-int parse_837p_valid_date (const char *text);
-
 #endif

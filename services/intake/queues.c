@@ -34,19 +34,14 @@ queues_reload (queues_t *self)
     MDB_txn *txn = store_read_begin (self->store);
     if (!txn)
         return;
-    MDB_cursor *cursor;
-    mdb_cursor_open (txn, store_table (self->store, "queues"), &cursor);
+    store_iter_t *iter = store_iter_new (self->store, txn, "queues", NULL, 0);
     MDB_val key, value;
-    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
-    while (rc == 0) {
+    while (store_iter_next (iter, &key, &value)) {
         Queue *queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
-        if (queue) {
-            self->queues = (Queue **) realloc (self->queues, (self->count + 1) * sizeof (Queue *));
-            self->queues [self->count++] = queue;
-        }
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+        if (queue)
+            codec_append (&self->queues, &self->count, queue);
     }
-    mdb_cursor_close (cursor);
+    store_iter_destroy (&iter);
     store_read_end (&txn);
 }
 
@@ -122,22 +117,18 @@ queues_get (queues_t *self, MDB_txn *txn, const char *id)
 int
 queues_ensure_default (queues_t *self, MDB_txn *txn)
 {
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (self->store, "queues"), &cursor);
-    if (rc)
-        return rc;
+    store_iter_t *iter = store_iter_new (self->store, txn, "queues", NULL, 0);
     MDB_val key, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
     bool found = false;
-    while (rc == 0 && !found) {
+    while (!found && store_iter_next (iter, &key, &value)) {
         Queue *queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
         found = queue && queue->is_default;
         codec_free (queue);
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
-    if (found)
-        return 0;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc || found)
+        return rc;
     Queue queue = QUEUE__INIT;
     queue.id = "default";
     queue.name = "Unrouted claims";

@@ -10,6 +10,8 @@
 #include "clock.h"
 #include "parse_837p.h"
 
+#include <czmq.h>             //  streq
+
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,17 +20,11 @@
 //  Indexes in finding fields count from 1, as LX numbers and diagnosis
 //  pointers do, so "lines[2]" is the second service line.
 
-static bool
-s_is (const char *a, const char *b)
-{
-    return strcmp (a, b) == 0;
-}
-
 //  CCYYMMDD -> days since 1970-01-01; -1 when not a valid date.
 static int64_t
 s_days (const char *date)
 {
-    if (!parse_837p_valid_date (date))
+    if (!x12_valid_date (date))
         return -1;
     //  Valid means eight digits: read them directly (sscanf is a visible
     //  cost at 100,000 claims).
@@ -95,7 +91,7 @@ s_check_icd10 (scrub_ctx_t *ctx)
     const Claim *claim = ctx->claim;
     for (size_t i = 0; i < claim->n_diagnoses; i++) {
         const Diagnosis *dx = claim->diagnoses [i];
-        if ((s_is (dx->qualifier, "ABK") || s_is (dx->qualifier, "ABF"))
+        if ((streq (dx->qualifier, "ABK") || streq (dx->qualifier, "ABF"))
         &&  !scrub_icd10cm_valid (dx->code)) {
             char field [64];
             snprintf (field, sizeof field, "diagnoses[%zu].code", i + 1);
@@ -117,7 +113,7 @@ s_check_icd9 (scrub_ctx_t *ctx)
         return;
     for (size_t i = 0; i < claim->n_diagnoses; i++) {
         const Diagnosis *dx = claim->diagnoses [i];
-        if (s_is (dx->qualifier, "BK") || s_is (dx->qualifier, "BF")) {
+        if (streq (dx->qualifier, "BK") || streq (dx->qualifier, "BF")) {
             char field [64];
             snprintf (field, sizeof field, "diagnoses[%zu].qualifier", i + 1);
             scrub_ctx_report (ctx, field, "qualifier %s (diagnosis %zu)", dx->qualifier, i + 1);
@@ -149,7 +145,7 @@ s_check_procedure (scrub_ctx_t *ctx)
     for (size_t i = 0; i < claim->n_lines; i++) {
         const ServiceLine *line = claim->lines [i];
         //  A missing code is already a parse finding (PRS007).
-        if (s_is (line->procedure_qualifier, "HC") && *line->procedure_code
+        if (streq (line->procedure_qualifier, "HC") && *line->procedure_code
         &&  !scrub_procedure_valid (line->procedure_code)) {
             char field [64];
             snprintf (field, sizeof field, "lines[%zu].procedure_code", i + 1);
@@ -164,7 +160,7 @@ s_check_procedure_qualifier (scrub_ctx_t *ctx)
     const Claim *claim = ctx->claim;
     for (size_t i = 0; i < claim->n_lines; i++) {
         const ServiceLine *line = claim->lines [i];
-        if (*line->procedure_code && !s_is (line->procedure_qualifier, "HC")) {
+        if (*line->procedure_code && !streq (line->procedure_qualifier, "HC")) {
             char field [64];
             snprintf (field, sizeof field, "lines[%zu].procedure_qualifier", i + 1);
             scrub_ctx_report (ctx, field, "'%.3s' (line %zu)", line->procedure_qualifier, i + 1);

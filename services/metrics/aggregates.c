@@ -175,19 +175,15 @@ s_snapshot_open (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t week)
         return rc;
     //  The previous week's rows that are still young at this week's end.
     //  Collected first, then written, not to write under a cursor.
-    MDB_cursor *cursor;
-    rc = mdb_cursor_open (txn, store_table (store, "ar_weeks"), &cursor);
-    if (rc)
-        return rc;
-    uint8_t prefix [8], start [12];
+    uint8_t prefix [8], young [4];
     s_key (prefix, dims, previous);
-    memcpy (start, prefix, 8);
-    metrics_u32_write (start + 8, s_young (week));
-    MDB_val row_key = { sizeof start, start }, row;
+    metrics_u32_write (young, s_young (week));
+    store_iter_t *iter = store_iter_new (store, txn, "ar_weeks", prefix, sizeof prefix);
+    store_iter_seek (iter, young, sizeof young);
+    MDB_val row_key, row;
     size_t count = 0, capacity = 0;
     struct { uint32_t dos; int64_t balance [2]; } *rows = NULL;
-    rc = mdb_cursor_get (cursor, &row_key, &row, MDB_SET_RANGE);
-    while (rc == 0 && row_key.mv_size == 12 && !memcmp (row_key.mv_data, prefix, 8)) {
+    while (store_iter_next (iter, &row_key, &row) && row_key.mv_size == 12) {
         if (row.mv_size == sizeof rows [0].balance) {
             if (count == capacity) {
                 capacity = capacity? capacity * 2: 256;
@@ -198,10 +194,9 @@ s_snapshot_open (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t week)
             memcpy (rows [count].balance, row.mv_data, sizeof rows [0].balance);
             count++;
         }
-        rc = mdb_cursor_get (cursor, &row_key, &row, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
-    rc = rc == MDB_NOTFOUND? 0: rc;
+    rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
     for (size_t i = 0; i < count && rc == 0; i++) {
         metrics_u32_write (key + 8, rows [i].dos);
         rc = store_put (store, txn, "ar_weeks", key, 12, rows [i].balance, sizeof rows [i].balance);
@@ -331,25 +326,20 @@ s_range (store_t *store, MDB_txn *txn, const char *table, const uint8_t *prefix,
 {
     if (from > to)
         return 0;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
-    if (rc)
-        return rc;
-    uint8_t start [16];
-    memcpy (start, prefix, prefix_size);
-    metrics_u32_write (start + prefix_size, from);
-    MDB_val key = { prefix_size + 4, start }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    while (rc == 0) {
-        if (key.mv_size < prefix_size + 4 || memcmp (key.mv_data, prefix, prefix_size))
-            break;
-        if (metrics_u32_read ((const uint8_t *) key.mv_data + prefix_size) > to)
+    store_iter_t *iter = store_iter_new (store, txn, table, prefix, prefix_size);
+    uint8_t day [4];
+    metrics_u32_write (day, from);
+    store_iter_seek (iter, day, sizeof day);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        if (key.mv_size < prefix_size + 4
+        ||  metrics_u32_read ((const uint8_t *) key.mv_data + prefix_size) > to)
             break;
         fn (arg, &key, &value);
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
 }
 
 typedef struct {
@@ -504,23 +494,23 @@ agg_drill_walk (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t di
                 uint32_t from, uint32_t to, const agg_drill_entry_t *after,
                 agg_drill_fn *fn, void *arg)
 {
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (store, "drill"), &cursor);
-    if (rc)
-        return rc;
     uint8_t prefix [5], start [9 + 128];
     metrics_u32_write (prefix, dims);
     prefix [4] = (uint8_t) kind;
     bool resume = after && after->dims == dims && after->day >= from;
     size_t start_size = s_text_key (start, sizeof start, dims, (char) kind,
                                     resume? after->day: from, resume? after->pcn: "");
-    MDB_val key = { start_size, start }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    //  Resuming lands on the last entry returned: step past it.
-    if (rc == 0 && resume && key.mv_size == start_size && !memcmp (key.mv_data, start, start_size))
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    while (rc == 0) {
-        if (key.mv_size < 9 || memcmp (key.mv_data, prefix, 5))
+    store_iter_t *iter = store_iter_new (store, txn, "drill", prefix, sizeof prefix);
+    store_iter_seek (iter, start + sizeof prefix, start_size - sizeof prefix);
+    MDB_val key, value;
+    bool first = true;
+    while (store_iter_next (iter, &key, &value)) {
+        //  Resuming lands on the last entry returned: step past it.
+        bool returned = first && resume && key.mv_size == start_size && !memcmp (key.mv_data, start, start_size);
+        first = false;
+        if (returned)
+            continue;
+        if (key.mv_size < 9)
             break;
         agg_drill_entry_t entry;
         entry.dims = dims;
@@ -533,8 +523,8 @@ agg_drill_walk (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t di
         entry.flag = value.mv_size == 1 && *(const uint8_t *) value.mv_data;
         if (!fn (arg, &entry))
             break;
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
 }

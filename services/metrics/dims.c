@@ -135,13 +135,10 @@ dims_list_t *
 dims_load (store_t *store, MDB_txn *txn)
 {
     dims_list_t *self = (dims_list_t *) zmalloc (sizeof (dims_list_t));
-    MDB_cursor *cursor;
-    if (mdb_cursor_open (txn, store_table (store, "dims_by_id"), &cursor))
-        return self;
     size_t capacity = 0;
+    store_iter_t *iter = store_iter_new (store, txn, "dims_by_id", NULL, 0);
     MDB_val key, value;
-    int rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
-    while (rc == 0) {
+    while (store_iter_next (iter, &key, &value)) {
         if (self->count == capacity) {
             capacity = capacity? capacity * 2: 64;
             self->entries = (dims_entry_t *) realloc (self->entries, capacity * sizeof (dims_entry_t));
@@ -156,9 +153,8 @@ dims_load (store_t *store, MDB_txn *txn)
             entry->values [i] = strndup (text, (size_t) (stop - text));
             text = stop < end? stop + 1: end;
         }
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    mdb_cursor_close (cursor);
+    store_iter_destroy (&iter);
     return self;
 }
 

@@ -427,10 +427,10 @@ s_drill (server_call_t *call)
         after.day = day;
         snprintf (after.pcn, sizeof after.pcn, "%s", request->after + used);
     }
-    size_t limit = request->limit? request->limit: DRILL_LIMIT;
-    if (limit > DRILL_MAX_LIMIT)
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
-                                 "metrics.Drill: limit %zu is more than %d", limit, DRILL_MAX_LIMIT);
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, DRILL_LIMIT, DRILL_MAX_LIMIT, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: %s", error);
     kpi_drill_page_t page;
     int rc = kpi_drill (call->store, call->txn, &query, def, request->numerator_only, limit,
                         *request->after? &after: NULL, &page);

@@ -47,6 +47,8 @@ done
 [[ "$(ctl claims due --json | count)" == 0 ]] && ok "nothing is due before any follow-up or submission" \
     || fail "claims are due with nothing to follow up"
 
+# An assignee is a person who holds a key (claims.FollowUp refuses others).
+ctl keys add dana --role internal-biller >/dev/null || fail "keys add dana"
 ctl claims followup P50000003 --assign dana --next 2026-10-30 --note "payer said resubmit" >/dev/null \
     && ok "follow-up set" || fail "claims followup"
 ctl claims due --json >due.json

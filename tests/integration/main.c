@@ -27,6 +27,7 @@ static s_suite_t s_suites [] = {
     { "stores", stores_suite },
     { "upload", upload_suite },
     { "event_table", event_table_suite },
+    { "filters", filters_suite },
 };
 
 int

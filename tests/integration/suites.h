@@ -21,5 +21,6 @@ Suite *scope_suite (void);
 Suite *stores_suite (void);
 Suite *upload_suite (void);
 Suite *event_table_suite (void);
+Suite *filters_suite (void);
 
 #endif

@@ -582,35 +582,35 @@ START_TEST (test_money_and_units)
     };
     for (size_t i = 0; i < sizeof money / sizeof money [0]; i++) {
         int64_t cents = 0;
-        int rc = parse_837p_cents (money [i].text, &cents);
+        int rc = x12_cents (money [i].text, &cents);
         ck_assert_msg (rc == money [i].rc, "'%s' rc %d", money [i].text, rc);
         if (rc == 0)
             ck_assert_msg (cents == money [i].cents, "'%s' -> %lld", money [i].text, (long long) cents);
     }
     int64_t milli;
-    ck_assert_int_eq (parse_837p_milli ("1", &milli), 0);
+    ck_assert_int_eq (x12_milli ("1", &milli), 0);
     ck_assert_int_eq (milli, 1000);
-    ck_assert_int_eq (parse_837p_milli ("0.125", &milli), 0);
+    ck_assert_int_eq (x12_milli ("0.125", &milli), 0);
     ck_assert_int_eq (milli, 125);
-    ck_assert_int_eq (parse_837p_milli ("2.5", &milli), 0);
+    ck_assert_int_eq (x12_milli ("2.5", &milli), 0);
     ck_assert_int_eq (milli, 2500);
-    ck_assert_int_eq (parse_837p_milli ("0.1255", &milli), -1);
-    ck_assert_int_eq (parse_837p_milli ("x", &milli), -1);
+    ck_assert_int_eq (x12_milli ("0.1255", &milli), -1);
+    ck_assert_int_eq (x12_milli ("x", &milli), -1);
 }
 END_TEST
 
 START_TEST (test_dates)
 {
-    ck_assert_int_eq (parse_837p_valid_date ("20260105"), 1);
-    ck_assert_int_eq (parse_837p_valid_date ("20240229"), 1);
-    ck_assert_int_eq (parse_837p_valid_date ("20000229"), 1);
-    ck_assert_int_eq (parse_837p_valid_date ("19000229"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("20250229"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("20251301"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("20250431"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("20250400"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("2025010"), 0);
-    ck_assert_int_eq (parse_837p_valid_date ("2025-1-01"), 0);
+    ck_assert_int_eq (x12_valid_date ("20260105"), 1);
+    ck_assert_int_eq (x12_valid_date ("20240229"), 1);
+    ck_assert_int_eq (x12_valid_date ("20000229"), 1);
+    ck_assert_int_eq (x12_valid_date ("19000229"), 0);
+    ck_assert_int_eq (x12_valid_date ("20250229"), 0);
+    ck_assert_int_eq (x12_valid_date ("20251301"), 0);
+    ck_assert_int_eq (x12_valid_date ("20250431"), 0);
+    ck_assert_int_eq (x12_valid_date ("20250400"), 0);
+    ck_assert_int_eq (x12_valid_date ("2025010"), 0);
+    ck_assert_int_eq (x12_valid_date ("2025-1-01"), 0);
     //  RD8 with the end before the start is a bad date.
     s_sink_t sink = { .count = 0 };
     ck_assert_int_eq (s_parse (HEAD "CLM*A*100***11:B:1*Y*A*Y*I~HI*ABK:J069~"

@@ -443,6 +443,49 @@ START_TEST (test_copy)
 }
 END_TEST
 
+//  The string-field setter, append and destroy on a message that owns its
+//  memory: what the X12 readers and posting build claims and remits with.
+START_TEST (test_set_text_append)
+{
+    Request *request = (Request *) codec_copy (&(Request) REQUEST__INIT);
+    ck_assert_ptr_nonnull (request);
+    codec_set_text (&request->method, "claims.List");
+    ck_assert_str_eq (request->method, "claims.List");
+    codec_set_text (&request->method, "claims.Show");          //  frees what it held
+    ck_assert_str_eq (request->method, "claims.Show");
+    codec_set_text (&request->method, "");
+    ck_assert_ptr_eq (request->method, protobuf_c_empty_string);
+    codec_set_text (&request->id, NULL);
+    ck_assert_ptr_eq (request->id, protobuf_c_empty_string);
+    codec_set_text (&request->id, "r1");
+    //  A repeated string field, then the whole message freed (ASan: no leak).
+    AccessEvent *access = (AccessEvent *) codec_copy (&(AccessEvent) ACCESS_EVENT__INIT);
+    ck_assert_ptr_nonnull (access);
+    codec_append_text (&access->subjects, &access->n_subjects, "P1");
+    codec_append_text (&access->subjects, &access->n_subjects, "");
+    codec_append (&access->subjects, &access->n_subjects, strdup ("P3"));
+    ck_assert_uint_eq (access->n_subjects, 3);
+    ck_assert_str_eq (access->subjects [0], "P1");
+    //  A heap "", not the shared empty string: protobuf-c frees every
+    //  element of a repeated string (pbutil_append_text handed it out).
+    ck_assert_ptr_ne (access->subjects [1], protobuf_c_empty_string);
+    ck_assert_str_eq (access->subjects [1], "");
+    ck_assert_str_eq (access->subjects [2], "P3");
+    size_t size;
+    uint8_t *packed = codec_pack (request, &size);
+    Request *back = (Request *) codec_decode (&request__descriptor, packed, size);
+    ck_assert_str_eq (back->id, "r1");
+    ck_assert_str_eq (back->method, "");
+    free (packed);
+    codec_free (back);
+    codec_destroy (&request);
+    ck_assert_ptr_null (request);
+    codec_destroy (&request);                                  //  NULL-safe
+    codec_destroy (&access);
+    ck_assert_ptr_null (access);
+}
+END_TEST
+
 Suite *
 codec_suite (void)
 {
@@ -458,6 +501,7 @@ codec_suite (void)
     tcase_add_test (tc, test_status_names);
     tcase_add_test (tc, test_append_field);
     tcase_add_test (tc, test_copy);
+    tcase_add_test (tc, test_set_text_append);
     suite_add_tcase (suite, tc);
     return suite;
 }

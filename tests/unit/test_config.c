@@ -308,6 +308,37 @@ START_TEST (test_get_int)
 }
 END_TEST
 
+//  The checked read refuses what config_get_int takes for its fallback,
+//  naming the key and the value, and keeps the fallback for unset / empty.
+START_TEST (test_get_int_checked)
+{
+    config_t *config = config_new ();
+    int64_t value = -1;
+    char error [256] = "";
+    ck_assert_int_eq (config_get_int_checked (config, "unittest/days", 30, 0, 3650, &value, error, sizeof error), 0);
+    ck_assert_int_eq (value, 30);
+    config_set (config, "unittest/days", "");
+    ck_assert_int_eq (config_get_int_checked (config, "unittest/days", 30, 0, 3650, &value, error, sizeof error), 0);
+    ck_assert_int_eq (value, 30);
+    config_set (config, "unittest/days", "45");
+    ck_assert_int_eq (config_get_int_checked (config, "unittest/days", 30, 0, 3650, &value, error, sizeof error), 0);
+    ck_assert_int_eq (value, 45);
+    static const char *const bad [] = { "3O", "abc", "12 ", "4.5", "-1", "3651", "9223372036854775808", NULL };
+    for (size_t i = 0; bad [i]; i++) {
+        config_set (config, "unittest/days", bad [i]);
+        ck_assert_msg (config_get_int_checked (config, "unittest/days", 30, 0, 3650, &value, error, sizeof error) == -1,
+                       "'%s' was taken", bad [i]);
+        char expect [128];
+        snprintf (expect, sizeof expect, "unittest/days = '%s': expected a whole number from 0 to 3650", bad [i]);
+        ck_assert_str_eq (error, expect);
+    }
+    config_set (config, "unittest/days", "-1");
+    ck_assert_int_eq (config_get_int_checked (config, "unittest/days", 30, 0, INT64_MAX, &value, error, sizeof error), -1);
+    ck_assert_str_eq (error, "unittest/days = '-1': expected a whole number from 0 up");
+    config_destroy (&config);
+}
+END_TEST
+
 Suite *
 config_suite (void)
 {
@@ -322,6 +353,7 @@ config_suite (void)
     tcase_add_test (tc, test_paths);
     tcase_add_test (tc, test_path_lifetime);
     tcase_add_test (tc, test_get_int);
+    tcase_add_test (tc, test_get_int_checked);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -151,10 +151,10 @@ START_TEST (test_put_get_index)
     ck_assert_ptr_null (s_get (&test, NULL));
 
     //  P1 moves: its row moves with it, the other stays.
-    ledger_set_text (&p1->status, "submitted");
+    codec_set_text (&p1->status, "submitted");
     s_put (&test, p1, "ready", NULL);
     s_assert_index (&test, "ready:P2 submitted:P1");
-    ledger_set_text (&p1->status, "paid");
+    codec_set_text (&p1->status, "paid");
     p1->paid_cents = 8000;
     s_put (&test, p1, "submitted", NULL);
     s_assert_index (&test, "paid:P1 ready:P2");
@@ -173,7 +173,7 @@ START_TEST (test_put_get_index)
     pcn [300] = 0;
     ClaimRecord *long_one = s_record (pcn, "ready", 1);
     s_put (&test, long_one, "", NULL);
-    ledger_set_text (&long_one->status, "submitted");
+    codec_set_text (&long_one->status, "submitted");
     s_put (&test, long_one, "ready", NULL);
     char *expect = zsys_sprintf ("paid:P1 ready:P2 submitted:%s", pcn);
     s_assert_index (&test, expect);
@@ -264,9 +264,9 @@ START_TEST (test_copy_and_set_text)
 {
     ClaimRecord *record = s_record ("C1", "ready", 1);
     ClaimRecord *copy = ledger_copy (record);
-    ledger_set_text (&copy->status, "submitted");
-    ledger_set_text (&copy->dims->queue, "q-other");
-    ledger_set_text (&copy->assignee, NULL);
+    codec_set_text (&copy->status, "submitted");
+    codec_set_text (&copy->dims->queue, "q-other");
+    codec_set_text (&copy->assignee, NULL);
     ck_assert_str_eq (record->status, "ready");
     ck_assert_str_eq (record->dims->queue, "q-acme");
     ck_assert_str_eq (copy->status, "submitted");

@@ -822,6 +822,162 @@ START_TEST (test_version_failed_migration)
 }
 END_TEST
 
+//  The iterator walks one prefix in key order and stops at its end; the
+//  paging helper pages it after an id, keeping what its function keeps.
+static int
+s_put_index (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) arg;
+    //  "status\0pcn" keys, as claims' by_status index holds them.
+    static const char *const keys [] = { "denied\0P1", "paid\0P1x", "paid\0P2", "paid\0P3", "paid\0P4",
+                                         "paid\0P5", "paidx\0P6", "ready\0P7", NULL };
+    for (size_t i = 0; keys [i]; i++) {
+        size_t size = strlen (keys [i]) + 1 + strlen (keys [i] + strlen (keys [i]) + 1);
+        int rc = store_put (store, txn, "main", keys [i], size, "v", 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+START_TEST (test_iterator)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_index, NULL), 0);
+    MDB_txn *txn = store_read_begin (store);
+    //  The prefix "paid\0": five rows, not paidx's nor denied's.
+    store_iter_t *iter = store_iter_new (store, txn, "main", "paid", 5);
+    MDB_val key, value;
+    char seen [128] = "";
+    while (store_iter_next (iter, &key, &value)) {
+        MDB_val id = store_iter_suffix (iter);
+        snprintf (seen + strlen (seen), sizeof seen - strlen (seen), "%.*s ", (int) id.mv_size, (char *) id.mv_data);
+    }
+    ck_assert_str_eq (seen, "P1x P2 P3 P4 P5 ");
+    ck_assert_int_eq (store_iter_error (iter), 0);
+    ck_assert (!store_iter_next (iter, &key, &value));     //  stays at the end
+    //  Seek within the prefix.
+    store_iter_seek (iter, "P3", 2);
+    ck_assert (store_iter_next (iter, &key, &value));
+    ck_assert_int_eq ((int) key.mv_size, 7);
+    ck_assert (memcmp (key.mv_data, "paid\0P3", 7) == 0);
+    store_iter_destroy (&iter);
+    ck_assert_ptr_null (iter);
+    //  No prefix: the whole table; an empty table: no row, no error.
+    iter = store_iter_new (store, txn, "main", NULL, 0);
+    int rows = 0;
+    while (store_iter_next (iter, &key, &value))
+        rows++;
+    ck_assert_int_eq (rows, 8);
+    store_iter_destroy (&iter);
+    iter = store_iter_new (store, txn, "log", NULL, 0);
+    ck_assert (!store_iter_next (iter, &key, &value));
+    ck_assert_int_eq (store_iter_error (iter), 0);
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  Keeps every id but P3 (a filtered row), as a heap copy.
+static void *
+s_keep_row (void *arg, const char *id, const MDB_val *value)
+{
+    (void) value;
+    (*(int *) arg)++;
+    return strcmp (id, "P3") == 0? NULL: strdup (id);
+}
+
+static char *
+s_page (store_t *store, const char *after, size_t limit, char *next, size_t next_size)
+{
+    MDB_txn *txn = store_read_begin (store);
+    store_page_query_t query = { "log", "main", "paid", after, limit };
+    store_page_t page;
+    int calls = 0;
+    ck_assert_int_eq (store_page_read (store, txn, &query, s_keep_row, free, &calls, &page), 0);
+    static char rows [128];
+    rows [0] = 0;
+    for (size_t i = 0; i < page.count; i++) {
+        ck_assert_str_eq (page.ids [i], (char *) page.rows [i]);
+        snprintf (rows + strlen (rows), sizeof rows - strlen (rows), "%s ", (char *) page.rows [i]);
+    }
+    snprintf (next, next_size, "%s", page.next_after);
+    store_page_clear (&page);
+    store_read_end (&txn);
+    return rows;
+}
+
+START_TEST (test_paging)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_index, NULL), 0);
+    char next [32];
+    //  Kept rows P1x P2 P4 P5 (P3 passed over), two a page.
+    ck_assert_str_eq (s_page (store, "", 2, next, sizeof next), "P1x P2 ");
+    ck_assert_str_eq (next, "P2");
+    ck_assert_str_eq (s_page (store, next, 2, next, sizeof next), "P4 P5 ");
+    ck_assert_str_eq (next, "");            //  nothing kept after P5
+    ck_assert_str_eq (s_page (store, "P4", 10, next, sizeof next), "P5 ");
+    ck_assert_str_eq (next, "");
+    //  An after that is not a row starts after where it would be.
+    ck_assert_str_eq (s_page (store, "P1y", 1, next, sizeof next), "P2 ");
+    ck_assert_str_eq (next, "P2");
+    ck_assert_str_eq (s_page (store, "P9", 5, next, sizeof next), "");
+
+    //  The limit: 0 is the default, the maximum is taken, above it refused.
+    size_t limit = 0;
+    char error [128] = "";
+    ck_assert_int_eq (store_page_limit (0, 100, 1000, &limit, error, sizeof error), 0);
+    ck_assert_uint_eq (limit, 100);
+    ck_assert_int_eq (store_page_limit (1000, 100, 1000, &limit, error, sizeof error), 0);
+    ck_assert_uint_eq (limit, 1000);
+    ck_assert_int_eq (store_page_limit (1001, 100, 1000, &limit, error, sizeof error), -1);
+    ck_assert_str_eq (error, "limit 1001 is more than the maximum 1000");
+    ck_assert_uint_eq (limit, 1000);        //  untouched
+    ck_assert_int_eq (store_page_limit (4294967297ULL, 100, 1000, &limit, error, sizeof error), -1);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  The counter counts on from a floor the store has not seen (claims'
+//  outbound register), and wraps at max.
+static int
+s_counters (store_t *store, MDB_txn *txn, void *arg)
+{
+    uint64_t *got = (uint64_t *) arg;
+    int rc = store_next_counter (store, txn, "meta", "c", 999, &got [0]);
+    if (rc == 0)
+        rc = store_next_counter_after (store, txn, "meta", "c", 500, 999, &got [1]);
+    if (rc == 0)
+        rc = store_next_counter_after (store, txn, "meta", "c", 7, 999, &got [2]);
+    if (rc == 0)
+        rc = store_next_counter_after (store, txn, "meta", "c", 999, 999, &got [3]);
+    return rc;
+}
+
+START_TEST (test_counter_floor)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    uint64_t got [4] = { 0 };
+    ck_assert_int_eq (store_write (store, s_counters, got), 0);
+    ck_assert_uint_eq (got [0], 1);
+    ck_assert_uint_eq (got [1], 501);
+    ck_assert_uint_eq (got [2], 502);       //  the floor is below: no change
+    ck_assert_uint_eq (got [3], 1);         //  past max: back to 1
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 store_suite (void)
 {
@@ -847,6 +1003,9 @@ store_suite (void)
     tcase_add_test (tc, test_version_newer_refused);
     tcase_add_test (tc, test_version_older_migrated);
     tcase_add_test (tc, test_version_failed_migration);
+    tcase_add_test (tc, test_iterator);
+    tcase_add_test (tc, test_paging);
+    tcase_add_test (tc, test_counter_floor);
     suite_add_tcase (suite, tc);
     return suite;
 }
