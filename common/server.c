@@ -230,7 +230,11 @@ server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *t
     for (unsigned i = 0; i < type->n_fields; i++)
         if (type->fields [i].label == PROTOBUF_C_LABEL_REPEATED && type->fields [i].type == PROTOBUF_C_TYPE_MESSAGE)
             rows = &type->fields [i];
-    const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field_by_name (type, "next");
+    //  Replies written before the paging helper call it "next"; new lists
+    //  "next_after", as rcmqctl prints it.
+    const ProtobufCFieldDescriptor *next = protobuf_c_message_descriptor_get_field_by_name (type, "next_after");
+    if (!next)
+        next = protobuf_c_message_descriptor_get_field_by_name (type, "next");
     assert (rows && next && next->type == PROTOBUF_C_TYPE_STRING);
     //  A shallow message over the page's rows: sent, then let go, not freed.
     ProtobufCMessage *reply = (ProtobufCMessage *) zmalloc (type->sizeof_message);

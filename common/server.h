@@ -129,7 +129,8 @@ void        server_call_subject (server_call_t *call, const char *id);
 void        server_call_subjects (server_call_t *call, char *const *ids, size_t count);
 //  Replies to a list method with one page (store_page_read): a message of
 //  type whose one repeated message field gets the page's rows and whose
-//  string field "next" its next_after (ClaimList, RejectionList); the
+//  string field "next_after" (new lists: DenialList) or "next" (ClaimList,
+//  RejectionList) the page's next_after; the
 //  page's ids are the call's subjects. The page keeps its rows.
 void        server_call_reply_page (server_call_t *call, const ProtobufCMessageDescriptor *type,
                                     const store_page_t *page);

@@ -15,65 +15,46 @@
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 
-static bool
-s_keep (server_call_t *call, const DenialListRequest *request, const DenialItem *item)
+typedef struct {
+    server_call_t *call;
+    const DenialListRequest *request;
+} s_list_t;
+
+//  One row of denials.List: the item, when it is of the asked queue and
+//  in the caller's scope; NULL passes it over.
+static void *
+s_row (void *arg, const char *pcn, const MDB_val *value)
 {
+    s_list_t *list = (s_list_t *) arg;
+    DenialItem *item = (DenialItem *) codec_decode (&denial_item__descriptor, value->mv_data, value->mv_size);
+    if (!item)
+        return NULL;
     const char *queue = item->dims? item->dims->queue: "";
-    if (*request->queue && strcmp (queue, request->queue))
-        return false;
-    return server_call_in_scope (call, item->dims? item->dims->phase: NULL,
-                                 item->dims? item->dims->vendor_team: NULL);
+    if ((*list->request->queue && strcmp (queue, list->request->queue))
+    ||  !server_call_in_scope (list->call, item->dims? item->dims->phase: NULL,
+                               item->dims? item->dims->vendor_team: NULL)) {
+        codec_free (item);
+        return NULL;
+    }
+    return item;
 }
 
 static int
 s_list (server_call_t *call)
 {
     DenialListRequest *request = (DenialListRequest *) call->body;
-    size_t limit = request->limit? request->limit: LIST_DEFAULT;
-    if (limit > LIST_MAX)
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
-                                 "denials.List: limit %zu is more than the maximum %d", limit, LIST_MAX);
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (call->txn, store_table (call->store, "items"), &cursor);
-    if (rc)
-        return rc;
-    MDB_val key = { strlen (request->after), request->after }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, key.mv_size? MDB_SET_RANGE: MDB_FIRST);
-    DenialItem **rows = (DenialItem **) calloc (limit + 1, sizeof (DenialItem *));
-    size_t count = 0;
-    bool more = false;
-    for (; rc == 0 && !more; rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
-        if (key.mv_size == strlen (request->after) && memcmp (key.mv_data, request->after, key.mv_size) == 0)
-            continue;           //  the previous page's last
-        DenialItem *item = (DenialItem *) codec_decode (&denial_item__descriptor, value.mv_data, value.mv_size);
-        if (!item || !s_keep (call, request, item))
-            codec_free (item);
-        else
-        if (count == limit) {
-            more = true;
-            codec_free (item);
-        }
-        else {
-            rows [count++] = item;
-            server_call_subject (call, item->pcn);
-        }
-    }
-    mdb_cursor_close (cursor);
-    if (rc && rc != MDB_NOTFOUND) {
-        for (size_t i = 0; i < count; i++)
-            codec_free (rows [i]);
-        free (rows);
-        return rc;
-    }
-    DenialList list = DENIAL_LIST__INIT;
-    list.n_denials = count;
-    list.denials = rows;
-    list.next_after = more? rows [count - 1]->pcn: "";
-    server_call_reply (call, &list);
-    for (size_t i = 0; i < count; i++)
-        codec_free (rows [i]);
-    free (rows);
-    return 0;
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: %s", error);
+    s_list_t list = { call, request };
+    store_page_query_t query = { "items", NULL, NULL, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (call->store, call->txn, &query, s_row, codec_free, &list, &page);
+    if (rc == 0)
+        server_call_reply_page (call, &denial_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
 }
 
 const server_method_t denials_methods [] = {
