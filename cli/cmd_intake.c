@@ -94,6 +94,21 @@ s_progress (bool show, const char *what, const Upload *upload, uint64_t sent, ui
 
 //  The whole file as one intake.Submit request (small files; the request
 //  limit applies).
+//  The request limit intake was given (the same keys), so what rcmqctl
+//  sends fits it: 0, or -1 when the setting is not a number
+//  (config_bad_setting says which).
+static int
+s_request_limit (ctl_t *ctl, int64_t *limit)
+{
+    config_t *config = ctl_config (ctl);
+    *limit = TRANSPORT_MAX_REQUEST_DEFAULT;
+    if (!config)
+        return 0;
+    *limit = config_get_int (config, "intake/max-request-bytes",
+                             config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT));
+    return config_bad_setting (config)? -1: 0;
+}
+
 static int
 s_submit_whole (ctl_t *ctl, const char *path, const char *name)
 {
@@ -110,10 +125,13 @@ s_submit_whole (ctl_t *ctl, const char *path, const char *name)
         zchunk_destroy (&content);
         return ctl_fail ("%s", error);
     }
-    config_t *config = ctl_config (ctl);
-    if (config)
-        client_set_max_request (client, config_get_int (config, "intake/max-request-bytes",
-            config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT)));
+    int64_t limit;
+    if (s_request_limit (ctl, &limit)) {
+        client_destroy (&client);
+        zchunk_destroy (&content);
+        return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
+    }
+    client_set_max_request (client, limit);
     client_set_timeout (client, ctl_timeout (ctl, SUBMIT_TIMEOUT_MS));
     client_set_retries (client, 1);
     Reply *reply = client_call (client, "intake.Submit", &request);
@@ -172,10 +190,13 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         return ctl_fail ("%s", error);
     }
     //  Chunks fit the request limit intake was given (same keys).
-    config_t *config = ctl_config (ctl);
-    int64_t limit = config? config_get_int (config, "intake/max-request-bytes",
-                                            config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT))
-                          : TRANSPORT_MAX_REQUEST_DEFAULT;
+    int64_t limit;
+    if (s_request_limit (ctl, &limit)) {
+        client_destroy (&client);
+        if (!from_stdin)
+            fclose (input);
+        return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
+    }
     client_set_max_request (client, limit);
     size_t chunk_size = SUBMIT_CHUNK_BYTES;
     if (limit > 0 && (int64_t) chunk_size > limit - SUBMIT_CHUNK_MARGIN)

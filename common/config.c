@@ -18,6 +18,7 @@ struct _config_t {
     char *file_path;
     char *file_dir;
     char error [512];
+    char bad_setting [512];  //  the first malformed value config_get_int met
 };
 
 config_t *
@@ -92,6 +93,13 @@ const char *
 config_file (config_t *self)
 {
     return self->file_path;
+}
+
+const char *
+config_bad_setting (config_t *self)
+{
+    assert (self);
+    return *self->bad_setting? self->bad_setting: NULL;
 }
 
 const char *
@@ -196,8 +204,14 @@ config_get_int (config_t *self, const char *key, int64_t fallback)
     char *end;
     errno = 0;
     long long number = strtoll (value, &end, 10);
-    if (end == value || *end || errno == ERANGE)
+    if (end == value || *end || errno == ERANGE) {
+        //  Kept, not only passed over: the process that read it refuses to
+        //  go on (service.c, rcmqctl) rather than run on the default.
+        if (!*self->bad_setting)
+            snprintf (self->bad_setting, sizeof self->bad_setting,
+                      "%s = '%s': expected a whole number", key, value);
         return fallback;
+    }
     return (int64_t) number;
 }
 

@@ -31,10 +31,15 @@ void        config_set (config_t *self, const char *key, const char *value);
 //  built-in default of docs/configuration.md (NULL for unknown keys).
 const char *config_get (config_t *self, const char *key, const char *fallback);
 const char *config_default (const char *key);
-//  The integer value, or fallback when unset or not a whole number.
-//  Prefer config_get_int_checked wherever a process can refuse to start:
-//  this one takes a typo for the default without a word.
+//  The integer value, or fallback when unset or not a whole number; a value
+//  that is set but not a whole number is also kept for config_bad_setting,
+//  which the service skeleton and rcmqctl check after reading their
+//  settings, so a typo stops the process instead of becoming the default.
+//  config_get_int_checked also checks a range.
 int64_t     config_get_int (config_t *self, const char *key, int64_t fallback);
+//  The first malformed value config_get_int met ("intake/uploads-max =
+//  'ten': expected a whole number"), or NULL.
+const char *config_bad_setting (config_t *self);
 //  The integer value in *value (fallback when unset or empty). A value that
 //  is set but is not a whole number from min to max (INT64_MAX: no upper
 //  bound) is refused: -1, with error

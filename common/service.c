@@ -481,6 +481,12 @@ s_start (service_t *self)
     server_set_max_request (self->server, config_get_int (config, limit_key,
         config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT)));
     free (limit_key);
+    //  Every setting the start read (the state's included) was read by
+    //  now: one that is not a number stops the start, never the default.
+    if (config_bad_setting (config)) {
+        log_error ("bad setting", "error", json_string (config_bad_setting (config)), NULL);
+        return -1;
+    }
     if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
         return -1;
     char now [32];

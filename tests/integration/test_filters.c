@@ -346,6 +346,9 @@ START_TEST (test_malformed_setting_refused)
         { "claims", "RCMQ_CLAIMS_FOLLOW_UP_DAYS", "3O", "claims/follow-up-days = '3O'" },
         { "intake", "RCMQ_INTAKE_FILING_DAYS",    "1 year", "intake/filing-days = '1 year'" },
         { "broker", "RCMQ_BROKER_RETENTION_HOURS", "-5", "broker/retention-hours = '-5'" },
+        //  Read with config_get_int (no range): refused all the same.
+        { "intake", "RCMQ_INTAKE_UPLOADS_MAX",    "ten", "intake/uploads-max = 'ten'" },
+        { "intake", "RCMQ_INTAKE_APPLY_STEP_MS",  "20ms", "intake/apply-step-ms = '20ms'" },
     };
     s_run_t run;
     memset (&run, 0, sizeof run);

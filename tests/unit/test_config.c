@@ -126,6 +126,17 @@ START_TEST (test_env_mapping_used)
     unsetenv ("RCMQ_UNITTEST_RETENTION_HOURS");
     unsetenv ("RCMQ_UNITTEST_INGEST");
     ck_assert_int_eq (config_get_int (config, "unittest/retention-hours", 5), 5);
+    ck_assert_ptr_null (config_bad_setting (config));
+    //  A malformed value is the fallback for the caller and kept, so the
+    //  process refuses to start naming it; the first one is named.
+    setenv ("RCMQ_UNITTEST_RETENTION_HOURS", "36h", 1);
+    setenv ("RCMQ_UNITTEST_LIMIT", "ten", 1);
+    ck_assert_int_eq (config_get_int (config, "unittest/retention-hours", 5), 5);
+    ck_assert_int_eq (config_get_int (config, "unittest/limit", 7), 7);
+    unsetenv ("RCMQ_UNITTEST_RETENTION_HOURS");
+    unsetenv ("RCMQ_UNITTEST_LIMIT");
+    ck_assert_ptr_nonnull (config_bad_setting (config));
+    ck_assert_str_eq (config_bad_setting (config), "unittest/retention-hours = '36h': expected a whole number");
     config_destroy (&config);
 }
 END_TEST
