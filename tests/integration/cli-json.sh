@@ -114,7 +114,7 @@ done
 shape claims-list claims list
 pcn="$(field 0 pcn <shapes/claims-list.json)"
 shape claims-show claims show "$pcn"
-shape claims-followup claims followup "$pcn" --assign anna --next 2026-11-01 --note "called the payer"
+shape claims-followup claims followup "$pcn" --assign jsontest --next 2026-11-01 --note "called the payer"
 shape claims-due claims due
 shape claims-exceptions claims exceptions
 shape claims-credits claims credits
