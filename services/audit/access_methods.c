@@ -2,6 +2,8 @@
     administer access (issue 14, docs/access.md, ADR 19).
 
         access.Request        AccessRequest      -> AccessOutcome  access.request
+                              (kind unset: grant, mover or reactivation by
+                              the identity's state)
         access.Approve        AccessDecision     -> AccessOutcome  access.approve
         access.Deny           AccessDecision     -> AccessOutcome  access.request
         access.Revoke         AccessSubject      -> AccessOutcome  access.revoke
@@ -69,10 +71,34 @@ s_finish (server_call_t *call, int rc, registry_result_t *result, const char *na
     return rc;
 }
 
+//  A request that names no kind (rcmqctl access request) is what the
+//  identity's state makes it: a grant for a name not held (or revoked),
+//  a mover for an active one, a reactivation for a suspended one. The
+//  registry's rules then apply to that kind as to any other.
+static int
+s_request_kind (server_call_t *call, AccessRequest *ask)
+{
+    if (ask->kind != ACCESS_REQUEST_KIND__ACCESS_REQUEST_KIND_UNSPECIFIED)
+        return 0;
+    Identity *identity = NULL;
+    int rc = registry_identity (call->store, call->txn, ask->name, &identity);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    IdentityStatus status = identity? identity->status: IDENTITY_STATUS__IDENTITY_REVOKED;
+    ask->kind = status == IDENTITY_STATUS__IDENTITY_ACTIVE? ACCESS_REQUEST_KIND__ACCESS_REQUEST_MOVER
+              : status == IDENTITY_STATUS__IDENTITY_SUSPENDED? ACCESS_REQUEST_KIND__ACCESS_REQUEST_REACTIVATE
+              : ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT;
+    codec_free (identity);
+    return 0;
+}
+
 static int
 s_request (server_call_t *call)
 {
     AccessRequest *ask = (AccessRequest *) call->body;
+    int kind_rc = s_request_kind (call, ask);
+    if (kind_rc)
+        return kind_rc;
     registry_result_t result;
     registry_result_init (&result);
     int rc = registry_request (call->store, call->txn, clock_now_ms (), call->caller->name, ask, &result);
