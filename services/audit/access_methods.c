@@ -27,8 +27,9 @@
     for its team's billers, a lead confirms only its team's staff); the
     permissions here are the first gate. Vendor roles administer nothing:
     every method is SERVER_INTERNAL except access.ReviewConfirm, which a
-    vendor-lead holds (access.confirm) for its own team's agents; the
-    registry narrows it, so it is SERVER_UNSCOPED here.
+    vendor-lead holds (access.confirm) for its own team's agents: it is
+    SERVER_SUBJECT, the identity in scope when it is of the lead's team
+    (s_resolve_identity), and the registry then checks the rest.
 */
 #include "access_methods.h"
 #include "registry.h"
@@ -78,8 +79,8 @@ s_finish (server_call_t *call, int rc, registry_result_t *result, const char *na
 static int
 s_request_kind (server_call_t *call, AccessRequest *ask)
 {
-    if (ask->kind != ACCESS_REQUEST_KIND__ACCESS_REQUEST_KIND_UNSPECIFIED)
-        return 0;
+    if (ask->kind != ACCESS_REQUEST_KIND__ACCESS_REQUEST_KIND_UNSPECIFIED || !*ask->name)
+        return 0;           //  no name: the registry refuses it, naming it
     Identity *identity = NULL;
     int rc = registry_identity (call->store, call->txn, ask->name, &identity);
     if (rc != 0 && rc != MDB_NOTFOUND)
@@ -311,6 +312,26 @@ s_history (server_call_t *call)
     return rc;
 }
 
+//  access.ReviewConfirm's subject for a vendor-lead: the identity, in
+//  scope when it is of the lead's own team. The registry is not queue
+//  data, so the identity's team stands where a queue's vendor team would
+//  ("vendor" phase: a vendor's own people); one of another team, or none,
+//  reads as absent.
+static int
+s_resolve_identity (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    Identity *identity = NULL;
+    //  LMDB takes no empty key: no name is no identity.
+    int rc = *subject->name? registry_identity (call->store, call->txn, subject->name, &identity): MDB_NOTFOUND;
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    server_call_scope (call, "identity", subject->name, identity? "vendor": NULL,
+                       identity? identity->team: NULL);
+    codec_free (identity);
+    return 0;
+}
+
 const server_method_t access_methods [] = {
     { "access.Request",       "access.request", &access_request__descriptor,        s_request,        SERVER_INTERNAL, NULL },
     { "access.Approve",       "access.approve", &access_decision__descriptor,       s_approve,        SERVER_INTERNAL, NULL },
@@ -321,7 +342,7 @@ const server_method_t access_methods [] = {
     { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL },
     { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_review_start,   SERVER_INTERNAL, NULL },
     { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL },
-    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_UNSCOPED, NULL },
+    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_SUBJECT,  s_resolve_identity },
     { "access.ReviewEnd",     "access.review",  NULL,                               s_review_end,     SERVER_INTERNAL, NULL },
     { NULL }
 };
