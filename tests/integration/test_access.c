@@ -13,7 +13,8 @@
     RegistryEvent on the `access` stream, read back from the broker's
     replay socket: alice's requested, request_refused (action approve,
     actor admin), granted (approver admin2) and revoked (actor admin), in
-    that order, and the two admins' bootstrapped events.
+    that order, and the two admins' bootstrapped events. Revoking an empty
+    name is refused (exit 1) without a store failure.
 */
 #include "suites.h"
 #include "harness.h"
@@ -236,6 +237,13 @@ START_TEST (test_two_admins)
         harness_check (&run, alice && streq (s_field (alice, "status"), "revoked"),
                        "after the revoke alice is %s, expected revoked", alice? s_field (alice, "status"): "absent");
         json_decref (list);
+
+        //  A name that is no one is refused as unknown, not a store
+        //  failure (LMDB takes no empty key).
+        json_t *nobody = s_ctl (&run, &rc, "admin", "access", "revoke", "", "--reason", "typo", NULL);
+        harness_check (&run, rc == 1 && !harness_log_contains (run.harness, "rcmqctl", "store write failed"),
+                       "revoking an empty name: exit %d, or a store failure (logs/rcmqctl.log)", rc);
+        json_decref (nobody);
 
         s_check_events (&run);
     }
