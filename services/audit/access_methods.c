@@ -40,6 +40,23 @@
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 
+//  Who acts: the registry's identity of the connection's key, never the
+//  name the certificate claims (until the servers check the registry
+//  themselves, a certificate made under an admin's name with another key
+//  would otherwise act as that admin). A key the registry does not hold as
+//  able to act is no one: "" makes the registry refuse it, with its
+//  request_refused event. 0, or an LMDB error.
+static int
+s_actor (server_call_t *call, char *actor, size_t size)
+{
+    registry_caller_t caller;
+    int rc = registry_lookup_key (call->store, call->txn, call->caller->key, clock_now_ms (), &caller);
+    if (rc == -1)
+        return -1;
+    snprintf (actor, size, "%s", rc == 0? caller.identity.name: "");
+    return 0;
+}
+
 //  Finishes a change: its events into the outbox, then the reply (the
 //  identity name concerned, when given, as it is now) or the refusal.
 //  Returns 0 (commit) or an LMDB error (abort; MAP_FULL runs the call again).
@@ -100,9 +117,12 @@ s_request (server_call_t *call)
     int kind_rc = s_request_kind (call, ask);
     if (kind_rc)
         return kind_rc;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_request (call->store, call->txn, clock_now_ms (), call->caller->name, ask, &result);
+    int rc = registry_request (call->store, call->txn, clock_now_ms (), actor, ask, &result);
     return s_finish (call, rc, &result, ask->name);
 }
 
@@ -122,9 +142,12 @@ static int
 s_approve (server_call_t *call)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_approve (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_approve (call->store, call->txn, clock_now_ms (), actor,
                                decision->request, &result);
     char name [128];
     s_request_name (call, decision->request, name, sizeof name);
@@ -135,9 +158,12 @@ static int
 s_deny (server_call_t *call)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_deny (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_deny (call->store, call->txn, clock_now_ms (), actor,
                             decision->request, decision->reason, &result);
     char name [128];
     s_request_name (call, decision->request, name, sizeof name);
@@ -148,9 +174,12 @@ static int
 s_revoke (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_revoke (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_revoke (call->store, call->txn, clock_now_ms (), actor,
                               subject->name, subject->reason, &result);
     return s_finish (call, rc, &result, subject->name);
 }
@@ -159,9 +188,12 @@ static int
 s_breakglass (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_breakglass (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_breakglass (call->store, call->txn, clock_now_ms (), actor,
                                   subject->name, subject->reason, subject->hours, &result);
     return s_finish (call, rc, &result, subject->name);
 }
@@ -170,9 +202,12 @@ static int
 s_review_start (server_call_t *call)
 {
     ReviewStartRequest *start = (ReviewStartRequest *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_review_start (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_review_start (call->store, call->txn, clock_now_ms (), actor,
                                     start->team, start->until_ms, &result);
     return s_finish (call, rc, &result, NULL);
 }
@@ -181,9 +216,12 @@ static int
 s_review_confirm (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_review_confirm (call->store, call->txn, clock_now_ms (), call->caller->name,
+    int rc = registry_review_confirm (call->store, call->txn, clock_now_ms (), actor,
                                       subject->name, &result);
     return s_finish (call, rc, &result, subject->name);
 }
@@ -196,9 +234,12 @@ s_review_end (server_call_t *call)
     ReviewCampaign *review = NULL;
     if (registry_review_open (call->store, call->txn, &review) == -1)
         return -1;
+    char actor [64];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_review_end (call->store, call->txn, clock_now_ms (), call->caller->name, &result);
+    int rc = registry_review_end (call->store, call->txn, clock_now_ms (), actor, &result);
     if (rc == 0)
         rc = registry_result_emit (&result, service_outbox ((service_t *) call->state), call->txn);
     if (rc == 0) {

@@ -14,7 +14,9 @@
     replay socket: alice's requested, request_refused (action approve,
     actor admin), granted (approver admin2) and revoked (actor admin), in
     that order, and the two admins' bootstrapped events. Revoking an empty
-    name is refused (exit 1) without a store failure.
+    name is refused (exit 1) without a store failure. A certificate made
+    under admin2's name with another key (`forged`) cannot approve bob's
+    grant: the registry knows its people by key.
 */
 #include "suites.h"
 #include "harness.h"
@@ -185,8 +187,9 @@ START_TEST (test_two_admins)
               && harness_config_append (run.harness, "audit\n    api = \"tcp://127.0.0.1:%d\"\n",
                                         harness_free_port ()) == 0;
     //  admin2 and alice: key files only (`keys add` grants nothing).
-    static const char *const people [][2] = { { "admin2", "admin" }, { "alice", "internal-biller" } };
-    for (size_t i = 0; ready && i < 2; i++) {
+    static const char *const people [][2] = {
+        { "admin2", "admin" }, { "alice", "internal-biller" }, { "bob", "internal-biller" } };
+    for (size_t i = 0; ready && i < 3; i++) {
         char *add [] = { (char *) harness_bin (run.harness, "cli/rcmqctl"), "keys", "add",
                          (char *) people [i][0], "--role", (char *) people [i][1],
                          "--dir", (char *) harness_path (run.harness, "keys"), NULL };
@@ -236,6 +239,34 @@ START_TEST (test_two_admins)
         alice = s_alice (&run, &list);
         harness_check (&run, alice && streq (s_field (alice, "status"), "revoked"),
                        "after the revoke alice is %s, expected revoked", alice? s_field (alice, "status"): "absent");
+        json_decref (list);
+
+        //  A certificate that claims admin2's name with another key acts
+        //  as no one: the registry knows admin2 by its key.
+        json_t *asked_bob = s_ctl (&run, &rc, "admin", "access", "request", "bob",
+                                   "--role", "internal-biller", "--team", "internal", NULL);
+        snprintf (id, sizeof id, "%lld", (long long) json_integer_value (json_object_get (asked_bob, "request")));
+        json_decref (asked_bob);
+        zcert_t *forged = zcert_new ();
+        zcert_set_meta (forged, "name", "admin2");
+        zcert_set_meta (forged, "role", "admin");
+        zcert_set_meta (forged, "team", "internal");
+        zcert_save_public (forged, harness_path (run.harness, "keys/public/forged.cert"));
+        zcert_save (forged, harness_path (run.harness, "keys/secret/forged.cert"));
+        zcert_destroy (&forged);
+        harness_sleep_ms (1500);        //  the servers' keyring reads the directory again
+        json_t *forged_approval = s_ctl (&run, &rc, "forged", "access", "approve", id, NULL);
+        harness_check (&run, rc == 1, "a forged admin2 certificate approving bob: exit %d, expected 1", rc);
+        json_decref (forged_approval);
+        json_t *bob = NULL;
+        json_t *identities = json_object_get ((s_alice (&run, &list), list), "identities");
+        size_t index;
+        json_t *identity;
+        json_array_foreach (identities, index, identity)
+            if (streq (s_field (identity, "name"), "bob"))
+                bob = identity;
+        harness_check (&run, bob && streq (s_field (bob, "status"), "requested"),
+                       "after the forged approval bob is %s, expected requested", bob? s_field (bob, "status"): "absent");
         json_decref (list);
 
         //  A name that is no one is refused as unknown, not a store
