@@ -16,7 +16,8 @@
     that order, and the two admins' bootstrapped events. Revoking an empty
     name is refused (exit 1) without a store failure. A certificate made
     under admin2's name with another key (`forged`) cannot approve bob's
-    grant: the registry knows its people by key.
+    grant: the registry knows its people by key. A review the two admins
+    confirm for each other ends with both still active.
 */
 #include "suites.h"
 #include "harness.h"
@@ -275,6 +276,41 @@ START_TEST (test_two_admins)
         harness_check (&run, rc == 1 && !harness_log_contains (run.harness, "rcmqctl", "store write failed"),
                        "revoking an empty name: exit %d, or a store failure (logs/rcmqctl.log)", rc);
         json_decref (nobody);
+
+        //  A review: the admins confirm each other; the end suspends no one.
+        json_t *started = s_ctl (&run, &rc, "admin", "access", "review", "start", "--until", "2099-01-01", NULL);
+        harness_check (&run, rc == 0 && json_object_get (started, "review"), "access review start: exit %d", rc);
+        json_decref (started);
+        json_t *status = s_ctl (&run, &rc, "admin2", "access", "review", "status", NULL);
+        json_t *entries = json_object_get (json_object_get (status, "review"), "entries");
+        bool both = false;
+        for (size_t e = 0, seen = 0; e < json_array_size (entries); e++) {
+            const char *name = s_field (json_array_get (entries, e), "name");
+            seen += streq (name, "admin") || streq (name, "admin2");
+            both = seen == 2;
+        }
+        harness_check (&run, rc == 0 && both, "access review status: exit %d, admin and admin2 %s in the review",
+                       rc, both? "both": "not both");
+        json_decref (status);
+        json_t *confirmed = s_ctl (&run, &rc, "admin", "access", "review", "confirm", "admin2", NULL);
+        harness_check (&run, rc == 0, "admin confirming admin2: exit %d", rc);
+        json_decref (confirmed);
+        confirmed = s_ctl (&run, &rc, "admin2", "access", "review", "confirm", "admin", NULL);
+        harness_check (&run, rc == 0, "admin2 confirming admin: exit %d", rc);
+        json_decref (confirmed);
+        json_t *ended = s_ctl (&run, &rc, "admin", "access", "review", "end", NULL);
+        harness_check (&run, rc == 0, "access review end: exit %d", rc);
+        json_decref (ended);
+        json_t *after = s_ctl (&run, &rc, "admin", "access", "list", NULL);
+        json_t *ids = json_object_get (after, "identities");
+        for (size_t e = 0; e < json_array_size (ids); e++) {
+            json_t *entry = json_array_get (ids, e);
+            if (streq (s_field (entry, "role"), "admin"))
+                harness_check (&run, streq (s_field (entry, "status"), "active"),
+                               "confirmed admin %s is %s after the review", s_field (entry, "name"),
+                               s_field (entry, "status"));
+        }
+        json_decref (after);
 
         s_check_events (&run);
     }
