@@ -17,7 +17,9 @@
     name is refused (exit 1) without a store failure. A certificate made
     under admin2's name with another key (`forged`) cannot approve bob's
     grant: the registry knows its people by key. A review the two admins
-    confirm for each other ends with both still active.
+    confirm for each other ends with both still active. admin2 denies
+    bob's request: `access history bob` holds it, decided by admin2, and
+    bob is revoked.
 */
 #include "suites.h"
 #include "harness.h"
@@ -231,7 +233,9 @@ START_TEST (test_two_admins)
                           && streq (s_field (alice, "requested_by"), "admin")
                           && streq (s_field (alice, "approved_by"), "admin2")
                           && json_is_null (json_object_get (alice, "valid_until")),
-                       "after admin2's approval alice is %s", alice? json_dumps (alice, JSON_COMPACT): "absent");
+                       "after admin2's approval alice is %s, %s/%s, requested_by %s, approved_by %s",
+                       s_field (alice, "status"), s_field (alice, "role"), s_field (alice, "team"),
+                       s_field (alice, "requested_by"), s_field (alice, "approved_by"));
         json_decref (list);
 
         json_t *revoked = s_ctl (&run, &rc, "admin", "access", "revoke", "alice", "--reason", "left", NULL);
@@ -311,6 +315,22 @@ START_TEST (test_two_admins)
                                s_field (entry, "status"));
         }
         json_decref (after);
+
+        //  bob's request is denied by the second admin; his history holds it.
+        json_t *denied = s_ctl (&run, &rc, "admin2", "access", "deny", id, NULL);
+        harness_check (&run, rc == 0, "admin2 denying bob's request: exit %d", rc);
+        json_decref (denied);
+        json_t *history = s_ctl (&run, &rc, "admin", "access", "history", "bob", NULL);
+        json_t *requests = json_object_get (history, "requests");
+        json_t *last = json_array_get (requests, json_array_size (requests) - 1);
+        harness_check (&run, rc == 0 && json_array_size (requests) == 1
+                          && streq (s_field (last, "requested_by"), "admin")
+                          && streq (s_field (last, "decided_by"), "admin2")
+                          && streq (s_field (json_object_get (history, "identity"), "status"), "revoked"),
+                       "access history bob: exit %d, %zu requests, the last by %s decided by %s, bob %s", rc,
+                       json_array_size (requests), s_field (last, "requested_by"), s_field (last, "decided_by"),
+                       s_field (json_object_get (history, "identity"), "status"));
+        json_decref (history);
 
         s_check_events (&run);
     }
