@@ -103,13 +103,13 @@ s_outcome (ctl_t *ctl, const char *method, const void *body, const char *done)
     if (ctl_format (ctl) == OUTPUT_JSON)
         output_json (pbjson_render (&outcome->base, &s_outcome_view), stdout);
     else {
-        printf ("%s", done);
+        output_printf (stdout, "%s", done);
         if (outcome->request)
-            printf (": request %" PRIu64 " (approve it with `rcmqctl access approve %" PRIu64 "`, as another admin)",
+            output_printf (stdout, ": request %" PRIu64 " (approve it with `rcmqctl access approve %" PRIu64 "`, as another admin)",
                     outcome->request, outcome->request);
         if (outcome->identity)
-            printf ("; %s is %s", outcome->identity->name, s_status_name (outcome->identity->status));
-        printf ("\n");
+            output_printf (stdout, "; %s is %s", outcome->identity->name, s_status_name (outcome->identity->status));
+        output_printf (stdout, "\n");
     }
     codec_free (outcome);
     return CTL_OK;
@@ -273,7 +273,7 @@ s_list (ctl_t *ctl, ctl_args_t *args)
         if (output_table_rows (table) || ctl_format (ctl) == OUTPUT_CSV)
             output_table_print (table, ctl_format (ctl), stdout);
         else
-            printf ("no identities\n");
+            output_printf (stdout, "no identities\n");
     }
     json_decref (identities);
     output_table_destroy (&table);
@@ -308,20 +308,19 @@ s_history (ctl_t *ctl, ctl_args_t *args)
         output_json (pbjson_render (&history->base, &s_history_view), stdout);
     else {
         if (history->identity)
-            printf ("%s: %s, role %s, team %s\n", history->identity->name,
+            output_printf (stdout, "%s: %s, role %s, team %s\n", history->identity->name,
                     s_status_name (history->identity->status), history->identity->role, history->identity->team);
         else
-            printf ("%s: not in the registry\n", subject.name);
+            output_printf (stdout, "%s: not in the registry\n", subject.name);
         for (size_t i = 0; i < history->n_requests; i++) {
             const AccessRequest *request = history->requests [i];
             char at [40];
             clock_format_iso8601 (request->created_ms, at, sizeof at);
-            printf ("  request %" PRIu64 " %s %s by %s: %s%s%s%s\n", request->id, at,
+            output_printf (stdout, "  request %" PRIu64 " %s %s by %s: %s%s%s%s%s%s\n", request->id, at,
                     s_kind_name (request->kind), request->requested_by, s_state_name (request->state),
                     *request->decided_by? " by ": "", request->decided_by,
-                    *request->decision_reason? " (": "");
-            if (*request->decision_reason)
-                printf ("    %s)\n", request->decision_reason);
+                    *request->decision_reason? " (": "", request->decision_reason,
+                    *request->decision_reason? ")": "");
         }
     }
     codec_free (history);
@@ -333,11 +332,11 @@ s_print_review (const ReviewCampaign *review)
 {
     char until [40];
     clock_format_iso8601 (review->until_ms, until, sizeof until);
-    printf ("review %" PRIu64 " of %s, started by %s, until %s%s\n", review->id,
+    output_printf (stdout, "review %" PRIu64 " of %s, started by %s, until %s%s\n", review->id,
             *review->team? review->team: "every team", review->started_by, until, review->open? "": " (ended)");
     for (size_t i = 0; i < review->n_entries; i++) {
         const ReviewEntry *entry = review->entries [i];
-        printf ("  %-24s %-16s %-12s %s\n", entry->name, entry->role, entry->team,
+        output_printf (stdout, "  %-24s %-16s %-12s %s\n", entry->name, entry->role, entry->team,
                 *entry->outcome? entry->outcome: *entry->confirmed_by? "confirmed": "unconfirmed");
     }
 }
@@ -384,7 +383,7 @@ s_review (ctl_t *ctl, ctl_args_t *args)
     if (outcome->review)
         s_print_review (outcome->review);
     else
-        printf ("no access review is open\n");
+        output_printf (stdout, "no access review is open\n");
     codec_free (outcome);
     return CTL_OK;
 }
