@@ -416,6 +416,9 @@ static const ctl_option_t s_review_options [] = {
 static const ctl_command_t s_commands [] = {
     { "request", "NAME", 1, 1, "ask for a grant, a role or team change, or a reactivation",
       "A second admin approves it (`access approve REQ`); the requester may not.\n"
+      "A grant for a new name, a mover for an active identity, a reactivation for a\n"
+      "suspended one. DATE is YYYY-MM-DD (the start of that day, UTC) or an ISO 8601\n"
+      "instant.\n"
       "--json: {\"request\": ID, \"version\": V, \"identity\": {...}}.",
       s_request_options, s_request },
     { "approve", "REQ", 1, 1, "approve a request (as an admin other than its requester and subject)",
