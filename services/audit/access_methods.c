@@ -44,8 +44,10 @@
 //  name the certificate claims (until the servers check the registry
 //  themselves, a certificate made under an admin's name with another key
 //  would otherwise act as that admin). A key the registry does not hold as
-//  able to act is no one: "" makes the registry refuse it, with its
-//  request_refused event. 0, or an LMDB error.
+//  able to act is no one: its actor is the name it claims with why it
+//  cannot act ("admin2 (the key is not in the access registry)"), which no
+//  registry name can be (names have no blanks), so the registry refuses
+//  it, and its request_refused event says who tried. 0, or an LMDB error.
 static int
 s_actor (server_call_t *call, char *actor, size_t size)
 {
@@ -53,7 +55,10 @@ s_actor (server_call_t *call, char *actor, size_t size)
     int rc = registry_lookup_key (call->store, call->txn, call->caller->key, clock_now_ms (), &caller);
     if (rc == -1)
         return -1;
-    snprintf (actor, size, "%s", rc == 0? caller.identity.name: "");
+    if (rc == 0)
+        snprintf (actor, size, "%s", caller.identity.name);
+    else
+        snprintf (actor, size, "%s (%s)", call->caller->name, caller.why);
     return 0;
 }
 
@@ -117,7 +122,7 @@ s_request (server_call_t *call)
     int kind_rc = s_request_kind (call, ask);
     if (kind_rc)
         return kind_rc;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -142,7 +147,7 @@ static int
 s_approve (server_call_t *call)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -158,7 +163,7 @@ static int
 s_deny (server_call_t *call)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -174,7 +179,7 @@ static int
 s_revoke (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -188,7 +193,7 @@ static int
 s_breakglass (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -202,7 +207,7 @@ static int
 s_review_start (server_call_t *call)
 {
     ReviewStartRequest *start = (ReviewStartRequest *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -216,7 +221,7 @@ static int
 s_review_confirm (server_call_t *call)
 {
     AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;
@@ -234,7 +239,7 @@ s_review_end (server_call_t *call)
     ReviewCampaign *review = NULL;
     if (registry_review_open (call->store, call->txn, &review) == -1)
         return -1;
-    char actor [64];
+    char actor [256];
     if (s_actor (call, actor, sizeof actor))
         return -1;
     registry_result_t result;

@@ -16,7 +16,8 @@
     that order, and the two admins' bootstrapped events. Revoking an empty
     name is refused (exit 1) without a store failure. A certificate made
     under admin2's name with another key (`forged`) cannot approve bob's
-    grant: the registry knows its people by key. A review the two admins
+    grant: the registry knows its people by key, and the refusal's event
+    names the actor as "admin2 (why)". A review the two admins
     confirm for each other ends with both still active. admin2 denies
     bob's request: `access history bob` holds it, decided by admin2, and
     bob is revoked.
@@ -86,7 +87,7 @@ s_field (json_t *object, const char *name)
 typedef struct {
     char type [40];
     char subject [64];
-    char actor [64];
+    char actor [256];
     char approver [64];
     char action [32];
 } s_event_t;
@@ -158,11 +159,16 @@ s_check_events (s_run_t *run)
     };
     size_t next = 0;
     bool admins [2] = { false, false };
+    bool forged = false;
     for (size_t i = 0; i < read.count; i++) {
         const s_event_t *e = &read.events [i];
         if (streq (e->type, "bootstrapped"))
             for (int a = 0; a < 2; a++)
                 admins [a] |= streq (e->subject, a? "admin2": "admin");
+        //  Refused before the request was read: the registry names no
+        //  subject then, only the action.
+        forged |= streq (e->type, "request_refused") && streq (e->action, "approve")
+               && strstr (e->actor, "admin2 (") == e->actor;
         if (!streq (e->subject, "alice"))
             continue;
         bool match = next < sizeof expected / sizeof expected [0]
@@ -179,6 +185,7 @@ s_check_events (s_run_t *run)
                    "the access stream holds %zu events of alice, expected %zu", next,
                    sizeof expected / sizeof expected [0]);
     harness_check (run, admins [0] && admins [1], "the access stream lacks a bootstrapped event of admin or admin2");
+    harness_check (run, forged, "the access stream has no request_refused approve by the forged 'admin2 (...)'");
 }
 
 START_TEST (test_two_admins)
