@@ -147,6 +147,7 @@ static const struct {
     { "denials/api",    "tcp://127.0.0.1:7613" },
     { "inquiry/api",    "tcp://127.0.0.1:7614" },
     { "audit/api",      "tcp://127.0.0.1:7615" },
+    { "audit/admins",   "admin admin2" },
     { "metrics/api",    "tcp://127.0.0.1:7616" },
 };
 

@@ -213,6 +213,10 @@ s_get (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t 
        const ProtobufCMessageDescriptor *type, void **message)
 {
     *message = NULL;
+    //  LMDB takes no empty key and none over its key size: a request may
+    //  name anything, and such a name is no one, not a failed store.
+    if (key_size == 0 || key_size > (size_t) mdb_env_get_maxkeysize (mdb_txn_env (txn)))
+        return MDB_NOTFOUND;
     MDB_val value;
     int rc = store_get (store, txn, table, key, key_size, &value);
     if (rc)

@@ -28,6 +28,7 @@ static s_suite_t s_suites [] = {
     { "upload", upload_suite },
     { "event_table", event_table_suite },
     { "filters", filters_suite },
+    { "access", access_suite },
 };
 
 int

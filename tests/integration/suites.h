@@ -22,5 +22,6 @@ Suite *stores_suite (void);
 Suite *upload_suite (void);
 Suite *event_table_suite (void);
 Suite *filters_suite (void);
+Suite *access_suite (void);
 
 #endif

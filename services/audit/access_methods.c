@@ -1,0 +1,394 @@
+/*  access_methods: the access registry's requests, for the people who
+    administer access (issue 14, docs/access.md, ADR 19).
+
+        access.Request        AccessRequest      -> AccessOutcome  access.request
+                              (kind unset: grant, mover or reactivation by
+                              the identity's state)
+        access.Approve        AccessDecision     -> AccessOutcome  access.approve
+        access.Deny           AccessDecision     -> AccessOutcome  access.request
+        access.Revoke         AccessSubject      -> AccessOutcome  access.revoke
+        access.Breakglass     AccessSubject      -> AccessOutcome  access.request
+        access.List           IdentityListRequest-> IdentityList   access.read
+        access.History        AccessSubject      -> AccessHistory  access.read
+        access.ReviewStart    ReviewStartRequest -> AccessOutcome  access.review
+        access.ReviewStatus   -                  -> AccessOutcome  access.read
+        access.ReviewConfirm  AccessSubject      -> AccessOutcome  access.confirm
+        access.ReviewEnd      -                  -> AccessOutcome  access.review
+
+    Each change runs the registry's rule (common/registry.h) as the
+    caller's identity, in the call's transaction, and appends the events
+    it returns to the outbox (stream `access`) in that same transaction.
+    A refusal is answered with the registry's status and reason, and the
+    handler still returns 0 so the transaction commits: the registry wrote
+    nothing, but its request_refused event is kept (server.c commits a
+    failed status; only a non-zero return aborts).
+
+    Who may do what is the registry's own table (an internal-lead asks only
+    for its team's billers, a lead confirms only its team's staff); the
+    permissions here are the first gate. Vendor roles administer nothing:
+    every method is SERVER_INTERNAL except access.ReviewConfirm, which a
+    vendor-lead holds (access.confirm) for its own team's agents: it is
+    SERVER_SUBJECT, the identity in scope when it is of the lead's team
+    (s_resolve_identity), and the registry then checks the rest.
+*/
+#include "access_methods.h"
+#include "registry.h"
+#include "service.h"
+#include "clock.h"
+#include "codec.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX     1000
+
+//  Who acts: the registry's identity of the connection's key, never the
+//  name the certificate claims (until the servers check the registry
+//  themselves, a certificate made under an admin's name with another key
+//  would otherwise act as that admin). A key the registry does not hold as
+//  able to act is no one: its actor is the name it claims with why it
+//  cannot act ("admin2 (the key is not in the access registry)"), which no
+//  registry name can be (names have no blanks), so the registry refuses
+//  it, and its request_refused event says who tried. 0, or an LMDB error.
+static int
+s_actor (server_call_t *call, char *actor, size_t size)
+{
+    registry_caller_t caller;
+    int rc = registry_lookup_key (call->store, call->txn, call->caller->key, clock_now_ms (), &caller);
+    if (rc == -1)
+        return -1;
+    if (rc == 0)
+        snprintf (actor, size, "%s", caller.identity.name);
+    else
+        snprintf (actor, size, "%s (%s)", call->caller->name, caller.why);
+    return 0;
+}
+
+//  Finishes a change: its events into the outbox, then the reply (the
+//  identity name concerned, when given, as it is now) or the refusal.
+//  Returns 0 (commit) or an LMDB error (abort; MAP_FULL runs the call again).
+static int
+s_finish (server_call_t *call, int rc, registry_result_t *result, const char *name)
+{
+    if (rc == 0)
+        rc = registry_result_emit (result, service_outbox ((service_t *) call->state), call->txn);
+    if (rc == 0) {
+        if (name && *name)
+            server_call_subject (call, name);
+        if (result->status != STATUS__OK)
+            server_call_fail (call, result->status, "%s: %s", call->request->method, result->error);
+        else {
+            AccessOutcome outcome = ACCESS_OUTCOME__INIT;
+            outcome.request = result->request_id;
+            outcome.version = result->version;
+            Identity *identity = NULL;
+            ReviewCampaign *review = NULL;
+            if (name && *name && registry_identity (call->store, call->txn, name, &identity) == 0)
+                outcome.identity = identity;
+            if (registry_review_open (call->store, call->txn, &review) == 0)
+                outcome.review = review;
+            server_call_reply (call, &outcome);
+            codec_free (identity);
+            codec_free (review);
+        }
+    }
+    registry_result_clear (result);
+    return rc;
+}
+
+//  A request that names no kind (rcmqctl access request) is what the
+//  identity's state makes it: a grant for a name not held (or revoked),
+//  a mover for an active one, a reactivation for a suspended one. The
+//  registry's rules then apply to that kind as to any other.
+static int
+s_request_kind (server_call_t *call, AccessRequest *ask)
+{
+    if (ask->kind != ACCESS_REQUEST_KIND__ACCESS_REQUEST_KIND_UNSPECIFIED || !*ask->name)
+        return 0;           //  no name: the registry refuses it, naming it
+    Identity *identity = NULL;
+    int rc = registry_identity (call->store, call->txn, ask->name, &identity);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    IdentityStatus status = identity? identity->status: IDENTITY_STATUS__IDENTITY_REVOKED;
+    ask->kind = status == IDENTITY_STATUS__IDENTITY_ACTIVE? ACCESS_REQUEST_KIND__ACCESS_REQUEST_MOVER
+              : status == IDENTITY_STATUS__IDENTITY_SUSPENDED? ACCESS_REQUEST_KIND__ACCESS_REQUEST_REACTIVATE
+              : ACCESS_REQUEST_KIND__ACCESS_REQUEST_GRANT;
+    codec_free (identity);
+    return 0;
+}
+
+static int
+s_request (server_call_t *call)
+{
+    AccessRequest *ask = (AccessRequest *) call->body;
+    int kind_rc = s_request_kind (call, ask);
+    if (kind_rc)
+        return kind_rc;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_request (call->store, call->txn, clock_now_ms (), actor, ask, &result);
+    return s_finish (call, rc, &result, ask->name);
+}
+
+//  The subject of a request, for the call's subjects: "" when not found.
+static void
+s_request_name (server_call_t *call, uint64_t id, char *name, size_t size)
+{
+    AccessRequest *request = NULL;
+    *name = 0;
+    if (registry_request_get (call->store, call->txn, id, &request) == 0 && request) {
+        snprintf (name, size, "%s", request->name);
+        codec_free (request);
+    }
+}
+
+static int
+s_approve (server_call_t *call)
+{
+    AccessDecision *decision = (AccessDecision *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_approve (call->store, call->txn, clock_now_ms (), actor,
+                               decision->request, &result);
+    char name [128];
+    s_request_name (call, decision->request, name, sizeof name);
+    return s_finish (call, rc, &result, name);
+}
+
+static int
+s_deny (server_call_t *call)
+{
+    AccessDecision *decision = (AccessDecision *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_deny (call->store, call->txn, clock_now_ms (), actor,
+                            decision->request, decision->reason, &result);
+    char name [128];
+    s_request_name (call, decision->request, name, sizeof name);
+    return s_finish (call, rc, &result, name);
+}
+
+static int
+s_revoke (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_revoke (call->store, call->txn, clock_now_ms (), actor,
+                              subject->name, subject->reason, &result);
+    return s_finish (call, rc, &result, subject->name);
+}
+
+static int
+s_breakglass (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_breakglass (call->store, call->txn, clock_now_ms (), actor,
+                                  subject->name, subject->reason, subject->hours, &result);
+    return s_finish (call, rc, &result, subject->name);
+}
+
+static int
+s_review_start (server_call_t *call)
+{
+    ReviewStartRequest *start = (ReviewStartRequest *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_review_start (call->store, call->txn, clock_now_ms (), actor,
+                                    start->team, start->until_ms, &result);
+    return s_finish (call, rc, &result, NULL);
+}
+
+static int
+s_review_confirm (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_review_confirm (call->store, call->txn, clock_now_ms (), actor,
+                                      subject->name, &result);
+    return s_finish (call, rc, &result, subject->name);
+}
+
+static int
+s_review_end (server_call_t *call)
+{
+    //  The campaign as it ended, for the answer: registry_review_open
+    //  finds none once it is closed.
+    ReviewCampaign *review = NULL;
+    if (registry_review_open (call->store, call->txn, &review) == -1)
+        return -1;
+    char actor [256];
+    if (s_actor (call, actor, sizeof actor))
+        return -1;
+    registry_result_t result;
+    registry_result_init (&result);
+    int rc = registry_review_end (call->store, call->txn, clock_now_ms (), actor, &result);
+    if (rc == 0)
+        rc = registry_result_emit (&result, service_outbox ((service_t *) call->state), call->txn);
+    if (rc == 0) {
+        if (result.status != STATUS__OK)
+            server_call_fail (call, result.status, "%s: %s", call->request->method, result.error);
+        else {
+            AccessOutcome outcome = ACCESS_OUTCOME__INIT;
+            outcome.version = result.version;
+            outcome.review = review;
+            server_call_reply (call, &outcome);
+        }
+    }
+    codec_free (review);
+    registry_result_clear (&result);
+    return rc;
+}
+
+static int
+s_review_status (server_call_t *call)
+{
+    ReviewCampaign *review = NULL;
+    int rc = registry_review_open (call->store, call->txn, &review);
+    if (rc == -1)
+        return -1;
+    AccessOutcome outcome = ACCESS_OUTCOME__INIT;
+    outcome.review = review;
+    if (registry_version (call->store, call->txn, &outcome.version)) {
+        codec_free (review);
+        return -1;
+    }
+    server_call_reply (call, &outcome);
+    codec_free (review);
+    return 0;
+}
+
+//  One row of access.List: every identity (the registry is not queue
+//  data; the method is internal, so no vendor reads it).
+static void *
+s_row (void *arg, const char *name, const MDB_val *value)
+{
+    return codec_decode (&identity__descriptor, value->mv_data, value->mv_size);
+}
+
+static int
+s_list (server_call_t *call)
+{
+    IdentityListRequest *request = (IdentityListRequest *) call->body;
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "access.List: %s", error);
+    store_page_query_t query = { "access_identities", NULL, NULL, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (call->store, call->txn, &query, s_row, codec_free, NULL, &page);
+    if (rc == 0)
+        server_call_reply_page (call, &identity_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
+}
+
+typedef struct {
+    const char *name;
+    AccessHistory *history;
+    size_t size;
+} s_history_t;
+
+static int
+s_history_add (const AccessRequest *request, void *arg)
+{
+    s_history_t *history = (s_history_t *) arg;
+    if (strcmp (request->name, history->name))
+        return 0;
+    AccessHistory *reply = history->history;
+    if (reply->n_requests == history->size) {
+        history->size = history->size? 2 * history->size: 16;
+        reply->requests = (AccessRequest **) realloc (reply->requests, history->size * sizeof (AccessRequest *));
+        assert (reply->requests);
+    }
+    //  The message is ours only for the call: keep a copy.
+    zframe_t *packed = codec_encode (request);
+    reply->requests [reply->n_requests] = (AccessRequest *)
+        codec_decode (&access_request__descriptor, zframe_data (packed), zframe_size (packed));
+    zframe_destroy (&packed);
+    if (!reply->requests [reply->n_requests])
+        return -1;
+    reply->n_requests++;
+    return 0;
+}
+
+static int
+s_history (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    if (!*subject->name)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "access.History: no name given");
+    AccessHistory reply = ACCESS_HISTORY__INIT;
+    s_history_t history = { subject->name, &reply, 0 };
+    Identity *identity = NULL;
+    int rc = registry_identity (call->store, call->txn, subject->name, &identity);
+    if (rc == 0)
+        reply.identity = identity;
+    rc = (rc == 0 || rc == MDB_NOTFOUND)? registry_each_request (call->store, call->txn, s_history_add, &history): rc;
+    if (rc == 0) {
+        server_call_subject (call, subject->name);
+        server_call_reply (call, &reply);
+    }
+    for (size_t i = 0; i < reply.n_requests; i++)
+        codec_free (reply.requests [i]);
+    free (reply.requests);
+    codec_free (identity);
+    return rc;
+}
+
+//  access.ReviewConfirm's subject for a vendor-lead: the identity, in
+//  scope when it is of the lead's own team. The registry is not queue
+//  data, so the identity's team stands where a queue's vendor team would
+//  ("vendor" phase: a vendor's own people); one of another team, or none,
+//  reads as absent.
+static int
+s_resolve_identity (server_call_t *call)
+{
+    AccessSubject *subject = (AccessSubject *) call->body;
+    Identity *identity = NULL;
+    //  LMDB takes no empty key: no name is no identity.
+    int rc = *subject->name? registry_identity (call->store, call->txn, subject->name, &identity): MDB_NOTFOUND;
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    server_call_scope (call, "identity", subject->name, identity? "vendor": NULL,
+                       identity? identity->team: NULL);
+    codec_free (identity);
+    return 0;
+}
+
+const server_method_t access_methods [] = {
+    { "access.Request",       "access.request", &access_request__descriptor,        s_request,        SERVER_INTERNAL, NULL },
+    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_approve,        SERVER_INTERNAL, NULL },
+    { "access.Deny",          "access.request", &access_decision__descriptor,       s_deny,           SERVER_INTERNAL, NULL },
+    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_revoke,         SERVER_INTERNAL, NULL },
+    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_breakglass,     SERVER_INTERNAL, NULL },
+    { "access.List",          "access.read",    &identity_list_request__descriptor, s_list,           SERVER_INTERNAL, NULL },
+    { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL },
+    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_review_start,   SERVER_INTERNAL, NULL },
+    { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL },
+    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_SUBJECT,  s_resolve_identity },
+    { "access.ReviewEnd",     "access.review",  NULL,                               s_review_end,     SERVER_INTERNAL, NULL },
+    { NULL }
+};
