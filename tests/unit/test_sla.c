@@ -264,6 +264,17 @@ START_TEST (test_level_boundaries)
                        s_at ("2026-11-16T10:00:00-06:00"));
     ck_assert_uint_eq (sla_set_when (set, policy, opened, sla_level_spent (policy, 3)),
                        s_at ("2026-11-17T10:00:00-06:00"));
+    //  The same through sla_set_level_when, for a fresh item and for one
+    //  that has spent 2 h before a pause and resumed Wednesday 11:00: level
+    //  1 one hour later, 2 at 13:00, 3 ten working hours later (Thursday
+    //  13:00); a level already reached is reached at the resume.
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 2, 0, opened), s_at ("2026-11-16T10:00:00-06:00"));
+    uint64_t resumed = s_at ("2026-11-18T11:00:00-06:00");
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 1, 2 * HOUR_MS, resumed), s_at ("2026-11-18T12:00:00-06:00"));
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 2, 2 * HOUR_MS, resumed), s_at ("2026-11-18T13:00:00-06:00"));
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 3, 2 * HOUR_MS, resumed), s_at ("2026-11-19T13:00:00-06:00"));
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 1, 3 * HOUR_MS, resumed), resumed);
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 2, 3 * HOUR_MS - 1, resumed), s_at ("2026-11-18T12:00:00.001-06:00"));
     sla_set_destroy (&set);
     config_destroy (&config);
 
@@ -355,6 +366,7 @@ START_TEST (test_malformed_refused)
         { "sla/unittest-m/applies-to",   "denail",            "sla/unittest-m/applies-to = 'denail': 'denail' is not a work type" },
         { "sla/unittest-m/applies-to",   ":denial",           "expected TYPE or QUEUE:TYPE at ':denial'" },
         { "sla/policies",                "unittest-m, bad/name", "sla/policies = 'unittest-m, bad/name': 'bad/name' is not a policy name" },
+        { "sla/policies",                "policies",          "'policies' is not a policy name" },
         { "sla/follow_up/target",        "30 dayz",           "sla/follow_up/target = '30 dayz'" },
         { "sla/follow_up/calendar",      "unittest-chi",      "sla/follow_up/calendar = 'unittest-chi': the target 'resolve 30 days' is wall-clock time" },
         { "sla/denial/calendar",         "unittest-nowhere",  "sla/denial/calendar = 'unittest-nowhere'" },
