@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HOUR_MS 3600000ULL
@@ -407,6 +408,55 @@ START_TEST (test_malformed_refused)
 }
 END_TEST
 
+START_TEST (test_from_zpl_file)
+{
+    //  The example of docs/work-items.md, as a config file.
+    static const char *zpl =
+        "calendar\n"
+        "    unittest-billing\n"
+        "        zone = \"America/Chicago\"\n"
+        "        hours = \"mon-fri 09:00-17:00; sat 09:00-12:00\"\n"
+        "        holidays = \"2026-11-26, 2026-12-25, 2027-01-01\"\n"
+        "sla\n"
+        "    policies = \"unittest-denials-fast\"\n"
+        "    unittest-denials-fast\n"
+        "        target = \"first_touch 4 business hours\"\n"
+        "        calendar = \"unittest-billing\"\n"
+        "        pause = \"waiting_payer, waiting_practice\"\n"
+        "        level1-pct = 75\n"
+        "        level3-after = \"1 business day\"\n"
+        "        applies-to = \"unittest-cardiology:denial, unittest-er:denial\"\n"
+        "    follow_up\n"
+        "        target = \"45 days\"\n";
+    char *dir = test_tmpdir ("sla");
+    char path [4096];
+    snprintf (path, sizeof path, "%s/rcmq.conf", dir);
+    FILE *file = fopen (path, "w");
+    ck_assert_ptr_nonnull (file);
+    fputs (zpl, file);
+    fclose (file);
+    config_t *config = config_new ();
+    ck_assert_int_eq (config_load (config, path), 0);
+    sla_set_t *set = s_load (config);
+    const sla_policy_t *policy = sla_set_find (set, "unittest-er", "denial");
+    ck_assert_str_eq (policy->name, "unittest-denials-fast");
+    ck_assert_uint_eq (policy->n_pause_states, 2);
+    ck_assert_uint_eq (policy->level3_after_ms, 8 * HOUR_MS);
+    //  Wednesday before Thanksgiving 15:00: 2 h Wednesday, Thursday off,
+    //  2 h Friday: due Friday 11:00.
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 2, 0, s_at ("2026-11-25T15:00:00-06:00")),
+                       s_at ("2026-11-27T11:00:00-06:00"));
+    //  Saturday's three hours count.
+    ck_assert_uint_eq (sla_set_level_when (set, policy, 2, 0, s_at ("2026-11-27T16:00:00-06:00")),
+                       s_at ("2026-11-28T12:00:00-06:00"));
+    ck_assert_uint_eq (sla_set_find (set, "x", "follow_up")->target_ms, 45 * DAY_MS);
+    sla_set_destroy (&set);
+    config_destroy (&config);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 sla_suite (void)
 {
@@ -421,6 +471,7 @@ sla_suite (void)
     tcase_add_test (tc, test_level_boundaries);
     tcase_add_test (tc, test_parse_target);
     tcase_add_test (tc, test_malformed_refused);
+    tcase_add_test (tc, test_from_zpl_file);
     suite_add_tcase (suite, tc);
     return suite;
 }
