@@ -12,6 +12,11 @@
     them to their own team), access.approve and access.review for admins
     (through "*"). "*.read" includes phi.read, but the mask table gives a
     leader no PHI field: what a role sees is the smaller of the two.
+
+    queue.grid changes a queue's responsibility grid and contacts
+    (docs/work-items.md): admins, internal leads (queue.*) and vendor
+    leads, whom intake's queue_grid.c narrows to who gets new items of
+    their own team's work and the vendor side's contacts.
 */
 #include "access.h"
 
@@ -32,7 +37,7 @@ static const s_role_t s_roles [] = {
                                   "access.request", "access.revoke", "access.confirm", NULL } },
     { "internal-biller", false, { "health.read", "intake.submit", "intake.read", "queue.read",
                                   "claims.*", "denials.*", "inquiry.*", "phi.read", NULL } },
-    { "vendor-lead",     true,  { "health.read", "queue.read", "intake.read", "claims.*", "denials.*",
+    { "vendor-lead",     true,  { "health.read", "queue.read", "queue.grid", "intake.read", "claims.*", "denials.*",
                                   "inquiry.*", "metrics.read", "phi.read", "access.confirm", NULL } },
     { "vendor-agent",    true,  { "health.read", "intake.read", "claims.read", "claims.work", "denials.read",
                                   "denials.work", "inquiry.read", "inquiry.work", "phi.read", NULL } },
