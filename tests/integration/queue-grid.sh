@@ -150,6 +150,16 @@ ctl --as vlead queue contacts q-grid --set urgent --side vendor --name vic >/dev
 refused "the vendor lead may not set the internal side" 1 PERMISSION_DENIED \
     --as vlead queue contacts q-grid --set urgent --side internal --name vic
 
+# An option given empty resets the field: denial's own SLA gives way to the
+# default row's.
+ctl --as lena queue grid set q-grid denial --sla '' >/dev/null || fail "grid set denial --sla ''"
+ctl queue grid q-grid --json | python3 -c '
+import json, sys
+rows = {r["work_type"]: r for r in json.load(sys.stdin)["grid"]}
+assert rows["denial"]["sla_policy"] == "standard", rows["denial"]
+assert rows["denial"]["lead"] == "mgr" and rows["denial"]["pool"] == ["bill", "lena"], rows["denial"]' \
+    && ok "--sla '' resets denial's SLA to the default row's and keeps the rest" || fail "grid set --sla ''"
+
 ctl queue contacts q-grid --json >contacts.json || fail "queue contacts --json"
 python3 - <<'PY' && ok "queue contacts --json is {queue, contacts: [{topic, side, name}]} with what was set" \
     || fail "queue contacts --json"
@@ -197,10 +207,11 @@ else
 # before it must be there, the removed contact not.
 lines = [l.strip() for l in open("claims-queues.txt")]
 value = next(lines[i + 1] for i, l in enumerate(lines) if l == "q-grid")
-for text in ("documentation_request", "practice-office", "olga", "denial-fast", "standard", "cfo", "vera",
+for text in ("documentation_request", "practice-office", "olga", "standard", "cfo", "vera",
              "downtime", "vlead", "urgent", "vic"):
     assert text in value, (text, value)
 assert "routine" not in value, value
+assert "denial-fast" not in value, value
 PY
 fi
 
