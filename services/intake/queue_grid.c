@@ -94,11 +94,16 @@ s_vendor_may (server_call_t *call, const Queue *queue, const QueueGridSetRequest
         return false;
     }
     grid_entry_t now;
-    if (grid_resolve (queue, change->work_type, &now) || !streq (now.team, team)) {
-        server_call_fail (call, STATUS__PERMISSION_DENIED, "queue.GridSet: %s of queue %s is not %s's work (%s)",
-                          change->work_type, queue->id, team,
-                          streq (change->work_type, GRID_DEFAULT)? "the default row is the practice's"
-                          : *now.team? now.team: "no such work type");
+    if (grid_resolve (queue, change->work_type, &now)) {
+        //  The default row speaks for every type, the practice's too.
+        server_call_fail (call, STATUS__PERMISSION_DENIED, "queue.GridSet: %s of queue %s is the practice's;"
+                          " role '%s' sets a work type its team owns", change->work_type, queue->id,
+                          call->caller->role);
+        return false;
+    }
+    if (!streq (now.team, team)) {
+        server_call_fail (call, STATUS__PERMISSION_DENIED, "queue.GridSet: %s of queue %s is %s's work now, not %s's",
+                          change->work_type, queue->id, now.team, team);
         return false;
     }
     return true;

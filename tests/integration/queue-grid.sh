@@ -141,8 +141,10 @@ check_grid vendor
 ctl --as vlead queue grid set q-grid follow_up --pool vic,vera >/dev/null \
     && ok "the vendor lead sets the pool of follow_up (its team's work now)" || fail "grid set follow_up --pool as vlead"
 refused "the vendor lead may not change the lead" 1 PERMISSION_DENIED --as vlead queue grid set q-grid follow_up --lead vic
-refused "the vendor lead may not route documentation requests" 1 "not acme's work" \
+refused "the vendor lead may not route documentation requests" 1 "is practice-office's work now, not acme's" \
     --as vlead queue grid set q-grid documentation_request --assignee vic
+refused "the vendor lead may not change the default row" 1 "default of queue q-grid is the practice's" \
+    --as vlead queue grid set q-grid default --pool vic
 refused "the vendor lead names only its own people" 1 "of team internal-ar" \
     --as vlead queue grid set q-grid inquiry --assignee bill
 ctl --as vlead queue contacts q-grid --set urgent --side vendor --name vic >/dev/null \
