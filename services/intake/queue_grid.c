@@ -4,7 +4,7 @@
         queue.GridSet      QueueGridSetRequest -> GridList       queue.grid
         queue.Grid         QueueGridRequest -> GridList          queue.read
         queue.ContactsSet  QueueContactsSetRequest -> QueueContacts  queue.grid
-        queue.Contacts     QueueId -> QueueContacts               queue.read
+        queue.Contacts     QueueId -> QueueContacts               contacts.read
 
     A change edits the stored queue with common/grid's checked edits and
     writes it back through queues_put, which appends queue.changed (change
@@ -21,6 +21,10 @@
     side's contacts: teams, leads, escalation and SLA are the practice's
     control over its outsourced work. Every name must be a known user (the
     server's keyring; a service key is not a person).
+
+    Reading contacts is contacts.read, which vendor agents hold too (whom
+    to call about a queue they work), while the grid is queue set-up
+    (queue.read).
 */
 #include "queue_grid.h"
 #include "access.h"
@@ -345,6 +349,6 @@ const server_method_t queue_grid_methods [] = {
     { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set },
     { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL },
     { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set },
-    { "queue.Contacts",    "queue.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts },
+    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts },
     { NULL }
 };

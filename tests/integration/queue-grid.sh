@@ -179,8 +179,16 @@ import json, sys
 doc = json.load(sys.stdin)
 assert ("routine", "internal") not in [(c["topic"], c["side"]) for c in doc["contacts"]], doc
 assert len(doc["contacts"]) == 3, doc' && ok "--name '' removes one contact" || fail "contact removal"
-# A vendor agent of acme may not read queue set-up (queue.read is not an agent's).
+# A vendor agent of acme may not read queue set-up (queue.read is not an
+# agent's), but reads whom to call about the queue it works (contacts.read).
 refused "a vendor agent does not read the grid" 1 PERMISSION_DENIED --as vic queue grid q-grid
+ctl --as vic queue contacts q-grid --json | python3 -c '
+import json, sys
+assert len(json.load(sys.stdin)["contacts"]) == 3' && ok "a vendor agent of the queue's vendor reads its contacts" \
+    || fail "queue contacts as vic"
+ctl queue create q-home --owner-team internal-ar --payer-groups medicare >/dev/null || fail "queue create q-home"
+refused "a vendor agent does not read the contacts of an internal queue" 1 "no queue 'q-home'" \
+    --as vic queue contacts q-home
 
 # --- Claims' copy of the queue ----------------------------------------------
 # Wait until claims has applied the queue stream up to the broker's head.
