@@ -176,18 +176,18 @@ s_cached (server_call_t *call)
 }
 
 static const server_method_t s_methods [] = {
-    { "test.Echo",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_UNSCOPED, NULL },
-    { "test.Big",     "claims.read", &queue_id__descriptor, s_big,     SERVER_UNSCOPED, NULL },
-    { "test.Show",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_SUBJECT,  s_resolve },
-    { "test.List",    "claims.read", NULL,                  s_list,    SERVER_LIST,     NULL },
-    { "test.Rebuild", "claims.read", NULL,                  s_plain,   SERVER_INTERNAL, NULL },
-    { "test.Broken",  "claims.read", NULL,                  s_broken,  SERVER_UNSCOPED, NULL },
-    { "test.Cached",  "health.read", NULL,                  s_cached,  SERVER_UNSCOPED, NULL },
+    { "test.Echo",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Big",     "claims.read", &queue_id__descriptor, s_big,     SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Show",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_SUBJECT,  s_resolve, SERVER_NO_PHI },
+    { "test.List",    "claims.read", NULL,                  s_list,    SERVER_LIST,     NULL, SERVER_NO_PHI },
+    { "test.Rebuild", "claims.read", NULL,                  s_plain,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "test.Broken",  "claims.read", NULL,                  s_broken,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Cached",  "health.read", NULL,                  s_cached,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { NULL }
 };
 
 static const server_method_t s_more_methods [] = {
-    { "test.Extra",   "claims.read", NULL,                  s_plain,   SERVER_UNSCOPED, NULL },
+    { "test.Extra",   "claims.read", NULL,                  s_plain,   SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { NULL }
 };
 
