@@ -61,25 +61,24 @@
 #include "codec.h"
 #include "config.h"
 #include "keyring.h"
-#include "mask.h"
 #include "store.h"
+#include "mask.h"               //  PHI fields of the method table (server_call_phi)
 
 typedef struct _server_t server_t;
 
 typedef struct {
     //  In
     server_t *server;
-    const identity_t *caller;
+    const identity_t *caller;   //  as the registry holds it now
+    bool breakglass;            //  the caller acts under break-glass (PHI unmasked)
     const Request *request;
     void *body;                 //  decoded request body, or NULL if the method has no type
     store_t *store;
     MDB_txn *txn;
     void *state;                //  the service's state given to server_new
-    const struct _server_method_t *method;  //  the entry running (NULL before it is found)
-    //  The caller is in a break-glass window (the access registry's
-    //  registry_caller_t.breakglass): server_call_phi shows it PHI unmasked.
-    //  False until the server resolves callers from the registry.
-    bool breakglass;
+    //  The entry running (NULL before it is found): server_call_phi reads
+    //  its PHI declaration.
+    const struct _server_method_t *method;
     //  Out
     Status status;
     char message [512];

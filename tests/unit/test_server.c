@@ -329,13 +329,13 @@ s_setup_with_cache (s_test_t *test, size_t cache_bytes, uint64_t cache_ms)
     config->server_cert = zcert_new ();
     config->cache_bytes = cache_bytes;
     config->cache_ms = cache_ms;
+    test->leader = s_person (test, "lee", "leader", "internal");
     test->admin = s_person (test, "alice", "admin", "internal-ar");
     test->vendor = s_person (test, "victor", "vendor-agent", "acme");
     test->outsider = s_person (test, "olga", "vendor-agent", "other");
     test->service = s_person (test, "svc", "service", "internal");
     test->stranger = s_person (test, "stranger", "admin", "internal");
     test->carol = s_person (test, "carol", "admin", "internal");
-    test->leader = s_person (test, "lee", "leader", "internal");
     test->zap = transport_zap_new (config->keys);
     ck_assert_ptr_nonnull (test->zap);
     test->server = zactor_new (s_server_actor, config);
