@@ -512,14 +512,16 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
                 return rc;
             //  A PHI field the entry does not declare: no answer at all,
             //  rather than one carrying what the table says it cannot.
-            if (*call->phi_refused) {
+            if (*call->phi_refused)
                 server_call_fail (call, STATUS__INTERNAL,
                                   "%s: %s answers PHI field '%s' its method table entry does not declare",
                                   self->service, request->method, call->phi_refused);
-                zlistx_purge (call->phi_fields);
-            }
         }
     }
+    //  A failed call answers no body: nothing of a patient was shown,
+    //  whatever the handler placed before it failed.
+    if (call->status != STATUS__OK)
+        zlistx_purge (call->phi_fields);
     return s_audit (run, txn);
 }
 
