@@ -178,7 +178,7 @@ s_broken (server_call_t *call)
 
 //  test.Patient {id}: a patient's name and DOB through server_call_phi,
 //  "<name>|<dob>"; id "undeclared" also places the member id, which the
-//  entry does not declare.
+//  entry does not declare; id "refuse" fails after placing them.
 static int
 s_patient (server_call_t *call)
 {
@@ -187,6 +187,8 @@ s_patient (server_call_t *call)
     server_call_phi (call, MASK_FIELD_DOB, "patient_dob", "19570304", dob, sizeof dob);
     if (streq (((QueueId *) call->body)->id, "undeclared"))
         server_call_phi (call, MASK_FIELD_MEMBER_ID, "member_id", "XQZ123456789", member_id, sizeof member_id);
+    if (streq (((QueueId *) call->body)->id, "refuse"))
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION, "test.Patient: refused after placing");
     char text [128];
     snprintf (text, sizeof text, "%s|%s", name, dob);
     return s_reply_text (call, text);
@@ -1079,10 +1081,12 @@ START_TEST (test_phi_through_the_server)
     Reply *reply = s_call (admin, "test.Patient", "undeclared");
     ck_assert_uint_eq (reply->body.len, 0);
     s_expect (reply, STATUS__INTERNAL, "test.Patient answers PHI field 'member_id' its method table entry does not declare");
+    //  A handler that fails after placing answered nothing of the patient.
+    s_expect (s_call (admin, "test.Patient", "refuse"), STATUS__FAILED_PRECONDITION, "refused after placing");
 
     size_t count;
     AccessEvent **audit = s_audit_read (&test, &count);
-    ck_assert_uint_eq (count, 4);
+    ck_assert_uint_eq (count, 5);
     static const char *s_fields [][2] = {
         { "patient_name:full", "patient_dob:full" },
         { "patient_name:masked", "patient_dob:masked" },
@@ -1097,6 +1101,8 @@ START_TEST (test_phi_through_the_server)
     ck_assert_uint_eq (audit [2]->n_phi_fields, 0);
     ck_assert_int_eq (audit [3]->outcome, STATUS__INTERNAL);
     ck_assert_uint_eq (audit [3]->n_phi_fields, 0);
+    ck_assert_int_eq (audit [4]->outcome, STATUS__FAILED_PRECONDITION);
+    ck_assert_uint_eq (audit [4]->n_phi_fields, 0);
     s_audit_free (audit, count);
 
     //  <service>.Methods says which answers carry PHI.
