@@ -1,7 +1,7 @@
 /*  rcmqctl claims: the claims service's work.
 
         claims list [--queue Q] [--status S] [--payer P] [--limit N] [--after PCN]
-        claims show PCN
+        claims show PCN            with the patient, as the caller's role may see it
         claims followup PCN [--assign U] [--next DATE] [--note TEXT]
         claims due [--queue Q] [--limit N]
         claims submit [--queue Q] [--payer P]
@@ -30,11 +30,20 @@ static const char *const s_statuses [] = {
     "reversed", "corrected", "voided", "closed", NULL
 };
 
-//  A claim as JSON: every field, plus queue and payer_id at the top for scripts.
+//  The patient fields are claims.Show's (its PHI, as the caller's role may
+//  see it): every other command's claim leaves them out rather than print
+//  them empty, since there they mean nothing.
+static const pbjson_view_t s_claim_no_patient_view = { &claim_record__descriptor, (const pbjson_rule_t []) {
+    { "patient_name", .how = PBJSON_OMIT }, { "patient_dob", .how = PBJSON_OMIT },
+    { "member_id", .how = PBJSON_OMIT }, { "patient_address", .how = PBJSON_OMIT }, { NULL } } };
+
+//  A claim as JSON: every field, plus queue and payer_id at the top for
+//  scripts; the patient's fields only for claims show (with_patient), where
+//  they are always there, "" for what the caller may not see.
 static json_t *
-s_claim_json (ClaimRecord *record)
+s_claim_json (ClaimRecord *record, bool with_patient)
 {
-    json_t *json = pbjson_message (&record->base);
+    json_t *json = pbjson_render (&record->base, with_patient? NULL: &s_claim_no_patient_view);
     json_object_set_new (json, "queue", output_json_string (record->dims? record->dims->queue: ""));
     json_object_set_new (json, "payer_id", output_json_string (record->dims? record->dims->payer_id: ""));
     json_object_set_new (json, "owner_team", output_json_string (record->dims? record->dims->owner_team: ""));
@@ -47,7 +56,7 @@ s_print_list (ctl_t *ctl, ClaimRecord **claims, size_t count, const char *next)
     if (ctl_format (ctl) == OUTPUT_JSON) {
         json_t *rows = json_array ();
         for (size_t i = 0; i < count; i++)
-            json_array_append_new (rows, s_claim_json (claims [i]));
+            json_array_append_new (rows, s_claim_json (claims [i], false));
         output_json (rows, stdout);
         return;
     }
@@ -80,14 +89,21 @@ s_print_list (ctl_t *ctl, ClaimRecord **claims, size_t count, const char *next)
 }
 
 static void
-s_print_claim (ctl_t *ctl, ClaimRecord *r)
+s_print_claim (ctl_t *ctl, ClaimRecord *r, bool with_patient)
 {
     if (ctl_format (ctl) == OUTPUT_JSON) {
-        output_json (s_claim_json (r), stdout);
+        output_json (s_claim_json (r, with_patient), stdout);
         return;
     }
     //  Every value here is data: escaped, so none can drive the terminal.
     output_printf (stdout, "claim      %s  (%s)\n", r->pcn, r->status);
+    //  The patient as this caller may see it (masked for vendor staff);
+    //  nothing at all for a role that sees no PHI.
+    if (*r->patient_name || *r->patient_dob || *r->member_id)
+        output_printf (stdout, "patient    %s   born %s   member id %s\n", r->patient_name, r->patient_dob,
+                       r->member_id);
+    if (*r->patient_address)
+        output_printf (stdout, "address    %s\n", r->patient_address);
     output_printf (stdout, "queue      %s  team %s  phase %s\n", r->dims? r->dims->queue: "", r->dims? r->dims->owner_team: "",
             r->dims? r->dims->phase: "");
     output_printf (stdout, "payer      %s (%s)   location %s   service line %s\n", r->dims? r->dims->payer_id: "",
@@ -152,7 +168,7 @@ s_show (ctl_t *ctl, ctl_args_t *args)
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", "claims.Show", &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)
-        s_print_claim (ctl, record);
+        s_print_claim (ctl, record, true);
     codec_free (record);
     return rc;
 }
@@ -168,7 +184,7 @@ s_followup (ctl_t *ctl, ctl_args_t *args)
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", "claims.FollowUp", &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)
-        s_print_claim (ctl, record);
+        s_print_claim (ctl, record, false);
     codec_free (record);
     return rc;
 }
@@ -385,7 +401,7 @@ s_correct_or_void (ctl_t *ctl, ctl_args_t *args, const char *method)
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", method, &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)
-        s_print_claim (ctl, record);
+        s_print_claim (ctl, record, false);
     codec_free (record);
     return rc;
 }
@@ -443,7 +459,13 @@ static const ctl_option_t s_due_options [] = {
 
 static const ctl_command_t s_commands [] = {
     { "list", NULL, 0, 0, "list claims by queue, status or payer", NULL, s_list_options, s_list },
-    { "show", "PCN", 1, 1, "show a claim with its postings, adjustments and history", NULL, NULL, s_show },
+    { "show", "PCN", 1, 1, "show a claim with its patient, postings, adjustments and history",
+      "Shows the patient's name, date of birth, member id and address as your\n"
+      "role may see them: in full for internal staff (to call the payer),\n"
+      "masked for vendor staff (A. SMITH, 1957, ****6789, IL), not at all for\n"
+      "roles without phi.read. Each view is recorded, with the fields shown\n"
+      "and their form, as an access on the audit stream (docs/access.md).",
+      NULL, s_show },
     { "followup", "PCN", 1, 1, "assign a claim, set its next action date, add a note", NULL, s_followup_options, s_followup },
     { "due", NULL, 0, 0, "claims whose next action is due or whose payer has not answered, oldest first",
       "Lists open claims whose next action date has come, and submitted claims\n"

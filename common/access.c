@@ -10,8 +10,10 @@
     the table masks), phi.export and phi.bulk; access.request /
     access.revoke / access.confirm for leads (common/registry.c narrows
     them to their own team), access.approve and access.review for admins
-    (through "*"). "*.read" includes phi.read, but the mask table gives a
-    leader no PHI field: what a role sees is the smaller of the two.
+    (through "*"). PHI permissions are granted by name (or by admin's
+    "*"), never by an area pattern: "*.read" reads every area's records,
+    not patients, so a leader, who reads figures, holds no phi.read and the
+    answer to "who may view patient data" is the roles naming phi.read.
 
     queue.grid changes a queue's responsibility grid and contacts
     (docs/work-items.md): admins, internal leads (queue.*) and vendor
@@ -33,7 +35,7 @@ typedef struct {
 
 static const s_role_t s_roles [] = {
     { "admin",           false, { "*", NULL } },
-    { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.export", NULL } },
+    { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.read", "phi.export", NULL } },
     { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
     { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "contacts.read", "claims.*",
                                   "denials.*", "inquiry.*", "metrics.read", "phi.read", "phi.bulk",
@@ -65,9 +67,9 @@ s_matches (const char *pattern, const char *permission)
     if (len && pattern [len - 1] == '*')
         return strncmp (pattern, permission, len - 1) == 0;
     if (pattern [0] == '*' && pattern [1] == '.') {
-        //  "*.read": any area, this verb
+        //  "*.read": any area but PHI's, this verb
         const char *dot = strchr (permission, '.');
-        return dot && strcmp (dot, pattern + 1) == 0;
+        return dot && strcmp (dot, pattern + 1) == 0 && strncmp (permission, "phi.", 4) != 0;
     }
     return strcmp (pattern, permission) == 0;
 }

@@ -186,6 +186,95 @@ mask_state (const char *state, char *out, size_t size)
     return out;
 }
 
+//  Appends part to out (used bytes in *used), after sep when out holds
+//  something already; a blank part adds nothing.
+static void
+s_append (char *out, size_t size, size_t *used, const char *sep, const char *part)
+{
+    if (!part || !*part || *used >= size)
+        return;
+    int n = snprintf (out + *used, size - *used, "%s%s", *used? sep: "", part);
+    *used += n > 0? (size_t) n: 0;
+    if (*used >= size)
+        *used = size - 1;
+}
+
+char *
+mask_name_text (const char *last, const char *first, const char *middle, const char *suffix,
+                char *out, size_t size)
+{
+    //  "LAST, FIRST MIDDLE SUFFIX": the comma tells mask_full_name which
+    //  part is the last name, so "SMITH, ANN Q JR" masks to "A. SMITH".
+    char given [256] = "";
+    size_t used = 0;
+    s_append (given, sizeof given, &used, " ", first);
+    s_append (given, sizeof given, &used, " ", middle);
+    s_append (given, sizeof given, &used, " ", suffix);
+    if (last && *last && *given)
+        snprintf (out, size, "%s, %s", last, given);
+    else
+        snprintf (out, size, "%s", last && *last? last: given);
+    return out;
+}
+
+char *
+mask_address_text (const Address *address, char *out, size_t size)
+{
+    *out = 0;
+    if (!address)
+        return out;
+    char region [64] = "";
+    size_t used = 0;
+    s_append (region, sizeof region, &used, " ", address->state);
+    s_append (region, sizeof region, &used, " ", address->postal_code);
+    used = 0;
+    s_append (out, size, &used, ", ", address->line1);
+    s_append (out, size, &used, ", ", address->line2);
+    s_append (out, size, &used, ", ", address->city);
+    s_append (out, size, &used, ", ", region);
+    return out;
+}
+
+char *
+mask_address_state (const char *text, char *out, size_t size)
+{
+    //  The last part: after the last comma, or the whole text.
+    const char *comma = text? strrchr (text, ','): NULL;
+    const char *part = comma? comma + 1: text? text: "";
+    while (isspace ((unsigned char) *part))
+        part++;
+    //  Two letters, then nothing or one postal code (letters, digits, '-').
+    bool ok = isalpha ((unsigned char) part [0]) && isalpha ((unsigned char) part [1])
+           && (part [2] == 0 || part [2] == ' ');
+    if (ok && part [2] == ' ') {
+        //  A postal code has a digit: "ST LOUIS" (a city, no state) is not
+        //  the state "ST".
+        bool digit = false;
+        for (const char *code = part + 3; *code; code++) {
+            if (!isalnum ((unsigned char) *code) && *code != '-')
+                ok = false;
+            digit = digit || isdigit ((unsigned char) *code);
+        }
+        ok = ok && digit;
+    }
+    char state [3] = { ok? part [0]: 0, ok? part [1]: 0, 0 };
+    return mask_state (state, out, size);
+}
+
+char *
+mask_text (mask_field_t field, const char *plain, char *out, size_t size)
+{
+    switch (field) {
+        case MASK_FIELD_NAME:      return mask_full_name (plain, out, size);
+        case MASK_FIELD_DOB:       return mask_dob (plain, out, size);
+        case MASK_FIELD_ADDRESS:   return mask_address_state (plain, out, size);
+        case MASK_FIELD_MEMBER_ID: return mask_member_id (plain, out, size);
+        default:                   break;
+    }
+    snprintf (out, size, "%s", "");
+    return out;
+}
+
 //  ------------------------------------------------------------------------
 //  Claims
 

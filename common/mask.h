@@ -70,6 +70,23 @@ char *mask_member_id (const char *member_id, char *out, size_t size);
 //  The state, two letters upper-cased; "" when it is not two letters.
 char *mask_state (const char *state, char *out, size_t size);
 
+//  The text forms a reply carries a field in (claims.Show's patient_name,
+//  patient_address), made here so that mask_text can read them back:
+//  "SMITH, ANN Q JR" (last, first middle suffix; "" parts left out) and
+//  "123 MAIN ST, APT 4, SPRINGFIELD, IL 62701" (lines, city, then state and
+//  postal code as the last part). Each returns out.
+char *mask_name_text (const char *last, const char *first, const char *middle,
+                      const char *suffix, char *out, size_t size);
+char *mask_address_text (const Address *address, char *out, size_t size);
+//  The state of an address in mask_address_text's form: the last part's
+//  two letters when that part is the state alone or the state and a postal
+//  code; "" for anything else (never a street line).
+char *mask_address_state (const char *text, char *out, size_t size);
+//  The masked form of one field given as text: the name (mask_full_name),
+//  the DOB (mask_dob), the address (mask_address_state), the member id
+//  (mask_member_id). What server_call_phi shows a role the table masks.
+char *mask_text (mask_field_t field, const char *plain, char *out, size_t size);
+
 //  Applies the forms to the subscriber's and the patient's PHI fields of
 //  an owned claim (phi_claim_open's, or a codec_copy), in place.
 void        mask_claim (Claim *claim, const char *role, bool unmask, unsigned needed);

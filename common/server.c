@@ -81,6 +81,7 @@ s_check_table (const server_method_t *methods)
         assert (entry->scope > SERVER_SCOPE_UNSET && entry->scope <= SERVER_INTERNAL);
         assert (entry->scope != SERVER_SUBJECT || entry->resolve);
         assert (entry->handler && entry->permission);
+        assert (entry->phi < MASK_NEED (MASK_FIELD_COUNT));
     }
 }
 
@@ -97,7 +98,7 @@ server_new (const char *service, store_t *store, keyring_t *keyring,
     s_check_table (methods);
     self->tables [self->table_count++] = methods;
     snprintf (self->methods_name, sizeof self->methods_name, "%s.Methods", service);
-    self->own [0] = (server_method_t) { self->methods_name, "health.read", NULL, s_methods, SERVER_UNSCOPED, NULL };
+    self->own [0] = (server_method_t) { self->methods_name, "health.read", NULL, s_methods, SERVER_UNSCOPED, NULL, SERVER_NO_PHI };
     self->own [1] = (server_method_t) { NULL };
     self->tables [self->table_count++] = self->own;
     self->state = state;
@@ -262,6 +263,41 @@ server_call_in_scope (server_call_t *call, const char *phase, const char *vendor
     return access_in_scope (call->caller, phase, vendor_team);
 }
 
+//  PHI into a reply: the one rule (server.h). The order matters: the
+//  declaration first (a bug shows whoever calls), then what the role may
+//  see at all, then its form.
+mask_form_t
+server_call_phi (server_call_t *call, mask_field_t field, const char *label,
+                 const char *plain, char *out, size_t size)
+{
+    assert (out && size);
+    *out = 0;
+    if ((unsigned) field >= MASK_FIELD_COUNT || !call->method || !(call->method->phi & MASK_NEED (field))) {
+        if (!*call->phi_refused)
+            snprintf (call->phi_refused, sizeof call->phi_refused, "%s", label);
+        log_error ("PHI field not declared by its method", "method",
+                   json_string (call->method? call->method->method: ""),
+                   "field", json_string (mask_field_name (field)), "reply_field", json_string (label), NULL);
+        return MASK_NONE;
+    }
+    const char *role = call->caller? call->caller->role: "";
+    mask_form_t form = mask_form (role, field, mask_unmask_allowed (role, call->breakglass), 0);
+    //  Many patients in one answer is a bulk read: masked unless the
+    //  caller holds phi.bulk, whatever unmasks one patient for it.
+    if (form == MASK_FULL && call->method->scope == SERVER_LIST && !access_allows (role, "phi.bulk"))
+        form = MASK_MASKED;
+    if (form == MASK_FULL)
+        snprintf (out, size, "%s", plain? plain: "");
+    else
+    if (form == MASK_MASKED)
+        mask_text (field, plain, out, size);
+    if (form == MASK_NONE || !*out)
+        return MASK_NONE;
+    char *entry = zsys_sprintf ("%s:%s", label, mask_form_name (form));
+    zlistx_add_end (call->phi_fields, entry);
+    return form;
+}
+
 static const char *s_scope_names [] = { "unset", "unscoped", "subject", "list", "internal" };
 
 const char *
@@ -325,6 +361,13 @@ s_methods (server_call_t *call)
             }
             info->n_request_fields = fields;
             info->request_fields = field_ptrs;
+            //  The PHI fields it declares, by mask.h's names.
+            char **phi = (char **) zmalloc ((MASK_FIELD_COUNT + 1) * sizeof (char *));
+            zlistx_add_end (blocks, phi);
+            for (int field = 0; field < MASK_FIELD_COUNT; field++)
+                if (entry->phi & MASK_NEED (field))
+                    phi [info->n_phi++] = (char *) mask_field_name ((mask_field_t) field);
+            info->phi = phi;
             info_ptrs [n] = info;
         }
     MethodList list = METHOD_LIST__INIT;
@@ -381,11 +424,21 @@ s_audit (s_run_t *run, MDB_txn *txn)
         subjects [n++] = id;
     event.n_subjects = n;
     event.subjects = subjects;
+    //  What of a patient the reply showed, and in which form.
+    size_t phi_count = zlistx_size (call->phi_fields);
+    char **phi_fields = (char **) calloc (phi_count? phi_count: 1, sizeof (char *));
+    size_t p = 0;
+    for (char *field = (char *) zlistx_first (call->phi_fields); field;
+         field = (char *) zlistx_next (call->phi_fields))
+        phi_fields [p++] = field;
+    event.n_phi_fields = p;
+    event.phi_fields = phi_fields;
     event.outcome = call->status;
     event.message = call->message;
     event.time_ms = clock_now_ms ();
     int rc = self->audit (self->store, txn, &event, self->audit_arg);
     free (subjects);
+    free (phi_fields);
     return rc;
 }
 
@@ -406,10 +459,13 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     zlistx_purge (call->subjects);
     call->scope_seen = 0;
     call->scope_refused [0] = 0;
+    zlistx_purge (call->phi_fields);
+    call->phi_refused [0] = 0;
     call->txn = txn;
 
     const Request *request = run->request;
     const server_method_t *method = request? s_find (self, request->method): NULL;
+    call->method = method;
     if (!request)
         server_call_fail (call, STATUS__INVALID_ARGUMENT,
                           "%s: request frame of %zu bytes is not an rcmq Request", self->service, run->frame_size);
@@ -454,8 +510,18 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
             int rc = method->handler (call);
             if (rc)
                 return rc;
+            //  A PHI field the entry does not declare: no answer at all,
+            //  rather than one carrying what the table says it cannot.
+            if (*call->phi_refused)
+                server_call_fail (call, STATUS__INTERNAL,
+                                  "%s: %s answers PHI field '%s' its method table entry does not declare",
+                                  self->service, request->method, call->phi_refused);
         }
     }
+    //  A failed call answers no body: nothing of a patient was shown,
+    //  whatever the handler placed before it failed.
+    if (call->status != STATUS__OK)
+        zlistx_purge (call->phi_fields);
     return s_audit (run, txn);
 }
 
@@ -584,6 +650,8 @@ s_handle (server_t *self, zmsg_t *msg)
     call->subjects = zlistx_new ();
     zlistx_set_duplicator (call->subjects, (zlistx_duplicator_fn *) strdup);
     zlistx_set_destructor (call->subjects, (zlistx_destructor_fn *) zstr_free);
+    call->phi_fields = zlistx_new ();
+    zlistx_set_destructor (call->phi_fields, (zlistx_destructor_fn *) zstr_free);
 
     if (store_write (self->store, s_run_call, &run)) {
         //  Nothing was applied, not even the audit record; say so plainly.
@@ -619,6 +687,7 @@ s_handle (server_t *self, zmsg_t *msg)
     codec_free (call->body);
     free (call->reply_body);
     zlistx_destroy (&call->subjects);
+    zlistx_destroy (&call->phi_fields);
     codec_free (request);
     zframe_destroy (&frame);
 }

@@ -29,6 +29,25 @@
     <service>.Methods with its table (MethodList), so tools and the scope
     test enumerate methods at run time.
 
+    PHI in answers (DESIGN §4, issue 14, docs/access.md "Minimum
+    necessary") is declared in the same entry: `phi`, the set of patient
+    fields (MASK_NEED bits of common/mask.h) the method's answer may carry;
+    0 for every method that carries none. A handler never copies a PHI
+    value into its reply itself: it places each one with server_call_phi,
+    which applies the one rule --
+      - the field must be declared by the method's entry, or the call fails
+        INTERNAL and the value is not placed (a bug, made loud: the
+        declaration is what <service>.Methods, the docs and reviewers read);
+      - the caller's role needs phi.read and a row in the mask table
+        (common/mask.c), else nothing is shown;
+      - the table's form for the role and field (full or masked), masked
+        lifted to full by phi.unmask or a break-glass in force
+        (call->breakglass);
+      - a list's rows (SERVER_LIST) carry full PHI only for a caller with
+        phi.bulk: many patients in one answer is a bulk read;
+    -- and records "<reply field>:<form>" in the call's AccessEvent
+    (phi_fields), so every view of a patient is an audited access.
+
     A handler runs inside a store write transaction (call->txn). It answers
     with server_call_reply, or refuses with server_call_fail, and names the
     ids it touched with server_call_subject. It returns 0, or an LMDB error
@@ -43,18 +62,23 @@
 #include "config.h"
 #include "keyring.h"
 #include "store.h"
+#include "mask.h"               //  PHI fields of the method table (server_call_phi)
 
 typedef struct _server_t server_t;
 
 typedef struct {
     //  In
     server_t *server;
-    const identity_t *caller;
+    const identity_t *caller;   //  as the registry holds it now
+    bool breakglass;            //  the caller acts under break-glass (PHI unmasked)
     const Request *request;
     void *body;                 //  decoded request body, or NULL if the method has no type
     store_t *store;
     MDB_txn *txn;
     void *state;                //  the service's state given to server_new
+    //  The entry running (NULL before it is found): server_call_phi reads
+    //  its PHI declaration.
+    const struct _server_method_t *method;
     //  Out
     Status status;
     char message [512];
@@ -64,6 +88,9 @@ typedef struct {
     //  Scope of a subject method, as its resolver found it
     size_t scope_seen;
     char scope_refused [200];   //  "claim 'P1'": the first subject out of scope
+    //  PHI placed by server_call_phi: "patient_dob:masked", for the audit
+    zlistx_t *phi_fields;
+    char phi_refused [128];     //  the first undeclared field placed: the call fails
 } server_call_t;
 
 typedef int (server_handler_fn) (server_call_t *call);
@@ -79,14 +106,21 @@ typedef enum {
     SERVER_INTERNAL,
 } server_scope_t;
 
-typedef struct {
+typedef struct _server_method_t {
     const char *method;         //  "claims.List"
     const char *permission;     //  "claims.read"
     const ProtobufCMessageDescriptor *request_type;     //  NULL: no body
     server_handler_fn *handler;
     server_scope_t scope;
     server_resolve_fn *resolve; //  SERVER_SUBJECT only
+    //  The PHI fields the answer may carry: MASK_NEED (MASK_FIELD_DOB) | ...,
+    //  or SERVER_NO_PHI. Only these may be placed, with server_call_phi.
+    //  Every entry says it (an entry without it does not compile under
+    //  -Wextra), so reading a table is reading which answers carry PHI.
+    unsigned phi;
 } server_method_t;
+
+#define SERVER_NO_PHI 0u
 
 //  Writes the access record inside the call's transaction.
 typedef int (server_audit_fn) (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
@@ -142,6 +176,15 @@ void        server_call_scope (server_call_t *call, const char *kind, const char
 //  For list handlers: true when the caller may see a row of a queue in
 //  `phase` with `vendor_team` (access_in_scope of the caller).
 bool        server_call_in_scope (server_call_t *call, const char *phase, const char *vendor_team);
+//  Places one PHI value into the reply being built: out gets `plain` as
+//  the caller may see it (the rule at the top of this file), "" when it may
+//  not; `label` is the reply field it goes to ("patient_dob"), as the
+//  AccessEvent lists it. Text forms: mask_name_text and mask_address_text
+//  for names and addresses (mask.h), as given for DOB and member id.
+//  Returns the form shown (MASK_NONE also when plain is empty, which is
+//  not recorded: nothing of the patient was shown).
+mask_form_t server_call_phi (server_call_t *call, mask_field_t field, const char *label,
+                             const char *plain, char *out, size_t size);
 //  The name of a scope mark as <service>.Methods reports it.
 const char *server_scope_name (server_scope_t scope);
 

@@ -436,16 +436,16 @@ s_start (service_t *self)
     //  Every service answers <name>.Health; the name is only known now.
     snprintf (self->health_method, sizeof self->health_method, "%s.Health", name);
     self->health [0] = (server_method_t) { self->health_method, "health.read", NULL, s_health,
-                                           SERVER_UNSCOPED, NULL };
+                                           SERVER_UNSCOPED, NULL, SERVER_NO_PHI };
     //  And every service can set aside an event its consumer stopped on:
     //  an operator's act across every queue, so never a vendor's.
     snprintf (self->skip_method, sizeof self->skip_method, "%s.DeadletterSkip", name);
     snprintf (self->list_method, sizeof self->list_method, "%s.DeadletterList", name);
     self->health [1] = (server_method_t) { self->skip_method, "deadletter.write",
                                            &deadletter_skip_request__descriptor, s_deadletter_skip,
-                                           SERVER_INTERNAL, NULL };
+                                           SERVER_INTERNAL, NULL, SERVER_NO_PHI };
     self->health [2] = (server_method_t) { self->list_method, "deadletter.read", NULL,
-                                           s_deadletter_list, SERVER_INTERNAL, NULL };
+                                           s_deadletter_list, SERVER_INTERNAL, NULL, SERVER_NO_PHI };
     self->health [3] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
     self->server = server_new (name, self->store, self->keyring,

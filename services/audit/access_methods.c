@@ -379,16 +379,16 @@ s_resolve_identity (server_call_t *call)
 }
 
 const server_method_t access_methods [] = {
-    { "access.Request",       "access.request", &access_request__descriptor,        s_request,        SERVER_INTERNAL, NULL },
-    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_approve,        SERVER_INTERNAL, NULL },
-    { "access.Deny",          "access.request", &access_decision__descriptor,       s_deny,           SERVER_INTERNAL, NULL },
-    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_revoke,         SERVER_INTERNAL, NULL },
-    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_breakglass,     SERVER_INTERNAL, NULL },
-    { "access.List",          "access.read",    &identity_list_request__descriptor, s_list,           SERVER_INTERNAL, NULL },
-    { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL },
-    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_review_start,   SERVER_INTERNAL, NULL },
-    { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL },
-    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_SUBJECT,  s_resolve_identity },
-    { "access.ReviewEnd",     "access.review",  NULL,                               s_review_end,     SERVER_INTERNAL, NULL },
+    { "access.Request",       "access.request", &access_request__descriptor,        s_request,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_approve,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Deny",          "access.request", &access_decision__descriptor,       s_deny,           SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_revoke,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_breakglass,     SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.List",          "access.read",    &identity_list_request__descriptor, s_list,           SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_review_start,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_SUBJECT,  s_resolve_identity, SERVER_NO_PHI },
+    { "access.ReviewEnd",     "access.review",  NULL,                               s_review_end,     SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -99,8 +99,8 @@ s_health (server_call_t *call)
 
 const server_method_t broker_methods [] = {
     //  Stream heads and producers: operations, not any queue's work.
-    { "broker.Status", "broker.read", NULL, s_status, SERVER_INTERNAL, NULL },
-    { "broker.Health", "health.read", NULL, s_health, SERVER_UNSCOPED, NULL },
+    { "broker.Status", "broker.read", NULL, s_status, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "broker.Health", "health.read", NULL, s_health, SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { NULL }
 };
 

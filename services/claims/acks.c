@@ -124,6 +124,6 @@ s_acknowledge (server_call_t *call)
 
 const server_method_t claims_ack_methods [] = {
     //  A 277CA file answers for claims of every queue: internal only.
-    { "claims.Acknowledge", "claims.post", &file_request__descriptor, s_acknowledge, SERVER_INTERNAL, NULL },
+    { "claims.Acknowledge", "claims.post", &file_request__descriptor, s_acknowledge, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -130,7 +130,7 @@ s_scope (server_call_t *call)
 }
 
 const server_method_t claims_correction_methods [] = {
-    { "claims.Correct", "claims.work", &correct_request__descriptor, s_correct, SERVER_SUBJECT, s_scope },
-    { "claims.Void",    "claims.work", &correct_request__descriptor, s_void,    SERVER_SUBJECT, s_scope },
+    { "claims.Correct", "claims.work", &correct_request__descriptor, s_correct, SERVER_SUBJECT, s_scope, SERVER_NO_PHI },
+    { "claims.Void",    "claims.work", &correct_request__descriptor, s_void,    SERVER_SUBJECT, s_scope, SERVER_NO_PHI },
     { NULL }
 };

@@ -49,8 +49,13 @@ s_status_key (const char *status, const char *pcn, size_t *size)
 int
 ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
 {
+    //  The patient fields are a reply's (claims.Show), opened from the
+    //  sealed claim: PHI is never stored in the clear, whoever filled them.
+    ClaimRecord stored = *record;
+    stored.patient_name = stored.patient_dob = (char *) protobuf_c_empty_string;
+    stored.member_id = stored.patient_address = (char *) protobuf_c_empty_string;
     size_t size;
-    uint8_t *packed = codec_pack (record, &size);
+    uint8_t *packed = codec_pack (&stored, &size);
     int rc = store_put (self->store, txn, "claims", record->pcn, strlen (record->pcn), packed, size);
     free (packed);
     if (rc || (old_status && streq (old_status, record->status)))

@@ -1,12 +1,18 @@
 /*  methods: reading claims and working them.
 
         claims.List      ClaimListRequest -> ClaimList      claims.read
-        claims.Show      ClaimKey -> ClaimRecord            claims.read
+        claims.Show      ClaimKey -> ClaimRecord            claims.read   PHI: name, DOB, address, member id
         claims.FollowUp  FollowUpRequest -> ClaimRecord     claims.work
         claims.ListFollowUp  DueRequest -> ClaimList        claims.read
 
     Replies leave out the sealed claim: these are work lists, and the PHI
-    stays sealed unless a method needs it. Vendor roles see only claims of
+    stays sealed unless a method needs it. claims.Show does: a biller calls
+    the payer about one patient, so it opens the claim and answers the
+    patient's name, date of birth, member id and address, each placed with
+    server_call_phi -- in the form the caller's role may see (masked for
+    vendor staff, nothing for leaders), and listed in the call's
+    AccessEvent. Its table entry declares those four fields; the other
+    methods declare none and answer no PHI. Vendor roles see only claims of
     queues in pilot or vendor phase whose vendor team is theirs: lists are
     filtered, and the server answers NOT_FOUND for another's claim before
     Show or FollowUp runs (scope marks, server.h).
@@ -17,6 +23,10 @@
 #include "access.h"
 #include "clock.h"
 #include "codec.h"
+#include "log.h"
+#include "phi_claim.h"
+
+#include <sodium.h>
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
@@ -152,6 +162,57 @@ s_list (server_call_t *call)
     return rc;
 }
 
+//  The patient of claims.Show, placed into record as the caller may see
+//  it. The patient is the claim's 2010CA patient when it has one (a
+//  dependant), else the subscriber; the member id is the subscriber's, as
+//  the payer knows the coverage by it.
+static void
+s_place_patient (server_call_t *call, ClaimRecord *record)
+{
+    claims_t *self = claims_state (call);
+    Claim *claim = record->claim? phi_claim_open (self->phi_key, record->claim): NULL;
+    if (!claim) {
+        //  The record still answers (its money and history are not PHI);
+        //  the patient fields stay empty, and the operator is told.
+        if (record->claim)
+            log_warn ("claims.Show: the claim's PHI does not open with this deployment's key",
+                      "pcn", json_string (record->pcn), NULL);
+        return;
+    }
+    const Subscriber *subscriber = claim->subscriber;
+    const Patient *patient = claim->patient && *claim->patient->last_name? claim->patient: NULL;
+    char plain [512], shown [512];
+    if (patient)
+        mask_name_text (patient->last_name, patient->first_name, patient->middle_name, patient->suffix,
+                        plain, sizeof plain);
+    else
+    if (subscriber)
+        mask_name_text (subscriber->last_name, subscriber->first_name, subscriber->middle_name,
+                        subscriber->suffix, plain, sizeof plain);
+    else
+        *plain = 0;
+    server_call_phi (call, MASK_FIELD_NAME, "patient_name", plain, shown, sizeof shown);
+    codec_set_text (&record->patient_name, shown);
+
+    const char *dob = patient? patient->birth_date: subscriber? subscriber->birth_date: "";
+    server_call_phi (call, MASK_FIELD_DOB, "patient_dob", dob, shown, sizeof shown);
+    codec_set_text (&record->patient_dob, shown);
+
+    server_call_phi (call, MASK_FIELD_MEMBER_ID, "member_id", subscriber? subscriber->member_id: "",
+                     shown, sizeof shown);
+    codec_set_text (&record->member_id, shown);
+
+    const Address *address = patient && patient->address? patient->address
+                           : subscriber? subscriber->address: NULL;
+    mask_address_text (address, plain, sizeof plain);
+    server_call_phi (call, MASK_FIELD_ADDRESS, "patient_address", plain, shown, sizeof shown);
+    codec_set_text (&record->patient_address, shown);
+
+    sodium_memzero (plain, sizeof plain);
+    sodium_memzero (shown, sizeof shown);
+    codec_free (claim);
+}
+
 static int
 s_show (server_call_t *call)
 {
@@ -164,6 +225,7 @@ s_show (server_call_t *call)
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.Show: no claim '%s'", request->pcn);
     }
     server_call_subject (call, record->pcn);
+    s_place_patient (call, record);
     server_call_reply (call, s_for_reply (record));
     codec_free (record);
     return 0;
@@ -359,9 +421,11 @@ s_scope_follow_up (server_call_t *call)
 }
 
 const server_method_t claims_read_methods [] = {
-    { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list,      SERVER_LIST, NULL },
-    { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show,      SERVER_SUBJECT, s_scope_key },
-    { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up, SERVER_SUBJECT, s_scope_follow_up },
-    { "claims.ListFollowUp", "claims.read", &due_request__descriptor,    s_due,       SERVER_LIST, NULL },
+    { "claims.List",     "claims.read", &claim_list_request__descriptor, s_list,      SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "claims.Show",     "claims.read", &claim_key__descriptor,          s_show,      SERVER_SUBJECT, s_scope_key,
+      .phi = MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) | MASK_NEED (MASK_FIELD_ADDRESS)
+           | MASK_NEED (MASK_FIELD_MEMBER_ID) },
+    { "claims.FollowUp", "claims.work", &follow_up_request__descriptor,  s_follow_up, SERVER_SUBJECT, s_scope_follow_up, SERVER_NO_PHI },
+    { "claims.ListFollowUp", "claims.read", &due_request__descriptor,    s_due,       SERVER_LIST, NULL, SERVER_NO_PHI },
     { NULL }
 };

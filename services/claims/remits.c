@@ -730,11 +730,11 @@ s_scope_match (server_call_t *call)
 
 const server_method_t claims_remit_methods [] = {
     //  An 835 pays claims of every queue: internal only.
-    { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file,       SERVER_INTERNAL, NULL },
-    { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions, SERVER_LIST, NULL },
+    { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions, SERVER_LIST, NULL, SERVER_NO_PHI },
     { "claims.MatchException", "claims.post", &match_exception_request__descriptor, s_match_exception, SERVER_SUBJECT,
-      s_scope_match },
+      s_scope_match, SERVER_NO_PHI },
     //  Credits are rows of claims: a vendor sees those of its own claims.
-    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits,    SERVER_LIST, NULL },
+    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits,    SERVER_LIST, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -554,6 +554,6 @@ submit_committed (claims_t *self)
 
 const server_method_t claims_submit_methods [] = {
     //  Writes every ready claim of every queue (filters are not scope): internal only.
-    { "claims.Submit", "claims.submit", &submit_claims_request__descriptor, s_submit, SERVER_INTERNAL, NULL },
+    { "claims.Submit", "claims.submit", &submit_claims_request__descriptor, s_submit, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

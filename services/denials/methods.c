@@ -58,6 +58,6 @@ s_list (server_call_t *call)
 }
 
 const server_method_t denials_methods [] = {
-    { "denials.List", "denials.read", &denial_list_request__descriptor, s_list, SERVER_LIST, NULL },
+    { "denials.List", "denials.read", &denial_list_request__descriptor, s_list, SERVER_LIST, NULL, SERVER_NO_PHI },
     { NULL }
 };

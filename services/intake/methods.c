@@ -277,12 +277,12 @@ s_scope_queue (server_call_t *call)
 }
 
 const server_method_t intake_methods [] = {
-    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit,          SERVER_INTERNAL, NULL },
-    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch,       SERVER_INTERNAL, NULL },
-    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections, SERVER_LIST, NULL },
-    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create,    SERVER_INTERNAL, NULL },
-    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase, SERVER_INTERNAL, NULL },
-    { "queue.List",            "queue.read",    NULL,                                 s_queue_list,      SERVER_LIST, NULL },
-    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, s_scope_queue },
+    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit,          SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections, SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create,    SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "queue.List",            "queue.read",    NULL,                                 s_queue_list,      SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, s_scope_queue, SERVER_NO_PHI },
     { NULL }
 };

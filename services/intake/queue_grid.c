@@ -346,9 +346,9 @@ s_scope_contacts (server_call_t *call)
 }
 
 const server_method_t queue_grid_methods [] = {
-    { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set },
-    { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL },
-    { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set },
-    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts },
+    { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set, SERVER_NO_PHI },
+    { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set, SERVER_NO_PHI },
+    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts, SERVER_NO_PHI },
     { NULL }
 };

@@ -501,11 +501,11 @@ s_rebuild (server_call_t *call)
 }
 
 const server_method_t metrics_methods [] = {
-    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi,       SERVER_LIST, NULL },
-    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging,     SERVER_LIST, NULL },
-    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend,     SERVER_LIST, NULL },
-    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard, SERVER_LIST, NULL },
-    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill,     SERVER_LIST, NULL },
-    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild,   SERVER_INTERNAL, NULL },
+    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi,       SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging,     SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend,     SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard, SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill,     SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -14,6 +14,10 @@
 # folders; every folder under data/ must be 0700 and every file 0600.
 # Positive controls: the same search finds them in the input files, and in
 # the outbound 837P files, so the search can fail.
+# Patients are also viewed (`claims show` as admin, issue 14): the answers
+# hold the PHI in full (a control too), and the access records those views
+# leave on the audit stream, in the broker's and the services' stores, name
+# the fields shown, never their values.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/phi-at-rest.sh
@@ -70,6 +74,13 @@ for file in sim/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims
 DENIED="$(python3 -c 'import json; print([c["pcn"] for c in json.load(open("sim.json"))["claims"] if c["status"] == "denied"][0])')"
 ctl claims correct "$DENIED" --reason "corrected codes" --total 99.00 >/dev/null || fail "claims correct"
 ctl claims submit >/dev/null || fail "second claims submit"
+mkdir shown
+python3 -c 'import json,sys; print("\n".join(c["pcn"] for c in json.load(sys.stdin)[:10]))' \
+    < <(ctl claims list --limit 10 --json) >shown.txt
+while read -r pcn; do
+    ctl claims show "$pcn" --json >"shown/$pcn.json" || fail "claims show $pcn"
+done <shown.txt
+[[ "$(wc -l <shown.txt)" -eq 10 ]] || fail "claims list gave $(wc -l <shown.txt) claims to show"
 "$ROOT/scripts/run" stop >/dev/null 2>&1
 
 # The search: every term of the input's patient and subscriber loops.
@@ -137,6 +148,9 @@ find "$DATA/outbound" -name '*.x12' -type f | sort >outbound.txt
 python3 scan.py file $(cat outbound.txt) >control2.txt
 awk -F'\t' '$2 > 0 { any = 1 } END { exit !any }' control2.txt && ok "the search finds them in the outbound 837P files" \
     || fail "the search finds nothing in the outbound files"
+python3 scan.py file shown/*.json >control3.txt
+awk -F'\t' '$2 == 0 { bad = 1 } END { exit bad }' control3.txt && ok "the search finds them in every claims show admin ran" \
+    || fail "a claims show as admin holds no patient data: $(cat control3.txt)"
 
 # Every store.
 find "$DATA" -name data.mdb -printf '%h\n' | sort >stores.txt

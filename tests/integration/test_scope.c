@@ -27,6 +27,18 @@
     Afterwards admin's claims, exceptions, queues and rejections are the
     same bytes as before. And acme's agent still sees its own: claims.Show
     of a q-acme claim is OK and claims.List holds only q-acme claims.
+
+    Minimum necessary (issue 14, docs/access.md): `rcmqctl --as NAME
+    claims show PCN --json` of that q-acme claim, as acme's vendor-agent,
+    an internal-biller and a leader. The patient's name, DOB, member id
+    and address expected are the generator's records (gen-837 --expect),
+    never rcmq's: the agent's output must hold none of the plaintext DOB
+    (CCYYMMDD or ISO), member id, street line, postal code or first name,
+    and the masked forms ("J. SMITH", "1973", "****8139", "IL"); the
+    biller's holds each in full (so the search above can fail); the
+    leader's has the keys, empty. On the audit stream, each claims.Show
+    AccessEvent lists the fields returned with their form: four ":masked"
+    for the agent, four ":full" for the biller, none for the leader.
 */
 #include "suites.h"
 #include "harness.h"
@@ -65,6 +77,7 @@ typedef struct {
     char acme_pcn [64];             //  a claim of q-acme, for acme's agent
     char exception_id [192];
     char batch_id [96];
+    json_t *generated;              //  gen-837's records (--expect)
     char *secrets [SCOPE_MAX_SECRETS];
     size_t secret_count;
     size_t calls;
@@ -343,7 +356,9 @@ s_start (s_run_t *run)
     run->keys = harness_path (run->harness, "keys");
     harness_check (run, s_keys_add (run, "zeta-agent", "vendor-agent", "zeta") == 0
                && s_keys_add (run, "zeta-lead", "vendor-lead", "zeta") == 0
-               && s_keys_add (run, "acme-agent", "vendor-agent", "acme") == 0, "rcmqctl keys add failed");
+               && s_keys_add (run, "acme-agent", "vendor-agent", "acme") == 0
+               && s_keys_add (run, "biller", "internal-biller", "internal") == 0
+               && s_keys_add (run, "boss", "leader", "internal") == 0, "rcmqctl keys add failed");
     const char *dir = harness_dir (run->harness);
     for (size_t i = 1; s_services [i]; i++) {
         harness_config_append (run->harness, "%s\n    api = \"tcp://127.0.0.1:%d\"\n", s_services [i],
@@ -400,7 +415,7 @@ s_prepare (s_run_t *run)
             snprintf (run->pcn, sizeof run->pcn, "%s", pcn);
     }
     s_wait_t wait = { run, json_array_size (records) + 1 };
-    json_decref (generated);
+    run->generated = generated;
     harness_check (run, *run->pcn, "gen-837 accepted no claim");
     if (rc || !*run->pcn)
         return false;
@@ -506,6 +521,181 @@ s_in_scope_still_works (s_run_t *run, const uint8_t *all, size_t size)
     zcert_destroy (&acme);
 }
 
+//  --------------------------------------------------------------------------
+//  The patient, per role (minimum necessary)
+
+//  gen-837's record of a PCN, or NULL.
+static json_t *
+s_generated (s_run_t *run, const char *pcn)
+{
+    json_t *records = json_object_get (run->generated, "claims");
+    for (size_t i = 0; i < json_array_size (records); i++) {
+        json_t *record = json_array_get (records, i);
+        const char *id = json_string_value (json_object_get (record, "pcn"));
+        if (id && streq (id, pcn))
+            return record;
+    }
+    return NULL;
+}
+
+static const char *
+s_text (json_t *object, const char *key)
+{
+    const char *text = json_string_value (json_object_get (object, key));
+    return text? text: "";
+}
+
+//  `rcmqctl --as NAME --json claims show PCN`: the output as text (caller
+//  frees), NULL when it printed no JSON object.
+static char *
+s_show_as (s_run_t *run, const char *name, const char *pcn, json_t **json)
+{
+    int rc;
+    *json = s_ctl (run, &rc, 20000, "--as", name, "claims", "show", pcn, NULL);
+    harness_check (run, rc == 0 && json_is_object (*json), "rcmqctl --as %s claims show %s: exit %d", name, pcn, rc);
+    return json_is_object (*json)? json_dumps (*json, JSON_SORT_KEYS): NULL;
+}
+
+//  The claims.Show AccessEvents of an actor on the audit stream (acme's
+//  agent has one more, from s_in_scope_still_works), each of which must
+//  list the fields expected.
+typedef struct {
+    const char *actor;
+    const char *pcn;
+    const char *expected;       //  comma-separated
+    size_t found;
+    size_t wrong;
+    char fields [256];          //  of the last one not as expected
+} s_shown_t;
+
+static bool
+s_audit_show (const Event *event, void *arg)
+{
+    s_shown_t *shown = (s_shown_t *) arg;
+    AccessEvent *access = streq (event->type, "access")
+        ? (AccessEvent *) codec_decode (&access_event__descriptor, event->payload.data, event->payload.len): NULL;
+    if (access && streq (access->method, "claims.Show") && streq (access->actor_name, shown->actor)
+    &&  access->n_subjects == 1 && streq (access->subjects [0], shown->pcn)) {
+        shown->found++;
+        char fields [256] = "";
+        for (size_t i = 0; i < access->n_phi_fields; i++)
+            snprintf (fields + strlen (fields), sizeof fields - strlen (fields),
+                      "%s%s", i? ",": "", access->phi_fields [i]);
+        if (!streq (fields, shown->expected)) {
+            shown->wrong++;
+            snprintf (shown->fields, sizeof shown->fields, "%s", fields);
+        }
+    }
+    codec_free (access);
+    return true;
+}
+
+//  Reads the audit stream until actor's claims.Show of pcn is on it (the
+//  outbox relays it after the call's commit) or 30 s pass.
+static void
+s_audit_find (s_run_t *run, s_shown_t *shown)
+{
+    char replay [128];
+    harness_config_value (run->harness, "broker", "replay", replay, sizeof replay);
+    char *broker_key = transport_load_public_key (run->keys, "broker");
+    zcert_t *service = transport_load_secret (run->keys, "audit");
+    uint64_t deadline = harness_now_ms () + (uint64_t) harness_scaled_ms (30000);
+    while (broker_key && service && !shown->found && harness_now_ms () < deadline) {
+        harness_replay (replay, service, broker_key, "audit", "test-scope-phi", 1000, 5000,
+                        s_audit_show, shown, NULL);
+        if (!shown->found)
+            harness_sleep_ms (250);
+    }
+    zcert_destroy (&service);
+    free (broker_key);
+}
+
+static void
+s_phi_by_role (s_run_t *run)
+{
+    json_t *record = s_generated (run, run->acme_pcn);
+    harness_check (run, record != NULL, "gen-837 has no record of %s", run->acme_pcn);
+    if (!record)
+        return;
+    //  The patient: the dependant when there is one, else the subscriber;
+    //  the member id is the subscriber's.
+    json_t *subscriber = json_object_get (record, "subscriber");
+    json_t *person = json_is_object (json_object_get (record, "patient"))
+                   ? json_object_get (record, "patient"): subscriber;
+    json_t *address = json_object_get (person, "address");
+    const char *last = s_text (person, "last_name"), *first = s_text (person, "first_name");
+    const char *dob = s_text (person, "birth_date"), *member_id = s_text (subscriber, "member_id");
+    const char *line1 = s_text (address, "line1"), *postal = s_text (address, "postal_code");
+    const char *state = s_text (address, "state"), *city = s_text (address, "city");
+    harness_check (run, strlen (dob) == 8 && strlen (member_id) > 4 && *line1 && *first,
+                   "gen-837's record of %s lacks the patient (dob '%s')", run->acme_pcn, dob);
+    char iso_dob [16], full_name [128], full_address [256], masked_name [128], masked_id [16];
+    snprintf (iso_dob, sizeof iso_dob, "%.4s-%.2s-%.2s", dob, dob + 4, dob + 6);
+    snprintf (full_name, sizeof full_name, "%s, %s", last, first);
+    snprintf (full_address, sizeof full_address, "%s, %s, %s %s", line1, city, state, postal);
+    snprintf (masked_name, sizeof masked_name, "%c. %s", *first, last);
+    snprintf (masked_id, sizeof masked_id, "****%s", member_id + (strlen (member_id) > 4? strlen (member_id) - 4: 0));
+
+    //  acme's agent: the same keys, masked, and none of the plaintext.
+    json_t *json;
+    char *text = s_show_as (run, "acme-agent", run->acme_pcn, &json);
+    const char *plain [] = { dob, iso_dob, member_id, line1, postal, first, NULL };
+    for (size_t i = 0; text && plain [i]; i++)
+        harness_check (run, !strstr (text, plain [i]), "acme's vendor-agent sees '%s' of %s's patient",
+                       plain [i], run->acme_pcn);
+    char year [8];
+    snprintf (year, sizeof year, "%.4s", dob);
+    harness_check (run, json && streq (s_text (json, "patient_name"), masked_name)
+                   && streq (s_text (json, "patient_dob"), year)
+                   && streq (s_text (json, "member_id"), masked_id)
+                   && streq (s_text (json, "patient_address"), state),
+                   "acme's vendor-agent: patient '%s' '%s' '%s' '%s', expected '%s' '%s' '%s' '%s'",
+                   s_text (json, "patient_name"), s_text (json, "patient_dob"), s_text (json, "member_id"),
+                   s_text (json, "patient_address"), masked_name, year, masked_id, state);
+    free (text);
+    json_decref (json);
+
+    //  An internal biller: all of it, in full (the search above can fail).
+    text = s_show_as (run, "biller", run->acme_pcn, &json);
+    for (size_t i = 0; text && plain [i]; i++)
+        harness_check (run, strstr (text, plain [i]) || plain [i] == iso_dob,
+                       "the internal biller does not see '%s' of %s's patient", plain [i], run->acme_pcn);
+    harness_check (run, json && streq (s_text (json, "patient_name"), full_name)
+                   && streq (s_text (json, "patient_dob"), dob)
+                   && streq (s_text (json, "member_id"), member_id)
+                   && streq (s_text (json, "patient_address"), full_address),
+                   "internal biller: patient '%s' '%s' '%s' '%s', expected '%s' '%s' '%s' '%s'",
+                   s_text (json, "patient_name"), s_text (json, "patient_dob"), s_text (json, "member_id"),
+                   s_text (json, "patient_address"), full_name, dob, member_id, full_address);
+    free (text);
+    json_decref (json);
+
+    //  A leader reads figures: the keys are there, empty.
+    text = s_show_as (run, "boss", run->acme_pcn, &json);
+    static const char *keys [] = { "patient_name", "patient_dob", "member_id", "patient_address", NULL };
+    for (size_t i = 0; json && keys [i]; i++)
+        harness_check (run, json_is_string (json_object_get (json, keys [i])) && !*s_text (json, keys [i]),
+                       "leader: %s is '%s', expected \"\"", keys [i], s_text (json, keys [i]));
+    free (text);
+    json_decref (json);
+
+    //  Each view is an audited access naming the fields and their form.
+    static const struct {
+        const char *actor, *fields;
+    } views [] = {
+        { "acme-agent", "patient_name:masked,patient_dob:masked,member_id:masked,patient_address:masked" },
+        { "biller",     "patient_name:full,patient_dob:full,member_id:full,patient_address:full" },
+        { "boss",       "" },
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views [0]; i++) {
+        s_shown_t shown = { views [i].actor, run->acme_pcn, views [i].fields, 0, 0, "" };
+        s_audit_find (run, &shown);
+        harness_check (run, shown.found >= 1 && shown.wrong == 0,
+                       "audit: %zu claims.Show of %s by %s, %zu with fields '%s', expected '%s'", shown.found,
+                       run->acme_pcn, views [i].actor, shown.wrong, shown.fields, views [i].fields);
+    }
+}
+
 START_TEST (test_every_method_out_of_scope)
 {
     s_run_t run;
@@ -525,6 +715,8 @@ START_TEST (test_every_method_out_of_scope)
                      "admin's %s changed while out-of-scope vendors called every method", names [i]);
         if (before [0])
             s_in_scope_still_works (&run, zchunk_data (before [0]), zchunk_size (before [0]));
+        if (*run.acme_pcn)
+            s_phi_by_role (&run);
         for (int i = 0; i < 4; i++) {
             zchunk_destroy (&before [i]);
             zchunk_destroy (&after [i]);
@@ -543,6 +735,7 @@ START_TEST (test_every_method_out_of_scope)
     for (size_t i = 0; i < run.secret_count; i++)
         free (run.secrets [i]);
     zcert_destroy (&run.admin);
+    json_decref (run.generated);
     if (run.harness)
         harness_destroy (&run.harness, run.failed > 0);
     ck_assert_msg (run.failed == 0, "%d check(s) failed:\n%s", run.failed, run.failures);

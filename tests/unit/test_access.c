@@ -172,7 +172,8 @@ static const s_case_t s_phi_cases [] = {
       { "phi.unmask", "phi.bulk", "access.approve", "access.request", "access.review", NULL } },
     { "leader",
       { NULL },
-      { "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.approve", NULL } },
+      //  "*.read" reads figures, not patients: no phi.read.
+      { "phi.read", "phi.unmask", "phi.export", "phi.bulk", "access.request", "access.approve", NULL } },
     { "internal-lead",
       { "phi.read", "phi.bulk", "access.request", "access.revoke", "access.confirm", NULL },
       { "phi.unmask", "phi.export", "access.approve", "access.review", NULL } },

@@ -7,7 +7,9 @@
     PCNs included: a fixed-size key once cut them, so the index named
     claims that did not exist); the ClaimEvent a change emits carries the
     record's amounts as they stand, so the figures downstream add up to
-    the ledger's; follow-up days come per payer from the config.
+    the ledger's; follow-up days come per payer from the config; the
+    patient fields claims.Show answers (PHI, opened from the sealed claim)
+    are never stored, whoever set them on a record put.
 */
 #include "suites.h"
 #include "claims.h"
@@ -276,6 +278,40 @@ START_TEST (test_copy_and_set_text)
 }
 END_TEST
 
+START_TEST (test_patient_fields_never_stored)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *record = s_record ("P1", "ready", 10000);
+    codec_set_text (&record->patient_name, "SMITH, ANN Q");
+    codec_set_text (&record->patient_dob, "19570304");
+    codec_set_text (&record->member_id, "XQZ123456789");
+    codec_set_text (&record->patient_address, "123 MAIN ST, SPRINGFIELD, IL 62701");
+    s_put (&test, record, "", NULL);
+    //  The caller's record is left as it was.
+    ck_assert_str_eq (record->member_id, "XQZ123456789");
+    ClaimRecord *stored = s_get (&test, "P1");
+    ck_assert_ptr_nonnull (stored);
+    ck_assert_str_eq (stored->patient_name, "");
+    ck_assert_str_eq (stored->patient_dob, "");
+    ck_assert_str_eq (stored->member_id, "");
+    ck_assert_str_eq (stored->patient_address, "");
+    ck_assert_int_eq (stored->charge_cents, 10000);
+    //  Nor anywhere in the stored bytes.
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    MDB_val value;
+    ck_assert_int_eq (store_get (test.claims.store, txn, "claims", "P1", 2, &value), 0);
+    const char *plain [] = { "SMITH", "19570304", "XQZ123456789", "MAIN ST", NULL };
+    for (size_t i = 0; plain [i]; i++)
+        ck_assert_msg (!memmem (value.mv_data, value.mv_size, plain [i], strlen (plain [i])),
+                       "'%s' stored in the clear", plain [i]);
+    store_read_end (&txn);
+    codec_free (stored);
+    codec_free (record);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_follow_up_days)
 {
     s_test_t test;
@@ -298,6 +334,7 @@ ledger_suite (void)
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);
+    tcase_add_test (tc, test_patient_fields_never_stored);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -217,6 +217,51 @@ START_TEST (test_claim_for_others)
 }
 END_TEST
 
+//  The text forms answers carry (claims.Show's patient_name and
+//  patient_address) and mask_text reading them back: the masked form is
+//  what the issue names, and never a part of the street or city.
+START_TEST (test_text_forms)
+{
+    char out [128], masked [64];
+    ck_assert_str_eq (mask_name_text ("SMITH", "ANN", "Q", "JR", out, sizeof out), "SMITH, ANN Q JR");
+    ck_assert_str_eq (mask_text (MASK_FIELD_NAME, out, masked, sizeof masked), "A. SMITH");
+    ck_assert_str_eq (mask_name_text ("VAN DYKE", "ann", "", "", out, sizeof out), "VAN DYKE, ann");
+    ck_assert_str_eq (mask_text (MASK_FIELD_NAME, out, masked, sizeof masked), "A. VAN DYKE");
+    ck_assert_str_eq (mask_name_text ("CHER", "", "", "", out, sizeof out), "CHER");
+    ck_assert_str_eq (mask_text (MASK_FIELD_NAME, out, masked, sizeof masked), "CHER");
+    ck_assert_str_eq (mask_name_text ("", "ANN", NULL, NULL, out, sizeof out), "ANN");
+    ck_assert_str_eq (mask_name_text (NULL, NULL, NULL, NULL, out, sizeof out), "");
+
+    Address address = ADDRESS__INIT;
+    address.line1 = (char *) "123 MAIN ST";
+    address.line2 = (char *) "APT 4";
+    address.city = (char *) "SPRINGFIELD";
+    address.state = (char *) "IL";
+    address.postal_code = (char *) "62701-1234";
+    ck_assert_str_eq (mask_address_text (&address, out, sizeof out), "123 MAIN ST, APT 4, SPRINGFIELD, IL 62701-1234");
+    ck_assert_str_eq (mask_text (MASK_FIELD_ADDRESS, out, masked, sizeof masked), "IL");
+    address.line2 = (char *) "";
+    address.postal_code = (char *) "";
+    ck_assert_str_eq (mask_address_text (&address, out, sizeof out), "123 MAIN ST, SPRINGFIELD, IL");
+    ck_assert_str_eq (mask_text (MASK_FIELD_ADDRESS, out, masked, sizeof masked), "IL");
+    ck_assert_str_eq (mask_address_text (NULL, out, sizeof out), "");
+    //  No state: nothing, not the first letters of a street or city.
+    address.state = (char *) "";
+    ck_assert_str_eq (mask_address_text (&address, out, sizeof out), "123 MAIN ST, SPRINGFIELD");
+    ck_assert_str_eq (mask_text (MASK_FIELD_ADDRESS, out, masked, sizeof masked), "");
+    ck_assert_str_eq (mask_address_state ("PO BOX 12", masked, sizeof masked), "");
+    ck_assert_str_eq (mask_address_state ("9 ELM RD, ST LOUIS", masked, sizeof masked), "");
+    ck_assert_str_eq (mask_address_state ("9 ELM RD, OK", masked, sizeof masked), "OK");
+    ck_assert_str_eq (mask_address_state ("9 ELM RD, il 62701", masked, sizeof masked), "IL");
+    ck_assert_str_eq (mask_address_state ("", masked, sizeof masked), "");
+    ck_assert_str_eq (mask_address_state (NULL, masked, sizeof masked), "");
+
+    ck_assert_str_eq (mask_text (MASK_FIELD_DOB, "19570304", masked, sizeof masked), "1957");
+    ck_assert_str_eq (mask_text (MASK_FIELD_MEMBER_ID, "M274048139", masked, sizeof masked), "****8139");
+    ck_assert_str_eq (mask_text (MASK_FIELD_COUNT, "19570304", masked, sizeof masked), "");
+}
+END_TEST
+
 Suite *
 mask_suite (void)
 {
@@ -227,6 +272,7 @@ mask_suite (void)
     tcase_add_test (tc, test_masked_forms);
     tcase_add_test (tc, test_claim_for_a_vendor_agent);
     tcase_add_test (tc, test_claim_for_others);
+    tcase_add_test (tc, test_text_forms);
     suite_add_tcase (suite, tc);
     return suite;
 }

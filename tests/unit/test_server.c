@@ -23,9 +23,20 @@
       cache      a resent request id is answered from the reply cache (the
                  handler does not run again); the cache is bounded by bytes
                  and by age, and a reply larger than the bound is not kept.
+      phi        server_call_phi, the one rule for PHI in answers (issue
+                 14): every role x every field as the mask table and the
+                 permissions say, a field the entry does not declare
+                 refused, no phi.read shows nothing, phi.unmask and a
+                 break-glass lift the mask, a list's rows are masked
+                 without phi.bulk (called directly, on a call built here);
+                 and through the real server: the forms in the reply, the
+                 AccessEvent's phi_fields, an undeclared field failing the
+                 call INTERNAL with nothing of it answered, and
+                 <service>.Methods listing each method's PHI fields.
 */
 #include "suites.h"
 #include "server.h"
+#include "access.h"
 #include "client.h"
 #include "transport.h"
 #include "intake.pb-c.h"      //  QueueId: the test methods' body
@@ -165,6 +176,24 @@ s_broken (server_call_t *call)
     return store_fail (call->store, "test.Broken fails on purpose");
 }
 
+//  test.Patient {id}: a patient's name and DOB through server_call_phi,
+//  "<name>|<dob>"; id "undeclared" also places the member id, which the
+//  entry does not declare; id "refuse" fails after placing them.
+static int
+s_patient (server_call_t *call)
+{
+    char name [64], dob [16], member_id [16];
+    server_call_phi (call, MASK_FIELD_NAME, "patient_name", "SMITH, ANN Q", name, sizeof name);
+    server_call_phi (call, MASK_FIELD_DOB, "patient_dob", "19570304", dob, sizeof dob);
+    if (streq (((QueueId *) call->body)->id, "undeclared"))
+        server_call_phi (call, MASK_FIELD_MEMBER_ID, "member_id", "XQZ123456789", member_id, sizeof member_id);
+    if (streq (((QueueId *) call->body)->id, "refuse"))
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION, "test.Patient: refused after placing");
+    char text [128];
+    snprintf (text, sizeof text, "%s|%s", name, dob);
+    return s_reply_text (call, text);
+}
+
 //  test.Cached: the bytes the reply cache holds now (call without an id,
 //  so this reply is not cached itself).
 static int
@@ -176,18 +205,20 @@ s_cached (server_call_t *call)
 }
 
 static const server_method_t s_methods [] = {
-    { "test.Echo",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_UNSCOPED, NULL },
-    { "test.Big",     "claims.read", &queue_id__descriptor, s_big,     SERVER_UNSCOPED, NULL },
-    { "test.Show",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_SUBJECT,  s_resolve },
-    { "test.List",    "claims.read", NULL,                  s_list,    SERVER_LIST,     NULL },
-    { "test.Rebuild", "claims.read", NULL,                  s_plain,   SERVER_INTERNAL, NULL },
-    { "test.Broken",  "claims.read", NULL,                  s_broken,  SERVER_UNSCOPED, NULL },
-    { "test.Cached",  "health.read", NULL,                  s_cached,  SERVER_UNSCOPED, NULL },
+    { "test.Echo",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Big",     "claims.read", &queue_id__descriptor, s_big,     SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Show",    "claims.read", &queue_id__descriptor, s_echo,    SERVER_SUBJECT,  s_resolve, SERVER_NO_PHI },
+    { "test.List",    "claims.read", NULL,                  s_list,    SERVER_LIST,     NULL, SERVER_NO_PHI },
+    { "test.Rebuild", "claims.read", NULL,                  s_plain,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "test.Broken",  "claims.read", NULL,                  s_broken,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Cached",  "health.read", NULL,                  s_cached,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Patient", "claims.read", &queue_id__descriptor, s_patient, SERVER_UNSCOPED, NULL,
+      MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) },
     { NULL }
 };
 
 static const server_method_t s_more_methods [] = {
-    { "test.Extra",   "claims.read", NULL,                  s_plain,   SERVER_UNSCOPED, NULL },
+    { "test.Extra",   "claims.read", NULL,                  s_plain,   SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { NULL }
 };
 
@@ -266,6 +297,7 @@ typedef struct {
     zcert_t *service;           //  role service: no claims.read
     zcert_t *stranger;          //  in no keyring
     zcert_t *carol;             //  admin whose key is revoked in a test
+    zcert_t *leader;            //  role leader: claims.read, no phi.read
 } s_test_t;
 
 static zcert_t *
@@ -299,6 +331,7 @@ s_setup_with_cache (s_test_t *test, size_t cache_bytes, uint64_t cache_ms)
     config->server_cert = zcert_new ();
     config->cache_bytes = cache_bytes;
     config->cache_ms = cache_ms;
+    test->leader = s_person (test, "lee", "leader", "internal");
     test->admin = s_person (test, "alice", "admin", "internal-ar");
     test->vendor = s_person (test, "victor", "vendor-agent", "acme");
     test->outsider = s_person (test, "olga", "vendor-agent", "other");
@@ -326,7 +359,7 @@ s_teardown (s_test_t *test)
     zactor_destroy (&test->server);
     zactor_destroy (&test->zap);
     zcert_t **certs [] = { &test->admin, &test->vendor, &test->outsider, &test->service,
-                           &test->stranger, &test->carol, &test->config.server_cert };
+                           &test->stranger, &test->carol, &test->leader, &test->config.server_cert };
     for (size_t i = 0; i < sizeof certs / sizeof certs [0]; i++)
         zcert_destroy (certs [i]);
     store_destroy (&test->config.store);
@@ -501,7 +534,7 @@ START_TEST (test_dispatch)
     MethodList *list = (MethodList *) codec_decode (&method_list__descriptor, reply->body.data, reply->body.len);
     ck_assert_ptr_nonnull (list);
     ck_assert_str_eq (list->service, "test");
-    ck_assert_uint_eq (list->n_methods, 9);
+    ck_assert_uint_eq (list->n_methods, 10);
     static const char *s_marks [][3] = {
         { "test.Echo", "unscoped", "QueueId" }, { "test.Show", "subject", "QueueId" },
         { "test.List", "list", "" }, { "test.Rebuild", "internal", "" },
@@ -867,6 +900,235 @@ START_TEST (test_configure)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  PHI in answers
+
+//  A call as the server builds one for a handler, enough for
+//  server_call_phi: the caller, the method entry, break-glass.
+typedef struct {
+    identity_t caller;
+    server_call_t call;
+} s_phi_call_t;
+
+static void
+s_phi_call (s_phi_call_t *phi, const char *role, const server_method_t *method, bool breakglass)
+{
+    memset (phi, 0, sizeof *phi);
+    snprintf (phi->caller.name, sizeof phi->caller.name, "someone");
+    snprintf (phi->caller.role, sizeof phi->caller.role, "%s", role);
+    phi->call.caller = &phi->caller;
+    phi->call.method = method;
+    phi->call.breakglass = breakglass;
+    phi->call.phi_fields = zlistx_new ();
+    zlistx_set_destructor (phi->call.phi_fields, (zlistx_destructor_fn *) zstr_free);
+}
+
+#define S_ALL_PHI (MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) \
+                   | MASK_NEED (MASK_FIELD_ADDRESS) | MASK_NEED (MASK_FIELD_MEMBER_ID))
+
+//  One patient's fields in the text forms handlers give: name, DOB,
+//  address, member id (mask_field_t order).
+static const char *s_phi_plain [MASK_FIELD_COUNT] = {
+    "SMITH, ANN Q", "19570304", "123 MAIN ST, SPRINGFIELD, IL 62701", "XQZ123456789"
+};
+static const char *s_masked [MASK_FIELD_COUNT] = { "A. SMITH", "1957", "IL", "****6789" };
+static const char *s_labels [MASK_FIELD_COUNT] = {
+    "patient_name", "patient_dob", "patient_address", "member_id"
+};
+
+//  What each role sees of each field on a one-patient answer, with no
+//  break-glass: F full, M masked, - nothing. Expected from the issue and
+//  docs/access.md, not from mask.c's table.
+static const struct {
+    const char *role;
+    const char *forms;          //  name, DOB, address, member id
+} s_role_forms [] = {
+    { "admin",           "FFFF" },
+    { "compliance",      "FFFF" },
+    { "internal-lead",   "FFFF" },
+    { "internal-biller", "FFFF" },
+    { "vendor-lead",     "MMMM" },
+    { "vendor-agent",    "MMMM" },
+    { "leader",          "----" },
+    { "service",         "----" },
+    { "no-such-role",    "----" },
+};
+
+//  Places every field as role through method; checks each against the
+//  expected forms (F, M, -) and the recorded phi_fields.
+static void
+s_check_forms (const char *role, const server_method_t *method, bool breakglass, const char *forms)
+{
+    s_phi_call_t phi;
+    s_phi_call (&phi, role, method, breakglass);
+    size_t recorded = 0;
+    for (int field = 0; field < MASK_FIELD_COUNT; field++) {
+        char out [128];
+        mask_form_t form = server_call_phi (&phi.call, (mask_field_t) field, s_labels [field],
+                                            s_phi_plain [field], out, sizeof out);
+        const char *want = forms [field] == 'F'? s_phi_plain [field]: forms [field] == 'M'? s_masked [field]: "";
+        mask_form_t want_form = forms [field] == 'F'? MASK_FULL: forms [field] == 'M'? MASK_MASKED: MASK_NONE;
+        ck_assert_msg (streq (out, want) && form == want_form, "%s%s on %s sees %s as '%s' (%s), expected '%s'",
+                       role, breakglass? " in break-glass": "", method->method, mask_field_name ((mask_field_t) field),
+                       out, mask_form_name (form), want);
+        if (want_form != MASK_NONE) {
+            //  Recorded for the audit, in order, with its form.
+            char entry [64];
+            snprintf (entry, sizeof entry, "%s:%s", s_labels [field], mask_form_name (want_form));
+            const char *at = (const char *) zlistx_last (phi.call.phi_fields);
+            ck_assert_msg (at && streq (at, entry), "%s: recorded '%s', expected '%s'", role, at? at: "", entry);
+            recorded++;
+        }
+    }
+    ck_assert_uint_eq (zlistx_size (phi.call.phi_fields), recorded);
+    ck_assert_str_eq (phi.call.phi_refused, "");
+    zlistx_destroy (&phi.call.phi_fields);
+}
+
+START_TEST (test_phi_rule_per_role_per_field)
+{
+    static const server_method_t show = { "test.Show", "claims.read", NULL, s_echo, SERVER_SUBJECT, s_resolve,
+                                          S_ALL_PHI };
+    for (size_t i = 0; i < sizeof s_role_forms / sizeof s_role_forms [0]; i++)
+        s_check_forms (s_role_forms [i].role, &show, false, s_role_forms [i].forms);
+}
+END_TEST
+
+START_TEST (test_phi_rule_lifts_and_limits)
+{
+    static const server_method_t show = { "test.Show", "claims.read", NULL, s_echo, SERVER_SUBJECT, s_resolve,
+                                          S_ALL_PHI };
+    static const server_method_t list = { "test.List", "claims.read", NULL, s_list, SERVER_LIST, NULL,
+                                          S_ALL_PHI };
+    //  A break-glass in force lifts the vendor's masks; it gives nothing to
+    //  a role that sees no PHI (no phi.read, no row).
+    s_check_forms ("vendor-agent", &show, true, "FFFF");
+    s_check_forms ("vendor-lead", &show, true, "FFFF");
+    s_check_forms ("leader", &show, true, "----");
+    s_check_forms ("service", &show, true, "----");
+    //  A list's rows are a bulk read: full only with phi.bulk (admins,
+    //  internal-leads), masked for the rest, break-glass or not.
+    s_check_forms ("admin", &list, false, "FFFF");
+    s_check_forms ("internal-lead", &list, false, "FFFF");
+    s_check_forms ("internal-biller", &list, false, "MMMM");
+    s_check_forms ("compliance", &list, false, "MMMM");
+    s_check_forms ("vendor-agent", &list, true, "MMMM");
+    s_check_forms ("vendor-agent", &list, false, "MMMM");
+    s_check_forms ("leader", &list, false, "----");
+    //  phi.unmask (admins) is what lifts a mask without break-glass: the
+    //  same full forms as the table gives internal staff.
+    ck_assert (access_allows ("admin", "phi.unmask"));
+    ck_assert (!access_allows ("internal-biller", "phi.unmask"));
+}
+END_TEST
+
+START_TEST (test_phi_rule_undeclared_field)
+{
+    //  Declares the DOB only: the member id is refused, not placed, and
+    //  named; the declared DOB still goes through as the rule says.
+    static const server_method_t dob_only = { "test.Dob", "claims.read", NULL, s_echo, SERVER_UNSCOPED, NULL,
+                                              MASK_NEED (MASK_FIELD_DOB) };
+    static const server_method_t none = { "test.None", "claims.read", NULL, s_echo, SERVER_UNSCOPED, NULL,
+                                          SERVER_NO_PHI };
+    s_phi_call_t phi;
+    s_phi_call (&phi, "admin", &dob_only, true);
+    char out [64] = "left over";
+    ck_assert_int_eq (server_call_phi (&phi.call, MASK_FIELD_MEMBER_ID, "member_id", "XQZ123456789",
+                                       out, sizeof out), MASK_NONE);
+    ck_assert_str_eq (out, "");
+    ck_assert_str_eq (phi.call.phi_refused, "member_id");
+    ck_assert_int_eq (server_call_phi (&phi.call, MASK_FIELD_DOB, "patient_dob", "19570304", out, sizeof out),
+                      MASK_FULL);
+    ck_assert_str_eq (out, "19570304");
+    zlistx_destroy (&phi.call.phi_fields);
+    //  A method declaring none places nothing.
+    s_phi_call (&phi, "internal-biller", &none, false);
+    for (int field = 0; field < MASK_FIELD_COUNT; field++) {
+        ck_assert_int_eq (server_call_phi (&phi.call, (mask_field_t) field, s_labels [field], s_phi_plain [field],
+                                           out, sizeof out), MASK_NONE);
+        ck_assert_str_eq (out, "");
+    }
+    ck_assert_str_eq (phi.call.phi_refused, "patient_name");
+    ck_assert_uint_eq (zlistx_size (phi.call.phi_fields), 0);
+    zlistx_destroy (&phi.call.phi_fields);
+    //  An empty value shows nothing and is not recorded as shown.
+    s_phi_call (&phi, "admin", &dob_only, false);
+    ck_assert_int_eq (server_call_phi (&phi.call, MASK_FIELD_DOB, "patient_dob", "", out, sizeof out), MASK_NONE);
+    ck_assert_uint_eq (zlistx_size (phi.call.phi_fields), 0);
+    zlistx_destroy (&phi.call.phi_fields);
+}
+END_TEST
+
+START_TEST (test_phi_through_the_server)
+{
+    s_test_t test;
+    s_setup (&test);
+    client_t *admin = s_client (&test, test.admin);
+    client_t *vendor = s_client (&test, test.vendor);
+    client_t *leader = s_client (&test, test.leader);
+    char *text = s_text (s_call (admin, "test.Patient", "p1"));
+    ck_assert_str_eq (text, "SMITH, ANN Q|19570304");
+    free (text);
+    text = s_text (s_call (vendor, "test.Patient", "p1"));
+    ck_assert_str_eq (text, "A. SMITH|1957");
+    free (text);
+    //  A leader reads claims (claims.read through *.read) but no patient.
+    text = s_text (s_call (leader, "test.Patient", "p1"));
+    ck_assert_str_eq (text, "|");
+    free (text);
+    //  A handler placing a field its entry does not declare: the call
+    //  fails, naming it, and nothing of the patient is answered.
+    Reply *reply = s_call (admin, "test.Patient", "undeclared");
+    ck_assert_uint_eq (reply->body.len, 0);
+    s_expect (reply, STATUS__INTERNAL, "test.Patient answers PHI field 'member_id' its method table entry does not declare");
+    //  A handler that fails after placing answered nothing of the patient.
+    s_expect (s_call (admin, "test.Patient", "refuse"), STATUS__FAILED_PRECONDITION, "refused after placing");
+
+    size_t count;
+    AccessEvent **audit = s_audit_read (&test, &count);
+    ck_assert_uint_eq (count, 5);
+    static const char *s_fields [][2] = {
+        { "patient_name:full", "patient_dob:full" },
+        { "patient_name:masked", "patient_dob:masked" },
+    };
+    for (int i = 0; i < 2; i++) {
+        ck_assert_str_eq (audit [i]->method, "test.Patient");
+        ck_assert_uint_eq (audit [i]->n_phi_fields, 2);
+        ck_assert_str_eq (audit [i]->phi_fields [0], s_fields [i][0]);
+        ck_assert_str_eq (audit [i]->phi_fields [1], s_fields [i][1]);
+    }
+    ck_assert_str_eq (audit [2]->actor_name, "lee");
+    ck_assert_uint_eq (audit [2]->n_phi_fields, 0);
+    ck_assert_int_eq (audit [3]->outcome, STATUS__INTERNAL);
+    ck_assert_uint_eq (audit [3]->n_phi_fields, 0);
+    ck_assert_int_eq (audit [4]->outcome, STATUS__FAILED_PRECONDITION);
+    ck_assert_uint_eq (audit [4]->n_phi_fields, 0);
+    s_audit_free (audit, count);
+
+    //  <service>.Methods says which answers carry PHI.
+    reply = s_call (admin, "test.Methods", NULL);
+    ck_assert_int_eq (reply->status, STATUS__OK);
+    MethodList *list = (MethodList *) codec_decode (&method_list__descriptor, reply->body.data, reply->body.len);
+    ck_assert_ptr_nonnull (list);
+    for (size_t i = 0; i < list->n_methods; i++) {
+        MethodInfo *info = list->methods [i];
+        if (streq (info->name, "test.Patient")) {
+            ck_assert_uint_eq (info->n_phi, 2);
+            ck_assert_str_eq (info->phi [0], "name");
+            ck_assert_str_eq (info->phi [1], "dob");
+        }
+        else
+            ck_assert_msg (info->n_phi == 0, "%s lists PHI", info->name);
+    }
+    codec_free (list);
+    codec_free (reply);
+    client_destroy (&admin);
+    client_destroy (&vendor);
+    client_destroy (&leader);
+    s_teardown (&test);
+}
+END_TEST
+
 Suite *
 server_suite (void)
 {
@@ -881,6 +1143,10 @@ server_suite (void)
     tcase_add_test (tc, test_reply_cache_bytes);
     tcase_add_test (tc, test_reply_cache_age);
     tcase_add_test (tc, test_configure);
+    tcase_add_test (tc, test_phi_rule_per_role_per_field);
+    tcase_add_test (tc, test_phi_rule_lifts_and_limits);
+    tcase_add_test (tc, test_phi_rule_undeclared_field);
+    tcase_add_test (tc, test_phi_through_the_server);
     suite_add_tcase (suite, tc);
     return suite;
 }
