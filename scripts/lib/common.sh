@@ -13,7 +13,7 @@ RCMQ_PACKAGES=(
     libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     liblmdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
     check libsubunit-dev
-    python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl
+    python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl curl
 )
 
 # The eight processes, in start order: the broker first, since every service
