@@ -14,6 +14,7 @@ RCMQ_PACKAGES=(
     liblmdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
     check libsubunit-dev
     python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl curl
+    chromium chromium-driver python3-selenium
 )
 
 # The eight processes, in start order: the broker first, since every service
