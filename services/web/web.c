@@ -28,10 +28,31 @@ web_new (service_t *service)
     self->service = service;
     config_t *config = service_config (service);
     auth_policy_default (&self->policy);
-    self->policy.idle_ms = (uint64_t) config_get_int (config, "web/idle-minutes", 30) * 60000ULL;
-    self->policy.session_ms = (uint64_t) config_get_int (config, "web/session-hours", 12) * 3600000ULL;
-    self->policy.lockout_failures = (uint32_t) config_get_int (config, "web/lockout-failures", 5);
-    self->policy.lockout_ms = (uint64_t) config_get_int (config, "web/lockout-minutes", 15) * 60000ULL;
+    //  Each setting in its range, or the start stops naming it: a session
+    //  that never idles out or a lockout after 0 failures is a typo.
+    static const struct {
+        const char *key;
+        int64_t fallback, min, max;
+    } s_settings [] = {
+        { "web/idle-minutes", 30, 1, 24 * 60 },
+        { "web/session-hours", 12, 1, 24 * 7 },
+        { "web/lockout-failures", 5, 1, 100 },
+        { "web/lockout-minutes", 15, 1, 24 * 60 },
+    };
+    int64_t values [4];
+    for (size_t i = 0; i < 4; i++) {
+        char error [256];
+        if (config_get_int_checked (config, s_settings [i].key, s_settings [i].fallback, s_settings [i].min,
+                                    s_settings [i].max, &values [i], error, sizeof error)) {
+            log_error ("bad setting", "error", json_string (error), NULL);
+            free (self);
+            return NULL;
+        }
+    }
+    self->policy.idle_ms = (uint64_t) values [0] * 60000ULL;
+    self->policy.session_ms = (uint64_t) values [1] * 3600000ULL;
+    self->policy.lockout_failures = (uint32_t) values [2];
+    self->policy.lockout_ms = (uint64_t) values [3] * 60000ULL;
     const char *cost = config_get (config, "web/pwhash", "interactive");
     size_t c = 0;
     while (c < sizeof s_costs / sizeof s_costs [0] && !streq (s_costs [c].name, cost))
