@@ -75,6 +75,7 @@ void        http_page_end (http_request_t *request);
 //  The pages (pages.c): each fills request's response.
 typedef void (page_fn) (http_request_t *request);
 page_fn pages_overview, pages_overview_csv, pages_aging, pages_aging_csv,
-        pages_drill, pages_drill_csv, pages_scorecard, pages_scorecard_csv, pages_pending;
+        pages_drill, pages_drill_csv, pages_scorecard, pages_scorecard_csv,
+        pages_denials, pages_denials_csv, pages_pending;
 
 #endif

@@ -680,6 +680,131 @@ pages_scorecard_csv (http_request_t *request)
 }
 
 //  --------------------------------------------------------------------------
+//  Denials: by root-cause category, by payer, and the rate over time
+
+//  The categories any group has, in name order (a list to free, not its
+//  strings: they are the reply's).
+static zlistx_t *
+s_categories (const KpiReply *reply)
+{
+    zlistx_t *names = zlistx_new ();
+    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
+    for (size_t g = 0; g < reply->n_groups; g++)
+        for (size_t d = 0; d < reply->groups [g]->n_denials; d++)
+            if (!zlistx_find (names, reply->groups [g]->denials [d]->code))
+                zlistx_add_end (names, reply->groups [g]->denials [d]->code);
+    zlistx_sort (names);
+    return names;
+}
+
+static const ReasonCount *
+s_reason (const KpiSet *set, const char *code)
+{
+    for (size_t d = 0; d < set->n_denials; d++)
+        if (streq (set->denials [d]->code, code))
+            return set->denials [d];
+    return NULL;
+}
+
+void
+pages_denials (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    http_page_begin (request, "Denials", "/denials");
+    html_t *out = request->body;
+    s_filter_form (request, "/denials", NULL, NULL);
+    html_printf (out, "<p>Denials adjudicated %s to %s by root-cause category, by payer (dollars denied). "
+                 "Select a bar for the denied claims behind it.</p>\n", reply->from, reply->to);
+    zlistx_t *names = s_categories (reply);
+    size_t n_series = zlistx_size (names), count = reply->n_groups;
+    const char **series = (const char **) zmalloc ((n_series + 1) * sizeof (char *));
+    size_t s = 0;
+    for (const char *name = (const char *) zlistx_first (names); name; name = (const char *) zlistx_next (names))
+        series [s++] = name;
+    svg_bar_t *bars = (svg_bar_t *) zmalloc ((count + 1) * sizeof (svg_bar_t));
+    int64_t *values = (int64_t *) zmalloc ((count + 1) * (n_series + 1) * sizeof (int64_t));
+    char **links = (char **) zmalloc ((count + 1) * sizeof (char *));
+    for (size_t g = 0; g < count; g++) {
+        const KpiSet *set = reply->groups [g];
+        for (s = 0; s < n_series; s++) {
+            const ReasonCount *reason = s_reason (set, series [s]);
+            values [g * n_series + s] = reason? reason->cents: 0;
+        }
+        html_t *link = html_new ();
+        filters_t keep = request->filters;
+        snprintf (keep.payer, sizeof keep.payer, "%s", set->key);
+        html_t *query = html_new ();
+        filters_query (&keep, query);
+        html_printf (link, "/drill?kpi=denied&%s", html_data (query));
+        html_destroy (&query);
+        size_t size;
+        links [g] = html_take (link, &size);
+        html_destroy (&link);
+        bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL, values + g * n_series };
+    }
+    int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
+    svg_stacked_bars (out, bars, count, series, n_series, width, 320, "Denied dollars by payer and category");
+    html_printf (out, "\n<h2>Initial denial rate by month</h2>\n");
+    s_sparkline (request, "initial_denial_rate", reply->as_of);
+    html_printf (out, "\n<table id=\"denials\"><caption>Denials by category (claims, dollars)</caption>"
+                 "<thead><tr><th scope=\"col\">category</th><th scope=\"col\">claims</th>"
+                 "<th scope=\"col\">dollars</th></tr></thead><tbody>\n");
+    for (size_t d = 0; d < reply->overall->n_denials; d++) {
+        const ReasonCount *reason = reply->overall->denials [d];
+        char cents [32];
+        html_cents (cents, sizeof cents, reason->cents);
+        html_printf (out, "<tr data-category=\"");
+        html_text (out, reason->code);
+        html_printf (out, "\"><th scope=\"row\">");
+        html_text (out, reason->code);
+        html_printf (out, "</th><td>%" PRId64 "</td><td data-cents=\"%" PRId64 "\">%s</td></tr>\n",
+                     reason->count, reason->cents, cents);
+    }
+    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
+                 "top denial patterns and the appeal overturn rate (the denials service does not serve them yet).</p></div>\n");
+    s_csv_link (request, "/denials.csv", NULL, NULL);
+    http_page_end (request);
+    for (size_t g = 0; g < count; g++)
+        free (links [g]);
+    free (links);
+    free (values);
+    free (bars);
+    free (series);
+    zlistx_destroy (&names);
+    codec_free (reply);
+}
+
+void
+pages_denials_csv (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    s_csv_begin (request, "denials");
+    html_t *out = request->body;
+    html_printf (out, "payer_id,category,claims,cents,from,to\r\n");
+    for (size_t g = 0; g < reply->n_groups; g++)
+        for (size_t d = 0; d < reply->groups [g]->n_denials; d++) {
+            const ReasonCount *reason = reply->groups [g]->denials [d];
+            html_csv (out, reply->groups [g]->key);
+            html_printf (out, ",");
+            html_csv (out, reason->code);
+            html_printf (out, ",%" PRId64 ",%" PRId64 ",%s,%s\r\n", reason->count, reason->cents, reply->from, reply->to);
+        }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
 //  Panels whose figures the services do not give yet
 
 void
@@ -690,8 +815,6 @@ pages_pending (http_request_t *request)
         const char *title;
         const char *waits;
     } s_pending [] = {
-        { "/denials",  "Denials",           "denials by category and payer over time, top patterns and overturn rate "
-                                            "(the denials work-item figures, issue 18's Denials panel)" },
         { "/work",     "Work",              "open, overdue and escalated work items by queue and team (the work-item "
                                             "model's figures)" },
         { "/queues",   "Queues & gates",    "each queue's phase and its gate criteria (the gates' figures)" },

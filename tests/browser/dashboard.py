@@ -176,7 +176,20 @@ def main():
             check(in_csv == filtered, "the CSV holds the page's figures (%d)" % len(in_csv),
                   repr(set(in_csv.items()) ^ set(filtered.items())))
 
-        for page, name in (("/scorecard", "scorecard"), ("/denials", "denials"), ("/work", "work"),
+        # Denials by category: the table is rcmqctl's list, the bars link to denied claims.
+        driver.get(args.url + "/denials")
+        table = [(row.get_attribute("data-category"), int(row.find_elements(By.TAG_NAME, "td")[0].text),
+                  int(row.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-cents")))
+                 for row in driver.find_elements(By.CSS_SELECTOR, "#denials tbody tr")]
+        want = [(d["category"], d["count"], d["cents"]) for d in ctl_json(args, "metrics", "kpi")["denials"]]
+        check(table and table == want, "denials by category equal rcmqctl --json metrics kpi's (%d)" % len(want),
+              "page %r, rcmqctl %r" % (table, want))
+        hrefs = [a.get_dom_attribute("href") or "" for a in driver.find_elements(By.CSS_SELECTOR, "svg.bars a.bar")]
+        check(hrefs and all("/drill?kpi=denied&" in h and "payer=" in h for h in hrefs),
+              "each payer's denial bar links to its denied claims")
+        shot(driver, args, "denials")
+
+        for page, name in (("/scorecard", "scorecard"), ("/work", "work"),
                            ("/queues", "queues"), ("/patients", "patients")):
             driver.get(args.url + page)
             shot(driver, args, name)
