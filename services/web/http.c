@@ -47,7 +47,8 @@ static const struct {
     { "GET",  "/denials",       false, ROUTE_SESSION, pages_denials },
     { "GET",  "/denials.csv",   false, ROUTE_SESSION, pages_denials_csv },
     { "GET",  "/work",          false, ROUTE_SESSION, pages_pending },
-    { "GET",  "/queues",        false, ROUTE_SESSION, pages_pending },
+    { "GET",  "/queues",        false, ROUTE_SESSION, pages_queues },
+    { "GET",  "/queues.csv",    false, ROUTE_SESSION, pages_queues_csv },
     { "GET",  "/patients",      false, ROUTE_SESSION, pages_pending },
 };
 #define ROUTE_COUNT (sizeof s_routes / sizeof s_routes [0])
@@ -88,16 +89,19 @@ http_call (http_request_t *request, const char *name, const char *method,
            void **reply_body, char *error, size_t size)
 {
     assert (request->signed_in);
-    assert (streq (name, "metrics"));       //  the one service pages read so far
+    //  The services pages read, each with its client slot.
+    client_t **client = streq (name, "metrics")? &request->metrics
+                      : streq (name, "intake")? &request->intake: NULL;
+    assert (client);
     *reply_body = NULL;
-    if (!request->metrics)
-        request->metrics = web_client_new (request->web, name, request->session.public_key,
-                                           request->session.secret_key, error, size);
-    if (!request->metrics)
+    if (!*client)
+        *client = web_client_new (request->web, name, request->session.public_key,
+                                  request->session.secret_key, error, size);
+    if (!*client)
         return STATUS__UNAVAILABLE;
-    Reply *reply = client_call (request->metrics, method, body);
+    Reply *reply = client_call (*client, method, body);
     if (!reply) {
-        snprintf (error, size, "%s", client_error (request->metrics));
+        snprintf (error, size, "%s", client_error (*client));
         return STATUS__UNAVAILABLE;
     }
     Status status = reply->status;
@@ -485,6 +489,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
     else
         s_serve (&request);
     client_destroy (&request.metrics);
+    client_destroy (&request.intake);
     auth_session_clear (&request.session);
 
     size_t size;

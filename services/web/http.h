@@ -50,6 +50,7 @@ typedef struct {
     char disposition [160];
     //  Clients with the user's key, made on first use, per service
     client_t *metrics;
+    client_t *intake;
 } http_request_t;
 
 //  A query parameter (NULL when absent) / a form field.
@@ -76,6 +77,6 @@ void        http_page_end (http_request_t *request);
 typedef void (page_fn) (http_request_t *request);
 page_fn pages_overview, pages_overview_csv, pages_aging, pages_aging_csv,
         pages_drill, pages_drill_csv, pages_scorecard, pages_scorecard_csv,
-        pages_denials, pages_denials_csv, pages_pending;
+        pages_denials, pages_denials_csv, pages_queues, pages_queues_csv, pages_pending;
 
 #endif

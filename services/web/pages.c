@@ -11,6 +11,7 @@
 #include "clock.h"
 
 #include "svg.h"
+#include "intake.pb-c.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -805,6 +806,142 @@ pages_denials_csv (http_request_t *request)
 }
 
 //  --------------------------------------------------------------------------
+//  Queues & gates: each queue's phase and teams (intake's queue.List) beside
+//  its figures (metrics.Kpi by queue); the gates' criteria are not served yet
+
+//  The KPIs a queue's row shows.
+static const char *const s_queue_kpis [] = {
+    "clean_claim_rate", "initial_denial_rate", "days_in_ar", "ar_cents", "received", NULL
+};
+
+static const KpiSet *
+s_group (const KpiReply *reply, const char *key)
+{
+    for (size_t g = 0; g < reply->n_groups; g++)
+        if (streq (reply->groups [g]->key, key))
+            return reply->groups [g];
+    return NULL;
+}
+
+static Status
+s_queues (http_request_t *request, QueueList **queues, KpiReply **figures, char *error, size_t size)
+{
+    *figures = NULL;
+    Status status = http_call (request, "intake", "queue.List", NULL, &queue_list__descriptor,
+                               (void **) queues, error, size);
+    if (status == STATUS__OK)
+        status = s_kpi (request, "metrics.Kpi", "queue", figures, error, size);
+    if (status != STATUS__OK)
+        codec_free (*queues);
+    return status;
+}
+
+void
+pages_queues (http_request_t *request)
+{
+    char error [600];
+    QueueList *queues;
+    KpiReply *figures;
+    Status status = s_queues (request, &queues, &figures, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+        return;
+    }
+    http_page_begin (request, "Queues & gates", "/queues");
+    html_t *out = request->body;
+    s_filter_form (request, "/queues", NULL, NULL);
+    html_printf (out, "<p>Each work queue's rollout phase (internal → pilot → vendor) and teams, with its figures "
+                 "for %s to %s. A queue's name opens the Overview for that queue.</p>\n"
+                 "<table id=\"queues\"><thead><tr><th scope=\"col\">queue</th><th scope=\"col\">name</th>"
+                 "<th scope=\"col\">phase</th><th scope=\"col\">owner team</th><th scope=\"col\">vendor team</th>",
+                 figures->from, figures->to);
+    for (const char *const *name = s_queue_kpis; *name; name++)
+        html_printf (out, "<th scope=\"col\">%s</th>", *name);
+    html_printf (out, "</tr></thead><tbody>\n");
+    for (size_t q = 0; q < queues->n_queues; q++) {
+        const Queue *queue = queues->queues [q];
+        filters_t keep = request->filters;
+        snprintf (keep.queue, sizeof keep.queue, "%s", queue->id);
+        html_t *query = html_new ();
+        filters_query (&keep, query);
+        html_printf (out, "<tr data-queue=\"");
+        html_text (out, queue->id);
+        html_printf (out, "\"><th scope=\"row\"><a href=\"/?");
+        html_text (out, html_data (query));
+        html_printf (out, "\">");
+        html_text (out, queue->id);
+        html_printf (out, "</a></th>");
+        html_destroy (&query);
+        const char *cells [] = { queue->name, queue->phase, queue->owner_team, queue->vendor_team };
+        for (size_t c = 0; c < 4; c++) {
+            html_printf (out, c == 1? "<td class=\"phase\">": "<td>");
+            html_text (out, cells [c]);
+            html_printf (out, "</td>");
+        }
+        const KpiSet *set = s_group (figures, queue->id);
+        for (const char *const *name = s_queue_kpis; *name; name++) {
+            const KpiValue *value = set? s_find (set, *name): NULL;
+            char text [64] = "-", json [64] = "null";
+            if (value) {
+                s_value_text (value, text, sizeof text);
+                s_value_json (value, json, sizeof json);
+            }
+            html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
+            html_text (out, json);
+            html_printf (out, "\">");
+            html_text (out, text);
+            html_printf (out, "</td>");
+        }
+        html_printf (out, "</tr>\n");
+    }
+    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
+                 "each queue's gate criteria and whether they pass (the gates' figures are not served yet).</p></div>\n");
+    s_csv_link (request, "/queues.csv", NULL, NULL);
+    http_page_end (request);
+    codec_free (queues);
+    codec_free (figures);
+}
+
+void
+pages_queues_csv (http_request_t *request)
+{
+    char error [600];
+    QueueList *queues;
+    KpiReply *figures;
+    Status status = s_queues (request, &queues, &figures, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+        return;
+    }
+    s_csv_begin (request, "queues");
+    html_t *out = request->body;
+    html_printf (out, "queue,name,phase,owner_team,vendor_team");
+    for (const char *const *name = s_queue_kpis; *name; name++)
+        html_printf (out, ",%s", *name);
+    html_printf (out, "\r\n");
+    for (size_t q = 0; q < queues->n_queues; q++) {
+        const Queue *queue = queues->queues [q];
+        const char *cells [] = { queue->id, queue->name, queue->phase, queue->owner_team, queue->vendor_team };
+        for (size_t c = 0; c < 5; c++) {
+            if (c)
+                html_printf (out, ",");
+            html_csv (out, cells [c]);
+        }
+        const KpiSet *set = s_group (figures, queue->id);
+        for (const char *const *name = s_queue_kpis; *name; name++) {
+            const KpiValue *value = set? s_find (set, *name): NULL;
+            char json [64] = "";
+            if (value && value->available)
+                s_value_json (value, json, sizeof json);
+            html_printf (out, ",%s", json);
+        }
+        html_printf (out, "\r\n");
+    }
+    codec_free (queues);
+    codec_free (figures);
+}
+
+//  --------------------------------------------------------------------------
 //  Panels whose figures the services do not give yet
 
 void
@@ -817,7 +954,6 @@ pages_pending (http_request_t *request)
     } s_pending [] = {
         { "/work",     "Work",              "open, overdue and escalated work items by queue and team (the work-item "
                                             "model's figures)" },
-        { "/queues",   "Queues & gates",    "each queue's phase and its gate criteria (the gates' figures)" },
         { "/patients", "Patient follow-up", "open patient balances and their follow-up status" },
     };
     size_t i = 0;

@@ -189,8 +189,28 @@ def main():
               "each payer's denial bar links to its denied claims")
         shot(driver, args, "denials")
 
-        for page, name in (("/scorecard", "scorecard"), ("/work", "work"),
-                           ("/queues", "queues"), ("/patients", "patients")):
+        # Queues & gates: each queue's phase and its figures, = rcmqctl's by queue.
+        driver.get(args.url + "/queues")
+        by_queue = {g["key"]: g for g in ctl_json(args, "metrics", "kpi", "--by", "queue")["groups"]}
+        queues = {q["id"]: q for q in ctl_json(args, "queue", "list")}
+        wrong = []
+        rows = driver.find_elements(By.CSS_SELECTOR, "#queues tbody tr")
+        for row in rows:
+            queue = row.get_attribute("data-queue")
+            phase = row.find_element(By.CSS_SELECTOR, "td.phase").text
+            if queue not in queues or phase != queues[queue]["phase"]:
+                wrong.append("%s: phase %r" % (queue, phase))
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-kpi]"):
+                want = by_queue.get(queue, {}).get(cell.get_attribute("data-kpi"))
+                if json.loads(cell.get_attribute("data-value")) != want:
+                    wrong.append("%s %s: page %s, rcmqctl %r" % (queue, cell.get_attribute("data-kpi"),
+                                                                 cell.get_attribute("data-value"), want))
+        check(len(rows) == len(queues) and not wrong,
+              "queues: every queue's phase and figures equal rcmqctl queue list / metrics kpi --by queue",
+              "; ".join(wrong))
+        shot(driver, args, "queues")
+
+        for page, name in (("/scorecard", "scorecard"), ("/work", "work"), ("/patients", "patients")):
             driver.get(args.url + page)
             shot(driver, args, name)
         check("Not available yet" in driver.page_source, "a panel without its figures says so")
