@@ -59,7 +59,7 @@ expect 0 "scripts/run migrate" "$ROOT/scripts/run" migrate
 n="$(grep -c "store at this build's layout" "$WORK/err" || true)"
 [[ "$n" == 8 ]] && ok "all eight stores at this build's layout" || fail "$n of 8 processes said their store is current"
 migrated=0
-for name in broker intake claims denials inquiry audit metrics; do
+for name in broker intake claims denials inquiry audit metrics web; do
     grep -q -- "--migrate: store is at the current version" "$RCMQ_VAR/log/$name.log" && migrated=$((migrated + 1))
 done
 [[ "$migrated" == 8 ]] && ok "each process logged its --migrate run" || fail "$migrated of 8 logs show a --migrate run"
