@@ -147,6 +147,19 @@ RCMQ_NOW="2026-11-02T10:00:00Z" "$ROOT/scripts/run" --empty >"$WORK/restart.log"
 got="$(get / -H "Cookie: rcmq_session=$session")"
 [[ "$got" == "303 $WEB/signin" ]] && ok "a session idle past 30 minutes is refused" || fail "idle session gave '$got'"
 
+# In the sanitizer build, no process may report an ASan, UBSan or leak
+# error (leaks show at exit, so after the stop).
+if [[ "${RCMQ_SANITIZE:-0}" == 1 ]]; then
+    stop_deployment
+    reports="$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RCMQ_VAR"/log/*.log || true)"
+    if [[ -z "$reports" ]]; then ok "no sanitizer reports in the processes' logs"; else
+        for log in $reports; do
+            fail "sanitizer report in $(basename "$log"):"
+            grep -n -A 25 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 60 | sed 's/^/    /'
+        done
+    fi
+fi
+
 echo
 if ((failures)); then
     echo "web-security: $failures check(s) failed"
