@@ -90,17 +90,28 @@ http_call (http_request_t *request, const char *name, const char *method,
 {
     assert (request->signed_in);
     //  The services pages read, each with its client slot.
-    client_t **client = streq (name, "metrics")? &request->metrics
-                      : streq (name, "intake")? &request->intake: NULL;
+    bool metrics = streq (name, "metrics");
+    client_t **client = metrics? &request->metrics: streq (name, "intake")? &request->intake: NULL;
+    bool *down = metrics? &request->metrics_down: &request->intake_down;
     assert (client);
     *reply_body = NULL;
-    if (!*client)
+    if (*down) {
+        snprintf (error, size, "%s did not answer", name);
+        return STATUS__UNAVAILABLE;
+    }
+    if (!*client) {
         *client = web_client_new (request->web, name, request->session.public_key,
                                   request->session.secret_key, error, size);
+        if (*client) {
+            client_set_timeout (*client, request->web->call_timeout_ms);
+            client_set_retries (*client, 1);
+        }
+    }
     if (!*client)
         return STATUS__UNAVAILABLE;
     Reply *reply = client_call (*client, method, body);
     if (!reply) {
+        *down = true;
         snprintf (error, size, "%s", client_error (*client));
         return STATUS__UNAVAILABLE;
     }

@@ -30,6 +30,7 @@ struct _web_t {
     char *tls_key_pem;
     int timer_id;
     bool polling;
+    int call_timeout_ms;            //  per attempt, one resend (web/call-timeout-ms)
 };
 
 typedef struct {
@@ -51,6 +52,11 @@ typedef struct {
     //  Clients with the user's key, made on first use, per service
     client_t *metrics;
     client_t *intake;
+    //  A service that did not answer once in this request is not asked
+    //  again in it: a page makes up to ten calls, and each would wait the
+    //  whole timeout on the loop's thread.
+    bool metrics_down;
+    bool intake_down;
 } http_request_t;
 
 //  A query parameter (NULL when absent) / a form field.

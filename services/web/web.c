@@ -38,9 +38,10 @@ web_new (service_t *service)
         { "web/session-hours", 12, 1, 24 * 7 },
         { "web/lockout-failures", 5, 1, 100 },
         { "web/lockout-minutes", 15, 1, 24 * 60 },
+        { "web/call-timeout-ms", 3000, 100, 60000 },
     };
-    int64_t values [4];
-    for (size_t i = 0; i < 4; i++) {
+    int64_t values [5];
+    for (size_t i = 0; i < 5; i++) {
         char error [256];
         if (config_get_int_checked (config, s_settings [i].key, s_settings [i].fallback, s_settings [i].min,
                                     s_settings [i].max, &values [i], error, sizeof error)) {
@@ -53,6 +54,7 @@ web_new (service_t *service)
     self->policy.session_ms = (uint64_t) values [1] * 3600000ULL;
     self->policy.lockout_failures = (uint32_t) values [2];
     self->policy.lockout_ms = (uint64_t) values [3] * 60000ULL;
+    self->call_timeout_ms = (int) values [4];
     const char *cost = config_get (config, "web/pwhash", "interactive");
     size_t c = 0;
     while (c < sizeof s_costs / sizeof s_costs [0] && !streq (s_costs [c].name, cost))

@@ -4,7 +4,8 @@
 # idle time across a restart), a replayed one-time link, a missing CSRF
 # token (sign-in form and sign-out) are all refused; five wrong passwords
 # lock the user; cookies carry HttpOnly and SameSite=Strict and no Secure on
-# plain HTTP; the dashboard acts with the user's own key, so a role that may
+# plain HTTP; a service that does not answer makes a 502 page that names it;
+# the dashboard acts with the user's own key, so a role that may
 # not read metrics gets 403 from the page the service refuses.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
@@ -133,6 +134,20 @@ got="$(get / -H "Cookie: rcmq_session=$agent")"
 [[ "$got" == "403 " ]] && ok "a vendor agent's Overview is 403: metrics refuses the agent's own key" \
     || fail "vendor agent's Overview gave '$got'"
 grep -q "PERMISSION_DENIED" "$WORK/body" && ok "the page says the service's refusal" || fail "no refusal on the page"
+
+# --- a service that does not answer: the page says so (502), once ----------------
+url="$(link leader)"
+curl -s -o /dev/null -D "$WORK/headers" "$url"
+session="$(session_of)"
+metrics_pid="$(cat "$RCMQ_VAR/run/metrics.pid")"
+kill -STOP "$metrics_pid"
+got="$(get / -H "Cookie: rcmq_session=$session")"
+kill -CONT "$metrics_pid"
+[[ "$got" == "502 " ]] && ok "metrics not answering: the Overview is 502" || fail "metrics stopped: Overview gave '$got'"
+grep -q "no reply from tcp://127.0.0.1:$((RCMQ_PORT_BASE + 16))" "$WORK/body" \
+    && ok "and names the endpoint that did not answer" || fail "the 502 page does not name metrics' endpoint"
+got="$(get / -H "Cookie: rcmq_session=$session")"
+[[ "$got" == "200 " ]] && ok "metrics back: the Overview is 200 again" || fail "after metrics came back: '$got'"
 
 # --- an idle session ends (the clock moved on across a restart of rcmq-web) -----------
 url="$(link leader)"
