@@ -8,9 +8,11 @@
 #include <czmq.h>
 #include <math.h>
 
-//  Colour-blind-safe (Okabe-Ito), in series order.
+//  Colour-blind-safe (Okabe-Ito, then Tol's muted), in series order: twelve,
+//  so the nine denial categories never share one.
 static const char *const s_colours [] = {
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000"
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000",
+    "#882255", "#999999", "#44AA99", "#332288"
 };
 #define COLOUR_COUNT (sizeof s_colours / sizeof s_colours [0])
 
@@ -69,6 +71,11 @@ svg_stacked_bars (html_t *out, const svg_bar_t *bars, size_t count,
                   const char *const *series_names, size_t n_series,
                   int width, int height, const char *label)
 {
+    //  The legend wraps: as many swatches a row as fit, rows below the chart.
+    int per_row = width / 160 > 0? width / 160: 1;
+    int legend_rows = n_series? (int) ((n_series + (size_t) per_row - 1) / (size_t) per_row): 1;
+    int chart_height = height;
+    height += (legend_rows - 1) * 16;
     s_open (out, width, height, label, "bars");
     if (count == 0) {
         html_printf (out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">no data</text></svg>",
@@ -87,7 +94,7 @@ svg_stacked_bars (html_t *out, const svg_bar_t *bars, size_t count,
         top = fmax (top, up);
         bottom = fmin (bottom, down);
     }
-    double axis_height = height - 40;      //  room for labels under the bars
+    double axis_height = chart_height - 40;    //  room for labels under the bars
     double span = top - bottom > 0? top - bottom: 1;
     double zero_y = 10 + top / span * (axis_height - 10);
     double slot = (double) width / (double) count;
@@ -121,7 +128,7 @@ svg_stacked_bars (html_t *out, const svg_bar_t *bars, size_t count,
             html_printf (out, " %s: $%s</title></rect>", series_names [s], cents);
         }
         html_printf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">",
-                     x + bar_width / 2, height - 24);
+                     x + bar_width / 2, chart_height - 24);
         html_text (out, bars [b].label);
         html_printf (out, "</text></g>");
         if (bars [b].href)
@@ -130,10 +137,11 @@ svg_stacked_bars (html_t *out, const svg_bar_t *bars, size_t count,
     html_printf (out, "<line x1=\"0\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>", width, zero_y, zero_y);
     //  The legend, one swatch per series.
     for (size_t s = 0; s < n_series; s++) {
-        double x = 10 + (double) s * 110;
+        double x = 10 + (double) (s % (size_t) per_row) * 160;
+        int y = chart_height - 12 + (int) (s / (size_t) per_row) * 16;
         html_printf (out, "<rect x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-                     "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">", x, height - 12,
-                     s_colours [s % COLOUR_COUNT], x + 14, height - 3);
+                     "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">", x, y,
+                     s_colours [s % COLOUR_COUNT], x + 14, y + 9);
         html_text (out, series_names [s]);
         html_printf (out, "</text>");
     }

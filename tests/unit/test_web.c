@@ -613,6 +613,34 @@ START_TEST (test_svg_bars_edges)
 }
 END_TEST
 
+START_TEST (test_svg_bars_legend_wraps)
+{
+    //  Nine series (the denial categories) in a narrow chart: the legend
+    //  wraps into rows inside the picture, and no two series share a colour.
+    static const char *const series [] = { "a", "b", "c", "d", "e", "f", "g", "h", "timely_filing" };
+    int64_t values [9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+    svg_bar_t bar = { "P1", NULL, values };
+    html_t *out = html_new ();
+    svg_stacked_bars (out, &bar, 1, series, 9, 400, 200, "nine");
+    const char *svg = html_data (out);
+    //  Two swatches a row at 400 wide: five rows, four more than one.
+    ck_assert_ptr_nonnull (strstr (svg, "height=\"264\" viewBox=\"0 0 400 264\""));
+    s_assert_inside (svg, "y", 0, 264);
+    s_assert_inside (svg, "x", 0, 400);
+    ck_assert_ptr_nonnull (strstr (svg, ">timely_filing</text>"));
+    zhash_t *fills = zhash_new ();
+    for (const char *at = strstr (svg, "<rect "); at; at = strstr (at + 1, "<rect ")) {
+        const char *fill = strstr (at, "fill=\"");
+        char colour [16];
+        snprintf (colour, sizeof colour, "%.7s", fill + 6);
+        zhash_insert (fills, colour, (void *) 1);
+    }
+    ck_assert_uint_eq (zhash_size (fills), 9);
+    zhash_destroy (&fills);
+    html_destroy (&out);
+}
+END_TEST
+
 Suite *
 web_suite (void)
 {
@@ -632,6 +660,7 @@ web_suite (void)
     tcase_add_test (pages, test_html_escapes);
     tcase_add_test (pages, test_svg_sparkline_edges);
     tcase_add_test (pages, test_svg_bars_edges);
+    tcase_add_test (pages, test_svg_bars_legend_wraps);
     suite_add_tcase (suite, pages);
     return suite;
 }
