@@ -34,6 +34,7 @@ static const struct {
     { "inquiry", "service" },
     { "audit",   "service" },
     { "metrics", "service" },
+    { "web",     "service" },
     { "admin",   "admin" },
 };
 
@@ -375,7 +376,7 @@ static const ctl_option_t s_list_options [] = {
 static const ctl_command_t s_commands [] = {
     { "init", "[DIR]", 0, 1, "create the keys of every process and of admin",
       "Creates DIR/public and DIR/secret (mode 0700) and a CURVE certificate for\n"
-      "broker, intake, claims, denials, inquiry, audit, metrics (role service) and\n"
+      "broker, intake, claims, denials, inquiry, audit, metrics, web (role service) and\n"
       "admin (role admin), all of team internal. Keys that exist are kept, so it\n"
       "is safe to run again (a lost public cert is restored from its secret);\n"
       "--force rotates them all (restart the processes afterwards). Files are\n"

@@ -5,7 +5,7 @@
     all at once (one thread per call, each with its own client socket), with
     a short timeout and no resends: status is what an operator runs when
     something is wrong, so a dead deployment must answer in about one
-    timeout, not seven. Exit status 0 means all seven processes answered OK.
+    timeout, not seven. Exit status 0 means all eight processes answered OK.
 */
 #include "ctl.h"
 #include "pbjson.h"
@@ -27,6 +27,7 @@ static const struct {
     { "inquiry", "inquiry.Health" },
     { "audit",   "audit.Health" },
     { "metrics", "metrics.Health" },
+    { "web",     "web.Health" },
 };
 #define PROCESS_COUNT (sizeof s_processes / sizeof s_processes [0])
 
@@ -397,11 +398,11 @@ s_status (ctl_t *ctl, ctl_args_t *args)
 
 static const ctl_command_t s_commands [] = {
     { NULL, NULL, 0, 0, "show whether the broker and every service are up",
-      "Asks the broker for broker.Status and intake, claims, denials, inquiry, audit\n"
-      "and metrics for <svc>.Health, all at once, and prints one row per process\n"
+      "Asks the broker for broker.Status and intake, claims, denials, inquiry, audit,\n"
+      "metrics and web for <svc>.Health, all at once, and prints one row per process\n"
       "(version, uptime, outbox depth, broker link, consumed offsets), then the\n"
       "broker's streams, producers and consumer lag. Each call waits --timeout ms\n"
-      "(default 1500) with no resend. Exit status 0 only when all seven are up\n"
+      "(default 1500) with no resend. Exit status 0 only when all eight are up\n"
       "and none reports a problem (--json: \"ok\"; each process's \"problems\" is\n"
       "a list of {code, message}); the reason for each process that is down and\n"
       "each problem go to stderr. A process that is not running and a server that\n"

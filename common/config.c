@@ -149,6 +149,8 @@ static const struct {
     { "audit/api",      "tcp://127.0.0.1:7615" },
     { "audit/admins",   "admin admin2" },
     { "metrics/api",    "tcp://127.0.0.1:7616" },
+    { "web/api",        "tcp://127.0.0.1:7617" },
+    { "web/http",       "127.0.0.1:7680" },
 };
 
 const char *

@@ -11,15 +11,16 @@ RCMQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RCMQ_PACKAGES=(
     build-essential cmake pkg-config
     libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-    liblmdb-dev libsodium-dev libjansson-dev
+    liblmdb-dev libsodium-dev libjansson-dev libmicrohttpd-dev
     check libsubunit-dev
-    python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl
+    python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl curl
+    chromium chromium-driver python3-selenium
 )
 
-# The seven processes, in start order: the broker first, since every service
-# relays its outbox to it.
+# The eight processes, in start order: the broker first, since every service
+# relays its outbox to it; the dashboard (web) last, a client of the others.
 # shellcheck disable=SC2034 # used by the scripts that source this
-RCMQ_PROCESSES=(broker intake claims denials inquiry audit metrics)
+RCMQ_PROCESSES=(broker intake claims denials inquiry audit metrics web)
 
 rcmq_say() { printf 'rcmq: %s\n' "$*" >&2; }
 rcmq_die() { printf 'rcmq: error: %s\n' "$*" >&2; exit 1; }

@@ -18,7 +18,7 @@
 //  The processes whose own keys are entered with role service: the names
 //  `rcmqctl keys init` makes.
 static const char *const s_processes [] = {
-    "broker", "intake", "claims", "denials", "inquiry", "audit", "metrics", NULL
+    "broker", "intake", "claims", "denials", "inquiry", "audit", "metrics", "web", NULL
 };
 
 audit_t *

@@ -36,6 +36,7 @@ static const s_writer_t s_writers [] = {
     { "inquiry", { "inquiry", "audit", NULL } },
     { "audit",   { "access", "audit", NULL } },
     { "metrics", { "audit", NULL } },
+    { "web",     { "audit", NULL } },       //  its sign-in records (ADR 27)
 };
 
 static const s_writer_t *

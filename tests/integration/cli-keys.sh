@@ -49,7 +49,7 @@ mode_of() { stat -c '%a' "$1"; }
 # their creation time, so the files themselves differ for the same key).
 keys_digest() { grep -h 'public-key' "$1"/public/*.cert | sha256sum | cut -d' ' -f1; }
 
-NAMES=(broker intake claims denials inquiry audit metrics admin)
+NAMES=(broker intake claims denials inquiry audit metrics web admin)
 
 # --- help and usage errors -------------------------------------------------
 expect 0 "rcmqctl --help" "$CTL" --help
@@ -91,7 +91,7 @@ json_ok "keys init"
 python3 - "$WORK/out" <<'EOF' && ok "--json says every key was kept" || fail "--json does not say kept"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert len(doc["keys"]) == 8 and all(k["status"] == "kept" for k in doc["keys"]), doc
+assert len(doc["keys"]) == 9 and all(k["status"] == "kept" for k in doc["keys"]), doc
 EOF
 
 chmod 0755 k/secret
@@ -124,7 +124,7 @@ json_ok "keys list"
 python3 - "$WORK/out" <<'EOF' && ok "keys list shows 9 identities with role and team" || fail "keys list content"
 import json, sys
 rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-assert len(rows) == 9, rows
+assert len(rows) == 10, rows
 assert rows["alice"]["role"] == "vendor-agent" and rows["alice"]["team"] == "acme", rows["alice"]
 assert rows["admin"]["secret"] is True and len(rows["admin"]["public_key"]) == 40, rows["admin"]
 EOF
@@ -146,24 +146,24 @@ mkdir -p var
 "$CTL" keys init var/keys >/dev/null
 {
     printf 'keys\n    dir = "keys"\n'
-    for i in broker:4 intake:11 claims:12 denials:13 inquiry:14 audit:15 metrics:16; do
+    for i in broker:4 intake:11 claims:12 denials:13 inquiry:14 audit:15 metrics:16 web:17; do
         printf '%s\n    api = "tcp://127.0.0.1:%d"\n' "${i%%:*}" $((PORT_BASE + ${i##*:}))
     done
 } >var/rcmq.conf
 expect 0 "keys list finds ./var/rcmq.conf" "$CTL" keys list --json
-python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 8' "$WORK/out" \
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 9' "$WORK/out" \
     && ok "it lists var/keys, relative to the config file" || fail "keys list did not use var/keys"
 started=$SECONDS
 expect 1 "status with every process down" "$CTL" status --timeout 400 --json
 json_ok "status"
 ((SECONDS - started <= 3)) && ok "status reports a dead deployment within one timeout" \
-    || fail "status took $((SECONDS - started))s for 7 dead processes"
+    || fail "status took $((SECONDS - started))s for 8 dead processes"
 stderr_has "tcp://127.0.0.1:$((PORT_BASE + 12))" "the error names the claims endpoint"
 stderr_has "CURVE" "the error says the key may have been refused"
-python3 - "$WORK/out" <<'EOF' && ok "status --json: ok false, 7 processes down" || fail "status --json content"
+python3 - "$WORK/out" <<'EOF' && ok "status --json: ok false, 8 processes down" || fail "status --json content"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["ok"] is False and len(doc["processes"]) == 7, doc
+assert doc["ok"] is False and len(doc["processes"]) == 8, doc
 assert not any(p["up"] for p in doc["processes"]) and doc["broker"] is None, doc
 EOF
 RCMQ_CONFIG="$WORK/none.conf" expect 1 "RCMQ_CONFIG beats ./var/rcmq.conf" "$CTL" keys list

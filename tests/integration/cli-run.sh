@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's promise, with real processes: scripts/run starts the broker and
-# the six services, `rcmqctl status` sees all seven up, a second scripts/run
+# the six services, `rcmqctl status` sees all eight up (the dashboard too), a second scripts/run
 # only reports, a dead process is noticed and restarted, an unknown CURVE key
 # gets no service, scripts/run stop ends them all, and a restart keeps the
 # keys and data. In the sanitizer build, no process may report an ASan, UBSan
@@ -45,18 +45,18 @@ expect 0 "scripts/run --empty starts a deployment" "$ROOT/scripts/run" --empty
 [[ -f "$CONF" ]] && ok "it wrote $CONF" || fail "no $CONF"
 grep -q "127.0.0.1:$((RCMQ_PORT_BASE + 4))" "$CONF" && ok "ports follow RCMQ_PORT_BASE" || fail "ports ignore RCMQ_PORT_BASE"
 expect 0 "rcmqctl status --json" "$CTL" --config "$CONF" status --json
-python3 - "$WORK/out" <<'EOF' && ok "all seven up, broker status present" || fail "status --json: not all up"
+python3 - "$WORK/out" <<'EOF' && ok "all eight up, broker status present" || fail "status --json: not all up"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["ok"] is True and doc["up"] == 7, doc
+assert doc["ok"] is True and doc["up"] == 8, doc
 names = sorted(p["name"] for p in doc["processes"])
-assert names == sorted(["broker", "intake", "claims", "denials", "inquiry", "audit", "metrics"]), names
+assert names == sorted(["broker", "intake", "claims", "denials", "inquiry", "audit", "metrics", "web"]), names
 assert doc["broker"] is not None and "streams" in doc["broker"], doc["broker"]
 assert all(p["version"] for p in doc["processes"]), doc
 assert all(p["problems"] == [] for p in doc["processes"]), doc
 EOF
 expect 0 "rcmqctl status (table)" "$CTL" --config "$CONF" status
-grep -q "7 of 7 processes up" "$WORK/out" && ok "the table says 7 of 7 up" || fail "the table does not say 7 of 7 up"
+grep -q "8 of 8 processes up" "$WORK/out" && ok "the table says 8 of 8 up" || fail "the table does not say 8 of 8 up"
 
 expect 0 "scripts/run when already running" "$ROOT/scripts/run" --empty
 grep -q "already running" "$WORK/err" && ok "it only reports" || fail "it did more than report"
@@ -77,7 +77,7 @@ expect 1 "status with claims killed" "$CTL" --config "$CONF" status --timeout 50
 grep -q "claims down" "$WORK/err" && ok "the error names claims" || fail "the error does not name claims"
 expect 0 "scripts/run restarts what is missing" "$ROOT/scripts/run" --empty
 [[ "$(cat "$RCMQ_VAR/run/claims.pid")" != "$claims_pid" ]] && ok "claims has a new pid" || fail "claims was not restarted"
-[[ "$(up_count)" == 7 ]] && ok "seven up again" || fail "not seven up after the restart"
+[[ "$(up_count)" == 8 ]] && ok "eight up again" || fail "not eight up after the restart"
 
 digest="$(keys_digest)"
 expect 0 "scripts/run stop" "$ROOT/scripts/run" stop

@@ -370,10 +370,10 @@ done
     || { fail "metrics did not reach the stream heads in ${DEADLINE_S}s"; cat "$WORK/status.json"; }
 
 ctl status --json >"$WORK/status.json" 2>/dev/null || true
-python3 - "$WORK/status.json" <<'EOF' && ok "all seven processes still up" || fail "a process is down"
+python3 - "$WORK/status.json" <<'EOF' && ok "all eight processes still up" || fail "a process is down"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert doc["up"] == 7, [(p["name"], p.get("error")) for p in doc["processes"]]
+assert doc["up"] == 8, [(p["name"], p.get("error")) for p in doc["processes"]]
 EOF
 
 # The accepted claims reached the claims service, the maximum-length PCN

@@ -44,7 +44,7 @@ up_count() {
 }
 
 expect 0 "scripts/run --empty starts a deployment" "$ROOT/scripts/run" --empty
-[[ "$(up_count)" == 7 ]] && ok "seven up" || fail "not seven up"
+[[ "$(up_count)" == 8 ]] && ok "eight up" || fail "not eight up"
 
 # A second rcmq-claims on the same store, the way an operator might start one.
 claims_pid="$(cat "$RCMQ_VAR/run/claims.pid")"
@@ -52,18 +52,18 @@ expect 1 "a second rcmq-claims on the running store" \
     "$RCMQ_BUILD/services/claims/rcmq-claims" --config "$CONF"
 grep -q "data/claims/rcmq.lock is held by pid $claims_pid on host" "$WORK/out" "$WORK/err" \
     && ok "it names the lock and the holder's pid" || fail "it does not name the lock and pid $claims_pid"
-[[ "$(up_count)" == 7 ]] && ok "the first is still up" || fail "not seven up after the second claims"
+[[ "$(up_count)" == 8 ]] && ok "the first is still up" || fail "not eight up after the second claims"
 
 # Nothing to upgrade in a deployment of this build: every process says so.
 expect 0 "scripts/run migrate" "$ROOT/scripts/run" migrate
 n="$(grep -c "store at this build's layout" "$WORK/err" || true)"
-[[ "$n" == 7 ]] && ok "all seven stores at this build's layout" || fail "$n of 7 processes said their store is current"
+[[ "$n" == 8 ]] && ok "all eight stores at this build's layout" || fail "$n of 8 processes said their store is current"
 migrated=0
-for name in broker intake claims denials inquiry audit metrics; do
+for name in broker intake claims denials inquiry audit metrics web; do
     grep -q -- "--migrate: store is at the current version" "$RCMQ_VAR/log/$name.log" && migrated=$((migrated + 1))
 done
-[[ "$migrated" == 7 ]] && ok "each process logged its --migrate run" || fail "$migrated of 7 logs show a --migrate run"
-[[ "$(up_count)" == 7 ]] && ok "migrate started the deployment again" || fail "not seven up after migrate"
+[[ "$migrated" == 8 ]] && ok "each process logged its --migrate run" || fail "$migrated of 8 logs show a --migrate run"
+[[ "$(up_count)" == 8 ]] && ok "migrate started the deployment again" || fail "not eight up after migrate"
 
 # A store of a newer layout (version 99 in its own _store table).
 expect 0 "scripts/run stop" "$ROOT/scripts/run" stop

@@ -44,11 +44,11 @@ fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 ctl()  { "$CTL" --config "$CONF" "$@"; }
 # start: every process up. scripts/run exits non-zero when the status it
 # prints at the end is not ok, which is what a restored store must cause
-# here; so only "7 of 7 processes up" decides.
+# here; so only "8 of 8 processes up" decides.
 start() {
     "$ROOT/scripts/run" --empty >"$WORK/start.log" 2>&1 || true
     cat "$WORK/start.log" >>"$WORK/run.log"
-    grep -q "7 of 7 processes up" "$WORK/start.log" || { tail -n 40 "$WORK/start.log"; exit 1; }
+    grep -q "8 of 8 processes up" "$WORK/start.log" || { tail -n 40 "$WORK/start.log"; exit 1; }
 }
 stop()  { "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1; }
 claims_count() { ctl claims list --limit 1000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }

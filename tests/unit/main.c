@@ -25,6 +25,7 @@ static s_suite_t s_suites [] = {
     { "element_limits", element_limits_suite },
     { "access", access_suite },
     { "registry", registry_suite },
+    { "web", web_suite },
     { "mask", mask_suite },
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },

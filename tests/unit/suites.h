@@ -18,6 +18,7 @@ Suite *scrub_suite (void);
 Suite *element_limits_suite (void);
 Suite *access_suite (void);
 Suite *registry_suite (void);
+Suite *web_suite (void);
 Suite *mask_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);

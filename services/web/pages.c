@@ -1,0 +1,968 @@
+/*  pages: what each dashboard page shows (docs/dashboard.md). Every figure
+    comes from the same request rcmqctl makes (metrics.Kpi, Aging, Trend,
+    Scorecard, Drill) with the signed-in user's key, and is printed the way
+    `rcmqctl metrics` prints it; each tile also carries the figure exactly
+    as `rcmqctl --json` has it (data-value), so a test compares the two.
+
+    Each page has a CSV twin (<page>.csv) with the same figures as the page
+    shows, so "download what I see" is the same request again.
+*/
+#include "http.h"
+#include "clock.h"
+
+#include "svg.h"
+#include "intake.pb-c.h"
+
+#include <jansson.h>
+#include <math.h>
+
+//  The KPIs with a trend on the Overview, in order (rcmqctl's headline).
+static const char *const s_headline [] = {
+    "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
+    "ar_cents", "pct_ar_over_90", "received", "adjudicated", NULL
+};
+
+static const char *const s_buckets [] = { "0_30", "31_60", "61_90", "91_120", "over_120" };
+static const char *const s_bucket_titles [] = { "0–30", "31–60", "61–90", "91–120", "over 120" };
+#define BUCKET_COUNT 5
+
+#define DRILL_PAGE_ROWS 50
+
+//  --------------------------------------------------------------------------
+//  Figures as text, as rcmqctl prints them
+
+static void
+s_value_text (const KpiValue *value, char *buf, size_t size)
+{
+    if (!value->available)
+        snprintf (buf, size, "n/a");
+    else
+    if (streq (value->unit, "ratio"))
+        snprintf (buf, size, "%.2f%%", value->value * 100);
+    else
+    if (streq (value->unit, "days"))
+        snprintf (buf, size, "%.1f", value->value);
+    else
+    if (streq (value->unit, "cents")) {
+        char dollars [32];
+        html_cents (dollars, sizeof dollars, value->amount);
+        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
+    }
+    else
+        snprintf (buf, size, "%" PRId64, value->amount);
+}
+
+//  The figure as rcmqctl --json prints it (null, integer or real).
+static void
+s_value_json (const KpiValue *value, char *buf, size_t size)
+{
+    json_t *json = !value->available? json_null ()
+                 : streq (value->unit, "cents") || streq (value->unit, "count")? json_integer ((json_int_t) value->amount)
+                 : json_real (value->value);
+    char *text = json_dumps (json, JSON_ENCODE_ANY);
+    snprintf (buf, size, "%s", text? text: "null");
+    free (text);
+    json_decref (json);
+}
+
+//  A figure as a number for a chart (NAN when not available).
+static double
+s_value_number (const KpiValue *value)
+{
+    if (!value || !value->available)
+        return NAN;
+    return streq (value->unit, "cents") || streq (value->unit, "count")? (double) value->amount: value->value;
+}
+
+static const KpiValue *
+s_find (const KpiSet *set, const char *name)
+{
+    for (size_t i = 0; set && i < set->n_values; i++)
+        if (streq (set->values [i]->name, name))
+            return set->values [i];
+    return NULL;
+}
+
+static const AgingBucket *
+s_bucket (const KpiSet *set, const char *name)
+{
+    for (size_t i = 0; set && i < set->n_aging; i++)
+        if (streq (set->aging [i]->name, name))
+            return set->aging [i];
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Shared parts
+
+//  A link to path with the page's filters and one more parameter.
+static void
+s_link (http_request_t *request, html_t *out, const char *path, const char *name, const char *value)
+{
+    html_t *query = html_new ();
+    filters_query (&request->filters, query);
+    html_printf (out, "%s", path);
+    const char *separator = "?";
+    if (html_size (query)) {
+        html_printf (out, "?%s", html_data (query));
+        separator = "&";
+    }
+    if (name) {
+        html_printf (out, "%s%s=", separator, name);
+        html_url (out, value);
+    }
+    html_destroy (&query);
+}
+
+//  The filter form: a GET, so the filters are the URL (bookmarkable, no
+//  state change, no CSRF token needed).
+static void
+s_filter_form (http_request_t *request, const char *action, const char *keep_name, const char *keep_value)
+{
+    html_t *out = request->body;
+    html_printf (out, "<form class=\"filters\" method=\"get\" action=\"%s\">", action);
+    if (keep_name) {
+        html_printf (out, "<input type=\"hidden\" name=\"%s\" value=\"", keep_name);
+        html_text (out, keep_value);
+        html_printf (out, "\">");
+    }
+    for (const filters_field_t *field = filters_fields; field->name; field++) {
+        bool date = field->size == 11;
+        html_printf (out, "<label for=\"f-%s\">%s<input id=\"f-%s\" name=\"%s\" %s value=\"", field->name,
+                     field->label, field->name, field->name, date? "type=\"date\"": "size=\"10\"");
+        html_text (out, (const char *) &request->filters + field->offset);
+        html_printf (out, "\"></label>");
+    }
+    html_printf (out, "<label for=\"f-window\">Window (days)<input id=\"f-window\" name=\"window\" "
+                 "inputmode=\"numeric\" size=\"4\" value=\"");
+    if (request->filters.window)
+        html_printf (out, "%u", request->filters.window);
+    html_printf (out, "\"></label><button type=\"submit\">Apply</button> <a href=\"%s\">Clear</a></form>\n", action);
+}
+
+static void
+s_csv_link (http_request_t *request, const char *path, const char *name, const char *value)
+{
+    html_printf (request->body, "<p><a class=\"csv\" href=\"");
+    html_t *link = html_new ();
+    s_link (request, link, path, name, value);
+    html_text (request->body, html_data (link));
+    html_destroy (&link);
+    html_printf (request->body, "\" download>Download CSV</a></p>\n");
+}
+
+static void
+s_csv_begin (http_request_t *request, const char *name)
+{
+    request->content_type = "text/csv; charset=utf-8";
+    snprintf (request->disposition, sizeof request->disposition, "attachment; filename=\"rcmq-%s.csv\"", name);
+}
+
+//  A failed call: the page says what and why (a PERMISSION_DENIED is the
+//  service's word on this user's role; 403).
+static void
+s_call_failed (http_request_t *request, Status status, const char *method, const char *error)
+{
+    char text [700];
+    snprintf (text, sizeof text, "%s: %s", method, error);
+    http_error (request, status == STATUS__PERMISSION_DENIED? MHD_HTTP_FORBIDDEN
+                       : status == STATUS__INVALID_ARGUMENT? MHD_HTTP_BAD_REQUEST
+                       : status == STATUS__NOT_FOUND? MHD_HTTP_NOT_FOUND: MHD_HTTP_BAD_GATEWAY, text);
+}
+
+static Status
+s_kpi (http_request_t *request, const char *method, const char *group_by, KpiReply **reply, char *error, size_t size)
+{
+    KpiRequest body = KPI_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    filters_request (&request->filters, &filters, &period);
+    body.filters = &filters;
+    body.period = &period;
+    char *groups [1] = { (char *) group_by };
+    if (group_by) {
+        body.group_by = groups;
+        body.n_group_by = 1;
+    }
+    return http_call (request, "metrics", method, &body, &kpi_reply__descriptor, (void **) reply, error, size);
+}
+
+//  --------------------------------------------------------------------------
+//  Overview
+
+static uint32_t
+s_day (const char *text)
+{
+    int year, month, day;
+    if (!text || sscanf (text, "%4d-%2d-%2d", &year, &month, &day) != 3)
+        return 0;
+    return (uint32_t) clock_days_from_civil (year, month, day);
+}
+
+static void
+s_day_text (int64_t days, char *buf, size_t size)
+{
+    int year, month, day;
+    clock_civil_from_days (days, &year, &month, &day);
+    snprintf (buf, size, "%04d-%02d-%02d", year, month, day);
+}
+
+//  The period before the reply's, as long as it: flows over the same
+//  number of days ending the day before it began, balances as of that day.
+static Status
+s_previous (http_request_t *request, const KpiReply *current, KpiReply **reply, char *error, size_t size)
+{
+    int64_t from = s_day (current->from), to = s_day (current->to);
+    char prev_from [11], prev_to [11];
+    s_day_text (from - 1 - (to - from), prev_from, sizeof prev_from);
+    s_day_text (from - 1, prev_to, sizeof prev_to);
+    KpiRequest body = KPI_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    filters_request (&request->filters, &filters, &period);
+    period.from = prev_from;
+    period.to = prev_to;
+    period.as_of = prev_to;
+    period.window_days = current->window_days;
+    body.filters = &filters;
+    body.period = &period;
+    return http_call (request, "metrics", "metrics.Kpi", &body, &kpi_reply__descriptor, (void **) reply, error, size);
+}
+
+static void
+s_sparkline (http_request_t *request, const char *kpi, const char *as_of)
+{
+    TrendRequest body = TREND_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    filters_request (&request->filters, &filters, &period);
+    period.from = "";
+    period.to = "";
+    period.as_of = (char *) as_of;
+    body.kpi = (char *) kpi;
+    body.interval = "month";
+    body.periods = 12;
+    body.filters = &filters;
+    body.period = &period;
+    TrendReply *reply;
+    char error [300];
+    if (http_call (request, "metrics", "metrics.Trend", &body, &trend_reply__descriptor, (void **) &reply,
+                   error, sizeof error) != STATUS__OK) {
+        html_printf (request->body, "<span class=\"spark-missing\">no trend</span>");
+        return;
+    }
+    double values [128];
+    bool present [128];
+    size_t count = reply->n_points < 128? reply->n_points: 128;
+    for (size_t i = 0; i < count; i++) {
+        values [i] = s_value_number (reply->points [i]->value);
+        present [i] = !isnan (values [i]);
+    }
+    char label [128];
+    snprintf (label, sizeof label, "%s by month, 12 months to %s", kpi, as_of);
+    svg_sparkline (request->body, values, present, count, 180, 36, label);
+    codec_free (reply);
+}
+
+void
+pages_overview (http_request_t *request)
+{
+    char error [600];
+    KpiReply *current = NULL, *previous = NULL;
+    Status status = s_kpi (request, "metrics.Kpi", NULL, &current, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    bool have_previous = s_previous (request, current, &previous, error, sizeof error) == STATUS__OK;
+    http_page_begin (request, "Overview", "/");
+    html_t *out = request->body;
+    s_filter_form (request, "/", NULL, NULL);
+    html_printf (out, "<p class=\"period\">Flows <span id=\"from\">%s</span> to <span id=\"to\">%s</span>; "
+                 "balances as of <span id=\"as-of\">%s</span>; days in A/R over %u days.",
+                 current->from, current->to, current->as_of, current->window_days);
+    if (have_previous)
+        html_printf (out, " Previous period: %s to %s.", previous->from, previous->to);
+    html_printf (out, "</p>\n<div class=\"tiles\">\n");
+    for (size_t i = 0; i < current->overall->n_values; i++) {
+        const KpiValue *value = current->overall->values [i];
+        char text [64], json [64];
+        s_value_text (value, text, sizeof text);
+        s_value_json (value, json, sizeof json);
+        html_printf (out, "<div class=\"tile\" data-kpi=\"");
+        html_text (out, value->name);
+        html_printf (out, "\" data-value=\"");
+        html_text (out, json);
+        html_printf (out, "\"><div class=\"name\"><a href=\"");
+        html_t *link = html_new ();
+        s_link (request, link, "/drill", "kpi", value->name);
+        html_text (out, html_data (link));
+        html_destroy (&link);
+        html_printf (out, "\">");
+        html_text (out, value->name);
+        html_printf (out, "</a></div><div class=\"value\">");
+        html_text (out, text);
+        html_printf (out, "</div>");
+        const KpiValue *before = have_previous? s_find (previous->overall, value->name): NULL;
+        if (before) {
+            s_value_text (before, text, sizeof text);
+            html_printf (out, "<div class=\"prev\">previous: ");
+            html_text (out, text);
+            html_printf (out, "</div>");
+        }
+        for (const char *const *name = s_headline; *name; name++)
+            if (streq (*name, value->name))
+                s_sparkline (request, value->name, current->as_of);
+        html_printf (out, "</div>\n");
+    }
+    html_printf (out, "</div>\n");
+    s_csv_link (request, "/overview.csv", NULL, NULL);
+    http_page_end (request);
+    codec_free (current);
+    codec_free (previous);
+}
+
+void
+pages_overview_csv (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Kpi", NULL, &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    s_csv_begin (request, "overview");
+    html_t *out = request->body;
+    html_printf (out, "kpi,unit,value,numerator,denominator,from,to,as_of\r\n");
+    for (size_t i = 0; i < reply->overall->n_values; i++) {
+        const KpiValue *value = reply->overall->values [i];
+        char json [64];
+        s_value_json (value, json, sizeof json);
+        html_csv (out, value->name);
+        html_printf (out, ",");
+        html_csv (out, value->unit);
+        html_printf (out, ",%s,%" PRId64 ",%" PRId64 ",%s,%s,%s\r\n", streq (json, "null")? "": json,
+                     value->numerator, value->denominator, reply->from, reply->to, reply->as_of);
+    }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  A/R aging by payer
+
+void
+pages_aging (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Aging", error);
+        return;
+    }
+    http_page_begin (request, "A/R aging", "/aging");
+    html_t *out = request->body;
+    s_filter_form (request, "/aging", NULL, NULL);
+    html_printf (out, "<p>A/R by days from date of service, as of %s, by payer. "
+                 "Select a bar for the claims behind it.</p>\n", reply->as_of);
+    size_t count = reply->n_groups;
+    svg_bar_t *bars = (svg_bar_t *) zmalloc ((count + 1) * sizeof (svg_bar_t));
+    int64_t *values = (int64_t *) zmalloc ((count + 1) * BUCKET_COUNT * sizeof (int64_t));
+    char **links = (char **) zmalloc ((count + 1) * sizeof (char *));
+    for (size_t g = 0; g < count; g++) {
+        const KpiSet *set = reply->groups [g];
+        for (size_t b = 0; b < BUCKET_COUNT; b++) {
+            const AgingBucket *bucket = s_bucket (set, s_buckets [b]);
+            values [g * BUCKET_COUNT + b] = bucket? bucket->cents: 0;
+        }
+        //  A bar's drill-down: the A/R claims of this payer, with the
+        //  page's other filters (the payer filter replaced by the bar's).
+        html_t *link = html_new ();
+        filters_t keep = request->filters;
+        snprintf (keep.payer, sizeof keep.payer, "%s", set->key);
+        html_printf (link, "/drill?kpi=ar_cents");
+        html_t *query = html_new ();
+        filters_query (&keep, query);
+        html_printf (link, "&%s", html_data (query));
+        html_destroy (&query);
+        size_t size;
+        links [g] = html_take (link, &size);
+        html_destroy (&link);
+        //  A group with no payer id has no drill-down of its own: a payer
+        //  filter of "" means every payer.
+        bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL,
+                                 values + g * BUCKET_COUNT };
+    }
+    int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
+    svg_stacked_bars (out, bars, count, s_bucket_titles, BUCKET_COUNT, width, 320, "A/R aging by payer");
+    //  The same figures as a table: what the bars stand for, exactly.
+    html_printf (out, "\n<table id=\"aging\"><caption>A/R by payer and bucket (dollars)</caption><thead><tr><th scope=\"col\">payer</th>");
+    for (size_t b = 0; b < BUCKET_COUNT; b++)
+        html_printf (out, "<th scope=\"col\">%s</th>", s_bucket_titles [b]);
+    html_printf (out, "<th scope=\"col\">total</th></tr></thead><tbody>\n");
+    for (size_t g = 0; g < count; g++) {
+        int64_t total = 0;
+        html_printf (out, "<tr data-payer=\"");
+        html_text (out, reply->groups [g]->key);
+        html_printf (out, "\"><th scope=\"row\">");
+        if (bars [g].href) {
+            html_printf (out, "<a href=\"");
+            html_text (out, links [g]);
+            html_printf (out, "\">");
+        }
+        html_text (out, bars [g].label);
+        html_printf (out, "%s</th>", bars [g].href? "</a>": "");
+        for (size_t b = 0; b < BUCKET_COUNT; b++) {
+            char cents [32];
+            html_cents (cents, sizeof cents, values [g * BUCKET_COUNT + b]);
+            total += values [g * BUCKET_COUNT + b];
+            html_printf (out, "<td data-cents=\"%" PRId64 "\">%s</td>", values [g * BUCKET_COUNT + b], cents);
+        }
+        char cents [32];
+        html_cents (cents, sizeof cents, total);
+        html_printf (out, "<td data-cents=\"%" PRId64 "\">%s</td></tr>\n", total, cents);
+    }
+    html_printf (out, "</tbody></table>\n");
+    s_csv_link (request, "/aging.csv", NULL, NULL);
+    http_page_end (request);
+    for (size_t g = 0; g < count; g++)
+        free (links [g]);
+    free (links);
+    free (values);
+    free (bars);
+    codec_free (reply);
+}
+
+void
+pages_aging_csv (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Aging", error);
+        return;
+    }
+    s_csv_begin (request, "aging");
+    html_t *out = request->body;
+    html_printf (out, "payer_id,as_of");
+    for (size_t b = 0; b < BUCKET_COUNT; b++)
+        html_printf (out, ",%s_cents", s_buckets [b]);
+    html_printf (out, ",total_cents\r\n");
+    for (size_t g = 0; g < reply->n_groups; g++) {
+        int64_t total = 0;
+        html_csv (out, reply->groups [g]->key);
+        html_printf (out, ",%s", reply->as_of);
+        for (size_t b = 0; b < BUCKET_COUNT; b++) {
+            const AgingBucket *bucket = s_bucket (reply->groups [g], s_buckets [b]);
+            int64_t cents = bucket? bucket->cents: 0;
+            total += cents;
+            html_printf (out, ",%" PRId64, cents);
+        }
+        html_printf (out, ",%" PRId64 "\r\n", total);
+    }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Drill-down: the claims behind a figure, paged
+
+static Status
+s_drill (http_request_t *request, DrillReply **reply, char *error, size_t size)
+{
+    DrillRequest body = DRILL_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    filters_request (&request->filters, &filters, &period);
+    const char *kpi = http_query (request, "kpi");
+    const char *after = http_query (request, "after");
+    body.kpi = (char *) (kpi? kpi: "");
+    body.after = (char *) (after? after: "");
+    body.limit = DRILL_PAGE_ROWS;
+    body.filters = &filters;
+    body.period = &period;
+    return http_call (request, "metrics", "metrics.Drill", &body, &drill_reply__descriptor, (void **) reply, error, size);
+}
+
+void
+pages_drill (http_request_t *request)
+{
+    char error [600];
+    DrillReply *reply;
+    Status status = s_drill (request, &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Drill", error);
+        return;
+    }
+    const char *kpi = http_query (request, "kpi");
+    char title [128];
+    snprintf (title, sizeof title, "Claims behind %s", reply->kpi);
+    http_page_begin (request, title, NULL);
+    html_t *out = request->body;
+    s_filter_form (request, "/drill", "kpi", kpi);
+    static const char *const columns [] = {
+        "pcn", "date", "counted", "payer", "location", "service line", "queue", "team",
+        "date of service", "status", "charge", "paid", "A/R", NULL
+    };
+    html_printf (out, "<table id=\"claims\"><thead><tr>");
+    for (const char *const *column = columns; *column; column++)
+        html_printf (out, "<th scope=\"col\">%s</th>", *column);
+    html_printf (out, "</tr></thead><tbody>\n");
+    for (size_t i = 0; i < reply->n_rows; i++) {
+        const DrillRow *row = reply->rows [i];
+        const char *texts [] = {
+            row->pcn, row->date, row->counted? "yes": "no",
+            row->dims? row->dims->payer_id: "", row->dims? row->dims->location: "",
+            row->dims? row->dims->service_line: "", row->dims? row->dims->queue: "",
+            row->dims? row->dims->owner_team: "", row->date_of_service, row->status,
+        };
+        html_printf (out, "<tr>");
+        for (size_t c = 0; c < sizeof texts / sizeof texts [0]; c++) {
+            html_printf (out, c == 0? "<th scope=\"row\">": "<td>");
+            html_text (out, texts [c]);
+            html_printf (out, c == 0? "</th>": "</td>");
+        }
+        int64_t money [] = { row->charge_cents, row->paid_cents, row->ar_insurance_cents + row->ar_patient_cents };
+        for (size_t m = 0; m < 3; m++) {
+            char cents [32];
+            html_cents (cents, sizeof cents, money [m]);
+            html_printf (out, "<td>%s</td>", cents);
+        }
+        html_printf (out, "</tr>\n");
+    }
+    html_printf (out, "</tbody></table>\n<p>%zu claims on this page.", reply->n_rows);
+    if (*reply->next) {
+        html_t *link = html_new ();
+        s_link (request, link, "/drill", "kpi", kpi? kpi: "");
+        html_printf (link, "&after=");
+        html_url (link, reply->next);
+        html_printf (out, " <a rel=\"next\" href=\"");
+        html_text (out, html_data (link));
+        html_printf (out, "\">Next page</a>");
+        html_destroy (&link);
+    }
+    html_printf (out, "</p>\n");
+    //  The CSV of this page: the same kpi and cursor.
+    html_t *csv = html_new ();
+    s_link (request, csv, "/drill.csv", "kpi", kpi? kpi: "");
+    const char *after = http_query (request, "after");
+    if (after && *after) {
+        html_printf (csv, "&after=");
+        html_url (csv, after);
+    }
+    html_printf (out, "<p><a class=\"csv\" href=\"");
+    html_text (out, html_data (csv));
+    html_printf (out, "\" download>Download CSV</a></p>\n");
+    html_destroy (&csv);
+    http_page_end (request);
+    codec_free (reply);
+}
+
+void
+pages_drill_csv (http_request_t *request)
+{
+    char error [600];
+    DrillReply *reply;
+    Status status = s_drill (request, &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Drill", error);
+        return;
+    }
+    s_csv_begin (request, "claims");
+    html_t *out = request->body;
+    html_printf (out, "pcn,date,counted,payer_id,location,service_line,queue,owner_team,date_of_service,status,"
+                 "charge_cents,paid_cents,ar_insurance_cents,ar_patient_cents\r\n");
+    for (size_t i = 0; i < reply->n_rows; i++) {
+        const DrillRow *row = reply->rows [i];
+        const char *texts [] = {
+            row->pcn, row->date, row->counted? "true": "false",
+            row->dims? row->dims->payer_id: "", row->dims? row->dims->location: "",
+            row->dims? row->dims->service_line: "", row->dims? row->dims->queue: "",
+            row->dims? row->dims->owner_team: "", row->date_of_service, row->status,
+        };
+        for (size_t c = 0; c < sizeof texts / sizeof texts [0]; c++) {
+            html_csv (out, texts [c]);
+            html_printf (out, ",");
+        }
+        html_printf (out, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\r\n", row->charge_cents,
+                     row->paid_cents, row->ar_insurance_cents, row->ar_patient_cents);
+    }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Scorecard: the headline KPIs, one row per owner team
+
+static Status
+s_scorecard (http_request_t *request, KpiReply **reply, char *error, size_t size)
+{
+    ScorecardRequest body = SCORECARD_REQUEST__INIT;
+    MetricsFilters filters;
+    MetricsPeriod period;
+    filters_request (&request->filters, &filters, &period);
+    body.filters = &filters;
+    body.period = &period;
+    return http_call (request, "metrics", "metrics.Scorecard", &body, &kpi_reply__descriptor, (void **) reply,
+                      error, size);
+}
+
+void
+pages_scorecard (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_scorecard (request, &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Scorecard", error);
+        return;
+    }
+    http_page_begin (request, "Scorecard", "/scorecard");
+    html_t *out = request->body;
+    s_filter_form (request, "/scorecard", NULL, NULL);
+    html_printf (out, "<p>Flows %s to %s, balances as of %s, one row per owner team (internal and vendor side by side).</p>\n"
+                 "<table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
+    for (const char *const *name = s_headline; *name; name++)
+        html_printf (out, "<th scope=\"col\">%s</th>", *name);
+    html_printf (out, "</tr></thead><tbody>\n");
+    for (size_t g = 0; g < reply->n_groups; g++) {
+        html_printf (out, "<tr><th scope=\"row\">");
+        html_text (out, *reply->groups [g]->key? reply->groups [g]->key: "(none)");
+        html_printf (out, "</th>");
+        for (const char *const *name = s_headline; *name; name++) {
+            const KpiValue *value = s_find (reply->groups [g], *name);
+            char text [64] = "-", json [64] = "null";
+            if (value) {
+                s_value_text (value, text, sizeof text);
+                s_value_json (value, json, sizeof json);
+            }
+            html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
+            html_text (out, json);
+            html_printf (out, "\">");
+            html_text (out, text);
+            html_printf (out, "</td>");
+        }
+        html_printf (out, "</tr>\n");
+    }
+    html_printf (out, "</tbody></table>\n");
+    s_csv_link (request, "/scorecard.csv", NULL, NULL);
+    http_page_end (request);
+    codec_free (reply);
+}
+
+void
+pages_scorecard_csv (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_scorecard (request, &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Scorecard", error);
+        return;
+    }
+    s_csv_begin (request, "scorecard");
+    html_t *out = request->body;
+    html_printf (out, "team");
+    for (const char *const *name = s_headline; *name; name++)
+        html_printf (out, ",%s", *name);
+    html_printf (out, "\r\n");
+    for (size_t g = 0; g < reply->n_groups; g++) {
+        html_csv (out, reply->groups [g]->key);
+        for (const char *const *name = s_headline; *name; name++) {
+            const KpiValue *value = s_find (reply->groups [g], *name);
+            char json [64] = "";
+            if (value && value->available)
+                s_value_json (value, json, sizeof json);
+            html_printf (out, ",%s", json);
+        }
+        html_printf (out, "\r\n");
+    }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Denials: by root-cause category, by payer, and the rate over time
+
+//  The categories any group has, in name order (a list to free, not its
+//  strings: they are the reply's).
+static zlistx_t *
+s_categories (const KpiReply *reply)
+{
+    zlistx_t *names = zlistx_new ();
+    zlistx_set_comparator (names, (zlistx_comparator_fn *) strcmp);
+    for (size_t g = 0; g < reply->n_groups; g++)
+        for (size_t d = 0; d < reply->groups [g]->n_denials; d++)
+            if (!zlistx_find (names, reply->groups [g]->denials [d]->code))
+                zlistx_add_end (names, reply->groups [g]->denials [d]->code);
+    zlistx_sort (names);
+    return names;
+}
+
+static const ReasonCount *
+s_reason (const KpiSet *set, const char *code)
+{
+    for (size_t d = 0; d < set->n_denials; d++)
+        if (streq (set->denials [d]->code, code))
+            return set->denials [d];
+    return NULL;
+}
+
+void
+pages_denials (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    http_page_begin (request, "Denials", "/denials");
+    html_t *out = request->body;
+    s_filter_form (request, "/denials", NULL, NULL);
+    html_printf (out, "<p>Denials adjudicated %s to %s by root-cause category, by payer (dollars denied). "
+                 "Select a bar for the denied claims behind it.</p>\n", reply->from, reply->to);
+    zlistx_t *names = s_categories (reply);
+    size_t n_series = zlistx_size (names), count = reply->n_groups;
+    const char **series = (const char **) zmalloc ((n_series + 1) * sizeof (char *));
+    size_t s = 0;
+    for (const char *name = (const char *) zlistx_first (names); name; name = (const char *) zlistx_next (names))
+        series [s++] = name;
+    svg_bar_t *bars = (svg_bar_t *) zmalloc ((count + 1) * sizeof (svg_bar_t));
+    int64_t *values = (int64_t *) zmalloc ((count + 1) * (n_series + 1) * sizeof (int64_t));
+    char **links = (char **) zmalloc ((count + 1) * sizeof (char *));
+    for (size_t g = 0; g < count; g++) {
+        const KpiSet *set = reply->groups [g];
+        for (s = 0; s < n_series; s++) {
+            const ReasonCount *reason = s_reason (set, series [s]);
+            values [g * n_series + s] = reason? reason->cents: 0;
+        }
+        html_t *link = html_new ();
+        filters_t keep = request->filters;
+        snprintf (keep.payer, sizeof keep.payer, "%s", set->key);
+        html_t *query = html_new ();
+        filters_query (&keep, query);
+        html_printf (link, "/drill?kpi=denied&%s", html_data (query));
+        html_destroy (&query);
+        size_t size;
+        links [g] = html_take (link, &size);
+        html_destroy (&link);
+        bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL, values + g * n_series };
+    }
+    int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
+    svg_stacked_bars (out, bars, count, series, n_series, width, 320, "Denied dollars by payer and category");
+    html_printf (out, "\n<h2>Initial denial rate by month</h2>\n");
+    s_sparkline (request, "initial_denial_rate", reply->as_of);
+    html_printf (out, "\n<table id=\"denials\"><caption>Denials by category (claims, dollars)</caption>"
+                 "<thead><tr><th scope=\"col\">category</th><th scope=\"col\">claims</th>"
+                 "<th scope=\"col\">dollars</th></tr></thead><tbody>\n");
+    for (size_t d = 0; d < reply->overall->n_denials; d++) {
+        const ReasonCount *reason = reply->overall->denials [d];
+        char cents [32];
+        html_cents (cents, sizeof cents, reason->cents);
+        html_printf (out, "<tr data-category=\"");
+        html_text (out, reason->code);
+        html_printf (out, "\"><th scope=\"row\">");
+        html_text (out, reason->code);
+        html_printf (out, "</th><td>%" PRId64 "</td><td data-cents=\"%" PRId64 "\">%s</td></tr>\n",
+                     reason->count, reason->cents, cents);
+    }
+    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
+                 "top denial patterns and the appeal overturn rate (the denials service does not serve them yet).</p></div>\n");
+    s_csv_link (request, "/denials.csv", NULL, NULL);
+    http_page_end (request);
+    for (size_t g = 0; g < count; g++)
+        free (links [g]);
+    free (links);
+    free (values);
+    free (bars);
+    free (series);
+    zlistx_destroy (&names);
+    codec_free (reply);
+}
+
+void
+pages_denials_csv (http_request_t *request)
+{
+    char error [600];
+    KpiReply *reply;
+    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "metrics.Kpi", error);
+        return;
+    }
+    s_csv_begin (request, "denials");
+    html_t *out = request->body;
+    html_printf (out, "payer_id,category,claims,cents,from,to\r\n");
+    for (size_t g = 0; g < reply->n_groups; g++)
+        for (size_t d = 0; d < reply->groups [g]->n_denials; d++) {
+            const ReasonCount *reason = reply->groups [g]->denials [d];
+            html_csv (out, reply->groups [g]->key);
+            html_printf (out, ",");
+            html_csv (out, reason->code);
+            html_printf (out, ",%" PRId64 ",%" PRId64 ",%s,%s\r\n", reason->count, reason->cents, reply->from, reply->to);
+        }
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Queues & gates: each queue's phase and teams (intake's queue.List) beside
+//  its figures (metrics.Kpi by queue); the gates' criteria are not served yet
+
+//  The KPIs a queue's row shows.
+static const char *const s_queue_kpis [] = {
+    "clean_claim_rate", "initial_denial_rate", "days_in_ar", "ar_cents", "received", NULL
+};
+
+static const KpiSet *
+s_group (const KpiReply *reply, const char *key)
+{
+    for (size_t g = 0; g < reply->n_groups; g++)
+        if (streq (reply->groups [g]->key, key))
+            return reply->groups [g];
+    return NULL;
+}
+
+static Status
+s_queues (http_request_t *request, QueueList **queues, KpiReply **figures, char *error, size_t size)
+{
+    *figures = NULL;
+    Status status = http_call (request, "intake", "queue.List", NULL, &queue_list__descriptor,
+                               (void **) queues, error, size);
+    if (status == STATUS__OK)
+        status = s_kpi (request, "metrics.Kpi", "queue", figures, error, size);
+    if (status != STATUS__OK)
+        codec_free (*queues);
+    return status;
+}
+
+void
+pages_queues (http_request_t *request)
+{
+    char error [600];
+    QueueList *queues;
+    KpiReply *figures;
+    Status status = s_queues (request, &queues, &figures, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+        return;
+    }
+    http_page_begin (request, "Queues & gates", "/queues");
+    html_t *out = request->body;
+    s_filter_form (request, "/queues", NULL, NULL);
+    html_printf (out, "<p>Each work queue's rollout phase (internal → pilot → vendor) and teams, with its figures "
+                 "for %s to %s. A queue's name opens the Overview for that queue.</p>\n"
+                 "<table id=\"queues\"><thead><tr><th scope=\"col\">queue</th><th scope=\"col\">name</th>"
+                 "<th scope=\"col\">phase</th><th scope=\"col\">owner team</th><th scope=\"col\">vendor team</th>",
+                 figures->from, figures->to);
+    for (const char *const *name = s_queue_kpis; *name; name++)
+        html_printf (out, "<th scope=\"col\">%s</th>", *name);
+    html_printf (out, "</tr></thead><tbody>\n");
+    for (size_t q = 0; q < queues->n_queues; q++) {
+        const Queue *queue = queues->queues [q];
+        filters_t keep = request->filters;
+        snprintf (keep.queue, sizeof keep.queue, "%s", queue->id);
+        html_t *query = html_new ();
+        filters_query (&keep, query);
+        html_printf (out, "<tr data-queue=\"");
+        html_text (out, queue->id);
+        html_printf (out, "\"><th scope=\"row\"><a href=\"/?");
+        html_text (out, html_data (query));
+        html_printf (out, "\">");
+        html_text (out, queue->id);
+        html_printf (out, "</a></th>");
+        html_destroy (&query);
+        const char *cells [] = { queue->name, queue->phase, queue->owner_team, queue->vendor_team };
+        for (size_t c = 0; c < 4; c++) {
+            html_printf (out, c == 1? "<td class=\"phase\">": "<td>");
+            html_text (out, cells [c]);
+            html_printf (out, "</td>");
+        }
+        const KpiSet *set = s_group (figures, queue->id);
+        for (const char *const *name = s_queue_kpis; *name; name++) {
+            const KpiValue *value = set? s_find (set, *name): NULL;
+            char text [64] = "-", json [64] = "null";
+            if (value) {
+                s_value_text (value, text, sizeof text);
+                s_value_json (value, json, sizeof json);
+            }
+            html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
+            html_text (out, json);
+            html_printf (out, "\">");
+            html_text (out, text);
+            html_printf (out, "</td>");
+        }
+        html_printf (out, "</tr>\n");
+    }
+    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
+                 "each queue's gate criteria and whether they pass (the gates' figures are not served yet).</p></div>\n");
+    s_csv_link (request, "/queues.csv", NULL, NULL);
+    http_page_end (request);
+    codec_free (queues);
+    codec_free (figures);
+}
+
+void
+pages_queues_csv (http_request_t *request)
+{
+    char error [600];
+    QueueList *queues;
+    KpiReply *figures;
+    Status status = s_queues (request, &queues, &figures, error, sizeof error);
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+        return;
+    }
+    s_csv_begin (request, "queues");
+    html_t *out = request->body;
+    html_printf (out, "queue,name,phase,owner_team,vendor_team");
+    for (const char *const *name = s_queue_kpis; *name; name++)
+        html_printf (out, ",%s", *name);
+    html_printf (out, "\r\n");
+    for (size_t q = 0; q < queues->n_queues; q++) {
+        const Queue *queue = queues->queues [q];
+        const char *cells [] = { queue->id, queue->name, queue->phase, queue->owner_team, queue->vendor_team };
+        for (size_t c = 0; c < 5; c++) {
+            if (c)
+                html_printf (out, ",");
+            html_csv (out, cells [c]);
+        }
+        const KpiSet *set = s_group (figures, queue->id);
+        for (const char *const *name = s_queue_kpis; *name; name++) {
+            const KpiValue *value = set? s_find (set, *name): NULL;
+            char json [64] = "";
+            if (value && value->available)
+                s_value_json (value, json, sizeof json);
+            html_printf (out, ",%s", json);
+        }
+        html_printf (out, "\r\n");
+    }
+    codec_free (queues);
+    codec_free (figures);
+}
+
+//  --------------------------------------------------------------------------
+//  Panels whose figures the services do not give yet
+
+void
+pages_pending (http_request_t *request)
+{
+    static const struct {
+        const char *path;
+        const char *title;
+        const char *waits;
+    } s_pending [] = {
+        { "/work",     "Work",              "open, overdue and escalated work items by queue and team (the work-item "
+                                            "model's figures)" },
+        { "/patients", "Patient follow-up", "open patient balances and their follow-up status" },
+    };
+    size_t i = 0;
+    while (i < sizeof s_pending / sizeof s_pending [0] && !streq (s_pending [i].path, request->path))
+        i++;
+    assert (i < sizeof s_pending / sizeof s_pending [0]);
+    http_page_begin (request, s_pending [i].title, s_pending [i].path);
+    html_printf (request->body, "<div class=\"pending\" role=\"status\"><p><strong>Not available yet.</strong> "
+                 "The figures of this panel — %s — are not served by the services yet; "
+                 "this page shows them as soon as they are.</p></div>\n", s_pending [i].waits);
+    http_page_end (request);
+}

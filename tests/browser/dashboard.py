@@ -1,0 +1,226 @@
+"""The dashboard in headless Chromium (tests/browser/dashboard.sh runs it).
+
+It signs in with a one-time link from `rcmqctl web link leader`, reads the
+Overview's KPI tiles and checks each against `rcmqctl --as leader --json
+metrics kpi` (the same request with the same key: the figures must be
+equal, not close), clicks an A/R aging bar and lands on the claims behind it
+(checked against `rcmqctl metrics drill`), changes a filter and sees the URL
+and the figures change (to `rcmqctl metrics kpi --payer P`'s), downloads the
+Overview's CSV and checks its figures, and saves a screenshot of each page.
+Expected figures come from rcmqctl, the API's other client, never from the
+page itself.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+failures = 0
+
+
+def ok(what):
+    print("ok   " + what, flush=True)
+
+
+def fail(what):
+    global failures
+    failures += 1
+    print("FAIL " + what, flush=True)
+
+
+def check(condition, what, detail=""):
+    if condition:
+        ok(what)
+    else:
+        fail(what + (": " + detail if detail else ""))
+    return condition
+
+
+def ctl(args, *command):
+    out = subprocess.run([args.ctl, "--config", args.config, *command], check=True,
+                         capture_output=True, text=True).stdout
+    return out
+
+
+def ctl_json(args, *command):
+    return json.loads(ctl(args, "--as", "leader", "--json", *command))
+
+
+def tiles(driver):
+    """{kpi: figure as JSON} of the Overview's tiles."""
+    found = {}
+    for tile in driver.find_elements(By.CSS_SELECTOR, ".tile"):
+        found[tile.get_attribute("data-kpi")] = json.loads(tile.get_attribute("data-value"))
+    return found
+
+
+def compare_tiles(found, expected, what):
+    """Every tile equals rcmqctl's figure of the same name, exactly."""
+    names = [name for name, value in expected.items()
+             if not isinstance(value, (dict, list)) and name not in ("from", "to", "as_of", "window_days")]
+    missing = [name for name in names if name not in found]
+    check(not missing, what + ": a tile for every KPI rcmqctl prints", "missing " + ", ".join(missing))
+    wrong = ["%s: page %r, rcmqctl %r" % (name, found[name], expected[name])
+             for name in names if name in found and found[name] != expected[name]]
+    check(not wrong, what + ": %d tiles equal rcmqctl --json metrics kpi" % len(names), "; ".join(wrong))
+
+
+def shot(driver, args, name):
+    path = os.path.join(args.artifacts, name + ".png")
+    driver.set_window_size(1280, max(900, driver.execute_script("return document.body.scrollHeight")))
+    driver.save_screenshot(path)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ctl", required=True)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--artifacts", required=True)
+    parser.add_argument("--downloads", required=True)
+    args = parser.parse_args()
+    os.makedirs(args.downloads, exist_ok=True)
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": args.downloads,
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(120)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": args.downloads})
+    try:
+        # Sign in with a one-time link: it lands on the Overview.
+        link = ctl(args, "web", "link", "leader").strip()
+        driver.get(link)
+        check(driver.current_url == args.url + "/", "the one-time link signs in and opens the Overview",
+              driver.current_url)
+        check(driver.find_element(By.TAG_NAME, "h1").text == "Overview", "the page is the Overview")
+        overall = tiles(driver)
+        compare_tiles(overall, ctl_json(args, "metrics", "kpi"), "Overview")
+        check(len(driver.find_elements(By.CSS_SELECTOR, ".tile svg.spark")) >= 6,
+              "headline tiles carry a trend sparkline (inline SVG)")
+        check(len(driver.find_elements(By.CSS_SELECTOR, ".tile .prev")) > 0, "tiles show the previous period")
+        shot(driver, args, "overview")
+
+        # A/R aging: click a bar, land on its claims.
+        driver.find_element(By.LINK_TEXT, "A/R aging").click()
+        check(driver.current_url.startswith(args.url + "/aging"), "the navigation opens A/R aging")
+        aging = ctl_json(args, "metrics", "aging", "--by", "payer")
+        rows = {row.get_attribute("data-payer"): row for row in driver.find_elements(By.CSS_SELECTOR, "#aging tbody tr")}
+        wrong = []
+        for group in aging["groups"]:
+            row = rows.get(group["key"])
+            cells = [int(td.get_attribute("data-cents")) for td in row.find_elements(By.TAG_NAME, "td")] if row else None
+            want = [group["aging"][b] for b in ("0_30", "31_60", "61_90", "91_120", "over_120")]
+            if cells != want + [sum(want)]:
+                wrong.append("%s: page %r, rcmqctl %r" % (group["key"], cells, want))
+        check(not wrong and aging["groups"], "aging table equals rcmqctl --json metrics aging --by payer", "; ".join(wrong))
+        shot(driver, args, "aging")
+        bars = driver.find_elements(By.CSS_SELECTOR, "svg.bars a.bar")
+        check(len(bars) > 0, "the aging chart has bars that link")
+        bar = bars[0]
+        payer = bar.find_element(By.TAG_NAME, "g").get_attribute("data-label")
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+                              bar.find_element(By.TAG_NAME, "rect"))
+        time.sleep(0.5)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(driver.current_url).query)
+        check(urllib.parse.urlparse(driver.current_url).path == "/drill" and query.get("kpi") == ["ar_cents"]
+              and query.get("payer") == [payer], "clicking the %s bar opens its drill-down" % payer, driver.current_url)
+        pcns = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#claims tbody th")]
+        payers = {td.text for td in driver.find_elements(By.CSS_SELECTOR, "#claims tbody td:nth-child(4)")}
+        drill = ctl_json(args, "metrics", "drill", "ar_cents", "--payer", payer, "--limit", "50")
+        check(pcns and pcns == [row["pcn"] for row in drill["rows"]],
+              "its claims are rcmqctl metrics drill ar_cents --payer %s's (%d)" % (payer, len(pcns)))
+        check(payers == {payer}, "every claim on it is the bar's payer", repr(payers))
+        shot(driver, args, "drill")
+
+        # A filter: the URL keeps it and the figures follow it.
+        driver.get(args.url + "/")
+        box = driver.find_element(By.ID, "f-payer")
+        box.clear()
+        box.send_keys(payer)
+        driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+        time.sleep(0.5)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(driver.current_url).query)
+        check(query.get("payer") == [payer], "the filter is in the URL", driver.current_url)
+        filtered = tiles(driver)
+        check(filtered.get("ar_cents") != overall.get("ar_cents"), "the figures change with the filter",
+              "%r vs %r" % (filtered.get("ar_cents"), overall.get("ar_cents")))
+        compare_tiles(filtered, ctl_json(args, "metrics", "kpi", "--payer", payer), "Overview for payer " + payer)
+        nav = driver.find_element(By.LINK_TEXT, "A/R aging").get_attribute("href")
+        check("payer=" + payer in nav, "the navigation keeps the filter", nav)
+        shot(driver, args, "overview-filtered")
+
+        # CSV of what the page shows.
+        driver.find_element(By.CSS_SELECTOR, "a.csv").click()
+        path = os.path.join(args.downloads, "rcmq-overview.csv")
+        for _ in range(100):
+            if os.path.exists(path) and os.path.getsize(path) > 0:
+                break
+            time.sleep(0.1)
+        if check(os.path.exists(path), "the CSV downloads as rcmq-overview.csv"):
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+            in_csv = {row["kpi"]: (json.loads(row["value"]) if row["value"] else None) for row in rows}
+            check(in_csv == filtered, "the CSV holds the page's figures (%d)" % len(in_csv),
+                  repr(set(in_csv.items()) ^ set(filtered.items())))
+
+        # Denials by category: the table is rcmqctl's list, the bars link to denied claims.
+        driver.get(args.url + "/denials")
+        table = [(row.get_attribute("data-category"), int(row.find_elements(By.TAG_NAME, "td")[0].text),
+                  int(row.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-cents")))
+                 for row in driver.find_elements(By.CSS_SELECTOR, "#denials tbody tr")]
+        want = [(d["category"], d["count"], d["cents"]) for d in ctl_json(args, "metrics", "kpi")["denials"]]
+        check(table and table == want, "denials by category equal rcmqctl --json metrics kpi's (%d)" % len(want),
+              "page %r, rcmqctl %r" % (table, want))
+        hrefs = [a.get_dom_attribute("href") or "" for a in driver.find_elements(By.CSS_SELECTOR, "svg.bars a.bar")]
+        check(hrefs and all("/drill?kpi=denied&" in h and "payer=" in h for h in hrefs),
+              "each payer's denial bar links to its denied claims")
+        shot(driver, args, "denials")
+
+        # Queues & gates: each queue's phase and its figures, = rcmqctl's by queue.
+        driver.get(args.url + "/queues")
+        by_queue = {g["key"]: g for g in ctl_json(args, "metrics", "kpi", "--by", "queue")["groups"]}
+        queues = {q["id"]: q for q in ctl_json(args, "queue", "list")}
+        wrong = []
+        rows = driver.find_elements(By.CSS_SELECTOR, "#queues tbody tr")
+        for row in rows:
+            queue = row.get_attribute("data-queue")
+            phase = row.find_element(By.CSS_SELECTOR, "td.phase").text
+            if queue not in queues or phase != queues[queue]["phase"]:
+                wrong.append("%s: phase %r" % (queue, phase))
+            for cell in row.find_elements(By.CSS_SELECTOR, "td[data-kpi]"):
+                want = by_queue.get(queue, {}).get(cell.get_attribute("data-kpi"))
+                if json.loads(cell.get_attribute("data-value")) != want:
+                    wrong.append("%s %s: page %s, rcmqctl %r" % (queue, cell.get_attribute("data-kpi"),
+                                                                 cell.get_attribute("data-value"), want))
+        check(len(rows) == len(queues) and not wrong,
+              "queues: every queue's phase and figures equal rcmqctl queue list / metrics kpi --by queue",
+              "; ".join(wrong))
+        shot(driver, args, "queues")
+
+        for page, name in (("/scorecard", "scorecard"), ("/work", "work"), ("/patients", "patients")):
+            driver.get(args.url + page)
+            shot(driver, args, name)
+        check("Not available yet" in driver.page_source, "a panel without its figures says so")
+    finally:
+        driver.quit()
+    print()
+    if failures:
+        print("browser: %d check(s) failed" % failures)
+        sys.exit(1)
+    print("browser: all checks passed; screenshots in " + args.artifacts)
+
+
+main()
