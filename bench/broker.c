@@ -39,6 +39,7 @@
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
+#include "keyring.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -797,7 +798,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "bench: cannot make %s\n", self->root);
         return 1;
     }
-    self->zap = transport_zap_new (self->keys_dir);
+    self->zap = transport_zap_new (keyring_admit, keyring_new (self->keys_dir), keyring_destroy_arg);
 
     static const size_t sizes [] = { 200, 1024 };
     static const int fanouts [] = { 1, 3 };

@@ -12,6 +12,7 @@
     Show or FollowUp runs (scope marks, server.h).
 */
 #include "methods.h"
+#include "registry.h"
 #include "ledger.h"
 #include "lifecycle.h"
 #include "access.h"
@@ -203,13 +204,24 @@ s_follow_up (server_call_t *call)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "claims.FollowUp: next action date '%s' is not a date", request->next_action_date);
     }
-    //  Work assigned to a name nobody holds would wait for no one.
-    const identity_t *assignee = *request->assignee? keyring_find_name (server_keyring (call->server), request->assignee): NULL;
-    if (*request->assignee && (!assignee || streq (assignee->role, "service"))) {
-        codec_free (record);
-        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
-                                 "claims.FollowUp: no user '%s' (an assignee must hold a key: rcmqctl keys list)",
-                                 request->assignee);
+    //  Work assigned to a name nobody holds would wait for no one: the
+    //  assignee is an active person of the access registry (our copy).
+    if (*request->assignee) {
+        Identity *assignee = NULL;
+        int rc = registry_identity (call->store, call->txn, request->assignee, &assignee);
+        if (rc && rc != MDB_NOTFOUND) {
+            codec_free (record);
+            return rc;
+        }
+        bool person = assignee && assignee->status == IDENTITY_STATUS__IDENTITY_ACTIVE
+                   && !streq (assignee->role, "service");
+        codec_free (assignee);
+        if (!person) {
+            codec_free (record);
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                     "claims.FollowUp: no user '%s' (an assignee must be active in the access registry: rcmqctl access list)",
+                                     request->assignee);
+        }
     }
     if (*request->assignee)
         codec_set_text (&record->assignee, request->assignee);
