@@ -153,7 +153,7 @@ mkdir -p var
     done
 } >var/rcmq.conf
 expect 0 "keys list finds ./var/rcmq.conf" "$CTL" keys list --json
-python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 8' "$WORK/out" \
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 9' "$WORK/out" \
     && ok "it lists var/keys, relative to the config file" || fail "keys list did not use var/keys"
 started=$SECONDS
 expect 1 "status with every process down" "$CTL" status --timeout 400 --json
