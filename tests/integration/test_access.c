@@ -29,7 +29,8 @@
     (harness_grant: admin requests, admin2 approves), is revoked while
     his connections to all seven are open, and the next request on each
     is refused UNAUTHENTICATED within 1 s (the delays are printed); new
-    connections are refused at the handshake. A vendor-lead moved from
+    connections are refused at the handshake; a service key revoked with
+    its replay connection open gets no more answers. A vendor-lead moved from
     acme to globex can no longer confirm acme's agent (NOT_FOUND, its
     scope); the review's end suspends the agent no one confirmed, whom
     every process then refuses.
@@ -450,6 +451,27 @@ s_status_of (s_run_t *run, const char *name)
     return status;
 }
 
+//  One FETCH of the access stream on an open replay connection: answered
+//  within timeout_ms?
+static bool
+s_fetch_answered (zsock_t *dealer, int timeout_ms)
+{
+    FetchRequest request = FETCH_REQUEST__INIT;
+    request.stream = "access";
+    request.from_seq = 1;
+    request.max_events = 1;
+    request.consumer = "test-enforce";
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "FETCH");
+    zframe_t *frame = codec_encode (&request);
+    zmsg_append (msg, &frame);
+    zmsg_send (&msg, dealer);
+    zmsg_t *answer = harness_recv (dealer, timeout_ms);
+    bool answered = answer != NULL;
+    zmsg_destroy (&answer);
+    return answered;
+}
+
 START_TEST (test_enforcement)
 {
     s_run_t run;
@@ -558,6 +580,31 @@ START_TEST (test_enforcement)
                            s_every [i], statuses [i]);
         s_clients_destroy (clients);
         zcert_destroy (&leo);
+    }
+
+    //  2b. The same for a service key on the broker's replay socket: a
+    //  revoked one reads nothing more on its open connection.
+    if (ready) {
+        static const char *const reader [] = { "reader", NULL };
+        harness_check (&run, harness_grant_services (run.harness, reader) == 0, "granting reader failed");
+        zcert_t *cert = transport_load_secret (keys, "reader");
+        char replay [64];
+        harness_config_value (run.harness, "broker", "replay", replay, sizeof replay);
+        char *broker_key = transport_load_public_key (keys, "broker");
+        zsock_t *dealer = harness_dealer (replay, broker_key, cert);
+        harness_check (&run, s_fetch_answered (dealer, 3000), "the replay socket did not answer granted reader");
+        harness_check (&run, s_ok (&run, "admin", "access", "revoke", "reader", "--reason", "retired", NULL),
+                       "admin revoking reader failed");
+        uint64_t revoked = harness_now_ms ();
+        bool silent = false;
+        while (!silent && harness_now_ms () - revoked < (uint64_t) harness_scaled_ms (10000))
+            silent = !s_fetch_answered (dealer, 300);
+        harness_check (&run, silent, "the replay socket still answers reader's open connection 10 s after the revoke");
+        fprintf (stderr, "access: revoke -> replay silent on the open connection within %llu ms (300 ms polls)\n",
+                 (unsigned long long) (harness_now_ms () - revoked));
+        zsock_destroy (&dealer);
+        free (broker_key);
+        zcert_destroy (&cert);
     }
 
     //  3. A mover loses the old team's scope; 4. a review suspends the
