@@ -119,8 +119,28 @@ bench_keys_init (const char *build, const char *dir, const char *keys)
     return bench_run (dir, argv, NULL);
 }
 
+//  The rcmq-audit started with the broker (one at a time), stopped with it.
+static pid_t s_audit_pid;
+static pid_t s_audit_broker;
+
+static pid_t s_spawn (const char *build, const char *dir, const char *program, const char *config,
+                      const char *name);
+
 pid_t
 bench_spawn (const char *build, const char *dir, const char *program, const char *config, const char *name)
+{
+    pid_t pid = s_spawn (build, dir, program, config, name);
+    //  No process admits the admin key without the access registry, and
+    //  rcmq-audit owns it: it runs beside the broker.
+    if (pid > 0 && strstr (program, "rcmq-broker") && !s_audit_pid) {
+        s_audit_pid = s_spawn (build, dir, "services/audit/rcmq-audit", config, "audit");
+        s_audit_broker = pid;
+    }
+    return pid;
+}
+
+static pid_t
+s_spawn (const char *build, const char *dir, const char *program, const char *config, const char *name)
 {
     char path [PATH_MAX + 64], log [PATH_MAX];
     snprintf (path, sizeof path, "%s/%s", build, program);
@@ -142,6 +162,11 @@ void
 bench_stop (pid_t *pid)
 {
     if (*pid > 0) {
+        if (*pid == s_audit_broker && s_audit_pid > 0) {
+            kill (s_audit_pid, SIGTERM);
+            waitpid (s_audit_pid, NULL, 0);
+            s_audit_pid = s_audit_broker = 0;
+        }
         kill (*pid, SIGTERM);
         waitpid (*pid, NULL, 0);
         *pid = 0;
@@ -158,6 +183,9 @@ bench_config_open (const char *path, const char *keys, const char *dir)
     const char *sockets [] = { "ingest", "fanout", "replay", "api" };
     for (size_t i = 0; i < 4; i++)
         fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], bench_free_port ());
+    //  rcmq-audit owns the access registry every process admits people
+    //  with (ADR 21): bench_spawn starts it beside the broker.
+    fprintf (file, "audit\n    api = \"tcp://127.0.0.1:%d\"\n", bench_free_port ());
     return file;
 }
 

@@ -39,6 +39,7 @@
 #include "relay.h"
 #include "store.h"
 #include "transport.h"
+#include "keyring.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -71,9 +72,13 @@ typedef struct {
 } bench_t;
 
 //  Names of the identities the run creates; all are role "service".
+//  The broker admits, without an access registry (no rcmq-audit here),
+//  only the deployment's own process keys (ADR 21): the bench's producer,
+//  subscribers and api client wear those names.
 static const char *s_identities [] = {
-    "broker", "producer", "sub1", "sub2", "sub3", "bench", "pusher", NULL
+    "broker", "intake", "claims", "denials", "inquiry", "metrics", "pusher", NULL
 };
+static const char *s_subscriber_keys [] = { "claims", "denials", "inquiry" };
 
 //  Ports nobody listens on now: the kernel's choice for port 0, all held
 //  open together so no two are the same.
@@ -155,7 +160,7 @@ s_broker_start (bench_t *self, broker_proc_t *broker, const char *dir, const cha
         return -1;
     fprintf (file, "data\n    dir = \"%s/data\"\nkeys\n    dir = \"%s\"\n"
              "broker\n    ingest = \"%s\"\n    fanout = \"%s\"\n    replay = \"%s\"\n    api = \"%s\"\n"
-             "producers\n    producer = \"%s\"\n",
+             "producers\n    intake = \"%s\"\n",
              dir, self->keys_dir, broker->ingest, broker->fanout, broker->replay, broker->api, stream);
     fclose (file);
 
@@ -171,7 +176,7 @@ s_broker_start (bench_t *self, broker_proc_t *broker, const char *dir, const cha
         return -1;
     }
     //  Up means: it answers broker.Health over CURVE.
-    zcert_t *cert = transport_load_secret (self->keys_dir, "bench");
+    zcert_t *cert = transport_load_secret (self->keys_dir, "metrics");
     char *broker_key = transport_load_public_key (self->keys_dir, "broker");
     client_t *client = client_new (broker->api, broker_key, cert);
     client_set_timeout (client, 500);
@@ -281,8 +286,8 @@ s_producer_actor (zsock_t *pipe, void *arg)
     static const char *tables [] = { OUTBOX_TABLES, NULL };
     char error [256];
     store_t *store = store_new (args->dir, tables, error, sizeof error);
-    outbox_t *outbox = store? outbox_new (store, "producer"): NULL;
-    zcert_t *cert = transport_load_secret (args->keys_dir, "producer");
+    outbox_t *outbox = store? outbox_new (store, "intake"): NULL;
+    zcert_t *cert = transport_load_secret (args->keys_dir, "intake");
     char *broker_key = transport_load_public_key (args->keys_dir, "broker");
     relay_t *relay = NULL;
     if (outbox && cert && broker_key) {
@@ -468,7 +473,7 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
         consumer_args_t *args = &consumer_args [i];
         memset (args, 0, sizeof *args);
         char name [16];
-        snprintf (name, sizeof name, "sub%d", i + 1);
+        snprintf (name, sizeof name, "%s", s_subscriber_keys [i % 3]);
         snprintf (args->name, sizeof args->name, "%s", name);
         snprintf (args->dir, sizeof args->dir, "%s/%s", dir, name);
         args->keys_dir = self->keys_dir;
@@ -556,7 +561,7 @@ s_pusher_actor (zsock_t *pipe, void *arg)
 {
     pusher_args_t *args = (pusher_args_t *) arg;
     zcert_t *cert = transport_load_secret (args->keys_dir, "pusher");
-    char *server_key = transport_load_public_key (args->keys_dir, "bench");
+    char *server_key = transport_load_public_key (args->keys_dir, "metrics");
     zsock_t *push = zsock_new (ZMQ_PUSH);
     transport_curve_client (push, cert, server_key);
     zsock_set_linger (push, 1000);
@@ -608,7 +613,7 @@ s_pull_one (void *handle, uint8_t *buffer, size_t size, int parts)
 static double
 s_pushpull (bench_t *self, size_t size, bool framed)
 {
-    zcert_t *cert = transport_load_secret (self->keys_dir, "bench");
+    zcert_t *cert = transport_load_secret (self->keys_dir, "metrics");
     zsock_t *pull = zsock_new (ZMQ_PULL);
     transport_curve_server (pull, cert);
     int port = zsock_bind (pull, "tcp://127.0.0.1:*");
@@ -797,7 +802,7 @@ main (int argc, char *argv [])
         fprintf (stderr, "bench: cannot make %s\n", self->root);
         return 1;
     }
-    self->zap = transport_zap_new (self->keys_dir);
+    self->zap = transport_zap_new (keyring_admit, keyring_new (self->keys_dir), keyring_destroy_arg);
 
     static const size_t sizes [] = { 200, 1024 };
     static const int fanouts [] = { 1, 3 };

@@ -1,12 +1,15 @@
 /*  rcmqctl keys: the CURVE identities of a deployment.
 
-    A keys directory (transport.h) holds public/<name>.cert for every key the
-    deployment knows and secret/<name>.cert_secret for the identities that
-    live on this host. `init` makes one per process plus `admin`; `add` makes
-    a person's or a vendor's identity; `list` shows what is there. The
-    servers' ZAP handler admits exactly the keys in public/, and re-reads it
-    when it changes, so adding a key or deleting its public cert takes
-    effect on a running deployment.
+    A keys directory (transport.h) holds public/<name>.cert and, for the
+    identities that live on this host, secret/<name>.cert_secret. A key
+    file is a CREDENTIAL ONLY (ADR 21): no process admits a key because its
+    file is there; the access registry of rcmq-audit decides, with two
+    people for every grant (`rcmqctl access request` / `access approve`).
+    `init` makes one key per process plus the demo admins `admin` and
+    `admin2` (rcmq-audit enters these, once, at its first start); `add`
+    only generates a person's key pair — its --role and --team are written
+    into the certificate as a note for the access request that follows,
+    and grant nothing; `list` shows what is there.
 
     Files are written to a .tmp name and renamed into place: a running
     server never loads half a certificate, and the secret is written before
@@ -22,7 +25,9 @@
 
 #include "transport.h"
 
-//  The identities `keys init` makes: every process, and one administrator.
+//  The identities `keys init` makes: every process, and the two demo
+//  administrators the registry's bootstrap enters (a real deployment makes
+//  the admins' keys on their own machines: docs/access.md).
 static const struct {
     const char *name;
     const char *role;
@@ -36,6 +41,7 @@ static const struct {
     { "metrics", "service" },
     { "web",     "service" },
     { "admin",   "admin" },
+    { "admin2",  "admin" },
 };
 
 //  DESIGN §4 roles; vendor roles must name the vendor's team.
@@ -254,11 +260,13 @@ s_add (ctl_t *ctl, ctl_args_t *args)
                  "or '-', not starting with '.' or '-'\n", name);
         return CTL_USAGE;
     }
+    //  --role is a note for the access request, not a grant: optional,
+    //  but a role it names must be one.
     size_t r = 0;
-    for (; r < sizeof s_roles / sizeof s_roles [0]; r++)
-        if (role && streq (s_roles [r].role, role))
+    for (; role && r < sizeof s_roles / sizeof s_roles [0]; r++)
+        if (streq (s_roles [r].role, role))
             break;
-    if (r == sizeof s_roles / sizeof s_roles [0]) {
+    if (role && r == sizeof s_roles / sizeof s_roles [0]) {
         fprintf (stderr, "rcmqctl keys add: --role %s: expected one of admin, compliance, leader, "
                  "internal-lead, internal-biller, vendor-lead, vendor-agent, service\n",
                  role? role: "(missing)");
@@ -266,10 +274,12 @@ s_add (ctl_t *ctl, ctl_args_t *args)
     }
     //  Vendor scope is decided by team, so a vendor role without its
     //  vendor's team would be a key that can see nothing, or worse.
-    if (s_roles [r].vendor && (!team || streq (team, "internal"))) {
+    if (role && s_roles [r].vendor && (!team || streq (team, "internal"))) {
         fprintf (stderr, "rcmqctl keys add: role %s needs --team with the vendor's name\n", role);
         return CTL_USAGE;
     }
+    if (!role)
+        role = "";
     if (!team)
         team = "internal";
     if (!*team || strpbrk (team, "\"\n\r")) {
@@ -290,6 +300,11 @@ s_add (ctl_t *ctl, ctl_args_t *args)
     s_key_row (table, name, role, team, status, key);
     s_print_keys (ctl, table, dir);
     output_table_destroy (&table);
+    //  The key opens nothing yet; say what does, on stderr so --json
+    //  stays one document.
+    if (rc == CTL_OK)
+        fprintf (stderr, "rcmqctl keys add: %s's key grants nothing until the access registry holds it: "
+                 "rcmqctl access request %s --role ROLE --team TEAM, then a second admin approves\n", name, name);
     return rc;
 }
 
@@ -361,8 +376,8 @@ static const ctl_option_t s_init_options [] = {
 };
 
 static const ctl_option_t s_add_options [] = {
-    { "role",  "ROLE", "admin, compliance, leader, internal-lead, internal-biller, vendor-lead, vendor-agent or service" },
-    { "team",  "TEAM", "internal (the default) or the vendor's name; vendor roles need it" },
+    { "role",  "ROLE", "a note in the certificate for the access request (grants nothing): admin, compliance, leader, internal-lead, internal-biller, vendor-lead, vendor-agent or service" },
+    { "team",  "TEAM", "a note likewise: internal (the default) or the vendor's name; vendor roles need it" },
     { "dir",   "DIR",  "keys directory (default: --keys, keys/dir, var/keys)" },
     { "force", NULL,   "replace the identity's key if it exists" },
     { NULL }
@@ -374,10 +389,11 @@ static const ctl_option_t s_list_options [] = {
 };
 
 static const ctl_command_t s_commands [] = {
-    { "init", "[DIR]", 0, 1, "create the keys of every process and of admin",
+    { "init", "[DIR]", 0, 1, "create the keys of every process and of admin and admin2",
       "Creates DIR/public and DIR/secret (mode 0700) and a CURVE certificate for\n"
-      "broker, intake, claims, denials, inquiry, audit, metrics, web (role service) and\n"
-      "admin (role admin), all of team internal. Keys that exist are kept, so it\n"
+      "broker, intake, claims, denials, inquiry, audit, metrics, web and the two\n"
+      "demo admins admin and admin2, which rcmq-audit enters in the access registry\n"
+      "at its first start (and never again). Keys that exist are kept, so it\n"
       "is safe to run again (a lost public cert is restored from its secret);\n"
       "--force rotates them all (restart the processes afterwards). Files are\n"
       "written under a .tmp name and renamed, the secret before the public half,\n"
@@ -386,12 +402,14 @@ static const ctl_command_t s_commands [] = {
       "at rest, which --force never rotates. DIR defaults to --keys, then keys/dir\n"
       "from the config, then var/keys.",
       s_init_options, s_init },
-    { "add", "NAME", 1, 1, "create a person's or a vendor's identity",
-      "Creates DIR/public/NAME.cert and DIR/secret/NAME.cert_secret with role and\n"
-      "team in the certificate's metadata. Running servers admit the key within a\n"
-      "second (their keyring re-reads public/); hand the secret file to its owner\n"
-      "and delete it here. Deleting public/NAME.cert revokes the key. Vendor roles\n"
-      "must name their vendor's team.",
+    { "add", "NAME", 1, 1, "generate a person's key pair (grants nothing)",
+      "Creates DIR/public/NAME.cert and DIR/secret/NAME.cert_secret: a credential\n"
+      "only. The key opens nothing until the access registry holds it: an admin\n"
+      "runs `rcmqctl access request NAME --role R --team T [--key PUBFILE]` and a\n"
+      "second admin `rcmqctl access approve ID`. --role and --team, when given,\n"
+      "are written into the certificate as a note for that request; vendor roles\n"
+      "must name their vendor's team. Hand the secret file to its owner and\n"
+      "delete it here; a leaver is revoked with `rcmqctl access revoke`.",
       s_add_options, s_add },
     { "list", NULL, 0, 0, "list the identities the deployment knows",
       "Lists DIR/public/*.cert with role, team, public key and whether this host\n"

@@ -251,7 +251,7 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
     s_close (self);
     if (self->auth_failed)
         snprintf (self->error, sizeof self->error,
-                  "%s refused our CURVE key (the server does not know this client's key, or it was revoked)",
+                  "%s refused our CURVE key (the access registry does not hold it as active: never granted, or revoked or suspended)",
                   self->endpoint);
     else
     if (self->disconnected && request_size > CLIENT_SMALL_REQUEST)

@@ -143,3 +143,26 @@ keyring_size (keyring_t *self)
 {
     return zhashx_size (self->identities);
 }
+
+int
+keyring_admit (void *arg, const char *domain, const char *key, char *why, size_t size)
+{
+    keyring_t *self = (keyring_t *) arg;
+    keyring_refresh (self);
+    const identity_t *identity = keyring_lookup (self, key);
+    if (!identity) {
+        snprintf (why, size, "unknown or revoked key");
+        return -1;
+    }
+    if (streq (domain, "rcmq-events") && !streq (identity->role, "service")) {
+        snprintf (why, size, "the event sockets admit only service keys");
+        return -1;
+    }
+    return 0;
+}
+
+void
+keyring_destroy_arg (void **self_p)
+{
+    keyring_destroy ((keyring_t **) self_p);
+}

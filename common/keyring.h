@@ -1,11 +1,13 @@
-/*  keyring: the CURVE public keys this deployment knows, with who they are.
+/*  keyring: the CURVE certificates of a keys directory, with the name,
+    role and team their metadata claims.
 
-    A keys directory holds public/<name>.cert files (czmq zcert format) whose
-    metadata says name, role and team. A key is known while its file is there;
-    deleting the file revokes it. The directory is re-read when it changes, so
-    a revocation takes effect within a reload interval, open connections
-    included (servers ask the keyring on every request). The access registry
-    of rcmq-audit replaces the directory in a later release.
+    A keys directory holds public/<name>.cert files (czmq zcert format). A
+    key file is a credential only: no rcmq process admits a key because its
+    file is there; the access registry decides (common/gate.h, ADR 21).
+    The keyring remains for what reads the files themselves, and, through
+    keyring_admit / keyring_caller, for unit tests and benchmarks of the
+    transport and the server that run without a registry. A key is known
+    while its file is there; the directory is re-read when it changes.
 */
 #ifndef RCMQ_KEYRING_H
 #define RCMQ_KEYRING_H
@@ -34,5 +36,12 @@ const identity_t *keyring_lookup (keyring_t *self, const char *key);
 //  user as an argument (claims follow-up's assignee).
 const identity_t *keyring_find_name (keyring_t *self, const char *name);
 size_t            keyring_size (keyring_t *self);
+
+//  For unit tests and benchmarks only (no registry): a ZAP admit function
+//  (transport_admit_fn) and a server caller function (server_caller_fn,
+//  over registry_caller_t) that take the keyring's files at their word,
+//  re-reading the directory first. rcmq's processes use the gate.
+int               keyring_admit (void *self, const char *domain, const char *key, char *why, size_t size);
+void              keyring_destroy_arg (void **self_p);
 
 #endif

@@ -247,6 +247,27 @@ registry_identity (store_t *store, MDB_txn *txn, const char *name, Identity **id
 }
 
 int
+registry_person (store_t *store, MDB_txn *txn, const char *name, identity_t *person)
+{
+    memset (person, 0, sizeof *person);
+    Identity *identity = NULL;
+    int rc = registry_identity (store, txn, name, &identity);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc)
+        return -1;
+    bool found = identity->status == IDENTITY_STATUS__IDENTITY_ACTIVE && strcmp (identity->role, "service") != 0;
+    if (found) {
+        snprintf (person->key, sizeof person->key, "%s", identity->public_key);
+        snprintf (person->name, sizeof person->name, "%s", identity->name);
+        snprintf (person->role, sizeof person->role, "%s", identity->role);
+        snprintf (person->team, sizeof person->team, "%s", identity->team);
+    }
+    codec_free (identity);
+    return found? 0: 1;
+}
+
+int
 registry_request_get (store_t *store, MDB_txn *txn, uint64_t id, AccessRequest **request)
 {
     uint8_t key [8];
@@ -1612,12 +1633,55 @@ registry_expire (store_t *store, MDB_txn *txn, uint64_t now_ms, registry_result_
 //  ------------------------------------------------------------------------
 //  Bootstrap, lookup, copies
 
+int
+registry_admin_count (store_t *store, MDB_txn *txn, size_t *count)
+{
+    char **names;
+    size_t total;
+    *count = 0;
+    int rc = s_identity_names (store, txn, &names, &total);
+    for (size_t i = 0; rc == 0 && i < total; i++) {
+        Identity *identity;
+        rc = registry_identity (store, txn, names [i], &identity);
+        if (rc == 0 && strcmp (identity->role, "admin") == 0)
+            (*count)++;
+        if (rc == 0)
+            codec_free (identity);
+    }
+    s_names_free (names, total);
+    return rc;
+}
+
+int
+registry_bootstrap_sealed (store_t *store, MDB_txn *txn, uint64_t *sealed_ms)
+{
+    return store_get_u64 (store, txn, S_META, "bootstrap_sealed_ms", sealed_ms);
+}
+
+int
+registry_bootstrap_seal (store_t *store, MDB_txn *txn, uint64_t now_ms)
+{
+    return store_put_u64 (store, txn, S_META, "bootstrap_sealed_ms", now_ms? now_ms: 1);
+}
+
 static int
 s_bootstrap (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *name, const char *role,
              const char *team, const char *public_key, registry_result_t *result)
 {
     bool admin = role && strcmp (role, "admin") == 0;
     bool service = role && strcmp (role, "service") == 0;
+    uint64_t sealed;
+    int sealed_rc = registry_bootstrap_sealed (store, txn, &sealed);
+    if (sealed_rc)
+        return sealed_rc;
+    if (sealed) {
+        char when [32];
+        clock_format_iso8601 (sealed, when, sizeof when);
+        s_refuse (result, STATUS__PERMISSION_DENIED,
+                  "bootstrap %s: the registry was bootstrapped at %s; every identity since is granted by two admins",
+                  name, when);
+        return 0;
+    }
     if (!admin && !service) {
         s_refuse (result, STATUS__INVALID_ARGUMENT,
                   "bootstrap %s: role '%s' must be admin or service; everyone else is granted by two admins",
@@ -1659,17 +1723,8 @@ s_bootstrap (store_t *store, MDB_txn *txn, uint64_t now_ms, const char *name, co
         return 0;
     }
     if (admin) {
-        char **names;
-        size_t count, admins = 0;
-        rc = s_identity_names (store, txn, &names, &count);
-        for (size_t i = 0; rc == 0 && i < count; i++) {
-            Identity *identity;
-            rc = registry_identity (store, txn, names [i], &identity);
-            if (rc == 0 && strcmp (identity->role, "admin") == 0)
-                admins++;
-            codec_free (identity);
-        }
-        s_names_free (names, count);
+        size_t admins;
+        rc = registry_admin_count (store, txn, &admins);
         if (rc)
             return rc;
         if (admins >= REGISTRY_BOOTSTRAP_ADMINS) {
@@ -1748,6 +1803,7 @@ registry_lookup_key (store_t *store, MDB_txn *txn, const char *public_key, uint6
         snprintf (caller->identity.role, sizeof caller->identity.role, "%s", identity->role);
         snprintf (caller->identity.team, sizeof caller->identity.team, "%s", identity->team);
         caller->valid_until_ms = identity->valid_until_ms;
+        caller->breakglass_until_ms = caller->breakglass? identity->breakglass_until_ms: 0;
     }
     codec_free (identity);
     return allowed;
@@ -1841,4 +1897,20 @@ registry_apply (store_t *store, MDB_txn *txn, const RegistryEvent *event)
             return rc;
     }
     return event->version > version? store_put_u64 (store, txn, S_META, "version", event->version): 0;
+}
+
+int
+registry_apply_event (store_t *store, MDB_txn *txn, const Event *event)
+{
+    RegistryEvent *change = (RegistryEvent *) codec_decode (&registry_event__descriptor,
+                                                            event->payload.data, event->payload.len);
+    if (!change)
+        return store_fail (store, "access #%llu (%s) is not a RegistryEvent",
+                           (unsigned long long) event->stream_seq, event->type);
+    uint64_t version;
+    int rc = registry_version (store, txn, &version);
+    if (rc == 0 && change->version >= version)
+        rc = registry_apply (store, txn, change);
+    codec_free (change);
+    return rc;
 }

@@ -58,6 +58,7 @@
 #include "outbox.h"
 #include "keyring.h"
 #include "access.pb-c.h"
+#include "event.pb-c.h"
 
 #define REGISTRY_TABLES "access_identities", "access_keys", "access_requests", \
                         "access_pending", "access_reviews", "access_meta"
@@ -105,6 +106,7 @@ typedef struct {
     identity_t identity;        //  for access_allows / access_in_scope
     bool breakglass;            //  emergency access in force: PHI unmasked
     uint64_t valid_until_ms;    //  0: no end date
+    uint64_t breakglass_until_ms;   //  the window's end while breakglass
     uint64_t version;           //  the registry version read with it
     char why [160];             //  registry_lookup_key refused: why
 } registry_caller_t;
@@ -160,6 +162,17 @@ int  registry_bootstrap (store_t *store, MDB_txn *txn, uint64_t now_ms, const ch
                          const char *role, const char *team, const char *public_key,
                          registry_result_t *result);
 
+//  Bootstrap happens once (ADR 21): after rcmq-audit's first start has
+//  entered the admins and the processes, it seals the registry, and
+//  registry_bootstrap refuses everything from then on, so a certificate
+//  written into the keys directory later (a new admin2.cert, a process
+//  name) is never entered without two people. *sealed_ms is 0 while not
+//  sealed. 0 or -1.
+int  registry_bootstrap_sealed (store_t *store, MDB_txn *txn, uint64_t *sealed_ms);
+int  registry_bootstrap_seal (store_t *store, MDB_txn *txn, uint64_t now_ms);
+//  How many identities of role admin the registry holds (any status). 0 or -1.
+int  registry_admin_count (store_t *store, MDB_txn *txn, size_t *count);
+
 //  The caller a Z85 key stands for, if it may act now: 0 with caller
 //  filled; 1 when it may not (unknown, requested, suspended, revoked,
 //  past its valid-until), with caller->why; -1 when the store failed.
@@ -171,6 +184,12 @@ int  registry_version (store_t *store, MDB_txn *txn, uint64_t *version);
 //  One identity / request / the open review (NULL when there is none);
 //  free with codec_free. 0, MDB_NOTFOUND, or -1.
 int  registry_identity (store_t *store, MDB_txn *txn, const char *name, Identity **identity);
+//  The ACTIVE person (any role but service) called name, for methods that
+//  name people (an assignee, a lead, a web user): 0 with person filled
+//  from the registry; 1 when the registry holds no active person of that
+//  name (unknown, requested, suspended, revoked, or a process); -1 when
+//  the store failed. Reads this process's copy (every service keeps one).
+int  registry_person (store_t *store, MDB_txn *txn, const char *name, identity_t *person);
 int  registry_request_get (store_t *store, MDB_txn *txn, uint64_t id, AccessRequest **request);
 int  registry_review_open (store_t *store, MDB_txn *txn, ReviewCampaign **campaign);
 
@@ -188,5 +207,12 @@ int  registry_each_request (store_t *store, MDB_txn *txn, registry_request_fn *f
 //  Events without an identity (refusals, reviews) change only the version.
 //  0 or -1 (store_fail).
 int  registry_apply (store_t *store, MDB_txn *txn, const RegistryEvent *event);
+//  The same for one event of the `access` stream as a copy receives it
+//  (the services' consumers, the broker's ingest): decodes its
+//  RegistryEvent and applies it, unless the copy's version is already past
+//  it (a replay from seq 1 after a consumer reset brings old events again,
+//  which the copy holds). An event that is not a RegistryEvent fails
+//  (store_fail): a copy must not skip a change (ADR 9). 0 or -1 / LMDB.
+int  registry_apply_event (store_t *store, MDB_txn *txn, const Event *event);
 
 #endif

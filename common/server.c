@@ -30,7 +30,8 @@
 struct _server_t {
     char *service;
     store_t *store;
-    keyring_t *keyring;
+    server_caller_fn *callers;
+    void *callers_arg;
     const server_method_t *tables [SERVER_MAX_TABLES];
     int table_count;
     void *state;
@@ -49,7 +50,6 @@ struct _server_t {
     size_t cache_max_bytes;
     uint64_t cache_max_age_ms;
     uint64_t handled;
-    uint64_t last_refresh;
     int64_t max_request;        //  bytes of a request frame; 0: no limit
 };
 
@@ -88,13 +88,15 @@ s_check_table (const server_method_t *methods)
 static int s_methods (server_call_t *call);
 
 server_t *
-server_new (const char *service, store_t *store, keyring_t *keyring,
+server_new (const char *service, store_t *store, server_caller_fn *callers, void *callers_arg,
             const server_method_t *methods, void *state)
 {
+    assert (callers);
     server_t *self = (server_t *) zmalloc (sizeof (server_t));
     self->service = strdup (service);
     self->store = store;
-    self->keyring = keyring;
+    self->callers = callers;
+    self->callers_arg = callers_arg;
     s_check_table (methods);
     self->tables [self->table_count++] = methods;
     snprintf (self->methods_name, sizeof self->methods_name, "%s.Methods", service);
@@ -176,13 +178,6 @@ uint64_t
 server_handled (server_t *self)
 {
     return self->handled;
-}
-
-keyring_t *
-server_keyring (server_t *self)
-{
-    assert (self);
-    return self->keyring;
 }
 
 //  --------------------------------------------------------------------------
@@ -399,6 +394,8 @@ typedef struct {
     const char *peer_key;
     const Request *request;     //  NULL when the frame was not a Request
     size_t frame_size;
+    registry_caller_t who;      //  the caller function's answer
+    int who_rc;                 //  and its 0 / 1 / -1
     server_call_t call;
 } s_run_t;
 
@@ -470,9 +467,14 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
         server_call_fail (call, STATUS__INVALID_ARGUMENT,
                           "%s: request frame of %zu bytes is not an rcmq Request", self->service, run->frame_size);
     else
+    if (run->who_rc == -1)
+        server_call_fail (call, STATUS__UNAVAILABLE, "%s: cannot tell who is calling: %s",
+                          self->service, run->who.why);
+    else
     if (!call->caller)
         server_call_fail (call, STATUS__UNAUTHENTICATED,
-                          "%s: the CURVE key of this connection is unknown or revoked", self->service);
+                          "%s: the CURVE key of this connection may not act: %s", self->service,
+                          *run->who.why? run->who.why: "unknown key");
     else
     if (!method)
         server_call_fail (call, STATUS__NOT_FOUND, "%s: no method '%s'", self->service, request->method);
@@ -618,15 +620,13 @@ s_handle (server_t *self, zmsg_t *msg)
     Request *request = (Request *) codec_decode_frame (&request__descriptor, frame);
     run.request = request;
 
-    //  Revocations must bite on open connections too: look again now.
-    uint64_t now = clock_monotonic_ms ();
-    if (now - self->last_refresh > 200) {
-        keyring_refresh (self->keyring);
-        self->last_refresh = now;
-    }
-    //  Only a key still known may be answered from the cache: a revoked
-    //  key must not get even an old reply.
-    const identity_t *caller = keyring_lookup (self->keyring, run.peer_key);
+    //  Who calls is asked again on every request, open connections
+    //  included: a revoke bites on the next request once the registry
+    //  (our copy of it) has it. Name, role and team are the registry's.
+    run.who_rc = self->callers (self->callers_arg, run.peer_key, &run.who);
+    const identity_t *caller = run.who_rc == 0? &run.who.identity: NULL;
+    //  Only a key still able to act may be answered from the cache: a
+    //  revoked key must not get even an old reply.
     char *cache_key = NULL;
     if (request && *request->id && run.peer_key && caller) {
         cache_key = zsys_sprintf ("%s/%s", run.peer_key, request->id);
@@ -644,6 +644,7 @@ s_handle (server_t *self, zmsg_t *msg)
     server_call_t *call = &run.call;
     call->server = self;
     call->caller = caller;
+    call->breakglass = caller && run.who.breakglass;
     call->request = request;
     call->store = self->store;
     call->state = self->state;

@@ -2,8 +2,12 @@
 
     A ROUTER socket, CURVE server in the "rcmq" ZAP domain. Each request is
     one frame holding a Request; the caller is the CURVE key ZAP attached to
-    the connection, looked up in the keyring on every request (so a revoked
-    key stops working at once, open connections included). The dispatch
+    the connection, looked up on EVERY request with the server's caller
+    function (the processes pass the access registry's gate, common/gate.h,
+    ADR 21), so a revoked key stops working at once, open connections
+    included. Name, role and team come from that lookup, never from the
+    key's certificate; call->breakglass says whether the caller acts under
+    an emergency access (PHI unmasked). The dispatch
     table maps a method to its handler, the permission it needs and its
     request type. Every request handled, allowed or refused, yields an
     AccessEvent that the audit function writes in the same transaction as
@@ -61,6 +65,7 @@
 #include "codec.h"
 #include "config.h"
 #include "keyring.h"
+#include "registry.h"
 #include "store.h"
 #include "mask.h"               //  PHI fields of the method table (server_call_phi)
 
@@ -125,9 +130,15 @@ typedef struct _server_method_t {
 //  Writes the access record inside the call's transaction.
 typedef int (server_audit_fn) (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
 
-//  methods: a table ending with a { NULL } entry.
-server_t   *server_new (const char *service, store_t *store, keyring_t *keyring,
-                        const server_method_t *methods, void *state);
+//  Whom a connection's Z85 key stands for, asked on every request: 0 with
+//  caller filled; 1 when it may not act (caller->why says why: the call is
+//  refused UNAUTHENTICATED); -1 when it cannot be told (UNAVAILABLE).
+typedef int (server_caller_fn) (void *arg, const char *key, registry_caller_t *caller);
+
+//  methods: a table ending with a { NULL } entry; callers/callers_arg
+//  decide who each request's key is (gate_server_caller and a gate).
+server_t   *server_new (const char *service, store_t *store, server_caller_fn *callers,
+                        void *callers_arg, const server_method_t *methods, void *state);
 void        server_destroy (server_t **self_p);
 void        server_set_audit (server_t *self, server_audit_fn *audit, void *arg);
 //  Bounds the reply cache: bytes of replies held, and how long one is kept
@@ -151,9 +162,6 @@ int         server_attach (server_t *self, zloop_t *loop);
 //  Stops taking requests: the socket is closed (on shutdown).
 void        server_close (server_t *self, zloop_t *loop);
 uint64_t    server_handled (server_t *self);
-//  The keyring the server checks callers against, for methods that name
-//  another identity (an assignee must be a known user).
-keyring_t  *server_keyring (server_t *self);
 
 void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)

@@ -22,7 +22,7 @@ struct _service_t {
     relay_t *relay;
     consumer_t *consumer;
     server_t *server;
-    keyring_t *keyring;
+    gate_t *gate;                           //  who connects and acts (the registry)
     zactor_t *zap;
     zcert_t *cert;
     phi_key_t *phi_key;
@@ -207,6 +207,13 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     if (s_failpoint (self, event))
         return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
                            event->stream, event->stream_seq);
+    if (!self->def->registry_owner && streq (event->stream, REGISTRY_STREAM)) {
+        //  The copy first: the service's own handler sees the registry
+        //  as the event left it.
+        int rc = registry_apply_event (store, txn, event);
+        if (rc)
+            return rc;
+    }
     return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 
@@ -263,21 +270,43 @@ s_key (service_t *self, const char *socket_name)
     return strdup (key);
 }
 
-//  Builds the table list: the service's own plus what the skeleton needs.
+//  Builds the table list: the service's own plus what the skeleton needs
+//  (the registry's tables: its copy, or for the owner the registry, which
+//  then lists them itself).
 static const char **
 s_tables (const service_def_t *def)
 {
     static const char *common [] = { OUTBOX_TABLES, CONSUMER_TABLES, "meta" };
+    static const char *with_registry [] = { OUTBOX_TABLES, CONSUMER_TABLES, "meta", REGISTRY_TABLES };
     size_t own = 0;
     while (def->tables && def->tables [own])
         own++;
-    size_t total = own + sizeof common / sizeof common [0];
-    const char **tables = (const char **) calloc (total + 1, sizeof (char *));
+    const char *const *skeleton = def->registry_owner? common: with_registry;
+    size_t count = def->registry_owner? sizeof common / sizeof common [0]
+                                      : sizeof with_registry / sizeof with_registry [0];
+    const char **tables = (const char **) calloc (own + count + 1, sizeof (char *));
     for (size_t i = 0; i < own; i++)
         tables [i] = def->tables [i];
-    for (size_t i = 0; i < sizeof common / sizeof common [0]; i++)
-        tables [own + i] = common [i];
+    for (size_t i = 0; i < count; i++)
+        tables [own + i] = skeleton [i];
     return tables;
+}
+
+//  The streams the consumer reads: the service's own, and `access` for
+//  every service (its registry copy) when it does not list it.
+static const char **
+s_streams (const service_def_t *def)
+{
+    size_t own = 0;
+    bool listed = false;
+    while (def->consumes && def->consumes [own])
+        listed |= streq (def->consumes [own++], REGISTRY_STREAM);
+    const char **streams = (const char **) calloc (own + 2, sizeof (char *));
+    for (size_t i = 0; i < own; i++)
+        streams [i] = def->consumes [i];
+    if (!listed)
+        streams [own] = REGISTRY_STREAM;
+    return streams;
 }
 
 int
@@ -311,22 +340,22 @@ service_store_open (const char *dir, const char *const *tables, uint32_t version
 }
 
 int
-service_security (const char *keys_dir, const char *name, zcert_t **cert_p,
-                  keyring_t **keyring_p, zactor_t **zap_p)
+service_security (const char *keys_dir, const char *name, store_t *store,
+                  zcert_t **cert_p, gate_t **gate_p, zactor_t **zap_p)
 {
     *cert_p = transport_load_secret (keys_dir, name);
-    *keyring_p = keyring_new (keys_dir);
-    if (!*cert_p || !*keyring_p) {
+    if (!*cert_p) {
         log_error ("keys missing: run `rcmqctl keys init`", "keys_dir", json_string (keys_dir),
                    "needs", json_string (name), NULL);
-        zcert_destroy (cert_p);
-        keyring_destroy (keyring_p);
         return -1;
     }
-    *zap_p = transport_zap_new (keys_dir);
+    //  The ZAP handler runs in a thread of its own: it gets its own gate
+    //  (a gate's cache belongs to one thread; both read the one store).
+    *gate_p = gate_new (store, keys_dir);
+    *zap_p = transport_zap_new (gate_admit, gate_new (store, keys_dir), gate_destroy_arg);
     if (!*zap_p) {
         zcert_destroy (cert_p);
-        keyring_destroy (keyring_p);
+        gate_destroy (gate_p);
         return -1;
     }
     return 0;
@@ -382,7 +411,7 @@ s_start (service_t *self)
                    "needs", json_string ("broker"), NULL);
         return -1;
     }
-    if (service_security (keys_dir, name, &self->cert, &self->keyring, &self->zap)) {
+    if (service_security (keys_dir, name, self->store, &self->cert, &self->gate, &self->zap)) {
         free (broker_key);
         return -1;
     }
@@ -413,9 +442,12 @@ s_start (service_t *self)
         free (broker_key);
         return -1;
     }
-    if (self->def->consumes && self->def->consumes [0]) {
+    {
+        //  Every service consumes: at least `access`, its registry copy.
+        const char **streams = s_streams (self->def);
         self->consumer = consumer_new (self->store, outbox_producer (self->outbox),
-                                       self->def->consumes, s_apply, self);
+                                       streams, s_apply, self);
+        free (streams);
         if (!self->consumer) {
             log_error ("cannot read the consumer offsets", "error", json_string (store_error (self->store)), NULL);
             free (broker_key);
@@ -448,7 +480,7 @@ s_start (service_t *self)
                                            s_deadletter_list, SERVER_INTERNAL, NULL, SERVER_NO_PHI };
     self->health [3] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
-    self->server = server_new (name, self->store, self->keyring,
+    self->server = server_new (name, self->store, gate_server_caller, self->gate,
                                self->def->methods? self->def->methods: no_methods, self);
     server_add_methods (self->server, self->health);
     server_set_audit (self->server, s_audit, self);
@@ -542,7 +574,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     relay_destroy (&self->relay);
     zloop_destroy (&self->loop);
     zactor_destroy (&self->zap);
-    keyring_destroy (&self->keyring);
+    gate_destroy (&self->gate);
     zcert_destroy (&self->cert);
     phi_key_destroy (&self->phi_key);
     outbox_destroy (&self->outbox);

@@ -2,7 +2,10 @@
 
     service_main does what each of the six services needs before its own
     domain work: reads config (--config / RCMQ_CONFIG, RCMQ_* env), sets the
-    clock (RCMQ_NOW), opens the LMDB env at <data/dir>/<name>, loads the
+    clock (RCMQ_NOW), opens the LMDB env at <data/dir>/<name> (with the
+    access registry's tables: every service keeps a copy of the registry,
+    applied from the `access` stream, and decides with it who connects
+    and who acts, ADR 21), loads the
     PHI key when the service handles PHI, starts the ZAP handler, binds the
     CURVE api socket, connects the outbox relay and the consumer to the
     broker, makes the service's state, answers <name>.Health, and runs
@@ -29,6 +32,7 @@
 #include "config.h"
 #include "keyring.h"
 #include "consumer.h"
+#include "gate.h"
 #include "outbox.h"
 #include "phi.h"
 #include "relay.h"
@@ -73,6 +77,11 @@ typedef struct {
     //  key (phi/key-file, <keys/dir>/phi.key by default) before start and
     //  refuses to run without it; service_phi_key hands it out.
     bool phi;
+    //  True for the service that owns the access registry (rcmq-audit):
+    //  its store IS the registry. Every other service keeps a copy: the
+    //  skeleton consumes the `access` stream for it and applies each event
+    //  (registry_apply) before the service's own handler sees it.
+    bool registry_owner;
 } service_def_t;
 
 //  Moves the clock forward to the store's high-water mark when it reads
@@ -100,11 +109,13 @@ int         service_options (const char *name, const char *about, int argc, char
 int         service_store_open (const char *dir, const char *const *tables, uint32_t version,
                                 const store_migration_t *migrations, bool migrate,
                                 store_t **store_p, uint64_t *clock_moved_ms);
-//  Loads name's secret certificate and the keyring from keys_dir and
-//  starts our ZAP handler (before any server socket binds). 0, or -1
-//  (logged: run `rcmqctl keys init`) with nothing left to free.
-int         service_security (const char *keys_dir, const char *name, zcert_t **cert_p,
-                              keyring_t **keyring_p, zactor_t **zap_p);
+//  Loads name's secret certificate from keys_dir, makes the gate over the
+//  access registry in store (common/gate.h) for the servers, and starts
+//  our ZAP handler with a gate of its own (before any server socket
+//  binds). 0, or -1 (logged: run `rcmqctl keys init`) with nothing left
+//  to free.
+int         service_security (const char *keys_dir, const char *name, store_t *store,
+                              zcert_t **cert_p, gate_t **gate_p, zactor_t **zap_p);
 
 const char *service_name (service_t *self);
 store_t    *service_store (service_t *self);

@@ -3,11 +3,9 @@
     request with 200 (and the key as User-Id) or 400.
 */
 #include "transport.h"
-#include "keyring.h"
 #include "log.h"
 
 #define ZAP_ENDPOINT       "inproc://zeromq.zap.01"
-#define ZAP_RELOAD_MS      250
 #define ZMQ_ZAP_ENFORCE_DOMAIN_OPTION 93     //  draft option in libzmq 4.3
 
 static void
@@ -24,8 +22,14 @@ s_zap_reply (zsock_t *handler, const char *request_id, const char *code,
     zmsg_send (&reply, handler);
 }
 
+typedef struct {
+    transport_admit_fn *admit;
+    void *arg;
+    void (*destroy_arg) (void **arg_p);
+} s_zap_t;
+
 static void
-s_zap_handle (zsock_t *handler, keyring_t *keyring)
+s_zap_handle (zsock_t *handler, s_zap_t *zap)
 {
     zmsg_t *request = zmsg_recv (handler);
     if (!request)
@@ -39,6 +43,7 @@ s_zap_handle (zsock_t *handler, keyring_t *keyring)
     zframe_t *credential = zmsg_pop (request);
 
     char key [41] = "";
+    char why [256];
     const char *refusal = NULL;
     if (!version || !streq (version, "1.0"))
         refusal = "unsupported ZAP version";
@@ -53,13 +58,8 @@ s_zap_handle (zsock_t *handler, keyring_t *keyring)
         refusal = "malformed CURVE credential";
     else {
         zmq_z85_encode (key, zframe_data (credential), 32);
-        keyring_refresh (keyring);
-        const identity_t *identity = keyring_lookup (keyring, key);
-        if (!identity)
-            refusal = "unknown or revoked key";
-        else
-        if (streq (domain, TRANSPORT_ZAP_DOMAIN_EVENTS) && !streq (identity->role, "service"))
-            refusal = "the event sockets admit only service keys";
+        if (zap->admit (zap->arg, domain, key, why, sizeof why))
+            refusal = why;
     }
     if (refusal) {
         log_warn ("connection refused", "reason", json_string (refusal),
@@ -83,35 +83,37 @@ s_zap_handle (zsock_t *handler, keyring_t *keyring)
 static void
 s_zap_actor (zsock_t *pipe, void *args)
 {
-    keyring_t *keyring = (keyring_t *) args;
+    s_zap_t *zap = (s_zap_t *) args;
     zsock_t *handler = zsock_new_rep ("@" ZAP_ENDPOINT);
     assert (handler);       //  a second handler in one process is a bug
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, handler, NULL);
     while (true) {
-        void *which = zpoller_wait (poller, ZAP_RELOAD_MS);
+        void *which = zpoller_wait (poller, -1);
         if (which == pipe)
             break;          //  $TERM, or anything else: we only stop
         if (which == handler)
-            s_zap_handle (handler, keyring);
+            s_zap_handle (handler, zap);
         else
         if (zpoller_terminated (poller))
             break;
-        else
-            keyring_refresh (keyring);
     }
     zpoller_destroy (&poller);
     zsock_destroy (&handler);
-    keyring_destroy (&keyring);
+    if (zap->destroy_arg)
+        zap->destroy_arg (&zap->arg);
+    free (zap);
 }
 
 zactor_t *
-transport_zap_new (const char *keys_dir)
+transport_zap_new (transport_admit_fn *admit, void *arg, void (*destroy_arg) (void **arg_p))
 {
-    keyring_t *keyring = keyring_new (keys_dir);
-    if (!keyring)
-        return NULL;
-    return zactor_new (s_zap_actor, keyring);
+    assert (admit);
+    s_zap_t *zap = (s_zap_t *) zmalloc (sizeof (s_zap_t));
+    zap->admit = admit;
+    zap->arg = arg;
+    zap->destroy_arg = destroy_arg;
+    return zactor_new (s_zap_actor, zap);
 }
 
 void

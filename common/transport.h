@@ -2,8 +2,10 @@
 
     Every server socket is a CURVE server in ZAP domain "rcmq"; the ZAP
     handler (one actor per process, started before any server binds) admits
-    a client key only if the keyring knows it, and reports the Z85 key as the
-    connection's User-Id, which servers read from each request frame.
+    a client key only when its admit function says so (the processes pass
+    the access registry's gate, common/gate.h: ADR 21), and reports the Z85
+    key as the connection's User-Id, which servers read from each request
+    frame and look up again on every request.
 
     Keys live in a keys directory made by `rcmqctl keys init`:
         public/<name>.cert          public certs: services and people
@@ -26,9 +28,16 @@
 //  MAC), so a request of exactly the limit still gets through.
 #define TRANSPORT_CURVE_OVERHEAD        256
 
-//  Starts the ZAP handler for this process. NULL when keys_dir/public is
-//  missing: a server must then not start, since it could not refuse anyone.
-zactor_t *transport_zap_new (const char *keys_dir);
+//  Decides one new connection: 0 admits the Z85 key to the ZAP domain;
+//  -1 refuses it, with why (logged, and said to the client as the ZAP
+//  status text). Runs in the ZAP handler's thread.
+typedef int (transport_admit_fn) (void *arg, const char *domain, const char *key,
+                                  char *why, size_t size);
+//  Starts the ZAP handler for this process, deciding with admit (arg is
+//  the handler's from now on: destroy_arg, when given, frees it as the
+//  handler ends). NULL when it cannot start: a server must then not
+//  start, since it could not refuse anyone.
+zactor_t *transport_zap_new (transport_admit_fn *admit, void *arg, void (*destroy_arg) (void **arg_p));
 //  Makes sock a CURVE server with this cert (before bind), in the "rcmq"
 //  domain (any known key), or in a domain of choice.
 void      transport_curve_server (zsock_t *sock, zcert_t *cert);

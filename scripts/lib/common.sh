@@ -63,3 +63,39 @@ rcmq_build() {
         rcmq_die "build of $dir failed (full log: $log)"
     fi
 }
+
+# rcmq_grant RCMQCTL CONF NAME ROLE TEAM [UNTIL]: gives NAME access as a
+# deployment does (docs/access.md, ADR 21): its key pair (`keys add`, unless
+# the keys directory has one; a key file alone opens nothing), `access
+# request` by admin, `access approve` by admin2 (the two-person rule), then
+# waits up to 20 s until every running process admits NAME (a refusal of a
+# permission is admission; a refused CURVE key is not). UNTIL (YYYY-MM-DD)
+# is required for vendor roles.
+rcmq_grant() {
+    local ctl="$1" conf="$2" name="$3" role="$4" team="$5" until="${6:-}" id _
+    if ! "$ctl" --config "$conf" --json keys list 2>/dev/null | grep -q "\"name\": *\"$name\""; then
+        "$ctl" --config "$conf" keys add "$name" --role "$role" --team "$team" >/dev/null 2>&1 \
+            || { echo "rcmq_grant: keys add $name failed" >&2; return 1; }
+    fi
+    id="$("$ctl" --config "$conf" --json access request "$name" --role "$role" --team "$team" \
+            ${until:+--until "$until"} | python3 -c 'import json,sys; print(json.load(sys.stdin)["request"])')" \
+        || { echo "rcmq_grant: access request $name failed" >&2; return 1; }
+    "$ctl" --config "$conf" --as admin2 access approve "$id" >/dev/null \
+        || { echo "rcmq_grant: access approve $id ($name) as admin2 failed" >&2; return 1; }
+    local status
+    for _ in $(seq 1 100); do
+        # status exits 1 when a process refuses a permission: read it whole
+        # (under pipefail its exit status would hide the answer).
+        status="$("$ctl" --config "$conf" --as "$name" --json status --timeout 500 2>/dev/null)" || true
+        if python3 -c '
+import json, sys
+status = json.loads(sys.argv[1])
+sys.exit(0 if all(p.get("up") or "CURVE key" not in (p.get("error") or "") for p in status["processes"]) else 1)
+' "$status" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "rcmq_grant: $name granted but not admitted by every process within 20 s" >&2
+    return 1
+}

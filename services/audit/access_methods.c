@@ -17,7 +17,8 @@
 
     Each change runs the registry's rule (common/registry.h) as the
     caller's identity, in the call's transaction, and appends the events
-    it returns to the outbox (stream `access`) in that same transaction.
+    it returns to the outbox (stream `access`) in that same transaction:
+    one table of operations (s_ops) and one runner (s_change).
     A refusal is answered with the registry's status and reason, and the
     handler still returns 0 so the transaction commits: the registry wrote
     nothing, but its request_refused event is kept (server.c commits a
@@ -40,59 +41,31 @@
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 
-//  Who acts: the registry's identity of the connection's key, never the
-//  name the certificate claims (until the servers check the registry
-//  themselves, a certificate made under an admin's name with another key
-//  would otherwise act as that admin). A key the registry does not hold as
-//  able to act is no one: its actor is the name it claims with why it
-//  cannot act ("admin2 (the key is not in the access registry)"), which no
-//  registry name can be (names have no blanks), so the registry refuses
-//  it, and its request_refused event says who tried. 0, or an LMDB error.
-static int
-s_actor (server_call_t *call, char *actor, size_t size)
-{
-    registry_caller_t caller;
-    int rc = registry_lookup_key (call->store, call->txn, call->caller->key, clock_now_ms (), &caller);
-    if (rc == -1)
-        return -1;
-    if (rc == 0)
-        snprintf (actor, size, "%s", caller.identity.name);
-    else
-        snprintf (actor, size, "%s (%s)", call->caller->name, caller.why);
-    return 0;
-}
+//  ------------------------------------------------------------------------
+//  Changes: one table of operations, one runner
+//
+//  Every change is the same story: who acts, the registry's rule in the
+//  call's transaction, its events into the outbox, then the answer (the
+//  identity concerned as it is now, and the open review) or the refusal.
+//  What differs is the rule called and whom it concerns: s_ops below.
+//
+//  Who acts is the server's caller: the registry's identity of the
+//  connection's key (the server looked it up in this very registry, ADR
+//  21), never the name a certificate claims; a key the registry does not
+//  hold as able to act never reaches a handler (UNAUTHENTICATED).
 
-//  Finishes a change: its events into the outbox, then the reply (the
-//  identity name concerned, when given, as it is now) or the refusal.
-//  Returns 0 (commit) or an LMDB error (abort; MAP_FULL runs the call again).
-static int
-s_finish (server_call_t *call, int rc, registry_result_t *result, const char *name)
-{
-    if (rc == 0)
-        rc = registry_result_emit (result, service_outbox ((service_t *) call->state), call->txn);
-    if (rc == 0) {
-        if (name && *name)
-            server_call_subject (call, name);
-        if (result->status != STATUS__OK)
-            server_call_fail (call, result->status, "%s: %s", call->request->method, result->error);
-        else {
-            AccessOutcome outcome = ACCESS_OUTCOME__INIT;
-            outcome.request = result->request_id;
-            outcome.version = result->version;
-            Identity *identity = NULL;
-            ReviewCampaign *review = NULL;
-            if (name && *name && registry_identity (call->store, call->txn, name, &identity) == 0)
-                outcome.identity = identity;
-            if (registry_review_open (call->store, call->txn, &review) == 0)
-                outcome.review = review;
-            server_call_reply (call, &outcome);
-            codec_free (identity);
-            codec_free (review);
-        }
-    }
-    registry_result_clear (result);
-    return rc;
-}
+//  Runs one rule as actor; names the identity concerned in subject ("" for
+//  none). 0, or an LMDB error / -1.
+typedef int (s_rule_fn) (server_call_t *call, const char *actor, uint64_t now,
+                         registry_result_t *result, char *subject, size_t size);
+
+typedef struct {
+    const char *method;
+    s_rule_fn *rule;
+    //  The answer shows the review as it was before the change (the end
+    //  of a review: it is no longer open after).
+    bool review_before;
+} s_op_t;
 
 //  A request that names no kind (rcmqctl access request) is what the
 //  identity's state makes it: a grant for a name not held (or revoked),
@@ -115,22 +88,6 @@ s_request_kind (server_call_t *call, AccessRequest *ask)
     return 0;
 }
 
-static int
-s_request (server_call_t *call)
-{
-    AccessRequest *ask = (AccessRequest *) call->body;
-    int kind_rc = s_request_kind (call, ask);
-    if (kind_rc)
-        return kind_rc;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_request (call->store, call->txn, clock_now_ms (), actor, ask, &result);
-    return s_finish (call, rc, &result, ask->name);
-}
-
 //  The subject of a request, for the call's subjects: "" when not found.
 static void
 s_request_name (server_call_t *call, uint64_t id, char *name, size_t size)
@@ -144,123 +101,136 @@ s_request_name (server_call_t *call, uint64_t id, char *name, size_t size)
 }
 
 static int
-s_approve (server_call_t *call)
+s_rule_request (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                char *subject, size_t size)
+{
+    AccessRequest *ask = (AccessRequest *) call->body;
+    int rc = s_request_kind (call, ask);
+    snprintf (subject, size, "%s", ask->name);
+    return rc? rc: registry_request (call->store, call->txn, now, actor, ask, result);
+}
+
+static int
+s_rule_approve (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                char *subject, size_t size)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_approve (call->store, call->txn, clock_now_ms (), actor,
-                               decision->request, &result);
-    char name [128];
-    s_request_name (call, decision->request, name, sizeof name);
-    return s_finish (call, rc, &result, name);
+    int rc = registry_approve (call->store, call->txn, now, actor, decision->request, result);
+    s_request_name (call, decision->request, subject, size);
+    return rc;
 }
 
 static int
-s_deny (server_call_t *call)
+s_rule_deny (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+             char *subject, size_t size)
 {
     AccessDecision *decision = (AccessDecision *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_deny (call->store, call->txn, clock_now_ms (), actor,
-                            decision->request, decision->reason, &result);
-    char name [128];
-    s_request_name (call, decision->request, name, sizeof name);
-    return s_finish (call, rc, &result, name);
+    int rc = registry_deny (call->store, call->txn, now, actor, decision->request, decision->reason, result);
+    s_request_name (call, decision->request, subject, size);
+    return rc;
 }
 
 static int
-s_revoke (server_call_t *call)
+s_rule_revoke (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+               char *subject, size_t size)
 {
-    AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_revoke (call->store, call->txn, clock_now_ms (), actor,
-                              subject->name, subject->reason, &result);
-    return s_finish (call, rc, &result, subject->name);
+    AccessSubject *who = (AccessSubject *) call->body;
+    snprintf (subject, size, "%s", who->name);
+    return registry_revoke (call->store, call->txn, now, actor, who->name, who->reason, result);
 }
 
 static int
-s_breakglass (server_call_t *call)
+s_rule_breakglass (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                   char *subject, size_t size)
 {
-    AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_breakglass (call->store, call->txn, clock_now_ms (), actor,
-                                  subject->name, subject->reason, subject->hours, &result);
-    return s_finish (call, rc, &result, subject->name);
+    AccessSubject *who = (AccessSubject *) call->body;
+    snprintf (subject, size, "%s", who->name);
+    return registry_breakglass (call->store, call->txn, now, actor, who->name, who->reason,
+                                who->hours, result);
 }
 
 static int
-s_review_start (server_call_t *call)
+s_rule_review_start (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                     char *subject, size_t size)
 {
     ReviewStartRequest *start = (ReviewStartRequest *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_review_start (call->store, call->txn, clock_now_ms (), actor,
-                                    start->team, start->until_ms, &result);
-    return s_finish (call, rc, &result, NULL);
+    return registry_review_start (call->store, call->txn, now, actor, start->team, start->until_ms, result);
 }
 
 static int
-s_review_confirm (server_call_t *call)
+s_rule_review_confirm (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                       char *subject, size_t size)
 {
-    AccessSubject *subject = (AccessSubject *) call->body;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
-        return -1;
-    registry_result_t result;
-    registry_result_init (&result);
-    int rc = registry_review_confirm (call->store, call->txn, clock_now_ms (), actor,
-                                      subject->name, &result);
-    return s_finish (call, rc, &result, subject->name);
+    AccessSubject *who = (AccessSubject *) call->body;
+    snprintf (subject, size, "%s", who->name);
+    return registry_review_confirm (call->store, call->txn, now, actor, who->name, result);
 }
 
 static int
-s_review_end (server_call_t *call)
+s_rule_review_end (server_call_t *call, const char *actor, uint64_t now, registry_result_t *result,
+                   char *subject, size_t size)
 {
-    //  The campaign as it ended, for the answer: registry_review_open
-    //  finds none once it is closed.
+    return registry_review_end (call->store, call->txn, now, actor, result);
+}
+
+static const s_op_t s_ops [] = {
+    { "access.Request",       s_rule_request,        false },
+    { "access.Approve",       s_rule_approve,        false },
+    { "access.Deny",          s_rule_deny,           false },
+    { "access.Revoke",        s_rule_revoke,         false },
+    { "access.Breakglass",    s_rule_breakglass,     false },
+    { "access.ReviewStart",   s_rule_review_start,   false },
+    { "access.ReviewConfirm", s_rule_review_confirm, false },
+    { "access.ReviewEnd",     s_rule_review_end,     true },
+};
+
+//  The one handler of every change. A refusal is answered with the
+//  registry's status and reason and still returns 0, so the transaction
+//  commits its request_refused event. Returns 0, or an LMDB error
+//  (abort; MAP_FULL runs the call again).
+static int
+s_change (server_call_t *call)
+{
+    const s_op_t *op = NULL;
+    for (size_t i = 0; !op && i < sizeof s_ops / sizeof s_ops [0]; i++)
+        if (streq (s_ops [i].method, call->request->method))
+            op = &s_ops [i];
+    assert (op);            //  the method table names only s_ops' methods
     ReviewCampaign *review = NULL;
-    if (registry_review_open (call->store, call->txn, &review) == -1)
-        return -1;
-    char actor [256];
-    if (s_actor (call, actor, sizeof actor))
+    if (op->review_before && registry_review_open (call->store, call->txn, &review) == -1)
         return -1;
     registry_result_t result;
     registry_result_init (&result);
-    int rc = registry_review_end (call->store, call->txn, clock_now_ms (), actor, &result);
+    char subject [128] = "";
+    int rc = op->rule (call, call->caller->name, clock_now_ms (), &result, subject, sizeof subject);
     if (rc == 0)
         rc = registry_result_emit (&result, service_outbox ((service_t *) call->state), call->txn);
     if (rc == 0) {
+        if (*subject)
+            server_call_subject (call, subject);
         if (result.status != STATUS__OK)
             server_call_fail (call, result.status, "%s: %s", call->request->method, result.error);
         else {
             AccessOutcome outcome = ACCESS_OUTCOME__INIT;
+            outcome.request = result.request_id;
             outcome.version = result.version;
+            Identity *identity = NULL;
+            if (*subject && registry_identity (call->store, call->txn, subject, &identity) == 0)
+                outcome.identity = identity;
+            if (!op->review_before && registry_review_open (call->store, call->txn, &review) != 0)
+                review = NULL;
             outcome.review = review;
             server_call_reply (call, &outcome);
+            codec_free (identity);
         }
     }
     codec_free (review);
     registry_result_clear (&result);
     return rc;
 }
+
+//  ------------------------------------------------------------------------
+//  Reads
 
 static int
 s_review_status (server_call_t *call)
@@ -379,16 +349,16 @@ s_resolve_identity (server_call_t *call)
 }
 
 const server_method_t access_methods [] = {
-    { "access.Request",       "access.request", &access_request__descriptor,        s_request,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_approve,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Deny",          "access.request", &access_decision__descriptor,       s_deny,           SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_revoke,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_breakglass,     SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Request",       "access.request", &access_request__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Deny",          "access.request", &access_decision__descriptor,       s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "access.List",          "access.read",    &identity_list_request__descriptor, s_list,           SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_review_start,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_review_confirm, SERVER_SUBJECT,  s_resolve_identity, SERVER_NO_PHI },
-    { "access.ReviewEnd",     "access.review",  NULL,                               s_review_end,     SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_change,         SERVER_SUBJECT,  s_resolve_identity, SERVER_NO_PHI },
+    { "access.ReviewEnd",     "access.review",  NULL,                               s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

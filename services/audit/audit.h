@@ -34,10 +34,12 @@ typedef struct {
 audit_t *audit_new (service_t *service);
 void     audit_destroy (audit_t **self_p);
 
-//  The start hook: enters the first admins (config audit/admins, default
-//  "admin admin2") and the processes' own service keys from their
-//  certificates in keys/dir (registry_bootstrap), and starts the expiry
-//  timer. 0, or -1 (logged) when the store failed.
+//  The start hook: at the first start, enters the first admins (config
+//  audit/admins, default "admin admin2") and the processes' own service
+//  keys from their certificates in keys/dir (registry_bootstrap) and seals
+//  the bootstrap (ADR 21); later starts read no key file. Starts the
+//  expiry timer. 0, or -1 (logged) when the store failed or the first
+//  start found fewer than two admins.
 int      audit_start (service_t *service);
 
 #endif

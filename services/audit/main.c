@@ -21,6 +21,7 @@ static const service_def_t s_service = {
     .state_new = (service_state_new_fn *) audit_new,
     .state_destroy = (service_state_destroy_fn *) audit_destroy,
     .start = audit_start,
+    .registry_owner = true,
 };
 
 int

@@ -6,6 +6,8 @@
         replay.c   ROUTER: FETCH ranges of a stream; HELLO from consumers
         status.c   the api socket: broker.Status, broker.Health
         producers.c  which producer names and streams a service key may publish
+        registry.c the broker's copy of the access registry, learned from
+                   its own log (ADR 21)
 */
 #ifndef RCMQ_BROKER_H
 #define RCMQ_BROKER_H
@@ -13,7 +15,7 @@
 #include <czmq.h>
 #include "config.h"
 #include "eventlog.h"
-#include "keyring.h"
+#include "gate.h"
 #include "problems.h"
 #include "server.h"
 #include "store.h"
@@ -22,7 +24,7 @@ typedef struct {
     config_t *config;
     store_t *store;
     eventlog_t *log;
-    keyring_t *keyring;
+    gate_t *gate;               //  who connects and acts: the registry (ADR 21)
     zactor_t *zap;
     zcert_t *cert;
     zloop_t *loop;
@@ -32,7 +34,6 @@ typedef struct {
     server_t *api;
     zhashx_t *consumers;        //  "consumer\nstream" -> broker_consumer_t
     zhashx_t *producers_seen;   //  producer -> uint64_t* last seen (wall ms)
-    uint64_t keyring_checked_ms;     //  monotonic, last keyring_refresh for ingest
     uint64_t started_ms;
     uint64_t retention_hours;
     uint64_t published;
@@ -46,6 +47,15 @@ typedef struct {
     uint64_t applied;
     uint64_t last_seen_ms;
 } broker_consumer_t;
+
+//  The broker's copy of the access registry (registry.c). The broker is
+//  the `access` stream's source, not a consumer of it: it applies each
+//  access event as it takes it into the log, in the same transaction
+//  (broker_registry_take), and at start catches up from its own log with
+//  what an older broker took without applying (broker_registry_catch_up).
+#define BROKER_REGISTRY_TABLES REGISTRY_TABLES
+int  broker_registry_take (broker_t *self, MDB_txn *txn, const Event *event);
+int  broker_registry_catch_up (broker_t *self);
 
 //  Publishes entries committed to the log on the fanout socket.
 void broker_publish (broker_t *self, zlistx_t *entries);

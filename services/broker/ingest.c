@@ -14,7 +14,9 @@
     shows until the producer's events are taken again.
 
     Before a batch joins the group it must pass producers.c: the key of the
-    connection decides which producer names and streams it may write. A
+    connection, as the registry holds it now, decides which producer names
+    and streams it may write. Each access event taken is applied to the
+    broker's copy of the registry in the same transaction (registry.c). A
     refused batch is answered REFUSED (with the reason) and logged, never
     committed.
 */
@@ -66,8 +68,14 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
             int rc = eventlog_take (log, txn, event, &outcome);
             if (rc)
                 return rc;
-            if (outcome == EVENTLOG_TAKEN)
+            if (outcome == EVENTLOG_TAKEN) {
                 message->taken++;
+                //  An access event changes who may connect: the copy
+                //  learns it in the transaction that logs it.
+                rc = broker_registry_take (commit->broker, txn, event);
+                if (rc)
+                    return rc;
+            }
             if (outcome == EVENTLOG_DIVERGED) {
                 message->refused_seq = event->producer_seq;
                 message->reason = strdup (eventlog_reason (log));
@@ -126,12 +134,8 @@ s_ack (broker_t *self, s_message_t *message)
 static bool
 s_refused (broker_t *self, zframe_t **routing_id_p, zframe_t *body, const PublishBatch *batch)
 {
-    //  Revocations bite on open connections too: look again now and then.
-    uint64_t now = clock_monotonic_ms ();
-    if (now - self->keyring_checked_ms > 200) {
-        keyring_refresh (self->keyring);
-        self->keyring_checked_ms = now;
-    }
+    //  Revocations bite on open connections too: the key is looked up in
+    //  the registry copy for every batch (producers.c).
     const char *key = transport_peer_key (body);
     char reason [512];
     const char *stream;

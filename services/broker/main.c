@@ -138,7 +138,7 @@ s_start (broker_t *self, bool migrate)
     }
     self->retention_hours = (uint64_t) retention_hours;
     snprintf (store_dir, sizeof store_dir, "%s/broker", data_dir);
-    static const char *const tables [] = { EVENTLOG_TABLES, "meta", NULL };
+    static const char *const tables [] = { EVENTLOG_TABLES, "meta", BROKER_REGISTRY_TABLES, NULL };
     uint64_t moved;
     int rc = service_store_open (store_dir, tables, BROKER_STORE_VERSION, s_migrations, migrate,
                                  &self->store, &moved);
@@ -150,7 +150,13 @@ s_start (broker_t *self, bool migrate)
     }
     self->started_ms = clock_now_ms ();
     self->log = eventlog_new (self->store);
-    if (service_security (keys_dir, "broker", &self->cert, &self->keyring, &self->zap))
+    //  The registry copy is current before anyone connects (ADR 21).
+    if (broker_registry_catch_up (self)) {
+        log_error ("access registry: cannot catch up from the log", "error",
+                   json_string (store_error (self->store)), NULL);
+        return -1;
+    }
+    if (service_security (keys_dir, "broker", self->store, &self->cert, &self->gate, &self->zap))
         return -1;
 
     self->ingest = s_bind (self, ZMQ_ROUTER, "ingest", "tcp://127.0.0.1:7601");
@@ -158,7 +164,7 @@ s_start (broker_t *self, bool migrate)
     self->replay = s_bind (self, ZMQ_ROUTER, "replay", "tcp://127.0.0.1:7603");
     if (!self->ingest || !self->fanout || !self->replay)
         return -1;
-    self->api = server_new ("broker", self->store, self->keyring, broker_methods, self);
+    self->api = server_new ("broker", self->store, gate_server_caller, self->gate, broker_methods, self);
     server_set_audit (self->api, broker_audit, self);
     if (server_configure (self->api, self->config, error, sizeof error)) {
         log_error ("bad api setting", "error", json_string (error), NULL);
@@ -230,7 +236,7 @@ done:
     zsock_destroy (&self->fanout);
     zsock_destroy (&self->replay);
     zactor_destroy (&self->zap);
-    keyring_destroy (&self->keyring);
+    gate_destroy (&self->gate);
     zcert_destroy (&self->cert);
     eventlog_destroy (&self->log);
     store_destroy (&self->store);

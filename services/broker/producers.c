@@ -7,7 +7,9 @@
     "duplicate". So each batch is checked at receipt, before anything of it
     is committed, against the CURVE key of the connection (ZAP User-Id):
 
-      - the key is still known, and its name N is the service it belongs to;
+      - the access registry (the broker's copy, gate.h) holds the key as an
+        active identity of role service, and its name N is the service it
+        belongs to;
       - the batch's producer is "N-<instance>" (what outbox_new makes), and
         every event's producer is the batch's: a key owns its producer names
         and so its dedup state;
@@ -77,9 +79,12 @@ broker_producer_check (broker_t *self, const char *key, const PublishBatch *batc
                        const char **stream, char *reason, size_t size)
 {
     *stream = "";
-    const identity_t *who = key? keyring_lookup (self->keyring, key): NULL;
+    registry_caller_t caller;
+    int known = gate_caller (self->gate, key, &caller);
+    const identity_t *who = known == 0? &caller.identity: NULL;
     if (!who || !streq (who->role, "service")) {
-        snprintf (reason, size, "key %s is not a known service key", key? key: "(none)");
+        snprintf (reason, size, "key %s is not a service key the access registry holds as active%s%s",
+                  key? key: "(none)", known? ": ": "", known? caller.why: "");
         return -1;
     }
     size_t name_length = strlen (who->name);

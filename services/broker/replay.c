@@ -2,6 +2,7 @@
     consumers' heartbeat that tells us how far each one has applied.
 */
 #include "broker.h"
+#include "transport.h"
 #include "clock.h"
 #include "log.h"
 
@@ -83,6 +84,20 @@ broker_replay_on_input (zloop_t *loop, zsock_t *socket, void *arg)
     zframe_t *routing_id = zmsg_pop (msg);
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
+    //  A service key revoked while its connection is open reads no more:
+    //  the registry is asked on every command, as the api asks on every
+    //  request (ADR 21). No answer: the consumer sees a silent broker.
+    registry_caller_t caller;
+    const char *key = body? transport_peer_key (body): NULL;
+    if (command && (gate_caller (self->gate, key, &caller) != 0 || !streq (caller.identity.role, "service"))) {
+        log_warn ("replay: command of a key the access registry does not hold as a service, dropped",
+                  "key", json_string (key? key: ""), "why", json_string (caller.why), NULL);
+        free (command);
+        zframe_destroy (&body);
+        zframe_destroy (&routing_id);
+        zmsg_destroy (&msg);
+        return 0;
+    }
     if (command && streq (command, "FETCH")) {
         FetchRequest *request = (FetchRequest *) codec_decode_frame (&fetch_request__descriptor, body);
         if (request && request->stream)

@@ -18,6 +18,7 @@
     Show or FollowUp runs (scope marks, server.h).
 */
 #include "methods.h"
+#include "registry.h"
 #include "ledger.h"
 #include "lifecycle.h"
 #include "access.h"
@@ -265,12 +266,16 @@ s_follow_up (server_call_t *call)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "claims.FollowUp: next action date '%s' is not a date", request->next_action_date);
     }
-    //  Work assigned to a name nobody holds would wait for no one.
-    const identity_t *assignee = *request->assignee? keyring_find_name (server_keyring (call->server), request->assignee): NULL;
-    if (*request->assignee && (!assignee || streq (assignee->role, "service"))) {
+    //  Work assigned to a name nobody holds would wait for no one: the
+    //  assignee is an active person of the access registry (our copy).
+    identity_t assignee;
+    int found = *request->assignee? registry_person (call->store, call->txn, request->assignee, &assignee): 0;
+    if (found) {
         codec_free (record);
+        if (found < 0)
+            return -1;
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
-                                 "claims.FollowUp: no user '%s' (an assignee must hold a key: rcmqctl keys list)",
+                                 "claims.FollowUp: no user '%s' (an assignee must be active in the access registry: rcmqctl access list)",
                                  request->assignee);
     }
     if (*request->assignee)

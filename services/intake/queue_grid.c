@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "grid.h"
+#include "registry.h"
 
 #include <assert.h>
 
@@ -40,40 +41,47 @@ s_intake (server_call_t *call)
     return (intake_t *) service_state ((service_t *) call->state);
 }
 
-//  The user a request names, or NULL (the call failed) when no key holds
-//  the name or it is a service's. A vendor caller names only its own team.
+//  The user a request names, in found, or NULL (the call failed) when the
+//  access registry (our copy) holds no active person of that name. A
+//  vendor caller names only its own team.
 static const identity_t *
-s_user (server_call_t *call, const char *what, const char *name)
+s_user (server_call_t *call, const char *what, const char *name, identity_t *found)
 {
-    const identity_t *user = keyring_find_name (server_keyring (call->server), name);
-    if (!user || streq (user->role, "service")) {
+    int rc = registry_person (call->store, call->txn, name, found);
+    if (rc < 0) {
+        server_call_fail (call, STATUS__INTERNAL, "%s: the access registry could not be read: %s",
+                          call->request->method, store_error (call->store));
+        return NULL;
+    }
+    if (rc > 0) {
         server_call_fail (call, STATUS__INVALID_ARGUMENT,
-                          "%s: %s '%s' is no user (a person must hold a key: rcmqctl keys list)",
+                          "%s: %s '%s' is no active user (a person must be granted: rcmqctl access list)",
                           call->request->method, what, name);
         return NULL;
     }
     const char *team = access_scope_team (call->caller);
-    if (team && !streq (user->team, team)) {
+    if (team && !streq (found->team, team)) {
         server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: %s '%s' is of team %s; role '%s' names only people of %s",
-                          call->request->method, what, name, user->team, call->caller->role, team);
+                          call->request->method, what, name, found->team, call->caller->role, team);
         return NULL;
     }
-    return user;
+    return found;
 }
 
 //  True when every person the change names is a user (else the call failed).
 static bool
 s_users_known (server_call_t *call, const GridEntry *change)
 {
-    if (*change->assignee && !s_user (call, "assignee", change->assignee))
+    identity_t found;
+    if (*change->assignee && !s_user (call, "assignee", change->assignee, &found))
         return false;
     for (size_t i = 0; i < change->n_pool; i++)
-        if (*change->pool [i] && !s_user (call, "pool member", change->pool [i]))
+        if (*change->pool [i] && !s_user (call, "pool member", change->pool [i], &found))
             return false;
-    if (*change->lead && !s_user (call, "lead", change->lead))
+    if (*change->lead && !s_user (call, "lead", change->lead, &found))
         return false;
     for (size_t i = 0; i < change->n_escalate; i++)
-        if (*change->escalate [i] && !s_user (call, "escalation contact", change->escalate [i]))
+        if (*change->escalate [i] && !s_user (call, "escalation contact", change->escalate [i], &found))
             return false;
     return true;
 }
@@ -273,6 +281,7 @@ s_contacts_set (server_call_t *call)
     const char *team = access_scope_team (call->caller);
     char error [512];
     int rc = 0;
+    identity_t found;
     const identity_t *user = NULL;
     if (team && !streq (contact->side, "vendor"))
         server_call_fail (call, STATUS__PERMISSION_DENIED,
@@ -281,7 +290,7 @@ s_contacts_set (server_call_t *call)
     if (grid_contact_set (queue, contact, error, sizeof error))
         server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.ContactsSet: %s", error);
     else
-    if (*contact->name && !(user = s_user (call, "contact", contact->name)))
+    if (*contact->name && !(user = s_user (call, "contact", contact->name, &found)))
         ;   //  failed: not a user
     else
     //  A side's contact is a person of that side: the practice's staff for

@@ -7,6 +7,7 @@
 */
 #include "web.h"
 #include "clock.h"
+#include "registry.h"
 #include "web.pb-c.h"
 
 #include <sodium.h>
@@ -14,15 +15,19 @@
 //  The user's identity and the secret key's check, shared by both methods.
 static int
 s_check (server_call_t *call, const char *method, const char *user, const ProtobufCBinaryData *secret_key,
-         const identity_t **identity)
+         identity_t *identity)
 {
-    *identity = *user? keyring_find_name (server_keyring (call->server), user): NULL;
-    if (!*identity)
-        return server_call_fail (call, STATUS__NOT_FOUND, "%s: no identity '%s'", method, user);
+    int rc = *user? registry_person (call->store, call->txn, user, identity): 1;
+    if (rc < 0)
+        return server_call_fail (call, STATUS__INTERNAL, "%s: the access registry could not be read: %s",
+                                 method, store_error (call->store));
+    if (rc > 0)
+        return server_call_fail (call, STATUS__NOT_FOUND, "%s: no active identity '%s' in the access registry",
+                                 method, user);
     if (secret_key->len != 32)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: secret_key: expected 32 bytes, got %zu",
                                  method, secret_key->len);
-    if (!auth_key_matches (secret_key->data, (*identity)->key))
+    if (!auth_key_matches (secret_key->data, identity->key))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "%s: the secret key given is not %s's (its public key differs)", method, user);
     return 1;
@@ -33,12 +38,12 @@ s_passwd (server_call_t *call)
 {
     web_t *web = (web_t *) service_state ((service_t *) call->state);
     WebPasswdRequest *request = (WebPasswdRequest *) call->body;
-    const identity_t *identity;
+    identity_t identity;
     int rc = s_check (call, "web.Passwd", request->user, &request->secret_key, &identity);
     if (rc != 1)
         return rc;
     server_call_subject (call, request->user);
-    rc = auth_passwd (call->store, call->txn, web_policy (web), request->user, identity->key,
+    rc = auth_passwd (call->store, call->txn, web_policy (web), request->user, identity.key,
                       request->secret_key.data, request->password, clock_now_ms ());
     if (rc == -2)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "web.Passwd: the password is shorter than %zu characters",
@@ -56,14 +61,14 @@ s_link (server_call_t *call)
 {
     web_t *web = (web_t *) service_state ((service_t *) call->state);
     WebLinkRequest *request = (WebLinkRequest *) call->body;
-    const identity_t *identity;
+    identity_t identity;
     int rc = s_check (call, "web.Link", request->user, &request->secret_key, &identity);
     if (rc != 1)
         return rc;
     server_call_subject (call, request->user);
     char token [AUTH_TOKEN_TEXT];
     WebLinkReply reply = WEB_LINK_REPLY__INIT;
-    rc = auth_link_new (call->store, call->txn, web_policy (web), request->user, identity->key,
+    rc = auth_link_new (call->store, call->txn, web_policy (web), request->user, identity.key,
                         request->secret_key.data, clock_now_ms (), token, &reply.expires_ms);
     if (rc)
         return rc;

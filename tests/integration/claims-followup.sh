@@ -14,6 +14,8 @@ set -euo pipefail
 
 : "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
 ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
 RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
 export RCMQ_BUILD
 export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
@@ -47,8 +49,15 @@ done
 [[ "$(ctl claims due --json | count)" == 0 ]] && ok "nothing is due before any follow-up or submission" \
     || fail "claims are due with nothing to follow up"
 
-# An assignee is a person who holds a key (claims.FollowUp refuses others).
-ctl keys add dana --role internal-biller >/dev/null || fail "keys add dana"
+# An assignee is a person the access registry holds as active
+# (claims.FollowUp refuses others): a key file alone is no one.
+ctl keys add dana --role internal-biller >/dev/null 2>&1 || fail "keys add dana"
+if ctl claims followup P50000003 --assign dana >/dev/null 2>&1; then
+    fail "an assignee with a key file but no grant was taken"
+else
+    ok "an assignee with a key file but no grant is refused"
+fi
+rcmq_grant "$CTL" "$CONF" dana internal-biller internal || fail "granting dana through the registry"
 ctl claims followup P50000003 --assign dana --next 2026-10-30 --note "payer said resubmit" >/dev/null \
     && ok "follow-up set" || fail "claims followup"
 ctl claims due --json >due.json
@@ -90,8 +99,7 @@ PY
 # Scope: a vendor's agent sees only claims of queues in pilot or vendor
 # phase whose vendor team is theirs. The 20 claims above sit in the default
 # (internal) queue; 10 more are routed to a queue already with the vendor.
-"$CTL" --config "$CONF" keys add agent --role vendor-agent --team acme --dir "$RCMQ_VAR/keys" >/dev/null \
-    || fail "keys add agent"
+rcmq_grant "$CTL" "$CONF" agent vendor-agent acme 2099-12-31 || fail "granting the vendor agent"
 ctl queue create q-acme --owner-team internal-ar --vendor-team acme --phase vendor >/dev/null \
     || fail "queue create q-acme"
 python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837

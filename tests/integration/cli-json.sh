@@ -20,6 +20,8 @@ set -euo pipefail
 
 : "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
 ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
 RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
 export RCMQ_BUILD
 export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-28100}"
@@ -85,6 +87,9 @@ python3 "$ROOT/scripts/gen-837" --seed 31 --claims 40 --date 2026-10-20 --error-
 
 shape keys-list keys list
 shape keys-add keys add jsontest --role internal-biller
+# A key file opens nothing: jsontest (the follow-up's assignee below) is
+# granted through the access registry, admin asking and admin2 approving.
+rcmq_grant "$CTL" "$CONF" jsontest internal-biller internal || fail "granting jsontest"
 shape queue-create queue create q-json --payer-groups medicare --owner-team internal --follow-up-days 20
 shape queue-phase queue phase q-json internal
 shape queue-show queue show q-json
@@ -175,6 +180,21 @@ ctl metrics kpi --as-of 2026-11-02 >tall.txt || fail "metrics kpi"
 grep -Eq '^ar_cents +\$[0-9]+\.[0-9]{2}( |$)' tall.txt && ok "metrics kpi: ar_cents prints as dollars, marked \$" \
     || fail "metrics kpi: $(grep '^ar_cents' tall.txt)"
 
+# The access registry's commands (issue 14's names): a grant asked by admin
+# and approved by admin2, the list and history, a review the two admins
+# confirm for each other (so it suspends no one they need), a revoke.
+ctl keys add jsonview >/dev/null 2>&1 || fail "keys add jsonview"
+shape access-request access request jsonview --role leader --team internal
+request="$(field request <shapes/access-request.json)"
+shape access-approve --as admin2 access approve "$request"
+shape access-list access list
+shape access-history access history jsonview
+shape access-review-start access review start --until 2026-12-31
+shape access-review-confirm access review confirm admin2
+ctl --as admin2 access review confirm admin >/dev/null || fail "admin2 confirming admin"
+shape access-review-status access review status
+shape access-review-end access review end
+shape access-revoke access revoke jsonview --reason "left"
 shape deadletter-list deadletter list
 shape status status
 shape metrics-rebuild metrics rebuild

@@ -49,7 +49,7 @@ mode_of() { stat -c '%a' "$1"; }
 # their creation time, so the files themselves differ for the same key).
 keys_digest() { grep -h 'public-key' "$1"/public/*.cert | sha256sum | cut -d' ' -f1; }
 
-NAMES=(broker intake claims denials inquiry audit metrics web admin)
+NAMES=(broker intake claims denials inquiry audit metrics web admin admin2)
 
 # --- help and usage errors -------------------------------------------------
 expect 0 "rcmqctl --help" "$CTL" --help
@@ -117,14 +117,16 @@ expect 2 "unknown role" "$CTL" keys add alice --role overlord --dir k
 expect 2 "name that is a path" "$CTL" keys add ../alice --role leader --dir k
 expect 0 "keys add alice (vendor-agent, acme)" "$CTL" keys add alice --role vendor-agent --team acme --dir k
 [[ "$(mode_of k/secret/alice.cert_secret)" == 600 ]] && ok "alice's secret is 0600" || fail "alice's secret is not 0600"
+stderr_has "grants nothing" "keys add says the key grants nothing until the registry holds it"
+expect 0 "keys add bob without a role (a key pair only)" "$CTL" keys add bob --dir k
 expect 1 "keys add alice again" "$CTL" keys add alice --role vendor-agent --team acme --dir k
 stderr_has "k/public/alice.cert" "the refusal names the file"
 expect 0 "keys list --json" "$CTL" --keys k keys list --json
 json_ok "keys list"
-python3 - "$WORK/out" <<'EOF' && ok "keys list shows 9 identities with role and team" || fail "keys list content"
+python3 - "$WORK/out" <<'EOF' && ok "keys list shows 12 identities with role and team" || fail "keys list content"
 import json, sys
 rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
-assert len(rows) == 10, rows
+assert len(rows) == 12, rows
 assert rows["alice"]["role"] == "vendor-agent" and rows["alice"]["team"] == "acme", rows["alice"]
 assert rows["admin"]["secret"] is True and len(rows["admin"]["public_key"]) == 40, rows["admin"]
 EOF

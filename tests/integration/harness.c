@@ -3,6 +3,7 @@
     thread that forked exits, which for us is the whole test process.
 */
 #include "harness.h"
+#include "client.h"
 #include "transport.h"
 
 #include <arpa/inet.h>
@@ -254,6 +255,9 @@ harness_config (harness_t *self)
     static const char *sockets [] = { "ingest", "fanout", "replay", "api" };
     for (size_t i = 0; i < 4; i++)
         fprintf (file, "    %s = \"tcp://127.0.0.1:%d\"\n", sockets [i], harness_free_port ());
+    //  rcmq-audit owns the access registry every process decides with: it
+    //  runs in every deployment the harness makes (harness_spawn_service).
+    fprintf (file, "audit\n    api = \"tcp://127.0.0.1:%d\"\n", harness_free_port ());
     fclose (file);
     return self->config;
 }
@@ -529,10 +533,30 @@ harness_config_value (harness_t *self, const char *section, const char *key, cha
     free (text);
 }
 
+//  The deployment's rcmq-audit, when the harness runs it: NULL otherwise.
+static harness_proc_t *
+s_audit_running (harness_t *self)
+{
+    for (size_t i = 0; i < self->proc_count; i++)
+        if (streq (self->procs [i].name, "audit") && harness_running (&self->procs [i]))
+            return &self->procs [i];
+    return NULL;
+}
+
 harness_proc_t *
 harness_spawn_service (harness_t *self, const char *name)
 {
     assert (*self->config);
+    //  No process admits anyone the access registry does not hold, and
+    //  rcmq-audit owns it: it runs beside whatever a suite starts, once.
+    harness_proc_t *audit = s_audit_running (self);
+    if (streq (name, "audit") && audit)
+        return audit;
+    if (!streq (name, "audit") && !audit) {
+        char *argv [] = { (char *) harness_bin (self, "services/audit/rcmq-audit"), "--config",
+                          self->config, NULL };
+        harness_spawn (self, "audit", argv);
+    }
     char program [PATH_MAX];
     snprintf (program, sizeof program, "services/%s/rcmq-%s", name, name);
     char *argv [] = { (char *) harness_bin (self, program), "--config", self->config, NULL };
@@ -752,4 +776,96 @@ harness_check_into (char *failures, size_t size, int *failed, bool ok, const cha
     vsnprintf (failures + used, size - used - 1, format, args);
     va_end (args);
     strcat (failures, "\n");
+}
+
+//  --------------------------------------------------------------------------
+//  Identities, through the access registry
+
+typedef struct {
+    harness_t *harness;
+    zcert_t *cert;
+} s_admitted_t;
+
+//  Every service the harness runs answers NAME's <svc>.Health.
+static bool
+s_admitted (void *arg)
+{
+    s_admitted_t *wait = (s_admitted_t *) arg;
+    harness_t *self = wait->harness;
+    const char *keys = harness_path (self, "keys");
+    bool all = true;
+    for (size_t i = 0; all && i < self->proc_count; i++) {
+        harness_proc_t *proc = &self->procs [i];
+        char endpoint [128], method [80];
+        harness_config_value (self, proc->name, "api", endpoint, sizeof endpoint);
+        if (!*endpoint || !harness_running (proc))
+            continue;
+        char *server_key = transport_load_public_key (keys, proc->name);
+        if (!server_key)
+            continue;
+        client_t *client = client_new (endpoint, server_key, wait->cert);
+        client_set_timeout (client, 1000);
+        client_set_retries (client, 0);
+        snprintf (method, sizeof method, "%s.Health", proc->name);
+        Reply *reply = client? client_call (client, method, NULL): NULL;
+        all = reply && reply->status == STATUS__OK;
+        codec_free (reply);
+        client_destroy (&client);
+        free (server_key);
+    }
+    return all;
+}
+
+int
+harness_grant (harness_t *self, const char *name, const char *role, const char *team, const char *until)
+{
+    const char *keys = harness_path (self, "keys");
+    char cert_path [PATH_MAX];
+    snprintf (cert_path, sizeof cert_path, "%s/public/%s.cert", keys, name);
+    if (!zsys_file_exists (cert_path)) {
+        char *add [] = { (char *) harness_bin (self, "cli/rcmqctl"), "keys", "add", (char *) name,
+                         "--dir", (char *) keys, NULL };
+        if (harness_run (self, "rcmqctl", add, NULL, 20000) != 0)
+            return -1;
+    }
+    char *ask [16] = { "--as", "admin", "access", "request", (char *) name, "--role", (char *) role,
+                       "--team", (char *) team, "--key", cert_path, NULL };
+    if (until) {
+        ask [11] = "--until";
+        ask [12] = (char *) until;
+        ask [13] = NULL;
+    }
+    int rc;
+    json_t *asked = harness_ctl_json (self, "rcmqctl", &rc, 20000, ask);
+    json_int_t request = json_integer_value (json_object_get (asked, "request"));
+    json_decref (asked);
+    if (rc != 0 || request <= 0) {
+        fprintf (stderr, "harness: access request %s as admin: exit %d (logs/rcmqctl.log)\n", name, rc);
+        return -1;
+    }
+    char id [32];
+    snprintf (id, sizeof id, "%lld", (long long) request);
+    char *approve [] = { "--as", "admin2", "access", "approve", id, NULL };
+    json_t *approved = harness_ctl_json (self, "rcmqctl", &rc, 20000, approve);
+    json_decref (approved);
+    if (rc != 0) {
+        fprintf (stderr, "harness: access approve %s (%s) as admin2: exit %d\n", id, name, rc);
+        return -1;
+    }
+    //  Granted in the registry; the copies learn it from the stream.
+    s_admitted_t wait = { self, transport_load_secret (keys, name) };
+    bool admitted = wait.cert && harness_wait_until (s_admitted, &wait, harness_scaled_ms (20000), 100);
+    zcert_destroy (&wait.cert);
+    if (!admitted)
+        fprintf (stderr, "harness: %s granted but not admitted by every service within 20 s\n", name);
+    return admitted? 0: -1;
+}
+
+int
+harness_grant_services (harness_t *self, const char *const *names)
+{
+    for (const char *const *name = names; name && *name; name++)
+        if (harness_grant (self, *name, "service", "internal", NULL))
+            return -1;
+    return 0;
 }

@@ -43,8 +43,11 @@ const char *harness_path (harness_t *self, const char *relative);
 //  <build>/<relative>, e.g. "services/broker/rcmq-broker".
 const char *harness_bin (harness_t *self, const char *relative);
 
-//  `rcmqctl keys init DIR/keys`, then `rcmqctl keys add NAME --role
-//  service` for each extra name (NULL-terminated). 0 or -1.
+//  `rcmqctl keys init DIR/keys` (the processes' keys and the two demo
+//  admins, admin and admin2, whom rcmq-audit enters at its first start),
+//  then `rcmqctl keys add NAME --role service` for each extra name
+//  (NULL-terminated): key files only, which admit no one until granted
+//  (harness_grant_services, once the deployment runs). 0 or -1.
 int         harness_keys (harness_t *self, const char *const *names);
 //  A free loopback TCP port (bound to port 0 and read back); never the
 //  same twice in one process.
@@ -96,6 +99,9 @@ int         harness_config_append (harness_t *self, const char *format, ...)
 void        harness_config_value (harness_t *self, const char *section, const char *key,
                                   char *buf, size_t size);
 //  Spawns services/NAME/rcmq-NAME --config <config>, logging to NAME.
+//  rcmq-audit, which owns the access registry every process decides with,
+//  is spawned beside the first service (once; a suite that spawns "audit"
+//  itself gets that process).
 harness_proc_t *harness_spawn_service (harness_t *self, const char *name);
 
 //  rcmqctl --config <config> --json ARGS (NULL-terminated), stderr into
@@ -129,6 +135,19 @@ int         harness_first_exited (harness_proc_t **procs, size_t count, int *sta
 //  What `rcmqctl status` says service NAME has consumed of STREAM (its
 //  offset: the consumer applies each seq once), 0 when it does not say.
 uint64_t    harness_consumed (harness_t *self, const char *name, const char *stream);
+
+//  Grants NAME ROLE of TEAM (valid until UNTIL, "YYYY-MM-DD", or NULL)
+//  through the access registry as a deployment does: its key pair
+//  (`rcmqctl keys add`) unless it has one, `access request` by admin,
+//  `access approve` by admin2, then waits until every service the harness
+//  runs (with an api endpoint in the config) answers NAME's Health: their
+//  copies of the registry hold the grant. The broker and audit must run.
+//  0, or -1 (said on stderr).
+int         harness_grant (harness_t *self, const char *name, const char *role, const char *team,
+                           const char *until);
+//  harness_grant of role service (team internal) for each name
+//  (NULL-terminated): the extra keys of harness_keys. 0 or -1.
+int         harness_grant_services (harness_t *self, const char *const *names);
 
 //  python3 <source dir>/scripts/SCRIPT ARGS (NULL-terminated), its stderr
 //  into logs/SCRIPT.log, bounded by timeout_ms (not scaled). Returns the

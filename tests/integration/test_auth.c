@@ -1,8 +1,10 @@
 /*  test_auth: the request path with real processes (DESIGN §3, §4).
 
     Each test starts its own rcmq-broker and rcmq-intake (any service would
-    do: the request path is the common one) in a temp dir with keys made by
-    `rcmqctl keys init` / `keys add`, and drives them with rcmqctl, with the
+    do: the request path is the common one; the harness runs rcmq-audit,
+    the access registry's owner, beside them) in a temp dir with keys made
+    by `rcmqctl keys init` / `keys add` and identities granted through the
+    registry (harness_grant), and drives them with rcmqctl, with the
     client library (common/client.h) and with raw DEALER sockets for what a
     well-behaved client never sends:
 
@@ -14,9 +16,10 @@
       garbage          frames that are not Requests get INVALID_ARGUMENT and
                        crash nothing: api, ingest and replay sockets, plain
                        (non-CURVE) peers and raw TCP bytes included
-      revoked          a key deleted from keys/public is refused within ~1 s
-                       on a connection that was already open (UNAUTHENTICATED)
-                       and new connections are refused at the handshake
+      revoked          a key revoked in the access registry is refused within
+                       ~1 s on a connection that was already open
+                       (UNAUTHENTICATED) and new connections are refused at
+                       the handshake
       permission       a vendor-agent calling broker.Status or
                        intake.Submit gets PERMISSION_DENIED, while
                        intake.Health is OK for it
@@ -139,9 +142,6 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
         return false;
     }
     run->keys = harness_path (run->harness, "keys");
-    for (const char *const *entry = identities; entry && entry [0]; entry += 3)
-        harness_check (run, s_keys_add (run, entry [0], entry [1], entry [2]) == 0,
-                 "rcmqctl keys add %s --role %s failed", entry [0], entry [1]);
     run->config = harness_config (run->harness);
     if (!run->config
     ||  harness_config_append (run->harness, "intake\n    api = \"tcp://127.0.0.1:%d\"\n", harness_free_port ())) {
@@ -166,7 +166,16 @@ s_start (s_run_t *run, const char *tag, const char *const *identities)
     bool up = run->broker && run->intake
            && harness_wait_until (s_both_up, run, harness_scaled_ms (15000), 100);
     harness_check (run, up, "broker and intake did not come up");
-    return up;
+    //  Key files open nothing: each identity is granted through the
+    //  access registry (admin asks, admin2 approves), as in a deployment.
+    for (const char *const *entry = identities; up && entry && entry [0]; entry += 3) {
+        bool vendor = strncmp (entry [1], "vendor-", 7) == 0;
+        harness_check (run, s_keys_add (run, entry [0], entry [1], entry [2]) == 0
+                          && harness_grant (run->harness, entry [0], entry [1], entry [2],
+                                            vendor? "2099-12-31": NULL) == 0,
+                       "granting %s (%s of %s) through the registry failed", entry [0], entry [1], entry [2]);
+    }
+    return up && run->failed == 0;
 }
 
 static void
@@ -476,7 +485,7 @@ START_TEST (test_unknown_key)
             zmsg_destroy (&answer);
             zsock_destroy (&dealer);
         }
-        harness_check (&run, harness_log_contains (run.harness, "intake", "unknown or revoked key"),
+        harness_check (&run, harness_log_contains (run.harness, "intake", "the key is not in the access registry"),
                  "intake's log does not record the refused key");
         //  Known keys are still served, and the stranger left no record
         //  (it never got as far as a request).
@@ -739,14 +748,18 @@ START_TEST (test_revoked)
                  reply? codec_status_name (reply->status): "no reply");
         codec_free (reply);
 
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/public/temp.cert", run.keys);
-        harness_check (&run, unlink (path) == 0, "cannot delete %s", path);
+        //  A leaver: revoked in the registry (deleting the key file
+        //  would revoke nothing: ADR 21).
+        int rc;
+        char *revoke [] = { "--as", "admin", "access", "revoke", "temp", "--reason", "left", NULL };
+        json_t *revoked = harness_ctl_json (run.harness, "rcmqctl", &rc, 20000, revoke);
+        json_decref (revoked);
+        harness_check (&run, rc == 0, "rcmqctl access revoke temp: exit %d", rc);
         uint64_t revoked_at = harness_now_ms ();
         s_revoke_wait_t wait = { &run, dealer, 0, STATUS__OK };
         bool refused = harness_wait_until (s_refused, &wait, harness_scaled_ms (3000), 50);
         uint64_t took = harness_now_ms () - revoked_at;
-        harness_check (&run, refused, "the open connection still got %s 3 s after the key was deleted",
+        harness_check (&run, refused, "the open connection still got %s 3 s after the key was revoked",
                  codec_status_name (wait.status));
         harness_check (&run, took <= (uint64_t) harness_scaled_ms (1200),
                  "the revocation took %" PRIu64 " ms to bite on an open connection", took);

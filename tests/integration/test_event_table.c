@@ -252,6 +252,9 @@ START_TEST (test_denied_opens_item)
     harness_check (&run, ready, "cannot make keys or config");
     ready = ready && harness_start_services (run.harness, names, run.procs, harness_scaled_ms (30000));
     harness_check (&run, ready, "broker and denials did not come up");
+    //  The key file opens nothing: the agent is granted in the registry.
+    ready = ready && harness_grant (run.harness, "acme-agent", "vendor-agent", "acme-billing", "2099-12-31") == 0;
+    harness_check (&run, ready, "granting acme-agent failed");
     if (ready) {
         const char *keys = harness_path (run.harness, "keys");
         char ingest [64];

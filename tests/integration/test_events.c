@@ -119,9 +119,9 @@ s_fail (s_run_t *run, const char *format, ...)
 static bool
 s_spawn_broker (s_run_t *run)
 {
-    char *argv [] = { (char *) harness_bin (run->harness, "services/broker/rcmq-broker"),
-                      "--config", (char *) run->config, NULL };
-    run->broker = harness_spawn (run->harness, "broker", argv);
+    //  With rcmq-audit beside it (harness_spawn_service): the registry
+    //  decides which keys the broker admits.
+    run->broker = harness_spawn_service (run->harness, "broker");
     return run->broker != NULL;
 }
 
@@ -532,6 +532,10 @@ s_events_run (s_run_t *run)
         return s_fail (run, "cannot start the broker");
     if (!harness_wait_until (s_broker_started, run, harness_scaled_ms (10000), 20))
         return s_fail (run, "the broker did not start");
+    //  The test's producers and consumers are services of their own:
+    //  granted role service in the registry before the broker admits them.
+    if (harness_grant_services (run->harness, names))
+        return s_fail (run, "granting the test's service keys failed");
     for (int i = 0; i < CONSUMERS; i++)
         if (!s_spawn_consumer (run, i))
             return s_fail (run, "cannot start %s", s_consumers [i].name);
@@ -625,6 +629,8 @@ s_lost_run (s_run_t *run)
     if (!run->config || !s_spawn_broker (run)
     ||  !harness_wait_until (s_broker_started, run, harness_scaled_ms (10000), 20))
         return s_fail (run, "the broker did not start");
+    if (harness_grant_services (run->harness, names))
+        return s_fail (run, "granting prod1's key failed");
     //  A first run leaves the producer connected-once with an empty outbox.
     if (!s_spawn_producer_with (run, 0, LOST_FIRST, 0))
         return s_fail (run, "cannot start prod1");

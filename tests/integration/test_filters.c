@@ -289,16 +289,15 @@ START_TEST (test_filters_refused)
                    run.pcn, record? record->assignee: "(no record)");
     codec_free (record);
     codec_free (reply);
-    //  A person who holds a key is taken.
-    int rc;
-    json_t *added = s_ctl (&run, &rc, "keys", "add", "anna", "--role", "internal-biller", "--dir", run.keys, NULL);
-    harness_check (&run, rc == 0, "rcmqctl keys add anna exited %d", rc);
-    json_decref (added);
-    //  The service reads the keys folder again within its reload interval.
+    //  A person the access registry holds as active is taken (a key
+    //  file alone is no one: ADR 21).
+    harness_check (&run, harness_grant (run.harness, "anna", "internal-biller", "internal", NULL) == 0,
+                   "granting anna through the registry failed");
+    //  claims' copy of the registry has her once harness_grant returns.
     follow.assignee = "anna";
     s_follow_t taken = { run.claims, &follow, "" };
     bool ok = harness_wait_until (s_follow_up_taken, &taken, harness_scaled_ms (10000), 300);
-    harness_check (&run, ok, "claims.FollowUp assignee anna (holds a key): %s", taken.message);
+    harness_check (&run, ok, "claims.FollowUp assignee anna (granted): %s", taken.message);
 
     //  A limit above the maximum: refused naming both; the maximum is taken.
     list.limit = 5000;
@@ -322,6 +321,7 @@ START_TEST (test_filters_refused)
                    "intake.ListRejections limit 1000: %s", message);
 
     //  Through rcmqctl: the refusal is an error, not an empty list.
+    int rc;
     json_t *listed = s_ctl (&run, &rc, "claims", "due", "--queue", "q-nope", NULL);
     harness_check (&run, rc != 0, "rcmqctl claims due --queue q-nope exited 0 (printed %s)",
                    listed? "a list": "nothing");

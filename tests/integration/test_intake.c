@@ -174,7 +174,8 @@ s_start (s_run_t *run, const char *tag)
         return false;
     }
     harness_proc_t *procs [3] = { NULL };
-    bool up = harness_start_services (run->harness, s_services, procs, harness_scaled_ms (30000));
+    bool up = harness_start_services (run->harness, s_services, procs, harness_scaled_ms (30000))
+           && harness_grant_services (run->harness, reader) == 0;
     run->broker = procs [0];
     run->intake = procs [1];
     run->claims = procs [2];

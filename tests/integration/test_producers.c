@@ -151,6 +151,9 @@ START_TEST (test_producer_streams)
         run.broker = harness_spawn_service (run.harness, "broker");
         ready = run.broker && harness_wait_until (s_answers, &run, harness_scaled_ms (15000), 100);
         harness_check (&run, ready, "the broker did not come up");
+        //  tester is a service of its own: granted in the registry.
+        ready = ready && harness_grant_services (run.harness, names) == 0;
+        harness_check (&run, ready, "granting tester failed");
     }
     if (ready) {
         zsock_t *as_intake = harness_dealer (run.ingest, run.broker_key, intake);

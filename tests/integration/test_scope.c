@@ -370,6 +370,13 @@ s_start (s_run_t *run)
     run->admin = transport_load_secret (run->keys, "admin");
     bool up = run->admin && harness_start_services (run->harness, s_services, run->procs, harness_scaled_ms (40000));
     harness_check (run, up, "the services did not come up");
+    //  The key files open nothing: the vendors are granted in the registry.
+    static const char *const vendors [][3] = {
+        { "zeta-agent", "vendor-agent", "zeta" }, { "zeta-lead", "vendor-lead", "zeta" },
+        { "acme-agent", "vendor-agent", "acme" } };
+    for (size_t i = 0; up && i < 3; i++)
+        harness_check (run, harness_grant (run->harness, vendors [i][0], vendors [i][1], vendors [i][2],
+                                           "2099-12-31") == 0, "granting %s failed", vendors [i][0]);
     return up && run->failed == 0;
 }
 

@@ -47,6 +47,7 @@ static s_suite_t s_suites [] = {
     { "phi", phi_suite },
     { "phi_claim", phi_claim_suite },
     { "keyring", keyring_suite },
+    { "gate", gate_suite },
     { "server", server_suite },
     { "queues", queues_suite },
     { "grid", grid_suite },

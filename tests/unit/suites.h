@@ -40,6 +40,7 @@ Suite *files_suite (void);
 Suite *phi_suite (void);
 Suite *phi_claim_suite (void);
 Suite *keyring_suite (void);
+Suite *gate_suite (void);
 Suite *server_suite (void);
 Suite *queues_suite (void);
 Suite *grid_suite (void);

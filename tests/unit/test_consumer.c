@@ -21,6 +21,7 @@
 #include "consumer.h"
 #include "fanout.h"
 #include "transport.h"
+#include "keyring.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -309,7 +310,7 @@ s_peer_start (s_peer_t *peer, const char *keys_dir)
     ck_assert_int_eq (zcert_save_public (peer->client_cert, path), 0);
     zstr_free (&path);
     peer->server_cert = zcert_new ();
-    peer->zap = transport_zap_new (keys_dir);
+    peer->zap = transport_zap_new (keyring_admit, keyring_new (keys_dir), keyring_destroy_arg);
     ck_assert_ptr_nonnull (peer->zap);
 
     peer->fanout = zsock_new (ZMQ_XPUB);

@@ -26,7 +26,7 @@ static const char *s_tables [] = { REGISTRY_TABLES, OUTBOX_TABLES, NULL };
 
 typedef enum {
     S_BOOTSTRAP, S_REQUEST, S_APPROVE, S_DENY, S_REVOKE, S_REVIEW_START, S_REVIEW_CONFIRM,
-    S_REVIEW_END, S_EXPIRE, S_BREAKGLASS
+    S_REVIEW_END, S_EXPIRE, S_BREAKGLASS, S_SEAL
 } s_op_kind_t;
 
 typedef struct {
@@ -87,6 +87,10 @@ s_run (store_t *store, MDB_txn *txn, void *arg)
             break;
         case S_BREAKGLASS:
             rc = registry_breakglass (store, txn, now, op->actor, op->name, op->reason, op->hours, result);
+            break;
+        case S_SEAL:
+            registry_result_clear (result);
+            rc = registry_bootstrap_seal (store, txn, now);
             break;
     }
     if (rc == 0)
@@ -273,6 +277,70 @@ START_TEST (test_bootstrap_makes_two_admins_only)
                          .key = s_key (fx) });
     s_assert_ok (fx);
     ck_assert_str_eq (s_event (fx, 0)->type, REGISTRY_EVENT_BOOTSTRAPPED);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  Bootstrap happens once (ADR 21): once sealed, not even a second admin
+//  while there is only one, nor a process key, is entered from a file
+//  (before the seal, the registry took admin2 at any later start).
+START_TEST (test_bootstrap_sealed)
+{
+    s_fixture_t *fx = s_setup ();     //  admin and admin2 bootstrapped
+    uint64_t sealed;
+    MDB_txn *txn = store_read_begin (fx->store);
+    ck_assert_int_eq (registry_bootstrap_sealed (fx->store, txn, &sealed), 0);
+    store_read_end (&txn);
+    ck_assert_uint_eq (sealed, 0);
+    s_do (fx, (s_op_t) { .kind = S_SEAL });
+    txn = store_read_begin (fx->store);
+    ck_assert_int_eq (registry_bootstrap_sealed (fx->store, txn, &sealed), 0);
+    store_read_end (&txn);
+    ck_assert_uint_eq (sealed, fx->now);
+    uint64_t version = s_version (fx);
+    s_do (fx, (s_op_t) { .kind = S_BOOTSTRAP, .name = "rcmq-claims", .role = "service", .team = "internal",
+                         .key = s_key (fx) });
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "bootstrapped at");
+    //  Even the same key again is refused now: nothing is read from files.
+    s_do (fx, (s_op_t) { .kind = S_BOOTSTRAP, .name = "admin", .role = "admin", .team = "internal",
+                         .key = fx->keys [0] });
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "granted by two admins");
+    ck_assert_uint_eq (s_version (fx), version);
+    s_teardown (&fx);
+}
+END_TEST
+
+//  A registry that took only one admin at its first start: before the
+//  seal a later start would enter a new admin2.cert; sealed, it cannot.
+START_TEST (test_bootstrap_sealed_with_one_admin)
+{
+    s_fixture_t *fx = s_setup ();
+    //  A registry of its own, beside the fixture's two-admin one.
+    char *dir = test_tmpdir ("registry-one"), error [256];
+    store_t *one = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_ptr_nonnull (one);
+    store_t *two = fx->store;
+    outbox_t *two_outbox = fx->outbox;
+    fx->store = one;
+    fx->outbox = outbox_new (one, "audit");
+    s_do (fx, (s_op_t) { .kind = S_BOOTSTRAP, .name = "admin", .role = "admin", .team = "internal",
+                         .key = fx->keys [0] });
+    s_assert_ok (fx);
+    s_do (fx, (s_op_t) { .kind = S_SEAL });
+    s_do (fx, (s_op_t) { .kind = S_BOOTSTRAP, .name = "admin2", .role = "admin", .team = "internal",
+                         .key = s_key (fx) });
+    s_assert_refused (fx, STATUS__PERMISSION_DENIED, "bootstrapped at");
+    size_t admins;
+    MDB_txn *txn = store_read_begin (one);
+    ck_assert_int_eq (registry_admin_count (one, txn, &admins), 0);
+    store_read_end (&txn);
+    ck_assert_uint_eq (admins, 1);
+    outbox_destroy (&fx->outbox);
+    fx->outbox = two_outbox;
+    fx->store = two;
+    store_destroy (&one);
+    test_rmtree (dir);
+    free (dir);
     s_teardown (&fx);
 }
 END_TEST
@@ -914,6 +982,8 @@ registry_suite (void)
     tcase_add_test (tc, test_breakglass_expires);
     tcase_add_test (tc, test_valid_until_expiry);
     tcase_add_test (tc, test_request_lapses);
+    tcase_add_test (tc, test_bootstrap_sealed);
+    tcase_add_test (tc, test_bootstrap_sealed_with_one_admin);
     tcase_add_test (tc, test_versions_and_copies);
     tcase_add_test (tc, test_list_and_history);
     suite_add_tcase (suite, tc);

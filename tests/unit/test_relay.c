@@ -14,6 +14,7 @@
 #include "suites.h"
 #include "relay.h"
 #include "transport.h"
+#include "keyring.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -150,7 +151,7 @@ s_setup (s_test_t *test)
     ck_assert_int_eq (zcert_save_public (test->client_cert, cert_path), 0);
     zstr_free (&cert_path);
     test->server_cert = zcert_new ();
-    test->zap = transport_zap_new (path);
+    test->zap = transport_zap_new (keyring_admit, keyring_new (path), keyring_destroy_arg);
     ck_assert_ptr_nonnull (test->zap);
     test->ingest = zsock_new (ZMQ_ROUTER);
     transport_curve_server (test->ingest, test->server_cert);

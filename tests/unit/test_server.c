@@ -39,6 +39,7 @@
 #include "access.h"
 #include "client.h"
 #include "transport.h"
+#include "keyring.h"
 #include "intake.pb-c.h"      //  QueueId: the test methods' body
 
 #include <czmq.h>
@@ -261,13 +262,30 @@ s_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
     return term? -1: 0;
 }
 
+//  The server's caller function over the test's keyring: this test is of
+//  the server, not of the registry (the access suite tests that).
+static int
+s_keyring_caller (void *arg, const char *key, registry_caller_t *caller)
+{
+    keyring_t *keyring = (keyring_t *) arg;
+    memset (caller, 0, sizeof *caller);
+    keyring_refresh (keyring);
+    const identity_t *identity = keyring_lookup (keyring, key);
+    if (!identity) {
+        snprintf (caller->why, sizeof caller->why, "unknown or revoked key");
+        return 1;
+    }
+    caller->identity = *identity;
+    return 0;
+}
+
 static void
 s_server_actor (zsock_t *pipe, void *arg)
 {
     s_config_t *config = (s_config_t *) arg;
     keyring_t *keyring = keyring_new (config->keys);
     s_state_t state = { 0 };
-    server_t *server = server_new ("test", config->store, keyring, s_methods, &state);
+    server_t *server = server_new ("test", config->store, s_keyring_caller, keyring, s_methods, &state);
     server_add_methods (server, s_more_methods);
     server_set_audit (server, s_audit, NULL);
     server_set_reply_cache (server, config->cache_bytes, config->cache_ms);
@@ -338,7 +356,7 @@ s_setup_with_cache (s_test_t *test, size_t cache_bytes, uint64_t cache_ms)
     test->service = s_person (test, "svc", "service", "internal");
     test->stranger = s_person (test, "stranger", "admin", "internal");
     test->carol = s_person (test, "carol", "admin", "internal");
-    test->zap = transport_zap_new (config->keys);
+    test->zap = transport_zap_new (keyring_admit, keyring_new (config->keys), keyring_destroy_arg);
     ck_assert_ptr_nonnull (test->zap);
     test->server = zactor_new (s_server_actor, config);
     ck_assert_ptr_nonnull (test->server);
@@ -869,7 +887,7 @@ START_TEST (test_configure)
     ck_assert_int_eq (zsys_dir_create ("%s/keys/public", dir), 0);
     snprintf (path, sizeof path, "%s/keys", dir);
     keyring_t *keyring = keyring_new (path);
-    server_t *server = server_new ("test", store, keyring, s_methods, NULL);
+    server_t *server = server_new ("test", store, s_keyring_caller, keyring, s_methods, NULL);
     config_t *config = config_new ();
     ck_assert_int_eq (server_configure (server, config, error, sizeof error), 0);
     static const char *s_bad [][2] = {
