@@ -8,7 +8,7 @@
         claims ack FILE            a 277CA
         claims post FILE           an 835
         claims exceptions [--limit N] [--after ID]
-        claims credits [--limit N] [--after CURSOR]   claims holding money beyond what they are owed
+        claims credits [--limit N] [--after ID]   claims holding money beyond what they are owed
         claims match ID PCN        post an exception to a claim by hand
         claims correct PCN --reason TEXT
         claims void PCN --reason TEXT
@@ -474,15 +474,10 @@ static const ctl_option_t s_list_options [] = {
     { NULL }
 };
 
-static const ctl_option_t s_exceptions_options [] = {
-    { "limit", "N",  "one page of at most N rows (at most 1000)" },
-    { "after", "ID", "one page: the rows after this exception id (the previous page's last)" },
-    { NULL }
-};
-
-static const ctl_option_t s_credits_options [] = {
-    { "limit", "N",      "one page of at most N rows (at most 1000)" },
-    { "after", "CURSOR", "one page: the rows after this cursor (the previous page's next_after)" },
+//  exceptions and credits: the whole list, or with these one page.
+static const ctl_option_t s_page_options [] = {
+    { "limit", "N",  "one page of at most N rows (default 100, at most 1000)" },
+    { "after", "ID", "one page: the rows after ID (see above)" },
     { NULL }
 };
 
@@ -528,14 +523,14 @@ static const ctl_command_t s_commands [] = {
       "--limit N or --after ID, one page: at most N (default 100) after ID. --json\n"
       "is an array of exceptions either way; the next page is --after the last\n"
       "row's id, and an empty array is the end.",
-      s_exceptions_options, s_exceptions },
+      s_page_options, s_exceptions },
     { "credits", NULL, 0, 0, "claims holding money beyond what they are owed (credit balances)",
       "Lists claims with a credit balance: an overpayment, or a payment held as\n"
       "contradicting the claim. --json gives {\"credits\": [{\"pcn\", \"payer_id\",\n"
       "\"credit_cents\", \"since\", \"age_days\"}]}, oldest first. With --limit N or\n"
-      "--after CURSOR, one page, and \"next_after\": the CURSOR of the next page,\n"
-      "null on the last.",
-      s_credits_options, s_credits },
+      "--after ID, one page, and \"next_after\": the ID to ask the next page after\n"
+      "(an age cursor, not a PCN), null on the last.",
+      s_page_options, s_credits },
     { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
     { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
     { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },
