@@ -119,7 +119,7 @@ s_all_stopped (void *arg)
 }
 
 static void
-s_check_problem_says (s_run_t *run, json_t *status, const char *name, const char *stream, const char *says)
+s_check_problem (s_run_t *run, json_t *status, const char *name, const char *stream, const char *says)
 {
     json_t *problem = s_stopped (status, name, stream);
     const char *message = json_string_value (json_object_get (problem, "message"));
@@ -134,17 +134,17 @@ s_check_problem_says (s_run_t *run, json_t *status, const char *name, const char
                    "%s: offset of stream %s moved past the event it cannot apply", name, stream);
 }
 
+//  A broker, claims and metrics; intake.claim_accepted #1 and
+//  claims.adjudicated #1 published with these payloads (by the producers'
+//  keys); each service must stop each stream it consumes at #1 with a
+//  problem that says intake_says / claims_says, its offset still 0.
 static void
-s_check_problem (s_run_t *run, json_t *status, const char *name, const char *stream)
-{
-    s_check_problem_says (run, status, name, stream, "does not decode");
-}
-
-START_TEST (test_undecodable_stops_stream)
+s_check_stops (const char *name, const uint8_t *accepted, size_t accepted_size, const uint8_t *adjudicated,
+               size_t adjudicated_size, const char *intake_says, const char *claims_says)
 {
     s_run_t run;
     memset (&run, 0, sizeof run);
-    run.harness = harness_new ("event-table");
+    run.harness = harness_new (name);
     bool ready = run.harness && harness_keys (run.harness, NULL) == 0 && harness_config (run.harness)
               && harness_config_append (run.harness,
                                         "claims\n    api = \"tcp://127.0.0.1:%d\"\n"
@@ -163,17 +163,17 @@ START_TEST (test_undecodable_stops_stream)
         zsock_t *as_intake = harness_dealer (ingest, broker_key, intake);
         zsock_t *as_claims = harness_dealer (ingest, broker_key, claims);
         harness_check (&run, s_publish (as_intake, "intake-0bad", 1, "intake", "claim_accepted",
-                                        s_garbage, sizeof s_garbage),
+                                        accepted, accepted_size),
                        "the broker did not take intake.claim_accepted #1");
         harness_check (&run, s_publish (as_claims, "claims-0bad", 1, "claims", "adjudicated",
-                                        s_garbage, sizeof s_garbage),
+                                        adjudicated, adjudicated_size),
                        "the broker did not take claims.adjudicated #1");
         s_wait_t wait = { &run, NULL };
         harness_check (&run, harness_wait_until (s_all_stopped, &wait, harness_scaled_ms (20000), 250),
-                       "claims and metrics did not stop their streams on the undecodable events");
-        s_check_problem (&run, wait.status, "claims", "intake");
-        s_check_problem (&run, wait.status, "metrics", "intake");
-        s_check_problem (&run, wait.status, "metrics", "claims");
+                       "claims and metrics did not stop their streams on the events they cannot apply");
+        s_check_problem (&run, wait.status, "claims", "intake", intake_says);
+        s_check_problem (&run, wait.status, "metrics", "intake", intake_says);
+        s_check_problem (&run, wait.status, "metrics", "claims", claims_says);
         json_decref (wait.status);
         zsock_destroy (&as_intake);
         zsock_destroy (&as_claims);
@@ -185,6 +185,12 @@ START_TEST (test_undecodable_stops_stream)
         harness_destroy (&run.harness, run.failed > 0);
     ck_assert_msg (run.failed == 0, "%d check(s) failed:\n%s", run.failed, run.failures);
 }
+
+START_TEST (test_undecodable_stops_stream)
+{
+    s_check_stops ("event-table", s_garbage, sizeof s_garbage, s_garbage, sizeof s_garbage,
+                   "does not decode", "does not decode");
+}
 END_TEST
 
 //  --------------------------------------------------------------------------
@@ -192,61 +198,21 @@ END_TEST
 
 START_TEST (test_no_pcn_stops_stream)
 {
-    s_run_t run;
-    memset (&run, 0, sizeof run);
-    run.harness = harness_new ("event-table-pcn");
-    bool ready = run.harness && harness_keys (run.harness, NULL) == 0 && harness_config (run.harness)
-              && harness_config_append (run.harness,
-                                        "claims\n    api = \"tcp://127.0.0.1:%d\"\n"
-                                        "metrics\n    api = \"tcp://127.0.0.1:%d\"\n",
-                                        harness_free_port (), harness_free_port ()) == 0;
-    harness_check (&run, ready, "cannot make keys or config");
-    ready = ready && harness_start_services (run.harness, s_names, run.procs, harness_scaled_ms (30000));
-    harness_check (&run, ready, "broker, claims and metrics did not come up");
-    if (ready) {
-        const char *keys = harness_path (run.harness, "keys");
-        char ingest [64];
-        harness_config_value (run.harness, "broker", "ingest", ingest, sizeof ingest);
-        char *broker_key = transport_load_public_key (keys, "broker");
-        zcert_t *intake = transport_load_secret (keys, "intake");
-        zcert_t *claims = transport_load_secret (keys, "claims");
-        zsock_t *as_intake = harness_dealer (ingest, broker_key, intake);
-        zsock_t *as_claims = harness_dealer (ingest, broker_key, claims);
-        //  Sound messages, every field but the PCN: a charge, a status.
-        ClaimAccepted accepted = CLAIM_ACCEPTED__INIT;
-        accepted.claim_id = "B1-1";
-        accepted.charge_cents = 12500;
-        ClaimEvent adjudicated = CLAIM_EVENT__INIT;
-        adjudicated.to_status = "paid";
-        adjudicated.paid_cents = 12500;
-        adjudicated.delta_paid_cents = 12500;
-        size_t accepted_size, adjudicated_size;
-        uint8_t *accepted_bytes = codec_pack (&accepted, &accepted_size);
-        uint8_t *adjudicated_bytes = codec_pack (&adjudicated, &adjudicated_size);
-        harness_check (&run, s_publish (as_intake, "intake-0pcn", 1, "intake", "claim_accepted",
-                                        accepted_bytes, accepted_size),
-                       "the broker did not take intake.claim_accepted #1");
-        harness_check (&run, s_publish (as_claims, "claims-0pcn", 1, "claims", "adjudicated",
-                                        adjudicated_bytes, adjudicated_size),
-                       "the broker did not take claims.adjudicated #1");
-        free (accepted_bytes);
-        free (adjudicated_bytes);
-        s_wait_t wait = { &run, NULL };
-        harness_check (&run, harness_wait_until (s_all_stopped, &wait, harness_scaled_ms (20000), 250),
-                       "claims and metrics did not stop their streams on the events without a PCN");
-        s_check_problem_says (&run, wait.status, "claims", "intake", "intake.claim_accepted #1 names no PCN");
-        s_check_problem_says (&run, wait.status, "metrics", "intake", "intake.claim_accepted #1 names no PCN");
-        s_check_problem_says (&run, wait.status, "metrics", "claims", "claims.adjudicated #1 names no PCN");
-        json_decref (wait.status);
-        zsock_destroy (&as_intake);
-        zsock_destroy (&as_claims);
-        zcert_destroy (&intake);
-        zcert_destroy (&claims);
-        free (broker_key);
-    }
-    if (run.harness)
-        harness_destroy (&run.harness, run.failed > 0);
-    ck_assert_msg (run.failed == 0, "%d check(s) failed:\n%s", run.failed, run.failures);
+    //  Sound messages, every field but the PCN: a charge, a payment.
+    ClaimAccepted accepted = CLAIM_ACCEPTED__INIT;
+    accepted.claim_id = "B1-1";
+    accepted.charge_cents = 12500;
+    ClaimEvent adjudicated = CLAIM_EVENT__INIT;
+    adjudicated.to_status = "paid";
+    adjudicated.paid_cents = 12500;
+    adjudicated.delta_paid_cents = 12500;
+    size_t accepted_size, adjudicated_size;
+    uint8_t *accepted_bytes = codec_pack (&accepted, &accepted_size);
+    uint8_t *adjudicated_bytes = codec_pack (&adjudicated, &adjudicated_size);
+    s_check_stops ("event-table-pcn", accepted_bytes, accepted_size, adjudicated_bytes, adjudicated_size,
+                   "intake.claim_accepted #1 names no PCN", "claims.adjudicated #1 names no PCN");
+    free (accepted_bytes);
+    free (adjudicated_bytes);
 }
 END_TEST
 
