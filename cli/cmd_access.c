@@ -160,29 +160,26 @@ s_request (ctl_t *ctl, ctl_args_t *args)
     return s_outcome (ctl, "access.Request", &request, "requested");
 }
 
-//  REQ: a request's id.
+//  approve and deny: a decision on request REQ (its id).
 static int
-s_decision (ctl_t *ctl, ctl_args_t *args, AccessDecision *decision)
+s_decide (ctl_t *ctl, ctl_args_t *args, const char *method, const char *done)
 {
-    return ctl_parse_uint ("REQ", ctl_arg_operand (args, 0), 1, UINT64_MAX, &decision->request);
+    AccessDecision decision = ACCESS_DECISION__INIT;
+    if (ctl_parse_uint ("REQ", ctl_arg_operand (args, 0), 1, UINT64_MAX, &decision.request))
+        return CTL_USAGE;
+    return s_outcome (ctl, method, &decision, done);
 }
 
 static int
 s_approve (ctl_t *ctl, ctl_args_t *args)
 {
-    AccessDecision decision = ACCESS_DECISION__INIT;
-    if (s_decision (ctl, args, &decision))
-        return CTL_USAGE;
-    return s_outcome (ctl, "access.Approve", &decision, "approved");
+    return s_decide (ctl, args, "access.Approve", "approved");
 }
 
 static int
 s_deny (ctl_t *ctl, ctl_args_t *args)
 {
-    AccessDecision decision = ACCESS_DECISION__INIT;
-    if (s_decision (ctl, args, &decision))
-        return CTL_USAGE;
-    return s_outcome (ctl, "access.Deny", &decision, "denied");
+    return s_decide (ctl, args, "access.Deny", "denied");
 }
 
 static int

@@ -7,13 +7,14 @@
         claims submit [--queue Q] [--payer P]
         claims ack FILE            a 277CA
         claims post FILE           an 835
-        claims exceptions
-        claims credits             claims holding money beyond what they are owed
+        claims exceptions [--limit N] [--after ID]
+        claims credits [--limit N] [--after ID]   claims holding money beyond what they are owed
         claims match ID PCN        post an exception to a claim by hand
         claims correct PCN --reason TEXT
         claims void PCN --reason TEXT
 */
 #include "ctl.h"
+#include "pages.h"
 #include "pbjson.h"
 #include "claims.pb-c.h"
 
@@ -292,11 +293,37 @@ s_ack (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
+//  A paged list command: with --limit or --after, the one page asked for;
+//  without, every page (pages_call_all), as these commands always printed
+//  the whole list. request is the method's request with "after" and
+//  "limit" fields.
+static int
+s_call_list (ctl_t *ctl, ctl_args_t *args, const char *method, ProtobufCMessage *request,
+             const ProtobufCMessageDescriptor *reply_type, void **reply)
+{
+    *reply = NULL;
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, CLAIMS_CTL_MAX_LIMIT, 0, &limit))
+        return CTL_USAGE;
+    const ProtobufCFieldDescriptor *limit_field =
+        protobuf_c_message_descriptor_get_field_by_name (request->descriptor, "limit");
+    const ProtobufCFieldDescriptor *after_field =
+        protobuf_c_message_descriptor_get_field_by_name (request->descriptor, "after");
+    assert (limit_field && limit_field->type == PROTOBUF_C_TYPE_UINT32 && after_field);
+    *(uint32_t *) ((char *) request + limit_field->offset) = (uint32_t) limit;
+    *(const char **) ((char *) request + after_field->offset) = ctl_arg_text (args, "after");
+    if (ctl_arg_option (args, "limit") || ctl_arg_option (args, "after"))
+        return ctl_call (ctl, "claims", method, request, reply_type, reply);
+    return pages_call_all (ctl, "claims", method, request, reply_type, reply);
+}
+
 static int
 s_exceptions (ctl_t *ctl, ctl_args_t *args)
 {
+    ExceptionListRequest request = EXCEPTION_LIST_REQUEST__INIT;
     ExceptionList *list;
-    int rc = ctl_call (ctl, "claims", "claims.ListExceptions", NULL, &exception_list__descriptor, (void **) &list);
+    int rc = s_call_list (ctl, args, "claims.ListExceptions", &request.base, &exception_list__descriptor,
+                          (void **) &list);
     if (rc != CTL_OK)
         return rc;
     if (ctl_format (ctl) == OUTPUT_JSON) {
@@ -328,6 +355,8 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
         }
         output_table_print (table, ctl_format (ctl), stdout);
         output_table_destroy (&table);
+        if (*list->next_after)
+            fprintf (stderr, "more: add --after %s\n", list->next_after);
     }
     codec_free (list);
     return CTL_OK;
@@ -338,18 +367,33 @@ s_exceptions (ctl_t *ctl, ctl_args_t *args)
 //  milliseconds since is made from.
 static const pbjson_view_t s_credit_view = { &credit_balance__descriptor, (const pbjson_rule_t []) {
     { "since_ms", .how = PBJSON_OMIT }, { NULL } } };
+//  The whole list is that; one page (--limit, --after) adds next_after, the
+//  cursor of the next page or null on the last.
 static const pbjson_view_t s_credits_view = { &credit_list__descriptor, (const pbjson_rule_t []) {
-    { "credits", .view = &s_credit_view }, { NULL } } };
+    { "credits", .view = &s_credit_view }, { "next_after", .how = PBJSON_OMIT }, { NULL } } };
+
+static json_t *
+s_next_after_json (const ProtobufCMessage *message)
+{
+    const char *next = ((const CreditList *) message)->next_after;
+    return *next? json_string (next): json_null ();
+}
+
+static const pbjson_view_t s_credit_page_view = { &credit_list__descriptor, (const pbjson_rule_t []) {
+    { "credits", .view = &s_credit_view },
+    { "next_after", .how = PBJSON_CUSTOM, .as = "next_after", .render = s_next_after_json }, { NULL } } };
 
 static int
 s_credits (ctl_t *ctl, ctl_args_t *args)
 {
+    CreditListRequest request = CREDIT_LIST_REQUEST__INIT;
     CreditList *list;
-    int rc = ctl_call (ctl, "claims", "claims.ListCredits", NULL, &credit_list__descriptor, (void **) &list);
+    int rc = s_call_list (ctl, args, "claims.ListCredits", &request.base, &credit_list__descriptor, (void **) &list);
     if (rc != CTL_OK)
         return rc;
+    bool one_page = ctl_arg_option (args, "limit") || ctl_arg_option (args, "after");
     if (ctl_format (ctl) == OUTPUT_JSON)
-        output_json (pbjson_render (&list->base, &s_credits_view), stdout);
+        output_json (pbjson_render (&list->base, one_page? &s_credit_page_view: &s_credits_view), stdout);
     else {
         output_column_t columns [] = {
             { "pcn", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT }, { "credit", OUTPUT_TEXT },
@@ -367,6 +411,8 @@ s_credits (ctl_t *ctl, ctl_args_t *args)
         }
         output_table_print (table, ctl_format (ctl), stdout);
         output_table_destroy (&table);
+        if (*list->next_after)
+            fprintf (stderr, "more: add --after %s\n", list->next_after);
     }
     codec_free (list);
     return CTL_OK;
@@ -444,6 +490,13 @@ static const ctl_option_t s_list_options [] = {
     { NULL }
 };
 
+//  exceptions and credits: the whole list, or with these one page.
+static const ctl_option_t s_page_options [] = {
+    { "limit", "N",  "one page of at most N rows (default 100, at most 1000)" },
+    { "after", "ID", "one page: the rows after ID (see above)" },
+    { NULL }
+};
+
 static const ctl_option_t s_followup_options [] = {
     { "assign", "USER", "who works the claim next" },
     { "next",   "DATE", "next action date (YYYY-MM-DD)" },
@@ -488,12 +541,18 @@ static const ctl_command_t s_commands [] = {
       "claims not posted before (docs/posting.md).",
       NULL, s_post },
     { "exceptions", NULL, 0, 0, "remits that could not be posted: unmatched, unsound, contradicting",
-      NULL, NULL, s_exceptions },
+      "Lists the exceptions by id, every one (asked for a page at a time). With\n"
+      "--limit N or --after ID, one page: at most N (default 100) after ID. --json\n"
+      "is an array of exceptions either way; the next page is --after the last\n"
+      "row's id, and an empty array is the end.",
+      s_page_options, s_exceptions },
     { "credits", NULL, 0, 0, "claims holding money beyond what they are owed (credit balances)",
       "Lists claims with a credit balance: an overpayment, or a payment held as\n"
       "contradicting the claim. --json gives {\"credits\": [{\"pcn\", \"payer_id\",\n"
-      "\"credit_cents\", \"since\", \"age_days\"}]}, oldest first.",
-      NULL, s_credits },
+      "\"credit_cents\", \"since\", \"age_days\"}]}, oldest first. With --limit N or\n"
+      "--after ID, one page, and \"next_after\": the ID to ask the next page after\n"
+      "(an age cursor, not a PCN), null on the last.",
+      s_page_options, s_credits },
     { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
     { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
     { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },

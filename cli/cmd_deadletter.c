@@ -3,7 +3,7 @@
     stopped on an event").
 
         deadletter skip SERVICE STREAM SEQ --reason TEXT
-        deadletter list [--service S]
+        deadletter list [--service S [--limit N] [--after STREAM#SEQ]]
 
     A stream stops at an event its service cannot apply; `rcmqctl status`
     shows it as the problem stream_stopped with the stream and seq. skip
@@ -11,10 +11,12 @@
     admins only): the service records it, with the error, who, when and
     why, and moves the stream's offset past it in one transaction, and the
     request is audited like every other. list asks every service (or one)
-    for what it set aside (<svc>.DeadletterList).
+    for what it set aside (<svc>.DeadletterList), every page of it, or
+    with --limit / --after one page of one service's.
 */
 #include "ctl.h"
 #include "clock.h"
+#include "pages.h"
 #include "pbjson.h"
 #include "deadletter.pb-c.h"
 
@@ -114,12 +116,28 @@ s_skip (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
+#define DEADLETTER_CTL_MAX_LIMIT 1000
+
 static int
 s_list (ctl_t *ctl, ctl_args_t *args)
 {
     const char *only;
     if (ctl_arg_choice (args, "service", s_services, NULL, &only))
         return CTL_USAGE;
+    DeadletterListRequest request = DEADLETTER_LIST_REQUEST__INIT;
+    uint64_t limit;
+    if (ctl_arg_uint (args, "limit", 1, DEADLETTER_CTL_MAX_LIMIT, 0, &limit))
+        return CTL_USAGE;
+    request.limit = (uint32_t) limit;
+    request.after = (char *) ctl_arg_text (args, "after");
+    //  A page is of one service's records: its cursor means nothing to another.
+    bool one_page = ctl_arg_option (args, "limit") || ctl_arg_option (args, "after");
+    if (one_page && !only) {
+        fprintf (stderr, "rcmqctl deadletter list: --limit and --after need --service NAME (a page is "
+                 "of one service's records)\n");
+        return CTL_USAGE;
+    }
+    char next_after [300] = "";
     //  Each service that answers is listed; one that does not is named on
     //  stderr and makes the exit status 1, so a partial list is never
     //  mistaken for the whole.
@@ -133,19 +151,29 @@ s_list (ctl_t *ctl, ctl_args_t *args)
         char method [64];
         snprintf (method, sizeof method, "%s.DeadletterList", service);
         DeadletterList *list = NULL;
-        if (ctl_call (ctl, service, method, NULL, &deadletter_list__descriptor, (void **) &list) != CTL_OK) {
+        int called = one_page
+            ? ctl_call (ctl, service, method, &request, &deadletter_list__descriptor, (void **) &list)
+            : pages_call_all (ctl, service, method, &request.base, &deadletter_list__descriptor, (void **) &list);
+        if (called != CTL_OK) {
             rc = CTL_FAILED;
             continue;
         }
+        snprintf (next_after, sizeof next_after, "%s", list->next_after);
         for (size_t r = 0; r < list->n_records; r++) {
             json_array_append_new (rows, s_record_json (service, list->records [r]));
             s_record_row (table, service, list->records [r]);
         }
         codec_free (list);
     }
+    if (ctl_format (ctl) == OUTPUT_JSON && one_page)
+        output_json (json_pack ("{s:o,s:o}", "deadletters", rows, "next_after",
+                                *next_after? json_string (next_after): json_null ()), stdout);
+    else
     if (ctl_format (ctl) == OUTPUT_JSON)
         output_json (json_pack ("{s:o}", "deadletters", rows), stdout);
     else {
+        if (*next_after)
+            fprintf (stderr, "more: add --after %s\n", next_after);
         json_decref (rows);
         if (output_table_rows (table) || ctl_format (ctl) == OUTPUT_CSV)
             output_table_print (table, ctl_format (ctl), stdout);
@@ -162,7 +190,9 @@ static const ctl_option_t s_skip_options [] = {
 };
 
 static const ctl_option_t s_list_options [] = {
-    { "service", "NAME", "only this service (default: every one)" },
+    { "service", "NAME",        "only this service (default: every one)" },
+    { "limit",   "N",           "with --service: one page of at most N records (at most 1000)" },
+    { "after",   "STREAM#SEQ",  "with --service: one page, after this record (the previous page's next_after)" },
     { NULL }
 };
 
@@ -177,7 +207,10 @@ static const ctl_command_t s_commands [] = {
     { "list", NULL, 0, 0, "list the events set aside",
       "Asks every service (or --service NAME) for the events it set aside. --json:\n"
       "{\"deadletters\": [{service, stream, seq, type, error, reason, actor, time,\n"
-      "key, producer, producer_seq}]}. Exit status 1 when a service did not answer.",
+      "key, producer, producer_seq}]}. Exit status 1 when a service did not answer.\n"
+      "With --service NAME and --limit N or --after STREAM#SEQ, one page of that\n"
+      "service's records, and \"next_after\": the next page's STREAM#SEQ, null on the\n"
+      "last.",
       s_list_options, s_list },
     { NULL }
 };

@@ -943,6 +943,40 @@ s_deadletter_key (const char *stream, uint64_t seq, uint8_t *key, size_t size)
     return length + 9;
 }
 
+char *
+consumer_deadletter_id (const MDB_val *key)
+{
+    const char *bytes = (const char *) key->mv_data;
+    size_t length = key->mv_size > 9? key->mv_size - 9: 0;
+    uint64_t seq = key->mv_size >= 9? store_u64_read (bytes + key->mv_size - 8): 0;
+    char id [300];
+    snprintf (id, sizeof id, "%.*s#%" PRIu64, (int) (length < 256? length: 256), bytes, seq);
+    char *copy = strdup (id);
+    assert (copy);
+    return copy;
+}
+
+int
+consumer_deadletter_key (const char *id, uint8_t *key, size_t size, size_t *key_size)
+{
+    const char *hash = strrchr (id, '#');
+    if (!hash || hash == id || !hash [1] || (size_t) (hash - id) + 9 > size)
+        return -1;
+    for (const char *digit = hash + 1; *digit; digit++)
+        if (*digit < '0' || *digit > '9')
+            return -1;
+    errno = 0;
+    unsigned long long seq = strtoull (hash + 1, NULL, 10);
+    if (errno == ERANGE)
+        return -1;
+    size_t length = (size_t) (hash - id);
+    memcpy (key, id, length);
+    key [length] = 0;
+    store_u64_write (key + length + 1, (uint64_t) seq);
+    *key_size = length + 9;
+    return 0;
+}
+
 int
 consumer_set_aside (consumer_t *self, MDB_txn *txn, const char *stream, uint64_t seq,
                     const char *actor, const char *reason, uint64_t time_ms, Status *status,

@@ -123,5 +123,11 @@ void        consumer_reload (consumer_t *self);
 //  of *n_p (free each with codec_free, then the array). 0 or an LMDB error.
 int         consumer_deadletters (store_t *store, MDB_txn *txn, DeadletterRecord ***records_p,
                                   size_t *n_p);
+//  A record's key as the text that names it in pages and audit records,
+//  "STREAM#SEQ" (heap), and back: 0, or -1 for text that names no record
+//  (no '#', an empty stream, a seq that is not a whole number). The pair
+//  store_page_read needs for the deadletter table (store_page_query_t).
+char       *consumer_deadletter_id (const MDB_val *key);
+int         consumer_deadletter_key (const char *id, uint8_t *key, size_t size, size_t *key_size);
 
 #endif

@@ -158,19 +158,43 @@ s_deadletter_skip (server_call_t *call)
     return 0;
 }
 
-//  <svc>.DeadletterList: every event this service set aside.
+//  <svc>.DeadletterList: one page of the events this service set aside,
+//  by stream then seq, named "STREAM#SEQ" (the skip's subject) so a page's
+//  next_after is the text a client sends back.
+#define DEADLETTER_PAGE_DEFAULT 100
+#define DEADLETTER_PAGE_MAX     1000
+
+static void *
+s_deadletter_row (void *arg, const char *id, const MDB_val *value)
+{
+    //  A record that does not decode is passed over here; consumer_new
+    //  refuses to start on one, so the list cannot hide it for long.
+    return codec_decode (&deadletter_record__descriptor, value->mv_data, value->mv_size);
+}
+
 static int
 s_deadletter_list (server_call_t *call)
 {
-    DeadletterList reply = DEADLETTER_LIST__INIT;
-    int rc = consumer_deadletters (call->store, call->txn, &reply.records, &reply.n_records);
-    if (rc)
-        return rc;
-    server_call_reply (call, &reply);
-    for (size_t i = 0; i < reply.n_records; i++)
-        codec_free (reply.records [i]);
-    free (reply.records);
-    return 0;
+    service_t *self = (service_t *) call->state;
+    DeadletterListRequest *request = (DeadletterListRequest *) call->body;
+    const char *name = self->def->name;
+    size_t limit, key_size;
+    char error [128];
+    uint8_t key [512];
+    if (store_page_limit (request->limit, DEADLETTER_PAGE_DEFAULT, DEADLETTER_PAGE_MAX, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s.DeadletterList: %s", name, error);
+    if (*request->after && consumer_deadletter_key (request->after, key, sizeof key, &key_size))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "%s.DeadletterList: after '%s' is not STREAM#SEQ", name, request->after);
+    store_page_query_t query = { "deadletter", NULL, NULL, request->after, limit };
+    static const store_page_keys_t keys = { consumer_deadletter_id, consumer_deadletter_key };
+    store_page_t page;
+    int rc = store_page_read_keys (call->store, call->txn, &query, &keys, s_deadletter_row, codec_free, NULL,
+                                   &page);
+    if (rc == 0)
+        server_call_reply_page (call, &deadletter_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
 }
 
 //  The access record goes out on the "audit" stream through our outbox.
@@ -476,8 +500,9 @@ s_start (service_t *self)
     self->health [1] = (server_method_t) { self->skip_method, "deadletter.write",
                                            &deadletter_skip_request__descriptor, s_deadletter_skip,
                                            SERVER_INTERNAL, NULL, SERVER_NO_PHI };
-    self->health [2] = (server_method_t) { self->list_method, "deadletter.read", NULL,
-                                           s_deadletter_list, SERVER_INTERNAL, NULL, SERVER_NO_PHI };
+    self->health [2] = (server_method_t) { self->list_method, "deadletter.read",
+                                           &deadletter_list_request__descriptor, s_deadletter_list,
+                                           SERVER_INTERNAL, NULL, SERVER_NO_PHI };
     self->health [3] = (server_method_t) { NULL };
     static const server_method_t no_methods [] = { { NULL } };
     self->server = server_new (name, self->store, gate_server_caller, self->gate,

@@ -698,7 +698,16 @@ int
 store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
                  store_page_row_fn *fn, store_page_free_fn *free_row, void *arg, store_page_t *page)
 {
+    return store_page_read_keys (store, txn, query, NULL, fn, free_row, arg, page);
+}
+
+int
+store_page_read_keys (store_t *store, MDB_txn *txn, const store_page_query_t *query,
+                      const store_page_keys_t *keys, store_page_row_fn *fn,
+                      store_page_free_fn *free_row, void *arg, store_page_t *page)
+{
     assert (query && query->table && query->limit && fn && free_row && page);
+    assert (!keys || (keys->id_of && keys->key_of && !(query->key && *query->key)));
     memset (page, 0, sizeof *page);
     page->free_row = free_row;
     page->rows = (void **) calloc (query->limit + 1, sizeof (void *));
@@ -708,6 +717,15 @@ store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
     assert (!by_index || query->index);
     const char *after = query->after? query->after: "";
     size_t after_size = strlen (after);
+    uint8_t after_key [512];
+    if (after_size && keys) {
+        if (keys->key_of (after, after_key, sizeof after_key, &after_size)) {
+            page->next_after = strdup ("");
+            return store_fail (store, "store %s: '%s' is not an id of table %s", store_dir (store), after,
+                               query->table);
+        }
+        after = (const char *) after_key;
+    }
     store_iter_t *iter = by_index
         ? store_iter_new (store, txn, query->index, query->key, strlen (query->key) + 1)    //  with its 0
         : store_iter_new (store, txn, query->table, NULL, 0);
@@ -719,7 +737,7 @@ store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
         //  ended the previous page.
         if (after_size && suffix.mv_size == after_size && !memcmp (suffix.mv_data, after, after_size))
             continue;
-        char *id = strndup ((const char *) suffix.mv_data, suffix.mv_size);
+        char *id = keys? keys->id_of (&suffix): strndup ((const char *) suffix.mv_data, suffix.mv_size);
         assert (id);
         void *row = fn (arg, id, &value);
         if (!row) {

@@ -209,6 +209,21 @@ int  store_page_limit (uint64_t requested, size_t fallback, size_t max, size_t *
 int  store_page_read (store_t *store, MDB_txn *txn, const store_page_query_t *query,
                       store_page_row_fn *fn, store_page_free_fn *free_row, void *arg,
                       store_page_t *page);
+//  A table whose keys are not text (the consumer's deadletter table,
+//  "stream\0" + 8-byte seq) names its rows by a text id all the same:
+//  id_of writes a key as its id (heap), key_of an id back as the key (0,
+//  or -1 for text that is no id of the table: the method refuses such an
+//  `after` before it reads; store_page_read_keys fails on it).
+typedef char *(store_page_id_fn) (const MDB_val *key);
+typedef int (store_page_key_fn) (const char *id, uint8_t *key, size_t size, size_t *key_size);
+typedef struct {
+    store_page_id_fn *id_of;
+    store_page_key_fn *key_of;
+} store_page_keys_t;
+//  store_page_read for such a table (query's key must be "").
+int  store_page_read_keys (store_t *store, MDB_txn *txn, const store_page_query_t *query,
+                           const store_page_keys_t *keys, store_page_row_fn *fn,
+                           store_page_free_fn *free_row, void *arg, store_page_t *page);
 //  Frees the page's rows and its next_after.
 void store_page_clear (store_page_t *page);
 

@@ -128,11 +128,12 @@ static int
 s_on_claim_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
     const ClaimAccepted *accepted = (const ClaimAccepted *) message;
-    if (*accepted->pcn)
-        return s_enter ((claims_t *) state, txn, event, accepted);
-    log_error ("intake.claim_accepted names no PCN; skipped",
-               "seq", json_integer ((json_int_t) event->stream_seq), NULL);
-    return 0;
+    //  A claim without its number cannot be entered, and skipping it would
+    //  lose it without a trace: the stream stops on it (ADR 0009).
+    if (!*accepted->pcn)
+        return store_fail (store, "%s.%s #%" PRIu64 " names no PCN: refused", event->stream, event->type,
+                           event->stream_seq);
+    return s_enter ((claims_t *) state, txn, event, accepted);
 }
 
 static int

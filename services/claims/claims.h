@@ -22,7 +22,9 @@
 #include "service.h"
 
 #define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", "credits", \
-                      "submissions", "provider_adjustments", "queues"
+                      "submissions", "provider_adjustments", "queues", "credits_by_age"
+//  The store's layout: 2 added credits_by_age (main.c's migrations).
+#define CLAIMS_STORE_VERSION 2
 
 typedef struct {
     service_t *service;

@@ -39,6 +39,12 @@ s_committed (service_t *service)
     submit_committed ((claims_t *) service_state (service));
 }
 
+//  Each change of the store's layout, from the version before it.
+static const store_migration_t s_migrations [] = {
+    { 1, 2, remits_index_credit_ages, "credit balances indexed by age (credits_by_age)" },
+    { 0 }
+};
+
 static const service_def_t s_service = {
     .name = "claims",
     .tables = s_tables,
@@ -49,6 +55,8 @@ static const service_def_t s_service = {
     .state_destroy = (service_state_destroy_fn *) claims_destroy,
     .start = s_start,
     .committed = s_committed,
+    .store_version = CLAIMS_STORE_VERSION,
+    .migrations = s_migrations,
 };
 
 int

@@ -2,9 +2,9 @@
     credit balances.
 
         claims.Post            FileRequest -> PostReply        claims.post
-        claims.ListExceptions  -> ExceptionList                claims.read
+        claims.ListExceptions  ExceptionListRequest -> ExceptionList   claims.read
         claims.MatchException  MatchExceptionRequest -> PostReply   claims.post
-        claims.ListCredits     -> CreditList                   claims.read
+        claims.ListCredits     CreditListRequest -> CreditList         claims.read
 
     A file is refused whole only when it cannot be read as an 835
     (envelope, header, PLB, a segment out of place: remit835_read) or when
@@ -28,7 +28,9 @@
         denied and patient_balance.
     A set whose CLPs are all settled is also remembered whole (payer/trace),
     which is how sets posted before per-claim keys existed stay posted.
-    Claims with a credit balance are indexed in table credits. PLB
+    Claims with a credit balance are indexed in table credits, and by
+    age in credits_by_age (written in the same transactions), so
+    claims.ListCredits reads a page oldest first without a sort. PLB
     provider-level adjustments are recorded against the payee, never
     spread over claims.
 */
@@ -145,12 +147,39 @@ s_drop_exception_id (claims_t *self, MDB_txn *txn, const char *id)
 //  --------------------------------------------------------------------------
 //  Credit balances
 
-//  Keeps table credits (PCN -> CreditBalance) in step with a record.
+//  The key of a credit in table credits_by_age: since_ms in 20 digits (so
+//  text order is age order), '/', the PCN. It is also the credit's id in a
+//  page of claims.ListCredits: the cursor next_after gives.
+static size_t
+s_age_key (char *key, size_t size, uint64_t since_ms, const char *pcn)
+{
+    int n = snprintf (key, size, "%020" PRIu64 "/%s", since_ms, pcn);
+    return n < 0 || (size_t) n >= size? size - 1: (size_t) n;
+}
+
+//  Keeps table credits (PCN -> CreditBalance) and its age index
+//  credits_by_age ("since/PCN" -> "") in step with a record, in the
+//  transaction that changed the record's credit: the entry for the credit
+//  as it was goes, the one for the credit as it is comes.
 static int
 s_index_credit (claims_t *self, MDB_txn *txn, const ClaimRecord *record)
 {
+    char key [320];
+    MDB_val value;
+    int rc = store_get (self->store, txn, "credits", record->pcn, strlen (record->pcn), &value);
+    if (rc == 0) {
+        CreditBalance *was = (CreditBalance *) codec_decode (&credit_balance__descriptor, value.mv_data,
+                                                             value.mv_size);
+        if (!was)
+            return store_fail (self->store, "claims: the credit of %s does not decode", record->pcn);
+        rc = store_del (self->store, txn, "credits_by_age", key,
+                        s_age_key (key, sizeof key, was->since_ms, record->pcn));
+        codec_free (was);
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     if (record->credit_cents <= 0) {
-        int rc = store_del (self->store, txn, "credits", record->pcn, strlen (record->pcn));
+        rc = store_del (self->store, txn, "credits", record->pcn, strlen (record->pcn));
         return rc == MDB_NOTFOUND? 0: rc;
     }
     CreditBalance credit = CREDIT_BALANCE__INIT;
@@ -160,8 +189,36 @@ s_index_credit (claims_t *self, MDB_txn *txn, const ClaimRecord *record)
     credit.since_ms = record->credit_since_ms;
     size_t size;
     uint8_t *packed = codec_pack (&credit, &size);
-    int rc = store_put (self->store, txn, "credits", record->pcn, strlen (record->pcn), packed, size);
+    rc = store_put (self->store, txn, "credits", record->pcn, strlen (record->pcn), packed, size);
     free (packed);
+    if (rc == 0)
+        rc = store_put (self->store, txn, "credits_by_age", key,
+                        s_age_key (key, sizeof key, credit.since_ms, record->pcn), "", 0);
+    return rc;
+}
+
+int
+remits_index_credit_ages (store_t *store, MDB_txn *txn)
+{
+    store_iter_t *iter = store_iter_new (store, txn, "credits", NULL, 0);
+    MDB_val key, value;
+    int rc = 0;
+    while (rc == 0 && store_iter_next (iter, &key, &value)) {
+        CreditBalance *credit = (CreditBalance *) codec_decode (&credit_balance__descriptor, value.mv_data,
+                                                                value.mv_size);
+        if (!credit) {
+            rc = store_fail (store, "claims: the credit of %.*s does not decode", (int) key.mv_size,
+                             (const char *) key.mv_data);
+            break;
+        }
+        char age [320];
+        rc = store_put (store, txn, "credits_by_age", age, s_age_key (age, sizeof age, credit->since_ms, credit->pcn),
+                        "", 0);
+        codec_free (credit);
+    }
+    if (rc == 0)
+        rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
     return rc;
 }
 
@@ -506,45 +563,59 @@ s_post_file (server_call_t *call)
 //  --------------------------------------------------------------------------
 //  Exceptions: list, match by hand, and post when the claim arrives
 
+#define LIST_DEFAULT 100
+#define LIST_MAX     1000
+
+typedef struct {
+    server_call_t *call;
+    claims_t *self;
+    uint64_t now;
+    char error [160];           //  a row that should be there and is not
+} s_list_t;
+
+//  A vendor sees an exception or a credit only when its claim is one of
+//  theirs; people of the practice see every one without the claim's read.
+static bool
+s_visible (s_list_t *list, const char *pcn)
+{
+    if (!access_scope_team (list->call->caller))
+        return true;
+    ClaimRecord *record = ledger_get (list->self, list->call->txn, pcn);
+    bool visible = ledger_in_scope (list->call, record);
+    codec_free (record);
+    return visible;
+}
+
+static void *
+s_exception_row (void *arg, const char *id, const MDB_val *value)
+{
+    s_list_t *list = (s_list_t *) arg;
+    RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
+                                                                  value->mv_data, value->mv_size);
+    if (exception && !s_visible (list, exception->remit? exception->remit->pcn: "")) {
+        codec_free (exception);
+        return NULL;
+    }
+    return exception;
+}
+
+//  claims.ListExceptions: one page by exception id.
 static int
 s_list_exceptions (server_call_t *call)
 {
-    claims_t *self = claims_state (call);
-    ExceptionList list = EXCEPTION_LIST__INIT;
-    zlistx_t *rows = zlistx_new ();
-    zlistx_set_destructor (rows, s_remit_free);
-    store_iter_t *iter = store_iter_new (self->store, call->txn, "exceptions", NULL, 0);
-    MDB_val key, value;
-    while (zlistx_size (rows) < 1000 && store_iter_next (iter, &key, &value)) {
-        RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
-                                                                      value.mv_data, value.mv_size);
-        //  A vendor sees an exception only when its claim is one of theirs.
-        bool visible = exception;
-        if (exception && access_scope_team (call->caller)) {
-            ClaimRecord *record = ledger_get (self, call->txn, exception->remit? exception->remit->pcn: "");
-            visible = ledger_in_scope (call, record);
-            codec_free (record);
-        }
-        if (visible)
-            zlistx_add_end (rows, exception);
-        else
-            codec_free (exception);
-    }
-    int rc = store_iter_error (iter);
-    store_iter_destroy (&iter);
-    if (rc) {
-        zlistx_destroy (&rows);
-        return rc;
-    }
-    list.n_exceptions = zlistx_size (rows);
-    list.exceptions = (RemitException **) calloc (list.n_exceptions + 1, sizeof (RemitException *));
-    size_t i = 0;
-    for (RemitException *e = (RemitException *) zlistx_first (rows); e; e = (RemitException *) zlistx_next (rows))
-        list.exceptions [i++] = e;
-    server_call_reply (call, &list);
-    free (list.exceptions);
-    zlistx_destroy (&rows);
-    return 0;
+    ExceptionListRequest *request = (ExceptionListRequest *) call->body;
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.ListExceptions: %s", error);
+    s_list_t list = { .call = call, .self = claims_state (call) };
+    store_page_query_t query = { "exceptions", NULL, NULL, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (call->store, call->txn, &query, s_exception_row, codec_free, &list, &page);
+    if (rc == 0)
+        server_call_reply_page (call, &exception_list__descriptor, &page);
+    store_page_clear (&page);
+    return rc;
 }
 
 //  Posts an exception to a claim; 0 with refusal set when it still cannot.
@@ -638,73 +709,63 @@ remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn)
 
 //  --------------------------------------------------------------------------
 //  claims.ListCredits: claims holding money beyond what they are owed,
-//  oldest credit first (the order in which they wait for a refund).
+//  oldest credit first (the order in which they wait for a refund): a walk
+//  of the age index, a page at a time.
 
-static int
-s_compare_credit (const void *a, const void *b)
+static void *
+s_credit_row (void *arg, const char *id, const MDB_val *value)
 {
-    const CreditBalance *x = *(CreditBalance *const *) a, *y = *(CreditBalance *const *) b;
-    if (x->since_ms != y->since_ms)
-        return x->since_ms < y->since_ms? -1: 1;
-    return strcmp (x->pcn, y->pcn);
+    s_list_t *list = (s_list_t *) arg;
+    const char *slash = strchr (id, '/');
+    const char *pcn = slash? slash + 1: "";
+    MDB_val row;
+    CreditBalance *credit = NULL;
+    if (store_get (list->self->store, list->call->txn, "credits", pcn, strlen (pcn), &row) == 0)
+        credit = (CreditBalance *) codec_decode (&credit_balance__descriptor, row.mv_data, row.mv_size);
+    if (!credit) {
+        //  The index and the table are written together: a miss is a
+        //  damaged store, said once, never a shorter list.
+        if (!*list->error)
+            snprintf (list->error, sizeof list->error, "credit %.100s of the age index is missing or does not decode",
+                      id);
+        return NULL;
+    }
+    if (!s_visible (list, credit->pcn)) {
+        codec_free (credit);
+        return NULL;
+    }
+    char since [16];
+    clock_format_date (credit->since_ms, since, sizeof since);
+    codec_set_text (&credit->since, since);
+    credit->age_days = list->now > credit->since_ms? (uint32_t) ((list->now - credit->since_ms) / CLOCK_MS_PER_DAY): 0;
+    return credit;
 }
 
 static int
 s_list_credits (server_call_t *call)
 {
-    claims_t *self = claims_state (call);
-    zlistx_t *rows = zlistx_new ();
-    zlistx_set_destructor (rows, s_remit_free);
-    store_iter_t *iter = store_iter_new (self->store, call->txn, "credits", NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        CreditBalance *credit = (CreditBalance *) codec_decode (&credit_balance__descriptor,
-                                                                value.mv_data, value.mv_size);
-        if (!credit) {
-            store_iter_destroy (&iter);
-            zlistx_destroy (&rows);
-            return server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: credit of %.*s does not decode",
-                                     (int) key.mv_size, (const char *) key.mv_data);
+    CreditListRequest *request = (CreditListRequest *) call->body;
+    size_t limit;
+    char error [128];
+    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.ListCredits: %s", error);
+    s_list_t list = { .call = call, .self = claims_state (call), .now = clock_now_ms () };
+    store_page_query_t query = { "credits_by_age", NULL, NULL, request->after, limit };
+    store_page_t page;
+    int rc = store_page_read (call->store, call->txn, &query, s_credit_row, codec_free, &list, &page);
+    if (rc == 0 && *list.error)
+        server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: %s", list.error);
+    else
+    if (rc == 0) {
+        //  The call's subjects are the claims, not the age cursor.
+        for (size_t i = 0; i < page.count; i++) {
+            free (page.ids [i]);
+            page.ids [i] = strdup (((CreditBalance *) page.rows [i])->pcn);
         }
-        //  A vendor sees the credits of its own claims only.
-        bool visible = true;
-        if (access_scope_team (call->caller)) {
-            ClaimRecord *record = ledger_get (self, call->txn, credit->pcn);
-            visible = ledger_in_scope (call, record);
-            codec_free (record);
-        }
-        if (visible)
-            zlistx_add_end (rows, credit);
-        else
-            codec_free (credit);
+        server_call_reply_page (call, &credit_list__descriptor, &page);
     }
-    int rc = store_iter_error (iter);
-    store_iter_destroy (&iter);
-    if (rc) {
-        zlistx_destroy (&rows);
-        return rc;
-    }
-    uint64_t now = clock_now_ms ();
-    CreditList list = CREDIT_LIST__INIT;
-    list.n_credits = zlistx_size (rows);
-    list.credits = (CreditBalance **) calloc (list.n_credits + 1, sizeof (CreditBalance *));
-    char (*dates) [16] = calloc (list.n_credits + 1, sizeof *dates);
-    size_t i = 0;
-    for (CreditBalance *c = (CreditBalance *) zlistx_first (rows); c; c = (CreditBalance *) zlistx_next (rows), i++) {
-        clock_format_date (c->since_ms, dates [i], sizeof dates [i]);
-        c->since = dates [i];           //  borrowed until the reply is sent
-        c->age_days = now > c->since_ms? (uint32_t) ((now - c->since_ms) / 86400000): 0;
-        list.credits [i] = c;
-    }
-    qsort (list.credits, list.n_credits, sizeof (CreditBalance *), s_compare_credit);
-    server_call_reply (call, &list);
-    //  Give the strings back before the rows are freed.
-    for (i = 0; i < list.n_credits; i++)
-        list.credits [i]->since = (char *) protobuf_c_empty_string;
-    free (dates);
-    free (list.credits);
-    zlistx_destroy (&rows);
-    return 0;
+    store_page_clear (&page);
+    return rc;
 }
 
 //  claims.MatchException acts on the exception's claim and on the claim
@@ -731,10 +792,10 @@ s_scope_match (server_call_t *call)
 const server_method_t claims_remit_methods [] = {
     //  An 835 pays claims of every queue: internal only.
     { "claims.Post",           "claims.post", &file_request__descriptor,            s_post_file,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "claims.ListExceptions", "claims.read", NULL,                                 s_list_exceptions, SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "claims.ListExceptions", "claims.read", &exception_list_request__descriptor,  s_list_exceptions, SERVER_LIST, NULL, SERVER_NO_PHI },
     { "claims.MatchException", "claims.post", &match_exception_request__descriptor, s_match_exception, SERVER_SUBJECT,
       s_scope_match, SERVER_NO_PHI },
     //  Credits are rows of claims: a vendor sees those of its own claims.
-    { "claims.ListCredits",    "claims.read", NULL,                                 s_list_credits,    SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "claims.ListCredits",    "claims.read", &credit_list_request__descriptor,     s_list_credits,    SERVER_LIST, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -195,14 +195,33 @@ apply_hidden (intake_t *intake, MDB_txn *txn, const char *batch_id)
         && memcmp (data + 1, batch_id, value.mv_size - 1) == 0;
 }
 
+//  The row s_take takes next: the first (MDB_FIRST) or last (MDB_LAST) of
+//  the table, or with a prefix the first whose key begins with it.
+static int
+s_end_row (MDB_cursor *cursor, MDB_cursor_op end, const char *prefix, MDB_val *key, MDB_val *value)
+{
+    if (!prefix)
+        return mdb_cursor_get (cursor, key, value, end);
+    size_t prefix_size = strlen (prefix);
+    key->mv_size = prefix_size;
+    key->mv_data = (void *) prefix;
+    int rc = mdb_cursor_get (cursor, key, value, MDB_SET_RANGE);
+    if (rc == 0 && (key->mv_size < prefix_size || memcmp (key->mv_data, prefix, prefix_size)))
+        rc = MDB_NOTFOUND;
+    return rc;
+}
+
 //  Takes up to *budget entries off the front (MDB_FIRST) or back
-//  (MDB_LAST) of table, giving each to fn first (fn may be NULL), for at
-//  most intake/apply-step-ms (then *budget is 0: the step is full). Each is
-//  looked up afresh: fn writes other tables between two deletes.
+//  (MDB_LAST) of table, or off the front of the keys under prefix (may be
+//  NULL), giving each to fn first (fn may be NULL), for at most
+//  intake/apply-step-ms (then *budget is 0: the step is full). Each is
+//  looked up afresh: fn writes other tables between two deletes. The one
+//  loop of DRAIN and UNDO: staged events, undo entries, claim records.
 typedef int (s_entry_fn) (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size);
 
 static int
-s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, s_entry_fn *fn, size_t *budget)
+s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, const char *prefix,
+        s_entry_fn *fn, size_t *budget)
 {
     uint64_t deadline = clock_monotonic_ms () + self->step_ms;
     MDB_cursor *cursor;
@@ -211,7 +230,7 @@ s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, s_ent
         return rc;
     while (rc == 0 && *budget > 0) {
         MDB_val key, value;
-        rc = mdb_cursor_get (cursor, &key, &value, end);
+        rc = s_end_row (cursor, end, prefix, &key, &value);
         if (rc)
             break;
         if (fn) {
@@ -222,7 +241,7 @@ s_take (apply_t *self, MDB_txn *txn, const char *table, MDB_cursor_op end, s_ent
             rc = fn (self, txn, entry, value.mv_size);
             free (entry);
             if (rc == 0)
-                rc = mdb_cursor_get (cursor, &key, &value, end);
+                rc = s_end_row (cursor, end, prefix, &key, &value);
         }
         if (rc == 0)
             rc = mdb_cursor_del (cursor, 0);
@@ -280,32 +299,6 @@ s_send_event (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size)
     int rc = outbox_append_raw (self->intake->outbox, txn, "intake", type, key, at, (size_t) (end - at));
     free (key);
     return rc;
-}
-
-//  Removes up to *budget claim records of the batch (keys "<batch id>-n").
-static int
-s_remove_claims (apply_t *self, MDB_txn *txn, size_t *budget)
-{
-    char prefix [128];
-    size_t prefix_size = (size_t) snprintf (prefix, sizeof prefix, "%s-", self->batch_id);
-    uint64_t deadline = clock_monotonic_ms () + self->step_ms;
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (self->intake->store, "claims"), &cursor);
-    if (rc)
-        return rc;
-    while (rc == 0 && *budget > 0) {
-        MDB_val key = { prefix_size, prefix }, value;
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-        if (rc == 0 && (key.mv_size < prefix_size || memcmp (key.mv_data, prefix, prefix_size)))
-            rc = MDB_NOTFOUND;
-        if (rc == 0)
-            rc = mdb_cursor_del (cursor, 0);
-        (*budget)--;
-        if (clock_monotonic_ms () >= deadline)
-            *budget = 0;
-    }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -403,9 +396,9 @@ s_drain_step (store_t *store, MDB_txn *txn, void *arg)
     s_step_t *step = (s_step_t *) arg;
     apply_t *self = step->self;
     size_t budget = self->step_claims * APPLY_ENTRIES_PER_CLAIM;
-    int rc = s_take (self, txn, "apply_events", MDB_FIRST, s_send_event, &budget);
+    int rc = s_take (self, txn, "apply_events", MDB_FIRST, NULL, s_send_event, &budget);
     if (rc == 0)
-        rc = s_take (self, txn, "apply_undo", MDB_FIRST, NULL, &budget);
+        rc = s_take (self, txn, "apply_undo", MDB_FIRST, NULL, NULL, &budget);
     step->end = rc == 0 && budget > 0;
     if (step->end)
         rc = store_del (store, txn, "apply_pending", S_MARKER, strlen (S_MARKER));
@@ -419,11 +412,16 @@ s_undo_step (store_t *store, MDB_txn *txn, void *arg)
     apply_t *self = step->self;
     batch_run_destroy (&step->work);
     size_t budget = self->step_claims * APPLY_ENTRIES_PER_CLAIM;
-    int rc = s_take (self, txn, "apply_events", MDB_FIRST, NULL, &budget);
+    int rc = s_take (self, txn, "apply_events", MDB_FIRST, NULL, NULL, &budget);
     if (rc == 0)
-        rc = s_take (self, txn, "apply_undo", MDB_LAST, s_undo_entry, &budget);
+        rc = s_take (self, txn, "apply_undo", MDB_LAST, NULL, s_undo_entry, &budget);
+    //  Claim records need no undo entry: their keys are "<batch id>-n".
+    char prefix [128];
+    int n = snprintf (prefix, sizeof prefix, "%s-", self->batch_id);
+    if (rc == 0 && (n < 0 || (size_t) n >= sizeof prefix))
+        rc = store_fail (store, "intake: batch id %s is too long to undo", self->batch_id);
     if (rc == 0)
-        rc = s_remove_claims (self, txn, &budget);
+        rc = s_take (self, txn, "claims", MDB_FIRST, prefix, NULL, &budget);
     step->end = rc == 0 && budget > 0;
     if (!step->end)
         return rc;

@@ -452,6 +452,16 @@ static const s_claims_handler_t s_claims_handlers [] = {
     { NULL }
 };
 
+//  A claim event without the claim's number: its figures cannot go to any
+//  claim, and leaving them out would change the figures without a word.
+//  The stream stops on it (ADR 0009), naming it.
+static int
+s_no_pcn (store_t *store, const Event *event)
+{
+    return store_fail (store, "%s.%s #%" PRIu64 " names no PCN: refused", event->stream, event->type,
+                       event->stream_seq);
+}
+
 //  Every event of the claims stream is a ClaimEvent; its type picks the
 //  handler (an unknown type changes nothing).
 static int
@@ -463,11 +473,8 @@ s_on_claims (store_t *store, MDB_txn *txn, const Event *event, const void *messa
     if (!entry->type)
         return 0;
     const ClaimEvent *claim = (const ClaimEvent *) message;
-    if (!*claim->pcn) {
-        log_error ("metrics: claims event names no PCN, skipped", "type", json_string (event->type),
-                   "seq", json_integer ((json_int_t) event->stream_seq), NULL);
-        return 0;
-    }
+    if (!*claim->pcn)
+        return s_no_pcn (store, event);
     s_apply_t apply = { .store = store, .txn = txn, .event = event };
     s_apply_t *self = &apply;
     self->claim = claim;
@@ -539,7 +546,7 @@ s_on_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *mes
     const ClaimAccepted *accepted = (const ClaimAccepted *) message;
     s_apply_t self = { .store = store, .txn = txn, .event = event };
     if (!*accepted->pcn)
-        return 0;
+        return s_no_pcn (store, event);
     return s_received (&self, accepted->pcn, accepted->dims, accepted->charge_cents,
                        accepted->received_ms, true);
 }
@@ -549,6 +556,9 @@ s_on_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *mes
 {
     const ClaimRejected *rejected = (const ClaimRejected *) message;
     s_apply_t self = { .store = store, .txn = txn, .event = event };
+    //  Not refused: intake rejects a claim whose CLM01 is missing (PRS001)
+    //  and says so with this event, PCN "". It has no claim to follow, so
+    //  none of the per-claim figures can take it.
     if (!*rejected->pcn)
         return 0;
     int rc = s_received (&self, rejected->pcn, rejected->dims, rejected->charge_cents,

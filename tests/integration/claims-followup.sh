@@ -12,30 +12,12 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=scripts/lib/common.sh
-source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init claims-followup 27800
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 export RCMQ_CLAIMS_FOLLOW_UP_DAYS=0
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/claims-followup.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 5 --claims 20 --date 2026-11-01 --out claims.837 --expect claims.json
 ctl intake submit claims.837 >/dev/null || fail "intake submit"
 

@@ -24,35 +24,12 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init claims-outbound 27800
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/claims-outbound.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 OUTBOUND="$RCMQ_VAR/data/outbound"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 accepted() { python3 -c 'import json,sys; print(sum(c["accepted"] for c in json.load(open(sys.argv[1]))["claims"]))' "$1"; }
-wait_claims() {
-    for _ in $(seq 1 120); do
-        [[ "$(ctl claims list --limit 1000 --json 2>/dev/null | count)" == "$1" ]] && return 0
-        sleep 0.5
-    done
-    return 1
-}
-start() { "$ROOT/scripts/run" --empty >>"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }; }
 stop()  { "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1; }
 # name -> sha256 of every 837P file in the outbound folder
 snapshot() { (cd "$OUTBOUND" && sha256sum -- *.x12 2>/dev/null | sort -k2) >"$1"; }
@@ -71,7 +48,7 @@ print(" ".join(sorted(pcns)))
 PY
 }
 
-start
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 41 --claims 12 --date 2026-11-01 --control 100 --out a.837 --expect a.json
 python3 "$ROOT/scripts/gen-837" --seed 42 --claims 5 --date 2026-11-01 --control 200 --out b.837 --expect b.json
 A="$(accepted a.json)"; B="$(accepted b.json)"
@@ -80,7 +57,7 @@ wait_claims "$A" && ok "$A claims entered" || fail "the first claims did not all
 
 stop
 cp -a "$RCMQ_VAR/data/claims" store-copy
-start
+start_deployment
 
 ctl claims submit --json >submit1.json || fail "first submit"
 [[ "$(sent_pcns submit1.json)" == "$(pcns a.json)" ]] && ok "the first submit sends the $A claims" \
@@ -93,7 +70,7 @@ wait_claims "$((A + B))" && ok "$B more claims entered" || fail "the later claim
 stop
 rm -rf "$RCMQ_VAR/data/claims"
 cp -a store-copy "$RCMQ_VAR/data/claims"
-start
+start_deployment
 wait_claims "$((A + B))" && ok "the restored store has the later claims again from the broker's log" \
     || fail "the restored store did not catch up"
 

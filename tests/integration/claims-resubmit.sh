@@ -15,16 +15,9 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init claims-resubmit 27800
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/claims-resubmit.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 OUTBOUND="$RCMQ_VAR/data/outbound"
 
 # Without the sanitizers, glibc's checking malloc makes a bad free abort at
@@ -34,23 +27,7 @@ if [[ "${RCMQ_SANITIZE:-0}" != 1 && -e /usr/lib/x86_64-linux-gnu/libc_malloc_deb
     export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0 MALLOC_CHECK_=3
 fi
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-wait_claims() {
-    for _ in $(seq 1 120); do
-        [[ "$(ctl claims list --limit 1000 --json 2>/dev/null | count)" == "$1" ]] && return 0
-        sleep 0.5
-    done
-    return 1
-}
-
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 21 --claims 24 --date 2026-11-01 --out claims.837 --expect claims.json
 ctl intake submit claims.837 >/dev/null || fail "intake submit"
 wait_claims 24 && ok "24 claims entered" || fail "claims did not all enter"

@@ -18,28 +18,12 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=scripts/lib/common.sh
-source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-28100}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init cli-json 28100
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-json.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 OUTBOUND="$RCMQ_VAR/data/outbound"
 SHAPES="$ROOT/tests/integration/cli-json.shapes"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
 field() { python3 -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1:]: v=v[int(k)] if isinstance(v,list) else v[k]
 print(v)' "$@"; }
@@ -82,7 +66,7 @@ for at in sorted(found):
 PY
 }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 31 --claims 40 --date 2026-10-20 --error-rate NPI001=0.1 --out claims.837 --expect claims.json
 
 shape keys-list keys list

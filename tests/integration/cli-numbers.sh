@@ -12,24 +12,10 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init cli-numbers 27900
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-numbers.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
 # expect EXIT TEXT WHAT CMD...: CMD exits EXIT and its stderr holds TEXT.
 expect() {
     local want="$1" text="$2" what="$3" rc=0; shift 3
@@ -38,7 +24,7 @@ expect() {
         fail "$what: exit $rc (expected $want), stderr:"; sed 's/^/    /' "$WORK/err" | tail -n 5; fi
 }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 8 --claims 30 --date 2026-11-01 --out claims.837 --expect claims.json
 ctl intake submit claims.837 >/dev/null || fail "intake submit"
 # The payer ids the generator wrote, and one it did not.

@@ -13,30 +13,9 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27700}"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-run.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init cli-run 27700
 
-stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
-trap 'stop_deployment; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-expect() {
-    local want="$1" what="$2" rc=0; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-    if ((rc == want)); then ok "$what (exit $rc)"; else
-        fail "$what: exit $rc, expected $want"
-        sed 's/^/    out: /' "$WORK/out" | tail -n 30; sed 's/^/    err: /' "$WORK/err" | tail -n 40; fi
-}
 status_json() { "$CTL" --config "$CONF" status --json 2>/dev/null || true; }
 up_count() { status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["up"])'; }
 keys_digest() { grep -h 'public-key' "$RCMQ_VAR"/keys/public/*.cert | sha256sum | cut -d' ' -f1; }

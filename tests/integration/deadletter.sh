@@ -26,34 +26,10 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=scripts/lib/common.sh
-source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init deadletter 27800
 export RCMQ_NOW="2026-11-02T12:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/deadletter.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
-trap 'stop_deployment; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-expect() {
-    local want="$1" what="$2" rc=0; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-    if ((rc == want)); then ok "$what (exit $rc)"; else
-        fail "$what: exit $rc, expected $want"
-        sed 's/^/    out: /' "$WORK/out" | tail -n 30; sed 's/^/    err: /' "$WORK/err" | tail -n 40; fi
-}
-ctl() { "$CTL" --config "$CONF" "$@"; }
 status_json() { ctl status --json --timeout 1000 2>/dev/null || true; }
 # Status JSON into $WORK/status.json, for the checks that read it.
 snapshot() { status_json >"$WORK/status.json"; }
@@ -68,16 +44,6 @@ for p in doc["processes"]:
             if problem["code"] == "stream_stopped":
                 print(problem["subject"], problem["seq"])
 EOF
-}
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.5 s until it succeeds.
-wait_for() {
-    local seconds="$1"; shift
-    local deadline=$((SECONDS + seconds))
-    while ((SECONDS < deadline)); do
-        "$@" && return 0
-        sleep 0.5
-    done
-    return 1
 }
 # (Output captured first: grep -q would close the pipe under pipefail.)
 intake_stopped() { snapshot; [[ "$(stopped_streams)" =~ (^|$'\n')intake\  ]]; }
@@ -161,13 +127,14 @@ assert record["key"] == sys.argv[3] and "to be resubmitted" in record["reason"],
 assert "RCMQ_FAIL_APPLY" in record["error"] and record["time"].startswith("2026-11-02T"), record
 EOF
 skips=1
+echo "intake#$SEQ" >skipped.ids
 for _ in 1 2 3 4 5 6; do
     status_ok && break
     snapshot
     while read -r stream seq; do
         [[ -z "$stream" ]] && continue
         ctl deadletter skip metrics "$stream" "$seq" --reason "same claim $BAD_PCN" >/dev/null \
-            && skips=$((skips + 1)) || fail "skip metrics $stream $seq"
+            && skips=$((skips + 1)) && echo "$stream#$seq" >>skipped.ids || fail "skip metrics $stream $seq"
     done < <(stopped_streams)
     sleep 1
 done
@@ -190,6 +157,36 @@ EOF
 expect 0 "a leader may list (deadletter.read)" ctl --as lead1 --json deadletter list --service metrics
 expect 0 "the table form" ctl deadletter list
 grep -q "intake" "$WORK/out" && ok "the table lists it" || fail "table: $(cat "$WORK/out")"
+
+# One page at a time (<svc>.DeadletterList is paged, ids STREAM#SEQ): pages
+# of one record, each after the previous next_after, are the records this
+# test set aside, by stream then seq; the last page's next_after is null,
+# and after the last record there is nothing. Before, the method had no
+# pages and --limit / --after did not exist.
+sort -t '#' -k1,1 -k2,2n skipped.ids >skipped.want
+: >pages.ids
+after="" pages=0
+while :; do
+    pages=$((pages + 1))
+    ctl --json deadletter list --service metrics --limit 1 ${after:+--after "$after"} >page.json \
+        || { fail "deadletter page $pages"; break; }
+    python3 -c 'import json; [print("%s#%d" % (r["stream"], r["seq"])) for r in json.load(open("page.json"))["deadletters"]]' \
+        >>pages.ids
+    after="$(python3 -c 'import json; n = json.load(open("page.json"))["next_after"]; print(n if n is not None else "")')"
+    [[ -z "$after" ]] && break
+    ((pages <= skips)) || { fail "deadletter pages never end"; break; }
+done
+diff -q skipped.want pages.ids >/dev/null && ok "pages of --limit 1: the $skips record(s) set aside, by stream then seq, next_after null on the last" \
+    || fail "deadletter pages: $(diff skipped.want pages.ids | head -n 5)"
+last="$(tail -n 1 skipped.want)"
+expect 0 "a page after the last record" ctl --json deadletter list --service metrics --after "$last"
+python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); assert d == {"deadletters": [], "next_after": None}, d' "$WORK/out" \
+    && ok "after $last: no records, next_after null" || fail "after $last: $(cat "$WORK/out")"
+expect 1 "an after that is no STREAM#SEQ" ctl deadletter list --service metrics --after "intake-7"
+grep -qF "INVALID_ARGUMENT: metrics.DeadletterList: after 'intake-7' is not STREAM#SEQ" "$WORK/err" \
+    && ok "refused, naming it" || fail "$(cat "$WORK/err")"
+expect 2 "--limit without --service" ctl deadletter list --limit 1
+expect 2 "--limit abc" ctl deadletter list --service metrics --limit abc
 
 # Audited: the broker's log (its LMDB "events" table, read with mdb_dump)
 # holds metrics' audit.access records of the admin's skip (its subjects: the

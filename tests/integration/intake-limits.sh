@@ -24,27 +24,14 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init intake-limits 27800
 # Timely filing and the file dates are checked against this day.
 export RCMQ_NOW="2026-01-10T12:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/intake-limits.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 # A loaded machine (and the ASan build) is slow: generous, never a timing check.
 DEADLINE_S=300
 
-stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
-trap 'stop_deployment; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
 ok()   { echo "ok   $* [${SECONDS}s]"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 ctl()  { "$CTL" --config "$CONF" --timeout 120000 "$@"; }
 
 # ---------------------------------------------------------------------------

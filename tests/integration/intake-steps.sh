@@ -27,31 +27,17 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27950}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init intake-steps 27950
 export RCMQ_NOW="2026-11-02T12:00:00Z"
 export RCMQ_INTAKE_MAX_REQUEST_BYTES=1048576
 export RCMQ_INTAKE_APPLY_STEP_CLAIMS=250
 export RCMQ_INTAKE_APPLY_STEP_MS=600000
 unset RCMQ_FAIL_INTAKE_STEP
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/intake-steps.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 CLAIMS=10000
 PRE_FLIP_STEP=5
 POST_FLIP_STEP=50
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
 total() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"][sys.argv[2]])' "$1" "$2"; }
 intake_pid() { pgrep -f -x ".*/rcmq-intake --config $CONF" | head -n 1 || true; }
@@ -90,7 +76,7 @@ restart_intake() {
     wait_up || fail "intake did not come back"
 }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 51 --control 5100 --claims "$CLAIMS" --date 2026-11-02 --out big.837 --expect big.json
 python3 "$ROOT/scripts/gen-837" --seed 52 --control 5200 --claims "$CLAIMS" --date 2026-11-02 --out pre.837 --expect pre.json
 python3 "$ROOT/scripts/gen-837" --seed 53 --control 5300 --claims "$CLAIMS" --date 2026-11-02 --out post.837 --expect post.json

@@ -21,31 +21,17 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init intake-upload 27900
 export RCMQ_NOW="2026-11-02T12:00:00Z"
 # Every process (and rcmqctl) reads the limit from the environment.
 export RCMQ_INTAKE_MAX_REQUEST_BYTES=1048576
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/intake-upload.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 CLAIMS="${RCMQ_UPLOAD_CLAIMS:-10000}"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
 field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
 intake_pid() { pgrep -f -x ".*/rcmq-intake --config $CONF" | head -n 1; }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 11 --control 2000 --claims "$CLAIMS" --date 2026-11-02 --out big.837 --expect big.json
 python3 "$ROOT/scripts/gen-837" --seed 12 --control 3000 --claims 3000 --date 2026-11-02 --out whole.837 --expect whole.json
 size=$(stat -c %s big.837)

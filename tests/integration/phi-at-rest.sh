@@ -25,29 +25,14 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init phi-at-rest 27800
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/phi-at-rest.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 DATA="$RCMQ_VAR/data"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 accepted() { python3 -c 'import json,sys; print(sum(c["accepted"] for a in sys.argv[1:] for c in json.load(open(a))["claims"]))' "$@"; }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 mkdir in
 python3 "$ROOT/scripts/gen-837" --seed 61 --claims 30 --date 2026-11-01 --control 100 --out in/a.837 --expect a.json
 python3 "$ROOT/scripts/gen-837" --seed 62 --claims 20 --date 2026-11-01 --control 200 \

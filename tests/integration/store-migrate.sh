@@ -14,30 +14,9 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27800}"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/store-migrate.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init store-migrate 27800
 
-stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
-trap 'stop_deployment; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-expect() {
-    local want="$1" what="$2" rc=0; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-    if ((rc == want)); then ok "$what (exit $rc)"; else
-        fail "$what: exit $rc, expected $want"
-        sed 's/^/    out: /' "$WORK/out" | tail -n 30; sed 's/^/    err: /' "$WORK/err" | tail -n 40; fi
-}
 up_count() {
     "$CTL" --config "$CONF" status --json 2>/dev/null \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["up"])' 2>/dev/null || echo 0
@@ -73,11 +52,11 @@ mdb_load -s _store -f "$WORK/newer.dump" "$RCMQ_VAR/data/claims" \
     && ok "claims' store stamped version 99" || fail "mdb_load could not stamp the store"
 before="$(mdb_dump -a "$RCMQ_VAR/data/claims" | sha256sum)"
 expect 1 "scripts/run with a store newer than the build" "$ROOT/scripts/run" --empty
-grep -q "schema version 99, newer than this program's 1" "$RCMQ_VAR/log/claims.log" \
+grep -q "schema version 99, newer than this program's 2" "$RCMQ_VAR/log/claims.log" \
     && ok "claims' log names both versions" || fail "claims' log does not name both versions"
 stop_deployment
 expect 1 "scripts/run migrate with a newer store" "$ROOT/scripts/run" migrate
-grep -q "schema version 99, newer than this program's 1" "$WORK/err" \
+grep -q "schema version 99, newer than this program's 2" "$WORK/err" \
     && ok "migrate says why (both versions)" || fail "migrate does not name both versions"
 [[ "$(mdb_dump -a "$RCMQ_VAR/data/claims" | sha256sum)" == "$before" ]] \
     && ok "the newer store is unchanged" || fail "the newer store changed"

@@ -23,25 +23,11 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init store-rollback 27900
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/store-rollback.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 DATA="$RCMQ_VAR/data"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
 # start: every process up. scripts/run exits non-zero when the status it
 # prints at the end is not ok, which is what a restored store must cause
 # here; so only "8 of 8 processes up" decides.

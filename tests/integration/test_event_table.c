@@ -15,6 +15,14 @@
       - metrics: the same for intake #1, and for claims #1;
     and both services' offsets of those streams still 0.
 
+    no_pcn: an intake.claim_accepted and a claims.adjudicated that decode
+    but name no PCN stop the streams the same way, the problem naming the
+    stream, type and seq ("intake.claim_accepted #1 names no PCN"). Before,
+    claims logged and skipped the first and metrics skipped both: the
+    charge and the payment left no trace in the ledger or the figures.
+    (An intake.claim_rejected without a PCN is what intake says of a claim
+    whose CLM01 is missing: metrics keeps passing it over.)
+
     denials: the worked example of docs/new-service.md. claims.denied
     events of two claims (one denied twice) published as claims; then
     denials.List answers one item per claim, state new, with the latest
@@ -27,7 +35,9 @@
 #include "client.h"
 #include "codec.h"
 #include "transport.h"
+#include "claims.pb-c.h"
 #include "denials.pb-c.h"
+#include "intake.pb-c.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -109,7 +119,7 @@ s_all_stopped (void *arg)
 }
 
 static void
-s_check_problem (s_run_t *run, json_t *status, const char *name, const char *stream)
+s_check_problem (s_run_t *run, json_t *status, const char *name, const char *stream, const char *says)
 {
     json_t *problem = s_stopped (status, name, stream);
     const char *message = json_string_value (json_object_get (problem, "message"));
@@ -117,18 +127,24 @@ s_check_problem (s_run_t *run, json_t *status, const char *name, const char *str
     harness_check (run, json_integer_value (json_object_get (problem, "seq")) == 1,
                    "%s: stream %s stopped at seq %lld, expected 1", name, stream,
                    (long long) json_integer_value (json_object_get (problem, "seq")));
-    harness_check (run, message && strstr (message, "does not decode"),
-                   "%s: the problem of stream %s does not say the payload does not decode: %s",
-                   name, stream, message? message: "(none)");
+    harness_check (run, message && strstr (message, says),
+                   "%s: the problem of stream %s does not say \"%s\": %s",
+                   name, stream, says, message? message: "(none)");
     harness_check (run, harness_consumed (run->harness, name, stream) == 0,
-                   "%s: offset of stream %s moved past the undecodable event", name, stream);
+                   "%s: offset of stream %s moved past the event it cannot apply", name, stream);
 }
 
-START_TEST (test_undecodable_stops_stream)
+//  A broker, claims and metrics; intake.claim_accepted #1 and
+//  claims.adjudicated #1 published with these payloads (by the producers'
+//  keys); each service must stop each stream it consumes at #1 with a
+//  problem that says intake_says / claims_says, its offset still 0.
+static void
+s_check_stops (const char *name, const uint8_t *accepted, size_t accepted_size, const uint8_t *adjudicated,
+               size_t adjudicated_size, const char *intake_says, const char *claims_says)
 {
     s_run_t run;
     memset (&run, 0, sizeof run);
-    run.harness = harness_new ("event-table");
+    run.harness = harness_new (name);
     bool ready = run.harness && harness_keys (run.harness, NULL) == 0 && harness_config (run.harness)
               && harness_config_append (run.harness,
                                         "claims\n    api = \"tcp://127.0.0.1:%d\"\n"
@@ -147,17 +163,17 @@ START_TEST (test_undecodable_stops_stream)
         zsock_t *as_intake = harness_dealer (ingest, broker_key, intake);
         zsock_t *as_claims = harness_dealer (ingest, broker_key, claims);
         harness_check (&run, s_publish (as_intake, "intake-0bad", 1, "intake", "claim_accepted",
-                                        s_garbage, sizeof s_garbage),
+                                        accepted, accepted_size),
                        "the broker did not take intake.claim_accepted #1");
         harness_check (&run, s_publish (as_claims, "claims-0bad", 1, "claims", "adjudicated",
-                                        s_garbage, sizeof s_garbage),
+                                        adjudicated, adjudicated_size),
                        "the broker did not take claims.adjudicated #1");
         s_wait_t wait = { &run, NULL };
         harness_check (&run, harness_wait_until (s_all_stopped, &wait, harness_scaled_ms (20000), 250),
-                       "claims and metrics did not stop their streams on the undecodable events");
-        s_check_problem (&run, wait.status, "claims", "intake");
-        s_check_problem (&run, wait.status, "metrics", "intake");
-        s_check_problem (&run, wait.status, "metrics", "claims");
+                       "claims and metrics did not stop their streams on the events they cannot apply");
+        s_check_problem (&run, wait.status, "claims", "intake", intake_says);
+        s_check_problem (&run, wait.status, "metrics", "intake", intake_says);
+        s_check_problem (&run, wait.status, "metrics", "claims", claims_says);
         json_decref (wait.status);
         zsock_destroy (&as_intake);
         zsock_destroy (&as_claims);
@@ -168,6 +184,35 @@ START_TEST (test_undecodable_stops_stream)
     if (run.harness)
         harness_destroy (&run.harness, run.failed > 0);
     ck_assert_msg (run.failed == 0, "%d check(s) failed:\n%s", run.failed, run.failures);
+}
+
+START_TEST (test_undecodable_stops_stream)
+{
+    s_check_stops ("event-table", s_garbage, sizeof s_garbage, s_garbage, sizeof s_garbage,
+                   "does not decode", "does not decode");
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  no_pcn: a claim event that decodes but names no claim stops the stream
+
+START_TEST (test_no_pcn_stops_stream)
+{
+    //  Sound messages, every field but the PCN: a charge, a payment.
+    ClaimAccepted accepted = CLAIM_ACCEPTED__INIT;
+    accepted.claim_id = "B1-1";
+    accepted.charge_cents = 12500;
+    ClaimEvent adjudicated = CLAIM_EVENT__INIT;
+    adjudicated.to_status = "paid";
+    adjudicated.paid_cents = 12500;
+    adjudicated.delta_paid_cents = 12500;
+    size_t accepted_size, adjudicated_size;
+    uint8_t *accepted_bytes = codec_pack (&accepted, &accepted_size);
+    uint8_t *adjudicated_bytes = codec_pack (&adjudicated, &adjudicated_size);
+    s_check_stops ("event-table-pcn", accepted_bytes, accepted_size, adjudicated_bytes, adjudicated_size,
+                   "intake.claim_accepted #1 names no PCN", "claims.adjudicated #1 names no PCN");
+    free (accepted_bytes);
+    free (adjudicated_bytes);
 }
 END_TEST
 
@@ -338,6 +383,7 @@ event_table_suite (void)
     TCase *tc = tcase_create ("dispatch");
     tcase_set_timeout (tc, 90 * (harness_scaled_ms (1000) / 1000));
     tcase_add_test (tc, test_undecodable_stops_stream);
+    tcase_add_test (tc, test_no_pcn_stops_stream);
     tcase_add_test (tc, test_denied_opens_item);
     suite_add_tcase (suite, tc);
     return suite;

@@ -1204,6 +1204,34 @@ START_TEST (test_retention_kept_events)
 }
 END_TEST
 
+//  A deadletter record's key as the text pages and audit records name it
+//  (STREAM#SEQ) and back; text that names no record is refused.
+START_TEST (test_deadletter_ids)
+{
+    uint8_t key [64];
+    size_t size = 0;
+    ck_assert_int_eq (consumer_deadletter_key ("intake#42", key, sizeof key, &size), 0);
+    ck_assert_uint_eq (size, strlen ("intake") + 9);
+    ck_assert_int_eq (memcmp (key, "intake\0", 7), 0);
+    ck_assert_uint_eq (store_u64_read (key + 7), 42);
+    MDB_val value = { size, key };
+    char *id = consumer_deadletter_id (&value);
+    ck_assert_str_eq (id, "intake#42");
+    free (id);
+    //  A '#' in the stream's name: the last one splits.
+    ck_assert_int_eq (consumer_deadletter_key ("a#b#7", key, sizeof key, &size), 0);
+    ck_assert_uint_eq (size, 3 + 9);
+    ck_assert_uint_eq (store_u64_read (key + 4), 7);
+    static const char *const bad [] = {
+        "intake", "#5", "intake#", "intake#5x", "intake#-5", "intake# 5", "intake#99999999999999999999", NULL
+    };
+    for (size_t i = 0; bad [i]; i++)
+        ck_assert_msg (consumer_deadletter_key (bad [i], key, sizeof key, &size) == -1, "'%s' taken", bad [i]);
+    //  A stream longer than the key can hold.
+    ck_assert_int_eq (consumer_deadletter_key ("a-very-long-stream-name-that-does-not-fit#1", key, 16, &size), -1);
+}
+END_TEST
+
 Suite *
 consumer_suite (void)
 {
@@ -1224,6 +1252,7 @@ consumer_suite (void)
     tcase_add_test (tc, test_set_aside_survives_replay);
     tcase_add_test (tc, test_retention_empty_reply);
     tcase_add_test (tc, test_retention_kept_events);
+    tcase_add_test (tc, test_deadletter_ids);
     suite_add_tcase (suite, tc);
     return suite;
 }

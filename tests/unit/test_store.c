@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -946,6 +947,91 @@ START_TEST (test_paging)
 }
 END_TEST
 
+//  Paging a table whose keys are not text: 8-byte big-endian numbers,
+//  named by their decimal digits (as the deadletter table's STREAM#SEQ).
+static char *
+s_number_id (const MDB_val *key)
+{
+    char id [32];
+    snprintf (id, sizeof id, "%" PRIu64, store_u64_read (key->mv_data));
+    return strdup (id);
+}
+
+static int
+s_number_key (const char *id, uint8_t *key, size_t size, size_t *key_size)
+{
+    char *end;
+    unsigned long long number = strtoull (id, &end, 10);
+    if (!*id || *end || size < 8)
+        return -1;
+    store_u64_write (key, number);
+    *key_size = 8;
+    return 0;
+}
+
+static int
+s_put_numbers (store_t *store, MDB_txn *txn, void *arg)
+{
+    static const uint64_t numbers [] = { 70000, 2, 300, 1 };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < 4; i++) {
+        uint8_t key [8];
+        store_u64_write (key, numbers [i]);
+        rc = store_put (store, txn, "log", key, 8, "x", 1);
+    }
+    return rc;
+}
+
+static void *
+s_id_row (void *arg, const char *id, const MDB_val *value)
+{
+    return strdup (id);
+}
+
+static char *
+s_number_page (store_t *store, const char *after, size_t limit, char *next, size_t next_size, int *rc)
+{
+    static const store_page_keys_t keys = { s_number_id, s_number_key };
+    MDB_txn *txn = store_read_begin (store);
+    store_page_query_t query = { "log", NULL, NULL, after, limit };
+    store_page_t page;
+    *rc = store_page_read_keys (store, txn, &query, &keys, s_id_row, free, NULL, &page);
+    static char rows [128];
+    rows [0] = 0;
+    for (size_t i = 0; i < page.count; i++)
+        snprintf (rows + strlen (rows), sizeof rows - strlen (rows), "%s ", page.ids [i]);
+    snprintf (next, next_size, "%s", page.next_after? page.next_after: "");
+    store_page_clear (&page);
+    store_read_end (&txn);
+    return rows;
+}
+
+START_TEST (test_paging_keys)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    ck_assert_int_eq (store_write (store, s_put_numbers, NULL), 0);
+    char next [32];
+    int rc;
+    //  In key order, which is numeric order; ids as the digits.
+    ck_assert_str_eq (s_number_page (store, "", 2, next, sizeof next, &rc), "1 2 ");
+    ck_assert_int_eq (rc, 0);
+    ck_assert_str_eq (next, "2");
+    ck_assert_str_eq (s_number_page (store, next, 2, next, sizeof next, &rc), "300 70000 ");
+    ck_assert_str_eq (next, "");
+    ck_assert_str_eq (s_number_page (store, "70000", 2, next, sizeof next, &rc), "");
+    ck_assert_str_eq (s_number_page (store, "299", 1, next, sizeof next, &rc), "300 ");
+    ck_assert_str_eq (next, "300");
+    //  An after that is no id of the table: an error, no rows.
+    ck_assert_str_eq (s_number_page (store, "3x", 2, next, sizeof next, &rc), "");
+    ck_assert_int_eq (rc, -1);
+    ck_assert_ptr_nonnull (strstr (store_error (store), "'3x' is not an id of table log"));
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 //  The counter counts on from a floor the store has not seen (claims'
 //  outbound register), and wraps at max.
 static int
@@ -1005,6 +1091,7 @@ store_suite (void)
     tcase_add_test (tc, test_version_failed_migration);
     tcase_add_test (tc, test_iterator);
     tcase_add_test (tc, test_paging);
+    tcase_add_test (tc, test_paging_keys);
     tcase_add_test (tc, test_counter_floor);
     suite_add_tcase (suite, tc);
     return suite;
