@@ -7,7 +7,7 @@
 #  service failing deep inside CURVE or LMDB.
 #
 #    (no arguments)          run the process named by RCMQ_PROCESS
-#    broker|intake|claims|denials|inquiry|audit|metrics [ARGS]
+#    broker|intake|claims|denials|inquiry|audit|metrics|web [ARGS]
 #    rcmq-<name> [ARGS]      run that process (ARGS go to it)
 #    -* [ARGS]               flags for the RCMQ_PROCESS process
 #    rcmqctl [ARGS]          run the CLI (e.g. `rcmqctl status`)
@@ -28,7 +28,7 @@
 set -euo pipefail
 
 BIN=/usr/local/bin
-PROCESSES="broker intake claims denials inquiry audit metrics"
+PROCESSES="broker intake claims denials inquiry audit metrics web"
 RCMQ_CONFIG="${RCMQ_CONFIG:-/etc/rcmq/rcmq.conf}"
 export RCMQ_CONFIG
 
@@ -126,6 +126,9 @@ keys_init () {
 #  would add some 360,000 audit records a day, and would make each container's
 #  health depend on all the others.
 #
+#  web also serves HTTP: its check then asks for the sign-in page, the one
+#  page that needs no session, and wants a 200 (below, http_signin_ok).
+#
 #  --deep (or RCMQ_HEALTH=deep) asks the process itself over CURVE with
 #  `rcmqctl status`, acting as the process's own identity (--as: no admin key
 #  needed, which Kubernetes pods do not have) and requires this process's row
@@ -138,6 +141,7 @@ health () {
     port="$(api_port "$name")"
     timeout 10 bash -c ": </dev/tcp/127.0.0.1/$port" 2>/dev/null \
         || die "health: $name is not listening on port $port"
+    [ "$name" != web ] || http_signin_ok
     [ "$deep" = 1 ] || return 0
     #  status exits non-zero when any process is down; only our row counts.
     row="$("$BIN/rcmqctl" --as "$name" --csv --timeout "${RCMQ_HEALTH_TIMEOUT:-3000}" status 2>/dev/null \
@@ -146,6 +150,26 @@ health () {
     link="$(printf '%s' "$row" | cut -d, -f6)"
     [ "$state" = up ] || die "health: $name does not answer its api (rcmqctl --as $name status)"
     [ "$name" = broker ] || [ "$link" = connected ] || die "health: $name is up but not connected to the broker"
+}
+
+#  The dashboard answers GET /signin with 200. The image has no curl, so
+#  bash's /dev/tcp speaks HTTP/1.0 (the server closes after one answer) and
+#  only the status line is read. Under TLS (web/tls-cert) bash cannot speak
+#  it: then the port accepting a connection is the check.
+http_signin_ok () {
+    local endpoint port status
+    endpoint="$(setting web/http 127.0.0.1:7680)"
+    port="${endpoint##*:}"
+    if [ -n "$(setting web/tls-cert "")" ]; then
+        timeout 10 bash -c ": </dev/tcp/127.0.0.1/$port" 2>/dev/null \
+            || die "health: web is not listening for HTTPS on port $port"
+        return 0
+    fi
+    status="$(timeout 10 bash -c '
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf "GET /signin HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
+        IFS=" " read -r _ code _ <&3 && printf "%s" "$code"' _ "$port" 2>/dev/null || true)"
+    [ "$status" = 200 ] || die "health: web's GET /signin on port $port answered '${status:-nothing}', not 200"
 }
 
 #  Checks before a service starts: its config, its secret key, its data.
