@@ -4,7 +4,7 @@
 # "queue" stream; claims keeps its copy of the queue from that stream.
 #
 #   - an internal lead sets the grid and contacts; a biller and a vendor
-#     agent are refused (PERMISSION_DENIED), and so is a name no key holds;
+#     agent are refused (PERMISSION_DENIED), and so is a name the registry holds as no active person;
 #     a wrong work type, topic or side is a usage error naming the choices;
 #   - what `queue grid --json` shows is what the test expects from the rules
 #     of docs/work-items.md (written out below, not read from rcmq);
@@ -22,23 +22,10 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-28300}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init queue-grid 28300
 export RCMQ_NOW="2026-11-06T16:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/queue-grid.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 ctl()  { "$CTL" --config "$CONF" "$@"; }
 
 # refused NAME EXIT WORDS CMD...: the command exits EXIT and its error says WORDS.
@@ -52,12 +39,14 @@ refused() {
     fi
 }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 
 # The people: the practice's lead, manager, CFO, biller and office; the
-# vendor's lead and agents.
+# vendor's lead and agents, granted through the registry (rcmq_grant).
 while read -r name role team; do
-    ctl keys add "$name" --role "$role" --team "$team" >/dev/null || fail "keys add $name"
+    until=""
+    [[ "$role" == vendor-* ]] && until="2027-12-31"
+    rcmq_grant "$CTL" "$CONF" "$name" "$role" "$team" "$until" </dev/null >/dev/null || fail "grant $name"
 done <<'EOF'
 lena internal-lead internal-ar
 mgr internal-lead internal-ar
@@ -85,8 +74,8 @@ ctl --as lena queue grid set q-grid denial --lead mgr >/dev/null && ok "a second
 refused "a biller may not change the grid" 1 PERMISSION_DENIED --as bill queue grid set q-grid follow_up --lead bill
 refused "a vendor agent may not change the grid" 1 PERMISSION_DENIED --as vic queue grid set q-grid follow_up --lead vic
 refused "a biller may not set contacts" 1 PERMISSION_DENIED --as bill queue contacts q-grid --set routine --side internal --name bill
-refused "a name no key holds is refused" 1 "'nobody' is no user" --as lena queue grid set q-grid follow_up --lead nobody
-refused "a service key is no person" 1 "'claims' is no user" --as lena queue grid set q-grid follow_up --escalate lena,claims
+refused "a name the registry holds as no active person is refused" 1 "'nobody' is no active user" --as lena queue grid set q-grid follow_up --lead nobody
+refused "a service key is no person" 1 "'claims' is no active user" --as lena queue grid set q-grid follow_up --escalate lena,claims
 refused "an unknown work type is a usage error naming the types" 2 "documentation_request" \
     queue grid set q-grid followup --lead lena
 refused "an unknown topic is a usage error" 2 "routine" queue contacts q-grid --set weekend --side internal --name lena
