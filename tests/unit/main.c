@@ -48,6 +48,7 @@ static s_suite_t s_suites [] = {
     { "keyring", keyring_suite },
     { "server", server_suite },
     { "queues", queues_suite },
+    { "grid", grid_suite },
     { "ledger", ledger_suite },
 };
 
