@@ -27,7 +27,7 @@ s_settle (WorkItem *item, const workclock_rules_t *rules, uint64_t now)
 static bool
 s_runs_in (const workclock_rules_t *rules, const char *state)
 {
-    if (workstate_final (state))
+    if (workstate_final (state) || rules->stopped)
         return false;
     return !(rules->pauses && rules->pauses (rules->policy, state));
 }

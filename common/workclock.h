@@ -42,6 +42,9 @@ typedef struct {
     uint64_t target_ms;                             //  business ms to due
     uint32_t levels;                                //  0..WORKCLOCK_LEVELS
     uint64_t level_spent [WORKCLOCK_LEVELS];        //  business ms at which level i+1 is reached
+    //  The clock does not run in any state (a first-touch target once
+    //  touched): what it counted stays.
+    bool stopped;
 } workclock_rules_t;
 
 //  Business ms counted at now.

@@ -309,13 +309,21 @@ s_finish (workitem_t *self, MDB_txn *txn, WorkItem *old, WorkItem *item, const c
     return rc;
 }
 
-//  A person's change after creation is the item's first touch.
-static void
-s_touch (WorkItem *item, const char *actor, uint64_t at)
+//  A person's change after creation is the item's first touch; a policy
+//  that measures time to first touch stops its clock then. 0,
+//  WORKITEM_REFUSED or an LMDB error.
+static int
+s_touch (workitem_t *self, WorkItem *item, const char *actor, uint64_t at)
 {
     item->updated_ms = at;
-    if (!item->first_touch_ms && actor && *actor && !streq (actor, item->service))
-        item->first_touch_ms = at;
+    if (item->first_touch_ms || !actor || !*actor || streq (actor, item->service))
+        return 0;
+    item->first_touch_ms = at;
+    workclock_rules_t rules;
+    int rc = workitem_rules (self, item, &rules);
+    if (rc == 0 && rules.stopped)
+        workclock_move (item, &rules, at, item->state);
+    return rc;
 }
 
 int
@@ -406,7 +414,12 @@ workitem_assign (workitem_t *self, MDB_txn *txn, const char *id, const char *own
     }
     WorkItem *item = (WorkItem *) codec_copy (old);
     codec_set_text (&item->owner, owner);
-    s_touch (item, actor, at);
+    rc = s_touch (self, item, actor, at);
+    if (rc) {
+        codec_free (old);
+        codec_free (item);
+        return rc;
+    }
     char what [160];
     snprintf (what, sizeof what, "assigned %s (was %s)", *owner? owner: "nobody", *old->owner? old->owner: "nobody");
     workitem_history_add (item, actor, at, what, note);
@@ -445,7 +458,12 @@ workitem_set_state (workitem_t *self, MDB_txn *txn, const char *id, const char *
     codec_set_text (&item->state, state);
     if (workstate_final (state))
         item->closed_ms = at;
-    s_touch (item, actor, at);
+    rc = s_touch (self, item, actor, at);
+    if (rc) {
+        codec_free (old);
+        codec_free (item);
+        return rc;
+    }
     char what [160];
     snprintf (what, sizeof what, "state %s -> %s", old->state, state);
     workitem_history_add (item, actor, at, what, note);
@@ -476,7 +494,12 @@ workitem_note (workitem_t *self, MDB_txn *txn, const char *id, const char *actor
     if (rc)
         return rc;
     WorkItem *item = (WorkItem *) codec_copy (old);
-    s_touch (item, actor, at);
+    rc = s_touch (self, item, actor, at);
+    if (rc) {
+        codec_free (old);
+        codec_free (item);
+        return rc;
+    }
     workitem_history_add (item, actor, at, "noted", note);
     WorkEvent event = WORK_EVENT__INIT;
     event.actor = (char *) actor;
@@ -513,7 +536,12 @@ workitem_set_due (workitem_t *self, MDB_txn *txn, const char *id, uint64_t due_m
         return rc;
     }
     workclock_retarget (item, &rules, at);
-    s_touch (item, actor, at);
+    rc = s_touch (self, item, actor, at);
+    if (rc) {
+        codec_free (old);
+        codec_free (item);
+        return rc;
+    }
     char when [32], what [64];
     clock_format_iso8601 (due_ms, when, sizeof when);
     snprintf (what, sizeof what, "due %s", when);

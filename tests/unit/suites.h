@@ -42,6 +42,7 @@ Suite *keyring_suite (void);
 Suite *server_suite (void);
 Suite *queues_suite (void);
 Suite *grid_suite (void);
+Suite *workitem_suite (void);
 Suite *ledger_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
