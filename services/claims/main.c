@@ -39,6 +39,9 @@ s_committed (service_t *service)
     submit_committed ((claims_t *) service_state (service));
 }
 
+//  Its work items (follow-ups) follow the grid of the queues it keeps.
+static const service_work_t s_work = { .queues_table = "queues" };
+
 static const service_def_t s_service = {
     .name = "claims",
     .tables = s_tables,
@@ -49,6 +52,7 @@ static const service_def_t s_service = {
     .state_destroy = (service_state_destroy_fn *) claims_destroy,
     .start = s_start,
     .committed = s_committed,
+    .work = &s_work,
 };
 
 int
