@@ -132,6 +132,39 @@ assert item["due_at"] == "2026-11-20T00:00:00.000Z", item["due_at"]
 assert any(h["note"] == "check portal" for h in item["history"]), item["history"]
 PY
 
+# Scope: a vendor's agent sees and acts only on items of queues in pilot or
+# vendor phase whose vendor team is its own (and that its team owns now).
+"$CTL" --config "$CONF" keys add agent --role vendor-agent --team acme --dir "$RCMQ_VAR/keys" >/dev/null \
+    || fail "keys add agent"
+ctl queue create q-acme --owner-team internal-ar --vendor-team acme --phase vendor >/dev/null \
+    || fail "queue create q-acme"
+python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837
+ctl intake submit more.837 >/dev/null || fail "intake submit more.837"
+for _ in $(seq 1 60); do
+    [[ "$(ctl claims list --json 2>/dev/null | count)" == 30 ]] && break
+    sleep 0.5
+done
+ctl claims submit >/dev/null || fail "claims submit (q-acme)"
+ctl --as agent work list --json >agent.json || fail "work list as the vendor agent"
+python3 - <<'PY' && ok "the vendor agent lists exactly the 10 items of its vendor-phase queue, team acme" || fail "vendor scope of work list"
+import json
+items = json.load(open("agent.json"))["items"]
+assert len(items) == 10, [(i["id"], i["queue"]) for i in items]
+assert all(i["queue"] == "q-acme" and i["team"] == "acme" for i in items), items
+PY
+[[ "$(ctl work list --json | items)" == 30 ]] && ok "an internal caller lists all 30" || fail "internal list of 30"
+if ctl --as agent work show "$ID" >/dev/null 2>err.txt; then
+    fail "the vendor agent read an item of an internal queue"
+else
+    grep -q "NOT_FOUND" err.txt && ok "an item of an internal queue is not found for the vendor agent" \
+        || fail "vendor refusal: $(cat err.txt)"
+fi
+if ctl --as agent work state "$ID" done >/dev/null 2>&1; then
+    fail "the vendor agent changed an item of an internal queue"
+else
+    ok "the vendor agent cannot change an item of an internal queue"
+fi
+
 # Restart at 2026-11-26: level 1 (75% of 30 days = 22.5 days) has passed
 # for every item whose clock runs; none is overdue yet. The waiting_payer
 # item's clock also runs (follow_up pauses only on waiting_practice), and
@@ -142,14 +175,14 @@ restart() {
 }
 restart "2026-11-26T09:00:00Z"
 for _ in $(seq 1 40); do
-    [[ "$(ctl work list --escalated --json 2>/dev/null | items)" == 20 ]] && break
+    [[ "$(ctl work list --escalated --json 2>/dev/null | items)" == 30 ]] && break
     sleep 0.5
 done
 ctl work list --json >l1.json
 python3 - "$ID2" <<'PY' && ok "after the restart at 11-26 every item is at level 1, the one due 11-20 at level 2 and overdue" || fail "escalation at 11-26"
 import json, sys
 items = json.load(open("l1.json"))["items"]
-assert len(items) == 20
+assert len(items) == 30, len(items)
 for item in items:
     if item["id"] == sys.argv[1]:
         assert item["escalation_level"] == 2 and item["overdue"] is True, item
@@ -161,11 +194,11 @@ PY
 # Restart at 2026-12-03: every window of 30 days has ended.
 restart "2026-12-03T09:00:00Z"
 for _ in $(seq 1 40); do
-    [[ "$(ctl work list --overdue --json 2>/dev/null | items)" == 20 ]] && break
+    [[ "$(ctl work list --overdue --json 2>/dev/null | items)" == 30 ]] && break
     sleep 0.5
 done
 ctl work list --overdue --json >l2.json
-[[ "$(items <l2.json)" == 20 ]] && ok "after the restart at 12-03 every item is overdue" || fail "overdue at 12-03"
+[[ "$(items <l2.json)" == 30 ]] && ok "after the restart at 12-03 every item is overdue" || fail "overdue at 12-03"
 # Each level exactly once: the escalated events on the claims stream,
 # read back through the item histories.
 ctl work show "$ID" --json >show3.json
