@@ -191,7 +191,11 @@ for item in items:
 PY
 [[ "$(ctl work list --overdue --json | items)" == 1 ]] && ok "work list --overdue: the one past its due" || fail "overdue at 11-26"
 
-# Restart at 2026-12-03: every window of 30 days has ended.
+# Restart at 2026-12-03: every window of 30 days has ended. rcmq-claims is
+# killed (SIGKILL) between the two levels, not stopped: a level raised is
+# in its store with its event, or not at all.
+kill -9 "$(cat "$RCMQ_VAR/run/claims.pid")" 2>/dev/null || fail "no rcmq-claims to kill"
+sleep 0.5
 restart "2026-12-03T09:00:00Z"
 for _ in $(seq 1 40); do
     [[ "$(ctl work list --overdue --json 2>/dev/null | items)" == 30 ]] && break
@@ -217,6 +221,28 @@ import json
 item = json.load(open("show4.json"))
 levels = [h["what"] for h in item["history"] if h["what"].startswith("escalated")]
 assert len(levels) == 2, levels
+PY
+
+# The payer answers: paid and denied claims close their items; a 277CA
+# rejection leaves the item open with the claim's state. By payer-sim's
+# own record of what it did.
+mkdir sent && cp "$RCMQ_VAR"/data/outbound/*.x12 sent/
+"$ROOT/scripts/payer-sim" --seed 4 --out sim --expect sim.json --accept-rate 0.8 --missing-277-rate 0 \
+    --mix paid=0.5,denied=0.5 --waves 1 sent >/dev/null || fail "payer-sim"
+for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
+for file in sim/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
+ctl work list --json >answered.json
+python3 - <<'PY' && ok "a remit closes the follow-up item; a rejection leaves it open as rejected" || fail "items after the payer's answers"
+import json
+sim = json.load(open("sim.json"))["claims"]
+items = {i["subject"]: i for i in json.load(open("answered.json"))["items"]}
+closed = [c["pcn"] for c in sim if c["status"] in ("paid", "partially_paid", "denied")]
+rejected = [c["pcn"] for c in sim if c["status"] == "rejected"]
+assert closed and rejected, ([c["status"] for c in sim])
+for pcn in closed:
+    assert items[pcn]["state"] == "done" and items[pcn]["overdue"] is False, items[pcn]
+for pcn in rejected:
+    assert items[pcn]["state"] != "done" and items[pcn]["subject_state"] == "rejected", items[pcn]
 PY
 
 if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
