@@ -17,6 +17,8 @@
 #include "outbox.h"
 #include "workitem.h"
 #include "worklist.h"
+#include "workpolicy.h"
+#include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +610,123 @@ START_TEST (test_paging)
 }
 END_TEST
 
+
+static int
+s_put_queue (store_t *store, MDB_txn *txn, void *arg)
+{
+    const Queue *queue = (const Queue *) arg;
+    return store_put_message (store, txn, "queues", queue->id, queue);
+}
+
+typedef struct {
+    workitem_t *work;
+    uint64_t at;
+    char id [64];
+} s_inquiry_t;
+
+static int
+s_make_inquiry (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_inquiry_t *made = (s_inquiry_t *) arg;
+    workitem_spec_t spec = { .type = "inquiry", .subject = "I1", .queue = "q1" };
+    WorkItem *item = NULL;
+    int rc = workitem_create (made->work, txn, &spec, "inquiry", made->at, &item);
+    if (item)
+        snprintf (made->id, sizeof made->id, "%s", item->id);
+    codec_free (item);
+    return rc;
+}
+
+//  The binder with real SLA policies and a real grid: an inquiry policy of
+//  4 business hours in the default calendar (UTC, mon-fri 09:00-17:00),
+//  the grid of queue q1 in the queues table. Opened Friday 2026-11-06
+//  16:00 it is due Monday 12:00 (the example); level 1 (75%, 3 h)
+//  is Monday 11:00, to the lead. Moving the queue to vendor phase moves
+//  the item's team at once.
+START_TEST (test_policy_and_grid)
+{
+    static const char *tables [] = { WORKITEM_TABLES, OUTBOX_TABLES, "queues", NULL };
+    char *dir = test_tmpdir ("workpolicy");
+    char error [512] = "";
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    ck_assert_msg (store, "%s", error);
+    config_t *config = config_new ();
+    config_set (config, "sla/policies", "fast");
+    config_set (config, "sla/fast/target", "4 business hours");
+    config_set (config, "sla/fast/calendar", "default");
+    config_set (config, "sla/fast/pause", "waiting_patient");
+    config_set (config, "sla/fast/applies-to", "inquiry");
+    sla_set_t *sla = sla_set_load (config, error, sizeof error);
+    ck_assert_msg (sla, "sla_set_load: %s", error);
+    workpolicy_t *policy = workpolicy_new (sla, store, "queues");
+    s_ctx_t ctx = { dir, store, NULL, workitem_new (store, NULL, "inquiry", "inquiry") };
+    workpolicy_bind (policy, ctx.work);
+
+    //  The queue and its grid, as the queue stream would have put them.
+    Queue queue = QUEUE__INIT;
+    queue.id = "q1";
+    queue.owner_team = "internal-ar";
+    queue.vendor_team = "acme";
+    queue.phase = "internal";
+    GridEntry row = GRID_ENTRY__INIT;
+    row.work_type = "inquiry";
+    row.team = "patient-desk";
+    row.assignee = "ann";
+    row.lead = "lee";
+    char *chain [] = { "", "mgr", "boss" };
+    row.escalate = chain;
+    row.n_escalate = 3;
+    GridEntry *rows [] = { &row };
+    queue.grid = rows;
+    queue.n_grid = 1;
+    ck_assert_int_eq (store_write (store, s_put_queue, &queue), 0);
+
+    uint64_t fri_16, mon_11, mon_12;
+    ck_assert_int_eq (clock_parse_iso8601 ("2026-11-06T16:00:00Z", &fri_16), 0);
+    ck_assert_int_eq (clock_parse_iso8601 ("2026-11-09T11:00:00Z", &mon_11), 0);
+    ck_assert_int_eq (clock_parse_iso8601 ("2026-11-09T12:00:00Z", &mon_12), 0);
+    s_inquiry_t made = { ctx.work, fri_16, "" };
+    ck_assert_int_eq (store_write (store, s_make_inquiry, &made), 0);
+    WorkItem *item = s_get (&ctx, made.id);
+    ck_assert_str_eq (item->sla_policy, "fast");
+    ck_assert_str_eq (item->team, "patient-desk");
+    ck_assert_str_eq (item->owner, "ann");
+    ck_assert_uint_eq (item->due_ms, mon_12);
+    ck_assert_uint_eq (item->next_boundary_ms, mon_11);
+    codec_free (item);
+
+    s_op_t sweep = s_do (&ctx, (s_op_t) { .kind = OP_SWEEP, .at = mon_11 - 1 });
+    ck_assert_uint_eq (sweep.stats.raised, 0);
+    sweep = s_do (&ctx, (s_op_t) { .kind = OP_SWEEP, .at = mon_11 });
+    ck_assert_uint_eq (sweep.stats.raised, 1);
+    item = s_get (&ctx, made.id);
+    ck_assert_uint_eq (item->escalation_level, 1);
+    ck_assert_str_eq (item->escalated_to, "lee");
+    ck_assert_uint_eq (item->next_boundary_ms, mon_12);
+    codec_free (item);
+
+    //  The queue moves to vendor: the team shown is acme at once.
+    queue.phase = "vendor";
+    ck_assert_int_eq (store_write (store, s_put_queue, &queue), 0);
+    worklist_t list = { ctx.work, policy, mon_11, NULL, NULL };
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_int_eq (workitem_get (ctx.work, txn, made.id, &item), 0);
+    bool in_scope;
+    ck_assert_int_eq (worklist_present (&list, txn, item, false, &in_scope), 0);
+    ck_assert_str_eq (item->team, "acme");
+    codec_free (item);
+    store_read_end (&txn);
+
+    workitem_destroy (&ctx.work);
+    workpolicy_destroy (&policy);
+    sla_set_destroy (&sla);
+    config_destroy (&config);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 workitem_suite (void)
 {
@@ -624,6 +743,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
     tcase_add_test (tc, test_paging);
+    tcase_add_test (tc, test_policy_and_grid);
     suite_add_tcase (suite, tc);
     return suite;
 }
