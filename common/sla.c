@@ -432,7 +432,8 @@ s_add_name (const char *word, void *arg)
 {
     s_names_arg_t *names = (s_names_arg_t *) arg;
     sla_set_t *self = names->self;
-    if (!s_name_ok (word, sizeof self->policies [0].name)) {
+    //  "policies" would put a policy's keys under the list's own key.
+    if (!s_name_ok (word, sizeof self->policies [0].name) || strcmp (word, "policies") == 0) {
         snprintf (names->error, names->size,
                   "sla/policies = '%s': '%s' is not a policy name (letters, digits, _ - .)", names->value, word);
         return -1;
@@ -588,6 +589,17 @@ sla_set_elapsed (const sla_set_t *self, const sla_policy_t *policy, uint64_t fro
     if (calendar)
         return calendar_between (calendar, from_ms, to_ms);
     return to_ms > from_ms? to_ms - from_ms: 0;
+}
+
+uint64_t
+sla_set_level_when (const sla_set_t *self, const sla_policy_t *policy, int level,
+                    uint64_t spent_ms, uint64_t since_ms)
+{
+    assert (self && policy && level >= 1 && level <= SLA_LEVEL_MAX);
+    uint64_t point = sla_level_spent (policy, level);
+    if (spent_ms >= point)
+        return since_ms;
+    return sla_set_when (self, policy, since_ms, point - spent_ms);
 }
 
 bool

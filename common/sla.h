@@ -31,7 +31,9 @@
     and the other keys change them.
 
     An sla_set_t is every policy plus the calendars they count in, loaded
-    once at start; after that it is read-only (safe to share).
+    once at start; after that it is read-only (safe to share). Loading
+    loads calendars, so it has calendar_new's rule: from one thread, while
+    no other converts local time (calendar.h).
 */
 #ifndef RCMQ_SLA_H
 #define RCMQ_SLA_H
@@ -95,6 +97,14 @@ uint64_t    sla_set_when (const sla_set_t *self, const sla_policy_t *policy,
                           uint64_t from_ms, uint64_t clock_ms);
 uint64_t    sla_set_elapsed (const sla_set_t *self, const sla_policy_t *policy,
                              uint64_t from_ms, uint64_t to_ms);
+
+//  The instant an escalation level (1..SLA_LEVEL_MAX; 2 = the due time)
+//  is reached by an item whose clock has spent spent_ms and has run again
+//  since since_ms (its last resume, or its creation): since_ms when the
+//  level is already reached, else sla_set_when for what is left. Only for
+//  a running clock: a paused item reaches no level.
+uint64_t    sla_set_level_when (const sla_set_t *self, const sla_policy_t *policy, int level,
+                                uint64_t spent_ms, uint64_t since_ms);
 
 //  Whether being in this work state stops the policy's clock.
 bool        sla_policy_pauses (const sla_policy_t *policy, const char *state);

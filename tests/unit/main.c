@@ -51,6 +51,8 @@ static s_suite_t s_suites [] = {
     { "grid", grid_suite },
     { "workitem", workitem_suite },
     { "ledger", ledger_suite },
+    { "calendar", calendar_suite },
+    { "sla", sla_suite },
 };
 
 char *

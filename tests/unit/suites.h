@@ -44,6 +44,8 @@ Suite *queues_suite (void);
 Suite *grid_suite (void);
 Suite *workitem_suite (void);
 Suite *ledger_suite (void);
+Suite *calendar_suite (void);
+Suite *sla_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
