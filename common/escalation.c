@@ -76,6 +76,28 @@ s_raise (workitem_t *work, MDB_txn *txn, WorkItem *old, uint64_t now, escalation
     return rc;
 }
 
+//  Removes the boundary entry of id at or before now (the first such).
+static int
+s_drop_entry (store_t *store, MDB_txn *txn, const char *id, uint64_t now)
+{
+    store_iter_t *iter = store_iter_new (store, txn, "work_by_boundary", NULL, 0);
+    MDB_val key, value;
+    uint8_t found [WORKITEM_KEY_MAX];
+    size_t found_size = 0;
+    size_t id_size = strlen (id);
+    while (store_iter_next (iter, &key, &value) && store_u64_read (key.mv_data) <= now)
+        if (key.mv_size == 8 + id_size && memcmp ((const char *) key.mv_data + 8, id, id_size) == 0) {
+            memcpy (found, key.mv_data, key.mv_size);
+            found_size = key.mv_size;
+            break;
+        }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    if (rc == 0 && found_size)
+        rc = store_del (store, txn, "work_by_boundary", found, found_size);
+    return rc;
+}
+
 int
 escalation_sweep (workitem_t *work, MDB_txn *txn, uint64_t now, size_t batch, escalation_stats_t *stats)
 {
@@ -102,6 +124,14 @@ escalation_sweep (workitem_t *work, MDB_txn *txn, uint64_t now, size_t batch, es
         rc = workitem_get (work, txn, id, &item);
         if (rc == 0)
             rc = s_raise (work, txn, item, now, stats);
+        else
+        if (rc == MDB_NOTFOUND) {
+            //  An index entry whose item is gone would stop every later
+            //  sweep at it: it is removed, and said.
+            log_warn ("escalation index names a work item that is not there: entry removed",
+                      "item", json_string (id), NULL);
+            rc = s_drop_entry (store, txn, id, now);
+        }
         codec_free (item);
     }
     zlistx_destroy (&due);

@@ -537,6 +537,33 @@ START_TEST (test_sweep_visits_only_due)
 }
 END_TEST
 
+//  A boundary entry whose item is gone is removed, not stuck on: the
+//  sweep goes on to the items after it.
+static int
+s_stale_entry (store_t *store, MDB_txn *txn, void *arg)
+{
+    uint8_t key [WORKITEM_KEY_MAX];
+    size_t size = workitem_boundary_key (key, T0, "claims-0000000000");
+    return store_put (store, txn, "work_by_boundary", key, size, "", 0);
+}
+
+START_TEST (test_stale_index_entry)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    ck_assert_int_eq (store_write (ctx.store, s_stale_entry, NULL), 0);
+    s_op_t sweep = s_do (&ctx, (s_op_t) { .kind = OP_SWEEP, .at = T0 + 75000 });
+    ck_assert_int_eq (sweep.result, 0);
+    ck_assert_uint_eq (sweep.stats.raised, 1);
+    MDB_txn *txn = store_read_begin (ctx.store);
+    ck_assert_uint_eq (store_count (ctx.store, txn, "work_by_boundary"), 1);     //  the item's next level
+    store_read_end (&txn);
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
 //  An explicit due instant moves the levels with it.
 START_TEST (test_set_due)
 {
@@ -742,6 +769,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_exactly_once_and_catch_up);
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
+    tcase_add_test (tc, test_stale_index_entry);
     tcase_add_test (tc, test_paging);
     tcase_add_test (tc, test_policy_and_grid);
     suite_add_tcase (suite, tc);
