@@ -385,6 +385,8 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     }
     workclock_start (item, &rules, at);
     workitem_history_add (item, actor, at, "created", spec->note);
+    if (*grid.note)
+        workitem_history_add (item, actor, at, "policy", grid.note);
     WorkEvent event = WORK_EVENT__INIT;
     event.actor = (char *) (actor? actor: "");
     event.to = item->state;

@@ -55,6 +55,9 @@ typedef struct {
     char owner [64];                        //  default assignee ("" : none)
     char sla_policy [64];
     char escalate [WORKCLOCK_LEVELS][64];   //  the person of level i+1
+    //  What a new item's history should say about the entry ("" : nothing):
+    //  a policy the grid names but the configuration does not hold.
+    char note [256];
 } workitem_grid_t;
 
 //  The SLA rules of item (its sla_policy, its own target_ms when set):

@@ -1,6 +1,7 @@
 /*  workpolicy: see workpolicy.h. */
 #include "workpolicy.h"
 #include "codec.h"
+#include "log.h"
 
 #include <czmq.h>
 
@@ -152,9 +153,23 @@ s_grid (void *arg, MDB_txn *txn, const WorkItem *item, workitem_grid_t *out)
         if (rc)
             return rc;
     }
-    const sla_policy_t *policy = *entry.sla_policy? sla_set_policy (self->sla, entry.sla_policy)
-                                                  : sla_set_find (self->sla, item->queue, item->type);
-    snprintf (out->sla_policy, sizeof out->sla_policy, "%s", policy? policy->name: entry.sla_policy);
+    const sla_policy_t *policy = *entry.sla_policy? sla_set_policy (self->sla, entry.sla_policy): NULL;
+    if (*entry.sla_policy && !policy) {
+        //  A grid may name a policy this service's configuration lacks
+        //  (the grid is intake's, the policies each service's): the item
+        //  follows its type's policy rather than stop the domain change
+        //  that opens it (a claim's submission), and says so.
+        policy = sla_set_find (self->sla, item->queue, item->type);
+        snprintf (out->note, sizeof out->note, "the grid names SLA policy '%s', which is not configured "
+                  "(sla/policies): following '%s'", entry.sla_policy, policy? policy->name: "none");
+        log_warn ("work item's grid names an SLA policy that is not configured", "queue",
+                  json_string (item->queue), "type", json_string (item->type),
+                  "policy", json_string (entry.sla_policy), NULL);
+    }
+    else
+    if (!policy)
+        policy = sla_set_find (self->sla, item->queue, item->type);
+    snprintf (out->sla_policy, sizeof out->sla_policy, "%s", policy? policy->name: "");
     for (size_t level = 0; level < WORKCLOCK_LEVELS && level < GRID_LEVELS; level++)
         snprintf (out->escalate [level], sizeof out->escalate [level], "%s", entry.escalate [level]);
     return 0;

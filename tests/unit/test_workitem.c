@@ -19,6 +19,8 @@
 #include "worklist.h"
 #include "workpolicy.h"
 #include "config.h"
+#include "consumer.h"
+#include "claims.pb-c.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -564,6 +566,58 @@ START_TEST (test_stale_index_entry)
 }
 END_TEST
 
+//  Work events ride on their service's stream: a consumer's entry for every
+//  type of that stream (metrics' claims entry, a ClaimEvent) must not take
+//  them — a WorkEvent does not decode as a ClaimEvent, and the stream
+//  stopped on the first one. An entry naming the type does take it.
+static int s_dispatched;
+
+static int
+s_count_dispatch (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    s_dispatched++;
+    return 0;
+}
+
+START_TEST (test_work_events_dispatch)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    size_t count = 0;
+    Event *created = NULL;
+    MDB_txn *txn = store_read_begin (ctx.store);
+    store_iter_t *iter = store_iter_new (ctx.store, txn, "outbox", NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value) && !created) {
+        created = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+        count++;
+    }
+    store_iter_destroy (&iter);
+    ck_assert_ptr_nonnull (created);
+    ck_assert_str_eq (created->stream, "claims");
+    ck_assert_str_eq (created->type, "work.created");
+    const consumer_event_t every [] = {
+        { "claims", NULL, &claim_event__descriptor, s_count_dispatch },
+        { NULL }
+    };
+    const consumer_event_t named [] = {
+        { "claims", "work.created", &work_event__descriptor, s_count_dispatch },
+        { "claims", NULL, &claim_event__descriptor, s_count_dispatch },
+        { NULL }
+    };
+    s_dispatched = 0;
+    ck_assert_int_eq (consumer_dispatch (every, ctx.store, txn, created, NULL), 0);
+    ck_assert_int_eq (s_dispatched, 0);
+    ck_assert_int_eq (consumer_dispatch (named, ctx.store, txn, created, NULL), 0);
+    ck_assert_int_eq (s_dispatched, 1);
+    store_read_end (&txn);
+    codec_free (created);
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
 //  An explicit due instant moves the levels with it.
 START_TEST (test_set_due)
 {
@@ -744,6 +798,21 @@ START_TEST (test_policy_and_grid)
     codec_free (item);
     store_read_end (&txn);
 
+    //  A grid naming a policy the configuration lacks does not stop the
+    //  item (it would stop a claim's submission): it follows its type's
+    //  policy, and its history says so.
+    row.sla_policy = "standard";
+    queue.phase = "internal";
+    ck_assert_int_eq (store_write (store, s_put_queue, &queue), 0);
+    s_inquiry_t second = { ctx.work, fri_16, "" };
+    ck_assert_int_eq (store_write (store, s_make_inquiry, &second), 0);
+    item = s_get (&ctx, second.id);
+    ck_assert_str_eq (item->sla_policy, "fast");
+    ck_assert_uint_eq (item->n_history, 2);
+    ck_assert_msg (strstr (item->history [1]->note, "'standard', which is not configured"), "%s",
+                   item->history [1]->note);
+    codec_free (item);
+
     workitem_destroy (&ctx.work);
     workpolicy_destroy (&policy);
     sla_set_destroy (&sla);
@@ -770,6 +839,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
     tcase_add_test (tc, test_stale_index_entry);
+    tcase_add_test (tc, test_work_events_dispatch);
     tcase_add_test (tc, test_paging);
     tcase_add_test (tc, test_policy_and_grid);
     suite_add_tcase (suite, tc);
