@@ -245,6 +245,15 @@ for pcn in rejected:
     assert items[pcn]["state"] != "done" and items[pcn]["subject_state"] == "rejected", items[pcn]
 PY
 
+# Work events ride on the claims stream: every consumer of it (metrics,
+# denials, inquiry, audit) goes on past them.
+sleep 1
+if ctl status >status.txt 2>&1; then
+    ok "every process is up and no stream stopped on a work event"
+else
+    fail "rcmqctl status: $(grep -i "stopped\|problem\|down" status.txt | head -5)"
+fi
+
 if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
     fail "a process logged a sanitizer report (above)"
 else
