@@ -2,7 +2,7 @@
 
         claims list [--queue Q] [--status S] [--payer P] [--limit N] [--after PCN]
         claims show PCN            with the patient, as the caller's role may see it
-        claims followup PCN [--assign U] [--next DATE] [--note TEXT]
+        claims followup PCN [--assign U] [--next DATE] [--note TEXT] [--state STATE]
         claims due [--queue Q] [--limit N]
         claims submit [--queue Q] [--payer P]
         claims ack FILE            a 277CA
@@ -15,6 +15,7 @@
 */
 #include "ctl.h"
 #include "pages.h"
+#include "workstate.h"
 #include "pbjson.h"
 #include "claims.pb-c.h"
 
@@ -182,6 +183,13 @@ s_followup (ctl_t *ctl, ctl_args_t *args)
     request.assignee = (char *) ctl_arg_text (args, "assign");
     request.next_action_date = (char *) ctl_arg_text (args, "next");
     request.note = (char *) ctl_arg_text (args, "note");
+    request.state = (char *) ctl_arg_text (args, "state");
+    if (*request.state && !workstate_known (request.state)) {
+        char names [160];
+        workstate_names (names, sizeof names);
+        fprintf (stderr, "rcmqctl: --state %s: expected one of %s\n", request.state, names);
+        return CTL_USAGE;
+    }
     ClaimRecord *record;
     int rc = ctl_call (ctl, "claims", "claims.FollowUp", &request, &claim_record__descriptor, (void **) &record);
     if (rc == CTL_OK)
@@ -501,6 +509,7 @@ static const ctl_option_t s_followup_options [] = {
     { "assign", "USER", "who works the claim next" },
     { "next",   "DATE", "next action date (YYYY-MM-DD)" },
     { "note",   "TEXT", "a note for the claim's history" },
+    { "state",  "STATE", "the follow-up work item's new state (open, in_progress, waiting_payer, ...)" },
     { NULL }
 };
 

@@ -286,9 +286,14 @@ int
 consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
                    const Event *event, void *state)
 {
+    //  Work-item events ride on their service's stream but are WorkEvents
+    //  (common/workitem): an entry for every type of a stream is for the
+    //  stream's own family, and takes them only by name.
+    bool work_event = strncmp (event->type, CONSUMER_WORK_PREFIX, strlen (CONSUMER_WORK_PREFIX)) == 0;
     const consumer_event_t *entry = events;
     while (entry && entry->stream
-       && !(streq (entry->stream, event->stream) && (!entry->type || streq (entry->type, event->type))))
+       && !(streq (entry->stream, event->stream)
+            && (entry->type? streq (entry->type, event->type): !work_event)))
         entry++;
     if (!entry || !entry->stream)
         return 0;

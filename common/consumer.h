@@ -54,9 +54,14 @@ typedef int (consumer_apply_fn) (store_t *store, MDB_txn *txn, const Event *even
 //  consumer_apply_fn does.
 typedef int (consumer_handler_fn) (store_t *store, MDB_txn *txn, const Event *event,
                                    const void *message, void *state);
+//  The types of work-item events (<stream>.work.<event>, WorkEvent payloads,
+//  common/workitem.h): a NULL-type entry does not take them, an entry
+//  naming one does.
+#define CONSUMER_WORK_PREFIX "work."
+
 typedef struct {
     const char *stream;
-    const char *type;                               //  NULL: every type of the stream
+    const char *type;                               //  NULL: every type of the stream but work.*
     const ProtobufCMessageDescriptor *descriptor;   //  what every such payload is
     consumer_handler_fn *handler;
 } consumer_event_t;

@@ -20,7 +20,9 @@
 #include "log.h"
 #include "transport.h"
 
-#define SERVER_MAX_TABLES   8
+//  Method tables one server takes (its own, the skeleton's health and work
+//  methods, and a service's several files).
+#define SERVER_MAX_TABLES   16
 #define SERVER_CACHE_SIZE   4096
 #define SERVER_CACHE_PURGE_MS 1000
 //  Defaults of api/reply-cache-bytes and api/reply-cache-ms.
@@ -162,7 +164,12 @@ server_set_audit (server_t *self, server_audit_fn *audit, void *arg)
 void
 server_add_methods (server_t *self, const server_method_t *methods)
 {
-    assert (self->table_count < SERVER_MAX_TABLES);
+    //  Checked in every build (assert is compiled out of release builds):
+    //  one table too many would overwrite the count after the array.
+    if (self->table_count >= SERVER_MAX_TABLES) {
+        log_error ("too many method tables: raise SERVER_MAX_TABLES", "service", json_string (self->service), NULL);
+        abort ();
+    }
     s_check_table (methods);
     self->tables [self->table_count++] = methods;
 }

@@ -26,6 +26,7 @@ struct _service_t {
     zactor_t *zap;
     zcert_t *cert;
     phi_key_t *phi_key;
+    workservice_t *work;                    //  def->work: items, methods, escalation
     zloop_t *loop;
     void *state;
     problems_t *problems;
@@ -47,6 +48,7 @@ consumer_t *service_consumer (service_t *self)   { return self->consumer; }
 void       *service_state (service_t *self)      { return self->state; }
 problems_t *service_problems (service_t *self)   { return self->problems; }
 phi_key_t  *service_phi_key (service_t *self)    { return self->phi_key; }
+workservice_t *service_work (service_t *self)    { return self->work; }
 
 char *
 service_folder (service_t *self, const char *key, const char *name, bool create)
@@ -302,17 +304,21 @@ s_tables (const service_def_t *def)
 {
     static const char *common [] = { OUTBOX_TABLES, CONSUMER_TABLES, "meta" };
     static const char *with_registry [] = { OUTBOX_TABLES, CONSUMER_TABLES, "meta", REGISTRY_TABLES };
+    static const char *work [] = { WORKITEM_TABLES };
     size_t own = 0;
     while (def->tables && def->tables [own])
         own++;
     const char *const *skeleton = def->registry_owner? common: with_registry;
     size_t count = def->registry_owner? sizeof common / sizeof common [0]
                                       : sizeof with_registry / sizeof with_registry [0];
-    const char **tables = (const char **) calloc (own + count + 1, sizeof (char *));
+    size_t n_work = def->work? sizeof work / sizeof work [0]: 0;
+    const char **tables = (const char **) calloc (own + count + n_work + 1, sizeof (char *));
     for (size_t i = 0; i < own; i++)
         tables [i] = def->tables [i];
     for (size_t i = 0; i < count; i++)
         tables [own + i] = skeleton [i];
+    for (size_t i = 0; i < n_work; i++)
+        tables [own + count + i] = work [i];
     return tables;
 }
 
@@ -508,6 +514,16 @@ s_start (service_t *self)
     self->server = server_new (name, self->store, gate_server_caller, self->gate,
                                self->def->methods? self->def->methods: no_methods, self);
     server_add_methods (self->server, self->health);
+    if (self->def->work) {
+        char error [512];
+        self->work = workservice_new (name, self->store, self->outbox, config, self->def->work,
+                                      error, sizeof error);
+        if (!self->work) {
+            log_error ("bad SLA configuration", "error", json_string (error), NULL);
+            return -1;
+        }
+        server_add_methods (self->server, workservice_methods (self->work));
+    }
     server_set_audit (self->server, s_audit, self);
     char error [512];
     if (server_configure (self->server, config, error, sizeof error)) {
@@ -522,6 +538,9 @@ s_start (service_t *self)
             return -1;
     }
     if (self->def->start && self->def->start (self))
+        return -1;
+    //  Escalations from the first instant: a restart catches up here.
+    if (self->work && workservice_attach (self->work, self->loop, config, s_kick, self))
         return -1;
 
     char *api_key = s_key (self, "api");
@@ -594,6 +613,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     //  The next start's clock begins where this run ended (clock_not_before).
     if (started == 0 && store_mark_clock (self->store))
         log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
+    workservice_destroy (&self->work);
     server_destroy (&self->server);
     consumer_destroy (&self->consumer);
     relay_destroy (&self->relay);

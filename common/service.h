@@ -38,6 +38,7 @@
 #include "relay.h"
 #include "server.h"
 #include "store.h"
+#include "workservice.h"
 
 typedef struct _service_t service_t;
 
@@ -82,6 +83,12 @@ typedef struct {
     //  skeleton consumes the `access` stream for it and applies each event
     //  (registry_apply) before the service's own handler sees it.
     bool registry_owner;
+    //  Set for a service that holds work items (docs/work-items.md): the
+    //  skeleton adds WORKITEM_TABLES, loads the SLA policies, answers the
+    //  work methods (<name>.WorkList, WorkGet, WorkAssign, WorkState,
+    //  WorkNote) and runs the escalation timer; service_work hands out
+    //  the items.
+    const service_work_t *work;
 } service_def_t;
 
 //  Moves the clock forward to the store's high-water mark when it reads
@@ -129,6 +136,9 @@ problems_t *service_problems (service_t *self);
 //  The service's own state (def->state_new's), for its handlers
 //  (call->state is the service_t).
 void       *service_state (service_t *self);
+//  The work items of a def with .work set (NULL otherwise), owned by the
+//  skeleton: workservice_items (service_work (service)) for the model.
+workservice_t *service_work (service_t *self);
 //  The PHI key (a def with .phi set), owned by the skeleton.
 phi_key_t  *service_phi_key (service_t *self);
 //  The folder setting key names (e.g. "claims/outbound-dir"), else

@@ -12,6 +12,7 @@ claims_new (service_t *service)
     self->outbox = service_outbox (service);
     self->config = service_config (service);
     self->phi_key = service_phi_key (service);
+    self->work = service_work (service)? workservice_items (service_work (service)): NULL;
     char error [512];
     int64_t days;
     if (config_get_int_checked (self->config, "claims/follow-up-days", 30, 0, 3650, &days, error, sizeof error)) {

@@ -7,6 +7,7 @@
         lifecycle.c   legal status moves and history
         apply.c       events consumed: intake.claim_accepted, queue.changed
         methods.c     claims.List, Show, FollowUp, ListFollowUp
+        followup.c    each submitted claim's follow_up work item, in step with its status
         submit.c      claims.Submit: 837P batches out (write837.c, outbound.c)
         acks.c        claims.Acknowledge (277CA, ack277.c)
         remits.c      claims.Post (835, remit835.c, posting.c), exceptions
@@ -34,6 +35,7 @@ typedef struct {
     phi_key_t *phi_key;             //  the skeleton's (service_phi_key)
     struct _outbound_t *outbound;   //  837P files for the clearinghouse (outbound.h)
     int follow_up_days;             //  default days without payer response
+    workitem_t *work;               //  its work items (the skeleton's; followup.c), NULL in unit tests
 } claims_t;
 
 //  The state of a started service (its store, outbox, config and PHI key

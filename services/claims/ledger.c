@@ -4,6 +4,7 @@
     PCN for every claim, so a list by status reads only its claims.
 */
 #include "ledger.h"
+#include "followup.h"
 #include "clock.h"
 #include "codec.h"
 
@@ -59,6 +60,10 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     int rc = store_put (self->store, txn, "claims", record->pcn, strlen (record->pcn), packed, size);
     free (packed);
     if (rc || (old_status && streq (old_status, record->status)))
+        return rc;
+    //  Every status change passes here: the follow-up item keeps step.
+    rc = followup_track (self, txn, record, old_status);
+    if (rc)
         return rc;
     if (old_status && *old_status) {
         char *key = s_status_key (old_status, record->pcn, &size);

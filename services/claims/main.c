@@ -45,6 +45,9 @@ static const store_migration_t s_migrations [] = {
     { 0 }
 };
 
+//  Its work items (follow-ups) follow the grid of the queues it keeps.
+static const service_work_t s_work = { .queues_table = "queues" };
+
 static const service_def_t s_service = {
     .name = "claims",
     .tables = s_tables,
@@ -57,6 +60,7 @@ static const service_def_t s_service = {
     .committed = s_committed,
     .store_version = CLAIMS_STORE_VERSION,
     .migrations = s_migrations,
+    .work = &s_work,
 };
 
 int

@@ -21,6 +21,7 @@
 #include "registry.h"
 #include "ledger.h"
 #include "lifecycle.h"
+#include "followup.h"
 #include "access.h"
 #include "clock.h"
 #include "codec.h"
@@ -299,13 +300,28 @@ s_follow_up (server_call_t *call)
         codec_free (record);
         record = owned;
     }
+    //  The claim's follow-up work item takes the same edits, first: a
+    //  refusal (a state it cannot move to) then leaves everything as it was.
+    uint64_t next_ms = 0;
+    if (*request->next_action_date)
+        clock_parse_iso8601 (date, &next_ms);
+    int rc = followup_edit (self, call->txn, record->pcn, call->caller->name, request->assignee, next_ms,
+                            request->note, request->state);
+    if (rc) {
+        codec_free (record);
+        if (rc != WORKITEM_REFUSED)
+            return rc;
+        return server_call_fail (call, workitem_status (self->work), "claims.FollowUp: %s",
+                                 workitem_error (self->work));
+    }
     ClaimEvent event = CLAIM_EVENT__INIT;
     event.from_status = record->status;
     event.actor = (char *) call->caller->name;
     event.reason = request->note;
-    int rc = ledger_put (self, call->txn, record, record->status);
+    rc = ledger_put (self, call->txn, record, record->status);
     if (rc == 0)
         rc = ledger_emit (self, call->txn, "followup", record, &event);
+
     if (rc == 0) {
         server_call_subject (call, record->pcn);
         server_call_reply (call, s_for_reply (record));

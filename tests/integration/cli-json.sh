@@ -110,6 +110,10 @@ pcn="$(field 0 pcn <shapes/claims-list.json)"
 shape claims-show claims show "$pcn"
 shape claims-followup claims followup "$pcn" --assign jsontest --next 2026-11-01 --note "called the payer"
 shape claims-due claims due
+shape work-list work list
+work_id="$(ctl work list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')"
+shape work-show work show "$work_id"
+shape work-note work note "$work_id" "shape check"
 shape claims-exceptions claims exceptions
 shape claims-credits claims credits
 # A paid claim by the payer's record: corrected; a denied one: voided.

@@ -14,25 +14,11 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD RCMQ_NO_BUILD=1
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-28000}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init web-security 28000
+export RCMQ_NO_BUILD=1
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/web-security.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 WEB="http://127.0.0.1:$((RCMQ_PORT_BASE + 80))"
-
-stop_deployment() { "$ROOT/scripts/run" stop >/dev/null 2>&1 || true; }
-trap 'stop_deployment; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 # get PATH [curl args...]: prints "STATUS LOCATION" of one request, headers
 # in $WORK/headers, body in $WORK/body; never follows a redirect.
@@ -125,8 +111,7 @@ got="$(signin "a long demo password")"
 [[ "$got" == "429 " ]] && ok "locked: the right password is refused too" || fail "locked user signed in: '$got'"
 
 # --- the dashboard has the user's rights, no more ---------------------------------
-"$CTL" --config "$CONF" keys add agent --role vendor-agent --team acme-billing >/dev/null
-sleep 1.5   # the keyring is re-read each second
+rcmq_grant "$CTL" "$CONF" agent vendor-agent acme-billing 2027-12-31 >/dev/null || fail "grant agent"
 url="$(link agent)"
 curl -s -o /dev/null -D "$WORK/headers" "$url"
 agent="$(session_of)"

@@ -51,6 +51,7 @@ static s_suite_t s_suites [] = {
     { "server", server_suite },
     { "queues", queues_suite },
     { "grid", grid_suite },
+    { "workitem", workitem_suite },
     { "ledger", ledger_suite },
     { "calendar", calendar_suite },
     { "sla", sla_suite },

@@ -44,6 +44,7 @@ Suite *gate_suite (void);
 Suite *server_suite (void);
 Suite *queues_suite (void);
 Suite *grid_suite (void);
+Suite *workitem_suite (void);
 Suite *ledger_suite (void);
 Suite *calendar_suite (void);
 Suite *sla_suite (void);

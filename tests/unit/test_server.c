@@ -223,6 +223,24 @@ static const server_method_t s_more_methods [] = {
     { NULL }
 };
 
+//  A service with many method tables (claims has nine: its own files', the
+//  skeleton's health and work methods): ten more, one method each, the
+//  last test.Last. The server once took eight and, in release builds,
+//  wrote the ninth over its table count.
+#define S_MANY_TABLES 10
+static const server_method_t s_many_methods [S_MANY_TABLES][2] = {
+    { { "test.Many1", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many2", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many3", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many4", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many5", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many6", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many7", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many8", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Many9", "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+    { { "test.Last",  "claims.read", NULL, s_plain, SERVER_UNSCOPED, NULL, SERVER_NO_PHI }, { NULL } },
+};
+
 //  Audit records go to table "audit" under a dense counter.
 static int
 s_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg)
@@ -287,6 +305,8 @@ s_server_actor (zsock_t *pipe, void *arg)
     s_state_t state = { 0 };
     server_t *server = server_new ("test", config->store, s_keyring_caller, keyring, s_methods, &state);
     server_add_methods (server, s_more_methods);
+    for (size_t i = 0; i < S_MANY_TABLES; i++)
+        server_add_methods (server, s_many_methods [i]);
     server_set_audit (server, s_audit, NULL);
     server_set_reply_cache (server, config->cache_bytes, config->cache_ms);
     int rc = server_bind (server, config->endpoint, config->server_cert);
@@ -530,11 +550,15 @@ START_TEST (test_dispatch)
     text = s_text (s_call (client, "test.Extra", NULL));
     ck_assert_str_eq (text, "done");
     free (text);
-    ck_assert_uint_eq (s_runs (&test), 2);
+    //  And the last of twelve tables (thirteen with the server's own).
+    text = s_text (s_call (client, "test.Last", NULL));
+    ck_assert_str_eq (text, "done");
+    free (text);
+    ck_assert_uint_eq (s_runs (&test), 3);
 
     size_t count;
     AccessEvent **audit = s_audit_read (&test, &count);
-    ck_assert_uint_eq (count, 2);
+    ck_assert_uint_eq (count, 3);
     ck_assert_str_eq (audit [0]->method, "test.Echo");
     ck_assert_str_eq (audit [0]->service, "test");
     ck_assert_str_eq (audit [0]->actor_name, "alice");
@@ -552,7 +576,7 @@ START_TEST (test_dispatch)
     MethodList *list = (MethodList *) codec_decode (&method_list__descriptor, reply->body.data, reply->body.len);
     ck_assert_ptr_nonnull (list);
     ck_assert_str_eq (list->service, "test");
-    ck_assert_uint_eq (list->n_methods, 10);
+    ck_assert_uint_eq (list->n_methods, 10 + S_MANY_TABLES);
     static const char *s_marks [][3] = {
         { "test.Echo", "unscoped", "QueueId" }, { "test.Show", "subject", "QueueId" },
         { "test.List", "list", "" }, { "test.Rebuild", "internal", "" },

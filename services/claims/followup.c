@@ -1,0 +1,134 @@
+/*  followup: see followup.h. One table says what each claim status does
+    to the claim's follow_up item.
+*/
+#include "followup.h"
+#include "ledger.h"
+#include "clock.h"
+#include "codec.h"
+
+typedef enum { FOLLOW_TRACK, FOLLOW_OPEN, FOLLOW_REOPEN, FOLLOW_DONE } s_action_t;
+
+static const struct {
+    const char *status;
+    s_action_t action;
+} s_actions [] = {
+    { "submitted",      FOLLOW_OPEN },
+    { "accepted",       FOLLOW_OPEN },
+    { "rejected",       FOLLOW_REOPEN },
+    { "paid",           FOLLOW_DONE },
+    { "partially_paid", FOLLOW_DONE },
+    { "denied",         FOLLOW_DONE },
+    { "voided",         FOLLOW_DONE },
+    { "closed",         FOLLOW_DONE },
+};
+
+static s_action_t
+s_action (const char *status)
+{
+    for (size_t i = 0; i < sizeof s_actions / sizeof s_actions [0]; i++)
+        if (streq (s_actions [i].status, status))
+            return s_actions [i].action;
+    return FOLLOW_TRACK;
+}
+
+//  The claim's open follow_up item's id into id ("" when none): 0 or an
+//  LMDB error.
+static int
+s_open_item (claims_t *self, MDB_txn *txn, const char *pcn, char *id, size_t size)
+{
+    zlistx_t *ids;
+    int rc = workitem_of_subject (self->work, txn, pcn, "follow_up", true, &ids);
+    const char *first = rc == 0? (const char *) zlistx_first (ids): NULL;
+    snprintf (id, size, "%s", first? first: "");
+    zlistx_destroy (&ids);
+    return rc;
+}
+
+//  A refusal of the model inside a consumer's or request's transaction is
+//  a bug or a bad store: the change aborts, saying why.
+static int
+s_result (claims_t *self, int rc)
+{
+    if (rc == WORKITEM_REFUSED)
+        return store_fail (self->store, "follow-up item: %s", workitem_error (self->work));
+    return rc;
+}
+
+int
+followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
+{
+    if (!self->work)
+        return 0;               //  a claims_t without work items (unit tests of the ledger)
+    if (old_status && streq (old_status, record->status))
+        return 0;
+    char id [WORKITEM_KEY_MAX];
+    int rc = s_open_item (self, txn, record->pcn, id, sizeof id);
+    if (rc)
+        return rc;
+    uint64_t now = clock_now_ms ();
+    s_action_t action = s_action (record->status);
+    if (action == FOLLOW_OPEN) {
+        int days = ledger_follow_up_days (self, record->dims? record->dims->payer_id: "");
+        uint64_t due = (record->submitted_ms? record->submitted_ms: now) + (uint64_t) days * CLOCK_MS_PER_DAY;
+        if (!*id) {
+            workitem_spec_t spec = {
+                .type = "follow_up", .subject = record->pcn, .subject_state = record->status,
+                .queue = record->dims? record->dims->queue: "", .due_ms = due,
+            };
+            return s_result (self, workitem_create (self->work, txn, &spec, "claims", now, NULL));
+        }
+        rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
+        //  A new submission starts the payer's window again.
+        if (rc == 0 && streq (record->status, "submitted"))
+            rc = workitem_set_due (self->work, txn, id, due, "claims", "resubmitted", now, NULL);
+        return s_result (self, rc);
+    }
+    if (!*id)
+        return 0;
+    rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
+    if (rc == 0 && action == FOLLOW_DONE) {
+        char note [64];
+        snprintf (note, sizeof note, "claim %s", record->status);
+        rc = workitem_set_state (self->work, txn, id, "done", "claims", note, now, NULL);
+    }
+    if (rc == 0 && action == FOLLOW_REOPEN) {
+        WorkItem *item;
+        rc = workitem_get (self->work, txn, id, &item);
+        if (rc == 0 && streq (item->state, "waiting_payer"))
+            rc = workitem_set_state (self->work, txn, id, "open", "claims", "the payer rejected the claim", now, NULL);
+        codec_free (item);
+    }
+    return s_result (self, rc);
+}
+
+int
+followup_edit (claims_t *self, MDB_txn *txn, const char *pcn, const char *actor, const char *assignee,
+               uint64_t next_action_ms, const char *note, const char *state)
+{
+    if (!self->work)
+        return 0;
+    char id [WORKITEM_KEY_MAX];
+    int rc = s_open_item (self, txn, pcn, id, sizeof id);
+    if (rc || !*id)
+        return rc;
+    uint64_t now = clock_now_ms ();
+    WorkItem *item;
+    rc = workitem_get (self->work, txn, id, &item);
+    //  The one edit that can be refused is checked before any is made.
+    char error [256];
+    if (rc == 0 && state && *state && workstate_check (item->state, state, error, sizeof error)) {
+        codec_free (item);
+        //  Through the model, so its status and message say why.
+        return workitem_set_state (self->work, txn, id, state, actor, NULL, now, NULL);
+    }
+    if (rc == 0 && assignee && *assignee && !streq (assignee, item->owner))
+        rc = workitem_assign (self->work, txn, id, assignee, actor, NULL, now, NULL);
+    if (rc == 0 && next_action_ms)
+        rc = workitem_set_due (self->work, txn, id, next_action_ms, actor, NULL, now, NULL);
+    if (rc == 0 && note && *note)
+        rc = workitem_note (self->work, txn, id, actor, note, now, NULL);
+    if (rc == 0 && state && *state)
+        rc = workitem_set_state (self->work, txn, id, state, actor, NULL, now, NULL);
+    codec_free (item);
+    return rc;
+}
