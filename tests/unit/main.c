@@ -49,6 +49,8 @@ static s_suite_t s_suites [] = {
     { "server", server_suite },
     { "queues", queues_suite },
     { "ledger", ledger_suite },
+    { "tlog", tlog_suite },
+    { "note", note_suite },
 };
 
 char *

@@ -42,6 +42,8 @@ Suite *keyring_suite (void);
 Suite *server_suite (void);
 Suite *queues_suite (void);
 Suite *ledger_suite (void);
+Suite *tlog_suite (void);
+Suite *note_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
