@@ -207,6 +207,11 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     if (s_failpoint (self, event))
         return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
                            event->stream, event->stream_seq);
+    if (self->def->each_event) {
+        int rc = self->def->each_event (store, txn, event, self->state);
+        if (rc)
+            return rc;
+    }
     return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 
