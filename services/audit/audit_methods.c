@@ -8,6 +8,7 @@
         audit.Leaves       AuditLeavesRequest -> AuditLeaves         audit.export
         audit.Proof        AuditProofRequest  -> AuditProof          audit.read
         audit.Verify       -                  -> AuditVerifyReply    audit.read
+        audit.SignManifest AuditManifestRequest -> AuditManifestSignature  audit.export
 
     A query walks the index its most selective criterion names (a
     patient's claims and its own subject, a claim, an actor), else every
@@ -433,6 +434,29 @@ s_verify (server_call_t *call)
     return rc;
 }
 
+//  The request's own record names the hash as its subject, so who had
+//  which manifest signed is in the log.
+static int
+s_sign_manifest (server_call_t *call)
+{
+    AuditManifestRequest *request = (AuditManifestRequest *) call->body;
+    if (request->sha256.len != crypto_hash_sha256_BYTES)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "audit.SignManifest: sha256 is %zu bytes, not 32", request->sha256.len);
+    char hex [2 * crypto_hash_sha256_BYTES + 1], text [256], error [256];
+    sodium_bin2hex (hex, sizeof hex, request->sha256.data, request->sha256.len);
+    snprintf (text, sizeof text, "%s export manifest\nsha256 %s\n", auditlog_origin (s_log (call)), hex);
+    char *note = auditlog_sign (s_log (call), text, error, sizeof error);
+    if (!note)
+        return server_call_fail (call, STATUS__INTERNAL, "audit.SignManifest: %s", error);
+    server_call_subject (call, hex);
+    AuditManifestSignature reply = AUDIT_MANIFEST_SIGNATURE__INIT;
+    reply.note = note;
+    server_call_reply (call, &reply);
+    free (note);
+    return 0;
+}
+
 const server_method_t audit_methods [] = {
     { "audit.Key",         "audit.read",   NULL,                               s_key,         SERVER_INTERNAL, NULL },
     { "audit.Checkpoints", "audit.read",   NULL,                               s_checkpoints, SERVER_INTERNAL, NULL },
@@ -440,5 +464,6 @@ const server_method_t audit_methods [] = {
     { "audit.Leaves",      "audit.export", &audit_leaves_request__descriptor,  s_leaves,      SERVER_INTERNAL, NULL },
     { "audit.Proof",       "audit.read",   &audit_proof_request__descriptor,   s_proof,       SERVER_INTERNAL, NULL },
     { "audit.Verify",      "audit.read",   NULL,                               s_verify,      SERVER_INTERNAL, NULL },
+    { "audit.SignManifest", "audit.export", &audit_manifest_request__descriptor, s_sign_manifest, SERVER_INTERNAL, NULL },
     { NULL }
 };

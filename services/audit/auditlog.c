@@ -139,6 +139,12 @@ auditlog_destroy (auditlog_t **self_p)
     }
 }
 
+char *
+auditlog_sign (auditlog_t *self, const char *text, char *error, size_t error_size)
+{
+    return note_sign (self->signer, text, error, error_size);
+}
+
 const char      *auditlog_verifier_key (auditlog_t *self) { return self->verifier_key; }
 const char      *auditlog_origin (auditlog_t *self)       { return self->origin; }
 note_verifier_t *auditlog_verifier (auditlog_t *self)     { return self->verifier; }

@@ -49,6 +49,8 @@ int         auditlog_checkpoint (auditlog_t *self);
 //  gets the reason it does not hold ("" when it does). 0 or an LMDB error.
 int         auditlog_check_published (auditlog_t *self, MDB_txn *txn, char *why, size_t why_size);
 
+//  A note of text signed with audit's key (free it), or NULL with error.
+char       *auditlog_sign (auditlog_t *self, const char *text, char *error, size_t error_size);
 const char *auditlog_verifier_key (auditlog_t *self);
 const char *auditlog_origin (auditlog_t *self);
 note_verifier_t *auditlog_verifier (auditlog_t *self);
