@@ -349,6 +349,20 @@ main (int argc, char *argv [])
     uint64_t expected = 0, lines = 0, unsealed = 0, previous = UINT64_MAX;
     size_t next_checkpoint = 0;
     bool order_broken = false;
+    //  Every line's index first, to tell a reordering from a deletion.
+    uint64_t *indexes = NULL;
+    size_t n_indexes = 0;
+    if (records) {
+        char *copy = strdup ((const char *) zchunk_data (records)), *at = NULL;
+        for (char *row = strtok_r (copy, "\n", &at); row; row = strtok_r (NULL, "\n", &at)) {
+            json_t *line = json_loads (row, 0, NULL);
+            indexes = (uint64_t *) realloc (indexes, (n_indexes + 1) * sizeof (uint64_t));
+            indexes [n_indexes++] = (uint64_t) json_integer_value (json_object_get (line, "index"));
+            json_decref (line);
+        }
+        free (copy);
+    }
+    bool root_failed = false;
     char *save = NULL;
     char *text = records? (char *) zchunk_data (records): NULL;
     for (char *row = text? strtok_r (text, "\n", &save): NULL; row; row = strtok_r (NULL, "\n", &save)) {
@@ -362,12 +376,22 @@ main (int argc, char *argv [])
         }
         uint64_t index = (uint64_t) json_integer_value (index_json);
         if (full && index != expected && !order_broken) {
-            if (index > expected)
+            //  Where the record that belongs here is tells a reordering
+            //  (it is further down) from a deletion (it is nowhere after).
+            uint64_t found_at = 0;
+            for (size_t i = (size_t) lines; i < n_indexes && !found_at; i++)
+                if (indexes [i] == expected)
+                    found_at = (uint64_t) i + 1;
+            if (index < expected)
+                s_fail ("line %" PRIu64 " holds record %" PRIu64 " where record %" PRIu64 " belongs "
+                        "(inserted)", lines, index, expected);
+            else
+            if (found_at)
+                s_fail ("line %" PRIu64 " holds record %" PRIu64 " where record %" PRIu64 " belongs; that "
+                        "record is on line %" PRIu64 " (reordered)", lines, index, expected, found_at);
+            else
                 s_fail ("record %" PRIu64 " is missing: line %" PRIu64 " holds record %" PRIu64 " (deleted)",
                         expected, lines, index);
-            else
-                s_fail ("line %" PRIu64 " holds record %" PRIu64 " where record %" PRIu64 " belongs "
-                        "(inserted or reordered)", lines, index, expected);
             order_broken = true;        //  the tree below names the range
         }
         expected++;
@@ -389,9 +413,14 @@ main (int argc, char *argv [])
                     continue;       //  size 0, or already passed
                 tlog_hash_t root;
                 tlog_root_with (tlog_mem_read, tree, count, root);
-                if (memcmp (root, checkpoint->root, TLOG_HASH_SIZE) != 0)
+                //  The first checkpoint that fails names the range; every
+                //  later one fails with it and says nothing more.
+                if (memcmp (root, checkpoint->root, TLOG_HASH_SIZE) != 0 && !root_failed) {
                     s_fail ("checkpoint %s: the records 0 to %" PRIu64 " do not give its root: one of them "
-                            "was changed, inserted, deleted or moved", checkpoint->name, count - 1);
+                            "was changed, inserted, deleted or moved (and so every later checkpoint fails)",
+                            checkpoint->name, count - 1);
+                    root_failed = true;
+                }
             }
             if (last && count > last->size)
                 unsealed++;
@@ -426,12 +455,14 @@ main (int argc, char *argv [])
         free (leaf);
         json_decref (line);
     }
+    free (indexes);
     if (full && last) {
         uint64_t count = tlog_mem_size (tree);
         if (count < last->size)
             s_fail ("the export ends after %" PRIu64 " records; checkpoint %s seals %" PRIu64 " (truncated)",
                     count, last->name, last->size);
-        else {
+        else
+        if (!root_failed) {
             //  Each checkpoint is a prefix of the next: their consistency
             //  proofs, as a client that saw only them would check.
             for (size_t i = 1; i < n_checkpoints; i++) {
