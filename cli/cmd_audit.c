@@ -18,7 +18,9 @@
     and nothing of rcmq's running: records.jsonl (one record a line: index,
     leaf = base64 of the exact bytes hashed, leaf_hash, the record's fields;
     with --member-id or --from/--to also `proof`, its inclusion proof
-    against the checkpoint the folder carries), checkpoints/NNNNNNNNNN.checkpoint
+    against the checkpoint the folder carries), registry.json (a whole
+    log's export only: the access registry's identities, each one's
+    request history, the access review), checkpoints/NNNNNNNNNN.checkpoint
     (the signed notes), verifier.key, manifest.json (kind, range, files
     with size and SHA-256) and manifest.sig (audit's signed note over the
     manifest's SHA-256).
@@ -29,6 +31,7 @@
 #include "files.h"
 #include "tlog.h"
 #include "audit.pb-c.h"
+#include "access.pb-c.h"
 
 #include <sodium.h>
 #include <sys/stat.h>
@@ -397,6 +400,58 @@ s_export_line (zchunk_t *out, uint64_t index, const uint8_t *leaf, size_t size, 
     codec_free (record);
 }
 
+//  registry.json of a whole-log export: every identity of the access
+//  registry, each one's history of requests, and the access review as it
+//  stands (rcmq-audit's access.* methods, as `rcmqctl access` reads them).
+static int
+s_export_registry (ctl_t *ctl, s_export_t *export)
+{
+    json_t *identities = json_array (), *history = json_object ();
+    char *after = strdup ("");
+    int rc = CTL_OK;
+    while (rc == CTL_OK) {
+        IdentityListRequest request = IDENTITY_LIST_REQUEST__INIT;
+        request.after = after;
+        IdentityList *list;
+        rc = ctl_call (ctl, "audit", "access.List", &request, &identity_list__descriptor, (void **) &list);
+        if (rc != CTL_OK)
+            break;
+        for (size_t i = 0; i < list->n_identities && rc == CTL_OK; i++) {
+            json_array_append_new (identities, pbjson_message (&list->identities [i]->base));
+            AccessSubject subject = ACCESS_SUBJECT__INIT;
+            subject.name = list->identities [i]->name;
+            AccessHistory *past;
+            rc = ctl_call (ctl, "audit", "access.History", &subject, &access_history__descriptor, (void **) &past);
+            if (rc == CTL_OK) {
+                json_object_set_new (history, subject.name, pbjson_message (&past->base));
+                codec_free (past);
+            }
+        }
+        free (after);
+        after = strdup (list->next_after);
+        codec_free (list);
+        if (!*after)
+            break;
+    }
+    free (after);
+    AccessOutcome *review = NULL;
+    if (rc == CTL_OK)
+        rc = ctl_call (ctl, "audit", "access.ReviewStatus", NULL, &access_outcome__descriptor, (void **) &review);
+    if (rc == CTL_OK) {
+        json_t *root = json_pack ("{s:o, s:o, s:o}", "identities", identities, "history", history,
+                                  "review", review->review? pbjson_message (&review->review->base): json_null ());
+        identities = history = NULL;
+        char *text = json_dumps (root, JSON_INDENT (2) | JSON_SORT_KEYS);
+        rc = s_export_file (export, "registry.json", text, strlen (text));
+        free (text);
+        json_decref (root);
+    }
+    codec_free (review);
+    json_decref (identities);
+    json_decref (history);
+    return rc;
+}
+
 static int
 s_export (ctl_t *ctl, ctl_args_t *args)
 {
@@ -527,6 +582,8 @@ s_export (ctl_t *ctl, ctl_args_t *args)
     zlistx_destroy (&indexes);
     if (rc == CTL_OK)
         rc = s_export_file (&export, "records.jsonl", zchunk_data (lines), zchunk_size (lines));
+    if (rc == CTL_OK && full)
+        rc = s_export_registry (ctl, &export);
     if (rc == CTL_OK) {
         char *text = zsys_sprintf ("%s\n", key->verifier_key);
         rc = s_export_file (&export, "verifier.key", text, strlen (text));
