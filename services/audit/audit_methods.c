@@ -231,7 +231,8 @@ s_query (server_call_t *call)
     AuditQueryReply reply = AUDIT_QUERY_REPLY__INIT;
     bool more = false;
     if (rc == 0 && indexed) {
-        qsort (list.items, list.count, sizeof (uint64_t), s_compare);
+        if (list.count)
+            qsort (list.items, list.count, sizeof (uint64_t), s_compare);
         for (size_t i = 0; i < list.count && !more && rc == 0; i++)
             if ((!has_after || list.items [i] > after) && (i == 0 || list.items [i] != list.items [i - 1]))
                 rc = s_consider (call, query, list.items [i], &reply, limit, &more);

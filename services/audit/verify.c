@@ -297,8 +297,8 @@ main (int argc, char *argv [])
     }
 
     //  3. The checkpoints, in the order of their numbers
-    s_checkpoint_t checkpoints [4096];
-    size_t n_checkpoints = 0;
+    s_checkpoint_t *checkpoints = NULL;
+    size_t n_checkpoints = 0, checkpoints_size = 0;
     char *checkpoints_dir = zsys_sprintf ("%s/checkpoints", dir);
     zdir_t *folder = zdir_new (checkpoints_dir, NULL);
     zstr_free (&checkpoints_dir);
@@ -306,8 +306,10 @@ main (int argc, char *argv [])
     for (zfile_t *file = files? (zfile_t *) zlist_first (files): NULL; file; file = (zfile_t *) zlist_next (files)) {
         const char *name = strrchr (zfile_filename (file, NULL), '/');
         name = name? name + 1: zfile_filename (file, NULL);
-        if (n_checkpoints == sizeof checkpoints / sizeof checkpoints [0])
-            break;
+        if (n_checkpoints == checkpoints_size) {
+            checkpoints_size = checkpoints_size? checkpoints_size * 2: 256;
+            checkpoints = (s_checkpoint_t *) realloc (checkpoints, checkpoints_size * sizeof (s_checkpoint_t));
+        }
         char listed [128];
         snprintf (listed, sizeof listed, "checkpoints/%s", name);
         bool in_manifest = false;
@@ -328,7 +330,8 @@ main (int argc, char *argv [])
     }
     zlist_destroy (&files);
     zdir_destroy (&folder);
-    qsort (checkpoints, n_checkpoints, sizeof checkpoints [0], s_checkpoint_compare);
+    if (n_checkpoints)
+        qsort (checkpoints, n_checkpoints, sizeof checkpoints [0], s_checkpoint_compare);
     for (size_t i = 1; i < n_checkpoints; i++)
         if (checkpoints [i].size < checkpoints [i - 1].size)
             s_fail ("checkpoints %s (size %" PRIu64 ") then %s (size %" PRIu64 "): the log went back "
@@ -516,6 +519,7 @@ main (int argc, char *argv [])
     if (s_report.failures == 0)
         s_ok ("%" PRIu64 " records verify (%s)", lines, full? "the whole log recomputed": "inclusion proofs");
     printf ("%s: %d failure(s)\n", s_report.failures? "FAILED": "VERIFIED", s_report.failures);
+    free (checkpoints);
     tlog_mem_destroy (&tree);
     zchunk_destroy (&records);
     zchunk_destroy (&manifest_file);
