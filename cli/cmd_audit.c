@@ -98,6 +98,18 @@ s_record_json (uint64_t index, const AuditRecord *record)
     for (size_t i = 0; access && i < access->n_subjects; i++)
         json_array_append_new (subjects, json_string (access->subjects [i]));
     json_object_set_new (object, "subjects", subjects);
+    //  A field the AccessEvent gains later (the PHI fields a reply held,
+    //  say) shows up here without a change: every field this function does
+    //  not set under its own name is added as pbjson renders it.
+    if (access) {
+        json_t *all = pbjson_message (&access->base);
+        const char *name;
+        json_t *value;
+        json_object_foreach (all, name, value)
+            if (!json_object_get (object, name) && strcmp (name, "actor_name") && strcmp (name, "time_ms"))
+                json_object_set (object, name, value);
+        json_decref (all);
+    }
     if (!access && record->payload_sha256.len) {
         char hex [65];
         sodium_bin2hex (hex, sizeof hex, record->payload_sha256.data, record->payload_sha256.len);
