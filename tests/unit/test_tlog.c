@@ -3,7 +3,9 @@
     (the 8-leaf tree: its roots at every size, inclusion proofs and
     consistency proofs); the store's tree against the in-memory one for
     every proof of every size up to 70 leaves, each verified by the RFC
-    9162 client algorithms; and proofs that must not verify.
+    9162 client algorithms; proofs that must not verify; and each kind of
+    tampering with a small sealed log (modified, inserted, deleted,
+    reordered, forked, rolled back).
 */
 #include "suites.h"
 #include "tlog.h"
@@ -302,6 +304,65 @@ START_TEST (test_stored_index_dense)
 }
 END_TEST
 
+//  The root of a log of leaves "leaf 0" ... given by their numbers, in
+//  order (a tampered copy of the log).
+static void
+s_root_of (const int *numbers, size_t count, tlog_hash_t root)
+{
+    tlog_mem_t *tree = tlog_mem_new ();
+    for (size_t i = 0; i < count; i++) {
+        char leaf [32];
+        int length = snprintf (leaf, sizeof leaf, "leaf %d", numbers [i]);
+        tlog_hash_t hash;
+        tlog_leaf_hash (leaf, (size_t) length, hash);
+        tlog_mem_append_hash (tree, hash);
+    }
+    tlog_root_with (tlog_mem_read, tree, count, root);
+    tlog_mem_destroy (&tree);
+}
+
+//  Every kind of tampering with a small sealed log changes the root at the
+//  checkpoint's size, or leaves the log short of it; and a log that grew
+//  honestly proves itself an extension of the checkpoint, where a changed
+//  prefix cannot.
+START_TEST (test_tamper_kinds)
+{
+    const int honest [] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+    tlog_hash_t sealed, root;
+    s_root_of (honest, 10, sealed);
+    const struct { const char *what; int numbers [11]; size_t count; } cases [] = {
+        { "modified",  { 0, 1, 2, 3, 99, 5, 6, 7, 8, 9 }, 10 },
+        { "inserted",  { 0, 1, 2, 3, 4, 4, 5, 6, 7, 8, 9 }, 11 },
+        { "deleted",   { 0, 1, 2, 3, 5, 6, 7, 8, 9, 10 }, 10 },
+        { "reordered", { 0, 1, 2, 3, 5, 4, 6, 7, 8, 9 }, 10 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        s_root_of (cases [i].numbers, 10, root);
+        ck_assert_msg (memcmp (root, sealed, TLOG_HASH_SIZE) != 0, "%s log gives the sealed root", cases [i].what);
+    }
+    //  Truncated: the log is shorter than what the checkpoint seals.
+    tlog_mem_t *tree = tlog_mem_new ();
+    for (int i = 0; i < 12; i++) {
+        char leaf [32];
+        int length = snprintf (leaf, sizeof leaf, "leaf %d", i);
+        tlog_hash_t hash;
+        tlog_leaf_hash (leaf, (size_t) length, hash);
+        tlog_mem_append_hash (tree, hash);
+    }
+    tlog_hash_t proof [TLOG_PROOF_MAX], grown;
+    size_t count;
+    tlog_root_with (tlog_mem_read, tree, 12, grown);
+    ck_assert_int_eq (tlog_consistency_with (tlog_mem_read, tree, 10, 12, proof, &count), 0);
+    ck_assert (tlog_verify_consistency (10, 12, proof, count, sealed, grown));
+    //  A fork: the same proof against a prefix that was changed.
+    s_root_of (cases [0].numbers, 10, root);
+    ck_assert (!tlog_verify_consistency (10, 12, proof, count, root, grown));
+    //  A rollback: a checkpoint of 12 is no extension of one of 10 read backwards.
+    ck_assert (!tlog_verify_consistency (12, 10, proof, count, grown, sealed));
+    tlog_mem_destroy (&tree);
+}
+END_TEST
+
 Suite *
 tlog_suite (void)
 {
@@ -313,6 +374,7 @@ tlog_suite (void)
     tcase_add_test (tc, test_vector_consistency);
     tcase_add_test (tc, test_store_matches_memory);
     tcase_add_test (tc, test_stored_index_dense);
+    tcase_add_test (tc, test_tamper_kinds);
     suite_add_tcase (suite, tc);
     return suite;
 }
