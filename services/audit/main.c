@@ -1,4 +1,5 @@
-/*  rcmq-audit: the transparency log of every event and request, checkpoints and the access registry.
+/*  rcmq-audit: the transparency log of every event and request, its
+    signed checkpoints, and the access registry.
 
     This file wires the service into the common skeleton (common/service.h):
     its store, the streams it consumes, its request methods. What it does
@@ -9,9 +10,9 @@
 #include "audit_methods.h"
 
 static const char *const s_tables [] = { AUDIT_TABLES, NULL };
-//  The streams this service applies, in the order DESIGN §1 lists them:
-//  their offsets are kept exactly once, and its event table joins here as
-//  its domain effects are built.
+//  Every stream there is (DESIGN §1: audit consumes every stream), each of
+//  whose events becomes a leaf of the log; a new stream joins this list
+//  with the service that publishes it.
 static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", "access", "audit", NULL };
 
 //  Every event of every stream is a leaf of the log (auditlog.h).
