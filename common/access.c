@@ -12,6 +12,14 @@
     them to their own team), access.approve and access.review for admins
     (through "*"). "*.read" includes phi.read, but the mask table gives a
     leader no PHI field: what a role sees is the smaller of the two.
+
+    queue.grid changes a queue's responsibility grid and contacts
+    (docs/work-items.md): admins, internal leads (queue.*) and vendor
+    leads, whom intake's queue_grid.c narrows to who gets new items of
+    their own team's work and the vendor side's contacts. contacts.read
+    (whom to call about a queue) is every working role's, agents' too,
+    who do not read queue set-up (queue.read); compliance and leaders
+    have it through "*.read".
 */
 #include "access.h"
 
@@ -27,15 +35,17 @@ static const s_role_t s_roles [] = {
     { "admin",           false, { "*", NULL } },
     { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.export", NULL } },
     { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
-    { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "claims.*", "denials.*",
-                                  "inquiry.*", "metrics.read", "phi.read", "phi.bulk",
+    { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "contacts.read", "claims.*",
+                                  "denials.*", "inquiry.*", "metrics.read", "phi.read", "phi.bulk",
                                   "access.request", "access.revoke", "access.confirm", NULL } },
     { "internal-biller", false, { "health.read", "intake.submit", "intake.read", "queue.read",
-                                  "claims.*", "denials.*", "inquiry.*", "phi.read", NULL } },
-    { "vendor-lead",     true,  { "health.read", "queue.read", "intake.read", "claims.*", "denials.*",
-                                  "inquiry.*", "metrics.read", "phi.read", "access.confirm", NULL } },
-    { "vendor-agent",    true,  { "health.read", "intake.read", "claims.read", "claims.work", "denials.read",
-                                  "denials.work", "inquiry.read", "inquiry.work", "phi.read", NULL } },
+                                  "contacts.read", "claims.*", "denials.*", "inquiry.*", "phi.read", NULL } },
+    { "vendor-lead",     true,  { "health.read", "queue.read", "queue.grid", "contacts.read", "intake.read",
+                                  "claims.*", "denials.*", "inquiry.*", "metrics.read", "phi.read",
+                                  "access.confirm", NULL } },
+    { "vendor-agent",    true,  { "health.read", "intake.read", "contacts.read", "claims.read", "claims.work",
+                                  "denials.read", "denials.work", "inquiry.read", "inquiry.work", "phi.read",
+                                  NULL } },
     { "service",         false, { "health.read", "broker.read", NULL } },
 };
 

@@ -9,6 +9,8 @@
         inbox.c       the watched inbox directory
         dimensions.c  payer group, location, service line of a claim
         methods.c     the request methods (intake.*, queue.*)
+        queue_grid.c  queue.GridSet, Grid, ContactsSet, Contacts: the
+                      responsibility grid and contacts (common/grid.h)
         upload.c      files sent in chunks, prepared off the loop
         apply.c       a prepared batch applied in steps, invisible until
                       its flip; a pending batch finished or undone at start

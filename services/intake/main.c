@@ -19,6 +19,7 @@
 #include "apply.h"
 #include "inbox.h"
 #include "methods.h"
+#include "queue_grid.h"
 #include "upload.h"
 
 static const char *const s_tables [] = { INTAKE_TABLES, NULL };
@@ -32,6 +33,7 @@ static int
 s_start (service_t *service)
 {
     service_add_methods (service, upload_methods);
+    service_add_methods (service, queue_grid_methods);
     service_kick (service);
     return inbox_start ((intake_t *) service_state (service), service_loop (service));
 }

@@ -7,6 +7,7 @@
         queue.SetPhase         QueuePhaseRequest -> Queue      queue.write
         queue.List             -> QueueList                    queue.read
         queue.Show             QueueId -> Queue                queue.read
+        (queue.GridSet, Grid, ContactsSet, Contacts: queue_grid.c)
 
     Scope (DESIGN §4, marks in server.h): vendor roles see rejections and
     queues only of queues in pilot or vendor phase with their team
@@ -183,7 +184,7 @@ s_queue_create (server_call_t *call)
     if (!*queue->phase)
         codec_set_text (&queue->phase, "internal");     //  a new queue starts in house
     char error [256];
-    if (queues_validate (queue, error, sizeof error))
+    if (queues_validate_new (queue, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.Create: %s", error);
     Queue *existing = queues_get (intake->queues, call->txn, queue->id);
     if (existing) {

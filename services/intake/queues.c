@@ -93,6 +93,20 @@ queues_validate (const Queue *queue, char *error, size_t size)
 }
 
 int
+queues_validate_new (const Queue *queue, char *error, size_t size)
+{
+    if (queues_validate (queue, error, size))
+        return -1;
+    if (queue->n_grid || queue->n_contacts) {
+        snprintf (error, size, "queue %s: set its grid and contacts once it exists (queue.GridSet and"
+                  " queue.ContactsSet check the people they name: rcmqctl queue grid set, queue contacts --set)",
+                  queue->id);
+        return -1;
+    }
+    return 0;
+}
+
+int
 queues_put (queues_t *self, MDB_txn *txn, const Queue *queue, const char *actor, const char *change)
 {
     int rc = store_put_message (self->store, txn, "queues", queue->id, queue);

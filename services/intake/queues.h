@@ -29,6 +29,10 @@ void         queues_reload (queues_t *self);
 
 //  Checks a definition; 0, or -1 with the reason in error.
 int          queues_validate (const Queue *queue, char *error, size_t size);
+//  The same for a queue being created: it also carries no grid and no
+//  contacts, which name people and are set one checked change at a time
+//  (queue_grid.c).
+int          queues_validate_new (const Queue *queue, char *error, size_t size);
 //  Writes a queue inside txn and appends queue.changed. Returns 0 or an
 //  LMDB error.
 int          queues_put (queues_t *self, MDB_txn *txn, const Queue *queue,

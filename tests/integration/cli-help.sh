@@ -121,6 +121,17 @@ expect "--interval fortnight: expected one of day, week, month" "a trend interva
 expect "PHASE later: expected one of internal, pilot, vendor" "a queue phase that does not exist" queue phase q-x later
 expect "--phase later: expected one of internal, pilot, vendor" "queue create with a phase that does not exist" \
     queue create q-x --phase later
+expect "TYPE followup: expected one of follow_up, documentation_request, denial, inquiry, action, default" \
+    "a grid work type that does not exist lists the types" queue grid set q-x followup --lead lena
+expect "nothing to change" "a grid change that names nothing" queue grid set q-x follow_up
+expect "levels are 1 to 3" "four escalation levels" queue grid set q-x follow_up --escalate a,b,c,d
+expect "--assignee or --pool, not both" "an assignee and a pool" queue grid set q-x follow_up --assignee a --pool b,c
+expect "--lead changes the grid" "a grid option without set" queue grid q-x --lead lena
+expect "--set weekend: expected one of routine, urgent, downtime, patient" "a contact topic that does not exist" \
+    queue contacts q-x --set weekend --side internal --name lena
+expect "--side offshore: expected one of internal, vendor" "a contact side that does not exist" \
+    queue contacts q-x --set urgent --side offshore --name lena
+expect "--side internal or --side vendor is required" "a contact without a side" queue contacts q-x --set urgent --name lena
 expect "SEQ 0: expected a whole number from 1" "a dead-letter seq of 0" deadletter skip metrics intake 0 --reason r
 expect "SEQ -1: expected a whole number from 1" "a negative dead-letter seq" deadletter skip metrics intake --reason r -- -1
 expect "SERVICE billing: expected one of intake, claims, denials, inquiry, audit, metrics" "an unknown service" \

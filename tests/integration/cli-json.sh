@@ -89,6 +89,11 @@ shape queue-create queue create q-json --payer-groups medicare --owner-team inte
 shape queue-phase queue phase q-json internal
 shape queue-show queue show q-json
 shape queue-list queue list
+# The responsibility grid and contacts (issue 15): admin and jsontest are users.
+shape queue-grid-set queue grid set q-json default --lead admin --escalate ,jsontest --sla standard
+shape queue-grid queue grid q-json
+shape queue-contacts-set queue contacts q-json --set urgent --side internal --name admin
+shape queue-contacts queue contacts q-json
 shape intake-submit intake submit claims.837
 batch="$(field batch_id <shapes/intake-submit.json)"
 shape intake-batch intake batch "$batch"

@@ -48,9 +48,12 @@ static s_suite_t s_suites [] = {
     { "keyring", keyring_suite },
     { "server", server_suite },
     { "queues", queues_suite },
+    { "grid", grid_suite },
     { "ledger", ledger_suite },
     { "tlog", tlog_suite },
     { "note", note_suite },
+    { "calendar", calendar_suite },
+    { "sla", sla_suite },
 };
 
 char *

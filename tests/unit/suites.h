@@ -41,9 +41,12 @@ Suite *phi_claim_suite (void);
 Suite *keyring_suite (void);
 Suite *server_suite (void);
 Suite *queues_suite (void);
+Suite *grid_suite (void);
 Suite *ledger_suite (void);
 Suite *tlog_suite (void);
 Suite *note_suite (void);
+Suite *calendar_suite (void);
+Suite *sla_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.

@@ -188,6 +188,40 @@ START_TEST (test_validate)
 }
 END_TEST
 
+//  A queue being created carries no grid and no contacts: they name
+//  people, which only queue.GridSet / ContactsSet check. A stored queue
+//  with them is still a valid definition (queue.SetPhase revalidates it).
+START_TEST (test_validate_new)
+{
+    s_queue_t q;
+    Queue *queue = s_queue (&q, "q1", "internal", "ar", "", "", "", "", "", 0);
+    char error [256] = "";
+    ck_assert_msg (queues_validate_new (queue, error, sizeof error) == 0, "%s", error);
+    GridEntry row = GRID_ENTRY__INIT;
+    row.work_type = "follow_up";
+    row.lead = "someone";
+    GridEntry *rows [] = { &row };
+    queue->grid = rows;
+    queue->n_grid = 1;
+    ck_assert_int_eq (queues_validate_new (queue, error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "queue q1: set its grid and contacts once it exists"), "'%s'", error);
+    ck_assert_int_eq (queues_validate (queue, error, sizeof error), 0);
+    queue->grid = NULL;
+    queue->n_grid = 0;
+    Contact contact = CONTACT__INIT;
+    contact.topic = "urgent";
+    contact.side = "internal";
+    contact.name = "someone";
+    Contact *contacts [] = { &contact };
+    queue->contacts = contacts;
+    queue->n_contacts = 1;
+    ck_assert_int_eq (queues_validate_new (queue, error, sizeof error), -1);
+    queue->contacts = NULL;
+    queue->n_contacts = 0;
+    s_queue_free (&q);
+}
+END_TEST
+
 //  The default queue is made once, with its queue.changed event; a
 //  change is seen by routing only once reloaded (committed).
 START_TEST (test_default_and_events)
@@ -318,6 +352,7 @@ queues_suite (void)
     Suite *suite = suite_create ("queues");
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_validate);
+    tcase_add_test (tc, test_validate_new);
     tcase_add_test (tc, test_default_and_events);
     tcase_add_test (tc, test_route);
     suite_add_tcase (suite, tc);

@@ -1,0 +1,354 @@
+/*  queue_grid: the responsibility grid and contacts of intake's queues
+    (issue 15; docs/work-items.md "Responsibility grid"), as one table.
+
+        queue.GridSet      QueueGridSetRequest -> GridList       queue.grid
+        queue.Grid         QueueGridRequest -> GridList          queue.read
+        queue.ContactsSet  QueueContactsSetRequest -> QueueContacts  queue.grid
+        queue.Contacts     QueueId -> QueueContacts               contacts.read
+
+    A change edits the stored queue with common/grid's checked edits and
+    writes it back through queues_put, which appends queue.changed (change
+    "grid" or "contacts") to the outbox in the same transaction: claims and
+    every other holder of the queue see the grid the moment they see the
+    change. A refused change writes nothing (the handler fails before its
+    first write); the server records it as every request.
+
+    Who may change what. queue.grid is held by admins, internal leads and
+    vendor leads. An internal caller changes any field of any queue. A
+    vendor lead (scoped to its queues by the server before the handler
+    runs) changes only who gets new items -- assignee or pool -- of a type
+    its team owns now, naming people of its own team, and only the vendor
+    side's contacts: teams, leads, escalation and SLA are the practice's
+    control over its outsourced work. Every name must be a known user (the
+    server's keyring; a service key is not a person).
+
+    Reading contacts is contacts.read, which vendor agents hold too (whom
+    to call about a queue they work), while the grid is queue set-up
+    (queue.read).
+*/
+#include "queue_grid.h"
+#include "access.h"
+#include "clock.h"
+#include "codec.h"
+#include "grid.h"
+
+#include <assert.h>
+
+static intake_t *
+s_intake (server_call_t *call)
+{
+    return (intake_t *) service_state ((service_t *) call->state);
+}
+
+//  The user a request names, or NULL (the call failed) when no key holds
+//  the name or it is a service's. A vendor caller names only its own team.
+static const identity_t *
+s_user (server_call_t *call, const char *what, const char *name)
+{
+    const identity_t *user = keyring_find_name (server_keyring (call->server), name);
+    if (!user || streq (user->role, "service")) {
+        server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                          "%s: %s '%s' is no user (a person must hold a key: rcmqctl keys list)",
+                          call->request->method, what, name);
+        return NULL;
+    }
+    const char *team = access_scope_team (call->caller);
+    if (team && !streq (user->team, team)) {
+        server_call_fail (call, STATUS__PERMISSION_DENIED, "%s: %s '%s' is of team %s; role '%s' names only people of %s",
+                          call->request->method, what, name, user->team, call->caller->role, team);
+        return NULL;
+    }
+    return user;
+}
+
+//  True when every person the change names is a user (else the call failed).
+static bool
+s_users_known (server_call_t *call, const GridEntry *change)
+{
+    if (*change->assignee && !s_user (call, "assignee", change->assignee))
+        return false;
+    for (size_t i = 0; i < change->n_pool; i++)
+        if (*change->pool [i] && !s_user (call, "pool member", change->pool [i]))
+            return false;
+    if (*change->lead && !s_user (call, "lead", change->lead))
+        return false;
+    for (size_t i = 0; i < change->n_escalate; i++)
+        if (*change->escalate [i] && !s_user (call, "escalation contact", change->escalate [i]))
+            return false;
+    return true;
+}
+
+//  False (the call failed) when a vendor caller's change reaches past who
+//  gets new items of its own team's work.
+static bool
+s_vendor_may (server_call_t *call, const Queue *queue, const QueueGridSetRequest *request)
+{
+    const char *team = access_scope_team (call->caller);
+    if (!team)
+        return true;
+    const GridEntry *change = request->entry;
+    bool beyond = *change->team || *change->lead || change->n_escalate || *change->sla_policy;
+    for (size_t i = 0; i < request->n_clear; i++)
+        beyond = beyond || !(streq (request->clear [i], "assignee") || streq (request->clear [i], "pool"));
+    if (beyond) {
+        server_call_fail (call, STATUS__PERMISSION_DENIED,
+                          "queue.GridSet: role '%s' sets only the assignee or pool of its team's work"
+                          " (team, lead, escalation and SLA are the practice's: an internal lead or admin)",
+                          call->caller->role);
+        return false;
+    }
+    grid_entry_t now;
+    if (grid_resolve (queue, change->work_type, &now)) {
+        //  The default row speaks for every type, the practice's too.
+        server_call_fail (call, STATUS__PERMISSION_DENIED, "queue.GridSet: %s of queue %s is the practice's;"
+                          " role '%s' sets a work type its team owns", change->work_type, queue->id,
+                          call->caller->role);
+        return false;
+    }
+    if (!streq (now.team, team)) {
+        server_call_fail (call, STATUS__PERMISSION_DENIED, "queue.GridSet: %s of queue %s is %s's work now, not %s's",
+                          change->work_type, queue->id, now.team, team);
+        return false;
+    }
+    return true;
+}
+
+//  A resolved row with the storage its strings point into: one block, so
+//  a list of them frees row by row.
+typedef struct {
+    GridRow row;                //  first: the block is freed through it
+    grid_entry_t entry;
+    char *pool [GRID_POOL_MAX];
+    char *escalate [GRID_LEVELS];
+} s_row_t;
+
+//  Appends the queue's rows, one per work type, as grid_resolve gives them.
+static void
+s_add_rows (GridList *list, const Queue *queue)
+{
+    for (size_t t = 0; grid_work_types [t]; t++) {
+        s_row_t *block = (s_row_t *) zmalloc (sizeof (s_row_t));
+        grid_entry_t *entry = &block->entry;
+        grid_resolve (queue, grid_work_types [t], entry);
+        GridRow *row = &block->row;
+        grid_row__init (row);
+        row->queue = queue->id;
+        row->phase = queue->phase;
+        row->work_type = (char *) grid_work_types [t];
+        row->team = entry->team;
+        row->assignee = entry->assignee;
+        row->lead = entry->lead;
+        row->sla_policy = entry->sla_policy;
+        row->pool = block->pool;
+        row->n_pool = entry->n_pool;
+        for (size_t i = 0; i < entry->n_pool; i++)
+            block->pool [i] = entry->pool [i];
+        row->escalate = block->escalate;
+        row->n_escalate = GRID_LEVELS;
+        for (size_t i = 0; i < GRID_LEVELS; i++)
+            block->escalate [i] = entry->escalate [i];
+        list->rows = (GridRow **) realloc (list->rows, (list->n_rows + 1) * sizeof (GridRow *));
+        assert (list->rows);
+        list->rows [list->n_rows++] = row;
+    }
+}
+
+static void
+s_rows_free (GridList *list)
+{
+    for (size_t i = 0; i < list->n_rows; i++)
+        free (list->rows [i]);
+    free (list->rows);
+    list->rows = NULL;
+    list->n_rows = 0;
+}
+
+//  Writes the changed queue (queue.changed with change) and answers.
+static int
+s_put (server_call_t *call, Queue *queue, const char *change)
+{
+    queue->updated_ms = clock_now_ms ();
+    codec_set_text (&queue->updated_by, call->caller->name);
+    int rc = queues_put (s_intake (call)->queues, call->txn, queue, call->caller->name, change);
+    if (rc == 0)
+        server_call_subject (call, queue->id);
+    return rc;
+}
+
+static int
+s_grid_set (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueGridSetRequest *request = (QueueGridSetRequest *) call->body;
+    if (!request->entry)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "queue.GridSet: no entry (the work type and what changes)");
+    Queue *queue = queues_get (intake->queues, call->txn, request->queue);
+    if (!queue)
+        return server_call_fail (call, STATUS__NOT_FOUND, "queue.GridSet: no queue '%s'", request->queue);
+    char error [512];
+    int rc = 0;
+    if (s_vendor_may (call, queue, request) && s_users_known (call, request->entry)) {
+        if (grid_set (queue, request->entry, request->clear, request->n_clear, error, sizeof error))
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.GridSet: %s", error);
+        else
+        if ((rc = s_put (call, queue, "grid")) == 0) {
+            GridList list = GRID_LIST__INIT;
+            s_add_rows (&list, queue);
+            server_call_reply (call, &list);
+            s_rows_free (&list);
+        }
+    }
+    codec_free (queue);
+    return rc;
+}
+
+static int
+s_grid (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueGridRequest *request = (QueueGridRequest *) call->body;
+    GridList list = GRID_LIST__INIT;
+    zlistx_t *queues = zlistx_new ();
+    zlistx_set_destructor (queues, (zlistx_destructor_fn *) codec_destroy);
+    int rc = 0;
+    if (*request->queue) {
+        Queue *queue = queues_get (intake->queues, call->txn, request->queue);
+        //  A vendor learns nothing of queues it may not see: filtered to
+        //  nothing, as a list is; everyone else is told the queue is not there.
+        if (queue && server_call_in_scope (call, queue->phase, queue->vendor_team))
+            zlistx_add_end (queues, queue);
+        else {
+            codec_free (queue);
+            if (!access_scope_team (call->caller) && !queue)
+                server_call_fail (call, STATUS__NOT_FOUND, "queue.Grid: no queue '%s'", request->queue);
+        }
+    }
+    else {
+        store_iter_t *iter = store_iter_new (intake->store, call->txn, "queues", NULL, 0);
+        MDB_val key, value;
+        while (store_iter_next (iter, &key, &value)) {
+            Queue *queue = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+            if (queue && server_call_in_scope (call, queue->phase, queue->vendor_team))
+                zlistx_add_end (queues, queue);
+            else
+                codec_free (queue);
+        }
+        rc = store_iter_error (iter);
+        store_iter_destroy (&iter);
+    }
+    if (rc == 0 && call->status == STATUS__OK) {
+        for (Queue *queue = (Queue *) zlistx_first (queues); queue; queue = (Queue *) zlistx_next (queues)) {
+            s_add_rows (&list, queue);
+            server_call_subject (call, queue->id);
+        }
+        server_call_reply (call, &list);
+    }
+    s_rows_free (&list);
+    zlistx_destroy (&queues);
+    return rc;
+}
+
+static void
+s_reply_contacts (server_call_t *call, Queue *queue)
+{
+    QueueContacts contacts = QUEUE_CONTACTS__INIT;
+    contacts.queue = queue->id;
+    contacts.contacts = queue->contacts;
+    contacts.n_contacts = queue->n_contacts;
+    server_call_reply (call, &contacts);
+}
+
+static int
+s_contacts_set (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueContactsSetRequest *request = (QueueContactsSetRequest *) call->body;
+    if (!request->contact)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.ContactsSet: no contact (topic, side, name)");
+    Queue *queue = queues_get (intake->queues, call->txn, request->queue);
+    if (!queue)
+        return server_call_fail (call, STATUS__NOT_FOUND, "queue.ContactsSet: no queue '%s'", request->queue);
+    const Contact *contact = request->contact;
+    const char *team = access_scope_team (call->caller);
+    char error [512];
+    int rc = 0;
+    const identity_t *user = NULL;
+    if (team && !streq (contact->side, "vendor"))
+        server_call_fail (call, STATUS__PERMISSION_DENIED,
+                          "queue.ContactsSet: role '%s' sets only the vendor side's contacts", call->caller->role);
+    else
+    if (grid_contact_set (queue, contact, error, sizeof error))
+        server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.ContactsSet: %s", error);
+    else
+    if (*contact->name && !(user = s_user (call, "contact", contact->name)))
+        ;   //  failed: not a user
+    else
+    //  A side's contact is a person of that side: the practice's staff for
+    //  internal, the queue's vendor for vendor.
+    if (user && streq (contact->side, "internal") && access_role_is_vendor (user->role))
+        server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                          "queue.ContactsSet: %s is %s of team %s, not of the internal side",
+                          user->name, user->role, user->team);
+    else
+    if (user && streq (contact->side, "vendor") && !(access_role_is_vendor (user->role) && streq (user->team, queue->vendor_team)))
+        server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                          "queue.ContactsSet: %s is %s of team %s, not of queue %s's vendor (%s)",
+                          user->name, user->role, user->team, queue->id,
+                          *queue->vendor_team? queue->vendor_team: "none yet");
+    else
+    if ((rc = s_put (call, queue, "contacts")) == 0)
+        s_reply_contacts (call, queue);
+    codec_free (queue);
+    return rc;
+}
+
+static int
+s_contacts (server_call_t *call)
+{
+    intake_t *intake = s_intake (call);
+    QueueId *request = (QueueId *) call->body;
+    Queue *queue = queues_get (intake->queues, call->txn, request->id);
+    if (!queue)
+        return server_call_fail (call, STATUS__NOT_FOUND, "queue.Contacts: no queue '%s'", request->id);
+    server_call_subject (call, queue->id);
+    s_reply_contacts (call, queue);
+    codec_free (queue);
+    return 0;
+}
+
+//  The queue a change or a read of one queue acts on (scope marks).
+static int
+s_scope (server_call_t *call, const char *id)
+{
+    Queue *queue = queues_get (s_intake (call)->queues, call->txn, id);
+    server_call_scope (call, "queue", id, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
+    codec_free (queue);
+    return 0;
+}
+
+static int
+s_scope_grid_set (server_call_t *call)
+{
+    return s_scope (call, ((QueueGridSetRequest *) call->body)->queue);
+}
+
+static int
+s_scope_contacts_set (server_call_t *call)
+{
+    return s_scope (call, ((QueueContactsSetRequest *) call->body)->queue);
+}
+
+static int
+s_scope_contacts (server_call_t *call)
+{
+    return s_scope (call, ((QueueId *) call->body)->id);
+}
+
+const server_method_t queue_grid_methods [] = {
+    { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set },
+    { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL },
+    { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set },
+    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts },
+    { NULL }
+};
