@@ -117,7 +117,10 @@ s_append (store_t *store, MDB_txn *txn, void *arg)
             char error [256];
             char *signed_note = note_sign (job->signer, text, error, sizeof error);
             uint8_t key [8];
-            store_u64_write (key, ++job->checkpoints);
+            //  Numbered from the index, not counted: store_write runs this
+            //  again after the map grows, and a count would run on.
+            job->checkpoints = (index + 1) / job->every;
+            store_u64_write (key, job->checkpoints);
             if (rc == 0)
                 rc = store_append (store, txn, "audit_checkpoints", key, sizeof key, signed_note, strlen (signed_note));
             free (text);
