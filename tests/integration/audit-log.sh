@@ -8,7 +8,9 @@
 #     lists exactly the requests this script made that touched that
 #     patient's claim (actor and method, counted by the script itself);
 #   - a full export and a patient export pass rcmq-audit-verify; the patient
-#     export holds only that patient's records, each with its proof;
+#     export holds only that patient's records, each with its proof; code
+#     written here from the signed-note spec and RFC 9162 (Python, with
+#     cryptography's Ed25519) accepts its checkpoint and every proof;
 #   - edits, a deletion, an insertion, a swap and a truncation of the full
 #     export's lines are each detected and named; a checkpoint held from
 #     before still verifies as a prefix;
@@ -156,6 +158,46 @@ for l in lines:
     assert "proof" in l or l["index"] >= json.load(open("patient/manifest.json"))["sealed_size"], l
 PY
 ctl --as carol audit verify >/dev/null && ok "audit verify: the live store matches its checkpoints" || fail "audit verify"
+# Code that is not rcmq's reads rcmq's formats: the signed-note spec and RFC
+# 9162's inclusion check written here from the texts, with Python's
+# cryptography for Ed25519, against the patient export.
+python3 - "$KEY" <<'PY' && ok "an independent signed-note and RFC 9162 check accepts the checkpoint and every proof" || fail "independent check"
+import base64, glob, hashlib, json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+name, keyhash, key64 = sys.argv[1].split("+", 2)
+key = base64.b64decode(key64)
+assert key[0] == 1 and len(key) == 33
+assert hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == keyhash
+note = open(glob.glob("patient/checkpoints/*.checkpoint")[0], "rb").read()
+text, sigs = note.rsplit(b"\n\n", 1)
+text += b"\n"
+line = sigs.decode().splitlines()[0]
+assert line.startswith("\u2014 " + name + " ")
+sig = base64.b64decode(line.split(" ")[2])
+assert sig[:4].hex() == keyhash
+Ed25519PublicKey.from_public_bytes(key[1:]).verify(sig[4:], text)
+origin, size, root64 = text.decode().splitlines()[:3]
+size, root = int(size), base64.b64decode(root64)
+H = lambda b: hashlib.sha256(b).digest()
+checked = 0
+for l in open("patient/records.jsonl"):
+    r = json.loads(l)
+    if "proof" not in r:
+        continue
+    fn, sn, h = r["index"], size - 1, H(b"\0" + base64.b64decode(r["leaf"]))
+    for p in map(base64.b64decode, r["proof"]):
+        assert sn != 0
+        if fn & 1 or fn == sn:
+            h = H(b"\1" + p + h)
+            while not fn & 1 and fn != 0:
+                fn >>= 1; sn >>= 1
+        else:
+            h = H(b"\1" + h + p)
+        fn >>= 1; sn >>= 1
+    assert sn == 0 and h == root, r["index"]
+    checked += 1
+assert checked > 0
+PY
 
 # Tampering with copies of the full export: each is detected and named.
 tamper() {      # NAME PYTHON-EDIT EXPECTED-TEXT
