@@ -240,6 +240,11 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
         if (rc)
             return rc;
     }
+    if (self->def->each_event) {
+        int rc = self->def->each_event (store, txn, event, self->state);
+        if (rc)
+            return rc;
+    }
     return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 

@@ -59,6 +59,12 @@ typedef struct {
     //  each handler gets the service's state (state_new's). Events
     //  of a consumed stream no entry names only move its offset.
     const consumer_event_t *events;
+    //  Called for every event of every consumed stream (may be NULL), in
+    //  the transaction that applies it and moves its offset, before its
+    //  entry in events: for a service that keeps a record of each event
+    //  whatever it is (audit's log). Returns as a consumer_apply_fn does;
+    //  non-zero stops the stream there.
+    int  (*each_event) (store_t *store, MDB_txn *txn, const Event *event, void *state);
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
     //  Its state (may be NULL), handed to event handlers and found by
     //  request handlers with service_state.

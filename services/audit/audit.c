@@ -26,6 +26,9 @@ audit_new (service_t *service)
     self->store = service_store (service);
     self->outbox = service_outbox (service);
     self->expire_timer = -1;
+    self->log = auditlog_new (service);
+    if (!self->log)
+        audit_destroy (&self);
     return self;
 }
 
@@ -36,6 +39,7 @@ audit_destroy (audit_t **self_p)
     if (self) {
         if (self->expire_timer != -1)
             zloop_timer_end (service_loop (self->service), self->expire_timer);
+        auditlog_destroy (&self->log);
         free (self);
         *self_p = NULL;
     }
@@ -143,5 +147,5 @@ audit_start (service_t *service)
     }
     service_kick (service);
     self->expire_timer = zloop_timer (service_loop (service), AUDIT_EXPIRE_MS, 0, s_on_expire, self);
-    return 0;
+    return auditlog_start (self->log);
 }

@@ -6,17 +6,19 @@
         access_methods.c  the access.* methods over the registry
         main.c            the process: wires the parts into the skeleton
 
-    The hash-chained log and checkpoints (DESIGN §1) join here as they are
-    built.
+        auditlog.c        the transparency log: a leaf per event of every
+                          stream, signed checkpoints (issue 16, ADR 26)
+        audit_methods.c   the audit.* methods over the log
 */
 #ifndef RCMQ_AUDIT_H
 #define RCMQ_AUDIT_H
 
 #include "service.h"
 #include "registry.h"
+#include "auditlog.h"
 
 //  The access registry (common/registry.h) is audit's to own (ADR 19).
-#define AUDIT_TABLES REGISTRY_TABLES
+#define AUDIT_TABLES REGISTRY_TABLES, AUDITLOG_TABLES
 
 //  How often the clock's part of the registry runs: a vendor's valid-until,
 //  a break-glass window and a review's date end within a second.
@@ -27,6 +29,7 @@ typedef struct {
     store_t *store;
     outbox_t *outbox;           //  the `access` events go out through it
     int expire_timer;           //  zloop timer id, -1 before start
+    auditlog_t *log;            //  the transparency log (auditlog.h)
 } audit_t;
 
 //  The state of a started service (its store and outbox are the

@@ -1,4 +1,5 @@
-/*  rcmq-audit: the hash-chained audit log, checkpoints and the access registry.
+/*  rcmq-audit: the transparency log of every event and request, its
+    signed checkpoints, and the access registry.
 
     This file wires the service into the common skeleton (common/service.h):
     its store, the streams it consumes, its request methods. What it does
@@ -6,12 +7,33 @@
 */
 #include "audit.h"
 #include "access_methods.h"
+#include "audit_methods.h"
 
 static const char *const s_tables [] = { AUDIT_TABLES, NULL };
-//  The streams this service applies, in the order DESIGN §1 lists them:
-//  their offsets are kept exactly once, and its event table joins here as
-//  its domain effects are built.
+//  Every stream there is (DESIGN §1: audit consumes every stream), each of
+//  whose events becomes a leaf of the log; a new stream joins this list
+//  with the service that publishes it.
 static const char *const s_consumes [] = { "intake", "queue", "claims", "denials", "inquiry", "access", "audit", NULL };
+
+//  Every event of every stream is a leaf of the log (auditlog.h).
+static int
+s_each_event (store_t *store, MDB_txn *txn, const Event *event, void *state)
+{
+    return auditlog_apply (store, txn, event, ((audit_t *) state)->log);
+}
+
+static void
+s_committed (service_t *service)
+{
+    auditlog_committed (((audit_t *) service_state (service))->log);
+}
+
+static int
+s_start (service_t *service)
+{
+    service_add_methods (service, audit_methods);
+    return audit_start (service);
+}
 
 static const service_def_t s_service = {
     .name = "audit",
@@ -20,7 +42,12 @@ static const service_def_t s_service = {
     .methods = access_methods,
     .state_new = (service_state_new_fn *) audit_new,
     .state_destroy = (service_state_destroy_fn *) audit_destroy,
-    .start = audit_start,
+    .start = s_start,
+    .each_event = s_each_event,
+    .committed = s_committed,
+    //  Only to turn a member id into its blind index for a patient's
+    //  query: audit opens no sealed field.
+    .phi = true,
     .registry_owner = true,
 };
 

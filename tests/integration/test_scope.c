@@ -370,13 +370,15 @@ s_start (s_run_t *run)
     run->admin = transport_load_secret (run->keys, "admin");
     bool up = run->admin && harness_start_services (run->harness, s_services, run->procs, harness_scaled_ms (40000));
     harness_check (run, up, "the services did not come up");
-    //  The key files open nothing: the vendors are granted in the registry.
-    static const char *const vendors [][3] = {
-        { "zeta-agent", "vendor-agent", "zeta" }, { "zeta-lead", "vendor-lead", "zeta" },
-        { "acme-agent", "vendor-agent", "acme" } };
-    for (size_t i = 0; up && i < 3; i++)
-        harness_check (run, harness_grant (run->harness, vendors [i][0], vendors [i][1], vendors [i][2],
-                                           "2099-12-31") == 0, "granting %s failed", vendors [i][0]);
+    //  The key files open nothing: the people are granted in the registry
+    //  (vendor roles with an end date).
+    static const char *const people [][4] = {
+        { "zeta-agent", "vendor-agent", "zeta", "2099-12-31" }, { "zeta-lead", "vendor-lead", "zeta", "2099-12-31" },
+        { "acme-agent", "vendor-agent", "acme", "2099-12-31" }, { "biller", "internal-biller", "internal", NULL },
+        { "boss", "leader", "internal", NULL } };
+    for (size_t i = 0; up && i < sizeof people / sizeof people [0]; i++)
+        harness_check (run, harness_grant (run->harness, people [i][0], people [i][1], people [i][2],
+                                           people [i][3]) == 0, "granting %s failed", people [i][0]);
     return up && run->failed == 0;
 }
 

@@ -18,6 +18,8 @@ set -euo pipefail
 
 : "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
 ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
 RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
 export RCMQ_BUILD
 export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
@@ -85,8 +87,7 @@ PY
 
 ID="$(python3 -c 'import json; print(json.load(open("p1.json"))["items"][0]["id"])')"
 PCN="$(python3 -c 'import json; print(json.load(open("p1.json"))["items"][0]["subject"])')"
-ctl keys add dana --role internal-biller >/dev/null || fail "keys add dana"
-sleep 0.5
+rcmq_grant "$CTL" "$CONF" dana internal-biller internal >/dev/null || fail "grant dana"
 ctl work assign "$ID" dana --note "yours" >/dev/null && ok "work assign" || fail "work assign"
 ctl work state "$ID" in_progress --note "calling the payer" >/dev/null && ok "work state in_progress" || fail "work state"
 ctl work note "$ID" "payer says next week" >/dev/null && ok "work note" || fail "work note"
@@ -134,8 +135,7 @@ PY
 
 # Scope: a vendor's agent sees and acts only on items of queues in pilot or
 # vendor phase whose vendor team is its own (and that its team owns now).
-"$CTL" --config "$CONF" keys add agent --role vendor-agent --team acme --dir "$RCMQ_VAR/keys" >/dev/null \
-    || fail "keys add agent"
+rcmq_grant "$CTL" "$CONF" agent vendor-agent acme 2027-12-31 >/dev/null || fail "grant agent"
 ctl queue create q-acme --owner-team internal-ar --vendor-team acme --phase vendor >/dev/null \
     || fail "queue create q-acme"
 python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837

@@ -53,6 +53,8 @@ static s_suite_t s_suites [] = {
     { "grid", grid_suite },
     { "workitem", workitem_suite },
     { "ledger", ledger_suite },
+    { "tlog", tlog_suite },
+    { "note", note_suite },
     { "calendar", calendar_suite },
     { "sla", sla_suite },
 };
