@@ -211,8 +211,10 @@ int  registry_apply (store_t *store, MDB_txn *txn, const RegistryEvent *event);
 //  (the services' consumers, the broker's ingest): decodes its
 //  RegistryEvent and applies it, unless the copy's version is already past
 //  it (a replay from seq 1 after a consumer reset brings old events again,
-//  which the copy holds). An event that is not a RegistryEvent fails
-//  (store_fail): a copy must not skip a change (ADR 9). 0 or -1 / LMDB.
+//  which the copy holds). Events of other types on the stream (the audit
+//  log's access.checkpoint) are no change: 0, nothing applied. An event of
+//  a change's type that is not a RegistryEvent fails (store_fail): a copy
+//  must not skip a change (ADR 9). 0 or -1 / LMDB.
 int  registry_apply_event (store_t *store, MDB_txn *txn, const Event *event);
 
 #endif

@@ -961,6 +961,56 @@ START_TEST (test_versions_and_copies)
 }
 END_TEST
 
+static int
+s_apply_event (store_t *store, MDB_txn *txn, void *arg)
+{
+    return registry_apply_event (store, txn, (const Event *) arg);
+}
+
+//  The access stream carries the audit log's checkpoints beside the
+//  registry's changes: a copy (a service, the broker) passes them over and
+//  takes the next change, where it once refused the checkpoint as "not a
+//  RegistryEvent" and stopped the stream (the broker then refused audit's
+//  whole outbox batch, so no grant reached any copy again). A change's
+//  type that does not decode still stops it.
+START_TEST (test_apply_event_skips_checkpoints)
+{
+    s_fixture_t *fx = s_setup ();
+    char *dir = test_tmpdir ("registry-events");
+    char error [512] = "";
+    store_t *copy = store_new (dir, s_tables, error, sizeof error);
+    ck_assert_msg (copy != NULL, "store_new: %s", error);
+    //  What a checkpoint's payload may look like to a RegistryEvent decoder:
+    //  here a length-delimited field 1 it would take as a type text, and
+    //  bytes it cannot read at all.
+    static uint8_t looks_like [] = { 0x0a, 0x03, 'a', 'b', 'c' };
+    static uint8_t garbage [] = { 0xff, 0xff, 0xff, 0xff };
+    Event event = EVENT__INIT;
+    event.stream = (char *) "access";
+    event.type = (char *) "checkpoint";
+    event.stream_seq = 7;
+    event.payload.data = looks_like;
+    event.payload.len = sizeof looks_like;
+    ck_assert_int_eq (store_write (copy, s_apply_event, &event), 0);
+    event.payload.data = garbage;
+    event.payload.len = sizeof garbage;
+    ck_assert_int_eq (store_write (copy, s_apply_event, &event), 0);
+    MDB_txn *txn = store_read_begin (copy);
+    uint64_t version = 99;
+    ck_assert_int_eq (registry_version (copy, txn, &version), 0);
+    store_read_end (&txn);
+    ck_assert_uint_eq (version, 0);
+    //  A change that cannot be read is never passed over.
+    event.type = (char *) REGISTRY_EVENT_GRANTED;
+    ck_assert_int_ne (store_write (copy, s_apply_event, &event), 0);
+    ck_assert_msg (strstr (store_error (copy), "not a RegistryEvent"), "error: %s", store_error (copy));
+    store_destroy (&copy);
+    test_rmtree (dir);
+    free (dir);
+    s_teardown (&fx);
+}
+END_TEST
+
 Suite *
 registry_suite (void)
 {
@@ -983,6 +1033,7 @@ registry_suite (void)
     tcase_add_test (tc, test_valid_until_expiry);
     tcase_add_test (tc, test_request_lapses);
     tcase_add_test (tc, test_bootstrap_sealed);
+    tcase_add_test (tc, test_apply_event_skips_checkpoints);
     tcase_add_test (tc, test_bootstrap_sealed_with_one_admin);
     tcase_add_test (tc, test_versions_and_copies);
     tcase_add_test (tc, test_list_and_history);
