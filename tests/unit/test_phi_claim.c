@@ -19,9 +19,12 @@
 #define S_HEX_B "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
 
 //  The PHI values of the test claim: none may appear in a sealed claim.
+//  Every value is long enough that random ciphertext cannot hold it by
+//  chance (a two-byte suffix "Jr" once matched the sealed bytes 1 run in a
+//  few hundred).
 static const char *s_phi_values [] = {
-    "Quixote", "Alonso", "Quijano", "Sr", "MEMBER-77Q", "19470923",
-    "Sanchoza", "Teresita", "Panzona", "Jr", "20010304",
+    "Quixote", "Alonso", "Quijano", "Senior-XIV", "MEMBER-77Q", "19470923",
+    "Sanchoza", "Teresita", "Panzona", "Junior-XV", "20010304",
     "12 Windmill Lane", "La Mancha", "Barataria Road", "Toboso",
 };
 
@@ -48,7 +51,7 @@ s_claim (void)
     subscriber.last_name = "Quixote";
     subscriber.first_name = "Alonso";
     subscriber.middle_name = "Quijano";
-    subscriber.suffix = "Sr";
+    subscriber.suffix = "Senior-XIV";
     subscriber.member_id = "MEMBER-77Q";
     subscriber.birth_date = "19470923";
     subscriber.gender = "M";
@@ -58,7 +61,7 @@ s_claim (void)
     patient.last_name = "Sanchoza";
     patient.first_name = "Teresita";
     patient.middle_name = "Panzona";
-    patient.suffix = "Jr";
+    patient.suffix = "Junior-XV";
     patient.birth_date = "20010304";
     patient.gender = "F";
     patient.address = s_address ("Barataria Road", "Toboso");
