@@ -121,7 +121,16 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
     if ((rc = mdb_env_create (&self->env)))
         goto lmdb_failed;
     mdb_env_set_maxdbs (self->env, STORE_MAX_TABLES);
-    if ((rc = mdb_env_open (self->env, dir, 0, 0600)))
+    //  MDB_NOTLS: a read transaction owns its reader slot and gives it
+    //  back when it ends, instead of the slot staying with the thread in
+    //  thread-local storage until the thread exits. Other threads than the
+    //  loop read the store (the ZAP handler's gate): czmq lets an actor's
+    //  thread run on after zactor_destroy returns, so its exit could come
+    //  after store_destroy had unmapped the lock file, and LMDB's
+    //  thread-exit hook then wrote to the unmapped slot (a SIGSEGV at exit,
+    //  seen once as status 139 in CI). Every read here begins and ends its
+    //  own transaction, so nothing relies on one slot per thread.
+    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600)))
         goto lmdb_failed;
     //  An existing env may already be larger than our starting size.
     MDB_envinfo info;
