@@ -283,7 +283,7 @@ server_call_phi (server_call_t *call, mask_field_t field, const char *label,
         return MASK_NONE;
     }
     const char *role = call->caller? call->caller->role: "";
-    mask_form_t form = mask_form (role, field, mask_unmask_allowed (role, call->breakglass), 0);
+    mask_form_t form = mask_form (role, field, mask_unmask_allowed (role, call->breakglass), call->phi_needed);
     //  Many patients in one answer is a bulk read: masked unless the
     //  caller holds phi.bulk, whatever unmasks one patient for it.
     if (form == MASK_FULL && call->method->scope == SERVER_LIST && !access_allows (role, "phi.bulk"))
@@ -465,6 +465,7 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     call->scope_refused [0] = 0;
     zlistx_purge (call->phi_fields);
     call->phi_refused [0] = 0;
+    call->phi_needed = 0;
     call->txn = txn;
 
     const Request *request = run->request;

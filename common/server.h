@@ -45,8 +45,9 @@
       - the caller's role needs phi.read and a row in the mask table
         (common/mask.c), else nothing is shown;
       - the table's form for the role and field (full or masked), masked
-        lifted to full by phi.unmask or a break-glass in force
-        (call->breakglass);
+        lifted to full by phi.unmask, a break-glass in force
+        (call->breakglass), or the caller's own open work item on the
+        subject whose type needs the field (call->phi_needed);
       - a list's rows (SERVER_LIST) carry full PHI only for a caller with
         phi.bulk: many patients in one answer is a bulk read;
     -- and records "<reply field>:<form>" in the call's AccessEvent
@@ -76,6 +77,11 @@ typedef struct {
     server_t *server;
     const identity_t *caller;   //  as the registry holds it now
     bool breakglass;            //  the caller acts under break-glass (PHI unmasked)
+    //  The PHI fields (MASK_NEED bits) the caller's own open work on the
+    //  subject needs (workitem_owner_needs): a handler sets it before it
+    //  places PHI, and server_call_phi shows those fields in full where the
+    //  role's table masks them. 0: the table's forms alone.
+    unsigned phi_needed;
     const Request *request;
     void *body;                 //  decoded request body, or NULL if the method has no type
     store_t *store;

@@ -284,6 +284,55 @@ workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const 
     return rc;
 }
 
+//  What of a patient's PHI each type of work needs (minimum necessary,
+//  docs/access.md): a payer asks whoever calls about a claim or a denial
+//  for the patient's name, date of birth and member id; the practice finds
+//  its chart for a documentation request by name and date of birth; an
+//  inquiry is the patient's own question, answered by name and address.
+static const struct {
+    const char *type;
+    unsigned needs;
+} s_phi_needs [] = {
+    { "follow_up",             MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) | MASK_NEED (MASK_FIELD_MEMBER_ID) },
+    { "denial",                MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) | MASK_NEED (MASK_FIELD_MEMBER_ID) },
+    { "documentation_request", MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) },
+    { "inquiry",               MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_ADDRESS) },
+};
+
+unsigned
+workitem_phi_needs (const char *type)
+{
+    for (size_t i = 0; i < sizeof s_phi_needs / sizeof s_phi_needs [0]; i++)
+        if (streq (s_phi_needs [i].type, type))
+            return s_phi_needs [i].needs;
+    return 0;
+}
+
+int
+workitem_owner_needs (workitem_t *self, MDB_txn *txn, const char *subject, const char *owner,
+                      unsigned *needs, char *item_id, size_t size)
+{
+    *needs = 0;
+    if (size)
+        *item_id = 0;
+    if (!owner || !*owner)
+        return 0;
+    zlistx_t *ids;
+    int rc = workitem_of_subject (self, txn, subject, NULL, true, &ids);
+    for (const char *id = (const char *) zlistx_first (ids); id && rc == 0; id = (const char *) zlistx_next (ids)) {
+        WorkItem *item = NULL;
+        rc = workitem_get (self, txn, id, &item);
+        if (rc == 0 && streq (item->owner, owner) && workitem_phi_needs (item->type)) {
+            *needs |= workitem_phi_needs (item->type);
+            if (size && !*item_id)
+                snprintf (item_id, size, "%s", id);
+        }
+        codec_free (item);
+    }
+    zlistx_destroy (&ids);
+    return rc;
+}
+
 //  Reads the item a change acts on: 0, WORKITEM_REFUSED (NOT_FOUND), or
 //  an LMDB error.
 static int

@@ -37,6 +37,7 @@
 #include "api.pb-c.h"
 #include "outbox.h"
 #include "store.h"
+#include "mask.h"
 #include "work.pb-c.h"
 #include "workclock.h"
 #include "workstate.h"
@@ -115,6 +116,18 @@ int         workitem_get (workitem_t *self, MDB_txn *txn, const char *id, WorkIt
 //  an LMDB error.
 int         workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const char *type,
                                  bool open_only, zlistx_t **ids);
+
+//  The PHI fields (mask.h's MASK_NEED bits) a work type needs to be done:
+//  follow_up and denial the name, DOB and member id (a payer asks for
+//  them), documentation_request the name and DOB, inquiry the name and
+//  address; 0 for the rest.
+unsigned    workitem_phi_needs (const char *type);
+//  The PHI of subject that `owner` needs for the OPEN items it owns on it:
+//  the union of their types' needs in *needs, the first such item's id in
+//  item_id (the work item the access is for, "" when none). A vendor agent
+//  sees in full only what the work it holds needs. 0 or an LMDB error.
+int         workitem_owner_needs (workitem_t *self, MDB_txn *txn, const char *subject, const char *owner,
+                                  unsigned *needs, char *item_id, size_t size);
 
 //  The changes: 0 (with *item_p, the item after, when item_p is not
 //  NULL), WORKITEM_REFUSED, or an LMDB error. at is the service clock's

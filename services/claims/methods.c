@@ -227,6 +227,20 @@ s_show (server_call_t *call)
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.Show: no claim '%s'", request->pcn);
     }
     server_call_subject (call, record->pcn);
+    //  The work the caller holds on this claim may need the patient in
+    //  full (a payer asks for the DOB and member id): that work item is
+    //  named in the access record, as what the view was for.
+    if (self->work) {
+        char item_id [64];
+        int rc = workitem_owner_needs (self->work, call->txn, record->pcn, call->caller->name,
+                                       &call->phi_needed, item_id, sizeof item_id);
+        if (rc) {
+            codec_free (record);
+            return rc;
+        }
+        if (*item_id)
+            server_call_subject (call, item_id);
+    }
     s_place_patient (call, record);
     server_call_reply (call, s_for_reply (record));
     codec_free (record);

@@ -138,7 +138,7 @@ PY
 rcmq_grant "$CTL" "$CONF" agent vendor-agent acme 2027-12-31 >/dev/null || fail "grant agent"
 ctl queue create q-acme --owner-team internal-ar --vendor-team acme --phase vendor >/dev/null \
     || fail "queue create q-acme"
-python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837
+python3 "$ROOT/scripts/gen-837" --seed 6 --claims 10 --date 2026-11-01 --control 5000 --out more.837 --expect more.json
 ctl intake submit more.837 >/dev/null || fail "intake submit more.837"
 for _ in $(seq 1 60); do
     [[ "$(ctl claims list --json 2>/dev/null | count)" == 30 ]] && break
@@ -159,6 +159,41 @@ else
     grep -q "NOT_FOUND" err.txt && ok "an item of an internal queue is not found for the vendor agent" \
         || fail "vendor refusal: $(cat err.txt)"
 fi
+# Minimum necessary (issue 14): the agent sees a claim's patient masked
+# until it holds the claim's follow-up; then in full what a payer asks for
+# (name, DOB, member id), the address still masked, and the access record
+# of the view names the work item it was for. The plain values come from
+# the generator's records.
+AGENT_ITEM="$(python3 -c 'import json; print(json.load(open("agent.json"))["items"][0]["id"])')"
+AGENT_PCN="$(python3 -c 'import json; print(json.load(open("agent.json"))["items"][0]["subject"])')"
+ctl --as agent claims show "$AGENT_PCN" --json >shown-before.json || fail "claims show as the agent"
+ctl work assign "$AGENT_ITEM" agent --note "call the payer" >/dev/null || fail "assign the acme item to the agent"
+ctl --as agent claims show "$AGENT_PCN" --json >shown-after.json || fail "claims show as the agent, owning its follow-up"
+python3 - "$AGENT_PCN" <<'PY' && ok "the agent sees the DOB and member id in full only while it owns the claim's follow-up; the address stays masked" || fail "PHI for the agent's own work item"
+import json, sys
+pcn = sys.argv[1]
+claim = next(c for c in json.load(open("more.json"))["claims"] if c["pcn"] == pcn)
+person = claim["patient"] or claim["subscriber"]
+dob, member = person["birth_date"], claim["subscriber"]["member_id"]
+before, after = json.load(open("shown-before.json")), json.load(open("shown-after.json"))
+iso = "%s-%s-%s" % (dob[:4], dob[4:6], dob[6:])
+assert before["patient_dob"] == dob[:4], before["patient_dob"]
+assert before["member_id"] == "****" + member[-4:], before["member_id"]
+assert after["patient_dob"] in (dob, iso), (after["patient_dob"], dob)
+assert after["member_id"] == member, (after["member_id"], member)
+assert after["patient_address"] == person["address"]["state"], after["patient_address"]
+assert person["address"]["line1"] not in json.dumps(after), "street shown"
+PY
+shown_for_item() {
+    ctl audit query --actor agent --json 2>/dev/null | python3 -c '
+import json, sys
+records = json.load(sys.stdin)["records"]
+sys.exit(0 if any(r["method"] == "claims.Show" and sys.argv[1] in r["subjects"] and sys.argv[2] in r["subjects"]
+                  for r in records) else 1)' "$AGENT_ITEM" "$AGENT_PCN"
+}
+for _ in $(seq 1 40); do shown_for_item && break; sleep 0.25; done
+shown_for_item && ok "the audit log's record of the view names the claim and the work item" \
+    || fail "no audit record of the agent's claims.Show naming $AGENT_ITEM"
 if ctl --as agent work state "$ID" done >/dev/null 2>&1; then
     fail "the vendor agent changed an item of an internal queue"
 else

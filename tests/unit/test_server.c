@@ -996,13 +996,16 @@ static const struct {
     { "no-such-role",    "----" },
 };
 
-//  Places every field as role through method; checks each against the
+//  Places every field as role through method, with the fields the
+//  caller's own work item needs (needed); checks each against the
 //  expected forms (F, M, -) and the recorded phi_fields.
 static void
-s_check_forms (const char *role, const server_method_t *method, bool breakglass, const char *forms)
+s_check_forms_needing (const char *role, const server_method_t *method, bool breakglass, unsigned needed,
+                       const char *forms)
 {
     s_phi_call_t phi;
     s_phi_call (&phi, role, method, breakglass);
+    phi.call.phi_needed = needed;
     size_t recorded = 0;
     for (int field = 0; field < MASK_FIELD_COUNT; field++) {
         char out [128];
@@ -1025,6 +1028,12 @@ s_check_forms (const char *role, const server_method_t *method, bool breakglass,
     ck_assert_uint_eq (zlistx_size (phi.call.phi_fields), recorded);
     ck_assert_str_eq (phi.call.phi_refused, "");
     zlistx_destroy (&phi.call.phi_fields);
+}
+
+static void
+s_check_forms (const char *role, const server_method_t *method, bool breakglass, const char *forms)
+{
+    s_check_forms_needing (role, method, breakglass, 0, forms);
 }
 
 START_TEST (test_phi_rule_per_role_per_field)
@@ -1057,6 +1066,15 @@ START_TEST (test_phi_rule_lifts_and_limits)
     s_check_forms ("vendor-agent", &list, true, "MMMM");
     s_check_forms ("vendor-agent", &list, false, "MMMM");
     s_check_forms ("leader", &list, false, "----");
+    //  The caller's own work item on the subject lifts the masks of what
+    //  its type needs (a follow-up: name, DOB, member id), no more; never
+    //  for a role that sees no PHI, never on a list (a bulk read).
+    const unsigned payer = MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB)
+                         | MASK_NEED (MASK_FIELD_MEMBER_ID);
+    s_check_forms_needing ("vendor-agent", &show, false, payer, "FFMF");
+    s_check_forms_needing ("vendor-lead", &show, false, MASK_NEED (MASK_FIELD_ADDRESS), "MMFM");
+    s_check_forms_needing ("leader", &show, false, S_ALL_PHI, "----");
+    s_check_forms_needing ("vendor-agent", &list, false, payer, "MMMM");
     //  phi.unmask (admins) is what lifts a mask without break-glass: the
     //  same full forms as the table gives internal staff.
     ck_assert (access_allows ("admin", "phi.unmask"));

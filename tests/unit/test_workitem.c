@@ -638,6 +638,52 @@ START_TEST (test_set_due)
 }
 END_TEST
 
+//  Minimum necessary: what of a patient each work type needs, and that a
+//  person needs it only while they own an open item on the subject.
+static unsigned
+s_owner_needs (s_ctx_t *ctx, const char *owner, char *item_id, size_t size)
+{
+    MDB_txn *txn = store_read_begin (ctx->store);
+    unsigned needs = 99;
+    ck_assert_int_eq (workitem_owner_needs (ctx->work, txn, "P1", owner, &needs, item_id, size), 0);
+    store_read_end (&txn);
+    return needs;
+}
+
+START_TEST (test_phi_needs)
+{
+    const unsigned payer = MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) | MASK_NEED (MASK_FIELD_MEMBER_ID);
+    ck_assert_uint_eq (workitem_phi_needs ("follow_up"), payer);
+    ck_assert_uint_eq (workitem_phi_needs ("denial"), payer);
+    ck_assert_uint_eq (workitem_phi_needs ("documentation_request"),
+                       MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB));
+    ck_assert_uint_eq (workitem_phi_needs ("inquiry"), MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_ADDRESS));
+    ck_assert_uint_eq (workitem_phi_needs ("action"), 0);
+    ck_assert_uint_eq (workitem_phi_needs ("nonsense"), 0);
+
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    char item_id [64];
+    ck_assert_uint_eq (s_owner_needs (&ctx, "ann", item_id, sizeof item_id), 0);
+    ck_assert_str_eq (item_id, "");
+    s_op_t op = s_do (&ctx, (s_op_t) { .kind = OP_ASSIGN, .at = T0 + 1000, .id = id, .text = "ann" });
+    ck_assert_int_eq (op.result, 0);
+    ck_assert_uint_eq (s_owner_needs (&ctx, "ann", item_id, sizeof item_id), payer);
+    ck_assert_str_eq (item_id, id);
+    //  Someone else, or no one, needs nothing of it.
+    ck_assert_uint_eq (s_owner_needs (&ctx, "bob", item_id, sizeof item_id), 0);
+    ck_assert_uint_eq (s_owner_needs (&ctx, "", item_id, sizeof item_id), 0);
+    //  Done: the need ends with the work.
+    op = s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 2000, .id = id, .text = "done" });
+    ck_assert_int_eq (op.result, 0);
+    ck_assert_uint_eq (s_owner_needs (&ctx, "ann", item_id, sizeof item_id), 0);
+    ck_assert_str_eq (item_id, "");
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
 //  Paging: by id and through the owner index, every item once, in order,
 //  next_after "" on the last page.
 START_TEST (test_paging)
@@ -838,6 +884,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_exactly_once_and_catch_up);
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
+    tcase_add_test (tc, test_phi_needs);
     tcase_add_test (tc, test_stale_index_entry);
     tcase_add_test (tc, test_work_events_dispatch);
     tcase_add_test (tc, test_paging);
