@@ -91,7 +91,7 @@ json_ok "keys init"
 python3 - "$WORK/out" <<'EOF' && ok "--json says every key was kept" || fail "--json does not say kept"
 import json, sys
 doc = json.load(open(sys.argv[1]))
-assert len(doc["keys"]) == 9 and all(k["status"] == "kept" for k in doc["keys"]), doc
+assert len(doc["keys"]) == 10 and all(k["status"] == "kept" for k in doc["keys"]), doc
 EOF
 
 chmod 0755 k/secret
@@ -153,7 +153,7 @@ mkdir -p var
     done
 } >var/rcmq.conf
 expect 0 "keys list finds ./var/rcmq.conf" "$CTL" keys list --json
-python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 9' "$WORK/out" \
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 10' "$WORK/out" \
     && ok "it lists var/keys, relative to the config file" || fail "keys list did not use var/keys"
 started=$SECONDS
 expect 1 "status with every process down" "$CTL" status --timeout 400 --json
