@@ -3,7 +3,7 @@
     in the log.
 
         audit key | checkpoints | verify
-        audit query [--member-id ID] [--actor NAME] [--claim PCN] [--team T]
+        audit query [--member-id ID] [--actor NAME] [--claim PCN] [--work-item ID] [--team T]
                     [--role R] [--method M] [--from T] [--to T]
                     [--outcome allowed|denied] [--limit N] [--after INDEX]
         audit report patient MEMBER_ID | audit report actor NAME
@@ -171,6 +171,7 @@ s_query_request (ctl_args_t *args, AuditQueryRequest *query)
     query->member_id = (char *) ctl_arg_text (args, "member-id");
     query->actor = (char *) ctl_arg_text (args, "actor");
     query->claim = (char *) ctl_arg_text (args, "claim");
+    query->work_item = (char *) ctl_arg_text (args, "work-item");
     query->team = (char *) ctl_arg_text (args, "team");
     query->role = (char *) ctl_arg_text (args, "role");
     query->method = (char *) ctl_arg_text (args, "method");
@@ -654,6 +655,7 @@ static const ctl_option_t s_query_options [] = {
     { "member-id", "ID",     "a patient: the requests that touched its claims (by blind index)" },
     { "actor",     "NAME",   "who made the request" },
     { "claim",     "PCN",    "a claim" },
+    { "work-item", "ID",     "a work item: the requests made for it" },
     { "team",      "T",      "the actor's team" },
     { "role",      "R",      "the actor's role" },
     { "method",    "M",      "the method, e.g. claims.Get" },

@@ -130,6 +130,8 @@ s_matches (const AuditQueryRequest *query, const AuditRecord *record)
         return false;
     if (*query->claim && !s_has_subject (access, query->claim))
         return false;
+    if (*query->work_item && !s_has_subject (access, query->work_item))
+        return false;
     if (*query->team && !streq (query->team, access->team))
         return false;
     if (*query->role && !streq (query->role, access->role))
@@ -222,12 +224,19 @@ s_query (server_call_t *call)
     if (*query->claim)
         rc = s_indexes_of (call->store, call->txn, "audit_by_subject", query->claim, &list);
     else
+    //  A work item is a subject of the requests made for it (its own
+    //  methods, and a claim's view made under it: claims.Show).
+    if (*query->work_item)
+        rc = s_indexes_of (call->store, call->txn, "audit_by_subject", query->work_item, &list);
+    else
     if (*query->actor)
         rc = s_indexes_of (call->store, call->txn, "audit_by_actor", query->actor, &list);
     else
         indexed = false;
     if (*query->claim)
         server_call_subject (call, query->claim);
+    if (*query->work_item)
+        server_call_subject (call, query->work_item);
     AuditQueryReply reply = AUDIT_QUERY_REPLY__INIT;
     bool more = false;
     if (rc == 0 && indexed) {

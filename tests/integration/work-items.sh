@@ -185,14 +185,14 @@ assert after["patient_address"] == person["address"]["state"], after["patient_ad
 assert person["address"]["line1"] not in json.dumps(after), "street shown"
 PY
 shown_for_item() {
-    ctl audit query --actor agent --json 2>/dev/null | python3 -c '
+    ctl audit query --work-item "$AGENT_ITEM" --json 2>/dev/null | python3 -c '
 import json, sys
 records = json.load(sys.stdin)["records"]
-sys.exit(0 if any(r["method"] == "claims.Show" and sys.argv[1] in r["subjects"] and sys.argv[2] in r["subjects"]
-                  for r in records) else 1)' "$AGENT_ITEM" "$AGENT_PCN"
+sys.exit(0 if any(r["method"] == "claims.Show" and r["actor"] == "agent" and sys.argv[1] in r["subjects"]
+                  for r in records) else 1)' "$AGENT_PCN"
 }
 for _ in $(seq 1 40); do shown_for_item && break; sleep 0.25; done
-shown_for_item && ok "the audit log's record of the view names the claim and the work item" \
+shown_for_item && ok "audit query --work-item finds the agent's view of the claim made for that item" \
     || fail "no audit record of the agent's claims.Show naming $AGENT_ITEM"
 if ctl --as agent work state "$ID" done >/dev/null 2>&1; then
     fail "the vendor agent changed an item of an internal queue"
