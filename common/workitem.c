@@ -1,9 +1,13 @@
-/*  workitem: see workitem.h. Each change is the same story: read the item
-    (a copy that owns its memory), check the change against the state
-    table, change the copy, settle its SLA clock at the change's instant,
-    add a history entry, write it with s_put (which moves each index entry
-    from the old version's key to the new one's) and append its event. A
-    refusal happens before anything is written.
+/*  workitem: see workitem.h. Each change is the same story, told once by
+    s_change: read the item (a copy that owns its memory), refuse a final
+    one when the change cannot touch it, let the change's apply function
+    change the copy (check it against the state table, settle its SLA
+    clock at the change's instant), count a person's first touch, add a
+    history entry, write it with s_put (which moves each index entry from
+    the old version's key to the new one's) and append its event. A
+    refusal happens before anything is written. An item that another
+    waits for (a documentation request) resumes that one when it ends, in
+    the same transaction.
 */
 #include "workitem.h"
 #include "clock.h"
@@ -375,6 +379,95 @@ s_touch (workitem_t *self, WorkItem *item, const char *actor, uint64_t at)
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  One change of an existing item: s_change tells the story every change
+//  tells (read the item, refuse a final one when the change cannot touch
+//  it, copy it, count a person's first touch, add the history entry, write
+//  it with its event); the change's apply function says only what it does
+//  to the copy. A refusal in apply happens before anything is written.
+
+typedef struct _s_change_t s_change_t;
+typedef int (s_apply_fn) (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change);
+
+struct _s_change_t {
+    const char *id;
+    const char *actor;
+    const char *note;
+    uint64_t at;
+    //  Why a final item refuses the change ("it is not assigned any
+    //  more"); NULL when a final item takes it.
+    const char *final_why;
+    s_apply_fn *apply;
+    //  The change's own argument: the owner, the state, the due instant...
+    const char *text;
+    uint64_t instant;
+    //  What apply says: the event ("assigned"; NULL writes the item alone,
+    //  with neither event nor history), the history entry, from and to.
+    const char *event;
+    char what [200];
+    const char *from;
+    const char *to;
+    //  Set by s_change: the item after, for what follows the write (the
+    //  item waiting on this one).
+    char blocks [WORKITEM_KEY_MAX];
+    bool ended;                 //  the change made the item final
+};
+
+static int s_resume (workitem_t *self, MDB_txn *txn, const char *id, const char *answered, const char *state,
+                     const char *actor, const char *note, uint64_t at);
+
+static int
+s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
+{
+    if (item_p)
+        *item_p = NULL;
+    WorkItem *old;
+    int rc = s_load (self, txn, change->id, &old);
+    if (rc)
+        return rc;
+    if (change->final_why && workstate_final (old->state)) {
+        rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: %s", change->id, old->state,
+                       change->final_why);
+        codec_free (old);
+        return rc;
+    }
+    WorkItem *item = (WorkItem *) codec_copy (old);
+    rc = change->apply (self, old, item, change);
+    if (rc == 0 && change->event)
+        rc = s_touch (self, item, change->actor, change->at);
+    else
+        item->updated_ms = change->at;
+    if (rc) {
+        codec_free (old);
+        codec_free (item);
+        return rc;
+    }
+    snprintf (change->blocks, sizeof change->blocks, "%s", item->blocks);
+    change->ended = workstate_final (item->state) && !workstate_final (old->state);
+    char state [32];
+    snprintf (state, sizeof state, "%s", item->state);
+    if (!change->event)
+        return s_finish (self, txn, old, item, NULL, NULL, item_p);
+
+    workitem_history_add (item, change->actor, change->at, change->what, change->note);
+    WorkEvent event = WORK_EVENT__INIT;
+    event.actor = (char *) (change->actor? change->actor: "");
+    event.from = (char *) (change->from? change->from: "");
+    event.to = (char *) (change->to? change->to: "");
+    event.note = (char *) (change->note? change->note: "");
+    event.time_ms = change->at;
+    //  from and to may point into old or item: s_finish frees old, so the
+    //  event is appended first (by workitem_store_change) and only then.
+    rc = s_finish (self, txn, old, item, change->event, &event, item_p);
+    //  The item another waits for has ended: that one goes on.
+    if (rc == 0 && change->ended && *change->blocks)
+        rc = s_resume (self, txn, change->blocks, change->id, state, change->actor, change->note, change->at);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  The changes
+
 int
 workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, const char *actor,
                  uint64_t at, WorkItem **item_p)
@@ -389,6 +482,21 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
         workstate_names (names, sizeof names);
         return s_refuse (self, STATUS__INVALID_ARGUMENT, "a new work item cannot be in state '%s' (states: %s; "
                          "done and cancelled are final)", state, names);
+    }
+    //  The item that will wait for the new one must be there and open,
+    //  checked before anything is written.
+    if (spec->blocks && *spec->blocks) {
+        WorkItem *waiting;
+        int rc = s_load (self, txn, spec->blocks, &waiting);
+        if (rc)
+            return rc;
+        bool final = workstate_final (waiting->state);
+        if (final)
+            s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: it waits for nothing any more",
+                      spec->blocks, waiting->state);
+        codec_free (waiting);
+        if (final)
+            return WORKITEM_REFUSED;
     }
     uint64_t number;
     int rc = store_next_counter (self->store, txn, "work_meta", "next_id", WORKITEM_ID_MAX, &number);
@@ -405,6 +513,9 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     draft.subject_state = (char *) (spec->subject_state? spec->subject_state: "");
     draft.queue = (char *) (spec->queue? spec->queue: "");
     draft.state = (char *) state;
+    draft.blocks = (char *) (spec->blocks? spec->blocks: "");
+    draft.what = (char *) (spec->what? spec->what: "");
+    draft.denial = (char *) (spec->denial? spec->denial: "");
     WorkItem *item = (WorkItem *) codec_copy (&draft);
     assert (item);
     //  What the caller leaves empty, the grid of its queue and type names.
@@ -441,90 +552,91 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     event.to = item->state;
     event.note = (char *) (spec->note? spec->note: "");
     event.time_ms = at;
-    return s_finish (self, txn, NULL, item, "created", &event, item_p);
+    WorkItem *made = NULL;
+    rc = s_finish (self, txn, NULL, item, "created", &event, &made);
+    if (rc == 0 && *made->blocks)
+        rc = workitem_wait (self, txn, made->blocks, made->id, actor, made->what, at);
+    if (rc == 0 && item_p)
+        *item_p = made;
+    else
+        codec_free (made);
+    return rc;
+}
+
+static int
+s_apply_assign (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    const char *owner = change->text? change->text: "";
+    if (streq (old->owner, owner))
+        return s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is already %s's", old->id, old->owner);
+    codec_set_text (&item->owner, owner);
+    snprintf (change->what, sizeof change->what, "assigned %s (was %s)", *owner? owner: "nobody",
+              *old->owner? old->owner: "nobody");
+    change->event = "assigned";
+    change->from = old->owner;
+    change->to = item->owner;
+    return 0;
 }
 
 int
 workitem_assign (workitem_t *self, MDB_txn *txn, const char *id, const char *owner, const char *actor,
                  const char *note, uint64_t at, WorkItem **item_p)
 {
-    WorkItem *old;
-    int rc = s_load (self, txn, id, &old);
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_assign,
+                          .text = owner, .final_why = "it is not assigned any more" };
+    return s_change (self, txn, &change, item_p);
+}
+
+//  Moves the copy to state on its clock (refusals are the state table's).
+static int
+s_move (workitem_t *self, const WorkItem *old, WorkItem *item, uint64_t at, const char *state)
+{
+    char error [256];
+    if (workstate_check (old->state, state, error, sizeof error)) {
+        Status status = workstate_known (state)? STATUS__FAILED_PRECONDITION: STATUS__INVALID_ARGUMENT;
+        return s_refuse (self, status, "work item %s %s", old->id, error);
+    }
+    workclock_rules_t rules;
+    int rc = workitem_rules (self, old, &rules);
     if (rc)
         return rc;
-    if (workstate_final (old->state)) {
-        rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: it is not assigned any more",
-                       id, old->state);
-        codec_free (old);
+    workclock_move (item, &rules, at, state);
+    codec_set_text (&item->state, state);
+    if (workstate_final (state))
+        item->closed_ms = at;
+    return 0;
+}
+
+//  The types whose `done` is an answer someone waits for: done needs the
+//  answer as its note.
+static const char *const s_answered_types [] = { "documentation_request", NULL };
+
+static int
+s_apply_state (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    if (streq (change->text, "done") && (!change->note || !*change->note))
+        for (size_t i = 0; s_answered_types [i]; i++)
+            if (streq (old->type, s_answered_types [i]) && !workstate_final (old->state))
+                return s_refuse (self, STATUS__INVALID_ARGUMENT,
+                                 "work item %s is a %s: done needs the answer as its note (--note TEXT)",
+                                 old->id, old->type);
+    int rc = s_move (self, old, item, change->at, change->text);
+    if (rc)
         return rc;
-    }
-    if (streq (old->owner, owner? owner: "")) {
-        rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is already %s's", id, old->owner);
-        codec_free (old);
-        return rc;
-    }
-    WorkItem *item = (WorkItem *) codec_copy (old);
-    codec_set_text (&item->owner, owner);
-    rc = s_touch (self, item, actor, at);
-    if (rc) {
-        codec_free (old);
-        codec_free (item);
-        return rc;
-    }
-    char what [160];
-    snprintf (what, sizeof what, "assigned %s (was %s)", *owner? owner: "nobody", *old->owner? old->owner: "nobody");
-    workitem_history_add (item, actor, at, what, note);
-    WorkEvent event = WORK_EVENT__INIT;
-    event.actor = (char *) actor;
-    event.from = old->owner;
-    event.to = item->owner;
-    event.note = (char *) (note? note: "");
-    event.time_ms = at;
-    return s_finish (self, txn, old, item, "assigned", &event, item_p);
+    snprintf (change->what, sizeof change->what, "state %s -> %s", old->state, item->state);
+    change->event = "state_changed";
+    change->from = old->state;
+    change->to = item->state;
+    return 0;
 }
 
 int
 workitem_set_state (workitem_t *self, MDB_txn *txn, const char *id, const char *state, const char *actor,
                     const char *note, uint64_t at, WorkItem **item_p)
 {
-    WorkItem *old;
-    int rc = s_load (self, txn, id, &old);
-    if (rc)
-        return rc;
-    char error [256];
-    if (workstate_check (old->state, state, error, sizeof error)) {
-        Status status = workstate_known (state)? STATUS__FAILED_PRECONDITION: STATUS__INVALID_ARGUMENT;
-        rc = s_refuse (self, status, "work item %s %s", id, error);
-        codec_free (old);
-        return rc;
-    }
-    workclock_rules_t rules;
-    rc = workitem_rules (self, old, &rules);
-    if (rc) {
-        codec_free (old);
-        return rc;
-    }
-    WorkItem *item = (WorkItem *) codec_copy (old);
-    workclock_move (item, &rules, at, state);
-    codec_set_text (&item->state, state);
-    if (workstate_final (state))
-        item->closed_ms = at;
-    rc = s_touch (self, item, actor, at);
-    if (rc) {
-        codec_free (old);
-        codec_free (item);
-        return rc;
-    }
-    char what [160];
-    snprintf (what, sizeof what, "state %s -> %s", old->state, state);
-    workitem_history_add (item, actor, at, what, note);
-    WorkEvent event = WORK_EVENT__INIT;
-    event.actor = (char *) actor;
-    event.from = old->state;
-    event.to = item->state;
-    event.note = (char *) (note? note: "");
-    event.time_ms = at;
-    return s_finish (self, txn, old, item, "state_changed", &event, item_p);
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_state,
+                          .text = state };
+    return s_change (self, txn, &change, item_p);
 }
 
 int
@@ -534,88 +646,159 @@ workitem_cancel (workitem_t *self, MDB_txn *txn, const char *id, const char *act
     return workitem_set_state (self, txn, id, "cancelled", actor, note, at, item_p);
 }
 
+static int
+s_apply_note (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    snprintf (change->what, sizeof change->what, "noted");
+    change->event = "noted";
+    return 0;
+}
+
 int
 workitem_note (workitem_t *self, MDB_txn *txn, const char *id, const char *actor, const char *note,
                uint64_t at, WorkItem **item_p)
 {
     if (!note || !*note)
         return s_refuse (self, STATUS__INVALID_ARGUMENT, "work item %s: a note needs text", id);
-    WorkItem *old;
-    int rc = s_load (self, txn, id, &old);
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_note };
+    return s_change (self, txn, &change, item_p);
+}
+
+static int
+s_apply_due (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    workclock_rules_t rules;
+    int rc = workitem_rules (self, item, &rules);
+    if (rc == 0) {
+        uint64_t spent = workclock_spent (item, &rules, change->at);
+        item->target_ms = spent + rules.between (rules.calendar, change->at, change->instant);
+        rc = workitem_rules (self, item, &rules);
+    }
     if (rc)
         return rc;
-    WorkItem *item = (WorkItem *) codec_copy (old);
-    rc = s_touch (self, item, actor, at);
-    if (rc) {
-        codec_free (old);
-        codec_free (item);
-        return rc;
-    }
-    workitem_history_add (item, actor, at, "noted", note);
-    WorkEvent event = WORK_EVENT__INIT;
-    event.actor = (char *) actor;
-    event.note = (char *) note;
-    event.time_ms = at;
-    return s_finish (self, txn, old, item, "noted", &event, item_p);
+    workclock_retarget (item, &rules, change->at);
+    char when [32];
+    clock_format_iso8601 (change->instant, when, sizeof when);
+    snprintf (change->what, sizeof change->what, "due %s", when);
+    change->event = "due_changed";
+    return 0;
 }
 
 int
 workitem_set_due (workitem_t *self, MDB_txn *txn, const char *id, uint64_t due_ms, const char *actor,
                   const char *note, uint64_t at, WorkItem **item_p)
 {
-    WorkItem *old;
-    int rc = s_load (self, txn, id, &old);
-    if (rc)
-        return rc;
-    if (workstate_final (old->state)) {
-        rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: it has no due time any more",
-                       id, old->state);
-        codec_free (old);
-        return rc;
-    }
-    WorkItem *item = (WorkItem *) codec_copy (old);
-    workclock_rules_t rules;
-    rc = workitem_rules (self, item, &rules);
-    if (rc == 0) {
-        uint64_t spent = workclock_spent (item, &rules, at);
-        item->target_ms = spent + rules.between (rules.calendar, at, due_ms);
-        rc = workitem_rules (self, item, &rules);
-    }
-    if (rc) {
-        codec_free (old);
-        codec_free (item);
-        return rc;
-    }
-    workclock_retarget (item, &rules, at);
-    rc = s_touch (self, item, actor, at);
-    if (rc) {
-        codec_free (old);
-        codec_free (item);
-        return rc;
-    }
-    char when [32], what [64];
-    clock_format_iso8601 (due_ms, when, sizeof when);
-    snprintf (what, sizeof what, "due %s", when);
-    workitem_history_add (item, actor, at, what, note);
-    WorkEvent event = WORK_EVENT__INIT;
-    event.actor = (char *) actor;
-    event.note = (char *) (note? note: "");
-    event.time_ms = at;
-    return s_finish (self, txn, old, item, "due_changed", &event, item_p);
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_due,
+                          .instant = due_ms, .final_why = "it has no due time any more" };
+    return s_change (self, txn, &change, item_p);
+}
+
+static int
+s_apply_subject_state (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    codec_set_text (&item->subject_state, change->text);
+    return 0;                   //  no event: the domain's own event says it
 }
 
 int
 workitem_set_subject_state (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
                             uint64_t at)
 {
-    WorkItem *old;
-    int rc = s_load (self, txn, id, &old);
+    s_change_t change = { .id = id, .at = at, .apply = s_apply_subject_state, .text = subject_state };
+    return s_change (self, txn, &change, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Waiting for another item (a documentation request): the waiting item
+//  moves to waiting_practice, remembering the state it was in; when the
+//  last item it waits for ends, it returns there.
+
+static int
+s_apply_wait (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    codec_append_text (&item->waiting_for, &item->n_waiting_for, change->text);
+    change->to = "waiting_practice";
+    if (streq (old->state, "waiting_practice")) {
+        //  Waiting already (for another request, or set by hand): it stays,
+        //  and returns to where the first wait found it.
+        if (!*item->resume_state)
+            codec_set_text (&item->resume_state, old->state);
+        snprintf (change->what, sizeof change->what, "waits for %s", change->text);
+        change->event = "noted";
+        return 0;
+    }
+    codec_set_text (&item->resume_state, old->state);
+    int rc = s_move (self, old, item, change->at, "waiting_practice");
     if (rc)
         return rc;
-    WorkItem *item = (WorkItem *) codec_copy (old);
-    codec_set_text (&item->subject_state, subject_state);
-    item->updated_ms = at;
-    return s_finish (self, txn, old, item, NULL, NULL, NULL);
+    snprintf (change->what, sizeof change->what, "state %s -> waiting_practice (waits for %s)", old->state,
+              change->text);
+    change->event = "state_changed";
+    change->from = old->state;
+    return 0;
+}
+
+int
+workitem_wait (workitem_t *self, MDB_txn *txn, const char *id, const char *waits_for, const char *actor,
+               const char *note, uint64_t at)
+{
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_wait,
+                          .text = waits_for, .final_why = "it waits for nothing any more" };
+    return s_change (self, txn, &change, NULL);
+}
+
+static int
+s_apply_resume (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
+{
+    //  change->text is the item that ended; what it waits for loses it.
+    size_t kept = 0;
+    for (size_t i = 0; i < item->n_waiting_for; i++)
+        if (streq (item->waiting_for [i], change->text))
+            free (item->waiting_for [i]);
+        else
+            item->waiting_for [kept++] = item->waiting_for [i];
+    item->n_waiting_for = kept;
+    const char *back = item->resume_state;
+    if (kept == 0 && *back && !streq (back, old->state) && streq (old->state, "waiting_practice")) {
+        char state [32];
+        snprintf (state, sizeof state, "%s", back);
+        codec_set_text (&item->resume_state, "");
+        int rc = s_move (self, old, item, change->at, state);
+        if (rc)
+            return rc;
+        snprintf (change->what, sizeof change->what, "state waiting_practice -> %s (%s %s)", item->state,
+                  change->to, change->text);
+        change->event = "state_changed";
+        change->from = old->state;
+        change->to = item->state;
+        return 0;
+    }
+    //  Still waiting for another, moved by hand meanwhile, or ended: the
+    //  owner hears of it all the same.
+    if (kept == 0)
+        codec_set_text (&item->resume_state, "");
+    snprintf (change->what, sizeof change->what, "%s %s%s", change->to, change->text,
+              kept? " (still waiting)": "");
+    change->event = "noted";
+    change->from = change->to = NULL;
+    return 0;
+}
+
+//  id waited for answered, which ended in state (done: answered,
+//  cancelled: withdrawn). The service is the actor, so the owner's first
+//  touch stays the owner's; the note says who answered and what.
+static int
+s_resume (workitem_t *self, MDB_txn *txn, const char *id, const char *answered, const char *state,
+          const char *actor, const char *note, uint64_t at)
+{
+    char text [1024];
+    snprintf (text, sizeof text, "%s %s by %s%s%s", answered, streq (state, "done")? "answered": state,
+              actor? actor: "", note && *note? ": ": "", note? note: "");
+    s_change_t change = { .id = id, .actor = self->service, .note = text, .at = at, .apply = s_apply_resume,
+                          .text = answered, .to = streq (state, "done")? "answered": state };
+    int rc = s_change (self, txn, &change, NULL);
+    //  The waiting item is gone (a damaged store): what ended stays ended.
+    return rc == WORKITEM_REFUSED && self->status == STATUS__NOT_FOUND? 0: rc;
 }
 
 bool

@@ -84,6 +84,11 @@ typedef struct {
     int32_t priority;
     uint64_t due_ms;
     const char *note;
+    //  An open item of the same service that waits for the new one
+    //  (workitem_wait): NULL or "" for none.
+    const char *blocks;
+    const char *what;                       //  documentation_request: what is asked
+    const char *denial;                     //  documentation_request: the denial it is for
 } workitem_spec_t;
 
 //  service names the items' ids and history ("claims"); stream is where
@@ -136,6 +141,7 @@ int         workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec
                              const char *actor, uint64_t at, WorkItem **item_p);
 int         workitem_assign (workitem_t *self, MDB_txn *txn, const char *id, const char *owner,
                              const char *actor, const char *note, uint64_t at, WorkItem **item_p);
+//  done of a documentation_request needs a note (its answer).
 int         workitem_set_state (workitem_t *self, MDB_txn *txn, const char *id, const char *state,
                                 const char *actor, const char *note, uint64_t at, WorkItem **item_p);
 int         workitem_note (workitem_t *self, MDB_txn *txn, const char *id, const char *actor,
@@ -144,6 +150,17 @@ int         workitem_note (workitem_t *self, MDB_txn *txn, const char *id, const
 //  due_ms plus what the clock has counted, so the levels move with it.
 int         workitem_set_due (workitem_t *self, MDB_txn *txn, const char *id, uint64_t due_ms,
                               const char *actor, const char *note, uint64_t at, WorkItem **item_p);
+//  Item id waits for the open item waits_for (of the same service): it
+//  moves to waiting_practice (which pauses its clock when its policy says
+//  so), remembering the state it was in (resume_state), and lists
+//  waits_for in waiting_for. When the last item it waits for becomes done
+//  or cancelled (any change that ends an item whose `blocks` names it),
+//  it returns to that state with a state_changed event whose note says
+//  who answered and what; while others remain, or when it left
+//  waiting_practice meanwhile, a `noted` event says so. workitem_create
+//  with spec->blocks calls it for the new item.
+int         workitem_wait (workitem_t *self, MDB_txn *txn, const char *id, const char *waits_for,
+                           const char *actor, const char *note, uint64_t at);
 int         workitem_cancel (workitem_t *self, MDB_txn *txn, const char *id, const char *actor,
                              const char *note, uint64_t at, WorkItem **item_p);
 //  The domain state the item tracks (a claim's status): recorded, no

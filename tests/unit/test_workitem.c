@@ -121,6 +121,9 @@ typedef struct {
     const char *policy;             //  create
     const char *queue;
     uint64_t due_ms;
+    const char *type;               //  create: follow_up when NULL
+    const char *blocks;             //  create: the item that waits for it
+    const char *note;               //  state
     size_t batch;
     int result;                     //  the operation's own return
     char made [64];                 //  created id
@@ -135,15 +138,17 @@ s_run_op (store_t *store, MDB_txn *txn, void *arg)
     WorkItem *item = NULL;
     switch (op->kind) {
         case OP_CREATE: {
-            workitem_spec_t spec = { .type = "follow_up", .subject = "P1", .queue = op->queue? op->queue: "q1",
-                                     .sla_policy = op->policy, .owner = op->text, .due_ms = op->due_ms };
+            workitem_spec_t spec = { .type = op->type? op->type: "follow_up", .subject = "P1",
+                                     .queue = op->queue? op->queue: "q1", .sla_policy = op->policy,
+                                     .owner = op->text, .due_ms = op->due_ms, .blocks = op->blocks,
+                                     .what = op->blocks? "the operative note": NULL };
             op->result = workitem_create (work, txn, &spec, "claims", op->at, &item);
             if (item)
                 snprintf (op->made, sizeof op->made, "%s", item->id);
             break;
         }
         case OP_STATE:
-            op->result = workitem_set_state (work, txn, op->id, op->text, "bob", NULL, op->at, NULL);
+            op->result = workitem_set_state (work, txn, op->id, op->text, "bob", op->note, op->at, NULL);
             break;
         case OP_ASSIGN:
             op->result = workitem_assign (work, txn, op->id, op->text, "bob", NULL, op->at, NULL);
@@ -221,6 +226,109 @@ s_events_free (WorkEvent **events, size_t count)
 }
 
 //  --------------------------------------------------------------------------
+
+//  A documentation request: the follow-up it blocks waits in
+//  waiting_practice (clock paused, its state remembered) while any request
+//  is open, and returns to that state when the last one ends; done of a
+//  request needs the answer. Figures are the test's own clock arithmetic.
+START_TEST (test_waits_for_documentation)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *follow = s_create (&ctx, T0, "t100");
+    s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 10000, .id = follow, .text = "in_progress" });
+
+    s_op_t made = s_do (&ctx, (s_op_t) { .kind = OP_CREATE, .at = T0 + 20000, .policy = "t100",
+                                         .type = "documentation_request", .blocks = follow });
+    ck_assert_msg (made.result == 0, "create: %s", workitem_error (ctx.work));
+    WorkItem *item = s_get (&ctx, made.made);
+    ck_assert_str_eq (item->blocks, follow);
+    ck_assert_str_eq (item->what, "the operative note");
+    codec_free (item);
+    item = s_get (&ctx, follow);
+    ck_assert_str_eq (item->state, "waiting_practice");
+    ck_assert_str_eq (item->resume_state, "in_progress");
+    ck_assert_uint_eq (item->n_waiting_for, 1);
+    ck_assert_str_eq (item->waiting_for [0], made.made);
+    ck_assert_uint_eq (item->spent_ms, 20000);
+    ck_assert_uint_eq (item->running_since_ms, 0);          //  paused
+    ck_assert_uint_eq (item->next_boundary_ms, 0);
+    codec_free (item);
+
+    //  A second request while it waits: it stays, listing both.
+    s_op_t second = s_do (&ctx, (s_op_t) { .kind = OP_CREATE, .at = T0 + 25000, .policy = "t100",
+                                           .type = "documentation_request", .blocks = follow });
+    ck_assert_int_eq (second.result, 0);
+    item = s_get (&ctx, follow);
+    ck_assert_str_eq (item->state, "waiting_practice");
+    ck_assert_str_eq (item->resume_state, "in_progress");
+    ck_assert_uint_eq (item->n_waiting_for, 2);
+    codec_free (item);
+
+    //  done without the answer is refused and writes nothing.
+    uint64_t depth = outbox_depth (ctx.outbox);
+    s_op_t op = s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 29000, .id = made.made, .text = "done" });
+    ck_assert_int_eq (op.result, WORKITEM_REFUSED);
+    ck_assert_int_eq (workitem_status (ctx.work), STATUS__INVALID_ARGUMENT);
+    ck_assert_msg (strstr (workitem_error (ctx.work), "--note"), "%s", workitem_error (ctx.work));
+    ck_assert_uint_eq (outbox_depth (ctx.outbox), depth);
+
+    //  The first answered: still waiting for the second (a noted event).
+    op = s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 30000, .id = made.made, .text = "done",
+                                .note = "op note sent 11/3" });
+    ck_assert_msg (op.result == 0, "%s", workitem_error (ctx.work));
+    item = s_get (&ctx, follow);
+    ck_assert_str_eq (item->state, "waiting_practice");
+    ck_assert_uint_eq (item->n_waiting_for, 1);
+    ck_assert_str_eq (item->waiting_for [0], second.made);
+    ck_assert_msg (strstr (item->history [item->n_history - 1]->note, "op note sent 11/3"), "%s",
+                   item->history [item->n_history - 1]->note);
+    codec_free (item);
+
+    //  The second withdrawn: back to in_progress, the clock running from
+    //  then with the 20 s it had counted.
+    op = s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 40000, .id = second.made, .text = "cancelled" });
+    ck_assert_msg (op.result == 0, "%s", workitem_error (ctx.work));
+    item = s_get (&ctx, follow);
+    ck_assert_str_eq (item->state, "in_progress");
+    ck_assert_str_eq (item->resume_state, "");
+    ck_assert_uint_eq (item->n_waiting_for, 0);
+    ck_assert_uint_eq (item->spent_ms, 20000);
+    ck_assert_uint_eq (item->running_since_ms, T0 + 40000);
+    ck_assert_uint_eq (item->due_ms, T0 + 40000 + TARGET - 20000);
+    ck_assert_uint_eq (item->first_touch_ms, T0 + 10000);   //  the resume is the service's, not a touch
+    codec_free (item);
+
+    //  The owner hears each step: the follow-up's events.
+    size_t count;
+    WorkEvent **events = s_events (&ctx, "work.state_changed", &count);
+    size_t mine = 0;
+    const WorkEvent *last = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (streq (events [i]->item->id, follow)) {
+            mine++;
+            last = events [i];
+        }
+    ck_assert_uint_eq (mine, 3);        //  in_progress, waiting_practice, back
+    ck_assert_str_eq (last->from, "waiting_practice");
+    ck_assert_str_eq (last->to, "in_progress");
+    ck_assert_msg (strstr (last->note, second.made) && strstr (last->note, "cancelled by bob"), "%s", last->note);
+    s_events_free (events, count);
+    events = s_events (&ctx, "work.noted", &count);
+    ck_assert_uint_eq (count, 2);       //  the second request, the first answer
+    ck_assert_msg (strstr (events [1]->note, "answered by bob: op note sent 11/3"), "%s", events [1]->note);
+    s_events_free (events, count);
+
+    //  Nothing waits on a final item.
+    s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 50000, .id = follow, .text = "done" });
+    op = s_do (&ctx, (s_op_t) { .kind = OP_CREATE, .at = T0 + 60000, .policy = "t100",
+                                .type = "documentation_request", .blocks = follow });
+    ck_assert_int_eq (op.result, WORKITEM_REFUSED);
+    ck_assert_int_eq (workitem_status (ctx.work), STATUS__FAILED_PRECONDITION);
+    free (follow);
+    s_teardown (&ctx);
+}
+END_TEST
 
 START_TEST (test_state_table)
 {
@@ -889,6 +997,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_work_events_dispatch);
     tcase_add_test (tc, test_paging);
     tcase_add_test (tc, test_policy_and_grid);
+    tcase_add_test (tc, test_waits_for_documentation);
     suite_add_tcase (suite, tc);
     return suite;
 }
