@@ -8,6 +8,7 @@
         work assign ID USER [--note TEXT]
         work state ID STATE [--note TEXT]
         work note ID TEXT
+        work request-doc --claim PCN --what TEXT [--denial ID]
 
     `work list` asks every service that holds items (s_holders) for its
     first page after --after and merges them by id: the merged page is the
@@ -329,6 +330,35 @@ s_note (ctl_t *ctl, ctl_args_t *args)
     return s_item_call (ctl, request.id, "WorkNote", &request);
 }
 
+//  A documentation request goes to the service that holds the subject:
+//  a claim's to claims.
+static int
+s_request_doc (ctl_t *ctl, ctl_args_t *args)
+{
+    WorkDocRequest request = WORK_DOC_REQUEST__INIT;
+    const char *claim = ctl_arg_option (args, "claim");
+    const char *what = ctl_arg_option (args, "what");
+    const char *denial = ctl_arg_option (args, "denial");
+    if (!claim || !*claim) {
+        fprintf (stderr, "rcmqctl: work request-doc: --claim PCN is required (the claim the documentation is for)\n");
+        return CTL_USAGE;
+    }
+    if (!what || !*what) {
+        fprintf (stderr, "rcmqctl: work request-doc: --what TEXT is required (what the practice is asked to send)\n");
+        return CTL_USAGE;
+    }
+    request.subject = (char *) claim;
+    request.what = (char *) what;
+    request.denial = (char *) (denial? denial: "");
+    WorkItem *item;
+    int rc = ctl_call (ctl, "claims", "claims.WorkRequestDoc", &request, &work_item__descriptor, (void **) &item);
+    if (rc != CTL_OK)
+        return rc;
+    s_print_item (ctl, item);
+    codec_free (item);
+    return CTL_OK;
+}
+
 static const ctl_option_t s_list_options [] = {
     { "service",   "S",    "only items of this service (claims, ...)" },
     { "type",      "T",    "only items of this type (follow_up, documentation_request, denial, ...)" },
@@ -346,6 +376,13 @@ static const ctl_option_t s_list_options [] = {
 
 static const ctl_option_t s_note_options [] = {
     { "note", "TEXT", "a note for the item's history" },
+    { NULL }
+};
+
+static const ctl_option_t s_doc_options [] = {
+    { "claim",  "PCN",  "the claim the documentation is for (required)" },
+    { "what",   "TEXT", "what the practice is asked to send: a note, an authorization number... (required)" },
+    { "denial", "ID",   "the denial the documentation is for (kept as a link)" },
     { NULL }
 };
 
@@ -368,6 +405,14 @@ static const ctl_command_t s_commands [] = {
       "waiting states pause the SLA clock when the item's policy says so.",
       s_note_options, s_state },
     { "note", "ID TEXT", 2, 2, "add a note to a work item's history", NULL, NULL, s_note },
+    { "request-doc", NULL, 0, 0, "ask the practice for documentation of a claim",
+      "Opens a documentation_request item in claims, owned by the practice's\n"
+      "internal team of the claim's queue (whatever the queue's phase), due in\n"
+      "2 business days (policy documentation_request). While it is open the\n"
+      "claim's follow-up item waits in waiting_practice (its clock paused);\n"
+      "`work state ID done --note ANSWER` answers it and the follow-up returns\n"
+      "to the state it was in. --json prints the new item as `work show --json`.",
+      s_doc_options, s_request_doc },
     { NULL }
 };
 

@@ -80,8 +80,8 @@ static void
 s_check_table (const server_method_t *methods)
 {
     for (const server_method_t *entry = methods; entry->method; entry++) {
-        assert (entry->scope > SERVER_SCOPE_UNSET && entry->scope <= SERVER_INTERNAL);
-        assert (entry->scope != SERVER_SUBJECT || entry->resolve);
+        assert (entry->scope > SERVER_SCOPE_UNSET && entry->scope <= SERVER_ITEM);
+        assert ((entry->scope != SERVER_SUBJECT && entry->scope != SERVER_ITEM) || entry->resolve);
         assert (entry->handler && entry->permission);
         assert (entry->phi < MASK_NEED (MASK_FIELD_COUNT));
     }
@@ -300,12 +300,12 @@ server_call_phi (server_call_t *call, mask_field_t field, const char *label,
     return form;
 }
 
-static const char *s_scope_names [] = { "unset", "unscoped", "subject", "list", "internal" };
+static const char *s_scope_names [] = { "unset", "unscoped", "subject", "list", "internal", "item" };
 
 const char *
 server_scope_name (server_scope_t scope)
 {
-    return scope <= SERVER_INTERNAL? s_scope_names [scope]: "unset";
+    return scope <= SERVER_ITEM? s_scope_names [scope]: "unset";
 }
 
 //  --------------------------------------------------------------------------
@@ -508,13 +508,22 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
         }
         //  A vendor's subject must be of its queues before anything runs;
         //  out of scope reads as absent, so it learns nothing of others'.
-        if (call->status == STATUS__OK && method->scope == SERVER_SUBJECT && access_scope_team (call->caller)) {
+        //  A work item out of its scope is refused outright (SERVER_ITEM).
+        bool resolved = method->scope == SERVER_SUBJECT || method->scope == SERVER_ITEM;
+        if (call->status == STATUS__OK && resolved && access_scope_team (call->caller)) {
             int rc = method->resolve (call);
             if (rc)
                 return rc;
-            if (call->status == STATUS__OK && (*call->scope_refused || !call->scope_seen))
-                server_call_fail (call, STATUS__NOT_FOUND, "%s: no %s", request->method,
-                                  *call->scope_refused? call->scope_refused: "such subject");
+            if (call->status == STATUS__OK && (*call->scope_refused || !call->scope_seen)) {
+                const char *what = *call->scope_refused? call->scope_refused: "such subject";
+                if (method->scope == SERVER_ITEM)
+                    server_call_fail (call, STATUS__PERMISSION_DENIED,
+                                      "%s: %s is not %s's to see or work (role '%s' acts only on its team's "
+                                      "items of queues in pilot or vendor phase)", request->method, what,
+                                      call->caller->team, call->caller->role);
+                else
+                    server_call_fail (call, STATUS__NOT_FOUND, "%s: no %s", request->method, what);
+            }
         }
         if (call->status == STATUS__OK) {
             int rc = method->handler (call);

@@ -28,6 +28,12 @@
       SERVER_INTERNAL  acts across every queue (file intake, 837P and 835
                        files, queue set-up, rebuilds): refused to vendor
                        roles (PERMISSION_DENIED) whatever their permissions.
+      SERVER_ITEM      acts on one work item (<svc>.WorkGet, WorkAssign,
+                       WorkState, WorkNote): resolved as SERVER_SUBJECT,
+                       but out of scope, or not there, is refused
+                       PERMISSION_DENIED (issue 15: a vendor's work is a
+                       list it is given, and anything else is refused, not
+                       hidden; ADR 0029). The handler does not run.
     A table entry without a mark, or a subject method without a resolver,
     is a bug: server_new asserts. Every server also answers
     <service>.Methods with its table (MethodList), so tools and the scope
@@ -115,6 +121,7 @@ typedef enum {
     SERVER_SUBJECT,
     SERVER_LIST,
     SERVER_INTERNAL,
+    SERVER_ITEM,
 } server_scope_t;
 
 typedef struct _server_method_t {
@@ -123,7 +130,7 @@ typedef struct _server_method_t {
     const ProtobufCMessageDescriptor *request_type;     //  NULL: no body
     server_handler_fn *handler;
     server_scope_t scope;
-    server_resolve_fn *resolve; //  SERVER_SUBJECT only
+    server_resolve_fn *resolve; //  SERVER_SUBJECT and SERVER_ITEM only
     //  The PHI fields the answer may carry: MASK_NEED (MASK_FIELD_DOB) | ...,
     //  or SERVER_NO_PHI. Only these may be placed, with server_call_phi.
     //  Every entry says it (an entry without it does not compile under

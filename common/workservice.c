@@ -87,7 +87,10 @@ s_resolve_id (server_call_t *call, const char *id)
     WorkItem *item;
     int rc = workitem_get (self->items, call->txn, id, &item);
     if (rc == MDB_NOTFOUND) {
+        //  Refused as another's would be (SERVER_ITEM), and audited with
+        //  the id asked for.
         server_call_scope (call, "work item", id, NULL, NULL);
+        server_call_subject (call, id);
         return 0;
     }
     if (rc)
@@ -104,6 +107,13 @@ s_resolve_id (server_call_t *call, const char *id)
     if (rc == 0)
         server_call_scope (call, "work item", id, in_scope && queue? queue->phase: NULL,
                            in_scope && queue? queue->vendor_team: NULL);
+    //  The refusal's access record names the item and its subject (the
+    //  answer names them when it is given).
+    if (rc == 0 && *call->scope_refused) {
+        server_call_subject (call, id);
+        if (*item->subject)
+            server_call_subject (call, item->subject);
+    }
     //  An internal caller is in scope whatever the queue: the server asks
     //  access_in_scope, which lets every non-vendor role through.
     codec_free (queue);
@@ -138,6 +148,16 @@ s_answer (server_call_t *call, const char *id, int rc, WorkItem *item)
     }
     codec_free (item);
     return rc;
+}
+
+int
+workservice_reply (server_call_t *call, int rc, WorkItem *item)
+{
+    if (rc) {
+        codec_free (item);
+        return s_answer (call, "", rc, NULL);
+    }
+    return s_answer (call, item->id, rc, item);
 }
 
 static int
@@ -222,10 +242,10 @@ workservice_new (const char *service, store_t *store, outbox_t *outbox, config_t
         server_resolve_fn *resolve;
     } table [WORK_METHODS] = {
         { "WorkList",   "work.read", &work_list_request__descriptor,   s_list,   SERVER_LIST,    NULL },
-        { "WorkGet",    "work.read", &work_id__descriptor,             s_get,    SERVER_SUBJECT, s_resolve_get },
-        { "WorkAssign", "work.work", &work_assign_request__descriptor, s_assign, SERVER_SUBJECT, s_resolve_assign },
-        { "WorkState",  "work.work", &work_state_request__descriptor,  s_state,  SERVER_SUBJECT, s_resolve_state },
-        { "WorkNote",   "work.work", &work_note_request__descriptor,   s_note,   SERVER_SUBJECT, s_resolve_note },
+        { "WorkGet",    "work.read", &work_id__descriptor,             s_get,    SERVER_ITEM,    s_resolve_get },
+        { "WorkAssign", "work.work", &work_assign_request__descriptor, s_assign, SERVER_ITEM,    s_resolve_assign },
+        { "WorkState",  "work.work", &work_state_request__descriptor,  s_state,  SERVER_ITEM,    s_resolve_state },
+        { "WorkNote",   "work.work", &work_note_request__descriptor,   s_note,   SERVER_ITEM,    s_resolve_note },
     };
     for (size_t i = 0; i < WORK_METHODS; i++) {
         snprintf (self->method_names [i], sizeof self->method_names [i], "%s.%s", service, table [i].verb);

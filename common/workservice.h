@@ -51,5 +51,10 @@ const server_method_t *workservice_methods (workservice_t *self);
 int            workservice_attach (workservice_t *self, zloop_t *loop, config_t *config,
                                    void (*committed) (void *arg), void *arg);
 escalation_t  *workservice_escalation (workservice_t *self);
+//  For a service's own work methods (claims.WorkRequestDoc): answers the
+//  result of a workitem change as the work methods do (the item as
+//  `work show` shows it, or the refusal with its status), and takes item.
+//  Returns what a handler returns.
+int            workservice_reply (server_call_t *call, int rc, WorkItem *item);
 
 #endif

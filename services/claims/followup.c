@@ -1,8 +1,11 @@
 /*  followup: see followup.h. One table says what each claim status does
-    to the claim's follow_up item.
+    to the claim's follow_up item; claims.WorkRequestDoc opens a
+    documentation request the follow-up waits for.
 */
 #include "followup.h"
 #include "ledger.h"
+#include "lifecycle.h"
+#include "workservice.h"
 #include "clock.h"
 #include "codec.h"
 
@@ -68,19 +71,27 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
     uint64_t now = clock_now_ms ();
     s_action_t action = s_action (record->status);
     if (action == FOLLOW_OPEN) {
-        int days = ledger_follow_up_days (self, record->dims? record->dims->payer_id: "");
+        int days;
+        char source [384], note [512];
+        rc = ledger_follow_up_days (self, txn, record, &days, source, sizeof source);
+        if (rc)
+            return rc;
         uint64_t due = (record->submitted_ms? record->submitted_ms: now) + (uint64_t) days * CLOCK_MS_PER_DAY;
+        snprintf (note, sizeof note, "the payer's no-response window: %d days (%s)", days, source);
         if (!*id) {
             workitem_spec_t spec = {
                 .type = "follow_up", .subject = record->pcn, .subject_state = record->status,
-                .queue = record->dims? record->dims->queue: "", .due_ms = due,
+                .queue = record->dims? record->dims->queue: "", .due_ms = due, .note = note,
             };
             return s_result (self, workitem_create (self->work, txn, &spec, "claims", now, NULL));
         }
         rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
         //  A new submission starts the payer's window again.
-        if (rc == 0 && streq (record->status, "submitted"))
-            rc = workitem_set_due (self->work, txn, id, due, "claims", "resubmitted", now, NULL);
+        if (rc == 0 && streq (record->status, "submitted")) {
+            char again [600];
+            snprintf (again, sizeof again, "resubmitted; %s", note);
+            rc = workitem_set_due (self->work, txn, id, due, "claims", again, now, NULL);
+        }
         return s_result (self, rc);
     }
     if (!*id)
@@ -132,3 +143,69 @@ followup_edit (claims_t *self, MDB_txn *txn, const char *pcn, const char *actor,
     codec_free (item);
     return rc;
 }
+
+//  --------------------------------------------------------------------------
+//  claims.WorkRequestDoc: the practice is asked for documentation of a
+//  claim (a note, an authorization number, a coding answer). The request
+//  is a work item of its own, of the claim's queue; the grid gives it to
+//  the practice's internal team in every phase, under the
+//  documentation_request policy. The claim's open follow-up waits for it
+//  in waiting_practice (workitem_wait) until it is answered.
+
+#define DOC_WHAT_MAX   2000
+#define DOC_DENIAL_MAX 128
+
+static int
+s_request_doc (server_call_t *call)
+{
+    claims_t *self = claims_state (call);
+    WorkDocRequest *request = (WorkDocRequest *) call->body;
+    const char *method = call->request->method;
+    if (!*request->what)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "%s: --what is empty: say what the practice is asked to send", method);
+    if (strlen (request->what) > DOC_WHAT_MAX)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: --what is %zu bytes long (at most %d)",
+                                 method, strlen (request->what), DOC_WHAT_MAX);
+    if (strlen (request->denial) > DOC_DENIAL_MAX)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: --denial is %zu bytes long (at most %d)",
+                                 method, strlen (request->denial), DOC_DENIAL_MAX);
+    if (!self->work)
+        return server_call_fail (call, STATUS__FAILED_PRECONDITION, "%s: this claims service holds no work items",
+                                 method);
+    ClaimRecord *record = ledger_get (self, call->txn, request->subject);
+    if (!record)
+        return server_call_fail (call, STATUS__NOT_FOUND, "%s: no claim '%s'", method, request->subject);
+    if (!lifecycle_open (record->status)) {
+        server_call_fail (call, STATUS__FAILED_PRECONDITION, "%s: claim %s is %s: nothing waits for documentation",
+                          method, record->pcn, record->status);
+        codec_free (record);
+        return 0;
+    }
+    char follow [WORKITEM_KEY_MAX];
+    int rc = s_open_item (self, call->txn, record->pcn, follow, sizeof follow);
+    WorkItem *item = NULL;
+    if (rc == 0) {
+        workitem_spec_t spec = {
+            .type = "documentation_request", .subject = record->pcn, .subject_state = record->status,
+            .queue = record->dims? record->dims->queue: "", .note = request->what, .what = request->what,
+            .denial = request->denial, .blocks = follow,
+        };
+        rc = workitem_create (self->work, call->txn, &spec, call->caller->name, clock_now_ms (), &item);
+    }
+    codec_free (record);
+    return workservice_reply (call, rc, item);
+}
+
+//  The claim a request names, for the server's scope check.
+static int
+s_scope_doc (server_call_t *call)
+{
+    return ledger_scope (call, ((WorkDocRequest *) call->body)->subject);
+}
+
+const server_method_t followup_methods [] = {
+    { "claims.WorkRequestDoc", "work.work", &work_doc_request__descriptor, s_request_doc, SERVER_SUBJECT,
+      s_scope_doc, SERVER_NO_PHI },
+    { NULL }
+};

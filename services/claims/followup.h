@@ -37,4 +37,11 @@ int followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, con
 int followup_edit (claims_t *self, MDB_txn *txn, const char *pcn, const char *actor, const char *assignee,
                    uint64_t next_action_ms, const char *note, const char *state);
 
+//  claims.WorkRequestDoc  WorkDocRequest -> WorkItem  work.work  subject (the claim)
+//  opens a documentation_request item on the claim (owner team: the
+//  practice's internal team of the claim's queue, from the grid; policy
+//  documentation_request); the claim's open follow_up item waits for it
+//  in waiting_practice until it is done or cancelled (workitem_wait).
+extern const server_method_t followup_methods [];
+
 #endif

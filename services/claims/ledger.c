@@ -7,6 +7,7 @@
 #include "followup.h"
 #include "clock.h"
 #include "codec.h"
+#include "log.h"
 
 ClaimRecord *
 ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
@@ -104,10 +105,43 @@ ledger_copy (const ClaimRecord *record)
     return (ClaimRecord *) codec_copy (record);
 }
 
+//  The payer's own window beats the queue's; the queue's beats the
+//  service's default. A payer setting that is not a whole number in range
+//  is not taken silently: the source names it, and the log says it.
 int
-ledger_follow_up_days (claims_t *self, const char *payer_id)
+ledger_follow_up_days (claims_t *self, MDB_txn *txn, const ClaimRecord *record, int *days,
+                       char *source, size_t size)
 {
-    char key [160];
-    snprintf (key, sizeof key, "claims/follow-up-days/%s", payer_id);
-    return (int) config_get_int (self->config, key, self->follow_up_days);
+    const char *payer = record->dims? record->dims->payer_id: "";
+    const char *queue_id = record->dims? record->dims->queue: "";
+    char key [160], bad [256] = "";
+    snprintf (key, sizeof key, "claims/follow-up-days/%s", payer);
+    const char *text = *payer? config_get (self->config, key, NULL): NULL;
+    if (text && *text) {
+        int64_t value;
+        if (config_get_int_checked (self->config, key, 0, 0, 3650, &value, bad, sizeof bad) == 0) {
+            *days = (int) value;
+            snprintf (source, size, "%s", key);
+            return 0;
+        }
+        log_warn ("bad per-payer follow-up window: the queue's applies", "error", json_string (bad), NULL);
+    }
+    const char *because = *bad? "; ": "";
+    if (*queue_id) {
+        MDB_val value;
+        int rc = store_get (self->store, txn, "queues", queue_id, strlen (queue_id), &value);
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+        Queue *queue = rc == 0? (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size): NULL;
+        if (queue && queue->follow_up_days) {
+            *days = (int) queue->follow_up_days;
+            snprintf (source, size, "queue %s --follow-up-days%s%s", queue_id, because, bad);
+            codec_free (queue);
+            return 0;
+        }
+        codec_free (queue);
+    }
+    *days = self->follow_up_days;
+    snprintf (source, size, "claims/follow-up-days%s%s", because, bad);
+    return 0;
 }

@@ -23,7 +23,13 @@ ClaimRecord *ledger_copy (const ClaimRecord *record);
 //  and its queue to the server (0, or an LMDB error).
 bool         ledger_in_scope (server_call_t *call, const ClaimRecord *record);
 int          ledger_scope (server_call_t *call, const char *pcn);
-//  Follow-up days for a payer (config claims/follow-up-days[/<payer>]).
-int          ledger_follow_up_days (claims_t *self, const char *payer_id);
+//  The payer's no-response window of a claim, in days (docs/work-items.md,
+//  "The follow-up window"): claims/follow-up-days/<payer id> when set,
+//  else the claim's queue's follow_up_days (queue create --follow-up-days)
+//  when claims knows the queue, else claims/follow-up-days (30). *days,
+//  and in source where it came from ("queue q1 --follow-up-days"; a
+//  malformed payer setting is named there too). 0 or an LMDB error.
+int          ledger_follow_up_days (claims_t *self, MDB_txn *txn, const ClaimRecord *record, int *days,
+                                    char *source, size_t size);
 
 #endif

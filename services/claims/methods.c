@@ -396,7 +396,17 @@ s_due (server_call_t *call)
             snprintf (since, sizeof since, "%s", record->next_action_date);
         else
         if (waiting && record->submitted_ms) {
-            int days = ledger_follow_up_days (self, record->dims? record->dims->payer_id: "");
+            int days;
+            char source [384];
+            int rc = ledger_follow_up_days (self, call->txn, record, &days, source, sizeof source);
+            if (rc) {
+                codec_free (record);
+                store_iter_destroy (&iter);
+                for (size_t i = 0; i < count; i++)
+                    codec_free (due [i].record);
+                free (due);
+                return rc;
+            }
             uint64_t due_ms = record->submitted_ms + (uint64_t) days * CLOCK_MS_PER_DAY;
             if (due_ms <= now) {
                 clock_format_date (due_ms, iso, sizeof iso);

@@ -20,6 +20,7 @@
         role lacks the permission   PERMISSION_DENIED
         internal                    PERMISSION_DENIED
         subject                     NOT_FOUND
+        item                        PERMISSION_DENIED (a work item, ADR 0029)
         list                        OK, and the reply names no claim,
                                     exception or queue of the deployment
         unscoped                    OK
@@ -242,6 +243,8 @@ s_expected (const char *role, const MethodInfo *method)
         return STATUS__PERMISSION_DENIED;
     if (streq (method->scope, "subject"))
         return STATUS__NOT_FOUND;
+    if (streq (method->scope, "item"))
+        return STATUS__PERMISSION_DENIED;       //  a work item (ADR 0029)
     return STATUS__OK;          //  list (filtered to nothing) and unscoped
 }
 

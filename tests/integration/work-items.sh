@@ -156,7 +156,7 @@ PY
 if ctl --as agent work show "$ID" >/dev/null 2>err.txt; then
     fail "the vendor agent read an item of an internal queue"
 else
-    grep -q "NOT_FOUND" err.txt && ok "an item of an internal queue is not found for the vendor agent" \
+    grep -q "PERMISSION_DENIED" err.txt && ok "an item of an internal queue is refused to the vendor agent (PERMISSION_DENIED)" \
         || fail "vendor refusal: $(cat err.txt)"
 fi
 # Minimum necessary (issue 14): the agent sees a claim's patient masked

@@ -312,15 +312,53 @@ START_TEST (test_patient_fields_never_stored)
 }
 END_TEST
 
+static int
+s_put_queue (store_t *store, MDB_txn *txn, void *arg)
+{
+    Queue queue = QUEUE__INIT;
+    queue.id = "q-acme";
+    queue.follow_up_days = 45;
+    return store_put_message (store, txn, "queues", queue.id, &queue);
+}
+
 START_TEST (test_follow_up_days)
 {
+    //  The payer's setting, else the queue's --follow-up-days, else
+    //  claims/follow-up-days; a malformed payer setting is named, not
+    //  taken.
     s_test_t test;
     s_setup (&test);
-    config_set (test.claims.config, "claims/follow-up-days/ACME1", "45");
-    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "ACME1"), 45);
-    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "OTHER"), 30);
+    ClaimRecord *record = s_record ("P1", "submitted", 10000);      //  payer ACME1, queue q-acme
+    int days;
+    char source [384];
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, txn, record, &days, source, sizeof source), 0);
+    ck_assert_int_eq (days, 30);
+    ck_assert_str_eq (source, "claims/follow-up-days");
     test.claims.follow_up_days = 21;
-    ck_assert_int_eq (ledger_follow_up_days (&test.claims, "OTHER"), 21);
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, txn, record, &days, source, sizeof source), 0);
+    ck_assert_int_eq (days, 21);
+    store_read_end (&txn);
+
+    //  The queue claims keeps from the queue stream names 45.
+    ck_assert_int_eq (store_write (test.claims.store, s_put_queue, NULL), 0);
+    txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, txn, record, &days, source, sizeof source), 0);
+    ck_assert_int_eq (days, 45);
+    ck_assert_str_eq (source, "queue q-acme --follow-up-days");
+
+    config_set (test.claims.config, "claims/follow-up-days/ACME1", "60");
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, txn, record, &days, source, sizeof source), 0);
+    ck_assert_int_eq (days, 60);
+    ck_assert_str_eq (source, "claims/follow-up-days/ACME1");
+
+    config_set (test.claims.config, "claims/follow-up-days/ACME1", "6O");
+    ck_assert_int_eq (ledger_follow_up_days (&test.claims, txn, record, &days, source, sizeof source), 0);
+    ck_assert_int_eq (days, 45);
+    ck_assert_msg (strstr (source, "queue q-acme") && strstr (source, "claims/follow-up-days/ACME1 = '6O'"),
+                   "%s", source);
+    store_read_end (&txn);
+    codec_free (record);
     s_teardown (&test);
 }
 END_TEST
