@@ -402,7 +402,9 @@ static const ctl_command_t s_commands [] = {
     { "state", "ID STATE", 2, 2, "move a work item to another state",
       "STATE is one of open, in_progress, waiting_payer, waiting_patient,\n"
       "waiting_practice, done, cancelled. done and cancelled are final; the\n"
-      "waiting states pause the SLA clock when the item's policy says so.",
+      "waiting states pause the SLA clock when the item's policy says so.\n"
+      "A documentation_request is answered with done --note ANSWER: the item\n"
+      "that waited for it returns to its state, the answer in its history.",
       s_note_options, s_state },
     { "note", "ID TEXT", 2, 2, "add a note to a work item's history", NULL, NULL, s_note },
     { "request-doc", NULL, 0, 0, "ask the practice for documentation of a claim",

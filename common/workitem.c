@@ -12,6 +12,7 @@
 #include "workitem.h"
 #include "clock.h"
 #include "codec.h"
+#include "log.h"
 
 #include <stdarg.h>
 
@@ -554,8 +555,15 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     event.time_ms = at;
     WorkItem *made = NULL;
     rc = s_finish (self, txn, NULL, item, "created", &event, &made);
-    if (rc == 0 && *made->blocks)
+    if (rc == 0 && *made->blocks) {
         rc = workitem_wait (self, txn, made->blocks, made->id, actor, made->what, at);
+        //  The new item is written already: a wait refused now (its
+        //  policy gone from config) aborts the whole transaction rather
+        //  than leave a request nothing waits for.
+        if (rc == WORKITEM_REFUSED)
+            rc = store_fail (self->store, "work item %s cannot wait for %s: %s", made->blocks, made->id,
+                             self->error);
+    }
     if (rc == 0 && item_p)
         *item_p = made;
     else
@@ -797,8 +805,15 @@ s_resume (workitem_t *self, MDB_txn *txn, const char *id, const char *answered, 
     s_change_t change = { .id = id, .actor = self->service, .note = text, .at = at, .apply = s_apply_resume,
                           .text = answered, .to = streq (state, "done")? "answered": state };
     int rc = s_change (self, txn, &change, NULL);
-    //  The waiting item is gone (a damaged store): what ended stays ended.
-    return rc == WORKITEM_REFUSED && self->status == STATUS__NOT_FOUND? 0: rc;
+    //  What ended stays ended whatever the waiting item can do (gone from
+    //  a damaged store, its policy gone from config): it is left as it is,
+    //  for a person to move, and the log says so.
+    if (rc == WORKITEM_REFUSED) {
+        log_warn ("a work item that waited could not resume", "item", json_string (id),
+                  "ended", json_string (answered), "error", json_string (self->error), NULL);
+        rc = 0;
+    }
+    return rc;
 }
 
 bool

@@ -7,7 +7,8 @@
         lifecycle.c   legal status moves and history
         apply.c       events consumed: intake.claim_accepted, queue.changed
         methods.c     claims.List, Show, FollowUp, ListFollowUp
-        followup.c    each submitted claim's follow_up work item, in step with its status
+        followup.c    each submitted claim's follow_up work item, in step with its status;
+                      claims.WorkRequestDoc (a documentation request it waits for)
         submit.c      claims.Submit: 837P batches out (write837.c, outbound.c)
         acks.c        claims.Acknowledge (277CA, ack277.c)
         remits.c      claims.Post (835, remit835.c, posting.c), exceptions

@@ -6,8 +6,11 @@
         submitted, accepted    an open follow_up item (made when the claim
                                has none open), due when the payer's
                                no-response window ends: submission +
-                               claims/follow-up-days[/<payer id>] days
-                               (a resubmission sets the due again)
+                               the payer's window (ledger_follow_up_days:
+                               claims/follow-up-days/<payer id>, else the
+                               queue's --follow-up-days, else
+                               claims/follow-up-days); a resubmission
+                               sets the due again
         rejected (277CA)       the item's subject state; a claim the payer
                                rejected is ours to work again, so an item
                                waiting on the payer opens

@@ -5,8 +5,9 @@
 
     Settings (docs/configuration.md):
         claims/outbound-dir        837P files for the clearinghouse (<data/dir>/outbound)
-        claims/follow-up-days      days without payer response before follow-up (30)
-        claims/follow-up-days/<payer id>   per payer
+        claims/follow-up-days      days without payer response before follow-up, when
+                                   the claim's queue names none (30)
+        claims/follow-up-days/<payer id>   per payer (beats the queue's)
         phi/key-file               PHI key (<keys/dir>/phi.key)
 */
 #include "claims.h"

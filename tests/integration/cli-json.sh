@@ -114,6 +114,7 @@ shape work-list work list
 work_id="$(ctl work list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')"
 shape work-show work show "$work_id"
 shape work-note work note "$work_id" "shape check"
+shape work-request-doc work request-doc --claim "$pcn" --what "operative note for the date of service"
 shape claims-exceptions claims exceptions
 shape claims-credits claims credits
 # A paid claim by the payer's record: corrected; a denied one: voided.
