@@ -3,8 +3,10 @@
 # assignee, a next-action date and notes (claims.FollowUp), and the due list
 # (claims.ListFollowUp) holds the open claims whose next action has come or
 # whose payer has not answered within the follow-up days since submission,
-# oldest first. Settings come from the environment here:
-# RCMQ_CLAIMS_FOLLOW_UP_DAYS=0 makes every submitted claim due at once.
+# oldest first. Settings come from the environment here: a window of 0
+# days for each payer of the generated claims
+# (RCMQ_CLAIMS_FOLLOW_UP_DAYS_<payer id>=0, which beats the queue's
+# --follow-up-days) makes every submitted claim due at once.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/claims-followup.sh
@@ -15,10 +17,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_init claims-followup 27800
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-export RCMQ_CLAIMS_FOLLOW_UP_DAYS=0
 
-start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 5 --claims 20 --date 2026-11-01 --out claims.837 --expect claims.json
+for payer in $(python3 -c 'import json; print(" ".join(sorted({c["payer_id"] for c in json.load(open("claims.json"))["claims"]})))'); do
+    export "RCMQ_CLAIMS_FOLLOW_UP_DAYS_$payer=0"
+done
+start_deployment
 ctl intake submit claims.837 >/dev/null || fail "intake submit"
 
 # Claims arrive through the event stream: wait until all 20 are in.
