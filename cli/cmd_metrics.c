@@ -182,6 +182,20 @@ static const pbjson_view_t s_scorecard_view = { &kpi_reply__descriptor, (const p
     { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_view },
     { "groups", .as = "teams", .view = &s_team_view }, { NULL } } };
 
+//  metrics work: only the figures (a KpiReply without aging or reasons).
+static const pbjson_view_t s_work_overall_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .how = PBJSON_OMIT }, { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_value_json },
+    { "aging", .how = PBJSON_OMIT }, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_work_group_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_value_json },
+    { "aging", .how = PBJSON_OMIT }, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_work_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_work_overall_view },
+    { "groups", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_work_by_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_work_overall_view },
+    { "groups", .view = &s_work_group_view }, { NULL } } };
+
 //  A trend point: the figure as s_value_json has it, its numerator and
 //  denominator beside it.
 static const pbjson_view_t s_fraction_view = { &kpi_value__descriptor, (const pbjson_rule_t []) {
@@ -505,7 +519,7 @@ s_work (ctl_t *ctl, ctl_args_t *args)
     if (rc == CTL_OK) {
         bool grouped = request.n_group_by > 0;
         if (ctl_format (ctl) == OUTPUT_JSON)
-            output_json (pbjson_render (&reply->base, grouped? &s_kpi_by_view: &s_kpi_view), stdout);
+            output_json (pbjson_render (&reply->base, grouped? &s_work_by_view: &s_work_view), stdout);
         else
         if (grouped)
             s_print_wide (ctl, reply, "key", s_work_columns);
@@ -602,7 +616,8 @@ static const ctl_command_t s_commands [] = {
       "Open and overdue work items now (due at or before the service clock's now), and of\n"
       "the items done in the window the share done within their SLA target\n"
       "(sla_met_rate) and the mean hours from creation to a person's first change, by\n"
-      "service, type, queue, team and owner. --json as `metrics kpi --json`.",
+      "service, type, queue, team and owner. --json as `metrics kpi --json`, with only\n"
+      "these figures.",
       s_work_options, s_work },
     { "rebuild", NULL, 0, 0, "wipe the aggregates and replay every event",
       "Wipes every metrics table and offset and replays the streams from the broker's\n"

@@ -46,7 +46,7 @@
                        METRICS_WORK_TABLES
 //  work_facts.c's (work items; see work_facts.h).
 #define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
-                            "work_by_day"
+                            "work_by_day", "work_queues"
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);

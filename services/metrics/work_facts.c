@@ -22,6 +22,7 @@
 #include "work_facts.h"
 #include "dims.h"
 #include "workstate.h"
+#include "grid.h"
 
 #include <czmq.h>
 
@@ -300,6 +301,36 @@ work_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const voi
         rc = store_put_message (store, txn, "work_facts", item->id, fact);
     codec_free (fact);
     return rc;
+}
+
+int
+work_facts_on_queue (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    const QueueChanged *changed = (const QueueChanged *) message;
+    if (!changed->queue || !changed->queue->id || !*changed->queue->id)
+        return store_fail (store, "%s.%s #%" PRIu64 " names no queue: refused", event->stream, event->type,
+                           event->stream_seq);
+    return store_put_message (store, txn, "work_queues", changed->queue->id, changed->queue);
+}
+
+int
+work_facts_team_now (store_t *store, MDB_txn *txn, const char *queue, const char *type, char *team, size_t size)
+{
+    *team = 0;
+    MDB_val value;
+    int rc = *queue? store_get (store, txn, "work_queues", queue, strlen (queue), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    Queue *stored = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+    if (!stored)
+        return MDB_CORRUPTED;
+    grid_entry_t entry;
+    if (grid_resolve (stored, type, &entry) == 0)
+        snprintf (team, size, "%s", entry.team);
+    codec_free (stored);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------

@@ -20,6 +20,19 @@
                        entries up to it, so nothing changes as time passes
                        and a restart has nothing to catch up
         work_by_day    (dims, day) -> flow counters (WORK_FLOWS)
+        work_queues    queue id -> Queue, from the queue stream: the grid
+                       that says which team owns an open item now
+
+    Team. An item names the team it had when it was created (the grid's
+    then); the grid's team of now (phase applied) is what `work list`
+    shows, and a queue moving to vendor moves its open items' team at once
+    without rewriting them (docs/work-items.md). So the stock (open,
+    overdue) is counted by the team of now, resolved at query time from
+    work_queues (grid_resolve), as the services resolve it; the flows keep
+    the team the item's event carried when they happened, so a team is
+    credited with what it did. Resolving at query time, not when events
+    are applied, keeps the figures independent of how the queue stream and
+    the items' streams interleave (a live run and a rebuild).
 
     The handler runs in the consumer's transaction with the stream's offset
     (ADR 0009), like facts.c: a kill at any instant leaves the figures and
@@ -65,6 +78,14 @@ typedef enum { WORK_FLOWS (WORK_ENUM) WORK_FLOW_COUNT } work_flow_t;
 //  A consumer_handler_fn for a WorkEvent. An event without an item or an
 //  item id is refused (the stream stops on it, ADR 0009).
 int  work_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state);
+
+//  queue.changed: the queue as it now is, into work_queues.
+int  work_facts_on_queue (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state);
+//  The team that owns work of type in queue now (grid_resolve over the
+//  stored queue) into team (size bytes); "" when metrics holds no such
+//  queue or the grid names none. 0 or an LMDB error.
+int  work_facts_team_now (store_t *store, MDB_txn *txn, const char *queue, const char *type,
+                          char *team, size_t size);
 
 //  The fact of an item, or NULL. Free with codec_free.
 WorkFact *work_facts_get (store_t *store, MDB_txn *txn, const char *id);

@@ -1,8 +1,10 @@
-/*  work_kpi: see work_kpi.h. A query walks every work combination that
-    matches its filters once: the open count (one row), the overdue entries
-    up to now (only those, in due order), and the flow rows of the days in
-    [from, to]; then adds them into the overall totals and the group's.
-    Like the claims figures, it never reads an item.
+/*  work_kpi: see work_kpi.h. A query walks every work combination once:
+    under the team that owns its queue and type now (work_facts.h, "Team"),
+    when that matches the filters, its open count (one row) and its overdue
+    entries up to now (only those, in due order); under the team its events
+    carried, when that matches, its flow rows of the days in [from, to].
+    Each goes into the overall totals and its group's. Like the claims
+    figures, it never reads an item.
 */
 #include "work_kpi.h"
 #include "clock.h"
@@ -70,10 +72,10 @@ work_query_from_kpi (work_query_t *work, const kpi_query_t *query)
 }
 
 static bool
-s_match (const work_dims_entry_t *entry, const work_query_t *query)
+s_match (char *const values [WORK_DIM_COUNT], const work_query_t *query)
 {
     for (int i = 0; i < WORK_DIM_COUNT; i++)
-        if (query->filters [i] && *query->filters [i] && !streq (query->filters [i], entry->values [i]))
+        if (query->filters [i] && *query->filters [i] && !streq (query->filters [i], values [i]))
             return false;
     return true;
 }
@@ -84,6 +86,51 @@ s_group_compare (const void *a, const void *b)
     return strcmp ((*(s_group_t *const *) a)->key, (*(s_group_t *const *) b)->key);
 }
 
+//  Adds totals [from, to) into the overall and the group of values.
+static void
+s_add (work_result_t *self, zhashx_t *groups, char *const values [WORK_DIM_COUNT], const int64_t *totals,
+       int from, int to)
+{
+    for (int s = from; s < to; s++)
+        self->overall.totals [s] += totals [s];
+    if (!self->query.group_count)
+        return;
+    char key [1024] = "";
+    for (size_t g = 0; g < self->query.group_count; g++)
+        snprintf (key + strlen (key), sizeof key - strlen (key), "%s%s", g? "|": "",
+                  values [self->query.group_by [g]]);
+    s_group_t *group = (s_group_t *) zhashx_lookup (groups, key);
+    if (!group) {
+        group = (s_group_t *) zmalloc (sizeof (s_group_t));
+        group->key = strdup (key);
+        zhashx_insert (groups, key, group);
+    }
+    for (int s = from; s < to; s++)
+        group->totals [s] += totals [s];
+}
+
+//  The team that owns a combination's open items now: the grid's for its
+//  queue and type (work_facts.h, "Team"), else the one its events carried.
+//  Looked up once per queue and type.
+static int
+s_team_now (store_t *store, MDB_txn *txn, zhashx_t *teams, const work_dims_entry_t *entry, char **team)
+{
+    char key [512];
+    snprintf (key, sizeof key, "%s\x1f%s", entry->values [WORK_DIM_QUEUE], entry->values [WORK_DIM_TYPE]);
+    char *known = (char *) zhashx_lookup (teams, key);
+    if (!known) {
+        char now [64];
+        int rc = work_facts_team_now (store, txn, entry->values [WORK_DIM_QUEUE], entry->values [WORK_DIM_TYPE],
+                                      now, sizeof now);
+        if (rc)
+            return rc;
+        known = strdup (now);
+        zhashx_insert (teams, key, known);
+    }
+    *team = *known? known: entry->values [WORK_DIM_TEAM];
+    return 0;
+}
+
 int
 work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_result_t **result)
 {
@@ -92,37 +139,32 @@ work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_resu
     self->query = *query;
     self->overall.key = strdup ("");
     zhashx_t *groups = zhashx_new ();
+    zhashx_t *teams = zhashx_new ();
+    zhashx_set_destructor (teams, (zhashx_destructor_fn *) zstr_free);
     work_dims_list_t *dims = query->unavailable? NULL: work_dims_load (store, txn);
     int rc = 0;
     for (size_t i = 0; dims && i < dims->count && rc == 0; i++) {
         const work_dims_entry_t *entry = &dims->entries [i];
-        if (!s_match (entry, query))
-            continue;
         int64_t totals [S_COUNT] = { 0 };
+        //  The stock under the team of now.
+        char *now [WORK_DIM_COUNT];
+        memcpy (now, entry->values, sizeof now);
         if (query->stock)
+            rc = s_team_now (store, txn, teams, entry, &now [WORK_DIM_TEAM]);
+        if (rc == 0 && query->stock && s_match (now, query)) {
             rc = work_open_count (store, txn, entry->id, &totals [S_OPEN]);
-        if (rc == 0 && query->stock)
-            rc = work_overdue_count (store, txn, entry->id, query->now_ms, &totals [S_OVERDUE]);
-        if (rc == 0)
-            rc = work_flows_sum (store, txn, entry->id, query->from, query->to, totals + S_FLOWS);
-        for (int s = 0; s < S_COUNT; s++)
-            self->overall.totals [s] += totals [s];
-        if (!query->group_count)
-            continue;
-        char key [1024] = "";
-        for (size_t g = 0; g < query->group_count; g++)
-            snprintf (key + strlen (key), sizeof key - strlen (key), "%s%s", g? "|": "",
-                      entry->values [query->group_by [g]]);
-        s_group_t *group = (s_group_t *) zhashx_lookup (groups, key);
-        if (!group) {
-            group = (s_group_t *) zmalloc (sizeof (s_group_t));
-            group->key = strdup (key);
-            zhashx_insert (groups, key, group);
+            if (rc == 0)
+                rc = work_overdue_count (store, txn, entry->id, query->now_ms, &totals [S_OVERDUE]);
+            s_add (self, groups, now, totals, S_OPEN, S_FLOWS);
         }
-        for (int s = 0; s < S_COUNT; s++)
-            group->totals [s] += totals [s];
+        //  The flows under the team their events carried.
+        if (rc == 0 && s_match (entry->values, query)) {
+            rc = work_flows_sum (store, txn, entry->id, query->from, query->to, totals + S_FLOWS);
+            s_add (self, groups, entry->values, totals, S_FLOWS, S_COUNT);
+        }
     }
     work_dims_list_destroy (&dims);
+    zhashx_destroy (&teams);
     self->group_count = zhashx_size (groups);
     self->groups = (s_group_t **) calloc (self->group_count + 1, sizeof (s_group_t *));
     size_t index = 0;

@@ -313,6 +313,77 @@ START_TEST (test_any_stream_and_refusal)
 }
 END_TEST
 
+//  queue.changed with the queue as it now is (intake's event).
+static void
+s_queue (mt_store_t *store, const char *id, const char *phase, const char *vendor_team)
+{
+    Queue queue = QUEUE__INIT;
+    queue.id = (char *) id;
+    queue.name = (char *) id;
+    queue.owner_team = "internal";
+    queue.vendor_team = (char *) vendor_team;
+    queue.phase = (char *) phase;
+    QueueChanged changed = QUEUE_CHANGED__INIT;
+    changed.queue = &queue;
+    changed.change = "phase";
+    Event event = EVENT__INIT;
+    event.stream = "queue";
+    event.type = "changed";
+    event.producer = "test";
+    event.stream_seq = ++s_seq;
+    event.key = (char *) id;
+    event.payload.data = codec_pack (&changed, &event.payload.len);
+    ck_assert_msg (store_write (store->store, s_apply_one, &event) == 0, "apply: %s", store_error (store->store));
+    free (event.payload.data);
+}
+
+//  A queue moving to vendor moves its open items to the vendor team at
+//  once in the stock (as `work list` shows them), whatever team their
+//  events carry; what a team did (created, done) stays its own; a
+//  documentation request stays internal in every phase (the grid's rule).
+START_TEST (test_open_items_follow_the_phase)
+{
+    mt_store_t *store = mt_store_new ();
+    uint64_t t0 = s_at ("2026-11-02", 9);
+    s_queue (store, "Q1", "internal", "acme");
+    s_item_t a = { .id = "claims-1", .created_ms = t0, .due_ms = t0 + HOUR_MS, .target_ms = HOUR_MS };
+    s_item_t b = { .id = "claims-2", .created_ms = t0, .target_ms = HOUR_MS };
+    s_item_t doc = { .id = "claims-3", .type = "documentation_request", .created_ms = t0 };
+    s_event (store, "created", &a, t0);
+    s_event (store, "created", &b, t0);
+    s_event (store, "created", &doc, t0);
+    b.state = "done";
+    b.closed_ms = t0 + HOUR_MS / 2;
+    b.spent_ms = HOUR_MS / 2;
+    s_event (store, "state_changed", &b, b.closed_ms);
+    work_query_t query = s_query ("2026-11-01", "2026-11-30", t0 + 2 * HOUR_MS);
+    s_group (&query, "team");
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_open"), 2);
+    ck_assert (s_value (store, &query, "acme", "work_open").available);
+    ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 0);
+
+    s_queue (store, "Q1", "vendor", "acme");
+    ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 1);
+    ck_assert_int_eq (s_count (store, &query, "acme", "work_overdue"), 1);
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_open"), 1);     //  the documentation request
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_overdue"), 0);
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_created"), 3);
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_done"), 1);
+    ck_assert_int_eq (s_count (store, &query, "acme", "work_created"), 0);
+    //  A team filter takes the same view.
+    work_query_t acme = s_query ("2026-11-01", "2026-11-30", t0 + 2 * HOUR_MS);
+    acme.filters [WORK_DIM_TEAM] = "acme";
+    ck_assert_int_eq (s_count (store, &acme, NULL, "work_open"), 1);
+    ck_assert_int_eq (s_count (store, &acme, NULL, "work_created"), 0);
+
+    //  And back: a rollback moves them back at once.
+    s_queue (store, "Q1", "internal", "acme");
+    ck_assert_int_eq (s_count (store, &query, "internal", "work_open"), 2);
+    ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 0);
+    mt_store_destroy (&store);
+}
+END_TEST
+
 //  The claims KPI query's filters and groups: queue and owner team apply
 //  to work items, a payer (which work items do not have) makes every work
 //  figure n/a; the stock is asked when as_of is the service clock's today.
@@ -352,6 +423,7 @@ metrics_work_suite (void)
     tcase_add_test (tc, test_changes_move_the_stock);
     tcase_add_test (tc, test_sla_and_first_touch);
     tcase_add_test (tc, test_any_stream_and_refusal);
+    tcase_add_test (tc, test_open_items_follow_the_phase);
     tcase_add_test (tc, test_from_kpi_query);
     suite_add_tcase (suite, tc);
     return suite;
