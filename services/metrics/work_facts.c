@@ -222,8 +222,8 @@ work_facts_get (store_t *store, MDB_txn *txn, const char *id)
     return (WorkFact *) codec_decode (&work_fact__descriptor, value.mv_data, value.mv_size);
 }
 
-//  The event's figures, from the fact as it stood (NULL: first seen) to
-//  the item as it is.
+//  The event's figures, from the fact as it stood (a blank one for an
+//  item first seen) to the item as it is.
 static int
 s_apply (store_t *store, MDB_txn *txn, const WorkEvent *work, const Event *event, WorkFact *fact)
 {
