@@ -5,6 +5,8 @@
         metrics trend KPI [--interval day|week|month] [--periods N] [filters] [--as-of D]
         metrics scorecard [filters] [period]
         metrics drill KPI [filters] [period] [--numerator] [--limit N] [--after TOKEN]
+        metrics work [--by DIM[,DIM]] [--service S] [--type T] [--queue Q]
+                     [--team T] [--owner U] [period]
         metrics rebuild
 
     filters: --payer P --payer-group G --location L --service-line S
@@ -38,10 +40,18 @@ static const struct {
 #define METRICS_CTL_MAX_PERIODS 120
 #define METRICS_CTL_MAX_LIMIT   1000
 
-//  The KPIs grouped tables and scorecards show, in order.
+//  The KPIs grouped tables and scorecards show, in order: the claims',
+//  then the work items' (open, overdue, SLA attainment: an internal team
+//  and a vendor side by side on them).
 static const char *const s_headline [] = {
     "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
-    "ar_cents", "pct_ar_over_90", "received", "adjudicated", NULL
+    "ar_cents", "pct_ar_over_90", "received", "adjudicated",
+    "work_open", "work_overdue", "sla_met_rate", NULL
+};
+
+//  The columns of `metrics work`.
+static const char *const s_work_columns [] = {
+    "work_open", "work_overdue", "sla_met_rate", "work_first_touch_mean_hours", "work_created", "work_done", NULL
 };
 
 //  The intervals of a trend (services/metrics/methods.c refuses others).
@@ -88,7 +98,7 @@ s_value_text (const KpiValue *value, char *buf, size_t size)
     if (streq (value->unit, "ratio"))
         snprintf (buf, size, "%.2f%%", value->value * 100);
     else
-    if (streq (value->unit, "days"))
+    if (streq (value->unit, "days") || streq (value->unit, "hours"))
         snprintf (buf, size, "%.1f", value->value);
     else
     if (streq (value->unit, "cents")) {
@@ -171,6 +181,20 @@ static const pbjson_view_t s_aging_by_view = { &kpi_reply__descriptor, (const pb
 static const pbjson_view_t s_scorecard_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
     { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_overall_view },
     { "groups", .as = "teams", .view = &s_team_view }, { NULL } } };
+
+//  metrics work: only the figures (a KpiReply without aging or reasons).
+static const pbjson_view_t s_work_overall_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "key", .how = PBJSON_OMIT }, { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_value_json },
+    { "aging", .how = PBJSON_OMIT }, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_work_group_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
+    { "values", .how = PBJSON_KEYED_INLINE, .key = "name", .render = s_value_json },
+    { "aging", .how = PBJSON_OMIT }, SET_NO_REASONS, { NULL } } };
+static const pbjson_view_t s_work_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_work_overall_view },
+    { "groups", .how = PBJSON_OMIT }, { NULL } } };
+static const pbjson_view_t s_work_by_view = { &kpi_reply__descriptor, (const pbjson_rule_t []) {
+    { "group_by", .how = PBJSON_OMIT }, { "overall", .how = PBJSON_INLINE, .view = &s_work_overall_view },
+    { "groups", .view = &s_work_group_view }, { NULL } } };
 
 //  A trend point: the figure as s_value_json has it, its numerator and
 //  denominator beside it.
@@ -271,7 +295,7 @@ s_print_tall (ctl_t *ctl, const KpiSet *set)
         const KpiValue *value = set->values [i];
         char text [64];
         s_value_text (value, text, sizeof text);
-        bool rate = streq (value->unit, "ratio") || streq (value->unit, "days");
+        bool rate = streq (value->unit, "ratio") || streq (value->unit, "days") || streq (value->unit, "hours");
         output_table_row (table);
         output_table_cell (table, value->name);
         output_table_cell (table, text);
@@ -474,6 +498,42 @@ s_drill (ctl_t *ctl, ctl_args_t *args)
     return rc;
 }
 
+//  The work-item figures by the work dimensions: overall one KPI a row,
+//  with --by one row per group.
+static int
+s_work (ctl_t *ctl, ctl_args_t *args)
+{
+    WorkMetricsRequest request = WORK_METRICS_REQUEST__INIT;
+    MetricsPeriod period;
+    if (s_read_period (args, &period))
+        return CTL_USAGE;
+    request.period = &period;
+    request.service = (char *) ctl_arg_text (args, "service");
+    request.type = (char *) ctl_arg_text (args, "type");
+    request.queue = (char *) ctl_arg_text (args, "queue");
+    request.team = (char *) ctl_arg_text (args, "team");
+    request.owner = (char *) ctl_arg_text (args, "owner");
+    request.group_by = ctl_arg_list (args, "by", &request.n_group_by);
+    KpiReply *reply;
+    int rc = ctl_call (ctl, "metrics", "metrics.Work", &request, &kpi_reply__descriptor, (void **) &reply);
+    if (rc == CTL_OK) {
+        bool grouped = request.n_group_by > 0;
+        if (ctl_format (ctl) == OUTPUT_JSON)
+            output_json (pbjson_render (&reply->base, grouped? &s_work_by_view: &s_work_view), stdout);
+        else
+        if (grouped)
+            s_print_wide (ctl, reply, "key", s_work_columns);
+        else {
+            if (ctl_format (ctl) == OUTPUT_TABLE)
+                printf ("open and overdue as of now; flows %s .. %s\n\n", reply->from, reply->to);
+            s_print_tall (ctl, reply->overall);
+        }
+    }
+    codec_free (reply);
+    ctl_list_free (request.group_by, request.n_group_by);
+    return rc;
+}
+
 static int
 s_rebuild (ctl_t *ctl, ctl_args_t *args)
 {
@@ -522,6 +582,16 @@ static const ctl_option_t s_drill_options [] = {
     FILTER_OPTIONS, PERIOD_OPTIONS, { NULL }
 };
 
+static const ctl_option_t s_work_options [] = {
+    { "by",      "DIM[,DIM]", "group by service, type, queue, team, owner" },
+    { "service", "S",     "only the items this service holds (claims, denials ...)" },
+    { "type",    "T",     "only this work type (follow_up, documentation_request ...)" },
+    { "queue",   "Q",     "only this queue" },
+    { "team",    "TEAM",  "only this owner team" },
+    { "owner",   "USER",  "only this owner" },
+    PERIOD_OPTIONS, { NULL }
+};
+
 static const ctl_command_t s_commands [] = {
     { "kpi", NULL, 0, 0, "clean claim rate, denial rate, collections, days in A/R, aging",
       "Every KPI of docs/metrics.md over the window (default: the 90 days to as-of),\n"
@@ -542,6 +612,13 @@ static const ctl_command_t s_commands [] = {
       "The claims behind KPI in the window (A/R figures: the claims with a balance now),\n"
       "paged, with what metrics holds of each.",
       s_drill_options, s_drill },
+    { "work", NULL, 0, 0, "work items: open, overdue, SLA attainment, time to first touch",
+      "Open and overdue work items now (due at or before the service clock's now), and of\n"
+      "the items done in the window the share done within their SLA target\n"
+      "(sla_met_rate) and the mean hours from creation to a person's first change, by\n"
+      "service, type, queue, team and owner. --json as `metrics kpi --json`, with only\n"
+      "these figures.",
+      s_work_options, s_work },
     { "rebuild", NULL, 0, 0, "wipe the aggregates and replay every event",
       "Wipes every metrics table and offset and replays the streams from the broker's\n"
       "log; figures come back identical. Needs metrics.admin.",

@@ -25,6 +25,7 @@
 */
 #include "facts.h"
 #include "aggregates.h"
+#include "work_facts.h"
 #include "dims.h"
 #include "log.h"
 
@@ -576,12 +577,20 @@ s_on_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *mes
     return rc;
 }
 
-//  queue, denials, inquiry: no entry, kept in step (offsets) for the
-//  figures those services will publish.
+//  denials, inquiry: no entry of their own yet, kept in step (offsets)
+//  for the figures those services will publish. Work items' events may
+//  ride on any stream metrics consumes, and the queues say which team
+//  owns open work now (work_facts.c).
 const consumer_event_t facts_events [] = {
     { "intake", "claim_accepted", &claim_accepted__descriptor, s_on_accepted },
     { "intake", "claim_rejected", &claim_rejected__descriptor, s_on_rejected },
     { "claims", NULL,             &claim_event__descriptor,    s_on_claims },
+    { "queue",  "changed",        &queue_changed__descriptor,  work_facts_on_queue },
+    WORK_FACTS_EVENTS ("intake"),
+    WORK_FACTS_EVENTS ("queue"),
+    WORK_FACTS_EVENTS ("claims"),
+    WORK_FACTS_EVENTS ("denials"),
+    WORK_FACTS_EVENTS ("inquiry"),
     { NULL }
 };
 

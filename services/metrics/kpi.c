@@ -271,6 +271,23 @@ kpi_result_destroy (kpi_result_t **self_p)
     *self_p = NULL;
 }
 
+kpi_group_t *
+kpi_result_group (kpi_result_t *self, const char *key)
+{
+    for (size_t i = 0; i < self->group_count; i++)
+        if (streq (self->groups [i]->key, key))
+            return self->groups [i];
+    kpi_group_t *group = (kpi_group_t *) zmalloc (sizeof (kpi_group_t));
+    group->key = strdup (key);
+    s_totals_init (&group->totals);
+    self->groups = (kpi_group_t **) realloc (self->groups, (self->group_count + 2) * sizeof (kpi_group_t *));
+    assert (self->groups);
+    self->groups [self->group_count++] = group;
+    self->groups [self->group_count] = NULL;
+    qsort (self->groups, self->group_count, sizeof (kpi_group_t *), s_group_compare);
+    return group;
+}
+
 kpi_value_t
 kpi_get (const kpi_result_t *result, const char *group_key, const char *name, const kpi_query_t *query)
 {

@@ -93,6 +93,10 @@ typedef struct {
 //  (empty on error); destroy it with kpi_result_destroy.
 int         kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **result);
 void        kpi_result_destroy (kpi_result_t **self_p);
+//  The group of key, added with empty totals (in key order) when the
+//  result has none: figures kept by other tables (work_kpi.h) may have
+//  groups the claims do not.
+kpi_group_t *kpi_result_group (kpi_result_t *self, const char *key);
 kpi_value_t kpi_evaluate (const kpi_def_t *def, const kpi_totals_t *totals, uint32_t window_days);
 //  Convenience for tests: the value of a KPI by name over a group.
 kpi_value_t kpi_get (const kpi_result_t *result, const char *group_key, const char *name,

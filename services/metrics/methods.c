@@ -5,6 +5,7 @@
         metrics.Trend      TrendRequest -> TrendReply       metrics.read
         metrics.Scorecard  ScorecardRequest -> KpiReply     metrics.read
         metrics.Drill      DrillRequest -> DrillReply       metrics.read
+        metrics.Work       WorkMetricsRequest -> KpiReply   metrics.read
         metrics.Rebuild    -> RebuildReply                  metrics.admin
 
     Every handler reads the aggregates in the call's transaction. Vendor
@@ -16,8 +17,10 @@
 #include "metrics.h"
 #include "facts.h"
 #include "kpi.h"
+#include "work_kpi.h"
 #include "access.h"
 #include "server.h"
+#include "clock.h"
 
 #define METRICS_WINDOW_DAYS 90
 #define METRICS_MAX_WINDOW  3660
@@ -233,23 +236,39 @@ s_reasons (s_arena_t *arena, zhashx_t *reasons, size_t *count)
     return rows;
 }
 
+static bool
+s_wanted (const char *const *only, const char *kpi)
+{
+    bool wanted = !only;
+    for (const char *const *name = only; name && *name && !wanted; name++)
+        wanted = streq (*name, kpi);
+    return wanted;
+}
+
 //  only: the KPI names to include (NULL-terminated), or NULL for all.
+//  work: the work-item figures to add (NULL: none), of the group's key
+//  or, for the overall set, work's overall.
 static KpiSet *
-s_set (s_arena_t *arena, const kpi_group_t *group, const kpi_query_t *query, const char *const *only)
+s_set (s_arena_t *arena, const kpi_group_t *group, const kpi_query_t *query, const char *const *only,
+       const work_result_t *work, bool overall)
 {
     KpiSet *set = (KpiSet *) s_alloc (arena, sizeof (KpiSet));
     kpi_set__init (set);
     set->key = group->key;
-    set->values = (KpiValue **) s_alloc (arena, kpi_table_size * sizeof (KpiValue *));
+    set->values = (KpiValue **) s_alloc (arena, (kpi_table_size + work_kpi_count) * sizeof (KpiValue *));
     for (size_t i = 0; i < kpi_table_size; i++) {
         const kpi_def_t *def = &kpi_table [i];
-        bool wanted = !only;
-        for (const char *const *name = only; name && *name && !wanted; name++)
-            wanted = streq (*name, def->name);
-        if (!wanted)
+        if (!s_wanted (only, def->name))
             continue;
         KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
         s_value (def, kpi_evaluate (def, &group->totals, query->window_days), value);
+        set->values [set->n_values++] = value;
+    }
+    for (size_t i = 0; work && i < work_kpi_count; i++) {
+        if (!s_wanted (only, work_kpi_table [i].name))
+            continue;
+        KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
+        work_kpi_value (work, overall? NULL: group->key, i, value);
         set->values [set->n_values++] = value;
     }
     set->n_aging = AGG_BUCKETS;
@@ -275,9 +294,20 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
               const char *const *only)
 {
     kpi_result_t *result;
+    work_result_t *work = NULL;
     int rc = kpi_run (call->store, call->txn, query, &result);
+    //  The work-item figures beside the claims' (not in aging): a team or
+    //  queue with work items and no claims still gets its group.
+    if (rc == 0 && !query->balances_only) {
+        work_query_t work_query;
+        work_query_from_kpi (&work_query, query);
+        rc = work_kpi_run (call->store, call->txn, &work_query, &work);
+        for (size_t i = 0; rc == 0 && query->group_count && i < work_result_group_count (work); i++)
+            kpi_result_group (result, work_result_group_key (work, i));
+    }
     if (rc) {
         kpi_result_destroy (&result);
+        work_result_destroy (&work);
         return rc;
     }
     s_arena_t arena = { NULL };
@@ -288,14 +318,15 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
     reply.window_days = query->window_days;
     reply.n_group_by = n_group_by;
     reply.group_by = group_by;
-    reply.overall = s_set (&arena, &result->overall, query, only);
+    reply.overall = s_set (&arena, &result->overall, query, only, work, true);
     reply.n_groups = result->group_count;
     reply.groups = (KpiSet **) s_alloc (&arena, (result->group_count + 1) * sizeof (KpiSet *));
     for (size_t i = 0; i < result->group_count; i++)
-        reply.groups [i] = s_set (&arena, result->groups [i], query, only);
+        reply.groups [i] = s_set (&arena, result->groups [i], query, only, work, false);
     server_call_reply (call, &reply);
     s_arena_free (&arena);
     kpi_result_destroy (&result);
+    work_result_destroy (&work);
     return 0;
 }
 
@@ -482,6 +513,127 @@ s_drill (server_call_t *call)
     return 0;
 }
 
+//  metrics.Work: the work-item figures by the work dimensions (service,
+//  type, queue, team, owner). The period and the vendor's scope are
+//  metrics.Kpi's; a filter value no work item has is refused as s_query
+//  refuses one no claim has.
+static KpiSet *
+s_work_set (s_arena_t *arena, const work_result_t *work, const char *key)
+{
+    KpiSet *set = (KpiSet *) s_alloc (arena, sizeof (KpiSet));
+    kpi_set__init (set);
+    set->key = s_strdup (arena, key? key: "");
+    set->values = (KpiValue **) s_alloc (arena, work_kpi_count * sizeof (KpiValue *));
+    for (size_t i = 0; i < work_kpi_count; i++) {
+        KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
+        work_kpi_value (work, key, i, value);
+        set->values [set->n_values++] = value;
+    }
+    return set;
+}
+
+static int
+s_work_filter_known (server_call_t *call, const char *const filters [WORK_DIM_COUNT], int skip)
+{
+    work_dims_list_t *list = NULL;
+    int rc = 0;
+    for (int d = 0; d < WORK_DIM_COUNT && rc == 0; d++) {
+        if (!filters [d] || !*filters [d] || d == skip)
+            continue;
+        if (!list)
+            list = work_dims_load (call->store, call->txn);
+        zlistx_t *known = zlistx_new ();
+        zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
+        bool found = false;
+        for (size_t e = 0; e < list->count && !found; e++) {
+            const char *value = list->entries [e].values [d];
+            found = streq (value, filters [d]);
+            if (*value && !zlistx_find (known, (void *) value))
+                zlistx_add_end (known, (void *) value);
+        }
+        if (!found) {
+            zlistx_sort (known);
+            char *names = strdup ("");
+            size_t listed = 0;
+            for (const char *value = (const char *) zlistx_first (known); value && listed < KNOWN_VALUES_LISTED;
+                 value = (const char *) zlistx_next (known), listed++) {
+                char *more = zsys_sprintf ("%s%s%s", names, *names? ", ": "", value);
+                free (names);
+                names = more;
+            }
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Work: no work item has %s '%s' (known: %s%s)",
+                              work_dim_names [d], filters [d], *names? names: "none yet",
+                              zlistx_size (known) > listed? ", ...": "");
+            free (names);
+            rc = -1;
+        }
+        zlistx_destroy (&known);
+    }
+    work_dims_list_destroy (&list);
+    return rc;
+}
+
+static int
+s_work (server_call_t *call)
+{
+    WorkMetricsRequest *request = (WorkMetricsRequest *) call->body;
+    kpi_query_t query;
+    if (s_query (call, NULL, request->period, &query))
+        return 0;
+    work_query_t work_query;
+    memset (&work_query, 0, sizeof work_query);
+    const char *const asked [WORK_DIM_COUNT] = {
+        request->service, request->type, request->queue, request->team, request->owner
+    };
+    for (int d = 0; d < WORK_DIM_COUNT; d++)
+        work_query.filters [d] = asked [d];
+    //  A vendor's figures are its team's (s_query put its team in).
+    const char *scope_team = query.filters [dims_index ("owner_team")];
+    if (scope_team && *scope_team) {
+        if (*request->team && !streq (request->team, scope_team))
+            return server_call_fail (call, STATUS__PERMISSION_DENIED, "metrics.Work: team %s sees only its own figures",
+                                     scope_team);
+        work_query.filters [WORK_DIM_TEAM] = scope_team;
+    }
+    if (s_work_filter_known (call, work_query.filters, scope_team && *scope_team? WORK_DIM_TEAM: -1))
+        return 0;
+    for (size_t i = 0; i < request->n_group_by && i < WORK_DIM_COUNT; i++) {
+        int index = work_dim_index (request->group_by [i]);
+        if (index < 0)
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                     "metrics.Work: cannot group by '%s' (service, type, queue, team, owner)",
+                                     request->group_by [i]);
+        work_query.group_by [work_query.group_count++] = index;
+    }
+    work_query.from = query.from;
+    work_query.to = query.to;
+    work_query.now_ms = clock_now_ms ();
+    work_query.stock = query.as_of == metrics_day_from_ms (work_query.now_ms);
+    work_result_t *work;
+    int rc = work_kpi_run (call->store, call->txn, &work_query, &work);
+    if (rc) {
+        work_result_destroy (&work);
+        return rc;
+    }
+    s_arena_t arena = { NULL };
+    KpiReply reply = KPI_REPLY__INIT;
+    reply.from = s_day_text (&arena, query.from);
+    reply.to = s_day_text (&arena, query.to);
+    reply.as_of = s_day_text (&arena, query.as_of);
+    reply.window_days = query.window_days;
+    reply.n_group_by = request->n_group_by;
+    reply.group_by = request->group_by;
+    reply.overall = s_work_set (&arena, work, NULL);
+    size_t groups = work_result_group_count (work);
+    reply.groups = (KpiSet **) s_alloc (&arena, (groups + 1) * sizeof (KpiSet *));
+    for (size_t i = 0; i < groups; i++)
+        reply.groups [reply.n_groups++] = s_work_set (&arena, work, work_result_group_key (work, i));
+    server_call_reply (call, &reply);
+    s_arena_free (&arena);
+    work_result_destroy (&work);
+    return 0;
+}
+
 static int
 s_rebuild (server_call_t *call)
 {
@@ -506,6 +658,7 @@ const server_method_t metrics_methods [] = {
     { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend,     SERVER_LIST, NULL, SERVER_NO_PHI },
     { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard, SERVER_LIST, NULL, SERVER_NO_PHI },
     { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill,     SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "metrics.Work",      "metrics.read",  &work_metrics_request__descriptor, s_work,   SERVER_LIST, NULL, SERVER_NO_PHI },
     { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { NULL }
 };

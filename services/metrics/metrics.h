@@ -6,6 +6,9 @@
         aggregates.c  counters per (dimensions, day), per (dimensions, date of
                       service), open balances and their moves, reasons and
                       the drill indexes: the tables a query sums
+        work_facts.c  what metrics keeps of work items, from the work
+                      events of any stream (open, due, flows)
+        work_kpi.c    the work-item figures and their query
         facts.c       per-claim facts and the apply function: an event in,
                       the claim's fact and every aggregate it touches updated
                       in the caller's transaction (the consumer's, with the
@@ -39,7 +42,11 @@
 //  The tables metrics owns (besides the skeleton's outbox, offsets, meta).
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
-                       "ar_week_total", "reasons", "drill"
+                       "ar_week_total", "reasons", "drill", \
+                       METRICS_WORK_TABLES
+//  work_facts.c's (work items; see work_facts.h).
+#define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
+                            "work_by_day", "work_queues"
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);

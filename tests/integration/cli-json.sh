@@ -141,6 +141,8 @@ shape metrics-scorecard metrics scorecard --as-of 2026-11-02
 shape metrics-trend metrics trend clean_claim_rate --interval week --periods 4 --as-of 2026-11-02
 shape metrics-trend-cents metrics trend ar_cents --interval week --periods 4 --as-of 2026-11-02
 shape metrics-drill metrics drill ar_cents --limit 5 --as-of 2026-11-02
+shape metrics-work metrics work
+shape metrics-work-by metrics work --by type,team
 # Tables name money truly: a metrics table prints dollars, so no header says
 # cents, and each amount is the JSON's cents / 100 (the JSON keeps ar_cents).
 for form in "metrics scorecard" "metrics kpi --by payer-group" "metrics aging --by payer-group"; do

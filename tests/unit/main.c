@@ -35,6 +35,7 @@ static s_suite_t s_suites [] = {
     { "metrics_aging", metrics_aging_suite },
     { "metrics_rebuild", metrics_rebuild_suite },
     { "metrics_bounds", metrics_bounds_suite },
+    { "metrics_work", metrics_work_suite },
     { "write837", write837_suite },
     { "remit835", remit835_suite },
     { "posting", posting_suite },

@@ -1,0 +1,400 @@
+/*  work_facts: see work_facts.h.
+
+    An event goes through three steps, all in the consumer's transaction:
+      1. place: the item's combination (service, type, queue, team, owner)
+         as the event's item has it, interned to an id;
+      2. stock: when the item was counted open, or had a due entry, under
+         another combination or with another due instant than it has now,
+         that share moves (work_open -1/+1, the work_due entry deleted and
+         written again); a final item (done, cancelled) leaves both;
+      3. flows, each once per item, flagged in its fact: created (on its
+         creation day), first touch (on the day of first_touch_ms, with the
+         time it took), end (done or cancelled, on the day of closed_ms;
+         a done item with an SLA target counts in sla_done, and in sla_met
+         when its clock had not reached the target: spent_ms < target_ms,
+         the same test the service's "overdue" makes, settled at closing).
+
+    Flows count under the combination the item had at that event, so a
+    first touch counts for the owner who touched it and an end for the
+    team that closed it. The figures depend only on the events of each item
+    in their order, never on how streams interleave.
+*/
+#include "work_facts.h"
+#include "dims.h"
+#include "workstate.h"
+#include "grid.h"
+
+#include <czmq.h>
+
+#define WORK_SEPARATOR '\x1f'
+//  Item ids go into work_due keys (4 + 8 + id bytes, under LMDB's 511).
+#define WORK_ID_MAX 200
+
+const char *const work_dim_names [WORK_DIM_COUNT] = { "service", "type", "queue", "team", "owner" };
+
+int
+work_dim_index (const char *name)
+{
+    //  The claims dimensions call the team "owner_team": both are taken.
+    if (streq (name, "owner_team"))
+        name = "team";
+    if (streq (name, "work_type"))
+        name = "type";
+    for (int i = 0; i < WORK_DIM_COUNT; i++)
+        if (streq (name, work_dim_names [i]))
+            return i;
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Combinations
+
+static const char *
+s_item_value (const WorkItem *item, int index)
+{
+    const char *values [WORK_DIM_COUNT] = { item->service, item->type, item->queue, item->team, item->owner };
+    return values [index]? values [index]: "";
+}
+
+static int
+s_intern (store_t *store, MDB_txn *txn, const WorkItem *item, uint32_t *id)
+{
+    size_t size = WORK_DIM_COUNT;
+    for (int i = 0; i < WORK_DIM_COUNT; i++)
+        size += strlen (s_item_value (item, i));
+    char *joined = (char *) malloc (size);
+    assert (joined);
+    size_t length = 0;
+    for (int i = 0; i < WORK_DIM_COUNT; i++) {
+        const char *value = s_item_value (item, i);
+        memcpy (joined + length, value, strlen (value));
+        length += strlen (value);
+        if (i < WORK_DIM_COUNT - 1)
+            joined [length++] = WORK_SEPARATOR;
+    }
+    uint8_t key [DIMS_KEY_MAX];
+    size_t key_size = dims_key (joined, length, key);
+    MDB_val value;
+    int rc = store_get (store, txn, "work_dims", key, key_size, &value);
+    if (rc == 0 && value.mv_size == 4) {
+        *id = metrics_u32_read (value.mv_data);
+        free (joined);
+        return 0;
+    }
+    if (rc == 0)
+        rc = store_fail (store, "work_dims: a value of %zu bytes, not an id", value.mv_size);
+    if (rc != MDB_NOTFOUND) {
+        free (joined);
+        return rc;
+    }
+    //  The last id given sits under id 0, which names no combination.
+    uint8_t id_key [4], last [8];
+    metrics_u32_write (id_key, 0);
+    uint64_t next = 1;
+    rc = store_get (store, txn, "work_dims_by_id", id_key, 4, &value);
+    if (rc == 0 && value.mv_size == 8)
+        next = store_u64_read (value.mv_data) + 1;
+    else
+    if (rc == 0)
+        rc = store_fail (store, "work_dims_by_id: the last id is %zu bytes, not 8", value.mv_size);
+    if (rc && rc != MDB_NOTFOUND) {
+        free (joined);
+        return rc;
+    }
+    store_u64_write (last, next);
+    metrics_u32_write (id_key, (uint32_t) next);
+    uint8_t zero [4];
+    metrics_u32_write (zero, 0);
+    if ((rc = store_put (store, txn, "work_dims", key, key_size, id_key, 4)) == 0
+    &&  (rc = store_put (store, txn, "work_dims_by_id", id_key, 4, joined, length)) == 0
+    &&  (rc = store_put (store, txn, "work_dims_by_id", zero, 4, last, 8)) == 0)
+        *id = (uint32_t) next;
+    free (joined);
+    return rc;
+}
+
+work_dims_list_t *
+work_dims_load (store_t *store, MDB_txn *txn)
+{
+    work_dims_list_t *self = (work_dims_list_t *) zmalloc (sizeof (work_dims_list_t));
+    size_t capacity = 0;
+    store_iter_t *iter = store_iter_new (store, txn, "work_dims_by_id", NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        if (key.mv_size != 4 || metrics_u32_read (key.mv_data) == 0)
+            continue;
+        if (self->count == capacity) {
+            capacity = capacity? capacity * 2: 64;
+            self->entries = (work_dims_entry_t *) realloc (self->entries, capacity * sizeof (work_dims_entry_t));
+            assert (self->entries);
+        }
+        work_dims_entry_t *entry = &self->entries [self->count++];
+        entry->id = metrics_u32_read (key.mv_data);
+        const char *text = (const char *) value.mv_data, *end = text + value.mv_size;
+        for (int i = 0; i < WORK_DIM_COUNT; i++) {
+            const char *stop = memchr (text, WORK_SEPARATOR, (size_t) (end - text));
+            if (!stop)
+                stop = end;
+            entry->values [i] = strndup (text, (size_t) (stop - text));
+            text = stop < end? stop + 1: end;
+        }
+    }
+    store_iter_destroy (&iter);
+    return self;
+}
+
+void
+work_dims_list_destroy (work_dims_list_t **self_p)
+{
+    assert (self_p);
+    work_dims_list_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->count; i++)
+        for (int d = 0; d < WORK_DIM_COUNT; d++)
+            free (self->entries [i].values [d]);
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Stock and flows
+
+static int
+s_open_add (store_t *store, MDB_txn *txn, uint32_t dims, int64_t delta)
+{
+    uint8_t key [4];
+    metrics_u32_write (key, dims);
+    int64_t open = 0;
+    MDB_val value;
+    int rc = store_get (store, txn, "work_open", key, 4, &value);
+    if (rc == 0 && value.mv_size == sizeof open)
+        memcpy (&open, value.mv_data, sizeof open);
+    else
+    if (rc == 0)
+        return store_fail (store, "work_open: a row of %zu bytes", value.mv_size);
+    else
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    open += delta;
+    if (open == 0)
+        return rc == 0? store_del (store, txn, "work_open", key, 4): 0;
+    return store_put (store, txn, "work_open", key, 4, &open, sizeof open);
+}
+
+static size_t
+s_due_key (uint8_t *key, uint32_t dims, uint64_t due_ms, const char *id)
+{
+    metrics_u32_write (key, dims);
+    store_u64_write (key + 4, due_ms);
+    memcpy (key + 12, id, strlen (id));
+    return 12 + strlen (id);
+}
+
+static int
+s_flow_add (store_t *store, MDB_txn *txn, uint32_t dims, uint64_t at_ms, work_flow_t flow, int64_t delta)
+{
+    uint8_t key [8];
+    metrics_u32_write (key, dims);
+    metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
+    int64_t row [WORK_FLOW_COUNT] = { 0 };
+    MDB_val value;
+    int rc = store_get (store, txn, "work_by_day", key, 8, &value);
+    if (rc == 0 && value.mv_size == sizeof row)
+        memcpy (row, value.mv_data, sizeof row);
+    else
+    if (rc == 0)
+        return store_fail (store, "work_by_day: a row of %zu bytes, not %zu", value.mv_size, sizeof row);
+    else
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    row [flow] += delta;
+    return store_put (store, txn, "work_by_day", key, 8, row, sizeof row);
+}
+
+WorkFact *
+work_facts_get (store_t *store, MDB_txn *txn, const char *id)
+{
+    MDB_val value;
+    if (!*id || store_get (store, txn, "work_facts", id, strlen (id), &value))
+        return NULL;
+    return (WorkFact *) codec_decode (&work_fact__descriptor, value.mv_data, value.mv_size);
+}
+
+//  The event's figures, from the fact as it stood (a blank one for an
+//  item first seen) to the item as it is.
+static int
+s_apply (store_t *store, MDB_txn *txn, const WorkEvent *work, const Event *event, WorkFact *fact)
+{
+    const WorkItem *item = work->item;
+    uint64_t at = work->time_ms? work->time_ms: event->time_ms;
+    uint32_t dims = 0;
+    int rc = s_intern (store, txn, item, &dims);
+    if (rc)
+        return rc;
+    bool open = !workstate_final (item->state);
+    uint64_t due = open? item->due_ms: 0;
+    bool moved = fact->dims_id != dims;
+    uint8_t key [12 + WORK_ID_MAX];
+    if (rc == 0 && fact->open && (!open || moved))
+        rc = s_open_add (store, txn, fact->dims_id, -1);
+    if (rc == 0 && open && (!fact->open || moved))
+        rc = s_open_add (store, txn, dims, 1);
+    if (rc == 0 && fact->due_ms && (fact->due_ms != due || moved)) {
+        rc = store_del (store, txn, "work_due", key, s_due_key (key, fact->dims_id, fact->due_ms, item->id));
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0 && due && (due != fact->due_ms || moved))
+        rc = store_put (store, txn, "work_due", key, s_due_key (key, dims, due, item->id), "", 0);
+    fact->dims_id = dims;
+    fact->open = open;
+    fact->due_ms = due;
+
+    if (rc == 0 && !fact->created) {
+        fact->created = true;
+        rc = s_flow_add (store, txn, dims, item->created_ms? item->created_ms: at, WORK_FLOW_created, 1);
+    }
+    if (rc == 0 && item->first_touch_ms && !fact->touched) {
+        fact->touched = true;
+        int64_t took = item->created_ms && item->first_touch_ms > item->created_ms
+                     ? (int64_t) (item->first_touch_ms - item->created_ms): 0;
+        rc = s_flow_add (store, txn, dims, item->first_touch_ms, WORK_FLOW_touched, 1);
+        if (rc == 0)
+            rc = s_flow_add (store, txn, dims, item->first_touch_ms, WORK_FLOW_touch_ms, took);
+    }
+    if (rc == 0 && !open && !fact->closed) {
+        fact->closed = true;
+        uint64_t closed = item->closed_ms? item->closed_ms: at;
+        bool done = streq (item->state, "done");
+        rc = s_flow_add (store, txn, dims, closed, done? WORK_FLOW_done: WORK_FLOW_cancelled, 1);
+        if (rc == 0 && done && item->target_ms) {
+            rc = s_flow_add (store, txn, dims, closed, WORK_FLOW_sla_done, 1);
+            if (rc == 0 && item->spent_ms < item->target_ms)
+                rc = s_flow_add (store, txn, dims, closed, WORK_FLOW_sla_met, 1);
+        }
+    }
+    return rc;
+}
+
+int
+work_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    const WorkEvent *work = (const WorkEvent *) message;
+    const WorkItem *item = work->item;
+    if (!item || !item->id || !*item->id)
+        return store_fail (store, "%s.%s #%" PRIu64 " carries no work item: refused", event->stream, event->type,
+                           event->stream_seq);
+    if (strlen (item->id) > WORK_ID_MAX)
+        return store_fail (store, "%s.%s #%" PRIu64 ": work item id of %zu bytes (at most %d): refused",
+                           event->stream, event->type, event->stream_seq, strlen (item->id), WORK_ID_MAX);
+    WorkFact *fact = work_facts_get (store, txn, item->id);
+    if (!fact) {
+        WorkFact blank = WORK_FACT__INIT;
+        fact = (WorkFact *) codec_copy (&blank);
+        assert (fact);
+        codec_set_text (&fact->id, item->id);
+    }
+    int rc = s_apply (store, txn, work, event, fact);
+    if (rc == 0)
+        rc = store_put_message (store, txn, "work_facts", item->id, fact);
+    codec_free (fact);
+    return rc;
+}
+
+int
+work_facts_on_queue (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    const QueueChanged *changed = (const QueueChanged *) message;
+    if (!changed->queue || !changed->queue->id || !*changed->queue->id)
+        return store_fail (store, "%s.%s #%" PRIu64 " names no queue: refused", event->stream, event->type,
+                           event->stream_seq);
+    return store_put_message (store, txn, "work_queues", changed->queue->id, changed->queue);
+}
+
+int
+work_facts_team_now (store_t *store, MDB_txn *txn, const char *queue, const char *type, char *team, size_t size)
+{
+    *team = 0;
+    MDB_val value;
+    int rc = *queue? store_get (store, txn, "work_queues", queue, strlen (queue), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    Queue *stored = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+    if (!stored)
+        return MDB_CORRUPTED;
+    grid_entry_t entry;
+    if (grid_resolve (stored, type, &entry) == 0)
+        snprintf (team, size, "%s", entry.team);
+    codec_free (stored);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Sums
+
+int
+work_open_count (store_t *store, MDB_txn *txn, uint32_t dims, int64_t *open)
+{
+    uint8_t key [4];
+    metrics_u32_write (key, dims);
+    MDB_val value;
+    int rc = store_get (store, txn, "work_open", key, 4, &value);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && value.mv_size == sizeof (int64_t)) {
+        int64_t count;
+        memcpy (&count, value.mv_data, sizeof count);
+        *open += count;
+    }
+    return rc;
+}
+
+int
+work_overdue_count (store_t *store, MDB_txn *txn, uint32_t dims, uint64_t now_ms, int64_t *overdue)
+{
+    //  Entries in due order: the walk stops at the first one still ahead,
+    //  so it reads the overdue items of the combination and one more.
+    uint8_t prefix [4];
+    metrics_u32_write (prefix, dims);
+    store_iter_t *iter = store_iter_new (store, txn, "work_due", prefix, 4);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        if (key.mv_size < 12 || store_u64_read ((const uint8_t *) key.mv_data + 4) > now_ms)
+            break;
+        (*overdue)++;
+    }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
+}
+
+int
+work_flows_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to,
+                int64_t out [WORK_FLOW_COUNT])
+{
+    if (from > to)
+        return 0;
+    uint8_t prefix [4], day [4];
+    metrics_u32_write (prefix, dims);
+    metrics_u32_write (day, from);
+    store_iter_t *iter = store_iter_new (store, txn, "work_by_day", prefix, 4);
+    store_iter_seek (iter, day, 4);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        if (key.mv_size != 8 || metrics_u32_read ((const uint8_t *) key.mv_data + 4) > to)
+            break;
+        int64_t row [WORK_FLOW_COUNT];
+        if (value.mv_size != sizeof row)
+            continue;
+        memcpy (row, value.mv_data, sizeof row);
+        for (int i = 0; i < WORK_FLOW_COUNT; i++)
+            out [i] += row [i];
+    }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
+}
