@@ -18,6 +18,7 @@
 #   - the broker's commit histogram counts commits once events flowed; every
 #     consumer's lag reaches 0; each store's map bytes in use are at most
 #     its data.mdb file's size (read with stat here) and at most the map;
+#   - every series deploy/grafana/rcmq.json queries is served by some process;
 #   - a service started alone, with no broker, serves /healthz but its
 #     /readyz is 503 and says it has not heard the broker; an ops setting
 #     that is not address:port stops the start, naming the setting.
@@ -191,6 +192,25 @@ else
 fi
 got="$(metric metrics-claims.txt rcmq_outbox_depth '')"
 [[ "$got" == "0" ]] && ok "claims: outbox depth 0 once acked" || fail "claims: outbox depth '$got'"
+
+# The shipped Grafana dashboard asks only for series the processes serve.
+if python3 - "$ROOT/deploy/grafana/rcmq.json" metrics-*.txt <<'EOF'
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+wanted = {n for e in exprs for n in re.findall(r"\b(?:rcmq|process)_[a-z_]+\b", e)}
+served = set()
+for path in sys.argv[2:]:
+    for line in open(path):
+        if not line.startswith("#"):
+            served.add(re.split(r"[{ ]", line, 1)[0])
+missing = sorted(wanted - served)
+if missing:
+    print("dashboard asks for series no process serves:", missing)
+sys.exit(1 if missing or not wanted else 0)
+EOF
+then ok "deploy/grafana/rcmq.json: every series it queries is served"
+else fail "deploy/grafana/rcmq.json queries series that are not served"; fi
 
 # --- readiness without a broker; a bad setting --------------------------------
 "$ROOT/scripts/run" stop >/dev/null 2>&1
