@@ -428,6 +428,24 @@ s_ops_handled (void *arg, const char *method, Status status, double seconds)
     ops_request ((ops_t *) arg, method, codec_status_name (status), seconds);
 }
 
+static double
+s_offset (consumer_t *consumer, const char *stream)
+{
+    return (double) consumer_offset (consumer, stream);
+}
+
+static double
+s_lag (consumer_t *consumer, const char *stream)
+{
+    return (double) consumer_known_head (consumer, stream) - (double) consumer_offset (consumer, stream);
+}
+
+static double
+s_stopped (consumer_t *consumer, const char *stream)
+{
+    return consumer_stopped_at (consumer, stream) || consumer_stopped (consumer, stream)? 1: 0;
+}
+
 static void
 s_ops_collect (expo_t *out, void *arg)
 {
@@ -439,25 +457,24 @@ s_ops_collect (expo_t *out, void *arg)
                  "1 while the outbox relay and the consumer both hear the broker.");
     expo_sample (out, "rcmq_broker_connected", NULL,
                  relay_connected (self->relay) && consumer_connected (self->consumer)? 1: 0);
-    size_t count = consumer_stream_count (self->consumer);
+    //  Per stream, one family each, from this table.
     static const struct {
         const char *name;
         const char *help;
+        double (*value) (consumer_t *consumer, const char *stream);
     } families [] = {
-        { "rcmq_consumer_offset", "The last sequence of the stream this process applied." },
+        { "rcmq_consumer_offset", "The last sequence of the stream this process applied.", s_offset },
         { "rcmq_consumer_lag_events", "The stream's head as the broker last announced it minus the "
-                                      "sequence applied (negative: the broker's store is older)." },
-        { "rcmq_consumer_stopped", "1 while the stream is stopped on an event (docs/operations.md)." },
+                                      "sequence applied (negative: the broker's store is older).", s_lag },
+        { "rcmq_consumer_stopped", "1 while the stream is stopped on an event (docs/operations.md).", s_stopped },
     };
+    size_t count = consumer_stream_count (self->consumer);
     for (size_t f = 0; f < sizeof families / sizeof families [0]; f++) {
         expo_family (out, families [f].name, EXPO_GAUGE, families [f].help);
         for (size_t i = 0; i < count; i++) {
             const char *stream = consumer_stream_name (self->consumer, i);
-            uint64_t offset = consumer_offset (self->consumer, stream);
-            double value = f == 0? (double) offset
-                         : f == 1? (double) consumer_known_head (self->consumer, stream) - (double) offset
-                         : consumer_stopped_at (self->consumer, stream) || consumer_stopped (self->consumer, stream);
-            expo_sample (out, families [f].name, (const char *const []) { "stream", stream, NULL }, value);
+            expo_sample (out, families [f].name, (const char *const []) { "stream", stream, NULL },
+                         families [f].value (self->consumer, stream));
         }
     }
     expo_family (out, "rcmq_consumer_applied_total", EXPO_COUNTER,
