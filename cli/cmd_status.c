@@ -131,15 +131,25 @@ static const pbjson_view_t s_problem_view = { &problem__descriptor, (const pbjso
 static const pbjson_view_t s_health_view = { &health_reply__descriptor, (const pbjson_rule_t []) {
     { "service", .how = PBJSON_OMIT },
     { "consumed", .how = PBJSON_KEYED, .key = "stream", .value = "seq" },
-    { "problems", .view = &s_problem_view }, { NULL } } };
+    { "problems", .view = &s_problem_view }, { "ops", .how = PBJSON_OMIT }, { NULL } } };
 
 //  The broker's row holds what its Status says of the process; the rest
 //  is the "broker" object (s_broker_view).
 static const pbjson_view_t s_broker_process_view = { &broker_status__descriptor, (const pbjson_rule_t []) {
     { "streams", .how = PBJSON_OMIT }, { "producers", .how = PBJSON_OMIT }, { "consumers", .how = PBJSON_OMIT },
-    { "retention_hours", .how = PBJSON_OMIT }, { "problems", .view = &s_problem_view }, { NULL } } };
+    { "retention_hours", .how = PBJSON_OMIT }, { "problems", .view = &s_problem_view },
+    { "ops", .how = PBJSON_OMIT }, { NULL } } };
 static const pbjson_view_t s_broker_view = { &broker_status__descriptor, (const pbjson_rule_t []) {
-    { "problems", .how = PBJSON_OMIT }, { NULL } } };
+    { "problems", .how = PBJSON_OMIT }, { "ops", .how = PBJSON_OMIT }, { NULL } } };
+
+//  The base URL of the process's ops port (common/ops.h) as it says in
+//  its reply; NULL when it has none on, or did not answer.
+static const char *
+s_probe_ops (probe_t *probe)
+{
+    const char *ops = probe->health? probe->health->ops: probe->broker? probe->broker->ops: NULL;
+    return ops && *ops? ops: NULL;
+}
 
 //  A process: what the probe found (not a message: name, endpoint, up,
 //  error), then its reply through the views above.
@@ -156,6 +166,8 @@ s_process_json (probe_t *probe)
                   : json_pack ("{s:[]}", "problems");
     json_object_update (object, reply);
     json_decref (reply);
+    const char *ops = s_probe_ops (probe);
+    json_object_set_new (object, "ops", ops? json_string (ops): json_null ());
     return object;
 }
 
@@ -171,6 +183,7 @@ static const output_column_t s_process_columns [] = {
     { "broker",   OUTPUT_TEXT },
     { "endpoint", OUTPUT_TEXT },
     { "consumed", OUTPUT_TEXT },
+    { "ops",      OUTPUT_TEXT },
     { NULL }
 };
 
@@ -226,6 +239,7 @@ s_process_row (output_table_t *table, probe_t *probe)
     }
     output_table_cell (table, consumed? consumed: health? "none": NULL);
     free (consumed);
+    output_table_cell (table, s_probe_ops (probe));
 }
 
 //  Consumers by name then stream, so one consumer's streams read together
@@ -411,7 +425,9 @@ static const ctl_command_t s_commands [] = {
       "a consumer has applied more than the stream holds (the broker's store is\n"
       "older than the consumer's; docs/operations.md). --json prints one object:\n"
       "{\"ok\", \"up\", \"problem_count\", \"total\", \"config\", \"processes\": [...],\n"
-      "\"broker\": {...}}; --csv prints the process table only.",
+      "\"broker\": {...}}; --csv prints the process table only. Each process's\n"
+      "\"ops\" (and the ops column) is the base URL of its ops port, where it\n"
+      "serves /metrics, /healthz and /readyz (<name>/ops; null when off).",
       NULL, s_status },
     { NULL }
 };

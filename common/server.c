@@ -41,6 +41,8 @@ struct _server_t {
     void *audit_arg;
     void (*committed) (void *arg);
     void *committed_arg;
+    server_handled_fn *handled_fn;
+    void *handled_arg;
     char methods_name [80];     //  "<service>.Methods"
     server_method_t own [2];
     zsock_t *socket;
@@ -179,6 +181,13 @@ server_on_commit (server_t *self, void (*fn) (void *arg), void *arg)
 {
     self->committed = fn;
     self->committed_arg = arg;
+}
+
+void
+server_on_handled (server_t *self, server_handled_fn *fn, void *arg)
+{
+    self->handled_fn = fn;
+    self->handled_arg = arg;
 }
 
 uint64_t
@@ -622,6 +631,7 @@ s_send_reply (server_t *self, zframe_t *routing_id, const char *cache_key, zchun
 static void
 s_handle (server_t *self, zmsg_t *msg)
 {
+    int64_t arrived_us = zclock_usecs ();
     zframe_t *routing_id = zmsg_pop (msg);
     zframe_t *frame = zmsg_pop (msg);
     if (!routing_id || !frame) {
@@ -696,6 +706,9 @@ s_handle (server_t *self, zmsg_t *msg)
     free (packed);
     s_send_reply (self, routing_id, cache_key, chunk);
     zchunk_destroy (&chunk);
+    if (self->handled_fn)
+        self->handled_fn (self->handled_arg, call->method? call->method->method: NULL, call->status,
+                          (double) (zclock_usecs () - arrived_us) / 1e6);
 
     if (call->status != STATUS__OK)
         log_info ("request refused", "method", json_string (request? request->method: ""),

@@ -166,6 +166,13 @@ size_t      server_cache_bytes (server_t *self);
 void        server_add_methods (server_t *self, const server_method_t *methods);
 //  Called after every committed call (e.g. to kick the outbox relay).
 void        server_on_commit (server_t *self, void (*fn) (void *arg), void *arg);
+//  Called after every request answered (committed or not; not a reply
+//  served again from the cache): the method's table name (NULL for one no
+//  table has, so a client cannot invent names for the caller to keep),
+//  the status replied and the time from the request's arrival to its
+//  reply in seconds. The ops port counts them (common/ops.h).
+typedef void (server_handled_fn) (void *arg, const char *method, Status status, double seconds);
+void        server_on_handled (server_t *self, server_handled_fn *fn, void *arg);
 //  The largest request frame to take (0: no limit); set before bind. A
 //  peer that sends more is disconnected by libzmq before the frame is
 //  allocated, so no identity can make the service hold what it sends.

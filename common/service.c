@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "files.h"
 #include "log.h"
+#include "ops.h"
 #include "transport.h"
 
 #include <getopt.h>
@@ -37,6 +38,9 @@ struct _service_t {
     char skip_method [64];
     char list_method [64];
     server_method_t health [4];         //  and the deadletter methods
+    ops_t *ops;                         //  the ops port (<name>/ops): /metrics, /healthz, /readyz
+    bool heard_broker;                  //  the consumer has heard the broker since start
+    int64_t ready_lag;                  //  ops/ready-lag: events behind a stream that still count as ready
 };
 
 const char *service_name (service_t *self)       { return self->def->name; }
@@ -124,6 +128,7 @@ s_health (server_call_t *call)
         self->consumer? consumer_problems (self->consumer): NULL
     };
     reply.problems = problems_to_proto (lists, sizeof lists / sizeof lists [0], &reply.n_problems);
+    reply.ops = (char *) (ops_url (self->ops)? ops_url (self->ops): "");
     server_call_reply (call, &reply);
     problems_proto_free (&reply.problems, reply.n_problems);
     return 0;
@@ -414,6 +419,114 @@ service_clock_floor (store_t *store)
     return moved;
 }
 
+//  --------------------------------------------------------------------------
+//  The ops port (common/ops.h): figures read here, on the loop's thread
+
+static void
+s_ops_handled (void *arg, const char *method, Status status, double seconds)
+{
+    ops_request ((ops_t *) arg, method, codec_status_name (status), seconds);
+}
+
+static double
+s_offset (consumer_t *consumer, const char *stream)
+{
+    return (double) consumer_offset (consumer, stream);
+}
+
+static double
+s_lag (consumer_t *consumer, const char *stream)
+{
+    return (double) consumer_known_head (consumer, stream) - (double) consumer_offset (consumer, stream);
+}
+
+static double
+s_stopped (consumer_t *consumer, const char *stream)
+{
+    return consumer_stopped_at (consumer, stream) || consumer_stopped (consumer, stream)? 1: 0;
+}
+
+static void
+s_ops_collect (expo_t *out, void *arg)
+{
+    service_t *self = (service_t *) arg;
+    expo_family (out, "rcmq_outbox_depth", EXPO_GAUGE,
+                 "Events written to the outbox and not yet acked by the broker.");
+    expo_sample (out, "rcmq_outbox_depth", NULL, (double) outbox_depth (self->outbox));
+    expo_family (out, "rcmq_broker_connected", EXPO_GAUGE,
+                 "1 while the outbox relay and the consumer both hear the broker.");
+    expo_sample (out, "rcmq_broker_connected", NULL,
+                 relay_connected (self->relay) && consumer_connected (self->consumer)? 1: 0);
+    //  Per stream, one family each, from this table.
+    static const struct {
+        const char *name;
+        const char *help;
+        double (*value) (consumer_t *consumer, const char *stream);
+    } families [] = {
+        { "rcmq_consumer_offset", "The last sequence of the stream this process applied.", s_offset },
+        { "rcmq_consumer_lag_events", "The stream's head as the broker last announced it minus the "
+                                      "sequence applied (negative: the broker's store is older).", s_lag },
+        { "rcmq_consumer_stopped", "1 while the stream is stopped on an event (docs/operations.md).", s_stopped },
+    };
+    size_t count = consumer_stream_count (self->consumer);
+    for (size_t f = 0; f < sizeof families / sizeof families [0]; f++) {
+        expo_family (out, families [f].name, EXPO_GAUGE, families [f].help);
+        for (size_t i = 0; i < count; i++) {
+            const char *stream = consumer_stream_name (self->consumer, i);
+            expo_sample (out, families [f].name, (const char *const []) { "stream", stream, NULL },
+                         families [f].value (self->consumer, stream));
+        }
+    }
+    expo_family (out, "rcmq_consumer_applied_total", EXPO_COUNTER,
+                 "Events this process applied from every stream since it started.");
+    expo_sample (out, "rcmq_consumer_applied_total", NULL, (double) consumer_applied_total (self->consumer));
+    if (self->work) {
+        expo_family (out, "rcmq_escalations_raised_total", EXPO_COUNTER,
+                     "Work-item escalation levels this process raised since it started.");
+        expo_sample (out, "rcmq_escalations_raised_total", NULL,
+                     (double) escalation_totals (workservice_escalation (self->work)).raised);
+    }
+    problems_t *lists [] = { self->problems, relay_problems (self->relay), consumer_problems (self->consumer) };
+    size_t problem_count = 0;
+    for (size_t i = 0; i < sizeof lists / sizeof lists [0]; i++)
+        problem_count += problems_count (lists [i]);
+    expo_family (out, "rcmq_problems", EXPO_GAUGE,
+                 "Problems the process reports (rcmqctl status): retrying does not fix them.");
+    expo_sample (out, "rcmq_problems", NULL, (double) problem_count);
+    ops_store_figures (out, self->store);
+}
+
+//  Ready: the store is open and the api socket bound (the port is started
+//  after both), the consumer has heard the broker since the start (so it
+//  knows the heads), and no running stream is more than ops/ready-lag
+//  events behind. A stream stopped on an event is a problem for status,
+//  not a reason to take the process out of service: its api is how the
+//  operator sets the event aside.
+static bool
+s_ops_ready (void *arg, char *why, size_t size)
+{
+    service_t *self = (service_t *) arg;
+    if (consumer_connected (self->consumer))
+        self->heard_broker = true;
+    if (!self->heard_broker) {
+        snprintf (why, size, "%s has not heard the broker since it started", self->def->name);
+        return false;
+    }
+    for (size_t i = 0; i < consumer_stream_count (self->consumer); i++) {
+        const char *stream = consumer_stream_name (self->consumer, i);
+        if (consumer_stopped_at (self->consumer, stream) || consumer_stopped (self->consumer, stream))
+            continue;
+        int64_t lag = (int64_t) consumer_known_head (self->consumer, stream)
+                    - (int64_t) consumer_offset (self->consumer, stream);
+        if (lag > self->ready_lag) {
+            snprintf (why, size, "stream %s is %" PRId64 " events behind (ops/ready-lag %" PRId64 ")",
+                      stream, lag, self->ready_lag);
+            return false;
+        }
+    }
+    return true;
+}
+
 static int
 s_start (service_t *self)
 {
@@ -558,6 +671,7 @@ s_start (service_t *self)
         log_error ("no api endpoint configured", "key", json_string ("<name>/api"), NULL);
         return -1;
     }
+    self->ready_lag = config_get_int (config, "ops/ready-lag", 1000);
     char *limit_key = s_key (self, "max-request-bytes");
     server_set_max_request (self->server, config_get_int (config, limit_key,
         config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT)));
@@ -569,6 +683,13 @@ s_start (service_t *self)
         return -1;
     }
     if (server_bind (self->server, bind, self->cert) || server_attach (self->server, self->loop))
+        return -1;
+    //  The ops port last: ready means what is above is.
+    self->ops = ops_new (name);
+    ops_on_collect (self->ops, s_ops_collect, self);
+    ops_on_ready (self->ops, s_ops_ready, self);
+    server_on_handled (self->server, s_ops_handled, self->ops);
+    if (ops_start (self->ops, config, self->loop))
         return -1;
     char now [32];
     clock_format_iso8601 (clock_now_ms (), now, sizeof now);
@@ -618,6 +739,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     //  The next start's clock begins where this run ended (clock_not_before).
     if (started == 0 && store_mark_clock (self->store))
         log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
+    ops_destroy (&self->ops);
     workservice_destroy (&self->work);
     server_destroy (&self->server);
     consumer_destroy (&self->consumer);

@@ -13,7 +13,10 @@
 #    rcmqctl [ARGS]          run the CLI (e.g. `rcmqctl status`)
 #    keys-init               make the deployment's keys in the keys
 #                            directory, only when it holds none yet
-#    health [--deep]         exit 0 when this container's process is up
+#    health [--deep|--live]  exit 0 when this container's process is up: its
+#                            ops port's GET /readyz answers 200 when
+#                            <name>/ops is set (--live: GET /healthz), else
+#                            its api port accepts a connection
 #                            (--deep: answers over CURVE, linked to broker)
 #    anything else           run as a command (bash, mdb_copy, mdb_stat, ...)
 #
@@ -116,10 +119,15 @@ keys_init () {
     exec "$BIN/rcmqctl" keys init "$keys"
 }
 
-#  health [--deep]: exit 0 when the process of this container is alive.
+#  health [--deep|--live]: exit 0 when the process of this container is
+#  alive.
 #
-#  By default it only checks that the process accepts connections on its api
-#  port. That is what Docker and Kubernetes run every few seconds, and it must
+#  When the process has an ops port (<name>/ops, docs/operations.md "Ops
+#  port"), the check is its GET /readyz (--live: GET /healthz) answering
+#  200: the process's own word that its store is open, its api bound and its
+#  streams caught up, at no cost (the ops port is not audited and touches no
+#  store). Without one, it only checks that the process accepts connections
+#  on its api port. That is what Docker and Kubernetes run every few seconds, and it must
 #  stay cheap and private to this container: a request through rcmqctl is
 #  audited (every service writes an audit.access event per request, DESIGN
 #  §3), so `rcmqctl status` as a 10-second health check in seven containers
@@ -135,13 +143,19 @@ keys_init () {
 #  to say up and, for a service, connected to the broker. For scripts and
 #  operators after a deployment or an upgrade.
 health () {
-    local name="${RCMQ_PROCESS:-}" port deep=0 row state link
+    local name="${RCMQ_PROCESS:-}" port deep=0 live=0 row state link ops
     [ "${1:-}" = --deep ] || [ "${RCMQ_HEALTH:-}" = deep ] && deep=1
+    [ "${1:-}" = --live ] && live=1
     name="$(short_name "$name")" || die "health: RCMQ_PROCESS is not an rcmq process"
-    port="$(api_port "$name")"
-    timeout 10 bash -c ": </dev/tcp/127.0.0.1/$port" 2>/dev/null \
-        || die "health: $name is not listening on port $port"
-    [ "$name" != web ] || http_signin_ok
+    ops="$(setting "$name/ops" "")"
+    if [ -n "$ops" ]; then
+        if [ "$live" = 1 ]; then ops_ok "$name" "${ops##*:}" /healthz; else ops_ok "$name" "${ops##*:}" /readyz; fi
+    else
+        port="$(api_port "$name")"
+        timeout 10 bash -c ": </dev/tcp/127.0.0.1/$port" 2>/dev/null \
+            || die "health: $name is not listening on port $port"
+    fi
+    [ "$live" = 1 ] || [ "$name" != web ] || http_signin_ok
     [ "$deep" = 1 ] || return 0
     #  status exits non-zero when any process is down; only our row counts.
     row="$("$BIN/rcmqctl" --as "$name" --csv --timeout "${RCMQ_HEALTH_TIMEOUT:-3000}" status 2>/dev/null \
@@ -150,6 +164,22 @@ health () {
     link="$(printf '%s' "$row" | cut -d, -f6)"
     [ "$state" = up ] || die "health: $name does not answer its api (rcmqctl --as $name status)"
     [ "$name" = broker ] || [ "$link" = connected ] || die "health: $name is up but not connected to the broker"
+}
+
+#  GET <path> on the ops port answers 200 (HTTP/1.0 over bash's /dev/tcp, as
+#  below: the image has no curl); else the status line and the reason the
+#  process gives (/readyz says why it is not ready) are the error.
+ops_ok () {
+    local name="$1" port="$2" path="$3" answer
+    answer="$(timeout 10 bash -c '
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&3
+        IFS=" " read -r _ code _ <&3 || exit 1
+        # the headers, up to the blank line ("\r" alone)
+        while IFS= read -r line <&3 && [ "${#line}" -gt 1 ]; do :; done
+        body="$(head -c 300 <&3)"
+        printf "%s %s" "$code" "$body"' _ "$port" "$path" 2>/dev/null || true)"
+    [ "${answer%% *}" = 200 ] || die "health: $name's GET $path on ops port $port answered '${answer:-nothing}'"
 }
 
 #  The dashboard answers GET /signin with 200. The image has no curl, so

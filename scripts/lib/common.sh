@@ -8,6 +8,11 @@
 
 RCMQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
+# (The last lines are for the tests: the browser tests' Chromium, and
+# prometheus for its promtool, which checks every process's /metrics in
+# tests/integration/ops-port.sh. rcmq uses only promtool; on a machine run
+# by systemd, Debian's package also starts its own Prometheus on :9090:
+# `systemctl disable --now prometheus` when that is not wanted.)
 RCMQ_PACKAGES=(
     build-essential cmake pkg-config
     libczmq-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
@@ -15,6 +20,7 @@ RCMQ_PACKAGES=(
     check libsubunit-dev
     python3 lmdb-utils clang libclang-rt-14-dev libx12-parser-perl curl
     chromium chromium-driver python3-selenium
+    prometheus
 )
 
 # The eight processes, in start order: the broker first, since every service

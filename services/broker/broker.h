@@ -5,6 +5,7 @@
         fanout     XPUB: each committed event, and "$hb" heartbeats
         replay.c   ROUTER: FETCH ranges of a stream; HELLO from consumers
         status.c   the api socket: broker.Status, broker.Health
+        figures.c  the ops port's figures (common/ops.h): /metrics, /readyz
         producers.c  which producer names and streams a service key may publish
         registry.c the broker's copy of the access registry, learned from
                    its own log (ADR 21)
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "eventlog.h"
 #include "gate.h"
+#include "ops.h"
 #include "problems.h"
 #include "server.h"
 #include "store.h"
@@ -38,6 +40,8 @@ typedef struct {
     uint64_t retention_hours;
     uint64_t published;
     problems_t *problems;       //  what status reports as wrong (common/problems.h)
+    ops_t *ops;                 //  the ops port (broker/ops), figures.c
+    expo_histogram_t *commit_latency;   //  of ingest's group commits, seconds
     char store_id [40];         //  made once with the store; in heartbeats and fetch replies
 } broker_t;
 
@@ -71,5 +75,9 @@ int  broker_replay_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 extern const server_method_t broker_methods [];
 int  broker_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
 void broker_api_committed (void *arg);
+//  The ops port (figures.c): started last in start-up, when broker/ops is
+//  set; 0 or -1 (logged). Destroy before the loop.
+int  broker_ops_start (broker_t *self);
+void broker_ops_destroy (broker_t *self);
 
 #endif

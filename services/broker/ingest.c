@@ -199,7 +199,11 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         return 0;
 
     s_commit_t commit = { self, messages, count };
-    if (store_write (self->store, s_commit, &commit) == 0) {
+    int64_t began_us = zclock_usecs ();
+    int committed = store_write (self->store, s_commit, &commit);
+    if (self->commit_latency)
+        expo_histogram_observe (self->commit_latency, (double) (zclock_usecs () - began_us) / 1e6);
+    if (committed == 0) {
         zlistx_t *entries = eventlog_committed (self->log);
         for (size_t m = 0; m < count; m++)
             s_ack (self, &messages [m]);

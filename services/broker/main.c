@@ -181,6 +181,9 @@ s_start (broker_t *self, bool migrate)
     server_attach (self->api, self->loop);
     zloop_timer (self->loop, BROKER_HEARTBEAT_MS, 0, s_heartbeat, self);
     zloop_timer (self->loop, BROKER_RETENTION_MS, 0, s_retention, self);
+    //  The ops port last: ready means everything above is.
+    if (broker_ops_start (self))
+        return -1;
     char now [32];
     clock_format_iso8601 (clock_now_ms (), now, sizeof now);
     log_info ("started", "store", json_string (store_dir), "store_id", json_string (self->store_id),
@@ -230,6 +233,7 @@ main (int argc, char *argv [])
     else
         rc = started < 0? 1: 0;
 done:
+    broker_ops_destroy (self);
     server_destroy (&self->api);
     zloop_destroy (&self->loop);
     zsock_destroy (&self->ingest);

@@ -69,6 +69,7 @@ s_status (server_call_t *call)
     status.n_consumers = n_consumers;
     status.consumers = consumer_ptrs;
     status.problems = problems_to_proto (&self->problems, 1, &status.n_problems);
+    status.ops = (char *) (ops_url (self->ops)? ops_url (self->ops): "");
 
     server_call_reply (call, &status);
     problems_proto_free (&status.problems, status.n_problems);
