@@ -139,6 +139,25 @@ s_make_keys (bench_t *self)
 //  --------------------------------------------------------------------------
 //  The broker process of one case
 
+//  utime + stime of a process so far, in seconds (0 when gone).
+static double
+s_cpu_seconds (pid_t pid)
+{
+    char path [64], line [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    unsigned long long utime = 0, stime = 0;
+    if (file && fgets (line, sizeof line, file)) {
+        char *field = strrchr (line, ')');
+        if (!field || sscanf (field + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                              &utime, &stime) != 2)
+            utime = stime = 0;
+    }
+    if (file)
+        fclose (file);
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
 typedef struct {
     char dir [1200];
     char ingest [64], fanout [64], replay [64], api [64];
@@ -453,12 +472,13 @@ typedef struct {
     double events_per_s;        //  0 when the case failed
     double ingest_per_s;        //  to the last broker ack
     double prefill_per_s;
+    double cpu_us_per_event;
 } case_result_t;
 
 static case_result_t
 s_broker_case (bench_t *self, size_t size, int subscribers)
 {
-    case_result_t result = { 0, 0, 0 };
+    case_result_t result = { 0 };
     char dir [1200], stream [32];
     snprintf (dir, sizeof dir, "%s/broker-%zu-%d", self->root, size, subscribers);
     snprintf (stream, sizeof stream, "bench%zu", size);
@@ -538,6 +558,9 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
             last = consumer_args [i].done_at;
     result.events_per_s = bench_rate (self->events, last - start);
     result.ingest_per_s = bench_rate (self->events, producer_args.acked_at - start);
+    //  The broker's own CPU (all its threads, from start-up: a few ms of
+    //  it) per event: steadier than the rate on a loaded box.
+    result.cpu_us_per_event = self->events? s_cpu_seconds (broker.pid) * 1e6 / (double) self->events: 0;
 
 done:
     zactor_destroy (&producer);
@@ -904,12 +927,16 @@ main (int argc, char *argv [])
             //  With three subscribers the limit is three receivers'.
             double vs_curve_n = fanouts [f] == 3? (pushpull_3 > 0? result.events_per_s / pushpull_3: 0)
                                                 : vs_pushpull;
-            printf ("%-6s %-5d %12.0f %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f  (vs same fan-out %.2f, acked %.0f/s)\n",
+            printf ("%-6s %-5d %12.0f %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f  (vs same fan-out %.2f, acked %.0f/s,"
+                    " broker CPU %.1f us/event)\n",
                     size_name, fanouts [f], result.events_per_s, pushpull, pushpull_framed, pushpull_3,
-                    lmdb, vs_pushpull, vs_lmdb, vs_curve_n, result.ingest_per_s);
+                    lmdb, vs_pushpull, vs_lmdb, vs_curve_n, result.ingest_per_s, result.cpu_us_per_event);
             fflush (stdout);
             snprintf (key, sizeof key, "broker_%s_%dsub", size_name, fanouts [f]);
             json_object_set_new (figures, key, json_integer ((json_int_t) result.events_per_s));
+            char cpu_key [96];
+            snprintf (cpu_key, sizeof cpu_key, "%s_cpu_us_per_event", key);
+            json_object_set_new (figures, cpu_key, json_real (result.cpu_us_per_event));
             char ratio_key [96];
             snprintf (ratio_key, sizeof ratio_key, "%s_vs_pushpull", key);
             json_object_set_new (ratios, ratio_key, json_real (vs_pushpull));

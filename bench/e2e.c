@@ -54,6 +54,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <glob.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -85,9 +86,16 @@ typedef struct {
     _Atomic uint64_t hwm_kb;
     _Atomic uint64_t anon_max_kb;
     uint64_t store_bytes;
+    uint64_t cpu_ticks [8];     //  utime + stime at each mark (s_mark)
 } s_proc_t;
 
 #define BENCH_PROCS 8
+
+//  The marks between stages, where each process's CPU time is read: the
+//  CPU each spent in a stage is the difference (payer-sim runs between
+//  SUBMITTED and PAYER, untimed).
+typedef enum { MARK_START, MARK_INTAKE, MARK_SUBMITTED, MARK_PAYER, MARK_ACK, MARK_POST, MARK_CAUGHT_UP,
+               MARK_COUNT } s_mark_t;
 
 typedef struct {
     size_t claims;
@@ -158,6 +166,37 @@ s_sample (s_proc_t *proc)
             proc->anon_max_kb = kb;
     }
     fclose (file);
+}
+
+//  utime + stime of a process, in clock ticks (0 when gone).
+static uint64_t
+s_cpu_ticks (pid_t pid)
+{
+    char path [64], line [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    uint64_t ticks = 0;
+    if (fgets (line, sizeof line, file)) {
+        //  After the ")" that ends the command name: state is field 3,
+        //  utime 14 and stime 15.
+        char *field = strrchr (line, ')');
+        unsigned long long utime = 0, stime = 0;
+        if (field && sscanf (field + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                             &utime, &stime) == 2)
+            ticks = utime + stime;
+    }
+    fclose (file);
+    return ticks;
+}
+
+static void
+s_mark (bench_t *self, s_mark_t mark)
+{
+    for (int i = 0; i < BENCH_PROCS; i++)
+        if (self->procs [i].pid > 0)
+            self->procs [i].cpu_ticks [mark] = s_cpu_ticks (self->procs [i].pid);
 }
 
 static void *
@@ -422,6 +461,15 @@ s_outbox_seq (json_t *status, const char *name)
     return s_status_u64 (status, name, "outbox_next_seq");
 }
 
+//  The files DIR/PATTERN, sorted. 0, or -1 when none.
+static int
+s_glob (const char *dir, const char *pattern, glob_t *found)
+{
+    char path [1400];
+    snprintf (path, sizeof path, "%s/%s", dir, pattern);
+    return glob (path, 0, NULL, found) == 0? 0: -1;
+}
+
 static int
 s_run (bench_t *self)
 {
@@ -431,6 +479,7 @@ s_run (bench_t *self)
     uint64_t intake_seq = s_outbox_seq (status, "intake");
     json_decref (status);
     s_perf_start (self);
+    s_mark (self, MARK_START);
 
     //  intake
     const char *intake_args [] = { "--json", "intake", "submit", self->file, NULL };
@@ -446,6 +495,7 @@ s_run (bench_t *self)
     if (s_wait (self, false, "claims", "intake", &status))
         return -1;
     self->intake_usec += bench_usec () - start;
+    s_mark (self, MARK_INTAKE);
     self->events_ingest = s_outbox_seq (status, "intake") - intake_seq;
     uint64_t claims_seq = s_outbox_seq (status, "claims");
     json_decref (status);
@@ -470,6 +520,7 @@ s_run (bench_t *self)
             usleep (20000);
     }
     self->submit_usec = bench_usec () - start;
+    s_mark (self, MARK_SUBMITTED);
     ok = reply && (size_t) json_integer_value (json_object_get (reply, "claims")) == self->accepted;
     if (!ok)
         fprintf (stderr, "bench: claims submit sent %lld claims of %zu\n",
@@ -493,14 +544,19 @@ s_run (bench_t *self)
         return -1;
     }
     self->payer_usec = bench_usec () - start;
-    json_t *expect = json_load_file (remits_expect, 0, NULL);
-    json_t *list = json_object_get (json_object_get (expect, "files"), "277ca");
-    for (size_t i = 0; i < json_array_size (list) && self->count_277 < BENCH_MAX_FILES; i++)
-        self->files_277 [self->count_277++] = strdup (json_string_value (json_array_get (list, i)));
-    list = json_object_get (json_object_get (expect, "files"), "835");
-    for (size_t i = 0; i < json_array_size (list) && self->count_835 < BENCH_MAX_FILES; i++)
-        self->files_835 [self->count_835++] = strdup (json_string_value (json_array_get (list, i)));
-    json_decref (expect);
+    s_mark (self, MARK_PAYER);
+    //  Its files by name (its --expect JSON is ~1 KB a claim: not loaded).
+    glob_t found;
+    if (s_glob (remits, "277CA-*.x12", &found) == 0) {
+        for (size_t i = 0; i < found.gl_pathc && self->count_277 < BENCH_MAX_FILES; i++)
+            self->files_277 [self->count_277++] = strdup (found.gl_pathv [i]);
+        globfree (&found);
+    }
+    if (s_glob (remits, "835-*.x12", &found) == 0) {
+        for (size_t i = 0; i < found.gl_pathc && self->count_835 < BENCH_MAX_FILES; i++)
+            self->files_835 [self->count_835++] = strdup (found.gl_pathv [i]);
+        globfree (&found);
+    }
     printf ("(payer-sim %.2f s, untimed: %zu 277CA, %zu 835)\n", self->payer_usec / 1e6, self->count_277,
             self->count_835);
 
@@ -514,6 +570,7 @@ s_run (bench_t *self)
         acked += (size_t) json_integer_value (json_object_get (reply, "accepted"));
         json_decref (reply);
     }
+    s_mark (self, MARK_ACK);
     printf ("ack       %8.2f s  (%zu claims accepted)\n", self->ack_usec / 1e6, acked);
 
     //  post
@@ -526,6 +583,7 @@ s_run (bench_t *self)
         posted += (size_t) json_integer_value (json_object_get (reply, "claims_posted"));
         json_decref (reply);
     }
+    s_mark (self, MARK_POST);
     printf ("post      %8.2f s  (%zu claims posted)\n", self->post_usec / 1e6, posted);
     fflush (stdout);
 
@@ -534,6 +592,7 @@ s_run (bench_t *self)
     if (s_wait (self, false, NULL, NULL, &status))
         return -1;
     self->catch_up_usec = bench_usec () - start;
+    s_mark (self, MARK_CAUGHT_UP);
     //  What claims produced in submit, ack and post (request records of
     //  the run's few calls besides).
     uint64_t claims_events = s_outbox_seq (status, "claims") - claims_seq;
@@ -844,6 +903,37 @@ main (int argc, char *argv [])
                              "rss_anon_max_mb", proc->anon_max_kb / 1024.0, "store_mb", proc->store_bytes / 1e6));
     }
     printf ("%-8s %12s %14s %12.1f\n", "all", "", "", store_total / 1e6);
+
+    //  CPU seconds of each process in each stage: wall time far above
+    //  the CPU spent is waiting (fsync, the other processes, the box).
+    static const struct { const char *name; s_mark_t from, to; } spans [] = {
+        { "intake", MARK_START, MARK_INTAKE }, { "submit", MARK_INTAKE, MARK_SUBMITTED },
+        { "ack", MARK_PAYER, MARK_ACK }, { "post", MARK_ACK, MARK_POST }, { "catch_up", MARK_POST, MARK_CAUGHT_UP }
+    };
+    double tick = (double) sysconf (_SC_CLK_TCK);
+    printf ("\nCPU seconds (user + system) %-10s", "");
+    for (size_t s = 0; s < 5; s++)
+        printf (" %9s", spans [s].name);
+    printf (" %9s\n", "all");
+    json_t *cpu = json_object ();
+    for (int i = 0; i < BENCH_PROCS; i++) {
+        s_proc_t *proc = &self->procs [i];
+        printf ("%-38s", proc->name);
+        double all = 0;
+        json_t *row = json_object ();
+        for (size_t s = 0; s < 5; s++) {
+            double seconds = (double) (proc->cpu_ticks [spans [s].to] - proc->cpu_ticks [spans [s].from]) / tick;
+            all += seconds;
+            printf (" %9.2f", seconds);
+            json_object_set_new (row, spans [s].name, json_real (seconds));
+        }
+        printf (" %9.2f\n", all);
+        json_object_set_new (cpu, proc->name, row);
+    }
+    printf ("%-38s", "wall");
+    for (size_t s = 0; s < 5; s++)
+        printf (" %9.2f", (double) stages [s].usec / 1e6);
+    printf (" %9.2f\n", total_s);
     printf ("\nclaim records: intake %.0f B, claims %.0f B; events at the broker: %" PRIu64 " of %.0f B on average\n",
             self->intake_record_bytes, self->claims_record_bytes, self->events_total, self->event_bytes);
 
@@ -856,6 +946,7 @@ main (int argc, char *argv [])
         "gen_seconds", self->gen_usec / 1e6, "payer_sim_seconds", self->payer_usec / 1e6,
         "events", (json_int_t) self->events_total, "store_mb", store_total / 1e6);
     json_object_set_new (figures, "memory", memory);
+    json_object_set_new (figures, "cpu_seconds", cpu);
     json_t *limits = json_object ();
     json_t *ratios = json_object ();
     if (self->limits) {
