@@ -158,6 +158,12 @@ s_spawn (const char *build, const char *dir, const char *program, const char *co
     return pid;
 }
 
+pid_t
+bench_audit_pid (void)
+{
+    return s_audit_pid;
+}
+
 void
 bench_stop (pid_t *pid)
 {

@@ -41,6 +41,8 @@ int      bench_keys_init (const char *build, const char *dir, const char *keys);
 //  DIR/NAME.log. Returns its pid, or 0.
 pid_t    bench_spawn (const char *build, const char *dir, const char *program,
                       const char *config, const char *name);
+//  The rcmq-audit bench_spawn started beside the broker, or 0.
+pid_t    bench_audit_pid (void);
 //  SIGTERM to *pid and waits for it; sets *pid to 0. Nothing when 0.
 void     bench_stop (pid_t *pid);
 

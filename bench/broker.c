@@ -19,7 +19,10 @@
     subscriber has applied event N. Next to it, the same run measures:
 
         CURVE PUSH/PULL: N messages of the same size, one PUSH thread to one
-            PULL socket over tcp loopback, both CURVE, ZAP as in rcmq;
+            PULL socket over tcp loopback, both CURVE, ZAP as in rcmq; and
+            the limit of a fan-out to three: the same N messages sent by one
+            thread to three PULL sockets (three PUSH sockets, each message
+            sealed three times), N/s each;
         LMDB batched writes: N records of the same size, in write
             transactions of --batch records (the relay's batch, which is what
             the broker group-commits under one producer), fsync per commit.
@@ -65,6 +68,7 @@ typedef struct {
     size_t batch;
     bool keep;
     const char *only;                   //  "200x1": run just this case
+    size_t size;                        //  --size: just this event size
     char broker_path [PATH_MAX];
     char root [1024];                   //  temporary folder of the run
     char keys_dir [1100];
@@ -134,6 +138,25 @@ s_make_keys (bench_t *self)
 
 //  --------------------------------------------------------------------------
 //  The broker process of one case
+
+//  utime + stime of a process so far, in seconds (0 when gone).
+static double
+s_cpu_seconds (pid_t pid)
+{
+    char path [64], line [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    unsigned long long utime = 0, stime = 0;
+    if (file && fgets (line, sizeof line, file)) {
+        char *field = strrchr (line, ')');
+        if (!field || sscanf (field + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                              &utime, &stime) != 2)
+            utime = stime = 0;
+    }
+    if (file)
+        fclose (file);
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
 
 typedef struct {
     char dir [1200];
@@ -449,12 +472,13 @@ typedef struct {
     double events_per_s;        //  0 when the case failed
     double ingest_per_s;        //  to the last broker ack
     double prefill_per_s;
+    double cpu_us_per_event;
 } case_result_t;
 
 static case_result_t
 s_broker_case (bench_t *self, size_t size, int subscribers)
 {
-    case_result_t result = { 0, 0, 0 };
+    case_result_t result = { 0 };
     char dir [1200], stream [32];
     snprintf (dir, sizeof dir, "%s/broker-%zu-%d", self->root, size, subscribers);
     snprintf (stream, sizeof stream, "bench%zu", size);
@@ -534,6 +558,9 @@ s_broker_case (bench_t *self, size_t size, int subscribers)
             last = consumer_args [i].done_at;
     result.events_per_s = bench_rate (self->events, last - start);
     result.ingest_per_s = bench_rate (self->events, producer_args.acked_at - start);
+    //  The broker's own CPU (all its threads, from start-up: a few ms of
+    //  it) per event: steadier than the rate on a loaded box.
+    result.cpu_us_per_event = self->events? s_cpu_seconds (broker.pid) * 1e6 / (double) self->events: 0;
 
 done:
     zactor_destroy (&producer);
@@ -548,52 +575,66 @@ done:
 //  --------------------------------------------------------------------------
 //  Limit 1: CURVE PUSH -> PULL over tcp loopback
 
+#define BENCH_MAX_RECEIVERS 3
+
 typedef struct {
-    const char *endpoint;
+    char endpoints [BENCH_MAX_RECEIVERS][64];
+    int receivers;              //  1, or 3: each event sent to every receiver
     const char *keys_dir;
     size_t events;
     size_t size;
     bool framed;                //  send as the fanout does: [topic][seq][payload]
 } pusher_args_t;
 
+//  Sends every event to each receiver, on a PUSH socket of its own, as the
+//  broker's fanout sends each event to each subscriber (CURVE seals it once
+//  per connection).
 static void
 s_pusher_actor (zsock_t *pipe, void *arg)
 {
     pusher_args_t *args = (pusher_args_t *) arg;
     zcert_t *cert = transport_load_secret (args->keys_dir, "pusher");
     char *server_key = transport_load_public_key (args->keys_dir, "metrics");
-    zsock_t *push = zsock_new (ZMQ_PUSH);
-    transport_curve_client (push, cert, server_key);
-    zsock_set_linger (push, 1000);
-    zsock_connect (push, "%s", args->endpoint);
+    zsock_t *push [BENCH_MAX_RECEIVERS];
+    void *handle [BENCH_MAX_RECEIVERS];
+    for (int r = 0; r < args->receivers; r++) {
+        push [r] = zsock_new (ZMQ_PUSH);
+        transport_curve_client (push [r], cert, server_key);
+        zsock_set_linger (push [r], 1000);
+        zsock_connect (push [r], "%s", args->endpoints [r]);
+        handle [r] = zsock_resolve (push [r]);
+    }
     zsock_signal (pipe, 0);
     uint8_t *payload = (uint8_t *) malloc (args->size);
     randombytes_buf (payload, args->size);
-    void *handle = zsock_resolve (push);
     //  One message first, so the handshake is not part of the timing.
-    if (args->framed) {
-        zmq_send (handle, "warm", 4, ZMQ_SNDMORE);
-        zmq_send (handle, "up", 2, ZMQ_SNDMORE);
+    for (int r = 0; r < args->receivers; r++) {
+        if (args->framed) {
+            zmq_send (handle [r], "warm", 4, ZMQ_SNDMORE);
+            zmq_send (handle [r], "up", 2, ZMQ_SNDMORE);
+        }
+        zmq_send (handle [r], payload, args->size, 0);
     }
-    zmq_send (handle, payload, args->size, 0);
     char *go = zstr_recv (pipe);
-    if (go && streq (go, "GO"))
-        for (size_t i = 0; i < args->events; i++) {
-            memcpy (payload, &i, sizeof i);
+    bool sending = go && streq (go, "GO");
+    for (size_t i = 0; sending && i < args->events; i++) {
+        memcpy (payload, &i, sizeof i);
+        for (int r = 0; sending && r < args->receivers; r++) {
             if (args->framed) {
                 uint8_t seq [8];
                 store_u64_write (seq, i + 1);
-                zmq_send (handle, "bench.bench", 11, ZMQ_SNDMORE);
-                zmq_send (handle, seq, sizeof seq, ZMQ_SNDMORE);
+                zmq_send (handle [r], "bench.bench", 11, ZMQ_SNDMORE);
+                zmq_send (handle [r], seq, sizeof seq, ZMQ_SNDMORE);
             }
-            if (zmq_send (handle, payload, args->size, 0) < 0)
-                break;
+            sending = zmq_send (handle [r], payload, args->size, 0) >= 0;
         }
+    }
     free (go);
     char *term = zstr_recv (pipe);
     free (term);
     free (payload);
-    zsock_destroy (&push);
+    for (int r = 0; r < args->receivers; r++)
+        zsock_destroy (&push [r]);
     zcert_destroy (&cert);
     free (server_key);
 }
@@ -610,39 +651,63 @@ s_pull_one (void *handle, uint8_t *buffer, size_t size, int parts)
 
 //  framed: three frames per message as the broker's fanout sends an event,
 //  the cost of the wire format itself (CURVE seals each frame on its own).
+//  receivers: 1, or 3 PULL sockets each getting every event (the limit of
+//  a fan-out to three). Events per second per receiver.
 static double
-s_pushpull (bench_t *self, size_t size, bool framed)
+s_pushpull (bench_t *self, size_t size, bool framed, int receivers)
 {
     zcert_t *cert = transport_load_secret (self->keys_dir, "metrics");
-    zsock_t *pull = zsock_new (ZMQ_PULL);
-    transport_curve_server (pull, cert);
-    int port = zsock_bind (pull, "tcp://127.0.0.1:*");
-    char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    pusher_args_t args = { endpoint, self->keys_dir, self->events, size, framed };
+    pusher_args_t args = { .receivers = receivers, .keys_dir = self->keys_dir, .events = self->events,
+                           .size = size, .framed = framed };
+    zsock_t *pull [BENCH_MAX_RECEIVERS];
+    zmq_pollitem_t items [BENCH_MAX_RECEIVERS];
+    for (int r = 0; r < receivers; r++) {
+        pull [r] = zsock_new (ZMQ_PULL);
+        transport_curve_server (pull [r], cert);
+        int port = zsock_bind (pull [r], "tcp://127.0.0.1:*");
+        snprintf (args.endpoints [r], sizeof args.endpoints [r], "tcp://127.0.0.1:%d", port);
+        zsock_set_rcvtimeo (pull [r], 10000);
+        items [r] = (zmq_pollitem_t) { zsock_resolve (pull [r]), 0, ZMQ_POLLIN, 0 };
+    }
     int parts = framed? 3: 1;
     zactor_t *pusher = zactor_new (s_pusher_actor, &args);
-    void *handle = zsock_resolve (pull);
     uint8_t *buffer = (uint8_t *) malloc (size + 1);
     double rate = 0;
-    zsock_set_rcvtimeo (pull, 10000);
-    if (s_pull_one (handle, buffer, size, parts)) {
+    bool warm = true;
+    for (int r = 0; r < receivers; r++)
+        warm = warm && s_pull_one (items [r].socket, buffer, size, parts);
+    if (warm) {
         uint64_t start = bench_usec ();
         zstr_send (pusher, "GO");
-        size_t received = 0;
-        while (received < self->events && s_pull_one (handle, buffer, size, parts))
-            received++;
+        size_t received [BENCH_MAX_RECEIVERS] = { 0 }, total = 0, want = self->events * (size_t) receivers;
+        while (total < want) {
+            for (int r = 0; r < receivers; r++)
+                items [r].events = received [r] < self->events? ZMQ_POLLIN: 0;
+            if (zmq_poll (items, receivers, 10000) <= 0)
+                break;
+            for (int r = 0; r < receivers; r++)
+                //  Drain what is there without waiting on one socket.
+                while ((items [r].revents & ZMQ_POLLIN) && received [r] < self->events) {
+                    if (!s_pull_one (items [r].socket, buffer, size, parts))
+                        break;
+                    received [r]++;
+                    total++;
+                    if (!(zsock_events (pull [r]) & ZMQ_POLLIN))
+                        break;
+                }
+        }
         uint64_t elapsed = bench_usec () - start;
-        if (received == self->events)
+        if (total == want)
             rate = bench_rate (self->events, elapsed);
         else
-            fprintf (stderr, "bench: push/pull %zu B: %zu of %zu received\n", size, received, self->events);
+            fprintf (stderr, "bench: push/pull %zu B to %d: %zu of %zu received\n", size, receivers, total, want);
     }
     else
         fprintf (stderr, "bench: push/pull %zu B: no first message\n", size);
     zactor_destroy (&pusher);
     free (buffer);
-    zsock_destroy (&pull);
+    for (int r = 0; r < receivers; r++)
+        zsock_destroy (&pull [r]);
     zcert_destroy (&cert);
     return rate;
 }
@@ -708,7 +773,7 @@ s_lmdb (bench_t *self, size_t size)
 static void
 s_usage (void)
 {
-    printf ("Usage: broker [--events N] [--batch B] [--broker PATH] [--keep] [--only SxN]\n\n"
+    printf ("Usage: broker [--events N] [--batch B] [--broker PATH] [--keep] [--only SxN] [--size B]\n\n"
             "Measures events/s through a real rcmq-broker (durable, CURVE) for 200 B\n"
             "and 1 KB events to 1 and 3 subscribers, next to CURVE PUSH/PULL and LMDB\n"
             "batched writes of the same sizes and count in the same run. Prints a\n"
@@ -719,7 +784,9 @@ s_usage (void)
             "                 ../services/broker/rcmq-broker from this program)\n"
             "  --keep         keep the temporary folder (logs, stores)\n"
             "  --only SxN     just the case of S-byte events to N subscribers (200x1,\n"
-            "                 200x3, 1024x1, 1024x3) and its size's limits; for profiling\n",
+            "                 200x3, 1024x1, 1024x3) and its size's limits; for profiling\n"
+            "  --size B       events of B bytes instead of 200 B and 1 KB (bench/e2e\n"
+            "                 measures its own events' mean size this way)\n",
             BENCH_DEFAULT_EVENTS, BENCH_DEFAULT_BATCH);
 }
 
@@ -742,10 +809,14 @@ s_find_broker (bench_t *self)
     snprintf (self->broker_path, sizeof self->broker_path, "%s/../services/broker/rcmq-broker", exe);
 }
 
+//  "200B", "1KB", else "<size>B": names in the JSON keys.
 static const char *
-s_size_name (size_t size)
+s_size_name (size_t size, char *buffer, size_t buffer_size)
 {
-    return size == 1024? "1KB": size == 200? "200B": "other";
+    if (size == 1024)
+        return "1KB";
+    snprintf (buffer, buffer_size, "%zuB", size);
+    return buffer;
 }
 
 int
@@ -760,11 +831,12 @@ main (int argc, char *argv [])
         { "broker", required_argument, 0, 'B' },
         { "keep",   no_argument,       0, 'k' },
         { "only",   required_argument, 0, 'o' },
+        { "size",   required_argument, 0, 's' },
         { "help",   no_argument,       0, 'h' },
         { 0, 0, 0, 0 }
     };
     int option;
-    while ((option = getopt_long (argc, argv, "n:b:B:ko:h", options, NULL)) != -1) {
+    while ((option = getopt_long (argc, argv, "n:b:B:ko:s:h", options, NULL)) != -1) {
         if (option == 'n')
             self->events = strtoul (optarg, NULL, 10);
         else
@@ -779,6 +851,9 @@ main (int argc, char *argv [])
         else
         if (option == 'o')
             self->only = optarg;
+        else
+        if (option == 's')
+            self->size = strtoul (optarg, NULL, 10);
         else {
             s_usage ();
             return option == 'h'? 0: 2;
@@ -804,30 +879,42 @@ main (int argc, char *argv [])
     }
     self->zap = transport_zap_new (keyring_admit, keyring_new (self->keys_dir), keyring_destroy_arg);
 
-    static const size_t sizes [] = { 200, 1024 };
+    size_t sizes [] = { 200, 1024 };
+    size_t size_count = 2;
+    if (self->size) {
+        sizes [0] = self->size;
+        size_count = 1;
+    }
     static const int fanouts [] = { 1, 3 };
     json_t *figures = json_object (), *limits = json_object (), *ratios = json_object ();
     bool ok = true;
     printf ("rcmq bench broker: %zu events per case, durable (fsync per commit), CURVE\n", self->events);
-    printf ("%-6s %-5s %12s %12s %12s %12s %8s %8s\n", "size", "subs", "broker ev/s",
-            "push/pull/s", "p/p 3fr/s", "lmdb/s", "vs p/p", "vs lmdb");
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes [0]; s++) {
+    printf ("%-6s %-5s %12s %12s %12s %12s %12s %8s %8s\n", "size", "subs", "broker ev/s",
+            "push/pull/s", "p/p 3fr/s", "p/p to 3/s", "lmdb/s", "vs p/p", "vs lmdb");
+    for (size_t s = 0; s < size_count; s++) {
         size_t size = sizes [s];
         char prefix [32];
         snprintf (prefix, sizeof prefix, "%zux", size);
         if (self->only && strncmp (self->only, prefix, strlen (prefix)))
             continue;
-        double pushpull = s_pushpull (self, size, false);
-        double pushpull_framed = s_pushpull (self, size, true);
+        char name_buffer [32];
+        const char *size_name = s_size_name (size, name_buffer, sizeof name_buffer);
+        double pushpull = s_pushpull (self, size, false, 1);
+        double pushpull_framed = s_pushpull (self, size, true, 1);
+        //  The limit of a fan-out to three: each event sealed and sent
+        //  three times, to three receivers (events/s each receives).
+        double pushpull_3 = s_pushpull (self, size, false, 3);
         double lmdb = s_lmdb (self, size);
         char key [64];
-        snprintf (key, sizeof key, "curve_pushpull_%s", s_size_name (size));
+        snprintf (key, sizeof key, "curve_pushpull_%s", size_name);
         json_object_set_new (limits, key, json_integer ((json_int_t) pushpull));
-        snprintf (key, sizeof key, "curve_pushpull_3frames_%s", s_size_name (size));
+        snprintf (key, sizeof key, "curve_pushpull_3frames_%s", size_name);
         json_object_set_new (limits, key, json_integer ((json_int_t) pushpull_framed));
-        snprintf (key, sizeof key, "lmdb_batched_%s", s_size_name (size));
+        snprintf (key, sizeof key, "curve_pushpull_3recv_%s", size_name);
+        json_object_set_new (limits, key, json_integer ((json_int_t) pushpull_3));
+        snprintf (key, sizeof key, "lmdb_batched_%s", size_name);
         json_object_set_new (limits, key, json_integer ((json_int_t) lmdb));
-        ok = ok && pushpull > 0 && pushpull_framed > 0 && lmdb > 0;
+        ok = ok && pushpull > 0 && pushpull_framed > 0 && pushpull_3 > 0 && lmdb > 0;
         for (size_t f = 0; f < sizeof fanouts / sizeof fanouts [0]; f++) {
             char name [32];
             snprintf (name, sizeof name, "%zux%d", size, fanouts [f]);
@@ -837,17 +924,28 @@ main (int argc, char *argv [])
             ok = ok && result.events_per_s > 0;
             double vs_pushpull = pushpull > 0? result.events_per_s / pushpull: 0;
             double vs_lmdb = lmdb > 0? result.events_per_s / lmdb: 0;
-            printf ("%-6s %-5d %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f  (acked %.0f/s)\n",
-                    s_size_name (size), fanouts [f], result.events_per_s, pushpull, pushpull_framed,
-                    lmdb, vs_pushpull, vs_lmdb, result.ingest_per_s);
+            //  With three subscribers the limit is three receivers'.
+            double vs_curve_n = fanouts [f] == 3? (pushpull_3 > 0? result.events_per_s / pushpull_3: 0)
+                                                : vs_pushpull;
+            printf ("%-6s %-5d %12.0f %12.0f %12.0f %12.0f %12.0f %8.2f %8.2f  (vs same fan-out %.2f, acked %.0f/s,"
+                    " broker CPU %.1f us/event)\n",
+                    size_name, fanouts [f], result.events_per_s, pushpull, pushpull_framed, pushpull_3,
+                    lmdb, vs_pushpull, vs_lmdb, vs_curve_n, result.ingest_per_s, result.cpu_us_per_event);
             fflush (stdout);
-            snprintf (key, sizeof key, "broker_%s_%dsub", s_size_name (size), fanouts [f]);
+            snprintf (key, sizeof key, "broker_%s_%dsub", size_name, fanouts [f]);
             json_object_set_new (figures, key, json_integer ((json_int_t) result.events_per_s));
+            char cpu_key [96];
+            snprintf (cpu_key, sizeof cpu_key, "%s_cpu_us_per_event", key);
+            json_object_set_new (figures, cpu_key, json_real (result.cpu_us_per_event));
             char ratio_key [96];
             snprintf (ratio_key, sizeof ratio_key, "%s_vs_pushpull", key);
             json_object_set_new (ratios, ratio_key, json_real (vs_pushpull));
             snprintf (ratio_key, sizeof ratio_key, "%s_vs_lmdb", key);
             json_object_set_new (ratios, ratio_key, json_real (vs_lmdb));
+            if (fanouts [f] == 3) {
+                snprintf (ratio_key, sizeof ratio_key, "%s_vs_3recv", key);
+                json_object_set_new (ratios, ratio_key, json_real (vs_curve_n));
+            }
         }
     }
     bench_print_line ("broker", figures, limits, ratios, 3);

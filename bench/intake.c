@@ -38,12 +38,20 @@
                     commit;
         peer        Debian's X12::Parser (libx12-parser-perl 0.80) with its
                     837 map: parsefile plus walking every loop's segments,
-                    timed inside perl (start-up excluded).
+                    timed inside perl (start-up excluded); and the two most
+                    used X12 parsers of the npm registry, installed by npm
+                    into the temp dir when node and npm are on PATH
+                    (skipped with a note otherwise): node-x12 1.7.1's
+                    X12Parser (the whole file into objects, the read
+                    excluded) and x12-parser 1.3.0's stream of segments
+                    (tokenizing only, the read included), timed inside
+                    node, with their peak RSS.
 
     It prints a table and ends with ONE JSON line:
         {"name":"intake","figures":{...},"limits":{...},"ratios":{...}}
 
     Usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only]
+    (--no-peer: none of the three peers)
     (--ingest-only: only through the service, e.g. for the peak RSS of
     intake with a 1,000,000-claim file; --file F: that file, of --claims N
     claims, instead of one from gen-837, with no expected count)
@@ -585,6 +593,110 @@ s_peer (bench_t *self, size_t *loops, size_t *segments)
 }
 
 //  --------------------------------------------------------------------------
+//  The npm peers: node-x12 (X12Parser, the whole file into objects) and
+//  x12-parser (a stream of segment objects), what a Node user would pick.
+//  Installed into the run's temp dir by npm when node and npm are on PATH.
+
+#define BENCH_NPM_PACKAGES "node-x12@1.7.1", "x12-parser@1.3.0"
+
+//  Each script prints "<seconds> <segments> <peak RSS kB>"; the file is read
+//  before the clock for node-x12 (X12::Parser's parsefile reads it inside
+//  the clock, as the streaming parser does: both are what a user runs).
+static const char *s_node_x12_script =
+    "const fs = require ('fs');\n"
+    "const { X12Parser } = require ('node-x12');\n"
+    "const text = fs.readFileSync (process.argv [1], 'utf8');\n"
+    "const start = process.hrtime.bigint ();\n"
+    "const parsed = new X12Parser (true).parse (text);\n"
+    "let segments = 0;\n"
+    "for (const ic of (parsed.interchanges || [parsed]))\n"
+    "    for (const group of ic.functionalGroups)\n"
+    "        for (const set of group.transactions)\n"
+    "            segments += set.segments.length;\n"
+    "const seconds = Number (process.hrtime.bigint () - start) / 1e9;\n"
+    "console.log (seconds.toFixed (3), segments, process.resourceUsage ().maxRSS);\n";
+
+static const char *s_x12_parser_script =
+    "const fs = require ('fs');\n"
+    "const { X12parser } = require ('x12-parser');\n"
+    "const start = process.hrtime.bigint ();\n"
+    "let segments = 0;\n"
+    "fs.createReadStream (process.argv [1]).pipe (new X12parser ())\n"
+    "    .on ('data', () => segments++)\n"
+    "    .on ('error', (error) => { console.error (error); process.exit (1); })\n"
+    "    .on ('end', () => {\n"
+    "        const seconds = Number (process.hrtime.bigint () - start) / 1e9;\n"
+    "        console.log (seconds.toFixed (3), segments, process.resourceUsage ().maxRSS);\n"
+    "    });\n";
+
+typedef struct {
+    const char *name;
+    const char *script;
+    double seconds;             //  -1: not run
+    size_t segments;
+    size_t rss_kb;
+} s_npm_peer_t;
+
+//  The path of program on PATH into path, or false.
+static bool
+s_which (const char *program, char *path, size_t size)
+{
+    const char *env = getenv ("PATH");
+    char *paths = strdup (env? env: "/usr/bin:/bin");
+    bool found = false;
+    for (char *dir = strtok (paths, ":"); dir && !found; dir = strtok (NULL, ":")) {
+        snprintf (path, size, "%s/%s", dir, program);
+        found = access (path, X_OK) == 0;
+    }
+    free (paths);
+    return found;
+}
+
+//  Installs the packages into ROOT/npm; false (said why) when node or npm
+//  is missing or the install failed.
+static bool
+s_npm_install (bench_t *self, char *node, size_t node_size)
+{
+    char npm [PATH_MAX];
+    if (!s_which ("node", node, node_size) || !s_which ("npm", npm, sizeof npm)) {
+        printf ("npm peers: skipped, node or npm is not installed (apt-get install nodejs npm)\n");
+        return false;
+    }
+    char prefix [1200];
+    snprintf (prefix, sizeof prefix, "%s/npm", self->root);
+    zsys_dir_create ("%s", prefix);
+    char *argv [] = { npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--no-save",
+                      "--silent", BENCH_NPM_PACKAGES, NULL };
+    if (bench_run (self->root, argv, NULL) != 0) {
+        printf ("npm peers: skipped, npm install %s failed (see %s/bench.log)\n",
+                "node-x12@1.7.1 x12-parser@1.3.0", self->root);
+        return false;
+    }
+    return true;
+}
+
+static void
+s_npm_peer (bench_t *self, const char *node, s_npm_peer_t *peer)
+{
+    char out [1200], modules [1300];
+    snprintf (out, sizeof out, "%s/npm-%s.out", self->root, peer->name);
+    snprintf (modules, sizeof modules, "%s/npm/node_modules", self->root);
+    setenv ("NODE_PATH", modules, 1);
+    //  node-x12 holds the whole file as objects: room beyond node's
+    //  default heap, or it dies of it at 100,000 claims.
+    char *argv [] = { (char *) node, "--max-old-space-size=16384", "-e", (char *) peer->script, self->file, NULL };
+    int rc = bench_run (self->root, argv, out);
+    unsetenv ("NODE_PATH");
+    FILE *file = fopen (out, "r");
+    if (rc || !file || fscanf (file, "%lf %zu %zu", &peer->seconds, &peer->segments, &peer->rss_kb) != 3) {
+        fprintf (stderr, "bench: %s failed (exit %d; see %s/bench.log)\n", peer->name, rc, self->root);
+        peer->seconds = -1;
+    }
+    if (file)
+        fclose (file);
+}
+
+//  --------------------------------------------------------------------------
 
 static void
 s_usage (void)
@@ -748,6 +860,14 @@ main (int argc, char *argv [])
     size_t peer_loops = 0, peer_segments = 0;
     if (!failed && self.peer)
         peer_seconds = s_peer (&self, &peer_loops, &peer_segments);
+    s_npm_peer_t npm_peers [] = {
+        { "node-x12", s_node_x12_script, -1, 0, 0 },
+        { "x12-parser", s_x12_parser_script, -1, 0, 0 },
+    };
+    char node [PATH_MAX];
+    if (!failed && self.peer && s_npm_install (&self, node, sizeof node))
+        for (size_t i = 0; i < 2; i++)
+            s_npm_peer (&self, node, &npm_peers [i]);
 
     if (failed) {
         fprintf (stderr, "bench intake: failed; kept %s\n", self.root);
@@ -783,6 +903,16 @@ main (int argc, char *argv [])
                 claims / peer_seconds, mb / peer_seconds, peer_seconds, peer_loops, peer_segments);
     else
         printf ("%-34s %12s\n", "peer: X12::Parser", "not run");
+    for (size_t i = 0; i < 2; i++) {
+        char label [64];
+        snprintf (label, sizeof label, "peer: npm %s", npm_peers [i].name);
+        if (npm_peers [i].seconds > 0)
+            printf ("%-34s %12.0f %10.1f %10.3f   (%zu segments, peak RSS %.0f MB; %.1f x our parse + scrub time)\n",
+                    label, claims / npm_peers [i].seconds, mb / npm_peers [i].seconds, npm_peers [i].seconds,
+                    npm_peers [i].segments, npm_peers [i].rss_kb / 1024.0, npm_peers [i].seconds / ours_seconds);
+        else
+            printf ("%-34s %12s\n", label, "not run");
+    }
     printf ("\nparse+scrub / split limit %.2f   ingest / LMDB limit %.2f   X12::Parser time / parse+scrub time %.1f\n",
             scrub_mbs / split_mbs, ingest_cps / lmdb_cps, peer_seconds > 0? peer_seconds / ours_seconds: 0);
 
@@ -809,6 +939,20 @@ main (int argc, char *argv [])
                                                 : json_null ());
     json_object_set_new (ratios, "x12parser_time_vs_parse_scrub",
                          peer_seconds > 0? json_real (peer_seconds / ours_seconds): json_null ());
+    //  node-x12 1.7.1 X12Parser and the streaming x12-parser 1.3.0: their
+    //  time over ours (parse + scrub), null when not run.
+    const char *npm_keys [] = { "node_x12", "x12_parser_stream" };
+    for (size_t i = 0; i < 2; i++) {
+        char key [96];
+        snprintf (key, sizeof key, "%s_seconds", npm_keys [i]);
+        json_object_set_new (figures, key, npm_peers [i].seconds > 0? json_real (npm_peers [i].seconds): json_null ());
+        snprintf (key, sizeof key, "%s_rss_mb", npm_keys [i]);
+        json_object_set_new (figures, key, npm_peers [i].seconds > 0? json_real (npm_peers [i].rss_kb / 1024.0)
+                                                                    : json_null ());
+        snprintf (key, sizeof key, "%s_time_vs_parse_scrub", npm_keys [i]);
+        json_object_set_new (ratios, key, npm_peers [i].seconds > 0? json_real (npm_peers [i].seconds / ours_seconds)
+                                                                   : json_null ());
+    }
     bench_print_line ("intake", figures, limits, ratios, 6);
     free (self.data);
     if (self.keep)

@@ -15,6 +15,23 @@ fanout_frame (const char *topic, uint64_t seq, const uint8_t *data, size_t size)
     return frame;
 }
 
+zframe_t *
+fanout_frame_new (const char *stream, const char *type, uint64_t seq, size_t size, uint8_t **payload)
+{
+    size_t stream_len = strlen (stream), type_len = type? strlen (type): 0;
+    size_t topic_len = stream_len + 1 + type_len;
+    zframe_t *frame = zframe_new (NULL, topic_len + 1 + 8 + size);
+    uint8_t *out = zframe_data (frame);
+    memcpy (out, stream, stream_len);
+    out [stream_len] = '.';
+    if (type_len)
+        memcpy (out + stream_len + 1, type, type_len);
+    out [topic_len] = 0;
+    store_u64_write (out + topic_len + 1, seq);
+    *payload = out + topic_len + 9;
+    return frame;
+}
+
 int
 fanout_parse (zframe_t *frame, const char **topic, uint64_t *seq, const uint8_t **data, size_t *size)
 {

@@ -8,6 +8,7 @@
     like the heads: "producer\n<epoch hex>" -> s_range_t.
 */
 #include "eventlog.h"
+#include "fanout.h"
 #include "log.h"
 
 #include <errno.h>
@@ -126,8 +127,7 @@ s_entry_free (void **item_p)
 {
     eventlog_entry_t *entry = (eventlog_entry_t *) *item_p;
     if (entry) {
-        free (entry->topic);
-        free (entry->data);
+        zframe_destroy (&entry->frame);
         free (entry);
     }
     *item_p = NULL;
@@ -232,20 +232,25 @@ eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
         return EINVAL;
     uint64_t seq = s_get (self->scratch_heads, self->heads, event->stream) + 1;
     event->stream_seq = seq;
-    size_t size;
-    uint8_t *data = codec_pack (event, &size);
+    //  Packed once, into the frame fanout will send; the log stores the
+    //  same bytes.
+    size_t size = protobuf_c_message_get_packed_size (&event->base);
+    uint8_t *data;
+    zframe_t *frame = fanout_frame_new (event->stream, event->type, seq, size, &data);
+    protobuf_c_message_pack (&event->base, data);
     uint8_t key [256];
     size_t key_size = s_event_key (key, sizeof key, event->stream, seq);
     int rc = store_put (self->store, txn, "events", key, key_size, data, size);
     if (rc) {
-        free (data);
+        zframe_destroy (&frame);
         return rc;
     }
     s_set (self->scratch_heads, event->stream, seq);
     if (seq == 1)
         s_set (self->scratch_firsts, event->stream, 1);
     eventlog_entry_t *entry = (eventlog_entry_t *) zmalloc (sizeof (eventlog_entry_t));
-    entry->topic = zsys_sprintf ("%s.%s", event->stream, event->type? event->type: "");
+    entry->frame = frame;
+    entry->topic = (const char *) zframe_data (frame);
     entry->seq = seq;
     entry->data = data;
     entry->size = size;

@@ -33,11 +33,13 @@
 
 typedef struct _eventlog_t eventlog_t;
 
-//  One event ready to publish after commit.
+//  One event ready to publish after commit: its fanout frame, packed once
+//  (common/fanout.h); topic and data point into it.
 typedef struct {
-    char *topic;                //  "stream.type"
+    zframe_t *frame;            //  topic ‖ 0 ‖ seq ‖ packed Event; NULL once sent
+    const char *topic;          //  "stream.type"
     uint64_t seq;
-    uint8_t *data;              //  packed Event (stream_seq set)
+    const uint8_t *data;        //  packed Event (stream_seq set), as stored
     size_t size;
 } eventlog_entry_t;
 

@@ -32,6 +32,71 @@
 //  same bound in the eventlog.
 #define INGEST_MAX_PRODUCER 200
 
+//  The group's batches are unpacked into an arena: protobuf-c allocates
+//  every string and bytes field of every event on its own (some six
+//  mallocs and frees an event, ~15 % of the broker's CPU with malloc's
+//  page faults); from blocks of the arena each costs a bump of a pointer,
+//  and all are given back at once when the group has been acked and
+//  published. Nothing of a batch outlives broker_ingest_on_input.
+#define INGEST_ARENA_BLOCK  (1024 * 1024)
+
+typedef struct s_block {
+    struct s_block *next;
+    size_t size;
+    size_t used;
+    size_t pad;                 //  keeps data 16-byte aligned
+    uint8_t data [];
+} s_block_t;
+
+static void *
+s_arena_alloc (void *arg, size_t size)
+{
+    s_block_t **blocks = (s_block_t **) arg;
+    size = (size + 15) & ~(size_t) 15;
+    s_block_t *block = *blocks;
+    if (!block || block->size - block->used < size) {
+        size_t block_size = size > INGEST_ARENA_BLOCK? size: INGEST_ARENA_BLOCK;
+        block = (s_block_t *) malloc (sizeof (s_block_t) + block_size);
+        if (!block)
+            return NULL;
+        block->size = block_size;
+        block->used = 0;
+        block->next = *blocks;
+        *blocks = block;
+    }
+    void *pointer = block->data + block->used;
+    block->used += size;
+    return pointer;
+}
+
+static void
+s_arena_free (void *arg, void *pointer)
+{
+    //  Given back all at once by s_arena_reset.
+}
+
+//  Frees every block but one of the usual size, kept for the next group.
+static void
+s_arena_reset (s_block_t **blocks)
+{
+    s_block_t *kept = NULL;
+    while (*blocks) {
+        s_block_t *block = *blocks;
+        *blocks = block->next;
+        if (!kept && block->size == INGEST_ARENA_BLOCK) {
+            kept = block;
+            kept->used = 0;
+            kept->next = NULL;
+        }
+        else
+            free (block);
+    }
+    *blocks = kept;
+}
+
+static s_block_t *s_blocks;
+static ProtobufCAllocator s_arena = { s_arena_alloc, s_arena_free, &s_blocks };
+
 typedef struct {
     zframe_t *routing_id;
     PublishBatch *batch;
@@ -170,12 +235,13 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         zframe_t *routing_id = zmsg_pop (msg);
         char *command = zmsg_popstr (msg);
         zframe_t *body = zmsg_pop (msg);
-        PublishBatch *batch = command && streq (command, "PUBLISH")
-            ? (PublishBatch *) codec_decode_frame (&publish_batch__descriptor, body): NULL;
+        PublishBatch *batch = command && streq (command, "PUBLISH") && body
+            ? (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
+                                                          zframe_size (body), zframe_data (body))
+            : NULL;
         if (batch && batch->producer && *batch->producer
         &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
             if (s_refused (self, &routing_id, body, batch)) {
-                codec_free (batch);
                 free (command);
                 zframe_destroy (&body);
                 zmsg_destroy (&msg);
@@ -188,15 +254,16 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             log_warn ("ingest: message is not a PUBLISH batch with a usable producer name, dropped",
                       "command", json_string (command? command: ""),
                       "bytes", json_integer (body? (json_int_t) zframe_size (body): 0), NULL);
-            codec_free (batch);
             zframe_destroy (&routing_id);
         }
         free (command);
         zframe_destroy (&body);
         zmsg_destroy (&msg);
     }
-    if (count == 0)
+    if (count == 0) {
+        s_arena_reset (&s_blocks);
         return 0;
+    }
 
     s_commit_t commit = { self, messages, count };
     int64_t began_us = zclock_usecs ();
@@ -215,8 +282,9 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         log_error ("ingest: commit failed", "error", json_string (store_error (self->store)), NULL);
     for (size_t m = 0; m < count; m++) {
         zframe_destroy (&messages [m].routing_id);
-        codec_free (messages [m].batch);
         zstr_free (&messages [m].reason);
     }
+    //  Every batch of the group lived in the arena.
+    s_arena_reset (&s_blocks);
     return 0;
 }

@@ -9,6 +9,7 @@
 */
 #include "suites.h"
 #include "eventlog.h"
+#include "fanout.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +127,18 @@ s_check_entry (eventlog_entry_t *entry, const char *topic, uint64_t seq,
     ck_assert_str_eq (event->producer, producer);
     ck_assert_uint_eq (event->producer_seq, producer_seq);
     codec_free (event);
+    //  What fan-out sends is the frame made when the event was logged:
+    //  its topic, seq and bytes are the logged ones.
+    ck_assert_ptr_nonnull (entry->frame);
+    const char *frame_topic;
+    uint64_t frame_seq;
+    const uint8_t *data;
+    size_t size;
+    ck_assert_int_eq (fanout_parse (entry->frame, &frame_topic, &frame_seq, &data, &size), 0);
+    ck_assert_str_eq (frame_topic, topic);
+    ck_assert_uint_eq (frame_seq, seq);
+    ck_assert_uint_eq (size, entry->size);
+    ck_assert_mem_eq (data, entry->data, size);
 }
 
 START_TEST (test_take_dense)
@@ -790,6 +803,35 @@ START_TEST (test_epochs)
 }
 END_TEST
 
+//  fanout_frame_new lays out the same frame as fanout_frame, with the
+//  payload left for the caller to pack into; no type gives "stream.".
+START_TEST (test_fanout_frame_new)
+{
+    const uint8_t payload [] = { 1, 2, 3, 0, 5 };
+    const char *types [] = { "created", "", NULL };
+    const char *topics [] = { "claims.created", "claims.", "claims." };
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *room = NULL;
+        zframe_t *made = fanout_frame_new ("claims", types [i], 42, sizeof payload, &room);
+        ck_assert_ptr_nonnull (room);
+        memcpy (room, payload, sizeof payload);
+        zframe_t *expected = fanout_frame (topics [i], 42, payload, sizeof payload);
+        ck_assert (zframe_eq (made, expected));
+        const char *topic;
+        uint64_t seq;
+        const uint8_t *data;
+        size_t size;
+        ck_assert_int_eq (fanout_parse (made, &topic, &seq, &data, &size), 0);
+        ck_assert_str_eq (topic, topics [i]);
+        ck_assert_uint_eq (seq, 42);
+        ck_assert_ptr_eq (data, room);
+        ck_assert_uint_eq (size, sizeof payload);
+        zframe_destroy (&made);
+        zframe_destroy (&expected);
+    }
+}
+END_TEST
+
 Suite *
 eventlog_suite (void)
 {
@@ -805,6 +847,7 @@ eventlog_suite (void)
     tcase_add_test (tc, test_fetch);
     tcase_add_test (tc, test_prune);
     tcase_add_test (tc, test_epochs);
+    tcase_add_test (tc, test_fanout_frame_new);
     suite_add_tcase (suite, tc);
     return suite;
 }
