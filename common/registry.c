@@ -122,9 +122,7 @@ registry_result_init (registry_result_t *self)
 void
 registry_result_clear (registry_result_t *self)
 {
-    for (size_t i = 0; i < self->n_events; i++)
-        codec_free (self->events [i]);
-    free (self->events);
+    codec_clear (&self->events, &self->n_events, codec_free);
     registry_result_init (self);
 }
 
