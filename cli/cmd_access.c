@@ -260,18 +260,8 @@ s_list (ctl_t *ctl, ctl_args_t *args)
         if (!*after)
             break;
     }
-    if (rc == CTL_OK) {
-        if (ctl_format (ctl) == OUTPUT_JSON) {
-            json_t *root = json_object ();
-            json_object_set (root, "identities", identities);
-            output_json (root, stdout);
-        }
-        else
-        if (output_table_rows (table) || ctl_format (ctl) == OUTPUT_CSV)
-            output_table_print (table, ctl_format (ctl), stdout);
-        else
-            output_printf (stdout, "no identities\n");
-    }
+    if (rc == CTL_OK)
+        output_list (ctl_format (ctl), "identities", identities, table, NULL, "no identities", stdout);
     json_decref (identities);
     output_table_destroy (&table);
     free (after);

@@ -213,23 +213,8 @@ s_run_query (ctl_t *ctl, AuditQueryRequest *query, bool all)
         if (!all || !*after)
             break;
     }
-    if (rc == CTL_OK) {
-        if (ctl_format (ctl) == OUTPUT_JSON) {
-            json_t *root = json_object ();
-            json_object_set (root, "records", records);
-            if (!all)
-                json_object_set_new (root, "next_after", *after? json_string (after): json_null ());
-            output_json (root, stdout);
-        }
-        else {
-            if (output_table_rows (table) || ctl_format (ctl) == OUTPUT_CSV)
-                output_table_print (table, ctl_format (ctl), stdout);
-            else
-                output_printf (stdout, "no records\n");
-            if (!all && *after)
-                output_printf (stdout, "more: --after %s\n", after);
-        }
-    }
+    if (rc == CTL_OK)
+        output_list (ctl_format (ctl), "records", records, table, all? NULL: after, "no records", stdout);
     free (next);
     free (after);
     json_decref (records);
@@ -319,16 +304,7 @@ s_checkpoints (ctl_t *ctl, ctl_args_t *args)
         output_table_cell (table, root);
         free (root);
     }
-    if (ctl_format (ctl) == OUTPUT_JSON) {
-        json_t *root = json_object ();
-        json_object_set (root, "checkpoints", array);
-        output_json (root, stdout);
-    }
-    else
-    if (output_table_rows (table) || ctl_format (ctl) == OUTPUT_CSV)
-        output_table_print (table, ctl_format (ctl), stdout);
-    else
-        output_printf (stdout, "no checkpoints yet\n");
+    output_list (ctl_format (ctl), "checkpoints", array, table, NULL, "no checkpoints yet", stdout);
     json_decref (array);
     output_table_destroy (&table);
     codec_free (list);

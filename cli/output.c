@@ -239,6 +239,26 @@ output_json_string (const char *text)
 }
 
 void
+output_list (output_format_t format, const char *key, json_t *rows, output_table_t *table,
+             const char *next_after, const char *empty, FILE *out)
+{
+    if (format == OUTPUT_JSON) {
+        json_t *root = json_object ();
+        json_object_set (root, key, rows);
+        if (next_after)
+            json_object_set_new (root, "next_after", *next_after? output_json_string (next_after): json_null ());
+        output_json (root, out);
+        return;
+    }
+    if (output_table_rows (table) || format == OUTPUT_CSV)
+        output_table_print (table, format, out);
+    else
+        output_printf (out, "%s\n", empty);
+    if (next_after && *next_after)
+        output_printf (out, "more: --after %s\n", next_after);
+}
+
+void
 output_printf (FILE *out, const char *format, ...)
 {
     va_list args;

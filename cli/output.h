@@ -48,6 +48,16 @@ json_t         *output_table_json (output_table_t *self);
 //  Prints in the given format; OUTPUT_JSON prints output_table_json.
 void            output_table_print (output_table_t *self, output_format_t format, FILE *out);
 
+//  A list command's answer, the way each one ends: with --json an object
+//  {"<key>": rows} (rows borrowed, not taken), with "next_after" (the id to
+//  go on after, null on the last page) when next_after is not NULL;
+//  otherwise the table -- CSV even without rows, for its header -- or the
+//  line `empty` ("no identities"), then "more: --after ID" while a page
+//  follows.
+void            output_list (output_format_t format, const char *key, json_t *rows,
+                             output_table_t *table, const char *next_after, const char *empty,
+                             FILE *out);
+
 //  Prints a JSON value, indented, keys in insertion order, and a newline.
 //  Takes the reference.
 void            output_json (json_t *value, FILE *out);

@@ -119,6 +119,17 @@ codec_append (void *array_p, size_t *count, void *item)
 }
 
 void
+codec_clear (void *array_p, size_t *count, void (*item_free) (void *item))
+{
+    void ***array = (void ***) array_p;
+    for (size_t i = 0; i < *count; i++)
+        item_free ((*array) [i]);
+    free (*array);
+    *array = NULL;
+    *count = 0;
+}
+
+void
 codec_append_text (char ***array, size_t *count, const char *text)
 {
     //  Always a heap copy, "" too: protobuf-c frees every element of a

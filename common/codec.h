@@ -39,6 +39,10 @@ void      codec_set_text (char **field, const char *value);
 //  Appends an item to a repeated field (the address of its array of
 //  pointers, and its count); the message takes ownership of item.
 void      codec_append (void *array_p, size_t *count, void *item);
+//  Frees every item of an array built with codec_append, with item_free
+//  (codec_free for messages, free for plain blocks), then the array, and
+//  leaves it empty (NULL, 0) to be built again.
+void      codec_clear (void *array_p, size_t *count, void (*item_free) (void *item));
 //  Appends a heap copy of text ("" when NULL) to a repeated string field.
 void      codec_append_text (char ***array, size_t *count, const char *text);
 

@@ -122,9 +122,7 @@ registry_result_init (registry_result_t *self)
 void
 registry_result_clear (registry_result_t *self)
 {
-    for (size_t i = 0; i < self->n_events; i++)
-        codec_free (self->events [i]);
-    free (self->events);
+    codec_clear (&self->events, &self->n_events, codec_free);
     registry_result_init (self);
 }
 
@@ -1907,12 +1905,10 @@ registry_apply_event (store_t *store, MDB_txn *txn, const Event *event)
     //  nothing to apply from those. Every registry change is one of these
     //  types, and one of them that does not decode stops the stream.
     static const char *const changes [] = {
-        REGISTRY_EVENT_BOOTSTRAPPED, REGISTRY_EVENT_REQUESTED, REGISTRY_EVENT_GRANTED,
-        REGISTRY_EVENT_CHANGED, REGISTRY_EVENT_REACTIVATED, REGISTRY_EVENT_BREAKGLASS_GRANTED,
-        REGISTRY_EVENT_BREAKGLASS_EXPIRED, REGISTRY_EVENT_REQUEST_DENIED, REGISTRY_EVENT_REQUEST_CANCELLED,
-        REGISTRY_EVENT_REQUEST_EXPIRED, REGISTRY_EVENT_REQUEST_REFUSED, REGISTRY_EVENT_REVOKED,
-        REGISTRY_EVENT_SUSPENDED, REGISTRY_EVENT_REVIEW_STARTED, REGISTRY_EVENT_CONFIRMED,
-        REGISTRY_EVENT_REVIEW_ENDED, NULL
+#define S_CHANGE(name, text) text,
+        REGISTRY_EVENTS (S_CHANGE)
+#undef S_CHANGE
+        NULL
     };
     bool change_type = false;
     for (size_t i = 0; changes [i] && !change_type; i++)

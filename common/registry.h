@@ -74,23 +74,32 @@
 //  can have two people; after that every admin is granted like anyone.
 #define REGISTRY_BOOTSTRAP_ADMINS 2
 
-//  RegistryEvent.type, also the event's type on the stream (access.<type>).
-#define REGISTRY_EVENT_BOOTSTRAPPED       "bootstrapped"
-#define REGISTRY_EVENT_REQUESTED          "requested"
-#define REGISTRY_EVENT_GRANTED            "granted"
-#define REGISTRY_EVENT_CHANGED            "changed"
-#define REGISTRY_EVENT_REACTIVATED        "reactivated"
-#define REGISTRY_EVENT_BREAKGLASS_GRANTED "breakglass_granted"
-#define REGISTRY_EVENT_BREAKGLASS_EXPIRED "breakglass_expired"
-#define REGISTRY_EVENT_REQUEST_DENIED     "request_denied"
-#define REGISTRY_EVENT_REQUEST_CANCELLED  "request_cancelled"
-#define REGISTRY_EVENT_REQUEST_EXPIRED    "request_expired"
-#define REGISTRY_EVENT_REQUEST_REFUSED    "request_refused"
-#define REGISTRY_EVENT_REVOKED            "revoked"
-#define REGISTRY_EVENT_SUSPENDED          "suspended"
-#define REGISTRY_EVENT_REVIEW_STARTED     "review_started"
-#define REGISTRY_EVENT_CONFIRMED          "confirmed"
-#define REGISTRY_EVENT_REVIEW_ENDED       "review_ended"
+//  RegistryEvent.type, also the event's type on the stream (access.<type>):
+//  every registry change, in one list. It makes the names
+//  (REGISTRY_EVENT_GRANTED is "granted") and the set of types
+//  registry_apply_event takes from the stream, so a new change type is
+//  added once and cannot be left out of either.
+#define REGISTRY_EVENTS(X) \
+    X (BOOTSTRAPPED,       "bootstrapped") \
+    X (REQUESTED,          "requested") \
+    X (GRANTED,            "granted") \
+    X (CHANGED,            "changed") \
+    X (REACTIVATED,        "reactivated") \
+    X (BREAKGLASS_GRANTED, "breakglass_granted") \
+    X (BREAKGLASS_EXPIRED, "breakglass_expired") \
+    X (REQUEST_DENIED,     "request_denied") \
+    X (REQUEST_CANCELLED,  "request_cancelled") \
+    X (REQUEST_EXPIRED,    "request_expired") \
+    X (REQUEST_REFUSED,    "request_refused") \
+    X (REVOKED,            "revoked") \
+    X (SUSPENDED,          "suspended") \
+    X (REVIEW_STARTED,     "review_started") \
+    X (CONFIRMED,          "confirmed") \
+    X (REVIEW_ENDED,       "review_ended")
+
+#define REGISTRY_EVENT_NAME(name, text) static const char REGISTRY_EVENT_##name [] = text;
+REGISTRY_EVENTS (REGISTRY_EVENT_NAME)
+#undef REGISTRY_EVENT_NAME
 
 typedef struct {
     Status status;              //  STATUS__OK, or why it was refused

@@ -890,9 +890,12 @@ x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t id_si
               x12_segment_number (seg), x12_segment_id (seg), reason);
 }
 
-int
-x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
-            char *reason, size_t reason_size)
+//  HL01 and HL02: HL01 a number above the transaction set's previous HL01
+//  (*last, when *have), HL02 a number or empty (0). Moves *last / *have on
+//  and returns 0, or -1 with the reason in reason.
+static int
+s_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
+          char *reason, size_t reason_size)
 {
     const char *id_text = x12_segment_element (seg, 1);
     const char *parent_text = x12_segment_element (seg, 2);
@@ -912,4 +915,64 @@ x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64
     *have = true;
     *last = *id;
     return 0;
+}
+
+void
+x12_hl_init (x12_hl_t *self, const x12_hl_level_t *levels, size_t count, const char *guide)
+{
+    assert (count <= X12_HL_LEVELS);
+    memset (self, 0, sizeof *self);
+    self->levels = levels;
+    self->count = count;
+    self->guide = guide;
+    x12_hl_reset (self);
+}
+
+void
+x12_hl_reset (x12_hl_t *self)
+{
+    self->have = false;
+    self->last = 0;
+    for (size_t i = 0; i < self->count; i++)
+        self->is_open [i] = false;
+    self->level = -1;
+}
+
+int
+x12_hl_open (x12_hl_t *self, x12_segment_t *seg, char *reason, size_t reason_size)
+{
+    uint64_t id, parent;
+    if (s_hl_ids (seg, &self->last, &self->have, &id, &parent, reason, reason_size))
+        return -1;
+    const char *code = x12_segment_element (seg, 3);
+    size_t row = 0;
+    while (row < self->count && strcmp (self->levels [row].code, code) != 0)
+        row++;
+    if (row == self->count) {
+        //  The guide's codes, as a reader says them: "20, 22 or 23".
+        char codes [128] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < self->count && used < sizeof codes; i++)
+            used += snprintf (codes + used, sizeof codes - used, "%s%s",
+                              i == 0? "": i + 1 == self->count? " or ": ", ", self->levels [i].code);
+        snprintf (reason, reason_size, "HL03 level '%s' is not %s (%s)", code, codes, self->guide);
+        return -1;
+    }
+    const x12_hl_level_t *level = &self->levels [row];
+    if (level->parent >= 0) {
+        size_t up = (size_t) level->parent;
+        if (!self->is_open [up] || parent != self->open [up]) {
+            snprintf (reason, reason_size, "%s HL's parent '%s' is not the open %s HL%s",
+                      level->name, x12_segment_element (seg, 2), self->levels [up].name,
+                      self->is_open [up]? "": " (none open)");
+            return -1;
+        }
+    }
+    //  Levels are listed top down: those after this one are under it.
+    for (size_t under = row + 1; under < self->count; under++)
+        self->is_open [under] = false;
+    self->open [row] = id;
+    self->is_open [row] = true;
+    self->level = (int) row;
+    return (int) row;
 }

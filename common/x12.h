@@ -102,12 +102,42 @@ void x12_segment_error (x12_segment_t *seg, uint64_t *segment, char *id, size_t 
                         char *error, size_t error_size, const char *format, va_list args)
     __attribute__ ((format (printf, 7, 0)));
 
-//  HL01 and HL02 of an HL segment, checked as every reader of a hierarchy
-//  checks them: HL01 a number above the transaction set's previous HL01
-//  (*last, when *have), HL02 a number or empty (0). Moves *last / *have on
-//  and returns 0, or -1 with the reason in reason.
-int  x12_hl_ids (x12_segment_t *seg, uint64_t *last, bool *have, uint64_t *id, uint64_t *parent,
-                 char *reason, size_t reason_size);
+//  The HL hierarchy of a guide, read the one way every reader of one reads
+//  it (837P at intake, 277CA at claims): a level of the guide's table,
+//  listed top down, each naming the level its parent must be. An HL must
+//  name the open HL of that level as its parent (HL02), since a claim filed
+//  under the wrong provider or subscriber would be misread; HL01 grows
+//  within a transaction set; opening a level closes those under it.
+typedef struct {
+    const char *code;           //  HL03: "22"
+    int parent;                 //  the row of the parent's level; -1: a top level
+    const char *name;           //  in refusals: "subscriber"
+    int loop;                   //  the reader's own: the loop the level opens
+} x12_hl_level_t;
+
+#define X12_HL_LEVELS 8
+
+typedef struct {
+    const x12_hl_level_t *levels;
+    size_t count;               //  at most X12_HL_LEVELS
+    const char *guide;          //  "837P", in refusals
+    uint64_t last;              //  the previous HL01, when have
+    bool have;
+    uint64_t open [X12_HL_LEVELS];      //  HL01 of the open HL of each level
+    bool is_open [X12_HL_LEVELS];
+    int level;                  //  the row of the HL opened last; -1: none
+} x12_hl_t;
+
+//  Starts a reader's hierarchy on the guide's levels (a static table).
+void x12_hl_init (x12_hl_t *self, const x12_hl_level_t *levels, size_t count, const char *guide);
+//  A new transaction set (ST, and SE): no HL seen, none open.
+void x12_hl_reset (x12_hl_t *self);
+//  Opens the HL segment seg: HL01 a number above the previous HL01, HL02 a
+//  number or empty, HL03 one of the levels, HL02 the open HL of its
+//  parent's level. Returns the level's row (self->level), or -1 with the
+//  reason in reason ("HL03 level 'X' is not 20, 22 or 23 (837P)", "patient
+//  HL's parent '7' is not the open subscriber HL").
+int  x12_hl_open (x12_hl_t *self, x12_segment_t *seg, char *reason, size_t reason_size);
 
 //  Copies the error after -1 into a report's fields (a reader built on
 //  this one hands its caller one report: segment number, id, reason).

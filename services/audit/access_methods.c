@@ -321,9 +321,7 @@ s_history (server_call_t *call)
         server_call_subject (call, subject->name);
         server_call_reply (call, &reply);
     }
-    for (size_t i = 0; i < reply.n_requests; i++)
-        codec_free (reply.requests [i]);
-    free (reply.requests);
+    codec_clear (&reply.requests, &reply.n_requests, codec_free);
     codec_free (identity);
     return rc;
 }

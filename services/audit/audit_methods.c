@@ -58,9 +58,7 @@ s_checkpoints (server_call_t *call)
     }
     if (rc == 0)
         server_call_reply (call, &reply);
-    for (size_t i = 0; i < reply.n_checkpoints; i++)
-        codec_free (reply.checkpoints [i]);
-    free (reply.checkpoints);
+    codec_clear (&reply.checkpoints, &reply.n_checkpoints, codec_free);
     return rc;
 }
 

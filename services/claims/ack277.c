@@ -34,10 +34,7 @@ typedef struct {
 
     s_loop_t loop;
     bool expect_bht;
-    bool have_hl;
-    uint64_t last_hl;
-    //  Ids of the open HLs of levels 20, 21 and 19 (0 when none is open).
-    uint64_t source, receiver, provider;
+    x12_hl_t hl;                //  the open HLs (s_levels)
     Acknowledgement *ack;       //  the open transaction set
     AckStatus *status;          //  the open claim
     uint64_t claim_segment;     //  its HL segment, for errors
@@ -177,61 +174,25 @@ s_on_nm1 (s_reader_t *self, x12_segment_t *seg)
 //  ---------------------------------------------------------------------
 //  Hierarchy and envelope
 
-//  Each level, the level its parent must be, and the loop it opens.
-static const struct {
-    const char *level;
-    s_loop_t parent;        //  LOOP_NONE: no parent
-    s_loop_t loop;
-    const char *name;
-} s_levels [] = {
-    { "20", LOOP_NONE,     LOOP_SOURCE,   "information source" },
-    { "21", LOOP_SOURCE,   LOOP_RECEIVER, "information receiver" },
-    { "19", LOOP_RECEIVER, LOOP_PROVIDER, "billing provider" },
-    { "PT", LOOP_PROVIDER, LOOP_CLAIM,    "patient" },
+//  Each level, the row of the level its parent must be, and the loop it
+//  opens (common/x12.h reads the hierarchy).
+static const x12_hl_level_t s_levels [] = {
+    { "20", -1, "information source",   LOOP_SOURCE },
+    { "21",  0, "information receiver", LOOP_RECEIVER },
+    { "19",  1, "billing provider",     LOOP_PROVIDER },
+    { "PT",  2, "patient",              LOOP_CLAIM },
 };
-
-static uint64_t *
-s_open_id (s_reader_t *self, s_loop_t loop)
-{
-    switch (loop) {
-        case LOOP_SOURCE:   return &self->source;
-        case LOOP_RECEIVER: return &self->receiver;
-        case LOOP_PROVIDER: return &self->provider;
-        default:            return NULL;
-    }
-}
 
 static int
 s_on_hl (s_reader_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *parent_text = x12_segment_element (seg, 2);
-    const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent;
     char reason [160];
-    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+    int row = x12_hl_open (&self->hl, seg, reason, sizeof reason);
+    if (row < 0)
         return s_refuse (self, seg, "%s", reason);
-
-    size_t row = 0;
-    while (row < sizeof s_levels / sizeof s_levels [0] && !streq (s_levels [row].level, level))
-        row++;
-    if (row == sizeof s_levels / sizeof s_levels [0])
-        return s_refuse (self, seg, "HL03 level '%s' is not 20, 21, 19 or PT (277CA)", level);
-    s_loop_t loop = s_levels [row].loop;
-    if (s_levels [row].parent != LOOP_NONE) {
-        uint64_t open = *s_open_id (self, s_levels [row].parent);
-        if (!open || parent != open)
-            return s_refuse (self, seg, "%s HL's parent '%s' is not the open %s HL%s",
-                             s_levels [row].name, parent_text, s_levels [row - 1].name,
-                             open? "": " (none open)");
-    }
-    //  Opening a level closes those under it.
-    for (s_loop_t under = loop; under <= LOOP_PROVIDER; under++)
-        if (s_open_id (self, under))
-            *s_open_id (self, under) = 0;
-    if (s_open_id (self, loop))
-        *s_open_id (self, loop) = id;
+    s_loop_t loop = (s_loop_t) s_levels [row].loop;
     self->loop = loop;
     if (loop == LOOP_CLAIM) {
         self->status = malloc (sizeof (AckStatus));
@@ -262,8 +223,7 @@ s_on_st (s_reader_t *self, x12_segment_t *seg, const char *gs08)
     acknowledgement__init (self->ack);
     self->loop = LOOP_HEADER;
     self->expect_bht = true;
-    self->have_hl = false;
-    self->source = self->receiver = self->provider = 0;
+    x12_hl_reset (&self->hl);
     self->report->transactions++;
     return 0;
 }
@@ -307,6 +267,7 @@ ack277_read (x12_reader_t *reader, ack277_fn *on_ack, void *arg, ack277_report_t
     memset (report, 0, sizeof *report);
     s_reader_t state = { .report = report };
     s_reader_t *self = &state;
+    x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "277CA");
     char gs08 [32] = "";
 
     x12_segment_t *seg;

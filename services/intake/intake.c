@@ -161,6 +161,18 @@ intake_new (service_t *service)
     return self;
 }
 
+intake_t *
+intake_of (server_call_t *call)
+{
+    return (intake_t *) service_state ((service_t *) call->state);
+}
+
+int
+intake_scope_queue_id (server_call_t *call)
+{
+    return queues_call_scope (intake_of (call)->queues, call, ((QueueId *) call->body)->id);
+}
+
 void
 intake_destroy (intake_t **self_p)
 {

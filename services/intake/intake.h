@@ -59,5 +59,10 @@ typedef struct {
 //  (logged) when one of those fails.
 intake_t *intake_new (service_t *service);
 void      intake_destroy (intake_t **self_p);
+//  The intake a request runs in (the server's state is the service).
+intake_t *intake_of (server_call_t *call);
+//  The resolver of a queue.* method whose request is a QueueId (queue.Show,
+//  queue.Contacts): the queue it names and its scope (queues_call_scope).
+int       intake_scope_queue_id (server_call_t *call);
 
 #endif

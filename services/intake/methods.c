@@ -30,16 +30,10 @@
 #define LIST_DEFAULT_LIMIT 100
 #define LIST_MAX_LIMIT     1000
 
-static intake_t *
-s_intake (server_call_t *call)
-{
-    return (intake_t *) service_state ((service_t *) call->state);
-}
-
 static int
 s_submit (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     SubmitRequest *request = (SubmitRequest *) call->body;
     if (request->content.len == 0)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.Submit: file %s is empty",
@@ -100,7 +94,7 @@ methods_committed (intake_t *intake)
 static int
 s_get_batch (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     BatchId *request = (BatchId *) call->body;
     MDB_val value;
     if (store_get (intake->store, call->txn, "batches", request->batch_id, strlen (request->batch_id), &value))
@@ -138,7 +132,7 @@ s_rejection_row (void *arg, const char *claim_id, const MDB_val *value)
 {
     (void) value;
     s_rejections_t *list = (s_rejections_t *) arg;
-    intake_t *intake = s_intake (list->call);
+    intake_t *intake = intake_of (list->call);
     MDB_val row;
     Rejection *rejection = NULL;
     if (store_get (intake->store, list->call->txn, "rejections", claim_id, strlen (claim_id), &row) == 0)
@@ -155,7 +149,7 @@ s_rejection_row (void *arg, const char *claim_id, const MDB_val *value)
 static int
 s_list_rejections (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     ListRejectionsRequest *request = (ListRejectionsRequest *) call->body;
     size_t limit;
     char error [128];
@@ -179,7 +173,7 @@ s_list_rejections (server_call_t *call)
 static int
 s_queue_create (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     Queue *queue = (Queue *) call->body;
     if (!*queue->phase)
         codec_set_text (&queue->phase, "internal");     //  a new queue starts in house
@@ -209,11 +203,11 @@ s_queue_create (server_call_t *call)
 static int
 s_queue_set_phase (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     QueuePhaseRequest *request = (QueuePhaseRequest *) call->body;
-    Queue *queue = queues_get (intake->queues, call->txn, request->id);
+    Queue *queue = queues_call_get (intake->queues, call, request->id);
     if (!queue)
-        return server_call_fail (call, STATUS__NOT_FOUND, "queue.SetPhase: no queue '%s'", request->id);
+        return 0;
     codec_set_text (&queue->phase, request->phase);
     char error [256];
     int rc = 0;
@@ -235,7 +229,7 @@ s_queue_set_phase (server_call_t *call)
 static int
 s_queue_list (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     queues_reload (intake->queues);
     size_t count = queues_count (intake->queues);
     QueueList list = QUEUE_LIST__INIT;
@@ -253,25 +247,9 @@ s_queue_list (server_call_t *call)
 static int
 s_queue_show (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
-    QueueId *request = (QueueId *) call->body;
-    Queue *queue = queues_get (intake->queues, call->txn, request->id);
-    if (!queue)
-        return server_call_fail (call, STATUS__NOT_FOUND, "queue.Show: no queue '%s'", request->id);
-    server_call_subject (call, queue->id);
-    server_call_reply (call, queue);
-    codec_free (queue);
-    return 0;
-}
-
-//  queue.Show acts on the queue it names.
-static int
-s_scope_queue (server_call_t *call)
-{
-    intake_t *intake = s_intake (call);
-    QueueId *request = (QueueId *) call->body;
-    Queue *queue = queues_get (intake->queues, call->txn, request->id);
-    server_call_scope (call, "queue", request->id, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
+    Queue *queue = queues_call_read (intake_of (call)->queues, call, ((QueueId *) call->body)->id);
+    if (queue)
+        server_call_reply (call, queue);
     codec_free (queue);
     return 0;
 }
@@ -283,6 +261,6 @@ const server_method_t intake_methods [] = {
     { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create,    SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "queue.List",            "queue.read",    NULL,                                 s_queue_list,      SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, s_scope_queue, SERVER_NO_PHI },
+    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
     { NULL }
 };

@@ -109,11 +109,7 @@ typedef struct {
     //  Loops.
     s_loop_t base;
     s_loop_t loop;
-    uint64_t last_hl;           //  HL01 must grow within a transaction set
-    bool have_hl;
-    uint64_t hl20, hl22;        //  ids of the open billing / subscriber HLs
-    bool open20, open22;
-    int hl_level;               //  20, 22, 23 of the innermost open HL, 0 = none
+    x12_hl_t hl;                //  the open HLs (s_levels); hl.level the innermost
     uint64_t hl_segment;
 
     //  Entities of the open loops.
@@ -385,9 +381,7 @@ s_reset_transaction (s_parser_t *self)
     codec_destroy (&self->subscriber);
     codec_destroy (&self->payer);
     codec_destroy (&self->patient);
-    self->have_hl = false;
-    self->open20 = self->open22 = false;
-    self->hl_level = 0;
+    x12_hl_reset (&self->hl);
 }
 
 //  Checks the open service line is complete.
@@ -492,7 +486,6 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
     self->st_segment = x12_segment_number (seg);
     self->expect_bht = true;
     self->base = self->loop = LOOP_HEADER;
-    self->last_hl = 0;
     s_reset_transaction (self);
     self->report->transactions++;
     return 0;
@@ -515,37 +508,39 @@ s_on_se (s_parser_t *self, x12_segment_t *seg)
     return 0;
 }
 
+//  The 837P's HL levels, each the row of its parent's level and the loop
+//  it opens (common/x12.h reads the hierarchy).
+enum { HL_BILLING, HL_SUBSCRIBER, HL_PATIENT };
+
+static const x12_hl_level_t s_levels [] = {
+    [HL_BILLING]    = { "20", -1,            "billing provider", LOOP_2000A },
+    [HL_SUBSCRIBER] = { "22", HL_BILLING,    "subscriber",       LOOP_2000B },
+    [HL_PATIENT]    = { "23", HL_SUBSCRIBER, "patient",          LOOP_2000C },
+};
+
 static int
 s_on_hl (s_parser_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    const char *parent_text = x12_segment_element (seg, 2);
-    const char *level = x12_segment_element (seg, 3);
-    uint64_t id, parent;
     char reason [160];
-    if (x12_hl_ids (seg, &self->last_hl, &self->have_hl, &id, &parent, reason, sizeof reason))
+    int row = x12_hl_open (&self->hl, seg, reason, sizeof reason);
+    if (row < 0)
         return s_structural (self, seg, "%s", reason);
     self->hl_segment = x12_segment_number (seg);
     self->claims_in_hl = 0;
+    self->base = self->loop = (s_loop_t) s_levels [row].loop;
 
-    if (streq (level, "20")) {
+    //  The entities of the level opened, and of those under it, start again.
+    if (row == HL_BILLING) {
         codec_destroy (&self->billing);
         codec_destroy (&self->subscriber);
         codec_destroy (&self->payer);
         codec_destroy (&self->patient);
         self->billing = s_provider_new ();
-        self->hl20 = id;
-        self->open20 = true;
-        self->open22 = false;
-        self->hl_level = 20;
-        self->base = self->loop = LOOP_2000A;
     }
     else
-    if (streq (level, "22")) {
-        if (!self->open20 || parent != self->hl20)
-            return s_structural (self, seg, "subscriber HL's parent '%s' is not the open billing provider HL%s",
-                                 parent_text, self->open20? "": " (none open)");
+    if (row == HL_SUBSCRIBER) {
         codec_destroy (&self->subscriber);
         codec_destroy (&self->payer);
         codec_destroy (&self->patient);
@@ -553,23 +548,11 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
         self->payer = malloc (sizeof (Payer));
         assert (self->payer);
         payer__init (self->payer);
-        self->hl22 = id;
-        self->open22 = true;
-        self->hl_level = 22;
-        self->base = self->loop = LOOP_2000B;
     }
-    else
-    if (streq (level, "23")) {
-        if (!self->open22 || parent != self->hl22)
-            return s_structural (self, seg, "patient HL's parent '%s' is not the open subscriber HL%s",
-                                 parent_text, self->open22? "": " (none open)");
+    else {
         codec_destroy (&self->patient);
         self->patient = s_patient_new ();
-        self->hl_level = 23;
-        self->base = self->loop = LOOP_2000C;
     }
-    else
-        return s_structural (self, seg, "HL03 level '%s' is not 20, 22 or 23 (837P)", level);
     return 0;
 }
 
@@ -578,7 +561,7 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
 {
     if (s_close_claim (self, seg))
         return -1;
-    if (self->hl_level != 22 && self->hl_level != 23)
+    if (self->hl.level != HL_SUBSCRIBER && self->hl.level != HL_PATIENT)
         return s_structural (self, seg, "CLM outside a subscriber or patient HL (2000B / 2000C)");
     Claim *claim = malloc (sizeof *claim);
     assert (claim);
@@ -606,7 +589,7 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     claim->billing_provider = codec_copy (self->billing);
     claim->subscriber = codec_copy (self->subscriber);
     claim->payer = codec_copy (self->payer);
-    if (self->hl_level == 23)
+    if (self->hl.level == HL_PATIENT)
         claim->patient = codec_copy (self->patient);
     claim->segment_index = x12_segment_number (seg);
     claim->hl_segment_index = self->hl_segment;
@@ -1124,6 +1107,7 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
 
     s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report };
     s_parser_t *self = &parser;
+    x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
     char **strings [] = {
         &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
         &self->isa13, &self->gs06, &self->gs08, &self->st02, &self->implementation,

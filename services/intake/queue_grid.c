@@ -35,12 +35,6 @@
 
 #include <assert.h>
 
-static intake_t *
-s_intake (server_call_t *call)
-{
-    return (intake_t *) service_state ((service_t *) call->state);
-}
-
 //  The user a request names, in found, or NULL (the call failed) when the
 //  access registry (our copy) holds no active person of that name. A
 //  vendor caller names only its own team.
@@ -155,20 +149,8 @@ s_add_rows (GridList *list, const Queue *queue)
         row->n_escalate = GRID_LEVELS;
         for (size_t i = 0; i < GRID_LEVELS; i++)
             block->escalate [i] = entry->escalate [i];
-        list->rows = (GridRow **) realloc (list->rows, (list->n_rows + 1) * sizeof (GridRow *));
-        assert (list->rows);
-        list->rows [list->n_rows++] = row;
+        codec_append (&list->rows, &list->n_rows, row);
     }
-}
-
-static void
-s_rows_free (GridList *list)
-{
-    for (size_t i = 0; i < list->n_rows; i++)
-        free (list->rows [i]);
-    free (list->rows);
-    list->rows = NULL;
-    list->n_rows = 0;
 }
 
 //  Writes the changed queue (queue.changed with change) and answers.
@@ -177,7 +159,7 @@ s_put (server_call_t *call, Queue *queue, const char *change)
 {
     queue->updated_ms = clock_now_ms ();
     codec_set_text (&queue->updated_by, call->caller->name);
-    int rc = queues_put (s_intake (call)->queues, call->txn, queue, call->caller->name, change);
+    int rc = queues_put (intake_of (call)->queues, call->txn, queue, call->caller->name, change);
     if (rc == 0)
         server_call_subject (call, queue->id);
     return rc;
@@ -186,14 +168,14 @@ s_put (server_call_t *call, Queue *queue, const char *change)
 static int
 s_grid_set (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     QueueGridSetRequest *request = (QueueGridSetRequest *) call->body;
     if (!request->entry)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "queue.GridSet: no entry (the work type and what changes)");
-    Queue *queue = queues_get (intake->queues, call->txn, request->queue);
+    Queue *queue = queues_call_get (intake->queues, call, request->queue);
     if (!queue)
-        return server_call_fail (call, STATUS__NOT_FOUND, "queue.GridSet: no queue '%s'", request->queue);
+        return 0;
     char error [512];
     int rc = 0;
     if (s_vendor_may (call, queue, request) && s_users_known (call, request->entry)) {
@@ -204,7 +186,7 @@ s_grid_set (server_call_t *call)
             GridList list = GRID_LIST__INIT;
             s_add_rows (&list, queue);
             server_call_reply (call, &list);
-            s_rows_free (&list);
+            codec_clear (&list.rows, &list.n_rows, free);
         }
     }
     codec_free (queue);
@@ -214,7 +196,7 @@ s_grid_set (server_call_t *call)
 static int
 s_grid (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     QueueGridRequest *request = (QueueGridRequest *) call->body;
     GridList list = GRID_LIST__INIT;
     zlistx_t *queues = zlistx_new ();
@@ -252,7 +234,7 @@ s_grid (server_call_t *call)
         }
         server_call_reply (call, &list);
     }
-    s_rows_free (&list);
+    codec_clear (&list.rows, &list.n_rows, free);
     zlistx_destroy (&queues);
     return rc;
 }
@@ -270,13 +252,13 @@ s_reply_contacts (server_call_t *call, Queue *queue)
 static int
 s_contacts_set (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
+    intake_t *intake = intake_of (call);
     QueueContactsSetRequest *request = (QueueContactsSetRequest *) call->body;
     if (!request->contact)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "queue.ContactsSet: no contact (topic, side, name)");
-    Queue *queue = queues_get (intake->queues, call->txn, request->queue);
+    Queue *queue = queues_call_get (intake->queues, call, request->queue);
     if (!queue)
-        return server_call_fail (call, STATUS__NOT_FOUND, "queue.ContactsSet: no queue '%s'", request->queue);
+        return 0;
     const Contact *contact = request->contact;
     const char *team = access_scope_team (call->caller);
     char error [512];
@@ -315,13 +297,9 @@ s_contacts_set (server_call_t *call)
 static int
 s_contacts (server_call_t *call)
 {
-    intake_t *intake = s_intake (call);
-    QueueId *request = (QueueId *) call->body;
-    Queue *queue = queues_get (intake->queues, call->txn, request->id);
-    if (!queue)
-        return server_call_fail (call, STATUS__NOT_FOUND, "queue.Contacts: no queue '%s'", request->id);
-    server_call_subject (call, queue->id);
-    s_reply_contacts (call, queue);
+    Queue *queue = queues_call_read (intake_of (call)->queues, call, ((QueueId *) call->body)->id);
+    if (queue)
+        s_reply_contacts (call, queue);
     codec_free (queue);
     return 0;
 }
@@ -330,10 +308,7 @@ s_contacts (server_call_t *call)
 static int
 s_scope (server_call_t *call, const char *id)
 {
-    Queue *queue = queues_get (s_intake (call)->queues, call->txn, id);
-    server_call_scope (call, "queue", id, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
-    codec_free (queue);
-    return 0;
+    return queues_call_scope (intake_of (call)->queues, call, id);
 }
 
 static int
@@ -348,16 +323,10 @@ s_scope_contacts_set (server_call_t *call)
     return s_scope (call, ((QueueContactsSetRequest *) call->body)->queue);
 }
 
-static int
-s_scope_contacts (server_call_t *call)
-{
-    return s_scope (call, ((QueueId *) call->body)->id);
-}
-
 const server_method_t queue_grid_methods [] = {
     { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set, SERVER_NO_PHI },
     { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL, SERVER_NO_PHI },
     { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set, SERVER_NO_PHI },
-    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, s_scope_contacts, SERVER_NO_PHI },
+    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
     { NULL }
 };

@@ -20,11 +20,7 @@ static const char *s_phases [] = { "internal", "pilot", "vendor", NULL };
 static void
 s_clear (queues_t *self)
 {
-    for (size_t i = 0; i < self->count; i++)
-        codec_free (self->queues [i]);
-    free (self->queues);
-    self->queues = NULL;
-    self->count = 0;
+    codec_clear (&self->queues, &self->count, codec_free);
 }
 
 void
@@ -126,6 +122,33 @@ queues_get (queues_t *self, MDB_txn *txn, const char *id)
     if (store_get (self->store, txn, "queues", id, strlen (id), &value))
         return NULL;
     return (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+}
+
+Queue *
+queues_call_get (queues_t *self, server_call_t *call, const char *id)
+{
+    Queue *queue = queues_get (self, call->txn, id);
+    if (!queue)
+        server_call_fail (call, STATUS__NOT_FOUND, "%s: no queue '%s'", call->request->method, id);
+    return queue;
+}
+
+Queue *
+queues_call_read (queues_t *self, server_call_t *call, const char *id)
+{
+    Queue *queue = queues_call_get (self, call, id);
+    if (queue)
+        server_call_subject (call, queue->id);
+    return queue;
+}
+
+int
+queues_call_scope (queues_t *self, server_call_t *call, const char *id)
+{
+    Queue *queue = queues_get (self, call->txn, id);
+    server_call_scope (call, "queue", id, queue? queue->phase: NULL, queue? queue->vendor_team: NULL);
+    codec_free (queue);
+    return 0;
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include "intake.pb-c.h"
 #include "outbox.h"
+#include "server.h"
 #include "store.h"
 
 #define QUEUES_TABLES "queues"
@@ -39,6 +40,16 @@ int          queues_put (queues_t *self, MDB_txn *txn, const Queue *queue,
                          const char *actor, const char *change);
 //  The stored queue (free with codec_free) or NULL.
 Queue       *queues_get (queues_t *self, MDB_txn *txn, const char *id);
+//  The queue a method acts on, in the call's transaction (free with
+//  codec_free), or NULL after failing the call NOT_FOUND "<method>: no
+//  queue '<id>'": every queue.* method words it so.
+Queue       *queues_call_get (queues_t *self, server_call_t *call, const char *id);
+//  The resolver of a method on one queue (scope marks, server.h): names
+//  the queue and its scope; a queue not there is answered as one out of
+//  scope. Returns 0.
+//  queues_call_get for a read of the queue: named as the call's subject.
+Queue       *queues_call_read (queues_t *self, server_call_t *call, const char *id);
+int          queues_call_scope (queues_t *self, server_call_t *call, const char *id);
 //  Creates the default queue if there is none. Returns 0 or an LMDB error.
 int          queues_ensure_default (queues_t *self, MDB_txn *txn);
 

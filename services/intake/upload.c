@@ -459,8 +459,7 @@ upload_take_file (upload_t *self, const char *path, const char *filename, uint64
 static upload_t *
 s_upload (server_call_t *call)
 {
-    intake_t *intake = (intake_t *) service_state ((service_t *) call->state);
-    return intake->uploads;
+    return intake_of (call)->uploads;
 }
 
 static void
@@ -482,11 +481,17 @@ s_reply (server_call_t *call, s_job_t *job)
     server_call_reply (call, &reply);
 }
 
-//  The caller's upload of that id; NULL (the call failed) otherwise.
+//  The caller's upload of that id; NULL (the call failed: uploads are not
+//  running, or no such upload of the caller's) otherwise.
 static s_job_t *
 s_find (server_call_t *call, const char *id)
 {
-    s_job_t *job = (s_job_t *) zhashx_lookup (s_upload (call)->jobs, id);
+    upload_t *self = s_upload (call);
+    if (!self) {
+        server_call_fail (call, STATUS__UNAVAILABLE, "%s: uploads are not running", call->request->method);
+        return NULL;
+    }
+    s_job_t *job = (s_job_t *) zhashx_lookup (self->jobs, id);
     if (!job || !streq (job->caller, call->caller->name)) {
         server_call_fail (call, STATUS__NOT_FOUND,
                           "%s: no upload '%s' of yours (intake restarted, or it was idle too long and removed)",
@@ -564,9 +569,9 @@ s_chunk (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadChunk *request = (UploadChunk *) call->body;
-    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    s_job_t *job = s_find (call, request->upload_id);
     if (!job)
-        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadChunk: uploads are not running");
+        return 0;
     if (job->state != S_RECEIVING)
         return server_call_fail (call, STATUS__FAILED_PRECONDITION, "intake.UploadChunk: upload %s is %s, not receiving",
                                  job->id, s_state_names [job->state]);
@@ -600,9 +605,9 @@ s_commit (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadId *request = (UploadId *) call->body;
-    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    s_job_t *job = s_find (call, request->upload_id);
     if (!job)
-        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadCommit: uploads are not running");
+        return 0;
     if (job->state == S_RECEIVING) {
         if (job->received == 0)
             return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.UploadCommit: file %s is empty", job->filename);
@@ -621,14 +626,9 @@ s_commit (server_call_t *call)
 static int
 s_status (server_call_t *call)
 {
-    upload_t *self = s_upload (call);
-    UploadId *request = (UploadId *) call->body;
-    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    s_job_t *job = s_find (call, ((UploadId *) call->body)->upload_id);
     if (job)
         s_reply (call, job);
-    else
-    if (!self)
-        server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadStatus: uploads are not running");
     return 0;
 }
 
@@ -639,9 +639,9 @@ s_abort (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadId *request = (UploadId *) call->body;
-    s_job_t *job = self? s_find (call, request->upload_id): NULL;
+    s_job_t *job = s_find (call, request->upload_id);
     if (!job)
-        return self? 0: server_call_fail (call, STATUS__UNAVAILABLE, "intake.UploadAbort: uploads are not running");
+        return 0;
     if (job->state == S_RECEIVING)
         s_fail (self, job, "abandoned by %s before its commit", job->caller);
     else

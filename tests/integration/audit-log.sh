@@ -25,38 +25,18 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=scripts/lib/common.sh
-source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD RCMQ_NO_BUILD=1
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27000}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init audit-log 27000
+export RCMQ_NO_BUILD=1
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 export RCMQ_AUDIT_CHECKPOINT_SECONDS=1 RCMQ_AUDIT_CHECKPOINT_RECORDS=25
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/audit-log.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
 VERIFY="$RCMQ_BUILD/services/audit/rcmq-audit-verify"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; [[ -n "${KEEP:-}" ]] || rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-start() {
-    "$ROOT/scripts/run" --empty >"$WORK/start.log" 2>&1 || true
-    grep -q "8 of 8 processes up" "$WORK/start.log" || { tail -n 40 "$WORK/start.log"; exit 1; }
-}
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 checkpoints() { ctl --as carol audit checkpoints --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["checkpoints"]))'; }
 # verify DIR [ARGS...]: rcmq-audit-verify's exit code; its output in DIR.out
 verify() { local dir="$1"; shift; "$VERIFY" "$dir" "$@" >"$dir.out" 2>&1 && return 0 || return $?; }
 
-start
+start_all_up
 # The people, granted through the registry as a deployment grants anyone.
 rcmq_grant "$CTL" "$CONF" carol compliance internal >/dev/null || fail "grant carol"
 rcmq_grant "$CTL" "$CONF" dana internal-biller internal >/dev/null || fail "grant dana"
@@ -257,7 +237,7 @@ python3 "$ROOT/scripts/gen-837" --seed 18 --claims 300 --date 2026-11-01 --contr
 ctl intake submit big.837 >/dev/null || fail "intake submit big.837"
 kill -KILL "$(cat "$RCMQ_VAR/run/audit.pid")"
 sleep 0.5
-start
+start_all_up
 for _ in $(seq 1 120); do
     ctl status --json >status.json 2>/dev/null || true
     python3 - <<'PY' && break
@@ -297,15 +277,15 @@ for stream, head in heads.items():
 PY
 
 # --- rollback: the audit store put back from an older copy ------------------
-"$ROOT/scripts/run" stop >/dev/null 2>&1
+stop_all
 cp -a "$RCMQ_VAR/data/audit" old-audit
-start
+start_all_up
 ctl claims show "$PCN" >/dev/null || true
 sleep 3     # new records, new checkpoints published
-"$ROOT/scripts/run" stop >/dev/null 2>&1
+stop_all
 rm -rf "$RCMQ_VAR/data/audit"
 cp -a old-audit "$RCMQ_VAR/data/audit"
-start
+start_all_up
 ctl status --json >status.json 2>/dev/null || true
 grep -q "audit_log_rollback" status.json && ok "a store put back from an older copy is detected at start" \
     || fail "rollback not detected: $(grep -o '"problems"[^]]*' status.json | head -3)"
@@ -313,9 +293,6 @@ if ctl --as carol audit verify >verify.out 2>&1; then fail "audit verify passed 
 else grep -q "older than what was published\|not the log that was published" verify.out \
     && ok "audit verify names the rollback" || fail "audit verify: $(cat verify.out)"; fi
 
-"$ROOT/scripts/run" stop >/dev/null 2>&1 || true
-if [[ "${RCMQ_SANITIZE:-0}" == 1 ]]; then
-    reports="$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RCMQ_VAR"/log/*.log || true)"
-    [[ -z "$reports" ]] && ok "no sanitizer reports" || fail "sanitizer reports in: $reports"
-fi
-((failures == 0)) && echo "audit-log: all ok" || { echo "audit-log: $failures failure(s)"; exit 1; }
+stop_all || true
+check_sanitizer
+test_finish audit-log

@@ -30,7 +30,6 @@ export RCMQ_NOW="2026-11-02T09:00:00Z"
 OUTBOUND="$RCMQ_VAR/data/outbound"
 
 accepted() { python3 -c 'import json,sys; print(sum(c["accepted"] for c in json.load(open(sys.argv[1]))["claims"]))' "$1"; }
-stop()  { "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1; }
 # name -> sha256 of every 837P file in the outbound folder
 snapshot() { (cd "$OUTBOUND" && sha256sum -- *.x12 2>/dev/null | sort -k2) >"$1"; }
 # PCNs of the accepted claims of a gen-837 expectation
@@ -55,7 +54,7 @@ A="$(accepted a.json)"; B="$(accepted b.json)"
 ctl intake submit a.837 >/dev/null || fail "intake submit a.837"
 wait_claims "$A" && ok "$A claims entered" || fail "the first claims did not all enter"
 
-stop
+stop_all
 cp -a "$RCMQ_VAR/data/claims" store-copy
 start_deployment
 
@@ -67,7 +66,7 @@ ctl intake submit b.837 >/dev/null || fail "intake submit b.837"
 wait_claims "$((A + B))" && ok "$B more claims entered" || fail "the later claims did not all enter"
 
 # The claims store goes back to its copy from before the first submit.
-stop
+stop_all
 rm -rf "$RCMQ_VAR/data/claims"
 cp -a store-copy "$RCMQ_VAR/data/claims"
 start_deployment

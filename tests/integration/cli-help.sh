@@ -17,20 +17,13 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-CTL="$(realpath "$RCMQ_BUILD")/cli/rcmqctl"
-DOC="$ROOT/docs/rcmqctl.md"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-help.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-# No deployment: an empty folder, no config and no keys, so a request could
-# not even be made (exit 1): no check below can pass by reaching a server.
-cd "$WORK"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# No deployment: an empty folder (test_init's), no config and no keys, so a
+# request could not even be made (exit 1): no check below can pass by
+# reaching a server.
+test_init cli-help 27600
 unset RCMQ_CONFIG
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+DOC="$ROOT/docs/rcmqctl.md"
 
 # The manual's generated part.
 "$CTL" help --markdown >generated.md || fail "rcmqctl help --markdown exited $?"
@@ -101,42 +94,41 @@ done
 rc=0; "$CTL" help nosuch >/dev/null 2>err || rc=$?
 ((rc == 2)) && grep -q "unknown command 'nosuch'" err && ok "help of an unknown group is a usage error" || fail "help nosuch: exit $rc $(cat err)"
 
-# expect TEXT WHAT ARGS...: exit 2, TEXT on stderr.
-expect() {
+# usage_error TEXT WHAT ARGS...: exit 2, TEXT on stderr.
+usage_error() {
     local text="$1" what="$2" rc=0; shift 2
     "$CTL" --keys "$WORK/nokeys" "$@" >out 2>err || rc=$?
     if ((rc == 2)) && grep -qF -- "$text" err; then ok "$what"; else
         fail "$what: rcmqctl $*: exit $rc (expected 2), stderr: $(head -c 300 err)"; fi
 }
-expect "--limit abc: expected a whole number from 1 to 1000" "a limit that is not a number" claims list --limit abc
-expect "--limit -1: expected a whole number from 1 to 1000" "a negative limit" claims due --limit -1
-expect "--limit 4294967297: expected a whole number from 1 to 1000" "a limit past 32 bits" intake rejections --limit 4294967297
-expect "--limit 12x: expected a whole number" "a limit with letters after it" metrics drill ar_cents --limit 12x
-expect "--total 12x: expected an amount in dollars" "a total that is not money" claims correct P1 --total 12x --reason r
-expect "--total 1e3: expected an amount in dollars" "a total in exponent form" claims correct P1 --total 1e3 --reason r
-expect "--status deneid: expected one of ready, submitted, accepted, rejected, paid, partially_paid, denied" \
+usage_error "--limit abc: expected a whole number from 1 to 1000" "a limit that is not a number" claims list --limit abc
+usage_error "--limit -1: expected a whole number from 1 to 1000" "a negative limit" claims due --limit -1
+usage_error "--limit 4294967297: expected a whole number from 1 to 1000" "a limit past 32 bits" intake rejections --limit 4294967297
+usage_error "--limit 12x: expected a whole number" "a limit with letters after it" metrics drill ar_cents --limit 12x
+usage_error "--total 12x: expected an amount in dollars" "a total that is not money" claims correct P1 --total 12x --reason r
+usage_error "--total 1e3: expected an amount in dollars" "a total in exponent form" claims correct P1 --total 1e3 --reason r
+usage_error "--status deneid: expected one of ready, submitted, accepted, rejected, paid, partially_paid, denied" \
     "a claim status that does not exist lists the statuses" claims list --status deneid
-expect "--interval fortnight: expected one of day, week, month" "a trend interval that does not exist" \
+usage_error "--interval fortnight: expected one of day, week, month" "a trend interval that does not exist" \
     metrics trend clean_claim_rate --interval fortnight
-expect "PHASE later: expected one of internal, pilot, vendor" "a queue phase that does not exist" queue phase q-x later
-expect "--phase later: expected one of internal, pilot, vendor" "queue create with a phase that does not exist" \
+usage_error "PHASE later: expected one of internal, pilot, vendor" "a queue phase that does not exist" queue phase q-x later
+usage_error "--phase later: expected one of internal, pilot, vendor" "queue create with a phase that does not exist" \
     queue create q-x --phase later
-expect "TYPE followup: expected one of follow_up, documentation_request, denial, inquiry, action, default" \
+usage_error "TYPE followup: expected one of follow_up, documentation_request, denial, inquiry, action, default" \
     "a grid work type that does not exist lists the types" queue grid set q-x followup --lead lena
-expect "nothing to change" "a grid change that names nothing" queue grid set q-x follow_up
-expect "levels are 1 to 3" "four escalation levels" queue grid set q-x follow_up --escalate a,b,c,d
-expect "--assignee or --pool, not both" "an assignee and a pool" queue grid set q-x follow_up --assignee a --pool b,c
-expect "--lead changes the grid" "a grid option without set" queue grid q-x --lead lena
-expect "--set weekend: expected one of routine, urgent, downtime, patient" "a contact topic that does not exist" \
+usage_error "nothing to change" "a grid change that names nothing" queue grid set q-x follow_up
+usage_error "levels are 1 to 3" "four escalation levels" queue grid set q-x follow_up --escalate a,b,c,d
+usage_error "--assignee or --pool, not both" "an assignee and a pool" queue grid set q-x follow_up --assignee a --pool b,c
+usage_error "--lead changes the grid" "a grid option without set" queue grid q-x --lead lena
+usage_error "--set weekend: expected one of routine, urgent, downtime, patient" "a contact topic that does not exist" \
     queue contacts q-x --set weekend --side internal --name lena
-expect "--side offshore: expected one of internal, vendor" "a contact side that does not exist" \
+usage_error "--side offshore: expected one of internal, vendor" "a contact side that does not exist" \
     queue contacts q-x --set urgent --side offshore --name lena
-expect "--side internal or --side vendor is required" "a contact without a side" queue contacts q-x --set urgent --name lena
-expect "SEQ 0: expected a whole number from 1" "a dead-letter seq of 0" deadletter skip metrics intake 0 --reason r
-expect "SEQ -1: expected a whole number from 1" "a negative dead-letter seq" deadletter skip metrics intake --reason r -- -1
-expect "SERVICE billing: expected one of intake, claims, denials, inquiry, audit, metrics" "an unknown service" \
+usage_error "--side internal or --side vendor is required" "a contact without a side" queue contacts q-x --set urgent --name lena
+usage_error "SEQ 0: expected a whole number from 1" "a dead-letter seq of 0" deadletter skip metrics intake 0 --reason r
+usage_error "SEQ -1: expected a whole number from 1" "a negative dead-letter seq" deadletter skip metrics intake --reason r -- -1
+usage_error "SERVICE billing: expected one of intake, claims, denials, inquiry, audit, metrics" "an unknown service" \
     deadletter skip billing intake 1 --reason r
-expect "--timeout 10s: expected a whole number from 1 to 3600000" "a timeout with a unit" --timeout 10s claims list
+usage_error "--timeout 10s: expected a whole number from 1 to 3600000" "a timeout with a unit" --timeout 10s claims list
 
-((failures == 0)) && { echo "cli-help: all checks passed"; exit 0; }
-echo "cli-help: $failures check(s) failed"; exit 1
+test_finish cli-help

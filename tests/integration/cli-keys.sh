@@ -12,29 +12,14 @@
 # shellcheck disable=SC2015
 set -euo pipefail
 
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-CTL="$(realpath "$RCMQ_BUILD")/cli/rcmqctl"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init cli-keys 27600
 [[ -x "$CTL" ]] || { echo "no rcmqctl at $CTL"; exit 1; }
-PORT_BASE="${RCMQ_TEST_PORT_BASE:-27600}"
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/cli-keys.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
-# No ./var/rcmq.conf from a developer's deployment may leak in, nor env.
-cd "$WORK"
+PORT_BASE="$RCMQ_PORT_BASE"
+# No ./var/rcmq.conf from a developer's deployment may leak in (test_init's
+# empty folder), nor env.
 unset RCMQ_CONFIG RCMQ_KEYS_DIR RCMQ_CLIENT_NAME
 
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-
-# expect CODE DESCRIPTION CMD...: runs CMD, output in $WORK/out and
-# $WORK/err, and checks its exit status.
-expect() {
-    local want="$1" what="$2" rc=0; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-    if ((rc == want)); then ok "$what (exit $rc)"; else
-        fail "$what: exit $rc, expected $want"; sed 's/^/    stderr: /' "$WORK/err"; fi
-}
 # stderr_has TEXT DESCRIPTION: the last command's stderr names TEXT.
 stderr_has() {
     if grep -qF -- "$1" "$WORK/err"; then ok "$2"; else
@@ -176,8 +161,4 @@ expect 1 "--as picks the client cert" "$CTL" --as nobody status
 stderr_has "nobody.cert_secret" "the error names the --as identity"
 
 echo
-if ((failures)); then
-    echo "cli-keys: $failures check(s) failed"
-    exit 1
-fi
-echo "cli-keys: all checks passed"
+test_finish cli-keys

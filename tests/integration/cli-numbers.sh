@@ -16,8 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_init cli-numbers 27900
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 
-# expect EXIT TEXT WHAT CMD...: CMD exits EXIT and its stderr holds TEXT.
-expect() {
+# refused EXIT TEXT WHAT CMD...: CMD exits EXIT and its stderr holds TEXT.
+refused() {
     local want="$1" text="$2" what="$3" rc=0; shift 3
     ctl "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
     if ((rc == want)) && grep -qF -- "$text" "$WORK/err"; then ok "$what"; else
@@ -34,31 +34,31 @@ for _ in $(seq 1 60); do
     sleep 0.5
 done
 
-expect 2 "--limit -1: expected a whole number from 1 to 1000" "a negative limit is a usage error" \
+refused 2 "--limit -1: expected a whole number from 1 to 1000" "a negative limit is a usage error" \
     metrics drill ar_cents --limit -1
-expect 2 "--limit 4294967297: expected a whole number" "a limit past 32 bits does not wrap to 1" \
+refused 2 "--limit 4294967297: expected a whole number" "a limit past 32 bits does not wrap to 1" \
     metrics drill ar_cents --limit 4294967297
-expect 2 "--window abc: expected a whole number" "a window that is not a number" metrics kpi --window abc
-expect 2 "--periods 500: expected a whole number from 1 to 120" "too many trend periods" \
+refused 2 "--window abc: expected a whole number" "a window that is not a number" metrics kpi --window abc
+refused 2 "--periods 500: expected a whole number from 1 to 120" "too many trend periods" \
     metrics trend ar_cents --periods 500
-expect 1 "would begin before 1970-01-01" "a trend reaching back before 1970 is refused, not wrapped" \
+refused 1 "would begin before 1970-01-01" "a trend reaching back before 1970 is refused, not wrapped" \
     metrics trend ar_cents --periods 120 --as-of 1971-01-01
-expect 1 "KPIs: clean_claim_rate" "an unknown KPI lists the KPIs" metrics trend days_in_AR
-expect 1 "one can drill into clean_claim_rate" "an undrillable KPI lists the drillable ones" metrics drill paid
-expect 1 "no claim has payer_id '99999' (known: " "a payer no claim has is refused" metrics kpi --payer 99999
+refused 1 "KPIs: clean_claim_rate" "an unknown KPI lists the KPIs" metrics trend days_in_AR
+refused 1 "one can drill into clean_claim_rate" "an undrillable KPI lists the drillable ones" metrics drill paid
+refused 1 "no claim has payer_id '99999' (known: " "a payer no claim has is refused" metrics kpi --payer 99999
 grep -qF "$payer" "$WORK/err" && ok "the refusal lists the payers that exist" || fail "the refusal does not list $payer"
 ctl metrics kpi --payer "$payer" --json >/dev/null && ok "a payer that exists answers" || fail "kpi for $payer"
-expect 2 "--follow-up-days x: expected a whole number" "queue create with a bad follow-up days" \
+refused 2 "--follow-up-days x: expected a whole number" "queue create with a bad follow-up days" \
     queue create q-typo --follow-up-days x
-expect 2 "--limit -1: expected a whole number from 1 to 1000" "claims list with a negative limit" \
+refused 2 "--limit -1: expected a whole number from 1 to 1000" "claims list with a negative limit" \
     claims list --limit -1
-expect 2 "--limit abc: expected a whole number" "claims due with a limit that is not a number" \
+refused 2 "--limit abc: expected a whole number" "claims due with a limit that is not a number" \
     claims due --limit abc
-expect 2 "--limit 0: expected a whole number from 1 to 1000" "intake rejections with limit 0" \
+refused 2 "--limit 0: expected a whole number from 1 to 1000" "intake rejections with limit 0" \
     intake rejections --limit 0
-expect 2 "--total 12x: expected an amount in dollars" "a corrected total that is not money is not 12" \
+refused 2 "--total 12x: expected an amount in dollars" "a corrected total that is not money is not 12" \
     claims correct P80000001 --total 12x --reason typo
-expect 2 "--total 1.234: expected an amount in dollars" "a corrected total with three decimals" \
+refused 2 "--total 1.234: expected an amount in dollars" "a corrected total with three decimals" \
     claims correct P80000001 --total 1.234 --reason typo
 
 ((failures == 0)) && { echo "cli-numbers: all checks passed"; exit 0; }

@@ -75,19 +75,6 @@ expect 0 "scripts/run again after stop" "$ROOT/scripts/run" --empty
 expect 0 "scripts/run stop" "$ROOT/scripts/run" stop
 
 # A sanitizer report in any process's log is a failure even if it kept running.
-if [[ "${RCMQ_SANITIZE:-0}" == 1 ]]; then
-    reports="$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$RCMQ_VAR"/log/*.log || true)"
-    if [[ -z "$reports" ]]; then ok "no sanitizer reports in the processes' logs"; else
-        for log in $reports; do
-            fail "sanitizer report in $(basename "$log"):"
-            grep -n -A 25 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 60 | sed 's/^/    /'
-        done
-    fi
-fi
-
+check_sanitizer
 echo
-if ((failures)); then
-    echo "cli-run: $failures check(s) failed"
-    exit 1
-fi
-echo "cli-run: all checks passed"
+test_finish cli-run

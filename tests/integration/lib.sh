@@ -55,15 +55,21 @@ stop_deployment() {
     "$ROOT/scripts/run" stop >/dev/null 2>&1 || true
 }
 
-# start_deployment: scripts/run --empty, its output in $WORK/run.log; a
-# deployment that does not start ends the test (shown the log).
+# start_deployment: scripts/run --empty, this start's output in
+# $WORK/start.log and every start's in $WORK/run.log; a deployment that
+# does not start ends the test (shown this start's output).
 start_deployment() {
-    "$ROOT/scripts/run" --empty >>"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+    local rc=0
+    "$ROOT/scripts/run" --empty >"$WORK/start.log" 2>&1 || rc=$?
+    cat "$WORK/start.log" >>"$WORK/run.log"
+    ((rc == 0)) || { cat "$WORK/start.log"; exit 1; }
 }
 
 ok()   { echo "ok   $*"; }
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
+# rcmqctl on the test's deployment; CTL_TIMEOUT_MS, when the test sets it,
+# is each request's timeout (a test of slow work on a loaded machine).
+ctl()  { "$CTL" --config "$CONF" ${CTL_TIMEOUT_MS:+--timeout "$CTL_TIMEOUT_MS"} "$@"; }
 # The length of the JSON array on stdin.
 count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 
@@ -95,6 +101,35 @@ wait_claims() {
         sleep 0.5
     done
     return 1
+}
+
+# start_all_up: scripts/run --empty whatever its exit status -- it exits
+# non-zero when the status it prints at its end is not ok, which a test of
+# a restored or rolled-back store causes on purpose -- then every one of
+# the deployment's eight processes up ("8 of 8 processes up"); a deployment
+# that is not ends the test (shown this start's output).
+start_all_up() {
+    "$ROOT/scripts/run" --empty >"$WORK/start.log" 2>&1 || true
+    cat "$WORK/start.log" >>"$WORK/run.log"
+    grep -q "8 of 8 processes up" "$WORK/start.log" || { tail -n 40 "$WORK/start.log"; exit 1; }
+}
+
+# stop_all: scripts/run stop, its output in $WORK/run.log (a test that
+# restarts its deployment).
+stop_all() { "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1; }
+
+# check_sanitizer: a check that no process log of the deployment holds a
+# sanitizer report (ASan, LSan, UBSan's "runtime error:"), each one shown.
+# Reports come only from a sanitizer build (RCMQ_SANITIZE=1), but the logs
+# are read whatever the build: a report is never passed over.
+check_sanitizer() {
+    local pattern='ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' reports log
+    reports="$(grep -l -E "$pattern" "$RCMQ_VAR"/log/*.log 2>/dev/null || true)"
+    if [[ -z "$reports" ]]; then ok "no sanitizer reports in the processes' logs"; return 0; fi
+    for log in $reports; do
+        fail "sanitizer report in $(basename "$log"):"
+        grep -n -A 25 -E "$pattern" "$log" | head -n 60 | sed 's/^/    /'
+    done
 }
 
 # test_finish NAME: the last line, and the exit status.

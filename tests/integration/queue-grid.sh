@@ -26,8 +26,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_init queue-grid 28300
 export RCMQ_NOW="2026-11-06T16:00:00Z"
 
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-
 # refused NAME EXIT WORDS CMD...: the command exits EXIT and its error says WORDS.
 refused() {
     local name="$1" want="$2" words="$3" rc=0; shift 3

@@ -28,28 +28,11 @@ test_init store-rollback 27900
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 DATA="$RCMQ_VAR/data"
 
-# start: every process up. scripts/run exits non-zero when the status it
-# prints at the end is not ok, which is what a restored store must cause
-# here; so only "8 of 8 processes up" decides.
-start() {
-    "$ROOT/scripts/run" --empty >"$WORK/start.log" 2>&1 || true
-    cat "$WORK/start.log" >>"$WORK/run.log"
-    grep -q "8 of 8 processes up" "$WORK/start.log" || { tail -n 40 "$WORK/start.log"; exit 1; }
-}
-stop()  { "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1; }
+# A restored store makes the status scripts/run prints at its end not ok:
+# start_all_up (lib.sh), where only every process up decides.
 claims_count() { ctl claims list --limit 1000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 # accepted FILE: how many claims of a generated file intake must accept.
 accepted() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["accepted"])' "$1"; }
-# wait_claims N: until the claims store holds N claims (60 s at most).
-wait_claims() {
-    local n
-    for _ in $(seq 1 120); do
-        n="$(claims_count 2>/dev/null || echo -1)"
-        [[ "$n" == "$1" ]] && return 0
-        sleep 0.5
-    done
-    return 1
-}
 # wait_drained: until every outbox is empty (30 s at most).
 wait_drained() {
     for _ in $(seq 1 60); do
@@ -106,22 +89,22 @@ n1="$(accepted b11.json)"; n2="$(accepted b12.json)"; n3="$(accepted b13.json)";
 # ---------------------------------------------------------------------------
 # A. The broker's store rolled back
 
-start
+start_all_up
 ctl intake submit b11.837 >/dev/null || fail "intake submit b11"
 wait_claims "$n1" && ok "batch 1: $n1 claims entered" || fail "batch 1 did not enter ($(claims_count) of $n1)"
 wait_drained || fail "outboxes did not drain after batch 1"
-stop
+stop_all
 cp -a "$DATA" "$WORK/copy-1"                # every store, one consistent copy
 
-start
+start_all_up
 ctl intake submit b12.837 >/dev/null || fail "intake submit b12"
 wait_claims $((n1 + n2)) && ok "batch 2: $((n1 + n2)) claims in all" || fail "batch 2 did not enter"
 wait_drained || fail "outboxes did not drain after batch 2"
 ctl status --json >before-a.json
-stop
+stop_all
 
 rm -rf "$DATA/broker" && cp -a "$WORK/copy-1/broker" "$DATA/broker"
-start
+start_all_up
 wait_problem intake broker_lost_acked_events \
     && ok "intake's relay reports that the broker lost events it had acked" \
     || fail "intake's relay did not report the broker's older store"
@@ -164,9 +147,9 @@ for p in after["processes"]:
 PY
 
 # The documented recovery: every store from the one consistent copy.
-stop
+stop_all
 rm -rf "$DATA" && cp -a "$WORK/copy-1" "$DATA"
-start
+start_all_up
 ctl status --json --timeout 2000 >recovered.json || true
 python3 -c '
 import json; doc = json.load(open("recovered.json"))
@@ -181,18 +164,18 @@ wait_drained || fail "outboxes did not drain after recovery"
 # ---------------------------------------------------------------------------
 # B. The claims store rolled back
 
-stop
+stop_all
 cp -a "$DATA/claims" "$WORK/claims-copy"
-start
+start_all_up
 ctl intake submit b14.837 >/dev/null || fail "intake submit b14"
 total=$((n1 + n2 + n3 + n4))
 wait_claims "$total" && ok "batch 4: $total claims" || fail "batch 4 did not enter"
 wait_drained || fail "outboxes did not drain after batch 4"
 ctl status --json >before-b.json
-stop
+stop_all
 
 rm -rf "$DATA/claims" && cp -a "$WORK/claims-copy" "$DATA/claims"
-start
+start_all_up
 wait_problem claims outbox_behind_broker broker_refused_events \
     && ok "claims reports its store older than the broker's log" \
     || fail "claims did not report its older store"
@@ -225,16 +208,11 @@ PY
 
 # Under the sanitizers a process that hit undefined behaviour has died or
 # logged it; either way the run fails here, naming the process.
-if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
-    fail "a process logged a sanitizer report (above)"
-else
-    ok "no sanitizer report in any process log"
-fi
+check_sanitizer
 
 echo
 if ((failures)); then
-    echo "store-rollback: $failures failure(s)"; echo "--- run.log"; tail -n 30 "$WORK/run.log"
+    echo "--- run.log"; tail -n 30 "$WORK/run.log"
     for f in "$RCMQ_VAR"/log/*.log; do echo "--- $f"; tail -n 8 "$f"; done
-    exit 1
 fi
-echo "store-rollback: all checks passed"
+test_finish store-rollback

@@ -15,37 +15,16 @@
 
 # shellcheck disable=SC2015
 set -euo pipefail
-
-: "${RCMQ_BUILD:?set RCMQ_BUILD to a build directory (scripts/test does)}"
-ROOT="${RCMQ_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-# shellcheck source=scripts/lib/common.sh
-source "$ROOT/scripts/lib/common.sh"    # rcmq_grant
-RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
-export RCMQ_BUILD
-export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-27900}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init work-items 27900
 export RCMQ_NOW="2026-11-02T09:00:00Z"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/work-items.XXXXXX")"
-export RCMQ_VAR="$WORK/var"
-CTL="$RCMQ_BUILD/cli/rcmqctl"
-CONF="$RCMQ_VAR/rcmq.conf"
 
-trap '"$ROOT/scripts/run" stop >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-cd "$WORK"
-
-failures=0
-ok()   { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-ctl()  { "$CTL" --config "$CONF" "$@"; }
-count() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 items() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'; }
 
-"$ROOT/scripts/run" --empty >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 5 --claims 20 --date 2026-11-01 --out claims.837 --expect claims.json
 ctl intake submit claims.837 >/dev/null || fail "intake submit"
-for _ in $(seq 1 60); do
-    [[ "$(ctl claims list --json 2>/dev/null | count)" == 20 ]] && break
-    sleep 0.5
-done
+wait_claims 20 || true
 [[ "$(ctl claims list --json | count)" == 20 ]] && ok "20 claims entered" || fail "claims did not all enter"
 [[ "$(ctl work list --json | items)" == 0 ]] && ok "no work item before submission" || fail "items before submission"
 
@@ -205,7 +184,7 @@ fi
 # item's clock also runs (follow_up pauses only on waiting_practice), and
 # its due of 2026-11-20 has passed: it is overdue and at level 2.
 restart() {
-    "$ROOT/scripts/run" stop >/dev/null 2>&1 || true
+    stop_deployment
     RCMQ_NOW="$1" RCMQ_NO_BUILD=1 "$ROOT/scripts/run" --empty >>"$WORK/run.log" 2>&1 || { tail -20 "$WORK/run.log"; exit 1; }
 }
 restart "2026-11-26T09:00:00Z"
@@ -289,11 +268,6 @@ else
     fail "rcmqctl status: $(grep -i "stopped\|problem\|down" status.txt | head -5)"
 fi
 
-if grep -l "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$RCMQ_VAR"/log/*.log 2>/dev/null; then
-    fail "a process logged a sanitizer report (above)"
-else
-    ok "no sanitizer report in any process log"
-fi
+check_sanitizer
 
-echo "$failures failed"
-((failures == 0))
+test_finish work-items

@@ -153,6 +153,60 @@ static const pbjson_view_t s_reply_view = { &kpi_reply__descriptor, (const pbjso
     { "overall", .how = PBJSON_INLINE, .view = &s_set_view },
     { "groups", .view = &s_set_view }, { NULL } } };
 
+//  What output_list writes for a list of rows, in format.
+static char *
+s_list (output_format_t format, output_table_t *table, json_t *rows, const char *next_after)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    output_list (format, "claims", rows, table, next_after, "no claims", out);
+    fclose (out);
+    char *copy = strdup (text);
+    free (text);
+    return copy;
+}
+
+//  The end every list command shares: JSON object with its key and
+//  next_after only when paged, the table or the empty line, the "more" hint.
+START_TEST (test_list)
+{
+    output_table_t *table = output_table_new (s_columns);
+    json_t *rows = json_array ();
+    char *text = s_list (OUTPUT_TABLE, table, rows, NULL);
+    ck_assert_str_eq (text, "no claims\n");
+    free (text);
+    text = s_list (OUTPUT_CSV, table, rows, NULL);
+    ck_assert_int_eq (strncmp (text, "pcn,payer,count\r\n", 17), 0);    //  the header, even empty
+    free (text);
+    text = s_list (OUTPUT_JSON, table, rows, NULL);
+    ck_assert_ptr_null (strstr (text, "next_after"));
+    ck_assert_ptr_nonnull (strstr (text, "\"claims\": []"));
+    free (text);
+    text = s_list (OUTPUT_JSON, table, rows, "");
+    ck_assert_ptr_nonnull (strstr (text, "\"next_after\": null"));
+    free (text);
+
+    output_table_row (table);
+    output_table_cell (table, "P1");
+    output_table_cell (table, "AETNA");
+    output_table_cell (table, "2");
+    json_array_append_new (rows, json_pack ("{s:s}", "pcn", "P1"));
+    text = s_list (OUTPUT_TABLE, table, rows, "P1");
+    ck_assert_ptr_nonnull (strstr (text, "AETNA"));
+    ck_assert_ptr_nonnull (strstr (text, "\nmore: --after P1\n"));
+    ck_assert_ptr_null (strstr (text, "no claims"));
+    free (text);
+    text = s_list (OUTPUT_JSON, table, rows, "P1");
+    ck_assert_ptr_nonnull (strstr (text, "\"next_after\": \"P1\""));
+    ck_assert_ptr_nonnull (strstr (text, "\"pcn\": \"P1\""));
+    free (text);
+    ck_assert_int_eq (rows->refcount, 1);                   //  borrowed, not taken
+    json_decref (rows);
+    output_table_destroy (&table);
+}
+END_TEST
+
 START_TEST (test_pbjson_views)
 {
     KpiValue paid = KPI_VALUE__INIT, clean = KPI_VALUE__INIT;
@@ -216,6 +270,7 @@ output_suite (void)
     tcase_add_test (tcase, test_json_keeps_fields);
     tcase_add_test (tcase, test_printf);
     tcase_add_test (tcase, test_pbjson_views);
+    tcase_add_test (tcase, test_list);
     suite_add_tcase (suite, tcase);
     return suite;
 }

@@ -8,6 +8,7 @@
 */
 #include "suites.h"
 #include "x12.h"
+#include "x12_helpers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +467,72 @@ START_TEST (test_nul_byte)
 }
 END_TEST
 
+//  The HL hierarchy both readers of one (837P, 277CA) read through
+//  x12_hl_open: each HL's row, or its refusal, in the order of the file.
+static const x12_hl_level_t s_test_levels [] = {
+    { "20", -1, "billing provider", 100 },
+    { "22",  0, "subscriber",       200 },
+    { "23",  1, "patient",          300 },
+};
+
+START_TEST (test_hl_hierarchy)
+{
+    char *text = test_x12_wrap (
+        ISA_LINE "GS*HC*SENDER*RECEIVER*20260101*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~",
+        "HL*1**20~HL*2*1*22~HL*3*2*23~"
+        "HL*4*1*22~"            //  a second subscriber closes the patient under the first
+        "HL*5*3*23~"            //  names the closed patient 3 as its parent
+        "HL*6*4*23~"
+        "HL*7*6*22~"            //  a subscriber's parent must be the open billing provider
+        "HL*8*1*99~"            //  no such level
+        "HL*8*1*22~"            //  HL01 does not grow
+        "HL*X*1*22~",
+        "0001", "GE*1*1~IEA*1*000000001~");
+    static const char *expected [] = {
+        "0", "1", "2", "1",
+        "patient HL's parent '3' is not the open subscriber HL",
+        "2",
+        "subscriber HL's parent '6' is not the open billing provider HL",
+        "HL03 level '99' is not 20, 22 or 23 (TEST)",
+        "HL01 8 is not greater than the previous HL01 8",
+        "HL01 'X' is not a number",
+    };
+    x12_hl_t hl;
+    x12_hl_init (&hl, s_test_levels, 3, "TEST");
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    x12_segment_t *seg;
+    size_t n = 0;
+    while (x12_reader_next (reader, &seg) == 1) {
+        if (strcmp (x12_segment_id (seg), "HL") != 0)
+            continue;
+        char got [200];
+        int row = x12_hl_open (&hl, seg, got, sizeof got);
+        if (row >= 0) {
+            snprintf (got, sizeof got, "%d", row);
+            ck_assert_int_eq (hl.level, row);
+            ck_assert_int_eq (s_test_levels [row].loop, (row + 1) * 100);
+        }
+        ck_assert_uint_lt (n, sizeof expected / sizeof expected [0]);
+        ck_assert_str_eq (got, expected [n]);
+        n++;
+    }
+    ck_assert_uint_eq (n, sizeof expected / sizeof expected [0]);
+    //  A new transaction set: nothing open, HL01 may start again.
+    x12_hl_reset (&hl);
+    ck_assert_int_eq (hl.level, -1);
+    x12_reader_destroy (&reader);
+    reader = x12_reader_new_buffer (text, strlen (text));
+    while (x12_reader_next (reader, &seg) == 1 && strcmp (x12_segment_id (seg), "HL") != 0)
+        ;
+    x12_reader_next (reader, &seg);         //  HL*2*1*22: its billing provider is not open now
+    char reason [200];
+    ck_assert_int_eq (x12_hl_open (&hl, seg, reason, sizeof reason), -1);
+    ck_assert_str_eq (reason, "subscriber HL's parent '1' is not the open billing provider HL (none open)");
+    x12_reader_destroy (&reader);
+    free (text);
+}
+END_TEST
+
 Suite *
 x12_suite (void)
 {
@@ -485,6 +552,7 @@ x12_suite (void)
     tcase_add_test (tc, test_control_number_padding);
     tcase_add_test (tc, test_segment_too_long);
     tcase_add_test (tc, test_nul_byte);
+    tcase_add_test (tc, test_hl_hierarchy);
     suite_add_tcase (suite, tc);
     return suite;
 }
