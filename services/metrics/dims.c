@@ -1,25 +1,10 @@
-/*  dims: see dims.h. A combination is stored twice: "dims" maps its values
-    (joined by the unit separator, which no X12 or config value contains)
-    to its id, "dims_by_id" maps the id back, so applying an event costs one
-    lookup and a query lists every combination in one cursor pass.
-
-    The joined values are the "dims" key only while they fit an LMDB key
-    with room to spare (DIMS_KEY_MAX). Intake refuses over-long elements
-    now (LEN001), but events already in a broker log, and the dimensions of
-    a claim intake rejected, may carry a payer id or NPI of any length; such
-    a combination is keyed by a NUL byte and the BLAKE2b-256 of its joined
-    values instead. No joined key starts with NUL (the values are C strings
-    joined by 0x1f), so the two kinds of key never meet, and keys written
-    before this rule stay valid. "dims_by_id" keeps the values whole either
-    way: an LMDB value has no such limit.
+/*  dims: see dims.h. Combinations are interned by combos.c (the tables
+    "dims" and "dims_by_id", long ones keyed by their hash); keys written
+    by earlier versions stay valid, the layout did not change.
 */
 #include "dims.h"
 
-#include <sodium.h>
 #include <stddef.h>
-
-#define DIMS_SEPARATOR '\x1f'
-#define DIMS_HASH_SIZE  32
 
 //  ClaimDimensions and MetricsFilters list these fields in the same order
 //  with the same types; the asserts in dims_value keep that true.
@@ -60,117 +45,29 @@ dims_value (const void *message, int index)
     return value? value: "";
 }
 
-//  The values joined by DIMS_SEPARATOR, in a new heap string; *length
-//  is its length. Sized from the values, so no value is ever cut or
-//  written past the end.
-static char *
-s_join (const ClaimDimensions *dims, size_t *length)
-{
-    size_t size = DIMS_COUNT;
-    for (int i = 0; i < DIMS_COUNT; i++)
-        size += strlen (dims_value (dims, i));
-    char *joined = (char *) malloc (size);
-    assert (joined);
-    size_t at = 0;
-    for (int i = 0; i < DIMS_COUNT; i++) {
-        const char *value = dims_value (dims, i);
-        size_t value_length = strlen (value);
-        memcpy (joined + at, value, value_length);
-        at += value_length;
-        if (i < DIMS_COUNT - 1)
-            joined [at++] = DIMS_SEPARATOR;
-    }
-    joined [at] = 0;
-    *length = at;
-    return joined;
-}
-
-size_t
-dims_key (const char *joined, size_t length, uint8_t key [DIMS_KEY_MAX])
-{
-    if (length <= DIMS_KEY_MAX) {
-        memcpy (key, joined, length);
-        return length;
-    }
-    key [0] = 0;
-    crypto_generichash (key + 1, DIMS_HASH_SIZE, (const unsigned char *) joined, length, NULL, 0);
-    return 1 + DIMS_HASH_SIZE;
-}
+//  The claims dimensions' combinations: "dims" (joined values -> id),
+//  "dims_by_id" (id -> joined values), the last id in meta.
+static const combos_def_t s_combos = { "dims", "dims_by_id", "metrics_dims_next", DIMS_COUNT };
 
 int
 dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id)
 {
-    size_t length;
-    char *joined = s_join (dims, &length);
-    uint8_t key [DIMS_KEY_MAX];
-    size_t key_size = dims_key (joined, length, key);
-    MDB_val value;
-    int rc = store_get (store, txn, "dims", key, key_size, &value);
-    if (rc == 0 && value.mv_size == 4) {
-        *id = metrics_u32_read (value.mv_data);
-        free (joined);
-        return 0;
-    }
-    if (rc != MDB_NOTFOUND) {
-        free (joined);
-        return rc? rc: -1;
-    }
-    uint64_t next;
-    if ((rc = store_get_u64 (store, txn, "meta", "metrics_dims_next", &next))) {
-        free (joined);
-        return rc;
-    }
-    next++;
-    uint8_t id_key [4];
-    metrics_u32_write (id_key, (uint32_t) next);
-    if ((rc = store_put (store, txn, "dims", key, key_size, id_key, 4)) == 0
-    &&  (rc = store_put (store, txn, "dims_by_id", id_key, 4, joined, length)) == 0
-    &&  (rc = store_put_u64 (store, txn, "meta", "metrics_dims_next", next)) == 0)
-        *id = (uint32_t) next;
-    free (joined);
-    return rc;
+    const char *values [DIMS_COUNT];
+    for (int i = 0; i < DIMS_COUNT; i++)
+        values [i] = dims_value (dims, i);
+    return combos_id (store, txn, &s_combos, values, id);
 }
 
 dims_list_t *
 dims_load (store_t *store, MDB_txn *txn)
 {
-    dims_list_t *self = (dims_list_t *) zmalloc (sizeof (dims_list_t));
-    size_t capacity = 0;
-    store_iter_t *iter = store_iter_new (store, txn, "dims_by_id", NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        if (self->count == capacity) {
-            capacity = capacity? capacity * 2: 64;
-            self->entries = (dims_entry_t *) realloc (self->entries, capacity * sizeof (dims_entry_t));
-        }
-        dims_entry_t *entry = &self->entries [self->count++];
-        entry->id = metrics_u32_read (key.mv_data);
-        const char *text = (const char *) value.mv_data, *end = text + value.mv_size;
-        for (int i = 0; i < DIMS_COUNT; i++) {
-            const char *stop = memchr (text, DIMS_SEPARATOR, (size_t) (end - text));
-            if (!stop)
-                stop = end;
-            entry->values [i] = strndup (text, (size_t) (stop - text));
-            text = stop < end? stop + 1: end;
-        }
-    }
-    store_iter_destroy (&iter);
-    return self;
+    return combos_load (store, txn, &s_combos);
 }
 
 void
 dims_list_destroy (dims_list_t **self_p)
 {
-    assert (self_p);
-    dims_list_t *self = *self_p;
-    if (!self)
-        return;
-    for (size_t i = 0; i < self->count; i++)
-        for (int d = 0; d < DIMS_COUNT; d++)
-            free (self->entries [i].values [d]);
-    free (self->entries);
-    free (self);
-    *self_p = NULL;
+    combos_list_destroy (self_p);
 }
 
 const dims_entry_t *

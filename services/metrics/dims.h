@@ -11,6 +11,7 @@
 #define RCMQ_METRICS_DIMS_H
 
 #include "metrics.h"
+#include "combos.h"
 
 #define DIMS_COUNT 6
 
@@ -33,23 +34,9 @@ const char *dims_value (const void *message, int index);
 //  (see dims.c on long ones). Returns 0 or an LMDB error.
 int         dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id);
 
-//  The "dims" table key of joined values (length bytes): the values
-//  themselves while they fit a key comfortably, else a NUL byte and their
-//  BLAKE2b-256. Returns the key's size, at most DIMS_KEY_MAX.
-//  LMDB's default largest key is 511 bytes; stay well inside it.
-#define DIMS_KEY_MAX 400
-size_t      dims_key (const char *joined, size_t length, uint8_t key [DIMS_KEY_MAX]);
-
-//  Every combination known, loaded for a query.
-typedef struct {
-    uint32_t id;
-    char *values [DIMS_COUNT];
-} dims_entry_t;
-
-typedef struct {
-    dims_entry_t *entries;      //  ascending id
-    size_t count;
-} dims_list_t;
+//  Every combination known, loaded for a query (combos.h).
+typedef combos_entry_t dims_entry_t;
+typedef combos_list_t dims_list_t;
 
 dims_list_t *dims_load (store_t *store, MDB_txn *txn);
 void         dims_list_destroy (dims_list_t **self_p);

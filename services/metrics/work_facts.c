@@ -26,7 +26,6 @@
 
 #include <czmq.h>
 
-#define WORK_SEPARATOR '\x1f'
 //  Item ids go into work_due keys (4 + 8 + id bytes, under LMDB's 511).
 #define WORK_ID_MAX 200
 
@@ -49,113 +48,27 @@ work_dim_index (const char *name)
 //  --------------------------------------------------------------------------
 //  Combinations
 
-static const char *
-s_item_value (const WorkItem *item, int index)
-{
-    const char *values [WORK_DIM_COUNT] = { item->service, item->type, item->queue, item->team, item->owner };
-    return values [index]? values [index]: "";
-}
+//  The work dimensions' combinations: "work_dims" (joined values -> id),
+//  "work_dims_by_id" (id -> joined values), the last id in meta.
+static const combos_def_t s_combos = { "work_dims", "work_dims_by_id", "metrics_work_dims_next", WORK_DIM_COUNT };
 
 static int
 s_intern (store_t *store, MDB_txn *txn, const WorkItem *item, uint32_t *id)
 {
-    size_t size = WORK_DIM_COUNT;
-    for (int i = 0; i < WORK_DIM_COUNT; i++)
-        size += strlen (s_item_value (item, i));
-    char *joined = (char *) malloc (size);
-    assert (joined);
-    size_t length = 0;
-    for (int i = 0; i < WORK_DIM_COUNT; i++) {
-        const char *value = s_item_value (item, i);
-        memcpy (joined + length, value, strlen (value));
-        length += strlen (value);
-        if (i < WORK_DIM_COUNT - 1)
-            joined [length++] = WORK_SEPARATOR;
-    }
-    uint8_t key [DIMS_KEY_MAX];
-    size_t key_size = dims_key (joined, length, key);
-    MDB_val value;
-    int rc = store_get (store, txn, "work_dims", key, key_size, &value);
-    if (rc == 0 && value.mv_size == 4) {
-        *id = metrics_u32_read (value.mv_data);
-        free (joined);
-        return 0;
-    }
-    if (rc == 0)
-        rc = store_fail (store, "work_dims: a value of %zu bytes, not an id", value.mv_size);
-    if (rc != MDB_NOTFOUND) {
-        free (joined);
-        return rc;
-    }
-    //  The last id given sits under id 0, which names no combination.
-    uint8_t id_key [4], last [8];
-    metrics_u32_write (id_key, 0);
-    uint64_t next = 1;
-    rc = store_get (store, txn, "work_dims_by_id", id_key, 4, &value);
-    if (rc == 0 && value.mv_size == 8)
-        next = store_u64_read (value.mv_data) + 1;
-    else
-    if (rc == 0)
-        rc = store_fail (store, "work_dims_by_id: the last id is %zu bytes, not 8", value.mv_size);
-    if (rc && rc != MDB_NOTFOUND) {
-        free (joined);
-        return rc;
-    }
-    store_u64_write (last, next);
-    metrics_u32_write (id_key, (uint32_t) next);
-    uint8_t zero [4];
-    metrics_u32_write (zero, 0);
-    if ((rc = store_put (store, txn, "work_dims", key, key_size, id_key, 4)) == 0
-    &&  (rc = store_put (store, txn, "work_dims_by_id", id_key, 4, joined, length)) == 0
-    &&  (rc = store_put (store, txn, "work_dims_by_id", zero, 4, last, 8)) == 0)
-        *id = (uint32_t) next;
-    free (joined);
-    return rc;
+    const char *values [WORK_DIM_COUNT] = { item->service, item->type, item->queue, item->team, item->owner };
+    return combos_id (store, txn, &s_combos, values, id);
 }
 
 work_dims_list_t *
 work_dims_load (store_t *store, MDB_txn *txn)
 {
-    work_dims_list_t *self = (work_dims_list_t *) zmalloc (sizeof (work_dims_list_t));
-    size_t capacity = 0;
-    store_iter_t *iter = store_iter_new (store, txn, "work_dims_by_id", NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        if (key.mv_size != 4 || metrics_u32_read (key.mv_data) == 0)
-            continue;
-        if (self->count == capacity) {
-            capacity = capacity? capacity * 2: 64;
-            self->entries = (work_dims_entry_t *) realloc (self->entries, capacity * sizeof (work_dims_entry_t));
-            assert (self->entries);
-        }
-        work_dims_entry_t *entry = &self->entries [self->count++];
-        entry->id = metrics_u32_read (key.mv_data);
-        const char *text = (const char *) value.mv_data, *end = text + value.mv_size;
-        for (int i = 0; i < WORK_DIM_COUNT; i++) {
-            const char *stop = memchr (text, WORK_SEPARATOR, (size_t) (end - text));
-            if (!stop)
-                stop = end;
-            entry->values [i] = strndup (text, (size_t) (stop - text));
-            text = stop < end? stop + 1: end;
-        }
-    }
-    store_iter_destroy (&iter);
-    return self;
+    return combos_load (store, txn, &s_combos);
 }
 
 void
 work_dims_list_destroy (work_dims_list_t **self_p)
 {
-    assert (self_p);
-    work_dims_list_t *self = *self_p;
-    if (!self)
-        return;
-    for (size_t i = 0; i < self->count; i++)
-        for (int d = 0; d < WORK_DIM_COUNT; d++)
-            free (self->entries [i].values [d]);
-    free (self->entries);
-    free (self);
-    *self_p = NULL;
+    combos_list_destroy (self_p);
 }
 
 //  --------------------------------------------------------------------------

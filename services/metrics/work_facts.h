@@ -12,8 +12,8 @@
 
     Tables (METRICS_WORK_TABLES in metrics.h):
         work_facts     item id -> WorkFact
-        work_dims      joined values -> id (dims_key); work_dims_by_id
-                       id -> joined values, and under id 0 the last id
+        work_dims      joined values -> id; work_dims_by_id id -> joined
+                       values (combos.h; the last id in meta)
         work_open      (dims) -> open items now
         work_due       (dims, due_ms, item id) -> "": open items with a due
                        instant; overdue at a query's instant is the
@@ -43,6 +43,7 @@
 
 #include "consumer.h"
 #include "metrics.h"
+#include "combos.h"
 #include "work.pb-c.h"
 
 //  The work dimensions, in key order.
@@ -90,15 +91,9 @@ int  work_facts_team_now (store_t *store, MDB_txn *txn, const char *queue, const
 //  The fact of an item, or NULL. Free with codec_free.
 WorkFact *work_facts_get (store_t *store, MDB_txn *txn, const char *id);
 
-//  Every work combination, for a query: entries [i].values [d].
-typedef struct {
-    uint32_t id;
-    char *values [WORK_DIM_COUNT];
-} work_dims_entry_t;
-typedef struct {
-    work_dims_entry_t *entries;
-    size_t count;
-} work_dims_list_t;
+//  Every work combination, for a query: entries [i].values [d] (combos.h).
+typedef combos_entry_t work_dims_entry_t;
+typedef combos_list_t work_dims_list_t;
 
 work_dims_list_t *work_dims_load (store_t *store, MDB_txn *txn);
 void              work_dims_list_destroy (work_dims_list_t **self_p);

@@ -103,19 +103,19 @@ START_TEST (test_long_pcn)
 }
 END_TEST
 
-//  Keys: the joined values up to DIMS_KEY_MAX bytes, a NUL and a 32-byte
+//  Keys: the joined values up to COMBOS_KEY_MAX bytes, a NUL and a 32-byte
 //  hash beyond, different for values that differ anywhere.
 START_TEST (test_key)
 {
-    uint8_t key [DIMS_KEY_MAX], other [DIMS_KEY_MAX];
-    char *fits = s_repeat ('x', DIMS_KEY_MAX, 'x');
-    ck_assert_uint_eq (dims_key (fits, DIMS_KEY_MAX, key), DIMS_KEY_MAX);
-    ck_assert (memcmp (key, fits, DIMS_KEY_MAX) == 0);
-    char *over_a = s_repeat ('x', DIMS_KEY_MAX + 1, 'a');
-    char *over_b = s_repeat ('x', DIMS_KEY_MAX + 1, 'b');
-    ck_assert_uint_eq (dims_key (over_a, DIMS_KEY_MAX + 1, key), 33);
+    uint8_t key [COMBOS_KEY_MAX], other [COMBOS_KEY_MAX];
+    char *fits = s_repeat ('x', COMBOS_KEY_MAX, 'x');
+    ck_assert_uint_eq (combos_key (fits, COMBOS_KEY_MAX, key), COMBOS_KEY_MAX);
+    ck_assert (memcmp (key, fits, COMBOS_KEY_MAX) == 0);
+    char *over_a = s_repeat ('x', COMBOS_KEY_MAX + 1, 'a');
+    char *over_b = s_repeat ('x', COMBOS_KEY_MAX + 1, 'b');
+    ck_assert_uint_eq (combos_key (over_a, COMBOS_KEY_MAX + 1, key), 33);
     ck_assert_uint_eq (key [0], 0);
-    ck_assert_uint_eq (dims_key (over_b, DIMS_KEY_MAX + 1, other), 33);
+    ck_assert_uint_eq (combos_key (over_b, COMBOS_KEY_MAX + 1, other), 33);
     ck_assert (memcmp (key, other, 33) != 0);
     free (fits);
     free (over_a);
