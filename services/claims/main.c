@@ -13,6 +13,7 @@
 #include "acks.h"
 #include "apply.h"
 #include "corrections.h"
+#include "edits.h"
 #include "methods.h"
 #include "remits.h"
 #include "submit.h"
@@ -27,6 +28,7 @@ s_start (service_t *service)
     service_add_methods (service, claims_submit_methods);
     service_add_methods (service, claims_remit_methods);
     service_add_methods (service, claims_correction_methods);
+    service_add_methods (service, claims_edit_methods);
     service_add_methods (service, claims_ack_methods);
     //  Files a crash kept from reaching the disk after their commit.
     submit_write_files ((claims_t *) service_state (service));
