@@ -12,6 +12,8 @@
         claims match ID PCN        post an exception to a claim by hand
         claims correct PCN --reason TEXT
         claims void PCN --reason TEXT
+        claims request-correction PCN --reason TEXT --requested-by USER [--reference ID] [--void] [--total AMOUNT]
+                                   what the denials service asks, with its own key (--as denials)
         claims edit PCN --reason TEXT [--member-id ID] [--payer ID] [--dx CODE,...]
             [--line N [--procedure CODE] [--modifiers M,...] [--pointers 1,2,...] [--charge AMOUNT]]
                                    fix a claim its payer rejected; it goes out again as an original
@@ -573,6 +575,42 @@ static const ctl_option_t s_edit_options [] = {
     { NULL }
 };
 
+//  claims.RequestCorrection: the method a service calls with its own key;
+//  here for scripts and tests (rcmqctl --as denials ...).
+static int
+s_request_correction (ctl_t *ctl, ctl_args_t *args)
+{
+    CorrectRequest correct = CORRECT_REQUEST__INIT;
+    correct.pcn = (char *) ctl_arg_operand (args, 0);
+    correct.reason = (char *) ctl_arg_text (args, "reason");
+    if (ctl_arg_cents (args, "total", &correct.total_charge_cents))
+        return CTL_USAGE;
+    CorrectionRequest request = CORRECTION_REQUEST__INIT;
+    request.correct = &correct;
+    request.as_void = ctl_arg_flag (args, "void");
+    request.requested_by = (char *) ctl_arg_text (args, "requested-by");
+    request.reference = (char *) ctl_arg_text (args, "reference");
+    if (request.as_void && correct.total_charge_cents) {
+        fprintf (stderr, "rcmqctl: claims request-correction: --total corrects a claim; a --void sends none\n");
+        return CTL_USAGE;
+    }
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", "claims.RequestCorrection", &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record, false);
+    codec_free (record);
+    return rc;
+}
+
+static const ctl_option_t s_request_correction_options [] = {
+    { "reason",       "TEXT",   "why (required; goes into the claim's history)" },
+    { "requested-by", "USER",   "the person who asked, in the calling service (required)" },
+    { "reference",    "ID",     "the caller's record, e.g. a denial id" },
+    { "void",         NULL,     "a void (frequency 8) instead of a replacement (7)" },
+    { "total",        "AMOUNT", "corrected total charge, e.g. 125.50" },
+    { NULL }
+};
+
 static const ctl_option_t s_correct_options [] = {
     { "reason", "TEXT",   "why (required; goes into the claim's history)" },
     { "total",  "AMOUNT", "corrected total charge, e.g. 125.50" },
@@ -666,6 +704,13 @@ static const ctl_command_t s_commands [] = {
     { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
     { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
     { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },
+    { "request-correction", "PCN", 1, 1, "a service's request for a replacement (7) or void (8) of a claim",
+      "What the denials service asks claims, with its own key (role service,\n"
+      "permission claims.correct; rcmqctl --as denials), when a denial is worked\n"
+      "to a corrected claim or a void: claims checks the claim's state and\n"
+      "writes it as claims correct / void would, and the history names the\n"
+      "person who asked and the caller's record (docs/denials-claims-api.md).",
+      s_request_correction_options, s_request_correction },
     { "edit", "PCN", 1, 1, "fix a claim its payer rejected; the next submit sends it as an original",
       "A claim its payer rejected (277CA) was never accepted, so it cannot be\n"
       "replaced (frequency 7 needs the payer's claim number). Edit fixes its\n"

@@ -13,6 +13,15 @@
 # Edits of a paid claim, of lines it does not have, and with codes or
 # amounts that are not ones are refused naming what and why.
 #
+#
+# The denials service's way in (docs/denials-claims-api.md): with its own
+# key (role service) `claims correct` is refused (claims.work is staff's),
+# and claims.RequestCorrection (rcmqctl --as denials claims
+# request-correction) corrects one paid claim and voids another, the
+# history naming who asked and for which denial; a payer-rejected claim is
+# refused there too. The same submit sends them with frequency 7 / 8 and
+# the payer's claim number from payer-sim's records.
+#
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/claims-edit.sh
 
@@ -63,10 +72,11 @@ import json
 claims = json.load(open("sim.json"))["claims"]
 rejected = [c for c in claims if c["ack"] == "rejected"]
 paid = [c for c in claims if c["status"] == "paid"]
-assert rejected and paid, (len(rejected), len(paid))
-print(rejected[0]["pcn"], paid[0]["pcn"])
+assert rejected and len(paid) >= 3, (len(rejected), len(paid))
+print(rejected[0]["pcn"], paid[0]["pcn"], paid[1]["pcn"], paid[1]["payer_claim_number"],
+      paid[2]["pcn"], paid[2]["payer_claim_number"])
 PY
-read -r REJ PAID <picks.txt
+read -r REJ PAID FIX FIX_ICN VOID VOID_ICN <picks.txt
 status_of() { ctl claims show "$1" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' || echo "?"; }
 [[ "$(status_of "$REJ")" == rejected ]] && ok "$REJ is rejected by its payer" || fail "$REJ is $(status_of "$REJ"), not rejected"
 
@@ -96,6 +106,10 @@ ctl claims show "$REJ" --json >before.json
 python3 -c 'import json,sys; r = json.load(open("before.json")); assert r["status"] == "rejected" and not r.get("edits"), r' \
     && ok "no refused edit changed the claim" || fail "a refused edit changed the claim"
 
+expect 1 "request-correction of the payer-rejected claim (denials key)" ctl --as denials claims request-correction \
+    "$REJ" --reason x --requested-by dana --reference D-0
+grep -q "claims edit" "$WORK/err" && ok "refused, pointing at claims edit" || fail "rejected via service: $(cat "$WORK/err")"
+
 # The fixes: line 1, then the member id (one line per call; two calls).
 expect 0 "claims edit line 1" ctl claims edit "$REJ" --reason "payer rejected: wrong visit level" \
     --line 1 --procedure 99214 --modifiers 25 --charge 130.50
@@ -122,20 +136,44 @@ hist = r["history"][-1]
 assert hist["from_status"] == "rejected" and hist["to_status"] == "ready" and "wrong visit level" in hist["reason"], hist
 PY
 
+# The denials service, with its own key: claims.work is not its.
+expect 1 "claims correct with the denials key" ctl --as denials claims correct "$FIX" --reason x --total 99
+grep -qi "permission" "$WORK/err" && ok "refused for want of permission" || fail "denials' correct: $(cat "$WORK/err")"
+expect 1 "request-correction without --requested-by" ctl --as denials claims request-correction "$FIX" --reason x
+grep -q "requested_by is required" "$WORK/err" && ok "claims says who must be named" || fail "no requested_by: $(cat "$WORK/err")"
+expect 0 "request-correction (replacement) with the denials key" ctl --as denials claims request-correction "$FIX" \
+    --reason "CO-16 missing modifier" --requested-by dana --reference D-17 --total 99.00
+expect 0 "request-correction --void with the denials key" ctl --as denials claims request-correction "$VOID" \
+    --reason "duplicate of another claim" --requested-by dana --reference D-18 --void
+for pair in "$FIX corrected D-17" "$VOID voided D-18"; do
+    read -r pcn want ref <<<"$pair"
+    ctl claims show "$pcn" --json >"svc-$pcn.json"
+    python3 - "$pcn" "$want" "$ref" <<'PY' && ok "$pcn is $want by denials, asked by dana for $ref" || fail "$pcn after request-correction: $(head -c 400 "svc-$pcn.json")"
+import json, sys
+pcn, want, ref = sys.argv[1:]
+r = json.load(open("svc-%s.json" % pcn))
+h = r["history"][-1]
+assert r["status"] == want and h["to_status"] == want, (r["status"], h)
+assert h["actor"] == "denials" and "(asked by dana for %s)" % ref in h["reason"], h
+PY
+done
 ctl claims submit --json >submit2.json || fail "second claims submit: $(cat submit2.json)"
-python3 - "$OUTBOUND" "$REJ" <<'PY' && ok "the next 837P sends it as an original (frequency 1, no REF*F8) with both edits" \
-    || fail "the resubmitted claim"
+python3 - "$OUTBOUND" "$REJ" "$FIX" "$FIX_ICN" "$VOID" "$VOID_ICN" <<'PY' \
+    && ok "the next 837P sends the edited claim as an original (frequency 1, no REF*F8) with both edits, the service's correction as 7 and void as 8 with the payer's claim numbers" \
+    || fail "the resubmitted claims"
 import json, os, sys
 sys.path.insert(0, ".")
 from x12claims import claims
-outbound, pcn = sys.argv[1], sys.argv[2]
+outbound, pcn, fix, fix_icn, void, void_icn = sys.argv[1:]
 reply = json.load(open("submit2.json"))
-assert reply.get("claims") == 1 and not reply.get("skipped"), reply
+assert reply.get("claims") == 3 and not reply.get("skipped"), reply
 original = claims("claims.837")[pcn]
 sent = {}
 for name in reply["files"]:
     sent.update(claims(os.path.join(outbound, name)))
-assert set(sent) == {pcn}, sorted(sent)
+assert set(sent) == {pcn, fix, void}, sorted(sent)
+assert sent[fix]["freq"] == "7" and sent[fix]["f8"] == fix_icn and round(float(sent[fix]["total"]) * 100) == 9900, sent[fix]
+assert sent[void]["freq"] == "8" and sent[void]["f8"] == void_icn, sent[void]
 got = sent[pcn]
 assert got["freq"] == "1" and got["f8"] is None, got
 assert got["member"] == "W987654321", got["member"] == original["member"]
