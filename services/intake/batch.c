@@ -237,11 +237,19 @@ s_accepted_claim (store_t *store, MDB_txn *txn, const char *pcn, char **claim_id
     return true;
 }
 
+//  zlistx hands its destructor the item's address.
+static void
+s_rejection_free (void **item_p)
+{
+    codec_free (*item_p);
+    *item_p = NULL;
+}
+
 int
 batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn)
 {
     zlistx_t *updated = zlistx_new ();
-    zlistx_set_destructor (updated, (zlistx_destructor_fn *) codec_free);
+    zlistx_set_destructor (updated, s_rejection_free);
     store_iter_t *iter = store_iter_new (store, txn, "rejections", NULL, 0);
     MDB_val key, value;
     int rc = 0;

@@ -161,4 +161,81 @@ assert total >= 1, "no accepted claim of the second file matches the pattern: pi
 print("accepted claims warned:", total, file=sys.stderr)
 PY
 
+# ---------------------------------------------------------------------------
+# A store of layout 1 (the previous build's): no rejections_by_pcn, no
+# resolved_by in the rejections, stamped version 1. `scripts/run migrate`
+# indexes and resolves them: intake rejections is then what it was.
+ctl intake rejections --limit 1000 --json >rejections.before || fail "intake rejections before the stop"
+stop_deployment
+intake_store="$RCMQ_VAR/data/intake"
+mdb_dump -a "$intake_store" >intake.dump
+python3 - <<'PY' || fail "could not make the layout-1 dump"
+def varint(b, i):
+    n = shift = 0
+    while True:
+        n |= (b[i] & 0x7f) << shift; shift += 7; i += 1
+        if not b[i - 1] & 0x80:
+            return n, i
+def without(b, drop):               # a message's bytes without fields drop
+    out, i = bytearray(), 0
+    while i < len(b):
+        start = i
+        tag, i = varint(b, i)
+        kind = tag & 7
+        if kind == 0: _, i = varint(b, i)
+        elif kind == 2: n, i = varint(b, i); i += n
+        elif kind == 1: i += 8
+        elif kind == 5: i += 4
+        if tag >> 3 not in drop:
+            out += b[start:i]
+    return bytes(out)
+blocks, block = [], []
+for line in open("intake.dump"):
+    if line.startswith("db_pagesize="):
+        continue
+    block.append(line)
+    if line.strip() == "DATA=END":
+        blocks.append(block); block = []
+out, resolved = [], 0
+version_key = " " + b"version".hex() + "\n"
+for b in blocks:
+    if "database=rejections_by_pcn\n" in b:
+        continue
+    if "database=_store\n" in b:
+        at = b.index(version_key)
+        b[at + 1] = " %016x\n" % 1
+    if "database=rejections\n" in b:
+        body = b.index("HEADER=END\n") + 1
+        for at in range(body + 1, len(b) - 1, 2):        # key, value, key, value ...
+            old = bytes.fromhex(b[at].strip())
+            new = without(old, {10, 11})
+            resolved += new != old
+            b[at] = " " + new.hex() + "\n"
+    out += b
+assert resolved, "no resolved rejection to take back"
+open("intake-v1.dump", "w").writelines(out)
+PY
+mv "$intake_store" "$WORK/intake-v2" && mkdir "$intake_store"
+mdb_load -f intake-v1.dump "$intake_store" && ok "intake's store at layout 1: no rejections_by_pcn, nothing resolved" \
+    || fail "mdb_load of the layout-1 store"
+expect 1 "scripts/run on a layout-1 intake store" "$ROOT/scripts/run" --empty
+grep -q "schema version 1, older than this program's 2" "$RCMQ_VAR/log/intake.log" \
+    && ok "intake refuses it, asking for a migration" || fail "intake's log: $(tail -n 3 "$RCMQ_VAR/log/intake.log")"
+stop_deployment
+expect 0 "scripts/run migrate" "$ROOT/scripts/run" migrate
+grep -q '"msg":"store migrated".*"from_version":1,"to_version":2' "$RCMQ_VAR/log/intake.log" \
+    && ok "intake's store migrated from 1 to 2" || fail "no migration in intake's log"
+stop_deployment
+start_deployment
+rejections_after() { ctl intake rejections --limit 1000 --json >rejections.after 2>rejections.err; }
+wait_for 60 rejections_after || fail "intake rejections after migrate: $(cat rejections.err)"
+python3 - <<'PY' && ok "after migrate the same rejections, resolved by the same claims" || fail "after migrate"
+import json
+key = lambda r: (r["claim_id"], r["resolved"], r["resolved_by"])
+before = sorted(map(key, json.load(open("rejections.before"))))
+after = sorted(map(key, json.load(open("rejections.after"))))
+assert before == after, [x for x in zip(before, after) if x[0] != x[1]][:5]
+assert any(r[1] for r in after) and not all(r[1] for r in after), "want both resolved and open ones"
+PY
+
 test_finish intake-lessons
