@@ -12,6 +12,11 @@
         claims match ID PCN        post an exception to a claim by hand
         claims correct PCN --reason TEXT
         claims void PCN --reason TEXT
+        claims request-correction PCN --reason TEXT --requested-by USER [--reference ID] [--void] [--total AMOUNT]
+                                   what the denials service asks, with its own key (--as denials)
+        claims edit PCN --reason TEXT [--member-id ID] [--payer ID] [--dx CODE,...]
+            [--line N [--procedure CODE] [--modifiers M,...] [--pointers 1,2,...] [--charge AMOUNT]]
+                                   fix a claim its payer rejected; it goes out again as an original
 */
 #include "ctl.h"
 #include "pages.h"
@@ -134,6 +139,23 @@ s_print_claim (ctl_t *ctl, ClaimRecord *r, bool with_patient)
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", gmtime (&seconds));
         output_printf (stdout, "history    %s  %s -> %s  by %s: %s\n", when, *r->history [i]->from_status? r->history [i]->from_status: "-",
                 r->history [i]->to_status, r->history [i]->actor, r->history [i]->reason);
+    }
+    for (size_t i = 0; i < r->n_scrub_warnings; i++)
+        output_printf (stdout, "warning    %s  %s: %s\n", r->scrub_warnings [i]->rule_id, r->scrub_warnings [i]->field,
+                       r->scrub_warnings [i]->message);
+    for (size_t i = 0; i < r->n_edits; i++) {
+        const ClaimEdit *edit = r->edits [i];
+        char when [32];
+        time_t seconds = (time_t) (edit->time_ms / 1000);
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M", gmtime (&seconds));
+        output_printf (stdout, "edited     %s  by %s: %s\n", when, edit->actor, edit->reason);
+        for (size_t c = 0; c < edit->n_changes; c++) {
+            const FieldChange *change = edit->changes [c];
+            if (*change->from || *change->to)
+                output_printf (stdout, "             %s: %s -> %s\n", change->field, change->from, change->to);
+            else
+                output_printf (stdout, "             %s: changed (PHI, not shown)\n", change->field);
+        }
     }
     for (size_t i = 0; i < r->n_notes; i++)
         output_printf (stdout, "note       %s: %s\n", r->notes [i]->actor, r->notes [i]->text);
@@ -472,6 +494,123 @@ s_void (ctl_t *ctl, ctl_args_t *args)
     return s_correct_or_void (ctl, args, "claims.Void");
 }
 
+//  claims edit: the options of the line need --line, and a line without
+//  any of them changes nothing; both are said here, before the request.
+static const char *const s_line_options [] = { "procedure", "modifiers", "pointers", "charge", NULL };
+
+static int
+s_edit (ctl_t *ctl, ctl_args_t *args)
+{
+    EditRequest request = EDIT_REQUEST__INIT;
+    request.pcn = (char *) ctl_arg_operand (args, 0);
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    request.member_id = (char *) ctl_arg_text (args, "member-id");
+    request.payer_id = (char *) ctl_arg_text (args, "payer");
+    request.procedure_code = (char *) ctl_arg_text (args, "procedure");
+    if (!*request.reason) {
+        fprintf (stderr, "rcmqctl: claims edit: --reason TEXT is required (it goes into the claim's edits)\n");
+        return CTL_USAGE;
+    }
+    uint64_t line = 0;
+    if (ctl_arg_uint (args, "line", 1, 9999, 0, &line))
+        return CTL_USAGE;
+    request.line_number = (uint32_t) line;
+    const char *given = NULL;
+    for (size_t i = 0; s_line_options [i] && !given; i++)
+        if (ctl_arg_option (args, s_line_options [i]))
+            given = s_line_options [i];
+    if (given && !line) {
+        fprintf (stderr, "rcmqctl: claims edit: --%s changes a line: give --line N (one line per call)\n", given);
+        return CTL_USAGE;
+    }
+    if (line && !given) {
+        fprintf (stderr, "rcmqctl: claims edit: --line %" PRIu64 " with nothing to change on it "
+                 "(--procedure, --modifiers, --pointers or --charge)\n", line);
+        return CTL_USAGE;
+    }
+    if (ctl_arg_cents (args, "charge", &request.charge_cents))
+        return CTL_USAGE;
+    if (ctl_arg_option (args, "charge") && request.charge_cents <= 0) {
+        fprintf (stderr, "rcmqctl: claims edit: --charge %s: a line's charge is above 0\n", ctl_arg_option (args, "charge"));
+        return CTL_USAGE;
+    }
+    size_t n_pointers = 0;
+    char **pointers = ctl_arg_list (args, "pointers", &n_pointers);
+    uint32_t *numbers = n_pointers? (uint32_t *) calloc (n_pointers, sizeof (uint32_t)): NULL;
+    for (size_t i = 0; i < n_pointers; i++) {
+        uint64_t number;
+        if (ctl_parse_uint ("--pointers", pointers [i], 1, 12, &number)) {
+            ctl_list_free (pointers, n_pointers);
+            free (numbers);
+            return CTL_USAGE;
+        }
+        numbers [i] = (uint32_t) number;
+    }
+    ctl_list_free (pointers, n_pointers);
+    request.pointers = numbers;
+    request.n_pointers = n_pointers;
+    request.diagnoses = ctl_arg_list (args, "dx", &request.n_diagnoses);
+    request.modifiers = ctl_arg_list (args, "modifiers", &request.n_modifiers);
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", "claims.Edit", &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record, false);
+    codec_free (record);
+    ctl_list_free (request.diagnoses, request.n_diagnoses);
+    ctl_list_free (request.modifiers, request.n_modifiers);
+    free (numbers);
+    return rc;
+}
+
+static const ctl_option_t s_edit_options [] = {
+    { "reason",    "TEXT",   "why (required; kept in the claim's edits with who and what changed)" },
+    { "member-id", "ID",     "the subscriber's member id" },
+    { "payer",     "ID",     "the payer id" },
+    { "dx",        "CODES",  "every diagnosis, in order, the first principal: E119,I10" },
+    { "line",      "N",      "the service line (LX) the options below change; one per call" },
+    { "procedure", "CODE",   "the line's CPT/HCPCS code" },
+    { "modifiers", "M,...",  "the line's modifiers (all of them, at most 4)" },
+    { "pointers",  "1,2,...","the line's diagnosis pointers (at most 4)" },
+    { "charge",    "AMOUNT", "the line's charge in dollars, e.g. 125.50 (the total follows)" },
+    { NULL }
+};
+
+//  claims.RequestCorrection: the method a service calls with its own key;
+//  here for scripts and tests (rcmqctl --as denials ...).
+static int
+s_request_correction (ctl_t *ctl, ctl_args_t *args)
+{
+    CorrectRequest correct = CORRECT_REQUEST__INIT;
+    correct.pcn = (char *) ctl_arg_operand (args, 0);
+    correct.reason = (char *) ctl_arg_text (args, "reason");
+    if (ctl_arg_cents (args, "total", &correct.total_charge_cents))
+        return CTL_USAGE;
+    CorrectionRequest request = CORRECTION_REQUEST__INIT;
+    request.correct = &correct;
+    request.as_void = ctl_arg_flag (args, "void");
+    request.requested_by = (char *) ctl_arg_text (args, "requested-by");
+    request.reference = (char *) ctl_arg_text (args, "reference");
+    if (request.as_void && correct.total_charge_cents) {
+        fprintf (stderr, "rcmqctl: claims request-correction: --total corrects a claim; a --void sends none\n");
+        return CTL_USAGE;
+    }
+    ClaimRecord *record;
+    int rc = ctl_call (ctl, "claims", "claims.RequestCorrection", &request, &claim_record__descriptor, (void **) &record);
+    if (rc == CTL_OK)
+        s_print_claim (ctl, record, false);
+    codec_free (record);
+    return rc;
+}
+
+static const ctl_option_t s_request_correction_options [] = {
+    { "reason",       "TEXT",   "why (required; goes into the claim's history)" },
+    { "requested-by", "USER",   "the person who asked, in the calling service (required)" },
+    { "reference",    "ID",     "the caller's record, e.g. a denial id" },
+    { "void",         NULL,     "a void (frequency 8) instead of a replacement (7)" },
+    { "total",        "AMOUNT", "corrected total charge, e.g. 125.50" },
+    { NULL }
+};
+
 static const ctl_option_t s_correct_options [] = {
     { "reason", "TEXT",   "why (required; goes into the claim's history)" },
     { "total",  "AMOUNT", "corrected total charge, e.g. 125.50" },
@@ -565,6 +704,23 @@ static const ctl_command_t s_commands [] = {
     { "match", "ID PCN", 2, 2, "post an exception to a claim by hand", NULL, NULL, s_match },
     { "correct", "PCN", 1, 1, "resend a claim as a replacement (frequency 7)", NULL, s_correct_options, s_correct },
     { "void", "PCN", 1, 1, "void a claim (frequency 8 at the next submit)", NULL, s_void_options, s_void },
+    { "request-correction", "PCN", 1, 1, "a service's request for a replacement (7) or void (8) of a claim",
+      "What the denials service asks claims, with its own key (role service,\n"
+      "permission claims.correct; rcmqctl --as denials), when a denial is worked\n"
+      "to a corrected claim or a void: claims checks the claim's state and\n"
+      "writes it as claims correct / void would, and the history names the\n"
+      "person who asked and the caller's record (docs/denials-claims-api.md).",
+      s_request_correction_options, s_request_correction },
+    { "edit", "PCN", 1, 1, "fix a claim its payer rejected; the next submit sends it as an original",
+      "A claim its payer rejected (277CA) was never accepted, so it cannot be\n"
+      "replaced (frequency 7 needs the payer's claim number). Edit fixes its\n"
+      "member id, payer, diagnoses or one service line per call, moves it back\n"
+      "to ready, and the next `claims submit` sends it as a new original\n"
+      "(frequency 1). A ready claim takes further edits; any other state is\n"
+      "refused (claims correct / void are for claims the payer accepted). Each\n"
+      "edit is kept with who made it, why, and each field's old and new value\n"
+      "(the member id by name only: it is PHI).",
+      s_edit_options, s_edit },
     { NULL }
 };
 

@@ -6,6 +6,8 @@
         intake batch ID             a batch record
         intake rejections           the work list of rejected claims,
             [--batch ID] [--queue Q] [--limit N] [--after CLAIM]
+                                    with warnings and, once a later claim
+                                    of the PCN was accepted, resolved_by
 */
 #include "ctl.h"
 #include "pbjson.h"
@@ -346,6 +348,12 @@ s_rejections (ctl_t *ctl, ctl_args_t *args)
             json_t *error;
             json_array_foreach (json_object_get (row, "errors"), index, error)
                 json_object_set (error, "rule", json_object_get (error, "rule_id"));
+            json_array_foreach (json_object_get (row, "warnings"), index, error)
+                json_object_set (error, "rule", json_object_get (error, "rule_id"));
+            //  Resolved: a later claim of the same PCN was accepted, the
+            //  link (resolved_by) is that claim's id.
+            json_object_set_new (row, "resolved", json_boolean (*list->rejections [i]->resolved_by));
+            json_object_set_new (row, "resolved_by", json_string (list->rejections [i]->resolved_by));
             json_array_append_new (rows, row);
         }
         output_json (rows, stdout);
@@ -354,7 +362,8 @@ s_rejections (ctl_t *ctl, ctl_args_t *args)
         output_column_t columns [] = {
             { "pcn", OUTPUT_TEXT }, { "claim_id", OUTPUT_TEXT }, { "queue", OUTPUT_TEXT },
             { "team", OUTPUT_TEXT }, { "payer", OUTPUT_TEXT }, { "charge", OUTPUT_TEXT },
-            { "rules", OUTPUT_TEXT }, { "first_error", OUTPUT_TEXT }, { NULL }
+            { "rules", OUTPUT_TEXT }, { "first_error", OUTPUT_TEXT }, { "warnings", OUTPUT_TEXT },
+            { "resolved_by", OUTPUT_TEXT }, { NULL }
         };
         output_table_t *table = output_table_new (columns);
         for (size_t i = 0; i < list->n_rejections; i++) {
@@ -372,6 +381,12 @@ s_rejections (ctl_t *ctl, ctl_args_t *args)
             output_table_cellf (table, "%.2f", r->charge_cents / 100.0);
             output_table_cell (table, rules);
             output_table_cell (table, r->n_errors? r->errors [0]->message: "");
+            char warnings [256] = "";
+            for (size_t j = 0; j < r->n_warnings; j++)
+                snprintf (warnings + strlen (warnings), sizeof warnings - strlen (warnings), "%s%s",
+                          j? ",": "", r->warnings [j]->rule_id);
+            output_table_cell (table, warnings);
+            output_table_cell (table, *r->resolved_by? r->resolved_by: "");
         }
         output_table_print (table, ctl_format (ctl), stdout);
         output_table_destroy (&table);
@@ -407,7 +422,10 @@ static const ctl_command_t s_commands [] = {
     { "batch", "ID", 1, 1, "show a batch record", NULL, NULL, s_batch },
     { "rejections", NULL, 0, 0, "the work list of rejected claims, with every error",
       "Lists rejected claims oldest batch first, with each scrub error's rule,\n"
-      "field and message. Vendor identities see only their queues.",
+      "field and message, and the claim's warnings (DEN001: its payer has been\n"
+      "denying its procedure, a lesson from denials). A rejection is resolved\n"
+      "once a later claim with the same PCN is accepted: resolved_by names that\n"
+      "claim. Vendor identities see only their queues.",
       s_rejection_options, s_rejections },
     { NULL }
 };

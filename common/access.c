@@ -2,7 +2,9 @@
     bottom is reading the policy: admins administer, compliance reads the
     audit trail and everything it needs to check, leaders read figures,
     internal staff work every queue, vendor staff work (scoped) queues,
-    services only talk to each other. Below it, the one scope rule.
+    services only talk to each other (and denials asks claims for a
+    corrected claim or a void: claims.correct, claims.RequestCorrection).
+    Below it, the one scope rule.
 
     PHI and access administration are permissions of their own
     (docs/access.md): phi.read (see a patient's fields, in the form
@@ -49,7 +51,7 @@ static const s_role_t s_roles [] = {
     { "vendor-agent",    true,  { "health.read", "intake.read", "contacts.read", "claims.read", "claims.work",
                                   "denials.read", "denials.work", "inquiry.read", "inquiry.work", "work.read",
                                   "work.work", "phi.read", NULL } },
-    { "service",         false, { "health.read", "broker.read", NULL } },
+    { "service",         false, { "health.read", "broker.read", "claims.correct", NULL } },
 };
 
 static const s_role_t *

@@ -68,6 +68,8 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     ClaimRecord swapped = *record;
     swapped.dims = accepted->dims;
     swapped.claim = accepted->claim;
+    swapped.n_scrub_warnings = accepted->n_warnings;
+    swapped.scrub_warnings = accepted->warnings;
     ClaimRecord *updated = ledger_copy (&swapped);
     codec_free (record);
     record = updated;

@@ -12,7 +12,10 @@
         submit.c      claims.Submit: 837P batches out (write837.c, outbound.c)
         acks.c        claims.Acknowledge (277CA, ack277.c)
         remits.c      claims.Post (835, remit835.c, posting.c), exceptions
-        corrections.c claims.Correct and claims.Void
+        corrections.c claims.Correct and claims.Void, and claims.RequestCorrection
+                      (the same, asked by another service: denials)
+        edits.c       claims.Edit: a payer-rejected claim fixed and ready again
+                      (claimedit.c: the checks and changes)
         main.c        the process: wires the parts into the skeleton
 */
 #ifndef RCMQ_CLAIMS_H

@@ -10,7 +10,7 @@ static const struct {
     { "ready",          { "submitted", "voided", "closed", NULL } },
     { "submitted",      { "accepted", "rejected", "paid", "partially_paid", "denied", "voided", NULL } },
     { "accepted",       { "paid", "partially_paid", "denied", "rejected", "voided", NULL } },
-    { "rejected",       { "corrected", "voided", "submitted", "closed", NULL } },
+    { "rejected",       { "ready", "corrected", "voided", "submitted", "closed", NULL } },
     { "paid",           { "reversed", "paid", "partially_paid", "denied", "corrected", "voided", "closed", NULL } },
     { "partially_paid", { "reversed", "paid", "partially_paid", "denied", "corrected", "voided", "closed", NULL } },
     { "denied",         { "reversed", "paid", "partially_paid", "denied", "corrected", "voided", "closed", NULL } },

@@ -14,6 +14,7 @@
 #include "acks.h"
 #include "apply.h"
 #include "corrections.h"
+#include "edits.h"
 #include "followup.h"
 #include "methods.h"
 #include "remits.h"
@@ -29,6 +30,7 @@ s_start (service_t *service)
     service_add_methods (service, claims_submit_methods);
     service_add_methods (service, claims_remit_methods);
     service_add_methods (service, claims_correction_methods);
+    service_add_methods (service, claims_edit_methods);
     service_add_methods (service, claims_ack_methods);
     service_add_methods (service, followup_methods);
     //  Files a crash kept from reaching the disk after their commit.

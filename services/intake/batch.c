@@ -26,6 +26,7 @@
 #include "files.h"
 #include "log.h"
 #include "parse_837p.h"
+#include "patterns.h"
 #include "phi_claim.h"
 
 #include <czmq.h>
@@ -176,16 +177,122 @@ s_add_finding (ScrubResult *result, const char *rule, const char *field, const c
     result->accepted = false;
 }
 
-//  Only the errors go on the work list; warnings stay in the claim record.
+//  The findings of one severity: the errors go on the work list, and the
+//  warnings beside them, so whoever fixes the claim sees both.
 static ScrubFinding **
-s_errors (const ScrubResult *result, size_t *count)
+s_findings (const ScrubResult *result, Severity severity, size_t *count)
 {
-    ScrubFinding **errors = (ScrubFinding **) calloc (result->n_findings + 1, sizeof (ScrubFinding *));
+    ScrubFinding **found = (ScrubFinding **) calloc (result->n_findings + 1, sizeof (ScrubFinding *));
     *count = 0;
     for (size_t i = 0; i < result->n_findings; i++)
-        if (result->findings [i]->severity == SEVERITY__SEVERITY_ERROR)
-            errors [(*count)++] = result->findings [i];
-    return errors;
+        if (result->findings [i]->severity == severity)
+            found [(*count)++] = result->findings [i];
+    return found;
+}
+
+//  pcn \0 claim id: rejections_by_pcn's key (size in *size). Free it.
+static char *
+s_pcn_key (const char *pcn, const char *claim_id, size_t *size)
+{
+    size_t pcn_size = strlen (pcn) + 1, id_size = strlen (claim_id);
+    char *key = (char *) malloc (pcn_size + id_size + 1);
+    memcpy (key, pcn, pcn_size);
+    memcpy (key + pcn_size, claim_id, id_size + 1);
+    *size = pcn_size + id_size;
+    return key;
+}
+
+//  The open rejections of pcn (claim ids, in order), read before any is
+//  written (an iterator's table is not written while it is open).
+static int
+s_open_rejections (store_t *store, MDB_txn *txn, const char *pcn, zlistx_t **ids)
+{
+    *ids = zlistx_new ();
+    zlistx_set_destructor (*ids, (zlistx_destructor_fn *) zstr_free);
+    store_iter_t *iter = store_iter_new (store, txn, "rejections_by_pcn", pcn, strlen (pcn) + 1);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        MDB_val id = store_iter_suffix (iter);
+        zlistx_add_end (*ids, strndup ((const char *) id.mv_data, id.mv_size));
+    }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
+}
+
+//  The received time and claim id of the claim accepted for pcn, if any.
+static bool
+s_accepted_claim (store_t *store, MDB_txn *txn, const char *pcn, char **claim_id, uint64_t *received_ms)
+{
+    MDB_val id, value;
+    if (store_get (store, txn, "pcns", pcn, strlen (pcn), &id))
+        return false;
+    *claim_id = strndup ((const char *) id.mv_data, id.mv_size);
+    *received_ms = 0;
+    if (store_get (store, txn, "claims", *claim_id, strlen (*claim_id), &value) == 0) {
+        IntakeClaim *claim = (IntakeClaim *) codec_decode (&intake_claim__descriptor, value.mv_data, value.mv_size);
+        *received_ms = claim? claim->received_ms: 0;
+        codec_free (claim);
+    }
+    return true;
+}
+
+//  zlistx hands its destructor the item's address.
+static void
+s_rejection_free (void **item_p)
+{
+    codec_free (*item_p);
+    *item_p = NULL;
+}
+
+int
+batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn)
+{
+    zlistx_t *updated = zlistx_new ();
+    zlistx_set_destructor (updated, s_rejection_free);
+    store_iter_t *iter = store_iter_new (store, txn, "rejections", NULL, 0);
+    MDB_val key, value;
+    int rc = 0;
+    while (rc == 0 && store_iter_next (iter, &key, &value)) {
+        Rejection *rejection = (Rejection *) codec_decode (&rejection__descriptor, value.mv_data, value.mv_size);
+        if (!rejection) {
+            rc = store_fail (store, "intake: the rejection %.*s does not decode", (int) key.mv_size,
+                             (const char *) key.mv_data);
+            break;
+        }
+        if (!*rejection->pcn) {
+            codec_free (rejection);
+            continue;
+        }
+        size_t size;
+        char *index = s_pcn_key (rejection->pcn, rejection->claim_id, &size);
+        rc = store_put (store, txn, "rejections_by_pcn", index, size, "", 0);
+        free (index);
+        //  Later: received after it, or in the same batch after it (claim
+        //  ids are batch-n, n zero-padded).
+        char *accepted_id;
+        uint64_t accepted_ms;
+        if (rc == 0 && s_accepted_claim (store, txn, rejection->pcn, &accepted_id, &accepted_ms)) {
+            bool later = accepted_ms > rejection->received_ms
+                      || (accepted_ms == rejection->received_ms && strcmp (accepted_id, rejection->claim_id) > 0);
+            if (later && !*rejection->resolved_by) {
+                codec_set_text (&rejection->resolved_by, accepted_id);
+                rejection->resolved_ms = accepted_ms;
+                zlistx_add_end (updated, rejection);
+                rejection = NULL;
+            }
+            free (accepted_id);
+        }
+        codec_free (rejection);
+    }
+    if (rc == 0)
+        rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    for (Rejection *rejection = (Rejection *) zlistx_first (updated); rejection && rc == 0;
+         rejection = (Rejection *) zlistx_next (updated))
+        rc = store_put_message (store, txn, "rejections", rejection->claim_id, rejection);
+    zlistx_destroy (&updated);
+    return rc;
 }
 
 //  Packs message with an already packed SealedClaim appended as its field
@@ -256,6 +363,41 @@ s_event (s_run_t *run, const char *type, const char *key, const void *message)
     return rc;
 }
 
+//  A claim accepted with a PCN that intake rejected before: each such
+//  rejection is resolved, linked to this claim, and intake.rejection_resolved
+//  says so (denials closes the rework it opened for it).
+static int
+s_resolve_rejections (s_run_t *run, const char *pcn, const char *claim_id)
+{
+    store_t *store = run->intake->store;
+    zlistx_t *ids;
+    int rc = s_open_rejections (store, run->txn, pcn, &ids);
+    for (const char *id = (const char *) zlistx_first (ids); id && rc == 0; id = (const char *) zlistx_next (ids)) {
+        MDB_val value;
+        rc = store_get (store, run->txn, "rejections", id, strlen (id), &value);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        Rejection *rejection = rc? NULL: (Rejection *) codec_decode (&rejection__descriptor, value.mv_data, value.mv_size);
+        if (!rejection || *rejection->resolved_by) {
+            codec_free (rejection);
+            continue;
+        }
+        codec_set_text (&rejection->resolved_by, claim_id);
+        rejection->resolved_ms = run->now;
+        size_t size;
+        uint8_t *packed = codec_pack (rejection, &size);
+        rc = s_put (run, "rejections", id, strlen (id), packed, size);
+        free (packed);
+        if (rc == 0)
+            rc = s_event (run, "rejection_resolved", pcn, rejection);
+        codec_free (rejection);
+    }
+    zlistx_destroy (&ids);
+    return rc;
+}
+
 static int
 s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id, ScrubResult *result,
                ClaimDimensions *dims)
@@ -282,6 +424,8 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
 
     if (rc == 0 && result->accepted) {
         rc = s_put (run, "pcns", pcn, strlen (pcn), claim_id, strlen (claim_id));
+        if (rc == 0 && *pcn)
+            rc = s_resolve_rejections (run, pcn, claim_id);
         if (rc == 0 && indexed) {
             uint8_t key [PHI_BLIND_INDEX_SIZE + 64];
             size_t id_len = strlen (claim_id) < 64? strlen (claim_id): 64;
@@ -308,9 +452,12 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
     }
     else
     if (rc == 0) {
-        size_t n_errors;
-        ScrubFinding **errors = s_errors (result, &n_errors);
+        size_t n_errors, n_warnings;
+        ScrubFinding **errors = s_findings (result, SEVERITY__SEVERITY_ERROR, &n_errors);
+        ScrubFinding **warnings = s_findings (result, SEVERITY__SEVERITY_WARNING, &n_warnings);
         Rejection rejection = REJECTION__INIT;
+        rejection.n_warnings = n_warnings;
+        rejection.warnings = warnings;
         rejection.claim_id = (char *) claim_id;
         rejection.batch_id = run->batch->batch_id;
         rejection.pcn = (char *) pcn;
@@ -329,6 +476,12 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
             int key_size = snprintf (key, sizeof key, "%s%c%s", dims->queue, 0, claim_id);
             rc = s_put (run, "rejections_by_queue", key, (size_t) key_size, "", 0);
         }
+        if (rc == 0 && *pcn) {
+            size_t key_size;
+            char *key = s_pcn_key (pcn, claim_id, &key_size);
+            rc = s_put (run, "rejections_by_pcn", key, key_size, "", 0);
+            free (key);
+        }
         if (rc == 0) {
             ClaimRejected event = CLAIM_REJECTED__INIT;
             event.claim_id = (char *) claim_id;
@@ -343,6 +496,7 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
             rc = s_event (run, "claim_rejected", pcn, &event);
         }
         free (errors);
+        free (warnings);
     }
     return rc;
 }
@@ -389,7 +543,10 @@ s_apply_claim (PreparedClaim *prepared, void *arg)
     dims.service_line = prepared->dims->service_line;
     queues_route (intake->queues, &dims);
 
-    int rc = s_store_claim (run, prepared, claim_id, result, &dims);
+    //  What denials learned of this payer and procedure: warnings only.
+    int rc = patterns_warn (intake, run->txn, dims.payer_id, claim, result, run->now);
+    if (rc == 0)
+        rc = s_store_claim (run, prepared, claim_id, result, &dims);
     if (rc == 0) {
         batch->claims++;
         if (result->accepted) {
@@ -528,6 +685,10 @@ s_prepare_claim (Claim *claim, void *arg)
     head.total_charge_cents = claim->total_charge_cents;
     head.frequency_code = claim->frequency_code;
     head.segment_index = claim->segment_index;
+    //  The lines (codes, charges, dates: no PHI), for the denial patterns'
+    //  warnings (patterns.h).
+    head.n_lines = claim->n_lines;
+    head.lines = claim->lines;
     ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
     dims.payer_id = claim->payer? claim->payer->payer_id: "";
     dims.payer_group = (char *) dimensions_payer_group (claim);

@@ -79,6 +79,11 @@ const Batch *batch_run_batch (const batch_run_t *self);
 //  says completed or refused) or an LMDB error to give back to store_write.
 int  batch_process (intake_t *intake, MDB_txn *txn, const batch_input_t *input, Batch *batch);
 void batch_clear (Batch *batch);
+//  The store migration 1 -> 2: every rejection indexed by its PCN
+//  (rejections_by_pcn), and marked resolved when a later claim with that
+//  PCN was accepted (intake.rejection_resolved is emitted only for those
+//  resolved from then on). 0, or an LMDB error / -1 with store_fail.
+int  batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn);
 //  Writes the 999 files of a committed batch that are not on disk yet.
 void batch_write_acks (intake_t *intake, const Batch *batch);
 

@@ -30,7 +30,9 @@
 
 #define INTAKE_TABLES QUEUES_TABLES, "batches", "claims", "pcns", "interchanges", \
                       "rejections", "rejections_by_queue", "member_index", "acks", \
-                      APPLY_TABLES
+                      "rejections_by_pcn", "denial_patterns", APPLY_TABLES
+//  The store's layout: 2 added rejections_by_pcn (main.c's migrations).
+#define INTAKE_STORE_VERSION 2
 
 //  apply.c's tables: the pending batch, its undo list, its staged events.
 #define APPLY_TABLES "apply_pending", "apply_undo", "apply_events"

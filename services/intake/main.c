@@ -19,14 +19,23 @@
 #include "apply.h"
 #include "inbox.h"
 #include "methods.h"
+#include "patterns.h"
+#include "batch.h"
 #include "queue_grid.h"
 #include "upload.h"
 
 static const char *const s_tables [] = { INTAKE_TABLES, NULL };
 //  The access stream will carry registry changes (DESIGN §4); intake keeps
-//  its offset (no event table yet) so it applies each exactly once when
-//  they come.
-static const char *const s_consumes [] = { "access", NULL };
+//  its offset so it applies each exactly once when they come. From denials
+//  it takes the patterns of preventable denials, which become scrub
+//  warnings on new claims (patterns.h).
+static const char *const s_consumes [] = { "access", "denials", NULL };
+
+//  Each change of the store's layout, from the version before it.
+static const store_migration_t s_migrations [] = {
+    { 1, 2, batch_index_rejections_by_pcn, "rejections indexed by PCN (rejections_by_pcn), resolved by later accepted claims" },
+    { 0 }
+};
 
 //  Queues the store got at start-up go out; the inbox starts watching.
 static int
@@ -51,12 +60,15 @@ static const service_def_t s_service = {
     .name = "intake",
     .tables = s_tables,
     .consumes = s_consumes,
+    .events = patterns_events,
     .methods = intake_methods,
     .phi = true,
     .state_new = (service_state_new_fn *) intake_new,
     .state_destroy = (service_state_destroy_fn *) intake_destroy,
     .start = s_start,
     .committed = s_committed,
+    .store_version = INTAKE_STORE_VERSION,
+    .migrations = s_migrations,
 };
 
 int

@@ -43,6 +43,7 @@ static s_suite_t s_suites [] = {
     { "carc", carc_suite },
     { "ack277", ack277_suite },
     { "lifecycle", lifecycle_suite },
+    { "claimedit", claimedit_suite },
     { "output", output_suite },
     { "text", text_suite },
     { "files", files_suite },

@@ -36,6 +36,7 @@ Suite *posting_suite (void);
 Suite *carc_suite (void);
 Suite *ack277_suite (void);
 Suite *lifecycle_suite (void);
+Suite *claimedit_suite (void);
 Suite *output_suite (void);
 Suite *text_suite (void);
 Suite *files_suite (void);

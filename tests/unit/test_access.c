@@ -54,9 +54,11 @@ static const s_case_t s_cases [] = {
       { "claims.submit", "claims.write", "claims.assign", "audit.read", "queue.read",
         "queue.phase", "queue.grid", "metrics.read", "intake.submit", "access.grant",
         "denials.assign", "deadletter.write", NULL } },
+    //  claims.correct: denials asks claims for a corrected claim or a void
+    //  (claims.RequestCorrection); a service reads and works nothing else.
     { "service",
-      { "health.read", "broker.read", NULL },
-      { "claims.read", "audit.read", "metrics.read", "broker.write", "health.write",
+      { "health.read", "broker.read", "claims.correct", NULL },
+      { "claims.read", "claims.work", "claims.submit", "audit.read", "metrics.read", "broker.write", "health.write",
         "access.grant", "deadletter.write", "deadletter.read", NULL } },
 };
 

@@ -84,8 +84,10 @@ static const struct {
     { "submitted", "partially_paid" }, { "submitted", "denied" }, { "submitted", "voided" },
     { "accepted", "paid" }, { "accepted", "partially_paid" }, { "accepted", "denied" },
     { "accepted", "rejected" }, { "accepted", "voided" },
-    //  a rejected claim is fixed and sent again
-    { "rejected", "corrected" }, { "rejected", "voided" }, { "rejected", "submitted" },
+    //  a rejected claim is fixed and sent again: edited back to ready (an
+    //  original again: the payer never accepted it, issue 17), or replaced
+    //  when the payer gave it a claim number
+    { "rejected", "ready" }, { "rejected", "corrected" }, { "rejected", "voided" }, { "rejected", "submitted" },
     { "rejected", "closed" },
     //  adjudicated: reversed, re-adjudicated, corrected, voided, closed
     { "paid", "reversed" }, { "paid", "paid" }, { "paid", "partially_paid" }, { "paid", "denied" },
