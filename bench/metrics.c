@@ -391,9 +391,9 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
     result->lmdb_rate = s_lmdb_rate (result->events, batch, keep);
 
     MDB_txn *txn = store_read_begin (store);
-    dims_list_t *dims = dims_load (store, txn);
+    dims_list_t *dims = combos_load (store, txn, &dims_combos);
     result->dims = dims->count;
-    dims_list_destroy (&dims);
+    combos_list_destroy (&dims);
     store_read_end (&txn);
     result->map_mb = store_map_size (store) >> 20;
     int64_t ar = 0;

@@ -47,7 +47,7 @@ dims_value (const void *message, int index)
 
 //  The claims dimensions' combinations: "dims" (joined values -> id),
 //  "dims_by_id" (id -> joined values), the last id in meta.
-static const combos_def_t s_combos = { "dims", "dims_by_id", "metrics_dims_next", DIMS_COUNT };
+const combos_def_t dims_combos = { "dims", "dims_by_id", "metrics_dims_next", DIMS_COUNT };
 
 int
 dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id)
@@ -55,19 +55,7 @@ dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t
     const char *values [DIMS_COUNT];
     for (int i = 0; i < DIMS_COUNT; i++)
         values [i] = dims_value (dims, i);
-    return combos_id (store, txn, &s_combos, values, id);
-}
-
-dims_list_t *
-dims_load (store_t *store, MDB_txn *txn)
-{
-    return combos_load (store, txn, &s_combos);
-}
-
-void
-dims_list_destroy (dims_list_t **self_p)
-{
-    combos_list_destroy (self_p);
+    return combos_id (store, txn, &dims_combos, values, id);
 }
 
 const dims_entry_t *

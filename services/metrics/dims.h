@@ -38,8 +38,9 @@ int         dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *di
 typedef combos_entry_t dims_entry_t;
 typedef combos_list_t dims_list_t;
 
-dims_list_t *dims_load (store_t *store, MDB_txn *txn);
-void         dims_list_destroy (dims_list_t **self_p);
+//  Load with combos_load (store, txn, &dims_combos), free with
+//  combos_list_destroy.
+extern const combos_def_t dims_combos;
 const dims_entry_t *dims_find (dims_list_t *self, uint32_t id);
 
 //  True when the entry matches every non-empty filter.

@@ -216,7 +216,7 @@ kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **
     self->overall.key = strdup ("");
     s_totals_init (&self->overall.totals);
     zhashx_t *groups = zhashx_new ();
-    dims_list_t *dims = dims_load (store, txn);
+    dims_list_t *dims = combos_load (store, txn, &dims_combos);
     int rc = 0;
     for (size_t i = 0; i < dims->count && rc == 0; i++) {
         const dims_entry_t *entry = &dims->entries [i];
@@ -240,7 +240,7 @@ kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **
         }
         s_totals_fini (&totals);
     }
-    dims_list_destroy (&dims);
+    combos_list_destroy (&dims);
     self->group_count = zhashx_size (groups);
     self->groups = (kpi_group_t **) calloc (self->group_count + 1, sizeof (kpi_group_t *));
     size_t index = 0;
@@ -418,7 +418,7 @@ kpi_drill (store_t *store, MDB_txn *txn, const kpi_query_t *query, const kpi_dri
         to = def->range == KPI_DRILL_ALL? UINT32_MAX: query->as_of > 91? query->as_of - 91: 0;
     }
     s_drill_t drill = { def, numerator_only, page, limit };
-    dims_list_t *dims = dims_load (store, txn);
+    dims_list_t *dims = combos_load (store, txn, &dims_combos);
     int rc = 0;
     for (size_t i = 0; i < dims->count && rc == 0 && !page->more; i++) {
         const dims_entry_t *entry = &dims->entries [i];
@@ -426,6 +426,6 @@ kpi_drill (store_t *store, MDB_txn *txn, const kpi_query_t *query, const kpi_dri
             continue;
         rc = agg_drill_walk (store, txn, def->kind, entry->id, from, to, after, s_on_entry, &drill);
     }
-    dims_list_destroy (&dims);
+    combos_list_destroy (&dims);
     return rc;
 }

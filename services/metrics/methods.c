@@ -99,7 +99,7 @@ s_check_filter_values (server_call_t *call, const MetricsFilters *filters, int s
         if (!*wanted || i == skip)
             continue;
         if (!list)
-            list = dims_load (call->store, call->txn);
+            list = combos_load (call->store, call->txn, &dims_combos);
         zlistx_t *known = zlistx_new ();
         zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
         bool found = false;
@@ -128,7 +128,7 @@ s_check_filter_values (server_call_t *call, const MetricsFilters *filters, int s
         }
         zlistx_destroy (&known);
     }
-    dims_list_destroy (&list);
+    combos_list_destroy (&list);
     return rc;
 }
 
@@ -470,7 +470,7 @@ s_drill (server_call_t *call)
         return rc;
     }
     s_arena_t arena = { NULL };
-    dims_list_t *dims = dims_load (call->store, call->txn);
+    dims_list_t *dims = combos_load (call->store, call->txn, &dims_combos);
     DrillReply reply = DRILL_REPLY__INIT;
     reply.kpi = (char *) def->kpi;
     reply.rows = (DrillRow **) s_alloc (&arena, (page.count + 1) * sizeof (DrillRow *));
@@ -507,7 +507,7 @@ s_drill (server_call_t *call)
                   page.entries [page.count - 1].day, page.entries [page.count - 1].pcn);
     reply.next = next;
     server_call_reply (call, &reply);
-    dims_list_destroy (&dims);
+    combos_list_destroy (&dims);
     s_arena_free (&arena);
     free (page.entries);
     return 0;
@@ -541,7 +541,7 @@ s_work_filter_known (server_call_t *call, const char *const filters [WORK_DIM_CO
         if (!filters [d] || !*filters [d] || d == skip)
             continue;
         if (!list)
-            list = work_dims_load (call->store, call->txn);
+            list = combos_load (call->store, call->txn, &work_combos);
         zlistx_t *known = zlistx_new ();
         zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
         bool found = false;
@@ -569,7 +569,7 @@ s_work_filter_known (server_call_t *call, const char *const filters [WORK_DIM_CO
         }
         zlistx_destroy (&known);
     }
-    work_dims_list_destroy (&list);
+    combos_list_destroy (&list);
     return rc;
 }
 

@@ -50,25 +50,13 @@ work_dim_index (const char *name)
 
 //  The work dimensions' combinations: "work_dims" (joined values -> id),
 //  "work_dims_by_id" (id -> joined values), the last id in meta.
-static const combos_def_t s_combos = { "work_dims", "work_dims_by_id", "metrics_work_dims_next", WORK_DIM_COUNT };
+const combos_def_t work_combos = { "work_dims", "work_dims_by_id", "metrics_work_dims_next", WORK_DIM_COUNT };
 
 static int
 s_intern (store_t *store, MDB_txn *txn, const WorkItem *item, uint32_t *id)
 {
     const char *values [WORK_DIM_COUNT] = { item->service, item->type, item->queue, item->team, item->owner };
-    return combos_id (store, txn, &s_combos, values, id);
-}
-
-work_dims_list_t *
-work_dims_load (store_t *store, MDB_txn *txn)
-{
-    return combos_load (store, txn, &s_combos);
-}
-
-void
-work_dims_list_destroy (work_dims_list_t **self_p)
-{
-    combos_list_destroy (self_p);
+    return combos_id (store, txn, &work_combos, values, id);
 }
 
 //  --------------------------------------------------------------------------

@@ -95,8 +95,9 @@ WorkFact *work_facts_get (store_t *store, MDB_txn *txn, const char *id);
 typedef combos_entry_t work_dims_entry_t;
 typedef combos_list_t work_dims_list_t;
 
-work_dims_list_t *work_dims_load (store_t *store, MDB_txn *txn);
-void              work_dims_list_destroy (work_dims_list_t **self_p);
+//  Load with combos_load (store, txn, &work_combos), free with
+//  combos_list_destroy.
+extern const combos_def_t work_combos;
 
 //  Sums for one combination. Returns 0 or an LMDB error.
 int  work_open_count (store_t *store, MDB_txn *txn, uint32_t dims, int64_t *open);

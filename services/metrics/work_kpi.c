@@ -141,7 +141,7 @@ work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_resu
     zhashx_t *groups = zhashx_new ();
     zhashx_t *teams = zhashx_new ();
     zhashx_set_destructor (teams, (zhashx_destructor_fn *) zstr_free);
-    work_dims_list_t *dims = query->unavailable? NULL: work_dims_load (store, txn);
+    work_dims_list_t *dims = query->unavailable? NULL: combos_load (store, txn, &work_combos);
     int rc = 0;
     for (size_t i = 0; dims && i < dims->count && rc == 0; i++) {
         const work_dims_entry_t *entry = &dims->entries [i];
@@ -163,7 +163,7 @@ work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_resu
             s_add (self, groups, entry->values, totals, S_FLOWS, S_COUNT);
         }
     }
-    work_dims_list_destroy (&dims);
+    combos_list_destroy (&dims);
     zhashx_destroy (&teams);
     self->group_count = zhashx_size (groups);
     self->groups = (s_group_t **) calloc (self->group_count + 1, sizeof (s_group_t *));

@@ -50,13 +50,13 @@ START_TEST (test_long_payer)
     //  The whole value comes back from the store, not a cut one.
     MDB_txn *txn = store_read_begin (store->store);
     ck_assert (txn);
-    dims_list_t *list = dims_load (store->store, txn);
+    dims_list_t *list = combos_load (store->store, txn, &dims_combos);
     size_t longest = 0;
     for (size_t i = 0; i < list->count; i++)
         if (strlen (list->entries [i].values [0]) > longest)
             longest = strlen (list->entries [i].values [0]);
     ck_assert_uint_eq (longest, 2000);
-    dims_list_destroy (&list);
+    combos_list_destroy (&list);
     store_read_end (&txn);
 
     free (huge);
