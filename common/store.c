@@ -460,6 +460,18 @@ store_read_end (MDB_txn **txn_p)
     *txn_p = NULL;
 }
 
+char *
+store_key_pair (const char *first, const char *second, size_t *size)
+{
+    size_t first_size = strlen (first) + 1, second_size = strlen (second);
+    char *key = (char *) malloc (first_size + second_size + 1);
+    assert (key);
+    memcpy (key, first, first_size);
+    memcpy (key + first_size, second, second_size + 1);
+    *size = first_size + second_size;
+    return key;
+}
+
 int
 store_put (store_t *self, MDB_txn *txn, const char *table,
            const void *key, size_t key_size, const void *value, size_t value_size)

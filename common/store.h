@@ -95,6 +95,12 @@ const char *store_error (store_t *self);
 int         store_fail (store_t *self, const char *format, ...)
             __attribute__ ((format (printf, 2, 3)));
 
+//  The key of an index on two texts: first, a NUL, second (with second's
+//  NUL after it, not counted in *size), sized from the data so no long
+//  value is cut. A first value never holds a NUL, so keys sort by first,
+//  then second, and a prefix of first + NUL finds all of first's. Free it.
+char       *store_key_pair (const char *first, const char *second, size_t *size);
+
 //  Table helpers over one transaction. get returns 0, MDB_NOTFOUND or an error.
 int         store_put (store_t *self, MDB_txn *txn, const char *table,
                        const void *key, size_t key_size, const void *value, size_t value_size);

@@ -39,23 +39,6 @@ s_editable_status (const char *status)
     return false;
 }
 
-//  The record with edit appended (a new record; the old one is freed).
-static ClaimRecord *
-s_with_edit (ClaimRecord *record, ClaimEdit *edit)
-{
-    ClaimEdit **edits = (ClaimEdit **) calloc (record->n_edits + 1, sizeof (ClaimEdit *));
-    if (record->n_edits)
-        memcpy (edits, record->edits, record->n_edits * sizeof (ClaimEdit *));
-    edits [record->n_edits] = edit;
-    ClaimRecord with = *record;
-    with.edits = edits;
-    with.n_edits = record->n_edits + 1;
-    ClaimRecord *owned = ledger_copy (&with);
-    free (edits);
-    codec_free (record);
-    return owned;
-}
-
 static int
 s_edit (server_call_t *call)
 {
@@ -130,10 +113,10 @@ s_edit (server_call_t *call)
     edit.time_ms = now;
     edit.actor = (char *) call->caller->name;
     edit.reason = request->reason;
+    //  The record owns its memory (decoded): the copy becomes its own.
     ClaimEdit *kept = (ClaimEdit *) codec_copy (&edit);
     claimedit_clear (&edit);
-    record = s_with_edit (record, kept);
-    codec_free (kept);
+    codec_append (&record->edits, &record->n_edits, kept);
 
     ClaimEvent event = CLAIM_EVENT__INIT;
     event.from_status = old_status;

@@ -35,19 +35,6 @@ ledger_scope (server_call_t *call, const char *pcn)
     return 0;
 }
 
-//  status ‖ 0 ‖ PCN, sized from the data (a fixed buffer cut long PCNs,
-//  so the index named claims that did not exist). Free it.
-static char *
-s_status_key (const char *status, const char *pcn, size_t *size)
-{
-    size_t status_size = strlen (status) + 1, pcn_size = strlen (pcn);
-    char *key = (char *) malloc (status_size + pcn_size + 1);
-    memcpy (key, status, status_size);
-    memcpy (key + status_size, pcn, pcn_size + 1);
-    *size = status_size + pcn_size;
-    return key;
-}
-
 int
 ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
 {
@@ -67,13 +54,13 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     if (rc)
         return rc;
     if (old_status && *old_status) {
-        char *key = s_status_key (old_status, record->pcn, &size);
+        char *key = store_key_pair (old_status, record->pcn, &size);
         rc = store_del (self->store, txn, "by_status", key, size);
         free (key);
         if (rc && rc != MDB_NOTFOUND)
             return rc;
     }
-    char *key = s_status_key (record->status, record->pcn, &size);
+    char *key = store_key_pair (record->status, record->pcn, &size);
     rc = store_put (self->store, txn, "by_status", key, size, "", 0);
     free (key);
     return rc;

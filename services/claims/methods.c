@@ -302,17 +302,8 @@ s_follow_up (server_call_t *call)
         note.time_ms = clock_now_ms ();
         note.actor = (char *) call->caller->name;
         note.text = request->note;
-        Note **notes = (Note **) calloc (record->n_notes + 1, sizeof (Note *));
-        if (record->n_notes)
-            memcpy (notes, record->notes, record->n_notes * sizeof (Note *));
-        notes [record->n_notes] = &note;
-        ClaimRecord with_note = *record;
-        with_note.notes = notes;
-        with_note.n_notes = record->n_notes + 1;
-        ClaimRecord *owned = ledger_copy (&with_note);
-        free (notes);
-        codec_free (record);
-        record = owned;
+        //  The record owns its memory (decoded): the copy becomes its own.
+        codec_append (&record->notes, &record->n_notes, codec_copy (&note));
     }
     //  The claim's follow-up work item takes the same edits, first: a
     //  refusal (a state it cannot move to) then leaves everything as it was.

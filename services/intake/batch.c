@@ -190,18 +190,6 @@ s_findings (const ScrubResult *result, Severity severity, size_t *count)
     return found;
 }
 
-//  pcn \0 claim id: rejections_by_pcn's key (size in *size). Free it.
-static char *
-s_pcn_key (const char *pcn, const char *claim_id, size_t *size)
-{
-    size_t pcn_size = strlen (pcn) + 1, id_size = strlen (claim_id);
-    char *key = (char *) malloc (pcn_size + id_size + 1);
-    memcpy (key, pcn, pcn_size);
-    memcpy (key + pcn_size, claim_id, id_size + 1);
-    *size = pcn_size + id_size;
-    return key;
-}
-
 //  The open rejections of pcn (claim ids, in order), read before any is
 //  written (an iterator's table is not written while it is open).
 static int
@@ -265,7 +253,7 @@ batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn)
             continue;
         }
         size_t size;
-        char *index = s_pcn_key (rejection->pcn, rejection->claim_id, &size);
+        char *index = store_key_pair (rejection->pcn, rejection->claim_id, &size);
         rc = store_put (store, txn, "rejections_by_pcn", index, size, "", 0);
         free (index);
         //  Later: received after it, or in the same batch after it (claim
@@ -478,7 +466,7 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
         }
         if (rc == 0 && *pcn) {
             size_t key_size;
-            char *key = s_pcn_key (pcn, claim_id, &key_size);
+            char *key = store_key_pair (pcn, claim_id, &key_size);
             rc = s_put (run, "rejections_by_pcn", key, key_size, "", 0);
             free (key);
         }
