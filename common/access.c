@@ -36,7 +36,7 @@ typedef struct {
 static const s_role_t s_roles [] = {
     { "admin",           false, { "*", NULL } },
     { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.read", "phi.export", NULL } },
-    { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
+    { "leader",          false, { "health.read", "metrics.*", "*.read", "denials.approve", NULL } },
     { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "contacts.read", "claims.*",
                                   "denials.*", "inquiry.*", "work.*", "metrics.read", "phi.read", "phi.bulk",
                                   "access.request", "access.revoke", "access.confirm", NULL } },
