@@ -9,13 +9,13 @@ denials_new (service_t *service)
     char error [512];
     appeal_windows_t windows;
     if (appeal_windows_parse (&windows, config_get (config, "denials/appeal-windows", ""), error, sizeof error)) {
-        log_error ("denials: %s", error);
+        log_error ("bad setting", "error", json_string (error), NULL);
         return NULL;
     }
     int64_t approval;
     if (config_get_int_checked (config, "denials/write-off-approval-cents", 50000, 0, INT64_MAX,
                                 &approval, error, sizeof error)) {
-        log_error ("denials: %s", error);
+        log_error ("bad setting", "error", json_string (error), NULL);
         return NULL;
     }
     denials_t *self = (denials_t *) zmalloc (sizeof (denials_t));

@@ -148,11 +148,12 @@ s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *
             //  paid back comes off what it took.
             int64_t back = paid < item->taken_back_cents? paid: item->taken_back_cents;
             item->taken_back_cents -= back;
-            item->denied_cents -= back;
+            if (item->n_reasons == 0)
+                item->denied_cents = item->taken_back_cents;
             paid -= back;
             snprintf (reason, sizeof reason, "re-adjudicated in the same remit %s: %" PRId64 " cents paid back",
                       item->remit_trace, back);
-            if (item->denied_cents <= 0 && item->n_reasons == 0)
+            if (item->taken_back_cents <= 0 && item->n_reasons == 0)
                 rc = records_move (self, txn, item, "cancelled", "denials", reason, now);
             else {
                 records_history (item, now, "denials", "note", NULL, NULL, reason);

@@ -42,11 +42,11 @@ s_sweep (service_t *service)
     s_sweep_t sweep = { (denials_t *) service_state (service), 0, true };
     while (sweep.more) {
         if (store_write (service_store (service), s_sweep_txn, &sweep)) {
-            log_error ("denials: the deadline sweep failed: %s", store_error (service_store (service)));
+            log_error ("deadline sweep failed", "error", json_string (store_error (service_store (service))), NULL);
             return;
         }
         if (sweep.flagged) {
-            log_info ("denials: %zu denial(s) missed their appeal deadline", sweep.flagged);
+            log_info ("appeal deadlines missed", "denials", json_integer ((json_int_t) sweep.flagged), NULL);
             service_kick (service);
         }
     }
@@ -68,7 +68,7 @@ s_start (service_t *service)
     int64_t interval;
     if (config_get_int_checked (service_config (service), "denials/sweep-ms", 1000, 10, 3600000, &interval,
                                 error, sizeof error)) {
-        log_error ("denials: %s", error);
+        log_error ("bad setting", "error", json_string (error), NULL);
         return -1;
     }
     s_sweep (service);

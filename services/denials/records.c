@@ -358,7 +358,9 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
             codec_set_text (&item->kind, "denial");
     }
     item->taken_back_cents += spec->taken_back_cents;
-    item->denied_cents = item->taken_back_cents + s_reasons_cents (item);
+    //  A denial is what its reasons refused; a take-back with no reason
+    //  (yet) what the payer took, net of what it paid back.
+    item->denied_cents = item->n_reasons? s_reasons_cents (item): item->taken_back_cents;
     if (streq (item->kind, "rejection"))
         item->denied_cents = spec->charge_cents;
     //  A person's category stands: a later event of the remit does not
