@@ -93,6 +93,9 @@ s_list (ctl_t *ctl, ctl_args_t *args)
             printf ("no denials\n");
         if (*list->next_after)
             printf ("more: --after %s\n", list->next_after);
+        if (list->missed_deadline_total || list->unknown_carc_total)
+            printf ("missed appeal deadlines: %llu   unknown CARCs: %llu\n",
+                    (unsigned long long) list->missed_deadline_total, (unsigned long long) list->unknown_carc_total);
         output_table_destroy (&table);
     }
     codec_free (list);

@@ -237,8 +237,12 @@ s_list (server_call_t *call)
         list.n_denials = count < limit? count: limit;
         list.denials = sorted;
         list.next_after = count > limit? sorted [limit - 1]->id: "";
-        server_call_reply (call, &list);
-        for (size_t i = 0; i < list.n_denials; i++)
+        rc = store_get_u64 (self->store, call->txn, "denials_meta", "missed_deadline", &list.missed_deadline_total);
+        if (rc == 0)
+            rc = store_get_u64 (self->store, call->txn, "denials_meta", "unknown_carc", &list.unknown_carc_total);
+        if (rc == 0)
+            server_call_reply (call, &list);
+        for (size_t i = 0; rc == 0 && i < list.n_denials; i++)
             server_call_subject (call, sorted [i]->id);
     }
     for (size_t i = 0; i < count; i++)

@@ -178,6 +178,9 @@ records_move (denials_t *self, MDB_txn *txn, DenialItem *item, const char *to, c
     records_history (item, now, actor, "state", from, to, reason);
     bool resolved = workflow_final (to) || streq (to, "lost");
     if (resolved) {
+        //  A write-off that waited for approval is moot once it ends otherwise.
+        codec_free (item->write_off);
+        item->write_off = NULL;
         item->resolved_ms = now;
         codec_set_text (&item->resolution_reason, reason? reason: "");
     }

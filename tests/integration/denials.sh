@@ -295,9 +295,13 @@ export RCMQ_NOW="2027-08-01T09:00:00Z"
 "$ROOT/scripts/run" --empty start >>"$WORK/run.log" 2>&1 || fail "start at a later RCMQ_NOW"
 wait_for 60 caught_up || true
 ctl denials list --limit 1000 --json >list3.json
-python3 - <<'PY' && ok "missed_deadline on exactly the denials nobody acted on before their deadline" || fail "missed deadlines"
+python3 - <<'PY' && ok "missed_deadline on exactly the denials nobody acted on before their deadline, counted" || fail "missed deadlines"
 import json
-for d in json.load(open("list3.json"))["denials"]:
+page = json.load(open("list3.json"))
+missed = sum(1 for d in page["denials"] if d["missed_deadline"])
+assert missed >= 5 and page["missed_deadline_total"] == missed, (missed, page["missed_deadline_total"])
+assert page["unknown_carc_total"] == 0, page["unknown_carc_total"]
+for d in page["denials"]:
     acted = d["state"] not in ("new", "in_review", "waiting_payer", "waiting_practice")
     assert d["missed_deadline"] == (not acted), (d["id"], d["state"], d["missed_deadline"])
     if d["missed_deadline"]:

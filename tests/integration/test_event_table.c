@@ -276,7 +276,7 @@ s_two_items (void *arg)
 {
     s_list_t *list = (s_list_t *) arg;
     s_list (list, "", 0);
-    return list->list && list->list->n_denials == 2
+    return list->list && list->list->n_denials == 3
         && list->list->denials [0]->denial_count + list->list->denials [1]->denial_count == 3;
 }
 
@@ -314,17 +314,18 @@ START_TEST (test_denied_opens_item)
         zsock_t *as_claims = harness_dealer (ingest, broker_key, claims);
         harness_check (&run, s_deny (as_claims, 1, "P-A", "16", 5000)
                           && s_deny (as_claims, 2, "P-B", "50", 7000)
-                          && s_deny (as_claims, 3, "P-A", "197", 6000),
+                          && s_deny (as_claims, 3, "P-A", "197", 6000)
+                          && s_deny (as_claims, 4, "P-C", "ZZ9", 100),
                        "the broker did not take the claims.denied events");
         s_list_t list = { client_new (api, denials_key, admin), NULL, STATUS__OK };
         harness_check (&run, harness_wait_until (s_two_items, &list, harness_scaled_ms (20000), 250),
-                       "denials.List did not answer the two items (status %d, %zu items)",
+                       "denials.List did not answer the three items (status %d, %zu items)",
                        (int) list.status, list.list? list.list->n_denials: 0);
         //  One denial per claim and remit (these events name no remit, so
         //  P-A's two are one), highest priority first: the deadlines (90
         //  days from late 2025) passed, so priority is the cents at stake.
         DenialItem **items = list.list? list.list->denials: NULL;
-        if (items && list.list->n_denials == 2) {
+        if (items && list.list->n_denials == 3) {
             harness_check (&run, streq (items [1]->pcn, "P-A") && streq (items [1]->state, "new")
                               && items [1]->denial_count == 2 && items [1]->denied_cents == 6000
                               && items [1]->n_reasons == 1 && streq (items [1]->reasons [0]->carc, "197")
@@ -342,6 +343,12 @@ START_TEST (test_denied_opens_item)
                            "P-B: %s, %u denials, %lld cents, priority %lld, next_after '%s'", items [0]->pcn,
                            items [0]->denial_count, (long long) items [0]->denied_cents,
                            (long long) items [0]->priority, list.list->next_after);
+            //  A CARC the table does not know: other, counted, never dropped.
+            harness_check (&run, streq (items [2]->pcn, "P-C") && streq (items [2]->category, "other")
+                              && !items [2]->carc_known && list.list->unknown_carc_total == 1,
+                           "P-C (CARC ZZ9): %s, category %s, known %d, unknown counted %llu", items [2]->pcn,
+                           items [2]->category, items [2]->carc_known,
+                           (unsigned long long) list.list->unknown_carc_total);
         }
         s_list (&list, "", 1);
         harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-B")
@@ -349,8 +356,12 @@ START_TEST (test_denied_opens_item)
                        "a page of one: first P-B with next_after DEN-0000000002");
         s_list (&list, "DEN-0000000002", 1);
         harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-A")
+                          && streq (list.list->next_after, "DEN-0000000001"),
+                       "the page after P-B: P-A, with more after it");
+        s_list (&list, "DEN-0000000001", 1);
+        harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-C")
                           && streq (list.list->next_after, ""),
-                       "the page after P-B: P-A, and the last");
+                       "the page after P-A: P-C, and the last");
         //  rcmqctl's group: the reply as JSON.
         char *args [] = { "denials", "list", "--limit", "1", NULL };
         int ctl_rc;
