@@ -30,7 +30,7 @@
 
 //  The services that hold work items: a service that starts holding them
 //  is one row here.
-static const char *const s_holders [] = { "claims", NULL };
+static const char *const s_holders [] = { "claims", "denials", NULL };
 
 static json_t *
 s_due_at (const ProtobufCMessage *message)

@@ -17,6 +17,11 @@
     not patients, so a leader, who reads figures, holds no phi.read and the
     answer to "who may view patient data" is the roles naming phi.read.
 
+    denials.approve approves a write-off above the limit (docs/denials.md):
+    leaders hold it by name, internal leads through denials.*; rcmq-denials
+    also checks the approver's role, since billers and vendor leads hold
+    denials.* too.
+
     queue.grid changes a queue's responsibility grid and contacts
     (docs/work-items.md): admins, internal leads (queue.*) and vendor
     leads, whom intake's queue_grid.c narrows to who gets new items of
@@ -38,7 +43,7 @@ typedef struct {
 static const s_role_t s_roles [] = {
     { "admin",           false, { "*", NULL } },
     { "compliance",      false, { "health.read", "audit.*", "*.read", "phi.read", "phi.export", NULL } },
-    { "leader",          false, { "health.read", "metrics.*", "*.read", NULL } },
+    { "leader",          false, { "health.read", "metrics.*", "*.read", "denials.approve", NULL } },
     { "internal-lead",   false, { "health.read", "intake.*", "queue.*", "contacts.read", "claims.*",
                                   "denials.*", "inquiry.*", "work.*", "metrics.read", "phi.read", "phi.bulk",
                                   "access.request", "access.revoke", "access.confirm", NULL } },

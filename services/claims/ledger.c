@@ -73,6 +73,7 @@ ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *
     if (!event)
         event = &fresh;
     event->pcn = record->pcn;
+    event->claim_id = record->claim_id;
     event->dims = record->dims;
     event->to_status = record->status;
     if (!event->time_ms)

@@ -357,6 +357,8 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         denied.reason = reason;
         denied.time_ms = now;
         denied.remit_date = posting->payment_date;
+        //  Which remit denied: denials keeps one denial per claim and remit.
+        denied.posting = (Posting *) posting;
         denied.first_adjudication = result.first_adjudication;
         denied.n_denials = record->n_denials;
         denied.denials = record->denials;

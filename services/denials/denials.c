@@ -1,13 +1,30 @@
 /*  denials: see denials.h. */
 #include "denials.h"
+#include "log.h"
 
 denials_t *
 denials_new (service_t *service)
 {
+    config_t *config = service_config (service);
+    char error [512];
+    appeal_windows_t windows;
+    if (appeal_windows_parse (&windows, config_get (config, "denials/appeal-windows", ""), error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return NULL;
+    }
+    int64_t approval;
+    if (config_get_int_checked (config, "denials/write-off-approval-cents", 50000, 0, INT64_MAX,
+                                &approval, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return NULL;
+    }
     denials_t *self = (denials_t *) zmalloc (sizeof (denials_t));
     self->service = service;
     self->store = service_store (service);
     self->outbox = service_outbox (service);
+    self->work = service_work (service)? workservice_items (service_work (service)): NULL;
+    self->windows = windows;
+    self->approval_cents = approval;
     return self;
 }
 

@@ -1,30 +1,52 @@
 /*  denials: rcmq-denials' state, one object the skeleton makes and hands
-    to every handler (service_state), and the tables of its store. The
-    worked example of docs/new-service.md. The parts, each with its own
-    header:
+    to every handler (service_state), and the tables of its store
+    (docs/denials.md). The parts, each with its own header:
 
-        items.c       the events it consumes (claims.denied), as its event
-                      table: a denied claim opens or updates its work item
-        methods.c     denials.List, the items one page at a time
-        main.c        the process: wires the parts into the skeleton
+        workflow.c    the states and moves, the deadline date, the priority
+                      (pure: tests/unit/test_denial_workflow.c)
+        appeal.c      the payers' appeal windows (config and built-in)
+        records.c     a denial in the store: open, change, close, with its
+                      indexes, history, events and its `denial` work item,
+                      all in the caller's transaction
+        items.c       the claims (and queue) events it consumes
+        methods.c     denials.List, Show, Assign, Categorize, State,
+                      Resolve, Approve, Policies
+        main.c        the process: wires the parts into the skeleton, and
+                      the deadline sweep's timer
+
+    Settings:
+        denials/appeal-windows          see appeal.h
+        denials/write-off-approval-cents   above it a write-off needs a
+                                        second person (50000 = $500)
+        denials/sweep-ms                how often missed deadlines are looked
+                                        for (1000)
 */
 #ifndef RCMQ_DENIALS_H
 #define RCMQ_DENIALS_H
 
 #include "denials.pb-c.h"
 #include "service.h"
+#include "appeal.h"
 
-//  items: PCN → DenialItem.
-#define DENIALS_TABLES "items"
+//  denials            id -> DenialItem
+//  denials_by_remit   pcn \0 kind \0 payer \0 trace -> id  (one per claim and remit)
+//  denials_by_pcn     pcn \0 id -> ""                      (a claim's denials)
+//  denials_by_deadline  8-byte big-endian deadline_ms ‖ id -> ""  (not yet acted on)
+//  denials_meta       counters: next id, missed deadlines, unknown CARCs
+//  queues             Queue by id, from the queue stream (grid, phase)
+#define DENIALS_TABLES "denials", "denials_by_remit", "denials_by_pcn", "denials_by_deadline", \
+                       "denials_meta", "queues"
 
 typedef struct {
     service_t *service;
     store_t *store;
-    outbox_t *outbox;           //  denials.opened goes out through it
+    outbox_t *outbox;           //  denials.* events go out through it
+    workitem_t *work;           //  the denial work items (NULL in unit tests)
+    appeal_windows_t windows;
+    int64_t approval_cents;     //  write-offs above it need a second person
 } denials_t;
 
-//  The state of a started service (its store and outbox are the
-//  skeleton's). Never NULL.
+//  The state of a started service. NULL (logged) on a bad setting.
 denials_t *denials_new (service_t *service);
 void       denials_destroy (denials_t **self_p);
 

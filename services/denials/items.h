@@ -1,13 +1,12 @@
-/*  items: the denial work items, opened and updated by the claims
-    stream's denied events (see items.c).
-*/
+/*  items: the events rcmq-denials consumes (see items.c). */
 #ifndef RCMQ_DENIALS_ITEMS_H
 #define RCMQ_DENIALS_ITEMS_H
 
 #include "denials.h"
 #include "consumer.h"
 
-//  claims.denied; handlers get the denials_t.
+//  claims.denied, adjudicated, reversed, acknowledged; queue.changed.
+//  Handlers get the denials_t.
 extern const consumer_event_t items_events [];
 
 #endif

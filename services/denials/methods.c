@@ -1,63 +1,559 @@
-/*  methods: the denial work items, for the people who work them.
+/*  methods: the denials, for the people who work them (docs/denials.md).
 
-        denials.List   DenialListRequest -> DenialList   denials.read
+        denials.List        DenialListRequest -> DenialList   denials.read     list
+        denials.Show        DenialId -> DenialItem            denials.read     subject
+        denials.Assign      DenialAssignRequest -> DenialItem denials.work     subject
+        denials.Categorize  DenialCategorizeRequest -> ...    denials.work     subject
+        denials.State       DenialStateRequest -> DenialItem  denials.work     subject
+        denials.Resolve     DenialResolveRequest -> ...       denials.work     subject
+        denials.Approve     DenialId -> DenialItem            denials.approve  subject
+        denials.Policies    (none) -> AppealPolicies          denials.read     unscoped
 
-    A list is paged by PCN: at most limit items after the previous page's
-    last (next_after, "" on the last page). Vendor roles see only the items
-    of queues in pilot or vendor phase whose vendor team is theirs: the
-    method is list-scoped (server.h), its rows filtered by
-    server_call_in_scope.
+    A list is in priority order (workflow_priority at the reply's instant,
+    highest first, then id), filtered, at most limit after the item
+    `after` (its place in that order now: the item is read whatever the
+    filters, so a page boundary holds while priorities stand still).
+
+    Scope: a vendor caller sees and acts only on denials of queues in
+    pilot or vendor phase whose vendor team is its own (the queue as the
+    queue stream says it now, else as the claims event carried it);
+    another's denial is NOT_FOUND before the handler runs. A denial holds
+    no patient field: its replies carry claim and payer data only.
 */
 #include "methods.h"
 #include "denials.h"
+#include "records.h"
+#include "workflow.h"
+#include "access.h"
+#include "carc.h"
+#include "clock.h"
 #include "codec.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 
-typedef struct {
-    server_call_t *call;
-    const DenialListRequest *request;
-} s_list_t;
+//  Write-off reason codes: why money is given up. Nothing else is taken.
+static const char *const s_write_off_reasons [] = {
+    "small_balance", "timely_filing", "non_covered", "appeal_exhausted", "no_authorization",
+    "duplicate", "contractual", "charity", "other", NULL
+};
 
-//  One row of denials.List: the item, when it is of the asked queue and
-//  in the caller's scope; NULL passes it over.
-static void *
-s_row (void *arg, const char *pcn, const MDB_val *value)
+static denials_t *
+s_self (server_call_t *call)
 {
-    s_list_t *list = (s_list_t *) arg;
-    DenialItem *item = (DenialItem *) codec_decode (&denial_item__descriptor, value->mv_data, value->mv_size);
-    if (!item)
-        return NULL;
+    return (denials_t *) service_state ((service_t *) call->state);
+}
+
+//  The phase and vendor team of a denial's queue now.
+static void
+s_queue_scope (denials_t *self, MDB_txn *txn, const DenialItem *item, char *phase, char *vendor_team, size_t size)
+{
+    snprintf (phase, size, "%s", item->dims? item->dims->phase: "");
+    snprintf (vendor_team, size, "%s", item->dims? item->dims->vendor_team: "");
+    MDB_val value;
     const char *queue = item->dims? item->dims->queue: "";
-    if ((*list->request->queue && strcmp (queue, list->request->queue))
-    ||  !server_call_in_scope (list->call, item->dims? item->dims->phase: NULL,
-                               item->dims? item->dims->vendor_team: NULL)) {
-        codec_free (item);
-        return NULL;
+    if (*queue && store_get (self->store, txn, "queues", queue, strlen (queue), &value) == 0) {
+        Queue *known = (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size);
+        if (known) {
+            snprintf (phase, size, "%s", known->phase);
+            snprintf (vendor_team, size, "%s", known->vendor_team);
+        }
+        codec_free (known);
     }
-    return item;
+}
+
+//  Resolvers: the denial named by the request's id, and its queue.
+static int
+s_resolve_id (server_call_t *call, const char *id)
+{
+    denials_t *self = s_self (call);
+    DenialItem *item = NULL;
+    int rc = records_get (self, call->txn, id, &item);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    char phase [64], vendor_team [64];
+    if (item)
+        s_queue_scope (self, call->txn, item, phase, vendor_team, sizeof phase);
+    server_call_scope (call, "denial", id, item? phase: NULL, item? vendor_team: NULL);
+    codec_free (item);
+    return 0;
+}
+
+static int s_resolve_show (server_call_t *c)       { return s_resolve_id (c, ((DenialId *) c->body)->id); }
+static int s_resolve_assign (server_call_t *c)     { return s_resolve_id (c, ((DenialAssignRequest *) c->body)->id); }
+static int s_resolve_categorize (server_call_t *c) { return s_resolve_id (c, ((DenialCategorizeRequest *) c->body)->id); }
+static int s_resolve_state (server_call_t *c)      { return s_resolve_id (c, ((DenialStateRequest *) c->body)->id); }
+static int s_resolve_resolve (server_call_t *c)    { return s_resolve_id (c, ((DenialResolveRequest *) c->body)->id); }
+
+//  Reads the denial id for a change: 0 with *item_p, or the call failed
+//  (NOT_FOUND) and 1.
+static int
+s_load (server_call_t *call, const char *id, DenialItem **item_p)
+{
+    int rc = records_get (s_self (call), call->txn, id, item_p);
+    if (rc == MDB_NOTFOUND) {
+        server_call_fail (call, STATUS__NOT_FOUND, "no denial '%s'", id);
+        return 1;
+    }
+    return rc;
+}
+
+//  Answers item as it stands now (with its history).
+static int
+s_answer (server_call_t *call, DenialItem *item)
+{
+    int rc = records_present (s_self (call), call->txn, item, clock_now_ms ());
+    if (rc == 0) {
+        server_call_reply (call, item);
+        server_call_subject (call, item->id);
+    }
+    return rc;
+}
+
+//  A person's move: checked against the table, FAILED_PRECONDITION naming
+//  both states when it is not a move the table has.
+static int
+s_move (server_call_t *call, DenialItem *item, const char *to, const char *reason)
+{
+    char error [256];
+    if (workflow_check (item->state, to, error, sizeof error))
+        return server_call_fail (call, workflow_known (to)? STATUS__FAILED_PRECONDITION: STATUS__INVALID_ARGUMENT,
+                                 "%s: denial %s: %s", call->request->method, item->id, error);
+    return records_move (s_self (call), call->txn, item, to, call->caller->name, reason, clock_now_ms ());
+}
+
+//  --------------------------------------------------------------------
+//  denials.List
+
+typedef struct {
+    DenialItem *item;
+} s_row_t;
+
+static int
+s_compare (const void *a, const void *b)
+{
+    const DenialItem *x = *(DenialItem *const *) a, *y = *(DenialItem *const *) b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority? -1: 1;
+    return strcmp (x->id, y->id);
+}
+
+//  True when item comes after the (priority, id) of mark in list order.
+static bool
+s_after (const DenialItem *item, const DenialItem *mark)
+{
+    return s_compare (&item, &mark) > 0;
+}
+
+static bool
+s_keep (server_call_t *call, const DenialListRequest *request, const char *owner, DenialItem *item)
+{
+    denials_t *self = s_self (call);
+    if (*request->state && !streq (item->state, request->state))
+        return false;
+    if (*request->category && !streq (item->category, request->category))
+        return false;
+    if (*request->payer_id && !streq (item->payer_id, request->payer_id))
+        return false;
+    if (*request->queue && !streq (item->dims? item->dims->queue: "", request->queue))
+        return false;
+    if (*request->due_before && !(*item->appeal_deadline && strcmp (item->appeal_deadline, request->due_before) < 0))
+        return false;
+    if (*owner && !streq (item->owner, owner))
+        return false;
+    char phase [64], vendor_team [64];
+    s_queue_scope (self, call->txn, item, phase, vendor_team, sizeof phase);
+    return server_call_in_scope (call, phase, vendor_team);
 }
 
 static int
 s_list (server_call_t *call)
 {
+    denials_t *self = s_self (call);
     DenialListRequest *request = (DenialListRequest *) call->body;
     size_t limit;
     char error [128];
     if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: %s", error);
-    s_list_t list = { call, request };
-    store_page_query_t query = { "items", NULL, NULL, request->after, limit };
-    store_page_t page;
-    int rc = store_page_read (call->store, call->txn, &query, s_row, codec_free, &list, &page);
-    if (rc == 0)
-        server_call_reply_page (call, &denial_list__descriptor, &page);
-    store_page_clear (&page);
+    if (*request->state && !workflow_known (request->state)) {
+        char names [256];
+        workflow_names (names, sizeof names);
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: no state '%s' (states: %s)",
+                                 request->state, names);
+    }
+    if (*request->category && carc_category_from_name (request->category) < 0)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: no category '%s'", request->category);
+    int year, month, day;
+    char tail;
+    if (*request->due_before && sscanf (request->due_before, "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: due before '%s' is not YYYY-MM-DD",
+                                 request->due_before);
+    const char *owner = streq (request->owner, "me")? call->caller->name: request->owner;
+    uint64_t now = clock_now_ms ();
+    DenialItem *mark = NULL;
+    int rc = 0;
+    if (*request->after) {
+        rc = records_get (self, call->txn, request->after, &mark);
+        if (rc == MDB_NOTFOUND)
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: after '%s': no such denial",
+                                     request->after);
+        if (rc == 0)
+            rc = records_present (self, call->txn, mark, now);
+    }
+    //  Every denial is read and sorted: priority moves with the clock, so
+    //  no stored index holds the order (docs/denials.md: cost).
+    zlistx_t *rows = zlistx_new ();
+    store_iter_t *iter = rc? NULL: store_iter_new (self->store, call->txn, "denials", NULL, 0);
+    MDB_val key, value;
+    while (iter && store_iter_next (iter, &key, &value)) {
+        DenialItem *item = (DenialItem *) codec_decode (&denial_item__descriptor, value.mv_data, value.mv_size);
+        if (!item)
+            continue;
+        for (size_t i = 0; i < item->n_history; i++)
+            codec_destroy (&item->history [i]);
+        item->n_history = 0;
+        rc = records_present (self, call->txn, item, now);
+        if (rc == 0 && s_keep (call, request, owner, item) && (!mark || s_after (item, mark)))
+            zlistx_add_end (rows, item);
+        else
+            codec_free (item);
+        if (rc)
+            break;
+    }
+    if (iter) {
+        if (rc == 0)
+            rc = store_iter_error (iter);
+        store_iter_destroy (&iter);
+    }
+    size_t count = zlistx_size (rows);
+    DenialItem **sorted = (DenialItem **) calloc (count + 1, sizeof *sorted);
+    size_t n = 0;
+    for (DenialItem *item = (DenialItem *) zlistx_first (rows); item; item = (DenialItem *) zlistx_next (rows))
+        sorted [n++] = item;
+    zlistx_destroy (&rows);
+    qsort (sorted, count, sizeof *sorted, s_compare);
+    if (rc == 0) {
+        DenialList list = DENIAL_LIST__INIT;
+        list.n_denials = count < limit? count: limit;
+        list.denials = sorted;
+        list.next_after = count > limit? sorted [limit - 1]->id: "";
+        rc = store_get_u64 (self->store, call->txn, "denials_meta", "missed_deadline", &list.missed_deadline_total);
+        if (rc == 0)
+            rc = store_get_u64 (self->store, call->txn, "denials_meta", "unknown_carc", &list.unknown_carc_total);
+        if (rc == 0)
+            server_call_reply (call, &list);
+        for (size_t i = 0; rc == 0 && i < list.n_denials; i++)
+            server_call_subject (call, sorted [i]->id);
+    }
+    for (size_t i = 0; i < count; i++)
+        codec_free (sorted [i]);
+    free (sorted);
+    codec_free (mark);
     return rc;
 }
 
+//  --------------------------------------------------------------------
+//  One denial
+
+static int
+s_show (server_call_t *call)
+{
+    DenialItem *item;
+    int rc = s_load (call, ((DenialId *) call->body)->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    rc = s_answer (call, item);
+    codec_free (item);
+    return rc;
+}
+
+static int
+s_assign (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialAssignRequest *request = (DenialAssignRequest *) call->body;
+    identity_t found;
+    if (!*request->owner)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Assign: name the owner");
+    int rc = registry_person (call->store, call->txn, request->owner, &found);
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Assign: no user '%s' (an owner must be active in the access registry)",
+                                 request->owner);
+    //  A vendor hands work only to its own team.
+    const char *own = access_scope_team (call->caller);
+    if (own && !streq (found.team, own))
+        return server_call_fail (call, STATUS__PERMISSION_DENIED, "denials.Assign: %s is not of team %s",
+                                 request->owner, own);
+    DenialItem *item;
+    rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    if (workflow_final (item->state)) {
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Assign: denial %s is %s: it is final",
+                               item->id, item->state);
+        codec_free (item);
+        return rc;
+    }
+    uint64_t now = clock_now_ms ();
+    char from [64];
+    snprintf (from, sizeof from, "%s", item->owner);
+    codec_set_text (&item->owner, request->owner);
+    item->updated_ms = now;
+    records_history (item, now, call->caller->name, "assigned", from, request->owner, NULL);
+    if (self->work && *item->work_item) {
+        WorkItem *work;
+        rc = workitem_get (self->work, call->txn, item->work_item, &work);
+        if (rc == 0 && !streq (work->owner, request->owner) && !workstate_final (work->state)) {
+            rc = workitem_assign (self->work, call->txn, item->work_item, request->owner, call->caller->name,
+                                  NULL, now, NULL);
+            if (rc == WORKITEM_REFUSED)
+                rc = server_call_fail (call, workitem_status (self->work), "denials.Assign: %s",
+                                       workitem_error (self->work));
+        }
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        codec_free (work);
+    }
+    //  Assigning a new denial is its review starting.
+    if (rc == 0 && call->status == STATUS__OK) {
+        if (streq (item->state, "new"))
+            rc = records_move (self, call->txn, item, "in_review", call->caller->name, "assigned", now);
+        else
+            rc = records_save (self, call->txn, item, item->deadline_ms, records_indexed (item), "state_changed");
+    }
+    if (rc == 0 && call->status == STATUS__OK)
+        rc = s_answer (call, item);
+    codec_free (item);
+    return rc;
+}
+
+static int
+s_categorize (server_call_t *call)
+{
+    DenialCategorizeRequest *request = (DenialCategorizeRequest *) call->body;
+    int category = carc_category_from_name (request->category);
+    if (category < 0) {
+        char names [512] = "";
+        for (int i = 0; i < CARC_CATEGORIES; i++)
+            snprintf (names + strlen (names), sizeof names - strlen (names), "%s%s", i? ", ": "",
+                      carc_category_name (i));
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Categorize: no category '%s' (categories: %s)",
+                                 request->category, names);
+    }
+    if (!*request->reason)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Categorize: a reason is required (--reason)");
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    if (streq (item->category, request->category)) {
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Categorize: denial %s is already %s",
+                               item->id, item->category);
+        codec_free (item);
+        return rc;
+    }
+    uint64_t now = clock_now_ms ();
+    bool preventable;
+    carc_team_t team;
+    carc_category_cause ((carc_category_t) category, &preventable, &team);
+    records_history (item, now, call->caller->name, "categorized", item->category, request->category, request->reason);
+    codec_set_text (&item->category, request->category);
+    codec_set_text (&item->team, carc_team_name (team));
+    item->preventable = preventable;
+    item->updated_ms = now;
+    rc = records_save (s_self (call), call->txn, item, item->deadline_ms, records_indexed (item), "categorized");
+    if (rc == 0)
+        rc = s_answer (call, item);
+    codec_free (item);
+    return rc;
+}
+
+static int
+s_state (server_call_t *call)
+{
+    DenialStateRequest *request = (DenialStateRequest *) call->body;
+    //  The outcomes go through Resolve (amounts, reason codes, approval).
+    if (streq (request->state, "won") || streq (request->state, "lost") || streq (request->state, "written_off"))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.State: %s is an outcome: use denials resolve", request->state);
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    rc = s_move (call, item, request->state, request->reason);
+    if (rc == 0 && call->status == STATUS__OK)
+        rc = s_answer (call, item);
+    codec_free (item);
+    return rc;
+}
+
+static bool
+s_write_off_reason (const char *code)
+{
+    for (size_t i = 0; s_write_off_reasons [i]; i++)
+        if (streq (s_write_off_reasons [i], code))
+            return true;
+    return false;
+}
+
+static int
+s_resolve (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialResolveRequest *request = (DenialResolveRequest *) call->body;
+    const char *outcome = request->outcome;
+    if (!streq (outcome, "won") && !streq (outcome, "lost") && !streq (outcome, "written_off"))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Resolve: outcome '%s' is not won, lost or written_off", outcome);
+    if (request->has_cents && request->cents < 0)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Resolve: cents %" PRId64 " is negative",
+                                 request->cents);
+    if (streq (outcome, "written_off") && !s_write_off_reason (request->reason)) {
+        char codes [256] = "";
+        for (size_t i = 0; s_write_off_reasons [i]; i++)
+            snprintf (codes + strlen (codes), sizeof codes - strlen (codes), "%s%s", i? ", ": "", s_write_off_reasons [i]);
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Resolve: a write-off needs a reason code (--reason: %s)%s%s%s", codes,
+                                 *request->reason? "; '": "", request->reason, *request->reason? "' is none": "");
+    }
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    char error [256];
+    if (workflow_check (item->state, outcome, error, sizeof error)) {
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Resolve: denial %s: %s", item->id, error);
+        codec_free (item);
+        return rc;
+    }
+    uint64_t now = clock_now_ms ();
+    int64_t open = item->denied_cents - item->recovered_cents;
+    int64_t cents = request->has_cents? request->cents: open;
+    if (streq (outcome, "written_off") && cents > self->approval_cents) {
+        //  Above the limit a second person decides: the request waits.
+        if (item->write_off) {
+            rc = server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                                   "denials.Resolve: denial %s: a write-off of %" PRId64 " cents by %s waits for approval",
+                                   item->id, item->write_off->cents, item->write_off->requested_by);
+            codec_free (item);
+            return rc;
+        }
+        item->write_off = (WriteOffRequest *) zmalloc (sizeof (WriteOffRequest));
+        write_off_request__init (item->write_off);
+        codec_set_text (&item->write_off->requested_by, call->caller->name);
+        codec_set_text (&item->write_off->reason_code, request->reason);
+        item->write_off->requested_ms = now;
+        item->write_off->cents = cents;
+        char note [200];
+        snprintf (note, sizeof note, "write-off of %" PRId64 " cents (%s) above %" PRId64 ": waits for a second person "
+                  "(denials approve %s)", cents, request->reason, self->approval_cents, item->id);
+        records_history (item, now, call->caller->name, "write_off_requested", item->state, "written_off", note);
+        item->updated_ms = now;
+        rc = records_save (self, call->txn, item, item->deadline_ms, records_indexed (item), "state_changed");
+    }
+    else {
+        if (streq (outcome, "won"))
+            item->recovered_cents += cents;
+        char reason [200];
+        snprintf (reason, sizeof reason, "%s%s%" PRId64 " cents", streq (outcome, "written_off")? request->reason: "",
+                  streq (outcome, "written_off")? ": ": "", cents);
+        rc = records_move (self, call->txn, item, outcome, call->caller->name,
+                           streq (outcome, "written_off")? request->reason: reason, now);
+    }
+    if (rc == 0)
+        rc = s_answer (call, item);
+    codec_free (item);
+    return rc;
+}
+
+//  Who may approve a write-off: the practice's lead, a leader, an admin.
+static const char *const s_approvers [] = { "internal-lead", "leader", "admin", NULL };
+
+static int
+s_approve (server_call_t *call)
+{
+    DenialItem *item;
+    int rc = s_load (call, ((DenialId *) call->body)->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    bool approver = false;
+    for (size_t i = 0; s_approvers [i]; i++)
+        approver = approver || streq (s_approvers [i], call->caller->role);
+    char error [256];
+    if (!approver)
+        rc = server_call_fail (call, STATUS__PERMISSION_DENIED,
+                               "denials.Approve: a write-off is approved by an internal-lead or a leader, not a %s",
+                               call->caller->role);
+    else
+    if (!item->write_off)
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Approve: denial %s has no write-off waiting",
+                               item->id);
+    else
+    if (streq (item->write_off->requested_by, call->caller->name))
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION,
+                               "denials.Approve: %s asked for the write-off of %s: a second person approves it",
+                               call->caller->name, item->id);
+    else
+    if (workflow_check (item->state, "written_off", error, sizeof error))
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Approve: denial %s: %s", item->id, error);
+    else {
+        uint64_t now = clock_now_ms ();
+        char note [200];
+        snprintf (note, sizeof note, "%" PRId64 " cents (%s) asked by %s, approved by %s", item->write_off->cents,
+                  item->write_off->reason_code, item->write_off->requested_by, call->caller->name);
+        records_history (item, now, call->caller->name, "approved", NULL, "written_off", note);
+        char reason [64];
+        snprintf (reason, sizeof reason, "%s", item->write_off->reason_code);
+        codec_free (item->write_off);
+        item->write_off = NULL;
+        rc = records_move (s_self (call), call->txn, item, "written_off", call->caller->name, reason, now);
+        if (rc == 0)
+            rc = s_answer (call, item);
+    }
+    codec_free (item);
+    return rc;
+}
+
+//  --------------------------------------------------------------------
+//  denials.Policies
+
+static int
+s_policies (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    AppealPolicies reply = APPEAL_POLICIES__INIT;
+    size_t count = self->windows.count;
+    AppealPolicy *rows = (AppealPolicy *) calloc (count + 1, sizeof *rows);
+    AppealPolicy **list = (AppealPolicy **) calloc (count + 1, sizeof *list);
+    for (size_t i = 0; i < count; i++) {
+        const appeal_window_t *window = &self->windows.rows [i];
+        appeal_policy__init (&rows [i]);
+        rows [i].payer_id = window->payer? (char *) window->name: "";
+        rows [i].payer_group = window->payer? "": (char *) window->name;
+        rows [i].level = window->level;
+        rows [i].days = window->days;
+        rows [i].source = window->built_in? "built-in": "denials/appeal-windows";
+        list [i] = &rows [i];
+    }
+    reply.n_policies = count;
+    reply.policies = list;
+    server_call_reply (call, &reply);
+    free (list);
+    free (rows);
+    return 0;
+}
+
 const server_method_t denials_methods [] = {
-    { "denials.List", "denials.read", &denial_list_request__descriptor, s_list, SERVER_LIST, NULL, SERVER_NO_PHI },
+    { "denials.List",       "denials.read",    &denial_list_request__descriptor,       s_list,       SERVER_LIST,     NULL,                 SERVER_NO_PHI },
+    { "denials.Show",       "denials.read",    &denial_id__descriptor,                 s_show,       SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
+    { "denials.Assign",     "denials.work",    &denial_assign_request__descriptor,     s_assign,     SERVER_SUBJECT,  s_resolve_assign,     SERVER_NO_PHI },
+    { "denials.Categorize", "denials.work",    &denial_categorize_request__descriptor, s_categorize, SERVER_SUBJECT,  s_resolve_categorize, SERVER_NO_PHI },
+    { "denials.State",      "denials.work",    &denial_state_request__descriptor,      s_state,      SERVER_SUBJECT,  s_resolve_state,      SERVER_NO_PHI },
+    { "denials.Resolve",    "denials.work",    &denial_resolve_request__descriptor,    s_resolve,    SERVER_SUBJECT,  s_resolve_resolve,    SERVER_NO_PHI },
+    { "denials.Approve",    "denials.approve", &denial_id__descriptor,                 s_approve,    SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
+    { "denials.Policies",   "denials.read",    NULL,                                   s_policies,   SERVER_UNSCOPED, NULL,                 SERVER_NO_PHI },
     { NULL }
 };

@@ -1,4 +1,4 @@
-/*  methods: rcmq-denials' request methods (denials.List), as one table. */
+/*  methods: rcmq-denials' request methods, as one table (see methods.c). */
 #ifndef RCMQ_DENIALS_METHODS_H
 #define RCMQ_DENIALS_METHODS_H
 

@@ -117,6 +117,14 @@ shape work-note work note "$work_id" "shape check"
 shape work-request-doc work request-doc --claim "$pcn" --what "operative note for the date of service"
 shape claims-exceptions claims exceptions
 shape claims-credits claims credits
+# The denials the remits opened (rcmq-denials applies them from the stream).
+denials_opened() { [[ "$(ctl denials list --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["denials"]))')" != 0 ]]; }
+wait_for 60 denials_opened || fail "no denial opened"
+shape denials-list denials list
+denial_id="$(field denials 0 id <shapes/denials-list.json)"
+shape denials-show denials show "$denial_id"
+shape denials-assign denials assign "$denial_id" jsontest
+shape denials-policies denials policies
 # A paid claim by the payer's record: corrected; a denied one: voided.
 read -r paid denied < <(python3 -c '
 import json; c = json.load(open("sim.json"))["claims"]

@@ -23,12 +23,13 @@
     (An intake.claim_rejected without a PCN is what intake says of a claim
     whose CLM01 is missing: metrics keeps passing it over.)
 
-    denials: the worked example of docs/new-service.md. claims.denied
-    events of two claims (one denied twice) published as claims; then
-    denials.List answers one item per claim, state new, with the latest
-    denial's reasons and total and the count of denials, a page of one
-    item at a time linked by next_after, `rcmqctl --json denials list`
-    the same, and a vendor out of the claims' queue's scope sees none.
+    denials: claims.denied events of two claims (one denied twice, by
+    events that name no remit) published as claims; then denials.List
+    answers one denial per claim and remit, state new, with the latest
+    denial's reasons, category and total and the count of events, in
+    priority order, a page of one at a time linked by next_after (an id),
+    `rcmqctl --json denials list` the same, and a vendor out of the
+    claims' queue's scope sees none.
 */
 #include "suites.h"
 #include "harness.h"
@@ -275,7 +276,8 @@ s_two_items (void *arg)
 {
     s_list_t *list = (s_list_t *) arg;
     s_list (list, "", 0);
-    return list->list && list->list->n_denials == 2 && list->list->denials [0]->denial_count == 2;
+    return list->list && list->list->n_denials == 3
+        && list->list->denials [0]->denial_count + list->list->denials [1]->denial_count == 3;
 }
 
 START_TEST (test_denied_opens_item)
@@ -312,45 +314,64 @@ START_TEST (test_denied_opens_item)
         zsock_t *as_claims = harness_dealer (ingest, broker_key, claims);
         harness_check (&run, s_deny (as_claims, 1, "P-A", "16", 5000)
                           && s_deny (as_claims, 2, "P-B", "50", 7000)
-                          && s_deny (as_claims, 3, "P-A", "197", 6000),
+                          && s_deny (as_claims, 3, "P-A", "197", 6000)
+                          && s_deny (as_claims, 4, "P-C", "ZZ9", 100),
                        "the broker did not take the claims.denied events");
         s_list_t list = { client_new (api, denials_key, admin), NULL, STATUS__OK };
         harness_check (&run, harness_wait_until (s_two_items, &list, harness_scaled_ms (20000), 250),
-                       "denials.List did not answer the two items (status %d, %zu items)",
+                       "denials.List did not answer the three items (status %d, %zu items)",
                        (int) list.status, list.list? list.list->n_denials: 0);
+        //  One denial per claim and remit (these events name no remit, so
+        //  P-A's two are one), highest priority first: the deadlines (90
+        //  days from late 2025) passed, so priority is the cents at stake.
         DenialItem **items = list.list? list.list->denials: NULL;
-        if (items && list.list->n_denials == 2) {
-            harness_check (&run, streq (items [0]->pcn, "P-A") && streq (items [0]->state, "new")
-                              && items [0]->denial_count == 2 && items [0]->denied_cents == 6000
-                              && items [0]->n_reasons == 1 && streq (items [0]->reasons [0]->carc, "197")
-                              && items [0]->opened_ms == 1764000000001ULL
-                              && items [0]->updated_ms == 1764000000003ULL,
-                           "P-A: %s %s, %u denials, %lld cents, opened %llu", items [0]->pcn, items [0]->state,
+        if (items && list.list->n_denials == 3) {
+            harness_check (&run, streq (items [1]->pcn, "P-A") && streq (items [1]->state, "new")
+                              && items [1]->denial_count == 2 && items [1]->denied_cents == 6000
+                              && items [1]->n_reasons == 1 && streq (items [1]->reasons [0]->carc, "197")
+                              && streq (items [1]->category, "authorization") && streq (items [1]->team, "front_desk")
+                              && items [1]->opened_ms == 1764000000001ULL
+                              && items [1]->updated_ms == 1764000000003ULL
+                              && streq (items [1]->id, "DEN-0000000001") && *items [1]->work_item,
+                           "P-A: %s %s, %u denials, %lld cents, opened %llu", items [1]->pcn, items [1]->state,
+                           items [1]->denial_count, (long long) items [1]->denied_cents,
+                           (unsigned long long) items [1]->opened_ms);
+            harness_check (&run, streq (items [0]->pcn, "P-B") && items [0]->denial_count == 1
+                              && items [0]->denied_cents == 7000 && items [0]->priority == 7000
+                              && streq (items [0]->category, "medical_necessity")
+                              && streq (list.list->next_after, ""),
+                           "P-B: %s, %u denials, %lld cents, priority %lld, next_after '%s'", items [0]->pcn,
                            items [0]->denial_count, (long long) items [0]->denied_cents,
-                           (unsigned long long) items [0]->opened_ms);
-            harness_check (&run, streq (items [1]->pcn, "P-B") && items [1]->denial_count == 1
-                              && items [1]->denied_cents == 7000 && streq (list.list->next_after, ""),
-                           "P-B: %s, %u denials, %lld cents, next_after '%s'", items [1]->pcn,
-                           items [1]->denial_count, (long long) items [1]->denied_cents, list.list->next_after);
+                           (long long) items [0]->priority, list.list->next_after);
+            //  A CARC the table does not know: other, counted, never dropped.
+            harness_check (&run, streq (items [2]->pcn, "P-C") && streq (items [2]->category, "other")
+                              && !items [2]->carc_known && list.list->unknown_carc_total == 1,
+                           "P-C (CARC ZZ9): %s, category %s, known %d, unknown counted %llu", items [2]->pcn,
+                           items [2]->category, items [2]->carc_known,
+                           (unsigned long long) list.list->unknown_carc_total);
         }
         s_list (&list, "", 1);
-        harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-A")
-                          && streq (list.list->next_after, "P-A"),
-                       "a page of one: first P-A with next_after P-A");
-        s_list (&list, "P-A", 1);
         harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-B")
+                          && streq (list.list->next_after, "DEN-0000000002"),
+                       "a page of one: first P-B with next_after DEN-0000000002");
+        s_list (&list, "DEN-0000000002", 1);
+        harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-A")
+                          && streq (list.list->next_after, "DEN-0000000001"),
+                       "the page after P-B: P-A, with more after it");
+        s_list (&list, "DEN-0000000001", 1);
+        harness_check (&run, list.list && list.list->n_denials == 1 && streq (list.list->denials [0]->pcn, "P-C")
                           && streq (list.list->next_after, ""),
-                       "the page after P-A: P-B, and the last");
+                       "the page after P-A: P-C, and the last");
         //  rcmqctl's group: the reply as JSON.
         char *args [] = { "denials", "list", "--limit", "1", NULL };
         int ctl_rc;
         json_t *json = harness_ctl_json (run.harness, "rcmqctl", &ctl_rc, 20000, args);
         json_t *first = json_array_get (json_object_get (json, "denials"), 0);
         harness_check (&run, ctl_rc == 0 && json_array_size (json_object_get (json, "denials")) == 1
-                          && streq (json_string_value (json_object_get (first, "pcn")) ?: "", "P-A")
-                          && json_integer_value (json_object_get (first, "denial_count")) == 2
-                          && streq (json_string_value (json_object_get (json, "next_after")) ?: "", "P-A"),
-                       "rcmqctl --json denials list --limit 1 (exit %d) is not P-A with next_after P-A", ctl_rc);
+                          && streq (json_string_value (json_object_get (first, "pcn")) ?: "", "P-B")
+                          && json_integer_value (json_object_get (first, "denial_count")) == 1
+                          && streq (json_string_value (json_object_get (json, "next_after")) ?: "", "DEN-0000000002"),
+                       "rcmqctl --json denials list --limit 1 (exit %d) is not P-B with next_after DEN-0000000002", ctl_rc);
         json_decref (json);
         s_list (&list, "", 5000);
         harness_check (&run, list.status == STATUS__INVALID_ARGUMENT, "limit 5000 answered %d", (int) list.status);

@@ -41,6 +41,7 @@ static s_suite_t s_suites [] = {
     { "remit835", remit835_suite },
     { "posting", posting_suite },
     { "carc", carc_suite },
+    { "denial_workflow", denial_workflow_suite },
     { "ack277", ack277_suite },
     { "lifecycle", lifecycle_suite },
     { "claimedit", claimedit_suite },

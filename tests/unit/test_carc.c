@@ -109,6 +109,60 @@ START_TEST (test_names_and_descriptions)
 }
 END_TEST
 
+//  Preventable and team: the category's default, then a code, a group and
+//  a remark code that change it, most specific first; unknown codes.
+START_TEST (test_causes)
+{
+    static char *ma04 [] = { "MA04" }, *n425 [] = { "N425" }, *m51 [] = { "M51" };
+    static const struct {
+        const char *group, *carc;
+        char **rarcs;
+        size_t n_rarcs;
+        const char *category;
+        bool preventable;
+        const char *team;
+        bool known;
+    } cases [] = {
+        { "CO", "27",  NULL, 0, "eligibility",         true,  "front_desk", true },
+        { "CO", "197", NULL, 0, "authorization",       true,  "front_desk", true },
+        { "CO", "97",  NULL, 0, "coding",              true,  "coding",     true },
+        { "CO", "50",  NULL, 0, "medical_necessity",   true,  "coding",     true },
+        { "CO", "29",  NULL, 0, "timely_filing",       true,  "billing",    true },
+        { "OA", "18",  NULL, 0, "duplicate",           true,  "billing",    true },
+        { "CO", "16",  NULL, 0, "missing_information", true,  "billing",    true },
+        { "CO", "96",  NULL, 0, "non_covered",         false, "billing",    true },
+        { "CO", "204", NULL, 0, "non_covered",         false, "billing",    true },
+        { "CO", "185", NULL, 0, "provider",            true,  "billing",    true },
+        //  a code row: COB is the front desk's, category stays other
+        { "OA", "22",  NULL, 0, "other",               true,  "front_desk", true },
+        { "CO", "193", NULL, 0, "other",               false, "payer",      true },
+        //  a group row: payer initiated, and the patient's share
+        { "PI", "204", NULL, 0, "non_covered",         false, "payer",      true },
+        { "PR", "50",  NULL, 0, "medical_necessity",   false, "billing",    true },
+        //  RARC rows beat group and code rows; RARC refines the category
+        { "CO", "16",  m51,  1, "coding",              true,  "coding",     true },
+        { "CO", "16",  ma04, 1, "other",               true,  "front_desk", true },
+        { "CO", "96",  n425, 1, "medical_necessity",   false, "front_desk", true },
+        { "PR", "22",  NULL, 0, "other",               true,  "front_desk", true },
+        //  unknown: other, not preventable, billing, and said to be unknown
+        { "CO", "XYZ", NULL, 0, "other",               false, "billing",    false },
+        { "CO", "999", m51,  1, "other",               false, "billing",    false },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        carc_cause_t cause = carc_cause (cases [i].group, cases [i].carc, cases [i].rarcs, cases [i].n_rarcs);
+        ck_assert_msg (strcmp (carc_category_name (cause.category), cases [i].category) == 0,
+                       "%s-%s: category %s", cases [i].group, cases [i].carc, carc_category_name (cause.category));
+        ck_assert_msg (cause.preventable == cases [i].preventable, "%s-%s: preventable", cases [i].group, cases [i].carc);
+        ck_assert_msg (strcmp (carc_team_name (cause.team), cases [i].team) == 0,
+                       "%s-%s: team %s", cases [i].group, cases [i].carc, carc_team_name (cause.team));
+        ck_assert_msg (cause.known == cases [i].known, "%s-%s: known", cases [i].group, cases [i].carc);
+    }
+    for (int i = 0; i < CARC_TEAMS; i++)
+        ck_assert_int_eq (carc_team_from_name (carc_team_name (i)), i);
+    ck_assert_int_eq (carc_team_from_name ("front desk"), -1);
+}
+END_TEST
+
 Suite *
 carc_suite (void)
 {
@@ -118,6 +172,7 @@ carc_suite (void)
     tcase_add_test (tc, test_rarc_refinements);
     tcase_add_test (tc, test_contractual_and_denies);
     tcase_add_test (tc, test_names_and_descriptions);
+    tcase_add_test (tc, test_causes);
     suite_add_tcase (suite, tc);
     return suite;
 }

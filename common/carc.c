@@ -10,6 +10,10 @@
     code (RARC) sharpen the two catch-all reason codes, 16 and 96, and a
     few others whose remark says what was actually wrong.
 
+    s_defaults gives each category whether it is preventable and the team
+    that fixes it; s_causes holds the exceptions, by (CARC, RARC), (group,
+    CARC), CARC or group, most specific first (carc_cause).
+
     Lookups are linear over a few hundred short strings: the cost is a
     rounding error next to decoding an 835, and a table read top to bottom
     is easier to check against the published list than a hash.
@@ -294,6 +298,65 @@ static const char *s_category_names [CARC_CATEGORIES] = {
     [CARC_OTHER]                  = "other",
 };
 
+#define FRONT CARC_TEAM_FRONT_DESK
+#define CODER CARC_TEAM_CODING
+#define BILL  CARC_TEAM_BILLING
+#define PAYER CARC_TEAM_PAYER
+
+//  What a category usually means for the work: a denial a check before
+//  submission would have caught is preventable; the team is who fixes it.
+static const struct {
+    bool preventable;
+    carc_team_t team;
+} s_defaults [CARC_CATEGORIES] = {
+    [CARC_ELIGIBILITY]            = { true,  FRONT },   //  verify coverage at check-in
+    [CARC_AUTHORIZATION]          = { true,  FRONT },   //  get the authorization before the visit
+    [CARC_CODING]                 = { true,  CODER },
+    [CARC_MEDICAL_NECESSITY]      = { true,  CODER },   //  documentation, LCD / NCD diagnosis, ABN
+    [CARC_TIMELY_FILING]          = { true,  BILL  },
+    [CARC_DUPLICATE]              = { true,  BILL  },
+    [CARC_MISSING_INFORMATION]    = { true,  BILL  },
+    [CARC_NON_COVERED]            = { false, BILL  },   //  the plan's benefit: appeal or bill the patient
+    [CARC_PROVIDER]               = { true,  BILL  },   //  enrollment, credentialing, NPI on file
+    [CARC_CONTRACTUAL]            = { false, BILL  },
+    [CARC_PATIENT_RESPONSIBILITY] = { false, BILL  },
+    [CARC_OTHER]                  = { false, BILL  },
+};
+
+//  Where a code, group or remark changes the answer. NULL matches any.
+//  Rows are tried most specific first (a row naming CARC and RARC, then
+//  group and CARC, then CARC, then group), whatever their order here.
+static const struct {
+    const char *group;
+    const char *carc;
+    const char *rarc;
+    bool preventable;
+    carc_team_t team;
+} s_causes [] = {
+    { NULL, "22",  NULL,   true,  FRONT },  //  other coverage: ask at check-in (COB)
+    { NULL, "19",  NULL,   true,  FRONT },  //  workers' comp: ask how the injury happened
+    { NULL, "20",  NULL,   true,  FRONT },
+    { NULL, "21",  NULL,   true,  FRONT },
+    { NULL, "109", NULL,   true,  FRONT },  //  sent to the wrong payer
+    { NULL, "16",  "MA04", true,  FRONT },  //  secondary claim without the primary's answer
+    { NULL, "96",  "N425", false, FRONT },  //  statutorily excluded: an ABN lets the patient be billed
+    { NULL, "129", NULL,   false, PAYER },  //  prior processing information incorrect
+    { NULL, "133", NULL,   false, PAYER },  //  pending the payer's review
+    { NULL, "193", NULL,   false, PAYER },  //  original decision maintained on review
+    { NULL, "A1",  NULL,   false, PAYER },  //  a bare denial with nothing to fix
+    { "PI", NULL,  NULL,   false, PAYER },  //  payer initiated reduction: the payer's to explain
+    //  The patient's share is billed to the patient, not fixed by anyone:
+    //  PR-50 after a signed ABN is the process working.
+    { "PR", NULL,  NULL,   false, BILL  },
+};
+
+static const char *s_team_names [CARC_TEAMS] = {
+    [CARC_TEAM_FRONT_DESK] = "front_desk",
+    [CARC_TEAM_CODING]     = "coding",
+    [CARC_TEAM_BILLING]    = "billing",
+    [CARC_TEAM_PAYER]      = "payer",
+};
+
 static int
 s_find (const char *carc)
 {
@@ -370,4 +433,78 @@ carc_description (const char *carc)
     assert (carc);
     int row = s_find (carc);
     return row < 0? NULL: s_codes [row].description;
+}
+
+static bool
+s_has_rarc (const char *rarc, char *const *rarcs, size_t n_rarcs)
+{
+    for (size_t i = 0; i < n_rarcs; i++)
+        if (strcmp (rarcs [i], rarc) == 0)
+            return true;
+    return false;
+}
+
+//  How specific a row of s_causes is when it matches (0: it does not).
+static int
+s_cause_rank (size_t row, const char *group, const char *carc, char *const *rarcs, size_t n_rarcs)
+{
+    if (s_causes [row].carc && strcmp (s_causes [row].carc, carc) != 0)
+        return 0;
+    if (s_causes [row].group && !s_group_is (group, s_causes [row].group))
+        return 0;
+    if (s_causes [row].rarc && !s_has_rarc (s_causes [row].rarc, rarcs, n_rarcs))
+        return 0;
+    if (s_causes [row].rarc)
+        return 4;
+    if (s_causes [row].group && s_causes [row].carc)
+        return 3;
+    return s_causes [row].carc? 2: 1;
+}
+
+carc_cause_t
+carc_cause (const char *group, const char *carc, char *const *rarcs, size_t n_rarcs)
+{
+    assert (carc);
+    carc_cause_t cause;
+    cause.category = carc_category (group, carc, rarcs, n_rarcs);
+    cause.known = s_find (carc) >= 0;
+    cause.preventable = cause.known && s_defaults [cause.category].preventable;
+    cause.team = s_defaults [cause.category].team;
+    int best = 0;
+    for (size_t i = 0; i < sizeof s_causes / sizeof s_causes [0]; i++) {
+        int rank = s_cause_rank (i, group, carc, rarcs, n_rarcs);
+        if (rank > best) {
+            best = rank;
+            cause.preventable = s_causes [i].preventable;
+            cause.team = s_causes [i].team;
+        }
+    }
+    return cause;
+}
+
+void
+carc_category_cause (carc_category_t category, bool *preventable, carc_team_t *team)
+{
+    if ((int) category < 0 || category >= CARC_CATEGORIES)
+        category = CARC_OTHER;
+    *preventable = s_defaults [category].preventable;
+    *team = s_defaults [category].team;
+}
+
+const char *
+carc_team_name (carc_team_t team)
+{
+    if ((int) team < 0 || team >= CARC_TEAMS)
+        return s_team_names [CARC_TEAM_BILLING];
+    return s_team_names [team];
+}
+
+int
+carc_team_from_name (const char *text)
+{
+    assert (text);
+    for (int i = 0; i < CARC_TEAMS; i++)
+        if (strcmp (s_team_names [i], text) == 0)
+            return i;
+    return -1;
 }
