@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "pbjson.h"
 #include "metrics.pb-c.h"
+#include "kpitext.h"
 
 //  The filters, in MetricsFilters' field order, and their options.
 static const struct {
@@ -72,47 +73,12 @@ s_read_period (ctl_args_t *args, MetricsPeriod *period)
 //  --------------------------------------------------------------------------
 //  Figures as text and JSON
 
-static void
-s_cents_text (int64_t cents, char *buf, size_t size)
-{
-    uint64_t magnitude = cents < 0? (uint64_t) -cents: (uint64_t) cents;
-    snprintf (buf, size, "%s%" PRIu64 ".%02" PRIu64, cents < 0? "-": "", magnitude / 100, magnitude % 100);
-}
-
-static void
-s_value_text (const KpiValue *value, char *buf, size_t size)
-{
-    if (!value->available)
-        snprintf (buf, size, "n/a");
-    else
-    if (streq (value->unit, "ratio"))
-        snprintf (buf, size, "%.2f%%", value->value * 100);
-    else
-    if (streq (value->unit, "days"))
-        snprintf (buf, size, "%.1f", value->value);
-    else
-    if (streq (value->unit, "cents")) {
-        //  Dollars, marked as such: the KPI's name says cents (its JSON
-        //  value is cents), this text is for people.
-        char dollars [32];
-        s_cents_text (value->amount, dollars, sizeof dollars);
-        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
-    }
-    else
-        snprintf (buf, size, "%" PRId64, value->amount);
-}
-
 //  A figure's JSON: null when its denominator is empty, cents and counts
 //  as exact integers, rates and days as reals (a pbjson render function).
 static json_t *
 s_value_json (const ProtobufCMessage *message)
 {
-    const KpiValue *value = (const KpiValue *) message;
-    if (!value || !value->available)
-        return json_null ();
-    if (streq (value->unit, "cents") || streq (value->unit, "count"))
-        return json_integer ((json_int_t) value->amount);
-    return json_real (value->value);
+    return kpitext_json ((const KpiValue *) message);
 }
 
 static const KpiValue *
@@ -211,7 +177,7 @@ s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const ch
             char text [64] = "-";
             const KpiValue *value = s_find (reply->groups [g], *name);
             if (value)
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
             output_table_cell (table, text);
         }
     }
@@ -228,7 +194,7 @@ s_print_reasons (ctl_t *ctl, const char *title, ReasonCount **reasons, size_t co
     output_table_t *table = output_table_new (columns);
     for (size_t i = 0; i < count; i++) {
         char cents [32];
-        s_cents_text (reasons [i]->cents, cents, sizeof cents);
+        kpitext_cents (cents, sizeof cents, reasons [i]->cents);
         output_table_row (table);
         output_table_cell (table, reasons [i]->code);
         output_table_cellf (table, "%" PRId64, reasons [i]->count);
@@ -249,11 +215,11 @@ s_print_aging (ctl_t *ctl, const KpiSet *set)
         char text [32];
         output_table_row (table);
         output_table_cell (table, set->aging [i]->name);
-        s_cents_text (set->aging [i]->insurance_cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->insurance_cents);
         output_table_cell (table, text);
-        s_cents_text (set->aging [i]->patient_cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->patient_cents);
         output_table_cell (table, text);
-        s_cents_text (set->aging [i]->cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->cents);
         output_table_cell (table, text);
     }
     output_table_print (table, ctl_format (ctl), stdout);
@@ -270,7 +236,7 @@ s_print_tall (ctl_t *ctl, const KpiSet *set)
     for (size_t i = 0; i < set->n_values; i++) {
         const KpiValue *value = set->values [i];
         char text [64];
-        s_value_text (value, text, sizeof text);
+        kpitext_value (value, text, sizeof text);
         bool rate = streq (value->unit, "ratio") || streq (value->unit, "days");
         output_table_row (table);
         output_table_cell (table, value->name);
@@ -400,7 +366,7 @@ s_trend (ctl_t *ctl, ctl_args_t *args)
         output_table_t *table = output_table_new (columns);
         for (size_t i = 0; i < reply->n_points; i++) {
             char text [64];
-            s_value_text (reply->points [i]->value, text, sizeof text);
+            kpitext_value (reply->points [i]->value, text, sizeof text);
             output_table_row (table);
             output_table_cell (table, reply->points [i]->from);
             output_table_cell (table, reply->points [i]->to);
@@ -458,11 +424,11 @@ s_drill (ctl_t *ctl, ctl_args_t *args)
             output_table_cell (table, row->dims? row->dims->owner_team: "");
             output_table_cell (table, row->date_of_service);
             output_table_cell (table, row->status);
-            s_cents_text (row->charge_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->charge_cents);
             output_table_cell (table, text);
-            s_cents_text (row->paid_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->paid_cents);
             output_table_cell (table, text);
-            s_cents_text (row->ar_insurance_cents + row->ar_patient_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->ar_insurance_cents + row->ar_patient_cents);
             output_table_cell (table, text);
         }
         output_table_print (table, ctl_format (ctl), stdout);

@@ -11,6 +11,7 @@
 #include "clock.h"
 
 #include "svg.h"
+#include "kpitext.h"
 #include "intake.pb-c.h"
 
 #include <jansson.h>
@@ -31,34 +32,11 @@ static const char *const s_bucket_titles [] = { "0–30", "31–60", "61–90", 
 //  --------------------------------------------------------------------------
 //  Figures as text, as rcmqctl prints them
 
-static void
-s_value_text (const KpiValue *value, char *buf, size_t size)
-{
-    if (!value->available)
-        snprintf (buf, size, "n/a");
-    else
-    if (streq (value->unit, "ratio"))
-        snprintf (buf, size, "%.2f%%", value->value * 100);
-    else
-    if (streq (value->unit, "days"))
-        snprintf (buf, size, "%.1f", value->value);
-    else
-    if (streq (value->unit, "cents")) {
-        char dollars [32];
-        html_cents (dollars, sizeof dollars, value->amount);
-        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
-    }
-    else
-        snprintf (buf, size, "%" PRId64, value->amount);
-}
-
 //  The figure as rcmqctl --json prints it (null, integer or real).
 static void
 s_value_json (const KpiValue *value, char *buf, size_t size)
 {
-    json_t *json = !value->available? json_null ()
-                 : streq (value->unit, "cents") || streq (value->unit, "count")? json_integer ((json_int_t) value->amount)
-                 : json_real (value->value);
+    json_t *json = kpitext_json (value);
     char *text = json_dumps (json, JSON_ENCODE_ANY);
     snprintf (buf, size, "%s", text? text: "null");
     free (text);
@@ -170,8 +148,42 @@ s_call_failed (http_request_t *request, Status status, const char *method, const
                        : status == STATUS__NOT_FOUND? MHD_HTTP_NOT_FOUND: MHD_HTTP_BAD_GATEWAY, text);
 }
 
-static Status
-s_kpi (http_request_t *request, const char *method, const char *group_by, KpiReply **reply, char *error, size_t size)
+//  A call whose failure fails the page: false when it did not answer OK,
+//  and then the response says why (s_call_failed).
+static bool
+s_call (http_request_t *request, const char *name, const char *method, const void *body,
+        const ProtobufCMessageDescriptor *reply_type, void **reply)
+{
+    char error [600];
+    Status status = http_call (request, name, method, body, reply_type, reply, error, sizeof error);
+    if (status != STATUS__OK)
+        s_call_failed (request, status, method, error);
+    return status == STATUS__OK;
+}
+
+//  The start of every page: its frame, and the filter form when it has
+//  one (action), which keeps keep_name=keep_value beside the filters.
+static html_t *
+s_page_open (http_request_t *request, const char *title, const char *current, const char *action,
+             const char *keep_name, const char *keep_value)
+{
+    http_page_begin (request, title, current);
+    if (action)
+        s_filter_form (request, action, keep_name, keep_value);
+    return request->body;
+}
+
+//  The start of every CSV: its type, file name, and the header line.
+static html_t *
+s_csv_open (http_request_t *request, const char *name, const char *header)
+{
+    s_csv_begin (request, name);
+    html_printf (request->body, "%s", header);
+    return request->body;
+}
+
+static bool
+s_kpi (http_request_t *request, const char *method, const char *group_by, KpiReply **reply)
 {
     KpiRequest body = KPI_REQUEST__INIT;
     MetricsFilters filters;
@@ -184,7 +196,7 @@ s_kpi (http_request_t *request, const char *method, const char *group_by, KpiRep
         body.group_by = groups;
         body.n_group_by = 1;
     }
-    return http_call (request, "metrics", method, &body, &kpi_reply__descriptor, (void **) reply, error, size);
+    return s_call (request, "metrics", method, &body, &kpi_reply__descriptor, (void **) reply);
 }
 
 //  --------------------------------------------------------------------------
@@ -269,15 +281,10 @@ pages_overview (http_request_t *request)
 {
     char error [600];
     KpiReply *current = NULL, *previous = NULL;
-    Status status = s_kpi (request, "metrics.Kpi", NULL, &current, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", NULL, &current))
         return;
-    }
     bool have_previous = s_previous (request, current, &previous, error, sizeof error) == STATUS__OK;
-    http_page_begin (request, "Overview", "/");
-    html_t *out = request->body;
-    s_filter_form (request, "/", NULL, NULL);
+    html_t *out = s_page_open (request, "Overview", "/", "/", NULL, NULL);
     html_printf (out, "<p class=\"period\">Flows <span id=\"from\">%s</span> to <span id=\"to\">%s</span>; "
                  "balances as of <span id=\"as-of\">%s</span>; days in A/R over %u days.",
                  current->from, current->to, current->as_of, current->window_days);
@@ -287,7 +294,7 @@ pages_overview (http_request_t *request)
     for (size_t i = 0; i < current->overall->n_values; i++) {
         const KpiValue *value = current->overall->values [i];
         char text [64], json [64];
-        s_value_text (value, text, sizeof text);
+        kpitext_value (value, text, sizeof text);
         s_value_json (value, json, sizeof json);
         html_printf (out, "<div class=\"tile\" data-kpi=\"");
         html_text (out, value->name);
@@ -305,7 +312,7 @@ pages_overview (http_request_t *request)
         html_printf (out, "</div>");
         const KpiValue *before = have_previous? s_find (previous->overall, value->name): NULL;
         if (before) {
-            s_value_text (before, text, sizeof text);
+            kpitext_value (before, text, sizeof text);
             html_printf (out, "<div class=\"prev\">previous: ");
             html_text (out, text);
             html_printf (out, "</div>");
@@ -325,16 +332,10 @@ pages_overview (http_request_t *request)
 void
 pages_overview_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", NULL, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", NULL, &reply))
         return;
-    }
-    s_csv_begin (request, "overview");
-    html_t *out = request->body;
-    html_printf (out, "kpi,unit,value,numerator,denominator,from,to,as_of\r\n");
+    html_t *out = s_csv_open (request, "overview", "kpi,unit,value,numerator,denominator,from,to,as_of\r\n");
     for (size_t i = 0; i < reply->overall->n_values; i++) {
         const KpiValue *value = reply->overall->values [i];
         char json [64];
@@ -354,16 +355,10 @@ pages_overview_csv (http_request_t *request)
 void
 pages_aging (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Aging", error);
+    if (!s_kpi (request, "metrics.Aging", "payer_id", &reply))
         return;
-    }
-    http_page_begin (request, "A/R aging", "/aging");
-    html_t *out = request->body;
-    s_filter_form (request, "/aging", NULL, NULL);
+    html_t *out = s_page_open (request, "A/R aging", "/aging", "/aging", NULL, NULL);
     html_printf (out, "<p>A/R by days from date of service, as of %s, by payer. "
                  "Select a bar for the claims behind it.</p>\n", reply->as_of);
     size_t count = reply->n_groups;
@@ -437,16 +432,10 @@ pages_aging (http_request_t *request)
 void
 pages_aging_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Aging", error);
+    if (!s_kpi (request, "metrics.Aging", "payer_id", &reply))
         return;
-    }
-    s_csv_begin (request, "aging");
-    html_t *out = request->body;
-    html_printf (out, "payer_id,as_of");
+    html_t *out = s_csv_open (request, "aging", "payer_id,as_of");
     for (size_t b = 0; b < BUCKET_COUNT; b++)
         html_printf (out, ",%s_cents", s_buckets [b]);
     html_printf (out, ",total_cents\r\n");
@@ -468,8 +457,8 @@ pages_aging_csv (http_request_t *request)
 //  --------------------------------------------------------------------------
 //  Drill-down: the claims behind a figure, paged
 
-static Status
-s_drill (http_request_t *request, DrillReply **reply, char *error, size_t size)
+static bool
+s_drill (http_request_t *request, DrillReply **reply)
 {
     DrillRequest body = DRILL_REQUEST__INIT;
     MetricsFilters filters;
@@ -482,25 +471,19 @@ s_drill (http_request_t *request, DrillReply **reply, char *error, size_t size)
     body.limit = DRILL_PAGE_ROWS;
     body.filters = &filters;
     body.period = &period;
-    return http_call (request, "metrics", "metrics.Drill", &body, &drill_reply__descriptor, (void **) reply, error, size);
+    return s_call (request, "metrics", "metrics.Drill", &body, &drill_reply__descriptor, (void **) reply);
 }
 
 void
 pages_drill (http_request_t *request)
 {
-    char error [600];
     DrillReply *reply;
-    Status status = s_drill (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Drill", error);
+    if (!s_drill (request, &reply))
         return;
-    }
     const char *kpi = http_query (request, "kpi");
     char title [128];
     snprintf (title, sizeof title, "Claims behind %s", reply->kpi);
-    http_page_begin (request, title, NULL);
-    html_t *out = request->body;
-    s_filter_form (request, "/drill", "kpi", kpi);
+    html_t *out = s_page_open (request, title, NULL, "/drill", "kpi", kpi);
     static const char *const columns [] = {
         "pcn", "date", "counted", "payer", "location", "service line", "queue", "team",
         "date of service", "status", "charge", "paid", "A/R", NULL
@@ -562,16 +545,10 @@ pages_drill (http_request_t *request)
 void
 pages_drill_csv (http_request_t *request)
 {
-    char error [600];
     DrillReply *reply;
-    Status status = s_drill (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Drill", error);
+    if (!s_drill (request, &reply))
         return;
-    }
-    s_csv_begin (request, "claims");
-    html_t *out = request->body;
-    html_printf (out, "pcn,date,counted,payer_id,location,service_line,queue,owner_team,date_of_service,status,"
+    html_t *out = s_csv_open (request, "claims", "pcn,date,counted,payer_id,location,service_line,queue,owner_team,date_of_service,status,"
                  "charge_cents,paid_cents,ar_insurance_cents,ar_patient_cents\r\n");
     for (size_t i = 0; i < reply->n_rows; i++) {
         const DrillRow *row = reply->rows [i];
@@ -594,8 +571,8 @@ pages_drill_csv (http_request_t *request)
 //  --------------------------------------------------------------------------
 //  Scorecard: the headline KPIs, one row per owner team
 
-static Status
-s_scorecard (http_request_t *request, KpiReply **reply, char *error, size_t size)
+static bool
+s_scorecard (http_request_t *request, KpiReply **reply)
 {
     ScorecardRequest body = SCORECARD_REQUEST__INIT;
     MetricsFilters filters;
@@ -603,23 +580,16 @@ s_scorecard (http_request_t *request, KpiReply **reply, char *error, size_t size
     filters_request (&request->filters, &filters, &period);
     body.filters = &filters;
     body.period = &period;
-    return http_call (request, "metrics", "metrics.Scorecard", &body, &kpi_reply__descriptor, (void **) reply,
-                      error, size);
+    return s_call (request, "metrics", "metrics.Scorecard", &body, &kpi_reply__descriptor, (void **) reply);
 }
 
 void
 pages_scorecard (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_scorecard (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Scorecard", error);
+    if (!s_scorecard (request, &reply))
         return;
-    }
-    http_page_begin (request, "Scorecard", "/scorecard");
-    html_t *out = request->body;
-    s_filter_form (request, "/scorecard", NULL, NULL);
+    html_t *out = s_page_open (request, "Scorecard", "/scorecard", "/scorecard", NULL, NULL);
     html_printf (out, "<p>Flows %s to %s, balances as of %s, one row per owner team (internal and vendor side by side).</p>\n"
                  "<table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
     for (const char *const *name = s_headline; *name; name++)
@@ -633,7 +603,7 @@ pages_scorecard (http_request_t *request)
             const KpiValue *value = s_find (reply->groups [g], *name);
             char text [64] = "-", json [64] = "null";
             if (value) {
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
                 s_value_json (value, json, sizeof json);
             }
             html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
@@ -653,16 +623,10 @@ pages_scorecard (http_request_t *request)
 void
 pages_scorecard_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_scorecard (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Scorecard", error);
+    if (!s_scorecard (request, &reply))
         return;
-    }
-    s_csv_begin (request, "scorecard");
-    html_t *out = request->body;
-    html_printf (out, "team");
+    html_t *out = s_csv_open (request, "scorecard", "team");
     for (const char *const *name = s_headline; *name; name++)
         html_printf (out, ",%s", *name);
     html_printf (out, "\r\n");
@@ -710,16 +674,10 @@ s_reason (const KpiSet *set, const char *code)
 void
 pages_denials (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", "payer_id", &reply))
         return;
-    }
-    http_page_begin (request, "Denials", "/denials");
-    html_t *out = request->body;
-    s_filter_form (request, "/denials", NULL, NULL);
+    html_t *out = s_page_open (request, "Denials", "/denials", "/denials", NULL, NULL);
     html_printf (out, "<p>Denials adjudicated %s to %s by root-cause category, by payer (dollars denied). "
                  "Select a bar for the denied claims behind it.</p>\n", reply->from, reply->to);
     zlistx_t *names = s_categories (reply);
@@ -784,16 +742,10 @@ pages_denials (http_request_t *request)
 void
 pages_denials_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", "payer_id", &reply))
         return;
-    }
-    s_csv_begin (request, "denials");
-    html_t *out = request->body;
-    html_printf (out, "payer_id,category,claims,cents,from,to\r\n");
+    html_t *out = s_csv_open (request, "denials", "payer_id,category,claims,cents,from,to\r\n");
     for (size_t g = 0; g < reply->n_groups; g++)
         for (size_t d = 0; d < reply->groups [g]->n_denials; d++) {
             const ReasonCount *reason = reply->groups [g]->denials [d];
@@ -823,33 +775,26 @@ s_group (const KpiReply *reply, const char *key)
     return NULL;
 }
 
-static Status
-s_queues (http_request_t *request, QueueList **queues, KpiReply **figures, char *error, size_t size)
+static bool
+s_queues (http_request_t *request, QueueList **queues, KpiReply **figures)
 {
     *figures = NULL;
-    Status status = http_call (request, "intake", "queue.List", NULL, &queue_list__descriptor,
-                               (void **) queues, error, size);
-    if (status == STATUS__OK)
-        status = s_kpi (request, "metrics.Kpi", "queue", figures, error, size);
-    if (status != STATUS__OK)
-        codec_free (*queues);
-    return status;
+    if (!s_call (request, "intake", "queue.List", NULL, &queue_list__descriptor, (void **) queues))
+        return false;
+    if (s_kpi (request, "metrics.Kpi", "queue", figures))
+        return true;
+    codec_free (*queues);
+    return false;
 }
 
 void
 pages_queues (http_request_t *request)
 {
-    char error [600];
     QueueList *queues;
     KpiReply *figures;
-    Status status = s_queues (request, &queues, &figures, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+    if (!s_queues (request, &queues, &figures))
         return;
-    }
-    http_page_begin (request, "Queues & gates", "/queues");
-    html_t *out = request->body;
-    s_filter_form (request, "/queues", NULL, NULL);
+    html_t *out = s_page_open (request, "Queues & gates", "/queues", "/queues", NULL, NULL);
     html_printf (out, "<p>Each work queue's rollout phase (internal → pilot → vendor) and teams, with its figures "
                  "for %s to %s. A queue's name opens the Overview for that queue.</p>\n"
                  "<table id=\"queues\"><thead><tr><th scope=\"col\">queue</th><th scope=\"col\">name</th>"
@@ -883,7 +828,7 @@ pages_queues (http_request_t *request)
             const KpiValue *value = set? s_find (set, *name): NULL;
             char text [64] = "-", json [64] = "null";
             if (value) {
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
                 s_value_json (value, json, sizeof json);
             }
             html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
@@ -905,17 +850,11 @@ pages_queues (http_request_t *request)
 void
 pages_queues_csv (http_request_t *request)
 {
-    char error [600];
     QueueList *queues;
     KpiReply *figures;
-    Status status = s_queues (request, &queues, &figures, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+    if (!s_queues (request, &queues, &figures))
         return;
-    }
-    s_csv_begin (request, "queues");
-    html_t *out = request->body;
-    html_printf (out, "queue,name,phase,owner_team,vendor_team");
+    html_t *out = s_csv_open (request, "queues", "queue,name,phase,owner_team,vendor_team");
     for (const char *const *name = s_queue_kpis; *name; name++)
         html_printf (out, ",%s", *name);
     html_printf (out, "\r\n");

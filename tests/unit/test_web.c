@@ -11,6 +11,7 @@
 #include "svg.h"
 #include "web.pb-c.h"
 #include "codec.h"
+#include "kpitext.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -641,6 +642,47 @@ START_TEST (test_svg_bars_legend_wraps)
 }
 END_TEST
 
+//  One statement of a figure's text and JSON for rcmqctl and the pages
+//  (common/kpitext): each unit, the sign of money, and "not available".
+START_TEST (test_kpitext_units)
+{
+    static const struct {
+        const char *unit;
+        bool available;
+        double value;
+        int64_t amount;
+        const char *text;
+        const char *json;
+    } cases [] = {
+        { "ratio", true,  0.12345, 0,        "12.35%",      "0.12345" },
+        { "days",  true,  41.25,   0,        "41.2",        "41.25" },
+        { "cents", true,  0,       -5,       "-$0.05",      "-5" },
+        { "cents", true,  0,       123456,   "$1234.56",    "123456" },
+        { "count", true,  0,       42,       "42",          "42" },
+        { "ratio", false, 0,       0,        "n/a",         "null" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        KpiValue value = KPI_VALUE__INIT;
+        value.name = "k";
+        value.unit = (char *) cases [i].unit;
+        value.available = cases [i].available;
+        value.value = cases [i].value;
+        value.amount = cases [i].amount;
+        char text [64];
+        kpitext_value (&value, text, sizeof text);
+        ck_assert_str_eq (text, cases [i].text);
+        json_t *json = kpitext_json (&value);
+        char *dumped = json_dumps (json, JSON_ENCODE_ANY | JSON_REAL_PRECISION (10));
+        ck_assert_str_eq (dumped, cases [i].json);
+        free (dumped);
+        json_decref (json);
+    }
+    char cents [32];
+    kpitext_cents (cents, sizeof cents, INT64_MIN);
+    ck_assert_str_eq (cents, "-92233720368547758.08");
+}
+END_TEST
+
 Suite *
 web_suite (void)
 {
@@ -661,6 +703,7 @@ web_suite (void)
     tcase_add_test (pages, test_svg_sparkline_edges);
     tcase_add_test (pages, test_svg_bars_edges);
     tcase_add_test (pages, test_svg_bars_legend_wraps);
+    tcase_add_test (pages, test_kpitext_units);
     suite_add_tcase (suite, pages);
     return suite;
 }
