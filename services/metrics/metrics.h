@@ -39,7 +39,8 @@
 //  The tables metrics owns (besides the skeleton's outbox, offsets, meta).
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
-                       "ar_week_total", "reasons", "drill"
+                       "ar_week_total", "reasons", "drill", \
+                       "names", "claim_providers"
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);

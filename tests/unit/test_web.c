@@ -583,9 +583,9 @@ START_TEST (test_svg_bars_edges)
     //  mark stays inside the picture; labels and links are escaped.
     int64_t values [] = { 1000, 500, -300, 0, 0, 0 };
     svg_bar_t bars [] = {
-        { "P<1>", "/drill?kpi=ar_cents&payer=P1", values },
-        { "P2", NULL, values + 2 },
-        { "zero", NULL, values + 4 },
+        { "P<1>", "/drill?kpi=ar_cents&payer=P1", values, "ACME <HP>" },
+        { "P2", NULL, values + 2, NULL },
+        { "zero", NULL, values + 4, "" },
     };
     out = html_new ();
     svg_stacked_bars (out, bars, 3, series, 2, 400, 200, "aging");
@@ -597,6 +597,11 @@ START_TEST (test_svg_bars_edges)
     ck_assert_ptr_null (strstr (svg, "P<1>"));
     ck_assert_uint_eq (s_count (svg, "<a class=\"bar\""), 1);
     ck_assert_ptr_nonnull (strstr (svg, "P2 a: $-3.00"));
+    //  A payer's name beside its id, escaped, under the bar and in its
+    //  marks' titles; a bar without a name has no name line.
+    ck_assert_ptr_nonnull (strstr (svg, "P&lt;1&gt; ACME &lt;HP&gt; a: $10.00"));
+    ck_assert_ptr_nonnull (strstr (svg, "font-size=\"9\">ACME &lt;HP&gt;</text>"));
+    ck_assert_uint_eq (s_count (svg, "class=\"name\""), 1);
     //  The zero line sits below the positive stack and above the negative bar.
     const char *line = strstr (svg, "<line ");
     ck_assert_ptr_nonnull (line);
@@ -620,7 +625,7 @@ START_TEST (test_svg_bars_legend_wraps)
     //  wraps into rows inside the picture, and no two series share a colour.
     static const char *const series [] = { "a", "b", "c", "d", "e", "f", "g", "h", "timely_filing" };
     int64_t values [9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-    svg_bar_t bar = { "P1", NULL, values };
+    svg_bar_t bar = { "P1", NULL, values, NULL };
     html_t *out = html_new ();
     svg_stacked_bars (out, &bar, 1, series, 9, 400, 200, "nine");
     const char *svg = html_data (out);
