@@ -999,7 +999,8 @@ s_work_count (s_work_t *work, const WorkItem *item, const char *user)
     s_work_row_t key;
     snprintf (key.queue, sizeof key.queue, "%s", item->queue);
     snprintf (key.team, sizeof key.team, "%s", item->team);
-    s_work_row_t *row = (s_work_row_t *) zlistx_find (work->rows, &key);
+    void *handle = zlistx_find (work->rows, &key);
+    s_work_row_t *row = handle? (s_work_row_t *) zlistx_handle_item (handle): NULL;
     if (!row) {
         row = (s_work_row_t *) zmalloc (sizeof *row);
         *row = key;
@@ -1310,8 +1311,23 @@ pages_queue (http_request_t *request)
     QueueId body = QUEUE_ID__INIT;
     body.id = (char *) id;
     Queue *queue;
-    if (!s_call (request, "intake", "queue.Show", &body, &queue__descriptor, (void **) &queue))
+    char error [600];
+    Status status = http_call (request, "intake", "queue.Show", &body, &queue__descriptor, (void **) &queue,
+                               error, sizeof error);
+    //  A queue outside a vendor's scope reads as absent (common/server.c:
+    //  the caller learns nothing of others' queues), so NOT_FOUND is a
+    //  refusal here, 403, whether the queue exists or not; intake's access
+    //  record of the request names it either way.
+    if (status == STATUS__NOT_FOUND) {
+        char text [700];
+        snprintf (text, sizeof text, "queue.Show: %s (a queue your team does not work reads as absent)", error);
+        http_error (request, MHD_HTTP_FORBIDDEN, text);
         return;
+    }
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.Show", error);
+        return;
+    }
     char title [128];
     snprintf (title, sizeof title, "Queue %s", queue->id);
     html_t *out = s_page_open (request, title, NULL, NULL, NULL, NULL);
