@@ -242,6 +242,10 @@ def main():
 
         # Work: open, overdue and escalated items by queue and team, and the
         # user's own, = rcmqctl work list's items (every page) counted here.
+        # Two open items handed to the leader (by admin), so "my items" has some.
+        open_ids = [i["id"] for i in work_items(args) if i["state"] not in ("done", "cancelled")]
+        for item in open_ids[:2]:
+            ctl(args, "work", "assign", item, "leader", "--note", "browser test: my items")
         items = work_items(args)
         want = {}
         for item in items:
@@ -263,7 +267,8 @@ def main():
         mine = [i["id"] for i in ctl_json(args, "work", "mine", "--limit", "1000")["items"]
                 if i["state"] not in ("done", "cancelled")]
         page_mine = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#mine tbody th")]
-        check(page_mine == mine, "my items are rcmqctl work mine's open items, most urgent first (%d)" % len(mine),
+        check(len(mine) == min(2, len(open_ids)) and page_mine == mine,
+              "my items are rcmqctl work mine's open items, most urgent first (%d)" % len(mine),
               "page %r, rcmqctl %r" % (page_mine, mine))
         shot(driver, args, "work")
 
