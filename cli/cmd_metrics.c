@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "pbjson.h"
 #include "metrics.pb-c.h"
+#include "kpitext.h"
 
 //  The filters, in MetricsFilters' field order, and their options.
 static const struct {
@@ -82,47 +83,12 @@ s_read_period (ctl_args_t *args, MetricsPeriod *period)
 //  --------------------------------------------------------------------------
 //  Figures as text and JSON
 
-static void
-s_cents_text (int64_t cents, char *buf, size_t size)
-{
-    uint64_t magnitude = cents < 0? (uint64_t) -cents: (uint64_t) cents;
-    snprintf (buf, size, "%s%" PRIu64 ".%02" PRIu64, cents < 0? "-": "", magnitude / 100, magnitude % 100);
-}
-
-static void
-s_value_text (const KpiValue *value, char *buf, size_t size)
-{
-    if (!value->available)
-        snprintf (buf, size, "n/a");
-    else
-    if (streq (value->unit, "ratio"))
-        snprintf (buf, size, "%.2f%%", value->value * 100);
-    else
-    if (streq (value->unit, "days") || streq (value->unit, "hours"))
-        snprintf (buf, size, "%.1f", value->value);
-    else
-    if (streq (value->unit, "cents")) {
-        //  Dollars, marked as such: the KPI's name says cents (its JSON
-        //  value is cents), this text is for people.
-        char dollars [32];
-        s_cents_text (value->amount, dollars, sizeof dollars);
-        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
-    }
-    else
-        snprintf (buf, size, "%" PRId64, value->amount);
-}
-
 //  A figure's JSON: null when its denominator is empty, cents and counts
 //  as exact integers, rates and days as reals (a pbjson render function).
 static json_t *
 s_value_json (const ProtobufCMessage *message)
 {
-    const KpiValue *value = (const KpiValue *) message;
-    if (!value || !value->available)
-        return json_null ();
-    if (streq (value->unit, "cents") || streq (value->unit, "count"))
-        return json_integer ((json_int_t) value->amount);
-    return json_real (value->value);
+    return kpitext_json ((const KpiValue *) message);
 }
 
 static const KpiValue *
@@ -153,16 +119,21 @@ static const pbjson_view_t s_rejection_view = { &reason_count__descriptor, (cons
 #define SET_NO_REASONS \
     { "denials", .how = PBJSON_OMIT }, { "rejections", .how = PBJSON_OMIT }
 
+//  The names beside a group's key are set by s_group_names, only when the
+//  groups are by payer or location.
+#define SET_NO_NAMES \
+    { "payer_name", .how = PBJSON_OMIT }, { "location_name", .how = PBJSON_OMIT }
+
 static const pbjson_view_t s_overall_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
-    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_REASONS, { NULL } } };
+    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_REASONS, SET_NO_NAMES, { NULL } } };
 static const pbjson_view_t s_overall_aging_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
-    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_NO_REASONS, { NULL } } };
+    { "key", .how = PBJSON_OMIT }, SET_FIGURES, SET_NO_REASONS, SET_NO_NAMES, { NULL } } };
 static const pbjson_view_t s_group_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
-    SET_FIGURES, SET_REASONS, { NULL } } };
+    SET_FIGURES, SET_REASONS, SET_NO_NAMES, { NULL } } };
 static const pbjson_view_t s_group_aging_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
-    SET_FIGURES, SET_NO_REASONS, { NULL } } };
+    SET_FIGURES, SET_NO_REASONS, SET_NO_NAMES, { NULL } } };
 static const pbjson_view_t s_team_view = { &kpi_set__descriptor, (const pbjson_rule_t []) {
-    { "key", .as = "team" }, SET_FIGURES, SET_REASONS, { NULL } } };
+    { "key", .as = "team" }, SET_FIGURES, SET_REASONS, SET_NO_NAMES, { NULL } } };
 
 //  A KpiReply: the overall set's figures at the top, with the period, and
 //  the groups (when there are any) under "groups" ("teams" for scorecard).
@@ -207,6 +178,49 @@ static const pbjson_view_t s_point_view = { &trend_point__descriptor, (const pbj
 static const pbjson_view_t s_trend_view = { &trend_reply__descriptor, (const pbjson_rule_t []) {
     { "points", .view = &s_point_view }, { NULL } } };
 
+//  The dimensions whose names metrics gives beside a group's key, under
+//  their JSON names (--by takes a dimension's name or its short alias).
+static const struct {
+    const char *dim;
+    const char *alias;
+    const char *json;
+    size_t offset;
+} s_named [] = {
+    { "payer_id", "payer",    "payer_name",    offsetof (KpiSet, payer_name) },
+    { "location", "location", "location_name", offsetof (KpiSet, location_name) },
+};
+#define NAMED_COUNT (sizeof s_named / sizeof s_named [0])
+
+//  Whether the groups are by s_named [n]'s dimension.
+static bool
+s_grouped_by (const KpiReply *reply, size_t n)
+{
+    for (size_t g = 0; g < reply->n_group_by; g++) {
+        char spelled [64];
+        snprintf (spelled, sizeof spelled, "%s", reply->group_by [g]);
+        for (char *c = spelled; *c; c++)
+            if (*c == '-')
+                *c = '_';
+        if (streq (spelled, s_named [n].dim) || streq (spelled, s_named [n].alias))
+            return true;
+    }
+    return false;
+}
+
+//  payer_name / location_name on each group of a rendered reply, when the
+//  groups are by payer / location ("" when no 837P named the id).
+static json_t *
+s_group_names (json_t *root, const KpiReply *reply, const char *groups_key)
+{
+    json_t *groups = json_object_get (root, groups_key);
+    for (size_t n = 0; n < NAMED_COUNT; n++)
+        for (size_t g = 0; s_grouped_by (reply, n) && g < reply->n_groups && g < json_array_size (groups); g++) {
+            const char *name = *(char *const *) ((const char *) reply->groups [g] + s_named [n].offset);
+            json_object_set_new (json_array_get (groups, g), s_named [n].json, json_string (name? name: ""));
+        }
+    return root;
+}
+
 //  A wide table: one row per group, the given KPIs as columns.
 static void
 s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const char *const *names)
@@ -219,6 +233,10 @@ s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const ch
     char titles [16][64];
     size_t count = 0;
     columns [count++] = (output_column_t) { key_title, OUTPUT_TEXT };
+    bool named [NAMED_COUNT];
+    for (size_t n = 0; n < NAMED_COUNT; n++)
+        if ((named [n] = s_grouped_by (reply, n)))
+            columns [count++] = (output_column_t) { s_named [n].json, OUTPUT_TEXT };
     for (const char *const *name = names; *name && count < 15; name++) {
         size_t length = strlen (*name);
         bool cents = length > 6 && streq (*name + length - 6, "_cents");
@@ -231,11 +249,14 @@ s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const ch
     for (size_t g = 0; g < reply->n_groups; g++) {
         output_table_row (table);
         output_table_cell (table, *reply->groups [g]->key? reply->groups [g]->key: "(none)");
+        for (size_t n = 0; n < NAMED_COUNT; n++)
+            if (named [n])
+                output_table_cell (table, *(char *const *) ((const char *) reply->groups [g] + s_named [n].offset));
         for (const char *const *name = names; *name; name++) {
             char text [64] = "-";
             const KpiValue *value = s_find (reply->groups [g], *name);
             if (value)
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
             output_table_cell (table, text);
         }
     }
@@ -252,7 +273,7 @@ s_print_reasons (ctl_t *ctl, const char *title, ReasonCount **reasons, size_t co
     output_table_t *table = output_table_new (columns);
     for (size_t i = 0; i < count; i++) {
         char cents [32];
-        s_cents_text (reasons [i]->cents, cents, sizeof cents);
+        kpitext_cents (cents, sizeof cents, reasons [i]->cents);
         output_table_row (table);
         output_table_cell (table, reasons [i]->code);
         output_table_cellf (table, "%" PRId64, reasons [i]->count);
@@ -273,11 +294,11 @@ s_print_aging (ctl_t *ctl, const KpiSet *set)
         char text [32];
         output_table_row (table);
         output_table_cell (table, set->aging [i]->name);
-        s_cents_text (set->aging [i]->insurance_cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->insurance_cents);
         output_table_cell (table, text);
-        s_cents_text (set->aging [i]->patient_cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->patient_cents);
         output_table_cell (table, text);
-        s_cents_text (set->aging [i]->cents, text, sizeof text);
+        kpitext_cents (text, sizeof text, set->aging [i]->cents);
         output_table_cell (table, text);
     }
     output_table_print (table, ctl_format (ctl), stdout);
@@ -294,7 +315,7 @@ s_print_tall (ctl_t *ctl, const KpiSet *set)
     for (size_t i = 0; i < set->n_values; i++) {
         const KpiValue *value = set->values [i];
         char text [64];
-        s_value_text (value, text, sizeof text);
+        kpitext_value (value, text, sizeof text);
         bool rate = streq (value->unit, "ratio") || streq (value->unit, "days") || streq (value->unit, "hours");
         output_table_row (table);
         output_table_cell (table, value->name);
@@ -333,8 +354,9 @@ s_kpi_or_aging (ctl_t *ctl, ctl_args_t *args, const char *method)
     if (rc == CTL_OK) {
         bool grouped = request.n_group_by > 0;
         if (ctl_format (ctl) == OUTPUT_JSON)
-            output_json (pbjson_render (&reply->base, aging? (grouped? &s_aging_by_view: &s_aging_view)
-                                                           : (grouped? &s_kpi_by_view: &s_kpi_view)), stdout);
+            output_json (s_group_names (pbjson_render (&reply->base, aging? (grouped? &s_aging_by_view: &s_aging_view)
+                                                                          : (grouped? &s_kpi_by_view: &s_kpi_view)),
+                                        reply, "groups"), stdout);
         else
         if (grouped) {
             static const char *const aging_columns [] = { "ar_cents", "pct_ar_over_90", "days_in_ar", NULL };
@@ -424,7 +446,7 @@ s_trend (ctl_t *ctl, ctl_args_t *args)
         output_table_t *table = output_table_new (columns);
         for (size_t i = 0; i < reply->n_points; i++) {
             char text [64];
-            s_value_text (reply->points [i]->value, text, sizeof text);
+            kpitext_value (reply->points [i]->value, text, sizeof text);
             output_table_row (table);
             output_table_cell (table, reply->points [i]->from);
             output_table_cell (table, reply->points [i]->to);
@@ -482,11 +504,11 @@ s_drill (ctl_t *ctl, ctl_args_t *args)
             output_table_cell (table, row->dims? row->dims->owner_team: "");
             output_table_cell (table, row->date_of_service);
             output_table_cell (table, row->status);
-            s_cents_text (row->charge_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->charge_cents);
             output_table_cell (table, text);
-            s_cents_text (row->paid_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->paid_cents);
             output_table_cell (table, text);
-            s_cents_text (row->ar_insurance_cents + row->ar_patient_cents, text, sizeof text);
+            kpitext_cents (text, sizeof text, row->ar_insurance_cents + row->ar_patient_cents);
             output_table_cell (table, text);
         }
         output_table_print (table, ctl_format (ctl), stdout);

@@ -529,6 +529,10 @@ s_apply_claim (PreparedClaim *prepared, void *arg)
     dims.payer_group = prepared->dims->payer_group;
     dims.location = prepared->dims->location;
     dims.service_line = prepared->dims->service_line;
+    dims.payer_name = prepared->dims->payer_name;
+    dims.location_name = prepared->dims->location_name;
+    dims.provider_id = prepared->dims->provider_id;
+    dims.provider_name = prepared->dims->provider_name;
     queues_route (intake->queues, &dims);
 
     //  What denials learned of this payer and procedure: warnings only.
@@ -682,6 +686,12 @@ s_prepare_claim (Claim *claim, void *arg)
     dims.payer_group = (char *) dimensions_payer_group (claim);
     dims.location = (char *) dimensions_location (claim);
     dims.service_line = (char *) dimensions_service_line (claim);
+    char provider_name [160];
+    dimensions_provider_name (claim, provider_name, sizeof provider_name);
+    dims.payer_name = claim->payer && claim->payer->name? claim->payer->name: "";
+    dims.location_name = (char *) dimensions_location_name (claim);
+    dims.provider_id = (char *) dimensions_provider_id (claim);
+    dims.provider_name = provider_name;
 
     PreparedClaim prepared = PREPARED_CLAIM__INIT;
     prepared.head = &head;

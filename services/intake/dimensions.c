@@ -1,6 +1,7 @@
 /*  dimensions: see dimensions.h. Both mappings are tables. */
 #include "dimensions.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -61,6 +62,44 @@ dimensions_location (const Claim *claim)
     if (claim->billing_provider && claim->billing_provider->npi && *claim->billing_provider->npi)
         return claim->billing_provider->npi;
     return "unknown";
+}
+
+const char *
+dimensions_location_name (const Claim *claim)
+{
+    //  The name of whichever provider dimensions_location took the NPI of.
+    if (claim->service_facility && claim->service_facility->npi && *claim->service_facility->npi)
+        return claim->service_facility->name? claim->service_facility->name: "";
+    if (claim->billing_provider && claim->billing_provider->npi && *claim->billing_provider->npi)
+        return claim->billing_provider->name? claim->billing_provider->name: "";
+    return "";
+}
+
+//  X12 says the billing provider rendered the care when 2310B is absent.
+static const Provider *
+s_rendering (const Claim *claim)
+{
+    if (claim->rendering_provider && claim->rendering_provider->npi && *claim->rendering_provider->npi)
+        return claim->rendering_provider;
+    if (claim->billing_provider && claim->billing_provider->npi && *claim->billing_provider->npi)
+        return claim->billing_provider;
+    return NULL;
+}
+
+const char *
+dimensions_provider_id (const Claim *claim)
+{
+    const Provider *provider = s_rendering (claim);
+    return provider? provider->npi: "";
+}
+
+void
+dimensions_provider_name (const Claim *claim, char *buf, size_t size)
+{
+    const Provider *provider = s_rendering (claim);
+    const char *last = provider && provider->name? provider->name: "";
+    const char *first = provider && provider->first_name? provider->first_name: "";
+    snprintf (buf, size, "%s%s%s", last, *last && *first? ", ": "", first);
 }
 
 const char *

@@ -27,6 +27,7 @@
 #include "aggregates.h"
 #include "work_facts.h"
 #include "dims.h"
+#include "names.h"
 #include "log.h"
 
 #include <czmq.h>
@@ -523,6 +524,8 @@ s_received (s_apply_t *self, const char *pcn, const ClaimDimensions *dims, int64
 {
     self->day = metrics_day_from_ms (received_ms? received_ms: self->event->time_ms);
     int rc = dims_intern (self->store, self->txn, dims, &self->dims);
+    if (rc == 0)
+        rc = names_note (self->store, self->txn, pcn, dims);
     if (rc)
         return rc;
     self->flows [AGG_DAY_received] = 1;

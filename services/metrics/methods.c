@@ -18,6 +18,7 @@
 #include "facts.h"
 #include "kpi.h"
 #include "work_kpi.h"
+#include "names.h"
 #include "access.h"
 #include "server.h"
 #include "clock.h"
@@ -60,6 +61,45 @@ s_day_text (s_arena_t *arena, uint32_t day)
     char text [16];
     metrics_day_format (day, text, sizeof text);
     return s_strdup (arena, text);
+}
+
+//  The name of kind's id, in the arena ("" when none is known).
+static char *
+s_name (s_arena_t *arena, server_call_t *call, names_kind_t kind, const char *id)
+{
+    char name [NAMES_MAX];
+    names_get (call->store, call->txn, kind, id, name, sizeof name);
+    return s_strdup (arena, name);
+}
+
+//  A group's payer and location names, when the groups are by them: the
+//  key holds the group's values joined by "|" in group_by order.
+static void
+s_set_names (s_arena_t *arena, server_call_t *call, const kpi_query_t *query, KpiSet *set)
+{
+    static const struct {
+        const char *dim;
+        names_kind_t kind;
+        size_t offset;
+    } s_named [] = {
+        { "payer_id", NAMES_PAYER,    offsetof (KpiSet, payer_name) },
+        { "location", NAMES_LOCATION, offsetof (KpiSet, location_name) },
+    };
+    for (size_t n = 0; n < sizeof s_named / sizeof s_named [0]; n++) {
+        int dim = dims_index (s_named [n].dim);
+        const char *value = set->key;
+        for (size_t g = 0; g < query->group_count && value; g++) {
+            const char *end = strchr (value, '|');
+            size_t length = end? (size_t) (end - value): strlen (value);
+            if (query->group_by [g] == dim) {
+                char id [256];
+                snprintf (id, sizeof id, "%.*s", (int) length, value);
+                *(char **) ((char *) set + s_named [n].offset) = s_name (arena, call, s_named [n].kind, id);
+                break;
+            }
+            value = end? end + 1: NULL;
+        }
+    }
 }
 
 static void
@@ -321,8 +361,10 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
     reply.overall = s_set (&arena, &result->overall, query, only, work, true);
     reply.n_groups = result->group_count;
     reply.groups = (KpiSet **) s_alloc (&arena, (result->group_count + 1) * sizeof (KpiSet *));
-    for (size_t i = 0; i < result->group_count; i++)
+    for (size_t i = 0; i < result->group_count; i++) {
         reply.groups [i] = s_set (&arena, result->groups [i], query, only, work, false);
+        s_set_names (&arena, call, query, reply.groups [i]);
+    }
     server_call_reply (call, &reply);
     s_arena_free (&arena);
     kpi_result_destroy (&result);
@@ -485,6 +527,13 @@ s_drill (server_call_t *call)
         if (where) {
             row->dims = (ClaimDimensions *) s_alloc (&arena, sizeof (ClaimDimensions));
             dims_to_message (where, row->dims);
+            //  Names beside the ids, and the claim's rendering provider.
+            char provider [NAMES_MAX];
+            names_claim_provider (call->store, call->txn, entry->pcn, provider, sizeof provider);
+            row->dims->payer_name = s_name (&arena, call, NAMES_PAYER, row->dims->payer_id);
+            row->dims->location_name = s_name (&arena, call, NAMES_LOCATION, row->dims->location);
+            row->dims->provider_id = s_strdup (&arena, provider);
+            row->dims->provider_name = s_name (&arena, call, NAMES_PROVIDER, provider);
         }
         ClaimFact *fact = facts_get (call->store, call->txn, entry->pcn);
         if (fact) {

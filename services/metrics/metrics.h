@@ -43,7 +43,7 @@
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
                        "ar_week_total", "reasons", "drill", \
-                       METRICS_WORK_TABLES
+                       "names", "claim_providers", METRICS_WORK_TABLES
 //  work_facts.c's (work items; see work_facts.h).
 #define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
                             "work_by_day", "work_queues"

@@ -1,6 +1,8 @@
 /*  html: see html.h. */
 #include "html.h"
 
+#include "kpitext.h"
+
 #include <czmq.h>
 
 struct _html_t {
@@ -127,6 +129,5 @@ html_take (html_t *self, size_t *size)
 void
 html_cents (char *buf, size_t size, int64_t cents)
 {
-    uint64_t magnitude = cents < 0? (uint64_t) -cents: (uint64_t) cents;
-    snprintf (buf, size, "%s%" PRIu64 ".%02" PRIu64, cents < 0? "-": "", magnitude / 100, magnitude % 100);
+    kpitext_cents (buf, size, cents);
 }

@@ -46,9 +46,12 @@ static const struct {
     { "GET",  "/scorecard.csv", false, ROUTE_SESSION, pages_scorecard_csv },
     { "GET",  "/denials",       false, ROUTE_SESSION, pages_denials },
     { "GET",  "/denials.csv",   false, ROUTE_SESSION, pages_denials_csv },
-    { "GET",  "/work",          false, ROUTE_SESSION, pages_pending },
+    { "GET",  "/work",          false, ROUTE_SESSION, pages_work },
+    { "GET",  "/work.csv",      false, ROUTE_SESSION, pages_work_csv },
+    { "GET",  "/audit",         false, ROUTE_SESSION, pages_audit },
     { "GET",  "/queues",        false, ROUTE_SESSION, pages_queues },
     { "GET",  "/queues.csv",    false, ROUTE_SESSION, pages_queues_csv },
+    { "GET",  "/queue",         false, ROUTE_SESSION, pages_queue },
     { "GET",  "/patients",      false, ROUTE_SESSION, pages_pending },
 };
 #define ROUTE_COUNT (sizeof s_routes / sizeof s_routes [0])
@@ -60,10 +63,13 @@ static const struct {
 } s_nav [] = {
     { "/", "Overview" }, { "/aging", "A/R aging" }, { "/denials", "Denials" }, { "/work", "Work" },
     { "/scorecard", "Scorecard" }, { "/queues", "Queues & gates" }, { "/patients", "Patient follow-up" },
+    { "/audit", "Audit" },
 };
 
 //  --------------------------------------------------------------------------
 //  Request helpers
+
+const char *const http_services [HTTP_SERVICE_COUNT] = { "metrics", "intake", "claims", "audit" };
 
 const char *
 http_query (http_request_t *request, const char *name)
@@ -90,10 +96,12 @@ http_call (http_request_t *request, const char *name, const char *method,
 {
     assert (request->signed_in);
     //  The services pages read, each with its client slot.
-    bool metrics = streq (name, "metrics");
-    client_t **client = metrics? &request->metrics: streq (name, "intake")? &request->intake: NULL;
-    bool *down = metrics? &request->metrics_down: &request->intake_down;
-    assert (client);
+    size_t slot = 0;
+    while (slot < HTTP_SERVICE_COUNT && !streq (http_services [slot], name))
+        slot++;
+    assert (slot < HTTP_SERVICE_COUNT);
+    client_t **client = &request->clients [slot];
+    bool *down = &request->down [slot];
     *reply_body = NULL;
     if (*down) {
         snprintf (error, size, "%s did not answer", name);
@@ -499,8 +507,8 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         http_error (&request, MHD_HTTP_BAD_REQUEST, "The form is not one this server takes.");
     else
         s_serve (&request);
-    client_destroy (&request.metrics);
-    client_destroy (&request.intake);
+    for (size_t slot = 0; slot < HTTP_SERVICE_COUNT; slot++)
+        client_destroy (&request.clients [slot]);
     auth_session_clear (&request.session);
 
     size_t size;

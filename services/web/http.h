@@ -33,6 +33,10 @@ struct _web_t {
     int call_timeout_ms;            //  per attempt, one resend (web/call-timeout-ms)
 };
 
+//  The services pages call: metrics, intake, claims (work items), audit.
+#define HTTP_SERVICE_COUNT 4
+extern const char *const http_services [HTTP_SERVICE_COUNT];
+
 typedef struct {
     web_t *web;
     struct MHD_Connection *connection;
@@ -49,14 +53,13 @@ typedef struct {
     char location [1024];
     char cookie [256];
     char disposition [160];
-    //  Clients with the user's key, made on first use, per service
-    client_t *metrics;
-    client_t *intake;
+    //  Clients with the user's key, made on first use, one per service a
+    //  page reads (http_services, in that order).
+    client_t *clients [HTTP_SERVICE_COUNT];
     //  A service that did not answer once in this request is not asked
     //  again in it: a page makes up to ten calls, and each would wait the
     //  whole timeout on the loop's thread.
-    bool metrics_down;
-    bool intake_down;
+    bool down [HTTP_SERVICE_COUNT];
 } http_request_t;
 
 //  A query parameter (NULL when absent) / a form field.
@@ -83,6 +86,7 @@ void        http_page_end (http_request_t *request);
 typedef void (page_fn) (http_request_t *request);
 page_fn pages_overview, pages_overview_csv, pages_aging, pages_aging_csv,
         pages_drill, pages_drill_csv, pages_scorecard, pages_scorecard_csv,
-        pages_denials, pages_denials_csv, pages_queues, pages_queues_csv, pages_pending;
+        pages_denials, pages_denials_csv, pages_queues, pages_queues_csv, pages_pending,
+        pages_work, pages_work_csv, pages_audit, pages_queue;
 
 #endif

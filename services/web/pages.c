@@ -11,7 +11,11 @@
 #include "clock.h"
 
 #include "svg.h"
+#include "kpitext.h"
 #include "intake.pb-c.h"
+#include "work.pb-c.h"
+#include "audit.pb-c.h"
+#include "workstate.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -31,34 +35,11 @@ static const char *const s_bucket_titles [] = { "0–30", "31–60", "61–90", 
 //  --------------------------------------------------------------------------
 //  Figures as text, as rcmqctl prints them
 
-static void
-s_value_text (const KpiValue *value, char *buf, size_t size)
-{
-    if (!value->available)
-        snprintf (buf, size, "n/a");
-    else
-    if (streq (value->unit, "ratio"))
-        snprintf (buf, size, "%.2f%%", value->value * 100);
-    else
-    if (streq (value->unit, "days"))
-        snprintf (buf, size, "%.1f", value->value);
-    else
-    if (streq (value->unit, "cents")) {
-        char dollars [32];
-        html_cents (dollars, sizeof dollars, value->amount);
-        snprintf (buf, size, "%s$%s", *dollars == '-'? "-": "", dollars + (*dollars == '-'));
-    }
-    else
-        snprintf (buf, size, "%" PRId64, value->amount);
-}
-
 //  The figure as rcmqctl --json prints it (null, integer or real).
 static void
 s_value_json (const KpiValue *value, char *buf, size_t size)
 {
-    json_t *json = !value->available? json_null ()
-                 : streq (value->unit, "cents") || streq (value->unit, "count")? json_integer ((json_int_t) value->amount)
-                 : json_real (value->value);
+    json_t *json = kpitext_json (value);
     char *text = json_dumps (json, JSON_ENCODE_ANY);
     snprintf (buf, size, "%s", text? text: "null");
     free (text);
@@ -94,6 +75,17 @@ s_bucket (const KpiSet *set, const char *name)
 
 //  --------------------------------------------------------------------------
 //  Shared parts
+
+//  A payer's or location's name beside its id (nothing when none is known).
+static void
+s_name (html_t *out, const char *name)
+{
+    if (!name || !*name)
+        return;
+    html_printf (out, " <span class=\"name\">");
+    html_text (out, name);
+    html_printf (out, "</span>");
+}
 
 //  A link to path with the page's filters and one more parameter.
 static void
@@ -170,8 +162,42 @@ s_call_failed (http_request_t *request, Status status, const char *method, const
                        : status == STATUS__NOT_FOUND? MHD_HTTP_NOT_FOUND: MHD_HTTP_BAD_GATEWAY, text);
 }
 
-static Status
-s_kpi (http_request_t *request, const char *method, const char *group_by, KpiReply **reply, char *error, size_t size)
+//  A call whose failure fails the page: false when it did not answer OK,
+//  and then the response says why (s_call_failed).
+static bool
+s_call (http_request_t *request, const char *name, const char *method, const void *body,
+        const ProtobufCMessageDescriptor *reply_type, void **reply)
+{
+    char error [600];
+    Status status = http_call (request, name, method, body, reply_type, reply, error, sizeof error);
+    if (status != STATUS__OK)
+        s_call_failed (request, status, method, error);
+    return status == STATUS__OK;
+}
+
+//  The start of every page: its frame, and the filter form when it has
+//  one (action), which keeps keep_name=keep_value beside the filters.
+static html_t *
+s_page_open (http_request_t *request, const char *title, const char *current, const char *action,
+             const char *keep_name, const char *keep_value)
+{
+    http_page_begin (request, title, current);
+    if (action)
+        s_filter_form (request, action, keep_name, keep_value);
+    return request->body;
+}
+
+//  The start of every CSV: its type, file name, and the header line.
+static html_t *
+s_csv_open (http_request_t *request, const char *name, const char *header)
+{
+    s_csv_begin (request, name);
+    html_printf (request->body, "%s", header);
+    return request->body;
+}
+
+static bool
+s_kpi (http_request_t *request, const char *method, const char *group_by, KpiReply **reply)
 {
     KpiRequest body = KPI_REQUEST__INIT;
     MetricsFilters filters;
@@ -184,7 +210,7 @@ s_kpi (http_request_t *request, const char *method, const char *group_by, KpiRep
         body.group_by = groups;
         body.n_group_by = 1;
     }
-    return http_call (request, "metrics", method, &body, &kpi_reply__descriptor, (void **) reply, error, size);
+    return s_call (request, "metrics", method, &body, &kpi_reply__descriptor, (void **) reply);
 }
 
 //  --------------------------------------------------------------------------
@@ -269,15 +295,10 @@ pages_overview (http_request_t *request)
 {
     char error [600];
     KpiReply *current = NULL, *previous = NULL;
-    Status status = s_kpi (request, "metrics.Kpi", NULL, &current, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", NULL, &current))
         return;
-    }
     bool have_previous = s_previous (request, current, &previous, error, sizeof error) == STATUS__OK;
-    http_page_begin (request, "Overview", "/");
-    html_t *out = request->body;
-    s_filter_form (request, "/", NULL, NULL);
+    html_t *out = s_page_open (request, "Overview", "/", "/", NULL, NULL);
     html_printf (out, "<p class=\"period\">Flows <span id=\"from\">%s</span> to <span id=\"to\">%s</span>; "
                  "balances as of <span id=\"as-of\">%s</span>; days in A/R over %u days.",
                  current->from, current->to, current->as_of, current->window_days);
@@ -287,7 +308,7 @@ pages_overview (http_request_t *request)
     for (size_t i = 0; i < current->overall->n_values; i++) {
         const KpiValue *value = current->overall->values [i];
         char text [64], json [64];
-        s_value_text (value, text, sizeof text);
+        kpitext_value (value, text, sizeof text);
         s_value_json (value, json, sizeof json);
         html_printf (out, "<div class=\"tile\" data-kpi=\"");
         html_text (out, value->name);
@@ -305,7 +326,7 @@ pages_overview (http_request_t *request)
         html_printf (out, "</div>");
         const KpiValue *before = have_previous? s_find (previous->overall, value->name): NULL;
         if (before) {
-            s_value_text (before, text, sizeof text);
+            kpitext_value (before, text, sizeof text);
             html_printf (out, "<div class=\"prev\">previous: ");
             html_text (out, text);
             html_printf (out, "</div>");
@@ -325,16 +346,10 @@ pages_overview (http_request_t *request)
 void
 pages_overview_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", NULL, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", NULL, &reply))
         return;
-    }
-    s_csv_begin (request, "overview");
-    html_t *out = request->body;
-    html_printf (out, "kpi,unit,value,numerator,denominator,from,to,as_of\r\n");
+    html_t *out = s_csv_open (request, "overview", "kpi,unit,value,numerator,denominator,from,to,as_of\r\n");
     for (size_t i = 0; i < reply->overall->n_values; i++) {
         const KpiValue *value = reply->overall->values [i];
         char json [64];
@@ -354,16 +369,10 @@ pages_overview_csv (http_request_t *request)
 void
 pages_aging (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Aging", error);
+    if (!s_kpi (request, "metrics.Aging", "payer_id", &reply))
         return;
-    }
-    http_page_begin (request, "A/R aging", "/aging");
-    html_t *out = request->body;
-    s_filter_form (request, "/aging", NULL, NULL);
+    html_t *out = s_page_open (request, "A/R aging", "/aging", "/aging", NULL, NULL);
     html_printf (out, "<p>A/R by days from date of service, as of %s, by payer. "
                  "Select a bar for the claims behind it.</p>\n", reply->as_of);
     size_t count = reply->n_groups;
@@ -392,7 +401,7 @@ pages_aging (http_request_t *request)
         //  A group with no payer id has no drill-down of its own: a payer
         //  filter of "" means every payer.
         bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL,
-                                 values + g * BUCKET_COUNT };
+                                 values + g * BUCKET_COUNT, set->payer_name };
     }
     int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
     svg_stacked_bars (out, bars, count, s_bucket_titles, BUCKET_COUNT, width, 320, "A/R aging by payer");
@@ -412,7 +421,9 @@ pages_aging (http_request_t *request)
             html_printf (out, "\">");
         }
         html_text (out, bars [g].label);
-        html_printf (out, "%s</th>", bars [g].href? "</a>": "");
+        html_printf (out, "%s", bars [g].href? "</a>": "");
+        s_name (out, reply->groups [g]->payer_name);
+        html_printf (out, "</th>");
         for (size_t b = 0; b < BUCKET_COUNT; b++) {
             char cents [32];
             html_cents (cents, sizeof cents, values [g * BUCKET_COUNT + b]);
@@ -437,22 +448,18 @@ pages_aging (http_request_t *request)
 void
 pages_aging_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Aging", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Aging", error);
+    if (!s_kpi (request, "metrics.Aging", "payer_id", &reply))
         return;
-    }
-    s_csv_begin (request, "aging");
-    html_t *out = request->body;
-    html_printf (out, "payer_id,as_of");
+    html_t *out = s_csv_open (request, "aging", "payer_id,payer_name,as_of");
     for (size_t b = 0; b < BUCKET_COUNT; b++)
         html_printf (out, ",%s_cents", s_buckets [b]);
     html_printf (out, ",total_cents\r\n");
     for (size_t g = 0; g < reply->n_groups; g++) {
         int64_t total = 0;
         html_csv (out, reply->groups [g]->key);
+        html_printf (out, ",");
+        html_csv (out, reply->groups [g]->payer_name);
         html_printf (out, ",%s", reply->as_of);
         for (size_t b = 0; b < BUCKET_COUNT; b++) {
             const AgingBucket *bucket = s_bucket (reply->groups [g], s_buckets [b]);
@@ -468,8 +475,8 @@ pages_aging_csv (http_request_t *request)
 //  --------------------------------------------------------------------------
 //  Drill-down: the claims behind a figure, paged
 
-static Status
-s_drill (http_request_t *request, DrillReply **reply, char *error, size_t size)
+static bool
+s_drill (http_request_t *request, DrillReply **reply)
 {
     DrillRequest body = DRILL_REQUEST__INIT;
     MetricsFilters filters;
@@ -482,28 +489,22 @@ s_drill (http_request_t *request, DrillReply **reply, char *error, size_t size)
     body.limit = DRILL_PAGE_ROWS;
     body.filters = &filters;
     body.period = &period;
-    return http_call (request, "metrics", "metrics.Drill", &body, &drill_reply__descriptor, (void **) reply, error, size);
+    return s_call (request, "metrics", "metrics.Drill", &body, &drill_reply__descriptor, (void **) reply);
 }
 
 void
 pages_drill (http_request_t *request)
 {
-    char error [600];
     DrillReply *reply;
-    Status status = s_drill (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Drill", error);
+    if (!s_drill (request, &reply))
         return;
-    }
     const char *kpi = http_query (request, "kpi");
     char title [128];
     snprintf (title, sizeof title, "Claims behind %s", reply->kpi);
-    http_page_begin (request, title, NULL);
-    html_t *out = request->body;
-    s_filter_form (request, "/drill", "kpi", kpi);
+    html_t *out = s_page_open (request, title, NULL, "/drill", "kpi", kpi);
     static const char *const columns [] = {
-        "pcn", "date", "counted", "payer", "location", "service line", "queue", "team",
-        "date of service", "status", "charge", "paid", "A/R", NULL
+        "pcn", "date", "counted", "payer", "payer name", "location", "location name", "rendering provider",
+        "provider name", "service line", "queue", "team", "date of service", "status", "charge", "paid", "A/R", NULL
     };
     html_printf (out, "<table id=\"claims\"><thead><tr>");
     for (const char *const *column = columns; *column; column++)
@@ -513,7 +514,9 @@ pages_drill (http_request_t *request)
         const DrillRow *row = reply->rows [i];
         const char *texts [] = {
             row->pcn, row->date, row->counted? "yes": "no",
-            row->dims? row->dims->payer_id: "", row->dims? row->dims->location: "",
+            row->dims? row->dims->payer_id: "", row->dims? row->dims->payer_name: "",
+            row->dims? row->dims->location: "", row->dims? row->dims->location_name: "",
+            row->dims? row->dims->provider_id: "", row->dims? row->dims->provider_name: "",
             row->dims? row->dims->service_line: "", row->dims? row->dims->queue: "",
             row->dims? row->dims->owner_team: "", row->date_of_service, row->status,
         };
@@ -562,17 +565,11 @@ pages_drill (http_request_t *request)
 void
 pages_drill_csv (http_request_t *request)
 {
-    char error [600];
     DrillReply *reply;
-    Status status = s_drill (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Drill", error);
+    if (!s_drill (request, &reply))
         return;
-    }
-    s_csv_begin (request, "claims");
-    html_t *out = request->body;
-    html_printf (out, "pcn,date,counted,payer_id,location,service_line,queue,owner_team,date_of_service,status,"
-                 "charge_cents,paid_cents,ar_insurance_cents,ar_patient_cents\r\n");
+    html_t *out = s_csv_open (request, "claims", "pcn,date,counted,payer_id,location,service_line,queue,owner_team,date_of_service,status,"
+                 "charge_cents,paid_cents,ar_insurance_cents,ar_patient_cents,payer_name,location_name,provider_id,provider_name\r\n");
     for (size_t i = 0; i < reply->n_rows; i++) {
         const DrillRow *row = reply->rows [i];
         const char *texts [] = {
@@ -585,8 +582,18 @@ pages_drill_csv (http_request_t *request)
             html_csv (out, texts [c]);
             html_printf (out, ",");
         }
-        html_printf (out, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 "\r\n", row->charge_cents,
+        html_printf (out, "%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, row->charge_cents,
                      row->paid_cents, row->ar_insurance_cents, row->ar_patient_cents);
+        //  The names beside the ids, after the columns the CSV had first.
+        const char *names [] = {
+            row->dims? row->dims->payer_name: "", row->dims? row->dims->location_name: "",
+            row->dims? row->dims->provider_id: "", row->dims? row->dims->provider_name: "",
+        };
+        for (size_t c = 0; c < sizeof names / sizeof names [0]; c++) {
+            html_printf (out, ",");
+            html_csv (out, names [c]);
+        }
+        html_printf (out, "\r\n");
     }
     codec_free (reply);
 }
@@ -594,8 +601,8 @@ pages_drill_csv (http_request_t *request)
 //  --------------------------------------------------------------------------
 //  Scorecard: the headline KPIs, one row per owner team
 
-static Status
-s_scorecard (http_request_t *request, KpiReply **reply, char *error, size_t size)
+static bool
+s_scorecard (http_request_t *request, KpiReply **reply)
 {
     ScorecardRequest body = SCORECARD_REQUEST__INIT;
     MetricsFilters filters;
@@ -603,23 +610,16 @@ s_scorecard (http_request_t *request, KpiReply **reply, char *error, size_t size
     filters_request (&request->filters, &filters, &period);
     body.filters = &filters;
     body.period = &period;
-    return http_call (request, "metrics", "metrics.Scorecard", &body, &kpi_reply__descriptor, (void **) reply,
-                      error, size);
+    return s_call (request, "metrics", "metrics.Scorecard", &body, &kpi_reply__descriptor, (void **) reply);
 }
 
 void
 pages_scorecard (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_scorecard (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Scorecard", error);
+    if (!s_scorecard (request, &reply))
         return;
-    }
-    http_page_begin (request, "Scorecard", "/scorecard");
-    html_t *out = request->body;
-    s_filter_form (request, "/scorecard", NULL, NULL);
+    html_t *out = s_page_open (request, "Scorecard", "/scorecard", "/scorecard", NULL, NULL);
     html_printf (out, "<p>Flows %s to %s, balances as of %s, one row per owner team (internal and vendor side by side).</p>\n"
                  "<table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
     for (const char *const *name = s_headline; *name; name++)
@@ -633,7 +633,7 @@ pages_scorecard (http_request_t *request)
             const KpiValue *value = s_find (reply->groups [g], *name);
             char text [64] = "-", json [64] = "null";
             if (value) {
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
                 s_value_json (value, json, sizeof json);
             }
             html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
@@ -653,16 +653,10 @@ pages_scorecard (http_request_t *request)
 void
 pages_scorecard_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_scorecard (request, &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Scorecard", error);
+    if (!s_scorecard (request, &reply))
         return;
-    }
-    s_csv_begin (request, "scorecard");
-    html_t *out = request->body;
-    html_printf (out, "team");
+    html_t *out = s_csv_open (request, "scorecard", "team");
     for (const char *const *name = s_headline; *name; name++)
         html_printf (out, ",%s", *name);
     html_printf (out, "\r\n");
@@ -710,16 +704,10 @@ s_reason (const KpiSet *set, const char *code)
 void
 pages_denials (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", "payer_id", &reply))
         return;
-    }
-    http_page_begin (request, "Denials", "/denials");
-    html_t *out = request->body;
-    s_filter_form (request, "/denials", NULL, NULL);
+    html_t *out = s_page_open (request, "Denials", "/denials", "/denials", NULL, NULL);
     html_printf (out, "<p>Denials adjudicated %s to %s by root-cause category, by payer (dollars denied). "
                  "Select a bar for the denied claims behind it.</p>\n", reply->from, reply->to);
     zlistx_t *names = s_categories (reply);
@@ -747,7 +735,8 @@ pages_denials (http_request_t *request)
         size_t size;
         links [g] = html_take (link, &size);
         html_destroy (&link);
-        bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL, values + g * n_series };
+        bars [g] = (svg_bar_t) { *set->key? set->key: "(none)", *set->key? links [g]: NULL, values + g * n_series,
+                                 set->payer_name };
     }
     int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
     svg_stacked_bars (out, bars, count, series, n_series, width, 320, "Denied dollars by payer and category");
@@ -784,20 +773,16 @@ pages_denials (http_request_t *request)
 void
 pages_denials_csv (http_request_t *request)
 {
-    char error [600];
     KpiReply *reply;
-    Status status = s_kpi (request, "metrics.Kpi", "payer_id", &reply, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "metrics.Kpi", error);
+    if (!s_kpi (request, "metrics.Kpi", "payer_id", &reply))
         return;
-    }
-    s_csv_begin (request, "denials");
-    html_t *out = request->body;
-    html_printf (out, "payer_id,category,claims,cents,from,to\r\n");
+    html_t *out = s_csv_open (request, "denials", "payer_id,payer_name,category,claims,cents,from,to\r\n");
     for (size_t g = 0; g < reply->n_groups; g++)
         for (size_t d = 0; d < reply->groups [g]->n_denials; d++) {
             const ReasonCount *reason = reply->groups [g]->denials [d];
             html_csv (out, reply->groups [g]->key);
+            html_printf (out, ",");
+            html_csv (out, reply->groups [g]->payer_name);
             html_printf (out, ",");
             html_csv (out, reason->code);
             html_printf (out, ",%" PRId64 ",%" PRId64 ",%s,%s\r\n", reason->count, reason->cents, reply->from, reply->to);
@@ -823,33 +808,26 @@ s_group (const KpiReply *reply, const char *key)
     return NULL;
 }
 
-static Status
-s_queues (http_request_t *request, QueueList **queues, KpiReply **figures, char *error, size_t size)
+static bool
+s_queues (http_request_t *request, QueueList **queues, KpiReply **figures)
 {
     *figures = NULL;
-    Status status = http_call (request, "intake", "queue.List", NULL, &queue_list__descriptor,
-                               (void **) queues, error, size);
-    if (status == STATUS__OK)
-        status = s_kpi (request, "metrics.Kpi", "queue", figures, error, size);
-    if (status != STATUS__OK)
-        codec_free (*queues);
-    return status;
+    if (!s_call (request, "intake", "queue.List", NULL, &queue_list__descriptor, (void **) queues))
+        return false;
+    if (s_kpi (request, "metrics.Kpi", "queue", figures))
+        return true;
+    codec_free (*queues);
+    return false;
 }
 
 void
 pages_queues (http_request_t *request)
 {
-    char error [600];
     QueueList *queues;
     KpiReply *figures;
-    Status status = s_queues (request, &queues, &figures, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+    if (!s_queues (request, &queues, &figures))
         return;
-    }
-    http_page_begin (request, "Queues & gates", "/queues");
-    html_t *out = request->body;
-    s_filter_form (request, "/queues", NULL, NULL);
+    html_t *out = s_page_open (request, "Queues & gates", "/queues", "/queues", NULL, NULL);
     html_printf (out, "<p>Each work queue's rollout phase (internal → pilot → vendor) and teams, with its figures "
                  "for %s to %s. A queue's name opens the Overview for that queue.</p>\n"
                  "<table id=\"queues\"><thead><tr><th scope=\"col\">queue</th><th scope=\"col\">name</th>"
@@ -872,9 +850,16 @@ pages_queues (http_request_t *request)
         html_text (out, queue->id);
         html_printf (out, "</a></th>");
         html_destroy (&query);
-        const char *cells [] = { queue->name, queue->phase, queue->owner_team, queue->vendor_team };
-        for (size_t c = 0; c < 4; c++) {
-            html_printf (out, c == 1? "<td class=\"phase\">": "<td>");
+        //  The name opens the queue's own page (queue.Show: a vendor may
+        //  open only its own team's queues).
+        html_printf (out, "<td><a href=\"/queue?id=");
+        html_url (out, queue->id);
+        html_printf (out, "\">");
+        html_text (out, *queue->name? queue->name: queue->id);
+        html_printf (out, "</a></td>");
+        const char *cells [] = { queue->phase, queue->owner_team, queue->vendor_team };
+        for (size_t c = 0; c < 3; c++) {
+            html_printf (out, c == 0? "<td class=\"phase\">": "<td>");
             html_text (out, cells [c]);
             html_printf (out, "</td>");
         }
@@ -883,7 +868,7 @@ pages_queues (http_request_t *request)
             const KpiValue *value = set? s_find (set, *name): NULL;
             char text [64] = "-", json [64] = "null";
             if (value) {
-                s_value_text (value, text, sizeof text);
+                kpitext_value (value, text, sizeof text);
                 s_value_json (value, json, sizeof json);
             }
             html_printf (out, "<td data-kpi=\"%s\" data-value=\"", *name);
@@ -894,8 +879,11 @@ pages_queues (http_request_t *request)
         }
         html_printf (out, "</tr>\n");
     }
-    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
-                 "each queue's gate criteria and whether they pass (the gates' figures are not served yet).</p></div>\n");
+    html_printf (out, "</tbody></table>\n<h2>Gate criteria</h2>\n<div class=\"pending\" id=\"gates\" role=\"status\">"
+                 "<p><strong>No gate figures exist yet.</strong> A queue moves one phase at a time (internal → pilot → "
+                 "vendor) only when its gate's criteria pass, computed by metrics from live figures; no service "
+                 "computes or serves those criteria yet, so this page cannot say whether any queue's gate passes. "
+                 "The phases above are the queues' own.</p></div>\n");
     s_csv_link (request, "/queues.csv", NULL, NULL);
     http_page_end (request);
     codec_free (queues);
@@ -905,17 +893,11 @@ pages_queues (http_request_t *request)
 void
 pages_queues_csv (http_request_t *request)
 {
-    char error [600];
     QueueList *queues;
     KpiReply *figures;
-    Status status = s_queues (request, &queues, &figures, error, sizeof error);
-    if (status != STATUS__OK) {
-        s_call_failed (request, status, "queue.List / metrics.Kpi", error);
+    if (!s_queues (request, &queues, &figures))
         return;
-    }
-    s_csv_begin (request, "queues");
-    html_t *out = request->body;
-    html_printf (out, "queue,name,phase,owner_team,vendor_team");
+    html_t *out = s_csv_open (request, "queues", "queue,name,phase,owner_team,vendor_team");
     for (const char *const *name = s_queue_kpis; *name; name++)
         html_printf (out, ",%s", *name);
     html_printf (out, "\r\n");
@@ -952,8 +934,6 @@ pages_pending (http_request_t *request)
         const char *title;
         const char *waits;
     } s_pending [] = {
-        { "/work",     "Work",              "open, overdue and escalated work items by queue and team (the work-item "
-                                            "model's figures)" },
         { "/patients", "Patient follow-up", "open patient balances and their follow-up status" },
     };
     size_t i = 0;
@@ -965,4 +945,419 @@ pages_pending (http_request_t *request)
                  "The figures of this panel — %s — are not served by the services yet; "
                  "this page shows them as soon as they are.</p></div>\n", s_pending [i].waits);
     http_page_end (request);
+}
+
+//  --------------------------------------------------------------------------
+//  Work: open, overdue and escalated items by queue and team, and the
+//  signed-in user's own, from the work lists of the services that hold
+//  items (<service>.WorkList, as `rcmqctl work list` merges them). The
+//  services scope them: a vendor sees its team's items only.
+
+//  The services that hold work items (cli/cmd_work.c keeps the same list).
+static const char *const s_work_holders [] = { "claims", NULL };
+
+//  Pages of 1000 read at most per service: the counts say when they stop
+//  short, rather than load the loop's thread without bound.
+#define WORK_PAGE_ITEMS 1000
+#define WORK_MAX_PAGES  20
+
+typedef struct {
+    char queue [FILTERS_TEXT];
+    char team [FILTERS_TEXT];
+    size_t open, overdue, escalated;
+} s_work_row_t;
+
+typedef struct {
+    zlistx_t *lists;                //  WorkList replies, owned
+    zlistx_t *rows;                 //  s_work_row_t, by queue then team
+    zlistx_t *mine;                 //  WorkItem of the replies: open, owned by the user
+    size_t open, overdue, escalated;
+    bool cut;                       //  a service had more than WORK_MAX_PAGES pages
+} s_work_t;
+
+static int
+s_work_row_compare (const void *a, const void *b)
+{
+    const s_work_row_t *x = (const s_work_row_t *) a, *y = (const s_work_row_t *) b;
+    int order = strcmp (x->queue, y->queue);
+    return order? order: strcmp (x->team, y->team);
+}
+
+static void
+s_work_destroy (s_work_t *work)
+{
+    zlistx_destroy (&work->rows);
+    zlistx_destroy (&work->mine);
+    zlistx_destroy (&work->lists);
+}
+
+static void
+s_work_count (s_work_t *work, const WorkItem *item, const char *user)
+{
+    if (workstate_final (item->state))
+        return;
+    s_work_row_t key;
+    snprintf (key.queue, sizeof key.queue, "%s", item->queue);
+    snprintf (key.team, sizeof key.team, "%s", item->team);
+    void *handle = zlistx_find (work->rows, &key);
+    s_work_row_t *row = handle? (s_work_row_t *) zlistx_handle_item (handle): NULL;
+    if (!row) {
+        row = (s_work_row_t *) zmalloc (sizeof *row);
+        *row = key;
+        row->open = row->overdue = row->escalated = 0;
+        zlistx_add_end (work->rows, row);
+    }
+    row->open++;
+    row->overdue += item->overdue;
+    row->escalated += item->escalation_level > 0;
+    work->open++;
+    work->overdue += item->overdue;
+    work->escalated += item->escalation_level > 0;
+    if (streq (item->owner, user))
+        zlistx_add_end (work->mine, (void *) item);
+}
+
+//  Overdue first, then the earliest due (none last), then id (as `work mine`).
+static int
+s_work_urgency (const void *a, const void *b)
+{
+    const WorkItem *x = (const WorkItem *) a, *y = (const WorkItem *) b;
+    if (x->overdue != y->overdue)
+        return x->overdue? -1: 1;
+    uint64_t dx = x->due_ms? x->due_ms: UINT64_MAX, dy = y->due_ms? y->due_ms: UINT64_MAX;
+    if (dx != dy)
+        return dx < dy? -1: 1;
+    return strcmp (x->id, y->id);
+}
+
+static bool
+s_work_load (http_request_t *request, s_work_t *work)
+{
+    memset (work, 0, sizeof *work);
+    work->lists = zlistx_new ();
+    zlistx_set_destructor (work->lists, (czmq_destructor *) codec_destroy);
+    work->rows = zlistx_new ();
+    zlistx_set_destructor (work->rows, (czmq_destructor *) zstr_free);
+    zlistx_set_comparator (work->rows, (zlistx_comparator_fn *) s_work_row_compare);
+    work->mine = zlistx_new ();
+    zlistx_set_comparator (work->mine, (zlistx_comparator_fn *) s_work_urgency);
+    for (const char *const *holder = s_work_holders; *holder; holder++) {
+        char method [64];
+        snprintf (method, sizeof method, "%s.WorkList", *holder);
+        char after [128] = "";
+        size_t pages = 0;
+        do {
+            WorkListRequest body = WORK_LIST_REQUEST__INIT;
+            body.queue = request->filters.queue;
+            body.team = request->filters.team;
+            body.limit = WORK_PAGE_ITEMS;
+            body.after = after;
+            WorkList *list;
+            if (!s_call (request, *holder, method, &body, &work_list__descriptor, (void **) &list)) {
+                s_work_destroy (work);
+                return false;
+            }
+            zlistx_add_end (work->lists, list);
+            for (size_t i = 0; i < list->n_items; i++)
+                s_work_count (work, list->items [i], request->session.user);
+            snprintf (after, sizeof after, "%s", list->next_after);
+        } while (*after && ++pages < WORK_MAX_PAGES);
+        work->cut |= *after != 0;
+    }
+    zlistx_sort (work->rows);
+    zlistx_sort (work->mine);
+    return true;
+}
+
+void
+pages_work (http_request_t *request)
+{
+    s_work_t work;
+    if (!s_work_load (request, &work))
+        return;
+    html_t *out = s_page_open (request, "Work", "/work", "/work", NULL, NULL);
+    html_printf (out, "<p>Work items that are not done or cancelled, by queue and owner team: "
+                 "<span id=\"work-open\" data-value=\"%zu\">%zu open</span>, "
+                 "<span id=\"work-overdue\" data-value=\"%zu\">%zu overdue</span>, "
+                 "<span id=\"work-escalated\" data-value=\"%zu\">%zu escalated</span>. "
+                 "Only the queue and team filters apply to work items.</p>\n",
+                 work.open, work.open, work.overdue, work.overdue, work.escalated, work.escalated);
+    if (work.cut)
+        html_printf (out, "<p class=\"pending\" role=\"status\">These counts stop after %d items a service: "
+                     "filter by queue or team for the rest.</p>\n", WORK_PAGE_ITEMS * WORK_MAX_PAGES);
+    html_printf (out, "<table id=\"work\"><thead><tr><th scope=\"col\">queue</th><th scope=\"col\">team</th>"
+                 "<th scope=\"col\">open</th><th scope=\"col\">overdue</th><th scope=\"col\">escalated</th>"
+                 "</tr></thead><tbody>\n");
+    for (s_work_row_t *row = (s_work_row_t *) zlistx_first (work.rows); row;
+         row = (s_work_row_t *) zlistx_next (work.rows)) {
+        html_printf (out, "<tr data-queue=\"");
+        html_text (out, row->queue);
+        html_printf (out, "\" data-team=\"");
+        html_text (out, row->team);
+        html_printf (out, "\"><th scope=\"row\">");
+        html_text (out, *row->queue? row->queue: "(none)");
+        html_printf (out, "</th><td>");
+        html_text (out, *row->team? row->team: "(none)");
+        html_printf (out, "</td><td>%zu</td><td>%zu</td><td>%zu</td></tr>\n", row->open, row->overdue, row->escalated);
+    }
+    html_printf (out, "</tbody></table>\n<h2>My items</h2>\n");
+    if (!zlistx_size (work.mine))
+        html_printf (out, "<p id=\"mine-none\">No open work item is assigned to you.</p>\n");
+    else {
+        html_printf (out, "<table id=\"mine\"><thead><tr><th scope=\"col\">id</th><th scope=\"col\">type</th>"
+                     "<th scope=\"col\">subject</th><th scope=\"col\">queue</th><th scope=\"col\">state</th>"
+                     "<th scope=\"col\">due</th><th scope=\"col\">overdue</th><th scope=\"col\">level</th>"
+                     "</tr></thead><tbody>\n");
+        for (WorkItem *item = (WorkItem *) zlistx_first (work.mine); item; item = (WorkItem *) zlistx_next (work.mine)) {
+            char due [32] = "";
+            if (item->due_ms)
+                clock_format_iso8601 (item->due_ms, due, sizeof due);
+            const char *cells [] = { item->id, item->type, item->subject, item->queue, item->state, due,
+                                     item->overdue? "yes": "no" };
+            html_printf (out, "<tr>");
+            for (size_t c = 0; c < sizeof cells / sizeof cells [0]; c++) {
+                html_printf (out, c == 0? "<th scope=\"row\">": "<td>");
+                html_text (out, cells [c]);
+                html_printf (out, c == 0? "</th>": "</td>");
+            }
+            html_printf (out, "<td>%u</td></tr>\n", item->escalation_level);
+        }
+        html_printf (out, "</tbody></table>\n");
+    }
+    s_csv_link (request, "/work.csv", NULL, NULL);
+    http_page_end (request);
+    s_work_destroy (&work);
+}
+
+void
+pages_work_csv (http_request_t *request)
+{
+    s_work_t work;
+    if (!s_work_load (request, &work))
+        return;
+    html_t *out = s_csv_open (request, "work", "queue,team,open,overdue,escalated\r\n");
+    for (s_work_row_t *row = (s_work_row_t *) zlistx_first (work.rows); row;
+         row = (s_work_row_t *) zlistx_next (work.rows)) {
+        html_csv (out, row->queue);
+        html_printf (out, ",");
+        html_csv (out, row->team);
+        html_printf (out, ",%zu,%zu,%zu\r\n", row->open, row->overdue, row->escalated);
+    }
+    s_work_destroy (&work);
+}
+
+//  --------------------------------------------------------------------------
+//  Audit: compliance's search of the access records (audit.Query, as
+//  `rcmqctl audit query`); audit refuses a role without audit.read (403).
+//  No member id: a patient's id does not belong in a URL (browser history,
+//  proxy logs); `rcmqctl audit report patient` is the way to that search.
+
+static const struct {
+    const char *name;               //  query parameter
+    const char *label;
+    size_t offset;                  //  of the char * in AuditQueryRequest
+} s_audit_fields [] = {
+    { "actor",     "Actor",     offsetof (AuditQueryRequest, actor) },
+    { "claim",     "Claim PCN", offsetof (AuditQueryRequest, claim) },
+    { "work_item", "Work item", offsetof (AuditQueryRequest, work_item) },
+    { "method",    "Method",    offsetof (AuditQueryRequest, method) },
+    { "role",      "Role",      offsetof (AuditQueryRequest, role) },
+    { "team",      "Team",      offsetof (AuditQueryRequest, team) },
+    { "outcome",   "Outcome",   offsetof (AuditQueryRequest, outcome) },
+    { "after",     NULL,        offsetof (AuditQueryRequest, after) },
+};
+#define AUDIT_FIELDS (sizeof s_audit_fields / sizeof s_audit_fields [0])
+#define AUDIT_PAGE_ROWS 100
+
+//  An audit search parameter: like a filter's id, with ':' and '@' (a
+//  method's service.Verb needs '.', an item id '-').
+static bool
+s_audit_value_ok (const char *value)
+{
+    size_t length = strlen (value);
+    if (length > 63)
+        return false;
+    for (const char *c = value; *c; c++)
+        if (!isalnum ((unsigned char) *c) && !strchr ("-_.:@ ", *c))
+            return false;
+    return true;
+}
+
+//  Reads the search from the URL: false with a 400 naming the parameter.
+static bool
+s_audit_request (http_request_t *request, AuditQueryRequest *query)
+{
+    audit_query_request__init (query);
+    for (size_t f = 0; f < AUDIT_FIELDS; f++) {
+        const char *value = http_query (request, s_audit_fields [f].name);
+        if (!value)
+            value = "";
+        if (!s_audit_value_ok (value)) {
+            char text [160];
+            snprintf (text, sizeof text, "%s: expected letters, digits and - _ . : @ (at most 63)",
+                      s_audit_fields [f].name);
+            http_error (request, MHD_HTTP_BAD_REQUEST, text);
+            return false;
+        }
+        *(const char **) ((char *) query + s_audit_fields [f].offset) = value;
+    }
+    if (*query->outcome && !streq (query->outcome, "allowed") && !streq (query->outcome, "denied")) {
+        http_error (request, MHD_HTTP_BAD_REQUEST, "outcome: expected allowed or denied");
+        return false;
+    }
+    //  The page's period, as whole days (from's start to the end of to).
+    int64_t from = s_day (request->filters.from), to = s_day (request->filters.to);
+    query->from_ms = from? (uint64_t) (from * 86400000): 0;
+    query->to_ms = to? (uint64_t) ((to + 1) * 86400000): 0;
+    query->limit = AUDIT_PAGE_ROWS;
+    return true;
+}
+
+static const char *
+s_outcome (Status status)
+{
+    return status == STATUS__OK? "allowed": codec_status_name (status);
+}
+
+void
+pages_audit (http_request_t *request)
+{
+    AuditQueryRequest query;
+    if (!s_audit_request (request, &query))
+        return;
+    AuditQueryReply *reply;
+    if (!s_call (request, "audit", "audit.Query", &query, &audit_query_reply__descriptor, (void **) &reply))
+        return;
+    html_t *out = s_page_open (request, "Audit", "/audit", NULL, NULL, NULL);
+    html_printf (out, "<form class=\"filters\" method=\"get\" action=\"/audit\">");
+    for (size_t f = 0; f < AUDIT_FIELDS; f++) {
+        if (!s_audit_fields [f].label)
+            continue;
+        html_printf (out, "<label for=\"a-%s\">%s<input id=\"a-%s\" name=\"%s\" size=\"12\" value=\"",
+                     s_audit_fields [f].name, s_audit_fields [f].label, s_audit_fields [f].name, s_audit_fields [f].name);
+        html_text (out, *(const char **) ((const char *) &query + s_audit_fields [f].offset));
+        html_printf (out, "\"></label>");
+    }
+    html_printf (out, "<label for=\"a-from\">From<input id=\"a-from\" name=\"from\" type=\"date\" value=\"");
+    html_text (out, request->filters.from);
+    html_printf (out, "\"></label><label for=\"a-to\">To<input id=\"a-to\" name=\"to\" type=\"date\" value=\"");
+    html_text (out, request->filters.to);
+    html_printf (out, "\"></label><button type=\"submit\">Search</button> <a href=\"/audit\">Clear</a></form>\n"
+                 "<p>Access records, oldest first, %d a page (a search by patient is "
+                 "<code>rcmqctl audit report patient</code>: a member id does not belong in a URL).</p>\n"
+                 "<table id=\"audit\"><thead><tr><th scope=\"col\">index</th><th scope=\"col\">time</th>"
+                 "<th scope=\"col\">actor</th><th scope=\"col\">role</th><th scope=\"col\">team</th>"
+                 "<th scope=\"col\">method</th><th scope=\"col\">outcome</th><th scope=\"col\">subjects</th>"
+                 "<th scope=\"col\">message</th></tr></thead><tbody>\n", AUDIT_PAGE_ROWS);
+    for (size_t i = 0; i < reply->n_records; i++) {
+        const AuditRecord *record = reply->records [i]->record;
+        const AccessEvent *access = record? record->access: NULL;
+        char at [40] = "";
+        if (record)
+            clock_format_iso8601 (access? access->time_ms: record->time_ms, at, sizeof at);
+        html_printf (out, "<tr data-index=\"%" PRIu64 "\"><th scope=\"row\">%" PRIu64 "</th>",
+                     reply->records [i]->index, reply->records [i]->index);
+        const char *cells [] = {
+            at, access? access->actor_name: "", access? access->role: "", access? access->team: "",
+            access? access->method: record? record->type: "", access? s_outcome (access->outcome): "",
+        };
+        for (size_t c = 0; c < sizeof cells / sizeof cells [0]; c++) {
+            html_printf (out, c == 5? "<td class=\"outcome\">": "<td>");
+            html_text (out, cells [c]);
+            html_printf (out, "</td>");
+        }
+        html_printf (out, "<td>");
+        for (size_t s = 0; access && s < access->n_subjects; s++) {
+            html_printf (out, s? " ": "");
+            html_text (out, access->subjects [s]);
+        }
+        html_printf (out, "</td><td>");
+        html_text (out, access? access->message: "");
+        html_printf (out, "</td></tr>\n");
+    }
+    html_printf (out, "</tbody></table>\n<p>%zu records on this page.", reply->n_records);
+    if (*reply->next_after) {
+        html_printf (out, " <a rel=\"next\" href=\"/audit?");
+        html_t *link = html_new ();
+        for (size_t f = 0; f < AUDIT_FIELDS; f++) {
+            const char *value = streq (s_audit_fields [f].name, "after")? reply->next_after
+                              : *(const char **) ((const char *) &query + s_audit_fields [f].offset);
+            html_printf (link, "%s%s=", f? "&": "", s_audit_fields [f].name);
+            html_url (link, value);
+        }
+        html_printf (link, "&from=%s&to=%s", request->filters.from, request->filters.to);
+        html_text (out, html_data (link));
+        html_destroy (&link);
+        html_printf (out, "\">Next page</a>");
+    }
+    html_printf (out, "</p>\n");
+    http_page_end (request);
+    codec_free (reply);
+}
+
+//  --------------------------------------------------------------------------
+//  One queue (intake's queue.Show, scoped to the subject: a vendor's role
+//  opens only the queues its team works, anything else is the service's
+//  PERMISSION_DENIED, 403 here, and intake's access record of the refusal)
+
+void
+pages_queue (http_request_t *request)
+{
+    const char *id = http_query (request, "id");
+    if (!id || !*id || !s_audit_value_ok (id)) {
+        http_error (request, MHD_HTTP_BAD_REQUEST, "id: expected a queue id (letters, digits, - _ .)");
+        return;
+    }
+    QueueId body = QUEUE_ID__INIT;
+    body.id = (char *) id;
+    Queue *queue;
+    char error [600];
+    Status status = http_call (request, "intake", "queue.Show", &body, &queue__descriptor, (void **) &queue,
+                               error, sizeof error);
+    //  A queue outside a vendor's scope reads as absent (common/server.c:
+    //  the caller learns nothing of others' queues), so NOT_FOUND is a
+    //  refusal here, 403, whether the queue exists or not; intake's access
+    //  record of the request names it either way.
+    if (status == STATUS__NOT_FOUND) {
+        char text [700];
+        snprintf (text, sizeof text, "queue.Show: %s (a queue your team does not work reads as absent)", error);
+        http_error (request, MHD_HTTP_FORBIDDEN, text);
+        return;
+    }
+    if (status != STATUS__OK) {
+        s_call_failed (request, status, "queue.Show", error);
+        return;
+    }
+    char title [128];
+    snprintf (title, sizeof title, "Queue %s", queue->id);
+    html_t *out = s_page_open (request, title, NULL, NULL, NULL, NULL);
+    html_printf (out, "<dl id=\"queue\" data-queue=\"");
+    html_text (out, queue->id);
+    html_printf (out, "\">");
+    const struct {
+        const char *label;
+        const char *value;
+    } rows [] = {
+        { "name", queue->name }, { "phase", queue->phase }, { "owner team", queue->owner_team },
+        { "vendor team", queue->vendor_team }, { "updated by", queue->updated_by },
+    };
+    for (size_t r = 0; r < sizeof rows / sizeof rows [0]; r++) {
+        html_printf (out, "<dt>%s</dt><dd>", rows [r].label);
+        html_text (out, *rows [r].value? rows [r].value: "-");
+        html_printf (out, "</dd>");
+    }
+    html_printf (out, "<dt>follow-up days</dt><dd>%u</dd></dl>\n<p>", queue->follow_up_days);
+    filters_t keep = request->filters;
+    snprintf (keep.queue, sizeof keep.queue, "%s", queue->id);
+    html_t *query = html_new ();
+    filters_query (&keep, query);
+    html_printf (out, "<a href=\"/?");
+    html_text (out, html_data (query));
+    html_printf (out, "\">Figures of this queue</a> · <a href=\"/work?");
+    html_text (out, html_data (query));
+    html_printf (out, "\">Its work items</a></p>\n<div class=\"pending\" role=\"status\"><p><strong>Gate criteria: "
+                 "no gate figures exist yet.</strong> No service computes this queue's gate yet.</p></div>\n");
+    html_destroy (&query);
+    http_page_end (request);
+    codec_free (queue);
 }

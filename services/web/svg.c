@@ -125,12 +125,23 @@ svg_stacked_bars (html_t *out, const svg_bar_t *bars, size_t count,
             html_printf (out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                          "<title>", x, y, bar_width, fmax (length, 0.5), s_colours [s % COLOUR_COUNT]);
             html_text (out, bars [b].label);
+            if (bars [b].name && *bars [b].name) {
+                html_printf (out, " ");
+                html_text (out, bars [b].name);
+            }
             html_printf (out, " %s: $%s</title></rect>", series_names [s], cents);
         }
         html_printf (out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">",
                      x + bar_width / 2, chart_height - 24);
         html_text (out, bars [b].label);
-        html_printf (out, "</text></g>");
+        html_printf (out, "</text>");
+        if (bars [b].name && *bars [b].name) {
+            html_printf (out, "<text class=\"name\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"9\">",
+                         x + bar_width / 2, chart_height - 14);
+            html_text (out, bars [b].name);
+            html_printf (out, "</text>");
+        }
+        html_printf (out, "</g>");
         if (bars [b].href)
             html_printf (out, "</a>");
     }

@@ -24,6 +24,7 @@ typedef struct {
     const char *label;                  //  under the bar (data: escaped)
     const char *href;                   //  where a click goes (NULL: no link)
     const int64_t *values;              //  one per series
+    const char *name;                   //  a name beside the label (a payer's), NULL or "": none
 } svg_bar_t;
 
 //  Stacked bars, one per item, one segment per series (series_names,

@@ -143,6 +143,8 @@ for _ in $(seq 1 120); do
 done
 shape metrics-kpi metrics kpi --as-of 2026-11-02
 shape metrics-kpi-by metrics kpi --by payer-group,queue --as-of 2026-11-02
+shape metrics-kpi-by-payer metrics kpi --by payer,location --as-of 2026-11-02
+shape metrics-aging-by-payer metrics aging --by payer --as-of 2026-11-02
 shape metrics-aging metrics aging --as-of 2026-11-02
 shape metrics-aging-by metrics aging --by payer-group --as-of 2026-11-02
 shape metrics-scorecard metrics scorecard --as-of 2026-11-02

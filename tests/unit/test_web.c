@@ -11,6 +11,7 @@
 #include "svg.h"
 #include "web.pb-c.h"
 #include "codec.h"
+#include "kpitext.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -582,9 +583,9 @@ START_TEST (test_svg_bars_edges)
     //  mark stays inside the picture; labels and links are escaped.
     int64_t values [] = { 1000, 500, -300, 0, 0, 0 };
     svg_bar_t bars [] = {
-        { "P<1>", "/drill?kpi=ar_cents&payer=P1", values },
-        { "P2", NULL, values + 2 },
-        { "zero", NULL, values + 4 },
+        { "P<1>", "/drill?kpi=ar_cents&payer=P1", values, "ACME <HP>" },
+        { "P2", NULL, values + 2, NULL },
+        { "zero", NULL, values + 4, "" },
     };
     out = html_new ();
     svg_stacked_bars (out, bars, 3, series, 2, 400, 200, "aging");
@@ -596,6 +597,11 @@ START_TEST (test_svg_bars_edges)
     ck_assert_ptr_null (strstr (svg, "P<1>"));
     ck_assert_uint_eq (s_count (svg, "<a class=\"bar\""), 1);
     ck_assert_ptr_nonnull (strstr (svg, "P2 a: $-3.00"));
+    //  A payer's name beside its id, escaped, under the bar and in its
+    //  marks' titles; a bar without a name has no name line.
+    ck_assert_ptr_nonnull (strstr (svg, "P&lt;1&gt; ACME &lt;HP&gt; a: $10.00"));
+    ck_assert_ptr_nonnull (strstr (svg, "font-size=\"9\">ACME &lt;HP&gt;</text>"));
+    ck_assert_uint_eq (s_count (svg, "class=\"name\""), 1);
     //  The zero line sits below the positive stack and above the negative bar.
     const char *line = strstr (svg, "<line ");
     ck_assert_ptr_nonnull (line);
@@ -619,7 +625,7 @@ START_TEST (test_svg_bars_legend_wraps)
     //  wraps into rows inside the picture, and no two series share a colour.
     static const char *const series [] = { "a", "b", "c", "d", "e", "f", "g", "h", "timely_filing" };
     int64_t values [9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-    svg_bar_t bar = { "P1", NULL, values };
+    svg_bar_t bar = { "P1", NULL, values, NULL };
     html_t *out = html_new ();
     svg_stacked_bars (out, &bar, 1, series, 9, 400, 200, "nine");
     const char *svg = html_data (out);
@@ -638,6 +644,47 @@ START_TEST (test_svg_bars_legend_wraps)
     ck_assert_uint_eq (zhash_size (fills), 9);
     zhash_destroy (&fills);
     html_destroy (&out);
+}
+END_TEST
+
+//  One statement of a figure's text and JSON for rcmqctl and the pages
+//  (common/kpitext): each unit, the sign of money, and "not available".
+START_TEST (test_kpitext_units)
+{
+    static const struct {
+        const char *unit;
+        bool available;
+        double value;
+        int64_t amount;
+        const char *text;
+        const char *json;
+    } cases [] = {
+        { "ratio", true,  0.12345, 0,        "12.35%",      "0.12345" },
+        { "days",  true,  41.25,   0,        "41.2",        "41.25" },
+        { "cents", true,  0,       -5,       "-$0.05",      "-5" },
+        { "cents", true,  0,       123456,   "$1234.56",    "123456" },
+        { "count", true,  0,       42,       "42",          "42" },
+        { "ratio", false, 0,       0,        "n/a",         "null" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        KpiValue value = KPI_VALUE__INIT;
+        value.name = "k";
+        value.unit = (char *) cases [i].unit;
+        value.available = cases [i].available;
+        value.value = cases [i].value;
+        value.amount = cases [i].amount;
+        char text [64];
+        kpitext_value (&value, text, sizeof text);
+        ck_assert_str_eq (text, cases [i].text);
+        json_t *json = kpitext_json (&value);
+        char *dumped = json_dumps (json, JSON_ENCODE_ANY | JSON_REAL_PRECISION (10));
+        ck_assert_str_eq (dumped, cases [i].json);
+        free (dumped);
+        json_decref (json);
+    }
+    char cents [32];
+    kpitext_cents (cents, sizeof cents, INT64_MIN);
+    ck_assert_str_eq (cents, "-92233720368547758.08");
 }
 END_TEST
 
@@ -661,6 +708,7 @@ web_suite (void)
     tcase_add_test (pages, test_svg_sparkline_edges);
     tcase_add_test (pages, test_svg_bars_edges);
     tcase_add_test (pages, test_svg_bars_legend_wraps);
+    tcase_add_test (pages, test_kpitext_units);
     suite_add_tcase (suite, pages);
     return suite;
 }
