@@ -10,7 +10,7 @@
         work note ID TEXT
         work request-doc --claim PCN --what TEXT [--denial ID]
 
-    `work list` asks every service that holds items (s_holders) for its
+    `work list` asks every service that holds items (workservice_holders) for its
     first page after --after and merges them by id: the merged page is the
     first --limit ids of all, and next_after the last of them when any
     service had more. An id names its service ("claims-0000000042"), so
@@ -20,6 +20,7 @@
     the WorkItem with due_at (ISO 8601 UTC, null when none) for due_ms.
 */
 #include "ctl.h"
+#include "workservice.h"
 #include "pbjson.h"
 #include "clock.h"
 #include "workstate.h"
@@ -30,7 +31,6 @@
 
 //  The services that hold work items: a service that starts holding them
 //  is one row here.
-static const char *const s_holders [] = { "claims", "denials", NULL };
 
 static json_t *
 s_due_at (const ProtobufCMessage *message)
@@ -72,8 +72,8 @@ s_service_of (const char *id, char *service, size_t size)
     if (!dash || dash == id || (size_t) (dash - id) >= size)
         return ctl_fail ("'%s' is not a work item id (SERVICE-NUMBER, as `work list` shows them)", id);
     snprintf (service, size, "%.*s", (int) (dash - id), id);
-    for (size_t i = 0; s_holders [i]; i++)
-        if (streq (s_holders [i], service))
+    for (size_t i = 0; workservice_holders [i]; i++)
+        if (streq (workservice_holders [i], service))
             return CTL_OK;
     return ctl_fail ("'%s' is not a work item id: no service '%s' holds work items", id, service);
 }
@@ -177,8 +177,8 @@ s_list_as (ctl_t *ctl, ctl_args_t *args, bool mine)
     request.limit = (uint32_t) limit;
     if (*request.service) {
         bool held = false;
-        for (size_t i = 0; s_holders [i]; i++)
-            held |= streq (s_holders [i], request.service);
+        for (size_t i = 0; workservice_holders [i]; i++)
+            held |= streq (workservice_holders [i], request.service);
         if (!held)
             return ctl_fail ("--service %s: no such service holds work items", request.service);
     }
@@ -188,13 +188,13 @@ s_list_as (ctl_t *ctl, ctl_args_t *args, bool mine)
     zlistx_set_destructor (lists, (czmq_destructor *) codec_destroy);
     size_t total = 0;
     bool more = false;
-    for (size_t i = 0; s_holders [i]; i++) {
-        if (*request.service && !streq (request.service, s_holders [i]))
+    for (size_t i = 0; workservice_holders [i]; i++) {
+        if (*request.service && !streq (request.service, workservice_holders [i]))
             continue;
         char method [64];
-        snprintf (method, sizeof method, "%s.WorkList", s_holders [i]);
+        snprintf (method, sizeof method, "%s.WorkList", workservice_holders [i]);
         WorkList *list;
-        int rc = ctl_call (ctl, s_holders [i], method, &request, &work_list__descriptor, (void **) &list);
+        int rc = ctl_call (ctl, workservice_holders [i], method, &request, &work_list__descriptor, (void **) &list);
         if (rc != CTL_OK) {
             zlistx_destroy (&lists);
             return rc;

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STORE_MAX_TABLES  32
+//  Named tables an env can hold: the service's own and the skeleton's
+//  (outbox, offsets, the registry copy...). metrics alone asks 30.
+#define STORE_MAX_TABLES  64
 //  1 GiB of address space to start: reserving it costs nothing (the file
 //  grows only as pages are used), and every growth re-runs the transaction
 //  that hit the limit, which for a big batch means doing it all again.
@@ -151,6 +153,15 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
     }
     self->fresh = stat.ms_entries == 0;
     static const char *own [] = { STORE_OWN_TABLE, NULL };
+    int asked = 1;
+    for (const char *const *name = tables; *name; name++)
+        asked++;
+    if (asked > STORE_MAX_TABLES) {
+        mdb_txn_abort (txn);
+        snprintf (error, error_size, "store %s: %d tables asked, at most %d (STORE_MAX_TABLES)",
+                  dir, asked, STORE_MAX_TABLES);
+        goto failed;
+    }
     for (int pass = 0; pass < 2; pass++)
         for (const char *const *name = pass? tables: own; *name; name++) {
             assert (self->table_count < STORE_MAX_TABLES);

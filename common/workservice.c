@@ -12,6 +12,8 @@
 #include "service.h"
 #include "worklist.h"
 
+const char *const workservice_holders [] = { "claims", "denials", NULL };
+
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
 #define WORK_METHODS 5

@@ -37,6 +37,11 @@ typedef struct {
 
 typedef struct _workservice_t workservice_t;
 
+//  The services that hold work items (service_def_t.work), NULL-ended:
+//  whoever lists everyone's items (rcmqctl work list, rcmq-web's Work
+//  page) asks each of them and merges.
+extern const char *const workservice_holders [];
+
 //  NULL with error when the SLA configuration (sla/, calendar/) is bad.
 workservice_t *workservice_new (const char *service, store_t *store, outbox_t *outbox, config_t *config,
                                 const service_work_t *def, char *error, size_t size);

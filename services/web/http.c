@@ -69,7 +69,7 @@ static const struct {
 //  --------------------------------------------------------------------------
 //  Request helpers
 
-const char *const http_services [HTTP_SERVICE_COUNT] = { "metrics", "intake", "claims", "audit" };
+const char *const http_services [HTTP_SERVICE_COUNT] = { "metrics", "intake", "claims", "audit", "denials" };
 
 const char *
 http_query (http_request_t *request, const char *name)

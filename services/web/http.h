@@ -34,7 +34,7 @@ struct _web_t {
 };
 
 //  The services pages call: metrics, intake, claims (work items), audit.
-#define HTTP_SERVICE_COUNT 4
+#define HTTP_SERVICE_COUNT 5
 extern const char *const http_services [HTTP_SERVICE_COUNT];
 
 typedef struct {

@@ -12,6 +12,7 @@
 
 #include "svg.h"
 #include "kpitext.h"
+#include "workservice.h"
 #include "intake.pb-c.h"
 #include "work.pb-c.h"
 #include "audit.pb-c.h"
@@ -953,8 +954,6 @@ pages_pending (http_request_t *request)
 //  items (<service>.WorkList, as `rcmqctl work list` merges them). The
 //  services scope them: a vendor sees its team's items only.
 
-//  The services that hold work items (cli/cmd_work.c keeps the same list).
-static const char *const s_work_holders [] = { "claims", NULL };
 
 //  Pages of 1000 read at most per service: the counts say when they stop
 //  short, rather than load the loop's thread without bound.
@@ -1041,7 +1040,7 @@ s_work_load (http_request_t *request, s_work_t *work)
     zlistx_set_comparator (work->rows, (zlistx_comparator_fn *) s_work_row_compare);
     work->mine = zlistx_new ();
     zlistx_set_comparator (work->mine, (zlistx_comparator_fn *) s_work_urgency);
-    for (const char *const *holder = s_work_holders; *holder; holder++) {
+    for (const char *const *holder = workservice_holders; *holder; holder++) {
         char method [64];
         snprintf (method, sizeof method, "%s.WorkList", *holder);
         char after [128] = "";

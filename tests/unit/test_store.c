@@ -1048,6 +1048,32 @@ s_counters (store_t *store, MDB_txn *txn, void *arg)
     return rc;
 }
 
+//  A service's 30 tables open (metrics asks that many with its work
+//  tables); more than the env can hold is refused by name, not asserted.
+START_TEST (test_table_limit)
+{
+    char *dir = test_tmpdir ("store-tables");
+    char names [80][16];
+    const char *tables [81];
+    for (int i = 0; i < 80; i++) {
+        snprintf (names [i], sizeof names [i], "t%02d", i);
+        tables [i] = names [i];
+    }
+    tables [30] = NULL;
+    char error [512] = "";
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    ck_assert_msg (store != NULL, "30 tables: %s", error);
+    store_destroy (&store);
+    tables [30] = names [30];
+    tables [80] = NULL;
+    store = store_new (dir, tables, error, sizeof error);
+    ck_assert_ptr_null (store);
+    ck_assert_msg (strstr (error, "81 tables asked"), "error: %s", error);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 START_TEST (test_counter_floor)
 {
     char *dir = test_tmpdir ("store");
@@ -1093,6 +1119,7 @@ store_suite (void)
     tcase_add_test (tc, test_paging);
     tcase_add_test (tc, test_paging_keys);
     tcase_add_test (tc, test_counter_floor);
+    tcase_add_test (tc, test_table_limit);
     suite_add_tcase (suite, tc);
     return suite;
 }
