@@ -18,6 +18,7 @@
     batch_process does both in turn, claim by claim, for a file at hand.
 */
 #include "batch.h"
+#include "element_limits.h"
 #include "ack999.h"
 #include "apply.h"
 #include "clock.h"
@@ -233,6 +234,19 @@ s_rejection_free (void **item_p)
     *item_p = NULL;
 }
 
+//  Whether a rejection's PCN can be resolved by a later accepted claim,
+//  and so is indexed: not empty, and no longer than CLM01 may be. A
+//  longer PCN is refused by LEN001 on every claim that carries it, so no
+//  accepted claim ever will, and its index key could pass LMDB's key
+//  size (511 bytes) and fail the whole batch.
+bool
+batch_pcn_resolvable (const char *pcn)
+{
+    const element_limit_t *limit = element_limit ("Claim", "patient_control_number");
+    assert (limit);
+    return *pcn && strlen (pcn) <= limit->max;
+}
+
 int
 batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn)
 {
@@ -248,7 +262,7 @@ batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn)
                              (const char *) key.mv_data);
             break;
         }
-        if (!*rejection->pcn) {
+        if (!batch_pcn_resolvable (rejection->pcn)) {
             codec_free (rejection);
             continue;
         }
@@ -464,7 +478,7 @@ s_store_claim (s_run_t *run, const PreparedClaim *prepared, const char *claim_id
             int key_size = snprintf (key, sizeof key, "%s%c%s", dims->queue, 0, claim_id);
             rc = s_put (run, "rejections_by_queue", key, (size_t) key_size, "", 0);
         }
-        if (rc == 0 && *pcn) {
+        if (rc == 0 && batch_pcn_resolvable (pcn)) {
             size_t key_size;
             char *key = store_key_pair (pcn, claim_id, &key_size);
             rc = s_put (run, "rejections_by_pcn", key, key_size, "", 0);

@@ -87,4 +87,7 @@ int  batch_index_rejections_by_pcn (store_t *store, MDB_txn *txn);
 //  Writes the 999 files of a committed batch that are not on disk yet.
 void batch_write_acks (intake_t *intake, const Batch *batch);
 
+//  Whether a rejection's PCN is indexed to be resolved (batch.c).
+bool batch_pcn_resolvable (const char *pcn);
+
 #endif
