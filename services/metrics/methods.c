@@ -129,47 +129,61 @@ s_day (server_call_t *call, const char *field, const char *text, uint32_t *day)
 //  the call failed.
 #define KNOWN_VALUES_LISTED 20
 
+//  Refuses the first filter (wanted [i], "" or NULL: none; skip: not
+//  checked) that no combination of def holds, naming the dimension
+//  (names [i]) and what has it ("claim", "work item").
 static int
-s_check_filter_values (server_call_t *call, const MetricsFilters *filters, int skip)
+s_filters_known (server_call_t *call, const combos_def_t *def, const char *const wanted [],
+                 const char *const names [], const char *what, int skip)
 {
-    dims_list_t *list = NULL;
+    combos_list_t *list = NULL;
     int rc = 0;
-    for (int i = 0; i < DIMS_COUNT && rc == 0; i++) {
-        const char *wanted = filters? dims_value (filters, i): "";
-        if (!*wanted || i == skip)
+    for (int i = 0; i < def->fields && rc == 0; i++) {
+        if (!wanted [i] || !*wanted [i] || i == skip)
             continue;
         if (!list)
-            list = combos_load (call->store, call->txn, &dims_combos);
+            list = combos_load (call->store, call->txn, def);
         zlistx_t *known = zlistx_new ();
         zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
         bool found = false;
         for (size_t e = 0; list && e < list->count && !found; e++) {
             const char *value = list->entries [e].values [i];
-            found = streq (value, wanted);
+            found = streq (value, wanted [i]);
             if (*value && !zlistx_find (known, (void *) value))
                 zlistx_add_end (known, (void *) value);
         }
         if (!found) {
             zlistx_sort (known);
-            char *names = strdup ("");
+            char *listed_names = strdup ("");
             size_t listed = 0;
             for (const char *value = (const char *) zlistx_first (known); value && listed < KNOWN_VALUES_LISTED;
                  value = (const char *) zlistx_next (known), listed++) {
-                char *more = zsys_sprintf ("%s%s%s", names, *names? ", ": "", value);
-                free (names);
-                names = more;
+                char *more = zsys_sprintf ("%s%s%s", listed_names, *listed_names? ", ": "", value);
+                free (listed_names);
+                listed_names = more;
             }
             size_t total = zlistx_size (known);
-            server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no claim has %s '%s' (known: %s%s)",
-                              call->request->method, dims_table [i].name, wanted,
-                              total? names: "none yet", total > listed? ", ...": "");
-            free (names);
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: no %s has %s '%s' (known: %s%s)",
+                              call->request->method, what, names [i], wanted [i],
+                              total? listed_names: "none yet", total > listed? ", ...": "");
+            free (listed_names);
             rc = -1;
         }
         zlistx_destroy (&known);
     }
     combos_list_destroy (&list);
     return rc;
+}
+
+static int
+s_check_filter_values (server_call_t *call, const MetricsFilters *filters, int skip)
+{
+    const char *wanted [DIMS_COUNT], *names [DIMS_COUNT];
+    for (int i = 0; i < DIMS_COUNT; i++) {
+        wanted [i] = filters? dims_value (filters, i): "";
+        names [i] = dims_table [i].name;
+    }
+    return s_filters_known (call, &dims_combos, wanted, names, "claim", skip);
 }
 
 //  Fills the query's filters and period. Returns 0, or -1 with the call
@@ -584,42 +598,7 @@ s_work_set (s_arena_t *arena, const work_result_t *work, const char *key)
 static int
 s_work_filter_known (server_call_t *call, const char *const filters [WORK_DIM_COUNT], int skip)
 {
-    work_dims_list_t *list = NULL;
-    int rc = 0;
-    for (int d = 0; d < WORK_DIM_COUNT && rc == 0; d++) {
-        if (!filters [d] || !*filters [d] || d == skip)
-            continue;
-        if (!list)
-            list = combos_load (call->store, call->txn, &work_combos);
-        zlistx_t *known = zlistx_new ();
-        zlistx_set_comparator (known, (zlistx_comparator_fn *) strcmp);
-        bool found = false;
-        for (size_t e = 0; e < list->count && !found; e++) {
-            const char *value = list->entries [e].values [d];
-            found = streq (value, filters [d]);
-            if (*value && !zlistx_find (known, (void *) value))
-                zlistx_add_end (known, (void *) value);
-        }
-        if (!found) {
-            zlistx_sort (known);
-            char *names = strdup ("");
-            size_t listed = 0;
-            for (const char *value = (const char *) zlistx_first (known); value && listed < KNOWN_VALUES_LISTED;
-                 value = (const char *) zlistx_next (known), listed++) {
-                char *more = zsys_sprintf ("%s%s%s", names, *names? ", ": "", value);
-                free (names);
-                names = more;
-            }
-            server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Work: no work item has %s '%s' (known: %s%s)",
-                              work_dim_names [d], filters [d], *names? names: "none yet",
-                              zlistx_size (known) > listed? ", ...": "");
-            free (names);
-            rc = -1;
-        }
-        zlistx_destroy (&known);
-    }
-    combos_list_destroy (&list);
-    return rc;
+    return s_filters_known (call, &work_combos, filters, work_dim_names, "work item", skip);
 }
 
 static int
