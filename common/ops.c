@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include "httploop.h"
 #include <sys/time.h>
 
 #define OPS_TICK_MS 250
@@ -285,36 +286,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
 }
 
 //  --------------------------------------------------------------------------
-//  The daemon in the loop
-
-static void
-s_run (ops_t *self)
-{
-    //  MHD_run handles what is ready; a zero timeout after it means it has
-    //  more to do at once, so run again, boundedly.
-    for (int round = 0; round < 8; round++) {
-        MHD_run (self->daemon);
-        MHD_UNSIGNED_LONG_LONG timeout;
-        if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES || timeout > 0)
-            break;
-    }
-}
-
-static int
-s_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    (void) loop; (void) item;
-    s_run ((ops_t *) arg);
-    return 0;
-}
-
-static int
-s_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_run ((ops_t *) arg);
-    return 0;
-}
+//  The daemon in the loop (httploop.h)
 
 int
 ops_start (ops_t *self, config_t *config, zloop_t *loop)
@@ -355,7 +327,7 @@ ops_start (ops_t *self, config_t *config, zloop_t *loop)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     zmq_pollitem_t item = { NULL, info->epoll_fd, ZMQ_POLLIN, 0 };
-    if (zloop_poller (loop, &item, s_ready, self)) {
+    if (zloop_poller (loop, &item, httploop_ready, self->daemon)) {
         log_error ("ops port: cannot poll the HTTP daemon", NULL);
         MHD_stop_daemon (self->daemon);
         self->daemon = NULL;
@@ -363,7 +335,7 @@ ops_start (ops_t *self, config_t *config, zloop_t *loop)
     }
     self->loop = loop;
     self->epoll_fd = info->epoll_fd;
-    self->timer_id = zloop_timer (loop, OPS_TICK_MS, 0, s_tick, self);
+    self->timer_id = zloop_timer (loop, OPS_TICK_MS, 0, httploop_tick, self->daemon);
     free (self->url);
     const char *url = config_get (config, url_key, NULL);
     self->url = url && *url? strdup (url): zsys_sprintf ("http://%s", value);

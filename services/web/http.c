@@ -8,6 +8,7 @@
     a post processor), then with body bytes, then once with none, when we
     answer.
 */
+#include "httploop.h"
 #include "http.h"
 #include "clock.h"
 #include "log.h"
@@ -536,36 +537,7 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
 }
 
 //  --------------------------------------------------------------------------
-//  The daemon in the loop
-
-static void
-s_run (web_t *self)
-{
-    //  MHD_run handles what is ready; a zero timeout after it means it has
-    //  more to do at once (buffered data), so run again, boundedly.
-    for (int round = 0; round < 8; round++) {
-        MHD_run (self->daemon);
-        MHD_UNSIGNED_LONG_LONG timeout;
-        if (MHD_get_timeout (self->daemon, &timeout) != MHD_YES || timeout > 0)
-            break;
-    }
-}
-
-static int
-s_ready (zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    (void) loop; (void) item;
-    s_run ((web_t *) arg);
-    return 0;
-}
-
-static int
-s_tick (zloop_t *loop, int timer_id, void *arg)
-{
-    (void) loop; (void) timer_id;
-    s_run ((web_t *) arg);
-    return 0;
-}
+//  The daemon in the loop (httploop.h)
 
 static char *
 s_read_pem (const char *path)
@@ -629,12 +601,12 @@ web_http_start (web_t *self)
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     zmq_pollitem_t item = { NULL, info->epoll_fd, ZMQ_POLLIN, 0 };
     zloop_t *loop = service_loop (self->service);
-    if (zloop_poller (loop, &item, s_ready, self)) {
+    if (zloop_poller (loop, &item, httploop_ready, self->daemon)) {
         log_error ("cannot poll the HTTP daemon", NULL);
         return -1;
     }
     self->polling = true;
-    self->timer_id = zloop_timer (loop, 250, 0, s_tick, self);
+    self->timer_id = zloop_timer (loop, 250, 0, httploop_tick, self->daemon);
     log_info ("dashboard listening", "url", json_string (self->base_url), NULL);
     return 0;
 }
