@@ -10,6 +10,7 @@
         denials resolve ID won|lost|written_off [--cents N] [--reason CODE]
         denials approve ID
         denials policies
+        denials correct ID [--void] [--reason TEXT]
 
     --json of list is the reply itself (pbjson): {"denials": [...],
     "next_after": "ID" or ""}, highest priority first; show, assign,
@@ -214,6 +215,16 @@ s_approve (ctl_t *ctl, ctl_args_t *args)
     return s_call_item (ctl, "denials.Approve", &request);
 }
 
+static int
+s_correct (ctl_t *ctl, ctl_args_t *args)
+{
+    DenialCorrectRequest request = DENIAL_CORRECT_REQUEST__INIT;
+    request.id = (char *) ctl_arg_operand (args, 0);
+    request.as_void = ctl_arg_flag (args, "void");
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    return s_call_item (ctl, "denials.Correct", &request);
+}
+
 static const output_column_t s_policy_columns [] = {
     { "payer_id",    OUTPUT_TEXT },
     { "payer_group", OUTPUT_TEXT },
@@ -301,6 +312,12 @@ static const ctl_option_t s_resolve_options [] = {
     { NULL }
 };
 
+static const ctl_option_t s_correct_options [] = {
+    { "void",   NULL,   "a void (frequency 8) instead of a replacement (7)" },
+    { "reason", "TEXT", "for the claim's history (default: the denial's id and CARC)" },
+    { NULL }
+};
+
 static const ctl_command_t s_commands [] = {
     { "list", NULL, 0, 0, "list denials, highest priority first",
       "One denial per claim and remit (or 277CA rejection, or payer take-back).\n"
@@ -319,6 +336,12 @@ static const ctl_command_t s_commands [] = {
       "for a second person (`denials approve ID`: an internal-lead or a leader).",
       s_resolve_options, s_resolve },
     { "approve", "ID", 1, 1, "approve a write-off someone else asked for", NULL, NULL, s_approve },
+    { "correct", "ID", 1, 1, "have claims send a corrected claim (or a void) for a denial",
+      "rcmq-denials asks rcmq-claims (claims.RequestCorrection) with its own key; claims\n"
+      "checks and writes the claim, and the next `claims submit` sends frequency 7\n"
+      "(or 8 with --void) with the payer's claim number. The denial moves to corrected.\n"
+      "A claim the payer rejected (277CA) is refused: fix it with `claims edit`.",
+      s_correct_options, s_correct },
     { "policies", NULL, 0, 0, "list the appeal windows in force",
       "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\"}]}.",
       NULL, s_policies },

@@ -25,12 +25,17 @@ denials_new (service_t *service)
     self->work = service_work (service)? workservice_items (service_work (service)): NULL;
     self->windows = windows;
     self->approval_cents = approval;
+    if (service_cert (service))
+        self->claims = peer_new (config, service_cert (service), "claims");
     return self;
 }
 
 void
 denials_destroy (denials_t **self_p)
 {
+    if (!*self_p)
+        return;
+    peer_destroy (&(*self_p)->claims);
     free (*self_p);
     *self_p = NULL;
 }

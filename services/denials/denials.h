@@ -27,6 +27,7 @@
 #include "denials.pb-c.h"
 #include "service.h"
 #include "appeal.h"
+#include "peer.h"
 
 //  denials            id -> DenialItem
 //  denials_by_remit   pcn \0 kind \0 payer \0 trace -> id  (one per claim and remit)
@@ -44,6 +45,7 @@ typedef struct {
     workitem_t *work;           //  the denial work items (NULL in unit tests)
     appeal_windows_t windows;
     int64_t approval_cents;     //  write-offs above it need a second person
+    peer_t *claims;             //  claims' api, with our own key (NULL in unit tests)
 } denials_t;
 
 //  The state of a started service. NULL (logged) on a bad setting.

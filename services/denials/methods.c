@@ -8,6 +8,14 @@
         denials.Resolve     DenialResolveRequest -> ...       denials.work     subject
         denials.Approve     DenialId -> DenialItem            denials.approve  subject
         denials.Policies    (none) -> AppealPolicies          denials.read     unscoped
+        denials.Correct     DenialCorrectRequest -> DenialItem denials.work    subject
+        denials.Appeal      DenialAppealRequest -> DenialItem  denials.work    subject
+
+    Correct asks claims, over claims' api with this process's own key
+    (claims.RequestCorrection, common/peer.h), for a corrected claim or a
+    void, and moves the denial to corrected only when claims said yes:
+    claims stays the only writer of claim state, and its refusal (a claim
+    the payer rejected has nothing to replace) is the reply (ADR 0037).
 
     A list is in priority order (workflow_priority at the reply's instant,
     highest first, then id), filtered, at most limit after the item
@@ -28,6 +36,7 @@
 #include "carc.h"
 #include "clock.h"
 #include "codec.h"
+#include "claims.pb-c.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
@@ -84,6 +93,7 @@ static int s_resolve_assign (server_call_t *c)     { return s_resolve_id (c, ((D
 static int s_resolve_categorize (server_call_t *c) { return s_resolve_id (c, ((DenialCategorizeRequest *) c->body)->id); }
 static int s_resolve_state (server_call_t *c)      { return s_resolve_id (c, ((DenialStateRequest *) c->body)->id); }
 static int s_resolve_resolve (server_call_t *c)    { return s_resolve_id (c, ((DenialResolveRequest *) c->body)->id); }
+static int s_resolve_correct (server_call_t *c)    { return s_resolve_id (c, ((DenialCorrectRequest *) c->body)->id); }
 
 //  Reads the denial id for a change: 0 with *item_p, or the call failed
 //  (NOT_FOUND) and 1.
@@ -518,6 +528,67 @@ s_approve (server_call_t *call)
 }
 
 //  --------------------------------------------------------------------
+//  denials.Correct
+
+static int
+s_correct (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialCorrectRequest *request = (DenialCorrectRequest *) call->body;
+    const char *what = request->as_void? "a void (frequency 8)": "a corrected claim (frequency 7)";
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    char error [256];
+    if (workflow_check (item->state, "corrected", error, sizeof error))
+        rc = server_call_fail (call, workflow_known (item->state)? STATUS__FAILED_PRECONDITION: STATUS__INTERNAL,
+                               "denials.Correct: denial %s: %s", item->id, error);
+    else
+    if (!self->claims)
+        rc = server_call_fail (call, STATUS__UNAVAILABLE, "denials.Correct: claims cannot be called from this process");
+    if (rc || call->status != STATUS__OK) {
+        codec_free (item);
+        return rc;
+    }
+    char reason [300];
+    if (*request->reason)
+        snprintf (reason, sizeof reason, "%s", request->reason);
+    else
+        snprintf (reason, sizeof reason, "denial %s: %s%s%s (%s)", item->id, item->group, *item->group? "-": "",
+                  item->carc, item->category);
+    CorrectRequest correct = CORRECT_REQUEST__INIT;
+    correct.pcn = item->pcn;
+    correct.reason = reason;
+    CorrectionRequest ask = CORRECTION_REQUEST__INIT;
+    ask.correct = &correct;
+    ask.as_void = request->as_void;
+    ask.requested_by = (char *) call->caller->name;
+    ask.reference = item->id;
+    //  Synchronous, inside this request's transaction: claims answers in
+    //  milliseconds and never calls denials back, and only its yes may
+    //  move the denial (ADR 0037 on the cost: this loop waits meanwhile).
+    Reply *reply = peer_call (self->claims, "claims.RequestCorrection", &ask);
+    if (!reply)
+        rc = server_call_fail (call, STATUS__UNAVAILABLE, "denials.Correct: denial %s: asking claims for %s: %s",
+                               item->id, what, peer_error (self->claims));
+    else
+    if (reply->status != STATUS__OK)
+        rc = server_call_fail (call, reply->status, "denials.Correct: denial %s: claims refused %s of %s: %s",
+                               item->id, what, item->pcn, reply->message);
+    else {
+        char note [400];
+        snprintf (note, sizeof note, "claims sends %s of %s at the next submit: %s", what, item->pcn, reason);
+        rc = records_move (self, call->txn, item, "corrected", call->caller->name, note, clock_now_ms ());
+        if (rc == 0)
+            rc = s_answer (call, item);
+    }
+    codec_free (reply);
+    codec_free (item);
+    return rc;
+}
+
+//  --------------------------------------------------------------------
 //  denials.Policies
 
 static int
@@ -555,5 +626,6 @@ const server_method_t denials_methods [] = {
     { "denials.Resolve",    "denials.work",    &denial_resolve_request__descriptor,    s_resolve,    SERVER_SUBJECT,  s_resolve_resolve,    SERVER_NO_PHI },
     { "denials.Approve",    "denials.approve", &denial_id__descriptor,                 s_approve,    SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
     { "denials.Policies",   "denials.read",    NULL,                                   s_policies,   SERVER_UNSCOPED, NULL,                 SERVER_NO_PHI },
+    { "denials.Correct",    "denials.work",    &denial_correct_request__descriptor,    s_correct,    SERVER_SUBJECT,  s_resolve_correct,    SERVER_NO_PHI },
     { NULL }
 };
