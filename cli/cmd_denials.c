@@ -11,6 +11,7 @@
         denials approve ID
         denials policies
         denials correct ID [--void] [--reason TEXT]
+        denials appeal ID --reason TEXT [--template NAME]
 
     --json of list is the reply itself (pbjson): {"denials": [...],
     "next_after": "ID" or ""}, highest priority first; show, assign,
@@ -122,6 +123,8 @@ s_print (ctl_t *ctl, DenialItem *item)
             *item->rarc? " ": "", item->rarc, item->category, item->preventable? "": "not ", denied, recovered);
     printf ("  remit %s  appeal deadline %s (%s)%s\n", item->remit_date, item->appeal_deadline,
             item->deadline_policy, item->missed_deadline? "  MISSED": "");
+    if (*item->letter)
+        printf ("  appeal letter %s\n", item->letter);
     if (item->write_off)
         printf ("  write-off of %lld cents (%s) by %s waits for approval\n", (long long) item->write_off->cents,
                 item->write_off->reason_code, item->write_off->requested_by);
@@ -225,6 +228,18 @@ s_correct (ctl_t *ctl, ctl_args_t *args)
     return s_call_item (ctl, "denials.Correct", &request);
 }
 
+static int
+s_appeal (ctl_t *ctl, ctl_args_t *args)
+{
+    DenialAppealRequest request = DENIAL_APPEAL_REQUEST__INIT;
+    request.id = (char *) ctl_arg_operand (args, 0);
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    request.template_ = (char *) ctl_arg_text (args, "template");
+    if (!*request.reason)
+        return ctl_fail ("denials appeal: --reason TEXT is required (why the claim should be paid; the letter says it)");
+    return s_call_item (ctl, "denials.Appeal", &request);
+}
+
 static const output_column_t s_policy_columns [] = {
     { "payer_id",    OUTPUT_TEXT },
     { "payer_group", OUTPUT_TEXT },
@@ -284,7 +299,7 @@ s_policies (ctl_t *ctl, ctl_args_t *args)
 
 static const ctl_option_t s_list_options [] = {
     { "state",      "S",       "only denials in this state (new, in_review, waiting_payer, waiting_practice, "
-                               "corrected, appealed, won, lost, written_off, cancelled)" },
+                               "corrected, appealed, won, lost, written_off, cancelled, reworked)" },
     { "category",   "C",       "only denials of this root cause (eligibility, authorization, coding, ...)" },
     { "payer",      "P",       "only denials of this payer id" },
     { "queue",      "Q",       "only denials of this work queue" },
@@ -318,6 +333,12 @@ static const ctl_option_t s_correct_options [] = {
     { NULL }
 };
 
+static const ctl_option_t s_appeal_options [] = {
+    { "reason",   "TEXT", "why the claim should be paid (required; the letter says it)" },
+    { "template", "NAME", "the letter's template: NAME.txt in denials/templates-dir (default: default)" },
+    { NULL }
+};
+
 static const ctl_command_t s_commands [] = {
     { "list", NULL, 0, 0, "list denials, highest priority first",
       "One denial per claim and remit (or 277CA rejection, or payer take-back).\n"
@@ -342,6 +363,11 @@ static const ctl_command_t s_commands [] = {
       "(or 8 with --void) with the payer's claim number. The denial moves to corrected.\n"
       "A claim the payer rejected (277CA) is refused: fix it with `claims edit`.",
       s_correct_options, s_correct },
+    { "appeal", "ID", 1, 1, "appeal a denial: write the appeal letter and move it to appealed",
+      "The letter is made from a template (fields in {{...}}: payer, claim, dates of service,\n"
+      "lines, CARC/RARC text, your reason; docs/denials.md) and written as a plain text file\n"
+      "into denials/outbound-dir; `denials show` gives its path (`letter`).",
+      s_appeal_options, s_appeal },
     { "policies", NULL, 0, 0, "list the appeal windows in force",
       "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\"}]}.",
       NULL, s_policies },

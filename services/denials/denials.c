@@ -27,6 +27,14 @@ denials_new (service_t *service)
     self->approval_cents = approval;
     if (service_cert (service))
         self->claims = peer_new (config, service_cert (service), "claims");
+    self->appeals_dir = service_folder (service, "denials/outbound-dir", "outbound/appeals", true);
+    const char *templates = config_get (config, "denials/templates-dir", NULL);
+    if (templates && *templates)
+        self->templates_dir = strdup (config_path (config, "denials/templates-dir", templates));
+    if (!self->appeals_dir) {
+        denials_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -36,6 +44,8 @@ denials_destroy (denials_t **self_p)
     if (!*self_p)
         return;
     peer_destroy (&(*self_p)->claims);
+    free ((*self_p)->appeals_dir);
+    free ((*self_p)->templates_dir);
     free (*self_p);
     *self_p = NULL;
 }

@@ -10,7 +10,8 @@
                       all in the caller's transaction
         items.c       the claims (and queue) events it consumes
         methods.c     denials.List, Show, Assign, Categorize, State,
-                      Resolve, Approve, Policies
+                      Resolve, Approve, Policies, Correct, Appeal
+        letter.c      an appeal letter from a template (pure)
         main.c        the process: wires the parts into the skeleton, and
                       the deadline sweep's timer
 
@@ -20,6 +21,9 @@
                                         second person (50000 = $500)
         denials/sweep-ms                how often missed deadlines are looked
                                         for (1000)
+        denials/outbound-dir            appeal letters (<data/dir>/outbound/appeals)
+        denials/templates-dir           appeal letter templates, NAME.txt (none:
+                                        the built-in `default` only)
 */
 #ifndef RCMQ_DENIALS_H
 #define RCMQ_DENIALS_H
@@ -46,6 +50,8 @@ typedef struct {
     appeal_windows_t windows;
     int64_t approval_cents;     //  write-offs above it need a second person
     peer_t *claims;             //  claims' api, with our own key (NULL in unit tests)
+    char *appeals_dir;          //  where appeal letters are written (NULL in unit tests)
+    char *templates_dir;        //  the letter templates (NAME.txt); NULL: the built-in only
 } denials_t;
 
 //  The state of a started service. NULL (logged) on a bad setting.

@@ -16,9 +16,10 @@
 #define SWEEP_BATCH 1000
 
 static const char *const s_tables [] = { DENIALS_TABLES, NULL };
-//  claims: the remits' denials, payments and acknowledgements; queue: the
-//  grid and phase of its queues; access: the registry's copy.
-static const char *const s_consumes [] = { "claims", "queue", "access", NULL };
+//  claims: the remits' denials, payments, acknowledgements and edits;
+//  intake: its scrub's rejections and their resolution (rework); queue:
+//  the grid and phase of its queues; access: the registry's copy.
+static const char *const s_consumes [] = { "claims", "intake", "queue", "access", NULL };
 
 typedef struct {
     denials_t *self;

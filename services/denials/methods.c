@@ -11,6 +11,12 @@
         denials.Correct     DenialCorrectRequest -> DenialItem denials.work    subject
         denials.Appeal      DenialAppealRequest -> DenialItem  denials.work    subject
 
+    Appeal makes the letter from a template (letter.c: the folder
+    denials/templates-dir, NAME.txt; `default` is built in unless the
+    folder has its own) and writes it, whole or not at all (common/files),
+    into denials/outbound-dir as <denial id>-L<level>-<YYYYMMDDTHHMMSS>.txt;
+    the denial moves to appealed and keeps the path (`letter`).
+
     Correct asks claims, over claims' api with this process's own key
     (claims.RequestCorrection, common/peer.h), for a corrected claim or a
     void, and moves the denial to corrected only when claims said yes:
@@ -32,6 +38,8 @@
 #include "denials.h"
 #include "records.h"
 #include "workflow.h"
+#include "letter.h"
+#include "files.h"
 #include "access.h"
 #include "carc.h"
 #include "clock.h"
@@ -94,6 +102,7 @@ static int s_resolve_categorize (server_call_t *c) { return s_resolve_id (c, ((D
 static int s_resolve_state (server_call_t *c)      { return s_resolve_id (c, ((DenialStateRequest *) c->body)->id); }
 static int s_resolve_resolve (server_call_t *c)    { return s_resolve_id (c, ((DenialResolveRequest *) c->body)->id); }
 static int s_resolve_correct (server_call_t *c)    { return s_resolve_id (c, ((DenialCorrectRequest *) c->body)->id); }
+static int s_resolve_appeal (server_call_t *c)     { return s_resolve_id (c, ((DenialAppealRequest *) c->body)->id); }
 
 //  Reads the denial id for a change: 0 with *item_p, or the call failed
 //  (NOT_FOUND) and 1.
@@ -528,6 +537,107 @@ s_approve (server_call_t *call)
 }
 
 //  --------------------------------------------------------------------
+//  denials.Appeal
+
+//  The template named name: the folder's NAME.txt, else the built-in
+//  default. A fresh string, or NULL with the call failed.
+static char *
+s_template (server_call_t *call, const char *name)
+{
+    denials_t *self = s_self (call);
+    if (self->templates_dir) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s.txt", self->templates_dir, name);
+        zfile_t *file = zfile_new (NULL, path);
+        if (zfile_input (file) == 0) {
+            zchunk_t *chunk = zfile_read (file, (size_t) zfile_cursize (file), 0);
+            zfile_close (file);
+            zfile_destroy (&file);
+            char *text = chunk? zchunk_strdup (chunk): NULL;
+            zchunk_destroy (&chunk);
+            if (text)
+                return text;
+            server_call_fail (call, STATUS__INTERNAL, "denials.Appeal: cannot read template %s", path);
+            return NULL;
+        }
+        zfile_destroy (&file);
+    }
+    if (streq (name, "default"))
+        return strdup (letter_default_template);
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: no template '%s' (%s%s%s)", name,
+                      self->templates_dir? "not in ": "no denials/templates-dir is set; built in: default",
+                      self->templates_dir? self->templates_dir: "", self->templates_dir? "; built in: default": "");
+    return NULL;
+}
+
+static int
+s_appeal (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialAppealRequest *request = (DenialAppealRequest *) call->body;
+    const char *name = *request->template_? request->template_: "default";
+    if (!*request->reason)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Appeal: a reason is required (--reason: why the claim should be paid)");
+    if (!letter_name_ok (name))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Appeal: template name '%s' is not letters, digits, '-' and '_'", name);
+    if (!self->appeals_dir)
+        return server_call_fail (call, STATUS__UNAVAILABLE, "denials.Appeal: no folder for letters in this process");
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    char error [512];
+    char *text = NULL, *letter = NULL;
+    uint64_t now = clock_now_ms ();
+    if (workflow_check (item->state, "appealed", error, sizeof error))
+        server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Appeal: denial %s: %s", item->id, error);
+    else
+        text = s_template (call, name);
+    if (text) {
+        char date [16];
+        clock_format_date (now, date, sizeof date);
+        letter_context_t context = { request->reason, call->caller->name, date };
+        letter = letter_render (name, text, item, &context, error, sizeof error);
+        if (!letter)
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: %s", error);
+    }
+    if (letter) {
+        char stamp [32], path [PATH_MAX];
+        clock_format_iso8601 (now, stamp, sizeof stamp);
+        char compact [32];
+        size_t n = 0;
+        for (const char *c = stamp; *c && n < 15; c++)
+            if (isdigit ((unsigned char) *c) || *c == 'T')
+                compact [n++] = *c;
+        compact [n] = 0;
+        snprintf (path, sizeof path, "%s/%s-L%u-%s.txt", self->appeals_dir, item->id,
+                  item->appeal_level? item->appeal_level: 1, compact);
+        //  The same letter there already is this call run again (the
+        //  store grew): the file stands.
+        int written = files_write_new (path, letter, strlen (letter), error, sizeof error);
+        if (written == FILES_EXISTS && files_same_content (path, letter, strlen (letter)))
+            written = 0;
+        if (written)
+            server_call_fail (call, STATUS__INTERNAL, "denials.Appeal: denial %s: writing %s: %s", item->id, path,
+                              written == FILES_EXISTS? "a different file of that name is there": error);
+        else {
+            codec_set_text (&item->letter, path);
+            char note [PATH_MAX + 300];
+            snprintf (note, sizeof note, "letter %s (template %s): %s", path, name, request->reason);
+            rc = records_move (self, call->txn, item, "appealed", call->caller->name, note, now);
+            if (rc == 0)
+                rc = s_answer (call, item);
+        }
+    }
+    free (letter);
+    free (text);
+    codec_free (item);
+    return rc;
+}
+
+//  --------------------------------------------------------------------
 //  denials.Correct
 
 static int
@@ -627,5 +737,6 @@ const server_method_t denials_methods [] = {
     { "denials.Approve",    "denials.approve", &denial_id__descriptor,                 s_approve,    SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
     { "denials.Policies",   "denials.read",    NULL,                                   s_policies,   SERVER_UNSCOPED, NULL,                 SERVER_NO_PHI },
     { "denials.Correct",    "denials.work",    &denial_correct_request__descriptor,    s_correct,    SERVER_SUBJECT,  s_resolve_correct,    SERVER_NO_PHI },
+    { "denials.Appeal",     "denials.work",    &denial_appeal_request__descriptor,     s_appeal,     SERVER_SUBJECT,  s_resolve_appeal,     SERVER_NO_PHI },
     { NULL }
 };

@@ -13,7 +13,13 @@
 #   - a 277CA rejection's claim (nothing at the payer to replace) is
 #     refused by claims, the refusal is the reply, and the denial does not
 #     move;
-#   - the claim's history says who asked for which denial.
+#   - the claim's history says who asked for which denial;
+#   - `denials appeal ID --reason TEXT` writes a letter (plain text, built-in
+#     template) into the outbound folder naming the claim, the payer's claim
+#     number and each denied line's CARC (from payer-sim's own records) and
+#     the reason; the denial is appealed and `denials show --json` has
+#     `letter`; `--template medical-necessity` (deploy/appeal-templates)
+#     fills that template; an unknown template is refused naming it.
 # Expected PCNs and claim numbers come from payer-sim's records.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
@@ -26,6 +32,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_init denials-correct 24540
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 OUTBOUND="$RCMQ_VAR/data/outbound"
+export RCMQ_DENIALS_TEMPLATES_DIR="$ROOT/deploy/appeal-templates"
 
 python3 "$ROOT/scripts/gen-837" --seed 37 --claims 30 --date 2026-11-01 --out claims.837 --expect claims.json
 ACCEPTED="$(python3 -c 'import json; print(sum(1 for c in json.load(open("claims.json"))["claims"] if c["accepted"]))')"
@@ -65,12 +72,16 @@ assert len(denied) >= 2 and rejected, (len(denied), len(rejected))
 by_pcn = {}
 for d in json.load(open("list.json"))["denials"]:
     by_pcn.setdefault((d["pcn"], d["kind"]), d["id"])
-for c, kind in ((denied[0], "denial"), (denied[1], "denial"), (rejected[0], "rejection")):
+assert len(denied) >= 4, len(denied)
+for c, kind in ((denied[0], "denial"), (denied[1], "denial"), (rejected[0], "rejection"),
+                (denied[2], "denial"), (denied[3], "denial")):
     print(by_pcn[(c["pcn"], kind)], c["pcn"], c.get("payer_claim_number") or "-")
 PY
 read -r FIX_ID FIX_PCN FIX_ICN < <(sed -n 1p picks.txt)
 read -r VOID_ID VOID_PCN VOID_ICN < <(sed -n 2p picks.txt)
 read -r REJ_ID REJ_PCN _ < <(sed -n 3p picks.txt)
+read -r APPEAL_ID APPEAL_PCN APPEAL_ICN < <(sed -n 4p picks.txt)
+read -r APPEAL2_ID APPEAL2_PCN _ < <(sed -n 5p picks.txt)
 [[ -n "$FIX_ID" && -n "$VOID_ID" && -n "$REJ_ID" ]] && ok "a denial for each picked claim" || fail "picks: $(cat picks.txt)"
 
 rcmq_grant "$CTL" "$CONF" bea internal-biller internal >/dev/null || fail "grant bea"
@@ -79,7 +90,7 @@ expect 1 "correcting a new denial is refused" ctl --as bea denials correct "$FIX
 grep -q "state new cannot move to corrected" "$WORK/err" && ok "the refusal names both states" \
     || fail "refusal: $(cat "$WORK/err")"
 
-for id in "$FIX_ID" "$VOID_ID" "$REJ_ID"; do
+for id in "$FIX_ID" "$VOID_ID" "$REJ_ID" "$APPEAL_ID" "$APPEAL2_ID"; do
     ctl --as bea denials assign "$id" bea >/dev/null || fail "assign $id"
 done
 
@@ -129,4 +140,43 @@ for pcn, (freq, icn) in want.items():
     assert seen[pcn]["freq"] == freq and seen[pcn].get("icn") == icn, (pcn, seen[pcn], freq, icn)
 PY
 
+# --- Appeals -----------------------------------------------------------------
+expect 1 "an appeal needs a reason" ctl --as bea denials appeal "$APPEAL_ID"
+expect 0 "denials appeal" ctl --as bea denials appeal "$APPEAL_ID" --reason "the operative note shows the procedure was necessary"
+ctl denials show "$APPEAL_ID" --json >appeal.json || fail "denials show $APPEAL_ID"
+python3 - "$APPEAL_PCN" "$APPEAL_ICN" "$OUTBOUND" <<'PY' && ok "the letter names the claim, its CARCs and the reason" || fail "the appeal letter"
+import json, os, sys
+pcn, icn, outbound = sys.argv[1:]
+d = json.load(open("appeal.json"))
+assert d["state"] == "appealed", d["state"]
+path = d.get("letter", "")
+assert path and os.path.isfile(path), path
+assert os.path.realpath(path).startswith(os.path.realpath(outbound) + "/"), (path, outbound)
+assert path.endswith(".txt"), path
+text = open(path).read()
+# What the payer denied, from payer-sim's own records.
+sim = [c for c in json.load(open("sim.json"))["claims"] if c["pcn"] == pcn][0]
+carcs = {(x["group"], x["carc"]) for x in sim["denials"]}
+for line in sim["line_results"]:
+    if line["paid_cents"] == 0:
+        carcs |= {(a["group"], a["carc"]) for a in line["adjustments"] if a["group"] != "PR"}
+assert carcs, sim
+assert pcn in text and icn in text, text
+assert any("%s-%s" % c in text for c in carcs), (carcs, text)
+assert "the operative note shows the procedure was necessary" in text, text
+assert "{{" not in text, text
+PY
+expect 1 "an unknown template is refused" ctl --as bea denials appeal "$APPEAL2_ID" --reason x --template no-such
+grep -q "no template 'no-such'" "$WORK/err" && ok "the refusal names the template" || fail "template refusal: $(cat "$WORK/err")"
+expect 0 "appeal with a shipped template" ctl --as bea denials appeal "$APPEAL2_ID" --reason "LCD criteria met" \
+    --template medical-necessity --json
+python3 - "$APPEAL2_PCN" "$WORK/out" <<'PY' && ok "the medical-necessity template fills its fields" || fail "template letter: $(cat "$WORK/out")"
+import json, sys
+pcn, out = sys.argv[1:]
+d = json.load(open(out))
+assert d["state"] == "appealed", d["state"]
+text = open(d["letter"]).read()
+assert "Appeal of a medical necessity denial" in text and pcn in text and "LCD criteria met" in text, text
+assert "{{" not in text, text
+PY
 test_finish denials-correct
