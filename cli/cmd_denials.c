@@ -12,11 +12,12 @@
         denials policies
         denials correct ID [--void] [--reason TEXT]
         denials appeal ID --reason TEXT [--template NAME]
+        denials patterns
 
     --json of list is the reply itself (pbjson): {"denials": [...],
     "next_after": "ID" or ""}, highest priority first; show, assign,
     categorize, state, resolve and approve answer the denial with its
-    history; policies is {"policies": [{"payer_id" or "payer_group",
+    history; patterns is {"patterns": [DenialPattern...]}; policies is {"policies": [{"payer_id" or "payer_group",
     "level", "days", "source"}]}. A table otherwise, amounts in dollars.
 */
 #include "ctl.h"
@@ -240,6 +241,59 @@ s_appeal (ctl_t *ctl, ctl_args_t *args)
     return s_call_item (ctl, "denials.Appeal", &request);
 }
 
+static const output_column_t s_pattern_columns [] = {
+    { "payer",       OUTPUT_TEXT },
+    { "procedure",   OUTPUT_TEXT },
+    { "category",    OUTPUT_TEXT },
+    { "count",       OUTPUT_INT },
+    { "denied_usd",  OUTPUT_TEXT },
+    { "trend",       OUTPUT_TEXT },
+    { "carc",        OUTPUT_TEXT },
+    { "last_seen",   OUTPUT_TEXT },
+    { NULL }
+};
+
+static int
+s_patterns (ctl_t *ctl, ctl_args_t *args)
+{
+    (void) args;
+    DenialPatternList *reply;
+    int rc = ctl_call (ctl, "denials", "denials.Patterns", NULL, &denial_pattern_list__descriptor, (void **) &reply);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        //  Always the array, even empty (pbjson leaves an empty one out).
+        json_t *object = pbjson_message (&reply->base);
+        if (!json_object_get (object, "patterns"))
+            json_object_set_new (object, "patterns", json_array ());
+        output_json (object, stdout);
+    }
+    else {
+        output_table_t *table = output_table_new (s_pattern_columns);
+        for (size_t i = 0; i < reply->n_patterns; i++) {
+            const DenialPattern *pattern = reply->patterns [i];
+            char what [96], dollars [32], last [32];
+            snprintf (what, sizeof what, "%s%s", *pattern->rule? "rule ": "",
+                      *pattern->rule? pattern->rule: pattern->procedure_code);
+            s_dollars (dollars, sizeof dollars, pattern->cents);
+            clock_format_date (pattern->last_seen_ms, last, sizeof last);
+            output_table_row (table);
+            output_table_cell (table, pattern->payer_id);
+            output_table_cell (table, what);
+            output_table_cell (table, pattern->category);
+            output_table_cell_uint (table, pattern->count);
+            output_table_cell (table, dollars);
+            output_table_cell (table, pattern->trend);
+            output_table_cell (table, pattern->carc);
+            output_table_cell (table, last);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+    }
+    codec_free (reply);
+    return CTL_OK;
+}
+
 static const output_column_t s_policy_columns [] = {
     { "payer_id",    OUTPUT_TEXT },
     { "payer_group", OUTPUT_TEXT },
@@ -368,6 +422,13 @@ static const ctl_command_t s_commands [] = {
       "lines, CARC/RARC text, your reason; docs/denials.md) and written as a plain text file\n"
       "into denials/outbound-dir; `denials show` gives its path (`letter`).",
       s_appeal_options, s_appeal },
+    { "patterns", NULL, 0, 0, "list the denial patterns sent back to intake",
+      "A pattern: denials/pattern-min (5) or more preventable denials of one payer,\n"
+      "procedure (or scrub rule) and category within denials/pattern-days (30); intake\n"
+      "warns (DEN001) on new claims that match. Count, dollars, trend against the\n"
+      "window before, the most frequent CARC.\n"
+      "--json: {\"patterns\": [DenialPattern...]}.",
+      NULL, s_patterns },
     { "policies", NULL, 0, 0, "list the appeal windows in force",
       "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\"}]}.",
       NULL, s_policies },

@@ -9,6 +9,7 @@
 #include "denials.h"
 #include "items.h"
 #include "methods.h"
+#include "patterns.h"
 #include "records.h"
 #include "clock.h"
 #include "log.h"
@@ -72,6 +73,7 @@ s_start (service_t *service)
         log_error ("bad setting", "error", json_string (error), NULL);
         return -1;
     }
+    service_add_methods (service, patterns_methods);
     s_sweep (service);
     zloop_timer (service_loop (service), (size_t) interval, 0, s_on_timer, service);
     return 0;

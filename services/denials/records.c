@@ -13,6 +13,7 @@
     calendar days) before the deadline.
 */
 #include "records.h"
+#include "patterns.h"
 #include "workflow.h"
 #include "carc.h"
 #include "clock.h"
@@ -405,6 +406,10 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
     }
     if (rc == 0 && fresh)
         rc = s_deadline (self, item);
+    //  Once it has a preventable cause and lines (or a rule), it counts
+    //  toward the patterns that go back to intake.
+    if (rc == 0)
+        rc = patterns_count (self, txn, item);
     char what [200];
     snprintf (what, sizeof what, "%s %s on remit %s of payer %s (%s)", fresh? "opened": "added to", item->kind,
               item->remit_trace, item->payer_id, item->status_code);

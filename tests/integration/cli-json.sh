@@ -125,6 +125,7 @@ denial_id="$(field denials 0 id <shapes/denials-list.json)"
 shape denials-show denials show "$denial_id"
 shape denials-assign denials assign "$denial_id" jsontest
 shape denials-policies denials policies
+shape denials-patterns denials patterns
 # A paid claim by the payer's record: corrected; a denied one: voided.
 read -r paid denied < <(python3 -c '
 import json; c = json.load(open("sim.json"))["claims"]
