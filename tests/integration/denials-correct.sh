@@ -179,4 +179,7 @@ text = open(d["letter"]).read()
 assert "Appeal of a medical necessity denial" in text and pcn in text and "LCD criteria met" in text, text
 assert "{{" not in text, text
 PY
+# Stopped first, so a report the processes make as they exit (LSan) is in their logs.
+stop_all
+check_sanitizer
 test_finish denials-correct

@@ -153,4 +153,7 @@ assert warned >= 1, "no claim matches a pattern"
 print("    warned lines:", warned, file=sys.stderr)
 PY
 
+# Stopped first, so a report the processes make as they exit (LSan) is in their logs.
+stop_all
+check_sanitizer
 test_finish denials-patterns

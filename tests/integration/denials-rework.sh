@@ -131,4 +131,7 @@ assert s["state"] == "new", s["state"]
 ' && ok "the accepted edited claim ends its denial reworked; the claim nobody edited stays open" \
     || fail "after the acceptance: $(head -c 400 accepted.json)"
 
+# Stopped first, so a report the processes make as they exit (LSan) is in their logs.
+stop_all
+check_sanitizer
 test_finish denials-rework
