@@ -79,7 +79,7 @@ for c, kind in ((denied[0], "denial"), (denied[1], "denial"), (rejected[0], "rej
 PY
 read -r FIX_ID FIX_PCN FIX_ICN < <(sed -n 1p picks.txt)
 read -r VOID_ID VOID_PCN VOID_ICN < <(sed -n 2p picks.txt)
-read -r REJ_ID REJ_PCN _ < <(sed -n 3p picks.txt)
+read -r REJ_ID _ _ < <(sed -n 3p picks.txt)
 read -r APPEAL_ID APPEAL_PCN APPEAL_ICN < <(sed -n 4p picks.txt)
 read -r APPEAL2_ID APPEAL2_PCN _ < <(sed -n 5p picks.txt)
 [[ -n "$FIX_ID" && -n "$VOID_ID" && -n "$REJ_ID" ]] && ok "a denial for each picked claim" || fail "picks: $(cat picks.txt)"
