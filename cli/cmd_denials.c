@@ -10,11 +10,14 @@
         denials resolve ID won|lost|written_off [--cents N] [--reason CODE]
         denials approve ID
         denials policies
+        denials correct ID [--void] [--reason TEXT]
+        denials appeal ID --reason TEXT [--template NAME]
+        denials patterns
 
     --json of list is the reply itself (pbjson): {"denials": [...],
     "next_after": "ID" or ""}, highest priority first; show, assign,
     categorize, state, resolve and approve answer the denial with its
-    history; policies is {"policies": [{"payer_id" or "payer_group",
+    history; patterns is {"patterns": [DenialPattern...]}; policies is {"policies": [{"payer_id" or "payer_group",
     "level", "days", "source"}]}. A table otherwise, amounts in dollars.
 */
 #include "ctl.h"
@@ -121,6 +124,8 @@ s_print (ctl_t *ctl, DenialItem *item)
             *item->rarc? " ": "", item->rarc, item->category, item->preventable? "": "not ", denied, recovered);
     printf ("  remit %s  appeal deadline %s (%s)%s\n", item->remit_date, item->appeal_deadline,
             item->deadline_policy, item->missed_deadline? "  MISSED": "");
+    if (*item->letter)
+        printf ("  appeal letter %s\n", item->letter);
     if (item->write_off)
         printf ("  write-off of %lld cents (%s) by %s waits for approval\n", (long long) item->write_off->cents,
                 item->write_off->reason_code, item->write_off->requested_by);
@@ -214,6 +219,81 @@ s_approve (ctl_t *ctl, ctl_args_t *args)
     return s_call_item (ctl, "denials.Approve", &request);
 }
 
+static int
+s_correct (ctl_t *ctl, ctl_args_t *args)
+{
+    DenialCorrectRequest request = DENIAL_CORRECT_REQUEST__INIT;
+    request.id = (char *) ctl_arg_operand (args, 0);
+    request.as_void = ctl_arg_flag (args, "void");
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    return s_call_item (ctl, "denials.Correct", &request);
+}
+
+static int
+s_appeal (ctl_t *ctl, ctl_args_t *args)
+{
+    DenialAppealRequest request = DENIAL_APPEAL_REQUEST__INIT;
+    request.id = (char *) ctl_arg_operand (args, 0);
+    request.reason = (char *) ctl_arg_text (args, "reason");
+    request.template_ = (char *) ctl_arg_text (args, "template");
+    if (!*request.reason)
+        return ctl_fail ("denials appeal: --reason TEXT is required (why the claim should be paid; the letter says it)");
+    return s_call_item (ctl, "denials.Appeal", &request);
+}
+
+static const output_column_t s_pattern_columns [] = {
+    { "payer",       OUTPUT_TEXT },
+    { "procedure",   OUTPUT_TEXT },
+    { "category",    OUTPUT_TEXT },
+    { "count",       OUTPUT_INT },
+    { "denied_usd",  OUTPUT_TEXT },
+    { "trend",       OUTPUT_TEXT },
+    { "carc",        OUTPUT_TEXT },
+    { "last_seen",   OUTPUT_TEXT },
+    { NULL }
+};
+
+static int
+s_patterns (ctl_t *ctl, ctl_args_t *args)
+{
+    (void) args;
+    DenialPatternList *reply;
+    int rc = ctl_call (ctl, "denials", "denials.Patterns", NULL, &denial_pattern_list__descriptor, (void **) &reply);
+    if (rc != CTL_OK)
+        return rc;
+    if (ctl_format (ctl) == OUTPUT_JSON) {
+        //  Always the array, even empty (pbjson leaves an empty one out).
+        json_t *object = pbjson_message (&reply->base);
+        if (!json_object_get (object, "patterns"))
+            json_object_set_new (object, "patterns", json_array ());
+        output_json (object, stdout);
+    }
+    else {
+        output_table_t *table = output_table_new (s_pattern_columns);
+        for (size_t i = 0; i < reply->n_patterns; i++) {
+            const DenialPattern *pattern = reply->patterns [i];
+            char what [96], dollars [32], last [32];
+            snprintf (what, sizeof what, "%s%s", *pattern->rule? "rule ": "",
+                      *pattern->rule? pattern->rule: pattern->procedure_code);
+            s_dollars (dollars, sizeof dollars, pattern->cents);
+            clock_format_date (pattern->last_seen_ms, last, sizeof last);
+            output_table_row (table);
+            output_table_cell (table, pattern->payer_id);
+            output_table_cell (table, what);
+            output_table_cell (table, pattern->category);
+            output_table_cell_uint (table, pattern->count);
+            output_table_cell (table, dollars);
+            output_table_cell (table, pattern->trend);
+            output_table_cell (table, pattern->carc);
+            output_table_cell (table, last);
+        }
+        output_table_print (table, ctl_format (ctl), stdout);
+        output_table_destroy (&table);
+    }
+    codec_free (reply);
+    return CTL_OK;
+}
+
 static const output_column_t s_policy_columns [] = {
     { "payer_id",    OUTPUT_TEXT },
     { "payer_group", OUTPUT_TEXT },
@@ -273,7 +353,7 @@ s_policies (ctl_t *ctl, ctl_args_t *args)
 
 static const ctl_option_t s_list_options [] = {
     { "state",      "S",       "only denials in this state (new, in_review, waiting_payer, waiting_practice, "
-                               "corrected, appealed, won, lost, written_off, cancelled)" },
+                               "corrected, appealed, won, lost, written_off, cancelled, reworked)" },
     { "category",   "C",       "only denials of this root cause (eligibility, authorization, coding, ...)" },
     { "payer",      "P",       "only denials of this payer id" },
     { "queue",      "Q",       "only denials of this work queue" },
@@ -301,6 +381,18 @@ static const ctl_option_t s_resolve_options [] = {
     { NULL }
 };
 
+static const ctl_option_t s_correct_options [] = {
+    { "void",   NULL,   "a void (frequency 8) instead of a replacement (7)" },
+    { "reason", "TEXT", "for the claim's history (default: the denial's id and CARC)" },
+    { NULL }
+};
+
+static const ctl_option_t s_appeal_options [] = {
+    { "reason",   "TEXT", "why the claim should be paid (required; the letter says it)" },
+    { "template", "NAME", "the letter's template: NAME.txt in denials/templates-dir (default: default)" },
+    { NULL }
+};
+
 static const ctl_command_t s_commands [] = {
     { "list", NULL, 0, 0, "list denials, highest priority first",
       "One denial per claim and remit (or 277CA rejection, or payer take-back).\n"
@@ -319,6 +411,24 @@ static const ctl_command_t s_commands [] = {
       "for a second person (`denials approve ID`: an internal-lead or a leader).",
       s_resolve_options, s_resolve },
     { "approve", "ID", 1, 1, "approve a write-off someone else asked for", NULL, NULL, s_approve },
+    { "correct", "ID", 1, 1, "have claims send a corrected claim (or a void) for a denial",
+      "rcmq-denials asks rcmq-claims (claims.RequestCorrection) with its own key; claims\n"
+      "checks and writes the claim, and the next `claims submit` sends frequency 7\n"
+      "(or 8 with --void) with the payer's claim number. The denial moves to corrected.\n"
+      "A claim the payer rejected (277CA) is refused: fix it with `claims edit`.",
+      s_correct_options, s_correct },
+    { "appeal", "ID", 1, 1, "appeal a denial: write the appeal letter and move it to appealed",
+      "The letter is made from a template (fields in {{...}}: payer, claim, dates of service,\n"
+      "lines, CARC/RARC text, your reason; docs/denials.md) and written as a plain text file\n"
+      "into denials/outbound-dir; `denials show` gives its path (`letter`).",
+      s_appeal_options, s_appeal },
+    { "patterns", NULL, 0, 0, "list the denial patterns sent back to intake",
+      "A pattern: denials/pattern-min (5) or more preventable denials of one payer,\n"
+      "procedure (or scrub rule) and category within denials/pattern-days (30); intake\n"
+      "warns (DEN001) on new claims that match. Count, dollars, trend against the\n"
+      "window before, the most frequent CARC.\n"
+      "--json: {\"patterns\": [DenialPattern...]}.",
+      NULL, s_patterns },
     { "policies", NULL, 0, 0, "list the appeal windows in force",
       "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\"}]}.",
       NULL, s_policies },

@@ -53,6 +53,7 @@ void       *service_state (service_t *self)      { return self->state; }
 problems_t *service_problems (service_t *self)   { return self->problems; }
 phi_key_t  *service_phi_key (service_t *self)    { return self->phi_key; }
 workservice_t *service_work (service_t *self)    { return self->work; }
+zcert_t    *service_cert (service_t *self)       { return self->cert; }
 
 char *
 service_folder (service_t *self, const char *key, const char *name, bool create)

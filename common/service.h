@@ -145,6 +145,9 @@ void       *service_state (service_t *self);
 //  The work items of a def with .work set (NULL otherwise), owned by the
 //  skeleton: workservice_items (service_work (service)) for the model.
 workservice_t *service_work (service_t *self);
+//  The process's own secret certificate (owned by the skeleton), for a
+//  call to another service's api with its own key (common/peer.h).
+zcert_t    *service_cert (service_t *self);
 //  The PHI key (a def with .phi set), owned by the skeleton.
 phi_key_t  *service_phi_key (service_t *self);
 //  The folder setting key names (e.g. "claims/outbound-dir"), else

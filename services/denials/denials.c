@@ -18,6 +18,12 @@ denials_new (service_t *service)
         log_error ("bad setting", "error", json_string (error), NULL);
         return NULL;
     }
+    int64_t pattern_min, pattern_days;
+    if (config_get_int_checked (config, "denials/pattern-min", 5, 1, 1000000, &pattern_min, error, sizeof error)
+    ||  config_get_int_checked (config, "denials/pattern-days", 30, 1, 365, &pattern_days, error, sizeof error)) {
+        log_error ("bad setting", "error", json_string (error), NULL);
+        return NULL;
+    }
     denials_t *self = (denials_t *) zmalloc (sizeof (denials_t));
     self->service = service;
     self->store = service_store (service);
@@ -25,12 +31,29 @@ denials_new (service_t *service)
     self->work = service_work (service)? workservice_items (service_work (service)): NULL;
     self->windows = windows;
     self->approval_cents = approval;
+    self->pattern_min = (uint32_t) pattern_min;
+    self->pattern_days = (uint32_t) pattern_days;
+    if (service_cert (service))
+        self->claims = peer_new (config, service_cert (service), "claims");
+    self->appeals_dir = service_folder (service, "denials/outbound-dir", "outbound/appeals", true);
+    const char *templates = config_get (config, "denials/templates-dir", NULL);
+    if (templates && *templates)
+        self->templates_dir = strdup (config_path (config, "denials/templates-dir", templates));
+    if (!self->appeals_dir) {
+        denials_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
 void
 denials_destroy (denials_t **self_p)
 {
+    if (!*self_p)
+        return;
+    peer_destroy (&(*self_p)->claims);
+    free ((*self_p)->appeals_dir);
+    free ((*self_p)->templates_dir);
     free (*self_p);
     *self_p = NULL;
 }

@@ -12,8 +12,16 @@
                              claim's earlier open denials are won, the
                              money recovered shared out newest first
         claims.acknowledged  a 277CA rejection opens a denial (kind
-                             rejection) for the rework; an acceptance moves
-                             the claim's open rejections to corrected
+                             rejection) for the rework; an acceptance ends
+                             the claim's rejections that were edited
+                             (reworked) and moves the others to corrected
+        claims.edited        a payer-rejected claim edited back to ready:
+                             its open rejections move to corrected (the
+                             fix is made; the payer's acceptance ends them)
+        intake.claim_rejected       intake's scrub rejected a claim: a
+                             denial (kind intake_rejection) for the rework
+        intake.rejection_resolved   a later claim of that PCN was accepted:
+                             the intake rejection's denial is reworked
         queue.changed        the queue, for its grid and phase
 
     Each handler runs in the consumer's transaction with the stream's
@@ -26,6 +34,7 @@
 #include "records.h"
 #include "workflow.h"
 #include "codec.h"
+#include "clock.h"
 
 //  277CA rejections: what the status code (STC01-2) says went wrong. An
 //  unknown code is `other` and counted.
@@ -99,6 +108,7 @@ s_on_denied (store_t *store, MDB_txn *txn, const Event *event, const void *messa
         .status_code = claim->posting && claim->posting->remit? claim->posting->remit->status_code: "",
         .claim_status = claim->to_status,
         .reasons = claim->denials, .n_reasons = claim->n_denials,
+        .remit = claim->posting? claim->posting->remit: NULL, .date_of_service = claim->date_of_service,
         .time_ms = now,
     };
     return records_open (self, txn, &spec, NULL, 0);
@@ -119,6 +129,7 @@ s_on_reversed (store_t *store, MDB_txn *txn, const Event *event, const void *mes
         .remit_date = *claim->remit_date? claim->remit_date: claim->posting? claim->posting->payment_date: "",
         .status_code = "22", .claim_status = claim->to_status,
         .taken_back_cents = -claim->delta_paid_cents,
+        .remit = claim->posting? claim->posting->remit: NULL, .date_of_service = claim->date_of_service,
         .time_ms = s_time (claim, event),
     };
     return records_open (self, txn, &spec, NULL, 0);
@@ -177,6 +188,16 @@ s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *
     return rc;
 }
 
+//  True when claims said the claim was edited after this rejection.
+static bool
+s_edited (const DenialItem *item)
+{
+    for (size_t i = 0; i < item->n_history; i++)
+        if (streq (item->history [i]->what, "edited"))
+            return true;
+    return false;
+}
+
 static int
 s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
@@ -194,6 +215,10 @@ s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void 
         for (char *id = (char *) zlistx_first (ids); rc == 0 && id; id = (char *) zlistx_next (ids)) {
             DenialItem *item;
             rc = records_get (self, txn, id, &item);
+            if (rc == 0 && streq (item->kind, "rejection") && s_edited (item))
+                rc = records_move (self, txn, item, "reworked", "denials",
+                                   "the payer accepted the edited claim (277CA)", now);
+            else
             if (rc == 0 && streq (item->kind, "rejection") && workflow_before_action (item->state))
                 rc = records_move (self, txn, item, "corrected", "denials", "the payer accepted the claim (277CA)", now);
             codec_free (item);
@@ -222,10 +247,102 @@ s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void 
         .remit_date = ack->effective_date, .status_code = code, .claim_status = claim->to_status,
         .category = category, .team = team, .preventable = true, .known = known,
         //  A rejected claim was never adjudicated: all of it is at stake.
-        .charge_cents = claim->charge_cents,
+        .charge_cents = claim->charge_cents, .date_of_service = claim->date_of_service,
         .time_ms = now,
     };
     return records_open (self, txn, &spec, NULL, 0);
+}
+
+//  claims.edited: a payer-rejected claim fixed and back to ready; the
+//  next submit sends it as a new original. Its open rejections are
+//  corrected (the rework is done on our side) until the payer accepts it.
+static int
+s_on_edited (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    denials_t *self = (denials_t *) state;
+    const ClaimEvent *claim = (const ClaimEvent *) message;
+    if (!*claim->pcn)
+        return store_fail (store, "claims.edited #%" PRIu64 " names no PCN: refused", event->stream_seq);
+    uint64_t now = s_time (claim, event);
+    zlistx_t *ids;
+    int rc = records_open_of_claim (self, txn, claim->pcn, &ids);
+    for (char *id = (char *) zlistx_first (ids); rc == 0 && id; id = (char *) zlistx_next (ids)) {
+        DenialItem *item;
+        rc = records_get (self, txn, id, &item);
+        if (rc == 0 && streq (item->kind, "rejection")) {
+            char note [300];
+            snprintf (note, sizeof note, "claim edited by %s (%s): the next submit sends it as a new original",
+                      claim->actor, claim->reason);
+            records_history (item, now, "claims", "edited", claim->from_status, claim->to_status, note);
+            if (streq (item->state, "corrected") || streq (item->state, "appealed"))
+                rc = records_save (self, txn, item, item->deadline_ms, records_indexed (item), "state_changed");
+            else
+                rc = records_move (self, txn, item, "corrected", "denials", note, now);
+        }
+        codec_free (item);
+    }
+    zlistx_destroy (&ids);
+    return rc;
+}
+
+//  intake's rejections: the trace of the denial is intake's claim id.
+static void
+s_intake_trace (const char *claim_id, char *trace, size_t size)
+{
+    snprintf (trace, size, "intake/%s", claim_id);
+}
+
+//  intake.claim_rejected: the scrub refused the claim; it never reached
+//  claims or the payer, and someone has to fix and resend it. Caught
+//  before submission, so preventable; the billing team fixes claim data.
+static int
+s_on_intake_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    denials_t *self = (denials_t *) state;
+    const ClaimRejected *rejected = (const ClaimRejected *) message;
+    if (!*rejected->claim_id)
+        return store_fail (store, "intake.claim_rejected #%" PRIu64 " names no claim: refused", event->stream_seq);
+    char trace [160], date [16];
+    s_intake_trace (rejected->claim_id, trace, sizeof trace);
+    uint64_t now = rejected->received_ms? rejected->received_ms: event->time_ms;
+    clock_format_date (now, date, sizeof date);
+    records_spec_t spec = {
+        .pcn = rejected->pcn, .claim_id = rejected->claim_id, .dims = rejected->dims, .kind = "intake_rejection",
+        .payer_id = rejected->dims? rejected->dims->payer_id: "", .trace = trace, .remit_date = date,
+        .status_code = rejected->n_errors? rejected->errors [0]->rule_id: "", .claim_status = "rejected",
+        .category = "missing_information", .team = "billing", .preventable = true, .known = true,
+        .charge_cents = rejected->charge_cents, .date_of_service = rejected->date_of_service,
+        .time_ms = now,
+    };
+    return records_open (self, txn, &spec, NULL, 0);
+}
+
+//  intake.rejection_resolved: a later claim with the same PCN was
+//  accepted; the rejection's denial is reworked. A rejection from before
+//  denials consumed intake has none: nothing to close.
+static int
+s_on_rejection_resolved (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    (void) store;
+    denials_t *self = (denials_t *) state;
+    const Rejection *rejection = (const Rejection *) message;
+    char trace [160], id [32];
+    s_intake_trace (rejection->claim_id, trace, sizeof trace);
+    int rc = records_find (self, txn, rejection->pcn, rejection->dims? rejection->dims->payer_id: "", trace,
+                           id, sizeof id);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    DenialItem *item = NULL;
+    if (rc == 0)
+        rc = records_get (self, txn, id, &item);
+    if (rc == 0 && !workflow_final (item->state)) {
+        char reason [200];
+        snprintf (reason, sizeof reason, "intake accepted claim %s with the same PCN", rejection->resolved_by);
+        rc = records_move (self, txn, item, "reworked", "denials", reason,
+                           rejection->resolved_ms? rejection->resolved_ms: event->time_ms);
+    }
+    codec_free (item);
+    return rc;
 }
 
 static int
@@ -244,6 +361,9 @@ const consumer_event_t items_events [] = {
     { "claims", "reversed",     &claim_event__descriptor,   s_on_reversed },
     { "claims", "adjudicated",  &claim_event__descriptor,   s_on_adjudicated },
     { "claims", "acknowledged", &claim_event__descriptor,   s_on_acknowledged },
+    { "claims", "edited",       &claim_event__descriptor,   s_on_edited },
+    { "intake", "claim_rejected",     &claim_rejected__descriptor, s_on_intake_rejected },
+    { "intake", "rejection_resolved", &rejection__descriptor,      s_on_rejection_resolved },
     { "queue",  "changed",      &queue_changed__descriptor, s_on_queue_changed },
     { NULL }
 };

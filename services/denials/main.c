@@ -9,6 +9,7 @@
 #include "denials.h"
 #include "items.h"
 #include "methods.h"
+#include "patterns.h"
 #include "records.h"
 #include "clock.h"
 #include "log.h"
@@ -16,9 +17,10 @@
 #define SWEEP_BATCH 1000
 
 static const char *const s_tables [] = { DENIALS_TABLES, NULL };
-//  claims: the remits' denials, payments and acknowledgements; queue: the
-//  grid and phase of its queues; access: the registry's copy.
-static const char *const s_consumes [] = { "claims", "queue", "access", NULL };
+//  claims: the remits' denials, payments, acknowledgements and edits;
+//  intake: its scrub's rejections and their resolution (rework); queue:
+//  the grid and phase of its queues; access: the registry's copy.
+static const char *const s_consumes [] = { "claims", "intake", "queue", "access", NULL };
 
 typedef struct {
     denials_t *self;
@@ -71,6 +73,7 @@ s_start (service_t *service)
         log_error ("bad setting", "error", json_string (error), NULL);
         return -1;
     }
+    service_add_methods (service, patterns_methods);
     s_sweep (service);
     zloop_timer (service_loop (service), (size_t) interval, 0, s_on_timer, service);
     return 0;

@@ -8,6 +8,20 @@
         denials.Resolve     DenialResolveRequest -> ...       denials.work     subject
         denials.Approve     DenialId -> DenialItem            denials.approve  subject
         denials.Policies    (none) -> AppealPolicies          denials.read     unscoped
+        denials.Correct     DenialCorrectRequest -> DenialItem denials.work    subject
+        denials.Appeal      DenialAppealRequest -> DenialItem  denials.work    subject
+
+    Appeal makes the letter from a template (letter.c: the folder
+    denials/templates-dir, NAME.txt; `default` is built in unless the
+    folder has its own) and writes it, whole or not at all (common/files),
+    into denials/outbound-dir as <denial id>-L<level>-<YYYYMMDDTHHMMSS>.txt;
+    the denial moves to appealed and keeps the path (`letter`).
+
+    Correct asks claims, over claims' api with this process's own key
+    (claims.RequestCorrection, common/peer.h), for a corrected claim or a
+    void, and moves the denial to corrected only when claims said yes:
+    claims stays the only writer of claim state, and its refusal (a claim
+    the payer rejected has nothing to replace) is the reply (ADR 0037).
 
     A list is in priority order (workflow_priority at the reply's instant,
     highest first, then id), filtered, at most limit after the item
@@ -24,10 +38,13 @@
 #include "denials.h"
 #include "records.h"
 #include "workflow.h"
+#include "letter.h"
+#include "files.h"
 #include "access.h"
 #include "carc.h"
 #include "clock.h"
 #include "codec.h"
+#include "claims.pb-c.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
@@ -84,6 +101,8 @@ static int s_resolve_assign (server_call_t *c)     { return s_resolve_id (c, ((D
 static int s_resolve_categorize (server_call_t *c) { return s_resolve_id (c, ((DenialCategorizeRequest *) c->body)->id); }
 static int s_resolve_state (server_call_t *c)      { return s_resolve_id (c, ((DenialStateRequest *) c->body)->id); }
 static int s_resolve_resolve (server_call_t *c)    { return s_resolve_id (c, ((DenialResolveRequest *) c->body)->id); }
+static int s_resolve_correct (server_call_t *c)    { return s_resolve_id (c, ((DenialCorrectRequest *) c->body)->id); }
+static int s_resolve_appeal (server_call_t *c)     { return s_resolve_id (c, ((DenialAppealRequest *) c->body)->id); }
 
 //  Reads the denial id for a change: 0 with *item_p, or the call failed
 //  (NOT_FOUND) and 1.
@@ -518,6 +537,168 @@ s_approve (server_call_t *call)
 }
 
 //  --------------------------------------------------------------------
+//  denials.Appeal
+
+//  The template named name: the folder's NAME.txt, else the built-in
+//  default. A fresh string, or NULL with the call failed.
+static char *
+s_template (server_call_t *call, const char *name)
+{
+    denials_t *self = s_self (call);
+    if (self->templates_dir) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s.txt", self->templates_dir, name);
+        zfile_t *file = zfile_new (NULL, path);
+        if (zfile_input (file) == 0) {
+            zchunk_t *chunk = zfile_read (file, (size_t) zfile_cursize (file), 0);
+            zfile_close (file);
+            zfile_destroy (&file);
+            char *text = chunk? zchunk_strdup (chunk): NULL;
+            zchunk_destroy (&chunk);
+            if (text)
+                return text;
+            server_call_fail (call, STATUS__INTERNAL, "denials.Appeal: cannot read template %s", path);
+            return NULL;
+        }
+        zfile_destroy (&file);
+    }
+    if (streq (name, "default"))
+        return strdup (letter_default_template);
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: no template '%s' (%s%s%s)", name,
+                      self->templates_dir? "not in ": "no denials/templates-dir is set; built in: default",
+                      self->templates_dir? self->templates_dir: "", self->templates_dir? "; built in: default": "");
+    return NULL;
+}
+
+static int
+s_appeal (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialAppealRequest *request = (DenialAppealRequest *) call->body;
+    const char *name = *request->template_? request->template_: "default";
+    if (!*request->reason)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Appeal: a reason is required (--reason: why the claim should be paid)");
+    if (!letter_name_ok (name))
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                 "denials.Appeal: template name '%s' is not letters, digits, '-' and '_'", name);
+    if (!self->appeals_dir)
+        return server_call_fail (call, STATUS__UNAVAILABLE, "denials.Appeal: no folder for letters in this process");
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    char error [512];
+    char *text = NULL, *letter = NULL;
+    uint64_t now = clock_now_ms ();
+    if (workflow_check (item->state, "appealed", error, sizeof error))
+        server_call_fail (call, STATUS__FAILED_PRECONDITION, "denials.Appeal: denial %s: %s", item->id, error);
+    else
+        text = s_template (call, name);
+    if (text) {
+        char date [16];
+        clock_format_date (now, date, sizeof date);
+        letter_context_t context = { request->reason, call->caller->name, date };
+        letter = letter_render (name, text, item, &context, error, sizeof error);
+        if (!letter)
+            server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: %s", error);
+    }
+    if (letter) {
+        char stamp [32], path [PATH_MAX];
+        clock_format_iso8601 (now, stamp, sizeof stamp);
+        char compact [32];
+        size_t n = 0;
+        for (const char *c = stamp; *c && n < 15; c++)
+            if (isdigit ((unsigned char) *c) || *c == 'T')
+                compact [n++] = *c;
+        compact [n] = 0;
+        snprintf (path, sizeof path, "%s/%s-L%u-%s.txt", self->appeals_dir, item->id,
+                  item->appeal_level? item->appeal_level: 1, compact);
+        //  The same letter there already is this call run again (the
+        //  store grew): the file stands.
+        int written = files_write_new (path, letter, strlen (letter), error, sizeof error);
+        if (written == FILES_EXISTS && files_same_content (path, letter, strlen (letter)))
+            written = 0;
+        if (written)
+            server_call_fail (call, STATUS__INTERNAL, "denials.Appeal: denial %s: writing %s: %s", item->id, path,
+                              written == FILES_EXISTS? "a different file of that name is there": error);
+        else {
+            codec_set_text (&item->letter, path);
+            char note [PATH_MAX + 300];
+            snprintf (note, sizeof note, "letter %s (template %s): %s", path, name, request->reason);
+            rc = records_move (self, call->txn, item, "appealed", call->caller->name, note, now);
+            if (rc == 0)
+                rc = s_answer (call, item);
+        }
+    }
+    free (letter);
+    free (text);
+    codec_free (item);
+    return rc;
+}
+
+//  --------------------------------------------------------------------
+//  denials.Correct
+
+static int
+s_correct (server_call_t *call)
+{
+    denials_t *self = s_self (call);
+    DenialCorrectRequest *request = (DenialCorrectRequest *) call->body;
+    const char *what = request->as_void? "a void (frequency 8)": "a corrected claim (frequency 7)";
+    DenialItem *item;
+    int rc = s_load (call, request->id, &item);
+    if (rc)
+        return rc == 1? 0: rc;
+    char error [256];
+    if (workflow_check (item->state, "corrected", error, sizeof error))
+        rc = server_call_fail (call, workflow_known (item->state)? STATUS__FAILED_PRECONDITION: STATUS__INTERNAL,
+                               "denials.Correct: denial %s: %s", item->id, error);
+    else
+    if (!self->claims)
+        rc = server_call_fail (call, STATUS__UNAVAILABLE, "denials.Correct: claims cannot be called from this process");
+    if (rc || call->status != STATUS__OK) {
+        codec_free (item);
+        return rc;
+    }
+    char reason [300];
+    if (*request->reason)
+        snprintf (reason, sizeof reason, "%s", request->reason);
+    else
+        snprintf (reason, sizeof reason, "denial %s: %s%s%s (%s)", item->id, item->group, *item->group? "-": "",
+                  item->carc, item->category);
+    CorrectRequest correct = CORRECT_REQUEST__INIT;
+    correct.pcn = item->pcn;
+    correct.reason = reason;
+    CorrectionRequest ask = CORRECTION_REQUEST__INIT;
+    ask.correct = &correct;
+    ask.as_void = request->as_void;
+    ask.requested_by = (char *) call->caller->name;
+    ask.reference = item->id;
+    //  Synchronous, inside this request's transaction: claims answers in
+    //  milliseconds and never calls denials back, and only its yes may
+    //  move the denial (ADR 0037 on the cost: this loop waits meanwhile).
+    Reply *reply = peer_call (self->claims, "claims.RequestCorrection", &ask);
+    if (!reply)
+        rc = server_call_fail (call, STATUS__UNAVAILABLE, "denials.Correct: denial %s: asking claims for %s: %s",
+                               item->id, what, peer_error (self->claims));
+    else
+    if (reply->status != STATUS__OK)
+        rc = server_call_fail (call, reply->status, "denials.Correct: denial %s: claims refused %s of %s: %s",
+                               item->id, what, item->pcn, reply->message);
+    else {
+        char note [400];
+        snprintf (note, sizeof note, "claims sends %s of %s at the next submit: %s", what, item->pcn, reason);
+        rc = records_move (self, call->txn, item, "corrected", call->caller->name, note, clock_now_ms ());
+        if (rc == 0)
+            rc = s_answer (call, item);
+    }
+    codec_free (reply);
+    codec_free (item);
+    return rc;
+}
+
+//  --------------------------------------------------------------------
 //  denials.Policies
 
 static int
@@ -555,5 +736,7 @@ const server_method_t denials_methods [] = {
     { "denials.Resolve",    "denials.work",    &denial_resolve_request__descriptor,    s_resolve,    SERVER_SUBJECT,  s_resolve_resolve,    SERVER_NO_PHI },
     { "denials.Approve",    "denials.approve", &denial_id__descriptor,                 s_approve,    SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
     { "denials.Policies",   "denials.read",    NULL,                                   s_policies,   SERVER_UNSCOPED, NULL,                 SERVER_NO_PHI },
+    { "denials.Correct",    "denials.work",    &denial_correct_request__descriptor,    s_correct,    SERVER_SUBJECT,  s_resolve_correct,    SERVER_NO_PHI },
+    { "denials.Appeal",     "denials.work",    &denial_appeal_request__descriptor,     s_appeal,     SERVER_SUBJECT,  s_resolve_appeal,     SERVER_NO_PHI },
     { NULL }
 };

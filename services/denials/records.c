@@ -13,6 +13,7 @@
     calendar days) before the deadline.
 */
 #include "records.h"
+#include "patterns.h"
 #include "workflow.h"
 #include "carc.h"
 #include "clock.h"
@@ -360,11 +361,27 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
         if (!streq (item->kind, "rejection"))
             codec_set_text (&item->kind, "denial");
     }
+    //  The remit's lines replace what an earlier event of it said.
+    if (spec->remit && spec->remit->n_lines) {
+        for (size_t i = 0; i < item->n_services; i++)
+            codec_destroy (&item->services [i]);
+        free (item->services);
+        item->services = NULL;
+        item->n_services = 0;
+        for (size_t i = 0; i < spec->remit->n_lines; i++)
+            codec_append (&item->services, &item->n_services, codec_copy (spec->remit->lines [i]));
+    }
+    if (spec->remit && *spec->remit->payer_claim_number)
+        codec_set_text (&item->payer_claim_number, spec->remit->payer_claim_number);
+    if (spec->date_of_service && *spec->date_of_service)
+        codec_set_text (&item->date_of_service, spec->date_of_service);
     item->taken_back_cents += spec->taken_back_cents;
     //  A denial is what its reasons refused; a take-back with no reason
     //  (yet) what the payer took, net of what it paid back.
     item->denied_cents = item->n_reasons? s_reasons_cents (item): item->taken_back_cents;
-    if (streq (item->kind, "rejection"))
+    //  A claim never adjudicated (the payer's or intake's rejection): all
+    //  of its charge is at stake.
+    if (streq (item->kind, "rejection") || streq (item->kind, "intake_rejection"))
         item->denied_cents = spec->charge_cents;
     //  A person's category stands: a later event of the remit does not
     //  undo a re-categorization (its history says who and why).
@@ -389,6 +406,10 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
     }
     if (rc == 0 && fresh)
         rc = s_deadline (self, item);
+    //  Once it has a preventable cause and lines (or a rule), it counts
+    //  toward the patterns that go back to intake.
+    if (rc == 0)
+        rc = patterns_count (self, txn, item);
     char what [200];
     snprintf (what, sizeof what, "%s %s on remit %s of payer %s (%s)", fresh? "opened": "added to", item->kind,
               item->remit_trace, item->payer_id, item->status_code);
@@ -422,6 +443,20 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
     if (rc == 0 && id_out)
         snprintf (id_out, size, "%s", id);
     codec_free (item);
+    return rc;
+}
+
+int
+records_find (denials_t *self, MDB_txn *txn, const char *pcn, const char *payer, const char *trace,
+              char *id, size_t size)
+{
+    size_t key_size;
+    char *key = s_remit_key (pcn, payer, trace, &key_size);
+    MDB_val value;
+    int rc = store_get (self->store, txn, "denials_by_remit", key, key_size, &value);
+    free (key);
+    if (rc == 0)
+        snprintf (id, size, "%.*s", (int) value.mv_size, (const char *) value.mv_data);
     return rc;
 }
 

@@ -34,6 +34,8 @@ typedef struct {
     bool preventable;
     bool known;
     int64_t charge_cents;               //  a rejection: what is at stake (its denied_cents)
+    const RemitClaim *remit;            //  the remit's claim (its lines), when the event had one
+    const char *date_of_service;
     uint64_t time_ms;
 } records_spec_t;
 
@@ -42,6 +44,10 @@ int  records_get (denials_t *self, MDB_txn *txn, const char *id, DenialItem **it
 //  Opens the remit's denial, or adds to it. 0 with the id in id (when not
 //  NULL), or an LMDB error / -1 after store_fail.
 int  records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *id, size_t size);
+//  The id of the denial (PCN, payer, trace) opened, into id: 0,
+//  MDB_NOTFOUND, or an LMDB error.
+int  records_find (denials_t *self, MDB_txn *txn, const char *pcn, const char *payer, const char *trace,
+                   char *id, size_t size);
 //  The claim's denials that are not final, newest first: ids into *ids
 //  (zlistx of strings; destroy it). 0 or an LMDB error.
 int  records_open_of_claim (denials_t *self, MDB_txn *txn, const char *pcn, zlistx_t **ids);

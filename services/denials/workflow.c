@@ -33,6 +33,10 @@ static const struct {
     { "won",              "done",             true,  false, { NULL } },
     { "written_off",      "done",             true,  false, { NULL } },
     { "cancelled",        "cancelled",        true,  false, { NULL } },
+    //  A rework path finished: the claim was accepted (a payer-rejected
+    //  claim edited and accepted on a 277CA, an intake rejection resolved
+    //  by a later accepted claim). Nothing was paid or lost here.
+    { "reworked",         "done",             true,  false, { NULL } },
 };
 
 static int

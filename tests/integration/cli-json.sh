@@ -125,12 +125,25 @@ denial_id="$(field denials 0 id <shapes/denials-list.json)"
 shape denials-show denials show "$denial_id"
 shape denials-assign denials assign "$denial_id" jsontest
 shape denials-policies denials policies
+shape denials-patterns denials patterns
 # A paid claim by the payer's record: corrected; a denied one: voided.
 read -r paid denied < <(python3 -c '
 import json; c = json.load(open("sim.json"))["claims"]
 print([x["pcn"] for x in c if x["status"] == "paid"][0], [x["pcn"] for x in c if x["status"] == "denied"][0])')
 shape claims-correct claims correct "$paid" --total 99.50 --reason "charge was wrong"
 shape claims-void claims void "$denied" --reason "billed in error"
+# A remit's denial of another claim, reviewed, then corrected through claims.
+rework="$(ctl denials list --limit 1000 --json | python3 -c '
+import json,sys; skip = set(sys.argv[1:])
+print([d["id"] for d in json.load(sys.stdin)["denials"] if d["kind"] == "denial" and d["pcn"] not in skip][0])' "$paid" "$denied")"
+ctl denials assign "$rework" jsontest >/dev/null || fail "assign $rework"
+shape denials-correct denials correct "$rework"
+appeal="$(ctl denials list --limit 1000 --json | python3 -c '
+import json,sys; skip = set(sys.argv[1:])
+print([d["id"] for d in json.load(sys.stdin)["denials"] if d["state"] == "new" and d["pcn"] not in skip][0])' "$paid" "$denied")"
+ctl denials assign "$appeal" jsontest >/dev/null || fail "assign $appeal"
+shape denials-appeal denials appeal "$appeal" --reason "the note shows it was needed"
+shape denials-show-appealed denials show "$appeal"
 exception="$(field exceptions 0 id <<<"{\"exceptions\": $(cat shapes/claims-exceptions.json)}" 2>/dev/null || true)"
 if [[ -n "$exception" ]]; then
     shape claims-match claims match "$exception" "$paid"

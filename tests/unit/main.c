@@ -42,6 +42,7 @@ static s_suite_t s_suites [] = {
     { "posting", posting_suite },
     { "carc", carc_suite },
     { "denial_workflow", denial_workflow_suite },
+    { "denial_letter", denial_letter_suite },
     { "ack277", ack277_suite },
     { "lifecycle", lifecycle_suite },
     { "claimedit", claimedit_suite },

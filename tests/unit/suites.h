@@ -35,6 +35,7 @@ Suite *remit835_suite (void);
 Suite *posting_suite (void);
 Suite *carc_suite (void);
 Suite *denial_workflow_suite (void);
+Suite *denial_letter_suite (void);
 Suite *ack277_suite (void);
 Suite *lifecycle_suite (void);
 Suite *claimedit_suite (void);

@@ -12,7 +12,7 @@
 
 static const char *const s_states [] = {
     "new", "in_review", "waiting_payer", "waiting_practice", "corrected", "appealed",
-    "lost", "won", "written_off", "cancelled", NULL
+    "lost", "won", "written_off", "cancelled", "reworked", NULL
 };
 
 //  The moves the workflow allows, written out by hand from docs/denials.md.
@@ -65,7 +65,7 @@ START_TEST (test_every_move)
             }
         }
     ck_assert_uint_eq (legal, sizeof s_legal / sizeof s_legal [0]);
-    ck_assert_uint_eq (legal + illegal, 100);
+    ck_assert_uint_eq (legal + illegal, 11 * 11);
     char error [256];
     ck_assert_int_eq (workflow_check ("new", "closed", error, sizeof error), -1);
     ck_assert_msg (strstr (error, "no denial state 'closed'"), "%s", error);
@@ -90,6 +90,9 @@ START_TEST (test_state_kinds)
     ck_assert_str_eq (workflow_work_state ("waiting_practice"), "waiting_practice");
     ck_assert_str_eq (workflow_work_state ("won"), "done");
     ck_assert_str_eq (workflow_work_state ("cancelled"), "cancelled");
+    //  A rework path that ended with the claim accepted: final, its item done.
+    ck_assert (workflow_final ("reworked") && !workflow_before_action ("reworked"));
+    ck_assert_str_eq (workflow_work_state ("reworked"), "done");
     for (size_t i = 0; s_states [i]; i++)
         ck_assert_msg (workflow_known (s_states [i]), "%s", s_states [i]);
 }

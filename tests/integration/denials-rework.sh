@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Rework paths as denials (issue 17, docs/denials.md "Rework"), with real
+# processes:
+#   - intake's scrub rejects claims (gen-837 MBR001 errors): rcmq-denials,
+#     consuming the intake stream, opens one denial of kind
+#     intake_rejection per rejected claim (PCN, payer, charge from the
+#     generator's records) with its work item; a second file with the same
+#     PCNs fixed is accepted, intake resolves the rejections
+#     (intake.rejection_resolved) and each such denial ends `reworked`, its
+#     work item done; the second file's duplicates open their own;
+#   - a claim the payer rejected on its 277CA (payer-sim) has a denial of
+#     kind rejection; `claims edit` (claims.edited) moves it to corrected
+#     with an `edited` history entry; the edited claim is submitted again
+#     and the payer's 277CA accepts it: the denial ends `reworked`, and a
+#     payer-rejected claim nobody edited stays open.
+# Expected figures come from gen-837's and payer-sim's records.
+#
+# Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
+#   RCMQ_BUILD=build bash tests/integration/denials-rework.sh
+
+# shellcheck disable=SC2015
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+test_init denials-rework 24560
+export RCMQ_NOW="2026-11-02T09:00:00Z"
+OUTBOUND="$RCMQ_VAR/data/outbound"
+
+start_deployment
+python3 "$ROOT/scripts/gen-837" --seed 7 --claims 30 --date 2026-11-01 --error-rate MBR001=0.4 \
+    --out first.837 --expect first.json
+python3 "$ROOT/scripts/gen-837" --seed 7 --claims 30 --date 2026-11-01 --control 2000 \
+    --out second.837 --expect second.json
+
+caught_up() {
+    ctl status --json >status.json 2>/dev/null || return 1
+    python3 - <<'PY'
+import json, sys
+status = json.load(open("status.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+denials = [p for p in status["processes"] if p["name"] == "denials"]
+consumed = denials[0].get("consumed", {}) if denials else {}
+sys.exit(0 if denials and all(consumed.get(s, 0) >= heads.get(s, 0) for s in ("claims", "intake")) else 1)
+PY
+}
+rework() { ctl denials list --limit 1000 --json | python3 -c '
+import json,sys; print(json.dumps([d for d in json.load(sys.stdin)["denials"] if d["kind"] == sys.argv[1]]))' "$1"; }
+
+# --- Intake's rejections ------------------------------------------------------
+ACCEPTED1="$(python3 -c 'import json; print(sum(1 for c in json.load(open("first.json"))["claims"] if c["accepted"]))')"
+ctl intake submit first.837 >/dev/null || fail "intake submit first.837"
+wait_claims "$ACCEPTED1" && ok "$ACCEPTED1 claims of the first file entered" || fail "first file"
+wait_for 60 caught_up && ok "denials caught up" || fail "denials did not catch up"
+rework intake_rejection >intake1.json
+python3 - <<'PY' && ok "one intake_rejection denial per claim intake rejected, with its PCN, payer, charge and rule" \
+    || fail "intake rejections as denials: $(head -c 600 intake1.json)"
+import json
+gen = [c for c in json.load(open("first.json"))["claims"] if not c["accepted"]]
+got = json.load(open("intake1.json"))
+assert gen and len(got) == len(gen), (len(got), len(gen))
+by_pcn = {d["pcn"]: d for d in got}
+for c in gen:
+    d = by_pcn[c["pcn"]]
+    assert d["payer_id"] == c["payer_id"] and d["denied_cents"] == c["charge_cents"], (d, c)
+    assert d["state"] == "new" and d["category"] == "missing_information" and d["preventable"], d
+    assert d["status_code"] == "MBR001" and d["work_item"].startswith("denials-"), d
+    assert d["remit_date"] == "2026-11-02", d["remit_date"]
+PY
+
+ctl intake submit second.837 >/dev/null || fail "intake submit second.837"
+wait_for 60 caught_up || fail "denials did not catch up after the second file"
+rework intake_rejection >intake2.json
+ctl work list --type denial --limit 1000 --json >work2.json || fail "work list"
+python3 - <<'PY' && ok "the rejections a later accepted claim resolved are reworked (work item done); the duplicates open" \
+    || fail "resolved rejections: $(head -c 800 intake2.json)"
+import json
+first = json.load(open("first.json"))["claims"]
+fixed = {c["pcn"] for c in first if not c["accepted"]}
+dupes = {c["pcn"] for c in first if c["accepted"]}
+got = json.load(open("intake2.json"))
+work = {i["id"]: i for i in json.load(open("work2.json"))["items"]}
+reworked = [d for d in got if d["state"] == "reworked"]
+open_ = [d for d in got if d["state"] == "new"]
+assert {d["pcn"] for d in reworked} == fixed and len(reworked) == len(fixed), sorted(d["pcn"] for d in reworked)
+assert {d["pcn"] for d in open_} == dupes and len(open_) == len(dupes), (len(open_), len(dupes))
+for d in reworked:
+    assert work[d["work_item"]]["state"] == "done", work[d["work_item"]]
+PY
+
+# --- The payer's rejections -----------------------------------------------------
+ctl claims submit --json >submit1.json || fail "claims submit"
+mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
+"$ROOT/scripts/payer-sim" --seed 5 --out sim --expect sim.json --accept-rate 0.5 --missing-277-rate 0 \
+    --mix paid=1 --waves 1 round1 >/dev/null || fail "payer-sim"
+for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
+wait_for 60 caught_up || fail "denials did not catch up with the 277CAs"
+read -r REJ STAY < <(python3 -c '
+import json; r = [c["pcn"] for c in json.load(open("sim.json"))["claims"] if c["ack"] == "rejected"]
+assert len(r) >= 2, r; print(r[0], r[1])')
+den_of() { ctl denials list --limit 1000 --json | python3 -c '
+import json,sys; print([d["id"] for d in json.load(sys.stdin)["denials"] if d["pcn"] == sys.argv[1] and d["kind"] == "rejection"][0])' "$1"; }
+REJ_ID="$(den_of "$REJ")"
+STAY_ID="$(den_of "$STAY")"
+[[ -n "$REJ_ID" && -n "$STAY_ID" ]] && ok "the payer's rejections opened denials" || fail "no rejection denial"
+
+expect 0 "claims edit" ctl claims edit "$REJ" --reason "member id from the new card" --member-id W987654321
+wait_for 60 caught_up || fail "denials did not catch up with claims.edited"
+ctl denials show "$REJ_ID" --json >edited.json
+python3 -c '
+import json; d = json.load(open("edited.json"))
+assert d["state"] == "corrected", d["state"]
+e = [h for h in d["history"] if h["what"] == "edited"]
+assert e and e[-1]["from"] == "rejected" and e[-1]["to"] == "ready" and "member id from the new card" in e[-1]["reason"], e
+' && ok "claims.edited moves the rejection's denial to corrected, the edit in its history" || fail "after the edit: $(head -c 600 edited.json)"
+
+ctl claims submit --json >submit2.json || fail "claims submit of the edited claim"
+mkdir round2 && python3 -c '
+import json, shutil, sys; [shutil.copy(sys.argv[1] + "/" + f, "round2/") for f in json.load(open("submit2.json"))["files"]]' "$OUTBOUND"
+"$ROOT/scripts/payer-sim" --seed 6 --out sim2 --expect sim2.json --accept-rate 1 --missing-277-rate 0 \
+    --mix paid=1 --waves 1 round2 >/dev/null || fail "payer-sim round 2"
+python3 -c 'import json,sys; c = json.load(open("sim2.json"))["claims"]; assert [x["pcn"] for x in c] == [sys.argv[1]] and c[0]["ack"] == "accepted", c' "$REJ" \
+    && ok "the edited claim went out again and the payer accepted it" || fail "round 2: $(head -c 400 sim2.json)"
+for file in sim2/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
+wait_for 60 caught_up || fail "denials did not catch up with the acceptance"
+ctl denials show "$REJ_ID" --json >accepted.json
+ctl denials show "$STAY_ID" --json >stay.json
+python3 -c '
+import json; d = json.load(open("accepted.json")); s = json.load(open("stay.json"))
+assert d["state"] == "reworked" and "accepted the edited claim" in d["history"][-1]["reason"], d["history"][-1]
+assert s["state"] == "new", s["state"]
+' && ok "the accepted edited claim ends its denial reworked; the claim nobody edited stays open" \
+    || fail "after the acceptance: $(head -c 400 accepted.json)"
+
+# Stopped first, so a report the processes make as they exit (LSan) is in their logs.
+stop_all
+check_sanitizer
+test_finish denials-rework
