@@ -9,6 +9,9 @@
         work_facts.c  what metrics keeps of work items, from the work
                       events of any stream (open, due, flows)
         work_kpi.c    the work-item figures and their query
+        denial_facts.c  what metrics keeps of denials, from the denials
+                      stream (open, appeals and their outcomes, money)
+        denial_kpi.c  the denial figures and their query
         facts.c       per-claim facts and the apply function: an event in,
                       the claim's fact and every aggregate it touches updated
                       in the caller's transaction (the consumer's, with the
@@ -43,10 +46,12 @@
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
                        "ar_week_total", "reasons", "drill", \
-                       "names", "claim_providers", METRICS_WORK_TABLES
+                       "names", "claim_providers", METRICS_WORK_TABLES, METRICS_DENIAL_TABLES
 //  work_facts.c's (work items; see work_facts.h).
 #define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
                             "work_by_day", "work_queues"
+//  denial_facts.c's (denials; see denial_facts.h).
+#define METRICS_DENIAL_TABLES "denial_facts", "denial_open", "denial_by_day"
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);
