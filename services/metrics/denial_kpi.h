@@ -18,9 +18,10 @@
 
     A denial carries the claims dimensions, so every filter and grouping of
     metrics.Kpi applies: the query walks the same combinations kpi_run
-    does. denials_open is the stock as it stands now: asked as of another
-    day than the service clock's today it is not available (n/a), as the
-    work items' open count is.
+    does. denials_open is the stock as it stands now, by the team that owns
+    the queue's denials now (denial_kpi.c, "Team of now"): asked as of
+    another day than the service clock's today it is not available (n/a),
+    as the work items' open count is.
 */
 #ifndef RCMQ_METRICS_DENIAL_KPI_H
 #define RCMQ_METRICS_DENIAL_KPI_H
