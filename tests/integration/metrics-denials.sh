@@ -15,8 +15,11 @@
 #     the denials nobody touched are missed deadlines;
 #   - metrics kpi (overall, by payer), scorecard (billing and acme side by
 #     side) show what the test computes from what it did and from the
-#     simulator's records, never from rcmq's stores; rcmq-web's Denials page
-#     shows the same figures as rcmqctl --json; a rebuild gives them again.
+#     simulator's records, never from rcmq's stores; the vendor lead sees
+#     acme's only; q-acme rolled back to internal moves its open denials
+#     to billing at once while acme keeps what it did; rcmq-web's Denials
+#     page shows the same figures as rcmqctl --json; a rebuild gives them
+#     again.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/metrics-denials.sh
@@ -58,6 +61,7 @@ start_deployment
 rcmq_grant "$CTL" "$CONF" bea internal-biller billing >/dev/null || fail "grant bea"
 rcmq_grant "$CTL" "$CONF" lee internal-lead billing >/dev/null || fail "grant lee"
 rcmq_grant "$CTL" "$CONF" boss leader internal >/dev/null </dev/null || fail "grant boss"
+rcmq_grant "$CTL" "$CONF" vlead vendor-lead acme 2027-12-31 >/dev/null || fail "grant vlead"
 
 # 40 claims into q-int, then 20 into q-acme (a queue takes the claims that
 # arrive after it).
@@ -200,7 +204,7 @@ assert sum(1 for d in page["denials"] if d["missed_deadline"]) == page["missed_d
 ctl --json metrics kpi "${PERIOD[@]}" >kpi.json || fail "metrics kpi"
 ctl --json metrics kpi "${PERIOD[@]}" --by payer >by-payer.json || fail "metrics kpi --by payer"
 ctl --json metrics scorecard "${PERIOD[@]}" >scorecard.json || fail "metrics scorecard"
-cat >figures.py <<'PY'
+cat >calc.py <<'PY'
 import json, sys
 sys.path.insert(0, ".")
 from expect import denials
@@ -229,7 +233,11 @@ def check(got, want_figures, what):
     bad = {k: (got.get(k), v) for k, v in want_figures.items()
            if (abs(got.get(k) - v) > 1e-9 if isinstance(v, float) and got.get(k) is not None else got.get(k) != v)}
     assert not bad, (what, bad)
-
+PY
+cat >figures.py <<'PY'
+import json, sys
+sys.path.insert(0, ".")
+from calc import expected, check, want
 kpi = json.load(open("kpi.json"))
 check(kpi, expected(lambda p, w: True), "overall")
 # Days to appeal: opened on 11-02 at the posting, appealed on 11-12 at the
@@ -245,6 +253,34 @@ print("    overall:", {k: kpi[k] for k in sorted(kpi) if k.startswith("denial")}
 PY
 python3 figures.py && ok "denial figures overall, by payer and by team (billing vs acme) equal the test's own" \
     || fail "denial figures"
+
+# A vendor lead sees its own team's figures only.
+ctl --as vlead --json metrics kpi "${PERIOD[@]}" >vlead.json || fail "metrics kpi as the vendor lead"
+python3 -c '
+import json, sys
+sys.path.insert(0, ".")
+from calc import expected, check
+check(json.load(open("vlead.json")), expected(lambda p, w: w["team"] == "acme"), "vlead")
+' && ok "the vendor lead's denial figures are acme's" || fail "vendor scope of the denial figures"
+
+# q-acme rolls back to internal: its open denials are billing's at once (as
+# their work items are), while what acme did stays acme's.
+ctl queue phase q-acme internal >/dev/null || fail "queue phase q-acme internal"
+rolled_back() {
+    ctl --json metrics scorecard "${PERIOD[@]}" >card2.json 2>/dev/null || return 1
+    python3 -c '
+import json, sys
+sys.path.insert(0, ".")
+from calc import expected
+teams = {t["team"]: t for t in json.load(open("card2.json"))["teams"]}
+acme = expected(lambda p, w: w["team"] == "acme")
+assert teams["billing"]["denials_open"] == expected(lambda p, w: True)["denials_open"], teams["billing"]
+assert teams["acme"]["denials_open"] == 0, teams["acme"]
+assert all(teams["acme"][k] == acme[k] for k in acme if k != "denials_open"), (teams["acme"], acme)
+' 2>/dev/null
+}
+wait_for 60 rolled_back && ok "after q-acme's rollback: billing owns every open denial, acme keeps what it did" \
+    || fail "open denials after the rollback: $(cat card2.json)"
 
 # A payer filter applies to them; a period before anything happened has
 # no overturn rate (null, not 0) and the open count as of another day is null.
