@@ -56,26 +56,13 @@ s_state (const char *state)
 //  --------------------------------------------------------------------------
 //  Stock and flows
 
+//  The open count of a combination.
 static int
 s_open_add (store_t *store, MDB_txn *txn, uint32_t dims, int64_t delta)
 {
     uint8_t key [4];
     metrics_u32_write (key, dims);
-    int64_t open = 0;
-    MDB_val value;
-    int rc = store_get (store, txn, "denial_open", key, 4, &value);
-    if (rc == 0 && value.mv_size == sizeof open)
-        memcpy (&open, value.mv_data, sizeof open);
-    else
-    if (rc == 0)
-        return store_fail (store, "denial_open: a row of %zu bytes", value.mv_size);
-    else
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    open += delta;
-    if (open == 0)
-        return rc == 0? store_del (store, txn, "denial_open", key, 4): 0;
-    return store_put (store, txn, "denial_open", key, 4, &open, sizeof open);
+    return metrics_count_add (store, txn, "denial_open", key, 4, delta);
 }
 
 static int
@@ -83,22 +70,7 @@ s_flow_add (store_t *store, MDB_txn *txn, uint32_t dims, uint64_t at_ms, denial_
 {
     if (delta == 0)
         return 0;
-    uint8_t key [8];
-    metrics_u32_write (key, dims);
-    metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
-    int64_t row [DENIAL_FLOW_COUNT] = { 0 };
-    MDB_val value;
-    int rc = store_get (store, txn, "denial_by_day", key, 8, &value);
-    if (rc == 0 && value.mv_size == sizeof row)
-        memcpy (row, value.mv_data, sizeof row);
-    else
-    if (rc == 0)
-        return store_fail (store, "denial_by_day: a row of %zu bytes, not %zu", value.mv_size, sizeof row);
-    else
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    row [flow] += delta;
-    return store_put (store, txn, "denial_by_day", key, 8, row, sizeof row);
+    return metrics_row_add (store, txn, "denial_by_day", dims, at_ms, DENIAL_FLOW_COUNT, flow, delta);
 }
 
 DenialFact *
@@ -217,43 +189,12 @@ denial_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const v
 int
 denial_open_count (store_t *store, MDB_txn *txn, uint32_t dims, int64_t *open)
 {
-    uint8_t key [4];
-    metrics_u32_write (key, dims);
-    MDB_val value;
-    int rc = store_get (store, txn, "denial_open", key, 4, &value);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc == 0 && value.mv_size == sizeof (int64_t)) {
-        int64_t count;
-        memcpy (&count, value.mv_data, sizeof count);
-        *open += count;
-    }
-    return rc;
+    return metrics_count_get (store, txn, "denial_open", dims, open);
 }
 
 int
 denial_flows_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to,
                   int64_t out [DENIAL_FLOW_COUNT])
 {
-    if (from > to)
-        return 0;
-    uint8_t prefix [4], day [4];
-    metrics_u32_write (prefix, dims);
-    metrics_u32_write (day, from);
-    store_iter_t *iter = store_iter_new (store, txn, "denial_by_day", prefix, 4);
-    store_iter_seek (iter, day, 4);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        if (key.mv_size != 8 || metrics_u32_read ((const uint8_t *) key.mv_data + 4) > to)
-            break;
-        int64_t row [DENIAL_FLOW_COUNT];
-        if (value.mv_size != sizeof row)
-            continue;
-        memcpy (row, value.mv_data, sizeof row);
-        for (int i = 0; i < DENIAL_FLOW_COUNT; i++)
-            out [i] += row [i];
-    }
-    int rc = store_iter_error (iter);
-    store_iter_destroy (&iter);
-    return rc;
+    return metrics_rows_sum (store, txn, "denial_by_day", dims, from, to, DENIAL_FLOW_COUNT, out);
 }

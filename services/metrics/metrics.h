@@ -57,6 +57,21 @@
 void     metrics_u32_write (uint8_t *buf, uint32_t value);
 uint32_t metrics_u32_read (const void *buf);
 
+//  Counter rows of int64_t slots, the shape of the work and denial tables
+//  (work_facts.c, denial_facts.c).
+//  A count under key: delta added, the row deleted when it comes to zero.
+int      metrics_count_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+                            int64_t delta);
+//  The count under a dims id added into *count (nothing when there is none).
+int      metrics_count_get (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, int64_t *count);
+//  A row of `slots` counters under (dims, day of at_ms): delta added to slot.
+int      metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint64_t at_ms,
+                          size_t slots, size_t slot, int64_t delta);
+//  The rows of (dims, day) for the days in [from, to] added into out.
+int      metrics_rows_sum (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t from,
+                           uint32_t to, size_t slots, int64_t *out);
+//  Each returns 0 or an LMDB error (store_fail for a row of another size).
+
 //  Days.
 uint32_t metrics_day_from_ms (uint64_t ms);
 //  "CCYYMMDD" or "YYYY-MM-DD"; 0 when the text is not a date.
