@@ -437,8 +437,18 @@ s_trend (server_call_t *call)
 {
     TrendRequest *request = (TrendRequest *) call->body;
     const kpi_def_t *def = kpi_find (request->kpi);
-    if (!def) {
+    //  The denial figures have their own table (denial_kpi.h).
+    int denial = -1;
+    for (size_t i = 0; !def && i < denial_kpi_count; i++)
+        if (streq (denial_kpi_table [i].name, request->kpi))
+            denial = (int) i;
+    if (!def && denial < 0) {
         char *names = kpi_names (false);
+        for (size_t i = 0; i < denial_kpi_count; i++) {
+            char *more = zsys_sprintf ("%s, %s", names, denial_kpi_table [i].name);
+            free (names);
+            names = more;
+        }
         server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s' (KPIs: %s)",
                           request->kpi, names);
         free (names);
@@ -466,7 +476,7 @@ s_trend (server_call_t *call)
                                  ? request->period->as_of: "today");
     s_arena_t arena = { NULL };
     TrendReply reply = TREND_REPLY__INIT;
-    reply.kpi = (char *) def->name;
+    reply.kpi = (char *) (def? def->name: denial_kpi_table [denial].name);
     reply.interval = (char *) interval;
     reply.points = (TrendPoint **) s_alloc (&arena, periods * sizeof (TrendPoint *));
     int rc = 0;
@@ -475,16 +485,25 @@ s_trend (server_call_t *call)
         point.from = from [i];
         point.to = to [i];
         point.as_of = to [i];
-        kpi_result_t *result;
-        rc = kpi_run (call->store, call->txn, &point, &result);
         TrendPoint *row = (TrendPoint *) s_alloc (&arena, sizeof (TrendPoint));
         trend_point__init (row);
         row->from = s_day_text (&arena, from [i]);
         row->to = s_day_text (&arena, to [i]);
         row->value = (KpiValue *) s_alloc (&arena, sizeof (KpiValue));
-        s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
+        if (def) {
+            kpi_result_t *result;
+            rc = kpi_run (call->store, call->txn, &point, &result);
+            s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
+            kpi_result_destroy (&result);
+        }
+        else {
+            //  denials_open is the stock now: only the period ending today has it.
+            denial_result_t *result;
+            rc = denial_kpi_run (call->store, call->txn, &point, &result);
+            denial_kpi_value (result, NULL, (size_t) denial, row->value);
+            denial_result_destroy (&result);
+        }
         reply.points [reply.n_points++] = row;
-        kpi_result_destroy (&result);
     }
     if (rc == 0)
         server_call_reply (call, &reply);

@@ -792,7 +792,9 @@ pages_denials (http_request_t *request)
                  reply->from, reply->to);
     for (const char *const *name = s_denial_figures; *name; name++)
         s_denial_figure (out, reply->overall, *name, true);
-    html_printf (out, "</div>\n<table id=\"denial-outcomes\"><caption>Appeals and outcomes by payer</caption>"
+    html_printf (out, "</div>\n<h2>Appeal overturn rate by month</h2>\n");
+    s_sparkline (request, "denial_overturn_rate", reply->as_of);
+    html_printf (out, "\n<table id=\"denial-outcomes\"><caption>Appeals and outcomes by payer</caption>"
                  "<thead><tr><th scope=\"col\">payer</th>");
     for (const char *const *name = s_denial_figures; *name; name++)
         html_printf (out, "<th scope=\"col\">%s</th>", *name);

@@ -254,6 +254,21 @@ PY
 python3 figures.py && ok "denial figures overall, by payer and by team (billing vs acme) equal the test's own" \
     || fail "denial figures"
 
+# The overturn rate by month: every decision was made on 11-12.
+ctl --json metrics trend denial_overturn_rate --interval month --periods 12 --as-of 2027-08-01 >trend.json \
+    || fail "metrics trend denial_overturn_rate"
+python3 -c '
+import json
+points = json.load(open("trend.json"))["points"]
+assert len(points) == 12, points
+for p in points:
+    if p["from"] == "2026-11-01":
+        assert (p["value"], p["numerator"], p["denominator"]) == (0.6, 3, 5), p
+    else:
+        assert p["value"] is None and p["denominator"] == 0, p
+' && ok "metrics trend denial_overturn_rate: 3 of 5 in November 2026, null in the other months" \
+    || fail "trend of the overturn rate: $(cat trend.json)"
+
 # A vendor lead sees its own team's figures only.
 ctl --as vlead --json metrics kpi "${PERIOD[@]}" >vlead.json || fail "metrics kpi as the vendor lead"
 python3 -c '
