@@ -42,12 +42,12 @@ static const struct {
 #define METRICS_CTL_MAX_LIMIT   1000
 
 //  The KPIs grouped tables and scorecards show, in order: the claims',
-//  then the work items' (open, overdue, SLA attainment: an internal team
-//  and a vendor side by side on them).
+//  the work items' (open, overdue, SLA attainment) and the denials'
+//  (overturn rate, open): an internal team and a vendor side by side.
 static const char *const s_headline [] = {
     "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
     "ar_cents", "pct_ar_over_90", "received", "adjudicated",
-    "work_open", "work_overdue", "sla_met_rate", NULL
+    "work_open", "work_overdue", "sla_met_rate", "denial_overturn_rate", "denials_open", NULL
 };
 
 //  The columns of `metrics work`.
@@ -229,15 +229,15 @@ s_print_wide (ctl_t *ctl, const KpiReply *reply, const char *key_title, const ch
     //  hold: they print dollars ("$1234.56"), and "AR CENTS" over them
     //  would be off by a factor of 100 (the JSON keeps the KPI's name and
     //  its cents).
-    output_column_t columns [16];
-    char titles [16][64];
+    output_column_t columns [20];
+    char titles [20][64];
     size_t count = 0;
     columns [count++] = (output_column_t) { key_title, OUTPUT_TEXT };
     bool named [NAMED_COUNT];
     for (size_t n = 0; n < NAMED_COUNT; n++)
         if ((named [n] = s_grouped_by (reply, n)))
             columns [count++] = (output_column_t) { s_named [n].json, OUTPUT_TEXT };
-    for (const char *const *name = names; *name && count < 15; name++) {
+    for (const char *const *name = names; *name && count < 19; name++) {
         size_t length = strlen (*name);
         bool cents = length > 6 && streq (*name + length - 6, "_cents");
         snprintf (titles [count], sizeof titles [count], "%.*s", (int) (cents? length - 6: length), *name);

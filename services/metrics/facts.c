@@ -26,6 +26,7 @@
 #include "facts.h"
 #include "aggregates.h"
 #include "work_facts.h"
+#include "denial_facts.h"
 #include "dims.h"
 #include "names.h"
 #include "log.h"
@@ -593,6 +594,7 @@ const consumer_event_t facts_events [] = {
     WORK_FACTS_EVENTS ("queue"),
     WORK_FACTS_EVENTS ("claims"),
     WORK_FACTS_EVENTS ("denials"),
+    DENIAL_FACTS_EVENTS,
     WORK_FACTS_EVENTS ("inquiry"),
     { NULL }
 };

@@ -2,9 +2,11 @@
     docs/metrics.md). See metrics.h for the parts; this file wires them
     into the skeleton (common/service.h).
 
-    It consumes intake (claims received, scrub outcomes) and claims (the
-    lifecycle and money), and keeps offsets of queue, denials and inquiry
-    too, so figures those streams will carry start from their first event.
+    It consumes intake (claims received, scrub outcomes), claims (the
+    lifecycle and money), denials (appeals, outcomes, deadlines: see
+    denial_facts.h), queue (the grids) and the work events of each, and
+    keeps the offset of inquiry too, so figures that stream will carry
+    start from its first event.
     It does not consume audit: no figure comes from the access log, and a
     rebuild would replay the largest stream for nothing.
 */

@@ -18,6 +18,7 @@
 #include "facts.h"
 #include "kpi.h"
 #include "work_kpi.h"
+#include "denial_kpi.h"
 #include "names.h"
 #include "access.h"
 #include "server.h"
@@ -300,16 +301,17 @@ s_wanted (const char *const *only, const char *kpi)
 }
 
 //  only: the KPI names to include (NULL-terminated), or NULL for all.
-//  work: the work-item figures to add (NULL: none), of the group's key
-//  or, for the overall set, work's overall.
+//  work, denials: the work-item and denial figures to add (NULL: none),
+//  of the group's key or, for the overall set, their overall.
 static KpiSet *
 s_set (s_arena_t *arena, const kpi_group_t *group, const kpi_query_t *query, const char *const *only,
-       const work_result_t *work, bool overall)
+       const work_result_t *work, const denial_result_t *denials, bool overall)
 {
     KpiSet *set = (KpiSet *) s_alloc (arena, sizeof (KpiSet));
     kpi_set__init (set);
     set->key = group->key;
-    set->values = (KpiValue **) s_alloc (arena, (kpi_table_size + work_kpi_count) * sizeof (KpiValue *));
+    set->values = (KpiValue **) s_alloc (arena, (kpi_table_size + work_kpi_count + denial_kpi_count)
+                                                * sizeof (KpiValue *));
     for (size_t i = 0; i < kpi_table_size; i++) {
         const kpi_def_t *def = &kpi_table [i];
         if (!s_wanted (only, def->name))
@@ -323,6 +325,13 @@ s_set (s_arena_t *arena, const kpi_group_t *group, const kpi_query_t *query, con
             continue;
         KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
         work_kpi_value (work, overall? NULL: group->key, i, value);
+        set->values [set->n_values++] = value;
+    }
+    for (size_t i = 0; denials && i < denial_kpi_count; i++) {
+        if (!s_wanted (only, denial_kpi_table [i].name))
+            continue;
+        KpiValue *value = (KpiValue *) s_alloc (arena, sizeof (KpiValue));
+        denial_kpi_value (denials, overall? NULL: group->key, i, value);
         set->values [set->n_values++] = value;
     }
     set->n_aging = AGG_BUCKETS;
@@ -349,6 +358,7 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
 {
     kpi_result_t *result;
     work_result_t *work = NULL;
+    denial_result_t *denials = NULL;
     int rc = kpi_run (call->store, call->txn, query, &result);
     //  The work-item figures beside the claims' (not in aging): a team or
     //  queue with work items and no claims still gets its group.
@@ -359,9 +369,17 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
         for (size_t i = 0; rc == 0 && query->group_count && i < work_result_group_count (work); i++)
             kpi_result_group (result, work_result_group_key (work, i));
     }
+    //  The denial figures, over the same combinations (a denial carries
+    //  the claims dimensions).
+    if (rc == 0 && !query->balances_only) {
+        rc = denial_kpi_run (call->store, call->txn, query, &denials);
+        for (size_t i = 0; rc == 0 && query->group_count && i < denial_result_group_count (denials); i++)
+            kpi_result_group (result, denial_result_group_key (denials, i));
+    }
     if (rc) {
         kpi_result_destroy (&result);
         work_result_destroy (&work);
+        denial_result_destroy (&denials);
         return rc;
     }
     s_arena_t arena = { NULL };
@@ -372,17 +390,18 @@ s_reply_kpis (server_call_t *call, const kpi_query_t *query, char **group_by, si
     reply.window_days = query->window_days;
     reply.n_group_by = n_group_by;
     reply.group_by = group_by;
-    reply.overall = s_set (&arena, &result->overall, query, only, work, true);
+    reply.overall = s_set (&arena, &result->overall, query, only, work, denials, true);
     reply.n_groups = result->group_count;
     reply.groups = (KpiSet **) s_alloc (&arena, (result->group_count + 1) * sizeof (KpiSet *));
     for (size_t i = 0; i < result->group_count; i++) {
-        reply.groups [i] = s_set (&arena, result->groups [i], query, only, work, false);
+        reply.groups [i] = s_set (&arena, result->groups [i], query, only, work, denials, false);
         s_set_names (&arena, call, query, reply.groups [i]);
     }
     server_call_reply (call, &reply);
     s_arena_free (&arena);
     kpi_result_destroy (&result);
     work_result_destroy (&work);
+    denial_result_destroy (&denials);
     return 0;
 }
 
@@ -432,8 +451,18 @@ s_trend (server_call_t *call)
 {
     TrendRequest *request = (TrendRequest *) call->body;
     const kpi_def_t *def = kpi_find (request->kpi);
-    if (!def) {
+    //  The denial figures have their own table (denial_kpi.h).
+    int denial = -1;
+    for (size_t i = 0; !def && i < denial_kpi_count; i++)
+        if (streq (denial_kpi_table [i].name, request->kpi))
+            denial = (int) i;
+    if (!def && denial < 0) {
         char *names = kpi_names (false);
+        for (size_t i = 0; i < denial_kpi_count; i++) {
+            char *more = zsys_sprintf ("%s, %s", names, denial_kpi_table [i].name);
+            free (names);
+            names = more;
+        }
         server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s' (KPIs: %s)",
                           request->kpi, names);
         free (names);
@@ -461,7 +490,7 @@ s_trend (server_call_t *call)
                                  ? request->period->as_of: "today");
     s_arena_t arena = { NULL };
     TrendReply reply = TREND_REPLY__INIT;
-    reply.kpi = (char *) def->name;
+    reply.kpi = (char *) (def? def->name: denial_kpi_table [denial].name);
     reply.interval = (char *) interval;
     reply.points = (TrendPoint **) s_alloc (&arena, periods * sizeof (TrendPoint *));
     int rc = 0;
@@ -470,16 +499,25 @@ s_trend (server_call_t *call)
         point.from = from [i];
         point.to = to [i];
         point.as_of = to [i];
-        kpi_result_t *result;
-        rc = kpi_run (call->store, call->txn, &point, &result);
         TrendPoint *row = (TrendPoint *) s_alloc (&arena, sizeof (TrendPoint));
         trend_point__init (row);
         row->from = s_day_text (&arena, from [i]);
         row->to = s_day_text (&arena, to [i]);
         row->value = (KpiValue *) s_alloc (&arena, sizeof (KpiValue));
-        s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
+        if (def) {
+            kpi_result_t *result;
+            rc = kpi_run (call->store, call->txn, &point, &result);
+            s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
+            kpi_result_destroy (&result);
+        }
+        else {
+            //  denials_open is the stock now: only the period ending today has it.
+            denial_result_t *result;
+            rc = denial_kpi_run (call->store, call->txn, &point, &result);
+            denial_kpi_value (result, NULL, (size_t) denial, row->value);
+            denial_result_destroy (&result);
+        }
         reply.points [reply.n_points++] = row;
-        kpi_result_destroy (&result);
     }
     if (rc == 0)
         server_call_reply (call, &reply);

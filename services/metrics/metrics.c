@@ -23,6 +23,95 @@ metrics_u32_read (const void *buf)
     return (uint32_t) bytes [0] << 24 | (uint32_t) bytes [1] << 16 | (uint32_t) bytes [2] << 8 | bytes [3];
 }
 
+int
+metrics_count_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size, int64_t delta)
+{
+    int64_t count = 0;
+    MDB_val value;
+    int rc = store_get (store, txn, table, key, key_size, &value);
+    if (rc == 0 && value.mv_size == sizeof count)
+        memcpy (&count, value.mv_data, sizeof count);
+    else
+    if (rc == 0)
+        return store_fail (store, "%s: a row of %zu bytes", table, value.mv_size);
+    else
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    count += delta;
+    if (count == 0)
+        return rc == 0? store_del (store, txn, table, key, key_size): 0;
+    return store_put (store, txn, table, key, key_size, &count, sizeof count);
+}
+
+int
+metrics_count_get (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, int64_t *count)
+{
+    uint8_t key [4];
+    metrics_u32_write (key, dims);
+    MDB_val value;
+    int rc = store_get (store, txn, table, key, 4, &value);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc == 0 && value.mv_size == sizeof (int64_t)) {
+        int64_t stored;
+        memcpy (&stored, value.mv_data, sizeof stored);
+        *count += stored;
+    }
+    return rc;
+}
+
+int
+metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint64_t at_ms,
+                 size_t slots, size_t slot, int64_t delta)
+{
+    assert (slot < slots && slots <= 64);
+    uint8_t key [8];
+    metrics_u32_write (key, dims);
+    metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
+    int64_t row [64] = { 0 };
+    size_t size = slots * sizeof (int64_t);
+    MDB_val value;
+    int rc = store_get (store, txn, table, key, 8, &value);
+    if (rc == 0 && value.mv_size == size)
+        memcpy (row, value.mv_data, size);
+    else
+    if (rc == 0)
+        return store_fail (store, "%s: a row of %zu bytes, not %zu", table, value.mv_size, size);
+    else
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    row [slot] += delta;
+    return store_put (store, txn, table, key, 8, row, size);
+}
+
+int
+metrics_rows_sum (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t from, uint32_t to,
+                  size_t slots, int64_t *out)
+{
+    if (from > to)
+        return 0;
+    uint8_t prefix [4], day [4];
+    metrics_u32_write (prefix, dims);
+    metrics_u32_write (day, from);
+    store_iter_t *iter = store_iter_new (store, txn, table, prefix, 4);
+    store_iter_seek (iter, day, 4);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        if (key.mv_size != 8 || metrics_u32_read ((const uint8_t *) key.mv_data + 4) > to)
+            break;
+        if (value.mv_size != slots * sizeof (int64_t))
+            continue;
+        for (size_t i = 0; i < slots; i++) {
+            int64_t count;
+            memcpy (&count, (const uint8_t *) value.mv_data + i * sizeof count, sizeof count);
+            out [i] += count;
+        }
+    }
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
+}
+
 uint32_t
 metrics_day_from_ms (uint64_t ms)
 {

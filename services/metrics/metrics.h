@@ -9,6 +9,9 @@
         work_facts.c  what metrics keeps of work items, from the work
                       events of any stream (open, due, flows)
         work_kpi.c    the work-item figures and their query
+        denial_facts.c  what metrics keeps of denials, from the denials
+                      stream (open, appeals and their outcomes, money)
+        denial_kpi.c  the denial figures and their query
         facts.c       per-claim facts and the apply function: an event in,
                       the claim's fact and every aggregate it touches updated
                       in the caller's transaction (the consumer's, with the
@@ -43,14 +46,31 @@
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
                        "ar_week_total", "reasons", "drill", \
-                       "names", "claim_providers", METRICS_WORK_TABLES
+                       "names", "claim_providers", METRICS_WORK_TABLES, METRICS_DENIAL_TABLES
 //  work_facts.c's (work items; see work_facts.h).
 #define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
                             "work_by_day", "work_queues"
+//  denial_facts.c's (denials; see denial_facts.h).
+#define METRICS_DENIAL_TABLES "denial_facts", "denial_open", "denial_by_day"
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);
 uint32_t metrics_u32_read (const void *buf);
+
+//  Counter rows of int64_t slots, the shape of the work and denial tables
+//  (work_facts.c, denial_facts.c).
+//  A count under key: delta added, the row deleted when it comes to zero.
+int      metrics_count_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+                            int64_t delta);
+//  The count under a dims id added into *count (nothing when there is none).
+int      metrics_count_get (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, int64_t *count);
+//  A row of `slots` counters under (dims, day of at_ms): delta added to slot.
+int      metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint64_t at_ms,
+                          size_t slots, size_t slot, int64_t delta);
+//  The rows of (dims, day) for the days in [from, to] added into out.
+int      metrics_rows_sum (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t from,
+                           uint32_t to, size_t slots, int64_t *out);
+//  Each returns 0 or an LMDB error (store_fail for a row of another size).
 
 //  Days.
 uint32_t metrics_day_from_ms (uint64_t ms);

@@ -67,21 +67,7 @@ s_open_add (store_t *store, MDB_txn *txn, uint32_t dims, int64_t delta)
 {
     uint8_t key [4];
     metrics_u32_write (key, dims);
-    int64_t open = 0;
-    MDB_val value;
-    int rc = store_get (store, txn, "work_open", key, 4, &value);
-    if (rc == 0 && value.mv_size == sizeof open)
-        memcpy (&open, value.mv_data, sizeof open);
-    else
-    if (rc == 0)
-        return store_fail (store, "work_open: a row of %zu bytes", value.mv_size);
-    else
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    open += delta;
-    if (open == 0)
-        return rc == 0? store_del (store, txn, "work_open", key, 4): 0;
-    return store_put (store, txn, "work_open", key, 4, &open, sizeof open);
+    return metrics_count_add (store, txn, "work_open", key, 4, delta);
 }
 
 static size_t
@@ -96,22 +82,7 @@ s_due_key (uint8_t *key, uint32_t dims, uint64_t due_ms, const char *id)
 static int
 s_flow_add (store_t *store, MDB_txn *txn, uint32_t dims, uint64_t at_ms, work_flow_t flow, int64_t delta)
 {
-    uint8_t key [8];
-    metrics_u32_write (key, dims);
-    metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
-    int64_t row [WORK_FLOW_COUNT] = { 0 };
-    MDB_val value;
-    int rc = store_get (store, txn, "work_by_day", key, 8, &value);
-    if (rc == 0 && value.mv_size == sizeof row)
-        memcpy (row, value.mv_data, sizeof row);
-    else
-    if (rc == 0)
-        return store_fail (store, "work_by_day: a row of %zu bytes, not %zu", value.mv_size, sizeof row);
-    else
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    row [flow] += delta;
-    return store_put (store, txn, "work_by_day", key, 8, row, sizeof row);
+    return metrics_row_add (store, txn, "work_by_day", dims, at_ms, WORK_FLOW_COUNT, flow, delta);
 }
 
 WorkFact *
@@ -240,18 +211,7 @@ work_facts_team_now (store_t *store, MDB_txn *txn, const char *queue, const char
 int
 work_open_count (store_t *store, MDB_txn *txn, uint32_t dims, int64_t *open)
 {
-    uint8_t key [4];
-    metrics_u32_write (key, dims);
-    MDB_val value;
-    int rc = store_get (store, txn, "work_open", key, 4, &value);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    if (rc == 0 && value.mv_size == sizeof (int64_t)) {
-        int64_t count;
-        memcpy (&count, value.mv_data, sizeof count);
-        *open += count;
-    }
-    return rc;
+    return metrics_count_get (store, txn, "work_open", dims, open);
 }
 
 int
@@ -277,25 +237,5 @@ int
 work_flows_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to,
                 int64_t out [WORK_FLOW_COUNT])
 {
-    if (from > to)
-        return 0;
-    uint8_t prefix [4], day [4];
-    metrics_u32_write (prefix, dims);
-    metrics_u32_write (day, from);
-    store_iter_t *iter = store_iter_new (store, txn, "work_by_day", prefix, 4);
-    store_iter_seek (iter, day, 4);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        if (key.mv_size != 8 || metrics_u32_read ((const uint8_t *) key.mv_data + 4) > to)
-            break;
-        int64_t row [WORK_FLOW_COUNT];
-        if (value.mv_size != sizeof row)
-            continue;
-        memcpy (row, value.mv_data, sizeof row);
-        for (int i = 0; i < WORK_FLOW_COUNT; i++)
-            out [i] += row [i];
-    }
-    int rc = store_iter_error (iter);
-    store_iter_destroy (&iter);
-    return rc;
+    return metrics_rows_sum (store, txn, "work_by_day", dims, from, to, WORK_FLOW_COUNT, out);
 }

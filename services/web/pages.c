@@ -693,6 +693,33 @@ s_categories (const KpiReply *reply)
     return names;
 }
 
+//  The denial figures (metrics' denial_kpi.c: appeals, outcomes, money,
+//  deadlines), as tiles overall and as columns by payer.
+static const char *const s_denial_figures [] = {
+    "denial_overturn_rate", "denials_open", "denials_missed_deadline", "denial_recovered_cents",
+    "denial_written_off_cents", "denial_days_to_appeal", "denials_opened", "denials_appealed", NULL
+};
+
+//  One cell (td) or tile (div) of a figure: its text, and its value as
+//  rcmqctl --json has it (data-value), so a test compares the two.
+static void
+s_denial_figure (html_t *out, const KpiSet *set, const char *name, bool tile)
+{
+    const KpiValue *value = s_find (set, name);
+    char text [64] = "-", json [64] = "null";
+    if (value) {
+        kpitext_value (value, text, sizeof text);
+        s_value_json (value, json, sizeof json);
+    }
+    html_printf (out, tile? "<div class=\"tile\" data-kpi=\"%s\" data-value=\"": "<td data-kpi=\"%s\" data-value=\"", name);
+    html_text (out, json);
+    html_printf (out, "\">");
+    if (tile)
+        html_printf (out, "<div class=\"name\">%s</div><div class=\"value\">", name);
+    html_text (out, text);
+    html_printf (out, tile? "</div></div>\n": "</td>");
+}
+
 static const ReasonCount *
 s_reason (const KpiSet *set, const char *code)
 {
@@ -757,8 +784,35 @@ pages_denials (http_request_t *request)
         html_printf (out, "</th><td>%" PRId64 "</td><td data-cents=\"%" PRId64 "\">%s</td></tr>\n",
                      reason->count, reason->cents, cents);
     }
+    html_printf (out, "</tbody></table>\n");
+    //  Appeals and outcomes: what the denials service's workflow did with
+    //  the denials (won / decided appeals, open now, deadlines missed ...).
+    html_printf (out, "\n<h2>Appeals and outcomes</h2>\n<p>Appeals decided, money recovered and written off, "
+                 "deadlines missed %s to %s; open denials now.</p>\n<div class=\"tiles\" id=\"denial-figures\">\n",
+                 reply->from, reply->to);
+    for (const char *const *name = s_denial_figures; *name; name++)
+        s_denial_figure (out, reply->overall, *name, true);
+    html_printf (out, "</div>\n<h2>Appeal overturn rate by month</h2>\n");
+    s_sparkline (request, "denial_overturn_rate", reply->as_of);
+    html_printf (out, "\n<table id=\"denial-outcomes\"><caption>Appeals and outcomes by payer</caption>"
+                 "<thead><tr><th scope=\"col\">payer</th>");
+    for (const char *const *name = s_denial_figures; *name; name++)
+        html_printf (out, "<th scope=\"col\">%s</th>", *name);
+    html_printf (out, "</tr></thead><tbody>\n");
+    for (size_t g = 0; g < count; g++) {
+        const KpiSet *set = reply->groups [g];
+        html_printf (out, "<tr data-payer=\"");
+        html_text (out, set->key);
+        html_printf (out, "\"><th scope=\"row\">");
+        html_text (out, *set->key? set->key: "(none)");
+        s_name (out, set->payer_name);
+        html_printf (out, "</th>");
+        for (const char *const *name = s_denial_figures; *name; name++)
+            s_denial_figure (out, set, *name, false);
+        html_printf (out, "</tr>\n");
+    }
     html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
-                 "top denial patterns and the appeal overturn rate (the denials service does not serve them yet).</p></div>\n");
+                 "top denial patterns (the denials service does not serve them yet).</p></div>\n");
     s_csv_link (request, "/denials.csv", NULL, NULL);
     http_page_end (request);
     for (size_t g = 0; g < count; g++)

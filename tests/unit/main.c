@@ -37,6 +37,7 @@ static s_suite_t s_suites [] = {
     { "metrics_rebuild", metrics_rebuild_suite },
     { "metrics_bounds", metrics_bounds_suite },
     { "metrics_work", metrics_work_suite },
+    { "metrics_denials", metrics_denials_suite },
     { "write837", write837_suite },
     { "remit835", remit835_suite },
     { "posting", posting_suite },

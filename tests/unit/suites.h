@@ -30,6 +30,7 @@ Suite *metrics_aging_suite (void);
 Suite *metrics_rebuild_suite (void);
 Suite *metrics_bounds_suite (void);
 Suite *metrics_work_suite (void);
+Suite *metrics_denials_suite (void);
 Suite *write837_suite (void);
 Suite *remit835_suite (void);
 Suite *posting_suite (void);

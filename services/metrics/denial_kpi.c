@@ -1,0 +1,198 @@
+/*  denial_kpi: see denial_kpi.h. A query walks every claims combination
+    once: under the team that owns its queue's denials now (below), when
+    that matches the filters, its denial_open row (the stock is wanted only
+    as of today); under the team its events carried, when that matches, its
+    denial_by_day rows of the days in [from, to]. Each goes into the overall
+    totals and its group's. Like the claims figures, it never reads a
+    denial.
+
+    Team of now. A denial carries the owner team the claims event had; a
+    queue moving to pilot or vendor moves its open denials' work items to
+    the vendor team at once (docs/work-items.md), so the open stock is
+    counted by the team the queue's grid gives the `denial` work type now
+    (work_facts_team_now, as work_kpi.c counts open work items), falling
+    back to the carried team when metrics holds no such queue. The flows
+    keep the team they happened under: a team is credited with what it did.
+*/
+#include "denial_kpi.h"
+#include "work_facts.h"
+#include "clock.h"
+
+#include <czmq.h>
+
+//  Totals: open, then the flows.
+enum { S_OPEN, S_FLOWS, S_COUNT = S_FLOWS + DENIAL_FLOW_COUNT };
+#define FLOW(name) (S_FLOWS + DENIAL_FLOW_##name)
+#define MS_PER_DAY 86400000.0
+
+const denial_kpi_def_t denial_kpi_table [] = {
+    { "denial_overturn_rate",     "ratio", FLOW (overturned),        FLOW (decided),        1,          false },
+    { "denials_open",             "count", S_OPEN,                   -1,                    1,          true },
+    { "denials_missed_deadline",  "count", FLOW (missed),            -1,                    1,          false },
+    { "denial_recovered_cents",   "cents", FLOW (recovered_cents),   -1,                    1,          false },
+    { "denial_written_off_cents", "cents", FLOW (written_off_cents), -1,                    1,          false },
+    { "denial_days_to_appeal",    "days",  FLOW (appeal_ms),         FLOW (first_appealed), MS_PER_DAY, false },
+    { "denials_opened",           "count", FLOW (opened),            -1,                    1,          false },
+    { "denials_appealed",         "count", FLOW (appealed),          -1,                    1,          false },
+};
+const size_t denial_kpi_count = sizeof denial_kpi_table / sizeof denial_kpi_table [0];
+
+typedef struct {
+    char *key;
+    int64_t totals [S_COUNT];
+} s_group_t;
+
+struct _denial_result_t {
+    bool stock;
+    s_group_t overall;
+    s_group_t **groups;         //  by key, ascending
+    size_t group_count;
+};
+
+static int
+s_group_compare (const void *a, const void *b)
+{
+    return strcmp ((*(s_group_t *const *) a)->key, (*(s_group_t *const *) b)->key);
+}
+
+//  Adds totals [from, to) into the overall and the group of entry.
+static void
+s_add (denial_result_t *self, zhashx_t *groups, const kpi_query_t *query, const dims_entry_t *entry,
+       const int64_t *totals, int from, int to)
+{
+    for (int s = from; s < to; s++)
+        self->overall.totals [s] += totals [s];
+    if (!query->group_count)
+        return;
+    char key [1024];
+    dims_group_key (entry, query->group_by, query->group_count, key, sizeof key);
+    s_group_t *group = (s_group_t *) zhashx_lookup (groups, key);
+    if (!group) {
+        group = (s_group_t *) zmalloc (sizeof (s_group_t));
+        group->key = strdup (key);
+        zhashx_insert (groups, key, group);
+    }
+    for (int s = from; s < to; s++)
+        group->totals [s] += totals [s];
+}
+
+//  The team that owns a queue's denials now ("" when metrics cannot say),
+//  looked up once per queue.
+static int
+s_team_now (store_t *store, MDB_txn *txn, zhashx_t *teams, const char *queue, const char **team)
+{
+    char *known = (char *) zhashx_lookup (teams, queue);
+    if (!known) {
+        char now [64];
+        int rc = work_facts_team_now (store, txn, queue, "denial", now, sizeof now);
+        if (rc)
+            return rc;
+        known = strdup (now);
+        zhashx_insert (teams, queue, known);
+    }
+    *team = known;
+    return 0;
+}
+
+int
+denial_kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, denial_result_t **result)
+{
+    denial_result_t *self = (denial_result_t *) zmalloc (sizeof (denial_result_t));
+    *result = self;
+    self->stock = query->as_of == metrics_day_from_ms (clock_now_ms ());
+    self->overall.key = strdup ("");
+    zhashx_t *groups = zhashx_new ();
+    zhashx_t *teams = zhashx_new ();
+    zhashx_set_destructor (teams, (zhashx_destructor_fn *) zstr_free);
+    dims_list_t *dims = combos_load (store, txn, &dims_combos);
+    int queue = dims_index ("queue"), team = dims_index ("owner_team");
+    int rc = 0;
+    for (size_t i = 0; i < dims->count && rc == 0; i++) {
+        const dims_entry_t *entry = &dims->entries [i];
+        int64_t totals [S_COUNT] = { 0 };
+        //  The stock under the team of now.
+        if (self->stock) {
+            dims_entry_t now = *entry;
+            const char *owner;
+            rc = s_team_now (store, txn, teams, entry->values [queue], &owner);
+            if (rc == 0 && *owner)
+                now.values [team] = (char *) owner;
+            if (rc == 0 && dims_match (&now, query->filters)) {
+                rc = denial_open_count (store, txn, entry->id, &totals [S_OPEN]);
+                s_add (self, groups, query, &now, totals, S_OPEN, S_FLOWS);
+            }
+        }
+        //  The flows under the team their events carried.
+        if (rc == 0 && dims_match (entry, query->filters)) {
+            rc = denial_flows_sum (store, txn, entry->id, query->from, query->to, totals + S_FLOWS);
+            s_add (self, groups, query, entry, totals, S_FLOWS, S_COUNT);
+        }
+    }
+    combos_list_destroy (&dims);
+    zhashx_destroy (&teams);
+    self->group_count = zhashx_size (groups);
+    self->groups = (s_group_t **) calloc (self->group_count + 1, sizeof (s_group_t *));
+    size_t index = 0;
+    for (s_group_t *group = (s_group_t *) zhashx_first (groups); group; group = (s_group_t *) zhashx_next (groups))
+        self->groups [index++] = group;
+    qsort (self->groups, self->group_count, sizeof (s_group_t *), s_group_compare);
+    zhashx_destroy (&groups);
+    return rc;
+}
+
+void
+denial_result_destroy (denial_result_t **self_p)
+{
+    assert (self_p);
+    denial_result_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->group_count; i++) {
+        free (self->groups [i]->key);
+        free (self->groups [i]);
+    }
+    free (self->groups);
+    free (self->overall.key);
+    free (self);
+    *self_p = NULL;
+}
+
+size_t
+denial_result_group_count (const denial_result_t *self)
+{
+    return self->group_count;
+}
+
+const char *
+denial_result_group_key (const denial_result_t *self, size_t index)
+{
+    return index < self->group_count? self->groups [index]->key: NULL;
+}
+
+void
+denial_kpi_value (const denial_result_t *self, const char *group_key, size_t index, KpiValue *value)
+{
+    assert (index < denial_kpi_count);
+    const denial_kpi_def_t *def = &denial_kpi_table [index];
+    static const int64_t none [S_COUNT] = { 0 };
+    const int64_t *totals = none;
+    if (!group_key)
+        totals = self->overall.totals;
+    for (size_t i = 0; group_key && i < self->group_count; i++)
+        if (streq (self->groups [i]->key, group_key))
+            totals = self->groups [i]->totals;
+    kpi_value__init (value);
+    value->name = (char *) def->name;
+    value->unit = (char *) def->unit;
+    value->numerator = totals [def->numerator];
+    value->denominator = def->denominator >= 0? totals [def->denominator]: 0;
+    value->available = (!def->stock || self->stock) && (def->denominator < 0 || value->denominator > 0);
+    if (!value->available)
+        return;
+    if (def->denominator < 0) {
+        value->amount = value->numerator;
+        value->value = (double) value->numerator;
+    }
+    else
+        value->value = (double) value->numerator / (double) value->denominator / def->scale;
+}
