@@ -7,7 +7,8 @@
     claims/submit-file-claims (5,000: the 837P guide's most claims in one
     transaction set) gets several files, one interchange each: a file's
     claims are opened, written and let go before the next file's, so the
-    memory a submit holds is one file's, not every claim's (issue 19). The files are stored in the same transaction
+    memory a submit holds is one file's, not every claim's (issue 19, ADR
+    39). The files are stored in the same transaction
     that marks the claims submitted, and written to the outbound folder only
     after the commit (and again at start if a crash came between), so a
     file on disk always means claims marked submitted, and the other way
@@ -193,7 +194,7 @@ s_take (claims_t *self, server_call_t *call, const char *item, zhashx_t *sent_si
     const char *pcn = item + 1;
     ClaimRecord *record = ledger_get (self, call->txn, pcn);
     if (!record || !record->dims || !record->claim) {
-        s_skip (reply, pcn, "its claim record changed while the submit ran");
+        s_skip (reply, pcn, "its claim record is gone or has no claim data");
         codec_free (record);
         return 0;
     }
