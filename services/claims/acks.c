@@ -53,20 +53,23 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
         lifecycle_move (record, to, call->caller->name, reason, clock_now_ms (), error, sizeof error);
     if (*status->payer_claim_number)
         codec_set_text (&record->payer_claim_number, status->payer_claim_number);
-    ClaimRecord with_ack = *record;
-    with_ack.acknowledgement = (AckStatus *) status;
-    ClaimRecord *updated = ledger_copy (&with_ack);
-    codec_free (record);
+    //  The status is lent to the record for the put and the event, and
+    //  the record's own acknowledgement put back before it is freed: a
+    //  deep copy of the whole record for one field cost a pack and an
+    //  unpack of it per claim (issue 19).
+    AckStatus *own = record->acknowledgement;
+    record->acknowledgement = (AckStatus *) status;
     ClaimEvent event = CLAIM_EVENT__INIT;
     event.from_status = old_status;
     event.actor = (char *) call->caller->name;
     event.reason = reason;
     event.acknowledgement = (AckStatus *) status;
-    int rc = ledger_put (self, call->txn, updated, old_status);
+    int rc = ledger_put (self, call->txn, record, old_status);
     if (rc == 0)
-        rc = ledger_emit (self, call->txn, "acknowledged", updated, &event);
-    server_call_subject (call, updated->pcn);
-    codec_free (updated);
+        rc = ledger_emit (self, call->txn, "acknowledged", record, &event);
+    server_call_subject (call, record->pcn);
+    record->acknowledgement = own;
+    codec_free (record);
     return rc;
 }
 

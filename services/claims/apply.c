@@ -64,20 +64,28 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     codec_set_text (&record->frequency_code, accepted->frequency_code);
     record->charge_cents = accepted->charge_cents;
     record->received_ms = accepted->received_ms;
-    //  Dims and the sealed claim are whole messages: swap them via a copy.
-    ClaimRecord swapped = *record;
-    swapped.dims = accepted->dims;
-    swapped.claim = accepted->claim;
-    swapped.n_scrub_warnings = accepted->n_warnings;
-    swapped.scrub_warnings = accepted->warnings;
-    ClaimRecord *updated = ledger_copy (&swapped);
-    codec_free (record);
-    record = updated;
+    //  Dims, the sealed claim and the warnings are the event's: lent to
+    //  the record for the put and the event, and the record's own put
+    //  back before it is freed (a deep copy of the whole record for them
+    //  was a pack and an unpack per claim, issue 19).
+    ClaimDimensions *own_dims = record->dims;
+    SealedClaim *own_claim = record->claim;
+    size_t own_warning_count = record->n_scrub_warnings;
+    ScrubFinding **own_warnings = record->scrub_warnings;
+    record->dims = accepted->dims;
+    record->claim = accepted->claim;
+    record->n_scrub_warnings = accepted->n_warnings;
+    record->scrub_warnings = accepted->warnings;
 
     int rc = ledger_put (self, txn, record, old_status);
     if (rc == 0)
         rc = ledger_emit (self, txn, "entered", record, &change);
-    //  Remits that came before the claim are posted now.
+    record->dims = own_dims;
+    record->claim = own_claim;
+    record->n_scrub_warnings = own_warning_count;
+    record->scrub_warnings = own_warnings;
+    //  Remits that came before the claim are posted now (they read the
+    //  claim as just stored).
     if (rc == 0 && !*old_status)
         rc = remits_claim_arrived (self, txn, record->pcn);
     codec_free (record);

@@ -13,6 +13,9 @@ claims_new (service_t *service)
     self->config = service_config (service);
     self->phi_key = service_phi_key (service);
     self->work = service_work (service)? workservice_items (service_work (service)): NULL;
+    if (store_map_size (self->store) < CLAIMS_MAP_SIZE
+    &&  store_set_map_size (self->store, CLAIMS_MAP_SIZE))
+        log_warn ("cannot grow the store map; large calls will be run again as it grows", NULL);
     char error [512];
     int64_t days;
     if (config_get_int_checked (self->config, "claims/follow-up-days", 30, 0, 3650, &days, error, sizeof error)) {

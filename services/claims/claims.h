@@ -30,6 +30,12 @@
                       "submissions", "provider_adjustments", "queues", "credits_by_age"
 //  The store's layout: 2 added credits_by_age (main.c's migrations).
 #define CLAIMS_STORE_VERSION 2
+//  The store's map at start: a submit, acknowledgement or posting runs in
+//  one transaction, and store_write answers MDB_MAP_FULL by doubling the
+//  map and running the whole call again (100,000 claims make a ~1 GB
+//  store, 1M ~10 GB). Address space, not disk: without MDB_WRITEMAP the
+//  file grows as pages are used.
+#define CLAIMS_MAP_SIZE (16UL << 30)
 
 typedef struct {
     service_t *service;

@@ -68,6 +68,10 @@ typedef struct {
     Remittance *remit;          //  the open transaction set
     RemitClaim *claim;          //  the open CLP
     RemitLine *line;            //  the open SVC
+    //  PCN -> CLPs of it so far in the open set (a count, not a pointer):
+    //  the occurrence of a CLP in one look-up. Counting by a scan of the
+    //  earlier CLPs made reading an 835 quadratic in its claims (issue 19).
+    zhashx_t *occurrences;
 } s_reader_t;
 
 
@@ -196,6 +200,7 @@ s_on_st (s_reader_t *self, x12_segment_t *seg)
     self->expect_bpr = true;
     self->have_trn = false;
     codec_set_text (&self->payer_ref, NULL);
+    zhashx_purge (self->occurrences);
     self->report->transactions++;
     return 0;
 }
@@ -339,9 +344,9 @@ s_on_clp (s_reader_t *self, x12_segment_t *seg)
     codec_set_text (&claim->pcn, pcn);
     //  Which CLP of this PCN in the set: a reversal and its re-adjudication
     //  share a PCN, and posting tells them apart by it.
-    claim->occurrence = 1;
-    for (size_t i = 0; i + 1 < self->remit->n_claims; i++)
-        claim->occurrence += streq (self->remit->claims [i]->pcn, pcn);
+    uintptr_t seen = (uintptr_t) zhashx_lookup (self->occurrences, pcn);
+    claim->occurrence = (uint32_t) seen + 1;
+    zhashx_update (self->occurrences, pcn, (void *) (seen + 1));
     if (!*pcn)
         return s_refuse (self, seg, "CLP01 patient control number is missing");
     const char *status = x12_segment_element (seg, 2);
@@ -627,7 +632,8 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
     s_reader_t state = {
         .reader = reader, .on_remit = on_remit, .arg = arg, .report = report,
         .isa13 = (char *) protobuf_c_empty_string,
-        .payer_ref = (char *) protobuf_c_empty_string
+        .payer_ref = (char *) protobuf_c_empty_string,
+        .occurrences = zhashx_new ()
     };
     s_reader_t *self = &state;
 
@@ -646,6 +652,7 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
     codec_destroy (&self->remit);
     codec_set_text (&self->isa13, NULL);
     codec_set_text (&self->payer_ref, NULL);
+    zhashx_destroy (&self->occurrences);
     return rc == -1 || self->failed? -1: 0;
 }
 

@@ -3,7 +3,12 @@
     Every claim that is ready (frequency 1), corrected (sent as a
     replacement, frequency 7, with the payer's claim number in REF*F8) or
     voided (frequency 8) is written, one interchange per payer, optionally
-    only of one queue or payer. The files are stored in the same transaction
+    only of one queue or payer. A payer with more claims than
+    claims/submit-file-claims (5,000: the 837P guide's most claims in one
+    transaction set) gets several files, one interchange each: a file's
+    claims are opened, written and let go before the next file's, so the
+    memory a submit holds is one file's, not every claim's (issue 19, ADR
+    39). The files are stored in the same transaction
     that marks the claims submitted, and written to the outbound folder only
     after the commit (and again at start if a crash came between), so a
     file on disk always means claims marked submitted, and the other way
@@ -48,12 +53,23 @@ static const struct {
     { "voided",    "8", "closed" },
 };
 
+//  The most claims in one file unless claims/submit-file-claims says.
+#define SUBMIT_FILE_CLAIMS 5000
+
+//  A payer's claims to send: only the PCNs and the outgoing row (status)
+//  each was found under, gathered first; each file's claims are read and
+//  opened when the file is written.
 typedef struct {
     char *payer_id;
+    zlistx_t *pcns;                 //  char*: row digit ‖ PCN
+} s_payer_t;
+
+//  One file being made: the claims read and opened for it.
+typedef struct {
     zlistx_t *records;              //  ClaimRecord* to mark
     zlistx_t *claims;               //  Claim* opened, to write
     zlistx_t *sent;                 //  SentClaim* for the register
-} s_payer_t;
+} s_file_t;
 
 static void
 s_payer_free (void **item_p)
@@ -61,9 +77,7 @@ s_payer_free (void **item_p)
     s_payer_t *payer = (s_payer_t *) *item_p;
     if (payer) {
         free (payer->payer_id);
-        zlistx_destroy (&payer->records);
-        zlistx_destroy (&payer->claims);
-        zlistx_destroy (&payer->sent);
+        zlistx_destroy (&payer->pcns);
         free (payer);
     }
     *item_p = NULL;
@@ -83,12 +97,8 @@ s_payer (zhashx_t *payers, const char *payer_id)
     if (!payer) {
         payer = (s_payer_t *) zmalloc (sizeof (s_payer_t));
         payer->payer_id = strdup (payer_id);
-        payer->records = zlistx_new ();
-        zlistx_set_destructor (payer->records, s_message_free);
-        payer->claims = zlistx_new ();
-        zlistx_set_destructor (payer->claims, s_message_free);
-        payer->sent = zlistx_new ();
-        zlistx_set_destructor (payer->sent, s_message_free);
+        payer->pcns = zlistx_new ();
+        zlistx_set_destructor (payer->pcns, (zlistx_destructor_fn *) zstr_free);
         zhashx_insert (payers, payer_id, payer);
     }
     return payer;
@@ -99,25 +109,6 @@ s_skip (SubmitClaimsReply *reply, const char *pcn, const char *why)
 {
     reply->skipped = (char **) realloc (reply->skipped, (reply->n_skipped + 1) * sizeof (char *));
     reply->skipped [reply->n_skipped++] = zsys_sprintf ("%s: %s", pcn, why);
-}
-
-//  Opens and prepares the claims of one outgoing status.
-//  A claim the register says went out after this store's copy was made.
-typedef struct {
-    ClaimRecord *record;
-    char *filename;
-} s_resent_t;
-
-static void
-s_resent_free (void **item_p)
-{
-    s_resent_t *resent = (s_resent_t *) *item_p;
-    if (resent) {
-        codec_free (resent->record);
-        free (resent->filename);
-        free (resent);
-    }
-    *item_p = NULL;
 }
 
 //  The claim as it goes out, for the register: PCN, frequency, digest.
@@ -155,9 +146,11 @@ s_already_sent (zhashx_t *sent_since, const SentClaim *sent)
     return file;
 }
 
+//  Gathers the PCNs of one outgoing status by payer: the claim is read to
+//  see its queue and payer, and let go.
 static int
 s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size_t row,
-          zhashx_t *payers, zhashx_t *sent_since, zlistx_t *resent, SubmitClaimsReply *reply)
+          zhashx_t *payers, SubmitClaimsReply *reply)
 {
     const char *status = s_outgoing [row].status;
     store_iter_t *iter = store_iter_new (self->store, txn, "by_status", status, strlen (status) + 1);
@@ -173,56 +166,75 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
             if (!record)
                 s_skip (reply, pcn, "in the status index but has no claim record");
-            codec_free (record);
-            free (pcn);
-            continue;
         }
-        Claim *claim = phi_claim_open (self->phi_key, record->claim);
-        if (!claim) {
-            s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
-            codec_free (record);
-            free (pcn);
-            continue;
+        else {
+            s_payer_t *payer = s_payer (payers, record->dims->payer_id);
+            zlistx_add_end (payer->pcns, zsys_sprintf ("%zu%s", row, pcn));
         }
-        //  codec_set_text, not free: an empty field of a decoded message
-        //  points at protobuf-c's shared empty string, and freeing it
-        //  killed the process at every submit of a voided or corrected
-        //  claim that had no payer claim number in its claim data.
-        codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
-        if (*record->payer_claim_number)
-            codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
-        char error [WRITE837_ERROR_SIZE];
-        if (write837_check (claim, record->dims->payer_id, error)) {
-            s_skip (reply, pcn, error);
-            codec_free (claim);
-            codec_free (record);
-            free (pcn);
-            continue;
-        }
-        SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
-        const char *sent_in = s_already_sent (sent_since, sent);
-        if (sent_in) {
-            s_resent_t *item = (s_resent_t *) zmalloc (sizeof (s_resent_t));
-            item->record = record;
-            item->filename = strdup (sent_in);
-            zlistx_add_end (resent, item);
-            char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
-            s_skip (reply, pcn, why);
-            zstr_free (&why);
-            codec_free (sent);
-            codec_free (claim);
-            free (pcn);
-            continue;
-        }
-        s_payer_t *payer = s_payer (payers, record->dims->payer_id);
-        zlistx_add_end (payer->records, record);
-        zlistx_add_end (payer->claims, claim);
-        zlistx_add_end (payer->sent, sent);
+        codec_free (record);
         free (pcn);
     }
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     return rc;
+}
+
+static int s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const char *filename,
+                        const char *reason_format, uint64_t now);
+
+//  Reads and opens one gathered claim (row ‖ PCN) for the file being made.
+//  A claim that cannot go is named in the reply; one the register says
+//  went out already is marked as sent in that file, not written again.
+//  Returns 0 or an LMDB error.
+static int
+s_take (claims_t *self, server_call_t *call, const char *item, zhashx_t *sent_since, s_file_t *file,
+        SubmitClaimsReply *reply, uint64_t now)
+{
+    size_t row = (size_t) (*item - '0');
+    const char *pcn = item + 1;
+    ClaimRecord *record = ledger_get (self, call->txn, pcn);
+    if (!record || !record->dims || !record->claim) {
+        s_skip (reply, pcn, "its claim record is gone or has no claim data");
+        codec_free (record);
+        return 0;
+    }
+    Claim *claim = phi_claim_open (self->phi_key, record->claim);
+    if (!claim) {
+        s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
+        codec_free (record);
+        return 0;
+    }
+    //  codec_set_text, not free: an empty field of a decoded message
+    //  points at protobuf-c's shared empty string, and freeing it
+    //  killed the process at every submit of a voided or corrected
+    //  claim that had no payer claim number in its claim data.
+    codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+    if (*record->payer_claim_number)
+        codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
+    char error [WRITE837_ERROR_SIZE];
+    if (write837_check (claim, record->dims->payer_id, error)) {
+        s_skip (reply, pcn, error);
+        codec_free (claim);
+        codec_free (record);
+        return 0;
+    }
+    SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
+    const char *sent_in = s_already_sent (sent_since, sent);
+    if (sent_in) {
+        char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
+        s_skip (reply, pcn, why);
+        zstr_free (&why);
+        int rc = s_mark_sent (self, call, record, sent_in,
+                              "already sent in %s (the outbound register; the store was older)", now);
+        codec_free (sent);
+        codec_free (claim);
+        codec_free (record);
+        return rc;
+    }
+    zlistx_add_end (file->records, record);
+    zlistx_add_end (file->claims, claim);
+    zlistx_add_end (file->sent, sent);
+    return 0;
 }
 
 //  The next control number: after the store's and the register's, so a
@@ -281,15 +293,16 @@ s_name_part (const char *payer_id)
     return part;
 }
 
-//  Writes one payer's file into the submissions table and marks its claims.
+//  Writes one file of a payer's claims into the submissions table and
+//  marks its claims.
 static int
-s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClaimsReply *reply)
+s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *file, SubmitClaimsReply *reply)
 {
     MDB_txn *txn = call->txn;
-    size_t count = zlistx_size (payer->claims);
+    size_t count = zlistx_size (file->claims);
     Claim **claims = (Claim **) calloc (count + 1, sizeof (Claim *));
     size_t i = 0;
-    for (Claim *claim = (Claim *) zlistx_first (payer->claims); claim; claim = (Claim *) zlistx_next (payer->claims))
+    for (Claim *claim = (Claim *) zlistx_first (file->claims); claim; claim = (Claim *) zlistx_next (file->claims))
         claims [i++] = claim;
     uint64_t now = clock_now_ms ();
     uint64_t control;
@@ -347,7 +360,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     }
     SentClaim **sent = (SentClaim **) calloc (count + 1, sizeof (SentClaim *));
     i = 0;
-    for (SentClaim *claim = (SentClaim *) zlistx_first (payer->sent); claim; claim = (SentClaim *) zlistx_next (payer->sent))
+    for (SentClaim *claim = (SentClaim *) zlistx_first (file->sent); claim; claim = (SentClaim *) zlistx_next (file->sent))
         sent [i++] = claim;
     Submission submission = SUBMISSION__INIT;
     submission.control = control;
@@ -371,13 +384,38 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, SubmitClai
     free (text);
     free (sent);
 
-    for (ClaimRecord *record = (ClaimRecord *) zlistx_first (payer->records); record && rc == 0;
-         record = (ClaimRecord *) zlistx_next (payer->records))
+    for (ClaimRecord *record = (ClaimRecord *) zlistx_first (file->records); record && rc == 0;
+         record = (ClaimRecord *) zlistx_next (file->records))
         rc = s_mark_sent (self, call, record, filename, "sent in %s", now);
     reply->files = (char **) realloc (reply->files, (reply->n_files + 1) * sizeof (char *));
     reply->files [reply->n_files++] = filename;
     reply->claims += (uint32_t) count;
     reply->interchanges++;
+    return rc;
+}
+
+//  Writes one payer's claims, at most limit to a file: each file's claims
+//  are read, opened, written, marked and let go before the next file's.
+static int
+s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *sent_since, size_t limit,
+               SubmitClaimsReply *reply)
+{
+    uint64_t now = clock_now_ms ();
+    int rc = 0;
+    const char *item = (const char *) zlistx_first (payer->pcns);
+    while (item && rc == 0 && call->status == STATUS__OK) {
+        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new () };
+        zlistx_set_destructor (file.records, s_message_free);
+        zlistx_set_destructor (file.claims, s_message_free);
+        zlistx_set_destructor (file.sent, s_message_free);
+        for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (const char *) zlistx_next (payer->pcns))
+            rc = s_take (self, call, item, sent_since, &file, reply, now);
+        if (rc == 0 && zlistx_size (file.claims))
+            rc = s_write_batch (self, call, payer, &file, reply);
+        zlistx_destroy (&file.records);
+        zlistx_destroy (&file.claims);
+        zlistx_destroy (&file.sent);
+    }
     return rc;
 }
 
@@ -391,8 +429,6 @@ s_submit (server_call_t *call)
     SubmitClaimsRequest *request = (SubmitClaimsRequest *) call->body;
     zhashx_t *payers = zhashx_new ();
     zhashx_set_destructor (payers, s_payer_free);
-    zlistx_t *resent = zlistx_new ();
-    zlistx_set_destructor (resent, s_resent_free);
     SubmitClaimsReply reply = SUBMIT_CLAIMS_REPLY__INIT;
     int rc = 0;
     //  A store behind the register (restored from an older copy) learns
@@ -411,23 +447,24 @@ s_submit (server_call_t *call)
                       "register_control", json_integer (outbound_last_control (self->outbound)), NULL);
     }
     for (size_t row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0] && rc == 0 && call->status == STATUS__OK; row++)
-        rc = s_gather (self, call->txn, request, row, payers, sent_since, resent, &reply);
-    zhashx_destroy (&sent_since);
-    uint64_t now = clock_now_ms ();
-    for (s_resent_t *item = (s_resent_t *) zlistx_first (resent); item && rc == 0;
-         item = (s_resent_t *) zlistx_next (resent))
-        rc = s_mark_sent (self, call, item->record, item->filename,
-                          "already sent in %s (the outbound register; the store was older)", now);
-    zlistx_destroy (&resent);
+        rc = s_gather (self, call->txn, request, row, payers, &reply);
+    int64_t limit = SUBMIT_FILE_CLAIMS;
+    char error [256];
+    if (rc == 0 && call->status == STATUS__OK
+    &&  config_get_int_checked (self->config, "claims/submit-file-claims", SUBMIT_FILE_CLAIMS, 1, 1000000,
+                                &limit, error, sizeof error))
+        rc = server_call_fail (call, STATUS__FAILED_PRECONDITION, "claims.Submit: %s", error);
     //  Payers in id order, so control numbers follow a stable order.
     zlistx_t *ids = zhashx_keys (payers);
     zlistx_set_comparator (ids, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (ids);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0 && call->status == STATUS__OK;
          id = (char *) zlistx_next (ids))
-        rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), &reply);
+        rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
+                            &reply);
     zlistx_destroy (&ids);
     zhashx_destroy (&payers);
+    zhashx_destroy (&sent_since);
     if (rc == 0 && call->status == STATUS__OK) {
         server_call_reply (call, &reply);
         if (!s_pending_files) {

@@ -76,6 +76,9 @@
 //  this much CPU on the post in flight (a 300-claim 835 takes 10-30 ms).
 #define CLAIMS_KILL_AFTER_MS    400
 #define CLAIMS_KILL_CPU_MS      4
+//  claims/submit-file-claims here: ~400 claims a payer go out in two or
+//  more files each, so the cycle runs through a submit split into files.
+#define CLAIMS_FILE_CLAIMS      250
 
 typedef struct {
     harness_t *harness;
@@ -146,9 +149,9 @@ s_start (s_run_t *run, const char *tag)
     ||  harness_config_append (run->harness,
                                "intake\n    api = \"tcp://127.0.0.1:%d\"\n"
                                "    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
-                               "claims\n    api = \"tcp://127.0.0.1:%d\"\n",
+                               "claims\n    api = \"tcp://127.0.0.1:%d\"\n    submit-file-claims = %d\n",
                                harness_free_port (), harness_dir (run->harness),
-                               harness_dir (run->harness), harness_free_port ())) {
+                               harness_dir (run->harness), harness_free_port (), CLAIMS_FILE_CLAIMS)) {
         harness_check (run, false, "cannot write config");
         return false;
     }
@@ -215,6 +218,37 @@ s_compare_text (const void *a, const void *b)
 
 //  gen-837 -> intake -> claims submit -> payer-sim, and the expectation
 //  loaded. False (with the failure recorded) when a step did not work.
+//  Every 837P file holds at most CLAIMS_FILE_CLAIMS claims (CLM segments,
+//  one a line), together exactly the claims submitted, and there are more
+//  files than gen-837's six payers: some payer's claims took several.
+static void
+s_check_file_claims (s_run_t *run, const char *outbound, json_t *files, size_t submitted)
+{
+    size_t total = 0, largest = 0;
+    for (size_t i = 0; i < json_array_size (files); i++) {
+        const char *name = json_string_value (json_array_get (files, i));
+        const char *slash = strrchr (name, '/');
+        char *path = zsys_sprintf ("%s/%s", outbound, slash? slash + 1: name);
+        char *text = harness_slurp (path);
+        zstr_free (&path);
+        size_t clms = 0;
+        for (const char *line = text; line && *line; ) {
+            clms += strncmp (line, "CLM", 3) == 0;
+            const char *end = strchr (line, '\n');
+            line = end? end + 1: NULL;
+        }
+        free (text);
+        total += clms;
+        largest = clms > largest? clms: largest;
+    }
+    harness_check (run, largest <= CLAIMS_FILE_CLAIMS && total == submitted
+                        && json_array_size (files) * CLAIMS_FILE_CLAIMS >= submitted
+                        && json_array_size (files) > 6,
+                   "claims submit with submit-file-claims = %d: %zu files, the largest with %zu claims, %zu claims "
+                   "in all; expected files of at most %d claims holding the %zu submitted, more than one a payer",
+                   CLAIMS_FILE_CLAIMS, json_array_size (files), largest, total, CLAIMS_FILE_CLAIMS, submitted);
+}
+
 static bool
 s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
 {
@@ -271,6 +305,8 @@ s_prepare (s_run_t *run, const char *gen_seed, const char *sim_seed)
     s_files_t wait = { outbound, files };
     bool written = rc == 0 && harness_wait_until (s_files_written, &wait, harness_scaled_ms (30000), 100);
     harness_check (run, written, "the 837P files of claims submit are not in %s", outbound);
+    if (written)
+        s_check_file_claims (run, outbound, files, accepted_pcns);
     json_decref (submitted);
     if (!written)
         return false;

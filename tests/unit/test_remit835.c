@@ -504,6 +504,58 @@ START_TEST (test_check_halves)
 }
 END_TEST
 
+//  A PCN's occurrence is its count of CLPs so far in the set, whatever
+//  lies between them: 1,000 PCNs (P1 and P10, P100 among them: prefixes
+//  of one another) in three rounds, and an unsound CLP of a repeated PCN
+//  that still counts; a new set starts again at 1. The reader keeps a
+//  count per PCN instead of comparing with every earlier CLP (issue 19).
+#define OCCURRENCE_PCNS   1000
+#define OCCURRENCE_ROUNDS 3
+
+START_TEST (test_occurrence_counts)
+{
+    //  Header, then 3,000 CLPs of at most 24 bytes each.
+    size_t size = 512 + OCCURRENCE_PCNS * OCCURRENCE_ROUNDS * 24;
+    char *body = malloc (size);
+    ck_assert_ptr_nonnull (body);
+    size_t used = (size_t) snprintf (body, size, "%s", BPR ("0") "TRN*1*T*P~LX*1~");
+    for (int round = 0; round < OCCURRENCE_ROUNDS; round++)
+        for (int i = 0; i < OCCURRENCE_PCNS; i++)
+            //  P7 of the second round is unsound (status 99).
+            used += (size_t) snprintf (body + used, size - used, "CLP*P%d*%s*10*10~", i,
+                                       round == 1 && i == 7? "99": "1");
+    ck_assert_uint_lt (used, size - 1);
+    Remittance *remit = s_read_one (body);
+    free (body);
+    ck_assert_uint_eq (remit->n_claims, OCCURRENCE_PCNS * OCCURRENCE_ROUNDS);
+    for (size_t at = 0; at < remit->n_claims; at++) {
+        char pcn [16];
+        snprintf (pcn, sizeof pcn, "P%zu", at % OCCURRENCE_PCNS);
+        ck_assert_str_eq (remit->claims [at]->pcn, pcn);
+        ck_assert_uint_eq (remit->claims [at]->occurrence, at / OCCURRENCE_PCNS + 1);
+    }
+    ck_assert_str_ne (remit->claims [OCCURRENCE_PCNS + 7]->error, "");
+    remittance__free_unpacked (remit, NULL);
+
+    const char *text =
+        ISA "GS*HP*ACMEHEALTH*CLINIC01*20260115*1200*7*X*005010X221A1~"
+        "ST*835*0001~" BPR ("20") "TRN*1*T1*P~CLP*A*1*10*10~CLP*A*1*10*10~SE*6*0001~"
+        "ST*835*0002~" BPR ("10") "TRN*1*T2*P~CLP*B*1*5*5~CLP*A*1*5*5~SE*6*0002~"
+        "GE*2*7~IEA*1*000000042~";
+    s_sink_t sink = { .count = 0 };
+    remit835_report_t report;
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    ck_assert_msg (remit835_read (reader, s_collect, &sink, &report) == 0, "%s", report.error);
+    x12_reader_destroy (&reader);
+    ck_assert_uint_eq (sink.count, 2);
+    ck_assert_uint_eq (sink.remits [0]->claims [0]->occurrence, 1);
+    ck_assert_uint_eq (sink.remits [0]->claims [1]->occurrence, 2);
+    ck_assert_uint_eq (sink.remits [1]->claims [0]->occurrence, 1);
+    ck_assert_uint_eq (sink.remits [1]->claims [1]->occurrence, 1);     //  A again, in a new set
+    s_sink_free (&sink);
+}
+END_TEST
+
 START_TEST (test_not_835)
 {
     const char *text = ISA "GS*HN*S*R*20260115*1200*7*X*005010X214~"
@@ -608,6 +660,7 @@ remit835_suite (void)
     tcase_add_test (tc, test_malformed);
     tcase_add_test (tc, test_unsound_claim);
     tcase_add_test (tc, test_check_halves);
+    tcase_add_test (tc, test_occurrence_counts);
     tcase_add_test (tc, test_not_835);
     tcase_add_test (tc, test_reader_error_propagates);
     tcase_add_test (tc, test_several_sets);
