@@ -165,7 +165,7 @@ static const char *s_style =
     "td:first-child,th:first-child{text-align:left}form.filters{margin:.5em 0 1em;display:flex;flex-wrap:wrap;gap:.5em}"
     "form.filters label{display:flex;flex-direction:column;font-size:.85em}"
     ".pending{border:1px dashed #999;padding:1em;background:#fff}a.bar:focus rect{stroke:#000;stroke-width:2}"
-    "button{font:inherit}";
+    "button{font:inherit}.scroll{overflow-x:auto;max-width:100%}";
 
 void
 http_page_begin (http_request_t *request, const char *title, const char *current)

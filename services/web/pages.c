@@ -665,7 +665,7 @@ pages_scorecard (http_request_t *request)
         return;
     html_t *out = s_page_open (request, "Scorecard", "/scorecard", "/scorecard", NULL, NULL);
     html_printf (out, "<p>Flows %s to %s, balances as of %s, one row per owner team (internal and vendor side by side).</p>\n"
-                 "<table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
+                 "<div class=\"scroll\"><table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
     for (const char *const *name = s_scorecard_columns; *name; name++)
         html_printf (out, "<th scope=\"col\">%s</th>", *name);
     html_printf (out, "</tr></thead><tbody>\n");
@@ -688,7 +688,7 @@ pages_scorecard (http_request_t *request)
         }
         html_printf (out, "</tr>\n");
     }
-    html_printf (out, "</tbody></table>\n");
+    html_printf (out, "</tbody></table></div>\n");
     s_csv_link (request, "/scorecard.csv", NULL, NULL);
     http_page_end (request);
     codec_free (reply);
