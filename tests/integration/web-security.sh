@@ -40,7 +40,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(p["name"
 
 # --- no session: every page sends the browser to the sign-in page -----------
 for page in / /overview.csv /aging /aging.csv "/drill?kpi=ar_cents" /drill.csv /scorecard /scorecard.csv /denials.csv /queues.csv \
-            /denials /work /work.csv /queues "/queue?id=q-x" /audit /patients; do
+            /denials /denial-patterns.csv /work /work.csv /queues "/queue?id=q-x" /audit /patients; do
     got="$(get "$page")"
     [[ "$got" == "303 $WEB/signin" ]] && ok "no session: $page -> sign-in" || fail "no session: $page gave '$got'"
 done
