@@ -17,10 +17,11 @@
                    period), with leader's own key straight to rcmq-metrics,
                    one call after another (--kpi-calls, 200): the limit
 
-    The Overview makes ~11 calls (this and the previous period's Kpi, nine
-    12-month Trends), each with a fresh CURVE handshake under the user's key
-    (ADR 27), on rcmq-web's one loop thread: the ratio says how much of a
-    page is metrics' own work.
+    The Overview makes three calls (this and the previous period's Kpi,
+    one 12-month Trend of its nine headline KPIs) over the session's kept
+    CURVE connection under the user's key (ADR 27, 41), on rcmq-web's one
+    loop thread: the ratio says how many Kpi calls' worth a page costs,
+    times the clients queued on that thread.
 
     The HTTP client here is a plain GET over a socket, enough for a bench:
     rcmq-web's side is libmicrohttpd's parser.

@@ -175,8 +175,10 @@ static const pbjson_view_t s_fraction_view = { &kpi_value__descriptor, (const pb
 static const pbjson_view_t s_point_view = { &trend_point__descriptor, (const pbjson_rule_t []) {
     { "value", .how = PBJSON_CUSTOM, .render = s_value_json },
     { "value", .how = PBJSON_INLINE, .view = &s_fraction_view }, { NULL } } };
+//  rcmqctl asks one KPI: the several-KPI form's series (rcmq-web's) is
+//  always empty here.
 static const pbjson_view_t s_trend_view = { &trend_reply__descriptor, (const pbjson_rule_t []) {
-    { "points", .view = &s_point_view }, { NULL } } };
+    { "points", .view = &s_point_view }, { "series", .how = PBJSON_OMIT }, { NULL } } };
 
 //  The dimensions whose names metrics gives beside a group's key, under
 //  their JSON names (--by takes a dimension's name or its short alias).

@@ -448,6 +448,16 @@ s_audit (s_run_t *run, MDB_txn *txn)
     event.phi_fields = phi_fields;
     event.outcome = call->status;
     event.message = call->message;
+    //  A subject out of the caller's scope reads as absent to the caller,
+    //  but to compliance it is what it is: a refusal by access control.
+    char denied [sizeof call->message + 300];
+    if (call->scope_denied) {
+        snprintf (denied, sizeof denied, "%s: %s is outside the scope of role '%s', team '%s' (answered NOT_FOUND)",
+                  event.method, call->scope_refused [0]? call->scope_refused: "the subject",
+                  event.role, event.team);
+        event.outcome = STATUS__PERMISSION_DENIED;
+        event.message = denied;
+    }
     event.time_ms = clock_now_ms ();
     int rc = self->audit (self->store, txn, &event, self->audit_arg);
     free (subjects);
@@ -472,6 +482,7 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     zlistx_purge (call->subjects);
     call->scope_seen = 0;
     call->scope_refused [0] = 0;
+    call->scope_denied = false;
     zlistx_purge (call->phi_fields);
     call->phi_refused [0] = 0;
     call->phi_needed = 0;
@@ -530,8 +541,10 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
                                       "%s: %s is not %s's to see or work (role '%s' acts only on its team's "
                                       "items of queues in pilot or vendor phase)", request->method, what,
                                       call->caller->team, call->caller->role);
-                else
+                else {
                     server_call_fail (call, STATUS__NOT_FOUND, "%s: no %s", request->method, what);
+                    call->scope_denied = true;
+                }
             }
         }
         if (call->status == STATUS__OK) {

@@ -105,6 +105,11 @@ typedef struct {
     //  Scope of a subject method, as its resolver found it
     size_t scope_seen;
     char scope_refused [200];   //  "claim 'P1'": the first subject out of scope
+    //  The caller was answered NOT_FOUND for a subject out of its scope:
+    //  the reply hides that the subject exists, the access record does
+    //  not (a refusal by access control, PERMISSION_DENIED, "denied" to
+    //  audit.Query).
+    bool scope_denied;
     //  PHI placed by server_call_phi: "patient_dob:masked", for the audit
     zlistx_t *phi_fields;
     char phi_refused [128];     //  the first undeclared field placed: the call fails

@@ -28,6 +28,7 @@
 #define METRICS_MAX_WINDOW  3660
 #define TREND_PERIODS       12
 #define TREND_MAX_PERIODS   120
+#define TREND_MAX_KPIS      64      //  KPIs in one Trend request
 #define DRILL_LIMIT         100
 #define DRILL_MAX_LIMIT     1000
 
@@ -446,27 +447,56 @@ s_scorecard (server_call_t *call)
     return s_reply_kpis (call, &query, by, 1, NULL);
 }
 
+//  A KPI a trend can follow: one of the claims' table or of the denials'
+//  (denial_kpi.h), which have their own run.
+typedef struct {
+    const kpi_def_t *def;
+    int denial;                     //  index in denial_kpi_table, or -1
+    TrendPoint **points;
+} s_trend_kpi_t;
+
+static bool
+s_trend_kpi (server_call_t *call, const char *name, s_trend_kpi_t *kpi)
+{
+    kpi->def = kpi_find (name);
+    kpi->denial = -1;
+    for (size_t i = 0; !kpi->def && i < denial_kpi_count; i++)
+        if (streq (denial_kpi_table [i].name, name))
+            kpi->denial = (int) i;
+    if (kpi->def || kpi->denial >= 0)
+        return true;
+    char *names = kpi_names (false);
+    for (size_t i = 0; i < denial_kpi_count; i++) {
+        char *more = zsys_sprintf ("%s, %s", names, denial_kpi_table [i].name);
+        free (names);
+        names = more;
+    }
+    server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s' (KPIs: %s)", name, names);
+    free (names);
+    return false;
+}
+
 static int
 s_trend (server_call_t *call)
 {
     TrendRequest *request = (TrendRequest *) call->body;
-    const kpi_def_t *def = kpi_find (request->kpi);
-    //  The denial figures have their own table (denial_kpi.h).
-    int denial = -1;
-    for (size_t i = 0; !def && i < denial_kpi_count; i++)
-        if (streq (denial_kpi_table [i].name, request->kpi))
-            denial = (int) i;
-    if (!def && denial < 0) {
-        char *names = kpi_names (false);
-        for (size_t i = 0; i < denial_kpi_count; i++) {
-            char *more = zsys_sprintf ("%s, %s", names, denial_kpi_table [i].name);
-            free (names);
-            names = more;
-        }
-        server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI '%s' (KPIs: %s)",
-                          request->kpi, names);
-        free (names);
-        return 0;
+    //  The KPIs: kpi (the single form) then kpis (the series form); each
+    //  period runs the claims' query once and the denials' once, whatever
+    //  the number of KPIs, so a page's nine trends cost one.
+    size_t count = (*request->kpi? 1: 0) + request->n_kpis;
+    if (count == 0)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: no KPI named (kpi or kpis)");
+    if (count > TREND_MAX_KPIS)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Trend: %zu KPIs is more than %d",
+                                 count, TREND_MAX_KPIS);
+    s_trend_kpi_t kpis [TREND_MAX_KPIS];
+    bool claims = false, denials = false;
+    for (size_t k = 0; k < count; k++) {
+        const char *name = *request->kpi? (k == 0? request->kpi: request->kpis [k - 1]): request->kpis [k];
+        if (!s_trend_kpi (call, name, &kpis [k]))
+            return 0;
+        claims |= kpis [k].def != NULL;
+        denials |= kpis [k].denial >= 0;
     }
     const char *interval = *request->interval? request->interval: "month";
     if (!streq (interval, "day") && !streq (interval, "week") && !streq (interval, "month"))
@@ -489,35 +519,55 @@ s_trend (server_call_t *call)
                                  periods, interval, request->period && *request->period->as_of
                                  ? request->period->as_of: "today");
     s_arena_t arena = { NULL };
-    TrendReply reply = TREND_REPLY__INIT;
-    reply.kpi = (char *) (def? def->name: denial_kpi_table [denial].name);
-    reply.interval = (char *) interval;
-    reply.points = (TrendPoint **) s_alloc (&arena, periods * sizeof (TrendPoint *));
+    for (size_t k = 0; k < count; k++)
+        kpis [k].points = (TrendPoint **) s_alloc (&arena, periods * sizeof (TrendPoint *));
     int rc = 0;
     for (size_t i = 0; i < periods && rc == 0; i++) {
         kpi_query_t point = query;
         point.from = from [i];
         point.to = to [i];
         point.as_of = to [i];
-        TrendPoint *row = (TrendPoint *) s_alloc (&arena, sizeof (TrendPoint));
-        trend_point__init (row);
-        row->from = s_day_text (&arena, from [i]);
-        row->to = s_day_text (&arena, to [i]);
-        row->value = (KpiValue *) s_alloc (&arena, sizeof (KpiValue));
-        if (def) {
-            kpi_result_t *result;
+        kpi_result_t *result = NULL;
+        denial_result_t *denial = NULL;
+        if (claims)
             rc = kpi_run (call->store, call->txn, &point, &result);
-            s_value (def, kpi_evaluate (def, &result->overall.totals, point.window_days), row->value);
-            kpi_result_destroy (&result);
+        //  denials_open is the stock now: only the period ending today has it.
+        if (rc == 0 && denials)
+            rc = denial_kpi_run (call->store, call->txn, &point, &denial);
+        for (size_t k = 0; k < count && rc == 0; k++) {
+            TrendPoint *row = (TrendPoint *) s_alloc (&arena, sizeof (TrendPoint));
+            trend_point__init (row);
+            row->from = s_day_text (&arena, from [i]);
+            row->to = s_day_text (&arena, to [i]);
+            row->value = (KpiValue *) s_alloc (&arena, sizeof (KpiValue));
+            if (kpis [k].def)
+                s_value (kpis [k].def, kpi_evaluate (kpis [k].def, &result->overall.totals, point.window_days),
+                         row->value);
+            else
+                denial_kpi_value (denial, NULL, (size_t) kpis [k].denial, row->value);
+            kpis [k].points [i] = row;
         }
-        else {
-            //  denials_open is the stock now: only the period ending today has it.
-            denial_result_t *result;
-            rc = denial_kpi_run (call->store, call->txn, &point, &result);
-            denial_kpi_value (result, NULL, (size_t) denial, row->value);
-            denial_result_destroy (&result);
-        }
-        reply.points [reply.n_points++] = row;
+        kpi_result_destroy (&result);
+        denial_result_destroy (&denial);
+    }
+    TrendReply reply = TREND_REPLY__INIT;
+    reply.interval = (char *) interval;
+    size_t first = 0;
+    if (*request->kpi) {
+        reply.kpi = (char *) (kpis [0].def? kpis [0].def->name: denial_kpi_table [kpis [0].denial].name);
+        reply.points = kpis [0].points;
+        reply.n_points = periods;
+        first = 1;
+    }
+    reply.n_series = count - first;
+    reply.series = (TrendSeries **) s_alloc (&arena, (reply.n_series + 1) * sizeof (TrendSeries *));
+    for (size_t k = first; k < count; k++) {
+        TrendSeries *series = (TrendSeries *) s_alloc (&arena, sizeof (TrendSeries));
+        trend_series__init (series);
+        series->kpi = (char *) (kpis [k].def? kpis [k].def->name: denial_kpi_table [kpis [k].denial].name);
+        series->points = kpis [k].points;
+        series->n_points = periods;
+        reply.series [k - first] = series;
     }
     if (rc == 0)
         server_call_reply (call, &reply);

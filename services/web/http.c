@@ -47,6 +47,7 @@ static const struct {
     { "GET",  "/scorecard.csv", false, ROUTE_SESSION, pages_scorecard_csv },
     { "GET",  "/denials",       false, ROUTE_SESSION, pages_denials },
     { "GET",  "/denials.csv",   false, ROUTE_SESSION, pages_denials_csv },
+    { "GET",  "/denial-patterns.csv", false, ROUTE_SESSION, pages_denial_patterns_csv },
     { "GET",  "/work",          false, ROUTE_SESSION, pages_work },
     { "GET",  "/work.csv",      false, ROUTE_SESSION, pages_work_csv },
     { "GET",  "/audit",         false, ROUTE_SESSION, pages_audit },
@@ -101,7 +102,8 @@ http_call (http_request_t *request, const char *name, const char *method,
     while (slot < HTTP_SERVICE_COUNT && !streq (http_services [slot], name))
         slot++;
     assert (slot < HTTP_SERVICE_COUNT);
-    client_t **client = &request->clients [slot];
+    assert (request->connections);
+    client_t **client = &request->connections->clients [slot];
     bool *down = &request->down [slot];
     *reply_body = NULL;
     if (*down) {
@@ -122,6 +124,9 @@ http_call (http_request_t *request, const char *name, const char *method,
     if (!reply) {
         *down = true;
         snprintf (error, size, "%s", client_error (*client));
+        //  A connection that did not answer is not kept: the next page
+        //  starts a fresh one (a late reply dies with this one).
+        client_destroy (client);
         return STATUS__UNAVAILABLE;
     }
     Status status = reply->status;
@@ -160,7 +165,7 @@ static const char *s_style =
     "td:first-child,th:first-child{text-align:left}form.filters{margin:.5em 0 1em;display:flex;flex-wrap:wrap;gap:.5em}"
     "form.filters label{display:flex;flex-direction:column;font-size:.85em}"
     ".pending{border:1px dashed #999;padding:1em;background:#fff}a.bar:focus rect{stroke:#000;stroke-width:2}"
-    "button{font:inherit}";
+    "button{font:inherit}.scroll{overflow-x:auto;max-width:100%}";
 
 void
 http_page_begin (http_request_t *request, const char *title, const char *current)
@@ -361,6 +366,8 @@ s_signout (http_request_t *request)
         return;
     }
     service_kick (request->web->service);
+    http_connections_end (request->web, request->session.token);
+    request->connections = NULL;
     auth_cookie (NULL, request->web->tls_cert != NULL, request->cookie, sizeof request->cookie);
     http_redirect (request, "/signin");
 }
@@ -382,6 +389,93 @@ s_open_txn (store_t *store, MDB_txn *txn, void *arg)
     auth_session_clear (open->session);
     return auth_session_open (store, txn, &open->web->policy, open->token, clock_now_ms (),
                               &open->outcome, open->session);
+}
+
+//  --------------------------------------------------------------------------
+//  Each session's connections (ADR 41)
+//
+//  Kept by a hash of the session's token (the token opens the session
+//  first, every request, so only its holder reaches them), ended when the
+//  session signs out, after the session's idle time unused, and the least
+//  recently used first when there are HTTP_CONNECTIONS_MAX sessions.
+
+#define HTTP_CONNECTIONS_MAX 256
+
+static void
+s_connections_free (void **item)
+{
+    http_connections_t *connections = (http_connections_t *) *item;
+    if (!connections)
+        return;
+    for (size_t slot = 0; slot < HTTP_SERVICE_COUNT; slot++)
+        client_destroy (&connections->clients [slot]);
+    free (connections);
+    *item = NULL;
+}
+
+static void
+s_connections_key (const char *token, char *key)
+{
+    uint8_t hash [16];
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) token, strlen (token), NULL, 0);
+    sodium_bin2hex (key, 33, hash, sizeof hash);
+}
+
+static http_connections_t *
+s_connections (web_t *web, const char *token, uint64_t now_ms)
+{
+    if (!web->connections) {
+        web->connections = zhashx_new ();
+        zhashx_set_destructor (web->connections, s_connections_free);
+    }
+    //  Sessions unused for their idle time have ended (or will, when
+    //  opened): their connections go.
+    zlistx_t *ended = zlistx_new ();
+    zlistx_set_destructor (ended, (zlistx_destructor_fn *) zstr_free);
+    const char *oldest = NULL;
+    uint64_t oldest_ms = UINT64_MAX;
+    for (http_connections_t *connections = (http_connections_t *) zhashx_first (web->connections); connections;
+         connections = (http_connections_t *) zhashx_next (web->connections)) {
+        const char *key = (const char *) zhashx_cursor (web->connections);
+        if (connections->used_ms + web->policy.idle_ms < now_ms)
+            zlistx_add_end (ended, strdup (key));
+        else
+        if (connections->used_ms < oldest_ms) {
+            oldest_ms = connections->used_ms;
+            oldest = key;
+        }
+    }
+    char key [33];
+    s_connections_key (token, key);
+    http_connections_t *connections = (http_connections_t *) zhashx_lookup (web->connections, key);
+    if (!connections && zhashx_size (web->connections) - zlistx_size (ended) >= HTTP_CONNECTIONS_MAX && oldest)
+        zlistx_add_end (ended, strdup (oldest));
+    for (const char *gone = (const char *) zlistx_first (ended); gone; gone = (const char *) zlistx_next (ended))
+        if (!streq (gone, key))
+            zhashx_delete (web->connections, gone);
+    zlistx_destroy (&ended);
+    if (!connections) {
+        connections = (http_connections_t *) zmalloc (sizeof (http_connections_t));
+        zhashx_insert (web->connections, key, connections);
+    }
+    connections->used_ms = now_ms;
+    return connections;
+}
+
+void
+http_connections_end (web_t *web, const char *token)
+{
+    if (!web->connections || !token)
+        return;
+    char key [33];
+    s_connections_key (token, key);
+    zhashx_delete (web->connections, key);
+}
+
+void
+http_connections_destroy (web_t *web)
+{
+    zhashx_destroy (&web->connections);
 }
 
 //  --------------------------------------------------------------------------
@@ -453,12 +547,15 @@ s_serve (http_request_t *request)
             return;
         }
         if (!token || open.outcome != AUTH_OK) {
-            if (token)      //  forget a cookie that opens nothing
+            if (token) {    //  forget a cookie that opens nothing, and its connections
+                http_connections_end (request->web, token);
                 auth_cookie (NULL, request->web->tls_cert != NULL, request->cookie, sizeof request->cookie);
+            }
             http_redirect (request, "/signin");
             return;
         }
         request->signed_in = true;
+        request->connections = s_connections (request->web, request->session.token, clock_now_ms ());
         if (streq (request->method, "POST") && !auth_csrf_check (request->session.token, http_form (request, "csrf"))) {
             http_error (request, MHD_HTTP_FORBIDDEN, "The form's CSRF token is missing or wrong.");
             return;
@@ -508,8 +605,6 @@ s_access (void *cls, struct MHD_Connection *connection, const char *url, const c
         http_error (&request, MHD_HTTP_BAD_REQUEST, "The form is not one this server takes.");
     else
         s_serve (&request);
-    for (size_t slot = 0; slot < HTTP_SERVICE_COUNT; slot++)
-        client_destroy (&request.clients [slot]);
     auth_session_clear (&request.session);
 
     size_t size;
@@ -626,6 +721,7 @@ web_http_stop (web_t *self)
     }
     MHD_stop_daemon (self->daemon);
     self->daemon = NULL;
+    http_connections_destroy (self);
     if (self->tls_key_pem)
         sodium_memzero (self->tls_key_pem, strlen (self->tls_key_pem));
     zstr_free (&self->tls_key_pem);

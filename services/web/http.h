@@ -31,11 +31,26 @@ struct _web_t {
     int timer_id;
     bool polling;
     int call_timeout_ms;            //  per attempt, one resend (web/call-timeout-ms)
+    zhashx_t *connections;          //  http_connections_t by session (ADR 41)
 };
 
 //  The services pages call: metrics, intake, claims (work items), audit.
 #define HTTP_SERVICE_COUNT 5
 extern const char *const http_services [HTTP_SERVICE_COUNT];
+
+//  A signed-in session's connections to the services, made with the
+//  user's key on first use and kept while the session is used (ADR 41):
+//  a page's calls, and the next page's, go over the same CURVE
+//  connections instead of a handshake each.
+typedef struct {
+    client_t *clients [HTTP_SERVICE_COUNT];
+    uint64_t used_ms;
+} http_connections_t;
+
+//  Ends every session's connections (the daemon stops) / one session's
+//  (it signed out).
+void        http_connections_destroy (web_t *web);
+void        http_connections_end (web_t *web, const char *token);
 
 typedef struct {
     web_t *web;
@@ -53,9 +68,9 @@ typedef struct {
     char location [1024];
     char cookie [256];
     char disposition [160];
-    //  Clients with the user's key, made on first use, one per service a
-    //  page reads (http_services, in that order).
-    client_t *clients [HTTP_SERVICE_COUNT];
+    //  The session's clients with the user's key, one per service a page
+    //  reads (http_services, in that order): from web->connections.
+    http_connections_t *connections;
     //  A service that did not answer once in this request is not asked
     //  again in it: a page makes up to ten calls, and each would wait the
     //  whole timeout on the loop's thread.
@@ -86,7 +101,7 @@ void        http_page_end (http_request_t *request);
 typedef void (page_fn) (http_request_t *request);
 page_fn pages_overview, pages_overview_csv, pages_aging, pages_aging_csv,
         pages_drill, pages_drill_csv, pages_scorecard, pages_scorecard_csv,
-        pages_denials, pages_denials_csv, pages_queues, pages_queues_csv, pages_pending,
+        pages_denials, pages_denials_csv, pages_denial_patterns_csv, pages_queues, pages_queues_csv, pages_pending,
         pages_work, pages_work_csv, pages_audit, pages_queue;
 
 #endif

@@ -16,6 +16,7 @@
 #include "intake.pb-c.h"
 #include "work.pb-c.h"
 #include "audit.pb-c.h"
+#include "denials.pb-c.h"
 #include "workstate.h"
 
 #include <jansson.h>
@@ -25,6 +26,16 @@
 static const char *const s_headline [] = {
     "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
     "ar_cents", "pct_ar_over_90", "received", "adjudicated", NULL
+};
+
+//  The Scorecard's columns, as `rcmqctl metrics scorecard` has them: the
+//  headline, the work items' and the denials' figures.
+static const char *const s_scorecard_columns [] = {
+    "clean_claim_rate", "initial_denial_rate", "net_collection_rate", "days_in_ar",
+    "ar_cents", "pct_ar_over_90", "received", "adjudicated",
+    "work_open", "work_overdue", "sla_met_rate",
+    "denial_overturn_rate", "denials_open", "denials_missed_deadline", "denial_recovered_cents",
+    "denial_written_off_cents", "denial_days_to_appeal", "denials_opened", "denials_appealed", NULL
 };
 
 static const char *const s_buckets [] = { "0_30", "31_60", "61_90", "91_120", "over_120" };
@@ -256,8 +267,12 @@ s_previous (http_request_t *request, const KpiReply *current, KpiReply **reply, 
     return http_call (request, "metrics", "metrics.Kpi", &body, &kpi_reply__descriptor, (void **) reply, error, size);
 }
 
-static void
-s_sparkline (http_request_t *request, const char *kpi, const char *as_of)
+//  The 12-month trends of kpis (NULL-terminated), all in one metrics.Trend
+//  request (its kpis form: one KPI run a month for all of them, where a
+//  request a KPI cost the Overview nine). NULL when metrics did not give
+//  them: the tiles then say "no trend", the figures still show.
+static TrendReply *
+s_trends (http_request_t *request, const char *const *kpis, const char *as_of)
 {
     TrendRequest body = TREND_REQUEST__INIT;
     MetricsFilters filters;
@@ -266,7 +281,9 @@ s_sparkline (http_request_t *request, const char *kpi, const char *as_of)
     period.from = "";
     period.to = "";
     period.as_of = (char *) as_of;
-    body.kpi = (char *) kpi;
+    body.kpis = (char **) kpis;
+    while (kpis [body.n_kpis])
+        body.n_kpis++;
     body.interval = "month";
     body.periods = 12;
     body.filters = &filters;
@@ -274,21 +291,45 @@ s_sparkline (http_request_t *request, const char *kpi, const char *as_of)
     TrendReply *reply;
     char error [300];
     if (http_call (request, "metrics", "metrics.Trend", &body, &trend_reply__descriptor, (void **) &reply,
-                   error, sizeof error) != STATUS__OK) {
+                   error, sizeof error) != STATUS__OK)
+        return NULL;
+    return reply;
+}
+
+static void
+s_sparkline (http_request_t *request, const TrendReply *trends, const char *kpi, const char *as_of)
+{
+    const TrendSeries *series = NULL;
+    for (size_t i = 0; trends && i < trends->n_series; i++)
+        if (streq (trends->series [i]->kpi, kpi))
+            series = trends->series [i];
+    if (!series) {
         html_printf (request->body, "<span class=\"spark-missing\">no trend</span>");
         return;
     }
     double values [128];
     bool present [128];
-    size_t count = reply->n_points < 128? reply->n_points: 128;
+    size_t count = series->n_points < 128? series->n_points: 128;
     for (size_t i = 0; i < count; i++) {
-        values [i] = s_value_number (reply->points [i]->value);
+        values [i] = s_value_number (series->points [i]->value);
         present [i] = !isnan (values [i]);
     }
     char label [128];
     snprintf (label, sizeof label, "%s by month, 12 months to %s", kpi, as_of);
+    //  The points as rcmqctl --json metrics trend has them (data-values),
+    //  so a test compares the two.
+    html_printf (request->body, "<span class=\"trend\" data-kpi=\"");
+    html_text (request->body, kpi);
+    html_printf (request->body, "\" data-values=\"[");
+    for (size_t i = 0; i < count; i++) {
+        char json [64];
+        s_value_json (series->points [i]->value, json, sizeof json);
+        html_printf (request->body, "%s", i? ",": "");
+        html_text (request->body, json);
+    }
+    html_printf (request->body, "]\">");
     svg_sparkline (request->body, values, present, count, 180, 36, label);
-    codec_free (reply);
+    html_printf (request->body, "</span>");
 }
 
 void
@@ -299,6 +340,7 @@ pages_overview (http_request_t *request)
     if (!s_kpi (request, "metrics.Kpi", NULL, &current))
         return;
     bool have_previous = s_previous (request, current, &previous, error, sizeof error) == STATUS__OK;
+    TrendReply *trends = s_trends (request, s_headline, current->as_of);
     html_t *out = s_page_open (request, "Overview", "/", "/", NULL, NULL);
     html_printf (out, "<p class=\"period\">Flows <span id=\"from\">%s</span> to <span id=\"to\">%s</span>; "
                  "balances as of <span id=\"as-of\">%s</span>; days in A/R over %u days.",
@@ -334,7 +376,7 @@ pages_overview (http_request_t *request)
         }
         for (const char *const *name = s_headline; *name; name++)
             if (streq (*name, value->name))
-                s_sparkline (request, value->name, current->as_of);
+                s_sparkline (request, trends, value->name, current->as_of);
         html_printf (out, "</div>\n");
     }
     html_printf (out, "</div>\n");
@@ -342,6 +384,7 @@ pages_overview (http_request_t *request)
     http_page_end (request);
     codec_free (current);
     codec_free (previous);
+    codec_free (trends);
 }
 
 void
@@ -622,15 +665,15 @@ pages_scorecard (http_request_t *request)
         return;
     html_t *out = s_page_open (request, "Scorecard", "/scorecard", "/scorecard", NULL, NULL);
     html_printf (out, "<p>Flows %s to %s, balances as of %s, one row per owner team (internal and vendor side by side).</p>\n"
-                 "<table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
-    for (const char *const *name = s_headline; *name; name++)
+                 "<div class=\"scroll\"><table id=\"scorecard\"><thead><tr><th scope=\"col\">team</th>", reply->from, reply->to, reply->as_of);
+    for (const char *const *name = s_scorecard_columns; *name; name++)
         html_printf (out, "<th scope=\"col\">%s</th>", *name);
     html_printf (out, "</tr></thead><tbody>\n");
     for (size_t g = 0; g < reply->n_groups; g++) {
         html_printf (out, "<tr><th scope=\"row\">");
         html_text (out, *reply->groups [g]->key? reply->groups [g]->key: "(none)");
         html_printf (out, "</th>");
-        for (const char *const *name = s_headline; *name; name++) {
+        for (const char *const *name = s_scorecard_columns; *name; name++) {
             const KpiValue *value = s_find (reply->groups [g], *name);
             char text [64] = "-", json [64] = "null";
             if (value) {
@@ -645,7 +688,7 @@ pages_scorecard (http_request_t *request)
         }
         html_printf (out, "</tr>\n");
     }
-    html_printf (out, "</tbody></table>\n");
+    html_printf (out, "</tbody></table></div>\n");
     s_csv_link (request, "/scorecard.csv", NULL, NULL);
     http_page_end (request);
     codec_free (reply);
@@ -658,12 +701,12 @@ pages_scorecard_csv (http_request_t *request)
     if (!s_scorecard (request, &reply))
         return;
     html_t *out = s_csv_open (request, "scorecard", "team");
-    for (const char *const *name = s_headline; *name; name++)
+    for (const char *const *name = s_scorecard_columns; *name; name++)
         html_printf (out, ",%s", *name);
     html_printf (out, "\r\n");
     for (size_t g = 0; g < reply->n_groups; g++) {
         html_csv (out, reply->groups [g]->key);
-        for (const char *const *name = s_headline; *name; name++) {
+        for (const char *const *name = s_scorecard_columns; *name; name++) {
             const KpiValue *value = s_find (reply->groups [g], *name);
             char json [64] = "";
             if (value && value->available)
@@ -729,6 +772,120 @@ s_reason (const KpiSet *set, const char *code)
     return NULL;
 }
 
+//  Top denial patterns (denials.Patterns, as `rcmqctl denials patterns`):
+//  preventable denials of one payer and procedure (or scrub rule) and
+//  category within their window, most denials first. Only the payer
+//  filter applies (a pattern has no location, queue or team); a role the
+//  denials service refuses sees why instead of the panel.
+static DenialPatternList *
+s_patterns (http_request_t *request, char *error, size_t size, Status *status)
+{
+    DenialPatternList *reply;
+    *status = http_call (request, "denials", "denials.Patterns", NULL, &denial_pattern_list__descriptor,
+                         (void **) &reply, error, size);
+    return *status == STATUS__OK? reply: NULL;
+}
+
+static bool
+s_pattern_shown (http_request_t *request, const DenialPattern *pattern)
+{
+    return !*request->filters.payer || streq (request->filters.payer, pattern->payer_id);
+}
+
+static void
+s_patterns_panel (http_request_t *request, const KpiReply *by_payer)
+{
+    html_t *out = request->body;
+    char error [600];
+    Status status;
+    DenialPatternList *list = s_patterns (request, error, sizeof error, &status);
+    html_printf (out, "\n<h2>Top denial patterns</h2>\n");
+    if (!list) {
+        html_printf (out, "<p class=\"error\" id=\"patterns-error\">denials.Patterns: ");
+        html_text (out, error);
+        html_printf (out, "</p>\n");
+        return;
+    }
+    html_printf (out, "<p>Preventable denials of one payer and procedure (or scrub rule) and category within "
+                 "their window, most first, as intake warns of them; only the payer filter applies.</p>\n"
+                 "<table id=\"patterns\"><thead><tr><th scope=\"col\">payer</th><th scope=\"col\">procedure or rule</th>"
+                 "<th scope=\"col\">category</th><th scope=\"col\">denials</th><th scope=\"col\">dollars</th>"
+                 "<th scope=\"col\">trend</th><th scope=\"col\">CARC</th><th scope=\"col\">window (days)</th>"
+                 "</tr></thead><tbody>\n");
+    size_t shown = 0;
+    for (size_t i = 0; i < list->n_patterns; i++) {
+        const DenialPattern *pattern = list->patterns [i];
+        if (!s_pattern_shown (request, pattern))
+            continue;
+        const char *payer_name = NULL;
+        for (size_t g = 0; by_payer && g < by_payer->n_groups; g++)
+            if (streq (by_payer->groups [g]->key, pattern->payer_id))
+                payer_name = by_payer->groups [g]->payer_name;
+        char cents [32];
+        html_cents (cents, sizeof cents, pattern->cents);
+        html_printf (out, "<tr data-payer=\"");
+        html_text (out, pattern->payer_id);
+        html_printf (out, "\" data-procedure=\"");
+        html_text (out, pattern->procedure_code);
+        html_printf (out, "\" data-rule=\"");
+        html_text (out, pattern->rule);
+        html_printf (out, "\" data-category=\"");
+        html_text (out, pattern->category);
+        html_printf (out, "\" data-count=\"%u\" data-cents=\"%" PRId64 "\"><th scope=\"row\">",
+                     pattern->count, pattern->cents);
+        html_text (out, pattern->payer_id);
+        s_name (out, payer_name);
+        html_printf (out, "</th><td>%s", *pattern->rule? "rule ": "");
+        html_text (out, *pattern->rule? pattern->rule: pattern->procedure_code);
+        html_printf (out, "</td><td>");
+        html_text (out, pattern->category);
+        html_printf (out, "</td><td>%u</td><td>%s</td><td class=\"trend\">", pattern->count, cents);
+        html_text (out, pattern->trend);
+        html_printf (out, "</td><td>");
+        html_text (out, pattern->carc);
+        html_printf (out, "</td><td>%u</td></tr>\n", pattern->window_days);
+        shown++;
+    }
+    html_printf (out, "</tbody></table>\n");
+    if (!shown)
+        html_printf (out, "<p id=\"patterns-none\">No denial pattern in force%s.</p>\n",
+                     *request->filters.payer? " for this payer": "");
+    s_csv_link (request, "/denial-patterns.csv", NULL, NULL);
+    codec_free (list);
+}
+
+void
+pages_denial_patterns_csv (http_request_t *request)
+{
+    char error [600];
+    Status status;
+    DenialPatternList *list = s_patterns (request, error, sizeof error, &status);
+    if (!list) {
+        s_call_failed (request, status, "denials.Patterns", error);
+        return;
+    }
+    html_t *out = s_csv_open (request, "denial-patterns",
+                              "payer_id,procedure_code,rule,category,count,cents,trend,carc,window_days,"
+                              "first_seen_ms,last_seen_ms\r\n");
+    for (size_t i = 0; i < list->n_patterns; i++) {
+        const DenialPattern *pattern = list->patterns [i];
+        if (!s_pattern_shown (request, pattern))
+            continue;
+        const char *texts [] = { pattern->payer_id, pattern->procedure_code, pattern->rule, pattern->category };
+        for (size_t t = 0; t < 4; t++) {
+            html_csv (out, texts [t]);
+            html_printf (out, ",");
+        }
+        html_printf (out, "%u,%" PRId64 ",", pattern->count, pattern->cents);
+        html_csv (out, pattern->trend);
+        html_printf (out, ",");
+        html_csv (out, pattern->carc);
+        html_printf (out, ",%u,%" PRIu64 ",%" PRIu64 "\r\n", pattern->window_days, pattern->first_seen_ms,
+                     pattern->last_seen_ms);
+    }
+    codec_free (list);
+}
+
 void
 pages_denials (http_request_t *request)
 {
@@ -768,8 +925,10 @@ pages_denials (http_request_t *request)
     }
     int width = count * 90 + 40 > 900? (int) (count * 90 + 40): 900;
     svg_stacked_bars (out, bars, count, series, n_series, width, 320, "Denied dollars by payer and category");
+    static const char *const trend_kpis [] = { "initial_denial_rate", "denial_overturn_rate", NULL };
+    TrendReply *trends = s_trends (request, trend_kpis, reply->as_of);
     html_printf (out, "\n<h2>Initial denial rate by month</h2>\n");
-    s_sparkline (request, "initial_denial_rate", reply->as_of);
+    s_sparkline (request, trends, "initial_denial_rate", reply->as_of);
     html_printf (out, "\n<table id=\"denials\"><caption>Denials by category (claims, dollars)</caption>"
                  "<thead><tr><th scope=\"col\">category</th><th scope=\"col\">claims</th>"
                  "<th scope=\"col\">dollars</th></tr></thead><tbody>\n");
@@ -793,7 +952,8 @@ pages_denials (http_request_t *request)
     for (const char *const *name = s_denial_figures; *name; name++)
         s_denial_figure (out, reply->overall, *name, true);
     html_printf (out, "</div>\n<h2>Appeal overturn rate by month</h2>\n");
-    s_sparkline (request, "denial_overturn_rate", reply->as_of);
+    s_sparkline (request, trends, "denial_overturn_rate", reply->as_of);
+    codec_free (trends);
     html_printf (out, "\n<table id=\"denial-outcomes\"><caption>Appeals and outcomes by payer</caption>"
                  "<thead><tr><th scope=\"col\">payer</th>");
     for (const char *const *name = s_denial_figures; *name; name++)
@@ -811,8 +971,8 @@ pages_denials (http_request_t *request)
             s_denial_figure (out, set, *name, false);
         html_printf (out, "</tr>\n");
     }
-    html_printf (out, "</tbody></table>\n<div class=\"pending\" role=\"status\"><p><strong>Not available yet:</strong> "
-                 "top denial patterns (the denials service does not serve them yet).</p></div>\n");
+    html_printf (out, "</tbody></table>\n");
+    s_patterns_panel (request, reply);
     s_csv_link (request, "/denials.csv", NULL, NULL);
     http_page_end (request);
     for (size_t g = 0; g < count; g++)
@@ -825,23 +985,52 @@ pages_denials (http_request_t *request)
     codec_free (reply);
 }
 
+//  A figure as a CSV cell: as rcmqctl --json has it, empty when not
+//  available (or absent).
+static void
+s_csv_figure (html_t *out, const KpiSet *set, const char *name)
+{
+    const KpiValue *value = s_find (set, name);
+    char json [64] = "";
+    if (value && value->available)
+        s_value_json (value, json, sizeof json);
+    html_printf (out, ",%s", json);
+}
+
+//  A row per payer and category (claims and dollars denied), each with its
+//  payer's appeal and outcome figures after (denial_overturn_rate ...); a
+//  payer with figures and no denial in the period has one row, category
+//  empty.
 void
 pages_denials_csv (http_request_t *request)
 {
     KpiReply *reply;
     if (!s_kpi (request, "metrics.Kpi", "payer_id", &reply))
         return;
-    html_t *out = s_csv_open (request, "denials", "payer_id,payer_name,category,claims,cents,from,to\r\n");
-    for (size_t g = 0; g < reply->n_groups; g++)
-        for (size_t d = 0; d < reply->groups [g]->n_denials; d++) {
-            const ReasonCount *reason = reply->groups [g]->denials [d];
-            html_csv (out, reply->groups [g]->key);
+    html_t *out = s_csv_open (request, "denials", "payer_id,payer_name,category,claims,cents,from,to");
+    for (const char *const *name = s_denial_figures; *name; name++)
+        html_printf (out, ",%s", *name);
+    html_printf (out, "\r\n");
+    for (size_t g = 0; g < reply->n_groups; g++) {
+        const KpiSet *set = reply->groups [g];
+        for (size_t d = 0; d < set->n_denials || (d == 0 && set->n_denials == 0); d++) {
+            const ReasonCount *reason = set->n_denials? set->denials [d]: NULL;
+            html_csv (out, set->key);
             html_printf (out, ",");
-            html_csv (out, reply->groups [g]->payer_name);
+            html_csv (out, set->payer_name);
             html_printf (out, ",");
-            html_csv (out, reason->code);
-            html_printf (out, ",%" PRId64 ",%" PRId64 ",%s,%s\r\n", reason->count, reason->cents, reply->from, reply->to);
+            if (reason) {
+                html_csv (out, reason->code);
+                html_printf (out, ",%" PRId64 ",%" PRId64, reason->count, reason->cents);
+            }
+            else
+                html_printf (out, ",,");
+            html_printf (out, ",%s,%s", reply->from, reply->to);
+            for (const char *const *name = s_denial_figures; *name; name++)
+                s_csv_figure (out, set, *name);
+            html_printf (out, "\r\n");
         }
+    }
     codec_free (reply);
 }
 

@@ -16,6 +16,7 @@ page itself.
 """
 import argparse
 import csv
+import io
 import json
 import os
 import subprocess
@@ -100,6 +101,18 @@ def status_of(url, cookie):
         return error.code
 
 
+def body_of(url, cookie):
+    """The body of a GET with the session cookie, as text."""
+    request = urllib.request.Request(url, headers={"Cookie": "rcmq_session=" + cookie["value"]})
+    with urllib.request.urlopen(request) as response:
+        return response.read().decode("utf-8")
+
+
+def csv_figure(text):
+    """A CSV cell of a figure as rcmqctl --json has it (empty: null)."""
+    return json.loads(text) if text else None
+
+
 def shot(driver, args, name):
     path = os.path.join(args.artifacts, name + ".png")
     driver.set_window_size(1280, max(900, driver.execute_script("return document.body.scrollHeight")))
@@ -138,6 +151,18 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, ".tile svg.spark")) >= 6,
               "headline tiles carry a trend sparkline (inline SVG)")
         check(len(driver.find_elements(By.CSS_SELECTOR, ".tile .prev")) > 0, "tiles show the previous period")
+        # The sparklines come from one metrics.Trend (its kpis form): each
+        # one's points equal rcmqctl's single-KPI trend of the same months.
+        as_of = driver.find_element(By.ID, "as-of").text
+        wrong, spans = [], driver.find_elements(By.CSS_SELECTOR, ".tile span.trend")
+        for span in spans:
+            kpi = span.get_attribute("data-kpi")
+            want = [p["value"] for p in ctl_json(args, "metrics", "trend", kpi, "--interval", "month",
+                                                 "--periods", "12", "--as-of", as_of)["points"]]
+            if json.loads(span.get_attribute("data-values")) != want:
+                wrong.append("%s: page %s, rcmqctl %r" % (kpi, span.get_attribute("data-values"), want))
+        check(len(spans) == 8 and not wrong, "the %d sparklines' points equal rcmqctl --json metrics trend's" % len(spans),
+              "; ".join(wrong))
         shot(driver, args, "overview")
 
         # A/R aging: click a bar, land on its claims.
@@ -214,7 +239,62 @@ def main():
         hrefs = [a.get_dom_attribute("href") or "" for a in driver.find_elements(By.CSS_SELECTOR, "svg.bars a.bar")]
         check(hrefs and all("/drill?kpi=denied&" in h and "payer=" in h for h in hrefs),
               "each payer's denial bar links to its denied claims")
+        # Top denial patterns: rcmqctl denials patterns' list, in its order,
+        # with counts and dollars; the CSV twin holds the same.
+        want = [(p.get("payer_id", ""), p.get("procedure_code", ""), p.get("rule", ""), p.get("category", ""),
+                 p.get("count", 0), p.get("cents", 0))
+                for p in ctl_json(args, "denials", "patterns")["patterns"]]
+        page = [(row.get_attribute("data-payer"), row.get_attribute("data-procedure"), row.get_attribute("data-rule"),
+                 row.get_attribute("data-category"), int(row.get_attribute("data-count")),
+                 int(row.get_attribute("data-cents")))
+                for row in driver.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")]
+        check(want and page == want, "top denial patterns equal rcmqctl --json denials patterns (%d)" % len(want),
+              "page %r, rcmqctl %r" % (page, want))
+        cookie = driver.get_cookie("rcmq_session")
+        if want:
+            payer = want[-1][0]
+            driver.get(args.url + "/denials?payer=" + urllib.parse.quote(payer))
+            page = [row.get_attribute("data-payer") for row in driver.find_elements(By.CSS_SELECTOR, "#patterns tbody tr")]
+            check(page == [p[0] for p in want if p[0] == payer],
+                  "filtered by payer %s, the patterns are that payer's" % payer, repr(page))
+            driver.get(args.url + "/denials")
+        rows = list(csv.DictReader(io.StringIO(body_of(args.url + "/denial-patterns.csv", cookie))))
+        check([(r["payer_id"], r["procedure_code"], r["rule"], r["category"], int(r["count"]), int(r["cents"]))
+               for r in rows] == want, "the patterns CSV holds the same patterns")
+        # The Denials CSV: each payer's appeal and outcome figures beside its
+        # categories, = rcmqctl --json metrics kpi --by payer.
+        by_payer = {g["key"]: g for g in ctl_json(args, "metrics", "kpi", "--by", "payer")["groups"]}
+        figures = ("denial_overturn_rate", "denials_open", "denials_missed_deadline", "denial_recovered_cents",
+                   "denial_written_off_cents", "denial_days_to_appeal", "denials_opened", "denials_appealed")
+        rows = list(csv.DictReader(io.StringIO(body_of(args.url + "/denials.csv", cookie))))
+        wrong = ["%s %s: csv %r, rcmqctl %r" % (r["payer_id"], f, r[f], by_payer.get(r["payer_id"], {}).get(f))
+                 for r in rows for f in figures if csv_figure(r[f]) != by_payer.get(r["payer_id"], {}).get(f)]
+        check(rows and not wrong and {r["payer_id"] for r in rows} == set(by_payer),
+              "the Denials CSV carries every payer's denial figures, = rcmqctl --json metrics kpi --by payer "
+              "(%d rows, %d payers)" % (len(rows), len(by_payer)), "; ".join(wrong[:5]))
         shot(driver, args, "denials")
+
+        # Scorecard: a row per team, the claims', work and denial figures
+        # side by side, = rcmqctl --json metrics scorecard; the CSV too.
+        teams = {t.get("team", ""): t for t in ctl_json(args, "metrics", "scorecard")["teams"]}
+        driver.get(args.url + "/scorecard")
+        wrong, seen = [], set()
+        for cell in driver.find_elements(By.CSS_SELECTOR, "#scorecard tbody td[data-kpi]"):
+            team = cell.find_element(By.XPATH, "..").find_element(By.TAG_NAME, "th").text
+            team = "" if team == "(none)" else team
+            kpi = cell.get_attribute("data-kpi")
+            seen.add(kpi)
+            if json.loads(cell.get_attribute("data-value")) != teams.get(team, {}).get(kpi):
+                wrong.append("%s %s: page %s, rcmqctl %r" % (team, kpi, cell.get_attribute("data-value"),
+                                                             teams.get(team, {}).get(kpi)))
+        check(set(figures) | {"work_open", "work_overdue", "clean_claim_rate"} <= seen and not wrong,
+              "the scorecard's claims, work and denial figures equal rcmqctl --json metrics scorecard (%d teams)"
+              % len(teams), "; ".join(wrong[:5]))
+        rows = list(csv.DictReader(io.StringIO(body_of(args.url + "/scorecard.csv", cookie))))
+        wrong = ["%s %s" % (r["team"], f) for r in rows for f in figures
+                 if csv_figure(r[f]) != teams.get(r["team"], {}).get(f)]
+        check(len(rows) == len(teams) and not wrong, "the Scorecard CSV carries the denial figures too",
+              "; ".join(wrong[:5]))
 
         # Queues & gates: each queue's phase and its figures, = rcmqctl's by queue.
         driver.get(args.url + "/queues")
@@ -307,15 +387,17 @@ def main():
               "the page says intake refused queue.Show for q-medicare")
         shot(driver, args, "vendor-403")
         # Intake answers a vendor's out-of-scope subject as absent (NOT_FOUND,
-        # common/server.c), and its access record says so, naming the queue.
+        # common/server.c), but its access record is a denied access
+        # (PERMISSION_DENIED) naming the queue: compliance's "denied" finds it.
         refused = []
         while time.time() - began < 30 and not refused:
             refused = [r for r in ctl_json(args, "audit", "query", "--actor", "vince", "--method", "queue.Show",
-                                           "--limit", "100")["records"]
-                       if r["status"] == "NOT_FOUND" and "q-medicare" in r["message"] and r["role"] == "vendor-lead"]
+                                           "--outcome", "denied", "--limit", "100")["records"]
+                       if r["status"] == "PERMISSION_DENIED" and "q-medicare" in r["message"]
+                       and r["role"] == "vendor-lead" and r["team"] == "acme-billing"]
             time.sleep(0.5)
-        check(refused, "the refusal is audited: rcmqctl audit query --actor vince --method queue.Show finds "
-              "intake's refusal of q-medicare (vendor-lead, acme-billing)")
+        check(refused, "the refusal is audited as denied: rcmqctl audit query --actor vince --method queue.Show "
+              "--outcome denied finds intake's refusal of q-medicare (vendor-lead, acme-billing)")
         check(status_of(args.url + "/audit", cookie) == 403,
               "the vendor lead gets 403 from the audit search page (no audit.read)")
     finally:

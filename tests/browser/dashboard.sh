@@ -16,6 +16,9 @@ RCMQ_BUILD="$(realpath "$RCMQ_BUILD")"
 export RCMQ_BUILD RCMQ_NO_BUILD=1
 export RCMQ_PORT_BASE="${RCMQ_TEST_PORT_BASE:-28000}"
 export RCMQ_NOW="2026-11-02T09:00:00Z"
+# Two preventable denials of a payer, procedure and category make a pattern
+# (denials/pattern-min, 5 by default), so the demo data has top patterns.
+export RCMQ_DENIALS_PATTERN_MIN=2
 export RCMQ_START_TIMEOUT="${RCMQ_START_TIMEOUT:-120}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/browser.XXXXXX")"
 export RCMQ_VAR="$WORK/var"

@@ -40,7 +40,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(p["name"
 
 # --- no session: every page sends the browser to the sign-in page -----------
 for page in / /overview.csv /aging /aging.csv "/drill?kpi=ar_cents" /drill.csv /scorecard /scorecard.csv /denials.csv /queues.csv \
-            /denials /work /work.csv /queues "/queue?id=q-x" /audit /patients; do
+            /denials /denial-patterns.csv /work /work.csv /queues "/queue?id=q-x" /audit /patients; do
     got="$(get "$page")"
     [[ "$got" == "303 $WEB/signin" ]] && ok "no session: $page -> sign-in" || fail "no session: $page gave '$got'"
 done
@@ -119,6 +119,61 @@ got="$(get / -H "Cookie: rcmq_session=$agent")"
 [[ "$got" == "403 " ]] && ok "a vendor agent's Overview is 403: metrics refuses the agent's own key" \
     || fail "vendor agent's Overview gave '$got'"
 grep -q "PERMISSION_DENIED" "$WORK/body" && ok "the page says the service's refusal" || fail "no refusal on the page"
+
+# --- a vendor opening a queue outside its team's: 403, audited as denied -------------
+# Intake answers the vendor NOT_FOUND (an out-of-scope subject reads as
+# absent); the access record is a denied access naming the queue, so
+# compliance's `audit query --outcome denied` finds it.
+rcmq_grant "$CTL" "$CONF" vince vendor-lead acme-billing 2027-12-31 >/dev/null || fail "grant vince"
+url="$(link vince)"
+curl -s -o /dev/null -D "$WORK/headers" "$url"
+vince="$(session_of)"
+got="$(get "/queue?id=q-medicare" -H "Cookie: rcmq_session=$vince")"
+[[ "$got" == "403 " ]] && ok "a vendor lead opening another team's queue gets 403" || fail "vince's q-medicare gave '$got'"
+refused() {
+    ctl --json audit query --actor vince --method queue.Show --outcome denied >"$WORK/denied.json" 2>/dev/null \
+    && python3 -c '
+import json, sys
+records = json.load(open(sys.argv[1]))["records"]
+sys.exit(0 if any(r["status"] == "PERMISSION_DENIED" and "q-medicare" in r["message"] and r["role"] == "vendor-lead"
+                  and r["team"] == "acme-billing" and r["service"] == "intake" for r in records) else 1)' "$WORK/denied.json"
+}
+wait_for 30 refused && ok "and audit query --outcome denied finds intake's refusal of q-medicare (vendor-lead, acme-billing)" \
+    || fail "no denied queue.Show of q-medicare by vince in audit query: $(cat "$WORK/denied.json")"
+
+# --- a session's connections are kept across its pages (ADR 41) --------------------
+# rcmq-web's established TCP connections to metrics' api: one a signed-in
+# session that has read it, however many pages it opened; none once it
+# signed out.
+metrics_connections() {
+    ss -tnpH state established "( dport = :$((RCMQ_PORT_BASE + 16)) )" 2>/dev/null \
+        | grep -c "pid=$(cat "$RCMQ_VAR/run/web.pid")," || true
+}
+before="$(metrics_connections)"     # the sessions above keep theirs
+url="$(link leader)"
+curl -s -o /dev/null -D "$WORK/headers" "$url"
+session="$(session_of)"
+for _ in 1 2 3; do
+    got="$(get / -H "Cookie: rcmq_session=$session")"
+    [[ "$got" == "200 " ]] || fail "Overview gave '$got'"
+done
+csrf="$(csrf_of)"
+got="$(metrics_connections)"
+[[ "$got" == $((before + 1)) ]] && ok "three Overview pages of one session: one connection to metrics, kept" \
+    || fail "three Overview pages of one session: $got connections to metrics (expected $before + 1)"
+url="$(link leader)"
+curl -s -o /dev/null -D "$WORK/headers" "$url"
+other="$(session_of)"
+get / -H "Cookie: rcmq_session=$other" >/dev/null
+got="$(metrics_connections)"
+[[ "$got" == $((before + 2)) ]] && ok "a second session has its own connection (its user's key)" \
+    || fail "two sessions: $got connections to metrics (expected $before + 2)"
+got="$(get /signout -X POST -H "Cookie: rcmq_session=$session" --data "csrf=$csrf")"
+[[ "$got" == "303 $WEB/signin" ]] || fail "sign-out gave '$got'"
+sleep 0.5
+got="$(metrics_connections)"
+[[ "$got" == $((before + 1)) ]] && ok "signing out ends the session's connections" \
+    || fail "after one sign-out: $got connections to metrics (expected $before + 1)"
 
 # --- a service that does not answer: the page says so (502), once ----------------
 url="$(link leader)"
