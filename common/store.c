@@ -41,6 +41,7 @@ struct _store_t {
     bool fresh;                             //  the env had no table before this open
     uint32_t version;
     uint64_t clock_high;                    //  as committed
+    unsigned flags;                         //  STORE_WRITEMAP...
     char *backup;
     char error [512];
 };
@@ -107,12 +108,34 @@ s_lock (store_t *self, char *error, size_t error_size)
     return 0;
 }
 
+//  What store_new opens with: the process's service chose it in its main.
+static unsigned s_default_flags;
+
+void
+store_set_default_flags (unsigned flags)
+{
+    s_default_flags = flags;
+}
+
 store_t *
 store_new (const char *dir, const char *const *tables, char *error, size_t error_size)
+{
+    return store_new_with (dir, tables, s_default_flags, error, error_size);
+}
+
+unsigned
+store_flags (store_t *self)
+{
+    return self->flags;
+}
+
+store_t *
+store_new_with (const char *dir, const char *const *tables, unsigned flags, char *error, size_t error_size)
 {
     store_t *self = (store_t *) zmalloc (sizeof (store_t));
     self->dir = strdup (dir);
     self->lock_fd = -1;
+    self->flags = flags;
     int rc = 0;
     if (s_mkdirs (dir)) {
         snprintf (error, error_size, "store %s: cannot create directory: %s", dir, strerror (errno));
@@ -132,7 +155,10 @@ store_new (const char *dir, const char *const *tables, char *error, size_t error
     //  thread-exit hook then wrote to the unmapped slot (a SIGSEGV at exit,
     //  seen once as status 139 in CI). Every read here begins and ends its
     //  own transaction, so nothing relies on one slot per thread.
-    if ((rc = mdb_env_open (self->env, dir, MDB_NOTLS, 0600)))
+    //  MDB_WRITEMAP (STORE_WRITEMAP): see store.h. Set at open only; an env
+    //  written either way opens either way.
+    unsigned env_flags = MDB_NOTLS | (flags & STORE_WRITEMAP? MDB_WRITEMAP: 0);
+    if ((rc = mdb_env_open (self->env, dir, env_flags, 0600)))
         goto lmdb_failed;
     //  An existing env may already be larger than our starting size.
     MDB_envinfo info;
@@ -500,6 +526,21 @@ store_put_message (store_t *self, MDB_txn *txn, const char *table, const char *k
     uint8_t *packed = codec_pack (message, &size);
     int rc = store_put (self, txn, table, key, strlen (key), packed, size);
     free (packed);
+    return rc;
+}
+
+int
+store_put_packed (store_t *self, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+                  const void *message)
+{
+    const ProtobufCMessage *msg = (const ProtobufCMessage *) message;
+    MDB_val k = { key_size, (void *) key };
+    MDB_val v = { protobuf_c_message_get_packed_size (msg), NULL };
+    int rc = mdb_put (txn, store_table (self, table), &k, &v, MDB_RESERVE);
+    //  The reserved bytes are ours until the next write of the transaction.
+    if (rc == 0 && protobuf_c_message_pack (msg, (uint8_t *) v.mv_data) != v.mv_size)
+        rc = store_fail (self, "store %s: table %s: the message packed to another size than it measured",
+                         self->dir, table);
     return rc;
 }
 

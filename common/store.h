@@ -59,6 +59,27 @@ typedef int (store_write_fn) (store_t *store, MDB_txn *txn, void *arg);
 //  Opens (creating) the env in dir with the given NULL-terminated tables.
 //  Returns NULL and fills error when the env cannot be opened.
 store_t    *store_new (const char *dir, const char *const *tables, char *error, size_t error_size);
+
+//  How a store is opened; 0 is the default every service has.
+//  STORE_WRITEMAP maps the env writable (LMDB's MDB_WRITEMAP): a write
+//  transaction's pages are the file's own pages in the map, written in
+//  place, instead of heap pages LMDB mallocs and copies at commit (up to
+//  128 K of them, 512 MB, kept on its free list for the life of the env).
+//  Commit is as durable (the map is msync'd before the meta page, as the
+//  pages are fdatasync'd without). The price: the file's size is the map's
+//  (sparse: the disk holds the pages used; `du`, not `ls`), a stray write
+//  into the map's pages is not caught, and nested transactions are refused
+//  (MDB_WRITEMAP forbids them). For a service whose calls rewrite many
+//  records in one transaction (claims, ADR 45).
+#define STORE_WRITEMAP 1u
+store_t    *store_new_with (const char *dir, const char *const *tables, unsigned flags,
+                            char *error, size_t error_size);
+//  The flags store_new opens with in this process (0 until set). A service
+//  sets them in its main, before the skeleton opens its store: one process
+//  writes one store of its own, so the choice is the service's alone.
+void        store_set_default_flags (unsigned flags);
+//  The flags this store was opened with.
+unsigned    store_flags (store_t *self);
 void        store_destroy (store_t **self_p);
 MDB_dbi     store_table (store_t *self, const char *name);
 const char *store_dir (store_t *self);
@@ -107,6 +128,11 @@ int         store_put (store_t *self, MDB_txn *txn, const char *table,
 //  Puts a protobuf message (packed) under a text key. 0 or an LMDB error.
 int         store_put_message (store_t *self, MDB_txn *txn, const char *table, const char *key,
                                const void *message);
+//  The same under any key, packed once, straight into the value LMDB
+//  reserves for it (MDB_RESERVE): no packed copy on the heap, no copy of
+//  it into the page. 0 or an LMDB error.
+int         store_put_packed (store_t *self, MDB_txn *txn, const char *table,
+                              const void *key, size_t key_size, const void *message);
 //  A put for keys that grow (sequence numbers): LMDB fills pages instead
 //  of splitting them half empty. Falls back to a plain put when the key is
 //  not the table's last.

@@ -33,8 +33,9 @@
 //  The store's map at start: a submit, acknowledgement or posting runs in
 //  one transaction, and store_write answers MDB_MAP_FULL by doubling the
 //  map and running the whole call again (100,000 claims make a ~1 GB
-//  store, 1M ~10 GB). Address space, not disk: without MDB_WRITEMAP the
-//  file grows as pages are used.
+//  store, 1M ~10 GB). Address space, not disk: the store is opened with
+//  MDB_WRITEMAP (main.c, ADR 45), so data.mdb's size is the map's, but the
+//  file is sparse and the disk holds only the pages used (`du`, not `ls`).
 #define CLAIMS_MAP_SIZE (16UL << 30)
 
 typedef struct {

@@ -43,10 +43,10 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     ClaimRecord stored = *record;
     stored.patient_name = stored.patient_dob = (char *) protobuf_c_empty_string;
     stored.member_id = stored.patient_address = (char *) protobuf_c_empty_string;
+    //  Packed once, into the page (issue 19: a claim is rewritten at
+    //  every step of its life).
+    int rc = store_put_packed (self->store, txn, "claims", record->pcn, strlen (record->pcn), &stored);
     size_t size;
-    uint8_t *packed = codec_pack (&stored, &size);
-    int rc = store_put (self->store, txn, "claims", record->pcn, strlen (record->pcn), packed, size);
-    free (packed);
     if (rc || (old_status && streq (old_status, record->status)))
         return rc;
     //  Every status change passes here: the follow-up item keeps step.

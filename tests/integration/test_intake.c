@@ -58,6 +58,7 @@
 #include "intake.pb-c.h"
 
 #include <jansson.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -1343,27 +1344,56 @@ s_write_phi_file (const char *path)
     return fclose (file) == 0;
 }
 
-//  How many of the needles occur in the file (read whole, binary-safe).
+//  How many of the needles occur in the file (binary-safe). Only the
+//  file's data is read, in chunks that overlap by the longest needle: a
+//  store opened with MDB_WRITEMAP (claims, ADR 45) is a sparse file the
+//  size of its map (16 GiB) whose holes hold nothing but zeros, and
+//  reading it whole would take that much memory.
 static size_t
 s_needles_in (const char *path, const char **needles, const char **first_found)
 {
-    FILE *file = fopen (path, "rb");
-    if (!file)
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    fseek (file, 0, SEEK_END);
-    long size = ftell (file);
-    fseek (file, 0, SEEK_SET);
-    char *data = (char *) malloc ((size_t) size + 1);
-    size_t got = fread (data, 1, (size_t) size, file);
-    fclose (file);
+    size_t count = 0, longest = 1;
+    for (const char **needle = needles; *needle; needle++, count++)
+        longest = strlen (*needle) > longest? strlen (*needle): longest;
+    bool *seen = (bool *) calloc (count + 1, sizeof (bool));
+    const size_t chunk = 4u << 20;
+    char *buffer = (char *) malloc (chunk + longest);
+    off_t end = lseek (fd, 0, SEEK_END);
+    //  Without SEEK_DATA support the whole file is one extent.
+    off_t data = lseek (fd, 0, SEEK_DATA);
+    while (data >= 0 && data < end) {
+        off_t hole = lseek (fd, data, SEEK_HOLE);
+        if (hole < 0 || hole > end)
+            hole = end;
+        size_t kept = 0;                //  the previous chunk's tail
+        for (off_t at = data; at < hole; ) {
+            size_t want = (size_t) (hole - at) < chunk? (size_t) (hole - at): chunk;
+            ssize_t got = pread (fd, buffer + kept, want, at);
+            if (got <= 0)
+                break;
+            size_t size = kept + (size_t) got;
+            for (size_t i = 0; i < count; i++)
+                if (!seen [i] && memmem (buffer, size, needles [i], strlen (needles [i])))
+                    seen [i] = true;
+            kept = size < longest - 1? size: longest - 1;
+            memmove (buffer, buffer + size - kept, kept);
+            at += got;
+        }
+        data = lseek (fd, hole, SEEK_DATA);
+    }
+    close (fd);
+    free (buffer);
     size_t found = 0;
-    for (const char **needle = needles; *needle; needle++)
-        if (memmem (data, got, *needle, strlen (*needle))) {
+    for (size_t i = 0; i < count; i++)
+        if (seen [i]) {
             if (!found && first_found)
-                *first_found = *needle;
+                *first_found = needles [i];
             found++;
         }
-    free (data);
+    free (seen);
     return found;
 }
 

@@ -7,9 +7,11 @@
 #include "suites.h"
 #include "store.h"
 #include "clock.h"
+#include "codec.h"
 
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +452,156 @@ START_TEST (test_reopen)
     ck_assert_int_eq (s_read (store, "log", "k2", buf, sizeof buf), 0);
     ck_assert_str_eq (buf, "v2");
     ck_assert_uint_eq (s_count (store, "meta"), 0);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  The process's anonymous memory (RssAnon, kB): heap and the like, not
+//  the pages of mapped files.
+static uint64_t
+s_rss_anon_kb (void)
+{
+    FILE *file = fopen ("/proc/self/status", "r");
+    ck_assert_ptr_nonnull (file);
+    char line [256];
+    uint64_t kb = 0;
+    while (fgets (line, sizeof line, file))
+        if (sscanf (line, "RssAnon: %" SCNu64, &kb) == 1)
+            break;
+    fclose (file);
+    ck_assert_uint_gt (kb, 0);
+    return kb;
+}
+
+//  s_put_bulk, then the growth of RssAnon while the transaction still
+//  holds its dirty pages (before the commit writes them).
+typedef struct {
+    s_bulk_t bulk;
+    uint64_t before_kb, grown_kb;
+} s_held_t;
+
+static int
+s_put_bulk_held (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_held_t *held = (s_held_t *) arg;
+    int rc = s_put_bulk (store, txn, &held->bulk);
+    uint64_t now = s_rss_anon_kb ();
+    held->grown_kb = now > held->before_kb? now - held->before_kb: 0;
+    return rc;
+}
+
+//  The anonymous memory one write transaction of 16,000 claim-sized
+//  records (2,200 B: each an overflow page of its own, 64 MB of pages)
+//  holds, in a store opened with flags.
+static uint64_t
+s_held_kb (const char *dir, unsigned flags)
+{
+    char error [512] = "";
+    store_t *store = store_new_with (dir, s_tables, flags, error, sizeof error);
+    ck_assert_msg (store != NULL, "store_new_with: %s", error);
+    ck_assert_uint_eq (store_flags (store), flags);
+    s_held_t held = { { 16000, 2200, 0 }, s_rss_anon_kb (), 0 };
+    ck_assert_msg (store_write (store, s_put_bulk_held, &held) == 0, "store_write: %s", store_error (store));
+    s_check_bulk (store, &held.bulk);
+    store_destroy (&store);
+    return held.grown_kb;
+}
+
+//  STORE_WRITEMAP (claims, ADR 45): a big write transaction's pages are
+//  the file's, not the heap's; the data is the same whichever way the env
+//  is opened next, and the file is sparse (its size the map's).
+START_TEST (test_writemap)
+{
+    char *dir = test_tmpdir ("store");
+    char heap_dir [PATH_MAX], map_dir [PATH_MAX];
+    snprintf (heap_dir, sizeof heap_dir, "%s/heap", dir);
+    snprintf (map_dir, sizeof map_dir, "%s/map", dir);
+    const uint64_t pages_kb = 16000 * 4;
+    //  Without it, LMDB mallocs every dirty page: the measure sees them.
+    uint64_t heap_kb = s_held_kb (heap_dir, 0);
+    ck_assert_msg (heap_kb > pages_kb / 2, "default store: RssAnon grew %" PRIu64 " kB for %" PRIu64
+                   " kB of dirty pages; expected more than half", heap_kb, pages_kb);
+    uint64_t map_kb = s_held_kb (map_dir, STORE_WRITEMAP);
+    ck_assert_msg (map_kb < pages_kb / 8, "STORE_WRITEMAP: RssAnon grew %" PRIu64 " kB for %" PRIu64
+                   " kB of dirty pages; expected under an eighth", map_kb, pages_kb);
+
+    //  The file is the map's size, and sparse.
+    char file [PATH_MAX + 16];
+    snprintf (file, sizeof file, "%s/data.mdb", map_dir);
+    struct stat st;
+    ck_assert_int_eq (stat (file, &st), 0);
+    ck_assert_uint_ge ((uint64_t) st.st_size, 1UL << 30);
+    ck_assert_uint_lt ((uint64_t) st.st_blocks * 512, (uint64_t) st.st_size / 4);
+
+    //  Reopened without the flag (or with it again), everything is there.
+    store_t *store = s_open (map_dir);
+    ck_assert_uint_eq (store_flags (store), 0);
+    s_bulk_t bulk = { 16000, 2200, 0 };
+    s_check_bulk (store, &bulk);
+    store_destroy (&store);
+    store_set_default_flags (STORE_WRITEMAP);
+    store = s_open (heap_dir);
+    store_set_default_flags (0);
+    ck_assert_uint_eq (store_flags (store), STORE_WRITEMAP);
+    s_check_bulk (store, &bulk);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  store_put_packed: the value is exactly codec_pack's bytes, small
+//  (in the leaf) or large (an overflow page), and replaces what was there.
+typedef struct {
+    const char *key;
+    const Event *event;
+} s_packed_t;
+
+static int
+s_put_packed (store_t *store, MDB_txn *txn, void *arg)
+{
+    for (s_packed_t *put = (s_packed_t *) arg; put->key; put++) {
+        int rc = store_put_packed (store, txn, "main", put->key, strlen (put->key), put->event);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+START_TEST (test_put_packed)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    uint8_t payload [3000];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload [i] = (uint8_t) (i * 7);
+    Event small = EVENT__INIT, large = EVENT__INIT;
+    small.stream = "claims";
+    small.type = "submitted";
+    small.stream_seq = 42;
+    large = small;
+    large.key = "P1";
+    large.payload.data = payload;
+    large.payload.len = sizeof payload;
+    s_packed_t first [] = { { "a", &large }, { "b", &small }, { NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_put_packed, first), 0);
+    //  Rewritten: a shorter value over the large, a larger over the small.
+    s_packed_t second [] = { { "a", &small }, { "b", &large }, { NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_put_packed, second), 0);
+    const Event *expected [] = { &small, &large };
+    MDB_txn *txn = store_read_begin (store);
+    for (int i = 0; i < 2; i++) {
+        size_t size;
+        uint8_t *packed = codec_pack (expected [i], &size);
+        MDB_val value;
+        ck_assert_int_eq (store_get (store, txn, "main", i? "b": "a", 1, &value), 0);
+        ck_assert_uint_eq (value.mv_size, size);
+        ck_assert_int_eq (memcmp (value.mv_data, packed, size), 0);
+        free (packed);
+    }
+    store_read_end (&txn);
     store_destroy (&store);
     test_rmtree (dir);
     free (dir);
@@ -1106,6 +1258,8 @@ store_suite (void)
     tcase_add_test (tc, test_write_abort);
     tcase_add_test (tc, test_map_growth);
     tcase_add_test (tc, test_reopen);
+    tcase_add_test (tc, test_writemap);
+    tcase_add_test (tc, test_put_packed);
     tcase_add_test (tc, test_u64);
     tcase_add_test (tc, test_count);
     tcase_add_test (tc, test_append);
