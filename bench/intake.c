@@ -47,6 +47,11 @@
                     (tokenizing only, the read included), timed inside
                     node, with their peak RSS.
 
+    Next to the times, the CPU seconds: this thread's over the best parse +
+    scrub (CLOCK_THREAD_CPUTIME_ID) and rcmq-intake's (utime + stime of
+    /proc/PID/stat) from the submit to its outbox empty; on a shared box
+    they, not the wall clock, show what a change did (docs/performance.md).
+
     It prints a table and ends with ONE JSON line:
         {"name":"intake","figures":{...},"limits":{...},"ratios":{...}}
 
@@ -315,6 +320,7 @@ typedef struct {
     uint64_t status_idle_usec;  //  the slowest of BENCH_IDLE_PROBES before it
     uint64_t apply_usec;        //  from the upload first seen applying to done
     uint64_t intake_peak_kb;    //  intake's VmHWM after the submit
+    double intake_cpu_seconds;  //  intake's user + system CPU, submit start to outbox empty
 } s_ingest_t;
 
 //  Asks intake.Health every BENCH_PROBE_MS through a client of its own
@@ -444,6 +450,38 @@ s_peak_kb (pid_t pid)
     return kb;
 }
 
+//  User + system CPU seconds a process has used (/proc/PID/stat), -1
+//  when unreadable: on this shared box the wall clock is mostly the load,
+//  the CPU a process spent is what a change moves.
+static double
+s_cpu_seconds (pid_t pid)
+{
+    char path [64], text [1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    size_t got = file? fread (text, 1, sizeof text - 1, file): 0;
+    if (file)
+        fclose (file);
+    text [got] = 0;
+    //  After the command's closing parenthesis: state is field 3, utime
+    //  and stime fields 14 and 15.
+    char *at = strrchr (text, ')');
+    unsigned long long utime = 0, stime = 0;
+    if (!at || sscanf (at + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                       &utime, &stime) != 2)
+        return -1;
+    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
+//  CPU seconds of the calling thread (the in-memory parse and scrub).
+static double
+s_thread_cpu (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
+    return (double) now.tv_sec + now.tv_nsec / 1e9;
+}
+
 static int
 s_ingest (bench_t *self, s_ingest_t *ingest)
 {
@@ -492,6 +530,7 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
         }
         s_probe_t probe = { intake_api, intake_key, admin, 0, 0, 0 };
         zactor_t *prober = zactor_new (s_probe_actor, &probe);
+        double cpu_start = s_cpu_seconds (intake);
         uint64_t start = bench_usec ();
         Batch *batch = s_upload (client, self->data, self->size, &ingest->apply_usec);
         ingest->submit_usec = bench_usec () - start;
@@ -521,6 +560,8 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
             codec_free (health_reply);
             if (empty) {
                 ingest->broker_usec = bench_usec () - start;
+                double cpu_end = s_cpu_seconds (intake);
+                ingest->intake_cpu_seconds = cpu_start >= 0 && cpu_end >= 0? cpu_end - cpu_start: -1;
                 break;
             }
             if (bench_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL) {
@@ -798,6 +839,7 @@ main (int argc, char *argv [])
     //  In memory, best of two.
     size_t segments = 0, tokens = 0;
     uint64_t split_usec = UINT64_MAX, tokenize_usec = UINT64_MAX, parse_usec = UINT64_MAX, scrub_usec = UINT64_MAX;
+    double scrub_cpu = -1;      //  the thread's CPU seconds of the best parse + scrub
     size_t accepted = 0;
     scrub_t *scrub = scrub_new ();
     for (int round = 0; round < 2 && !failed; round++) {
@@ -809,7 +851,11 @@ main (int argc, char *argv [])
         usec = s_parse (&self, &parse);
         parse_usec = usec < parse_usec? usec: parse_usec;
         s_parse_t scrubbed = { .bench = &self, .scrub = scrub };
+        double cpu = s_thread_cpu ();
         usec = s_parse (&self, &scrubbed);
+        cpu = s_thread_cpu () - cpu;
+        if (scrub_cpu < 0 || cpu < scrub_cpu)
+            scrub_cpu = cpu;
         scrub_usec = usec < scrub_usec? usec: scrub_usec;
         accepted = scrubbed.accepted;
         if (scrubbed.claims != self.claims) {
@@ -898,6 +944,11 @@ main (int argc, char *argv [])
             ingest.broker_usec / 1e6);
     s_print_status (&ingest);
     printf ("%-34s %12.1f MB (VmHWM)\n", "intake peak RSS after the submit", ingest.intake_peak_kb / 1024.0);
+    printf ("%-34s %12.3f s  (%.1f us a claim; the wall clock above is mostly the load)\n",
+            "CPU: parse + scrub (best run)", scrub_cpu, scrub_cpu * 1e6 / (double) claims);
+    printf ("%-34s %12.3f s  (%.1f us a claim, submit to outbox empty)\n",
+            "CPU: rcmq-intake during the ingest", ingest.intake_cpu_seconds,
+            ingest.intake_cpu_seconds * 1e6 / (double) claims);
     if (peer_seconds > 0)
         printf ("%-34s %12.0f %10.1f %10.3f   (%zu loops, %zu segments)\n", "peer: X12::Parser (parse only)",
                 claims / peer_seconds, mb / peer_seconds, peer_seconds, peer_loops, peer_segments);
@@ -927,6 +978,8 @@ main (int argc, char *argv [])
     json_object_set_new (figures, "status_slower_than_100ms", json_integer ((json_int_t) ingest.status_slow));
     json_object_set_new (figures, "status_probes", json_integer ((json_int_t) ingest.status_probes));
     json_object_set_new (figures, "intake_peak_rss_mb", json_real (ingest.intake_peak_kb / 1024.0));
+    json_object_set_new (figures, "parse_scrub_cpu_seconds", json_real (scrub_cpu));
+    json_object_set_new (figures, "intake_cpu_seconds", json_real (ingest.intake_cpu_seconds));
     json_object_set_new (figures, "x12parser_seconds", peer_seconds > 0? json_real (peer_seconds): json_null ());
     json_t *limits = json_pack ("{s:f, s:f, s:f, s:f}",
         "split_mb_per_s", split_mbs, "split_claims_per_s", split_cps, "lmdb_claims_per_s", lmdb_cps,

@@ -1,12 +1,25 @@
 /*  phi: see phi.h. Key material lives in sodium_malloc'd memory (guarded,
     locked, zeroed on free); the blind-index key is derived from the PHI key
     with crypto_kdf so one file holds one secret.
+
+    Nonces (docs/adr/0047): XChaCha20-Poly1305 needs a nonce never used
+    twice under one key. Each loaded key draws a random 16-byte prefix once
+    and counts the last 8 bytes up per seal, so a seal costs no system call
+    (a getrandom per field was the top system call of intake's ingest).
+    Within one prefix the counter never repeats (2^64 seals); two prefixes
+    are equal with probability 2^-128 per pair (every process that loads the
+    key, every restart and every fork draws its own), the same margin as the
+    random 192-bit nonces this replaces over their useful range. A forked
+    child would otherwise continue its parent's prefix and counter: a
+    pthread_atfork handler moves a generation, and a key whose prefix is of
+    an older generation draws a new one before its next seal.
 */
 #include "phi.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +31,57 @@
 #define PHI_NONCE_SIZE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define PHI_TAG_SIZE crypto_aead_xchacha20poly1305_ietf_ABYTES
 
+#define PHI_NONCE_PREFIX 16     //  random per key, process and fork
+#define PHI_NONCE_COUNTER (PHI_NONCE_SIZE - PHI_NONCE_PREFIX)
+
 struct _phi_key_t {
     uint8_t version;
     uint8_t *key;           //  sodium_malloc: the encryption key
     uint8_t *index_key;     //  sodium_malloc: the blind-index subkey
+    //  Nonce = prefix ‖ counter (big-endian). The mutex guards a redraw
+    //  of the prefix; seals take counters with an atomic add.
+    pthread_mutex_t nonce_lock;
+    uint8_t nonce_prefix [PHI_NONCE_PREFIX];
+    uint64_t nonce_counter;
+    uint64_t nonce_generation;  //  s_fork_generation when prefix was drawn
 };
+
+//  Moves at every fork, in the child (s_on_fork): a key whose prefix was
+//  drawn in another generation is its parent's and must not be reused.
+static uint64_t s_fork_generation = 1;
+static pthread_once_t s_fork_once = PTHREAD_ONCE_INIT;
+
+static void
+s_on_fork (void)
+{
+    __atomic_add_fetch (&s_fork_generation, 1, __ATOMIC_SEQ_CST);
+}
+
+static void
+s_fork_register (void)
+{
+    pthread_atfork (NULL, NULL, s_on_fork);
+}
+
+//  The key's next nonce into nonce: prefix ‖ counter.
+static void
+s_nonce (phi_key_t *self, uint8_t nonce [PHI_NONCE_SIZE])
+{
+    uint64_t generation = __atomic_load_n (&s_fork_generation, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock (&self->nonce_lock);
+    if (self->nonce_generation != generation) {
+        randombytes_buf (self->nonce_prefix, PHI_NONCE_PREFIX);
+        self->nonce_counter = 0;
+        self->nonce_generation = generation;
+    }
+    uint64_t counter = self->nonce_counter++;
+    memcpy (nonce, self->nonce_prefix, PHI_NONCE_PREFIX);
+    pthread_mutex_unlock (&self->nonce_lock);
+    for (int i = PHI_NONCE_COUNTER - 1; i >= 0; i--) {
+        nonce [PHI_NONCE_PREFIX + i] = (uint8_t) counter;
+        counter >>= 8;
+    }
+}
 
 phi_key_t *
 phi_key_load (const char *path, char *error, size_t error_size)
@@ -46,8 +105,10 @@ phi_key_load (const char *path, char *error, size_t error_size)
         snprintf (error, error_size, "PHI key file %s: expected \"<version>:<64 hex digits>\"", path);
         return NULL;
     }
+    pthread_once (&s_fork_once, s_fork_register);
     phi_key_t *self = (phi_key_t *) calloc (1, sizeof (phi_key_t));
     self->version = (uint8_t) version;
+    pthread_mutex_init (&self->nonce_lock, NULL);
     self->key = (uint8_t *) sodium_malloc (PHI_KEY_SIZE);
     self->index_key = (uint8_t *) sodium_malloc (crypto_generichash_KEYBYTES);
     size_t decoded = 0;
@@ -71,6 +132,7 @@ phi_key_destroy (phi_key_t **self_p)
         return;
     sodium_free (self->key);
     sodium_free (self->index_key);
+    pthread_mutex_destroy (&self->nonce_lock);
     free (self);
     *self_p = NULL;
 }
@@ -104,17 +166,27 @@ phi_key_version (phi_key_t *self)
     return self->version;
 }
 
-//  record id ‖ 0 ‖ field ‖ 0 ‖ version
+//  record id ‖ 0 ‖ field ‖ 0 ‖ version, into buffer when it fits (ids
+//  and field names are short), else into a malloc'd one; free it with
+//  s_additional_data_free.
 static uint8_t *
-s_additional_data (const char *record_id, const char *field, uint8_t version, size_t *size)
+s_additional_data (const char *record_id, const char *field, uint8_t version, size_t *size,
+                   uint8_t *buffer, size_t buffer_size)
 {
     size_t record_len = strlen (record_id), field_len = strlen (field);
     *size = record_len + 1 + field_len + 1 + 1;
-    uint8_t *ad = (uint8_t *) malloc (*size);
+    uint8_t *ad = *size <= buffer_size? buffer: (uint8_t *) malloc (*size);
     memcpy (ad, record_id, record_len + 1);
     memcpy (ad + record_len + 1, field, field_len + 1);
     ad [*size - 1] = version;
     return ad;
+}
+
+static void
+s_additional_data_free (uint8_t *ad, uint8_t *buffer)
+{
+    if (ad != buffer)
+        free (ad);
 }
 
 uint8_t *
@@ -124,14 +196,15 @@ phi_seal (phi_key_t *self, const char *record_id, const char *field,
     *size = 1 + PHI_NONCE_SIZE + length + PHI_TAG_SIZE;
     uint8_t *sealed = (uint8_t *) malloc (*size);
     sealed [0] = self->version;
-    randombytes_buf (sealed + 1, PHI_NONCE_SIZE);
+    s_nonce (self, sealed + 1);
     size_t ad_size;
-    uint8_t *ad = s_additional_data (record_id, field, self->version, &ad_size);
+    uint8_t buffer [256];
+    uint8_t *ad = s_additional_data (record_id, field, self->version, &ad_size, buffer, sizeof buffer);
     unsigned long long ciphertext_len;
     crypto_aead_xchacha20poly1305_ietf_encrypt (sealed + 1 + PHI_NONCE_SIZE, &ciphertext_len,
                                                 plaintext, length, ad, ad_size, NULL,
                                                 sealed + 1, self->key);
-    free (ad);
+    s_additional_data_free (ad, buffer);
     return sealed;
 }
 
@@ -144,13 +217,14 @@ phi_open (phi_key_t *self, const char *record_id, const char *field,
     size_t plain_size = size - 1 - PHI_NONCE_SIZE - PHI_TAG_SIZE;
     char *plaintext = (char *) malloc (plain_size + 1);
     size_t ad_size;
-    uint8_t *ad = s_additional_data (record_id, field, sealed [0], &ad_size);
+    uint8_t buffer [256];
+    uint8_t *ad = s_additional_data (record_id, field, sealed [0], &ad_size, buffer, sizeof buffer);
     unsigned long long plain_len;
     int rc = crypto_aead_xchacha20poly1305_ietf_decrypt ((uint8_t *) plaintext, &plain_len, NULL,
                                                          sealed + 1 + PHI_NONCE_SIZE,
                                                          size - 1 - PHI_NONCE_SIZE, ad, ad_size,
                                                          sealed + 1, self->key);
-    free (ad);
+    s_additional_data_free (ad, buffer);
     if (rc) {
         free (plaintext);
         return NULL;

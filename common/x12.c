@@ -68,6 +68,7 @@ struct _x12_reader_t {
     size_t chunk_pos;
     bool eof;
     bool at_start;              //  nothing read yet: a BOM may come
+    uint64_t bytes_in;          //  bytes taken from the input so far
 
     //  Tokenizer
     char *raw;                  //  the current segment's bytes
@@ -221,6 +222,13 @@ x12_reader_segments (x12_reader_t *self)
     return self->segments;
 }
 
+uint64_t
+x12_reader_bytes (x12_reader_t *self)
+{
+    assert (self);
+    return self->bytes_in;
+}
+
 uint32_t
 x12_reader_interchanges (x12_reader_t *self)
 {
@@ -246,6 +254,7 @@ s_refill (x12_reader_t *self)
         }
         self->chunk_len = fread (self->owned_chunk, 1, self->chunk_size, self->file);
         self->chunk = self->owned_chunk;
+        self->bytes_in += self->chunk_len;
         if (self->chunk_len == 0) {
             self->eof = true;
             if (ferror (self->file))
@@ -263,6 +272,7 @@ s_refill (x12_reader_t *self)
     self->chunk = self->data + self->data_offset;
     self->chunk_len = left < self->chunk_size? left: self->chunk_size;
     self->data_offset += self->chunk_len;
+    self->bytes_in += self->chunk_len;
     return 1;
 }
 
@@ -514,6 +524,17 @@ s_split (x12_reader_t *self)
         s_raw_id (self, id);
         return s_fail (self, number, id, "NUL byte inside the segment");
     }
+    //  A segment of size bytes has at most size + 1 elements and parts:
+    //  the arrays are grown once here, not checked at every separator.
+    size_t cap = seg->elements_cap;
+    s_grow ((void **) &seg->elements, &seg->elements_cap, size + 1, sizeof (char *));
+    if (seg->elements_cap != cap) {
+        //  The three per-element arrays grow together.
+        seg->first_part = realloc (seg->first_part, seg->elements_cap * sizeof (size_t));
+        seg->part_count = realloc (seg->part_count, seg->elements_cap * sizeof (size_t));
+        assert (seg->first_part && seg->part_count);
+    }
+    s_grow ((void **) &seg->parts_at, &seg->parts_cap, size + 1, sizeof (char *));
     //  One pass: element separators end an element, component separators
     //  (inside elements after the id) end a component.
     seg->count = 0;
@@ -526,22 +547,12 @@ s_split (x12_reader_t *self)
     for (size_t i = 0; i <= size; i++) {
         char c = i < size? self->raw [i]: element;
         if (c == component && seg->count > 0 && i < size) {
-            s_grow ((void **) &seg->parts_at, &seg->parts_cap, parts + 1, sizeof (char *));
             seg->parts [i] = 0;
             seg->parts_at [parts++] = seg->parts + part_start;
             part_start = i + 1;
         }
         else
         if (c == element) {
-            size_t cap = seg->elements_cap;
-            s_grow ((void **) &seg->elements, &seg->elements_cap, seg->count + 1, sizeof (char *));
-            if (seg->elements_cap != cap) {
-                //  The three per-element arrays grow together.
-                seg->first_part = realloc (seg->first_part, seg->elements_cap * sizeof (size_t));
-                seg->part_count = realloc (seg->part_count, seg->elements_cap * sizeof (size_t));
-                assert (seg->first_part && seg->part_count);
-            }
-            s_grow ((void **) &seg->parts_at, &seg->parts_cap, parts + 1, sizeof (char *));
             seg->text [i] = 0;
             seg->parts [i] = 0;
             seg->parts_at [parts++] = seg->parts + part_start;
@@ -610,6 +621,14 @@ s_count (const char *value)
     return strtoll (value, NULL, 10);
 }
 
+//  id is the envelope segment name: the first letter first, since nearly
+//  every segment of a file is content and fails on it.
+static inline bool
+s_is (const char *id, const char *name)
+{
+    return id [0] == name [0] && strcmp (id, name) == 0;
+}
+
 static int
 s_envelope (x12_reader_t *self)
 {
@@ -619,7 +638,7 @@ s_envelope (x12_reader_t *self)
     const char *e1 = x12_segment_element (seg, 1);
     const char *e2 = x12_segment_element (seg, 2);
 
-    if (strcmp (id, "ISA") == 0) {
+    if (s_is (id, "ISA")) {
         if (self->envelope != ENV_OUTSIDE)
             return s_fail (self, n, id, "ISA inside an open interchange (IEA missing)");
         if (s_control (self->isa13, x12_segment_element (seg, 13)))
@@ -630,7 +649,7 @@ s_envelope (x12_reader_t *self)
         self->groups_in_isa = 0;
         return 0;
     }
-    if (strcmp (id, "IEA") == 0) {
+    if (s_is (id, "IEA")) {
         if (self->envelope != ENV_INTERCHANGE)
             return s_fail (self, n, id, self->envelope == ENV_OUTSIDE
                            ? "IEA without ISA": "IEA before the open group or transaction set is closed");
@@ -643,7 +662,7 @@ s_envelope (x12_reader_t *self)
         self->envelope = ENV_OUTSIDE;
         return 0;
     }
-    if (strcmp (id, "GS") == 0) {
+    if (s_is (id, "GS")) {
         if (self->envelope != ENV_INTERCHANGE)
             return s_fail (self, n, id, self->envelope == ENV_OUTSIDE
                            ? "GS outside an interchange (no ISA)": "GS inside an open functional group (GE missing)");
@@ -654,7 +673,7 @@ s_envelope (x12_reader_t *self)
         self->sets_in_group = 0;
         return 0;
     }
-    if (strcmp (id, "GE") == 0) {
+    if (s_is (id, "GE")) {
         if (self->envelope != ENV_GROUP)
             return s_fail (self, n, id, self->envelope == ENV_TRANSACTION
                            ? "GE before the open transaction set is closed (SE missing)": "GE without GS");
@@ -667,7 +686,7 @@ s_envelope (x12_reader_t *self)
         self->envelope = ENV_INTERCHANGE;
         return 0;
     }
-    if (strcmp (id, "ST") == 0) {
+    if (s_is (id, "ST")) {
         if (self->envelope != ENV_GROUP)
             return s_fail (self, n, id, self->envelope == ENV_TRANSACTION
                            ? "ST inside an open transaction set (SE missing)": "ST outside a functional group (no GS)");
@@ -681,7 +700,7 @@ s_envelope (x12_reader_t *self)
     if (self->envelope != ENV_TRANSACTION)
         return s_fail (self, n, id, "%s outside a transaction set (no ST)", id);
     self->segments_in_set++;
-    if (strcmp (id, "SE") == 0) {
+    if (s_is (id, "SE")) {
         int64_t count = s_count (e1);
         if (count < 0 || (uint64_t) count != self->segments_in_set)
             return s_fail (self, n, id, "SE01 is '%s' but the transaction set has %llu segments",

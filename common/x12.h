@@ -80,6 +80,10 @@ x12_separators_t x12_reader_separators (x12_reader_t *self);
 //  Segments handed out so far; ISA envelopes started so far.
 uint64_t x12_reader_segments (x12_reader_t *self);
 uint32_t x12_reader_interchanges (x12_reader_t *self);
+//  Bytes taken from the input so far, whole chunks (so up to a chunk past
+//  the current segment): for a FILE*, what ftell would say, without its
+//  lseek system call (a progress figure asked once a claim).
+uint64_t x12_reader_bytes (x12_reader_t *self);
 
 //  The segment id ("ISA", "NM1").
 const char *x12_segment_id (x12_segment_t *self);

@@ -670,6 +670,7 @@ typedef struct {
     void *arg;
     batch_progress_t *progress;
     FILE *file;                 //  the input when read from a file
+    x12_reader_t *reader;       //  its reader (the progress's bytes)
 } s_prepare_t;
 
 static int
@@ -728,11 +729,9 @@ s_prepare_claim (Claim *claim, void *arg)
     scrub_result__free_unpacked (prepared.scrub, NULL);
     if (prepare->progress) {
         prepare->progress->claims = prepare->count;
-        if (prepare->file) {
-            long offset = ftell (prepare->file);
-            if (offset > 0)
-                prepare->progress->bytes = (uint64_t) offset;
-        }
+        //  The reader's count, not ftell: an lseek system call a claim.
+        if (prepare->file && prepare->reader)
+            prepare->progress->bytes = x12_reader_bytes (prepare->reader);
     }
     return rc;
 }
@@ -742,7 +741,7 @@ batch_prepare (intake_t *intake, const batch_input_t *input, const char *batch_i
                batch_sink_fn *sink, void *arg, batch_progress_t *progress, parse_837p_report_t *report)
 {
     memset (report, 0, sizeof *report);
-    s_prepare_t prepare = { intake, batch_id, now, 0, sink, arg, progress, NULL };
+    s_prepare_t prepare = { intake, batch_id, now, 0, sink, arg, progress, NULL, NULL };
     x12_reader_t *reader = NULL;
     if (input->path) {
         prepare.file = fopen (input->path, "rb");
@@ -751,6 +750,7 @@ batch_prepare (intake_t *intake, const batch_input_t *input, const char *batch_i
             return -1;
         }
         reader = x12_reader_new_file (prepare.file);
+        prepare.reader = reader;
     }
     else
         reader = x12_reader_new_buffer (input->data, input->size);

@@ -190,6 +190,69 @@ s_patient_new (void)
     return patient;
 }
 
+//  A deep copy of an entity (Provider, Subscriber, Payer, Patient, each
+//  with its Address) for the claim, field by field from the descriptor:
+//  codec_copy packs and unpacks the message, and five such copies a claim
+//  were the parser's largest cost after the tokenizer (docs/performance.md,
+//  intake). Singular strings, scalars and messages are copied here; a
+//  message with any other kind of field (repeated, bytes, oneof) goes
+//  through codec_copy, so a field added later is never copied wrong.
+static bool
+s_clonable (const ProtobufCMessageDescriptor *descriptor)
+{
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
+        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_BYTES
+        ||  (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            return false;
+        if (field->type == PROTOBUF_C_TYPE_MESSAGE
+        &&  !s_clonable ((const ProtobufCMessageDescriptor *) field->descriptor))
+            return false;
+    }
+    return true;
+}
+
+static void *
+s_clone_fields (const ProtobufCMessage *message)
+{
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    ProtobufCMessage *copy = malloc (descriptor->sizeof_message);
+    assert (copy);
+    memcpy (copy, message, descriptor->sizeof_message);
+    copy->n_unknown_fields = 0;
+    copy->unknown_fields = NULL;
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
+        void *slot = (char *) copy + field->offset;
+        if (field->type == PROTOBUF_C_TYPE_STRING) {
+            char **text = (char **) slot;
+            if (*text && *text != (char *) protobuf_c_empty_string
+            &&  *text != (char *) field->default_value) {
+                *text = strdup (*text);
+                assert (*text);
+            }
+        }
+        else
+        if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
+            ProtobufCMessage **sub = (ProtobufCMessage **) slot;
+            if (*sub)
+                *sub = (ProtobufCMessage *) s_clone_fields (*sub);
+        }
+    }
+    return copy;
+}
+
+static void *
+s_clone (const void *message)
+{
+    const ProtobufCMessage *base = (const ProtobufCMessage *) message;
+    if (!base)
+        return NULL;
+    if (base->n_unknown_fields || !s_clonable (base->descriptor))
+        return codec_copy (message);
+    return s_clone_fields (base);
+}
+
 //  Appends to a repeated message field (array of pointers plus count).
 static void
 s_append (void ***array, size_t *count, void *item)
@@ -583,14 +646,14 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     codec_set_text (&claim->bht_reference, self->bht03);
     codec_set_text (&claim->file_date, self->bht04);
     if (self->submitter)
-        claim->submitter = codec_copy (self->submitter);
+        claim->submitter = s_clone (self->submitter);
     if (self->receiver)
-        claim->receiver = codec_copy (self->receiver);
-    claim->billing_provider = codec_copy (self->billing);
-    claim->subscriber = codec_copy (self->subscriber);
-    claim->payer = codec_copy (self->payer);
+        claim->receiver = s_clone (self->receiver);
+    claim->billing_provider = s_clone (self->billing);
+    claim->subscriber = s_clone (self->subscriber);
+    claim->payer = s_clone (self->payer);
     if (self->hl.level == HL_PATIENT)
-        claim->patient = codec_copy (self->patient);
+        claim->patient = s_clone (self->patient);
     claim->segment_index = x12_segment_number (seg);
     claim->hl_segment_index = self->hl_segment;
     claim->transaction_segment_index = self->st_segment;
@@ -1076,8 +1139,10 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
         if (!streq (id, "BHT"))
             return s_structural (self, seg, "BHT expected right after ST");
     }
+    //  The first letter before the whole id: most rows differ in it, and
+    //  every segment of the file comes through these two tables.
     for (size_t i = 0; i < sizeof s_anchors / sizeof s_anchors [0]; i++)
-        if (streq (s_anchors [i].id, id))
+        if (s_anchors [i].id [0] == id [0] && streq (s_anchors [i].id, id))
             return s_anchors [i].handler (self, seg);
     if (self->base == LOOP_NONE)
         return 0;           //  GE, IEA, TA1: the reader has checked them
@@ -1085,7 +1150,7 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
         if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
             continue;
-        if (!streq (s_handlers [i].id, id))
+        if (s_handlers [i].id [0] != id [0] || !streq (s_handlers [i].id, id))
             continue;
         if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
             continue;

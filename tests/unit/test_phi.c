@@ -11,6 +11,8 @@
 
 #include <czmq.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 //  Writes text to dir/name and returns the path (free it).
 static char *
@@ -254,6 +256,74 @@ START_TEST (test_blind_index)
 }
 END_TEST
 
+//  Seals key's "x" and copies its 24-byte nonce into nonce.
+static void
+s_seal_nonce (phi_key_t *key, uint8_t nonce [24])
+{
+    size_t size;
+    uint8_t *sealed = phi_seal (key, "r", "f", (const uint8_t *) "x", 1, &size);
+    memcpy (nonce, sealed + 1, 24);
+    char *plain = phi_open (key, "r", "f", sealed, size, NULL);
+    ck_assert_str_eq (plain, "x");
+    free (plain);
+    free (sealed);
+}
+
+//  Nonces are a random 16-byte prefix per loaded key and process, then a
+//  counter (ADR 0047: no system call per seal): one key's seals share the
+//  prefix and count up by one; another load of the same key file (another
+//  process, a restart) draws another prefix; a forked child never goes on
+//  with its parent's prefix, so the two cannot hand out the same nonce.
+START_TEST (test_nonces)
+{
+    char *dir = test_tmpdir ("phi");
+    char *path = s_key_file (dir, "a.key", "1:" S_HEX_A "\n");
+    phi_key_t *key = s_load (path);
+    phi_key_t *again = s_load (path);
+    uint8_t first [24], nonce [24];
+    s_seal_nonce (key, first);
+    for (uint64_t i = 1; i <= 300; i++) {
+        s_seal_nonce (key, nonce);
+        ck_assert_int_eq (memcmp (nonce, first, 16), 0);
+        uint64_t counter = 0, base = 0;
+        for (int b = 16; b < 24; b++) {
+            counter = counter << 8 | nonce [b];
+            base = base << 8 | first [b];
+        }
+        ck_assert_uint_eq (counter, base + i);
+    }
+    s_seal_nonce (again, nonce);
+    ck_assert_int_ne (memcmp (nonce, first, 16), 0);
+
+    int pipes [2];
+    ck_assert_int_eq (pipe (pipes), 0);
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        uint8_t theirs [24];
+        s_seal_nonce (key, theirs);
+        _exit (write (pipes [1], theirs, sizeof theirs) == (ssize_t) sizeof theirs? 0: 1);
+    }
+    uint8_t theirs [24];
+    ck_assert_int_eq (read (pipes [0], theirs, sizeof theirs), (ssize_t) sizeof theirs);
+    int status = 0;
+    waitpid (child, &status, 0);
+    ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    close (pipes [0]);
+    close (pipes [1]);
+    s_seal_nonce (key, nonce);
+    ck_assert_int_eq (memcmp (nonce, first, 16), 0);
+    ck_assert_int_ne (memcmp (theirs, first, 16), 0);
+    ck_assert_int_ne (memcmp (theirs, nonce, 24), 0);
+
+    phi_key_destroy (&key);
+    phi_key_destroy (&again);
+    zstr_free (&path);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 phi_suite (void)
 {
@@ -264,6 +334,7 @@ phi_suite (void)
     tcase_add_test (tc, test_round_trip);
     tcase_add_test (tc, test_open_refuses);
     tcase_add_test (tc, test_blind_index);
+    tcase_add_test (tc, test_nonces);
     suite_add_tcase (suite, tc);
     return suite;
 }

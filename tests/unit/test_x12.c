@@ -319,13 +319,31 @@ START_TEST (test_file_source)
     x12_segment_t *seg;
     size_t count = 0;
     int rc;
-    while ((rc = x12_reader_next (reader, &seg)) == 1)
+    while ((rc = x12_reader_next (reader, &seg)) == 1) {
         count++;
+        //  The bytes taken in are where the FILE is (intake's progress
+        //  asks this instead of ftell: an lseek a claim).
+        ck_assert_uint_eq (x12_reader_bytes (reader), (uint64_t) ftell (file));
+    }
     ck_assert_int_eq (rc, 0);
     ck_assert_uint_eq (count, 450);
     ck_assert_uint_eq (x12_reader_interchanges (reader), 50);
+    ck_assert_uint_eq (x12_reader_bytes (reader), 50 * strlen (s_doc));
     x12_reader_destroy (&reader);
     fclose (file);
+
+    //  From a buffer: whole chunks taken, all of it at the end.
+    size_t size = strlen (s_doc);
+    reader = x12_reader_new_buffer (s_doc, size);
+    x12_reader_set_chunk_size (reader, 10);
+    ck_assert_uint_eq (x12_reader_bytes (reader), 0);
+    ck_assert_int_eq (x12_reader_next (reader, &seg), 1);
+    ck_assert_uint_eq (x12_reader_bytes (reader), 110);     //  ISA is 106 bytes
+    while ((rc = x12_reader_next (reader, &seg)) == 1)
+        ck_assert_uint_le (x12_reader_bytes (reader), size);
+    ck_assert_int_eq (rc, 0);
+    ck_assert_uint_eq (x12_reader_bytes (reader), size);
+    x12_reader_destroy (&reader);
 }
 END_TEST
 
