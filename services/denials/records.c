@@ -185,7 +185,10 @@ records_move (denials_t *self, MDB_txn *txn, DenialItem *item, const char *to, c
         item->resolved_ms = now;
         codec_set_text (&item->resolution_reason, reason? reason: "");
     }
-    int rc = records_save (self, txn, item, item->deadline_ms, was_indexed, resolved? "resolved": "state_changed");
+    //  An appeal is its own event (issue 17's denials.appealed): what
+    //  metrics' days to appeal and overturn rate count from.
+    int rc = records_save (self, txn, item, item->deadline_ms, was_indexed,
+                           resolved? "resolved": streq (to, "appealed")? "appealed": "state_changed");
     if (rc == 0)
         rc = s_sync_work (self, txn, item, actor, reason, now);
     return rc;

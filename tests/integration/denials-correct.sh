@@ -196,6 +196,27 @@ text = open(d["letter"]).read()
 assert "Appeal of a medical necessity denial" in text and pcn in text and "LCD criteria met" in text, text
 assert "{{" not in text, text
 PY
+# Each appeal is its own event on the denials stream (denials.appealed), as
+# audit, which keeps every event, has it.
+audit_caught_up() {
+    ctl status --json >status-a.json 2>/dev/null || true
+    python3 - <<'PY'
+import json, sys
+status = json.load(open("status-a.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+a = [p for p in status["processes"] if p["name"] == "audit"]
+sys.exit(0 if a and a[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)
+PY
+}
+wait_for 60 audit_caught_up || fail "audit did not catch up with the denials stream"
+ctl audit export --out export >/dev/null || fail "audit export"
+python3 - "$APPEAL_ID" "$APPEAL2_ID" <<'PY' && ok "each appeal is a denials.appealed event" || fail "no denials.appealed events"
+import json, sys
+records = [json.loads(line) for line in open("export/records.jsonl")]
+appealed = sorted(r["key"] for r in records if r.get("stream") == "denials" and r.get("type") == "appealed")
+assert appealed == sorted(sys.argv[1:]), appealed
+PY
+
 # Stopped first, so a report the processes make as they exit (LSan) is in their logs.
 stop_all
 check_sanitizer

@@ -387,7 +387,7 @@ END_TEST
 //  The amount a denial carries as written off is what counts (a write-off
 //  of part of what is open: `denials resolve ID written_off --cents N`);
 //  a rejection reworked is final: no longer open, no outcome, and never
-//  stops the stream.
+//  stops the stream; denials.appealed counts the appeal.
 START_TEST (test_written_off_amount_and_reworked)
 {
     clock_set_start (s_at ("2026-11-30", 12));
@@ -403,11 +403,18 @@ START_TEST (test_written_off_amount_and_reworked)
     s_move (store, &fixed, "corrected", t0 + HOUR_MS);
     fixed.resolved_ms = t0 + DAY_MS;
     s_move (store, &fixed, "reworked", t0 + DAY_MS);
+    //  denials.appealed (an appeal's own event) counts the appeal.
+    s_denial_t appealed = { .id = "DEN-13", .denied_cents = 500, .opened_ms = t0 };
+    s_event (store, "opened", &appealed);
+    appealed.state = "appealed";
+    appealed.updated_ms = t0 + 2 * DAY_MS;
+    s_event (store, "appealed", &appealed);
     kpi_query_t query = mt_query ("2026-11-30", 30);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_appealed"), 1);
     ck_assert_int_eq (s_amount (store, &query, NULL, "denial_written_off_cents"), 1234);
-    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_open"), 0);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_open"), 1);      //  the appealed one
     ck_assert_int_eq (s_amount (store, &query, NULL, "denial_recovered_cents"), 0);
-    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_opened"), 2);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_opened"), 3);
     mt_store_destroy (&store);
 }
 END_TEST
