@@ -238,14 +238,14 @@ s_appeal (ctl_t *ctl, ctl_args_t *args)
     request.template_ = (char *) ctl_arg_text (args, "template");
     if (!*request.reason)
         return ctl_fail ("denials appeal: --reason TEXT is required (why the claim should be paid; the letter says it)");
-    //  --attach ID[,ID...], as often as wanted: one list, in order.
+    //  --attach ID[,ID...], as often as wanted: one list, in order. An
+    //  empty id ("A,,B", "--attach ''") is a mistake, never skipped.
+    const char *raw = ctl_arg_option (args, "attach");
+    size_t length = raw? strlen (raw): 0;
+    if (raw && (!length || raw [0] == ',' || raw [length - 1] == ',' || strstr (raw, ",,")))
+        return ctl_fail ("denials appeal: --attach '%s': an empty document id (ID[,ID...])", raw);
     size_t count = 0;
     char **attached = ctl_arg_list (args, "attach", &count);
-    for (size_t i = 0; i < count; i++)
-        if (!*attached [i]) {
-            ctl_list_free (attached, count);
-            return ctl_fail ("denials appeal: --attach: an empty document id (ID[,ID...])");
-        }
     request.documents = attached;
     request.n_documents = count;
     int rc = s_call_item (ctl, "denials.Appeal", &request);
