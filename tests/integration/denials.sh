@@ -275,8 +275,8 @@ expect 0 "denials policies" ctl denials policies --json
 python3 -c '
 import json,sys
 p = json.load(open(sys.argv[1]))["policies"]
-assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in"} in p, p
-assert {"payer_id": sys.argv[2], "level": 1, "days": 45, "source": "denials/appeal-windows"} in p, p
+assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in", "kind": "appeal"} in p, p
+assert {"payer_id": sys.argv[2], "level": 1, "days": 45, "source": "denials/appeal-windows", "kind": "appeal"} in p, p
 ' "$WORK/out" "$CONFIGURED_PAYER" && ok "policies: built-in and configured windows" || fail "policies: $(cat "$WORK/out")"
 
 # --- Paid later: a second payer run pays every claim --------------------------
