@@ -11,13 +11,13 @@
         denials approve ID
         denials policies
         denials correct ID [--void] [--reason TEXT]
-        denials appeal ID --reason TEXT [--template NAME]
+        denials appeal ID --reason TEXT [--template NAME] [--attach ID[,ID...]]
         denials patterns
 
     --json of list is the reply itself (pbjson): {"denials": [...],
     "next_after": "ID" or ""}, highest priority first; show, assign,
     categorize, state, resolve and approve answer the denial with its
-    history; patterns is {"patterns": [DenialPattern...]}; policies is {"policies": [{"payer_id" or "payer_group",
+    history; patterns is {"patterns": [DenialPattern...]}; policies is {"policies": [{"payer_id" or "payer_group", "kind",
     "level", "days", "source"}]}. A table otherwise, amounts in dollars.
 */
 #include "ctl.h"
@@ -238,7 +238,19 @@ s_appeal (ctl_t *ctl, ctl_args_t *args)
     request.template_ = (char *) ctl_arg_text (args, "template");
     if (!*request.reason)
         return ctl_fail ("denials appeal: --reason TEXT is required (why the claim should be paid; the letter says it)");
-    return s_call_item (ctl, "denials.Appeal", &request);
+    //  --attach ID[,ID...], as often as wanted: one list, in order. An
+    //  empty id ("A,,B", "--attach ''") is a mistake, never skipped.
+    const char *raw = ctl_arg_option (args, "attach");
+    size_t length = raw? strlen (raw): 0;
+    if (raw && (!length || raw [0] == ',' || raw [length - 1] == ',' || strstr (raw, ",,")))
+        return ctl_fail ("denials appeal: --attach '%s': an empty document id (ID[,ID...])", raw);
+    size_t count = 0;
+    char **attached = ctl_arg_list (args, "attach", &count);
+    request.documents = attached;
+    request.n_documents = count;
+    int rc = s_call_item (ctl, "denials.Appeal", &request);
+    ctl_list_free (attached, count);
+    return rc;
 }
 
 static const output_column_t s_pattern_columns [] = {
@@ -300,6 +312,7 @@ static const output_column_t s_policy_columns [] = {
     { "level",       OUTPUT_INT },
     { "days",        OUTPUT_INT },
     { "source",      OUTPUT_TEXT },
+    { "kind",        OUTPUT_TEXT },
     { NULL }
 };
 
@@ -314,6 +327,7 @@ s_policy_json (const AppealPolicy *policy)
     json_object_set_new (object, "level", json_integer (policy->level));
     json_object_set_new (object, "days", json_integer (policy->days));
     json_object_set_new (object, "source", json_string (policy->source));
+    json_object_set_new (object, "kind", json_string (*policy->kind? policy->kind: "appeal"));
     return object;
 }
 
@@ -343,6 +357,7 @@ s_policies (ctl_t *ctl, ctl_args_t *args)
             output_table_cell_uint (table, policy->level);
             output_table_cell_uint (table, policy->days);
             output_table_cell (table, policy->source);
+            output_table_cell (table, *policy->kind? policy->kind: "appeal");
         }
         output_table_print (table, ctl_format (ctl), stdout);
         output_table_destroy (&table);
@@ -390,6 +405,8 @@ static const ctl_option_t s_correct_options [] = {
 static const ctl_option_t s_appeal_options [] = {
     { "reason",   "TEXT", "why the claim should be paid (required; the letter says it)" },
     { "template", "NAME", "the letter's template: NAME.txt in denials/templates-dir (default: default)" },
+    { "attach",   "ID[,ID...]", "ids of the documents sent with the appeal (repeatable); the letter lists them "
+                              "under Enclosures and the denial keeps them (documents)" },
     { NULL }
 };
 
@@ -420,7 +437,9 @@ static const ctl_command_t s_commands [] = {
     { "appeal", "ID", 1, 1, "appeal a denial: write the appeal letter and move it to appealed",
       "The letter is made from a template (fields in {{...}}: payer, claim, dates of service,\n"
       "lines, CARC/RARC text, your reason; docs/denials.md) and written as a plain text file\n"
-      "into denials/outbound-dir; `denials show` gives its path (`letter`).",
+      "into denials/outbound-dir; `denials show` gives its path (`letter`). Documents sent\n"
+      "with it (--attach, ids of the document system) are listed under Enclosures and kept\n"
+      "on the denial (`documents`).",
       s_appeal_options, s_appeal },
     { "patterns", NULL, 0, 0, "list the denial patterns sent back to intake",
       "A pattern: denials/pattern-min (5) or more preventable denials of one payer,\n"
@@ -429,8 +448,12 @@ static const ctl_command_t s_commands [] = {
       "window before, the most frequent CARC.\n"
       "--json: {\"patterns\": [DenialPattern...]}.",
       NULL, s_patterns },
-    { "policies", NULL, 0, 0, "list the appeal windows in force",
-      "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\"}]}.",
+    { "policies", NULL, 0, 0, "list the appeal windows and timely-filing limits in force",
+      "Appeal windows (denials/appeal-windows, days from the remit date, per level) and the\n"
+      "timely-filing limits (denials/timely-filing, days from the date of service: an intake\n"
+      "rejection's deadline; level 0).\n"
+      "--json: {\"policies\": [{\"payer_id\" or \"payer_group\", \"level\", \"days\", \"source\",\n"
+      "\"kind\": \"appeal\" or \"timely_filing\"}]}.",
       NULL, s_policies },
     { NULL }
 };

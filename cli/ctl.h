@@ -34,7 +34,8 @@ typedef struct _ctl_t ctl_t;
 typedef struct _ctl_args_t ctl_args_t;
 
 //  One option of a command. arg names the value ("ROLE") or is NULL for a
-//  flag that takes none.
+//  flag that takes none. An arg ending "...]" ("ID[,ID...]") is a list:
+//  the option may be given again, each value adding to it (ctl_arg_list).
 typedef struct {
     const char *name;
     const char *arg;

@@ -255,8 +255,19 @@ s_parse (ctl_t *ctl, int argc, char **argv, const char *what, const ctl_option_t
         if (id == 'h')
             result = PARSE_HELP;
         else
-        if (id >= ID_COMMAND)
-            zhashx_update (values, options [id - ID_COMMAND].name, optarg? optarg: "");
+        if (id >= ID_COMMAND) {
+            //  A list option (its arg ends "...]") given again adds to the
+            //  list; any other option given again takes the last value.
+            const ctl_option_t *option = &options [id - ID_COMMAND];
+            const char *had = (const char *) zhashx_lookup (values, option->name);
+            if (had && option->arg && strstr (option->arg, "...]") && optarg) {
+                char *joined = zsys_sprintf ("%s,%s", had, optarg);
+                zhashx_update (values, option->name, joined);
+                zstr_free (&joined);
+            }
+            else
+                zhashx_update (values, option->name, optarg? optarg: "");
+        }
         else
         if (id >= ID_GLOBAL) {
             const char *name = ctl_global_options [id - ID_GLOBAL].name;
@@ -417,6 +428,9 @@ main (int argc, char *argv [])
     zsys_set_linger (0);
     ctl_t *ctl = ctl_new ();
     zhashx_t *values = zhashx_new ();
+    //  The values are copies: a list option's is built here (s_parse).
+    zhashx_set_duplicator (values, (zhashx_duplicator_fn *) strdup);
+    zhashx_set_destructor (values, (zhashx_destructor_fn *) zstr_free);
     int rc = s_dispatch (ctl, argc, argv, values);
     zhashx_destroy (&values);
     ctl_destroy (&ctl);

@@ -17,6 +17,15 @@ static const appeal_window_t s_built_in [] = {
     { false, "default",    2, 60,  true },
 };
 
+//  Timely filing, days from the date of service (level 0).
+static const appeal_window_t s_filing_built_in [] = {
+    { false, "medicare",   0, 365, true },      //  one calendar year from the date of service
+    { false, "tricare",    0, 365, true },
+    { false, "bcbs",       0, 180, true },
+    { false, "commercial", 0, 90,  true },      //  the strictest common contract term
+    { false, "default",    0, 90,  true },
+};
+
 static appeal_window_t *
 s_row (appeal_windows_t *self, bool payer, const char *name, unsigned level)
 {
@@ -79,6 +88,62 @@ appeal_windows_parse (appeal_windows_t *self, const char *text, char *error, siz
     return rc;
 }
 
+int
+appeal_filing_parse (appeal_windows_t *self, const char *text, char *error, size_t size)
+{
+    for (size_t i = 0; i < sizeof s_filing_built_in / sizeof s_filing_built_in [0]; i++) {
+        if (self->count == APPEAL_WINDOWS_MAX) {
+            snprintf (error, size, "denials/timely-filing: more than %d entries in all", APPEAL_WINDOWS_MAX);
+            return -1;
+        }
+        self->rows [self->count++] = s_filing_built_in [i];
+    }
+    char *copy = strdup (text? text: "");
+    char *save = NULL;
+    int rc = 0;
+    for (char *entry = strtok_r (copy, ";", &save); entry && rc == 0; entry = strtok_r (NULL, ";", &save)) {
+        char kind [16], name [64], extra [2];
+        unsigned days;
+        int n = sscanf (entry, " %15s %63s %u %1s", kind, name, &days, extra);
+        if (n == EOF)
+            continue;
+        bool payer = n >= 1 && strcmp (kind, "payer") == 0;
+        if (n != 3 || (!payer && strcmp (kind, "group") != 0)) {
+            snprintf (error, size, "denials/timely-filing: '%s' is not 'group NAME DAYS' or 'payer PAYER_ID DAYS'",
+                      entry);
+            rc = -1;
+        }
+        else
+        if (days < 1 || days > 3650) {
+            snprintf (error, size, "denials/timely-filing: '%s': days must be 1 to 3650", entry);
+            rc = -1;
+        }
+        else {
+            appeal_window_t *row = s_row (self, payer, name, 0);
+            if (row && !row->built_in) {
+                snprintf (error, size, "denials/timely-filing: '%s': %s %s is named twice", entry, kind, name);
+                rc = -1;
+            }
+            else
+            if (!row && self->count == APPEAL_WINDOWS_MAX) {
+                snprintf (error, size, "denials/timely-filing: more than %d entries in all", APPEAL_WINDOWS_MAX);
+                rc = -1;
+            }
+            else {
+                if (!row)
+                    row = &self->rows [self->count++];
+                row->payer = payer;
+                snprintf (row->name, sizeof row->name, "%s", name);
+                row->level = 0;
+                row->days = days;
+                row->built_in = false;
+            }
+        }
+    }
+    free (copy);
+    return rc;
+}
+
 const appeal_window_t *
 appeal_window_find (const appeal_windows_t *self, const char *payer_id, const char *payer_group, unsigned level)
 {
@@ -100,6 +165,11 @@ appeal_window_find (const appeal_windows_t *self, const char *payer_id, const ch
 void
 appeal_window_describe (const appeal_window_t *window, char *buf, size_t size)
 {
-    snprintf (buf, size, "%s %s level %u: %u days%s", window->payer? "payer_id": "payer_group",
-              window->name, window->level, window->days, window->built_in? " (built-in)": "");
+    if (window->level == 0)
+        snprintf (buf, size, "%s %s timely filing: %u days from the date of service%s",
+                  window->payer? "payer_id": "payer_group", window->name, window->days,
+                  window->built_in? " (built-in)": "");
+    else
+        snprintf (buf, size, "%s %s level %u: %u days%s", window->payer? "payer_id": "payer_group",
+                  window->name, window->level, window->days, window->built_in? " (built-in)": "");
 }

@@ -8,7 +8,8 @@ denials_new (service_t *service)
     config_t *config = service_config (service);
     char error [512];
     appeal_windows_t windows;
-    if (appeal_windows_parse (&windows, config_get (config, "denials/appeal-windows", ""), error, sizeof error)) {
+    if (appeal_windows_parse (&windows, config_get (config, "denials/appeal-windows", ""), error, sizeof error)
+    ||  appeal_filing_parse (&windows, config_get (config, "denials/timely-filing", ""), error, sizeof error)) {
         log_error ("bad setting", "error", json_string (error), NULL);
         return NULL;
     }

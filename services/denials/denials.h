@@ -18,6 +18,8 @@
 
     Settings:
         denials/appeal-windows          see appeal.h
+        denials/timely-filing           the payers' filing limits (an intake
+                                        rejection's deadline), see appeal.h
         denials/write-off-approval-cents   above it a write-off needs a
                                         second person (50000 = $500)
         denials/sweep-ms                how often missed deadlines are looked

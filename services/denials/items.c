@@ -19,7 +19,8 @@
                              its open rejections move to corrected (the
                              fix is made; the payer's acceptance ends them)
         intake.claim_rejected       intake's scrub rejected a claim: a
-                             denial (kind intake_rejection) for the rework
+                             denial (kind intake_rejection) for the rework;
+                             a duplicate alone (DUP001) opens none (counted)
         intake.rejection_resolved   a later claim of that PCN was accepted:
                              the intake rejection's denial is reworked
         queue.changed        the queue, for its grid and phase
@@ -35,6 +36,9 @@
 #include "workflow.h"
 #include "codec.h"
 #include "clock.h"
+
+//  intake's rule for a PCN already accepted (docs/scrub-rules.md).
+#define S_DUPLICATE_RULE "DUP001"
 
 //  277CA rejections: what the status code (STC01-2) says went wrong. An
 //  unknown code is `other` and counted.
@@ -302,6 +306,19 @@ s_on_intake_rejected (store_t *store, MDB_txn *txn, const Event *event, const vo
     const ClaimRejected *rejected = (const ClaimRejected *) message;
     if (!*rejected->claim_id)
         return store_fail (store, "intake.claim_rejected #%" PRIu64 " names no claim: refused", event->stream_seq);
+    //  A duplicate (DUP001: the PCN was already accepted) is not rework:
+    //  the original claim is in flight and nothing of it needs fixing, so
+    //  a rejection for that alone opens nothing; it is counted (and intake
+    //  lists it). Another error beside it is rework, named by its rule.
+    const char *rule = NULL;
+    for (size_t i = 0; i < rejected->n_errors && !rule; i++)
+        if (!streq (rejected->errors [i]->rule_id, S_DUPLICATE_RULE))
+            rule = rejected->errors [i]->rule_id;
+    if (rejected->n_errors && !rule) {
+        uint64_t count;
+        int rc = store_get_u64 (store, txn, "denials_meta", "duplicate_rejection", &count);
+        return rc? rc: store_put_u64 (store, txn, "denials_meta", "duplicate_rejection", count + 1);
+    }
     char trace [160], date [16];
     s_intake_trace (rejected->claim_id, trace, sizeof trace);
     uint64_t now = rejected->received_ms? rejected->received_ms: event->time_ms;
@@ -309,7 +326,7 @@ s_on_intake_rejected (store_t *store, MDB_txn *txn, const Event *event, const vo
     records_spec_t spec = {
         .pcn = rejected->pcn, .claim_id = rejected->claim_id, .dims = rejected->dims, .kind = "intake_rejection",
         .payer_id = rejected->dims? rejected->dims->payer_id: "", .trace = trace, .remit_date = date,
-        .status_code = rejected->n_errors? rejected->errors [0]->rule_id: "", .claim_status = "rejected",
+        .status_code = rule? rule: "", .claim_status = "rejected",
         .category = "missing_information", .team = "billing", .preventable = true, .known = true,
         .charge_cents = rejected->charge_cents, .date_of_service = rejected->date_of_service,
         .time_ms = now,

@@ -198,6 +198,19 @@ s_f_reasons (zchunk_t *out, const DenialItem *item, const letter_context_t *cont
     }
 }
 
+//  One row a document: "  - ID"; "  (none)" without any.
+static void
+s_f_enclosures (zchunk_t *out, const DenialItem *item, const letter_context_t *context)
+{
+    (void) item;
+    for (size_t i = 0; i < context->n_documents; i++) {
+        s_text (out, i? "\n  - ": "  - ");
+        s_text (out, context->documents [i]);
+    }
+    if (!context->n_documents)
+        s_text (out, "  (none)");
+}
+
 static const struct {
     const char *name;
     s_field_fn *write;
@@ -226,6 +239,7 @@ static const struct {
     { "appeal_level",       s_f_level },
     { "reason",             s_f_reason },
     { "biller",             s_f_biller },
+    { "enclosures",         s_f_enclosures },
 };
 #define FIELDS (sizeof s_fields / sizeof s_fields [0])
 
@@ -235,6 +249,14 @@ letter_fields (char *out, size_t size)
     *out = 0;
     for (size_t i = 0; i < FIELDS; i++)
         snprintf (out + strlen (out), size - strlen (out), "%s%s", i? ", ": "", s_fields [i].name);
+}
+
+bool
+letter_document_ok (const char *id)
+{
+    size_t length = strlen (id);
+    return length > 0 && length <= 64
+        && strspn (id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/") == length;
 }
 
 bool
@@ -252,6 +274,7 @@ letter_render (const char *name, const char *text, const DenialItem *item, const
     zchunk_t *out = zchunk_new (NULL, 0);
     const char *at = text;
     int line = 1;
+    bool enclosed = false;
     while (*at) {
         const char *open = strstr (at, "{{");
         const char *upto = open? open: at + strlen (at);
@@ -280,7 +303,15 @@ letter_render (const char *name, const char *text, const DenialItem *item, const
             return NULL;
         }
         s_fields [i].write (out, item, context);
+        enclosed = enclosed || streq (field, "enclosures");
         at = close + 2;
+    }
+    if (context->n_documents && !enclosed) {
+        if (zchunk_size (out) && zchunk_data (out) [zchunk_size (out) - 1] != '\n')
+            s_text (out, "\n");
+        s_text (out, "\nEnclosures:\n");
+        s_f_enclosures (out, item, context);
+        s_text (out, "\n");
     }
     char *letter = (char *) malloc (zchunk_size (out) + 1);
     memcpy (letter, zchunk_data (out), zchunk_size (out));

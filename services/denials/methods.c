@@ -37,6 +37,7 @@
 #include "methods.h"
 #include "denials.h"
 #include "records.h"
+#include "patterns.h"
 #include "workflow.h"
 #include "letter.h"
 #include "files.h"
@@ -48,6 +49,8 @@
 
 #define LIST_DEFAULT 100
 #define LIST_MAX     1000
+//  Documents one appeal may attach (ids: the document system keeps them).
+#define APPEAL_DOCUMENTS_MAX 50
 
 //  Write-off reason codes: why money is given up. Nothing else is taken.
 static const char *const s_write_off_reasons [] = {
@@ -260,6 +263,9 @@ s_list (server_call_t *call)
         if (rc == 0)
             rc = store_get_u64 (self->store, call->txn, "denials_meta", "unknown_carc", &list.unknown_carc_total);
         if (rc == 0)
+            rc = store_get_u64 (self->store, call->txn, "denials_meta", "duplicate_rejection",
+                                &list.duplicate_rejections_total);
+        if (rc == 0)
             server_call_reply (call, &list);
         for (size_t i = 0; rc == 0 && i < list.n_denials; i++)
             server_call_subject (call, sorted [i]->id);
@@ -379,11 +385,16 @@ s_categorize (server_call_t *call)
     carc_team_t team;
     carc_category_cause ((carc_category_t) category, &preventable, &team);
     records_history (item, now, call->caller->name, "categorized", item->category, request->category, request->reason);
+    char old_category [64];
+    snprintf (old_category, sizeof old_category, "%s", item->category);
     codec_set_text (&item->category, request->category);
     codec_set_text (&item->team, carc_team_name (team));
     item->preventable = preventable;
     item->updated_ms = now;
-    rc = records_save (s_self (call), call->txn, item, item->deadline_ms, records_indexed (item), "categorized");
+    //  Its count toward the lessons for intake moves with it.
+    rc = patterns_recategorize (s_self (call), call->txn, item, old_category, now);
+    if (rc == 0)
+        rc = records_save (s_self (call), call->txn, item, item->deadline_ms, records_indexed (item), "categorized");
     if (rc == 0)
         rc = s_answer (call, item);
     codec_free (item);
@@ -476,6 +487,8 @@ s_resolve (server_call_t *call)
     else {
         if (streq (outcome, "won"))
             item->recovered_cents += cents;
+        if (streq (outcome, "written_off"))
+            item->written_off_cents = cents;
         char reason [200];
         snprintf (reason, sizeof reason, "%s%s%" PRId64 " cents", streq (outcome, "written_off")? request->reason: "",
                   streq (outcome, "written_off")? ": ": "", cents);
@@ -526,6 +539,7 @@ s_approve (server_call_t *call)
         records_history (item, now, call->caller->name, "approved", NULL, "written_off", note);
         char reason [64];
         snprintf (reason, sizeof reason, "%s", item->write_off->reason_code);
+        item->written_off_cents = item->write_off->cents;
         codec_free (item->write_off);
         item->write_off = NULL;
         rc = records_move (s_self (call), call->txn, item, "written_off", call->caller->name, reason, now);
@@ -582,6 +596,19 @@ s_appeal (server_call_t *call)
     if (!letter_name_ok (name))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "denials.Appeal: template name '%s' is not letters, digits, '-' and '_'", name);
+    if (request->n_documents > APPEAL_DOCUMENTS_MAX)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: %zu documents attached; at most %d",
+                                 request->n_documents, APPEAL_DOCUMENTS_MAX);
+    for (size_t i = 0; i < request->n_documents; i++) {
+        if (!letter_document_ok (request->documents [i]))
+            return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                     "denials.Appeal: document %zu '%.80s' is not a document id (1 to 64 of letters, "
+                                     "digits, '-', '_', '.', ':', '/')", i + 1, request->documents [i]);
+        for (size_t j = 0; j < i; j++)
+            if (streq (request->documents [i], request->documents [j]))
+                return server_call_fail (call, STATUS__INVALID_ARGUMENT,
+                                         "denials.Appeal: document '%s' is attached twice", request->documents [i]);
+    }
     if (!self->appeals_dir)
         return server_call_fail (call, STATUS__UNAVAILABLE, "denials.Appeal: no folder for letters in this process");
     DenialItem *item;
@@ -598,7 +625,8 @@ s_appeal (server_call_t *call)
     if (text) {
         char date [16];
         clock_format_date (now, date, sizeof date);
-        letter_context_t context = { request->reason, call->caller->name, date };
+        letter_context_t context = { request->reason, call->caller->name, date, request->documents,
+                                     request->n_documents };
         letter = letter_render (name, text, item, &context, error, sizeof error);
         if (!letter)
             server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.Appeal: %s", error);
@@ -624,8 +652,19 @@ s_appeal (server_call_t *call)
                               written == FILES_EXISTS? "a different file of that name is there": error);
         else {
             codec_set_text (&item->letter, path);
-            char note [PATH_MAX + 300];
-            snprintf (note, sizeof note, "letter %s (template %s): %s", path, name, request->reason);
+            //  The denial keeps every document any of its appeals sent, once.
+            for (size_t i = 0; i < request->n_documents; i++) {
+                bool known = false;
+                for (size_t j = 0; j < item->n_documents && !known; j++)
+                    known = streq (item->documents [j], request->documents [i]);
+                if (!known)
+                    codec_append_text (&item->documents, &item->n_documents, request->documents [i]);
+            }
+            char note [PATH_MAX + 300], enclosed [160] = "";
+            if (request->n_documents)
+                snprintf (enclosed, sizeof enclosed, "; %zu document%s attached", request->n_documents,
+                          request->n_documents == 1? "": "s");
+            snprintf (note, sizeof note, "letter %s (template %s%s): %s", path, name, enclosed, request->reason);
             rc = records_move (self, call->txn, item, "appealed", call->caller->name, note, now);
             if (rc == 0)
                 rc = s_answer (call, item);
@@ -716,7 +755,8 @@ s_policies (server_call_t *call)
         rows [i].payer_group = window->payer? "": (char *) window->name;
         rows [i].level = window->level;
         rows [i].days = window->days;
-        rows [i].source = window->built_in? "built-in": "denials/appeal-windows";
+        rows [i].source = window->built_in? "built-in": window->level? "denials/appeal-windows": "denials/timely-filing";
+        rows [i].kind = window->level? "appeal": "timely_filing";
         list [i] = &rows [i];
     }
     reply.n_policies = count;

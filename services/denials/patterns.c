@@ -110,15 +110,20 @@ s_keys (const DenialItem *item, s_key_t *keys)
     return count;
 }
 
-//  Step 3 and 4 for one key.
+//  Step 3 and 4 for one key (payer, what, category) at now. recount: a
+//  denial left the key (a re-categorization), so a pattern it stood at
+//  is stated again even below the threshold — count 0 ends it at intake
+//  (services/intake/patterns.c) — and never with a last_seen older than
+//  the one intake keeps, which it would take for a stale statement.
 static int
-s_publish (denials_t *self, MDB_txn *txn, const DenialItem *item, const char *what, uint64_t now)
+s_publish (denials_t *self, MDB_txn *txn, const char *payer, const char *what, const char *category, uint64_t now,
+           bool recount)
 {
     uint64_t window = (uint64_t) self->pattern_days * CLOCK_MS_PER_DAY;
     uint64_t from = now > window? now - window: 0;
     uint64_t before = from > window? from - window: 0;
     size_t prefix_size;
-    char *prefix = s_prefix (item->payer_id, what, item->category, &prefix_size);
+    char *prefix = s_prefix (payer, what, category, &prefix_size);
     store_iter_t *iter = store_iter_new (self->store, txn, S_INDEX, prefix, prefix_size);
     uint8_t seek [8];
     store_u64_write (seek, before);
@@ -158,35 +163,77 @@ s_publish (denials_t *self, MDB_txn *txn, const DenialItem *item, const char *wh
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     zhashx_destroy (&carcs);
+    DenialPattern *stood = NULL;
+    if (rc == 0 && recount) {
+        MDB_val known;
+        rc = store_get (self->store, txn, S_TABLE, prefix, prefix_size, &known);
+        if (rc == 0)
+            stood = (DenialPattern *) codec_decode (&denial_pattern__descriptor, known.mv_data, known.mv_size);
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0 && stood && count < self->pattern_min) {
+        //  It no longer stands: gone from the list, ended at intake.
+        DenialPattern ended = DENIAL_PATTERN__INIT;
+        bool rule = strncmp (what, "rule:", 5) == 0;
+        ended.payer_id = (char *) payer;
+        ended.procedure_code = rule? "": (char *) what;
+        ended.rule = rule? (char *) what + 5: "";
+        ended.category = (char *) category;
+        ended.window_days = self->pattern_days;
+        ended.first_seen_ms = first;
+        ended.last_seen_ms = now > stood->last_seen_ms? now: stood->last_seen_ms;
+        ended.trend = "falling";
+        ended.carc = top;
+        rc = store_del (self->store, txn, S_TABLE, prefix, prefix_size);
+        char *event_key = zsys_sprintf ("%s/%s/%s", payer, what, category);
+        if (rc == 0)
+            rc = outbox_append (self->outbox, txn, "denials", "pattern", event_key, &ended);
+        zstr_free (&event_key);
+    }
     if (rc == 0 && count >= self->pattern_min) {
         DenialPattern pattern = DENIAL_PATTERN__INIT;
         bool rule = strncmp (what, "rule:", 5) == 0;
-        pattern.payer_id = item->payer_id;
+        pattern.payer_id = (char *) payer;
         pattern.procedure_code = rule? "": (char *) what;
         pattern.rule = rule? (char *) what + 5: "";
-        pattern.category = item->category;
+        pattern.category = (char *) category;
         pattern.count = count;
         pattern.cents = cents;
         pattern.window_days = self->pattern_days;
         pattern.first_seen_ms = first;
-        pattern.last_seen_ms = last;
+        pattern.last_seen_ms = stood && stood->last_seen_ms > last? stood->last_seen_ms: last;
         pattern.trend = count > earlier? "rising": count < earlier? "falling": "steady";
         pattern.carc = top;
         size_t packed_size;
         uint8_t *packed = codec_pack (&pattern, &packed_size);
         rc = store_put (self->store, txn, S_TABLE, prefix, prefix_size, packed, packed_size);
         free (packed);
-        char *event_key = zsys_sprintf ("%s/%s/%s", item->payer_id, what, item->category);
+        char *event_key = zsys_sprintf ("%s/%s/%s", payer, what, category);
         if (rc == 0)
             rc = outbox_append (self->outbox, txn, "denials", "pattern", event_key, &pattern);
         zstr_free (&event_key);
     }
+    codec_free (stood);
     free (prefix);
     return rc;
 }
 
-int
-patterns_count (denials_t *self, MDB_txn *txn, DenialItem *item)
+//  The index key of one of item's keys under category (fresh; size in *size).
+static char *
+s_entry (const DenialItem *item, const char *what, const char *category, size_t *size)
+{
+    char *key = s_prefix (item->payer_id, what, category, size);
+    store_u64_write ((uint8_t *) key + *size, item->opened_ms);
+    size_t id_size = strlen (item->id);
+    memcpy (key + *size + 8, item->id, id_size < 31? id_size: 31);
+    *size += 8 + (id_size < 31? id_size: 31);
+    return key;
+}
+
+//  Counts item under its category, publishing each key's pattern at now.
+static int
+s_count (denials_t *self, MDB_txn *txn, DenialItem *item, uint64_t now)
 {
     if (item->pattern_counted || !item->preventable || !*item->payer_id || !*item->category)
         return 0;
@@ -195,15 +242,10 @@ patterns_count (denials_t *self, MDB_txn *txn, DenialItem *item)
     if (!count)
         return 0;
     item->pattern_counted = true;
-    uint64_t now = item->opened_ms;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < count; i++) {
         size_t size;
-        char *key = s_prefix (item->payer_id, keys [i].what, item->category, &size);
-        store_u64_write ((uint8_t *) key + size, now);
-        size_t id_size = strlen (item->id);
-        memcpy (key + size + 8, item->id, id_size < 31? id_size: 31);
-        size += 8 + (id_size < 31? id_size: 31);
+        char *key = s_entry (item, keys [i].what, item->category, &size);
         uint8_t value [8 + 16];
         store_u64_write (value, (uint64_t) (keys [i].cents > 0? keys [i].cents: 0));
         size_t carc_size = strlen (keys [i].carc);
@@ -211,9 +253,41 @@ patterns_count (denials_t *self, MDB_txn *txn, DenialItem *item)
         rc = store_put (self->store, txn, S_INDEX, key, size, value, 8 + carc_size);
         free (key);
         if (rc == 0)
-            rc = s_publish (self, txn, item, keys [i].what, now);
+            rc = s_publish (self, txn, item->payer_id, keys [i].what, item->category, now, false);
     }
     return rc;
+}
+
+int
+patterns_count (denials_t *self, MDB_txn *txn, DenialItem *item)
+{
+    return s_count (self, txn, item, item->opened_ms);
+}
+
+int
+patterns_recategorize (denials_t *self, MDB_txn *txn, DenialItem *item, const char *old_category, uint64_t now)
+{
+    int rc = 0;
+    if (item->pattern_counted) {
+        //  Its entries leave the old category's keys (the reasons and
+        //  lines they came from have not changed, so the same keys).
+        s_key_t keys [S_KEYS_MAX];
+        size_t count = s_keys (item, keys);
+        for (size_t i = 0; rc == 0 && i < count; i++) {
+            size_t size;
+            char *key = s_entry (item, keys [i].what, old_category, &size);
+            rc = store_del (self->store, txn, S_INDEX, key, size);
+            free (key);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+            if (rc == 0)
+                rc = s_publish (self, txn, item->payer_id, keys [i].what, old_category, now, true);
+        }
+        item->pattern_counted = false;
+    }
+    //  ... and count under the new one when it is preventable, at the
+    //  time the denial opened (its place in the window does not move).
+    return rc? rc: s_count (self, txn, item, now);
 }
 
 //  --------------------------------------------------------------------

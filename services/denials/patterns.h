@@ -24,6 +24,13 @@
 //  an LMDB error.
 int  patterns_count (denials_t *self, MDB_txn *txn, DenialItem *item);
 
+//  A person re-categorized item (its category is the new one now): its
+//  count leaves (payer, what, old_category) — that pattern is stated
+//  again, or ended when it falls below the threshold — and joins the new
+//  category's keys when that is preventable. 0 or an LMDB error.
+int  patterns_recategorize (denials_t *self, MDB_txn *txn, DenialItem *item, const char *old_category,
+                            uint64_t now);
+
 //  denials.Patterns: (none) -> DenialPatternList, denials.read, unscoped.
 extern const server_method_t patterns_methods [];
 

@@ -185,7 +185,10 @@ records_move (denials_t *self, MDB_txn *txn, DenialItem *item, const char *to, c
         item->resolved_ms = now;
         codec_set_text (&item->resolution_reason, reason? reason: "");
     }
-    int rc = records_save (self, txn, item, item->deadline_ms, was_indexed, resolved? "resolved": "state_changed");
+    //  An appeal is its own event (issue 17's denials.appealed): what
+    //  metrics' days to appeal and overturn rate count from.
+    int rc = records_save (self, txn, item, item->deadline_ms, was_indexed,
+                           resolved? "resolved": streq (to, "appealed")? "appealed": "state_changed");
     if (rc == 0)
         rc = s_sync_work (self, txn, item, actor, reason, now);
     return rc;
@@ -218,21 +221,35 @@ s_date (const char *date, uint64_t time_ms, char *out, size_t size)
         clock_format_date (time_ms, out, size);
 }
 
-//  The deadline from the payer's window of the denial's level.
+//  The deadline from the payer's window of the denial's level. An intake
+//  rejection never reached the payer: its clock is the payer's timely
+//  filing limit (level 0) from the date of service (the day intake
+//  received it when the claim carried no date).
 static int
 s_deadline (denials_t *self, DenialItem *item)
 {
     const char *group = item->dims && *item->dims->payer_group? item->dims->payer_group: "default";
-    const appeal_window_t *window = appeal_window_find (&self->windows, item->payer_id, group,
-                                                        item->appeal_level? item->appeal_level: 1);
+    bool filing = streq (item->kind, "intake_rejection");
+    unsigned level = filing? 0: item->appeal_level? item->appeal_level: 1;
+    const appeal_window_t *window = appeal_window_find (&self->windows, item->payer_id, group, level);
     if (!window)
-        return store_fail (self->store, "denial %s: no appeal window for payer %s (group %s) level %u",
-                           item->id, item->payer_id, group, item->appeal_level);
-    char deadline [16], policy [160];
+        return store_fail (self->store, "denial %s: no %s for payer %s (group %s) level %u", item->id,
+                           filing? "timely-filing limit": "appeal window", item->payer_id, group, level);
+    char deadline [16], policy [200];
     uint64_t end_ms;
-    if (workflow_deadline (item->remit_date, window->days, deadline, sizeof deadline, &end_ms))
-        return store_fail (self->store, "denial %s: remit date '%s' is not a date", item->id, item->remit_date);
+    const char *from = item->remit_date;
+    char ignored [16];
+    uint64_t ignored_ms;
+    bool service_date = filing && *item->date_of_service
+                     && workflow_deadline (item->date_of_service, 0, ignored, sizeof ignored, &ignored_ms) == 0;
+    if (service_date)
+        from = item->date_of_service;
+    if (workflow_deadline (from, window->days, deadline, sizeof deadline, &end_ms))
+        return store_fail (self->store, "denial %s: date '%s' is not a date", item->id, from);
     appeal_window_describe (window, policy, sizeof policy);
+    if (filing && !service_date)
+        snprintf (policy + strlen (policy), sizeof policy - strlen (policy),
+                  "; no date of service: counted from the day intake received it");
     codec_set_text (&item->appeal_deadline, deadline);
     codec_set_text (&item->deadline_policy, policy);
     item->deadline_ms = end_ms;

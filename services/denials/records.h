@@ -54,8 +54,9 @@ int  records_open_of_claim (denials_t *self, MDB_txn *txn, const char *pcn, zlis
 //  Moves item (read with records_get, changed here) to state, as actor
 //  with reason; the caller has checked the move (workflow_check) unless
 //  it is the payer's act. Writes it, its history, its work item's state,
-//  and denials.state_changed (denials.resolved for won, lost,
-//  written_off, cancelled). 0 or an LMDB error / -1.
+//  and denials.state_changed (denials.appealed for appealed;
+//  denials.resolved for won, lost, written_off, cancelled, reworked).
+//  0 or an LMDB error / -1.
 int  records_move (denials_t *self, MDB_txn *txn, DenialItem *item, const char *to, const char *actor,
                    const char *reason, uint64_t now);
 //  Writes a changed item (its deadline index kept) with a history entry

@@ -4,7 +4,7 @@
       1. place: the denial's claims dimensions, interned to a dims id
          (dims.c, the claims figures' combinations);
       2. stock: when the denial was counted open under another combination,
-         or is now final (won, written_off, cancelled), its share of
+         or is now final (won, written_off, cancelled, reworked), its share of
          denial_open moves;
       3. flows, each on the day of the change (the denial's updated_ms;
          resolved_ms for an end; the deadline's day for a missed deadline),
@@ -19,10 +19,11 @@
            cancel clears it without a decision (the payer decided nothing);
          - won: a move into won;
          - recovered: what recovered_cents grew by since metrics counted it;
-         - written off: once, with the amount a waiting write-off asked for
-           (the fact keeps it from the event that asked), else what was
-           still open (denied - recovered), which is the amount
-           `denials resolve ... written_off` writes off by default;
+         - written off: once, with the amount the denial carries
+           (written_off_cents: --cents, else what was open); for an
+           event from before denials carried it, the amount a waiting
+           write-off asked for (the fact keeps it from the event that
+           asked), else what was still open (denied - recovered);
          - missed: once, when missed_deadline is first set.
 */
 #include "denial_facts.h"
@@ -42,6 +43,8 @@ static const struct {
     { "new", false }, { "in_review", false }, { "waiting_payer", false }, { "waiting_practice", false },
     { "corrected", false }, { "appealed", false }, { "lost", false },
     { "won", true }, { "written_off", true }, { "cancelled", true },
+    //  a rejected claim accepted after its fix: final, no outcome counted
+    { "reworked", true },
 };
 
 static int
@@ -126,7 +129,7 @@ s_apply (store_t *store, MDB_txn *txn, const DenialItem *item, const Event *even
         if (rc == 0 && streq (state, "won"))
             rc = s_flow_add (store, txn, dims, ended, DENIAL_FLOW_overturned, 1);
     }
-    if (rc == 0 && entered && (streq (state, "written_off") || streq (state, "cancelled")))
+    if (rc == 0 && entered && (streq (state, "written_off") || streq (state, "cancelled") || streq (state, "reworked")))
         fact->appeal_pending = false;
     if (rc == 0 && entered && streq (state, "won"))
         rc = s_flow_add (store, txn, dims, ended, DENIAL_FLOW_won, 1);
@@ -142,7 +145,10 @@ s_apply (store_t *store, MDB_txn *txn, const DenialItem *item, const Event *even
         fact->write_off_cents = 0;      //  it was withdrawn, or ended otherwise
     if (rc == 0 && streq (state, "written_off") && !fact->written_off) {
         fact->written_off = true;
-        int64_t cents = fact->write_off_cents? fact->write_off_cents: item->denied_cents - item->recovered_cents;
+        //  The denial carries the amount it wrote off (denials since
+        //  written_off_cents); an older event, what was asked or open.
+        int64_t cents = item->written_off_cents? item->written_off_cents
+                      : fact->write_off_cents? fact->write_off_cents: item->denied_cents - item->recovered_cents;
         rc = s_flow_add (store, txn, dims, ended, DENIAL_FLOW_written_off, 1);
         if (rc == 0)
             rc = s_flow_add (store, txn, dims, ended, DENIAL_FLOW_written_off_cents, cents > 0? cents: 0);

@@ -55,7 +55,7 @@ typedef enum { DENIAL_FLOWS (DENIAL_ENUM) DENIAL_FLOW_COUNT } denial_flow_t;
 #define DENIAL_FACTS_TYPE(type) { "denials", type, &denial_item__descriptor, denial_facts_on_event }
 #define DENIAL_FACTS_EVENTS \
     DENIAL_FACTS_TYPE ("opened"), DENIAL_FACTS_TYPE ("categorized"), DENIAL_FACTS_TYPE ("state_changed"), \
-    DENIAL_FACTS_TYPE ("resolved"), DENIAL_FACTS_TYPE ("deadline_missed")
+    DENIAL_FACTS_TYPE ("resolved"), DENIAL_FACTS_TYPE ("deadline_missed"), DENIAL_FACTS_TYPE ("appealed")
 
 //  A consumer_handler_fn for a DenialItem. A denial without an id, or in
 //  a state metrics does not know, is refused (the stream stops on it,

@@ -142,7 +142,7 @@ appeal="$(ctl denials list --limit 1000 --json | python3 -c '
 import json,sys; skip = set(sys.argv[1:])
 print([d["id"] for d in json.load(sys.stdin)["denials"] if d["state"] == "new" and d["pcn"] not in skip][0])' "$paid" "$denied")"
 ctl denials assign "$appeal" jsontest >/dev/null || fail "assign $appeal"
-shape denials-appeal denials appeal "$appeal" --reason "the note shows it was needed"
+shape denials-appeal denials appeal "$appeal" --reason "the note shows it was needed" --attach DOC-1,DOC-2
 shape denials-show-appealed denials show "$appeal"
 exception="$(field exceptions 0 id <<<"{\"exceptions\": $(cat shapes/claims-exceptions.json)}" 2>/dev/null || true)"
 if [[ -n "$exception" ]]; then

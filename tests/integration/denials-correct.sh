@@ -18,8 +18,11 @@
 #     template) into the outbound folder naming the claim, the payer's claim
 #     number and each denied line's CARC (from payer-sim's own records) and
 #     the reason; the denial is appealed and `denials show --json` has
-#     `letter`; `--template medical-necessity` (deploy/appeal-templates)
-#     fills that template; an unknown template is refused naming it.
+#     `letter`; `--attach ID,ID --attach ID` lists the documents under
+#     Enclosures and on the denial (`documents`), a bad id is refused naming
+#     it and changes nothing; `--template medical-necessity`
+#     (deploy/appeal-templates) fills that template; an unknown template is
+#     refused naming it.
 # Expected PCNs and claim numbers come from payer-sim's records.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
@@ -142,9 +145,19 @@ PY
 
 # --- Appeals -----------------------------------------------------------------
 expect 1 "an appeal needs a reason" ctl --as bea denials appeal "$APPEAL_ID"
-expect 0 "denials appeal" ctl --as bea denials appeal "$APPEAL_ID" --reason "the operative note shows the procedure was necessary"
+expect 1 "a document id with a blank is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach "op note"
+grep -q "document 1 'op note' is not a document id" "$WORK/err" && ok "the refusal names the document" \
+    || fail "bad document: $(cat "$WORK/err")"
+expect 1 "an empty document id is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach "DOC-1,,DOC-2"
+expect 1 "a document attached twice is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach DOC-1 --attach DOC-1
+grep -q "document 'DOC-1' is attached twice" "$WORK/err" && ok "twice: named" || fail "twice: $(cat "$WORK/err")"
+ctl denials show "$APPEAL_ID" --json >before-appeal.json || fail "denials show $APPEAL_ID"
+python3 -c 'import json; d = json.load(open("before-appeal.json")); assert d["state"] != "appealed" and not d.get("documents") and not d.get("letter"), d' \
+    && ok "refused appeals changed nothing" || fail "a refused appeal left a trace"
+expect 0 "denials appeal" ctl --as bea denials appeal "$APPEAL_ID" --reason "the operative note shows the procedure was necessary" \
+    --attach DOC-OPNOTE-1,dms:4711/2 --attach LAB-9
 ctl denials show "$APPEAL_ID" --json >appeal.json || fail "denials show $APPEAL_ID"
-python3 - "$APPEAL_PCN" "$APPEAL_ICN" "$OUTBOUND" <<'PY' && ok "the letter names the claim, its CARCs and the reason" || fail "the appeal letter"
+python3 - "$APPEAL_PCN" "$APPEAL_ICN" "$OUTBOUND" <<'PY' && ok "the letter names the claim, its CARCs, the reason and the documents attached" || fail "the appeal letter"
 import json, os, sys
 pcn, icn, outbound = sys.argv[1:]
 d = json.load(open("appeal.json"))
@@ -165,6 +178,10 @@ assert pcn in text and icn in text, text
 assert any("%s-%s" % c in text for c in carcs), (carcs, text)
 assert "the operative note shows the procedure was necessary" in text, text
 assert "{{" not in text, text
+# The documents sent with it: on the denial and under Enclosures, in order.
+assert d["documents"] == ["DOC-OPNOTE-1", "dms:4711/2", "LAB-9"], d.get("documents")
+assert "\nEnclosures:\n  - DOC-OPNOTE-1\n  - dms:4711/2\n  - LAB-9\n" in text, text
+assert "3 documents attached" in d["history"][-1]["reason"], d["history"][-1]
 PY
 expect 1 "an unknown template is refused" ctl --as bea denials appeal "$APPEAL2_ID" --reason x --template no-such
 grep -q "no template 'no-such'" "$WORK/err" && ok "the refusal names the template" || fail "template refusal: $(cat "$WORK/err")"
@@ -179,6 +196,27 @@ text = open(d["letter"]).read()
 assert "Appeal of a medical necessity denial" in text and pcn in text and "LCD criteria met" in text, text
 assert "{{" not in text, text
 PY
+# Each appeal is its own event on the denials stream (denials.appealed), as
+# audit, which keeps every event, has it.
+audit_caught_up() {
+    ctl status --json >status-a.json 2>/dev/null || true
+    python3 - <<'PY'
+import json, sys
+status = json.load(open("status-a.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+a = [p for p in status["processes"] if p["name"] == "audit"]
+sys.exit(0 if a and a[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)
+PY
+}
+wait_for 60 audit_caught_up || fail "audit did not catch up with the denials stream"
+ctl audit export --out export >/dev/null || fail "audit export"
+python3 - "$APPEAL_ID" "$APPEAL2_ID" <<'PY' && ok "each appeal is a denials.appealed event" || fail "no denials.appealed events"
+import json, sys
+records = [json.loads(line) for line in open("export/records.jsonl")]
+appealed = sorted(r["key"] for r in records if r.get("stream") == "denials" and r.get("type") == "appealed")
+assert appealed == sorted(sys.argv[1:]), appealed
+PY
+
 # Stopped first, so a report the processes make as they exit (LSan) is in their logs.
 stop_all
 check_sanitizer

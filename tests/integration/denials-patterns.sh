@@ -11,7 +11,11 @@
 #   - intake, consuming the denials stream, warns (DEN001) on every line of
 #     a new claim to a pattern's payer with its procedure (the same claims
 #     sent again: rejected as duplicates, their warnings in `intake
-#     rejections`), naming the procedure and category.
+#     rejections`), naming the procedure and category;
+#   - re-categorizing a counted denial moves its count: out of its pattern
+#     (which ends below the threshold, at intake too: no more warnings) and
+#     into the new category's when that is preventable;
+#   - the duplicates intake rejects (DUP001) open no denial.
 #
 # Run by scripts/test (RCMQ_BUILD, RCMQ_TEST_PORT_BASE, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/denials-patterns.sh
@@ -77,7 +81,8 @@ def procedures(path):
             out[pcn].append(seg[1].split(comp)[1])
     return out
 
-def expected(minimum):
+def expected(minimum, moved={}):
+    """moved: PCN -> the category a person re-categorized its denial to."""
     procs = procedures("claims.837")
     counts = collections.defaultdict(lambda: [0, 0])
     for c in json.load(open("sim.json"))["claims"]:
@@ -94,6 +99,9 @@ def expected(minimum):
                 primary = r
         category = CATEGORY[primary[2]]
         preventable = category in PREVENTABLE or primary[2] == "22"
+        if c["pcn"] in moved:
+            category = moved[c["pcn"]]
+            preventable = category in PREVENTABLE
         if not preventable:
             continue
         per = collections.Counter()
@@ -152,6 +160,85 @@ for r in rows:
 assert warned >= 1, "no claim matches a pattern"
 print("    warned lines:", warned, file=sys.stderr)
 PY
+
+# --- A re-categorization moves the denial's count ------------------------------
+# A denial counted in a pattern is re-categorized twice: to a category that
+# is not preventable (it leaves the pattern; at the threshold the pattern
+# ends, at intake too), then to another preventable one (it counts there).
+read -r MOVED_PCN MOVED_ID FROM_CATEGORY < <(ctl denials list --limit 1000 --json | python3 -c '
+import json, sys
+sys.path.insert(0, ".")
+from expect import expected, procedures
+want = expected(2)
+procs = procedures("claims.837")
+payer = {c["pcn"]: c["payer_id"] for c in json.load(open("sim.json"))["claims"]}
+denials = [d for d in json.load(sys.stdin)["denials"] if d["kind"] == "denial"]
+# A pattern of exactly the threshold, so taking one out ends it.
+for d in sorted(denials, key=lambda d: d["id"]):
+    keys = [(d["payer_id"], p, d["category"]) for p in procs[d["pcn"]]]
+    if any(want.get(k, (0,))[0] == 2 for k in keys):
+        print(d["pcn"], d["id"], d["category"])
+        break
+')
+[[ -n "${MOVED_ID:-}" ]] && ok "a denial of a pattern at the threshold: $MOVED_ID ($FROM_CATEGORY)" || fail "no denial to move"
+TO_CATEGORY="$([[ "$FROM_CATEGORY" == coding ]] && echo eligibility || echo coding)"
+rcmq_grant "$CTL" "$CONF" bea internal-biller internal >/dev/null || fail "grant bea"
+
+check_patterns() {   # check_patterns MOVED_TO WHAT: the list is what expected() computes
+    ctl denials patterns --json >patterns-now.json || return 1
+    python3 - "$MOVED_PCN" "$1" <<'PY'
+import json, sys
+sys.path.insert(0, ".")
+from expect import expected
+want = expected(2, {sys.argv[1]: sys.argv[2]})
+got = {(p["payer_id"], p["procedure_code"], p["category"]): p for p in json.load(open("patterns-now.json"))["patterns"]}
+assert set(got) == set(want), (sorted(set(got) - set(want)), sorted(set(want) - set(got)))
+for key, (count, cents) in want.items():
+    assert got[key]["count"] == count and got[key]["cents"] == cents, (key, got[key], count, cents)
+PY
+}
+expect 0 "categorize to contractual" ctl --as bea denials categorize "$MOVED_ID" contractual --reason "the contract allows it"
+check_patterns contractual && ok "re-categorized not preventable: its count left the pattern, which ended below the threshold" \
+    || fail "patterns after the move to contractual: $(head -c 800 patterns-now.json)"
+expect 0 "categorize to $TO_CATEGORY" ctl --as bea denials categorize "$MOVED_ID" "$TO_CATEGORY" --reason "the code was wrong after all"
+check_patterns "$TO_CATEGORY" && ok "re-categorized to $TO_CATEGORY: its count joined that category's patterns" \
+    || fail "patterns after the move to $TO_CATEGORY: $(head -c 800 patterns-now.json)"
+
+# intake follows: the pattern that ended warns no more; the new one warns.
+wait_for 60 consumed intake denials || fail "intake did not consume the re-categorizations"
+python3 "$ROOT/scripts/gen-837" --seed 41 --claims 120 --date 2026-11-01 --control 4000 --out third.837 --expect third.json
+ctl intake submit third.837 --json >batch3.json || fail "intake submit third.837"
+ctl intake rejections --limit 1000 --json >rejections3.json || fail "intake rejections"
+python3 - "$MOVED_PCN" "$TO_CATEGORY" <<'PY' && ok "intake's warnings follow the moved count (the ended pattern warns no more)" \
+    || fail "intake's warnings after the re-categorization"
+import collections, json, sys
+sys.path.insert(0, ".")
+from expect import expected, procedures
+want = expected(2, {sys.argv[1]: sys.argv[2]})
+patterns = collections.defaultdict(set)
+for payer, procedure, category in want:
+    patterns[(payer, procedure)].add(category)
+gen = {c["pcn"]: c for c in json.load(open("claims.json"))["claims"]}
+procs = procedures("third.837")
+batch = json.load(open("batch3.json"))["batch_id"]
+rows = [r for r in json.load(open("rejections3.json")) if r["batch_id"] == batch]
+assert rows, "the third file was not rejected as duplicates"
+for r in rows:
+    payer = gen[r["pcn"]]["payer_id"]
+    expect = sorted(c for p in procs[r["pcn"]] for c in patterns.get((payer, p), ()))
+    got = sorted(w["message"] for w in r.get("warnings", []) if w["rule_id"] == "DEN001")
+    assert len(got) == len(expect), (r["pcn"], expect, got)
+    for category in expect:
+        assert sum(category in m for m in got) >= expect.count(category), (r["pcn"], expect, got)
+PY
+# Duplicates are not rework (docs/denials.md "Rework"): the two copies opened no denial.
+ctl denials list --limit 1000 --json >list-end.json || fail "denials list"
+python3 -c '
+import json
+page = json.load(open("list-end.json"))
+assert not [d for d in page["denials"] if d["kind"] == "intake_rejection"], "a duplicate opened a denial"
+assert page["duplicate_rejections_total"] > 0, page["duplicate_rejections_total"]
+' && ok "duplicate rejections (DUP001) opened no denial, counted" || fail "duplicates: $(head -c 300 list-end.json)"
 
 # Stopped first, so a report the processes make as they exit (LSan) is in their logs.
 stop_all

@@ -7,7 +7,12 @@
 #     generator's records) with its work item; a second file with the same
 #     PCNs fixed is accepted, intake resolves the rejections
 #     (intake.rejection_resolved) and each such denial ends `reworked`, its
-#     work item done; the second file's duplicates open their own;
+#     work item done; its deadline is the date of service (the 837's
+#     earliest DTP*472) + the payer's timely-filing limit (built-in per
+#     payer group, or denials/timely-filing's payer and group rows this
+#     test sets), not an appeal window;
+#   - the second file's duplicates (DUP001 alone: the PCN was already
+#     accepted) open no denial and are counted (duplicate_rejections_total);
 #   - a claim the payer rejected on its 277CA (payer-sim) has a denial of
 #     kind rejection; `claims edit` (claims.edited) moves it to corrected
 #     with an `edited` history entry; the edited claim is submitted again
@@ -25,10 +30,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 test_init denials-rework 24560
 export RCMQ_NOW="2026-11-02T09:00:00Z"
 OUTBOUND="$RCMQ_VAR/data/outbound"
-
-start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 7 --claims 30 --date 2026-11-01 --error-rate MBR001=0.4 \
     --out first.837 --expect first.json
+# A payer's own filing limit and a group's, over the built-in ones.
+FILING_PAYER="$(python3 -c 'import json; print(sorted({c["payer_id"] for c in json.load(open("first.json"))["claims"] if not c["accepted"] and c["filing_indicator"] == "CI"})[0])')"
+export RCMQ_DENIALS_TIMELY_FILING="payer $FILING_PAYER 30; group medicaid 180"
+
+start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 7 --claims 30 --date 2026-11-01 --control 2000 \
     --out second.837 --expect second.json
 
@@ -52,9 +60,26 @@ ctl intake submit first.837 >/dev/null || fail "intake submit first.837"
 wait_claims "$ACCEPTED1" && ok "$ACCEPTED1 claims of the first file entered" || fail "first file"
 wait_for 60 caught_up && ok "denials caught up" || fail "denials did not catch up"
 rework intake_rejection >intake1.json
-python3 - <<'PY' && ok "one intake_rejection denial per claim intake rejected, with its PCN, payer, charge and rule" \
+python3 - "$FILING_PAYER" <<'PY' && ok "one intake_rejection denial per claim intake rejected, with its PCN, payer, charge, rule and timely-filing deadline" \
     || fail "intake rejections as denials: $(head -c 600 intake1.json)"
-import json
+import datetime, json, sys
+# The filing limits (docs/denials.md "Deadlines"): built-in per payer group,
+# the payer and the group this test configures over them.
+GROUP = {"MA": "medicare", "MB": "medicare", "16": "medicare", "MC": "medicaid", "BL": "bcbs",
+         "CI": "commercial", "HM": "commercial", "12": "commercial", "13": "commercial",
+         "14": "commercial", "15": "commercial", "CH": "tricare"}
+FILING = {"medicare": 365, "tricare": 365, "bcbs": 180, "commercial": 90, "medicaid": 180}
+def service_dates(path):
+    text = open(path).read()
+    el, term = text[3], text[105]
+    out, pcn = {}, None
+    for seg in (s.strip("\r\n").split(el) for s in text.split(term) if s.strip("\r\n")):
+        if seg[0] == "CLM":
+            pcn = seg[1]
+        elif seg[0] == "DTP" and seg[1] == "472" and pcn:
+            out[pcn] = min(out.get(pcn, seg[3]), seg[3])
+    return out
+dos = service_dates("first.837")
 gen = [c for c in json.load(open("first.json"))["claims"] if not c["accepted"]]
 got = json.load(open("intake1.json"))
 assert gen and len(got) == len(gen), (len(got), len(gen))
@@ -65,13 +90,28 @@ for c in gen:
     assert d["state"] == "new" and d["category"] == "missing_information" and d["preventable"], d
     assert d["status_code"] == "MBR001" and d["work_item"].startswith("denials-"), d
     assert d["remit_date"] == "2026-11-02", d["remit_date"]
+    days = 30 if c["payer_id"] == sys.argv[1] else FILING.get(GROUP.get(c["filing_indicator"], "other"), 90)
+    date = dos[c["pcn"]]
+    want = (datetime.date(int(date[:4]), int(date[4:6]), int(date[6:8])) + datetime.timedelta(days=days)).isoformat()
+    assert d["appeal_deadline"] == want and "timely filing: %d days" % days in d["deadline_policy"], (c["pcn"], d, want)
+assert any(c["payer_id"] == sys.argv[1] for c in gen) and any(c["filing_indicator"] == "MC" for c in gen), "configured rows unused"
+PY
+ctl denials policies --json >policies.json || fail "denials policies"
+python3 - "$FILING_PAYER" <<'PY' && ok "denials policies lists the timely-filing limits in force" || fail "policies: $(head -c 600 policies.json)"
+import json, sys
+p = json.load(open("policies.json"))["policies"]
+assert {"payer_id": sys.argv[1], "level": 0, "days": 30, "source": "denials/timely-filing", "kind": "timely_filing"} in p, p
+assert {"payer_group": "medicaid", "level": 0, "days": 180, "source": "denials/timely-filing", "kind": "timely_filing"} in p, p
+assert {"payer_group": "medicare", "level": 0, "days": 365, "source": "built-in", "kind": "timely_filing"} in p, p
+assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in", "kind": "appeal"} in p, p
 PY
 
 ctl intake submit second.837 >/dev/null || fail "intake submit second.837"
 wait_for 60 caught_up || fail "denials did not catch up after the second file"
 rework intake_rejection >intake2.json
+ctl denials list --limit 1 --json >page2.json || fail "denials list"
 ctl work list --type denial --limit 1000 --json >work2.json || fail "work list"
-python3 - <<'PY' && ok "the rejections a later accepted claim resolved are reworked (work item done); the duplicates open" \
+python3 - <<'PY' && ok "the rejections a later accepted claim resolved are reworked (work item done); duplicates open none, counted" \
     || fail "resolved rejections: $(head -c 800 intake2.json)"
 import json
 first = json.load(open("first.json"))["claims"]
@@ -80,9 +120,10 @@ dupes = {c["pcn"] for c in first if c["accepted"]}
 got = json.load(open("intake2.json"))
 work = {i["id"]: i for i in json.load(open("work2.json"))["items"]}
 reworked = [d for d in got if d["state"] == "reworked"]
-open_ = [d for d in got if d["state"] == "new"]
 assert {d["pcn"] for d in reworked} == fixed and len(reworked) == len(fixed), sorted(d["pcn"] for d in reworked)
-assert {d["pcn"] for d in open_} == dupes and len(open_) == len(dupes), (len(open_), len(dupes))
+# A duplicate (DUP001 alone) is not rework: the accepted original is in flight.
+assert len(got) == len(fixed), [(d["pcn"], d["status_code"], d["state"]) for d in got if d["pcn"] not in fixed]
+assert dupes and json.load(open("page2.json"))["duplicate_rejections_total"] == len(dupes), len(dupes)
 for d in reworked:
     assert work[d["work_item"]]["state"] == "done", work[d["work_item"]]
 PY
@@ -130,6 +171,21 @@ assert d["state"] == "reworked" and "accepted the edited claim" in d["history"][
 assert s["state"] == "new", s["state"]
 ' && ok "the accepted edited claim ends its denial reworked; the claim nobody edited stays open" \
     || fail "after the acceptance: $(head -c 400 accepted.json)"
+
+# metrics follows every denials event, `reworked` included (a final state
+# with no outcome): its stream never stops on one.
+metrics_caught_up() {
+    ctl status --json >status-m.json 2>/dev/null || true
+    python3 - <<'PY'
+import json, sys
+status = json.load(open("status-m.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+m = [p for p in status["processes"] if p["name"] == "metrics"]
+sys.exit(0 if m and m[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)
+PY
+}
+wait_for 60 metrics_caught_up && ok "metrics applied every denials event, reworked ones included" \
+    || fail "metrics stopped on the denials stream: $(grep -o 'stream_stopped[^"]*' status-m.json | head -c 300)"
 
 # Stopped first, so a report the processes make as they exit (LSan) is in their logs.
 stop_all

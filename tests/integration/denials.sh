@@ -21,6 +21,8 @@
 #     illegal move is refused naming both states, categorize keeps its
 #     reason in the history, a write-off above the limit waits for a second
 #     person, who must be an internal-lead or leader other than the asker;
+#     the denial carries the amount written off (written_off_cents) and
+#     metrics' denial_written_off_cents counts exactly those amounts;
 #   - a later RCMQ_NOW past the deadlines flags missed_deadline on the
 #     denials nobody acted on, and only those.
 # Expected figures never come from rcmq's stores.
@@ -249,16 +251,32 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"] =
     && ok "it waits for approval" || fail "write-off request: $(cat "$WORK/out")"
 expect 1 "the asker cannot approve it" ctl --as bea denials approve "$ID"
 expect 0 "an internal lead approves it" ctl --as lee denials approve "$ID" --json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"] == "written_off" and d["resolution_reason"] == "small_balance", d' "$WORK/out" \
-    && ok "written off after the second person" || fail "approve: $(cat "$WORK/out")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"] == "written_off" and d["resolution_reason"] == "small_balance" and d["written_off_cents"] == 90000, d' "$WORK/out" \
+    && ok "written off after the second person, the amount asked carried" || fail "approve: $(cat "$WORK/out")"
 expect 0 "a small write-off needs no approval" ctl --as bea denials assign "$ID2" bea
-expect 0 "written off at once" ctl --as bea denials resolve "$ID2" written_off --reason small_balance --cents 100
+expect 0 "written off at once" ctl --as bea denials resolve "$ID2" written_off --reason small_balance --cents 100 --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"] == "written_off" and d["written_off_cents"] == 100 and d["denied_cents"] != 100, d' "$WORK/out" \
+    && ok "the denial carries the amount written off (written_off_cents), not what was open" || fail "write-off: $(cat "$WORK/out")"
+metrics_denials_caught_up() {
+    ctl status --json >status-m.json 2>/dev/null || true
+    python3 -c '
+import json, sys
+status = json.load(open("status-m.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+m = [p for p in status["processes"] if p["name"] == "metrics"]
+sys.exit(0 if m and m[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)'
+}
+wait_for 60 metrics_denials_caught_up || fail "metrics did not catch up with the denials stream"
+ctl metrics kpi --json >kpi.json || fail "metrics kpi"
+python3 -c 'import json; k = json.load(open("kpi.json")); assert k["denial_written_off_cents"] == 90000 + 100, k["denial_written_off_cents"]' \
+    && ok "metrics: denial_written_off_cents is the amounts written off (90000 + 100)" \
+    || fail "metrics written off: $(python3 -c 'import json; print(json.load(open("kpi.json")).get("denial_written_off_cents"))')"
 expect 0 "denials policies" ctl denials policies --json
 python3 -c '
 import json,sys
 p = json.load(open(sys.argv[1]))["policies"]
-assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in"} in p, p
-assert {"payer_id": sys.argv[2], "level": 1, "days": 45, "source": "denials/appeal-windows"} in p, p
+assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in", "kind": "appeal"} in p, p
+assert {"payer_id": sys.argv[2], "level": 1, "days": 45, "source": "denials/appeal-windows", "kind": "appeal"} in p, p
 ' "$WORK/out" "$CONFIGURED_PAYER" && ok "policies: built-in and configured windows" || fail "policies: $(cat "$WORK/out")"
 
 # --- Paid later: a second payer run pays every claim --------------------------

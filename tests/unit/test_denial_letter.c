@@ -2,7 +2,8 @@
     template names the claim, the payer, the dates of service, the lines
     and the CARCs with the biller's reason; a custom template's fields are
     filled; an unknown field or an unclosed one is an error naming it and
-    its line; a template name cannot leave its folder.
+    its line; a template name cannot leave its folder; attached documents
+    are listed under Enclosures.
 */
 #include "suites.h"
 #include "letter.h"
@@ -70,7 +71,7 @@ s_denial (void)
 START_TEST (test_default_letter)
 {
     DenialItem *item = s_denial ();
-    letter_context_t context = { "the visit note documents the medical necessity", "bea", "2026-12-06" };
+    letter_context_t context = { "the visit note documents the medical necessity", "bea", "2026-12-06", NULL, 0 };
     char error [512];
     char *letter = letter_render ("default", letter_default_template, item, &context, error, sizeof error);
     ck_assert_msg (letter, "%s", error);
@@ -92,7 +93,7 @@ END_TEST
 START_TEST (test_custom_and_errors)
 {
     DenialItem *item = s_denial ();
-    letter_context_t context = { "why", "bea", "2026-12-06" };
+    letter_context_t context = { "why", "bea", "2026-12-06", NULL, 0 };
     char error [512];
     char *letter = letter_render ("short", "Claim {{pcn}} {{group}}-{{carc}} ({{carc_text}}) {{rarc}}\n", item,
                                   &context, error, sizeof error);
@@ -129,6 +130,47 @@ START_TEST (test_custom_and_errors)
 }
 END_TEST
 
+//  Documents attached to an appeal: listed under Enclosures (at the end
+//  of a template without the field, in place with it); none: no section.
+//  A document id is a key, never a sentence or a path out of anywhere.
+START_TEST (test_enclosures)
+{
+    DenialItem *item = s_denial ();
+    char *documents [] = { "DOC-77", "chart/2026-11-01.pdf" };
+    letter_context_t context = { "why", "bea", "2026-12-06", documents, 2 };
+    char error [512];
+    char *letter = letter_render ("default", letter_default_template, item, &context, error, sizeof error);
+    ck_assert_msg (letter, "%s", error);
+    const char *section = strstr (letter, "\nEnclosures:\n  - DOC-77\n  - chart/2026-11-01.pdf\n");
+    ck_assert_msg (section && strstr (letter, "(rcmq denial DEN-0000000007)") < section, "%s", letter);
+    free (letter);
+
+    letter = letter_render ("mine", "Claim {{pcn}}\nSent with:\n{{enclosures}}\nbye\n", item, &context, error,
+                            sizeof error);
+    ck_assert_msg (letter && !strcmp (letter, "Claim PCN-4711\nSent with:\n  - DOC-77\n  - chart/2026-11-01.pdf\nbye\n"),
+                   "%s", letter? letter: error);
+    free (letter);
+
+    letter_context_t none = { "why", "bea", "2026-12-06", NULL, 0 };
+    letter = letter_render ("default", letter_default_template, item, &none, error, sizeof error);
+    ck_assert_msg (letter && !strstr (letter, "Enclosures"), "%s", letter? letter: error);
+    free (letter);
+    free (item);
+
+    ck_assert (letter_document_ok ("DOC-77"));
+    ck_assert (letter_document_ok ("dms:4711/2"));
+    ck_assert (!letter_document_ok (""));
+    ck_assert (!letter_document_ok ("two words"));
+    ck_assert (!letter_document_ok ("a;b"));
+    char longer [70];
+    memset (longer, 'x', 65);
+    longer [65] = 0;
+    ck_assert (!letter_document_ok (longer));
+    longer [64] = 0;
+    ck_assert (letter_document_ok (longer));
+}
+END_TEST
+
 Suite *
 denial_letter_suite (void)
 {
@@ -136,6 +178,7 @@ denial_letter_suite (void)
     TCase *tc = tcase_create ("pure");
     tcase_add_test (tc, test_default_letter);
     tcase_add_test (tc, test_custom_and_errors);
+    tcase_add_test (tc, test_enclosures);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -178,6 +178,43 @@ START_TEST (test_appeal_windows)
 }
 END_TEST
 
+//  Timely filing (an intake rejection's clock): built-in per group,
+//  config per payer and group, level 0 beside the appeal windows and
+//  never answering for an appeal level.
+START_TEST (test_timely_filing)
+{
+    appeal_windows_t windows;
+    char error [256] = "";
+    ck_assert_int_eq (appeal_windows_parse (&windows, "", error, sizeof error), 0);
+    ck_assert_int_eq (appeal_filing_parse (&windows, "", error, sizeof error), 0);
+    ck_assert_uint_eq (appeal_window_find (&windows, "MCR01", "medicare", 0)->days, 365);
+    ck_assert_uint_eq (appeal_window_find (&windows, "BX", "bcbs", 0)->days, 180);
+    ck_assert_uint_eq (appeal_window_find (&windows, "X", "medicaid", 0)->days, 90);        //  default
+    ck_assert_uint_eq (appeal_window_find (&windows, "MCR01", "medicare", 1)->days, 120);   //  untouched
+    char text [160];
+    appeal_window_describe (appeal_window_find (&windows, "MCR01", "medicare", 0), text, sizeof text);
+    ck_assert_str_eq (text, "payer_group medicare timely filing: 365 days from the date of service (built-in)");
+
+    ck_assert_int_eq (appeal_windows_parse (&windows, "payer SKNY0 1 60", error, sizeof error), 0);
+    ck_assert_int_eq (appeal_filing_parse (&windows, "payer SKNY0 120; group medicaid 180", error, sizeof error), 0);
+    ck_assert_uint_eq (appeal_window_find (&windows, "SKNY0", "medicaid", 0)->days, 120);
+    ck_assert_uint_eq (appeal_window_find (&windows, "SKCA0", "medicaid", 0)->days, 180);
+    ck_assert_uint_eq (appeal_window_find (&windows, "SKNY0", "medicaid", 1)->days, 60);
+    appeal_window_describe (appeal_window_find (&windows, "SKNY0", "medicaid", 0), text, sizeof text);
+    ck_assert_str_eq (text, "payer_id SKNY0 timely filing: 120 days from the date of service");
+
+    //  Bad entries name themselves; an appeal-windows entry cannot be level 0.
+    ck_assert_int_eq (appeal_windows_parse (&windows, "", error, sizeof error), 0);
+    ck_assert_int_eq (appeal_filing_parse (&windows, "payer X 1 60", error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "denials/timely-filing: 'payer X 1 60'"), "%s", error);
+    ck_assert_int_eq (appeal_windows_parse (&windows, "", error, sizeof error), 0);
+    ck_assert_int_eq (appeal_filing_parse (&windows, "group medicare 0", error, sizeof error), -1);
+    ck_assert_int_eq (appeal_windows_parse (&windows, "", error, sizeof error), 0);
+    ck_assert_int_eq (appeal_filing_parse (&windows, "payer X 30; payer X 40", error, sizeof error), -1);
+    ck_assert_msg (strstr (error, "named twice"), "%s", error);
+}
+END_TEST
+
 Suite *
 denial_workflow_suite (void)
 {
@@ -188,6 +225,7 @@ denial_workflow_suite (void)
     tcase_add_test (tc, test_deadline);
     tcase_add_test (tc, test_priority);
     tcase_add_test (tc, test_appeal_windows);
+    tcase_add_test (tc, test_timely_filing);
     suite_add_tcase (suite, tc);
     return suite;
 }

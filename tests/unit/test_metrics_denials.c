@@ -29,6 +29,7 @@ typedef struct {
     uint64_t deadline_ms;
     bool missed_deadline;
     int64_t write_off_cents;    //  a write-off waiting for approval (0: none)
+    int64_t written_off_cents;  //  the amount the denial says it wrote off (0: an older event)
 } s_denial_t;
 
 static uint64_t s_seq;
@@ -73,6 +74,7 @@ s_try (mt_store_t *store, const char *type, const s_denial_t *denial)
     item.deadline_ms = denial->deadline_ms;
     item.missed_deadline = denial->missed_deadline;
     item.write_off = denial->write_off_cents? &write_off: NULL;
+    item.written_off_cents = denial->written_off_cents;
     Event event = EVENT__INIT;
     event.stream = "denials";
     event.type = (char *) type;
@@ -382,6 +384,41 @@ START_TEST (test_refusals)
 }
 END_TEST
 
+//  The amount a denial carries as written off is what counts (a write-off
+//  of part of what is open: `denials resolve ID written_off --cents N`);
+//  a rejection reworked is final: no longer open, no outcome, and never
+//  stops the stream; denials.appealed counts the appeal.
+START_TEST (test_written_off_amount_and_reworked)
+{
+    clock_set_start (s_at ("2026-11-30", 12));
+    mt_store_t *store = mt_store_new ();
+    uint64_t t0 = s_at ("2026-11-02", 9);
+    s_denial_t part = { .id = "DEN-11", .denied_cents = 10000, .opened_ms = t0 };
+    s_denial_t fixed = { .id = "DEN-12", .denied_cents = 3000, .opened_ms = t0 };
+    s_event (store, "opened", &part);
+    s_event (store, "opened", &fixed);
+    s_move (store, &part, "in_review", t0 + HOUR_MS);
+    part.written_off_cents = 1234;
+    s_move (store, &part, "written_off", t0 + DAY_MS);
+    s_move (store, &fixed, "corrected", t0 + HOUR_MS);
+    fixed.resolved_ms = t0 + DAY_MS;
+    s_move (store, &fixed, "reworked", t0 + DAY_MS);
+    //  denials.appealed (an appeal's own event) counts the appeal.
+    s_denial_t appealed = { .id = "DEN-13", .denied_cents = 500, .opened_ms = t0 };
+    s_event (store, "opened", &appealed);
+    appealed.state = "appealed";
+    appealed.updated_ms = t0 + 2 * DAY_MS;
+    s_event (store, "appealed", &appealed);
+    kpi_query_t query = mt_query ("2026-11-30", 30);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_appealed"), 1);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denial_written_off_cents"), 1234);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_open"), 1);      //  the appealed one
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denial_recovered_cents"), 0);
+    ck_assert_int_eq (s_amount (store, &query, NULL, "denials_opened"), 3);
+    mt_store_destroy (&store);
+}
+END_TEST
+
 Suite *
 metrics_denials_suite (void)
 {
@@ -392,6 +429,7 @@ metrics_denials_suite (void)
     tcase_add_test (tc, test_open_follows_the_dimensions);
     tcase_add_test (tc, test_open_denials_follow_the_phase);
     tcase_add_test (tc, test_refusals);
+    tcase_add_test (tc, test_written_off_amount_and_reworked);
     suite_add_tcase (suite, tc);
     return suite;
 }
