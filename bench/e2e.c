@@ -46,6 +46,13 @@
     Usage: e2e [--claims N] [--keep] [--perf DIR] [--fanout-events E] [--no-limits]
     --perf DIR runs `perf record -g` on every process for the whole run,
     DIR/<name>.data.
+
+    Each consumer's apply (metrics, denials, audit): the events it applied
+    in the run (its consumed offsets moved by as many) per CPU second it
+    spent in the timed stages (a floor: its idle loop counts too), against
+    LMDB writing as many records, of the mean size of its store's values,
+    2,000 a transaction as the consumer commits (ratios
+    <consumer>_apply_vs_lmdb).
 */
 #include "bench_util.h"
 #include "store.h"
@@ -122,7 +129,18 @@ typedef struct {
     uint64_t events_total;      //  at the broker, every stream
     double event_bytes;         //  their mean size
     double intake_record_bytes, claims_record_bytes;
+    //  The consumers' apply (s_consumers): offsets summed over the streams
+    //  each consumes, at the start and once caught up.
+    uint64_t consumed_start [BENCH_PROCS], consumed_end [BENCH_PROCS];
 } bench_t;
+
+//  The consumers whose apply is set against LMDB (ratios
+//  <name>_apply_vs_lmdb), and the transaction the limit writes in: the
+//  consumer's own (common/consumer.c applies at most 2,000 live events a
+//  transaction, a fetch's 2,000).
+static const char *const s_consumers [] = { "metrics", "denials", "audit" };
+#define BENCH_CONSUMERS      3
+#define BENCH_CONSUMER_BATCH 2000
 
 static const s_proc_t s_procs [BENCH_PROCS] = {
     { .name = "broker",  .program = "services/broker/rcmq-broker" },
@@ -462,6 +480,19 @@ s_outbox_seq (json_t *status, const char *name)
 }
 
 //  The files DIR/PATTERN, sorted. 0, or -1 when none.
+//  A process's consumed offsets, summed over its streams: the events it
+//  has applied (or passed over as not its own) since its store began.
+static uint64_t
+s_consumed (json_t *status, const char *name)
+{
+    uint64_t sum = 0;
+    const char *stream;
+    json_t *seq;
+    json_object_foreach (json_object_get (s_status_process (status, name), "consumed"), stream, seq)
+        sum += (uint64_t) json_integer_value (seq);
+    return sum;
+}
+
 static int
 s_glob (const char *dir, const char *pattern, glob_t *found)
 {
@@ -477,6 +508,8 @@ s_run (bench_t *self)
     if (s_wait (self, true, NULL, NULL, &status))
         return -1;
     uint64_t intake_seq = s_outbox_seq (status, "intake");
+    for (int i = 0; i < BENCH_PROCS; i++)
+        self->consumed_start [i] = s_consumed (status, self->procs [i].name);
     json_decref (status);
     s_perf_start (self);
     s_mark (self, MARK_START);
@@ -596,6 +629,8 @@ s_run (bench_t *self)
     //  What claims produced in submit, ack and post (request records of
     //  the run's few calls besides).
     uint64_t claims_events = s_outbox_seq (status, "claims") - claims_seq;
+    for (int i = 0; i < BENCH_PROCS; i++)
+        self->consumed_end [i] = s_consumed (status, self->procs [i].name);
     self->events_submit = self->accepted;
     self->events_post = claims_events > self->events_submit? claims_events - self->events_submit: 0;
     self->events_total = 0;
@@ -664,6 +699,59 @@ s_table_stats (const char *dir, const char *table, size_t *count, size_t *bytes)
     return 0;
 }
 
+//  Entries and value bytes of every table of a stopped service's store but
+//  the consumer's own "offsets" (read with LMDB directly: the bench does
+//  not know each service's tables).
+static int
+s_store_stats (const char *dir, size_t *count, size_t *bytes)
+{
+    *count = *bytes = 0;
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi main_dbi;
+    MDB_cursor *names = NULL;
+    int rc = mdb_env_create (&env);
+    if (!rc) {
+        mdb_env_set_maxdbs (env, 256);
+        mdb_env_set_mapsize (env, (size_t) 1 << 36);
+        rc = mdb_env_open (env, dir, MDB_RDONLY | MDB_NOLOCK, 0644);
+    }
+    if (!rc)
+        rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (!rc)
+        rc = mdb_dbi_open (txn, NULL, 0, &main_dbi);
+    if (!rc)
+        rc = mdb_cursor_open (txn, main_dbi, &names);
+    MDB_val name, value;
+    while (!rc && mdb_cursor_get (names, &name, &value, MDB_NEXT) == 0) {
+        char table [256];
+        if (name.mv_size >= sizeof table)
+            continue;
+        memcpy (table, name.mv_data, name.mv_size);
+        table [name.mv_size] = 0;
+        MDB_dbi dbi;
+        MDB_cursor *cursor;
+        if (streq (table, "offsets") || mdb_dbi_open (txn, table, 0, &dbi)
+        ||  mdb_cursor_open (txn, dbi, &cursor))
+            continue;
+        MDB_val key, data;
+        while (mdb_cursor_get (cursor, &key, &data, MDB_NEXT) == 0) {
+            (*count)++;
+            *bytes += data.mv_size;
+        }
+        mdb_cursor_close (cursor);
+    }
+    if (names)
+        mdb_cursor_close (names);
+    if (txn)
+        mdb_txn_abort (txn);
+    if (env)
+        mdb_env_close (env);
+    if (rc)
+        fprintf (stderr, "bench: %s: %s\n", dir, mdb_strerror (rc));
+    return rc? -1: 0;
+}
+
 //  --------------------------------------------------------------------------
 //  The LMDB limit: records and events into a fresh env
 
@@ -697,9 +785,10 @@ s_lmdb_fill (store_t *store, MDB_txn *txn, void *arg)
 }
 
 //  Seconds to write `records` records of record_size and `events` events
-//  of event_size, BENCH_LMDB_BATCH records a transaction; 0 on error.
+//  of event_size, per_txn records a transaction; 0 on error.
 static double
-s_lmdb (bench_t *self, const char *tag, size_t records, size_t record_size, size_t events, size_t event_size)
+s_lmdb (bench_t *self, const char *tag, size_t records, size_t record_size, size_t events, size_t event_size,
+        size_t per_txn)
 {
     char dir [1300], error [256];
     snprintf (dir, sizeof dir, "%s/lmdb-%s", self->root, tag);
@@ -721,8 +810,8 @@ s_lmdb (bench_t *self, const char *tag, size_t records, size_t record_size, size
     int rc = 0;
     while (rc == 0 && batch.from <= records) {
         batch.count = records - batch.from + 1;
-        if (batch.count > BENCH_LMDB_BATCH)
-            batch.count = BENCH_LMDB_BATCH;
+        if (batch.count > per_txn)
+            batch.count = per_txn;
         rc = store_write (store, s_lmdb_fill, &batch);
         batch.from += batch.count;
     }
@@ -953,11 +1042,11 @@ main (int argc, char *argv [])
         //  LMDB: what each stage writes, at its records' and events' sizes.
         size_t records = self->accepted;
         double lmdb_ingest = s_lmdb (self, "ingest", records, (size_t) self->intake_record_bytes,
-                                     self->events_ingest, (size_t) self->event_bytes);
+                                     self->events_ingest, (size_t) self->event_bytes, BENCH_LMDB_BATCH);
         double lmdb_submit = s_lmdb (self, "submit", records, (size_t) self->claims_record_bytes,
-                                     self->events_submit, (size_t) self->event_bytes);
+                                     self->events_submit, (size_t) self->event_bytes, BENCH_LMDB_BATCH);
         double lmdb_post = s_lmdb (self, "post", records, (size_t) self->claims_record_bytes,
-                                   self->events_post, (size_t) self->event_bytes);
+                                   self->events_post, (size_t) self->event_bytes, BENCH_LMDB_BATCH);
         printf ("\n%-44s %10s %12s\n", "limit: LMDB batched durable writes", "seconds", "claims/s");
         printf ("%-44s %10.2f %12.0f   (%zu records of %.0f B, %" PRIu64 " events)\n", "  ingest's", lmdb_ingest,
                 lmdb_ingest > 0? claims / lmdb_ingest: 0, records, self->intake_record_bytes, self->events_ingest);
@@ -974,6 +1063,46 @@ main (int argc, char *argv [])
                              json_real (self->submit_usec? lmdb_submit / (self->submit_usec / 1e6): 0));
         json_object_set_new (ratios, "post_vs_lmdb",
                              json_real (self->post_usec? lmdb_post / (self->post_usec / 1e6): 0));
+
+        //  Each consumer's apply: the events it applied in the run per
+        //  second of its own CPU (what it would apply with a core to
+        //  itself; its idle loop is in it too, so this is a floor), next
+        //  to LMDB's writes of as many records as events, of the mean size
+        //  of the records its store holds, in the consumer's transactions.
+        printf ("\n%-8s %10s %8s %12s %16s %10s %12s %7s\n", "consumer", "events", "CPU s", "events/CPU s",
+                "store records", "LMDB s", "LMDB ev/s", "ratio");
+        for (size_t c = 0; c < BENCH_CONSUMERS; c++) {
+            const char *name = s_consumers [c];
+            s_proc_t *proc = s_proc (self, name);
+            size_t p = (size_t) (proc - self->procs);
+            uint64_t applied = self->consumed_end [p] > self->consumed_start [p]
+                             ? self->consumed_end [p] - self->consumed_start [p]: 0;
+            double cpu_s = (double) (proc->cpu_ticks [MARK_CAUGHT_UP] - proc->cpu_ticks [MARK_START]
+                                   - (proc->cpu_ticks [MARK_PAYER] - proc->cpu_ticks [MARK_SUBMITTED]))
+                         / (double) sysconf (_SC_CLK_TCK);
+            size_t store_records = 0, store_bytes = 0;
+            snprintf (dir, sizeof dir, "%.1000s/data/%.100s", self->root, name);
+            s_store_stats (dir, &store_records, &store_bytes);
+            size_t record_size = store_records? (store_bytes + store_records / 2) / store_records: 0;
+            char tag [64];
+            snprintf (tag, sizeof tag, "apply-%s", name);
+            double lmdb_s = applied? s_lmdb (self, tag, applied, record_size ? record_size: 1, 0, 0,
+                                             BENCH_CONSUMER_BATCH): 0;
+            double per_cpu_s = cpu_s > 0? applied / cpu_s: 0;
+            double ratio = cpu_s > 0 && lmdb_s > 0? lmdb_s / cpu_s: 0;
+            printf ("%-8s %10" PRIu64 " %8.2f %12.0f %9zu of %4zu B %10.2f %12.0f %7.2f\n", name, applied, cpu_s,
+                    per_cpu_s, store_records, record_size, lmdb_s, lmdb_s > 0? applied / lmdb_s: 0, ratio);
+            char key [96];
+            snprintf (key, sizeof key, "%s_events_applied", name);
+            json_object_set_new (figures, key, json_integer ((json_int_t) applied));
+            snprintf (key, sizeof key, "%s_apply_per_cpu_s", name);
+            json_object_set_new (figures, key, json_real (per_cpu_s));
+            snprintf (key, sizeof key, "lmdb_%s_apply_seconds", name);
+            json_object_set_new (limits, key, json_real (lmdb_s));
+            snprintf (key, sizeof key, "%s_apply_vs_lmdb", name);
+            json_object_set_new (ratios, key, json_real (ratio));
+        }
+        fflush (stdout);
 
         //  CURVE and the broker alone, at our events' count and size.
         size_t events = self->fanout_events? self->fanout_events: (size_t) self->events_total;

@@ -34,7 +34,11 @@
 #include <inttypes.h>
 
 #define CONSUMER_MAX_STREAMS    16
-#define CONSUMER_DRAIN          2000        //  live messages per batch at most
+#define CONSUMER_DRAIN          2000        //  live events per batch at most (+ a frame's rest)
+//  Frames the SUB socket queues: a frame holds up to FANOUT_BATCH_BYTES,
+//  so this bounds what a lagging consumer holds (64 MB) and, as the broker's
+//  BROKER_FANOUT_HWM, when it drops to replay instead.
+#define CONSUMER_RCVHWM         4000
 #define CONSUMER_FETCH_MAX      2000
 #define CONSUMER_FETCH_RETRY_MS 3000
 #define CONSUMER_SILENT_MS      3500        //  no heartbeat this long: reconnect
@@ -650,21 +654,11 @@ s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
     codec_free (heartbeat);
 }
 
-//  Takes one live message. Events go to their stream's pending list when
-//  they continue it; a hole starts a fetch.
+//  Takes one live event. It goes to its stream's pending list when it
+//  continues it; a hole starts a fetch.
 static void
-s_on_live (consumer_t *self, zmsg_t *msg)
+s_on_event (consumer_t *self, const uint8_t *data, size_t size)
 {
-    const char *topic;
-    uint64_t seq;
-    const uint8_t *data;
-    size_t size;
-    if (fanout_parse (zmsg_first (msg), &topic, &seq, &data, &size))
-        return;
-    if (streq (topic, FANOUT_HEARTBEAT)) {
-        s_on_heartbeat (self, data, size);
-        return;
-    }
     Event *event = (Event *) codec_decode (&event__descriptor, data, size);
     if (!event)
         return;
@@ -687,6 +681,37 @@ s_on_live (consumer_t *self, zmsg_t *msg)
         codec_free (event);
         s_fetch (self, stream);
     }
+}
+
+//  Takes one live message: a heartbeat, one event, or a batch of events of
+//  one stream (common/fanout.h), each taken as if it came alone. Returns
+//  how many events it held.
+static size_t
+s_on_live (consumer_t *self, zmsg_t *msg)
+{
+    const char *topic;
+    uint64_t seq;
+    const uint8_t *data;
+    size_t size;
+    if (fanout_parse (zmsg_first (msg), &topic, &seq, &data, &size))
+        return 0;
+    if (streq (topic, FANOUT_HEARTBEAT)) {
+        s_on_heartbeat (self, data, size);
+        return 0;
+    }
+    if (!fanout_is_batch (topic, seq)) {
+        s_on_event (self, data, size);
+        return 1;
+    }
+    //  A batch cut short loses its tail like a dropped message: the next
+    //  event or heartbeat shows the hole and the fetch fills it.
+    size_t offset = 0, count = 0, event_size;
+    const uint8_t *event;
+    while (fanout_batch_next (data, size, &offset, &event, &event_size) == 1) {
+        s_on_event (self, event, event_size);
+        count++;
+    }
+    return count;
 }
 
 static void
@@ -712,7 +737,8 @@ static int
 s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
 {
     consumer_t *self = (consumer_t *) arg;
-    for (int count = 0; count < CONSUMER_DRAIN; count++) {
+    //  Counted in events, not messages: a message may hold a batch.
+    for (size_t count = 0; count < CONSUMER_DRAIN; ) {
         if (count > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
             break;
         zmsg_t *msg = zmsg_recv (socket);
@@ -722,7 +748,8 @@ s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
         //  the heartbeat queues behind many seconds of events, and taking
         //  that for silence would drop them all in a reconnect.
         self->last_heartbeat_at = clock_monotonic_ms ();
-        s_on_live (self, msg);
+        size_t events = s_on_live (self, msg);
+        count += events? events: 1;
         zmsg_destroy (&msg);
     }
     s_flush_pending (self);
@@ -765,7 +792,7 @@ s_open_sockets (consumer_t *self)
     transport_curve_client (self->replay, self->cert, self->broker_key);
     zsock_set_linger (self->sub, 0);
     zsock_set_linger (self->replay, 0);
-    zsock_set_rcvhwm (self->sub, 100000);
+    zsock_set_rcvhwm (self->sub, CONSUMER_RCVHWM);
     for (size_t i = 0; i < self->stream_count; i++) {
         char prefix [128];
         snprintf (prefix, sizeof prefix, "%s.", self->streams [i].name);

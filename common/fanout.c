@@ -46,3 +46,52 @@ fanout_parse (zframe_t *frame, const char **topic, uint64_t *seq, const uint8_t 
     *size = length - (size_t) (end - bytes) - 9;
     return 0;
 }
+
+zframe_t *
+fanout_batch (const char *stream, const uint8_t *const *data, const size_t *sizes, size_t count)
+{
+    size_t stream_len = strlen (stream), total = stream_len + 2 + 8;
+    for (size_t i = 0; i < count; i++)
+        total += 4 + sizes [i];
+    zframe_t *frame = zframe_new (NULL, total);
+    uint8_t *out = zframe_data (frame);
+    memcpy (out, stream, stream_len);
+    out [stream_len] = '.';
+    out [stream_len + 1] = 0;
+    store_u64_write (out + stream_len + 2, 0);
+    out += stream_len + 10;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t size = (uint32_t) sizes [i];
+        out [0] = (uint8_t) (size >> 24);
+        out [1] = (uint8_t) (size >> 16);
+        out [2] = (uint8_t) (size >> 8);
+        out [3] = (uint8_t) size;
+        memcpy (out + 4, data [i], sizes [i]);
+        out += 4 + sizes [i];
+    }
+    return frame;
+}
+
+bool
+fanout_is_batch (const char *topic, uint64_t seq)
+{
+    return seq == 0 && strcmp (topic, FANOUT_HEARTBEAT) != 0;
+}
+
+int
+fanout_batch_next (const uint8_t *body, size_t size, size_t *offset, const uint8_t **data,
+                   size_t *data_size)
+{
+    if (*offset == size)
+        return 0;
+    if (size - *offset < 4)
+        return -1;
+    const uint8_t *at = body + *offset;
+    size_t length = (size_t) at [0] << 24 | (size_t) at [1] << 16 | (size_t) at [2] << 8 | at [3];
+    if (length > size - *offset - 4)
+        return -1;
+    *data = at + 4;
+    *data_size = length;
+    *offset += 4 + length;
+    return 1;
+}

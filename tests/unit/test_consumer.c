@@ -134,6 +134,23 @@ s_peer_publish (s_peer_t *peer, uint64_t seq)
     ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
 }
 
+//  Publishes logged events from..to as ONE batch frame, as broker_publish
+//  does for a commit group's events of a stream (ADR 48); seqs may repeat
+//  or skip, as the test wants.
+static void
+s_peer_publish_batch (s_peer_t *peer, const uint64_t *seqs, size_t count)
+{
+    const uint8_t *data [PEER_MAX_SEQ];
+    size_t sizes [PEER_MAX_SEQ];
+    for (size_t i = 0; i < count; i++) {
+        ck_assert (seqs [i] >= 1 && seqs [i] <= peer->head && peer->packed [seqs [i]]);
+        data [i] = peer->packed [seqs [i]];
+        sizes [i] = peer->sizes [seqs [i]];
+    }
+    zframe_t *frame = fanout_batch (STREAM, data, sizes, count);
+    ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
+}
+
 //  Logs the next event and publishes it.
 static uint64_t
 s_peer_log_publish (s_peer_t *peer)
@@ -615,6 +632,44 @@ START_TEST (test_live_in_order)
     ck_assert (s_run (&test, 3000, s_until_connected));
     ck_assert (s_run (&test, 3000, s_until_hello));
     ck_assert_uint_eq (consumer_offset (test.consumer, "other"), 0);
+    s_teardown (&test);
+}
+END_TEST
+
+//  Events that come several to a frame are applied exactly once, in
+//  order, as if each came alone: duplicates inside and across frames are
+//  dropped, a hole inside a frame fetches, and no fetch is needed otherwise.
+START_TEST (test_live_batches)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    for (int i = 0; i < 5; i++)
+        s_peer_log (&test.peer);
+    const uint64_t first [] = { 2, 3, 4, 5, 6 };
+    s_peer_publish_batch (&test.peer, first, 5);
+    s_expect_offset (&test, 6, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    ck_assert_uint_eq (test.apply_calls, 6);
+    //  Repeats of applied events, then new ones, in one frame.
+    for (int i = 0; i < 3; i++)
+        s_peer_log (&test.peer);
+    const uint64_t again [] = { 5, 6, 7, 7, 8, 9 };
+    s_peer_publish_batch (&test.peer, again, 6);
+    s_expect_offset (&test, 9, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    ck_assert_uint_eq (test.apply_calls, 9);
+    //  11 is missing from the frame: the hole drops what was pending (10)
+    //  and the fetch brings 10 on.
+    for (int i = 0; i < 4; i++)
+        s_peer_log (&test.peer);
+    const uint64_t holed [] = { 10, 12, 13 };
+    s_peer_publish_batch (&test.peer, holed, 3);
+    s_expect_offset (&test, 13, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 2);
+    ck_assert_uint_eq (test.peer.fetch_from [1], 10);
+    s_assert_applied (&test, 1, 13);
+    ck_assert_uint_eq (test.apply_calls, 13);
     s_teardown (&test);
 }
 END_TEST
@@ -1240,6 +1295,7 @@ consumer_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_live_in_order);
     tcase_add_test (tc, test_duplicate_ignored);
+    tcase_add_test (tc, test_live_batches);
     tcase_add_test (tc, test_gap_fetches);
     tcase_add_test (tc, test_heartbeat_head_fetches);
     tcase_add_test (tc, test_broker_store_older);

@@ -832,6 +832,45 @@ START_TEST (test_fanout_frame_new)
 }
 END_TEST
 
+//  A batch frame (ADR 48): topic "stream.", seq 0, then each event's bytes
+//  behind its length, in order; a body cut short is told apart from its end.
+START_TEST (test_fanout_batch)
+{
+    const uint8_t one [] = { 1, 2, 3 }, three [300] = { 7 };
+    const uint8_t *data [] = { one, one, three };
+    const size_t sizes [] = { sizeof one, 0, sizeof three };
+    zframe_t *frame = fanout_batch ("claims", data, sizes, 3);
+    const char *topic;
+    uint64_t seq;
+    const uint8_t *body;
+    size_t size;
+    ck_assert_int_eq (fanout_parse (frame, &topic, &seq, &body, &size), 0);
+    ck_assert_str_eq (topic, "claims.");
+    ck_assert_uint_eq (seq, 0);
+    ck_assert (fanout_is_batch (topic, seq));
+    ck_assert (!fanout_is_batch (topic, 1));
+    ck_assert (!fanout_is_batch (FANOUT_HEARTBEAT, 0));
+    ck_assert_uint_eq (size, 3 * 4 + sizeof one + sizeof three);
+    size_t offset = 0, event_size;
+    const uint8_t *event;
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq (fanout_batch_next (body, size, &offset, &event, &event_size), 1);
+        ck_assert_uint_eq (event_size, sizes [i]);
+        ck_assert_int_eq (memcmp (event, data [i], sizes [i]), 0);
+    }
+    ck_assert_int_eq (fanout_batch_next (body, size, &offset, &event, &event_size), 0);
+    //  Every cut of the body short of a record's end is refused.
+    for (size_t cut = 1; cut < sizeof three + 4; cut++) {
+        offset = 0;
+        int rc;
+        while ((rc = fanout_batch_next (body, size - cut, &offset, &event, &event_size)) == 1)
+            ;
+        ck_assert_int_eq (rc, -1);
+    }
+    zframe_destroy (&frame);
+}
+END_TEST
+
 Suite *
 eventlog_suite (void)
 {
@@ -848,6 +887,7 @@ eventlog_suite (void)
     tcase_add_test (tc, test_prune);
     tcase_add_test (tc, test_epochs);
     tcase_add_test (tc, test_fanout_frame_new);
+    tcase_add_test (tc, test_fanout_batch);
     suite_add_tcase (suite, tc);
     return suite;
 }
