@@ -42,16 +42,24 @@ static const char *s_types [] = {
 
 //  The built-in policies, one per type that has a default. Figures and
 //  reasons: docs/work-items.md, "SLA policies".
+//  Escalation points: 0 and NULL take the common defaults below. A denial
+//  runs to its appeal deadline (the item's own target) and escalates at
+//  50 % and 80 % of the run and as its last five business days begin
+//  (issue 17; ADR 0031).
 static const struct {
     const char *name;
     const char *target;
     const char *pause;
+    uint32_t level1_pct;
+    uint32_t level2_pct;
+    const char *level3_before;
 } s_builtins [] = {
     //  A payer's no-response window: calendar days, weekends included.
-    { "follow_up",             "resolve 30 days",          "waiting_practice" },
-    { "documentation_request", "resolve 2 business days",  "" },
-    { "denial",                "resolve 10 business days", "waiting_payer, waiting_patient, waiting_practice" },
-    { "inquiry",               "resolve 2 business days",  "waiting_patient, waiting_practice" },
+    { "follow_up",             "resolve 30 days",          "waiting_practice", 0, 0, NULL },
+    { "documentation_request", "resolve 2 business days",  "", 0, 0, NULL },
+    { "denial",                "resolve 10 business days", "waiting_payer, waiting_patient, waiting_practice",
+      50, 80, "5 business days" },
+    { "inquiry",               "resolve 2 business days",  "waiting_patient, waiting_practice", 0, 0, NULL },
 };
 
 //  Common defaults of every policy.
@@ -322,6 +330,75 @@ s_add_choice (const char *word, void *arg)
 }
 
 //  Reads one policy's keys into self->policies [index] (name already set).
+//  A level-3 duration (level3-after or level3-before) on the target's clock,
+//  so it takes the same kind of time as the target.
+static int
+s_level3_duration (const char *key, const char *value, const calendar_t *calendar, bool business,
+                   const char *target, uint64_t *ms, char *error, size_t size)
+{
+    char reason [256];
+    bool value_business;
+    sla_measure_t measure;
+    if (sla_parse_target (value, calendar, ms, &value_business, &measure, reason, sizeof reason)) {
+        snprintf (error, size, "%s = '%s': %s", key, value, reason);
+        return -1;
+    }
+    if (value_business != business || strstr (value, "first_touch") || strstr (value, "resolve")) {
+        snprintf (error, size, "%s = '%s': expected %s time, as the target '%s'", key, value,
+                  business? "business": "wall-clock", target);
+        return -1;
+    }
+    return 0;
+}
+
+//  The escalation points: level1-pct and level2-pct of the target (level 2
+//  at the target unless set), level 3 level3-after past the target or, for
+//  a target that is a hard deadline, level3-before it (never both).
+static int
+s_load_levels (sla_policy_t *policy, config_t *config, int builtin, const calendar_t *calendar,
+               bool business, const char *target, char *error, size_t size)
+{
+    char key [160];
+    int64_t pct;
+    uint32_t level1_default = builtin >= 0 && s_builtins [builtin].level1_pct?
+                              s_builtins [builtin].level1_pct: S_LEVEL1_PCT;
+    snprintf (key, sizeof key, "sla/%s/level1-pct", policy->name);
+    if (config_get_int_checked (config, key, level1_default, 1, 99, &pct, error, size))
+        return -1;
+    policy->level1_pct = (uint32_t) pct;
+
+    uint32_t level2_default = builtin >= 0 && s_builtins [builtin].level2_pct?
+                              s_builtins [builtin].level2_pct: 100;
+    snprintf (key, sizeof key, "sla/%s/level2-pct", policy->name);
+    if (config_get_int_checked (config, key, level2_default, 1, 100, &pct, error, size))
+        return -1;
+    if ((uint32_t) pct <= policy->level1_pct) {
+        snprintf (error, size, "%s = %lld: level 2 must come after level 1 (level1-pct %u)",
+                  key, (long long) pct, policy->level1_pct);
+        return -1;
+    }
+    policy->level2_pct = (uint32_t) pct;
+
+    char after_key [160], before_key [160];
+    snprintf (after_key, sizeof after_key, "sla/%s/level3-after", policy->name);
+    snprintf (before_key, sizeof before_key, "sla/%s/level3-before", policy->name);
+    const char *after = s_get (config, after_key);
+    const char *before = s_get (config, before_key);
+    if (after && before) {
+        snprintf (error, size, "%s and %s are both set: level 3 is one point", after_key, before_key);
+        return -1;
+    }
+    if (!after && !before && builtin >= 0)
+        before = s_builtins [builtin].level3_before;
+    if (before)
+        return s_level3_duration (before_key, before, calendar, business, target,
+                                  &policy->level3_before_ms, error, size);
+    if (!after)
+        after = business? S_LEVEL3_BUSINESS: S_LEVEL3_WALL;
+    return s_level3_duration (after_key, after, calendar, business, target,
+                              &policy->level3_after_ms, error, size);
+}
+
 static int
 s_load_policy (sla_set_t *self, config_t *config, size_t index, int builtin,
                char *error, size_t size)
@@ -377,29 +454,8 @@ s_load_policy (sla_set_t *self, config_t *config, size_t index, int builtin,
             return -1;
     }
 
-    snprintf (key, sizeof key, "sla/%s/level1-pct", policy->name);
-    int64_t pct;
-    if (config_get_int_checked (config, key, S_LEVEL1_PCT, 1, 99, &pct, error, size))
+    if (s_load_levels (policy, config, builtin, calendar, business, target, error, size))
         return -1;
-    policy->level1_pct = (uint32_t) pct;
-
-    //  Level 3 counts on the target's clock, so it takes the same kind of time.
-    snprintf (key, sizeof key, "sla/%s/level3-after", policy->name);
-    const char *after = s_get (config, key);
-    if (!after)
-        after = business? S_LEVEL3_BUSINESS: S_LEVEL3_WALL;
-    bool after_business;
-    sla_measure_t after_measure;
-    if (sla_parse_target (after, calendar, &policy->level3_after_ms, &after_business,
-                          &after_measure, reason, sizeof reason)) {
-        snprintf (error, size, "%s = '%s': %s", key, after, reason);
-        return -1;
-    }
-    if (after_business != business || strstr (after, "first_touch") || strstr (after, "resolve")) {
-        snprintf (error, size, "%s = '%s': expected %s time, as the target '%s'", key, after,
-                  business? "business": "wall-clock", target);
-        return -1;
-    }
 
     snprintf (key, sizeof key, "sla/%s/applies-to", policy->name);
     const char *applies = s_get (config, key);
@@ -612,6 +668,17 @@ sla_policy_pauses (const sla_policy_t *policy, const char *state)
     return false;
 }
 
+//  Rounded up: a level is reached when at least pct of the target has
+//  passed, never a millisecond before. Split so target × pct cannot
+//  overflow.
+static uint64_t
+s_pct_of (uint64_t target_ms, uint32_t pct)
+{
+    uint64_t whole = target_ms / 100 * pct;
+    uint64_t part = target_ms % 100 * pct;
+    return whole + (part + 99) / 100;
+}
+
 uint64_t
 sla_level_spent (const sla_policy_t *policy, int level)
 {
@@ -619,17 +686,21 @@ sla_level_spent (const sla_policy_t *policy, int level)
     switch (level) {
         case 0:
             return 0;
-        case 1: {
-            //  Rounded up: level 1 is reached when at least pct of the
-            //  target has passed, never a millisecond before. Split so
-            //  target × pct cannot overflow.
-            uint64_t whole = policy->target_ms / 100 * policy->level1_pct;
-            uint64_t part = policy->target_ms % 100 * policy->level1_pct;
-            return whole + (part + 99) / 100;
-        }
+        case 1:
+            return s_pct_of (policy->target_ms, policy->level1_pct);
         case 2:
-            return policy->target_ms;
+            //  0 (a policy not loaded from config): at the target.
+            return policy->level2_pct && policy->level2_pct < 100?
+                   s_pct_of (policy->target_ms, policy->level2_pct): policy->target_ms;
         default:
+            if (policy->level3_before_ms) {
+                //  Before a hard deadline, never before level 2: a short
+                //  run reaches both at once.
+                uint64_t level2 = sla_level_spent (policy, 2);
+                uint64_t point = policy->level3_before_ms < policy->target_ms?
+                                 policy->target_ms - policy->level3_before_ms: 0;
+                return point > level2? point: level2;
+            }
             return policy->level3_after_ms > UINT64_MAX - policy->target_ms?
                    UINT64_MAX: policy->target_ms + policy->level3_after_ms;
     }

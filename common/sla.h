@@ -10,7 +10,11 @@
     clock: level 1 at level1_pct of the target (to the queue's lead),
     level 2 at the target (breach, to the team manager), level 3 at target
     + level3_after (leadership). WHO is escalated to comes from the
-    responsibility grid, not from here.
+    responsibility grid, not from here. A target that is a hard deadline
+    (a denial's appeal deadline) escalates before it instead: level2-pct
+    puts level 2 at a share of the target, level3-before puts level 3 that
+    long before the target (the built-in denial policy: 50 %, 80 %, the
+    last 5 business days).
 
     Config (docs/configuration.md, "SLA policies"):
 
@@ -21,7 +25,8 @@
                 calendar = "billing"            #  business targets only
                 pause = "waiting_payer, waiting_practice"
                 level1-pct = 75
-                level3-after = "1 business day"
+                level2-pct = 100                #  level 2 at the target
+                level3-after = "1 business day" #  or level3-before = "2 business days"
                 applies-to = "denial, cardiology:inquiry"
 
     `applies-to` entries are TYPE (the type's default in every queue) or
@@ -63,7 +68,9 @@ typedef struct {
     char pause_states [SLA_PAUSE_MAX][24];  //  work states that stop the clock, e.g. "waiting_payer"
     size_t n_pause_states;
     uint32_t level1_pct;        //  75: level 1 at 75% of the target
-    uint64_t level3_after_ms;   //  level 3 this long after breach (level 2 = breach), same clock as target
+    uint32_t level2_pct;        //  100 (or 0): level 2 at the target (breach); less: before it
+    uint64_t level3_after_ms;   //  level 3 this long after the target, same clock as target
+    uint64_t level3_before_ms;  //  when set: level 3 this long BEFORE the target (a hard deadline)
     sla_measure_t measure;      //  first touch or resolution
     char target_text [64];      //  the target as configured ("first_touch 4 business hours")
 } sla_policy_t;

@@ -9,8 +9,9 @@
     appeal deadline from the payer's window (appeal.h) and the remit date,
     the deadline index, a history entry, the event (opened, or
     categorized when an added reason changed the category), and for a new
-    one its `denial` work item, due five business days (taken as seven
-    calendar days) before the deadline.
+    one its `denial` work item, due at the deadline (the built-in `denial`
+    SLA policy escalates at 50 % and 80 % of the run and as the last five
+    business days begin: common/sla.c).
 */
 #include "records.h"
 #include "patterns.h"
@@ -19,10 +20,6 @@
 #include "clock.h"
 #include "codec.h"
 
-#define MS_PER_DAY 86400000ULL
-//  The work item is due when the last five business days before the
-//  deadline begin: seven calendar days hold five business days.
-#define DUE_BEFORE_DEADLINE_MS (7 * MS_PER_DAY)
 
 //  --------------------------------------------------------------------
 //  Keys
@@ -434,11 +431,9 @@ records_open (denials_t *self, MDB_txn *txn, const records_spec_t *spec, char *i
     if (rc == 0 && !fresh && !streq (old_category, item->category))
         records_history (item, spec->time_ms, "denials", "categorized", old_category, item->category,
                          "a later event of the same remit");
-    //  Its work item, due as the last five business days begin.
+    //  Its work item, due at the deadline (one already passed: now).
     if (rc == 0 && fresh && self->work) {
-        uint64_t due = item->deadline_ms > DUE_BEFORE_DEADLINE_MS? item->deadline_ms - DUE_BEFORE_DEADLINE_MS: 0;
-        if (due < spec->time_ms)
-            due = item->deadline_ms > spec->time_ms? item->deadline_ms: spec->time_ms;
+        uint64_t due = item->deadline_ms > spec->time_ms? item->deadline_ms: spec->time_ms;
         int64_t priority = workflow_priority (item->state, item->denied_cents, item->deadline_ms, spec->time_ms);
         workitem_spec_t work = {
             .type = "denial", .subject = item->id, .subject_state = item->state,

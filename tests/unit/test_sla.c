@@ -293,6 +293,57 @@ START_TEST (test_level_boundaries)
 }
 END_TEST
 
+//  A hard deadline escalates before it: the built-in denial policy at 50 %,
+//  80 % and the last five business days of the item's own run (issue 17),
+//  level 3 never before level 2 when the run is short; configurable.
+START_TEST (test_deadline_levels)
+{
+    config_t *config = config_new ();
+    sla_set_t *set = s_load (config);
+    const sla_policy_t *builtin = sla_set_find (set, "q", "denial");
+    ck_assert_uint_eq (builtin->level1_pct, 50);
+    ck_assert_uint_eq (builtin->level2_pct, 80);
+    ck_assert_uint_eq (builtin->level3_before_ms, 40 * HOUR_MS);     //  5 days of 8 hours
+    ck_assert_uint_eq (builtin->level3_after_ms, 0);
+    //  A 100-business-day run to the deadline: 50, 80 and 95 days.
+    sla_policy_t run = *builtin;
+    run.target_ms = 800 * HOUR_MS;
+    ck_assert_uint_eq (sla_level_spent (&run, 1), 400 * HOUR_MS);
+    ck_assert_uint_eq (sla_level_spent (&run, 2), 640 * HOUR_MS);
+    ck_assert_uint_eq (sla_level_spent (&run, 3), 760 * HOUR_MS);
+    ck_assert_int_eq (sla_level_at (&run, 760 * HOUR_MS - 1), 2);
+    ck_assert_int_eq (sla_level_at (&run, 760 * HOUR_MS), 3);
+    //  Ten business days: the last five begin before 80 %, so level 3 comes with level 2.
+    run.target_ms = 80 * HOUR_MS;
+    ck_assert_uint_eq (sla_level_spent (&run, 2), 64 * HOUR_MS);
+    ck_assert_uint_eq (sla_level_spent (&run, 3), 64 * HOUR_MS);
+    ck_assert_int_eq (sla_level_at (&run, 64 * HOUR_MS), 3);
+    //  A deadline closer than five business days: level 3 at level 2.
+    run.target_ms = 8 * HOUR_MS;
+    ck_assert_uint_eq (sla_level_spent (&run, 3), sla_level_spent (&run, 2));
+    //  Other policies keep level 2 at the target and level 3 after it.
+    const sla_policy_t *follow_up = sla_set_find (set, "q", "follow_up");
+    ck_assert_uint_eq (follow_up->level2_pct, 100);
+    ck_assert_uint_eq (sla_level_spent (follow_up, 2), follow_up->target_ms);
+    ck_assert_uint_eq (sla_level_spent (follow_up, 3), follow_up->target_ms + follow_up->level3_after_ms);
+    sla_set_destroy (&set);
+    config_destroy (&config);
+
+    //  Configured: level2-pct 90 and level3-after in place of the built-in before.
+    config = config_new ();
+    config_set (config, "sla/denial/level2-pct", "90");
+    config_set (config, "sla/denial/level3-after", "1 business day");
+    set = s_load (config);
+    const sla_policy_t *changed = sla_set_find (set, "q", "denial");
+    ck_assert_uint_eq (changed->level2_pct, 90);
+    ck_assert_uint_eq (changed->level3_before_ms, 0);
+    ck_assert_uint_eq (sla_level_spent (changed, 2), 72 * HOUR_MS);
+    ck_assert_uint_eq (sla_level_spent (changed, 3), 88 * HOUR_MS);
+    sla_set_destroy (&set);
+    config_destroy (&config);
+}
+END_TEST
+
 START_TEST (test_parse_target)
 {
     char error [256];
@@ -364,6 +415,9 @@ START_TEST (test_malformed_refused)
         { "sla/unittest-m/level1-pct",   "75%",               "sla/unittest-m/level1-pct = '75%'" },
         { "sla/unittest-m/level3-after", "3 days",            "sla/unittest-m/level3-after = '3 days': expected business time" },
         { "sla/unittest-m/level3-after", "soon",              "sla/unittest-m/level3-after = 'soon'" },
+        { "sla/unittest-m/level2-pct",   "101",               "sla/unittest-m/level2-pct = '101': expected a whole number from 1 to 100" },
+        { "sla/unittest-m/level2-pct",   "75",                "sla/unittest-m/level2-pct = 75: level 2 must come after level 1 (level1-pct 75)" },
+        { "sla/unittest-m/level3-before", "2 days",           "sla/unittest-m/level3-before = '2 days': expected business time" },
         { "sla/unittest-m/applies-to",   "denail",            "sla/unittest-m/applies-to = 'denail': 'denail' is not a work type" },
         { "sla/unittest-m/applies-to",   ":denial",           "expected TYPE or QUEUE:TYPE at ':denial'" },
         { "sla/policies",                "unittest-m, bad/name", "sla/policies = 'unittest-m, bad/name': 'bad/name' is not a policy name" },
@@ -387,8 +441,15 @@ START_TEST (test_malformed_refused)
         config_destroy (&config);
     }
 
-    //  A listed policy without a target.
+    //  Level 3 is one point: after the target or before it, not both.
     config_t *config = s_config ();
+    config_set (config, "sla/denial/level3-before", "2 business days");
+    config_set (config, "sla/denial/level3-after", "1 business day");
+    s_refused (config, "sla/denial/level3-after and sla/denial/level3-before are both set: level 3 is one point");
+    config_destroy (&config);
+
+    //  A listed policy without a target.
+    config = s_config ();
     config_set (config, "sla/policies", "unittest-empty");
     s_refused (config, "sla/unittest-empty/target is not set");
     config_destroy (&config);
@@ -469,6 +530,7 @@ sla_suite (void)
     tcase_add_test (tc, test_builtin_changed);
     tcase_add_test (tc, test_pause_states);
     tcase_add_test (tc, test_level_boundaries);
+    tcase_add_test (tc, test_deadline_levels);
     tcase_add_test (tc, test_parse_target);
     tcase_add_test (tc, test_malformed_refused);
     tcase_add_test (tc, test_from_zpl_file);
