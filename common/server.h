@@ -145,6 +145,27 @@ typedef struct _server_method_t {
 
 #define SERVER_NO_PHI 0u
 
+//  Table rows with the defaults filled, so a row states only what differs
+//  from its neighbours. The macro names the scope mark; the method
+//  "<service>.<Name>" needs the permission "<service>.<verb>" (the rule
+//  nearly every method follows); service, Name and verb are words:
+//      SERVER_INTERNAL_METHOD (audit, Query, read, &audit_query_request__descriptor, s_query),
+//  Only a subject method takes a resolver (it cannot be written without
+//  one); the others have none. A macro row answers no PHI: a method whose
+//  answer carries PHI, or whose permission has another prefix
+//  ("queue.Contacts" needs "contacts.read"), is a whole entry, so the PHI
+//  declaration of ADR 0022 always stands on its row.
+#define SERVER_ROW_(service, name, verb, type, handler, scope, resolve) \
+    { #service "." #name, #service "." #verb, type, handler, scope, resolve, SERVER_NO_PHI }
+#define SERVER_INTERNAL_METHOD(service, name, verb, type, handler) \
+    SERVER_ROW_ (service, name, verb, type, handler, SERVER_INTERNAL, NULL)
+#define SERVER_LIST_METHOD(service, name, verb, type, handler) \
+    SERVER_ROW_ (service, name, verb, type, handler, SERVER_LIST, NULL)
+#define SERVER_UNSCOPED_METHOD(service, name, verb, type, handler) \
+    SERVER_ROW_ (service, name, verb, type, handler, SERVER_UNSCOPED, NULL)
+#define SERVER_SUBJECT_METHOD(service, name, verb, type, handler, resolve) \
+    SERVER_ROW_ (service, name, verb, type, handler, SERVER_SUBJECT, resolve)
+
 //  Writes the access record inside the call's transaction.
 typedef int (server_audit_fn) (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg);
 

@@ -347,16 +347,16 @@ s_resolve_identity (server_call_t *call)
 }
 
 const server_method_t access_methods [] = {
-    { "access.Request",       "access.request", &access_request__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Approve",       "access.approve", &access_decision__descriptor,       s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Deny",          "access.request", &access_decision__descriptor,       s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Revoke",        "access.revoke",  &access_subject__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.Breakglass",    "access.request", &access_subject__descriptor,        s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.List",          "access.read",    &identity_list_request__descriptor, s_list,           SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.History",       "access.read",    &access_subject__descriptor,        s_history,        SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.ReviewStart",   "access.review",  &review_start_request__descriptor,  s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.ReviewStatus",  "access.read",    NULL,                               s_review_status,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "access.ReviewConfirm", "access.confirm", &access_subject__descriptor,        s_change,         SERVER_SUBJECT,  s_resolve_identity, SERVER_NO_PHI },
-    { "access.ReviewEnd",     "access.review",  NULL,                               s_change,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    SERVER_INTERNAL_METHOD (access, Request,       request, &access_request__descriptor,        s_change),
+    SERVER_INTERNAL_METHOD (access, Approve,       approve, &access_decision__descriptor,       s_change),
+    SERVER_INTERNAL_METHOD (access, Deny,          request, &access_decision__descriptor,       s_change),
+    SERVER_INTERNAL_METHOD (access, Revoke,        revoke,  &access_subject__descriptor,        s_change),
+    SERVER_INTERNAL_METHOD (access, Breakglass,    request, &access_subject__descriptor,        s_change),
+    SERVER_INTERNAL_METHOD (access, List,          read,    &identity_list_request__descriptor, s_list),
+    SERVER_INTERNAL_METHOD (access, History,       read,    &access_subject__descriptor,        s_history),
+    SERVER_INTERNAL_METHOD (access, ReviewStart,   review,  &review_start_request__descriptor,  s_change),
+    SERVER_INTERNAL_METHOD (access, ReviewStatus,  read,    NULL,                               s_review_status),
+    SERVER_SUBJECT_METHOD  (access, ReviewConfirm, confirm, &access_subject__descriptor,        s_change, s_resolve_identity),
+    SERVER_INTERNAL_METHOD (access, ReviewEnd,     review,  NULL,                               s_change),
     { NULL }
 };

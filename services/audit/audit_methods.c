@@ -466,12 +466,12 @@ s_sign_manifest (server_call_t *call)
 }
 
 const server_method_t audit_methods [] = {
-    { "audit.Key",         "audit.read",   NULL,                               s_key,         SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.Checkpoints", "audit.read",   NULL,                               s_checkpoints, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.Query",       "audit.read",   &audit_query_request__descriptor,   s_query,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.Leaves",      "audit.export", &audit_leaves_request__descriptor,  s_leaves,      SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.Proof",       "audit.read",   &audit_proof_request__descriptor,   s_proof,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.Verify",      "audit.read",   NULL,                               s_verify,      SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "audit.SignManifest", "audit.export", &audit_manifest_request__descriptor, s_sign_manifest, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    SERVER_INTERNAL_METHOD (audit, Key,          read,   NULL,                                s_key),
+    SERVER_INTERNAL_METHOD (audit, Checkpoints,  read,   NULL,                                s_checkpoints),
+    SERVER_INTERNAL_METHOD (audit, Query,        read,   &audit_query_request__descriptor,    s_query),
+    SERVER_INTERNAL_METHOD (audit, Leaves,       export, &audit_leaves_request__descriptor,   s_leaves),
+    SERVER_INTERNAL_METHOD (audit, Proof,        read,   &audit_proof_request__descriptor,    s_proof),
+    SERVER_INTERNAL_METHOD (audit, Verify,       read,   NULL,                                s_verify),
+    SERVER_INTERNAL_METHOD (audit, SignManifest, export, &audit_manifest_request__descriptor, s_sign_manifest),
     { NULL }
 };

@@ -100,7 +100,7 @@ s_health (server_call_t *call)
 
 const server_method_t broker_methods [] = {
     //  Stream heads and producers: operations, not any queue's work.
-    { "broker.Status", "broker.read", NULL, s_status, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    SERVER_INTERNAL_METHOD (broker, Status, read, NULL, s_status),
     { "broker.Health", "health.read", NULL, s_health, SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { NULL }
 };

@@ -768,15 +768,15 @@ s_policies (server_call_t *call)
 }
 
 const server_method_t denials_methods [] = {
-    { "denials.List",       "denials.read",    &denial_list_request__descriptor,       s_list,       SERVER_LIST,     NULL,                 SERVER_NO_PHI },
-    { "denials.Show",       "denials.read",    &denial_id__descriptor,                 s_show,       SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
-    { "denials.Assign",     "denials.work",    &denial_assign_request__descriptor,     s_assign,     SERVER_SUBJECT,  s_resolve_assign,     SERVER_NO_PHI },
-    { "denials.Categorize", "denials.work",    &denial_categorize_request__descriptor, s_categorize, SERVER_SUBJECT,  s_resolve_categorize, SERVER_NO_PHI },
-    { "denials.State",      "denials.work",    &denial_state_request__descriptor,      s_state,      SERVER_SUBJECT,  s_resolve_state,      SERVER_NO_PHI },
-    { "denials.Resolve",    "denials.work",    &denial_resolve_request__descriptor,    s_resolve,    SERVER_SUBJECT,  s_resolve_resolve,    SERVER_NO_PHI },
-    { "denials.Approve",    "denials.approve", &denial_id__descriptor,                 s_approve,    SERVER_SUBJECT,  s_resolve_show,       SERVER_NO_PHI },
-    { "denials.Policies",   "denials.read",    NULL,                                   s_policies,   SERVER_UNSCOPED, NULL,                 SERVER_NO_PHI },
-    { "denials.Correct",    "denials.work",    &denial_correct_request__descriptor,    s_correct,    SERVER_SUBJECT,  s_resolve_correct,    SERVER_NO_PHI },
-    { "denials.Appeal",     "denials.work",    &denial_appeal_request__descriptor,     s_appeal,     SERVER_SUBJECT,  s_resolve_appeal,     SERVER_NO_PHI },
+    SERVER_LIST_METHOD     (denials, List,       read,    &denial_list_request__descriptor,       s_list),
+    SERVER_SUBJECT_METHOD  (denials, Show,       read,    &denial_id__descriptor,                 s_show,       s_resolve_show),
+    SERVER_SUBJECT_METHOD  (denials, Assign,     work,    &denial_assign_request__descriptor,     s_assign,     s_resolve_assign),
+    SERVER_SUBJECT_METHOD  (denials, Categorize, work,    &denial_categorize_request__descriptor, s_categorize, s_resolve_categorize),
+    SERVER_SUBJECT_METHOD  (denials, State,      work,    &denial_state_request__descriptor,      s_state,      s_resolve_state),
+    SERVER_SUBJECT_METHOD  (denials, Resolve,    work,    &denial_resolve_request__descriptor,    s_resolve,    s_resolve_resolve),
+    SERVER_SUBJECT_METHOD  (denials, Approve,    approve, &denial_id__descriptor,                 s_approve,    s_resolve_show),
+    SERVER_UNSCOPED_METHOD (denials, Policies,   read,    NULL,                                   s_policies),
+    SERVER_SUBJECT_METHOD  (denials, Correct,    work,    &denial_correct_request__descriptor,    s_correct,    s_resolve_correct),
+    SERVER_SUBJECT_METHOD  (denials, Appeal,     work,    &denial_appeal_request__descriptor,     s_appeal,     s_resolve_appeal),
     { NULL }
 };

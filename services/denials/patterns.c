@@ -346,6 +346,6 @@ s_patterns (server_call_t *call)
 }
 
 const server_method_t patterns_methods [] = {
-    { "denials.Patterns", "denials.read", NULL, s_patterns, SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    SERVER_UNSCOPED_METHOD (denials, Patterns, read, NULL, s_patterns),
     { NULL }
 };

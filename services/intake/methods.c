@@ -255,12 +255,12 @@ s_queue_show (server_call_t *call)
 }
 
 const server_method_t intake_methods [] = {
-    { "intake.Submit",         "intake.submit", &submit_request__descriptor,          s_submit,          SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.GetBatch",       "intake.read",   &batch_id__descriptor,                s_get_batch,       SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.ListRejections", "intake.read",   &list_rejections_request__descriptor, s_list_rejections, SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "queue.Create",          "queue.write",   &queue__descriptor,                   s_queue_create,    SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "queue.SetPhase",        "queue.write",   &queue_phase_request__descriptor,     s_queue_set_phase, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "queue.List",            "queue.read",    NULL,                                 s_queue_list,      SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "queue.Show",            "queue.read",    &queue_id__descriptor,                s_queue_show,      SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
+    SERVER_INTERNAL_METHOD (intake, Submit,         submit, &submit_request__descriptor,          s_submit),
+    SERVER_INTERNAL_METHOD (intake, GetBatch,       read,   &batch_id__descriptor,                s_get_batch),
+    SERVER_LIST_METHOD     (intake, ListRejections, read,   &list_rejections_request__descriptor, s_list_rejections),
+    SERVER_INTERNAL_METHOD (queue,  Create,         write,  &queue__descriptor,                   s_queue_create),
+    SERVER_INTERNAL_METHOD (queue,  SetPhase,       write,  &queue_phase_request__descriptor,     s_queue_set_phase),
+    SERVER_LIST_METHOD     (queue,  List,           read,   NULL,                                 s_queue_list),
+    SERVER_SUBJECT_METHOD  (queue,  Show,           read,   &queue_id__descriptor,                s_queue_show, intake_scope_queue_id),
     { NULL }
 };

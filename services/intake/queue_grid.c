@@ -324,9 +324,9 @@ s_scope_contacts_set (server_call_t *call)
 }
 
 const server_method_t queue_grid_methods [] = {
-    { "queue.GridSet",     "queue.grid", &queue_grid_set_request__descriptor,     s_grid_set,     SERVER_SUBJECT, s_scope_grid_set, SERVER_NO_PHI },
-    { "queue.Grid",        "queue.read", &queue_grid_request__descriptor,         s_grid,         SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "queue.ContactsSet", "queue.grid", &queue_contacts_set_request__descriptor, s_contacts_set, SERVER_SUBJECT, s_scope_contacts_set, SERVER_NO_PHI },
+    SERVER_SUBJECT_METHOD (queue, GridSet,     grid, &queue_grid_set_request__descriptor,     s_grid_set,     s_scope_grid_set),
+    SERVER_LIST_METHOD    (queue, Grid,        read, &queue_grid_request__descriptor,         s_grid),
+    SERVER_SUBJECT_METHOD (queue, ContactsSet, grid, &queue_contacts_set_request__descriptor, s_contacts_set, s_scope_contacts_set),
     { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
     { NULL }
 };

@@ -656,10 +656,10 @@ s_abort (server_call_t *call)
 //  A file carries claims of every queue: uploads are internal, like
 //  intake.Submit (docs/adr/0011-scope-marks-in-the-method-table.md).
 const server_method_t upload_methods [] = {
-    { "intake.UploadBegin",  "intake.submit", &upload_begin__descriptor, s_begin,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.UploadChunk",  "intake.submit", &upload_chunk__descriptor, s_chunk,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.UploadCommit", "intake.submit", &upload_id__descriptor,    s_commit, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.UploadStatus", "intake.submit", &upload_id__descriptor,    s_status, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
-    { "intake.UploadAbort",  "intake.submit", &upload_id__descriptor,    s_abort,  SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    SERVER_INTERNAL_METHOD (intake, UploadBegin,  submit, &upload_begin__descriptor, s_begin),
+    SERVER_INTERNAL_METHOD (intake, UploadChunk,  submit, &upload_chunk__descriptor, s_chunk),
+    SERVER_INTERNAL_METHOD (intake, UploadCommit, submit, &upload_id__descriptor,    s_commit),
+    SERVER_INTERNAL_METHOD (intake, UploadStatus, submit, &upload_id__descriptor,    s_status),
+    SERVER_INTERNAL_METHOD (intake, UploadAbort,  submit, &upload_id__descriptor,    s_abort),
     { NULL }
 };

@@ -37,43 +37,20 @@ const denial_kpi_def_t denial_kpi_table [] = {
 };
 const size_t denial_kpi_count = sizeof denial_kpi_table / sizeof denial_kpi_table [0];
 
-typedef struct {
-    char *key;
-    int64_t totals [S_COUNT];
-} s_group_t;
-
 struct _denial_result_t {
     bool stock;
-    s_group_t overall;
-    s_group_t **groups;         //  by key, ascending
-    size_t group_count;
+    tally_t *tally;
 };
 
-static int
-s_group_compare (const void *a, const void *b)
-{
-    return strcmp ((*(s_group_t *const *) a)->key, (*(s_group_t *const *) b)->key);
-}
-
-//  Adds totals [from, to) into the overall and the group of entry.
+//  Adds totals [from, to) under the group of entry.
 static void
-s_add (denial_result_t *self, zhashx_t *groups, const kpi_query_t *query, const dims_entry_t *entry,
+s_add (denial_result_t *self, const kpi_query_t *query, const dims_entry_t *entry,
        const int64_t *totals, int from, int to)
 {
-    for (int s = from; s < to; s++)
-        self->overall.totals [s] += totals [s];
-    if (!query->group_count)
-        return;
     char key [1024];
-    dims_group_key (entry, query->group_by, query->group_count, key, sizeof key);
-    s_group_t *group = (s_group_t *) zhashx_lookup (groups, key);
-    if (!group) {
-        group = (s_group_t *) zmalloc (sizeof (s_group_t));
-        group->key = strdup (key);
-        zhashx_insert (groups, key, group);
-    }
-    for (int s = from; s < to; s++)
-        group->totals [s] += totals [s];
+    if (query->group_count)
+        dims_group_key (entry, query->group_by, query->group_count, key, sizeof key);
+    tally_add (self->tally, query->group_count? key: NULL, totals, from, to);
 }
 
 //  The team that owns a queue's denials now ("" when metrics cannot say),
@@ -100,8 +77,7 @@ denial_kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, denial_r
     denial_result_t *self = (denial_result_t *) zmalloc (sizeof (denial_result_t));
     *result = self;
     self->stock = query->as_of == metrics_day_from_ms (clock_now_ms ());
-    self->overall.key = strdup ("");
-    zhashx_t *groups = zhashx_new ();
+    self->tally = tally_new (S_COUNT);
     zhashx_t *teams = zhashx_new ();
     zhashx_set_destructor (teams, (zhashx_destructor_fn *) zstr_free);
     dims_list_t *dims = combos_load (store, txn, &dims_combos);
@@ -119,24 +95,17 @@ denial_kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, denial_r
                 now.values [team] = (char *) owner;
             if (rc == 0 && dims_match (&now, query->filters)) {
                 rc = denial_open_count (store, txn, entry->id, &totals [S_OPEN]);
-                s_add (self, groups, query, &now, totals, S_OPEN, S_FLOWS);
+                s_add (self, query, &now, totals, S_OPEN, S_FLOWS);
             }
         }
         //  The flows under the team their events carried.
         if (rc == 0 && dims_match (entry, query->filters)) {
             rc = denial_flows_sum (store, txn, entry->id, query->from, query->to, totals + S_FLOWS);
-            s_add (self, groups, query, entry, totals, S_FLOWS, S_COUNT);
+            s_add (self, query, entry, totals, S_FLOWS, S_COUNT);
         }
     }
     combos_list_destroy (&dims);
     zhashx_destroy (&teams);
-    self->group_count = zhashx_size (groups);
-    self->groups = (s_group_t **) calloc (self->group_count + 1, sizeof (s_group_t *));
-    size_t index = 0;
-    for (s_group_t *group = (s_group_t *) zhashx_first (groups); group; group = (s_group_t *) zhashx_next (groups))
-        self->groups [index++] = group;
-    qsort (self->groups, self->group_count, sizeof (s_group_t *), s_group_compare);
-    zhashx_destroy (&groups);
     return rc;
 }
 
@@ -147,12 +116,7 @@ denial_result_destroy (denial_result_t **self_p)
     denial_result_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->group_count; i++) {
-        free (self->groups [i]->key);
-        free (self->groups [i]);
-    }
-    free (self->groups);
-    free (self->overall.key);
+    tally_destroy (&self->tally);
     free (self);
     *self_p = NULL;
 }
@@ -160,13 +124,13 @@ denial_result_destroy (denial_result_t **self_p)
 size_t
 denial_result_group_count (const denial_result_t *self)
 {
-    return self->group_count;
+    return tally_group_count (self->tally);
 }
 
 const char *
 denial_result_group_key (const denial_result_t *self, size_t index)
 {
-    return index < self->group_count? self->groups [index]->key: NULL;
+    return tally_group_key (self->tally, index);
 }
 
 void
@@ -174,25 +138,5 @@ denial_kpi_value (const denial_result_t *self, const char *group_key, size_t ind
 {
     assert (index < denial_kpi_count);
     const denial_kpi_def_t *def = &denial_kpi_table [index];
-    static const int64_t none [S_COUNT] = { 0 };
-    const int64_t *totals = none;
-    if (!group_key)
-        totals = self->overall.totals;
-    for (size_t i = 0; group_key && i < self->group_count; i++)
-        if (streq (self->groups [i]->key, group_key))
-            totals = self->groups [i]->totals;
-    kpi_value__init (value);
-    value->name = (char *) def->name;
-    value->unit = (char *) def->unit;
-    value->numerator = totals [def->numerator];
-    value->denominator = def->denominator >= 0? totals [def->denominator]: 0;
-    value->available = (!def->stock || self->stock) && (def->denominator < 0 || value->denominator > 0);
-    if (!value->available)
-        return;
-    if (def->denominator < 0) {
-        value->amount = value->numerator;
-        value->value = (double) value->numerator;
-    }
-    else
-        value->value = (double) value->numerator / (double) value->denominator / def->scale;
+    tally_value (self->tally, def, group_key, !def->stock || self->stock, value);
 }

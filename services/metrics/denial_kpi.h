@@ -28,18 +28,11 @@
 
 #include "denial_facts.h"
 #include "kpi.h"
+#include "tally.h"
 
-//  A figure: numerator over denominator (a count or cents when it has
-//  none) of the query's totals (slots private to denial_kpi.c), divided by
-//  scale.
-typedef struct {
-    const char *name;               //  JSON key
-    const char *unit;               //  count | cents | ratio | days
-    int numerator;
-    int denominator;                //  -1: none
-    double scale;
-    bool stock;                     //  as of now only
-} denial_kpi_def_t;
+//  A figure of the query's totals (slots private to denial_kpi.c), read as
+//  tally.h says.
+typedef tally_def_t denial_kpi_def_t;
 
 extern const denial_kpi_def_t denial_kpi_table [];
 extern const size_t denial_kpi_count;

@@ -769,12 +769,12 @@ s_rebuild (server_call_t *call)
 }
 
 const server_method_t metrics_methods [] = {
-    { "metrics.Kpi",       "metrics.read",  &kpi_request__descriptor,       s_kpi,       SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Aging",     "metrics.read",  &kpi_request__descriptor,       s_aging,     SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Trend",     "metrics.read",  &trend_request__descriptor,     s_trend,     SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Scorecard", "metrics.read",  &scorecard_request__descriptor, s_scorecard, SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Drill",     "metrics.read",  &drill_request__descriptor,     s_drill,     SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Work",      "metrics.read",  &work_metrics_request__descriptor, s_work,   SERVER_LIST, NULL, SERVER_NO_PHI },
-    { "metrics.Rebuild",   "metrics.admin", NULL,                           s_rebuild,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+    SERVER_LIST_METHOD     (metrics, Kpi,       read,  &kpi_request__descriptor,          s_kpi),
+    SERVER_LIST_METHOD     (metrics, Aging,     read,  &kpi_request__descriptor,          s_aging),
+    SERVER_LIST_METHOD     (metrics, Trend,     read,  &trend_request__descriptor,        s_trend),
+    SERVER_LIST_METHOD     (metrics, Scorecard, read,  &scorecard_request__descriptor,    s_scorecard),
+    SERVER_LIST_METHOD     (metrics, Drill,     read,  &drill_request__descriptor,        s_drill),
+    SERVER_LIST_METHOD     (metrics, Work,      read,  &work_metrics_request__descriptor, s_work),
+    SERVER_INTERNAL_METHOD (metrics, Rebuild,   admin, NULL,                              s_rebuild),
     { NULL }
 };

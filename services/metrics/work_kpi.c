@@ -26,16 +26,9 @@ const work_kpi_def_t work_kpi_table [] = {
 };
 const size_t work_kpi_count = sizeof work_kpi_table / sizeof work_kpi_table [0];
 
-typedef struct {
-    char *key;
-    int64_t totals [S_COUNT];
-} s_group_t;
-
 struct _work_result_t {
     work_query_t query;
-    s_group_t overall;
-    s_group_t **groups;         //  by key, ascending
-    size_t group_count;
+    tally_t *tally;
 };
 
 void
@@ -80,33 +73,15 @@ s_match (char *const values [WORK_DIM_COUNT], const work_query_t *query)
     return true;
 }
 
-static int
-s_group_compare (const void *a, const void *b)
-{
-    return strcmp ((*(s_group_t *const *) a)->key, (*(s_group_t *const *) b)->key);
-}
-
-//  Adds totals [from, to) into the overall and the group of values.
+//  Adds totals [from, to) under the group of values.
 static void
-s_add (work_result_t *self, zhashx_t *groups, char *const values [WORK_DIM_COUNT], const int64_t *totals,
-       int from, int to)
+s_add (work_result_t *self, char *const values [WORK_DIM_COUNT], const int64_t *totals, int from, int to)
 {
-    for (int s = from; s < to; s++)
-        self->overall.totals [s] += totals [s];
-    if (!self->query.group_count)
-        return;
     char key [1024] = "";
     for (size_t g = 0; g < self->query.group_count; g++)
         snprintf (key + strlen (key), sizeof key - strlen (key), "%s%s", g? "|": "",
                   values [self->query.group_by [g]]);
-    s_group_t *group = (s_group_t *) zhashx_lookup (groups, key);
-    if (!group) {
-        group = (s_group_t *) zmalloc (sizeof (s_group_t));
-        group->key = strdup (key);
-        zhashx_insert (groups, key, group);
-    }
-    for (int s = from; s < to; s++)
-        group->totals [s] += totals [s];
+    tally_add (self->tally, self->query.group_count? key: NULL, totals, from, to);
 }
 
 //  The team that owns a combination's open items now: the grid's for its
@@ -137,8 +112,7 @@ work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_resu
     work_result_t *self = (work_result_t *) zmalloc (sizeof (work_result_t));
     *result = self;
     self->query = *query;
-    self->overall.key = strdup ("");
-    zhashx_t *groups = zhashx_new ();
+    self->tally = tally_new (S_COUNT);
     zhashx_t *teams = zhashx_new ();
     zhashx_set_destructor (teams, (zhashx_destructor_fn *) zstr_free);
     work_dims_list_t *dims = query->unavailable? NULL: combos_load (store, txn, &work_combos);
@@ -155,23 +129,16 @@ work_kpi_run (store_t *store, MDB_txn *txn, const work_query_t *query, work_resu
             rc = work_open_count (store, txn, entry->id, &totals [S_OPEN]);
             if (rc == 0)
                 rc = work_overdue_count (store, txn, entry->id, query->now_ms, &totals [S_OVERDUE]);
-            s_add (self, groups, now, totals, S_OPEN, S_FLOWS);
+            s_add (self, now, totals, S_OPEN, S_FLOWS);
         }
         //  The flows under the team their events carried.
         if (rc == 0 && s_match (entry->values, query)) {
             rc = work_flows_sum (store, txn, entry->id, query->from, query->to, totals + S_FLOWS);
-            s_add (self, groups, entry->values, totals, S_FLOWS, S_COUNT);
+            s_add (self, entry->values, totals, S_FLOWS, S_COUNT);
         }
     }
     combos_list_destroy (&dims);
     zhashx_destroy (&teams);
-    self->group_count = zhashx_size (groups);
-    self->groups = (s_group_t **) calloc (self->group_count + 1, sizeof (s_group_t *));
-    size_t index = 0;
-    for (s_group_t *group = (s_group_t *) zhashx_first (groups); group; group = (s_group_t *) zhashx_next (groups))
-        self->groups [index++] = group;
-    qsort (self->groups, self->group_count, sizeof (s_group_t *), s_group_compare);
-    zhashx_destroy (&groups);
     return rc;
 }
 
@@ -182,12 +149,7 @@ work_result_destroy (work_result_t **self_p)
     work_result_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->group_count; i++) {
-        free (self->groups [i]->key);
-        free (self->groups [i]);
-    }
-    free (self->groups);
-    free (self->overall.key);
+    tally_destroy (&self->tally);
     free (self);
     *self_p = NULL;
 }
@@ -195,13 +157,13 @@ work_result_destroy (work_result_t **self_p)
 size_t
 work_result_group_count (const work_result_t *self)
 {
-    return self->group_count;
+    return tally_group_count (self->tally);
 }
 
 const char *
 work_result_group_key (const work_result_t *self, size_t index)
 {
-    return index < self->group_count? self->groups [index]->key: NULL;
+    return tally_group_key (self->tally, index);
 }
 
 void
@@ -209,26 +171,6 @@ work_kpi_value (const work_result_t *self, const char *group_key, size_t index, 
 {
     assert (index < work_kpi_count);
     const work_kpi_def_t *def = &work_kpi_table [index];
-    static const int64_t none [S_COUNT] = { 0 };
-    const int64_t *totals = none;
-    if (!group_key)
-        totals = self->overall.totals;
-    for (size_t i = 0; group_key && i < self->group_count; i++)
-        if (streq (self->groups [i]->key, group_key))
-            totals = self->groups [i]->totals;
-    kpi_value__init (value);
-    value->name = (char *) def->name;
-    value->unit = (char *) def->unit;
-    value->numerator = totals [def->numerator];
-    value->denominator = def->denominator >= 0? totals [def->denominator]: 0;
-    value->available = !self->query.unavailable && (!def->stock || self->query.stock)
-                    && (def->denominator < 0 || value->denominator > 0);
-    if (!value->available)
-        return;
-    if (def->denominator < 0) {
-        value->amount = value->numerator;
-        value->value = (double) value->numerator;
-    }
-    else
-        value->value = (double) value->numerator / (double) value->denominator / def->scale;
+    tally_value (self->tally, def, group_key, !self->query.unavailable && (!def->stock || self->query.stock),
+                 value);
 }

@@ -23,6 +23,7 @@
 
 #include "work_facts.h"
 #include "kpi.h"
+#include "tally.h"
 
 typedef struct {
     const char *filters [WORK_DIM_COUNT];   //  NULL or "": any
@@ -35,16 +36,9 @@ typedef struct {
     bool unavailable;                       //  a dimension work items lack
 } work_query_t;
 
-//  A figure: numerator over denominator (a count when it has none) of
-//  the query's totals (slots private to work_kpi.c), divided by scale.
-typedef struct {
-    const char *name;                       //  JSON key
-    const char *unit;                       //  count | ratio | hours
-    int numerator;
-    int denominator;                        //  -1: none (a count)
-    double scale;
-    bool stock;                             //  open / overdue: as of now only
-} work_kpi_def_t;
+//  A figure of the query's totals (slots private to work_kpi.c), read as
+//  tally.h says.
+typedef tally_def_t work_kpi_def_t;
 
 extern const work_kpi_def_t work_kpi_table [];
 extern const size_t work_kpi_count;

@@ -38,6 +38,7 @@ static s_suite_t s_suites [] = {
     { "metrics_bounds", metrics_bounds_suite },
     { "metrics_work", metrics_work_suite },
     { "metrics_denials", metrics_denials_suite },
+    { "metrics_tally", metrics_tally_suite },
     { "write837", write837_suite },
     { "remit835", remit835_suite },
     { "posting", posting_suite },

@@ -31,6 +31,7 @@ Suite *metrics_rebuild_suite (void);
 Suite *metrics_bounds_suite (void);
 Suite *metrics_work_suite (void);
 Suite *metrics_denials_suite (void);
+Suite *metrics_tally_suite (void);
 Suite *write837_suite (void);
 Suite *remit835_suite (void);
 Suite *posting_suite (void);

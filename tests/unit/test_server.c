@@ -1189,6 +1189,38 @@ START_TEST (test_phi_through_the_server)
 }
 END_TEST
 
+//  The row macros fill what a whole entry states: "<service>.<Name>",
+//  "<service>.<verb>", the scope of the macro, a resolver only for a
+//  subject method, no PHI.
+START_TEST (test_row_macros)
+{
+    static const server_method_t rows [] = {
+        SERVER_INTERNAL_METHOD (test, Rebuild, admin, NULL, s_plain),
+        SERVER_LIST_METHOD     (test, List,    read,  NULL, s_list),
+        SERVER_UNSCOPED_METHOD (test, Echo,    read,  &queue_id__descriptor, s_echo),
+        SERVER_SUBJECT_METHOD  (test, Show,    work,  &queue_id__descriptor, s_echo, s_resolve),
+        { NULL }
+    };
+    static const server_method_t whole [] = {
+        { "test.Rebuild", "test.admin", NULL, s_plain, SERVER_INTERNAL, NULL, SERVER_NO_PHI },
+        { "test.List", "test.read", NULL, s_list, SERVER_LIST, NULL, SERVER_NO_PHI },
+        { "test.Echo", "test.read", &queue_id__descriptor, s_echo, SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+        { "test.Show", "test.work", &queue_id__descriptor, s_echo, SERVER_SUBJECT, s_resolve, SERVER_NO_PHI },
+        { NULL }
+    };
+    for (size_t i = 0; whole [i].method; i++) {
+        ck_assert_str_eq (rows [i].method, whole [i].method);
+        ck_assert_str_eq (rows [i].permission, whole [i].permission);
+        ck_assert_ptr_eq (rows [i].request_type, whole [i].request_type);
+        ck_assert_ptr_eq ((void *) rows [i].handler, (void *) whole [i].handler);
+        ck_assert_int_eq (rows [i].scope, whole [i].scope);
+        ck_assert_ptr_eq ((void *) rows [i].resolve, (void *) whole [i].resolve);
+        ck_assert_uint_eq (rows [i].phi, whole [i].phi);
+    }
+    ck_assert_ptr_null (rows [4].method);
+}
+END_TEST
+
 Suite *
 server_suite (void)
 {
@@ -1207,6 +1239,7 @@ server_suite (void)
     tcase_add_test (tc, test_phi_rule_lifts_and_limits);
     tcase_add_test (tc, test_phi_rule_undeclared_field);
     tcase_add_test (tc, test_phi_through_the_server);
+    tcase_add_test (tc, test_row_macros);
     suite_add_tcase (suite, tc);
     return suite;
 }
