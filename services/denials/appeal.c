@@ -35,6 +35,33 @@ s_row (appeal_windows_t *self, bool payer, const char *name, unsigned level)
     return NULL;
 }
 
+//  A configured row: it replaces the built-in of the same payer or group
+//  and level; naming one twice, or more rows than fit, is refused (key,
+//  the entry and what it names in the message).
+static int
+s_set_row (appeal_windows_t *self, bool payer, const char *name, unsigned level, unsigned days,
+           const char *key, const char *entry, const char *what, const char *count_scope,
+           char *error, size_t size)
+{
+    appeal_window_t *row = s_row (self, payer, name, level);
+    if (row && !row->built_in) {
+        snprintf (error, size, "%s: '%s': %s is named twice", key, entry, what);
+        return -1;
+    }
+    if (!row && self->count == APPEAL_WINDOWS_MAX) {
+        snprintf (error, size, "%s: more than %d entries%s", key, APPEAL_WINDOWS_MAX, count_scope);
+        return -1;
+    }
+    if (!row)
+        row = &self->rows [self->count++];
+    row->payer = payer;
+    snprintf (row->name, sizeof row->name, "%s", name);
+    row->level = level;
+    row->days = days;
+    row->built_in = false;
+    return 0;
+}
+
 int
 appeal_windows_parse (appeal_windows_t *self, const char *text, char *error, size_t size)
 {
@@ -62,26 +89,10 @@ appeal_windows_parse (appeal_windows_t *self, const char *text, char *error, siz
             rc = -1;
         }
         else {
-            appeal_window_t *row = s_row (self, payer, name, level);
-            if (row && !row->built_in) {
-                snprintf (error, size, "denials/appeal-windows: '%s': %s %s level %u is named twice",
-                          entry, kind, name, level);
-                rc = -1;
-            }
-            else
-            if (!row && self->count == APPEAL_WINDOWS_MAX) {
-                snprintf (error, size, "denials/appeal-windows: more than %d entries", APPEAL_WINDOWS_MAX);
-                rc = -1;
-            }
-            else {
-                if (!row)
-                    row = &self->rows [self->count++];
-                row->payer = payer;
-                snprintf (row->name, sizeof row->name, "%s", name);
-                row->level = level;
-                row->days = days;
-                row->built_in = false;
-            }
+            char what [128];
+            snprintf (what, sizeof what, "%s %s level %u", kind, name, level);
+            rc = s_set_row (self, payer, name, level, days, "denials/appeal-windows", entry, what, "",
+                            error, size);
         }
     }
     free (copy);
@@ -119,25 +130,10 @@ appeal_filing_parse (appeal_windows_t *self, const char *text, char *error, size
             rc = -1;
         }
         else {
-            appeal_window_t *row = s_row (self, payer, name, 0);
-            if (row && !row->built_in) {
-                snprintf (error, size, "denials/timely-filing: '%s': %s %s is named twice", entry, kind, name);
-                rc = -1;
-            }
-            else
-            if (!row && self->count == APPEAL_WINDOWS_MAX) {
-                snprintf (error, size, "denials/timely-filing: more than %d entries in all", APPEAL_WINDOWS_MAX);
-                rc = -1;
-            }
-            else {
-                if (!row)
-                    row = &self->rows [self->count++];
-                row->payer = payer;
-                snprintf (row->name, sizeof row->name, "%s", name);
-                row->level = 0;
-                row->days = days;
-                row->built_in = false;
-            }
+            char what [128];
+            snprintf (what, sizeof what, "%s %s", kind, name);
+            rc = s_set_row (self, payer, name, 0, days, "denials/timely-filing", entry, what, " in all",
+                            error, size);
         }
     }
     free (copy);
