@@ -305,30 +305,6 @@ START_TEST (test_open_follows_the_dimensions)
 }
 END_TEST
 
-//  queue.changed with the queue as it now is (intake's event).
-static void
-s_queue (mt_store_t *store, const char *id, const char *phase, const char *vendor_team)
-{
-    Queue queue = QUEUE__INIT;
-    queue.id = (char *) id;
-    queue.name = (char *) id;
-    queue.owner_team = "internal";
-    queue.vendor_team = (char *) vendor_team;
-    queue.phase = (char *) phase;
-    QueueChanged changed = QUEUE_CHANGED__INIT;
-    changed.queue = &queue;
-    changed.change = "phase";
-    Event event = EVENT__INIT;
-    event.stream = "queue";
-    event.type = "changed";
-    event.producer = "test";
-    event.stream_seq = ++s_seq;
-    event.key = (char *) id;
-    event.payload.data = codec_pack (&changed, &event.payload.len);
-    ck_assert_msg (store_write (store->store, s_apply_one, &event) == 0, "apply: %s", store_error (store->store));
-    free (event.payload.data);
-}
-
 //  A queue moving to vendor moves its open denials to the vendor team at
 //  once in the stock (as their work items move), whatever team their
 //  events carried; what a team did (opened, appealed, won) stays its own;
@@ -338,7 +314,7 @@ START_TEST (test_open_denials_follow_the_phase)
     clock_set_start (s_at ("2026-11-30", 12));
     mt_store_t *store = mt_store_new ();
     uint64_t t0 = s_at ("2026-11-02", 9);
-    s_queue (store, "Q1", "internal", "acme");
+    mt_queue (store, "Q1", "internal", "acme");
     s_denial_t a = { .id = "DEN-1", .denied_cents = 1000, .opened_ms = t0 };
     s_denial_t b = { .id = "DEN-2", .denied_cents = 2000, .opened_ms = t0 };
     s_denial_t c = { .id = "DEN-3", .queue = "Q2", .denied_cents = 3000, .opened_ms = t0 };
@@ -351,7 +327,7 @@ START_TEST (test_open_denials_follow_the_phase)
     mt_group (&query, "owner_team");
     ck_assert_int_eq (s_amount (store, &query, "internal", "denials_open"), 3);
 
-    s_queue (store, "Q1", "vendor", "acme");
+    mt_queue (store, "Q1", "vendor", "acme");
     ck_assert_int_eq (s_amount (store, &query, "acme", "denials_open"), 2);
     ck_assert_int_eq (s_amount (store, &query, "internal", "denials_open"), 1);     //  Q2's: no queue event
     ck_assert_int_eq (s_amount (store, &query, "internal", "denials_opened"), 3);
@@ -362,7 +338,7 @@ START_TEST (test_open_denials_follow_the_phase)
     ck_assert_int_eq (s_amount (store, &acme, NULL, "denials_open"), 2);
     ck_assert_int_eq (s_amount (store, &acme, NULL, "denials_opened"), 0);
 
-    s_queue (store, "Q1", "internal", "acme");
+    mt_queue (store, "Q1", "internal", "acme");
     ck_assert_int_eq (s_amount (store, &query, "internal", "denials_open"), 3);
     ck_assert_int_eq (s_amount (store, &query, "acme", "denials_open"), 0);
     mt_store_destroy (&store);

@@ -242,3 +242,27 @@ mt_value (mt_store_t *self, const kpi_query_t *query, const char *group, const c
     kpi_result_destroy (&result);
     return value;
 }
+
+void
+mt_queue (mt_store_t *self, const char *id, const char *phase, const char *vendor_team)
+{
+    static uint64_t queue_seq;
+    Queue queue = QUEUE__INIT;
+    queue.id = (char *) id;
+    queue.name = (char *) id;
+    queue.owner_team = "internal";
+    queue.vendor_team = (char *) vendor_team;
+    queue.phase = (char *) phase;
+    QueueChanged changed = QUEUE_CHANGED__INIT;
+    changed.queue = &queue;
+    changed.change = "phase";
+    Event event = EVENT__INIT;
+    event.stream = "queue";
+    event.type = "changed";
+    event.producer = "test";
+    event.stream_seq = ++queue_seq;
+    event.key = (char *) id;
+    event.payload.data = codec_pack (&changed, &event.payload.len);
+    s_apply (self->store, &event);
+    free (event.payload.data);
+}

@@ -55,6 +55,10 @@ typedef struct {
 
 void mt_claim (mt_store_t *self, const char *type, mt_claim_t claim);
 
+//  queue.changed with the queue as it now is (intake's event): owned by
+//  team internal, vendor_team, in phase.
+void mt_queue (mt_store_t *self, const char *id, const char *phase, const char *vendor_team);
+
 //  The events fed so far (any store), and replaying them into another
 //  store: in feed order, or one stream after the other (claims first).
 void   mt_log_reset (void);

@@ -313,30 +313,6 @@ START_TEST (test_any_stream_and_refusal)
 }
 END_TEST
 
-//  queue.changed with the queue as it now is (intake's event).
-static void
-s_queue (mt_store_t *store, const char *id, const char *phase, const char *vendor_team)
-{
-    Queue queue = QUEUE__INIT;
-    queue.id = (char *) id;
-    queue.name = (char *) id;
-    queue.owner_team = "internal";
-    queue.vendor_team = (char *) vendor_team;
-    queue.phase = (char *) phase;
-    QueueChanged changed = QUEUE_CHANGED__INIT;
-    changed.queue = &queue;
-    changed.change = "phase";
-    Event event = EVENT__INIT;
-    event.stream = "queue";
-    event.type = "changed";
-    event.producer = "test";
-    event.stream_seq = ++s_seq;
-    event.key = (char *) id;
-    event.payload.data = codec_pack (&changed, &event.payload.len);
-    ck_assert_msg (store_write (store->store, s_apply_one, &event) == 0, "apply: %s", store_error (store->store));
-    free (event.payload.data);
-}
-
 //  A queue moving to vendor moves its open items to the vendor team at
 //  once in the stock (as `work list` shows them), whatever team their
 //  events carry; what a team did (created, done) stays its own; a
@@ -345,7 +321,7 @@ START_TEST (test_open_items_follow_the_phase)
 {
     mt_store_t *store = mt_store_new ();
     uint64_t t0 = s_at ("2026-11-02", 9);
-    s_queue (store, "Q1", "internal", "acme");
+    mt_queue (store, "Q1", "internal", "acme");
     s_item_t a = { .id = "claims-1", .created_ms = t0, .due_ms = t0 + HOUR_MS, .target_ms = HOUR_MS };
     s_item_t b = { .id = "claims-2", .created_ms = t0, .target_ms = HOUR_MS };
     s_item_t doc = { .id = "claims-3", .type = "documentation_request", .created_ms = t0 };
@@ -362,7 +338,7 @@ START_TEST (test_open_items_follow_the_phase)
     ck_assert (s_value (store, &query, "acme", "work_open").available);
     ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 0);
 
-    s_queue (store, "Q1", "vendor", "acme");
+    mt_queue (store, "Q1", "vendor", "acme");
     ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 1);
     ck_assert_int_eq (s_count (store, &query, "acme", "work_overdue"), 1);
     ck_assert_int_eq (s_count (store, &query, "internal", "work_open"), 1);     //  the documentation request
@@ -377,7 +353,7 @@ START_TEST (test_open_items_follow_the_phase)
     ck_assert_int_eq (s_count (store, &acme, NULL, "work_created"), 0);
 
     //  And back: a rollback moves them back at once.
-    s_queue (store, "Q1", "internal", "acme");
+    mt_queue (store, "Q1", "internal", "acme");
     ck_assert_int_eq (s_count (store, &query, "internal", "work_open"), 2);
     ck_assert_int_eq (s_count (store, &query, "acme", "work_open"), 0);
     mt_store_destroy (&store);
