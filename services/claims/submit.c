@@ -146,8 +146,8 @@ s_already_sent (zhashx_t *sent_since, const SentClaim *sent)
     return file;
 }
 
-//  Gathers the PCNs of one outgoing status by payer: the claim is read to
-//  see its queue and payer, and let go.
+//  Gathers the PCNs of one outgoing status by payer: the claim's dims are
+//  read to see its queue and payer (not the whole record: issue 19).
 static int
 s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size_t row,
           zhashx_t *payers, SubmitClaimsReply *reply)
@@ -160,8 +160,10 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         //  claims were never found and silently never sent.
         MDB_val id = store_iter_suffix (iter);
         char *pcn = strndup ((const char *) id.mv_data, id.mv_size);
-        ClaimRecord *record = ledger_get (self, txn, pcn);
-        if (!record || !record->dims || !record->claim
+        //  Its dims only: a claim without claim data is named when its
+        //  file is made (s_take), not silently left out here.
+        ClaimRecord *record = ledger_get_dims (self, txn, pcn);
+        if (!record || !record->dims
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
             if (!record)
