@@ -80,7 +80,9 @@ codec_decode_fields (const ProtobufCMessageDescriptor *type, const void *data, s
     //  The kept fields' bytes (tag and value as they are) are copied into
     //  one buffer, in order, and unpacked: the same message protobuf-c
     //  would make of a record holding only them.
-    uint8_t stack [1024];
+    //  Sized for a whole claim record (~2.3 KB): a malloc of over 1 KB
+    //  makes glibc consolidate its fast bins, the cost this saves.
+    uint8_t stack [8192];
     uint8_t *kept = size <= sizeof stack? stack: (uint8_t *) malloc (size);
     size_t length = 0;
     const uint8_t *at = (const uint8_t *) data, *end = at + size;
