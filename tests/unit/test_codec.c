@@ -452,7 +452,7 @@ START_TEST (test_decode_fields)
     event.type = "submitted";
     event.producer_seq = 300;
     event.key = "P1";
-    uint8_t payload [3000];
+    uint8_t payload [10000];          //  past the stack buffer: the heap path
     memset (payload, 7, sizeof payload);
     event.payload.data = payload;
     event.payload.len = sizeof payload;
