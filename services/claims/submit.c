@@ -136,6 +136,8 @@ s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *f
     sent->digest.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
     sent->digest.len = PHI_BLIND_INDEX_SIZE;
     phi_digest (self->phi_key, buffer, size, sent->digest.data);
+    //  The opened claim is PHI in the clear: not left in the kept buffer.
+    sodium_memzero (buffer, size);
     return sent;
 }
 
