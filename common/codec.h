@@ -21,6 +21,14 @@ uint8_t  *codec_pack (const void *message, size_t *size_out);
 //  result with codec_free.
 void     *codec_decode (const ProtobufCMessageDescriptor *type, const void *data, size_t size);
 void     *codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame);
+//  Unpacks only the named fields (numbers, n of them) of bytes as the
+//  given type; the others are left at their defaults, never read into
+//  memory. For a reader that needs a few small fields of a large record
+//  (claims.Submit reads each ready claim's dims to sort it by payer, not
+//  its sealed claim and history: issue 19). NULL when the bytes are not
+//  well-formed protobuf wire format or not the type.
+void     *codec_decode_fields (const ProtobufCMessageDescriptor *type, const void *data, size_t size,
+                               const uint32_t *fields, size_t n);
 void      codec_free (void *message);
 //  A deep copy that owns all its memory (pack, then unpack), so its fields
 //  can be freed and replaced one by one. NULL only when out of memory.

@@ -432,7 +432,15 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
         codec_free (old);
         return rc;
     }
-    WorkItem *item = (WorkItem *) codec_copy (old);
+    //  The item to change, decoded a second time from the same bytes (no
+    //  write between): a codec_copy packed old only to unpack it again
+    //  (issue 19: every claim's status change passes here).
+    WorkItem *item;
+    rc = workitem_get (self, txn, change->id, &item);
+    if (rc) {
+        codec_free (old);
+        return rc;
+    }
     rc = change->apply (self, old, item, change);
     if (rc == 0 && change->event)
         rc = s_touch (self, item, change->actor, change->at);

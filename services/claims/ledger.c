@@ -18,6 +18,17 @@ ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
     return (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
 }
 
+ClaimRecord *
+ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn)
+{
+    static const uint32_t fields [] = { 1, 3, 4 };      //  pcn, status, dims
+    MDB_val value;
+    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
+        return NULL;
+    return (ClaimRecord *) codec_decode_fields (&claim_record__descriptor, value.mv_data, value.mv_size,
+                                                fields, sizeof fields / sizeof fields [0]);
+}
+
 bool
 ledger_in_scope (server_call_t *call, const ClaimRecord *record)
 {

@@ -9,6 +9,10 @@
 
 //  The record of a PCN (free with codec_free), or NULL.
 ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
+//  The same record with only its PCN, status and dims decoded (no sealed
+//  claim, history or postings): for a reader that only sorts claims by
+//  queue or payer. Free with codec_free; NULL as ledger_get.
+ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
 //  Stores a record; old_status is its status before the change ("" for a
 //  new one), so the status index moves with it. Returns 0 or LMDB error.
 int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);

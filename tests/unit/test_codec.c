@@ -443,6 +443,61 @@ START_TEST (test_copy)
 }
 END_TEST
 
+//  Only the named fields are decoded, the others left at their defaults;
+//  bytes that are not wire format give NULL, as codec_decode does.
+START_TEST (test_decode_fields)
+{
+    Event event = EVENT__INIT;
+    event.stream = "claims";
+    event.type = "submitted";
+    event.producer_seq = 300;
+    event.key = "P1";
+    uint8_t payload [10000];          //  past the stack buffer: the heap path
+    memset (payload, 7, sizeof payload);
+    event.payload.data = payload;
+    event.payload.len = sizeof payload;
+    event.producer_epoch = 0x1122334455667788ULL;
+    size_t size;
+    uint8_t *packed = codec_pack (&event, &size);
+    uint32_t fields [] = { 2, 4, 9 };
+    Event *some = (Event *) codec_decode_fields (&event__descriptor, packed, size, fields, 3);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->type, "submitted");
+    ck_assert_uint_eq (some->producer_seq, 300);
+    ck_assert_uint_eq (some->producer_epoch, 0x1122334455667788ULL);
+    ck_assert_str_eq (some->stream, "");
+    ck_assert_str_eq (some->key, "");
+    ck_assert_uint_eq (some->payload.len, 0);
+    codec_free (some);
+    //  Small (the stack buffer) and none of the fields asked for.
+    uint32_t key_only [] = { 7 };
+    event.payload.len = 10;
+    free (packed);
+    packed = codec_pack (&event, &size);
+    some = (Event *) codec_decode_fields (&event__descriptor, packed, size, key_only, 1);
+    ck_assert_str_eq (some->key, "P1");
+    ck_assert_str_eq (some->type, "");
+    codec_free (some);
+    some = (Event *) codec_decode_fields (&event__descriptor, packed, size, NULL, 0);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->key, "");
+    codec_free (some);
+    //  Cut anywhere inside: never read past the end, NULL or a message.
+    for (size_t cut = 1; cut < size; cut++) {
+        some = (Event *) codec_decode_fields (&event__descriptor, packed, cut, key_only, 1);
+        codec_free (some);
+    }
+    //  A length running past the end, an end-group wire type, field 0.
+    uint8_t past [] = { 0x3a, 0x10, 'P', '1' };
+    ck_assert_ptr_null (codec_decode_fields (&event__descriptor, past, sizeof past, key_only, 1));
+    uint8_t group [] = { 0x3c };
+    ck_assert_ptr_null (codec_decode_fields (&event__descriptor, group, sizeof group, key_only, 1));
+    uint8_t zero [] = { 0x02, 0x00 };
+    ck_assert_ptr_null (codec_decode_fields (&event__descriptor, zero, sizeof zero, key_only, 1));
+    free (packed);
+}
+END_TEST
+
 //  The string-field setter, append and destroy on a message that owns its
 //  memory: what the X12 readers and posting build claims and remits with.
 START_TEST (test_set_text_append)
@@ -538,6 +593,7 @@ codec_suite (void)
     tcase_add_test (tc, test_status_names);
     tcase_add_test (tc, test_append_field);
     tcase_add_test (tc, test_copy);
+    tcase_add_test (tc, test_decode_fields);
     tcase_add_test (tc, test_set_text_append);
     tcase_add_test (tc, test_clear);
     suite_add_tcase (suite, tc);

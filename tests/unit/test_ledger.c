@@ -192,6 +192,44 @@ START_TEST (test_put_get_index)
 }
 END_TEST
 
+//  ledger_get_dims decodes the PCN, status and dims, and nothing of the
+//  sealed claim, history or postings the full record holds.
+START_TEST (test_get_dims)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    p1->claim = (SealedClaim *) malloc (sizeof (SealedClaim));
+    sealed_claim__init (p1->claim);
+    codec_set_text (&p1->claim->record_id, "P1");
+    HistoryEntry *entry = (HistoryEntry *) malloc (sizeof (HistoryEntry));
+    history_entry__init (entry);
+    codec_set_text (&entry->to_status, "ready");
+    codec_append (&p1->history, &p1->n_history, entry);
+    s_put (&test, p1, "", NULL);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *dims = ledger_get_dims (&test.claims, txn, "P1");
+    ck_assert_ptr_nonnull (dims);
+    ck_assert_str_eq (dims->pcn, "P1");
+    ck_assert_str_eq (dims->status, "ready");
+    ck_assert_str_eq (dims->dims->payer_id, "ACME1");
+    ck_assert_str_eq (dims->dims->queue, "q-acme");
+    ck_assert_ptr_null (dims->claim);
+    ck_assert_uint_eq (dims->n_history, 0);
+    ck_assert_int_eq (dims->charge_cents, 0);
+    codec_free (dims);
+    ClaimRecord *full = ledger_get (&test.claims, txn, "P1");
+    ck_assert_ptr_nonnull (full->claim);
+    ck_assert_uint_eq (full->n_history, 1);
+    codec_free (full);
+    ck_assert_ptr_null (ledger_get_dims (&test.claims, txn, "P2"));
+    ck_assert_ptr_null (ledger_get_dims (&test.claims, txn, ""));
+    store_read_end (&txn);
+    codec_free (p1);
+    s_teardown (&test);
+}
+END_TEST
+
 //  The events carry the record as it stands: the sum of what the events
 //  say is the sum of what the ledger holds.
 START_TEST (test_emit)
@@ -369,6 +407,7 @@ ledger_suite (void)
     Suite *suite = suite_create ("ledger");
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_put_get_index);
+    tcase_add_test (tc, test_get_dims);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);

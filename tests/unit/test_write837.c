@@ -772,6 +772,30 @@ START_TEST (test_refusals)
 }
 END_TEST
 
+//  write837_check's dry run writes into a buffer on the stack and moves to
+//  the heap when a claim's text outgrows it: what it finds there must be
+//  the same (a control character past the first 8 KB, a clean claim of
+//  that size passing).
+START_TEST (test_check_large_claim)
+{
+    char error [WRITE837_ERROR_SIZE];
+    char *name = (char *) malloc (20001);
+    memset (name, 'A', 20000);
+    name [20000] = 0;
+    Claim *claim = s_claim ("BIG1", 0);
+    free (claim->billing_provider->name);
+    claim->billing_provider->name = strdup (name);
+    ck_assert_int_eq (write837_check (claim, PAYER, error), 0);
+    name [19990] = '\t';
+    free (claim->billing_provider->name);
+    claim->billing_provider->name = strdup (name);
+    ck_assert_int_eq (write837_check (claim, PAYER, error), -1);
+    ck_assert_msg (strstr (error, "claim BIG1: ") == error && strstr (error, "control character 0x09"), "%s", error);
+    claim__free_unpacked (claim, NULL);
+    free (name);
+}
+END_TEST
+
 START_TEST (test_line_id)
 {
     char id [64];
@@ -878,6 +902,7 @@ write837_suite (void)
     tcase_add_test (tc, test_several_transaction_sets);
     tcase_add_test (tc, test_separators_in_data);
     tcase_add_test (tc, test_refusals);
+    tcase_add_test (tc, test_check_large_claim);
     tcase_add_test (tc, test_line_id);
     tcase_add_test (tc, test_x12_parser);
     tcase_set_timeout (tc, 30);
