@@ -15,7 +15,7 @@
         claims request-correction PCN --reason TEXT --requested-by USER [--reference ID] [--void] [--total AMOUNT]
                                    what the denials service asks, with its own key (--as denials)
         claims edit PCN --reason TEXT [--member-id ID] [--payer ID] [--dx CODE,...]
-            [--line N [--procedure CODE] [--modifiers M,...] [--pointers 1,2,...] [--charge AMOUNT]]
+            [--line N [--procedure CODE] [--modifiers M[,M...]] [--pointers N[,N...]] [--charge AMOUNT]]
                                    fix a claim its payer rejected; it goes out again as an original
 */
 #include "ctl.h"
@@ -563,15 +563,15 @@ s_edit (ctl_t *ctl, ctl_args_t *args)
 }
 
 static const ctl_option_t s_edit_options [] = {
-    { "reason",    "TEXT",   "why (required; kept in the claim's edits with who and what changed)" },
-    { "member-id", "ID",     "the subscriber's member id" },
-    { "payer",     "ID",     "the payer id" },
-    { "dx",        "CODES",  "every diagnosis, in order, the first principal: E119,I10" },
-    { "line",      "N",      "the service line (LX) the options below change; one per call" },
-    { "procedure", "CODE",   "the line's CPT/HCPCS code" },
-    { "modifiers", "M,...",  "the line's modifiers (all of them, at most 4)" },
-    { "pointers",  "1,2,...","the line's diagnosis pointers (at most 4)" },
-    { "charge",    "AMOUNT", "the line's charge in dollars, e.g. 125.50 (the total follows)" },
+    { "reason",     "TEXT",            "why (required; kept in the claim's edits with who and what changed)" },
+    { "member-id",  "ID",              "the subscriber's member id" },
+    { "payer",      "ID",              "the payer id" },
+    { "dx",         "CODE[,CODE...]",  "every diagnosis, in order, the first principal: E119,I10" },
+    { "line",       "N",               "the service line (LX) the options below change; one per call" },
+    { "procedure",  "CODE",            "the line's CPT/HCPCS code" },
+    { "modifiers",  "M[,M...]",        "the line's modifiers (all of them, at most 4)" },
+    { "pointers",   "N[,N...]",        "the line's diagnosis pointers (at most 4)" },
+    { "charge",     "AMOUNT",          "the line's charge in dollars, e.g. 125.50 (the total follows)" },
     { NULL }
 };
 

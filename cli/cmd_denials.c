@@ -238,12 +238,8 @@ s_appeal (ctl_t *ctl, ctl_args_t *args)
     request.template_ = (char *) ctl_arg_text (args, "template");
     if (!*request.reason)
         return ctl_fail ("denials appeal: --reason TEXT is required (why the claim should be paid; the letter says it)");
-    //  --attach ID[,ID...], as often as wanted: one list, in order. An
-    //  empty id ("A,,B", "--attach ''") is a mistake, never skipped.
-    const char *raw = ctl_arg_option (args, "attach");
-    size_t length = raw? strlen (raw): 0;
-    if (raw && (!length || raw [0] == ',' || raw [length - 1] == ',' || strstr (raw, ",,")))
-        return ctl_fail ("denials appeal: --attach '%s': an empty document id (ID[,ID...])", raw);
+    //  --attach ID[,ID...], as often as wanted: one list, in order (an
+    //  empty id was refused when the options were read).
     size_t count = 0;
     char **attached = ctl_arg_list (args, "attach", &count);
     request.documents = attached;

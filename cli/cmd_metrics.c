@@ -1,6 +1,6 @@
 /*  rcmqctl metrics: the KPIs leaders review (docs/metrics.md).
 
-        metrics kpi [--by DIM[,DIM]] [filters] [period]
+        metrics kpi [--by DIM[,DIM...]] [filters] [period]
         metrics aging [--by DIM] [filters] [--as-of D]
         metrics trend KPI [--interval day|week|month] [--periods N] [filters] [--as-of D]
         metrics scorecard [filters] [period]
@@ -590,7 +590,7 @@ s_rebuild (ctl_t *ctl, ctl_args_t *args)
     { "window", "DAYS", "days in the window and in days in A/R (default 90)" }
 
 static const ctl_option_t s_kpi_options [] = {
-    { "by", "DIM[,DIM]", "group by payer, payer-group, location, service-line, queue, team" },
+    { "by", "DIM[,DIM...]", "group by payer, payer-group, location, service-line, queue, team" },
     FILTER_OPTIONS, PERIOD_OPTIONS, { NULL }
 };
 static const ctl_option_t s_scorecard_options [] = { FILTER_OPTIONS, PERIOD_OPTIONS, { NULL } };
@@ -607,7 +607,7 @@ static const ctl_option_t s_drill_options [] = {
 };
 
 static const ctl_option_t s_work_options [] = {
-    { "by",      "DIM[,DIM]", "group by service, type, queue, team, owner" },
+    { "by",      "DIM[,DIM...]", "group by service, type, queue, team, owner" },
     { "service", "S",     "only the items this service holds (claims, denials ...)" },
     { "type",    "T",     "only this work type (follow_up, documentation_request ...)" },
     { "queue",   "Q",     "only this queue" },

@@ -415,17 +415,17 @@ static const ctl_option_t s_contacts_options [] = {
 };
 
 static const ctl_option_t s_create_options [] = {
-    { "name",           "NAME",  "what people call it (default: the id)" },
-    { "payer-ids",      "LIST",  "payer ids it takes, comma-separated (default: any)" },
-    { "payer-groups",   "LIST",  "payer groups: medicare, medicaid, bcbs, commercial, ..." },
-    { "locations",      "LIST",  "locations (facility or billing NPIs)" },
-    { "service-lines",  "LIST",  "service lines (e.g. cardiology, family_medicine)" },
-    { "owner-team",     "TEAM",  "internal team that owns it (default: internal)" },
-    { "vendor-team",    "TEAM",  "outside team it moves to" },
-    { "phase",          "PHASE", "internal (default), pilot or vendor" },
-    { "escalation",     "LIST",  "escalation contacts" },
-    { "follow-up-days", "N",     "days without payer response before follow-up (default 30)" },
-    { "priority",       "N",     "breaks ties between equally specific queues" },
+    { "name",            "NAME",              "what people call it (default: the id)" },
+    { "payer-ids",       "ID[,ID...]",        "payer ids it takes, comma-separated (default: any)" },
+    { "payer-groups",    "GROUP[,GROUP...]",  "payer groups: medicare, medicaid, bcbs, commercial, ..." },
+    { "locations",       "LOC[,LOC...]",      "locations (facility or billing NPIs)" },
+    { "service-lines",   "LINE[,LINE...]",    "service lines (e.g. cardiology, family_medicine)" },
+    { "owner-team",      "TEAM",              "internal team that owns it (default: internal)" },
+    { "vendor-team",     "TEAM",              "outside team it moves to" },
+    { "phase",           "PHASE",             "internal (default), pilot or vendor" },
+    { "escalation",      "WHO[,WHO...]",      "escalation contacts" },
+    { "follow-up-days",  "N",                 "days without payer response before follow-up (default 30)" },
+    { "priority",        "N",                 "breaks ties between equally specific queues" },
     { NULL }
 };
 

@@ -237,6 +237,15 @@ s_long_options (const ctl_option_t *command_options)
 
 typedef enum { PARSE_OK, PARSE_HELP, PARSE_USAGE } parse_t;
 
+//  True when a list value ("ID[,ID...]") has an empty item: it is empty,
+//  starts or ends with a comma, or has two in a row.
+static bool
+s_has_empty_item (const char *value)
+{
+    size_t length = strlen (value);
+    return !length || value [0] == ',' || value [length - 1] == ',' || strstr (value, ",,");
+}
+
 //  Parses argv [1..] against the command's options and the global ones.
 //  what names the command in error messages ("rcmqctl keys init"). stop_at_operand makes the
 //  first operand end option parsing (for the options before the group).
@@ -260,7 +269,16 @@ s_parse (ctl_t *ctl, int argc, char **argv, const char *what, const ctl_option_t
             //  list; any other option given again takes the last value.
             const ctl_option_t *option = &options [id - ID_COMMAND];
             const char *had = (const char *) zhashx_lookup (values, option->name);
-            if (had && option->arg && strstr (option->arg, "...]") && optarg) {
+            bool list = option->arg && strstr (option->arg, "...]");
+            if (list && optarg && s_has_empty_item (optarg)) {
+                //  "A,,B" or "--by ''" is a slip of the hand: skipping the
+                //  empty item would run the command on a list the user
+                //  did not write.
+                fprintf (stderr, "%s: --%s '%s': an empty item in %s\n", what, option->name, optarg, option->arg);
+                result = PARSE_USAGE;
+            }
+            else
+            if (had && list && optarg) {
                 char *joined = zsys_sprintf ("%s,%s", had, optarg);
                 zhashx_update (values, option->name, joined);
                 zstr_free (&joined);

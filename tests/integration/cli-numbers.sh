@@ -60,6 +60,14 @@ refused 2 "--total 12x: expected an amount in dollars" "a corrected total that i
     claims correct P80000001 --total 12x --reason typo
 refused 2 "--total 1.234: expected an amount in dollars" "a corrected total with three decimals" \
     claims correct P80000001 --total 1.234 --reason typo
+# A list with an empty item is a slip, not a shorter list (it was dropped
+# without a word before).
+refused 2 "--by 'payer,': an empty item in DIM[,DIM...]" "a trailing comma in a list is a usage error" \
+    metrics kpi --by payer,
+refused 2 "--payer-ids 'A,,B': an empty item in ID[,ID...]" "two commas in a row in a list" \
+    queue create q-empty --payer-ids A,,B
+refused 2 "--dx '': an empty item" "an empty list value" claims edit P80000001 --reason x --dx ''
+ctl queue show q-empty >/dev/null 2>&1 && fail "the refused queue was created" || ok "the refused queue was not created"
 
 ((failures == 0)) && { echo "cli-numbers: all checks passed"; exit 0; }
 echo "cli-numbers: $failures check(s) failed"; exit 1

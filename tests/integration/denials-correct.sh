@@ -148,7 +148,9 @@ expect 1 "an appeal needs a reason" ctl --as bea denials appeal "$APPEAL_ID"
 expect 1 "a document id with a blank is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach "op note"
 grep -q "document 1 'op note' is not a document id" "$WORK/err" && ok "the refusal names the document" \
     || fail "bad document: $(cat "$WORK/err")"
-expect 1 "an empty document id is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach "DOC-1,,DOC-2"
+expect 2 "an empty document id is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach "DOC-1,,DOC-2"
+grep -qF -- "--attach 'DOC-1,,DOC-2': an empty item in ID[,ID...]" "$WORK/err" && ok "the empty id: named" \
+    || fail "empty id: $(cat "$WORK/err")"
 expect 1 "a document attached twice is refused" ctl --as bea denials appeal "$APPEAL_ID" --reason x --attach DOC-1 --attach DOC-1
 grep -q "document 'DOC-1' is attached twice" "$WORK/err" && ok "twice: named" || fail "twice: $(cat "$WORK/err")"
 ctl denials show "$APPEAL_ID" --json >before-appeal.json || fail "denials show $APPEAL_ID"
