@@ -860,8 +860,11 @@ START_TEST (test_crash)
             if (!post)
                 break;
         }
-        if (harness_now_ms () >= kill_from && s_cpu_ns (claims_pid) >= post_cpu + CLAIMS_KILL_CPU_MS * 1000000ULL
-        &&  harness_running (post)) {
+        //  Not before one file has been posted whole: on a loaded machine
+        //  the first post can outlast CLAIMS_KILL_AFTER_MS, and a kill in
+        //  it would test a restart with nothing committed.
+        if (completed >= 1 && harness_now_ms () >= kill_from
+        &&  s_cpu_ns (claims_pid) >= post_cpu + CLAIMS_KILL_CPU_MS * 1000000ULL && harness_running (post)) {
             harness_kill (run.claims, SIGKILL);
             killed = true;
             break;
@@ -879,7 +882,6 @@ START_TEST (test_crash)
     }
     fprintf (stderr, "test_claims: crash: claims SIGKILLed %.2f s into the posts, %zu of %zu files posted, "
              "the next in flight\n", killed_after / 1000.0, completed, run.count_835);
-    harness_check (&run, completed >= 1, "the kill came before any file was posted (too early)");
 
     run.claims = harness_spawn_service (run.harness, "claims");
     bool up = run.claims && harness_wait_up (run.harness, s_services, harness_scaled_ms (30000));
