@@ -8,6 +8,7 @@
 #include "element_limits.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -146,7 +147,10 @@ s_loop (const char *top, const char *field)
 
 //  The rows of a message type's fields by field index, found once per
 //  type: the walk runs for every claim and must not search the table for
-//  every string. Intake is single-threaded; so are the tests.
+//  every string. Two threads parse at once (intake.Submit on the loop,
+//  an upload on its actor), so a slot is filled under a lock and
+//  published with a release store: a reader that sees the descriptor sees
+//  its rows, and two threads never fill one slot with two types.
 #define S_TYPES_MAX 16
 #define S_FIELDS_MAX 64
 
@@ -154,21 +158,35 @@ static struct {
     const ProtobufCMessageDescriptor *descriptor;
     const element_limit_t *rows [S_FIELDS_MAX];
 } s_cache [S_TYPES_MAX];
+static pthread_mutex_t s_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+//  Fills slot i with the descriptor's rows unless another thread has
+//  filled it first; returns the type the slot holds.
+static const ProtobufCMessageDescriptor *
+s_fill (size_t i, const ProtobufCMessageDescriptor *descriptor)
+{
+    pthread_mutex_lock (&s_cache_lock);
+    if (!s_cache [i].descriptor) {
+        assert (descriptor->n_fields <= S_FIELDS_MAX);
+        for (unsigned f = 0; f < descriptor->n_fields; f++)
+            s_cache [i].rows [f] = element_limit (descriptor->name, descriptor->fields [f].name);
+        __atomic_store_n (&s_cache [i].descriptor, descriptor, __ATOMIC_RELEASE);
+    }
+    const ProtobufCMessageDescriptor *filled = s_cache [i].descriptor;
+    pthread_mutex_unlock (&s_cache_lock);
+    return filled;
+}
 
 static const element_limit_t *
 s_row (const ProtobufCMessageDescriptor *descriptor, unsigned field)
 {
     assert (field < S_FIELDS_MAX);
     for (size_t i = 0; i < S_TYPES_MAX; i++) {
-        if (s_cache [i].descriptor == descriptor)
+        const ProtobufCMessageDescriptor *cached = __atomic_load_n (&s_cache [i].descriptor, __ATOMIC_ACQUIRE);
+        if (!cached)
+            cached = s_fill (i, descriptor);
+        if (cached == descriptor)
             return s_cache [i].rows [field];
-        if (!s_cache [i].descriptor) {
-            assert (descriptor->n_fields <= S_FIELDS_MAX);
-            for (unsigned f = 0; f < descriptor->n_fields; f++)
-                s_cache [i].rows [f] = element_limit (descriptor->name, descriptor->fields [f].name);
-            s_cache [i].descriptor = descriptor;
-            return s_cache [i].rows [field];
-        }
     }
     assert (false);             //  more message types than a Claim has
     return NULL;

@@ -15,6 +15,7 @@
 #include "parse_837p.h"
 #include "scrub.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,6 +589,78 @@ START_TEST (test_every_field)
 }
 END_TEST
 
+//  Walks from several threads at once, each the first of its process to
+//  meet these message types (Check forks every test): the type cache of
+//  element_limits.c fills under them. Each thread parses a claim with a
+//  different element one character over its maximum and must get LEN001
+//  on that field; no ck_assert in the threads, the main thread checks.
+#define S_THREADS 8
+
+typedef struct {
+    pthread_barrier_t *start;
+    const char *text;
+    const char *field;          //  the one over its maximum
+    bool found;
+    int rc;
+} s_walker_t;
+
+static int
+s_find_len (Claim *claim, void *arg)
+{
+    s_walker_t *walker = arg;
+    for (size_t i = 0; i < claim->n_parse_findings; i++)
+        if (strcmp (claim->parse_findings [i]->rule_id, "LEN001") == 0
+        &&  strcmp (claim->parse_findings [i]->field, walker->field) == 0)
+            walker->found = true;
+    return 0;
+}
+
+static void *
+s_walker (void *arg)
+{
+    s_walker_t *walker = arg;
+    pthread_barrier_wait (walker->start);
+    x12_reader_t *reader = x12_reader_new_buffer (walker->text, strlen (walker->text));
+    parse_837p_report_t report;
+    walker->rc = parse_837p (reader, s_find_len, walker, &report);
+    x12_reader_destroy (&reader);
+    return NULL;
+}
+
+START_TEST (test_walk_from_threads)
+{
+    //  Fields in different nested messages, so the threads fill
+    //  different slots of the cache at the same time.
+    const size_t picks [S_THREADS] = { 1, 3, 4, 7, 10, 13, 16, 19 };
+    pthread_barrier_t start;
+    pthread_barrier_init (&start, NULL, S_THREADS);
+    s_walker_t walkers [S_THREADS];
+    pthread_t threads [S_THREADS];
+    char head [512];
+    snprintf (head, sizeof head, "%sGS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
+              "ST*837*0042*005010X222A1~", ISA);
+    for (size_t t = 0; t < S_THREADS; t++) {
+        const s_case_t *test = &s_cases [picks [t]];
+        ck_assert (strncmp (test->find, "ST*", 3));
+        char *value = s_fill (test->fill, test->max + 1);
+        char *body = s_swap (s_body, test->find, test->replace, value);
+        walkers [t] = (s_walker_t) { .start = &start, .field = test->field,
+                                     .text = test_x12_wrap (head, body, "0042", "GE*1*42~IEA*1*000000042~") };
+        free (body);
+        free (value);
+    }
+    for (size_t t = 0; t < S_THREADS; t++)
+        ck_assert_int_eq (pthread_create (&threads [t], NULL, s_walker, &walkers [t]), 0);
+    for (size_t t = 0; t < S_THREADS; t++) {
+        pthread_join (threads [t], NULL);
+        ck_assert_msg (walkers [t].rc == 0, "thread %zu: parse failed", t);
+        ck_assert_msg (walkers [t].found, "thread %zu: no LEN001 on %s", t, walkers [t].field);
+        free ((char *) walkers [t].text);
+    }
+    pthread_barrier_destroy (&start);
+}
+END_TEST
+
 Suite *
 element_limits_suite (void)
 {
@@ -605,6 +678,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_parse_findings);
     tcase_add_test (tcase, test_refusal_escaped);
     tcase_add_test (tcase, test_every_field);
+    tcase_add_test (tcase, test_walk_from_threads);
     suite_add_tcase (suite, tcase);
     return suite;
 }
