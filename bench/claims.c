@@ -32,330 +32,20 @@
     found in $RCMQ_BUILD or next to this one's build folder; gen-837 and
     payer-sim in the source tree.
 */
+#include "bench_remits.h"
 #include "bench_util.h"
-#include "client.h"
-#include "codec.h"
 #include "store.h"
-#include "transport.h"
-#include "claims.pb-c.h"
-#include "intake.pb-c.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 
-#ifndef RCMQ_SOURCE_DIR
-#   define RCMQ_SOURCE_DIR "."
-#endif
-
 #define BENCH_DEFAULT_CLAIMS    100000
-#define BENCH_NOW               "2026-11-02T12:00:00Z"
-#define BENCH_CALL_TIMEOUT_MS   900000
-#define BENCH_MAX_FILES         64
-
-typedef struct {
-    char *path;                 //  the 835
-    size_t clps;                //  its CLPs (from payer-sim's expectation)
-    char **pcns;                //  their claims, in file order
-    size_t pcn_count;
-    uint64_t usec;              //  the claims.Post call
-    uint32_t posted;
-    uint32_t exceptions;
-} s_file_t;
-
-typedef struct {
-    size_t claims;
-    bool keep;
-    char build [PATH_MAX];
-    char root [1024];
-    char keys [1200];
-    char config [1200];
-    char claims_api [64];
-    char intake_api [64];
-    pid_t broker, intake, service;
-    zcert_t *admin;
-    s_file_t files [BENCH_MAX_FILES];
-    size_t file_count;
-    size_t accepted;
-} bench_t;
-
-static bool
-s_read_file (const char *path, uint8_t **data, size_t *size)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file)
-        return false;
-    fseek (file, 0, SEEK_END);
-    *size = (size_t) ftell (file);
-    fseek (file, 0, SEEK_SET);
-    *data = (uint8_t *) malloc (*size + 1);
-    size_t got = fread (*data, 1, *size, file);
-    fclose (file);
-    return got == *size;
-}
-
-//  A client of service (its api endpoint), or NULL.
-static client_t *
-s_client (bench_t *self, const char *service, const char *endpoint)
-{
-    char *key = transport_load_public_key (self->keys, service);
-    client_t *client = key && self->admin? client_new (endpoint, key, self->admin): NULL;
-    free (key);
-    if (client) {
-        client_set_timeout (client, BENCH_CALL_TIMEOUT_MS);
-        client_set_retries (client, 0);
-    }
-    return client;
-}
-
-//  <service>.Health, decoded (NULL when it did not answer).
-static HealthReply *
-s_health (client_t *client, const char *method)
-{
-    client_set_timeout (client, 1000);
-    Reply *reply = client_call (client, method, NULL);
-    client_set_timeout (client, BENCH_CALL_TIMEOUT_MS);
-    HealthReply *health = reply && reply->status == STATUS__OK
-        ? (HealthReply *) codec_decode (&health_reply__descriptor, reply->body.data, reply->body.len): NULL;
-    codec_free (reply);
-    return health;
-}
-
-//  A call whose reply must be OK: the decoded body, or NULL (said why).
-static void *
-s_call (client_t *client, const char *method, const void *body, const ProtobufCMessageDescriptor *type)
-{
-    Reply *reply = client_call (client, method, body);
-    void *decoded = reply && reply->status == STATUS__OK
-                  ? codec_decode (type, reply->body.data, reply->body.len): NULL;
-    if (!decoded)
-        fprintf (stderr, "bench: %s failed: %s\n", method, reply? reply->message: client_error (client));
-    codec_free (reply);
-    return decoded;
-}
-
-//  --------------------------------------------------------------------------
-//  Setup: claims in, submitted, the payer's 835s
-
-static int
-s_start (bench_t *self)
-{
-    snprintf (self->config, sizeof self->config, "%s/rcmq.conf", self->root);
-    snprintf (self->intake_api, sizeof self->intake_api, "tcp://127.0.0.1:%d", bench_free_port ());
-    snprintf (self->claims_api, sizeof self->claims_api, "tcp://127.0.0.1:%d", bench_free_port ());
-    FILE *file = bench_config_open (self->config, self->keys, self->root);
-    if (!file)
-        return -1;
-    //  The file goes to intake in one intake.Submit (its setup is not what
-    //  is measured), so intake takes requests of any size here.
-    fprintf (file, "intake\n    api = \"%s\"\n    inbox-dir = \"%s/inbox\"\n    ack-dir = \"%s/acks\"\n"
-                   "    max-request-bytes = 0\n"
-                   "claims\n    api = \"%s\"\n", self->intake_api, self->root, self->root, self->claims_api);
-    fclose (file);
-    setenv ("RCMQ_NOW", BENCH_NOW, 1);
-    self->broker = bench_spawn (self->build, self->root, "services/broker/rcmq-broker", self->config, "broker");
-    self->intake = bench_spawn (self->build, self->root, "services/intake/rcmq-intake", self->config, "intake");
-    self->service = bench_spawn (self->build, self->root, "services/claims/rcmq-claims", self->config, "claims");
-    return self->broker && self->intake && self->service? 0: -1;
-}
-
-//  Waits until the service's Health says it is connected to the broker
-//  and (with stream) has consumed at least seq events of it.
-static int
-s_wait_health (client_t *client, const char *method, const char *stream, uint64_t seq, int timeout_s)
-{
-    uint64_t deadline = bench_usec () + (uint64_t) timeout_s * 1000000ULL;
-    while (bench_usec () < deadline) {
-        HealthReply *health = s_health (client, method);
-        bool done = health && health->broker_connected;
-        if (done && stream) {
-            uint64_t consumed = 0;
-            for (size_t i = 0; i < health->n_consumed; i++)
-                if (streq (health->consumed [i]->stream, stream))
-                    consumed = health->consumed [i]->seq;
-            done = consumed >= seq;
-        }
-        codec_free (health);
-        if (done)
-            return 0;
-        usleep (200000);
-    }
-    fprintf (stderr, "bench: %s: not ready after %d s\n", method, timeout_s);
-    return -1;
-}
-
-static int
-s_setup (bench_t *self)
-{
-    char claims [32], file [1200], expect [1200];
-    snprintf (claims, sizeof claims, "%zu", self->claims);
-    snprintf (file, sizeof file, "%s/claims.837", self->root);
-    snprintf (expect, sizeof expect, "%s/claims.json", self->root);
-    uint64_t step = bench_usec ();
-    char *gen [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/gen-837", "--seed", "42",
-                     "--claims", claims, "--envelopes", "4", "--out", file, "--expect", expect, NULL };
-    if (bench_run (self->root, gen, NULL) != 0) {
-        fprintf (stderr, "bench: scripts/gen-837 failed (see %s/bench.log)\n", self->root);
-        return -1;
-    }
-    printf ("setup: gen-837 %.1f s", (bench_usec () - step) / 1e6);
-    fflush (stdout);
-
-    client_t *intake = s_client (self, "intake", self->intake_api);
-    client_t *claims_client = s_client (self, "claims", self->claims_api);
-    int rc = intake && claims_client? 0: -1;
-    if (rc == 0)
-        rc = s_wait_health (intake, "intake.Health", NULL, 0, 30);
-    if (rc == 0)
-        rc = s_wait_health (claims_client, "claims.Health", NULL, 0, 30);
-    //  Intake: every claim accepted (the file is clean).
-    uint8_t *data = NULL;
-    size_t size = 0;
-    if (rc == 0 && !s_read_file (file, &data, &size))
-        rc = -1;
-    step = bench_usec ();
-    if (rc == 0) {
-        client_set_max_request (intake, 0);
-        SubmitRequest request = SUBMIT_REQUEST__INIT;
-        request.filename = "claims.837";
-        request.content.data = data;
-        request.content.len = size;
-        Batch *batch = (Batch *) s_call (intake, "intake.Submit", &request, &batch__descriptor);
-        self->accepted = batch? batch->accepted: 0;
-        if (!batch || !streq (batch->status, "completed") || batch->accepted == 0)
-            rc = -1;
-        codec_free (batch);
-    }
-    free (data);
-    //  Claims has every claim: the stream holds each claim's event and
-    //  the batch's.
-    if (rc == 0)
-        rc = s_wait_health (claims_client, "claims.Health", "intake", self->claims + 1, 900);
-    if (rc == 0) {
-        printf (", intake %.1f s", (bench_usec () - step) / 1e6);
-        fflush (stdout);
-    }
-    //  The 837P files, on disk once claims.Submit has answered and the
-    //  commit is followed by the write.
-    step = bench_usec ();
-    char outbound [1200];
-    snprintf (outbound, sizeof outbound, "%s/data/outbound", self->root);
-    if (rc == 0) {
-        SubmitClaimsRequest request = SUBMIT_CLAIMS_REQUEST__INIT;
-        SubmitClaimsReply *reply = (SubmitClaimsReply *) s_call (claims_client, "claims.Submit", &request,
-                                                                 &submit_claims_reply__descriptor);
-        if (!reply || reply->claims != self->accepted) {
-            fprintf (stderr, "bench: claims.Submit sent %u claims of %zu\n", reply? reply->claims: 0, self->accepted);
-            rc = -1;
-        }
-        for (size_t i = 0; reply && rc == 0 && i < reply->n_files; i++) {
-            const char *slash = strrchr (reply->files [i], '/');
-            char path [1300];
-            snprintf (path, sizeof path, "%s/%s", outbound, slash? slash + 1: reply->files [i]);
-            for (int attempt = 0; attempt < 600 && !zsys_file_exists (path); attempt++)
-                usleep (100000);
-            if (!zsys_file_exists (path))
-                rc = -1;
-        }
-        codec_free (reply);
-    }
-    client_destroy (&intake);
-    client_destroy (&claims_client);
-    if (rc == 0) {
-        printf (", claims.Submit %.1f s", (bench_usec () - step) / 1e6);
-        fflush (stdout);
-    }
-    //  The payer: one wave, every claim adjudicated once.
-    step = bench_usec ();
-    char remits [1200], remits_expect [1200];
-    snprintf (remits, sizeof remits, "%s/remits", self->root);
-    snprintf (remits_expect, sizeof remits_expect, "%s/remits.json", self->root);
-    char *sim [] = { "/usr/bin/env", "python3", RCMQ_SOURCE_DIR "/scripts/payer-sim", "--seed", "7",
-                     "--out", remits, "--expect", remits_expect, "--waves", "1", "--accept-rate", "1",
-                     "--missing-277-rate", "0", "--mix", "paid=0.6,partial=0.2,denied=0.2", "--plb",
-                     outbound, NULL };
-    if (rc == 0 && bench_run (self->root, sim, NULL) != 0) {
-        fprintf (stderr, "bench: scripts/payer-sim failed (see %s/bench.log)\n", self->root);
-        rc = -1;
-    }
-    //  Its 835s, and which claims each covers, in file order.
-    json_t *root = rc == 0? json_load_file (remits_expect, 0, NULL): NULL;
-    json_t *list = json_object_get (json_object_get (root, "files"), "835");
-    for (size_t i = 0; i < json_array_size (list) && self->file_count < BENCH_MAX_FILES; i++) {
-        s_file_t *entry = &self->files [self->file_count++];
-        entry->path = strdup (json_string_value (json_array_get (list, i)));
-        entry->pcns = (char **) calloc (self->claims + 1, sizeof (char *));
-    }
-    json_t *claims_list = json_object_get (root, "claims");
-    for (size_t i = 0; i < json_array_size (claims_list); i++) {
-        json_t *claim = json_array_get (claims_list, i);
-        json_t *remit_list = json_object_get (claim, "remits");
-        for (size_t j = 0; j < json_array_size (remit_list); j++) {
-            const char *path = json_string_value (json_object_get (json_array_get (remit_list, j), "file"));
-            for (size_t f = 0; path && f < self->file_count; f++)
-                if (streq (self->files [f].path, path)) {
-                    self->files [f].clps++;
-                    if (j == 0)
-                        self->files [f].pcns [self->files [f].pcn_count++] =
-                            strdup (json_string_value (json_object_get (claim, "pcn")));
-                }
-        }
-    }
-    json_decref (root);
-    if (rc == 0 && self->file_count == 0)
-        rc = -1;
-    if (rc == 0)
-        printf (", payer-sim %.1f s (%zu 835 files)\n", (bench_usec () - step) / 1e6, self->file_count);
-    fflush (stdout);
-    return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  Posting through the service
-
-static int
-s_post (bench_t *self)
-{
-    client_t *client = s_client (self, "claims", self->claims_api);
-    int rc = client? 0: -1;
-    for (size_t i = 0; rc == 0 && i < self->file_count; i++) {
-        s_file_t *file = &self->files [i];
-        uint8_t *data = NULL;
-        size_t size = 0;
-        if (!s_read_file (file->path, &data, &size)) {
-            rc = -1;
-            break;
-        }
-        FileRequest request = FILE_REQUEST__INIT;
-        const char *slash = strrchr (file->path, '/');
-        request.filename = (char *) (slash? slash + 1: file->path);
-        request.content.data = data;
-        request.content.len = size;
-        uint64_t start = bench_usec ();
-        PostReply *reply = (PostReply *) s_call (client, "claims.Post", &request, &post_reply__descriptor);
-        file->usec = bench_usec () - start;
-        free (data);
-        if (!reply || reply->duplicate) {
-            rc = -1;
-            codec_free (reply);
-            break;
-        }
-        file->posted = reply->claims_posted;
-        file->exceptions = reply->exceptions;
-        if (file->posted != file->clps)
-            fprintf (stderr, "bench: %s: %u CLPs posted, %u exceptions; payer-sim wrote %zu\n", request.filename,
-                     file->posted, file->exceptions, file->clps);
-        codec_free (reply);
-    }
-    client_destroy (&client);
-    return rc;
-}
 
 //  --------------------------------------------------------------------------
 //  The LMDB limit
 
 typedef struct {
-    s_file_t *file;
+    bench_remit_file_t *file;
     MDB_val *records;           //  the claim records of its PCNs (copies)
 } s_batch_t;
 
@@ -376,7 +66,7 @@ s_fill (store_t *store, MDB_txn *txn, void *arg)
 //  The claim records rcmq-claims left (it has stopped), written again into
 //  a fresh env, one transaction per 835 file. Returns the time, 0 on error.
 static uint64_t
-s_lmdb (bench_t *self, size_t *records_out, size_t *bytes_out)
+s_lmdb (bench_remits_t *self, size_t *records_out, size_t *bytes_out)
 {
     char dir [1300], error [256];
     snprintf (dir, sizeof dir, "%s/data/claims", self->root);
@@ -386,7 +76,7 @@ s_lmdb (bench_t *self, size_t *records_out, size_t *bytes_out)
         fprintf (stderr, "bench: the claims env: %s\n", error);
         return 0;
     }
-    s_batch_t batches [BENCH_MAX_FILES];
+    s_batch_t batches [BENCH_REMITS_MAX_FILES];
     size_t records = 0, bytes = 0;
     MDB_txn *txn = store_read_begin (service);
     for (size_t f = 0; f < self->file_count; f++) {
@@ -447,7 +137,8 @@ s_usage (void)
 int
 main (int argc, char *argv [])
 {
-    bench_t self = { .claims = BENCH_DEFAULT_CLAIMS };
+    bench_remits_t self = { .claims = BENCH_DEFAULT_CLAIMS, .mix = "paid=0.6,partial=0.2,denied=0.2", .plb = true };
+    bool keep = false;
     static struct option options [] = {
         { "claims", required_argument, NULL, 'c' },
         { "events", required_argument, NULL, 'e' },     //  scripts/bench passes it to every bench
@@ -465,7 +156,7 @@ main (int argc, char *argv [])
             ;                   //  the broker's; ours is --claims
         else
         if (option == 'k')
-            self.keep = true;
+            keep = true;
         else
         if (option == 'h') {
             s_usage ();
@@ -483,35 +174,28 @@ main (int argc, char *argv [])
         perror ("bench: mkdtemp");
         return 1;
     }
-    snprintf (self.keys, sizeof self.keys, "%s/keys", self.root);
     zsys_init ();
     zsys_set_logstream (NULL);
 
     printf ("claims bench: %zu claims, 837P from scripts/gen-837 --seed 42, 835s from scripts/payer-sim --seed 7 "
             "(temp %s)\n", self.claims, self.root);
     fflush (stdout);
-    int failed = bench_keys_init (self.build, self.root, self.keys) != 0;
-    if (!failed) {
-        self.admin = transport_load_secret (self.keys, "admin");
-        failed = !self.admin || s_start (&self) || s_setup (&self) || s_post (&self);
-    }
-    bench_stop (&self.service);
-    bench_stop (&self.intake);
-    bench_stop (&self.broker);
-    zcert_destroy (&self.admin);
+    int failed = bench_remits_start (&self) || bench_remits_setup (&self) || bench_remits_post (&self);
+    bench_remits_stop (&self);
 
     size_t records = 0, record_bytes = 0;
     uint64_t lmdb_usec = failed? 0: s_lmdb (&self, &records, &record_bytes);
     failed = failed || lmdb_usec == 0;
     if (failed) {
         fprintf (stderr, "bench claims: failed; kept %s (logs there)\n", self.root);
+        bench_remits_free (&self);
         return 1;
     }
     uint64_t post_usec = 0;
     size_t clps = 0, posted = 0, exceptions = 0, bytes = 0;
     printf ("\n%-24s %10s %10s %10s %12s\n", "835 file", "CLPs", "posted", "seconds", "claims/s");
     for (size_t i = 0; i < self.file_count; i++) {
-        s_file_t *file = &self.files [i];
+        bench_remit_file_t *file = &self.files [i];
         struct stat st;
         if (stat (file->path, &st) == 0)
             bytes += (size_t) st.st_size;
@@ -541,13 +225,8 @@ main (int argc, char *argv [])
                                 "record_bytes_avg", records? (double) record_bytes / (double) records: 0.0);
     json_t *ratios = json_pack ("{s:f}", "post_vs_lmdb", post_cps / lmdb_cps);
     bench_print_line ("claims", figures, limits, ratios, 6);
-    for (size_t i = 0; i < self.file_count; i++) {
-        for (size_t j = 0; j < self.files [i].pcn_count; j++)
-            free (self.files [i].pcns [j]);
-        free (self.files [i].pcns);
-        free (self.files [i].path);
-    }
-    if (self.keep)
+    bench_remits_free (&self);
+    if (keep)
         fprintf (stderr, "bench: kept %s\n", self.root);
     else
         bench_rmtree (self.root);
