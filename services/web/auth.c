@@ -313,7 +313,10 @@ s_sealed_open (store_t *store, MDB_txn *txn, const char *table, const char *labe
         codec_free (record);
         return 0;
     }
-    if (!remove) {
+    //  A session's last use is written at most once a step: every page
+    //  view writing it made every page an fsync'd commit. The idle end
+    //  can come up to one step early, never late.
+    if (!remove && now_ms - record->last_ms >= auth_last_use_step (idle_ms)) {
         record->last_ms = now_ms;
         rc = store_put_message (store, txn, table, id, record);
         if (rc) {
@@ -326,6 +329,13 @@ s_sealed_open (store_t *store, MDB_txn *txn, const char *table, const char *labe
     *record_p = record;
     *result = AUTH_OK;
     return 0;
+}
+
+uint64_t
+auth_last_use_step (uint64_t idle_ms)
+{
+    uint64_t step = idle_ms / 30;
+    return step < AUTH_LAST_USE_STEP_MS? step: AUTH_LAST_USE_STEP_MS;
 }
 
 int

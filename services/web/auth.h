@@ -90,8 +90,13 @@ int         auth_signin_link (store_t *store, MDB_txn *txn, const auth_policy_t 
                               auth_outcome_t *result, auth_session_t *session);
 
 //  Opens the session a cookie token names: checks idle and absolute ends
-//  (an ended session is removed), moves its last use to now and hands out
-//  the user's secret key.
+//  (an ended session is removed), moves its last use to now when it is at
+//  least auth_last_use_step (idle) old, and hands out the user's secret key.
+//  How stale a session's recorded last use may get before a use writes it:
+//  a thirtieth of the idle time, at most AUTH_LAST_USE_STEP_MS.
+#define AUTH_LAST_USE_STEP_MS   60000ULL
+uint64_t    auth_last_use_step (uint64_t idle_ms);
+
 int         auth_session_open (store_t *store, MDB_txn *txn, const auth_policy_t *policy,
                                const char *token, uint64_t now_ms,
                                auth_outcome_t *result, auth_session_t *session);

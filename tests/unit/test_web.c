@@ -252,6 +252,29 @@ START_TEST (test_session_forged_idle_and_absolute_end)
     ck_assert_int_eq (s_open (fx, token, NULL), AUTH_EXPIRED);
     ck_assert_int_eq (s_open (fx, token, NULL), AUTH_BAD);
 
+    //  A use within one step of the recorded one is not written (each
+    //  page view was an fsync'd commit): the idle end counts from the
+    //  recorded use. A use a step later is written and moves the end.
+    uint64_t step = auth_last_use_step (fx->policy.idle_ms);
+    ck_assert_uint_gt (step, 1);
+    ck_assert_uint_le (step, AUTH_LAST_USE_STEP_MS);
+    ck_assert_int_eq (s_signin (fx, "leader", "correct horse battery", &session, NULL), AUTH_OK);
+    snprintf (token, sizeof token, "%s", session.token);
+    auth_session_clear (&session);
+    uint64_t signed_in = fx->now;
+    fx->now = signed_in + step - 1;
+    ck_assert_int_eq (s_open (fx, token, NULL), AUTH_OK);
+    fx->now = signed_in + fx->policy.idle_ms;
+    ck_assert_int_eq (s_open (fx, token, NULL), AUTH_EXPIRED);
+    ck_assert_int_eq (s_signin (fx, "leader", "correct horse battery", &session, NULL), AUTH_OK);
+    snprintf (token, sizeof token, "%s", session.token);
+    auth_session_clear (&session);
+    signed_in = fx->now;
+    fx->now = signed_in + step;
+    ck_assert_int_eq (s_open (fx, token, NULL), AUTH_OK);
+    fx->now = signed_in + step + fx->policy.idle_ms - 1;
+    ck_assert_int_eq (s_open (fx, token, NULL), AUTH_OK);
+
     //  Used all the time, it still ends at the absolute end.
     ck_assert_int_eq (s_signin (fx, "leader", "correct horse battery", &session, NULL), AUTH_OK);
     snprintf (token, sizeof token, "%s", session.token);
