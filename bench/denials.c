@@ -24,6 +24,12 @@
                     LMDB env in write transactions of --batch records, fsync
                     at commit: the writes it cannot avoid, without its
                     reading, categorizing, indexes, work items and events.
+                    denials_vs_lmdb compares the rates of denial records.
+        lmdb-all    the same for every row of every table it left (denials,
+                    indexes, history, work items, patterns, consumer
+                    offsets): what it writes, but for the events it
+                    published (their outbox rows are gone once relayed).
+                    apply_vs_lmdb = that time over the consumer's time.
 
     It prints a table and ends with ONE JSON line:
         {"name":"denials","figures":{...},"limits":{...},"ratios":{...}}
@@ -105,23 +111,20 @@ s_denials (bench_t *self)
 //  --------------------------------------------------------------------------
 //  The LMDB limit
 
+//  One row of the denials env, copied out: its table (an index into the
+//  run's table names) and its key and value.
 typedef struct {
-    MDB_val *keys, *values;
-    size_t from, to;
-} s_batch_t;
+    size_t table;
+    MDB_val key, value;
+} s_row_t;
 
-static int
-s_fill (store_t *store, MDB_txn *txn, void *arg)
-{
-    s_batch_t *batch = (s_batch_t *) arg;
-    for (size_t i = batch->from; i < batch->to; i++) {
-        int rc = store_put (store, txn, "denials", batch->keys [i].mv_data, batch->keys [i].mv_size,
-                            batch->values [i].mv_data, batch->values [i].mv_size);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
+typedef struct {
+    char **tables;              //  the env's named tables, NULL-ended
+    size_t table_count;
+    s_row_t *rows;
+    size_t count, capacity;
+    size_t bytes;               //  keys and values
+} s_rows_t;
 
 static void
 s_copy (MDB_val *to, const MDB_val *from)
@@ -131,70 +134,126 @@ s_copy (MDB_val *to, const MDB_val *from)
     memcpy (to->mv_data, from->mv_data, from->mv_size);
 }
 
-//  The denial records rcmq-denials left (it has stopped), written again
-//  into a fresh env, --batch records a transaction. Returns the time, 0 on
-//  error; *records_out is how many denials it opened.
+static void
+s_rows_add (s_rows_t *rows, size_t table, const MDB_val *key, const MDB_val *value)
+{
+    if (rows->count == rows->capacity) {
+        rows->capacity = rows->capacity? rows->capacity * 2: 1024;
+        rows->rows = (s_row_t *) realloc (rows->rows, rows->capacity * sizeof (s_row_t));
+    }
+    s_row_t *row = &rows->rows [rows->count++];
+    row->table = table;
+    s_copy (&row->key, key);
+    s_copy (&row->value, value);
+    rows->bytes += key->mv_size + value->mv_size;
+}
+
+static void
+s_rows_free (s_rows_t *rows)
+{
+    for (size_t i = 0; i < rows->count; i++) {
+        free (rows->rows [i].key.mv_data);
+        free (rows->rows [i].value.mv_data);
+    }
+    free (rows->rows);
+    for (size_t t = 0; t < rows->table_count; t++)
+        free (rows->tables [t]);
+    free (rows->tables);
+    memset (rows, 0, sizeof *rows);
+}
+
+//  Every row of every named table of the env at dir (rcmq-denials has
+//  stopped), or only the table named only. The table names come from the
+//  env's main table, so a table the service adds later counts too. 0 or -1.
+static int
+s_rows_read (const char *dir, const char *only, s_rows_t *rows)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi main_dbi;
+    MDB_cursor *names = NULL;
+    int rc = mdb_env_create (&env);
+    if (!rc) rc = mdb_env_set_maxdbs (env, 256);
+    if (!rc) rc = mdb_env_open (env, dir, MDB_RDONLY, 0);
+    if (!rc) rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (!rc) rc = mdb_dbi_open (txn, NULL, 0, &main_dbi);
+    if (!rc) rc = mdb_cursor_open (txn, main_dbi, &names);
+    MDB_val name, unused;
+    for (int op = MDB_FIRST; !rc && mdb_cursor_get (names, &name, &unused, op) == 0; op = MDB_NEXT) {
+        char *table = strndup ((const char *) name.mv_data, name.mv_size);
+        MDB_dbi dbi;
+        if ((only && strcmp (table, only)) || mdb_dbi_open (txn, table, 0, &dbi)) {
+            free (table);       //  not asked for, or a plain key of the main table
+            continue;
+        }
+        rows->tables = (char **) realloc (rows->tables, (rows->table_count + 2) * sizeof (char *));
+        rows->tables [rows->table_count] = table;
+        rows->tables [rows->table_count + 1] = NULL;
+        MDB_cursor *cursor;
+        if ((rc = mdb_cursor_open (txn, dbi, &cursor)))
+            break;
+        MDB_val key, value;
+        for (int step = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, step) == 0; step = MDB_NEXT)
+            s_rows_add (rows, rows->table_count, &key, &value);
+        mdb_cursor_close (cursor);
+        rows->table_count++;
+    }
+    if (names)
+        mdb_cursor_close (names);
+    if (txn)
+        mdb_txn_abort (txn);
+    if (env)
+        mdb_env_close (env);
+    if (rc)
+        fprintf (stderr, "bench: reading %s: %s\n", dir, mdb_strerror (rc));
+    return rc? -1: 0;
+}
+
+typedef struct {
+    const s_rows_t *rows;
+    size_t from, to;
+} s_batch_t;
+
+static int
+s_fill (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *batch = (s_batch_t *) arg;
+    for (size_t i = batch->from; i < batch->to; i++) {
+        const s_row_t *row = &batch->rows->rows [i];
+        int rc = store_put (store, txn, batch->rows->tables [row->table], row->key.mv_data, row->key.mv_size,
+                            row->value.mv_data, row->value.mv_size);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+//  The rows written again into a fresh env at <root>/<tag>, --batch rows a
+//  transaction, fsync at commit. Returns the time, 0 on error.
 static uint64_t
-s_lmdb (bench_t *self, size_t *records_out, size_t *bytes_out)
+s_lmdb (bench_t *self, const char *tag, const s_rows_t *rows)
 {
     char dir [1300], error [256];
-    snprintf (dir, sizeof dir, "%s/data/denials", self->run.root);
-    const char *tables [] = { "denials", NULL };
-    store_t *service = store_new (dir, tables, error, sizeof error);
-    if (!service) {
-        fprintf (stderr, "bench: the denials env: %s\n", error);
+    snprintf (dir, sizeof dir, "%s/%s", self->run.root, tag);
+    zsys_dir_create ("%s", dir);
+    store_t *store = rows->count? store_new (dir, (const char *const *) rows->tables, error, sizeof error): NULL;
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", rows->count? error: "rcmq-denials left no rows");
         return 0;
     }
-    size_t capacity = 1024, records = 0, bytes = 0;
-    MDB_val *keys = (MDB_val *) calloc (capacity, sizeof (MDB_val));
-    MDB_val *values = (MDB_val *) calloc (capacity, sizeof (MDB_val));
-    MDB_txn *txn = store_read_begin (service);
-    store_iter_t *iter = txn? store_iter_new (service, txn, "denials", NULL, 0): NULL;
-    MDB_val key, value;
-    while (iter && store_iter_next (iter, &key, &value)) {
-        if (records == capacity) {
-            capacity *= 2;
-            keys = (MDB_val *) realloc (keys, capacity * sizeof (MDB_val));
-            values = (MDB_val *) realloc (values, capacity * sizeof (MDB_val));
-        }
-        s_copy (&keys [records], &key);
-        s_copy (&values [records], &value);
-        bytes += value.mv_size;
-        records++;
+    //  Room for everything up front: growing the map is not what we
+    //  measure (the service's env has grown already too).
+    store_set_map_size (store, rows->bytes * 3 + (64u << 20));
+    uint64_t start = bench_usec ();
+    int rc = 0;
+    for (size_t from = 0; rc == 0 && from < rows->count; from += self->batch) {
+        s_batch_t batch = { rows, from, from + self->batch < rows->count? from + self->batch: rows->count };
+        rc = store_write (store, s_fill, &batch);
     }
-    store_iter_destroy (&iter);
-    store_read_end (&txn);
-    store_destroy (&service);
-
-    snprintf (dir, sizeof dir, "%s/lmdb", self->run.root);
-    zsys_dir_create ("%s", dir);
-    store_t *store = store_new (dir, tables, error, sizeof error);
-    uint64_t usec = 0;
-    if (store && records) {
-        //  Room for everything up front: growing the map is not what we
-        //  measure (the service's env has grown already too).
-        store_set_map_size (store, bytes * 3 + (64u << 20));
-        uint64_t start = bench_usec ();
-        int rc = 0;
-        for (size_t from = 0; rc == 0 && from < records; from += self->batch) {
-            s_batch_t batch = { keys, values, from, from + self->batch < records? from + self->batch: records };
-            rc = store_write (store, s_fill, &batch);
-        }
-        usec = rc? 0: bench_usec () - start;
-        if (rc)
-            fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
-    }
-    else
-        fprintf (stderr, "bench: %s\n", store? "rcmq-denials opened no denial": error);
+    uint64_t usec = rc? 0: bench_usec () - start;
+    if (rc)
+        fprintf (stderr, "bench: LMDB write failed: %s\n", store_error (store));
     store_destroy (&store);
-    for (size_t i = 0; i < records; i++) {
-        free (keys [i].mv_data);
-        free (values [i].mv_data);
-    }
-    free (keys);
-    free (values);
-    *records_out = records;
-    *bytes_out = bytes;
     return usec;
 }
 
@@ -266,9 +325,25 @@ main (int argc, char *argv [])
     bench_remits_stop (&self.run);
     zstr_free (&denials_config);
 
-    size_t records = 0, record_bytes = 0;
-    uint64_t lmdb_usec = failed? 0: s_lmdb (&self, &records, &record_bytes);
-    failed = failed || lmdb_usec == 0;
+    //  Two limits: the denial records alone, and every row the consumer
+    //  left in its env (denials, indexes, history, work items, patterns,
+    //  offsets). Neither counts the events it published: the outbox's rows
+    //  are gone once the broker has them, so the second limit is low.
+    char dir [1300];
+    snprintf (dir, sizeof dir, "%s/data/denials", self.run.root);
+    s_rows_t denial_rows = { 0 }, all_rows = { 0 };
+    uint64_t lmdb_usec = 0, all_usec = 0;
+    if (!failed && s_rows_read (dir, "denials", &denial_rows) == 0 && s_rows_read (dir, NULL, &all_rows) == 0) {
+        lmdb_usec = s_lmdb (&self, "lmdb", &denial_rows);
+        all_usec = s_lmdb (&self, "lmdb-all", &all_rows);
+    }
+    size_t records = denial_rows.count, record_bytes = 0;
+    for (size_t i = 0; i < denial_rows.count; i++)
+        record_bytes += denial_rows.rows [i].value.mv_size;
+    size_t all_count = all_rows.count, all_bytes = all_rows.bytes, all_tables = all_rows.table_count;
+    s_rows_free (&denial_rows);
+    s_rows_free (&all_rows);
+    failed = failed || lmdb_usec == 0 || all_usec == 0;
     if (failed) {
         fprintf (stderr, "bench denials: failed; kept %s (logs there)\n", self.run.root);
         bench_remits_free (&self.run);
@@ -290,17 +365,26 @@ main (int argc, char *argv [])
     printf ("%-52s %12.0f %12.0f %10.3f\n", "rcmq-denials: spawn to caught up, denials opened", denials_ps, events_ps,
             self.denials_usec / 1e6);
     printf ("%-52s %12.0f %12s %10.3f\n", "limit: LMDB, same denial records, batched", lmdb_ps, "", lmdb_usec / 1e6);
+    printf ("%-52s %12s %12s %10.3f\n", "limit: LMDB, every row it left, batched", "", "", all_usec / 1e6);
+    //  The apply ratio is the time of the same writes over the consumer's
+    //  time: 1.0 would be a consumer that only writes.
+    double apply_ratio = (double) all_usec / (double) self.denials_usec;
     printf ("\n%zu denials opened (records %.0f B on average), %zu per LMDB transaction\n"
-            "denials / LMDB limit %.3f\n", records, records? (double) record_bytes / (double) records: 0,
-            self.batch, denials_ps / lmdb_ps);
+            "denials / LMDB limit %.3f\n"
+            "%zu rows in %zu tables (%.1f MB) left by rcmq-denials; apply / LMDB limit of those rows %.3f\n",
+            records, records? (double) record_bytes / (double) records: 0, self.batch, denials_ps / lmdb_ps,
+            all_count, all_tables, all_bytes / 1e6, apply_ratio);
 
     json_t *figures = json_pack ("{s:I, s:I, s:I, s:I, s:f, s:f, s:f}",
         "claims", (json_int_t) self.run.claims, "clps_posted", (json_int_t) posted,
         "claims_events", (json_int_t) self.head, "denials_opened", (json_int_t) records,
         "denials_per_s", denials_ps, "events_per_s", events_ps, "denials_seconds", self.denials_usec / 1e6);
-    json_t *limits = json_pack ("{s:f, s:I, s:f}", "lmdb_denials_per_s", lmdb_ps, "lmdb_batch", (json_int_t) self.batch,
-                                "record_bytes_avg", records? (double) record_bytes / (double) records: 0.0);
-    json_t *ratios = json_pack ("{s:f}", "denials_vs_lmdb", denials_ps / lmdb_ps);
+    json_t *limits = json_pack ("{s:f, s:I, s:f, s:I, s:I, s:f}", "lmdb_denials_per_s", lmdb_ps,
+                                "lmdb_batch", (json_int_t) self.batch,
+                                "record_bytes_avg", records? (double) record_bytes / (double) records: 0.0,
+                                "lmdb_all_rows", (json_int_t) all_count, "lmdb_all_bytes", (json_int_t) all_bytes,
+                                "lmdb_all_seconds", all_usec / 1e6);
+    json_t *ratios = json_pack ("{s:f, s:f}", "denials_vs_lmdb", denials_ps / lmdb_ps, "apply_vs_lmdb", apply_ratio);
     bench_print_line ("denials", figures, limits, ratios, 6);
     bench_remits_free (&self.run);
     if (self.keep)
