@@ -51,17 +51,7 @@ mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
 for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
 for file in sim/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
 
-caught_up() {
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-denials = [p for p in status["processes"] if p["name"] == "denials"]
-sys.exit(0 if denials and denials[0].get("consumed", {}).get("claims", 0) >= heads.get("claims", 0) else 1)
-PY
-}
-wait_for 90 caught_up && ok "denials caught up with the claims stream" || fail "denials did not catch up"
+wait_for 90 caught_up denials claims && ok "denials caught up with the claims stream" || fail "denials did not catch up"
 ctl denials list --limit 1000 --json >list.json || fail "denials list"
 
 # Two denied claims and one rejected, by the payer's own record, and their
@@ -200,17 +190,7 @@ assert "{{" not in text, text
 PY
 # Each appeal is its own event on the denials stream (denials.appealed), as
 # audit, which keeps every event, has it.
-audit_caught_up() {
-    ctl status --json >status-a.json 2>/dev/null || true
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status-a.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-a = [p for p in status["processes"] if p["name"] == "audit"]
-sys.exit(0 if a and a[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)
-PY
-}
-wait_for 60 audit_caught_up || fail "audit did not catch up with the denials stream"
+wait_for 60 caught_up audit denials || fail "audit did not catch up with the denials stream"
 ctl audit export --out export >/dev/null || fail "audit export"
 python3 - "$APPEAL_ID" "$APPEAL2_ID" <<'PY' && ok "each appeal is a denials.appealed event" || fail "no denials.appealed events"
 import json, sys

@@ -43,17 +43,7 @@ mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
 for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
 for file in sim/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
 
-consumed() {   # consumed PROCESS STREAM: PROCESS applied all of STREAM
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - "$1" "$2" <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-p = [p for p in status["processes"] if p["name"] == sys.argv[1]]
-sys.exit(0 if p and p[0].get("consumed", {}).get(sys.argv[2], 0) >= heads.get(sys.argv[2], 0) else 1)
-PY
-}
-wait_for 90 consumed denials claims && ok "denials caught up with the claims stream" || fail "denials did not catch up"
+wait_for 90 caught_up denials claims && ok "denials caught up with the claims stream" || fail "denials did not catch up"
 
 # This script's expectation: each remit denial's lines, the procedure of
 # each line from the 837P (its n-th SV1), the denial's category and
@@ -133,7 +123,7 @@ PY
 ctl denials patterns >patterns.txt || fail "denials patterns (table)"
 head -3 patterns.txt | sed 's/^/    /'
 
-wait_for 60 consumed intake denials && ok "intake applied the denials stream" || fail "intake did not consume the denials stream"
+wait_for 60 caught_up intake denials && ok "intake applied the denials stream" || fail "intake did not consume the denials stream"
 ctl intake submit again.837 --json >batch2.json || fail "intake submit again.837"
 ctl intake rejections --limit 1000 --json >rejections.json || fail "intake rejections"
 python3 - <<'PY' && ok "intake warns DEN001 on every line of a new claim matching a pattern, and on no other" \
@@ -205,7 +195,7 @@ check_patterns "$TO_CATEGORY" && ok "re-categorized to $TO_CATEGORY: its count j
     || fail "patterns after the move to $TO_CATEGORY: $(head -c 800 patterns-now.json)"
 
 # intake follows: the pattern that ended warns no more; the new one warns.
-wait_for 60 consumed intake denials || fail "intake did not consume the re-categorizations"
+wait_for 60 caught_up intake denials || fail "intake did not consume the re-categorizations"
 python3 "$ROOT/scripts/gen-837" --seed 41 --claims 120 --date 2026-11-01 --control 4000 --out third.837 --expect third.json
 ctl intake submit third.837 --json >batch3.json || fail "intake submit third.837"
 ctl intake rejections --limit 1000 --json >rejections3.json || fail "intake rejections"

@@ -40,17 +40,6 @@ start_deployment
 python3 "$ROOT/scripts/gen-837" --seed 7 --claims 30 --date 2026-11-01 --control 2000 \
     --out second.837 --expect second.json
 
-caught_up() {
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-denials = [p for p in status["processes"] if p["name"] == "denials"]
-consumed = denials[0].get("consumed", {}) if denials else {}
-sys.exit(0 if denials and all(consumed.get(s, 0) >= heads.get(s, 0) for s in ("claims", "intake")) else 1)
-PY
-}
 rework() { ctl denials list --limit 1000 --json | python3 -c '
 import json,sys; print(json.dumps([d for d in json.load(sys.stdin)["denials"] if d["kind"] == sys.argv[1]]))' "$1"; }
 
@@ -58,7 +47,7 @@ import json,sys; print(json.dumps([d for d in json.load(sys.stdin)["denials"] if
 ACCEPTED1="$(python3 -c 'import json; print(sum(1 for c in json.load(open("first.json"))["claims"] if c["accepted"]))')"
 ctl intake submit first.837 >/dev/null || fail "intake submit first.837"
 wait_claims "$ACCEPTED1" && ok "$ACCEPTED1 claims of the first file entered" || fail "first file"
-wait_for 60 caught_up && ok "denials caught up" || fail "denials did not catch up"
+wait_for 60 caught_up denials claims intake && ok "denials caught up" || fail "denials did not catch up"
 rework intake_rejection >intake1.json
 python3 - "$FILING_PAYER" <<'PY' && ok "one intake_rejection denial per claim intake rejected, with its PCN, payer, charge, rule and timely-filing deadline" \
     || fail "intake rejections as denials: $(head -c 600 intake1.json)"
@@ -107,7 +96,7 @@ assert {"payer_group": "medicare", "level": 1, "days": 120, "source": "built-in"
 PY
 
 ctl intake submit second.837 >/dev/null || fail "intake submit second.837"
-wait_for 60 caught_up || fail "denials did not catch up after the second file"
+wait_for 60 caught_up denials claims intake || fail "denials did not catch up after the second file"
 rework intake_rejection >intake2.json
 ctl denials list --limit 1 --json >page2.json || fail "denials list"
 ctl work list --type denial --limit 1000 --json >work2.json || fail "work list"
@@ -134,7 +123,7 @@ mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
 "$ROOT/scripts/payer-sim" --seed 5 --out sim --expect sim.json --accept-rate 0.5 --missing-277-rate 0 \
     --mix paid=1 --waves 1 round1 >/dev/null || fail "payer-sim"
 for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
-wait_for 60 caught_up || fail "denials did not catch up with the 277CAs"
+wait_for 60 caught_up denials claims intake || fail "denials did not catch up with the 277CAs"
 read -r REJ STAY < <(python3 -c '
 import json; r = [c["pcn"] for c in json.load(open("sim.json"))["claims"] if c["ack"] == "rejected"]
 assert len(r) >= 2, r; print(r[0], r[1])')
@@ -145,7 +134,7 @@ STAY_ID="$(den_of "$STAY")"
 [[ -n "$REJ_ID" && -n "$STAY_ID" ]] && ok "the payer's rejections opened denials" || fail "no rejection denial"
 
 expect 0 "claims edit" ctl claims edit "$REJ" --reason "member id from the new card" --member-id W987654321
-wait_for 60 caught_up || fail "denials did not catch up with claims.edited"
+wait_for 60 caught_up denials claims intake || fail "denials did not catch up with claims.edited"
 ctl denials show "$REJ_ID" --json >edited.json
 python3 -c '
 import json; d = json.load(open("edited.json"))
@@ -162,7 +151,7 @@ import json, shutil, sys; [shutil.copy(sys.argv[1] + "/" + f, "round2/") for f i
 python3 -c 'import json,sys; c = json.load(open("sim2.json"))["claims"]; assert [x["pcn"] for x in c] == [sys.argv[1]] and c[0]["ack"] == "accepted", c' "$REJ" \
     && ok "the edited claim went out again and the payer accepted it" || fail "round 2: $(head -c 400 sim2.json)"
 for file in sim2/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
-wait_for 60 caught_up || fail "denials did not catch up with the acceptance"
+wait_for 60 caught_up denials claims intake || fail "denials did not catch up with the acceptance"
 ctl denials show "$REJ_ID" --json >accepted.json
 ctl denials show "$STAY_ID" --json >stay.json
 python3 -c '
@@ -174,18 +163,8 @@ assert s["state"] == "new", s["state"]
 
 # metrics follows every denials event, `reworked` included (a final state
 # with no outcome): its stream never stops on one.
-metrics_caught_up() {
-    ctl status --json >status-m.json 2>/dev/null || true
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status-m.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-m = [p for p in status["processes"] if p["name"] == "metrics"]
-sys.exit(0 if m and m[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)
-PY
-}
-wait_for 60 metrics_caught_up && ok "metrics applied every denials event, reworked ones included" \
-    || fail "metrics stopped on the denials stream: $(grep -o 'stream_stopped[^"]*' status-m.json | head -c 300)"
+wait_for 60 caught_up metrics denials && ok "metrics applied every denials event, reworked ones included" \
+    || fail "metrics stopped on the denials stream: $(grep -o 'stream_stopped[^"]*' caught-up.json | head -c 300)"
 
 # Stopped first, so a report the processes make as they exit (LSan) is in their logs.
 stop_all

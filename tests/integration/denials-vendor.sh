@@ -46,17 +46,7 @@ mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
 for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
 for file in sim/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
 
-caught_up() {
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-d = [p for p in status["processes"] if p["name"] == "denials"]
-sys.exit(0 if d and all(d[0].get("consumed", {}).get(s, 0) >= heads.get(s, 0) for s in ("claims", "queue")) else 1)
-PY
-}
-wait_for 90 caught_up && ok "denials caught up" || fail "denials did not catch up"
+wait_for 90 caught_up denials claims queue && ok "denials caught up" || fail "denials did not catch up"
 
 # The denied claims of each file, from the generator's and payer-sim's records.
 cat >expect.py <<'PY'

@@ -55,16 +55,6 @@ mkdir round1 && cp "$OUTBOUND"/*.x12 round1/
     || fail "payer-sim"
 
 # Waits until rcmq-denials applied every claims event there is.
-caught_up() {
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-denials = [p for p in status["processes"] if p["name"] == "denials"]
-sys.exit(0 if denials and denials[0].get("consumed", {}).get("claims", 0) >= heads.get("claims", 0) else 1)
-PY
-}
 
 for file in sim/277CA-*.x12; do ctl claims ack "$file" >/dev/null || fail "claims ack $file"; done
 for file in sim/835-*-w1.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
@@ -73,7 +63,7 @@ for file in sim/835-*-w1.x12; do ctl claims post "$file" >/dev/null || fail "cla
 kill -KILL "$(cat "$RCMQ_VAR/run/denials.pid")"
 for file in sim/835-*-w2.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
 "$ROOT/scripts/run" --empty start >>"$WORK/run.log" 2>&1 || fail "scripts/run start after the kill"
-wait_for 90 caught_up && ok "denials caught up with the claims stream after SIGKILL" || fail "denials did not catch up"
+wait_for 90 caught_up denials claims && ok "denials caught up with the claims stream after SIGKILL" || fail "denials did not catch up"
 
 ctl denials list --limit 1000 --json >list1.json || fail "denials list"
 ctl work list --type denial --limit 1000 --json >work1.json || fail "work list --type denial"
@@ -211,7 +201,7 @@ PY
 # A duplicate remit opens nothing.
 first_835="$(ls sim/835-*-w1.x12 | head -1)"
 ctl claims post "$first_835" >/dev/null 2>&1 || true
-wait_for 30 caught_up || true
+wait_for 30 caught_up denials claims || true
 [[ "$(ctl denials list --limit 1000 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["denials"]))')" \
    == "$(python3 -c 'import json; print(len(json.load(open("list1.json"))["denials"]))')" ]] \
     && ok "a reposted 835 opens no denial" || fail "a duplicate remit opened denials"
@@ -257,16 +247,7 @@ expect 0 "a small write-off needs no approval" ctl --as bea denials assign "$ID2
 expect 0 "written off at once" ctl --as bea denials resolve "$ID2" written_off --reason small_balance --cents 100 --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["state"] == "written_off" and d["written_off_cents"] == 100 and d["denied_cents"] != 100, d' "$WORK/out" \
     && ok "the denial carries the amount written off (written_off_cents), not what was open" || fail "write-off: $(cat "$WORK/out")"
-metrics_denials_caught_up() {
-    ctl status --json >status-m.json 2>/dev/null || true
-    python3 -c '
-import json, sys
-status = json.load(open("status-m.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-m = [p for p in status["processes"] if p["name"] == "metrics"]
-sys.exit(0 if m and m[0].get("consumed", {}).get("denials", 0) >= heads.get("denials", 0) else 1)'
-}
-wait_for 60 metrics_denials_caught_up || fail "metrics did not catch up with the denials stream"
+wait_for 60 caught_up metrics denials || fail "metrics did not catch up with the denials stream"
 ctl metrics kpi --json >kpi.json || fail "metrics kpi"
 python3 -c 'import json; k = json.load(open("kpi.json")); assert k["denial_written_off_cents"] == 90000 + 100, k["denial_written_off_cents"]' \
     && ok "metrics: denial_written_off_cents is the amounts written off (90000 + 100)" \
@@ -283,7 +264,7 @@ assert {"payer_id": sys.argv[2], "level": 1, "days": 45, "source": "denials/appe
 "$ROOT/scripts/payer-sim" --seed 2 --out later --expect later.json --accept-rate 1 --missing-277-rate 0 \
     --mix paid=1 --waves 1 --date 2026-12-20 round1 >/dev/null || fail "payer-sim (later)"
 for file in later/835-*.x12; do ctl claims post "$file" >/dev/null || fail "claims post $file"; done
-wait_for 90 caught_up && ok "denials caught up with the later payments" || fail "denials did not catch up (later)"
+wait_for 90 caught_up denials claims && ok "denials caught up with the later payments" || fail "denials did not catch up (later)"
 ctl denials list --limit 1000 --json >list2.json
 python3 - "$ID" "$ID2" <<'PY' && ok "every denied claim paid later is won with what it paid recovered; the rest stand" || fail "paid later"
 import json, sys
@@ -311,7 +292,7 @@ PY
 "$ROOT/scripts/run" stop >>"$WORK/run.log" 2>&1 || true
 export RCMQ_NOW="2027-08-01T09:00:00Z"
 "$ROOT/scripts/run" --empty start >>"$WORK/run.log" 2>&1 || fail "start at a later RCMQ_NOW"
-wait_for 60 caught_up || true
+wait_for 60 caught_up denials claims || true
 ctl denials list --limit 1000 --json >list3.json
 python3 - <<'PY' && ok "missed_deadline on exactly the denials nobody acted on before their deadline, counted" || fail "missed deadlines"
 import json

@@ -94,6 +94,21 @@ wait_for() {
     return 1
 }
 
+# caught_up NAME STREAM...: process NAME has consumed every STREAM up to
+# the broker's head (rcmqctl status --json, kept in caught-up.json, where a
+# failed wait can look for why). For wait_for: wait_for 90 caught_up denials claims
+caught_up() {
+    local name="$1"; shift
+    ctl status --json >caught-up.json 2>/dev/null || return 1
+    python3 - "$name" "$@" <<'PY'
+import json, sys
+status = json.load(open("caught-up.json"))
+heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
+proc = [p for p in status["processes"] if p["name"] == sys.argv[1]]
+sys.exit(0 if proc and all(proc[0].get("consumed", {}).get(s, 0) >= heads.get(s, 0) for s in sys.argv[2:]) else 1)
+PY
+}
+
 # wait_claims N: until claims lists N claims (60 s at most).
 wait_claims() {
     for _ in $(seq 1 120); do

@@ -42,17 +42,6 @@ restart() {
 }
 
 # Whether rcmq-NAME applied every event of the streams given.
-caught_up() {
-    local name="$1"; shift
-    ctl status --json >status.json 2>/dev/null || return 1
-    python3 - "$name" "$@" <<'PY'
-import json, sys
-status = json.load(open("status.json"))
-heads = {s["stream"]: s["head_seq"] for s in status["broker"]["streams"]}
-proc = [p for p in status["processes"] if p["name"] == sys.argv[1]]
-sys.exit(0 if proc and all(proc[0].get("consumed", {}).get(s, 0) >= heads.get(s, 0) for s in sys.argv[2:]) else 1)
-PY
-}
 metrics_caught_up() { caught_up denials claims && caught_up metrics claims denials; }
 kill_metrics() { kill -KILL "$(cat "$RCMQ_VAR/run/metrics.pid")" 2>/dev/null || true; }
 start_again() { RCMQ_NO_BUILD=1 "$ROOT/scripts/run" --empty start >>"$WORK/run.log" 2>&1 || fail "scripts/run start"; }
