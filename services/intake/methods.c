@@ -27,9 +27,6 @@
 #include "clock.h"
 #include "codec.h"
 
-#define LIST_DEFAULT_LIMIT 100
-#define LIST_MAX_LIMIT     1000
-
 static int
 s_submit (server_call_t *call)
 {
@@ -153,7 +150,7 @@ s_list_rejections (server_call_t *call)
     ListRejectionsRequest *request = (ListRejectionsRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.ListRejections: %s", error);
     //  With a queue, walk its index ("queue\0claim id"); else every
     //  rejection, by claim id.
