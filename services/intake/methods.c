@@ -7,15 +7,9 @@
         queue.SetPhase         QueuePhaseRequest -> Queue      queue.write
         queue.List             -> QueueList                    queue.read
         queue.Show             QueueId -> Queue                queue.read
-        intake.UploadBegin     UploadBegin -> Upload           intake.submit
-        intake.UploadChunk     UploadChunk -> Upload           intake.submit
-        intake.UploadCommit    UploadId -> Upload              intake.submit
-        intake.UploadStatus    UploadId -> Upload              intake.submit
-        intake.UploadAbort     UploadId -> Upload              intake.submit
-        queue.GridSet          QueueGridSetRequest -> GridList  queue.grid
-        queue.Grid             QueueGridRequest -> GridList     queue.read
-        queue.ContactsSet      QueueContactsSetRequest -> QueueContacts   queue.grid
-        queue.Contacts         QueueId -> QueueContacts         contacts.read
+        (intake.UploadBegin, UploadChunk, UploadCommit, UploadStatus,
+        UploadAbort: upload.h; queue.GridSet, Grid, ContactsSet, Contacts:
+        queue_grid.c)
 
     Scope (DESIGN §4, marks in server.h): vendor roles see rejections and
     queues only of queues in pilot or vendor phase with their team
