@@ -169,8 +169,6 @@ s_deadletter_skip (server_call_t *call)
 //  <svc>.DeadletterList: one page of the events this service set aside,
 //  by stream then seq, named "STREAM#SEQ" (the skip's subject) so a page's
 //  next_after is the text a client sends back.
-#define DEADLETTER_PAGE_DEFAULT 100
-#define DEADLETTER_PAGE_MAX     1000
 
 static void *
 s_deadletter_row (void *arg, const char *id, const MDB_val *value)
@@ -189,7 +187,7 @@ s_deadletter_list (server_call_t *call)
     size_t limit, key_size;
     char error [128];
     uint8_t key [512];
-    if (store_page_limit (request->limit, DEADLETTER_PAGE_DEFAULT, DEADLETTER_PAGE_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s.DeadletterList: %s", name, error);
     if (*request->after && consumer_deadletter_key (request->after, key, sizeof key, &key_size))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,

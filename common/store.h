@@ -231,6 +231,13 @@ typedef struct {
     store_page_free_fn *free_row;
 } store_page_t;
 
+//  The page of every list method (fallback and max of store_page_limit):
+//  100 rows when the client names no limit, at most 1000. One figure for
+//  every service, so a client pages each list alike; a method whose rows
+//  are of another size says why beside its own (audit.Leaves).
+#define STORE_PAGE_DEFAULT 100
+#define STORE_PAGE_MAX     1000
+
 //  The limit a list method uses: requested, or fallback when 0. Above max
 //  it is refused (-1, with error naming both: "limit 5000 is more than the
 //  maximum 1000"), never cut down silently: a client that asked for more

@@ -14,8 +14,6 @@
 
 const char *const workservice_holders [] = { "claims", "denials", NULL };
 
-#define LIST_DEFAULT 100
-#define LIST_MAX     1000
 #define WORK_METHODS 5
 
 struct _workservice_t {
@@ -59,7 +57,7 @@ s_list (server_call_t *call)
     WorkListRequest *request = (WorkListRequest *) call->body;
     size_t limit;
     char error [160];
-    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s", call->request->method, error);
     if (*request->state && !workstate_known (request->state)) {
         workstate_names (error, sizeof error);

@@ -38,9 +38,6 @@
 #include "clock.h"
 #include "codec.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX     1000
-
 //  ------------------------------------------------------------------------
 //  Changes: one table of operations, one runner
 //
@@ -264,7 +261,7 @@ s_list (server_call_t *call)
     IdentityListRequest *request = (IdentityListRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "access.List: %s", error);
     store_page_query_t query = { "access_identities", NULL, NULL, request->after, limit };
     store_page_t page;

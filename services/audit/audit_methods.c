@@ -25,8 +25,6 @@
 
 #include <sodium.h>
 
-#define QUERY_DEFAULT 100
-#define QUERY_MAX     1000
 #define LEAVES_MAX    10000
 
 static auditlog_t *
@@ -183,7 +181,7 @@ s_query (server_call_t *call)
     AuditQueryRequest *query = (AuditQueryRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (query->limit, QUERY_DEFAULT, QUERY_MAX, &limit, error, sizeof error))
+    if (store_page_limit (query->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "audit.Query: %s", error);
     if (*query->outcome && !streq (query->outcome, "allowed") && !streq (query->outcome, "denied"))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,

@@ -30,9 +30,6 @@
 
 #include <sodium.h>
 
-#define LIST_DEFAULT 100
-#define LIST_MAX     1000
-
 static bool
 s_in_scope (server_call_t *call, const ClaimRecord *record)
 {
@@ -110,7 +107,7 @@ static bool
 s_limit_taken (server_call_t *call, uint32_t requested, size_t *limit)
 {
     char error [128];
-    if (store_page_limit (requested, LIST_DEFAULT, LIST_MAX, limit, error, sizeof error) == 0)
+    if (store_page_limit (requested, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, limit, error, sizeof error) == 0)
         return true;
     server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: %s", call->request->method, error);
     return false;

@@ -565,9 +565,6 @@ s_post_file (server_call_t *call)
 //  --------------------------------------------------------------------------
 //  Exceptions: list, match by hand, and post when the claim arrives
 
-#define LIST_DEFAULT 100
-#define LIST_MAX     1000
-
 typedef struct {
     server_call_t *call;
     claims_t *self;
@@ -608,7 +605,7 @@ s_list_exceptions (server_call_t *call)
     ExceptionListRequest *request = (ExceptionListRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.ListExceptions: %s", error);
     s_list_t list = { .call = call, .self = claims_state (call) };
     store_page_query_t query = { "exceptions", NULL, NULL, request->after, limit };
@@ -749,7 +746,7 @@ s_list_credits (server_call_t *call)
     CreditListRequest *request = (CreditListRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.ListCredits: %s", error);
     s_list_t list = { .call = call, .self = claims_state (call), .now = clock_now_ms () };
     store_page_query_t query = { "credits_by_age", NULL, NULL, request->after, limit };

@@ -47,8 +47,6 @@
 #include "codec.h"
 #include "claims.pb-c.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX     1000
 //  Documents one appeal may attach (ids: the document system keeps them).
 #define APPEAL_DOCUMENTS_MAX 50
 
@@ -195,7 +193,7 @@ s_list (server_call_t *call)
     DenialListRequest *request = (DenialListRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT, LIST_MAX, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "denials.List: %s", error);
     if (*request->state && !workflow_known (request->state)) {
         char names [256];

@@ -21,7 +21,6 @@
 #include "methods.h"
 #include "patterns.h"
 #include "batch.h"
-#include "queue_grid.h"
 #include "upload.h"
 
 static const char *const s_tables [] = { INTAKE_TABLES, NULL };
@@ -41,8 +40,6 @@ static const store_migration_t s_migrations [] = {
 static int
 s_start (service_t *service)
 {
-    service_add_methods (service, upload_methods);
-    service_add_methods (service, queue_grid_methods);
     service_kick (service);
     return inbox_start ((intake_t *) service_state (service), service_loop (service));
 }

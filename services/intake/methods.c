@@ -7,15 +7,20 @@
         queue.SetPhase         QueuePhaseRequest -> Queue      queue.write
         queue.List             -> QueueList                    queue.read
         queue.Show             QueueId -> Queue                queue.read
-        (queue.GridSet, Grid, ContactsSet, Contacts: queue_grid.c)
+        (intake.UploadBegin, UploadChunk, UploadCommit, UploadStatus,
+        UploadAbort: upload.h; queue.GridSet, Grid, ContactsSet, Contacts:
+        queue_grid.c)
 
     Scope (DESIGN §4, marks in server.h): vendor roles see rejections and
     queues only of queues in pilot or vendor phase with their team
     (list-filtered; queue.Show subject-scoped). Submitting files, batches
     (whole files, every queue's figures) and queue set-up are internal.
 
-    intake.Upload* (files in chunks, prepared off the loop) are upload.c's
-    table. intake.Submit takes a file in one request, so only files under
+    intake.Upload* (files in chunks, prepared off the loop) are handled in
+    upload.c, which keeps the uploads, and the queues' grid and contacts in
+    queue_grid.c; their rows stand here with the others, so this table is
+    every method of intake (DESIGN §3: one dispatch table a service).
+    intake.Submit takes a file in one request, so only files under
     api/max-request-bytes, and runs it on the loop in one transaction:
     rcmqctl uploads. While an upload's batch is applied in steps, Submit is
     refused (UNAVAILABLE) and ListRejections skips that batch (apply.h).
@@ -26,9 +31,8 @@
 #include "apply.h"
 #include "clock.h"
 #include "codec.h"
-
-#define LIST_DEFAULT_LIMIT 100
-#define LIST_MAX_LIMIT     1000
+#include "queue_grid.h"
+#include "upload.h"
 
 static int
 s_submit (server_call_t *call)
@@ -153,7 +157,7 @@ s_list_rejections (server_call_t *call)
     ListRejectionsRequest *request = (ListRejectionsRequest *) call->body;
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "intake.ListRejections: %s", error);
     //  With a queue, walk its index ("queue\0claim id"); else every
     //  rejection, by claim id.
@@ -262,5 +266,16 @@ const server_method_t intake_methods [] = {
     SERVER_INTERNAL_METHOD (queue,  SetPhase,       write,  &queue_phase_request__descriptor,     s_queue_set_phase),
     SERVER_LIST_METHOD     (queue,  List,           read,   NULL,                                 s_queue_list),
     SERVER_SUBJECT_METHOD  (queue,  Show,           read,   &queue_id__descriptor,                s_queue_show, intake_scope_queue_id),
+    //  A file carries claims of every queue: uploads are internal, like
+    //  intake.Submit (docs/adr/0011-scope-marks-in-the-method-table.md).
+    SERVER_INTERNAL_METHOD (intake, UploadBegin,    submit, &upload_begin__descriptor,            upload_begin),
+    SERVER_INTERNAL_METHOD (intake, UploadChunk,    submit, &upload_chunk__descriptor,            upload_chunk),
+    SERVER_INTERNAL_METHOD (intake, UploadCommit,   submit, &upload_id__descriptor,               upload_commit),
+    SERVER_INTERNAL_METHOD (intake, UploadStatus,   submit, &upload_id__descriptor,               upload_status),
+    SERVER_INTERNAL_METHOD (intake, UploadAbort,    submit, &upload_id__descriptor,               upload_abort),
+    SERVER_SUBJECT_METHOD  (queue,  GridSet,        grid,   &queue_grid_set_request__descriptor,  queue_grid_set, queue_grid_scope_set),
+    SERVER_LIST_METHOD     (queue,  Grid,           read,   &queue_grid_request__descriptor,      queue_grid_read),
+    SERVER_SUBJECT_METHOD  (queue,  ContactsSet,    grid,   &queue_contacts_set_request__descriptor, queue_grid_contacts_set, queue_grid_scope_contacts_set),
+    { "queue.Contacts", "contacts.read", &queue_id__descriptor, queue_grid_contacts, SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
     { NULL }
 };

@@ -1,5 +1,6 @@
 /*  methods: rcmq-intake's request methods (intake.Submit, GetBatch,
-    ListRejections; queue.Create, SetPhase, List, Show), as one table.
+    ListRejections, Upload*; queue.Create, SetPhase, List, Show), as one
+    table.
 */
 #ifndef RCMQ_INTAKE_METHODS_H
 #define RCMQ_INTAKE_METHODS_H

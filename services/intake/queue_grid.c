@@ -1,5 +1,6 @@
 /*  queue_grid: the responsibility grid and contacts of intake's queues
-    (issue 15; docs/work-items.md "Responsibility grid"), as one table.
+    (issue 15; docs/work-items.md "Responsibility grid"): the handlers of
+    the four methods, rows of intake's one table (methods.c).
 
         queue.GridSet      QueueGridSetRequest -> GridList       queue.grid
         queue.Grid         QueueGridRequest -> GridList          queue.read
@@ -165,8 +166,8 @@ s_put (server_call_t *call, Queue *queue, const char *change)
     return rc;
 }
 
-static int
-s_grid_set (server_call_t *call)
+int
+queue_grid_set (server_call_t *call)
 {
     intake_t *intake = intake_of (call);
     QueueGridSetRequest *request = (QueueGridSetRequest *) call->body;
@@ -193,8 +194,8 @@ s_grid_set (server_call_t *call)
     return rc;
 }
 
-static int
-s_grid (server_call_t *call)
+int
+queue_grid_read (server_call_t *call)
 {
     intake_t *intake = intake_of (call);
     QueueGridRequest *request = (QueueGridRequest *) call->body;
@@ -249,8 +250,8 @@ s_reply_contacts (server_call_t *call, Queue *queue)
     server_call_reply (call, &contacts);
 }
 
-static int
-s_contacts_set (server_call_t *call)
+int
+queue_grid_contacts_set (server_call_t *call)
 {
     intake_t *intake = intake_of (call);
     QueueContactsSetRequest *request = (QueueContactsSetRequest *) call->body;
@@ -294,8 +295,8 @@ s_contacts_set (server_call_t *call)
     return rc;
 }
 
-static int
-s_contacts (server_call_t *call)
+int
+queue_grid_contacts (server_call_t *call)
 {
     Queue *queue = queues_call_read (intake_of (call)->queues, call, ((QueueId *) call->body)->id);
     if (queue)
@@ -311,22 +312,14 @@ s_scope (server_call_t *call, const char *id)
     return queues_call_scope (intake_of (call)->queues, call, id);
 }
 
-static int
-s_scope_grid_set (server_call_t *call)
+int
+queue_grid_scope_set (server_call_t *call)
 {
     return s_scope (call, ((QueueGridSetRequest *) call->body)->queue);
 }
 
-static int
-s_scope_contacts_set (server_call_t *call)
+int
+queue_grid_scope_contacts_set (server_call_t *call)
 {
     return s_scope (call, ((QueueContactsSetRequest *) call->body)->queue);
 }
-
-const server_method_t queue_grid_methods [] = {
-    SERVER_SUBJECT_METHOD (queue, GridSet,     grid, &queue_grid_set_request__descriptor,     s_grid_set,     s_scope_grid_set),
-    SERVER_LIST_METHOD    (queue, Grid,        read, &queue_grid_request__descriptor,         s_grid),
-    SERVER_SUBJECT_METHOD (queue, ContactsSet, grid, &queue_contacts_set_request__descriptor, s_contacts_set, s_scope_contacts_set),
-    { "queue.Contacts",    "contacts.read", &queue_id__descriptor,                   s_contacts,     SERVER_SUBJECT, intake_scope_queue_id, SERVER_NO_PHI },
-    { NULL }
-};

@@ -454,7 +454,7 @@ upload_take_file (upload_t *self, const char *path, const char *filename, uint64
 }
 
 //  --------------------------------------------------------------------------
-//  Methods
+//  Methods (rows of intake's one table, methods.c)
 
 static upload_t *
 s_upload (server_call_t *call)
@@ -502,8 +502,8 @@ s_find (server_call_t *call, const char *id)
     return job;
 }
 
-static int
-s_begin (server_call_t *call)
+int
+upload_begin (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadBegin *request = (UploadBegin *) call->body;
@@ -564,8 +564,8 @@ s_begin (server_call_t *call)
     return 0;
 }
 
-static int
-s_chunk (server_call_t *call)
+int
+upload_chunk (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadChunk *request = (UploadChunk *) call->body;
@@ -600,8 +600,8 @@ s_chunk (server_call_t *call)
     return 0;
 }
 
-static int
-s_commit (server_call_t *call)
+int
+upload_commit (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadId *request = (UploadId *) call->body;
@@ -623,8 +623,8 @@ s_commit (server_call_t *call)
     return 0;
 }
 
-static int
-s_status (server_call_t *call)
+int
+upload_status (server_call_t *call)
 {
     s_job_t *job = s_find (call, ((UploadId *) call->body)->upload_id);
     if (job)
@@ -634,8 +634,8 @@ s_status (server_call_t *call)
 
 //  The client gives up before its commit (it could not read its file, a
 //  chunk failed): the staged file goes now, and the caller's slot with it.
-static int
-s_abort (server_call_t *call)
+int
+upload_abort (server_call_t *call)
 {
     upload_t *self = s_upload (call);
     UploadId *request = (UploadId *) call->body;
@@ -652,14 +652,3 @@ s_abort (server_call_t *call)
     s_reply (call, job);
     return 0;
 }
-
-//  A file carries claims of every queue: uploads are internal, like
-//  intake.Submit (docs/adr/0011-scope-marks-in-the-method-table.md).
-const server_method_t upload_methods [] = {
-    SERVER_INTERNAL_METHOD (intake, UploadBegin,  submit, &upload_begin__descriptor, s_begin),
-    SERVER_INTERNAL_METHOD (intake, UploadChunk,  submit, &upload_chunk__descriptor, s_chunk),
-    SERVER_INTERNAL_METHOD (intake, UploadCommit, submit, &upload_id__descriptor,    s_commit),
-    SERVER_INTERNAL_METHOD (intake, UploadStatus, submit, &upload_id__descriptor,    s_status),
-    SERVER_INTERNAL_METHOD (intake, UploadAbort,  submit, &upload_id__descriptor,    s_abort),
-    { NULL }
-};

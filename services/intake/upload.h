@@ -48,6 +48,12 @@ typedef void (upload_done_fn) (const Batch *batch, const char *error, void *arg)
 int       upload_take_file (upload_t *self, const char *path, const char *filename, uint64_t size,
                             const char *source, upload_done_fn *done, void *arg);
 
-extern const server_method_t upload_methods [];
+//  The request handlers of intake.UploadBegin, UploadChunk, UploadCommit,
+//  UploadStatus and UploadAbort: rows of intake's table (methods.c).
+int       upload_begin (server_call_t *call);
+int       upload_chunk (server_call_t *call);
+int       upload_commit (server_call_t *call);
+int       upload_status (server_call_t *call);
+int       upload_abort (server_call_t *call);
 
 #endif

@@ -29,8 +29,6 @@
 #define TREND_PERIODS       12
 #define TREND_MAX_PERIODS   120
 #define TREND_MAX_KPIS      64      //  KPIs in one Trend request
-#define DRILL_LIMIT         100
-#define DRILL_MAX_LIMIT     1000
 
 //  Allocations a reply points into, freed after it is packed.
 typedef struct {
@@ -604,7 +602,7 @@ s_drill (server_call_t *call)
     }
     size_t limit;
     char error [128];
-    if (store_page_limit (request->limit, DRILL_LIMIT, DRILL_MAX_LIMIT, &limit, error, sizeof error))
+    if (store_page_limit (request->limit, STORE_PAGE_DEFAULT, STORE_PAGE_MAX, &limit, error, sizeof error))
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "metrics.Drill: %s", error);
     kpi_drill_page_t page;
     int rc = kpi_drill (call->store, call->txn, &query, def, request->numerator_only, limit,

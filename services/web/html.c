@@ -84,6 +84,14 @@ html_text (html_t *self, const char *text)
 }
 
 void
+html_attr (html_t *self, const char *name, const char *value)
+{
+    html_printf (self, " %s=\"", name);
+    html_text (self, value);
+    html_printf (self, "\"");
+}
+
+void
 html_csv (html_t *self, const char *text)
 {
     text = text? text: "";

@@ -16,6 +16,11 @@ void        html_destroy (html_t **self_p);
 void        html_printf (html_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 //  Data as text or attribute value: & < > " ' escaped.
 void        html_text (html_t *self, const char *text);
+//  An attribute whose value is data: ` name="value"`, value escaped as
+//  html_text, name ours. A tag carrying several (a row's data-* for the
+//  tests) reads as one call per attribute, without the quotes of one
+//  closing in the markup of the next.
+void        html_attr (html_t *self, const char *name, const char *value);
 //  Data as a CSV field: quoted when it holds , " CR or LF, and a leading
 //  = + - @ made inert (a spreadsheet would run it as a formula).
 void        html_csv (html_t *self, const char *text);

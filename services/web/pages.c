@@ -353,11 +353,10 @@ pages_overview (http_request_t *request)
         char text [64], json [64];
         kpitext_value (value, text, sizeof text);
         s_value_json (value, json, sizeof json);
-        html_printf (out, "<div class=\"tile\" data-kpi=\"");
-        html_text (out, value->name);
-        html_printf (out, "\" data-value=\"");
-        html_text (out, json);
-        html_printf (out, "\"><div class=\"name\"><a href=\"");
+        html_printf (out, "<div class=\"tile\"");
+        html_attr (out, "data-kpi", value->name);
+        html_attr (out, "data-value", json);
+        html_printf (out, "><div class=\"name\"><a href=\"");
         html_t *link = html_new ();
         s_link (request, link, "/drill", "kpi", value->name);
         html_text (out, html_data (link));
@@ -823,15 +822,12 @@ s_patterns_panel (http_request_t *request, const KpiReply *by_payer)
                 payer_name = by_payer->groups [g]->payer_name;
         char cents [32];
         html_cents (cents, sizeof cents, pattern->cents);
-        html_printf (out, "<tr data-payer=\"");
-        html_text (out, pattern->payer_id);
-        html_printf (out, "\" data-procedure=\"");
-        html_text (out, pattern->procedure_code);
-        html_printf (out, "\" data-rule=\"");
-        html_text (out, pattern->rule);
-        html_printf (out, "\" data-category=\"");
-        html_text (out, pattern->category);
-        html_printf (out, "\" data-count=\"%u\" data-cents=\"%" PRId64 "\"><th scope=\"row\">",
+        html_printf (out, "<tr");
+        html_attr (out, "data-payer", pattern->payer_id);
+        html_attr (out, "data-procedure", pattern->procedure_code);
+        html_attr (out, "data-rule", pattern->rule);
+        html_attr (out, "data-category", pattern->category);
+        html_printf (out, " data-count=\"%u\" data-cents=\"%" PRId64 "\"><th scope=\"row\">",
                      pattern->count, pattern->cents);
         html_text (out, pattern->payer_id);
         s_name (out, payer_name);
@@ -1332,11 +1328,10 @@ pages_work (http_request_t *request)
                  "</tr></thead><tbody>\n");
     for (s_work_row_t *row = (s_work_row_t *) zlistx_first (work.rows); row;
          row = (s_work_row_t *) zlistx_next (work.rows)) {
-        html_printf (out, "<tr data-queue=\"");
-        html_text (out, row->queue);
-        html_printf (out, "\" data-team=\"");
-        html_text (out, row->team);
-        html_printf (out, "\"><th scope=\"row\">");
+        html_printf (out, "<tr");
+        html_attr (out, "data-queue", row->queue);
+        html_attr (out, "data-team", row->team);
+        html_printf (out, "><th scope=\"row\">");
         html_text (out, *row->queue? row->queue: "(none)");
         html_printf (out, "</th><td>");
         html_text (out, *row->team? row->team: "(none)");

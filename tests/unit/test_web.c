@@ -516,6 +516,14 @@ START_TEST (test_html_escapes)
     html_url (out, "a b&c=d/é");
     ck_assert_str_eq (html_data (out), "a%20b%26c%3Dd%2F%C3%A9");
     html_destroy (&out);
+    //  An attribute's value is data: escaped, a quote in it closes nothing.
+    out = html_new ();
+    html_printf (out, "<tr");
+    html_attr (out, "data-payer", "P\"1&<x>");
+    html_attr (out, "data-team", NULL);
+    html_printf (out, ">");
+    ck_assert_str_eq (html_data (out), "<tr data-payer=\"P&quot;1&amp;&lt;x&gt;\" data-team=\"\">");
+    html_destroy (&out);
     char cents [32];
     html_cents (cents, sizeof cents, -5);
     ck_assert_str_eq (cents, "-0.05");
