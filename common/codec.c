@@ -153,6 +153,43 @@ codec_copy (const void *message)
     return copy;
 }
 
+//  The size of a field's value in its message struct, by protobuf type.
+static const size_t s_value_sizes [] = {
+    [PROTOBUF_C_TYPE_INT32]    = sizeof (int32_t),  [PROTOBUF_C_TYPE_SINT32]   = sizeof (int32_t),
+    [PROTOBUF_C_TYPE_SFIXED32] = sizeof (int32_t),  [PROTOBUF_C_TYPE_INT64]    = sizeof (int64_t),
+    [PROTOBUF_C_TYPE_SINT64]   = sizeof (int64_t),  [PROTOBUF_C_TYPE_SFIXED64] = sizeof (int64_t),
+    [PROTOBUF_C_TYPE_UINT32]   = sizeof (uint32_t), [PROTOBUF_C_TYPE_FIXED32]  = sizeof (uint32_t),
+    [PROTOBUF_C_TYPE_UINT64]   = sizeof (uint64_t), [PROTOBUF_C_TYPE_FIXED64]  = sizeof (uint64_t),
+    [PROTOBUF_C_TYPE_FLOAT]    = sizeof (float),    [PROTOBUF_C_TYPE_DOUBLE]   = sizeof (double),
+    [PROTOBUF_C_TYPE_BOOL]     = sizeof (protobuf_c_boolean),
+    [PROTOBUF_C_TYPE_ENUM]     = sizeof (int),      [PROTOBUF_C_TYPE_STRING]   = sizeof (char *),
+    [PROTOBUF_C_TYPE_BYTES]    = sizeof (ProtobufCBinaryData),
+    [PROTOBUF_C_TYPE_MESSAGE]  = sizeof (ProtobufCMessage *),
+};
+
+void
+codec_project (const void *from, void *to, const char *const *fields)
+{
+    const ProtobufCMessage *source = (const ProtobufCMessage *) from;
+    ProtobufCMessage *target = (ProtobufCMessage *) to;
+    assert (source->descriptor == target->descriptor);
+    for (size_t i = 0; fields [i]; i++) {
+        const ProtobufCFieldDescriptor *field =
+            protobuf_c_message_descriptor_get_field_by_name (source->descriptor, fields [i]);
+        assert (field);
+        bool repeated = field->label == PROTOBUF_C_LABEL_REPEATED;
+        size_t value_size = repeated? sizeof (void *): s_value_sizes [field->type];
+        memcpy ((uint8_t *) target + field->offset, (const uint8_t *) source + field->offset, value_size);
+        //  An array's count. rcmq's protos (proto3) have no optional or
+        //  oneof fields, whose presence would be another quantifier.
+        if (repeated)
+            memcpy ((uint8_t *) target + field->quantifier_offset,
+                    (const uint8_t *) source + field->quantifier_offset, sizeof (size_t));
+        else
+            assert (!field->quantifier_offset);
+    }
+}
+
 void
 codec_destroy (void *message_p)
 {

@@ -36,6 +36,13 @@ void     *codec_copy (const void *message);
 //  Frees a message and sets the caller's pointer to NULL (message_p is the
 //  address of a message pointer; NULL-safe).
 void      codec_destroy (void *message_p);
+//  Lends the named fields of from to to, a message of the same type
+//  (initialised): each field's value is copied (the pointer of a string,
+//  bytes, message or array, with an array's count), nothing duplicated,
+//  so to borrows from from and is never codec_free'd. The names make the
+//  projection a list to read and review (which fields of a claim leave
+//  its seal); a name the type does not have is a programming error.
+void      codec_project (const void *from, void *to, const char *const *fields);
 
 //  Editing messages that own all their memory (decoded, or codec_copy'd:
 //  every string and array from malloc, an empty string the shared

@@ -673,29 +673,25 @@ typedef struct {
     x12_reader_t *reader;       //  its reader (the progress's bytes)
 } s_prepare_t;
 
+//  What the apply needs of a claim besides its sealed bytes, kept in the
+//  clear in the prepared claim: the envelope, control numbers, total and
+//  frequency, and the lines (codes, charges, dates) for the denial
+//  patterns' warnings (patterns.h). None of it is PHI; a field added here
+//  leaves the seal.
+static const char *const s_head_fields [] = {
+    "sender_qualifier", "sender_id", "receiver_qualifier", "receiver_id",
+    "interchange_control_number", "group_control_number", "transaction_control_number",
+    "patient_control_number", "total_charge_cents", "frequency_code", "segment_index", "lines", NULL
+};
+
 static int
 s_prepare_claim (Claim *claim, void *arg)
 {
     s_prepare_t *prepare = (s_prepare_t *) arg;
     char claim_id [96];
     snprintf (claim_id, sizeof claim_id, "%s-%05u", prepare->batch_id, ++prepare->count);
-    //  What the apply needs of the claim besides its sealed bytes: no PHI.
     Claim head = CLAIM__INIT;
-    head.sender_qualifier = claim->sender_qualifier;
-    head.sender_id = claim->sender_id;
-    head.receiver_qualifier = claim->receiver_qualifier;
-    head.receiver_id = claim->receiver_id;
-    head.interchange_control_number = claim->interchange_control_number;
-    head.group_control_number = claim->group_control_number;
-    head.transaction_control_number = claim->transaction_control_number;
-    head.patient_control_number = claim->patient_control_number;
-    head.total_charge_cents = claim->total_charge_cents;
-    head.frequency_code = claim->frequency_code;
-    head.segment_index = claim->segment_index;
-    //  The lines (codes, charges, dates: no PHI), for the denial patterns'
-    //  warnings (patterns.h).
-    head.n_lines = claim->n_lines;
-    head.lines = claim->lines;
+    codec_project (claim, &head, s_head_fields);
     ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
     dims.payer_id = claim->payer? claim->payer->payer_id: "";
     dims.payer_group = (char *) dimensions_payer_group (claim);

@@ -4,6 +4,7 @@
 */
 #include "suites.h"
 #include "codec.h"
+#include "claim.pb-c.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,61 @@ START_TEST (test_copy)
 }
 END_TEST
 
+//  codec_project lends the named fields, values and arrays (with their
+//  counts) alike, and leaves every other field at its default.
+START_TEST (test_project)
+{
+    uint8_t payload [16] = { 1, 2, 3 };
+    Event event = EVENT__INIT;
+    event.stream = "claims";
+    event.type = "adjudicated";
+    event.stream_seq = 42;
+    event.producer_epoch = 0x1122334455667788ULL;
+    event.payload.data = payload;
+    event.payload.len = sizeof payload;
+    Event lent = EVENT__INIT;
+    const char *const event_fields [] = { "stream", "stream_seq", "payload", "producer_epoch", NULL };
+    codec_project (&event, &lent, event_fields);
+    ck_assert_ptr_eq (lent.stream, event.stream);
+    ck_assert_uint_eq (lent.stream_seq, 42);
+    ck_assert_ptr_eq (lent.payload.data, payload);
+    ck_assert_uint_eq (lent.payload.len, sizeof payload);
+    ck_assert_uint_eq (lent.producer_epoch, 0x1122334455667788ULL);
+    ck_assert_str_eq (lent.type, "");          //  not named: the default
+    ck_assert_uint_eq (lent.producer_seq, 0);
+
+    ServiceLine line_1 = SERVICE_LINE__INIT, line_2 = SERVICE_LINE__INIT;
+    ServiceLine *lines [] = { &line_1, &line_2 };
+    Claim claim = CLAIM__INIT;
+    claim.patient_control_number = "P1";
+    claim.total_charge_cents = 12550;
+    claim.lines = lines;
+    claim.n_lines = 2;
+    claim.place_of_service = "11";
+    Claim head = CLAIM__INIT;
+    const char *const claim_fields [] = { "patient_control_number", "total_charge_cents", "lines", NULL };
+    codec_project (&claim, &head, claim_fields);
+    ck_assert_str_eq (head.patient_control_number, "P1");
+    ck_assert_int_eq (head.total_charge_cents, 12550);
+    ck_assert_uint_eq (head.n_lines, 2);
+    ck_assert_ptr_eq (head.lines, lines);
+    ck_assert_str_eq (head.place_of_service, "");
+    //  What it holds packs as the named fields alone.
+    Claim expected = CLAIM__INIT;
+    expected.patient_control_number = "P1";
+    expected.total_charge_cents = 12550;
+    expected.lines = lines;
+    expected.n_lines = 2;
+    size_t size, expected_size;
+    uint8_t *packed = codec_pack (&head, &size);
+    uint8_t *expected_packed = codec_pack (&expected, &expected_size);
+    ck_assert_uint_eq (size, expected_size);
+    ck_assert_mem_eq (packed, expected_packed, size);
+    free (packed);
+    free (expected_packed);
+}
+END_TEST
+
 //  Only the named fields are decoded, the others left at their defaults;
 //  bytes that are not wire format give NULL, as codec_decode does.
 START_TEST (test_decode_fields)
@@ -593,6 +649,7 @@ codec_suite (void)
     tcase_add_test (tc, test_status_names);
     tcase_add_test (tc, test_append_field);
     tcase_add_test (tc, test_copy);
+    tcase_add_test (tc, test_project);
     tcase_add_test (tc, test_decode_fields);
     tcase_add_test (tc, test_set_text_append);
     tcase_add_test (tc, test_clear);
