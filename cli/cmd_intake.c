@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "pbjson.h"
 #include "intake.pb-c.h"
+#include "upload.pb-c.h"
 #include "transport.h"
 
 #include <sys/stat.h>

@@ -25,6 +25,7 @@
 #include "codec.h"
 #include "transport.h"
 #include "intake.pb-c.h"
+#include "upload.pb-c.h"
 
 #include <dirent.h>
 #include <jansson.h>
