@@ -18,11 +18,14 @@
             [--line N [--procedure CODE] [--modifiers M,...] [--pointers 1,2,...] [--charge AMOUNT]]
                                    fix a claim its payer rejected; it goes out again as an original
 */
-#include "ctl.h"
+#include "chunks.h"
 #include "pages.h"
 #include "workstate.h"
 #include "pbjson.h"
 #include "claims.pb-c.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 //  The most rows claims.List and claims.ListFollowUp answer (the service
 //  checks it too).
@@ -260,21 +263,64 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
-//  Sends a file (277CA or 835) to a claims method and returns its reply.
+//  Sends a file (277CA or 835) to a claims method and returns its reply:
+//  whole in the request when it fits the request limit claims was given,
+//  else in chunks (claims.UploadBegin / UploadChunk, cli/chunks.h) that
+//  the method's request then names (FileRequest upload_id).
 static int
-s_send_file (ctl_t *ctl, const char *method, const char *path,
+s_send_file (ctl_t *ctl, const char *command, const char *method, const char *path,
              const ProtobufCMessageDescriptor *reply_type, void **reply)
 {
-    zchunk_t *content = ctl_read_file (method, path);
-    if (!content)
-        return CTL_FAILED;
+    *reply = NULL;
+    FILE *input = fopen (path, "rb");
+    if (!input)
+        return ctl_fail ("%s: cannot read %s: %s", command, path, strerror (errno));
+    struct stat info;
+    uint64_t size = fstat (fileno (input), &info) == 0? (uint64_t) info.st_size: 0;
+    int64_t limit;
+    if (chunks_request_limit (ctl, "claims", &limit)) {
+        fclose (input);
+        return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
+    }
     FileRequest request = FILE_REQUEST__INIT;
     const char *slash = strrchr (path, '/');
     request.filename = (char *) (slash? slash + 1: path);
-    request.content.data = zchunk_data (content);
-    request.content.len = zchunk_size (content);
-    int rc = ctl_call_timeout (ctl, "claims", method, &request, reply_type, reply, FILE_TIMEOUT_MS);
-    zchunk_destroy (&content);
+    if (chunks_fits (size, limit)) {
+        fclose (input);
+        zchunk_t *content = ctl_read_file (method, path);
+        if (!content)
+            return CTL_FAILED;
+        request.content.data = zchunk_data (content);
+        request.content.len = zchunk_size (content);
+        int rc = ctl_call_timeout (ctl, "claims", method, &request, reply_type, reply, FILE_TIMEOUT_MS);
+        zchunk_destroy (&content);
+        return rc;
+    }
+    char error [1024];
+    client_t *client = ctl_client_new (ctl, "claims", error, sizeof error);
+    if (!client) {
+        fclose (input);
+        return ctl_fail ("%s", error);
+    }
+    client_set_max_request (client, limit);
+    client_set_timeout (client, ctl_timeout (ctl, FILE_TIMEOUT_MS));
+    client_set_retries (client, 1);
+    chunks_methods_t methods = { command, "claims.UploadBegin", "claims.UploadChunk", "claims.UploadAbort" };
+    bool show = isatty (STDERR_FILENO);
+    uint64_t sent;
+    char *upload_id = chunks_send (client, &methods, input, path, request.filename, size, limit, show, &sent);
+    fclose (input);
+    if (show)
+        fprintf (stderr, "\n");
+    int rc = CTL_FAILED;
+    if (upload_id) {
+        //  The file, now whole on claims' side, is applied by this call
+        //  exactly as if it had come in it.
+        request.upload_id = upload_id;
+        rc = ctl_client_call (client, "claims", method, &request, reply_type, reply);
+    }
+    free (upload_id);
+    client_destroy (&client);
     return rc;
 }
 
@@ -282,7 +328,7 @@ static int
 s_post (ctl_t *ctl, ctl_args_t *args)
 {
     PostReply *reply;
-    int rc = s_send_file (ctl, "claims.Post", ctl_arg_operand (args, 0), &post_reply__descriptor, (void **) &reply);
+    int rc = s_send_file (ctl, "claims post", "claims.Post", ctl_arg_operand (args, 0), &post_reply__descriptor, (void **) &reply);
     if (rc != CTL_OK)
         return rc;
     if (ctl_format (ctl) == OUTPUT_JSON)
@@ -310,7 +356,7 @@ static int
 s_ack (ctl_t *ctl, ctl_args_t *args)
 {
     AcknowledgeReply *reply;
-    int rc = s_send_file (ctl, "claims.Acknowledge", ctl_arg_operand (args, 0),
+    int rc = s_send_file (ctl, "claims ack", "claims.Acknowledge", ctl_arg_operand (args, 0),
                           &acknowledge_reply__descriptor, (void **) &reply);
     if (rc != CTL_OK)
         return rc;
