@@ -723,7 +723,11 @@ static const ctl_command_t s_commands [] = {
       "claims/outbound-dir) for the clearinghouse: ready claims as originals,\n"
       "corrected ones as replacements (frequency 7), voided ones as voids (8).",
       s_submit_options, s_submit },
-    { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list", NULL, NULL, s_ack },
+    { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list",
+      "Applies a 277CA whole or not at all; the same 277CA (payer, trace) again\n"
+      "changes nothing. A file larger than one request (claims/max-request-bytes,\n"
+      "else api/max-request-bytes) is sent in chunks and applied the same way.",
+      NULL, s_ack },
     { "post", "FILE", 1, 1, "post an 835 remittance",
       "Posts every sound claim payment of an 835. The file is refused whole only\n"
       "when it cannot be read as an 835 or a payment does not balance (BPR02 =\n"
@@ -732,7 +736,9 @@ static const ctl_command_t s_commands [] = {
       "contradicts its claim (a second payment, or a denial of a paid claim,\n"
       "without a reversal) goes to the exceptions with its segment and reason.\n"
       "Posting the same 835 again changes nothing; a corrected one posts only the\n"
-      "claims not posted before (docs/posting.md).",
+      "claims not posted before (docs/posting.md). A file larger than one request\n"
+      "(claims/max-request-bytes, else api/max-request-bytes) is sent in chunks\n"
+      "and posted the same way.",
       NULL, s_post },
     { "exceptions", NULL, 0, 0, "remits that could not be posted: unmatched, unsound, contradicting",
       "Lists the exceptions by id, every one (asked for a page at a time). With\n"

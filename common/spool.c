@@ -12,7 +12,6 @@
 #include "files.h"
 #include "log.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -87,18 +86,7 @@ spool_new (config_t *config, const char *service, char *error, size_t size)
         return NULL;
     }
     //  What a previous run spooled belongs to spools it forgot.
-    DIR *folder = opendir (dir);
-    size_t removed = 0;
-    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
-        if (*entry->d_name == '.')
-            continue;
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
-        if (unlink (path) == 0)
-            removed++;
-    }
-    if (folder)
-        closedir (folder);
+    size_t removed = files_dir_empty (dir);
     if (removed)
         log_info ("spooled files of a previous run removed", "folder", json_string (dir),
                   "files", json_integer ((json_int_t) removed), NULL);
@@ -373,6 +361,17 @@ s_unavailable (server_call_t *call)
     return server_call_fail (call, STATUS__UNAVAILABLE, "%s: uploads are not running", call->request->method);
 }
 
+//  The call's answer: the spool's state, or the refusal.
+static int
+s_answer (server_call_t *call, Status status, const Spool *info, const char *error)
+{
+    if (status != STATUS__OK)
+        return server_call_fail (call, status, "%s: %s", call->request->method, error);
+    server_call_subject (call, info->upload_id);
+    server_call_reply (call, info);
+    return 0;
+}
+
 int
 spool_call_begin (spool_t *self, server_call_t *call)
 {
@@ -384,11 +383,7 @@ spool_call_begin (spool_t *self, server_call_t *call)
     Spool info = SPOOL__INIT;
     Status status = spool_begin (self, call->caller->name, token, request->filename, request->size,
                                  &info, error, sizeof error);
-    if (status != STATUS__OK)
-        return server_call_fail (call, status, "%s: %s", call->request->method, error);
-    server_call_subject (call, info.upload_id);
-    server_call_reply (call, &info);
-    return 0;
+    return s_answer (call, status, &info, error);
 }
 
 int
@@ -401,11 +396,7 @@ spool_call_chunk (spool_t *self, server_call_t *call)
     Spool info = SPOOL__INIT;
     Status status = spool_chunk (self, call->caller->name, request->upload_id, request->offset,
                                  request->data.data, request->data.len, &info, error, sizeof error);
-    if (status != STATUS__OK)
-        return server_call_fail (call, status, "%s: %s", call->request->method, error);
-    server_call_subject (call, info.upload_id);
-    server_call_reply (call, &info);
-    return 0;
+    return s_answer (call, status, &info, error);
 }
 
 int
@@ -417,12 +408,11 @@ spool_call_abort (spool_t *self, server_call_t *call)
     char error [512];
     Spool info = SPOOL__INIT;
     Status status = spool_abort (self, call->caller->name, request->upload_id, &info, error, sizeof error);
-    if (status != STATUS__OK)
-        return server_call_fail (call, status, "%s: %s", call->request->method, error);
-    server_call_subject (call, info.upload_id);
-    server_call_reply (call, &info);
-    free (info.upload_id);
-    free (info.filename);
+    s_answer (call, status, &info, error);
+    if (status == STATUS__OK) {
+        free (info.upload_id);
+        free (info.filename);
+    }
     return 0;
 }
 

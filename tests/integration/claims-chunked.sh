@@ -72,12 +72,19 @@ for file in sim/277CA-*.x12 sim/835-*.x12; do
 done
 ((small == 0)) && ok "every 277CA and 835 is larger than one request ($LIMIT bytes)"
 
+# send_all COMMAND FILE...: `claims COMMAND` of each file, its reply in
+# COMMAND<n>.json.
+send_all() {
+    local command="$1" n=0; shift
+    for file in "$@"; do
+        n=$((n + 1))
+        ctl --json claims "$command" "$file" >"$command$n.json" 2>"$command$n.err" \
+            || fail "claims $command $file: $(cat "$command$n.err")"
+    done
+}
+
 # --- acknowledgements ------------------------------------------------------
-n=0
-for file in sim/277CA-*.x12; do
-    n=$((n + 1))
-    ctl --json claims ack "$file" >"ack$n.json" 2>"ack$n.err" || fail "claims ack $file: $(cat "ack$n.err")"
-done
+send_all ack sim/277CA-*.x12
 python3 - <<'PY' && ok "claims ack in chunks: accepted and rejected are payer-sim's" || fail "acknowledgement counts"
 import glob, json
 sim = json.load(open("sim.json"))
@@ -96,11 +103,7 @@ assert want["rejected"] > 0 and want["accepted"] > 0, want
 PY
 
 # --- remittances -------------------------------------------------------------
-n=0
-for file in sim/835-*.x12; do
-    n=$((n + 1))
-    ctl --json claims post "$file" >"post$n.json" 2>"post$n.err" || fail "claims post $file: $(cat "post$n.err")"
-done
+send_all post sim/835-*.x12
 python3 - <<'PY' && ok "claims post in chunks: claims posted and paid cents are payer-sim's" || fail "posting figures"
 import glob, json
 sim = json.load(open("sim.json"))
