@@ -25,7 +25,6 @@
 #include "claims.pb-c.h"
 #include "upload.pb-c.h"
 
-#include <dirent.h>
 
 #define CU_LIMIT    8192        //  claims/max-request-bytes
 #define CU_CHUNK    6000
@@ -74,19 +73,6 @@ s_file_call (client_t *client, const char *method, const char *id, const uint8_t
     request.content.data = (uint8_t *) content;
     request.content.len = length;
     return s_call (client, method, &request, message, size, NULL);
-}
-
-static size_t
-s_files_in (const char *dir)
-{
-    DIR *folder = opendir (dir);
-    size_t count = 0;
-    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder))
-        if (*entry->d_name != '.')
-            count++;
-    if (folder)
-        closedir (folder);
-    return count;
 }
 
 START_TEST (test_claims_upload)
@@ -170,7 +156,7 @@ START_TEST (test_claims_upload)
         CHECK (status == STATUS__OK, "chunk at %" PRIu64 ": %s", offset, message);
     }
     CHECK (received == CU_SIZE, "%" PRIu64 " bytes received, expected %d", received, CU_SIZE);
-    CHECK (s_files_in (uploads) == 1, "%zu files spooled, expected 1", s_files_in (uploads));
+    CHECK (harness_files_in (uploads) == 1, "%zu files spooled, expected 1", harness_files_in (uploads));
 
     //  Consumed by the call that reads it, whatever it makes of it.
     status = s_file_call (admin, "claims.Acknowledge", id, NULL, 0, message, sizeof message);
@@ -179,7 +165,7 @@ START_TEST (test_claims_upload)
     status = s_file_call (admin, "claims.Acknowledge", id, NULL, 0, message, sizeof message);
     CHECK (status == STATUS__NOT_FOUND && strstr (message, id),
            "the upload after the call that read it: %s: %s", codec_status_name (status), message);
-    CHECK (s_files_in (uploads) == 0, "%zu files left in the upload folder", s_files_in (uploads));
+    CHECK (harness_files_in (uploads) == 0, "%zu files left in the upload folder", harness_files_in (uploads));
 
     //  Abort
     begin.filename = "abandoned.x12";
@@ -187,13 +173,13 @@ START_TEST (test_claims_upload)
     snprintf (id, sizeof id, "%s", spool? spool->upload_id: "");
     codec_free (spool);
     status = s_chunk (admin, id, data, 0, CU_CHUNK, message, sizeof message, NULL);
-    CHECK (status == STATUS__OK && s_files_in (uploads) == 1, "chunk of the upload to abort: %s", message);
+    CHECK (status == STATUS__OK && harness_files_in (uploads) == 1, "chunk of the upload to abort: %s", message);
     UploadId abort_request = UPLOAD_ID__INIT;
     abort_request.upload_id = id;
     status = s_call (admin, "claims.UploadAbort", &abort_request, message, sizeof message, &spool);
     CHECK (status == STATUS__OK && spool && streq (spool->state, "aborted"), "UploadAbort: %s", message);
     codec_free (spool);
-    CHECK (s_files_in (uploads) == 0, "the aborted upload's file is still there");
+    CHECK (harness_files_in (uploads) == 0, "the aborted upload's file is still there");
     status = s_chunk (admin, id, data, CU_CHUNK, CU_CHUNK, message, sizeof message, NULL);
     CHECK (status == STATUS__NOT_FOUND && strstr (message, id), "a chunk after the abort: %s: %s",
            codec_status_name (status), message);
