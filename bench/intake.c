@@ -75,6 +75,7 @@
 #include "transport.h"
 #include "x12.h"
 #include "intake.pb-c.h"
+#include "upload.pb-c.h"
 
 #include <fcntl.h>
 #include <getopt.h>

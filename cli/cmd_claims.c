@@ -18,11 +18,14 @@
             [--line N [--procedure CODE] [--modifiers M[,M...]] [--pointers N[,N...]] [--charge AMOUNT]]
                                    fix a claim its payer rejected; it goes out again as an original
 */
-#include "ctl.h"
+#include "chunks.h"
 #include "pages.h"
 #include "workstate.h"
 #include "pbjson.h"
 #include "claims.pb-c.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 //  The most rows claims.List and claims.ListFollowUp answer (the service
 //  checks it too).
@@ -260,21 +263,64 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
     return CTL_OK;
 }
 
-//  Sends a file (277CA or 835) to a claims method and returns its reply.
+//  Sends a file (277CA or 835) to a claims method and returns its reply:
+//  whole in the request when it fits the request limit claims was given,
+//  else in chunks (claims.UploadBegin / UploadChunk, cli/chunks.h) that
+//  the method's request then names (FileRequest upload_id).
 static int
-s_send_file (ctl_t *ctl, const char *method, const char *path,
+s_send_file (ctl_t *ctl, const char *command, const char *method, const char *path,
              const ProtobufCMessageDescriptor *reply_type, void **reply)
 {
-    zchunk_t *content = ctl_read_file (method, path);
-    if (!content)
-        return CTL_FAILED;
+    *reply = NULL;
+    FILE *input = fopen (path, "rb");
+    if (!input)
+        return ctl_fail ("%s: cannot read %s: %s", command, path, strerror (errno));
+    struct stat info;
+    uint64_t size = fstat (fileno (input), &info) == 0? (uint64_t) info.st_size: 0;
+    int64_t limit;
+    if (chunks_request_limit (ctl, "claims", &limit)) {
+        fclose (input);
+        return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
+    }
     FileRequest request = FILE_REQUEST__INIT;
     const char *slash = strrchr (path, '/');
     request.filename = (char *) (slash? slash + 1: path);
-    request.content.data = zchunk_data (content);
-    request.content.len = zchunk_size (content);
-    int rc = ctl_call_timeout (ctl, "claims", method, &request, reply_type, reply, FILE_TIMEOUT_MS);
-    zchunk_destroy (&content);
+    if (chunks_fits (size, limit)) {
+        fclose (input);
+        zchunk_t *content = ctl_read_file (method, path);
+        if (!content)
+            return CTL_FAILED;
+        request.content.data = zchunk_data (content);
+        request.content.len = zchunk_size (content);
+        int rc = ctl_call_timeout (ctl, "claims", method, &request, reply_type, reply, FILE_TIMEOUT_MS);
+        zchunk_destroy (&content);
+        return rc;
+    }
+    char error [1024];
+    client_t *client = ctl_client_new (ctl, "claims", error, sizeof error);
+    if (!client) {
+        fclose (input);
+        return ctl_fail ("%s", error);
+    }
+    client_set_max_request (client, limit);
+    client_set_timeout (client, ctl_timeout (ctl, FILE_TIMEOUT_MS));
+    client_set_retries (client, 1);
+    chunks_methods_t methods = { command, "claims.UploadBegin", "claims.UploadChunk", "claims.UploadAbort" };
+    bool show = isatty (STDERR_FILENO);
+    uint64_t sent;
+    char *upload_id = chunks_send (client, &methods, input, path, request.filename, size, limit, show, &sent);
+    fclose (input);
+    if (show)
+        fprintf (stderr, "\n");
+    int rc = CTL_FAILED;
+    if (upload_id) {
+        //  The file, now whole on claims' side, is applied by this call
+        //  exactly as if it had come in it.
+        request.upload_id = upload_id;
+        rc = ctl_client_call (client, "claims", method, &request, reply_type, reply);
+    }
+    free (upload_id);
+    client_destroy (&client);
     return rc;
 }
 
@@ -282,7 +328,7 @@ static int
 s_post (ctl_t *ctl, ctl_args_t *args)
 {
     PostReply *reply;
-    int rc = s_send_file (ctl, "claims.Post", ctl_arg_operand (args, 0), &post_reply__descriptor, (void **) &reply);
+    int rc = s_send_file (ctl, "claims post", "claims.Post", ctl_arg_operand (args, 0), &post_reply__descriptor, (void **) &reply);
     if (rc != CTL_OK)
         return rc;
     if (ctl_format (ctl) == OUTPUT_JSON)
@@ -310,7 +356,7 @@ static int
 s_ack (ctl_t *ctl, ctl_args_t *args)
 {
     AcknowledgeReply *reply;
-    int rc = s_send_file (ctl, "claims.Acknowledge", ctl_arg_operand (args, 0),
+    int rc = s_send_file (ctl, "claims ack", "claims.Acknowledge", ctl_arg_operand (args, 0),
                           &acknowledge_reply__descriptor, (void **) &reply);
     if (rc != CTL_OK)
         return rc;
@@ -677,7 +723,11 @@ static const ctl_command_t s_commands [] = {
       "claims/outbound-dir) for the clearinghouse: ready claims as originals,\n"
       "corrected ones as replacements (frequency 7), voided ones as voids (8).",
       s_submit_options, s_submit },
-    { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list", NULL, NULL, s_ack },
+    { "ack", "FILE", 1, 1, "read a 277CA: accepted claims move on, rejected ones join the work list",
+      "Applies a 277CA whole or not at all; the same 277CA (payer, trace) again\n"
+      "changes nothing. A file larger than one request (claims/max-request-bytes,\n"
+      "else api/max-request-bytes) is sent in chunks and applied the same way.",
+      NULL, s_ack },
     { "post", "FILE", 1, 1, "post an 835 remittance",
       "Posts every sound claim payment of an 835. The file is refused whole only\n"
       "when it cannot be read as an 835 or a payment does not balance (BPR02 =\n"
@@ -686,7 +736,9 @@ static const ctl_command_t s_commands [] = {
       "contradicts its claim (a second payment, or a denial of a paid claim,\n"
       "without a reversal) goes to the exceptions with its segment and reason.\n"
       "Posting the same 835 again changes nothing; a corrected one posts only the\n"
-      "claims not posted before (docs/posting.md).",
+      "claims not posted before (docs/posting.md). A file larger than one request\n"
+      "(claims/max-request-bytes, else api/max-request-bytes) is sent in chunks\n"
+      "and posted the same way.",
       NULL, s_post },
     { "exceptions", NULL, 0, 0, "remits that could not be posted: unmatched, unsound, contradicting",
       "Lists the exceptions by id, every one (asked for a page at a time). With\n"

@@ -9,17 +9,15 @@
                                     with warnings and, once a later claim
                                     of the PCN was accepted, resolved_by
 */
-#include "ctl.h"
+#include "chunks.h"
 #include "pbjson.h"
 #include "intake.pb-c.h"
-#include "transport.h"
+#include "upload.pb-c.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define SUBMIT_TIMEOUT_MS   600000      //  a large batch takes a while to apply
-#define SUBMIT_CHUNK_BYTES  (4u << 20)  //  per UploadChunk, below the request limit
-#define SUBMIT_CHUNK_MARGIN 4096        //  room for the Request around a chunk
 #define SUBMIT_POLL_MS      200
 
 static void
@@ -75,42 +73,20 @@ s_upload_call (client_t *client, const char *method, const void *body, const cha
     return upload;
 }
 
+//  What intake has made of a committed upload so far.
 static void
-s_progress (bool show, const char *what, const Upload *upload, uint64_t sent, uint64_t size, bool parsing)
+s_progress (bool show, const char *what, const Upload *upload)
 {
     if (!show)
         return;
-    if (!parsing) {
-        if (size)
-            fprintf (stderr, "\r%s: sent %" PRIu64 " MB (%.0f%%)   ", what, sent >> 20, 100.0 * (double) sent / (double) size);
-        else
-            fprintf (stderr, "\r%s: sent %" PRIu64 " MB   ", what, sent >> 20);
-    }
-    else {
-        double percent = upload->bytes_received? 100.0 * (double) upload->bytes_parsed / (double) upload->bytes_received: 0;
-        fprintf (stderr, "\r%s: %s, %u claims read (%.0f%% of %" PRIu64 " MB)   ", what, upload->state,
-                 upload->claims_read, percent, upload->bytes_received >> 20);
-    }
+    double percent = upload->bytes_received? 100.0 * (double) upload->bytes_parsed / (double) upload->bytes_received: 0;
+    fprintf (stderr, "\r%s: %s, %u claims read (%.0f%% of %" PRIu64 " MB)   ", what, upload->state,
+             upload->claims_read, percent, upload->bytes_received >> 20);
     fflush (stderr);
 }
 
 //  The whole file as one intake.Submit request (small files; the request
 //  limit applies).
-//  The request limit intake was given (the same keys), so what rcmqctl
-//  sends fits it: 0, or -1 when the setting is not a number
-//  (config_bad_setting says which).
-static int
-s_request_limit (ctl_t *ctl, int64_t *limit)
-{
-    config_t *config = ctl_config (ctl);
-    *limit = TRANSPORT_MAX_REQUEST_DEFAULT;
-    if (!config)
-        return 0;
-    *limit = config_get_int (config, "intake/max-request-bytes",
-                             config_get_int (config, "api/max-request-bytes", TRANSPORT_MAX_REQUEST_DEFAULT));
-    return config_bad_setting (config)? -1: 0;
-}
-
 static int
 s_submit_whole (ctl_t *ctl, const char *path, const char *name)
 {
@@ -128,7 +104,7 @@ s_submit_whole (ctl_t *ctl, const char *path, const char *name)
         return ctl_fail ("%s", error);
     }
     int64_t limit;
-    if (s_request_limit (ctl, &limit)) {
+    if (chunks_request_limit (ctl, "intake", &limit)) {
         client_destroy (&client);
         zchunk_destroy (&content);
         return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
@@ -193,65 +169,27 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
     }
     //  Chunks fit the request limit intake was given (same keys).
     int64_t limit;
-    if (s_request_limit (ctl, &limit)) {
+    if (chunks_request_limit (ctl, "intake", &limit)) {
         client_destroy (&client);
         if (!from_stdin)
             fclose (input);
         return ctl_fail ("%s", config_bad_setting (ctl_config (ctl)));
     }
     client_set_max_request (client, limit);
-    size_t chunk_size = SUBMIT_CHUNK_BYTES;
-    if (limit > 0 && (int64_t) chunk_size > limit - SUBMIT_CHUNK_MARGIN)
-        chunk_size = limit > 2 * SUBMIT_CHUNK_MARGIN? (size_t) (limit - SUBMIT_CHUNK_MARGIN): SUBMIT_CHUNK_MARGIN;
     //  Waits are long: while intake applies a large batch (one
     //  transaction) it answers nothing else.
     client_set_timeout (client, ctl_timeout (ctl, SUBMIT_TIMEOUT_MS));
     client_set_retries (client, 1);
     bool show = isatty (STDERR_FILENO);
-
-    UploadBegin begin = UPLOAD_BEGIN__INIT;
-    begin.filename = (char *) name;
-    begin.size = size;
-    Upload *upload = s_upload_call (client, "intake.UploadBegin", &begin, path);
-    char *upload_id = upload? strdup (upload->upload_id): NULL;
-    codec_free (upload);
-    upload = NULL;
-    uint8_t *buffer = (uint8_t *) malloc (chunk_size);
-    uint64_t sent = 0;
-    bool ok = upload_id != NULL;
-    while (ok) {
-        size_t count = fread (buffer, 1, chunk_size, input);
-        if (count == 0) {
-            if (ferror (input))
-                ok = !ctl_fail ("intake submit: cannot read %s: %s", path, strerror (errno));
-            break;
-        }
-        UploadChunk chunk = UPLOAD_CHUNK__INIT;
-        chunk.upload_id = upload_id;
-        chunk.offset = sent;
-        chunk.data.data = buffer;
-        chunk.data.len = count;
-        upload = s_upload_call (client, "intake.UploadChunk", &chunk, path);
-        ok = upload != NULL;
-        codec_free (upload);
-        upload = NULL;
-        sent += count;
-        s_progress (show, path, NULL, sent, size, false);
-    }
-    free (buffer);
+    static const chunks_methods_t methods = {
+        "intake submit", "intake.UploadBegin", "intake.UploadChunk", "intake.UploadAbort"
+    };
+    uint64_t sent;
+    char *upload_id = chunks_send (client, &methods, input, path, name, size, limit, show, &sent);
     if (!from_stdin)
         fclose (input);
-    if (ok && sent == 0)
-        ok = !ctl_fail ("intake submit: %s is empty", path);
-    if (!ok && upload_id) {
-        //  Free the staged file and our upload slot now, not when intake
-        //  finds the upload idle (best effort: intake may be gone).
-        UploadId id = UPLOAD_ID__INIT;
-        id.upload_id = upload_id;
-        client_set_retries (client, 0);
-        client_set_timeout (client, 2000);
-        codec_free (client_call (client, "intake.UploadAbort", &id));
-    }
+    bool ok = upload_id != NULL;
+    Upload *upload = NULL;
 
     //  Commit, then wait for the batch.
     char batch_id [64] = "";
@@ -263,7 +201,7 @@ s_submit (ctl_t *ctl, ctl_args_t *args)
         int pause_ms = 5;
         while (upload && !streq (upload->state, "done") && !streq (upload->state, "failed")) {
             snprintf (batch_id, sizeof batch_id, "%s", upload->batch_id);
-            s_progress (show, path, upload, sent, size, true);
+            s_progress (show, path, upload);
             codec_free (upload);
             zclock_sleep (pause_ms);
             pause_ms = pause_ms * 2 < SUBMIT_POLL_MS? pause_ms * 2: SUBMIT_POLL_MS;

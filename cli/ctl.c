@@ -247,13 +247,20 @@ ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, const void *
     if (!client)
         return ctl_fail ("%s", error);
     client_set_timeout (client, ctl_timeout (ctl, timeout_ms));
-    Reply *reply = client_call (client, method, body);
-    if (!reply) {
-        ctl_fail ("%s", client_error (client));
-        client_destroy (&client);
-        return CTL_FAILED;
-    }
+    int rc = ctl_client_call (client, name, method, body, reply_type, reply_body);
     client_destroy (&client);
+    return rc;
+}
+
+int
+ctl_client_call (client_t *client, const char *name, const char *method, const void *body,
+                 const ProtobufCMessageDescriptor *reply_type, void **reply_body)
+{
+    if (reply_body)
+        *reply_body = NULL;
+    Reply *reply = client_call (client, method, body);
+    if (!reply)
+        return ctl_fail ("%s", client_error (client));
     int rc = CTL_OK;
     if (reply->status != STATUS__OK)
         rc = ctl_fail ("%s: %s", codec_status_name (reply->status), reply->message);

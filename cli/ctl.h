@@ -151,6 +151,9 @@ int         ctl_call_timeout (ctl_t *ctl, const char *name, const char *method, 
                               const ProtobufCMessageDescriptor *reply_type, void **reply_body,
                               int timeout_ms);
 
+//  The same on a client of service name the caller made (and set up).
+int         ctl_client_call (client_t *client, const char *name, const char *method, const void *body,
+                             const ProtobufCMessageDescriptor *reply_type, void **reply_body);
 //  A whole file's bytes, or NULL with the reason printed (naming the file).
 zchunk_t   *ctl_read_file (const char *command, const char *path);
 

@@ -1,6 +1,7 @@
 /*  files: see files.h. */
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -128,4 +129,22 @@ files_same_content (const char *path, const void *data, size_t size)
     same = same && !ferror (file) && offset == size;
     fclose (file);
     return same;
+}
+
+size_t
+files_dir_empty (const char *path)
+{
+    DIR *folder = opendir (path);
+    size_t removed = 0;
+    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
+        if (*entry->d_name == '.')
+            continue;
+        char file [PATH_MAX];
+        snprintf (file, sizeof file, "%s/%s", path, entry->d_name);
+        if (unlink (file) == 0)
+            removed++;
+    }
+    if (folder)
+        closedir (folder);
+    return removed;
 }

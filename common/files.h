@@ -23,6 +23,9 @@
 //  Makes a folder and its missing parents, each one made 0700. Returns 0,
 //  or -1 with a reason in error.
 int  files_dir_create (const char *path, char *error, size_t error_size);
+//  Removes every file of folder path whose name does not start with a dot
+//  (what a previous run staged there); returns how many it removed.
+size_t files_dir_empty (const char *path);
 //  Writes size bytes to a new file at path, mode 0600. Returns 0;
 //  FILES_EXISTS when a file of that name is already there (left as it
 //  was); -1 with a reason in error.

@@ -200,6 +200,15 @@ server_handled (server_t *self)
 //  Call helpers for handlers
 
 void
+server_call_on_commit (server_call_t *call, void (*fn) (void *arg), void *arg)
+{
+    assert (call->commit_count < SERVER_COMMIT_ACTIONS);
+    call->commit_actions [call->commit_count].fn = fn;
+    call->commit_actions [call->commit_count].arg = arg;
+    call->commit_count++;
+}
+
+void
 server_call_reply (server_call_t *call, const void *message)
 {
     free (call->reply_body);
@@ -486,6 +495,7 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     zlistx_purge (call->phi_fields);
     call->phi_refused [0] = 0;
     call->phi_needed = 0;
+    call->commit_count = 0;
     call->txn = txn;
 
     const Request *request = run->request;
@@ -704,6 +714,8 @@ s_handle (server_t *self, zmsg_t *msg)
     }
     else {
         self->handled++;
+        for (size_t i = 0; i < call->commit_count; i++)
+            call->commit_actions [i].fn (call->commit_actions [i].arg);
         if (self->committed)
             self->committed (self->committed_arg);
     }

@@ -78,6 +78,9 @@
 
 typedef struct _server_t server_t;
 
+//  Actions one call may leave for after its commit (server_call_on_commit).
+#define SERVER_COMMIT_ACTIONS 4
+
 typedef struct {
     //  In
     server_t *server;
@@ -113,6 +116,12 @@ typedef struct {
     //  PHI placed by server_call_phi: "patient_dob:masked", for the audit
     zlistx_t *phi_fields;
     char phi_refused [128];     //  the first undeclared field placed: the call fails
+    //  What server_call_on_commit asked to run once the call commits.
+    struct {
+        void (*fn) (void *arg);
+        void *arg;
+    } commit_actions [SERVER_COMMIT_ACTIONS];
+    size_t commit_count;
 } server_call_t;
 
 typedef int (server_handler_fn) (server_call_t *call);
@@ -212,6 +221,12 @@ uint64_t    server_handled (server_t *self);
 void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
             __attribute__ ((format (printf, 3, 4)));
+//  Runs fn (arg) once the call's transaction has committed, and never when
+//  it does not (a store failure: the client may send the call again): for
+//  work outside the store that must wait for the commit, such as removing
+//  a spooled file the call consumed (spool.h). A call run again after
+//  MDB_MAP_FULL starts with none. At most SERVER_COMMIT_ACTIONS a call.
+void        server_call_on_commit (server_call_t *call, void (*fn) (void *arg), void *arg);
 void        server_call_subject (server_call_t *call, const char *id);
 //  The same for each of count ids (a list's page).
 void        server_call_subjects (server_call_t *call, char *const *ids, size_t count);

@@ -8,11 +8,13 @@
     status code and the payer's message. Acknowledgements are often missing
     or late: a claim already adjudicated by an 835 keeps its adjudication
     and the acknowledgement is only recorded. The file is applied whole or
-    not at all; the same 277CA (payer, trace) twice changes nothing.
+    not at all; the same 277CA (payer, trace) twice changes nothing. The
+    file is the request's content, or a file spooled in chunks (inbound.h).
 */
 #include "acks.h"
 #include "ledger.h"
 #include "ack277.h"
+#include "inbound.h"
 #include "lifecycle.h"
 #include "clock.h"
 #include "codec.h"
@@ -78,16 +80,19 @@ s_acknowledge (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     FileRequest *request = (FileRequest *) call->body;
+    inbound_t in;
+    if (inbound_open (call, request, &in))
+        return 0;
     zlistx_t *acks = zlistx_new ();
     zlistx_set_destructor (acks, s_ack_free);
-    x12_reader_t *reader = x12_reader_new_buffer (request->content.data, request->content.len);
     ack277_report_t report;
     memset (&report, 0, sizeof report);
-    int parsed = ack277_read (reader, s_on_ack, acks, &report);
-    x12_reader_destroy (&reader);
+    int parsed = ack277_read (in.reader, s_on_ack, acks, &report);
+    inbound_close (call, &in);
+    const char *filename = in.filename;
     if (parsed || zlistx_size (acks) == 0) {
         server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.Acknowledge: %s is not a readable 277CA: %s",
-                          request->filename, parsed? report.error: "no transaction set");
+                          filename, parsed? report.error: "no transaction set");
         zlistx_destroy (&acks);
         return 0;
     }
@@ -114,8 +119,7 @@ s_acknowledge (server_call_t *call)
                 reply.rejected++;
         }
         if (rc == 0)
-            rc = store_put (self->store, call->txn, "acks", key, strlen (key),
-                            request->filename, strlen (request->filename));
+            rc = store_put (self->store, call->txn, "acks", key, strlen (key), filename, strlen (filename));
     }
     zlistx_destroy (&acks);
     if (rc)

@@ -30,6 +30,12 @@ claims_new (service_t *service)
     if (!self->outbound) {
         log_error ("cannot open the outbound folder", "error", json_string (error), NULL);
         claims_destroy (&self);
+        return NULL;
+    }
+    self->spool = spool_new (self->config, "claims", error, sizeof error);
+    if (!self->spool) {
+        log_error ("cannot start the uploads", "error", json_string (error), NULL);
+        claims_destroy (&self);
     }
     return self;
 }
@@ -41,6 +47,7 @@ claims_destroy (claims_t **self_p)
     if (!self)
         return;
     outbound_destroy (&self->outbound);
+    spool_destroy (&self->spool);
     free (self);
     *self_p = NULL;
 }

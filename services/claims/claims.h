@@ -11,6 +11,8 @@
                       claims.WorkRequestDoc (a documentation request it waits for)
         submit.c      claims.Submit: 837P batches out (write837.c, outbound.c)
         acks.c        claims.Acknowledge (277CA, ack277.c)
+        inbound.c     the file a 277CA or 835 call reads: in the request, or
+                      spooled in chunks (claims.UploadBegin / UploadChunk)
         remits.c      claims.Post (835, remit835.c, posting.c), exceptions
         corrections.c claims.Correct and claims.Void, and claims.RequestCorrection
                       (the same, asked by another service: denials)
@@ -25,6 +27,7 @@
 #include "intake.pb-c.h"
 #include "phi.h"
 #include "service.h"
+#include "spool.h"
 
 #define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", "credits", \
                       "submissions", "provider_adjustments", "queues", "credits_by_age"
@@ -47,6 +50,7 @@ typedef struct {
     struct _outbound_t *outbound;   //  837P files for the clearinghouse (outbound.h)
     int follow_up_days;             //  default days without payer response
     workitem_t *work;               //  its work items (the skeleton's; followup.c), NULL in unit tests
+    spool_t *spool;                 //  277CA and 835 files sent in chunks (inbound.h)
 } claims_t;
 
 //  The state of a started service (its store, outbox, config and PHI key

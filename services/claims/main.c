@@ -8,6 +8,8 @@
         claims/follow-up-days      days without payer response before follow-up, when
                                    the claim's queue names none (30)
         claims/follow-up-days/<payer id>   per payer (beats the queue's)
+        claims/upload-dir, claims/uploads-*, claims/upload-*
+                                   277CA and 835 files sent in chunks (common/spool.h)
         phi/key-file               PHI key (<keys/dir>/phi.key)
 */
 #include "claims.h"
@@ -16,6 +18,7 @@
 #include "corrections.h"
 #include "edits.h"
 #include "followup.h"
+#include "inbound.h"
 #include "methods.h"
 #include "remits.h"
 #include "submit.h"
@@ -33,6 +36,9 @@ s_start (service_t *service)
     service_add_methods (service, claims_edit_methods);
     service_add_methods (service, claims_ack_methods);
     service_add_methods (service, followup_methods);
+    service_add_methods (service, inbound_methods);
+    if (spool_attach (((claims_t *) service_state (service))->spool, service_loop (service)))
+        return -1;
     //  Files a crash kept from reaching the disk after their commit.
     submit_write_files ((claims_t *) service_state (service));
     return 0;

@@ -6,7 +6,9 @@
         claims.MatchException  MatchExceptionRequest -> PostReply   claims.post
         claims.ListCredits     CreditListRequest -> CreditList         claims.read
 
-    A file is refused whole only when it cannot be read as an 835
+    The file is the request's content, or a file spooled in chunks
+    beforehand (inbound.h); either is read the same way. A file is refused
+    whole only when it cannot be read as an 835
     (envelope, header, PLB, a segment out of place: remit835_read) or when
     a payment total does not balance (BPR02 = sum of CLP04 - sum of PLB);
     the error names what does not add up. Otherwise every CLP is taken on
@@ -39,6 +41,7 @@
 #include "lifecycle.h"
 #include "posting.h"
 #include "remit835.h"
+#include "inbound.h"
 #include "access.h"
 #include "clock.h"
 #include "codec.h"
@@ -481,17 +484,20 @@ s_post_file (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     FileRequest *request = (FileRequest *) call->body;
+    inbound_t in;
+    if (inbound_open (call, request, &in))
+        return 0;
+    const char *filename = in.filename;
     s_read_t read = { zlistx_new () };
     zlistx_set_destructor (read.remits, s_remit_free);
-    x12_reader_t *reader = x12_reader_new_buffer (request->content.data, request->content.len);
     remit835_report_t report;
     memset (&report, 0, sizeof report);
-    int parsed = remit835_read (reader, s_on_remit, &read, &report);
-    x12_reader_destroy (&reader);
+    int parsed = remit835_read (in.reader, s_on_remit, &read, &report);
+    inbound_close (call, &in);
     int rc = 0;
     if (parsed || zlistx_size (read.remits) == 0) {
         server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.Post: %s is not a readable 835: %s",
-                          request->filename, parsed? report.error: "no transaction set");
+                          filename, parsed? report.error: "no transaction set");
         zlistx_destroy (&read.remits);
         return 0;
     }
@@ -504,7 +510,7 @@ s_post_file (server_call_t *call)
         if (remit835_check_payment (remit, NULL, 0)) {
             remit835_check (remit, error, sizeof error);
             server_call_fail (call, STATUS__FAILED_PRECONDITION, "claims.Post: %s refused, nothing posted: %s",
-                              request->filename, error);
+                              filename, error);
             zlistx_destroy (&read.remits);
             return 0;
         }
@@ -527,17 +533,17 @@ s_post_file (server_call_t *call)
         if (remit->n_claims == 0)
             tally.fresh++;      //  a set of PLB only is new once
         bool settled;
-        rc = s_post_remittance (self, call, request->filename, remit, &tally, filed, &settled);
+        rc = s_post_remittance (self, call, filename, remit, &tally, filed, &settled);
         //  PLB counts in the reply once: with the first post of the set.
         char plb [200];
         snprintf (plb, sizeof plb, "PLB/%s", key);
         if (rc == 0 && remit->n_provider_adjustments && !s_seen (self, call->txn, plb)) {
             for (size_t i = 0; i < remit->n_provider_adjustments; i++)
                 provider_adjustments += remit->provider_adjustments [i]->amount_cents;
-            rc = s_remember (self, call->txn, plb, request->filename, call->caller->name);
+            rc = s_remember (self, call->txn, plb, filename, call->caller->name);
         }
         if (rc == 0 && settled)
-            rc = s_remember (self, call->txn, key, request->filename, call->caller->name);
+            rc = s_remember (self, call->txn, key, filename, call->caller->name);
     }
     zlistx_destroy (&read.remits);
     if (rc) {

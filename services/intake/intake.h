@@ -20,6 +20,7 @@
 #define RCMQ_INTAKE_H
 
 #include "intake.pb-c.h"
+#include "upload.pb-c.h"          //  UploadBegin, UploadChunk, UploadId (upload.c)
 #include "phi.h"
 #include "queues.h"
 #include "scrub.h"

@@ -18,9 +18,9 @@
 #include "apply.h"
 #include "clock.h"
 #include "codec.h"
+#include "files.h"
 #include "log.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -367,18 +367,7 @@ upload_new (intake_t *intake, config_t *config, zloop_t *loop)
     }
     //  What a previous run left is not needed: a batch it was applying is
     //  undone or finished from the store (apply.c), never from these files.
-    DIR *folder = opendir (dir);
-    size_t removed = 0;
-    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder)) {
-        if (*entry->d_name == '.')
-            continue;
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/%s", dir, entry->d_name);
-        if (unlink (path) == 0)
-            removed++;
-    }
-    if (folder)
-        closedir (folder);
+    size_t removed = files_dir_empty (dir);
     if (removed)
         log_info ("unfinished uploads of a previous run removed", "files", json_integer ((json_int_t) removed), NULL);
 

@@ -407,6 +407,19 @@ harness_wait_until (bool (*fn) (void *arg), void *arg, int timeout_ms, int inter
     return true;
 }
 
+size_t
+harness_files_in (const char *dir)
+{
+    DIR *folder = opendir (dir);
+    size_t count = 0;
+    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder))
+        if (*entry->d_name != '.')
+            count++;
+    if (folder)
+        closedir (folder);
+    return count;
+}
+
 char *
 harness_slurp (const char *path)
 {

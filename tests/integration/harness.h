@@ -75,6 +75,8 @@ int         harness_run (harness_t *self, const char *name, char *const argv [],
 bool        harness_wait_until (bool (*fn) (void *arg), void *arg, int timeout_ms, int interval_ms);
 //  The contents of a file (caller frees), NULL when unreadable.
 char       *harness_slurp (const char *path);
+//  How many files folder dir holds (names not starting with a dot).
+size_t      harness_files_in (const char *dir);
 //  Reads "key value" lines from a file: the value for key, or 0.
 uint64_t    harness_file_value (const char *path, const char *key);
 //  True when the log of name contains text.

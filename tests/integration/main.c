@@ -26,6 +26,7 @@ static s_suite_t s_suites [] = {
     { "scope", scope_suite },
     { "stores", stores_suite },
     { "upload", upload_suite },
+    { "claims_upload", claims_upload_suite },
     { "event_table", event_table_suite },
     { "filters", filters_suite },
     { "access", access_suite },

@@ -20,6 +20,7 @@ Suite *producers_suite (void);
 Suite *scope_suite (void);
 Suite *stores_suite (void);
 Suite *upload_suite (void);
+Suite *claims_upload_suite (void);
 Suite *event_table_suite (void);
 Suite *filters_suite (void);
 Suite *access_suite (void);

@@ -25,8 +25,8 @@
 #include "codec.h"
 #include "transport.h"
 #include "intake.pb-c.h"
+#include "upload.pb-c.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <sys/stat.h>
 
@@ -78,19 +78,6 @@ s_by_id (client_t *client, const char *method, const char *id, Status *status)
     UploadId request = UPLOAD_ID__INIT;
     request.upload_id = (char *) id;
     return s_call (client, method, &request, status);
-}
-
-static size_t
-s_files_in (const char *dir)
-{
-    DIR *folder = opendir (dir);
-    size_t count = 0;
-    for (struct dirent *entry = folder? readdir (folder): NULL; entry; entry = readdir (folder))
-        if (*entry->d_name != '.')
-            count++;
-    if (folder)
-        closedir (folder);
-    return count;
 }
 
 START_TEST (test_upload)
@@ -208,7 +195,7 @@ START_TEST (test_upload)
         codec_free (reply);
     }
     codec_free (upload);
-    CHECK (s_files_in (uploads) == 0, "%zu staged files left after the batch", s_files_in (uploads));
+    CHECK (harness_files_in (uploads) == 0, "%zu staged files left after the batch", harness_files_in (uploads));
 
     //  Limits
     upload = s_begin (admin, "too-big.837", UPLOAD_MAX_BYTES + 1, &status);
@@ -239,13 +226,13 @@ START_TEST (test_upload)
     upload = s_by_id (biller, "intake.UploadStatus", first, &status);
     CHECK (!upload && status == STATUS__NOT_FOUND, "another caller sees an upload not its own");
     codec_free (upload);
-    CHECK (s_files_in (uploads) == 3, "%zu staged files for 3 open uploads", s_files_in (uploads));
+    CHECK (harness_files_in (uploads) == 3, "%zu staged files for 3 open uploads", harness_files_in (uploads));
     //  Idle: removed with their files (the timer runs every second).
     harness_sleep_ms ((UPLOAD_IDLE_S + 2) * 1000);
     upload = s_by_id (admin, "intake.UploadStatus", first, &status);
     CHECK (!upload && status == STATUS__NOT_FOUND, "an idle upload was not removed");
     codec_free (upload);
-    CHECK (s_files_in (uploads) == 0, "%zu staged files left of idle uploads", s_files_in (uploads));
+    CHECK (harness_files_in (uploads) == 0, "%zu staged files left of idle uploads", harness_files_in (uploads));
     upload = s_begin (admin, "again.837", 0, &status);
     CHECK (upload, "after idle uploads went, a new one was refused: %s", codec_status_name (status));
     codec_free (upload);

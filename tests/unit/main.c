@@ -51,6 +51,7 @@ static s_suite_t s_suites [] = {
     { "output", output_suite },
     { "text", text_suite },
     { "files", files_suite },
+    { "spool", spool_suite },
     { "phi", phi_suite },
     { "phi_claim", phi_claim_suite },
     { "keyring", keyring_suite },

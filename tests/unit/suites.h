@@ -44,6 +44,7 @@ Suite *claimedit_suite (void);
 Suite *output_suite (void);
 Suite *text_suite (void);
 Suite *files_suite (void);
+Suite *spool_suite (void);
 Suite *phi_suite (void);
 Suite *phi_claim_suite (void);
 Suite *keyring_suite (void);
