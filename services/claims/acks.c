@@ -79,9 +79,8 @@ static int
 s_acknowledge (server_call_t *call)
 {
     claims_t *self = claims_state (call);
-    FileRequest *request = (FileRequest *) call->body;
     inbound_t in;
-    if (inbound_open (call, request, &in))
+    if (inbound_open (call, &in))
         return 0;
     zlistx_t *acks = zlistx_new ();
     zlistx_set_destructor (acks, s_ack_free);

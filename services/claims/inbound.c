@@ -5,8 +5,9 @@
 #include <sys/stat.h>
 
 int
-inbound_open (server_call_t *call, const FileRequest *request, inbound_t *in)
+inbound_open (server_call_t *call, inbound_t *in)
 {
+    const FileRequest *request = (const FileRequest *) call->body;
     memset (in, 0, sizeof *in);
     const char *method = call->request->method;
     if (*request->upload_id && request->content.len) {

@@ -28,10 +28,10 @@ typedef struct {
     FILE *file;                 //  a spooled file, or NULL
 } inbound_t;
 
-//  Opens the request's file for reading: 0 with in filled, or -1 with the
-//  call failed (no content and no upload, both, or no such complete
-//  upload of the caller's).
-int  inbound_open (server_call_t *call, const FileRequest *request, inbound_t *in);
+//  Opens the file of the call's request (a FileRequest: the method's row
+//  says so) for reading: 0 with in filled, or -1 with the call failed (no
+//  content and no upload, both, or no such complete upload of the caller's).
+int  inbound_open (server_call_t *call, inbound_t *in);
 //  Done reading; the heap is trimmed after the call when the file was large.
 void inbound_close (server_call_t *call, inbound_t *in);
 

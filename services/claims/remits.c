@@ -483,9 +483,8 @@ static int
 s_post_file (server_call_t *call)
 {
     claims_t *self = claims_state (call);
-    FileRequest *request = (FileRequest *) call->body;
     inbound_t in;
-    if (inbound_open (call, request, &in))
+    if (inbound_open (call, &in))
         return 0;
     const char *filename = in.filename;
     s_read_t read = { zlistx_new () };
