@@ -38,6 +38,9 @@
 #include <assert.h>
 #include <ctype.h>
 #include <sodium.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 //  The field name a stored submission's 837P text is sealed under (with
 //  its file name as record id).
@@ -444,6 +447,16 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
         zlistx_destroy (&file.items);
+        //  The file's claims were thousands of small chunks, now on glibc's
+        //  fast bins in the order they were freed: the next file, served
+        //  from them, touched memory all over the heap, and each file cost
+        //  more than the one before (twice, forty files into a submit).
+        //  Trimming merges them and gives their pages back, so the next
+        //  file is carved from whole free blocks again and the heap stays
+        //  at one file's size (issue 19, docs/performance.md).
+#ifdef __GLIBC__
+        malloc_trim (0);
+#endif
     }
     return rc;
 }
