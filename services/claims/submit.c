@@ -183,9 +183,18 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
     MDB_val key, value;
     while (store_iter_next (iter, &key, &value)) {
         //  Sized from the key: a fixed buffer cut long PCNs, so their
-        //  claims were never found and silently never sent.
+        //  claims were never found and silently never sent. The item is
+        //  made here too, at its size: zsys_sprintf's 256-byte buffer
+        //  made the lists of a submit ~320 B a claim, held to its end
+        //  (160 MB at 500,000 claims; issue 19).
         MDB_val id = store_iter_suffix (iter);
-        char *pcn = strndup ((const char *) id.mv_data, id.mv_size);
+        char *item = (char *) malloc (id.mv_size + 3);
+        assert (item && row < 10);
+        item [0] = S_UNMARKED;
+        item [1] = (char) ('0' + row);
+        memcpy (item + 2, id.mv_data, id.mv_size);
+        item [id.mv_size + 2] = 0;
+        const char *pcn = item + 2;
         //  Its dims only: a claim without claim data is named when its
         //  file is made (s_take), not silently left out here.
         ClaimRecord *record = ledger_get_dims (self, txn, pcn);
@@ -194,13 +203,13 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
             if (!record)
                 s_skip (reply, pcn, "in the status index but has no claim record");
+            free (item);
         }
         else {
             s_payer_t *payer = s_payer (payers, record->dims->payer_id);
-            zlistx_add_end (payer->pcns, zsys_sprintf ("%c%zu%s", S_UNMARKED, row, pcn));
+            zlistx_add_end (payer->pcns, item);
         }
         codec_free (record);
-        free (pcn);
     }
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
