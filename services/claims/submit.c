@@ -71,9 +71,9 @@ typedef struct {
 //  The first character of a gathered item: whether its claim was marked
 //  sent, so it is named as a subject of the call once every file is made.
 //  Named at the end, not as each claim is marked: a subject is a copy of
-//  its PCN held until the call ends, and made in the middle of a file it
-//  pinned the file's freed memory, so glibc's free lists grew scattered
-//  and each later file's mallocs cost more (issue 19, docs/performance.md).
+//  its PCN held until the call ends, and made in the middle of each file
+//  the copies grew the heap ~86 B a claim through the submit, among the
+//  files' freed memory (issue 19, docs/performance.md).
 #define S_UNMARKED  '-'
 #define S_MARKED    '+'
 
