@@ -38,6 +38,9 @@
 #include <assert.h>
 #include <ctype.h>
 #include <sodium.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 //  The field name a stored submission's 837P text is sealed under (with
 //  its file name as record id).
@@ -62,14 +65,24 @@ static const struct {
 //  opened when the file is written.
 typedef struct {
     char *payer_id;
-    zlistx_t *pcns;                 //  char*: row digit ‖ PCN
+    zlistx_t *pcns;                 //  char*: mark ‖ row digit ‖ PCN
 } s_payer_t;
+
+//  The first character of a gathered item: whether its claim was marked
+//  sent, so it is named as a subject of the call once every file is made.
+//  Named at the end, not as each claim is marked: a subject is a copy of
+//  its PCN held until the call ends, and made in the middle of each file
+//  the copies grew the heap ~86 B a claim through the submit, among the
+//  files' freed memory (issue 19, docs/performance.md).
+#define S_UNMARKED  '-'
+#define S_MARKED    '+'
 
 //  One file being made: the claims read and opened for it.
 typedef struct {
     zlistx_t *records;              //  ClaimRecord* to mark
     zlistx_t *claims;               //  Claim* opened, to write
     zlistx_t *sent;                 //  SentClaim* for the register
+    zlistx_t *items;                //  char* gathered item of each record (not owned)
 } s_file_t;
 
 static void
@@ -170,9 +183,18 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
     MDB_val key, value;
     while (store_iter_next (iter, &key, &value)) {
         //  Sized from the key: a fixed buffer cut long PCNs, so their
-        //  claims were never found and silently never sent.
+        //  claims were never found and silently never sent. The item is
+        //  made here too, at its size: zsys_sprintf's 256-byte buffer
+        //  made the lists of a submit ~320 B a claim, held to its end
+        //  (160 MB at 500,000 claims; issue 19).
         MDB_val id = store_iter_suffix (iter);
-        char *pcn = strndup ((const char *) id.mv_data, id.mv_size);
+        char *item = (char *) malloc (id.mv_size + 3);
+        assert (item && row < 10);
+        item [0] = S_UNMARKED;
+        item [1] = (char) ('0' + row);
+        memcpy (item + 2, id.mv_data, id.mv_size);
+        item [id.mv_size + 2] = 0;
+        const char *pcn = item + 2;
         //  Its dims only: a claim without claim data is named when its
         //  file is made (s_take), not silently left out here.
         ClaimRecord *record = ledger_get_dims (self, txn, pcn);
@@ -181,32 +203,32 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
             if (!record)
                 s_skip (reply, pcn, "in the status index but has no claim record");
+            free (item);
         }
         else {
             s_payer_t *payer = s_payer (payers, record->dims->payer_id);
-            zlistx_add_end (payer->pcns, zsys_sprintf ("%zu%s", row, pcn));
+            zlistx_add_end (payer->pcns, item);
         }
         codec_free (record);
-        free (pcn);
     }
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     return rc;
 }
 
-static int s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const char *filename,
-                        const char *reason_format, uint64_t now);
+static int s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, char *item,
+                        const char *filename, const char *reason_format, uint64_t now);
 
-//  Reads and opens one gathered claim (row ‖ PCN) for the file being made.
+//  Reads and opens one gathered claim (mark ‖ row ‖ PCN) for the file being made.
 //  A claim that cannot go is named in the reply; one the register says
 //  went out already is marked as sent in that file, not written again.
 //  Returns 0 or an LMDB error.
 static int
-s_take (claims_t *self, server_call_t *call, const char *item, zhashx_t *sent_since, s_file_t *file,
+s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s_file_t *file,
         SubmitClaimsReply *reply, uint64_t now)
 {
-    size_t row = (size_t) (*item - '0');
-    const char *pcn = item + 1;
+    size_t row = (size_t) (item [1] - '0');
+    const char *pcn = item + 2;
     ClaimRecord *record = ledger_get (self, call->txn, pcn);
     if (!record || !record->dims || !record->claim) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
@@ -239,7 +261,7 @@ s_take (claims_t *self, server_call_t *call, const char *item, zhashx_t *sent_si
         char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
         s_skip (reply, pcn, why);
         zstr_free (&why);
-        int rc = s_mark_sent (self, call, record, sent_in,
+        int rc = s_mark_sent (self, call, record, item, sent_in,
                               "already sent in %s (the outbound register; the store was older)", now);
         codec_free (sent);
         codec_free (claim);
@@ -247,6 +269,7 @@ s_take (claims_t *self, server_call_t *call, const char *item, zhashx_t *sent_si
         return rc;
     }
     zlistx_add_end (file->records, record);
+    zlistx_add_end (file->items, item);
     zlistx_add_end (file->claims, claim);
     zlistx_add_end (file->sent, sent);
     return 0;
@@ -263,9 +286,10 @@ s_next_control (claims_t *self, MDB_txn *txn, uint64_t *control)
 }
 
 //  Moves a claim on as sent in filename (reason: a format with one %s for
-//  the file name), and emits claims.submitted.
+//  the file name), emits claims.submitted, and marks its gathered item to
+//  be named as a subject of the call (s_name_subjects).
 static int
-s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const char *filename,
+s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, char *item, const char *filename,
              const char *reason_format, uint64_t now)
 {
     char old_status [32];
@@ -289,7 +313,7 @@ s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, const cha
         rc = ledger_put (self, call->txn, record, old_status);
         if (rc == 0)
             rc = ledger_emit (self, call->txn, "submitted", record, &event);
-        server_call_subject (call, record->pcn);
+        *item = S_MARKED;
     }
     //  else cannot happen: gathered by status
     zstr_free (&reason);
@@ -399,9 +423,10 @@ s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *
     free (text);
     free (sent);
 
+    char *item = (char *) zlistx_first (file->items);
     for (ClaimRecord *record = (ClaimRecord *) zlistx_first (file->records); record && rc == 0;
-         record = (ClaimRecord *) zlistx_next (file->records))
-        rc = s_mark_sent (self, call, record, filename, "sent in %s", now);
+         record = (ClaimRecord *) zlistx_next (file->records), item = (char *) zlistx_next (file->items))
+        rc = s_mark_sent (self, call, record, item, filename, "sent in %s", now);
     reply->files = (char **) realloc (reply->files, (reply->n_files + 1) * sizeof (char *));
     reply->files [reply->n_files++] = filename;
     reply->claims += (uint32_t) count;
@@ -417,21 +442,46 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
 {
     uint64_t now = clock_now_ms ();
     int rc = 0;
-    const char *item = (const char *) zlistx_first (payer->pcns);
+    char *item = (char *) zlistx_first (payer->pcns);
     while (item && rc == 0 && call->status == STATUS__OK) {
-        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new () };
+        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new (), zlistx_new () };
         zlistx_set_destructor (file.records, s_message_free);
         zlistx_set_destructor (file.claims, s_message_free);
         zlistx_set_destructor (file.sent, s_message_free);
-        for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (const char *) zlistx_next (payer->pcns))
+        for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
             rc = s_take (self, call, item, sent_since, &file, reply, now);
         if (rc == 0 && zlistx_size (file.claims))
             rc = s_write_batch (self, call, payer, &file, reply);
         zlistx_destroy (&file.records);
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
+        zlistx_destroy (&file.items);
+        //  The file's claims were thousands of small chunks, now on glibc's
+        //  fast bins in the order they were freed: the next file, served
+        //  from them, touched memory all over the heap, and each file cost
+        //  more than the one before (twice, forty files into a submit).
+        //  Trimming merges them and gives their pages back, so the next
+        //  file is carved from whole free blocks again and the heap stays
+        //  at one file's size (issue 19, docs/performance.md).
+#ifdef __GLIBC__
+        malloc_trim (0);
+#endif
     }
     return rc;
+}
+
+//  Names the claims marked sent as the call's subjects, payers in id order
+//  and each payer's in the order they were marked.
+static void
+s_name_subjects (server_call_t *call, zhashx_t *payers, zlistx_t *ids)
+{
+    for (const char *id = (const char *) zlistx_first (ids); id; id = (const char *) zlistx_next (ids)) {
+        s_payer_t *payer = (s_payer_t *) zhashx_lookup (payers, id);
+        for (const char *item = (const char *) zlistx_first (payer->pcns); item;
+             item = (const char *) zlistx_next (payer->pcns))
+            if (*item == S_MARKED)
+                server_call_subject (call, item + 2);
+    }
 }
 
 //  Names of files committed and not yet written, in control order.
@@ -477,6 +527,7 @@ s_submit (server_call_t *call)
          id = (char *) zlistx_next (ids))
         rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
                             &reply);
+    s_name_subjects (call, payers, ids);
     zlistx_destroy (&ids);
     zhashx_destroy (&payers);
     zhashx_destroy (&sent_since);

@@ -61,6 +61,21 @@ start_deployment
 ctl claims submit --json >submit1.json || fail "first submit"
 [[ "$(sent_pcns submit1.json)" == "$(pcns a.json)" ]] && ok "the first submit sends the $A claims" \
     || fail "first submit sent $(sent_pcns submit1.json)"
+# The audit's record of the submit names every claim it marked (submit.c
+# names them once the files are made, not as each is marked: issue 19).
+# Only this first one: after the restore below the claims store's events
+# are refused by the broker as a diverged producer's.
+submit_audit() {
+    ctl --json audit query --method claims.Submit >audit.json 2>/dev/null \
+        && python3 -c 'import json,sys; sys.exit(not json.load(open("audit.json"))["records"])'
+}
+wait_for 60 submit_audit || fail "the audit log has no record of the submit"
+python3 - "$(pcns a.json)" <<'PY' && ok "the submit's audit record names the $A claims it marked" || fail "the submit's audit subjects"
+import json, sys
+records = json.load(open("audit.json"))["records"]
+assert len(records) == 1, records
+assert sorted(records[0]["subjects"]) == sys.argv[1].split(), records[0]["subjects"]
+PY
 snapshot before.sha
 ctl intake submit b.837 >/dev/null || fail "intake submit b.837"
 wait_claims "$((A + B))" && ok "$B more claims entered" || fail "the later claims did not all enter"
