@@ -17,7 +17,10 @@
     BPR02 does not match is still refused whole by the balancing check.
 
     The Remittance of a transaction set is built while it streams and handed
-    to the callback at SE. Amounts are parsed with x12_cents (exact,
+    to the callback at SE (remit835_read). remit835_stream hands out the
+    header when the body starts and each claim when its loop closes
+    (s_close_claim), keeping only the set's CLP04 sum and its first
+    problem, so it holds one claim at a time (issue 19). Amounts are parsed with x12_cents (exact,
     no floating point), which intake's 837P parser uses too.
 */
 #include "remit835.h"
