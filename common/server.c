@@ -230,6 +230,22 @@ server_call_fail (server_call_t *call, Status status, const char *format, ...)
     return 0;
 }
 
+int
+server_call_undo (server_call_t *call, Status status, const char *format, ...)
+{
+    assert (status != STATUS__OK);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (call->message, sizeof call->message, format, args);
+    va_end (args);
+    call->status = status;
+    free (call->reply_body);
+    call->reply_body = NULL;
+    call->reply_size = 0;
+    call->undo = true;
+    return 0;
+}
+
 void
 server_call_subject (server_call_t *call, const char *id)
 {
@@ -496,6 +512,7 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     call->phi_refused [0] = 0;
     call->phi_needed = 0;
     call->commit_count = 0;
+    call->undo = false;
     call->txn = txn;
 
     const Request *request = run->request;
@@ -573,7 +590,18 @@ s_run_call (store_t *store, MDB_txn *txn, void *arg)
     //  whatever the handler placed before it failed.
     if (call->status != STATUS__OK)
         zlistx_purge (call->phi_fields);
+    //  Undone: abort the transaction; s_handle records the refusal alone.
+    if (call->undo)
+        return store_fail (store, "%s: %s undone", self->service, request? request->method: "");
     return s_audit (run, txn);
+}
+
+//  The access record of an undone call, in a transaction of its own.
+static int
+s_run_audit (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) store;
+    return s_audit ((s_run_t *) arg, txn);
 }
 
 //  Drops the oldest cached reply.
@@ -704,7 +732,20 @@ s_handle (server_t *self, zmsg_t *msg)
     call->phi_fields = zlistx_new ();
     zlistx_set_destructor (call->phi_fields, (zlistx_destructor_fn *) zstr_free);
 
-    if (store_write (self->store, s_run_call, &run)) {
+    int failed = store_write (self->store, s_run_call, &run);
+    if (failed && call->undo) {
+        //  Refused after writing: nothing of the call stays but its record.
+        call->commit_count = 0;
+        zlistx_purge (call->subjects);
+        zlistx_purge (call->phi_fields);
+        if (store_write (self->store, s_run_audit, &run))
+            log_error ("access record of an undone call not written", "method",
+                       json_string (request? request->method: ""),
+                       "error", json_string (store_error (self->store)), NULL);
+        zstr_free (&cache_key);
+    }
+    else
+    if (failed) {
         //  Nothing was applied, not even the audit record; say so plainly.
         log_error ("request failed in store", "method", json_string (request? request->method: ""),
                    "error", json_string (store_error (self->store)), NULL);

@@ -122,6 +122,8 @@ typedef struct {
         void *arg;
     } commit_actions [SERVER_COMMIT_ACTIONS];
     size_t commit_count;
+    //  server_call_undo: the call failed after writing; abort its writes.
+    bool undo;
 } server_call_t;
 
 typedef int (server_handler_fn) (server_call_t *call);
@@ -220,6 +222,14 @@ uint64_t    server_handled (server_t *self);
 
 void        server_call_reply (server_call_t *call, const void *message);
 int         server_call_fail (server_call_t *call, Status status, const char *format, ...)
+            __attribute__ ((format (printf, 3, 4)));
+//  server_call_fail, and every write the call made is undone: its write
+//  transaction is aborted instead of committed (records, outbox events,
+//  on-commit actions), and the access record of the refusal is written in
+//  a transaction of its own. For a handler that applies its input as it
+//  reads it and finds, late, that the input must be refused whole (a
+//  plain server_call_fail commits whatever the handler wrote before it).
+int         server_call_undo (server_call_t *call, Status status, const char *format, ...)
             __attribute__ ((format (printf, 3, 4)));
 //  Runs fn (arg) once the call's transaction has committed, and never when
 //  it does not (a store failure: the client may send the call again): for

@@ -17,7 +17,10 @@
     BPR02 does not match is still refused whole by the balancing check.
 
     The Remittance of a transaction set is built while it streams and handed
-    to the callback at SE. Amounts are parsed with x12_cents (exact,
+    to the callback at SE (remit835_read). remit835_stream hands out the
+    header when the body starts and each claim when its loop closes
+    (s_close_claim), keeping only the set's CLP04 sum and its first
+    problem, so it holds one claim at a time (issue 19). Amounts are parsed with x12_cents (exact,
     no floating point), which intake's 837P parser uses too.
 */
 #include "remit835.h"
@@ -53,8 +56,24 @@ typedef enum {
                  IN (LOOP_CLAIM) | IN (LOOP_LINE))
 
 typedef struct {
+    char *error;
+    size_t size;
+    int problems;
+} s_check_t;
+
+static void s_check_claim (s_check_t *check, const RemitClaim *claim);
+static void s_check_totals (s_check_t *check, const Remittance *remit, int64_t claims_paid);
+
+typedef struct {
     x12_reader_t *reader;
     remit835_fn *on_remit;
+    //  Streaming (remit835_stream): claims are handed out, not gathered.
+    const remit835_stream_t *stream;
+    bool header_out;            //  on_set called for the open set
+    size_t set_claims;          //  CLPs of the open set so far
+    int64_t claims_paid;        //  sum of their CLP04
+    s_check_t check;            //  their problems: the first one and a count
+    char problem [512];
     void *arg;
     remit835_report_t *report;
     bool failed;
@@ -171,6 +190,55 @@ remit835_money (int64_t cents, char *buffer, size_t size)
 
 
 //  ---------------------------------------------------------------------
+//  Streaming: the set's header and each claim as they are complete
+
+//  REF*2U is the payer id claims were sent to; TRN03 is the payer's
+//  "1" + tax id, which the claims do not know. Prefer the first.
+static void
+s_settle_payer (s_reader_t *self)
+{
+    if (*self->payer_ref || !*self->remit->payer_id)
+        codec_set_text (&self->remit->payer_id, self->payer_ref);
+}
+
+//  The header is complete once the body starts (N1 and REF*2U may not
+//  follow an LX or CLP). A set without TRN hands out nothing: its SE
+//  refuses the file.
+static int
+s_header_out (s_reader_t *self, x12_segment_t *seg)
+{
+    if (!self->stream || self->header_out || !self->have_trn)
+        return 0;
+    self->header_out = true;
+    s_settle_payer (self);
+    if (self->stream->on_set && self->stream->on_set (self->remit, self->arg))
+        return s_refuse (self, seg, "stopped by the remittance callback");
+    return 0;
+}
+
+//  Closes the open claim: counted into the set's balance and handed out.
+static int
+s_close_claim (s_reader_t *self, x12_segment_t *seg)
+{
+    RemitClaim *claim = self->claim;
+    self->claim = NULL;
+    self->line = NULL;
+    if (!self->stream || !claim)
+        return 0;
+    self->claims_paid += claim->paid_cents;
+    s_check_claim (&self->check, claim);
+    int rc = 0;
+    if (self->header_out && self->stream->on_claim)
+        rc = self->stream->on_claim (self->remit, &claim, self->set_claims, self->arg);
+    self->set_claims++;
+    codec_destroy (&claim);
+    if (rc)
+        return s_refuse (self, seg, "stopped by the remittance callback");
+    return 0;
+}
+
+
+//  ---------------------------------------------------------------------
 //  Envelope and transaction set
 
 static int
@@ -201,6 +269,11 @@ s_on_st (s_reader_t *self, x12_segment_t *seg)
     self->have_trn = false;
     codec_set_text (&self->payer_ref, NULL);
     zhashx_purge (self->occurrences);
+    self->header_out = false;
+    self->set_claims = 0;
+    self->claims_paid = 0;
+    self->problem [0] = 0;
+    self->check = (s_check_t) { .error = self->problem, .size = sizeof self->problem };
     self->report->transactions++;
     return 0;
 }
@@ -211,15 +284,34 @@ s_on_se (s_reader_t *self, x12_segment_t *seg)
     Remittance *remit = self->remit;
     if (!self->have_trn)
         return s_refuse (self, seg, "the transaction set has no TRN reassociation trace number");
-    //  REF*2U is the payer id claims were sent to; TRN03 is the payer's
-    //  "1" + tax id, which the claims do not know. Prefer the first.
-    if (*self->payer_ref || !*remit->payer_id)
-        codec_set_text (&remit->payer_id, self->payer_ref);
+    s_settle_payer (self);
+    if (s_close_claim (self, seg) || s_header_out (self, seg))
+        return -1;
+    const char *problem = NULL;
+    if (self->stream) {
+        //  Only the payment refuses the set; the message then names every
+        //  problem, as remit835_check does, as the likely causes.
+        s_check_t payment = { .error = NULL };
+        s_check_totals (&payment, remit, self->claims_paid);
+        s_check_totals (&self->check, remit, self->claims_paid);
+        if (payment.problems) {
+            if (self->check.problems > 1) {
+                size_t used = strlen (self->problem);
+                snprintf (self->problem + used, sizeof self->problem - used, " (and %d more problem%s)",
+                          self->check.problems - 1, self->check.problems > 2? "s": "");
+            }
+            problem = self->problem;
+        }
+    }
     self->remit = NULL;
     self->claim = NULL;
     self->line = NULL;
     self->loop = LOOP_NONE;
-    int rc = self->on_remit? self->on_remit (&remit, self->arg): 0;
+    int rc = 0;
+    if (self->stream)
+        rc = self->stream->on_end? self->stream->on_end (&remit, problem, self->arg): 0;
+    else
+        rc = self->on_remit? self->on_remit (&remit, self->arg): 0;
     codec_destroy (&remit);
     if (rc != 0)
         return s_refuse (self, seg, "stopped by the remittance callback");
@@ -307,8 +399,8 @@ s_on_payer_ref (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_lx (s_reader_t *self, x12_segment_t *seg)
 {
-    self->claim = NULL;
-    self->line = NULL;
+    if (s_close_claim (self, seg) || s_header_out (self, seg))
+        return -1;
     self->loop = LOOP_LX;
     return 0;
 }
@@ -329,10 +421,14 @@ static const char *s_claim_statuses [] = {
 static int
 s_on_clp (s_reader_t *self, x12_segment_t *seg)
 {
+    if (s_close_claim (self, seg) || s_header_out (self, seg))
+        return -1;
     RemitClaim *claim = malloc (sizeof *claim);
     assert (claim);
     remit_claim__init (claim);
-    codec_append (&self->remit->claims, &self->remit->n_claims, claim);
+    //  Streaming, the reader holds the open claim until it closes.
+    if (!self->stream)
+        codec_append (&self->remit->claims, &self->remit->n_claims, claim);
     claim->segment_index = x12_segment_number (seg);
     self->claim = claim;
     self->line = NULL;
@@ -516,8 +612,8 @@ s_on_lq (s_reader_t *self, x12_segment_t *seg)
 static int
 s_on_plb (s_reader_t *self, x12_segment_t *seg)
 {
-    self->claim = NULL;
-    self->line = NULL;
+    if (s_close_claim (self, seg) || s_header_out (self, seg))
+        return -1;
     self->loop = LOOP_TRAILER;
     const char *provider = x12_segment_element (seg, 1);
     const char *period = x12_segment_element (seg, 2);
@@ -620,9 +716,9 @@ s_segment (s_reader_t *self, x12_segment_t *seg)
     return 0;
 }
 
-int
-remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
-               remit835_report_t *report)
+static int
+s_read (x12_reader_t *reader, remit835_fn *on_remit, const remit835_stream_t *stream, void *arg,
+        remit835_report_t *report)
 {
     assert (reader);
     remit835_report_t local;
@@ -630,7 +726,7 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
         report = &local;
     memset (report, 0, sizeof *report);
     s_reader_t state = {
-        .reader = reader, .on_remit = on_remit, .arg = arg, .report = report,
+        .reader = reader, .on_remit = on_remit, .stream = stream, .arg = arg, .report = report,
         .isa13 = (char *) protobuf_c_empty_string,
         .payer_ref = (char *) protobuf_c_empty_string,
         .occurrences = zhashx_new ()
@@ -648,7 +744,10 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
                                report->error, sizeof report->error);
     }
     //  A set still open here belongs to a refused file: the reader closes
-    //  every set at SE before a clean end.
+    //  every set at SE before a clean end. Streaming, its open claim is
+    //  the reader's, not the set's.
+    if (self->stream)
+        codec_destroy (&self->claim);
     codec_destroy (&self->remit);
     codec_set_text (&self->isa13, NULL);
     codec_set_text (&self->payer_ref, NULL);
@@ -656,15 +755,24 @@ remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
     return rc == -1 || self->failed? -1: 0;
 }
 
+int
+remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
+               remit835_report_t *report)
+{
+    return s_read (reader, on_remit, NULL, arg, report);
+}
+
+int
+remit835_stream (x12_reader_t *reader, const remit835_stream_t *stream, void *arg,
+                 remit835_report_t *report)
+{
+    assert (stream);
+    return s_read (reader, NULL, stream, arg, report);
+}
+
 
 //  ---------------------------------------------------------------------
 //  Balancing
-
-typedef struct {
-    char *error;
-    size_t size;
-    int problems;
-} s_check_t;
 
 static void
 s_problem (s_check_t *check, const char *format, ...)
@@ -722,12 +830,9 @@ s_check_claim (s_check_t *check, const RemitClaim *claim)
 
 //  BPR02 = sum of CLP04 (every CLP, sound or not) - sum of PLB.
 static void
-s_check_payment (s_check_t *check, const Remittance *remit)
+s_check_totals (s_check_t *check, const Remittance *remit, int64_t claims_paid)
 {
     char m1 [32], m2 [32], m3 [32], m4 [32];
-    int64_t claims_paid = 0;
-    for (size_t i = 0; i < remit->n_claims; i++)
-        claims_paid += remit->claims [i]->paid_cents;
     int64_t provider = 0;
     for (size_t i = 0; i < remit->n_provider_adjustments; i++)
         provider += remit->provider_adjustments [i]->amount_cents;
@@ -738,6 +843,15 @@ s_check_payment (s_check_t *check, const Remittance *remit)
                    remit835_money (provider, m2, sizeof m2),
                    remit835_money (claims_paid - provider, m3, sizeof m3),
                    remit835_money (remit->total_paid_cents, m4, sizeof m4));
+}
+
+static void
+s_check_payment (s_check_t *check, const Remittance *remit)
+{
+    int64_t claims_paid = 0;
+    for (size_t i = 0; i < remit->n_claims; i++)
+        claims_paid += remit->claims [i]->paid_cents;
+    s_check_totals (check, remit, claims_paid);
 }
 
 static int

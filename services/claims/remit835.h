@@ -63,6 +63,36 @@ typedef struct {
 int remit835_read (x12_reader_t *reader, remit835_fn *on_remit, void *arg,
                    remit835_report_t *report);
 
+//  Streaming: the same reading, but each CLP loop is handed out as it
+//  closes instead of being gathered into the set's Remittance, so reading
+//  holds one claim at a time whatever the size of the set (issue 19).
+//  The reader keeps what the balancing check needs: the running sum of
+//  CLP04 and the first problem of the set's claims with their count.
+//    on_set    the set's header (BPR, TRN, DTM, payer, payee; payer_id as
+//              remit835_read sets it) once it is complete: at the set's
+//              first LX, CLP or PLB, or at SE when it has none.
+//    on_claim  each CLP, in order, index its position in the set from 0,
+//              when the next LX / CLP / PLB / SE closes it; it may take
+//              *claim_p (set it to NULL; free with remit_claim__free_unpacked).
+//    on_end    at SE: the set (header and PLBs, no claims) and, when its
+//              payment does not balance (remit835_check_payment), problem:
+//              what remit835_check would say of the whole set; NULL when
+//              it balances (claims that do not add up are the caller's to
+//              file one by one). May take *remit_p.
+//  Any of them may be NULL; a callback returns 0 to go on, -1 to stop.
+//  Everything handed out before a later error belongs to a file that is
+//  then refused (remit835_stream returns -1): provisional until then.
+typedef struct {
+    int (*on_set) (const Remittance *set, void *arg);
+    int (*on_claim) (const Remittance *set, RemitClaim **claim_p, size_t index, void *arg);
+    int (*on_end) (Remittance **remit_p, const char *problem, void *arg);
+} remit835_stream_t;
+
+//  Reads every segment from reader like remit835_read, calling stream's
+//  callbacks. Returns 0 or -1 as remit835_read does.
+int remit835_stream (x12_reader_t *reader, const remit835_stream_t *stream, void *arg,
+                     remit835_report_t *report);
+
 //  Checks that the remittance adds up, in cents:
 //    every line:   SVC02 - sum of the line's CAS = SVC03
 //    every claim:  CLP03 - sum of CAS (claim and its lines) = CLP04

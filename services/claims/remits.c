@@ -9,7 +9,7 @@
     The file is the request's content, or a file spooled in chunks
     beforehand (inbound.h); either is read the same way. A file is refused
     whole only when it cannot be read as an 835
-    (envelope, header, PLB, a segment out of place: remit835_read) or when
+    (envelope, header, PLB, a segment out of place: remit835_stream) or when
     a payment total does not balance (BPR02 = sum of CLP04 - sum of PLB);
     the error names what does not add up. Otherwise every CLP is taken on
     its own (docs/posting.md):
@@ -47,24 +47,11 @@
 #include "codec.h"
 #include "log.h"
 
-typedef struct {
-    zlistx_t *remits;           //  Remittance*, owned
-} s_read_t;
-
 static void
 s_remit_free (void **item_p)
 {
     codec_free (*item_p);
     *item_p = NULL;
-}
-
-static int
-s_on_remit (Remittance **remit_p, void *arg)
-{
-    s_read_t *read = (s_read_t *) arg;
-    zlistx_add_end (read->remits, *remit_p);
-    *remit_p = NULL;
-    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -398,173 +385,228 @@ s_remember (claims_t *self, MDB_txn *txn, const char *key, const char *filename,
                       n < 0 || (size_t) n >= sizeof summary? sizeof summary - 1: (size_t) n);
 }
 
-//  Posts the CLPs of one transaction set claim by claim. Sets *settled
-//  when every CLP is posted or filed for good (none unsound).
-static int
-s_post_remittance (claims_t *self, server_call_t *call, const char *filename, Remittance *remit,
-                   s_tally_t *tally, zlistx_t *filed, bool *settled)
+//  One claims.Post as it streams (remit835_stream): each CLP is applied in
+//  the call's transaction when its loop closes, so the call holds one
+//  claim at a time, not the file (issue 19). What must hold for the whole
+//  file still does: a set that does not balance at its SE, or a file that
+//  turns out unreadable further on, refuses the call with
+//  server_call_undo, which aborts the transaction and with it every claim,
+//  exception and event applied before. Once refused, the rest of the file
+//  is only read (an unreadable file is named as such, as before).
+typedef struct {
+    claims_t *self;
+    server_call_t *call;
+    const char *filename;
+    uint64_t now;
+    int rc;                     //  a store error: the call fails with it
+    char refusal [512];         //  the first set that does not balance
+    uint32_t sets;
+    //  The open set
+    bool set_seen;              //  remembered whole before: skip its CLPs
+    bool settled;               //  every CLP of it posted or filed for good
+    size_t set_claims;          //  its CLPs so far
+    //  The reply
+    s_tally_t tally;
+    uint32_t fresh_sets;
+    int64_t provider_adjustments;
+    char traces [256];
+    zlistx_t *filed;            //  RemitException*, the new exceptions
+} s_post_t;
+
+static bool
+s_post_going (s_post_t *post)
 {
+    return post->rc == 0 && !*post->refusal;
+}
+
+//  A set's header: its payer and trace are known before its CLPs, and with
+//  them whether it was posted whole before.
+static int
+s_post_set (const Remittance *remit, void *arg)
+{
+    s_post_t *post = (s_post_t *) arg;
+    post->sets++;
+    post->settled = true;
+    post->set_seen = false;
+    post->set_claims = 0;
+    if (!s_post_going (post))
+        return 0;
+    char *traces = post->traces;
+    snprintf (traces + strlen (traces), sizeof post->traces - strlen (traces), "%s%s",
+              *traces? ",": "", remit->trace);
+    char key [192];
+    snprintf (key, sizeof key, "%s/%s", remit->payer_id, remit->trace);
+    post->set_seen = s_seen (post->self, post->call->txn, key);
+    if (!post->set_seen)
+        post->fresh_sets++;
+    return 0;
+}
+
+//  One CLP, the index-th of its set.
+static int
+s_post_claim (const Remittance *remit, RemitClaim **claim_p, size_t index, void *arg)
+{
+    s_post_t *post = (s_post_t *) arg;
+    post->set_claims++;
+    if (!s_post_going (post) || post->set_seen)
+        return 0;
+    claims_t *self = post->self;
+    server_call_t *call = post->call;
     MDB_txn *txn = call->txn;
-    uint64_t now = clock_now_ms ();
-    *settled = true;
-    for (size_t i = 0; i < remit->n_claims; i++) {
-        RemitClaim *clp = remit->claims [i];
-        Posting posting = POSTING__INIT;
-        posting.trace = remit->trace;
-        posting.payer_id = remit->payer_id;
-        posting.payment_date = remit->payment_date;
-        posting.remit = clp;
-        posting.posted_ms = now;
-        posting.actor = (char *) call->caller->name;
-        char id [320], key [340];
-        s_clp_id (id, sizeof id, remit->payer_id, remit->trace, clp, i);
-        snprintf (key, sizeof key, "CLP/%s", id);
-        //  An unsound CLP is filed every time it comes and never
-        //  remembered: the corrected file is what posts it.
-        char error [512];
-        if (remit835_check_claim (clp, error, sizeof error)) {
-            *settled = false;
-            if (*clp->pcn && s_seen (self, txn, key))
-                continue;       //  posted sound before; this copy is damaged
-            int rc = s_add_exception (self, txn, &posting, id, "unsound", error,
-                                      *clp->error? clp->error_segment: clp->segment_index, 0, filed);
-            if (rc)
-                return rc;
+    s_tally_t *tally = &post->tally;
+    RemitClaim *clp = *claim_p;
+    Posting posting = POSTING__INIT;
+    posting.trace = remit->trace;
+    posting.payer_id = remit->payer_id;
+    posting.payment_date = remit->payment_date;
+    posting.remit = clp;
+    posting.posted_ms = post->now;
+    posting.actor = (char *) call->caller->name;
+    char id [320], key [340];
+    s_clp_id (id, sizeof id, remit->payer_id, remit->trace, clp, index);
+    snprintf (key, sizeof key, "CLP/%s", id);
+    //  An unsound CLP is filed every time it comes and never
+    //  remembered: the corrected file is what posts it.
+    char error [512];
+    if (remit835_check_claim (clp, error, sizeof error)) {
+        post->settled = false;
+        if (*clp->pcn && s_seen (self, txn, key))
+            return 0;       //  posted sound before; this copy is damaged
+        post->rc = s_add_exception (self, txn, &posting, id, "unsound", error,
+                                    *clp->error? clp->error_segment: clp->segment_index, 0, post->filed);
+        if (post->rc == 0) {
             tally->exceptions++;
             tally->fresh++;
-            continue;
         }
-        if (s_seen (self, txn, key))
-            continue;           //  posted (or filed) before: nothing twice
-        tally->fresh++;
-        s_outcome_t outcome;
-        int rc = s_post (self, txn, clp->pcn, &posting, call->caller->name, false, &outcome);
-        if (rc == 0 && outcome.kind)
-            rc = s_add_exception (self, txn, &posting, id, outcome.kind, outcome.reason, clp->segment_index,
-                                  outcome.credit_cents, filed);
-        else
-        if (rc == 0) {
-            //  The unsound copy this CLP may have left before, by id or by
-            //  place (a CLP without a PCN).
-            char place [320];
-            snprintf (place, sizeof place, "%s/%s/@%zu", remit->payer_id, remit->trace, i + 1);
-            rc = s_drop_exception_id (self, txn, id);
-            if (rc == 0)
-                rc = s_drop_exception_id (self, txn, place);
-        }
-        if (rc == 0)
-            rc = s_remember (self, txn, key, filename, call->caller->name);
-        if (rc)
-            return rc;
-        if (outcome.credit_cents > 0)
-            tally->credit_cents += outcome.credit_cents;
-        if (outcome.kind)
-            tally->exceptions++;
-        else {
-            tally->posted++;
-            tally->paid_cents += clp->paid_cents;
-            server_call_subject (call, clp->pcn);
-        }
+        return 0;
     }
-    for (size_t i = 0; i < remit->n_provider_adjustments; i++) {
-        char key [192];
-        snprintf (key, sizeof key, "%s/%s/%zu", remit->payer_id, remit->trace, i);
-        size_t size;
-        uint8_t *packed = codec_pack (remit->provider_adjustments [i], &size);
-        int rc = store_put (self->store, txn, "provider_adjustments", key, strlen (key), packed, size);
-        free (packed);
-        if (rc)
-            return rc;
+    if (s_seen (self, txn, key))
+        return 0;           //  posted (or filed) before: nothing twice
+    tally->fresh++;
+    s_outcome_t outcome;
+    int rc = s_post (self, txn, clp->pcn, &posting, call->caller->name, false, &outcome);
+    if (rc == 0 && outcome.kind)
+        rc = s_add_exception (self, txn, &posting, id, outcome.kind, outcome.reason, clp->segment_index,
+                              outcome.credit_cents, post->filed);
+    else
+    if (rc == 0) {
+        //  The unsound copy this CLP may have left before, by id or by
+        //  place (a CLP without a PCN).
+        char place [320];
+        snprintf (place, sizeof place, "%s/%s/@%zu", remit->payer_id, remit->trace, index + 1);
+        rc = s_drop_exception_id (self, txn, id);
+        if (rc == 0)
+            rc = s_drop_exception_id (self, txn, place);
+    }
+    if (rc == 0)
+        rc = s_remember (self, txn, key, post->filename, call->caller->name);
+    post->rc = rc;
+    if (rc)
+        return 0;
+    if (outcome.credit_cents > 0)
+        tally->credit_cents += outcome.credit_cents;
+    if (outcome.kind)
+        tally->exceptions++;
+    else {
+        tally->posted++;
+        tally->paid_cents += clp->paid_cents;
+        server_call_subject (call, clp->pcn);
     }
     return 0;
 }
 
+//  A set's SE: its balance, its PLB, and remembering it whole.
 static int
-s_post_file (server_call_t *call)
+s_post_end (Remittance **remit_p, const char *problem, void *arg)
 {
-    claims_t *self = claims_state (call);
-    inbound_t in;
-    if (inbound_open (call, &in))
+    s_post_t *post = (s_post_t *) arg;
+    Remittance *remit = *remit_p;
+    if (!s_post_going (post))
         return 0;
-    const char *filename = in.filename;
-    s_read_t read = { zlistx_new () };
-    zlistx_set_destructor (read.remits, s_remit_free);
-    remit835_report_t report;
-    memset (&report, 0, sizeof report);
-    int parsed = remit835_read (in.reader, s_on_remit, &read, &report);
-    inbound_close (call, &in);
-    int rc = 0;
-    if (parsed || zlistx_size (read.remits) == 0) {
-        server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.Post: %s is not a readable 835: %s",
-                          filename, parsed? report.error: "no transaction set");
-        zlistx_destroy (&read.remits);
-        return 0;
-    }
     //  A payment total that does not balance refuses the file: the money
     //  in the bank would not be the money posted. The message names every
     //  claim that does not add up too, as the likely cause.
-    for (Remittance *remit = (Remittance *) zlistx_first (read.remits); remit;
-         remit = (Remittance *) zlistx_next (read.remits)) {
-        char error [512];
-        if (remit835_check_payment (remit, NULL, 0)) {
-            remit835_check (remit, error, sizeof error);
-            server_call_fail (call, STATUS__FAILED_PRECONDITION, "claims.Post: %s refused, nothing posted: %s",
-                              filename, error);
-            zlistx_destroy (&read.remits);
-            return 0;
-        }
+    if (problem) {
+        snprintf (post->refusal, sizeof post->refusal, "%s", problem);
+        return 0;
     }
-    PostReply reply = POST_REPLY__INIT;
-    s_tally_t tally = { 0 };
-    uint32_t fresh_sets = 0;
-    int64_t provider_adjustments = 0;
-    char traces [256] = "";
-    zlistx_t *filed = zlistx_new ();
-    zlistx_set_destructor (filed, s_remit_free);
-    for (Remittance *remit = (Remittance *) zlistx_first (read.remits); remit && rc == 0;
-         remit = (Remittance *) zlistx_next (read.remits)) {
-        snprintf (traces + strlen (traces), sizeof traces - strlen (traces), "%s%s", *traces? ",": "", remit->trace);
+    if (post->set_seen)
+        return 0;           //  every CLP of it was settled before
+    claims_t *self = post->self;
+    MDB_txn *txn = post->call->txn;
+    const char *actor = post->call->caller->name;
+    if (post->set_claims == 0)
+        post->tally.fresh++;    //  a set of PLB only is new once
+    int rc = 0;
+    for (size_t i = 0; i < remit->n_provider_adjustments && rc == 0; i++) {
         char key [192];
-        snprintf (key, sizeof key, "%s/%s", remit->payer_id, remit->trace);
-        if (s_seen (self, call->txn, key))
-            continue;       //  every CLP of it was settled before
-        fresh_sets++;
-        if (remit->n_claims == 0)
-            tally.fresh++;      //  a set of PLB only is new once
-        bool settled;
-        rc = s_post_remittance (self, call, filename, remit, &tally, filed, &settled);
-        //  PLB counts in the reply once: with the first post of the set.
-        char plb [200];
-        snprintf (plb, sizeof plb, "PLB/%s", key);
-        if (rc == 0 && remit->n_provider_adjustments && !s_seen (self, call->txn, plb)) {
-            for (size_t i = 0; i < remit->n_provider_adjustments; i++)
-                provider_adjustments += remit->provider_adjustments [i]->amount_cents;
-            rc = s_remember (self, call->txn, plb, filename, call->caller->name);
-        }
-        if (rc == 0 && settled)
-            rc = s_remember (self, call->txn, key, filename, call->caller->name);
+        snprintf (key, sizeof key, "%s/%s/%zu", remit->payer_id, remit->trace, i);
+        size_t size;
+        uint8_t *packed = codec_pack (remit->provider_adjustments [i], &size);
+        rc = store_put (self->store, txn, "provider_adjustments", key, strlen (key), packed, size);
+        free (packed);
     }
-    zlistx_destroy (&read.remits);
-    if (rc) {
-        zlistx_destroy (&filed);
-        return rc;
+    char key [192], plb [200];
+    snprintf (key, sizeof key, "%s/%s", remit->payer_id, remit->trace);
+    //  PLB counts in the reply once: with the first post of the set.
+    snprintf (plb, sizeof plb, "PLB/%s", key);
+    if (rc == 0 && remit->n_provider_adjustments && !s_seen (self, txn, plb)) {
+        for (size_t i = 0; i < remit->n_provider_adjustments; i++)
+            post->provider_adjustments += remit->provider_adjustments [i]->amount_cents;
+        rc = s_remember (self, txn, plb, post->filename, actor);
     }
-    reply.trace = traces;
-    reply.claims_posted = tally.posted;
-    reply.paid_cents = tally.paid_cents;
-    reply.exceptions = tally.exceptions;
-    reply.duplicate = fresh_sets == 0 || tally.fresh == 0;
-    reply.provider_adjustment_cents = provider_adjustments;
-    reply.credit_cents = tally.credit_cents;
-    reply.n_new_exceptions = zlistx_size (filed);
-    reply.new_exceptions = (RemitException **) calloc (reply.n_new_exceptions + 1, sizeof (RemitException *));
-    size_t i = 0;
-    for (RemitException *e = (RemitException *) zlistx_first (filed); e; e = (RemitException *) zlistx_next (filed))
-        reply.new_exceptions [i++] = e;
-    server_call_reply (call, &reply);
-    free (reply.new_exceptions);
-    zlistx_destroy (&filed);
+    if (rc == 0 && post->settled)
+        rc = s_remember (self, txn, key, post->filename, actor);
+    post->rc = rc;
     return 0;
+}
+
+static const remit835_stream_t s_post_stream = { s_post_set, s_post_claim, s_post_end };
+
+static int
+s_post_file (server_call_t *call)
+{
+    inbound_t in;
+    if (inbound_open (call, &in))
+        return 0;
+    s_post_t post = {
+        .self = claims_state (call), .call = call, .filename = in.filename,
+        .now = clock_now_ms (), .filed = zlistx_new ()
+    };
+    zlistx_set_destructor (post.filed, s_remit_free);
+    remit835_report_t report;
+    memset (&report, 0, sizeof report);
+    int parsed = remit835_stream (in.reader, &s_post_stream, &post, &report);
+    int rc = post.rc;
+    if (rc == 0 && (parsed || post.sets == 0))
+        server_call_undo (call, STATUS__INVALID_ARGUMENT, "claims.Post: %s is not a readable 835: %s",
+                          in.filename, parsed? report.error: "no transaction set");
+    else
+    if (rc == 0 && *post.refusal)
+        server_call_undo (call, STATUS__FAILED_PRECONDITION, "claims.Post: %s refused, nothing posted: %s",
+                          in.filename, post.refusal);
+    else
+    if (rc == 0) {
+        PostReply reply = POST_REPLY__INIT;
+        reply.trace = post.traces;
+        reply.claims_posted = post.tally.posted;
+        reply.paid_cents = post.tally.paid_cents;
+        reply.exceptions = post.tally.exceptions;
+        reply.duplicate = post.fresh_sets == 0 || post.tally.fresh == 0;
+        reply.provider_adjustment_cents = post.provider_adjustments;
+        reply.credit_cents = post.tally.credit_cents;
+        reply.n_new_exceptions = zlistx_size (post.filed);
+        reply.new_exceptions = (RemitException **) calloc (reply.n_new_exceptions + 1, sizeof (RemitException *));
+        size_t i = 0;
+        for (RemitException *e = (RemitException *) zlistx_first (post.filed); e;
+             e = (RemitException *) zlistx_next (post.filed))
+            reply.new_exceptions [i++] = e;
+        server_call_reply (call, &reply);
+        free (reply.new_exceptions);
+    }
+    inbound_close (call, &in);
+    zlistx_destroy (&post.filed);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------

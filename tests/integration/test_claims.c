@@ -754,6 +754,99 @@ s_check_unbalanced (s_run_t *run, const char *file, json_t *before)
     json_decref (after);
 }
 
+//  `claims exceptions --json`, every one (a few here).
+static json_t *
+s_exceptions (s_run_t *run)
+{
+    int rc;
+    json_t *list = s_ctl (run, &rc, 30000, "claims", "exceptions", "--limit", "1000", NULL);
+    harness_check (run, rc == 0 && json_is_array (list), "claims exceptions exited %d", rc);
+    return list;
+}
+
+//  Posted claim by claim (issue 19), a file is still applied whole or not
+//  at all. Two files made of a real wave-2 835 that was never posted:
+//    later set   the file, then its unbalanced copy (a second interchange):
+//                every CLP of the first set is applied before the second
+//                set's SE shows that its BPR02 does not balance;
+//    broken      the file cut before its last SE: every CLP is read (and
+//                applied) before the X12 turns out incomplete.
+//  Each is refused, and nothing changed: the same claims, the same
+//  exceptions, and the real file then still posts as new (s_post_new).
+static void
+s_check_refused_whole (s_run_t *run, const char *file, json_t *before)
+{
+    char unbalanced [PATH_MAX], pcn [64] = "";
+    snprintf (unbalanced, sizeof unbalanced, "%s/unbalanced.x12", harness_dir (run->harness));
+    int64_t paid_before = 0, paid_after = 0;
+    char *text = harness_slurp (file);
+    char *copy = s_write_unbalanced (file, unbalanced, pcn, sizeof pcn, &paid_before, &paid_after)
+               ? harness_slurp (unbalanced): NULL;
+    harness_check (run, text && copy && strlen (text) > 106, "cannot read %s or its unbalanced copy", file);
+    if (!text || !copy || strlen (text) <= 106) {
+        free (text);
+        free (copy);
+        return;
+    }
+    char terminator = text [105], element = text [3];
+    char later [PATH_MAX], broken [PATH_MAX];
+    snprintf (later, sizeof later, "%s/later-set.x12", harness_dir (run->harness));
+    snprintf (broken, sizeof broken, "%s/broken.x12", harness_dir (run->harness));
+    FILE *out = fopen (later, "wb");
+    bool written = out && fputs (text, out) >= 0 && fputs (copy, out) >= 0;
+    if (out)
+        written &= fclose (out) == 0;
+    //  The last SE: the terminator, any line break, then "SE" and the separator.
+    char *cut = NULL;
+    for (char *at = strstr (text, "SE"); at; at = strstr (at + 1, "SE")) {
+        const char *previous = at - 1;
+        while (previous > text && (*previous == '\n' || *previous == '\r'))
+            previous--;
+        if (*previous == terminator && at [2] == element)
+            cut = at;
+    }
+    out = cut? fopen (broken, "wb"): NULL;
+    written &= out && fwrite (text, 1, (size_t) (cut - text), out) == (size_t) (cut - text);
+    if (out)
+        written &= fclose (out) == 0;
+    free (text);
+    free (copy);
+    harness_check (run, written, "cannot write the later-set and broken copies of %s", file);
+    if (!written)
+        return;
+    json_t *exceptions = s_exceptions (run);
+    static const struct {
+        const char *name, *log, *says;
+    } cases [] = {
+        { "later set", "post-later-set", "nothing posted" },
+        { "broken", "post-broken", "is not a readable 835" },
+    };
+    const char *files [] = { later, broken };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        int rc;
+        json_t *reply = s_post (run, files [i], cases [i].log, &rc);
+        char logname [64];
+        snprintf (logname, sizeof logname, "logs/%s.log", cases [i].log);
+        char *log = harness_slurp (harness_path (run->harness, logname));
+        harness_check (run, rc == 1 && !reply && log && strstr (log, cases [i].says),
+                       "claims post of the %s copy of %s: exit %d, the error should say '%s':\n%s",
+                       cases [i].name, file, rc, cases [i].says, log? log: "(no log)");
+        free (log);
+        json_decref (reply);
+        char label [64];
+        snprintf (label, sizeof label, "after the %s 835", cases [i].name);
+        json_t *after = s_snapshot (run);
+        s_check_same (run, label, before, after);
+        json_decref (after);
+        json_t *exceptions_after = s_exceptions (run);
+        harness_check (run, exceptions && exceptions_after && json_equal (exceptions, exceptions_after),
+                       "%s: claims exceptions changed (%zu before, %zu after)", label,
+                       json_array_size (exceptions), json_array_size (exceptions_after));
+        json_decref (exceptions_after);
+    }
+    json_decref (exceptions);
+}
+
 //  --------------------------------------------------------------------------
 
 START_TEST (test_cycle)
@@ -777,6 +870,8 @@ START_TEST (test_cycle)
 
     //  An unbalanced copy of the first wave-2 file changes nothing...
     s_check_unbalanced (&run, run.files_835 [run.wave1_count], before);
+    //  ...nor does one refused after a whole set or every CLP was read.
+    s_check_refused_whole (&run, run.files_835 [run.wave1_count], before);
     json_decref (before);
     //  ...and the real wave-2 files post as new.
     for (size_t i = run.wave1_count; i < run.count_835; i++)

@@ -12,6 +12,7 @@
 #include "suites.h"
 #include "x12_helpers.h"
 #include "remit835.h"
+#include "codec.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -633,6 +634,113 @@ START_TEST (test_several_sets)
 }
 END_TEST
 
+//  remit835_stream reads as remit835_read does: the set's header before
+//  its claims (payer id settled), each claim as read, in order, and at SE
+//  the problem remit835_check names for the whole set (issue 19).
+typedef struct {
+    Remittance *whole;          //  remit835_read's, to compare with
+    size_t sets, claims, ends;
+    bool header_first;
+} s_stream_t;
+
+static int
+s_stream_set (const Remittance *set, void *arg)
+{
+    s_stream_t *stream = arg;
+    stream->sets++;
+    ck_assert_str_eq (set->trace, stream->whole->trace);
+    ck_assert_str_eq (set->payer_id, stream->whole->payer_id);
+    stream->header_first = stream->claims == 0;
+    return 0;
+}
+
+static int
+s_stream_claim (const Remittance *set, RemitClaim **claim_p, size_t index, void *arg)
+{
+    s_stream_t *stream = arg;
+    ck_assert_str_eq (set->trace, stream->whole->trace);
+    ck_assert_uint_eq (index, stream->claims);
+    ck_assert_uint_lt (index, stream->whole->n_claims);
+    size_t size, whole_size;
+    uint8_t *packed = codec_pack (*claim_p, &size);
+    uint8_t *whole = codec_pack (stream->whole->claims [index], &whole_size);
+    ck_assert_uint_eq (size, whole_size);
+    ck_assert_int_eq (memcmp (packed, whole, size), 0);
+    free (packed);
+    free (whole);
+    stream->claims++;
+    return 0;
+}
+
+static int
+s_stream_end (Remittance **remit_p, const char *problem, void *arg)
+{
+    s_stream_t *stream = arg;
+    stream->ends++;
+    ck_assert_uint_eq ((*remit_p)->n_claims, 0);
+    ck_assert_uint_eq ((*remit_p)->n_provider_adjustments, stream->whole->n_provider_adjustments);
+    char error [512];
+    remit835_check (stream->whole, error, sizeof error);
+    if (remit835_check_payment (stream->whole, NULL, 0))
+        ck_assert_str_eq (problem? problem: "(none)", error);
+    else
+        ck_assert_ptr_null (problem);
+    return 0;
+}
+
+START_TEST (test_stream_matches_read)
+{
+    static const remit835_stream_t callbacks = { s_stream_set, s_stream_claim, s_stream_end };
+    const char *bodies [] = {
+        HEADER ("140") PAID_CLAIM,
+        //  Unbalanced claims and payment: three problems, named as the check names them.
+        HEADER ("999") PAID_CLAIM "LX*2~CLP*PCN1*22*-250*-140**12~CLP*PCN2*1*80*1~CAS*CO*45*79.99~",
+        //  An unsound claim, a claim without lines, PLB.
+        HEADER ("90") "LX*1~CLP**1*250*100~CLP*PCN3*4*80*100**12~SVC*HC*80*0~"
+                      "PLB*1234567893*20261231*WO:X1*10~",
+        //  The payment balances, a claim does not: no problem for the set.
+        HEADER ("141") "LX*1~CLP*PCN1*1*250*141*45*12*PAYERCLM1~SVC*HC:99213*250*140~CAS*CO*45*110~",
+        //  No claims at all.
+        HEADER ("0"),
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies [0]; i++) {
+        s_stream_t stream = { .whole = s_read_one (bodies [i]) };
+        char *text = s_wrap (bodies [i]);
+        x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+        x12_reader_set_chunk_size (reader, 5);
+        remit835_report_t report;
+        ck_assert_msg (remit835_stream (reader, &callbacks, &stream, &report) == 0, "%s", report.error);
+        x12_reader_destroy (&reader);
+        free (text);
+        ck_assert_uint_eq (stream.sets, 1);
+        ck_assert_uint_eq (stream.ends, 1);
+        ck_assert (stream.header_first);
+        ck_assert_uint_eq (stream.claims, stream.whole->n_claims);
+        ck_assert_uint_eq (report.claims, stream.whole->n_claims);
+        remittance__free_unpacked (stream.whole, NULL);
+    }
+}
+END_TEST
+
+//  A file refused after claims were handed out says so: the caller treats
+//  what it was given as provisional (claims.Post undoes it).
+START_TEST (test_stream_late_error)
+{
+    const char *text =
+        ISA "GS*HP*ACMEHEALTH*CLINIC01*20260115*1200*7*X*005010X221A1~"
+        "ST*835*0001~" BPR ("5") "TRN*1*T1*P~CLP*A*1*5*5~SE*5*0001~"
+        "ST*835*0002~" BPR ("5") "TRN*1*T2*P~CLP*B*1*5*5~CLP*C*1*5*5~";
+    s_stream_t stream = { .whole = NULL };
+    static const remit835_stream_t callbacks = { NULL, NULL, NULL };
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    remit835_report_t report;
+    ck_assert_int_eq (remit835_stream (reader, &callbacks, &stream, &report), -1);
+    ck_assert_uint_eq (report.claims, 3);
+    ck_assert_str_ne (report.error, "");
+    x12_reader_destroy (&reader);
+}
+END_TEST
+
 START_TEST (test_money)
 {
     static const struct { int64_t cents; const char *text; } cases [] = {
@@ -651,6 +759,8 @@ remit835_suite (void)
     Suite *suite = suite_create ("remit835");
     TCase *tc = tcase_create ("read");
     tcase_add_test (tc, test_full_payment);
+    tcase_add_test (tc, test_stream_matches_read);
+    tcase_add_test (tc, test_stream_late_error);
     tcase_add_test (tc, test_no_names_kept);
     tcase_add_test (tc, test_cas_triples_and_negatives);
     tcase_add_test (tc, test_provider_adjustments);

@@ -20,6 +20,8 @@
                  refused to it; other roles see everything.
       store      a handler's LMDB error: the call fails UNAVAILABLE and
                  nothing it wrote stays, not even the audit record.
+      undo       server_call_undo: the handler's status and message,
+                 nothing it wrote stays, the refusal is audited alone.
       cache      a resent request id is answered from the reply cache (the
                  handler does not run again); the cache is bounded by bytes
                  and by age, and a reply larger than the bound is not kept.
@@ -177,6 +179,18 @@ s_broken (server_call_t *call)
     return store_fail (call->store, "test.Broken fails on purpose");
 }
 
+//  test.Undone: writes, names a subject, then refuses with server_call_undo.
+static int
+s_undone (server_call_t *call)
+{
+    uint64_t run;
+    int rc = s_count_run (call, &run);
+    if (rc)
+        return rc;
+    server_call_subject (call, "written");
+    return server_call_undo (call, STATUS__FAILED_PRECONDITION, "test.Undone refuses after run %" PRIu64, run);
+}
+
 //  test.Patient {id}: a patient's name and DOB through server_call_phi,
 //  "<name>|<dob>"; id "undeclared" also places the member id, which the
 //  entry does not declare; id "refuse" fails after placing them.
@@ -212,6 +226,7 @@ static const server_method_t s_methods [] = {
     { "test.List",    "claims.read", NULL,                  s_list,    SERVER_LIST,     NULL, SERVER_NO_PHI },
     { "test.Rebuild", "claims.read", NULL,                  s_plain,   SERVER_INTERNAL, NULL, SERVER_NO_PHI },
     { "test.Broken",  "claims.read", NULL,                  s_broken,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
+    { "test.Undone",  "claims.read", NULL,                  s_undone,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { "test.Cached",  "health.read", NULL,                  s_cached,  SERVER_UNSCOPED, NULL, SERVER_NO_PHI },
     { "test.Patient", "claims.read", &queue_id__descriptor, s_patient, SERVER_UNSCOPED, NULL,
       MASK_NEED (MASK_FIELD_NAME) | MASK_NEED (MASK_FIELD_DOB) },
@@ -576,7 +591,7 @@ START_TEST (test_dispatch)
     MethodList *list = (MethodList *) codec_decode (&method_list__descriptor, reply->body.data, reply->body.len);
     ck_assert_ptr_nonnull (list);
     ck_assert_str_eq (list->service, "test");
-    ck_assert_uint_eq (list->n_methods, 10 + S_MANY_TABLES);
+    ck_assert_uint_eq (list->n_methods, 11 + S_MANY_TABLES);
     static const char *s_marks [][3] = {
         { "test.Echo", "unscoped", "QueueId" }, { "test.Show", "subject", "QueueId" },
         { "test.List", "list", "" }, { "test.Rebuild", "internal", "" },
@@ -780,6 +795,32 @@ START_TEST (test_store_error)
     ck_assert_uint_eq (count, 1);
     s_audit_free (audit, count);
     //  And the server goes on.
+    text = s_text (s_call (admin, "test.Echo", "b"));
+    ck_assert_str_eq (text, "2:b");
+    free (text);
+    client_destroy (&admin);
+    s_teardown (&test);
+}
+END_TEST
+
+//  server_call_undo: the handler's status and message, nothing it wrote
+//  kept, and the refusal audited on its own (no subjects).
+START_TEST (test_undo)
+{
+    s_test_t test;
+    s_setup (&test);
+    client_t *admin = s_client (&test, test.admin);
+    char *text = s_text (s_call (admin, "test.Echo", "a"));
+    free (text);
+    s_expect (s_call (admin, "test.Undone", NULL), STATUS__FAILED_PRECONDITION, "test.Undone refuses after run 2");
+    ck_assert_uint_eq (s_runs (&test), 1);
+    size_t count;
+    AccessEvent **audit = s_audit_read (&test, &count);
+    ck_assert_uint_eq (count, 2);
+    ck_assert_str_eq (audit [1]->method, "test.Undone");
+    ck_assert_int_eq (audit [1]->outcome, STATUS__FAILED_PRECONDITION);
+    ck_assert_uint_eq (audit [1]->n_subjects, 0);
+    s_audit_free (audit, count);
     text = s_text (s_call (admin, "test.Echo", "b"));
     ck_assert_str_eq (text, "2:b");
     free (text);
@@ -1232,6 +1273,7 @@ server_suite (void)
     tcase_add_test (tc, test_unknown_and_revoked_key);
     tcase_add_test (tc, test_scope_marks);
     tcase_add_test (tc, test_store_error);
+    tcase_add_test (tc, test_undo);
     tcase_add_test (tc, test_reply_cache_bytes);
     tcase_add_test (tc, test_reply_cache_age);
     tcase_add_test (tc, test_configure);
