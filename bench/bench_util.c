@@ -208,3 +208,50 @@ bench_print_line (const char *name, json_t *figures, json_t *limits, json_t *rat
     free (text);
     json_decref (line);
 }
+
+int
+bench_env_rows (const char *dir, bench_row_fn *fn, void *arg)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi main_dbi;
+    MDB_cursor *names = NULL;
+    int rc = mdb_env_create (&env);
+    if (!rc) {
+        mdb_env_set_maxdbs (env, 256);
+        mdb_env_set_mapsize (env, (size_t) 1 << 36);
+        rc = mdb_env_open (env, dir, MDB_RDONLY | MDB_NOLOCK, 0644);
+    }
+    if (!rc)
+        rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
+    if (!rc)
+        rc = mdb_dbi_open (txn, NULL, 0, &main_dbi);
+    if (!rc)
+        rc = mdb_cursor_open (txn, main_dbi, &names);
+    MDB_val name, unused;
+    while (!rc && mdb_cursor_get (names, &name, &unused, MDB_NEXT) == 0) {
+        char table [256];
+        if (name.mv_size >= sizeof table)
+            continue;
+        memcpy (table, name.mv_data, name.mv_size);
+        table [name.mv_size] = 0;
+        MDB_dbi dbi;
+        MDB_cursor *cursor;
+        //  A key of the main table that is not a table's name opens none.
+        if (mdb_dbi_open (txn, table, 0, &dbi) || mdb_cursor_open (txn, dbi, &cursor))
+            continue;
+        MDB_val key, value;
+        while (mdb_cursor_get (cursor, &key, &value, MDB_NEXT) == 0)
+            fn (arg, table, &key, &value);
+        mdb_cursor_close (cursor);
+    }
+    if (names)
+        mdb_cursor_close (names);
+    if (txn)
+        mdb_txn_abort (txn);
+    if (env)
+        mdb_env_close (env);
+    if (rc)
+        fprintf (stderr, "bench: %s: %s\n", dir, mdb_strerror (rc));
+    return rc? -1: 0;
+}

@@ -11,6 +11,7 @@
 #define RCMQ_BENCH_UTIL_H
 
 #include <jansson.h>
+#include <lmdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -50,6 +51,12 @@ void     bench_stop (pid_t *pid);
 //  the broker's four sockets on free ports, and returns it open so the
 //  caller can add the services' sections (caller closes). NULL on error.
 FILE    *bench_config_open (const char *path, const char *keys, const char *dir);
+
+//  Calls fn for every row of every named table of the stopped store at
+//  dir, table by table (read with LMDB directly, read-only: a bench does not
+//  know each service's tables). 0, or -1 with the LMDB error printed.
+typedef void (bench_row_fn) (void *arg, const char *table, const MDB_val *key, const MDB_val *value);
+int      bench_env_rows (const char *dir, bench_row_fn *fn, void *arg);
 
 //  Prints {"name":NAME,"figures":...,"limits":...,"ratios":...} as one
 //  compact line, reals with precision digits; takes the three objects.

@@ -164,49 +164,33 @@ s_rows_free (s_rows_t *rows)
 
 //  Every row of every named table of the env at dir (rcmq-denials has
 //  stopped), or only the table named only. The table names come from the
-//  env's main table, so a table the service adds later counts too. 0 or -1.
+//  env's main table, so a table the service adds later counts too.
+typedef struct {
+    s_rows_t *rows;
+    const char *only;
+} s_reading_t;
+
+static void
+s_read_row (void *arg, const char *table, const MDB_val *key, const MDB_val *value)
+{
+    s_reading_t *reading = (s_reading_t *) arg;
+    s_rows_t *rows = reading->rows;
+    if (reading->only && strcmp (table, reading->only))
+        return;
+    //  Rows come table by table: a new name is the next table.
+    if (!rows->table_count || strcmp (rows->tables [rows->table_count - 1], table)) {
+        rows->tables = (char **) realloc (rows->tables, (rows->table_count + 2) * sizeof (char *));
+        rows->tables [rows->table_count++] = strdup (table);
+        rows->tables [rows->table_count] = NULL;
+    }
+    s_rows_add (rows, rows->table_count - 1, key, value);
+}
+
 static int
 s_rows_read (const char *dir, const char *only, s_rows_t *rows)
 {
-    MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
-    MDB_dbi main_dbi;
-    MDB_cursor *names = NULL;
-    int rc = mdb_env_create (&env);
-    if (!rc) rc = mdb_env_set_maxdbs (env, 256);
-    if (!rc) rc = mdb_env_open (env, dir, MDB_RDONLY, 0);
-    if (!rc) rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
-    if (!rc) rc = mdb_dbi_open (txn, NULL, 0, &main_dbi);
-    if (!rc) rc = mdb_cursor_open (txn, main_dbi, &names);
-    MDB_val name, unused;
-    for (int op = MDB_FIRST; !rc && mdb_cursor_get (names, &name, &unused, op) == 0; op = MDB_NEXT) {
-        char *table = strndup ((const char *) name.mv_data, name.mv_size);
-        MDB_dbi dbi;
-        if ((only && strcmp (table, only)) || mdb_dbi_open (txn, table, 0, &dbi)) {
-            free (table);       //  not asked for, or a plain key of the main table
-            continue;
-        }
-        rows->tables = (char **) realloc (rows->tables, (rows->table_count + 2) * sizeof (char *));
-        rows->tables [rows->table_count] = table;
-        rows->tables [rows->table_count + 1] = NULL;
-        MDB_cursor *cursor;
-        if ((rc = mdb_cursor_open (txn, dbi, &cursor)))
-            break;
-        MDB_val key, value;
-        for (int step = MDB_FIRST; mdb_cursor_get (cursor, &key, &value, step) == 0; step = MDB_NEXT)
-            s_rows_add (rows, rows->table_count, &key, &value);
-        mdb_cursor_close (cursor);
-        rows->table_count++;
-    }
-    if (names)
-        mdb_cursor_close (names);
-    if (txn)
-        mdb_txn_abort (txn);
-    if (env)
-        mdb_env_close (env);
-    if (rc)
-        fprintf (stderr, "bench: reading %s: %s\n", dir, mdb_strerror (rc));
-    return rc? -1: 0;
+    s_reading_t reading = { rows, only };
+    return bench_env_rows (dir, s_read_row, &reading);
 }
 
 typedef struct {

@@ -700,56 +700,30 @@ s_table_stats (const char *dir, const char *table, size_t *count, size_t *bytes)
 }
 
 //  Entries and value bytes of every table of a stopped service's store but
-//  the consumer's own "offsets" (read with LMDB directly: the bench does
-//  not know each service's tables).
+//  the consumer's own "offsets".
+typedef struct {
+    size_t count, bytes;
+} s_stats_t;
+
+static void
+s_stats_row (void *arg, const char *table, const MDB_val *key, const MDB_val *value)
+{
+    (void) key;
+    s_stats_t *stats = (s_stats_t *) arg;
+    if (streq (table, "offsets"))
+        return;
+    stats->count++;
+    stats->bytes += value->mv_size;
+}
+
 static int
 s_store_stats (const char *dir, size_t *count, size_t *bytes)
 {
-    *count = *bytes = 0;
-    MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
-    MDB_dbi main_dbi;
-    MDB_cursor *names = NULL;
-    int rc = mdb_env_create (&env);
-    if (!rc) {
-        mdb_env_set_maxdbs (env, 256);
-        mdb_env_set_mapsize (env, (size_t) 1 << 36);
-        rc = mdb_env_open (env, dir, MDB_RDONLY | MDB_NOLOCK, 0644);
-    }
-    if (!rc)
-        rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &txn);
-    if (!rc)
-        rc = mdb_dbi_open (txn, NULL, 0, &main_dbi);
-    if (!rc)
-        rc = mdb_cursor_open (txn, main_dbi, &names);
-    MDB_val name, value;
-    while (!rc && mdb_cursor_get (names, &name, &value, MDB_NEXT) == 0) {
-        char table [256];
-        if (name.mv_size >= sizeof table)
-            continue;
-        memcpy (table, name.mv_data, name.mv_size);
-        table [name.mv_size] = 0;
-        MDB_dbi dbi;
-        MDB_cursor *cursor;
-        if (streq (table, "offsets") || mdb_dbi_open (txn, table, 0, &dbi)
-        ||  mdb_cursor_open (txn, dbi, &cursor))
-            continue;
-        MDB_val key, data;
-        while (mdb_cursor_get (cursor, &key, &data, MDB_NEXT) == 0) {
-            (*count)++;
-            *bytes += data.mv_size;
-        }
-        mdb_cursor_close (cursor);
-    }
-    if (names)
-        mdb_cursor_close (names);
-    if (txn)
-        mdb_txn_abort (txn);
-    if (env)
-        mdb_env_close (env);
-    if (rc)
-        fprintf (stderr, "bench: %s: %s\n", dir, mdb_strerror (rc));
-    return rc? -1: 0;
+    s_stats_t stats = { 0, 0 };
+    int rc = bench_env_rows (dir, s_stats_row, &stats);
+    *count = stats.count;
+    *bytes = stats.bytes;
+    return rc;
 }
 
 //  --------------------------------------------------------------------------

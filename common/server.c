@@ -216,17 +216,23 @@ server_call_reply (server_call_t *call, const void *message)
     call->status = STATUS__OK;
 }
 
+static void
+s_fail (server_call_t *call, Status status, const char *format, va_list args)
+{
+    vsnprintf (call->message, sizeof call->message, format, args);
+    call->status = status;
+    free (call->reply_body);
+    call->reply_body = NULL;
+    call->reply_size = 0;
+}
+
 int
 server_call_fail (server_call_t *call, Status status, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    vsnprintf (call->message, sizeof call->message, format, args);
+    s_fail (call, status, format, args);
     va_end (args);
-    call->status = status;
-    free (call->reply_body);
-    call->reply_body = NULL;
-    call->reply_size = 0;
     return 0;
 }
 
@@ -236,12 +242,8 @@ server_call_undo (server_call_t *call, Status status, const char *format, ...)
     assert (status != STATUS__OK);
     va_list args;
     va_start (args, format);
-    vsnprintf (call->message, sizeof call->message, format, args);
+    s_fail (call, status, format, args);
     va_end (args);
-    call->status = status;
-    free (call->reply_body);
-    call->reply_body = NULL;
-    call->reply_size = 0;
     call->undo = true;
     return 0;
 }
