@@ -57,9 +57,18 @@ typedef enum {
 } eventlog_outcome_t;
 
 //  Takes a producer's event if it is the next one (producer_seq = acked+1).
-//  Returns 0 with the outcome, or an LMDB error for store_write.
+//  packed (NULL: none) is the event as the producer packed it, which the
+//  log stores with the stream seq put in, instead of packing the unpacked
+//  event again. Returns 0 with the outcome, or an LMDB error for
+//  store_write.
 int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
+                           const uint8_t *packed, size_t packed_size,
                            eventlog_outcome_t *outcome);
+//  The packed Events of a packed PublishBatch (its field 2), in order, at
+//  events [i], sizes [i]: returns how many, 0 when there are more than max
+//  or the bytes are not a batch (eventlog_take then packs afresh).
+size_t      eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events,
+                                    size_t *sizes, size_t max);
 //  Why the last event was refused as EVENTLOG_DIVERGED, naming both sides.
 const char *eventlog_reason (eventlog_t *self);
 //  Appends an event of the broker's own (no producer dedup). Returns 0, an

@@ -99,7 +99,10 @@ static ProtobufCAllocator s_arena = { s_arena_alloc, s_arena_free, &s_blocks };
 
 typedef struct {
     zframe_t *routing_id;
+    zframe_t *body;             //  the packed batch, which packed [] points into
     PublishBatch *batch;
+    const uint8_t **packed;     //  each event as its producer packed it (in the
+    size_t *packed_sizes;       //  arena), or NULL: eventlog_take packs afresh
     uint64_t refused_seq;       //  0: nothing refused
     char *reason;
     size_t taken;
@@ -130,7 +133,8 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
             if (!event->producer || !streq (event->producer, batch->producer))
                 break;
             eventlog_outcome_t outcome;
-            int rc = eventlog_take (log, txn, event, &outcome);
+            int rc = eventlog_take (log, txn, event, message->packed? message->packed [i]: NULL,
+                                    message->packed? message->packed_sizes [i]: 0, &outcome);
             if (rc)
                 return rc;
             if (outcome == EVENTLOG_TAKEN) {
@@ -247,7 +251,20 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
                 zmsg_destroy (&msg);
                 continue;
             }
-            messages [count] = (s_message_t) { routing_id, batch, 0, NULL, 0 };
+            //  The events' own bytes, so the log stores them as they came
+            //  (with the stream seq put in) instead of packing each again.
+            const uint8_t **packed = NULL;
+            size_t *packed_sizes = NULL;
+            if (batch->n_events) {
+                packed = (const uint8_t **) s_arena_alloc (&s_blocks, batch->n_events * sizeof (uint8_t *));
+                packed_sizes = (size_t *) s_arena_alloc (&s_blocks, batch->n_events * sizeof (size_t));
+                if (!packed || !packed_sizes
+                ||  eventlog_packed_events (zframe_data (body), zframe_size (body), packed, packed_sizes,
+                                            batch->n_events) != batch->n_events)
+                    packed = NULL;
+            }
+            messages [count] = (s_message_t) { routing_id, body, batch, packed, packed_sizes, 0, NULL, 0 };
+            body = NULL;
             count++;
         }
         else {
@@ -282,6 +299,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         log_error ("ingest: commit failed", "error", json_string (store_error (self->store)), NULL);
     for (size_t m = 0; m < count; m++) {
         zframe_destroy (&messages [m].routing_id);
+        zframe_destroy (&messages [m].body);
         zstr_free (&messages [m].reason);
     }
     //  Every batch of the group lived in the arena.

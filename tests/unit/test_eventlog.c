@@ -47,6 +47,8 @@ typedef struct {
     Event *events;
     size_t count;
     eventlog_outcome_t outcomes [64];
+    const uint8_t **packed;     //  NULL, or each event as its producer packed it
+    size_t *packed_sizes;
     bool abort;
     int attempts;
 } s_take_t;
@@ -58,7 +60,9 @@ s_take (store_t *store, MDB_txn *txn, void *arg)
     take->attempts++;
     eventlog_begin (take->log);
     for (size_t i = 0; i < take->count; i++) {
-        int rc = eventlog_take (take->log, txn, &take->events [i], &take->outcomes [i]);
+        int rc = eventlog_take (take->log, txn, &take->events [i],
+                                take->packed? take->packed [i]: NULL,
+                                take->packed? take->packed_sizes [i]: 0, &take->outcomes [i]);
         if (rc)
             return rc;
     }
@@ -871,6 +875,177 @@ START_TEST (test_fanout_batch)
 }
 END_TEST
 
+//  Appends 16,400 of the broker's own events to "claims" in one write.
+static int
+s_fill (store_t *store, MDB_txn *txn, void *arg)
+{
+    eventlog_t *log = (eventlog_t *) arg;
+    eventlog_begin (log);
+    for (size_t i = 0; i < 16400; i++) {
+        Event event;
+        s_event (&event, "", 0, "claims", "x", 1);
+        int rc = eventlog_append (log, txn, &event);
+        if (rc)
+            return rc;
+    }
+    return eventlog_flush (log, txn);
+}
+
+//  The broker stores an event as its producer packed it with the stream
+//  seq put in, instead of packing the unpacked event again: the bytes
+//  stored and sent must be exactly the ones packing gives, for every kind
+//  of event (epochs, payloads, empty fields, a divergence in the group,
+//  streams interleaved), and bytes it cannot put the seq into (a stream
+//  seq already there, fields out of order) are packed afresh.
+START_TEST (test_take_packed)
+{
+    char *dir = test_tmpdir ("eventlog");
+    char dir_a [1024], dir_b [1024];
+    snprintf (dir_a, sizeof dir_a, "%s/a", dir);
+    snprintf (dir_b, sizeof dir_b, "%s/b", dir);
+    store_t *store_a = s_open (dir_a), *store_b = s_open (dir_b);
+    eventlog_t *log_a = eventlog_new (store_a), *log_b = eventlog_new (store_b);
+    const uint64_t A = 0x0123456789abcdefULL, B = 0xfedcba9876543210ULL;
+    uint8_t payload [300];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload [i] = (uint8_t) (i * 7);
+    Event events [2][12];
+    for (size_t copy = 0; copy < 2; copy++) {
+        Event *e = events [copy];
+        for (size_t i = 0; i < 12; i++) {
+            s_event (&e [i], "p", i + 1, i % 3 == 2? "intake": "claims", "created", 1000 + i * 300);
+            e [i].producer_epoch = i < 5? A: B;
+            e [i].prev_epoch = i == 0? 0: i <= 5? A: B;
+            e [i].payload.data = payload;
+            e [i].payload.len = (i * 37) % sizeof payload;
+        }
+        e [1].key = (char *) "";                //  an empty field is not packed
+        e [2].type = (char *) "";
+        e [3].time_ms = 0;
+        e [4].producer_epoch = e [4].prev_epoch = 0;    //  an older producer
+        e [9].prev_epoch = A;                   //  diverges: 9 was under B
+        //  Seqs run past 127 and 16383, whose varints take 2 and 3 bytes.
+        e [10].producer_seq = e [11].producer_seq = 0;
+    }
+    //  An event whose bytes hold a stream seq already; one whose fields
+    //  are out of order (payload first): both packed afresh. Each follows
+    //  its predecessor, as the producer would send it.
+    size_t sizes [12];
+    uint8_t *bytes [12];
+    for (size_t i = 0; i < 10; i++)
+        bytes [i] = codec_pack (&events [1][i], &sizes [i]);
+    events [1][10] = events [1][8];
+    events [1][10].producer_seq = 10;
+    events [1][10].stream_seq = 99;
+    bytes [10] = codec_pack (&events [1][10], &sizes [10]);
+    Event *decoded_10 = (Event *) codec_decode (&event__descriptor, bytes [10], sizes [10]);
+    events [0][10] = events [1][10];
+    events [0][10].stream_seq = 0;
+    Event only_payload = EVENT__INIT, only_head = events [1][8];
+    only_payload.payload = events [1][8].payload;
+    only_head.payload.len = 0;
+    only_head.producer_seq = 11;
+    size_t first_size, second_size;
+    uint8_t *first = codec_pack (&only_payload, &first_size);
+    uint8_t *second = codec_pack (&only_head, &second_size);
+    sizes [11] = first_size + second_size;
+    bytes [11] = (uint8_t *) malloc (sizes [11]);
+    memcpy (bytes [11], first, first_size);
+    memcpy (bytes [11] + first_size, second, second_size);
+    free (first);
+    free (second);
+    Event *decoded_11 = (Event *) codec_decode (&event__descriptor, bytes [11], sizes [11]);
+    ck_assert_ptr_nonnull (decoded_11);
+    events [1][10] = *decoded_10;
+    events [1][11] = *decoded_11;
+    events [0][11] = *decoded_11;
+    //  Move both logs' claims stream past seq 16383 first (varint sizes).
+    ck_assert_int_eq (store_write (store_a, s_fill, log_a), 0);
+    zlistx_t *none = eventlog_committed (log_a);
+    zlistx_destroy (&none);
+    ck_assert_int_eq (store_write (store_b, s_fill, log_b), 0);
+    none = eventlog_committed (log_b);
+    zlistx_destroy (&none);
+    s_take_t take_a, take_b;
+    zlistx_t *entries_a = s_commit (log_a, store_a, events [0], 12, &take_a);
+    memset (&take_b, 0, sizeof take_b);
+    take_b.log = log_b;
+    take_b.events = events [1];
+    take_b.count = 12;
+    take_b.packed = (const uint8_t **) bytes;
+    take_b.packed_sizes = sizes;
+    ck_assert_int_eq (store_write (store_b, s_take, &take_b), 0);
+    zlistx_t *entries_b = eventlog_committed (log_b);
+    for (size_t i = 0; i < 12; i++)
+        ck_assert_int_eq (take_a.outcomes [i], take_b.outcomes [i]);
+    ck_assert_int_eq (take_b.outcomes [9], EVENTLOG_DIVERGED);
+    ck_assert_uint_eq (zlistx_size (entries_a), 11);
+    ck_assert_uint_eq (zlistx_size (entries_b), 11);
+    eventlog_entry_t *a = (eventlog_entry_t *) zlistx_first (entries_a);
+    eventlog_entry_t *b = (eventlog_entry_t *) zlistx_first (entries_b);
+    for (; a && b; a = zlistx_next (entries_a), b = zlistx_next (entries_b)) {
+        ck_assert_uint_eq (a->seq, b->seq);
+        ck_assert_uint_eq (a->size, b->size);
+        ck_assert_int_eq (memcmp (a->data, b->data, a->size), 0);
+        ck_assert (zframe_eq (a->frame, b->frame));
+        Event *event = (Event *) codec_decode (&event__descriptor, b->data, b->size);
+        ck_assert_ptr_nonnull (event);
+        ck_assert_uint_eq (event->stream_seq, b->seq);
+        codec_free (event);
+    }
+    ck_assert_uint_gt (eventlog_head (log_b, "claims"), 16384);
+    ck_assert_uint_eq (eventlog_producer_acked (log_b, "p"), 11);
+    ck_assert_uint_eq (eventlog_producer_epoch (log_b, "p"), B);
+    eventlog_entries_free (&entries_a);
+    eventlog_entries_free (&entries_b);
+    codec_free (decoded_10);
+    codec_free (decoded_11);
+    for (size_t i = 0; i < 12; i++)
+        free (bytes [i]);
+    eventlog_destroy (&log_a);
+    eventlog_destroy (&log_b);
+    store_destroy (&store_a);
+    store_destroy (&store_b);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  eventlog_packed_events finds each packed Event of a packed PublishBatch,
+//  in order; too many, or bytes cut short, give 0.
+START_TEST (test_packed_events)
+{
+    Event events [3], *pointers [3];
+    uint8_t payload [200] = { 9 };
+    for (size_t i = 0; i < 3; i++) {
+        s_event (&events [i], "p", i + 1, "claims", "created", 5);
+        events [i].payload.data = payload;
+        events [i].payload.len = i * 90;
+        pointers [i] = &events [i];
+    }
+    PublishBatch batch = PUBLISH_BATCH__INIT;
+    batch.producer = (char *) "p";
+    batch.events = pointers;
+    batch.n_events = 3;
+    size_t size;
+    uint8_t *packed = codec_pack (&batch, &size);
+    const uint8_t *found [3];
+    size_t sizes [3];
+    ck_assert_uint_eq (eventlog_packed_events (packed, size, found, sizes, 3), 3);
+    for (size_t i = 0; i < 3; i++) {
+        size_t expected_size;
+        uint8_t *expected = codec_pack (&events [i], &expected_size);
+        ck_assert_uint_eq (sizes [i], expected_size);
+        ck_assert_int_eq (memcmp (found [i], expected, expected_size), 0);
+        free (expected);
+    }
+    ck_assert_uint_eq (eventlog_packed_events (packed, size, found, sizes, 2), 0);
+    for (size_t cut = 1; cut < 20; cut++)
+        ck_assert_uint_eq (eventlog_packed_events (packed, size - cut, found, sizes, 3), 0);
+    free (packed);
+}
+END_TEST
+
 Suite *
 eventlog_suite (void)
 {
@@ -886,6 +1061,8 @@ eventlog_suite (void)
     tcase_add_test (tc, test_fetch);
     tcase_add_test (tc, test_prune);
     tcase_add_test (tc, test_epochs);
+    tcase_add_test (tc, test_take_packed);
+    tcase_add_test (tc, test_packed_events);
     tcase_add_test (tc, test_fanout_frame_new);
     tcase_add_test (tc, test_fanout_batch);
     suite_add_tcase (suite, tc);
