@@ -6,6 +6,11 @@
     producer the epoch of its newest taken event ("current") and, per
     (producer, epoch), the range of seqs taken under it. Both are mirrored
     like the heads: "producer\n<epoch hex>" -> s_range_t.
+
+    An event is stored as the bytes its producer packed (the relay sends
+    the outbox entries as they are) with the stream seq spliced in where
+    protobuf-c puts it, which is byte for byte what packing the unpacked
+    event gives; the broker does not pack each event again (s_append).
 */
 #include "eventlog.h"
 #include "fanout.h"
