@@ -277,8 +277,16 @@ workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const 
         MDB_val suffix = store_iter_suffix (iter);
         char id [WORKITEM_KEY_MAX];
         snprintf (id, sizeof id, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
-        WorkItem *item;
-        rc = workitem_get (self, txn, id, &item);
+        //  Its type and state alone: every status change of a claim looks
+        //  its follow-up up here, and a whole item (history, notes) was
+        //  decoded to read two words (issue 19).
+        static const uint32_t fields [] = { 3, 9 };         //  type, state
+        MDB_val found;
+        rc = store_get (self->store, txn, "work_items", id, strlen (id), &found);
+        WorkItem *item = rc? NULL: (WorkItem *) codec_decode_fields (&work_item__descriptor, found.mv_data,
+                                                                      found.mv_size, fields, 2);
+        if (rc == 0 && !item)
+            rc = MDB_CORRUPTED;
         if (rc == 0 && (!type || streq (item->type, type)) && (!open_only || !workstate_final (item->state)))
             zlistx_add_end (*ids, id);
         codec_free (item);
@@ -399,6 +407,9 @@ struct _s_change_t {
     //  more"); NULL when a final item takes it.
     const char *final_why;
     s_apply_fn *apply;
+    //  The domain state to record with the change (NULL: unchanged), so
+    //  a claim's status and the state it moves its item to are one write.
+    const char *subject_state;
     //  The change's own argument: the owner, the state, the due instant...
     const char *text;
     uint64_t instant;
@@ -442,6 +453,8 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
         return rc;
     }
     rc = change->apply (self, old, item, change);
+    if (rc == 0 && change->subject_state)
+        codec_set_text (&item->subject_state, change->subject_state);
     if (rc == 0 && change->event)
         rc = s_touch (self, item, change->actor, change->at);
     else
@@ -662,6 +675,15 @@ workitem_cancel (workitem_t *self, MDB_txn *txn, const char *id, const char *act
     return workitem_set_state (self, txn, id, "cancelled", actor, note, at, item_p);
 }
 
+int
+workitem_track_state (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
+                      const char *state, const char *actor, const char *note, uint64_t at)
+{
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_state,
+                          .text = state, .subject_state = subject_state };
+    return s_change (self, txn, &change, NULL);
+}
+
 static int
 s_apply_note (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
 {
@@ -707,6 +729,16 @@ workitem_set_due (workitem_t *self, MDB_txn *txn, const char *id, uint64_t due_m
     s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_due,
                           .instant = due_ms, .final_why = "it has no due time any more" };
     return s_change (self, txn, &change, item_p);
+}
+
+int
+workitem_track_due (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state, uint64_t due_ms,
+                    const char *actor, const char *note, uint64_t at)
+{
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_due,
+                          .instant = due_ms, .final_why = "it has no due time any more",
+                          .subject_state = subject_state };
+    return s_change (self, txn, &change, NULL);
 }
 
 static int
