@@ -13,8 +13,13 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "wirekeep.h"
 
 #include <stdarg.h>
+
+//  WorkItem.history: a change made for the service itself (no item
+//  handed back) keeps it as its stored bytes (common/wirekeep).
+#define S_HISTORY_FIELD 20
 
 #define WORKITEM_ID_MAX 9999999999ULL
 
@@ -213,6 +218,16 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
 void
 workitem_history_add (WorkItem *item, const char *who, uint64_t when, const char *what, const char *note)
 {
+    if (wirekeep_holds (item, S_HISTORY_FIELD)) {
+        //  The history is held as bytes: the entry goes after them, packed.
+        WorkHistory entry = WORK_HISTORY__INIT;
+        entry.who = (char *) (who? who: "");
+        entry.what = (char *) (what? what: "");
+        entry.note = (char *) (note? note: "");
+        entry.when_ms = when;
+        wirekeep_append (item, S_HISTORY_FIELD, &entry);
+        return;
+    }
     WorkHistory *entry = (WorkHistory *) malloc (sizeof (WorkHistory));
     assert (entry);
     work_history__init (entry);
@@ -232,6 +247,11 @@ workitem_emit (workitem_t *self, MDB_txn *txn, const WorkItem *item, const char 
     WorkItem bare = *item;
     bare.n_history = 0;
     bare.history = NULL;
+    if (wirekeep_holds (item, S_HISTORY_FIELD)) {
+        //  Held history bytes are unknown fields to protobuf-c: left out.
+        bare.base.n_unknown_fields = 0;
+        bare.base.unknown_fields = NULL;
+    }
     WorkEvent copy = *event;
     copy.item = &bare;
     char type [64];
@@ -357,6 +377,23 @@ s_load (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
     return rc;
 }
 
+//  s_load with the item's history held as its stored bytes.
+static int
+s_load_held (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
+{
+    *item_p = NULL;
+    MDB_val value;
+    int rc = id && *id && strlen (id) <= WORKITEM_KEY_MAX - 8?
+             store_get (self->store, txn, "work_items", id, strlen (id), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", id? id: "");
+    if (rc)
+        return rc;
+    static const uint32_t history [] = { S_HISTORY_FIELD };
+    *item_p = (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1);
+    return *item_p? 0: MDB_CORRUPTED;
+}
+
 //  Writes a change of item (from old), its event, and hands the item out.
 static int
 s_finish (workitem_t *self, MDB_txn *txn, WorkItem *old, WorkItem *item, const char *what,
@@ -433,8 +470,12 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
 {
     if (item_p)
         *item_p = NULL;
+    //  A change for the service itself (no item handed back: a claim's
+    //  status moving its follow-up) holds the item's history as bytes:
+    //  never decoded twice, freed twice and packed again (issue 19).
+    bool held = item_p == NULL;
     WorkItem *old;
-    int rc = s_load (self, txn, change->id, &old);
+    int rc = held? s_load_held (self, txn, change->id, &old): s_load (self, txn, change->id, &old);
     if (rc)
         return rc;
     if (change->final_why && workstate_final (old->state)) {
@@ -447,7 +488,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     //  write between): a codec_copy packed old only to unpack it again
     //  (issue 19: every claim's status change passes here).
     WorkItem *item;
-    rc = workitem_get (self, txn, change->id, &item);
+    rc = held? s_load_held (self, txn, change->id, &item): workitem_get (self, txn, change->id, &item);
     if (rc) {
         codec_free (old);
         return rc;

@@ -808,6 +808,9 @@ START_TEST (test_track)
     ck_assert_uint_eq (count, 1);
     ck_assert_str_eq (events [0]->item->subject_state, "paid");
     ck_assert_str_eq (events [0]->to, "done");
+    //  Sent without its history (held as bytes in the change).
+    ck_assert_uint_eq (events [0]->item->n_history, 0);
+    ck_assert_uint_eq (events [0]->item->base.n_unknown_fields, 0);
     s_events_free (events, count);
     events = s_events (&ctx, "work.due_changed", &count);
     ck_assert_uint_eq (count, 1);
