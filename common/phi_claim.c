@@ -174,24 +174,19 @@ s_field_index (const char *name)
     return -1;
 }
 
-Claim *
-phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
+//  Restores sealed's PHI into claim (a copy of sealed->claim that owns
+//  its memory): 0, or -1 when a field does not open.
+static int
+s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim)
 {
-    if (!sealed->claim)
-        return NULL;
-    Claim *claim = (Claim *) codec_copy (sealed->claim);
-    if (!claim)
-        return NULL;
     for (size_t f = 0; f < sealed->n_phi; f++) {
         const SealedField *field = sealed->phi [f];
         int i = s_field_index (field->field);
         size_t length;
         char *plain = i < 0? NULL: phi_open (key, sealed->record_id, field->field,
                                              field->sealed.data, field->sealed.len, &length);
-        if (!plain) {
-            codec_free (claim);
-            return NULL;
-        }
+        if (!plain)
+            return -1;
         if (s_fields [i].text) {
             char **text = s_fields [i].text (claim);
             if (text) {
@@ -212,5 +207,35 @@ phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
             free (plain);
         }
     }
+    return 0;
+}
+
+Claim *
+phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
+{
+    if (!sealed->claim)
+        return NULL;
+    Claim *claim = (Claim *) codec_copy (sealed->claim);
+    if (claim && s_open (key, sealed, claim)) {
+        codec_free (claim);
+        claim = NULL;
+    }
+    return claim;
+}
+
+Claim *
+phi_claim_open_packed (phi_key_t *key, const uint8_t *data, size_t size)
+{
+    SealedClaim *sealed = (SealedClaim *) codec_decode (&sealed_claim__descriptor, data, size);
+    if (!sealed)
+        return NULL;
+    //  The decoded claim is the sealed message's own: taken, not copied.
+    Claim *claim = sealed->claim;
+    sealed->claim = NULL;
+    if (claim && s_open (key, sealed, claim)) {
+        codec_free (claim);
+        claim = NULL;
+    }
+    codec_free (sealed);
     return claim;
 }

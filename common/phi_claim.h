@@ -27,6 +27,10 @@ uint8_t     *phi_claim_seal_packed (phi_key_t *key, const char *record_id, const
 //  The claim with PHI restored (a new Claim, free with codec_free), or NULL
 //  when a field does not open (wrong key, changed bytes, wrong record).
 Claim       *phi_claim_open (phi_key_t *key, const SealedClaim *sealed);
+//  The same from a packed SealedClaim (as a claim record holds it): the
+//  claim is decoded once and opened in place, not copied (issue 19).
+//  NULL as phi_claim_open, or when the bytes are not a SealedClaim.
+Claim       *phi_claim_open_packed (phi_key_t *key, const uint8_t *data, size_t size);
 //  The field names sealed, NULL-terminated (for docs and tests).
 const char *const *phi_claim_fields (void);
 

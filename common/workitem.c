@@ -13,8 +13,13 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "wirekeep.h"
 
 #include <stdarg.h>
+
+//  WorkItem.history: a change made for the service itself (no item
+//  handed back) keeps it as its stored bytes (common/wirekeep).
+#define S_HISTORY_FIELD 20
 
 #define WORKITEM_ID_MAX 9999999999ULL
 
@@ -213,6 +218,16 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
 void
 workitem_history_add (WorkItem *item, const char *who, uint64_t when, const char *what, const char *note)
 {
+    if (wirekeep_holds (item, S_HISTORY_FIELD)) {
+        //  The history is held as bytes: the entry goes after them, packed.
+        WorkHistory entry = WORK_HISTORY__INIT;
+        entry.who = (char *) (who? who: "");
+        entry.what = (char *) (what? what: "");
+        entry.note = (char *) (note? note: "");
+        entry.when_ms = when;
+        wirekeep_append (item, S_HISTORY_FIELD, &entry);
+        return;
+    }
     WorkHistory *entry = (WorkHistory *) malloc (sizeof (WorkHistory));
     assert (entry);
     work_history__init (entry);
@@ -232,6 +247,11 @@ workitem_emit (workitem_t *self, MDB_txn *txn, const WorkItem *item, const char 
     WorkItem bare = *item;
     bare.n_history = 0;
     bare.history = NULL;
+    if (wirekeep_holds (item, S_HISTORY_FIELD)) {
+        //  Held history bytes are unknown fields to protobuf-c: left out.
+        bare.base.n_unknown_fields = 0;
+        bare.base.unknown_fields = NULL;
+    }
     WorkEvent copy = *event;
     copy.item = &bare;
     char type [64];
@@ -277,8 +297,16 @@ workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const 
         MDB_val suffix = store_iter_suffix (iter);
         char id [WORKITEM_KEY_MAX];
         snprintf (id, sizeof id, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
-        WorkItem *item;
-        rc = workitem_get (self, txn, id, &item);
+        //  Its type and state alone: every status change of a claim looks
+        //  its follow-up up here, and a whole item (history, notes) was
+        //  decoded to read two words (issue 19).
+        static const uint32_t fields [] = { 3, 9 };         //  type, state
+        MDB_val found;
+        rc = store_get (self->store, txn, "work_items", id, strlen (id), &found);
+        WorkItem *item = rc? NULL: (WorkItem *) codec_decode_fields (&work_item__descriptor, found.mv_data,
+                                                                      found.mv_size, fields, 2);
+        if (rc == 0 && !item)
+            rc = MDB_CORRUPTED;
         if (rc == 0 && (!type || streq (item->type, type)) && (!open_only || !workstate_final (item->state)))
             zlistx_add_end (*ids, id);
         codec_free (item);
@@ -349,6 +377,23 @@ s_load (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
     return rc;
 }
 
+//  s_load with the item's history held as its stored bytes.
+static int
+s_load_held (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
+{
+    *item_p = NULL;
+    MDB_val value;
+    int rc = id && *id && strlen (id) <= WORKITEM_KEY_MAX - 8?
+             store_get (self->store, txn, "work_items", id, strlen (id), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", id? id: "");
+    if (rc)
+        return rc;
+    static const uint32_t history [] = { S_HISTORY_FIELD };
+    *item_p = (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1);
+    return *item_p? 0: MDB_CORRUPTED;
+}
+
 //  Writes a change of item (from old), its event, and hands the item out.
 static int
 s_finish (workitem_t *self, MDB_txn *txn, WorkItem *old, WorkItem *item, const char *what,
@@ -399,6 +444,9 @@ struct _s_change_t {
     //  more"); NULL when a final item takes it.
     const char *final_why;
     s_apply_fn *apply;
+    //  The domain state to record with the change (NULL: unchanged), so
+    //  a claim's status and the state it moves its item to are one write.
+    const char *subject_state;
     //  The change's own argument: the owner, the state, the due instant...
     const char *text;
     uint64_t instant;
@@ -422,8 +470,12 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
 {
     if (item_p)
         *item_p = NULL;
+    //  A change for the service itself (no item handed back: a claim's
+    //  status moving its follow-up) holds the item's history as bytes:
+    //  never decoded twice, freed twice and packed again (issue 19).
+    bool held = item_p == NULL;
     WorkItem *old;
-    int rc = s_load (self, txn, change->id, &old);
+    int rc = held? s_load_held (self, txn, change->id, &old): s_load (self, txn, change->id, &old);
     if (rc)
         return rc;
     if (change->final_why && workstate_final (old->state)) {
@@ -436,12 +488,14 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     //  write between): a codec_copy packed old only to unpack it again
     //  (issue 19: every claim's status change passes here).
     WorkItem *item;
-    rc = workitem_get (self, txn, change->id, &item);
+    rc = held? s_load_held (self, txn, change->id, &item): workitem_get (self, txn, change->id, &item);
     if (rc) {
         codec_free (old);
         return rc;
     }
     rc = change->apply (self, old, item, change);
+    if (rc == 0 && change->subject_state)
+        codec_set_text (&item->subject_state, change->subject_state);
     if (rc == 0 && change->event)
         rc = s_touch (self, item, change->actor, change->at);
     else
@@ -662,6 +716,15 @@ workitem_cancel (workitem_t *self, MDB_txn *txn, const char *id, const char *act
     return workitem_set_state (self, txn, id, "cancelled", actor, note, at, item_p);
 }
 
+int
+workitem_track_state (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
+                      const char *state, const char *actor, const char *note, uint64_t at)
+{
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_state,
+                          .text = state, .subject_state = subject_state };
+    return s_change (self, txn, &change, NULL);
+}
+
 static int
 s_apply_note (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
 {
@@ -707,6 +770,16 @@ workitem_set_due (workitem_t *self, MDB_txn *txn, const char *id, uint64_t due_m
     s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_due,
                           .instant = due_ms, .final_why = "it has no due time any more" };
     return s_change (self, txn, &change, item_p);
+}
+
+int
+workitem_track_due (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state, uint64_t due_ms,
+                    const char *actor, const char *note, uint64_t at)
+{
+    s_change_t change = { .id = id, .actor = actor, .note = note, .at = at, .apply = s_apply_due,
+                          .instant = due_ms, .final_why = "it has no due time any more",
+                          .subject_state = subject_state };
+    return s_change (self, txn, &change, NULL);
 }
 
 static int

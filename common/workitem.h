@@ -168,6 +168,15 @@ int         workitem_cancel (workitem_t *self, MDB_txn *txn, const char *id, con
 int         workitem_set_subject_state (workitem_t *self, MDB_txn *txn, const char *id,
                                         const char *subject_state, uint64_t at);
 
+//  workitem_set_state and workitem_set_due with the domain state
+//  recorded in the same change: what workitem_set_subject_state then the
+//  change would leave, in one read and one write of the item (a claim's
+//  status change that moves its follow-up: issue 19).
+int         workitem_track_state (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
+                                  const char *state, const char *actor, const char *note, uint64_t at);
+int         workitem_track_due (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
+                                uint64_t due_ms, const char *actor, const char *note, uint64_t at);
+
 //  For the escalation engine: writes an item changed in place (indexes
 //  moved from old's keys) and, with an event, appends it as `work.<what>`.
 int         workitem_store_change (workitem_t *self, MDB_txn *txn, const WorkItem *old, WorkItem *item,

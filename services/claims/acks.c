@@ -40,7 +40,9 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
                 const AckStatus *status, bool *matched)
 {
     *matched = false;
-    ClaimRecord *record = ledger_get (self, call->txn, status->pcn);
+    //  Light: an acknowledgement changes status and a few fields, never
+    //  the sealed claim, which stays its stored bytes (issue 19).
+    ClaimRecord *record = ledger_get_light (self, call->txn, status->pcn, false);
     if (!record)
         return 0;
     *matched = true;

@@ -70,6 +70,11 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
         return rc;
     uint64_t now = clock_now_ms ();
     s_action_t action = s_action (record->status);
+    //  Accepted with its item open: the state the item tracks, nothing
+    //  more (the window is read only when it sets a due: issue 19).
+    bool resubmitted = *id && streq (record->status, "submitted");
+    if (action == FOLLOW_OPEN && *id && !resubmitted)
+        return s_result (self, workitem_set_subject_state (self->work, txn, id, record->status, now));
     if (action == FOLLOW_OPEN) {
         int days;
         char source [384], note [512];
@@ -85,23 +90,21 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
             };
             return s_result (self, workitem_create (self->work, txn, &spec, "claims", now, NULL));
         }
-        rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
-        //  A new submission starts the payer's window again.
-        if (rc == 0 && streq (record->status, "submitted")) {
-            char again [600];
-            snprintf (again, sizeof again, "resubmitted; %s", note);
-            rc = workitem_set_due (self->work, txn, id, due, "claims", again, now, NULL);
-        }
-        return s_result (self, rc);
+        //  A new submission starts the payer's window again (the state
+        //  it tracks and its due in one change of the item).
+        char again [600];
+        snprintf (again, sizeof again, "resubmitted; %s", note);
+        return s_result (self, workitem_track_due (self->work, txn, id, record->status, due, "claims", again, now));
     }
     if (!*id)
         return 0;
-    rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
-    if (rc == 0 && action == FOLLOW_DONE) {
+    if (action == FOLLOW_DONE) {
         char note [64];
         snprintf (note, sizeof note, "claim %s", record->status);
-        rc = workitem_set_state (self->work, txn, id, "done", "claims", note, now, NULL);
+        return s_result (self, workitem_track_state (self->work, txn, id, record->status, "done", "claims", note,
+                                                     now));
     }
+    rc = workitem_set_subject_state (self->work, txn, id, record->status, now);
     if (rc == 0 && action == FOLLOW_REOPEN) {
         WorkItem *item;
         rc = workitem_get (self->work, txn, id, &item);

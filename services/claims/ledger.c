@@ -8,6 +8,12 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "wirekeep.h"
+
+//  The fields a light record holds as bytes (claim, notes, edits, scrub
+//  warnings): what no step but an edit changes.
+#define LEDGER_CLAIM_FIELD 16
+static const uint32_t s_light_kept [] = { LEDGER_CLAIM_FIELD, 23, 36, 37 };
 
 ClaimRecord *
 ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
@@ -27,6 +33,41 @@ ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn)
         return NULL;
     return (ClaimRecord *) codec_decode_fields (&claim_record__descriptor, value.mv_data, value.mv_size,
                                                 fields, sizeof fields / sizeof fields [0]);
+}
+
+ClaimRecord *
+ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines)
+{
+    MDB_val value;
+    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
+        return NULL;
+    ClaimRecord *record = (ClaimRecord *) wirekeep_decode (&claim_record__descriptor, value.mv_data, value.mv_size,
+                                                           s_light_kept, sizeof s_light_kept / sizeof s_light_kept [0]);
+    size_t size, claim_size;
+    const uint8_t *sealed = record && claim_lines? ledger_sealed_claim (record, &size): NULL;
+    //  SealedClaim.claim (2), and of it the lines (28) alone: the rest of
+    //  the claim (providers, subscriber, diagnoses: ~60 allocations) is
+    //  of no use to a reader of lines (issue 19).
+    const uint8_t *claim = sealed? wirekeep_find (sealed, size, 2, &claim_size): NULL;
+    if (claim) {
+        static const uint32_t lines [] = { 28 };
+        Claim *partial = (Claim *) codec_decode_fields (&claim__descriptor, claim, claim_size, lines, 1);
+        if (!partial) {
+            codec_free (record);
+            return NULL;
+        }
+        record->claim = (SealedClaim *) malloc (sizeof (SealedClaim));
+        assert (record->claim);
+        sealed_claim__init (record->claim);
+        record->claim->claim = partial;
+    }
+    return record;
+}
+
+const uint8_t *
+ledger_sealed_claim (const ClaimRecord *record, size_t *size)
+{
+    return wirekeep_bytes (record, LEDGER_CLAIM_FIELD, size);
 }
 
 bool
@@ -54,6 +95,10 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     ClaimRecord stored = *record;
     stored.patient_name = stored.patient_dob = (char *) protobuf_c_empty_string;
     stored.member_id = stored.patient_address = (char *) protobuf_c_empty_string;
+    //  A light record's claim is held as the bytes it was stored as; its
+    //  record->claim, when any, is a partial view to read.
+    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
+        stored.claim = NULL;
     //  Packed once, into the page (issue 19: a claim is rewritten at
     //  every step of its life).
     int rc = store_put_packed (self->store, txn, "claims", record->pcn, strlen (record->pcn), &stored);

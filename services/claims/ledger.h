@@ -13,6 +13,20 @@ ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
 //  claim, history or postings): for a reader that only sorts claims by
 //  queue or payer. Free with codec_free; NULL as ledger_get.
 ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
+//  The record for a step that moves its status and money but not its
+//  claim data (claims.Submit's mark, claims.Acknowledge, claims.Post):
+//  its sealed claim, notes, edits and scrub warnings are held as their
+//  stored bytes (common/wirekeep), never decoded, and ledger_put writes
+//  them back as they were. record->claim is NULL, or with claim_lines a
+//  SealedClaim whose claim holds its service lines alone (no record id,
+//  no sealed fields, no other part of the claim: posting matches a
+//  remit's lines to them), to read only: ledger_put never writes it. The
+//  held sealed claim's bytes: ledger_sealed_claim. Free with codec_free;
+//  NULL as ledger_get.
+ClaimRecord *ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines);
+//  The packed SealedClaim a light record holds (its size in *size), or
+//  NULL when the record has no claim data or is not light.
+const uint8_t *ledger_sealed_claim (const ClaimRecord *record, size_t *size);
 //  Stores a record; old_status is its status before the change ("" for a
 //  new one), so the status index moves with it. Returns 0 or LMDB error.
 int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);

@@ -253,7 +253,9 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         bool late_claim, s_outcome_t *outcome)
 {
     memset (outcome, 0, sizeof *outcome);
-    ClaimRecord *record = ledger_get (self, txn, pcn);
+    //  Light, with the claim's clear part to match lines against: the
+    //  sealed claim is written back as the bytes it was read as (issue 19).
+    ClaimRecord *record = ledger_get_light (self, txn, pcn, true);
     if (!record) {
         s_outcome (outcome, "unmatched", "no claim with patient control number %s", pcn);
         return 0;

@@ -230,6 +230,153 @@ START_TEST (test_get_dims)
 }
 END_TEST
 
+static Note *
+s_note (const char *text)
+{
+    Note *note = (Note *) malloc (sizeof (Note));
+    note__init (note);
+    codec_set_text (&note->text, text);
+    return note;
+}
+
+typedef struct {
+    claims_t *claims;
+    bool clear_claim;
+} s_light_t;
+
+//  A light step: status and money change, a history entry is added; the
+//  claim, notes, edits and scrub warnings are not touched.
+static int
+s_light_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_light_t *light = (s_light_t *) arg;
+    ClaimRecord *record = ledger_get_light (light->claims, txn, "P1", light->clear_claim);
+    ck_assert_ptr_nonnull (record);
+    ck_assert_uint_eq (record->n_notes, 0);
+    ck_assert_uint_eq (record->n_edits, 0);
+    ck_assert_uint_eq (record->n_scrub_warnings, 0);
+    if (light->clear_claim) {
+        //  The claim's lines alone: no record id, no sealed field, no
+        //  other part of the claim.
+        ck_assert_ptr_nonnull (record->claim);
+        ck_assert_ptr_nonnull (record->claim->claim);
+        ck_assert_str_eq (record->claim->claim->patient_control_number, "");
+        ck_assert_uint_eq (record->claim->claim->n_lines, 2);
+        ck_assert_str_eq (record->claim->claim->lines [1]->procedure_code, "99214");
+        ck_assert_str_eq (record->claim->record_id, "");
+        ck_assert_uint_eq (record->claim->n_phi, 0);
+    }
+    else
+        ck_assert_ptr_null (record->claim);
+    char old_status [32];
+    snprintf (old_status, sizeof old_status, "%s", record->status);
+    HistoryEntry *entry = (HistoryEntry *) malloc (sizeof (HistoryEntry));
+    history_entry__init (entry);
+    codec_set_text (&entry->from_status, old_status);
+    codec_set_text (&entry->to_status, light->clear_claim? "paid": "submitted");
+    codec_append (&record->history, &record->n_history, entry);
+    codec_set_text (&record->status, entry->to_status);
+    record->paid_cents += 100;
+    int rc = ledger_put (light->claims, txn, record, old_status);
+    codec_free (record);
+    return rc;
+}
+
+//  A light read holds the sealed claim, notes, edits and scrub warnings
+//  as their stored bytes, and ledger_put writes them back unchanged: the
+//  record read whole after two light steps has them as they were, and
+//  the partial claim a reader of lines gets is never written over the
+//  sealed one.
+START_TEST (test_get_light)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    SealedClaim *sealed = (SealedClaim *) malloc (sizeof (SealedClaim));
+    sealed_claim__init (sealed);
+    codec_set_text (&sealed->record_id, "claim-record-P1");
+    sealed->claim = (Claim *) malloc (sizeof (Claim));
+    claim__init (sealed->claim);
+    codec_set_text (&sealed->claim->patient_control_number, "P1");
+    for (int i = 0; i < 2; i++) {
+        ServiceLine *line = (ServiceLine *) malloc (sizeof (ServiceLine));
+        service_line__init (line);
+        codec_set_text (&line->procedure_code, i? "99214": "99213");
+        codec_append (&sealed->claim->lines, &sealed->claim->n_lines, line);
+    }
+    SealedField *field = (SealedField *) malloc (sizeof (SealedField));
+    sealed_field__init (field);
+    codec_set_text (&field->field, "subscriber.last_name");
+    field->sealed.len = 3;
+    field->sealed.data = (uint8_t *) malloc (3);
+    memcpy (field->sealed.data, "\x01\x02\x03", 3);
+    codec_append (&sealed->phi, &sealed->n_phi, field);
+    p1->claim = sealed;
+    codec_append (&p1->notes, &p1->n_notes, s_note ("first"));
+    codec_append (&p1->notes, &p1->n_notes, s_note ("second"));
+    ClaimEdit *edit = (ClaimEdit *) malloc (sizeof (ClaimEdit));
+    claim_edit__init (edit);
+    codec_set_text (&edit->reason, "fixed the NPI");
+    codec_append (&p1->edits, &p1->n_edits, edit);
+    ScrubFinding *warning = (ScrubFinding *) malloc (sizeof (ScrubFinding));
+    scrub_finding__init (warning);
+    codec_set_text (&warning->rule_id, "DEN001");
+    codec_append (&p1->scrub_warnings, &p1->n_scrub_warnings, warning);
+    HistoryEntry *entry = (HistoryEntry *) malloc (sizeof (HistoryEntry));
+    history_entry__init (entry);
+    codec_set_text (&entry->to_status, "ready");
+    codec_append (&p1->history, &p1->n_history, entry);
+    s_put (&test, p1, "", NULL);
+    size_t sealed_size;
+    uint8_t *sealed_packed = codec_pack (p1->claim, &sealed_size);
+
+    s_light_t light = { &test.claims, false };
+    ck_assert_int_eq (store_write (test.claims.store, s_light_fn, &light), 0);
+    light.clear_claim = true;
+    ck_assert_int_eq (store_write (test.claims.store, s_light_fn, &light), 0);
+    s_assert_index (&test, "paid:P1");
+
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *back = ledger_get (&test.claims, txn, "P1");
+    ck_assert_ptr_nonnull (back);
+    ck_assert_str_eq (back->status, "paid");
+    ck_assert_int_eq (back->paid_cents, 200);
+    ck_assert_uint_eq (back->n_history, 3);
+    ck_assert_str_eq (back->history [0]->to_status, "ready");
+    ck_assert_str_eq (back->history [1]->to_status, "submitted");
+    ck_assert_str_eq (back->history [2]->to_status, "paid");
+    ck_assert_uint_eq (back->n_notes, 2);
+    ck_assert_str_eq (back->notes [0]->text, "first");
+    ck_assert_str_eq (back->notes [1]->text, "second");
+    ck_assert_uint_eq (back->n_edits, 1);
+    ck_assert_str_eq (back->edits [0]->reason, "fixed the NPI");
+    ck_assert_uint_eq (back->n_scrub_warnings, 1);
+    ck_assert_str_eq (back->scrub_warnings [0]->rule_id, "DEN001");
+    ck_assert_uint_eq (back->base.n_unknown_fields, 0);
+    //  The sealed claim, byte for byte.
+    ck_assert_ptr_nonnull (back->claim);
+    size_t back_size;
+    uint8_t *back_packed = codec_pack (back->claim, &back_size);
+    ck_assert_uint_eq (back_size, sealed_size);
+    ck_assert_mem_eq (back_packed, sealed_packed, sealed_size);
+    free (back_packed);
+    codec_free (back);
+    //  The light read's view of the same bytes.
+    ClaimRecord *again = ledger_get_light (&test.claims, txn, "P1", false);
+    size_t held_size;
+    const uint8_t *held = ledger_sealed_claim (again, &held_size);
+    ck_assert_ptr_nonnull (held);
+    ck_assert_uint_eq (held_size, sealed_size);
+    ck_assert_mem_eq (held, sealed_packed, sealed_size);
+    codec_free (again);
+    ck_assert_ptr_null (ledger_get_light (&test.claims, txn, "P2", false));
+    store_read_end (&txn);
+    free (sealed_packed);
+    codec_free (p1);
+    s_teardown (&test);
+}
+END_TEST
+
 //  The events carry the record as it stands: the sum of what the events
 //  say is the sum of what the ledger holds.
 START_TEST (test_emit)
@@ -408,6 +555,7 @@ ledger_suite (void)
     TCase *tc = tcase_create ("core");
     tcase_add_test (tc, test_put_get_index);
     tcase_add_test (tc, test_get_dims);
+    tcase_add_test (tc, test_get_light);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);

@@ -295,6 +295,42 @@ START_TEST (test_seal_packed)
 }
 END_TEST
 
+//  open_packed: from the stored bytes, the same claim phi_claim_open
+//  gives, and the same refusals (another key, a changed byte, bytes that
+//  are not a SealedClaim).
+START_TEST (test_open_packed)
+{
+    s_keys_t keys;
+    s_keys (&keys);
+    Claim *claim = s_claim ();
+    SealedClaim *sealed = phi_claim_seal (keys.key, "rec-1", claim);
+    size_t size;
+    uint8_t *packed = codec_pack (sealed, &size);
+    Claim *opened = phi_claim_open_packed (keys.key, packed, size);
+    ck_assert_ptr_nonnull (opened);
+    ck_assert (s_same (opened, claim));
+    ck_assert_str_eq (opened->patient->address->line1, "Barataria Road");
+    codec_free (opened);
+    ck_assert_ptr_null (phi_claim_open_packed (keys.other, packed, size));
+    //  A byte of the last sealed field changed.
+    SealedField *last = sealed->phi [sealed->n_phi - 1];
+    last->sealed.data [last->sealed.len / 2] ^= 0x80;
+    size_t changed_size;
+    uint8_t *changed = codec_pack (sealed, &changed_size);
+    ck_assert_ptr_null (phi_claim_open_packed (keys.key, changed, changed_size));
+    free (changed);
+    last->sealed.data [last->sealed.len / 2] ^= 0x80;
+    ck_assert_ptr_null (phi_claim_open_packed (keys.key, (const uint8_t *) "\xff\xff\xff", 3));
+    opened = phi_claim_open_packed (keys.key, packed, size);
+    ck_assert_ptr_nonnull (opened);
+    codec_free (opened);
+    free (packed);
+    codec_free (sealed);
+    codec_free (claim);
+    s_keys_free (&keys);
+}
+END_TEST
+
 Suite *
 phi_claim_suite (void)
 {
@@ -303,6 +339,7 @@ phi_claim_suite (void)
     tcase_add_test (tc, test_seal_open);
     tcase_add_test (tc, test_open_refuses);
     tcase_add_test (tc, test_seal_packed);
+    tcase_add_test (tc, test_open_packed);
     suite_add_tcase (suite, tc);
     return suite;
 }

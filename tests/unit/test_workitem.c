@@ -110,7 +110,7 @@ s_teardown (s_ctx_t *ctx)
 }
 
 //  One change in a write transaction of its own.
-typedef enum { OP_CREATE, OP_STATE, OP_ASSIGN, OP_NOTE, OP_DUE, OP_SWEEP } s_op_kind_t;
+typedef enum { OP_CREATE, OP_STATE, OP_ASSIGN, OP_NOTE, OP_DUE, OP_SWEEP, OP_TRACK_STATE, OP_TRACK_DUE } s_op_kind_t;
 
 typedef struct {
     s_ctx_t *ctx;
@@ -124,6 +124,7 @@ typedef struct {
     const char *type;               //  create: follow_up when NULL
     const char *blocks;             //  create: the item that waits for it
     const char *note;               //  state
+    const char *subject_state;      //  track
     size_t batch;
     int result;                     //  the operation's own return
     char made [64];                 //  created id
@@ -158,6 +159,14 @@ s_run_op (store_t *store, MDB_txn *txn, void *arg)
             break;
         case OP_DUE:
             op->result = workitem_set_due (work, txn, op->id, op->due_ms, "bob", NULL, op->at, NULL);
+            break;
+        case OP_TRACK_STATE:
+            op->result = workitem_track_state (work, txn, op->id, op->subject_state, op->text, "claims", op->note,
+                                               op->at);
+            break;
+        case OP_TRACK_DUE:
+            op->result = workitem_track_due (work, txn, op->id, op->subject_state, op->due_ms, "claims", op->note,
+                                             op->at);
             break;
         case OP_SWEEP:
             op->result = escalation_sweep (work, txn, op->at, op->batch, &op->stats);
@@ -746,6 +755,82 @@ START_TEST (test_set_due)
 }
 END_TEST
 
+//  track_state and track_due: the domain state and the change in one
+//  write, as set_subject_state then the change would leave the item; the
+//  subject's item lookup (type and state only) sees it end.
+static size_t
+s_of_subject (s_ctx_t *ctx, bool open_only)
+{
+    MDB_txn *txn = store_read_begin (ctx->store);
+    zlistx_t *ids;
+    ck_assert_int_eq (workitem_of_subject (ctx->work, txn, "P1", "follow_up", open_only, &ids), 0);
+    size_t count = zlistx_size (ids);
+    zlistx_destroy (&ids);
+    zlistx_t *others;
+    ck_assert_int_eq (workitem_of_subject (ctx->work, txn, "P1", "denial", false, &others), 0);
+    ck_assert_uint_eq (zlistx_size (others), 0);
+    zlistx_destroy (&others);
+    store_read_end (&txn);
+    return count;
+}
+
+START_TEST (test_track)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    ck_assert_uint_eq (s_of_subject (&ctx, true), 1);
+    s_op_t op = s_do (&ctx, (s_op_t) { .kind = OP_TRACK_DUE, .at = T0 + 10000, .id = id, .due_ms = T0 + 410000,
+                                       .subject_state = "submitted", .note = "resubmitted" });
+    ck_assert_int_eq (op.result, 0);
+    WorkItem *item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "submitted");
+    ck_assert_uint_eq (item->target_ms, 410000);
+    ck_assert_uint_eq (item->due_ms, T0 + 410000);
+    ck_assert_uint_eq (item->n_history, 2);
+    codec_free (item);
+
+    op = s_do (&ctx, (s_op_t) { .kind = OP_TRACK_STATE, .at = T0 + 20000, .id = id, .text = "done",
+                                .subject_state = "paid", .note = "claim paid" });
+    ck_assert_int_eq (op.result, 0);
+    item = s_get (&ctx, id);
+    ck_assert_str_eq (item->state, "done");
+    ck_assert_str_eq (item->subject_state, "paid");
+    ck_assert_uint_eq (item->closed_ms, T0 + 20000);
+    ck_assert_uint_eq (item->updated_ms, T0 + 20000);
+    ck_assert_uint_eq (item->n_history, 3);
+    ck_assert_str_eq (item->history [2]->what, "state open -> done");
+    ck_assert_str_eq (item->history [2]->note, "claim paid");
+    codec_free (item);
+    //  One event each, carrying the state tracked.
+    size_t count;
+    WorkEvent **events = s_events (&ctx, "work.state_changed", &count);
+    ck_assert_uint_eq (count, 1);
+    ck_assert_str_eq (events [0]->item->subject_state, "paid");
+    ck_assert_str_eq (events [0]->to, "done");
+    //  Sent without its history (held as bytes in the change).
+    ck_assert_uint_eq (events [0]->item->n_history, 0);
+    ck_assert_uint_eq (events [0]->item->base.n_unknown_fields, 0);
+    s_events_free (events, count);
+    events = s_events (&ctx, "work.due_changed", &count);
+    ck_assert_uint_eq (count, 1);
+    ck_assert_str_eq (events [0]->item->subject_state, "submitted");
+    s_events_free (events, count);
+    ck_assert_uint_eq (s_of_subject (&ctx, true), 0);
+    ck_assert_uint_eq (s_of_subject (&ctx, false), 1);
+
+    //  A final item refuses a new due: nothing written, its state tracked kept.
+    op = s_do (&ctx, (s_op_t) { .kind = OP_TRACK_DUE, .at = T0 + 30000, .id = id, .due_ms = T0 + 900000,
+                                .subject_state = "submitted" });
+    ck_assert_int_eq (op.result, WORKITEM_REFUSED);
+    item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "paid");
+    codec_free (item);
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
 //  Minimum necessary: what of a patient each work type needs, and that a
 //  person needs it only while they own an open item on the subject.
 static unsigned
@@ -992,6 +1077,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_exactly_once_and_catch_up);
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
+    tcase_add_test (tc, test_track);
     tcase_add_test (tc, test_phi_needs);
     tcase_add_test (tc, test_stale_index_entry);
     tcase_add_test (tc, test_work_events_dispatch);
