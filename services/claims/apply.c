@@ -22,20 +22,24 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     char old_status [32] = "";
     ClaimEvent change = CLAIM_EVENT__INIT;
     char reason [256];
+    //  A new claim's record is built on the stack from the event's fields
+    //  (a deep copy of it was a pack and an unpack per claim, issue 19);
+    //  only a record read from the ledger is owned, and freed.
+    ClaimRecord fresh = CLAIM_RECORD__INIT;
+    HistoryEntry entry = HISTORY_ENTRY__INIT;
+    HistoryEntry *entries [1] = { &entry };
+    bool owned = record != NULL;
     if (!record) {
         snprintf (reason, sizeof reason, "accepted by intake in batch %s", accepted->batch_id);
-        HistoryEntry entry = HISTORY_ENTRY__INIT;
         entry.time_ms = event->time_ms;
         entry.actor = "rcmq-intake";
         entry.to_status = "ready";
         entry.reason = reason;
-        HistoryEntry *entries [1] = { &entry };
-        ClaimRecord fresh = CLAIM_RECORD__INIT;
         fresh.pcn = accepted->pcn;
         fresh.status = "ready";
         fresh.n_history = 1;
         fresh.history = entries;
-        record = ledger_copy (&fresh);
+        record = &fresh;
     }
     else {
         snprintf (old_status, sizeof old_status, "%s", record->status);
@@ -59,9 +63,16 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     change.reason = reason;
     change.time_ms = event->time_ms;
 
-    codec_set_text (&record->claim_id, accepted->claim_id);
-    codec_set_text (&record->date_of_service, accepted->date_of_service);
-    codec_set_text (&record->frequency_code, accepted->frequency_code);
+    if (owned) {
+        codec_set_text (&record->claim_id, accepted->claim_id);
+        codec_set_text (&record->date_of_service, accepted->date_of_service);
+        codec_set_text (&record->frequency_code, accepted->frequency_code);
+    }
+    else {
+        record->claim_id = accepted->claim_id;
+        record->date_of_service = accepted->date_of_service;
+        record->frequency_code = accepted->frequency_code;
+    }
     record->charge_cents = accepted->charge_cents;
     record->received_ms = accepted->received_ms;
     //  Dims, the sealed claim and the warnings are the event's: lent to
@@ -88,7 +99,8 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     //  claim as just stored).
     if (rc == 0 && !*old_status)
         rc = remits_claim_arrived (self, txn, record->pcn);
-    codec_free (record);
+    if (owned)
+        codec_free (record);
     return rc;
 }
 

@@ -18,6 +18,16 @@
     A step works on a copy of the batch's state (batch_run_dup) and keeps it
     only once the step commits, because store_write runs a step again when
     the map grows: the second run must start where the first did.
+
+    An upload's apply starts while its file is still being prepared (on
+    upload.c's actor), so parsing and sealing on one core overlap the
+    store's writes on the other (issue 19: the apply used to wait for the
+    whole prepare). It reads only the whole records the prepare has
+    flushed (staged->ready), runs a step once a step's worth is there, and
+    flips or undoes only after apply_prepared: the prepare's result and
+    report decide whether the batch is refused, as before. Nothing leaves
+    the batch before its flip, so a crash or a refusal in the middle is
+    undone the same way.
 */
 #include "apply.h"
 #include "clock.h"
@@ -33,6 +43,12 @@
 #define APPLY_ENTRIES_PER_CLAIM     4
 //  A step the store refused in UNDO or DRAIN is tried again after this.
 #define APPLY_RETRY_MS              1000
+//  Following a prepare: a step waits for a whole step's claims to be
+//  staged (each step is an fsync'd commit; their size is learnt from the
+//  claims applied, this many bytes before the first), looking again after
+//  APPLY_WAIT_MS.
+#define APPLY_STREAM_BYTES          (256u << 10)
+#define APPLY_WAIT_MS               5
 
 #define S_MARKER        "batch"
 #define S_APPLYING      'A'
@@ -66,6 +82,10 @@ struct _apply_t {
     uint64_t claims;            //  applied so far, for the log
     uint8_t *buffer;            //  one staged record
     size_t capacity;
+    //  A prepare still running: whole records below *ready may be read;
+    //  NULL once prepared (parsed and report are then its own).
+    const _Atomic uint64_t *ready;
+    bool prepared;
 };
 
 //  What one step did, filled inside its store_write.
@@ -305,8 +325,9 @@ s_send_event (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size)
 //  The steps
 
 //  One staged claim: 1, 0 at the end of the file, -1 when it does not read.
+//  *offset moves past it.
 static int
-s_read (apply_t *self, PreparedClaim **claim)
+s_read (apply_t *self, PreparedClaim **claim, long *offset)
 {
     *claim = NULL;
     uint8_t length [4];
@@ -324,6 +345,7 @@ s_read (apply_t *self, PreparedClaim **claim)
     }
     if (fread (self->buffer, 1, size, self->file) != size)
         return -1;
+    *offset += 4 + (long) size;
     *claim = (PreparedClaim *) codec_decode (&prepared_claim__descriptor, self->buffer, size);
     if (*claim && (*claim)->head && (*claim)->dims && (*claim)->scrub)
         return 1;
@@ -350,10 +372,14 @@ s_apply_step (store_t *store, MDB_txn *txn, void *arg)
         step->end = true;
         return 0;
     }
+    //  Following a prepare: whole records only, up to what it flushed.
+    uint64_t ready = self->prepared? UINT64_MAX: *self->ready;
+    long offset = self->offset;
     uint64_t deadline = clock_monotonic_ms () + self->step_ms;
-    while (step->claims < self->step_claims && (step->claims == 0 || clock_monotonic_ms () < deadline)) {
+    while (step->claims < self->step_claims && (step->claims == 0 || clock_monotonic_ms () < deadline)
+        && (uint64_t) offset < ready) {
         PreparedClaim *claim;
-        int read = s_read (self, &claim);
+        int read = s_read (self, &claim, &offset);
         if (read <= 0) {
             if (read < 0)
                 batch_run_refuse (step->work, "the prepared claims do not read back");
@@ -370,7 +396,8 @@ s_apply_step (store_t *store, MDB_txn *txn, void *arg)
             return rc;
         step->claims++;
     }
-    step->offset = ftell (self->file);
+    //  Counted, not ftell: that is an lseek system call.
+    step->offset = offset;
     return 0;
 }
 
@@ -397,8 +424,12 @@ s_drain_step (store_t *store, MDB_txn *txn, void *arg)
     apply_t *self = step->self;
     size_t budget = self->step_claims * APPLY_ENTRIES_PER_CLAIM;
     int rc = s_take (self, txn, "apply_events", MDB_FIRST, NULL, s_send_event, &budget);
-    if (rc == 0)
-        rc = s_take (self, txn, "apply_undo", MDB_FIRST, NULL, NULL, &budget);
+    //  Once the events are out the undo entries all go at once: they are
+    //  this batch's only (one batch at a time), and emptying the table
+    //  frees its pages rather than deleting ~2 entries a claim one by one
+    //  over more steps, each a commit (issue 19).
+    if (rc == 0 && budget > 0)
+        rc = mdb_drop (txn, store_table (store, "apply_undo"), 0);
     step->end = rc == 0 && budget > 0;
     if (step->end)
         rc = store_del (store, txn, "apply_pending", S_MARKER, strlen (S_MARKER));
@@ -440,6 +471,15 @@ s_undo_step (store_t *store, MDB_txn *txn, void *arg)
 //  The loop's side
 
 static int s_on_step (zloop_t *loop, int timer_id, void *arg);
+
+//  The staged bytes of a step's claims, as far as the claims applied tell.
+static uint64_t
+s_step_bytes (apply_t *self)
+{
+    if (self->claims == 0)
+        return APPLY_STREAM_BYTES;
+    return (uint64_t) self->offset / self->claims * self->step_claims;
+}
 
 static void
 s_schedule (apply_t *self, size_t delay_ms)
@@ -498,6 +538,14 @@ s_on_step (zloop_t *loop, int timer_id, void *arg)
     };
     if (self->phase == S_IDLE)
         return 0;
+    //  Following a prepare: a step once a step's worth of claims is there
+    //  (small steps are more commits), and the undo only once the prepare
+    //  is over (a refused batch's record needs its report).
+    if (!self->prepared
+    &&  (self->phase != S_APPLY || *self->ready < (uint64_t) self->offset + s_step_bytes (self))) {
+        s_schedule (self, APPLY_WAIT_MS);
+        return 0;
+    }
     s_step_t step = { self, NULL, 0, 0, false };
     if (store_write (self->intake->store, fns [self->phase], &step)) {
         batch_run_destroy (&step.work);
@@ -573,8 +621,13 @@ apply_start (apply_t *self, const batch_staged_t *staged, apply_done_fn *done, v
         return -1;
     }
     self->run = batch_run_new (self->intake, staged->input, staged->batch_id, staged->now, self);
-    self->parsed = staged->parsed;
-    self->report = *staged->report;
+    self->ready = staged->ready;
+    self->prepared = !staged->ready;
+    self->parsed = self->prepared? staged->parsed: 0;
+    if (self->prepared)
+        self->report = *staged->report;
+    else
+        memset (&self->report, 0, sizeof self->report);
     self->offset = 0;
     self->claims = 0;
     self->error [0] = 0;
@@ -584,6 +637,24 @@ apply_start (apply_t *self, const batch_staged_t *staged, apply_done_fn *done, v
     self->phase = S_APPLY;
     s_schedule (self, 1);
     return 0;
+}
+
+void
+apply_prepared (apply_t *self, int parsed, const parse_837p_report_t *report, const char *error)
+{
+    assert (!self->prepared && self->phase != S_IDLE);
+    self->prepared = true;
+    self->ready = NULL;
+    self->parsed = parsed;
+    self->report = *report;
+    //  A prepare that did not finish (no room for the staged file, a
+    //  shutdown): nothing of the batch stays. A batch refused already is
+    //  undone as refused.
+    if (error && self->phase == S_APPLY) {
+        snprintf (self->error, sizeof self->error, "%s", error);
+        self->phase = S_UNDO;
+    }
+    s_schedule (self, 1);
 }
 
 bool
@@ -605,6 +676,7 @@ apply_new (intake_t *intake, config_t *config, zloop_t *loop)
     self->intake = intake;
     self->loop = loop;
     self->timer = -1;
+    self->prepared = true;
     self->step_claims = (size_t) config_get_int (config, "intake/apply-step-claims", APPLY_STEP_CLAIMS_DEFAULT);
     self->step_ms = (uint64_t) config_get_int (config, "intake/apply-step-ms", APPLY_STEP_MS_DEFAULT);
     if (self->step_claims == 0)

@@ -36,6 +36,11 @@ typedef struct {
     const char *path;           //  PreparedClaim records (batch_stage_sink)
     int parsed;                 //  batch_prepare's result
     const parse_837p_report_t *report;
+    //  Not NULL while the prepare still runs: the apply reads `path` only
+    //  up to this many bytes (whole records, moved forward by the prepare
+    //  as they reach the file) and waits for apply_prepared to give it
+    //  parsed and report (ignored above until then).
+    const _Atomic uint64_t *ready;
 } batch_staged_t;
 
 //  A new batch id, "B20261102-000001": a counter kept in txn.

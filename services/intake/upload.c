@@ -64,7 +64,11 @@ typedef struct {
     upload_done_fn *done;
     void *done_arg;
     bool prepared;              //  waiting for, or in, the stepped apply
-    bool applying;              //  apply.c has it
+    bool applying;              //  apply.c has it (maybe while the actor
+                                //  still prepares it: the apply follows)
+    //  Set by the actor, read by the loop's apply: bytes of whole prepared
+    //  claims in prep_path so far.
+    _Atomic uint64_t staged;
     struct _upload_t *owner;
     //  The outcome.
     uint32_t claims;
@@ -131,11 +135,28 @@ s_fail (upload_t *self, s_job_t *job, const char *format, ...)
 //  --------------------------------------------------------------------------
 //  The actor: prepares one staged file at a time.
 
+//  The staged claims are flushed every so many, for the apply that
+//  follows the prepare (a write system call each time).
+#define S_FLUSH_CLAIMS  64
+
 typedef struct {
     FILE *file;
     upload_t *upload;
+    s_job_t *job;
+    uint32_t count;
     bool failed;
 } s_stage_t;
+
+//  Claims written so far reach the file, then the apply may read them.
+static int
+s_publish (s_stage_t *stage)
+{
+    long end;
+    if (fflush (stage->file) || (end = ftell (stage->file)) < 0)
+        return -1;
+    stage->job->staged = (uint64_t) end;
+    return 0;
+}
 
 static int
 s_stage (PreparedClaim *claim, void *arg)
@@ -143,7 +164,8 @@ s_stage (PreparedClaim *claim, void *arg)
     s_stage_t *stage = (s_stage_t *) arg;
     if (stage->upload->cancel)
         return -1;
-    if (batch_stage_sink (claim, stage->file)) {
+    if (batch_stage_sink (claim, stage->file)
+    ||  (++stage->count % S_FLUSH_CLAIMS == 0 && s_publish (stage))) {
         stage->failed = true;
         return -1;
     }
@@ -164,11 +186,12 @@ s_prepare (upload_t *self, s_job_t *job)
             close (fd);
         return;
     }
-    s_stage_t stage = { file, self, false };
+    s_stage_t stage = { file, self, job, 0, false };
     batch_input_t input = { .filename = job->filename, .path = job->raw_path, .size = job->received };
     job->parsed = batch_prepare (self->intake, &input, job->batch_id, job->now, s_stage, &stage,
                                  &job->progress, &job->report);
-    bool written = fclose (file) == 0 && !stage.failed;
+    bool written = !stage.failed && s_publish (&stage) == 0;
+    written = fclose (file) == 0 && written;
     if (!written)
         snprintf (job->stage_error, sizeof job->stage_error, "cannot write the prepared claims: %s", strerror (errno));
     else
@@ -227,6 +250,9 @@ s_applied (const Batch *batch, const char *error, void *arg)
     s_job_t *job = (s_job_t *) arg;
     upload_t *self = job->owner;
     job->applying = job->prepared = false;
+    if (!batch && *job->stage_error)
+        s_fail (self, job, "%s", job->stage_error);
+    else
     if (!batch)
         s_fail (self, job, "the batch could not be stored (nothing of it was applied): %s", error);
     else {
@@ -246,7 +272,9 @@ s_applied (const Batch *batch, const char *error, void *arg)
     s_apply_next (self);
 }
 
-//  Hands the oldest prepared job to the stepped apply when it is free.
+//  Hands the oldest prepared job to the stepped apply when it is free, or
+//  the one the actor is preparing (the apply then follows the prepare:
+//  jobs prepare in the order of their commits, so it is the newest).
 static void
 s_apply_next (upload_t *self)
 {
@@ -254,22 +282,29 @@ s_apply_next (upload_t *self)
         return;
     s_job_t *next = NULL;
     for (s_job_t *job = (s_job_t *) zhashx_first (self->jobs); job; job = (s_job_t *) zhashx_next (self->jobs))
-        if (job->prepared && !job->applying && (!next || job->queued_seq < next->queued_seq))
+        if ((job->prepared || job == self->busy) && !job->applying
+        &&  (!next || job->queued_seq < next->queued_seq))
             next = job;
     if (!next)
         return;
+    bool following = next == self->busy;
     batch_input_t input = {
         .filename = next->filename,
         .source = next->source,
         .submitted_by = next->caller,
         .size = next->received,
     };
-    batch_staged_t staged = { &input, next->batch_id, next->now, next->prep_path, next->parsed, &next->report };
+    batch_staged_t staged = { &input, next->batch_id, next->now, next->prep_path, next->parsed, &next->report,
+                              following? &next->staged: NULL };
     char error [256];
     next->applying = true;
     next->touched_ms = clock_monotonic_ms ();
     if (apply_start (self->intake->apply, &staged, s_applied, next, error, sizeof error)) {
-        next->applying = next->prepared = false;
+        next->applying = false;
+        //  Still the actor's: applied, or failed, once prepared.
+        if (following)
+            return;
+        next->prepared = false;
         s_fail (self, next, "the batch could not be stored (nothing of it was applied): %s", error);
         s_apply_next (self);
     }
@@ -301,8 +336,14 @@ s_start_next (upload_t *self)
     next->batch_id = reserve.batch_id;
     next->state = S_PARSING;
     next->touched_ms = clock_monotonic_ms ();
+    next->staged = 0;
+    //  Made here, so the apply that follows the prepare can open it now.
+    int fd = open (next->prep_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0)
+        close (fd);
     self->busy = next;
     zsock_send (zactor_sock (self->actor), "sp", "PREPARE", next);
+    s_apply_next (self);
 }
 
 static int
@@ -319,6 +360,15 @@ s_on_actor (zloop_t *loop, zsock_t *sock, void *arg)
     if (!done)
         return 0;
     self->busy = NULL;
+    if (job->applying) {
+        //  The apply followed the prepare: it may end the batch now.
+        job->state = S_APPLYING;
+        job->prepared = true;
+        job->touched_ms = clock_monotonic_ms ();
+        apply_prepared (self->intake->apply, job->parsed, &job->report,
+                        *job->stage_error? job->stage_error: NULL);
+    }
+    else
     if (*job->stage_error)
         s_fail (self, job, "%s", job->stage_error);
     else {
