@@ -243,6 +243,156 @@ codec_append_text (char ***array, size_t *count, const char *text)
     codec_append (array, count, copy);
 }
 
+//  --------------------------------------------------------------------------
+//  Arenas: a bump allocator behind protobuf-c's ProtobufCAllocator.
+
+#define CODEC_ARENA_ALIGN       _Alignof (max_align_t)
+#define CODEC_ARENA_BLOCK       (64 * 1024)         //  the least a heap block holds
+#define CODEC_ARENA_KEEP_MAX    (64 * 1024 * 1024)  //  never kept across a reset
+
+struct _codec_chunk_t {
+    codec_chunk_t *next;
+    size_t size;
+    max_align_t data [];
+};
+
+static size_t
+s_align (size_t size)
+{
+    return (size + CODEC_ARENA_ALIGN - 1) & ~(size_t) (CODEC_ARENA_ALIGN - 1);
+}
+
+//  A new heap block of at least need bytes becomes the current one; what
+//  was left of the last is given up (it is freed at the reset). Blocks
+//  double, so a large batch takes few of them.
+static bool
+s_arena_block (codec_arena_t *self, size_t need)
+{
+    size_t size = need > CODEC_ARENA_BLOCK? need: CODEC_ARENA_BLOCK;
+    if (self->chunks && self->chunks->size * 2 > size)
+        size = self->chunks->size * 2;
+    codec_chunk_t *chunk = (codec_chunk_t *) malloc (sizeof (codec_chunk_t) + size);
+    if (!chunk)
+        return false;
+    chunk->next = self->chunks;
+    chunk->size = size;
+    self->chunks = chunk;
+    self->at = (uint8_t *) chunk->data;
+    self->end = self->at + size;
+    return true;
+}
+
+static void *
+s_arena_alloc (void *data, size_t size)
+{
+    codec_arena_t *self = (codec_arena_t *) data;
+    size = s_align (size);
+    if (size > (size_t) (self->end - self->at) && !s_arena_block (self, size))
+        return NULL;                //  protobuf-c's unpack then fails cleanly
+    void *block = self->at;
+    self->at += size;
+    self->used += size;
+    return block;
+}
+
+//  Everything goes at the reset.
+static void
+s_arena_free (void *data, void *block)
+{
+}
+
+//  The caller's block, aligned, as the current one.
+static void
+s_arena_rewind (codec_arena_t *self)
+{
+    uintptr_t start = (uintptr_t) self->buffer;
+    uintptr_t aligned = (start + CODEC_ARENA_ALIGN - 1) & ~(uintptr_t) (CODEC_ARENA_ALIGN - 1);
+    bool fits = self->buffer && aligned - start < self->buffer_size;
+    self->at = fits? (uint8_t *) aligned: NULL;
+    self->end = fits? self->buffer + self->buffer_size: NULL;
+}
+
+void
+codec_arena_init (codec_arena_t *self, void *buffer, size_t size)
+{
+    assert (self);
+    memset (self, 0, sizeof *self);
+    self->allocator.alloc = s_arena_alloc;
+    self->allocator.free = s_arena_free;
+    self->allocator.allocator_data = self;
+    self->buffer = (uint8_t *) buffer;
+    self->buffer_size = buffer? size: 0;
+    s_arena_rewind (self);
+}
+
+static void
+s_arena_free_chunks (codec_arena_t *self)
+{
+    while (self->chunks) {
+        codec_chunk_t *next = self->chunks->next;
+        free (self->chunks);
+        self->chunks = next;
+    }
+}
+
+void
+codec_arena_release (codec_arena_t *self)
+{
+    assert (self);
+    s_arena_free_chunks (self);
+    self->used = 0;
+    s_arena_rewind (self);
+}
+
+codec_arena_t *
+codec_arena_new (void)
+{
+    codec_arena_t *self = (codec_arena_t *) malloc (sizeof (codec_arena_t));
+    assert (self);
+    codec_arena_init (self, NULL, 0);
+    self->keep = true;
+    return self;
+}
+
+void
+codec_arena_destroy (codec_arena_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        codec_arena_release (*self_p);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+void *
+codec_arena_decode (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                    const void *data, size_t size)
+{
+    assert (self && type);
+    return protobuf_c_message_unpack (type, &self->allocator, size, (const uint8_t *) data);
+}
+
+void
+codec_arena_reset (codec_arena_t *self)
+{
+    assert (self);
+    size_t used = self->used;
+    self->used = 0;
+    //  A heap arena whose last round fitted one block uses it again; one
+    //  that needed more gets one block of what it used, so the next round
+    //  of the same size fits (fresh heap pages fault, reused ones do not).
+    if (self->keep && self->chunks && !self->chunks->next && !self->buffer) {
+        self->at = (uint8_t *) self->chunks->data;
+        self->end = self->at + self->chunks->size;
+        return;
+    }
+    s_arena_free_chunks (self);
+    s_arena_rewind (self);
+    if (self->keep && used && used <= CODEC_ARENA_KEEP_MAX)
+        s_arena_block (self, used);
+}
+
 const char *
 codec_status_name (Status status)
 {

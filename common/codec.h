@@ -68,6 +68,42 @@ void      codec_append_text (char ***array, size_t *count, const char *text);
 void      codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
                               uint32_t field, const void *data, size_t size);
 
+//  An arena: messages decoded into it take their memory from a few large
+//  blocks instead of one malloc per string, array and sub-message, and
+//  are all freed at once by codec_arena_reset. For a message that lives
+//  only while one event is applied (common/consumer.c), where malloc and
+//  free were the largest cost of every consumer (issue 19). A message of
+//  an arena is never codec_free'd, edited with codec_set_text/append, or
+//  kept past the reset; codec_copy makes one that owns its memory.
+//  The struct is public so that an arena can live on the stack with a
+//  first block of the caller's (codec_arena_init); its fields are the
+//  arena's own.
+typedef struct _codec_chunk_t codec_chunk_t;
+typedef struct {
+    ProtobufCAllocator allocator;   //  what protobuf-c allocates through
+    uint8_t *at, *end;              //  the free part of the current block
+    uint8_t *buffer;                //  the caller's first block (or NULL)
+    size_t buffer_size;
+    codec_chunk_t *chunks;          //  heap blocks, newest first
+    size_t used;                    //  bytes handed out since the reset
+    bool keep;                      //  keeps a heap block across resets (codec_arena_new)
+} codec_arena_t;
+
+//  Starts an arena with a first block of the caller's (NULL, 0: none);
+//  codec_arena_release frees what it took from the heap.
+void      codec_arena_init (codec_arena_t *self, void *buffer, size_t size);
+void      codec_arena_release (codec_arena_t *self);
+//  A heap arena; its memory is kept across resets (one block the size of
+//  the most a reset freed, so a steady load allocates nothing).
+codec_arena_t *codec_arena_new (void);
+void      codec_arena_destroy (codec_arena_t **self_p);
+//  Unpacks bytes as the given type into the arena; NULL when they are
+//  not one (what a failed decode took stays until the reset).
+void     *codec_arena_decode (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                              const void *data, size_t size);
+//  Frees every message decoded into the arena since the last reset.
+void      codec_arena_reset (codec_arena_t *self);
+
 //  Status names as operators read them ("NOT_FOUND"); NULL-safe.
 const char *codec_status_name (Status status);
 //  Parses a status name back; -1 when unknown.

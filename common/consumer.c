@@ -46,6 +46,9 @@
 #define CONSUMER_TICK_MS        200
 #define CONSUMER_RETRY_MIN_MS   1000        //  a stopped stream's first retry
 #define CONSUMER_RETRY_MAX_MS   60000       //  the pause doubles up to this
+//  consumer_dispatch's payload arena on the stack: a claim event and
+//  intake's claim_accepted (1.6 KB on the wire) take a few KB decoded.
+#define CONSUMER_PAYLOAD_STACK  16384
 
 //  An event set aside, as a replay recognises it: the same seq from the
 //  same producer's same seq (a broker that lost its log could reuse seqs).
@@ -101,6 +104,11 @@ struct _consumer_t {
     char broker_store [40];     //  the broker store's id we applied from ("": none yet)
     bool halted;                //  the broker's store is another one: apply nothing
     uint64_t broker_started_ms; //  of the broker run we last heard
+    //  Live events and fetch replies are decoded here, not with a malloc
+    //  per string: they live only until the batch they came in is
+    //  applied, and the arena is reset at the end of each socket callback
+    //  (s_on_sub, s_on_replay), when no pending list holds one any more.
+    codec_arena_t *arena;
 };
 
 typedef struct {
@@ -114,13 +122,6 @@ typedef struct {
     uint64_t failed_seq;        //  result: the event the handler failed on, or 0
     int rc;                     //  result: what it (or the offset's put) returned
 } s_batch_t;
-
-static void
-s_event_free (void **item_p)
-{
-    codec_free (*item_p);
-    *item_p = NULL;
-}
 
 static s_stream_t *
 s_stream (consumer_t *self, const char *name)
@@ -178,6 +179,7 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
     self->apply = apply;
     self->arg = arg;
     self->problems = problems_new ();
+    self->arena = codec_arena_new ();
     //  An offset that cannot be read is not 0: taking it for 0 re-applies
     //  the whole stream. No consumer then, and the service stops.
     MDB_txn *txn = store_read_begin (store);
@@ -189,8 +191,8 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
         if (rc == 0)
             rc = store_get_u64 (store, txn, "offsets", *stream, &entry->applied);
         entry->head = entry->applied;
+        //  No destructor: its events are the arena's.
         entry->pending = zlistx_new ();
-        zlistx_set_destructor (entry->pending, s_event_free);
     }
     if (rc == 0)
         rc = s_aside_load (self, txn);
@@ -235,6 +237,7 @@ consumer_destroy (consumer_t **self_p)
     free (self->broker_key);
     free (self->name);
     problems_destroy (&self->problems);
+    codec_arena_destroy (&self->arena);
     free (self);
     *self_p = NULL;
 }
@@ -301,12 +304,19 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
         entry++;
     if (!entry || !entry->stream)
         return 0;
-    void *message = codec_decode (entry->descriptor, event->payload.data, event->payload.len);
-    if (!message)
-        return store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
-                           event->stream, event->type, event->stream_seq, entry->descriptor->name);
-    int rc = entry->handler (store, txn, event, message, state);
-    codec_free (message);
+    //  The payload lives only while its handler runs (handlers read it,
+    //  lend parts of it and put them back, never keep or free them), so it
+    //  is decoded into an arena on the stack: no malloc for an event that
+    //  fits, where one per string and sub-message was each consumer's
+    //  largest cost (issue 19, docs/performance.md).
+    max_align_t buffer [CONSUMER_PAYLOAD_STACK / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    void *message = codec_arena_decode (&arena, entry->descriptor, event->payload.data, event->payload.len);
+    int rc = message? entry->handler (store, txn, event, message, state)
+                    : store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
+                                  event->stream, event->type, event->stream_seq, entry->descriptor->name);
+    codec_arena_release (&arena);
     return rc;
 }
 
@@ -600,11 +610,12 @@ s_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
     if (command && streq (command, "FETCHED")) {
-        FetchReply *reply = (FetchReply *) codec_decode_frame (&fetch_reply__descriptor, body);
-        if (reply) {
+        FetchReply *reply = body? (FetchReply *) codec_arena_decode (self->arena, &fetch_reply__descriptor,
+                                                                     zframe_data (body), zframe_size (body))
+                                : NULL;
+        if (reply)
             s_on_fetched (self, reply);
-            codec_free (reply);
-        }
+        codec_arena_reset (self->arena);
     }
     free (command);
     zframe_destroy (&body);
@@ -659,28 +670,24 @@ s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
 static void
 s_on_event (consumer_t *self, const uint8_t *data, size_t size)
 {
-    Event *event = (Event *) codec_decode (&event__descriptor, data, size);
+    //  Into the arena: an event dropped here is freed with the rest at
+    //  the end of s_on_sub.
+    Event *event = (Event *) codec_arena_decode (self->arena, &event__descriptor, data, size);
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
-    if (!stream || stream->fetching || stream->stopped || stream->behind || self->halted) {
-        codec_free (event);
+    if (!stream || stream->fetching || stream->stopped || stream->behind || self->halted)
         return;
-    }
     Event *last = (Event *) zlistx_last (stream->pending);
     uint64_t expected = (last? last->stream_seq: stream->applied) + 1;
-    if (event->stream_seq < expected)
-        codec_free (event);             //  duplicate
-    else
     if (event->stream_seq == expected) {
         zlistx_add_end (stream->pending, event);
         if (event->stream_seq > stream->head)
             stream->head = event->stream_seq;
     }
-    else {
-        codec_free (event);
-        s_fetch (self, stream);
-    }
+    else
+    if (event->stream_seq > expected)
+        s_fetch (self, stream);         //  a hole (below: a duplicate, dropped)
 }
 
 //  Takes one live message: a heartbeat, one event, or a batch of events of
@@ -753,6 +760,7 @@ s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
         zmsg_destroy (&msg);
     }
     s_flush_pending (self);
+    codec_arena_reset (self->arena);    //  every pending list is empty now
     return 0;
 }
 

@@ -51,7 +51,9 @@ typedef int (consumer_apply_fn) (store_t *store, MDB_txn *txn, const Event *even
 //  decodes the payload with its descriptor, calls the handler with the
 //  message and frees it. The handler gets the decoded message (never NULL,
 //  freed after it returns) and the service's state; it returns as a
-//  consumer_apply_fn does.
+//  consumer_apply_fn does. The message is decoded into an arena (codec.h,
+//  docs/adr/0051): read it, or lend parts of it and take them back before
+//  returning; never keep, codec_free or edit it (codec_copy what must stay).
 typedef int (consumer_handler_fn) (store_t *store, MDB_txn *txn, const Event *event,
                                    const void *message, void *state);
 //  The types of work-item events (<stream>.work.<event>, WorkEvent payloads,

@@ -25,6 +25,9 @@
 #include <sys/stat.h>
 #include <sodium.h>
 
+//  intake.claim_accepted decoded for the member index: 1.6 KB on the wire.
+#define AUDITLOG_DECODE_STACK   16384
+
 #define AUDITLOG_RECORDS_DEFAULT 1000
 #define AUDITLOG_SECONDS_DEFAULT 60
 
@@ -173,10 +176,17 @@ s_member_claim (store_t *store, MDB_txn *txn, const Event *event)
 {
     if (!streq (event->stream, "intake") || !streq (event->type, "claim_accepted"))
         return 0;
-    ClaimAccepted *accepted = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor,
-                                                              event->payload.data, event->payload.len);
-    if (!accepted)
+    //  Read for two fields and dropped: decoded on the stack (codec.h,
+    //  arenas), not with a malloc per string of the claim.
+    max_align_t buffer [AUDITLOG_DECODE_STACK / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    ClaimAccepted *accepted = (ClaimAccepted *) codec_arena_decode (&arena, &claim_accepted__descriptor,
+                                                                    event->payload.data, event->payload.len);
+    if (!accepted) {
+        codec_arena_release (&arena);
         return 0;           //  the log keeps the event whatever it holds
+    }
     int rc = 0;
     if (accepted->claim && accepted->claim->member_index.len && *accepted->pcn) {
         uint8_t key [512];
@@ -188,7 +198,7 @@ s_member_claim (store_t *store, MDB_txn *txn, const Event *event)
             rc = store_put (store, txn, "audit_member_claims", key, index_size + pcn_size, &one, 1);
         }
     }
-    codec_free (accepted);
+    codec_arena_release (&arena);
     return rc;
 }
 

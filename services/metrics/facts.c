@@ -83,9 +83,19 @@ s_fact_load (s_apply_t *self, const char *pcn)
     //  the same key s_fact_save writes, or a long PCN would never find its
     //  own fact and would enter the claim again with every event.
     snprintf (fact->pcn, sizeof fact->pcn, "%s", pcn);
-    ClaimFact *stored = facts_get (self->store, self->txn, fact->pcn);
-    if (!stored)
+    //  Read into the working copy and dropped: decoded on the stack
+    //  (codec.h, arenas), as facts_get would decode it on the heap.
+    MDB_val value;
+    if (!*fact->pcn || store_get (self->store, self->txn, "facts", fact->pcn, strlen (fact->pcn), &value))
         return;
+    max_align_t buffer [1024 / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    ClaimFact *stored = (ClaimFact *) codec_arena_decode (&arena, &claim_fact__descriptor, value.mv_data, value.mv_size);
+    if (!stored) {
+        codec_arena_release (&arena);
+        return;
+    }
     fact->dims = stored->dims_id;
     fact->dos = stored->dos_day;
     fact->charge = stored->charge_cents;
@@ -105,7 +115,7 @@ s_fact_load (s_apply_t *self, const char *pcn)
     fact->ar_patient = stored->ar_patient_cents;
     fact->entered = stored->entered;
     fact->in_cohort = stored->in_cohort;
-    codec_free (stored);
+    codec_arena_release (&arena);
 }
 
 static int

@@ -4,6 +4,7 @@
     numbers are worked out in the comments, not taken from the code.
 */
 #include "test_metrics_feed.h"
+#include "clock.h"
 
 #define NO_DIMS  ((mt_dims_t) { 0 })
 #define PAYER(p) ((mt_dims_t) { .payer = p })
@@ -300,6 +301,19 @@ START_TEST (test_periods)
     ck_assert_uint_eq (metrics_day_from_text ("2026-02-30"), 0);
     ck_assert_uint_eq (metrics_day_from_text ("20260230"), 0);
     ck_assert_uint_eq (metrics_day_from_text ("2026-3-1"), 0);
+    //  Both shapes of one date are the civil day, by the clock's own
+    //  arithmetic; a month, day or year out of range, or a non-digit, is 0.
+    uint32_t expected = (uint32_t) clock_days_from_civil (2026, 3, 1) + 1;
+    ck_assert_uint_eq (metrics_day_from_text ("2026-03-01"), expected);
+    ck_assert_uint_eq (metrics_day_from_text ("20260301"), expected);
+    ck_assert_uint_eq (metrics_day_from_text ("2024-02-29"), (uint32_t) clock_days_from_civil (2024, 2, 29) + 1);
+    ck_assert_uint_eq (metrics_day_from_text ("2026-13-01"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("2026-00-10"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("2026-01-32"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("1970-01-01"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("2026-0a-01"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("2026/03/01"), 0);
+    ck_assert_uint_eq (metrics_day_from_text ("2026-03-01 "), 0);
 }
 END_TEST
 
