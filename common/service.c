@@ -215,10 +215,18 @@ s_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg)
 //  apply (docs/operations.md): RCMQ_FAIL_APPLY="<service>:<stream>:<seq>"
 //  (several, comma-separated) makes applying those events fail as a
 //  handler's refusal does. Off unless set; never set in a deployment.
+//  The environment is read once: a process's environment does not change
+//  under it, and a getenv per event was 2 % of a consumer that applies
+//  little (issue 19, docs/performance.md).
 static bool
 s_failpoint (service_t *self, const Event *event)
 {
-    const char *list = getenv ("RCMQ_FAIL_APPLY");
+    static const char *list = NULL;
+    static bool read = false;
+    if (!read) {
+        list = getenv ("RCMQ_FAIL_APPLY");
+        read = true;
+    }
     if (!list || !*list)
         return false;
     char wanted [256];
