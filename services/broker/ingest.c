@@ -26,6 +26,15 @@
 #include "transport.h"
 
 #define INGEST_MAX_MESSAGES 256
+//  A group's batches also stop at this many bytes of PUBLISH bodies. What
+//  a group holds is held several times over until its commit (the bodies,
+//  their events unpacked in the arena, LMDB's dirty pages of the log, the
+//  fan-out frames), and LMDB and malloc keep the peak for reuse: 256
+//  relay batches of 500 events made groups of ~70 MB of events under load
+//  and a broker of 230-400 MB of RssAnon (issue 19 asks at most 256 MB at
+//  1M claims). What is left waits in the socket for the next group; the
+//  relays' windows bound that (docs/performance.md, session 8).
+#define INGEST_GROUP_BYTES  (8 * 1024 * 1024)
 //  The producer name is an LMDB key (dedup table), and LMDB refuses keys
 //  over 511 bytes with MDB_BAD_VALSIZE, which would abort the whole group
 //  commit and so the good batches committed with it. Stream names have the
@@ -227,8 +236,8 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
 {
     broker_t *self = (broker_t *) arg;
     s_message_t messages [INGEST_MAX_MESSAGES];
-    size_t count = 0, received = 0;
-    while (count < INGEST_MAX_MESSAGES) {
+    size_t count = 0, received = 0, bytes = 0;
+    while (count < INGEST_MAX_MESSAGES && bytes < INGEST_GROUP_BYTES) {
         //  Only the first read may wait (zloop saw input); the rest take
         //  what is there, refused messages counted too.
         if (received++ > 0 && !(zsock_events (socket) & ZMQ_POLLIN))
@@ -239,6 +248,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         zframe_t *routing_id = zmsg_pop (msg);
         char *command = zmsg_popstr (msg);
         zframe_t *body = zmsg_pop (msg);
+        bytes += body? zframe_size (body): 0;
         PublishBatch *batch = command && streq (command, "PUBLISH") && body
             ? (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
                                                           zframe_size (body), zframe_data (body))
