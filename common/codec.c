@@ -58,10 +58,8 @@ s_varint (uint8_t *out, uint64_t value)
     return n;
 }
 
-//  Reads a varint at *at (below end); false when it runs past end or is
-//  longer than ten bytes.
-static bool
-s_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
+bool
+codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
 {
     *value = 0;
     for (int shift = 0; shift < 70 && *at < end; shift += 7) {
@@ -71,6 +69,45 @@ s_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
             return true;
     }
     return false;
+}
+
+bool
+codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *field)
+{
+    uint64_t tag, value;
+    field->start = *at;
+    if (!codec_read_varint (at, end, &tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX)
+        return false;
+    field->number = (uint32_t) (tag >> 3);
+    field->wire_type = (unsigned) (tag & 7);
+    field->value = field->payload = *at;
+    size_t fixed = 0;
+    switch (field->wire_type) {
+        case PROTOBUF_C_WIRE_TYPE_VARINT:
+            if (!codec_read_varint (at, end, &value))
+                return false;
+            break;
+        case PROTOBUF_C_WIRE_TYPE_64BIT:
+            fixed = 8;
+            break;
+        case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
+            if (!codec_read_varint (at, end, &value) || value > (uint64_t) (end - *at))
+                return false;
+            field->payload = *at;
+            fixed = (size_t) value;
+            break;
+        case PROTOBUF_C_WIRE_TYPE_32BIT:
+            fixed = 4;
+            break;
+        default:                    //  groups (proto2 only) and unknown wire types
+            return false;
+    }
+    if ((size_t) (end - *at) < fixed)
+        return false;
+    *at += fixed;
+    field->payload_size = (size_t) (*at - field->payload);
+    field->end = *at;
+    return true;
 }
 
 void *
@@ -88,34 +125,12 @@ codec_decode_fields (const ProtobufCMessageDescriptor *type, const void *data, s
     const uint8_t *at = (const uint8_t *) data, *end = at + size;
     bool valid = kept != NULL;
     while (valid && at < end) {
-        const uint8_t *start = at;
-        uint64_t tag, value;
-        valid = s_read_varint (&at, end, &tag) && (tag >> 3) > 0;
-        if (!valid)
-            break;
-        switch (tag & 7) {
-            case 0:                 //  varint
-                valid = s_read_varint (&at, end, &value);
-                break;
-            case 1:                 //  64-bit
-                valid = end - at >= 8;
-                at += valid? 8: 0;
-                break;
-            case 2:                 //  length-delimited
-                valid = s_read_varint (&at, end, &value) && value <= (uint64_t) (end - at);
-                at += valid? value: 0;
-                break;
-            case 5:                 //  32-bit
-                valid = end - at >= 4;
-                at += valid? 4: 0;
-                break;
-            default:                //  groups (proto2 only) and unknown wire types
-                valid = false;
-        }
+        codec_wire_field_t field;
+        valid = codec_wire_next (&at, end, &field);
         for (size_t i = 0; valid && i < n; i++)
-            if (fields [i] == (tag >> 3)) {
-                memcpy (kept + length, start, (size_t) (at - start));
-                length += (size_t) (at - start);
+            if (fields [i] == field.number) {
+                memcpy (kept + length, field.start, (size_t) (field.end - field.start));
+                length += (size_t) (field.end - field.start);
                 break;
             }
     }

@@ -21,6 +21,32 @@ uint8_t  *codec_pack (const void *message, size_t *size_out);
 //  result with codec_free.
 void     *codec_decode (const ProtobufCMessageDescriptor *type, const void *data, size_t size);
 void     *codec_decode_frame (const ProtobufCMessageDescriptor *type, zframe_t *frame);
+//  One field of packed protobuf, as codec_wire_next reads it: its number
+//  and wire type, where it starts (its tag), where its value starts (after
+//  the tag; a length prefix included), the payload of a length-delimited
+//  value (after the prefix; for the other wire types, the value itself),
+//  and where the field ends. The one reader of the wire format for those
+//  who walk records without unpacking them (codec_decode_fields, wirekeep,
+//  the broker's event log).
+typedef struct {
+    uint32_t number;
+    unsigned wire_type;             //  ProtobufCWireType
+    const uint8_t *start;
+    const uint8_t *value;
+    const uint8_t *payload;
+    size_t payload_size;
+    const uint8_t *end;
+} codec_wire_field_t;
+
+//  Reads the field at *at (below end) and moves *at past it. False when
+//  the bytes are not well-formed there (a varint past end or over ten
+//  bytes, field number 0 or over 2^32-1, a value cut short, a group or an
+//  unknown wire type).
+bool      codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *field);
+//  Reads a varint at *at (below end) and moves *at past it; false when it
+//  runs past end or is longer than ten bytes.
+bool      codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value);
+
 //  Unpacks only the named fields (numbers, n of them) of bytes as the
 //  given type; the others are left at their defaults, never read into
 //  memory. For a reader that needs a few small fields of a large record

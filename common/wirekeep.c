@@ -11,19 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool
-s_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
-{
-    *value = 0;
-    for (int shift = 0; *at < end && shift < 64; shift += 7) {
-        uint8_t byte = *(*at)++;
-        *value |= (uint64_t) (byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            return true;
-    }
-    return false;
-}
-
 static size_t
 s_write_varint (uint8_t *out, uint64_t value)
 {
@@ -79,34 +66,11 @@ wirekeep_decode (const ProtobufCMessageDescriptor *type, const void *data, size_
     const uint8_t *start = (const uint8_t *) data, *at = start, *end = at + size;
     bool valid = decoded != NULL;
     while (valid && at < end) {
-        const uint8_t *field_start = at;
-        uint64_t tag, value;
-        valid = s_read_varint (&at, end, &tag) && (tag >> 3) > 0 && (tag >> 3) <= UINT32_MAX;
+        codec_wire_field_t field;
+        valid = codec_wire_next (&at, end, &field);
         if (!valid)
             break;
-        const uint8_t *value_start = at;
-        switch (tag & 7) {
-            case PROTOBUF_C_WIRE_TYPE_VARINT:
-                valid = s_read_varint (&at, end, &value);
-                break;
-            case PROTOBUF_C_WIRE_TYPE_64BIT:
-                valid = end - at >= 8;
-                at += valid? 8: 0;
-                break;
-            case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
-                valid = s_read_varint (&at, end, &value) && value <= (uint64_t) (end - at);
-                at += valid? value: 0;
-                break;
-            case PROTOBUF_C_WIRE_TYPE_32BIT:
-                valid = end - at >= 4;
-                at += valid? 4: 0;
-                break;
-            default:                //  groups (proto2 only) and unknown wire types
-                valid = false;
-        }
-        if (!valid)
-            break;
-        if (s_kept (keep, n, tag >> 3)) {
+        if (s_kept (keep, n, field.number)) {
             if (n_spans == spans_max) {
                 spans_max *= 2;
                 s_span_t *grown = (s_span_t *) malloc (spans_max * sizeof (s_span_t));
@@ -117,13 +81,13 @@ wirekeep_decode (const ProtobufCMessageDescriptor *type, const void *data, size_
                 spans = grown;
             }
             spans [n_spans++] = (s_span_t) {
-                (uint32_t) (tag >> 3), (ProtobufCWireType) (tag & 7),
-                (size_t) (value_start - start), (size_t) (at - value_start)
+                field.number, (ProtobufCWireType) field.wire_type,
+                (size_t) (field.value - start), (size_t) (field.end - field.value)
             };
         }
         else {
-            memcpy (decoded + length, field_start, (size_t) (at - field_start));
-            length += (size_t) (at - field_start);
+            memcpy (decoded + length, field.start, (size_t) (field.end - field.start));
+            length += (size_t) (field.end - field.start);
         }
     }
     ProtobufCMessage *message = valid? (ProtobufCMessage *) codec_decode (type, decoded, length): NULL;
@@ -156,7 +120,7 @@ wirekeep_bytes (const void *message, uint32_t field, size_t *size)
             continue;
         const uint8_t *at = held->data, *end = at + held->len;
         uint64_t length;
-        if (!s_read_varint (&at, end, &length) || length != (uint64_t) (end - at))
+        if (!codec_read_varint (&at, end, &length) || length != (uint64_t) (end - at))
             return NULL;
         *size = (size_t) length;
         return at;
@@ -169,35 +133,12 @@ wirekeep_find (const void *data, size_t size, uint32_t field, size_t *value_size
 {
     const uint8_t *at = (const uint8_t *) data, *end = at + size;
     while (at < end) {
-        uint64_t tag, value;
-        if (!s_read_varint (&at, end, &tag))
+        codec_wire_field_t found;
+        if (!codec_wire_next (&at, end, &found))
             return NULL;
-        switch (tag & 7) {
-            case PROTOBUF_C_WIRE_TYPE_VARINT:
-                if (!s_read_varint (&at, end, &value))
-                    return NULL;
-                break;
-            case PROTOBUF_C_WIRE_TYPE_64BIT:
-                if (end - at < 8)
-                    return NULL;
-                at += 8;
-                break;
-            case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED:
-                if (!s_read_varint (&at, end, &value) || value > (uint64_t) (end - at))
-                    return NULL;
-                if ((tag >> 3) == field) {
-                    *value_size = (size_t) value;
-                    return at;
-                }
-                at += value;
-                break;
-            case PROTOBUF_C_WIRE_TYPE_32BIT:
-                if (end - at < 4)
-                    return NULL;
-                at += 4;
-                break;
-            default:
-                return NULL;
+        if (found.number == field && found.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+            *value_size = found.payload_size;
+            return found.payload;
         }
     }
     return NULL;

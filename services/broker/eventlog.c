@@ -271,60 +271,20 @@ s_event_key (uint8_t *key, size_t size, const char *stream, uint64_t seq)
 //  fields out of order, a wire type protobuf-c does not write, cut short):
 //  the caller then packs the unpacked Event afresh.
 static int
-s_varint (const uint8_t *data, size_t size, size_t *at, uint64_t *value)
-{
-    *value = 0;
-    for (unsigned shift = 0; shift < 64 && *at < size; shift += 7) {
-        uint8_t byte = data [(*at)++];
-        *value |= (uint64_t) (byte & 0x7f) << shift;
-        if (!(byte & 0x80))
-            return 0;
-    }
-    return -1;
-}
-
-static int
 s_seq_offset (const uint8_t *data, size_t size, size_t *offset)
 {
-    size_t at = 0;
-    uint64_t previous = 0;
+    const uint8_t *at = data, *end = data + size;
+    uint32_t previous = 0;
     *offset = size;
     //  Every field is read: one out of order anywhere means protobuf-c
     //  would pack the bytes in another order.
-    while (at < size) {
-        size_t field_at = at;
-        uint64_t tag, length;
-        if (s_varint (data, size, &at, &tag))
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field) || field.number == 5 || field.number < previous)
             return -1;
-        uint64_t field = tag >> 3;
-        if (field == 5 || field < previous)
-            return -1;
-        if (field > 5 && previous < 5)
-            *offset = field_at;
-        previous = field;
-        switch (tag & 7) {
-            case 0:
-                if (s_varint (data, size, &at, &length))
-                    return -1;
-                break;
-            case 1:
-                if (size - at < 8)
-                    return -1;
-                at += 8;
-                break;
-            case 2:
-                if (s_varint (data, size, &at, &length) || length > size - at)
-                    return -1;
-                at += length;
-                break;
-            case 5:
-                if (size - at < 4)
-                    return -1;
-                at += 4;
-                break;
-            default:
-                return -1;
-        }
+        if (field.number > 5 && previous < 5)
+            *offset = (size_t) (field.start - data);
+        previous = field.number;
     }
     return 0;
 }
@@ -333,39 +293,17 @@ size_t
 eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events, size_t *sizes,
                         size_t max)
 {
-    size_t at = 0, count = 0;
-    while (at < size) {
-        uint64_t tag, length;
-        if (s_varint (data, size, &at, &tag))
+    const uint8_t *at = data, *end = data + size;
+    size_t count = 0;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
             return 0;
-        switch (tag & 7) {
-            case 0:
-                if (s_varint (data, size, &at, &length))
-                    return 0;
-                break;
-            case 1:
-                if (size - at < 8)
-                    return 0;
-                at += 8;
-                break;
-            case 2:
-                if (s_varint (data, size, &at, &length) || length > size - at)
-                    return 0;
-                if (tag >> 3 == 2) {
-                    if (count == max)
-                        return 0;
-                    events [count] = data + at;
-                    sizes [count++] = (size_t) length;
-                }
-                at += length;
-                break;
-            case 5:
-                if (size - at < 4)
-                    return 0;
-                at += 4;
-                break;
-            default:
+        if (field.number == 2 && field.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+            if (count == max)
                 return 0;
+            events [count] = field.payload;
+            sizes [count++] = field.payload_size;
         }
     }
     return count;
