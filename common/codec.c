@@ -46,8 +46,8 @@ codec_free (void *message)
         protobuf_c_message_free_unpacked ((ProtobufCMessage *) message, NULL);
 }
 
-static size_t
-s_varint (uint8_t *out, uint64_t value)
+size_t
+codec_write_varint (uint8_t *out, uint64_t value)
 {
     size_t n = 0;
     do {
@@ -150,8 +150,8 @@ codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
         *buf = (uint8_t *) realloc (*buf, *capacity);
         assert (*buf);
     }
-    *length += s_varint (*buf + *length, ((uint64_t) field << 3) | 2);
-    *length += s_varint (*buf + *length, size);
+    *length += codec_write_varint (*buf + *length, ((uint64_t) field << 3) | 2);
+    *length += codec_write_varint (*buf + *length, size);
     if (size)
         memcpy (*buf + *length, data, size);
     *length += size;

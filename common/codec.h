@@ -46,6 +46,8 @@ bool      codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_fi
 //  Reads a varint at *at (below end) and moves *at past it; false when it
 //  runs past end or is longer than ten bytes.
 bool      codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value);
+//  Writes value as a varint at out (room for ten bytes); returns its size.
+size_t    codec_write_varint (uint8_t *out, uint64_t value);
 
 //  Unpacks only the named fields (numbers, n of them) of bytes as the
 //  given type; the others are left at their defaults, never read into

@@ -11,17 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t
-s_write_varint (uint8_t *out, uint64_t value)
-{
-    size_t length = 0;
-    do {
-        out [length++] = (uint8_t) ((value & 0x7f) | (value > 0x7f? 0x80: 0));
-        value >>= 7;
-    } while (value);
-    return length;
-}
-
 static bool
 s_kept (const uint32_t *keep, size_t n, uint64_t field)
 {
@@ -151,7 +140,7 @@ wirekeep_append (void *message, uint32_t field, const void *item)
     uint8_t stack [2048];
     uint8_t *value = size + 10 <= sizeof stack? stack: (uint8_t *) malloc (size + 10);
     assert (value);
-    size_t prefix = s_write_varint (value, size);
+    size_t prefix = codec_write_varint (value, size);
     protobuf_c_message_pack ((const ProtobufCMessage *) item, value + prefix);
     s_hold ((ProtobufCMessage *) message, field, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, value, prefix + size);
     if (value != stack)

@@ -313,14 +313,8 @@ eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events
 static size_t
 s_seq_field (uint8_t *out, uint64_t seq)
 {
-    size_t size = 0;
-    out [size++] = 5 << 3;
-    do {
-        uint8_t byte = seq & 0x7f;
-        seq >>= 7;
-        out [size++] = byte | (seq? 0x80: 0);
-    } while (seq);
-    return size;
+    out [0] = 5 << 3;
+    return 1 + codec_write_varint (out + 1, seq);
 }
 
 //  Logs an event under the stream's next seq. `packed` (may be NULL) is the
