@@ -86,9 +86,112 @@ outbox_epoch (outbox_t *self)
     return self->epoch;
 }
 
-int
-outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char *type,
-                   const char *key, const uint8_t *payload, size_t size)
+//  An Event's bytes are written here, not by protobuf_c_message_pack: the
+//  pack walked Event's descriptor for every event, and a payload went
+//  through two buffers (its own pack, then the event's) before LMDB copied
+//  it a third time. Now the payload is packed once, straight into the
+//  outbox's value (MDB_RESERVE). The bytes are protobuf-c's: fields in
+//  order, proto3's empty strings and zeros left out (the broker splices the
+//  stream seq into them, eventlog.c); tests/unit/test_outbox.c compares
+//  them with protobuf-c's for each field present and absent.
+#define OUTBOX_HEAD_STACK 1024
+
+//  The payload: a message packed into place, or bytes copied.
+typedef struct {
+    const ProtobufCMessage *message;
+    const uint8_t *bytes;
+    size_t size;
+} s_payload_t;
+
+static size_t
+s_put_tag_length (uint8_t *at, uint32_t field, size_t length)
+{
+    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+    return 1 + codec_write_varint (at + 1, length);
+}
+
+static size_t
+s_put_text (uint8_t *at, uint32_t field, const char *text, size_t length)
+{
+    if (length == 0)
+        return 0;
+    size_t size = s_put_tag_length (at, field, length);
+    memcpy (at + size, text, length);
+    return size + length;
+}
+
+static size_t
+s_put_varint (uint8_t *at, uint32_t field, uint64_t value)
+{
+    if (value == 0)
+        return 0;
+    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_VARINT);
+    return 1 + codec_write_varint (at + 1, value);
+}
+
+static size_t
+s_put_fixed64 (uint8_t *at, uint32_t field, uint64_t value)
+{
+    if (value == 0)
+        return 0;
+    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_64BIT);
+    for (int i = 0; i < 8; i++)
+        at [1 + i] = (uint8_t) (value >> (8 * i));
+    return 9;
+}
+
+//  Puts the event in the outbox under seq, its value reserved in the map
+//  and filled in place.
+static int
+s_put_event (outbox_t *self, MDB_txn *txn, uint64_t seq, uint64_t prev_epoch, const char *stream,
+             const char *type, const char *key, const s_payload_t *payload)
+{
+    size_t stream_size = strlen (stream), type_size = strlen (type);
+    size_t producer_size = strlen (self->producer), key_size = strlen (key);
+    //  Each of the seven fields up to the payload's length: a tag, at most
+    //  ten bytes of varint, its text.
+    size_t head_max = stream_size + type_size + producer_size + key_size + 7 * 11;
+    uint8_t stack [OUTBOX_HEAD_STACK];
+    uint8_t *head = head_max <= sizeof stack? stack: (uint8_t *) malloc (head_max);
+    if (!head)
+        return ENOMEM;
+    size_t head_size = s_put_text (head, 1, stream, stream_size);
+    head_size += s_put_text (head + head_size, 2, type, type_size);
+    head_size += s_put_text (head + head_size, 3, self->producer, producer_size);
+    head_size += s_put_varint (head + head_size, 4, seq);
+    head_size += s_put_varint (head + head_size, 6, clock_now_ms ());
+    head_size += s_put_text (head + head_size, 7, key, key_size);
+    if (payload->size)
+        head_size += s_put_tag_length (head + head_size, 8, payload->size);
+    uint8_t tail [18];
+    size_t tail_size = s_put_fixed64 (tail, 9, self->epoch);
+    tail_size += s_put_fixed64 (tail + tail_size, 10, seq == 1? 0: prev_epoch);
+
+    uint8_t seq_key [8];
+    store_u64_write (seq_key, seq);
+    MDB_val k = { 8, seq_key }, value = { head_size + payload->size + tail_size, NULL };
+    MDB_dbi outbox = store_table (self->store, "outbox");
+    int rc = mdb_put (txn, outbox, &k, &value, MDB_APPEND | MDB_RESERVE);
+    //  Not the last key after all: LMDB changed nothing, so put it normally.
+    if (rc == MDB_KEYEXIST)
+        rc = mdb_put (txn, outbox, &k, &value, MDB_RESERVE);
+    if (rc == 0) {
+        uint8_t *at = (uint8_t *) value.mv_data;
+        memcpy (at, head, head_size);
+        if (payload->message)
+            protobuf_c_message_pack (payload->message, at + head_size);
+        else if (payload->size)
+            memcpy (at + head_size, payload->bytes, payload->size);
+        memcpy (at + head_size + payload->size, tail, tail_size);
+    }
+    if (head != stack)
+        free (head);
+    return rc;
+}
+
+static int
+s_append (outbox_t *self, MDB_txn *txn, const char *stream, const char *type, const char *key,
+          const s_payload_t *payload)
 {
     //  A next_seq that cannot be read must not start again from 1: the
     //  broker would take the reused numbers for duplicates and drop them.
@@ -104,24 +207,7 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
     rc = store_get_u64 (self->store, txn, "outbox_meta", "last_epoch", &prev_epoch);
     if (rc)
         return rc;
-    Event event = EVENT__INIT;
-    event.stream = (char *) stream;
-    event.type = (char *) type;
-    event.producer = self->producer;
-    event.producer_seq = seq;
-    event.producer_epoch = self->epoch;
-    event.prev_epoch = seq == 1? 0: prev_epoch;
-    event.time_ms = clock_now_ms ();
-    event.key = (char *) (key? key: "");
-    event.payload.data = (uint8_t *) payload;
-    event.payload.len = payload? size: 0;
-
-    size_t packed_size;
-    uint8_t *packed = codec_pack (&event, &packed_size);
-    uint8_t seq_key [8];
-    store_u64_write (seq_key, seq);
-    rc = store_append (self->store, txn, "outbox", seq_key, 8, packed, packed_size);
-    free (packed);
+    rc = s_put_event (self, txn, seq, prev_epoch, stream, type, key? key: "", payload);
     if (rc == 0)
         rc = store_put_u64 (self->store, txn, "outbox_meta", "next_seq", seq + 1);
     if (rc == 0 && prev_epoch != self->epoch)
@@ -130,16 +216,20 @@ outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char 
 }
 
 int
+outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream, const char *type,
+                   const char *key, const uint8_t *payload, size_t size)
+{
+    s_payload_t bytes = { NULL, payload, payload? size: 0 };
+    return s_append (self, txn, stream, type, key, &bytes);
+}
+
+int
 outbox_append (outbox_t *self, MDB_txn *txn, const char *stream, const char *type,
                const char *key, const void *payload)
 {
-    if (!payload)
-        return outbox_append_raw (self, txn, stream, type, key, NULL, 0);
-    size_t size;
-    uint8_t *packed = codec_pack (payload, &size);
-    int rc = outbox_append_raw (self, txn, stream, type, key, packed, size);
-    free (packed);
-    return rc;
+    const ProtobufCMessage *message = (const ProtobufCMessage *) payload;
+    s_payload_t packed = { message, NULL, message? protobuf_c_message_get_packed_size (message): 0 };
+    return s_append (self, txn, stream, type, key, &packed);
 }
 
 uint64_t

@@ -139,18 +139,29 @@ s_send_pending (relay_t *self)
     }
 }
 
+//  The acked entries are the first ones of the table, in order: one
+//  cursor walks and deletes them, rather than a search from the root for
+//  each (a third of the relay's cost in claims).
 static int
 s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
 {
     uint64_t *range = (uint64_t *) arg;        //  [from, to]
-    for (uint64_t seq = range [0]; seq <= range [1]; seq++) {
-        uint8_t key [8];
-        store_u64_write (key, seq);
-        int rc = store_del (store, txn, "outbox", key, 8);
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, "outbox"), &cursor);
+    if (rc)
+        return rc;
+    uint8_t from [8];
+    store_u64_write (from, range [0]);
+    MDB_val key = { 8, from }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0 && key.mv_size == 8 && store_u64_read (key.mv_data) <= range [1]) {
+        rc = mdb_cursor_del (cursor, 0);
+        //  After a delete the cursor's next is the entry that followed.
+        if (rc == 0)
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
     }
-    return 0;
+    mdb_cursor_close (cursor);
+    return rc == MDB_NOTFOUND? 0: rc;
 }
 
 static void

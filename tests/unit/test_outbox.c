@@ -232,6 +232,87 @@ START_TEST (test_decode)
 }
 END_TEST
 
+//  The outbox writes an Event's bytes by hand (outbox.c): they must be the
+//  bytes protobuf-c packs from the same Event, whatever is present or
+//  absent (empty key, no payload, a message payload, a key longer than the
+//  writer's stack buffer, a payload over LMDB's node size), since the
+//  broker splices the stream seq into them.
+typedef struct {
+    outbox_t *outbox;
+    char *long_key;
+    uint8_t *big;
+} s_wire_t;
+
+static int
+s_append_wire (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_wire_t *wire = (s_wire_t *) arg;
+    StreamHead head = STREAM_HEAD__INIT;
+    head.stream = "claims";
+    head.head_seq = 300;
+    StreamHead empty = STREAM_HEAD__INIT;       //  packs to nothing
+    int rc = outbox_append (wire->outbox, txn, "claims", "denied", "CLM-1", &head);
+    if (rc == 0)
+        rc = outbox_append_raw (wire->outbox, txn, "intake", "batch_received", NULL, NULL, 0);
+    if (rc == 0)
+        rc = outbox_append_raw (wire->outbox, txn, "intake", "raw", "", (const uint8_t *) "x", 1);
+    if (rc == 0)
+        rc = outbox_append (wire->outbox, txn, "queue", "changed", wire->long_key, &empty);
+    if (rc == 0)
+        rc = outbox_append_raw (wire->outbox, txn, "claims", "big", "K", wire->big, 70000);
+    if (rc == 0)
+        rc = outbox_append (wire->outbox, txn, "claims", "no_payload", "K2", NULL);
+    return rc;
+}
+
+START_TEST (test_wire_bytes)
+{
+    char *dir = test_tmpdir ("outbox");
+    store_t *store = s_open (dir);
+    outbox_t *outbox = outbox_new (store, "claims");
+    ck_assert_ptr_nonnull (outbox);
+    s_wire_t wire = { outbox, (char *) malloc (3001), (uint8_t *) malloc (70000) };
+    memset (wire.long_key, 'k', 3000);
+    wire.long_key [3000] = 0;
+    for (size_t i = 0; i < 70000; i++)
+        wire.big [i] = (uint8_t) (i * 7);
+    ck_assert_int_eq (store_write (store, s_append_wire, &wire), 0);
+
+    const size_t payloads [] = { 11, 0, 1, 0, 70000, 0 };
+    MDB_txn *txn = store_read_begin (store);
+    ck_assert_ptr_nonnull (txn);
+    for (uint64_t seq = 1; seq <= 6; seq++) {
+        uint8_t key [8];
+        store_u64_write (key, seq);
+        MDB_val value;
+        ck_assert_int_eq (store_get (store, txn, "outbox", key, 8, &value), 0);
+        Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+        ck_assert_ptr_nonnull (event);
+        ck_assert_uint_eq (event->producer_seq, seq);
+        ck_assert_uint_eq (event->producer_epoch, outbox_epoch (outbox));
+        ck_assert_uint_eq (event->prev_epoch, seq == 1? 0: outbox_epoch (outbox));
+        ck_assert_uint_eq (event->payload.len, payloads [seq - 1]);
+        size_t size;
+        uint8_t *again = codec_pack (event, &size);
+        ck_assert_uint_eq (size, value.mv_size);
+        ck_assert_mem_eq (again, value.mv_data, size);
+        if (seq == 4)
+            ck_assert_str_eq (event->key, wire.long_key);
+        if (seq == 5)
+            ck_assert_mem_eq (event->payload.data, wire.big, 70000);
+        free (again);
+        codec_free (event);
+    }
+    store_read_end (&txn);
+    free (wire.long_key);
+    free (wire.big);
+    outbox_destroy (&outbox);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 START_TEST (test_abort)
 {
     char *dir = test_tmpdir ("outbox");
@@ -454,6 +535,7 @@ outbox_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_dense_seqs);
     tcase_add_test (tc, test_decode);
+    tcase_add_test (tc, test_wire_bytes);
     tcase_add_test (tc, test_abort);
     tcase_add_test (tc, test_producer_identity);
     tcase_add_test (tc, test_depth_next_seq);
