@@ -110,31 +110,41 @@ codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *fie
     return true;
 }
 
+//  Copies the fields numbered in fields (n of them) of data, tag and value
+//  as they are, in order, into kept (room for size bytes): the record
+//  protobuf-c would make of a message holding only them. False when data
+//  is not well-formed wire format.
+static bool
+s_keep_fields (const void *data, size_t size, const uint32_t *fields, size_t n,
+               uint8_t *kept, size_t *length)
+{
+    *length = 0;
+    const uint8_t *at = (const uint8_t *) data, *end = at + size;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (fields [i] == field.number) {
+                memcpy (kept + *length, field.start, (size_t) (field.end - field.start));
+                *length += (size_t) (field.end - field.start);
+                break;
+            }
+    }
+    return true;
+}
+
 void *
 codec_decode_fields (const ProtobufCMessageDescriptor *type, const void *data, size_t size,
                      const uint32_t *fields, size_t n)
 {
-    //  The kept fields' bytes (tag and value as they are) are copied into
-    //  one buffer, in order, and unpacked: the same message protobuf-c
-    //  would make of a record holding only them.
     //  Sized for a whole claim record (~2.3 KB): a malloc of over 1 KB
     //  makes glibc consolidate its fast bins, the cost this saves.
     uint8_t stack [8192];
     uint8_t *kept = size <= sizeof stack? stack: (uint8_t *) malloc (size);
     size_t length = 0;
-    const uint8_t *at = (const uint8_t *) data, *end = at + size;
-    bool valid = kept != NULL;
-    while (valid && at < end) {
-        codec_wire_field_t field;
-        valid = codec_wire_next (&at, end, &field);
-        for (size_t i = 0; valid && i < n; i++)
-            if (fields [i] == field.number) {
-                memcpy (kept + length, field.start, (size_t) (field.end - field.start));
-                length += (size_t) (field.end - field.start);
-                break;
-            }
-    }
-    void *message = valid? codec_decode (type, kept, length): NULL;
+    void *message = kept && s_keep_fields (data, size, fields, n, kept, &length)
+                  ? codec_decode (type, kept, length): NULL;
     if (kept != stack)
         free (kept);
     return message;
@@ -386,6 +396,22 @@ codec_arena_decode (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
 {
     assert (self && type);
     return protobuf_c_message_unpack (type, &self->allocator, size, (const uint8_t *) data);
+}
+
+void *
+codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                           const void *data, size_t size, const uint32_t *fields, size_t n)
+{
+    assert (self && type);
+    //  The kept bytes are taken from the arena too: they go with the rest
+    //  at the reset (protobuf-c copies what it keeps of them).
+    uint8_t *kept = size? (uint8_t *) s_arena_alloc (self, size): NULL;
+    size_t length = 0;
+    if (size && !kept)
+        return NULL;
+    if (size && !s_keep_fields (data, size, fields, n, kept, &length))
+        return NULL;
+    return protobuf_c_message_unpack (type, &self->allocator, length, kept);
 }
 
 void

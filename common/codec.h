@@ -129,6 +129,13 @@ void      codec_arena_destroy (codec_arena_t **self_p);
 //  not one (what a failed decode took stays until the reset).
 void     *codec_arena_decode (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
                               const void *data, size_t size);
+//  codec_decode_fields into the arena: only the fields numbered in fields
+//  (n of them) are unpacked, the others left at their defaults; NULL when
+//  the bytes are not well-formed wire format or not the type. For a
+//  consumer's handler that reads a few fields of a large event (metrics
+//  and a claim event's posting: issue 19).
+void     *codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                                     const void *data, size_t size, const uint32_t *fields, size_t n);
 //  Frees every message decoded into the arena since the last reset.
 void      codec_arena_reset (codec_arena_t *self);
 

@@ -304,6 +304,8 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
         entry++;
     if (!entry || !entry->stream)
         return 0;
+    if (!entry->descriptor)
+        return entry->handler (store, txn, event, NULL, state);
     //  The payload lives only while its handler runs (handlers read it,
     //  lend parts of it and put them back, never keep or free them), so it
     //  is decoded into an arena on the stack: no malloc for an event that
@@ -314,10 +316,16 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
     codec_arena_init (&arena, buffer, sizeof buffer);
     void *message = codec_arena_decode (&arena, entry->descriptor, event->payload.data, event->payload.len);
     int rc = message? entry->handler (store, txn, event, message, state)
-                    : store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
-                                  event->stream, event->type, event->stream_seq, entry->descriptor->name);
+                    : consumer_refuse_payload (store, event, entry->descriptor);
     codec_arena_release (&arena);
     return rc;
+}
+
+int
+consumer_refuse_payload (store_t *store, const Event *event, const ProtobufCMessageDescriptor *type)
+{
+    return store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
+                       event->stream, event->type, event->stream_seq, type->name);
 }
 
 //  Moves a stream's offset past events that no longer exist.

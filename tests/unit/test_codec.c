@@ -626,6 +626,52 @@ START_TEST (test_decode_fields)
 }
 END_TEST
 
+//  codec_arena_decode_fields: the same fields as codec_decode_fields, in an
+//  arena on the stack (a payload past its block: the heap), NULL for what
+//  is not wire format.
+START_TEST (test_arena_decode_fields)
+{
+    Event event = EVENT__INIT;
+    event.stream = "claims";
+    event.type = "submitted";
+    event.producer_seq = 300;
+    event.key = "P1";
+    uint8_t payload [10000];
+    memset (payload, 7, sizeof payload);
+    event.payload.data = payload;
+    event.payload.len = sizeof payload;
+    size_t size;
+    uint8_t *packed = codec_pack (&event, &size);
+    max_align_t buffer [2048 / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    uint32_t fields [] = { 2, 4, 8 };
+    Event *some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, size, fields, 3);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->type, "submitted");
+    ck_assert_uint_eq (some->producer_seq, 300);
+    ck_assert_str_eq (some->stream, "");
+    ck_assert_str_eq (some->key, "");
+    ck_assert_uint_eq (some->payload.len, sizeof payload);
+    ck_assert_mem_eq (some->payload.data, payload, sizeof payload);
+    uint32_t key_only [] = { 7 };
+    some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, size, key_only, 1);
+    ck_assert_str_eq (some->key, "P1");
+    ck_assert_uint_eq (some->payload.len, 0);
+    some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, 0, key_only, 1);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->key, "");
+    for (size_t cut = 1; cut < size; cut += 7)
+        codec_arena_decode_fields (&arena, &event__descriptor, packed, cut, key_only, 1);
+    uint8_t past [] = { 0x3a, 0x10, 'P', '1' };
+    ck_assert_ptr_null (codec_arena_decode_fields (&arena, &event__descriptor, past, sizeof past, key_only, 1));
+    uint8_t zero [] = { 0x02, 0x00 };
+    ck_assert_ptr_null (codec_arena_decode_fields (&arena, &event__descriptor, zero, sizeof zero, key_only, 1));
+    codec_arena_release (&arena);
+    free (packed);
+}
+END_TEST
+
 //  The string-field setter, append and destroy on a message that owns its
 //  memory: what the X12 readers and posting build claims and remits with.
 START_TEST (test_set_text_append)
@@ -724,6 +770,7 @@ codec_suite (void)
     tcase_add_test (tc, test_project);
     tcase_add_test (tc, test_decode_fields);
     tcase_add_test (tc, test_arena);
+    tcase_add_test (tc, test_arena_decode_fields);
     tcase_add_test (tc, test_set_text_append);
     tcase_add_test (tc, test_clear);
     suite_add_tcase (suite, tc);
