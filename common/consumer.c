@@ -618,8 +618,7 @@ s_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
     if (command && streq (command, "FETCHED")) {
-        FetchReply *reply = body? (FetchReply *) codec_arena_decode (self->arena, &fetch_reply__descriptor,
-                                                                     zframe_data (body), zframe_size (body))
+        FetchReply *reply = body? codec_arena_decode_fetch_reply (self->arena, zframe_data (body), zframe_size (body))
                                 : NULL;
         if (reply)
             s_on_fetched (self, reply);
@@ -680,7 +679,7 @@ s_on_event (consumer_t *self, const uint8_t *data, size_t size)
 {
     //  Into the arena: an event dropped here is freed with the rest at
     //  the end of s_on_sub.
-    Event *event = (Event *) codec_arena_decode (self->arena, &event__descriptor, data, size);
+    Event *event = codec_arena_decode_event (self->arena, data, size);
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
