@@ -110,31 +110,41 @@ codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *fie
     return true;
 }
 
+//  Copies the fields numbered in fields (n of them) of data, tag and value
+//  as they are, in order, into kept (room for size bytes): the record
+//  protobuf-c would make of a message holding only them. False when data
+//  is not well-formed wire format.
+static bool
+s_keep_fields (const void *data, size_t size, const uint32_t *fields, size_t n,
+               uint8_t *kept, size_t *length)
+{
+    *length = 0;
+    const uint8_t *at = (const uint8_t *) data, *end = at + size;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
+            return false;
+        for (size_t i = 0; i < n; i++)
+            if (fields [i] == field.number) {
+                memcpy (kept + *length, field.start, (size_t) (field.end - field.start));
+                *length += (size_t) (field.end - field.start);
+                break;
+            }
+    }
+    return true;
+}
+
 void *
 codec_decode_fields (const ProtobufCMessageDescriptor *type, const void *data, size_t size,
                      const uint32_t *fields, size_t n)
 {
-    //  The kept fields' bytes (tag and value as they are) are copied into
-    //  one buffer, in order, and unpacked: the same message protobuf-c
-    //  would make of a record holding only them.
     //  Sized for a whole claim record (~2.3 KB): a malloc of over 1 KB
     //  makes glibc consolidate its fast bins, the cost this saves.
     uint8_t stack [8192];
     uint8_t *kept = size <= sizeof stack? stack: (uint8_t *) malloc (size);
     size_t length = 0;
-    const uint8_t *at = (const uint8_t *) data, *end = at + size;
-    bool valid = kept != NULL;
-    while (valid && at < end) {
-        codec_wire_field_t field;
-        valid = codec_wire_next (&at, end, &field);
-        for (size_t i = 0; valid && i < n; i++)
-            if (fields [i] == field.number) {
-                memcpy (kept + length, field.start, (size_t) (field.end - field.start));
-                length += (size_t) (field.end - field.start);
-                break;
-            }
-    }
-    void *message = valid? codec_decode (type, kept, length): NULL;
+    void *message = kept && s_keep_fields (data, size, fields, n, kept, &length)
+                  ? codec_decode (type, kept, length): NULL;
     if (kept != stack)
         free (kept);
     return message;
@@ -386,6 +396,183 @@ codec_arena_decode (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
 {
     assert (self && type);
     return protobuf_c_message_unpack (type, &self->allocator, size, (const uint8_t *) data);
+}
+
+void *
+codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                           const void *data, size_t size, const uint32_t *fields, size_t n)
+{
+    assert (self && type);
+    //  The kept bytes are taken from the arena too: they go with the rest
+    //  at the reset (protobuf-c copies what it keeps of them).
+    uint8_t *kept = size? (uint8_t *) s_arena_alloc (self, size): NULL;
+    size_t length = 0;
+    if (size && !kept)
+        return NULL;
+    if (size && !s_keep_fields (data, size, fields, n, kept, &length))
+        return NULL;
+    return protobuf_c_message_unpack (type, &self->allocator, length, kept);
+}
+
+//  A string or bytes value copied into the arena (a string NUL-ended).
+static uint8_t *
+s_arena_copy (codec_arena_t *self, const codec_wire_field_t *field, bool string)
+{
+    uint8_t *copy = (uint8_t *) s_arena_alloc (self, field->payload_size + (string? 1: 0));
+    if (copy) {
+        memcpy (copy, field->payload, field->payload_size);
+        if (string)
+            copy [field->payload_size] = 0;
+    }
+    return copy;
+}
+
+//  The Event's fields read straight off the wire: false for anything this
+//  reader does not take as protobuf-c would (a field number it does not
+//  know, another wire type, bytes that are not wire format), which
+//  protobuf-c then decodes instead.
+static bool
+s_event_read (codec_arena_t *self, const uint8_t *at, const uint8_t *end, Event *event)
+{
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
+            return false;
+        unsigned want = 0;
+        switch (field.number) {
+            case 1: case 2: case 3: case 7: case 8:
+                want = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+                break;
+            case 4: case 5: case 6:
+                want = PROTOBUF_C_WIRE_TYPE_VARINT;
+                break;
+            case 9: case 10:
+                want = PROTOBUF_C_WIRE_TYPE_64BIT;
+                break;
+            default:
+                return false;       //  unknown to this reader: protobuf-c keeps it
+        }
+        if (field.wire_type != want)
+            return false;
+        uint64_t value = 0;
+        if (want == PROTOBUF_C_WIRE_TYPE_VARINT) {
+            const uint8_t *varint = field.payload;
+            if (!codec_read_varint (&varint, field.end, &value))
+                return false;
+        }
+        else
+        if (want == PROTOBUF_C_WIRE_TYPE_64BIT)
+            for (int i = 7; i >= 0; i--)
+                value = (value << 8) | field.payload [i];
+        char *text = NULL;
+        if (want == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+            text = (char *) s_arena_copy (self, &field, field.number != 8);
+            if (!text)
+                return false;
+        }
+        switch (field.number) {
+            case 1:  event->stream = text; break;
+            case 2:  event->type = text; break;
+            case 3:  event->producer = text; break;
+            case 7:  event->key = text; break;
+            case 8:  event->payload.data = (uint8_t *) text;
+                     event->payload.len = field.payload_size;
+                     break;
+            case 4:  event->producer_seq = value; break;
+            case 5:  event->stream_seq = value; break;
+            case 6:  event->time_ms = value; break;
+            case 9:  event->producer_epoch = value; break;
+            case 10: event->prev_epoch = value; break;
+        }
+    }
+    return true;
+}
+
+Event *
+codec_arena_decode_event (codec_arena_t *self, const void *data, size_t size)
+{
+    assert (self);
+    Event *event = (Event *) s_arena_alloc (self, sizeof (Event));
+    if (!event)
+        return NULL;
+    event__init (event);
+    const uint8_t *at = (const uint8_t *) data;
+    if (s_event_read (self, at, at + size, event))
+        return event;
+    return (Event *) codec_arena_decode (self, &event__descriptor, data, size);
+}
+
+FetchReply *
+codec_arena_decode_fetch_reply (codec_arena_t *self, const void *data, size_t size)
+{
+    assert (self);
+    FetchReply *reply = (FetchReply *) s_arena_alloc (self, sizeof (FetchReply));
+    if (!reply)
+        return NULL;
+    fetch_reply__init (reply);
+    //  Its events counted first, for their array.
+    const uint8_t *start = (const uint8_t *) data, *end = start + size, *at = start;
+    size_t count = 0;
+    bool plain = true;
+    while (plain && at < end) {
+        codec_wire_field_t field;
+        plain = codec_wire_next (&at, end, &field);
+        if (plain && field.number == 2)
+            count++;
+    }
+    if (plain && count) {
+        reply->events = (Event **) s_arena_alloc (self, count * sizeof (Event *));
+        plain = reply->events != NULL;
+    }
+    at = start;
+    while (plain && at < end) {
+        codec_wire_field_t field;
+        plain = codec_wire_next (&at, end, &field);
+        if (!plain)
+            break;
+        bool length_prefixed = field.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        bool varint = field.wire_type == PROTOBUF_C_WIRE_TYPE_VARINT;
+        uint64_t value = 0;
+        const uint8_t *varint_at = field.payload;
+        if (varint)
+            plain = codec_read_varint (&varint_at, field.end, &value);
+        switch (field.number) {
+            case 1: case 5:
+                if ((plain = length_prefixed)) {
+                    char *text = (char *) s_arena_copy (self, &field, true);
+                    plain = text != NULL;
+                    if (field.number == 1)
+                        reply->stream = text;
+                    else
+                        reply->store_id = text;
+                }
+                break;
+            case 2:
+                if ((plain = length_prefixed)) {
+                    Event *event = (Event *) s_arena_alloc (self, sizeof (Event));
+                    plain = event != NULL;
+                    if (plain) {
+                        event__init (event);
+                        plain = s_event_read (self, field.payload, field.payload + field.payload_size, event);
+                        reply->events [reply->n_events++] = event;
+                    }
+                }
+                break;
+            case 3: case 4:
+                if ((plain = plain && varint)) {
+                    if (field.number == 3)
+                        reply->head_seq = value;
+                    else
+                        reply->first_seq = value;
+                }
+                break;
+            default:
+                plain = false;
+        }
+    }
+    if (plain)
+        return reply;
+    return (FetchReply *) codec_arena_decode (self, &fetch_reply__descriptor, data, size);
 }
 
 void

@@ -304,6 +304,8 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
         entry++;
     if (!entry || !entry->stream)
         return 0;
+    if (!entry->descriptor)
+        return entry->handler (store, txn, event, NULL, state);
     //  The payload lives only while its handler runs (handlers read it,
     //  lend parts of it and put them back, never keep or free them), so it
     //  is decoded into an arena on the stack: no malloc for an event that
@@ -314,10 +316,16 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
     codec_arena_init (&arena, buffer, sizeof buffer);
     void *message = codec_arena_decode (&arena, entry->descriptor, event->payload.data, event->payload.len);
     int rc = message? entry->handler (store, txn, event, message, state)
-                    : store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
-                                  event->stream, event->type, event->stream_seq, entry->descriptor->name);
+                    : consumer_refuse_payload (store, event, entry->descriptor);
     codec_arena_release (&arena);
     return rc;
+}
+
+int
+consumer_refuse_payload (store_t *store, const Event *event, const ProtobufCMessageDescriptor *type)
+{
+    return store_fail (store, "%s.%s #%" PRIu64 " does not decode as %s: refused",
+                       event->stream, event->type, event->stream_seq, type->name);
 }
 
 //  Moves a stream's offset past events that no longer exist.
@@ -610,8 +618,7 @@ s_on_replay (zloop_t *loop, zsock_t *socket, void *arg)
     char *command = zmsg_popstr (msg);
     zframe_t *body = zmsg_pop (msg);
     if (command && streq (command, "FETCHED")) {
-        FetchReply *reply = body? (FetchReply *) codec_arena_decode (self->arena, &fetch_reply__descriptor,
-                                                                     zframe_data (body), zframe_size (body))
+        FetchReply *reply = body? codec_arena_decode_fetch_reply (self->arena, zframe_data (body), zframe_size (body))
                                 : NULL;
         if (reply)
             s_on_fetched (self, reply);
@@ -672,7 +679,7 @@ s_on_event (consumer_t *self, const uint8_t *data, size_t size)
 {
     //  Into the arena: an event dropped here is freed with the rest at
     //  the end of s_on_sub.
-    Event *event = (Event *) codec_arena_decode (self->arena, &event__descriptor, data, size);
+    Event *event = codec_arena_decode_event (self->arena, data, size);
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);

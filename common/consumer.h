@@ -64,9 +64,18 @@ typedef int (consumer_handler_fn) (store_t *store, MDB_txn *txn, const Event *ev
 typedef struct {
     const char *stream;
     const char *type;                               //  NULL: every type of the stream but work.*
-    const ProtobufCMessageDescriptor *descriptor;   //  what every such payload is
+    //  What every such payload is. NULL: the handler reads the payload
+    //  itself (its message is NULL), e.g. only the fields it uses with
+    //  codec_arena_decode_fields, and refuses one that does not decode
+    //  with consumer_refuse_payload.
+    const ProtobufCMessageDescriptor *descriptor;
     consumer_handler_fn *handler;
 } consumer_event_t;
+
+//  The refusal of a payload that does not decode as type: store_fail
+//  naming stream, type and seq (-1), as consumer_dispatch refuses one.
+int         consumer_refuse_payload (store_t *store, const Event *event,
+                                     const ProtobufCMessageDescriptor *type);
 
 //  Applies event through events ({ NULL }-terminated, may be NULL): 0 for
 //  an event no entry names (its stream is only kept in step), else the

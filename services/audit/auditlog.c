@@ -19,14 +19,15 @@
 #include "files.h"
 #include "log.h"
 #include "note.h"
+#include "wirekeep.h"
 #include "intake.pb-c.h"
 
 #include <errno.h>
 #include <sys/stat.h>
 #include <sodium.h>
 
-//  intake.claim_accepted decoded for the member index: 1.6 KB on the wire.
-#define AUDITLOG_DECODE_STACK   16384
+//  The PCN and member index of intake.claim_accepted (s_member_claim).
+#define AUDITLOG_DECODE_STACK   1024
 
 #define AUDITLOG_RECORDS_DEFAULT 1000
 #define AUDITLOG_SECONDS_DEFAULT 60
@@ -176,23 +177,29 @@ s_member_claim (store_t *store, MDB_txn *txn, const Event *event)
 {
     if (!streq (event->stream, "intake") || !streq (event->type, "claim_accepted"))
         return 0;
-    //  Read for two fields and dropped: decoded on the stack (codec.h,
-    //  arenas), not with a malloc per string of the claim.
+    //  Two fields of 1.6 KB: the PCN, and the member index inside the
+    //  sealed claim, each decoded alone (codec_arena_decode_fields) on the
+    //  stack; the claim's other fields, its lines and seals are never
+    //  unpacked (issue 19).
+    static const uint32_t pcn_field [] = { 3 };         //  ClaimAccepted.pcn
+    static const uint32_t index_field [] = { 4 };       //  SealedClaim.member_index
     max_align_t buffer [AUDITLOG_DECODE_STACK / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    ClaimAccepted *accepted = (ClaimAccepted *) codec_arena_decode (&arena, &claim_accepted__descriptor,
-                                                                    event->payload.data, event->payload.len);
-    if (!accepted) {
-        codec_arena_release (&arena);
-        return 0;           //  the log keeps the event whatever it holds
-    }
+    ClaimAccepted *accepted = (ClaimAccepted *) codec_arena_decode_fields (
+        &arena, &claim_accepted__descriptor, event->payload.data, event->payload.len, pcn_field, 1);
+    size_t claim_size = 0;
+    const uint8_t *claim = accepted? wirekeep_find (event->payload.data, event->payload.len,
+                                                    10, &claim_size): NULL;  //  ClaimAccepted.claim
+    SealedClaim *sealed = claim? (SealedClaim *) codec_arena_decode_fields (
+        &arena, &sealed_claim__descriptor, claim, claim_size, index_field, 1): NULL;
+    //  The log keeps the event whatever it holds.
     int rc = 0;
-    if (accepted->claim && accepted->claim->member_index.len && *accepted->pcn) {
+    if (sealed && sealed->member_index.len && *accepted->pcn) {
         uint8_t key [512];
-        size_t index_size = accepted->claim->member_index.len, pcn_size = strlen (accepted->pcn);
+        size_t index_size = sealed->member_index.len, pcn_size = strlen (accepted->pcn);
         if (index_size + pcn_size <= sizeof key) {
-            memcpy (key, accepted->claim->member_index.data, index_size);
+            memcpy (key, sealed->member_index.data, index_size);
             memcpy (key + index_size, accepted->pcn, pcn_size);
             static const uint8_t one = 1;
             rc = store_put (store, txn, "audit_member_claims", key, index_size + pcn_size, &one, 1);

@@ -139,19 +139,12 @@ s_on_reversed (store_t *store, MDB_txn *txn, const Event *event, const void *mes
     return records_open (self, txn, &spec, NULL, 0);
 }
 
+//  A payment recovers the claim's open denials (ids, not empty).
 static int
-s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+s_recover (denials_t *self, MDB_txn *txn, const ClaimEvent *claim, zlistx_t *ids, uint64_t now)
 {
-    denials_t *self = (denials_t *) state;
-    const ClaimEvent *claim = (const ClaimEvent *) message;
-    if (!*claim->pcn)
-        return store_fail (store, "claims.adjudicated #%" PRIu64 " names no PCN: refused", event->stream_seq);
     int64_t paid = claim->delta_paid_cents;
-    if (paid <= 0)
-        return 0;
-    uint64_t now = s_time (claim, event);
-    zlistx_t *ids;
-    int rc = records_open_of_claim (self, txn, claim->pcn, &ids);
+    int rc = 0;
     for (char *id = (char *) zlistx_first (ids); rc == 0 && id; id = (char *) zlistx_next (ids)) {
         DenialItem *item;
         rc = records_get (self, txn, id, &item);
@@ -188,7 +181,42 @@ s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *
         }
         codec_free (item);
     }
+    return rc;
+}
+
+//  Most adjudications find no open denial of their claim: the PCN, the
+//  time and the payment are decoded first (codec_arena_decode_fields),
+//  the whole event with its posting only for a claim that has one.
+#define ITEMS_DECODE_STACK  16384
+static int
+s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    denials_t *self = (denials_t *) state;
+    static const uint32_t first [] = { 1, 7, 18 };      //  pcn, time_ms, delta_paid_cents
+    max_align_t buffer [ITEMS_DECODE_STACK / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    const ClaimEvent *claim = (const ClaimEvent *) codec_arena_decode_fields (
+        &arena, &claim_event__descriptor, event->payload.data, event->payload.len, first, 3);
+    int rc = 0;
+    zlistx_t *ids = NULL;
+    if (!claim)
+        rc = consumer_refuse_payload (store, event, &claim_event__descriptor);
+    else
+    if (!*claim->pcn)
+        rc = store_fail (store, "claims.adjudicated #%" PRIu64 " names no PCN: refused", event->stream_seq);
+    else
+    if (claim->delta_paid_cents > 0)
+        rc = records_open_of_claim (self, txn, claim->pcn, &ids);
+    if (rc == 0 && ids && zlistx_size (ids)) {
+        uint64_t now = s_time (claim, event);
+        claim = (const ClaimEvent *) codec_arena_decode (&arena, &claim_event__descriptor,
+                                                         event->payload.data, event->payload.len);
+        rc = claim? s_recover (self, txn, claim, ids, now)
+                  : consumer_refuse_payload (store, event, &claim_event__descriptor);
+    }
     zlistx_destroy (&ids);
+    codec_arena_release (&arena);
     return rc;
 }
 
@@ -376,7 +404,7 @@ s_on_queue_changed (store_t *store, MDB_txn *txn, const Event *event, const void
 const consumer_event_t items_events [] = {
     { "claims", "denied",       &claim_event__descriptor,   s_on_denied },
     { "claims", "reversed",     &claim_event__descriptor,   s_on_reversed },
-    { "claims", "adjudicated",  &claim_event__descriptor,   s_on_adjudicated },
+    { "claims", "adjudicated",  NULL,                       s_on_adjudicated },     //  decodes its own
     { "claims", "acknowledged", &claim_event__descriptor,   s_on_acknowledged },
     { "claims", "edited",       &claim_event__descriptor,   s_on_edited },
     { "intake", "claim_rejected",     &claim_rejected__descriptor, s_on_intake_rejected },

@@ -70,18 +70,27 @@ metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims,
     metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
     int64_t row [64] = { 0 };
     size_t size = slots * sizeof (int64_t);
-    MDB_val value;
-    int rc = store_get (store, txn, table, key, 8, &value);
-    if (rc == 0 && value.mv_size == size)
+    //  One cursor: the put goes where the get found the row (aggregates.c,
+    //  s_add).
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
+    if (rc)
+        return rc;
+    MDB_val found_key = { 8, key }, value;
+    rc = mdb_cursor_get (cursor, &found_key, &value, MDB_SET_KEY);
+    bool found = rc == 0;
+    if (found && value.mv_size == size)
         memcpy (row, value.mv_data, size);
     else
-    if (rc == 0)
-        return store_fail (store, "%s: a row of %zu bytes, not %zu", table, value.mv_size, size);
-    else
-    if (rc != MDB_NOTFOUND)
-        return rc;
-    row [slot] += delta;
-    return store_put (store, txn, table, key, 8, row, size);
+    if (found)
+        rc = store_fail (store, "%s: a row of %zu bytes, not %zu", table, value.mv_size, size);
+    if (rc == 0 || rc == MDB_NOTFOUND) {
+        row [slot] += delta;
+        MDB_val put_key = { 8, key }, put_value = { size, row };
+        rc = mdb_cursor_put (cursor, &put_key, &put_value, found? MDB_CURRENT: 0);
+    }
+    mdb_cursor_close (cursor);
+    return rc;
 }
 
 int

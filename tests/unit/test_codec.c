@@ -626,6 +626,173 @@ START_TEST (test_decode_fields)
 }
 END_TEST
 
+//  codec_arena_decode_fields: the same fields as codec_decode_fields, in an
+//  arena on the stack (a payload past its block: the heap), NULL for what
+//  is not wire format.
+START_TEST (test_arena_decode_fields)
+{
+    Event event = EVENT__INIT;
+    event.stream = "claims";
+    event.type = "submitted";
+    event.producer_seq = 300;
+    event.key = "P1";
+    uint8_t payload [10000];
+    memset (payload, 7, sizeof payload);
+    event.payload.data = payload;
+    event.payload.len = sizeof payload;
+    size_t size;
+    uint8_t *packed = codec_pack (&event, &size);
+    max_align_t buffer [2048 / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    uint32_t fields [] = { 2, 4, 8 };
+    Event *some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, size, fields, 3);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->type, "submitted");
+    ck_assert_uint_eq (some->producer_seq, 300);
+    ck_assert_str_eq (some->stream, "");
+    ck_assert_str_eq (some->key, "");
+    ck_assert_uint_eq (some->payload.len, sizeof payload);
+    ck_assert_mem_eq (some->payload.data, payload, sizeof payload);
+    uint32_t key_only [] = { 7 };
+    some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, size, key_only, 1);
+    ck_assert_str_eq (some->key, "P1");
+    ck_assert_uint_eq (some->payload.len, 0);
+    some = (Event *) codec_arena_decode_fields (&arena, &event__descriptor, packed, 0, key_only, 1);
+    ck_assert_ptr_nonnull (some);
+    ck_assert_str_eq (some->key, "");
+    for (size_t cut = 1; cut < size; cut += 7)
+        codec_arena_decode_fields (&arena, &event__descriptor, packed, cut, key_only, 1);
+    uint8_t past [] = { 0x3a, 0x10, 'P', '1' };
+    ck_assert_ptr_null (codec_arena_decode_fields (&arena, &event__descriptor, past, sizeof past, key_only, 1));
+    uint8_t zero [] = { 0x02, 0x00 };
+    ck_assert_ptr_null (codec_arena_decode_fields (&arena, &event__descriptor, zero, sizeof zero, key_only, 1));
+    codec_arena_release (&arena);
+    free (packed);
+}
+END_TEST
+
+//  Two decodes agree when both fail, or both give a message that packs to
+//  the same bytes.
+static void
+s_assert_same (const void *a, const void *b)
+{
+    ck_assert ((a == NULL) == (b == NULL));
+    if (!a)
+        return;
+    size_t a_size, b_size;
+    uint8_t *a_packed = codec_pack (a, &a_size), *b_packed = codec_pack (b, &b_size);
+    ck_assert_uint_eq (a_size, b_size);
+    ck_assert (a_size == 0 || memcmp (a_packed, b_packed, a_size) == 0);
+    free (a_packed);
+    free (b_packed);
+}
+
+//  codec_arena_decode_event and _fetch_reply read the wire by hand: what
+//  they give must be what protobuf-c gives for the same bytes, whole, cut
+//  anywhere, with a field they do not know, or random.
+START_TEST (test_arena_decode_event)
+{
+    max_align_t buffer [4096 / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    uint8_t payload [700];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload [i] = (uint8_t) (i * 7);
+    FetchReply reply = FETCH_REPLY__INIT;
+    Event events [6];
+    Event *pointers [6];
+    for (int round = 0; round < 6; round++) {
+        Event event = EVENT__INIT;
+        if (round != 1) {
+            event.stream = "claims";
+            event.type = round == 2? "": "adjudicated";
+            event.producer = "claims-1";
+            event.key = round == 3? "": "PCN-0001";
+        }
+        event.producer_seq = round == 4? 0: 300 + (uint64_t) round;
+        event.stream_seq = round == 5? UINT64_MAX: 12345678901ULL;
+        event.time_ms = 1765000000000ULL;
+        event.payload.data = payload;
+        event.payload.len = round == 2? 0: sizeof payload - (size_t) round * 100;
+        event.producer_epoch = round & 1? 0: 0x1122334455667788ULL;
+        event.prev_epoch = round == 5? 0xffffffffffffffffULL: 0;
+        events [round] = event;
+        pointers [round] = &events [round];
+        size_t size;
+        uint8_t *packed = codec_pack (&event, &size);
+        for (size_t cut = 0; cut <= size; cut++) {
+            Event *mine = codec_arena_decode_event (&arena, packed, cut);
+            Event *theirs = (Event *) codec_decode (&event__descriptor, packed, cut);
+            s_assert_same (mine, theirs);
+            codec_free (theirs);
+            codec_arena_reset (&arena);
+        }
+        Event *mine = codec_arena_decode_event (&arena, packed, size);
+        ck_assert_str_eq (mine->stream, event.stream);
+        ck_assert_str_eq (mine->key, event.key);
+        ck_assert_uint_eq (mine->stream_seq, event.stream_seq);
+        ck_assert_uint_eq (mine->producer_epoch, event.producer_epoch);
+        ck_assert_uint_eq (mine->payload.len, event.payload.len);
+        codec_arena_reset (&arena);
+        //  A field this reader does not know (99, varint): protobuf-c's.
+        uint8_t *longer = (uint8_t *) malloc (size + 3);
+        memcpy (longer, packed, size);
+        longer [size] = 0x98;
+        longer [size + 1] = 0x06;
+        longer [size + 2] = 0x05;
+        mine = codec_arena_decode_event (&arena, longer, size + 3);
+        Event *theirs = (Event *) codec_decode (&event__descriptor, longer, size + 3);
+        ck_assert_ptr_nonnull (mine);
+        ck_assert_uint_eq (mine->base.n_unknown_fields, 1);
+        s_assert_same (mine, theirs);
+        codec_free (theirs);
+        codec_arena_reset (&arena);
+        free (longer);
+        free (packed);
+    }
+    reply.stream = "claims";
+    reply.events = pointers;
+    reply.n_events = 6;
+    reply.head_seq = 99;
+    reply.first_seq = 1;
+    reply.store_id = "store-1";
+    size_t size;
+    uint8_t *packed = codec_pack (&reply, &size);
+    for (size_t cut = 0; cut <= size; cut += 13) {
+        FetchReply *mine = codec_arena_decode_fetch_reply (&arena, packed, cut);
+        FetchReply *theirs = (FetchReply *) codec_decode (&fetch_reply__descriptor, packed, cut);
+        s_assert_same (mine, theirs);
+        codec_free (theirs);
+        codec_arena_reset (&arena);
+    }
+    FetchReply *mine = codec_arena_decode_fetch_reply (&arena, packed, size);
+    ck_assert_uint_eq (mine->n_events, 6);
+    ck_assert_str_eq (mine->store_id, "store-1");
+    ck_assert_uint_eq (mine->events [5]->prev_epoch, 0xffffffffffffffffULL);
+    codec_arena_reset (&arena);
+    free (packed);
+    //  Random bytes: both fail or both agree.
+    srand (19);
+    uint8_t noise [64];
+    for (int round = 0; round < 2000; round++) {
+        size_t length = (size_t) (rand () % (int) sizeof noise);
+        for (size_t i = 0; i < length; i++)
+            noise [i] = (uint8_t) rand ();
+        Event *event = codec_arena_decode_event (&arena, noise, length);
+        Event *theirs = (Event *) codec_decode (&event__descriptor, noise, length);
+        s_assert_same (event, theirs);
+        codec_free (theirs);
+        FetchReply *fetched = codec_arena_decode_fetch_reply (&arena, noise, length);
+        FetchReply *fetched_theirs = (FetchReply *) codec_decode (&fetch_reply__descriptor, noise, length);
+        s_assert_same (fetched, fetched_theirs);
+        codec_free (fetched_theirs);
+        codec_arena_reset (&arena);
+    }
+    codec_arena_release (&arena);
+}
+END_TEST
+
 //  The string-field setter, append and destroy on a message that owns its
 //  memory: what the X12 readers and posting build claims and remits with.
 START_TEST (test_set_text_append)
@@ -724,6 +891,8 @@ codec_suite (void)
     tcase_add_test (tc, test_project);
     tcase_add_test (tc, test_decode_fields);
     tcase_add_test (tc, test_arena);
+    tcase_add_test (tc, test_arena_decode_fields);
+    tcase_add_test (tc, test_arena_decode_event);
     tcase_add_test (tc, test_set_text_append);
     tcase_add_test (tc, test_clear);
     suite_add_tcase (suite, tc);
