@@ -15,6 +15,38 @@
 #include "codec.h"
 #include "log.h"
 
+//  The sealed claim of a ClaimAccepted's payload (its field 10) as the
+//  claim field of a record (16): an unknown field whose bytes are the
+//  payload's own (value and length prefix, as common/wirekeep holds
+//  them), so a new claim's record packs the claim as one copy of those
+//  bytes, not as a walk of the decoded SealedClaim's ~80 parts (issue
+//  19). False when the payload holds no claim, or holds it more than once
+//  (a reader would merge the two: the decoded claim is lent instead).
+#define APPLY_ACCEPTED_CLAIM_FIELD 10
+#define APPLY_RECORD_CLAIM_FIELD 16
+
+static bool
+s_claim_bytes (const Event *event, ProtobufCMessageUnknownField *held)
+{
+    const uint8_t *at = event->payload.data, *end = at + event->payload.len;
+    bool found = false;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
+            return false;
+        if (field.number != APPLY_ACCEPTED_CLAIM_FIELD)
+            continue;
+        if (found || field.wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            return false;
+        found = true;
+        *held = (ProtobufCMessageUnknownField) {
+            .tag = APPLY_RECORD_CLAIM_FIELD, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+            .len = (size_t) (field.end - field.value), .data = (uint8_t *) field.value
+        };
+    }
+    return found;
+}
+
 static int
 s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *accepted)
 {
@@ -85,6 +117,14 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     ScrubFinding **own_warnings = record->scrub_warnings;
     record->dims = accepted->dims;
     record->claim = accepted->claim;
+    //  A new claim's record, on the stack, holds the claim as the bytes
+    //  intake sent (ledger_put writes held bytes, never record->claim).
+    ProtobufCMessageUnknownField held;
+    if (!owned && accepted->claim && s_claim_bytes (event, &held)) {
+        record->claim = NULL;
+        record->base.n_unknown_fields = 1;
+        record->base.unknown_fields = &held;
+    }
     record->n_scrub_warnings = accepted->n_warnings;
     record->scrub_warnings = accepted->warnings;
 
@@ -93,6 +133,10 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
         rc = ledger_emit (self, txn, "entered", record, &change);
     record->dims = own_dims;
     record->claim = own_claim;
+    if (!owned) {
+        record->base.n_unknown_fields = 0;
+        record->base.unknown_fields = NULL;
+    }
     record->n_scrub_warnings = own_warning_count;
     record->scrub_warnings = own_warnings;
     //  Remits that came before the claim are posted now (they read the
