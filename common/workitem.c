@@ -212,7 +212,8 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
                 return rc;
         }
     }
-    return store_put_message (self->store, txn, "work_items", item->id, item);
+    //  Packed into the page (no packed copy on the heap).
+    return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
 }
 
 void
@@ -357,17 +358,16 @@ workitem_open_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, c
     MDB_val key, value;
     int rc = 0;
     while (rc == 0 && !*id && store_iter_next (iter, &key, &value)) {
+        //  The id is the key's suffix: an item's key as it is stored.
         MDB_val suffix = store_iter_suffix (iter);
-        char found [WORKITEM_KEY_MAX];
-        snprintf (found, sizeof found, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
         //  Its type and state read off its bytes: nothing is decoded.
         MDB_val item;
         bool match = false;
-        rc = store_get (self->store, txn, "work_items", found, strlen (found), &item);
+        rc = store_get (self->store, txn, "work_items", suffix.mv_data, suffix.mv_size, &item);
         if (rc == 0)
             rc = s_wire_open_of_type (&item, type, &match);
         if (rc == 0 && match)
-            snprintf (id, size, "%s", found);
+            snprintf (id, size, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
     }
     if (rc == 0)
         rc = store_iter_error (iter);
