@@ -245,9 +245,6 @@ s_outcome (s_outcome_t *outcome, const char *kind, const char *format, ...)
     va_end (args);
 }
 
-//  Applies posting to the claim pcn. Returns 0 with outcome->kind NULL
-//  when posted, 0 with outcome->kind set when it cannot apply (the caller
-//  files an exception), or an LMDB error.
 //  Frees a record posted to: the posting lent to it first.
 static void
 s_free (ClaimRecord *record, posting_result_t *result)
@@ -256,6 +253,9 @@ s_free (ClaimRecord *record, posting_result_t *result)
     codec_free (record);
 }
 
+//  Applies posting to the claim pcn. Returns 0 with outcome->kind NULL
+//  when posted, 0 with outcome->kind set when it cannot apply (the caller
+//  files an exception), or an LMDB error.
 static int
 s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const char *actor,
         bool late_claim, s_outcome_t *outcome)
