@@ -212,7 +212,8 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
                 return rc;
         }
     }
-    return store_put_message (self->store, txn, "work_items", item->id, item);
+    //  Packed into the page (no packed copy on the heap).
+    return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
 }
 
 void
@@ -317,6 +318,63 @@ workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const 
     return rc;
 }
 
+//  Whether an item's stored bytes are of type and not final, read off
+//  its fields 3 (type) and 9 (state), the last occurrence of each as a
+//  decode takes it: 0 with *match, or MDB_CORRUPTED when the bytes are not
+//  well-formed. A state too long to be one of the table's is not final.
+static int
+s_wire_open_of_type (const MDB_val *value, const char *type, bool *match)
+{
+    const uint8_t *cursor = (const uint8_t *) value->mv_data;
+    const uint8_t *end = cursor + value->mv_size;
+    codec_wire_field_t field;
+    bool typed = !*type;
+    char state [32] = "";
+    while (cursor < end) {
+        if (!codec_wire_next (&cursor, end, &field))
+            return MDB_CORRUPTED;
+        if ((field.number == 3 || field.number == 9) && field.wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            return MDB_CORRUPTED;
+        if (field.number == 3)
+            typed = field.payload_size == strlen (type) && memcmp (field.payload, type, field.payload_size) == 0;
+        else
+        if (field.number == 9) {
+            size_t size = field.payload_size < sizeof state? field.payload_size: 0;
+            memcpy (state, field.payload, size);
+            state [size] = 0;
+        }
+    }
+    *match = typed && !workstate_final (state);
+    return 0;
+}
+
+int
+workitem_open_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const char *type,
+                          char *id, size_t size)
+{
+    assert (type && size);
+    *id = 0;
+    store_iter_t *iter = store_iter_new (self->store, txn, "work_by_subject", subject, strlen (subject) + 1);
+    MDB_val key, value;
+    int rc = 0;
+    while (rc == 0 && !*id && store_iter_next (iter, &key, &value)) {
+        //  The id is the key's suffix: an item's key as it is stored.
+        MDB_val suffix = store_iter_suffix (iter);
+        //  Its type and state read off its bytes: nothing is decoded.
+        MDB_val item;
+        bool match = false;
+        rc = store_get (self->store, txn, "work_items", suffix.mv_data, suffix.mv_size, &item);
+        if (rc == 0)
+            rc = s_wire_open_of_type (&item, type, &match);
+        if (rc == 0 && match)
+            snprintf (id, size, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
+    }
+    if (rc == 0)
+        rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    return rc;
+}
+
 //  What of a patient's PHI each type of work needs (minimum necessary,
 //  docs/access.md): a payer asks whoever calls about a claim or a denial
 //  for the patient's name, date of birth and member id; the practice finds
@@ -377,30 +435,13 @@ s_load (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
     return rc;
 }
 
-//  s_load with the item's history held as its stored bytes.
-static int
-s_load_held (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
-{
-    *item_p = NULL;
-    MDB_val value;
-    int rc = id && *id && strlen (id) <= WORKITEM_KEY_MAX - 8?
-             store_get (self->store, txn, "work_items", id, strlen (id), &value): MDB_NOTFOUND;
-    if (rc == MDB_NOTFOUND)
-        return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", id? id: "");
-    if (rc)
-        return rc;
-    static const uint32_t history [] = { S_HISTORY_FIELD };
-    *item_p = (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1);
-    return *item_p? 0: MDB_CORRUPTED;
-}
-
-//  Writes a change of item (from old), its event, and hands the item out.
+//  Writes a change of item (from old, which stays the caller's), its
+//  event, and hands the item out.
 static int
 s_finish (workitem_t *self, MDB_txn *txn, WorkItem *old, WorkItem *item, const char *what,
           WorkEvent *event, WorkItem **item_p)
 {
     int rc = workitem_store_change (self, txn, old, item, what, event);
-    codec_free (old);
     if (rc == 0 && item_p)
         *item_p = item;
     else
@@ -474,23 +515,35 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     //  status moving its follow-up) holds the item's history as bytes:
     //  never decoded twice, freed twice and packed again (issue 19).
     bool held = item_p == NULL;
-    WorkItem *old;
-    int rc = held? s_load_held (self, txn, change->id, &old): s_load (self, txn, change->id, &old);
+    MDB_val value;
+    int rc = change->id && *change->id && strlen (change->id) <= WORKITEM_KEY_MAX - 8?
+             store_get (self->store, txn, "work_items", change->id, strlen (change->id), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", change->id? change->id: "");
     if (rc)
         return rc;
+    //  The item as it was, to read only: decoded into an arena on the
+    //  stack, so neither its strings nor its history are allocated or
+    //  freed one by one; and the item to change, decoded from the same
+    //  bytes (no write between), with its history held as bytes for a
+    //  change made for the service itself (issue 19).
+    uint8_t block [4096];
+    codec_arena_t arena;
+    codec_arena_init (&arena, block, sizeof block);
+    WorkItem *old = (WorkItem *) codec_arena_decode (&arena, &work_item__descriptor, value.mv_data, value.mv_size);
+    static const uint32_t history [] = { S_HISTORY_FIELD };
+    WorkItem *item = !old? NULL:
+                     held? (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1):
+                           (WorkItem *) codec_decode (&work_item__descriptor, value.mv_data, value.mv_size);
+    if (!item) {
+        codec_arena_release (&arena);
+        return MDB_CORRUPTED;
+    }
     if (change->final_why && workstate_final (old->state)) {
         rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: %s", change->id, old->state,
                        change->final_why);
-        codec_free (old);
-        return rc;
-    }
-    //  The item to change, decoded a second time from the same bytes (no
-    //  write between): a codec_copy packed old only to unpack it again
-    //  (issue 19: every claim's status change passes here).
-    WorkItem *item;
-    rc = held? s_load_held (self, txn, change->id, &item): workitem_get (self, txn, change->id, &item);
-    if (rc) {
-        codec_free (old);
+        codec_arena_release (&arena);
+        codec_free (item);
         return rc;
     }
     rc = change->apply (self, old, item, change);
@@ -501,7 +554,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     else
         item->updated_ms = change->at;
     if (rc) {
-        codec_free (old);
+        codec_arena_release (&arena);
         codec_free (item);
         return rc;
     }
@@ -509,8 +562,11 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     change->ended = workstate_final (item->state) && !workstate_final (old->state);
     char state [32];
     snprintf (state, sizeof state, "%s", item->state);
-    if (!change->event)
-        return s_finish (self, txn, old, item, NULL, NULL, item_p);
+    if (!change->event) {
+        rc = s_finish (self, txn, old, item, NULL, NULL, item_p);
+        codec_arena_release (&arena);
+        return rc;
+    }
 
     workitem_history_add (item, change->actor, change->at, change->what, change->note);
     WorkEvent event = WORK_EVENT__INIT;
@@ -519,9 +575,10 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     event.to = (char *) (change->to? change->to: "");
     event.note = (char *) (change->note? change->note: "");
     event.time_ms = change->at;
-    //  from and to may point into old or item: s_finish frees old, so the
-    //  event is appended first (by workitem_store_change) and only then.
+    //  from and to may point into old or item: the event is appended (by
+    //  workitem_store_change) before either is freed.
     rc = s_finish (self, txn, old, item, change->event, &event, item_p);
+    codec_arena_release (&arena);
     //  The item another waits for has ended: that one goes on.
     if (rc == 0 && change->ended && *change->blocks)
         rc = s_resume (self, txn, change->blocks, change->id, state, change->actor, change->note, change->at);
@@ -568,19 +625,21 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     char id [WORKITEM_KEY_MAX];
     snprintf (id, sizeof id, "%s-%010" PRIu64, self->service, number);
 
-    WorkItem draft = WORK_ITEM__INIT;
-    draft.id = id;
-    draft.service = self->service;
-    draft.type = (char *) spec->type;
-    draft.subject = (char *) (spec->subject? spec->subject: "");
-    draft.subject_state = (char *) (spec->subject_state? spec->subject_state: "");
-    draft.queue = (char *) (spec->queue? spec->queue: "");
-    draft.state = (char *) state;
-    draft.blocks = (char *) (spec->blocks? spec->blocks: "");
-    draft.what = (char *) (spec->what? spec->what: "");
-    draft.denial = (char *) (spec->denial? spec->denial: "");
-    WorkItem *item = (WorkItem *) codec_copy (&draft);
+    //  Built field by field (a draft's codec_copy was a pack and an
+    //  unpack per claim submitted, issue 19).
+    WorkItem *item = (WorkItem *) malloc (sizeof (WorkItem));
     assert (item);
+    work_item__init (item);
+    codec_set_text (&item->id, id);
+    codec_set_text (&item->service, self->service);
+    codec_set_text (&item->type, spec->type);
+    codec_set_text (&item->subject, spec->subject);
+    codec_set_text (&item->subject_state, spec->subject_state);
+    codec_set_text (&item->queue, spec->queue);
+    codec_set_text (&item->state, state);
+    codec_set_text (&item->blocks, spec->blocks);
+    codec_set_text (&item->what, spec->what);
+    codec_set_text (&item->denial, spec->denial);
     //  What the caller leaves empty, the grid of its queue and type names.
     workitem_grid_t grid;
     rc = workitem_grid (self, txn, item, &grid);
@@ -782,19 +841,64 @@ workitem_track_due (workitem_t *self, MDB_txn *txn, const char *id, const char *
     return s_change (self, txn, &change, NULL);
 }
 
-static int
-s_apply_subject_state (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t *change)
-{
-    codec_set_text (&item->subject_state, change->text);
-    return 0;                   //  no event: the domain's own event says it
-}
+//  The domain state an item tracks changes at every status of its subject
+//  (each acknowledged claim: issue 19), and nothing else of the item with
+//  it but updated_ms: no index, no event, no history. So the stored bytes
+//  are copied with those two fields written anew at their end (field
+//  order on the wire means nothing to a reader), the item neither decoded
+//  twice, nor freed, nor packed again.
+#define S_SUBJECT_STATE_FIELD 5
+#define S_UPDATED_FIELD 12
 
 int
 workitem_set_subject_state (workitem_t *self, MDB_txn *txn, const char *id, const char *subject_state,
                             uint64_t at)
 {
-    s_change_t change = { .id = id, .at = at, .apply = s_apply_subject_state, .text = subject_state };
-    return s_change (self, txn, &change, NULL);
+    MDB_val value;
+    int rc = id && *id && strlen (id) <= WORKITEM_KEY_MAX - 8?
+             store_get (self->store, txn, "work_items", id, strlen (id), &value): MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND)
+        return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", id? id: "");
+    if (rc)
+        return rc;
+    size_t state_size = subject_state? strlen (subject_state): 0;
+    //  The old bytes, two tags, two varints and the state: an item of a
+    //  claim is a few hundred bytes, so the stack holds it.
+    size_t capacity = value.mv_size + state_size + 32;
+    uint8_t local [2048];
+    uint8_t *out = capacity <= sizeof local? local: (uint8_t *) malloc (capacity);
+    assert (out);
+    size_t length = 0;
+    const uint8_t *cursor = (const uint8_t *) value.mv_data;
+    const uint8_t *end = cursor + value.mv_size;
+    codec_wire_field_t field;
+    while (cursor < end) {
+        if (!codec_wire_next (&cursor, end, &field)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (field.number == S_SUBJECT_STATE_FIELD || field.number == S_UPDATED_FIELD)
+            continue;
+        memcpy (out + length, field.start, (size_t) (field.end - field.start));
+        length += (size_t) (field.end - field.start);
+    }
+    if (rc == 0) {
+        //  proto3 leaves out an empty string and a zero, as protobuf-c does.
+        if (state_size) {
+            length += codec_write_varint (out + length, S_SUBJECT_STATE_FIELD << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+            length += codec_write_varint (out + length, state_size);
+            memcpy (out + length, subject_state, state_size);
+            length += state_size;
+        }
+        if (at) {
+            length += codec_write_varint (out + length, S_UPDATED_FIELD << 3 | PROTOBUF_C_WIRE_TYPE_VARINT);
+            length += codec_write_varint (out + length, at);
+        }
+        rc = store_put (self->store, txn, "work_items", id, strlen (id), out, length);
+    }
+    if (out != local)
+        free (out);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------

@@ -122,6 +122,14 @@ int         workitem_get (workitem_t *self, MDB_txn *txn, const char *id, WorkIt
 int         workitem_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const char *type,
                                  bool open_only, zlistx_t **ids);
 
+//  The first open item of subject of the type (what workitem_of_subject
+//  lists first), its id into id ("" when none), read without a list and
+//  without decoding an item: every status change of a claim looks its
+//  follow-up up (issue 19). 0 or an LMDB error (MDB_CORRUPTED for an item
+//  whose bytes do not read).
+int         workitem_open_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, const char *type,
+                                      char *id, size_t size);
+
 //  The PHI fields (mask.h's MASK_NEED bits) a work type needs to be done:
 //  follow_up and denial the name, DOB and member id (a payer asks for
 //  them), documentation_request the name and DOB, inquiry the name and

@@ -59,15 +59,18 @@ workstate_names (char *buf, size_t size)
 int
 workstate_check (const char *from, const char *to, char *error, size_t size)
 {
+    //  The names only for a refusal: every move of every item passes
+    //  here, and listing them was seven snprintfs (issue 19).
     char names [160];
-    workstate_names (names, sizeof names);
     if (!workstate_known (to)) {
+        workstate_names (names, sizeof names);
         snprintf (error, size, "no state '%s' (states: %s)", to? to: "", names);
         return -1;
     }
     if (!workstate_known (from)) {
         //  A stored state the table does not hold is a bug or a newer
         //  store: say so rather than move it.
+        workstate_names (names, sizeof names);
         snprintf (error, size, "is in state '%s', which is not one of %s", from? from: "", names);
         return -1;
     }

@@ -15,8 +15,50 @@
 #include "codec.h"
 #include "log.h"
 
+//  The sealed claim of a claim_accepted payload (ClaimAccepted's field
+//  10), which claims reads as a ClaimAcceptedHead (claims.proto): the
+//  claim is never decoded on entry. A new claim's record holds it as an
+//  unknown field whose bytes are the payload's own (its value with the
+//  length prefix, as common/wirekeep holds fields), so the record packs it
+//  as one copy, not as a walk of a decoded SealedClaim's ~80 parts (issue
+//  19). 1 with *held when the payload holds it once and its bytes are
+//  well-formed protobuf, 0 when it holds none, -1 otherwise (twice, which a
+//  reader merges, or malformed: the whole payload is decoded then, and a
+//  malformed one refused as before).
+#define APPLY_ACCEPTED_CLAIM_FIELD 10
+#define APPLY_RECORD_CLAIM_FIELD 16
+
 static int
-s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *accepted)
+s_claim_bytes (const Event *event, ProtobufCMessageUnknownField *held)
+{
+    const uint8_t *at = event->payload.data, *end = at + event->payload.len;
+    int found = 0;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field))
+            return -1;
+        if (field.number != APPLY_ACCEPTED_CLAIM_FIELD)
+            continue;
+        if (found || field.wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            return -1;
+        //  Its own fields well-formed (a SealedClaim's types are read,
+        //  with its seal, when the claim is opened to be sent).
+        const uint8_t *inner = field.payload, *inner_end = inner + field.payload_size;
+        codec_wire_field_t part;
+        while (inner < inner_end)
+            if (!codec_wire_next (&inner, inner_end, &part))
+                return -1;
+        found = 1;
+        *held = (ProtobufCMessageUnknownField) {
+            .tag = APPLY_RECORD_CLAIM_FIELD, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+            .len = (size_t) (field.end - field.value), .data = (uint8_t *) field.value
+        };
+    }
+    return found;
+}
+
+static int
+s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAcceptedHead *accepted)
 {
     ClaimRecord *record = ledger_get (self, txn, accepted->pcn);
     char old_status [32] = "";
@@ -84,7 +126,31 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
     size_t own_warning_count = record->n_scrub_warnings;
     ScrubFinding **own_warnings = record->scrub_warnings;
     record->dims = accepted->dims;
-    record->claim = accepted->claim;
+    //  A new claim's record, on the stack, holds the claim as the bytes
+    //  intake sent (ledger_put writes held bytes, never record->claim). A
+    //  replacement's record, decoded whole, takes the claim decoded and
+    //  lent (rare: a corrected claim).
+    ProtobufCMessageUnknownField held;
+    int found = s_claim_bytes (event, &held);
+    ClaimAccepted *whole = NULL;
+    record->claim = NULL;
+    if (found == 1 && !owned) {
+        record->base.n_unknown_fields = 1;
+        record->base.unknown_fields = &held;
+    }
+    else
+    if (found) {
+        whole = (ClaimAccepted *) codec_decode (&claim_accepted__descriptor, event->payload.data, event->payload.len);
+        if (!whole) {
+            record->dims = own_dims;
+            record->claim = own_claim;
+            if (owned)
+                codec_free (record);
+            return store_fail (self->store, "%s.%s #%" PRIu64 " (PCN %s): its sealed claim does not decode: refused",
+                               event->stream, event->type, event->stream_seq, accepted->pcn);
+        }
+        record->claim = whole->claim;
+    }
     record->n_scrub_warnings = accepted->n_warnings;
     record->scrub_warnings = accepted->warnings;
 
@@ -93,6 +159,11 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAccepted *
         rc = ledger_emit (self, txn, "entered", record, &change);
     record->dims = own_dims;
     record->claim = own_claim;
+    if (!owned) {
+        record->base.n_unknown_fields = 0;
+        record->base.unknown_fields = NULL;
+    }
+    codec_free (whole);
     record->n_scrub_warnings = own_warning_count;
     record->scrub_warnings = own_warnings;
     //  Remits that came before the claim are posted now (they read the
@@ -149,7 +220,7 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
 static int
 s_on_claim_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
-    const ClaimAccepted *accepted = (const ClaimAccepted *) message;
+    const ClaimAcceptedHead *accepted = (const ClaimAcceptedHead *) message;
     //  A claim without its number cannot be entered, and skipping it would
     //  lose it without a trace: the stream stops on it (ADR 0009).
     if (!*accepted->pcn)
@@ -165,7 +236,8 @@ s_on_queue_changed (store_t *store, MDB_txn *txn, const Event *event, const void
 }
 
 const consumer_event_t apply_events [] = {
-    { "intake", "claim_accepted", &claim_accepted__descriptor, s_on_claim_accepted },
+    //  Read without its sealed claim (s_claim_bytes).
+    { "intake", "claim_accepted", &claim_accepted_head__descriptor, s_on_claim_accepted },
     { "queue",  "changed",        &queue_changed__descriptor,  s_on_queue_changed },
     { NULL }
 };

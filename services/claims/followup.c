@@ -39,12 +39,7 @@ s_action (const char *status)
 static int
 s_open_item (claims_t *self, MDB_txn *txn, const char *pcn, char *id, size_t size)
 {
-    zlistx_t *ids;
-    int rc = workitem_of_subject (self->work, txn, pcn, "follow_up", true, &ids);
-    const char *first = rc == 0? (const char *) zlistx_first (ids): NULL;
-    snprintf (id, size, "%s", first? first: "");
-    zlistx_destroy (&ids);
-    return rc;
+    return workitem_open_of_subject (self->work, txn, pcn, "follow_up", id, size);
 }
 
 //  A refusal of the model inside a consumer's or request's transaction is
@@ -64,8 +59,11 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
         return 0;               //  a claims_t without work items (unit tests of the ledger)
     if (old_status && streq (old_status, record->status))
         return 0;
-    char id [WORKITEM_KEY_MAX];
-    int rc = s_open_item (self, txn, record->pcn, id, sizeof id);
+    //  A claim entering the ledger (no status before) has no item yet:
+    //  items of a claim are made for its record, which is never removed,
+    //  so the index is not read for each claim intake sends (issue 19).
+    char id [WORKITEM_KEY_MAX] = "";
+    int rc = old_status && !*old_status? 0: s_open_item (self, txn, record->pcn, id, sizeof id);
     if (rc)
         return rc;
     uint64_t now = clock_now_ms ();

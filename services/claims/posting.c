@@ -543,9 +543,11 @@ s_status (const ClaimRecord *record, const RemitClaim *latest, const s_totals_t 
     return money->paid_cents >= owed? "paid": "partially_paid";
 }
 
-int
-posting_apply (ClaimRecord *record, const Posting *posting,
-               posting_result_t *result, char *error, size_t size)
+//  posting_apply and posting_apply_lent: lend says whether the record's
+//  new posting is a copy of its own or borrows posting's fields.
+static int
+s_apply (ClaimRecord *record, const Posting *posting, bool lend,
+         posting_result_t *result, char *error, size_t size)
 {
     assert (record && posting && posting->remit);
     posting_result_t local;
@@ -611,7 +613,17 @@ posting_apply (ClaimRecord *record, const Posting *posting,
 
     //  Store the posting, its lines matched to the claim's.
     s_unhold (record, posting);
-    Posting *copy = codec_copy (posting);
+    Posting *copy;
+    if (lend) {
+        //  A struct of the record's, the fields posting's (the caller
+        //  takes it back before the record is freed).
+        copy = (Posting *) malloc (sizeof (Posting));
+        assert (copy);
+        *copy = *posting;
+        result->lent = true;
+    }
+    else
+        copy = codec_copy (posting);
     copy->reversal = reversal;
     const Claim *claim = record->claim? record->claim->claim: NULL;
     result->lines_matched = posting_match_lines (copy->remit, claim);
@@ -679,4 +691,32 @@ posting_apply (ClaimRecord *record, const Posting *posting,
         }
     }
     return 0;
+}
+
+int
+posting_apply (ClaimRecord *record, const Posting *posting,
+               posting_result_t *result, char *error, size_t size)
+{
+    return s_apply (record, posting, false, result, error, size);
+}
+
+int
+posting_apply_lent (ClaimRecord *record, Posting *posting,
+                    posting_result_t *result, char *error, size_t size)
+{
+    assert (result);
+    return s_apply (record, posting, true, result, error, size);
+}
+
+void
+posting_take_back (ClaimRecord *record, posting_result_t *result)
+{
+    if (!result->lent)
+        return;
+    //  The lent posting is the last one: nothing is appended after it.
+    assert (record->n_postings == result->posting_index + 1);
+    free (record->postings [result->posting_index]);
+    record->postings [result->posting_index] = NULL;
+    record->n_postings--;
+    result->lent = false;
 }

@@ -89,6 +89,7 @@ typedef struct {
     char released_trace [128];
     uint32_t released_occurrence;
     char contradiction [320];       //  posting_apply returned 1: why
+    bool lent;                      //  posting_apply_lent: the record borrows the posting
 } posting_result_t;
 
 //  Applies posting to record. record must own all its memory (a message
@@ -106,6 +107,18 @@ typedef struct {
 //  Applying a posting that was held drops it from record->unapplied.
 int posting_apply (ClaimRecord *record, const Posting *posting,
                    posting_result_t *result, char *error, size_t size);
+
+//  posting_apply with posting lent to the record, not copied: the posting
+//  appended is a Posting struct of the record's whose fields are
+//  posting's own (its remit and lines, which are matched to the claim's
+//  lines), for a caller that writes the record and frees it while posting
+//  lives (claims.Post: the deep copy was a pack and an unpack of every
+//  CLP, issue 19). result->lent says a posting was lent; posting_take_back
+//  removes it before the record is freed, and until then posting must
+//  not change.
+int  posting_apply_lent (ClaimRecord *record, Posting *posting,
+                         posting_result_t *result, char *error, size_t size);
+void posting_take_back (ClaimRecord *record, posting_result_t *result);
 
 //  Keeps a contradicting posting in record->unapplied (once: the same
 //  payer, trace, PCN and occurrence again adds nothing) and adds its

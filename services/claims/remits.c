@@ -245,11 +245,19 @@ s_outcome (s_outcome_t *outcome, const char *kind, const char *format, ...)
     va_end (args);
 }
 
+//  Frees a record posted to: the posting lent to it first.
+static void
+s_free (ClaimRecord *record, posting_result_t *result)
+{
+    posting_take_back (record, result);
+    codec_free (record);
+}
+
 //  Applies posting to the claim pcn. Returns 0 with outcome->kind NULL
 //  when posted, 0 with outcome->kind set when it cannot apply (the caller
 //  files an exception), or an LMDB error.
 static int
-s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, const char *actor,
+s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const char *actor,
         bool late_claim, s_outcome_t *outcome)
 {
     memset (outcome, 0, sizeof *outcome);
@@ -278,8 +286,11 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
     RemitClaim *remit = posting->remit;
     Claim *claim = record->claim? record->claim->claim: NULL;
     posting_match_lines (remit, claim);
+    //  The posting is lent to the record for its put, not copied (a pack
+    //  and an unpack of the CLP, issue 19), and taken back before the
+    //  record is freed (s_free).
     posting_result_t result;
-    int applied = posting_apply (record, posting, &result, error, sizeof error);
+    int applied = posting_apply_lent (record, posting, &result, error, sizeof error);
     if (applied == 1) {
         //  Contradicts the claim: held on it, its money a credit balance.
         posting_hold (record, posting, &result);
@@ -288,12 +299,12 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         int rc = ledger_put (self, txn, record, old_status);
         if (rc == 0)
             rc = s_index_credit (self, txn, record);
-        codec_free (record);
+        s_free (record, &result);
         return rc;
     }
     if (applied) {
         s_outcome (outcome, "refused", "%s", error);
-        codec_free (record);
+        s_free (record, &result);
         return 0;
     }
     if (result.released) {
@@ -308,7 +319,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
                   result.released_occurrence? result.released_occurrence: 1);
         if (rc == 0)
             rc = s_drop_exception_id (self, txn, id);
-        codec_free (record);
+        s_free (record, &result);
         return rc;
     }
     char reason [256];
@@ -317,7 +328,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
     if (!streq (record->status, result.to_status)
     &&  lifecycle_move (record, result.to_status, actor, reason, now, error, sizeof error)) {
         s_outcome (outcome, "refused", "%s", error);
-        codec_free (record);
+        s_free (record, &result);
         return 0;
     }
     if (streq (record->status, result.to_status) && streq (old_status, result.to_status)) {
@@ -364,7 +375,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, const Posting *posting, c
         balance.delta_patient_responsibility_cents = result.delta.patient_responsibility_cents;
         rc = ledger_emit (self, txn, "patient_balance", record, &balance);
     }
-    codec_free (record);
+    s_free (record, &result);
     return rc;
 }
 

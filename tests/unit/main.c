@@ -42,6 +42,7 @@ static s_suite_t s_suites [] = {
     { "write837", write837_suite },
     { "remit835", remit835_suite },
     { "posting", posting_suite },
+    { "apply", apply_suite },
     { "carc", carc_suite },
     { "denial_workflow", denial_workflow_suite },
     { "denial_letter", denial_letter_suite },

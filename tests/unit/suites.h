@@ -35,6 +35,7 @@ Suite *metrics_tally_suite (void);
 Suite *write837_suite (void);
 Suite *remit835_suite (void);
 Suite *posting_suite (void);
+Suite *apply_suite (void);
 Suite *carc_suite (void);
 Suite *denial_workflow_suite (void);
 Suite *denial_letter_suite (void);

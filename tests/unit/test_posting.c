@@ -12,6 +12,7 @@
 #include "suites.h"
 #include "posting.h"
 #include "remit835.h"
+#include "codec.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -172,6 +173,78 @@ s_adjustment (const ClaimRecord *record, const char *group, const char *carc)
             return record->adjustments [i];
     return NULL;
 }
+
+//  posting_apply_lent: the record borrows the posting and packs to what a
+//  copied posting packs to; taken back, the record frees without it and
+//  the posting is the caller's still (memcheck sees a double free). A
+//  record read back from those bytes takes the next posting lent on top
+//  of the one it owns.
+static Posting
+s_posting (const Remittance *remit, size_t index)
+{
+    Posting posting = POSTING__INIT;
+    posting.trace = remit->trace;
+    posting.payer_id = remit->payer_id;
+    posting.payment_date = remit->payment_date;
+    posting.remit = remit->claims [index];
+    posting.posted_ms = 1000 + index;
+    posting.actor = "test";
+    return posting;
+}
+
+static uint8_t *
+s_apply_both (ClaimRecord **record_p, const Remittance *remit, size_t index, size_t *size)
+{
+    ClaimRecord *copied = codec_copy (*record_p);
+    Posting posting = s_posting (remit, index);
+    posting_result_t result, lent;
+    ck_assert_int_eq (posting_apply (copied, &posting, &result, NULL, 0), 0);
+    ck_assert (!result.lent);
+    ck_assert_int_eq (posting_apply_lent (*record_p, &posting, &lent, NULL, 0), 0);
+    ck_assert (lent.lent);
+    ck_assert_uint_eq (lent.posting_index, result.posting_index);
+    size_t size_copied;
+    uint8_t *packed_copied = codec_pack (copied, &size_copied);
+    uint8_t *packed = codec_pack (*record_p, size);
+    ck_assert_uint_eq (*size, size_copied);
+    ck_assert (memcmp (packed, packed_copied, *size) == 0);
+    free (packed_copied);
+    codec_free (copied);
+    posting_take_back (*record_p, &lent);
+    ck_assert (!lent.lent);
+    ck_assert_uint_eq ((*record_p)->n_postings, result.posting_index);
+    posting_take_back (*record_p, &lent);       //  twice: nothing more
+    codec_free (*record_p);
+    *record_p = (ClaimRecord *) codec_decode (&claim_record__descriptor, packed, *size);
+    ck_assert (*record_p);
+    return packed;
+}
+
+START_TEST (test_lent)
+{
+    ClaimRecord *record = s_record ("PCN1", 25000, "submitted", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    Remittance *second = s_remit (HEADER ("-140", "TRACE2", "20260201")
+        "LX*1~"
+        "CLP*PCN1*22*-250*-140*-45*12*PAYERCLM1~"
+        "SVC*HC:99213*-150*-80~CAS*CO*45*-40~CAS*PR*1*-20**2*-10~REF*6R*PCN1-1~"
+        "SVC*HC:85025:QW*-100*-60~CAS*CO*45*-25~CAS*PR*3*-15~REF*6R*PCN1-2~");
+    size_t size;
+    free (s_apply_both (&record, first, 0, &size));
+    ck_assert_uint_eq (record->n_postings, 1);
+    ck_assert_uint_eq (record->paid_cents, 14000);
+    free (s_apply_both (&record, second, 0, &size));
+    ck_assert_uint_eq (record->n_postings, 2);
+    ck_assert (record->postings [1]->reversal);
+    ck_assert_uint_eq (record->paid_cents, 0);
+    //  The remits were only lent: still whole.
+    ck_assert_str_eq (first->claims [0]->pcn, "PCN1");
+    ck_assert_uint_eq (first->claims [0]->lines [1]->matched_line_number, 2);
+    codec_free (record);
+    codec_free (first);
+    codec_free (second);
+}
+END_TEST
 
 START_TEST (test_full_payment)
 {
@@ -790,6 +863,7 @@ posting_suite (void)
     tcase_add_test (tc, test_provider_adjustment_not_posted);
     tcase_add_test (tc, test_several_triples_and_negatives);
     tcase_add_test (tc, test_line_matching);
+    tcase_add_test (tc, test_lent);
     suite_add_tcase (suite, tc);
     return suite;
 }

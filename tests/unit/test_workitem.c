@@ -110,7 +110,7 @@ s_teardown (s_ctx_t *ctx)
 }
 
 //  One change in a write transaction of its own.
-typedef enum { OP_CREATE, OP_STATE, OP_ASSIGN, OP_NOTE, OP_DUE, OP_SWEEP, OP_TRACK_STATE, OP_TRACK_DUE } s_op_kind_t;
+typedef enum { OP_CREATE, OP_STATE, OP_ASSIGN, OP_NOTE, OP_DUE, OP_SWEEP, OP_TRACK_STATE, OP_TRACK_DUE, OP_SUBJECT } s_op_kind_t;
 
 typedef struct {
     s_ctx_t *ctx;
@@ -167,6 +167,9 @@ s_run_op (store_t *store, MDB_txn *txn, void *arg)
         case OP_TRACK_DUE:
             op->result = workitem_track_due (work, txn, op->id, op->subject_state, op->due_ms, "claims", op->note,
                                              op->at);
+            break;
+        case OP_SUBJECT:
+            op->result = workitem_set_subject_state (work, txn, op->id, op->subject_state, op->at);
             break;
         case OP_SWEEP:
             op->result = escalation_sweep (work, txn, op->at, op->batch, &op->stats);
@@ -765,6 +768,14 @@ s_of_subject (s_ctx_t *ctx, bool open_only)
     zlistx_t *ids;
     ck_assert_int_eq (workitem_of_subject (ctx->work, txn, "P1", "follow_up", open_only, &ids), 0);
     size_t count = zlistx_size (ids);
+    //  The first open one, as the list has it, read without a list.
+    if (open_only) {
+        char first [WORKITEM_KEY_MAX] = "x";
+        ck_assert_int_eq (workitem_open_of_subject (ctx->work, txn, "P1", "follow_up", first, sizeof first), 0);
+        ck_assert_str_eq (first, count? (const char *) zlistx_first (ids): "");
+        ck_assert_int_eq (workitem_open_of_subject (ctx->work, txn, "P1", "denial", first, sizeof first), 0);
+        ck_assert_str_eq (first, "");
+    }
     zlistx_destroy (&ids);
     zlistx_t *others;
     ck_assert_int_eq (workitem_of_subject (ctx->work, txn, "P1", "denial", false, &others), 0);
@@ -826,6 +837,69 @@ START_TEST (test_track)
     item = s_get (&ctx, id);
     ck_assert_str_eq (item->subject_state, "paid");
     codec_free (item);
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
+//  set_subject_state rewrites the item's bytes with the state tracked and
+//  updated_ms alone changed: every other field, the history and the
+//  indexes as they were, no event; a missing item is refused.
+START_TEST (test_subject_state)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    WorkItem *before = s_get (&ctx, id);
+    size_t events_before;
+    WorkEvent **created = s_events (&ctx, "work.created", &events_before);
+    s_events_free (created, events_before);
+    s_op_t op = s_do (&ctx, (s_op_t) { .kind = OP_SUBJECT, .at = T0 + 5000, .id = id, .subject_state = "accepted" });
+    ck_assert_int_eq (op.result, 0);
+    WorkItem *item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "accepted");
+    ck_assert_uint_eq (item->updated_ms, T0 + 5000);
+    //  The rest packs as before once those two are put back.
+    codec_set_text (&item->subject_state, before->subject_state);
+    item->updated_ms = before->updated_ms;
+    size_t size_a, size_b;
+    uint8_t *a = codec_pack (before, &size_a), *b = codec_pack (item, &size_b);
+    ck_assert_uint_eq (size_a, size_b);
+    ck_assert (memcmp (a, b, size_a) == 0);
+    free (a);
+    free (b);
+    codec_free (item);
+    //  Twice, then emptied: one value each time, the last.
+    s_do (&ctx, (s_op_t) { .kind = OP_SUBJECT, .at = T0 + 6000, .id = id, .subject_state = "paid" });
+    item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "paid");
+    ck_assert_uint_eq (item->n_history, before->n_history);
+    ck_assert_str_eq (item->state, "open");
+    codec_free (item);
+    s_do (&ctx, (s_op_t) { .kind = OP_SUBJECT, .at = T0 + 7000, .id = id, .subject_state = "" });
+    item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "");
+    ck_assert_uint_eq (item->updated_ms, T0 + 7000);
+    codec_free (item);
+    //  No event of its own; the item still found as its subject's.
+    size_t count;
+    WorkEvent **events = s_events (&ctx, "work.created", &count);
+    ck_assert_uint_eq (count, events_before);
+    s_events_free (events, count);
+    ck_assert_uint_eq (s_of_subject (&ctx, true), 1);
+    //  A later change decodes and writes it as any other.
+    op = s_do (&ctx, (s_op_t) { .kind = OP_TRACK_STATE, .at = T0 + 8000, .id = id, .text = "done",
+                                .subject_state = "denied", .note = "claim denied" });
+    ck_assert_int_eq (op.result, 0);
+    item = s_get (&ctx, id);
+    ck_assert_str_eq (item->subject_state, "denied");
+    ck_assert_str_eq (item->state, "done");
+    codec_free (item);
+    ck_assert_uint_eq (s_of_subject (&ctx, true), 0);
+    op = s_do (&ctx, (s_op_t) { .kind = OP_SUBJECT, .at = T0 + 9000, .id = "claims-0000000099", .subject_state = "x" });
+    ck_assert_int_eq (op.result, WORKITEM_REFUSED);
+    ck_assert_int_eq (workitem_status (ctx.work), STATUS__NOT_FOUND);
+    codec_free (before);
     free (id);
     s_teardown (&ctx);
 }
@@ -1078,6 +1152,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
     tcase_add_test (tc, test_track);
+    tcase_add_test (tc, test_subject_state);
     tcase_add_test (tc, test_phi_needs);
     tcase_add_test (tc, test_stale_index_entry);
     tcase_add_test (tc, test_work_events_dispatch);
