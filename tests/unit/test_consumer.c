@@ -486,19 +486,19 @@ s_wait_tick (zloop_t *loop, int timer_id, void *arg)
     s_wait_t *wait = (s_wait_t *) arg;
     if (wait->cond && wait->cond (wait->test))
         wait->held = true;
-    if (wait->held || zclock_mono () >= wait->deadline) {
-        zloop_timer_end (loop, timer_id);
-        return -1;
-    }
-    return 0;
+    //  The timer is ended by s_run once the loop is out: ended here,
+    //  czmq frees it while zloop_start still walks its timers.
+    return wait->held || zclock_mono () >= wait->deadline? -1: 0;
 }
 
 static bool
 s_run (s_test_t *test, int max_ms, s_cond_fn *cond)
 {
     s_wait_t wait = { test, cond, zclock_mono () + max_ms, false };
-    ck_assert_int_ge (zloop_timer (test->loop, 5, 0, s_wait_tick, &wait), 0);
+    int timer = zloop_timer (test->loop, 5, 0, s_wait_tick, &wait);
+    ck_assert_int_ge (timer, 0);
     zloop_start (test->loop);
+    zloop_timer_end (test->loop, timer);
     return wait.held;
 }
 
