@@ -235,7 +235,7 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
     //  claim: issue 19).
     ClaimRecord *record = ledger_get_light (self, call->txn, pcn, false);
     size_t sealed_size = 0;
-    const uint8_t *sealed = record? ledger_sealed_claim (record, &sealed_size): NULL;
+    const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
     if (!record || !record->dims || !sealed) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
         codec_free (record);
@@ -422,10 +422,10 @@ s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *
     uint8_t *sealed = phi_seal (self->phi_key, filename, SUBMISSION_FIELD, (const uint8_t *) text, size, &sealed_size);
     submission.content.data = sealed;
     submission.content.len = sealed_size;
-    uint8_t *packed = codec_pack (&submission, &size);
+    //  Packed straight into the page: a packed copy on the heap was one
+    //  more ~3.4 MB buffer (mmap'd, so each page faulted in) a file.
+    rc = store_put_packed (self->store, txn, "submissions", filename, strlen (filename), &submission);
     free (sealed);
-    rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
-    free (packed);
     free (text);
     free (sent);
 
