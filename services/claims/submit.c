@@ -80,7 +80,8 @@ typedef struct {
 //  One file being made: the claims read and opened for it.
 typedef struct {
     zlistx_t *records;              //  ClaimRecord* to mark
-    zlistx_t *claims;               //  Claim* opened, to write
+    zlistx_t *claims;               //  Claim* opened into arena, to write
+    codec_arena_t *arena;           //  the file's opened claims, reset after it
     zlistx_t *sent;                 //  SentClaim* for the register
     zlistx_t *items;                //  char* gathered item of each record (not owned)
 } s_file_t;
@@ -241,23 +242,23 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
         codec_free (record);
         return 0;
     }
-    Claim *claim = phi_claim_open_packed (self->phi_key, sealed, sealed_size);
+    //  Into the file's arena: ~180 strings and sub-messages a claim, each
+    //  a malloc and a free before (issue 19).
+    Claim *claim = phi_claim_open_packed_in (self->phi_key, sealed, sealed_size, file->arena);
     if (!claim) {
         s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
         codec_free (record);
         return 0;
     }
-    //  codec_set_text, not free: an empty field of a decoded message
-    //  points at protobuf-c's shared empty string, and freeing it
-    //  killed the process at every submit of a voided or corrected
-    //  claim that had no payer claim number in its claim data.
-    codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+    //  Set, not codec_set_text: the claim is the arena's (nothing of it is
+    //  freed alone), and what it points to lives past its use in the file
+    //  (a row of s_outgoing, the record in file->records).
+    claim->frequency_code = (char *) s_outgoing [row].frequency;
     if (*record->payer_claim_number)
-        codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
+        claim->payer_claim_number = record->payer_claim_number;
     char error [WRITE837_ERROR_SIZE];
     if (write837_check (claim, record->dims->payer_id, error)) {
         s_skip (reply, pcn, error);
-        codec_free (claim);
         codec_free (record);
         return 0;
     }
@@ -270,7 +271,6 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
         int rc = s_mark_sent (self, call, record, item, sent_in,
                               "already sent in %s (the outbound register; the store was older)", now);
         codec_free (sent);
-        codec_free (claim);
         codec_free (record);
         return rc;
     }
@@ -449,10 +449,10 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
     uint64_t now = clock_now_ms ();
     int rc = 0;
     char *item = (char *) zlistx_first (payer->pcns);
+    codec_arena_t *arena = codec_arena_new ();
     while (item && rc == 0 && call->status == STATUS__OK) {
-        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new (), zlistx_new () };
+        s_file_t file = { zlistx_new (), zlistx_new (), arena, zlistx_new (), zlistx_new () };
         zlistx_set_destructor (file.records, s_message_free);
-        zlistx_set_destructor (file.claims, s_message_free);
         zlistx_set_destructor (file.sent, s_message_free);
         for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
             rc = s_take (self, call, item, sent_since, &file, reply, now);
@@ -462,7 +462,8 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
         zlistx_destroy (&file.items);
-        //  The file's claims were thousands of small chunks, now on glibc's
+        codec_arena_reset (arena);
+        //  The file's records were thousands of small chunks, now on glibc's
         //  fast bins in the order they were freed: the next file, served
         //  from them, touched memory all over the heap, and each file cost
         //  more than the one before (twice, forty files into a submit).
@@ -473,6 +474,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         malloc_trim (0);
 #endif
     }
+    codec_arena_destroy (&arena);
     return rc;
 }
 
