@@ -274,7 +274,15 @@ void
 write837_line_id (const char *pcn, uint32_t lx, char *out, size_t size)
 {
     assert (pcn && out && size > 0);
-    snprintf (out, size, "%s-%u", pcn, lx);
+    //  As snprintf ("%s-%u") would, cut to size, by hand: one a line.
+    char number [24];
+    size_t digits = s_digits (lx, number + 1), len = strlen (pcn), at = 0;
+    number [0] = '-';
+    for (size_t i = 0; i < len && at + 1 < size; i++)
+        out [at++] = pcn [i];
+    for (size_t i = 0; i < digits + 1 && at + 1 < size; i++)
+        out [at++] = number [i];
+    out [at] = 0;
 }
 
 
