@@ -10,7 +10,7 @@
     post). Inline, it made the record (~2.3 KB) larger than an LMDB node,
     so each rewrite took a fresh overflow page and a copy of a leaf page of
     its own (issue 19: ~2 new pages of the writable map a claim a step).
-    Apart, the record is ~0.9 KB and sits in the leaf with its neighbours.
+    Apart, the record is ~1.0 KB and sits in the leaf with its neighbours.
     A record written before (field 16 inline) still reads; any write of it
     moves its sealed claim apart, and the store's migration 2 → 3 moves
     every one (ledger_move_claims).
