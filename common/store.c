@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,9 +43,11 @@ struct _store_t {
     char *dir;
     s_table_t tables [STORE_MAX_TABLES];
     int table_count;
+    //  Atomic, relaxed: a process may ask from two threads (intake's
+    //  prepare); a slot read half old, half new fails the strcmp.
     struct {
-        const char *name;                   //  the address asked with
-        int index;                          //  into tables
+        _Atomic (const char *) name;        //  the address asked with
+        atomic_int index;                   //  into tables
     } name_cache [STORE_NAME_CACHE];
     size_t map_size;
     int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
@@ -254,13 +257,15 @@ store_table (store_t *self, const char *name)
     //  A name at a remembered address is checked again (one strcmp): an
     //  address can be a buffer's that holds another name by now.
     size_t slot = ((uintptr_t) name >> 3) % STORE_NAME_CACHE;
-    const s_table_t *cached = &self->tables [self->name_cache [slot].index];
-    if (self->name_cache [slot].name == name && streq (cached->name, name))
-        return cached->dbi;
+    if (atomic_load_explicit (&self->name_cache [slot].name, memory_order_relaxed) == name) {
+        int index = atomic_load_explicit (&self->name_cache [slot].index, memory_order_relaxed);
+        if (index < self->table_count && streq (self->tables [index].name, name))
+            return self->tables [index].dbi;
+    }
     for (int i = 0; i < self->table_count; i++)
         if (streq (self->tables [i].name, name)) {
-            self->name_cache [slot].name = name;
-            self->name_cache [slot].index = i;
+            atomic_store_explicit (&self->name_cache [slot].index, i, memory_order_relaxed);
+            atomic_store_explicit (&self->name_cache [slot].name, name, memory_order_relaxed);
             return self->tables [i].dbi;
         }
     //  A table not declared at store_new is a programming error.
