@@ -7,7 +7,9 @@
 
 #include "claims.h"
 
-//  The record of a PCN (free with codec_free), or NULL.
+//  The record of a PCN, its sealed claim (record->claim) read from table
+//  "sealed_claims" where it is kept apart (ADR 50), or NULL. Free with
+//  codec_free.
 ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
 //  The same record with only its PCN, status and dims decoded (no sealed
 //  claim, history or postings): for a reader that only sorts claims by
@@ -30,7 +32,11 @@ ClaimRecord *ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bo
 //  when the claim has no claim data.
 const uint8_t *ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, size_t *size);
 //  Stores a record; old_status is its status before the change ("" for a
-//  new one), so the status index moves with it. Returns 0 or LMDB error.
+//  new one), so the status index moves with it. A whole sealed claim in
+//  record->claim goes to "sealed_claims"; a record with none (a light one,
+//  or one decoded from "claims" directly) leaves the one stored there as
+//  it is; one held inline (written before ADR 50) is moved there. Returns
+//  0 or LMDB error.
 int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);
 //  The store's migration 2 -> 3 (ADR 50): every record that holds its
 //  sealed claim inline has it moved to "sealed_claims". 0 or an error.
