@@ -175,9 +175,10 @@ s_field_index (const char *name)
 }
 
 //  Restores sealed's PHI into claim (a copy of sealed->claim that owns
-//  its memory): 0, or -1 when a field does not open.
+//  its memory, or with arena one decoded into it): 0, or -1 when a field
+//  does not open.
 static int
-s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim)
+s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim, codec_arena_t *arena)
 {
     for (size_t f = 0; f < sealed->n_phi; f++) {
         const SealedField *field = sealed->phi [f];
@@ -189,6 +190,19 @@ s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim)
             return -1;
         if (s_fields [i].text) {
             char **text = s_fields [i].text (claim);
+            if (text && arena) {
+                //  The arena's own copy: nothing of an arena is freed alone.
+                char *copy = (char *) arena->allocator.alloc (arena->allocator.allocator_data, length + 1);
+                if (!copy) {
+                    sodium_memzero (plain, length);
+                    free (plain);
+                    return -1;
+                }
+                memcpy (copy, plain, length);
+                copy [length] = 0;
+                *text = copy;
+            }
+            else
             if (text) {
                 codec_set_text (text, NULL);      //  the shared empty string
                 *text = plain;
@@ -197,6 +211,9 @@ s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim)
         }
         else {
             Address **address = s_fields [i].address (claim);
+            if (address && arena)
+                *address = (Address *) codec_arena_decode (arena, &address__descriptor, plain, length);
+            else
             if (address) {
                 codec_free (*address);
                 *address = (Address *) codec_decode (&address__descriptor, plain, length);
@@ -216,7 +233,7 @@ phi_claim_open (phi_key_t *key, const SealedClaim *sealed)
     if (!sealed->claim)
         return NULL;
     Claim *claim = (Claim *) codec_copy (sealed->claim);
-    if (claim && s_open (key, sealed, claim)) {
+    if (claim && s_open (key, sealed, claim, NULL)) {
         codec_free (claim);
         claim = NULL;
     }
@@ -232,10 +249,19 @@ phi_claim_open_packed (phi_key_t *key, const uint8_t *data, size_t size)
     //  The decoded claim is the sealed message's own: taken, not copied.
     Claim *claim = sealed->claim;
     sealed->claim = NULL;
-    if (claim && s_open (key, sealed, claim)) {
+    if (claim && s_open (key, sealed, claim, NULL)) {
         codec_free (claim);
         claim = NULL;
     }
     codec_free (sealed);
     return claim;
+}
+
+Claim *
+phi_claim_open_packed_in (phi_key_t *key, const uint8_t *data, size_t size, codec_arena_t *arena)
+{
+    SealedClaim *sealed = (SealedClaim *) codec_arena_decode (arena, &sealed_claim__descriptor, data, size);
+    if (!sealed || !sealed->claim || s_open (key, sealed, sealed->claim, arena))
+        return NULL;
+    return sealed->claim;
 }

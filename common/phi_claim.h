@@ -11,6 +11,7 @@
 #define RCMQ_PHI_CLAIM_H
 
 #include "phi.h"
+#include "codec.h"
 #include <stdbool.h>
 #include "claim.pb-c.h"
 #include "phi.pb-c.h"
@@ -31,6 +32,14 @@ Claim       *phi_claim_open (phi_key_t *key, const SealedClaim *sealed);
 //  claim is decoded once and opened in place, not copied (issue 19).
 //  NULL as phi_claim_open, or when the bytes are not a SealedClaim.
 Claim       *phi_claim_open_packed (phi_key_t *key, const uint8_t *data, size_t size);
+//  The same decoded and opened into arena (codec.h): one bump of a
+//  pointer for each of the claim's ~180 strings and sub-messages, not a
+//  malloc and a free (issue 19: claims.Submit opens every claim it
+//  sends). The claim is the arena's: never codec_free'd or edited with
+//  codec_set_text, gone at codec_arena_reset; its PHI is in the clear in
+//  the arena's memory until then. NULL as phi_claim_open_packed (what a
+//  failure took stays until the reset).
+Claim       *phi_claim_open_packed_in (phi_key_t *key, const uint8_t *data, size_t size, codec_arena_t *arena);
 //  The field names sealed, NULL-terminated (for docs and tests).
 const char *const *phi_claim_fields (void);
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,11 +32,23 @@ typedef struct {
     MDB_dbi dbi;
 } s_table_t;
 
+//  store_table's memory of the names it was asked by, by the name's
+//  address: callers name tables with string literals, so each call site
+//  asks with the same pointer every time (issue 19: the scan's strcmp
+//  was 4 % of claims' CPU, ~30 tables and several lookups a put).
+#define STORE_NAME_CACHE 64
+
 struct _store_t {
     MDB_env *env;
     char *dir;
     s_table_t tables [STORE_MAX_TABLES];
     int table_count;
+    //  Atomic, relaxed: a process may ask from two threads (intake's
+    //  prepare); a slot read half old, half new fails the strcmp.
+    struct {
+        _Atomic (const char *) name;        //  the address asked with
+        atomic_int index;                   //  into tables
+    } name_cache [STORE_NAME_CACHE];
     size_t map_size;
     int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
     bool fresh;                             //  the env had no table before this open
@@ -241,9 +254,20 @@ store_destroy (store_t **self_p)
 MDB_dbi
 store_table (store_t *self, const char *name)
 {
+    //  A name at a remembered address is checked again (one strcmp): an
+    //  address can be a buffer's that holds another name by now.
+    size_t slot = ((uintptr_t) name >> 3) % STORE_NAME_CACHE;
+    if (atomic_load_explicit (&self->name_cache [slot].name, memory_order_relaxed) == name) {
+        int index = atomic_load_explicit (&self->name_cache [slot].index, memory_order_relaxed);
+        if (index < self->table_count && streq (self->tables [index].name, name))
+            return self->tables [index].dbi;
+    }
     for (int i = 0; i < self->table_count; i++)
-        if (streq (self->tables [i].name, name))
+        if (streq (self->tables [i].name, name)) {
+            atomic_store_explicit (&self->name_cache [slot].index, i, memory_order_relaxed);
+            atomic_store_explicit (&self->name_cache [slot].name, name, memory_order_relaxed);
             return self->tables [i].dbi;
+        }
     //  A table not declared at store_new is a programming error.
     fprintf (stderr, "store: unknown table '%s'\n", name);
     assert (false);

@@ -2,6 +2,18 @@
 
     Table "claims" maps PCN to ClaimRecord; "by_status" holds status ‖ 0 ‖
     PCN for every claim, so a list by status reads only its claims.
+
+    The sealed claim (ClaimRecord.claim, field 16, ~1.4 KB) is kept apart,
+    in "sealed_claims" under the same PCN (ADR 50): it is written when the
+    claim enters and when its data is edited or corrected, while the rest
+    of the record is rewritten at every step of its life (submit, ack,
+    post). Inline, it made the record (~2.3 KB) larger than an LMDB node,
+    so each rewrite took a fresh overflow page and a copy of a leaf page of
+    its own (issue 19: ~2 new pages of the writable map a claim a step).
+    Apart, the record is ~1.0 KB and sits in the leaf with its neighbours.
+    A record written before (field 16 inline) still reads; any write of it
+    moves its sealed claim apart, and the store's migration 2 → 3 moves
+    every one (ledger_move_claims).
 */
 #include "ledger.h"
 #include "followup.h"
@@ -14,6 +26,19 @@
 //  warnings): what no step but an edit changes.
 #define LEDGER_CLAIM_FIELD 16
 static const uint32_t s_light_kept [] = { LEDGER_CLAIM_FIELD, 23, 36, 37 };
+#define LEDGER_SEALED_TABLE "sealed_claims"
+//  Marks the partial sealed claim of a light record (its lines alone) as
+//  a view, held as an unknown field of that SealedClaim in memory: never
+//  packed, as ledger_put never writes a view.
+#define LEDGER_VIEW_MARK 536870911
+
+//  The sealed claim's bytes of a record stored apart (0, MDB_NOTFOUND or
+//  an LMDB error).
+static int
+s_sealed_get (store_t *store, MDB_txn *txn, const char *pcn, MDB_val *value)
+{
+    return store_get (store, txn, LEDGER_SEALED_TABLE, pcn, strlen (pcn), value);
+}
 
 ClaimRecord *
 ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
@@ -21,7 +46,24 @@ ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
     MDB_val value;
     if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
         return NULL;
-    return (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+    ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+    if (!record || record->claim)
+        return record;              //  written before ADR 50: inline
+    int rc = s_sealed_get (self->store, txn, pcn, &value);
+    if (rc == 0) {
+        record->claim = (SealedClaim *) codec_decode (&sealed_claim__descriptor, value.mv_data, value.mv_size);
+        if (!record->claim) {
+            log_error ("the sealed claim of a claim record does not decode", "pcn", json_string (pcn), NULL);
+            codec_free (record);
+            return NULL;
+        }
+    }
+    else
+    if (rc != MDB_NOTFOUND) {
+        codec_free (record);
+        return NULL;
+    }
+    return record;
 }
 
 ClaimRecord *
@@ -44,7 +86,7 @@ ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_line
     ClaimRecord *record = (ClaimRecord *) wirekeep_decode (&claim_record__descriptor, value.mv_data, value.mv_size,
                                                            s_light_kept, sizeof s_light_kept / sizeof s_light_kept [0]);
     size_t size, claim_size;
-    const uint8_t *sealed = record && claim_lines? ledger_sealed_claim (record, &size): NULL;
+    const uint8_t *sealed = record && claim_lines? ledger_sealed_claim (self, txn, record, &size): NULL;
     //  SealedClaim.claim (2), and of it the lines (28) alone: the rest of
     //  the claim (providers, subscriber, diagnoses: ~60 allocations) is
     //  of no use to a reader of lines (issue 19).
@@ -60,14 +102,23 @@ ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_line
         assert (record->claim);
         sealed_claim__init (record->claim);
         record->claim->claim = partial;
+        SealedClaim empty = SEALED_CLAIM__INIT;
+        wirekeep_append (record->claim, LEDGER_VIEW_MARK, &empty);
     }
     return record;
 }
 
 const uint8_t *
-ledger_sealed_claim (const ClaimRecord *record, size_t *size)
+ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, size_t *size)
 {
-    return wirekeep_bytes (record, LEDGER_CLAIM_FIELD, size);
+    //  A record written before ADR 50 holds it inline.
+    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
+        return wirekeep_bytes (record, LEDGER_CLAIM_FIELD, size);
+    MDB_val value;
+    if (!*record->pcn || s_sealed_get (self->store, txn, record->pcn, &value))
+        return NULL;
+    *size = value.mv_size;
+    return (const uint8_t *) value.mv_data;
 }
 
 bool
@@ -87,21 +138,58 @@ ledger_scope (server_call_t *call, const char *pcn)
     return 0;
 }
 
-int
-ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
+//  Stores a record as it goes to the page: its sealed claim apart (a
+//  whole one put in "sealed_claims"; one held inline by a record written
+//  before ADR 50 moved there; a light record's view never written), the
+//  patient fields left out. 0 or an LMDB error.
+static int
+s_store (store_t *store, MDB_txn *txn, const ClaimRecord *record)
 {
     //  The patient fields are a reply's (claims.Show), opened from the
     //  sealed claim: PHI is never stored in the clear, whoever filled them.
     ClaimRecord stored = *record;
     stored.patient_name = stored.patient_dob = (char *) protobuf_c_empty_string;
     stored.member_id = stored.patient_address = (char *) protobuf_c_empty_string;
-    //  A light record's claim is held as the bytes it was stored as; its
-    //  record->claim, when any, is a partial view to read.
-    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
-        stored.claim = NULL;
+    stored.claim = NULL;
+    size_t pcn_size = strlen (record->pcn);
+    int rc = 0;
+    ProtobufCMessageUnknownField stack [16], *others = NULL;
+    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD)) {
+        //  Held inline (a record written before ADR 50): moved apart, as
+        //  the bytes it was, and left out of the record.
+        size_t size;
+        const uint8_t *held = wirekeep_bytes (record, LEDGER_CLAIM_FIELD, &size);
+        if (!held)
+            return store_fail (store, "claims: the sealed claim held by record %s is not well-formed", record->pcn);
+        rc = store_put (store, txn, LEDGER_SEALED_TABLE, record->pcn, pcn_size, held, size);
+        unsigned n = record->base.n_unknown_fields, kept = 0;
+        others = n <= 16? stack: (ProtobufCMessageUnknownField *) malloc (n * sizeof *others);
+        assert (others);
+        for (unsigned i = 0; i < n; i++)
+            if (record->base.unknown_fields [i].tag != LEDGER_CLAIM_FIELD)
+                others [kept++] = record->base.unknown_fields [i];
+        stored.base.n_unknown_fields = kept;
+        stored.base.unknown_fields = kept? others: NULL;
+    }
+    else
+    if (record->claim && !wirekeep_holds (record->claim, LEDGER_VIEW_MARK))
+        //  A whole sealed claim (entered, edited, corrected): its own put.
+        rc = store_put_packed (store, txn, LEDGER_SEALED_TABLE, record->pcn, pcn_size, record->claim);
+    //  else the record's claim is where it was: apart, untouched (a light
+    //  record, or one decoded without it).
+    if (rc == 0)
+        rc = store_put_packed (store, txn, "claims", record->pcn, pcn_size, &stored);
+    if (others != stack)
+        free (others);
+    return rc;
+}
+
+int
+ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
+{
     //  Packed once, into the page (issue 19: a claim is rewritten at
     //  every step of its life).
-    int rc = store_put_packed (self->store, txn, "claims", record->pcn, strlen (record->pcn), &stored);
+    int rc = s_store (self->store, txn, record);
     size_t size;
     if (rc || (old_status && streq (old_status, record->status)))
         return rc;
@@ -119,6 +207,37 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     char *key = store_key_pair (record->status, record->pcn, &size);
     rc = store_put (self->store, txn, "by_status", key, size, "", 0);
     free (key);
+    return rc;
+}
+
+int
+ledger_move_claims (store_t *store, MDB_txn *txn)
+{
+    //  The PCNs first, then each record rewritten: no cursor walks a
+    //  table while it changes.
+    static const uint32_t claim_field [] = { LEDGER_CLAIM_FIELD };
+    zlistx_t *pcns = zlistx_new ();
+    zlistx_set_destructor (pcns, (zlistx_destructor_fn *) zstr_free);
+    store_iter_t *iter = store_iter_new (store, txn, "claims", NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value))
+        zlistx_add_end (pcns, strndup ((const char *) key.mv_data, key.mv_size));
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    for (char *pcn = (char *) zlistx_first (pcns); pcn && rc == 0; pcn = (char *) zlistx_next (pcns)) {
+        rc = store_get (store, txn, "claims", pcn, strlen (pcn), &value);
+        if (rc)
+            break;
+        ClaimRecord *record = (ClaimRecord *) wirekeep_decode (&claim_record__descriptor, value.mv_data,
+                                                               value.mv_size, claim_field, 1);
+        if (!record)
+            rc = store_fail (store, "claims: the record of %s does not decode", pcn);
+        else
+        if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
+            rc = s_store (store, txn, record);
+        codec_free (record);
+    }
+    zlistx_destroy (&pcns);
     return rc;
 }
 

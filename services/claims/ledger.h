@@ -7,7 +7,9 @@
 
 #include "claims.h"
 
-//  The record of a PCN (free with codec_free), or NULL.
+//  The record of a PCN, its sealed claim (record->claim) read from table
+//  "sealed_claims" where it is kept apart (ADR 50), or NULL. Free with
+//  codec_free.
 ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
 //  The same record with only its PCN, status and dims decoded (no sealed
 //  claim, history or postings): for a reader that only sorts claims by
@@ -24,12 +26,21 @@ ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
 //  held sealed claim's bytes: ledger_sealed_claim. Free with codec_free;
 //  NULL as ledger_get.
 ClaimRecord *ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines);
-//  The packed SealedClaim a light record holds (its size in *size), or
-//  NULL when the record has no claim data or is not light.
-const uint8_t *ledger_sealed_claim (const ClaimRecord *record, size_t *size);
+//  The packed SealedClaim of a light record (its size in *size): the
+//  bytes it holds (a record written before ADR 50), else those stored
+//  apart under its PCN, valid until the transaction's next write. NULL
+//  when the claim has no claim data.
+const uint8_t *ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, size_t *size);
 //  Stores a record; old_status is its status before the change ("" for a
-//  new one), so the status index moves with it. Returns 0 or LMDB error.
+//  new one), so the status index moves with it. A whole sealed claim in
+//  record->claim goes to "sealed_claims"; a record with none (a light one,
+//  or one decoded from "claims" directly) leaves the one stored there as
+//  it is; one held inline (written before ADR 50) is moved there. Returns
+//  0 or LMDB error.
 int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);
+//  The store's migration 2 -> 3 (ADR 50): every record that holds its
+//  sealed claim inline has it moved to "sealed_claims". 0 or an error.
+int          ledger_move_claims (store_t *store, MDB_txn *txn);
 //  Emits claims.<type> for a record as it now stands, with extra fields from
 //  event (may be NULL): from_status, actor, reason, posting, deltas...
 int          ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *record,

@@ -22,6 +22,7 @@
 #include "methods.h"
 #include "remits.h"
 #include "submit.h"
+#include "ledger.h"
 
 static const char *const s_tables [] = { CLAIMS_TABLES, NULL };
 static const char *const s_consumes [] = { "intake", "denials", "queue", "access", NULL };
@@ -53,6 +54,7 @@ s_committed (service_t *service)
 //  Each change of the store's layout, from the version before it.
 static const store_migration_t s_migrations [] = {
     { 1, 2, remits_index_credit_ages, "credit balances indexed by age (credits_by_age)" },
+    { 2, 3, ledger_move_claims, "sealed claims kept apart from claim records (sealed_claims)" },
     { 0 }
 };
 

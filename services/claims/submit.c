@@ -38,6 +38,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <sodium.h>
+#include <sys/mman.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -80,7 +81,8 @@ typedef struct {
 //  One file being made: the claims read and opened for it.
 typedef struct {
     zlistx_t *records;              //  ClaimRecord* to mark
-    zlistx_t *claims;               //  Claim* opened, to write
+    zlistx_t *claims;               //  Claim* opened into arena, to write
+    codec_arena_t *arena;           //  the file's opened claims, reset after it
     zlistx_t *sent;                 //  SentClaim* for the register
     zlistx_t *items;                //  char* gathered item of each record (not owned)
 } s_file_t;
@@ -235,29 +237,29 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
     //  claim: issue 19).
     ClaimRecord *record = ledger_get_light (self, call->txn, pcn, false);
     size_t sealed_size = 0;
-    const uint8_t *sealed = record? ledger_sealed_claim (record, &sealed_size): NULL;
+    const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
     if (!record || !record->dims || !sealed) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
         codec_free (record);
         return 0;
     }
-    Claim *claim = phi_claim_open_packed (self->phi_key, sealed, sealed_size);
+    //  Into the file's arena: ~180 strings and sub-messages a claim, each
+    //  a malloc and a free before (issue 19).
+    Claim *claim = phi_claim_open_packed_in (self->phi_key, sealed, sealed_size, file->arena);
     if (!claim) {
         s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
         codec_free (record);
         return 0;
     }
-    //  codec_set_text, not free: an empty field of a decoded message
-    //  points at protobuf-c's shared empty string, and freeing it
-    //  killed the process at every submit of a voided or corrected
-    //  claim that had no payer claim number in its claim data.
-    codec_set_text (&claim->frequency_code, s_outgoing [row].frequency);
+    //  Set, not codec_set_text: the claim is the arena's (nothing of it is
+    //  freed alone), and what it points to lives past its use in the file
+    //  (a row of s_outgoing, the record in file->records).
+    claim->frequency_code = (char *) s_outgoing [row].frequency;
     if (*record->payer_claim_number)
-        codec_set_text (&claim->payer_claim_number, record->payer_claim_number);
+        claim->payer_claim_number = record->payer_claim_number;
     char error [WRITE837_ERROR_SIZE];
     if (write837_check (claim, record->dims->payer_id, error)) {
         s_skip (reply, pcn, error);
-        codec_free (claim);
         codec_free (record);
         return 0;
     }
@@ -270,7 +272,6 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
         int rc = s_mark_sent (self, call, record, item, sent_in,
                               "already sent in %s (the outbound register; the store was older)", now);
         codec_free (sent);
-        codec_free (claim);
         codec_free (record);
         return rc;
     }
@@ -422,10 +423,10 @@ s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *
     uint8_t *sealed = phi_seal (self->phi_key, filename, SUBMISSION_FIELD, (const uint8_t *) text, size, &sealed_size);
     submission.content.data = sealed;
     submission.content.len = sealed_size;
-    uint8_t *packed = codec_pack (&submission, &size);
+    //  Packed straight into the page: a packed copy on the heap was one
+    //  more ~3.4 MB buffer (mmap'd, so each page faulted in) a file.
+    rc = store_put_packed (self->store, txn, "submissions", filename, strlen (filename), &submission);
     free (sealed);
-    rc = store_put (self->store, txn, "submissions", filename, strlen (filename), packed, size);
-    free (packed);
     free (text);
     free (sent);
 
@@ -440,19 +441,65 @@ s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *
     return rc;
 }
 
+//  The memory a file's opened claims are decoded into (~6 KB a claim):
+//  address space of its own, mapped once a submit, its pages touched as
+//  the claims need them and kept from file to file. Not malloc'd: blocks
+//  of that size from malloc, freed, raise glibc's mmap threshold, and the
+//  837P buffers after them then came from the heap, which grew (claims'
+//  RssAnon +34 MB at 100,000 claims). The opened claims are PHI in the
+//  clear: what a file used is zeroed before the next. A file larger than
+//  the space (claims/submit-file-claims far above 5,000) goes on in the
+//  arena's heap blocks.
+#define SUBMIT_ARENA_SPACE (128 * 1024 * 1024)
+
+typedef struct {
+    codec_arena_t arena;
+    uint8_t *space;                 //  SUBMIT_ARENA_SPACE bytes, or NULL
+} s_arena_t;
+
+static void
+s_arena_open (s_arena_t *self)
+{
+    void *space = mmap (NULL, SUBMIT_ARENA_SPACE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+    self->space = space == MAP_FAILED? NULL: (uint8_t *) space;
+    codec_arena_init (&self->arena, self->space, self->space? SUBMIT_ARENA_SPACE: 0);
+}
+
+//  Zeroes what the last file used of the space and lets it all go.
+static void
+s_arena_clear (s_arena_t *self)
+{
+    if (self->space) {
+        uint8_t *at = self->arena.at;
+        bool inside = at >= self->space && at <= self->space + SUBMIT_ARENA_SPACE;
+        sodium_memzero (self->space, inside? (size_t) (at - self->space): SUBMIT_ARENA_SPACE);
+    }
+    codec_arena_reset (&self->arena);
+}
+
+static void
+s_arena_close (s_arena_t *self)
+{
+    s_arena_clear (self);
+    codec_arena_release (&self->arena);
+    if (self->space)
+        munmap (self->space, SUBMIT_ARENA_SPACE);
+    self->space = NULL;
+}
+
 //  Writes one payer's claims, at most limit to a file: each file's claims
 //  are read, opened, written, marked and let go before the next file's.
 static int
 s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *sent_since, size_t limit,
-               SubmitClaimsReply *reply)
+               s_arena_t *arena, SubmitClaimsReply *reply)
 {
     uint64_t now = clock_now_ms ();
     int rc = 0;
     char *item = (char *) zlistx_first (payer->pcns);
     while (item && rc == 0 && call->status == STATUS__OK) {
-        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new (), zlistx_new () };
+        s_file_t file = { zlistx_new (), zlistx_new (), &arena->arena, zlistx_new (), zlistx_new () };
         zlistx_set_destructor (file.records, s_message_free);
-        zlistx_set_destructor (file.claims, s_message_free);
         zlistx_set_destructor (file.sent, s_message_free);
         for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
             rc = s_take (self, call, item, sent_since, &file, reply, now);
@@ -462,7 +509,8 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
         zlistx_destroy (&file.items);
-        //  The file's claims were thousands of small chunks, now on glibc's
+        s_arena_clear (arena);
+        //  The file's records were thousands of small chunks, now on glibc's
         //  fast bins in the order they were freed: the next file, served
         //  from them, touched memory all over the heap, and each file cost
         //  more than the one before (twice, forty files into a submit).
@@ -529,10 +577,13 @@ s_submit (server_call_t *call)
     zlistx_t *ids = zhashx_keys (payers);
     zlistx_set_comparator (ids, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (ids);
+    s_arena_t arena;
+    s_arena_open (&arena);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0 && call->status == STATUS__OK;
          id = (char *) zlistx_next (ids))
         rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
-                            &reply);
+                            &arena, &reply);
+    s_arena_close (&arena);
     s_name_subjects (call, payers, ids);
     zlistx_destroy (&ids);
     zhashx_destroy (&payers);

@@ -199,12 +199,12 @@ mv "$claims_store" "$WORK/claims-v2" && mkdir "$claims_store"
 mdb_load -f claims-v1.dump "$claims_store" && ok "claims' store at layout 1, without credits_by_age" \
     || fail "mdb_load of the layout-1 store"
 expect 1 "scripts/run on a layout-1 claims store" "$ROOT/scripts/run" --empty
-grep -q "schema version 1, older than this program's 2" "$RCMQ_VAR/log/claims.log" \
+grep -q "schema version 1, older than this program's 3" "$RCMQ_VAR/log/claims.log" \
     && ok "claims refuses it, asking for a migration" || fail "claims' log: $(tail -n 3 "$RCMQ_VAR/log/claims.log")"
 stop_deployment
 expect 0 "scripts/run migrate" "$ROOT/scripts/run" migrate
-grep -q '"msg":"store migrated".*"from_version":1,"to_version":2' "$RCMQ_VAR/log/claims.log" \
-    && ok "claims' store migrated from 1 to 2" || fail "no migration in claims' log"
+grep -q '"msg":"store migrated".*"from_version":1,"to_version":3' "$RCMQ_VAR/log/claims.log" \
+    && ok "claims' store migrated from 1 to 3" || fail "no migration in claims' log"
 stop_deployment
 start_deployment
 ctl claims credits --json | pcns >credits.migrated || fail "claims credits after migrate"

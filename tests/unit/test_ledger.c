@@ -364,7 +364,7 @@ START_TEST (test_get_light)
     //  The light read's view of the same bytes.
     ClaimRecord *again = ledger_get_light (&test.claims, txn, "P1", false);
     size_t held_size;
-    const uint8_t *held = ledger_sealed_claim (again, &held_size);
+    const uint8_t *held = ledger_sealed_claim (&test.claims, txn, again, &held_size);
     ck_assert_ptr_nonnull (held);
     ck_assert_uint_eq (held_size, sealed_size);
     ck_assert_mem_eq (held, sealed_packed, sealed_size);
@@ -373,6 +373,146 @@ START_TEST (test_get_light)
     store_read_end (&txn);
     free (sealed_packed);
     codec_free (p1);
+    s_teardown (&test);
+}
+END_TEST
+
+//  A record as main 25ae5cc wrote it: the sealed claim inline (field 16).
+static int
+s_put_inline_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    const ClaimRecord *record = (const ClaimRecord *) arg;
+    return store_put_packed (store, txn, "claims", record->pcn, strlen (record->pcn), record);
+}
+
+static int
+s_move_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) arg;
+    return ledger_move_claims (store, txn);
+}
+
+//  The stored record of pcn decoded as it is in "claims" (its sealed claim
+//  inline or not), and the bytes "sealed_claims" holds for it (NULL when
+//  none), copied.
+static ClaimRecord *
+s_raw (s_test_t *test, const char *pcn, uint8_t **apart, size_t *apart_size)
+{
+    MDB_txn *txn = store_read_begin (test->claims.store);
+    MDB_val value;
+    ck_assert_int_eq (store_get (test->claims.store, txn, "claims", pcn, strlen (pcn), &value), 0);
+    ClaimRecord *raw = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
+    ck_assert_ptr_nonnull (raw);
+    *apart = NULL;
+    if (store_get (test->claims.store, txn, "sealed_claims", pcn, strlen (pcn), &value) == 0) {
+        *apart = (uint8_t *) malloc (value.mv_size);
+        memcpy (*apart, value.mv_data, value.mv_size);
+        *apart_size = value.mv_size;
+    }
+    store_read_end (&txn);
+    return raw;
+}
+
+//  ADR 50: the sealed claim is stored apart from its record; a record
+//  written before, with it inline, reads the same, and a write or the
+//  migration moves it apart byte for byte.
+START_TEST (test_claim_apart)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    p1->claim = (SealedClaim *) malloc (sizeof (SealedClaim));
+    sealed_claim__init (p1->claim);
+    codec_set_text (&p1->claim->record_id, "claim-record-P1");
+    p1->claim->claim = (Claim *) malloc (sizeof (Claim));
+    claim__init (p1->claim->claim);
+    codec_set_text (&p1->claim->claim->patient_control_number, "P1");
+    for (int i = 0; i < 2; i++) {
+        ServiceLine *line = (ServiceLine *) malloc (sizeof (ServiceLine));
+        service_line__init (line);
+        codec_set_text (&line->procedure_code, i? "99214": "99213");
+        codec_append (&p1->claim->claim->lines, &p1->claim->claim->n_lines, line);
+    }
+    codec_append (&p1->notes, &p1->n_notes, s_note ("kept"));
+    size_t sealed_size, apart_size;
+    uint8_t *sealed = codec_pack (p1->claim, &sealed_size), *apart;
+
+    //  Put now: the record without it, the claim apart.
+    s_put (&test, p1, "", NULL);
+    ClaimRecord *raw = s_raw (&test, "P1", &apart, &apart_size);
+    ck_assert_ptr_null (raw->claim);
+    ck_assert_ptr_nonnull (apart);
+    ck_assert_uint_eq (apart_size, sealed_size);
+    ck_assert_mem_eq (apart, sealed, sealed_size);
+    codec_free (raw);
+    free (apart);
+
+    //  Written inline (the old layout): read whole and light as before.
+    ClaimRecord *p2 = ledger_copy (p1);
+    codec_set_text (&p2->pcn, "P2");
+    ck_assert_int_eq (store_write (test.claims.store, s_put_inline_fn, p2), 0);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *back = ledger_get (&test.claims, txn, "P2");
+    ck_assert_ptr_nonnull (back);
+    ck_assert_ptr_nonnull (back->claim);
+    ck_assert_str_eq (back->claim->record_id, "claim-record-P1");
+    codec_free (back);
+    ClaimRecord *light = ledger_get_light (&test.claims, txn, "P2", false);
+    size_t held_size;
+    const uint8_t *held = ledger_sealed_claim (&test.claims, txn, light, &held_size);
+    ck_assert_ptr_nonnull (held);
+    ck_assert_uint_eq (held_size, sealed_size);
+    ck_assert_mem_eq (held, sealed, sealed_size);
+    codec_free (light);
+    store_read_end (&txn);
+
+    //  A light step of the old record moves it apart, notes kept.
+    codec_set_text (&p2->pcn, "P1");
+    store_destroy (&test.claims.store);
+    outbox_destroy (&test.claims.outbox);
+    test_rmtree (test.dir);
+    free (test.dir);
+    config_destroy (&test.claims.config);
+    s_setup (&test);
+    ck_assert_int_eq (store_write (test.claims.store, s_put_inline_fn, p2), 0);
+    s_light_t step = { &test.claims, true };
+    ck_assert_int_eq (store_write (test.claims.store, s_light_fn, &step), 0);
+    raw = s_raw (&test, "P1", &apart, &apart_size);
+    ck_assert_ptr_null (raw->claim);
+    ck_assert_uint_eq (raw->n_notes, 1);
+    ck_assert_str_eq (raw->notes [0]->text, "kept");
+    ck_assert_str_eq (raw->status, "paid");
+    ck_assert_ptr_nonnull (apart);
+    ck_assert_uint_eq (apart_size, sealed_size);
+    ck_assert_mem_eq (apart, sealed, sealed_size);
+    codec_free (raw);
+    free (apart);
+
+    //  The migration moves every record still holding it inline.
+    codec_set_text (&p2->pcn, "P3");
+    ck_assert_int_eq (store_write (test.claims.store, s_put_inline_fn, p2), 0);
+    raw = s_raw (&test, "P3", &apart, &apart_size);
+    ck_assert_ptr_nonnull (raw->claim);
+    ck_assert_ptr_null (apart);
+    codec_free (raw);
+    ck_assert_int_eq (store_write (test.claims.store, s_move_fn, NULL), 0);
+    raw = s_raw (&test, "P3", &apart, &apart_size);
+    ck_assert_ptr_null (raw->claim);
+    ck_assert_uint_eq (raw->n_notes, 1);
+    ck_assert_ptr_nonnull (apart);
+    ck_assert_mem_eq (apart, sealed, sealed_size);
+    codec_free (raw);
+    free (apart);
+    txn = store_read_begin (test.claims.store);
+    back = ledger_get (&test.claims, txn, "P3");
+    ck_assert_ptr_nonnull (back->claim);
+    ck_assert_str_eq (back->claim->claim->lines [0]->procedure_code, "99213");
+    codec_free (back);
+    store_read_end (&txn);
+
+    free (sealed);
+    codec_free (p1);
+    codec_free (p2);
     s_teardown (&test);
 }
 END_TEST
@@ -556,6 +696,7 @@ ledger_suite (void)
     tcase_add_test (tc, test_put_get_index);
     tcase_add_test (tc, test_get_dims);
     tcase_add_test (tc, test_get_light);
+    tcase_add_test (tc, test_claim_apart);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);

@@ -331,6 +331,43 @@ START_TEST (test_open_packed)
 }
 END_TEST
 
+//  Opened into an arena: the same claim as phi_claim_open_packed, the same
+//  refusals; the claim lives until the arena's reset, and a second round
+//  after the reset opens it again.
+START_TEST (test_open_packed_in)
+{
+    s_keys_t keys;
+    s_keys (&keys);
+    Claim *claim = s_claim ();
+    SealedClaim *sealed = phi_claim_seal (keys.key, "rec-1", claim);
+    size_t size;
+    uint8_t *packed = codec_pack (sealed, &size);
+    codec_arena_t *arena = codec_arena_new ();
+    for (int round = 0; round < 2; round++) {
+        Claim *opened = phi_claim_open_packed_in (keys.key, packed, size, arena);
+        ck_assert_ptr_nonnull (opened);
+        ck_assert (s_same (opened, claim));
+        ck_assert_str_eq (opened->patient->address->line1, "Barataria Road");
+        ck_assert_ptr_null (phi_claim_open_packed_in (keys.other, packed, size, arena));
+        ck_assert_ptr_null (phi_claim_open_packed_in (keys.key, (const uint8_t *) "\xff\xff\xff", 3, arena));
+        //  Still whole after the refusals beside it in the arena.
+        ck_assert (s_same (opened, claim));
+        codec_arena_reset (arena);
+    }
+    SealedField *last = sealed->phi [sealed->n_phi - 1];
+    last->sealed.data [last->sealed.len / 2] ^= 0x80;
+    size_t changed_size;
+    uint8_t *changed = codec_pack (sealed, &changed_size);
+    ck_assert_ptr_null (phi_claim_open_packed_in (keys.key, changed, changed_size, arena));
+    free (changed);
+    codec_arena_destroy (&arena);
+    free (packed);
+    codec_free (sealed);
+    codec_free (claim);
+    s_keys_free (&keys);
+}
+END_TEST
+
 Suite *
 phi_claim_suite (void)
 {
@@ -340,6 +377,7 @@ phi_claim_suite (void)
     tcase_add_test (tc, test_open_refuses);
     tcase_add_test (tc, test_seal_packed);
     tcase_add_test (tc, test_open_packed);
+    tcase_add_test (tc, test_open_packed_in);
     suite_add_tcase (suite, tc);
     return suite;
 }
