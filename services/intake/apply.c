@@ -23,9 +23,10 @@
     upload.c's actor), so parsing and sealing on one core overlap the
     store's writes on the other (issue 19: the apply used to wait for the
     whole prepare). It reads only the whole records the prepare has
-    flushed (staged->follow), runs a step of exactly intake/apply-step-claims
-    claims once that many are there (the prepare wakes it: apply_staged; no
-    time limit, so each commit and fsync carries a whole step), and flips
+    flushed (staged->follow), runs a step of intake/apply-step-claims claims
+    once that many are there (the prepare wakes it: apply_staged; the step's
+    time bound is APPLY_FOLLOW_MS_FACTOR times the usual, so each commit and
+    fsync carries a whole step unless the box is loaded), and flips
     or undoes only after apply_prepared: the prepare's result and report
     decide whether the batch is refused, as before. Nothing leaves the
     batch before its flip, so a crash or a refusal in the middle is undone
@@ -45,6 +46,10 @@
 #define APPLY_ENTRIES_PER_CLAIM     4
 //  A step the store refused in UNDO or DRAIN is tried again after this.
 #define APPLY_RETRY_MS              1000
+//  Following a prepare, a step takes its whole count of claims unless it
+//  runs longer than this many times intake/apply-step-ms (a bound on how
+//  long requests wait when the box is loaded, not the usual end of a step).
+#define APPLY_FOLLOW_MS_FACTOR      5
 
 #define S_MARKER        "batch"
 #define S_APPLYING      'A'
@@ -384,13 +389,13 @@ s_apply_step (store_t *store, MDB_txn *txn, void *arg)
         return 0;
     }
     //  Following a prepare: whole records only, up to what it flushed, and
-    //  a whole step's worth (s_on_step waited for it) with no time limit.
+    //  a whole step's worth (s_on_step waited for it), under a looser time
+    //  bound (each step is a commit and an fsync: fewer, larger ones).
     bool following = !self->prepared;
     uint64_t ready = following? self->follow->bytes: UINT64_MAX;
     long offset = self->offset;
-    uint64_t deadline = clock_monotonic_ms () + self->step_ms;
-    while (step->claims < self->step_claims
-        && (following || step->claims == 0 || clock_monotonic_ms () < deadline)
+    uint64_t deadline = clock_monotonic_ms () + self->step_ms * (following? APPLY_FOLLOW_MS_FACTOR: 1);
+    while (step->claims < self->step_claims && (step->claims == 0 || clock_monotonic_ms () < deadline)
         && (uint64_t) offset < ready) {
         PreparedClaim *claim;
         int read = s_read (self, &claim, &offset);
