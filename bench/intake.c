@@ -828,6 +828,9 @@ main (int argc, char *argv [])
                     bench_rate (claims, ingest.submit_usec), ingest.submit_usec / 1e6);
             s_print_status (&ingest);
             printf ("%-34s %12.1f MB (VmHWM)\n", "intake peak RSS after the submit", ingest.intake_peak_kb / 1024.0);
+            printf ("%-34s %12.3f s  (%.1f us a claim, submit to outbox empty)\n",
+                    "CPU: rcmq-intake during the ingest", ingest.intake_cpu_seconds,
+                    ingest.intake_cpu_seconds * 1e6 / claims);
         }
         free (self.data);
         if (self.keep)

@@ -23,11 +23,14 @@
     upload.c's actor), so parsing and sealing on one core overlap the
     store's writes on the other (issue 19: the apply used to wait for the
     whole prepare). It reads only the whole records the prepare has
-    flushed (staged->ready), runs a step once a step's worth is there, and
-    flips or undoes only after apply_prepared: the prepare's result and
-    report decide whether the batch is refused, as before. Nothing leaves
-    the batch before its flip, so a crash or a refusal in the middle is
-    undone the same way.
+    flushed (staged->follow), runs a step of intake/apply-step-claims claims
+    once that many are there (the prepare wakes it: apply_staged; the step's
+    time bound is APPLY_FOLLOW_MS_FACTOR times the usual, so each commit and
+    fsync carries a whole step unless the box is loaded), and flips
+    or undoes only after apply_prepared: the prepare's result and report
+    decide whether the batch is refused, as before. Nothing leaves the
+    batch before its flip, so a crash or a refusal in the middle is undone
+    the same way.
 */
 #include "apply.h"
 #include "clock.h"
@@ -43,12 +46,10 @@
 #define APPLY_ENTRIES_PER_CLAIM     4
 //  A step the store refused in UNDO or DRAIN is tried again after this.
 #define APPLY_RETRY_MS              1000
-//  Following a prepare: a step waits for a whole step's claims to be
-//  staged (each step is an fsync'd commit; their size is learnt from the
-//  claims applied, this many bytes before the first), looking again after
-//  APPLY_WAIT_MS.
-#define APPLY_STREAM_BYTES          (256u << 10)
-#define APPLY_WAIT_MS               5
+//  Following a prepare, a step takes its whole count of claims unless it
+//  runs longer than this many times intake/apply-step-ms (a bound on how
+//  long requests wait when the box is loaded, not the usual end of a step).
+#define APPLY_FOLLOW_MS_FACTOR      5
 
 #define S_MARKER        "batch"
 #define S_APPLYING      'A'
@@ -77,14 +78,16 @@ struct _apply_t {
     uint64_t undo_seq;          //  next keys, read at each step's start
     uint64_t event_seq;
     uint64_t steps;             //  committed, for the failpoint
+    uint64_t batch_steps;       //  the pending batch's, for the log
     uint64_t fail_step;         //  RCMQ_FAIL_INTAKE_STEP; 0 when off
     uint64_t started_ms;
     uint64_t claims;            //  applied so far, for the log
     uint8_t *buffer;            //  one staged record
     size_t capacity;
-    //  A prepare still running: whole records below *ready may be read;
+    codec_arena_t *arena;       //  the record decoded (s_read)
+    //  A prepare still running: whole records below its bytes may be read;
     //  NULL once prepared (parsed and report are then its own).
-    const _Atomic uint64_t *ready;
+    batch_follow_t *follow;
     bool prepared;
 };
 
@@ -325,7 +328,10 @@ s_send_event (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size)
 //  The steps
 
 //  One staged claim: 1, 0 at the end of the file, -1 when it does not read.
-//  *offset moves past it.
+//  *offset moves past it. The claim is decoded into the arena (one malloc
+//  and free per string and line was ~10 % of the apply, issue 19) but for
+//  its scrub result, which the apply adds findings to: that is the heap's.
+//  s_claim_free frees both.
 static int
 s_read (apply_t *self, PreparedClaim **claim, long *offset)
 {
@@ -346,12 +352,22 @@ s_read (apply_t *self, PreparedClaim **claim, long *offset)
     if (fread (self->buffer, 1, size, self->file) != size)
         return -1;
     *offset += 4 + (long) size;
-    *claim = (PreparedClaim *) codec_decode (&prepared_claim__descriptor, self->buffer, size);
-    if (*claim && (*claim)->head && (*claim)->dims && (*claim)->scrub)
+    *claim = (PreparedClaim *) codec_arena_decode (self->arena, &prepared_claim__descriptor, self->buffer, size);
+    if (*claim && (*claim)->head && (*claim)->dims && (*claim)->scrub) {
+        (*claim)->scrub = (ScrubResult *) codec_copy ((*claim)->scrub);
+        assert ((*claim)->scrub);
         return 1;
-    codec_free (*claim);
+    }
+    codec_arena_reset (self->arena);
     *claim = NULL;
     return -1;
+}
+
+static void
+s_claim_free (apply_t *self, PreparedClaim *claim)
+{
+    codec_free (claim->scrub);
+    codec_arena_reset (self->arena);
 }
 
 static int
@@ -372,10 +388,13 @@ s_apply_step (store_t *store, MDB_txn *txn, void *arg)
         step->end = true;
         return 0;
     }
-    //  Following a prepare: whole records only, up to what it flushed.
-    uint64_t ready = self->prepared? UINT64_MAX: *self->ready;
+    //  Following a prepare: whole records only, up to what it flushed, and
+    //  a whole step's worth (s_on_step waited for it), under a looser time
+    //  bound (each step is a commit and an fsync: fewer, larger ones).
+    bool following = !self->prepared;
+    uint64_t ready = following? self->follow->bytes: UINT64_MAX;
     long offset = self->offset;
-    uint64_t deadline = clock_monotonic_ms () + self->step_ms;
+    uint64_t deadline = clock_monotonic_ms () + self->step_ms * (following? APPLY_FOLLOW_MS_FACTOR: 1);
     while (step->claims < self->step_claims && (step->claims == 0 || clock_monotonic_ms () < deadline)
         && (uint64_t) offset < ready) {
         PreparedClaim *claim;
@@ -387,7 +406,7 @@ s_apply_step (store_t *store, MDB_txn *txn, void *arg)
             break;
         }
         rc = batch_run_claim (step->work, txn, claim);
-        codec_free (claim);
+        s_claim_free (self, claim);
         if (rc == -1) {
             step->end = true;       //  refused: undone next
             break;
@@ -472,13 +491,19 @@ s_undo_step (store_t *store, MDB_txn *txn, void *arg)
 
 static int s_on_step (zloop_t *loop, int timer_id, void *arg);
 
-//  The staged bytes of a step's claims, as far as the claims applied tell.
-static uint64_t
-s_step_bytes (apply_t *self)
+//  Following a prepare: true when a whole step's claims are staged;
+//  otherwise the prepare is asked to wake the apply (apply_staged) once
+//  they are.
+static bool
+s_step_staged (apply_t *self)
 {
-    if (self->claims == 0)
-        return APPLY_STREAM_BYTES;
-    return (uint64_t) self->offset / self->claims * self->step_claims;
+    uint64_t want = self->claims + self->step_claims;
+    if (self->follow->claims >= want)
+        return true;
+    //  Asked first, then read again: the prepare may have staged them in
+    //  between (batch_follow_publish).
+    self->follow->want = want;
+    return self->follow->claims >= want;
 }
 
 static void
@@ -494,6 +519,7 @@ static void
 s_committed (apply_t *self)
 {
     self->steps++;
+    self->batch_steps++;
     if (self->fail_step && self->steps == self->fail_step) {
         log_warn ("failpoint RCMQ_FAIL_INTAKE_STEP: killed after a step", "batch", json_string (self->batch_id),
                   "phase", json_string (s_phase_names [self->phase]), "step", json_integer ((json_int_t) self->steps),
@@ -509,6 +535,7 @@ s_finished (apply_t *self)
     log_info ("batch applied in steps", "batch", json_string (self->batch_id),
               "status", json_string (batch? batch->status: self->run? "failed": "recovered"),
               "claims", json_integer ((json_int_t) self->claims),
+              "steps", json_integer ((json_int_t) self->batch_steps),
               "apply_ms", json_integer ((json_int_t) (clock_monotonic_ms () - self->started_ms)), NULL);
     apply_done_fn *done = self->done;
     void *done_arg = self->done_arg;
@@ -540,12 +567,10 @@ s_on_step (zloop_t *loop, int timer_id, void *arg)
         return 0;
     //  Following a prepare: a step once a step's worth of claims is there
     //  (small steps are more commits), and the undo only once the prepare
-    //  is over (a refused batch's record needs its report).
-    if (!self->prepared
-    &&  (self->phase != S_APPLY || *self->ready < (uint64_t) self->offset + s_step_bytes (self))) {
-        s_schedule (self, APPLY_WAIT_MS);
+    //  is over (a refused batch's record needs its report). Until then no
+    //  timer: apply_staged or apply_prepared schedules the next look.
+    if (!self->prepared && (self->phase != S_APPLY || !s_step_staged (self)))
         return 0;
-    }
     s_step_t step = { self, NULL, 0, 0, false };
     if (store_write (self->intake->store, fns [self->phase], &step)) {
         batch_run_destroy (&step.work);
@@ -621,8 +646,8 @@ apply_start (apply_t *self, const batch_staged_t *staged, apply_done_fn *done, v
         return -1;
     }
     self->run = batch_run_new (self->intake, staged->input, staged->batch_id, staged->now, self);
-    self->ready = staged->ready;
-    self->prepared = !staged->ready;
+    self->follow = staged->follow;
+    self->prepared = !staged->follow;
     self->parsed = self->prepared? staged->parsed: 0;
     if (self->prepared)
         self->report = *staged->report;
@@ -630,6 +655,7 @@ apply_start (apply_t *self, const batch_staged_t *staged, apply_done_fn *done, v
         memset (&self->report, 0, sizeof self->report);
     self->offset = 0;
     self->claims = 0;
+    self->batch_steps = 0;
     self->error [0] = 0;
     self->done = done;
     self->done_arg = arg;
@@ -644,7 +670,7 @@ apply_prepared (apply_t *self, int parsed, const parse_837p_report_t *report, co
 {
     assert (!self->prepared && self->phase != S_IDLE);
     self->prepared = true;
-    self->ready = NULL;
+    self->follow = NULL;
     self->parsed = parsed;
     self->report = *report;
     //  A prepare that did not finish (no room for the staged file, a
@@ -655,6 +681,13 @@ apply_prepared (apply_t *self, int parsed, const parse_837p_report_t *report, co
         self->phase = S_UNDO;
     }
     s_schedule (self, 1);
+}
+
+void
+apply_staged (apply_t *self)
+{
+    if (self && !self->prepared && self->phase == S_APPLY)
+        s_schedule (self, 0);
 }
 
 bool
@@ -677,6 +710,7 @@ apply_new (intake_t *intake, config_t *config, zloop_t *loop)
     self->loop = loop;
     self->timer = -1;
     self->prepared = true;
+    self->arena = codec_arena_new ();
     self->step_claims = (size_t) config_get_int (config, "intake/apply-step-claims", APPLY_STEP_CLAIMS_DEFAULT);
     self->step_ms = (uint64_t) config_get_int (config, "intake/apply-step-ms", APPLY_STEP_MS_DEFAULT);
     if (self->step_claims == 0)
@@ -718,6 +752,7 @@ apply_destroy (apply_t **self_p)
     batch_run_destroy (&self->run);
     free (self->batch_id);
     free (self->buffer);
+    codec_arena_destroy (&self->arena);
     free (self);
     *self_p = NULL;
 }

@@ -54,11 +54,15 @@ const char *apply_batch_id (apply_t *self);
 //  0, or -1 with the reason in error (nothing applied, done not called).
 int      apply_start (apply_t *self, const batch_staged_t *staged, apply_done_fn *done, void *arg,
                       char *error, size_t error_size);
-//  The end of the prepare a streaming apply_start (staged->ready) follows:
+//  The end of the prepare a streaming apply_start (staged->follow) follows:
 //  its result and report, and error when it did not finish (the batch is
 //  then undone and done told error). Until then the apply takes only whole
-//  records below *ready, and neither flips nor undoes the batch.
+//  records below the follow's bytes, in steps of intake/apply-step-claims,
+//  and neither flips nor undoes the batch.
 void     apply_prepared (apply_t *self, int parsed, const parse_837p_report_t *report, const char *error);
+//  The prepare woke the apply (batch_follow_publish: the claims it waits
+//  for are staged): the next step runs. Harmless at any other time.
+void     apply_staged (apply_t *self);
 //  True when batch_id's records must stay unseen: it is pending, before
 //  its flip.
 bool     apply_hidden (intake_t *intake, MDB_txn *txn, const char *batch_id);

@@ -31,6 +31,7 @@
 #include "phi_claim.h"
 
 #include <czmq.h>
+#include <stdatomic.h>
 
 #define S_DUPLICATE_RULE "DUP001"
 
@@ -771,6 +772,17 @@ batch_stage_sink (PreparedClaim *claim, void *arg)
                 && fwrite (length, 1, 4, file) == 4 && fwrite (packed, 1, size, file) == size;
     free (packed);
     return written? 0: -1;
+}
+
+bool
+batch_follow_publish (batch_follow_t *follow, uint64_t bytes, uint64_t claims)
+{
+    follow->bytes = bytes;
+    follow->claims = claims;
+    //  The apply sets want, then reads claims; this sets claims, then reads
+    //  want (both sequentially consistent): one of the two sees the other.
+    uint64_t want = follow->want;
+    return want && claims >= want && atomic_exchange (&follow->want, 0) != 0;
 }
 
 //  --------------------------------------------------------------------------

@@ -28,6 +28,17 @@ typedef struct {
     _Atomic uint32_t claims;    //  claims prepared
 } batch_progress_t;
 
+//  How far a prepare has staged, for the apply that follows it: written by
+//  the prepare's thread, read by the loop's. bytes moves before claims, so
+//  a reader that reads claims first finds at least their bytes.
+typedef struct {
+    _Atomic uint64_t bytes;     //  of whole records in the staged file
+    _Atomic uint64_t claims;    //  the records below bytes
+    //  The claims the apply waits for (0: it does not): the prepare wakes
+    //  it once that many are staged (batch_follow_publish).
+    _Atomic uint64_t want;
+} batch_follow_t;
+
 //  What apply_start is given: a file prepared into `path`.
 typedef struct {
     const batch_input_t *input; //  filename, source, submitted_by, size
@@ -37,11 +48,16 @@ typedef struct {
     int parsed;                 //  batch_prepare's result
     const parse_837p_report_t *report;
     //  Not NULL while the prepare still runs: the apply reads `path` only
-    //  up to this many bytes (whole records, moved forward by the prepare
-    //  as they reach the file) and waits for apply_prepared to give it
-    //  parsed and report (ignored above until then).
-    const _Atomic uint64_t *ready;
+    //  up to its bytes (whole records, moved forward by the prepare as they
+    //  reach the file) and waits for apply_prepared to give it parsed and
+    //  report (ignored above until then).
+    batch_follow_t *follow;
 } batch_staged_t;
+
+//  The prepare's side of a follow: bytes and claims staged so far; true
+//  when the apply waits for no more than that (then it is to be woken,
+//  once: want is cleared).
+bool batch_follow_publish (batch_follow_t *follow, uint64_t bytes, uint64_t claims);
 
 //  A new batch id, "B20261102-000001": a counter kept in txn.
 char *batch_new_id (intake_t *intake, MDB_txn *txn, uint64_t now);

@@ -66,9 +66,9 @@ typedef struct {
     bool prepared;              //  waiting for, or in, the stepped apply
     bool applying;              //  apply.c has it (maybe while the actor
                                 //  still prepares it: the apply follows)
-    //  Set by the actor, read by the loop's apply: bytes of whole prepared
-    //  claims in prep_path so far.
-    _Atomic uint64_t staged;
+    //  Set by the actor, read by the loop's apply: whole prepared claims
+    //  in prep_path so far, and how many the apply waits for.
+    batch_follow_t follow;
     struct _upload_t *owner;
     //  The outcome.
     uint32_t claims;
@@ -143,18 +143,22 @@ typedef struct {
     FILE *file;
     upload_t *upload;
     s_job_t *job;
+    zsock_t *pipe;              //  to the loop: STAGED wakes the apply
     uint32_t count;
     bool failed;
 } s_stage_t;
 
-//  Claims written so far reach the file, then the apply may read them.
+//  Claims written so far reach the file, then the apply may read them; it
+//  is woken when it waits for no more (rather than looking every so often:
+//  issue 19, ADR 56).
 static int
 s_publish (s_stage_t *stage)
 {
     long end;
     if (fflush (stage->file) || (end = ftell (stage->file)) < 0)
         return -1;
-    stage->job->staged = (uint64_t) end;
+    if (batch_follow_publish (&stage->job->follow, (uint64_t) end, stage->count))
+        zsock_send (stage->pipe, "sp", "STAGED", stage->job);
     return 0;
 }
 
@@ -173,7 +177,7 @@ s_stage (PreparedClaim *claim, void *arg)
 }
 
 static void
-s_prepare (upload_t *self, s_job_t *job)
+s_prepare (upload_t *self, s_job_t *job, zsock_t *pipe)
 {
     job->stage_error [0] = 0;
     FILE *file = NULL;
@@ -186,7 +190,7 @@ s_prepare (upload_t *self, s_job_t *job)
             close (fd);
         return;
     }
-    s_stage_t stage = { file, self, job, 0, false };
+    s_stage_t stage = { file, self, job, pipe, 0, false };
     batch_input_t input = { .filename = job->filename, .path = job->raw_path, .size = job->received };
     job->parsed = batch_prepare (self->intake, &input, job->batch_id, job->now, s_stage, &stage,
                                  &job->progress, &job->report);
@@ -214,7 +218,7 @@ s_actor (zsock_t *pipe, void *arg)
             break;
         bool term = !command || streq (command, "$TERM");
         if (!term && streq (command, "PREPARE")) {
-            s_prepare (self, (s_job_t *) job);
+            s_prepare (self, (s_job_t *) job, pipe);
             zsock_send (pipe, "sp", "DONE", job);
         }
         zstr_free (&command);
@@ -295,7 +299,7 @@ s_apply_next (upload_t *self)
         .size = next->received,
     };
     batch_staged_t staged = { &input, next->batch_id, next->now, next->prep_path, next->parsed, &next->report,
-                              following? &next->staged: NULL };
+                              following? &next->follow: NULL };
     char error [256];
     next->applying = true;
     next->touched_ms = clock_monotonic_ms ();
@@ -336,7 +340,7 @@ s_start_next (upload_t *self)
     next->batch_id = reserve.batch_id;
     next->state = S_PARSING;
     next->touched_ms = clock_monotonic_ms ();
-    next->staged = 0;
+    next->follow.bytes = next->follow.claims = next->follow.want = 0;
     //  Made here, so the apply that follows the prepare can open it now.
     int fd = open (next->prep_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd >= 0)
@@ -356,6 +360,9 @@ s_on_actor (zloop_t *loop, zsock_t *sock, void *arg)
         return 0;
     s_job_t *job = (s_job_t *) pointer;
     bool done = command && streq (command, "DONE") && job == self->busy;
+    //  The apply that follows the prepare has the claims it waited for.
+    if (command && streq (command, "STAGED") && job == self->busy && job->applying)
+        apply_staged (self->intake->apply);
     zstr_free (&command);
     if (!done)
         return 0;
