@@ -12,42 +12,25 @@
     are never stored, whoever set them on a record put.
 */
 #include "suites.h"
-#include "claims.h"
+#include "claims_fixture.h"
 #include "ledger.h"
 #include "codec.h"
 
 #include <czmq.h>
 
-static const char *s_tables [] = { CLAIMS_TABLES, OUTBOX_TABLES, NULL };
-
-typedef struct {
-    char *dir;
-    claims_t claims;
-} s_test_t;
+//  s_test_t's fields stay test->dir and test->claims for the tests.
+typedef claims_fixture_t s_test_t;
 
 static void
 s_setup (s_test_t *test)
 {
-    memset (test, 0, sizeof *test);
-    test->dir = test_tmpdir ("ledger");
-    char path [PATH_MAX], error [512] = "";
-    snprintf (path, sizeof path, "%s/store", test->dir);
-    test->claims.store = store_new (path, s_tables, error, sizeof error);
-    ck_assert_msg (test->claims.store != NULL, "store_new: %s", error);
-    test->claims.outbox = outbox_new (test->claims.store, "claims");
-    ck_assert_ptr_nonnull (test->claims.outbox);
-    test->claims.config = config_new ();
-    test->claims.follow_up_days = 30;
+    claims_fixture_setup (test, "ledger");
 }
 
 static void
 s_teardown (s_test_t *test)
 {
-    config_destroy (&test->claims.config);
-    outbox_destroy (&test->claims.outbox);
-    store_destroy (&test->claims.store);
-    test_rmtree (test->dir);
-    free (test->dir);
+    claims_fixture_teardown (test);
 }
 
 static ClaimRecord *
