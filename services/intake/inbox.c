@@ -96,13 +96,20 @@ s_done (const Batch *batch, const char *error, void *arg)
     char target [PATH_MAX], report [PATH_MAX + 16];
     snprintf (target, sizeof target, "%s/%s/%s", intake->inbox_dir, completed? "done": "failed", name);
     snprintf (report, sizeof report, "%s.report.json", target);
-    json_t *json = inbox_batch_json (batch);
-    json_dump_file (json, report, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-    json_decref (json);
     //  A refused file stays readable in failed/ (0600, in a 0700 folder):
     //  someone has to read it to fix it.
     if ((!completed || s_seal_done (intake, path, target, batch->batch_id)) && rename (path, target))
         log_error ("cannot move inbox file", "file", json_string (name), "to", json_string (target), NULL);
+    //  The report comes last, whole (written aside, then renamed): whoever
+    //  waits for it finds the file already sealed or moved and the report
+    //  complete. Written first, a watcher could see the report with the
+    //  file still in the inbox (tests/integration/test_intake.c did).
+    char partial [PATH_MAX + 32];
+    snprintf (partial, sizeof partial, "%s.partial", report);
+    json_t *json = inbox_batch_json (batch);
+    if (json_dump_file (json, partial, JSON_INDENT (2) | JSON_PRESERVE_ORDER) || rename (partial, report))
+        log_error ("cannot write the inbox file's report", "report", json_string (report), NULL);
+    json_decref (json);
     log_info ("inbox file processed", "file", json_string (name), "batch", json_string (batch->batch_id),
               "status", json_string (batch->status), "claims", json_integer (batch->claims),
               "accepted", json_integer (batch->accepted), "rejected", json_integer (batch->rejected), NULL);
