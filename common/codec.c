@@ -58,6 +58,32 @@ codec_write_varint (uint8_t *out, uint64_t value)
     return n;
 }
 
+size_t
+codec_write_tag (uint8_t *out, uint32_t field, unsigned wire_type)
+{
+    return codec_write_varint (out, (uint64_t) field << 3 | wire_type);
+}
+
+size_t
+codec_write_varint_field (uint8_t *out, uint32_t field, uint64_t value)
+{
+    if (value == 0)
+        return 0;
+    size_t size = codec_write_tag (out, field, PROTOBUF_C_WIRE_TYPE_VARINT);
+    return size + codec_write_varint (out + size, value);
+}
+
+size_t
+codec_write_bytes_field (uint8_t *out, uint32_t field, const void *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    size_t head = codec_write_tag (out, field, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+    head += codec_write_varint (out + head, size);
+    memcpy (out + head, data, size);
+    return head + size;
+}
+
 bool
 codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
 {
@@ -160,7 +186,7 @@ codec_append_field (uint8_t **buf, size_t *length, size_t *capacity,
         *buf = (uint8_t *) realloc (*buf, *capacity);
         assert (*buf);
     }
-    *length += codec_write_varint (*buf + *length, ((uint64_t) field << 3) | 2);
+    *length += codec_write_tag (*buf + *length, field, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
     *length += codec_write_varint (*buf + *length, size);
     if (size)
         memcpy (*buf + *length, data, size);

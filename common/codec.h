@@ -48,6 +48,13 @@ bool      codec_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_fi
 bool      codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value);
 //  Writes value as a varint at out (room for ten bytes); returns its size.
 size_t    codec_write_varint (uint8_t *out, uint64_t value);
+//  Writers of single fields at out (room for the tag, ten bytes of varint
+//  and the value); each returns the bytes it wrote. The field functions
+//  write nothing for "" or 0, as protobuf-c packs a proto3 field, so bytes
+//  written here equal its pack.
+size_t    codec_write_tag (uint8_t *out, uint32_t field, unsigned wire_type);
+size_t    codec_write_varint_field (uint8_t *out, uint32_t field, uint64_t value);
+size_t    codec_write_bytes_field (uint8_t *out, uint32_t field, const void *data, size_t size);
 
 //  Unpacks only the named fields (numbers, n of them) of bytes as the
 //  given type; the others are left at their defaults, never read into

@@ -104,40 +104,14 @@ typedef struct {
 } s_payload_t;
 
 static size_t
-s_put_tag_length (uint8_t *at, uint32_t field, size_t length)
-{
-    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
-    return 1 + codec_write_varint (at + 1, length);
-}
-
-static size_t
-s_put_text (uint8_t *at, uint32_t field, const char *text, size_t length)
-{
-    if (length == 0)
-        return 0;
-    size_t size = s_put_tag_length (at, field, length);
-    memcpy (at + size, text, length);
-    return size + length;
-}
-
-static size_t
-s_put_varint (uint8_t *at, uint32_t field, uint64_t value)
-{
-    if (value == 0)
-        return 0;
-    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_VARINT);
-    return 1 + codec_write_varint (at + 1, value);
-}
-
-static size_t
 s_put_fixed64 (uint8_t *at, uint32_t field, uint64_t value)
 {
     if (value == 0)
         return 0;
-    at [0] = (uint8_t) (field << 3 | PROTOBUF_C_WIRE_TYPE_64BIT);
+    size_t size = codec_write_tag (at, field, PROTOBUF_C_WIRE_TYPE_64BIT);
     for (int i = 0; i < 8; i++)
-        at [1 + i] = (uint8_t) (value >> (8 * i));
-    return 9;
+        at [size + i] = (uint8_t) (value >> (8 * i));
+    return size + 8;
 }
 
 //  Puts the event in the outbox under seq, its value reserved in the map
@@ -155,14 +129,17 @@ s_put_event (outbox_t *self, MDB_txn *txn, uint64_t seq, uint64_t prev_epoch, co
     uint8_t *head = head_max <= sizeof stack? stack: (uint8_t *) malloc (head_max);
     if (!head)
         return ENOMEM;
-    size_t head_size = s_put_text (head, 1, stream, stream_size);
-    head_size += s_put_text (head + head_size, 2, type, type_size);
-    head_size += s_put_text (head + head_size, 3, self->producer, producer_size);
-    head_size += s_put_varint (head + head_size, 4, seq);
-    head_size += s_put_varint (head + head_size, 6, clock_now_ms ());
-    head_size += s_put_text (head + head_size, 7, key, key_size);
-    if (payload->size)
-        head_size += s_put_tag_length (head + head_size, 8, payload->size);
+    size_t head_size = codec_write_bytes_field (head, 1, stream, stream_size);
+    head_size += codec_write_bytes_field (head + head_size, 2, type, type_size);
+    head_size += codec_write_bytes_field (head + head_size, 3, self->producer, producer_size);
+    head_size += codec_write_varint_field (head + head_size, 4, seq);
+    head_size += codec_write_varint_field (head + head_size, 6, clock_now_ms ());
+    head_size += codec_write_bytes_field (head + head_size, 7, key, key_size);
+    //  The payload's tag and length; it goes in after them, in place.
+    if (payload->size) {
+        head_size += codec_write_tag (head + head_size, 8, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+        head_size += codec_write_varint (head + head_size, payload->size);
+    }
     uint8_t tail [18];
     size_t tail_size = s_put_fixed64 (tail, 9, self->epoch);
     tail_size += s_put_fixed64 (tail + tail_size, 10, seq == 1? 0: prev_epoch);

@@ -884,16 +884,8 @@ workitem_set_subject_state (workitem_t *self, MDB_txn *txn, const char *id, cons
     }
     if (rc == 0) {
         //  proto3 leaves out an empty string and a zero, as protobuf-c does.
-        if (state_size) {
-            length += codec_write_varint (out + length, S_SUBJECT_STATE_FIELD << 3 | PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
-            length += codec_write_varint (out + length, state_size);
-            memcpy (out + length, subject_state, state_size);
-            length += state_size;
-        }
-        if (at) {
-            length += codec_write_varint (out + length, S_UPDATED_FIELD << 3 | PROTOBUF_C_WIRE_TYPE_VARINT);
-            length += codec_write_varint (out + length, at);
-        }
+        length += codec_write_bytes_field (out + length, S_SUBJECT_STATE_FIELD, subject_state, state_size);
+        length += codec_write_varint_field (out + length, S_UPDATED_FIELD, at);
         rc = store_put (self->store, txn, "work_items", id, strlen (id), out, length);
     }
     if (out != local)

@@ -309,14 +309,6 @@ eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events
     return count;
 }
 
-//  The stream seq as field 5: tag 0x28 and the varint; returns its size.
-static size_t
-s_seq_field (uint8_t *out, uint64_t seq)
-{
-    out [0] = 5 << 3;
-    return 1 + codec_write_varint (out + 1, seq);
-}
-
 //  Logs an event under the stream's next seq. `packed` (may be NULL) is the
 //  event as its producer packed it: the stored bytes are then those bytes
 //  with the stream seq put in its place, the bytes protobuf-c would pack
@@ -336,7 +328,7 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
     if (packed && s_seq_offset (packed, packed_size, &offset))
         packed = NULL;
     uint8_t seq_field [11];
-    size_t seq_size = packed? s_seq_field (seq_field, seq): 0;
+    size_t seq_size = packed? codec_write_varint_field (seq_field, 5, seq): 0;
     size_t size = packed? packed_size + seq_size: protobuf_c_message_get_packed_size (&event->base);
     uint8_t *data;
     zframe_t *frame = fanout_frame_new (event->stream, event->type, seq, size, &data);
