@@ -29,6 +29,7 @@
 #include "pbjson.h"
 #include "clock.h"
 #include "files.h"
+#include "sha256.h"
 #include "tlog.h"
 #include "audit.pb-c.h"
 #include "access.pb-c.h"
@@ -353,9 +354,9 @@ s_export_file (s_export_t *export, const char *name, const void *data, size_t si
     if (rc)
         return ctl_fail ("audit export: %s", rc == FILES_EXISTS? "the folder already holds an export": error);
     if (export->files) {
-        uint8_t digest [crypto_hash_sha256_BYTES];
+        uint8_t digest [SHA256_BYTES];
         char hex [65];
-        crypto_hash_sha256 (digest, (const uint8_t *) data, size);
+        sha256 (digest, data, size);
         sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
         json_array_append_new (export->files, json_pack ("{s:s, s:I, s:s}", "name", name,
                                                          "size", (json_int_t) size, "sha256", hex));
@@ -597,8 +598,8 @@ s_export (ctl_t *ctl, ctl_args_t *args)
         export.files = NULL;        //  the manifest and its signature are not in the list
         rc = s_export_file (&export, "manifest.json", text, strlen (text));
         AuditManifestRequest request = AUDIT_MANIFEST_REQUEST__INIT;
-        uint8_t digest [crypto_hash_sha256_BYTES];
-        crypto_hash_sha256 (digest, (const uint8_t *) text, strlen (text));
+        uint8_t digest [SHA256_BYTES];
+        sha256 (digest, text, strlen (text));
         request.sha256.data = digest;
         request.sha256.len = sizeof digest;
         AuditManifestSignature *signature = NULL;

@@ -2,6 +2,7 @@
     (libsodium's ORIGINAL variant), as Go's encoding/base64.StdEncoding.
 */
 #include "note.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -54,14 +55,14 @@ note_name_valid (const char *name)
 uint32_t
 note_key_hash (const char *name, const uint8_t public_key [32])
 {
-    crypto_hash_sha256_state state;
-    uint8_t digest [crypto_hash_sha256_BYTES];
+    sha256_state_t state;
+    uint8_t digest [SHA256_BYTES];
     static const uint8_t tail [2] = { '\n', NOTE_ALG_ED25519 };
-    crypto_hash_sha256_init (&state);
-    crypto_hash_sha256_update (&state, (const uint8_t *) name, strlen (name));
-    crypto_hash_sha256_update (&state, tail, sizeof tail);
-    crypto_hash_sha256_update (&state, public_key, 32);
-    crypto_hash_sha256_final (&state, digest);
+    sha256_init (&state);
+    sha256_update (&state, name, strlen (name));
+    sha256_update (&state, tail, sizeof tail);
+    sha256_update (&state, public_key, 32);
+    sha256_final (&state, digest);
     return (uint32_t) digest [0] << 24 | (uint32_t) digest [1] << 16
          | (uint32_t) digest [2] << 8 | digest [3];
 }

@@ -3,22 +3,22 @@
     (s_range_hash) folded from the complete subtrees that tile it.
 */
 #include "tlog.h"
+#include "sha256.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 void
 tlog_leaf_hash (const void *leaf, size_t size, tlog_hash_t out)
 {
-    crypto_hash_sha256_state state;
+    sha256_state_t state;
     static const uint8_t prefix = 0x00;
-    crypto_hash_sha256_init (&state);
-    crypto_hash_sha256_update (&state, &prefix, 1);
-    crypto_hash_sha256_update (&state, (const uint8_t *) leaf, size);
-    crypto_hash_sha256_final (&state, out);
+    sha256_init (&state);
+    sha256_update (&state, &prefix, 1);
+    sha256_update (&state, leaf, size);
+    sha256_final (&state, out);
 }
 
 void
@@ -28,7 +28,7 @@ tlog_node_hash (const tlog_hash_t left, const tlog_hash_t right, tlog_hash_t out
     buffer [0] = 0x01;
     memcpy (buffer + 1, left, TLOG_HASH_SIZE);
     memcpy (buffer + 1 + TLOG_HASH_SIZE, right, TLOG_HASH_SIZE);
-    crypto_hash_sha256 (out, buffer, sizeof buffer);
+    sha256 (out, buffer, sizeof buffer);
 }
 
 //  The subtree (level, index) is complete once its last leaf,
@@ -89,7 +89,7 @@ int
 tlog_root_with (tlog_read_fn *read, void *arg, uint64_t size, tlog_hash_t out)
 {
     if (size == 0) {
-        crypto_hash_sha256 (out, (const uint8_t *) "", 0);
+        sha256 (out, "", 0);
         return 0;
     }
     return s_range_hash (read, arg, 0, size, out);

@@ -1,10 +1,11 @@
 /*  tlog: an RFC 9162 (RFC 6962) Merkle tree log, as Certificate
     Transparency and Go's checksum database keep theirs.
 
-    Hashes are SHA-256 (libsodium): a leaf's hash is SHA-256(0x00 ‖ leaf),
-    a node's SHA-256(0x01 ‖ left ‖ right), and the tree of n leaves is
-    RFC 9162 §2.1.1's MTH (the left part is the largest power of two below
-    n). Nothing here depends on what a leaf means.
+    Hashes are SHA-256 (common/sha256): a leaf's hash is
+    SHA-256(0x00 ‖ leaf), a node's SHA-256(0x01 ‖ left ‖ right), and the
+    tree of n leaves is RFC 9162 §2.1.1's MTH (the left part is the
+    largest power of two below n). Nothing here depends on what a leaf
+    means.
 
     Where the hashes live is a reader's business (tlog_read_fn): the tree
     only ever needs the hash of a COMPLETE subtree, (level, index) covering

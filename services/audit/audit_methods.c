@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "codec.h"
+#include "sha256.h"
 
 #include <sodium.h>
 
@@ -446,10 +447,10 @@ static int
 s_sign_manifest (server_call_t *call)
 {
     AuditManifestRequest *request = (AuditManifestRequest *) call->body;
-    if (request->sha256.len != crypto_hash_sha256_BYTES)
+    if (request->sha256.len != SHA256_BYTES)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT,
                                  "audit.SignManifest: sha256 is %zu bytes, not 32", request->sha256.len);
-    char hex [2 * crypto_hash_sha256_BYTES + 1], text [256], error [256];
+    char hex [2 * SHA256_BYTES + 1], text [256], error [256];
     sodium_bin2hex (hex, sizeof hex, request->sha256.data, request->sha256.len);
     snprintf (text, sizeof text, "%s export manifest\nsha256 %s\n", auditlog_origin (s_log (call)), hex);
     char *note = auditlog_sign (s_log (call), text, error, sizeof error);

@@ -19,6 +19,7 @@
 #include "files.h"
 #include "log.h"
 #include "note.h"
+#include "sha256.h"
 #include "wirekeep.h"
 #include "intake.pb-c.h"
 
@@ -225,7 +226,7 @@ auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *state)
     record.producer = event->producer;
     record.producer_seq = event->producer_seq;
     AccessEvent *access = NULL;
-    uint8_t digest [crypto_hash_sha256_BYTES];
+    uint8_t digest [SHA256_BYTES];
     if (streq (event->stream, "audit") && streq (event->type, "access"))
         access = (AccessEvent *) codec_decode (&access_event__descriptor, event->payload.data,
                                                event->payload.len);
@@ -234,7 +235,7 @@ auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *state)
         record.actor = access->actor_name;
     }
     else {
-        crypto_hash_sha256 (digest, event->payload.data, event->payload.len);
+        sha256 (digest, event->payload.data, event->payload.len);
         record.payload_sha256.data = digest;
         record.payload_sha256.len = sizeof digest;
     }

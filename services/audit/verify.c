@@ -27,6 +27,7 @@
     2 on a bad command line.
 */
 #include "note.h"
+#include "sha256.h"
 #include "tlog.h"
 #include "codec.h"
 #include "audit.pb-c.h"
@@ -261,9 +262,9 @@ main (int argc, char *argv [])
         s_fail ("manifest.json or manifest.sig: missing or not JSON");
     else {
         char *text;
-        uint8_t digest [crypto_hash_sha256_BYTES];
+        uint8_t digest [SHA256_BYTES];
         char hex [65], want [256];
-        crypto_hash_sha256 (digest, zchunk_data (manifest_file), s_size (manifest_file));
+        sha256 (digest, zchunk_data (manifest_file), s_size (manifest_file));
         sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
         snprintf (want, sizeof want, "%s export manifest\nsha256 %s\n", origin, hex);
         if (note_open (verifier, (const char *) zchunk_data (signature), s_size (signature), &text,
@@ -286,7 +287,7 @@ main (int argc, char *argv [])
                 s_fail ("%s: listed in the manifest, missing (deleted)", name? name: "(no name)");
                 continue;
             }
-            crypto_hash_sha256 (digest, zchunk_data (data), s_size (data));
+            sha256 (digest, zchunk_data (data), s_size (data));
             sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
             const char *stated = json_string_value (json_object_get (file, "sha256"));
             if ((json_int_t) s_size (data) != json_integer_value (json_object_get (file, "size"))
