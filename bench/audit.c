@@ -1,6 +1,7 @@
 /*  bench/audit: the audit log's tree (common/tlog) in an LMDB store, as
     rcmq-audit keeps it, next to the raw limit measured in the same run:
-    libsodium SHA-256 hashing the same leaves into the same tree in memory.
+    SHA-256 (common/sha256: the CPU's SHA extensions when it has them)
+    hashing the same leaves into the same tree in memory.
 
         build/bench/audit [--records N] [--batch B] [--checkpoint-every C]
                           [--proofs P] [--keep]
