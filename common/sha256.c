@@ -52,7 +52,7 @@ static const uint32_t s_k [64] __attribute__ ((aligned (16))) = {
     0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
 };
 
-//  Hashes blocks whole 64-byte blocks of data into h (FIPS order).
+//  Hashes `blocks` whole 64-byte blocks of data into h (FIPS order).
 __attribute__ ((target ("sha,sse4.1")))
 static void
 s_compress_ni (uint32_t h [8], const uint8_t *data, size_t blocks)
