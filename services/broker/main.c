@@ -17,6 +17,10 @@
 //  bounds a lagging subscriber's queue to 64 MB (it was 200,000 frames of
 //  one event: ~100 MB at 472 B, 401 MB of RssAnon seen at 100k claims).
 #define BROKER_FANOUT_HWM     4000
+//  Filter topics kept (ADR 58): each costs a frame per commit group with
+//  events of its stream, so a key that subscribes to many cannot make the
+//  broker build thousands. A deployment has a few per consuming service.
+#define BROKER_MAX_FILTERS    256
 //  The layout version of the broker's store; a layout change bumps it and
 //  adds its step to s_migrations (store_check_version).
 #define BROKER_STORE_VERSION  1
@@ -164,7 +168,7 @@ broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         return 0;
     const uint8_t *data = zframe_data (frame);
     size_t size = zframe_size (frame);
-    if (size >= 2 && (data [0] == 0 || data [0] == 1) && data [size - 1] == 0
+    if (size >= 2 && size <= 1024 && (data [0] == 0 || data [0] == 1) && data [size - 1] == 0
     &&  memchr (data + 1, '?', size - 2) && !memchr (data + 1, 0, size - 2)) {
         const char *topic = (const char *) data + 1;
         broker_filter_t *found = NULL;
@@ -172,6 +176,12 @@ broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg)
              filter = (broker_filter_t *) zlistx_next (self->filters))
             if (streq (filter->topic, topic))
                 found = filter;
+        if (data [0] == 1 && !found && zlistx_size (self->filters) >= BROKER_MAX_FILTERS)
+            //  Its consumer gets no live frames and still catches up: each
+            //  heartbeat's head past what it covered fetches (ADR 58).
+            log_warn ("fanout: too many filters, one more not kept", "topic", json_string (topic),
+                      "filters", json_integer ((json_int_t) zlistx_size (self->filters)), NULL);
+        else
         if (data [0] == 1 && !found) {
             broker_filter_t *filter = (broker_filter_t *) zmalloc (sizeof (broker_filter_t));
             filter->topic = strdup (topic);
