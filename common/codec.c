@@ -584,12 +584,18 @@ codec_arena_decode_fetch_reply (codec_arena_t *self, const void *data, size_t si
                     }
                 }
                 break;
-            case 3: case 4:
+            case 3: case 4: case 6: case 7:
                 if ((plain = plain && varint)) {
                     if (field.number == 3)
                         reply->head_seq = value;
                     else
+                    if (field.number == 4)
                         reply->first_seq = value;
+                    else
+                    if (field.number == 6)
+                        reply->through_seq = value;
+                    else
+                        reply->from_seq = value;
                 }
                 break;
             default:

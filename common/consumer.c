@@ -78,6 +78,17 @@ typedef struct {
     s_aside_t *aside;
     size_t aside_count;
     bool behind;                //  the log is behind our offset: apply nothing
+    //  Filtered (consumer_filter, ADR 58): only events of these types come,
+    //  live on topic and from fetches, with the seqs they cover. applied is
+    //  then what is covered; stored, what "offsets" holds, may be less (a
+    //  range with no event to apply is not written at once: a consumer
+    //  restarted there fetches the range again and skips it again).
+    bool filtered;
+    char *topic;                //  "stream?type,..." (common/fanout.h)
+    char **types;
+    size_t n_types;
+    uint64_t stored;
+    uint64_t pending_through;   //  what pending covers (0: nothing more than applied)
 } s_stream_t;
 
 struct _consumer_t {
@@ -104,6 +115,8 @@ struct _consumer_t {
     char broker_store [40];     //  the broker store's id we applied from ("": none yet)
     bool halted;                //  the broker's store is another one: apply nothing
     uint64_t broker_started_ms; //  of the broker run we last heard
+    uint64_t received_frames;   //  live frames and their bytes, for the log at stop
+    uint64_t received_bytes;
     //  Live events and fetch replies are decoded here, not with a malloc
     //  per string: they live only until the batch they came in is
     //  applied, and the arena is reset at the end of each socket callback
@@ -118,10 +131,30 @@ typedef struct {
     size_t count;
     uint64_t applied;           //  result: the new offset
     uint64_t limit;             //  apply no event past this seq
+    uint64_t through;           //  a filtered stream's: what the events cover
     bool limited;               //  result: the limit left events unapplied
     uint64_t failed_seq;        //  result: the event the handler failed on, or 0
     int rc;                     //  result: what it (or the offset's put) returned
 } s_batch_t;
+
+//  Drops what arrived live and waits for its batch: older news than the
+//  fetch (or the stop) that drops it.
+static void
+s_purge (s_stream_t *stream)
+{
+    zlistx_purge (stream->pending);
+    stream->pending_through = 0;
+}
+
+//  The seq up to which the stream's applied and pending events reach.
+static uint64_t
+s_covered (s_stream_t *stream)
+{
+    if (stream->filtered)
+        return stream->pending_through > stream->applied? stream->pending_through: stream->applied;
+    Event *last = (Event *) zlistx_last (stream->pending);
+    return last? last->stream_seq: stream->applied;
+}
 
 static s_stream_t *
 s_stream (consumer_t *self, const char *name)
@@ -190,6 +223,7 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
         entry->name = strdup (*stream);
         if (rc == 0)
             rc = store_get_u64 (store, txn, "offsets", *stream, &entry->applied);
+        entry->stored = entry->applied;
         entry->head = entry->applied;
         //  No destructor: its events are the arena's.
         entry->pending = zlistx_new ();
@@ -213,6 +247,53 @@ consumer_new (store_t *store, const char *name, const char *const *streams,
     return self;
 }
 
+int
+consumer_filter (consumer_t *self, const char *stream, const char *const *types, size_t count)
+{
+    assert (!self->sub);            //  before consumer_connect: it subscribes
+    s_stream_t *entry = s_stream (self, stream);
+    if (!entry)
+        return -1;
+    char topic [1024];
+    if (fanout_filter_topic (stream, types, count, topic, sizeof topic) < 0)
+        return -1;
+    free (entry->topic);
+    for (size_t t = 0; t < entry->n_types; t++)
+        free (entry->types [t]);
+    free (entry->types);
+    entry->filtered = true;
+    entry->topic = strdup (topic);
+    entry->types = (char **) calloc (count + 1, sizeof (char *));
+    entry->n_types = count;
+    for (size_t t = 0; t < count; t++)
+        entry->types [t] = strdup (types [t]);
+    return 0;
+}
+
+void
+consumer_filter_table (consumer_t *self, const consumer_event_t *events, const char *const *whole)
+{
+    for (size_t i = 0; i < self->stream_count; i++) {
+        const char *stream = self->streams [i].name;
+        bool all = false;
+        for (const char *const *name = whole; name && *name && !all; name++)
+            all = streq (*name, stream);
+        const char *types [64];
+        size_t count = 0;
+        for (const consumer_event_t *entry = events; entry && entry->stream && !all; entry++) {
+            if (!streq (entry->stream, stream))
+                continue;
+            if (!entry->type || count == sizeof types / sizeof types [0])
+                all = true;             //  every type of it (but work.*)
+            else
+                types [count++] = entry->type;
+        }
+        if (!all && consumer_filter (self, stream, types, count) == 0)
+            log_info ("consumer: stream filtered", "consumer", json_string (self->name),
+                      "topic", json_string (self->streams [i].topic), NULL);
+    }
+}
+
 void
 consumer_destroy (consumer_t **self_p)
 {
@@ -220,8 +301,16 @@ consumer_destroy (consumer_t **self_p)
     consumer_t *self = *self_p;
     if (!self)
         return;
+    if (self->received_frames)
+        log_info ("consumer: live frames received", "consumer", json_string (self->name),
+                  "frames", json_integer ((json_int_t) self->received_frames),
+                  "bytes", json_integer ((json_int_t) self->received_bytes), NULL);
     for (size_t i = 0; i < self->stream_count; i++) {
         free (self->streams [i].name);
+        free (self->streams [i].topic);
+        for (size_t t = 0; t < self->streams [i].n_types; t++)
+            free (self->streams [i].types [t]);
+        free (self->streams [i].types);
         zlistx_destroy (&self->streams [i].pending);
         codec_free (self->streams [i].stopped);
         free (self->streams [i].error);
@@ -264,7 +353,7 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
         Event *event = batch->events [i];
         if (event->stream_seq <= applied)
             continue;               //  already applied: a duplicate
-        if (event->stream_seq != applied + 1)
+        if (event->stream_seq != applied + 1 && !batch->stream->filtered)
             break;                  //  a hole: the rest waits for a fetch
         if (event->stream_seq > batch->limit) {
             batch->limited = true;
@@ -282,8 +371,15 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
         }
         applied = event->stream_seq;
     }
+    //  A filtered stream's events cover the seqs between them, and the
+    //  batch all it covers, but what is past the limit.
+    if (batch->stream->filtered) {
+        uint64_t through = batch->through < batch->limit? batch->through: batch->limit;
+        if (through > applied)
+            applied = through;
+    }
     batch->applied = applied;
-    if (applied == batch->stream->applied)
+    if (applied == batch->stream->applied && applied == batch->stream->stored)
         return 0;
     batch->rc = store_put_u64 (store, txn, "offsets", batch->stream->name, applied);
     return batch->rc;
@@ -422,12 +518,32 @@ s_resume (consumer_t *self, s_stream_t *stream, const char *how)
                   "seq", json_integer ((json_int_t) seq), "how", json_string (how), NULL);
 }
 
+//  True when events hold one past the stream's offset.
+static bool
+s_any_new (const s_stream_t *stream, Event **events, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (events [i]->stream_seq > stream->applied)
+            return true;
+    return false;
+}
+
 //  Applies events (ascending) to a stream: in one transaction when they
 //  all apply; else as many as apply, and the stream stops at the first
-//  that does not. Returns the number of events applied.
+//  that does not. through: what a filtered stream's events cover (ignored
+//  for another). Returns the number of events applied.
 static int64_t
-s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
+s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count, uint64_t through)
 {
+    if (stream->filtered && !s_any_new (stream, events, count)) {
+        //  Nothing to apply: the offset moves in memory only (see
+        //  s_stream_t), as reported in HELLOs; the next batch stores it.
+        if (through > stream->applied && !stream->stopped)
+            stream->applied = through;
+        if (stream->head < stream->applied)
+            stream->head = stream->applied;
+        return 0;
+    }
     if (count == 0)
         return 0;
     uint64_t before = stream->applied;
@@ -435,9 +551,11 @@ s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
     uint64_t suspect = 0;               //  the event a failed batch stopped at
     while (true) {
         s_batch_t batch = { .consumer = self, .stream = stream, .events = events,
-                            .count = count, .applied = stream->applied, .limit = limit };
+                            .count = count, .applied = stream->applied, .limit = limit,
+                            .through = through };
         if (store_write (self->store, s_apply_batch, &batch) == 0) {
             stream->applied = batch.applied;
+            stream->stored = batch.applied;
             if (!batch.limited)
                 break;
             //  Now the suspect alone, or the rest after it.
@@ -455,6 +573,14 @@ s_apply (consumer_t *self, s_stream_t *stream, Event **events, size_t count)
         if (limit != next)
             limit = next;               //  it alone, to know it fails alone
         else {
+            //  What a filtered stream covered before it is stored first:
+            //  a set-aside (consumer_set_aside) finds the offset just
+            //  before the event.
+            if (stream->stored < stream->applied) {
+                s_batch_t skip = { .consumer = self, .stream = stream, .applied = stream->applied };
+                if (store_write (self->store, s_skip_to, &skip) == 0)
+                    stream->stored = stream->applied;
+            }
             s_stop (self, stream, s_event_at (events, count, next), &batch);
             break;
         }
@@ -478,11 +604,14 @@ s_fetch (consumer_t *self, s_stream_t *stream)
 {
     if (stream->behind || self->halted) {
         stream->fetching = false;
-        zlistx_purge (stream->pending);
+        s_purge (stream);
         return;
     }
     FetchRequest request = FETCH_REQUEST__INIT;
     request.stream = stream->name;
+    request.filtered = stream->filtered;
+    request.types = stream->types;
+    request.n_types = stream->n_types;
     request.from_seq = stream->applied + 1;
     request.max_events = CONSUMER_FETCH_MAX;
     request.consumer = self->name;
@@ -496,7 +625,7 @@ s_fetch (consumer_t *self, s_stream_t *stream)
     stream->fetch_from = request.from_seq;
     stream->fetch_sent_at = clock_monotonic_ms ();
     //  Whatever arrived live is older news than the fetch will bring.
-    zlistx_purge (stream->pending);
+    s_purge (stream);
 }
 
 //  --------------------------------------------------------------------------
@@ -533,7 +662,7 @@ s_check_store (consumer_t *self, const char *store_id)
     self->halted = true;
     for (size_t i = 0; i < self->stream_count; i++) {
         self->streams [i].fetching = false;
-        zlistx_purge (self->streams [i].pending);
+        s_purge (&self->streams [i]);
     }
     if (problems_raise (self->problems, "broker_store_changed", "", 0,
                         "consumer %s applied events from broker store %s but the broker now serves store %s:"
@@ -555,7 +684,7 @@ s_check_head (consumer_t *self, s_stream_t *stream, uint64_t head)
         return true;
     stream->behind = true;
     stream->fetching = false;
-    zlistx_purge (stream->pending);
+    s_purge (stream);
     if (problems_raise (self->problems, "stream_behind_consumer", stream->name, stream->applied,
                         "the broker's stream %s ends at seq %" PRIu64 " but consumer %s has applied up to seq %" PRIu64
                         ": the broker's store is older than this consumer's (restored from a copy?);"
@@ -580,6 +709,8 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
     //  second fetch chain next to the first, and each resend one more.
     if (reply->n_events > 0 && reply->events [0]->stream_seq < stream->fetch_from)
         return;
+    if (reply->from_seq && reply->from_seq != stream->fetch_from)
+        return;
     //  The reply's head was read with its events: below our offset, the
     //  log really is behind us (unlike a heartbeat's, which can be late).
     if (!s_check_store (self, reply->store_id) || !s_check_head (self, stream, reply->head_seq))
@@ -596,13 +727,20 @@ s_on_fetched (consumer_t *self, FetchReply *reply)
                    "first_kept", json_integer ((json_int_t) reply->first_seq), NULL);
         s_batch_t skip = { .consumer = self, .stream = stream, .applied = reply->first_seq - 1 };
         if (store_write (self->store, s_skip_to, &skip) == 0)
-            stream->applied = skip.applied;
+            stream->applied = stream->stored = skip.applied;
     }
-    s_apply (self, stream, reply->events, reply->n_events);
+    //  A filtered fetch covers through what the broker looked at (an older
+    //  broker sends all events, which cover up to the last).
+    uint64_t through = reply->through_seq;
+    if (reply->n_events > 0 && reply->events [reply->n_events - 1]->stream_seq > through)
+        through = reply->events [reply->n_events - 1]->stream_seq;
+    uint64_t before = stream->applied;
+    s_apply (self, stream, reply->events, reply->n_events, through);
+    bool more = stream->filtered? stream->applied > before: reply->n_events > 0;
     if (stream->stopped)
         stream->fetching = false;       //  until the next retry (s_on_tick)
     else
-    if (stream->applied < stream->head && reply->n_events > 0)
+    if (stream->applied < stream->head && more)
         s_fetch (self, stream);
     else
         stream->fetching = false;
@@ -665,8 +803,12 @@ s_on_heartbeat (consumer_t *self, const uint8_t *data, size_t size)
             stream->head = head;
         if (stream->behind || stream->stopped || stream->fetching)
             continue;
+        //  A filtered stream knows what its pending frames cover: a head
+        //  past that is a lost frame (or tail), as for a whole stream a
+        //  head past the offset with nothing pending.
         if (restarted || (named && head < stream->applied)
-        ||  (stream->head > stream->applied && zlistx_size (stream->pending) == 0))
+        ||  (stream->filtered? stream->head > s_covered (stream)
+                             : stream->head > stream->applied && zlistx_size (stream->pending) == 0))
             s_fetch (self, stream);
     }
     codec_free (heartbeat);
@@ -683,7 +825,7 @@ s_on_event (consumer_t *self, const uint8_t *data, size_t size)
     if (!event)
         return;
     s_stream_t *stream = s_stream (self, event->stream);
-    if (!stream || stream->fetching || stream->stopped || stream->behind || self->halted)
+    if (!stream || stream->filtered || stream->fetching || stream->stopped || stream->behind || self->halted)
         return;
     Event *last = (Event *) zlistx_last (stream->pending);
     uint64_t expected = (last? last->stream_seq: stream->applied) + 1;
@@ -695,6 +837,60 @@ s_on_event (consumer_t *self, const uint8_t *data, size_t size)
     else
     if (event->stream_seq > expected)
         s_fetch (self, stream);         //  a hole (below: a duplicate, dropped)
+}
+
+//  Takes one filtered frame (ADR 58): events of first..last, only those of
+//  our types. It continues what is pending when first is the next seq we
+//  wait for; then its events go to pending and what pending covers moves
+//  to last. A first past that is a hole (a frame lost): a fetch. Returns
+//  how many events it held.
+static size_t
+s_on_filtered (consumer_t *self, const char *topic, uint64_t last, const uint8_t *data, size_t size)
+{
+    uint64_t first;
+    const uint8_t *body;
+    size_t body_size;
+    if (fanout_filtered_range (last, data, size, &first, &body, &body_size))
+        return 0;
+    const char *mark = strchr (topic, '?');
+    s_stream_t *stream = NULL;
+    for (size_t i = 0; i < self->stream_count && !stream; i++)
+        if (self->streams [i].filtered && streq (self->streams [i].topic, topic))
+            stream = &self->streams [i];
+    //  Only our own topic: a subscription's prefix match could bring a
+    //  filter of more types than ours.
+    if (!mark || !stream || stream->fetching || stream->stopped || stream->behind || self->halted)
+        return 0;
+    uint64_t covered = s_covered (stream);
+    if (last <= covered)
+        return 0;                       //  covered before: a duplicate
+    if (first > covered + 1) {
+        s_fetch (self, stream);         //  a hole
+        return 0;
+    }
+    size_t offset = 0, count = 0, event_size;
+    const uint8_t *bytes;
+    int rc;
+    while ((rc = fanout_batch_next (body, body_size, &offset, &bytes, &event_size)) == 1) {
+        Event *event = codec_arena_decode_event (self->arena, bytes, event_size);
+        if (!event || !streq (event->stream, stream->name) || event->stream_seq < first
+        ||  event->stream_seq > last) {
+            rc = -1;
+            break;
+        }
+        count++;
+        if (event->stream_seq > covered)
+            zlistx_add_end (stream->pending, event);
+    }
+    if (rc != 0) {
+        //  Not what a broker sends: take none of it, and fetch.
+        s_fetch (self, stream);
+        return count;
+    }
+    stream->pending_through = last;
+    if (last > stream->head)
+        stream->head = last;
+    return count;
 }
 
 //  Takes one live message: a heartbeat, one event, or a batch of events of
@@ -713,6 +909,8 @@ s_on_live (consumer_t *self, zmsg_t *msg)
         s_on_heartbeat (self, data, size);
         return 0;
     }
+    if (fanout_is_filtered (topic))
+        return s_on_filtered (self, topic, seq, data, size);
     if (!fanout_is_batch (topic, seq)) {
         s_on_event (self, data, size);
         return 1;
@@ -734,16 +932,16 @@ s_flush_pending (consumer_t *self)
     for (size_t i = 0; i < self->stream_count; i++) {
         s_stream_t *stream = &self->streams [i];
         size_t count = zlistx_size (stream->pending);
-        if (count == 0)
+        if (count == 0 && !(stream->filtered && stream->pending_through > stream->applied))
             continue;
         Event **events = (Event **) malloc (count * sizeof (Event *));
         size_t n = 0;
         for (Event *event = (Event *) zlistx_first (stream->pending); event;
              event = (Event *) zlistx_next (stream->pending))
             events [n++] = event;
-        s_apply (self, stream, events, n);
+        s_apply (self, stream, events, n, stream->pending_through);
         free (events);
-        zlistx_purge (stream->pending);
+        s_purge (stream);
     }
 }
 
@@ -758,6 +956,8 @@ s_on_sub (zloop_t *loop, zsock_t *socket, void *arg)
         zmsg_t *msg = zmsg_recv (socket);
         if (!msg)
             break;
+        self->received_frames++;
+        self->received_bytes += zmsg_content_size (msg);
         //  Any message proves the broker alive, not only "$hb": under load
         //  the heartbeat queues behind many seconds of events, and taking
         //  that for silence would drop them all in a reconnect.
@@ -809,9 +1009,16 @@ s_open_sockets (consumer_t *self)
     zsock_set_linger (self->replay, 0);
     zsock_set_rcvhwm (self->sub, CONSUMER_RCVHWM);
     for (size_t i = 0; i < self->stream_count; i++) {
-        char prefix [128];
-        snprintf (prefix, sizeof prefix, "%s.", self->streams [i].name);
-        zsock_set_subscribe (self->sub, prefix);
+        s_stream_t *stream = &self->streams [i];
+        if (stream->filtered)
+            //  With its 0x00: ZeroMQ matches prefixes, this one only itself.
+            zmq_setsockopt (zsock_resolve (self->sub), ZMQ_SUBSCRIBE, stream->topic,
+                            strlen (stream->topic) + 1);
+        else {
+            char prefix [128];
+            snprintf (prefix, sizeof prefix, "%s.", stream->name);
+            zsock_set_subscribe (self->sub, prefix);
+        }
     }
     zsock_set_subscribe (self->sub, "$hb");
     if (zsock_connect (self->sub, "%s", self->fanout_endpoint)
@@ -906,7 +1113,8 @@ consumer_reset (consumer_t *self)
         stream->behind = false;
         problems_clear (self->problems, "stream_behind_consumer", stream->name);
         stream->applied = 0;
-        zlistx_purge (stream->pending);
+        stream->stored = 0;
+        s_purge (stream);
         //  Replayed from seq 1, the event it stopped on is tried again.
         s_resume (self, stream, "reset");
         //  A fetch still in flight answers from its old from_seq; s_fetch
@@ -1108,7 +1316,7 @@ consumer_reload (consumer_t *self)
         ||  store_get_u64 (self->store, txn, "offsets", stream->name, &offset)
         ||  offset < stream->stopped->stream_seq)
             continue;
-        stream->applied = offset;
+        stream->applied = stream->stored = offset;
         s_aside_add (stream, stream->stopped->stream_seq, stream->stopped->producer,
                      stream->stopped->producer_seq);
         s_resume (self, stream, "set aside");

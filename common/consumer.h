@@ -96,6 +96,20 @@ typedef struct _consumer_t consumer_t;
 consumer_t *consumer_new (store_t *store, const char *name, const char *const *streams,
                           consumer_apply_fn *apply, void *arg);
 void        consumer_destroy (consumer_t **self_p);
+//  Takes only the events of these types (count of them; none: no event)
+//  of stream (docs/adr/0058): the broker sends the consumer those and the
+//  seqs they cover, fetches bring only those, and the offset moves over
+//  the others without seeing them. Before consumer_connect. 0, or -1 for
+//  a stream it does not consume or types too long for a topic.
+int         consumer_filter (consumer_t *self, const char *stream, const char *const *types,
+                             size_t count);
+//  Filters each stream by the types events ({ NULL }-terminated, may be
+//  NULL; what consumer_dispatch applies) name for it: a stream with an entry
+//  for every type (type NULL) or named in whole (NULL-terminated, may be
+//  NULL) is taken whole, one with no entry takes no event (only its
+//  offset moves). One source of truth: the table that applies the events.
+void        consumer_filter_table (consumer_t *self, const consumer_event_t *events,
+                                   const char *const *whole);
 void        consumer_on_commit (consumer_t *self, consumer_committed_fn *fn);
 //  Connects to the broker's fanout and replay endpoints (CURVE client).
 int         consumer_connect (consumer_t *self, const char *fanout, const char *replay,

@@ -95,3 +95,89 @@ fanout_batch_next (const uint8_t *body, size_t size, size_t *offset, const uint8
     *offset += 4 + length;
     return 1;
 }
+
+static int
+s_compare_text (const void *a, const void *b)
+{
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+int
+fanout_filter_topic (const char *stream, const char *const *types, size_t count, char *topic,
+                     size_t size)
+{
+    const char **sorted = (const char **) malloc ((count + 1) * sizeof (char *));
+    memcpy (sorted, types, count * sizeof (char *));
+    qsort (sorted, count, sizeof (char *), s_compare_text);
+    size_t length = (size_t) snprintf (topic, size, "%s?", stream);
+    for (size_t i = 0; i < count && length < size; i++) {
+        if (i > 0 && streq (sorted [i], sorted [i - 1]))
+            continue;
+        length += (size_t) snprintf (topic + length, size - length, "%s%s",
+                                     length > strlen (stream) + 1? ",": "", sorted [i]);
+    }
+    free (sorted);
+    return length < size? (int) length: -1;
+}
+
+bool
+fanout_is_filtered (const char *topic)
+{
+    return strchr (topic, '?') != NULL;
+}
+
+zframe_t *
+fanout_filtered (const char *topic, uint64_t first, uint64_t last, const uint8_t *const *data,
+                 const size_t *sizes, size_t count)
+{
+    size_t topic_len = strlen (topic), total = topic_len + 1 + 16;
+    for (size_t i = 0; i < count; i++)
+        total += 4 + sizes [i];
+    zframe_t *frame = zframe_new (NULL, total);
+    uint8_t *out = zframe_data (frame);
+    memcpy (out, topic, topic_len + 1);
+    store_u64_write (out + topic_len + 1, last);
+    store_u64_write (out + topic_len + 9, first);
+    out += topic_len + 17;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t size = (uint32_t) sizes [i];
+        out [0] = (uint8_t) (size >> 24);
+        out [1] = (uint8_t) (size >> 16);
+        out [2] = (uint8_t) (size >> 8);
+        out [3] = (uint8_t) size;
+        memcpy (out + 4, data [i], sizes [i]);
+        out += 4 + sizes [i];
+    }
+    return frame;
+}
+
+int
+fanout_filtered_range (uint64_t last, const uint8_t *data, size_t size, uint64_t *first,
+                       const uint8_t **body, size_t *body_size)
+{
+    if (size < 8)
+        return -1;
+    *first = store_u64_read (data);
+    if (*first == 0 || *first > last)
+        return -1;
+    *body = data + 8;
+    *body_size = size - 8;
+    return 0;
+}
+
+bool
+fanout_filter_takes (const char *topic, const char *type, size_t type_len)
+{
+    const char *at = strchr (topic, '?');
+    if (!at)
+        return false;
+    for (at++; *at; ) {
+        size_t length = strcspn (at, ",");
+        if (length == type_len && memcmp (at, type, type_len) == 0)
+            return true;
+        at += length;
+        if (*at == ',')
+            at++;
+    }
+    return false;
+}

@@ -16,6 +16,18 @@
     seq 0 (which no event has: seqs start at 1; a heartbeat has "$hb") says
     the body is a batch. Each packed Event carries its own stream_seq, in
     ascending order, so the consumer takes each as it took a frame of one.
+
+    A consumer that applies only some types of a stream subscribes to its
+    filter topic instead (docs/adr/0058): "stream?type,type" with the types
+    sorted, and the topic's 0x00 in the subscription, so ZeroMQ's prefix
+    match is an exact one. For each commit group with events of the stream
+    the broker then sends, per filter, frames of
+
+        filter topic ‖ 0x00 ‖ last (8 bytes) ‖ first (8 bytes) ‖ { length (4) ‖ packed Event } ...
+
+    which cover the seqs first..last of the stream: every event among them
+    of the filter's types is in the frame, the others are not (a frame
+    with no events still covers its range, so the consumer's offset moves).
 */
 #ifndef RCMQ_FANOUT_H
 #define RCMQ_FANOUT_H
@@ -52,5 +64,26 @@ bool      fanout_is_batch (const char *topic, uint64_t seq);
 //  the body is cut short (a record's length runs past its end).
 int       fanout_batch_next (const uint8_t *body, size_t size, size_t *offset,
                              const uint8_t **data, size_t *data_size);
+
+//  The filter topic of stream and types (count of them, any order; none is
+//  a filter that takes no event, only coverage): "stream?a,b" with the
+//  types sorted and repeats dropped. Returns its length, or -1 when it
+//  does not fit in size bytes (with its NUL).
+int       fanout_filter_topic (const char *stream, const char *const *types, size_t count,
+                               char *topic, size_t size);
+//  True for a filter topic ("stream?...").
+bool      fanout_is_filtered (const char *topic);
+//  A filtered frame on topic covering first..last, holding count events
+//  (packed at data [i], sizes [i] bytes, ascending seqs inside the range).
+zframe_t *fanout_filtered (const char *topic, uint64_t first, uint64_t last,
+                           const uint8_t *const *data, const size_t *sizes, size_t count);
+//  Splits what fanout_parse gave for a filtered frame (its seq is last):
+//  0 with first and the events' body (for fanout_batch_next), or -1 when
+//  it is cut short or its range is empty.
+int       fanout_filtered_range (uint64_t last, const uint8_t *data, size_t size, uint64_t *first,
+                                 const uint8_t **body, size_t *body_size);
+//  True when type is one a filter topic names (topic as fanout_filter_topic
+//  made it).
+bool      fanout_filter_takes (const char *topic, const char *type, size_t type_len);
 
 #endif

@@ -608,6 +608,13 @@ s_start (service_t *self)
             free (broker_key);
             return -1;
         }
+        //  The broker sends each stream's events whole only where the
+        //  event table takes every type (ADR 58): audit's each_event sees
+        //  every event, and the registry copy every access event.
+        if (!self->def->each_event) {
+            static const char *const whole [] = { REGISTRY_STREAM, NULL };
+            consumer_filter_table (self->consumer, self->def->events, whole);
+        }
         consumer_on_commit (self->consumer, s_kick);
         if (consumer_connect (self->consumer, fanout, replay, broker_key, self->cert)
         ||  consumer_attach (self->consumer, self->loop)) {

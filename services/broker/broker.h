@@ -43,7 +43,17 @@ typedef struct {
     ops_t *ops;                 //  the ops port (broker/ops), figures.c
     expo_histogram_t *commit_latency;   //  of ingest's group commits, seconds
     char store_id [40];         //  made once with the store; in heartbeats and fetch replies
+    //  The filter topics subscribed on fanout ("stream?type,...", ADR 58),
+    //  as the XPUB socket tells them: broker_filter_t.
+    zlistx_t *filters;
 } broker_t;
+
+typedef struct {
+    char *topic;                //  "stream?a,b" as the consumer subscribed it
+    size_t stream_len;          //  of the stream's name at its start
+    uint64_t frames;            //  sent on it, and their bytes (one subscriber's)
+    uint64_t bytes;
+} broker_filter_t;
 
 typedef struct {
     char consumer [128];
@@ -61,8 +71,11 @@ typedef struct {
 int  broker_registry_take (broker_t *self, MDB_txn *txn, const Event *event);
 int  broker_registry_catch_up (broker_t *self);
 
-//  Publishes entries committed to the log on the fanout socket.
+//  Publishes entries committed to the log on the fanout socket: each
+//  stream's frames, then each filter's (ADR 58).
 void broker_publish (broker_t *self, zlistx_t *entries);
+//  Takes the fanout socket's subscription messages: keeps self->filters.
+int  broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 
 //  0 when the connection with this key (Z85, ZAP User-Id) may publish the
 //  batch; -1 with the reason (naming the key's service and the stream) and

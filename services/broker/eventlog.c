@@ -694,6 +694,84 @@ eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
     return events;
 }
 
+//  The type (field 2) of a packed Event, without decoding it.
+static bool
+s_packed_type (const MDB_val *value, const uint8_t **type, size_t *length)
+{
+    const uint8_t *at = (const uint8_t *) value->mv_data, *end = at + value->mv_size;
+    codec_wire_field_t field;
+    while (at < end && codec_wire_next (&at, end, &field))
+        if (field.number == 2 && field.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+            *type = field.payload;
+            *length = field.payload_size;
+            return true;
+        }
+    *type = NULL;
+    *length = 0;
+    return false;
+}
+
+Event **
+eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq, char *const *types,
+                      size_t n_types, size_t max, size_t max_bytes, size_t max_scan, size_t *n,
+                      uint64_t *through)
+{
+    *n = 0;
+    *through = 0;
+    if (!stream || strlen (stream) > 200 || max == 0)
+        return NULL;
+    MDB_txn *txn = store_read_begin (self->store);
+    if (!txn)
+        return NULL;
+    Event **events = (Event **) calloc (max, sizeof (Event *));
+    MDB_cursor *cursor;
+    mdb_cursor_open (txn, store_table (self->store, "events"), &cursor);
+    uint8_t start [256];
+    if (from_seq == 0)
+        from_seq = 1;
+    size_t start_size = s_event_key (start, sizeof start, stream, from_seq);
+    size_t prefix = strlen (stream) + 1;
+    MDB_val key = { start_size, start }, value;
+    size_t bytes = 0, scanned = 0;
+    uint64_t looked = from_seq - 1;
+    bool ended = true;              //  reached the end of the stream
+    int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0) {
+        if (key.mv_size != prefix + 8 || memcmp (key.mv_data, start, prefix))
+            break;                  //  past this stream
+        if (*n == max || bytes >= max_bytes || scanned == max_scan) {
+            ended = false;
+            break;
+        }
+        uint64_t seq = store_u64_read ((const uint8_t *) key.mv_data + prefix);
+        const uint8_t *type;
+        size_t type_len;
+        bool wanted = false;
+        if (s_packed_type (&value, &type, &type_len))
+            for (size_t t = 0; t < n_types && !wanted; t++)
+                wanted = strlen (types [t]) == type_len && memcmp (types [t], type, type_len) == 0;
+        if (wanted) {
+            Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+            if (!event) {
+                ended = false;      //  looked no further than the seq before it
+                break;
+            }
+            events [(*n)++] = event;
+            bytes += value.mv_size;
+        }
+        scanned++;
+        looked = seq;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    store_read_end (&txn);
+    //  At the end of the stream every seq up to its head was looked at
+    //  (retention may have taken those before the first kept).
+    uint64_t head = eventlog_head (self, stream);
+    *through = ended && head > looked? head: looked;
+    return events;
+}
+
 typedef struct {
     eventlog_t *self;
     uint64_t cutoff_ms;

@@ -97,6 +97,13 @@ zlistx_t   *eventlog_producers (eventlog_t *self);
 //  payload. Returns Events (caller frees each with codec_free), count in *n.
 Event     **eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
                             size_t max, size_t max_bytes, size_t *n);
+//  As eventlog_fetch, but only events whose type is one of types (n_types
+//  of them; ADR 58), looking at no more than max_scan events. *through is
+//  the last seq it looked at: every seq from from_seq through it is
+//  covered, taken or not (the stream's head when it reached the end).
+Event     **eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq,
+                                  char *const *types, size_t n_types, size_t max,
+                                  size_t max_bytes, size_t max_scan, size_t *n, uint64_t *through);
 //  Deletes events older than cutoff_ms (time_ms), at most limit per call.
 //  Returns the number deleted, -1 on error.
 int64_t     eventlog_prune (eventlog_t *self, uint64_t cutoff_ms, size_t limit);

@@ -17,6 +17,10 @@
 //  bounds a lagging subscriber's queue to 64 MB (it was 200,000 frames of
 //  one event: ~100 MB at 472 B, 401 MB of RssAnon seen at 100k claims).
 #define BROKER_FANOUT_HWM     4000
+//  Filter topics kept (ADR 58): each costs a frame per commit group with
+//  events of its stream, so a key that subscribes to many cannot make the
+//  broker build thousands. A deployment has a few per consuming service.
+#define BROKER_MAX_FILTERS    256
 //  The layout version of the broker's store; a layout change bumps it and
 //  adds its step to s_migrations (store_check_version).
 #define BROKER_STORE_VERSION  1
@@ -46,6 +50,52 @@ s_take_run (eventlog_entry_t **entries, size_t count, size_t from, size_t *taken
     return stream_len;
 }
 
+//  A filter's frames for one commit group (ADR 58): the group's events of
+//  its stream cover their seqs; those of its types go in, up to the batch
+//  bounds a frame, and each frame covers the seqs up to its last event (the
+//  last frame up to the group's last seq of the stream, even with none).
+static void
+s_publish_filter (broker_t *self, broker_filter_t *filter, eventlog_entry_t **all, size_t count)
+{
+    const char *topic = filter->topic;
+    size_t stream_len = filter->stream_len;
+    const uint8_t *data [FANOUT_BATCH_EVENTS];
+    size_t sizes [FANOUT_BATCH_EVENTS];
+    size_t n = 0, bytes = 0;
+    uint64_t first = 0, last = 0;
+    for (size_t i = 0; i < count; i++) {
+        eventlog_entry_t *entry = all [i];
+        if (strncmp (entry->topic, topic, stream_len) != 0 || entry->topic [stream_len] != '.')
+            continue;
+        const char *type = entry->topic + stream_len + 1;
+        if (first == 0)
+            first = entry->seq;
+        if (fanout_filter_takes (topic, type, strlen (type))) {
+            if (n == FANOUT_BATCH_EVENTS || (n > 0 && bytes + 4 + entry->size > FANOUT_BATCH_BYTES)) {
+                zframe_t *frame = fanout_filtered (topic, first, last, data, sizes, n);
+                filter->frames++;
+                filter->bytes += zframe_size (frame);
+                zframe_send (&frame, self->fanout, 0);
+                zframe_destroy (&frame);
+                first = entry->seq;
+                n = 0;
+                bytes = 0;
+            }
+            data [n] = entry->data;
+            sizes [n++] = entry->size;
+            bytes += 4 + entry->size;
+        }
+        last = entry->seq;
+    }
+    if (first == 0)
+        return;                     //  nothing of its stream in this group
+    zframe_t *frame = fanout_filtered (topic, first, last, data, sizes, n);
+    filter->frames++;
+    filter->bytes += zframe_size (frame);
+    zframe_send (&frame, self->fanout, 0);
+    zframe_destroy (&frame);
+}
+
 void
 broker_publish (broker_t *self, zlistx_t *entries)
 {
@@ -61,6 +111,11 @@ broker_publish (broker_t *self, zlistx_t *entries)
     for (eventlog_entry_t *entry = (eventlog_entry_t *) zlistx_first (entries); entry;
          entry = (eventlog_entry_t *) zlistx_next (entries))
         all [i++] = entry;
+    //  The filters' frames first: they read the entries, which the loop
+    //  below takes (an entry's frame is sent away).
+    for (broker_filter_t *filter = (broker_filter_t *) zlistx_first (self->filters); filter;
+         filter = (broker_filter_t *) zlistx_next (self->filters))
+        s_publish_filter (self, filter, all, count);
     size_t taken [FANOUT_BATCH_EVENTS];
     const uint8_t *data [FANOUT_BATCH_EVENTS];
     size_t sizes [FANOUT_BATCH_EVENTS];
@@ -87,6 +142,64 @@ broker_publish (broker_t *self, zlistx_t *entries)
         self->published += n;
     }
     free (all);
+}
+
+static void
+s_filter_free (void **item_p)
+{
+    broker_filter_t *filter = (broker_filter_t *) *item_p;
+    if (filter) {
+        free (filter->topic);
+        free (filter);
+    }
+    *item_p = NULL;
+}
+
+//  XPUB passes a topic's subscription when its first subscriber makes it,
+//  and its unsubscription when its last one leaves (or disconnects): the
+//  list holds each filter topic that has a subscriber. A filter's topic is
+//  subscribed with its 0x00 (fanout.h), which is not kept here.
+int
+broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg)
+{
+    broker_t *self = (broker_t *) arg;
+    zframe_t *frame = zframe_recv (socket);
+    if (!frame)
+        return 0;
+    const uint8_t *data = zframe_data (frame);
+    size_t size = zframe_size (frame);
+    if (size >= 2 && size <= 1024 && (data [0] == 0 || data [0] == 1) && data [size - 1] == 0
+    &&  memchr (data + 1, '?', size - 2) && !memchr (data + 1, 0, size - 2)) {
+        const char *topic = (const char *) data + 1;
+        broker_filter_t *found = NULL;
+        for (broker_filter_t *filter = (broker_filter_t *) zlistx_first (self->filters); filter;
+             filter = (broker_filter_t *) zlistx_next (self->filters))
+            if (streq (filter->topic, topic))
+                found = filter;
+        if (data [0] == 1 && !found && zlistx_size (self->filters) >= BROKER_MAX_FILTERS)
+            //  Its consumer gets no live frames and still catches up: each
+            //  heartbeat's head past what it covered fetches (ADR 58).
+            log_warn ("fanout: too many filters, one more not kept", "topic", json_string (topic),
+                      "filters", json_integer ((json_int_t) zlistx_size (self->filters)), NULL);
+        else
+        if (data [0] == 1 && !found) {
+            broker_filter_t *filter = (broker_filter_t *) zmalloc (sizeof (broker_filter_t));
+            filter->topic = strdup (topic);
+            filter->stream_len = strcspn (topic, "?");
+            zlistx_add_end (self->filters, filter);
+            log_info ("fanout: filter subscribed", "topic", json_string (topic), NULL);
+        }
+        else
+        if (data [0] == 0 && found) {
+            log_info ("fanout: filter unsubscribed", "topic", json_string (topic),
+                      "frames", json_integer ((json_int_t) found->frames),
+                      "bytes", json_integer ((json_int_t) found->bytes), NULL);
+            void *handle = zlistx_find (self->filters, found);
+            zlistx_delete (self->filters, handle);
+        }
+    }
+    zframe_destroy (&frame);
+    return 0;
 }
 
 static int
@@ -236,6 +349,7 @@ s_start (broker_t *self, bool migrate)
     self->loop = zloop_new ();
     zloop_reader (self->loop, self->ingest, broker_ingest_on_input, self);
     zloop_reader (self->loop, self->replay, broker_replay_on_input, self);
+    zloop_reader (self->loop, self->fanout, broker_fanout_on_input, self);
     server_attach (self->api, self->loop);
     zloop_timer (self->loop, BROKER_HEARTBEAT_MS, 0, s_heartbeat, self);
     zloop_timer (self->loop, BROKER_RETENTION_MS, 0, s_retention, self);
@@ -270,6 +384,8 @@ main (int argc, char *argv [])
     zhashx_set_destructor (self->consumers, s_free);
     self->producers_seen = zhashx_new ();
     zhashx_set_destructor (self->producers_seen, s_free);
+    self->filters = zlistx_new ();
+    zlistx_set_destructor (self->filters, s_filter_free);
 
     bool migrate = false;
     int rc = service_options ("broker", "Runs the rcmq event broker: a durable log that group-commits\n"
@@ -285,6 +401,11 @@ main (int argc, char *argv [])
     if (started == 0) {
         zloop_start (self->loop);
         log_info ("stopping", "published", json_integer ((json_int_t) self->published), NULL);
+        for (broker_filter_t *filter = (broker_filter_t *) zlistx_first (self->filters); filter;
+             filter = (broker_filter_t *) zlistx_next (self->filters))
+            log_info ("fanout: filter at stop", "topic", json_string (filter->topic),
+                      "frames", json_integer ((json_int_t) filter->frames),
+                      "bytes", json_integer ((json_int_t) filter->bytes), NULL);
         if (store_mark_clock (self->store))
             log_warn ("cannot record the clock in the store", "error", json_string (store_error (self->store)), NULL);
     }
@@ -304,6 +425,7 @@ done:
     store_destroy (&self->store);
     zhashx_destroy (&self->consumers);
     zhashx_destroy (&self->producers_seen);
+    zlistx_destroy (&self->filters);
     config_destroy (&self->config);
     problems_destroy (&self->problems);
     free (self);

@@ -10,6 +10,9 @@
 
 #define REPLAY_MAX_EVENTS 5000
 #define REPLAY_MAX_BYTES  (4u << 20)
+//  Events a filtered fetch looks at for one reply (ADR 58): bounds the
+//  time one FETCH holds the broker's loop when few events match.
+#define REPLAY_MAX_SCAN   50000
 
 static void
 s_fetch (broker_t *self, zframe_t **routing_id_p, FetchRequest *request)
@@ -21,7 +24,13 @@ s_fetch (broker_t *self, zframe_t **routing_id_p, FetchRequest *request)
     uint64_t first = eventlog_first (self->log, request->stream);
     uint64_t from = request->from_seq < first? first: request->from_seq;
     size_t count = 0;
-    Event **events = eventlog_fetch (self->log, request->stream, from, max, REPLAY_MAX_BYTES, &count);
+    Event **events;
+    if (request->filtered)
+        events = eventlog_fetch_types (self->log, request->stream, from, request->types, request->n_types,
+                                       max, REPLAY_MAX_BYTES, REPLAY_MAX_SCAN, &count, &reply.through_seq);
+    else
+        events = eventlog_fetch (self->log, request->stream, from, max, REPLAY_MAX_BYTES, &count);
+    reply.from_seq = request->from_seq;
     reply.events = events;
     reply.n_events = count;
     reply.head_seq = eventlog_head (self->log, request->stream);

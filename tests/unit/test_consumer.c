@@ -77,19 +77,36 @@ typedef struct {
     size_t hellos;
     //  When set, FETCH requests are kept unanswered until s_peer_release.
     bool hold;
+    //  Types of STREAM's events by seq (NULL: "created"), for filters.
+    const char *types [PEER_MAX_SEQ + 1];
+    //  The last filter topic subscribed (with its 0x00) and what the last
+    //  fetch of STREAM asked for.
+    char filter_topic [128];
+    size_t filter_size;
+    bool fetch_filtered;
+    char fetch_types [128];
     zlistx_t *held;             //  zmsg_t *: [routing id][FETCH][request]
 } s_peer_t;
 
 //  The packed event seq of stream.
 static uint8_t *
+s_peer_event_typed (const char *stream, const char *type, uint64_t seq, size_t *size);
+
+static uint8_t *
 s_peer_event (const char *stream, uint64_t seq, size_t *size)
+{
+    return s_peer_event_typed (stream, "created", seq, size);
+}
+
+static uint8_t *
+s_peer_event_typed (const char *stream, const char *type, uint64_t seq, size_t *size)
 {
     char key [32], payload [32];
     snprintf (key, sizeof key, "CLM-%" PRIu64, seq);
     snprintf (payload, sizeof payload, "payload-%" PRIu64, seq);
     Event event = EVENT__INIT;
     event.stream = (char *) stream;
-    event.type = "created";
+    event.type = (char *) type;
     event.producer = "intake-peer";
     event.producer_seq = seq;
     event.stream_seq = seq;
@@ -110,6 +127,44 @@ s_peer_log (s_peer_t *peer)
     if (peer->first == 0)
         peer->first = seq;
     return seq;
+}
+
+//  Adds the next event, of type, to the peer's log (not published).
+static uint64_t
+s_peer_log_typed (s_peer_t *peer, const char *type)
+{
+    uint64_t seq = ++peer->head;
+    ck_assert_uint_le (seq, PEER_MAX_SEQ);
+    peer->types [seq] = type;
+    peer->packed [seq] = s_peer_event_typed (STREAM, type, seq, &peer->sizes [seq]);
+    if (peer->first == 0)
+        peer->first = seq;
+    return seq;
+}
+
+static const char *
+s_peer_type (s_peer_t *peer, uint64_t seq)
+{
+    return peer->types [seq]? peer->types [seq]: "created";
+}
+
+//  Publishes the filtered frame of topic for "created" events, covering
+//  first..last, as broker_publish does for a filter (ADR 58).
+static void
+s_peer_publish_filtered (s_peer_t *peer, const char *topic, uint64_t first, uint64_t last)
+{
+    const uint8_t *data [PEER_MAX_SEQ];
+    size_t sizes [PEER_MAX_SEQ];
+    size_t count = 0;
+    for (uint64_t seq = first; seq <= last; seq++) {
+        ck_assert (seq >= 1 && seq <= peer->head && peer->packed [seq]);
+        if (streq (s_peer_type (peer, seq), "created")) {
+            data [count] = peer->packed [seq];
+            sizes [count++] = peer->sizes [seq];
+        }
+    }
+    zframe_t *frame = fanout_filtered (topic, first, last, data, sizes, count);
+    ck_assert_int_eq (zframe_send (&frame, peer->fanout, 0), 0);
 }
 
 //  Logs the next event of stream OTHER and publishes it.
@@ -193,12 +248,24 @@ s_peer_answer (s_peer_t *peer, zframe_t **routing_id_p, FetchRequest *request)
     if (streq (request->stream, STREAM)) {
         size_t max = request->max_events < peer->reply_max? request->max_events: peer->reply_max;
         uint64_t from = request->from_seq < peer->first? peer->first: request->from_seq;
+        //  A filtered fetch (ADR 58): only its types, and through what it
+        //  looked at.
+        if (request->filtered)
+            reply.through_seq = from - 1;
         for (uint64_t seq = from; seq >= 1 && seq <= peer->head && count < max; seq++) {
+            bool wanted = !request->filtered;
+            for (size_t t = 0; t < request->n_types; t++)
+                wanted |= streq (request->types [t], s_peer_type (peer, seq));
+            if (request->filtered)
+                reply.through_seq = seq;
+            if (!wanted)
+                continue;
             events [count] = (Event *) codec_decode (&event__descriptor,
                                                      peer->packed [seq], peer->sizes [seq]);
             ck_assert_ptr_nonnull (events [count]);
             count++;
         }
+        reply.from_seq = request->from_seq;
         reply.head_seq = peer->head;
         reply.first_seq = peer->first;
     }
@@ -240,6 +307,12 @@ s_peer_take (s_peer_t *peer, zmsg_t *msg, bool record)
         if (record && streq (request->stream, STREAM)) {
             ck_assert_uint_lt (peer->fetches, 256);
             peer->fetch_from [peer->fetches++] = request->from_seq;
+            peer->fetch_filtered = request->filtered;
+            peer->fetch_types [0] = 0;
+            for (size_t t = 0; t < request->n_types; t++)
+                snprintf (peer->fetch_types + strlen (peer->fetch_types),
+                          sizeof peer->fetch_types - strlen (peer->fetch_types), "%s%s",
+                          t? ",": "", request->types [t]);
         }
         if (peer->hold) {
             zmsg_t *kept = zmsg_new ();
@@ -294,8 +367,14 @@ s_peer_on_fanout (zloop_t *loop, zsock_t *socket, void *arg)
 {
     s_peer_t *peer = (s_peer_t *) arg;
     zframe_t *frame = zframe_recv (socket);
-    if (frame && zframe_size (frame) > 0 && zframe_data (frame) [0] == 1)
+    if (frame && zframe_size (frame) > 0 && zframe_data (frame) [0] == 1) {
         peer->subscriptions++;
+        size_t size = zframe_size (frame) - 1;
+        if (memchr (zframe_data (frame) + 1, '?', size) && size <= sizeof peer->filter_topic) {
+            memcpy (peer->filter_topic, zframe_data (frame) + 1, size);
+            peer->filter_size = size;
+        }
+    }
     zframe_destroy (&frame);
     return 0;
 }
@@ -387,6 +466,7 @@ typedef struct {
     size_t failed_calls;
     uint64_t want;              //  the offset s_until_offset waits for
     const char *const *streams; //  what the consumer consumes
+    bool filtered;              //  STREAM filtered to "created" (ADR 58)
     int saved_stderr;           //  the real stderr while s_capture_log holds it, else 0
 } s_test_t;
 
@@ -553,6 +633,14 @@ s_consumer_start (s_test_t *test)
     ck_assert_uint_eq (consumer_stream_count (test->consumer), count);
     ck_assert_str_eq (consumer_stream_name (test->consumer, 0), STREAM);
     ck_assert_ptr_null (consumer_stream_name (test->consumer, count));
+    if (test->filtered) {
+        static const consumer_event_t table [] = {
+            { STREAM, "created", NULL, NULL },
+            { "other", NULL, NULL, NULL },          //  not consumed: no matter
+            { NULL }
+        };
+        consumer_filter_table (test->consumer, table, NULL);
+    }
     ck_assert_int_eq (consumer_connect (test->consumer, test->peer.fanout_endpoint,
                                         test->peer.replay_endpoint,
                                         zcert_public_txt (test->peer.server_cert),
@@ -1287,6 +1375,165 @@ START_TEST (test_deadletter_ids)
 }
 END_TEST
 
+//  A filtered consumer (ADR 58) applies exactly its types, once each; its
+//  offset covers the seqs of other types without seeing them, reaches the
+//  head when the stream ends with them, and a lost frame or tail is
+//  fetched, filtered; a restart where only memory had moved the offset
+//  (over a range with nothing to apply) fetches that range again and
+//  applies nothing twice.
+START_TEST (test_filtered_stream)
+{
+    s_test_t test;
+    s_setup (&test);
+    test.filtered = true;
+    s_start_seeded (&test);
+    //  It subscribed to its filter topic, with the topic's 0x00.
+    ck_assert_uint_eq (test.peer.filter_size, strlen (STREAM "?created") + 1);
+    ck_assert_mem_eq (test.peer.filter_topic, STREAM "?created", test.peer.filter_size);
+    ck_assert (test.peer.fetch_filtered);
+    ck_assert_str_eq (test.peer.fetch_types, "created");
+    const char *topic = STREAM "?created";
+
+    //  2 and 4 are of another type: the frame covers 2..4 and holds 3.
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_log_typed (&test.peer, "created");
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_publish_filtered (&test.peer, topic, 2, 4);
+    s_expect_offset (&test, 4, 5000);
+    ck_assert_uint_eq (test.apply_calls, 2);
+    ck_assert_uint_eq (s_disk_offset (&test), 4);
+
+    //  The stream ends with skipped types: a frame of none covers them,
+    //  and the offset (what HELLO reports) reaches the head without a
+    //  write or a fetch.
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_publish_filtered (&test.peer, topic, 5, 6);
+    s_expect_offset (&test, 6, 5000);
+    s_peer_heartbeat (&test.peer, STREAM, 6);
+    s_run (&test, 150, NULL);
+    ck_assert_uint_eq (test.peer.fetches, 1);
+    ck_assert_uint_eq (s_disk_offset (&test), 4);
+    ck_assert_uint_eq (consumer_known_head (test.consumer, STREAM), 6);
+
+    //  The frame of 7..8 is lost: the next one's first (9) shows the hole,
+    //  and a filtered fetch from 7 brings 7 and 9.
+    s_peer_log_typed (&test.peer, "created");
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_log_typed (&test.peer, "created");
+    s_peer_publish_filtered (&test.peer, topic, 9, 9);
+    s_expect_offset (&test, 9, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 2);
+    ck_assert_uint_eq (test.peer.fetch_from [1], 7);
+    ck_assert (test.peer.fetch_filtered);
+    ck_assert_str_eq (test.peer.fetch_types, "created");
+    ck_assert_uint_eq (s_disk_offset (&test), 9);
+
+    //  A lost tail: only the heartbeat's head says.
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_log_typed (&test.peer, "created");
+    s_peer_heartbeat (&test.peer, STREAM, 11);
+    s_expect_offset (&test, 11, 5000);
+    ck_assert_uint_eq (test.peer.fetches, 3);
+    ck_assert_uint_eq (test.peer.fetch_from [2], 10);
+
+    //  Covered in memory only, then the consumer is killed.
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_publish_filtered (&test.peer, topic, 12, 13);
+    s_expect_offset (&test, 13, 5000);
+    ck_assert_uint_eq (s_disk_offset (&test), 11);
+    s_consumer_stop (&test);
+    store_destroy (&test.store);
+    s_peer_log_typed (&test.peer, "created");
+    s_open_store (&test);
+    s_consumer_start (&test);
+    s_expect_offset (&test, 14, 5000);
+    ck_assert_uint_eq (test.peer.fetch_from [test.peer.fetches - 1], 12);
+    ck_assert_uint_eq (s_disk_offset (&test), 14);
+    //  Each "created" once, no other type ever (s_apply asserts the type).
+    static const uint64_t created [] = { 1, 3, 7, 9, 11, 14 };
+    for (size_t i = 0; i < sizeof created / sizeof created [0]; i++)
+        ck_assert_msg (s_effects (&test, created [i]) == 1, "seq %" PRIu64 " applied %" PRIu64 " times",
+                       created [i], s_effects (&test, created [i]));
+    static const uint64_t skipped [] = { 2, 4, 5, 6, 8, 10, 12, 13 };
+    for (size_t i = 0; i < sizeof skipped / sizeof skipped [0]; i++)
+        ck_assert_uint_eq (s_effects (&test, skipped [i]), 0);
+    s_teardown (&test);
+}
+END_TEST
+
+//  A filtered stream that stops on an event of its types stores the offset
+//  just before it (over skipped seqs it had only covered in memory), so
+//  the event can be set aside.
+START_TEST (test_filtered_stop_stores_offset)
+{
+    s_test_t test;
+    s_setup (&test);
+    test.filtered = true;
+    s_start_seeded (&test);
+    const char *topic = STREAM "?created";
+    s_peer_log_typed (&test.peer, "skipped");
+    s_peer_publish_filtered (&test.peer, topic, 2, 2);
+    s_expect_offset (&test, 2, 5000);
+    ck_assert_uint_eq (s_disk_offset (&test), 1);
+    s_peer_log_typed (&test.peer, "skipped");
+    uint64_t bad = s_peer_log_typed (&test.peer, "created");
+    test.fail_seq = bad;
+    test.fail_times = 1000;
+    s_peer_publish_filtered (&test.peer, topic, 3, 4);
+    s_expect_offset (&test, 3, 5000);
+    s_run (&test, 300, NULL);
+    ck_assert_uint_eq (consumer_stopped_at (test.consumer, STREAM), bad);
+    ck_assert_uint_eq (consumer_offset (test.consumer, STREAM), bad - 1);
+    ck_assert_uint_eq (s_disk_offset (&test), bad - 1);
+    s_teardown (&test);
+}
+END_TEST
+
+START_TEST (test_filter_topic)
+{
+    char topic [64];
+    const char *types [] = { "denied", "acknowledged", "denied", "edited" };
+    ck_assert_int_eq (fanout_filter_topic ("claims", types, 4, topic, sizeof topic),
+                      (int) strlen ("claims?acknowledged,denied,edited"));
+    ck_assert_str_eq (topic, "claims?acknowledged,denied,edited");
+    ck_assert (fanout_is_filtered (topic));
+    ck_assert (!fanout_is_filtered ("claims.denied"));
+    ck_assert (fanout_filter_takes (topic, "denied", 6));
+    ck_assert (fanout_filter_takes (topic, "edited", 6));
+    ck_assert (!fanout_filter_takes (topic, "denie", 5));
+    ck_assert (!fanout_filter_takes (topic, "adjudicated", 11));
+    ck_assert_int_eq (fanout_filter_topic ("claims", NULL, 0, topic, sizeof topic), 7);
+    ck_assert_str_eq (topic, "claims?");
+    ck_assert (!fanout_filter_takes (topic, "denied", 6));
+    ck_assert_int_eq (fanout_filter_topic ("claims", types, 4, topic, 10), -1);
+    //  A frame's range and events, back.
+    const uint8_t one [] = { 1, 2, 3 }, two [] = { 4 };
+    const uint8_t *data [] = { one, two };
+    size_t sizes [] = { 3, 1 };
+    zframe_t *frame = fanout_filtered ("claims?denied", 5, 9, data, sizes, 2);
+    const char *parsed;
+    uint64_t last, first;
+    const uint8_t *body, *event;
+    size_t size, body_size, offset = 0, event_size;
+    ck_assert_int_eq (fanout_parse (frame, &parsed, &last, &body, &size), 0);
+    ck_assert_str_eq (parsed, "claims?denied");
+    ck_assert_uint_eq (last, 9);
+    const uint8_t *events;
+    ck_assert_int_eq (fanout_filtered_range (last, body, size, &first, &events, &body_size), 0);
+    ck_assert_uint_eq (first, 5);
+    ck_assert_int_eq (fanout_batch_next (events, body_size, &offset, &event, &event_size), 1);
+    ck_assert_uint_eq (event_size, 3);
+    ck_assert_int_eq (fanout_batch_next (events, body_size, &offset, &event, &event_size), 1);
+    ck_assert_uint_eq (event_size, 1);
+    ck_assert_int_eq (fanout_batch_next (events, body_size, &offset, &event, &event_size), 0);
+    //  An empty range is not a frame of ours.
+    ck_assert_int_eq (fanout_filtered_range (4, body, size, &first, &events, &body_size), -1);
+    zframe_destroy (&frame);
+}
+END_TEST
+
 Suite *
 consumer_suite (void)
 {
@@ -1309,6 +1556,9 @@ consumer_suite (void)
     tcase_add_test (tc, test_retention_empty_reply);
     tcase_add_test (tc, test_retention_kept_events);
     tcase_add_test (tc, test_deadletter_ids);
+    tcase_add_test (tc, test_filtered_stream);
+    tcase_add_test (tc, test_filtered_stop_stores_offset);
+    tcase_add_test (tc, test_filter_topic);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -594,6 +594,65 @@ START_TEST (test_fetch)
 }
 END_TEST
 
+//  A filtered fetch (ADR 58): only the named types, and through which seq
+//  it looked, so the seqs of other types are covered without being sent.
+START_TEST (test_fetch_types)
+{
+    char *dir = test_tmpdir ("eventlog");
+    store_t *store = s_open (dir);
+    eventlog_t *log = eventlog_new (store);
+    s_take_t take;
+    //  Stream "c": seqs 1..8 of types x y y x z y y y; and "cd" beside it.
+    Event events [16];
+    const char *types [] = { "x", "y", "y", "x", "z", "y", "y", "y" };
+    for (size_t i = 0; i < 8; i++)
+        s_event (&events [i], "p", i + 1, "c", types [i], 1000 + i);
+    s_event (&events [8], "p", 9, "cd", "x", 2000);
+    zlistx_t *entries = s_commit (log, store, events, 9, &take);
+    eventlog_entries_free (&entries);
+
+    char *wanted [] = { "x", "z" };
+    size_t n;
+    uint64_t through;
+    Event **got = eventlog_fetch_types (log, "c", 1, wanted, 2, 100, 1 << 20, 1000, &n, &through);
+    ck_assert_uint_eq (n, 3);
+    ck_assert_uint_eq (got [0]->stream_seq, 1);
+    ck_assert_uint_eq (got [1]->stream_seq, 4);
+    ck_assert_uint_eq (got [2]->stream_seq, 5);
+    ck_assert_str_eq (got [2]->type, "z");
+    //  To the end of the stream: through its head, past the last taken.
+    ck_assert_uint_eq (through, 8);
+    s_free_events (got, n);
+
+    //  At most max events: through the last one taken.
+    got = eventlog_fetch_types (log, "c", 2, wanted, 2, 1, 1 << 20, 1000, &n, &through);
+    ck_assert_uint_eq (n, 1);
+    ck_assert_uint_eq (got [0]->stream_seq, 4);
+    ck_assert_uint_eq (through, 4);
+    s_free_events (got, n);
+
+    //  At most max_scan looked at: through the last looked at.
+    got = eventlog_fetch_types (log, "c", 2, wanted, 2, 100, 1 << 20, 2, &n, &through);
+    ck_assert_uint_eq (n, 0);
+    ck_assert_uint_eq (through, 3);
+    s_free_events (got, n);
+
+    //  No types: nothing taken, everything covered; past the head, nothing.
+    got = eventlog_fetch_types (log, "c", 1, NULL, 0, 100, 1 << 20, 1000, &n, &through);
+    ck_assert_uint_eq (n, 0);
+    ck_assert_uint_eq (through, 8);
+    s_free_events (got, n);
+    got = eventlog_fetch_types (log, "c", 9, wanted, 2, 100, 1 << 20, 1000, &n, &through);
+    ck_assert_uint_eq (n, 0);
+    ck_assert_uint_eq (through, 8);
+    s_free_events (got, n);
+    eventlog_destroy (&log);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 START_TEST (test_prune)
 {
     char *dir = test_tmpdir ("eventlog");
@@ -1053,6 +1112,7 @@ eventlog_suite (void)
     TCase *tc = tcase_create ("core");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_take_dense);
+    tcase_add_test (tc, test_fetch_types);
     tcase_add_test (tc, test_duplicate_and_gap);
     tcase_add_test (tc, test_invalid_stream);
     tcase_add_test (tc, test_append_own);
