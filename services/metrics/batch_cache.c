@@ -3,6 +3,7 @@
 */
 #include "batch_cache.h"
 #include "aggregates.h"
+#include "facts.h"
 
 #include <czmq.h>
 
@@ -18,6 +19,7 @@ struct _metrics_batch_t {
     size_t capacity;            //  a power of two
     size_t count;
     zhashx_t *dims_ids;         //  joined values -> id (as a pointer; ids start at 1)
+    zhashx_t *facts;            //  PCN -> a copy of the fact (heap)
 };
 
 #define S_START_CAPACITY 256
@@ -29,7 +31,9 @@ metrics_batch_new (void)
     self->capacity = S_START_CAPACITY;
     self->rows = (s_row_t *) zmalloc (self->capacity * sizeof (s_row_t));
     self->dims_ids = zhashx_new ();
-    assert (self->rows && self->dims_ids);
+    self->facts = zhashx_new ();
+    assert (self->rows && self->dims_ids && self->facts);
+    zhashx_set_destructor (self->facts, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
 
@@ -41,6 +45,7 @@ metrics_batch_destroy (metrics_batch_t **self_p)
         return;
     free (self->rows);
     zhashx_destroy (&self->dims_ids);
+    zhashx_destroy (&self->facts);
     free (self);
     *self_p = NULL;
 }
@@ -52,6 +57,7 @@ metrics_batch_clear (metrics_batch_t *self)
         memset (self->rows, 0, self->capacity * sizeof (s_row_t));
     self->count = 0;
     zhashx_purge (self->dims_ids);
+    zhashx_purge (self->facts);
 }
 
 static size_t
@@ -110,6 +116,24 @@ metrics_batch_dims_put (metrics_batch_t *self, const char *joined, uint32_t id)
         zhashx_insert (self->dims_ids, joined, (void *) (uintptr_t) id);
 }
 
+const void *
+metrics_batch_fact (metrics_batch_t *self, const char *pcn)
+{
+    return zhashx_lookup (self->facts, pcn);
+}
+
+void
+metrics_batch_fact_keep (metrics_batch_t *self, const char *pcn, const void *fact, size_t size)
+{
+    void *kept = zhashx_lookup (self->facts, pcn);
+    if (!kept) {
+        kept = malloc (size);
+        assert (kept);
+        zhashx_insert (self->facts, pcn, kept);
+    }
+    memcpy (kept, fact, size);
+}
+
 int
 metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 {
@@ -117,6 +141,8 @@ metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
     for (size_t i = 0; rc == 0 && i < self->capacity; i++)
         if (self->rows [i].used)
             rc = agg_day_add (store, txn, self->rows [i].dims, self->rows [i].day, self->rows [i].delta);
+    for (void *fact = zhashx_first (self->facts); rc == 0 && fact; fact = zhashx_next (self->facts))
+        rc = facts_write (store, txn, (const char *) zhashx_cursor (self->facts), fact);
     metrics_batch_clear (self);
     return rc;
 }

@@ -2,10 +2,13 @@
     batch of events in one transaction (docs/adr/0062).
 
     Many events of a batch add to the same by_day row (a day's flows for a
-    payer, location ...) and intern the same dimensions: the row's deltas
-    are summed here and written once when the batch ends (metrics_batch,
-    called by the consumer before it writes the offsets and commits), and
-    an id found or created is looked up once a batch.
+    payer, location ...), intern the same dimensions and move the same
+    claim along (entered then submitted; adjudicated, denied, patient
+    balance): the row's deltas are summed here and written once when the
+    batch ends (metrics_batch, called by the consumer before it writes the
+    offsets and commits), an id found or created is looked up once a
+    batch, and a claim's fact is read from the store once a batch and
+    written once at its end.
 
     It lives exactly as long as the transaction: the consumer opens it
     before the batch's first event, every time it runs the transaction
@@ -33,7 +36,13 @@ void             metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, ui
 //  batch: true and *id when known.
 bool             metrics_batch_dims_get (metrics_batch_t *self, const char *joined, uint32_t *id);
 void             metrics_batch_dims_put (metrics_batch_t *self, const char *joined, uint32_t id);
-//  Writes the rows held into txn and forgets everything. 0 or an LMDB error.
+//  Claims' facts (facts.c's working form, opaque here, size bytes): the
+//  one held for pcn, or NULL; and keeping one (a copy) to be written at
+//  the end by facts_write.
+const void      *metrics_batch_fact (metrics_batch_t *self, const char *pcn);
+void             metrics_batch_fact_keep (metrics_batch_t *self, const char *pcn, const void *fact, size_t size);
+//  Writes the rows and facts held into txn and forgets everything. 0 or
+//  an LMDB error.
 int              metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn);
 //  How many rows it holds (tests).
 size_t           metrics_batch_rows (metrics_batch_t *self);

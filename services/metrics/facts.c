@@ -106,6 +106,12 @@ s_fact_load (s_apply_t *self, const char *pcn)
     //  the same key s_fact_save writes, or a long PCN would never find its
     //  own fact and would enter the claim again with every event.
     s_copy_text (fact->pcn, sizeof fact->pcn, pcn);
+    //  Held by the open batch since an earlier event of it: as it now is.
+    const void *held = self->batch && *fact->pcn? metrics_batch_fact (self->batch, fact->pcn): NULL;
+    if (held) {
+        memcpy (fact, held, sizeof *fact);
+        return;
+    }
     //  Read into the working copy and dropped: decoded on the stack
     //  (codec.h, arenas), as facts_get would decode it on the heap.
     MDB_val value;
@@ -142,11 +148,10 @@ s_fact_load (s_apply_t *self, const char *pcn)
 }
 
 static int
-s_fact_save (s_apply_t *self)
+s_fact_put (store_t *store, MDB_txn *txn, const s_fact_t *fact)
 {
-    s_fact_t *fact = &self->fact;
     ClaimFact stored = CLAIM_FACT__INIT;
-    stored.pcn = fact->pcn;
+    stored.pcn = (char *) fact->pcn;
     stored.dims_id = fact->dims;
     stored.dos_day = fact->dos;
     stored.charge_cents = fact->charge;
@@ -157,8 +162,8 @@ s_fact_save (s_apply_t *self)
     stored.written_off_cents = fact->written_off;
     stored.entered_day = fact->entered_day;
     stored.first_adjudicated_day = fact->first_day;
-    stored.first_adjudication = fact->first;
-    stored.status = fact->status;
+    stored.first_adjudication = (char *) fact->first;
+    stored.status = (char *) fact->status;
     stored.received_dims_id = fact->received_dims;
     stored.received_day = fact->received_day;
     stored.clean = fact->clean;
@@ -172,7 +177,25 @@ s_fact_save (s_apply_t *self)
     uint8_t buffer [512];
     size_t size = claim_fact__pack (&stored, buffer);
     assert (size <= sizeof buffer);
-    return store_put (self->store, self->txn, "facts", fact->pcn, strlen (fact->pcn), buffer, size);
+    return store_put (store, txn, "facts", fact->pcn, strlen (fact->pcn), buffer, size);
+}
+
+//  Into the open batch, written at its end (facts_write); else now.
+static int
+s_fact_save (s_apply_t *self)
+{
+    if (self->batch && *self->fact.pcn) {
+        metrics_batch_fact_keep (self->batch, self->fact.pcn, &self->fact, sizeof self->fact);
+        return 0;
+    }
+    return s_fact_put (self->store, self->txn, &self->fact);
+}
+
+int
+facts_write (store_t *store, MDB_txn *txn, const char *pcn, const void *fact)
+{
+    assert (streq (pcn, ((const s_fact_t *) fact)->pcn));
+    return s_fact_put (store, txn, (const s_fact_t *) fact);
 }
 
 ClaimFact *

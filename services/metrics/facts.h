@@ -30,6 +30,10 @@ extern const consumer_event_t facts_events [];
 //  LMDB error.
 int        metrics_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg);
 
+//  Writes a fact an open batch held (batch_cache.h: facts.c's working
+//  form) under pcn. 0 or an LMDB error.
+int        facts_write (store_t *store, MDB_txn *txn, const char *pcn, const void *fact);
+
 //  The fact of a claim, or NULL. Free with codec_free.
 ClaimFact *facts_get (store_t *store, MDB_txn *txn, const char *pcn);
 
