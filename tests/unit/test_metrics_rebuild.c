@@ -216,6 +216,15 @@ START_TEST (test_rebuild_batched)
         }
         //  Nothing is held between batches.
         ck_assert (metrics_open_batch (metrics) == NULL);
+        //  A rebuild (the wipe, in a request's transaction) and a replay
+        //  with the same state: the same figures again.
+        if (pers [p] == 7) {
+            ck_assert_int_eq (store_write (batched->store, s_wipe, NULL), 0);
+            mt_replay_batched (batched, metrics, pers [p]);
+            figures = s_figures (batched);
+            ck_assert_str_eq (figures, expected);
+            free (figures);
+        }
         mt_store_destroy (&batched);
         metrics_destroy (&metrics);
     }
