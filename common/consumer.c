@@ -99,6 +99,7 @@ struct _consumer_t {
     consumer_apply_fn *apply;
     void *arg;
     consumer_committed_fn *committed;
+    consumer_batch_fn *batch;           //  a batch's start and end (may be NULL)
     zsock_t *sub;
     zsock_t *replay;
     char *fanout_endpoint;
@@ -337,6 +338,12 @@ consumer_on_commit (consumer_t *self, consumer_committed_fn *fn)
     self->committed = fn;
 }
 
+void
+consumer_on_batch (consumer_t *self, consumer_batch_fn *fn)
+{
+    self->batch = fn;
+}
+
 //  --------------------------------------------------------------------------
 //  Applying
 
@@ -349,6 +356,9 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
     batch->failed_seq = 0;
     batch->rc = 0;
     uint64_t applied = batch->stream->applied;
+    consumer_batch_fn *hook = batch->consumer->batch;
+    if (hook && (batch->rc = hook (store, txn, false, batch->consumer->arg)))
+        return batch->rc;
     for (size_t i = 0; i < batch->count; i++) {
         Event *event = batch->events [i];
         if (event->stream_seq <= applied)
@@ -379,6 +389,8 @@ s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
             applied = through;
     }
     batch->applied = applied;
+    if (hook && (batch->rc = hook (store, txn, true, batch->consumer->arg)))
+        return batch->rc;
     if (applied == batch->stream->applied && applied == batch->stream->stored)
         return 0;
     batch->rc = store_put_u64 (store, txn, "offsets", batch->stream->name, applied);

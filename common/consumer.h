@@ -89,6 +89,16 @@ int         consumer_dispatch (const consumer_event_t *events, store_t *store, M
 //  Called after each committed batch (e.g. to kick the relay).
 typedef void (consumer_committed_fn) (void *arg);
 
+//  Called inside each batch's transaction (arg is the apply function's):
+//  with end false before its first event, again each time the transaction
+//  is run anew (store_write after growing the map); with end true after
+//  its last event, before the offset is written and the commit. A batch
+//  an event fails aborts without the end call. For a service that holds
+//  what a batch changes in memory and writes it once (metrics, docs/adr/
+//  0062): the start drops whatever an aborted run left. Returns as a
+//  consumer_apply_fn does.
+typedef int (consumer_batch_fn) (store_t *store, MDB_txn *txn, bool end, void *arg);
+
 typedef struct _consumer_t consumer_t;
 
 //  streams: NULL-terminated names. name identifies the consumer to the broker.
@@ -111,6 +121,7 @@ int         consumer_filter (consumer_t *self, const char *stream, const char *c
 void        consumer_filter_table (consumer_t *self, const consumer_event_t *events,
                                    const char *const *whole);
 void        consumer_on_commit (consumer_t *self, consumer_committed_fn *fn);
+void        consumer_on_batch (consumer_t *self, consumer_batch_fn *fn);
 //  Connects to the broker's fanout and replay endpoints (CURVE client).
 int         consumer_connect (consumer_t *self, const char *fanout, const char *replay,
                               const char *broker_key, zcert_t *cert);

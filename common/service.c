@@ -260,6 +260,13 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
     return consumer_dispatch (self->def->events, store, txn, event, self->state);
 }
 
+static int
+s_batch (store_t *store, MDB_txn *txn, bool end, void *arg)
+{
+    service_t *self = (service_t *) arg;
+    return self->def->batch (store, txn, end, self->state);
+}
+
 //  --------------------------------------------------------------------------
 //  Start-up
 
@@ -603,6 +610,8 @@ s_start (service_t *self)
         self->consumer = consumer_new (self->store, outbox_producer (self->outbox),
                                        streams, s_apply, self);
         free (streams);
+        if (self->consumer && self->def->batch)
+            consumer_on_batch (self->consumer, s_batch);
         if (!self->consumer) {
             log_error ("cannot read the consumer offsets", "error", json_string (store_error (self->store)), NULL);
             free (broker_key);

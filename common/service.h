@@ -65,6 +65,9 @@ typedef struct {
     //  whatever it is (audit's log). Returns as a consumer_apply_fn does;
     //  non-zero stops the stream there.
     int  (*each_event) (store_t *store, MDB_txn *txn, const Event *event, void *state);
+    //  Called at the start and the end of each batch of events, inside its
+    //  transaction (may be NULL): consumer_batch_fn, with the state.
+    int  (*batch) (store_t *store, MDB_txn *txn, bool end, void *state);
     const server_method_t *methods;         //  { NULL }-terminated (may be NULL)
     //  Its state (may be NULL), handed to event handlers and found by
     //  request handlers with service_state.

@@ -8,8 +8,8 @@
 
 //  The values joined by the separator, in a new heap string; *length is
 //  its length. Sized from the values, so no value is ever cut.
-static char *
-s_join (const char *const values [], int fields, size_t *length)
+char *
+combos_join (const char *const values [], int fields, size_t *length)
 {
     size_t size = (size_t) fields + 1;     //  separators and the NUL, with room
     for (int i = 0; i < fields; i++)
@@ -66,7 +66,16 @@ combos_id (store_t *store, MDB_txn *txn, const combos_def_t *def,
 {
     assert (def->fields > 0 && def->fields <= COMBOS_FIELDS_MAX);
     size_t length;
-    char *joined = s_join (values, def->fields, &length);
+    char *joined = combos_join (values, def->fields, &length);
+    int rc = combos_id_joined (store, txn, def, joined, length, id);
+    free (joined);
+    return rc;
+}
+
+int
+combos_id_joined (store_t *store, MDB_txn *txn, const combos_def_t *def,
+                  const char *joined, size_t length, uint32_t *id)
+{
     uint8_t key [COMBOS_KEY_MAX];
     size_t key_size = combos_key (joined, length, key);
     MDB_val value;
@@ -79,7 +88,6 @@ combos_id (store_t *store, MDB_txn *txn, const combos_def_t *def,
     else
     if (rc == MDB_NOTFOUND)
         rc = s_create (store, txn, def, key, key_size, joined, length, id);
-    free (joined);
     return rc;
 }
 

@@ -40,6 +40,11 @@ size_t combos_key (const char *joined, size_t length, uint8_t key [COMBOS_KEY_MA
 //  stored value that is not an id).
 int    combos_id (store_t *store, MDB_txn *txn, const combos_def_t *def,
                   const char *const values [], uint32_t *id);
+//  The values joined by the separator (heap, NUL-terminated; *length
+//  without the NUL), and combos_id for values so joined.
+char  *combos_join (const char *const values [], int fields, size_t *length);
+int    combos_id_joined (store_t *store, MDB_txn *txn, const combos_def_t *def,
+                         const char *joined, size_t length, uint32_t *id);
 
 //  Every combination known, loaded for a query, in ascending id.
 typedef struct {

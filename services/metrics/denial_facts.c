@@ -93,7 +93,7 @@ s_apply (store_t *store, MDB_txn *txn, const DenialItem *item, const Event *even
     static const ClaimDimensions none = CLAIM_DIMENSIONS__INIT;
     uint64_t at = item->updated_ms? item->updated_ms: event->time_ms;
     uint32_t dims = 0;
-    int rc = dims_intern (store, txn, item->dims? item->dims: &none, &dims);
+    int rc = dims_intern (store, txn, item->dims? item->dims: &none, &dims, NULL);
     if (rc)
         return rc;
     bool open = !final;

@@ -3,6 +3,7 @@
     by earlier versions stay valid, the layout did not change.
 */
 #include "dims.h"
+#include "batch_cache.h"
 
 #include <stddef.h>
 
@@ -50,12 +51,22 @@ dims_value (const void *message, int index)
 const combos_def_t dims_combos = { "dims", "dims_by_id", "metrics_dims_next", DIMS_COUNT };
 
 int
-dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id)
+dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id,
+             metrics_batch_t *batch)
 {
     const char *values [DIMS_COUNT];
     for (int i = 0; i < DIMS_COUNT; i++)
         values [i] = dims_value (dims, i);
-    return combos_id (store, txn, &dims_combos, values, id);
+    size_t length;
+    char *joined = combos_join (values, DIMS_COUNT, &length);
+    int rc = 0;
+    if (!batch || !metrics_batch_dims_get (batch, joined, id)) {
+        rc = combos_id_joined (store, txn, &dims_combos, joined, length, id);
+        if (rc == 0 && batch)
+            metrics_batch_dims_put (batch, joined, *id);
+    }
+    free (joined);
+    return rc;
 }
 
 const dims_entry_t *

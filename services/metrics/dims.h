@@ -31,8 +31,11 @@ int         dims_index (const char *name);
 const char *dims_value (const void *message, int index);
 
 //  The id of a combination, creating it. Values of any length are taken
-//  (see dims.c on long ones). Returns 0 or an LMDB error.
-int         dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id);
+//  (see dims.c on long ones). batch (may be NULL): the consumer's open
+//  batch, which remembers the ids it was told (batch_cache.h). Returns 0 or an
+//  LMDB error.
+int         dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t *id,
+                         metrics_batch_t *batch);
 
 //  Every combination known, loaded for a query (combos.h).
 typedef combos_entry_t dims_entry_t;

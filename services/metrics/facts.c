@@ -28,6 +28,7 @@
 #include "work_facts.h"
 #include "denial_facts.h"
 #include "dims.h"
+#include "batch_cache.h"
 #include "names.h"
 #include "log.h"
 
@@ -60,6 +61,7 @@ typedef struct {
 typedef struct {
     store_t *store;
     MDB_txn *txn;
+    metrics_batch_t *batch;     //  the consumer's open batch, or NULL (batch_cache.h)
     const Event *event;
     const ClaimEvent *claim;    //  claims stream events
     s_fact_t fact;
@@ -69,6 +71,17 @@ typedef struct {
     int64_t flows [AGG_DAY_COUNT];
     int64_t cohort [AGG_DOS_COUNT];
 } s_apply_t;
+
+//  The event's flows into by_day: held by the open batch, written once
+//  when it ends, or written now outside one.
+static int
+s_day_add (s_apply_t *self)
+{
+    if (!self->batch)
+        return agg_day_add (self->store, self->txn, self->dims, self->day, self->flows);
+    metrics_batch_day_add (self->batch, self->dims, self->day, self->flows);
+    return 0;
+}
 
 //  --------------------------------------------------------------------------
 //  Facts in and out of the store
@@ -93,6 +106,12 @@ s_fact_load (s_apply_t *self, const char *pcn)
     //  the same key s_fact_save writes, or a long PCN would never find its
     //  own fact and would enter the claim again with every event.
     s_copy_text (fact->pcn, sizeof fact->pcn, pcn);
+    //  Held by the open batch since an earlier event of it: as it now is.
+    const void *held = self->batch && *fact->pcn? metrics_batch_fact (self->batch, fact->pcn): NULL;
+    if (held) {
+        memcpy (fact, held, sizeof *fact);
+        return;
+    }
     //  Read into the working copy and dropped: decoded on the stack
     //  (codec.h, arenas), as facts_get would decode it on the heap.
     MDB_val value;
@@ -129,11 +148,10 @@ s_fact_load (s_apply_t *self, const char *pcn)
 }
 
 static int
-s_fact_save (s_apply_t *self)
+s_fact_put (store_t *store, MDB_txn *txn, const s_fact_t *fact)
 {
-    s_fact_t *fact = &self->fact;
     ClaimFact stored = CLAIM_FACT__INIT;
-    stored.pcn = fact->pcn;
+    stored.pcn = (char *) fact->pcn;
     stored.dims_id = fact->dims;
     stored.dos_day = fact->dos;
     stored.charge_cents = fact->charge;
@@ -144,8 +162,8 @@ s_fact_save (s_apply_t *self)
     stored.written_off_cents = fact->written_off;
     stored.entered_day = fact->entered_day;
     stored.first_adjudicated_day = fact->first_day;
-    stored.first_adjudication = fact->first;
-    stored.status = fact->status;
+    stored.first_adjudication = (char *) fact->first;
+    stored.status = (char *) fact->status;
     stored.received_dims_id = fact->received_dims;
     stored.received_day = fact->received_day;
     stored.clean = fact->clean;
@@ -159,7 +177,25 @@ s_fact_save (s_apply_t *self)
     uint8_t buffer [512];
     size_t size = claim_fact__pack (&stored, buffer);
     assert (size <= sizeof buffer);
-    return store_put (self->store, self->txn, "facts", fact->pcn, strlen (fact->pcn), buffer, size);
+    return store_put (store, txn, "facts", fact->pcn, strlen (fact->pcn), buffer, size);
+}
+
+//  Into the open batch, written at its end (facts_write); else now.
+static int
+s_fact_save (s_apply_t *self)
+{
+    if (self->batch && *self->fact.pcn) {
+        metrics_batch_fact_keep (self->batch, self->fact.pcn, &self->fact, sizeof self->fact);
+        return 0;
+    }
+    return s_fact_put (self->store, self->txn, &self->fact);
+}
+
+int
+facts_write (store_t *store, MDB_txn *txn, const char *pcn, const void *fact)
+{
+    assert (streq (pcn, ((const s_fact_t *) fact)->pcn));
+    return s_fact_put (store, txn, (const s_fact_t *) fact);
 }
 
 ClaimFact *
@@ -490,11 +526,11 @@ s_no_pcn (store_t *store, const Event *event)
 //  A claim event's change to its claim's fact and the aggregates.
 static int
 s_on_claim_event (store_t *store, MDB_txn *txn, const Event *event, const s_claims_handler_t *entry,
-                  const ClaimEvent *claim)
+                  const ClaimEvent *claim, metrics_batch_t *batch)
 {
     if (!*claim->pcn)
         return s_no_pcn (store, event);
-    s_apply_t apply = { .store = store, .txn = txn, .event = event };
+    s_apply_t apply = { .store = store, .txn = txn, .batch = batch, .event = event };
     s_apply_t *self = &apply;
     self->claim = claim;
     s_fact_load (self, claim->pcn);
@@ -511,12 +547,12 @@ s_on_claim_event (store_t *store, MDB_txn *txn, const Event *event, const s_clai
         self->day = self->posted;
     int rc = 0;
     if (s_has_dims (claim->dims))
-        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims);
+        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims, self->batch);
     else
     if (self->fact.in_cohort)
         self->dims = self->fact.dims;
     else
-        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims);
+        rc = dims_intern (self->store, self->txn, claim->dims, &self->dims, self->batch);
     if (rc == 0)
         rc = s_place (self);
     if (rc == 0)
@@ -526,7 +562,7 @@ s_on_claim_event (store_t *store, MDB_txn *txn, const Event *event, const s_clai
     if (rc == 0)
         rc = s_settle (self);
     if (rc == 0)
-        rc = agg_day_add (self->store, self->txn, self->dims, self->day, self->flows);
+        rc = s_day_add (self);
     if (rc == 0)
         rc = s_fact_save (self);
     return rc;
@@ -573,7 +609,7 @@ s_on_claims (store_t *store, MDB_txn *txn, const Event *event, const void *messa
     const ClaimEvent *claim = (const ClaimEvent *) codec_arena_decode_fields (
         &arena, &claim_event__descriptor, event->payload.data, event->payload.len,
         s_claim_event_fields, sizeof s_claim_event_fields / sizeof s_claim_event_fields [0]);
-    int rc = claim? s_on_claim_event (store, txn, event, entry, claim)
+    int rc = claim? s_on_claim_event (store, txn, event, entry, claim, metrics_open_batch (state))
                   : consumer_refuse_payload (store, event, &claim_event__descriptor);
     codec_arena_release (&arena);
     return rc;
@@ -587,7 +623,7 @@ s_received (s_apply_t *self, const char *pcn, const ClaimDimensions *dims, int64
             uint64_t received_ms, bool clean)
 {
     self->day = metrics_day_from_ms (received_ms? received_ms: self->event->time_ms);
-    int rc = dims_intern (self->store, self->txn, dims, &self->dims);
+    int rc = dims_intern (self->store, self->txn, dims, &self->dims, self->batch);
     if (rc == 0)
         rc = names_note (self->store, self->txn, pcn, dims);
     if (rc)
@@ -596,7 +632,7 @@ s_received (s_apply_t *self, const char *pcn, const ClaimDimensions *dims, int64
     self->flows [AGG_DAY_received_cents] = charge;
     self->flows [clean? AGG_DAY_clean: AGG_DAY_rejected] = 1;
     self->flows [clean? AGG_DAY_clean_cents: AGG_DAY_rejected_cents] = charge;
-    if ((rc = agg_day_add (self->store, self->txn, self->dims, self->day, self->flows))
+    if ((rc = s_day_add (self))
     ||  (rc = agg_drill_put (self->store, self->txn, AGG_DRILL_RECEIVED, self->dims, self->day, pcn, clean)))
         return rc;
     s_fact_load (self, pcn);
@@ -617,7 +653,7 @@ s_on_accepted (store_t *store, MDB_txn *txn, const Event *event, const void *mes
     const ClaimAccepted *accepted = (const ClaimAccepted *) codec_arena_decode_fields (
         &arena, &claim_accepted__descriptor, event->payload.data, event->payload.len,
         s_accepted_fields, sizeof s_accepted_fields / sizeof s_accepted_fields [0]);
-    s_apply_t self = { .store = store, .txn = txn, .event = event };
+    s_apply_t self = { .store = store, .txn = txn, .batch = metrics_open_batch (state), .event = event };
     int rc;
     if (!accepted)
         rc = consumer_refuse_payload (store, event, &claim_accepted__descriptor);
@@ -635,7 +671,7 @@ static int
 s_on_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
 {
     const ClaimRejected *rejected = (const ClaimRejected *) message;
-    s_apply_t self = { .store = store, .txn = txn, .event = event };
+    s_apply_t self = { .store = store, .txn = txn, .batch = metrics_open_batch (state), .event = event };
     //  Not refused: intake rejects a claim whose CLM01 is missing (PRS001)
     //  and says so with this event, PCN "". It has no claim to follow, so
     //  none of the per-claim figures can take it.
@@ -678,5 +714,5 @@ const consumer_event_t facts_events [] = {
 int
 metrics_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 {
-    return consumer_dispatch (facts_events, store, txn, event, NULL);
+    return consumer_dispatch (facts_events, store, txn, event, arg);
 }

@@ -32,6 +32,7 @@ static const service_def_t s_service = {
     .state_new = (service_state_new_fn *) metrics_new,
     .state_destroy = (service_state_destroy_fn *) metrics_destroy,
     .committed = s_committed,
+    .batch = metrics_batch,
 };
 
 int

@@ -2,6 +2,7 @@
     parts, days, the wipe behind metrics.Rebuild, and the service's state.
 */
 #include "metrics.h"
+#include "batch_cache.h"
 #include "clock.h"
 #include "log.h"
 
@@ -222,6 +223,8 @@ struct _metrics_t {
     service_t *service;
     bool rebuild_requested;     //  by metrics.Rebuild, until the next commit
     uint64_t generation;        //  the rebuild generation the consumer runs on
+    metrics_batch_t *batch;     //  what the consumer's batch holds (batch_cache.h)
+    bool batch_open;            //  between a batch's start and its end
 };
 
 //  The rebuild generation in the store; -1 (logged) when it cannot be read.
@@ -241,7 +244,8 @@ metrics_new (service_t *service)
 {
     metrics_t *self = (metrics_t *) zmalloc (sizeof (metrics_t));
     self->service = service;
-    if (s_stored_generation (service_store (service), &self->generation))
+    self->batch = metrics_batch_new ();
+    if (service && s_stored_generation (service_store (service), &self->generation))
         metrics_destroy (&self);
     return self;
 }
@@ -249,6 +253,8 @@ metrics_new (service_t *service)
 void
 metrics_destroy (metrics_t **self_p)
 {
+    if (*self_p)
+        metrics_batch_destroy (&(*self_p)->batch);
     free (*self_p);
     *self_p = NULL;
 }
@@ -262,7 +268,7 @@ metrics_rebuild_requested (metrics_t *self)
 void
 metrics_committed (metrics_t *self)
 {
-    if (!self->rebuild_requested)
+    if (!self->rebuild_requested || !self->service)
         return;
     self->rebuild_requested = false;
     uint64_t generation;
@@ -272,4 +278,26 @@ metrics_committed (metrics_t *self)
     consumer_reset (service_consumer (self->service));
     log_info ("metrics rebuild: replaying every stream from seq 1",
               "generation", json_integer ((json_int_t) generation), NULL);
+}
+
+int
+metrics_batch (store_t *store, MDB_txn *txn, bool end, void *state)
+{
+    metrics_t *self = (metrics_t *) state;
+    if (!self)
+        return 0;
+    int rc = 0;
+    if (end && self->batch_open)
+        rc = metrics_batch_flush (self->batch, store, txn);
+    else
+        metrics_batch_clear (self->batch);
+    self->batch_open = !end;
+    return rc;
+}
+
+metrics_batch_t *
+metrics_open_batch (void *state)
+{
+    metrics_t *self = (metrics_t *) state;
+    return self && self->batch_open? self->batch: NULL;
 }

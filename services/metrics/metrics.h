@@ -90,8 +90,10 @@ int      metrics_wipe (store_t *store, MDB_txn *txn, uint64_t *facts, uint64_t *
 //  zero only once that transaction committed, and only then. The
 //  generation in "meta" says whether it did.
 typedef struct _metrics_t metrics_t;
+typedef struct _metrics_batch_t metrics_batch_t;
 
-//  NULL (logged) when the stored generation cannot be read.
+//  NULL (logged) when the stored generation cannot be read. service NULL:
+//  a state for tests that apply events outside a service (no rebuild).
 metrics_t *metrics_new (service_t *service);
 void       metrics_destroy (metrics_t **self_p);
 //  metrics.Rebuild wrote a new generation in its transaction.
@@ -99,5 +101,13 @@ void       metrics_rebuild_requested (metrics_t *self);
 //  After each commit: when a rebuild committed, the consumer replays every
 //  stream from seq 1.
 void       metrics_committed (metrics_t *self);
+//  The consumer's batch starts (end false: what an earlier run held is
+//  dropped, a batch opens) or ends (end true: what it held is written
+//  into txn, batch_cache.h); state is the metrics_t (NULL: nothing to do).
+//  Returns 0 or an LMDB error.
+int        metrics_batch (store_t *store, MDB_txn *txn, bool end, void *state);
+//  The batch open in the consumer's transaction, NULL when none (state
+//  NULL, or outside a batch): the handlers then write straight through.
+metrics_batch_t *metrics_open_batch (void *state);
 
 #endif

@@ -464,6 +464,8 @@ typedef struct {
     int fail_times;
     size_t apply_calls;
     size_t failed_calls;
+    size_t since_begin;         //  STREAM events applied since the batch hook's start
+    size_t begins, ends;        //  the batch hook's calls
     uint64_t want;              //  the offset s_until_offset waits for
     const char *const *streams; //  what the consumer consumes
     bool filtered;              //  STREAM filtered to "created" (ADR 58)
@@ -487,6 +489,7 @@ s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
         return store_put_u64 (store, txn, "effects", key, count + 1);
     }
     test->apply_calls++;
+    test->since_begin++;
     ck_assert_str_eq (event->stream, STREAM);
     ck_assert_str_eq (event->type, "created");
     char expected [32];
@@ -980,6 +983,49 @@ s_set_aside (s_test_t *test, const char *stream, uint64_t seq, const char *reaso
 }
 
 //  --------------------------------------------------------------------------
+
+//  The batch hook: counts, at each batch's end and in its transaction, the
+//  events applied since the start under "batched".
+static int
+s_batch_hook (store_t *store, MDB_txn *txn, bool end, void *arg)
+{
+    s_test_t *test = (s_test_t *) arg;
+    if (!end) {
+        test->begins++;
+        test->since_begin = 0;
+        return 0;
+    }
+    test->ends++;
+    uint64_t count = s_stored_u64 (store, txn, "effects", "batched");
+    return store_put_u64 (store, txn, "effects", "batched", count + test->since_begin);
+}
+
+//  The hook starts every run of a batch's transaction and ends every batch
+//  that commits, inside it: what it wrote counts each event once, though a
+//  run aborted on a refused event and its events applied again.
+START_TEST (test_batch_hook)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_start_seeded (&test);
+    consumer_on_batch (test.consumer, s_batch_hook);
+    test.fail_seq = 4;
+    test.fail_times = 1;
+    for (int i = 0; i < 5; i++)
+        s_peer_log (&test.peer);
+    const uint64_t seqs [] = { 2, 3, 4, 5, 6 };
+    s_peer_publish_batch (&test.peer, seqs, 5);
+    s_expect_offset (&test, 6, 5000);
+    s_assert_applied (&test, 1, 6);
+    ck_assert_uint_eq (test.failed_calls, 1);
+    ck_assert_uint_gt (test.begins, test.ends);     //  the aborted run had no end
+    ck_assert_uint_gt (test.ends, 0);
+    MDB_txn *txn = store_read_begin (test.store);
+    ck_assert_uint_eq (s_stored_u64 (test.store, txn, "effects", "batched"), 5);
+    store_read_end (&txn);
+    s_teardown (&test);
+}
+END_TEST
 
 START_TEST (test_apply_failure_live)
 {
@@ -1543,6 +1589,7 @@ consumer_suite (void)
     tcase_add_test (tc, test_live_in_order);
     tcase_add_test (tc, test_duplicate_ignored);
     tcase_add_test (tc, test_live_batches);
+    tcase_add_test (tc, test_batch_hook);
     tcase_add_test (tc, test_gap_fetches);
     tcase_add_test (tc, test_heartbeat_head_fetches);
     tcase_add_test (tc, test_broker_store_older);

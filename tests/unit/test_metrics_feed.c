@@ -196,6 +196,44 @@ mt_replay (mt_store_t *self, bool streams_apart)
         }
 }
 
+typedef struct {
+    metrics_t *metrics;
+    Event **events;
+    size_t count;
+} s_batch_t;
+
+static int
+s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_t *batch = (s_batch_t *) arg;
+    int rc = metrics_batch (store, txn, false, batch->metrics);
+    for (size_t i = 0; rc == 0 && i < batch->count; i++)
+        rc = metrics_apply (store, txn, batch->events [i], batch->metrics);
+    if (rc == 0)
+        rc = metrics_batch (store, txn, true, batch->metrics);
+    return rc;
+}
+
+void
+mt_replay_batched (mt_store_t *self, metrics_t *metrics, size_t per)
+{
+    size_t total = zlistx_size (s_log);
+    Event **events = (Event **) zmalloc ((total + 1) * sizeof (Event *));
+    size_t n = 0;
+    for (zchunk_t *chunk = (zchunk_t *) zlistx_first (s_log); chunk; chunk = (zchunk_t *) zlistx_next (s_log)) {
+        events [n] = (Event *) codec_decode (&event__descriptor, zchunk_data (chunk), zchunk_size (chunk));
+        ck_assert (events [n]);
+        n++;
+    }
+    for (size_t at = 0; at < n; at += per) {
+        s_batch_t batch = { metrics, events + at, n - at < per? n - at: per };
+        ck_assert_msg (store_write (self->store, s_apply_batch, &batch) == 0, "apply: %s", store_error (self->store));
+    }
+    for (size_t i = 0; i < n; i++)
+        codec_free (events [i]);
+    free (events);
+}
+
 kpi_query_t
 mt_query (const char *as_of, uint32_t window_days)
 {

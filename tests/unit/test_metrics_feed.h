@@ -64,6 +64,10 @@ void mt_queue (mt_store_t *self, const char *id, const char *phase, const char *
 void   mt_log_reset (void);
 size_t mt_log_size (void);
 void   mt_replay (mt_store_t *self, bool streams_apart);
+//  The same in feed order, `per` events a transaction, each transaction a
+//  consumer's batch of metrics (metrics_batch around the events, state
+//  metrics, as the service runs them).
+void   mt_replay_batched (mt_store_t *self, metrics_t *metrics, size_t per);
 
 //  A query over [as_of - window + 1, as_of], no filters, no grouping.
 kpi_query_t mt_query (const char *as_of, uint32_t window_days);

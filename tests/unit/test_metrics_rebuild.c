@@ -5,6 +5,8 @@
     type, with reversals, team changes and replacements.
 */
 #include "test_metrics_feed.h"
+#include "batch_cache.h"
+#include "clock.h"
 
 #define CLAIMS 300
 
@@ -160,6 +162,148 @@ START_TEST (test_rebuild_determinism)
 }
 END_TEST
 
+//  A table's rows, key and value, as one text (hex), to compare stores.
+static char *
+s_table_dump (mt_store_t *store, const char *table)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    MDB_txn *txn = store_read_begin (store->store);
+    store_iter_t *iter = store_iter_new (store->store, txn, table, NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        for (size_t i = 0; i < key.mv_size; i++)
+            fprintf (out, "%02x", ((const uint8_t *) key.mv_data) [i]);
+        fputc ('=', out);
+        for (size_t i = 0; i < value.mv_size; i++)
+            fprintf (out, "%02x", ((const uint8_t *) value.mv_data) [i]);
+        fputc ('\n', out);
+    }
+    ck_assert_int_eq (store_iter_error (iter), 0);
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    fclose (out);
+    return text;
+}
+
+//  Events applied in batches (the consumer's: the by_day flows and the
+//  dimension ids held in memory, written once at the batch's end, ADR
+//  0062) leave the same rows and figures as one event a transaction.
+START_TEST (test_rebuild_batched)
+{
+    mt_log_reset ();
+    mt_store_t *live = mt_store_new ();
+    s_feed_mix (live);
+    char *expected = s_figures (live);
+    static const char *const tables [] = { "by_day", "by_dos", "dims", "dims_by_id", "facts", "ar_open",
+                                           "ar_moves", "reasons", "drill", NULL };
+    static const size_t pers [] = { 1, 7, 100, 100000 };
+    for (size_t p = 0; p < sizeof pers / sizeof pers [0]; p++) {
+        metrics_t *metrics = metrics_new (NULL);
+        ck_assert (metrics);
+        mt_store_t *batched = mt_store_new ();
+        mt_replay_batched (batched, metrics, pers [p]);
+        char *figures = s_figures (batched);
+        ck_assert_str_eq (figures, expected);
+        free (figures);
+        for (const char *const *table = tables; *table; table++) {
+            char *want = s_table_dump (live, *table);
+            char *got = s_table_dump (batched, *table);
+            ck_assert_msg (streq (want, got), "%s differs, %zu per batch", *table, pers [p]);
+            free (want);
+            free (got);
+        }
+        //  Nothing is held between batches.
+        ck_assert (metrics_open_batch (metrics) == NULL);
+        //  A rebuild (the wipe, in a request's transaction) and a replay
+        //  with the same state: the same figures again.
+        if (pers [p] == 7) {
+            ck_assert_int_eq (store_write (batched->store, s_wipe, NULL), 0);
+            mt_replay_batched (batched, metrics, pers [p]);
+            figures = s_figures (batched);
+            ck_assert_str_eq (figures, expected);
+            free (figures);
+        }
+        mt_store_destroy (&batched);
+        metrics_destroy (&metrics);
+    }
+    free (expected);
+    mt_store_destroy (&live);
+}
+END_TEST
+
+typedef struct {
+    metrics_t *metrics;
+    const Event *event;             //  NULL: a batch of no event
+    bool refuse;                    //  the batch fails after its event
+} s_try_t;
+
+static int
+s_try (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_try_t *try = (s_try_t *) arg;
+    int rc = metrics_batch (store, txn, false, try->metrics);
+    if (rc == 0 && try->event)
+        rc = metrics_apply (store, txn, try->event, try->metrics);
+    if (rc == 0 && try->refuse)
+        return store_fail (store, "refused by the test");
+    return rc? rc: metrics_batch (store, txn, true, try->metrics);
+}
+
+//  A batch that aborts (an event refused, or store_write's retry after
+//  growing the map) leaves nothing of what it held: the next batch, even
+//  one without events, writes none of it.
+START_TEST (test_rebuild_batch_aborted)
+{
+    mt_store_t *store = mt_store_new ();
+    metrics_t *metrics = metrics_new (NULL);
+    ck_assert (metrics);
+    ClaimDimensions dims = CLAIM_DIMENSIONS__INIT;
+    dims.payer_id = "P1";
+    ClaimAccepted accepted = CLAIM_ACCEPTED__INIT;
+    accepted.pcn = "PCN1";
+    accepted.dims = &dims;
+    accepted.charge_cents = 1000;
+    accepted.received_ms = (uint64_t) (mt_day ("2026-03-01") - 1) * CLOCK_MS_PER_DAY;
+    Event fresh = EVENT__INIT;
+    fresh.stream = "intake";
+    fresh.type = "claim_accepted";
+    fresh.stream_seq = 1;
+    fresh.time_ms = accepted.received_ms;
+    fresh.payload.data = codec_pack (&accepted, &fresh.payload.len);
+    const Event *event = &fresh;
+    MDB_txn *txn;
+
+    s_try_t refused = { metrics, event, true };
+    ck_assert_int_ne (store_write (store->store, s_try, &refused), 0);
+    //  It held the day's flows and the new dimensions' id ...
+    ck_assert_int_eq (metrics_batch_rows (metrics_open_batch (metrics)), 1);
+    s_try_t empty = { metrics, NULL, false };
+    ck_assert_int_eq (store_write (store->store, s_try, &empty), 0);
+    //  ... and none of it reached the store, nor stayed in memory.
+    txn = store_read_begin (store->store);
+    ck_assert_int_eq (store_count (store->store, txn, "by_day"), 0);
+    ck_assert_int_eq (store_count (store->store, txn, "dims"), 0);
+    ck_assert_int_eq (store_count (store->store, txn, "facts"), 0);
+    store_read_end (&txn);
+    ck_assert (metrics_open_batch (metrics) == NULL);
+
+    //  The same event in a batch that commits: one by_day row, one id,
+    //  and the id is the first one (the aborted batch's is not reused
+    //  from memory: it was never stored).
+    s_try_t applied = { metrics, event, false };
+    ck_assert_int_eq (store_write (store->store, s_try, &applied), 0);
+    txn = store_read_begin (store->store);
+    ck_assert_int_eq (store_count (store->store, txn, "by_day"), 1);
+    ck_assert_int_eq (store_count (store->store, txn, "dims"), 1);
+    store_read_end (&txn);
+    free (fresh.payload.data);
+    metrics_destroy (&metrics);
+    mt_store_destroy (&store);
+}
+END_TEST
+
 Suite *
 metrics_rebuild_suite (void)
 {
@@ -167,6 +311,8 @@ metrics_rebuild_suite (void)
     TCase *tcase = tcase_create ("rebuild");
     tcase_set_timeout (tcase, 60);
     tcase_add_test (tcase, test_rebuild_determinism);
+    tcase_add_test (tcase, test_rebuild_batched);
+    tcase_add_test (tcase, test_rebuild_batch_aborted);
     suite_add_tcase (suite, tcase);
     return suite;
 }

@@ -1,0 +1,50 @@
+/*  batch_cache: what metrics holds in memory while the consumer applies one
+    batch of events in one transaction (docs/adr/0062).
+
+    Many events of a batch add to the same by_day row (a day's flows for a
+    payer, location ...), intern the same dimensions and move the same
+    claim along (entered then submitted; adjudicated, denied, patient
+    balance): the row's deltas are summed here and written once when the
+    batch ends (metrics_batch, called by the consumer before it writes the
+    offsets and commits), an id found or created is looked up once a
+    batch, and a claim's fact is read from the store once a batch and
+    written once at its end.
+
+    It lives exactly as long as the transaction: the consumer opens it
+    before the batch's first event, every time it runs the transaction
+    (store_write runs it again after growing the map), which drops
+    whatever an earlier, aborted run left; an event that fails aborts the
+    transaction without the end call, and the next batch's start drops
+    what it held. Nothing seen in a transaction that did not commit is ever
+    used or written after it. Outside a batch (no metrics state, tests,
+    requests) every write goes straight to the store.
+*/
+#ifndef RCMQ_METRICS_BATCH_CACHE_H
+#define RCMQ_METRICS_BATCH_CACHE_H
+
+#include "metrics.h"
+
+typedef struct _metrics_batch_t metrics_batch_t;
+
+metrics_batch_t *metrics_batch_new (void);
+void             metrics_batch_destroy (metrics_batch_t **self_p);
+//  Forgets everything held (the transaction it was for is gone).
+void             metrics_batch_clear (metrics_batch_t *self);
+//  Adds delta (AGG_DAY_COUNT counters) to the (dims, day) row to be written.
+void             metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const int64_t *delta);
+//  The id interned for joined (the dimensions' joined values) in this
+//  batch: true and *id when known.
+bool             metrics_batch_dims_get (metrics_batch_t *self, const char *joined, uint32_t *id);
+void             metrics_batch_dims_put (metrics_batch_t *self, const char *joined, uint32_t id);
+//  Claims' facts (facts.c's working form, opaque here, size bytes): the
+//  one held for pcn, or NULL; and keeping one (a copy) to be written at
+//  the end by facts_write.
+const void      *metrics_batch_fact (metrics_batch_t *self, const char *pcn);
+void             metrics_batch_fact_keep (metrics_batch_t *self, const char *pcn, const void *fact, size_t size);
+//  Writes the rows and facts held into txn and forgets everything. 0 or
+//  an LMDB error.
+int              metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn);
+//  How many rows it holds (tests).
+size_t           metrics_batch_rows (metrics_batch_t *self);
+
+#endif
