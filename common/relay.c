@@ -1,17 +1,9 @@
 /*  relay: see relay.h.
 
     State: acked (highest seq the broker confirmed), sent (highest seq put on
-    the wire), deleted (highest seq taken out of the outbox). Sending reads
-    outbox entries after `sent`, at most WINDOW past `acked`, BATCH per
-    message. An ack moves `acked` forward; the acked entries are deleted in
-    one write once DELETE_EVENTS of them wait or the oldest waited
-    DELETE_MS, when the relay stops and when it flushes: each delete is a
-    commit, a sync of the store, and an ack of every 500-event batch made
-    one of them a batch (claims: ~40 commits a second in a busy stage, each
-    two msyncs of its writable map, the loop waiting on them between its
-    requests; issue 19). An acked entry not yet deleted at a crash is sent
-    again after the restart, as one whose delete was not committed was
-    before: the broker drops it as a duplicate. An ack that stops short of its batch means
+    the wire). Sending reads outbox entries after `sent`, at most WINDOW past
+    `acked`, BATCH per message. An ack moves `acked` forward and deletes the
+    acked entries in one write; an ack that stops short of its batch means
     the broker refused the rest (it only takes seq acked+1 next), so `sent`
     falls back to `acked` and we resend. When events are out and neither a
     send nor an ack that moved `acked` happened for RELAY_RESEND_MS, they
@@ -43,8 +35,6 @@
 #define RELAY_TICK_MS       20
 #define RELAY_CONNECTED_MS  5000
 #define RELAY_PING_MS       1000
-#define RELAY_DELETE_EVENTS 5000
-#define RELAY_DELETE_MS     100
 
 struct _relay_t {
     outbox_t *outbox;
@@ -52,8 +42,6 @@ struct _relay_t {
     zsock_t *socket;
     uint64_t acked;
     uint64_t sent;
-    uint64_t deleted;           //  entries up to here are out of the outbox
-    uint64_t delete_since;      //  monotonic ms acked first passed deleted
     uint64_t last_ack_at;       //  monotonic ms
     uint64_t last_progress_at;  //  of an ack that moved `acked`
     uint64_t last_send_at;      //  of events
@@ -83,7 +71,7 @@ relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert
         free (self);
         return NULL;
     }
-    self->acked = self->sent = self->deleted = next - 1 - depth;
+    self->acked = self->sent = next - 1 - depth;
     return self;
 }
 
@@ -176,25 +164,6 @@ s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
     return rc == MDB_NOTFOUND? 0: rc;
 }
 
-//  Deletes the acked entries still in the outbox when enough of them wait
-//  or the oldest waited long enough (or now, with force). On a failed
-//  write they stay, and are tried again.
-static void
-s_delete_acked_due (relay_t *self, bool force)
-{
-    if (self->acked <= self->deleted)
-        return;
-    if (!force && self->acked - self->deleted < RELAY_DELETE_EVENTS
-    &&  clock_monotonic_ms () - self->delete_since < RELAY_DELETE_MS)
-        return;
-    uint64_t range [2] = { self->deleted + 1, self->acked };
-    if (store_write (self->store, s_delete_acked, range)) {
-        log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
-        return;
-    }
-    self->deleted = self->acked;
-}
-
 static void
 s_stop (relay_t *self, const char *code, uint64_t seq, const char *format, ...)
 {
@@ -203,7 +172,6 @@ s_stop (relay_t *self, const char *code, uint64_t seq, const char *format, ...)
     va_start (args, format);
     vsnprintf (message, sizeof message, format, args);
     va_end (args);
-    s_delete_acked_due (self, true);
     self->stopped = true;
     if (problems_raise (self->problems, code, outbox_producer (self->outbox), seq, "%s", message))
         log_error ("relay stopped: the broker's log and this outbox disagree", "code", json_string (code),
@@ -251,10 +219,12 @@ s_on_ack (relay_t *self, PublishAck *ack)
     if (self->stopped || !s_ack_agrees (self, ack))
         return;
     if (ack->acked_seq > self->acked) {
-        if (self->acked == self->deleted)
-            self->delete_since = self->last_ack_at;
+        uint64_t range [2] = { self->acked + 1, ack->acked_seq };
+        if (store_write (self->store, s_delete_acked, range)) {
+            log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
+            return;
+        }
         self->acked = ack->acked_seq;
-        s_delete_acked_due (self, false);
         self->last_progress_at = self->last_ack_at;
         if (self->sent < self->acked)
             self->sent = self->acked;
@@ -311,7 +281,6 @@ static int
 s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     relay_t *self = (relay_t *) arg;
-    s_delete_acked_due (self, false);
     uint64_t now = clock_monotonic_ms ();
     if (!self->stopped && self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
     &&  now - self->last_progress_at > RELAY_RESEND_MS) {
@@ -353,7 +322,6 @@ int
 relay_flush (relay_t *self, int timeout_ms)
 {
     uint64_t deadline = clock_monotonic_ms () + (uint64_t) timeout_ms;
-    s_delete_acked_due (self, true);
     while (!self->stopped && outbox_depth (self->outbox) > 0) {
         uint64_t now = clock_monotonic_ms ();
         if (now >= deadline)
@@ -366,7 +334,6 @@ relay_flush (relay_t *self, int timeout_ms)
         if (zpoller_wait (poller, (int) (deadline - now > 100? 100: deadline - now)) == self->socket)
             s_on_input (NULL, self->socket, self);
         zpoller_destroy (&poller);
-        s_delete_acked_due (self, true);
     }
     return self->stopped? -1: 0;
 }

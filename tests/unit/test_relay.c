@@ -334,42 +334,6 @@ START_TEST (test_agreeing_acks)
 }
 END_TEST
 
-//  The last transaction the store committed (LMDB's txn id).
-static size_t
-s_last_txn (s_test_t *test)
-{
-    MDB_txn *txn = store_read_begin (test->store);
-    ck_assert_ptr_nonnull (txn);
-    size_t id = mdb_txn_id (txn);
-    store_read_end (&txn);
-    return id;
-}
-
-//  Acked entries leave the outbox in one write for many acks, not one
-//  write (a commit and a sync of the store) per ack: ten batches sent at
-//  once come back as ten acks in a row (issue 19). The outbox still
-//  empties without another event, and a flush deletes what waits.
-START_TEST (test_acked_deleted_together)
-{
-    s_test_t test;
-    s_setup (&test);
-    s_write (&test, 5000);
-    size_t before = s_last_txn (&test);
-    relay_kick (test.relay);
-    ck_assert (s_run (&test, 15000, s_until_empty));
-    ck_assert_uint_eq (test.acked, 5000);
-    ck_assert_uint_ge (test.acks_sent, 10);
-    size_t commits = s_last_txn (&test) - before;
-    ck_assert_msg (commits >= 1 && commits * 2 <= test.acks_sent, "%zu commits for %zu acks", commits,
-                   test.acks_sent);
-    s_write (&test, 3);
-    relay_kick (test.relay);
-    ck_assert (s_run (&test, 10000, s_until_empty));
-    ck_assert_int_eq (relay_flush (test.relay, 100), 0);
-    s_teardown (&test);
-}
-END_TEST
-
 //  Acks lost: the relay resends from the last acked seq once no ack came
 //  in time, the broker drops what it already has, and every event leaves
 //  the outbox exactly when acked. Not connected until the first ack.
@@ -405,7 +369,6 @@ relay_suite (void)
     tcase_add_test (tc, test_refused);
     tcase_add_test (tc, test_agreeing_acks);
     tcase_add_test (tc, test_resend_after_lost_ack);
-    tcase_add_test (tc, test_acked_deleted_together);
     suite_add_tcase (suite, tc);
     return suite;
 }
