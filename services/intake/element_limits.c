@@ -154,10 +154,23 @@ s_loop (const char *top, const char *field)
 #define S_TYPES_MAX 16
 #define S_FIELDS_MAX 64
 
-static struct {
+//  With the rows, the fields the walk visits (strings and messages other
+//  than findings), in the descriptor's order: the walk of a message goes
+//  through these alone, every claim, instead of every field's descriptor.
+typedef struct {
+    unsigned index;             //  in the descriptor's fields
+    bool message;
+    bool repeated;
+} s_visit_t;
+
+typedef struct {
     const ProtobufCMessageDescriptor *descriptor;
     const element_limit_t *rows [S_FIELDS_MAX];
-} s_cache [S_TYPES_MAX];
+    s_visit_t visits [S_FIELDS_MAX];
+    size_t n_visits;
+} s_type_t;
+
+static s_type_t s_cache [S_TYPES_MAX];
 static pthread_mutex_t s_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 //  Fills slot i with the descriptor's rows unless another thread has
@@ -168,8 +181,21 @@ s_fill (size_t i, const ProtobufCMessageDescriptor *descriptor)
     pthread_mutex_lock (&s_cache_lock);
     if (!s_cache [i].descriptor) {
         assert (descriptor->n_fields <= S_FIELDS_MAX);
-        for (unsigned f = 0; f < descriptor->n_fields; f++)
-            s_cache [i].rows [f] = element_limit (descriptor->name, descriptor->fields [f].name);
+        s_type_t *type = &s_cache [i];
+        type->n_visits = 0;
+        for (unsigned f = 0; f < descriptor->n_fields; f++) {
+            const ProtobufCFieldDescriptor *field = &descriptor->fields [f];
+            type->rows [f] = element_limit (descriptor->name, field->name);
+            if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
+                continue;
+            //  Findings are the parser's words, not the sender's elements.
+            if (field->type == PROTOBUF_C_TYPE_MESSAGE
+            &&  field->descriptor == &scrub_finding__descriptor)
+                continue;
+            type->visits [type->n_visits++] = (s_visit_t) {
+                f, field->type == PROTOBUF_C_TYPE_MESSAGE, field->label == PROTOBUF_C_LABEL_REPEATED
+            };
+        }
         __atomic_store_n (&s_cache [i].descriptor, descriptor, __ATOMIC_RELEASE);
     }
     const ProtobufCMessageDescriptor *filled = s_cache [i].descriptor;
@@ -177,16 +203,15 @@ s_fill (size_t i, const ProtobufCMessageDescriptor *descriptor)
     return filled;
 }
 
-static const element_limit_t *
-s_row (const ProtobufCMessageDescriptor *descriptor, unsigned field)
+static const s_type_t *
+s_type (const ProtobufCMessageDescriptor *descriptor)
 {
-    assert (field < S_FIELDS_MAX);
     for (size_t i = 0; i < S_TYPES_MAX; i++) {
         const ProtobufCMessageDescriptor *cached = __atomic_load_n (&s_cache [i].descriptor, __ATOMIC_ACQUIRE);
         if (!cached)
             cached = s_fill (i, descriptor);
         if (cached == descriptor)
-            return s_cache [i].rows [field];
+            return &s_cache [i];
     }
     assert (false);             //  more message types than a Claim has
     return NULL;
@@ -255,44 +280,40 @@ static void s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_
 //  One value of a field (the index-th of a repeated one, from 1; 0 when
 //  not repeated).
 static void
-s_value (s_walk_t *walk, const ProtobufCMessage *message, unsigned field_index,
+s_value (s_walk_t *walk, const s_type_t *type, const s_visit_t *visit,
          const s_step_t *parent, const char *top, size_t index, const void *slot)
 {
-    const ProtobufCFieldDescriptor *field = &message->descriptor->fields [field_index];
-    s_step_t step = { parent, field, index };
-    if (field->type == PROTOBUF_C_TYPE_STRING) {
+    const ProtobufCFieldDescriptor *field = &type->descriptor->fields [visit->index];
+    if (!visit->message) {
         const char *value = *(char *const *) slot;
         if (value && *value) {
-            element_site_t site = { step, top, s_row (message->descriptor, field_index) };
+            element_site_t site = { { parent, field, index }, top, type->rows [visit->index] };
             walk->fn (walk->arg, &site, value);
         }
     }
     else
-    if (field->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *) slot)
+    if (*(ProtobufCMessage *const *) slot) {
+        s_step_t step = { parent, field, index };
         s_message (walk, *(ProtobufCMessage *const *) slot, &step, top? top: field->name);
+    }
 }
 
 static void
 s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top)
 {
-    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        if (field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE)
-            continue;
-        //  Findings are the parser's words, not the sender's elements.
-        if (field->type == PROTOBUF_C_TYPE_MESSAGE
-        &&  field->descriptor == &scrub_finding__descriptor)
-            continue;
-        const char *base = (const char *) message;
-        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+    const s_type_t *type = s_type (message->descriptor);
+    const char *base = (const char *) message;
+    for (size_t v = 0; v < type->n_visits; v++) {
+        const s_visit_t *visit = &type->visits [v];
+        const ProtobufCFieldDescriptor *field = &type->descriptor->fields [visit->index];
+        if (visit->repeated) {
             size_t count = *(const size_t *) (base + field->quantifier_offset);
             const void *const *items = *(const void *const *const *) (base + field->offset);
             for (size_t n = 0; n < count; n++)
-                s_value (walk, message, i, parent, top, n + 1, &items [n]);
+                s_value (walk, type, visit, parent, top, n + 1, &items [n]);
         }
         else
-            s_value (walk, message, i, parent, top, 0, base + field->offset);
+            s_value (walk, type, visit, parent, top, 0, base + field->offset);
     }
 }
 
