@@ -1167,45 +1167,55 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
 //  ---------------------------------------------------------------------
 //  Dispatch
 
-typedef int (s_anchor_fn) (s_parser_t *self, x12_segment_t *seg);
+//  A segment id (2 or 3 capitals and digits, as the reader checks) as one
+//  number, its bytes from the low end: every segment of the file is
+//  dispatched by a switch on it instead of comparing names in a table.
+#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
 
-static const struct {
-    const char *id;
-    s_anchor_fn *handler;
-} s_anchors [] = {
-    { "ISA", s_on_isa },
-    { "GS",  s_on_gs },
-    { "ST",  s_on_st },
-    { "SE",  s_on_se },
-    { "HL",  s_on_hl },
-    { "CLM", s_on_clm },
-    { "SBR", s_on_sbr },
-    { "LX",  s_on_lx },
-    { "SV1", s_on_sv1 },
-    { "NM1", s_on_nm1 },
-};
+static uint32_t
+s_key (const char *id)
+{
+    if (!id [0] || !id [1])
+        return (uint8_t) id [0];
+    return S_KEY ((uint8_t) id [0], (uint8_t) id [1], (uint8_t) id [2]);
+}
 
 static int
 s_segment (s_parser_t *self, x12_segment_t *seg)
 {
     const char *id = x12_segment_id (seg);
-    if (self->expect_bht && !streq (id, "ST")) {
+    uint32_t key = s_key (id);
+    if (self->expect_bht && key != S_KEY ('S', 'T', 0)) {
         self->expect_bht = false;
-        if (!streq (id, "BHT"))
+        if (key != S_KEY ('B', 'H', 'T'))
             return s_structural (self, seg, "BHT expected right after ST");
     }
-    //  The first letter before the whole id: most rows differ in it, and
-    //  every segment of the file comes through these two tables.
-    for (size_t i = 0; i < sizeof s_anchors / sizeof s_anchors [0]; i++)
-        if (s_anchors [i].id [0] == id [0] && streq (s_anchors [i].id, id))
-            return s_anchors [i].handler (self, seg);
+    switch (key) {
+        case S_KEY ('I', 'S', 'A'): return s_on_isa (self, seg);
+        case S_KEY ('G', 'S', 0):   return s_on_gs (self, seg);
+        case S_KEY ('S', 'T', 0):   return s_on_st (self, seg);
+        case S_KEY ('S', 'E', 0):   return s_on_se (self, seg);
+        case S_KEY ('H', 'L', 0):   return s_on_hl (self, seg);
+        case S_KEY ('C', 'L', 'M'): return s_on_clm (self, seg);
+        case S_KEY ('S', 'B', 'R'): return s_on_sbr (self, seg);
+        case S_KEY ('L', 'X', 0):   return s_on_lx (self, seg);
+        case S_KEY ('S', 'V', '1'): return s_on_sv1 (self, seg);
+        case S_KEY ('N', 'M', '1'): return s_on_nm1 (self, seg);
+        //  The ids of s_handlers' rows: the table is searched for these.
+        case S_KEY ('B', 'H', 'T'): case S_KEY ('P', 'R', 'V'): case S_KEY ('N', '3', 0):
+        case S_KEY ('N', '4', 0):   case S_KEY ('R', 'E', 'F'): case S_KEY ('D', 'M', 'G'):
+        case S_KEY ('P', 'A', 'T'): case S_KEY ('D', 'T', 'P'): case S_KEY ('H', 'I', 0):
+            break;
+        default:
+            return 0;       //  a segment intake has no use for (PER, AMT, NTE, GE, IEA, ...)
+    }
     if (self->base == LOOP_NONE)
-        return 0;           //  GE, IEA, TA1: the reader has checked them
+        return 0;
     const char *first = x12_segment_element (seg, 1);
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
         if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
             continue;
-        if (s_handlers [i].id [0] != id [0] || !streq (s_handlers [i].id, id))
+        if (s_key (s_handlers [i].id) != key)
             continue;
         if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
             continue;
