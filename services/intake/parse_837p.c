@@ -132,10 +132,12 @@ typedef struct {
 
     //  The open claim and its open service line. A line past MAX_LINES is
     //  parsed (its segments must still fit the structure) but not kept:
-    //  line_dropped, and it is freed when it closes.
+    //  line_dropped, and it is freed when it closes: its memory is the
+    //  scratch arena's, reset then, so a claim of a million lines holds 50.
     Claim *claim;
     ServiceLine *line;
     codec_arena_t *arena;       //  the open claim's memory (see above)
+    codec_arena_t *scratch;     //  the open dropped line's
     bool line_has_sv1;
     bool line_has_date;
     bool line_dropped;
@@ -163,10 +165,14 @@ s_set_trimmed (char **field, const char *value)
 }
 
 //  Memory of the open claim: taken from the arena, never freed one by one.
+//  While a dropped line is open every write is that line's (its findings
+//  are not recorded and nothing of the claim's own comes in the 2400
+//  loop), so it goes to the scratch arena.
 static void *
 s_alloc (s_parser_t *self, size_t size)
 {
-    void *block = self->arena->allocator.alloc (self->arena->allocator.allocator_data, size);
+    codec_arena_t *arena = self->line_dropped? self->scratch: self->arena;
+    void *block = arena->allocator.alloc (arena->allocator.allocator_data, size);
     assert (block);
     return block;
 }
@@ -522,7 +528,9 @@ s_close_line (s_parser_t *self)
     else
     if (!self->line_has_date)
         s_problem (self, PRS_LINE_DATE, index, NULL);
-    self->line = NULL;          //  a dropped line stays in the arena until the reset
+    if (self->line_dropped)
+        codec_arena_reset (self->scratch);
+    self->line = NULL;
     self->line_dropped = false;
 }
 
@@ -773,11 +781,11 @@ s_on_lx (s_parser_t *self, x12_segment_t *seg)
     if (!self->claim)
         return s_structural (self, seg, "LX outside a claim (no CLM)");
     s_close_line (self);
+    self->line_dropped = self->claim->n_lines == MAX_LINES;
     ServiceLine *line = s_alloc (self, sizeof *line);
     service_line__init (line);
     line->line_number = (uint32_t) strtoul (x12_segment_element (seg, 1), NULL, 10);
     line->segment_index = x12_segment_number (seg);
-    self->line_dropped = self->claim->n_lines == MAX_LINES;
     if (self->line_dropped)
         self->dropped_lines++;
     else
@@ -1236,7 +1244,7 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     memset (report, 0, sizeof *report);
 
     s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report,
-                          .arena = codec_arena_new () };
+                          .arena = codec_arena_new (), .scratch = codec_arena_new () };
     s_parser_t *self = &parser;
     x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
     char **strings [] = {
@@ -1263,7 +1271,9 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     //  closes every claim at SE before a clean end.
     self->claim = NULL;
     self->line = NULL;
+    self->line_dropped = false;
     codec_arena_destroy (&self->arena);
+    codec_arena_destroy (&self->scratch);
     s_reset_transaction (self);
     for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
         codec_set_text (strings [i], NULL);
