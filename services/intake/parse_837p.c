@@ -138,6 +138,11 @@ typedef struct {
     ServiceLine *line;
     codec_arena_t *arena;       //  the open claim's memory (see above)
     codec_arena_t *scratch;     //  the open dropped line's
+    //  The entities' memory, one arena a level, reset when the level's HL
+    //  (or one above it) opens again, and all at ST / SE: the header's
+    //  submitter and receiver, the billing provider, the subscriber with
+    //  the payer, the patient.
+    codec_arena_t *levels [4];
     bool line_has_sv1;
     bool line_has_date;
     bool line_dropped;
@@ -164,14 +169,31 @@ s_set_trimmed (char **field, const char *value)
     free (copy);
 }
 
-//  Memory of the open claim: taken from the arena, never freed one by one.
+enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
+
+//  Memory of the open claim, or with no claim open of the entity the base
+//  loop's segments write: taken from an arena, never freed one by one.
 //  While a dropped line is open every write is that line's (its findings
 //  are not recorded and nothing of the claim's own comes in the 2400
-//  loop), so it goes to the scratch arena.
+//  loop), so it goes to the scratch arena. With no claim open a handler
+//  writes only the entity of its base loop (header, 2000A, 2000B, 2000C
+//  and the entity loops in them).
 static void *
 s_alloc (s_parser_t *self, size_t size)
 {
-    codec_arena_t *arena = self->line_dropped? self->scratch: self->arena;
+    codec_arena_t *arena;
+    if (self->claim)
+        arena = self->line_dropped? self->scratch: self->arena;
+    else
+    switch (self->base) {
+        case LOOP_HEADER: arena = self->levels [LEVEL_HEADER]; break;
+        case LOOP_2000A:  arena = self->levels [LEVEL_BILLING]; break;
+        case LOOP_2000B:  arena = self->levels [LEVEL_SUBSCRIBER]; break;
+        case LOOP_2000C:  arena = self->levels [LEVEL_PATIENT]; break;
+        default:
+            assert (false);     //  no entity is written outside these
+            arena = self->arena;
+    }
     void *block = arena->allocator.alloc (arena->allocator.allocator_data, size);
     assert (block);
     return block;
@@ -188,14 +210,11 @@ s_strdup (s_parser_t *self, const char *value)
 
 //  codec_set_text for a content handler: into the open claim's arena when
 //  a claim is open (every field a handler writes then is the claim's),
-//  else into the entity's heap field.
+//  else into the arena of the entity's level (s_alloc).
 static void
 s_set (s_parser_t *self, char **field, const char *value)
 {
-    if (self->claim)
-        *field = s_strdup (self, value);
-    else
-        codec_set_text (field, value);
+    *field = s_strdup (self, value);
 }
 
 //  Appends to a repeated field of the open claim. The capacity follows from
@@ -216,27 +235,17 @@ s_append (s_parser_t *self, void ***array, size_t *count, void *item)
 }
 
 static Address *
-s_address_new (void)
+s_address_new (s_parser_t *self)
 {
-    Address *address = malloc (sizeof *address);
-    assert (address);
+    Address *address = s_alloc (self, sizeof *address);
     address__init (address);
     return address;
 }
 
+//  A provider of the open claim (2310B, 2310C) or of the base loop, in
+//  its arena (s_alloc).
 static Provider *
-s_provider_new (void)
-{
-    Provider *provider = malloc (sizeof *provider);
-    assert (provider);
-    provider__init (provider);
-    provider->address = s_address_new ();
-    return provider;
-}
-
-//  A provider of the open claim (2310B, 2310C), in its arena.
-static Provider *
-s_claim_provider_new (s_parser_t *self)
+s_provider_new (s_parser_t *self)
 {
     Provider *provider = s_alloc (self, sizeof *provider);
     provider__init (provider);
@@ -246,22 +255,20 @@ s_claim_provider_new (s_parser_t *self)
 }
 
 static Subscriber *
-s_subscriber_new (void)
+s_subscriber_new (s_parser_t *self)
 {
-    Subscriber *subscriber = malloc (sizeof *subscriber);
-    assert (subscriber);
+    Subscriber *subscriber = s_alloc (self, sizeof *subscriber);
     subscriber__init (subscriber);
-    subscriber->address = s_address_new ();
+    subscriber->address = s_address_new (self);
     return subscriber;
 }
 
 static Patient *
-s_patient_new (void)
+s_patient_new (s_parser_t *self)
 {
-    Patient *patient = malloc (sizeof *patient);
-    assert (patient);
+    Patient *patient = s_alloc (self, sizeof *patient);
     patient__init (patient);
-    patient->address = s_address_new ();
+    patient->address = s_address_new (self);
     return patient;
 }
 
@@ -507,12 +514,12 @@ s_date_range (const char *format, const char *value, char from [9], char to [9])
 static void
 s_reset_transaction (s_parser_t *self)
 {
-    codec_destroy (&self->submitter);
-    codec_destroy (&self->receiver);
-    codec_destroy (&self->billing);
-    codec_destroy (&self->subscriber);
-    codec_destroy (&self->payer);
-    codec_destroy (&self->patient);
+    self->submitter = self->receiver = self->billing = NULL;
+    self->subscriber = NULL;
+    self->payer = NULL;
+    self->patient = NULL;
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        codec_arena_reset (self->levels [i]);
     x12_hl_reset (&self->hl);
 }
 
@@ -664,26 +671,28 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
     self->base = self->loop = (s_loop_t) s_levels [row].loop;
 
     //  The entities of the level opened, and of those under it, start again.
+    //  Each in its level's arena (s_alloc, by the base loop just set).
     if (row == HL_BILLING) {
-        codec_destroy (&self->billing);
-        codec_destroy (&self->subscriber);
-        codec_destroy (&self->payer);
-        codec_destroy (&self->patient);
-        self->billing = s_provider_new ();
+        self->subscriber = NULL;
+        self->payer = NULL;
+        self->patient = NULL;
+        codec_arena_reset (self->levels [LEVEL_BILLING]);
+        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->billing = s_provider_new (self);
     }
     else
     if (row == HL_SUBSCRIBER) {
-        codec_destroy (&self->subscriber);
-        codec_destroy (&self->payer);
-        codec_destroy (&self->patient);
-        self->subscriber = s_subscriber_new ();
-        self->payer = malloc (sizeof (Payer));
-        assert (self->payer);
+        self->patient = NULL;
+        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->subscriber = s_subscriber_new (self);
+        self->payer = s_alloc (self, sizeof (Payer));
         payer__init (self->payer);
     }
     else {
-        codec_destroy (&self->patient);
-        self->patient = s_patient_new ();
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->patient = s_patient_new (self);
     }
     return 0;
 }
@@ -1128,13 +1137,11 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
     self->loop = loop;
     switch (loop) {
         case LOOP_1000A:
-            codec_destroy (&self->submitter);
-            self->submitter = s_provider_new ();
+            self->submitter = s_provider_new (self);
             s_provider_from_nm1 (self, self->submitter, seg);
             break;
         case LOOP_1000B:
-            codec_destroy (&self->receiver);
-            self->receiver = s_provider_new ();
+            self->receiver = s_provider_new (self);
             s_provider_from_nm1 (self, self->receiver, seg);
             break;
         case LOOP_2010AA:
@@ -1158,11 +1165,11 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
             s_set (self, &self->patient->suffix, x12_segment_element (seg, 7));
             break;
         case LOOP_2310B:
-            self->claim->rendering_provider = s_claim_provider_new (self);
+            self->claim->rendering_provider = s_provider_new (self);
             s_provider_from_nm1 (self, self->claim->rendering_provider, seg);
             break;
         case LOOP_2310C:
-            self->claim->service_facility = s_claim_provider_new (self);
+            self->claim->service_facility = s_provider_new (self);
             s_provider_from_nm1 (self, self->claim->service_facility, seg);
             break;
         default:
@@ -1246,6 +1253,8 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report,
                           .arena = codec_arena_new (), .scratch = codec_arena_new () };
     s_parser_t *self = &parser;
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        self->levels [i] = codec_arena_new ();
     x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
     char **strings [] = {
         &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
@@ -1272,9 +1281,11 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     self->claim = NULL;
     self->line = NULL;
     self->line_dropped = false;
+    s_reset_transaction (self);
     codec_arena_destroy (&self->arena);
     codec_arena_destroy (&self->scratch);
-    s_reset_transaction (self);
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        codec_arena_destroy (&self->levels [i]);
     for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
         codec_set_text (strings [i], NULL);
     return rc == -1 || self->failed? -1: 0;
