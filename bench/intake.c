@@ -240,7 +240,7 @@ s_fnv_message (uint64_t hash, const void *message)
 }
 
 static int
-s_on_claim (Claim *claim, void *arg)
+s_on_claim (const Claim *claim, void *arg)
 {
     s_parse_t *parse = (s_parse_t *) arg;
     if (parse->digest)

@@ -11,18 +11,19 @@
 
     Entities above the claim (billing provider, subscriber, payer, patient,
     submitter, receiver) are kept as messages while their loop is open and
-    cloned into each Claim at CLM. The claim is handed out when its 2300
-    loop ends (next CLM, HL or SE) and freed right after.
+    each Claim points to them from CLM on (shared by the claims of the HL,
+    read only: parse_837p.h). The claim is handed out when its 2300 loop
+    ends (next CLM, HL or SE) and freed right after.
 
-    The open claim lives in an arena (ADR 61): the Claim, its strings,
-    lines, dates, diagnoses, findings and its copies of the entities take
-    their memory from a kept block that is reset once the callback has
-    returned, instead of a malloc and a free each (they were a third of
-    the parse). While a claim is open every write of a content handler
+    Memory (ADR 61): the open claim lives in an arena, its strings, lines,
+    dates, diagnoses and findings taking their memory from a kept block
+    that is reset once the callback has returned, instead of a malloc and
+    a free each (they were a third of the parse); the entities live in an
+    arena a level (header, 2000A, 2000B, 2000C), reset when the level's
+    HL opens again. While a claim is open every write of a content handler
     goes to it (an entity loop opens only under an HL, which closes the
-    claim first), so s_set copies into the arena then and into the heap
-    otherwise; the entities themselves stay on the heap, since they
-    outlive the claims that copy them.
+    claim first); with no claim open, to the entity of the base loop. So
+    s_alloc picks the arena from the open claim or the base loop.
 */
 #include "parse_837p.h"
 #include "element_limits.h"
@@ -270,74 +271,6 @@ s_patient_new (s_parser_t *self)
     patient__init (patient);
     patient->address = s_address_new (self);
     return patient;
-}
-
-//  A deep copy of an entity (Provider, Subscriber, Payer, Patient, each
-//  with its Address) for the claim, field by field from the descriptor:
-//  codec_copy packs and unpacks the message, and five such copies a claim
-//  were the parser's largest cost after the tokenizer (docs/performance.md,
-//  intake). Singular strings, scalars and messages are copied here; a
-//  message with any other kind of field (repeated, bytes, oneof) goes
-//  through codec_copy, so a field added later is never copied wrong.
-static bool
-s_clonable (const ProtobufCMessageDescriptor *descriptor)
-{
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_BYTES
-        ||  (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-            return false;
-        if (field->type == PROTOBUF_C_TYPE_MESSAGE
-        &&  !s_clonable ((const ProtobufCMessageDescriptor *) field->descriptor))
-            return false;
-    }
-    return true;
-}
-
-static void *
-s_clone_fields (s_parser_t *self, const ProtobufCMessage *message)
-{
-    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
-    ProtobufCMessage *copy = s_alloc (self, descriptor->sizeof_message);
-    memcpy (copy, message, descriptor->sizeof_message);
-    copy->n_unknown_fields = 0;
-    copy->unknown_fields = NULL;
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        void *slot = (char *) copy + field->offset;
-        if (field->type == PROTOBUF_C_TYPE_STRING) {
-            char **text = (char **) slot;
-            if (*text && *text != (char *) protobuf_c_empty_string
-            &&  *text != (char *) field->default_value)
-                *text = s_strdup (self, *text);
-        }
-        else
-        if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
-            ProtobufCMessage **sub = (ProtobufCMessage **) slot;
-            if (*sub)
-                *sub = (ProtobufCMessage *) s_clone_fields (self, *sub);
-        }
-    }
-    return copy;
-}
-
-//  The copy is the open claim's, in its arena; a message s_clone_fields
-//  cannot copy goes through its wire bytes.
-static void *
-s_clone (s_parser_t *self, const void *message)
-{
-    const ProtobufCMessage *base = (const ProtobufCMessage *) message;
-    if (!base)
-        return NULL;
-    if (base->n_unknown_fields || !s_clonable (base->descriptor)) {
-        size_t size;
-        uint8_t *packed = codec_pack (message, &size);
-        void *copy = codec_arena_decode (self->arena, base->descriptor, packed, size);
-        assert (copy);
-        free (packed);
-        return copy;
-    }
-    return s_clone_fields (self, base);
 }
 
 //  The refusal reason goes to the batch record, the 999 and an operator's
@@ -722,15 +655,16 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     s_set (self, &claim->implementation, self->implementation);
     s_set (self, &claim->bht_reference, self->bht03);
     s_set (self, &claim->file_date, self->bht04);
-    if (self->submitter)
-        claim->submitter = s_clone (self, self->submitter);
-    if (self->receiver)
-        claim->receiver = s_clone (self, self->receiver);
-    claim->billing_provider = s_clone (self, self->billing);
-    claim->subscriber = s_clone (self, self->subscriber);
-    claim->payer = s_clone (self, self->payer);
+    //  The entities are shared, not copied: nothing writes them while the
+    //  claim is open (an HL closes it first, the reader refuses an ST in
+    //  an open transaction set) and the callback reads the claim only.
+    claim->submitter = self->submitter;
+    claim->receiver = self->receiver;
+    claim->billing_provider = self->billing;
+    claim->subscriber = self->subscriber;
+    claim->payer = self->payer;
     if (self->hl.level == HL_PATIENT)
-        claim->patient = s_clone (self, self->patient);
+        claim->patient = self->patient;
     claim->segment_index = x12_segment_number (seg);
     claim->hl_segment_index = self->hl_segment;
     claim->transaction_segment_index = self->st_segment;

@@ -202,7 +202,7 @@ typedef struct {
 } s_sink_t;
 
 static int
-s_collect (Claim *claim, void *arg)
+s_collect (const Claim *claim, void *arg)
 {
     s_sink_t *sink = arg;
     ck_assert_uint_lt (sink->count, 128);
@@ -448,7 +448,7 @@ typedef struct {
 } s_heap_t;
 
 static int
-s_heap_at_claim (Claim *claim, void *arg)
+s_heap_at_claim (const Claim *claim, void *arg)
 {
     s_heap_t *heap = arg;
     size_t now = mallinfo2 ().uordblks;
@@ -654,7 +654,7 @@ typedef struct {
 } s_walker_t;
 
 static int
-s_find_len (Claim *claim, void *arg)
+s_find_len (const Claim *claim, void *arg)
 {
     s_walker_t *walker = arg;
     for (size_t i = 0; i < claim->n_parse_findings; i++)
