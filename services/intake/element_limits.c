@@ -273,6 +273,7 @@ element_site_element (const element_site_t *site, char *buf, size_t size)
 typedef struct {
     element_limits_fn *fn;
     void *arg;
+    bool suspect;               //  only the strings element_limits_walk_suspect names
 } s_walk_t;
 
 static void s_message (s_walk_t *walk, const ProtobufCMessage *message, const s_step_t *parent, const char *top);
@@ -283,10 +284,18 @@ static inline void
 s_string (s_walk_t *walk, const s_type_t *type, const s_visit_t *visit, const ProtobufCFieldDescriptor *field,
           const s_step_t *parent, const char *top, size_t index, const char *value)
 {
-    if (value && *value) {
-        element_site_t site = { { parent, field, index }, top, type->rows [visit->index] };
-        walk->fn (walk->arg, &site, value);
+    if (!value || !*value)
+        return;
+    const element_limit_t *row = type->rows [visit->index];
+    if (walk->suspect) {
+        const unsigned char *c = (const unsigned char *) value;
+        while (*c >= 0x20 && *c < 0x7F)
+            c++;
+        if (!*c && (!row || (size_t) (c - (const unsigned char *) value) <= row->max))
+            return;             //  plain and fits
     }
+    element_site_t site = { { parent, field, index }, top, row };
+    walk->fn (walk->arg, &site, value);
 }
 
 //  One message of a field, walked below the step to it.
@@ -331,6 +340,14 @@ void
 element_limits_walk (const Claim *claim, element_limits_fn *fn, void *arg)
 {
     assert (claim && fn);
-    s_walk_t walk = { fn, arg };
+    s_walk_t walk = { fn, arg, false };
+    s_message (&walk, &claim->base, NULL, NULL);
+}
+
+void
+element_limits_walk_suspect (const Claim *claim, element_limits_fn *fn, void *arg)
+{
+    assert (claim && fn);
+    s_walk_t walk = { fn, arg, true };
     s_message (&walk, &claim->base, NULL, NULL);
 }

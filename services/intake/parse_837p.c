@@ -486,7 +486,7 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     self->claim = claim;
     if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
-    element_limits_walk (claim, s_check_element, self);
+    element_limits_walk_suspect (claim, s_check_element, self);
     char detail [64];
     if (self->dropped_lines) {
         snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);

@@ -653,6 +653,47 @@ typedef struct {
     int rc;
 } s_walker_t;
 
+//  The paths element_limits_walk_suspect hands out, joined.
+static void
+s_suspect_path (void *arg, const element_site_t *site, const char *value)
+{
+    char *paths = arg;
+    char path [160];
+    element_site_path (site, path, sizeof path);
+    strcat (paths, path);
+    strcat (paths, " ");
+}
+
+//  The parser's walk calls its check only for a string that is too long
+//  for its row or not plain printable ASCII; a plain one that fits (and
+//  a field without a row, however long) is passed over.
+START_TEST (test_walk_suspect)
+{
+    Claim claim = CLAIM__INIT;
+    Subscriber subscriber = SUBSCRIBER__INIT;
+    claim.subscriber = &subscriber;
+    claim.sender_id = "SENDER01";                               //  plain, fits 15
+    claim.patient_control_number = "PCN-0123456789-0123456789-0123456789-XY";  //  39 > 38
+    claim.bht_reference = "ref\x1b[31m";                        //  ESC
+    subscriber.last_name = "Ren\xc3\xa9" "e";                     //  UTF-8
+    subscriber.first_name = "ANNA";                             //  plain, fits 35
+    ServiceLine line = SERVICE_LINE__INIT;
+    ServiceLine *lines [] = { &line };
+    claim.lines = lines;
+    claim.n_lines = 1;
+    line.procedure_code = "99213";
+    line.units = "1234567890123456";                            //  16 > 15
+    char paths [512] = "";
+    element_limits_walk_suspect (&claim, s_suspect_path, paths);
+    ck_assert_str_eq (paths, "bht_reference subscriber.last_name patient_control_number lines[1].units ");
+    //  The whole walk still sees every non-empty string.
+    paths [0] = 0;
+    element_limits_walk (&claim, s_suspect_path, paths);
+    ck_assert (strstr (paths, "sender_id ") && strstr (paths, "subscriber.first_name ")
+           &&  strstr (paths, "lines[1].procedure_code "));
+}
+END_TEST
+
 static int
 s_find_len (const Claim *claim, void *arg)
 {
@@ -729,6 +770,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_refusal_escaped);
     tcase_add_test (tcase, test_every_field);
     tcase_add_test (tcase, test_walk_from_threads);
+    tcase_add_test (tcase, test_walk_suspect);
     suite_add_tcase (suite, tcase);
     return suite;
 }
