@@ -78,6 +78,7 @@
 #include "upload.pb-c.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <time.h>
@@ -98,6 +99,8 @@ typedef struct {
     bool peer;
     bool ingest_only;           //  only through the service (large files)
     bool given_file;            //  --file: a file made elsewhere
+    int parse_only;             //  --parse-only R: R rounds of parse + scrub, nothing else
+    bool digest;                //  --digest: and a digest of their output (untimed)
     char build [PATH_MAX];
     char root [1024];
     char file [1200];
@@ -207,6 +210,9 @@ typedef struct {
     scrub_t *scrub;             //  NULL: parse only
     size_t claims;
     size_t accepted;
+    //  --parse-only's digest: FNV-1a of every claim and scrub result packed.
+    bool digest;
+    uint64_t hash;
     //  For the LMDB limit: each claim sealed and packed.
     phi_key_t *key;
     uint8_t **records;
@@ -214,12 +220,35 @@ typedef struct {
     char **pcns;
 } s_parse_t;
 
+static uint64_t
+s_fnv (uint64_t hash, const void *data, size_t size)
+{
+    const uint8_t *byte = (const uint8_t *) data;
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ byte [i]) * 1099511628211ULL;
+    return hash;
+}
+
+static uint64_t
+s_fnv_message (uint64_t hash, const void *message)
+{
+    size_t size;
+    uint8_t *packed = codec_pack (message, &size);
+    hash = s_fnv (hash, packed, size);
+    free (packed);
+    return hash;
+}
+
 static int
-s_on_claim (Claim *claim, void *arg)
+s_on_claim (const Claim *claim, void *arg)
 {
     s_parse_t *parse = (s_parse_t *) arg;
+    if (parse->digest)
+        parse->hash = s_fnv_message (parse->hash, claim);
     if (parse->scrub) {
         ScrubResult *result = scrub_claim (parse->scrub, claim, parse->bench->now_ms);
+        if (parse->digest)
+            parse->hash = s_fnv_message (parse->hash, result);
         parse->accepted += result->accepted;
         scrub_result__free_unpacked (result, NULL);
     }
@@ -248,6 +277,8 @@ s_parse (bench_t *self, s_parse_t *parse)
     x12_reader_t *reader = x12_reader_new_buffer (self->data, self->size);
     parse_837p_report_t report;
     int rc = parse_837p (reader, s_on_claim, parse, &report);
+    if (parse->digest)
+        parse->hash = s_fnv (parse->hash, &report, offsetof (parse_837p_report_t, error_segment));
     x12_reader_destroy (&reader);
     uint64_t usec = bench_usec () - start;
     if (rc)
@@ -743,7 +774,8 @@ s_npm_peer (bench_t *self, const char *node, s_npm_peer_t *peer)
 static void
 s_usage (void)
 {
-    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only [--file F]]\n");
+    fprintf (stderr, "usage: intake [--claims N] [--no-peer] [--keep] [--ingest-only [--file F]]\n"
+                     "              [--parse-only ROUNDS [--digest] [--file F]]\n");
 }
 
 int
@@ -757,6 +789,8 @@ main (int argc, char *argv [])
         { "keep",    no_argument,       NULL, 'k' },
         { "ingest-only", no_argument,   NULL, 'i' },
         { "file",    required_argument, NULL, 'f' },
+        { "parse-only", required_argument, NULL, 'p' },
+        { "digest",  no_argument,       NULL, 'd' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -782,6 +816,12 @@ main (int argc, char *argv [])
             snprintf (self.file, sizeof self.file, "%s", optarg);
             self.given_file = true;
         }
+        else
+        if (option == 'p')
+            self.parse_only = atoi (optarg);
+        else
+        if (option == 'd')
+            self.digest = true;
         else
         if (option == 'h') {
             s_usage ();
@@ -838,6 +878,39 @@ main (int argc, char *argv [])
         else
             bench_rmtree (self.root);
         return failed;
+    }
+
+    //  --parse-only: parse + scrub in memory alone, for a profiler or an
+    //  A/B of the parser (best of ROUNDS, against read-and-split).
+    if (self.parse_only > 0 && !failed) {
+        scrub_t *scrub = scrub_new ();
+        uint64_t best = UINT64_MAX, split = UINT64_MAX;
+        double best_cpu = -1;
+        size_t segments = 0, accepted = 0;
+        for (int round = 0; round < self.parse_only; round++) {
+            uint64_t usec = s_split (&self, &segments);
+            split = usec < split? usec: split;
+            s_parse_t scrubbed = { .bench = &self, .scrub = scrub };
+            double cpu = s_thread_cpu ();
+            usec = s_parse (&self, &scrubbed);
+            cpu = s_thread_cpu () - cpu;
+            best = usec < best? usec: best;
+            best_cpu = best_cpu < 0 || cpu < best_cpu? cpu: best_cpu;
+            accepted = scrubbed.accepted;
+        }
+        //  Untimed: a digest of what the parser and the scrubber made, for
+        //  comparing two builds' output on one file.
+        s_parse_t digest = { .bench = &self, .scrub = scrub, .digest = true, .hash = 14695981039346656037ULL };
+        if (self.digest)
+            s_parse (&self, &digest);
+        scrub_destroy (&scrub);
+        printf ("parse + scrub %.3f s (CPU %.3f s, best of %d), read and split %.3f s, %zu accepted, "
+                "digest %016llx\n", best / 1e6, best_cpu, self.parse_only, split / 1e6, accepted,
+                (unsigned long long) digest.hash);
+        free (self.data);
+        if (!self.keep)
+            bench_rmtree (self.root);
+        return 0;
     }
 
     //  In memory, best of two.

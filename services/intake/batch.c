@@ -686,7 +686,7 @@ static const char *const s_head_fields [] = {
 };
 
 static int
-s_prepare_claim (Claim *claim, void *arg)
+s_prepare_claim (const Claim *claim, void *arg)
 {
     s_prepare_t *prepare = (s_prepare_t *) arg;
     char claim_id [96];

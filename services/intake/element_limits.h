@@ -55,5 +55,10 @@ typedef void (element_limits_fn) (void *arg, const element_site_t *site, const c
 //  Walks every string field of the claim, nested messages and repeated
 //  fields included, except the parser's own findings.
 void element_limits_walk (const Claim *claim, element_limits_fn *fn, void *arg);
+//  The same walk, calling fn only for a string that is longer than its
+//  row's maximum (in bytes) or holds a byte outside printable ASCII
+//  (0x20..0x7E): the ones to measure and report; the parser's check,
+//  where nearly every element is plain and fits.
+void element_limits_walk_suspect (const Claim *claim, element_limits_fn *fn, void *arg);
 
 #endif

@@ -11,8 +11,19 @@
 
     Entities above the claim (billing provider, subscriber, payer, patient,
     submitter, receiver) are kept as messages while their loop is open and
-    cloned into each Claim at CLM. The claim is handed out when its 2300
-    loop ends (next CLM, HL or SE) and freed right after.
+    each Claim points to them from CLM on (shared by the claims of the HL,
+    read only: parse_837p.h). The claim is handed out when its 2300 loop
+    ends (next CLM, HL or SE) and freed right after.
+
+    Memory (ADR 61): the open claim lives in an arena, its strings, lines,
+    dates, diagnoses and findings taking their memory from a kept block
+    that is reset once the callback has returned, instead of a malloc and
+    a free each (they were a third of the parse); the entities live in an
+    arena a level (header, 2000A, 2000B, 2000C), reset when the level's
+    HL opens again. While a claim is open every write of a content handler
+    goes to it (an entity loop opens only under an HL, which closes the
+    claim first); with no claim open, to the entity of the base loop. So
+    s_alloc picks the arena from the open claim or the base loop.
 */
 #include "parse_837p.h"
 #include "element_limits.h"
@@ -122,9 +133,17 @@ typedef struct {
 
     //  The open claim and its open service line. A line past MAX_LINES is
     //  parsed (its segments must still fit the structure) but not kept:
-    //  line_dropped, and it is freed when it closes.
+    //  line_dropped, and it is freed when it closes: its memory is the
+    //  scratch arena's, reset then, so a claim of a million lines holds 50.
     Claim *claim;
     ServiceLine *line;
+    codec_arena_t *arena;       //  the open claim's memory (see above)
+    codec_arena_t *scratch;     //  the open dropped line's
+    //  The entities' memory, one arena a level, reset when the level's HL
+    //  (or one above it) opens again, and all at ST / SE: the header's
+    //  submitter and receiver, the billing provider, the subscriber with
+    //  the payer, the patient.
+    codec_arena_t *levels [4];
     bool line_has_sv1;
     bool line_has_date;
     bool line_dropped;
@@ -151,115 +170,107 @@ s_set_trimmed (char **field, const char *value)
     free (copy);
 }
 
-static Address *
-s_address_new (void)
+enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
+
+//  Memory of the open claim, or with no claim open of the entity the base
+//  loop's segments write: taken from an arena, never freed one by one.
+//  While a dropped line is open every write is that line's (its findings
+//  are not recorded and nothing of the claim's own comes in the 2400
+//  loop), so it goes to the scratch arena. With no claim open a handler
+//  writes only the entity of its base loop (header, 2000A, 2000B, 2000C
+//  and the entity loops in them).
+static void *
+s_alloc (s_parser_t *self, size_t size)
 {
-    Address *address = malloc (sizeof *address);
-    assert (address);
+    codec_arena_t *arena;
+    if (self->claim)
+        arena = self->line_dropped? self->scratch: self->arena;
+    else
+    switch (self->base) {
+        case LOOP_HEADER: arena = self->levels [LEVEL_HEADER]; break;
+        case LOOP_2000A:  arena = self->levels [LEVEL_BILLING]; break;
+        case LOOP_2000B:  arena = self->levels [LEVEL_SUBSCRIBER]; break;
+        case LOOP_2000C:  arena = self->levels [LEVEL_PATIENT]; break;
+        default:
+            assert (false);     //  no entity is written outside these
+            arena = self->arena;
+    }
+    void *block = arena->allocator.alloc (arena->allocator.allocator_data, size);
+    assert (block);
+    return block;
+}
+
+static char *
+s_strdup (s_parser_t *self, const char *value)
+{
+    if (!value || !*value)
+        return (char *) protobuf_c_empty_string;
+    size_t size = strlen (value) + 1;
+    return (char *) memcpy (s_alloc (self, size), value, size);
+}
+
+//  codec_set_text for a content handler: into the open claim's arena when
+//  a claim is open (every field a handler writes then is the claim's),
+//  else into the arena of the entity's level (s_alloc).
+static void
+s_set (s_parser_t *self, char **field, const char *value)
+{
+    *field = s_strdup (self, value);
+}
+
+//  Appends to a repeated field of the open claim. The capacity follows from
+//  the count (4, 8, 16, ...), so the array grows by doubling with nothing
+//  kept beside it; an outgrown array stays in the arena until the reset.
+static void
+s_append (s_parser_t *self, void ***array, size_t *count, void *item)
+{
+    size_t n = *count;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        size_t capacity = n? n * 2: 4;
+        void **grown = (void **) s_alloc (self, capacity * sizeof (void *));
+        if (n)
+            memcpy (grown, *array, n * sizeof (void *));
+        *array = grown;
+    }
+    (*array) [(*count)++] = item;
+}
+
+static Address *
+s_address_new (s_parser_t *self)
+{
+    Address *address = s_alloc (self, sizeof *address);
     address__init (address);
     return address;
 }
 
+//  A provider of the open claim (2310B, 2310C) or of the base loop, in
+//  its arena (s_alloc).
 static Provider *
-s_provider_new (void)
+s_provider_new (s_parser_t *self)
 {
-    Provider *provider = malloc (sizeof *provider);
-    assert (provider);
+    Provider *provider = s_alloc (self, sizeof *provider);
     provider__init (provider);
-    provider->address = s_address_new ();
+    provider->address = s_alloc (self, sizeof (Address));
+    address__init (provider->address);
     return provider;
 }
 
 static Subscriber *
-s_subscriber_new (void)
+s_subscriber_new (s_parser_t *self)
 {
-    Subscriber *subscriber = malloc (sizeof *subscriber);
-    assert (subscriber);
+    Subscriber *subscriber = s_alloc (self, sizeof *subscriber);
     subscriber__init (subscriber);
-    subscriber->address = s_address_new ();
+    subscriber->address = s_address_new (self);
     return subscriber;
 }
 
 static Patient *
-s_patient_new (void)
+s_patient_new (s_parser_t *self)
 {
-    Patient *patient = malloc (sizeof *patient);
-    assert (patient);
+    Patient *patient = s_alloc (self, sizeof *patient);
     patient__init (patient);
-    patient->address = s_address_new ();
+    patient->address = s_address_new (self);
     return patient;
-}
-
-//  A deep copy of an entity (Provider, Subscriber, Payer, Patient, each
-//  with its Address) for the claim, field by field from the descriptor:
-//  codec_copy packs and unpacks the message, and five such copies a claim
-//  were the parser's largest cost after the tokenizer (docs/performance.md,
-//  intake). Singular strings, scalars and messages are copied here; a
-//  message with any other kind of field (repeated, bytes, oneof) goes
-//  through codec_copy, so a field added later is never copied wrong.
-static bool
-s_clonable (const ProtobufCMessageDescriptor *descriptor)
-{
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        if (field->label == PROTOBUF_C_LABEL_REPEATED || field->type == PROTOBUF_C_TYPE_BYTES
-        ||  (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
-            return false;
-        if (field->type == PROTOBUF_C_TYPE_MESSAGE
-        &&  !s_clonable ((const ProtobufCMessageDescriptor *) field->descriptor))
-            return false;
-    }
-    return true;
-}
-
-static void *
-s_clone_fields (const ProtobufCMessage *message)
-{
-    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
-    ProtobufCMessage *copy = malloc (descriptor->sizeof_message);
-    assert (copy);
-    memcpy (copy, message, descriptor->sizeof_message);
-    copy->n_unknown_fields = 0;
-    copy->unknown_fields = NULL;
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields [i];
-        void *slot = (char *) copy + field->offset;
-        if (field->type == PROTOBUF_C_TYPE_STRING) {
-            char **text = (char **) slot;
-            if (*text && *text != (char *) protobuf_c_empty_string
-            &&  *text != (char *) field->default_value) {
-                *text = strdup (*text);
-                assert (*text);
-            }
-        }
-        else
-        if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
-            ProtobufCMessage **sub = (ProtobufCMessage **) slot;
-            if (*sub)
-                *sub = (ProtobufCMessage *) s_clone_fields (*sub);
-        }
-    }
-    return copy;
-}
-
-static void *
-s_clone (const void *message)
-{
-    const ProtobufCMessage *base = (const ProtobufCMessage *) message;
-    if (!base)
-        return NULL;
-    if (base->n_unknown_fields || !s_clonable (base->descriptor))
-        return codec_copy (message);
-    return s_clone_fields (base);
-}
-
-//  Appends to a repeated message field (array of pointers plus count).
-static void
-s_append (void ***array, size_t *count, void *item)
-{
-    *array = realloc (*array, (*count + 1) * sizeof (void *));
-    assert (*array);
-    (*array) [(*count)++] = item;
 }
 
 //  The refusal reason goes to the batch record, the 999 and an operator's
@@ -298,10 +309,9 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
     //  not one finding each.
     if (line > 0 && self->line_dropped)
         return;
-    ScrubFinding *finding = malloc (sizeof *finding);
-    assert (finding);
+    ScrubFinding *finding = s_alloc (self, sizeof *finding);
     scrub_finding__init (finding);
-    codec_set_text (&finding->rule_id, s_problems [problem].rule_id);
+    finding->rule_id = s_strdup (self, s_problems [problem].rule_id);
     finding->severity = SEVERITY__SEVERITY_ERROR;
     char text [256];
     const char *field = s_problems [problem].field;
@@ -312,7 +322,7 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
         snprintf (text, sizeof text, "%s[%d]", field, line);
     else
         snprintf (text, sizeof text, "%s", field);
-    codec_set_text (&finding->field, text);
+    finding->field = s_strdup (self, text);
     if (detail) {
         //  The detail quotes the sender's value: escaped (no control
         //  character or invalid UTF-8 reaches a report) and cut short (an
@@ -325,8 +335,8 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
     }
     else
         snprintf (text, sizeof text, "%s", s_problems [problem].message);
-    codec_set_text (&finding->message, text);
-    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+    finding->message = s_strdup (self, text);
+    s_append (self, (void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
 }
 
 
@@ -335,14 +345,13 @@ s_problem (s_parser_t *self, s_problem_t problem, int line, const char *detail)
 static void
 s_element_finding (s_parser_t *self, const char *rule_id, const char *field, const char *message)
 {
-    ScrubFinding *finding = malloc (sizeof *finding);
-    assert (finding);
+    ScrubFinding *finding = s_alloc (self, sizeof *finding);
     scrub_finding__init (finding);
-    codec_set_text (&finding->rule_id, rule_id);
+    finding->rule_id = s_strdup (self, rule_id);
     finding->severity = SEVERITY__SEVERITY_ERROR;
-    codec_set_text (&finding->field, field);
-    codec_set_text (&finding->message, message);
-    s_append ((void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
+    finding->field = s_strdup (self, field);
+    finding->message = s_strdup (self, message);
+    s_append (self, (void ***) &self->claim->parse_findings, &self->claim->n_parse_findings, finding);
 }
 
 #define S_LEN_MESSAGE "element is longer than the 837P implementation guide allows"
@@ -438,12 +447,12 @@ s_date_range (const char *format, const char *value, char from [9], char to [9])
 static void
 s_reset_transaction (s_parser_t *self)
 {
-    codec_destroy (&self->submitter);
-    codec_destroy (&self->receiver);
-    codec_destroy (&self->billing);
-    codec_destroy (&self->subscriber);
-    codec_destroy (&self->payer);
-    codec_destroy (&self->patient);
+    self->submitter = self->receiver = self->billing = NULL;
+    self->subscriber = NULL;
+    self->payer = NULL;
+    self->patient = NULL;
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        codec_arena_reset (self->levels [i]);
     x12_hl_reset (&self->hl);
 }
 
@@ -460,7 +469,7 @@ s_close_line (s_parser_t *self)
     if (!self->line_has_date)
         s_problem (self, PRS_LINE_DATE, index, NULL);
     if (self->line_dropped)
-        codec_destroy (&self->line);
+        codec_arena_reset (self->scratch);
     self->line = NULL;
     self->line_dropped = false;
 }
@@ -477,7 +486,7 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     self->claim = claim;
     if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
-    element_limits_walk (claim, s_check_element, self);
+    element_limits_walk_suspect (claim, s_check_element, self);
     char detail [64];
     if (self->dropped_lines) {
         snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);
@@ -493,7 +502,7 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     if (claim->n_parse_findings)
         self->report->claims_with_findings++;
     int rc = self->on_claim? self->on_claim (claim, self->arg): 0;
-    claim__free_unpacked (claim, NULL);
+    codec_arena_reset (self->arena);
     if (rc != 0)
         return s_structural (self, seg, "stopped by the claim callback");
     return 0;
@@ -595,26 +604,28 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
     self->base = self->loop = (s_loop_t) s_levels [row].loop;
 
     //  The entities of the level opened, and of those under it, start again.
+    //  Each in its level's arena (s_alloc, by the base loop just set).
     if (row == HL_BILLING) {
-        codec_destroy (&self->billing);
-        codec_destroy (&self->subscriber);
-        codec_destroy (&self->payer);
-        codec_destroy (&self->patient);
-        self->billing = s_provider_new ();
+        self->subscriber = NULL;
+        self->payer = NULL;
+        self->patient = NULL;
+        codec_arena_reset (self->levels [LEVEL_BILLING]);
+        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->billing = s_provider_new (self);
     }
     else
     if (row == HL_SUBSCRIBER) {
-        codec_destroy (&self->subscriber);
-        codec_destroy (&self->payer);
-        codec_destroy (&self->patient);
-        self->subscriber = s_subscriber_new ();
-        self->payer = malloc (sizeof (Payer));
-        assert (self->payer);
+        self->patient = NULL;
+        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->subscriber = s_subscriber_new (self);
+        self->payer = s_alloc (self, sizeof (Payer));
         payer__init (self->payer);
     }
     else {
-        codec_destroy (&self->patient);
-        self->patient = s_patient_new ();
+        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        self->patient = s_patient_new (self);
     }
     return 0;
 }
@@ -626,8 +637,7 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
         return -1;
     if (self->hl.level != HL_SUBSCRIBER && self->hl.level != HL_PATIENT)
         return s_structural (self, seg, "CLM outside a subscriber or patient HL (2000B / 2000C)");
-    Claim *claim = malloc (sizeof *claim);
-    assert (claim);
+    Claim *claim = s_alloc (self, sizeof *claim);
     claim__init (claim);
     self->claim = claim;
     self->line = NULL;
@@ -635,32 +645,33 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
     self->base = self->loop = LOOP_2300;
 
-    codec_set_text (&claim->sender_qualifier, self->sender_qualifier);
-    codec_set_text (&claim->sender_id, self->sender_id);
-    codec_set_text (&claim->receiver_qualifier, self->receiver_qualifier);
-    codec_set_text (&claim->receiver_id, self->receiver_id);
-    codec_set_text (&claim->interchange_control_number, self->isa13);
-    codec_set_text (&claim->group_control_number, self->gs06);
-    codec_set_text (&claim->transaction_control_number, self->st02);
-    codec_set_text (&claim->implementation, self->implementation);
-    codec_set_text (&claim->bht_reference, self->bht03);
-    codec_set_text (&claim->file_date, self->bht04);
-    if (self->submitter)
-        claim->submitter = s_clone (self->submitter);
-    if (self->receiver)
-        claim->receiver = s_clone (self->receiver);
-    claim->billing_provider = s_clone (self->billing);
-    claim->subscriber = s_clone (self->subscriber);
-    claim->payer = s_clone (self->payer);
+    s_set (self, &claim->sender_qualifier, self->sender_qualifier);
+    s_set (self, &claim->sender_id, self->sender_id);
+    s_set (self, &claim->receiver_qualifier, self->receiver_qualifier);
+    s_set (self, &claim->receiver_id, self->receiver_id);
+    s_set (self, &claim->interchange_control_number, self->isa13);
+    s_set (self, &claim->group_control_number, self->gs06);
+    s_set (self, &claim->transaction_control_number, self->st02);
+    s_set (self, &claim->implementation, self->implementation);
+    s_set (self, &claim->bht_reference, self->bht03);
+    s_set (self, &claim->file_date, self->bht04);
+    //  The entities are shared, not copied: nothing writes them while the
+    //  claim is open (an HL closes it first, the reader refuses an ST in
+    //  an open transaction set) and the callback reads the claim only.
+    claim->submitter = self->submitter;
+    claim->receiver = self->receiver;
+    claim->billing_provider = self->billing;
+    claim->subscriber = self->subscriber;
+    claim->payer = self->payer;
     if (self->hl.level == HL_PATIENT)
-        claim->patient = s_clone (self->patient);
+        claim->patient = self->patient;
     claim->segment_index = x12_segment_number (seg);
     claim->hl_segment_index = self->hl_segment;
     claim->transaction_segment_index = self->st_segment;
     claim->interchange_index = x12_reader_interchanges (self->reader);
 
     const char *pcn = x12_segment_element (seg, 1);
-    codec_set_text (&claim->patient_control_number, pcn);
+    s_set (self, &claim->patient_control_number, pcn);
     if (!*pcn)
         s_problem (self, PRS_PCN, 0, NULL);
     const char *charge = x12_segment_element (seg, 2);
@@ -671,9 +682,9 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
         claim->total_charge_cents = 0;
         s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
     }
-    codec_set_text (&claim->place_of_service, x12_segment_component (seg, 5, 1));
-    codec_set_text (&claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
-    codec_set_text (&claim->frequency_code, x12_segment_component (seg, 5, 3));
+    s_set (self, &claim->place_of_service, x12_segment_component (seg, 5, 1));
+    s_set (self, &claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
+    s_set (self, &claim->frequency_code, x12_segment_component (seg, 5, 3));
     if (!*claim->place_of_service)
         s_problem (self, PRS_PLACE, 0, NULL);
     if (!*claim->frequency_code)
@@ -691,11 +702,11 @@ s_on_sbr (s_parser_t *self, x12_segment_t *seg)
 {
     if (self->base == LOOP_2000B) {
         Subscriber *subscriber = self->subscriber;
-        codec_set_text (&subscriber->payer_responsibility, x12_segment_element (seg, 1));
-        codec_set_text (&subscriber->relationship, x12_segment_element (seg, 2));
-        codec_set_text (&subscriber->group_number, x12_segment_element (seg, 3));
-        codec_set_text (&subscriber->group_name, x12_segment_element (seg, 4));
-        codec_set_text (&subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
+        s_set (self, &subscriber->payer_responsibility, x12_segment_element (seg, 1));
+        s_set (self, &subscriber->relationship, x12_segment_element (seg, 2));
+        s_set (self, &subscriber->group_number, x12_segment_element (seg, 3));
+        s_set (self, &subscriber->group_name, x12_segment_element (seg, 4));
+        s_set (self, &subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
         return 0;
     }
     //  In a claim, SBR opens 2320 (other subscriber for coordination of
@@ -713,16 +724,15 @@ s_on_lx (s_parser_t *self, x12_segment_t *seg)
     if (!self->claim)
         return s_structural (self, seg, "LX outside a claim (no CLM)");
     s_close_line (self);
-    ServiceLine *line = malloc (sizeof *line);
-    assert (line);
+    self->line_dropped = self->claim->n_lines == MAX_LINES;
+    ServiceLine *line = s_alloc (self, sizeof *line);
     service_line__init (line);
     line->line_number = (uint32_t) strtoul (x12_segment_element (seg, 1), NULL, 10);
     line->segment_index = x12_segment_number (seg);
-    self->line_dropped = self->claim->n_lines == MAX_LINES;
     if (self->line_dropped)
         self->dropped_lines++;
     else
-        s_append ((void ***) &self->claim->lines, &self->claim->n_lines, line);
+        s_append (self, (void ***) &self->claim->lines, &self->claim->n_lines, line);
     self->line = line;
     self->line_has_sv1 = false;
     self->line_has_date = false;
@@ -742,16 +752,16 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     ServiceLine *line = self->line;
     int index = (int) self->claim->n_lines;
 
-    codec_set_text (&line->procedure_qualifier, x12_segment_component (seg, 1, 1));
-    codec_set_text (&line->procedure_code, x12_segment_component (seg, 1, 2));
+    s_set (self, &line->procedure_qualifier, x12_segment_component (seg, 1, 1));
+    s_set (self, &line->procedure_code, x12_segment_component (seg, 1, 2));
     if (!*line->procedure_code)
         s_problem (self, PRS_PROCEDURE, index, NULL);
-    line->modifiers = calloc (MAX_MODIFIERS, sizeof (char *));
-    assert (line->modifiers);
+    line->modifiers = s_alloc (self, MAX_MODIFIERS * sizeof (char *));
+    memset (line->modifiers, 0, MAX_MODIFIERS * sizeof (char *));
     for (size_t i = 0; i < MAX_MODIFIERS; i++) {
         const char *modifier = x12_segment_component (seg, 1, 3 + i);
         if (*modifier)
-            codec_set_text (&line->modifiers [line->n_modifiers++], modifier);
+            s_set (self, &line->modifiers [line->n_modifiers++], modifier);
     }
     const char *charge = x12_segment_element (seg, 2);
     if (s_too_long (self, index, "charge_cents", "2400 SV102", charge, 18))
@@ -761,14 +771,14 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
         line->charge_cents = 0;
         s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
     }
-    codec_set_text (&line->unit_type, x12_segment_element (seg, 3));
+    s_set (self, &line->unit_type, x12_segment_element (seg, 3));
     const char *units = x12_segment_element (seg, 4);
-    codec_set_text (&line->units, units);
+    s_set (self, &line->units, units);
     if (x12_milli (units, &line->units_milli) || line->units_milli < 0) {
         line->units_milli = 0;
         s_problem (self, PRS_UNITS, index, *units? units: NULL);
     }
-    codec_set_text (&line->place_of_service, x12_segment_element (seg, 5));
+    s_set (self, &line->place_of_service, x12_segment_element (seg, 5));
     size_t pointers = x12_segment_components (seg, 7);
     if (pointers > MAX_POINTERS) {
         char detail [32];
@@ -776,8 +786,8 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
         s_problem (self, REP_POINTERS, index, detail);
         pointers = MAX_POINTERS;
     }
-    line->diagnosis_pointers = calloc (MAX_POINTERS, sizeof (uint32_t));
-    assert (line->diagnosis_pointers);
+    line->diagnosis_pointers = s_alloc (self, MAX_POINTERS * sizeof (uint32_t));
+    memset (line->diagnosis_pointers, 0, MAX_POINTERS * sizeof (uint32_t));
     for (size_t i = 1; i <= pointers; i++) {
         const char *pointer = x12_segment_component (seg, 7, i);
         if (!*pointer)
@@ -829,8 +839,8 @@ s_on_n3 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        codec_set_text (&address->line1, x12_segment_element (seg, 1));
-        codec_set_text (&address->line2, x12_segment_element (seg, 2));
+        s_set (self, &address->line1, x12_segment_element (seg, 1));
+        s_set (self, &address->line2, x12_segment_element (seg, 2));
     }
 }
 
@@ -839,9 +849,9 @@ s_on_n4 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        codec_set_text (&address->city, x12_segment_element (seg, 1));
-        codec_set_text (&address->state, x12_segment_element (seg, 2));
-        codec_set_text (&address->postal_code, x12_segment_element (seg, 3));
+        s_set (self, &address->city, x12_segment_element (seg, 1));
+        s_set (self, &address->state, x12_segment_element (seg, 2));
+        s_set (self, &address->postal_code, x12_segment_element (seg, 3));
     }
 }
 
@@ -859,15 +869,15 @@ s_on_dmg (s_parser_t *self, x12_segment_t *seg)
         gender = &self->patient->gender;
     }
     if (birth && streq (x12_segment_element (seg, 1), "D8")) {
-        codec_set_text (birth, x12_segment_element (seg, 2));
-        codec_set_text (gender, x12_segment_element (seg, 3));
+        s_set (self, birth, x12_segment_element (seg, 2));
+        s_set (self, gender, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_tax_id (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->billing->tax_id, x12_segment_element (seg, 2));
+    s_set (self, &self->billing->tax_id, x12_segment_element (seg, 2));
 }
 
 static void
@@ -875,13 +885,13 @@ s_on_taxonomy (s_parser_t *self, x12_segment_t *seg)
 {
     Provider *provider = self->base == LOOP_2000A? self->billing: s_loop_provider (self);
     if (provider && streq (x12_segment_element (seg, 2), "PXC"))
-        codec_set_text (&provider->taxonomy, x12_segment_element (seg, 3));
+        s_set (self, &provider->taxonomy, x12_segment_element (seg, 3));
 }
 
 static void
 s_on_pat (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->patient->relationship, x12_segment_element (seg, 1));
+    s_set (self, &self->patient->relationship, x12_segment_element (seg, 1));
 }
 
 static void
@@ -903,25 +913,24 @@ s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
         s_problem (self, PRS_CLAIM_DATE, 0, value);
         return;
     }
-    ClaimDate *date = malloc (sizeof *date);
-    assert (date);
+    ClaimDate *date = s_alloc (self, sizeof *date);
     claim_date__init (date);
-    codec_set_text (&date->qualifier, x12_segment_element (seg, 1));
-    codec_set_text (&date->date_from, from);
-    codec_set_text (&date->date_to, to);
-    s_append ((void ***) &self->claim->dates, &self->claim->n_dates, date);
+    s_set (self, &date->qualifier, x12_segment_element (seg, 1));
+    s_set (self, &date->date_from, from);
+    s_set (self, &date->date_to, to);
+    s_append (self, (void ***) &self->claim->dates, &self->claim->n_dates, date);
 }
 
 static void
 s_on_prior_auth (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->claim->prior_authorization, x12_segment_element (seg, 2));
+    s_set (self, &self->claim->prior_authorization, x12_segment_element (seg, 2));
 }
 
 static void
 s_on_payer_claim_number (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->claim->payer_claim_number, x12_segment_element (seg, 2));
+    s_set (self, &self->claim->payer_claim_number, x12_segment_element (seg, 2));
 }
 
 //  HI: each element is qualifier:code. Diagnosis qualifiers go into the
@@ -951,14 +960,13 @@ s_on_hi (s_parser_t *self, x12_segment_t *seg)
             return;
         }
         if (!claim->diagnoses) {
-            claim->diagnoses = calloc (MAX_DIAGNOSES, sizeof (Diagnosis *));
-            assert (claim->diagnoses);
+            claim->diagnoses = s_alloc (self, MAX_DIAGNOSES * sizeof (Diagnosis *));
+            memset (claim->diagnoses, 0, MAX_DIAGNOSES * sizeof (Diagnosis *));
         }
-        Diagnosis *dx = malloc (sizeof *dx);
-        assert (dx);
+        Diagnosis *dx = s_alloc (self, sizeof *dx);
         diagnosis__init (dx);
-        codec_set_text (&dx->qualifier, qualifier);
-        codec_set_text (&dx->code, code);
+        s_set (self, &dx->qualifier, qualifier);
+        s_set (self, &dx->code, code);
         claim->diagnoses [claim->n_diagnoses++] = dx;
     }
 }
@@ -980,15 +988,15 @@ s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
         self->line_has_date = true;
         return;
     }
-    codec_set_text (&line->service_date_from, from);
-    codec_set_text (&line->service_date_to, to);
+    s_set (self, &line->service_date_from, from);
+    s_set (self, &line->service_date_to, to);
     self->line_has_date = true;
 }
 
 static void
 s_on_line_control (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->line->line_item_control_number, x12_segment_element (seg, 2));
+    s_set (self, &self->line->line_item_control_number, x12_segment_element (seg, 2));
 }
 
 static const struct {
@@ -1039,15 +1047,15 @@ static const struct {
 
 //  Fills a provider from NM1 (names and identifier).
 static void
-s_provider_from_nm1 (Provider *provider, x12_segment_t *seg)
+s_provider_from_nm1 (s_parser_t *self, Provider *provider, x12_segment_t *seg)
 {
-    codec_set_text (&provider->entity_type, x12_segment_element (seg, 2));
-    codec_set_text (&provider->name, x12_segment_element (seg, 3));
-    codec_set_text (&provider->first_name, x12_segment_element (seg, 4));
-    codec_set_text (&provider->id_qualifier, x12_segment_element (seg, 8));
-    codec_set_text (&provider->id, x12_segment_element (seg, 9));
+    s_set (self, &provider->entity_type, x12_segment_element (seg, 2));
+    s_set (self, &provider->name, x12_segment_element (seg, 3));
+    s_set (self, &provider->first_name, x12_segment_element (seg, 4));
+    s_set (self, &provider->id_qualifier, x12_segment_element (seg, 8));
+    s_set (self, &provider->id, x12_segment_element (seg, 9));
     if (streq (x12_segment_element (seg, 8), "XX"))
-        codec_set_text (&provider->npi, x12_segment_element (seg, 9));
+        s_set (self, &provider->npi, x12_segment_element (seg, 9));
 }
 
 static int
@@ -1063,44 +1071,40 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
     self->loop = loop;
     switch (loop) {
         case LOOP_1000A:
-            codec_destroy (&self->submitter);
-            self->submitter = s_provider_new ();
-            s_provider_from_nm1 (self->submitter, seg);
+            self->submitter = s_provider_new (self);
+            s_provider_from_nm1 (self, self->submitter, seg);
             break;
         case LOOP_1000B:
-            codec_destroy (&self->receiver);
-            self->receiver = s_provider_new ();
-            s_provider_from_nm1 (self->receiver, seg);
+            self->receiver = s_provider_new (self);
+            s_provider_from_nm1 (self, self->receiver, seg);
             break;
         case LOOP_2010AA:
-            s_provider_from_nm1 (self->billing, seg);
+            s_provider_from_nm1 (self, self->billing, seg);
             break;
         case LOOP_2010BA:
-            codec_set_text (&self->subscriber->last_name, x12_segment_element (seg, 3));
-            codec_set_text (&self->subscriber->first_name, x12_segment_element (seg, 4));
-            codec_set_text (&self->subscriber->middle_name, x12_segment_element (seg, 5));
-            codec_set_text (&self->subscriber->suffix, x12_segment_element (seg, 7));
-            codec_set_text (&self->subscriber->member_id, x12_segment_element (seg, 9));
+            s_set (self, &self->subscriber->last_name, x12_segment_element (seg, 3));
+            s_set (self, &self->subscriber->first_name, x12_segment_element (seg, 4));
+            s_set (self, &self->subscriber->middle_name, x12_segment_element (seg, 5));
+            s_set (self, &self->subscriber->suffix, x12_segment_element (seg, 7));
+            s_set (self, &self->subscriber->member_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010BB:
-            codec_set_text (&self->payer->name, x12_segment_element (seg, 3));
-            codec_set_text (&self->payer->payer_id, x12_segment_element (seg, 9));
+            s_set (self, &self->payer->name, x12_segment_element (seg, 3));
+            s_set (self, &self->payer->payer_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010CA:
-            codec_set_text (&self->patient->last_name, x12_segment_element (seg, 3));
-            codec_set_text (&self->patient->first_name, x12_segment_element (seg, 4));
-            codec_set_text (&self->patient->middle_name, x12_segment_element (seg, 5));
-            codec_set_text (&self->patient->suffix, x12_segment_element (seg, 7));
+            s_set (self, &self->patient->last_name, x12_segment_element (seg, 3));
+            s_set (self, &self->patient->first_name, x12_segment_element (seg, 4));
+            s_set (self, &self->patient->middle_name, x12_segment_element (seg, 5));
+            s_set (self, &self->patient->suffix, x12_segment_element (seg, 7));
             break;
         case LOOP_2310B:
-            codec_destroy (&self->claim->rendering_provider);
-            self->claim->rendering_provider = s_provider_new ();
-            s_provider_from_nm1 (self->claim->rendering_provider, seg);
+            self->claim->rendering_provider = s_provider_new (self);
+            s_provider_from_nm1 (self, self->claim->rendering_provider, seg);
             break;
         case LOOP_2310C:
-            codec_destroy (&self->claim->service_facility);
-            self->claim->service_facility = s_provider_new ();
-            s_provider_from_nm1 (self->claim->service_facility, seg);
+            self->claim->service_facility = s_provider_new (self);
+            s_provider_from_nm1 (self, self->claim->service_facility, seg);
             break;
         default:
             break;
@@ -1112,45 +1116,55 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
 //  ---------------------------------------------------------------------
 //  Dispatch
 
-typedef int (s_anchor_fn) (s_parser_t *self, x12_segment_t *seg);
+//  A segment id (2 or 3 capitals and digits, as the reader checks) as one
+//  number, its bytes from the low end: every segment of the file is
+//  dispatched by a switch on it instead of comparing names in a table.
+#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
 
-static const struct {
-    const char *id;
-    s_anchor_fn *handler;
-} s_anchors [] = {
-    { "ISA", s_on_isa },
-    { "GS",  s_on_gs },
-    { "ST",  s_on_st },
-    { "SE",  s_on_se },
-    { "HL",  s_on_hl },
-    { "CLM", s_on_clm },
-    { "SBR", s_on_sbr },
-    { "LX",  s_on_lx },
-    { "SV1", s_on_sv1 },
-    { "NM1", s_on_nm1 },
-};
+static uint32_t
+s_key (const char *id)
+{
+    if (!id [0] || !id [1])
+        return (uint8_t) id [0];
+    return S_KEY ((uint8_t) id [0], (uint8_t) id [1], (uint8_t) id [2]);
+}
 
 static int
 s_segment (s_parser_t *self, x12_segment_t *seg)
 {
     const char *id = x12_segment_id (seg);
-    if (self->expect_bht && !streq (id, "ST")) {
+    uint32_t key = s_key (id);
+    if (self->expect_bht && key != S_KEY ('S', 'T', 0)) {
         self->expect_bht = false;
-        if (!streq (id, "BHT"))
+        if (key != S_KEY ('B', 'H', 'T'))
             return s_structural (self, seg, "BHT expected right after ST");
     }
-    //  The first letter before the whole id: most rows differ in it, and
-    //  every segment of the file comes through these two tables.
-    for (size_t i = 0; i < sizeof s_anchors / sizeof s_anchors [0]; i++)
-        if (s_anchors [i].id [0] == id [0] && streq (s_anchors [i].id, id))
-            return s_anchors [i].handler (self, seg);
+    switch (key) {
+        case S_KEY ('I', 'S', 'A'): return s_on_isa (self, seg);
+        case S_KEY ('G', 'S', 0):   return s_on_gs (self, seg);
+        case S_KEY ('S', 'T', 0):   return s_on_st (self, seg);
+        case S_KEY ('S', 'E', 0):   return s_on_se (self, seg);
+        case S_KEY ('H', 'L', 0):   return s_on_hl (self, seg);
+        case S_KEY ('C', 'L', 'M'): return s_on_clm (self, seg);
+        case S_KEY ('S', 'B', 'R'): return s_on_sbr (self, seg);
+        case S_KEY ('L', 'X', 0):   return s_on_lx (self, seg);
+        case S_KEY ('S', 'V', '1'): return s_on_sv1 (self, seg);
+        case S_KEY ('N', 'M', '1'): return s_on_nm1 (self, seg);
+        //  The ids of s_handlers' rows: the table is searched for these.
+        case S_KEY ('B', 'H', 'T'): case S_KEY ('P', 'R', 'V'): case S_KEY ('N', '3', 0):
+        case S_KEY ('N', '4', 0):   case S_KEY ('R', 'E', 'F'): case S_KEY ('D', 'M', 'G'):
+        case S_KEY ('P', 'A', 'T'): case S_KEY ('D', 'T', 'P'): case S_KEY ('H', 'I', 0):
+            break;
+        default:
+            return 0;       //  a segment intake has no use for (PER, AMT, NTE, GE, IEA, ...)
+    }
     if (self->base == LOOP_NONE)
-        return 0;           //  GE, IEA, TA1: the reader has checked them
+        return 0;
     const char *first = x12_segment_element (seg, 1);
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
         if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
             continue;
-        if (s_handlers [i].id [0] != id [0] || !streq (s_handlers [i].id, id))
+        if (s_key (s_handlers [i].id) != key)
             continue;
         if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
             continue;
@@ -1170,8 +1184,11 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
         report = &local;
     memset (report, 0, sizeof *report);
 
-    s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report };
+    s_parser_t parser = { .reader = reader, .on_claim = on_claim, .arg = arg, .report = report,
+                          .arena = codec_arena_new (), .scratch = codec_arena_new () };
     s_parser_t *self = &parser;
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        self->levels [i] = codec_arena_new ();
     x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
     char **strings [] = {
         &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
@@ -1195,10 +1212,14 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     }
     //  A claim still open here belongs to a refused file: the reader
     //  closes every claim at SE before a clean end.
-    codec_destroy (&self->claim);
-    if (self->line_dropped)
-        codec_destroy (&self->line);
+    self->claim = NULL;
+    self->line = NULL;
+    self->line_dropped = false;
     s_reset_transaction (self);
+    codec_arena_destroy (&self->arena);
+    codec_arena_destroy (&self->scratch);
+    for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
+        codec_arena_destroy (&self->levels [i]);
     for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
         codec_set_text (strings [i], NULL);
     return rc == -1 || self->failed? -1: 0;

@@ -33,10 +33,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-//  Called once per claim. The claim belongs to the parser and is freed
-//  after the call returns: copy or pack what must outlive it. Return 0 to go
-//  on, -1 to stop parsing (parse_837p then returns -1).
-typedef int (parse_837p_fn) (Claim *claim, void *arg);
+//  Called once per claim. The claim belongs to the parser, is read only
+//  (its entities above the claim, the billing provider, subscriber, payer,
+//  patient, submitter and receiver, are the parser's own, shared by every
+//  claim of their HL) and is freed after the call returns: copy or pack
+//  what must outlive it. Return 0 to go on, -1 to stop parsing
+//  (parse_837p then returns -1).
+typedef int (parse_837p_fn) (const Claim *claim, void *arg);
 
 typedef struct {
     uint64_t segments;          //  segments read

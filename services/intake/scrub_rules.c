@@ -189,6 +189,13 @@ s_check_pointers (scrub_ctx_t *ctx)
     const Claim *claim = ctx->claim;
     for (size_t i = 0; i < claim->n_lines; i++) {
         const ServiceLine *line = claim->lines [i];
+        //  The field's name is spelled only for a finding: every line of
+        //  every claim comes through here.
+        bool pointed = line->n_diagnosis_pointers > 0;
+        for (size_t p = 0; pointed && p < line->n_diagnosis_pointers; p++)
+            pointed = line->diagnosis_pointers [p] <= claim->n_diagnoses;
+        if (pointed)
+            continue;
         char field [64];
         snprintf (field, sizeof field, "lines[%zu].diagnosis_pointers", i + 1);
         if (line->n_diagnosis_pointers == 0)

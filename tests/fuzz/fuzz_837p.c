@@ -26,7 +26,7 @@ typedef struct {
 } s_fuzz_t;
 
 static int
-s_on_claim (Claim *claim, void *arg)
+s_on_claim (const Claim *claim, void *arg)
 {
     s_fuzz_t *self = arg;
     self->claims++;

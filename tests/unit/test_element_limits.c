@@ -15,6 +15,7 @@
 #include "parse_837p.h"
 #include "scrub.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -201,7 +202,7 @@ typedef struct {
 } s_sink_t;
 
 static int
-s_collect (Claim *claim, void *arg)
+s_collect (const Claim *claim, void *arg)
 {
     s_sink_t *sink = arg;
     ck_assert_uint_lt (sink->count, 128);
@@ -438,6 +439,54 @@ START_TEST (test_line_limit)
 }
 END_TEST
 
+//  The heap the parser holds when it hands out the claim, over what was
+//  in use before the parse.
+typedef struct {
+    size_t before;
+    size_t held;
+    uint32_t lines;
+} s_heap_t;
+
+static int
+s_heap_at_claim (const Claim *claim, void *arg)
+{
+    s_heap_t *heap = arg;
+    size_t now = mallinfo2 ().uordblks;
+    heap->held = now > heap->before? now - heap->before: 0;
+    heap->lines = (uint32_t) claim->n_lines;
+    return 0;
+}
+
+//  The claim is built in an arena (ADR 61); a line past the 50th is parsed
+//  into a scratch arena reset when the line closes, so a claim of 20,000
+//  lines holds no more memory than one of 60 (without it, ~5 MB more:
+//  every dropped line, its strings and arrays, kept until the claim ends).
+START_TEST (test_dropped_lines_memory)
+{
+    static const size_t counts [] = { 60, 20000 };
+    size_t held [2];
+    for (size_t c = 0; c < 2; c++) {
+        char *body = s_lines_body (counts [c]);
+        s_set_charge (body, counts [c]);
+        char head [512];
+        snprintf (head, sizeof head, "%sGS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
+                  "ST*837*0042*005010X222A1~", ISA);
+        char *text = test_x12_wrap (head, body, "0042", "GE*1*42~IEA*1*000000042~");
+        x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+        s_heap_t heap = { .before = mallinfo2 ().uordblks };
+        parse_837p_report_t report;
+        ck_assert_int_eq (parse_837p (reader, s_heap_at_claim, &heap, &report), 0);
+        ck_assert_uint_eq (heap.lines, 50);
+        held [c] = heap.held;
+        x12_reader_destroy (&reader);
+        free (text);
+        free (body);
+    }
+    ck_assert_msg (held [1] < held [0] + 512 * 1024, "60 lines: %zu bytes held, 20,000 lines: %zu",
+                   held [0], held [1]);
+}
+END_TEST
+
 //  Five SV107 pointers: REP002 (four were silently kept before).
 START_TEST (test_pointer_limit)
 {
@@ -604,8 +653,49 @@ typedef struct {
     int rc;
 } s_walker_t;
 
+//  The paths element_limits_walk_suspect hands out, joined.
+static void
+s_suspect_path (void *arg, const element_site_t *site, const char *value)
+{
+    char *paths = arg;
+    char path [160];
+    element_site_path (site, path, sizeof path);
+    strcat (paths, path);
+    strcat (paths, " ");
+}
+
+//  The parser's walk calls its check only for a string that is too long
+//  for its row or not plain printable ASCII; a plain one that fits (and
+//  a field without a row, however long) is passed over.
+START_TEST (test_walk_suspect)
+{
+    Claim claim = CLAIM__INIT;
+    Subscriber subscriber = SUBSCRIBER__INIT;
+    claim.subscriber = &subscriber;
+    claim.sender_id = "SENDER01";                               //  plain, fits 15
+    claim.patient_control_number = "PCN-0123456789-0123456789-0123456789-XY";  //  39 > 38
+    claim.bht_reference = "ref\x1b[31m";                        //  ESC
+    subscriber.last_name = "Ren\xc3\xa9" "e";                     //  UTF-8
+    subscriber.first_name = "ANNA";                             //  plain, fits 35
+    ServiceLine line = SERVICE_LINE__INIT;
+    ServiceLine *lines [] = { &line };
+    claim.lines = lines;
+    claim.n_lines = 1;
+    line.procedure_code = "99213";
+    line.units = "1234567890123456";                            //  16 > 15
+    char paths [512] = "";
+    element_limits_walk_suspect (&claim, s_suspect_path, paths);
+    ck_assert_str_eq (paths, "bht_reference subscriber.last_name patient_control_number lines[1].units ");
+    //  The whole walk still sees every non-empty string.
+    paths [0] = 0;
+    element_limits_walk (&claim, s_suspect_path, paths);
+    ck_assert (strstr (paths, "sender_id ") && strstr (paths, "subscriber.first_name ")
+           &&  strstr (paths, "lines[1].procedure_code "));
+}
+END_TEST
+
 static int
-s_find_len (Claim *claim, void *arg)
+s_find_len (const Claim *claim, void *arg)
 {
     s_walker_t *walker = arg;
     for (size_t i = 0; i < claim->n_parse_findings; i++)
@@ -672,6 +762,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_length_in_characters);
     tcase_add_test (tcase, test_characters);
     tcase_add_test (tcase, test_line_limit);
+    tcase_add_test (tcase, test_dropped_lines_memory);
     tcase_add_test (tcase, test_pointer_limit);
     tcase_add_test (tcase, test_dtp_limit);
     tcase_add_test (tcase, test_claims_per_hl);
@@ -679,6 +770,7 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_refusal_escaped);
     tcase_add_test (tcase, test_every_field);
     tcase_add_test (tcase, test_walk_from_threads);
+    tcase_add_test (tcase, test_walk_suspect);
     suite_add_tcase (suite, tcase);
     return suite;
 }

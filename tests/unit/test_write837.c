@@ -264,7 +264,7 @@ typedef struct {
 } s_sink_t;
 
 static int
-s_collect (Claim *claim, void *arg)
+s_collect (const Claim *claim, void *arg)
 {
     s_sink_t *sink = arg;
     ck_assert_uint_lt (sink->count, 64);
