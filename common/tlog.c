@@ -302,6 +302,76 @@ tlog_append (store_t *store, MDB_txn *txn, const void *leaf, size_t size, uint64
     return rc;
 }
 
+void
+tlog_batch_start (tlog_batch_t *self)
+{
+    self->open = true;
+    self->loaded = false;
+    self->dirty = false;
+}
+
+//  The size and, for each bit set in it, the complete subtree at that
+//  level that ends at the edge.
+static int
+s_batch_load (tlog_batch_t *self, store_t *store, MDB_txn *txn)
+{
+    int rc = tlog_size (store, txn, &self->size);
+    tlog_txn_t at = { store, txn };
+    for (unsigned level = 0; rc == 0 && level < 64 && (self->size >> level); level++)
+        if ((self->size >> level) & 1)
+            rc = tlog_read_stored (&at, level, (self->size >> level) - 1, self->edge [level]);
+    self->loaded = rc == 0;
+    return rc;
+}
+
+//  tlog_append with the left siblings from the edge: the subtree a right
+//  child at level l pairs with is edge [l]; the node the append stops at
+//  (a left child) is the new edge at its level, and the levels below it
+//  are empty in the new size.
+int
+tlog_batch_append (tlog_batch_t *self, store_t *store, MDB_txn *txn,
+                   const void *leaf, size_t size, uint64_t *index)
+{
+    assert (self->open);
+    int rc = self->loaded? 0: s_batch_load (self, store, txn);
+    if (rc)
+        return rc;
+    uint64_t count = self->size;
+    uint8_t key [8];
+    store_u64_write (key, count);
+    rc = store_append (store, txn, "tlog_leaf", key, sizeof key, leaf, size);
+    tlog_hash_t hash;
+    tlog_leaf_hash (leaf, size, hash);
+    uint64_t node = count;
+    unsigned level = 0;
+    while (rc == 0) {
+        store_u64_write (key, tlog_stored_index (level, node));
+        rc = store_append (store, txn, "tlog_hash", key, sizeof key, hash, TLOG_HASH_SIZE);
+        if (rc || (node & 1) == 0)
+            break;
+        tlog_node_hash (self->edge [level], hash, hash);
+        node >>= 1;
+        level++;
+    }
+    if (rc == 0) {
+        memcpy (self->edge [level], hash, TLOG_HASH_SIZE);
+        self->size = count + 1;
+        self->dirty = true;
+        *index = count;
+    }
+    return rc;
+}
+
+int
+tlog_batch_end (tlog_batch_t *self, store_t *store, MDB_txn *txn)
+{
+    int rc = self->dirty? store_put_u64 (store, txn, "tlog_meta", "size", self->size): 0;
+    self->open = false;
+    self->loaded = false;
+    self->dirty = false;
+    return rc;
+}
+
 int
 tlog_leaf (store_t *store, MDB_txn *txn, uint64_t index, MDB_val *leaf)
 {

@@ -84,6 +84,27 @@ bool tlog_verify_consistency (uint64_t old_size, uint64_t size, const tlog_hash_
 int tlog_size (store_t *store, MDB_txn *txn, uint64_t *size);
 //  Appends a leaf (its exact bytes are kept), its index in *index.
 int tlog_append (store_t *store, MDB_txn *txn, const void *leaf, size_t size, uint64_t *index);
+//  Appends in a batch (docs/adr/0063): tlog_batch_append writes the same
+//  records as tlog_append, but the size and the tree's right edge (the
+//  hash of the complete subtree for each bit set in the size: the left
+//  siblings the next appends need) are read once, at the batch's first
+//  append, and kept here; tlog_batch_end writes the size once. Between
+//  start and end nothing else in the transaction may append or read the
+//  size. A transaction that aborts leaves a stale copy: the next
+//  tlog_batch_start drops it, so a batch starts with it, always.
+typedef struct {
+    bool open;                      //  between start and end
+    bool loaded;                    //  size and edge read in this transaction
+    bool dirty;                     //  appended since: the size to write
+    uint64_t size;
+    tlog_hash_t edge [TLOG_PROOF_MAX];  //  edge [l]: subtree (l, (size >> l) - 1)
+} tlog_batch_t;
+
+void tlog_batch_start (tlog_batch_t *self);
+int  tlog_batch_append (tlog_batch_t *self, store_t *store, MDB_txn *txn,
+                        const void *leaf, size_t size, uint64_t *index);
+//  Writes the size if anything was appended; closes the batch.
+int  tlog_batch_end (tlog_batch_t *self, store_t *store, MDB_txn *txn);
 //  A leaf's bytes (valid until the transaction ends); MDB_NOTFOUND past
 //  the end.
 int tlog_leaf (store_t *store, MDB_txn *txn, uint64_t index, MDB_val *leaf);

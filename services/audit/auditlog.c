@@ -47,6 +47,7 @@ struct _auditlog_t {
     uint64_t sealed_size;           //  the last checkpoint's size
     int timer;
     bool halted;                    //  a rollback was seen: sign nothing
+    tlog_batch_t batch;             //  the consumer's batch's appends (ADR 63)
 };
 
 //  The key file holds the signer key's text; made once, never rewritten.
@@ -211,8 +212,19 @@ s_member_claim (store_t *store, MDB_txn *txn, const Event *event)
 }
 
 int
+auditlog_batch (store_t *store, MDB_txn *txn, bool end, auditlog_t *self)
+{
+    if (!end) {
+        tlog_batch_start (&self->batch);
+        return 0;
+    }
+    return tlog_batch_end (&self->batch, store, txn);
+}
+
+int
 auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *state)
 {
+    auditlog_t *self = (auditlog_t *) state;
     //  A checkpoint is a statement about the log, not an event of it: as
     //  a leaf, each idle checkpoint would grow the log it seals.
     if (streq (event->stream, "access") && streq (event->type, "checkpoint"))
@@ -242,7 +254,8 @@ auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *state)
     size_t size;
     uint8_t *leaf = codec_pack (&record, &size);
     uint64_t index;
-    int rc = tlog_append (store, txn, leaf, size, &index);
+    int rc = self->batch.open? tlog_batch_append (&self->batch, store, txn, leaf, size, &index)
+                             : tlog_append (store, txn, leaf, size, &index);
     free (leaf);
     if (rc == 0 && access) {
         rc = s_index_put (store, txn, "audit_by_actor", access->actor_name, index);

@@ -38,7 +38,11 @@ void        auditlog_destroy (auditlog_t **self_p);
 //  Checks the store against the published checkpoints, publishes the
 //  store's latest, starts the checkpoint timer. 0 or -1 (logged).
 int         auditlog_start (auditlog_t *self);
-//  The service's each_event: the event's leaf, in the event's transaction.
+//  The consumer's batch hook: the batch's appends keep the tree's size
+//  and right edge in memory, its end writes the size (docs/adr/0063).
+int         auditlog_batch (store_t *store, MDB_txn *txn, bool end, auditlog_t *self);
+//  The service's each_event: the event's leaf, in the event's transaction
+//  (outside a batch, with tlog_append).
 int         auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *self);
 //  After each commit: a checkpoint when N leaves came since the last.
 void        auditlog_committed (auditlog_t *self);

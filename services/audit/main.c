@@ -22,6 +22,12 @@ s_each_event (store_t *store, MDB_txn *txn, const Event *event, void *state)
     return auditlog_apply (store, txn, event, ((audit_t *) state)->log);
 }
 
+static int
+s_batch (store_t *store, MDB_txn *txn, bool end, void *state)
+{
+    return auditlog_batch (store, txn, end, ((audit_t *) state)->log);
+}
+
 static void
 s_committed (service_t *service)
 {
@@ -44,6 +50,7 @@ static const service_def_t s_service = {
     .state_destroy = (service_state_destroy_fn *) audit_destroy,
     .start = s_start,
     .each_event = s_each_event,
+    .batch = s_batch,
     .committed = s_committed,
     //  Only to turn a member id into its blind index for a patient's
     //  query: audit opens no sealed field.

@@ -284,6 +284,125 @@ START_TEST (test_store_matches_memory)
 }
 END_TEST
 
+typedef struct {
+    tlog_batch_t *batch;            //  NULL: tlog_append
+    uint64_t from;                  //  leaves "leaf <from>" ...
+    size_t count;
+    bool abort;                     //  fail after the appends (no end)
+    bool old_first;                 //  one tlog_append before the batch starts
+} s_batch_job_t;
+
+static int
+s_batch_append (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_batch_job_t *job = (s_batch_job_t *) arg;
+    int rc = 0;
+    uint64_t next = job->from, index;
+    char leaf [32];
+    if (job->old_first) {
+        int length = snprintf (leaf, sizeof leaf, "leaf %d", (int) next);
+        rc = tlog_append (store, txn, leaf, (size_t) length, &index);
+        if (rc == 0 && index != next++)
+            rc = store_fail (store, "old append at %d, not %d", (int) index, (int) next - 1);
+    }
+    if (job->batch)
+        tlog_batch_start (job->batch);
+    for (size_t i = 0; i < job->count && rc == 0; i++) {
+        int length = snprintf (leaf, sizeof leaf, "leaf %d", (int) next);
+        rc = job->batch? tlog_batch_append (job->batch, store, txn, leaf, (size_t) length, &index)
+                       : tlog_append (store, txn, leaf, (size_t) length, &index);
+        if (rc == 0 && index != next++)
+            rc = store_fail (store, "append at %d, not %d", (int) index, (int) next - 1);
+    }
+    if (rc == 0 && job->abort)
+        return store_fail (store, "aborted on purpose");
+    if (rc == 0 && job->batch)
+        rc = tlog_batch_end (job->batch, store, txn);
+    return rc;
+}
+
+//  Every row of a table in two stores, byte for byte.
+static void
+s_assert_same_table (store_t *a, store_t *b, const char *table)
+{
+    MDB_txn *ta = store_read_begin (a), *tb = store_read_begin (b);
+    MDB_cursor *ca, *cb;
+    ck_assert_int_eq (mdb_cursor_open (ta, store_table (a, table), &ca), 0);
+    ck_assert_int_eq (mdb_cursor_open (tb, store_table (b, table), &cb), 0);
+    MDB_val ka, va, kb, vb;
+    int ra = mdb_cursor_get (ca, &ka, &va, MDB_FIRST), rb = mdb_cursor_get (cb, &kb, &vb, MDB_FIRST);
+    size_t rows = 0;
+    while (ra == 0 && rb == 0) {
+        ck_assert_msg (ka.mv_size == kb.mv_size && memcmp (ka.mv_data, kb.mv_data, ka.mv_size) == 0,
+                       "%s: key of row %zu differs", table, rows);
+        ck_assert_msg (va.mv_size == vb.mv_size && memcmp (va.mv_data, vb.mv_data, va.mv_size) == 0,
+                       "%s: value of row %zu differs", table, rows);
+        rows++;
+        ra = mdb_cursor_get (ca, &ka, &va, MDB_NEXT);
+        rb = mdb_cursor_get (cb, &kb, &vb, MDB_NEXT);
+    }
+    ck_assert_msg (ra == MDB_NOTFOUND && rb == MDB_NOTFOUND, "%s: %zu rows, then one store ends", table, rows);
+    mdb_cursor_close (ca);
+    mdb_cursor_close (cb);
+    store_read_end (&ta);
+    store_read_end (&tb);
+}
+
+static void
+s_assert_same_stores (store_t *a, store_t *b)
+{
+    s_assert_same_table (a, b, "tlog_leaf");
+    s_assert_same_table (a, b, "tlog_hash");
+    s_assert_same_table (a, b, "tlog_meta");
+}
+
+//  Appends in batches (the tree's edge in memory, the size written at the
+//  end) write every table byte for byte as tlog_append does, through
+//  batches of every size, an empty one, an old-path append between them,
+//  and an aborted batch, which leaves nothing (the next start re-reads).
+START_TEST (test_batch_matches_append)
+{
+    char *dir_a = test_tmpdir ("tlog-a"), *dir_b = test_tmpdir ("tlog-b");
+    char error [512];
+    store_t *a = store_new (dir_a, s_tables, error, sizeof error);
+    ck_assert_msg (a, "%s", error);
+    store_t *b = store_new (dir_b, s_tables, error, sizeof error);
+    ck_assert_msg (b, "%s", error);
+    tlog_batch_t batch;
+    memset (&batch, 0, sizeof batch);
+    const uint64_t total = 300;
+    uint64_t appended = 0;
+    for (size_t round = 0, size = 0; appended < total; round++, size = (size + 3) % 11) {
+        size_t count = size > total - appended? total - appended: size;
+        bool old_first = round % 7 == 3;
+        if (round % 5 == 2) {
+            //  An aborted batch of other leaves leaves both stores as they were.
+            s_batch_job_t junk = { &batch, appended + 1000, 4, true, false };
+            ck_assert_int_ne (store_write (b, s_batch_append, &junk), 0);
+            s_assert_same_stores (a, b);
+        }
+        s_batch_job_t old = { NULL, appended, count + old_first, false, false };
+        ck_assert_int_eq (store_write (a, s_batch_append, &old), 0);
+        s_batch_job_t new = { &batch, appended, count, false, old_first };
+        ck_assert_msg (store_write (b, s_batch_append, &new) == 0, "%s", store_error (b));
+        ck_assert (!batch.open);
+        appended += count + old_first;
+        s_assert_same_stores (a, b);
+    }
+    MDB_txn *txn = store_read_begin (b);
+    uint64_t size;
+    ck_assert_int_eq (tlog_size (b, txn, &size), 0);
+    ck_assert_uint_eq (size, appended);
+    store_read_end (&txn);
+    store_destroy (&a);
+    store_destroy (&b);
+    test_rmtree (dir_a);
+    test_rmtree (dir_b);
+    free (dir_a);
+    free (dir_b);
+}
+END_TEST
+
 //  The post-order numbers are dense: n leaves keep 2n - popcount(n)
 //  hashes, numbered 0 .. that - 1 with no number used twice.
 START_TEST (test_stored_index_dense)
@@ -373,6 +492,7 @@ tlog_suite (void)
     tcase_add_test (tc, test_vector_inclusion);
     tcase_add_test (tc, test_vector_consistency);
     tcase_add_test (tc, test_store_matches_memory);
+    tcase_add_test (tc, test_batch_matches_append);
     tcase_add_test (tc, test_stored_index_dense);
     tcase_add_test (tc, test_tamper_kinds);
     suite_add_tcase (suite, tc);
