@@ -97,8 +97,13 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
     if (!*id)
         return 0;
     if (action == FOLLOW_DONE) {
-        char note [64];
-        snprintf (note, sizeof note, "claim %s", record->status);
+        //  Joined, not formatted: every claim paid or denied comes here.
+        char note [64] = "claim ";
+        size_t length = strlen (record->status);
+        if (length > sizeof note - 7)
+            length = sizeof note - 7;
+        memcpy (note + 6, record->status, length);
+        note [6 + length] = 0;
         return s_result (self, workitem_track_state (self->work, txn, id, record->status, "done", "claims", note,
                                                      now));
     }
