@@ -557,14 +557,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     uint8_t block [4096];
     codec_arena_t arena;
     codec_arena_init (&arena, block, sizeof block);
-    //  Its history is never read: left undecoded.
-    static const uint32_t fields_but_history [] = {
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-        21, 22, 23, 24, 25, 26, 27, 28, 29
-    };
-    WorkItem *old = (WorkItem *) codec_arena_decode_fields (&arena, &work_item__descriptor, value.mv_data,
-                                                            value.mv_size, fields_but_history,
-                                                            sizeof fields_but_history / sizeof fields_but_history [0]);
+    WorkItem *old = (WorkItem *) codec_arena_decode (&arena, &work_item__descriptor, value.mv_data, value.mv_size);
     static const uint32_t history [] = { S_HISTORY_FIELD };
     WorkItem *item = !old? NULL:
                      held? (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1):
