@@ -201,8 +201,8 @@ s_field (const WorkItem *item, size_t offset)
     return *(char *const *) ((const char *) item + offset);
 }
 
-//  Writes item, moving each index entry that differs from old's (NULL for
-//  a new item). Empty index values are not indexed.
+//  Moves each index entry of item that differs from old's (NULL for a
+//  new item); the caller writes the item. Empty values are not indexed.
 static int
 s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item)
 {
@@ -236,8 +236,7 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
                 return rc;
         }
     }
-    //  Packed into the page (no packed copy on the heap).
-    return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
+    return 0;
 }
 
 void
@@ -284,13 +283,80 @@ workitem_emit (workitem_t *self, MDB_txn *txn, const WorkItem *item, const char 
     return outbox_append (self->outbox, txn, self->stream, type, item->id, &copy);
 }
 
+//  The event of a change from the item's packed bytes (its stored
+//  record): the item is packed once, for the store and the event both
+//  (issue 19). The event's bytes are what workitem_emit packs: field 1
+//  (the item) first, as protobuf-c writes it, holding the stored bytes
+//  less the history (field 20) and, for an item whose history is held as
+//  bytes, less any other field protobuf-c would keep as unknown.
+static int
+s_emit_packed (workitem_t *self, MDB_txn *txn, const WorkItem *item, const uint8_t *bytes, size_t size,
+               const char *what, const WorkEvent *event)
+{
+    bool held = wirekeep_holds (item, S_HISTORY_FIELD);
+    WorkEvent copy = *event;
+    copy.item = NULL;
+    size_t rest = protobuf_c_message_get_packed_size (&copy.base);
+    //  The tag and the length of field 1 take at most 11 bytes.
+    size_t capacity = 16 + size + rest;
+    uint8_t local [4096];
+    uint8_t *out = capacity <= sizeof local? local: (uint8_t *) malloc (capacity);
+    assert (out);
+    //  The item's fields first, at the most its header can take, then
+    //  moved up to the header's end.
+    uint8_t *fields = out + 16;
+    size_t length = 0;
+    const uint8_t *cursor = bytes;
+    const uint8_t *end = bytes + size;
+    codec_wire_field_t field;
+    int rc = 0;
+    while (cursor < end) {
+        if (!codec_wire_next (&cursor, end, &field)) {
+            rc = MDB_CORRUPTED;             //  bytes just packed: never
+            break;
+        }
+        if (field.number == S_HISTORY_FIELD
+        || (held && !protobuf_c_message_descriptor_get_field (&work_item__descriptor, field.number)))
+            continue;
+        memcpy (fields + length, field.start, (size_t) (field.end - field.start));
+        length += (size_t) (field.end - field.start);
+    }
+    if (rc == 0) {
+        size_t header = codec_write_tag (out, 1, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+        header += codec_write_varint (out + header, length);
+        memmove (out + header, fields, length);
+        size_t total = header + length;
+        total += protobuf_c_message_pack (&copy.base, out + total);
+        char type [64];
+        s_append (type, sizeof type, s_append (type, sizeof type, 0, "work."), what);
+        rc = outbox_append_raw (self->outbox, txn, self->stream, type, item->id, out, total);
+    }
+    if (out != local)
+        free (out);
+    return rc;
+}
+
 int
 workitem_store_change (workitem_t *self, MDB_txn *txn, const WorkItem *old, WorkItem *item,
                        const char *what, const WorkEvent *event)
 {
     int rc = s_put (self, txn, old, item);
-    if (rc == 0 && event)
-        rc = workitem_emit (self, txn, item, what, event);
+    if (rc)
+        return rc;
+    if (!event || !self->outbox)
+        //  Packed into the page (no packed copy on the heap).
+        return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
+    //  Packed once, for the record and its event.
+    size_t size = protobuf_c_message_get_packed_size (&item->base);
+    uint8_t local [4096];
+    uint8_t *bytes = size <= sizeof local? local: (uint8_t *) malloc (size);
+    assert (bytes);
+    protobuf_c_message_pack (&item->base, bytes);
+    rc = store_put (self->store, txn, "work_items", item->id, strlen (item->id), bytes, size);
+    if (rc == 0)
+        rc = s_emit_packed (self, txn, item, bytes, size, what, event);
+    if (bytes != local)
+        free (bytes);
     return rc;
 }
 
