@@ -105,6 +105,30 @@ s_refuse (workitem_t *self, Status status, const char *format, ...)
     return WORKITEM_REFUSED;
 }
 
+//  Appends text to out (size bytes) from at, truncated as snprintf would:
+//  the new length. Keys, ids and history lines are joined this way, not
+//  formatted (a claim's follow-up changes joined a dozen: issue 19).
+static size_t
+s_append (char *out, size_t size, size_t at, const char *text)
+{
+    size_t length = strlen (text);
+    if (at + 1 >= size)
+        return at;
+    if (length > size - 1 - at)
+        length = size - 1 - at;
+    memcpy (out + at, text, length);
+    out [at + length] = 0;
+    return at + length;
+}
+
+//  Copies text into out (size bytes), truncated: snprintf "%s".
+static void
+s_copy (char *out, size_t size, const char *text)
+{
+    *out = 0;
+    s_append (out, size, 0, text);
+}
+
 //  A calendar that counts every millisecond: the clock of an item whose
 //  rules come from no policy (no hook).
 static uint64_t
@@ -177,8 +201,8 @@ s_field (const WorkItem *item, size_t offset)
     return *(char *const *) ((const char *) item + offset);
 }
 
-//  Writes item, moving each index entry that differs from old's (NULL for
-//  a new item). Empty index values are not indexed.
+//  Moves each index entry of item that differs from old's (NULL for a
+//  new item); the caller writes the item. Empty values are not indexed.
 static int
 s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item)
 {
@@ -212,8 +236,7 @@ s_put (workitem_t *self, MDB_txn *txn, const WorkItem *old, const WorkItem *item
                 return rc;
         }
     }
-    //  Packed into the page (no packed copy on the heap).
-    return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
+    return 0;
 }
 
 void
@@ -256,8 +279,61 @@ workitem_emit (workitem_t *self, MDB_txn *txn, const WorkItem *item, const char 
     WorkEvent copy = *event;
     copy.item = &bare;
     char type [64];
-    snprintf (type, sizeof type, "work.%s", what);
+    s_append (type, sizeof type, s_append (type, sizeof type, 0, "work."), what);
     return outbox_append (self->outbox, txn, self->stream, type, item->id, &copy);
+}
+
+//  The event of a change from the item's packed bytes (its stored
+//  record): the item is packed once, for the store and the event both
+//  (issue 19). The event's bytes are what workitem_emit packs: field 1
+//  (the item) first, as protobuf-c writes it, holding the stored bytes
+//  less the history (field 20) and, for an item whose history is held as
+//  bytes, less any other field protobuf-c would keep as unknown.
+static int
+s_emit_packed (workitem_t *self, MDB_txn *txn, const WorkItem *item, const uint8_t *bytes, size_t size,
+               const char *what, const WorkEvent *event)
+{
+    bool held = wirekeep_holds (item, S_HISTORY_FIELD);
+    WorkEvent copy = *event;
+    copy.item = NULL;
+    size_t rest = protobuf_c_message_get_packed_size (&copy.base);
+    //  The tag and the length of field 1 take at most 11 bytes.
+    size_t capacity = 16 + size + rest;
+    uint8_t local [4096];
+    uint8_t *out = capacity <= sizeof local? local: (uint8_t *) malloc (capacity);
+    assert (out);
+    //  The item's fields first, at the most its header can take, then
+    //  moved up to the header's end.
+    uint8_t *fields = out + 16;
+    size_t length = 0;
+    const uint8_t *cursor = bytes;
+    const uint8_t *end = bytes + size;
+    codec_wire_field_t field;
+    int rc = 0;
+    while (cursor < end) {
+        if (!codec_wire_next (&cursor, end, &field)) {
+            rc = MDB_CORRUPTED;             //  bytes just packed: never
+            break;
+        }
+        if (field.number == S_HISTORY_FIELD
+        || (held && !protobuf_c_message_descriptor_get_field (&work_item__descriptor, field.number)))
+            continue;
+        memcpy (fields + length, field.start, (size_t) (field.end - field.start));
+        length += (size_t) (field.end - field.start);
+    }
+    if (rc == 0) {
+        size_t header = codec_write_tag (out, 1, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED);
+        header += codec_write_varint (out + header, length);
+        memmove (out + header, fields, length);
+        size_t total = header + length;
+        total += protobuf_c_message_pack (&copy.base, out + total);
+        char type [64];
+        s_append (type, sizeof type, s_append (type, sizeof type, 0, "work."), what);
+        rc = outbox_append_raw (self->outbox, txn, self->stream, type, item->id, out, total);
+    }
+    if (out != local)
+        free (out);
+    return rc;
 }
 
 int
@@ -265,8 +341,22 @@ workitem_store_change (workitem_t *self, MDB_txn *txn, const WorkItem *old, Work
                        const char *what, const WorkEvent *event)
 {
     int rc = s_put (self, txn, old, item);
-    if (rc == 0 && event)
-        rc = workitem_emit (self, txn, item, what, event);
+    if (rc)
+        return rc;
+    if (!event || !self->outbox)
+        //  Packed into the page (no packed copy on the heap).
+        return store_put_packed (self->store, txn, "work_items", item->id, strlen (item->id), item);
+    //  Packed once, for the record and its event.
+    size_t size = protobuf_c_message_get_packed_size (&item->base);
+    uint8_t local [4096];
+    uint8_t *bytes = size <= sizeof local? local: (uint8_t *) malloc (size);
+    assert (bytes);
+    protobuf_c_message_pack (&item->base, bytes);
+    rc = store_put (self->store, txn, "work_items", item->id, strlen (item->id), bytes, size);
+    if (rc == 0)
+        rc = s_emit_packed (self, txn, item, bytes, size, what, event);
+    if (bytes != local)
+        free (bytes);
     return rc;
 }
 
@@ -366,8 +456,11 @@ workitem_open_of_subject (workitem_t *self, MDB_txn *txn, const char *subject, c
         rc = store_get (self->store, txn, "work_items", suffix.mv_data, suffix.mv_size, &item);
         if (rc == 0)
             rc = s_wire_open_of_type (&item, type, &match);
-        if (rc == 0 && match)
-            snprintf (id, size, "%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data);
+        if (rc == 0 && match) {
+            size_t length = suffix.mv_size < size? suffix.mv_size: size - 1;
+            memcpy (id, suffix.mv_data, length);
+            id [length] = 0;
+        }
     }
     if (rc == 0)
         rc = store_iter_error (iter);
@@ -558,10 +651,10 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
         codec_free (item);
         return rc;
     }
-    snprintf (change->blocks, sizeof change->blocks, "%s", item->blocks);
+    s_copy (change->blocks, sizeof change->blocks, item->blocks);
     change->ended = workstate_final (item->state) && !workstate_final (old->state);
     char state [32];
-    snprintf (state, sizeof state, "%s", item->state);
+    s_copy (state, sizeof state, item->state);
     if (!change->event) {
         rc = s_finish (self, txn, old, item, NULL, NULL, item_p);
         codec_arena_release (&arena);
@@ -623,7 +716,14 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
     if (rc)
         return rc;
     char id [WORKITEM_KEY_MAX];
-    snprintf (id, sizeof id, "%s-%010" PRIu64, self->service, number);
+    //  "<service>-" and the counter in ten digits (at most WORKITEM_ID_MAX).
+    size_t length = s_append (id, sizeof id, 0, self->service);
+    length = s_append (id, sizeof id, length, "-");
+    if (length + 10 >= sizeof id)
+        length = sizeof id - 11;        //  truncated, as a format would
+    for (int digit = 9; digit >= 0; digit--, number /= 10)
+        id [length + (size_t) digit] = (char) ('0' + number % 10);
+    id [length + 10] = 0;
 
     //  Built field by field (a draft's codec_copy was a pack and an
     //  unpack per claim submitted, issue 19).
@@ -752,7 +852,10 @@ s_apply_state (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t
     int rc = s_move (self, old, item, change->at, change->text);
     if (rc)
         return rc;
-    snprintf (change->what, sizeof change->what, "state %s -> %s", old->state, item->state);
+    size_t at = s_append (change->what, sizeof change->what, 0, "state ");
+    at = s_append (change->what, sizeof change->what, at, old->state);
+    at = s_append (change->what, sizeof change->what, at, " -> ");
+    s_append (change->what, sizeof change->what, at, item->state);
     change->event = "state_changed";
     change->from = old->state;
     change->to = item->state;

@@ -34,6 +34,40 @@ s_action (const char *status)
     return FOLLOW_TRACK;
 }
 
+//  Appends text to out (size bytes) from at, truncated as snprintf would:
+//  the new length.
+static size_t
+s_append (char *out, size_t size, size_t at, const char *text)
+{
+    size_t length = strlen (text);
+    if (at + 1 >= size)
+        return at;
+    if (length > size - 1 - at)
+        length = size - 1 - at;
+    memcpy (out + at, text, length);
+    out [at + length] = 0;
+    return at + length;
+}
+
+//  A number of days in decimal (16 bytes hold any int).
+static void
+s_number (char *out, int value)
+{
+    char digits [16];
+    size_t count = 0;
+    unsigned magnitude = value < 0? 0u - (unsigned) value: (unsigned) value;
+    do {
+        digits [count++] = (char) ('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    size_t at = 0;
+    if (value < 0)
+        out [at++] = '-';
+    while (count)
+        out [at++] = digits [--count];
+    out [at] = 0;
+}
+
 //  The claim's open follow_up item's id into id ("" when none): 0 or an
 //  LMDB error.
 static int
@@ -80,7 +114,15 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
         if (rc)
             return rc;
         uint64_t due = (record->submitted_ms? record->submitted_ms: now) + (uint64_t) days * CLOCK_MS_PER_DAY;
-        snprintf (note, sizeof note, "the payer's no-response window: %d days (%s)", days, source);
+        //  Joined, not formatted (issue 19): "the payer's no-response
+        //  window: <days> days (<source>)".
+        char number [16];
+        s_number (number, days);
+        size_t length = s_append (note, sizeof note, 0, "the payer's no-response window: ");
+        length = s_append (note, sizeof note, length, number);
+        length = s_append (note, sizeof note, length, " days (");
+        length = s_append (note, sizeof note, length, source);
+        s_append (note, sizeof note, length, ")");
         if (!*id) {
             workitem_spec_t spec = {
                 .type = "follow_up", .subject = record->pcn, .subject_state = record->status,
@@ -97,8 +139,9 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
     if (!*id)
         return 0;
     if (action == FOLLOW_DONE) {
+        //  Joined, not formatted: every claim paid or denied comes here.
         char note [64];
-        snprintf (note, sizeof note, "claim %s", record->status);
+        s_append (note, sizeof note, s_append (note, sizeof note, 0, "claim "), record->status);
         return s_result (self, workitem_track_state (self->work, txn, id, record->status, "done", "claims", note,
                                                      now));
     }

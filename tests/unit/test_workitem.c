@@ -785,6 +785,41 @@ s_of_subject (s_ctx_t *ctx, bool open_only)
     return count;
 }
 
+//  Every work event in the outbox is what packing its WorkEvent makes,
+//  byte for byte (the item first, then the rest; no field twice): the
+//  events a change builds from the item's stored bytes (packed once)
+//  read as those packed whole did.
+static void
+s_events_canonical (s_ctx_t *ctx)
+{
+    MDB_txn *txn = store_read_begin (ctx->store);
+    store_iter_t *iter = store_iter_new (ctx->store, txn, "outbox", NULL, 0);
+    MDB_val key, value;
+    size_t seen = 0;
+    while (store_iter_next (iter, &key, &value)) {
+        Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
+        ck_assert (event);
+        if (strncmp (event->type, "work.", 5) == 0) {
+            WorkEvent *work = (WorkEvent *) codec_decode (&work_event__descriptor, event->payload.data,
+                                                          event->payload.len);
+            ck_assert (work && work->item);
+            ck_assert_uint_eq (work->item->n_history, 0);
+            ck_assert_uint_eq (work->item->base.n_unknown_fields, 0);
+            size_t size;
+            uint8_t *again = codec_pack (work, &size);
+            ck_assert_uint_eq (size, event->payload.len);
+            ck_assert_msg (memcmp (again, event->payload.data, size) == 0, "%s: not as packed", event->type);
+            free (again);
+            codec_free (work);
+            seen++;
+        }
+        codec_free (event);
+    }
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    ck_assert_uint_gt (seen, 0);
+}
+
 START_TEST (test_track)
 {
     s_ctx_t ctx;
@@ -827,6 +862,7 @@ START_TEST (test_track)
     ck_assert_uint_eq (count, 1);
     ck_assert_str_eq (events [0]->item->subject_state, "submitted");
     s_events_free (events, count);
+    s_events_canonical (&ctx);
     ck_assert_uint_eq (s_of_subject (&ctx, true), 0);
     ck_assert_uint_eq (s_of_subject (&ctx, false), 1);
 
