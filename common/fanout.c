@@ -107,8 +107,13 @@ fanout_filter_topic (const char *stream, const char *const *types, size_t count,
                      size_t size)
 {
     const char **sorted = (const char **) malloc ((count + 1) * sizeof (char *));
-    memcpy (sorted, types, count * sizeof (char *));
-    qsort (sorted, count, sizeof (char *), s_compare_text);
+    assert (sorted);
+    if (count) {
+        //  types may be NULL when there are none (a stream that takes no
+        //  type): memcpy's source must not be, even for no bytes.
+        memcpy (sorted, types, count * sizeof (char *));
+        qsort (sorted, count, sizeof (char *), s_compare_text);
+    }
     size_t length = (size_t) snprintf (topic, size, "%s?", stream);
     for (size_t i = 0; i < count && length < size; i++) {
         if (i > 0 && streq (sorted [i], sorted [i - 1]))
