@@ -34,6 +34,11 @@ static const int s_isa_separator_at [] = {
 #define ISA_COMPONENT_AT  104
 #define ISA_TERMINATOR_AT 105
 
+//  What s_split's scan stops at (0 elsewhere).
+#define S_STOP_ELEMENT   1
+#define S_STOP_COMPONENT 2
+#define S_STOP_END       3      //  NUL: the segment's end, or a NUL byte in it
+
 typedef enum {
     ENV_OUTSIDE,        //  before the first ISA, or after an IEA
     ENV_INTERCHANGE,    //  after ISA, expecting GS or IEA
@@ -78,7 +83,8 @@ struct _x12_reader_t {
     const char *bytes;          //  the current segment's bytes: in the chunk, or raw
     size_t bytes_len;           //  terminator and trailing CRs excluded
     x12_separators_t sep;
-    uint8_t stops [256];        //  1 at the element and component separators and NUL
+    uint8_t stops [256];        //  S_STOP_* at the element and component separators and NUL
+    uint8_t id_char [256];      //  1 at the capital letters and digits
 
     //  Envelope
     s_envelope_t envelope;
@@ -113,7 +119,9 @@ s_new (void)
     self->chunk_size = X12_DEFAULT_CHUNK;
     self->at_start = true;
     self->envelope = ENV_OUTSIDE;
-    self->stops [0] = 1;        //  s_split's scan ends at a segment's NUL
+    self->stops [0] = S_STOP_END;
+    for (int c = 0; c < 256; c++)
+        self->id_char [c] = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     return self;
 }
 
@@ -440,9 +448,9 @@ s_read_isa (x12_reader_t *self)
     self->sep.repetition = repetition;
     self->sep.segment = terminator;
     memset (self->stops, 0, sizeof self->stops);
-    self->stops [0] = 1;
-    self->stops [(unsigned char) element] = 1;
-    self->stops [(unsigned char) component] = 1;
+    self->stops [0] = S_STOP_END;
+    self->stops [(unsigned char) element] = S_STOP_ELEMENT;
+    self->stops [(unsigned char) component] = S_STOP_COMPONENT;
     //  The terminator is not part of the segment's text.
     self->raw_len = ISA_LENGTH - 1;
     self->raw [self->raw_len] = 0;
@@ -595,42 +603,42 @@ s_split (x12_reader_t *self)
     size_t start = 0;
     size_t part_start = 0;
     size_t element_first = 0;   //  index in parts_at of this element's component 1
-    size_t id_len = size;       //  where element 0 ends
     char *cut = NULL;           //  parts, once a component separator was seen
-    const char component = self->sep.component;
     const uint8_t *stops = self->stops;
     size_t i = 0;
     while (true) {
-        while (!stops [(unsigned char) text [i]])
+        uint8_t stop;
+        while (!(stop = stops [(unsigned char) text [i]]))
             i++;
-        char c = text [i];
-        if (c == 0 && i < size) {
-            char id [4];
-            s_bytes_id (self->bytes, size, id);
-            return s_fail (self, number, id, "NUL byte inside the segment");
-        }
-        if (c == component && seg->count > 0) {
-            if (!cut) {
-                //  What is before is cut already in text: copied with it,
-                //  and the elements so far are one component each.
-                cut = seg->parts;
-                memcpy (cut, text, size + 1);
-                for (size_t k = 0; k < seg->count; k++) {
-                    seg->parts_at [k] = seg->elements [k];
-                    seg->first_part [k] = k;
-                    seg->part_count [k] = 1;
+        if (stop != S_STOP_ELEMENT) {
+            if (stop == S_STOP_COMPONENT) {
+                if (seg->count == 0) {
+                    i++;        //  inside the id: a plain byte (the id check fails)
+                    continue;
                 }
-                parts = element_first = seg->count;
-                seg->split = true;
+                if (!cut) {
+                    //  What is before is cut already in text: copied with
+                    //  it, and the elements so far are one component each.
+                    cut = seg->parts;
+                    memcpy (cut, text, size + 1);
+                    for (size_t k = 0; k < seg->count; k++) {
+                        seg->parts_at [k] = seg->elements [k];
+                        seg->first_part [k] = k;
+                        seg->part_count [k] = 1;
+                    }
+                    parts = element_first = seg->count;
+                    seg->split = true;
+                }
+                cut [i] = 0;
+                seg->parts_at [parts++] = cut + part_start;
+                part_start = ++i;
+                continue;
             }
-            cut [i] = 0;
-            seg->parts_at [parts++] = cut + part_start;
-            part_start = ++i;
-            continue;
-        }
-        if (c == component) {
-            i++;                //  inside the id: a plain byte (the id check fails)
-            continue;
+            if (i < size) {
+                char id [4];
+                s_bytes_id (self->bytes, size, id);
+                return s_fail (self, number, id, "NUL byte inside the segment");
+            }
         }
         //  An element separator, or the end (text [size] is its NUL).
         text [i] = 0;
@@ -641,19 +649,18 @@ s_split (x12_reader_t *self)
             seg->part_count [seg->count] = parts - element_first;
             element_first = parts;
         }
-        else
-        if (seg->count == 0)
-            id_len = i;
         seg->elements [seg->count++] = text + start;
-        if (i == size)
+        if (stop == S_STOP_END)
             break;
         start = part_start = ++i;
     }
     //  The id: element 0, which ends before any component is cut.
     const char *id = seg->elements [0];
-    bool ok = id_len >= 2 && id_len <= 3;
-    for (size_t k = 0; ok && k < id_len; k++)
-        ok = (id [k] >= 'A' && id [k] <= 'Z') || (id [k] >= '0' && id [k] <= '9');
+    size_t id_len = seg->count > 1? (size_t) (seg->elements [1] - text) - 1: size;
+    const uint8_t *id_char = self->id_char;
+    bool ok = id_len >= 2 && id_len <= 3
+           && id_char [(unsigned char) id [0]] && id_char [(unsigned char) id [1]]
+           && (id_len == 2 || id_char [(unsigned char) id [2]]);
     if (!ok) {
         char shown [4];
         s_bytes_id (self->bytes, size, shown);
