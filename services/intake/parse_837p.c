@@ -999,34 +999,37 @@ s_on_line_control (s_parser_t *self, x12_segment_t *seg)
     s_set (self, &self->line->line_item_control_number, x12_segment_element (seg, 2));
 }
 
+//  A segment id's (up to) three bytes as one number, for a switch.
+#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
+
 static const struct {
     s_loop_t loop;          //  matches the current loop or the current base
-    const char *id;
+    uint32_t key;           //  the id, as S_KEY
     const char *qualifier;  //  first element, NULL = any
     s_handler_fn *handler;
 } s_handlers [] = {
-    { LOOP_HEADER, "BHT", NULL,  s_on_bht },
-    { LOOP_2000A,  "PRV", "BI",  s_on_taxonomy },
-    { LOOP_2010AA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010AA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010AA, "REF", "EI",  s_on_tax_id },
-    { LOOP_2010AA, "REF", "SY",  s_on_tax_id },
-    { LOOP_2010BA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010BA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010BA, "DMG", NULL,  s_on_dmg },
-    { LOOP_2000C,  "PAT", NULL,  s_on_pat },
-    { LOOP_2010CA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010CA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010CA, "DMG", NULL,  s_on_dmg },
-    { LOOP_2310B,  "PRV", "PE",  s_on_taxonomy },
-    { LOOP_2310C,  "N3",  NULL,  s_on_n3 },
-    { LOOP_2310C,  "N4",  NULL,  s_on_n4 },
-    { LOOP_2300,   "DTP", NULL,  s_on_claim_dtp },
-    { LOOP_2300,   "REF", "G1",  s_on_prior_auth },
-    { LOOP_2300,   "REF", "F8",  s_on_payer_claim_number },
-    { LOOP_2300,   "HI",  NULL,  s_on_hi },
-    { LOOP_2400,   "DTP", "472", s_on_line_dtp },
-    { LOOP_2400,   "REF", "6R",  s_on_line_control },
+    { LOOP_HEADER, S_KEY ('B', 'H', 'T'), NULL,  s_on_bht },
+    { LOOP_2000A,  S_KEY ('P', 'R', 'V'), "BI",  s_on_taxonomy },
+    { LOOP_2010AA, S_KEY ('N', '3', 0), NULL,  s_on_n3 },
+    { LOOP_2010AA, S_KEY ('N', '4', 0), NULL,  s_on_n4 },
+    { LOOP_2010AA, S_KEY ('R', 'E', 'F'), "EI",  s_on_tax_id },
+    { LOOP_2010AA, S_KEY ('R', 'E', 'F'), "SY",  s_on_tax_id },
+    { LOOP_2010BA, S_KEY ('N', '3', 0), NULL,  s_on_n3 },
+    { LOOP_2010BA, S_KEY ('N', '4', 0), NULL,  s_on_n4 },
+    { LOOP_2010BA, S_KEY ('D', 'M', 'G'), NULL,  s_on_dmg },
+    { LOOP_2000C,  S_KEY ('P', 'A', 'T'), NULL,  s_on_pat },
+    { LOOP_2010CA, S_KEY ('N', '3', 0), NULL,  s_on_n3 },
+    { LOOP_2010CA, S_KEY ('N', '4', 0), NULL,  s_on_n4 },
+    { LOOP_2010CA, S_KEY ('D', 'M', 'G'), NULL,  s_on_dmg },
+    { LOOP_2310B,  S_KEY ('P', 'R', 'V'), "PE",  s_on_taxonomy },
+    { LOOP_2310C,  S_KEY ('N', '3', 0), NULL,  s_on_n3 },
+    { LOOP_2310C,  S_KEY ('N', '4', 0), NULL,  s_on_n4 },
+    { LOOP_2300,   S_KEY ('D', 'T', 'P'), NULL,  s_on_claim_dtp },
+    { LOOP_2300,   S_KEY ('R', 'E', 'F'), "G1",  s_on_prior_auth },
+    { LOOP_2300,   S_KEY ('R', 'E', 'F'), "F8",  s_on_payer_claim_number },
+    { LOOP_2300,   S_KEY ('H', 'I', 0), NULL,  s_on_hi },
+    { LOOP_2400,   S_KEY ('D', 'T', 'P'), "472", s_on_line_dtp },
+    { LOOP_2400,   S_KEY ('R', 'E', 'F'), "6R",  s_on_line_control },
 };
 
 //  NM1 opens an entity loop; which one depends on the base loop and NM101.
@@ -1118,8 +1121,8 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
 
 //  A segment id (2 or 3 capitals and digits, as the reader checks) as one
 //  number, its bytes from the low end: every segment of the file is
-//  dispatched by a switch on it instead of comparing names in a table.
-#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
+//  dispatched by a switch on it instead of comparing names in a table
+//  (S_KEY, defined above s_handlers).
 
 static uint32_t
 s_key (const char *id)
@@ -1162,9 +1165,10 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
         return 0;
     const char *first = x12_segment_element (seg, 1);
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
-        if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
+        //  The id first: it tells most rows apart (the keys are constants).
+        if (s_handlers [i].key != key)
             continue;
-        if (s_key (s_handlers [i].id) != key)
+        if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
             continue;
         if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
             continue;
