@@ -34,6 +34,11 @@ static const int s_isa_separator_at [] = {
 #define ISA_COMPONENT_AT  104
 #define ISA_TERMINATOR_AT 105
 
+//  What s_split's scan stops at (0 elsewhere).
+#define S_STOP_ELEMENT   1
+#define S_STOP_COMPONENT 2
+#define S_STOP_END       3      //  NUL: the segment's end, or a NUL byte in it
+
 typedef enum {
     ENV_OUTSIDE,        //  before the first ISA, or after an IEA
     ENV_INTERCHANGE,    //  after ISA, expecting GS or IEA
@@ -47,6 +52,7 @@ struct _x12_segment_t {
     char *parts;                //  components, both separators replaced by NUL
     size_t capacity;            //  of text and parts
     const char **elements;      //  [0] = id
+    bool split;                 //  a component separator was seen: the three below are set
     size_t *first_part;         //  index in parts_at of each element's component 1
     size_t *part_count;         //  components in each element
     size_t count;               //  elements including the id
@@ -71,11 +77,14 @@ struct _x12_reader_t {
     uint64_t bytes_in;          //  bytes taken from the input so far
 
     //  Tokenizer
-    char *raw;                  //  the current segment's bytes
+    char *raw;                  //  a segment's bytes gathered across chunks, and the ISA
     size_t raw_len;
     size_t raw_cap;
+    const char *bytes;          //  the current segment's bytes: in the chunk, or raw
+    size_t bytes_len;           //  terminator and trailing CRs excluded
     x12_separators_t sep;
-    uint8_t stops [256];        //  1 at the element and component separators and NUL
+    uint8_t stops [256];        //  S_STOP_* at the element and component separators and NUL
+    uint8_t id_char [256];      //  1 at the capital letters and digits
 
     //  Envelope
     s_envelope_t envelope;
@@ -110,7 +119,9 @@ s_new (void)
     self->chunk_size = X12_DEFAULT_CHUNK;
     self->at_start = true;
     self->envelope = ENV_OUTSIDE;
-    self->stops [0] = 1;        //  s_split's scan ends at a segment's NUL
+    self->stops [0] = S_STOP_END;
+    for (int c = 0; c < 256; c++)
+        self->id_char [c] = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     return self;
 }
 
@@ -309,20 +320,27 @@ s_raw_append (x12_reader_t *self, const uint8_t *bytes, size_t size)
 //  ---------------------------------------------------------------------
 //  Tokenizer
 
-//  The id of the segment in raw, for error messages: its first letters
+//  The id of a segment's bytes, for error messages: its first letters
 //  and digits, at most three.
 static void
-s_raw_id (x12_reader_t *self, char id [4])
+s_bytes_id (const char *bytes, size_t size, char id [4])
 {
     size_t i = 0;
-    while (i < 3 && i < self->raw_len) {
-        unsigned char c = (unsigned char) self->raw [i];
+    while (i < 3 && i < size) {
+        unsigned char c = (unsigned char) bytes [i];
         if (!isalnum (c))
             break;
         id [i] = (char) c;
         i++;
     }
     id [i] = 0;
+}
+
+//  The id of the segment in raw.
+static void
+s_raw_id (x12_reader_t *self, char id [4])
+{
+    s_bytes_id (self->raw, self->raw_len, id);
 }
 
 //  Skips what may sit between segments: CR, LF, blanks (files are often
@@ -430,9 +448,9 @@ s_read_isa (x12_reader_t *self)
     self->sep.repetition = repetition;
     self->sep.segment = terminator;
     memset (self->stops, 0, sizeof self->stops);
-    self->stops [0] = 1;
-    self->stops [(unsigned char) element] = 1;
-    self->stops [(unsigned char) component] = 1;
+    self->stops [0] = S_STOP_END;
+    self->stops [(unsigned char) element] = S_STOP_ELEMENT;
+    self->stops [(unsigned char) component] = S_STOP_COMPONENT;
     //  The terminator is not part of the segment's text.
     self->raw_len = ISA_LENGTH - 1;
     self->raw [self->raw_len] = 0;
@@ -440,14 +458,28 @@ s_read_isa (x12_reader_t *self)
 }
 
 //  Reads up to and excluding the segment terminator. Returns 1 with the
-//  segment in raw, 0 at a clean end of input, -1 on error.
+//  segment's bytes in bytes / bytes_len, 0 at a clean end of input, -1 on
+//  error. A segment that lies whole in the chunk is pointed at there; one
+//  that straddles chunks (and the ISA) is gathered in raw: s_split copies
+//  the bytes once either way (issue 19: a copy into raw for every segment
+//  was ~10 % of the tokenizer).
 static int
 s_read_raw (x12_reader_t *self)
 {
     self->raw_len = 0;
-    s_skip_between (self);
-    if (self->failed)
-        return -1;
+    //  Between segments there is mostly nothing to skip: the call only
+    //  when the next byte may be skipped (or is not in the chunk).
+    bool skip = self->at_start || self->chunk_pos == self->chunk_len
+             || self->envelope == ENV_OUTSIDE;
+    if (!skip) {
+        uint8_t c = self->chunk [self->chunk_pos];
+        skip = c == '\r' || c == '\n' || c == ' ' || c == '\t';
+    }
+    if (skip) {
+        s_skip_between (self);
+        if (self->failed)
+            return -1;
+    }
     if (self->envelope == ENV_OUTSIDE) {
         if (self->raw_len == 0 && s_peek (self) < 0) {
             if (self->failed)
@@ -456,7 +488,26 @@ s_read_raw (x12_reader_t *self)
                 return s_fail (self, 1, "", "empty file: no ISA segment");
             return 0;
         }
-        return s_read_isa (self) == 0? 1: -1;
+        if (s_read_isa (self))
+            return -1;
+        self->bytes = self->raw;
+        self->bytes_len = self->raw_len;
+        return 1;
+    }
+    if (self->chunk_pos < self->chunk_len) {
+        const uint8_t *start = self->chunk + self->chunk_pos;
+        size_t have = self->chunk_len - self->chunk_pos;
+        const uint8_t *end = memchr (start, (unsigned char) self->sep.segment, have);
+        size_t take = end? (size_t) (end - start): 0;
+        if (end && take <= X12_MAX_SEGMENT) {
+            self->chunk_pos += take + 1;        //  the terminator too
+            //  A newline terminator in a CRLF file leaves the CR behind.
+            while (take > 0 && start [take - 1] == '\r')
+                take--;
+            self->bytes = (const char *) start;
+            self->bytes_len = take;
+            return 1;
+        }
     }
     while (true) {
         if (s_peek (self) < 0) {
@@ -490,6 +541,8 @@ s_read_raw (x12_reader_t *self)
             //  A newline terminator in a CRLF file leaves the CR behind.
             while (self->raw_len > 0 && self->raw [self->raw_len - 1] == '\r')
                 self->raw [--self->raw_len] = 0;
+            self->bytes = self->raw;
+            self->bytes_len = self->raw_len;
             return 1;
         }
     }
@@ -508,7 +561,7 @@ s_grow (void **array, size_t *cap, size_t need, size_t item)
     *cap = n;
 }
 
-//  Splits raw into the segment's elements and components. Returns 0 or -1
+//  Splits bytes into the segment's elements and components. Returns 0 or -1
 //  (bad segment id, NUL byte).
 //
 //  One copy of the segment (text) is cut at its element separators; the
@@ -523,7 +576,7 @@ s_split (x12_reader_t *self)
     x12_segment_t *seg = &self->segment;
     uint64_t number = self->segments + 1;
     seg->number = number;
-    size_t size = self->raw_len;
+    size_t size = self->bytes_len;
     if (size + 1 > seg->capacity) {
         seg->capacity = size + 1;
         seg->text = realloc (seg->text, seg->capacity);
@@ -531,7 +584,8 @@ s_split (x12_reader_t *self)
         assert (seg->text && seg->parts);
     }
     char *text = seg->text;
-    memcpy (text, self->raw, size + 1);
+    memcpy (text, self->bytes, size);
+    text [size] = 0;
     //  A segment of size bytes has at most size + 1 elements and parts:
     //  the arrays are grown once here, not checked at every separator.
     size_t cap = seg->elements_cap;
@@ -544,60 +598,72 @@ s_split (x12_reader_t *self)
     }
     s_grow ((void **) &seg->parts_at, &seg->parts_cap, size + 1, sizeof (char *));
     seg->count = 0;
+    seg->split = false;
     size_t parts = 0;
     size_t start = 0;
     size_t part_start = 0;
     size_t element_first = 0;   //  index in parts_at of this element's component 1
     char *cut = NULL;           //  parts, once a component separator was seen
-    const char component = self->sep.component;
     const uint8_t *stops = self->stops;
     size_t i = 0;
     while (true) {
-        while (!stops [(unsigned char) text [i]])
+        uint8_t stop;
+        while (!(stop = stops [(unsigned char) text [i]]))
             i++;
-        char c = text [i];
-        if (c == 0 && i < size) {
-            char id [4];
-            s_raw_id (self, id);
-            return s_fail (self, number, id, "NUL byte inside the segment");
-        }
-        if (c == component && seg->count > 0) {
-            if (!cut) {
-                //  What is before is cut already in text: copied with it.
-                cut = seg->parts;
-                memcpy (cut, text, size + 1);
+        if (stop != S_STOP_ELEMENT) {
+            if (stop == S_STOP_COMPONENT) {
+                if (seg->count == 0) {
+                    i++;        //  inside the id: a plain byte (the id check fails)
+                    continue;
+                }
+                if (!cut) {
+                    //  What is before is cut already in text: copied with
+                    //  it, and the elements so far are one component each.
+                    cut = seg->parts;
+                    memcpy (cut, text, size + 1);
+                    for (size_t k = 0; k < seg->count; k++) {
+                        seg->parts_at [k] = seg->elements [k];
+                        seg->first_part [k] = k;
+                        seg->part_count [k] = 1;
+                    }
+                    parts = element_first = seg->count;
+                    seg->split = true;
+                }
+                cut [i] = 0;
+                seg->parts_at [parts++] = cut + part_start;
+                part_start = ++i;
+                continue;
             }
-            cut [i] = 0;
-            seg->parts_at [parts++] = cut + part_start;
-            part_start = ++i;
-            continue;
-        }
-        if (c == component) {
-            i++;                //  inside the id: a plain byte (the id check fails)
-            continue;
+            if (i < size) {
+                char id [4];
+                s_bytes_id (self->bytes, size, id);
+                return s_fail (self, number, id, "NUL byte inside the segment");
+            }
         }
         //  An element separator, or the end (text [size] is its NUL).
         text [i] = 0;
-        if (cut)
+        if (cut) {
             cut [i] = 0;
-        seg->parts_at [parts++] = (cut? cut: text) + part_start;
-        seg->elements [seg->count] = text + start;
-        seg->first_part [seg->count] = element_first;
-        seg->part_count [seg->count] = parts - element_first;
-        seg->count++;
-        element_first = parts;
-        if (i == size)
+            seg->parts_at [parts++] = cut + part_start;
+            seg->first_part [seg->count] = element_first;
+            seg->part_count [seg->count] = parts - element_first;
+            element_first = parts;
+        }
+        seg->elements [seg->count++] = text + start;
+        if (stop == S_STOP_END)
             break;
         start = part_start = ++i;
     }
+    //  The id: element 0, which ends before any component is cut.
     const char *id = seg->elements [0];
-    size_t id_len = strlen (id);
-    bool ok = id_len >= 2 && id_len <= 3;
-    for (size_t k = 0; ok && k < id_len; k++)
-        ok = isupper ((unsigned char) id [k]) || isdigit ((unsigned char) id [k]);
+    size_t id_len = seg->count > 1? (size_t) (seg->elements [1] - text) - 1: size;
+    const uint8_t *id_char = self->id_char;
+    bool ok = id_len >= 2 && id_len <= 3
+           && id_char [(unsigned char) id [0]] && id_char [(unsigned char) id [1]]
+           && (id_len == 2 || id_char [(unsigned char) id [2]]);
     if (!ok) {
         char shown [4];
-        s_raw_id (self, shown);
+        s_bytes_id (self->bytes, size, shown);
         return s_fail (self, number, shown,
                        "segment id '%s' is not 2 or 3 capital letters and digits", shown);
     }
@@ -654,14 +720,26 @@ s_is (const char *id, const char *name)
     return id [0] == name [0] && strcmp (id, name) == 0;
 }
 
+static inline const char *
+s_element (const x12_segment_t *seg, size_t index)
+{
+    return index < seg->count? seg->elements [index]: "";
+}
+
 static int
 s_envelope (x12_reader_t *self)
 {
     x12_segment_t *seg = &self->segment;
     const char *id = seg->elements [0];
+    //  Nearly every segment is content inside a transaction set: no
+    //  envelope id starts with another letter than I, G or S.
+    if (self->envelope == ENV_TRANSACTION && id [0] != 'I' && id [0] != 'G' && id [0] != 'S') {
+        self->segments_in_set++;
+        return 0;
+    }
     uint64_t n = seg->number;
-    const char *e1 = x12_segment_element (seg, 1);
-    const char *e2 = x12_segment_element (seg, 2);
+    const char *e1 = s_element (seg, 1);
+    const char *e2 = s_element (seg, 2);
 
     if (s_is (id, "ISA")) {
         if (self->envelope != ENV_OUTSIDE)
@@ -804,15 +882,19 @@ x12_segment_components (x12_segment_t *self, size_t index)
     assert (self);
     if (index == 0 || index >= self->count)
         return 0;
-    return self->part_count [index];
+    return self->split? self->part_count [index]: 1;
 }
 
 const char *
 x12_segment_component (x12_segment_t *self, size_t index, size_t component)
 {
     assert (self);
-    if (index == 0 || index >= self->count || component == 0
-    ||  component > self->part_count [index])
+    if (index == 0 || index >= self->count || component == 0)
+        return "";
+    if (!self->split)
+        //  No component separator in the segment: each element is one.
+        return component == 1? self->elements [index]: "";
+    if (component > self->part_count [index])
         return "";
     return self->parts_at [self->first_part [index] + component - 1];
 }

@@ -5,7 +5,7 @@
     loop inside it that an NM1 opened (2010AA, 2310B, ...), so N3 / N4 / DMG
     / REF land on the right entity. Anchor segments (ST, BHT, HL, CLM, SBR,
     LX, SV1, NM1, SE) move between loops and carry the structural checks;
-    every other segment is looked up in s_handlers by (loop or base, id,
+    every other segment is looked up in its id's rows by (loop or base,
     first element) and ignored when no row matches, since an 837P carries
     many segments intake has no use for (PER, PRV*PE in 2420, AMT, NTE, ...).
 
@@ -999,34 +999,59 @@ s_on_line_control (s_parser_t *self, x12_segment_t *seg)
     s_set (self, &self->line->line_item_control_number, x12_segment_element (seg, 2));
 }
 
-static const struct {
+//  A segment id's (up to) three bytes as one number, for a switch.
+#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
+#define S_COUNT(rows) (sizeof (rows) / sizeof (rows) [0])
+
+//  The rows for the segments looked up by loop: one table an id, picked
+//  by the dispatch's switch (a single table searched by id and loop cost
+//  22 rows for each segment no row wanted); the first row that matches
+//  wins, as in the single table, whose order each keeps.
+typedef struct {
     s_loop_t loop;          //  matches the current loop or the current base
-    const char *id;
     const char *qualifier;  //  first element, NULL = any
     s_handler_fn *handler;
-} s_handlers [] = {
-    { LOOP_HEADER, "BHT", NULL,  s_on_bht },
-    { LOOP_2000A,  "PRV", "BI",  s_on_taxonomy },
-    { LOOP_2010AA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010AA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010AA, "REF", "EI",  s_on_tax_id },
-    { LOOP_2010AA, "REF", "SY",  s_on_tax_id },
-    { LOOP_2010BA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010BA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010BA, "DMG", NULL,  s_on_dmg },
-    { LOOP_2000C,  "PAT", NULL,  s_on_pat },
-    { LOOP_2010CA, "N3",  NULL,  s_on_n3 },
-    { LOOP_2010CA, "N4",  NULL,  s_on_n4 },
-    { LOOP_2010CA, "DMG", NULL,  s_on_dmg },
-    { LOOP_2310B,  "PRV", "PE",  s_on_taxonomy },
-    { LOOP_2310C,  "N3",  NULL,  s_on_n3 },
-    { LOOP_2310C,  "N4",  NULL,  s_on_n4 },
-    { LOOP_2300,   "DTP", NULL,  s_on_claim_dtp },
-    { LOOP_2300,   "REF", "G1",  s_on_prior_auth },
-    { LOOP_2300,   "REF", "F8",  s_on_payer_claim_number },
-    { LOOP_2300,   "HI",  NULL,  s_on_hi },
-    { LOOP_2400,   "DTP", "472", s_on_line_dtp },
-    { LOOP_2400,   "REF", "6R",  s_on_line_control },
+} s_handler_t;
+
+static const s_handler_t s_bht_rows [] = {
+    { LOOP_HEADER, NULL,  s_on_bht },
+};
+static const s_handler_t s_prv_rows [] = {
+    { LOOP_2000A,  "BI",  s_on_taxonomy },
+    { LOOP_2310B,  "PE",  s_on_taxonomy },
+};
+static const s_handler_t s_n3_rows [] = {
+    { LOOP_2010AA, NULL,  s_on_n3 },
+    { LOOP_2010BA, NULL,  s_on_n3 },
+    { LOOP_2010CA, NULL,  s_on_n3 },
+    { LOOP_2310C,  NULL,  s_on_n3 },
+};
+static const s_handler_t s_n4_rows [] = {
+    { LOOP_2010AA, NULL,  s_on_n4 },
+    { LOOP_2010BA, NULL,  s_on_n4 },
+    { LOOP_2010CA, NULL,  s_on_n4 },
+    { LOOP_2310C,  NULL,  s_on_n4 },
+};
+static const s_handler_t s_ref_rows [] = {
+    { LOOP_2010AA, "EI",  s_on_tax_id },
+    { LOOP_2010AA, "SY",  s_on_tax_id },
+    { LOOP_2300,   "G1",  s_on_prior_auth },
+    { LOOP_2300,   "F8",  s_on_payer_claim_number },
+    { LOOP_2400,   "6R",  s_on_line_control },
+};
+static const s_handler_t s_dmg_rows [] = {
+    { LOOP_2010BA, NULL,  s_on_dmg },
+    { LOOP_2010CA, NULL,  s_on_dmg },
+};
+static const s_handler_t s_pat_rows [] = {
+    { LOOP_2000C,  NULL,  s_on_pat },
+};
+static const s_handler_t s_dtp_rows [] = {
+    { LOOP_2300,   NULL,  s_on_claim_dtp },
+    { LOOP_2400,   "472", s_on_line_dtp },
+};
+static const s_handler_t s_hi_rows [] = {
+    { LOOP_2300,   NULL,  s_on_hi },
 };
 
 //  NM1 opens an entity loop; which one depends on the base loop and NM101.
@@ -1118,8 +1143,8 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
 
 //  A segment id (2 or 3 capitals and digits, as the reader checks) as one
 //  number, its bytes from the low end: every segment of the file is
-//  dispatched by a switch on it instead of comparing names in a table.
-#define S_KEY(a, b, c) ((uint32_t) (a) | (uint32_t) (b) << 8 | (uint32_t) (c) << 16)
+//  dispatched by a switch on it instead of comparing names in a table
+//  (S_KEY, defined above the handler rows).
 
 static uint32_t
 s_key (const char *id)
@@ -1139,6 +1164,8 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
         if (key != S_KEY ('B', 'H', 'T'))
             return s_structural (self, seg, "BHT expected right after ST");
     }
+    const s_handler_t *rows;
+    size_t count;
     switch (key) {
         case S_KEY ('I', 'S', 'A'): return s_on_isa (self, seg);
         case S_KEY ('G', 'S', 0):   return s_on_gs (self, seg);
@@ -1150,25 +1177,28 @@ s_segment (s_parser_t *self, x12_segment_t *seg)
         case S_KEY ('L', 'X', 0):   return s_on_lx (self, seg);
         case S_KEY ('S', 'V', '1'): return s_on_sv1 (self, seg);
         case S_KEY ('N', 'M', '1'): return s_on_nm1 (self, seg);
-        //  The ids of s_handlers' rows: the table is searched for these.
-        case S_KEY ('B', 'H', 'T'): case S_KEY ('P', 'R', 'V'): case S_KEY ('N', '3', 0):
-        case S_KEY ('N', '4', 0):   case S_KEY ('R', 'E', 'F'): case S_KEY ('D', 'M', 'G'):
-        case S_KEY ('P', 'A', 'T'): case S_KEY ('D', 'T', 'P'): case S_KEY ('H', 'I', 0):
-            break;
+        //  The ids looked up by loop (and first element) in their rows.
+        case S_KEY ('B', 'H', 'T'): rows = s_bht_rows; count = S_COUNT (s_bht_rows); break;
+        case S_KEY ('P', 'R', 'V'): rows = s_prv_rows; count = S_COUNT (s_prv_rows); break;
+        case S_KEY ('N', '3', 0): rows = s_n3_rows; count = S_COUNT (s_n3_rows); break;
+        case S_KEY ('N', '4', 0): rows = s_n4_rows; count = S_COUNT (s_n4_rows); break;
+        case S_KEY ('R', 'E', 'F'): rows = s_ref_rows; count = S_COUNT (s_ref_rows); break;
+        case S_KEY ('D', 'M', 'G'): rows = s_dmg_rows; count = S_COUNT (s_dmg_rows); break;
+        case S_KEY ('P', 'A', 'T'): rows = s_pat_rows; count = S_COUNT (s_pat_rows); break;
+        case S_KEY ('D', 'T', 'P'): rows = s_dtp_rows; count = S_COUNT (s_dtp_rows); break;
+        case S_KEY ('H', 'I', 0): rows = s_hi_rows; count = S_COUNT (s_hi_rows); break;
         default:
             return 0;       //  a segment intake has no use for (PER, AMT, NTE, GE, IEA, ...)
     }
     if (self->base == LOOP_NONE)
         return 0;
     const char *first = x12_segment_element (seg, 1);
-    for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
-        if (s_handlers [i].loop != self->loop && s_handlers [i].loop != self->base)
+    for (size_t i = 0; i < count; i++) {
+        if (rows [i].loop != self->loop && rows [i].loop != self->base)
             continue;
-        if (s_key (s_handlers [i].id) != key)
+        if (rows [i].qualifier && !streq (rows [i].qualifier, first))
             continue;
-        if (s_handlers [i].qualifier && !streq (s_handlers [i].qualifier, first))
-            continue;
-        s_handlers [i].handler (self, seg);
+        rows [i].handler (self, seg);
         return 0;
     }
     return 0;

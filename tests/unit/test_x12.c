@@ -485,6 +485,65 @@ START_TEST (test_nul_byte)
 }
 END_TEST
 
+//  Components where a segment has no component separator, and where the
+//  first one comes after some elements (those before are one component
+//  each), read alike for every chunk size (a segment in one chunk or
+//  gathered across chunks).
+START_TEST (test_components_split_late)
+{
+    char *text = test_x12_wrap (
+        ISA_LINE "GS*HC*SENDER*RECEIVER*20260101*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~",
+        "NM1*85*2*CLINIC*****XX*1234567893~"
+        "CLM*A1*100***11:B:1*Y~",
+        "0001", "GE*1*1~IEA*1*000000001~");
+    for (size_t chunk = 0; chunk <= 60; chunk++) {
+        x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+        if (chunk)
+            x12_reader_set_chunk_size (reader, chunk);
+        x12_segment_t *seg;
+        size_t seen = 0;
+        while (x12_reader_next (reader, &seg) == 1) {
+            if (strcmp (x12_segment_id (seg), "NM1") == 0) {
+                seen++;
+                ck_assert_uint_eq (x12_segment_components (seg, 0), 0);
+                ck_assert_uint_eq (x12_segment_components (seg, 3), 1);
+                ck_assert_str_eq (x12_segment_component (seg, 3, 1), "CLINIC");
+                ck_assert_str_eq (x12_segment_component (seg, 3, 2), "");
+                ck_assert_str_eq (x12_segment_component (seg, 3, 0), "");
+                ck_assert_uint_eq (x12_segment_components (seg, 4), 1);
+                ck_assert_str_eq (x12_segment_component (seg, 4, 1), "");
+                ck_assert_str_eq (x12_segment_component (seg, 9, 1), "1234567893");
+                ck_assert_uint_eq (x12_segment_components (seg, 10), 0);
+                ck_assert_str_eq (x12_segment_component (seg, 10, 1), "");
+            }
+            if (strcmp (x12_segment_id (seg), "CLM") == 0) {
+                seen++;
+                ck_assert_uint_eq (x12_segment_count (seg), 6);
+                ck_assert_uint_eq (x12_segment_components (seg, 1), 1);
+                ck_assert_str_eq (x12_segment_component (seg, 1, 1), "A1");
+                ck_assert_str_eq (x12_segment_component (seg, 1, 2), "");
+                ck_assert_str_eq (x12_segment_component (seg, 2, 1), "100");
+                ck_assert_uint_eq (x12_segment_components (seg, 3), 1);
+                ck_assert_str_eq (x12_segment_component (seg, 3, 1), "");
+                ck_assert_uint_eq (x12_segment_components (seg, 5), 3);
+                ck_assert_str_eq (x12_segment_element (seg, 5), "11:B:1");
+                ck_assert_str_eq (x12_segment_component (seg, 5, 1), "11");
+                ck_assert_str_eq (x12_segment_component (seg, 5, 2), "B");
+                ck_assert_str_eq (x12_segment_component (seg, 5, 3), "1");
+                ck_assert_str_eq (x12_segment_component (seg, 5, 4), "");
+                ck_assert_uint_eq (x12_segment_components (seg, 6), 1);
+                ck_assert_str_eq (x12_segment_component (seg, 6, 1), "Y");
+                ck_assert_str_eq (x12_segment_component (seg, 6, 2), "");
+            }
+        }
+        ck_assert_ptr_null (x12_reader_error (reader));
+        ck_assert_uint_eq (seen, 2);
+        x12_reader_destroy (&reader);
+    }
+    free (text);
+}
+END_TEST
+
 //  The HL hierarchy both readers of one (837P, 277CA) read through
 //  x12_hl_open: each HL's row, or its refusal, in the order of the file.
 static const x12_hl_level_t s_test_levels [] = {
@@ -558,6 +617,7 @@ x12_suite (void)
     TCase *tc = tcase_create ("reader");
     tcase_add_test (tc, test_isa_fixture_is_106);
     tcase_add_test (tc, test_default_style);
+    tcase_add_test (tc, test_components_split_late);
     tcase_add_test (tc, test_separator_styles);
     tcase_add_test (tc, test_repetition_not_a_separator);
     tcase_add_test (tc, test_bom_crlf_indent);
