@@ -14,9 +14,13 @@
 #define BROKER_RETENTION_MS   60000
 //  Frames queued for a subscriber before it misses some (and fetches them
 //  from replay). A frame holds up to FANOUT_BATCH_BYTES of events, so this
-//  bounds a lagging subscriber's queue to 64 MB (it was 200,000 frames of
+//  bounds a lagging subscriber's queue to 32 MB (it was 200,000 frames of
 //  one event: ~100 MB at 472 B, 401 MB of RssAnon seen at 100k claims).
-#define BROKER_FANOUT_HWM     4000
+//  Whole-stream subscribers share their frames (one message, counted
+//  once), but each filter's frames are its own (ADR 58): with 4,000 a
+//  subscriber (64 MB) the broker reached 270.8 MB of RssAnon at 1M claims
+//  with metrics, audit and denials all lagging in the catch-up.
+#define BROKER_FANOUT_HWM     2000
 //  Filter topics kept (ADR 58): each costs a frame per commit group with
 //  events of its stream, so a key that subscribes to many cannot make the
 //  broker build thousands. A deployment has a few per consuming service.
