@@ -36,7 +36,6 @@
 #include "files.h"
 
 #include <assert.h>
-#include <pthread.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <sys/mman.h>
@@ -83,6 +82,7 @@ typedef struct {
 typedef struct {
     zlistx_t *records;              //  ClaimRecord* to mark
     zlistx_t *claims;               //  Claim* opened into arena, to write
+    codec_arena_t *arena;           //  the file's opened claims, reset after it
     zlistx_t *sent;                 //  SentClaim* for the register
     zlistx_t *items;                //  char* gathered item of each record (not owned)
 } s_file_t;
@@ -127,36 +127,32 @@ s_skip (SubmitClaimsReply *reply, const char *pcn, const char *why)
     reply->skipped [reply->n_skipped++] = zsys_sprintf ("%s: %s", pcn, why);
 }
 
-//  A buffer a claim is packed into to be digested, kept from claim to
-//  claim: a new malloc of a claim's size (~1.5 KB) each time made glibc
-//  consolidate its fast bins, the top cost of a submit after the record
-//  reads (issue 19). One for each thread that opens claims.
-typedef struct {
-    uint8_t *data;
-    size_t capacity;
-} s_buffer_t;
-
 //  The claim as it goes out, for the register: PCN, frequency, digest.
 static SentClaim *
-s_sent_claim (phi_key_t *key, s_buffer_t *buffer, const Claim *claim, const char *pcn, const char *frequency)
+s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *frequency)
 {
     SentClaim *sent = (SentClaim *) malloc (sizeof (SentClaim));
     sent_claim__init (sent);
     sent->pcn = strdup (pcn);
     sent->frequency = strdup (frequency);
+    //  Packed into a buffer kept from claim to claim: a new malloc of a
+    //  claim's size (~1.5 KB) each time made glibc consolidate its fast
+    //  bins, the top cost of a submit after the record reads (issue 19).
+    static uint8_t *buffer;
+    static size_t capacity;
     size_t size = protobuf_c_message_get_packed_size ((const ProtobufCMessage *) claim);
-    if (size > buffer->capacity) {
-        free (buffer->data);
-        buffer->capacity = size * 2;
-        buffer->data = (uint8_t *) malloc (buffer->capacity);
-        assert (buffer->data);
+    if (size > capacity) {
+        free (buffer);
+        capacity = size * 2;
+        buffer = (uint8_t *) malloc (capacity);
+        assert (buffer);
     }
-    protobuf_c_message_pack ((const ProtobufCMessage *) claim, buffer->data);
+    protobuf_c_message_pack ((const ProtobufCMessage *) claim, buffer);
     sent->digest.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
     sent->digest.len = PHI_BLIND_INDEX_SIZE;
-    phi_digest (key, buffer->data, size, sent->digest.data);
+    phi_digest (self->phi_key, buffer, size, sent->digest.data);
     //  The opened claim is PHI in the clear: not left in the kept buffer.
-    sodium_memzero (buffer->data, size);
+    sodium_memzero (buffer, size);
     return sent;
 }
 
@@ -225,155 +221,65 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
 static int s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, char *item,
                         const char *filename, const char *reason_format, uint64_t now);
 
-//  One gathered claim on its way into a file: read from the store on the
-//  loop's thread (the write transaction is that thread's alone), opened
-//  and checked on either thread (s_open_jobs), then taken in order.
-typedef struct {
-    char *item;                     //  mark ‖ row ‖ PCN (the payer's)
-    ClaimRecord *record;            //  light, or NULL
-    const uint8_t *sealed;          //  its sealed claim in the map, or NULL
-    size_t sealed_size;
-    Claim *claim;                   //  opened into an arena, or NULL
-    char *error;                    //  write837_check's, or NULL
-    SentClaim *sent;                //  for the register, once checked
-} s_job_t;
-
-//  What one thread opens: jobs [from, to) into its own arena.
-typedef struct {
-    phi_key_t *key;
-    codec_arena_t *arena;
-    s_job_t *jobs;
-    size_t from, to;
-    s_buffer_t buffer;
-} s_opener_t;
-
-//  Opens, checks and digests each job's claim: no store, no loop state,
-//  nothing another opener touches (its jobs, arena and buffer are its
-//  own; the key's opens and digests are read-only).
-static void *
-s_open_jobs (void *args)
-{
-    s_opener_t *self = (s_opener_t *) args;
-    for (size_t i = self->from; i < self->to; i++) {
-        s_job_t *job = &self->jobs [i];
-        if (!job->sealed)
-            continue;
-        //  Into the arena: ~180 strings and sub-messages a claim, each a
-        //  malloc and a free before (issue 19).
-        job->claim = phi_claim_open_packed_in (self->key, job->sealed, job->sealed_size, self->arena);
-        if (!job->claim)
-            continue;
-        //  Set, not codec_set_text: the claim is the arena's (nothing of
-        //  it is freed alone), and what it points to lives past its use in
-        //  the file (a row of s_outgoing, the record in file->records).
-        size_t row = (size_t) (job->item [1] - '0');
-        job->claim->frequency_code = (char *) s_outgoing [row].frequency;
-        if (*job->record->payer_claim_number)
-            job->claim->payer_claim_number = job->record->payer_claim_number;
-        char error [WRITE837_ERROR_SIZE];
-        if (write837_check (job->claim, job->record->dims->payer_id, error))
-            job->error = strdup (error);
-        else
-            job->sent = s_sent_claim (self->key, &self->buffer, job->claim, job->item + 2,
-                                      s_outgoing [row].frequency);
-    }
-    return NULL;
-}
-
-//  The fewest claims a round splits between two threads.
-#define SUBMIT_SPLIT_MIN 2
-
-//  Opens the jobs: the first half on this thread into arenas [0], the
-//  second on a thread of its own into arenas [1], when there are enough
-//  and the thread starts (issue 19: the opens are a third of a submit's
-//  instructions, and the submit stage had claims alone on one core).
-static void
-s_open_all (phi_key_t *key, s_job_t *jobs, size_t count, codec_arena_t *arenas [2])
-{
-    size_t half = count / 2;
-    s_opener_t mine = { key, arenas [0], jobs, 0, count, { NULL, 0 } };
-    s_opener_t other = { key, arenas [1], jobs, half, count, { NULL, 0 } };
-    pthread_t thread;
-    bool split = count >= SUBMIT_SPLIT_MIN && pthread_create (&thread, NULL, s_open_jobs, &other) == 0;
-    if (split)
-        mine.to = half;
-    s_open_jobs (&mine);
-    if (split) {
-        pthread_join (thread, NULL);
-        free (other.buffer.data);
-    }
-    free (mine.buffer.data);
-}
-
-//  Takes one opened claim for the file being made, in the gathered order.
+//  Reads and opens one gathered claim (mark ‖ row ‖ PCN) for the file being made.
 //  A claim that cannot go is named in the reply; one the register says
 //  went out already is marked as sent in that file, not written again.
 //  Returns 0 or an LMDB error.
 static int
-s_take (claims_t *self, server_call_t *call, s_job_t *job, zhashx_t *sent_since, s_file_t *file,
+s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s_file_t *file,
         SubmitClaimsReply *reply, uint64_t now)
 {
-    const char *pcn = job->item + 2;
-    if (!job->record || !job->record->dims || !job->sealed)
+    size_t row = (size_t) (item [1] - '0');
+    const char *pcn = item + 2;
+    //  Light: the sealed claim stays the bytes it is stored as, opened
+    //  from them once and written back by s_mark_sent unchanged (a whole
+    //  decode, a copy to open and a pack cost ~150 K instructions a
+    //  claim: issue 19).
+    ClaimRecord *record = ledger_get_light (self, call->txn, pcn, false);
+    size_t sealed_size = 0;
+    const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
+    if (!record || !record->dims || !sealed) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
-    else
-    if (!job->claim)
+        codec_free (record);
+        return 0;
+    }
+    //  Into the file's arena: ~180 strings and sub-messages a claim, each
+    //  a malloc and a free before (issue 19).
+    Claim *claim = phi_claim_open_packed_in (self->phi_key, sealed, sealed_size, file->arena);
+    if (!claim) {
         s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
-    else
-    if (job->error)
-        s_skip (reply, pcn, job->error);
-    else {
-        const char *sent_in = s_already_sent (sent_since, job->sent);
-        if (sent_in) {
-            char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
-            s_skip (reply, pcn, why);
-            zstr_free (&why);
-            return s_mark_sent (self, call, job->record, job->item, sent_in,
-                                "already sent in %s (the outbound register; the store was older)", now);
-        }
-        zlistx_add_end (file->records, job->record);
-        zlistx_add_end (file->items, job->item);
-        zlistx_add_end (file->claims, job->claim);
-        zlistx_add_end (file->sent, job->sent);
-        job->record = NULL;
-        job->sent = NULL;
+        codec_free (record);
+        return 0;
     }
+    //  Set, not codec_set_text: the claim is the arena's (nothing of it is
+    //  freed alone), and what it points to lives past its use in the file
+    //  (a row of s_outgoing, the record in file->records).
+    claim->frequency_code = (char *) s_outgoing [row].frequency;
+    if (*record->payer_claim_number)
+        claim->payer_claim_number = record->payer_claim_number;
+    char error [WRITE837_ERROR_SIZE];
+    if (write837_check (claim, record->dims->payer_id, error)) {
+        s_skip (reply, pcn, error);
+        codec_free (record);
+        return 0;
+    }
+    SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
+    const char *sent_in = s_already_sent (sent_since, sent);
+    if (sent_in) {
+        char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
+        s_skip (reply, pcn, why);
+        zstr_free (&why);
+        int rc = s_mark_sent (self, call, record, item, sent_in,
+                              "already sent in %s (the outbound register; the store was older)", now);
+        codec_free (sent);
+        codec_free (record);
+        return rc;
+    }
+    zlistx_add_end (file->records, record);
+    zlistx_add_end (file->items, item);
+    zlistx_add_end (file->claims, claim);
+    zlistx_add_end (file->sent, sent);
     return 0;
-}
-
-//  Takes the next count gathered claims from *item on for the file: all
-//  read first (light: the sealed claim stays the bytes it is stored as,
-//  opened from them once and written back by s_mark_sent unchanged — a
-//  whole decode, a copy to open and a pack cost ~150 K instructions a
-//  claim: issue 19), then opened on two threads while nothing writes (a
-//  sealed claim's bytes are valid until the transaction's next write),
-//  then taken in order. Moves *item past them. Returns 0 or an LMDB error.
-static int
-s_take_round (claims_t *self, server_call_t *call, zlistx_t *pcns, char **item, size_t count,
-              zhashx_t *sent_since, s_file_t *file, codec_arena_t *arenas [2], SubmitClaimsReply *reply,
-              uint64_t now)
-{
-    s_job_t *jobs = (s_job_t *) calloc (count, sizeof (s_job_t));
-    assert (jobs);
-    size_t n = 0;
-    for (; *item && n < count; *item = (char *) zlistx_next (pcns), n++) {
-        s_job_t *job = &jobs [n];
-        job->item = *item;
-        job->record = ledger_get_light (self, call->txn, job->item + 2, false);
-        if (job->record && job->record->dims)
-            job->sealed = ledger_sealed_claim (self, call->txn, job->record, &job->sealed_size);
-    }
-    s_open_all (self->phi_key, jobs, n, arenas);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0)
-            rc = s_take (self, call, &jobs [i], sent_since, file, reply, now);
-        codec_free (jobs [i].record);
-        codec_free (jobs [i].sent);
-        free (jobs [i].error);
-    }
-    free (jobs);
-    return rc;
 }
 
 //  The next control number: after the store's and the register's, so a
@@ -584,31 +490,26 @@ s_arena_close (s_arena_t *self)
 
 //  Writes one payer's claims, at most limit to a file: each file's claims
 //  are read, opened, written, marked and let go before the next file's.
-//  A file's claims are taken in rounds of as many as it still lacks (a
-//  claim skipped leaves a place for the next round).
 static int
 s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *sent_since, size_t limit,
-               s_arena_t arenas [2], SubmitClaimsReply *reply)
+               s_arena_t *arena, SubmitClaimsReply *reply)
 {
     uint64_t now = clock_now_ms ();
-    codec_arena_t *arena_of [2] = { &arenas [0].arena, &arenas [1].arena };
     int rc = 0;
     char *item = (char *) zlistx_first (payer->pcns);
     while (item && rc == 0 && call->status == STATUS__OK) {
-        s_file_t file = { zlistx_new (), zlistx_new (), zlistx_new (), zlistx_new () };
+        s_file_t file = { zlistx_new (), zlistx_new (), &arena->arena, zlistx_new (), zlistx_new () };
         zlistx_set_destructor (file.records, s_message_free);
         zlistx_set_destructor (file.sent, s_message_free);
-        while (item && rc == 0 && zlistx_size (file.claims) < limit)
-            rc = s_take_round (self, call, payer->pcns, &item, limit - zlistx_size (file.claims), sent_since,
-                               &file, arena_of, reply, now);
+        for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
+            rc = s_take (self, call, item, sent_since, &file, reply, now);
         if (rc == 0 && zlistx_size (file.claims))
             rc = s_write_batch (self, call, payer, &file, reply);
         zlistx_destroy (&file.records);
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
         zlistx_destroy (&file.items);
-        s_arena_clear (&arenas [0]);
-        s_arena_clear (&arenas [1]);
+        s_arena_clear (arena);
         //  The file's records were thousands of small chunks, now on glibc's
         //  fast bins in the order they were freed: the next file, served
         //  from them, touched memory all over the heap, and each file cost
@@ -676,16 +577,13 @@ s_submit (server_call_t *call)
     zlistx_t *ids = zhashx_keys (payers);
     zlistx_set_comparator (ids, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (ids);
-    //  One arena for each thread that opens claims (s_open_all).
-    s_arena_t arenas [2];
-    s_arena_open (&arenas [0]);
-    s_arena_open (&arenas [1]);
+    s_arena_t arena;
+    s_arena_open (&arena);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0 && call->status == STATUS__OK;
          id = (char *) zlistx_next (ids))
         rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
-                            arenas, &reply);
-    s_arena_close (&arenas [0]);
-    s_arena_close (&arenas [1]);
+                            &arena, &reply);
+    s_arena_close (&arena);
     s_name_subjects (call, payers, ids);
     zlistx_destroy (&ids);
     zhashx_destroy (&payers);
