@@ -98,10 +98,10 @@ gate_caller (gate_t *self, const char *key, registry_caller_t *caller)
         snprintf (caller->why, sizeof caller->why, "the connection has no CURVE key");
         return 1;
     }
-    MDB_txn *txn = store_read_begin (self->store);
+    MDB_txn *txn = store_read_begin_shared (self->store);
     uint64_t version = 0;
     if (!txn || registry_version (self->store, txn, &version)) {
-        store_read_end (&txn);
+        store_read_end_shared (self->store, &txn);
         snprintf (caller->why, sizeof caller->why, "the access registry cannot be read: %s",
                   store_error (self->store));
         return -1;
@@ -109,12 +109,12 @@ gate_caller (gate_t *self, const char *key, registry_caller_t *caller)
     uint64_t now = clock_now_ms ();
     s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->cache, key);
     if (entry && entry->caller.version == version && (!entry->until_ms || now < entry->until_ms)) {
-        store_read_end (&txn);
+        store_read_end_shared (self->store, &txn);
         *caller = entry->caller;
         return entry->rc;
     }
     int rc = registry_lookup_key (self->store, txn, key, now, caller);
-    store_read_end (&txn);
+    store_read_end_shared (self->store, &txn);
     if (rc == -1) {
         snprintf (caller->why, sizeof caller->why, "the access registry cannot be read: %s",
                   store_error (self->store));

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -50,6 +51,13 @@ struct _store_t {
         atomic_int index;                   //  into tables
     } name_cache [STORE_NAME_CACHE];
     size_t map_size;
+    //  Held by a thread other than the writer's while it reads (the ZAP
+    //  handler's registry lookups: store_read_begin_shared) and by the
+    //  map's growth: LMDB remaps the env then, and a read transaction open
+    //  on another thread would read the old, unmapped pages (rcmq-audit
+    //  segfaulted so at 1M claims, a connection's ZAP lookup against the
+    //  map doubling after MDB_MAP_FULL).
+    pthread_mutex_t map_lock;
     int lock_fd;                            //  holds STORE_LOCK_FILE's flock, -1 when none
     bool fresh;                             //  the env had no table before this open
     uint32_t version;
@@ -147,6 +155,7 @@ store_new_with (const char *dir, const char *const *tables, unsigned flags, char
 {
     store_t *self = (store_t *) zmalloc (sizeof (store_t));
     self->dir = strdup (dir);
+    pthread_mutex_init (&self->map_lock, NULL);
     self->lock_fd = -1;
     self->flags = flags;
     int rc = 0;
@@ -247,6 +256,7 @@ store_destroy (store_t **self_p)
         free (self->tables [i].name);
     free (self->dir);
     free (self->backup);
+    pthread_mutex_destroy (&self->map_lock);
     free (self);
     *self_p = NULL;
 }
@@ -286,10 +296,20 @@ store_map_size (store_t *self)
     return self->map_size;
 }
 
+//  mdb_env_set_mapsize under map_lock: no shared reader is in the map.
+static int
+s_set_mapsize (store_t *self, size_t size)
+{
+    pthread_mutex_lock (&self->map_lock);
+    int rc = mdb_env_set_mapsize (self->env, size);
+    pthread_mutex_unlock (&self->map_lock);
+    return rc;
+}
+
 int
 store_set_map_size (store_t *self, size_t size)
 {
-    int rc = mdb_env_set_mapsize (self->env, size);
+    int rc = s_set_mapsize (self, size);
     if (rc == 0) {
         MDB_envinfo info;
         mdb_env_info (self->env, &info);
@@ -490,7 +510,7 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
         }
         //  The transaction is gone; grow the map and run it again.
         size_t bigger = self->map_size * 2;
-        if ((rc = mdb_env_set_mapsize (self->env, bigger))) {
+        if ((rc = s_set_mapsize (self, bigger))) {
             snprintf (self->error, sizeof self->error, "store %s: grow map to %zu: %s",
                       self->dir, bigger, mdb_strerror (rc));
             return -1;
@@ -519,6 +539,25 @@ store_read_end (MDB_txn **txn_p)
     if (*txn_p)
         mdb_txn_abort (*txn_p);
     *txn_p = NULL;
+}
+
+MDB_txn *
+store_read_begin_shared (store_t *self)
+{
+    pthread_mutex_lock (&self->map_lock);
+    MDB_txn *txn = store_read_begin (self);
+    if (!txn)
+        pthread_mutex_unlock (&self->map_lock);
+    return txn;
+}
+
+void
+store_read_end_shared (store_t *self, MDB_txn **txn_p)
+{
+    if (!*txn_p)
+        return;
+    store_read_end (txn_p);
+    pthread_mutex_unlock (&self->map_lock);
 }
 
 char *

@@ -111,6 +111,11 @@ int         store_write (store_t *self, store_write_fn *fn, void *arg);
 //  Read-only transactions.
 MDB_txn    *store_read_begin (store_t *self);
 void        store_read_end (MDB_txn **txn_p);
+//  The same, for a thread other than the one that writes (a ZAP
+//  handler): held against the map's growth, which remaps the env. Short
+//  reads only: the writer waits for them to grow the map. NULL: nothing held.
+MDB_txn    *store_read_begin_shared (store_t *self);
+void        store_read_end_shared (store_t *self, MDB_txn **txn_p);
 const char *store_error (store_t *self);
 //  Inside a store_write function: records why it aborts; returns -1.
 int         store_fail (store_t *self, const char *format, ...)

@@ -10,6 +10,8 @@
 #include "codec.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -96,6 +98,77 @@ START_TEST (test_open_creates)
     store_destroy (&store);
     ck_assert_ptr_null (store);
     store_destroy (&store);            //  idempotent
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
+//  A shared reader on another thread (a ZAP handler's registry lookup)
+//  against the map growing on the writer's: each read holds the map, so
+//  none reads pages the growth unmapped (without map_lock this thread
+//  segfaulted in LMDB, as rcmq-audit did at 1M claims).
+typedef struct {
+    store_t *store;
+    atomic_bool stop;
+    uint64_t reads;
+    int bad;
+} s_reader_t;
+
+static void *
+s_shared_reader (void *arg)
+{
+    s_reader_t *reader = (s_reader_t *) arg;
+    while (!atomic_load (&reader->stop)) {
+        MDB_txn *txn = store_read_begin_shared (reader->store);
+        if (!txn) {
+            reader->bad++;
+            continue;
+        }
+        MDB_val value;
+        if (store_get (reader->store, txn, "main", "k0", 2, &value) == 0
+        &&  (value.mv_size != 4096 || ((const char *) value.mv_data) [4095] != 'v'))
+            reader->bad++;
+        store_read_end_shared (reader->store, &txn);
+        reader->reads++;
+    }
+    return NULL;
+}
+
+static int
+s_put_pages (store_t *store, MDB_txn *txn, void *arg)
+{
+    int *round = (int *) arg;
+    char value [4096];
+    memset (value, 'v', sizeof value);
+    for (int i = 0; i < 64; i++) {
+        char key [32];
+        int size = snprintf (key, sizeof key, "k%d", i == 0? 0: *round * 64 + i);
+        int rc = store_put (store, txn, "main", key, (size_t) size, value, sizeof value);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+START_TEST (test_shared_read_while_map_grows)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    s_reader_t reader = { .store = store };
+    pthread_t thread;
+    ck_assert_int_eq (pthread_create (&thread, NULL, s_shared_reader, &reader), 0);
+    size_t first = store_map_size (store);
+    for (int round = 1; round <= 40; round++) {
+        ck_assert_int_eq (store_write (store, s_put_pages, &round), 0);
+        //  Grown by hand too: every round remaps under the reader.
+        ck_assert_int_eq (store_set_map_size (store, store_map_size (store) + (1 << 20)), 0);
+    }
+    atomic_store (&reader.stop, true);
+    pthread_join (thread, NULL);
+    ck_assert_uint_gt (store_map_size (store), first);
+    ck_assert_uint_gt (reader.reads, 0);
+    ck_assert_int_eq (reader.bad, 0);
+    store_destroy (&store);
     test_rmtree (dir);
     free (dir);
 }
@@ -1251,6 +1324,7 @@ store_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, test_open_creates);
     tcase_add_test (tc, test_open_fails);
+    tcase_add_test (tc, test_shared_read_while_map_grows);
     tcase_add_test (tc, test_lock_exclusive);
     tcase_add_test (tc, test_lock_released_by_exit);
     tcase_add_test (tc, test_put_get_del);
