@@ -47,6 +47,22 @@ fanout_parse (zframe_t *frame, const char **topic, uint64_t *seq, const uint8_t 
     return 0;
 }
 
+//  A batch body's records: each length (4 bytes, big-endian), then its
+//  packed Event; out has room for them all.
+static void
+s_write_records (uint8_t *out, const uint8_t *const *data, const size_t *sizes, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint32_t size = (uint32_t) sizes [i];
+        out [0] = (uint8_t) (size >> 24);
+        out [1] = (uint8_t) (size >> 16);
+        out [2] = (uint8_t) (size >> 8);
+        out [3] = (uint8_t) size;
+        memcpy (out + 4, data [i], sizes [i]);
+        out += 4 + sizes [i];
+    }
+}
+
 zframe_t *
 fanout_batch (const char *stream, const uint8_t *const *data, const size_t *sizes, size_t count)
 {
@@ -60,15 +76,7 @@ fanout_batch (const char *stream, const uint8_t *const *data, const size_t *size
     out [stream_len + 1] = 0;
     store_u64_write (out + stream_len + 2, 0);
     out += stream_len + 10;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t size = (uint32_t) sizes [i];
-        out [0] = (uint8_t) (size >> 24);
-        out [1] = (uint8_t) (size >> 16);
-        out [2] = (uint8_t) (size >> 8);
-        out [3] = (uint8_t) size;
-        memcpy (out + 4, data [i], sizes [i]);
-        out += 4 + sizes [i];
-    }
+    s_write_records (out, data, sizes, count);
     return frame;
 }
 
@@ -144,15 +152,7 @@ fanout_filtered (const char *topic, uint64_t first, uint64_t last, const uint8_t
     store_u64_write (out + topic_len + 1, last);
     store_u64_write (out + topic_len + 9, first);
     out += topic_len + 17;
-    for (size_t i = 0; i < count; i++) {
-        uint32_t size = (uint32_t) sizes [i];
-        out [0] = (uint8_t) (size >> 24);
-        out [1] = (uint8_t) (size >> 16);
-        out [2] = (uint8_t) (size >> 8);
-        out [3] = (uint8_t) size;
-        memcpy (out + 4, data [i], sizes [i]);
-        out += 4 + sizes [i];
-    }
+    s_write_records (out, data, sizes, count);
     return frame;
 }
 

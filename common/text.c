@@ -172,3 +172,16 @@ text_display_width (const char *text)
     }
     return width;
 }
+
+size_t
+text_append (char *out, size_t size, size_t at, const char *text)
+{
+    size_t length = strlen (text);
+    if (at + 1 >= size)
+        return at;
+    if (length > size - 1 - at)
+        length = size - 1 - at;
+    memcpy (out + at, text, length);
+    out [at + length] = 0;
+    return at + length;
+}

@@ -34,6 +34,11 @@ text_status_t text_check (const char *text, size_t *chars, size_t *at);
 //  leaves '\n' as it is. Valid printable UTF-8 is copied unchanged.
 char *text_escape (const char *text, bool keep_newlines);
 
+//  Appends text to out (size bytes) from at, truncated as snprintf would;
+//  returns the new length. Keys, ids and notes on a hot path are joined
+//  this way, not formatted (issue 19).
+size_t text_append (char *out, size_t size, size_t at, const char *text);
+
 //  A copy that is valid UTF-8 (heap, caller frees): each byte of an
 //  invalid sequence becomes U+FFFD. Control characters stay (JSON escapes
 //  them itself).

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "text.h"
 #include "wirekeep.h"
 
 #include <stdarg.h>
@@ -105,28 +106,12 @@ s_refuse (workitem_t *self, Status status, const char *format, ...)
     return WORKITEM_REFUSED;
 }
 
-//  Appends text to out (size bytes) from at, truncated as snprintf would:
-//  the new length. Keys, ids and history lines are joined this way, not
-//  formatted (a claim's follow-up changes joined a dozen: issue 19).
-static size_t
-s_append (char *out, size_t size, size_t at, const char *text)
-{
-    size_t length = strlen (text);
-    if (at + 1 >= size)
-        return at;
-    if (length > size - 1 - at)
-        length = size - 1 - at;
-    memcpy (out + at, text, length);
-    out [at + length] = 0;
-    return at + length;
-}
-
 //  Copies text into out (size bytes), truncated: snprintf "%s".
 static void
 s_copy (char *out, size_t size, const char *text)
 {
     *out = 0;
-    s_append (out, size, 0, text);
+    text_append (out, size, 0, text);
 }
 
 //  A calendar that counts every millisecond: the clock of an item whose
@@ -279,7 +264,7 @@ workitem_emit (workitem_t *self, MDB_txn *txn, const WorkItem *item, const char 
     WorkEvent copy = *event;
     copy.item = &bare;
     char type [64];
-    s_append (type, sizeof type, s_append (type, sizeof type, 0, "work."), what);
+    text_append (type, sizeof type, text_append (type, sizeof type, 0, "work."), what);
     return outbox_append (self->outbox, txn, self->stream, type, item->id, &copy);
 }
 
@@ -328,7 +313,7 @@ s_emit_packed (workitem_t *self, MDB_txn *txn, const WorkItem *item, const uint8
         size_t total = header + length;
         total += protobuf_c_message_pack (&copy.base, out + total);
         char type [64];
-        s_append (type, sizeof type, s_append (type, sizeof type, 0, "work."), what);
+        text_append (type, sizeof type, text_append (type, sizeof type, 0, "work."), what);
         rc = outbox_append_raw (self->outbox, txn, self->stream, type, item->id, out, total);
     }
     if (out != local)
@@ -717,8 +702,8 @@ workitem_create (workitem_t *self, MDB_txn *txn, const workitem_spec_t *spec, co
         return rc;
     char id [WORKITEM_KEY_MAX];
     //  "<service>-" and the counter in ten digits (at most WORKITEM_ID_MAX).
-    size_t length = s_append (id, sizeof id, 0, self->service);
-    length = s_append (id, sizeof id, length, "-");
+    size_t length = text_append (id, sizeof id, 0, self->service);
+    length = text_append (id, sizeof id, length, "-");
     if (length + 10 >= sizeof id)
         length = sizeof id - 11;        //  truncated, as a format would
     for (int digit = 9; digit >= 0; digit--, number /= 10)
@@ -852,10 +837,10 @@ s_apply_state (workitem_t *self, const WorkItem *old, WorkItem *item, s_change_t
     int rc = s_move (self, old, item, change->at, change->text);
     if (rc)
         return rc;
-    size_t at = s_append (change->what, sizeof change->what, 0, "state ");
-    at = s_append (change->what, sizeof change->what, at, old->state);
-    at = s_append (change->what, sizeof change->what, at, " -> ");
-    s_append (change->what, sizeof change->what, at, item->state);
+    size_t at = text_append (change->what, sizeof change->what, 0, "state ");
+    at = text_append (change->what, sizeof change->what, at, old->state);
+    at = text_append (change->what, sizeof change->what, at, " -> ");
+    text_append (change->what, sizeof change->what, at, item->state);
     change->event = "state_changed";
     change->from = old->state;
     change->to = item->state;

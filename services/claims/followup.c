@@ -5,6 +5,7 @@
 #include "followup.h"
 #include "ledger.h"
 #include "lifecycle.h"
+#include "text.h"
 #include "workservice.h"
 #include "clock.h"
 #include "codec.h"
@@ -32,21 +33,6 @@ s_action (const char *status)
         if (streq (s_actions [i].status, status))
             return s_actions [i].action;
     return FOLLOW_TRACK;
-}
-
-//  Appends text to out (size bytes) from at, truncated as snprintf would:
-//  the new length.
-static size_t
-s_append (char *out, size_t size, size_t at, const char *text)
-{
-    size_t length = strlen (text);
-    if (at + 1 >= size)
-        return at;
-    if (length > size - 1 - at)
-        length = size - 1 - at;
-    memcpy (out + at, text, length);
-    out [at + length] = 0;
-    return at + length;
 }
 
 //  A number of days in decimal (16 bytes hold any int).
@@ -118,11 +104,11 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
         //  window: <days> days (<source>)".
         char number [16];
         s_number (number, days);
-        size_t length = s_append (note, sizeof note, 0, "the payer's no-response window: ");
-        length = s_append (note, sizeof note, length, number);
-        length = s_append (note, sizeof note, length, " days (");
-        length = s_append (note, sizeof note, length, source);
-        s_append (note, sizeof note, length, ")");
+        size_t length = text_append (note, sizeof note, 0, "the payer's no-response window: ");
+        length = text_append (note, sizeof note, length, number);
+        length = text_append (note, sizeof note, length, " days (");
+        length = text_append (note, sizeof note, length, source);
+        text_append (note, sizeof note, length, ")");
         if (!*id) {
             workitem_spec_t spec = {
                 .type = "follow_up", .subject = record->pcn, .subject_state = record->status,
@@ -141,7 +127,7 @@ followup_track (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const c
     if (action == FOLLOW_DONE) {
         //  Joined, not formatted: every claim paid or denied comes here.
         char note [64];
-        s_append (note, sizeof note, s_append (note, sizeof note, 0, "claim "), record->status);
+        text_append (note, sizeof note, text_append (note, sizeof note, 0, "claim "), record->status);
         return s_result (self, workitem_track_state (self->work, txn, id, record->status, "done", "claims", note,
                                                      now));
     }
