@@ -660,40 +660,6 @@ eventlog_producers (eventlog_t *self)
     return s_keys (self->acked);
 }
 
-Event **
-eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
-                size_t max, size_t max_bytes, size_t *n)
-{
-    *n = 0;
-    if (!stream || strlen (stream) > 200 || max == 0)
-        return NULL;
-    MDB_txn *txn = store_read_begin (self->store);
-    if (!txn)
-        return NULL;
-    Event **events = (Event **) calloc (max, sizeof (Event *));
-    MDB_cursor *cursor;
-    mdb_cursor_open (txn, store_table (self->store, "events"), &cursor);
-    uint8_t start [256];
-    size_t start_size = s_event_key (start, sizeof start, stream, from_seq? from_seq: 1);
-    size_t prefix = strlen (stream) + 1;
-    MDB_val key = { start_size, start }, value;
-    size_t bytes = 0;
-    int rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    while (rc == 0 && *n < max && bytes < max_bytes) {
-        if (key.mv_size != prefix + 8 || memcmp (key.mv_data, start, prefix))
-            break;                  //  past this stream
-        Event *event = (Event *) codec_decode (&event__descriptor, value.mv_data, value.mv_size);
-        if (!event)
-            break;
-        events [(*n)++] = event;
-        bytes += value.mv_size;
-        rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    store_read_end (&txn);
-    return events;
-}
-
 //  The type (field 2) of a packed Event, without decoding it.
 static bool
 s_packed_type (const MDB_val *value, const uint8_t **type, size_t *length)
@@ -711,13 +677,17 @@ s_packed_type (const MDB_val *value, const uint8_t **type, size_t *length)
     return false;
 }
 
-Event **
-eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq, char *const *types,
-                      size_t n_types, size_t max, size_t max_bytes, size_t max_scan, size_t *n,
-                      uint64_t *through)
+//  The events of stream from from_seq on, all of them (all) or those of
+//  types, within max, max_bytes and max_scan: eventlog_fetch and
+//  eventlog_fetch_types. *through (when asked) as eventlog_fetch_types says.
+static Event **
+s_fetch (eventlog_t *self, const char *stream, uint64_t from_seq, bool all, char *const *types,
+         size_t n_types, size_t max, size_t max_bytes, size_t max_scan, size_t *n,
+         uint64_t *through)
 {
     *n = 0;
-    *through = 0;
+    if (through)
+        *through = 0;
     if (!stream || strlen (stream) > 200 || max == 0)
         return NULL;
     MDB_txn *txn = store_read_begin (self->store);
@@ -746,8 +716,8 @@ eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq, c
         uint64_t seq = store_u64_read ((const uint8_t *) key.mv_data + prefix);
         const uint8_t *type;
         size_t type_len;
-        bool wanted = false;
-        if (s_packed_type (&value, &type, &type_len))
+        bool wanted = all;
+        if (!all && s_packed_type (&value, &type, &type_len))
             for (size_t t = 0; t < n_types && !wanted; t++)
                 wanted = strlen (types [t]) == type_len && memcmp (types [t], type, type_len) == 0;
         if (wanted) {
@@ -767,9 +737,27 @@ eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq, c
     store_read_end (&txn);
     //  At the end of the stream every seq up to its head was looked at
     //  (retention may have taken those before the first kept).
-    uint64_t head = eventlog_head (self, stream);
-    *through = ended && head > looked? head: looked;
+    if (through) {
+        uint64_t head = eventlog_head (self, stream);
+        *through = ended && head > looked? head: looked;
+    }
     return events;
+}
+
+Event **
+eventlog_fetch (eventlog_t *self, const char *stream, uint64_t from_seq,
+                size_t max, size_t max_bytes, size_t *n)
+{
+    return s_fetch (self, stream, from_seq, true, NULL, 0, max, max_bytes, SIZE_MAX, n, NULL);
+}
+
+Event **
+eventlog_fetch_types (eventlog_t *self, const char *stream, uint64_t from_seq, char *const *types,
+                      size_t n_types, size_t max, size_t max_bytes, size_t max_scan, size_t *n,
+                      uint64_t *through)
+{
+    return s_fetch (self, stream, from_seq, false, types, n_types, max, max_bytes, max_scan, n,
+                    through);
 }
 
 typedef struct {
