@@ -104,9 +104,14 @@ bench_run (const char *dir, char *const argv [], const char *out_path)
     posix_spawn_file_actions_destroy (&actions);
     if (rc)
         return -1;
+    //  A command that waits for a service that died would wait its whole
+    //  timeout (rcmqctl's is minutes): it is ended instead.
     int status;
-    if (waitpid (pid, &status, 0) != pid)
+    if (bench_watch_wait (pid, &status)) {
+        kill (pid, SIGKILL);
+        waitpid (pid, NULL, 0);
         return -1;
+    }
     return WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
@@ -155,6 +160,8 @@ s_spawn (const char *build, const char *dir, const char *program, const char *co
     if (posix_spawn (&pid, path, &actions, NULL, argv, environ))
         pid = 0;
     posix_spawn_file_actions_destroy (&actions);
+    if (pid > 0)
+        bench_watch_add (pid, path, log);
     return pid;
 }
 
@@ -168,13 +175,19 @@ void
 bench_stop (pid_t *pid)
 {
     if (*pid > 0) {
+        //  One that died was reaped by the watch already: its pid may be
+        //  another process's by now.
         if (*pid == s_audit_broker && s_audit_pid > 0) {
-            kill (s_audit_pid, SIGTERM);
-            waitpid (s_audit_pid, NULL, 0);
+            if (bench_watch_forget (s_audit_pid)) {
+                kill (s_audit_pid, SIGTERM);
+                waitpid (s_audit_pid, NULL, 0);
+            }
             s_audit_pid = s_audit_broker = 0;
         }
-        kill (*pid, SIGTERM);
-        waitpid (*pid, NULL, 0);
+        if (bench_watch_forget (*pid)) {
+            kill (*pid, SIGTERM);
+            waitpid (*pid, NULL, 0);
+        }
         *pid = 0;
     }
 }

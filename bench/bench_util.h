@@ -3,12 +3,14 @@
     Timing (a monotonic clock in microseconds, rates), temp dirs, finding
     the build's programs, running a program to completion (the generator
     scripts, rcmqctl keys init) and spawning the services with their logs in
-    the run's temp dir, a config for a broker on free loopback ports, and
-    the one JSON line each benchmark ends with. The measurements themselves
+    the run's temp dir (watched: bench_watch.h), a config for a broker on
+    free loopback ports, and the one JSON line each benchmark ends with. The measurements themselves
     stay in each benchmark.
 */
 #ifndef RCMQ_BENCH_UTIL_H
 #define RCMQ_BENCH_UTIL_H
+
+#include "bench_watch.h"
 
 #include <jansson.h>
 #include <lmdb.h>
@@ -34,17 +36,21 @@ int      bench_free_port (void);
 
 //  Runs argv (argv[0] a path) to completion with stdin from /dev/null and
 //  stderr appended to DIR/bench.log; stdout to out_path (truncated) or,
-//  when NULL, to the log too. Returns the exit status or -1.
+//  when NULL, to the log too. Returns the exit status, or -1 (also when a
+//  process bench_spawn started died meanwhile: bench_watch.h; the command
+//  is then killed).
 int      bench_run (const char *dir, char *const argv [], const char *out_path);
 //  `BUILD/cli/rcmqctl keys init KEYS`, through bench_run. 0 or the status.
 int      bench_keys_init (const char *build, const char *dir, const char *keys);
 //  Spawns BUILD/PROGRAM --config CONFIG with stdout and stderr in
-//  DIR/NAME.log. Returns its pid, or 0.
+//  DIR/NAME.log, watched (bench_watch.h) until bench_stop. Returns its
+//  pid, or 0.
 pid_t    bench_spawn (const char *build, const char *dir, const char *program,
                       const char *config, const char *name);
 //  The rcmq-audit bench_spawn started beside the broker, or 0.
 pid_t    bench_audit_pid (void);
-//  SIGTERM to *pid and waits for it; sets *pid to 0. Nothing when 0.
+//  SIGTERM to *pid and waits for it (not when it died already); sets *pid
+//  to 0. Nothing when 0.
 void     bench_stop (pid_t *pid);
 
 //  Creates the config at path with keys/dir KEYS, data/dir DIR/data and

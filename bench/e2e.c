@@ -40,6 +40,10 @@
                     the broker alone to 1 and 3 subscribers, next to CURVE
                     PUSH/PULL to one receiver and to three
 
+    A process of the deployment that dies ends the run at once, whatever
+    it waits for, saying which one, how and in which stage, with the end
+    of its log (bench_watch.h); the temp dir is kept.
+
     It prints a table and ends with ONE JSON line:
         {"name":"e2e","figures":{...},"limits":{...},"ratios":{...}}
 
@@ -372,7 +376,8 @@ s_caught_up (bench_t *self, json_t *status, const char *only, const char *only_s
 }
 
 //  Waits for s_caught_up (or, with ready_only, s_ready). 0, or -1 after
-//  BENCH_WAIT_S. *last gets the last status (caller frees).
+//  BENCH_WAIT_S or as soon as a process of ours died (bench_watch.h).
+//  *last gets the last status (caller frees).
 static int
 s_wait (bench_t *self, bool ready_only, const char *only, const char *only_stream, json_t **last)
 {
@@ -394,7 +399,10 @@ s_wait (bench_t *self, bool ready_only, const char *only, const char *only_strea
         //  What it waits for, now and then, when asked (RCMQ_BENCH_VERBOSE).
         if (getenv ("RCMQ_BENCH_VERBOSE") && ++polls % 10 == 0)
             fprintf (stderr, "bench: waiting: %s\n", why);
-        usleep (100000);
+        if (bench_watch_sleep (100000)) {
+            fprintf (stderr, "bench: stopped waiting (%s)\n", why);
+            return -1;
+        }
     }
     fprintf (stderr, "bench: still waiting after %d s: %s\n", BENCH_WAIT_S, why);
     return -1;
@@ -465,7 +473,7 @@ s_stage (bench_t *self, const char *tag, const char *const *args, uint64_t *usec
     int rc = s_ctl (self, out, args);
     *usec += bench_usec () - start;
     json_t *reply = rc == 0? json_load_file (out, 0, NULL): NULL;
-    if (!reply)
+    if (!reply && !bench_watch_died ())     //  else that was said
         fprintf (stderr, "bench: rcmqctl %s %s failed (exit %d; see %s/bench.log)\n", args [0], args [1], rc,
                  self->root);
     return reply;
@@ -515,6 +523,7 @@ s_run (bench_t *self)
     s_mark (self, MARK_START);
 
     //  intake
+    bench_watch_stage ("intake");
     const char *intake_args [] = { "--json", "intake", "submit", self->file, NULL };
     json_t *batch = s_stage (self, "intake", intake_args, &self->intake_cmd_usec);
     self->accepted = (size_t) json_integer_value (json_object_get (batch, "accepted"));
@@ -538,32 +547,35 @@ s_run (bench_t *self)
 
     //  submit: the reply lists the files; they are written after the commit
     const char *submit_args [] = { "--json", "claims", "submit", NULL };
+    bench_watch_stage ("submit");
     start = bench_usec ();
     json_t *reply = s_stage (self, "submit", submit_args, &self->submit_usec);
     json_t *files = json_object_get (reply, "files");
     size_t file_count = json_array_size (files);
     char outbound [1200];
     snprintf (outbound, sizeof outbound, "%s/data/outbound", self->root);
-    for (size_t i = 0; i < json_array_size (files); i++) {
+    bool died = false;
+    for (size_t i = 0; i < json_array_size (files) && !died; i++) {
         const char *name = json_string_value (json_array_get (files, i));
         const char *slash = strrchr (name, '/');
         char path [1400];
         snprintf (path, sizeof path, "%s/%s", outbound, slash? slash + 1: name);
-        while (!zsys_file_exists (path) && bench_usec () - start < BENCH_WAIT_S * 1000000ULL)
-            usleep (20000);
+        while (!died && !zsys_file_exists (path) && bench_usec () - start < BENCH_WAIT_S * 1000000ULL)
+            died = bench_watch_sleep (20000) != 0;
     }
     self->submit_usec = bench_usec () - start;
     s_mark (self, MARK_SUBMITTED);
     ok = reply && (size_t) json_integer_value (json_object_get (reply, "claims")) == self->accepted;
-    if (!ok)
+    if (!ok && reply)
         fprintf (stderr, "bench: claims submit sent %lld claims of %zu\n",
                  (long long) json_integer_value (json_object_get (reply, "claims")), self->accepted);
     json_decref (reply);
-    if (!ok)
+    if (!ok || died)
         return -1;
     printf ("submit    %8.2f s  (%zu 837P files)\n", self->submit_usec / 1e6, file_count);
 
     //  The payer, untimed
+    bench_watch_stage ("payer-sim");
     start = bench_usec ();
     char remits [1200], remits_expect [1200];
     snprintf (remits, sizeof remits, "%s/remits", self->root);
@@ -573,7 +585,8 @@ s_run (bench_t *self)
                      "--missing-277-rate", "0", "--mix", "paid=0.6,partial=0.2,denied=0.2", "--plb",
                      outbound, NULL };
     if (bench_run (self->root, sim, NULL) != 0) {
-        fprintf (stderr, "bench: scripts/payer-sim failed (see %s/bench.log)\n", self->root);
+        if (!bench_watch_died ())
+            fprintf (stderr, "bench: scripts/payer-sim failed (see %s/bench.log)\n", self->root);
         return -1;
     }
     self->payer_usec = bench_usec () - start;
@@ -594,6 +607,7 @@ s_run (bench_t *self)
             self->count_835);
 
     //  ack
+    bench_watch_stage ("ack");
     size_t acked = 0;
     for (size_t i = 0; i < self->count_277; i++) {
         const char *args [] = { "--json", "claims", "ack", self->files_277 [i], NULL };
@@ -607,6 +621,7 @@ s_run (bench_t *self)
     printf ("ack       %8.2f s  (%zu claims accepted)\n", self->ack_usec / 1e6, acked);
 
     //  post
+    bench_watch_stage ("post");
     size_t posted = 0;
     for (size_t i = 0; i < self->count_835; i++) {
         const char *args [] = { "--json", "claims", "post", self->files_835 [i], NULL };
@@ -621,6 +636,7 @@ s_run (bench_t *self)
     fflush (stdout);
 
     //  every consumer caught up
+    bench_watch_stage ("catch_up");
     start = bench_usec ();
     if (s_wait (self, false, NULL, NULL, &status))
         return -1;
@@ -643,6 +659,7 @@ s_run (bench_t *self)
             " events at the broker)\n", self->catch_up_usec / 1e6, self->events_total);
 
     //  The KPIs, once
+    bench_watch_stage ("kpi");
     const char *kpi_args [] = { "--json", "metrics", "kpi", NULL };
     reply = s_stage (self, "kpi", kpi_args, &self->kpi_usec);
     if (!reply)
