@@ -112,7 +112,8 @@ bench_wait_health (client_t *client, const char *method, const char *stream, uin
         codec_free (health);
         if (done)
             return 0;
-        usleep (200000);
+        if (bench_watch_sleep (200000))
+            return -1;
     }
     fprintf (stderr, "bench: %s: not ready after %d s\n", method, timeout_s);
     return -1;
@@ -187,7 +188,8 @@ bench_remits_setup (bench_remits_t *self)
             char path [1300];
             snprintf (path, sizeof path, "%s/%s", outbound, slash? slash + 1: reply->files [i]);
             for (int attempt = 0; attempt < 600 && !zsys_file_exists (path); attempt++)
-                usleep (100000);
+                if (bench_watch_sleep (100000))
+                    break;
             if (!zsys_file_exists (path))
                 rc = -1;
         }

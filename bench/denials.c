@@ -78,7 +78,8 @@ s_denials (bench_t *self)
             rc = 0;
             break;
         }
-        usleep (200000);
+        if (bench_watch_sleep (200000))
+            break;
     }
     client_destroy (&claims_client);
     //  The claims stream's head, from the broker.

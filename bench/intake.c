@@ -453,7 +453,8 @@ s_upload (client_t *client, const uint8_t *data, size_t size, uint64_t *apply_us
         if (done)
             break;
         method = "intake.UploadStatus";
-        usleep (50000);
+        if (bench_watch_sleep (50000))
+            ok = false;
     }
     if (!ok)
         return NULL;
@@ -544,7 +545,8 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
         if (health && health->broker_connected)
             rc = 0;
         else
-            usleep (200000);
+        if (bench_watch_sleep (200000))
+            break;
         codec_free (health);
         codec_free (reply);
     }
@@ -596,11 +598,10 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
                 ingest->intake_cpu_seconds = cpu_start >= 0 && cpu_end >= 0? cpu_end - cpu_start: -1;
                 break;
             }
-            if (bench_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL) {
+            if (bench_usec () - start > BENCH_SUBMIT_TIMEOUT_MS * 1000ULL || bench_watch_sleep (20000)) {
                 rc = -1;
                 break;
             }
-            usleep (20000);
         }
     }
     client_destroy (&client);

@@ -143,7 +143,8 @@ s_setup (bench_t *self)
         client_set_timeout (claims_client, BENCH_CALL_MS);
         if (up)
             break;
-        usleep (100000);
+        if (bench_watch_sleep (100000))
+            rc = -1;
     }
     if (rc == 0) {
         SubmitRequest request = SUBMIT_REQUEST__INIT;
@@ -162,7 +163,8 @@ s_setup (bench_t *self)
             fprintf (stderr, "bench: claims did not take the claims in 5 minutes\n");
             rc = -1;
         }
-        usleep (100000);
+        if (bench_watch_sleep (100000))
+            rc = -1;
     }
     client_destroy (&intake);
     client_destroy (&claims_client);
