@@ -1143,6 +1143,13 @@ consumer_offset (consumer_t *self, const char *stream)
     return entry? entry->applied: 0;
 }
 
+const char *
+consumer_topic (consumer_t *self, const char *stream)
+{
+    s_stream_t *entry = s_stream (self, stream);
+    return !entry? NULL: entry->filtered? entry->topic: entry->name;
+}
+
 bool
 consumer_stopped (consumer_t *self, const char *stream)
 {

@@ -135,6 +135,10 @@ uint64_t    consumer_offset (consumer_t *self, const char *stream);
 //  True when the stream (or the whole consumer) stopped on a broker log
 //  that is not the one it applied from.
 bool        consumer_stopped (consumer_t *self, const char *stream);
+//  How the consumer takes stream: NULL when it does not consume it, else
+//  its name when it takes it whole, or "stream?type,..." (fanout.h) when
+//  filtered to those types ("stream?": none).
+const char *consumer_topic (consumer_t *self, const char *stream);
 //  The head the broker last announced for a stream.
 uint64_t    consumer_known_head (consumer_t *self, const char *stream);
 size_t      consumer_stream_count (consumer_t *self);

@@ -4,6 +4,7 @@
 */
 #include "service.h"
 #include "clock.h"
+#include "failpoint.h"
 #include "files.h"
 #include "log.h"
 #include "ops.h"
@@ -14,6 +15,7 @@
 #include <sodium.h>
 
 #define SERVICE_FLUSH_MS 5000
+#define SERVICE_FAILPOINT_MS 250        //  how often a failpoint passed over is looked for
 
 struct _service_t {
     const service_def_t *def;
@@ -31,6 +33,7 @@ struct _service_t {
     zloop_t *loop;
     void *state;
     problems_t *problems;
+    failpoint_t *failpoint;                 //  RCMQ_FAIL_APPLY's entries for us, or NULL
     uint64_t started_ms;
     bool migrate;                           //  --migrate: upgrade the store and exit
     uint64_t clock_moved_ms;                //  how far the store's time moved the clock
@@ -212,37 +215,70 @@ s_audit (store_t *store, MDB_txn *txn, const AccessEvent *event, void *arg)
 }
 
 //  A failpoint, for tests of what a service does with an event it cannot
-//  apply (docs/operations.md): RCMQ_FAIL_APPLY="<service>:<stream>:<seq>"
-//  (several, comma-separated) makes applying those events fail as a
-//  handler's refusal does. Off unless set; never set in a deployment.
-//  The environment is read once: a process's environment does not change
-//  under it, and a getenv per event was 2 % of a consumer that applies
-//  little (issue 19, docs/performance.md).
-static bool
-s_failpoint (service_t *self, const Event *event)
+//  apply (common/failpoint.h): RCMQ_FAIL_APPLY="<service>:<stream>:<seq>"
+//  makes applying those events fail as a handler's refusal does. Read and
+//  checked once at start (s_failpoint_start): a getenv per event was 2 %
+//  of a consumer that applies little (issue 19, docs/performance.md).
+static int
+s_failpoint_watch (zloop_t *loop, int timer_id, void *arg)
 {
-    static const char *list = NULL;
-    static bool read = false;
-    if (!read) {
-        list = getenv ("RCMQ_FAIL_APPLY");
-        read = true;
+    service_t *self = (service_t *) arg;
+    for (size_t s = 0; s < consumer_stream_count (self->consumer); s++) {
+        const char *stream = consumer_stream_name (self->consumer, s);
+        int i;
+        while ((i = failpoint_passed (self->failpoint, stream, consumer_offset (self->consumer, stream))) >= 0) {
+            uint64_t seq = failpoint_seq (self->failpoint, (size_t) i);
+            const char *topic = consumer_topic (self->consumer, stream);
+            char entry [300];
+            snprintf (entry, sizeof entry, "%s:%s:%" PRIu64, self->def->name, stream, seq);
+            problems_raise (self->problems, "failpoint_passed", stream, seq,
+                            "RCMQ_FAIL_APPLY %s never fired: %s #%" PRIu64 " is not of a type %s takes (%s; "
+                            "docs/adr/0058)", entry, stream, seq, self->def->name, topic);
+            log_error ("RCMQ_FAIL_APPLY never fired: the event is not of a type this service takes",
+                       "failpoint", json_string (entry), "takes", json_string (topic), NULL);
+        }
     }
-    if (!list || !*list)
-        return false;
-    char wanted [256];
-    snprintf (wanted, sizeof wanted, "%s:%s:%" PRIu64, self->def->name, event->stream, event->stream_seq);
-    size_t length = strlen (wanted);
-    for (const char *at = strstr (list, wanted); at; at = strstr (at + 1, wanted))
-        if ((at == list || at [-1] == ',') && (at [length] == 0 || at [length] == ','))
-            return true;
-    return false;
+    return 0;
+}
+
+//  RCMQ_FAIL_APPLY against what this service consumes: an entry that
+//  cannot fire (a stream it does not consume, or takes no type of) stops
+//  the start, as text that is not an entry does. 0 or -1.
+static int
+s_failpoint_start (service_t *self)
+{
+    const char *name = self->def->name;
+    char error [512];
+    if (failpoint_new (getenv ("RCMQ_FAIL_APPLY"), name, &self->failpoint, error, sizeof error)) {
+        log_error ("bad failpoint", "error", json_string (error), NULL);
+        return -1;
+    }
+    for (size_t i = 0; i < failpoint_count (self->failpoint); i++) {
+        const char *stream = failpoint_stream (self->failpoint, i);
+        const char *topic = consumer_topic (self->consumer, stream);
+        char entry [300];
+        snprintf (entry, sizeof entry, "%s:%s:%" PRIu64, name, stream, failpoint_seq (self->failpoint, i));
+        if (!topic || topic [strlen (topic) - 1] == '?') {
+            log_error (!topic? "RCMQ_FAIL_APPLY names a stream this service does not consume"
+                             : "RCMQ_FAIL_APPLY names a stream this service takes no event of "
+                               "(its event table names no type of it, docs/adr/0058)",
+                       "failpoint", json_string (entry), "service", json_string (name), NULL);
+            return -1;
+        }
+        failpoint_behind (self->failpoint, stream, consumer_offset (self->consumer, stream));
+        log_info ("failpoint set: this event is refused when it is applied", "failpoint", json_string (entry),
+                  "takes", json_string (topic), NULL);
+    }
+    if (self->failpoint)
+        zloop_timer (self->loop, SERVICE_FAILPOINT_MS, 0, s_failpoint_watch, self);
+    return 0;
 }
 
 static int
 s_apply (store_t *store, MDB_txn *txn, const Event *event, void *arg)
 {
     service_t *self = (service_t *) arg;
-    if (s_failpoint (self, event))
+    if (self->failpoint && failpoint_hit (self->failpoint, event->stream, event->stream_seq))
         return store_fail (store, "refused by the failpoint RCMQ_FAIL_APPLY (%s #%" PRIu64 ")",
                            event->stream, event->stream_seq);
     if (!self->def->registry_owner && streq (event->stream, REGISTRY_STREAM)) {
@@ -624,6 +660,10 @@ s_start (service_t *self)
             static const char *const whole [] = { REGISTRY_STREAM, NULL };
             consumer_filter_table (self->consumer, self->def->events, whole);
         }
+        if (s_failpoint_start (self)) {
+            free (broker_key);
+            return -1;
+        }
         consumer_on_commit (self->consumer, s_kick);
         if (consumer_connect (self->consumer, fanout, replay, broker_key, self->cert)
         ||  consumer_attach (self->consumer, self->loop)) {
@@ -776,6 +816,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     store_destroy (&self->store);
     config_destroy (&self->config);
     problems_destroy (&self->problems);
+    failpoint_destroy (&self->failpoint);
     free (self);
     log_info (started < 0? "exited after start-up failure": "stopped", NULL);
     return started < 0? 1: 0;

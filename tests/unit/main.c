@@ -31,6 +31,7 @@ static s_suite_t s_suites [] = {
     { "outbox", outbox_suite },
     { "eventlog", eventlog_suite },
     { "consumer", consumer_suite },
+    { "failpoint", failpoint_suite },
     { "relay", relay_suite },
     { "metrics_kpi", metrics_kpi_suite },
     { "metrics_aging", metrics_aging_suite },

@@ -24,6 +24,7 @@ Suite *mask_suite (void);
 Suite *outbox_suite (void);
 Suite *eventlog_suite (void);
 Suite *consumer_suite (void);
+Suite *failpoint_suite (void);
 Suite *relay_suite (void);
 Suite *metrics_kpi_suite (void);
 Suite *metrics_aging_suite (void);
