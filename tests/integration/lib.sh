@@ -83,12 +83,43 @@ expect() {
         sed 's/^/    out: /' "$WORK/out" | tail -n 30; sed 's/^/    err: /' "$WORK/err" | tail -n 40; fi
 }
 
+# The deployment's processes running now, "NAME PID" a line: each
+# var/run/NAME.pid naming a live rcmq-NAME (not a zombie), as scripts/run
+# tells them.
+running_processes() {
+    local file name pid
+    for file in "$RCMQ_VAR"/run/*.pid; do
+        [[ -e "$file" ]] || continue
+        name="$(basename "$file" .pid)"
+        pid="$(cat "$file" 2>/dev/null)" || continue
+        process_alive "$name" "$pid" && echo "$name $pid"
+    done
+    return 0
+}
+process_alive() {
+    local stat
+    [[ -n "$2" && "$(cat "/proc/$2/comm" 2>/dev/null)" == "rcmq-$1" ]] || return 1
+    stat="$(cat "/proc/$2/stat" 2>/dev/null)" || return 1
+    [[ "${stat##*) }" != Z* ]]          # the state, after the command's name
+}
+
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.5 s until it succeeds.
+# A process of the deployment that was running when the wait began and dies
+# during it ends the wait at once (what it waits for cannot come), saying
+# which and showing the end of its log.
 wait_for() {
     local seconds="$1"; shift
-    local deadline=$((SECONDS + seconds))
+    local deadline=$((SECONDS + seconds)) running name pid
+    running="$(running_processes)"
     while ((SECONDS < deadline)); do
         "$@" && return 0
+        while read -r name pid; do
+            [[ -z "$name" ]] && continue
+            process_alive "$name" "$pid" && continue
+            echo "wait_for: rcmq-$name (pid $pid) died while waiting for: $*" >&2
+            tail -n 20 "$RCMQ_VAR/log/$name.log" 2>/dev/null | sed 's/^/    | /' >&2
+            return 1
+        done <<<"$running"
         sleep 0.5
     done
     return 1
