@@ -262,7 +262,7 @@ s_failpoint_start (service_t *self)
             log_error (!topic? "RCMQ_FAIL_APPLY names a stream this service does not consume"
                              : "RCMQ_FAIL_APPLY names a stream this service takes no event of "
                                "(its event table names no type of it, docs/adr/0058)",
-                       "failpoint", json_string (entry), "service", json_string (name), NULL);
+                       "failpoint", json_string (entry), "stream", json_string (stream), NULL);
             return -1;
         }
         failpoint_behind (self->failpoint, stream, consumer_offset (self->consumer, stream));
