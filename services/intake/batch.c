@@ -29,6 +29,7 @@
 #include "parse_837p.h"
 #include "patterns.h"
 #include "phi_claim.h"
+#include "stage.h"
 
 #include <czmq.h>
 #include <stdatomic.h>
@@ -795,18 +796,11 @@ batch_prepare (intake_t *intake, const batch_input_t *input, const char *batch_i
     return rc;
 }
 
-//  Staged records: a 4-byte little-endian length, then the packed claim.
+//  Staged records: stage.h's layout, read back by apply.c.
 int
 batch_stage_sink (PreparedClaim *claim, void *arg)
 {
-    FILE *file = (FILE *) arg;
-    size_t size;
-    uint8_t *packed = codec_pack (claim, &size);
-    uint8_t length [4] = { (uint8_t) size, (uint8_t) (size >> 8), (uint8_t) (size >> 16), (uint8_t) (size >> 24) };
-    bool written = size <= UINT32_MAX
-                && fwrite (length, 1, 4, file) == 4 && fwrite (packed, 1, size, file) == size;
-    free (packed);
-    return written? 0: -1;
+    return stage_write ((FILE *) arg, claim);
 }
 
 bool
