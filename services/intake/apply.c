@@ -36,6 +36,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "stage.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -84,7 +85,7 @@ struct _apply_t {
     uint64_t claims;            //  applied so far, for the log
     uint8_t *buffer;            //  one staged record
     size_t capacity;
-    codec_arena_t *arena;       //  the record decoded (s_read)
+    stage_claim_t staged;       //  the record read (s_read), pointing into buffer
     //  A prepare still running: whole records below its bytes may be read;
     //  NULL once prepared (parsed and report are then its own).
     batch_follow_t *follow;
@@ -328,10 +329,9 @@ s_send_event (apply_t *self, MDB_txn *txn, const uint8_t *entry, size_t size)
 //  The steps
 
 //  One staged claim: 1, 0 at the end of the file, -1 when it does not read.
-//  *offset moves past it. The claim is decoded into the arena (one malloc
-//  and free per string and line was ~10 % of the apply, issue 19) but for
-//  its scrub result, which the apply adds findings to: that is the heap's.
-//  s_claim_free frees both.
+//  *offset moves past it. The claim points into the record's buffer
+//  (stage.h) but for its scrub result, which the apply adds findings to:
+//  that is the heap's, and s_claim_free frees it.
 static int
 s_read (apply_t *self, PreparedClaim **claim, long *offset)
 {
@@ -352,22 +352,17 @@ s_read (apply_t *self, PreparedClaim **claim, long *offset)
     if (fread (self->buffer, 1, size, self->file) != size)
         return -1;
     *offset += 4 + (long) size;
-    *claim = (PreparedClaim *) codec_arena_decode (self->arena, &prepared_claim__descriptor, self->buffer, size);
-    if (*claim && (*claim)->head && (*claim)->dims && (*claim)->scrub) {
-        (*claim)->scrub = (ScrubResult *) codec_copy ((*claim)->scrub);
-        assert ((*claim)->scrub);
-        return 1;
-    }
-    codec_arena_reset (self->arena);
-    *claim = NULL;
-    return -1;
+    if (stage_read (&self->staged, self->buffer, size))
+        return -1;
+    *claim = &self->staged.claim;
+    return 1;
 }
 
 static void
 s_claim_free (apply_t *self, PreparedClaim *claim)
 {
     codec_free (claim->scrub);
-    codec_arena_reset (self->arena);
+    claim->scrub = NULL;
 }
 
 static int
@@ -710,7 +705,6 @@ apply_new (intake_t *intake, config_t *config, zloop_t *loop)
     self->loop = loop;
     self->timer = -1;
     self->prepared = true;
-    self->arena = codec_arena_new ();
     self->step_claims = (size_t) config_get_int (config, "intake/apply-step-claims", APPLY_STEP_CLAIMS_DEFAULT);
     self->step_ms = (uint64_t) config_get_int (config, "intake/apply-step-ms", APPLY_STEP_MS_DEFAULT);
     if (self->step_claims == 0)
@@ -752,7 +746,7 @@ apply_destroy (apply_t **self_p)
     batch_run_destroy (&self->run);
     free (self->batch_id);
     free (self->buffer);
-    codec_arena_destroy (&self->arena);
+    stage_claim_release (&self->staged);
     free (self);
     *self_p = NULL;
 }

@@ -44,7 +44,7 @@ typedef struct {
     const batch_input_t *input; //  filename, source, submitted_by, size
     const char *batch_id;       //  from batch_new_id, sealed into each claim
     uint64_t now;               //  the time the prepare ran with
-    const char *path;           //  PreparedClaim records (batch_stage_sink)
+    const char *path;           //  staged records (batch_stage_sink, stage.h)
     int parsed;                 //  batch_prepare's result
     const parse_837p_report_t *report;
     //  Not NULL while the prepare still runs: the apply reads `path` only
@@ -69,8 +69,8 @@ char *batch_new_id (intake_t *intake, MDB_txn *txn, uint64_t now);
 int  batch_prepare (intake_t *intake, const batch_input_t *input, const char *batch_id, uint64_t now,
                     batch_sink_fn *sink, void *arg, batch_progress_t *progress,
                     parse_837p_report_t *report);
-//  A sink that appends each claim to a staging FILE* (arg) as a 4-byte
-//  length and the packed PreparedClaim.
+//  A sink that appends each claim to a staging FILE* (arg) as a record of
+//  stage.h (a 4-byte length and the body).
 int  batch_stage_sink (PreparedClaim *claim, void *arg);
 
 //  A batch applied claim by claim across transactions (apply.c): records

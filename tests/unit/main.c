@@ -23,6 +23,7 @@ static s_suite_t s_suites [] = {
     { "x12",    x12_suite },
     { "parse_837p", parse_837p_suite },
     { "scrub",  scrub_suite },
+    { "stage",  stage_suite },
     { "element_limits", element_limits_suite },
     { "access", access_suite },
     { "registry", registry_suite },

@@ -16,6 +16,7 @@ Suite *codec_suite (void);
 Suite *x12_suite (void);
 Suite *parse_837p_suite (void);
 Suite *scrub_suite (void);
+Suite *stage_suite (void);
 Suite *element_limits_suite (void);
 Suite *access_suite (void);
 Suite *registry_suite (void);
