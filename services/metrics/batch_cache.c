@@ -17,6 +17,7 @@ typedef struct {
     uint8_t kind;               //  S_BY_DAY or a metrics_held_t
     uint32_t dims;
     uint32_t day;
+    uint32_t dos;               //  AR_MOVE's date of service; 0 for the rest
     int64_t delta [AGG_DAY_COUNT];
 } s_row_t;
 
@@ -29,6 +30,9 @@ static const struct {
 } s_held [METRICS_HELD_KINDS] = {
     { "work_by_day", WORK_FLOW_COUNT },
     { "work_open",   0 },
+    { "ar_open",     2 },
+    { "ar_total",    2 },
+    { "ar_moves",    2 },
 };
 
 //  The combinations' ids, one table per definition (dims, work dims).
@@ -85,11 +89,13 @@ metrics_batch_clear (metrics_batch_t *self)
 }
 
 static size_t
-s_slot (const s_row_t *rows, size_t capacity, uint8_t kind, uint32_t dims, uint32_t day)
+s_slot (const s_row_t *rows, size_t capacity, uint8_t kind, uint32_t dims, uint32_t day, uint32_t dos)
 {
-    uint64_t hash = (((uint64_t) dims << 32 | day) ^ ((uint64_t) kind << 56)) * 0x9E3779B97F4A7C15ULL;
+    uint64_t hash = (((uint64_t) dims << 32 | day) ^ ((uint64_t) kind << 56) ^ ((uint64_t) dos << 20))
+                  * 0x9E3779B97F4A7C15ULL;
     size_t slot = (size_t) (hash >> 32) & (capacity - 1);
-    while (rows [slot].used && (rows [slot].kind != kind || rows [slot].dims != dims || rows [slot].day != day))
+    while (rows [slot].used && (rows [slot].kind != kind || rows [slot].dims != dims || rows [slot].day != day
+                                || rows [slot].dos != dos))
         slot = (slot + 1) & (capacity - 1);
     return slot;
 }
@@ -102,8 +108,8 @@ s_grow (metrics_batch_t *self)
     assert (rows);
     for (size_t i = 0; i < self->capacity; i++)
         if (self->rows [i].used)
-            rows [s_slot (rows, capacity, self->rows [i].kind, self->rows [i].dims, self->rows [i].day)]
-                = self->rows [i];
+            rows [s_slot (rows, capacity, self->rows [i].kind, self->rows [i].dims, self->rows [i].day,
+                          self->rows [i].dos)] = self->rows [i];
     free (self->rows);
     self->rows = rows;
     self->capacity = capacity;
@@ -111,16 +117,17 @@ s_grow (metrics_batch_t *self)
 
 //  The held row of (kind, dims, day), made (zero) when new.
 static s_row_t *
-s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day)
+s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day, uint32_t dos)
 {
     if (2 * (self->count + 1) > self->capacity)
         s_grow (self);
-    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, kind, dims, day)];
+    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, kind, dims, day, dos)];
     if (!row->used) {
         row->used = true;
         row->kind = kind;
         row->dims = dims;
         row->day = day;
+        row->dos = dos;
         self->count++;
     }
     return row;
@@ -129,7 +136,7 @@ s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day)
 void
 metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const int64_t *delta)
 {
-    s_row_t *row = s_row (self, S_BY_DAY, dims, day);
+    s_row_t *row = s_row (self, S_BY_DAY, dims, day, 0);
     for (size_t i = 0; i < AGG_DAY_COUNT; i++)
         row->delta [i] += delta [i];
 }
@@ -138,9 +145,30 @@ void
 metrics_batch_slot_add (metrics_batch_t *self, metrics_held_t kind, uint32_t dims, uint32_t day,
                         size_t slot, int64_t delta)
 {
-    assert (kind < METRICS_HELD_KINDS);
+    assert (kind == METRICS_HELD_WORK_BY_DAY || kind == METRICS_HELD_WORK_OPEN);
     assert (s_held [kind].slots? slot < s_held [kind].slots: slot == 0 && day == 0);
-    s_row (self, (uint8_t) kind, dims, day)->delta [slot] += delta;
+    s_row (self, (uint8_t) kind, dims, day, 0)->delta [slot] += delta;
+}
+
+void
+metrics_batch_balance_move (metrics_batch_t *self, uint32_t dims, uint32_t dos, uint32_t day,
+                            int64_t insurance, int64_t patient)
+{
+    if (!insurance && !patient)
+        return;
+    //  Room for the three first: a lookup that grew the table would move
+    //  the rows found before it.
+    while (2 * (self->count + 3) > self->capacity)
+        s_grow (self);
+    s_row_t *rows [3] = {
+        s_row (self, METRICS_HELD_AR_OPEN, dims, dos, 0),
+        s_row (self, METRICS_HELD_AR_TOTAL, dims, 0, 0),
+        s_row (self, METRICS_HELD_AR_MOVE, dims, day, dos)
+    };
+    for (size_t i = 0; i < 3; i++) {
+        rows [i]->delta [0] += insurance;
+        rows [i]->delta [1] += patient;
+    }
 }
 
 //  The ids of def's combinations, made on first use (NULL: no room, which
@@ -185,6 +213,12 @@ s_row_write (store_t *store, MDB_txn *txn, const s_row_t *row)
 {
     if (row->kind == S_BY_DAY)
         return agg_day_add (store, txn, row->dims, row->day, row->delta);
+    if (row->kind == METRICS_HELD_AR_OPEN)
+        return agg_open_add (store, txn, row->dims, row->day, row->delta);
+    if (row->kind == METRICS_HELD_AR_TOTAL)
+        return agg_open_total_add (store, txn, row->dims, row->delta);
+    if (row->kind == METRICS_HELD_AR_MOVE)
+        return agg_move_add (store, txn, row->dims, row->dos, row->day, row->delta);
     if (s_held [row->kind].slots)
         return metrics_rows_add (store, txn, s_held [row->kind].table, row->dims, row->day,
                                  s_held [row->kind].slots, row->delta);

@@ -36,6 +36,9 @@ typedef struct _metrics_batch_t metrics_batch_t;
 typedef enum {
     METRICS_HELD_WORK_BY_DAY,       //  work_by_day: WORK_FLOW_COUNT slots
     METRICS_HELD_WORK_OPEN,         //  work_open: a count
+    METRICS_HELD_AR_OPEN,           //  ar_open of (dims, dos)
+    METRICS_HELD_AR_TOTAL,          //  ar_total of dims
+    METRICS_HELD_AR_MOVE,           //  ar_moves and the weekly snapshots of (dims, day, dos)
     METRICS_HELD_KINDS
 } metrics_held_t;
 
@@ -49,6 +52,10 @@ void             metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, ui
 //  of day 0.
 void             metrics_batch_slot_add (metrics_batch_t *self, metrics_held_t kind, uint32_t dims, uint32_t day,
                                          size_t slot, int64_t delta);
+//  A move of the open balances of (dims, dos) on day by (insurance,
+//  patient), as agg_balance_move would write it; nothing when both are 0.
+void             metrics_batch_balance_move (metrics_batch_t *self, uint32_t dims, uint32_t dos, uint32_t day,
+                                             int64_t insurance, int64_t patient);
 //  The id interned for joined (a combination's joined values, combos.h)
 //  of def in this batch: true and *id when known.
 bool             metrics_batch_dims_get (metrics_batch_t *self, const combos_def_t *def, const char *joined,

@@ -197,7 +197,8 @@ START_TEST (test_rebuild_batched)
     s_feed_mix (live);
     char *expected = s_figures (live);
     static const char *const tables [] = { "by_day", "by_dos", "dims", "dims_by_id", "facts", "ar_open",
-                                           "ar_moves", "reasons", "drill", NULL };
+                                           "ar_total", "ar_moves", "ar_weeks", "ar_week_total", "reasons",
+                                           "drill", NULL };
     static const size_t pers [] = { 1, 7, 100, 100000 };
     for (size_t p = 0; p < sizeof pers / sizeof pers [0]; p++) {
         metrics_t *metrics = metrics_new (NULL);
