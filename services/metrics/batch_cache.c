@@ -249,9 +249,14 @@ int
 metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 {
     int rc = 0;
+    //  Each row zeroed once written, so the clear below does not memset
+    //  the whole table (grown to thousands of rows by the balances' moves).
     for (size_t i = 0; rc == 0 && i < self->capacity; i++)
-        if (self->rows [i].used)
+        if (self->rows [i].used) {
             rc = s_row_write (store, txn, &self->rows [i]);
+            memset (&self->rows [i], 0, sizeof self->rows [i]);
+            self->count--;
+        }
     for (void *fact = zhashx_first (self->facts); rc == 0 && fact; fact = zhashx_next (self->facts))
         rc = facts_write (store, txn, (const char *) zhashx_cursor (self->facts), fact);
     metrics_batch_clear (self);
