@@ -29,16 +29,20 @@ agg_bucket_of (int64_t age_days)
 }
 
 //  Adds delta [count] to the row at key; with prune, a row whose counters
-//  all reach zero is deleted. Through one cursor: the put (or delete) of a
+//  all reach zero is deleted. All-zero deltas change nothing, unless
+//  written (a table not pruned, a batch's sum of moves that cancel out):
+//  the row is then there, at zero when new, as the moves one by one
+//  would have left it. Through one cursor: the put (or delete) of a
 //  row that is there goes where the get found it, not down the tree again
 //  (a claim event adds to ~8 rows: issue 19).
 static int
-s_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
-       const int64_t *delta, size_t count, bool prune)
+s_add_written (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+               const int64_t *delta, size_t count, bool prune, bool written)
 {
     int64_t row [AGG_DAY_COUNT];
     assert (count <= AGG_DAY_COUNT);
-    bool any = false;
+    assert (!(written && prune));
+    bool any = written;
     for (size_t i = 0; i < count; i++)
         any |= delta [i] != 0;
     if (!any)
@@ -73,6 +77,13 @@ s_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t 
     }
     mdb_cursor_close (cursor);
     return rc;
+}
+
+static int
+s_add (store_t *store, MDB_txn *txn, const char *table, const void *key, size_t key_size,
+       const int64_t *delta, size_t count, bool prune)
+{
+    return s_add_written (store, txn, table, key, key_size, delta, count, prune, false);
 }
 
 static size_t
@@ -271,14 +282,36 @@ agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uin
     int64_t delta [2] = { insurance, patient };
     if (!insurance && !patient)
         return 0;
-    uint8_t key [12];
-    int rc = s_add (store, txn, "ar_open", key, s_key (key, dims, dos), delta, 2, true);
+    int rc = agg_open_add (store, txn, dims, dos, delta);
     if (rc == 0)
-        rc = s_add (store, txn, "ar_total", key, 4, delta, 2, false);
+        rc = agg_open_total_add (store, txn, dims, delta);
     if (rc == 0)
-        rc = s_snapshot_move (store, txn, dims, dos, day, delta);
+        rc = agg_move_add (store, txn, dims, dos, day, delta);
+    return rc;
+}
+
+int
+agg_open_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t delta [2])
+{
+    uint8_t key [8];
+    return s_add (store, txn, "ar_open", key, s_key (key, dims, dos), delta, 2, true);
+}
+
+int
+agg_open_total_add (store_t *store, MDB_txn *txn, uint32_t dims, const int64_t delta [2])
+{
+    uint8_t key [4];
+    metrics_u32_write (key, dims);
+    return s_add_written (store, txn, "ar_total", key, 4, delta, 2, false, true);
+}
+
+int
+agg_move_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day, const int64_t delta [2])
+{
+    int rc = s_snapshot_move (store, txn, dims, dos, day, delta);
     if (rc)
         return rc;
+    uint8_t key [12];
     s_key (key, dims, day);
     metrics_u32_write (key + 8, dos);
     return s_add (store, txn, "ar_moves", key, 12, delta, 2, true);

@@ -105,6 +105,16 @@ int  agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, con
 //  Moves the open balances of (dims, dos) by (insurance, patient) on day.
 int  agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
                        int64_t insurance, int64_t patient);
+//  agg_balance_move's parts, each a function of the sum of the moves it
+//  is given, so a batch may sum the moves and call each once
+//  (batch_cache.h): ar_open of (dims, dos); ar_total of dims (written
+//  even when the sum is zero: a move had made the row); a move of
+//  (dims, dos) on day into ar_moves and the weekly snapshots (the week's
+//  snapshot is opened even when the sum is zero: the week saw moves).
+int  agg_open_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t delta [2]);
+int  agg_open_total_add (store_t *store, MDB_txn *txn, uint32_t dims, const int64_t delta [2]);
+int  agg_move_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
+                   const int64_t delta [2]);
 int  agg_reason_add (store_t *store, MDB_txn *txn, agg_reason_kind_t kind, uint32_t dims,
                      uint32_t day, const char *code, int64_t count, int64_t cents);
 int  agg_drill_put (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,

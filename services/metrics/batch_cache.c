@@ -1,24 +1,51 @@
-/*  batch_cache: see batch_cache.h. The rows by (dims, day) in an open-addressing table
-    (a batch touches tens to hundreds of them), the ids in a zhashx.
+/*  batch_cache: see batch_cache.h. The rows by (table, dims, day) in one
+    open-addressing table (a batch touches tens to hundreds of them), the
+    ids in a zhashx per combination definition.
 */
 #include "batch_cache.h"
 #include "aggregates.h"
+#include "work_facts.h"
 #include "facts.h"
 
 #include <czmq.h>
 
+//  What a row is: by_day's, or one of metrics_held_t.
+#define S_BY_DAY METRICS_HELD_KINDS
+
 typedef struct {
     bool used;
+    uint8_t kind;               //  S_BY_DAY or a metrics_held_t
     uint32_t dims;
     uint32_t day;
+    uint32_t dos;               //  AR_MOVE's date of service; 0 for the rest
     int64_t delta [AGG_DAY_COUNT];
 } s_row_t;
+
+_Static_assert ((int) WORK_FLOW_COUNT <= (int) AGG_DAY_COUNT, "a held row holds every work flow");
+
+//  The held kinds' tables and shapes, in metrics_held_t's order.
+static const struct {
+    const char *table;
+    size_t slots;               //  0: a count under dims alone
+} s_held [METRICS_HELD_KINDS] = {
+    { "work_by_day", WORK_FLOW_COUNT },
+    { "work_open",   0 },
+    { "ar_open",     2 },
+    { "ar_total",    2 },
+    { "ar_moves",    2 },
+};
+
+//  The combinations' ids, one table per definition (dims, work dims).
+#define S_ID_TABLES 4
 
 struct _metrics_batch_t {
     s_row_t *rows;
     size_t capacity;            //  a power of two
     size_t count;
-    zhashx_t *dims_ids;         //  joined values -> id (as a pointer; ids start at 1)
+    struct {
+        const combos_def_t *def;
+        zhashx_t *ids;          //  joined values -> id (as a pointer; ids start at 1)
+    } ids [S_ID_TABLES];
     zhashx_t *facts;            //  PCN -> a copy of the fact (heap)
 };
 
@@ -30,9 +57,8 @@ metrics_batch_new (void)
     metrics_batch_t *self = (metrics_batch_t *) zmalloc (sizeof (metrics_batch_t));
     self->capacity = S_START_CAPACITY;
     self->rows = (s_row_t *) zmalloc (self->capacity * sizeof (s_row_t));
-    self->dims_ids = zhashx_new ();
     self->facts = zhashx_new ();
-    assert (self->rows && self->dims_ids && self->facts);
+    assert (self->rows && self->facts);
     zhashx_set_destructor (self->facts, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
@@ -44,7 +70,8 @@ metrics_batch_destroy (metrics_batch_t **self_p)
     if (!self)
         return;
     free (self->rows);
-    zhashx_destroy (&self->dims_ids);
+    for (size_t i = 0; i < S_ID_TABLES; i++)
+        zhashx_destroy (&self->ids [i].ids);
     zhashx_destroy (&self->facts);
     free (self);
     *self_p = NULL;
@@ -56,16 +83,19 @@ metrics_batch_clear (metrics_batch_t *self)
     if (self->count)
         memset (self->rows, 0, self->capacity * sizeof (s_row_t));
     self->count = 0;
-    zhashx_purge (self->dims_ids);
+    for (size_t i = 0; i < S_ID_TABLES && self->ids [i].ids; i++)
+        zhashx_purge (self->ids [i].ids);
     zhashx_purge (self->facts);
 }
 
 static size_t
-s_slot (const s_row_t *rows, size_t capacity, uint32_t dims, uint32_t day)
+s_slot (const s_row_t *rows, size_t capacity, uint8_t kind, uint32_t dims, uint32_t day, uint32_t dos)
 {
-    uint64_t hash = ((uint64_t) dims << 32 | day) * 0x9E3779B97F4A7C15ULL;
+    uint64_t hash = (((uint64_t) dims << 32 | day) ^ ((uint64_t) kind << 56) ^ ((uint64_t) dos << 20))
+                  * 0x9E3779B97F4A7C15ULL;
     size_t slot = (size_t) (hash >> 32) & (capacity - 1);
-    while (rows [slot].used && (rows [slot].dims != dims || rows [slot].day != day))
+    while (rows [slot].used && (rows [slot].kind != kind || rows [slot].dims != dims || rows [slot].day != day
+                                || rows [slot].dos != dos))
         slot = (slot + 1) & (capacity - 1);
     return slot;
 }
@@ -78,42 +108,123 @@ s_grow (metrics_batch_t *self)
     assert (rows);
     for (size_t i = 0; i < self->capacity; i++)
         if (self->rows [i].used)
-            rows [s_slot (rows, capacity, self->rows [i].dims, self->rows [i].day)] = self->rows [i];
+            rows [s_slot (rows, capacity, self->rows [i].kind, self->rows [i].dims, self->rows [i].day,
+                          self->rows [i].dos)] = self->rows [i];
     free (self->rows);
     self->rows = rows;
     self->capacity = capacity;
 }
 
-void
-metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const int64_t *delta)
+//  The held row of (kind, dims, day), made (zero) when new.
+static s_row_t *
+s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day, uint32_t dos)
 {
     if (2 * (self->count + 1) > self->capacity)
         s_grow (self);
-    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, dims, day)];
+    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, kind, dims, day, dos)];
     if (!row->used) {
         row->used = true;
+        row->kind = kind;
         row->dims = dims;
         row->day = day;
+        row->dos = dos;
         self->count++;
     }
+    return row;
+}
+
+void
+metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const int64_t *delta)
+{
+    s_row_t *row = s_row (self, S_BY_DAY, dims, day, 0);
     for (size_t i = 0; i < AGG_DAY_COUNT; i++)
         row->delta [i] += delta [i];
 }
 
-bool
-metrics_batch_dims_get (metrics_batch_t *self, const char *joined, uint32_t *id)
+void
+metrics_batch_slot_add (metrics_batch_t *self, metrics_held_t kind, uint32_t dims, uint32_t day,
+                        size_t slot, int64_t delta)
 {
-    void *found = zhashx_lookup (self->dims_ids, joined);
+    assert (kind == METRICS_HELD_WORK_BY_DAY || kind == METRICS_HELD_WORK_OPEN);
+    assert (s_held [kind].slots? slot < s_held [kind].slots: slot == 0 && day == 0);
+    s_row (self, (uint8_t) kind, dims, day, 0)->delta [slot] += delta;
+}
+
+void
+metrics_batch_balance_move (metrics_batch_t *self, uint32_t dims, uint32_t dos, uint32_t day,
+                            int64_t insurance, int64_t patient)
+{
+    if (!insurance && !patient)
+        return;
+    //  Room for the three first: a lookup that grew the table would move
+    //  the rows found before it.
+    while (2 * (self->count + 3) > self->capacity)
+        s_grow (self);
+    s_row_t *rows [3] = {
+        s_row (self, METRICS_HELD_AR_OPEN, dims, dos, 0),
+        s_row (self, METRICS_HELD_AR_TOTAL, dims, 0, 0),
+        s_row (self, METRICS_HELD_AR_MOVE, dims, day, dos)
+    };
+    for (size_t i = 0; i < 3; i++) {
+        rows [i]->delta [0] += insurance;
+        rows [i]->delta [1] += patient;
+    }
+}
+
+//  The ids of def's combinations, made on first use (NULL: no room, which
+//  only a new definition without a larger S_ID_TABLES would meet).
+static zhashx_t *
+s_ids (metrics_batch_t *self, const combos_def_t *def)
+{
+    for (size_t i = 0; i < S_ID_TABLES; i++) {
+        if (self->ids [i].def == def)
+            return self->ids [i].ids;
+        if (!self->ids [i].def) {
+            self->ids [i].def = def;
+            self->ids [i].ids = zhashx_new ();
+            assert (self->ids [i].ids);
+            return self->ids [i].ids;
+        }
+    }
+    assert (false);
+    return NULL;
+}
+
+bool
+metrics_batch_dims_get (metrics_batch_t *self, const combos_def_t *def, const char *joined, uint32_t *id)
+{
+    void *found = zhashx_lookup (s_ids (self, def), joined);
     if (found)
         *id = (uint32_t) (uintptr_t) found;
     return found != NULL;
 }
 
 void
-metrics_batch_dims_put (metrics_batch_t *self, const char *joined, uint32_t id)
+metrics_batch_dims_put (metrics_batch_t *self, const combos_def_t *def, const char *joined, uint32_t id)
 {
     if (id)
-        zhashx_insert (self->dims_ids, joined, (void *) (uintptr_t) id);
+        zhashx_insert (s_ids (self, def), joined, (void *) (uintptr_t) id);
+}
+
+//  A held row into the store: what its kind's adds, one by one, would
+//  have left.
+static int
+s_row_write (store_t *store, MDB_txn *txn, const s_row_t *row)
+{
+    if (row->kind == S_BY_DAY)
+        return agg_day_add (store, txn, row->dims, row->day, row->delta);
+    if (row->kind == METRICS_HELD_AR_OPEN)
+        return agg_open_add (store, txn, row->dims, row->day, row->delta);
+    if (row->kind == METRICS_HELD_AR_TOTAL)
+        return agg_open_total_add (store, txn, row->dims, row->delta);
+    if (row->kind == METRICS_HELD_AR_MOVE)
+        return agg_move_add (store, txn, row->dims, row->dos, row->day, row->delta);
+    if (s_held [row->kind].slots)
+        return metrics_rows_add (store, txn, s_held [row->kind].table, row->dims, row->day,
+                                 s_held [row->kind].slots, row->delta);
+    uint8_t key [4];
+    metrics_u32_write (key, row->dims);
+    return metrics_count_add (store, txn, s_held [row->kind].table, key, sizeof key, row->delta [0]);
 }
 
 const void *
@@ -138,9 +249,14 @@ int
 metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 {
     int rc = 0;
+    //  Each row zeroed once written, so the clear below does not memset
+    //  the whole table (grown to thousands of rows by the balances' moves).
     for (size_t i = 0; rc == 0 && i < self->capacity; i++)
-        if (self->rows [i].used)
-            rc = agg_day_add (store, txn, self->rows [i].dims, self->rows [i].day, self->rows [i].delta);
+        if (self->rows [i].used) {
+            rc = s_row_write (store, txn, &self->rows [i]);
+            memset (&self->rows [i], 0, sizeof self->rows [i]);
+            self->count--;
+        }
     for (void *fact = zhashx_first (self->facts); rc == 0 && fact; fact = zhashx_next (self->facts))
         rc = facts_write (store, txn, (const char *) zhashx_cursor (self->facts), fact);
     metrics_batch_clear (self);

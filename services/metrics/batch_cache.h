@@ -8,7 +8,9 @@
     batch ends (metrics_batch, called by the consumer before it writes the
     offsets and commits), an id found or created is looked up once a
     batch, and a claim's fact is read from the store once a batch and
-    written once at its end.
+    written once at its end. Work items' events (work_facts.c) hold the
+    same way: their flows per (work dims, day) and their open counts per
+    work dims summed, their combination ids looked up once a batch.
 
     It lives exactly as long as the transaction: the consumer opens it
     before the batch's first event, every time it runs the transaction
@@ -23,8 +25,22 @@
 #define RCMQ_METRICS_BATCH_CACHE_H
 
 #include "metrics.h"
+#include "combos.h"
 
 typedef struct _metrics_batch_t metrics_batch_t;
+
+//  The counter tables a batch sums besides by_day: rows of slots under
+//  (dims, day), or one count under dims (day 0), each written at the end
+//  as the same adds one by one would have left it (metrics_rows_add,
+//  metrics_count_add).
+typedef enum {
+    METRICS_HELD_WORK_BY_DAY,       //  work_by_day: WORK_FLOW_COUNT slots
+    METRICS_HELD_WORK_OPEN,         //  work_open: a count
+    METRICS_HELD_AR_OPEN,           //  ar_open of (dims, dos)
+    METRICS_HELD_AR_TOTAL,          //  ar_total of dims
+    METRICS_HELD_AR_MOVE,           //  ar_moves and the weekly snapshots of (dims, day, dos)
+    METRICS_HELD_KINDS
+} metrics_held_t;
 
 metrics_batch_t *metrics_batch_new (void);
 void             metrics_batch_destroy (metrics_batch_t **self_p);
@@ -32,10 +48,20 @@ void             metrics_batch_destroy (metrics_batch_t **self_p);
 void             metrics_batch_clear (metrics_batch_t *self);
 //  Adds delta (AGG_DAY_COUNT counters) to the (dims, day) row to be written.
 void             metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const int64_t *delta);
-//  The id interned for joined (the dimensions' joined values) in this
-//  batch: true and *id when known.
-bool             metrics_batch_dims_get (metrics_batch_t *self, const char *joined, uint32_t *id);
-void             metrics_batch_dims_put (metrics_batch_t *self, const char *joined, uint32_t id);
+//  Adds delta to slot of the held row (kind, dims, day); a count is slot 0
+//  of day 0.
+void             metrics_batch_slot_add (metrics_batch_t *self, metrics_held_t kind, uint32_t dims, uint32_t day,
+                                         size_t slot, int64_t delta);
+//  A move of the open balances of (dims, dos) on day by (insurance,
+//  patient), as agg_balance_move would write it; nothing when both are 0.
+void             metrics_batch_balance_move (metrics_batch_t *self, uint32_t dims, uint32_t dos, uint32_t day,
+                                             int64_t insurance, int64_t patient);
+//  The id interned for joined (a combination's joined values, combos.h)
+//  of def in this batch: true and *id when known.
+bool             metrics_batch_dims_get (metrics_batch_t *self, const combos_def_t *def, const char *joined,
+                                         uint32_t *id);
+void             metrics_batch_dims_put (metrics_batch_t *self, const combos_def_t *def, const char *joined,
+                                         uint32_t id);
 //  Claims' facts (facts.c's working form, opaque here, size bytes): the
 //  one held for pcn, or NULL; and keeping one (a copy) to be written at
 //  the end by facts_write.

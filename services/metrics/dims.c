@@ -60,10 +60,10 @@ dims_intern (store_t *store, MDB_txn *txn, const ClaimDimensions *dims, uint32_t
     size_t length;
     char *joined = combos_join (values, DIMS_COUNT, &length);
     int rc = 0;
-    if (!batch || !metrics_batch_dims_get (batch, joined, id)) {
+    if (!batch || !metrics_batch_dims_get (batch, &dims_combos, joined, id)) {
         rc = combos_id_joined (store, txn, &dims_combos, joined, length, id);
         if (rc == 0 && batch)
-            metrics_batch_dims_put (batch, joined, *id);
+            metrics_batch_dims_put (batch, &dims_combos, joined, *id);
     }
     free (joined);
     return rc;

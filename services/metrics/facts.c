@@ -83,6 +83,17 @@ s_day_add (s_apply_t *self)
     return 0;
 }
 
+//  The claim's open balances move: held by the open batch, summed and
+//  written once when it ends, or written now outside one.
+static int
+s_balance_move (s_apply_t *self, uint32_t dims, uint32_t dos, int64_t insurance, int64_t patient)
+{
+    if (!self->batch)
+        return agg_balance_move (self->store, self->txn, dims, dos, self->posted, insurance, patient);
+    metrics_batch_balance_move (self->batch, dims, dos, self->posted, insurance, patient);
+    return 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Facts in and out of the store
 
@@ -232,8 +243,7 @@ s_place_share (s_apply_t *self, int64_t sign)
     s_fact_t *fact = &self->fact;
     int rc = s_cohort_share (self, sign);
     if (rc == 0)
-        rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->posted,
-                               sign * fact->ar_insurance, sign * fact->ar_patient);
+        rc = s_balance_move (self, fact->dims, fact->dos, sign * fact->ar_insurance, sign * fact->ar_patient);
     bool open = fact->ar_insurance || fact->ar_patient;
     if (rc == 0)
         rc = sign > 0? agg_drill_put (self->store, self->txn, AGG_DRILL_COHORT, fact->dims, fact->dos, fact->pcn, false)
@@ -323,8 +333,7 @@ s_settle (s_apply_t *self)
     int64_t patient = fact->patient;
     bool was_open = fact->ar_insurance || fact->ar_patient;
     bool open = insurance || patient;
-    rc = agg_balance_move (self->store, self->txn, fact->dims, fact->dos, self->posted,
-                           insurance - fact->ar_insurance, patient - fact->ar_patient);
+    rc = s_balance_move (self, fact->dims, fact->dos, insurance - fact->ar_insurance, patient - fact->ar_patient);
     fact->ar_insurance = insurance;
     fact->ar_patient = patient;
     if (rc == 0 && open && !was_open)

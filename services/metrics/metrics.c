@@ -65,14 +65,25 @@ int
 metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint64_t at_ms,
                  size_t slots, size_t slot, int64_t delta)
 {
-    assert (slot < slots && slots <= 64);
+    assert (slot < slots && slots <= METRICS_ROW_SLOTS_MAX);
+    int64_t deltas [METRICS_ROW_SLOTS_MAX] = { 0 };
+    deltas [slot] = delta;
+    return metrics_rows_add (store, txn, table, dims, metrics_day_from_ms (at_ms), slots, deltas);
+}
+
+int
+metrics_rows_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t day,
+                  size_t slots, const int64_t *delta)
+{
+    assert (slots <= METRICS_ROW_SLOTS_MAX);
     uint8_t key [8];
     metrics_u32_write (key, dims);
-    metrics_u32_write (key + 4, metrics_day_from_ms (at_ms));
-    int64_t row [64] = { 0 };
+    metrics_u32_write (key + 4, day);
+    int64_t row [METRICS_ROW_SLOTS_MAX] = { 0 };
     size_t size = slots * sizeof (int64_t);
     //  One cursor: the put goes where the get found the row (aggregates.c,
-    //  s_add).
+    //  s_add). The row is written even when the deltas are zero, as a
+    //  single add has always written it.
     MDB_cursor *cursor;
     int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
     if (rc)
@@ -86,7 +97,8 @@ metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims,
     if (found)
         rc = store_fail (store, "%s: a row of %zu bytes, not %zu", table, value.mv_size, size);
     if (rc == 0 || rc == MDB_NOTFOUND) {
-        row [slot] += delta;
+        for (size_t i = 0; i < slots; i++)
+            row [i] += delta [i];
         MDB_val put_key = { 8, key }, put_value = { size, row };
         rc = mdb_cursor_put (cursor, &put_key, &put_value, found? MDB_CURRENT: 0);
     }

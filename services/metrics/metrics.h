@@ -67,6 +67,11 @@ int      metrics_count_get (store_t *store, MDB_txn *txn, const char *table, uin
 //  A row of `slots` counters under (dims, day of at_ms): delta added to slot.
 int      metrics_row_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint64_t at_ms,
                           size_t slots, size_t slot, int64_t delta);
+//  The same under (dims, day) with every slot's delta added at once (a
+//  batch's sum, batch_cache.h): the row metrics_row_add's one by one leave.
+int      metrics_rows_add (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t day,
+                           size_t slots, const int64_t *delta);
+#define  METRICS_ROW_SLOTS_MAX 64
 //  The rows of (dims, day) for the days in [from, to] added into out.
 int      metrics_rows_sum (store_t *store, MDB_txn *txn, const char *table, uint32_t dims, uint32_t from,
                            uint32_t to, size_t slots, int64_t *out);

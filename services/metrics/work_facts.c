@@ -18,8 +18,16 @@
     first touch counts for the owner who touched it and an end for the
     team that closed it. The figures depend only on the events of each item
     in their order, never on how streams interleave.
+
+    Within the consumer's batch (batch_cache.h, docs/adr/0070) the flows
+    and the open counts are summed in memory and written once at the
+    batch's end, and a combination's id is looked up once a batch: a
+    batch's work events add to a few rows (one per combination and day)
+    many times over. The fact and the due entries, one per item, are read
+    and written in the store as each event comes.
 */
 #include "work_facts.h"
+#include "batch_cache.h"
 #include "dims.h"
 #include "workstate.h"
 #include "grid.h"
@@ -52,19 +60,34 @@ work_dim_index (const char *name)
 //  "work_dims_by_id" (id -> joined values), the last id in meta.
 const combos_def_t work_combos = { "work_dims", "work_dims_by_id", "metrics_work_dims_next", WORK_DIM_COUNT };
 
+//  The item's combination id: known to the open batch, or looked up (and
+//  made) in the store.
 static int
-s_intern (store_t *store, MDB_txn *txn, const WorkItem *item, uint32_t *id)
+s_intern (store_t *store, MDB_txn *txn, metrics_batch_t *batch, const WorkItem *item, uint32_t *id)
 {
     const char *values [WORK_DIM_COUNT] = { item->service, item->type, item->queue, item->team, item->owner };
-    return combos_id (store, txn, &work_combos, values, id);
+    size_t length;
+    char *joined = combos_join (values, WORK_DIM_COUNT, &length);
+    int rc = 0;
+    if (!batch || !metrics_batch_dims_get (batch, &work_combos, joined, id)) {
+        rc = combos_id_joined (store, txn, &work_combos, joined, length, id);
+        if (rc == 0 && batch)
+            metrics_batch_dims_put (batch, &work_combos, joined, *id);
+    }
+    free (joined);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
 //  Stock and flows
 
 static int
-s_open_add (store_t *store, MDB_txn *txn, uint32_t dims, int64_t delta)
+s_open_add (store_t *store, MDB_txn *txn, metrics_batch_t *batch, uint32_t dims, int64_t delta)
 {
+    if (batch) {
+        metrics_batch_slot_add (batch, METRICS_HELD_WORK_OPEN, dims, 0, 0, delta);
+        return 0;
+    }
     uint8_t key [4];
     metrics_u32_write (key, dims);
     return metrics_count_add (store, txn, "work_open", key, 4, delta);
@@ -80,8 +103,13 @@ s_due_key (uint8_t *key, uint32_t dims, uint64_t due_ms, const char *id)
 }
 
 static int
-s_flow_add (store_t *store, MDB_txn *txn, uint32_t dims, uint64_t at_ms, work_flow_t flow, int64_t delta)
+s_flow_add (store_t *store, MDB_txn *txn, metrics_batch_t *batch, uint32_t dims, uint64_t at_ms, work_flow_t flow,
+            int64_t delta)
 {
+    if (batch) {
+        metrics_batch_slot_add (batch, METRICS_HELD_WORK_BY_DAY, dims, metrics_day_from_ms (at_ms), flow, delta);
+        return 0;
+    }
     return metrics_row_add (store, txn, "work_by_day", dims, at_ms, WORK_FLOW_COUNT, flow, delta);
 }
 
@@ -97,12 +125,13 @@ work_facts_get (store_t *store, MDB_txn *txn, const char *id)
 //  The event's figures, from the fact as it stood (a blank one for an
 //  item first seen) to the item as it is.
 static int
-s_apply (store_t *store, MDB_txn *txn, const WorkEvent *work, const Event *event, WorkFact *fact)
+s_apply (store_t *store, MDB_txn *txn, metrics_batch_t *batch, const WorkEvent *work, const Event *event,
+         WorkFact *fact)
 {
     const WorkItem *item = work->item;
     uint64_t at = work->time_ms? work->time_ms: event->time_ms;
     uint32_t dims = 0;
-    int rc = s_intern (store, txn, item, &dims);
+    int rc = s_intern (store, txn, batch, item, &dims);
     if (rc)
         return rc;
     bool open = !workstate_final (item->state);
@@ -110,9 +139,9 @@ s_apply (store_t *store, MDB_txn *txn, const WorkEvent *work, const Event *event
     bool moved = fact->dims_id != dims;
     uint8_t key [12 + WORK_ID_MAX];
     if (rc == 0 && fact->open && (!open || moved))
-        rc = s_open_add (store, txn, fact->dims_id, -1);
+        rc = s_open_add (store, txn, batch, fact->dims_id, -1);
     if (rc == 0 && open && (!fact->open || moved))
-        rc = s_open_add (store, txn, dims, 1);
+        rc = s_open_add (store, txn, batch, dims, 1);
     if (rc == 0 && fact->due_ms && (fact->due_ms != due || moved)) {
         rc = store_del (store, txn, "work_due", key, s_due_key (key, fact->dims_id, fact->due_ms, item->id));
         if (rc == MDB_NOTFOUND)
@@ -126,25 +155,25 @@ s_apply (store_t *store, MDB_txn *txn, const WorkEvent *work, const Event *event
 
     if (rc == 0 && !fact->created) {
         fact->created = true;
-        rc = s_flow_add (store, txn, dims, item->created_ms? item->created_ms: at, WORK_FLOW_created, 1);
+        rc = s_flow_add (store, txn, batch, dims, item->created_ms? item->created_ms: at, WORK_FLOW_created, 1);
     }
     if (rc == 0 && item->first_touch_ms && !fact->touched) {
         fact->touched = true;
         int64_t took = item->created_ms && item->first_touch_ms > item->created_ms
                      ? (int64_t) (item->first_touch_ms - item->created_ms): 0;
-        rc = s_flow_add (store, txn, dims, item->first_touch_ms, WORK_FLOW_touched, 1);
+        rc = s_flow_add (store, txn, batch, dims, item->first_touch_ms, WORK_FLOW_touched, 1);
         if (rc == 0)
-            rc = s_flow_add (store, txn, dims, item->first_touch_ms, WORK_FLOW_touch_ms, took);
+            rc = s_flow_add (store, txn, batch, dims, item->first_touch_ms, WORK_FLOW_touch_ms, took);
     }
     if (rc == 0 && !open && !fact->closed) {
         fact->closed = true;
         uint64_t closed = item->closed_ms? item->closed_ms: at;
         bool done = streq (item->state, "done");
-        rc = s_flow_add (store, txn, dims, closed, done? WORK_FLOW_done: WORK_FLOW_cancelled, 1);
+        rc = s_flow_add (store, txn, batch, dims, closed, done? WORK_FLOW_done: WORK_FLOW_cancelled, 1);
         if (rc == 0 && done && item->target_ms) {
-            rc = s_flow_add (store, txn, dims, closed, WORK_FLOW_sla_done, 1);
+            rc = s_flow_add (store, txn, batch, dims, closed, WORK_FLOW_sla_done, 1);
             if (rc == 0 && item->spent_ms < item->target_ms)
-                rc = s_flow_add (store, txn, dims, closed, WORK_FLOW_sla_met, 1);
+                rc = s_flow_add (store, txn, batch, dims, closed, WORK_FLOW_sla_met, 1);
         }
     }
     return rc;
@@ -161,17 +190,26 @@ work_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const voi
     if (strlen (item->id) > WORK_ID_MAX)
         return store_fail (store, "%s.%s #%" PRIu64 ": work item id of %zu bytes (at most %d): refused",
                            event->stream, event->type, event->stream_seq, strlen (item->id), WORK_ID_MAX);
-    WorkFact *fact = work_facts_get (store, txn, item->id);
-    if (!fact) {
-        WorkFact blank = WORK_FACT__INIT;
-        fact = (WorkFact *) codec_copy (&blank);
-        assert (fact);
-        codec_set_text (&fact->id, item->id);
+    //  The fact lives only while this event is applied: decoded on the
+    //  stack (codec.h, arenas) and packed straight into its page, where
+    //  a heap decode, a copy and a packed copy each cost a malloc.
+    max_align_t buffer [1024 / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    WorkFact blank = WORK_FACT__INIT;
+    blank.id = item->id;
+    WorkFact *fact = &blank;
+    MDB_val value;
+    if (store_get (store, txn, "work_facts", item->id, strlen (item->id), &value) == 0) {
+        WorkFact *stored = (WorkFact *) codec_arena_decode (&arena, &work_fact__descriptor, value.mv_data,
+                                                            value.mv_size);
+        if (stored)
+            fact = stored;
     }
-    int rc = s_apply (store, txn, work, event, fact);
+    int rc = s_apply (store, txn, metrics_open_batch (state), work, event, fact);
     if (rc == 0)
-        rc = store_put_message (store, txn, "work_facts", item->id, fact);
-    codec_free (fact);
+        rc = store_put_packed (store, txn, "work_facts", item->id, strlen (item->id), fact);
+    codec_arena_release (&arena);
     return rc;
 }
 

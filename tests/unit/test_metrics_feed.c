@@ -282,6 +282,17 @@ mt_value (mt_store_t *self, const kpi_query_t *query, const char *group, const c
 }
 
 void
+mt_work (mt_store_t *self, const char *stream, const char *what, const WorkItem *item, uint64_t at)
+{
+    WorkEvent work = WORK_EVENT__INIT;
+    work.item = (WorkItem *) item;
+    work.time_ms = at;
+    char type [64];
+    snprintf (type, sizeof type, "work.%s", what);
+    s_feed (self, stream, type, item->id, at, &work);
+}
+
+void
 mt_queue (mt_store_t *self, const char *id, const char *phase, const char *vendor_team)
 {
     static uint64_t queue_seq;

@@ -13,6 +13,7 @@
 #include "suites.h"
 #include "kpi.h"
 #include "facts.h"
+#include "work.pb-c.h"
 
 typedef struct {
     store_t *store;
@@ -58,6 +59,10 @@ void mt_claim (mt_store_t *self, const char *type, mt_claim_t claim);
 //  queue.changed with the queue as it now is (intake's event): owned by
 //  team internal, vendor_team, in phase.
 void mt_queue (mt_store_t *self, const char *id, const char *phase, const char *vendor_team);
+
+//  <stream>.work.<what> with the item as the change left it, at `at` (ms);
+//  kept in the log like the rest.
+void mt_work (mt_store_t *self, const char *stream, const char *what, const WorkItem *item, uint64_t at);
 
 //  The events fed so far (any store), and replaying them into another
 //  store: in feed order, or one stream after the other (claims first).
