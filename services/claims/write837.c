@@ -51,10 +51,10 @@ typedef struct {
     char *data;
     size_t size;
     size_t capacity;
-    bool borrowed;              //  data is the caller's buffer, not malloc'd
     bool dry;                   //  nothing written: only the checks of the text run
     bool used [256];            //  bytes that occur in data
     size_t segments;            //  segments since ST (for SE01)
+    size_t all_segments;        //  segments in the file (its newlines)
     bool failed;
     char *error;                //  WRITE837_ERROR_SIZE bytes
     const char *pcn;            //  the claim being written, for errors
@@ -81,45 +81,37 @@ s_fail (s_out_t *self, const char *format, ...)
         snprintf (self->error, WRITE837_ERROR_SIZE, "%s", reason);
 }
 
+//  Room for len more bytes at the end of the text.
+static void
+s_grow (s_out_t *self, size_t len)
+{
+    size_t capacity = self->capacity? self->capacity: 4096;
+    while (self->size + len > capacity)
+        capacity *= 2;
+    self->data = realloc (self->data, capacity);
+    assert (self->data);
+    self->capacity = capacity;
+}
+
 static void
 s_raw (s_out_t *self, const char *bytes, size_t len)
 {
     if (self->dry)
         return;
-    if (self->size + len + 1 > self->capacity) {
-        size_t capacity = self->capacity? self->capacity: 4096;
-        while (self->size + len + 1 > capacity)
-            capacity *= 2;
-        if (self->borrowed) {
-            char *data = (char *) malloc (capacity);
-            assert (data);
-            memcpy (data, self->data, self->size);
-            self->data = data;
-            self->borrowed = false;
-        }
-        else
-            self->data = realloc (self->data, capacity);
-        assert (self->data);
-        self->capacity = capacity;
-    }
+    if (self->size + len > self->capacity)
+        s_grow (self, len);
     memcpy (self->data + self->size, bytes, len);
     self->size += len;
-    self->data [self->size] = 0;
 }
 
+//  A separator and data text after it (NULL: none): the text's bytes
+//  marked as used, refused if it holds a control character. One call an
+//  element or component, the text checked and copied in one go (an
+//  element was four calls and two passes before: issue 19).
 static void
-s_byte (s_out_t *self, char c)
+s_separated (s_out_t *self, char separator, const char *text)
 {
-    s_raw (self, &c, 1);
-}
-
-//  Data text: marked as used, refused if it holds a control character.
-static void
-s_text (s_out_t *self, const char *text)
-{
-    if (!text)
-        return;
-    size_t len = strlen (text);
+    size_t len = text? strlen (text): 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) text [i];
         if (c < 0x20 || c == 0x7f) {
@@ -128,7 +120,14 @@ s_text (s_out_t *self, const char *text)
         }
         self->used [c] = true;
     }
-    s_raw (self, text, len);
+    if (self->dry)
+        return;
+    if (self->size + len + 1 > self->capacity)
+        s_grow (self, len + 1);
+    char *out = self->data + self->size;
+    *out = separator;
+    memcpy (out + 1, text? text: "", len);
+    self->size += len + 1;
 }
 
 static void
@@ -141,10 +140,10 @@ s_begin (s_out_t *self, const char *id)
 static void
 s_el (s_out_t *self, const char *text)
 {
-    s_byte (self, S_ELEMENT);
-    s_text (self, text);
+    s_separated (self, S_ELEMENT, text);
 }
 
+//  Next element, formatted (the envelope's few: not one a claim).
 static void
 s_elf (s_out_t *self, const char *format, ...)
 {
@@ -160,8 +159,7 @@ s_elf (s_out_t *self, const char *format, ...)
 static void
 s_comp (s_out_t *self, const char *text)
 {
-    s_byte (self, S_COMPONENT);
-    s_text (self, text);
+    s_separated (self, S_COMPONENT, text);
 }
 
 //  Ends a segment: trailing empty components and elements go.
@@ -171,8 +169,10 @@ s_end (s_out_t *self)
     while (self->size > 0 && (self->data [self->size - 1] == S_ELEMENT
                            || self->data [self->size - 1] == S_COMPONENT))
         self->size--;
-    s_byte (self, S_TERMINATOR);
+    char terminator = S_TERMINATOR;
+    s_raw (self, &terminator, 1);
     self->segments++;
+    self->all_segments++;
 }
 
 
@@ -877,6 +877,7 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
     for (const char *p = header->receiver_id; *p; p++)
         self->used [(unsigned char) *p] = true;
     s_raw (self, isa, strlen (isa));
+    self->all_segments++;       //  the ISA's terminator, written with it
 
     s_begin (self, "GS");
     s_el (self, "HC");
@@ -930,15 +931,16 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
     }
     //  Put the real separators in, with a newline after each terminator
     //  when asked (one more pass, into a new buffer when it grows).
-    size_t segments = 0;
-    for (size_t i = 0; i < self->size; i++)
-        segments += self->data [i] == S_TERMINATOR;
-    size_t length = self->size + (header->newline? segments: 0);
+    size_t length = self->size + (header->newline? self->all_segments: 0);
     char *text = malloc (length + 1);
     assert (text);
     size_t at = 0;
     for (size_t i = 0; i < self->size; i++) {
         char c = self->data [i];
+        if ((unsigned char) c >= 0x20) {
+            text [at++] = c;    //  data: no control byte but the stand-ins
+            continue;
+        }
         switch (c) {
             case S_ELEMENT:    text [at++] = chosen [0]; break;
             case S_COMPONENT:  text [at++] = chosen [1]; break;
