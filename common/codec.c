@@ -655,6 +655,39 @@ s_direct_varint_type (ProtobufCType type)
         && type != PROTOBUF_C_TYPE_MESSAGE;
 }
 
+//  codec_wire_next with the common case in line — a one-byte tag and a
+//  one-byte varint or length, most of a claim's fields — and a varint's
+//  value read (codec_wire_next's call and its general loops were the
+//  largest part of this reader); anything else through codec_wire_next.
+static inline bool
+s_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *field, uint64_t *varint)
+{
+    const uint8_t *p = *at;
+    if (end - p >= 2 && p [0] < 0x80 && p [1] < 0x80 && p [0] >= 8) {
+        unsigned wire_type = p [0] & 7;
+        bool length_prefixed = wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        if ((wire_type == PROTOBUF_C_WIRE_TYPE_VARINT)
+        ||  (length_prefixed && p [1] <= end - p - 2)) {
+            field->number = p [0] >> 3;
+            field->wire_type = wire_type;
+            field->start = p;
+            field->value = p + 1;
+            field->payload = length_prefixed? p + 2: p + 1;
+            field->payload_size = length_prefixed? p [1]: 1;
+            field->end = field->payload + field->payload_size;
+            *varint = p [1];
+            *at = field->end;
+            return true;
+        }
+    }
+    if (!codec_wire_next (at, end, field))
+        return false;
+    const uint8_t *value = field->payload;
+    if (field->wire_type == PROTOBUF_C_WIRE_TYPE_VARINT)
+        codec_read_varint (&value, field->end, varint);
+    return true;
+}
+
 static bool s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
                            const uint8_t *at, const uint8_t *end, ProtobufCMessage *message);
 
@@ -674,14 +707,12 @@ s_direct_put_varint (ProtobufCType type, uint64_t value, void *member)
 //  One value of field (as read by codec_wire_next) into member.
 static bool
 s_direct_value (codec_arena_t *self, const ProtobufCFieldDescriptor *field,
-                const codec_wire_field_t *wire, void *member)
+                const codec_wire_field_t *wire, uint64_t varint, void *member)
 {
     if (s_direct_varint_type (field->type)) {
-        uint64_t value;
-        const uint8_t *at = wire->payload;
-        if (wire->wire_type != PROTOBUF_C_WIRE_TYPE_VARINT || !codec_read_varint (&at, wire->end, &value))
+        if (wire->wire_type != PROTOBUF_C_WIRE_TYPE_VARINT)
             return false;
-        s_direct_put_varint (field->type, value, member);
+        s_direct_put_varint (field->type, varint, member);
         return true;
     }
     if (wire->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
@@ -717,7 +748,8 @@ s_direct_count (const uint8_t *at, const uint8_t *end, uint32_t number, bool var
     size_t count = 0;
     while (at < end) {
         codec_wire_field_t wire;
-        if (!codec_wire_next (&at, end, &wire))
+        uint64_t varint;
+        if (!s_wire_next (&at, end, &wire, &varint))
             break;
         if (wire.number != number)
             continue;
@@ -733,7 +765,7 @@ s_direct_count (const uint8_t *at, const uint8_t *end, uint32_t number, bool var
 //  One element (or a packed run of them) of a repeated field.
 static bool
 s_direct_repeated (codec_arena_t *self, const ProtobufCFieldDescriptor *field, const codec_wire_field_t *wire,
-                   const uint8_t *end, ProtobufCMessage *message)
+                   uint64_t varint, const uint8_t *end, ProtobufCMessage *message)
 {
     size_t *count = (size_t *) ((uint8_t *) message + field->quantifier_offset);
     uint8_t **array = (uint8_t **) ((uint8_t *) message + field->offset);
@@ -755,7 +787,7 @@ s_direct_repeated (codec_arena_t *self, const ProtobufCFieldDescriptor *field, c
         }
         return true;
     }
-    return s_direct_value (self, field, wire, *array + (*count)++ * size);
+    return s_direct_value (self, field, wire, varint, *array + (*count)++ * size);
 }
 
 static bool
@@ -765,13 +797,14 @@ s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
     uint64_t seen = 0;              //  the singular fields read, by index
     while (at < end) {
         codec_wire_field_t wire;
-        if (!codec_wire_next (&at, end, &wire))
+        uint64_t varint = 0;
+        if (!s_wire_next (&at, end, &wire, &varint))
             return false;
         const ProtobufCFieldDescriptor *field = s_direct_field (type, wire.number);
         if (!field || (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || !s_direct_size (field->type))
             return false;
         if (field->label == PROTOBUF_C_LABEL_REPEATED) {
-            if (!s_direct_repeated (self, field, &wire, end, message))
+            if (!s_direct_repeated (self, field, &wire, varint, end, message))
                 return false;
             continue;
         }
@@ -779,7 +812,7 @@ s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
         if (field->label != PROTOBUF_C_LABEL_NONE || index >= 64 || (seen >> index) & 1)
             return false;
         seen |= (uint64_t) 1 << index;
-        if (!s_direct_value (self, field, &wire, (uint8_t *) message + field->offset))
+        if (!s_direct_value (self, field, &wire, varint, (uint8_t *) message + field->offset))
             return false;
     }
     return true;
