@@ -607,6 +607,232 @@ codec_arena_decode_fetch_reply (codec_arena_t *self, const void *data, size_t si
     return (FetchReply *) codec_arena_decode (self, &fetch_reply__descriptor, data, size);
 }
 
+//  ---------------------------------------------------------------------
+//  A message read off the wire by its descriptor (codec_arena_decode_direct)
+//
+//  One pass per message, each value put where its descriptor says: no scan
+//  of the whole message first (protobuf-c reads every field twice, once to
+//  count and once to parse), no lookup of a field by a search when field n
+//  is the n-th, and a repeated field's elements counted only when it is
+//  first met (from there to the message's end). What this reader does not
+//  take exactly as protobuf-c would (a field the descriptor does not know,
+//  kept by protobuf-c as unknown; a singular field met twice, which
+//  protobuf-c merges or replaces; a oneof, a proto2 label, a type other
+//  than those below, a wire type that does not fit) makes it give up, and
+//  protobuf-c decodes the bytes instead.
+
+//  The field numbered number: field n is the n-th in most messages.
+static const ProtobufCFieldDescriptor *
+s_direct_field (const ProtobufCMessageDescriptor *type, uint32_t number)
+{
+    if (number - 1 < type->n_fields && type->fields [number - 1].id == number)
+        return &type->fields [number - 1];
+    return protobuf_c_message_descriptor_get_field (type, number);
+}
+
+//  The bytes one value of type takes in a message (0: not read here).
+static size_t
+s_direct_size (ProtobufCType type)
+{
+    switch (type) {
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_ENUM:    return sizeof (uint32_t);
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_UINT64:  return sizeof (uint64_t);
+        case PROTOBUF_C_TYPE_BOOL:    return sizeof (protobuf_c_boolean);
+        case PROTOBUF_C_TYPE_STRING:  return sizeof (char *);
+        case PROTOBUF_C_TYPE_BYTES:   return sizeof (ProtobufCBinaryData);
+        case PROTOBUF_C_TYPE_MESSAGE: return sizeof (ProtobufCMessage *);
+        default:                      return 0;
+    }
+}
+
+static bool
+s_direct_varint_type (ProtobufCType type)
+{
+    return type != PROTOBUF_C_TYPE_STRING && type != PROTOBUF_C_TYPE_BYTES
+        && type != PROTOBUF_C_TYPE_MESSAGE;
+}
+
+//  codec_wire_next with the common case in line — a one-byte tag and a
+//  one-byte varint or length, most of a claim's fields — and a varint's
+//  value read (codec_wire_next's call and its general loops were the
+//  largest part of this reader); anything else through codec_wire_next.
+static inline bool
+s_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *field, uint64_t *varint)
+{
+    const uint8_t *p = *at;
+    if (end - p >= 2 && p [0] < 0x80 && p [1] < 0x80 && p [0] >= 8) {
+        unsigned wire_type = p [0] & 7;
+        bool length_prefixed = wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+        if ((wire_type == PROTOBUF_C_WIRE_TYPE_VARINT)
+        ||  (length_prefixed && p [1] <= end - p - 2)) {
+            field->number = p [0] >> 3;
+            field->wire_type = wire_type;
+            field->start = p;
+            field->value = p + 1;
+            field->payload = length_prefixed? p + 2: p + 1;
+            field->payload_size = length_prefixed? p [1]: 1;
+            field->end = field->payload + field->payload_size;
+            *varint = p [1];
+            *at = field->end;
+            return true;
+        }
+    }
+    if (!codec_wire_next (at, end, field))
+        return false;
+    const uint8_t *value = field->payload;
+    if (field->wire_type == PROTOBUF_C_WIRE_TYPE_VARINT)
+        codec_read_varint (&value, field->end, varint);
+    return true;
+}
+
+static bool s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                           const uint8_t *at, const uint8_t *end, ProtobufCMessage *message);
+
+//  A varint value into member as its type holds it (protobuf-c's casts).
+static void
+s_direct_put_varint (ProtobufCType type, uint64_t value, void *member)
+{
+    if (type == PROTOBUF_C_TYPE_INT64 || type == PROTOBUF_C_TYPE_UINT64)
+        *(uint64_t *) member = value;
+    else
+    if (type == PROTOBUF_C_TYPE_BOOL)
+        *(protobuf_c_boolean *) member = value != 0;
+    else
+        *(uint32_t *) member = (uint32_t) value;
+}
+
+//  One value of field (as read by codec_wire_next) into member.
+static bool
+s_direct_value (codec_arena_t *self, const ProtobufCFieldDescriptor *field,
+                const codec_wire_field_t *wire, uint64_t varint, void *member)
+{
+    if (s_direct_varint_type (field->type)) {
+        if (wire->wire_type != PROTOBUF_C_WIRE_TYPE_VARINT)
+            return false;
+        s_direct_put_varint (field->type, varint, member);
+        return true;
+    }
+    if (wire->wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+        return false;
+    if (field->type == PROTOBUF_C_TYPE_MESSAGE) {
+        const ProtobufCMessageDescriptor *type = (const ProtobufCMessageDescriptor *) field->descriptor;
+        ProtobufCMessage *message = (ProtobufCMessage *) s_arena_alloc (self, type->sizeof_message);
+        if (!message)
+            return false;
+        type->message_init (message);
+        *(ProtobufCMessage **) member = message;
+        return s_direct_read (self, type, wire->payload, wire->end, message);
+    }
+    uint8_t *copy = s_arena_copy (self, wire, field->type == PROTOBUF_C_TYPE_STRING);
+    if (!copy)
+        return false;
+    if (field->type == PROTOBUF_C_TYPE_STRING)
+        *(char **) member = (char *) copy;
+    else {
+        ((ProtobufCBinaryData *) member)->data = copy;
+        ((ProtobufCBinaryData *) member)->len = wire->payload_size;
+    }
+    return true;
+}
+
+//  How many elements of field number there are from at (its first one) to
+//  end: one for each occurrence, or for a packed run of varints one for
+//  each byte that ends a varint. Never fewer than s_direct_read then puts
+//  in the array (a malformed run fails there, not here).
+static size_t
+s_direct_count (const uint8_t *at, const uint8_t *end, uint32_t number, bool varints)
+{
+    size_t count = 0;
+    while (at < end) {
+        codec_wire_field_t wire;
+        uint64_t varint;
+        if (!s_wire_next (&at, end, &wire, &varint))
+            break;
+        if (wire.number != number)
+            continue;
+        if (varints && wire.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            for (size_t i = 0; i < wire.payload_size; i++)
+                count += wire.payload [i] < 0x80;
+        else
+            count++;
+    }
+    return count;
+}
+
+//  One element (or a packed run of them) of a repeated field.
+static bool
+s_direct_repeated (codec_arena_t *self, const ProtobufCFieldDescriptor *field, const codec_wire_field_t *wire,
+                   uint64_t varint, const uint8_t *end, ProtobufCMessage *message)
+{
+    size_t *count = (size_t *) ((uint8_t *) message + field->quantifier_offset);
+    uint8_t **array = (uint8_t **) ((uint8_t *) message + field->offset);
+    size_t size = s_direct_size (field->type);
+    bool varints = s_direct_varint_type (field->type);
+    if (!*array) {
+        size_t room = s_direct_count (wire->start, end, wire->number, varints);
+        *array = (uint8_t *) s_arena_alloc (self, room * size);
+        if (!*array)
+            return false;
+    }
+    if (varints && wire->wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED) {
+        const uint8_t *at = wire->payload;
+        while (at < wire->end) {
+            uint64_t value;
+            if (!codec_read_varint (&at, wire->end, &value))
+                return false;
+            s_direct_put_varint (field->type, value, *array + (*count)++ * size);
+        }
+        return true;
+    }
+    return s_direct_value (self, field, wire, varint, *array + (*count)++ * size);
+}
+
+static bool
+s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+               const uint8_t *at, const uint8_t *end, ProtobufCMessage *message)
+{
+    uint64_t seen = 0;              //  the singular fields read, by index
+    while (at < end) {
+        codec_wire_field_t wire;
+        uint64_t varint = 0;
+        if (!s_wire_next (&at, end, &wire, &varint))
+            return false;
+        const ProtobufCFieldDescriptor *field = s_direct_field (type, wire.number);
+        if (!field || (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || !s_direct_size (field->type))
+            return false;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            if (!s_direct_repeated (self, field, &wire, varint, end, message))
+                return false;
+            continue;
+        }
+        size_t index = (size_t) (field - type->fields);
+        if (field->label != PROTOBUF_C_LABEL_NONE || index >= 64 || (seen >> index) & 1)
+            return false;
+        seen |= (uint64_t) 1 << index;
+        if (!s_direct_value (self, field, &wire, varint, (uint8_t *) message + field->offset))
+            return false;
+    }
+    return true;
+}
+
+void *
+codec_arena_decode_direct (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                           const void *data, size_t size)
+{
+    assert (self && type);
+    ProtobufCMessage *message = (ProtobufCMessage *) s_arena_alloc (self, type->sizeof_message);
+    if (!message)
+        return NULL;
+    type->message_init (message);
+    const uint8_t *at = (const uint8_t *) data;
+    if (s_direct_read (self, type, at, at + size, message))
+        return message;
+    return codec_arena_decode (self, type, data, size);
+}
+
 void
 codec_arena_reset (codec_arena_t *self)
 {

@@ -208,30 +208,47 @@ phi_seal (phi_key_t *self, const char *record_id, const char *field,
     return sealed;
 }
 
-char *
-phi_open (phi_key_t *self, const char *record_id, const char *field,
-          const uint8_t *sealed, size_t size, size_t *length)
+int
+phi_open_to (phi_key_t *self, const char *record_id, const char *field,
+             const uint8_t *sealed, size_t size, char *out, size_t *length)
 {
     if (size < 1 + PHI_NONCE_SIZE + PHI_TAG_SIZE || sealed [0] != self->version)
-        return NULL;
-    size_t plain_size = size - 1 - PHI_NONCE_SIZE - PHI_TAG_SIZE;
-    char *plaintext = (char *) malloc (plain_size + 1);
+        return -1;
     size_t ad_size;
     uint8_t buffer [256];
     uint8_t *ad = s_additional_data (record_id, field, sealed [0], &ad_size, buffer, sizeof buffer);
     unsigned long long plain_len;
-    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt ((uint8_t *) plaintext, &plain_len, NULL,
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt ((uint8_t *) out, &plain_len, NULL,
                                                          sealed + 1 + PHI_NONCE_SIZE,
                                                          size - 1 - PHI_NONCE_SIZE, ad, ad_size,
                                                          sealed + 1, self->key);
     s_additional_data_free (ad, buffer);
-    if (rc) {
-        free (plaintext);
-        return NULL;
-    }
-    plaintext [plain_len] = 0;
+    if (rc)
+        return -1;
+    out [plain_len] = 0;
     if (length)
         *length = (size_t) plain_len;
+    return 0;
+}
+
+size_t
+phi_open_size (size_t size)
+{
+    return size < 1 + PHI_NONCE_SIZE + PHI_TAG_SIZE? 0: size - 1 - PHI_NONCE_SIZE - PHI_TAG_SIZE + 1;
+}
+
+char *
+phi_open (phi_key_t *self, const char *record_id, const char *field,
+          const uint8_t *sealed, size_t size, size_t *length)
+{
+    size_t room = phi_open_size (size);
+    if (!room)
+        return NULL;
+    char *plaintext = (char *) malloc (room);
+    if (plaintext && phi_open_to (self, record_id, field, sealed, size, plaintext, length)) {
+        free (plaintext);
+        plaintext = NULL;
+    }
     return plaintext;
 }
 

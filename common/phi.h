@@ -40,6 +40,15 @@ uint8_t   *phi_seal (phi_key_t *self, const char *record_id, const char *field,
 //  do not match or the bytes were changed.
 char      *phi_open (phi_key_t *self, const char *record_id, const char *field,
                      const uint8_t *sealed, size_t size, size_t *length);
+//  phi_open into out, which holds at least phi_open_size (size) bytes (a
+//  caller's arena: claims.Submit opens ~7 fields a claim, each a malloc, a
+//  copy, a zeroing and a free before, issue 19). 0, or -1 where phi_open
+//  returns NULL (out's bytes are then undefined).
+int        phi_open_to (phi_key_t *self, const char *record_id, const char *field,
+                        const uint8_t *sealed, size_t size, char *out, size_t *length);
+//  The bytes phi_open_to needs for a sealed field of size bytes (its
+//  plaintext and a NUL), or 0 when size is too short to be one.
+size_t     phi_open_size (size_t size);
 //  Blind index of a member id (case and blanks ignored) into out.
 void       phi_blind_index (phi_key_t *self, const char *member_id,
                             uint8_t out [PHI_BLIND_INDEX_SIZE]);

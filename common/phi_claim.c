@@ -165,13 +165,42 @@ phi_claim_seal_packed (phi_key_t *key, const char *record_id, const Claim *claim
     return packed;
 }
 
+//  The row of a sealed field's name; rows are sealed in table order, so
+//  the one after the last found (hint) is tried first.
 static int
-s_field_index (const char *name)
+s_field_index (const char *name, size_t hint)
 {
+    if (hint < S_FIELD_COUNT && streq (s_fields [hint].name, name))
+        return (int) hint;
     for (size_t i = 0; i < S_FIELD_COUNT; i++)
         if (streq (s_fields [i].name, name))
             return (int) i;
     return -1;
+}
+
+//  One sealed field opened into the arena: the text's own bytes, or the
+//  address decoded from its packed bytes there (both gone at the reset,
+//  with the rest of the opened claim). 0 or -1.
+static int
+s_open_in (phi_key_t *key, const SealedClaim *sealed, const SealedField *field, int i,
+           Claim *claim, codec_arena_t *arena)
+{
+    size_t room = phi_open_size (field->sealed.len), length;
+    char *plain = room? (char *) arena->allocator.alloc (arena->allocator.allocator_data, room): NULL;
+    if (!plain || phi_open_to (key, sealed->record_id, field->field,
+                               field->sealed.data, field->sealed.len, plain, &length))
+        return -1;
+    if (s_fields [i].text) {
+        char **text = s_fields [i].text (claim);
+        if (text)
+            *text = plain;
+    }
+    else {
+        Address **address = s_fields [i].address (claim);
+        if (address)
+            *address = (Address *) codec_arena_decode_direct (arena, &address__descriptor, plain, length);
+    }
+    return 0;
 }
 
 //  Restores sealed's PHI into claim (a copy of sealed->claim that owns
@@ -180,29 +209,25 @@ s_field_index (const char *name)
 static int
 s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim, codec_arena_t *arena)
 {
+    size_t hint = 0;
     for (size_t f = 0; f < sealed->n_phi; f++) {
         const SealedField *field = sealed->phi [f];
-        int i = s_field_index (field->field);
+        int i = s_field_index (field->field, hint);
+        if (i < 0)
+            return -1;
+        hint = (size_t) i + 1;
+        if (arena) {
+            if (s_open_in (key, sealed, field, i, claim, arena))
+                return -1;
+            continue;
+        }
         size_t length;
-        char *plain = i < 0? NULL: phi_open (key, sealed->record_id, field->field,
-                                             field->sealed.data, field->sealed.len, &length);
+        char *plain = phi_open (key, sealed->record_id, field->field,
+                                field->sealed.data, field->sealed.len, &length);
         if (!plain)
             return -1;
         if (s_fields [i].text) {
             char **text = s_fields [i].text (claim);
-            if (text && arena) {
-                //  The arena's own copy: nothing of an arena is freed alone.
-                char *copy = (char *) arena->allocator.alloc (arena->allocator.allocator_data, length + 1);
-                if (!copy) {
-                    sodium_memzero (plain, length);
-                    free (plain);
-                    return -1;
-                }
-                memcpy (copy, plain, length);
-                copy [length] = 0;
-                *text = copy;
-            }
-            else
             if (text) {
                 codec_set_text (text, NULL);      //  the shared empty string
                 *text = plain;
@@ -211,9 +236,6 @@ s_open (phi_key_t *key, const SealedClaim *sealed, Claim *claim, codec_arena_t *
         }
         else {
             Address **address = s_fields [i].address (claim);
-            if (address && arena)
-                *address = (Address *) codec_arena_decode (arena, &address__descriptor, plain, length);
-            else
             if (address) {
                 codec_free (*address);
                 *address = (Address *) codec_decode (&address__descriptor, plain, length);
@@ -260,7 +282,7 @@ phi_claim_open_packed (phi_key_t *key, const uint8_t *data, size_t size)
 Claim *
 phi_claim_open_packed_in (phi_key_t *key, const uint8_t *data, size_t size, codec_arena_t *arena)
 {
-    SealedClaim *sealed = (SealedClaim *) codec_arena_decode (arena, &sealed_claim__descriptor, data, size);
+    SealedClaim *sealed = (SealedClaim *) codec_arena_decode_direct (arena, &sealed_claim__descriptor, data, size);
     if (!sealed || !sealed->claim || s_open (key, sealed, sealed->claim, arena))
         return NULL;
     return sealed->claim;

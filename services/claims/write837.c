@@ -51,10 +51,10 @@ typedef struct {
     char *data;
     size_t size;
     size_t capacity;
-    bool borrowed;              //  data is the caller's buffer, not malloc'd
     bool dry;                   //  nothing written: only the checks of the text run
     bool used [256];            //  bytes that occur in data
     size_t segments;            //  segments since ST (for SE01)
+    size_t all_segments;        //  segments in the file (its newlines)
     bool failed;
     char *error;                //  WRITE837_ERROR_SIZE bytes
     const char *pcn;            //  the claim being written, for errors
@@ -81,45 +81,37 @@ s_fail (s_out_t *self, const char *format, ...)
         snprintf (self->error, WRITE837_ERROR_SIZE, "%s", reason);
 }
 
+//  Room for len more bytes at the end of the text.
+static void
+s_grow (s_out_t *self, size_t len)
+{
+    size_t capacity = self->capacity? self->capacity: 4096;
+    while (self->size + len > capacity)
+        capacity *= 2;
+    self->data = realloc (self->data, capacity);
+    assert (self->data);
+    self->capacity = capacity;
+}
+
 static void
 s_raw (s_out_t *self, const char *bytes, size_t len)
 {
     if (self->dry)
         return;
-    if (self->size + len + 1 > self->capacity) {
-        size_t capacity = self->capacity? self->capacity: 4096;
-        while (self->size + len + 1 > capacity)
-            capacity *= 2;
-        if (self->borrowed) {
-            char *data = (char *) malloc (capacity);
-            assert (data);
-            memcpy (data, self->data, self->size);
-            self->data = data;
-            self->borrowed = false;
-        }
-        else
-            self->data = realloc (self->data, capacity);
-        assert (self->data);
-        self->capacity = capacity;
-    }
+    if (self->size + len > self->capacity)
+        s_grow (self, len);
     memcpy (self->data + self->size, bytes, len);
     self->size += len;
-    self->data [self->size] = 0;
 }
 
+//  A separator and data text after it (NULL: none): the text's bytes
+//  marked as used, refused if it holds a control character. One call an
+//  element or component, the text checked and copied in one go (an
+//  element was four calls and two passes before: issue 19).
 static void
-s_byte (s_out_t *self, char c)
+s_separated (s_out_t *self, char separator, const char *text)
 {
-    s_raw (self, &c, 1);
-}
-
-//  Data text: marked as used, refused if it holds a control character.
-static void
-s_text (s_out_t *self, const char *text)
-{
-    if (!text)
-        return;
-    size_t len = strlen (text);
+    size_t len = text? strlen (text): 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) text [i];
         if (c < 0x20 || c == 0x7f) {
@@ -128,7 +120,14 @@ s_text (s_out_t *self, const char *text)
         }
         self->used [c] = true;
     }
-    s_raw (self, text, len);
+    if (self->dry)
+        return;
+    if (self->size + len + 1 > self->capacity)
+        s_grow (self, len + 1);
+    char *out = self->data + self->size;
+    *out = separator;
+    memcpy (out + 1, text? text: "", len);
+    self->size += len + 1;
 }
 
 static void
@@ -141,10 +140,10 @@ s_begin (s_out_t *self, const char *id)
 static void
 s_el (s_out_t *self, const char *text)
 {
-    s_byte (self, S_ELEMENT);
-    s_text (self, text);
+    s_separated (self, S_ELEMENT, text);
 }
 
+//  Next element, formatted (the envelope's few: not one a claim).
 static void
 s_elf (s_out_t *self, const char *format, ...)
 {
@@ -160,8 +159,7 @@ s_elf (s_out_t *self, const char *format, ...)
 static void
 s_comp (s_out_t *self, const char *text)
 {
-    s_byte (self, S_COMPONENT);
-    s_text (self, text);
+    s_separated (self, S_COMPONENT, text);
 }
 
 //  Ends a segment: trailing empty components and elements go.
@@ -171,8 +169,10 @@ s_end (s_out_t *self)
     while (self->size > 0 && (self->data [self->size - 1] == S_ELEMENT
                            || self->data [self->size - 1] == S_COMPONENT))
         self->size--;
-    s_byte (self, S_TERMINATOR);
+    char terminator = S_TERMINATOR;
+    s_raw (self, &terminator, 1);
     self->segments++;
+    self->all_segments++;
 }
 
 
@@ -661,22 +661,30 @@ write837_check (const Claim *claim, const char *payer_id, char *error)
 //  ---------------------------------------------------------------------
 //  The batch
 
-//  Billing providers are the same 2000A when every field written there is.
-static int
-s_billing_compare (const Provider *a, const Provider *b)
+//  Billing providers are the same 2000A when every field written there is:
+//  those fields, in the order they sort by, are a provider's key. Each
+//  claim's key is made once, not at each of the sort's ~12 comparisons a
+//  claim (two 13-field arrays built a comparison were ~4 K instructions a
+//  claim: issue 19).
+#define S_KEY_FIELDS 13
+
+static void
+s_billing_key (const Provider *p, const char *key [S_KEY_FIELDS])
 {
-    const char *fields_a [] = { a->npi, a->id, a->id_qualifier, a->name, a->first_name,
-                                a->entity_type, a->tax_id, a->taxonomy,
-                                a->address? a->address->line1: "", a->address? a->address->line2: "",
-                                a->address? a->address->city: "", a->address? a->address->state: "",
-                                a->address? a->address->postal_code: "" };
-    const char *fields_b [] = { b->npi, b->id, b->id_qualifier, b->name, b->first_name,
-                                b->entity_type, b->tax_id, b->taxonomy,
-                                b->address? b->address->line1: "", b->address? b->address->line2: "",
-                                b->address? b->address->city: "", b->address? b->address->state: "",
-                                b->address? b->address->postal_code: "" };
-    for (size_t i = 0; i < sizeof fields_a / sizeof fields_a [0]; i++) {
-        int rc = strcmp (s_or (fields_a [i], ""), s_or (fields_b [i], ""));
+    const Address *a = p->address;
+    const char *fields [S_KEY_FIELDS] = {
+        p->npi, p->id, p->id_qualifier, p->name, p->first_name, p->entity_type, p->tax_id, p->taxonomy,
+        a? a->line1: "", a? a->line2: "", a? a->city: "", a? a->state: "", a? a->postal_code: ""
+    };
+    for (size_t i = 0; i < S_KEY_FIELDS; i++)
+        key [i] = s_or (fields [i], "");
+}
+
+static int
+s_key_compare (const char *const *a, const char *const *b)
+{
+    for (size_t i = 0; i < S_KEY_FIELDS; i++) {
+        int rc = strcmp (a [i], b [i]);
         if (rc)
             return rc;
     }
@@ -685,6 +693,7 @@ s_billing_compare (const Provider *a, const Provider *b)
 
 typedef struct {
     const Claim *claim;
+    const char *const *key;     //  its billing provider's (S_KEY_FIELDS)
     size_t index;               //  the caller's order, to keep the sort stable
 } s_entry_t;
 
@@ -692,7 +701,7 @@ static int
 s_entry_compare (const void *a, const void *b)
 {
     const s_entry_t *x = a, *y = b;
-    int rc = s_billing_compare (x->claim->billing_provider, y->claim->billing_provider);
+    int rc = s_key_compare (x->key, y->key);
     if (rc)
         return rc;
     return x->index < y->index? -1: x->index > y->index;
@@ -833,9 +842,12 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
             return NULL;
 
     s_entry_t *order = malloc (count * sizeof *order);
-    assert (order);
-    for (size_t i = 0; i < count; i++)
-        order [i] = (s_entry_t) { claims [i], i };
+    const char **keys = malloc (count * S_KEY_FIELDS * sizeof *keys);
+    assert (order && keys);
+    for (size_t i = 0; i < count; i++) {
+        s_billing_key (claims [i]->billing_provider, keys + i * S_KEY_FIELDS);
+        order [i] = (s_entry_t) { claims [i], keys + i * S_KEY_FIELDS, i };
+    }
     qsort (order, count, sizeof *order, s_entry_compare);
 
     time_t seconds = (time_t) (header->now_ms / 1000);
@@ -877,6 +889,7 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
     for (const char *p = header->receiver_id; *p; p++)
         self->used [(unsigned char) *p] = true;
     s_raw (self, isa, strlen (isa));
+    self->all_segments++;       //  the ISA's terminator, written with it
 
     s_begin (self, "GS");
     s_el (self, "HC");
@@ -898,14 +911,14 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
         s_st (self, header, st02, date, time);
         size_t last = first + per_set < count? first + per_set: count;
         uint32_t hl = 1, billing_hl = 0;
-        const Provider *billing = NULL;
+        const char *const *billing = NULL;
         for (size_t i = first; i < last && !self->failed; i++) {
             const Claim *claim = order [i].claim;
             self->pcn = claim->patient_control_number;
-            if (!billing || s_billing_compare (billing, claim->billing_provider) != 0) {
-                billing = claim->billing_provider;
+            if (!billing || s_key_compare (billing, order [i].key) != 0) {
+                billing = order [i].key;
                 billing_hl = hl++;
-                s_billing (self, billing, billing_hl);
+                s_billing (self, claim->billing_provider, billing_hl);
             }
             hl = s_subscriber (self, claim, hl, billing_hl);
             s_claim (self, claim);
@@ -922,6 +935,7 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
     s_elf (self, "%09u", header->interchange_control_number);
     s_end (self);
     free (order);
+    free (keys);
 
     char chosen [4];
     if (self->failed || s_pick_separators (self, chosen)) {
@@ -930,15 +944,16 @@ write837_batch (const write837_header_t *header, Claim *const *claims, size_t co
     }
     //  Put the real separators in, with a newline after each terminator
     //  when asked (one more pass, into a new buffer when it grows).
-    size_t segments = 0;
-    for (size_t i = 0; i < self->size; i++)
-        segments += self->data [i] == S_TERMINATOR;
-    size_t length = self->size + (header->newline? segments: 0);
+    size_t length = self->size + (header->newline? self->all_segments: 0);
     char *text = malloc (length + 1);
     assert (text);
     size_t at = 0;
     for (size_t i = 0; i < self->size; i++) {
         char c = self->data [i];
+        if ((unsigned char) c >= 0x20) {
+            text [at++] = c;    //  data: no control byte but the stand-ins
+            continue;
+        }
         switch (c) {
             case S_ELEMENT:    text [at++] = chosen [0]; break;
             case S_COMPONENT:  text [at++] = chosen [1]; break;

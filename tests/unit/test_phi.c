@@ -206,6 +206,22 @@ START_TEST (test_open_refuses)
     plain = phi_open (key, "P100", "patient.birth_date", sealed, size, NULL);
     ck_assert_str_eq (plain, dob);
     free (plain);
+    //  phi_open_to: the same plaintext into the caller's bytes (exactly
+    //  phi_open_size of them), the same refusals.
+    ck_assert_uint_eq (phi_open_size (size), 9);
+    ck_assert_uint_eq (phi_open_size (40), 0);
+    ck_assert_uint_eq (phi_open_size (41), 1);
+    char out [9];
+    size_t length = 0;
+    ck_assert_int_eq (phi_open_to (key, "P100", "patient.birth_date", sealed, size, out, &length), 0);
+    ck_assert_str_eq (out, dob);
+    ck_assert_uint_eq (length, 8);
+    ck_assert_int_eq (phi_open_to (other, "P100", "patient.birth_date", sealed, size, out, NULL), -1);
+    ck_assert_int_eq (phi_open_to (key, "P101", "patient.birth_date", sealed, size, out, NULL), -1);
+    ck_assert_int_eq (phi_open_to (key, "P100", "patient.birth_date", sealed, 40, out, NULL), -1);
+    sealed [size - 1] ^= 0x01;
+    ck_assert_int_eq (phi_open_to (key, "P100", "patient.birth_date", sealed, size, out, NULL), -1);
+    sealed [size - 1] ^= 0x01;
     free (sealed);
 
     phi_key_destroy (&key);
