@@ -134,39 +134,6 @@ s_skip (SubmitClaimsReply *reply, const char *pcn, const char *why)
     reply->skipped [reply->n_skipped++] = zsys_sprintf ("%s: %s", pcn, why);
 }
 
-//  The packed claim a digest is taken of: a buffer kept from claim to
-//  claim (a new malloc of a claim's size, ~1.5 KB, each time made glibc
-//  consolidate its fast bins: issue 19), filled by protobuf-c's
-//  pack_to_buffer. Packed so, the claim is walked once: a pack into a
-//  buffer of its size needed its size first, a second walk of ~180 fields
-//  (~12 K instructions a claim). The bytes are the same.
-typedef struct {
-    ProtobufCBuffer base;
-    uint8_t *data;
-    size_t size, capacity;
-} s_packed_t;
-
-static void
-s_packed_append (ProtobufCBuffer *buffer, size_t length, const uint8_t *data)
-{
-    s_packed_t *packed = (s_packed_t *) buffer;
-    if (length > packed->capacity - packed->size) {
-        size_t capacity = (packed->size + length) * 2;
-        uint8_t *grown = (uint8_t *) malloc (capacity);
-        assert (grown);
-        if (packed->data) {
-            memcpy (grown, packed->data, packed->size);
-            //  A claim opened is PHI in the clear: not left in freed memory.
-            sodium_memzero (packed->data, packed->capacity);
-            free (packed->data);
-        }
-        packed->data = grown;
-        packed->capacity = capacity;
-    }
-    memcpy (packed->data + packed->size, data, length);
-    packed->size += length;
-}
-
 //  The claim as it goes out, for the register: PCN, frequency, digest.
 static SentClaim *
 s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *frequency)
@@ -175,14 +142,24 @@ s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *f
     sent_claim__init (sent);
     sent->pcn = strdup (pcn);
     sent->frequency = strdup (frequency);
-    static s_packed_t packed = { { s_packed_append }, NULL, 0, 0 };
-    packed.size = 0;
-    protobuf_c_message_pack_to_buffer ((const ProtobufCMessage *) claim, &packed.base);
+    //  Packed into a buffer kept from claim to claim: a new malloc of a
+    //  claim's size (~1.5 KB) each time made glibc consolidate its fast
+    //  bins, the top cost of a submit after the record reads (issue 19).
+    static uint8_t *buffer;
+    static size_t capacity;
+    size_t size = protobuf_c_message_get_packed_size ((const ProtobufCMessage *) claim);
+    if (size > capacity) {
+        free (buffer);
+        capacity = size * 2;
+        buffer = (uint8_t *) malloc (capacity);
+        assert (buffer);
+    }
+    protobuf_c_message_pack ((const ProtobufCMessage *) claim, buffer);
     sent->digest.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
     sent->digest.len = PHI_BLIND_INDEX_SIZE;
-    phi_digest (self->phi_key, packed.data, packed.size, sent->digest.data);
+    phi_digest (self->phi_key, buffer, size, sent->digest.data);
     //  The opened claim is PHI in the clear: not left in the kept buffer.
-    sodium_memzero (packed.data, packed.size);
+    sodium_memzero (buffer, size);
     return sent;
 }
 
