@@ -60,7 +60,12 @@ s_claim_bytes (const Event *event, ProtobufCMessageUnknownField *held)
 static int
 s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAcceptedHead *accepted)
 {
-    ClaimRecord *record = ledger_get (self, txn, accepted->pcn);
+    //  A record that cannot be read is not a new claim: taken for one, it
+    //  was written over as ready again.
+    ClaimRecord *record;
+    int rc = ledger_get (self, txn, accepted->pcn, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     char old_status [32] = "";
     ClaimEvent change = CLAIM_EVENT__INIT;
     char reason [256];
@@ -154,7 +159,7 @@ s_enter (claims_t *self, MDB_txn *txn, const Event *event, const ClaimAcceptedHe
     record->n_scrub_warnings = accepted->n_warnings;
     record->scrub_warnings = accepted->warnings;
 
-    int rc = ledger_put (self, txn, record, old_status);
+    rc = ledger_put (self, txn, record, old_status);
     if (rc == 0)
         rc = ledger_emit (self, txn, "entered", record, &change);
     record->dims = own_dims;

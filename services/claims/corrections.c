@@ -51,17 +51,19 @@ s_store_move (claims_t *self, server_call_t *call, ClaimRecord *record, const ch
     return rc;
 }
 
-static ClaimRecord *
-s_load (claims_t *self, server_call_t *call, const CorrectRequest *request, const char *method)
+//  The claim a correction names into *record_p; NULL with the call failed
+//  when there is none (or no reason). 0, or the store's error.
+static int
+s_load (claims_t *self, server_call_t *call, const CorrectRequest *request, const char *method,
+        ClaimRecord **record_p)
 {
-    if (!*request->reason) {
-        server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: a reason is required", method);
-        return NULL;
-    }
-    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
-    if (!record)
-        server_call_fail (call, STATUS__NOT_FOUND, "%s: no claim '%s'", method, request->pcn);
-    return record;
+    *record_p = NULL;
+    if (!*request->reason)
+        return server_call_fail (call, STATUS__INVALID_ARGUMENT, "%s: a reason is required", method);
+    int rc = ledger_get (self, call->txn, request->pcn, record_p);
+    if (rc == MDB_NOTFOUND)
+        return server_call_fail (call, STATUS__NOT_FOUND, "%s: no claim '%s'", method, request->pcn);
+    return rc;
 }
 
 //  A replacement or void names the claim the payer knows (REF*F8): a
@@ -84,9 +86,10 @@ static int
 s_correct_with (server_call_t *call, const CorrectRequest *request, const char *method, const char *reason)
 {
     claims_t *self = claims_state (call);
-    ClaimRecord *record = s_load (self, call, request, method);
+    ClaimRecord *record;
+    int rc = s_load (self, call, request, method, &record);
     if (!record)
-        return 0;
+        return rc;
     if (!s_replaceable (call, record, method)) {
         codec_free (record);
         return 0;
@@ -128,7 +131,7 @@ s_correct_with (server_call_t *call, const CorrectRequest *request, const char *
     codec_free (record->claim);
     record->claim = sealed;
     record->charge_cents = sealed->claim->total_charge_cents;
-    int rc = s_store_move (self, call, record, old_status, "corrected", reason);
+    rc = s_store_move (self, call, record, old_status, "corrected", reason);
     codec_free (record);
     return rc;
 }
@@ -137,9 +140,10 @@ static int
 s_void_with (server_call_t *call, const CorrectRequest *request, const char *method, const char *reason)
 {
     claims_t *self = claims_state (call);
-    ClaimRecord *record = s_load (self, call, request, method);
+    ClaimRecord *record;
+    int rc = s_load (self, call, request, method, &record);
     if (!record)
-        return 0;
+        return rc;
     if (!s_replaceable (call, record, method)) {
         codec_free (record);
         return 0;
@@ -151,7 +155,7 @@ s_void_with (server_call_t *call, const CorrectRequest *request, const char *met
         codec_free (record);
         return server_call_fail (call, STATUS__FAILED_PRECONDITION, "%s: %s", method, error);
     }
-    int rc = s_store_move (self, call, record, old_status, "voided", reason);
+    rc = s_store_move (self, call, record, old_status, "voided", reason);
     codec_free (record);
     return rc;
 }

@@ -46,7 +46,10 @@ s_edit (server_call_t *call)
     EditRequest *request = (EditRequest *) call->body;
     if (!*request->reason)
         return server_call_fail (call, STATUS__INVALID_ARGUMENT, "claims.Edit: a reason is required");
-    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (self, call->txn, request->pcn, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     if (!record)
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.Edit: no claim '%s'", request->pcn);
     if (!s_editable_status (record->status)) {
@@ -123,7 +126,7 @@ s_edit (server_call_t *call)
     event.actor = (char *) call->caller->name;
     event.reason = request->reason;
     event.time_ms = now;
-    int rc = ledger_put (self, call->txn, record, old_status);
+    rc = ledger_put (self, call->txn, record, old_status);
     if (rc == 0)
         rc = ledger_emit (self, call->txn, "edited", record, &event);
     if (rc == 0) {

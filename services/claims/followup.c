@@ -203,7 +203,10 @@ s_request_doc (server_call_t *call)
     if (!self->work)
         return server_call_fail (call, STATUS__FAILED_PRECONDITION, "%s: this claims service holds no work items",
                                  method);
-    ClaimRecord *record = ledger_get (self, call->txn, request->subject);
+    ClaimRecord *record;
+    int rc = ledger_get (self, call->txn, request->subject, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     if (!record)
         return server_call_fail (call, STATUS__NOT_FOUND, "%s: no claim '%s'", method, request->subject);
     if (!lifecycle_open (record->status)) {
@@ -213,7 +216,7 @@ s_request_doc (server_call_t *call)
         return 0;
     }
     char follow [WORKITEM_KEY_MAX];
-    int rc = s_open_item (self, call->txn, record->pcn, follow, sizeof follow);
+    rc = s_open_item (self, call->txn, record->pcn, follow, sizeof follow);
     WorkItem *item = NULL;
     if (rc == 0) {
         workitem_spec_t spec = {

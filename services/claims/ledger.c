@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "text.h"
 #include "wirekeep.h"
 
 //  The fields a light record holds as bytes (claim, notes, edits, scrub
@@ -40,30 +41,44 @@ s_sealed_get (store_t *store, MDB_txn *txn, const char *pcn, MDB_val *value)
     return store_get (store, txn, LEDGER_SEALED_TABLE, pcn, strlen (pcn), value);
 }
 
-ClaimRecord *
-ledger_get (claims_t *self, MDB_txn *txn, const char *pcn)
+int
+ledger_get (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p)
 {
+    *record_p = NULL;
+    if (!pcn || !*pcn)
+        return MDB_NOTFOUND;
     MDB_val value;
-    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
-        return NULL;
+    int rc = store_get (self->store, txn, "claims", pcn, strlen (pcn), &value);
+    if (rc == MDB_NOTFOUND)
+        return rc;
+    if (rc)
+        return store_fail (self->store, "claims: the record of claim %s cannot be read from table claims: %s",
+                           pcn, mdb_strerror (rc));
     ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
-    if (!record || record->claim)
-        return record;              //  written before ADR 50: inline
-    int rc = s_sealed_get (self->store, txn, pcn, &value);
-    if (rc == 0) {
-        record->claim = (SealedClaim *) codec_decode (&sealed_claim__descriptor, value.mv_data, value.mv_size);
-        if (!record->claim) {
-            log_error ("the sealed claim of a claim record does not decode", "pcn", json_string (pcn), NULL);
-            codec_free (record);
-            return NULL;
-        }
+    if (!record)
+        return store_fail (self->store, "claims: the record of claim %s in table claims does not decode", pcn);
+    //  A record written before ADR 50 holds its sealed claim inline.
+    if (!record->claim) {
+        //  Not found apart is a claim without claim data (a record
+        //  decoded as it is); a read that fails is not, and says so.
+        rc = s_sealed_get (self->store, txn, pcn, &value);
+        if (rc == 0)
+            record->claim = (SealedClaim *) codec_decode (&sealed_claim__descriptor, value.mv_data, value.mv_size);
+        if (rc && rc != MDB_NOTFOUND)
+            rc = store_fail (self->store, "claims: the sealed claim of claim %s cannot be read from table "
+                             LEDGER_SEALED_TABLE ": %s", pcn, mdb_strerror (rc));
+        else
+        if (rc == 0 && !record->claim)
+            rc = store_fail (self->store, "claims: the sealed claim of claim %s in table " LEDGER_SEALED_TABLE
+                             " does not decode", pcn);
+        else
+            rc = 0;
     }
-    else
-    if (rc != MDB_NOTFOUND) {
+    if (rc)
         codec_free (record);
-        return NULL;
-    }
-    return record;
+    else
+        *record_p = record;
+    return rc;
 }
 
 ClaimRecord *
@@ -131,7 +146,10 @@ ledger_in_scope (server_call_t *call, const ClaimRecord *record)
 int
 ledger_scope (server_call_t *call, const char *pcn)
 {
-    ClaimRecord *record = ledger_get (claims_state (call), call->txn, pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (claims_state (call), call->txn, pcn, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     server_call_scope (call, "claim", pcn, record && record->dims? record->dims->phase: NULL,
                        record && record->dims? record->dims->vendor_team: NULL);
     codec_free (record);
@@ -190,11 +208,17 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
     //  Packed once, into the page (issue 19: a claim is rewritten at
     //  every step of its life).
     int rc = s_store (self->store, txn, record);
+    return rc? rc: ledger_moved (self, txn, record, old_status);
+}
+
+int
+ledger_moved (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status)
+{
     size_t size;
-    if (rc || (old_status && streq (old_status, record->status)))
-        return rc;
+    if (old_status && streq (old_status, record->status))
+        return 0;
     //  Every status change passes here: the follow-up item keeps step.
-    rc = followup_track (self, txn, record, old_status);
+    int rc = followup_track (self, txn, record, old_status);
     if (rc)
         return rc;
     if (old_status && *old_status) {
@@ -275,16 +299,19 @@ int
 ledger_follow_up_days (claims_t *self, MDB_txn *txn, const ClaimRecord *record, int *days,
                        char *source, size_t size)
 {
+    //  Every claim submitted comes here: texts joined, not formatted, and
+    //  of the queue its window alone decoded (issue 19).
+    static const uint32_t window_field [] = { 12 };         //  Queue.follow_up_days
     const char *payer = record->dims? record->dims->payer_id: "";
     const char *queue_id = record->dims? record->dims->queue: "";
     char key [160], bad [256] = "";
-    snprintf (key, sizeof key, "claims/follow-up-days/%s", payer);
+    text_append (key, sizeof key, text_append (key, sizeof key, 0, "claims/follow-up-days/"), payer);
     const char *text = *payer? config_get (self->config, key, NULL): NULL;
     if (text && *text) {
         int64_t value;
         if (config_get_int_checked (self->config, key, 0, 0, 3650, &value, bad, sizeof bad) == 0) {
             *days = (int) value;
-            snprintf (source, size, "%s", key);
+            text_append (source, size, 0, key);
             return 0;
         }
         log_warn ("bad per-payer follow-up window: the queue's applies", "error", json_string (bad), NULL);
@@ -295,16 +322,21 @@ ledger_follow_up_days (claims_t *self, MDB_txn *txn, const ClaimRecord *record, 
         int rc = store_get (self->store, txn, "queues", queue_id, strlen (queue_id), &value);
         if (rc && rc != MDB_NOTFOUND)
             return rc;
-        Queue *queue = rc == 0? (Queue *) codec_decode (&queue__descriptor, value.mv_data, value.mv_size): NULL;
+        Queue *queue = rc == 0? (Queue *) codec_decode_fields (&queue__descriptor, value.mv_data, value.mv_size,
+                                                               window_field, 1): NULL;
         if (queue && queue->follow_up_days) {
             *days = (int) queue->follow_up_days;
-            snprintf (source, size, "queue %s --follow-up-days%s%s", queue_id, because, bad);
+            size_t length = text_append (source, size, 0, "queue ");
+            length = text_append (source, size, length, queue_id);
+            length = text_append (source, size, length, " --follow-up-days");
+            text_append (source, size, text_append (source, size, length, because), bad);
             codec_free (queue);
             return 0;
         }
         codec_free (queue);
     }
     *days = self->follow_up_days;
-    snprintf (source, size, "claims/follow-up-days%s%s", because, bad);
+    size_t length = text_append (source, size, 0, "claims/follow-up-days");
+    text_append (source, size, text_append (source, size, length, because), bad);
     return 0;
 }

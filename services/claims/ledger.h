@@ -7,13 +7,17 @@
 
 #include "claims.h"
 
-//  The record of a PCN, its sealed claim (record->claim) read from table
-//  "sealed_claims" where it is kept apart (ADR 50), or NULL. Free with
-//  codec_free.
-ClaimRecord *ledger_get (claims_t *self, MDB_txn *txn, const char *pcn);
+//  The record of a PCN into *record_p, its sealed claim (record->claim)
+//  read from table "sealed_claims" where it is kept apart (ADR 50). Free
+//  with codec_free. Returns 0; MDB_NOTFOUND when there is no such claim
+//  (*record_p NULL); else -1, with store_error naming the claim and the
+//  table that could not be read or decoded (*record_p NULL): a read that
+//  fails is never taken for a claim that is not there.
+int          ledger_get (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p);
 //  The same record with only its PCN, status and dims decoded (no sealed
 //  claim, history or postings): for a reader that only sorts claims by
-//  queue or payer. Free with codec_free; NULL as ledger_get.
+//  queue or payer. Free with codec_free; NULL when the claim is not there
+//  or cannot be read.
 ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
 //  The record for a step that moves its status and money but not its
 //  claim data (claims.Submit's mark, claims.Acknowledge, claims.Post):
@@ -24,7 +28,7 @@ ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
 //  no sealed fields, no other part of the claim: posting matches a
 //  remit's lines to them), to read only: ledger_put never writes it. The
 //  held sealed claim's bytes: ledger_sealed_claim. Free with codec_free;
-//  NULL as ledger_get.
+//  NULL as ledger_get_dims.
 ClaimRecord *ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines);
 //  The packed SealedClaim of a light record (its size in *size): the
 //  bytes it holds (a record written before ADR 50), else those stored
@@ -38,6 +42,10 @@ const uint8_t *ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRec
 //  it is; one held inline (written before ADR 50) is moved there. Returns
 //  0 or LMDB error.
 int          ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);
+//  What ledger_put does after the record's own put, for a record stored
+//  by other means (ledger_mark): when its status changed, its follow-up
+//  item keeps step and its status index row moves. 0 or an LMDB error.
+int          ledger_moved (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char *old_status);
 //  The store's migration 2 -> 3 (ADR 50): every record that holds its
 //  sealed claim inline has it moved to "sealed_claims". 0 or an error.
 int          ledger_move_claims (store_t *store, MDB_txn *txn);

@@ -117,6 +117,7 @@ typedef struct {
     server_call_t *call;
     const ClaimListRequest *request;
     bool by_status;
+    int rc;                         //  a claim of the index that could not be read
 } s_list_t;
 
 //  One row of claims.List: the by_status index holds only the PCN.
@@ -125,8 +126,16 @@ s_list_row (void *arg, const char *pcn, const MDB_val *value)
 {
     s_list_t *list = (s_list_t *) arg;
     claims_t *self = claims_state (list->call);
-    ClaimRecord *record = list->by_status? ledger_get (self, list->call->txn, pcn)
-        : (ClaimRecord *) codec_decode (&claim_record__descriptor, value->mv_data, value->mv_size);
+    ClaimRecord *record = NULL;
+    if (!list->by_status)
+        record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value->mv_data, value->mv_size);
+    else {
+        //  Kept, not skipped: a page that silently lacks a claim reads as
+        //  a shorter list.
+        int rc = ledger_get (self, list->call->txn, pcn, &record);
+        if (rc && rc != MDB_NOTFOUND && !list->rc)
+            list->rc = rc;
+    }
     if (!record || !s_matches (list->request, record) || !s_in_scope (list->call, record)) {
         codec_free (record);
         return NULL;
@@ -151,10 +160,12 @@ s_list (server_call_t *call)
         return 0;
     //  With a status, walk that status's index ("status\0pcn"); else every
     //  claim, by PCN.
-    s_list_t list = { call, request, *request->status };
+    s_list_t list = { call, request, *request->status, 0 };
     store_page_query_t query = { "claims", "by_status", request->status, request->after, limit };
     store_page_t page;
     int rc = store_page_read (self->store, call->txn, &query, s_list_row, codec_free, &list, &page);
+    if (rc == 0)
+        rc = list.rc;
     if (rc == 0)
         server_call_reply_page (call, &claim_list__descriptor, &page);
     store_page_clear (&page);
@@ -217,7 +228,10 @@ s_show (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     ClaimKey *request = (ClaimKey *) call->body;
-    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (self, call->txn, request->pcn, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     if (!record || !s_in_scope (call, record)) {
         codec_free (record);
         //  Out of scope reads as absent: a vendor learns nothing of others' claims.
@@ -229,8 +243,8 @@ s_show (server_call_t *call)
     //  named in the access record, as what the view was for.
     if (self->work) {
         char item_id [64];
-        int rc = workitem_owner_needs (self->work, call->txn, record->pcn, call->caller->name,
-                                       &call->phi_needed, item_id, sizeof item_id);
+        rc = workitem_owner_needs (self->work, call->txn, record->pcn, call->caller->name,
+                                   &call->phi_needed, item_id, sizeof item_id);
         if (rc) {
             codec_free (record);
             return rc;
@@ -262,7 +276,10 @@ s_follow_up (server_call_t *call)
 {
     claims_t *self = claims_state (call);
     FollowUpRequest *request = (FollowUpRequest *) call->body;
-    ClaimRecord *record = ledger_get (self, call->txn, request->pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (self, call->txn, request->pcn, &record);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
     if (!record || !s_in_scope (call, record)) {
         codec_free (record);
         return server_call_fail (call, STATUS__NOT_FOUND, "claims.FollowUp: no claim '%s'", request->pcn);
@@ -307,7 +324,7 @@ s_follow_up (server_call_t *call)
     uint64_t next_ms = 0;
     if (*request->next_action_date)
         clock_parse_iso8601 (date, &next_ms);
-    int rc = followup_edit (self, call->txn, record->pcn, call->caller->name, request->assignee, next_ms,
+    rc = followup_edit (self, call->txn, record->pcn, call->caller->name, request->assignee, next_ms,
                             request->note, request->state);
     if (rc) {
         codec_free (record);

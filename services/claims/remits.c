@@ -630,6 +630,7 @@ typedef struct {
     claims_t *self;
     uint64_t now;
     char error [160];           //  a row that should be there and is not
+    int rc;                     //  a claim that could not be read
 } s_list_t;
 
 //  A vendor sees an exception or a credit only when its claim is one of
@@ -639,7 +640,10 @@ s_visible (s_list_t *list, const char *pcn)
 {
     if (!access_scope_team (list->call->caller))
         return true;
-    ClaimRecord *record = ledger_get (list->self, list->call->txn, pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (list->self, list->call->txn, pcn, &record);
+    if (rc && rc != MDB_NOTFOUND && !list->rc)
+        list->rc = rc;
     bool visible = ledger_in_scope (list->call, record);
     codec_free (record);
     return visible;
@@ -671,6 +675,8 @@ s_list_exceptions (server_call_t *call)
     store_page_query_t query = { "exceptions", NULL, NULL, request->after, limit };
     store_page_t page;
     int rc = store_page_read (call->store, call->txn, &query, s_exception_row, codec_free, &list, &page);
+    if (rc == 0)
+        rc = list.rc;
     if (rc == 0)
         server_call_reply_page (call, &exception_list__descriptor, &page);
     store_page_clear (&page);
@@ -812,6 +818,8 @@ s_list_credits (server_call_t *call)
     store_page_query_t query = { "credits_by_age", NULL, NULL, request->after, limit };
     store_page_t page;
     int rc = store_page_read (call->store, call->txn, &query, s_credit_row, codec_free, &list, &page);
+    if (rc == 0)
+        rc = list.rc;
     if (rc == 0 && *list.error)
         server_call_fail (call, STATUS__INTERNAL, "claims.ListCredits: %s", list.error);
     else
@@ -840,7 +848,12 @@ s_scope_match (server_call_t *call)
     if (store_get (self->store, call->txn, "exceptions", request->id, strlen (request->id), &value) == 0)
         exception = (RemitException *) codec_decode (&remit_exception__descriptor, value.mv_data, value.mv_size);
     //  The exception is in the scope of the claim it names.
-    ClaimRecord *record = exception && exception->remit? ledger_get (self, call->txn, exception->remit->pcn): NULL;
+    ClaimRecord *record = NULL;
+    int rc = exception && exception->remit? ledger_get (self, call->txn, exception->remit->pcn, &record): 0;
+    if (rc && rc != MDB_NOTFOUND) {
+        codec_free (exception);
+        return rc;
+    }
     server_call_scope (call, "exception", request->id, record && record->dims? record->dims->phase: NULL,
                        record && record->dims? record->dims->vendor_team: NULL);
     codec_free (record);

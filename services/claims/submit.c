@@ -26,6 +26,7 @@
 */
 #include "submit.h"
 #include "ledger.h"
+#include "ledger_mark.h"
 #include "lifecycle.h"
 #include "write837.h"
 #include "outbound.h"
@@ -80,7 +81,7 @@ typedef struct {
 
 //  One file being made: the claims read and opened for it.
 typedef struct {
-    zlistx_t *records;              //  ClaimRecord* to mark
+    zlistx_t *records;              //  ledger_mark_t* to mark
     zlistx_t *claims;               //  Claim* opened into arena, to write
     codec_arena_t *arena;           //  the file's opened claims, reset after it
     zlistx_t *sent;                 //  SentClaim* for the register
@@ -104,6 +105,12 @@ s_message_free (void **item_p)
 {
     codec_free (*item_p);
     *item_p = NULL;
+}
+
+static void
+s_mark_free (void **item_p)
+{
+    ledger_mark_destroy ((ledger_mark_t **) item_p);
 }
 
 static s_payer_t *
@@ -218,8 +225,8 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
     return rc;
 }
 
-static int s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, char *item,
-                        const char *filename, const char *reason_format, uint64_t now);
+static int s_mark_sent (claims_t *self, server_call_t *call, ledger_mark_t *mark, char *item,
+                        const char *filename, const char *reason, uint64_t now);
 
 //  Reads and opens one gathered claim (mark ‖ row ‖ PCN) for the file being made.
 //  A claim that cannot go is named in the reply; one the register says
@@ -231,16 +238,17 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
 {
     size_t row = (size_t) (item [1] - '0');
     const char *pcn = item + 2;
-    //  Light: the sealed claim stays the bytes it is stored as, opened
-    //  from them once and written back by s_mark_sent unchanged (a whole
-    //  decode, a copy to open and a pack cost ~150 K instructions a
-    //  claim: issue 19).
-    ClaimRecord *record = ledger_get_light (self, call->txn, pcn, false);
+    //  The record's bytes, its few fields the submit reads decoded: the
+    //  mark writes it back from them (ledger_mark; a whole decode, a copy
+    //  to open and a pack cost ~150 K instructions a claim: issue 19).
+    //  The sealed claim is opened from the bytes it is stored as.
+    ledger_mark_t *mark = ledger_mark_read (self, call->txn, pcn);
+    const ClaimRecord *record = mark? ledger_mark_record (mark): NULL;
     size_t sealed_size = 0;
     const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
     if (!record || !record->dims || !sealed) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
-        codec_free (record);
+        ledger_mark_destroy (&mark);
         return 0;
     }
     //  Into the file's arena: ~180 strings and sub-messages a claim, each
@@ -248,7 +256,7 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
     Claim *claim = phi_claim_open_packed_in (self->phi_key, sealed, sealed_size, file->arena);
     if (!claim) {
         s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
-        codec_free (record);
+        ledger_mark_destroy (&mark);
         return 0;
     }
     //  Set, not codec_set_text: the claim is the arena's (nothing of it is
@@ -260,7 +268,7 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
     char error [WRITE837_ERROR_SIZE];
     if (write837_check (claim, record->dims->payer_id, error)) {
         s_skip (reply, pcn, error);
-        codec_free (record);
+        ledger_mark_destroy (&mark);
         return 0;
     }
     SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
@@ -269,13 +277,14 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
         char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
         s_skip (reply, pcn, why);
         zstr_free (&why);
-        int rc = s_mark_sent (self, call, record, item, sent_in,
-                              "already sent in %s (the outbound register; the store was older)", now);
+        char *reason = zsys_sprintf ("already sent in %s (the outbound register; the store was older)", sent_in);
+        int rc = s_mark_sent (self, call, mark, item, sent_in, reason, now);
+        zstr_free (&reason);
         codec_free (sent);
-        codec_free (record);
+        ledger_mark_destroy (&mark);
         return rc;
     }
-    zlistx_add_end (file->records, record);
+    zlistx_add_end (file->records, mark);
     zlistx_add_end (file->items, item);
     zlistx_add_end (file->claims, claim);
     zlistx_add_end (file->sent, sent);
@@ -292,39 +301,22 @@ s_next_control (claims_t *self, MDB_txn *txn, uint64_t *control)
                                      outbound_last_control (self->outbound), 999999999, control);
 }
 
-//  Moves a claim on as sent in filename (reason: a format with one %s for
-//  the file name), emits claims.submitted, and marks its gathered item to
-//  be named as a subject of the call (s_name_subjects).
+//  Moves a claim on as sent in filename, for reason: its record, follow-up
+//  item, status index and claims.submitted event (ledger_mark); and marks
+//  its gathered item to be named as a subject of the call (s_name_subjects).
 static int
-s_mark_sent (claims_t *self, server_call_t *call, ClaimRecord *record, char *item, const char *filename,
-             const char *reason_format, uint64_t now)
+s_mark_sent (claims_t *self, server_call_t *call, ledger_mark_t *mark, char *item, const char *filename,
+             const char *reason, uint64_t now)
 {
-    char old_status [32];
-    snprintf (old_status, sizeof old_status, "%s", record->status);
+    const char *status = ledger_mark_record (mark)->status;
     const char *next = "submitted";
     for (size_t row = 0; row < sizeof s_outgoing / sizeof s_outgoing [0]; row++)
-        if (streq (s_outgoing [row].status, old_status))
+        if (streq (s_outgoing [row].status, status))
             next = s_outgoing [row].next_status;
-    char *reason = zsys_sprintf (reason_format, filename);
-    char error [256];
-    int rc = 0;
-    if (lifecycle_move (record, next, call->caller->name, reason, now, error, sizeof error) == 0) {
-        codec_set_text (&record->submission_file, filename);
-        record->submitted_ms = now;
-        ClaimEvent event = CLAIM_EVENT__INIT;
-        event.from_status = old_status;
-        event.actor = (char *) call->caller->name;
-        event.reason = reason;
-        event.submission_file = (char *) filename;
-        event.time_ms = now;
-        rc = ledger_put (self, call->txn, record, old_status);
-        if (rc == 0)
-            rc = ledger_emit (self, call->txn, "submitted", record, &event);
-        *item = S_MARKED;
-    }
-    //  else cannot happen: gathered by status
-    zstr_free (&reason);
-    return rc;
+    if (!lifecycle_allows (status, next))
+        return 0;                   //  cannot happen: gathered by status
+    *item = S_MARKED;
+    return ledger_mark_submitted (self, call->txn, mark, next, call->caller->name, reason, filename, now);
 }
 
 //  A payer id as a part of a file name: letters, digits, '-' and '_' kept,
@@ -430,10 +422,16 @@ s_write_batch (claims_t *self, server_call_t *call, s_payer_t *payer, s_file_t *
     free (text);
     free (sent);
 
+    //  One reason for the file's claims: "sent in <file>".
+    char *reason = (char *) malloc (strlen (filename) + 9);
+    assert (reason);
+    memcpy (reason, "sent in ", 8);
+    strcpy (reason + 8, filename);
     char *item = (char *) zlistx_first (file->items);
-    for (ClaimRecord *record = (ClaimRecord *) zlistx_first (file->records); record && rc == 0;
-         record = (ClaimRecord *) zlistx_next (file->records), item = (char *) zlistx_next (file->items))
-        rc = s_mark_sent (self, call, record, item, filename, "sent in %s", now);
+    for (ledger_mark_t *mark = (ledger_mark_t *) zlistx_first (file->records); mark && rc == 0;
+         mark = (ledger_mark_t *) zlistx_next (file->records), item = (char *) zlistx_next (file->items))
+        rc = s_mark_sent (self, call, mark, item, filename, reason, now);
+    free (reason);
     reply->files = (char **) realloc (reply->files, (reply->n_files + 1) * sizeof (char *));
     reply->files [reply->n_files++] = filename;
     reply->claims += (uint32_t) count;
@@ -499,7 +497,7 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
     char *item = (char *) zlistx_first (payer->pcns);
     while (item && rc == 0 && call->status == STATUS__OK) {
         s_file_t file = { zlistx_new (), zlistx_new (), &arena->arena, zlistx_new (), zlistx_new () };
-        zlistx_set_destructor (file.records, s_message_free);
+        zlistx_set_destructor (file.records, s_mark_free);
         zlistx_set_destructor (file.sent, s_message_free);
         for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
             rc = s_take (self, call, item, sent_since, &file, reply, now);

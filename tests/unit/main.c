@@ -64,6 +64,7 @@ static s_suite_t s_suites [] = {
     { "grid", grid_suite },
     { "workitem", workitem_suite },
     { "ledger", ledger_suite },
+    { "ledger_mark", ledger_mark_suite },
     { "sha256", sha256_suite },
     { "tlog", tlog_suite },
     { "note", note_suite },

@@ -57,6 +57,7 @@ Suite *queues_suite (void);
 Suite *grid_suite (void);
 Suite *workitem_suite (void);
 Suite *ledger_suite (void);
+Suite *ledger_mark_suite (void);
 Suite *sha256_suite (void);
 Suite *tlog_suite (void);
 Suite *note_suite (void);

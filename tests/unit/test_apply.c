@@ -111,7 +111,8 @@ static ClaimRecord *
 s_get (s_test_t *test, const char *pcn)
 {
     MDB_txn *txn = store_read_begin (test->claims.store);
-    ClaimRecord *record = ledger_get (&test->claims, txn, pcn);
+    ClaimRecord *record;
+    ck_assert_int_eq (ledger_get (&test->claims, txn, pcn, &record), 0);
     store_read_end (&txn);
     ck_assert_ptr_nonnull (record);
     return record;
@@ -149,7 +150,9 @@ START_TEST (test_enter)
     static const uint8_t bad [] = { 0x1a, 0x04, 'P', 'C', 'N', '3', 0x52, 0x02, 0xff, 0xff };
     ck_assert_int_ne (s_accept (&test, "PCN3", "1", NULL, bad, sizeof bad), 0);
     MDB_txn *txn = store_read_begin (test.claims.store);
-    ck_assert_ptr_null (ledger_get (&test.claims, txn, "PCN3"));
+    ClaimRecord *none;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "PCN3", &none), MDB_NOTFOUND);
+    ck_assert_ptr_null (none);
     store_read_end (&txn);
     s_teardown (&test);
 }

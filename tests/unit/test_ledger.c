@@ -9,7 +9,9 @@
     record's amounts as they stand, so the figures downstream add up to
     the ledger's; follow-up days come per payer from the config; the
     patient fields claims.Show answers (PHI, opened from the sealed claim)
-    are never stored, whoever set them on a record put.
+    are never stored, whoever set them on a record put; a claim whose
+    record or sealed claim cannot be read is an error naming both, never
+    "no such claim".
 */
 #include "suites.h"
 #include "claims_fixture.h"
@@ -110,7 +112,9 @@ static ClaimRecord *
 s_get (s_test_t *test, const char *pcn)
 {
     MDB_txn *txn = store_read_begin (test->claims.store);
-    ClaimRecord *record = ledger_get (&test->claims, txn, pcn);
+    ClaimRecord *record;
+    int rc = ledger_get (&test->claims, txn, pcn, &record);
+    ck_assert (rc == 0 || rc == MDB_NOTFOUND);
     store_read_end (&txn);
     return record;
 }
@@ -201,7 +205,8 @@ START_TEST (test_get_dims)
     ck_assert_uint_eq (dims->n_history, 0);
     ck_assert_int_eq (dims->charge_cents, 0);
     codec_free (dims);
-    ClaimRecord *full = ledger_get (&test.claims, txn, "P1");
+    ClaimRecord *full;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &full), 0);
     ck_assert_ptr_nonnull (full->claim);
     ck_assert_uint_eq (full->n_history, 1);
     codec_free (full);
@@ -320,7 +325,8 @@ START_TEST (test_get_light)
     s_assert_index (&test, "paid:P1");
 
     MDB_txn *txn = store_read_begin (test.claims.store);
-    ClaimRecord *back = ledger_get (&test.claims, txn, "P1");
+    ClaimRecord *back;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &back), 0);
     ck_assert_ptr_nonnull (back);
     ck_assert_str_eq (back->status, "paid");
     ck_assert_int_eq (back->paid_cents, 200);
@@ -435,7 +441,8 @@ START_TEST (test_claim_apart)
     codec_set_text (&p2->pcn, "P2");
     ck_assert_int_eq (store_write (test.claims.store, s_put_inline_fn, p2), 0);
     MDB_txn *txn = store_read_begin (test.claims.store);
-    ClaimRecord *back = ledger_get (&test.claims, txn, "P2");
+    ClaimRecord *back;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P2", &back), 0);
     ck_assert_ptr_nonnull (back);
     ck_assert_ptr_nonnull (back->claim);
     ck_assert_str_eq (back->claim->record_id, "claim-record-P1");
@@ -487,7 +494,7 @@ START_TEST (test_claim_apart)
     codec_free (raw);
     free (apart);
     txn = store_read_begin (test.claims.store);
-    back = ledger_get (&test.claims, txn, "P3");
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P3", &back), 0);
     ck_assert_ptr_nonnull (back->claim);
     ck_assert_str_eq (back->claim->claim->lines [0]->procedure_code, "99213");
     codec_free (back);
@@ -502,6 +509,61 @@ END_TEST
 
 //  The events carry the record as it stands: the sum of what the events
 //  say is the sum of what the ledger holds.
+//  Bytes in "sealed_claims" that are not a SealedClaim (a damaged page).
+static int
+s_damage_sealed_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    static const uint8_t damaged [] = { 0x12, 0x7f, 0x01 };     //  a length past the end
+    return store_put (store, txn, "sealed_claims", arg, strlen ((const char *) arg), damaged, sizeof damaged);
+}
+
+//  A claim that cannot be read is an error that names the claim and the
+//  table, never "no such claim": taken for an absent one, intake's event
+//  wrote it over as a new claim and claims.Show answered NOT_FOUND.
+START_TEST (test_get_errors)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    s_put (&test, p1, "", NULL);
+    codec_free (p1);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "NOPE", &record), MDB_NOTFOUND);
+    ck_assert_ptr_null (record);
+    //  No claim data apart is a record without it, not an error.
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), 0);
+    ck_assert_ptr_nonnull (record);
+    ck_assert_ptr_null (record->claim);
+    codec_free (record);
+    store_read_end (&txn);
+
+    //  Its sealed claim damaged: -1, and store_error says which and where.
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_sealed_fn, "P1"), 0);
+    txn = store_read_begin (test.claims.store);
+    record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
+    ck_assert_ptr_null (record);
+    const char *error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "sealed_claims") && strstr (error, "does not decode"),
+                   "error: %s", error);
+    store_read_end (&txn);
+
+    //  A read that fails (here: a transaction no longer usable): -1, the
+    //  LMDB error and the table named, for a claim that is there.
+    txn = store_read_begin (test.claims.store);
+    mdb_txn_reset (txn);
+    record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
+    ck_assert_ptr_null (record);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table claims"),
+                   "error: %s", error);
+    mdb_txn_abort (txn);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_emit)
 {
     s_test_t test;
@@ -680,6 +742,7 @@ ledger_suite (void)
     tcase_add_test (tc, test_get_dims);
     tcase_add_test (tc, test_get_light);
     tcase_add_test (tc, test_claim_apart);
+    tcase_add_test (tc, test_get_errors);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);
