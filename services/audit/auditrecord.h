@@ -8,7 +8,9 @@
     The leaf is evidence (its hash is in the tree): the unit test holds
     these bytes to protobuf-c's for random events, long texts and the
     largest numbers. An access record (field 9, a message) is not written
-    here; auditlog_apply packs that one with protobuf-c.
+    here; auditlog_apply packs that one with protobuf-c. A field added to
+    an event's AuditRecord in proto/audit.proto must be written here too
+    (and set in the test's reference): nothing else would notice.
 */
 #ifndef RCMQ_AUDITRECORD_H
 #define RCMQ_AUDITRECORD_H
