@@ -308,6 +308,9 @@ tlog_batch_start (tlog_batch_t *self)
     self->open = true;
     self->loaded = false;
     self->dirty = false;
+    //  A batch that ended by an abort left cursors its transaction freed.
+    self->leaves = NULL;
+    self->hashes = NULL;
 }
 
 //  The size and, for each bit set in it, the complete subtree at that
@@ -320,8 +323,23 @@ s_batch_load (tlog_batch_t *self, store_t *store, MDB_txn *txn)
     for (unsigned level = 0; rc == 0 && level < 64 && (self->size >> level); level++)
         if ((self->size >> level) & 1)
             rc = tlog_read_stored (&at, level, (self->size >> level) - 1, self->edge [level]);
+    if (rc == 0 && !self->leaves)
+        rc = mdb_cursor_open (txn, store_table (store, "tlog_leaf"), &self->leaves);
+    if (rc == 0 && !self->hashes)
+        rc = mdb_cursor_open (txn, store_table (store, "tlog_hash"), &self->hashes);
     self->loaded = rc == 0;
     return rc;
+}
+
+//  store_append through a batch's cursor: MDB_APPEND, and a plain put
+//  when the key is not past the last (LMDB changed nothing then).
+static int
+s_cursor_append (MDB_cursor *cursor, const uint8_t key [8], const void *value, size_t size)
+{
+    MDB_val k = { 8, (void *) key };
+    MDB_val v = { size, (void *) value };
+    int rc = mdb_cursor_put (cursor, &k, &v, MDB_APPEND);
+    return rc == MDB_KEYEXIST? mdb_cursor_put (cursor, &k, &v, 0): rc;
 }
 
 //  tlog_append with the left siblings from the edge: the subtree a right
@@ -339,14 +357,14 @@ tlog_batch_append (tlog_batch_t *self, store_t *store, MDB_txn *txn,
     uint64_t count = self->size;
     uint8_t key [8];
     store_u64_write (key, count);
-    rc = store_append (store, txn, "tlog_leaf", key, sizeof key, leaf, size);
+    rc = s_cursor_append (self->leaves, key, leaf, size);
     tlog_hash_t hash;
     tlog_leaf_hash (leaf, size, hash);
     uint64_t node = count;
     unsigned level = 0;
     while (rc == 0) {
         store_u64_write (key, tlog_stored_index (level, node));
-        rc = store_append (store, txn, "tlog_hash", key, sizeof key, hash, TLOG_HASH_SIZE);
+        rc = s_cursor_append (self->hashes, key, hash, TLOG_HASH_SIZE);
         if (rc || (node & 1) == 0)
             break;
         tlog_node_hash (self->edge [level], hash, hash);
@@ -366,6 +384,12 @@ int
 tlog_batch_end (tlog_batch_t *self, store_t *store, MDB_txn *txn)
 {
     int rc = self->dirty? store_put_u64 (store, txn, "tlog_meta", "size", self->size): 0;
+    if (self->leaves)
+        mdb_cursor_close (self->leaves);
+    if (self->hashes)
+        mdb_cursor_close (self->hashes);
+    self->leaves = NULL;
+    self->hashes = NULL;
     self->open = false;
     self->loaded = false;
     self->dirty = false;

@@ -98,6 +98,12 @@ typedef struct {
     bool dirty;                     //  appended since: the size to write
     uint64_t size;
     tlog_hash_t edge [TLOG_PROOF_MAX];  //  edge [l]: subtree (l, (size >> l) - 1)
+    //  Cursors on tlog_leaf and tlog_hash, opened at the load and kept at
+    //  the tables' ends: an append through them does not walk down from
+    //  the root as mdb_put does. LMDB frees them with the transaction; the
+    //  end closes them, and the start forgets an aborted batch's.
+    MDB_cursor *leaves;
+    MDB_cursor *hashes;
 } tlog_batch_t;
 
 void tlog_batch_start (tlog_batch_t *self);

@@ -14,6 +14,7 @@
     order.
 */
 #include "auditlog.h"
+#include "auditrecord.h"
 #include "clock.h"
 #include "codec.h"
 #include "files.h"
@@ -29,6 +30,9 @@
 
 //  The PCN and member index of intake.claim_accepted (s_member_claim).
 #define AUDITLOG_DECODE_STACK   1024
+//  An event's leaf: its stream, type, key and producer names, two
+//  numbers and a digest (~100 bytes; a longer one goes to the heap).
+#define AUDITLOG_LEAF_STACK     1024
 
 #define AUDITLOG_RECORDS_DEFAULT 1000
 #define AUDITLOG_SECONDS_DEFAULT 60
@@ -251,12 +255,17 @@ auditlog_apply (store_t *store, MDB_txn *txn, const Event *event, void *state)
         record.payload_sha256.data = digest;
         record.payload_sha256.len = sizeof digest;
     }
-    size_t size;
-    uint8_t *leaf = codec_pack (&record, &size);
+    //  An event's record is written by hand on the stack (auditrecord.h:
+    //  the bytes protobuf-c packs); an access record, or one too long for
+    //  the buffer, by protobuf-c.
+    uint8_t buffer [AUDITLOG_LEAF_STACK];
+    size_t size = access? 0: auditrecord_pack_event (event, digest, buffer, sizeof buffer);
+    uint8_t *packed = size? NULL: codec_pack (&record, &size);
+    const uint8_t *leaf = packed? packed: buffer;
     uint64_t index;
     int rc = self->batch.open? tlog_batch_append (&self->batch, store, txn, leaf, size, &index)
                              : tlog_append (store, txn, leaf, size, &index);
-    free (leaf);
+    free (packed);
     if (rc == 0 && access) {
         rc = s_index_put (store, txn, "audit_by_actor", access->actor_name, index);
         for (size_t i = 0; rc == 0 && i < access->n_subjects; i++)

@@ -230,38 +230,33 @@ s_edited (const DenialItem *item)
     return false;
 }
 
+//  The payer accepted the claim: its rejections move on.
 static int
-s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+s_accepted (denials_t *self, MDB_txn *txn, const ClaimEvent *claim, uint64_t now)
 {
-    denials_t *self = (denials_t *) state;
-    const ClaimEvent *claim = (const ClaimEvent *) message;
-    const AckStatus *ack = claim->acknowledgement;
-    if (!*claim->pcn)
-        return store_fail (store, "claims.acknowledged #%" PRIu64 " names no PCN: refused", event->stream_seq);
-    if (!ack)
-        return 0;
-    uint64_t now = s_time (claim, event);
-    if (ack->accepted) {
-        zlistx_t *ids;
-        int rc = records_open_of_claim (self, txn, claim->pcn, &ids);
-        for (char *id = (char *) zlistx_first (ids); rc == 0 && id; id = (char *) zlistx_next (ids)) {
-            DenialItem *item;
-            rc = records_get (self, txn, id, &item);
-            if (rc == 0 && streq (item->kind, "rejection") && s_edited (item))
-                rc = records_move (self, txn, item, "reworked", "denials",
-                                   "the payer accepted the edited claim (277CA)", now);
-            else
-            if (rc == 0 && streq (item->kind, "rejection") && workflow_before_action (item->state))
-                rc = records_move (self, txn, item, "corrected", "denials", "the payer accepted the claim (277CA)", now);
-            codec_free (item);
-        }
-        zlistx_destroy (&ids);
-        return rc;
+    zlistx_t *ids;
+    int rc = records_open_of_claim (self, txn, claim->pcn, &ids);
+    for (char *id = (char *) zlistx_first (ids); rc == 0 && id; id = (char *) zlistx_next (ids)) {
+        DenialItem *item;
+        rc = records_get (self, txn, id, &item);
+        if (rc == 0 && streq (item->kind, "rejection") && s_edited (item))
+            rc = records_move (self, txn, item, "reworked", "denials",
+                               "the payer accepted the edited claim (277CA)", now);
+        else
+        if (rc == 0 && streq (item->kind, "rejection") && workflow_before_action (item->state))
+            rc = records_move (self, txn, item, "corrected", "denials", "the payer accepted the claim (277CA)", now);
+        codec_free (item);
     }
-    //  Only a rejection that moved the claim needs rework (a late 277CA
-    //  for a claim already adjudicated is recorded by claims, nothing more).
-    if (!streq (claim->to_status, "rejected"))
-        return 0;
+    zlistx_destroy (&ids);
+    return rc;
+}
+
+//  A 277CA rejection that moved the claim: a denial (kind rejection)
+//  for the rework, from the whole event.
+static int
+s_rejected (denials_t *self, MDB_txn *txn, const ClaimEvent *claim, uint64_t now)
+{
+    const AckStatus *ack = claim->acknowledgement;
     const char *category = "other", *team = "billing";
     bool known = false;
     for (size_t i = 0; i < sizeof s_rejections / sizeof s_rejections [0]; i++)
@@ -283,6 +278,43 @@ s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void 
         .time_ms = now,
     };
     return records_open (self, txn, &spec, NULL, 0);
+}
+
+//  Most acknowledgements accept the claim: the PCN, the status, the time
+//  and the 277CA's status are decoded first (codec_arena_decode_fields),
+//  the whole event only for a rejection that moved the claim.
+static int
+s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void *message, void *state)
+{
+    (void) message;
+    denials_t *self = (denials_t *) state;
+    static const uint32_t first [] = { 1, 4, 7, 22 };   //  pcn, to_status, time_ms, acknowledgement
+    max_align_t buffer [ITEMS_DECODE_STACK / sizeof (max_align_t)];
+    codec_arena_t arena;
+    codec_arena_init (&arena, buffer, sizeof buffer);
+    const ClaimEvent *claim = (const ClaimEvent *) codec_arena_decode_fields (
+        &arena, &claim_event__descriptor, event->payload.data, event->payload.len, first, 4);
+    int rc = 0;
+    if (!claim)
+        rc = consumer_refuse_payload (store, event, &claim_event__descriptor);
+    else
+    if (!*claim->pcn)
+        rc = store_fail (store, "claims.acknowledged #%" PRIu64 " names no PCN: refused", event->stream_seq);
+    else
+    if (claim->acknowledgement && claim->acknowledgement->accepted)
+        rc = s_accepted (self, txn, claim, s_time (claim, event));
+    else
+    //  Only a rejection that moved the claim needs rework (a late 277CA
+    //  for a claim already adjudicated is recorded by claims, nothing more).
+    if (claim->acknowledgement && streq (claim->to_status, "rejected")) {
+        uint64_t now = s_time (claim, event);
+        claim = (const ClaimEvent *) codec_arena_decode (&arena, &claim_event__descriptor,
+                                                         event->payload.data, event->payload.len);
+        rc = claim? s_rejected (self, txn, claim, now)
+                  : consumer_refuse_payload (store, event, &claim_event__descriptor);
+    }
+    codec_arena_release (&arena);
+    return rc;
 }
 
 //  claims.edited: a payer-rejected claim fixed and back to ready; the
@@ -405,7 +437,7 @@ const consumer_event_t items_events [] = {
     { "claims", "denied",       &claim_event__descriptor,   s_on_denied },
     { "claims", "reversed",     &claim_event__descriptor,   s_on_reversed },
     { "claims", "adjudicated",  NULL,                       s_on_adjudicated },     //  decodes its own
-    { "claims", "acknowledged", &claim_event__descriptor,   s_on_acknowledged },
+    { "claims", "acknowledged", NULL,                       s_on_acknowledged },    //  decodes its own
     { "claims", "edited",       &claim_event__descriptor,   s_on_edited },
     { "intake", "claim_rejected",     &claim_rejected__descriptor, s_on_intake_rejected },
     { "intake", "rejection_resolved", &rejection__descriptor,      s_on_rejection_resolved },

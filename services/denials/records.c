@@ -14,6 +14,7 @@
     business days begin: common/sla.c).
 */
 #include "records.h"
+#include "denialpack.h"
 #include "patterns.h"
 #include "workflow.h"
 #include "carc.h"
@@ -103,6 +104,37 @@ s_emit (denials_t *self, MDB_txn *txn, const char *type, const DenialItem *item)
     return outbox_append (self->outbox, txn, "denials", type, item->id, &light);
 }
 
+//  The denial's record and its event from one pack of the item without
+//  its history (issue 19: the item was packed whole for the store, then
+//  again less its history for the event). An item that holds fields this
+//  code does not know (protobuf-c keeps them at the end, after the
+//  history) is packed twice, as before.
+static int
+s_put_and_emit (denials_t *self, MDB_txn *txn, const char *type, const DenialItem *item)
+{
+    if (item->base.n_unknown_fields) {
+        int rc = store_put_message (self->store, txn, "denials", item->id, item);
+        return rc? rc: s_emit (self, txn, type, item);
+    }
+    DenialItem light = *item;
+    light.n_history = 0;
+    light.history = NULL;
+    size_t light_size = protobuf_c_message_get_packed_size (&light.base);
+    uint8_t *bytes = (uint8_t *) malloc (light_size? light_size: 1);
+    assert (bytes);
+    protobuf_c_message_pack (&light.base, bytes);
+    MDB_val key = { strlen (item->id), item->id };
+    MDB_val value = { light_size + denialpack_history_size (item), NULL };
+    int rc = mdb_put (txn, store_table (self->store, "denials"), &key, &value, MDB_RESERVE);
+    //  The reserved bytes are ours until the next write of the transaction.
+    if (rc == 0)
+        denialpack_stored (item, bytes, light_size, (uint8_t *) value.mv_data);
+    if (rc == 0)
+        rc = outbox_append_raw (self->outbox, txn, "denials", type, item->id, bytes, light_size);
+    free (bytes);
+    return rc;
+}
+
 int
 records_save (denials_t *self, MDB_txn *txn, DenialItem *item, uint64_t old_deadline_ms, bool was_indexed,
               const char *type)
@@ -122,10 +154,13 @@ records_save (denials_t *self, MDB_txn *txn, DenialItem *item, uint64_t old_dead
     //  What a reply works out now is not stored.
     int64_t priority = item->priority;
     item->priority = 0;
+    //  The event carries what a reply worked out (a request's item): its
+    //  bytes are not the stored ones then, and it is packed on its own.
     if (rc == 0)
-        rc = store_put_message (self->store, txn, "denials", item->id, item);
+        rc = type && priority == 0? s_put_and_emit (self, txn, type, item)
+                                  : store_put_message (self->store, txn, "denials", item->id, item);
     item->priority = priority;
-    if (rc == 0 && type)
+    if (rc == 0 && type && priority != 0)
         rc = s_emit (self, txn, type, item);
     return rc;
 }

@@ -67,6 +67,7 @@ static s_suite_t s_suites [] = {
     { "ledger_mark", ledger_mark_suite },
     { "sha256", sha256_suite },
     { "tlog", tlog_suite },
+    { "auditrecord", auditrecord_suite },
     { "note", note_suite },
     { "calendar", calendar_suite },
     { "sla", sla_suite },

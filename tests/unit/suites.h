@@ -60,6 +60,7 @@ Suite *ledger_suite (void);
 Suite *ledger_mark_suite (void);
 Suite *sha256_suite (void);
 Suite *tlog_suite (void);
+Suite *auditrecord_suite (void);
 Suite *note_suite (void);
 Suite *calendar_suite (void);
 Suite *sla_suite (void);

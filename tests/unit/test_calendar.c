@@ -233,6 +233,57 @@ START_TEST (test_add_between_agree)
 }
 END_TEST
 
+//  calendar_between over spans under a week: no whole week fits in the
+//  days such a span walks, so every day is walked one by one.
+static uint64_t
+s_between_by_days (const calendar_t *calendar, uint64_t from, uint64_t to)
+{
+    uint64_t total = 0;
+    for (uint64_t at = from; at < to; at += 2 * CLOCK_MS_PER_DAY)
+        total += calendar_between (calendar, at, at + 2 * CLOCK_MS_PER_DAY < to? at + 2 * CLOCK_MS_PER_DAY: to);
+    return total;
+}
+
+START_TEST (test_weeks_as_days)
+{
+    //  Spans and targets of months (a denial's appeal window) take whole
+    //  weeks in one step where no holiday or DST change is near: the
+    //  answers are the day-by-day walk's, in a zone with DST and holidays
+    //  and in UTC, with starts and ends at any instant of any day.
+    calendar_t *calendars [] = {
+        s_calendar ("America/Chicago", "mon-fri 08:00-12:00,13:00-17:30; sat 09:00-12:00",
+                    "2026-01-01, 2026-05-25, 2026-07-03, 2026-09-07, 2026-11-26, 2026-12-25, 2027-01-01"),
+        s_calendar ("UTC", "mon-fri 09:00-17:00", ""),
+        s_calendar ("Australia/Lord_Howe", "sun-thu 00:00-24:00", "2026-04-03"),
+    };
+    //  A target of exactly whole weeks ends with the last week's last
+    //  interval, not at the start of the next.
+    s_check_add (calendars [1], "2026-01-04T00:00:00Z", 40 * HOUR_MS, "2026-01-09T17:00:00Z");
+    s_check_add (calendars [1], "2026-01-04T00:00:00Z", 80 * HOUR_MS, "2026-01-16T17:00:00Z");
+    s_check_add (calendars [1], "2026-01-04T00:00:00Z", 80 * HOUR_MS + 60000, "2026-01-19T09:01:00Z");
+    uint64_t year = s_at ("2026-01-01T00:00:00Z");
+    uint32_t seed = 4242;
+    for (size_t c = 0; c < sizeof calendars / sizeof calendars [0]; c++) {
+        for (int i = 0; i < 150; i++) {
+            seed = seed * 1103515245 + 12345;
+            uint64_t from = year + (uint64_t) (seed % 500) * CLOCK_MS_PER_DAY;
+            seed = seed * 1103515245 + 12345;
+            from += (uint64_t) (seed % 86400000);
+            seed = seed * 1103515245 + 12345;
+            uint64_t to = from + (uint64_t) (seed % (400 * 86400)) * 1000 + seed % 1000;
+            ck_assert_uint_eq (calendar_between (calendars [c], from, to),
+                               s_between_by_days (calendars [c], from, to));
+            seed = seed * 1103515245 + 12345;
+            uint64_t business = (uint64_t) (seed % (120 * 8 * 60)) * 60000 + seed % 60000 + 1;
+            uint64_t due = calendar_add (calendars [c], from, business);
+            ck_assert_uint_eq (s_between_by_days (calendars [c], from, due), business);
+            ck_assert_uint_eq (s_between_by_days (calendars [c], from, due - 1), business - 1);
+        }
+        calendar_destroy (&calendars [c]);
+    }
+}
+END_TEST
+
 START_TEST (test_malformed_refused)
 {
     static const struct {
@@ -343,6 +394,7 @@ calendar_suite (void)
     tcase_add_test (tc, test_dst_nine_to_five);
     tcase_add_test (tc, test_dst_change_days);
     tcase_add_test (tc, test_add_between_agree);
+    tcase_add_test (tc, test_weeks_as_days);
     tcase_add_test (tc, test_malformed_refused);
     tcase_add_test (tc, test_load_from_config);
     tcase_add_test (tc, test_tz_left_alone);

@@ -6,6 +6,9 @@
 #include "suites.h"
 #include "workflow.h"
 #include "appeal.h"
+#include "denialpack.h"
+#include "codec.h"
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -215,6 +218,70 @@ START_TEST (test_timely_filing)
 }
 END_TEST
 
+//  One pack for the record and the event (records_save): the event's
+//  bytes with the history put in give protobuf-c's bytes of the whole
+//  item, whatever fields are set on either side of field 34.
+static void
+s_check_stored (const DenialItem *item)
+{
+    size_t whole_size;
+    uint8_t *whole = codec_pack (item, &whole_size);
+    DenialItem light = *item;
+    light.n_history = 0;
+    light.history = NULL;
+    size_t light_size;
+    uint8_t *bytes = codec_pack (&light, &light_size);
+    ck_assert_uint_eq (light_size + denialpack_history_size (item), whole_size);
+    uint8_t *out = (uint8_t *) malloc (whole_size + 1);
+    denialpack_stored (item, bytes, light_size, out);
+    ck_assert (memcmp (out, whole, whole_size) == 0);
+    free (out);
+    free (bytes);
+    free (whole);
+}
+
+static void
+s_history (DenialItem *item, uint64_t when, const char *what, const char *reason)
+{
+    DenialHistory *entry = (DenialHistory *) malloc (sizeof *entry);
+    denial_history__init (entry);
+    entry->time_ms = when;
+    codec_set_text (&entry->actor, "denials");
+    codec_set_text (&entry->what, what);
+    codec_set_text (&entry->from, "");
+    codec_set_text (&entry->to, "");
+    codec_set_text (&entry->reason, reason);
+    codec_append (&item->history, &item->n_history, entry);
+}
+
+START_TEST (test_stored_from_event)
+{
+    DenialItem *item = (DenialItem *) calloc (1, sizeof (DenialItem));
+    denial_item__init (item);
+    s_check_stored (item);                          //  empty
+    codec_set_text (&item->id, "DEN-0000000001");
+    codec_set_text (&item->pcn, "PCN-1");
+    codec_set_text (&item->state, "new");
+    s_check_stored (item);                          //  fields below 34 only
+    s_history (item, 1796000000000ULL, "opened", "opened denial on remit T");
+    s_check_stored (item);                          //  the history last
+    item->taken_back_cents = 1234;                  //  38
+    codec_set_text (&item->claim_status, "denied"); //  39
+    item->pattern_counted = true;                   //  43
+    s_check_stored (item);
+    for (int i = 0; i < 40; i++) {
+        char reason [300];
+        memset (reason, 'a' + i % 26, sizeof reason - 1);
+        reason [sizeof reason - 1 - (size_t) i] = 0;
+        s_history (item, (uint64_t) i, "note", reason);
+    }
+    s_check_stored (item);                          //  long entries, many
+    item->resolved_ms = 99;                         //  32, just below
+    s_check_stored (item);
+    codec_free (item);
+}
+END_TEST
+
 Suite *
 denial_workflow_suite (void)
 {
@@ -226,6 +293,7 @@ denial_workflow_suite (void)
     tcase_add_test (tc, test_priority);
     tcase_add_test (tc, test_appeal_windows);
     tcase_add_test (tc, test_timely_filing);
+    tcase_add_test (tc, test_stored_from_event);
     suite_add_tcase (suite, tc);
     return suite;
 }
