@@ -14,13 +14,17 @@
     that fixes it; s_causes holds the exceptions, by (CARC, RARC), (group,
     CARC), CARC or group, most specific first (carc_cause).
 
-    Lookups are linear over a few hundred short strings: the cost is a
-    rounding error next to decoding an 835, and a table read top to bottom
-    is easier to check against the published list than a hash.
+    The table stays a list read top to bottom, easier to check against the
+    published list than a hash. A lookup goes through an index built from
+    it once (s_find): a linear scan of its 211 rows cost ~1.4 K
+    instructions a lookup, and posting an 835 looks up each adjustment of
+    a claim several times (issue 19: ~6.6 K a posted claim).
 */
 #include "carc.h"
 
 #include <assert.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #define ELIG  CARC_ELIGIBILITY
@@ -357,13 +361,77 @@ static const char *s_team_names [CARC_TEAMS] = {
     [CARC_TEAM_PAYER]      = "payer",
 };
 
+//  The row of a CARC, or -1: the first row whose code is carc.
 static int
-s_find (const char *carc)
+s_scan (const char *carc)
 {
     for (size_t i = 0; i < sizeof s_codes / sizeof s_codes [0]; i++)
         if (strcmp (s_codes [i].code, carc) == 0)
             return (int) i;
     return -1;
+}
+
+//  s_find's index: a code's key (s_key) -> its first row + 1 (0: none).
+//  CARCs are numbers of up to three digits ("1" .. "299") or a letter
+//  and up to two digits ("A1", "B22").
+#define S_KEYS (1000 + 26 * 100)
+static int16_t s_rows [S_KEYS];
+static pthread_once_t s_rows_once = PTHREAD_ONCE_INIT;
+
+//  The key of a code in either form, -1 for any other text.
+static int
+s_key (const char *code)
+{
+    int at = 0, base = 0, most = 3;
+    if (code [0] >= 'A' && code [0] <= 'Z') {
+        base = 1000 + (code [0] - 'A') * 100;
+        at = 1;
+        most = 2;
+    }
+    int value = 0, digits = 0;
+    for (; code [at] >= '0' && code [at] <= '9'; at++) {
+        if (++digits > most)
+            return -1;
+        value = value * 10 + (code [at] - '0');
+    }
+    return code [at] || digits == 0? -1: base + value;
+}
+
+static void
+s_index_rows (void)
+{
+    for (size_t i = 0; i < sizeof s_codes / sizeof s_codes [0]; i++) {
+        int key = s_key (s_codes [i].code);
+        if (key >= 0 && !s_rows [key])
+            s_rows [key] = (int16_t) (i + 1);
+    }
+}
+
+//  The row of a CARC, or -1, as s_scan finds it: equal codes have equal
+//  keys, so an empty slot means no row; a row under the key whose code is
+//  another spelling of it ("01" for "1") leaves the answer to s_scan.
+static int
+s_find (const char *carc)
+{
+    pthread_once (&s_rows_once, s_index_rows);
+    int key = s_key (carc);
+    if (key < 0)
+        return s_scan (carc);
+    int row = s_rows [key] - 1;
+    if (row < 0)
+        return -1;
+    return strcmp (s_codes [row].code, carc) == 0? row: s_scan (carc);
+}
+
+//  Whether some refinement is of this CARC (most are not: the remark
+//  codes need not be compared).
+static bool
+s_refined (const char *carc)
+{
+    for (size_t j = 0; j < sizeof s_refinements / sizeof s_refinements [0]; j++)
+        if (strcmp (s_refinements [j].carc, carc) == 0)
+            return true;
+    return false;
 }
 
 static bool
@@ -378,7 +446,8 @@ carc_category (const char *group, const char *carc, char *const *rarcs, size_t n
     assert (carc);
     int row = s_find (carc);
     carc_category_t category = row < 0? CARC_OTHER: s_codes [row].category;
-    for (size_t i = 0; i < n_rarcs; i++)
+    bool refined = n_rarcs && s_refined (carc);
+    for (size_t i = 0; refined && i < n_rarcs; i++)
         for (size_t j = 0; j < sizeof s_refinements / sizeof s_refinements [0]; j++)
             if (strcmp (s_refinements [j].carc, carc) == 0 && strcmp (s_refinements [j].rarc, rarcs [i]) == 0)
                 return s_refinements [j].category;

@@ -87,6 +87,18 @@ uint64_t x12_reader_bytes (x12_reader_t *self);
 
 //  The segment id ("ISA", "NM1").
 const char *x12_segment_id (x12_segment_t *self);
+//  True when a segment id is name. Inline, byte by byte: a reader asks it
+//  several times a segment (the 277CA's and 835's dispatch, issue 19), and
+//  ids are two or three letters, shorter than a call of strcmp.
+static inline bool
+x12_id_is (const char *id, const char *name)
+{
+    while (*name && *id == *name) {
+        id++;
+        name++;
+    }
+    return *id == *name;
+}
 //  Segment number in the file, from 1.
 uint64_t    x12_segment_number (x12_segment_t *self);
 //  Number of elements after the id (trailing empty ones included as sent).

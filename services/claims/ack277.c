@@ -275,31 +275,31 @@ ack277_read (x12_reader_t *reader, ack277_fn *on_ack, void *arg, ack277_report_t
     while ((rc = x12_reader_next (reader, &seg)) == 1) {
         const char *id = x12_segment_id (seg);
         int failed = 0;
-        if (streq (id, "ISA"))
+        if (x12_id_is (id, "ISA"))
             report->interchanges++;
         else
-        if (streq (id, "GS"))
+        if (x12_id_is (id, "GS"))
             snprintf (gs08, sizeof gs08, "%s", x12_segment_element (seg, 8));
         else
-        if (streq (id, "ST"))
+        if (x12_id_is (id, "ST"))
             failed = s_on_st (self, seg, gs08);
         else
         if (self->loop == LOOP_NONE)
             ;               //  GE, IEA: the reader has checked them
         else
-        if (streq (id, "SE"))
+        if (x12_id_is (id, "SE"))
             failed = s_on_se (self, seg, on_ack, arg);
         else
         if (self->expect_bht) {
             self->expect_bht = false;
-            if (!streq (id, "BHT"))
+            if (!x12_id_is (id, "BHT"))
                 failed = s_refuse (self, seg, "BHT expected right after ST");
             else
                 codec_set_text (&self->ack->trace, x12_segment_element (seg, 3));
         }
         else
             for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++)
-                if (streq (s_handlers [i].id, id)) {
+                if (x12_id_is (id, s_handlers [i].id)) {
                     failed = s_handlers [i].handler (self, seg);
                     break;
                 }

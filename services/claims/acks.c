@@ -18,6 +18,7 @@
 #include "lifecycle.h"
 #include "clock.h"
 #include "codec.h"
+#include "text.h"
 
 static void
 s_ack_free (void **item_p)
@@ -46,10 +47,22 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
     if (!record)
         return 0;
     *matched = true;
+    //  "277CA <trace> from payer <payer>: <category>:<status>[ <message>]",
+    //  joined, not formatted: every claim acknowledged has one (issue 19).
     char old_status [32], reason [512], error [256];
-    snprintf (old_status, sizeof old_status, "%s", record->status);
-    snprintf (reason, sizeof reason, "277CA %s from payer %s: %s:%s%s%s", ack->trace, ack->payer_id,
-              status->category, status->status, *status->message? " ": "", status->message);
+    text_append (old_status, sizeof old_status, 0, record->status);
+    size_t at = text_append (reason, sizeof reason, 0, "277CA ");
+    at = text_append (reason, sizeof reason, at, ack->trace);
+    at = text_append (reason, sizeof reason, at, " from payer ");
+    at = text_append (reason, sizeof reason, at, ack->payer_id);
+    at = text_append (reason, sizeof reason, at, ": ");
+    at = text_append (reason, sizeof reason, at, status->category);
+    at = text_append (reason, sizeof reason, at, ":");
+    at = text_append (reason, sizeof reason, at, status->status);
+    if (*status->message) {
+        at = text_append (reason, sizeof reason, at, " ");
+        text_append (reason, sizeof reason, at, status->message);
+    }
     //  Only a claim waiting for its payer moves; others just record it.
     bool waiting = streq (record->status, "submitted") || streq (record->status, "accepted");
     const char *to = status->accepted? "accepted": "rejected";

@@ -27,6 +27,7 @@
 #include "carc.h"
 #include "remit835.h"
 #include "codec.h"
+#include "text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,10 +85,13 @@ s_claim_denied (const RemitClaim *remit)
     return false;
 }
 
+//  A line of a claim whose own verdict (s_claim_denied) the caller has
+//  already: it reads every adjustment of the claim, each a CARC lookup,
+//  so it is asked once per CLP, not once per line (issue 19).
 static bool
-s_line_denied (const RemitClaim *remit, const RemitLine *line)
+s_line_denied (bool claim_denied, const RemitLine *line)
 {
-    return s_claim_denied (remit)
+    return claim_denied
         || (line->paid_cents == 0 && s_any_denying (line->adjustments, line->n_adjustments));
 }
 
@@ -127,7 +131,7 @@ s_add_claim (s_totals_t *totals, const RemitClaim *remit)
         s_count (totals, remit->adjustments [i], claim_denied);
     for (size_t i = 0; i < remit->n_lines; i++) {
         const RemitLine *line = remit->lines [i];
-        bool line_denied = s_line_denied (remit, line);
+        bool line_denied = s_line_denied (claim_denied, line);
         for (size_t j = 0; j < line->n_adjustments; j++)
             s_count (totals, line->adjustments [j], line_denied);
     }
@@ -252,6 +256,27 @@ s_in_force (const ClaimRecord *record)
 //  ---------------------------------------------------------------------
 //  Adjustments and denials of the postings in force
 
+//  A copy of an adjustment, field by field: codec_copy packed and unpacked
+//  each one (issue 19: every adjustment of every posting in force, at
+//  every post). One that carries fields this build does not know (unknown
+//  fields) still goes through codec_copy, which keeps them.
+static Adjustment *
+s_copy_adjustment (const Adjustment *adjustment)
+{
+    //  A field added to Adjustment must be copied here too.
+    assert (adjustment__descriptor.n_fields == 4);
+    if (adjustment->base.n_unknown_fields)
+        return (Adjustment *) codec_copy (adjustment);
+    Adjustment *copy = (Adjustment *) malloc (sizeof *copy);
+    assert (copy);
+    adjustment__init (copy);
+    codec_set_text (&copy->group, adjustment->group);
+    codec_set_text (&copy->carc, adjustment->carc);
+    copy->amount_cents = adjustment->amount_cents;
+    copy->quantity_milli = adjustment->quantity_milli;
+    return copy;
+}
+
 //  Adds an adjustment to the record's net list, merged by (group, CARC).
 static void
 s_merge (ClaimRecord *record, const Adjustment *adjustment)
@@ -264,7 +289,7 @@ s_merge (ClaimRecord *record, const Adjustment *adjustment)
             return;
         }
     }
-    codec_append (&record->adjustments, &record->n_adjustments, codec_copy (adjustment));
+    codec_append (&record->adjustments, &record->n_adjustments, s_copy_adjustment (adjustment));
 }
 
 static void
@@ -323,13 +348,14 @@ s_denial_reason (const Adjustment *adjustment)
 static void
 s_denials (ClaimRecord *record, const RemitClaim *remit)
 {
-    if (s_claim_denied (remit))
+    bool claim_denied = s_claim_denied (remit);
+    if (claim_denied)
         for (size_t i = 0; i < remit->n_adjustments; i++)
             if (s_denial_reason (remit->adjustments [i]))
                 s_add_denial (record, 0, remit->adjustments [i], remit->remarks, remit->n_remarks);
     for (size_t i = 0; i < remit->n_lines; i++) {
         const RemitLine *line = remit->lines [i];
-        if (!s_line_denied (remit, line))
+        if (!s_line_denied (claim_denied, line))
             continue;
         uint32_t number = line->matched_line_number? line->matched_line_number: (uint32_t) (i + 1);
         for (size_t j = 0; j < line->n_adjustments; j++)
@@ -484,8 +510,8 @@ posting_hold (ClaimRecord *record, const Posting *posting, posting_result_t *res
     if (!result)
         result = &local;
     memset (result, 0, sizeof *result);
-    snprintf (result->from_status, sizeof result->from_status, "%s", record->status);
-    snprintf (result->to_status, sizeof result->to_status, "%s", record->status);
+    text_append (result->from_status, sizeof result->from_status, 0, record->status);
+    text_append (result->to_status, sizeof result->to_status, 0, record->status);
     result->held = true;
     for (size_t i = 0; i < record->n_unapplied; i++)
         if (record->unapplied [i]->remit && s_same_remit (record->unapplied [i], posting))
@@ -556,7 +582,7 @@ s_apply (ClaimRecord *record, const Posting *posting, bool lend,
     memset (result, 0, sizeof *result);
     if (error && size)
         *error = 0;
-    snprintf (result->from_status, sizeof result->from_status, "%s", record->status);
+    text_append (result->from_status, sizeof result->from_status, 0, record->status);
 
     //  CLP02 25 prices a claim for a predetermination: nothing was
     //  adjudicated or paid, so posting it would misstate the claim.
@@ -593,7 +619,7 @@ s_apply (ClaimRecord *record, const Posting *posting, bool lend,
             record->n_unapplied--;
             result->reversal = true;
             result->released = true;
-            snprintf (result->to_status, sizeof result->to_status, "%s", record->status);
+            text_append (result->to_status, sizeof result->to_status, 0, record->status);
             s_settle_credit (record, overpaid, posting->posted_ms, result);
             return 0;
         }
@@ -678,7 +704,7 @@ s_apply (ClaimRecord *record, const Posting *posting, bool lend,
     result->patient_balance_changed = result->delta.patient_responsibility_cents != 0;
 
     const char *status = s_status (record, latest, &totals);
-    snprintf (result->to_status, sizeof result->to_status, "%s", status);
+    text_append (result->to_status, sizeof result->to_status, 0, status);
     result->denied = !reversal && record->n_denials > 0;
     if (!reversal) {
         if (*copy->remit->payer_claim_number)

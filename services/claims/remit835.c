@@ -107,7 +107,7 @@ s_in_claim (s_reader_t *self, x12_segment_t *seg)
     if (!self->claim || (self->loop != LOOP_CLAIM && self->loop != LOOP_LINE))
         return false;
     for (size_t i = 0; i < sizeof s_claim_segments / sizeof s_claim_segments [0]; i++)
-        if (streq (x12_segment_id (seg), s_claim_segments [i]))
+        if (x12_id_is (x12_segment_id (seg), s_claim_segments [i]))
             return true;
     return false;
 }
@@ -684,29 +684,29 @@ static int
 s_segment (s_reader_t *self, x12_segment_t *seg)
 {
     const char *id = x12_segment_id (seg);
-    if (streq (id, "ISA"))
+    if (x12_id_is (id, "ISA"))
         return s_on_isa (self, seg);
-    if (streq (id, "ST"))
+    if (x12_id_is (id, "ST"))
         return s_on_st (self, seg);
     if (self->loop == LOOP_NONE)
         return 0;           //  GS, GE, IEA, TA1: the reader has checked them
-    if (streq (id, "SE"))
+    if (x12_id_is (id, "SE"))
         return s_on_se (self, seg);
     //  The rest of an unsound claim, up to what opens the next one.
-    if (self->skipping && !streq (id, "LX") && !streq (id, "CLP") && !streq (id, "PLB"))
+    if (self->skipping && !x12_id_is (id, "LX") && !x12_id_is (id, "CLP") && !x12_id_is (id, "PLB"))
         return 0;
     self->skipping = false;
     if (self->expect_bpr) {
         self->expect_bpr = false;
-        if (!streq (id, "BPR"))
+        if (!x12_id_is (id, "BPR"))
             return s_refuse (self, seg, "BPR expected right after ST");
         return s_on_bpr (self, seg);
     }
     const char *where = NULL;
     for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers [0]; i++) {
-        //  The first letter before the call: ~16 segments a claim, each
-        //  compared with up to 15 rows (issue 19).
-        if (s_handlers [i].id [0] != id [0] || !streq (s_handlers [i].id, id))
+        //  Compared inline: ~16 segments a claim, each against up to 15
+        //  rows (issue 19).
+        if (!x12_id_is (id, s_handlers [i].id))
             continue;
         if (s_handlers [i].loops & IN (self->loop))
             return s_handlers [i].handler (self, seg);

@@ -46,6 +46,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "text.h"
 
 static void
 s_remit_free (void **item_p)
@@ -64,15 +65,45 @@ s_pcn_key (char *key, size_t size, const char *pcn, const char *id)
     return n < 0 || (size_t) n >= size? size - 1: (size_t) n;
 }
 
+//  Appends value in decimal to out (size bytes) from at, as text_append
+//  does (a u64 is at most 20 digits).
+static size_t
+s_append_number (char *out, size_t size, size_t at, uint64_t value)
+{
+    char digits [24];
+    size_t start = sizeof digits - 1;
+    digits [start] = 0;
+    do {
+        digits [--start] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    return text_append (out, size, at, digits + start);
+}
+
+//  "payer/trace/" into out, the start of a CLP's id and of its place.
+static size_t
+s_set_prefix (char *out, size_t size, const char *payer_id, const char *trace)
+{
+    size_t at = text_append (out, size, 0, payer_id);
+    at = text_append (out, size, at, "/");
+    at = text_append (out, size, at, trace);
+    return text_append (out, size, at, "/");
+}
+
 //  The id of a CLP, for its exception and for remembering it was posted:
 //  payer/trace/PCN/occurrence, or payer/trace/@position without a PCN.
+//  Joined, not formatted: every CLP of a post makes it (issue 19).
 static void
 s_clp_id (char *id, size_t size, const char *payer_id, const char *trace, const RemitClaim *remit, size_t position)
 {
-    if (*remit->pcn)
-        snprintf (id, size, "%s/%s/%s/%u", payer_id, trace, remit->pcn, remit->occurrence? remit->occurrence: 1);
+    size_t at = s_set_prefix (id, size, payer_id, trace);
+    if (*remit->pcn) {
+        at = text_append (id, size, at, remit->pcn);
+        at = text_append (id, size, at, "/");
+        s_append_number (id, size, at, remit->occurrence? remit->occurrence: 1);
+    }
     else
-        snprintf (id, size, "%s/%s/@%zu", payer_id, trace, position + 1);
+        s_append_number (id, size, text_append (id, size, at, "@"), position + 1);
 }
 
 //  Files an exception; a copy goes to *filed (may be NULL) for the reply.
@@ -270,7 +301,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
     }
     char error [320];
     char old_status [32];
-    snprintf (old_status, sizeof old_status, "%s", record->status);
+    text_append (old_status, sizeof old_status, 0, record->status);
     uint64_t now = clock_now_ms ();
     //  A remit that came before its claim: the claim was at the payer all
     //  along (sent by the practice before rcmq took over), so it is
@@ -322,9 +353,16 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
         s_free (record, &result);
         return rc;
     }
+    //  "<adjudication|reversal> CLP02 <code> in 835 <trace> from payer
+    //  <payer>", joined: every posted claim has one.
     char reason [256];
-    snprintf (reason, sizeof reason, "%s CLP02 %s in 835 %s from payer %s", result.reversal? "reversal": "adjudication",
-              remit->status_code, posting->trace, posting->payer_id);
+    size_t at = text_append (reason, sizeof reason, 0, result.reversal? "reversal": "adjudication");
+    at = text_append (reason, sizeof reason, at, " CLP02 ");
+    at = text_append (reason, sizeof reason, at, remit->status_code);
+    at = text_append (reason, sizeof reason, at, " in 835 ");
+    at = text_append (reason, sizeof reason, at, posting->trace);
+    at = text_append (reason, sizeof reason, at, " from payer ");
+    text_append (reason, sizeof reason, at, posting->payer_id);
     if (!streq (record->status, result.to_status)
     &&  lifecycle_move (record, result.to_status, actor, reason, now, error, sizeof error)) {
         s_outcome (outcome, "refused", "%s", error);
@@ -392,10 +430,14 @@ s_seen (claims_t *self, MDB_txn *txn, const char *key)
 static int
 s_remember (claims_t *self, MDB_txn *txn, const char *key, const char *filename, const char *actor)
 {
+    //  "<file> posted <ms> by <actor>", joined (one a CLP).
     char summary [256];
-    int n = snprintf (summary, sizeof summary, "%s posted %" PRIu64 " by %s", filename, clock_now_ms (), actor);
-    return store_put (self->store, txn, "remits", key, strlen (key), summary,
-                      n < 0 || (size_t) n >= sizeof summary? sizeof summary - 1: (size_t) n);
+    size_t n = text_append (summary, sizeof summary, 0, filename);
+    n = text_append (summary, sizeof summary, n, " posted ");
+    n = s_append_number (summary, sizeof summary, n, clock_now_ms ());
+    n = text_append (summary, sizeof summary, n, " by ");
+    n = text_append (summary, sizeof summary, n, actor);
+    return store_put (self->store, txn, "remits", key, strlen (key), summary, n);
 }
 
 //  One claims.Post as it streams (remit835_stream): each CLP is applied in
@@ -477,7 +519,7 @@ s_post_claim (const Remittance *remit, RemitClaim **claim_p, size_t index, void 
     posting.actor = (char *) call->caller->name;
     char id [320], key [340];
     s_clp_id (id, sizeof id, remit->payer_id, remit->trace, clp, index);
-    snprintf (key, sizeof key, "CLP/%s", id);
+    text_append (key, sizeof key, text_append (key, sizeof key, 0, "CLP/"), id);
     //  An unsound CLP is filed every time it comes and never
     //  remembered: the corrected file is what posts it.
     char error [512];
@@ -506,7 +548,8 @@ s_post_claim (const Remittance *remit, RemitClaim **claim_p, size_t index, void 
         //  The unsound copy this CLP may have left before, by id or by
         //  place (a CLP without a PCN).
         char place [320];
-        snprintf (place, sizeof place, "%s/%s/@%zu", remit->payer_id, remit->trace, index + 1);
+        size_t at = s_set_prefix (place, sizeof place, remit->payer_id, remit->trace);
+        s_append_number (place, sizeof place, text_append (place, sizeof place, at, "@"), index + 1);
         rc = s_drop_exception_id (self, txn, id);
         if (rc == 0)
             rc = s_drop_exception_id (self, txn, place);

@@ -163,6 +163,25 @@ START_TEST (test_causes)
 }
 END_TEST
 
+//  The lookup's index (s_find) answers as a scan of the table would: the
+//  first and last rows of each form, spellings that share a key with a
+//  row ("01", "016") or fit no key, and codes of no row.
+START_TEST (test_lookup_forms)
+{
+    ck_assert_str_eq (carc_description ("1"), "Deductible amount");
+    ck_assert_ptr_nonnull (carc_description ("258"));
+    ck_assert_ptr_nonnull (carc_description ("A0"));
+    ck_assert_ptr_nonnull (carc_description ("B23"));
+    ck_assert_ptr_nonnull (carc_description ("B7"));
+    const char *none [] = { "01", "016", "0", "999", "1000", "A", "A00", "A100", "Z99", "b7", "16 ", "", "-1", "1A" };
+    for (size_t i = 0; i < sizeof none / sizeof none [0]; i++)
+        ck_assert_msg (carc_description (none [i]) == NULL, "'%s' has no row", none [i]);
+    ck_assert (carc_is_contractual ("CO", "45"));
+    ck_assert (!carc_is_contractual ("CO", "045"));
+    ck_assert (carc_denies ("CO", "0450"));         //  an unknown code denies, as before
+}
+END_TEST
+
 Suite *
 carc_suite (void)
 {
@@ -173,6 +192,7 @@ carc_suite (void)
     tcase_add_test (tc, test_contractual_and_denies);
     tcase_add_test (tc, test_names_and_descriptions);
     tcase_add_test (tc, test_causes);
+    tcase_add_test (tc, test_lookup_forms);
     suite_add_tcase (suite, tc);
     return suite;
 }

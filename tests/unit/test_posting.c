@@ -246,6 +246,35 @@ START_TEST (test_lent)
 }
 END_TEST
 
+//  The record's net adjustments are copied field by field (posting.c,
+//  s_copy_adjustment): each packs as a codec_copy of it would, and the
+//  copy knows every field Adjustment has.
+START_TEST (test_net_adjustments_copied)
+{
+    ck_assert_msg (adjustment__descriptor.n_fields == 4,
+                   "Adjustment has a new field: copy it in posting.c's s_copy_adjustment");
+    ClaimRecord *record = s_record ("PCN1", 25000, "submitted", s_pcn1_lines, 2);
+    Remittance *first = s_remit (HEADER ("140", "TRACE1", "20260115") PCN1_PAID);
+    size_t size;
+    free (s_apply_both (&record, first, 0, &size));
+    ck_assert_uint_gt (record->n_adjustments, 0);
+    for (size_t i = 0; i < record->n_adjustments; i++) {
+        Adjustment *copied = (Adjustment *) codec_copy (record->adjustments [i]);
+        size_t a_size, b_size;
+        uint8_t *a = codec_pack (record->adjustments [i], &a_size);
+        uint8_t *b = codec_pack (copied, &b_size);
+        ck_assert_uint_eq (a_size, b_size);
+        ck_assert (memcmp (a, b, a_size) == 0);
+        ck_assert_str_ne (record->adjustments [i]->group, "");
+        free (a);
+        free (b);
+        codec_free (copied);
+    }
+    codec_free (record);
+    codec_free (first);
+}
+END_TEST
+
 START_TEST (test_full_payment)
 {
     ClaimRecord *record = s_record ("PCN1", 25000, "submitted", s_pcn1_lines, 2);
@@ -864,6 +893,7 @@ posting_suite (void)
     tcase_add_test (tc, test_several_triples_and_negatives);
     tcase_add_test (tc, test_line_matching);
     tcase_add_test (tc, test_lent);
+    tcase_add_test (tc, test_net_adjustments_copied);
     suite_add_tcase (suite, tc);
     return suite;
 }
