@@ -22,7 +22,7 @@
 
 //  Writes the AuditRecord of event (stream, seq, type, key, time_ms,
 //  producer, producer_seq, payload_sha256 = digest) into out: its size,
-//  or 0 when it does not fit in size bytes (pack it another way then).
+//  or 0 when it may not fit in size bytes (pack it another way then).
 size_t auditrecord_pack_event (const Event *event, const uint8_t digest [SHA256_BYTES],
                                uint8_t *out, size_t size);
 
