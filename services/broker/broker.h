@@ -49,8 +49,15 @@ typedef struct {
 } broker_t;
 
 typedef struct {
+    size_t offset;              //  of a type's name in the filter's topic
+    size_t length;
+} broker_filter_type_t;
+
+typedef struct {
     char *topic;                //  "stream?a,b" as the consumer subscribed it
     size_t stream_len;          //  of the stream's name at its start
+    broker_filter_type_t *types;    //  the types it names, in its topic
+    size_t n_types;
     uint64_t frames;            //  sent on it, and their bytes (one subscriber's)
     uint64_t bytes;
 } broker_filter_t;
@@ -73,7 +80,7 @@ int  broker_registry_catch_up (broker_t *self);
 
 //  Publishes entries committed to the log on the fanout socket: each
 //  stream's frames, then each filter's (ADR 58).
-void broker_publish (broker_t *self, zlistx_t *entries);
+void broker_publish (broker_t *self, const eventlog_entry_t *entries, size_t count);
 //  Takes the fanout socket's subscription messages: keeps self->filters.
 int  broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg);
 

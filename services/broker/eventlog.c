@@ -24,6 +24,55 @@ typedef struct {
     uint64_t last;
 } s_range_t;
 
+//  The entries' bytes, bumped out of blocks of EVENTLOG_BLOCK (or one of
+//  its own for a larger frame).
+#define EVENTLOG_BLOCK (1024 * 1024)
+
+typedef struct s_block {
+    struct s_block *next;
+    size_t size;
+    size_t used;
+    uint8_t data [];
+} s_block_t;
+
+static uint8_t *
+s_block_alloc (s_block_t **blocks, size_t size)
+{
+    s_block_t *block = *blocks;
+    if (!block || block->size - block->used < size) {
+        size_t block_size = size > EVENTLOG_BLOCK? size: EVENTLOG_BLOCK;
+        block = (s_block_t *) malloc (sizeof (s_block_t) + block_size);
+        if (!block)
+            return NULL;
+        block->size = block_size;
+        block->used = 0;
+        block->next = *blocks;
+        *blocks = block;
+    }
+    uint8_t *pointer = block->data + block->used;
+    block->used += size;
+    return pointer;
+}
+
+//  Frees every block but one of the usual size, kept (empty) for reuse.
+static void
+s_blocks_reset (s_block_t **blocks)
+{
+    s_block_t *kept = NULL;
+    while (*blocks) {
+        s_block_t *block = *blocks;
+        *blocks = block->next;
+        if (!kept && block->size == EVENTLOG_BLOCK) {
+            kept = block;
+            kept->used = 0;
+            kept->next = NULL;
+        }
+        else
+            free (block);
+    }
+    *blocks = kept;
+}
+
 struct _eventlog_t {
     store_t *store;
     zhashx_t *heads;            //  stream -> uint64_t* (committed)
@@ -36,7 +85,14 @@ struct _eventlog_t {
     zhashx_t *scratch_acked;
     zhashx_t *scratch_current;
     zhashx_t *scratch_epochs;
-    zlistx_t *pending;          //  eventlog_entry_t* of this attempt
+    //  This attempt's entries (an array, grown and reused) and their bytes,
+    //  laid out as their frames in blocks kept from attempt to attempt:
+    //  the per-event frame, entry and list node that were allocated and
+    //  freed for every event cost ~1.5 K instructions an event in malloc.
+    eventlog_entry_t *entries;
+    size_t count;
+    size_t room;
+    s_block_t *blocks;          //  newest first; the one in use at the head
     char reason [512];          //  why the last event was refused
     //  The attempt's slots of the producer and the stream of the last event
     //  taken: a batch is one producer's run of events, mostly of one
@@ -162,17 +218,6 @@ s_load_epochs (eventlog_t *self, MDB_txn *txn)
 }
 
 static void
-s_entry_free (void **item_p)
-{
-    eventlog_entry_t *entry = (eventlog_entry_t *) *item_p;
-    if (entry) {
-        zframe_destroy (&entry->frame);
-        free (entry);
-    }
-    *item_p = NULL;
-}
-
-static void
 s_load_table (store_t *store, MDB_txn *txn, const char *name, zhashx_t *into)
 {
     MDB_cursor *cursor;
@@ -205,8 +250,6 @@ eventlog_new (store_t *store)
     self->scratch_acked = s_u64_table ();
     self->scratch_current = s_u64_table ();
     self->scratch_epochs = s_u64_table ();
-    self->pending = zlistx_new ();
-    zlistx_set_destructor (self->pending, s_entry_free);
     MDB_txn *txn = store_read_begin (store);
     if (txn) {
         s_load_table (store, txn, "heads", self->heads);
@@ -236,7 +279,9 @@ eventlog_destroy (eventlog_t **self_p)
     zhashx_destroy (&self->scratch_acked);
     zhashx_destroy (&self->scratch_current);
     zhashx_destroy (&self->scratch_epochs);
-    zlistx_destroy (&self->pending);
+    free (self->entries);
+    s_blocks_reset (&self->blocks);
+    free (self->blocks);
     free (self);
     *self_p = NULL;
 }
@@ -249,7 +294,7 @@ eventlog_begin (eventlog_t *self)
     zhashx_purge (self->scratch_acked);
     zhashx_purge (self->scratch_current);
     zhashx_purge (self->scratch_epochs);
-    zlistx_purge (self->pending);
+    eventlog_published (self);
     s_forget (self);
 }
 
@@ -316,8 +361,8 @@ eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events
 static int
 s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, size_t packed_size)
 {
-    if (!event->stream || !*event->stream || strlen (event->stream) > 200
-    ||  strchr (event->stream, '.'))
+    size_t stream_len = event->stream? strlen (event->stream): 0;
+    if (stream_len == 0 || stream_len > 200 || memchr (event->stream, '.', stream_len))
         return EINVAL;
     uint64_t *head = streq (self->last_stream.stream, event->stream)? self->last_stream.head: NULL;
     uint64_t seq = (head? *head: s_get (self->scratch_heads, self->heads, event->stream)) + 1;
@@ -330,8 +375,28 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
     uint8_t seq_field [11];
     size_t seq_size = packed? codec_write_varint_field (seq_field, 5, seq): 0;
     size_t size = packed? packed_size + seq_size: protobuf_c_message_get_packed_size (&event->base);
-    uint8_t *data;
-    zframe_t *frame = fanout_frame_new (event->stream, event->type, seq, size, &data);
+    //  The entry's frame: topic ‖ 0 ‖ seq ‖ the event (fanout_frame_new's
+    //  layout), in the attempt's blocks.
+    size_t type_len = event->type? strlen (event->type): 0;
+    size_t topic_len = stream_len + 1 + type_len;
+    if (self->count == self->room) {
+        size_t room = self->room? self->room * 2: 1024;
+        eventlog_entry_t *entries = (eventlog_entry_t *) realloc (self->entries, room * sizeof *entries);
+        if (!entries)
+            return ENOMEM;
+        self->entries = entries;
+        self->room = room;
+    }
+    uint8_t *frame = s_block_alloc (&self->blocks, topic_len + 1 + 8 + size);
+    if (!frame)
+        return ENOMEM;
+    memcpy (frame, event->stream, stream_len);
+    frame [stream_len] = '.';
+    if (type_len)
+        memcpy (frame + stream_len + 1, event->type, type_len);
+    frame [topic_len] = 0;
+    store_u64_write (frame + topic_len + 1, seq);
+    uint8_t *data = frame + topic_len + 9;
     if (packed) {
         memcpy (data, packed, offset);
         memcpy (data + offset, seq_field, seq_size);
@@ -342,10 +407,8 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
     uint8_t key [256];
     size_t key_size = s_event_key (key, sizeof key, event->stream, seq);
     int rc = store_put (self->store, txn, "events", key, key_size, data, size);
-    if (rc) {
-        zframe_destroy (&frame);
+    if (rc)
         return rc;
-    }
     if (head)
         *head = seq;
     else {
@@ -356,13 +419,9 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
     }
     if (seq == 1)
         s_set (self->scratch_firsts, event->stream, 1);
-    eventlog_entry_t *entry = (eventlog_entry_t *) zmalloc (sizeof (eventlog_entry_t));
-    entry->frame = frame;
-    entry->topic = (const char *) zframe_data (frame);
-    entry->seq = seq;
-    entry->data = data;
-    entry->size = size;
-    zlistx_add_end (self->pending, entry);
+    self->entries [self->count++] = (eventlog_entry_t) {
+        (const char *) frame, topic_len, stream_len, seq, data, size
+    };
     return 0;
 }
 
@@ -586,8 +645,8 @@ s_merge (zhashx_t *scratch, zhashx_t *committed)
     zhashx_purge (scratch);
 }
 
-zlistx_t *
-eventlog_committed (eventlog_t *self)
+const eventlog_entry_t *
+eventlog_committed (eventlog_t *self, size_t *count)
 {
     s_merge (self->scratch_heads, self->heads);
     s_merge (self->scratch_firsts, self->firsts);
@@ -599,16 +658,21 @@ eventlog_committed (eventlog_t *self)
                      range->first, range->last);
     zhashx_purge (self->scratch_epochs);
     s_forget (self);
-    zlistx_t *entries = self->pending;
-    self->pending = zlistx_new ();
-    zlistx_set_destructor (self->pending, s_entry_free);
-    return entries;
+    *count = self->count;
+    return self->entries;
 }
 
 void
-eventlog_entries_free (zlistx_t **entries_p)
+eventlog_published (eventlog_t *self)
 {
-    zlistx_destroy (entries_p);
+    self->count = 0;
+    s_blocks_reset (&self->blocks);
+}
+
+zframe_t *
+eventlog_entry_frame (const eventlog_entry_t *entry)
+{
+    return zframe_new (entry->topic, (size_t) (entry->data + entry->size - (const uint8_t *) entry->topic));
 }
 
 uint64_t
@@ -817,7 +881,8 @@ eventlog_prune (eventlog_t *self, uint64_t cutoff_ms, size_t limit)
     s_prune_t prune = { self, cutoff_ms, limit, 0 };
     if (store_write (self->store, s_prune, &prune))
         return -1;
-    zlistx_t *none = eventlog_committed (self);
-    zlistx_destroy (&none);
+    size_t none;
+    eventlog_committed (self, &none);
+    eventlog_published (self);
     return prune.deleted;
 }

@@ -33,11 +33,14 @@
 
 typedef struct _eventlog_t eventlog_t;
 
-//  One event ready to publish after commit: its fanout frame, packed once
-//  (common/fanout.h); topic and data point into it.
+//  One event ready to publish after commit. Its bytes are laid out as its
+//  single-event fanout frame (common/fanout.h): topic ‖ 0 ‖ be64 seq ‖
+//  packed Event, in blocks the log keeps for the attempt (no frame, entry
+//  or list node allocated per event); topic and data point into them.
 typedef struct {
-    zframe_t *frame;            //  topic ‖ 0 ‖ seq ‖ packed Event; NULL once sent
-    const char *topic;          //  "stream.type"
+    const char *topic;          //  "stream.type", where the frame's bytes start
+    size_t topic_len;
+    size_t stream_len;          //  of the stream's name at the topic's start
     uint64_t seq;
     const uint8_t *data;        //  packed Event (stream_seq set), as stored
     size_t size;
@@ -78,10 +81,16 @@ int         eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event);
 //  tables: once per transaction, not once per event. Call it last, before
 //  the commit. Returns 0 or an LMDB error.
 int         eventlog_flush (eventlog_t *self, MDB_txn *txn);
-//  After a successful commit: returns the entries to publish (caller frees
-//  with eventlog_entries_free) and makes the attempt's state committed.
-zlistx_t   *eventlog_committed (eventlog_t *self);
-void        eventlog_entries_free (zlistx_t **entries_p);
+//  After a successful commit: returns the entries to publish, in the order
+//  taken (*count of them), and makes the attempt's state committed. The
+//  entries and their bytes stay valid until eventlog_published or the next
+//  eventlog_begin.
+const eventlog_entry_t *eventlog_committed (eventlog_t *self, size_t *count);
+//  Drops the committed entries and gives their blocks back (one is kept
+//  for the next attempt).
+void        eventlog_published (eventlog_t *self);
+//  The entry's single-event fanout frame (a copy of its bytes).
+zframe_t   *eventlog_entry_frame (const eventlog_entry_t *entry);
 
 //  Committed figures.
 uint64_t    eventlog_producer_acked (eventlog_t *self, const char *producer);

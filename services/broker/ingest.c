@@ -298,11 +298,12 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
     if (self->commit_latency)
         expo_histogram_observe (self->commit_latency, (double) (zclock_usecs () - began_us) / 1e6);
     if (committed == 0) {
-        zlistx_t *entries = eventlog_committed (self->log);
+        size_t entries;
+        const eventlog_entry_t *entry = eventlog_committed (self->log, &entries);
         for (size_t m = 0; m < count; m++)
             s_ack (self, &messages [m]);
-        broker_publish (self, entries);
-        eventlog_entries_free (&entries);
+        broker_publish (self, entry, entries);
+        eventlog_published (self->log);
     }
     else
         //  No ack: the relays resend, and nothing was half-applied.

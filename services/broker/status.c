@@ -130,7 +130,8 @@ void
 broker_api_committed (void *arg)
 {
     broker_t *self = (broker_t *) arg;
-    zlistx_t *entries = eventlog_committed (self->log);
-    broker_publish (self, entries);
-    eventlog_entries_free (&entries);
+    size_t count;
+    const eventlog_entry_t *entries = eventlog_committed (self->log, &count);
+    broker_publish (self, entries, count);
+    eventlog_published (self->log);
 }

@@ -84,6 +84,62 @@ s_event (Event *event, const char *producer, uint64_t producer_seq,
     event->key = (char *) "k";
 }
 
+//  A committed entry as the tests hold it: its fields copied out of the
+//  log's blocks (which the next write reuses), and the single-event frame
+//  eventlog_entry_frame made of it while it was there.
+typedef struct {
+    char *topic;
+    uint64_t seq;
+    uint8_t *data;
+    size_t size;
+    zframe_t *frame;
+} s_entry_t;
+
+static void
+s_entry_destroy (void **item_p)
+{
+    s_entry_t *entry = (s_entry_t *) *item_p;
+    if (entry) {
+        free (entry->topic);
+        free (entry->data);
+        zframe_destroy (&entry->frame);
+        free (entry);
+    }
+    *item_p = NULL;
+}
+
+//  eventlog_committed's entries, copied, then eventlog_published.
+static zlistx_t *
+s_committed (eventlog_t *log)
+{
+    size_t count;
+    const eventlog_entry_t *entries = eventlog_committed (log, &count);
+    zlistx_t *list = zlistx_new ();
+    zlistx_set_destructor (list, s_entry_destroy);
+    for (size_t i = 0; i < count; i++) {
+        const eventlog_entry_t *entry = &entries [i];
+        ck_assert_uint_eq (entry->topic_len, strlen (entry->topic));
+        ck_assert_uint_eq (entry->stream_len, strcspn (entry->topic, "."));
+        ck_assert_uint_lt (entry->stream_len, entry->topic_len);
+        s_entry_t *copy = (s_entry_t *) calloc (1, sizeof (s_entry_t));
+        copy->topic = strdup (entry->topic);
+        copy->seq = entry->seq;
+        copy->data = (uint8_t *) malloc (entry->size + 1);
+        memcpy (copy->data, entry->data, entry->size);
+        copy->size = entry->size;
+        copy->frame = eventlog_entry_frame (entry);
+        zlistx_add_end (list, copy);
+    }
+    eventlog_published (log);
+    return list;
+}
+
+static void
+s_entries_free (zlistx_t **entries_p)
+{
+    zlistx_destroy (entries_p);
+}
+
 //  Takes events in one committed write; returns the entries to publish.
 static zlistx_t *
 s_commit (eventlog_t *log, store_t *store, Event *events, size_t count, s_take_t *take)
@@ -93,7 +149,7 @@ s_commit (eventlog_t *log, store_t *store, Event *events, size_t count, s_take_t
     take->events = events;
     take->count = count;
     ck_assert_msg (store_write (store, s_take, take) == 0, "store_write: %s", store_error (store));
-    return eventlog_committed (log);
+    return s_committed (log);
 }
 
 static uint64_t
@@ -119,7 +175,7 @@ s_disk_count (store_t *store, const char *table)
 //  Checks an entry: topic, seq, and that its data is the Event with that
 //  stream seq and producer seq.
 static void
-s_check_entry (eventlog_entry_t *entry, const char *topic, uint64_t seq,
+s_check_entry (s_entry_t *entry, const char *topic, uint64_t seq,
                const char *producer, uint64_t producer_seq)
 {
     ck_assert_ptr_nonnull (entry);
@@ -174,7 +230,7 @@ START_TEST (test_take_dense)
     s_check_entry (zlistx_next (entries), "claims.scrubbed", 2, "intake-1", 3);
     s_check_entry (zlistx_next (entries), "claims.routed", 3, "intake-1", 4);
     s_check_entry (zlistx_next (entries), "intake.batch_done", 2, "intake-1", 5);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_ptr_null (entries);
 
     ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
@@ -194,11 +250,11 @@ START_TEST (test_take_dense)
     ck_assert_uint_eq (zlistx_size (entries), 2);
     s_check_entry (zlistx_first (entries), "claims.denied", 4, "claims-9", 1);
     s_check_entry (zlistx_next (entries), "claims.paid", 5, "claims-9", 2);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     //  Nothing more to publish until the next commit.
-    entries = eventlog_committed (log);
+    entries = s_committed (log);
     ck_assert_uint_eq (zlistx_size (entries), 0);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
     ck_assert_uint_eq (eventlog_producer_acked (log, "claims-9"), 2);
@@ -231,7 +287,7 @@ START_TEST (test_take_dense)
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     s_check_entry (zlistx_first (entries), "claims.created", 6, "intake-1", 6);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     eventlog_destroy (&log);
     store_destroy (&store);
     test_rmtree (dir);
@@ -249,7 +305,7 @@ START_TEST (test_duplicate_and_gap)
     for (uint64_t i = 0; i < 3; i++)
         s_event (&events [i], "p", i + 1, "claims", "created", 1000);
     zlistx_t *entries = s_commit (log, store, events, 3, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  Resent events (a relay that missed the ack) are dropped.
     for (uint64_t i = 0; i < 3; i++)
@@ -258,7 +314,7 @@ START_TEST (test_duplicate_and_gap)
     for (size_t i = 0; i < 3; i++)
         ck_assert_int_eq (take.outcomes [i], EVENTLOG_DUPLICATE);
     ck_assert_uint_eq (zlistx_size (entries), 0);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
     ck_assert_uint_eq (s_disk_count (store, "events"), 3);
 
@@ -274,7 +330,7 @@ START_TEST (test_duplicate_and_gap)
     ck_assert_int_eq (take.outcomes [2], EVENTLOG_DUPLICATE);
     ck_assert_int_eq (take.outcomes [3], EVENTLOG_TAKEN);
     ck_assert_uint_eq (zlistx_size (entries), 2);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
     ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
 
@@ -285,7 +341,7 @@ START_TEST (test_duplicate_and_gap)
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_OUT_OF_ORDER);
     ck_assert_int_eq (take.outcomes [1], EVENTLOG_OUT_OF_ORDER);
     ck_assert_uint_eq (zlistx_size (entries), 0);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
     ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
     ck_assert_uint_eq (s_disk_count (store, "events"), 5);
@@ -298,7 +354,7 @@ START_TEST (test_duplicate_and_gap)
     entries = s_commit (log, store, events, 2, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 7);
     eventlog_destroy (&log);
     store_destroy (&store);
@@ -335,7 +391,7 @@ START_TEST (test_invalid_stream)
     ck_assert_uint_eq (zlistx_size (entries), 2);
     s_check_entry (zlistx_first (entries), "claims.created", 1, "p", 1);
     s_check_entry (zlistx_next (entries), "claims.paid", 2, "p", 6);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (s_disk_count (store, "events"), 2);
     zlistx_t *streams = eventlog_streams (log);
     ck_assert_uint_eq (zlistx_size (streams), 1);
@@ -376,7 +432,7 @@ START_TEST (test_append_own)
     Event events [4];
     s_event (&events [0], "p", 1, "broker", "started", 1000);
     zlistx_t *entries = s_commit (log, store, events, 1, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     s_event (&events [0], "", 0, "broker", "note", 1000);
     s_event (&events [1], "", 0, "bad.name", "note", 1000);
@@ -386,14 +442,14 @@ START_TEST (test_append_own)
     ck_assert_int_eq (append.results [0], 0);
     ck_assert_int_eq (append.results [1], EINVAL);
     ck_assert_int_eq (append.results [2], 0);
-    entries = eventlog_committed (log);
+    entries = s_committed (log);
     ck_assert_uint_eq (zlistx_size (entries), 2);
-    eventlog_entry_t *entry = (eventlog_entry_t *) zlistx_first (entries);
+    s_entry_t *entry = (s_entry_t *) zlistx_first (entries);
     ck_assert_str_eq (entry->topic, "broker.note");
     ck_assert_uint_eq (entry->seq, 2);
-    entry = (eventlog_entry_t *) zlistx_next (entries);
+    entry = (s_entry_t *) zlistx_next (entries);
     ck_assert_uint_eq (entry->seq, 3);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "broker"), 3);
     ck_assert_uint_eq (eventlog_head (log, "bad.name"), 0);
     eventlog_destroy (&log);
@@ -413,7 +469,7 @@ START_TEST (test_abort)
     s_event (&events [0], "p", 1, "claims", "created", 1000);
     s_event (&events [1], "p", 2, "claims", "created", 1000);
     zlistx_t *entries = s_commit (log, store, events, 2, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  An attempt that takes events (including a new stream and a new
     //  producer) and then fails.
@@ -458,7 +514,7 @@ START_TEST (test_abort)
     s_check_entry (zlistx_first (entries), "claims.created", 3, "p", 3);
     s_check_entry (zlistx_next (entries), "denials.opened", 1, "p", 4);
     s_check_entry (zlistx_next (entries), "claims.created", 4, "q", 1);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 4);
     ck_assert_uint_eq (eventlog_head (log, "denials"), 1);
     ck_assert_uint_eq (eventlog_first (log, "denials"), 1);
@@ -492,11 +548,11 @@ START_TEST (test_map_growth_retry)
     ck_assert_int_gt (take.attempts, 1);
     ck_assert_uint_eq (zlistx_size (entries), 24);
     uint64_t claims = 0, intake = 0;
-    for (eventlog_entry_t *entry = zlistx_first (entries); entry; entry = zlistx_next (entries)) {
+    for (s_entry_t *entry = zlistx_first (entries); entry; entry = zlistx_next (entries)) {
         uint64_t *counter = strncmp (entry->topic, "claims.", 7) == 0? &claims: &intake;
         ck_assert_uint_eq (entry->seq, ++*counter);
     }
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (claims, 16);
     ck_assert_uint_eq (intake, 8);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 16);
@@ -532,7 +588,7 @@ START_TEST (test_fetch)
     for (size_t i = 0; i < 10; i++)
         s_event (&events [i], "p", i + 1, streams [i], "t", 1000 + i);
     zlistx_t *entries = s_commit (log, store, events, 10, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "a"), 5);
     ck_assert_uint_eq (eventlog_head (log, "ab"), 3);
     ck_assert_uint_eq (eventlog_head (log, "b"), 2);
@@ -609,7 +665,7 @@ START_TEST (test_fetch_types)
         s_event (&events [i], "p", i + 1, "c", types [i], 1000 + i);
     s_event (&events [8], "p", 9, "cd", "x", 2000);
     zlistx_t *entries = s_commit (log, store, events, 9, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     char *wanted [] = { "x", "z" };
     size_t n;
@@ -666,7 +722,7 @@ START_TEST (test_prune)
     for (size_t i = 6; i < 9; i++)
         s_event (&events [i], "p", i + 1, "old", "t", 50);
     zlistx_t *entries = s_commit (log, store, events, 9, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  Nothing older than 50: nothing goes.
     ck_assert_int_eq (eventlog_prune (log, 50, 1000), 0);
@@ -709,7 +765,7 @@ START_TEST (test_prune)
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     ck_assert_uint_eq (events [0].stream_seq, 7);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_first (log, "claims"), 6);
     eventlog_destroy (&log);
     store_destroy (&store);
@@ -745,7 +801,7 @@ START_TEST (test_epochs)
     s_epoch_event (&events [2], 3, A, A);
     zlistx_t *entries = s_commit (log, store, events, 3, &take);
     ck_assert_uint_eq (zlistx_size (entries), 3);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_producer_epoch (log, "p"), A);
 
     //  The broker's store as it was at seq 3, copied while closed, for the
@@ -764,7 +820,7 @@ START_TEST (test_epochs)
     entries = s_commit (log, store, events, 2, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     ck_assert_int_eq (take.outcomes [1], EVENTLOG_TAKEN);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  True resends, each under the epoch that wrote it.
     s_epoch_event (&events [0], 3, A, A);
@@ -773,7 +829,7 @@ START_TEST (test_epochs)
     entries = s_commit (log, store, events, 3, &take);
     for (size_t i = 0; i < 3; i++)
         ck_assert_int_eq (take.outcomes [i], EVENTLOG_DUPLICATE);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  The producer's store restored from its copy at seq 3: seq 4 again,
     //  under a new epoch. The old code took it for a duplicate and dropped
@@ -782,14 +838,14 @@ START_TEST (test_epochs)
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
     ck_assert_uint_eq (zlistx_size (entries), 0);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "seq 4"));
     ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "never saw that epoch"));
     //  A known epoch at a seq it never had is no duplicate either.
     s_epoch_event (&events [0], 4, A, A);
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_producer_acked (log, "p"), 5);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 5);
 
@@ -802,13 +858,13 @@ START_TEST (test_epochs)
     s_epoch_event (&events [2], 6, B, B);
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_DUPLICATE);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     entries = s_commit (log, store, events + 1, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     entries = s_commit (log, store, events + 2, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     eventlog_destroy (&log);
     store_destroy (&store);
 
@@ -823,7 +879,7 @@ START_TEST (test_epochs)
     entries = s_commit (log, store, events, 1, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_DIVERGED);
     ck_assert_ptr_nonnull (strstr (eventlog_reason (log), "restored from an older copy"));
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     ck_assert_uint_eq (eventlog_head (log, "claims"), 3);
 
     //  A log from before epochs: "legacy" took 1..3 under an epoch it did
@@ -833,7 +889,7 @@ START_TEST (test_epochs)
     for (uint64_t seq = 1; seq <= 3; seq++)
         s_event (&events [seq - 1], "legacy", seq, "claims", "created", 1000);
     entries = s_commit (log, store, events, 3, &take);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     const uint64_t D = 0xd4, E = 0xe5;
     s_event (&events [0], "legacy", 4, "claims", "created", 1000);
     events [0].producer_epoch = D;
@@ -848,7 +904,7 @@ START_TEST (test_epochs)
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     ck_assert_int_eq (take.outcomes [1], EVENTLOG_DUPLICATE);
     ck_assert_int_eq (take.outcomes [2], EVENTLOG_DIVERGED);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
 
     //  Events without an epoch (an older producer) keep the old rules.
     s_event (&events [0], "old", 1, "claims", "created", 1000);
@@ -856,7 +912,7 @@ START_TEST (test_epochs)
     entries = s_commit (log, store, events, 2, &take);
     ck_assert_int_eq (take.outcomes [0], EVENTLOG_TAKEN);
     ck_assert_int_eq (take.outcomes [1], EVENTLOG_DUPLICATE);
-    eventlog_entries_free (&entries);
+    s_entries_free (&entries);
     eventlog_destroy (&log);
     store_destroy (&store);
     test_rmtree (copy_dir);
@@ -1020,10 +1076,10 @@ START_TEST (test_take_packed)
     events [0][11] = *decoded_11;
     //  Move both logs' claims stream past seq 16383 first (varint sizes).
     ck_assert_int_eq (store_write (store_a, s_fill, log_a), 0);
-    zlistx_t *none = eventlog_committed (log_a);
+    zlistx_t *none = s_committed (log_a);
     zlistx_destroy (&none);
     ck_assert_int_eq (store_write (store_b, s_fill, log_b), 0);
-    none = eventlog_committed (log_b);
+    none = s_committed (log_b);
     zlistx_destroy (&none);
     s_take_t take_a, take_b;
     zlistx_t *entries_a = s_commit (log_a, store_a, events [0], 12, &take_a);
@@ -1034,14 +1090,14 @@ START_TEST (test_take_packed)
     take_b.packed = (const uint8_t **) bytes;
     take_b.packed_sizes = sizes;
     ck_assert_int_eq (store_write (store_b, s_take, &take_b), 0);
-    zlistx_t *entries_b = eventlog_committed (log_b);
+    zlistx_t *entries_b = s_committed (log_b);
     for (size_t i = 0; i < 12; i++)
         ck_assert_int_eq (take_a.outcomes [i], take_b.outcomes [i]);
     ck_assert_int_eq (take_b.outcomes [9], EVENTLOG_DIVERGED);
     ck_assert_uint_eq (zlistx_size (entries_a), 11);
     ck_assert_uint_eq (zlistx_size (entries_b), 11);
-    eventlog_entry_t *a = (eventlog_entry_t *) zlistx_first (entries_a);
-    eventlog_entry_t *b = (eventlog_entry_t *) zlistx_first (entries_b);
+    s_entry_t *a = (s_entry_t *) zlistx_first (entries_a);
+    s_entry_t *b = (s_entry_t *) zlistx_first (entries_b);
     for (; a && b; a = zlistx_next (entries_a), b = zlistx_next (entries_b)) {
         ck_assert_uint_eq (a->seq, b->seq);
         ck_assert_uint_eq (a->size, b->size);
@@ -1055,8 +1111,8 @@ START_TEST (test_take_packed)
     ck_assert_uint_gt (eventlog_head (log_b, "claims"), 16384);
     ck_assert_uint_eq (eventlog_producer_acked (log_b, "p"), 11);
     ck_assert_uint_eq (eventlog_producer_epoch (log_b, "p"), B);
-    eventlog_entries_free (&entries_a);
-    eventlog_entries_free (&entries_b);
+    s_entries_free (&entries_a);
+    s_entries_free (&entries_b);
     codec_free (decoded_10);
     codec_free (decoded_11);
     for (size_t i = 0; i < 12; i++)
