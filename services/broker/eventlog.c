@@ -354,6 +354,135 @@ eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events
     return count;
 }
 
+//  A string field's bytes as a C string in the allocator's memory.
+static char *
+s_text (ProtobufCAllocator *allocator, const uint8_t *data, size_t size)
+{
+    char *text = (char *) allocator->alloc (allocator->allocator_data, size + 1);
+    if (text) {
+        memcpy (text, data, size);
+        text [size] = 0;
+    }
+    return text;
+}
+
+static uint64_t
+s_fixed64 (const uint8_t *at)
+{
+    uint64_t value = 0;
+    for (int i = 7; i >= 0; i--)
+        value = value << 8 | at [i];
+    return value;
+}
+
+//  The wire type of each Event field protobuf-c packs (0: none such).
+static const int s_event_wire [11] = {
+    -1,
+    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  1 stream
+    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  2 type
+    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  3 producer
+    PROTOBUF_C_WIRE_TYPE_VARINT,                //  4 producer_seq
+    -1,                                         //  5 stream_seq: the broker's
+    PROTOBUF_C_WIRE_TYPE_VARINT,                //  6 time_ms
+    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  7 key
+    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  8 payload
+    PROTOBUF_C_WIRE_TYPE_64BIT,                 //  9 producer_epoch
+    PROTOBUF_C_WIRE_TYPE_64BIT,                 //  10 prev_epoch
+};
+
+//  An Event from its packed bytes, if they hold each known field at most
+//  once, in field order, with its wire type, no stream seq and nothing
+//  else: the Event protobuf-c unpacks, its payload pointing into data.
+static bool
+s_read_event (const uint8_t *data, size_t size, ProtobufCAllocator *allocator, Event *event)
+{
+    event__init (event);
+    const uint8_t *at = data, *end = data + size;
+    uint32_t previous = 0;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field) || field.number <= previous || field.number > 10
+        ||  (int) field.wire_type != s_event_wire [field.number])
+            return false;
+        previous = field.number;
+        const uint8_t *value = field.value;
+        char **text = NULL;
+        switch (field.number) {
+            case 1: text = &event->stream; break;
+            case 2: text = &event->type; break;
+            case 3: text = &event->producer; break;
+            case 7: text = &event->key; break;
+            case 4:
+                if (!codec_read_varint (&value, field.end, &event->producer_seq))
+                    return false;
+                break;
+            case 6:
+                if (!codec_read_varint (&value, field.end, &event->time_ms))
+                    return false;
+                break;
+            case 8:
+                event->payload.data = (uint8_t *) field.payload;
+                event->payload.len = field.payload_size;
+                break;
+            case 9: event->producer_epoch = s_fixed64 (field.payload); break;
+            case 10: event->prev_epoch = s_fixed64 (field.payload); break;
+        }
+        if (text && !(*text = s_text (allocator, field.payload, field.payload_size)))
+            return false;
+    }
+    return true;
+}
+
+PublishBatch *
+eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
+                     const uint8_t ***events_p, size_t **sizes_p)
+{
+    //  First the batch's own fields: a producer at most once, then events.
+    const uint8_t *at = data, *end = data + size;
+    const uint8_t *producer = NULL;
+    size_t producer_size = 0, count = 0;
+    while (at < end) {
+        codec_wire_field_t field;
+        if (!codec_wire_next (&at, end, &field) || field.wire_type != PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED
+        ||  field.number > 2 || (field.number == 1 && (producer || count)))
+            return NULL;
+        if (field.number == 1) {
+            producer = field.payload;
+            producer_size = field.payload_size;
+        }
+        else
+            count++;
+    }
+    PublishBatch *batch = (PublishBatch *) allocator->alloc (allocator->allocator_data, sizeof (PublishBatch));
+    Event **events = count? (Event **) allocator->alloc (allocator->allocator_data, count * sizeof (Event *)): NULL;
+    Event *slots = count? (Event *) allocator->alloc (allocator->allocator_data, count * sizeof (Event)): NULL;
+    const uint8_t **packed = count? (const uint8_t **) allocator->alloc (allocator->allocator_data,
+                                                                         count * sizeof (uint8_t *)): NULL;
+    size_t *sizes = count? (size_t *) allocator->alloc (allocator->allocator_data, count * sizeof (size_t)): NULL;
+    if (!batch || (count && (!events || !slots || !packed || !sizes)))
+        return NULL;
+    publish_batch__init (batch);
+    if (producer && !(batch->producer = s_text (allocator, producer, producer_size)))
+        return NULL;
+    size_t i = 0;
+    for (at = data; at < end; ) {
+        codec_wire_field_t field;
+        codec_wire_next (&at, end, &field);
+        if (field.number != 2)
+            continue;
+        if (!s_read_event (field.payload, field.payload_size, allocator, &slots [i]))
+            return NULL;
+        events [i] = &slots [i];
+        packed [i] = field.payload;
+        sizes [i++] = field.payload_size;
+    }
+    batch->n_events = count;
+    batch->events = events;
+    *events_p = packed;
+    *sizes_p = sizes;
+    return batch;
+}
+
 //  Logs an event under the stream's next seq. `packed` (may be NULL) is the
 //  event as its producer packed it: the stored bytes are then those bytes
 //  with the stream seq put in its place, the bytes protobuf-c would pack

@@ -72,6 +72,16 @@ int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
 //  or the bytes are not a batch (eventlog_take then packs afresh).
 size_t      eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events,
                                     size_t *sizes, size_t max);
+//  A packed PublishBatch read without protobuf-c's unpack: the batch and
+//  its Events in the allocator's memory (strings copied, each payload
+//  pointing into data, which must outlive them), and each event's packed
+//  bytes at (*events_p) [i], (*sizes_p) [i]. Only for the bytes protobuf-c
+//  packs for an event of a producer (each known field at most once, in
+//  field order, no stream seq, nothing unknown; a producer before the
+//  events): anything else gives NULL, and the caller unpacks as before.
+//  What it reads is what protobuf_c_message_unpack gives for those bytes.
+PublishBatch *eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
+                                   const uint8_t ***events_p, size_t **sizes_p);
 //  Why the last event was refused as EVENTLOG_DIVERGED, naming both sides.
 const char *eventlog_reason (eventlog_t *self);
 //  Appends an event of the broker's own (no producer dedup). Returns 0, an

@@ -249,10 +249,17 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         char *command = zmsg_popstr (msg);
         zframe_t *body = zmsg_pop (msg);
         bytes += body? zframe_size (body): 0;
-        PublishBatch *batch = command && streq (command, "PUBLISH") && body
-            ? (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
-                                                          zframe_size (body), zframe_data (body))
+        //  Read from its tags (the events' own bytes found on the way),
+        //  or unpacked when it is not as protobuf-c packs a relay's batch.
+        bool publish = command && streq (command, "PUBLISH") && body;
+        const uint8_t **packed = NULL;
+        size_t *packed_sizes = NULL;
+        PublishBatch *batch = publish
+            ? eventlog_read_batch (zframe_data (body), zframe_size (body), &s_arena, &packed, &packed_sizes)
             : NULL;
+        if (publish && !batch)
+            batch = (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
+                                                                zframe_size (body), zframe_data (body));
         if (batch && batch->producer && *batch->producer
         &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
             if (s_refused (self, &routing_id, body, batch)) {
@@ -263,9 +270,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             }
             //  The events' own bytes, so the log stores them as they came
             //  (with the stream seq put in) instead of packing each again.
-            const uint8_t **packed = NULL;
-            size_t *packed_sizes = NULL;
-            if (batch->n_events) {
+            if (!packed && batch->n_events) {
                 packed = (const uint8_t **) s_arena_alloc (&s_blocks, batch->n_events * sizeof (uint8_t *));
                 packed_sizes = (size_t *) s_arena_alloc (&s_blocks, batch->n_events * sizeof (size_t));
                 if (!packed || !packed_sizes

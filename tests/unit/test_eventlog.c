@@ -1161,6 +1161,202 @@ START_TEST (test_packed_events)
 }
 END_TEST
 
+//  An allocator that keeps what it hands out, for s_pool_free.
+static void *
+s_pool_alloc (void *arg, size_t size)
+{
+    void *pointer = malloc (size? size: 1);
+    zlist_append ((zlist_t *) arg, pointer);
+    return pointer;
+}
+
+static void
+s_pool_noop (void *arg, void *pointer)
+{
+}
+
+static void
+s_pool_free (zlist_t **pool_p)
+{
+    for (void *pointer = zlist_first (*pool_p); pointer; pointer = zlist_next (*pool_p))
+        free (pointer);
+    zlist_destroy (pool_p);
+}
+
+static void
+s_assert_text_eq (const char *a, const char *b)
+{
+    ck_assert_ptr_nonnull (a);
+    ck_assert_ptr_nonnull (b);
+    ck_assert_str_eq (a, b);
+}
+
+//  What eventlog_read_batch reads from bytes is what protobuf-c unpacks
+//  from them, and each event's bytes are the ones eventlog_packed_events
+//  finds (or NULL when expected).
+static void
+s_check_read (const uint8_t *packed, size_t size, bool readable)
+{
+    zlist_t *pool = zlist_new ();
+    ProtobufCAllocator allocator = { s_pool_alloc, s_pool_noop, pool };
+    const uint8_t **events = NULL;
+    size_t *sizes = NULL;
+    PublishBatch *read = eventlog_read_batch (packed, size, &allocator, &events, &sizes);
+    PublishBatch *unpacked = (PublishBatch *) codec_decode (&publish_batch__descriptor, packed, size);
+    if (!readable) {
+        ck_assert_ptr_null (read);
+        ck_assert_ptr_null (events);
+        codec_free (unpacked);
+        s_pool_free (&pool);
+        return;
+    }
+    ck_assert_ptr_nonnull (read);
+    ck_assert_ptr_nonnull (unpacked);
+    s_assert_text_eq (read->producer, unpacked->producer);
+    ck_assert_uint_eq (read->n_events, unpacked->n_events);
+    const uint8_t *found [16];
+    size_t found_sizes [16];
+    ck_assert_uint_eq (eventlog_packed_events (packed, size, found, found_sizes, 16), read->n_events);
+    for (size_t i = 0; i < read->n_events; i++) {
+        const Event *a = read->events [i], *b = unpacked->events [i];
+        s_assert_text_eq (a->stream, b->stream);
+        s_assert_text_eq (a->type, b->type);
+        s_assert_text_eq (a->producer, b->producer);
+        s_assert_text_eq (a->key, b->key);
+        ck_assert_uint_eq (a->producer_seq, b->producer_seq);
+        ck_assert_uint_eq (a->stream_seq, b->stream_seq);
+        ck_assert_uint_eq (a->time_ms, b->time_ms);
+        ck_assert_uint_eq (a->producer_epoch, b->producer_epoch);
+        ck_assert_uint_eq (a->prev_epoch, b->prev_epoch);
+        ck_assert_uint_eq (a->payload.len, b->payload.len);
+        if (a->payload.len)
+            ck_assert_int_eq (memcmp (a->payload.data, b->payload.data, a->payload.len), 0);
+        //  Packed again, the read event gives the bytes it came from.
+        size_t again_size;
+        uint8_t *again = codec_pack (a, &again_size);
+        ck_assert_uint_eq (again_size, sizes [i]);
+        ck_assert_int_eq (memcmp (again, events [i], again_size), 0);
+        free (again);
+        ck_assert_ptr_eq (events [i], found [i]);
+        ck_assert_uint_eq (sizes [i], found_sizes [i]);
+    }
+    codec_free (unpacked);
+    s_pool_free (&pool);
+}
+
+//  A batch packed with one event's bytes replaced by raw.
+static uint8_t *
+s_batch_with (const char *producer, const uint8_t *raw, size_t raw_size, size_t *size)
+{
+    uint8_t *out = (uint8_t *) malloc (raw_size + 64);
+    size_t at = codec_write_bytes_field (out, 1, producer, strlen (producer));
+    at += codec_write_bytes_field (out + at, 2, raw, raw_size);
+    *size = at;
+    return out;
+}
+
+START_TEST (test_read_batch)
+{
+    Event events [5], *pointers [5];
+    uint8_t payload [300];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload [i] = (uint8_t) (i * 7);
+    s_event (&events [0], "claims-1", 1, "claims", "entered", 1765000000000ULL);
+    events [0].payload.data = payload;
+    events [0].payload.len = 300;
+    events [0].producer_epoch = 0x0123456789abcdefULL;
+    s_event (&events [1], "claims-1", 2, "claims", "", 0);     //  empty type, no time
+    events [1].key = (char *) "";
+    events [1].producer_epoch = 0x0123456789abcdefULL;
+    events [1].prev_epoch = 0x0123456789abcdefULL;
+    s_event (&events [2], "claims-1", 300000, "audit", "access", 1);
+    events [2].payload.data = payload;
+    events [2].payload.len = 1;
+    events [2].prev_epoch = UINT64_MAX;
+    s_event (&events [3], "claims-1", UINT64_MAX, "queue", "changed", UINT64_MAX);
+    s_event (&events [4], "", 0, "", "", 0);                     //  nothing set at all
+    events [4].key = (char *) "";
+    for (size_t i = 0; i < 5; i++)
+        pointers [i] = &events [i];
+    PublishBatch batch = PUBLISH_BATCH__INIT;
+    batch.producer = (char *) "claims-1";
+    batch.events = pointers;
+    for (size_t n = 0; n <= 5; n++) {
+        batch.n_events = n;
+        size_t size;
+        uint8_t *packed = codec_pack (&batch, &size);
+        s_check_read (packed, size, true);
+        //  Cut short: read when protobuf-c unpacks it (cut between the
+        //  events), not otherwise.
+        for (size_t cut = 1; cut < size && cut < 60; cut++) {
+            PublishBatch *unpacked = (PublishBatch *) codec_decode (&publish_batch__descriptor, packed,
+                                                                     size - cut);
+            s_check_read (packed, size - cut, unpacked != NULL);
+            codec_free (unpacked);
+        }
+        free (packed);
+    }
+    //  No producer, and no bytes at all: read as protobuf-c unpacks them.
+    batch.producer = (char *) "";
+    batch.n_events = 2;
+    size_t size;
+    uint8_t *packed = codec_pack (&batch, &size);
+    s_check_read (packed, size, true);
+    free (packed);
+    s_check_read ((const uint8_t *) "", 0, true);
+
+    //  Bytes protobuf-c reads but a producer does not pack: left to it.
+    size_t one_size;
+    uint8_t *one = codec_pack (&events [0], &one_size);
+    uint8_t raw [1024];
+    //  A stream seq already there (field 5 after field 4).
+    events [0].stream_seq = 9;
+    size_t with_seq_size;
+    uint8_t *with_seq = codec_pack (&events [0], &with_seq_size);
+    events [0].stream_seq = 0;
+    packed = s_batch_with ("claims-1", with_seq, with_seq_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    free (with_seq);
+    //  An unknown field (11) at the end.
+    memcpy (raw, one, one_size);
+    size_t raw_size = one_size + codec_write_varint_field (raw + one_size, 11, 5);
+    packed = s_batch_with ("claims-1", raw, raw_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    //  A field twice (type again at the end) and fields out of order
+    //  (producer_seq before stream).
+    raw_size = one_size + codec_write_bytes_field (raw + one_size, 2, "x", 1);
+    memcpy (raw, one, one_size);
+    packed = s_batch_with ("claims-1", raw, raw_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    raw_size = codec_write_varint_field (raw, 4, 3);
+    memcpy (raw + raw_size, one, one_size);
+    raw_size += one_size;
+    packed = s_batch_with ("claims-1", raw, raw_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    //  A known field with another wire type (time_ms as fixed64).
+    memcpy (raw, one, one_size);
+    raw_size = one_size + codec_write_tag (raw + one_size, 6, PROTOBUF_C_WIRE_TYPE_64BIT);
+    memset (raw + raw_size, 0, 8);
+    raw_size += 8;
+    packed = s_batch_with ("claims-1", raw, raw_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    //  The producer after the events, and the producer twice.
+    uint8_t order [1200];
+    size_t at = codec_write_bytes_field (order, 2, one, one_size);
+    at += codec_write_bytes_field (order + at, 1, "claims-1", 8);
+    s_check_read (order, at, false);
+    at = codec_write_bytes_field (order, 1, "a", 1);
+    at += codec_write_bytes_field (order + at, 1, "claims-1", 8);
+    s_check_read (order, at, false);
+    free (one);
+}
+END_TEST
+
 Suite *
 eventlog_suite (void)
 {
@@ -1179,6 +1375,7 @@ eventlog_suite (void)
     tcase_add_test (tc, test_epochs);
     tcase_add_test (tc, test_take_packed);
     tcase_add_test (tc, test_packed_events);
+    tcase_add_test (tc, test_read_batch);
     tcase_add_test (tc, test_fanout_frame_new);
     tcase_add_test (tc, test_fanout_batch);
     suite_add_tcase (suite, tc);
