@@ -390,52 +390,78 @@ static const int s_event_wire [11] = {
     PROTOBUF_C_WIRE_TYPE_64BIT,                 //  10 prev_epoch
 };
 
+//  A varint at *at (below end), as codec_read_varint reads it; most are
+//  one byte.
+static inline bool
+s_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
+{
+    if (*at < end && **at < 0x80) {
+        *value = *(*at)++;
+        return true;
+    }
+    return codec_read_varint (at, end, value);
+}
+
 //  An Event from its packed bytes, if they hold each known field at most
 //  once, in field order, with its wire type, no stream seq and nothing
 //  else: the Event protobuf-c unpacks, its payload pointing into data.
+//  *seq_offset is where the stream seq goes (s_seq_offset). The tags of
+//  fields 1-10 are one byte each; one written longer is left to protobuf-c.
 static bool
-s_read_event (const uint8_t *data, size_t size, ProtobufCAllocator *allocator, Event *event)
+s_read_event (const uint8_t *data, size_t size, ProtobufCAllocator *allocator, Event *event,
+              size_t *seq_offset)
 {
     event__init (event);
     const uint8_t *at = data, *end = data + size;
     uint32_t previous = 0;
+    *seq_offset = size;
     while (at < end) {
-        codec_wire_field_t field;
-        if (!codec_wire_next (&at, end, &field) || field.number <= previous || field.number > 10
-        ||  (int) field.wire_type != s_event_wire [field.number])
+        const uint8_t *start = at;
+        uint8_t tag = *at++;
+        uint32_t number = tag >> 3;
+        unsigned wire_type = tag & 7;
+        if (tag >= 0x80 || number <= previous || number > 10 || (int) wire_type != s_event_wire [number])
             return false;
-        previous = field.number;
-        const uint8_t *value = field.value;
+        if (number > 5 && previous < 5)
+            *seq_offset = (size_t) (start - data);
+        previous = number;
+        uint64_t value = 0;
+        if (wire_type == PROTOBUF_C_WIRE_TYPE_64BIT) {
+            if (end - at < 8)
+                return false;
+            value = s_fixed64 (at);
+            at += 8;
+        }
+        else
+        if (!s_varint (&at, end, &value)
+        ||  (wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED && value > (uint64_t) (end - at)))
+            return false;
         char **text = NULL;
-        switch (field.number) {
+        switch (number) {
             case 1: text = &event->stream; break;
             case 2: text = &event->type; break;
             case 3: text = &event->producer; break;
             case 7: text = &event->key; break;
-            case 4:
-                if (!codec_read_varint (&value, field.end, &event->producer_seq))
-                    return false;
-                break;
-            case 6:
-                if (!codec_read_varint (&value, field.end, &event->time_ms))
-                    return false;
-                break;
+            case 4: event->producer_seq = value; break;
+            case 6: event->time_ms = value; break;
             case 8:
-                event->payload.data = (uint8_t *) field.payload;
-                event->payload.len = field.payload_size;
+                event->payload.data = (uint8_t *) at;
+                event->payload.len = (size_t) value;
                 break;
-            case 9: event->producer_epoch = s_fixed64 (field.payload); break;
-            case 10: event->prev_epoch = s_fixed64 (field.payload); break;
+            case 9: event->producer_epoch = value; break;
+            case 10: event->prev_epoch = value; break;
         }
-        if (text && !(*text = s_text (allocator, field.payload, field.payload_size)))
+        if (text && !(*text = s_text (allocator, at, (size_t) value)))
             return false;
+        if (wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
+            at += value;
     }
     return true;
 }
 
 PublishBatch *
 eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
-                     const uint8_t ***events_p, size_t **sizes_p)
+                     const uint8_t ***events_p, size_t **sizes_p, size_t **seq_offsets_p)
 {
     //  First the batch's own fields: a producer at most once, then events.
     const uint8_t *at = data, *end = data + size;
@@ -459,7 +485,8 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
     const uint8_t **packed = count? (const uint8_t **) allocator->alloc (allocator->allocator_data,
                                                                          count * sizeof (uint8_t *)): NULL;
     size_t *sizes = count? (size_t *) allocator->alloc (allocator->allocator_data, count * sizeof (size_t)): NULL;
-    if (!batch || (count && (!events || !slots || !packed || !sizes)))
+    size_t *offsets = count? (size_t *) allocator->alloc (allocator->allocator_data, count * sizeof (size_t)): NULL;
+    if (!batch || (count && (!events || !slots || !packed || !sizes || !offsets)))
         return NULL;
     publish_batch__init (batch);
     if (producer && !(batch->producer = s_text (allocator, producer, producer_size)))
@@ -470,7 +497,7 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
         codec_wire_next (&at, end, &field);
         if (field.number != 2)
             continue;
-        if (!s_read_event (field.payload, field.payload_size, allocator, &slots [i]))
+        if (!s_read_event (field.payload, field.payload_size, allocator, &slots [i], &offsets [i]))
             return NULL;
         events [i] = &slots [i];
         packed [i] = field.payload;
@@ -480,6 +507,7 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
     batch->events = events;
     *events_p = packed;
     *sizes_p = sizes;
+    *seq_offsets_p = offsets;
     return batch;
 }
 
@@ -488,7 +516,8 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
 //  with the stream seq put in its place, the bytes protobuf-c would pack
 //  from the unpacked event, without walking every field of it again.
 static int
-s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, size_t packed_size)
+s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, size_t packed_size,
+          size_t offset)
 {
     size_t stream_len = event->stream? strlen (event->stream): 0;
     if (stream_len == 0 || stream_len > 200 || memchr (event->stream, '.', stream_len))
@@ -498,8 +527,7 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
     event->stream_seq = seq;
     //  Packed once, into the frame fanout will send; the log stores the
     //  same bytes.
-    size_t offset;
-    if (packed && s_seq_offset (packed, packed_size, &offset))
+    if (packed && offset == EVENTLOG_SEQ_OFFSET_UNKNOWN && s_seq_offset (packed, packed_size, &offset))
         packed = NULL;
     uint8_t seq_field [11];
     size_t seq_size = packed? codec_write_varint_field (seq_field, 5, seq): 0;
@@ -557,7 +585,7 @@ s_append (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed, s
 int
 eventlog_append (eventlog_t *self, MDB_txn *txn, Event *event)
 {
-    return s_append (self, txn, event, NULL, 0);
+    return s_append (self, txn, event, NULL, 0, EVENTLOG_SEQ_OFFSET_UNKNOWN);
 }
 
 //  Whether an event at or below the producer's acked seq is one the log
@@ -605,9 +633,9 @@ s_is_duplicate (eventlog_t *self, const Event *event, uint64_t current)
 //  outcome (TAKEN, or INVALID for an unusable stream name), or an LMDB error.
 static int
 s_take_next (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed,
-             size_t packed_size, eventlog_outcome_t *outcome)
+             size_t packed_size, size_t seq_offset, eventlog_outcome_t *outcome)
 {
-    int rc = s_append (self, txn, event, packed, packed_size);
+    int rc = s_append (self, txn, event, packed, packed_size, seq_offset);
     if (rc == EINVAL) {
         //  A producer bug must not wedge its outbox forever: drop the
         //  event, say so, and move the producer on.
@@ -626,6 +654,13 @@ int
 eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed,
                size_t packed_size, eventlog_outcome_t *outcome)
 {
+    return eventlog_take_at (self, txn, event, packed, packed_size, EVENTLOG_SEQ_OFFSET_UNKNOWN, outcome);
+}
+
+int
+eventlog_take_at (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *packed,
+                  size_t packed_size, size_t seq_offset, eventlog_outcome_t *outcome)
+{
     *outcome = EVENTLOG_OUT_OF_ORDER;
     if (!event->producer || !*event->producer)
         return 0;
@@ -637,7 +672,7 @@ eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *pack
     &&  event->producer_seq == *self->last.acked + 1
     &&  event->producer_epoch == self->last.epoch
     &&  (event->producer_epoch == 0 || event->prev_epoch == *self->last.current)) {
-        int rc = s_take_next (self, txn, event, packed, packed_size, outcome);
+        int rc = s_take_next (self, txn, event, packed, packed_size, seq_offset, outcome);
         if (rc)
             return rc;
         *self->last.acked = event->producer_seq;
@@ -679,7 +714,7 @@ eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event, const uint8_t *pack
         *outcome = EVENTLOG_DIVERGED;
         return 0;
     }
-    int rc = s_take_next (self, txn, event, packed, packed_size, outcome);
+    int rc = s_take_next (self, txn, event, packed, packed_size, seq_offset, outcome);
     if (rc)
         return rc;
     s_set (self->scratch_acked, event->producer, event->producer_seq);

@@ -67,6 +67,13 @@ typedef enum {
 int         eventlog_take (eventlog_t *self, MDB_txn *txn, Event *event,
                            const uint8_t *packed, size_t packed_size,
                            eventlog_outcome_t *outcome);
+//  As eventlog_take, packed's stream seq put at seq_offset (as
+//  eventlog_read_batch found it) instead of where a walk over its fields
+//  finds it; EVENTLOG_SEQ_OFFSET_UNKNOWN: walked as eventlog_take does.
+#define EVENTLOG_SEQ_OFFSET_UNKNOWN SIZE_MAX
+int         eventlog_take_at (eventlog_t *self, MDB_txn *txn, Event *event,
+                              const uint8_t *packed, size_t packed_size, size_t seq_offset,
+                              eventlog_outcome_t *outcome);
 //  The packed Events of a packed PublishBatch (its field 2), in order, at
 //  events [i], sizes [i]: returns how many, 0 when there are more than max
 //  or the bytes are not a batch (eventlog_take then packs afresh).
@@ -80,8 +87,11 @@ size_t      eventlog_packed_events (const uint8_t *data, size_t size, const uint
 //  field order, no stream seq, nothing unknown; a producer before the
 //  events): anything else gives NULL, and the caller unpacks as before.
 //  What it reads is what protobuf_c_message_unpack gives for those bytes.
+//  (*seq_offsets_p) [i] is where in its bytes the event's stream seq goes,
+//  for eventlog_take_at.
 PublishBatch *eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
-                                   const uint8_t ***events_p, size_t **sizes_p);
+                                   const uint8_t ***events_p, size_t **sizes_p,
+                                   size_t **seq_offsets_p);
 //  Why the last event was refused as EVENTLOG_DIVERGED, naming both sides.
 const char *eventlog_reason (eventlog_t *self);
 //  Appends an event of the broker's own (no producer dedup). Returns 0, an

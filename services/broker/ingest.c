@@ -112,6 +112,7 @@ typedef struct {
     PublishBatch *batch;
     const uint8_t **packed;     //  each event as its producer packed it (in the
     size_t *packed_sizes;       //  arena), or NULL: eventlog_take packs afresh
+    size_t *seq_offsets;        //  where each one's stream seq goes, or NULL: unknown
     uint64_t refused_seq;       //  0: nothing refused
     char *reason;
     size_t taken;
@@ -142,8 +143,10 @@ s_commit (store_t *store, MDB_txn *txn, void *arg)
             if (!event->producer || !streq (event->producer, batch->producer))
                 break;
             eventlog_outcome_t outcome;
-            int rc = eventlog_take (log, txn, event, message->packed? message->packed [i]: NULL,
-                                    message->packed? message->packed_sizes [i]: 0, &outcome);
+            int rc = eventlog_take_at (log, txn, event, message->packed? message->packed [i]: NULL,
+                                       message->packed? message->packed_sizes [i]: 0,
+                                       message->seq_offsets? message->seq_offsets [i]
+                                                           : EVENTLOG_SEQ_OFFSET_UNKNOWN, &outcome);
             if (rc)
                 return rc;
             if (outcome == EVENTLOG_TAKEN) {
@@ -253,9 +256,10 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         //  or unpacked when it is not as protobuf-c packs a relay's batch.
         bool publish = command && streq (command, "PUBLISH") && body;
         const uint8_t **packed = NULL;
-        size_t *packed_sizes = NULL;
+        size_t *packed_sizes = NULL, *seq_offsets = NULL;
         PublishBatch *batch = publish
-            ? eventlog_read_batch (zframe_data (body), zframe_size (body), &s_arena, &packed, &packed_sizes)
+            ? eventlog_read_batch (zframe_data (body), zframe_size (body), &s_arena, &packed, &packed_sizes,
+                                   &seq_offsets)
             : NULL;
         if (publish && !batch)
             batch = (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
@@ -278,7 +282,8 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
                                             batch->n_events) != batch->n_events)
                     packed = NULL;
             }
-            messages [count] = (s_message_t) { routing_id, body, batch, packed, packed_sizes, 0, NULL, 0 };
+            messages [count] = (s_message_t) { routing_id, body, batch, packed, packed_sizes,
+                                               packed? seq_offsets: NULL, 0, NULL, 0 };
             body = NULL;
             count++;
         }

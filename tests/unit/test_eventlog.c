@@ -1200,8 +1200,8 @@ s_check_read (const uint8_t *packed, size_t size, bool readable)
     zlist_t *pool = zlist_new ();
     ProtobufCAllocator allocator = { s_pool_alloc, s_pool_noop, pool };
     const uint8_t **events = NULL;
-    size_t *sizes = NULL;
-    PublishBatch *read = eventlog_read_batch (packed, size, &allocator, &events, &sizes);
+    size_t *sizes = NULL, *offsets = NULL;
+    PublishBatch *read = eventlog_read_batch (packed, size, &allocator, &events, &sizes, &offsets);
     PublishBatch *unpacked = (PublishBatch *) codec_decode (&publish_batch__descriptor, packed, size);
     if (!readable) {
         ck_assert_ptr_null (read);
@@ -1239,6 +1239,21 @@ s_check_read (const uint8_t *packed, size_t size, bool readable)
         free (again);
         ck_assert_ptr_eq (events [i], found [i]);
         ck_assert_uint_eq (sizes [i], found_sizes [i]);
+        //  The stream seq put at its offset gives what protobuf-c packs
+        //  for the event with that stream seq.
+        Event with_seq = *a;
+        with_seq.stream_seq = 20000;
+        uint8_t *expected = codec_pack (&with_seq, &again_size);
+        uint8_t spliced [1024], field [16];
+        size_t field_size = codec_write_varint_field (field, 5, 20000);
+        ck_assert_uint_le (offsets [i], sizes [i]);
+        ck_assert_uint_le (sizes [i] + field_size, sizeof spliced);
+        memcpy (spliced, events [i], offsets [i]);
+        memcpy (spliced + offsets [i], field, field_size);
+        memcpy (spliced + offsets [i] + field_size, events [i] + offsets [i], sizes [i] - offsets [i]);
+        ck_assert_uint_eq (again_size, sizes [i] + field_size);
+        ck_assert_int_eq (memcmp (spliced, expected, again_size), 0);
+        free (expected);
     }
     codec_free (unpacked);
     s_pool_free (&pool);
@@ -1335,6 +1350,18 @@ START_TEST (test_read_batch)
     memcpy (raw + raw_size, one, one_size);
     raw_size += one_size;
     packed = s_batch_with ("claims-1", raw, raw_size, &size);
+    s_check_read (packed, size, false);
+    free (packed);
+    //  A tag written in two bytes (stream's, 0x0a as 0x8a 0x00): protobuf-c
+    //  reads it, the reader leaves it.
+    raw [0] = 0x8a;
+    raw [1] = 0x00;
+    memcpy (raw + 2, one + 1, one_size - 1);
+    packed = s_batch_with ("claims-1", raw, one_size + 1, &size);
+    PublishBatch *long_tag = (PublishBatch *) codec_decode (&publish_batch__descriptor, packed, size);
+    ck_assert_ptr_nonnull (long_tag);
+    ck_assert_str_eq (long_tag->events [0]->stream, "claims");
+    codec_free (long_tag);
     s_check_read (packed, size, false);
     free (packed);
     //  A known field with another wire type (time_ms as fixed64).
