@@ -521,12 +521,13 @@ END_TEST
 
 //  The events carry the record as it stands: the sum of what the events
 //  say is the sum of what the ledger holds.
-//  Bytes in "sealed_claims" that are not a SealedClaim (a damaged page).
+//  Bytes that are not a message (a damaged page) under claim P1 in the
+//  table arg names ("sealed_claims", "claims").
 static int
-s_damage_sealed_fn (store_t *store, MDB_txn *txn, void *arg)
+s_damage_fn (store_t *store, MDB_txn *txn, void *arg)
 {
-    static const uint8_t damaged [] = { 0x12, 0x7f, 0x01 };     //  a length past the end
-    return store_put (store, txn, "sealed_claims", arg, strlen ((const char *) arg), damaged, sizeof damaged);
+    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
+    return store_put (store, txn, (const char *) arg, "P1", 2, damaged, sizeof damaged);
 }
 
 //  A claim that cannot be read is an error that names the claim and the
@@ -551,7 +552,7 @@ START_TEST (test_get_errors)
     store_read_end (&txn);
 
     //  Its sealed claim damaged: -1, and store_error says which and where.
-    ck_assert_int_eq (store_write (test.claims.store, s_damage_sealed_fn, "P1"), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "sealed_claims"), 0);
     txn = store_read_begin (test.claims.store);
     record = (ClaimRecord *) 1;
     ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
@@ -575,14 +576,6 @@ START_TEST (test_get_errors)
     s_teardown (&test);
 }
 END_TEST
-
-//  Bytes in "claims" that are not a ClaimRecord (a damaged page).
-static int
-s_damage_record_fn (store_t *store, MDB_txn *txn, void *arg)
-{
-    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
-    return store_put (store, txn, "claims", arg, strlen ((const char *) arg), damaged, sizeof damaged);
-}
 
 //  An exception waiting for claim arg (RemitException under "exceptions",
 //  its PCN row under "exception_pcns"): a sound CLP, paid nothing.
@@ -678,7 +671,7 @@ START_TEST (test_part_get_errors)
 
     //  Its sealed claim damaged: the lines of it cannot be had (a light
     //  read without them does not look).
-    ck_assert_int_eq (store_write (test.claims.store, s_damage_sealed_fn, "P1"), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "sealed_claims"), 0);
     txn = store_read_begin (test.claims.store);
     got = (ClaimRecord *) 1;
     ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", true, &got), -1);
@@ -691,7 +684,7 @@ START_TEST (test_part_get_errors)
     store_read_end (&txn);
 
     //  Its record damaged: every getter says it does not decode.
-    ck_assert_int_eq (store_write (test.claims.store, s_damage_record_fn, "P1"), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "claims"), 0);
     txn = store_read_begin (test.claims.store);
     store_fail (test.claims.store, "reset");
     ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "P1", &got), -1);
