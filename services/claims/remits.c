@@ -805,12 +805,25 @@ remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn)
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0; id = (char *) zlistx_next (ids)) {
-        if (store_get (self->store, txn, "exceptions", id, strlen (id), &value))
+        //  One that cannot be read fails the batch, naming it: skipped, its
+        //  remit would wait on a claim that has arrived.
+        rc = store_get (self->store, txn, "exceptions", id, strlen (id), &value);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
             continue;
+        }
+        if (rc) {
+            rc = store_fail (self->store, "claims: exception %s waiting for claim %s cannot be read from table "
+                             "exceptions: %s", id, pcn, mdb_strerror (rc));
+            break;
+        }
         RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
                                                                       value.mv_data, value.mv_size);
-        if (!exception)
-            continue;
+        if (!exception) {
+            rc = store_fail (self->store, "claims: exception %s waiting for claim %s in table exceptions does not "
+                             "decode", id, pcn);
+            break;
+        }
         char refusal [320];
         rc = s_post_exception (self, txn, exception, pcn, "rcmq-claims", refusal, sizeof refusal);
         if (rc == 0 && *refusal)

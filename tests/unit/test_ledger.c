@@ -600,6 +600,13 @@ s_exception_fn (store_t *store, MDB_txn *txn, void *arg)
 }
 
 static int
+s_damage_exception_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
+    return store_put (store, txn, "exceptions", "ACME1/T1/1", 10, damaged, sizeof damaged);
+}
+
+static int
 s_arrived_fn (store_t *store, MDB_txn *txn, void *arg)
 {
     s_test_t *test = (s_test_t *) arg;
@@ -709,6 +716,12 @@ START_TEST (test_part_get_errors)
     ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), -1);
     error = store_error (test.claims.store);
     ck_assert_msg (strstr (error, "claim P1") && strstr (error, "table claims does not decode"), "%s", error);
+    //  The exception itself damaged: the batch fails naming it, rather
+    //  than skip it.
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_exception_fn, NULL), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "exception ACME1/T1/1") && strstr (error, "does not decode"), "%s", error);
     s_teardown (&test);
 }
 END_TEST
