@@ -38,6 +38,7 @@ bench_client (const char *keys, zcert_t *admin, const char *service, const char 
     if (client) {
         client_set_timeout (client, BENCH_CALL_TIMEOUT_MS);
         client_set_retries (client, 0);
+        client_set_watch (client, bench_watch_client, NULL);
     }
     return client;
 }

@@ -138,6 +138,13 @@ bench_watch_died (void)
     return s_died;
 }
 
+bool
+bench_watch_client (void *arg)
+{
+    (void) arg;
+    return bench_watch_died ();
+}
+
 //  Waits at most timeout_ms for a watched process to exit, or fd (-1:
 //  none) to be readable; the caller looks which.
 static void

@@ -30,6 +30,13 @@ bool     bench_watch_forget (pid_t pid);
 void     bench_watch_stage (const char *stage);
 //  True when a watched process has died (the first time, said on stderr).
 bool     bench_watch_died (void);
+//  bench_watch_died as a client's watch (client_set_watch; arg unused):
+//  a call of the bench's main thread stops waiting for its reply the
+//  moment a process of the deployment dies, instead of at its timeout
+//  (up to 15 minutes; a service that never answered the connection is
+//  not noticed as gone). Not for a call in another thread: the watch
+//  reaps, and says, from the main thread alone.
+bool     bench_watch_client (void *arg);
 //  Sleeps usec, less when a watched process dies. 0, or -1 once one has.
 int      bench_watch_sleep (uint64_t usec);
 //  Waits for the child pid (a command, not watched) to exit: 0 with its

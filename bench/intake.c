@@ -374,6 +374,14 @@ typedef struct {
 //  audit record's write and fsync), next to which the figure reads.
 #define BENCH_IDLE_PROBES 20
 
+//  The probe's client watch: the actor is asked to end (the submit is
+//  over, or failed), so its call in flight is not waited out.
+static bool
+s_probe_ended (void *pipe)
+{
+    return (zsock_events (pipe) & ZMQ_POLLIN) != 0;
+}
+
 static void
 s_probe_actor (zsock_t *pipe, void *arg)
 {
@@ -381,6 +389,7 @@ s_probe_actor (zsock_t *pipe, void *arg)
     client_t *client = client_new (probe->endpoint, probe->server_key, probe->cert);
     client_set_timeout (client, BENCH_SUBMIT_TIMEOUT_MS);
     client_set_retries (client, 0);
+    client_set_watch (client, s_probe_ended, pipe);
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, NULL);
     while (!zpoller_wait (poller, BENCH_PROBE_MS) && !zpoller_terminated (poller)) {
@@ -534,6 +543,10 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
     zcert_t *admin = transport_load_secret (self->keys, "admin");
     char *intake_key = transport_load_public_key (self->keys, "intake");
     client_t *client = admin && intake_key? client_new (intake_api, intake_key, admin): NULL;
+    //  Every call stops waiting the moment broker or intake dies (the
+    //  watch says which), not at its 15-minute timeout.
+    if (client)
+        client_set_watch (client, bench_watch_client, NULL);
     int rc = -1;
     //  Up: intake answers and its relay is connected to the broker.
     for (int attempt = 0; client && attempt < 60 && rc; attempt++) {
@@ -562,6 +575,7 @@ s_ingest (bench_t *self, s_ingest_t *ingest)
                 ingest->status_idle_usec = took;
             usleep (BENCH_PROBE_MS * 1000 / 2);
         }
+        bench_watch_stage ("ingest");
         s_probe_t probe = { intake_api, intake_key, admin, 0, 0, 0 };
         zactor_t *prober = zactor_new (s_probe_actor, &probe);
         double cpu_start = s_cpu_seconds (intake);

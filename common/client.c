@@ -14,6 +14,8 @@
 #define CLIENT_SMALL_REQUEST    (64 << 10)
 //  After the server dropped the connection, how long to wait for it back.
 #define CLIENT_RECONNECT_MS     5000
+//  How often a call looks at its caller's watch (client_set_watch).
+#define CLIENT_WATCH_MS         100
 
 struct _client_t {
     char *endpoint;
@@ -29,6 +31,8 @@ struct _client_t {
     bool disconnected;          //  the server closed the connection during a call
     bool connected;             //  a handshake succeeded since the last disconnect
     uint64_t sequence;
+    client_watch_fn *watch;     //  client_set_watch's, or NULL
+    void *watch_arg;
     char error [512];
 };
 
@@ -111,6 +115,13 @@ client_set_retries (client_t *self, int retries)
 }
 
 void
+client_set_watch (client_t *self, client_watch_fn *watch, void *arg)
+{
+    self->watch = watch;
+    self->watch_arg = arg;
+}
+
+void
 client_set_max_request (client_t *self, int64_t bytes)
 {
     self->max_request = bytes;
@@ -187,7 +198,7 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
         return NULL;
     }
     self->disconnected = false;
-    bool gone = false;
+    bool gone = false, stopped = false;
     int attempts = self->retries + 1;
     request.deadline_ms = (uint64_t) zclock_time () + (uint64_t) self->timeout_ms * (uint64_t) attempts;
 
@@ -218,9 +229,17 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
             }
             if (now >= deadline)
                 break;
+            //  The caller knows the call is in vain (a bench whose
+            //  deployment lost a process): no reply is waited for.
+            if (self->watch && self->watch (self->watch_arg)) {
+                stopped = true;
+                break;
+            }
             uint64_t wait = deadline - now;
             if (self->disconnected && !self->connected && wait > CLIENT_RECONNECT_MS)
                 wait = CLIENT_RECONNECT_MS;
+            if (self->watch && wait > CLIENT_WATCH_MS)
+                wait = CLIENT_WATCH_MS;
             void *which = zpoller_wait (poller, (int) wait);
             if (which == self->monitor) {
                 bool was_connected = self->connected;
@@ -244,11 +263,15 @@ client_call_raw (client_t *self, const char *method, const uint8_t *body, size_t
             codec_free (reply);     //  a stale answer to an earlier call
         }
         zpoller_destroy (&poller);
-        if (self->auth_failed || gone)
+        if (self->auth_failed || gone || stopped)
             break;
     }
     //  Rebuild the socket so queued requests and late replies are dropped.
     s_close (self);
+    if (stopped)
+        snprintf (self->error, sizeof self->error, "no reply from %s to %s: the caller stopped waiting (its watch)",
+                  self->endpoint, method);
+    else
     if (self->auth_failed)
         snprintf (self->error, sizeof self->error,
                   "%s refused our CURVE key (the access registry does not hold it as active: never granted, or revoked or suspended)",

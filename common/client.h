@@ -28,6 +28,13 @@ void        client_destroy (client_t **self_p);
 //  Per-attempt timeout (default 3000 ms) and resends (default 2).
 void        client_set_timeout (client_t *self, int timeout_ms);
 void        client_set_retries (client_t *self, int retries);
+//  A check a call runs about every 100 ms while it waits for a reply:
+//  when it returns true the call stops waiting and returns NULL, its error
+//  saying so. For a caller that knows sooner than any timeout that no
+//  reply will come (a bench whose deployment lost a process: bench_watch).
+//  NULL (the default): none.
+typedef bool (client_watch_fn) (void *arg);
+void        client_set_watch (client_t *self, client_watch_fn *watch, void *arg);
 //  Largest request to send (default TRANSPORT_MAX_REQUEST_DEFAULT; 0: no
 //  check here, the server's limit still holds) and largest reply to take
 //  (default CLIENT_MAX_REPLY_DEFAULT).

@@ -145,16 +145,15 @@ void     *codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessage
                                      const void *data, size_t size, const uint32_t *fields, size_t n);
 //  An Event, and a FetchReply with its events, into the arena as
 //  codec_arena_decode decodes them (the same message, NULL for the same
-//  bytes), read straight off the wire: the envelope of every event each
-//  consumer takes, where protobuf-c's generic unpack was most of the
-//  consumer loop's own cost (issue 19). Bytes this reader does not take
-//  (a field it does not know, kept by protobuf-c as unknown) go through
-//  codec_arena_decode.
+//  bytes): codec_arena_decode_direct of their types, the envelope of
+//  every event each consumer takes, where protobuf-c's generic unpack was
+//  most of the consumer loop's own cost (issue 19).
 Event      *codec_arena_decode_event (codec_arena_t *self, const void *data, size_t size);
 FetchReply *codec_arena_decode_fetch_reply (codec_arena_t *self, const void *data, size_t size);
 //  codec_arena_decode of the same message (the same values, NULL for the
 //  same bytes) read off the wire in one pass driven by type's descriptor:
-//  proto3 strings, bytes, sub-messages and varint scalars, repeated or not.
+//  proto3 strings, bytes, sub-messages and varint scalars, repeated or not,
+//  and fixed64 / fixed32 scalars (an event's epochs) not repeated.
 //  Bytes it does not take as protobuf-c would (an unknown field, kept by
 //  protobuf-c; a singular field twice; a oneof; another type) go through
 //  codec_arena_decode. For the sealed claims claims.Submit opens, where

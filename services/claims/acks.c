@@ -43,9 +43,12 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
     *matched = false;
     //  Light: an acknowledgement changes status and a few fields, never
     //  the sealed claim, which stays its stored bytes (issue 19).
-    ClaimRecord *record = ledger_get_light (self, call->txn, status->pcn, false);
-    if (!record)
-        return 0;
+    //  No such claim is an unmatched status; one that cannot be read
+    //  fails the call, naming it (ledger_get_light's error).
+    ClaimRecord *record;
+    int rc = ledger_get_light (self, call->txn, status->pcn, false, &record);
+    if (rc)
+        return rc == MDB_NOTFOUND? 0: rc;
     *matched = true;
     //  "277CA <trace> from payer <payer>: <category>:<status>[ <message>]",
     //  joined, not formatted: every claim acknowledged has one (issue 19).
@@ -81,7 +84,7 @@ s_apply_status (claims_t *self, server_call_t *call, const Acknowledgement *ack,
     event.actor = (char *) call->caller->name;
     event.reason = reason;
     event.acknowledgement = (AckStatus *) status;
-    int rc = ledger_put (self, call->txn, record, old_status);
+    rc = ledger_put (self, call->txn, record, old_status);
     if (rc == 0)
         rc = ledger_emit (self, call->txn, "acknowledged", record, &event);
     server_call_subject (call, record->pcn);

@@ -42,21 +42,36 @@ s_sealed_get (store_t *store, MDB_txn *txn, const char *pcn, MDB_val *value)
 }
 
 int
+ledger_get_bytes (claims_t *self, MDB_txn *txn, const char *pcn, MDB_val *value)
+{
+    if (!pcn || !*pcn)
+        return MDB_NOTFOUND;
+    int rc = store_get (self->store, txn, "claims", pcn, strlen (pcn), value);
+    if (rc && rc != MDB_NOTFOUND)
+        rc = store_fail (self->store, "claims: the record of claim %s cannot be read from table claims: %s",
+                         pcn, mdb_strerror (rc));
+    return rc;
+}
+
+//  What a getter returns for a record that does not decode: -1, with
+//  store_error naming the claim and the table.
+static int
+s_undecoded (claims_t *self, const char *pcn)
+{
+    return store_fail (self->store, "claims: the record of claim %s in table claims does not decode", pcn);
+}
+
+int
 ledger_get (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p)
 {
     *record_p = NULL;
-    if (!pcn || !*pcn)
-        return MDB_NOTFOUND;
     MDB_val value;
-    int rc = store_get (self->store, txn, "claims", pcn, strlen (pcn), &value);
-    if (rc == MDB_NOTFOUND)
-        return rc;
+    int rc = ledger_get_bytes (self, txn, pcn, &value);
     if (rc)
-        return store_fail (self->store, "claims: the record of claim %s cannot be read from table claims: %s",
-                           pcn, mdb_strerror (rc));
+        return rc;
     ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
     if (!record)
-        return store_fail (self->store, "claims: the record of claim %s in table claims does not decode", pcn);
+        return s_undecoded (self, pcn);
     //  A record written before ADR 50 holds its sealed claim inline.
     if (!record->claim) {
         //  Not found apart is a claim without claim data (a record
@@ -81,38 +96,71 @@ ledger_get (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_
     return rc;
 }
 
-ClaimRecord *
-ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn)
+int
+ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p)
 {
     static const uint32_t fields [] = { 1, 3, 4 };      //  pcn, status, dims
+    *record_p = NULL;
     MDB_val value;
-    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
-        return NULL;
-    return (ClaimRecord *) codec_decode_fields (&claim_record__descriptor, value.mv_data, value.mv_size,
-                                                fields, sizeof fields / sizeof fields [0]);
+    int rc = ledger_get_bytes (self, txn, pcn, &value);
+    if (rc)
+        return rc;
+    *record_p = (ClaimRecord *) codec_decode_fields (&claim_record__descriptor, value.mv_data, value.mv_size,
+                                                     fields, sizeof fields / sizeof fields [0]);
+    return *record_p? 0: s_undecoded (self, pcn);
 }
 
-ClaimRecord *
-ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines)
+//  The lines of a sealed claim (SealedClaim.claim, field 2, and of it the
+//  lines, 28) alone: the rest of the claim (providers, subscriber,
+//  diagnoses: ~60 allocations) is of no use to a reader of lines (issue
+//  19). 0 with *claim_p NULL when the sealed claim holds no claim; -1
+//  with store_error when its bytes are not well-formed.
+static int
+s_sealed_lines (claims_t *self, const char *pcn, const uint8_t *sealed, size_t size, Claim **claim_p)
 {
+    static const uint32_t lines [] = { 28 };
+    *claim_p = NULL;
+    const uint8_t *at = sealed, *end = sealed + size;
+    codec_wire_field_t field;
+    bool found = false, sound = true;
+    while (!found && sound && at < end) {
+        sound = codec_wire_next (&at, end, &field);
+        found = sound && field.number == 2 && field.wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+    }
+    if (found)
+        *claim_p = (Claim *) codec_decode_fields (&claim__descriptor, field.payload, field.payload_size, lines, 1);
+    if (*claim_p || (sound && !found))
+        return 0;
+    return store_fail (self->store, "claims: the sealed claim of claim %s in table " LEDGER_SEALED_TABLE
+                       " does not decode", pcn);
+}
+
+int
+ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines, ClaimRecord **record_p)
+{
+    *record_p = NULL;
     MDB_val value;
-    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
-        return NULL;
+    int rc = ledger_get_bytes (self, txn, pcn, &value);
+    if (rc)
+        return rc;
     ClaimRecord *record = (ClaimRecord *) wirekeep_decode (&claim_record__descriptor, value.mv_data, value.mv_size,
                                                            s_light_kept, sizeof s_light_kept / sizeof s_light_kept [0]);
-    size_t size, claim_size;
-    const uint8_t *sealed = record && claim_lines? ledger_sealed_claim (self, txn, record, &size): NULL;
-    //  SealedClaim.claim (2), and of it the lines (28) alone: the rest of
-    //  the claim (providers, subscriber, diagnoses: ~60 allocations) is
-    //  of no use to a reader of lines (issue 19).
-    const uint8_t *claim = sealed? wirekeep_find (sealed, size, 2, &claim_size): NULL;
-    if (claim) {
-        static const uint32_t lines [] = { 28 };
-        Claim *partial = (Claim *) codec_decode_fields (&claim__descriptor, claim, claim_size, lines, 1);
-        if (!partial) {
+    if (!record)
+        return s_undecoded (self, pcn);
+    const uint8_t *sealed = NULL;
+    size_t size = 0;
+    Claim *partial = NULL;
+    if (claim_lines) {
+        //  No claim data is a record without it, not an error.
+        rc = ledger_sealed_claim (self, txn, record, &sealed, &size);
+        if (rc == 0)
+            rc = s_sealed_lines (self, pcn, sealed, size, &partial);
+        if (rc && rc != MDB_NOTFOUND) {
             codec_free (record);
-            return NULL;
+            return rc;
         }
+    }
+    if (partial) {
         record->claim = (SealedClaim *) malloc (sizeof (SealedClaim));
         assert (record->claim);
         sealed_claim__init (record->claim);
@@ -120,20 +168,33 @@ ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_line
         SealedClaim empty = SEALED_CLAIM__INIT;
         wirekeep_append (record->claim, LEDGER_VIEW_MARK, &empty);
     }
-    return record;
+    *record_p = record;
+    return 0;
 }
 
-const uint8_t *
-ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, size_t *size)
+int
+ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const uint8_t **sealed_p, size_t *size)
 {
+    *sealed_p = NULL;
+    *size = 0;
     //  A record written before ADR 50 holds it inline.
-    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
-        return wirekeep_bytes (record, LEDGER_CLAIM_FIELD, size);
+    if (wirekeep_holds (record, LEDGER_CLAIM_FIELD)) {
+        *sealed_p = wirekeep_bytes (record, LEDGER_CLAIM_FIELD, size);
+        return *sealed_p? 0: store_fail (self->store, "claims: the sealed claim held by record %s is not well-formed",
+                                         record->pcn);
+    }
+    if (!*record->pcn)
+        return MDB_NOTFOUND;
     MDB_val value;
-    if (!*record->pcn || s_sealed_get (self->store, txn, record->pcn, &value))
-        return NULL;
+    int rc = s_sealed_get (self->store, txn, record->pcn, &value);
+    if (rc == MDB_NOTFOUND)
+        return rc;
+    if (rc)
+        return store_fail (self->store, "claims: the sealed claim of claim %s cannot be read from table "
+                           LEDGER_SEALED_TABLE ": %s", record->pcn, mdb_strerror (rc));
     *size = value.mv_size;
-    return (const uint8_t *) value.mv_data;
+    *sealed_p = (const uint8_t *) value.mv_data;
+    return 0;
 }
 
 bool

@@ -14,11 +14,15 @@
 //  table that could not be read or decoded (*record_p NULL): a read that
 //  fails is never taken for a claim that is not there.
 int          ledger_get (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p);
+//  The stored bytes of pcn's record (table "claims"), valid until the
+//  transaction's next write, for a reader that decodes them its own way
+//  (ledger_mark). Returns as ledger_get.
+int          ledger_get_bytes (claims_t *self, MDB_txn *txn, const char *pcn, MDB_val *value);
 //  The same record with only its PCN, status and dims decoded (no sealed
 //  claim, history or postings): for a reader that only sorts claims by
-//  queue or payer. Free with codec_free; NULL when the claim is not there
-//  or cannot be read.
-ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
+//  queue or payer. Free with codec_free. Returns as ledger_get: 0,
+//  MDB_NOTFOUND, or -1 with store_error naming the claim and the table.
+int          ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn, ClaimRecord **record_p);
 //  The record for a step that moves its status and money but not its
 //  claim data (claims.Submit's mark, claims.Acknowledge, claims.Post):
 //  its sealed claim, notes, edits and scrub warnings are held as their
@@ -27,14 +31,18 @@ ClaimRecord *ledger_get_dims (claims_t *self, MDB_txn *txn, const char *pcn);
 //  SealedClaim whose claim holds its service lines alone (no record id,
 //  no sealed fields, no other part of the claim: posting matches a
 //  remit's lines to them), to read only: ledger_put never writes it. The
-//  held sealed claim's bytes: ledger_sealed_claim. Free with codec_free;
-//  NULL as ledger_get_dims.
-ClaimRecord *ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines);
-//  The packed SealedClaim of a light record (its size in *size): the
-//  bytes it holds (a record written before ADR 50), else those stored
-//  apart under its PCN, valid until the transaction's next write. NULL
-//  when the claim has no claim data.
-const uint8_t *ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record, size_t *size);
+//  held sealed claim's bytes: ledger_sealed_claim. Free with codec_free.
+//  Returns as ledger_get (a claim without claim data is not an error:
+//  record->claim NULL).
+int          ledger_get_light (claims_t *self, MDB_txn *txn, const char *pcn, bool claim_lines,
+                               ClaimRecord **record_p);
+//  The packed SealedClaim of a light record into *sealed_p (its size in
+//  *size): the bytes it holds (a record written before ADR 50), else
+//  those stored apart under its PCN, valid until the transaction's next
+//  write. Returns 0; MDB_NOTFOUND when the claim has no claim data; else
+//  -1 with store_error naming the claim and the table (*sealed_p NULL).
+int          ledger_sealed_claim (claims_t *self, MDB_txn *txn, const ClaimRecord *record,
+                                  const uint8_t **sealed_p, size_t *size);
 //  Stores a record; old_status is its status before the change ("" for a
 //  new one), so the status index moves with it. A whole sealed claim in
 //  record->claim goes to "sealed_claims"; a record with none (a light one,

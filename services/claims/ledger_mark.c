@@ -214,17 +214,20 @@ s_head (ledger_mark_t *self)
     return true;
 }
 
-ledger_mark_t *
-ledger_mark_read (claims_t *self, MDB_txn *txn, const char *pcn)
+int
+ledger_mark_read (claims_t *self, MDB_txn *txn, const char *pcn, ledger_mark_t **mark_p)
 {
+    *mark_p = NULL;
     MDB_val value;
-    if (!pcn || !*pcn || store_get (self->store, txn, "claims", pcn, strlen (pcn), &value))
-        return NULL;
+    int rc = ledger_get_bytes (self, txn, pcn, &value);
+    if (rc)
+        return rc;
     ledger_mark_t *mark = (ledger_mark_t *) malloc (sizeof (ledger_mark_t));
     assert (mark);
     mark->n_fields = 0;
     mark->last_entry_ms = 0;
     mark->texts = NULL;
+    mark->record = NULL;
     //  Copied: the map's bytes are valid only until the transaction's next
     //  write, and a file's claims are all read before the first is marked.
     mark->size = value.mv_size;
@@ -232,10 +235,16 @@ ledger_mark_read (claims_t *self, MDB_txn *txn, const char *pcn)
     assert (mark->bytes);
     memcpy (mark->bytes, value.mv_data, value.mv_size);
     mark->light = !s_walk (mark) || !s_head (mark);
-    mark->record = mark->light? ledger_get_light (self, txn, pcn, false): &mark->head;
-    if (!mark->record)
+    //  Not as protobuf-c writes it: the decode-and-pack path, whose
+    //  errors (a record that does not decode) are ledger_get_light's.
+    if (mark->light)
+        rc = ledger_get_light (self, txn, pcn, false, &mark->record);
+    else
+        mark->record = &mark->head;
+    if (rc)
         ledger_mark_destroy (&mark);
-    return mark;
+    *mark_p = mark;
+    return rc;
 }
 
 const ClaimRecord *

@@ -12,9 +12,11 @@
 typedef struct _ledger_mark_t ledger_mark_t;
 
 //  Reads pcn's record for a mark (its bytes copied: valid across the
-//  transaction's writes). NULL when there is no such claim, or it cannot
-//  be read or decoded.
-ledger_mark_t     *ledger_mark_read (claims_t *self, MDB_txn *txn, const char *pcn);
+//  transaction's writes) into *mark_p. Returns as ledger_get: 0;
+//  MDB_NOTFOUND when there is no such claim; -1 with store_error naming
+//  the claim and the table when it cannot be read or decoded (*mark_p
+//  NULL but for 0).
+int                ledger_mark_read (claims_t *self, MDB_txn *txn, const char *pcn, ledger_mark_t **mark_p);
 //  The record as read, to look at only: its PCN, status, dims and payer
 //  claim number at least (the whole light record when its bytes are not
 //  as protobuf-c writes them). What ledger_sealed_claim takes.

@@ -294,11 +294,17 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
     memset (outcome, 0, sizeof *outcome);
     //  Light, with the claim's clear part to match lines against: the
     //  sealed claim is written back as the bytes it was read as (issue 19).
-    ClaimRecord *record = ledger_get_light (self, txn, pcn, true);
-    if (!record) {
+    //  No such claim is an exception to file; one that cannot be read
+    //  fails the post, naming it (ledger_get_light's error): filed as
+    //  unmatched, its money would wait for a claim that is there.
+    ClaimRecord *record;
+    int rc = ledger_get_light (self, txn, pcn, true, &record);
+    if (rc == MDB_NOTFOUND) {
         s_outcome (outcome, "unmatched", "no claim with patient control number %s", pcn);
         return 0;
     }
+    if (rc)
+        return rc;
     char error [320];
     char old_status [32];
     text_append (old_status, sizeof old_status, 0, record->status);
@@ -327,7 +333,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
         posting_hold (record, posting, &result);
         s_outcome (outcome, "contradicts", "%s", result.contradiction);
         outcome->credit_cents = result.delta_credit_cents;
-        int rc = ledger_put (self, txn, record, old_status);
+        rc = ledger_put (self, txn, record, old_status);
         if (rc == 0)
             rc = s_index_credit (self, txn, record);
         s_free (record, &result);
@@ -342,7 +348,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
         //  The payer took back a payment that was held: it leaves the
         //  credit, and its exception is settled.
         outcome->credit_cents = result.delta_credit_cents;
-        int rc = ledger_put (self, txn, record, old_status);
+        rc = ledger_put (self, txn, record, old_status);
         if (rc == 0)
             rc = s_index_credit (self, txn, record);
         char id [320];
@@ -374,7 +380,7 @@ s_post (claims_t *self, MDB_txn *txn, const char *pcn, Posting *posting, const c
         lifecycle_move (record, result.to_status, actor, reason, now, error, sizeof error);
     }
     outcome->credit_cents = result.delta_credit_cents;
-    int rc = ledger_put (self, txn, record, old_status);
+    rc = ledger_put (self, txn, record, old_status);
     if (rc == 0 && result.delta_credit_cents)
         rc = s_index_credit (self, txn, record);
     ClaimEvent event = CLAIM_EVENT__INIT;
@@ -799,12 +805,25 @@ remits_claim_arrived (claims_t *self, MDB_txn *txn, const char *pcn)
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     for (char *id = (char *) zlistx_first (ids); id && rc == 0; id = (char *) zlistx_next (ids)) {
-        if (store_get (self->store, txn, "exceptions", id, strlen (id), &value))
+        //  One that cannot be read fails the batch, naming it: skipped, its
+        //  remit would wait on a claim that has arrived.
+        rc = store_get (self->store, txn, "exceptions", id, strlen (id), &value);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
             continue;
+        }
+        if (rc) {
+            rc = store_fail (self->store, "claims: exception %s waiting for claim %s cannot be read from table "
+                             "exceptions: %s", id, pcn, mdb_strerror (rc));
+            break;
+        }
         RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
                                                                       value.mv_data, value.mv_size);
-        if (!exception)
-            continue;
+        if (!exception) {
+            rc = store_fail (self->store, "claims: exception %s waiting for claim %s in table exceptions does not "
+                             "decode", id, pcn);
+            break;
+        }
         char refusal [320];
         rc = s_post_exception (self, txn, exception, pcn, "rcmq-claims", refusal, sizeof refusal);
         if (rc == 0 && *refusal)

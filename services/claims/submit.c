@@ -205,8 +205,15 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         item [id.mv_size + 2] = 0;
         const char *pcn = item + 2;
         //  Its dims only: a claim without claim data is named when its
-        //  file is made (s_take), not silently left out here.
-        ClaimRecord *record = ledger_get_dims (self, txn, pcn);
+        //  file is made (s_take), not silently left out here; one that
+        //  cannot be read fails the submit, naming it.
+        ClaimRecord *record;
+        int rc = ledger_get_dims (self, txn, pcn, &record);
+        if (rc && rc != MDB_NOTFOUND) {
+            free (item);
+            store_iter_destroy (&iter);
+            return rc;
+        }
         if (!record || !record->dims
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
         ||  (*request->payer_id && !streq (record->dims->payer_id, request->payer_id))) {
@@ -242,10 +249,19 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
     //  mark writes it back from them (ledger_mark; a whole decode, a copy
     //  to open and a pack cost ~150 K instructions a claim: issue 19).
     //  The sealed claim is opened from the bytes it is stored as.
-    ledger_mark_t *mark = ledger_mark_read (self, call->txn, pcn);
+    //  A claim gone or without claim data is named in the reply; one that
+    //  cannot be read fails the submit, naming it.
+    ledger_mark_t *mark;
+    int rc = ledger_mark_read (self, call->txn, pcn, &mark);
     const ClaimRecord *record = mark? ledger_mark_record (mark): NULL;
     size_t sealed_size = 0;
-    const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
+    const uint8_t *sealed = NULL;
+    if (rc == 0)
+        rc = ledger_sealed_claim (self, call->txn, record, &sealed, &sealed_size);
+    if (rc && rc != MDB_NOTFOUND) {
+        ledger_mark_destroy (&mark);
+        return rc;
+    }
     if (!record || !record->dims || !sealed) {
         s_skip (reply, pcn, "its claim record is gone or has no claim data");
         ledger_mark_destroy (&mark);
@@ -278,7 +294,7 @@ s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s
         s_skip (reply, pcn, why);
         zstr_free (&why);
         char *reason = zsys_sprintf ("already sent in %s (the outbound register; the store was older)", sent_in);
-        int rc = s_mark_sent (self, call, mark, item, sent_in, reason, now);
+        rc = s_mark_sent (self, call, mark, item, sent_in, reason, now);
         zstr_free (&reason);
         codec_free (sent);
         ledger_mark_destroy (&mark);

@@ -184,6 +184,33 @@ s_recover (denials_t *self, MDB_txn *txn, const ClaimEvent *claim, zlistx_t *ids
     return rc;
 }
 
+//  The first fields of a claims event's ClaimEvent (fields, n of them)
+//  into arena, for a handler that reads the whole only when it must: 0
+//  with *claim_p, or -1 refusing a payload that does not decode or names
+//  no claim (the stream stops on it, docs/adr/0009).
+static int
+s_decode_first (store_t *store, const Event *event, codec_arena_t *arena, const uint32_t *fields, size_t n,
+                const ClaimEvent **claim_p)
+{
+    *claim_p = (const ClaimEvent *) codec_arena_decode_fields (arena, &claim_event__descriptor, event->payload.data,
+                                                               event->payload.len, fields, n);
+    if (!*claim_p)
+        return consumer_refuse_payload (store, event, &claim_event__descriptor);
+    if (!*(*claim_p)->pcn)
+        return store_fail (store, "claims.%s #%" PRIu64 " names no PCN: refused", event->type, event->stream_seq);
+    return 0;
+}
+
+//  The whole ClaimEvent of the event into arena: 0 with *claim_p, or the
+//  refusal of a payload that does not decode.
+static int
+s_decode_whole (store_t *store, const Event *event, codec_arena_t *arena, const ClaimEvent **claim_p)
+{
+    *claim_p = (const ClaimEvent *) codec_arena_decode (arena, &claim_event__descriptor, event->payload.data,
+                                                        event->payload.len);
+    return *claim_p? 0: consumer_refuse_payload (store, event, &claim_event__descriptor);
+}
+
 //  Most adjudications find no open denial of their claim: the PCN, the
 //  time and the payment are decoded first (codec_arena_decode_fields),
 //  the whole event with its posting only for a claim that has one.
@@ -196,24 +223,16 @@ s_on_adjudicated (store_t *store, MDB_txn *txn, const Event *event, const void *
     max_align_t buffer [ITEMS_DECODE_STACK / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    const ClaimEvent *claim = (const ClaimEvent *) codec_arena_decode_fields (
-        &arena, &claim_event__descriptor, event->payload.data, event->payload.len, first, 3);
-    int rc = 0;
+    const ClaimEvent *claim;
     zlistx_t *ids = NULL;
-    if (!claim)
-        rc = consumer_refuse_payload (store, event, &claim_event__descriptor);
-    else
-    if (!*claim->pcn)
-        rc = store_fail (store, "claims.adjudicated #%" PRIu64 " names no PCN: refused", event->stream_seq);
-    else
-    if (claim->delta_paid_cents > 0)
+    int rc = s_decode_first (store, event, &arena, first, 3, &claim);
+    if (rc == 0 && claim->delta_paid_cents > 0)
         rc = records_open_of_claim (self, txn, claim->pcn, &ids);
     if (rc == 0 && ids && zlistx_size (ids)) {
         uint64_t now = s_time (claim, event);
-        claim = (const ClaimEvent *) codec_arena_decode (&arena, &claim_event__descriptor,
-                                                         event->payload.data, event->payload.len);
-        rc = claim? s_recover (self, txn, claim, ids, now)
-                  : consumer_refuse_payload (store, event, &claim_event__descriptor);
+        rc = s_decode_whole (store, event, &arena, &claim);
+        if (rc == 0)
+            rc = s_recover (self, txn, claim, ids, now);
     }
     zlistx_destroy (&ids);
     codec_arena_release (&arena);
@@ -292,26 +311,18 @@ s_on_acknowledged (store_t *store, MDB_txn *txn, const Event *event, const void 
     max_align_t buffer [ITEMS_DECODE_STACK / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    const ClaimEvent *claim = (const ClaimEvent *) codec_arena_decode_fields (
-        &arena, &claim_event__descriptor, event->payload.data, event->payload.len, first, 4);
-    int rc = 0;
-    if (!claim)
-        rc = consumer_refuse_payload (store, event, &claim_event__descriptor);
-    else
-    if (!*claim->pcn)
-        rc = store_fail (store, "claims.acknowledged #%" PRIu64 " names no PCN: refused", event->stream_seq);
-    else
-    if (claim->acknowledgement && claim->acknowledgement->accepted)
+    const ClaimEvent *claim;
+    int rc = s_decode_first (store, event, &arena, first, 4, &claim);
+    if (rc == 0 && claim->acknowledgement && claim->acknowledgement->accepted)
         rc = s_accepted (self, txn, claim, s_time (claim, event));
     else
     //  Only a rejection that moved the claim needs rework (a late 277CA
     //  for a claim already adjudicated is recorded by claims, nothing more).
-    if (claim->acknowledgement && streq (claim->to_status, "rejected")) {
+    if (rc == 0 && claim->acknowledgement && streq (claim->to_status, "rejected")) {
         uint64_t now = s_time (claim, event);
-        claim = (const ClaimEvent *) codec_arena_decode (&arena, &claim_event__descriptor,
-                                                         event->payload.data, event->payload.len);
-        rc = claim? s_rejected (self, txn, claim, now)
-                  : consumer_refuse_payload (store, event, &claim_event__descriptor);
+        rc = s_decode_whole (store, event, &arena, &claim);
+        if (rc == 0)
+            rc = s_rejected (self, txn, claim, now);
     }
     codec_arena_release (&arena);
     return rc;

@@ -11,6 +11,9 @@
 #   - the test kills rcmq-audit while the bench waits for the deployment to
 #     come up (the status loop): the same, rcmq-audit and stage start-up;
 #   - nothing dies: exit 0 and the JSON line, as before.
+# And bench/intake --ingest-only with RCMQ_FAIL_INTAKE_STEP=1: exit 1 soon,
+# naming rcmq-intake, signal 9 and the stage ingest (its own client calls
+# stop waiting when a process dies: client_set_watch).
 #
 # Run by scripts/test (RCMQ_BUILD, TMPDIR set); by hand:
 #   RCMQ_BUILD=build bash tests/integration/bench-dies.sh
@@ -76,6 +79,26 @@ else
     kill "$bench" 2>/dev/null || true
     wait "$bench" || true
 fi
+
+# 4. bench/intake (its own client calls, not rcmqctl): intake SIGKILLs itself
+#    after its first step while the bench polls the upload. Its calls
+#    stop waiting the moment a process dies (client_set_watch with
+#    bench_watch_client), so it stops naming rcmq-intake and the stage
+#    ingest, as e2e does.
+INTAKE_BENCH="$RCMQ_BUILD/bench/intake"
+ileftovers() { pgrep -f -- "--config $WORK/rcmq-bench-intake-" || true; }
+start=$SECONDS rc=0
+RCMQ_FAIL_INTAKE_STEP=1 timeout 600 "$INTAKE_BENCH" --claims 200 --ingest-only >bintake.out 2>bintake.err || rc=$?
+elapsed=$((SECONDS - start))
+((rc == 1)) && ok "bench intake: exit 1" || fail "bench intake: exit $rc"
+((elapsed <= LIMIT_S)) && ok "bench intake: done in $elapsed s" || fail "bench intake: took $elapsed s"
+grep -qE "^bench: rcmq-intake \(pid [0-9]+\) died during ingest: killed by signal 9 " bintake.err \
+    && ok "bench intake: names rcmq-intake, signal 9 and the stage ingest" \
+    || { fail "bench intake: no line naming rcmq-intake, ingest and signal 9"; sed 's/^/    err: /' bintake.err | tail -n 30; }
+grep -q '    | .*failpoint RCMQ_FAIL_INTAKE_STEP' bintake.err \
+    && ok "bench intake: the tail holds the failpoint's line" || fail "bench intake: the tail misses the failpoint's line"
+grep -q "ingest via upload" bintake.out && fail "bench intake: printed its figures" || ok "bench intake: no figures"
+[[ -z "$(ileftovers)" ]] && ok "bench intake: none of its processes left" || fail "bench intake: left $(ileftovers | tr '\n' ' ')"
 
 # 3. Nothing dies: the run as before.
 rc=0

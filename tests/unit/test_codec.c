@@ -748,7 +748,20 @@ START_TEST (test_arena_decode_event)
         s_assert_same (mine, theirs);
         codec_free (theirs);
         codec_arena_reset (&arena);
-        free (longer);
+        //  An epoch (fixed64) twice: protobuf-c's, the last one kept.
+        memcpy (longer, packed, size);
+        uint8_t *twice = (uint8_t *) realloc (longer, size + 9);
+        twice [size] = 0x49;
+        for (int i = 0; i < 8; i++)
+            twice [size + 1 + (size_t) i] = (uint8_t) (0xa0 + i);
+        mine = codec_arena_decode_event (&arena, twice, size + 9);
+        theirs = (Event *) codec_decode (&event__descriptor, twice, size + 9);
+        ck_assert_ptr_nonnull (mine);
+        ck_assert_uint_eq (mine->producer_epoch, 0xa7a6a5a4a3a2a1a0ULL);
+        s_assert_same (mine, theirs);
+        codec_free (theirs);
+        codec_arena_reset (&arena);
+        free (twice);
         free (packed);
     }
     reply.stream = "claims";

@@ -16,6 +16,8 @@
 #include "suites.h"
 #include "claims_fixture.h"
 #include "ledger.h"
+#include "ledger_mark.h"
+#include "remits.h"
 #include "codec.h"
 
 #include <czmq.h>
@@ -195,7 +197,8 @@ START_TEST (test_get_dims)
     codec_append (&p1->history, &p1->n_history, entry);
     s_put (&test, p1, "", NULL);
     MDB_txn *txn = store_read_begin (test.claims.store);
-    ClaimRecord *dims = ledger_get_dims (&test.claims, txn, "P1");
+    ClaimRecord *dims;
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "P1", &dims), 0);
     ck_assert_ptr_nonnull (dims);
     ck_assert_str_eq (dims->pcn, "P1");
     ck_assert_str_eq (dims->status, "ready");
@@ -210,8 +213,10 @@ START_TEST (test_get_dims)
     ck_assert_ptr_nonnull (full->claim);
     ck_assert_uint_eq (full->n_history, 1);
     codec_free (full);
-    ck_assert_ptr_null (ledger_get_dims (&test.claims, txn, "P2"));
-    ck_assert_ptr_null (ledger_get_dims (&test.claims, txn, ""));
+    dims = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "P2", &dims), MDB_NOTFOUND);
+    ck_assert_ptr_null (dims);
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "", &dims), MDB_NOTFOUND);
     store_read_end (&txn);
     codec_free (p1);
     s_teardown (&test);
@@ -238,7 +243,8 @@ static int
 s_light_fn (store_t *store, MDB_txn *txn, void *arg)
 {
     s_light_t *light = (s_light_t *) arg;
-    ClaimRecord *record = ledger_get_light (light->claims, txn, "P1", light->clear_claim);
+    ClaimRecord *record;
+    ck_assert_int_eq (ledger_get_light (light->claims, txn, "P1", light->clear_claim, &record), 0);
     ck_assert_ptr_nonnull (record);
     ck_assert_uint_eq (record->n_notes, 0);
     ck_assert_uint_eq (record->n_edits, 0);
@@ -351,14 +357,18 @@ START_TEST (test_get_light)
     free (back_packed);
     codec_free (back);
     //  The light read's view of the same bytes.
-    ClaimRecord *again = ledger_get_light (&test.claims, txn, "P1", false);
+    ClaimRecord *again;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", false, &again), 0);
     size_t held_size;
-    const uint8_t *held = ledger_sealed_claim (&test.claims, txn, again, &held_size);
+    const uint8_t *held;
+    ck_assert_int_eq (ledger_sealed_claim (&test.claims, txn, again, &held, &held_size), 0);
     ck_assert_ptr_nonnull (held);
     ck_assert_uint_eq (held_size, sealed_size);
     ck_assert_mem_eq (held, sealed_packed, sealed_size);
     codec_free (again);
-    ck_assert_ptr_null (ledger_get_light (&test.claims, txn, "P2", false));
+    again = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P2", false, &again), MDB_NOTFOUND);
+    ck_assert_ptr_null (again);
     store_read_end (&txn);
     free (sealed_packed);
     codec_free (p1);
@@ -447,9 +457,11 @@ START_TEST (test_claim_apart)
     ck_assert_ptr_nonnull (back->claim);
     ck_assert_str_eq (back->claim->record_id, "claim-record-P1");
     codec_free (back);
-    ClaimRecord *light = ledger_get_light (&test.claims, txn, "P2", false);
+    ClaimRecord *light;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P2", false, &light), 0);
     size_t held_size;
-    const uint8_t *held = ledger_sealed_claim (&test.claims, txn, light, &held_size);
+    const uint8_t *held;
+    ck_assert_int_eq (ledger_sealed_claim (&test.claims, txn, light, &held, &held_size), 0);
     ck_assert_ptr_nonnull (held);
     ck_assert_uint_eq (held_size, sealed_size);
     ck_assert_mem_eq (held, sealed, sealed_size);
@@ -509,12 +521,13 @@ END_TEST
 
 //  The events carry the record as it stands: the sum of what the events
 //  say is the sum of what the ledger holds.
-//  Bytes in "sealed_claims" that are not a SealedClaim (a damaged page).
+//  Bytes that are not a message (a damaged page) under claim P1 in the
+//  table arg names ("sealed_claims", "claims").
 static int
-s_damage_sealed_fn (store_t *store, MDB_txn *txn, void *arg)
+s_damage_fn (store_t *store, MDB_txn *txn, void *arg)
 {
-    static const uint8_t damaged [] = { 0x12, 0x7f, 0x01 };     //  a length past the end
-    return store_put (store, txn, "sealed_claims", arg, strlen ((const char *) arg), damaged, sizeof damaged);
+    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
+    return store_put (store, txn, (const char *) arg, "P1", 2, damaged, sizeof damaged);
 }
 
 //  A claim that cannot be read is an error that names the claim and the
@@ -539,7 +552,7 @@ START_TEST (test_get_errors)
     store_read_end (&txn);
 
     //  Its sealed claim damaged: -1, and store_error says which and where.
-    ck_assert_int_eq (store_write (test.claims.store, s_damage_sealed_fn, "P1"), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "sealed_claims"), 0);
     txn = store_read_begin (test.claims.store);
     record = (ClaimRecord *) 1;
     ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
@@ -560,6 +573,155 @@ START_TEST (test_get_errors)
     ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table claims"),
                    "error: %s", error);
     mdb_txn_abort (txn);
+    s_teardown (&test);
+}
+END_TEST
+
+//  An exception waiting for claim arg (RemitException under "exceptions",
+//  its PCN row under "exception_pcns"): a sound CLP, paid nothing.
+static int
+s_exception_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    const char *pcn = (const char *) arg;
+    RemitClaim remit = REMIT_CLAIM__INIT;
+    remit.pcn = (char *) pcn;
+    RemitException exception = REMIT_EXCEPTION__INIT;
+    exception.id = "ACME1/T1/1";
+    exception.trace = "T1";
+    exception.payer_id = "ACME1";
+    exception.kind = "unmatched";
+    exception.remit = &remit;
+    int rc = store_put_packed (store, txn, "exceptions", exception.id, strlen (exception.id), &exception);
+    char key [64];
+    int size = snprintf (key, sizeof key, "%s%c%s", pcn, 0, exception.id);
+    if (rc == 0)
+        rc = store_put (store, txn, "exception_pcns", key, (size_t) size, "", 0);
+    return rc;
+}
+
+static int
+s_damage_exception_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
+    return store_put (store, txn, "exceptions", "ACME1/T1/1", 10, damaged, sizeof damaged);
+}
+
+static int
+s_arrived_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_test_t *test = (s_test_t *) arg;
+    return remits_claim_arrived (&test->claims, txn, "P1");
+}
+
+//  The getters of part of a record (ledger_get_dims, ledger_get_light,
+//  ledger_sealed_claim, ledger_mark_read) keep ledger_get's contract: a
+//  claim that cannot be read is -1 naming the claim and the table, never
+//  "no such claim". Taken for absent, claims.Post filed a remit for a
+//  claim that is there as unmatched, claims.Acknowledge counted its
+//  status unmatched and claims.Submit left the claim out of its file.
+START_TEST (test_part_get_errors)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "submitted", 10000);
+    s_put (&test, p1, "", NULL);
+    codec_free (p1);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "NOPE", &record), MDB_NOTFOUND);
+    ck_assert_ptr_null (record);
+    record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "NOPE", true, &record), MDB_NOTFOUND);
+    ck_assert_ptr_null (record);
+    ledger_mark_t *mark = (ledger_mark_t *) 1;
+    ck_assert_int_eq (ledger_mark_read (&test.claims, txn, "NOPE", &mark), MDB_NOTFOUND);
+    ck_assert_ptr_null (mark);
+    //  No claim data apart is a record without it, not an error.
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", true, &record), 0);
+    ck_assert_ptr_null (record->claim);
+    const uint8_t *sealed = (const uint8_t *) 1;
+    size_t size;
+    ck_assert_int_eq (ledger_sealed_claim (&test.claims, txn, record, &sealed, &size), MDB_NOTFOUND);
+    ck_assert_ptr_null (sealed);
+    store_read_end (&txn);
+
+    //  A read that fails (a transaction no longer usable): -1, the LMDB
+    //  error and the table named.
+    txn = store_read_begin (test.claims.store);
+    mdb_txn_reset (txn);
+    const char *error;
+    ClaimRecord *got = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "P1", &got), -1);
+    ck_assert_ptr_null (got);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table claims"), "%s", error);
+    store_fail (test.claims.store, "reset");
+    got = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", false, &got), -1);
+    ck_assert_ptr_null (got);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table claims"), "%s", error);
+    store_fail (test.claims.store, "reset");
+    mark = (ledger_mark_t *) 1;
+    ck_assert_int_eq (ledger_mark_read (&test.claims, txn, "P1", &mark), -1);
+    ck_assert_ptr_null (mark);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table claims"), "%s", error);
+    sealed = (const uint8_t *) 1;
+    ck_assert_int_eq (ledger_sealed_claim (&test.claims, txn, record, &sealed, &size), -1);
+    ck_assert_ptr_null (sealed);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "cannot be read from table sealed_claims"),
+                   "%s", error);
+    mdb_txn_abort (txn);
+    codec_free (record);
+
+    //  Its sealed claim damaged: the lines of it cannot be had (a light
+    //  read without them does not look).
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "sealed_claims"), 0);
+    txn = store_read_begin (test.claims.store);
+    got = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", true, &got), -1);
+    ck_assert_ptr_null (got);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "sealed_claims") && strstr (error, "does not decode"),
+                   "%s", error);
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", false, &got), 0);
+    codec_free (got);
+    store_read_end (&txn);
+
+    //  Its record damaged: every getter says it does not decode.
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_fn, "claims"), 0);
+    txn = store_read_begin (test.claims.store);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (ledger_get_dims (&test.claims, txn, "P1", &got), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "table claims does not decode"), "%s", error);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (ledger_get_light (&test.claims, txn, "P1", false, &got), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "table claims does not decode"), "%s", error);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (ledger_mark_read (&test.claims, txn, "P1", &mark), -1);
+    ck_assert_ptr_null (mark);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "table claims does not decode"), "%s", error);
+    store_read_end (&txn);
+
+    //  A caller passes it on: a remit waiting for the claim (a consumer's
+    //  batch, claims.entered) fails naming it, rather than being left
+    //  as unmatched for a claim that is there.
+    ck_assert_int_eq (store_write (test.claims.store, s_exception_fn, "P1"), 0);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "table claims does not decode"), "%s", error);
+    //  The exception itself damaged: the batch fails naming it, rather
+    //  than skip it.
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_exception_fn, NULL), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "exception ACME1/T1/1") && strstr (error, "does not decode"), "%s", error);
     s_teardown (&test);
 }
 END_TEST
@@ -743,6 +905,7 @@ ledger_suite (void)
     tcase_add_test (tc, test_get_light);
     tcase_add_test (tc, test_claim_apart);
     tcase_add_test (tc, test_get_errors);
+    tcase_add_test (tc, test_part_get_errors);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);

@@ -52,7 +52,8 @@ s_run_fn (store_t *store, MDB_txn *txn, void *arg)
     const char *actor = "svc-submit", *reason = "sent in " MARK_FILE;
     int rc;
     if (run->by_bytes) {
-        ledger_mark_t *mark = ledger_mark_read (self, txn, run->pcn);
+        ledger_mark_t *mark;
+        ck_assert_int_eq (ledger_mark_read (self, txn, run->pcn, &mark), 0);
         ck_assert_ptr_nonnull (mark);
         const ClaimRecord *head = ledger_mark_record (mark);
         ck_assert_str_eq (head->pcn, run->pcn);
@@ -62,8 +63,8 @@ s_run_fn (store_t *store, MDB_txn *txn, void *arg)
     }
     else {
         //  As claims.Submit's s_mark_sent did before ledger_mark.
-        ClaimRecord *record = ledger_get_light (self, txn, run->pcn, false);
-        ck_assert_ptr_nonnull (record);
+        ClaimRecord *record;
+        ck_assert_int_eq (ledger_get_light (self, txn, run->pcn, false, &record), 0);
         char old_status [32], error [256];
         snprintf (old_status, sizeof old_status, "%s", record->status);
         ck_assert_int_eq (lifecycle_move (record, run->to, actor, reason, MARK_NOW, error, sizeof error), 0);
@@ -156,8 +157,8 @@ s_relight_fn (store_t *store, MDB_txn *txn, void *arg)
 {
     claims_fixture_t *test = (claims_fixture_t *) ((void **) arg) [0];
     const char *pcn = (const char *) ((void **) arg) [1];
-    ClaimRecord *record = ledger_get_light (&test->claims, txn, pcn, false);
-    ck_assert_ptr_nonnull (record);
+    ClaimRecord *record;
+    ck_assert_int_eq (ledger_get_light (&test->claims, txn, pcn, false, &record), 0);
     int rc = ledger_put (&test->claims, txn, record, record->status);
     codec_free (record);
     return rc;

@@ -724,6 +724,49 @@ START_TEST (test_unknown_and_revoked_key)
 }
 END_TEST
 
+//  A client watch that says stop on its third look (arg counts them).
+static bool
+s_watch_third (void *arg)
+{
+    return ++*(int *) arg >= 3;
+}
+
+//  client_set_watch: a call to a server that never answers (nothing
+//  listens: no disconnect to notice either) stops when the watch says
+//  so, not at its timeout; a watch that never says stop changes nothing
+//  in a call that is answered. A bench's call on a dead deployment
+//  waited out its 15 minutes (bench_watch.h).
+START_TEST (test_client_watch)
+{
+    s_test_t test;
+    s_setup (&test);
+    char *nobody = zsys_sprintf ("ipc://%s/nobody", test.config.dir);
+    client_t *client = client_new (nobody, zcert_public_txt (test.config.server_cert), test.admin);
+    zstr_free (&nobody);
+    client_set_timeout (client, 60000);
+    client_set_retries (client, 0);
+    int looks = 0;
+    client_set_watch (client, s_watch_third, &looks);
+    int64_t start = zclock_mono ();
+    ck_assert_ptr_null (client_call (client, "test.Echo", NULL));
+    int64_t took = zclock_mono () - start;
+    ck_assert_msg (took < 5000, "the call took %" PRId64 " ms", took);
+    ck_assert_int_eq (looks, 3);
+    ck_assert_msg (strstr (client_error (client), "stopped waiting"), "%s", client_error (client));
+    client_destroy (&client);
+
+    client = s_client (&test, test.admin);
+    looks = -1000000;
+    client_set_watch (client, s_watch_third, &looks);
+    char *text = s_text (s_call (client, "test.Echo", "w"));
+    ck_assert_str_eq (text, "1:w");
+    free (text);
+    ck_assert_int_lt (looks, 0);
+    client_destroy (&client);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_scope_marks)
 {
     s_test_t test;
@@ -1271,6 +1314,7 @@ server_suite (void)
     tcase_add_test (tc, test_dispatch);
     tcase_add_test (tc, test_refusals);
     tcase_add_test (tc, test_unknown_and_revoked_key);
+    tcase_add_test (tc, test_client_watch);
     tcase_add_test (tc, test_scope_marks);
     tcase_add_test (tc, test_store_error);
     tcase_add_test (tc, test_undo);
