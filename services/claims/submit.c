@@ -210,6 +210,8 @@ typedef struct {
     ledger_mark_t **marks;          //  NULL for a claim added as a skip
     char **items;                   //  not owned
     size_t count;
+    s_payer_t *payer;               //  whose claims they are
+    uint64_t now;                   //  the payer's time of marks "already sent"
 } s_round_t;
 
 static void
@@ -246,6 +248,7 @@ s_round_read (claims_t *self, MDB_txn *txn, s_payer_t *payer, char **item_p, siz
 {
     s_round_t *round = (s_round_t *) zmalloc (sizeof (s_round_t));
     round->prepare = submit_prepare_new (self->phi_key, payer->payer_id);
+    round->payer = payer;
     size_t capacity = 0;
     char *item = *item_p;
     for (; item && round->count < want; item = (char *) zlistx_next (payer->pcns)) {
@@ -281,8 +284,9 @@ s_round_read (claims_t *self, MDB_txn *txn, s_payer_t *payer, char **item_p, siz
 //  written again. Returns 0 or an LMDB error.
 static int
 s_round_take (claims_t *self, server_call_t *call, s_round_t *round, zhashx_t *sent_since, s_file_t *file,
-              SubmitClaimsReply *reply, uint64_t now)
+              SubmitClaimsReply *reply)
 {
+    uint64_t now = round->now;
     submit_prepare_wait (round->prepare);
     int rc = 0;
     for (size_t i = 0; i < round->count && rc == 0; i++) {
@@ -511,26 +515,53 @@ s_arena_close (s_arena_t *self)
     self->space = NULL;
 }
 
-//  Writes one payer's claims, at most limit to a file: each file's claims
-//  are read, opened, written, marked and let go before the next file's.
-//  Pipelined on two threads (ADR 76): while the loop writes and marks
-//  file N in the transaction, the second thread opens, checks and digests
-//  file N+1's claims, read beforehand, into the other arena. Reading them
-//  before file N's marks reads what it read after: the marks write only
-//  their own claims' record, follow-up item and index, the counter and the
-//  outbox. A file whose claims were not all taken (skips, the register's
-//  "already sent") is made up from the next claims here on the loop, so
-//  each file holds the same claims, skips and marks come in the same
-//  order, and the next file starts where it did.
+//  Where the submit is in its payers' gathered claims: the payer (in id
+//  order) and its next claim, NULL when its claims are all read.
+typedef struct {
+    zhashx_t *payers;
+    zlistx_t *ids;
+    s_payer_t *payer;
+    char *item;
+    uint64_t now;                   //  when the payer was started
+} s_cursor_t;
+
+//  The next file's first round: at most limit claims of the payer's, or
+//  of the next payer's when the payer's are all read; NULL after the last.
+static s_round_t *
+s_round_next (claims_t *self, MDB_txn *txn, s_cursor_t *cursor, size_t limit)
+{
+    if (!cursor->item) {
+        const char *id = (const char *) (cursor->payer? zlistx_next (cursor->ids): zlistx_first (cursor->ids));
+        if (!id)
+            return NULL;
+        cursor->payer = (s_payer_t *) zhashx_lookup (cursor->payers, id);
+        cursor->item = (char *) zlistx_first (cursor->payer->pcns);
+        cursor->now = clock_now_ms ();
+    }
+    s_round_t *round = s_round_read (self, txn, cursor->payer, &cursor->item, limit);
+    round->now = cursor->now;
+    return round;
+}
+
+//  Writes the payers' claims, payers in id order, at most limit to a
+//  file: each file's claims are read, opened, written, marked and let go
+//  before the next file's. Pipelined on two threads (ADR 76): while the
+//  loop writes and marks file N in the transaction, the second thread
+//  opens, checks and digests file N+1's claims (the same payer's or the
+//  next's), read beforehand, into the other arena. Reading them before
+//  file N's marks reads what reading them after did: the marks write only
+//  their own claims' records, follow-up items and index entries, the
+//  counter and the outbox. A file whose claims were not all taken (skips,
+//  the register's "already sent") is made up from its payer's next claims
+//  here on the loop, so each file holds the same claims, skips and marks
+//  come in the same order, and the next file starts where it did.
 static int
-s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *sent_since, size_t limit,
+s_write_files (claims_t *self, server_call_t *call, s_cursor_t *cursor, zhashx_t *sent_since, size_t limit,
                s_arena_t arenas [2], SubmitClaimsReply *reply)
 {
-    uint64_t now = clock_now_ms ();
     int rc = 0;
     size_t k = 0;                   //  the arena of the file being made
-    char *item = (char *) zlistx_first (payer->pcns);
-    s_round_t *next = item? s_round_read (self, call->txn, payer, &item, limit): NULL;
+    s_round_t *next = s_round_next (self, call->txn, cursor, limit);
     if (next)
         submit_prepare_start (next->prepare, &arenas [k].arena);
     while (next && rc == 0 && call->status == STATUS__OK) {
@@ -539,18 +570,24 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         zlistx_set_destructor (file.sent, s_message_free);
         zlistx_set_destructor (file.rounds, s_round_free);
         s_round_t *round = next;
+        s_payer_t *payer = round->payer;
         next = NULL;
         zlistx_add_end (file.rounds, round);
-        rc = s_round_take (self, call, round, sent_since, &file, reply, now);
-        while (rc == 0 && item && zlistx_size (file.claims) < limit) {
-            round = s_round_read (self, call->txn, payer, &item, limit - zlistx_size (file.claims));
+        rc = s_round_take (self, call, round, sent_since, &file, reply);
+        //  The cursor is still at the file's payer: nothing is read ahead
+        //  until the file's claims are all taken.
+        assert (cursor->payer == payer);
+        while (rc == 0 && cursor->item && zlistx_size (file.claims) < limit) {
+            round = s_round_read (self, call->txn, payer, &cursor->item, limit - zlistx_size (file.claims));
+            round->now = cursor->now;
             zlistx_add_end (file.rounds, round);
             submit_prepare_run (round->prepare, file.arena);
-            rc = s_round_take (self, call, round, sent_since, &file, reply, now);
+            rc = s_round_take (self, call, round, sent_since, &file, reply);
         }
-        if (rc == 0 && item) {
-            next = s_round_read (self, call->txn, payer, &item, limit);
-            submit_prepare_start (next->prepare, &arenas [1 - k].arena);
+        if (rc == 0) {
+            next = s_round_next (self, call->txn, cursor, limit);
+            if (next)
+                submit_prepare_start (next->prepare, &arenas [1 - k].arena);
         }
         if (rc == 0 && zlistx_size (file.claims))
             rc = s_write_batch (self, call, payer, &file, reply);
@@ -633,10 +670,10 @@ s_submit (server_call_t *call)
     s_arena_t arenas [2];
     s_arena_open (&arenas [0]);
     s_arena_open (&arenas [1]);
-    for (char *id = (char *) zlistx_first (ids); id && rc == 0 && call->status == STATUS__OK;
-         id = (char *) zlistx_next (ids))
-        rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
-                            arenas, &reply);
+    if (rc == 0 && call->status == STATUS__OK) {
+        s_cursor_t cursor = { payers, ids, NULL, NULL, 0 };
+        rc = s_write_files (self, call, &cursor, sent_since, (size_t) limit, arenas, &reply);
+    }
     s_arena_close (&arenas [0]);
     s_arena_close (&arenas [1]);
     s_name_subjects (call, payers, ids);
