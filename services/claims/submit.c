@@ -35,7 +35,6 @@
 #include "log.h"
 #include "phi_claim.h"
 #include "files.h"
-#include "submit_prepare.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -87,7 +86,6 @@ typedef struct {
     codec_arena_t *arena;           //  the file's opened claims, reset after it
     zlistx_t *sent;                 //  SentClaim* for the register
     zlistx_t *items;                //  char* gathered item of each record (not owned)
-    zlistx_t *rounds;               //  s_round_t* its claims came in (their payer claim numbers)
 } s_file_t;
 
 static void
@@ -136,6 +134,35 @@ s_skip (SubmitClaimsReply *reply, const char *pcn, const char *why)
     reply->skipped [reply->n_skipped++] = zsys_sprintf ("%s: %s", pcn, why);
 }
 
+//  The claim as it goes out, for the register: PCN, frequency, digest.
+static SentClaim *
+s_sent_claim (claims_t *self, const Claim *claim, const char *pcn, const char *frequency)
+{
+    SentClaim *sent = (SentClaim *) malloc (sizeof (SentClaim));
+    sent_claim__init (sent);
+    sent->pcn = strdup (pcn);
+    sent->frequency = strdup (frequency);
+    //  Packed into a buffer kept from claim to claim: a new malloc of a
+    //  claim's size (~1.5 KB) each time made glibc consolidate its fast
+    //  bins, the top cost of a submit after the record reads (issue 19).
+    static uint8_t *buffer;
+    static size_t capacity;
+    size_t size = protobuf_c_message_get_packed_size ((const ProtobufCMessage *) claim);
+    if (size > capacity) {
+        free (buffer);
+        capacity = size * 2;
+        buffer = (uint8_t *) malloc (capacity);
+        assert (buffer);
+    }
+    protobuf_c_message_pack ((const ProtobufCMessage *) claim, buffer);
+    sent->digest.data = (uint8_t *) malloc (PHI_BLIND_INDEX_SIZE);
+    sent->digest.len = PHI_BLIND_INDEX_SIZE;
+    phi_digest (self->phi_key, buffer, size, sent->digest.data);
+    //  The opened claim is PHI in the clear: not left in the kept buffer.
+    sodium_memzero (buffer, size);
+    return sent;
+}
+
 //  The file the register says sent this claim already, or NULL: the same
 //  claim with the same frequency, or any claim of the PCN when this one
 //  is a first submission (frequency 1).
@@ -178,7 +205,7 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
         item [id.mv_size + 2] = 0;
         const char *pcn = item + 2;
         //  Its dims only: a claim without claim data is named when its
-        //  file is made (s_round_read), not silently left out here.
+        //  file is made (s_take), not silently left out here.
         ClaimRecord *record = ledger_get_dims (self, txn, pcn);
         if (!record || !record->dims
         ||  (*request->queue && !streq (record->dims->queue, request->queue))
@@ -201,123 +228,67 @@ s_gather (claims_t *self, MDB_txn *txn, const SubmitClaimsRequest *request, size
 static int s_mark_sent (claims_t *self, server_call_t *call, ledger_mark_t *mark, char *item,
                         const char *filename, const char *reason, uint64_t now);
 
-//  A round of gathered claims read for a file: each claim's inputs copied
-//  into its prepare (submit_prepare.h: opened, checked and digested, on
-//  the second thread or here), and, for the loop alone, its record to
-//  mark and its gathered item, in the same order.
-typedef struct {
-    submit_prepare_t *prepare;
-    ledger_mark_t **marks;          //  NULL for a claim added as a skip
-    char **items;                   //  not owned
-    size_t count;
-    s_payer_t *payer;               //  whose claims they are
-    uint64_t now;                   //  the payer's time of marks "already sent"
-} s_round_t;
-
-static void
-s_round_destroy (s_round_t **self_p)
-{
-    s_round_t *self = *self_p;
-    if (self) {
-        //  Its thread first: nothing of the round is ours until it ends.
-        submit_prepare_destroy (&self->prepare);
-        for (size_t i = 0; i < self->count; i++)
-            ledger_mark_destroy (&self->marks [i]);
-        free (self->marks);
-        free (self->items);
-        free (self);
-        *self_p = NULL;
-    }
-}
-
-static void
-s_round_free (void **item_p)
-{
-    s_round_destroy ((s_round_t **) item_p);
-}
-
-//  Reads the payer's gathered claims from *item_p on, at most want of
-//  them, into a new round, and moves *item_p past them. The record's
-//  bytes, its few fields the submit reads decoded: the mark writes it back
-//  from them (ledger_mark; a whole decode, a copy to open and a pack cost
-//  ~150 K instructions a claim: issue 19). The sealed claim is copied out
-//  of the map (or of the record) for the open, which may run while the
-//  loop writes. A claim without its record or claim data is a skip.
-static s_round_t *
-s_round_read (claims_t *self, MDB_txn *txn, s_payer_t *payer, char **item_p, size_t want)
-{
-    s_round_t *round = (s_round_t *) zmalloc (sizeof (s_round_t));
-    round->prepare = submit_prepare_new (self->phi_key, payer->payer_id);
-    round->payer = payer;
-    size_t capacity = 0;
-    char *item = *item_p;
-    for (; item && round->count < want; item = (char *) zlistx_next (payer->pcns)) {
-        if (round->count == capacity) {
-            capacity = capacity? capacity * 2: 256;
-            round->marks = (ledger_mark_t **) realloc (round->marks, capacity * sizeof (ledger_mark_t *));
-            round->items = (char **) realloc (round->items, capacity * sizeof (char *));
-            assert (round->marks && round->items);
-        }
-        size_t row = (size_t) (item [1] - '0');
-        const char *pcn = item + 2;
-        ledger_mark_t *mark = ledger_mark_read (self, txn, pcn);
-        const ClaimRecord *record = mark? ledger_mark_record (mark): NULL;
-        size_t sealed_size = 0;
-        const uint8_t *sealed = record? ledger_sealed_claim (self, txn, record, &sealed_size): NULL;
-        if (!record || !record->dims || !sealed) {
-            submit_prepare_add_skip (round->prepare, pcn, "its claim record is gone or has no claim data");
-            ledger_mark_destroy (&mark);
-        }
-        else
-            submit_prepare_add (round->prepare, pcn, s_outgoing [row].frequency, record->payer_claim_number,
-                                sealed, sealed_size);
-        round->marks [round->count] = mark;
-        round->items [round->count++] = item;
-    }
-    *item_p = item;
-    return round;
-}
-
-//  Takes a prepared round's claims into the file being made, in the
-//  order gathered: a claim that cannot go is named in the reply; one the
-//  register says went out already is marked as sent in that file, not
-//  written again. Returns 0 or an LMDB error.
+//  Reads and opens one gathered claim (mark ‖ row ‖ PCN) for the file being made.
+//  A claim that cannot go is named in the reply; one the register says
+//  went out already is marked as sent in that file, not written again.
+//  Returns 0 or an LMDB error.
 static int
-s_round_take (claims_t *self, server_call_t *call, s_round_t *round, zhashx_t *sent_since, s_file_t *file,
-              SubmitClaimsReply *reply)
+s_take (claims_t *self, server_call_t *call, char *item, zhashx_t *sent_since, s_file_t *file,
+        SubmitClaimsReply *reply, uint64_t now)
 {
-    uint64_t now = round->now;
-    submit_prepare_wait (round->prepare);
-    int rc = 0;
-    for (size_t i = 0; i < round->count && rc == 0; i++) {
-        ledger_mark_t *mark = round->marks [i];
-        round->marks [i] = NULL;
-        const char *pcn = submit_prepare_pcn (round->prepare, i);
-        const char *why = submit_prepare_skipped (round->prepare, i);
-        if (why) {
-            s_skip (reply, pcn, why);
-            ledger_mark_destroy (&mark);
-            continue;
-        }
-        SentClaim *sent = submit_prepare_take_sent (round->prepare, i);
-        const char *sent_in = s_already_sent (sent_since, sent);
-        if (sent_in) {
-            char *note = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
-            s_skip (reply, pcn, note);
-            zstr_free (&note);
-            char *reason = zsys_sprintf ("already sent in %s (the outbound register; the store was older)", sent_in);
-            rc = s_mark_sent (self, call, mark, round->items [i], sent_in, reason, now);
-            zstr_free (&reason);
-            codec_free (sent);
-            ledger_mark_destroy (&mark);
-            continue;
-        }
-        zlistx_add_end (file->records, mark);
-        zlistx_add_end (file->items, round->items [i]);
-        zlistx_add_end (file->claims, submit_prepare_claim (round->prepare, i));
-        zlistx_add_end (file->sent, sent);
+    size_t row = (size_t) (item [1] - '0');
+    const char *pcn = item + 2;
+    //  The record's bytes, its few fields the submit reads decoded: the
+    //  mark writes it back from them (ledger_mark; a whole decode, a copy
+    //  to open and a pack cost ~150 K instructions a claim: issue 19).
+    //  The sealed claim is opened from the bytes it is stored as.
+    ledger_mark_t *mark = ledger_mark_read (self, call->txn, pcn);
+    const ClaimRecord *record = mark? ledger_mark_record (mark): NULL;
+    size_t sealed_size = 0;
+    const uint8_t *sealed = record? ledger_sealed_claim (self, call->txn, record, &sealed_size): NULL;
+    if (!record || !record->dims || !sealed) {
+        s_skip (reply, pcn, "its claim record is gone or has no claim data");
+        ledger_mark_destroy (&mark);
+        return 0;
     }
-    return rc;
+    //  Into the file's arena: ~180 strings and sub-messages a claim, each
+    //  a malloc and a free before (issue 19).
+    Claim *claim = phi_claim_open_packed_in (self->phi_key, sealed, sealed_size, file->arena);
+    if (!claim) {
+        s_skip (reply, pcn, "its sealed PHI does not open with this deployment's key");
+        ledger_mark_destroy (&mark);
+        return 0;
+    }
+    //  Set, not codec_set_text: the claim is the arena's (nothing of it is
+    //  freed alone), and what it points to lives past its use in the file
+    //  (a row of s_outgoing, the record in file->records).
+    claim->frequency_code = (char *) s_outgoing [row].frequency;
+    if (*record->payer_claim_number)
+        claim->payer_claim_number = record->payer_claim_number;
+    char error [WRITE837_ERROR_SIZE];
+    if (write837_check (claim, record->dims->payer_id, error)) {
+        s_skip (reply, pcn, error);
+        ledger_mark_destroy (&mark);
+        return 0;
+    }
+    SentClaim *sent = s_sent_claim (self, claim, pcn, s_outgoing [row].frequency);
+    const char *sent_in = s_already_sent (sent_since, sent);
+    if (sent_in) {
+        char *why = zsys_sprintf ("already sent in %s (the outbound register); not sent again", sent_in);
+        s_skip (reply, pcn, why);
+        zstr_free (&why);
+        char *reason = zsys_sprintf ("already sent in %s (the outbound register; the store was older)", sent_in);
+        int rc = s_mark_sent (self, call, mark, item, sent_in, reason, now);
+        zstr_free (&reason);
+        codec_free (sent);
+        ledger_mark_destroy (&mark);
+        return rc;
+    }
+    zlistx_add_end (file->records, mark);
+    zlistx_add_end (file->items, item);
+    zlistx_add_end (file->claims, claim);
+    zlistx_add_end (file->sent, sent);
+    return 0;
 }
 
 //  The next control number: after the store's and the register's, so a
@@ -515,89 +486,28 @@ s_arena_close (s_arena_t *self)
     self->space = NULL;
 }
 
-//  Where the submit is in its payers' gathered claims: the payer (in id
-//  order) and its next claim, NULL when its claims are all read.
-typedef struct {
-    zhashx_t *payers;
-    zlistx_t *ids;
-    s_payer_t *payer;
-    char *item;
-    uint64_t now;                   //  when the payer was started
-} s_cursor_t;
-
-//  The next file's first round: at most limit claims of the payer's, or
-//  of the next payer's when the payer's are all read; NULL after the last.
-static s_round_t *
-s_round_next (claims_t *self, MDB_txn *txn, s_cursor_t *cursor, size_t limit)
-{
-    if (!cursor->item) {
-        const char *id = (const char *) (cursor->payer? zlistx_next (cursor->ids): zlistx_first (cursor->ids));
-        if (!id)
-            return NULL;
-        cursor->payer = (s_payer_t *) zhashx_lookup (cursor->payers, id);
-        cursor->item = (char *) zlistx_first (cursor->payer->pcns);
-        cursor->now = clock_now_ms ();
-    }
-    s_round_t *round = s_round_read (self, txn, cursor->payer, &cursor->item, limit);
-    round->now = cursor->now;
-    return round;
-}
-
-//  Writes the payers' claims, payers in id order, at most limit to a
-//  file: each file's claims are read, opened, written, marked and let go
-//  before the next file's. Pipelined on two threads (ADR 76): while the
-//  loop writes and marks file N in the transaction, the second thread
-//  opens, checks and digests file N+1's claims (the same payer's or the
-//  next's), read beforehand, into the other arena. Reading them before
-//  file N's marks reads what reading them after did: the marks write only
-//  their own claims' records, follow-up items and index entries, the
-//  counter and the outbox. A file whose claims were not all taken (skips,
-//  the register's "already sent") is made up from its payer's next claims
-//  here on the loop, so each file holds the same claims, skips and marks
-//  come in the same order, and the next file starts where it did.
+//  Writes one payer's claims, at most limit to a file: each file's claims
+//  are read, opened, written, marked and let go before the next file's.
 static int
-s_write_files (claims_t *self, server_call_t *call, s_cursor_t *cursor, zhashx_t *sent_since, size_t limit,
-               s_arena_t arenas [2], SubmitClaimsReply *reply)
+s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *sent_since, size_t limit,
+               s_arena_t *arena, SubmitClaimsReply *reply)
 {
+    uint64_t now = clock_now_ms ();
     int rc = 0;
-    size_t k = 0;                   //  the arena of the file being made
-    s_round_t *next = s_round_next (self, call->txn, cursor, limit);
-    if (next)
-        submit_prepare_start (next->prepare, &arenas [k].arena);
-    while (next && rc == 0 && call->status == STATUS__OK) {
-        s_file_t file = { zlistx_new (), zlistx_new (), &arenas [k].arena, zlistx_new (), zlistx_new (), zlistx_new () };
+    char *item = (char *) zlistx_first (payer->pcns);
+    while (item && rc == 0 && call->status == STATUS__OK) {
+        s_file_t file = { zlistx_new (), zlistx_new (), &arena->arena, zlistx_new (), zlistx_new () };
         zlistx_set_destructor (file.records, s_mark_free);
         zlistx_set_destructor (file.sent, s_message_free);
-        zlistx_set_destructor (file.rounds, s_round_free);
-        s_round_t *round = next;
-        s_payer_t *payer = round->payer;
-        next = NULL;
-        zlistx_add_end (file.rounds, round);
-        rc = s_round_take (self, call, round, sent_since, &file, reply);
-        //  The cursor is still at the file's payer: nothing is read ahead
-        //  until the file's claims are all taken.
-        assert (cursor->payer == payer);
-        while (rc == 0 && cursor->item && zlistx_size (file.claims) < limit) {
-            round = s_round_read (self, call->txn, payer, &cursor->item, limit - zlistx_size (file.claims));
-            round->now = cursor->now;
-            zlistx_add_end (file.rounds, round);
-            submit_prepare_run (round->prepare, file.arena);
-            rc = s_round_take (self, call, round, sent_since, &file, reply);
-        }
-        if (rc == 0) {
-            next = s_round_next (self, call->txn, cursor, limit);
-            if (next)
-                submit_prepare_start (next->prepare, &arenas [1 - k].arena);
-        }
+        for (; item && rc == 0 && zlistx_size (file.claims) < limit; item = (char *) zlistx_next (payer->pcns))
+            rc = s_take (self, call, item, sent_since, &file, reply, now);
         if (rc == 0 && zlistx_size (file.claims))
             rc = s_write_batch (self, call, payer, &file, reply);
         zlistx_destroy (&file.records);
         zlistx_destroy (&file.claims);
         zlistx_destroy (&file.sent);
         zlistx_destroy (&file.items);
-        zlistx_destroy (&file.rounds);
-        s_arena_clear (&arenas [k]);
-        k = 1 - k;
+        s_arena_clear (arena);
         //  The file's records were thousands of small chunks, now on glibc's
         //  fast bins in the order they were freed: the next file, served
         //  from them, touched memory all over the heap, and each file cost
@@ -609,8 +519,6 @@ s_write_files (claims_t *self, server_call_t *call, s_cursor_t *cursor, zhashx_t
         malloc_trim (0);
 #endif
     }
-    //  A file that failed leaves the next round: its thread ends first.
-    s_round_destroy (&next);
     return rc;
 }
 
@@ -667,15 +575,13 @@ s_submit (server_call_t *call)
     zlistx_t *ids = zhashx_keys (payers);
     zlistx_set_comparator (ids, (zlistx_comparator_fn *) strcmp);
     zlistx_sort (ids);
-    s_arena_t arenas [2];
-    s_arena_open (&arenas [0]);
-    s_arena_open (&arenas [1]);
-    if (rc == 0 && call->status == STATUS__OK) {
-        s_cursor_t cursor = { payers, ids, NULL, NULL, 0 };
-        rc = s_write_files (self, call, &cursor, sent_since, (size_t) limit, arenas, &reply);
-    }
-    s_arena_close (&arenas [0]);
-    s_arena_close (&arenas [1]);
+    s_arena_t arena;
+    s_arena_open (&arena);
+    for (char *id = (char *) zlistx_first (ids); id && rc == 0 && call->status == STATUS__OK;
+         id = (char *) zlistx_next (ids))
+        rc = s_write_payer (self, call, (s_payer_t *) zhashx_lookup (payers, id), sent_since, (size_t) limit,
+                            &arena, &reply);
+    s_arena_close (&arena);
     s_name_subjects (call, payers, ids);
     zlistx_destroy (&ids);
     zhashx_destroy (&payers);

@@ -65,7 +65,6 @@ static s_suite_t s_suites [] = {
     { "workitem", workitem_suite },
     { "ledger", ledger_suite },
     { "ledger_mark", ledger_mark_suite },
-    { "submit_prepare", submit_prepare_suite },
     { "sha256", sha256_suite },
     { "tlog", tlog_suite },
     { "auditrecord", auditrecord_suite },

@@ -64,15 +64,10 @@ Suite *auditrecord_suite (void);
 Suite *note_suite (void);
 Suite *calendar_suite (void);
 Suite *sla_suite (void);
-Suite *submit_prepare_suite (void);
 
 //  A fresh empty directory under $TMPDIR for one test; caller removes it
 //  with test_rmtree.
 char *test_tmpdir (const char *tag);
 void  test_rmtree (const char *dir);
-//  A claim as intake builds it, valid for write837, its shape by variant
-//  (test_write837.c).
-typedef struct Claim Claim;
-Claim *test_write837_claim (const char *pcn, int variant);
 
 #endif

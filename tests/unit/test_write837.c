@@ -217,12 +217,6 @@ s_claim (const char *pcn, int variant)
     return claim;
 }
 
-Claim *
-test_write837_claim (const char *pcn, int variant)
-{
-    return s_claim (pcn, variant);
-}
-
 static Provider *
 s_header_party (const char *name, const char *id)
 {
