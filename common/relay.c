@@ -65,6 +65,7 @@ struct _relay_t {
     uint64_t delete_wait_ms;
     uint64_t delete_max;
     uint64_t delete_commits;    //  writes the relay committed for its deletes alone
+    uint64_t delete_shared;     //  writes of the service's that took some along
     bool stopped;               //  an ack contradicted the outbox: send no more
     problems_t *problems;
 };
@@ -109,8 +110,10 @@ static void
 s_deleted (store_t *store, void *arg)
 {
     relay_t *self = (relay_t *) arg;
-    if (self->deleting > self->deleted)
+    if (self->deleting > self->deleted) {
         self->deleted = self->deleting;
+        self->delete_shared++;
+    }
 }
 
 static int
@@ -129,8 +132,10 @@ s_delete_now (relay_t *self)
     if (store_write (self->store, s_nothing, NULL))
         log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
     else
-    if (self->deleted == self->acked)
+    if (self->deleted == self->acked) {
         self->delete_commits++;
+        self->delete_shared--;
+    }
 }
 
 relay_t *
@@ -168,6 +173,10 @@ relay_destroy (relay_t **self_p)
     if (!self)
         return;
     store_on_write (self->store, NULL, NULL, NULL);
+    log_info ("relay: acked outbox entries deleted", "acked", json_integer ((json_int_t) self->acked),
+              "deleted", json_integer ((json_int_t) self->deleted),
+              "writes_alone", json_integer ((json_int_t) self->delete_commits),
+              "writes_shared", json_integer ((json_int_t) self->delete_shared), NULL);
     zsock_destroy (&self->socket);
     problems_destroy (&self->problems);
     free (self);
