@@ -66,6 +66,7 @@ struct _relay_t {
     uint64_t delete_max;
     uint64_t delete_commits;    //  writes the relay committed for its deletes alone
     uint64_t delete_shared;     //  writes of the service's that took some along
+    uint64_t acks_moved;        //  acks that moved `acked` (a delete each before ADR 0074)
     bool stopped;               //  an ack contradicted the outbox: send no more
     problems_t *problems;
 };
@@ -176,7 +177,8 @@ relay_destroy (relay_t **self_p)
     log_info ("relay: acked outbox entries deleted", "acked", json_integer ((json_int_t) self->acked),
               "deleted", json_integer ((json_int_t) self->deleted),
               "writes_alone", json_integer ((json_int_t) self->delete_commits),
-              "writes_shared", json_integer ((json_int_t) self->delete_shared), NULL);
+              "writes_shared", json_integer ((json_int_t) self->delete_shared),
+              "acks", json_integer ((json_int_t) self->acks_moved), NULL);
     zsock_destroy (&self->socket);
     problems_destroy (&self->problems);
     free (self);
@@ -292,6 +294,7 @@ s_on_ack (relay_t *self, PublishAck *ack)
         if (self->acked == self->deleted)
             self->acked_at = self->last_ack_at;
         self->acked = ack->acked_seq;
+        self->acks_moved++;
         self->last_progress_at = self->last_ack_at;
         if (self->sent < self->acked)
             self->sent = self->acked;
