@@ -44,7 +44,9 @@ int         outbox_append (outbox_t *self, MDB_txn *txn, const char *stream,
 int         outbox_append_raw (outbox_t *self, MDB_txn *txn, const char *stream,
                                const char *type, const char *key,
                                const uint8_t *payload, size_t size);
-//  Events not yet acknowledged by the broker (0 when the store cannot be read).
+//  Events in the outbox (0 when the store cannot be read): not yet
+//  acknowledged by the broker, or acknowledged and waiting (at most ~60 ms)
+//  for a write to delete them in (relay.c, docs/adr/0074).
 uint64_t    outbox_depth (outbox_t *self);
 //  The next seq to assign and the number of unacknowledged events, read
 //  together. Returns 0, or -1 with the reason in store_error().

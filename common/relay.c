@@ -2,14 +2,24 @@
 
     State: acked (highest seq the broker confirmed), sent (highest seq put on
     the wire). Sending reads outbox entries after `sent`, at most WINDOW past
-    `acked`, BATCH per message. An ack moves `acked` forward and deletes the
-    acked entries in one write; an ack that stops short of its batch means
+    `acked`, BATCH per message. An ack moves `acked` forward; an ack that
+    stops short of its batch means
     the broker refused the rest (it only takes seq acked+1 next), so `sent`
     falls back to `acked` and we resend. When events are out and neither a
     send nor an ack that moved `acked` happened for RELAY_RESEND_MS, they
     are taken as lost (a broker that died holding them) and resent too:
     acks of idle pings do not count, since a restarted broker answers
     those while the events it lost will never be acked.
+
+    The acked entries (after `deleted`, up to `acked`) are deleted inside
+    the service's next write transaction, whatever it is (a hook on the
+    store: store_on_write), so they cost no commit of their own: with
+    claims' writable map a commit is two msyncs, and a delete per ack was
+    most of claims' commits between its requests (docs/adr/0074). Only when
+    no write came for RELAY_DELETE_WAIT_MS, or RELAY_DELETE_MAX wait, or
+    the relay flushes, does it commit them alone. A crash before they are
+    deleted only resends them: relay_new starts after the last entry
+    deleted, and the broker drops what it has as duplicates.
 
     Acks are also checked against the outbox (docs/adr/0007): an ack below
     `acked` means the broker lost events it had committed (its store is
@@ -35,6 +45,8 @@
 #define RELAY_TICK_MS       20
 #define RELAY_CONNECTED_MS  5000
 #define RELAY_PING_MS       1000
+#define RELAY_DELETE_WAIT_MS 40     //  acked entries wait this long for a write
+#define RELAY_DELETE_MAX    2000    //  or until this many wait
 
 struct _relay_t {
     outbox_t *outbox;
@@ -47,9 +59,85 @@ struct _relay_t {
     uint64_t last_send_at;      //  of events
     uint64_t last_ping_at;
     uint64_t resent_from;       //  acked + 1 when we last fell back (0: never)
+    uint64_t deleted;           //  entries up to here are gone from the outbox
+    uint64_t deleting;          //  up to here in the write now open (hook)
+    uint64_t acked_at;          //  when entries after `deleted` were first acked
+    uint64_t delete_wait_ms;
+    uint64_t delete_max;
+    uint64_t delete_commits;    //  writes the relay committed for its deletes alone
+    uint64_t delete_shared;     //  writes of the service's that took some along
+    uint64_t acks_moved;        //  acks that moved `acked` (a delete each before ADR 0074)
     bool stopped;               //  an ack contradicted the outbox: send no more
     problems_t *problems;
 };
+
+//  The store's hook, in every write transaction: deletes the entries
+//  acked since the last delete. They are the first ones of the table, in
+//  order: one cursor walks and deletes them, rather than a search from the
+//  root for each (a third of the relay's cost in claims).
+static int
+s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
+{
+    relay_t *self = (relay_t *) arg;
+    self->deleting = self->deleted;
+    if (self->acked <= self->deleted)
+        return 0;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, "outbox"), &cursor);
+    if (rc)
+        return rc;
+    uint8_t from [8];
+    store_u64_write (from, self->deleted + 1);
+    MDB_val key = { 8, from }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    while (rc == 0 && key.mv_size == 8 && store_u64_read (key.mv_data) <= self->acked) {
+        rc = mdb_cursor_del (cursor, 0);
+        //  After a delete the cursor's next is the entry that followed.
+        if (rc == 0)
+            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (rc && rc != MDB_NOTFOUND) {
+        if (rc != MDB_MAP_FULL)
+            log_error ("cannot delete acked outbox entries", "error", json_string (mdb_strerror (rc)), NULL);
+        return rc;
+    }
+    self->deleting = self->acked;
+    return 0;
+}
+
+//  The write that ran s_delete_acked committed.
+static void
+s_deleted (store_t *store, void *arg)
+{
+    relay_t *self = (relay_t *) arg;
+    if (self->deleting > self->deleted) {
+        self->deleted = self->deleting;
+        self->delete_shared++;
+    }
+}
+
+static int
+s_nothing (store_t *store, MDB_txn *txn, void *arg)
+{
+    return 0;
+}
+
+//  Deletes the acked entries in a write of their own, now.
+static void
+s_delete_now (relay_t *self)
+{
+    if (self->acked <= self->deleted)
+        return;
+    //  The hook does the deleting (and logs when it cannot).
+    if (store_write (self->store, s_nothing, NULL))
+        log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
+    else
+    if (self->deleted == self->acked) {
+        self->delete_commits++;
+        self->delete_shared--;
+    }
+}
 
 relay_t *
 relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert_t *cert)
@@ -71,7 +159,10 @@ relay_new (outbox_t *outbox, const char *endpoint, const char *broker_key, zcert
         free (self);
         return NULL;
     }
-    self->acked = self->sent = next - 1 - depth;
+    self->acked = self->sent = self->deleted = next - 1 - depth;
+    self->delete_wait_ms = RELAY_DELETE_WAIT_MS;
+    self->delete_max = RELAY_DELETE_MAX;
+    store_on_write (self->store, s_delete_acked, s_deleted, self);
     return self;
 }
 
@@ -82,6 +173,12 @@ relay_destroy (relay_t **self_p)
     relay_t *self = *self_p;
     if (!self)
         return;
+    store_on_write (self->store, NULL, NULL, NULL);
+    log_info ("relay: acked outbox entries deleted", "acked", json_integer ((json_int_t) self->acked),
+              "deleted", json_integer ((json_int_t) self->deleted),
+              "writes_alone", json_integer ((json_int_t) self->delete_commits),
+              "writes_shared", json_integer ((json_int_t) self->delete_shared),
+              "acks", json_integer ((json_int_t) self->acks_moved), NULL);
     zsock_destroy (&self->socket);
     problems_destroy (&self->problems);
     free (self);
@@ -139,31 +236,6 @@ s_send_pending (relay_t *self)
     }
 }
 
-//  The acked entries are the first ones of the table, in order: one
-//  cursor walks and deletes them, rather than a search from the root for
-//  each (a third of the relay's cost in claims).
-static int
-s_delete_acked (store_t *store, MDB_txn *txn, void *arg)
-{
-    uint64_t *range = (uint64_t *) arg;        //  [from, to]
-    MDB_cursor *cursor;
-    int rc = mdb_cursor_open (txn, store_table (store, "outbox"), &cursor);
-    if (rc)
-        return rc;
-    uint8_t from [8];
-    store_u64_write (from, range [0]);
-    MDB_val key = { 8, from }, value;
-    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
-    while (rc == 0 && key.mv_size == 8 && store_u64_read (key.mv_data) <= range [1]) {
-        rc = mdb_cursor_del (cursor, 0);
-        //  After a delete the cursor's next is the entry that followed.
-        if (rc == 0)
-            rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT);
-    }
-    mdb_cursor_close (cursor);
-    return rc == MDB_NOTFOUND? 0: rc;
-}
-
 static void
 s_stop (relay_t *self, const char *code, uint64_t seq, const char *format, ...)
 {
@@ -219,15 +291,15 @@ s_on_ack (relay_t *self, PublishAck *ack)
     if (self->stopped || !s_ack_agrees (self, ack))
         return;
     if (ack->acked_seq > self->acked) {
-        uint64_t range [2] = { self->acked + 1, ack->acked_seq };
-        if (store_write (self->store, s_delete_acked, range)) {
-            log_error ("cannot delete acked outbox entries", "error", json_string (store_error (self->store)), NULL);
-            return;
-        }
+        if (self->acked == self->deleted)
+            self->acked_at = self->last_ack_at;
         self->acked = ack->acked_seq;
+        self->acks_moved++;
         self->last_progress_at = self->last_ack_at;
         if (self->sent < self->acked)
             self->sent = self->acked;
+        if (self->acked - self->deleted >= self->delete_max)
+            s_delete_now (self);
     }
     //  The broker took less than this batch: resend from what it has. Only
     //  once per point, and only for an ack that is current: batches sent
@@ -282,6 +354,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
 {
     relay_t *self = (relay_t *) arg;
     uint64_t now = clock_monotonic_ms ();
+    if (self->acked > self->deleted && now - self->acked_at >= self->delete_wait_ms)
+        s_delete_now (self);
     if (!self->stopped && self->sent > self->acked && now - self->last_send_at > RELAY_RESEND_MS
     &&  now - self->last_progress_at > RELAY_RESEND_MS) {
         self->sent = self->acked;
@@ -322,6 +396,7 @@ int
 relay_flush (relay_t *self, int timeout_ms)
 {
     uint64_t deadline = clock_monotonic_ms () + (uint64_t) timeout_ms;
+    s_delete_now (self);
     while (!self->stopped && outbox_depth (self->outbox) > 0) {
         uint64_t now = clock_monotonic_ms ();
         if (now >= deadline)
@@ -334,6 +409,7 @@ relay_flush (relay_t *self, int timeout_ms)
         if (zpoller_wait (poller, (int) (deadline - now > 100? 100: deadline - now)) == self->socket)
             s_on_input (NULL, self->socket, self);
         zpoller_destroy (&poller);
+        s_delete_now (self);
     }
     return self->stopped? -1: 0;
 }
@@ -360,4 +436,23 @@ problems_t *
 relay_problems (relay_t *self)
 {
     return self->problems;
+}
+
+void
+relay_set_delete_wait (relay_t *self, uint64_t wait_ms, uint64_t max)
+{
+    self->delete_wait_ms = wait_ms;
+    self->delete_max = max;
+}
+
+uint64_t
+relay_deleted_seq (relay_t *self)
+{
+    return self->deleted;
+}
+
+uint64_t
+relay_delete_commits (relay_t *self)
+{
+    return self->delete_commits;
 }

@@ -28,12 +28,22 @@ void     relay_destroy (relay_t **self_p);
 int      relay_attach (relay_t *self, zloop_t *loop);
 //  Sends what the outbox holds now (call after a commit that appended).
 void     relay_kick (relay_t *self);
+//  The acked entries still in the outbox are deleted at once (they
+//  usually wait for the service's next write: see relay.c).
 //  Blocks until the outbox is empty or timeout_ms passed; for shutdown.
 //  Returns 0 when empty, -1 otherwise.
 int      relay_flush (relay_t *self, int timeout_ms);
 //  True when the broker acked within the last few seconds.
 bool     relay_connected (relay_t *self);
 uint64_t relay_acked_seq (relay_t *self);
+//  The outbox holds no entry up to this seq (<= relay_acked_seq).
+uint64_t relay_deleted_seq (relay_t *self);
+//  How many writes the relay committed for its deletes alone (the rest
+//  rode along in the service's own writes); for tests and measures.
+uint64_t relay_delete_commits (relay_t *self);
+//  Acked entries wait up to wait_ms for a write to ride in, or until max
+//  of them wait (defaults 40 ms, 2000); for tests.
+void     relay_set_delete_wait (relay_t *self, uint64_t wait_ms, uint64_t max);
 //  True once an ack contradicted the outbox (see above); for good.
 bool     relay_stopped (relay_t *self);
 //  What the relay found wrong (status shows it); owned by the relay.

@@ -64,6 +64,11 @@ struct _store_t {
     uint64_t clock_high;                    //  as committed
     unsigned flags;                         //  STORE_WRITEMAP...
     char *backup;
+    //  store_on_write: run inside every store_write, told of each commit.
+    store_write_fn *hook;
+    store_committed_fn *hook_committed;
+    void *hook_arg;
+    uint64_t commits;                       //  store_write commits, for tests
     char error [512];
 };
 
@@ -478,6 +483,10 @@ store_check_version (store_t *self, uint32_t version, const store_migration_t *m
 int
 store_write (store_t *self, store_write_fn *fn, void *arg)
 {
+    //  The hook rides along unless it failed otherwise than for room: its
+    //  transaction may then be spoilt, so the caller's write runs again
+    //  without it (the hook's work waits for a later write).
+    bool hook = self->hook != NULL;
     for (int attempt = 0; attempt < STORE_MAX_RETRIES; attempt++) {
         self->error [0] = 0;
         MDB_txn *txn;
@@ -487,6 +496,17 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
             return -1;
         }
         rc = fn (self, txn, arg);
+        bool hooked = false;
+        if (rc == 0 && hook) {
+            int hook_rc = self->hook (self, txn, self->hook_arg);
+            if (hook_rc && hook_rc != MDB_MAP_FULL) {
+                mdb_txn_abort (txn);
+                hook = false;
+                continue;
+            }
+            rc = hook_rc;
+            hooked = rc == 0;
+        }
         //  Whatever this transaction dates, it dates by the clock now, so
         //  the mark moves (at most once a step) past the clock.
         uint64_t high = self->clock_high, now = clock_now_ms ();
@@ -500,6 +520,9 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
             mdb_txn_abort (txn);
         if (rc == 0) {
             self->clock_high = high;
+            self->commits++;
+            if (hooked && self->hook_committed)
+                self->hook_committed (self, self->hook_arg);
             return 0;
         }
         if (rc != MDB_MAP_FULL) {
@@ -519,6 +542,21 @@ store_write (store_t *self, store_write_fn *fn, void *arg)
     }
     snprintf (self->error, sizeof self->error, "store %s: map still full after growing", self->dir);
     return -1;
+}
+
+void
+store_on_write (store_t *self, store_write_fn *fn, store_committed_fn *committed, void *arg)
+{
+    assert (!fn || !self->hook);
+    self->hook = fn;
+    self->hook_committed = fn? committed: NULL;
+    self->hook_arg = fn? arg: NULL;
+}
+
+uint64_t
+store_commits (store_t *self)
+{
+    return self->commits;
 }
 
 MDB_txn *

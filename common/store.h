@@ -108,6 +108,20 @@ int         store_mark_clock (store_t *self);
 //  Runs fn in a write transaction and commits. Returns 0, or -1 with the
 //  reason in store_error() and nothing applied.
 int         store_write (store_t *self, store_write_fn *fn, void *arg);
+//  A function every store_write runs on its transaction after the
+//  caller's fn returned 0, just before the commit, so work that may wait
+//  (the relay's deletes of acked outbox entries) costs no commit of its
+//  own; committed is called once such a transaction has committed, and
+//  not when it aborted or failed. fn returns 0, MDB_MAP_FULL (the whole
+//  write runs again on a grown map, fn with it) or another error: then
+//  the caller's write runs again without fn, which is left for a later
+//  write. fn touches nothing outside the transaction (it may run and be
+//  thrown away); its side effects belong in committed. One hook a store;
+//  NULL removes it. Commits that do not go through store_write skip it.
+typedef void (store_committed_fn) (store_t *store, void *arg);
+void        store_on_write (store_t *self, store_write_fn *fn, store_committed_fn *committed, void *arg);
+//  How many store_write calls committed, since the store was opened.
+uint64_t    store_commits (store_t *self);
 //  Read-only transactions.
 MDB_txn    *store_read_begin (store_t *self);
 void        store_read_end (MDB_txn **txn_p);

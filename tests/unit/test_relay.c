@@ -358,6 +358,152 @@ START_TEST (test_resend_after_lost_ack)
 }
 END_TEST
 
+static bool
+s_until_acked_3000 (s_test_t *test)
+{
+    return relay_acked_seq (test->relay) == 3000;
+}
+
+static bool
+s_until_acked_3001 (s_test_t *test)
+{
+    return relay_acked_seq (test->relay) == 3001;
+}
+
+static bool
+s_until_acked_2 (s_test_t *test)
+{
+    return relay_acked_seq (test->relay) == 2;
+}
+
+static bool
+s_until_acked_4 (s_test_t *test)
+{
+    return relay_acked_seq (test->relay) == 4;
+}
+
+static int
+s_abort (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_write_t *write = (s_write_t *) arg;
+    int rc = outbox_append_raw (write->outbox, txn, "claims", "created", "k", NULL, 0);
+    return rc? rc: -1;
+}
+
+//  Says the map is full the first time it runs, as LMDB does when the
+//  write needs more room: store_write grows the map and runs it again.
+static int
+s_full_once (store_t *store, MDB_txn *txn, void *arg)
+{
+    int *runs = (int *) arg;
+    return (*runs)++ == 0? MDB_MAP_FULL: 0;
+}
+
+//  Acks in a row delete nothing by themselves: the entries they confirm
+//  leave the outbox in the service's next write that commits (ADR 0074),
+//  not in one an abort threw away. The old relay committed a delete per
+//  ack (six here).
+START_TEST (test_deletes_ride_along)
+{
+    s_test_t test;
+    s_setup (&test);
+    relay_set_delete_wait (test.relay, 600000, 1000000);
+    s_write (&test, 3000);
+    uint64_t commits = store_commits (test.store);
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 10000, s_until_acked_3000));
+    ck_assert_uint_ge (test.acks_sent, 6);
+    ck_assert_uint_eq (store_commits (test.store), commits);
+    ck_assert_uint_eq (outbox_depth (test.outbox), 3000);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 0);
+
+    //  A write that aborts deletes nothing either.
+    s_write_t write = { test.outbox, 1 };
+    ck_assert_int_eq (store_write (test.store, s_abort, &write), -1);
+    ck_assert_uint_eq (store_commits (test.store), commits);
+    ck_assert_uint_eq (outbox_depth (test.outbox), 3000);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 0);
+
+    //  The next one that commits takes them along, and only them: the
+    //  event it appends (3001, not acked) stays.
+    s_write (&test, 1);
+    ck_assert_uint_eq (store_commits (test.store), commits + 1);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 3000);
+    uint64_t next, depth;
+    ck_assert_int_eq (outbox_position (test.outbox, &next, &depth), 0);
+    ck_assert_uint_eq (next, 3002);
+    ck_assert_uint_eq (depth, 1);
+
+    //  A write run again on a grown map deletes once it commits.
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 10000, s_until_acked_3001));
+    ck_assert_uint_eq (outbox_depth (test.outbox), 1);
+    int runs = 0;
+    ck_assert_int_eq (store_write (test.store, s_full_once, &runs), 0);
+    ck_assert_int_eq (runs, 2);
+    ck_assert_uint_eq (outbox_depth (test.outbox), 0);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 3001);
+    ck_assert_uint_eq (relay_delete_commits (test.relay), 0);
+    s_teardown (&test);
+}
+END_TEST
+
+//  With no write of the service's own, the relay deletes the acked
+//  entries alone once they waited long enough (so the outbox, and status'
+//  outbox_depth, still comes to 0), and at once when that many wait.
+START_TEST (test_deletes_alone_when_idle)
+{
+    s_test_t test;
+    s_setup (&test);
+    s_write (&test, 5);
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 5000, s_until_empty));
+    ck_assert_uint_eq (relay_delete_commits (test.relay), 1);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 5);
+
+    //  Acks of 500 each, at most 1000 waiting: one delete every two acks.
+    relay_set_delete_wait (test.relay, 600000, 1000);
+    s_write (&test, 3000);
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 10000, s_until_empty));
+    ck_assert_uint_eq (relay_delete_commits (test.relay), 1 + 3);
+    s_teardown (&test);
+}
+END_TEST
+
+//  Only what the broker acked is deleted, whichever write takes it: here
+//  it acks 1..2 of 5 (and keeps refusing the rest).
+START_TEST (test_unacked_kept)
+{
+    s_test_t test;
+    s_setup (&test);
+    relay_set_delete_wait (test.relay, 600000, 1000000);
+    test.mode = ACK_FIXED;
+    test.ack_fixed = 2;
+    s_write (&test, 5);
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 5000, s_until_acked_2));
+    ck_assert_uint_eq (outbox_depth (test.outbox), 5);
+    s_write (&test, 1);
+    uint64_t next, depth;
+    ck_assert_int_eq (outbox_position (test.outbox, &next, &depth), 0);
+    ck_assert_uint_eq (next, 7);
+    ck_assert_uint_eq (depth, 4);
+    //  The flush deletes at once what gets acked (3..4), and nothing else.
+    test.ack_fixed = 4;
+    s_write (&test, 1);
+    relay_kick (test.relay);
+    ck_assert (s_run (&test, 5000, s_until_acked_4));
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 2);
+    ck_assert_int_eq (relay_flush (test.relay, 200), -1);
+    ck_assert_uint_eq (relay_deleted_seq (test.relay), 4);
+    ck_assert_int_eq (outbox_position (test.outbox, &next, &depth), 0);
+    ck_assert_uint_eq (next, 8);
+    ck_assert_uint_eq (depth, 3);
+    s_teardown (&test);
+}
+END_TEST
+
 Suite *
 relay_suite (void)
 {
@@ -369,6 +515,9 @@ relay_suite (void)
     tcase_add_test (tc, test_refused);
     tcase_add_test (tc, test_agreeing_acks);
     tcase_add_test (tc, test_resend_after_lost_ack);
+    tcase_add_test (tc, test_deletes_ride_along);
+    tcase_add_test (tc, test_deletes_alone_when_idle);
+    tcase_add_test (tc, test_unacked_kept);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -435,6 +435,93 @@ START_TEST (test_write_abort)
 }
 END_TEST
 
+//  What the hook of test_write_hook sees and does.
+typedef struct {
+    int runs;                   //  times the hook ran
+    int committed;              //  times its write committed
+    int fail;                   //  0, or what it returns on its next run
+    bool saw_caller;            //  the caller's put was there before it ran
+} s_hook_t;
+
+static int
+s_hook (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_hook_t *hook = (s_hook_t *) arg;
+    hook->runs++;
+    MDB_val value;
+    hook->saw_caller = store_get (store, txn, "main", "a", 1, &value) == 0;
+    int rc = store_put (store, txn, "log", "hook", 4, "ran", 3);
+    if (rc)
+        return rc;
+    rc = hook->fail;
+    hook->fail = 0;
+    return rc;
+}
+
+static void
+s_hook_committed (store_t *store, void *arg)
+{
+    ((s_hook_t *) arg)->committed++;
+}
+
+//  store_on_write: the hook runs after the caller's function, in its
+//  transaction, and hears of the commit; not of an abort; it runs again
+//  when the map grows; when it fails otherwise the caller's write still
+//  commits, without the hook's changes.
+START_TEST (test_write_hook)
+{
+    char *dir = test_tmpdir ("store");
+    store_t *store = s_open (dir);
+    s_hook_t hook = { 0 };
+    store_on_write (store, s_hook, s_hook_committed, &hook);
+    uint64_t commits = store_commits (store);
+    s_change_t puts [] = { { "main", "a", "1" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_int_eq (hook.runs, 1);
+    ck_assert_int_eq (hook.committed, 1);
+    ck_assert (hook.saw_caller);
+    ck_assert_uint_eq (s_count (store, "log"), 1);
+    ck_assert_uint_eq (store_commits (store), commits + 1);
+
+    //  The caller aborts: the hook does not run, nor hears of a commit.
+    ck_assert_int_eq (store_write (store, s_put_then_abort, NULL), -1);
+    ck_assert_int_eq (hook.runs, 1);
+    ck_assert_int_eq (hook.committed, 1);
+    ck_assert_uint_eq (store_commits (store), commits + 1);
+
+    //  The hook asks for room: all of it runs again, one commit heard.
+    hook.fail = MDB_MAP_FULL;
+    size_t map = store_map_size (store);
+    s_change_t puts_b [] = { { "main", "b", "2" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, puts_b), 0);
+    ck_assert_int_eq (hook.runs, 3);
+    ck_assert_int_eq (hook.committed, 2);
+    ck_assert_uint_eq (store_map_size (store), map * 2);
+
+    //  The hook fails: the caller's write commits without it.
+    s_change_t del_hook [] = { { "log", "hook", NULL }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, del_hook), 0);
+    ck_assert_int_eq (hook.committed, 3);
+    ck_assert_uint_eq (s_count (store, "log"), 1);
+    hook.fail = MDB_NOTFOUND;
+    s_change_t dels [] = { { "log", "hook", NULL }, { "main", "c", "3" }, { NULL, NULL, NULL } };
+    ck_assert_int_eq (store_write (store, s_apply, dels), 0);
+    ck_assert_int_eq (hook.committed, 3);
+    ck_assert_uint_eq (store_commits (store), commits + 4);
+    ck_assert_int_eq (hook.runs, 5);
+    ck_assert_uint_eq (s_count (store, "main"), 3);
+    ck_assert_uint_eq (s_count (store, "log"), 0);
+
+    //  Removed, it runs no more.
+    store_on_write (store, NULL, NULL, NULL);
+    ck_assert_int_eq (store_write (store, s_apply, puts), 0);
+    ck_assert_int_eq (hook.runs, 5);
+    store_destroy (&store);
+    test_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 //  Writes `count` values of `size` bytes, each filled with its index, and
 //  counts the attempts (a test-only side effect).
 typedef struct {
@@ -1330,6 +1417,7 @@ store_suite (void)
     tcase_add_test (tc, test_put_get_del);
     tcase_add_test (tc, test_key_order);
     tcase_add_test (tc, test_write_abort);
+    tcase_add_test (tc, test_write_hook);
     tcase_add_test (tc, test_map_growth);
     tcase_add_test (tc, test_reopen);
     tcase_add_test (tc, test_writemap);
