@@ -613,6 +613,11 @@ s_direct_value (codec_arena_t *self, const ProtobufCFieldDescriptor *field,
         *(ProtobufCMessage **) member = message;
         return s_direct_read (self, type, wire->payload, wire->end, message, NULL);
     }
+    if (field->type == PROTOBUF_C_TYPE_BYTES && self->borrow) {
+        ((ProtobufCBinaryData *) member)->data = (uint8_t *) wire->payload;
+        ((ProtobufCBinaryData *) member)->len = wire->payload_size;
+        return true;
+    }
     uint8_t *copy = s_arena_copy (self, wire, field->type == PROTOBUF_C_TYPE_STRING);
     if (!copy)
         return false;

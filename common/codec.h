@@ -122,6 +122,9 @@ typedef struct {
     codec_chunk_t *chunks;          //  heap blocks, newest first
     size_t used;                    //  bytes handed out since the reset
     bool keep;                      //  keeps a heap block across resets (codec_arena_new)
+    bool borrow;                    //  set by the caller: codec's reader points bytes fields
+                                    //  into the input, which outlives the messages, instead
+                                    //  of copying them (the broker's frames)
 } codec_arena_t;
 
 //  Starts an arena with a first block of the caller's (NULL, 0: none);

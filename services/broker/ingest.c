@@ -185,8 +185,12 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
     broker_t *self = (broker_t *) arg;
     s_message_t messages [INGEST_MAX_MESSAGES];
     size_t count = 0, received = 0, bytes = 0;
-    if (!s_arena)
+    if (!s_arena) {
         s_arena = codec_arena_new ();
+        //  Each batch's frame is kept until the group is published: an
+        //  event's payload points into it, as it did before codec read it.
+        s_arena->borrow = true;
+    }
     ProtobufCAllocator *allocator = &s_arena->allocator;
     while (count < INGEST_MAX_MESSAGES && bytes < INGEST_GROUP_BYTES) {
         //  Only the first read may wait (zloop saw input); the rest take

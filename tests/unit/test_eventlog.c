@@ -1176,6 +1176,7 @@ static void
 s_check_read (const uint8_t *packed, size_t size, bool readable)
 {
     codec_arena_t *arena = codec_arena_new ();
+    arena->borrow = true;               //  as the broker's ingest reads
     const uint8_t **events = NULL;
     size_t *sizes = NULL, *offsets = NULL;
     PublishBatch *read = eventlog_read_batch (packed, size, arena, &events, &sizes, &offsets);
@@ -1206,8 +1207,11 @@ s_check_read (const uint8_t *packed, size_t size, bool readable)
         ck_assert_uint_eq (a->producer_epoch, b->producer_epoch);
         ck_assert_uint_eq (a->prev_epoch, b->prev_epoch);
         ck_assert_uint_eq (a->payload.len, b->payload.len);
-        if (a->payload.len)
+        if (a->payload.len) {
             ck_assert_int_eq (memcmp (a->payload.data, b->payload.data, a->payload.len), 0);
+            //  Borrowed: the payload is the event's own bytes, not a copy.
+            ck_assert (a->payload.data > events [i] && a->payload.data + a->payload.len <= events [i] + sizes [i]);
+        }
         //  Packed again, the read event gives the bytes it came from.
         size_t again_size;
         uint8_t *again = codec_pack (a, &again_size);
