@@ -88,13 +88,21 @@ codec_write_bytes_field (uint8_t *out, uint32_t field, const void *data, size_t 
 bool
 codec_read_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
 {
-    *value = 0;
-    for (int shift = 0; shift < 70 && *at < end; shift += 7) {
-        uint8_t byte = *(*at)++;
-        *value |= (uint64_t) (byte & 0x7f) << shift;
-        if (!(byte & 0x80))
+    //  In locals, not through the pointers on every byte (the stores
+    //  were most of a short varint's cost).
+    const uint8_t *p = *at;
+    uint64_t result = 0;
+    for (unsigned shift = 0; shift < 70 && p < end; shift += 7) {
+        uint8_t byte = *p++;
+        result |= (uint64_t) (byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *at = p;
+            *value = result;
             return true;
+        }
     }
+    *at = p;
+    *value = result;
     return false;
 }
 
@@ -558,7 +566,8 @@ s_wire_next (const uint8_t **at, const uint8_t *end, codec_wire_field_t *field, 
 }
 
 static bool s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
-                           const uint8_t *at, const uint8_t *end, ProtobufCMessage *message);
+                           const uint8_t *at, const uint8_t *end, ProtobufCMessage *message,
+                           codec_wire_order_t *order);
 
 //  A varint value into member as its type holds it (protobuf-c's casts).
 static void
@@ -602,7 +611,12 @@ s_direct_value (codec_arena_t *self, const ProtobufCFieldDescriptor *field,
             return false;
         type->message_init (message);
         *(ProtobufCMessage **) member = message;
-        return s_direct_read (self, type, wire->payload, wire->end, message);
+        return s_direct_read (self, type, wire->payload, wire->end, message, NULL);
+    }
+    if (field->type == PROTOBUF_C_TYPE_BYTES && self->borrow) {
+        ((ProtobufCBinaryData *) member)->data = (uint8_t *) wire->payload;
+        ((ProtobufCBinaryData *) member)->len = wire->payload_size;
+        return true;
     }
     uint8_t *copy = s_arena_copy (self, wire, field->type == PROTOBUF_C_TYPE_STRING);
     if (!copy)
@@ -673,14 +687,26 @@ s_direct_repeated (codec_arena_t *self, const ProtobufCFieldDescriptor *field, c
 
 static bool
 s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
-               const uint8_t *at, const uint8_t *end, ProtobufCMessage *message)
+               const uint8_t *at, const uint8_t *end, ProtobufCMessage *message,
+               codec_wire_order_t *order)
 {
     uint64_t seen = 0;              //  the singular fields read, by index
+    const uint8_t *begin = at;
+    uint32_t previous = 0;
     while (at < end) {
         codec_wire_field_t wire;
         uint64_t varint = 0;
         if (!s_wire_next (&at, end, &wire, &varint))
             return false;
+        if (order) {
+            if (wire.number <= previous || wire.value != wire.start + 1)
+                order->ordered = false;
+            if (previous < order->above && wire.number >= order->above) {
+                order->offset = (size_t) (wire.start - begin);
+                order->number = wire.number;
+            }
+            previous = wire.number;
+        }
         //  Field n is the n-th in most messages: its index without a
         //  search or a division.
         size_t index = wire.number - 1;
@@ -706,19 +732,33 @@ s_direct_read (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
     return true;
 }
 
-void *
-codec_arena_decode_direct (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
-                           const void *data, size_t size)
+static void *
+s_decode_direct (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                 const void *data, size_t size, codec_wire_order_t *order)
 {
     assert (self && type);
+    if (order) {
+        order->ordered = true;
+        order->offset = size;
+        order->number = 0;
+    }
     ProtobufCMessage *message = (ProtobufCMessage *) s_arena_alloc (self, type->sizeof_message);
     if (!message)
         return NULL;
     type->message_init (message);
     const uint8_t *at = (const uint8_t *) data;
-    if (s_direct_read (self, type, at, at + size, message))
+    if (s_direct_read (self, type, at, at + size, message, order))
         return message;
+    if (order)
+        order->ordered = false;
     return codec_arena_decode (self, type, data, size);
+}
+
+void *
+codec_arena_decode_direct (codec_arena_t *self, const ProtobufCMessageDescriptor *type,
+                           const void *data, size_t size)
+{
+    return s_decode_direct (self, type, data, size, NULL);
 }
 
 //  An event and a fetch reply are read as any message (a consumer's every
@@ -727,7 +767,14 @@ codec_arena_decode_direct (codec_arena_t *self, const ProtobufCMessageDescriptor
 Event *
 codec_arena_decode_event (codec_arena_t *self, const void *data, size_t size)
 {
-    return (Event *) codec_arena_decode_direct (self, &event__descriptor, data, size);
+    return (Event *) s_decode_direct (self, &event__descriptor, data, size, NULL);
+}
+
+Event *
+codec_arena_decode_event_order (codec_arena_t *self, const void *data, size_t size,
+                                codec_wire_order_t *order)
+{
+    return (Event *) s_decode_direct (self, &event__descriptor, data, size, order);
 }
 
 FetchReply *

@@ -122,6 +122,9 @@ typedef struct {
     codec_chunk_t *chunks;          //  heap blocks, newest first
     size_t used;                    //  bytes handed out since the reset
     bool keep;                      //  keeps a heap block across resets (codec_arena_new)
+    bool borrow;                    //  set by the caller: codec's reader points bytes fields
+                                    //  into the input, which outlives the messages, instead
+                                    //  of copying them (the broker's frames)
 } codec_arena_t;
 
 //  Starts an arena with a first block of the caller's (NULL, 0: none);
@@ -149,6 +152,20 @@ void     *codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessage
 //  every event each consumer takes, where protobuf-c's generic unpack was
 //  most of the consumer loop's own cost (issue 19).
 Event      *codec_arena_decode_event (codec_arena_t *self, const void *data, size_t size);
+//  How the fields of bytes read by codec_arena_decode_event_order lie, for
+//  the broker, which inserts an Event's stream seq into the bytes its
+//  producer packed instead of packing the Event again (eventlog_read_batch).
+typedef struct {
+    uint32_t above;                 //  in: a field number
+    bool ordered;                   //  read by codec's own reader (not protobuf-c's), each
+                                    //  field's number above the one before, one-byte tags
+    size_t offset;                  //  where the first field numbered `above` or more starts
+                                    //  (the size: none)
+    uint32_t number;                //  that field's number (0: none)
+} codec_wire_order_t;
+//  codec_arena_decode_event, the fields' order noted in *order on the way.
+Event      *codec_arena_decode_event_order (codec_arena_t *self, const void *data, size_t size,
+                                            codec_wire_order_t *order);
 FetchReply *codec_arena_decode_fetch_reply (codec_arena_t *self, const void *data, size_t size);
 //  codec_arena_decode of the same message (the same values, NULL for the
 //  same bytes) read off the wire in one pass driven by type's descriptor:

@@ -354,11 +354,11 @@ eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events
     return count;
 }
 
-//  A string field's bytes as a C string in the allocator's memory.
+//  A string field's bytes as a C string in the arena.
 static char *
-s_text (ProtobufCAllocator *allocator, const uint8_t *data, size_t size)
+s_text (codec_arena_t *arena, const uint8_t *data, size_t size)
 {
-    char *text = (char *) allocator->alloc (allocator->allocator_data, size + 1);
+    char *text = (char *) arena->allocator.alloc (arena->allocator.allocator_data, size + 1);
     if (text) {
         memcpy (text, data, size);
         text [size] = 0;
@@ -366,101 +366,8 @@ s_text (ProtobufCAllocator *allocator, const uint8_t *data, size_t size)
     return text;
 }
 
-static uint64_t
-s_fixed64 (const uint8_t *at)
-{
-    uint64_t value = 0;
-    for (int i = 7; i >= 0; i--)
-        value = value << 8 | at [i];
-    return value;
-}
-
-//  The wire type of each Event field protobuf-c packs (0: none such).
-static const int s_event_wire [11] = {
-    -1,
-    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  1 stream
-    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  2 type
-    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  3 producer
-    PROTOBUF_C_WIRE_TYPE_VARINT,                //  4 producer_seq
-    -1,                                         //  5 stream_seq: the broker's
-    PROTOBUF_C_WIRE_TYPE_VARINT,                //  6 time_ms
-    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  7 key
-    PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,       //  8 payload
-    PROTOBUF_C_WIRE_TYPE_64BIT,                 //  9 producer_epoch
-    PROTOBUF_C_WIRE_TYPE_64BIT,                 //  10 prev_epoch
-};
-
-//  A varint at *at (below end), as codec_read_varint reads it; most are
-//  one byte.
-static inline bool
-s_varint (const uint8_t **at, const uint8_t *end, uint64_t *value)
-{
-    if (*at < end && **at < 0x80) {
-        *value = *(*at)++;
-        return true;
-    }
-    return codec_read_varint (at, end, value);
-}
-
-//  An Event from its packed bytes, if they hold each known field at most
-//  once, in field order, with its wire type, no stream seq and nothing
-//  else: the Event protobuf-c unpacks, its payload pointing into data.
-//  *seq_offset is where the stream seq goes (s_seq_offset). The tags of
-//  fields 1-10 are one byte each; one written longer is left to protobuf-c.
-static bool
-s_read_event (const uint8_t *data, size_t size, ProtobufCAllocator *allocator, Event *event,
-              size_t *seq_offset)
-{
-    event__init (event);
-    const uint8_t *at = data, *end = data + size;
-    uint32_t previous = 0;
-    *seq_offset = size;
-    while (at < end) {
-        const uint8_t *start = at;
-        uint8_t tag = *at++;
-        uint32_t number = tag >> 3;
-        unsigned wire_type = tag & 7;
-        if (tag >= 0x80 || number <= previous || number > 10 || (int) wire_type != s_event_wire [number])
-            return false;
-        if (number > 5 && previous < 5)
-            *seq_offset = (size_t) (start - data);
-        previous = number;
-        uint64_t value = 0;
-        if (wire_type == PROTOBUF_C_WIRE_TYPE_64BIT) {
-            if (end - at < 8)
-                return false;
-            value = s_fixed64 (at);
-            at += 8;
-        }
-        else
-        if (!s_varint (&at, end, &value)
-        ||  (wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED && value > (uint64_t) (end - at)))
-            return false;
-        char **text = NULL;
-        switch (number) {
-            case 1: text = &event->stream; break;
-            case 2: text = &event->type; break;
-            case 3: text = &event->producer; break;
-            case 7: text = &event->key; break;
-            case 4: event->producer_seq = value; break;
-            case 6: event->time_ms = value; break;
-            case 8:
-                event->payload.data = (uint8_t *) at;
-                event->payload.len = (size_t) value;
-                break;
-            case 9: event->producer_epoch = value; break;
-            case 10: event->prev_epoch = value; break;
-        }
-        if (text && !(*text = s_text (allocator, at, (size_t) value)))
-            return false;
-        if (wire_type == PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED)
-            at += value;
-    }
-    return true;
-}
-
 PublishBatch *
-eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
+eventlog_read_batch (const uint8_t *data, size_t size, codec_arena_t *arena,
                      const uint8_t ***events_p, size_t **sizes_p, size_t **seq_offsets_p)
 {
     //  First the batch's own fields: a producer at most once, then events.
@@ -479,17 +386,17 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
         else
             count++;
     }
+    ProtobufCAllocator *allocator = &arena->allocator;
     PublishBatch *batch = (PublishBatch *) allocator->alloc (allocator->allocator_data, sizeof (PublishBatch));
     Event **events = count? (Event **) allocator->alloc (allocator->allocator_data, count * sizeof (Event *)): NULL;
-    Event *slots = count? (Event *) allocator->alloc (allocator->allocator_data, count * sizeof (Event)): NULL;
     const uint8_t **packed = count? (const uint8_t **) allocator->alloc (allocator->allocator_data,
                                                                          count * sizeof (uint8_t *)): NULL;
     size_t *sizes = count? (size_t *) allocator->alloc (allocator->allocator_data, count * sizeof (size_t)): NULL;
     size_t *offsets = count? (size_t *) allocator->alloc (allocator->allocator_data, count * sizeof (size_t)): NULL;
-    if (!batch || (count && (!events || !slots || !packed || !sizes || !offsets)))
+    if (!batch || (count && (!events || !packed || !sizes || !offsets)))
         return NULL;
     publish_batch__init (batch);
-    if (producer && !(batch->producer = s_text (allocator, producer, producer_size)))
+    if (producer && !(batch->producer = s_text (arena, producer, producer_size)))
         return NULL;
     size_t i = 0;
     for (at = data; at < end; ) {
@@ -497,9 +404,15 @@ eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *alloc
         codec_wire_next (&at, end, &field);
         if (field.number != 2)
             continue;
-        if (!s_read_event (field.payload, field.payload_size, allocator, &slots [i], &offsets [i]))
+        //  codec's reader of an Event, which notes where the fields lie:
+        //  only bytes as protobuf-c packs a producer's event (fields in
+        //  order, one-byte tags, nothing unknown, no stream seq yet) are
+        //  taken; the stream seq goes before the first field above 5.
+        codec_wire_order_t order = { .above = 5 };
+        if (!(events [i] = codec_arena_decode_event_order (arena, field.payload, field.payload_size, &order))
+        ||  !order.ordered || order.number == 5)
             return NULL;
-        events [i] = &slots [i];
+        offsets [i] = order.offset;
         packed [i] = field.payload;
         sizes [i++] = field.payload_size;
     }

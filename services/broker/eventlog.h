@@ -80,8 +80,8 @@ int         eventlog_take_at (eventlog_t *self, MDB_txn *txn, Event *event,
 size_t      eventlog_packed_events (const uint8_t *data, size_t size, const uint8_t **events,
                                     size_t *sizes, size_t max);
 //  A packed PublishBatch read without protobuf-c's unpack: the batch and
-//  its Events in the allocator's memory (strings copied, each payload
-//  pointing into data, which must outlive them), and each event's packed
+//  its Events in the arena (each Event read by codec_arena_decode_event),
+//  and each event's packed
 //  bytes at (*events_p) [i], (*sizes_p) [i]. Only for the bytes protobuf-c
 //  packs for an event of a producer (each known field at most once, in
 //  field order, no stream seq, nothing unknown; a producer before the
@@ -89,7 +89,7 @@ size_t      eventlog_packed_events (const uint8_t *data, size_t size, const uint
 //  What it reads is what protobuf_c_message_unpack gives for those bytes.
 //  (*seq_offsets_p) [i] is where in its bytes the event's stream seq goes,
 //  for eventlog_take_at.
-PublishBatch *eventlog_read_batch (const uint8_t *data, size_t size, ProtobufCAllocator *allocator,
+PublishBatch *eventlog_read_batch (const uint8_t *data, size_t size, codec_arena_t *arena,
                                    const uint8_t ***events_p, size_t **sizes_p,
                                    size_t **seq_offsets_p);
 //  Why the last event was refused as EVENTLOG_DIVERGED, naming both sides.

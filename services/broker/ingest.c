@@ -47,64 +47,9 @@
 //  page faults); from blocks of the arena each costs a bump of a pointer,
 //  and all are given back at once when the group has been acked and
 //  published. Nothing of a batch outlives broker_ingest_on_input.
-#define INGEST_ARENA_BLOCK  (1024 * 1024)
-
-typedef struct s_block {
-    struct s_block *next;
-    size_t size;
-    size_t used;
-    size_t pad;                 //  keeps data 16-byte aligned
-    uint8_t data [];
-} s_block_t;
-
-static void *
-s_arena_alloc (void *arg, size_t size)
-{
-    s_block_t **blocks = (s_block_t **) arg;
-    size = (size + 15) & ~(size_t) 15;
-    s_block_t *block = *blocks;
-    if (!block || block->size - block->used < size) {
-        size_t block_size = size > INGEST_ARENA_BLOCK? size: INGEST_ARENA_BLOCK;
-        block = (s_block_t *) malloc (sizeof (s_block_t) + block_size);
-        if (!block)
-            return NULL;
-        block->size = block_size;
-        block->used = 0;
-        block->next = *blocks;
-        *blocks = block;
-    }
-    void *pointer = block->data + block->used;
-    block->used += size;
-    return pointer;
-}
-
-static void
-s_arena_free (void *arg, void *pointer)
-{
-    //  Given back all at once by s_arena_reset.
-}
-
-//  Frees every block but one of the usual size, kept for the next group.
-static void
-s_arena_reset (s_block_t **blocks)
-{
-    s_block_t *kept = NULL;
-    while (*blocks) {
-        s_block_t *block = *blocks;
-        *blocks = block->next;
-        if (!kept && block->size == INGEST_ARENA_BLOCK) {
-            kept = block;
-            kept->used = 0;
-            kept->next = NULL;
-        }
-        else
-            free (block);
-    }
-    *blocks = kept;
-}
-
-static s_block_t *s_blocks;
-static ProtobufCAllocator s_arena = { s_arena_alloc, s_arena_free, &s_blocks };
+//  codec's arena, so that its reader of an Event reads the batch's events
+//  into it (eventlog_read_batch); it keeps a block across resets.
+static codec_arena_t *s_arena;
 
 typedef struct {
     zframe_t *routing_id;
@@ -240,6 +185,13 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
     broker_t *self = (broker_t *) arg;
     s_message_t messages [INGEST_MAX_MESSAGES];
     size_t count = 0, received = 0, bytes = 0;
+    if (!s_arena) {
+        s_arena = codec_arena_new ();
+        //  Each batch's frame is kept until the group is published: an
+        //  event's payload points into it, as it did before codec read it.
+        s_arena->borrow = true;
+    }
+    ProtobufCAllocator *allocator = &s_arena->allocator;
     while (count < INGEST_MAX_MESSAGES && bytes < INGEST_GROUP_BYTES) {
         //  Only the first read may wait (zloop saw input); the rest take
         //  what is there, refused messages counted too.
@@ -258,11 +210,11 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         const uint8_t **packed = NULL;
         size_t *packed_sizes = NULL, *seq_offsets = NULL;
         PublishBatch *batch = publish
-            ? eventlog_read_batch (zframe_data (body), zframe_size (body), &s_arena, &packed, &packed_sizes,
+            ? eventlog_read_batch (zframe_data (body), zframe_size (body), s_arena, &packed, &packed_sizes,
                                    &seq_offsets)
             : NULL;
         if (publish && !batch)
-            batch = (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, &s_arena,
+            batch = (PublishBatch *) protobuf_c_message_unpack (&publish_batch__descriptor, allocator,
                                                                 zframe_size (body), zframe_data (body));
         if (batch && batch->producer && *batch->producer
         &&  strlen (batch->producer) <= INGEST_MAX_PRODUCER) {
@@ -275,8 +227,8 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             //  The events' own bytes, so the log stores them as they came
             //  (with the stream seq put in) instead of packing each again.
             if (!packed && batch->n_events) {
-                packed = (const uint8_t **) s_arena_alloc (&s_blocks, batch->n_events * sizeof (uint8_t *));
-                packed_sizes = (size_t *) s_arena_alloc (&s_blocks, batch->n_events * sizeof (size_t));
+                packed = (const uint8_t **) allocator->alloc (allocator->allocator_data, batch->n_events * sizeof (uint8_t *));
+                packed_sizes = (size_t *) allocator->alloc (allocator->allocator_data, batch->n_events * sizeof (size_t));
                 if (!packed || !packed_sizes
                 ||  eventlog_packed_events (zframe_data (body), zframe_size (body), packed, packed_sizes,
                                             batch->n_events) != batch->n_events)
@@ -298,7 +250,7 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         zmsg_destroy (&msg);
     }
     if (count == 0) {
-        s_arena_reset (&s_blocks);
+        codec_arena_reset (s_arena);
         return 0;
     }
 
@@ -324,6 +276,6 @@ broker_ingest_on_input (zloop_t *loop, zsock_t *socket, void *arg)
         zstr_free (&messages [m].reason);
     }
     //  Every batch of the group lived in the arena.
-    s_arena_reset (&s_blocks);
+    codec_arena_reset (s_arena);
     return 0;
 }

@@ -735,6 +735,21 @@ START_TEST (test_arena_decode_event)
         ck_assert_uint_eq (mine->producer_epoch, event.producer_epoch);
         ck_assert_uint_eq (mine->payload.len, event.payload.len);
         codec_arena_reset (&arena);
+        //  The order noted (the broker's stream seq offset): in field
+        //  order, one-byte tags, the first field from 5 on where it starts;
+        //  borrowed bytes point into the input.
+        codec_wire_order_t order = { .above = 5 };
+        arena.borrow = true;
+        mine = codec_arena_decode_event_order (&arena, packed, size, &order);
+        arena.borrow = false;
+        ck_assert_ptr_nonnull (mine);
+        ck_assert (order.ordered);
+        ck_assert_uint_eq (order.number, 5);
+        ck_assert_uint_lt (order.offset, size);
+        ck_assert_uint_eq (packed [order.offset], 5 << 3);
+        if (mine->payload.len)
+            ck_assert (mine->payload.data > packed && mine->payload.data + mine->payload.len <= packed + size);
+        codec_arena_reset (&arena);
         //  A field this reader does not know (99, varint): protobuf-c's.
         uint8_t *longer = (uint8_t *) malloc (size + 3);
         memcpy (longer, packed, size);
@@ -747,6 +762,11 @@ START_TEST (test_arena_decode_event)
         ck_assert_uint_eq (mine->base.n_unknown_fields, 1);
         s_assert_same (mine, theirs);
         codec_free (theirs);
+        codec_arena_reset (&arena);
+        //  Not read by codec's own reader: not noted as in order.
+        mine = codec_arena_decode_event_order (&arena, longer, size + 3, &order);
+        ck_assert_ptr_nonnull (mine);
+        ck_assert (!order.ordered);
         codec_arena_reset (&arena);
         //  An epoch (fixed64) twice: protobuf-c's, the last one kept.
         memcpy (longer, packed, size);

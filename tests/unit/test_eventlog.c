@@ -1161,28 +1161,6 @@ START_TEST (test_packed_events)
 }
 END_TEST
 
-//  An allocator that keeps what it hands out, for s_pool_free.
-static void *
-s_pool_alloc (void *arg, size_t size)
-{
-    void *pointer = malloc (size? size: 1);
-    zlist_append ((zlist_t *) arg, pointer);
-    return pointer;
-}
-
-static void
-s_pool_noop (void *arg, void *pointer)
-{
-}
-
-static void
-s_pool_free (zlist_t **pool_p)
-{
-    for (void *pointer = zlist_first (*pool_p); pointer; pointer = zlist_next (*pool_p))
-        free (pointer);
-    zlist_destroy (pool_p);
-}
-
 static void
 s_assert_text_eq (const char *a, const char *b)
 {
@@ -1197,17 +1175,17 @@ s_assert_text_eq (const char *a, const char *b)
 static void
 s_check_read (const uint8_t *packed, size_t size, bool readable)
 {
-    zlist_t *pool = zlist_new ();
-    ProtobufCAllocator allocator = { s_pool_alloc, s_pool_noop, pool };
+    codec_arena_t *arena = codec_arena_new ();
+    arena->borrow = true;               //  as the broker's ingest reads
     const uint8_t **events = NULL;
     size_t *sizes = NULL, *offsets = NULL;
-    PublishBatch *read = eventlog_read_batch (packed, size, &allocator, &events, &sizes, &offsets);
+    PublishBatch *read = eventlog_read_batch (packed, size, arena, &events, &sizes, &offsets);
     PublishBatch *unpacked = (PublishBatch *) codec_decode (&publish_batch__descriptor, packed, size);
     if (!readable) {
         ck_assert_ptr_null (read);
         ck_assert_ptr_null (events);
         codec_free (unpacked);
-        s_pool_free (&pool);
+        codec_arena_destroy (&arena);
         return;
     }
     ck_assert_ptr_nonnull (read);
@@ -1229,8 +1207,11 @@ s_check_read (const uint8_t *packed, size_t size, bool readable)
         ck_assert_uint_eq (a->producer_epoch, b->producer_epoch);
         ck_assert_uint_eq (a->prev_epoch, b->prev_epoch);
         ck_assert_uint_eq (a->payload.len, b->payload.len);
-        if (a->payload.len)
+        if (a->payload.len) {
             ck_assert_int_eq (memcmp (a->payload.data, b->payload.data, a->payload.len), 0);
+            //  Borrowed: the payload is the event's own bytes, not a copy.
+            ck_assert (a->payload.data > events [i] && a->payload.data + a->payload.len <= events [i] + sizes [i]);
+        }
         //  Packed again, the read event gives the bytes it came from.
         size_t again_size;
         uint8_t *again = codec_pack (a, &again_size);
@@ -1256,7 +1237,7 @@ s_check_read (const uint8_t *packed, size_t size, bool readable)
         free (expected);
     }
     codec_free (unpacked);
-    s_pool_free (&pool);
+    codec_arena_destroy (&arena);
 }
 
 //  A batch packed with one event's bytes replaced by raw.
