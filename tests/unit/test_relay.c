@@ -47,6 +47,7 @@ typedef struct {
     size_t acks_sent;
     size_t drop;                //  PUBLISH messages to leave unanswered (lost acks)
     size_t dropped;
+    uint64_t until_acked;       //  what s_until_acked waits for
 } s_test_t;
 
 static int
@@ -359,27 +360,9 @@ START_TEST (test_resend_after_lost_ack)
 END_TEST
 
 static bool
-s_until_acked_3000 (s_test_t *test)
+s_until_acked (s_test_t *test)
 {
-    return relay_acked_seq (test->relay) == 3000;
-}
-
-static bool
-s_until_acked_3001 (s_test_t *test)
-{
-    return relay_acked_seq (test->relay) == 3001;
-}
-
-static bool
-s_until_acked_2 (s_test_t *test)
-{
-    return relay_acked_seq (test->relay) == 2;
-}
-
-static bool
-s_until_acked_4 (s_test_t *test)
-{
-    return relay_acked_seq (test->relay) == 4;
+    return relay_acked_seq (test->relay) == test->until_acked;
 }
 
 static int
@@ -411,7 +394,8 @@ START_TEST (test_deletes_ride_along)
     s_write (&test, 3000);
     uint64_t commits = store_commits (test.store);
     relay_kick (test.relay);
-    ck_assert (s_run (&test, 10000, s_until_acked_3000));
+    test.until_acked = 3000;
+    ck_assert (s_run (&test, 10000, s_until_acked));
     ck_assert_uint_ge (test.acks_sent, 6);
     ck_assert_uint_eq (store_commits (test.store), commits);
     ck_assert_uint_eq (outbox_depth (test.outbox), 3000);
@@ -436,7 +420,8 @@ START_TEST (test_deletes_ride_along)
 
     //  A write run again on a grown map deletes once it commits.
     relay_kick (test.relay);
-    ck_assert (s_run (&test, 10000, s_until_acked_3001));
+    test.until_acked = 3001;
+    ck_assert (s_run (&test, 10000, s_until_acked));
     ck_assert_uint_eq (outbox_depth (test.outbox), 1);
     int runs = 0;
     ck_assert_int_eq (store_write (test.store, s_full_once, &runs), 0);
@@ -482,7 +467,8 @@ START_TEST (test_unacked_kept)
     test.ack_fixed = 2;
     s_write (&test, 5);
     relay_kick (test.relay);
-    ck_assert (s_run (&test, 5000, s_until_acked_2));
+    test.until_acked = 2;
+    ck_assert (s_run (&test, 5000, s_until_acked));
     ck_assert_uint_eq (outbox_depth (test.outbox), 5);
     s_write (&test, 1);
     uint64_t next, depth;
@@ -493,7 +479,8 @@ START_TEST (test_unacked_kept)
     test.ack_fixed = 4;
     s_write (&test, 1);
     relay_kick (test.relay);
-    ck_assert (s_run (&test, 5000, s_until_acked_4));
+    test.until_acked = 4;
+    ck_assert (s_run (&test, 5000, s_until_acked));
     ck_assert_uint_eq (relay_deleted_seq (test.relay), 2);
     ck_assert_int_eq (relay_flush (test.relay, 200), -1);
     ck_assert_uint_eq (relay_deleted_seq (test.relay), 4);
