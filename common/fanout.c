@@ -170,19 +170,44 @@ fanout_filtered_range (uint64_t last, const uint8_t *data, size_t size, uint64_t
     return 0;
 }
 
-bool
-fanout_filter_takes (const char *topic, const char *type, size_t type_len)
+fanout_type_t *
+fanout_filter_types (const char *topic, size_t *count)
 {
+    *count = 0;
     const char *at = strchr (topic, '?');
     if (!at)
-        return false;
+        return NULL;
+    size_t room = 1;
+    for (const char *c = at; *c; c++)
+        room += *c == ',';
+    fanout_type_t *types = (fanout_type_t *) calloc (room, sizeof (fanout_type_t));
+    assert (types);
     for (at++; *at; ) {
         size_t length = strcspn (at, ",");
-        if (length == type_len && memcmp (at, type, type_len) == 0)
-            return true;
+        types [(*count)++] = (fanout_type_t) { (size_t) (at - topic), length };
         at += length;
         if (*at == ',')
             at++;
     }
+    return types;
+}
+
+bool
+fanout_types_take (const char *topic, const fanout_type_t *types, size_t count, const char *type,
+                   size_t type_len)
+{
+    for (size_t t = 0; t < count; t++)
+        if (types [t].length == type_len && memcmp (topic + types [t].offset, type, type_len) == 0)
+            return true;
     return false;
+}
+
+bool
+fanout_filter_takes (const char *topic, const char *type, size_t type_len)
+{
+    size_t count;
+    fanout_type_t *types = fanout_filter_types (topic, &count);
+    bool takes = types && fanout_types_take (topic, types, count, type, type_len);
+    free (types);
+    return takes;
 }

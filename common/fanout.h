@@ -82,8 +82,19 @@ zframe_t *fanout_filtered (const char *topic, uint64_t first, uint64_t last,
 //  it is cut short or its range is empty.
 int       fanout_filtered_range (uint64_t last, const uint8_t *data, size_t size, uint64_t *first,
                                  const uint8_t **body, size_t *body_size);
-//  True when type is one a filter topic names (topic as fanout_filter_topic
-//  made it).
+//  Where each type a filter topic ("stream?a,b", as fanout_filter_topic
+//  made it) names is in the topic, empty ones included: parsed once by a
+//  holder of the filter (the broker, at its subscription). *count types;
+//  NULL when topic is no filter topic. Free with free.
+typedef struct {
+    size_t offset;              //  of the type's name in the topic
+    size_t length;
+} fanout_type_t;
+fanout_type_t *fanout_filter_types (const char *topic, size_t *count);
+//  True when type is one of types (fanout_filter_types of topic).
+bool      fanout_types_take (const char *topic, const fanout_type_t *types, size_t count,
+                             const char *type, size_t type_len);
+//  True when type is one a filter topic names (both of the above).
 bool      fanout_filter_takes (const char *topic, const char *type, size_t type_len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <czmq.h>
 #include "config.h"
 #include "eventlog.h"
+#include "fanout.h"
 #include "gate.h"
 #include "ops.h"
 #include "problems.h"
@@ -49,14 +50,9 @@ typedef struct {
 } broker_t;
 
 typedef struct {
-    size_t offset;              //  of a type's name in the filter's topic
-    size_t length;
-} broker_filter_type_t;
-
-typedef struct {
     char *topic;                //  "stream?a,b" as the consumer subscribed it
     size_t stream_len;          //  of the stream's name at its start
-    broker_filter_type_t *types;    //  the types it names, in its topic
+    fanout_type_t *types;       //  the types it names, in its topic (fanout_filter_types)
     size_t n_types;
     uint64_t frames;            //  sent on it, and their bytes (one subscriber's)
     uint64_t bytes;

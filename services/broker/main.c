@@ -91,17 +91,6 @@ s_group_streams (const eventlog_entry_t *entries, size_t count)
     return streams;
 }
 
-//  Whether the filter takes the type (one of the types it names).
-static bool
-s_filter_takes (const broker_filter_t *filter, const char *type, size_t type_len)
-{
-    for (size_t t = 0; t < filter->n_types; t++)
-        if (filter->types [t].length == type_len
-        &&  memcmp (filter->topic + filter->types [t].offset, type, type_len) == 0)
-            return true;
-    return false;
-}
-
 //  A filter's frames for one commit group (ADR 58): the group's events of
 //  its stream cover their seqs; those of its types go in, up to the batch
 //  bounds a frame, and each frame covers the seqs up to its last event (the
@@ -126,7 +115,8 @@ s_publish_filter (broker_t *self, broker_filter_t *filter, const eventlog_entry_
         const eventlog_entry_t *entry = &entries [i];
         if (first == 0)
             first = entry->seq;
-        if (s_filter_takes (filter, entry->topic + stream_len + 1, entry->topic_len - stream_len - 1)) {
+        if (fanout_types_take (filter->topic, filter->types, filter->n_types, entry->topic + stream_len + 1,
+                               entry->topic_len - stream_len - 1)) {
             if (n == FANOUT_BATCH_EVENTS || (n > 0 && bytes + 4 + entry->size > FANOUT_BATCH_BYTES)) {
                 zframe_t *frame = fanout_filtered (topic, first, last, data, sizes, n);
                 filter->frames++;
@@ -253,21 +243,7 @@ broker_fanout_on_input (zloop_t *loop, zsock_t *socket, void *arg)
             broker_filter_t *filter = (broker_filter_t *) zmalloc (sizeof (broker_filter_t));
             filter->topic = strdup (topic);
             filter->stream_len = strcspn (topic, "?");
-            //  Its types, where they are in its topic, for the publish (the
-            //  items fanout_filter_takes would read, empty ones included).
-            size_t room = 1;
-            for (const char *at = topic; *at; at++)
-                room += *at == ',';
-            filter->types = (broker_filter_type_t *) calloc (room, sizeof (broker_filter_type_t));
-            assert (filter->types);
-            for (const char *at = filter->topic + filter->stream_len + 1; *at; ) {
-                size_t length = strcspn (at, ",");
-                filter->types [filter->n_types++] =
-                    (broker_filter_type_t) { (size_t) (at - filter->topic), length };
-                at += length;
-                if (*at == ',')
-                    at++;
-            }
+            filter->types = fanout_filter_types (topic, &filter->n_types);
             zlistx_add_end (self->filters, filter);
             log_info ("fanout: filter subscribed", "topic", json_string (topic), NULL);
         }
