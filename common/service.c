@@ -7,6 +7,7 @@
 #include "failpoint.h"
 #include "files.h"
 #include "log.h"
+#include "memory.h"
 #include "ops.h"
 #include "transport.h"
 
@@ -769,6 +770,7 @@ service_main (const service_def_t *def, int argc, char *argv [])
     char process [64];
     snprintf (process, sizeof process, "rcmq-%s", def->name);
     log_init (process);
+    memory_init ();
     if (sodium_init () < 0)
         return 1;
     //  Every folder and file a service makes (stores, 837P / 999 files,

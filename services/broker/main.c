@@ -6,6 +6,7 @@
 #include "service.h"
 #include "fanout.h"
 #include "log.h"
+#include "memory.h"
 #include "transport.h"
 
 #include <sodium.h>
@@ -433,6 +434,7 @@ int
 main (int argc, char *argv [])
 {
     log_init ("rcmq-broker");
+    memory_init ();
     if (sodium_init () < 0)
         return 1;
     broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));

@@ -35,14 +35,12 @@
 #include "log.h"
 #include "phi_claim.h"
 #include "files.h"
+#include "memory.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <sys/mman.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 //  The field name a stored submission's 837P text is sealed under (with
 //  its file name as record id).
@@ -528,12 +526,11 @@ s_write_payer (claims_t *self, server_call_t *call, s_payer_t *payer, zhashx_t *
         //  fast bins in the order they were freed: the next file, served
         //  from them, touched memory all over the heap, and each file cost
         //  more than the one before (twice, forty files into a submit).
-        //  Trimming merges them and gives their pages back, so the next
-        //  file is carved from whole free blocks again and the heap stays
-        //  at one file's size (issue 19, docs/performance.md).
-#ifdef __GLIBC__
-        malloc_trim (0);
-#endif
+        //  Settling merges them, so the next file is carved from whole free
+        //  blocks again; their pages stay (a malloc_trim here gave them
+        //  back, and each file faulted them in again: 104 K faults of
+        //  claims' 160 K at 100k claims; docs/performance.md, session 13).
+        memory_settle ();
     }
     return rc;
 }

@@ -16,6 +16,7 @@ typedef struct {
 
 static s_suite_t s_suites [] = {
     { "clock",  clock_suite },
+    { "memory", memory_suite },
     { "expo",   expo_suite },
     { "config", config_suite },
     { "store",  store_suite },

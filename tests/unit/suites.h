@@ -9,6 +9,7 @@
 #include <check.h>
 
 Suite *clock_suite (void);
+Suite *memory_suite (void);
 Suite *expo_suite (void);
 Suite *config_suite (void);
 Suite *store_suite (void);
