@@ -5,7 +5,14 @@
 
 #include <stdlib.h>     //  defines __GLIBC__ where it is glibc
 
-#if defined (__GLIBC__) && !defined (__SANITIZE_ADDRESS__)
+#if defined (__SANITIZE_ADDRESS__)             //  gcc
+#   define MEMORY_SANITIZED 1
+#elif defined (__has_feature)                   //  clang
+#   if __has_feature (address_sanitizer)
+#       define MEMORY_SANITIZED 1
+#   endif
+#endif
+#if defined (__GLIBC__) && !defined (MEMORY_SANITIZED)
 #include <malloc.h>
 #define MEMORY_GLIBC 1
 #endif

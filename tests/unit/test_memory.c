@@ -10,7 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined (__GLIBC__) && !defined (__SANITIZE_ADDRESS__)
+#if defined (__SANITIZE_ADDRESS__)
+#   define TEST_SANITIZED 1
+#elif defined (__has_feature)
+#   if __has_feature (address_sanitizer)
+#       define TEST_SANITIZED 1
+#   endif
+#endif
+
+#if defined (__GLIBC__) && !defined (TEST_SANITIZED)
 #include <malloc.h>
 
 //  Resident anonymous memory of this process, in KB.
