@@ -149,18 +149,26 @@ s_drop_exception (claims_t *self, MDB_txn *txn, const RemitException *exception)
 }
 
 //  Drops the exception with this id if there is one (an unsound CLP that
-//  the corrected file has now posted).
+//  the corrected file has now posted). One that cannot be read or does not
+//  decode fails the call, naming it: taken for absent, it stayed filed
+//  beside the posting that resolved it; deleted unread, its entry in
+//  exception_pcns stayed behind.
 static int
 s_drop_exception_id (claims_t *self, MDB_txn *txn, const char *id)
 {
     MDB_val value;
-    if (store_get (self->store, txn, "exceptions", id, strlen (id), &value))
+    int rc = store_get (self->store, txn, "exceptions", id, strlen (id), &value);
+    if (rc == MDB_NOTFOUND)
         return 0;
+    if (rc)
+        return store_fail (self->store, "claims: remit exception %s cannot be read from table exceptions: %s",
+                           id, mdb_strerror (rc));
     RemitException *exception = (RemitException *) codec_decode (&remit_exception__descriptor,
                                                                   value.mv_data, value.mv_size);
-    if (!exception)
-        return store_del (self->store, txn, "exceptions", id, strlen (id));
-    int rc = s_drop_exception (self, txn, exception);
+    if (!exception || !exception->remit)
+        rc = store_fail (self->store, "claims: remit exception %s in table exceptions does not decode", id);
+    else
+        rc = s_drop_exception (self, txn, exception);
     codec_free (exception);
     return rc;
 }

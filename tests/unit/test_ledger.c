@@ -726,6 +726,100 @@ START_TEST (test_part_get_errors)
 }
 END_TEST
 
+static int
+s_delete_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    return store_del (store, txn, "exceptions", arg, strlen ((const char *) arg));
+}
+
+//  A reversal (CLP02 22) of the payment held on claim P1 from 835 T0,
+//  waiting for the claim as exception ACME1/T1/1; with arg, the held
+//  payment's own exception (ACME1/T0/P1/1) is stored damaged.
+static int
+s_held_reversal_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    RemitClaim reversal = REMIT_CLAIM__INIT;
+    reversal.pcn = "P1";
+    reversal.status_code = "22";
+    reversal.charge_cents = -10000;
+    reversal.paid_cents = -10000;
+    reversal.occurrence = 1;
+    RemitException waiting = REMIT_EXCEPTION__INIT;
+    waiting.id = "ACME1/T1/1";
+    waiting.trace = "T1";
+    waiting.payer_id = "ACME1";
+    waiting.payment_date = "20261201";
+    waiting.kind = "unmatched";
+    waiting.remit = &reversal;
+    int rc = store_put_packed (store, txn, "exceptions", waiting.id, strlen (waiting.id), &waiting);
+    char key [64];
+    int size = snprintf (key, sizeof key, "P1%c%s", 0, waiting.id);
+    if (rc == 0)
+        rc = store_put (store, txn, "exception_pcns", key, (size_t) size, "", 0);
+    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
+    if (rc == 0 && arg)
+        rc = store_put (store, txn, "exceptions", "ACME1/T0/P1/1", 13, damaged, sizeof damaged);
+    return rc;
+}
+
+//  The exception of a held payment that a reversal releases is dropped
+//  with it; one that cannot be decoded fails the call naming it, rather
+//  than being deleted unread (its PCN row left behind) or, unreadable,
+//  taken for absent (left filed beside the reversal that settled it).
+START_TEST (test_released_exception_errors)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "acknowledged", 10000);
+    RemitClaim held_remit = REMIT_CLAIM__INIT;
+    held_remit.pcn = "P1";
+    held_remit.status_code = "1";
+    held_remit.charge_cents = 10000;
+    held_remit.paid_cents = 10000;
+    held_remit.occurrence = 1;
+    Posting held = POSTING__INIT;
+    held.trace = "T0";
+    held.payer_id = "ACME1";
+    held.payment_date = "20261130";
+    held.remit = &held_remit;
+    Posting *unapplied [] = { &held };
+    ClaimRecord *with_held = ledger_copy (&(ClaimRecord) { .base = p1->base, .pcn = p1->pcn,
+        .status = p1->status, .dims = p1->dims, .charge_cents = p1->charge_cents,
+        .date_of_service = p1->date_of_service, .n_unapplied = 1, .unapplied = unapplied });
+    s_put (&test, with_held, "", NULL);
+    codec_free (with_held);
+    codec_free (p1);
+
+    ck_assert_int_eq (store_write (test.claims.store, s_held_reversal_fn, "damaged"), 0);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), -1);
+    const char *error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "exception ACME1/T0/P1/1") && strstr (error, "does not decode"), "%s", error);
+    //  Nothing applied: the reversal still waits, the payment still held.
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    MDB_val value;
+    ck_assert_int_eq (store_get (test.claims.store, txn, "exceptions", "ACME1/T1/1", 10, &value), 0);
+    ClaimRecord *record = NULL;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), 0);
+    ck_assert_uint_eq (record->n_unapplied, 1);
+    codec_free (record);
+    store_read_end (&txn);
+
+    //  Its exception readable (here: gone), the reversal releases the
+    //  held payment and is itself settled.
+    ck_assert_int_eq (store_write (test.claims.store, s_held_reversal_fn, NULL), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_delete_fn, "ACME1/T0/P1/1"), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_arrived_fn, &test), 0);
+    txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (store_get (test.claims.store, txn, "exceptions", "ACME1/T1/1", 10, &value), MDB_NOTFOUND);
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), 0);
+    ck_assert_uint_eq (record->n_unapplied, 0);
+    codec_free (record);
+    store_read_end (&txn);
+    s_teardown (&test);
+}
+END_TEST
+
 START_TEST (test_emit)
 {
     s_test_t test;
@@ -906,6 +1000,7 @@ ledger_suite (void)
     tcase_add_test (tc, test_claim_apart);
     tcase_add_test (tc, test_get_errors);
     tcase_add_test (tc, test_part_get_errors);
+    tcase_add_test (tc, test_released_exception_errors);
     tcase_add_test (tc, test_emit);
     tcase_add_test (tc, test_copy_and_set_text);
     tcase_add_test (tc, test_follow_up_days);
