@@ -30,11 +30,13 @@
         {"name":"metrics","figures":{...},"limits":{...},"ratios":{...}}
 
     Usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]
-                   [--store DIR] [--dump]
+                   [--store DIR] [--dump] [--without-reasons]
     --store DIR times the queries on a store kept by an earlier --keep (no
     loading: for callgrind's --toggle-collect=kpi_run, or a before/after
     of the query code on the same rows); --dump prints every query's
-    totals and KPI figures, overall and by group, to compare two builds.
+    totals and KPI figures, overall and by group, to compare two builds;
+    --without-reasons runs the queries as metrics.Trend's points do (no
+    reasons summed).
 */
 #include "bench_util.h"
 #include "bench_events.h"
@@ -169,6 +171,7 @@ s_compare_double (const void *a, const void *b)
 }
 
 static bool s_dump = false;
+static bool s_without_reasons = false;
 
 //  Every total and figure of a result, one line each, for a diff of two builds.
 static void
@@ -211,6 +214,7 @@ s_time_query (store_t *store, const s_query_def_t *def, uint32_t today, size_t q
     query.window_days = 90;
     query.from = query.to - 89;
     query.balances_only = def->balances_only;
+    query.without_reasons = s_without_reasons;
     if (def->group_by)
         query.group_by [query.group_count++] = dims_index (def->group_by);
     double *samples = (double *) calloc (queries, sizeof (double));
@@ -331,6 +335,7 @@ main (int argc, char *argv [])
     static struct option options [] = {
         { "store",   required_argument, 0, 's' },
         { "dump",    no_argument,       0, 'd' },
+        { "without-reasons", no_argument, 0, 'w' },
         { "claims",  required_argument, 0, 'c' },
         { "queries", required_argument, 0, 'q' },
         { "batch",   required_argument, 0, 'b' },
@@ -366,8 +371,11 @@ main (int argc, char *argv [])
         if (option == 'd')
             s_dump = true;
         else
+        if (option == 'w')
+            s_without_reasons = true;
+        else
         if (option == 'h') {
-            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep] [--store DIR] [--dump]\n");
+            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep] [--store DIR] [--dump] [--without-reasons]\n");
             return 0;
         }
     }

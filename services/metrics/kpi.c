@@ -247,9 +247,9 @@ s_sum (store_t *store, MDB_txn *txn, uint32_t dims, const kpi_query_t *query, kp
         rc = agg_day_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_FLOW);
         if (rc == 0)
             rc = agg_dos_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_COHORT);
-        if (rc == 0)
+        if (rc == 0 && !query->without_reasons)
             rc = agg_reasons_sum (store, txn, dims, AGG_REASON_DENIAL, query->from, query->to, s_on_reason, codes);
-        if (rc == 0)
+        if (rc == 0 && !query->without_reasons)
             rc = agg_reasons_sum (store, txn, dims, AGG_REASON_REJECTION, query->from, query->to, s_on_reason, codes);
     }
     //  Days in A/R's charges are the cohort's when the windows coincide,

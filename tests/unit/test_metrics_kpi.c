@@ -316,6 +316,21 @@ START_TEST (test_reasons_summed)
     ck_assert_int_eq (kpi_reason (g2, 1, "R01", false), 0);
     ck_assert_int_eq (kpi_reason (g2, 0, "coding", true), 500);
     ck_assert_int_eq (zhashx_size (g2->reasons [1]), 2);
+
+    //  Without reasons (metrics.Trend's points): every total the same, no
+    //  reason summed.
+    query.without_reasons = true;
+    kpi_result_t *bare = mt_run (store, &query);
+    ck_assert_int_eq (zhashx_size (bare->overall.totals.reasons [0]), 0);
+    ck_assert_int_eq (zhashx_size (bare->overall.totals.reasons [1]), 0);
+    ck_assert_int_eq (bare->group_count, 2);
+    for (int i = 0; i < KPI_SLOT_COUNT; i++) {
+        ck_assert_int_eq (bare->overall.totals.slots [i], result->overall.totals.slots [i]);
+        ck_assert_int_eq (bare->groups [0]->totals.slots [i], result->groups [0]->totals.slots [i]);
+        ck_assert_int_eq (bare->groups [1]->totals.slots [i], result->groups [1]->totals.slots [i]);
+    }
+    ck_assert_int_eq (zhashx_size (bare->groups [0]->totals.reasons [1]), 0);
+    kpi_result_destroy (&bare);
     kpi_result_destroy (&result);
     mt_store_destroy (&store);
 }
