@@ -30,6 +30,13 @@
         {"name":"metrics","figures":{...},"limits":{...},"ratios":{...}}
 
     Usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]
+                   [--store DIR] [--dump] [--without-reasons]
+    --store DIR times the queries on a store kept by an earlier --keep (no
+    loading: for callgrind's --toggle-collect=kpi_run, or a before/after
+    of the query code on the same rows); --dump prints every query's
+    totals and KPI figures, overall and by group, to compare two builds;
+    --without-reasons runs the queries as metrics.Trend's points do (no
+    reasons summed).
 */
 #include "bench_util.h"
 #include "bench_events.h"
@@ -163,6 +170,38 @@ s_compare_double (const void *a, const void *b)
     return x < y? -1: x > y;
 }
 
+static bool s_dump = false;
+static bool s_without_reasons = false;
+
+//  Every total and figure of a result, one line each, for a diff of two builds.
+static void
+s_dump_group (const char *query, const kpi_group_t *group, uint32_t window_days)
+{
+    printf ("dump %s [%s] slots", query, group->key);
+    for (int i = 0; i < KPI_SLOT_COUNT; i++)
+        printf (" %" PRId64, group->totals.slots [i]);
+    printf ("\n");
+    for (size_t k = 0; k < kpi_table_size; k++) {
+        kpi_value_t value = kpi_evaluate (&kpi_table [k], &group->totals, window_days);
+        printf ("dump %s [%s] %s %d %.17g %" PRId64 "/%" PRId64 "\n", query, group->key,
+                kpi_table [k].name, value.available, value.value, value.numerator, value.denominator);
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        //  Reasons in code order, whatever the hash's.
+        zlistx_t *codes = zlistx_new ();
+        zlistx_set_comparator (codes, (zlistx_comparator_fn *) strcmp);
+        for (void *row = zhashx_first (group->totals.reasons [kind]); row;
+             row = zhashx_next (group->totals.reasons [kind]))
+            zlistx_add_end (codes, (void *) zhashx_cursor (group->totals.reasons [kind]));
+        zlistx_sort (codes);
+        for (const char *code = (const char *) zlistx_first (codes); code;
+             code = (const char *) zlistx_next (codes))
+            printf ("dump %s [%s] reason %d %s %" PRId64 " %" PRId64 "\n", query, group->key, kind, code,
+                    kpi_reason (&group->totals, kind, code, false), kpi_reason (&group->totals, kind, code, true));
+        zlistx_destroy (&codes);
+    }
+}
+
 //  Times a query; returns median and p99 in microseconds, and a checksum
 //  of the figures (so the work cannot be skipped, and runs can be compared).
 static void
@@ -175,6 +214,7 @@ s_time_query (store_t *store, const s_query_def_t *def, uint32_t today, size_t q
     query.window_days = 90;
     query.from = query.to - 89;
     query.balances_only = def->balances_only;
+    query.without_reasons = s_without_reasons;
     if (def->group_by)
         query.group_by [query.group_count++] = dims_index (def->group_by);
     double *samples = (double *) calloc (queries, sizeof (double));
@@ -186,6 +226,11 @@ s_time_query (store_t *store, const s_query_def_t *def, uint32_t today, size_t q
         for (size_t k = 0; k < kpi_table_size; k++)
             kpi_evaluate (&kpi_table [k], &result->overall.totals, query.window_days);
         *ar = result->overall.totals.slots [KPI_SLOT_AR_INSURANCE] + result->overall.totals.slots [KPI_SLOT_AR_PATIENT];
+        if (s_dump && i == 0) {
+            s_dump_group (def->name, &result->overall, query.window_days);
+            for (size_t g = 0; g < result->group_count; g++)
+                s_dump_group (def->name, result->groups [g], query.window_days);
+        }
         kpi_result_destroy (&result);
         store_read_end (&txn);
         samples [i] = (s_now () - start) * 1e6;
@@ -208,6 +253,31 @@ typedef struct {
     size_t dims;
     uint64_t map_mb;
 } s_result_t;
+
+//  Times the queries on a store kept by --keep.
+static void
+s_run_store (const char *dir, size_t queries, s_result_t *result)
+{
+    static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
+    uint32_t today = metrics_day_from_text ("2026-11-02");
+    memset (result, 0, sizeof *result);
+    char error [256];
+    store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", error);
+        exit (1);
+    }
+    MDB_txn *txn = store_read_begin (store);
+    dims_list_t *dims = combos_load (store, txn, &dims_combos);
+    result->dims = dims->count;
+    combos_list_destroy (&dims);
+    store_read_end (&txn);
+    result->map_mb = store_map_size (store) >> 20;
+    int64_t ar = 0;
+    for (size_t q = 0; q < QUERY_COUNT; q++)
+        s_time_query (store, &s_queries [q], today, queries, &result->median [q], &result->p99 [q], &ar);
+    store_destroy (&store);
+}
 
 static void
 s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *result)
@@ -261,7 +331,11 @@ main (int argc, char *argv [])
     size_t sizes [BENCH_MAX_SIZES] = { 10000, 100000, 1000000 };
     size_t size_count = 3, queries = BENCH_DEFAULT_QUERIES, batch = BENCH_DEFAULT_BATCH;
     bool keep = false;
+    const char *store_dir = NULL;
     static struct option options [] = {
+        { "store",   required_argument, 0, 's' },
+        { "dump",    no_argument,       0, 'd' },
+        { "without-reasons", no_argument, 0, 'w' },
         { "claims",  required_argument, 0, 'c' },
         { "queries", required_argument, 0, 'q' },
         { "batch",   required_argument, 0, 'b' },
@@ -291,8 +365,17 @@ main (int argc, char *argv [])
         if (option == 'k')
             keep = true;
         else
+        if (option == 's')
+            store_dir = optarg;
+        else
+        if (option == 'd')
+            s_dump = true;
+        else
+        if (option == 'w')
+            s_without_reasons = true;
+        else
         if (option == 'h') {
-            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]\n");
+            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep] [--store DIR] [--dump] [--without-reasons]\n");
             return 0;
         }
     }
@@ -301,6 +384,14 @@ main (int argc, char *argv [])
         return 2;
     }
     s_result_t results [BENCH_MAX_SIZES];
+    if (store_dir) {
+        s_run_store (store_dir, queries, &results [0]);
+        printf ("store %s: %zu dims\n", store_dir, results [0].dims);
+        for (size_t q = 0; q < QUERY_COUNT; q++)
+            printf ("%-14s median %.0f us, p99 %.0f us\n", s_queries [q].name,
+                    results [0].median [q], results [0].p99 [q]);
+        return 0;
+    }
     printf ("%-9s %-9s %-6s %-12s %-12s %-6s", "claims", "events", "dims", "apply ev/s", "lmdb rec/s", "ratio");
     for (size_t q = 0; q < QUERY_COUNT; q++)
         printf (" %-22s", s_queries [q].name);

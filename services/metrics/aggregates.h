@@ -129,7 +129,8 @@ int  agg_dos_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, ui
 int  agg_ar_as_of (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t as_of,
                    int64_t insurance [AGG_BUCKETS], int64_t patient [AGG_BUCKETS]);
 
-typedef void (agg_reason_fn) (void *arg, agg_reason_kind_t kind, const char *code,
+//  code is the key's bytes, length of them (at most 64), not terminated.
+typedef void (agg_reason_fn) (void *arg, agg_reason_kind_t kind, const char *code, size_t length,
                               int64_t count, int64_t cents);
 int  agg_reasons_sum (store_t *store, MDB_txn *txn, uint32_t dims, agg_reason_kind_t kind,
                       uint32_t from, uint32_t to, agg_reason_fn *fn, void *arg);

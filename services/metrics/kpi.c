@@ -145,8 +145,85 @@ s_reason_add (zhashx_t *reasons, const char *code, int64_t count, int64_t cents)
     row [1] += cents;
 }
 
+//  The reasons of one dims combination, summed before they join its
+//  groups' tables. A query reads one reasons row per (combination, day,
+//  code) in its window, many more than there are codes, so the rows are
+//  summed into a short array sorted by (kind, code), not looked up in a
+//  hash row by row; the hashes see each (combination, code) once. The rows
+//  of one combination come day by day, each day's codes in order, so the
+//  entry after the last one hit (wrapping round) is tried before a search.
+typedef struct {
+    int kind;                   //  0 denials, 1 rejections
+    size_t length;
+    char code [65];             //  terminated, for the hashes
+    int64_t count;
+    int64_t cents;
+} s_code_t;
+
+typedef struct {
+    s_code_t *codes;
+    size_t count;
+    size_t capacity;
+    size_t next;                //  the entry after the last one hit
+} s_codes_t;
+
+//  Any total order serves the search: (kind, length, bytes).
+static int
+s_code_compare (int kind, const char *code, size_t length, const s_code_t *entry)
+{
+    if (kind != entry->kind)
+        return kind - entry->kind;
+    if (length != entry->length)
+        return length < entry->length? -1: 1;
+    return memcmp (code, entry->code, length);
+}
+
 static void
-s_totals_add (kpi_totals_t *into, const kpi_totals_t *from)
+s_on_reason (void *arg, agg_reason_kind_t kind, const char *code, size_t length, int64_t count, int64_t cents)
+{
+    s_codes_t *codes = (s_codes_t *) arg;
+    int index = kind == AGG_REASON_DENIAL? 0: 1;
+    assert (length < sizeof codes->codes [0].code);
+    size_t at = codes->next < codes->count? codes->next: 0;
+    if (at >= codes->count || s_code_compare (index, code, length, &codes->codes [at]) != 0) {
+        //  Where it is, or where it goes.
+        size_t low = 0, high = codes->count;
+        while (low < high) {
+            size_t middle = (low + high) / 2;
+            int order = s_code_compare (index, code, length, &codes->codes [middle]);
+            if (order == 0)
+                low = high = middle;
+            else
+            if (order < 0)
+                high = middle;
+            else
+                low = middle + 1;
+        }
+        at = low;
+        if (at == codes->count || s_code_compare (index, code, length, &codes->codes [at]) != 0) {
+            if (codes->count == codes->capacity) {
+                codes->capacity = codes->capacity? codes->capacity * 2: 16;
+                codes->codes = (s_code_t *) realloc (codes->codes, codes->capacity * sizeof (s_code_t));
+                assert (codes->codes);
+            }
+            memmove (&codes->codes [at + 1], &codes->codes [at], (codes->count - at) * sizeof (s_code_t));
+            codes->count++;
+            s_code_t *entry = &codes->codes [at];
+            entry->kind = index;
+            entry->length = length;
+            memcpy (entry->code, code, length);
+            entry->code [length] = 0;
+            entry->count = 0;
+            entry->cents = 0;
+        }
+    }
+    codes->codes [at].count += count;
+    codes->codes [at].cents += cents;
+    codes->next = at + 1;
+}
+
+static void
+s_totals_add (kpi_totals_t *into, const kpi_totals_t *from, const s_codes_t *codes)
 {
     for (int i = 0; i < KPI_SLOT_COUNT; i++)
         into->slots [i] += from->slots [i];
@@ -154,22 +231,15 @@ s_totals_add (kpi_totals_t *into, const kpi_totals_t *from)
         into->insurance [i] += from->insurance [i];
         into->patient [i] += from->patient [i];
     }
-    for (int kind = 0; kind < 2; kind++)
-        for (int64_t *row = (int64_t *) zhashx_first (from->reasons [kind]); row;
-             row = (int64_t *) zhashx_next (from->reasons [kind]))
-            s_reason_add (into->reasons [kind], (const char *) zhashx_cursor (from->reasons [kind]), row [0], row [1]);
-}
-
-static void
-s_on_reason (void *arg, agg_reason_kind_t kind, const char *code, int64_t count, int64_t cents)
-{
-    kpi_totals_t *totals = (kpi_totals_t *) arg;
-    s_reason_add (totals->reasons [kind == AGG_REASON_DENIAL? 0: 1], code, count, cents);
+    for (size_t i = 0; i < codes->count; i++)
+        s_reason_add (into->reasons [codes->codes [i].kind], codes->codes [i].code,
+                      codes->codes [i].count, codes->codes [i].cents);
 }
 
 //  The totals of one dims combination.
 static int
-s_sum (store_t *store, MDB_txn *txn, uint32_t dims, const kpi_query_t *query, kpi_totals_t *totals)
+s_sum (store_t *store, MDB_txn *txn, uint32_t dims, const kpi_query_t *query, kpi_totals_t *totals,
+       s_codes_t *codes)
 {
     int rc = 0;
     uint32_t dar_from = query->as_of >= query->window_days? query->as_of - query->window_days + 1: 1;
@@ -177,10 +247,10 @@ s_sum (store_t *store, MDB_txn *txn, uint32_t dims, const kpi_query_t *query, kp
         rc = agg_day_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_FLOW);
         if (rc == 0)
             rc = agg_dos_sum (store, txn, dims, query->from, query->to, totals->slots + KPI_SLOT_COHORT);
-        if (rc == 0)
-            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_DENIAL, query->from, query->to, s_on_reason, totals);
-        if (rc == 0)
-            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_REJECTION, query->from, query->to, s_on_reason, totals);
+        if (rc == 0 && !query->without_reasons)
+            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_DENIAL, query->from, query->to, s_on_reason, codes);
+        if (rc == 0 && !query->without_reasons)
+            rc = agg_reasons_sum (store, txn, dims, AGG_REASON_REJECTION, query->from, query->to, s_on_reason, codes);
     }
     //  Days in A/R's charges are the cohort's when the windows coincide,
     //  which is the default query.
@@ -217,15 +287,20 @@ kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **
     s_totals_init (&self->overall.totals);
     zhashx_t *groups = zhashx_new ();
     dims_list_t *dims = combos_load (store, txn, &dims_combos);
+    s_codes_t codes = { NULL, 0, 0, 0 };
     int rc = 0;
     for (size_t i = 0; i < dims->count && rc == 0; i++) {
         const dims_entry_t *entry = &dims->entries [i];
         if (!dims_match (entry, query->filters))
             continue;
+        //  A combination's own totals have no reason tables: its reasons
+        //  are in codes.
         kpi_totals_t totals;
-        s_totals_init (&totals);
-        rc = s_sum (store, txn, entry->id, query, &totals);
-        s_totals_add (&self->overall.totals, &totals);
+        memset (&totals, 0, sizeof totals);
+        codes.count = 0;
+        codes.next = 0;
+        rc = s_sum (store, txn, entry->id, query, &totals, &codes);
+        s_totals_add (&self->overall.totals, &totals, &codes);
         if (query->group_count) {
             char key [1024];
             dims_group_key (entry, query->group_by, query->group_count, key, sizeof key);
@@ -236,10 +311,10 @@ kpi_run (store_t *store, MDB_txn *txn, const kpi_query_t *query, kpi_result_t **
                 s_totals_init (&group->totals);
                 zhashx_insert (groups, key, group);
             }
-            s_totals_add (&group->totals, &totals);
+            s_totals_add (&group->totals, &totals, &codes);
         }
-        s_totals_fini (&totals);
     }
+    free (codes.codes);
     combos_list_destroy (&dims);
     self->group_count = zhashx_size (groups);
     self->groups = (kpi_group_t **) calloc (self->group_count + 1, sizeof (kpi_group_t *));

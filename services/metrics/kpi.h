@@ -60,6 +60,9 @@ typedef struct {
     uint32_t as_of;                     //  balances at the end of this day
     uint32_t window_days;               //  days in A/R: charges of the window_days to as_of
     bool balances_only;                 //  metrics.Aging: no flows, no cohort
+    bool without_reasons;               //  metrics.Trend: no denials or rejections by
+                                        //  reason (their rows are half of what a
+                                        //  query reads at 1M claims)
 } kpi_query_t;
 
 typedef struct {

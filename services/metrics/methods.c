@@ -525,6 +525,8 @@ s_trend (server_call_t *call)
         point.from = from [i];
         point.to = to [i];
         point.as_of = to [i];
+        //  A trend's points are figures only: no reasons to sum.
+        point.without_reasons = true;
         kpi_result_t *result = NULL;
         denial_result_t *denial = NULL;
         if (claims)

@@ -24,8 +24,11 @@
         main.c        the process
 
     A query reads aggregate rows for the dimension combinations it matches
-    over the days it covers, never the claims, so it costs the same at ten
-    thousand or ten million claims.
+    over the days it covers, never the claims, so its cost is bounded by
+    combinations x days whatever the claims; below that bound it grows as
+    the rows fill in (a row exists only where something happened), most
+    in reasons, which hold a row per code seen that day (docs/performance.md,
+    kpi26).
 
     Days: a day is the number of days since 1970-01-01 plus one, so 0 means
     "not known" in facts and keys.

@@ -241,6 +241,101 @@ START_TEST (test_denials_by_category)
 }
 END_TEST
 
+//  Reasons summed over many rows: codes of several lengths, present on
+//  some days only, the same text as a denial category and as a scrub rule,
+//  more codes in one combination than a query's first allocation (16), and
+//  rows on the days just outside the window. The query sums each
+//  combination's rows in a sorted array before the groups' tables
+//  (kpi.c): every figure below is worked out from the claims, so any
+//  change in what it sums fails here. Window 2026-01-01 .. 03-31.
+START_TEST (test_reasons_summed)
+{
+    mt_log_reset ();
+    mt_store_t *store = mt_store_new ();
+    mt_dims_t p1 = PAYER ("P1"), p2 = PAYER ("P2");
+    mt_dims_t p1_l2 = { .payer = "P1", .location = "L2" };
+    mt_received (store, "OUT1", p1, 32000, "2025-12-31", "A1");             //  the day before: out
+    mt_received (store, "J1", p1, 1000, "2026-01-01", "ZZ9,A1");            //  the first day
+    mt_received (store, "J2", p1, 2000, "2026-02-10", "A1");
+    mt_received (store, "J4", p2, 8000, "2026-02-10", "A1,B");
+    mt_received (store, "J5", p1_l2, 16000, "2026-03-01", "R01,R02,R03,R04,R05,R06,R07,R08");
+    mt_received (store, "J6", p1_l2, 16000, "2026-03-02", "R09,R10,R11,R12,R13,R14,R15,R16");
+    mt_received (store, "J7", p1_l2, 16000, "2026-03-03", "R17,R18,R19,R20,A1");
+    mt_received (store, "J3", p1, 4000, "2026-03-31", "MM22,ZZ9,A1,coding"); //  the last day
+    mt_received (store, "OUT2", p2, 64000, "2026-04-01", "B");              //  the day after: out
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "D1", .dims = p1, .date = "2026-03-01", .dos = "20260301", .charge = 9000 });
+    mt_claim (store, "entered", (mt_claim_t) { .pcn = "D2", .dims = p2, .date = "2026-03-01", .dos = "20260301", .charge = 500 });
+    mt_claim (store, "denied", (mt_claim_t) { .pcn = "D1", .dims = p1, .date = "2026-03-20", .remit_date = "20260320",
+                                              .denials = "coding:3000,eligibility:1000" });
+    mt_claim (store, "denied", (mt_claim_t) { .pcn = "D2", .dims = p2, .date = "2026-03-21", .remit_date = "20260321",
+                                              .denials = "coding:500" });
+
+    kpi_query_t query = mt_query ("2026-03-31", 90);
+    mt_group (&query, "payer");
+    kpi_result_t *result = mt_run (store, &query);
+    const kpi_totals_t *all = &result->overall.totals;
+    //  Received and rejected in the window: J1 .. J7, not OUT1, OUT2.
+    ck_assert_int_eq (all->slots [KPI_SLOT_FLOW + AGG_DAY_received], 7);
+    ck_assert_int_eq (all->slots [KPI_SLOT_FLOW + AGG_DAY_rejected_cents], 1000 + 2000 + 8000 + 3 * 16000 + 4000);
+    //  A1: J1, J2, J4, J7, J3 (OUT1 out).
+    ck_assert_int_eq (kpi_reason (all, 1, "A1", false), 5);
+    ck_assert_int_eq (kpi_reason (all, 1, "A1", true), 1000 + 2000 + 8000 + 16000 + 4000);
+    ck_assert_int_eq (kpi_reason (all, 1, "ZZ9", false), 2);
+    ck_assert_int_eq (kpi_reason (all, 1, "ZZ9", true), 5000);
+    ck_assert_int_eq (kpi_reason (all, 1, "MM22", true), 4000);
+    ck_assert_int_eq (kpi_reason (all, 1, "B", false), 1);            //  OUT2 out
+    ck_assert_int_eq (kpi_reason (all, 1, "B", true), 8000);
+    //  "coding" the rule (J3) and "coding" the category (D1, D2) apart.
+    ck_assert_int_eq (kpi_reason (all, 1, "coding", false), 1);
+    ck_assert_int_eq (kpi_reason (all, 1, "coding", true), 4000);
+    ck_assert_int_eq (kpi_reason (all, 0, "coding", false), 2);
+    ck_assert_int_eq (kpi_reason (all, 0, "coding", true), 3500);
+    ck_assert_int_eq (kpi_reason (all, 0, "eligibility", true), 1000);
+    ck_assert_int_eq (kpi_reason (all, 0, "A1", false), 0);
+    //  Twenty rules of one combination, each once.
+    for (int rule = 1; rule <= 20; rule++) {
+        char code [8];
+        snprintf (code, sizeof code, "R%02d", rule);
+        ck_assert_int_eq (kpi_reason (all, 1, code, false), 1);
+        ck_assert_int_eq (kpi_reason (all, 1, code, true), 16000);
+    }
+    ck_assert_int_eq (zhashx_size (all->reasons [1]), 25);
+    ck_assert_int_eq (zhashx_size (all->reasons [0]), 2);
+    //  By payer: P1 holds both of its combinations (L1 and L2).
+    ck_assert_int_eq (result->group_count, 2);
+    const kpi_totals_t *g1 = &result->groups [0]->totals, *g2 = &result->groups [1]->totals;
+    ck_assert_str_eq (result->groups [0]->key, "P1");
+    ck_assert_int_eq (kpi_reason (g1, 1, "A1", false), 4);
+    ck_assert_int_eq (kpi_reason (g1, 1, "A1", true), 1000 + 2000 + 16000 + 4000);
+    ck_assert_int_eq (kpi_reason (g1, 1, "R20", true), 16000);
+    ck_assert_int_eq (kpi_reason (g1, 1, "B", false), 0);
+    ck_assert_int_eq (kpi_reason (g1, 0, "coding", true), 3000);
+    ck_assert_int_eq (zhashx_size (g1->reasons [1]), 24);
+    ck_assert_int_eq (kpi_reason (g2, 1, "A1", true), 8000);
+    ck_assert_int_eq (kpi_reason (g2, 1, "B", true), 8000);
+    ck_assert_int_eq (kpi_reason (g2, 1, "R01", false), 0);
+    ck_assert_int_eq (kpi_reason (g2, 0, "coding", true), 500);
+    ck_assert_int_eq (zhashx_size (g2->reasons [1]), 2);
+
+    //  Without reasons (metrics.Trend's points): every total the same, no
+    //  reason summed.
+    query.without_reasons = true;
+    kpi_result_t *bare = mt_run (store, &query);
+    ck_assert_int_eq (zhashx_size (bare->overall.totals.reasons [0]), 0);
+    ck_assert_int_eq (zhashx_size (bare->overall.totals.reasons [1]), 0);
+    ck_assert_int_eq (bare->group_count, 2);
+    for (int i = 0; i < KPI_SLOT_COUNT; i++) {
+        ck_assert_int_eq (bare->overall.totals.slots [i], result->overall.totals.slots [i]);
+        ck_assert_int_eq (bare->groups [0]->totals.slots [i], result->groups [0]->totals.slots [i]);
+        ck_assert_int_eq (bare->groups [1]->totals.slots [i], result->groups [1]->totals.slots [i]);
+    }
+    ck_assert_int_eq (zhashx_size (bare->groups [0]->totals.reasons [1]), 0);
+    kpi_result_destroy (&bare);
+    kpi_result_destroy (&result);
+    mt_store_destroy (&store);
+}
+END_TEST
+
 //  Voids, closes and patient balances.
 START_TEST (test_void_close_patient)
 {
@@ -399,6 +494,7 @@ metrics_kpi_suite (void)
     tcase_add_test (tcase, test_net_collection_and_ar);
     tcase_add_test (tcase, test_days_in_ar);
     tcase_add_test (tcase, test_denials_by_category);
+    tcase_add_test (tcase, test_reasons_summed);
     tcase_add_test (tcase, test_void_close_patient);
     tcase_add_test (tcase, test_periods);
     tcase_add_test (tcase, test_throughput);
