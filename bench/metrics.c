@@ -254,19 +254,26 @@ typedef struct {
     uint64_t map_mb;
 } s_result_t;
 
-//  Times the queries on a store kept by --keep.
-static void
-s_run_store (const char *dir, size_t queries, s_result_t *result)
+//  The bench's metrics store in DIR (made when new); exits when it cannot.
+static store_t *
+s_store_open (const char *dir)
 {
     static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
-    uint32_t today = metrics_day_from_text ("2026-11-02");
-    memset (result, 0, sizeof *result);
     char error [256];
     store_t *store = store_new (dir, tables, error, sizeof error);
     if (!store) {
         fprintf (stderr, "bench: %s\n", error);
         exit (1);
     }
+    return store;
+}
+
+//  The store's dimension combinations and map size, then each query timed;
+//  closes the store.
+static void
+s_time_queries (store_t *store, size_t queries, s_result_t *result)
+{
+    uint32_t today = metrics_day_from_text ("2026-11-02");
     MDB_txn *txn = store_read_begin (store);
     dims_list_t *dims = combos_load (store, txn, &dims_combos);
     result->dims = dims->count;
@@ -279,10 +286,17 @@ s_run_store (const char *dir, size_t queries, s_result_t *result)
     store_destroy (&store);
 }
 
+//  Times the queries on a store kept by --keep.
+static void
+s_run_store (const char *dir, size_t queries, s_result_t *result)
+{
+    memset (result, 0, sizeof *result);
+    s_time_queries (s_store_open (dir), queries, result);
+}
+
 static void
 s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *result)
 {
-    static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
     uint32_t today = metrics_day_from_text ("2026-11-02");
     bench_events_t events = { 0 };
     bench_events_make (&events, claims, today);
@@ -290,12 +304,7 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
     result->events = events.count;
 
     char *dir = s_tmpdir ("metrics");
-    char error [256];
-    store_t *store = store_new (dir, tables, error, sizeof error);
-    if (!store) {
-        fprintf (stderr, "bench: %s\n", error);
-        exit (1);
-    }
+    store_t *store = s_store_open (dir);
     double start = s_now ();
     for (size_t from = 0; from < events.count; from += batch) {
         s_batch_t run = { events.events + from, from + batch <= events.count? batch: events.count - from };
@@ -307,17 +316,7 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
     result->apply_rate = events.count / (s_now () - start);
     bench_events_free (&events);
     result->lmdb_rate = s_lmdb_rate (result->events, batch, keep);
-
-    MDB_txn *txn = store_read_begin (store);
-    dims_list_t *dims = combos_load (store, txn, &dims_combos);
-    result->dims = dims->count;
-    combos_list_destroy (&dims);
-    store_read_end (&txn);
-    result->map_mb = store_map_size (store) >> 20;
-    int64_t ar = 0;
-    for (size_t q = 0; q < QUERY_COUNT; q++)
-        s_time_query (store, &s_queries [q], today, queries, &result->median [q], &result->p99 [q], &ar);
-    store_destroy (&store);
+    s_time_queries (store, queries, result);
     if (!keep)
         bench_rmtree (dir);
     else
