@@ -577,6 +577,19 @@ START_TEST (test_get_errors)
 }
 END_TEST
 
+//  Files an exception as claims does: the RemitException under
+//  "exceptions", its PCN's row under "exception_pcns".
+static int
+s_put_exception (store_t *store, MDB_txn *txn, const RemitException *exception)
+{
+    int rc = store_put_packed (store, txn, "exceptions", exception->id, strlen (exception->id), exception);
+    char key [64];
+    int size = snprintf (key, sizeof key, "%s%c%s", exception->remit->pcn, 0, exception->id);
+    if (rc == 0)
+        rc = store_put (store, txn, "exception_pcns", key, (size_t) size, "", 0);
+    return rc;
+}
+
 //  An exception waiting for claim arg (RemitException under "exceptions",
 //  its PCN row under "exception_pcns"): a sound CLP, paid nothing.
 static int
@@ -591,12 +604,7 @@ s_exception_fn (store_t *store, MDB_txn *txn, void *arg)
     exception.payer_id = "ACME1";
     exception.kind = "unmatched";
     exception.remit = &remit;
-    int rc = store_put_packed (store, txn, "exceptions", exception.id, strlen (exception.id), &exception);
-    char key [64];
-    int size = snprintf (key, sizeof key, "%s%c%s", pcn, 0, exception.id);
-    if (rc == 0)
-        rc = store_put (store, txn, "exception_pcns", key, (size_t) size, "", 0);
-    return rc;
+    return s_put_exception (store, txn, &exception);
 }
 
 static int
@@ -751,11 +759,7 @@ s_held_reversal_fn (store_t *store, MDB_txn *txn, void *arg)
     waiting.payment_date = "20261201";
     waiting.kind = "unmatched";
     waiting.remit = &reversal;
-    int rc = store_put_packed (store, txn, "exceptions", waiting.id, strlen (waiting.id), &waiting);
-    char key [64];
-    int size = snprintf (key, sizeof key, "P1%c%s", 0, waiting.id);
-    if (rc == 0)
-        rc = store_put (store, txn, "exception_pcns", key, (size_t) size, "", 0);
+    int rc = s_put_exception (store, txn, &waiting);
     static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
     if (rc == 0 && arg)
         rc = store_put (store, txn, "exceptions", "ACME1/T0/P1/1", 13, damaged, sizeof damaged);
