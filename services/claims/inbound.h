@@ -20,8 +20,8 @@
 //  (malloc_trim): glibc keeps its high mark otherwise (on purpose since ADR
 //  79, memory_init), and the parse of a large file holds every claim of it
 //  at once — at 1M claims a 167k-claim 835. The one place a process gives
-//  pages back: the faults it costs (18-20 K in a 100k post) buy back the
-//  largest peak claims has.
+//  pages back: claims' largest peak is not held once the file is done, for
+//  the faults of the next large file (18-20 K in a 100k post).
 #define INBOUND_TRIM_BYTES  (1u << 20)
 
 typedef struct {
