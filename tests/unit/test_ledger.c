@@ -523,11 +523,13 @@ END_TEST
 //  say is the sum of what the ledger holds.
 //  Bytes that are not a message (a damaged page) under claim P1 in the
 //  table arg names ("sealed_claims", "claims").
+//  A value no decoder takes: its first field's length runs past the end.
+static const uint8_t s_damaged [] = { 0x0a, 0x7f, 0x01 };
+
 static int
 s_damage_fn (store_t *store, MDB_txn *txn, void *arg)
 {
-    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
-    return store_put (store, txn, (const char *) arg, "P1", 2, damaged, sizeof damaged);
+    return store_put (store, txn, (const char *) arg, "P1", 2, s_damaged, sizeof s_damaged);
 }
 
 //  A claim that cannot be read is an error that names the claim and the
@@ -610,8 +612,7 @@ s_exception_fn (store_t *store, MDB_txn *txn, void *arg)
 static int
 s_damage_exception_fn (store_t *store, MDB_txn *txn, void *arg)
 {
-    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
-    return store_put (store, txn, "exceptions", "ACME1/T1/1", 10, damaged, sizeof damaged);
+    return store_put (store, txn, "exceptions", "ACME1/T1/1", 10, s_damaged, sizeof s_damaged);
 }
 
 static int
@@ -760,9 +761,8 @@ s_held_reversal_fn (store_t *store, MDB_txn *txn, void *arg)
     waiting.kind = "unmatched";
     waiting.remit = &reversal;
     int rc = s_put_exception (store, txn, &waiting);
-    static const uint8_t damaged [] = { 0x0a, 0x7f, 0x01 };     //  a length past the end
     if (rc == 0 && arg)
-        rc = store_put (store, txn, "exceptions", "ACME1/T0/P1/1", 13, damaged, sizeof damaged);
+        rc = store_put (store, txn, "exceptions", "ACME1/T0/P1/1", 13, s_damaged, sizeof s_damaged);
     return rc;
 }
 
