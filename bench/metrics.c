@@ -30,11 +30,13 @@
         {"name":"metrics","figures":{...},"limits":{...},"ratios":{...}}
 
     Usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep]
-                   [--store DIR] [--dump] [--without-reasons]
+                   [--store DIR [--migrate]] [--dump] [--without-reasons]
     --store DIR times the queries on a store kept by an earlier --keep (no
     loading: for callgrind's --toggle-collect=kpi_run, or a before/after
-    of the query code on the same rows); --dump prints every query's
-    totals and KPI figures, overall and by group, to compare two builds;
+    of the query code on the same rows); a store of an older layout is
+    refused, or with --migrate upgraded first (timed, a copy kept beside);
+    --dump prints every query's totals and KPI figures, overall and by
+    group, to compare two builds;
     --without-reasons runs the queries as metrics.Trend's points do (no
     reasons summed).
 */
@@ -254,17 +256,27 @@ typedef struct {
     uint64_t map_mb;
 } s_result_t;
 
-//  The bench's metrics store in DIR (made when new); exits when it cannot.
+//  The bench's metrics store in DIR (made and stamped when new); exits
+//  when it cannot, or when it is of an older layout than this build's and
+//  migrate is not set (the queries would read tables it lacks); with
+//  migrate, prints how long the migration took.
 static store_t *
-s_store_open (const char *dir)
+s_store_open (const char *dir, bool migrate)
 {
     static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
-    char error [256];
+    char error [512];
     store_t *store = store_new (dir, tables, error, sizeof error);
-    if (!store) {
-        fprintf (stderr, "bench: %s\n", error);
+    double start = s_now ();
+    uint32_t found = 0;
+    if (!store
+    ||  store_check_version (store, METRICS_STORE_VERSION, metrics_migrations, migrate, &found,
+                             error, sizeof error)) {
+        fprintf (stderr, "bench: %s%s\n", error, migrate? "": " (bench/metrics --store DIR --migrate upgrades it)");
         exit (1);
     }
+    if (found < METRICS_STORE_VERSION)
+        printf ("store %s migrated from version %u to %u in %.3f s (a copy in %s)\n", dir, found,
+                METRICS_STORE_VERSION, s_now () - start, store_backup (store));
     return store;
 }
 
@@ -288,10 +300,10 @@ s_time_queries (store_t *store, size_t queries, s_result_t *result)
 
 //  Times the queries on a store kept by --keep.
 static void
-s_run_store (const char *dir, size_t queries, s_result_t *result)
+s_run_store (const char *dir, bool migrate, size_t queries, s_result_t *result)
 {
     memset (result, 0, sizeof *result);
-    s_time_queries (s_store_open (dir), queries, result);
+    s_time_queries (s_store_open (dir, migrate), queries, result);
 }
 
 static void
@@ -304,7 +316,7 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
     result->events = events.count;
 
     char *dir = s_tmpdir ("metrics");
-    store_t *store = s_store_open (dir);
+    store_t *store = s_store_open (dir, false);
     double start = s_now ();
     for (size_t from = 0; from < events.count; from += batch) {
         s_batch_t run = { events.events + from, from + batch <= events.count? batch: events.count - from };
@@ -330,6 +342,7 @@ main (int argc, char *argv [])
     size_t sizes [BENCH_MAX_SIZES] = { 10000, 100000, 1000000 };
     size_t size_count = 3, queries = BENCH_DEFAULT_QUERIES, batch = BENCH_DEFAULT_BATCH;
     bool keep = false;
+    bool migrate = false;
     const char *store_dir = NULL;
     static struct option options [] = {
         { "store",   required_argument, 0, 's' },
@@ -339,6 +352,7 @@ main (int argc, char *argv [])
         { "queries", required_argument, 0, 'q' },
         { "batch",   required_argument, 0, 'b' },
         { "keep",    no_argument,       0, 'k' },
+        { "migrate", no_argument,       0, 'm' },
         { "help",    no_argument,       0, 'h' },
         { 0, 0, 0, 0 }
     };
@@ -364,6 +378,9 @@ main (int argc, char *argv [])
         if (option == 'k')
             keep = true;
         else
+        if (option == 'm')
+            migrate = true;
+        else
         if (option == 's')
             store_dir = optarg;
         else
@@ -374,7 +391,7 @@ main (int argc, char *argv [])
             s_without_reasons = true;
         else
         if (option == 'h') {
-            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep] [--store DIR] [--dump] [--without-reasons]\n");
+            printf ("usage: metrics [--claims N[,N...]] [--queries Q] [--batch B] [--keep] [--store DIR [--migrate]] [--dump] [--without-reasons]\n");
             return 0;
         }
     }
@@ -384,7 +401,7 @@ main (int argc, char *argv [])
     }
     s_result_t results [BENCH_MAX_SIZES];
     if (store_dir) {
-        s_run_store (store_dir, queries, &results [0]);
+        s_run_store (store_dir, migrate, queries, &results [0]);
         printf ("store %s: %zu dims\n", store_dir, results [0].dims);
         for (size_t q = 0; q < QUERY_COUNT; q++)
             printf ("%-14s median %.0f us, p99 %.0f us\n", s_queries [q].name,

@@ -2,6 +2,7 @@
     row of int64 counters; the helpers below do that once for all tables.
 */
 #include "aggregates.h"
+#include "months.h"
 
 #include <czmq.h>
 
@@ -94,18 +95,86 @@ s_key (uint8_t *key, uint32_t dims, uint32_t day)
     return 8;
 }
 
+//  A day table and its month twin (months.h): every add goes to both.
+typedef struct {
+    const char *days;
+    const char *months;
+    size_t day_at;              //  where the day sits in the key
+    size_t counters;
+    bool prune;
+} s_rollup_t;
+
+static const s_rollup_t s_rollups [] = {
+    { "by_day",  "by_month",      4, AGG_DAY_COUNT, false },
+    { "by_dos",  "by_dos_month",  4, AGG_DOS_COUNT, false },
+    { "reasons", "reasons_month", 5, 2,             true },
+};
+enum { S_BY_DAY, S_BY_DOS, S_REASONS };
+
+//  Adds delta to the row at key (its day's) and to its month's row: the
+//  same key with the month's first day in the day's place.
+static int
+s_rollup_add (store_t *store, MDB_txn *txn, const s_rollup_t *rollup, uint8_t *key, size_t key_size,
+              const int64_t *delta)
+{
+    int rc = s_add (store, txn, rollup->days, key, key_size, delta, rollup->counters, rollup->prune);
+    if (rc)
+        return rc;
+    uint8_t *day = key + rollup->day_at;
+    metrics_u32_write (day, months_first (metrics_u32_read (day)));
+    return s_add (store, txn, rollup->months, key, key_size, delta, rollup->counters, rollup->prune);
+}
+
 int
 agg_day_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t day, const int64_t *delta)
 {
     uint8_t key [8];
-    return s_add (store, txn, "by_day", key, s_key (key, dims, day), delta, AGG_DAY_COUNT, false);
+    return s_rollup_add (store, txn, &s_rollups [S_BY_DAY], key, s_key (key, dims, day), delta);
 }
 
 int
 agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta)
 {
     uint8_t key [8];
-    return s_add (store, txn, "by_dos", key, s_key (key, dims, dos), delta, AGG_DOS_COUNT, false);
+    return s_rollup_add (store, txn, &s_rollups [S_BY_DOS], key, s_key (key, dims, dos), delta);
+}
+
+int
+agg_months_fill (store_t *store, MDB_txn *txn)
+{
+    for (size_t i = 0; i < sizeof s_rollups / sizeof s_rollups [0]; i++) {
+        const s_rollup_t *rollup = &s_rollups [i];
+        MDB_cursor *cursor;
+        int rc = mdb_cursor_open (txn, store_table (store, rollup->days), &cursor);
+        if (rc)
+            return rc;
+        MDB_val key, value;
+        rc = mdb_cursor_get (cursor, &key, &value, MDB_FIRST);
+        for (; rc == 0; rc = mdb_cursor_get (cursor, &key, &value, MDB_NEXT)) {
+            uint8_t month_key [9 + 64];
+            int64_t row [AGG_DAY_COUNT];
+            if (key.mv_size < rollup->day_at + 4 || key.mv_size > sizeof month_key
+            ||  value.mv_size != rollup->counters * sizeof (int64_t)) {
+                rc = store_fail (store, "%s: a row of %zu bytes under a key of %zu", rollup->days,
+                                 value.mv_size, key.mv_size);
+                break;
+            }
+            memcpy (month_key, key.mv_data, key.mv_size);
+            memcpy (row, value.mv_data, value.mv_size);
+            uint8_t *day = month_key + rollup->day_at;
+            metrics_u32_write (day, months_first (metrics_u32_read (day)));
+            //  A day row at zero (by_day keeps them) makes its month's row,
+            //  as the adds one by one did; a pruned month at zero goes.
+            rc = s_add_written (store, txn, rollup->months, month_key, key.mv_size, row, rollup->counters,
+                                rollup->prune, !rollup->prune);
+            if (rc)
+                break;
+        }
+        mdb_cursor_close (cursor);
+        if (rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -338,7 +407,7 @@ agg_reason_add (store_t *store, MDB_txn *txn, agg_reason_kind_t kind, uint32_t d
     uint8_t key [9 + 64];
     int64_t delta [2] = { count, cents };
     size_t size = s_text_key (key, sizeof key, dims, (char) kind, day, *code? code: "uncategorized");
-    return s_add (store, txn, "reasons", key, size, delta, 2, true);
+    return s_rollup_add (store, txn, &s_rollups [S_REASONS], key, size, delta);
 }
 
 int
@@ -436,12 +505,27 @@ s_dos_row (void *arg, const MDB_val *key, const MDB_val *value)
     s_sum_counters ((int64_t *) arg, value, AGG_DOS_COUNT);
 }
 
+//  s_range over [from, to] of a rolled-up table: the whole months from
+//  its month twin, the days around them from the day table.
+static int
+s_rollup_range (store_t *store, MDB_txn *txn, const s_rollup_t *rollup, const uint8_t *prefix,
+                uint32_t from, uint32_t to, s_row_fn *fn, void *arg)
+{
+    months_span_t spans [MONTHS_SPANS_MAX];
+    size_t count = months_split (from, to, spans);
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++)
+        rc = s_range (store, txn, spans [i].months? rollup->months: rollup->days, prefix, rollup->day_at,
+                      spans [i].from, spans [i].to, fn, arg);
+    return rc;
+}
+
 int
 agg_day_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_t to, int64_t *out)
 {
     uint8_t prefix [4];
     metrics_u32_write (prefix, dims);
-    return s_range (store, txn, "by_day", prefix, 4, from, to, s_day_row, out);
+    return s_rollup_range (store, txn, &s_rollups [S_BY_DAY], prefix, from, to, s_day_row, out);
 }
 
 int
@@ -449,7 +533,7 @@ agg_dos_sum (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t from, uint32_
 {
     uint8_t prefix [4];
     metrics_u32_write (prefix, dims);
-    return s_range (store, txn, "by_dos", prefix, 4, from, to, s_dos_row, out);
+    return s_rollup_range (store, txn, &s_rollups [S_BY_DOS], prefix, from, to, s_dos_row, out);
 }
 
 typedef struct {
@@ -558,7 +642,7 @@ agg_reasons_sum (store_t *store, MDB_txn *txn, uint32_t dims, agg_reason_kind_t 
     metrics_u32_write (prefix, dims);
     prefix [4] = (uint8_t) kind;
     s_reasons_t reasons = { kind, fn, arg };
-    return s_range (store, txn, "reasons", prefix, 5, from, to, s_reason_row, &reasons);
+    return s_rollup_range (store, txn, &s_rollups [S_REASONS], prefix, from, to, s_reason_row, &reasons);
 }
 
 int

@@ -21,6 +21,11 @@
                   root cause, rejections by scrub rule
         drill     (dims, kind, day, PCN) -> flag: which claims are behind
                   a figure, for metrics.Drill
+        by_month, by_dos_month, reasons_month
+                  by_day, by_dos and reasons again with the first day of
+                  the month in the day's place: every add goes to both, and
+                  a sum reads the months wholly inside its range from these
+                  (months.h, ADR 0080)
 
     Every key starts with the dims id and then a day, so a query is one
     cursor range per dimension combination. Counters are int64 in the host's
@@ -117,6 +122,10 @@ int  agg_move_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, ui
                    const int64_t delta [2]);
 int  agg_reason_add (store_t *store, MDB_txn *txn, agg_reason_kind_t kind, uint32_t dims,
                      uint32_t day, const char *code, int64_t count, int64_t cents);
+//  Fills the month tables from by_day, by_dos and reasons (empty month
+//  tables: the migration of a store from before they existed, version 1
+//  to 2). A store_migrate_fn.
+int  agg_months_fill (store_t *store, MDB_txn *txn);
 int  agg_drill_put (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,
                     uint32_t day, const char *pcn, bool flag);
 int  agg_drill_del (store_t *store, MDB_txn *txn, agg_drill_kind_t kind, uint32_t dims,

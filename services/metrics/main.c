@@ -33,6 +33,8 @@ static const service_def_t s_service = {
     .state_destroy = (service_state_destroy_fn *) metrics_destroy,
     .committed = s_committed,
     .batch = metrics_batch,
+    .store_version = METRICS_STORE_VERSION,
+    .migrations = metrics_migrations,
 };
 
 int

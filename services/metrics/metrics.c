@@ -2,11 +2,17 @@
     parts, days, the wipe behind metrics.Rebuild, and the service's state.
 */
 #include "metrics.h"
+#include "aggregates.h"
 #include "batch_cache.h"
 #include "clock.h"
 #include "log.h"
 
 #include <czmq.h>
+
+const store_migration_t metrics_migrations [] = {
+    { 1, 2, agg_months_fill, "by_day, by_dos and reasons rolled up by month (ADR 0080)" },
+    { 0 }
+};
 
 void
 metrics_u32_write (uint8_t *buf, uint32_t value)

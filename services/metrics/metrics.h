@@ -28,7 +28,8 @@
     combinations x days whatever the claims; below that bound it grows as
     the rows fill in (a row exists only where something happened), most
     in reasons, which hold a row per code seen that day (docs/performance.md,
-    kpi26).
+    kpi26). The months wholly inside a range are read as one row each from
+    the month tables (months.h, ADR 0080).
 
     Days: a day is the number of days since 1970-01-01 plus one, so 0 means
     "not known" in facts and keys.
@@ -49,12 +50,18 @@
 #define METRICS_TABLES "facts", "dims", "dims_by_id", "by_day", "by_dos", \
                        "ar_open", "ar_total", "ar_moves", "ar_weeks", \
                        "ar_week_total", "reasons", "drill", \
+                       "by_month", "by_dos_month", "reasons_month", \
                        "names", "claim_providers", METRICS_WORK_TABLES, METRICS_DENIAL_TABLES
 //  work_facts.c's (work items; see work_facts.h).
 #define METRICS_WORK_TABLES "work_facts", "work_dims", "work_dims_by_id", "work_open", "work_due", \
                             "work_by_day", "work_queues"
 //  denial_facts.c's (denials; see denial_facts.h).
 #define METRICS_DENIAL_TABLES "denial_facts", "denial_open", "denial_by_day"
+
+//  The store's layout version, and each change of it from the version
+//  before (the service's --migrate; bench/metrics --store --migrate).
+#define METRICS_STORE_VERSION 2
+extern const store_migration_t metrics_migrations [];
 
 //  Big-endian 32-bit integers: the parts of aggregate keys.
 void     metrics_u32_write (uint8_t *buf, uint32_t value);

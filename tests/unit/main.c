@@ -36,6 +36,7 @@ static s_suite_t s_suites [] = {
     { "failpoint", failpoint_suite },
     { "relay", relay_suite },
     { "metrics_kpi", metrics_kpi_suite },
+    { "metrics_months", metrics_months_suite },
     { "metrics_aging", metrics_aging_suite },
     { "metrics_rebuild", metrics_rebuild_suite },
     { "metrics_bounds", metrics_bounds_suite },

@@ -29,6 +29,7 @@ Suite *consumer_suite (void);
 Suite *failpoint_suite (void);
 Suite *relay_suite (void);
 Suite *metrics_kpi_suite (void);
+Suite *metrics_months_suite (void);
 Suite *metrics_aging_suite (void);
 Suite *metrics_rebuild_suite (void);
 Suite *metrics_bounds_suite (void);

@@ -198,6 +198,7 @@ START_TEST (test_rebuild_batched)
     char *expected = s_figures (live);
     static const char *const tables [] = { "by_day", "by_dos", "dims", "dims_by_id", "facts", "ar_open",
                                            "ar_total", "ar_moves", "ar_weeks", "ar_week_total", "reasons",
+                                           "by_month", "by_dos_month", "reasons_month",
                                            "drill", NULL };
     static const size_t pers [] = { 1, 7, 100, 100000 };
     for (size_t p = 0; p < sizeof pers / sizeof pers [0]; p++) {
