@@ -315,3 +315,27 @@ mt_queue (mt_store_t *self, const char *id, const char *phase, const char *vendo
     s_apply (self->store, &event);
     free (event.payload.data);
 }
+
+char *
+mt_table_dump (mt_store_t *self, const char *table)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream (&text, &size);
+    MDB_txn *txn = store_read_begin (self->store);
+    store_iter_t *iter = store_iter_new (self->store, txn, table, NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value)) {
+        for (size_t i = 0; i < key.mv_size; i++)
+            fprintf (out, "%02x", ((const uint8_t *) key.mv_data) [i]);
+        fputc ('=', out);
+        for (size_t i = 0; i < value.mv_size; i++)
+            fprintf (out, "%02x", ((const uint8_t *) value.mv_data) [i]);
+        fputc ('\n', out);
+    }
+    ck_assert_int_eq (store_iter_error (iter), 0);
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    fclose (out);
+    return text;
+}

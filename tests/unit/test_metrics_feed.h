@@ -84,5 +84,8 @@ kpi_result_t *mt_run (mt_store_t *self, const kpi_query_t *query);
 kpi_value_t mt_value (mt_store_t *self, const kpi_query_t *query, const char *group, const char *kpi);
 
 uint32_t    mt_day (const char *date);
+//  A table's rows, key and value, as one text (hex; the caller frees it),
+//  to compare stores.
+char       *mt_table_dump (mt_store_t *self, const char *table);
 
 #endif

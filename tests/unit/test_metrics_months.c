@@ -188,34 +188,10 @@ START_TEST (test_windows)
 }
 END_TEST
 
-static char *
-s_dump (mt_store_t *store, const char *table)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    MDB_txn *txn = store_read_begin (store->store);
-    store_iter_t *iter = store_iter_new (store->store, txn, table, NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        for (size_t i = 0; i < key.mv_size; i++)
-            fprintf (out, "%02x", ((const uint8_t *) key.mv_data) [i]);
-        fputc ('=', out);
-        for (size_t i = 0; i < value.mv_size; i++)
-            fprintf (out, "%02x", ((const uint8_t *) value.mv_data) [i]);
-        fputc ('\n', out);
-    }
-    ck_assert_int_eq (store_iter_error (iter), 0);
-    store_iter_destroy (&iter);
-    store_read_end (&txn);
-    fclose (out);
-    return text;
-}
-
 static void
 s_assert_empty (mt_store_t *store, const char *table)
 {
-    char *dump = s_dump (store, table);
+    char *dump = mt_table_dump (store, table);
     ck_assert_msg (*dump == 0, "%s is not empty", table);
     free (dump);
 }
@@ -276,7 +252,7 @@ START_TEST (test_migration)
     ck_assert_int_eq (store_write (store->store, s_add_and_take_back, NULL), 0);
     char *want [3];
     for (int i = 0; s_month_tables [i]; i++) {
-        want [i] = s_dump (store, s_month_tables [i]);
+        want [i] = mt_table_dump (store, s_month_tables [i]);
         ck_assert (strlen (want [i]) > 0);
     }
     //  The zero row's month (key dims 77, 2027-06-01) is among them.
@@ -287,7 +263,7 @@ START_TEST (test_migration)
     s_assert_empty (store, "by_month");
     ck_assert_int_eq (store_write (store->store, s_fill, NULL), 0);
     for (int i = 0; s_month_tables [i]; i++) {
-        char *got = s_dump (store, s_month_tables [i]);
+        char *got = mt_table_dump (store, s_month_tables [i]);
         ck_assert_msg (streq (want [i], got), "%s differs after the migration", s_month_tables [i]);
         free (got);
         free (want [i]);

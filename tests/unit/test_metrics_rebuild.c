@@ -162,31 +162,6 @@ START_TEST (test_rebuild_determinism)
 }
 END_TEST
 
-//  A table's rows, key and value, as one text (hex), to compare stores.
-static char *
-s_table_dump (mt_store_t *store, const char *table)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream (&text, &size);
-    MDB_txn *txn = store_read_begin (store->store);
-    store_iter_t *iter = store_iter_new (store->store, txn, table, NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value)) {
-        for (size_t i = 0; i < key.mv_size; i++)
-            fprintf (out, "%02x", ((const uint8_t *) key.mv_data) [i]);
-        fputc ('=', out);
-        for (size_t i = 0; i < value.mv_size; i++)
-            fprintf (out, "%02x", ((const uint8_t *) value.mv_data) [i]);
-        fputc ('\n', out);
-    }
-    ck_assert_int_eq (store_iter_error (iter), 0);
-    store_iter_destroy (&iter);
-    store_read_end (&txn);
-    fclose (out);
-    return text;
-}
-
 //  Events applied in batches (the consumer's: the by_day flows and the
 //  dimension ids held in memory, written once at the batch's end, ADR
 //  0062) leave the same rows and figures as one event a transaction.
@@ -210,8 +185,8 @@ START_TEST (test_rebuild_batched)
         ck_assert_str_eq (figures, expected);
         free (figures);
         for (const char *const *table = tables; *table; table++) {
-            char *want = s_table_dump (live, *table);
-            char *got = s_table_dump (batched, *table);
+            char *want = mt_table_dump (live, *table);
+            char *got = mt_table_dump (batched, *table);
             ck_assert_msg (streq (want, got), "%s differs, %zu per batch", *table, pers [p]);
             free (want);
             free (got);
@@ -309,8 +284,8 @@ START_TEST (test_rebuild_work_batched)
         mt_store_t *batched = mt_store_new ();
         mt_replay_batched (batched, metrics, pers [p]);
         for (const char *const *table = tables; *table; table++) {
-            char *want = s_table_dump (live, *table);
-            char *got = s_table_dump (batched, *table);
+            char *want = mt_table_dump (live, *table);
+            char *got = mt_table_dump (batched, *table);
             ck_assert_msg (streq (want, got), "%s differs, %zu per batch", *table, pers [p]);
             free (want);
             free (got);
@@ -345,8 +320,8 @@ START_TEST (test_rebuild_batch_moves_cancel)
     mt_store_t *batched = mt_store_new ();
     mt_replay_batched (batched, metrics, 100);
     for (const char *const *table = tables; *table; table++) {
-        char *want = s_table_dump (live, *table);
-        char *got = s_table_dump (batched, *table);
+        char *want = mt_table_dump (live, *table);
+        char *got = mt_table_dump (batched, *table);
         ck_assert_msg (streq (want, got), "%s differs", *table);
         free (want);
         free (got);
