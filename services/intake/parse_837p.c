@@ -150,6 +150,11 @@ typedef struct {
     size_t dropped_lines;       //  of the open claim
     size_t dropped_dates;       //  1 when claim_dtps passed the limit
     size_t claim_dtps;          //  2300 DTP segments of the open claim
+    //  A string was stored that is longer than its row allows or not
+    //  printable ASCII (s_set): in the open claim, or in an entity of a
+    //  level (a bit a level, cleared when the level starts again).
+    bool suspect_claim;
+    unsigned suspect_levels;
     uint32_t claims_in_hl;      //  CLMs under the open 2000B / 2000C HL
 } s_parser_t;
 
@@ -179,6 +184,20 @@ enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
 //  loop), so it goes to the scratch arena. With no claim open a handler
 //  writes only the entity of its base loop (header, 2000A, 2000B, 2000C
 //  and the entity loops in them).
+static size_t
+s_level (s_parser_t *self)
+{
+    switch (self->base) {
+        case LOOP_HEADER: return LEVEL_HEADER;
+        case LOOP_2000A:  return LEVEL_BILLING;
+        case LOOP_2000B:  return LEVEL_SUBSCRIBER;
+        case LOOP_2000C:  return LEVEL_PATIENT;
+        default:
+            assert (false);     //  no entity is written outside these
+            return LEVEL_HEADER;
+    }
+}
+
 static void *
 s_alloc (s_parser_t *self, size_t size)
 {
@@ -186,18 +205,19 @@ s_alloc (s_parser_t *self, size_t size)
     if (self->claim)
         arena = self->line_dropped? self->scratch: self->arena;
     else
-    switch (self->base) {
-        case LOOP_HEADER: arena = self->levels [LEVEL_HEADER]; break;
-        case LOOP_2000A:  arena = self->levels [LEVEL_BILLING]; break;
-        case LOOP_2000B:  arena = self->levels [LEVEL_SUBSCRIBER]; break;
-        case LOOP_2000C:  arena = self->levels [LEVEL_PATIENT]; break;
-        default:
-            assert (false);     //  no entity is written outside these
-            arena = self->arena;
-    }
+        arena = self->levels [s_level (self)];
     void *block = arena->allocator.alloc (arena->allocator.allocator_data, size);
     assert (block);
     return block;
+}
+
+//  Starts a level's entities again: their memory, and the level's mark of
+//  a suspect string (s_set).
+static void
+s_level_reset (s_parser_t *self, size_t level)
+{
+    codec_arena_reset (self->levels [level]);
+    self->suspect_levels &= ~(1u << level);
 }
 
 static char *
@@ -211,12 +231,38 @@ s_strdup (s_parser_t *self, const char *value)
 
 //  codec_set_text for a content handler: into the open claim's arena when
 //  a claim is open (every field a handler writes then is the claim's),
-//  else into the arena of the entity's level (s_alloc).
+//  else into the arena of the entity's level (s_alloc). max is the
+//  element's row's maximum (ELEMENT_MAX): a value that is longer or holds
+//  a byte outside printable ASCII marks the claim, or the entity's level,
+//  as holding a suspect string, and only a claim so marked (or one while a
+//  level is marked) is walked for the length and character findings when
+//  it closes (s_close_claim). The walk's cost was its traversal of ~140
+//  fields a claim, for strings nearly all plain and short enough.
 static void
-s_set (s_parser_t *self, char **field, const char *value)
+s_set (s_parser_t *self, char **field, const char *value, size_t max)
 {
-    *field = s_strdup (self, value);
+    const unsigned char *c = (const unsigned char *) value;
+    while (*c >= 0x20 && *c < 0x7F)
+        c++;
+    size_t size = (size_t) (c - (const unsigned char *) value);
+    if (*c || size > max) {
+        size += strlen ((const char *) c);
+        if (self->claim)
+            self->suspect_claim = true;
+        else
+            self->suspect_levels |= 1u << s_level (self);
+    }
+    if (size == 0) {
+        *field = (char *) protobuf_c_empty_string;
+        return;
+    }
+    *field = (char *) memcpy (s_alloc (self, size + 1), value, size + 1);
 }
+
+//  s_set of a message's field, its maximum the row of the same message
+//  type and field (element_limits.h).
+#define S_SET(self, type, message, field, value) \
+    s_set ((self), &(message)->field, (value), ELEMENT_MAX (type, field))
 
 //  Appends to a repeated field of the open claim. The capacity follows from
 //  the count (4, 8, 16, ...), so the array grows by doubling with nothing
@@ -452,7 +498,7 @@ s_reset_transaction (s_parser_t *self)
     self->payer = NULL;
     self->patient = NULL;
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
-        codec_arena_reset (self->levels [i]);
+        s_level_reset (self, i);
     x12_hl_reset (&self->hl);
 }
 
@@ -486,7 +532,8 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     self->claim = claim;
     if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
-    element_limits_walk_suspect (claim, s_check_element, self);
+    if (self->suspect_claim || self->suspect_levels)
+        element_limits_walk_suspect (claim, s_check_element, self);
     char detail [64];
     if (self->dropped_lines) {
         snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);
@@ -609,22 +656,22 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
         self->subscriber = NULL;
         self->payer = NULL;
         self->patient = NULL;
-        codec_arena_reset (self->levels [LEVEL_BILLING]);
-        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_BILLING);
+        s_level_reset (self, LEVEL_SUBSCRIBER);
+        s_level_reset (self, LEVEL_PATIENT);
         self->billing = s_provider_new (self);
     }
     else
     if (row == HL_SUBSCRIBER) {
         self->patient = NULL;
-        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_SUBSCRIBER);
+        s_level_reset (self, LEVEL_PATIENT);
         self->subscriber = s_subscriber_new (self);
         self->payer = s_alloc (self, sizeof (Payer));
         payer__init (self->payer);
     }
     else {
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_PATIENT);
         self->patient = s_patient_new (self);
     }
     return 0;
@@ -643,18 +690,19 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     self->line = NULL;
     self->line_dropped = false;
     self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
+    self->suspect_claim = false;
     self->base = self->loop = LOOP_2300;
 
-    s_set (self, &claim->sender_qualifier, self->sender_qualifier);
-    s_set (self, &claim->sender_id, self->sender_id);
-    s_set (self, &claim->receiver_qualifier, self->receiver_qualifier);
-    s_set (self, &claim->receiver_id, self->receiver_id);
-    s_set (self, &claim->interchange_control_number, self->isa13);
-    s_set (self, &claim->group_control_number, self->gs06);
-    s_set (self, &claim->transaction_control_number, self->st02);
-    s_set (self, &claim->implementation, self->implementation);
-    s_set (self, &claim->bht_reference, self->bht03);
-    s_set (self, &claim->file_date, self->bht04);
+    S_SET (self, Claim, claim, sender_qualifier, self->sender_qualifier);
+    S_SET (self, Claim, claim, sender_id, self->sender_id);
+    S_SET (self, Claim, claim, receiver_qualifier, self->receiver_qualifier);
+    S_SET (self, Claim, claim, receiver_id, self->receiver_id);
+    S_SET (self, Claim, claim, interchange_control_number, self->isa13);
+    S_SET (self, Claim, claim, group_control_number, self->gs06);
+    S_SET (self, Claim, claim, transaction_control_number, self->st02);
+    S_SET (self, Claim, claim, implementation, self->implementation);
+    S_SET (self, Claim, claim, bht_reference, self->bht03);
+    S_SET (self, Claim, claim, file_date, self->bht04);
     //  The entities are shared, not copied: nothing writes them while the
     //  claim is open (an HL closes it first, the reader refuses an ST in
     //  an open transaction set) and the callback reads the claim only.
@@ -671,7 +719,7 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     claim->interchange_index = x12_reader_interchanges (self->reader);
 
     const char *pcn = x12_segment_element (seg, 1);
-    s_set (self, &claim->patient_control_number, pcn);
+    S_SET (self, Claim, claim, patient_control_number, pcn);
     if (!*pcn)
         s_problem (self, PRS_PCN, 0, NULL);
     const char *charge = x12_segment_element (seg, 2);
@@ -682,9 +730,9 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
         claim->total_charge_cents = 0;
         s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
     }
-    s_set (self, &claim->place_of_service, x12_segment_component (seg, 5, 1));
-    s_set (self, &claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
-    s_set (self, &claim->frequency_code, x12_segment_component (seg, 5, 3));
+    S_SET (self, Claim, claim, place_of_service, x12_segment_component (seg, 5, 1));
+    S_SET (self, Claim, claim, facility_code_qualifier, x12_segment_component (seg, 5, 2));
+    S_SET (self, Claim, claim, frequency_code, x12_segment_component (seg, 5, 3));
     if (!*claim->place_of_service)
         s_problem (self, PRS_PLACE, 0, NULL);
     if (!*claim->frequency_code)
@@ -702,11 +750,11 @@ s_on_sbr (s_parser_t *self, x12_segment_t *seg)
 {
     if (self->base == LOOP_2000B) {
         Subscriber *subscriber = self->subscriber;
-        s_set (self, &subscriber->payer_responsibility, x12_segment_element (seg, 1));
-        s_set (self, &subscriber->relationship, x12_segment_element (seg, 2));
-        s_set (self, &subscriber->group_number, x12_segment_element (seg, 3));
-        s_set (self, &subscriber->group_name, x12_segment_element (seg, 4));
-        s_set (self, &subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
+        S_SET (self, Subscriber, subscriber, payer_responsibility, x12_segment_element (seg, 1));
+        S_SET (self, Subscriber, subscriber, relationship, x12_segment_element (seg, 2));
+        S_SET (self, Subscriber, subscriber, group_number, x12_segment_element (seg, 3));
+        S_SET (self, Subscriber, subscriber, group_name, x12_segment_element (seg, 4));
+        S_SET (self, Subscriber, subscriber, claim_filing_indicator, x12_segment_element (seg, 9));
         return 0;
     }
     //  In a claim, SBR opens 2320 (other subscriber for coordination of
@@ -752,8 +800,8 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     ServiceLine *line = self->line;
     int index = (int) self->claim->n_lines;
 
-    s_set (self, &line->procedure_qualifier, x12_segment_component (seg, 1, 1));
-    s_set (self, &line->procedure_code, x12_segment_component (seg, 1, 2));
+    S_SET (self, ServiceLine, line, procedure_qualifier, x12_segment_component (seg, 1, 1));
+    S_SET (self, ServiceLine, line, procedure_code, x12_segment_component (seg, 1, 2));
     if (!*line->procedure_code)
         s_problem (self, PRS_PROCEDURE, index, NULL);
     line->modifiers = s_alloc (self, MAX_MODIFIERS * sizeof (char *));
@@ -761,7 +809,7 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     for (size_t i = 0; i < MAX_MODIFIERS; i++) {
         const char *modifier = x12_segment_component (seg, 1, 3 + i);
         if (*modifier)
-            s_set (self, &line->modifiers [line->n_modifiers++], modifier);
+            s_set (self, &line->modifiers [line->n_modifiers++], modifier, ELEMENT_MAX (ServiceLine, modifiers));
     }
     const char *charge = x12_segment_element (seg, 2);
     if (s_too_long (self, index, "charge_cents", "2400 SV102", charge, 18))
@@ -771,14 +819,14 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
         line->charge_cents = 0;
         s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
     }
-    s_set (self, &line->unit_type, x12_segment_element (seg, 3));
+    S_SET (self, ServiceLine, line, unit_type, x12_segment_element (seg, 3));
     const char *units = x12_segment_element (seg, 4);
-    s_set (self, &line->units, units);
+    S_SET (self, ServiceLine, line, units, units);
     if (x12_milli (units, &line->units_milli) || line->units_milli < 0) {
         line->units_milli = 0;
         s_problem (self, PRS_UNITS, index, *units? units: NULL);
     }
-    s_set (self, &line->place_of_service, x12_segment_element (seg, 5));
+    S_SET (self, ServiceLine, line, place_of_service, x12_segment_element (seg, 5));
     size_t pointers = x12_segment_components (seg, 7);
     if (pointers > MAX_POINTERS) {
         char detail [32];
@@ -839,8 +887,8 @@ s_on_n3 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (self, &address->line1, x12_segment_element (seg, 1));
-        s_set (self, &address->line2, x12_segment_element (seg, 2));
+        S_SET (self, Address, address, line1, x12_segment_element (seg, 1));
+        S_SET (self, Address, address, line2, x12_segment_element (seg, 2));
     }
 }
 
@@ -849,35 +897,32 @@ s_on_n4 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (self, &address->city, x12_segment_element (seg, 1));
-        s_set (self, &address->state, x12_segment_element (seg, 2));
-        s_set (self, &address->postal_code, x12_segment_element (seg, 3));
+        S_SET (self, Address, address, city, x12_segment_element (seg, 1));
+        S_SET (self, Address, address, state, x12_segment_element (seg, 2));
+        S_SET (self, Address, address, postal_code, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_dmg (s_parser_t *self, x12_segment_t *seg)
 {
-    char **birth = NULL, **gender = NULL;
+    if (!streq (x12_segment_element (seg, 1), "D8"))
+        return;
     if (self->loop == LOOP_2010BA) {
-        birth = &self->subscriber->birth_date;
-        gender = &self->subscriber->gender;
+        S_SET (self, Subscriber, self->subscriber, birth_date, x12_segment_element (seg, 2));
+        S_SET (self, Subscriber, self->subscriber, gender, x12_segment_element (seg, 3));
     }
     else
     if (self->loop == LOOP_2010CA) {
-        birth = &self->patient->birth_date;
-        gender = &self->patient->gender;
-    }
-    if (birth && streq (x12_segment_element (seg, 1), "D8")) {
-        s_set (self, birth, x12_segment_element (seg, 2));
-        s_set (self, gender, x12_segment_element (seg, 3));
+        S_SET (self, Patient, self->patient, birth_date, x12_segment_element (seg, 2));
+        S_SET (self, Patient, self->patient, gender, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_tax_id (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->billing->tax_id, x12_segment_element (seg, 2));
+    S_SET (self, Provider, self->billing, tax_id, x12_segment_element (seg, 2));
 }
 
 static void
@@ -885,13 +930,13 @@ s_on_taxonomy (s_parser_t *self, x12_segment_t *seg)
 {
     Provider *provider = self->base == LOOP_2000A? self->billing: s_loop_provider (self);
     if (provider && streq (x12_segment_element (seg, 2), "PXC"))
-        s_set (self, &provider->taxonomy, x12_segment_element (seg, 3));
+        S_SET (self, Provider, provider, taxonomy, x12_segment_element (seg, 3));
 }
 
 static void
 s_on_pat (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->patient->relationship, x12_segment_element (seg, 1));
+    S_SET (self, Patient, self->patient, relationship, x12_segment_element (seg, 1));
 }
 
 static void
@@ -915,22 +960,22 @@ s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
     }
     ClaimDate *date = s_alloc (self, sizeof *date);
     claim_date__init (date);
-    s_set (self, &date->qualifier, x12_segment_element (seg, 1));
-    s_set (self, &date->date_from, from);
-    s_set (self, &date->date_to, to);
+    S_SET (self, ClaimDate, date, qualifier, x12_segment_element (seg, 1));
+    S_SET (self, ClaimDate, date, date_from, from);
+    S_SET (self, ClaimDate, date, date_to, to);
     s_append (self, (void ***) &self->claim->dates, &self->claim->n_dates, date);
 }
 
 static void
 s_on_prior_auth (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->claim->prior_authorization, x12_segment_element (seg, 2));
+    S_SET (self, Claim, self->claim, prior_authorization, x12_segment_element (seg, 2));
 }
 
 static void
 s_on_payer_claim_number (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->claim->payer_claim_number, x12_segment_element (seg, 2));
+    S_SET (self, Claim, self->claim, payer_claim_number, x12_segment_element (seg, 2));
 }
 
 //  HI: each element is qualifier:code. Diagnosis qualifiers go into the
@@ -965,8 +1010,8 @@ s_on_hi (s_parser_t *self, x12_segment_t *seg)
         }
         Diagnosis *dx = s_alloc (self, sizeof *dx);
         diagnosis__init (dx);
-        s_set (self, &dx->qualifier, qualifier);
-        s_set (self, &dx->code, code);
+        S_SET (self, Diagnosis, dx, qualifier, qualifier);
+        S_SET (self, Diagnosis, dx, code, code);
         claim->diagnoses [claim->n_diagnoses++] = dx;
     }
 }
@@ -988,15 +1033,15 @@ s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
         self->line_has_date = true;
         return;
     }
-    s_set (self, &line->service_date_from, from);
-    s_set (self, &line->service_date_to, to);
+    S_SET (self, ServiceLine, line, service_date_from, from);
+    S_SET (self, ServiceLine, line, service_date_to, to);
     self->line_has_date = true;
 }
 
 static void
 s_on_line_control (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->line->line_item_control_number, x12_segment_element (seg, 2));
+    S_SET (self, ServiceLine, self->line, line_item_control_number, x12_segment_element (seg, 2));
 }
 
 //  A segment id's (up to) three bytes as one number, for a switch.
@@ -1074,13 +1119,13 @@ static const struct {
 static void
 s_provider_from_nm1 (s_parser_t *self, Provider *provider, x12_segment_t *seg)
 {
-    s_set (self, &provider->entity_type, x12_segment_element (seg, 2));
-    s_set (self, &provider->name, x12_segment_element (seg, 3));
-    s_set (self, &provider->first_name, x12_segment_element (seg, 4));
-    s_set (self, &provider->id_qualifier, x12_segment_element (seg, 8));
-    s_set (self, &provider->id, x12_segment_element (seg, 9));
+    S_SET (self, Provider, provider, entity_type, x12_segment_element (seg, 2));
+    S_SET (self, Provider, provider, name, x12_segment_element (seg, 3));
+    S_SET (self, Provider, provider, first_name, x12_segment_element (seg, 4));
+    S_SET (self, Provider, provider, id_qualifier, x12_segment_element (seg, 8));
+    S_SET (self, Provider, provider, id, x12_segment_element (seg, 9));
     if (streq (x12_segment_element (seg, 8), "XX"))
-        s_set (self, &provider->npi, x12_segment_element (seg, 9));
+        S_SET (self, Provider, provider, npi, x12_segment_element (seg, 9));
 }
 
 static int
@@ -1107,21 +1152,21 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
             s_provider_from_nm1 (self, self->billing, seg);
             break;
         case LOOP_2010BA:
-            s_set (self, &self->subscriber->last_name, x12_segment_element (seg, 3));
-            s_set (self, &self->subscriber->first_name, x12_segment_element (seg, 4));
-            s_set (self, &self->subscriber->middle_name, x12_segment_element (seg, 5));
-            s_set (self, &self->subscriber->suffix, x12_segment_element (seg, 7));
-            s_set (self, &self->subscriber->member_id, x12_segment_element (seg, 9));
+            S_SET (self, Subscriber, self->subscriber, last_name, x12_segment_element (seg, 3));
+            S_SET (self, Subscriber, self->subscriber, first_name, x12_segment_element (seg, 4));
+            S_SET (self, Subscriber, self->subscriber, middle_name, x12_segment_element (seg, 5));
+            S_SET (self, Subscriber, self->subscriber, suffix, x12_segment_element (seg, 7));
+            S_SET (self, Subscriber, self->subscriber, member_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010BB:
-            s_set (self, &self->payer->name, x12_segment_element (seg, 3));
-            s_set (self, &self->payer->payer_id, x12_segment_element (seg, 9));
+            S_SET (self, Payer, self->payer, name, x12_segment_element (seg, 3));
+            S_SET (self, Payer, self->payer, payer_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010CA:
-            s_set (self, &self->patient->last_name, x12_segment_element (seg, 3));
-            s_set (self, &self->patient->first_name, x12_segment_element (seg, 4));
-            s_set (self, &self->patient->middle_name, x12_segment_element (seg, 5));
-            s_set (self, &self->patient->suffix, x12_segment_element (seg, 7));
+            S_SET (self, Patient, self->patient, last_name, x12_segment_element (seg, 3));
+            S_SET (self, Patient, self->patient, first_name, x12_segment_element (seg, 4));
+            S_SET (self, Patient, self->patient, middle_name, x12_segment_element (seg, 5));
+            S_SET (self, Patient, self->patient, suffix, x12_segment_element (seg, 7));
             break;
         case LOOP_2310B:
             self->claim->rendering_provider = s_provider_new (self);
