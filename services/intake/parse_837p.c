@@ -34,6 +34,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,29 @@ static const struct {
     [REP_CLAIMS]      = { "REP004", "patient_control_number", "more than 100 claims (2300) under one subscriber or patient HL, the 837P guide's limit" },
 };
 
+//  The envelope's elements each claim carries, as the Claim's fields.
+typedef enum {
+    ENV_SENDER_QUALIFIER, ENV_SENDER_ID, ENV_RECEIVER_QUALIFIER, ENV_RECEIVER_ID, ENV_ISA13,
+    ENV_GS06, ENV_ST02, ENV_IMPLEMENTATION, ENV_BHT03, ENV_BHT04, ENV_COUNT
+} s_envelope_t;
+
+#define S_ENVELOPE(field) { offsetof (Claim, field), ELEMENT_MAX (Claim, field) }
+static const struct {
+    size_t offset;              //  of the Claim's field
+    size_t max;                 //  its row's maximum
+} s_envelope_fields [ENV_COUNT] = {
+    [ENV_SENDER_QUALIFIER]   = S_ENVELOPE (sender_qualifier),
+    [ENV_SENDER_ID]          = S_ENVELOPE (sender_id),
+    [ENV_RECEIVER_QUALIFIER] = S_ENVELOPE (receiver_qualifier),
+    [ENV_RECEIVER_ID]        = S_ENVELOPE (receiver_id),
+    [ENV_ISA13]              = S_ENVELOPE (interchange_control_number),
+    [ENV_GS06]               = S_ENVELOPE (group_control_number),
+    [ENV_ST02]               = S_ENVELOPE (transaction_control_number),
+    [ENV_IMPLEMENTATION]     = S_ENVELOPE (implementation),
+    [ENV_BHT03]              = S_ENVELOPE (bht_reference),
+    [ENV_BHT04]              = S_ENVELOPE (file_date),
+};
+
 typedef struct {
     x12_reader_t *reader;
     parse_837p_fn *on_claim;
@@ -111,9 +135,11 @@ typedef struct {
     parse_837p_report_t *report;
     bool failed;
 
-    //  Envelope, copied into each claim.
-    char *sender_qualifier, *sender_id, *receiver_qualifier, *receiver_id;
-    char *isa13, *gs06, *gs08, *st02, *implementation, *bht03, *bht04;
+    //  Envelope: what each claim carries (shared, s_on_clm), with a bit
+    //  an element that is suspect (s_envelope_set), and GS08.
+    char *envelope [ENV_COUNT];
+    unsigned suspect_envelope;
+    char *gs08;
     uint64_t st_segment;
     bool expect_bht;
 
@@ -162,17 +188,28 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Small helpers
 
-//  As codec_set_text, without trailing blanks (ISA fields are blank-padded).
+//  An envelope element, as codec_set_text (value NULL: empty), trailing
+//  blanks dropped when trim (ISA fields are blank-padded). It is tested
+//  here, once, against its row in the claim (s_set says why): the claims
+//  of the envelope point to it instead of a copy each.
 static void
-s_set_trimmed (char **field, const char *value)
+s_envelope_set (s_parser_t *self, s_envelope_t which, const char *value, bool trim)
 {
-    size_t len = strlen (value);
-    while (len > 0 && value [len - 1] == ' ')
+    size_t len = value? strlen (value): 0;
+    while (trim && len > 0 && value [len - 1] == ' ')
         len--;
-    char *copy = strndup (value, len);
-    assert (copy);
-    codec_set_text (field, copy);
-    free (copy);
+    char **field = &self->envelope [which];
+    if (*field != protobuf_c_empty_string)
+        free (*field);
+    *field = len? strndup (value, len): (char *) protobuf_c_empty_string;
+    assert (*field);
+    const unsigned char *c = (const unsigned char *) *field;
+    while (*c >= 0x20 && *c < 0x7F)
+        c++;
+    if (*c || len > s_envelope_fields [which].max)
+        self->suspect_envelope |= 1u << which;
+    else
+        self->suspect_envelope &= ~(1u << which);
 }
 
 enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
@@ -562,11 +599,11 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
 static int
 s_on_isa (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set_trimmed (&self->sender_qualifier, x12_segment_element (seg, 5));
-    s_set_trimmed (&self->sender_id, x12_segment_element (seg, 6));
-    s_set_trimmed (&self->receiver_qualifier, x12_segment_element (seg, 7));
-    s_set_trimmed (&self->receiver_id, x12_segment_element (seg, 8));
-    s_set_trimmed (&self->isa13, x12_segment_element (seg, 13));
+    s_envelope_set (self, ENV_SENDER_QUALIFIER, x12_segment_element (seg, 5), true);
+    s_envelope_set (self, ENV_SENDER_ID, x12_segment_element (seg, 6), true);
+    s_envelope_set (self, ENV_RECEIVER_QUALIFIER, x12_segment_element (seg, 7), true);
+    s_envelope_set (self, ENV_RECEIVER_ID, x12_segment_element (seg, 8), true);
+    s_envelope_set (self, ENV_ISA13, x12_segment_element (seg, 13), true);
     self->report->interchanges++;
     return 0;
 }
@@ -574,7 +611,7 @@ s_on_isa (s_parser_t *self, x12_segment_t *seg)
 static int
 s_on_gs (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->gs06, x12_segment_element (seg, 6));
+    s_envelope_set (self, ENV_GS06, x12_segment_element (seg, 6), false);
     codec_set_text (&self->gs08, x12_segment_element (seg, 8));
     self->report->groups++;
     return 0;
@@ -598,10 +635,10 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
             return s_structural (self, seg, "implementation %s is 837D (dental), not 837P", version);
         return s_structural (self, seg, "implementation %s is not 837P (005010X222A1)", version);
     }
-    codec_set_text (&self->implementation, version);
-    codec_set_text (&self->st02, x12_segment_element (seg, 2));
-    codec_set_text (&self->bht03, NULL);
-    codec_set_text (&self->bht04, NULL);
+    s_envelope_set (self, ENV_IMPLEMENTATION, version, false);
+    s_envelope_set (self, ENV_ST02, x12_segment_element (seg, 2), false);
+    s_envelope_set (self, ENV_BHT03, NULL, false);
+    s_envelope_set (self, ENV_BHT04, NULL, false);
     self->st_segment = x12_segment_number (seg);
     self->expect_bht = true;
     self->base = self->loop = LOOP_HEADER;
@@ -613,8 +650,8 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
 static void
 s_on_bht (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->bht03, x12_segment_element (seg, 3));
-    codec_set_text (&self->bht04, x12_segment_element (seg, 4));
+    s_envelope_set (self, ENV_BHT03, x12_segment_element (seg, 3), false);
+    s_envelope_set (self, ENV_BHT04, x12_segment_element (seg, 4), false);
 }
 
 static int
@@ -690,19 +727,15 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     self->line = NULL;
     self->line_dropped = false;
     self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
-    self->suspect_claim = false;
     self->base = self->loop = LOOP_2300;
 
-    S_SET (self, Claim, claim, sender_qualifier, self->sender_qualifier);
-    S_SET (self, Claim, claim, sender_id, self->sender_id);
-    S_SET (self, Claim, claim, receiver_qualifier, self->receiver_qualifier);
-    S_SET (self, Claim, claim, receiver_id, self->receiver_id);
-    S_SET (self, Claim, claim, interchange_control_number, self->isa13);
-    S_SET (self, Claim, claim, group_control_number, self->gs06);
-    S_SET (self, Claim, claim, transaction_control_number, self->st02);
-    S_SET (self, Claim, claim, implementation, self->implementation);
-    S_SET (self, Claim, claim, bht_reference, self->bht03);
-    S_SET (self, Claim, claim, file_date, self->bht04);
+    //  The envelope's elements are shared too: an ISA, GS, ST or BHT
+    //  that would change one comes after SE closed the claim (the reader
+    //  refuses them inside a transaction set; a BHT in a claim's loops is
+    //  not read). They were tested when set.
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        *(char **) ((char *) claim + s_envelope_fields [i].offset) = self->envelope [i];
+    self->suspect_claim = self->suspect_envelope != 0;
     //  The entities are shared, not copied: nothing writes them while the
     //  claim is open (an HL closes it first, the reader refuses an ST in
     //  an open transaction set) and the callback reads the claim only.
@@ -1265,13 +1298,9 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
         self->levels [i] = codec_arena_new ();
     x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
-    char **strings [] = {
-        &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
-        &self->isa13, &self->gs06, &self->gs08, &self->st02, &self->implementation,
-        &self->bht03, &self->bht04
-    };
-    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
-        *strings [i] = (char *) protobuf_c_empty_string;
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        self->envelope [i] = (char *) protobuf_c_empty_string;
+    self->gs08 = (char *) protobuf_c_empty_string;
 
     x12_segment_t *seg;
     int rc;
@@ -1295,7 +1324,8 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     codec_arena_destroy (&self->scratch);
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
         codec_arena_destroy (&self->levels [i]);
-    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
-        codec_set_text (strings [i], NULL);
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        codec_set_text (&self->envelope [i], NULL);
+    codec_set_text (&self->gs08, NULL);
     return rc == -1 || self->failed? -1: 0;
 }
