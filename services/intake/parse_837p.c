@@ -24,6 +24,11 @@
     goes to it (an entity loop opens only under an HL, which closes the
     claim first); with no claim open, to the entity of the base loop. So
     s_alloc picks the arena from the open claim or the base loop.
+
+    Limits (ADR 81): s_set tests each text element against its row in
+    element_limits.h as it stores it; only a claim that stored a suspect
+    one, or whose entities or envelope did, is walked for the length and
+    character findings when it closes.
 */
 #include "parse_837p.h"
 #include "element_limits.h"
@@ -214,13 +219,8 @@ s_envelope_set (s_parser_t *self, s_envelope_t which, const char *value, bool tr
 
 enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
 
-//  Memory of the open claim, or with no claim open of the entity the base
-//  loop's segments write: taken from an arena, never freed one by one.
-//  While a dropped line is open every write is that line's (its findings
-//  are not recorded and nothing of the claim's own comes in the 2400
-//  loop), so it goes to the scratch arena. With no claim open a handler
-//  writes only the entity of its base loop (header, 2000A, 2000B, 2000C
-//  and the entity loops in them).
+//  The level of the entity a handler writes with no claim open: its base
+//  loop's (header, 2000A, 2000B, 2000C and the entity loops in them).
 static size_t
 s_level (s_parser_t *self)
 {
@@ -235,6 +235,13 @@ s_level (s_parser_t *self)
     }
 }
 
+//  Memory of the open claim, or with no claim open of the entity the base
+//  loop's segments write: taken from an arena, never freed one by one.
+//  While a dropped line is open every write is that line's (its findings
+//  are not recorded and nothing of the claim's own comes in the 2400
+//  loop), so it goes to the scratch arena. With no claim open a handler
+//  writes only the entity of its base loop (header, 2000A, 2000B, 2000C
+//  and the entity loops in them).
 static void *
 s_alloc (s_parser_t *self, size_t size)
 {
