@@ -987,9 +987,17 @@ int
 x12_number (const char *text, uint64_t *value)
 {
     assert (text && value);
-    if (!*text || strlen (text) > 12 || strspn (text, "0123456789") != strlen (text))
+    //  By hand: strlen, strspn and strtoull took ~160 instructions an HL.
+    uint64_t number = 0;
+    size_t i = 0;
+    for (; text [i] >= '0' && text [i] <= '9'; i++) {
+        if (i == 12)
+            return -1;
+        number = number * 10 + (uint64_t) (text [i] - '0');
+    }
+    if (i == 0 || text [i])
         return -1;
-    *value = strtoull (text, NULL, 10);
+    *value = number;
     return 0;
 }
 

@@ -13,78 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+//  The rows of ELEMENT_LIMITS (element_limits.h), as strings.
 static const element_limit_t s_limits [] = {
-    //  Envelope and header (one per file or transaction set)
-    { "Claim",      "sender_qualifier",           "ISA05",           2 },
-    { "Claim",      "sender_id",                  "ISA06",          15 },
-    { "Claim",      "receiver_qualifier",         "ISA07",           2 },
-    { "Claim",      "receiver_id",                "ISA08",          15 },
-    { "Claim",      "interchange_control_number", "ISA13",           9 },
-    { "Claim",      "group_control_number",       "GS06",            9 },
-    { "Claim",      "transaction_control_number", "ST02",            9 },
-    { "Claim",      "implementation",             "ST03",           35 },
-    { "Claim",      "bht_reference",              "BHT03",          50 },
-    { "Claim",      "file_date",                  "BHT04",           8 },
-    //  2300 claim information
-    { "Claim",      "patient_control_number",     "2300 CLM01",     38 },
-    { "Claim",      "place_of_service",           "2300 CLM05-1",    2 },
-    { "Claim",      "facility_code_qualifier",    "2300 CLM05-2",    2 },
-    { "Claim",      "frequency_code",             "2300 CLM05-3",    1 },
-    { "Claim",      "prior_authorization",        "2300 REF02 (REF*G1)", 50 },
-    { "Claim",      "payer_claim_number",         "2300 REF02 (REF*F8)", 50 },
-    { "ClaimDate",  "qualifier",                  "DTP01",           3 },
-    { "ClaimDate",  "date_from",                  "DTP03",          35 },
-    { "ClaimDate",  "date_to",                    "DTP03",          35 },
-    { "Diagnosis",  "qualifier",                  "HI0n-1",          3 },
-    { "Diagnosis",  "code",                       "HI0n-2",         30 },
-    //  NM1 entities: 1000A/B, 2010AA, 2310B, 2310C
-    { "Provider",   "entity_type",                "NM102",           1 },
-    { "Provider",   "name",                       "NM103",          60 },
-    { "Provider",   "first_name",                 "NM104",          35 },
-    { "Provider",   "id_qualifier",               "NM108",           2 },
-    { "Provider",   "id",                         "NM109",          80 },
-    { "Provider",   "npi",                        "NM109 (NPI)",    10 },
-    { "Provider",   "tax_id",                     "REF02",          50 },
-    { "Provider",   "taxonomy",                   "PRV03",          50 },
-    { "Address",    "line1",                      "N301",           55 },
-    { "Address",    "line2",                      "N302",           55 },
-    { "Address",    "city",                       "N401",           30 },
-    { "Address",    "state",                      "N402",            2 },
-    { "Address",    "postal_code",                "N403",           15 },
-    //  2000B SBR and 2010BA subscriber
-    { "Subscriber", "payer_responsibility",       "SBR01",           1 },
-    { "Subscriber", "relationship",               "SBR02",           2 },
-    { "Subscriber", "group_number",               "SBR03",          50 },
-    { "Subscriber", "group_name",                 "SBR04",          60 },
-    { "Subscriber", "claim_filing_indicator",     "SBR09",           2 },
-    { "Subscriber", "last_name",                  "NM103",          60 },
-    { "Subscriber", "first_name",                 "NM104",          35 },
-    { "Subscriber", "middle_name",                "NM105",          25 },
-    { "Subscriber", "suffix",                     "NM107",          10 },
-    { "Subscriber", "member_id",                  "NM109",          80 },
-    { "Subscriber", "birth_date",                 "DMG02",          35 },
-    { "Subscriber", "gender",                     "DMG03",           1 },
-    //  2010BB payer
-    { "Payer",      "name",                       "NM103",          60 },
-    { "Payer",      "payer_id",                   "NM109",          80 },
-    //  2000C PAT and 2010CA patient
-    { "Patient",    "relationship",               "PAT01",           2 },
-    { "Patient",    "last_name",                  "NM103",          60 },
-    { "Patient",    "first_name",                 "NM104",          35 },
-    { "Patient",    "middle_name",                "NM105",          25 },
-    { "Patient",    "suffix",                     "NM107",          10 },
-    { "Patient",    "birth_date",                 "DMG02",          35 },
-    { "Patient",    "gender",                     "DMG03",           1 },
-    //  2400 service line
-    { "ServiceLine", "procedure_qualifier",       "SV101-1",         2 },
-    { "ServiceLine", "procedure_code",            "SV101-2",        48 },
-    { "ServiceLine", "modifiers",                 "SV101-3..6",      2 },
-    { "ServiceLine", "unit_type",                 "SV103",           2 },
-    { "ServiceLine", "units",                     "SV104",          15 },
-    { "ServiceLine", "place_of_service",          "SV105",           2 },
-    { "ServiceLine", "service_date_from",         "DTP03 (DTP*472)", 35 },
-    { "ServiceLine", "service_date_to",           "DTP03 (DTP*472)", 35 },
-    { "ServiceLine", "line_item_control_number",  "REF02 (REF*6R)", 50 },
+#define S_ROW(message, field, element, max) { #message, #field, element, max },
+    ELEMENT_LIMITS (S_ROW)
+#undef S_ROW
 };
 
 //  The loop of an element inside a message hanging from a Claim field;

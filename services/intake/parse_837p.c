@@ -24,6 +24,11 @@
     goes to it (an entity loop opens only under an HL, which closes the
     claim first); with no claim open, to the entity of the base loop. So
     s_alloc picks the arena from the open claim or the base loop.
+
+    Limits (ADR 81): s_set tests each text element against its row in
+    element_limits.h as it stores it; only a claim that stored a suspect
+    one, or whose entities or envelope did, is walked for the length and
+    character findings when it closes.
 */
 #include "parse_837p.h"
 #include "element_limits.h"
@@ -34,6 +39,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +110,29 @@ static const struct {
     [REP_CLAIMS]      = { "REP004", "patient_control_number", "more than 100 claims (2300) under one subscriber or patient HL, the 837P guide's limit" },
 };
 
+//  The envelope's elements each claim carries, as the Claim's fields.
+typedef enum {
+    ENV_SENDER_QUALIFIER, ENV_SENDER_ID, ENV_RECEIVER_QUALIFIER, ENV_RECEIVER_ID, ENV_ISA13,
+    ENV_GS06, ENV_ST02, ENV_IMPLEMENTATION, ENV_BHT03, ENV_BHT04, ENV_COUNT
+} s_envelope_t;
+
+#define S_ENVELOPE(field) { offsetof (Claim, field), ELEMENT_MAX (Claim, field) }
+static const struct {
+    size_t offset;              //  of the Claim's field
+    size_t max;                 //  its row's maximum
+} s_envelope_fields [ENV_COUNT] = {
+    [ENV_SENDER_QUALIFIER]   = S_ENVELOPE (sender_qualifier),
+    [ENV_SENDER_ID]          = S_ENVELOPE (sender_id),
+    [ENV_RECEIVER_QUALIFIER] = S_ENVELOPE (receiver_qualifier),
+    [ENV_RECEIVER_ID]        = S_ENVELOPE (receiver_id),
+    [ENV_ISA13]              = S_ENVELOPE (interchange_control_number),
+    [ENV_GS06]               = S_ENVELOPE (group_control_number),
+    [ENV_ST02]               = S_ENVELOPE (transaction_control_number),
+    [ENV_IMPLEMENTATION]     = S_ENVELOPE (implementation),
+    [ENV_BHT03]              = S_ENVELOPE (bht_reference),
+    [ENV_BHT04]              = S_ENVELOPE (file_date),
+};
+
 typedef struct {
     x12_reader_t *reader;
     parse_837p_fn *on_claim;
@@ -111,9 +140,11 @@ typedef struct {
     parse_837p_report_t *report;
     bool failed;
 
-    //  Envelope, copied into each claim.
-    char *sender_qualifier, *sender_id, *receiver_qualifier, *receiver_id;
-    char *isa13, *gs06, *gs08, *st02, *implementation, *bht03, *bht04;
+    //  Envelope: what each claim carries (shared, s_on_clm), with a bit
+    //  an element that is suspect (s_envelope_set), and GS08.
+    char *envelope [ENV_COUNT];
+    unsigned suspect_envelope;
+    char *gs08;
     uint64_t st_segment;
     bool expect_bht;
 
@@ -150,6 +181,11 @@ typedef struct {
     size_t dropped_lines;       //  of the open claim
     size_t dropped_dates;       //  1 when claim_dtps passed the limit
     size_t claim_dtps;          //  2300 DTP segments of the open claim
+    //  A string was stored that is longer than its row allows or not
+    //  printable ASCII (s_set): in the open claim, or in an entity of a
+    //  level (a bit a level, cleared when the level starts again).
+    bool suspect_claim;
+    unsigned suspect_levels;
     uint32_t claims_in_hl;      //  CLMs under the open 2000B / 2000C HL
 } s_parser_t;
 
@@ -157,20 +193,47 @@ typedef struct {
 //  ---------------------------------------------------------------------
 //  Small helpers
 
-//  As codec_set_text, without trailing blanks (ISA fields are blank-padded).
+//  An envelope element, as codec_set_text (value NULL: empty), trailing
+//  blanks dropped when trim (ISA fields are blank-padded). It is tested
+//  here, once, against its row in the claim (s_set says why): the claims
+//  of the envelope point to it instead of a copy each.
 static void
-s_set_trimmed (char **field, const char *value)
+s_envelope_set (s_parser_t *self, s_envelope_t which, const char *value, bool trim)
 {
-    size_t len = strlen (value);
-    while (len > 0 && value [len - 1] == ' ')
+    size_t len = value? strlen (value): 0;
+    while (trim && len > 0 && value [len - 1] == ' ')
         len--;
-    char *copy = strndup (value, len);
-    assert (copy);
-    codec_set_text (field, copy);
-    free (copy);
+    char **field = &self->envelope [which];
+    if (*field != protobuf_c_empty_string)
+        free (*field);
+    *field = len? strndup (value, len): (char *) protobuf_c_empty_string;
+    assert (*field);
+    const unsigned char *c = (const unsigned char *) *field;
+    while (*c >= 0x20 && *c < 0x7F)
+        c++;
+    if (*c || len > s_envelope_fields [which].max)
+        self->suspect_envelope |= 1u << which;
+    else
+        self->suspect_envelope &= ~(1u << which);
 }
 
 enum { LEVEL_HEADER, LEVEL_BILLING, LEVEL_SUBSCRIBER, LEVEL_PATIENT };
+
+//  The level of the entity a handler writes with no claim open: its base
+//  loop's (header, 2000A, 2000B, 2000C and the entity loops in them).
+static size_t
+s_level (s_parser_t *self)
+{
+    switch (self->base) {
+        case LOOP_HEADER: return LEVEL_HEADER;
+        case LOOP_2000A:  return LEVEL_BILLING;
+        case LOOP_2000B:  return LEVEL_SUBSCRIBER;
+        case LOOP_2000C:  return LEVEL_PATIENT;
+        default:
+            assert (false);     //  no entity is written outside these
+            return LEVEL_HEADER;
+    }
+}
 
 //  Memory of the open claim, or with no claim open of the entity the base
 //  loop's segments write: taken from an arena, never freed one by one.
@@ -186,18 +249,19 @@ s_alloc (s_parser_t *self, size_t size)
     if (self->claim)
         arena = self->line_dropped? self->scratch: self->arena;
     else
-    switch (self->base) {
-        case LOOP_HEADER: arena = self->levels [LEVEL_HEADER]; break;
-        case LOOP_2000A:  arena = self->levels [LEVEL_BILLING]; break;
-        case LOOP_2000B:  arena = self->levels [LEVEL_SUBSCRIBER]; break;
-        case LOOP_2000C:  arena = self->levels [LEVEL_PATIENT]; break;
-        default:
-            assert (false);     //  no entity is written outside these
-            arena = self->arena;
-    }
+        arena = self->levels [s_level (self)];
     void *block = arena->allocator.alloc (arena->allocator.allocator_data, size);
     assert (block);
     return block;
+}
+
+//  Starts a level's entities again: their memory, and the level's mark of
+//  a suspect string (s_set).
+static void
+s_level_reset (s_parser_t *self, size_t level)
+{
+    codec_arena_reset (self->levels [level]);
+    self->suspect_levels &= ~(1u << level);
 }
 
 static char *
@@ -211,12 +275,38 @@ s_strdup (s_parser_t *self, const char *value)
 
 //  codec_set_text for a content handler: into the open claim's arena when
 //  a claim is open (every field a handler writes then is the claim's),
-//  else into the arena of the entity's level (s_alloc).
+//  else into the arena of the entity's level (s_alloc). max is the
+//  element's row's maximum (ELEMENT_MAX): a value that is longer or holds
+//  a byte outside printable ASCII marks the claim, or the entity's level,
+//  as holding a suspect string, and only a claim so marked (or one while a
+//  level is marked) is walked for the length and character findings when
+//  it closes (s_close_claim). The walk's cost was its traversal of ~140
+//  fields a claim, for strings nearly all plain and short enough.
 static void
-s_set (s_parser_t *self, char **field, const char *value)
+s_set (s_parser_t *self, char **field, const char *value, size_t max)
 {
-    *field = s_strdup (self, value);
+    const unsigned char *c = (const unsigned char *) value;
+    while (*c >= 0x20 && *c < 0x7F)
+        c++;
+    size_t size = (size_t) (c - (const unsigned char *) value);
+    if (*c || size > max) {
+        size += strlen ((const char *) c);
+        if (self->claim)
+            self->suspect_claim = true;
+        else
+            self->suspect_levels |= 1u << s_level (self);
+    }
+    if (size == 0) {
+        *field = (char *) protobuf_c_empty_string;
+        return;
+    }
+    *field = (char *) memcpy (s_alloc (self, size + 1), value, size + 1);
 }
+
+//  s_set of a message's field, its maximum the row of the same message
+//  type and field (element_limits.h).
+#define S_SET(self, type, message, field, value) \
+    s_set ((self), &(message)->field, (value), ELEMENT_MAX (type, field))
 
 //  Appends to a repeated field of the open claim. The capacity follows from
 //  the count (4, 8, 16, ...), so the array grows by doubling with nothing
@@ -452,7 +542,7 @@ s_reset_transaction (s_parser_t *self)
     self->payer = NULL;
     self->patient = NULL;
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
-        codec_arena_reset (self->levels [i]);
+        s_level_reset (self, i);
     x12_hl_reset (&self->hl);
 }
 
@@ -486,7 +576,8 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
     self->claim = claim;
     if (claim->n_lines == 0)
         s_problem (self, PRS_NO_LINES, 0, NULL);
-    element_limits_walk_suspect (claim, s_check_element, self);
+    if (self->suspect_claim || self->suspect_levels)
+        element_limits_walk_suspect (claim, s_check_element, self);
     char detail [64];
     if (self->dropped_lines) {
         snprintf (detail, sizeof detail, "%zu lines", claim->n_lines + self->dropped_lines);
@@ -515,11 +606,11 @@ s_close_claim (s_parser_t *self, x12_segment_t *seg)
 static int
 s_on_isa (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set_trimmed (&self->sender_qualifier, x12_segment_element (seg, 5));
-    s_set_trimmed (&self->sender_id, x12_segment_element (seg, 6));
-    s_set_trimmed (&self->receiver_qualifier, x12_segment_element (seg, 7));
-    s_set_trimmed (&self->receiver_id, x12_segment_element (seg, 8));
-    s_set_trimmed (&self->isa13, x12_segment_element (seg, 13));
+    s_envelope_set (self, ENV_SENDER_QUALIFIER, x12_segment_element (seg, 5), true);
+    s_envelope_set (self, ENV_SENDER_ID, x12_segment_element (seg, 6), true);
+    s_envelope_set (self, ENV_RECEIVER_QUALIFIER, x12_segment_element (seg, 7), true);
+    s_envelope_set (self, ENV_RECEIVER_ID, x12_segment_element (seg, 8), true);
+    s_envelope_set (self, ENV_ISA13, x12_segment_element (seg, 13), true);
     self->report->interchanges++;
     return 0;
 }
@@ -527,7 +618,7 @@ s_on_isa (s_parser_t *self, x12_segment_t *seg)
 static int
 s_on_gs (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->gs06, x12_segment_element (seg, 6));
+    s_envelope_set (self, ENV_GS06, x12_segment_element (seg, 6), false);
     codec_set_text (&self->gs08, x12_segment_element (seg, 8));
     self->report->groups++;
     return 0;
@@ -551,10 +642,10 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
             return s_structural (self, seg, "implementation %s is 837D (dental), not 837P", version);
         return s_structural (self, seg, "implementation %s is not 837P (005010X222A1)", version);
     }
-    codec_set_text (&self->implementation, version);
-    codec_set_text (&self->st02, x12_segment_element (seg, 2));
-    codec_set_text (&self->bht03, NULL);
-    codec_set_text (&self->bht04, NULL);
+    s_envelope_set (self, ENV_IMPLEMENTATION, version, false);
+    s_envelope_set (self, ENV_ST02, x12_segment_element (seg, 2), false);
+    s_envelope_set (self, ENV_BHT03, NULL, false);
+    s_envelope_set (self, ENV_BHT04, NULL, false);
     self->st_segment = x12_segment_number (seg);
     self->expect_bht = true;
     self->base = self->loop = LOOP_HEADER;
@@ -566,8 +657,8 @@ s_on_st (s_parser_t *self, x12_segment_t *seg)
 static void
 s_on_bht (s_parser_t *self, x12_segment_t *seg)
 {
-    codec_set_text (&self->bht03, x12_segment_element (seg, 3));
-    codec_set_text (&self->bht04, x12_segment_element (seg, 4));
+    s_envelope_set (self, ENV_BHT03, x12_segment_element (seg, 3), false);
+    s_envelope_set (self, ENV_BHT04, x12_segment_element (seg, 4), false);
 }
 
 static int
@@ -609,22 +700,22 @@ s_on_hl (s_parser_t *self, x12_segment_t *seg)
         self->subscriber = NULL;
         self->payer = NULL;
         self->patient = NULL;
-        codec_arena_reset (self->levels [LEVEL_BILLING]);
-        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_BILLING);
+        s_level_reset (self, LEVEL_SUBSCRIBER);
+        s_level_reset (self, LEVEL_PATIENT);
         self->billing = s_provider_new (self);
     }
     else
     if (row == HL_SUBSCRIBER) {
         self->patient = NULL;
-        codec_arena_reset (self->levels [LEVEL_SUBSCRIBER]);
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_SUBSCRIBER);
+        s_level_reset (self, LEVEL_PATIENT);
         self->subscriber = s_subscriber_new (self);
         self->payer = s_alloc (self, sizeof (Payer));
         payer__init (self->payer);
     }
     else {
-        codec_arena_reset (self->levels [LEVEL_PATIENT]);
+        s_level_reset (self, LEVEL_PATIENT);
         self->patient = s_patient_new (self);
     }
     return 0;
@@ -645,16 +736,13 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     self->dropped_lines = self->dropped_dates = self->claim_dtps = 0;
     self->base = self->loop = LOOP_2300;
 
-    s_set (self, &claim->sender_qualifier, self->sender_qualifier);
-    s_set (self, &claim->sender_id, self->sender_id);
-    s_set (self, &claim->receiver_qualifier, self->receiver_qualifier);
-    s_set (self, &claim->receiver_id, self->receiver_id);
-    s_set (self, &claim->interchange_control_number, self->isa13);
-    s_set (self, &claim->group_control_number, self->gs06);
-    s_set (self, &claim->transaction_control_number, self->st02);
-    s_set (self, &claim->implementation, self->implementation);
-    s_set (self, &claim->bht_reference, self->bht03);
-    s_set (self, &claim->file_date, self->bht04);
+    //  The envelope's elements are shared too: an ISA, GS, ST or BHT
+    //  that would change one comes after SE closed the claim (the reader
+    //  refuses them inside a transaction set; a BHT in a claim's loops is
+    //  not read). They were tested when set.
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        *(char **) ((char *) claim + s_envelope_fields [i].offset) = self->envelope [i];
+    self->suspect_claim = self->suspect_envelope != 0;
     //  The entities are shared, not copied: nothing writes them while the
     //  claim is open (an HL closes it first, the reader refuses an ST in
     //  an open transaction set) and the callback reads the claim only.
@@ -671,7 +759,7 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
     claim->interchange_index = x12_reader_interchanges (self->reader);
 
     const char *pcn = x12_segment_element (seg, 1);
-    s_set (self, &claim->patient_control_number, pcn);
+    S_SET (self, Claim, claim, patient_control_number, pcn);
     if (!*pcn)
         s_problem (self, PRS_PCN, 0, NULL);
     const char *charge = x12_segment_element (seg, 2);
@@ -682,9 +770,9 @@ s_on_clm (s_parser_t *self, x12_segment_t *seg)
         claim->total_charge_cents = 0;
         s_problem (self, PRS_CHARGE, 0, *charge? charge: NULL);
     }
-    s_set (self, &claim->place_of_service, x12_segment_component (seg, 5, 1));
-    s_set (self, &claim->facility_code_qualifier, x12_segment_component (seg, 5, 2));
-    s_set (self, &claim->frequency_code, x12_segment_component (seg, 5, 3));
+    S_SET (self, Claim, claim, place_of_service, x12_segment_component (seg, 5, 1));
+    S_SET (self, Claim, claim, facility_code_qualifier, x12_segment_component (seg, 5, 2));
+    S_SET (self, Claim, claim, frequency_code, x12_segment_component (seg, 5, 3));
     if (!*claim->place_of_service)
         s_problem (self, PRS_PLACE, 0, NULL);
     if (!*claim->frequency_code)
@@ -702,11 +790,11 @@ s_on_sbr (s_parser_t *self, x12_segment_t *seg)
 {
     if (self->base == LOOP_2000B) {
         Subscriber *subscriber = self->subscriber;
-        s_set (self, &subscriber->payer_responsibility, x12_segment_element (seg, 1));
-        s_set (self, &subscriber->relationship, x12_segment_element (seg, 2));
-        s_set (self, &subscriber->group_number, x12_segment_element (seg, 3));
-        s_set (self, &subscriber->group_name, x12_segment_element (seg, 4));
-        s_set (self, &subscriber->claim_filing_indicator, x12_segment_element (seg, 9));
+        S_SET (self, Subscriber, subscriber, payer_responsibility, x12_segment_element (seg, 1));
+        S_SET (self, Subscriber, subscriber, relationship, x12_segment_element (seg, 2));
+        S_SET (self, Subscriber, subscriber, group_number, x12_segment_element (seg, 3));
+        S_SET (self, Subscriber, subscriber, group_name, x12_segment_element (seg, 4));
+        S_SET (self, Subscriber, subscriber, claim_filing_indicator, x12_segment_element (seg, 9));
         return 0;
     }
     //  In a claim, SBR opens 2320 (other subscriber for coordination of
@@ -718,6 +806,20 @@ s_on_sbr (s_parser_t *self, x12_segment_t *seg)
     return s_structural (self, seg, "SBR outside a subscriber HL or a claim");
 }
 
+//  LX01 as strtoul reads it, the digits (nearly always one or two) read
+//  here and anything else left to strtoul (signs, blanks, overflow).
+static uint32_t
+s_line_number (const char *text)
+{
+    uint32_t value = 0;
+    size_t i = 0;
+    for (; i < 9 && text [i] >= '0' && text [i] <= '9'; i++)
+        value = value * 10 + (uint32_t) (text [i] - '0');
+    if (!text [i])
+        return value;
+    return (uint32_t) strtoul (text, NULL, 10);
+}
+
 static int
 s_on_lx (s_parser_t *self, x12_segment_t *seg)
 {
@@ -727,7 +829,7 @@ s_on_lx (s_parser_t *self, x12_segment_t *seg)
     self->line_dropped = self->claim->n_lines == MAX_LINES;
     ServiceLine *line = s_alloc (self, sizeof *line);
     service_line__init (line);
-    line->line_number = (uint32_t) strtoul (x12_segment_element (seg, 1), NULL, 10);
+    line->line_number = s_line_number (x12_segment_element (seg, 1));
     line->segment_index = x12_segment_number (seg);
     if (self->line_dropped)
         self->dropped_lines++;
@@ -752,8 +854,8 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     ServiceLine *line = self->line;
     int index = (int) self->claim->n_lines;
 
-    s_set (self, &line->procedure_qualifier, x12_segment_component (seg, 1, 1));
-    s_set (self, &line->procedure_code, x12_segment_component (seg, 1, 2));
+    S_SET (self, ServiceLine, line, procedure_qualifier, x12_segment_component (seg, 1, 1));
+    S_SET (self, ServiceLine, line, procedure_code, x12_segment_component (seg, 1, 2));
     if (!*line->procedure_code)
         s_problem (self, PRS_PROCEDURE, index, NULL);
     line->modifiers = s_alloc (self, MAX_MODIFIERS * sizeof (char *));
@@ -761,7 +863,7 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
     for (size_t i = 0; i < MAX_MODIFIERS; i++) {
         const char *modifier = x12_segment_component (seg, 1, 3 + i);
         if (*modifier)
-            s_set (self, &line->modifiers [line->n_modifiers++], modifier);
+            s_set (self, &line->modifiers [line->n_modifiers++], modifier, ELEMENT_MAX (ServiceLine, modifiers));
     }
     const char *charge = x12_segment_element (seg, 2);
     if (s_too_long (self, index, "charge_cents", "2400 SV102", charge, 18))
@@ -771,14 +873,14 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
         line->charge_cents = 0;
         s_problem (self, PRS_LINE_CHARGE, index, *charge? charge: NULL);
     }
-    s_set (self, &line->unit_type, x12_segment_element (seg, 3));
+    S_SET (self, ServiceLine, line, unit_type, x12_segment_element (seg, 3));
     const char *units = x12_segment_element (seg, 4);
-    s_set (self, &line->units, units);
+    S_SET (self, ServiceLine, line, units, units);
     if (x12_milli (units, &line->units_milli) || line->units_milli < 0) {
         line->units_milli = 0;
         s_problem (self, PRS_UNITS, index, *units? units: NULL);
     }
-    s_set (self, &line->place_of_service, x12_segment_element (seg, 5));
+    S_SET (self, ServiceLine, line, place_of_service, x12_segment_element (seg, 5));
     size_t pointers = x12_segment_components (seg, 7);
     if (pointers > MAX_POINTERS) {
         char detail [32];
@@ -792,13 +894,17 @@ s_on_sv1 (s_parser_t *self, x12_segment_t *seg)
         const char *pointer = x12_segment_component (seg, 7, i);
         if (!*pointer)
             continue;
-        size_t len = strlen (pointer);
-        unsigned long value = strtoul (pointer, NULL, 10);
-        if (len > 2 || strspn (pointer, "0123456789") != len || value < 1 || value > MAX_DIAGNOSES) {
+        //  One or two digits, read here: strtoul and strspn were ~4 % of
+        //  parse + scrub.
+        size_t len = 0;
+        uint32_t value = 0;
+        while (len <= 2 && pointer [len] >= '0' && pointer [len] <= '9')
+            value = value * 10 + (uint32_t) (pointer [len++] - '0');
+        if (pointer [len] || len > 2 || value < 1 || value > MAX_DIAGNOSES) {
             s_problem (self, PRS_POINTER, index, pointer);
             continue;
         }
-        line->diagnosis_pointers [line->n_diagnosis_pointers++] = (uint32_t) value;
+        line->diagnosis_pointers [line->n_diagnosis_pointers++] = value;
     }
     return 0;
 }
@@ -839,8 +945,8 @@ s_on_n3 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (self, &address->line1, x12_segment_element (seg, 1));
-        s_set (self, &address->line2, x12_segment_element (seg, 2));
+        S_SET (self, Address, address, line1, x12_segment_element (seg, 1));
+        S_SET (self, Address, address, line2, x12_segment_element (seg, 2));
     }
 }
 
@@ -849,35 +955,32 @@ s_on_n4 (s_parser_t *self, x12_segment_t *seg)
 {
     Address *address = s_loop_address (self);
     if (address) {
-        s_set (self, &address->city, x12_segment_element (seg, 1));
-        s_set (self, &address->state, x12_segment_element (seg, 2));
-        s_set (self, &address->postal_code, x12_segment_element (seg, 3));
+        S_SET (self, Address, address, city, x12_segment_element (seg, 1));
+        S_SET (self, Address, address, state, x12_segment_element (seg, 2));
+        S_SET (self, Address, address, postal_code, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_dmg (s_parser_t *self, x12_segment_t *seg)
 {
-    char **birth = NULL, **gender = NULL;
+    if (!streq (x12_segment_element (seg, 1), "D8"))
+        return;
     if (self->loop == LOOP_2010BA) {
-        birth = &self->subscriber->birth_date;
-        gender = &self->subscriber->gender;
+        S_SET (self, Subscriber, self->subscriber, birth_date, x12_segment_element (seg, 2));
+        S_SET (self, Subscriber, self->subscriber, gender, x12_segment_element (seg, 3));
     }
     else
     if (self->loop == LOOP_2010CA) {
-        birth = &self->patient->birth_date;
-        gender = &self->patient->gender;
-    }
-    if (birth && streq (x12_segment_element (seg, 1), "D8")) {
-        s_set (self, birth, x12_segment_element (seg, 2));
-        s_set (self, gender, x12_segment_element (seg, 3));
+        S_SET (self, Patient, self->patient, birth_date, x12_segment_element (seg, 2));
+        S_SET (self, Patient, self->patient, gender, x12_segment_element (seg, 3));
     }
 }
 
 static void
 s_on_tax_id (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->billing->tax_id, x12_segment_element (seg, 2));
+    S_SET (self, Provider, self->billing, tax_id, x12_segment_element (seg, 2));
 }
 
 static void
@@ -885,13 +988,13 @@ s_on_taxonomy (s_parser_t *self, x12_segment_t *seg)
 {
     Provider *provider = self->base == LOOP_2000A? self->billing: s_loop_provider (self);
     if (provider && streq (x12_segment_element (seg, 2), "PXC"))
-        s_set (self, &provider->taxonomy, x12_segment_element (seg, 3));
+        S_SET (self, Provider, provider, taxonomy, x12_segment_element (seg, 3));
 }
 
 static void
 s_on_pat (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->patient->relationship, x12_segment_element (seg, 1));
+    S_SET (self, Patient, self->patient, relationship, x12_segment_element (seg, 1));
 }
 
 static void
@@ -915,22 +1018,22 @@ s_on_claim_dtp (s_parser_t *self, x12_segment_t *seg)
     }
     ClaimDate *date = s_alloc (self, sizeof *date);
     claim_date__init (date);
-    s_set (self, &date->qualifier, x12_segment_element (seg, 1));
-    s_set (self, &date->date_from, from);
-    s_set (self, &date->date_to, to);
+    S_SET (self, ClaimDate, date, qualifier, x12_segment_element (seg, 1));
+    S_SET (self, ClaimDate, date, date_from, from);
+    S_SET (self, ClaimDate, date, date_to, to);
     s_append (self, (void ***) &self->claim->dates, &self->claim->n_dates, date);
 }
 
 static void
 s_on_prior_auth (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->claim->prior_authorization, x12_segment_element (seg, 2));
+    S_SET (self, Claim, self->claim, prior_authorization, x12_segment_element (seg, 2));
 }
 
 static void
 s_on_payer_claim_number (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->claim->payer_claim_number, x12_segment_element (seg, 2));
+    S_SET (self, Claim, self->claim, payer_claim_number, x12_segment_element (seg, 2));
 }
 
 //  HI: each element is qualifier:code. Diagnosis qualifiers go into the
@@ -965,8 +1068,8 @@ s_on_hi (s_parser_t *self, x12_segment_t *seg)
         }
         Diagnosis *dx = s_alloc (self, sizeof *dx);
         diagnosis__init (dx);
-        s_set (self, &dx->qualifier, qualifier);
-        s_set (self, &dx->code, code);
+        S_SET (self, Diagnosis, dx, qualifier, qualifier);
+        S_SET (self, Diagnosis, dx, code, code);
         claim->diagnoses [claim->n_diagnoses++] = dx;
     }
 }
@@ -988,15 +1091,15 @@ s_on_line_dtp (s_parser_t *self, x12_segment_t *seg)
         self->line_has_date = true;
         return;
     }
-    s_set (self, &line->service_date_from, from);
-    s_set (self, &line->service_date_to, to);
+    S_SET (self, ServiceLine, line, service_date_from, from);
+    S_SET (self, ServiceLine, line, service_date_to, to);
     self->line_has_date = true;
 }
 
 static void
 s_on_line_control (s_parser_t *self, x12_segment_t *seg)
 {
-    s_set (self, &self->line->line_item_control_number, x12_segment_element (seg, 2));
+    S_SET (self, ServiceLine, self->line, line_item_control_number, x12_segment_element (seg, 2));
 }
 
 //  A segment id's (up to) three bytes as one number, for a switch.
@@ -1074,13 +1177,13 @@ static const struct {
 static void
 s_provider_from_nm1 (s_parser_t *self, Provider *provider, x12_segment_t *seg)
 {
-    s_set (self, &provider->entity_type, x12_segment_element (seg, 2));
-    s_set (self, &provider->name, x12_segment_element (seg, 3));
-    s_set (self, &provider->first_name, x12_segment_element (seg, 4));
-    s_set (self, &provider->id_qualifier, x12_segment_element (seg, 8));
-    s_set (self, &provider->id, x12_segment_element (seg, 9));
+    S_SET (self, Provider, provider, entity_type, x12_segment_element (seg, 2));
+    S_SET (self, Provider, provider, name, x12_segment_element (seg, 3));
+    S_SET (self, Provider, provider, first_name, x12_segment_element (seg, 4));
+    S_SET (self, Provider, provider, id_qualifier, x12_segment_element (seg, 8));
+    S_SET (self, Provider, provider, id, x12_segment_element (seg, 9));
     if (streq (x12_segment_element (seg, 8), "XX"))
-        s_set (self, &provider->npi, x12_segment_element (seg, 9));
+        S_SET (self, Provider, provider, npi, x12_segment_element (seg, 9));
 }
 
 static int
@@ -1107,21 +1210,21 @@ s_on_nm1 (s_parser_t *self, x12_segment_t *seg)
             s_provider_from_nm1 (self, self->billing, seg);
             break;
         case LOOP_2010BA:
-            s_set (self, &self->subscriber->last_name, x12_segment_element (seg, 3));
-            s_set (self, &self->subscriber->first_name, x12_segment_element (seg, 4));
-            s_set (self, &self->subscriber->middle_name, x12_segment_element (seg, 5));
-            s_set (self, &self->subscriber->suffix, x12_segment_element (seg, 7));
-            s_set (self, &self->subscriber->member_id, x12_segment_element (seg, 9));
+            S_SET (self, Subscriber, self->subscriber, last_name, x12_segment_element (seg, 3));
+            S_SET (self, Subscriber, self->subscriber, first_name, x12_segment_element (seg, 4));
+            S_SET (self, Subscriber, self->subscriber, middle_name, x12_segment_element (seg, 5));
+            S_SET (self, Subscriber, self->subscriber, suffix, x12_segment_element (seg, 7));
+            S_SET (self, Subscriber, self->subscriber, member_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010BB:
-            s_set (self, &self->payer->name, x12_segment_element (seg, 3));
-            s_set (self, &self->payer->payer_id, x12_segment_element (seg, 9));
+            S_SET (self, Payer, self->payer, name, x12_segment_element (seg, 3));
+            S_SET (self, Payer, self->payer, payer_id, x12_segment_element (seg, 9));
             break;
         case LOOP_2010CA:
-            s_set (self, &self->patient->last_name, x12_segment_element (seg, 3));
-            s_set (self, &self->patient->first_name, x12_segment_element (seg, 4));
-            s_set (self, &self->patient->middle_name, x12_segment_element (seg, 5));
-            s_set (self, &self->patient->suffix, x12_segment_element (seg, 7));
+            S_SET (self, Patient, self->patient, last_name, x12_segment_element (seg, 3));
+            S_SET (self, Patient, self->patient, first_name, x12_segment_element (seg, 4));
+            S_SET (self, Patient, self->patient, middle_name, x12_segment_element (seg, 5));
+            S_SET (self, Patient, self->patient, suffix, x12_segment_element (seg, 7));
             break;
         case LOOP_2310B:
             self->claim->rendering_provider = s_provider_new (self);
@@ -1220,13 +1323,9 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
         self->levels [i] = codec_arena_new ();
     x12_hl_init (&self->hl, s_levels, sizeof s_levels / sizeof s_levels [0], "837P");
-    char **strings [] = {
-        &self->sender_qualifier, &self->sender_id, &self->receiver_qualifier, &self->receiver_id,
-        &self->isa13, &self->gs06, &self->gs08, &self->st02, &self->implementation,
-        &self->bht03, &self->bht04
-    };
-    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
-        *strings [i] = (char *) protobuf_c_empty_string;
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        self->envelope [i] = (char *) protobuf_c_empty_string;
+    self->gs08 = (char *) protobuf_c_empty_string;
 
     x12_segment_t *seg;
     int rc;
@@ -1250,7 +1349,8 @@ parse_837p (x12_reader_t *reader, parse_837p_fn *on_claim, void *arg,
     codec_arena_destroy (&self->scratch);
     for (size_t i = 0; i < sizeof self->levels / sizeof self->levels [0]; i++)
         codec_arena_destroy (&self->levels [i]);
-    for (size_t i = 0; i < sizeof strings / sizeof strings [0]; i++)
-        codec_set_text (strings [i], NULL);
+    for (size_t i = 0; i < ENV_COUNT; i++)
+        codec_set_text (&self->envelope [i], NULL);
+    codec_set_text (&self->gs08, NULL);
     return rc == -1 || self->failed? -1: 0;
 }

@@ -566,6 +566,74 @@ START_TEST (test_two_interchanges)
 }
 END_TEST
 
+//  The numbers the parser reads by hand: LX01 as strtoul reads it (digits,
+//  and a sign, blank or overflow through strtoul), SV107's pointers one or
+//  two digits from 1 to 12 (PRS010 otherwise), HL01 by x12_number.
+START_TEST (test_numbers_by_hand)
+{
+#define S_DTP "DTP*472*D8*20251220~"
+    const char *body = HEAD
+        "CLM*N-1*500***11:B:1*Y*A*Y*I~HI*ABK:J069*ABF:A13~"
+        "LX*7~SV1*HC:99213*100*UN*1***1:2~" S_DTP
+        "LX*0012~SV1*HC:99213*100*UN*1***05:12~" S_DTP
+        "LX*+3~SV1*HC:99213*100*UN*1***0:13:1A:123~" S_DTP
+        "LX* 4~SV1*HC:99213*100*UN*1***" " 1:2~" S_DTP
+        "LX*99999999999~SV1*HC:99213*100*UN*1***1~" S_DTP;
+#undef S_DTP
+    s_sink_t sink = { .count = 0 };
+    parse_837p_report_t report;
+    ck_assert_int_eq (s_parse (body, &sink, &report), 0);
+    ck_assert_uint_eq (sink.count, 1);
+    const Claim *claim = sink.claims [0];
+    ck_assert_uint_eq (claim->n_lines, 5);
+    static const struct {
+        const char *lx01;
+        size_t pointers;
+        uint32_t pointer [2];
+        size_t refused;         //  PRS010 findings on the line
+    } lines [] = {
+        { "7",           2, { 1, 2 },  0 },
+        { "0012",        2, { 5, 12 }, 0 },
+        { "+3",          0, { 0, 0 },  4 },
+        { " 4",          1, { 2, 0 },  1 },
+        { "99999999999", 1, { 1, 0 },  0 },
+    };
+    for (size_t i = 0; i < 5; i++) {
+        const ServiceLine *line = claim->lines [i];
+        ck_assert_uint_eq (line->line_number, (uint32_t) strtoul (lines [i].lx01, NULL, 10));
+        ck_assert_uint_eq (line->n_diagnosis_pointers, lines [i].pointers);
+        for (size_t p = 0; p < lines [i].pointers; p++)
+            ck_assert_uint_eq (line->diagnosis_pointers [p], lines [i].pointer [p]);
+        char field [48];
+        snprintf (field, sizeof field, "lines[%zu].diagnosis_pointers", i + 1);
+        size_t refused = 0;
+        for (size_t f = 0; f < claim->n_parse_findings; f++)
+            refused += strcmp (claim->parse_findings [f]->rule_id, "PRS010") == 0
+                    && strcmp (claim->parse_findings [f]->field, field) == 0;
+        ck_assert_msg (refused == lines [i].refused, "line %zu: %zu PRS010", i + 1, refused);
+    }
+    ck_assert_uint_eq (claim->lines [4]->line_number, 1215752191u);
+    s_sink_free (&sink);
+
+    static const struct {
+        const char *text;
+        int rc;
+        uint64_t value;
+    } numbers [] = {
+        { "1", 0, 1 }, { "42", 0, 42 }, { "000000000007", 0, 7 }, { "999999999999", 0, 999999999999ULL },
+        { "", -1, 0 }, { "1234567890123", -1, 0 }, { "12a", -1, 0 }, { " 1", -1, 0 },
+        { "+1", -1, 0 }, { "-1", -1, 0 }, { "1 ", -1, 0 },
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers [0]; i++) {
+        uint64_t value = 0;
+        int rc = x12_number (numbers [i].text, &value);
+        ck_assert_msg (rc == numbers [i].rc, "'%s' rc %d", numbers [i].text, rc);
+        if (rc == 0)
+            ck_assert_msg (value == numbers [i].value, "'%s' -> %llu", numbers [i].text, (unsigned long long) value);
+    }
+}
+END_TEST
+
 START_TEST (test_money_and_units)
 {
     static const struct {
@@ -636,6 +704,7 @@ parse_837p_suite (void)
     tcase_add_test (tc, test_reader_error_propagates);
     tcase_add_test (tc, test_two_interchanges);
     tcase_add_test (tc, test_money_and_units);
+    tcase_add_test (tc, test_numbers_by_hand);
     tcase_add_test (tc, test_dates);
     suite_add_tcase (suite, tc);
     return suite;

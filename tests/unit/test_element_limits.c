@@ -582,6 +582,119 @@ START_TEST (test_parse_findings)
 }
 END_TEST
 
+static bool
+s_claim_has (const Claim *claim, const char *rule_id, const char *field)
+{
+    for (size_t i = 0; i < claim->n_parse_findings; i++)
+        if (strcmp (claim->parse_findings [i]->rule_id, rule_id) == 0
+        &&  strcmp (claim->parse_findings [i]->field, field) == 0)
+            return true;
+    return false;
+}
+
+//  The parser tests each element as it stores it and walks only a claim
+//  that stored a suspect one, or whose entities (submitter, subscriber,
+//  patient, ...) did: an entity's finding is on every claim under it, and
+//  on none after its level starts again. Five claims: a too-long
+//  submitter name (header), a too-long member id (first subscriber HL), an
+//  ESC in the first patient's name, a too-long CLM01 on claim 2.
+START_TEST (test_suspect_entities)
+{
+    char *submitter = s_fill ('A', 61);
+    char *member = s_fill ('M', 81);
+    char *pcn = s_fill ('P', 39);
+    const char *claim_rest = "*100***11:B:1*Y*A*Y*Y~HI*ABK:E119~LX*1~SV1*HC:99214*100*UN*1*11**1~DTP*472*D8*20251220~";
+    char body [4096];
+    snprintf (body, sizeof body,
+        "BHT*0019*00*BATCH42*20260105*1200*CH~"
+        "NM1*41*2*%s*****46*SUB123~"
+        "NM1*40*2*CLEARING HOUSE*****46*RCV456~"
+        "HL*1**20*1~NM1*85*2*FAMILY CLINIC*****XX*1234567893~"
+        "HL*2*1*22*1~SBR*P*18*GRP100*ACME GROUP*****CI~"
+        "NM1*IL*1*DOE*JOHN*Q**JR*MI*%s~NM1*PR*2*ACME HEALTH*****PI*PAYER01~"
+        "HL*3*2*23*0~PAT*19~NM1*QC*1*RO\x1b" "E*JANE~"
+        "CLM*PCN-1%s"
+        "CLM*%s%s"
+        "HL*4*2*23*0~PAT*19~NM1*QC*1*ROE*JANE~"
+        "CLM*PCN-3%s"
+        "HL*5*1*22*0~SBR*P*18*GRP100*ACME GROUP*****CI~"
+        "NM1*IL*1*DOE*JOHN****MI*MEM2~NM1*PR*2*ACME HEALTH*****PI*PAYER01~"
+        "CLM*PCN-4%s"
+        "HL*6**20*1~NM1*85*2*OTHER CLINIC*****XX*1234567893~"
+        "HL*7*6*22*0~SBR*P*18*GRP100*ACME GROUP*****CI~"
+        "NM1*IL*1*DOE*JOHN****MI*MEM3~NM1*PR*2*ACME HEALTH*****PI*PAYER01~"
+        "CLM*PCN-5%s",
+        submitter, member, claim_rest, pcn, claim_rest, claim_rest, claim_rest, claim_rest);
+    s_sink_t sink = { .count = 0 };
+    s_parse ("ST*837*0042*005010X222A1~", body, &sink);
+    ck_assert_uint_eq (sink.count, 5);
+    //  Per claim: submitter.name, subscriber.member_id, patient.last_name,
+    //  patient_control_number.
+    static const bool expected [5][4] = {
+        { true, true,  true,  false },
+        { true, true,  true,  true  },
+        { true, true,  false, false },
+        { true, false, false, false },
+        { true, false, false, false },
+    };
+    for (size_t c = 0; c < 5; c++) {
+        const Claim *claim = sink.claims [c];
+        ck_assert_msg (s_claim_has (claim, "LEN001", "submitter.name") == expected [c][0], "claim %zu", c + 1);
+        ck_assert_msg (s_claim_has (claim, "LEN001", "subscriber.member_id") == expected [c][1], "claim %zu", c + 1);
+        ck_assert_msg (s_claim_has (claim, "CHR001", "patient.last_name") == expected [c][2], "claim %zu", c + 1);
+        ck_assert_msg (s_claim_has (claim, "LEN001", "patient_control_number") == expected [c][3], "claim %zu", c + 1);
+    }
+    s_sink_free (&sink);
+    free (submitter);
+    free (member);
+    free (pcn);
+}
+END_TEST
+
+//  The envelope's elements are tested once, when their segment comes, and
+//  each claim points to them: a too-long BHT03 is on both claims of its
+//  transaction set, and not on the claim of the next one, whose BHT03 fits.
+START_TEST (test_suspect_envelope)
+{
+    char *reference = s_fill ('B', 51);
+    const char *claims =
+        "NM1*41*2*ACME BILLING*****46*SUB123~NM1*40*2*CLEARING HOUSE*****46*RCV456~"
+        "HL*1**20*1~NM1*85*2*FAMILY CLINIC*****XX*1234567893~"
+        "HL*2*1*22*0~SBR*P*18*GRP100*ACME GROUP*****CI~"
+        "NM1*IL*1*DOE*JOHN****MI*MEM1~NM1*PR*2*ACME HEALTH*****PI*PAYER01~"
+        "CLM*PCN-1*100***11:B:1*Y*A*Y*Y~HI*ABK:E119~LX*1~SV1*HC:99214*100*UN*1*11**1~DTP*472*D8*20251220~";
+    const char *second =
+        "CLM*PCN-2*100***11:B:1*Y*A*Y*Y~HI*ABK:E119~LX*1~SV1*HC:99214*100*UN*1*11**1~DTP*472*D8*20251220~";
+    char body [2048], trailer [2048], head [512];
+    snprintf (body, sizeof body, "BHT*0019*00*%s*20260105*1200*CH~%s%s", reference, claims, second);
+    //  The second transaction set: ST, BHT, the claims' 14 segments, SE.
+    size_t segments = 2;
+    for (const char *c = claims; *c; c++)
+        segments += *c == '~';
+    snprintf (trailer, sizeof trailer, "ST*837*0043*005010X222A1~BHT*0019*00*BATCH43*20260105*1200*CH~%s"
+              "SE*%zu*0043~GE*2*42~IEA*1*000000042~", claims, segments + 1);
+    snprintf (head, sizeof head, "%sGS*HC*SUBMITTER01*RECEIVER01*20260105*1200*42*X*005010X222A1~"
+              "ST*837*0042*005010X222A1~", ISA);
+    char *text = test_x12_wrap (head, body, "0042", trailer);
+    x12_reader_t *reader = x12_reader_new_buffer (text, strlen (text));
+    s_sink_t sink = { .count = 0 };
+    parse_837p_report_t report;
+    int rc = parse_837p (reader, s_collect, &sink, &report);
+    ck_assert_msg (rc == 0, "parse: %s", report.error);
+    ck_assert_uint_eq (sink.count, 3);
+    ck_assert (s_claim_has (sink.claims [0], "LEN001", "bht_reference"));
+    ck_assert (s_claim_has (sink.claims [1], "LEN001", "bht_reference"));
+    ck_assert (!s_claim_has (sink.claims [2], "LEN001", "bht_reference"));
+    ck_assert_str_eq (sink.claims [1]->bht_reference, reference);
+    ck_assert_str_eq (sink.claims [2]->bht_reference, "BATCH43");
+    ck_assert_uint_eq (sink.claims [2]->n_parse_findings, 0);
+    x12_reader_destroy (&reader);
+    s_sink_free (&sink);
+    free (text);
+    free (reference);
+}
+END_TEST
+
 //  A file refused whole quotes what it sent (ST01 here) escaped.
 START_TEST (test_refusal_escaped)
 {
@@ -771,6 +884,8 @@ element_limits_suite (void)
     tcase_add_test (tcase, test_every_field);
     tcase_add_test (tcase, test_walk_from_threads);
     tcase_add_test (tcase, test_walk_suspect);
+    tcase_add_test (tcase, test_suspect_entities);
+    tcase_add_test (tcase, test_suspect_envelope);
     suite_add_tcase (suite, tcase);
     return suite;
 }
