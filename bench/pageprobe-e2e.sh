@@ -15,6 +15,7 @@ copy=$(mktemp -d /tmp/pageprobe-build.XXXXXX)
 trap 'rm -rf "$copy"' EXIT
 cp -a "$build/." "$copy/"
 mv "$copy/services/claims/rcmq-claims" "$copy/services/claims/rcmq-claims.real"
+# shellcheck disable=SC2016  # the wrapper expands them, not this script
 printf '#!/bin/sh\nLD_PRELOAD=%s PAGEPROBE_OUT=%s exec "$(dirname "$0")/rcmq-claims.real" "$@"\n' \
     "$copy/bench/pageprobe.so" "$out" > "$copy/services/claims/rcmq-claims"
 chmod +x "$copy/services/claims/rcmq-claims"
