@@ -8,8 +8,9 @@
 awk -v per="$2" '
 /acks_entries=/ {
     split ($3, a, "="); split ($4, r, "=")
-    if (a [2] + 0 > acks + 0) printf "ack file commit %.1f ms\n", $2
-    if (r [2] + 0 > remits + 0) printf "post file commit %.1f ms\n", $2
+    sync = ""; if ($5 ~ /^sync_ms=/) { split ($5, y, "="); sync = " (syncs " y [2] " ms)" }
+    if (a [2] + 0 > acks + 0) printf "ack file commit %.1f ms%s\n", $2, sync
+    if (r [2] + 0 > remits + 0) printf "post file commit %.1f ms%s\n", $2, sync
     acks = a [2]; remits = r [2]; next
 }
 / acks=/ { kind = "ack" } / remits=/ { kind = "post" }

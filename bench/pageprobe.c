@@ -36,7 +36,8 @@
     and msync syncs the file once a mapping. With PAGEPROBE_TIMES set the
     probe protects nothing and writes each commit's own time, with the
     entries of tables acks and remits after it:
-        t_ms commit_ms acks_entries=N remits_entries=N
+        t_ms commit_ms acks_entries=N remits_entries=N sync_ms=M
+    (sync_ms: the commit's msync and fdatasync calls, timed)
     (bench/pageprobe-summary.sh reads both; bench/pageprobe-e2e.sh runs
     bench/e2e with the probe on rcmq-claims.)
 
@@ -90,6 +91,8 @@ static uint32_t *s_written;
 static volatile size_t s_written_count;
 #define WRITTEN_MAX (4u << 20)
 
+static double s_sync_ms;            //  msync + fdatasync time inside a commit
+static int s_in_commit;
 static volatile int s_lost;         //  the count is incomplete (see s_fault)
 static int s_times_only;            //  PAGEPROBE_TIMES: commit times alone
 
@@ -349,8 +352,8 @@ s_times (MDB_env *env, double commit_ms)
         }
         mdb_txn_abort (txn);
     }
-    fprintf (s_out, "%.0f %.1f acks_entries=%zu remits_entries=%zu\n", s_now_ms (), commit_ms, entries [0],
-             entries [1]);
+    fprintf (s_out, "%.0f %.1f acks_entries=%zu remits_entries=%zu sync_ms=%.1f\n", s_now_ms (), commit_ms,
+             entries [0], entries [1], s_sync_ms);
     fflush (s_out);
 }
 
@@ -376,6 +379,37 @@ mdb_txn_abort (MDB_txn *txn)
             s_marked [s_written [i]] = 0;
         s_written_count = 0;
     }
+}
+
+//  The commit's syncs timed (LMDB calls them through the PLT): of a
+//  commit's time, what the kernel's writes took.
+typedef int (msync_fn) (void *, size_t, int);
+typedef int (fdatasync_fn) (int);
+
+int
+msync (void *address, size_t size, int flags)
+{
+    static msync_fn *real;
+    if (!real)
+        real = (msync_fn *) dlsym (RTLD_NEXT, "msync");
+    double start = s_now_ms ();
+    int rc = real (address, size, flags);
+    if (s_in_commit)
+        s_sync_ms += s_now_ms () - start;
+    return rc;
+}
+
+int
+fdatasync (int fd)
+{
+    static fdatasync_fn *real;
+    if (!real)
+        real = (fdatasync_fn *) dlsym (RTLD_NEXT, "fdatasync");
+    double start = s_now_ms ();
+    int rc = real (fd);
+    if (s_in_commit)
+        s_sync_ms += s_now_ms () - start;
+    return rc;
 }
 
 int
@@ -408,7 +442,10 @@ mdb_txn_commit (MDB_txn *txn)
         return s_commit (txn);
     MDB_env *env = mdb_txn_env (txn);
     double start = s_now_ms ();
+    s_sync_ms = 0;
+    s_in_commit = 1;
     int rc = s_commit (txn);
+    s_in_commit = 0;
     double took = s_now_ms () - start;
     s_write_txn = NULL;
     s_unprotect ();
