@@ -266,10 +266,13 @@ s_store_open (const char *dir, bool migrate)
     static const char *const tables [] = { METRICS_TABLES, "offsets", "meta", NULL };
     char error [512];
     store_t *store = store_new (dir, tables, error, sizeof error);
+    if (!store) {
+        fprintf (stderr, "bench: %s\n", error);
+        exit (1);
+    }
     double start = s_now ();
     uint32_t found = 0;
-    if (!store
-    ||  store_check_version (store, METRICS_STORE_VERSION, metrics_migrations, migrate, &found,
+    if (store_check_version (store, METRICS_STORE_VERSION, metrics_migrations, migrate, &found,
                              error, sizeof error)) {
         fprintf (stderr, "bench: %s%s\n", error, migrate? "": " (bench/metrics --store DIR --migrate upgrades it)");
         exit (1);

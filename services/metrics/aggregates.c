@@ -111,8 +111,17 @@ static const s_rollup_t s_rollups [] = {
 };
 enum { S_BY_DAY, S_BY_DOS, S_REASONS };
 
-//  Adds delta to the row at key (its day's) and to its month's row: the
-//  same key with the month's first day in the day's place.
+//  A day row's key made its month's: the month's first day in the day's
+//  place, the rest as it was.
+static void
+s_month_key (const s_rollup_t *rollup, uint8_t *key)
+{
+    uint8_t *day = key + rollup->day_at;
+    metrics_u32_write (day, months_first (metrics_u32_read (day)));
+}
+
+//  Adds delta to the row at key (its day's), then makes key its month's
+//  (s_month_key) and adds delta there.
 static int
 s_rollup_add (store_t *store, MDB_txn *txn, const s_rollup_t *rollup, uint8_t *key, size_t key_size,
               const int64_t *delta)
@@ -120,8 +129,7 @@ s_rollup_add (store_t *store, MDB_txn *txn, const s_rollup_t *rollup, uint8_t *k
     int rc = s_add (store, txn, rollup->days, key, key_size, delta, rollup->counters, rollup->prune);
     if (rc)
         return rc;
-    uint8_t *day = key + rollup->day_at;
-    metrics_u32_write (day, months_first (metrics_u32_read (day)));
+    s_month_key (rollup, key);
     return s_add (store, txn, rollup->months, key, key_size, delta, rollup->counters, rollup->prune);
 }
 
@@ -161,8 +169,7 @@ agg_months_fill (store_t *store, MDB_txn *txn)
             }
             memcpy (month_key, key.mv_data, key.mv_size);
             memcpy (row, value.mv_data, value.mv_size);
-            uint8_t *day = month_key + rollup->day_at;
-            metrics_u32_write (day, months_first (metrics_u32_read (day)));
+            s_month_key (rollup, month_key);
             //  A day row at zero (by_day keeps them) makes its month's row,
             //  as the adds one by one did; a pruned month at zero goes.
             rc = s_add_written (store, txn, rollup->months, month_key, key.mv_size, row, rollup->counters,
