@@ -50,6 +50,7 @@ static s_suite_t s_suites [] = {
     { "carc", carc_suite },
     { "denial_workflow", denial_workflow_suite },
     { "denial_letter", denial_letter_suite },
+    { "denial_records", denial_records_suite },
     { "ack277", ack277_suite },
     { "lifecycle", lifecycle_suite },
     { "claimedit", claimedit_suite },

@@ -43,6 +43,7 @@ Suite *apply_suite (void);
 Suite *carc_suite (void);
 Suite *denial_workflow_suite (void);
 Suite *denial_letter_suite (void);
+Suite *denial_records_suite (void);
 Suite *ack277_suite (void);
 Suite *lifecycle_suite (void);
 Suite *claimedit_suite (void);
