@@ -110,6 +110,50 @@ s_keys (const DenialItem *item, s_key_t *keys)
     return count;
 }
 
+//  The CARCs of a key's window, each with how often it was seen so far.
+//  A key's denials name a few CARCs, so a short array searched in order:
+//  this runs for every entry of the window each time a denial is counted
+//  (a zhashx of strings and an snprintf an entry were most of the scan).
+typedef struct {
+    char code [16];
+    size_t length;
+    size_t seen;
+} s_carc_t;
+
+typedef struct {
+    s_carc_t *rows;
+    size_t count, room;
+} s_tally_t;
+
+//  One more sighting of the CARC an index value holds (its bytes up to a
+//  NUL, at most 15: what the entry's "%.*s" into 16 bytes took); NULL for
+//  none.
+static s_carc_t *
+s_tally (s_tally_t *tally, const char *bytes, size_t size)
+{
+    size_t length = strnlen (bytes, size < 15? size: 15);
+    if (!length)
+        return NULL;
+    for (size_t i = 0; i < tally->count; i++) {
+        s_carc_t *row = &tally->rows [i];
+        if (row->length == length && memcmp (row->code, bytes, length) == 0) {
+            row->seen++;
+            return row;
+        }
+    }
+    if (tally->count == tally->room) {
+        tally->room = tally->room? tally->room * 2: 8;
+        tally->rows = (s_carc_t *) realloc (tally->rows, tally->room * sizeof (s_carc_t));
+        assert (tally->rows);
+    }
+    s_carc_t *row = &tally->rows [tally->count++];
+    memcpy (row->code, bytes, length);
+    row->code [length] = 0;
+    row->length = length;
+    row->seen = 1;
+    return row;
+}
+
 //  Step 3 and 4 for one key (payer, what, category) at now. recount: a
 //  denial left the key (a re-categorization), so a pattern it stood at
 //  is stated again even below the threshold — count 0 ends it at intake
@@ -131,7 +175,7 @@ s_publish (denials_t *self, MDB_txn *txn, const char *payer, const char *what, c
     uint32_t count = 0, earlier = 0;
     int64_t cents = 0;
     uint64_t first = 0, last = 0;
-    zhashx_t *carcs = zhashx_new ();
+    s_tally_t carcs = { NULL, 0, 0 };
     char top [16] = "";
     size_t top_count = 0;
     MDB_val key, value;
@@ -149,20 +193,15 @@ s_publish (denials_t *self, MDB_txn *txn, const char *payer, const char *what, c
         if (!first)
             first = at;
         last = at > last? at: last;
-        char carc [16];
-        snprintf (carc, sizeof carc, "%.*s", (int) (value.mv_size - 8), (const char *) value.mv_data + 8);
-        if (*carc) {
-            size_t seen = (size_t) zhashx_lookup (carcs, carc) + 1;
-            zhashx_update (carcs, carc, (void *) seen);
-            if (seen > top_count) {
-                top_count = seen;
-                snprintf (top, sizeof top, "%s", carc);
-            }
+        s_carc_t *carc = s_tally (&carcs, (const char *) value.mv_data + 8, value.mv_size - 8);
+        if (carc && carc->seen > top_count) {
+            top_count = carc->seen;
+            memcpy (top, carc->code, carc->length + 1);
         }
     }
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
-    zhashx_destroy (&carcs);
+    free (carcs.rows);
     DenialPattern *stood = NULL;
     if (rc == 0 && recount) {
         MDB_val known;

@@ -79,8 +79,11 @@ s_through_arena (s_event_t *event, const void *message, uint8_t **bytes, size_t 
                                *bytes, *size);
 }
 
+//  n_reasons reasons (CARCs from carcs, or the built-in three) on lines
+//  first_line, first_line + 1, ... (0: the first is the claim's).
 static void
-s_event_make (s_event_t *event, const char *queue, size_t n_reasons, size_t n_lines)
+s_event_build (s_event_t *event, const char *queue, size_t n_reasons, size_t n_lines,
+               const char *const *carcs, uint32_t first_line)
 {
     memset (event, 0, sizeof *event);
     codec_arena_init (&event->arena, event->buffer, sizeof event->buffer);
@@ -92,11 +95,13 @@ s_event_make (s_event_t *event, const char *queue, size_t n_reasons, size_t n_li
     dims.queue = (char *) queue;
     dims.owner_team = "vendor-a";
     event->dims = (ClaimDimensions *) s_through_arena (event, &dims, &event->dims_bytes, &event->dims_size);
-    static const char *const carcs [] = { "50", "16", "97" };
+    static const char *const builtin [] = { "50", "16", "97" };
+    if (!carcs)
+        carcs = builtin;
     char *rarcs [] = { "N115", "M51" };
     for (size_t i = 0; i < n_reasons; i++) {
         DenialReason reason = DENIAL_REASON__INIT;
-        reason.line_number = (uint32_t) i;
+        reason.line_number = first_line + (uint32_t) i;
         reason.group = "CO";
         reason.carc = (char *) carcs [i];
         reason.n_rarcs = i == 0? 2: 0;
@@ -134,6 +139,12 @@ s_event_make (s_event_t *event, const char *queue, size_t n_reasons, size_t n_li
     ck_assert_ptr_nonnull (event->remit);
 }
 
+static void
+s_event_make (s_event_t *event, const char *queue, size_t n_reasons, size_t n_lines)
+{
+    s_event_build (event, queue, n_reasons, n_lines, NULL, 0);
+}
+
 //  The arena's memory overwritten and given back: nothing stored may
 //  point into it.
 static void
@@ -167,6 +178,8 @@ typedef struct {
     denials_t *denials;
     s_event_t *event;
     char id [32];
+    const char *pcn;            //  NULL: DR_PCN
+    uint64_t time_ms;           //  0: DR_NOW
 } s_open_t;
 
 static int
@@ -176,11 +189,12 @@ s_open_fn (store_t *store, MDB_txn *txn, void *arg)
     s_open_t *open = (s_open_t *) arg;
     s_event_t *event = open->event;
     records_spec_t spec = {
-        .pcn = DR_PCN, .claim_id = "CLM-1", .dims = event->dims, .kind = "denial",
+        .pcn = open->pcn? open->pcn: DR_PCN, .claim_id = "CLM-1", .dims = event->dims, .kind = "denial",
         .payer_id = DR_PAYER, .trace = DR_TRACE, .remit_date = "20261201",
         .status_code = "4", .claim_status = "denied",
         .reasons = event->reasons, .n_reasons = event->n_reasons,
-        .remit = event->remit, .date_of_service = "20261115", .time_ms = DR_NOW,
+        .remit = event->remit, .date_of_service = "20261115",
+        .time_ms = open->time_ms? open->time_ms: DR_NOW,
     };
     return records_open (open->denials, txn, &spec, open->id, sizeof open->id);
 }
@@ -216,7 +230,7 @@ START_TEST (test_opened_from_lent_parts)
     s_setup (&fixture);
     s_event_t *event = (s_event_t *) malloc (sizeof (s_event_t));
     s_event_make (event, "Q-CARDIO", 2, 3);
-    s_open_t open = { &fixture.denials, event, "" };
+    s_open_t open = { &fixture.denials, event, "", NULL, 0 };
     ck_assert_int_eq (store_write (fixture.denials.store, s_open_fn, &open), 0);
     ck_assert_str_eq (open.id, "DEN-0000000001");
     s_event_poison (event);
@@ -239,14 +253,14 @@ START_TEST (test_added_to_replaces_parts)
     s_setup (&fixture);
     s_event_t *first = (s_event_t *) malloc (sizeof (s_event_t));
     s_event_make (first, "Q-CARDIO", 2, 3);
-    s_open_t open = { &fixture.denials, first, "" };
+    s_open_t open = { &fixture.denials, first, "", NULL, 0 };
     ck_assert_int_eq (store_write (fixture.denials.store, s_open_fn, &open), 0);
     s_event_poison (first);
     //  The same remit again: its own reasons, lines and dims are freed,
     //  the new event's lent.
     s_event_t *second = (s_event_t *) malloc (sizeof (s_event_t));
     s_event_make (second, "Q-RECHECK", 1, 1);
-    s_open_t again = { &fixture.denials, second, "" };
+    s_open_t again = { &fixture.denials, second, "", NULL, 0 };
     ck_assert_int_eq (store_write (fixture.denials.store, s_open_fn, &again), 0);
     ck_assert_str_eq (again.id, open.id);
     s_event_poison (second);
@@ -264,6 +278,66 @@ START_TEST (test_added_to_replaces_parts)
 }
 END_TEST
 
+//  The one pattern the store holds (decoded; NULL when none).
+static DenialPattern *
+s_the_pattern (denials_t *denials)
+{
+    MDB_txn *txn = store_read_begin (denials->store);
+    ck_assert_ptr_nonnull (txn);
+    store_iter_t *iter = store_iter_new (denials->store, txn, "denial_patterns", NULL, 0);
+    MDB_val key, value;
+    DenialPattern *pattern = NULL;
+    size_t rows = 0;
+    while (store_iter_next (iter, &key, &value)) {
+        codec_free (pattern);
+        pattern = (DenialPattern *) codec_decode (&denial_pattern__descriptor, value.mv_data, value.mv_size);
+        rows++;
+    }
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    ck_assert_uint_le (rows, 1);
+    return pattern;
+}
+
+//  A pattern's CARC is the most frequent of its window; of two seen as
+//  often, the one that got there first (the window read in time order).
+START_TEST (test_pattern_carc_by_count_then_first)
+{
+    s_fixture_t fixture;
+    s_setup (&fixture);
+    //  Preventable coding denials of one payer and procedure (line 1 is
+    //  99213), one a remit: 4, 11, 11, 4, then 97 (the fifth: the
+    //  pattern stands, 4 and 11 twice each, 11 there first), then 4.
+    static const char *const carcs [] = { "4", "11", "11", "4", "97", "4" };
+    static const char *const expected [] = { NULL, NULL, NULL, NULL, "11", "4" };
+    for (size_t i = 0; i < sizeof carcs / sizeof carcs [0]; i++) {
+        s_event_t *event = (s_event_t *) malloc (sizeof (s_event_t));
+        s_event_build (event, "Q-CODING", 1, 1, &carcs [i], 1);
+        char pcn [32];
+        snprintf (pcn, sizeof pcn, "PCN%07zu", i + 1);
+        s_open_t open = { &fixture.denials, event, "", pcn, DR_NOW + i * 1000 };
+        ck_assert_int_eq (store_write (fixture.denials.store, s_open_fn, &open), 0);
+        s_event_poison (event);
+        DenialPattern *pattern = s_the_pattern (&fixture.denials);
+        if (!expected [i])
+            ck_assert_ptr_null (pattern);
+        else {
+            ck_assert_ptr_nonnull (pattern);
+            ck_assert_str_eq (pattern->carc, expected [i]);
+            ck_assert_uint_eq (pattern->count, i + 1);
+            ck_assert_str_eq (pattern->procedure_code, "99213");
+            ck_assert_int_eq (pattern->cents, 12500 * (int64_t) (i + 1));
+            ck_assert_uint_eq (pattern->first_seen_ms, DR_NOW);
+            ck_assert_uint_eq (pattern->last_seen_ms, DR_NOW + i * 1000);
+        }
+        codec_free (pattern);
+        s_event_free (event);
+        free (event);
+    }
+    s_teardown (&fixture);
+}
+END_TEST
+
 Suite *
 denial_records_suite (void)
 {
@@ -271,6 +345,7 @@ denial_records_suite (void)
     TCase *tc = tcase_create ("open");
     tcase_add_test (tc, test_opened_from_lent_parts);
     tcase_add_test (tc, test_added_to_replaces_parts);
+    tcase_add_test (tc, test_pattern_carc_by_count_then_first);
     suite_add_tcase (suite, tc);
     return suite;
 }
