@@ -295,6 +295,22 @@ s_emit_packed (workitem_t *self, MDB_txn *txn, const WorkItem *item, const uint8
     const uint8_t *end = bytes + size;
     codec_wire_field_t field;
     int rc = 0;
+    if (held) {
+        //  protobuf-c packs the unknown fields last, after every known
+        //  one, each as its tag and the bytes it holds (a length prefix
+        //  included); an item whose history is held has none decoded. So
+        //  the item less its history and unknown fields is the bytes
+        //  before them: copied whole, not walked field by field.
+        size_t tail = 0;
+        uint8_t tag [10];
+        for (size_t i = 0; i < item->base.n_unknown_fields; i++)
+            tail += codec_write_tag (tag, item->base.unknown_fields [i].tag, 0)
+                  + item->base.unknown_fields [i].len;
+        assert (item->n_history == 0 && tail <= size);
+        length = size - tail;
+        memcpy (fields, bytes, length);
+        cursor = end;
+    }
     while (cursor < end) {
         if (!codec_wire_next (&cursor, end, &field)) {
             rc = MDB_CORRUPTED;             //  bytes just packed: never
@@ -516,7 +532,7 @@ s_load (workitem_t *self, MDB_txn *txn, const char *id, WorkItem **item_p)
 //  Writes a change of item (from old, which stays the caller's), its
 //  event, and hands the item out.
 static int
-s_finish (workitem_t *self, MDB_txn *txn, WorkItem *old, WorkItem *item, const char *what,
+s_finish (workitem_t *self, MDB_txn *txn, const WorkItem *old, WorkItem *item, const char *what,
           WorkEvent *event, WorkItem **item_p)
 {
     int rc = workitem_store_change (self, txn, old, item, what, event);
@@ -581,6 +597,54 @@ struct _s_change_t {
     bool ended;                 //  the change made the item final
 };
 
+//  The item as it was before a change, without a second decode: a copy
+//  of the struct whose texts are the item's, but for those a change
+//  replaces (each apply function, s_change and the clock set no other
+//  text: owner, state, subject_state, resume_state), copied aside, and
+//  with no history, unknown fields or waiting_for (a change appends to or
+//  frees them in the item; none is read from the item as it was).
+typedef struct {
+    WorkItem item;
+    char local [4][64];
+    char *heap [4];
+} s_was_t;
+
+static const size_t s_replaced [] = {
+    offsetof (WorkItem, owner), offsetof (WorkItem, state), offsetof (WorkItem, subject_state),
+    offsetof (WorkItem, resume_state)
+};
+
+static void
+s_was_take (s_was_t *self, const WorkItem *item)
+{
+    self->item = *item;
+    self->item.n_history = 0;
+    self->item.history = NULL;
+    self->item.n_waiting_for = 0;
+    self->item.waiting_for = NULL;
+    self->item.base.n_unknown_fields = 0;
+    self->item.base.unknown_fields = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        char **field = (char **) ((char *) &self->item + s_replaced [i]);
+        size_t size = strlen (*field) + 1;
+        self->heap [i] = NULL;
+        if (size <= sizeof self->local [i])
+            *field = (char *) memcpy (self->local [i], *field, size);
+        else {
+            self->heap [i] = strdup (*field);
+            assert (self->heap [i]);
+            *field = self->heap [i];
+        }
+    }
+}
+
+static void
+s_was_release (s_was_t *self)
+{
+    for (size_t i = 0; i < 4; i++)
+        free (self->heap [i]);
+}
+
 static int s_resume (workitem_t *self, MDB_txn *txn, const char *id, const char *answered, const char *state,
                      const char *actor, const char *note, uint64_t at);
 
@@ -600,27 +664,23 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
         return s_refuse (self, STATUS__NOT_FOUND, "no work item '%s'", change->id? change->id: "");
     if (rc)
         return rc;
-    //  The item as it was, to read only: decoded into an arena on the
-    //  stack, so neither its strings nor its history are allocated or
-    //  freed one by one; and the item to change, decoded from the same
-    //  bytes (no write between), with its history held as bytes for a
-    //  change made for the service itself (issue 19).
-    uint8_t block [4096];
-    codec_arena_t arena;
-    codec_arena_init (&arena, block, sizeof block);
-    WorkItem *old = (WorkItem *) codec_arena_decode (&arena, &work_item__descriptor, value.mv_data, value.mv_size);
+    //  The item is decoded once, into the copy to change, with its
+    //  history held as bytes for a change made for the service itself
+    //  (issue 19). The item as it was is a view of that copy taken before
+    //  apply (s_was): its scalars copied, and the texts a change can
+    //  replace (codec_set_text frees the old one) copied aside.
     static const uint32_t history [] = { S_HISTORY_FIELD };
-    WorkItem *item = !old? NULL:
-                     held? (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1):
+    WorkItem *item = held? (WorkItem *) wirekeep_decode (&work_item__descriptor, value.mv_data, value.mv_size, history, 1):
                            (WorkItem *) codec_decode (&work_item__descriptor, value.mv_data, value.mv_size);
-    if (!item) {
-        codec_arena_release (&arena);
+    if (!item)
         return MDB_CORRUPTED;
-    }
+    s_was_t was;
+    s_was_take (&was, item);
+    const WorkItem *old = &was.item;
     if (change->final_why && workstate_final (old->state)) {
         rc = s_refuse (self, STATUS__FAILED_PRECONDITION, "work item %s is %s: %s", change->id, old->state,
                        change->final_why);
-        codec_arena_release (&arena);
+        s_was_release (&was);
         codec_free (item);
         return rc;
     }
@@ -632,7 +692,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     else
         item->updated_ms = change->at;
     if (rc) {
-        codec_arena_release (&arena);
+        s_was_release (&was);
         codec_free (item);
         return rc;
     }
@@ -642,7 +702,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     s_copy (state, sizeof state, item->state);
     if (!change->event) {
         rc = s_finish (self, txn, old, item, NULL, NULL, item_p);
-        codec_arena_release (&arena);
+        s_was_release (&was);
         return rc;
     }
 
@@ -656,7 +716,7 @@ s_change (workitem_t *self, MDB_txn *txn, s_change_t *change, WorkItem **item_p)
     //  from and to may point into old or item: the event is appended (by
     //  workitem_store_change) before either is freed.
     rc = s_finish (self, txn, old, item, change->event, &event, item_p);
-    codec_arena_release (&arena);
+    s_was_release (&was);
     //  The item another waits for has ended: that one goes on.
     if (rc == 0 && change->ended && *change->blocks)
         rc = s_resume (self, txn, change->blocks, change->id, state, change->actor, change->note, change->at);

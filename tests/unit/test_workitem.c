@@ -878,6 +878,82 @@ START_TEST (test_track)
 }
 END_TEST
 
+//  The item as it was (from, the history line, the index keys moved off)
+//  is read from the one decode of the item before the change replaced
+//  its texts: owners longer than the view keeps on the stack included,
+//  through a change for the service itself (the item not handed back)
+//  and one that hands it back.
+static int
+s_assign_handed_back (store_t *store, MDB_txn *txn, void *arg)
+{
+    s_op_t *op = (s_op_t *) arg;
+    WorkItem *item = NULL;
+    op->result = workitem_assign (op->ctx->work, txn, op->id, op->text, "bob", NULL, op->at, &item);
+    ck_assert (op->result != 0 || (item && strcmp (item->owner, op->text) == 0));
+    codec_free (item);
+    return op->result == WORKITEM_REFUSED? 0: op->result;
+}
+
+static bool
+s_owner_indexed (s_ctx_t *ctx, const char *owner, const char *id)
+{
+    uint8_t key [WORKITEM_KEY_MAX];
+    size_t size = strlen (owner);
+    memcpy (key, owner, size);
+    key [size] = 0;
+    memcpy (key + size + 1, id, strlen (id));
+    MDB_txn *txn = store_read_begin (ctx->store);
+    MDB_val value;
+    int rc = store_get (ctx->store, txn, "work_by_owner", key, size + 1 + strlen (id), &value);
+    store_read_end (&txn);
+    return rc == 0;
+}
+
+START_TEST (test_change_reads_item_as_it_was)
+{
+    s_ctx_t ctx;
+    s_setup (&ctx);
+    char *id = s_create (&ctx, T0, "t100");
+    const char *ann = "ann-whose-name-is-longer-than-sixty-four-bytes-so-the-view-takes-it-on-the-heap";
+    const char *bea = "bea";
+    s_op_t op = s_do (&ctx, (s_op_t) { .kind = OP_ASSIGN, .at = T0 + 1000, .id = id, .text = ann });
+    ck_assert_int_eq (op.result, 0);
+    op = (s_op_t) { .ctx = &ctx, .at = T0 + 2000, .id = id, .text = bea };
+    ck_assert_int_eq (store_write (ctx.store, s_assign_handed_back, &op), 0);
+    ck_assert_int_eq (op.result, 0);
+    op = s_do (&ctx, (s_op_t) { .kind = OP_ASSIGN, .at = T0 + 3000, .id = id, .text = ann });
+    ck_assert_int_eq (op.result, 0);
+    ck_assert (s_owner_indexed (&ctx, ann, id));
+    ck_assert (!s_owner_indexed (&ctx, bea, id));
+    op = s_do (&ctx, (s_op_t) { .kind = OP_STATE, .at = T0 + 4000, .id = id, .text = "in_progress" });
+    ck_assert_int_eq (op.result, 0);
+
+    size_t count;
+    WorkEvent **events = s_events (&ctx, "work.assigned", &count);
+    ck_assert_uint_eq (count, 3);
+    ck_assert_str_eq (events [0]->from, "");
+    ck_assert_str_eq (events [0]->to, ann);
+    ck_assert_str_eq (events [1]->from, ann);
+    ck_assert_str_eq (events [1]->to, bea);
+    ck_assert_str_eq (events [2]->from, bea);
+    ck_assert_str_eq (events [2]->to, ann);
+    s_events_free (events, count);
+    events = s_events (&ctx, "work.state_changed", &count);
+    ck_assert_uint_eq (count, 1);
+    ck_assert_str_eq (events [0]->from, "open");
+    ck_assert_str_eq (events [0]->to, "in_progress");
+    s_events_free (events, count);
+    WorkItem *item = s_get (&ctx, id);
+    ck_assert_uint_eq (item->n_history, 5);
+    ck_assert_str_eq (item->history [2]->what, "assigned bea (was ann-whose-name-is-longer-than-sixty-four-bytes-so-the-view-takes-it-on-the-heap)");
+    ck_assert_str_eq (item->history [4]->what, "state open -> in_progress");
+    codec_free (item);
+    s_events_canonical (&ctx);
+    free (id);
+    s_teardown (&ctx);
+}
+END_TEST
+
 //  set_subject_state rewrites the item's bytes with the state tracked and
 //  updated_ms alone changed: every other field, the history and the
 //  indexes as they were, no event; a missing item is refused.
@@ -1188,6 +1264,7 @@ workitem_suite (void)
     tcase_add_test (tc, test_sweep_visits_only_due);
     tcase_add_test (tc, test_set_due);
     tcase_add_test (tc, test_track);
+    tcase_add_test (tc, test_change_reads_item_as_it_was);
     tcase_add_test (tc, test_subject_state);
     tcase_add_test (tc, test_phi_needs);
     tcase_add_test (tc, test_stale_index_entry);
