@@ -541,11 +541,37 @@ records_find (denials_t *self, MDB_txn *txn, const char *pcn, const char *payer,
     return rc;
 }
 
+//  Whether table holds a key beginning with prefix, in *any: one seek.
+//  0, or an LMDB error.
+static int
+s_any_under (store_t *store, MDB_txn *txn, const char *table, const void *prefix, size_t prefix_size,
+             bool *any)
+{
+    *any = false;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (txn, store_table (store, table), &cursor);
+    if (rc)
+        return rc;
+    MDB_val key = { prefix_size, (void *) prefix }, value;
+    rc = mdb_cursor_get (cursor, &key, &value, MDB_SET_RANGE);
+    mdb_cursor_close (cursor);
+    if (rc == 0)
+        *any = key.mv_size >= prefix_size && memcmp (key.mv_data, prefix, prefix_size) == 0;
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
 int
 records_open_of_claim (denials_t *self, MDB_txn *txn, const char *pcn, zlistx_t **ids)
 {
     *ids = zlistx_new ();
     zlistx_set_destructor (*ids, (zlistx_destructor_fn *) zstr_free);
+    //  Every acknowledgement, adjudication and denial asks; most claims
+    //  have no denial: one seek says so, before an iterator and a list
+    //  are made (a third of the call's cost, ~10 % of denials' apply).
+    bool any;
+    int rc = s_any_under (self->store, txn, "denials_by_pcn", pcn, strlen (pcn) + 1, &any);
+    if (rc || !any)
+        return rc;
     store_iter_t *iter = store_iter_new (self->store, txn, "denials_by_pcn", pcn, strlen (pcn) + 1);
     MDB_val key, value;
     zlistx_t *all = zlistx_new ();
@@ -554,7 +580,7 @@ records_open_of_claim (denials_t *self, MDB_txn *txn, const char *pcn, zlistx_t 
         MDB_val suffix = store_iter_suffix (iter);
         zlistx_add_start (all, zsys_sprintf ("%.*s", (int) suffix.mv_size, (const char *) suffix.mv_data));
     }
-    int rc = store_iter_error (iter);
+    rc = store_iter_error (iter);
     store_iter_destroy (&iter);
     //  Newest first (ids grow), only those not final.
     for (char *id = (char *) zlistx_first (all); rc == 0 && id; id = (char *) zlistx_next (all)) {

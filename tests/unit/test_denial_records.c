@@ -338,6 +338,55 @@ START_TEST (test_pattern_carc_by_count_then_first)
 }
 END_TEST
 
+typedef struct {
+    denials_t *denials;
+    const char *pcn;
+    size_t found;
+    char first [32];
+} s_of_claim_t;
+
+static int
+s_of_claim_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) store;
+    s_of_claim_t *of = (s_of_claim_t *) arg;
+    zlistx_t *ids;
+    int rc = records_open_of_claim (of->denials, txn, of->pcn, &ids);
+    of->found = zlistx_size (ids);
+    const char *first = (const char *) zlistx_first (ids);
+    snprintf (of->first, sizeof of->first, "%s", first? first: "");
+    zlistx_destroy (&ids);
+    return rc;
+}
+
+//  A claim's open denials: its own, and none for a PCN its own begins
+//  with or one the table has not seen.
+START_TEST (test_open_of_claim)
+{
+    s_fixture_t fixture;
+    s_setup (&fixture);
+    s_event_t *event = (s_event_t *) malloc (sizeof (s_event_t));
+    s_event_make (event, "Q-CARDIO", 2, 3);
+    s_open_t open = { &fixture.denials, event, "", NULL, 0 };
+    ck_assert_int_eq (store_write (fixture.denials.store, s_open_fn, &open), 0);
+    static const struct {
+        const char *pcn;
+        size_t found;
+    } cases [] = { { DR_PCN, 1 }, { "PCN000004", 0 }, { "PCN00000420", 0 }, { "ZZZ", 0 }, { "", 0 } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        s_of_claim_t of = { &fixture.denials, cases [i].pcn, 99, "" };
+        ck_assert_int_eq (store_write (fixture.denials.store, s_of_claim_fn, &of), 0);
+        ck_assert_msg (of.found == cases [i].found, "%s: %zu open denials, expected %zu", cases [i].pcn,
+                       of.found, cases [i].found);
+        if (cases [i].found)
+            ck_assert_str_eq (of.first, open.id);
+    }
+    s_event_free (event);
+    free (event);
+    s_teardown (&fixture);
+}
+END_TEST
+
 Suite *
 denial_records_suite (void)
 {
@@ -346,6 +395,7 @@ denial_records_suite (void)
     tcase_add_test (tc, test_opened_from_lent_parts);
     tcase_add_test (tc, test_added_to_replaces_parts);
     tcase_add_test (tc, test_pattern_carc_by_count_then_first);
+    tcase_add_test (tc, test_open_of_claim);
     suite_add_tcase (suite, tc);
     return suite;
 }
