@@ -68,14 +68,17 @@ ledger_key (store_t *store, MDB_txn *txn, const char *pcn, uint8_t *key, size_t 
 }
 
 //  The key of a claim entering (payer ‖ 0 ‖ PCN, ADR 82) into key, its
-//  size returned. The payer's id is cut to leave room for the PCN: the
-//  key is a hint of where the record sits, and the PCN after the first 0
-//  keeps it unique whatever precedes it.
+//  size returned; 0 when the PCN alone leaves no room (no LMDB key holds
+//  it). The payer's id is cut to leave room for the PCN: the key is a
+//  hint of where the record sits, and the PCN after the first 0 keeps it
+//  unique whatever precedes it.
 static size_t
 s_key_make (const char *payer, const char *pcn, uint8_t *key)
 {
     size_t payer_size = strlen (payer), pcn_size = strlen (pcn);
-    size_t room = pcn_size + 1 < LEDGER_KEY_MAX? LEDGER_KEY_MAX - pcn_size - 1: 0;
+    if (pcn_size + 1 > LEDGER_KEY_MAX)
+        return 0;
+    size_t room = LEDGER_KEY_MAX - pcn_size - 1;
     if (payer_size > room)
         payer_size = room;
     //  A payer id holds no 0 (it is text), so the first 0 ends it.
@@ -94,6 +97,9 @@ ledger_key_for (store_t *store, MDB_txn *txn, const ClaimRecord *record, uint8_t
     //  First written: the key is the payer it entered with, for good (a
     //  corrected payer leaves it where it is).
     *size = s_key_make (record->dims? record->dims->payer_id: "", record->pcn, key);
+    if (*size == 0)
+        return store_fail (store, "claims: claim %.40s...'s PCN (%zu bytes) is too long for a key of table claims",
+                           record->pcn, strlen (record->pcn));
     return store_put (store, txn, LEDGER_KEYS_TABLE, record->pcn, strlen (record->pcn), key, *size);
 }
 

@@ -1136,6 +1136,29 @@ START_TEST (test_key_layout)
     free (s_dump (&test, "claims", &size, &rows));
     ck_assert_uint_eq (rows, 6);                           //  moved nowhere, written once
 
+    //  A PCN no key can hold (LMDB's 511 bytes) is refused, not cut.
+    char *long_pcn = (char *) malloc (LEDGER_KEY_MAX + 1);
+    memset (long_pcn, 'L', LEDGER_KEY_MAX);
+    long_pcn [LEDGER_KEY_MAX] = 0;
+    ClaimRecord *too_long = s_record (long_pcn, "ready", 1000);
+    s_put_t put = { &test.claims, too_long, "", NULL };
+    ck_assert_int_eq (store_write (test.claims.store, s_put_fn, &put), -1);
+    ck_assert_msg (strstr (store_error (test.claims.store), "too long for a key"), "%s",
+                   store_error (test.claims.store));
+    //  505 bytes (the most by_status's "ready" ‖ 0 ‖ PCN holds): a payer
+    //  of 16 is cut to the 5 bytes left.
+    long_pcn [LEDGER_KEY_MAX - 1 - 5] = 0;
+    codec_set_text (&too_long->pcn, long_pcn);
+    codec_set_text (&too_long->dims->payer_id, "ACME1-LONG-PAYER");
+    s_put (&test, too_long, "", NULL);
+    txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (ledger_key (test.claims.store, txn, long_pcn, bytes, &size), 0);
+    ck_assert_uint_eq (size, LEDGER_KEY_MAX);
+    ck_assert_mem_eq (bytes, "ACME1\0", 6);
+    store_read_end (&txn);
+    codec_free (too_long);
+    free (long_pcn);
+
     //  A claim never entered has no key, and no record.
     txn = store_read_begin (test.claims.store);
     ClaimRecord *none = (ClaimRecord *) 1;
