@@ -47,6 +47,7 @@
 typedef struct {
     bench_remit_file_t *file;
     MDB_val *records;           //  the claim records of its PCNs (copies)
+    MDB_val *keys;              //  their keys in "claims" (payer, 0, PCN: ADR 82)
 } s_batch_t;
 
 static int
@@ -54,8 +55,9 @@ s_fill (store_t *store, MDB_txn *txn, void *arg)
 {
     s_batch_t *batch = (s_batch_t *) arg;
     for (size_t i = 0; i < batch->file->pcn_count; i++) {
-        const char *pcn = batch->file->pcns [i];
-        int rc = store_put (store, txn, "claims", pcn, strlen (pcn),
+        if (!batch->keys [i].mv_size)
+            continue;           //  a PCN the service did not have
+        int rc = store_put (store, txn, "claims", batch->keys [i].mv_data, batch->keys [i].mv_size,
                             batch->records [i].mv_data, batch->records [i].mv_size);
         if (rc)
             return rc;
@@ -70,7 +72,7 @@ s_lmdb (bench_remits_t *self, size_t *records_out, size_t *bytes_out)
 {
     char dir [1300], error [256];
     snprintf (dir, sizeof dir, "%s/data/claims", self->root);
-    const char *tables [] = { "claims", NULL };
+    const char *tables [] = { "claims", "claim_keys", NULL };
     store_t *service = store_new (dir, tables, error, sizeof error);
     if (!service) {
         fprintf (stderr, "bench: the claims env: %s\n", error);
@@ -82,10 +84,15 @@ s_lmdb (bench_remits_t *self, size_t *records_out, size_t *bytes_out)
     for (size_t f = 0; f < self->file_count; f++) {
         batches [f].file = &self->files [f];
         batches [f].records = (MDB_val *) calloc (self->files [f].pcn_count + 1, sizeof (MDB_val));
+        batches [f].keys = (MDB_val *) calloc (self->files [f].pcn_count + 1, sizeof (MDB_val));
         for (size_t i = 0; txn && i < self->files [f].pcn_count; i++) {
             const char *pcn = self->files [f].pcns [i];
-            MDB_val value;
-            if (store_get (service, txn, "claims", pcn, strlen (pcn), &value) == 0) {
+            MDB_val key, value;
+            if (store_get (service, txn, "claim_keys", pcn, strlen (pcn), &key) == 0
+            &&  store_get (service, txn, "claims", key.mv_data, key.mv_size, &value) == 0) {
+                batches [f].keys [i].mv_size = key.mv_size;
+                batches [f].keys [i].mv_data = malloc (key.mv_size);
+                memcpy (batches [f].keys [i].mv_data, key.mv_data, key.mv_size);
                 batches [f].records [i].mv_size = value.mv_size;
                 batches [f].records [i].mv_data = malloc (value.mv_size);
                 memcpy (batches [f].records [i].mv_data, value.mv_data, value.mv_size);
@@ -117,9 +124,12 @@ s_lmdb (bench_remits_t *self, size_t *records_out, size_t *bytes_out)
     else
         fprintf (stderr, "bench: %s\n", error);
     for (size_t f = 0; f < self->file_count; f++) {
-        for (size_t i = 0; i < self->files [f].pcn_count; i++)
+        for (size_t i = 0; i < self->files [f].pcn_count; i++) {
             free (batches [f].records [i].mv_data);
+            free (batches [f].keys [i].mv_data);
+        }
         free (batches [f].records);
+        free (batches [f].keys);
     }
     *records_out = records;
     *bytes_out = bytes;

@@ -190,6 +190,9 @@ s_queue_changed (claims_t *self, MDB_txn *txn, const QueueChanged *changed)
     if (rc)
         return rc;
     //  A phase change moves the queue's open work to another team now.
+    //  The records in the table's order (by payer, ADR 82): each rewrite
+    //  is a put of its own, its status unchanged, so the order they are
+    //  found in changes nothing but which pages are near.
     const char *team = streq (queue->phase, "internal")? queue->owner_team: queue->vendor_team;
     MDB_cursor *cursor;
     if ((rc = mdb_cursor_open (txn, store_table (self->store, "claims"), &cursor)))

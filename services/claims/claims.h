@@ -30,10 +30,12 @@
 #include "spool.h"
 
 #define CLAIMS_TABLES "claims", "by_status", "remits", "exceptions", "exception_pcns", "acks", "credits", \
-                      "submissions", "provider_adjustments", "queues", "credits_by_age", "sealed_claims"
+                      "submissions", "provider_adjustments", "queues", "credits_by_age", "sealed_claims", \
+                      "claim_keys"
 //  The store's layout: 2 added credits_by_age, 3 keeps each claim's sealed
-//  claim apart from its record (ADR 50; main.c's migrations).
-#define CLAIMS_STORE_VERSION 3
+//  claim apart from its record (ADR 50), 4 keys each record by payer and
+//  PCN through claim_keys (ADR 82; main.c's migrations).
+#define CLAIMS_STORE_VERSION 4
 //  The store's map at start: a submit, acknowledgement or posting runs in
 //  one transaction, and store_write answers MDB_MAP_FULL by doubling the
 //  map and running the whole call again (100,000 claims make a ~1 GB

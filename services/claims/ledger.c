@@ -1,7 +1,13 @@
 /*  ledger: claim records in the store, and the events their changes emit.
 
-    Table "claims" maps PCN to ClaimRecord; "by_status" holds status ‖ 0 ‖
-    PCN for every claim, so a list by status reads only its claims.
+    Table "claims" maps a claim's key to its ClaimRecord: payer ‖ 0 ‖ PCN,
+    the payer it entered with (ADR 82), so that one payer's 277CA or 835
+    file rewrites records side by side instead of one in six all along
+    the table. "claim_keys" maps each PCN to that key, written at the
+    claim's first put and never moved (a corrected payer leaves it): every
+    read by PCN reads the key, then the record. A walk in PCN order walks
+    claim_keys (ledger_record_at). "by_status" holds status ‖ 0 ‖ PCN for
+    every claim, so a list by status reads only its claims.
 
     The sealed claim (ClaimRecord.claim, field 16, ~1.4 KB) is kept apart,
     in "sealed_claims" under the same PCN (ADR 50): it is written when the
@@ -42,14 +48,92 @@ s_sealed_get (store_t *store, MDB_txn *txn, const char *pcn, MDB_val *value)
 }
 
 int
+ledger_key (store_t *store, MDB_txn *txn, const char *pcn, uint8_t *key, size_t *size)
+{
+    MDB_val value;
+    int rc = store_get (store, txn, LEDGER_KEYS_TABLE, pcn, strlen (pcn), &value);
+    if (rc)
+        return rc;
+    //  A key no put could have made (too long, or not ending in its own
+    //  PCN) is damage, not a claim elsewhere.
+    size_t pcn_size = strlen (pcn);
+    if (value.mv_size > LEDGER_KEY_MAX || value.mv_size < pcn_size + 1
+    ||  ((const uint8_t *) value.mv_data) [value.mv_size - pcn_size - 1] != 0
+    ||  memcmp ((const uint8_t *) value.mv_data + value.mv_size - pcn_size, pcn, pcn_size))
+        return store_fail (store, "claims: the key of claim %s in table %s is not payer, 0, PCN", pcn,
+                           LEDGER_KEYS_TABLE);
+    memcpy (key, value.mv_data, value.mv_size);
+    *size = value.mv_size;
+    return 0;
+}
+
+//  The key of a claim entering (payer ‖ 0 ‖ PCN, ADR 82) into key, its
+//  size returned; 0 when the PCN alone leaves no room (no LMDB key holds
+//  it). The payer's id is cut to leave room for the PCN: the key is a
+//  hint of where the record sits, and the PCN after the first 0 keeps it
+//  unique whatever precedes it.
+static size_t
+s_key_make (const char *payer, const char *pcn, uint8_t *key)
+{
+    size_t payer_size = strlen (payer), pcn_size = strlen (pcn);
+    if (pcn_size + 1 > LEDGER_KEY_MAX)
+        return 0;
+    size_t room = LEDGER_KEY_MAX - pcn_size - 1;
+    if (payer_size > room)
+        payer_size = room;
+    //  A payer id holds no 0 (it is text), so the first 0 ends it.
+    memcpy (key, payer, payer_size);
+    key [payer_size] = 0;
+    memcpy (key + payer_size + 1, pcn, pcn_size);
+    return payer_size + 1 + pcn_size;
+}
+
+int
+ledger_key_for (store_t *store, MDB_txn *txn, const ClaimRecord *record, uint8_t *key, size_t *size)
+{
+    int rc = ledger_key (store, txn, record->pcn, key, size);
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    //  First written: the key is the payer it entered with, for good (a
+    //  corrected payer leaves it where it is).
+    *size = s_key_make (record->dims? record->dims->payer_id: "", record->pcn, key);
+    if (*size == 0)
+        return store_fail (store, "claims: claim %.40s...'s PCN (%zu bytes) is too long for a key of table claims",
+                           record->pcn, strlen (record->pcn));
+    return store_put (store, txn, LEDGER_KEYS_TABLE, record->pcn, strlen (record->pcn), key, *size);
+}
+
+int
 ledger_get_bytes (claims_t *self, MDB_txn *txn, const char *pcn, MDB_val *value)
 {
     if (!pcn || !*pcn)
         return MDB_NOTFOUND;
-    int rc = store_get (self->store, txn, "claims", pcn, strlen (pcn), value);
+    uint8_t key [LEDGER_KEY_MAX];
+    size_t key_size;
+    int rc = ledger_key (self->store, txn, pcn, key, &key_size);
+    if (rc == -1)
+        return rc;
+    if (rc == 0) {
+        rc = store_get (self->store, txn, "claims", key, key_size, value);
+        //  A key without its record is damage: the two are written together.
+        if (rc == MDB_NOTFOUND)
+            return store_fail (self->store, "claims: claim %s has a key in table %s but no record in table claims",
+                               pcn, LEDGER_KEYS_TABLE);
+    }
     if (rc && rc != MDB_NOTFOUND)
         rc = store_fail (self->store, "claims: the record of claim %s cannot be read from table claims: %s",
                          pcn, mdb_strerror (rc));
+    return rc;
+}
+
+int
+ledger_record_at (claims_t *self, MDB_txn *txn, const MDB_val *pcn, const MDB_val *key, MDB_val *value)
+{
+    int rc = store_get (self->store, txn, "claims", key->mv_data, key->mv_size, value);
+    if (rc)
+        rc = store_fail (self->store, "claims: the record of claim %.*s cannot be read from table claims: %s",
+                         (int) pcn->mv_size, (const char *) pcn->mv_data,
+                         rc == MDB_NOTFOUND? "its key names none": mdb_strerror (rc));
     return rc;
 }
 
@@ -222,7 +306,7 @@ ledger_scope (server_call_t *call, const char *pcn)
 //  before ADR 50 moved there; a light record's view never written), the
 //  patient fields left out. 0 or an LMDB error.
 static int
-s_store (store_t *store, MDB_txn *txn, const ClaimRecord *record)
+s_store (store_t *store, MDB_txn *txn, const ClaimRecord *record, const uint8_t *key, size_t key_size)
 {
     //  The patient fields are a reply's (claims.Show), opened from the
     //  sealed claim: PHI is never stored in the clear, whoever filled them.
@@ -257,7 +341,7 @@ s_store (store_t *store, MDB_txn *txn, const ClaimRecord *record)
     //  else the record's claim is where it was: apart, untouched (a light
     //  record, or one decoded without it).
     if (rc == 0)
-        rc = store_put_packed (store, txn, "claims", record->pcn, pcn_size, &stored);
+        rc = store_put_packed (store, txn, "claims", key, key_size, &stored);
     if (others != stack)
         free (others);
     return rc;
@@ -268,7 +352,11 @@ ledger_put (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const char 
 {
     //  Packed once, into the page (issue 19: a claim is rewritten at
     //  every step of its life).
-    int rc = s_store (self->store, txn, record);
+    uint8_t key [LEDGER_KEY_MAX];
+    size_t key_size;
+    int rc = ledger_key_for (self->store, txn, record, key, &key_size);
+    if (rc == 0)
+        rc = s_store (self->store, txn, record, key, key_size);
     return rc? rc: ledger_moved (self, txn, record, old_status);
 }
 
@@ -319,9 +407,70 @@ ledger_move_claims (store_t *store, MDB_txn *txn)
             rc = store_fail (store, "claims: the record of %s does not decode", pcn);
         else
         if (wirekeep_holds (record, LEDGER_CLAIM_FIELD))
-            rc = s_store (store, txn, record);
+            //  The layout of version 3: the record under its PCN (the
+            //  step to 4 moves it under its key, ledger_key_claims).
+            rc = s_store (store, txn, record, (const uint8_t *) pcn, strlen (pcn));
         codec_free (record);
     }
+    zlistx_destroy (&pcns);
+    return rc;
+}
+
+int
+ledger_key_claims (store_t *store, MDB_txn *txn)
+{
+    //  The PCNs first (version 3's keys), then each record moved: no
+    //  cursor walks a table while it changes. A record that does not
+    //  decode stops it, by name; the caller's transaction is then aborted
+    //  and the store stays at version 3, whole.
+    zlistx_t *pcns = zlistx_new ();
+    zlistx_set_destructor (pcns, (zlistx_destructor_fn *) zstr_free);
+    store_iter_t *iter = store_iter_new (store, txn, "claims", NULL, 0);
+    MDB_val key, value;
+    while (store_iter_next (iter, &key, &value))
+        zlistx_add_end (pcns, strndup ((const char *) key.mv_data, key.mv_size));
+    int rc = store_iter_error (iter);
+    store_iter_destroy (&iter);
+    uint8_t *copy = NULL;
+    for (char *pcn = (char *) zlistx_first (pcns); pcn && rc == 0; pcn = (char *) zlistx_next (pcns)) {
+        rc = store_get (store, txn, "claims", pcn, strlen (pcn), &value);
+        if (rc) {
+            rc = store_fail (store, "claims: the record of %s cannot be read from table claims: %s", pcn,
+                             mdb_strerror (rc));
+            break;
+        }
+        //  Its dims alone: the payer it holds now is the key's (the one it
+        //  entered with is not kept apart).
+        ClaimRecord *record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data,
+                                                            value.mv_size);
+        if (!record || strlen (record->pcn) != strlen (pcn) || strcmp (record->pcn, pcn)) {
+            rc = store_fail (store, "claims: the record of %s in table claims does not decode%s", pcn,
+                             record? " to its own PCN": "");
+            codec_free (record);
+            break;
+        }
+        //  The bytes as they are, under the new key: the put below may
+        //  move the page value points into.
+        size_t size = value.mv_size;
+        copy = (uint8_t *) realloc (copy, size? size: 1);
+        assert (copy);
+        memcpy (copy, value.mv_data, size);
+        uint8_t new_key [LEDGER_KEY_MAX];
+        size_t new_size;
+        rc = ledger_key (store, txn, pcn, new_key, &new_size);
+        if (rc == 0)
+            rc = store_fail (store, "claims: claim %s already has a key in table %s before the migration", pcn,
+                             LEDGER_KEYS_TABLE);
+        else
+        if (rc == MDB_NOTFOUND)
+            rc = ledger_key_for (store, txn, record, new_key, &new_size);
+        codec_free (record);
+        if (rc == 0)
+            rc = store_del (store, txn, "claims", pcn, strlen (pcn));
+        if (rc == 0)
+            rc = store_put (store, txn, "claims", new_key, new_size, copy, size);
+    }
+    free (copy);
     zlistx_destroy (&pcns);
     return rc;
 }

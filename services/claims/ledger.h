@@ -1,4 +1,4 @@
-/*  ledger: claim records in the store (table "claims", PCN → ClaimRecord,
+/*  ledger: claim records in the store (table "claims", key → ClaimRecord,
     and the status index "by_status"), and the ClaimEvent each change
     emits on the claims stream.
 */
@@ -7,6 +7,24 @@
 
 #include "claims.h"
 
+//  Table "claims" is keyed payer ‖ 0 ‖ PCN, through "claim_keys" (PCN →
+//  that key; ADR 82). A key's bytes fit LEDGER_KEY_MAX (LMDB's key size).
+#define LEDGER_KEYS_TABLE "claim_keys"
+#define LEDGER_KEY_MAX    511
+//  pcn's key in table "claims" into key (LEDGER_KEY_MAX bytes), its size
+//  in *size. 0; MDB_NOTFOUND when the claim has none (never entered);
+//  -1 with store_error for a malformed key; else an LMDB error.
+int          ledger_key (store_t *store, MDB_txn *txn, const char *pcn, uint8_t *key, size_t *size);
+//  The key of a record about to be written: the one it has, else made
+//  from the payer of its dims and written to "claim_keys". As ledger_key,
+//  but never MDB_NOTFOUND.
+int          ledger_key_for (store_t *store, MDB_txn *txn, const ClaimRecord *record, uint8_t *key,
+                             size_t *size);
+//  For a walk of "claim_keys" (PCN order): the record bytes a row's key
+//  names. 0, or -1 with store_error naming the claim (a key without its
+//  record is damage).
+int          ledger_record_at (claims_t *self, MDB_txn *txn, const MDB_val *pcn, const MDB_val *key,
+                               MDB_val *value);
 //  The record of a PCN into *record_p, its sealed claim (record->claim)
 //  read from table "sealed_claims" where it is kept apart (ADR 50). Free
 //  with codec_free. Returns 0; MDB_NOTFOUND when there is no such claim
@@ -57,6 +75,12 @@ int          ledger_moved (claims_t *self, MDB_txn *txn, const ClaimRecord *reco
 //  The store's migration 2 -> 3 (ADR 50): every record that holds its
 //  sealed claim inline has it moved to "sealed_claims". 0 or an error.
 int          ledger_move_claims (store_t *store, MDB_txn *txn);
+//  The store's migration 3 -> 4 (ADR 82): every record of "claims" moved
+//  from its PCN to its key (payer ‖ 0 ‖ PCN, from the payer it holds), as
+//  the bytes it was, and the key written to "claim_keys". 0, or -1 with
+//  store_error naming the first record it cannot read or decode (the
+//  caller's transaction, aborted, leaves the store as it was).
+int          ledger_key_claims (store_t *store, MDB_txn *txn);
 //  Emits claims.<type> for a record as it now stands, with extra fields from
 //  event (may be NULL): from_status, actor, reason, posting, deltas...
 int          ledger_emit (claims_t *self, MDB_txn *txn, const char *type, const ClaimRecord *record,

@@ -399,7 +399,11 @@ ledger_mark_submitted (claims_t *self, MDB_txn *txn, ledger_mark_t *mark, const 
     protobuf_c_message_pack ((const ProtobufCMessage *) &entry, packed_entry);
     size_t size = s_record (mark, to, packed_entry, entry_size, filename, now, out);
     assert (size <= room);
-    int rc = store_put (self->store, txn, "claims", record->pcn, strlen (record->pcn), out, size);
+    uint8_t key [LEDGER_KEY_MAX];
+    size_t key_size;
+    int rc = ledger_key_for (self->store, txn, record, key, &key_size);
+    if (rc == 0)
+        rc = store_put (self->store, txn, "claims", key, key_size, out, size);
     if (rc == 0) {
         //  What the status change moves (follow-up item, status index)
         //  reads the record's PCN, status, dims and submission time.

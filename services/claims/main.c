@@ -55,6 +55,7 @@ s_committed (service_t *service)
 static const store_migration_t s_migrations [] = {
     { 1, 2, remits_index_credit_ages, "credit balances indexed by age (credits_by_age)" },
     { 2, 3, ledger_move_claims, "sealed claims kept apart from claim records (sealed_claims)" },
+    { 3, 4, ledger_key_claims, "claim records keyed by payer and PCN (claim_keys)" },
     { 0 }
 };
 

@@ -120,15 +120,23 @@ typedef struct {
     int rc;                         //  a claim of the index that could not be read
 } s_list_t;
 
-//  One row of claims.List: the by_status index holds only the PCN.
+//  One row of claims.List: the by_status index holds only the PCN, and
+//  claim_keys the record's key (ADR 82).
 static void *
 s_list_row (void *arg, const char *pcn, const MDB_val *value)
 {
     s_list_t *list = (s_list_t *) arg;
     claims_t *self = claims_state (list->call);
     ClaimRecord *record = NULL;
-    if (!list->by_status)
-        record = (ClaimRecord *) codec_decode (&claim_record__descriptor, value->mv_data, value->mv_size);
+    if (!list->by_status) {
+        MDB_val id = { strlen (pcn), (void *) pcn }, bytes;
+        int rc = ledger_record_at (self, list->call->txn, &id, value, &bytes);
+        if (rc == 0)
+            record = (ClaimRecord *) codec_decode (&claim_record__descriptor, bytes.mv_data, bytes.mv_size);
+        else
+        if (!list->rc)
+            list->rc = rc;
+    }
     else {
         //  Kept, not skipped: a page that silently lacks a claim reads as
         //  a shorter list.
@@ -159,9 +167,9 @@ s_list (server_call_t *call)
     if (!s_limit_taken (call, request->limit, &limit))
         return 0;
     //  With a status, walk that status's index ("status\0pcn"); else every
-    //  claim, by PCN.
+    //  claim, by PCN: the key table's order, as "claims" is in payer order.
     s_list_t list = { call, request, *request->status, 0 };
-    store_page_query_t query = { "claims", "by_status", request->status, request->after, limit };
+    store_page_query_t query = { LEDGER_KEYS_TABLE, "by_status", request->status, request->after, limit };
     store_page_t page;
     int rc = store_page_read (self->store, call->txn, &query, s_list_row, codec_free, &list, &page);
     if (rc == 0)
@@ -386,6 +394,8 @@ s_due (server_call_t *call)
     //  waited past its payer's follow-up days since submission.
     s_due_t *due = NULL;
     size_t count = 0, capacity = 0;
+    //  The records in the table's order (by payer, ADR 82): the reply's
+    //  is the sort's below, by date then PCN, whatever order they came in.
     store_iter_t *iter = store_iter_new (self->store, call->txn, "claims", NULL, 0);
     MDB_val key, value;
     while (store_iter_next (iter, &key, &value)) {

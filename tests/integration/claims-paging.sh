@@ -172,7 +172,8 @@ diff -q credits.got credit-pages.got >/dev/null \
 
 # ---------------------------------------------------------------------------
 # A store of layout 1: the claims store as this build wrote it, without the
-# age index and stamped version 1 (what the previous build left).
+# age index, each record under its PCN alone (what follows the key's first
+# 0; no claim_keys, ADR 82) and stamped version 1 (what an old build left).
 stop_deployment
 claims_store="$RCMQ_VAR/data/claims"
 mdb_dump -a "$claims_store" >claims.dump
@@ -187,8 +188,12 @@ for line in open("claims.dump"):
 out = []
 version_key = " " + b"version".hex() + "\n"
 for b in blocks:
-    if "database=credits_by_age\n" in b:
+    if "database=credits_by_age\n" in b or "database=claim_keys\n" in b:
         continue
+    if "database=claims\n" in b:
+        start = b.index("HEADER=END\n") + 1
+        rows = sorted((bytes.fromhex(b[i].strip()).split(b"\0", 1)[1], b[i + 1]) for i in range(start, len(b) - 1, 2))
+        b = b[:start] + [x for pcn, value in rows for x in (" " + pcn.hex() + "\n", value)] + ["DATA=END\n"]
     if "database=_store\n" in b:
         at = b.index(version_key)
         b[at + 1] = " %016x\n" % 1
@@ -199,12 +204,12 @@ mv "$claims_store" "$WORK/claims-v2" && mkdir "$claims_store"
 mdb_load -f claims-v1.dump "$claims_store" && ok "claims' store at layout 1, without credits_by_age" \
     || fail "mdb_load of the layout-1 store"
 expect 1 "scripts/run on a layout-1 claims store" "$ROOT/scripts/run" --empty
-grep -q "schema version 1, older than this program's 3" "$RCMQ_VAR/log/claims.log" \
+grep -q "schema version 1, older than this program's 4" "$RCMQ_VAR/log/claims.log" \
     && ok "claims refuses it, asking for a migration" || fail "claims' log: $(tail -n 3 "$RCMQ_VAR/log/claims.log")"
 stop_deployment
 expect 0 "scripts/run migrate" "$ROOT/scripts/run" migrate
-grep -q '"msg":"store migrated".*"from_version":1,"to_version":3' "$RCMQ_VAR/log/claims.log" \
-    && ok "claims' store migrated from 1 to 3" || fail "no migration in claims' log"
+grep -q '"msg":"store migrated".*"from_version":1,"to_version":4' "$RCMQ_VAR/log/claims.log" \
+    && ok "claims' store migrated from 1 to 4" || fail "no migration in claims' log"
 stop_deployment
 start_deployment
 ctl claims credits --json | pcns >credits.migrated || fail "claims credits after migrate"

@@ -52,11 +52,11 @@ mdb_load -s _store -f "$WORK/newer.dump" "$RCMQ_VAR/data/claims" \
     && ok "claims' store stamped version 99" || fail "mdb_load could not stamp the store"
 before="$(mdb_dump -a "$RCMQ_VAR/data/claims" | sha256sum)"
 expect 1 "scripts/run with a store newer than the build" "$ROOT/scripts/run" --empty
-grep -q "schema version 99, newer than this program's 3" "$RCMQ_VAR/log/claims.log" \
+grep -q "schema version 99, newer than this program's 4" "$RCMQ_VAR/log/claims.log" \
     && ok "claims' log names both versions" || fail "claims' log does not name both versions"
 stop_deployment
 expect 1 "scripts/run migrate with a newer store" "$ROOT/scripts/run" migrate
-grep -q "schema version 99, newer than this program's 3" "$WORK/err" \
+grep -q "schema version 99, newer than this program's 4" "$WORK/err" \
     && ok "migrate says why (both versions)" || fail "migrate does not name both versions"
 [[ "$(mdb_dump -a "$RCMQ_VAR/data/claims" | sha256sum)" == "$before" ]] \
     && ok "the newer store is unchanged" || fail "the newer store changed"

@@ -376,19 +376,42 @@ START_TEST (test_get_light)
 }
 END_TEST
 
-//  A record as main 25ae5cc wrote it: the sealed claim inline (field 16).
+//  A record as main 25ae5cc wrote it: the sealed claim inline (field 16),
+//  under its key of this layout (ADR 82).
 static int
 s_put_inline_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    const ClaimRecord *record = (const ClaimRecord *) arg;
+    uint8_t key [LEDGER_KEY_MAX];
+    size_t size;
+    int rc = ledger_key_for (store, txn, record, key, &size);
+    return rc? rc: store_put_packed (store, txn, "claims", key, size, record);
+}
+
+//  The same under its PCN alone, as layout 2 and 3 kept it (no key).
+static int
+s_put_v3_fn (store_t *store, MDB_txn *txn, void *arg)
 {
     const ClaimRecord *record = (const ClaimRecord *) arg;
     return store_put_packed (store, txn, "claims", record->pcn, strlen (record->pcn), record);
 }
 
+//  Layout 2 to 4 as store_check_version runs them: in one transaction.
 static int
-s_move_fn (store_t *store, MDB_txn *txn, void *arg)
+s_move_key_fn (store_t *store, MDB_txn *txn, void *arg)
 {
     (void) arg;
-    return ledger_move_claims (store, txn);
+    int rc = ledger_move_claims (store, txn);
+    return rc? rc: ledger_key_claims (store, txn);
+}
+
+//  pcn's key in "claims" (it must have one).
+static MDB_val
+s_key (s_test_t *test, MDB_txn *txn, const char *pcn, uint8_t *key)
+{
+    size_t size;
+    ck_assert_int_eq (ledger_key (test->claims.store, txn, pcn, key, &size), 0);
+    return (MDB_val) { size, key };
 }
 
 //  The stored record of pcn decoded as it is in "claims" (its sealed claim
@@ -399,7 +422,9 @@ s_raw (s_test_t *test, const char *pcn, uint8_t **apart, size_t *apart_size)
 {
     MDB_txn *txn = store_read_begin (test->claims.store);
     MDB_val value;
-    ck_assert_int_eq (store_get (test->claims.store, txn, "claims", pcn, strlen (pcn), &value), 0);
+    uint8_t bytes [LEDGER_KEY_MAX];
+    MDB_val key = s_key (test, txn, pcn, bytes);
+    ck_assert_int_eq (store_get (test->claims.store, txn, "claims", key.mv_data, key.mv_size, &value), 0);
     ClaimRecord *raw = (ClaimRecord *) codec_decode (&claim_record__descriptor, value.mv_data, value.mv_size);
     ck_assert_ptr_nonnull (raw);
     *apart = NULL;
@@ -490,14 +515,17 @@ START_TEST (test_claim_apart)
     codec_free (raw);
     free (apart);
 
-    //  The migration moves every record still holding it inline.
+    //  The migration moves every record still holding it inline: from
+    //  layout 2 (by PCN, inline) to 4 (apart, by key) in one transaction.
+    s_teardown (&test);
+    s_setup (&test);
     codec_set_text (&p2->pcn, "P3");
-    ck_assert_int_eq (store_write (test.claims.store, s_put_inline_fn, p2), 0);
-    raw = s_raw (&test, "P3", &apart, &apart_size);
-    ck_assert_ptr_nonnull (raw->claim);
-    ck_assert_ptr_null (apart);
-    codec_free (raw);
-    ck_assert_int_eq (store_write (test.claims.store, s_move_fn, NULL), 0);
+    ck_assert_int_eq (store_write (test.claims.store, s_put_v3_fn, p2), 0);
+    txn = store_read_begin (test.claims.store);
+    MDB_val value;
+    ck_assert_int_eq (store_get (test.claims.store, txn, "sealed_claims", "P3", 2, &value), MDB_NOTFOUND);
+    store_read_end (&txn);
+    ck_assert_int_eq (store_write (test.claims.store, s_move_key_fn, NULL), 0);
     raw = s_raw (&test, "P3", &apart, &apart_size);
     ck_assert_ptr_null (raw->claim);
     ck_assert_uint_eq (raw->n_notes, 1);
@@ -529,7 +557,16 @@ static const uint8_t s_damaged [] = { 0x0a, 0x7f, 0x01 };
 static int
 s_damage_fn (store_t *store, MDB_txn *txn, void *arg)
 {
-    return store_put (store, txn, (const char *) arg, "P1", 2, s_damaged, sizeof s_damaged);
+    //  "claims" holds P1 under its key (ADR 82), the others under P1.
+    uint8_t key [LEDGER_KEY_MAX];
+    size_t size = 2;
+    memcpy (key, "P1", 2);
+    if (streq ((const char *) arg, "claims")) {
+        int rc = ledger_key (store, txn, "P1", key, &size);
+        if (rc)
+            return rc;
+    }
+    return store_put (store, txn, (const char *) arg, key, size, s_damaged, sizeof s_damaged);
 }
 
 //  A claim that cannot be read is an error that names the claim and the
@@ -930,7 +967,9 @@ START_TEST (test_patient_fields_never_stored)
     //  Nor anywhere in the stored bytes.
     MDB_txn *txn = store_read_begin (test.claims.store);
     MDB_val value;
-    ck_assert_int_eq (store_get (test.claims.store, txn, "claims", "P1", 2, &value), 0);
+    uint8_t bytes [LEDGER_KEY_MAX];
+    MDB_val key = s_key (&test, txn, "P1", bytes);
+    ck_assert_int_eq (store_get (test.claims.store, txn, "claims", key.mv_data, key.mv_size, &value), 0);
     const char *plain [] = { "SMITH", "19570304", "XQZ123456789", "MAIN ST", NULL };
     for (size_t i = 0; plain [i]; i++)
         ck_assert_msg (!memmem (value.mv_data, value.mv_size, plain [i], strlen (plain [i])),
@@ -993,6 +1032,276 @@ START_TEST (test_follow_up_days)
 }
 END_TEST
 
+//  Every row of a table, key and value, as one buffer (sizes before each):
+//  two equal dumps are the same table, byte for byte.
+static uint8_t *
+s_dump (s_test_t *test, const char *table, size_t *size, size_t *rows)
+{
+    MDB_txn *txn = store_read_begin (test->claims.store);
+    store_iter_t *iter = store_iter_new (test->claims.store, txn, table, NULL, 0);
+    MDB_val key, value;
+    uint8_t *dump = NULL;
+    *size = *rows = 0;
+    while (store_iter_next (iter, &key, &value)) {
+        dump = (uint8_t *) realloc (dump, *size + 2 * sizeof (size_t) + key.mv_size + value.mv_size);
+        memcpy (dump + *size, &key.mv_size, sizeof (size_t));
+        memcpy (dump + *size + sizeof (size_t), key.mv_data, key.mv_size);
+        *size += sizeof (size_t) + key.mv_size;
+        memcpy (dump + *size, &value.mv_size, sizeof (size_t));
+        memcpy (dump + *size + sizeof (size_t), value.mv_data, value.mv_size);
+        *size += sizeof (size_t) + value.mv_size;
+        (*rows)++;
+    }
+    ck_assert_int_eq (store_iter_error (iter), 0);
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    return dump;
+}
+
+//  The PCNs of a table's rows in its key order, " "-joined: for "claims"
+//  the PCN after the key's first 0, for "claim_keys" the key itself.
+static char *
+s_order (s_test_t *test, const char *table)
+{
+    MDB_txn *txn = store_read_begin (test->claims.store);
+    store_iter_t *iter = store_iter_new (test->claims.store, txn, table, NULL, 0);
+    MDB_val key, value;
+    char *order = strdup ("");
+    while (store_iter_next (iter, &key, &value)) {
+        const char *at = (const char *) key.mv_data;
+        size_t size = key.mv_size;
+        if (streq (table, "claims")) {
+            const char *zero = (const char *) memchr (at, 0, size);
+            ck_assert_ptr_nonnull (zero);
+            size -= (size_t) (zero + 1 - at);
+            at = zero + 1;
+        }
+        char *more = zsys_sprintf ("%s%s%.*s", order, *order? " ": "", (int) size, at);
+        free (order);
+        order = more;
+    }
+    store_iter_destroy (&iter);
+    store_read_end (&txn);
+    return order;
+}
+
+//  Six claims of three payers entered in PCN order, payers mixed.
+static const char *const s_keyed [][2] = {
+    { "P1", "CIGNA" }, { "P2", "AETNA" }, { "P3", "UHC" }, { "P4", "AETNA" }, { "P5", "CIGNA" }, { "P6", "UHC" }
+};
+
+//  ADR 82: a claim's record is keyed payer ‖ 0 ‖ PCN as it first entered,
+//  through claim_keys; a corrected payer leaves the key; every getter
+//  reads through it; claim_keys stays in PCN order.
+START_TEST (test_key_layout)
+{
+    s_test_t test;
+    s_setup (&test);
+    for (size_t i = 0; i < 6; i++) {
+        ClaimRecord *record = s_record (s_keyed [i][0], "ready", 1000 * (int64_t) (i + 1));
+        codec_set_text (&record->dims->payer_id, s_keyed [i][1]);
+        s_put (&test, record, "", NULL);
+        codec_free (record);
+    }
+    char *order = s_order (&test, "claims");
+    ck_assert_str_eq (order, "P2 P4 P1 P5 P3 P6");        //  AETNA, CIGNA, UHC
+    free (order);
+    order = s_order (&test, LEDGER_KEYS_TABLE);
+    ck_assert_str_eq (order, "P1 P2 P3 P4 P5 P6");
+    free (order);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    uint8_t bytes [LEDGER_KEY_MAX];
+    MDB_val key = s_key (&test, txn, "P2", bytes);
+    ck_assert_uint_eq (key.mv_size, 8);
+    ck_assert_mem_eq (key.mv_data, "AETNA\0P2", 8);
+    size_t size;
+    ck_assert_int_eq (ledger_key (test.claims.store, txn, "P9", bytes, &size), MDB_NOTFOUND);
+    store_read_end (&txn);
+
+    //  A corrected payer: the record says UHC, its key still AETNA.
+    ClaimRecord *p2 = s_get (&test, "P2");
+    codec_set_text (&p2->dims->payer_id, "UHC");
+    codec_set_text (&p2->status, "submitted");
+    s_put (&test, p2, "ready", NULL);
+    codec_free (p2);
+    txn = store_read_begin (test.claims.store);
+    key = s_key (&test, txn, "P2", bytes);
+    ck_assert_mem_eq (key.mv_data, "AETNA\0P2", 8);
+    store_read_end (&txn);
+    p2 = s_get (&test, "P2");
+    ck_assert_str_eq (p2->dims->payer_id, "UHC");
+    ck_assert_str_eq (p2->status, "submitted");
+    codec_free (p2);
+    size_t rows;
+    free (s_dump (&test, "claims", &size, &rows));
+    ck_assert_uint_eq (rows, 6);                           //  moved nowhere, written once
+
+    //  A PCN no key can hold (LMDB's 511 bytes) is refused, not cut.
+    char *long_pcn = (char *) malloc (LEDGER_KEY_MAX + 1);
+    memset (long_pcn, 'L', LEDGER_KEY_MAX);
+    long_pcn [LEDGER_KEY_MAX] = 0;
+    ClaimRecord *too_long = s_record (long_pcn, "ready", 1000);
+    s_put_t put = { &test.claims, too_long, "", NULL };
+    ck_assert_int_eq (store_write (test.claims.store, s_put_fn, &put), -1);
+    ck_assert_msg (strstr (store_error (test.claims.store), "too long for a key"), "%s",
+                   store_error (test.claims.store));
+    //  505 bytes (the most by_status's "ready" ‖ 0 ‖ PCN holds): a payer
+    //  of 16 is cut to the 5 bytes left.
+    long_pcn [LEDGER_KEY_MAX - 1 - 5] = 0;
+    codec_set_text (&too_long->pcn, long_pcn);
+    codec_set_text (&too_long->dims->payer_id, "ACME1-LONG-PAYER");
+    s_put (&test, too_long, "", NULL);
+    txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (ledger_key (test.claims.store, txn, long_pcn, bytes, &size), 0);
+    ck_assert_uint_eq (size, LEDGER_KEY_MAX);
+    ck_assert_mem_eq (bytes, "ACME1\0", 6);
+    store_read_end (&txn);
+    codec_free (too_long);
+    free (long_pcn);
+
+    //  A claim never entered has no key, and no record.
+    txn = store_read_begin (test.claims.store);
+    ClaimRecord *none = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P7", &none), MDB_NOTFOUND);
+    ck_assert_ptr_null (none);
+    store_read_end (&txn);
+    s_teardown (&test);
+}
+END_TEST
+
+static int
+s_bad_key_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) arg;
+    return store_put (store, txn, LEDGER_KEYS_TABLE, "P1", 2, "AETNA\0P9", 8);
+}
+
+static int
+s_lost_record_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) arg;
+    return store_del (store, txn, "claims", "ACME1\0P1", 8);
+}
+
+//  A key table row that names another PCN, or no record, is an error that
+//  names the claim, never "no such claim".
+START_TEST (test_key_damage)
+{
+    s_test_t test;
+    s_setup (&test);
+    ClaimRecord *p1 = s_record ("P1", "ready", 10000);
+    s_put (&test, p1, "", NULL);
+    codec_free (p1);
+    ck_assert_int_eq (store_write (test.claims.store, s_lost_record_fn, NULL), 0);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    ClaimRecord *record = (ClaimRecord *) 1;
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
+    ck_assert_ptr_null (record);
+    const char *error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "no record"), "%s", error);
+    store_read_end (&txn);
+    ck_assert_int_eq (store_write (test.claims.store, s_bad_key_fn, NULL), 0);
+    txn = store_read_begin (test.claims.store);
+    ck_assert_int_eq (ledger_get (&test.claims, txn, "P1", &record), -1);
+    error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "claim P1") && strstr (error, "claim_keys"), "%s", error);
+    store_read_end (&txn);
+    s_teardown (&test);
+}
+END_TEST
+
+static int
+s_migrate_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    (void) arg;
+    return ledger_key_claims (store, txn);
+}
+
+static int
+s_damage_v3_fn (store_t *store, MDB_txn *txn, void *arg)
+{
+    return store_put (store, txn, "claims", (const char *) arg, strlen ((const char *) arg), s_damaged,
+                      sizeof s_damaged);
+}
+
+//  The migration 3 -> 4 (ADR 82): every record of a layout-3 table (by
+//  PCN) moved under its key as the bytes it was, readable by PCN, in PCN
+//  order through claim_keys; a record that does not decode fails it by
+//  name, nothing written.
+START_TEST (test_key_migration)
+{
+    s_test_t test;
+    s_setup (&test);
+    //  Layout 3: each record under its PCN, its sealed claim apart.
+    uint8_t *v3 [6];
+    size_t v3_size [6];
+    for (size_t i = 0; i < 6; i++) {
+        ClaimRecord *record = s_record (s_keyed [i][0], i % 2? "submitted": "ready", 1000 * (int64_t) (i + 1));
+        codec_set_text (&record->dims->payer_id, s_keyed [i][1]);
+        codec_append (&record->notes, &record->n_notes, s_note ("kept"));
+        ck_assert_int_eq (store_write (test.claims.store, s_put_v3_fn, record), 0);
+        v3 [i] = codec_pack (record, &v3_size [i]);
+        codec_free (record);
+    }
+    size_t size, rows;
+    uint8_t *before = s_dump (&test, "claims", &size, &rows);
+    ck_assert_uint_eq (rows, 6);
+
+    //  A damaged record (P4): refused by name, the tables as they were.
+    ck_assert_int_eq (store_write (test.claims.store, s_damage_v3_fn, "P4"), 0);
+    size_t damaged_size;
+    uint8_t *damaged = s_dump (&test, "claims", &damaged_size, &rows);
+    store_fail (test.claims.store, "reset");
+    ck_assert_int_eq (store_write (test.claims.store, s_migrate_fn, NULL), -1);
+    const char *error = store_error (test.claims.store);
+    ck_assert_msg (strstr (error, "P4") && strstr (error, "does not decode"), "%s", error);
+    size_t after_size;
+    uint8_t *after = s_dump (&test, "claims", &after_size, &rows);
+    ck_assert_uint_eq (after_size, damaged_size);
+    ck_assert_mem_eq (after, damaged, damaged_size);
+    free (after);
+    free (s_dump (&test, LEDGER_KEYS_TABLE, &after_size, &rows));
+    ck_assert_uint_eq (rows, 0);
+    free (damaged);
+
+    //  Mended, it migrates: each record by PCN, byte for byte.
+    ClaimRecord *p4 = s_record ("P4", "submitted", 4000);
+    codec_set_text (&p4->dims->payer_id, "AETNA");
+    codec_append (&p4->notes, &p4->n_notes, s_note ("kept"));
+    ck_assert_int_eq (store_write (test.claims.store, s_put_v3_fn, p4), 0);
+    codec_free (p4);
+    after = s_dump (&test, "claims", &after_size, &rows);
+    ck_assert_uint_eq (after_size, size);
+    ck_assert_mem_eq (after, before, size);
+    free (after);
+    ck_assert_int_eq (store_write (test.claims.store, s_migrate_fn, NULL), 0);
+    MDB_txn *txn = store_read_begin (test.claims.store);
+    for (size_t i = 0; i < 6; i++) {
+        MDB_val value;
+        ck_assert_int_eq (ledger_get_bytes (&test.claims, txn, s_keyed [i][0], &value), 0);
+        ck_assert_uint_eq (value.mv_size, v3_size [i]);
+        ck_assert_mem_eq (value.mv_data, v3 [i], v3_size [i]);
+        ClaimRecord *record;
+        ck_assert_int_eq (ledger_get (&test.claims, txn, s_keyed [i][0], &record), 0);
+        ck_assert_str_eq (record->pcn, s_keyed [i][0]);
+        ck_assert_str_eq (record->notes [0]->text, "kept");
+        codec_free (record);
+        free (v3 [i]);
+    }
+    store_read_end (&txn);
+    free (s_dump (&test, "claims", &after_size, &rows));
+    ck_assert_uint_eq (rows, 6);                           //  no record left under its PCN
+    char *order = s_order (&test, "claims");
+    ck_assert_str_eq (order, "P2 P4 P1 P5 P3 P6");
+    free (order);
+    order = s_order (&test, LEDGER_KEYS_TABLE);
+    ck_assert_str_eq (order, "P1 P2 P3 P4 P5 P6");
+    free (order);
+    free (before);
+    s_teardown (&test);
+}
+END_TEST
+
 Suite *
 ledger_suite (void)
 {
@@ -1002,6 +1311,9 @@ ledger_suite (void)
     tcase_add_test (tc, test_get_dims);
     tcase_add_test (tc, test_get_light);
     tcase_add_test (tc, test_claim_apart);
+    tcase_add_test (tc, test_key_layout);
+    tcase_add_test (tc, test_key_damage);
+    tcase_add_test (tc, test_key_migration);
     tcase_add_test (tc, test_get_errors);
     tcase_add_test (tc, test_part_get_errors);
     tcase_add_test (tc, test_released_exception_errors);

@@ -83,7 +83,7 @@ s_run_fn (store_t *store, MDB_txn *txn, void *arg)
     }
     ck_assert_int_eq (rc, 0);
     MDB_val value;
-    ck_assert_int_eq (store_get (store, txn, "claims", run->pcn, strlen (run->pcn), &value), 0);
+    ck_assert_int_eq (ledger_get_bytes (self, txn, run->pcn, &value), 0);
     run->record = s_copy_bytes (value.mv_data, value.mv_size);
     run->record_size = value.mv_size;
     size_t key_size;
@@ -310,7 +310,12 @@ s_put_raw_fn (store_t *store, MDB_txn *txn, void *arg)
         }
     }
     ck_assert_uint_eq (length, size);
-    int rc = store_put (store, txn, "claims", record->pcn, strlen (record->pcn), shuffled, size);
+    //  Under its key (ADR 82), made from its payer as a first put makes it.
+    uint8_t claim_key [LEDGER_KEY_MAX];
+    size_t claim_key_size;
+    int rc = ledger_key_for (store, txn, record, claim_key, &claim_key_size);
+    if (rc == 0)
+        rc = store_put (store, txn, "claims", claim_key, claim_key_size, shuffled, size);
     size_t key_size;
     char *key = store_key_pair (record->status, record->pcn, &key_size);
     if (rc == 0)
