@@ -152,7 +152,7 @@ s_fact_load (s_apply_t *self, const char *pcn)
     max_align_t buffer [1024 / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    ClaimFact *stored = (ClaimFact *) codec_arena_decode (&arena, &claim_fact__descriptor, value.mv_data, value.mv_size);
+    ClaimFact *stored = (ClaimFact *) codec_arena_decode_direct (&arena, &claim_fact__descriptor, value.mv_data, value.mv_size);
     if (!stored) {
         codec_arena_release (&arena);
         return;
