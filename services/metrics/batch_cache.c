@@ -58,6 +58,11 @@ struct _metrics_batch_t {
     s_row_t *rows;
     size_t capacity;            //  a power of two
     size_t count;
+    //  The used rows' slots, in the order they were made: the flush and
+    //  the clear visit these, not the whole table, which keeps the size
+    //  the largest batch grew it to (thousands of rows) while a live
+    //  batch holds a few.
+    uint32_t *used;
     struct {
         const combos_def_t *def;
         zhashx_t *ids;          //  joined values -> id (as a pointer; ids start at 1)
@@ -77,10 +82,11 @@ metrics_batch_new (void)
     metrics_batch_t *self = (metrics_batch_t *) zmalloc (sizeof (metrics_batch_t));
     self->capacity = S_START_CAPACITY;
     self->rows = (s_row_t *) zmalloc (self->capacity * sizeof (s_row_t));
+    self->used = (uint32_t *) zmalloc (self->capacity / 2 * sizeof (uint32_t));
     self->facts = zhashx_new ();
     self->reason_capacity = S_START_REASONS;
     self->reasons = (s_reason_t *) zmalloc (self->reason_capacity * sizeof (s_reason_t));
-    assert (self->rows && self->facts && self->reasons);
+    assert (self->rows && self->used && self->facts && self->reasons);
     zhashx_set_destructor (self->facts, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
@@ -92,6 +98,7 @@ metrics_batch_destroy (metrics_batch_t **self_p)
     if (!self)
         return;
     free (self->rows);
+    free (self->used);
     free (self->reasons);
     for (size_t i = 0; i < S_ID_TABLES; i++)
         zhashx_destroy (&self->ids [i].ids);
@@ -103,8 +110,8 @@ metrics_batch_destroy (metrics_batch_t **self_p)
 void
 metrics_batch_clear (metrics_batch_t *self)
 {
-    if (self->count)
-        memset (self->rows, 0, self->capacity * sizeof (s_row_t));
+    for (size_t i = 0; i < self->count; i++)
+        memset (&self->rows [self->used [i]], 0, sizeof (s_row_t));
     self->count = 0;
     if (self->reason_count)
         memset (self->reasons, 0, self->reason_capacity * sizeof (s_reason_t));
@@ -131,13 +138,18 @@ s_grow (metrics_batch_t *self)
 {
     size_t capacity = self->capacity * 2;
     s_row_t *rows = (s_row_t *) zmalloc (capacity * sizeof (s_row_t));
-    assert (rows);
-    for (size_t i = 0; i < self->capacity; i++)
-        if (self->rows [i].used)
-            rows [s_slot (rows, capacity, self->rows [i].kind, self->rows [i].dims, self->rows [i].day,
-                          self->rows [i].dos)] = self->rows [i];
+    uint32_t *used = (uint32_t *) zmalloc (capacity / 2 * sizeof (uint32_t));
+    assert (rows && used && capacity <= UINT32_MAX);
+    for (size_t i = 0; i < self->count; i++) {
+        const s_row_t *row = &self->rows [self->used [i]];
+        size_t slot = s_slot (rows, capacity, row->kind, row->dims, row->day, row->dos);
+        rows [slot] = *row;
+        used [i] = (uint32_t) slot;
+    }
     free (self->rows);
+    free (self->used);
     self->rows = rows;
+    self->used = used;
     self->capacity = capacity;
 }
 
@@ -147,8 +159,10 @@ s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day, uint32_
 {
     if (2 * (self->count + 1) > self->capacity)
         s_grow (self);
-    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, kind, dims, day, dos)];
+    size_t slot = s_slot (self->rows, self->capacity, kind, dims, day, dos);
+    s_row_t *row = &self->rows [slot];
     if (!row->used) {
+        self->used [self->count] = (uint32_t) slot;
         row->used = true;
         row->kind = kind;
         row->dims = dims;
@@ -339,17 +353,19 @@ int
 metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 {
     int rc = 0;
-    //  Each row zeroed once written, so the clear below does not memset
-    //  the whole table (grown to thousands of rows by the balances' moves).
-    //  In the table's order, not the keys': sorting them cost more
-    //  instructions than the writes in order saved (docs/performance.md,
-    //  metrics28).
-    for (size_t i = 0; rc == 0 && i < self->capacity; i++)
-        if (self->rows [i].used) {
-            rc = s_row_write (store, txn, &self->rows [i]);
-            memset (&self->rows [i], 0, sizeof self->rows [i]);
-            self->count--;
-        }
+    //  The used rows only, each zeroed once written (the table keeps the
+    //  size the largest batch grew it to). In the order they were made,
+    //  not the keys': sorting them cost more instructions than the writes
+    //  in order saved (docs/performance.md, metrics28).
+    size_t written = 0;
+    for (; rc == 0 && written < self->count; written++) {
+        s_row_t *row = &self->rows [self->used [written]];
+        rc = s_row_write (store, txn, row);
+        memset (row, 0, sizeof *row);
+    }
+    //  What a failed write left is cleared below.
+    memmove (self->used, self->used + written, (self->count - written) * sizeof (uint32_t));
+    self->count -= written;
     for (size_t i = 0; rc == 0 && i < self->reason_capacity; i++) {
         s_reason_t *reason = &self->reasons [i];
         if (reason->used) {
