@@ -422,11 +422,7 @@ consumer_dispatch (const consumer_event_t *events, store_t *store, MDB_txn *txn,
     max_align_t buffer [CONSUMER_PAYLOAD_STACK / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    //  By codec's one-pass reader (the same message as protobuf-c's; its
-    //  decode for what that reader does not take): metrics28.
-    void *message = event->payload.len
-                  ? codec_arena_decode_direct (&arena, entry->descriptor, event->payload.data, event->payload.len)
-                  : codec_arena_decode (&arena, entry->descriptor, event->payload.data, event->payload.len);
+    void *message = codec_arena_decode (&arena, entry->descriptor, event->payload.data, event->payload.len);
     int rc = message? entry->handler (store, txn, event, message, state)
                     : consumer_refuse_payload (store, event, entry->descriptor);
     codec_arena_release (&arena);
