@@ -10,8 +10,9 @@
     claims.denied; 1 in 25 is reversed. Claims spread over 365 days, 6
     payers, 4 locations, 5 service lines and the queues and teams they map
     to (~120 dimension combinations). Events are applied in transactions of
-    --batch (the consumer's live batch), so the apply rate is the
-    consumer's ceiling without the network.
+    --batch (the consumer's live batch), each opened and ended through
+    metrics_batch as the consumer does (the batch cache, batch_cache.h),
+    so the apply rate is the consumer's ceiling without the network.
 
     Then it times queries, each in its own read transaction:
         kpi          every KPI, overall, 90 days to today
@@ -81,17 +82,23 @@ s_tmpdir (const char *tag)
 typedef struct {
     Event **events;
     size_t count;
+    metrics_t *state;           //  the service's state, its batch cache
 } s_batch_t;
 
+//  As the consumer applies a batch (common/consumer.c): the batch opened,
+//  its events, the batch's held rows written, then the offset, all in the
+//  one transaction.
 static int
 s_apply_batch (store_t *store, MDB_txn *txn, void *arg)
 {
     s_batch_t *batch = (s_batch_t *) arg;
-    for (size_t i = 0; i < batch->count; i++) {
-        int rc = metrics_apply (store, txn, batch->events [i], NULL);
-        if (rc)
-            return rc;
-    }
+    int rc = metrics_batch (store, txn, false, batch->state);
+    for (size_t i = 0; rc == 0 && i < batch->count; i++)
+        rc = metrics_apply (store, txn, batch->events [i], batch->state);
+    if (rc == 0)
+        rc = metrics_batch (store, txn, true, batch->state);
+    if (rc)
+        return rc;
     //  The consumer writes its offset with every batch.
     return store_put_u64 (store, txn, "offsets", batch->events [batch->count - 1]->stream,
                           batch->events [batch->count - 1]->stream_seq);
@@ -320,15 +327,18 @@ s_run (size_t claims, size_t queries, size_t batch, bool keep, s_result_t *resul
 
     char *dir = s_tmpdir ("metrics");
     store_t *store = s_store_open (dir, false);
+    metrics_t *state = metrics_new (NULL);
+    assert (state);
     double start = s_now ();
     for (size_t from = 0; from < events.count; from += batch) {
-        s_batch_t run = { events.events + from, from + batch <= events.count? batch: events.count - from };
+        s_batch_t run = { events.events + from, from + batch <= events.count? batch: events.count - from, state };
         if (store_write (store, s_apply_batch, &run)) {
             fprintf (stderr, "bench: apply: %s\n", store_error (store));
             exit (1);
         }
     }
     result->apply_rate = events.count / (s_now () - start);
+    metrics_destroy (&state);
     bench_events_free (&events);
     result->lmdb_rate = s_lmdb_rate (result->events, batch, keep);
     s_time_queries (store, queries, result);

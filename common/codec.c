@@ -446,7 +446,10 @@ codec_arena_decode_fields (codec_arena_t *self, const ProtobufCMessageDescriptor
         return NULL;
     if (size && !s_keep_fields (data, size, fields, n, kept, &length))
         return NULL;
-    return protobuf_c_message_unpack (type, &self->allocator, length, kept);
+    //  The kept fields read in one pass by codec's own reader (the same
+    //  message; protobuf-c's for what that reader does not take): a
+    //  claim event's decode was ~30 % of metrics' apply (metrics28).
+    return codec_arena_decode_direct (self, type, kept? kept: (const uint8_t *) "", length);
 }
 
 //  A string or bytes value copied into the arena (a string NUL-ended).

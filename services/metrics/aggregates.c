@@ -124,27 +124,37 @@ s_month_key (const s_rollup_t *rollup, uint8_t *key)
 //  (s_month_key) and adds delta there.
 static int
 s_rollup_add (store_t *store, MDB_txn *txn, const s_rollup_t *rollup, uint8_t *key, size_t key_size,
-              const int64_t *delta)
+              const int64_t *delta, bool written)
 {
-    int rc = s_add (store, txn, rollup->days, key, key_size, delta, rollup->counters, rollup->prune);
+    int rc = s_add_written (store, txn, rollup->days, key, key_size, delta, rollup->counters, rollup->prune,
+                            written);
     if (rc)
         return rc;
     s_month_key (rollup, key);
-    return s_add (store, txn, rollup->months, key, key_size, delta, rollup->counters, rollup->prune);
+    return s_add_written (store, txn, rollup->months, key, key_size, delta, rollup->counters, rollup->prune,
+                          written);
 }
 
 int
 agg_day_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t day, const int64_t *delta)
 {
     uint8_t key [8];
-    return s_rollup_add (store, txn, &s_rollups [S_BY_DAY], key, s_key (key, dims, day), delta);
+    return s_rollup_add (store, txn, &s_rollups [S_BY_DAY], key, s_key (key, dims, day), delta, false);
 }
 
 int
 agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta)
 {
     uint8_t key [8];
-    return s_rollup_add (store, txn, &s_rollups [S_BY_DOS], key, s_key (key, dims, dos), delta);
+    return s_rollup_add (store, txn, &s_rollups [S_BY_DOS], key, s_key (key, dims, dos), delta, false);
+}
+
+int
+agg_dos_add_written (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta,
+                     bool written)
+{
+    uint8_t key [8];
+    return s_rollup_add (store, txn, &s_rollups [S_BY_DOS], key, s_key (key, dims, dos), delta, written);
 }
 
 int
@@ -414,7 +424,7 @@ agg_reason_add (store_t *store, MDB_txn *txn, agg_reason_kind_t kind, uint32_t d
     uint8_t key [9 + 64];
     int64_t delta [2] = { count, cents };
     size_t size = s_text_key (key, sizeof key, dims, (char) kind, day, *code? code: "uncategorized");
-    return s_rollup_add (store, txn, &s_rollups [S_REASONS], key, size, delta);
+    return s_rollup_add (store, txn, &s_rollups [S_REASONS], key, size, delta, false);
 }
 
 int

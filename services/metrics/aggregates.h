@@ -107,6 +107,11 @@ typedef enum {
 //  Writes, inside the caller's transaction. Each returns 0 or an LMDB error.
 int  agg_day_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t day, const int64_t *delta);
 int  agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta);
+//  agg_dos_add of a batch's summed adds (batch_cache.h): written true when
+//  one of them was not all zero, so the row (and its month's) is there,
+//  at zero when new, even when they cancel out, as they one by one left it.
+int  agg_dos_add_written (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta,
+                          bool written);
 //  Moves the open balances of (dims, dos) by (insurance, patient) on day.
 int  agg_balance_move (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, uint32_t day,
                        int64_t insurance, int64_t patient);

@@ -1,6 +1,7 @@
 /*  batch_cache: see batch_cache.h. The rows by (table, dims, day) in one
     open-addressing table (a batch touches tens to hundreds of them), the
-    ids in a zhashx per combination definition.
+    reasons' rows, keyed by a code too, in a second one, the ids in a
+    zhashx per combination definition.
 */
 #include "batch_cache.h"
 #include "aggregates.h"
@@ -9,8 +10,9 @@
 
 #include <czmq.h>
 
-//  What a row is: by_day's, or one of metrics_held_t.
+//  What a row is: by_day's, by_dos', or one of metrics_held_t.
 #define S_BY_DAY METRICS_HELD_KINDS
+#define S_BY_DOS (METRICS_HELD_KINDS + 1)
 
 typedef struct {
     bool used;
@@ -18,8 +20,22 @@ typedef struct {
     uint32_t dims;
     uint32_t day;
     uint32_t dos;               //  AR_MOVE's date of service; 0 for the rest
+    bool written;               //  BY_DOS: an add was not all zero
     int64_t delta [AGG_DAY_COUNT];
 } s_row_t;
+
+//  A reasons row: agg_reason_add's key, its code as given (cut where
+//  agg_reason_add cuts it).
+#define S_CODE_MAX 64
+typedef struct {
+    bool used;
+    char kind;                  //  agg_reason_kind_t
+    uint8_t length;
+    uint32_t dims;
+    uint32_t day;
+    char code [S_CODE_MAX + 1];
+    int64_t delta [2];
+} s_reason_t;
 
 _Static_assert ((int) WORK_FLOW_COUNT <= (int) AGG_DAY_COUNT, "a held row holds every work flow");
 
@@ -42,14 +58,23 @@ struct _metrics_batch_t {
     s_row_t *rows;
     size_t capacity;            //  a power of two
     size_t count;
+    //  The used rows' slots, in the order they were made: the flush and
+    //  the clear visit these, not the whole table, which keeps the size
+    //  the largest batch grew it to (thousands of rows) while a live
+    //  batch holds a few.
+    uint32_t *used;
     struct {
         const combos_def_t *def;
         zhashx_t *ids;          //  joined values -> id (as a pointer; ids start at 1)
     } ids [S_ID_TABLES];
     zhashx_t *facts;            //  PCN -> a copy of the fact (heap)
+    s_reason_t *reasons;
+    size_t reason_capacity;     //  a power of two
+    size_t reason_count;
 };
 
 #define S_START_CAPACITY 256
+#define S_START_REASONS  64
 
 metrics_batch_t *
 metrics_batch_new (void)
@@ -57,8 +82,11 @@ metrics_batch_new (void)
     metrics_batch_t *self = (metrics_batch_t *) zmalloc (sizeof (metrics_batch_t));
     self->capacity = S_START_CAPACITY;
     self->rows = (s_row_t *) zmalloc (self->capacity * sizeof (s_row_t));
+    self->used = (uint32_t *) zmalloc (self->capacity / 2 * sizeof (uint32_t));
     self->facts = zhashx_new ();
-    assert (self->rows && self->facts);
+    self->reason_capacity = S_START_REASONS;
+    self->reasons = (s_reason_t *) zmalloc (self->reason_capacity * sizeof (s_reason_t));
+    assert (self->rows && self->used && self->facts && self->reasons);
     zhashx_set_destructor (self->facts, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
@@ -70,6 +98,8 @@ metrics_batch_destroy (metrics_batch_t **self_p)
     if (!self)
         return;
     free (self->rows);
+    free (self->used);
+    free (self->reasons);
     for (size_t i = 0; i < S_ID_TABLES; i++)
         zhashx_destroy (&self->ids [i].ids);
     zhashx_destroy (&self->facts);
@@ -80,9 +110,12 @@ metrics_batch_destroy (metrics_batch_t **self_p)
 void
 metrics_batch_clear (metrics_batch_t *self)
 {
-    if (self->count)
-        memset (self->rows, 0, self->capacity * sizeof (s_row_t));
+    for (size_t i = 0; i < self->count; i++)
+        memset (&self->rows [self->used [i]], 0, sizeof (s_row_t));
     self->count = 0;
+    if (self->reason_count)
+        memset (self->reasons, 0, self->reason_capacity * sizeof (s_reason_t));
+    self->reason_count = 0;
     for (size_t i = 0; i < S_ID_TABLES && self->ids [i].ids; i++)
         zhashx_purge (self->ids [i].ids);
     zhashx_purge (self->facts);
@@ -105,13 +138,18 @@ s_grow (metrics_batch_t *self)
 {
     size_t capacity = self->capacity * 2;
     s_row_t *rows = (s_row_t *) zmalloc (capacity * sizeof (s_row_t));
-    assert (rows);
-    for (size_t i = 0; i < self->capacity; i++)
-        if (self->rows [i].used)
-            rows [s_slot (rows, capacity, self->rows [i].kind, self->rows [i].dims, self->rows [i].day,
-                          self->rows [i].dos)] = self->rows [i];
+    uint32_t *used = (uint32_t *) zmalloc (capacity / 2 * sizeof (uint32_t));
+    assert (rows && used && capacity <= UINT32_MAX);
+    for (size_t i = 0; i < self->count; i++) {
+        const s_row_t *row = &self->rows [self->used [i]];
+        size_t slot = s_slot (rows, capacity, row->kind, row->dims, row->day, row->dos);
+        rows [slot] = *row;
+        used [i] = (uint32_t) slot;
+    }
     free (self->rows);
+    free (self->used);
     self->rows = rows;
+    self->used = used;
     self->capacity = capacity;
 }
 
@@ -121,8 +159,10 @@ s_row (metrics_batch_t *self, uint8_t kind, uint32_t dims, uint32_t day, uint32_
 {
     if (2 * (self->count + 1) > self->capacity)
         s_grow (self);
-    s_row_t *row = &self->rows [s_slot (self->rows, self->capacity, kind, dims, day, dos)];
+    size_t slot = s_slot (self->rows, self->capacity, kind, dims, day, dos);
+    s_row_t *row = &self->rows [slot];
     if (!row->used) {
+        self->used [self->count] = (uint32_t) slot;
         row->used = true;
         row->kind = kind;
         row->dims = dims;
@@ -139,6 +179,68 @@ metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, uint32_t day, const
     s_row_t *row = s_row (self, S_BY_DAY, dims, day, 0);
     for (size_t i = 0; i < AGG_DAY_COUNT; i++)
         row->delta [i] += delta [i];
+}
+
+void
+metrics_batch_dos_add (metrics_batch_t *self, uint32_t dims, uint32_t dos, const int64_t *delta)
+{
+    s_row_t *row = s_row (self, S_BY_DOS, dims, dos, 0);
+    for (size_t i = 0; i < AGG_DOS_COUNT; i++) {
+        row->delta [i] += delta [i];
+        row->written |= delta [i] != 0;
+    }
+}
+
+static size_t
+s_reason_slot (const s_reason_t *reasons, size_t capacity, char kind, uint32_t dims, uint32_t day,
+               const char *code, size_t length)
+{
+    //  FNV-1a over the code, then the numbers mixed in.
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ (uint8_t) code [i]) * 0x100000001b3ULL;
+    hash = (hash ^ ((uint64_t) dims << 32 | day) ^ (uint64_t) (uint8_t) kind << 24) * 0x9E3779B97F4A7C15ULL;
+    size_t slot = (size_t) (hash >> 32) & (capacity - 1);
+    while (reasons [slot].used
+       && (reasons [slot].kind != kind || reasons [slot].dims != dims || reasons [slot].day != day
+           || reasons [slot].length != length || memcmp (reasons [slot].code, code, length)))
+        slot = (slot + 1) & (capacity - 1);
+    return slot;
+}
+
+void
+metrics_batch_reason_add (metrics_batch_t *self, agg_reason_kind_t kind, uint32_t dims, uint32_t day,
+                          const char *code, int64_t count, int64_t cents)
+{
+    if (2 * (self->reason_count + 1) > self->reason_capacity) {
+        size_t capacity = self->reason_capacity * 2;
+        s_reason_t *reasons = (s_reason_t *) zmalloc (capacity * sizeof (s_reason_t));
+        assert (reasons);
+        for (size_t i = 0; i < self->reason_capacity; i++) {
+            const s_reason_t *from = &self->reasons [i];
+            if (from->used)
+                reasons [s_reason_slot (reasons, capacity, from->kind, from->dims, from->day, from->code,
+                                        from->length)] = *from;
+        }
+        free (self->reasons);
+        self->reasons = reasons;
+        self->reason_capacity = capacity;
+    }
+    size_t length = strnlen (code, S_CODE_MAX);
+    s_reason_t *reason = &self->reasons [s_reason_slot (self->reasons, self->reason_capacity, (char) kind, dims,
+                                                        day, code, length)];
+    if (!reason->used) {
+        reason->used = true;
+        reason->kind = (char) kind;
+        reason->dims = dims;
+        reason->day = day;
+        reason->length = (uint8_t) length;
+        memcpy (reason->code, code, length);
+        reason->code [length] = 0;
+        self->reason_count++;
+    }
+    reason->delta [0] += count;
+    reason->delta [1] += cents;
 }
 
 void
@@ -213,6 +315,8 @@ s_row_write (store_t *store, MDB_txn *txn, const s_row_t *row)
 {
     if (row->kind == S_BY_DAY)
         return agg_day_add (store, txn, row->dims, row->day, row->delta);
+    if (row->kind == S_BY_DOS)
+        return agg_dos_add_written (store, txn, row->dims, row->day, row->delta, row->written);
     if (row->kind == METRICS_HELD_AR_OPEN)
         return agg_open_add (store, txn, row->dims, row->day, row->delta);
     if (row->kind == METRICS_HELD_AR_TOTAL)
@@ -249,14 +353,28 @@ int
 metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 {
     int rc = 0;
-    //  Each row zeroed once written, so the clear below does not memset
-    //  the whole table (grown to thousands of rows by the balances' moves).
-    for (size_t i = 0; rc == 0 && i < self->capacity; i++)
-        if (self->rows [i].used) {
-            rc = s_row_write (store, txn, &self->rows [i]);
-            memset (&self->rows [i], 0, sizeof self->rows [i]);
-            self->count--;
+    //  The used rows only, each zeroed once written (the table keeps the
+    //  size the largest batch grew it to). In the order they were made,
+    //  not the keys': sorting them cost more instructions than the writes
+    //  in order saved (docs/performance.md, metrics28).
+    size_t written = 0;
+    for (; rc == 0 && written < self->count; written++) {
+        s_row_t *row = &self->rows [self->used [written]];
+        rc = s_row_write (store, txn, row);
+        memset (row, 0, sizeof *row);
+    }
+    //  What a failed write left is cleared below.
+    memmove (self->used, self->used + written, (self->count - written) * sizeof (uint32_t));
+    self->count -= written;
+    for (size_t i = 0; rc == 0 && i < self->reason_capacity; i++) {
+        s_reason_t *reason = &self->reasons [i];
+        if (reason->used) {
+            rc = agg_reason_add (store, txn, (agg_reason_kind_t) reason->kind, reason->dims, reason->day,
+                                 reason->code, reason->delta [0], reason->delta [1]);
+            memset (reason, 0, sizeof *reason);
+            self->reason_count--;
         }
+    }
     for (void *fact = zhashx_first (self->facts); rc == 0 && fact; fact = zhashx_next (self->facts))
         rc = facts_write (store, txn, (const char *) zhashx_cursor (self->facts), fact);
     metrics_batch_clear (self);
@@ -266,5 +384,5 @@ metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn)
 size_t
 metrics_batch_rows (metrics_batch_t *self)
 {
-    return self->count;
+    return self->count + self->reason_count;
 }

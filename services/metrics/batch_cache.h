@@ -10,7 +10,10 @@
     batch, and a claim's fact is read from the store once a batch and
     written once at its end. Work items' events (work_facts.c) hold the
     same way: their flows per (work dims, day) and their open counts per
-    work dims summed, their combination ids looked up once a batch.
+    work dims summed, their combination ids looked up once a batch. So do
+    the cohorts' rows (by_dos) and the reasons' (denials by category,
+    rejections by rule), with their month twins: every claim event moves
+    its cohort row, summed here per (dims, date of service).
 
     It lives exactly as long as the transaction: the consumer opens it
     before the batch's first event, every time it runs the transaction
@@ -26,6 +29,7 @@
 
 #include "metrics.h"
 #include "combos.h"
+#include "aggregates.h"
 
 typedef struct _metrics_batch_t metrics_batch_t;
 
@@ -52,6 +56,14 @@ void             metrics_batch_day_add (metrics_batch_t *self, uint32_t dims, ui
 //  of day 0.
 void             metrics_batch_slot_add (metrics_batch_t *self, metrics_held_t kind, uint32_t dims, uint32_t day,
                                          size_t slot, int64_t delta);
+//  Adds delta (AGG_DOS_COUNT counters) to the cohort row (dims, dos),
+//  written at the end as agg_dos_add one by one would have left it (the
+//  row there, at zero, when the adds cancel out).
+void             metrics_batch_dos_add (metrics_batch_t *self, uint32_t dims, uint32_t dos, const int64_t *delta);
+//  Adds (count, cents) to the reasons row (kind, dims, day, code), code
+//  as agg_reason_add takes it; written at the end by agg_reason_add.
+void             metrics_batch_reason_add (metrics_batch_t *self, agg_reason_kind_t kind, uint32_t dims,
+                                           uint32_t day, const char *code, int64_t count, int64_t cents);
 //  A move of the open balances of (dims, dos) on day by (insurance,
 //  patient), as agg_balance_move would write it; nothing when both are 0.
 void             metrics_batch_balance_move (metrics_batch_t *self, uint32_t dims, uint32_t dos, uint32_t day,
@@ -70,7 +82,7 @@ void             metrics_batch_fact_keep (metrics_batch_t *self, const char *pcn
 //  Writes the rows and facts held into txn and forgets everything. 0 or
 //  an LMDB error.
 int              metrics_batch_flush (metrics_batch_t *self, store_t *store, MDB_txn *txn);
-//  How many rows it holds (tests).
+//  How many rows it holds, reasons' included (tests).
 size_t           metrics_batch_rows (metrics_batch_t *self);
 
 #endif

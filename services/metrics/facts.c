@@ -83,6 +83,27 @@ s_day_add (s_apply_t *self)
     return 0;
 }
 
+//  A cohort row's change (by_dos): held by the open batch, summed and
+//  written once when it ends, or written now outside one.
+static int
+s_dos_add (s_apply_t *self, uint32_t dims, uint32_t dos, const int64_t *delta)
+{
+    if (!self->batch)
+        return agg_dos_add (self->store, self->txn, dims, dos, delta);
+    metrics_batch_dos_add (self->batch, dims, dos, delta);
+    return 0;
+}
+
+//  A reasons row's change: held by the open batch, or written now.
+static int
+s_reason_add (s_apply_t *self, agg_reason_kind_t kind, const char *code, int64_t count, int64_t cents)
+{
+    if (!self->batch)
+        return agg_reason_add (self->store, self->txn, kind, self->dims, self->day, code, count, cents);
+    metrics_batch_reason_add (self->batch, kind, self->dims, self->day, code, count, cents);
+    return 0;
+}
+
 //  The claim's open balances move: held by the open batch, summed and
 //  written once when it ends, or written now outside one.
 static int
@@ -131,7 +152,7 @@ s_fact_load (s_apply_t *self, const char *pcn)
     max_align_t buffer [1024 / sizeof (max_align_t)];
     codec_arena_t arena;
     codec_arena_init (&arena, buffer, sizeof buffer);
-    ClaimFact *stored = (ClaimFact *) codec_arena_decode (&arena, &claim_fact__descriptor, value.mv_data, value.mv_size);
+    ClaimFact *stored = (ClaimFact *) codec_arena_decode_direct (&arena, &claim_fact__descriptor, value.mv_data, value.mv_size);
     if (!stored) {
         codec_arena_release (&arena);
         return;
@@ -232,7 +253,7 @@ s_cohort_share (s_apply_t *self, int64_t sign)
     share [AGG_DOS_paid_cents] = sign * fact->paid;
     share [AGG_DOS_contractual_cents] = sign * fact->contractual;
     share [AGG_DOS_patient_responsibility_cents] = sign * fact->patient;
-    return agg_dos_add (self->store, self->txn, fact->dims, fact->dos, share);
+    return s_dos_add (self, fact->dims, fact->dos, share);
 }
 
 //  The claim's balances and drill entries leave (sign -1) or join (+1)
@@ -326,7 +347,7 @@ static int
 s_settle (s_apply_t *self)
 {
     s_fact_t *fact = &self->fact;
-    int rc = agg_dos_add (self->store, self->txn, fact->dims, fact->dos, self->cohort);
+    int rc = s_dos_add (self, fact->dims, fact->dos, self->cohort);
     if (rc)
         return rc;
     int64_t insurance = s_insurance_balance (fact);
@@ -445,8 +466,7 @@ s_denied (s_apply_t *self)
         for (size_t j = i; j < claim->n_denials; j++)
             if (streq (claim->denials [j]->category, category))
                 cents += claim->denials [j]->amount_cents;
-        int rc = agg_reason_add (self->store, self->txn, AGG_REASON_DENIAL, self->dims, self->day,
-                                 category, 1, cents);
+        int rc = s_reason_add (self, AGG_REASON_DENIAL, category, 1, cents);
         if (rc)
             return rc;
     }
@@ -695,8 +715,7 @@ s_on_rejected (store_t *store, MDB_txn *txn, const Event *event, const void *mes
         for (size_t j = 0; j < i && !seen; j++)
             seen = streq (rejected->errors [j]->rule_id, rule);
         if (!seen)
-            rc = agg_reason_add (store, txn, AGG_REASON_REJECTION, self.dims, self.day,
-                                 rule, 1, rejected->charge_cents);
+            rc = s_reason_add (&self, AGG_REASON_REJECTION, rule, 1, rejected->charge_cents);
     }
     return rc;
 }

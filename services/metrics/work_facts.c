@@ -201,8 +201,8 @@ work_facts_on_event (store_t *store, MDB_txn *txn, const Event *event, const voi
     WorkFact *fact = &blank;
     MDB_val value;
     if (store_get (store, txn, "work_facts", item->id, strlen (item->id), &value) == 0) {
-        WorkFact *stored = (WorkFact *) codec_arena_decode (&arena, &work_fact__descriptor, value.mv_data,
-                                                            value.mv_size);
+        WorkFact *stored = (WorkFact *) codec_arena_decode_direct (&arena, &work_fact__descriptor, value.mv_data,
+                                                                   value.mv_size);
         if (stored)
             fact = stored;
     }

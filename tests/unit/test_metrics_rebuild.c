@@ -332,6 +332,97 @@ START_TEST (test_rebuild_batch_moves_cancel)
 }
 END_TEST
 
+//  agg_reasons_sum's rows, summed: how many codes, their counts, cents.
+typedef struct {
+    size_t codes;
+    int64_t count;
+    int64_t cents;
+} s_reasons_t;
+
+static void
+s_reason_row (void *arg, agg_reason_kind_t kind, const char *code, size_t length, int64_t count, int64_t cents)
+{
+    (void) kind;
+    (void) code;
+    (void) length;
+    s_reasons_t *reasons = (s_reasons_t *) arg;
+    reasons->codes++;
+    reasons->count += count;
+    reasons->cents += cents;
+}
+
+//  Several events of one batch on the same cohort row (by_dos) and the
+//  same reasons rows (rejections by rule, denials by category), which the
+//  batch sums in memory and writes once at its end, with their month
+//  twins: the rows one event a transaction leaves, with every add in
+//  them (fails when the held adds are not written, or written once
+//  instead of summed).
+START_TEST (test_rebuild_batch_same_rows)
+{
+    mt_log_reset ();
+    mt_store_t *live = mt_store_new ();
+    mt_dims_t dims = { .payer = "P7" };
+    mt_received (live, "PCNR1", dims, 1000, "2026-03-02", "NPI001");
+    mt_received (live, "PCNR2", dims, 2000, "2026-03-02", "NPI001,CHG001");
+    static const char *const pcns [] = { "PCNS1", "PCNS2", "PCNS3" };
+    for (size_t i = 0; i < 3; i++) {
+        mt_received (live, pcns [i], dims, 5000, "2026-03-02", NULL);
+        mt_claim (live, "entered", (mt_claim_t) { .pcn = pcns [i], .dims = dims, .date = "2026-03-02",
+                                                  .dos = "20260301", .charge = 5000 });
+    }
+    for (size_t i = 0; i < 2; i++) {
+        mt_claim (live, "adjudicated", (mt_claim_t) { .pcn = pcns [i], .dims = dims, .date = "2026-03-20",
+                                                      .dos = "20260301", .remit_date = "20260320",
+                                                      .to_status = "denied", .denied = 5000 });
+        mt_claim (live, "denied", (mt_claim_t) { .pcn = pcns [i], .dims = dims, .date = "2026-03-20",
+                                                 .dos = "20260301", .remit_date = "20260320",
+                                                 .denials = i? "coding:200": "coding:100,eligibility:50" });
+    }
+    static const char *const tables [] = { "by_dos", "by_dos_month", "reasons", "reasons_month", NULL };
+    static const size_t pers [] = { 3, 100 };
+    for (size_t p = 0; p < sizeof pers / sizeof pers [0]; p++) {
+        metrics_t *metrics = metrics_new (NULL);
+        mt_store_t *batched = mt_store_new ();
+        mt_replay_batched (batched, metrics, pers [p]);
+        for (const char *const *table = tables; *table; table++) {
+            char *want = mt_table_dump (live, *table);
+            char *got = mt_table_dump (batched, *table);
+            ck_assert_msg (streq (want, got), "%s differs, %zu per batch", *table, pers [p]);
+            free (want);
+            free (got);
+        }
+        //  And what they hold: one cohort of three claims; NPI001 twice,
+        //  CHG001 once; coding twice (300 cents), eligibility once.
+        MDB_txn *txn = store_read_begin (batched->store);
+        ck_assert_int_eq (store_count (batched->store, txn, "by_dos"), 1);
+        int64_t cohort [AGG_DOS_COUNT] = { 0 };
+        uint32_t dos = mt_day ("2026-03-01");
+        ck_assert_int_eq (agg_dos_sum (batched->store, txn, 1, dos, dos, cohort), 0);
+        ck_assert_int_eq (cohort [AGG_DOS_claims], 3);
+        ck_assert_int_eq (cohort [AGG_DOS_charge_cents], 15000);
+        int64_t month [AGG_DOS_COUNT] = { 0 };
+        ck_assert_int_eq (agg_dos_sum (batched->store, txn, 1, mt_day ("2026-03-01"), mt_day ("2026-03-31"),
+                                       month), 0);
+        ck_assert_int_eq (month [AGG_DOS_claims], 3);
+        s_reasons_t rejections = { 0 }, denials = { 0 };
+        ck_assert_int_eq (agg_reasons_sum (batched->store, txn, 1, AGG_REASON_REJECTION, mt_day ("2026-03-01"),
+                                           mt_day ("2026-03-31"), s_reason_row, &rejections), 0);
+        ck_assert_int_eq (rejections.codes, 2);
+        ck_assert_int_eq (rejections.count, 3);
+        ck_assert_int_eq (rejections.cents, 1000 + 2000 + 2000);
+        ck_assert_int_eq (agg_reasons_sum (batched->store, txn, 1, AGG_REASON_DENIAL, mt_day ("2026-03-20"),
+                                           mt_day ("2026-03-20"), s_reason_row, &denials), 0);
+        ck_assert_int_eq (denials.codes, 2);
+        ck_assert_int_eq (denials.count, 3);
+        ck_assert_int_eq (denials.cents, 350);
+        store_read_end (&txn);
+        mt_store_destroy (&batched);
+        metrics_destroy (&metrics);
+    }
+    mt_store_destroy (&live);
+}
+END_TEST
+
 typedef struct {
     metrics_t *metrics;
     const Event *event;             //  NULL: a batch of no event
@@ -413,6 +504,7 @@ metrics_rebuild_suite (void)
     tcase_add_test (tcase, test_rebuild_batched);
     tcase_add_test (tcase, test_rebuild_work_batched);
     tcase_add_test (tcase, test_rebuild_batch_moves_cancel);
+    tcase_add_test (tcase, test_rebuild_batch_same_rows);
     tcase_add_test (tcase, test_rebuild_batch_aborted);
     suite_add_tcase (suite, tcase);
     return suite;
