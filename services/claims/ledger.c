@@ -383,12 +383,11 @@ ledger_moved (claims_t *self, MDB_txn *txn, const ClaimRecord *record, const cha
     return rc;
 }
 
-int
-ledger_move_claims (store_t *store, MDB_txn *txn)
+//  The keys of table claims as a migration from a layout before 4 finds
+//  them (PCNs), listed first: no cursor walks a table while it changes.
+static int
+s_pcns_of_layout3 (store_t *store, MDB_txn *txn, zlistx_t **pcns_p)
 {
-    //  The PCNs first, then each record rewritten: no cursor walks a
-    //  table while it changes.
-    static const uint32_t claim_field [] = { LEDGER_CLAIM_FIELD };
     zlistx_t *pcns = zlistx_new ();
     zlistx_set_destructor (pcns, (zlistx_destructor_fn *) zstr_free);
     store_iter_t *iter = store_iter_new (store, txn, "claims", NULL, 0);
@@ -397,6 +396,19 @@ ledger_move_claims (store_t *store, MDB_txn *txn)
         zlistx_add_end (pcns, strndup ((const char *) key.mv_data, key.mv_size));
     int rc = store_iter_error (iter);
     store_iter_destroy (&iter);
+    *pcns_p = pcns;
+    return rc;
+}
+
+int
+ledger_move_claims (store_t *store, MDB_txn *txn)
+{
+    //  The PCNs first, then each record rewritten: no cursor walks a
+    //  table while it changes.
+    static const uint32_t claim_field [] = { LEDGER_CLAIM_FIELD };
+    zlistx_t *pcns;
+    int rc = s_pcns_of_layout3 (store, txn, &pcns);
+    MDB_val value;
     for (char *pcn = (char *) zlistx_first (pcns); pcn && rc == 0; pcn = (char *) zlistx_next (pcns)) {
         rc = store_get (store, txn, "claims", pcn, strlen (pcn), &value);
         if (rc)
@@ -423,14 +435,9 @@ ledger_key_claims (store_t *store, MDB_txn *txn)
     //  cursor walks a table while it changes. A record that does not
     //  decode stops it, by name; the caller's transaction is then aborted
     //  and the store stays at version 3, whole.
-    zlistx_t *pcns = zlistx_new ();
-    zlistx_set_destructor (pcns, (zlistx_destructor_fn *) zstr_free);
-    store_iter_t *iter = store_iter_new (store, txn, "claims", NULL, 0);
-    MDB_val key, value;
-    while (store_iter_next (iter, &key, &value))
-        zlistx_add_end (pcns, strndup ((const char *) key.mv_data, key.mv_size));
-    int rc = store_iter_error (iter);
-    store_iter_destroy (&iter);
+    zlistx_t *pcns;
+    int rc = s_pcns_of_layout3 (store, txn, &pcns);
+    MDB_val value;
     uint8_t *copy = NULL;
     for (char *pcn = (char *) zlistx_first (pcns); pcn && rc == 0; pcn = (char *) zlistx_next (pcns)) {
         rc = store_get (store, txn, "claims", pcn, strlen (pcn), &value);
