@@ -145,8 +145,7 @@ agg_day_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t day, const in
 int
 agg_dos_add (store_t *store, MDB_txn *txn, uint32_t dims, uint32_t dos, const int64_t *delta)
 {
-    uint8_t key [8];
-    return s_rollup_add (store, txn, &s_rollups [S_BY_DOS], key, s_key (key, dims, dos), delta, false);
+    return agg_dos_add_written (store, txn, dims, dos, delta, false);
 }
 
 int
